@@ -1,0 +1,100 @@
+# ifrit build. `make` builds build/release/ifrit; BUILD=asan builds the
+# AddressSanitizer+UBSan variant into build/asan/. Sources are picked up by
+# wildcard: a new file in a layer needs no Makefile edit.
+
+BUILD   ?= release
+OUT     := build/$(BUILD)
+CC      ?= gcc
+CLANG   ?= clang-19
+
+# Every layer except server/ (and edge/) must also build for wasm32-wasi.
+CORE_LAYERS := base wasm wasi http config route fn plugin
+CORE_SRCS   := $(foreach l,$(CORE_LAYERS),$(wildcard src/$(l)/*.c))
+SERVER_SRCS := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+
+CFLAGS_COMMON := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -g -MMD -MP -pthread
+ifeq ($(BUILD),asan)
+  CFLAGS_MODE := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                 -fno-omit-frame-pointer -DIFR_POOL_MALLOC
+  LDFLAGS_MODE := -fsanitize=address,undefined
+else
+  CFLAGS_MODE := -O2
+  LDFLAGS_MODE :=
+endif
+CFLAGS  += $(CFLAGS_COMMON) $(CFLAGS_MODE)
+LDFLAGS += $(LDFLAGS_MODE) -pthread
+LDLIBS  += -lssl -lcrypto -lnghttp2 -lz -lzstd -lbrotlienc -lbrotlidec -lcrypt -lm
+
+CORE_OBJS   := $(CORE_SRCS:%.c=$(OUT)/obj/%.o)
+SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/obj/%.o)
+CORE_LIB    := $(OUT)/libifrit-core.a
+SERVER_LIB  := $(OUT)/libifrit-server.a
+IFRIT       := $(OUT)/ifrit
+
+# Unit tests: tests/unit/<layer>/test_*.c, one executable each.
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
+# Native helper programs used by e2e tests and benchmarks (tests/tools/*.c).
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
+
+.PHONY: all run test test-quick bench fuzz clean edge-check deps deps-run guests
+all: $(IFRIT)
+
+deps:
+	@scripts/install-deps.sh
+deps-run:
+	@scripts/install-deps.sh --run
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SERVER_LIB): $(SERVER_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(IFRIT): $(OUT)/obj/src/server/main.o $(SERVER_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(SERVER_LIB) $(CORE_LIB) tests/unit/testing.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_LIB) $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+$(OUT)/tools/%: tests/tools/%.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+unit-bins: $(UNIT_BINS) $(TOOL_BINS)
+
+run: deps-run
+	@$(MAKE) --no-print-directory all guests-examples
+	@scripts/run-example.sh $(IFRIT)
+
+# The whole suite: release and sanitizer builds, unit, e2e, spec, edge-check.
+test: deps
+	@tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory BUILD=release all
+	@bench/run.sh
+
+fuzz: deps
+	@tests/fuzz/run.sh
+
+edge-check:
+	@scripts/edge-check.sh
+
+guests-examples:
+	@scripts/build-guests.sh examples
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJS:.o=.d) $(SERVER_OBJS:.o=.d) $(OUT)/obj/src/server/main.d

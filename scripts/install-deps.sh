@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing ifrit needs on Debian 12.
+# Idempotent and quiet when everything is already there. apt-get and npm only.
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --run    only what `make run` needs
+set -euo pipefail
+
+build_pkgs=(make gcc clang-19 lld-19 libclang-rt-19-dev libclang-rt-19-dev-wasm32 wasi-libc
+            libssl-dev libnghttp2-dev zlib1g-dev libzstd-dev libbrotli-dev libcrypt-dev pkg-config)
+test_pkgs=(curl python3 wabt nginx-light caddy wrk nghttp2-client openssl nodejs npm)
+
+want=("${build_pkgs[@]}")
+[ "${1:-}" = "--run" ] || want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+    # node from another repository counts: only ask apt for what is absent.
+    if [ "$p" = nodejs ] && command -v node >/dev/null; then continue; fi
+    if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Debian starts nginx and caddy as services on install; tests start their own.
+    for svc in nginx caddy; do
+        if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
+            $sudo systemctl stop "$svc" || true
+            $sudo systemctl disable "$svc" >/dev/null 2>&1 || true
+        fi
+    done
+fi

@@ -1,0 +1,57 @@
+#include "base/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/json.h"
+
+static ifr_log_level_t log_min = IFR_LOG_INFO;
+static ifr_log_sink_cb log_sink;
+static void *log_sink_ud;
+
+static const char *const log_level_names[] = { "debug", "info", "warn", "error" };
+
+void ifr_log_set_level(ifr_log_level_t min) { log_min = min; }
+ifr_log_level_t ifr_log_get_level(void) { return log_min; }
+
+void ifr_log_set_sink(ifr_log_sink_cb sink, void *ud)
+{
+    log_sink = sink;
+    log_sink_ud = ud;
+}
+
+void ifr_log(ifr_log_level_t level, const char *logger, const char *fmt, ...)
+{
+    if (level < log_min) return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    size_t mlen = (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    /* Fixed-size line: JSON escaping can at most sextuple the message. */
+    char line[sizeof msg * 6 + 256];
+    int head = snprintf(line, sizeof line, "{\"ts\":%lld.%06ld,\"level\":\"%s\",\"logger\":",
+                        (long long)ts.tv_sec, ts.tv_nsec / 1000, log_level_names[level]);
+    size_t len = (size_t)head;
+    len += ifr_json_escape_to(line + len, sizeof line - len, ifr_cstr(logger ? logger : ""));
+    len += (size_t)snprintf(line + len, sizeof line - len, ",\"msg\":");
+    len += ifr_json_escape_to(line + len, sizeof line - len, ifr_str(msg, mlen));
+    if (len + 3 > sizeof line) len = sizeof line - 3;
+    line[len++] = '}';
+    if (log_sink) {
+        line[len] = '\0';
+        log_sink(level, line, len, log_sink_ud);
+        return;
+    }
+    line[len++] = '\n';
+    /* One write per line so lines from several workers never interleave. */
+    ssize_t w = write(STDERR_FILENO, line, len);
+    (void)w;
+}
