@@ -1,0 +1,84 @@
+/* One request/response exchange as the router and handlers see it, and the
+ * I/O interface the host (the native server in src/server, or the edge
+ * entry point in src/edge) implements for it. This header is the contract
+ * between the host and everything in src/route, src/fn and src/plugin.
+ *
+ * Flow: the host parses a request head, creates an exchange (arena, request,
+ * connection info, io), and calls route_dispatch() with the current config
+ * plan. Handlers build x->resp and emit it through x->io. A handler that
+ * must wait (for a file, an upstream, a guest) returns ROUTE_ASYNC and later
+ * finishes the response through the same io calls. The host ends the
+ * exchange when the last body byte was sent (is_last) or the client is gone.
+ *
+ * Ownership: the host owns the exchange and its arena; handlers allocate
+ * from x->arena and never free. x->io and x->io_ctx belong to the host. */
+#ifndef IFRIT_ROUTE_EXCHANGE_H
+#define IFRIT_ROUTE_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/arena.h"
+#include "http/message.h"
+
+typedef struct route_exchange route_exchange_t;
+
+/* What a handler (or the dispatcher) returns. */
+typedef enum {
+    ROUTE_DONE = 0,   /* the response is complete or fully queued */
+    ROUTE_NEXT = 1,   /* not handled here: go on to the next handler */
+    ROUTE_ASYNC = 2,  /* the handler will finish the response later */
+    ROUTE_ERROR = -1  /* failed before sending anything: x->error_status says
+                         which status; handle_errors routes may take over */
+} route_result_t;
+
+typedef struct {
+    ifr_str_t remote_ip;     /* textual client address, "127.0.0.1" or "::1" */
+    uint16_t remote_port;
+    ifr_str_t local_ip;
+    uint16_t local_port;     /* the listener's port */
+    bool tls;                /* scheme is https */
+    ifr_str_t tls_server_name; /* SNI, empty without TLS */
+} route_conn_info_t;
+
+/* Receives request body bytes. data/len is valid only during the call.
+ * is_last marks the end of the body. Returning non-zero stops the stream. */
+typedef int (*route_body_cb)(route_exchange_t *x, const void *data, size_t len,
+                             bool is_last, void *ud);
+
+/* Implemented by the host. Every function returns 0, or -1 when the client
+ * connection is gone (the handler then stops and returns). */
+typedef struct {
+    /* Sends x->resp.status and x->resp.headers. The host adds Date, Server,
+     * Content-Length or Transfer-Encoding and Connection as needed. */
+    int (*send_head)(route_exchange_t *x);
+    /* Sends body bytes (copied or queued by the host before it returns).
+     * is_last ends the response. */
+    int (*send_body)(route_exchange_t *x, const void *data, size_t len, bool is_last);
+    /* Sends len bytes of an open file from offset; the host takes ownership
+     * of fd and closes it. Hosts without files (the edge) set this to NULL. */
+    int (*send_file)(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last);
+    /* Starts delivering the request body to cb; bytes beyond x->body_limit
+     * end the exchange with 413. Sends "100 Continue" first if asked for. */
+    int (*read_body)(route_exchange_t *x, route_body_cb cb, void *ud);
+} route_io_t;
+
+struct route_exchange {
+    ifr_arena_t *arena;            /* lives exactly as long as the exchange */
+    http_request_t *req;           /* handlers may rewrite path/query/headers */
+    http_response_t resp;          /* being built by handlers */
+    const route_conn_info_t *conn;
+    const route_io_t *io;
+    void *io_ctx;                  /* the host's state for this exchange */
+    uint64_t body_limit;           /* 0 = no limit; set by request_body */
+    int error_status;              /* set with ROUTE_ERROR */
+    const char *error_message;     /* for {http.error.message}; arena or static */
+    uint64_t id;                   /* unique per process, for logs ({http.request.uuid} analogue) */
+    int64_t start_ns;              /* monotonic time the head was complete */
+    ifr_str_t orig_uri;            /* the target before any rewrite */
+    bool head_sent;                /* set by the host after send_head */
+    void *route_state;             /* the router's own per-exchange state */
+};
+
+#endif
