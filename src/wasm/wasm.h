@@ -1,0 +1,277 @@
+/* ifrit's WebAssembly engine: the public interface. Pure C17 + libc.
+ *
+ * Life cycle:
+ *   iw_module_t   decoded, validated and compiled once from bytes; immutable,
+ *                 reference-counted, shared by any number of instances.
+ *   iw_linker_t   what imports resolve to: host functions, host-made
+ *                 memories/tables/globals, or the exports of other instances.
+ *   iw_instance_t one running copy of a module: memory, tables, globals, and
+ *                 at most one call in progress (which may be suspended).
+ *   iw_image_t    an immutable snapshot of an instance (including a suspended
+ *                 call); new instances start from it cheaply (copy-on-write).
+ *
+ * Threads: a module and an image may be shared between threads; a linker
+ * and an instance are used by one thread at a time, except
+ * iw_instance_interrupt(), which any thread may call.
+ *
+ * Errors are values: loading gives an iw_error_t (byte offset + sentence);
+ * running gives a status and, on a trap, an iw_trap_t. Nothing here aborts
+ * or exits on bad input. Pointers returned by the engine stay owned by the
+ * engine unless a function says otherwise. */
+#ifndef IFRIT_WASM_WASM_H
+#define IFRIT_WASM_WASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct iw_module iw_module_t;
+typedef struct iw_linker iw_linker_t;
+typedef struct iw_instance iw_instance_t;
+typedef struct iw_image iw_image_t;
+typedef struct iw_memory iw_memory_t;
+typedef struct iw_table iw_table_t;
+typedef struct iw_global iw_global_t;
+typedef struct iw_func iw_func_t;   /* a function reference (wasm or host) */
+
+/* ---- values ----------------------------------------------------------- */
+
+typedef enum {
+    IW_I32 = 0x7F, IW_I64 = 0x7E, IW_F32 = 0x7D, IW_F64 = 0x7C,
+    IW_V128 = 0x7B, IW_FUNCREF = 0x70, IW_EXTERNREF = 0x6F
+} iw_valtype_t;
+
+typedef struct {
+    iw_valtype_t type;
+    union {
+        int32_t i32;
+        int64_t i64;
+        float f32;          /* bit patterns (NaN payloads) are preserved */
+        double f64;
+        iw_func_t *funcref; /* NULL = ref.null func */
+        void *externref;    /* NULL = ref.null extern; otherwise host-owned */
+    } of;
+} iw_val_t;
+
+/* A function type as a compact string: params ':' results, one letter per
+ * value: i=i32 I=i64 f=f32 F=f64 r=funcref e=externref. "ii:i" takes two
+ * i32 and returns one; ":" takes and returns nothing. */
+typedef const char *iw_sig_t;
+
+/* ---- errors and traps --------------------------------------------------- */
+
+typedef struct {
+    uint64_t offset;        /* byte offset in the module where it went wrong */
+    char message[200];      /* "type mismatch in i32.add, expected i32 got f64" */
+} iw_error_t;
+
+#define IW_TRAP_KINDS(X)                                                       \
+    X(NONE, "no trap")                                                         \
+    X(UNREACHABLE, "unreachable executed")                                     \
+    X(MEMORY_OOB, "out of bounds memory access")                               \
+    X(TABLE_OOB, "out of bounds table access")                                 \
+    X(DIV_BY_ZERO, "integer divide by zero")                                   \
+    X(INT_OVERFLOW, "integer overflow")                                        \
+    X(INVALID_CONVERSION, "invalid conversion to integer")                     \
+    X(INDIRECT_MISMATCH, "indirect call type mismatch")                        \
+    X(NULL_REFERENCE, "null reference")                                        \
+    X(UNINITIALIZED_ELEMENT, "uninitialized element")                          \
+    X(STACK_EXHAUSTED, "call stack exhausted")                                 \
+    X(OUT_OF_FUEL, "out of fuel")                                              \
+    X(INTERRUPTED, "interrupted")                                              \
+    X(OUT_OF_MEMORY, "out of host memory")                                     \
+    X(HOST, "host error")
+
+typedef enum {
+#define IW_TRAP_ENUM(name, text) IW_TRAP_##name,
+    IW_TRAP_KINDS(IW_TRAP_ENUM)
+#undef IW_TRAP_ENUM
+} iw_trap_kind_t;
+
+#define IW_BACKTRACE_MAX 32
+
+typedef struct {
+    uint32_t func_index;    /* index in the module's function space */
+    uint32_t code_offset;   /* byte offset of the instruction in the module */
+    const char *name;       /* from the name section, or NULL; owned by the module */
+} iw_frame_t;
+
+typedef struct {
+    iw_trap_kind_t kind;
+    char message[200];      /* the spec's wording, plus detail for host traps */
+    uint32_t frame_count;   /* innermost first */
+    iw_frame_t frames[IW_BACKTRACE_MAX];
+} iw_trap_t;
+
+const char *iw_trap_kind_name(iw_trap_kind_t kind);   /* "unreachable" ... */
+
+/* ---- modules ------------------------------------------------------------ */
+
+typedef enum { IW_EXTERN_FUNC, IW_EXTERN_TABLE, IW_EXTERN_MEMORY, IW_EXTERN_GLOBAL } iw_extern_kind_t;
+
+typedef struct {
+    const char *module;     /* import module name (imports only) */
+    const char *name;       /* field / export name, NUL-terminated, owned by the module */
+    iw_extern_kind_t kind;
+    uint32_t index;         /* index in its space (function, table, ...) */
+} iw_extern_info_t;
+
+/* Decodes, validates and compiles. bytes is only read during the call.
+ * Returns NULL and fills *err on a malformed or invalid module. */
+iw_module_t *iw_module_new(const uint8_t *bytes, size_t len, iw_error_t *err);
+void iw_module_retain(iw_module_t *m);
+void iw_module_release(iw_module_t *m);     /* frees at the last reference */
+
+uint32_t iw_module_import_count(const iw_module_t *m);
+uint32_t iw_module_export_count(const iw_module_t *m);
+void iw_module_import_info(const iw_module_t *m, uint32_t i, iw_extern_info_t *out);
+void iw_module_export_info(const iw_module_t *m, uint32_t i, iw_extern_info_t *out);
+/* The signature of function index func (imports first), in iw_sig_t form;
+ * the string is owned by the module. */
+const char *iw_module_func_sig(const iw_module_t *m, uint32_t func);
+
+/* ---- host objects and linking ------------------------------------------ */
+
+/* What a host function tells the engine. */
+typedef enum {
+    IW_HOST_OK,         /* results are filled in */
+    IW_HOST_TRAP,       /* iw_host_trap() was called: the call traps */
+    IW_HOST_SUSPEND,    /* pause the guest here; iw_resume() supplies results */
+    IW_HOST_EXIT        /* iw_host_exit() was called: the guest exits (proc_exit) */
+} iw_host_result_t;
+
+/* A host function. args and results are raw 64-bit slots in the order of the
+ * signature: i32 zero-extended, f32/f64 as bit patterns, refs as pointers.
+ * env is what was given at definition; the instance gives access to the
+ * caller's memory (iw_memory_lift) and its user data. */
+typedef iw_host_result_t (*iw_host_fn_t)(iw_instance_t *inst, void *env,
+                                         const uint64_t *args, uint64_t *results);
+
+iw_linker_t *iw_linker_new(void);
+void iw_linker_free(iw_linker_t *l);   /* does not free what it points to */
+
+/* Each returns 0, or -1 on a bad signature string or out of memory.
+ * module/name are copied. A later definition of the same name replaces. */
+int iw_linker_define_func(iw_linker_t *l, const char *module, const char *name,
+                          iw_sig_t sig, iw_host_fn_t fn, void *env);
+int iw_linker_define_memory(iw_linker_t *l, const char *module, const char *name, iw_memory_t *mem);
+int iw_linker_define_table(iw_linker_t *l, const char *module, const char *name, iw_table_t *tab);
+int iw_linker_define_global(iw_linker_t *l, const char *module, const char *name, iw_global_t *glob);
+/* Makes every export of inst importable as module.<export name>. */
+int iw_linker_define_instance(iw_linker_t *l, const char *module, iw_instance_t *inst);
+
+/* Host-made objects (the spec tests' "spectest" module needs them).
+ * The caller owns them and frees them after every instance using them. */
+iw_memory_t *iw_memory_new(uint32_t min_pages, uint32_t max_pages /* UINT32_MAX = none */);
+void iw_memory_free(iw_memory_t *m);
+iw_table_t *iw_table_new(iw_valtype_t elem, uint32_t min, uint32_t max /* UINT32_MAX = none */);
+void iw_table_free(iw_table_t *t);
+iw_global_t *iw_global_new(iw_val_t value, bool mutable_);
+void iw_global_free(iw_global_t *g);
+
+/* ---- instances ---------------------------------------------------------- */
+
+typedef struct {
+    uint64_t max_memory_bytes;  /* 0 = only the module's own limits; memory.grow past returns -1 */
+    uint64_t fuel;              /* 0 = unlimited; else the call traps OUT_OF_FUEL when spent */
+    uint32_t max_call_depth;    /* 0 = default (IW_DEFAULT_CALL_DEPTH) */
+    uint32_t max_stack_bytes;   /* value stack; 0 = default (IW_DEFAULT_STACK_BYTES) */
+    int64_t deadline_ns;        /* 0 = none; else CLOCK_MONOTONIC time at which the call traps INTERRUPTED */
+} iw_limits_t;
+
+#define IW_DEFAULT_CALL_DEPTH 10000
+#define IW_DEFAULT_STACK_BYTES (8u << 20)
+
+/* Resolves imports through the linker (NULL if the module imports nothing),
+ * allocates memory and tables, runs data/element segments and the start
+ * function. On failure returns NULL and fills *err (link error) or *trap
+ * (the start function trapped); either pointer may be NULL. */
+iw_instance_t *iw_instance_new(iw_module_t *m, iw_linker_t *l, const iw_limits_t *limits,
+                               iw_error_t *err, iw_trap_t *trap);
+void iw_instance_free(iw_instance_t *inst);
+
+/* Per-instance data for host functions (WASI keeps its context here). */
+void iw_instance_set_user_data(iw_instance_t *inst, void *data);
+void *iw_instance_user_data(const iw_instance_t *inst);
+iw_module_t *iw_instance_module(const iw_instance_t *inst);
+
+/* Exports by name; NULL if absent or of another kind. Owned by the instance. */
+iw_func_t *iw_instance_func(iw_instance_t *inst, const char *name);
+iw_memory_t *iw_instance_memory(iw_instance_t *inst, const char *name);
+iw_table_t *iw_instance_table(iw_instance_t *inst, const char *name);
+iw_global_t *iw_instance_global(iw_instance_t *inst, const char *name);
+
+iw_val_t iw_global_get(const iw_global_t *g);
+int iw_global_set(iw_global_t *g, iw_val_t v);  /* -1 if immutable or wrong type */
+const char *iw_func_sig(const iw_func_t *f);
+
+/* Memory access for host functions: a checked "lift" of [offset, offset+len)
+ * of the instance's memory 0. Returns NULL if any byte is out of bounds (the
+ * host then traps). The pointer is valid until the guest runs again
+ * (memory.grow may move the memory). */
+void *iw_memory_lift(iw_instance_t *inst, uint64_t offset, uint64_t len);
+uint64_t iw_memory_size(iw_instance_t *inst);      /* bytes of memory 0 */
+uint8_t *iw_memory_data(iw_memory_t *m, uint64_t *size_out);
+int iw_memory_grow(iw_memory_t *m, uint32_t delta_pages); /* old size in pages, or -1 */
+
+/* Called from a host function before returning IW_HOST_TRAP / IW_HOST_EXIT. */
+void iw_host_trap(iw_instance_t *inst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void iw_host_exit(iw_instance_t *inst, int32_t code);
+
+/* ---- running ------------------------------------------------------------ */
+
+typedef enum {
+    IW_FINISHED,    /* results are filled in */
+    IW_TRAPPED,     /* iw_instance_trap() says why; the instance may still be used */
+    IW_EXITED,      /* the guest called a host function that exited (proc_exit) */
+    IW_SUSPENDED    /* fuel slice used up, or a host function asked to suspend */
+} iw_status_t;
+
+typedef enum {
+    IW_SUSPEND_NONE,
+    IW_SUSPEND_SLICE,   /* the slice of fuel is used up: iw_resume(inst, NULL) continues */
+    IW_SUSPEND_HOST     /* a host function suspended: iw_resume(inst, results) */
+} iw_suspend_reason_t;
+
+/* Calls f with args (count and types must match its signature, else the
+ * call traps HOST with a message). results must have room for every result. */
+iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uint32_t nargs,
+                    iw_val_t *results, uint32_t nresults);
+/* Makes calls on this instance stop with IW_SUSPENDED (IW_SUSPEND_SLICE)
+ * after about `fuel` more instructions; 0 = no slicing. Independent of the
+ * total fuel limit. */
+void iw_instance_set_slice(iw_instance_t *inst, uint64_t fuel);
+/* Continues a suspended call. host_results are the suspended host function's
+ * results (NULL for a slice suspension). Returns like iw_call and fills the
+ * results array given to the original iw_call. */
+iw_status_t iw_resume(iw_instance_t *inst, const uint64_t *host_results);
+/* Why the current call is suspended, and for IW_SUSPEND_HOST which host
+ * function with which raw arguments (owned by the instance). */
+iw_suspend_reason_t iw_instance_suspended(const iw_instance_t *inst, const char **import_name,
+                                          const uint64_t **args);
+/* Abandons a suspended call; the instance is idle again. */
+void iw_instance_abort_call(iw_instance_t *inst);
+
+const iw_trap_t *iw_instance_trap(const iw_instance_t *inst);
+int32_t iw_instance_exit_code(const iw_instance_t *inst);
+uint64_t iw_instance_fuel_used(const iw_instance_t *inst);
+void iw_instance_add_fuel(iw_instance_t *inst, uint64_t fuel);
+/* Safe from any thread or signal handler: the running call traps
+ * INTERRUPTED at the next loop back-edge or call. */
+void iw_instance_interrupt(iw_instance_t *inst);
+void iw_instance_set_deadline(iw_instance_t *inst, int64_t deadline_ns);
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+/* Captures memory, globals, tables and a suspended call's stack. The
+ * instance goes on unchanged. NULL on out-of-memory. */
+iw_image_t *iw_image_capture(iw_instance_t *inst);
+void iw_image_retain(iw_image_t *img);
+void iw_image_release(iw_image_t *img);
+/* A new instance in exactly the captured state (suspended if it was), with
+ * its own limits. Memory is mapped copy-on-write where the platform allows
+ * (memfd + MAP_PRIVATE on Linux), copied elsewhere. Host objects imported
+ * by the original instance are shared, not copied. User data starts NULL. */
+iw_instance_t *iw_instance_from_image(iw_image_t *img, const iw_limits_t *limits, iw_error_t *err);
+
+#endif
