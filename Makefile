@@ -1,16 +1,17 @@
 # ifrit build. `make` builds build/release/ifrit; BUILD=asan builds the
 # AddressSanitizer+UBSan variant into build/asan/. Sources are picked up by
 # wildcard: a new file in a layer needs no Makefile edit.
+# While working on one layer: make OUT=build/mine CORE_LAYERS="base wasm" SERVER_SRCS= unit-bins
 
 BUILD   ?= release
-OUT     := build/$(BUILD)
+OUT     ?= build/$(BUILD)
 CC      ?= gcc
 CLANG   ?= clang-19
 
 # Every layer except server/ (and edge/) must also build for wasm32-wasi.
-CORE_LAYERS := base wasm wasi http config route fn plugin
+CORE_LAYERS ?= base wasm wasi http config route fn plugin
 CORE_SRCS   := $(foreach l,$(CORE_LAYERS),$(wildcard src/$(l)/*.c))
-SERVER_SRCS := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+SERVER_SRCS ?= $(filter-out src/server/main.c,$(wildcard src/server/*.c))
 
 CFLAGS_COMMON := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -g -MMD -MP -pthread
 ifeq ($(BUILD),asan)

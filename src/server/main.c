@@ -1,13 +1,55 @@
-/* ifrit command line entry point. */
+/* ifrit command line entry point: picks the subcommand. */
 #include <stdio.h>
 #include <string.h>
 
+#include "server/commands.h"
+
+#define IFRIT_VERSION "0.1.0-dev"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command_t;
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    printf("ifrit %s\n", IFRIT_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const command_t commands[] = {
+    { "run", cmd_run, "serve the sites of a Caddyfile (default ./Caddyfile)" },
+    { "validate", cmd_validate, "check a Caddyfile without serving it" },
+    { "fmt", cmd_fmt, "print a Caddyfile in canonical form (--overwrite to rewrite it)" },
+    { "reload", cmd_reload, "make the running server load its Caddyfile again" },
+    { "wasm", cmd_wasm, "run a WebAssembly module: ifrit wasm run FILE.wasm [ARGS...]" },
+    { "version", cmd_version, "print the version" },
+    { "help", cmd_help, "show this help" },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    printf("usage: ifrit <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "version") == 0) {
-        puts("ifrit 0.1.0-dev");
-        return 0;
+    if (argc < 2) {
+        cmd_help(0, NULL);
+        return 2;
     }
-    fprintf(stderr, "usage: ifrit <run|validate|fmt|reload|wasm|version|help>\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) return cmd_version(0, NULL);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(0, NULL);
+    fprintf(stderr, "ifrit: unknown command '%s' (try 'ifrit help')\n", argv[1]);
     return 2;
 }

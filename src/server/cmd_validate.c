@@ -1,0 +1,11 @@
+/* Placeholder until this command is built; see src/server/commands.h. */
+#include <stdio.h>
+
+#include "server/commands.h"
+
+int cmd_validate(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    fprintf(stderr, "ifrit: 'validate' is not built yet\n");
+    return 2;
+}

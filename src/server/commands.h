@@ -1,0 +1,12 @@
+/* The subcommands of the ifrit binary, one file each (cmd_NAME.c).
+ * Each takes the arguments after its own name and returns the exit status. */
+#ifndef IFRIT_SERVER_COMMANDS_H
+#define IFRIT_SERVER_COMMANDS_H
+
+int cmd_run(int argc, char **argv);       /* ifrit run [--config F] [--adapter caddyfile] [--pidfile F] */
+int cmd_validate(int argc, char **argv);  /* ifrit validate [--config F] */
+int cmd_fmt(int argc, char **argv);       /* ifrit fmt [--overwrite] FILE */
+int cmd_reload(int argc, char **argv);    /* ifrit reload [--pidfile F] */
+int cmd_wasm(int argc, char **argv);      /* ifrit wasm run [...] FILE.wasm [ARGS...] */
+
+#endif
