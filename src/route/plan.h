@@ -1,0 +1,68 @@
+/* A loaded configuration: the checked, typed result of a Caddyfile, ready
+ * to serve. The host (native server or edge) loads a plan, opens its
+ * listeners, and hands every request to route_dispatch().
+ *
+ * Ownership and lifetime: a plan is immutable once loaded and reference
+ * counted. The host holds one reference for "the current config"; every
+ * in-flight exchange holds another, so a reload can swap plans without
+ * disturbing requests already running on the old one. */
+#ifndef IFRIT_ROUTE_PLAN_H
+#define IFRIT_ROUTE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/error.h"
+#include "route/exchange.h"
+
+typedef struct route_plan route_plan_t;
+
+/* One address to listen on. host is NULL/empty for all interfaces. */
+typedef struct {
+    const char *host;
+    uint16_t port;
+    bool tls;
+} route_listener_t;
+
+/* The global options block, with defaults filled in. */
+typedef struct {
+    int workers;                  /* 0 = one per core */
+    int64_t grace_period_ns;      /* graceful shutdown limit */
+    bool debug;                   /* debug-level logging */
+    bool admin_off;
+    bool auto_https_off;
+    uint16_t http_port;           /* default 80 */
+    uint16_t https_port;          /* default 443 */
+    int64_t read_header_timeout_ns;
+    int64_t read_body_timeout_ns;
+    int64_t write_timeout_ns;
+    int64_t idle_timeout_ns;
+} route_options_t;
+
+/* Reads, parses and checks the Caddyfile at path (imports resolve relative
+ * to it). On error returns NULL and fills *err; nothing is half-loaded. */
+route_plan_t *route_plan_load(const char *path, cfg_error_t *err);
+/* The same from text in memory (tests, the edge build); filename is used
+ * in error messages and as the base for relative paths. */
+route_plan_t *route_plan_load_text(const char *text, size_t len, const char *filename,
+                                   cfg_error_t *err);
+void route_plan_retain(route_plan_t *p);
+void route_plan_release(route_plan_t *p);
+
+/* The listeners the plan needs; the array is owned by the plan. */
+size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out);
+const route_options_t *route_plan_options(const route_plan_t *p);
+
+/* Picks the site by Host and listener port, runs its routes and handlers.
+ * Returns ROUTE_DONE, ROUTE_ASYNC, or ROUTE_ERROR with x->error_status when
+ * no handle_errors route answered (the host then sends a bare status). A
+ * request no route handles gets Caddy's default: 200 with an empty body. */
+route_result_t route_dispatch(const route_plan_t *p, route_exchange_t *x);
+
+/* Called by the host when the exchange ends (response sent or client gone):
+ * writes the access log line if the site has `log`, releases per-exchange
+ * route state. */
+void route_exchange_done(const route_plan_t *p, route_exchange_t *x);
+
+#endif
