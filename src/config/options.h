@@ -1,0 +1,43 @@
+/* The global options block, read into the route_options_t of route/plan.h.
+ *
+ *   {
+ *       admin off
+ *       auto_https off
+ *       http_port 8080
+ *       https_port 8443
+ *       debug
+ *       grace_period 10s
+ *       workers 4
+ *       servers {
+ *           timeouts {
+ *               read_body 10s
+ *               read_header 5s
+ *               write 30s
+ *               idle 2m
+ *           }
+ *       }
+ *   }
+ *
+ * Caddy options ifrit does not implement yet (email, acme_ca, storage, ...)
+ * are an error saying so; anything else unknown is an error suggesting the
+ * closest known option.
+ */
+#ifndef IFRIT_CONFIG_OPTIONS_H
+#define IFRIT_CONFIG_OPTIONS_H
+
+#include "config/caddyfile.h"
+#include "config/error.h"
+#include "route/plan.h"
+
+/* The defaults, as Caddy has them where Caddy has one:
+ *   workers 0 (one per core), grace_period 0 (no limit: wait for every
+ *   in-flight request, as Caddy), debug off, admin on, auto_https on,
+ *   http_port 80, https_port 443, read_header 1m, idle 5m,
+ *   read_body 0 and write 0 (0 = no timeout). */
+void cfg_options_defaults(route_options_t *o);
+
+/* Sets *o to the defaults, then applies global (which may be NULL: no
+ * global options block). Returns 0, or -1 with *err at the offending token. */
+int cfg_parse_global_options(const cfg_block_t *global, route_options_t *o, cfg_error_t *err);
+
+#endif
