@@ -1,0 +1,158 @@
+/* The chunked transfer coding; see http/chunked.h. */
+#include "http/chunked.h"
+
+#include "http/chars.h"
+
+enum {
+    CH_SIZE,          /* hex digits of the chunk size */
+    CH_SIZE_WS,       /* BWS after the size, before ';' or CR */
+    CH_EXT,           /* chunk extensions up to CR */
+    CH_SIZE_LF,
+    CH_DATA,
+    CH_DATA_CR,
+    CH_DATA_LF,
+    CH_TRAILER_START, /* start of a trailer line, or the final CRLF */
+    CH_TRAILER,       /* inside a trailer field line */
+    CH_TRAILER_LF,
+    CH_FINAL_LF,
+    CH_DONE,
+    CH_FAILED
+};
+
+void http_chunked_decoder_init(http_chunked_decoder_t *d)
+{
+    *d = (http_chunked_decoder_t){ 0 };
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static http_chunked_status_t chunk_fail(http_chunked_decoder_t *d, const char *why,
+                                        size_t at, size_t *consumed)
+{
+    d->state = CH_FAILED;
+    d->error = why;
+    *consumed = at;
+    return HTTP_CHUNKED_ERROR;
+}
+
+http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char *in, size_t len,
+                                          size_t *consumed, ifr_str_t *data)
+{
+    size_t i = 0;
+    *data = IFR_NULL_STR;
+    if (d->state == CH_FAILED) return chunk_fail(d, d->error, 0, consumed);
+    while (i < len) {
+        unsigned char c = (unsigned char)in[i];
+        if (d->state == CH_DATA) {
+            size_t n = len - i;
+            if (n > d->remaining) n = (size_t)d->remaining;
+            *data = ifr_str(in + i, n);
+            d->remaining -= n;
+            if (d->remaining == 0) d->state = CH_DATA_CR;
+            *consumed = i + n;
+            return HTTP_CHUNKED_DATA;
+        }
+        if (d->state <= CH_EXT && ++d->line_bytes > HTTP_CHUNK_LINE_MAX)
+            return chunk_fail(d, "chunk size line too long", i, consumed);
+        switch (d->state) {
+        case CH_SIZE: {
+            int v = hex_value(c);
+            if (v >= 0) {
+                /* 15 hex digits cap a chunk at 2^60 bytes: no overflow. */
+                if (++d->size_digits > 15) return chunk_fail(d, "chunk size too large", i, consumed);
+                d->remaining = d->remaining * 16 + (uint64_t)v;
+                break;
+            }
+            if (d->size_digits == 0) return chunk_fail(d, "invalid chunk size", i, consumed);
+            if (c == '\r') d->state = CH_SIZE_LF;
+            else if (c == ';') d->state = CH_EXT;
+            else if (http_is_ows(c)) d->state = CH_SIZE_WS;
+            else return chunk_fail(d, "invalid chunk size", i, consumed);
+            break;
+        }
+        case CH_SIZE_WS:
+            if (c == ';') d->state = CH_EXT;
+            else if (c == '\r') d->state = CH_SIZE_LF;
+            else if (!http_is_ows(c)) return chunk_fail(d, "invalid chunk extension", i, consumed);
+            break;
+        case CH_EXT:
+            if (c == '\r') d->state = CH_SIZE_LF;
+            else if (!http_is_field_char(c)) return chunk_fail(d, "invalid chunk extension", i, consumed);
+            break;
+        case CH_SIZE_LF:
+            if (c != '\n') return chunk_fail(d, "bare CR in chunk size line", i, consumed);
+            d->line_bytes = 0;
+            d->size_digits = 0;
+            d->state = d->remaining ? CH_DATA : CH_TRAILER_START;
+            break;
+        case CH_DATA_CR:
+            if (c != '\r') return chunk_fail(d, "chunk data longer than its size", i, consumed);
+            d->state = CH_DATA_LF;
+            break;
+        case CH_DATA_LF:
+            if (c != '\n') return chunk_fail(d, "bare CR after chunk data", i, consumed);
+            d->state = CH_SIZE;
+            break;
+        case CH_TRAILER_START:
+            if (c == '\r') { d->state = CH_FINAL_LF; break; }
+            if (!http_is_tchar(c)) return chunk_fail(d, "invalid trailer field", i, consumed);
+            if (++d->trailer_fields > HTTP_CHUNK_TRAILER_FIELDS)
+                return chunk_fail(d, "too many trailer fields", i, consumed);
+            d->in_name = 1;
+            d->state = CH_TRAILER;
+            /* the byte counts toward the trailer size */
+            __attribute__((fallthrough));
+        case CH_TRAILER:
+            if (++d->trailer_bytes > HTTP_CHUNK_TRAILER_MAX)
+                return chunk_fail(d, "trailer section too large", i, consumed);
+            if (d->in_name) {
+                if (c == ':') d->in_name = 0;
+                else if (!http_is_tchar(c)) return chunk_fail(d, "invalid trailer field name", i, consumed);
+            } else if (c == '\r') {
+                d->state = CH_TRAILER_LF;
+            } else if (!http_is_field_char(c)) {
+                return chunk_fail(d, "invalid trailer field value", i, consumed);
+            }
+            break;
+        case CH_TRAILER_LF:
+            if (c != '\n') return chunk_fail(d, "bare CR in trailer", i, consumed);
+            d->state = CH_TRAILER_START;
+            break;
+        case CH_FINAL_LF:
+            if (c != '\n') return chunk_fail(d, "bare CR at end of chunked body", i, consumed);
+            d->state = CH_DONE;
+            *consumed = i + 1;
+            return HTTP_CHUNKED_END;
+        case CH_DONE:
+            *consumed = i;
+            return HTTP_CHUNKED_END;
+        default:
+            return chunk_fail(d, "decoder misuse", i, consumed);
+        }
+        i++;
+    }
+    *consumed = i;
+    return d->state == CH_DONE ? HTTP_CHUNKED_END : HTTP_CHUNKED_AGAIN;
+}
+
+size_t http_chunk_head(char *out, uint64_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[16];
+    size_t k = 0;
+    do {
+        tmp[k++] = digits[n & 15];
+        n >>= 4;
+    } while (n);
+    size_t len = 0;
+    while (k) out[len++] = tmp[--k];
+    out[len++] = '\r';
+    out[len++] = '\n';
+    return len;
+}
