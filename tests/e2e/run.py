@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Runs the end-to-end tests against one ifrit binary and prints one line per
+case: `PASS name`, `FAIL name: why` or `SKIP name: why`.
+
+    tests/e2e/run.py --binary build/release/ifrit [--label release] [FILTER...]
+
+Two kinds of tests (see tests/e2e/README.md):
+  * case files cases/*.t: a Caddyfile plus requests and expected responses;
+    one server per file, its tests run in order against it;
+  * Python tests: functions named test_* in tests/e2e/test_*.py, each
+    called with the binary path; an exception is a failure.
+FILTER words keep only the tests whose full name contains one of them.
+"""
+import argparse
+import codecs
+import glob
+import importlib.util
+import os
+import re
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ifrit_e2e import E2EError, Server, build_request  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Skip(Exception):
+    """Raise from a Python test to report SKIP with a reason."""
+
+
+# -- case files ----------------------------------------------------------------
+
+def parse_case_file(path):
+    """Returns (config, files, tests): tests are dicts of section -> text."""
+    config, files, tests = None, {}, []
+    current, section, lines = None, None, []
+
+    def flush():
+        nonlocal config
+        if section is None:
+            return
+        text = "\n".join(lines)
+        if current is None:
+            if section == "config":
+                config = text + "\n"
+            elif section.startswith("file "):
+                files[section[5:].strip()] = text + "\n"
+            else:
+                raise E2EError("%s: section %r before the first ===" % (path, section))
+        else:
+            current[section] = text
+
+    with open(path, encoding="utf-8") as f:
+        for raw in f.read().split("\n"):
+            if raw.startswith("=== "):
+                flush()
+                section, lines = None, []
+                current = {"name": raw[4:].strip()}
+                tests.append(current)
+            elif raw.startswith("--- "):
+                flush()
+                section, lines = raw[4:].strip(), []
+                if ":" in section and not section.startswith("file "):
+                    # one-line form: "--- status: 200"
+                    section, _, value = section.partition(":")
+                    section, lines = section.strip(), [value.strip()]
+            elif section is not None:
+                lines.append(raw)
+            elif raw.strip() and not raw.startswith("#"):
+                raise E2EError("%s: text outside a section: %r" % (path, raw))
+        flush()
+    if config is None:
+        raise E2EError("%s: no --- config section" % path)
+    return config, files, tests
+
+
+def strip_trailing_blank(text):
+    return text.rstrip("\n")
+
+
+def request_bytes(test):
+    """The bytes to send for one test, and the methods of the responses."""
+    if "raw" in test:
+        text = "".join(line for line in test["raw"].split("\n"))
+        data = codecs.escape_decode(text.encode("latin-1"))[0]
+        methods = [m.decode() for m in re.findall(rb"(?:^|\r\n\r\n|\n)([A-Z]+) \S+ HTTP/", data)]
+        return data, methods
+    lines = strip_trailing_blank(test["request"]).split("\n")
+    parts = lines[0].split()
+    method, target = parts[0], parts[1]
+    version = parts[2] if len(parts) > 2 else "HTTP/1.1"
+    headers, host = [], "localhost"
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        k, _, v = line.partition(":")
+        headers.append((k.strip(), v.strip()))
+    body = None
+    if "request_body" in test:
+        body = codecs.escape_decode(strip_trailing_blank(test["request_body"]).encode())[0]
+    if version == "HTTP/1.0":
+        host = None
+    return build_request(method, target, headers, body, version, host), [method]
+
+
+def check_headers(resp, spec):
+    for line in strip_trailing_blank(spec).split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("!"):
+            if resp.header(line[1:].strip()) is not None:
+                raise E2EError("header %s should be absent, got %r" % (line[1:], resp.header(line[1:].strip())))
+            continue
+        k, _, v = line.partition(":")
+        k, v = k.strip(), v.strip()
+        got = resp.header(k)
+        if got is None:
+            raise E2EError("header %s missing (headers: %r)" % (k, resp.headers))
+        if v.startswith("~"):
+            if not re.search(v[1:].strip(), got):
+                raise E2EError("header %s: %r does not match %r" % (k, got, v[1:].strip()))
+        elif got != v:
+            raise E2EError("header %s: expected %r, got %r" % (k, v, got))
+
+
+def run_case_test(srv, test):
+    data, methods = request_bytes(test)
+    statuses = strip_trailing_blank(test.get("status", "")).split()
+    count = max(len(statuses), 1)
+    with srv.conn() as c:
+        c.send(data)
+        resps = []
+        for i in range(count):
+            method = methods[i] if i < len(methods) else "GET"
+            resps.append(c.read_response(method))
+        for i, want in enumerate(statuses):
+            if resps[i].status != int(want):
+                raise E2EError("response %d: expected status %s, got %d (body %r)" %
+                               (i + 1, want, resps[i].status, resps[i].body[:200]))
+        last = resps[-1]
+        if "headers" in test:
+            check_headers(last, test["headers"])
+        if "body" in test:
+            want = strip_trailing_blank(test["body"]).encode()
+            if last.body != want:
+                raise E2EError("body: expected %r, got %r" % (want[:300], last.body[:300]))
+        if "body_like" in test:
+            pat = strip_trailing_blank(test["body_like"])
+            if not re.search(pat.encode(), last.body, re.S):
+                raise E2EError("body %r does not match %r" % (last.body[:300], pat))
+        if "closed" in test:
+            want_closed = test["closed"].strip() == "yes"
+            if want_closed and not c.is_closed_by_server():
+                raise E2EError("the server kept the connection open")
+            if not want_closed:
+                c.send(build_request("GET", "/"))
+                c.read_response("GET")
+
+
+def run_case_file(binary, label, path, want):
+    rel = os.path.relpath(path, os.path.join(HERE, "cases"))
+    prefix = "%s/%s" % (label, rel[:-2] if rel.endswith(".t") else rel)
+    try:
+        config, files, tests = parse_case_file(path)
+    except Exception as e:  # noqa: BLE001 - a broken case file is one failure
+        print("FAIL %s: %s" % (prefix, e), flush=True)
+        return
+    tests = [t for t in tests if selected("%s/%s" % (prefix, t["name"]), want)]
+    if not tests:
+        return
+    try:
+        srv = Server(binary, config, files=files).__enter__()
+    except Exception as e:  # noqa: BLE001
+        for t in tests:
+            print("FAIL %s/%s: %s" % (prefix, t["name"], str(e).replace("\n", " | ")[:800]), flush=True)
+        return
+    try:
+        for t in tests:
+            name = "%s/%s" % (prefix, t["name"])
+            try:
+                if "skip" in t:
+                    print("SKIP %s: %s" % (name, t["skip"].strip()), flush=True)
+                    continue
+                run_case_test(srv, t)
+                print("PASS " + name, flush=True)
+            except Exception as e:  # noqa: BLE001
+                print("FAIL %s: %s" % (name, str(e).replace("\n", " | ")[:800]), flush=True)
+            if srv.proc.poll() is not None:
+                print("FAIL %s: server exited with %s; log tail: %s" %
+                      (name, srv.proc.returncode, srv.read_log()[-1500:].replace("\n", " | ")), flush=True)
+                break
+        srv.stop()
+    finally:
+        srv.cleanup()
+
+
+# -- Python tests ----------------------------------------------------------------
+
+def run_python_tests(binary, label, want):
+    for path in sorted(glob.glob(os.path.join(HERE, "test_*.py"))):
+        mod_name = os.path.basename(path)[:-3]
+        spec = importlib.util.spec_from_file_location(mod_name, path)
+        mod = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(mod)
+        except Exception as e:  # noqa: BLE001
+            print("FAIL %s/%s: does not load: %s" % (label, mod_name, e), flush=True)
+            continue
+        for fname in [n for n in vars(mod) if n.startswith("test_") and callable(getattr(mod, n))]:
+            name = "%s/%s/%s" % (label, mod_name, fname[5:])
+            if not selected(name, want):
+                continue
+            try:
+                getattr(mod, fname)(binary)
+                print("PASS " + name, flush=True)
+            except Skip as e:
+                print("SKIP %s: %s" % (name, e), flush=True)
+            except Exception as e:  # noqa: BLE001
+                detail = str(e) or traceback.format_exc(limit=2)
+                print("FAIL %s: %s" % (name, detail.replace("\n", " | ")[:1000]), flush=True)
+
+
+def selected(name, want):
+    return not want or any(w in name for w in want)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--label", default="e2e")
+    ap.add_argument("filters", nargs="*")
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary)
+    for path in sorted(glob.glob(os.path.join(HERE, "cases", "**", "*.t"), recursive=True)):
+        run_case_file(binary, args.label, path, args.filters)
+    run_python_tests(binary, args.label, args.filters)
+
+
+if __name__ == "__main__":
+    main()
