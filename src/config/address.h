@@ -7,7 +7,7 @@
  *   https://x             https on https_port
  *   *.example.com         wildcard host (matches one label)
  *   [::1]:8080            IPv6 host "::1" (brackets removed), port 8080
- *   example.com/api/*     with a path: the site only takes requests under it
+ *   example.com/api/x     with a path: the site only takes requests under it
  *   http://               any host, http on http_port
  *
  * Difference from Caddy: Caddy serves HTTPS for a host name on a port other
@@ -29,9 +29,9 @@
 /* Slices point into the key token's text (owned by the document's arena).
  * Absent parts are empty slices (ptr may be NULL). */
 typedef struct {
-    ifr_str_t scheme;   /* "http", "https" or empty, lowercased by the user */
+    ifr_str_t scheme;   /* "http", "https" or empty, as written */
     ifr_str_t host;     /* "example.com", "*.example.com", "::1", or empty for any host */
-    ifr_str_t path;     /* "/api/*" or empty */
+    ifr_str_t path;     /* "/api/x" or empty */
     uint16_t port;      /* 0 when not written */
     /* Resolved by cfg_address_resolve: */
     uint16_t listen_port;

@@ -9,7 +9,7 @@
  *   }
  *   example.com, www.example.com {  <- a site: keys + body
  *       import common               <- replaced by the snippet's directives
- *       @api path /api/*            <- matcher definitions are directives too
+ *       @api path /api/x            <- matcher definitions are directives too
  *       handle @api {               <- a directive with a nested block
  *           reverse_proxy localhost:9000 {
  *               transport http {    <- blocks nest to any depth (up to a limit)
