@@ -1,0 +1,65 @@
+/* Argument checks and plain values for directive parsers (dispense.h). */
+#include <stdint.h>
+#include <string.h>
+
+#include "config/dispense.h"
+
+int cfg_expect_args(const cfg_directive_t *d, size_t min, size_t max, cfg_error_t *err)
+{
+    const char *name = d->name.text.ptr;
+    if (d->nargs < min) {
+        const cfg_token_t *at = d->nargs ? &d->args[d->nargs - 1] : &d->name;
+        if (min == max)
+            return cfg_errorf(err, at, "%s: expected %zu argument%s, got %zu", name, min,
+                              min == 1 ? "" : "s", d->nargs);
+        return cfg_errorf(err, at, "%s: expected at least %zu argument%s, got %zu", name, min,
+                          min == 1 ? "" : "s", d->nargs);
+    }
+    if (d->nargs > max) {
+        if (max == 0)
+            return cfg_errorf(err, &d->args[0], "%s: expected no arguments, got '%s'", name,
+                              d->args[0].text.ptr);
+        return cfg_errorf(err, &d->args[max], "%s: expected at most %zu argument%s, got %zu",
+                          name, max, max == 1 ? "" : "s", d->nargs);
+    }
+    return 0;
+}
+
+int cfg_expect_no_block(const cfg_directive_t *d, cfg_error_t *err)
+{
+    if (!d->block) return 0;
+    return cfg_errorf(err, d->block->open, "%s: does not take a block", d->name.text.ptr);
+}
+
+int cfg_parse_int(const cfg_token_t *t, int64_t min, int64_t max, int64_t *out, cfg_error_t *err)
+{
+    const char *p = t->text.ptr, *end = p + t->text.len;
+    bool neg = p < end && *p == '-';
+    if (p < end && (*p == '-' || *p == '+')) p++;
+    uint64_t v = 0;
+    bool ok = p < end;
+    for (; p < end && ok; p++) {
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10) ok = false;
+        else v = v * 10 + (uint64_t)(*p - '0');
+    }
+    /* Compare as magnitudes so INT64_MIN and huge inputs stay defined. */
+    if (ok && !neg && v > (uint64_t)INT64_MAX) ok = false;
+    if (ok && neg && v > (uint64_t)INT64_MAX + 1) ok = false;
+    int64_t x = 0;
+    if (ok) x = neg ? (int64_t)(0 - v) : (int64_t)v;
+    if (!ok || x < min || x > max)
+        return cfg_errorf(err, t, "expected an integer from %lld to %lld, got '%s'",
+                          (long long)min, (long long)max, t->text.ptr);
+    *out = x;
+    return 0;
+}
+
+int cfg_parse_bool(const cfg_token_t *t, bool *out, cfg_error_t *err)
+{
+    static const char *const yes[] = { "on", "true", "yes" }, *const no[] = { "off", "false", "no" };
+    for (size_t i = 0; i < 3; i++) {
+        if (ifr_str_eq_nocase(t->text, ifr_cstr(yes[i]))) { *out = true; return 0; }
+        if (ifr_str_eq_nocase(t->text, ifr_cstr(no[i]))) { *out = false; return 0; }
+    }
+    return cfg_errorf(err, t, "expected on or off, got '%s'", t->text.ptr);
+}

@@ -1,0 +1,102 @@
+/* Durations as Caddy parses them: Go's time.ParseDuration ("1h30m",
+ * "1.5s", "300ms", "2us") plus "d" for 24 hours. */
+#include <stdint.h>
+#include <string.h>
+
+#include "config/dispense.h"
+
+typedef struct {
+    const char *name;
+    int64_t ns;
+} dur_unit_t;
+
+/* Longest names first so "ms" is not read as "m" + "s". */
+static const dur_unit_t dur_units[] = {
+    { "ns", 1 }, { "us", 1000 }, { "\xc2\xb5s", 1000 }, { "\xce\xbcs", 1000 },
+    { "ms", 1000000 }, { "s", 1000000000LL }, { "m", 60000000000LL },
+    { "h", 3600000000000LL }, { "d", 86400000000000LL },
+};
+
+static const dur_unit_t *dur_unit(const char **p, const char *end)
+{
+    const dur_unit_t *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < sizeof dur_units / sizeof dur_units[0]; i++) {
+        size_t l = strlen(dur_units[i].name);
+        if ((size_t)(end - *p) >= l && memcmp(*p, dur_units[i].name, l) == 0 && l > best_len) {
+            best = &dur_units[i];
+            best_len = l;
+        }
+    }
+    *p += best_len;
+    return best;
+}
+
+/* Adds number*unit for one "1.5h" element to *total; false on overflow. */
+static bool dur_add(uint64_t whole, uint64_t frac, uint64_t scale, int64_t unit, uint64_t *total)
+{
+    if (whole > (uint64_t)INT64_MAX / (uint64_t)unit) return false;
+    uint64_t v = whole * (uint64_t)unit;
+    /* frac/scale < 1, so frac * (unit/scale) stays below unit. */
+    v += (uint64_t)((long double)frac * (long double)unit / (long double)scale);
+    if (v > (uint64_t)INT64_MAX - *total) return false;
+    *total += v;
+    return true;
+}
+
+static bool dur_parse(ifr_str_t s, unsigned flags, int64_t *out)
+{
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    bool neg = false;
+    if (p < end && (*p == '-' || *p == '+')) {
+        neg = *p == '-';
+        if (neg && !(flags & CFG_DUR_NEGATIVE)) return false;
+        p++;
+    }
+    if (p == end) return false;
+    if (end - p == 1 && *p == '0') { *out = 0; return true; }
+    uint64_t total = 0;
+    bool bare = true; /* digits only: "30" */
+    for (const char *q = p; q < end; q++) if (*q < '0' || *q > '9') bare = false;
+    if (bare) {
+        if (!(flags & CFG_DUR_BARE_SECONDS)) return false;
+        uint64_t whole = 0;
+        for (; p < end; p++) {
+            if (whole > UINT64_MAX / 10) return false;
+            whole = whole * 10 + (uint64_t)(*p - '0');
+        }
+        if (!dur_add(whole, 0, 1, 1000000000LL, &total)) return false;
+    }
+    while (p < end) {
+        uint64_t whole = 0, frac = 0, scale = 1;
+        const char *start = p;
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+            if (whole > UINT64_MAX / 10) return false;
+            whole = whole * 10 + (uint64_t)(*p - '0');
+        }
+        bool digits = p > start;
+        if (p < end && *p == '.') {
+            p++;
+            const char *fs = p;
+            for (; p < end && *p >= '0' && *p <= '9'; p++)
+                if (scale < 1000000000000000000ULL) { frac = frac * 10 + (uint64_t)(*p - '0'); scale *= 10; }
+            digits = digits || p > fs;
+        }
+        if (!digits) return false;
+        const dur_unit_t *u = dur_unit(&p, end);
+        if (!u || !dur_add(whole, frac, scale, u->ns, &total)) return false;
+    }
+    *out = neg ? -(int64_t)total : (int64_t)total;
+    return true;
+}
+
+int cfg_parse_duration(const cfg_token_t *t, unsigned flags, int64_t *out_ns, cfg_error_t *err)
+{
+    int64_t v;
+    if (!dur_parse(t->text, flags, &v))
+        return cfg_errorf(err, t, "expected a duration like 2s, 1m30s or 500ms%s, got '%s'",
+                          (flags & CFG_DUR_BARE_SECONDS) ? " (or a number of seconds)" : "",
+                          t->text.ptr);
+    *out_ns = v;
+    return 0;
+}

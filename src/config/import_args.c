@@ -1,0 +1,163 @@
+/* {args[...]} in imported snippets and files, as Caddy has them:
+ *   {args[0]}  {args.0}   the first import argument, anywhere in a token
+ *                         (empty when there is no such argument)
+ *   {args[:]} {args[1:]} {args[:2]} {args[1:3]}
+ *                         a range of arguments, each its own token; must
+ *                         be a whole token
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "config/lex.h"
+#include "config/source.h"
+
+typedef struct {
+    size_t len;        /* bytes of the placeholder, 0 if none here */
+    bool range;
+    size_t from, to;   /* [from, to) for ranges; from for single */
+} arg_ref_t;
+
+/* Reads a decimal index (bounded so it cannot overflow). */
+static size_t ref_number(const char *p, const char *end, const char **after)
+{
+    size_t v = 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+        if (v < 1000000) v = v * 10 + (size_t)(*p - '0');
+        p++;
+    }
+    *after = p;
+    return v;
+}
+
+/* Recognizes a placeholder at p; nargs bounds open ranges. */
+static arg_ref_t ref_at(const char *p, const char *end, size_t nargs)
+{
+    arg_ref_t r = { 0 };
+    const char *q;
+    if ((size_t)(end - p) > 7 && memcmp(p, "{args.", 6) == 0 && p[6] >= '0' && p[6] <= '9') {
+        r.from = ref_number(p + 6, end, &q);
+        if (q < end && *q == '}') r.len = (size_t)(q + 1 - p);
+        return r;
+    }
+    if ((size_t)(end - p) < 8 || memcmp(p, "{args[", 6) != 0) return r;
+    q = p + 6;
+    bool has_from = q < end && *q >= '0' && *q <= '9';
+    size_t from = ref_number(q, end, &q);
+    if (q < end && *q == ']') {
+        if (!has_from || q + 1 >= end || q[1] != '}') return r;
+        r.from = from;
+        r.len = (size_t)(q + 2 - p);
+        return r;
+    }
+    if (q >= end || *q != ':') return r;
+    q++;
+    bool has_to = q < end && *q >= '0' && *q <= '9';
+    size_t to = has_to ? ref_number(q, end, &q) : nargs;
+    if (q + 1 >= end || q[0] != ']' || q[1] != '}') return r;
+    r.range = true;
+    r.from = from < nargs ? from : nargs;
+    r.to = to < nargs ? to : nargs;
+    if (r.to < r.from) r.to = r.from;
+    r.len = (size_t)(q + 2 - p);
+    return r;
+}
+
+typedef struct {
+    ifr_arena_t *a;
+    cfg_error_t *err;
+    cfg_token_t *out;
+    size_t n, cap, budget;
+} subst_t;
+
+static int subst_push(subst_t *s, const cfg_token_t *t)
+{
+    if (s->n == s->budget)
+        return cfg__errorf_at(s->err, t->file, t->line, t->col,
+                              "imports expand to more than %d tokens", CFG_MAX_TOKENS);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        cfg_token_t *o = realloc(s->out, cap * sizeof *o);
+        if (!o) return cfg__errorf_at(s->err, t->file, t->line, t->col, "out of memory");
+        s->out = o;
+        s->cap = cap;
+    }
+    s->out[s->n++] = *t;
+    return 0;
+}
+
+/* Replaces single placeholders inside t's text; a range is only allowed
+ * as the whole token (handled by the caller). */
+static int subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, size_t nargs)
+{
+    const char *p = t->text.ptr, *end = p + t->text.len;
+    if (!memchr(p, '{', t->text.len)) return 0;
+    ifr_buf_t b = IFR_BUF_INIT;
+    const char *copied = p;
+    int rc = 0;
+    for (const char *q = p; q < end; q++) {
+        if (*q != '{') continue;
+        arg_ref_t r = ref_at(q, end, nargs);
+        if (!r.len) continue;
+        if (r.range) {
+            rc = cfg__errorf_at(s->err, t->file, t->line, t->col,
+                                "%.*s: an argument range must be a whole token",
+                                (int)r.len, q);
+            break;
+        }
+        ifr_str_t v = r.from < nargs ? args[r.from].text : IFR_LIT("");
+        if (ifr_buf_append(&b, copied, (size_t)(q - copied)) < 0 || ifr_buf_append_str(&b, v) < 0) {
+            rc = cfg__errorf_at(s->err, t->file, t->line, t->col, "out of memory");
+            break;
+        }
+        q += r.len - 1;
+        copied = q + 1;
+    }
+    if (rc == 0 && copied != p) {
+        char *text = NULL;
+        if (ifr_buf_append(&b, copied, (size_t)(end - copied)) == 0)
+            text = ifr_arena_strndup(s->a, b.data ? b.data : "", b.len);
+        if (!text) rc = cfg__errorf_at(s->err, t->file, t->line, t->col, "out of memory");
+        else t->text = ifr_str(text, b.len);
+    }
+    ifr_buf_free(&b);
+    return rc;
+}
+
+int cfg__substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
+                         const cfg_token_t *args, size_t nargs, size_t budget,
+                         cfg_token_t **out, size_t *outn, cfg_error_t *err)
+{
+    subst_t s = { a, err, NULL, 0, 0, budget };
+    bool line_start = true; /* the import's first token starts a line */
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        cfg_token_t t = toks[i];
+        if (t.flags & CFG_TOK_LINE_START) line_start = true;
+        arg_ref_t r = ref_at(t.text.ptr, t.text.ptr + t.text.len, nargs);
+        if (r.range && r.len == t.text.len) {
+            /* Each argument becomes a token where the user wrote it. */
+            for (size_t k = r.from; k < r.to && rc == 0; k++) {
+                cfg_token_t v = args[k];
+                v.flags = (v.flags & ~(unsigned)CFG_TOK_LINE_START) |
+                          (line_start ? CFG_TOK_LINE_START : 0);
+                line_start = false;
+                rc = subst_push(&s, &v);
+            }
+            continue;
+        }
+        if ((rc = subst_text(&s, &t, args, nargs))) break;
+        t.flags = (t.flags & ~(unsigned)CFG_TOK_LINE_START) | (line_start ? CFG_TOK_LINE_START : 0);
+        line_start = false;
+        rc = subst_push(&s, &t);
+    }
+    *out = NULL;
+    *outn = 0;
+    if (rc == 0 && s.n) {
+        *out = ifr_arena_alloc(a, s.n * sizeof **out);
+        if (!*out) rc = cfg__errorf_at(err, toks[0].file, toks[0].line, toks[0].col, "out of memory");
+        else { memcpy(*out, s.out, s.n * sizeof **out); *outn = s.n; }
+    }
+    free(s.out);
+    return rc;
+}

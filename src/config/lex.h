@@ -1,0 +1,86 @@
+/* Private to src/config: the Caddyfile lexer. Turns text into tokens
+ * (config/caddyfile.h cfg_token_t) following Caddy's lexical rules:
+ *
+ * - tokens are separated by whitespace; a newline ends a directive's line
+ *   unless the line ends with a backslash (line continuation);
+ * - "double quotes" may span lines; inside them only \" is an escape, any
+ *   other backslash is kept as written;
+ * - `backticks` take everything up to the next backtick, no escapes;
+ * - a quote or backtick only opens a literal at the start of a token;
+ * - <<MARK followed by a newline starts a heredoc that ends at a line whose
+ *   first non-blank text is MARK; the closing line's leading whitespace is
+ *   removed from every line; text after MARK on that line is more tokens;
+ *   \<< at the start of a token is a literal "<<";
+ * - # at the start of a token begins a comment up to the end of the line;
+ * - {$NAME} and {$NAME:default} are replaced by the environment before
+ *   tokenizing (so they may produce parts of tokens or several tokens);
+ * - a NUL byte anywhere is an error.
+ */
+#ifndef IFRIT_CONFIG_LEX_H
+#define IFRIT_CONFIG_LEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "config/caddyfile.h"
+#include "config/error.h"
+
+/* What the formatter needs beyond the token: where it was in the text and
+ * what separated it from the one before. Only filled without env
+ * substitution (offsets are then offsets into the original text). */
+typedef struct {
+    size_t off, len;        /* raw bytes of the token as written */
+    int newlines_before;    /* unescaped line breaks since the previous token */
+    bool continued;         /* a backslash line continuation came before it */
+    bool comment;           /* a # comment (only with keep_comments) */
+} cfg__raw_t;
+
+typedef struct {
+    bool substitute_env;    /* replace {$VAR}; when false env/env_ud are unused */
+    cfg_env_cb env;         /* NULL: getenv(3) */
+    void *env_ud;
+    bool keep_comments;     /* emit comments as tokens (for the formatter) */
+} cfg__lex_opts_t;
+
+typedef struct {
+    cfg_token_t *toks;      /* arena array of count tokens */
+    cfg__raw_t *raw;        /* arena array, parallel to toks */
+    size_t count;
+} cfg__toks_t;
+
+/* Tokenizes text[0..len). file (arena-owned or static) goes into every
+ * token. Returns 0, or -1 with *err filled. */
+int cfg__lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
+             const cfg__lex_opts_t *opts, cfg__toks_t *out, cfg_error_t *err);
+
+/* Environment substitution, the lexer's first pass. The result is a new
+ * text plus a map from its offsets back to the original ones, so tokens
+ * still point at what the user wrote. A segment covers out[out_off..) up
+ * to the next segment; from_env segments map every byte to src_off (the
+ * position of the `{$`). */
+typedef struct {
+    size_t out_off;
+    size_t src_off;
+    bool from_env;
+} cfg__seg_t;
+
+typedef struct {
+    char *text;             /* heap; freed by cfg__expanded_free */
+    size_t len;
+    cfg__seg_t *segs;       /* heap; at least one segment */
+    size_t nsegs;
+} cfg__expanded_t;
+
+/* Returns 0, or -1 when memory runs out or the result would exceed
+ * CFG_MAX_FILE_SIZE. */
+int cfg__expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg__expanded_t *out);
+void cfg__expanded_free(cfg__expanded_t *e);
+/* Offset in the original text of byte off of the expanded text. */
+size_t cfg__expanded_src_off(const cfg__expanded_t *e, size_t off);
+
+/* Fills *err with file:line:col and a formatted message; returns -1. */
+int cfg__errorf_at(cfg_error_t *err, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,233 @@
+/* The parser's token stream: a stack of sources with `import` expanded on
+ * the fly (see source.h for the rules and limits). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/log.h"
+#include "config/dispense.h"
+#include "config/lex.h"
+#include "config/source.h"
+
+/* Bytes all imported files together may add (each one is also capped). */
+#define CFG_MAX_IMPORT_BYTES (64u << 20)
+
+bool cfg__is(const cfg_token_t *t, const char *text)
+{
+    return !cfg_token_is_literal(t) && ifr_str_eq_cstr(t->text, text);
+}
+
+void cfg__cursor_init(cfg__cursor_t *c, ifr_arena_t *a, const cfg_parse_opts_t *opts,
+                      cfg_error_t *err, const cfg_token_t *toks, size_t n, const char *file,
+                      uint64_t dev, uint64_t ino)
+{
+    static const cfg_parse_opts_t defaults = { 0 };
+    *c = (cfg__cursor_t){ .a = a, .opts = opts ? opts : &defaults, .err = err,
+                          .budget_tokens = CFG_MAX_TOKENS > n ? CFG_MAX_TOKENS - n : 0,
+                          .budget_bytes = CFG_MAX_IMPORT_BYTES };
+    c->stack[0] = (cfg__src_t){ .toks = toks, .n = n, .what = file, .is_file = dev || ino,
+                                .dev = dev, .ino = ino };
+    c->depth = 1;
+}
+
+static int src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
+{
+    char msg[sizeof c->err->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return cfg_errorf(c->err, at, "%s", msg);
+}
+
+static const cfg__snippet_t *find_snippet(const cfg__cursor_t *c, ifr_str_t name)
+{
+    for (const cfg__snippet_t *s = c->snippets; s; s = s->next)
+        if (ifr_str_eq(s->key, name)) return s;
+    return NULL;
+}
+
+/* Pushes toks (already substituted) as a new source. */
+static int push_source(cfg__cursor_t *c, const cfg_token_t *at, cfg__src_t src)
+{
+    if (c->depth > CFG_MAX_IMPORT_DEPTH)
+        return src_fail(c, at, "imports are nested more than %d deep", CFG_MAX_IMPORT_DEPTH);
+    if (src.n > c->budget_tokens)
+        return src_fail(c, at, "imports expand to more than %d tokens", CFG_MAX_TOKENS);
+    c->budget_tokens -= src.n;
+    c->stack[c->depth++] = src;
+    return 0;
+}
+
+static int import_snippet(cfg__cursor_t *c, const cfg_token_t *at, const cfg__snippet_t *s,
+                          const cfg_token_t *args, size_t nargs)
+{
+    for (int i = 0; i < c->depth; i++)
+        if (c->stack[i].snippet == s)
+            return src_fail(c, at, "import cycle: snippet '%.*s' imports itself", (int)s->key.len,
+                            s->key.ptr);
+    cfg_token_t *toks;
+    size_t n;
+    if (cfg__substitute_args(c->a, s->toks, s->n, args, nargs, c->budget_tokens, &toks, &n, c->err))
+        return -1;
+    const char *what = ifr_arena_printf(c->a, "snippet '%.*s'", (int)s->key.len, s->key.ptr);
+    return push_source(c, at, (cfg__src_t){ .toks = toks, .n = n, .what = what, .snippet = s });
+}
+
+static int import_file(cfg__cursor_t *c, const cfg_token_t *at, const char *path,
+                       const cfg_token_t *args, size_t nargs)
+{
+    char why[200];
+    char *text;
+    size_t len;
+    uint64_t dev, ino;
+    size_t max = c->budget_bytes < CFG_MAX_FILE_SIZE ? c->budget_bytes : CFG_MAX_FILE_SIZE;
+    if (cfg__read_file(c->a, path, max, &text, &len, &dev, &ino, why, sizeof why))
+        return src_fail(c, at, "import '%s': %s", path, why);
+    c->budget_bytes -= len;
+    for (int i = 0; i < c->depth; i++)
+        if (c->stack[i].is_file && c->stack[i].dev == dev && c->stack[i].ino == ino)
+            return src_fail(c, at, "import cycle: '%s' is already being imported", path);
+    cfg__lex_opts_t lo = { .substitute_env = true, .env = c->opts->env, .env_ud = c->opts->env_ud };
+    cfg__toks_t lexed;
+    if (cfg__lex(c->a, text, len, path, &lo, &lexed, c->err)) return -1;
+    cfg_token_t *toks;
+    size_t n;
+    if (cfg__substitute_args(c->a, lexed.toks, lexed.count, args, nargs, c->budget_tokens, &toks,
+                             &n, c->err))
+        return -1;
+    return push_source(c, at, (cfg__src_t){ .toks = toks, .n = n, .what = path, .is_file = true,
+                                            .dev = dev, .ino = ino });
+}
+
+/* Pushes the files a glob matches in reverse order, so the first match is
+ * read first. */
+static int import_glob(cfg__cursor_t *c, const cfg_token_t *at, const char *pattern,
+                       const cfg_token_t *args, size_t nargs)
+{
+    char why[200];
+    char **paths;
+    size_t n;
+    if (cfg__glob(c->a, pattern, &paths, &n, why, sizeof why))
+        return src_fail(c, at, "import '%s': %s", pattern, why);
+    if (n == 0) ifr_log_warn("config", "%s:%d: import '%s' matches no file", at->file, at->line, pattern);
+    for (size_t i = n; i-- > 0;)
+        if (import_file(c, at, paths[i], args, nargs)) return -1;
+    return 0;
+}
+
+static int suggest_snippet(cfg__cursor_t *c, const cfg_token_t *name, const char *why)
+{
+    const char *names[64];
+    size_t k = 0;
+    for (const cfg__snippet_t *s = c->snippets; s && k < 64; s = s->next) names[k++] = s->name->text.ptr;
+    /* snippet names are stored with their parentheses: compare likewise */
+    char want[160];
+    snprintf(want, sizeof want, "(%.*s)", (int)(name->text.len < 150 ? name->text.len : 150),
+             name->text.ptr);
+    const char *close = cfg_closest(ifr_cstr(want), names, k);
+    if (close)
+        return src_fail(c, name, "import '%s': no snippet by that name and no such file (%s); "
+                        "did you mean snippet '%.*s'?", name->text.ptr, why,
+                        (int)strlen(close) - 2, close + 1);
+    return src_fail(c, name, "import '%s': no snippet by that name and no such file (%s)",
+                    name->text.ptr, why);
+}
+
+/* `import NAME args...` at the current position of the top source. */
+static int do_import(cfg__cursor_t *c, const cfg_token_t *kw)
+{
+    cfg__src_t *top = &c->stack[c->depth - 1];
+    const cfg_token_t *args = top->toks + top->pos;
+    size_t nargs = 0;
+    while (top->pos < top->n && !(top->toks[top->pos].flags & CFG_TOK_LINE_START)) {
+        top->pos++;
+        nargs++;
+    }
+    if (nargs == 0) return src_fail(c, kw, "import: expected a snippet name or a file path");
+    const cfg_token_t *name = &args[0];
+    if (cfg__is(&args[nargs - 1], "{"))
+        return src_fail(c, &args[nargs - 1], "import does not take a block");
+    const cfg__snippet_t *s = find_snippet(c, name->text);
+    if (s) return import_snippet(c, name, s, args + 1, nargs - 1);
+    if (c->opts->no_file_imports)
+        return src_fail(c, name, "import '%s': no snippet by that name (file imports are disabled)",
+                        name->text.ptr);
+    char *path = cfg__path_relative_to(c->a, name->file, name->text.ptr);
+    if (!path) return src_fail(c, name, "out of memory");
+    if (cfg__has_wildcard(name->text.ptr)) return import_glob(c, name, path, args + 1, nargs - 1);
+    /* Tell a missing file apart from a misspelt snippet before reading. */
+    struct stat st;
+    if (stat(path, &st) < 0 && errno == ENOENT) return suggest_snippet(c, name, strerror(ENOENT));
+    return import_file(c, name, path, args + 1, nargs - 1);
+}
+
+static int next_token(cfg__cursor_t *c, const cfg_token_t **out)
+{
+    for (;;) {
+        cfg__src_t *top = &c->stack[c->depth - 1];
+        if (top->pos == top->n) {
+            if (c->depth == 1) return 0;
+            c->depth--;
+            continue;
+        }
+        const cfg_token_t *t = &top->toks[top->pos++];
+        if ((t->flags & CFG_TOK_LINE_START) && cfg__is(t, "import")) {
+            if (do_import(c, t)) return -1;
+            continue;
+        }
+        *out = t;
+        return 1;
+    }
+}
+
+int cfg__peek(cfg__cursor_t *c, const cfg_token_t **out)
+{
+    if (!c->peeked) {
+        int rc = next_token(c, &c->peeked);
+        if (rc <= 0) { c->peeked = NULL; return rc; }
+    }
+    *out = c->peeked;
+    return 1;
+}
+
+int cfg__next(cfg__cursor_t *c, const cfg_token_t **out)
+{
+    int rc = cfg__peek(c, out);
+    c->peeked = NULL;
+    return rc;
+}
+
+int cfg__define_snippet(cfg__cursor_t *c, const cfg_token_t *name, const cfg_token_t *open)
+{
+    ifr_str_t key = ifr_str_sub(name->text, 1, name->text.len - 1);
+    if (find_snippet(c, key))
+        return src_fail(c, name, "snippet '%.*s' is already defined", (int)key.len, key.ptr);
+    /* The body is the rest of the source the brace came from, up to the
+     * matching brace: imports inside stay unexpanded until it is used. */
+    cfg__src_t *top = &c->stack[c->depth - 1];
+    size_t start = top->pos, depth = 1, i = start;
+    if (i < top->n && !(top->toks[i].flags & CFG_TOK_LINE_START))
+        return src_fail(c, &top->toks[i], "unexpected '%s' after '{': a block's contents start "
+                        "on the next line", top->toks[i].text.ptr);
+    for (; i < top->n; i++) {
+        if (cfg__is(&top->toks[i], "{")) depth++;
+        else if (cfg__is(&top->toks[i], "}") && --depth == 0) break;
+    }
+    if (i == top->n)
+        return src_fail(c, open, "snippet '%.*s' is not closed: expected '}' for this '{'",
+                        (int)key.len, key.ptr);
+    cfg__snippet_t *s = ifr_arena_calloc(c->a, 1, sizeof *s);
+    if (!s) return src_fail(c, name, "out of memory");
+    *s = (cfg__snippet_t){ name, key, top->toks + start, i - start, c->snippets };
+    c->snippets = s;
+    top->pos = i + 1;
+    if (top->pos < top->n && !(top->toks[top->pos].flags & CFG_TOK_LINE_START))
+        return src_fail(c, &top->toks[top->pos], "unexpected '%s' after '}': expected a new line",
+                        top->toks[top->pos].text.ptr);
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* "Did you mean ...?": the known name closest to a misspelt one. */
+#include <string.h>
+
+#include "config/dispense.h"
+
+/* Names longer than this are not compared (nobody misspells a 64-byte
+ * directive name, and it keeps the distance table on the stack). */
+#define SUGGEST_MAX 64
+
+/* Levenshtein distance with two rolling rows. */
+static size_t edit_distance(ifr_str_t a, const char *b, size_t blen)
+{
+    size_t prev[SUGGEST_MAX + 1], cur[SUGGEST_MAX + 1];
+    for (size_t j = 0; j <= blen; j++) prev[j] = j;
+    for (size_t i = 1; i <= a.len; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= blen; j++) {
+            size_t sub = prev[j - 1] + (ifr_ascii_lower(a.ptr[i - 1]) != ifr_ascii_lower(b[j - 1]));
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (blen + 1) * sizeof *prev);
+    }
+    return prev[blen];
+}
+
+const char *cfg_closest(ifr_str_t word, const char *const *known, size_t n)
+{
+    if (word.len == 0 || word.len > SUGGEST_MAX) return NULL;
+    /* Allow about one edit per three letters, at least one. */
+    size_t limit = word.len / 3 > 0 ? word.len / 3 : 1;
+    const char *best = NULL;
+    size_t best_d = limit + 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t klen = strlen(known[i]);
+        if (klen > SUGGEST_MAX) continue;
+        size_t d = edit_distance(word, known[i], klen);
+        if (d < best_d) { best_d = d; best = known[i]; }
+    }
+    return best;
+}
+
+int cfg_error_unknown(cfg_error_t *err, const cfg_token_t *t, const char *what,
+                      const char *const *known, size_t n)
+{
+    const char *close = cfg_closest(t->text, known, n);
+    if (close)
+        return cfg_errorf(err, t, "unknown %s '%s' (did you mean '%s'?)", what, t->text.ptr, close);
+    return cfg_errorf(err, t, "unknown %s '%s'", what, t->text.ptr);
+}
