@@ -1,0 +1,121 @@
+/* Output filters and the route layer's own io, which every exchange's
+ * handlers write through (see filter.h). */
+#include "route/filter.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "route/state.h"
+
+int route_filter_head(route_exchange_t *x, route_filter_t *f)
+{
+    while (f && !f->ops->on_head) f = f->next;
+    if (f) return f->ops->on_head(x, f);
+    route_state_t *st = route_state(x);
+    return st->host_io->send_head(x);
+}
+
+int route_filter_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len,
+                      bool is_last)
+{
+    while (f && (f->bypass || !f->ops->on_body)) f = f->next;
+    if (f) return f->ops->on_body(x, f, data, len, is_last);
+    route_state_t *st = route_state(x);
+    st->bytes_sent += len;
+    return st->host_io->send_body(x, data, len, is_last);
+}
+
+static int route_io_send_head(route_exchange_t *x)
+{
+    return route_filter_head(x, route_state(x)->filters);
+}
+
+static int route_io_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
+{
+    return route_filter_body(x, route_state(x)->filters, data, len, is_last);
+}
+
+/* Whether some filter wants to see body bytes. */
+static bool route_filters_touch_body(route_state_t *st)
+{
+    for (route_filter_t *f = st->filters; f; f = f->next)
+        if (!f->bypass && f->ops->on_body) return true;
+    return false;
+}
+
+static int route_io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
+{
+    route_state_t *st = route_state(x);
+    if (!route_filters_touch_body(st) && st->host_io->send_file) {
+        st->bytes_sent += len;
+        return st->host_io->send_file(x, fd, offset, len, is_last);
+    }
+    /* A filter must see the bytes (or the host has no send_file): read the
+     * file through a fixed buffer, so memory stays flat for big files. */
+    char buf[16384];
+    int rc = 0;
+    while (len > 0 && rc == 0) {
+        size_t want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+        ssize_t n = pread(fd, buf, want, offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) { rc = -1; break; }
+        offset += n;
+        len -= (uint64_t)n;
+        rc = route_io_send_body(x, buf, (size_t)n, is_last && len == 0);
+    }
+    close(fd);
+    return rc;
+}
+
+static int route_io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
+{
+    return route_state(x)->host_io->read_body(x, cb, ud);
+}
+
+static const route_io_t route_filter_io = {
+    .send_head = route_io_send_head,
+    .send_body = route_io_send_body,
+    .send_file = route_io_send_file,
+    .read_body = route_io_read_body,
+};
+
+/* Puts the route io in front of the host's (once per exchange). */
+static void route_filter_wrap_io(route_exchange_t *x, route_state_t *st)
+{
+    if (x->io != &route_filter_io) {
+        st->host_io = x->io;
+        x->io = &route_filter_io;
+    }
+}
+
+int route_filter_push(route_exchange_t *x, const route_filter_ops_t *ops, void *ctx)
+{
+    route_state_t *st = route_state(x);
+    if (!st || x->head_sent) return -1;
+    route_filter_t *f = ifr_arena_calloc(x->arena, 1, sizeof(*f));
+    if (!f) return -1;
+    route_filter_wrap_io(x, st);
+    f->ops = ops;
+    f->ctx = ctx;
+    f->next = st->filters;
+    st->filters = f;
+    return 0;
+}
+
+void route_filter_clear(route_exchange_t *x)
+{
+    route_state_t *st = route_state(x);
+    if (st) st->filters = NULL;
+}
+
+uint64_t route_filter_bytes_sent(route_exchange_t *x)
+{
+    route_state_t *st = x->route_state;
+    return st ? st->bytes_sent : 0;
+}
+
+void route_filter_install(route_exchange_t *x)
+{
+    route_state_t *st = route_state(x);
+    if (st) route_filter_wrap_io(x, st);
+}

@@ -1,0 +1,489 @@
+/* Placeholder templates: compiled at load, rendered per request. */
+#include "route/placeholder.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/message.h"
+#include "route/path.h"
+#include "route/state.h"
+
+typedef enum {
+    PH_LIT, PH_URI, PH_PATH, PH_DIR, PH_FILE, PH_FILE_BASE, PH_FILE_EXT, PH_PATH_N, PH_QUERY,
+    PH_QUERY_ARG, PH_ORIG_URI, PH_ORIG_PATH, PH_ORIG_QUERY, PH_METHOD, PH_HOST, PH_HOSTPORT,
+    PH_PORT, PH_SCHEME, PH_PROTO, PH_REMOTE, PH_REMOTE_HOST, PH_REMOTE_PORT, PH_HEADER,
+    PH_COOKIE, PH_LABEL, PH_UUID, PH_REGEXP, PH_ERR_CODE, PH_ERR_TEXT, PH_ERR_MSG,
+    PH_AUTH_USER, PH_ROOT, PH_TLS_SNI, PH_NOW, PH_NOW_UNIX, PH_NOW_UNIX_MS, PH_NOW_HTTP,
+    PH_NOW_COMMON, PH_NOW_YEAR,
+} route_ph_kind_t;
+
+typedef struct {
+    route_ph_kind_t kind;
+    ifr_str_t arg;      /* literal text, or the NAME of a header/query/regexp placeholder */
+    ifr_str_t group;    /* re.NAME.GROUP: a named group */
+    long n;             /* index for path.N, labels.N, re.NAME.N (-1: by group name) */
+} route_seg_t;
+
+struct route_tmpl {
+    ifr_str_t text;
+    route_seg_t *segs;
+    size_t nsegs;
+    bool is_static;
+};
+
+/* Exact names. Shorthands (Caddyfile only) sit next to their long form. */
+static const struct { const char *name; route_ph_kind_t kind; } route_ph_names[] = {
+    { "http.request.uri", PH_URI }, { "uri", PH_URI },
+    { "http.request.uri.path", PH_PATH }, { "path", PH_PATH },
+    { "http.request.uri.path.dir", PH_DIR }, { "dir", PH_DIR },
+    { "http.request.uri.path.file", PH_FILE }, { "file", PH_FILE },
+    { "http.request.uri.path.file.base", PH_FILE_BASE },
+    { "http.request.uri.path.file.ext", PH_FILE_EXT },
+    { "http.request.uri.query", PH_QUERY }, { "query", PH_QUERY },
+    { "http.request.orig_uri", PH_ORIG_URI }, { "http.request.orig_uri.path", PH_ORIG_PATH },
+    { "http.request.orig_uri.query", PH_ORIG_QUERY }, { "http.request.orig_method", PH_METHOD },
+    { "http.request.method", PH_METHOD }, { "method", PH_METHOD },
+    { "http.request.host", PH_HOST }, { "host", PH_HOST },
+    { "http.request.hostport", PH_HOSTPORT }, { "hostport", PH_HOSTPORT },
+    { "http.request.port", PH_PORT }, { "port", PH_PORT },
+    { "http.request.scheme", PH_SCHEME }, { "scheme", PH_SCHEME },
+    { "http.request.proto", PH_PROTO },
+    { "http.request.remote", PH_REMOTE }, { "remote", PH_REMOTE },
+    { "http.request.remote.host", PH_REMOTE_HOST }, { "remote_host", PH_REMOTE_HOST },
+    { "http.request.remote.port", PH_REMOTE_PORT }, { "remote_port", PH_REMOTE_PORT },
+    { "http.request.uuid", PH_UUID }, { "id", PH_UUID },
+    { "http.request.tls.server_name", PH_TLS_SNI },
+    { "http.error.status_code", PH_ERR_CODE }, { "http.error.status_text", PH_ERR_TEXT },
+    { "http.error.message", PH_ERR_MSG },
+    { "http.auth.user.id", PH_AUTH_USER },
+    { "http.vars.root", PH_ROOT }, { "vars.root", PH_ROOT },
+    { "time.now", PH_NOW }, { "time.now.unix", PH_NOW_UNIX }, { "time.now.unix_ms", PH_NOW_UNIX_MS },
+    { "time.now.http", PH_NOW_HTTP }, { "time.now.common_log", PH_NOW_COMMON },
+    { "time.now.year", PH_NOW_YEAR },
+};
+
+/* Names followed by an argument: {http.request.header.X-Id}, {query.q}, ... */
+static const struct { const char *prefix; route_ph_kind_t kind; } route_ph_prefixes[] = {
+    { "http.request.header.", PH_HEADER }, { "header.", PH_HEADER },
+    { "http.request.cookie.", PH_COOKIE }, { "cookie.", PH_COOKIE },
+    { "http.request.uri.query.", PH_QUERY_ARG }, { "query.", PH_QUERY_ARG },
+    { "http.request.uri.path.", PH_PATH_N }, { "path.", PH_PATH_N },
+    { "http.request.host.labels.", PH_LABEL }, { "labels.", PH_LABEL },
+    { "http.regexp.", PH_REGEXP }, { "re.", PH_REGEXP },
+};
+
+/* Splits "NAME.N" of a regexp capture; N may also be a group's name. */
+static bool route_ph_split_capture(route_seg_t *s)
+{
+    long dot = -1;
+    for (size_t i = s->arg.len; i-- > 0;)
+        if (s->arg.ptr[i] == '.') { dot = (long)i; break; }
+    if (dot <= 0 || (size_t)dot + 1 >= s->arg.len) return false;
+    ifr_str_t idx = ifr_str_sub(s->arg, (size_t)dot + 1, s->arg.len);
+    s->arg = ifr_str_sub(s->arg, 0, (size_t)dot);
+    s->n = -1;
+    s->group = idx;
+    if (idx.len < 4 && idx.ptr[0] >= '0' && idx.ptr[0] <= '9') {
+        long n = 0;
+        for (size_t i = 0; i < idx.len; i++) {
+            if (idx.ptr[i] < '0' || idx.ptr[i] > '9') return true;
+            n = n * 10 + (idx.ptr[i] - '0');
+        }
+        s->n = n;
+    }
+    return true;
+}
+
+static long route_ph_index(ifr_str_t s)
+{
+    if (s.len == 0 || s.len > 6) return -1;
+    long n = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] < '0' || s.ptr[i] > '9') return -1;
+        n = n * 10 + (s.ptr[i] - '0');
+    }
+    return n;
+}
+
+/* Resolves a name to a segment kind. Values fixed for the process life
+ * ({env.*}, {system.*}) become literals. False when unknown. */
+static bool route_ph_lookup(ifr_arena_t *a, ifr_str_t name, route_seg_t *s)
+{
+    for (size_t i = 0; i < sizeof(route_ph_names) / sizeof(route_ph_names[0]); i++)
+        if (ifr_str_eq_cstr(name, route_ph_names[i].name)) {
+            *s = (route_seg_t){ .kind = route_ph_names[i].kind };
+            return true;
+        }
+    for (size_t i = 0; i < sizeof(route_ph_prefixes) / sizeof(route_ph_prefixes[0]); i++) {
+        ifr_str_t pre = ifr_cstr(route_ph_prefixes[i].prefix);
+        if (name.len <= pre.len || !ifr_str_starts_with(name, pre)) continue;
+        *s = (route_seg_t){ .kind = route_ph_prefixes[i].kind, .arg = ifr_str_sub(name, pre.len, name.len) };
+        if (s->kind == PH_PATH_N || s->kind == PH_LABEL) {
+            s->n = route_ph_index(s->arg);
+            if (s->n < 0) continue;   /* {path.x} is no placeholder we know */
+        }
+        if (s->kind == PH_REGEXP && !route_ph_split_capture(s)) continue;
+        return true;
+    }
+    if (ifr_str_starts_with(name, IFR_LIT("env.")) && name.len > 4) {
+        char *var = ifr_arena_strndup(a, name.ptr + 4, name.len - 4);
+        const char *v = var ? getenv(var) : NULL;
+        *s = (route_seg_t){ .kind = PH_LIT, .arg = ifr_arena_str(a, ifr_cstr(v ? v : "")) };
+        return true;
+    }
+    if (ifr_str_starts_with(name, IFR_LIT("system."))) {
+        struct utsname u;
+        const char *v = NULL;
+        char cwd[512];
+        if (uname(&u) != 0) memset(&u, 0, sizeof(u));
+        if (ifr_str_eq_cstr(name, "system.hostname")) v = u.nodename;
+        else if (ifr_str_eq_cstr(name, "system.os")) v = "linux";
+        else if (ifr_str_eq_cstr(name, "system.arch")) v = u.machine;
+        else if (ifr_str_eq_cstr(name, "system.slash")) v = "/";
+        else if (ifr_str_eq_cstr(name, "system.wd")) v = getcwd(cwd, sizeof(cwd));
+        if (!v) return false;
+        *s = (route_seg_t){ .kind = PH_LIT, .arg = ifr_arena_str(a, ifr_cstr(v)) };
+        return true;
+    }
+    return false;
+}
+
+route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text)
+{
+    route_tmpl_t *t = ifr_arena_calloc(a, 1, sizeof(*t));
+    /* At most one literal and one placeholder per '{', plus a tail. */
+    size_t max = 1;
+    for (size_t i = 0; i < text.len; i++) max += text.ptr[i] == '{' ? 2 : 0;
+    if (!t || !(t->segs = ifr_arena_calloc(a, max, sizeof(route_seg_t)))) return NULL;
+    t->text = ifr_arena_str(a, text);
+    /* Literal bytes are gathered in a copy, since `\{` drops its backslash. */
+    char *lit = ifr_arena_alloc(a, text.len + 1);
+    if (!lit || !t->text.ptr) return NULL;
+    size_t litn = 0, lit_start = 0;
+    t->is_static = true;
+    for (size_t i = 0; i <= text.len; i++) {
+        route_seg_t s = { .kind = PH_LIT };
+        size_t end = i;
+        if (i < text.len) {
+            char c = text.ptr[i];
+            if (c == '\\' && i + 1 < text.len && (text.ptr[i + 1] == '{' || text.ptr[i + 1] == '}')) {
+                lit[litn++] = text.ptr[++i];
+                continue;
+            }
+            if (c != '{') { lit[litn++] = c; continue; }
+            size_t j = i + 1;
+            while (j < text.len && text.ptr[j] != '}' && text.ptr[j] != '{' &&
+                   text.ptr[j] != ' ' && text.ptr[j] != '\n')
+                j++;
+            if (!(j < text.len && text.ptr[j] == '}' && j > i + 1 &&
+                  route_ph_lookup(a, ifr_str(text.ptr + i + 1, j - i - 1), &s))) {
+                lit[litn++] = c;   /* unknown: stays as written */
+                continue;
+            }
+            end = j;
+        }
+        if (litn > lit_start)
+            t->segs[t->nsegs++] = (route_seg_t){ .kind = PH_LIT, .arg = ifr_str(lit + lit_start, litn - lit_start) };
+        lit_start = litn;
+        if (i < text.len) {
+            if (s.kind != PH_LIT) t->is_static = false;
+            if (s.kind != PH_LIT || s.arg.len) t->segs[t->nsegs++] = s;
+        }
+        i = end;
+    }
+    if (t->is_static && t->nsegs > 1) {
+        /* Only literals ({env.*} included): join them once, now. */
+        size_t total = 0;
+        for (size_t i = 0; i < t->nsegs; i++) total += t->segs[i].arg.len;
+        char *b = ifr_arena_alloc(a, total + 1);
+        if (!b) return NULL;
+        size_t n = 0;
+        for (size_t i = 0; i < t->nsegs; i++) {
+            memcpy(b + n, t->segs[i].arg.ptr, t->segs[i].arg.len);
+            n += t->segs[i].arg.len;
+        }
+        b[n] = '\0';
+        t->segs[0] = (route_seg_t){ .kind = PH_LIT, .arg = ifr_str(b, n) };
+        t->nsegs = 1;
+    }
+    return t;
+}
+
+bool route_tmpl_is_static(const route_tmpl_t *t) { return t->is_static; }
+ifr_str_t route_tmpl_text(const route_tmpl_t *t) { return t->text; }
+
+/* ---- values ---- */
+
+static ifr_str_t route_fmt(route_exchange_t *x, const char *fmt, long long v)
+{
+    char *s = ifr_arena_printf(x->arena, fmt, v);
+    return s ? ifr_cstr(s) : IFR_LIT("");
+}
+
+/* The request path, percent-decoded (not cleaned, like Caddy's r.URL.Path). */
+static ifr_str_t route_ph_path(route_exchange_t *x, ifr_str_t raw)
+{
+    if (!memchr(raw.ptr ? raw.ptr : "", '%', raw.len)) return raw;
+    char *b = ifr_arena_alloc(x->arena, raw.len + 1);
+    long n = b ? route_url_decode(raw, b, false) : -1;
+    return n < 0 ? raw : ifr_str(b, (size_t)n);
+}
+
+static ifr_str_t route_host_only(ifr_str_t hostport)
+{
+    if (hostport.len && hostport.ptr[0] == '[') {
+        long close = ifr_str_find_char(hostport, ']');
+        return close < 0 ? hostport : ifr_str_sub(hostport, 1, (size_t)close);
+    }
+    long colon = ifr_str_find_char(hostport, ':');
+    return colon < 0 ? hostport : ifr_str_sub(hostport, 0, (size_t)colon);
+}
+
+static ifr_str_t route_time(route_exchange_t *x, route_ph_kind_t k)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (k == PH_NOW_UNIX) return route_fmt(x, "%lld", (long long)ts.tv_sec);
+    if (k == PH_NOW_UNIX_MS)
+        return route_fmt(x, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    struct tm tm;
+    time_t now = ts.tv_sec;
+    gmtime_r(&now, &tm);
+    char *b = ifr_arena_alloc(x->arena, 64);
+    if (!b) return IFR_LIT("");
+    const char *f = k == PH_NOW_HTTP ? "%a, %d %b %Y %H:%M:%S GMT"
+                  : k == PH_NOW_COMMON ? "%d/%b/%Y:%H:%M:%S +0000"
+                  : k == PH_NOW_YEAR ? "%Y" : "%Y-%m-%dT%H:%M:%SZ";
+    return ifr_str(b, strftime(b, 64, f, &tm));
+}
+
+/* A random-looking but stable UUID (v4 layout) for the exchange. */
+static ifr_str_t route_uuid(route_exchange_t *x)
+{
+    static atomic_uint_fast64_t seed;
+    uint64_t s = atomic_load(&seed);
+    if (!s) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint_fast64_t want = ((uint64_t)ts.tv_sec * 1000000007u) ^ (uint64_t)ts.tv_nsec ^ 0x9e3779b97f4a7c15u;
+        uint_fast64_t expect = 0;
+        atomic_compare_exchange_strong(&seed, &expect, want);
+        s = atomic_load(&seed);
+    }
+    uint64_t h[2];
+    uint64_t z = s + x->id * 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 2; i++) {   /* splitmix64 */
+        z += 0x9e3779b97f4a7c15u;
+        uint64_t r = z;
+        r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9u;
+        r = (r ^ (r >> 27)) * 0x94d049bb133111ebu;
+        h[i] = r ^ (r >> 31);
+    }
+    char *b = ifr_arena_alloc(x->arena, 37);
+    if (!b) return IFR_LIT("");
+    snprintf(b, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(h[0] >> 32),
+             (unsigned)(h[0] >> 16) & 0xffff, (unsigned)h[0] & 0xfff,
+             (unsigned)((h[1] >> 48) & 0x3fff) | 0x8000, (unsigned long long)(h[1] & 0xffffffffffffull));
+    return ifr_str(b, 36);
+}
+
+/* Element n of a '/'-separated path (segment 0 is the first after "/"). */
+static ifr_str_t route_nth(ifr_str_t s, char sep, long n, bool from_end)
+{
+    size_t count = 0, i = 0;
+    ifr_str_t parts[64];
+    while (i < s.len && count < 64) {
+        while (i < s.len && s.ptr[i] == sep) i++;
+        size_t st = i;
+        while (i < s.len && s.ptr[i] != sep) i++;
+        if (i > st) parts[count++] = ifr_str_sub(s, st, i);
+    }
+    if (n < 0 || (size_t)n >= count) return IFR_LIT("");
+    return parts[from_end ? count - 1 - (size_t)n : (size_t)n];
+}
+
+static ifr_str_t route_cookie(route_exchange_t *x, ifr_str_t name)
+{
+    for (uint32_t i = 0; i < x->req->headers.count; i++) {
+        const http_header_t *h = &x->req->headers.items[i];
+        if (!ifr_str_eq_nocase(h->name, IFR_LIT("Cookie"))) continue;
+        ifr_str_t v = h->value;
+        size_t p = 0;
+        while (p < v.len) {
+            while (p < v.len && (v.ptr[p] == ' ' || v.ptr[p] == ';')) p++;
+            size_t st = p;
+            while (p < v.len && v.ptr[p] != ';') p++;
+            ifr_str_t pair = ifr_str_sub(v, st, p);
+            long eq = ifr_str_find_char(pair, '=');
+            if (eq > 0 && ifr_str_eq(ifr_str_sub(pair, 0, (size_t)eq), name))
+                return ifr_str_sub(pair, (size_t)eq + 1, pair.len);
+        }
+    }
+    return IFR_LIT("");
+}
+
+static ifr_str_t route_capture_value(route_exchange_t *x, const route_seg_t *s)
+{
+    route_state_t *st = x->route_state;
+    for (route_capture_t *c = st ? st->captures : NULL; c; c = c->next) {
+        if (!ifr_str_eq(c->name, s->arg)) continue;
+        if (s->n >= 0) return s->n < ROUTE_MAX_GROUPS ? c->groups[s->n] : IFR_LIT("");
+        for (int g = 1; c->group_names && g < ROUTE_MAX_GROUPS; g++)
+            if (c->group_names[g] && ifr_str_eq(ifr_cstr(c->group_names[g]), s->group))
+                return c->groups[g];
+        return IFR_LIT("");
+    }
+    return IFR_LIT("");
+}
+
+static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
+{
+    http_request_t *r = x->req;
+    route_state_t *st = x->route_state;
+    switch (s->kind) {
+    case PH_LIT: return s->arg;
+    case PH_URI:
+        if (r->query.len == 0) return r->path;
+        {
+            char *b = ifr_arena_printf(x->arena, "%.*s?%.*s", (int)r->path.len, r->path.ptr,
+                                       (int)r->query.len, r->query.ptr);
+            return b ? ifr_cstr(b) : IFR_LIT("");
+        }
+    case PH_PATH: return route_ph_path(x, r->path);
+    case PH_DIR: {
+        ifr_str_t p = route_ph_path(x, r->path);
+        size_t i = p.len;
+        while (i > 0 && p.ptr[i - 1] != '/') i--;
+        return ifr_str_sub(p, 0, i);
+    }
+    case PH_FILE: case PH_FILE_BASE: case PH_FILE_EXT: {
+        ifr_str_t p = route_ph_path(x, r->path);
+        size_t i = p.len;
+        while (i > 0 && p.ptr[i - 1] != '/') i--;
+        ifr_str_t f = ifr_str_sub(p, i, p.len);
+        if (s->kind == PH_FILE) return f;
+        size_t d = f.len;
+        while (d > 0 && f.ptr[d - 1] != '.') d--;
+        if (d == 0) return s->kind == PH_FILE_BASE ? f : IFR_LIT("");
+        return s->kind == PH_FILE_BASE ? ifr_str_sub(f, 0, d - 1) : ifr_str_sub(f, d - 1, f.len);
+    }
+    case PH_PATH_N: return route_nth(route_ph_path(x, r->path), '/', s->n, false);
+    case PH_QUERY: return r->query;
+    case PH_QUERY_ARG: {
+        ifr_str_t v = IFR_LIT("");
+        route_query_get(x->arena, r->query, s->arg, &v);
+        return v;
+    }
+    case PH_ORIG_URI: return x->orig_uri.len ? x->orig_uri : r->target;
+    case PH_ORIG_PATH: case PH_ORIG_QUERY: {
+        ifr_str_t o = x->orig_uri.len ? x->orig_uri : r->target;
+        long q = ifr_str_find_char(o, '?');
+        if (s->kind == PH_ORIG_PATH) return q < 0 ? o : ifr_str_sub(o, 0, (size_t)q);
+        return q < 0 ? IFR_LIT("") : ifr_str_sub(o, (size_t)q + 1, o.len);
+    }
+    case PH_METHOD: return r->method;
+    case PH_HOST: return route_host_only(r->host);
+    case PH_HOSTPORT: return r->host;
+    case PH_PORT: {
+        ifr_str_t h = r->host, host = route_host_only(h);
+        size_t after = (h.len && h.ptr[0] == '[') ? host.len + 2 : host.len;
+        if (after < h.len && h.ptr[after] == ':') return ifr_str_sub(h, after + 1, h.len);
+        return route_fmt(x, "%lld", x->conn->local_port);
+    }
+    case PH_SCHEME: return x->conn->tls ? IFR_LIT("https") : IFR_LIT("http");
+    case PH_PROTO:
+        return route_fmt(x, r->version_major >= 2 ? "HTTP/%lld.0" : "HTTP/1.%lld",
+                         r->version_major >= 2 ? r->version_major : r->version_minor);
+    case PH_REMOTE: {
+        ifr_str_t ip = x->conn->remote_ip;
+        bool v6 = ifr_str_find_char(ip, ':') >= 0;
+        char *b = ifr_arena_printf(x->arena, v6 ? "[%.*s]:%u" : "%.*s:%u", (int)ip.len, ip.ptr,
+                                   x->conn->remote_port);
+        return b ? ifr_cstr(b) : IFR_LIT("");
+    }
+    case PH_REMOTE_HOST: return x->conn->remote_ip;
+    case PH_REMOTE_PORT: return route_fmt(x, "%lld", x->conn->remote_port);
+    case PH_HEADER: {
+        if (ifr_str_eq_nocase(s->arg, IFR_LIT("Host"))) return r->host;
+        const http_header_t *h = http_headers_get(&r->headers, s->arg);
+        return h ? h->value : IFR_LIT("");
+    }
+    case PH_COOKIE: return route_cookie(x, s->arg);
+    case PH_LABEL: return route_nth(route_host_only(r->host), '.', s->n, true);
+    case PH_UUID: return route_uuid(x);
+    case PH_REGEXP: return route_capture_value(x, s);
+    case PH_ERR_CODE: return x->error_status ? route_fmt(x, "%lld", x->error_status) : IFR_LIT("");
+    case PH_ERR_TEXT: return x->error_status ? ifr_cstr(http_status_reason(x->error_status)) : IFR_LIT("");
+    case PH_ERR_MSG: return ifr_cstr(x->error_message);
+    case PH_AUTH_USER: return st ? st->auth_user : IFR_LIT("");
+    case PH_ROOT: return st ? st->root : IFR_LIT("");
+    case PH_TLS_SNI: return x->conn->tls_server_name;
+    case PH_NOW: case PH_NOW_UNIX: case PH_NOW_UNIX_MS: case PH_NOW_HTTP: case PH_NOW_COMMON:
+    case PH_NOW_YEAR:
+        return route_time(x, s->kind);
+    }
+    return IFR_LIT("");
+}
+
+/* Value slices kept on the stack for templates up to this many pieces. */
+#define ROUTE_TMPL_STACK_SEGS 16
+
+static ifr_str_t *route_tmpl_values(route_exchange_t *x, const route_tmpl_t *t,
+                                    ifr_str_t *stackv, size_t *total)
+{
+    ifr_str_t *v = t->nsegs <= ROUTE_TMPL_STACK_SEGS ? stackv
+                 : ifr_arena_alloc(x->arena, t->nsegs * sizeof(ifr_str_t));
+    *total = 0;
+    if (!v) return NULL;
+    for (size_t i = 0; i < t->nsegs; i++) {
+        v[i] = route_seg_value(x, &t->segs[i]);
+        *total += v[i].len;
+    }
+    return v;
+}
+
+int route_tmpl_render(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out)
+{
+    if (t->nsegs == 1 && t->segs[0].kind == PH_LIT) { *out = t->segs[0].arg; return 0; }
+    if (t->nsegs == 0) { *out = IFR_LIT(""); return 0; }
+    ifr_str_t stackv[ROUTE_TMPL_STACK_SEGS];
+    size_t total;
+    ifr_str_t *v = route_tmpl_values(x, t, stackv, &total);
+    if (!v) return -1;
+    if (t->nsegs == 1) { *out = v[0]; return 0; }
+    char *b = ifr_arena_alloc(x->arena, total + 1);
+    if (!b) return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < t->nsegs; i++) {
+        if (v[i].len) memcpy(b + n, v[i].ptr, v[i].len);
+        n += v[i].len;
+    }
+    b[n] = '\0';
+    *out = ifr_str(b, n);
+    return 0;
+}
+
+size_t route_tmpl_render_to(route_exchange_t *x, const route_tmpl_t *t, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nsegs; i++) {
+        ifr_str_t v = route_seg_value(x, &t->segs[i]);
+        if (n < cap) memcpy(buf + n, v.ptr, v.len < cap - n ? v.len : cap - n);
+        n += v.len;
+    }
+    return n;
+}
+
+bool route_placeholder_get(route_exchange_t *x, ifr_str_t name, ifr_str_t *out)
+{
+    route_seg_t s;
+    *out = IFR_LIT("");
+    if (!route_ph_lookup(x->arena, name, &s)) return false;
+    *out = route_seg_value(x, &s);
+    return true;
+}

@@ -1,0 +1,62 @@
+/* Sites and the loaded plan (private to src/route; the public face is
+ * plan.h). */
+#ifndef IFRIT_ROUTE_SITE_H
+#define IFRIT_ROUTE_SITE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "route/chain.h"
+#include "route/plan.h"
+
+typedef struct route_access_log route_access_log_t;
+
+/* One address of a site block, resolved. */
+typedef struct {
+    ifr_str_t host;         /* lowercase; "" = any host; "*.example.com" = one label */
+    uint16_t port;
+    bool tls;
+} route_site_addr_t;
+
+/* One handle_errors block: the statuses it takes (none = all) and its routes. */
+typedef struct {
+    int *codes;             /* exact codes; 1..5 = a class such as 4xx */
+    size_t ncodes;
+    route_list_t routes;
+} route_errors_t;
+
+struct route_site {
+    route_site_addr_t *addrs;
+    size_t naddrs;
+    const route_matcher_set_t *path;    /* from an address like example.com/api/..., or NULL */
+    route_list_t routes;
+    route_errors_t *errors;
+    size_t nerrors;
+    route_access_log_t *log;            /* NULL: no access log */
+};
+
+struct route_plan {
+    ifr_arena_t arena;       /* owns everything below */
+    atomic_int refs;
+    route_options_t options;
+    route_listener_t *listeners;
+    size_t nlisteners;
+    route_site_t *sites;
+    size_t nsites;
+    /* Resources to close when the last reference goes (log files). */
+    int *fds;
+    size_t nfds, capfds;
+};
+
+/* The site for this request, or NULL. */
+const route_site_t *route_site_pick(const route_plan_t *p, const route_exchange_t *x);
+
+/* Keeps fd open as long as the plan lives. 0 or -1 (out of memory; fd closed). */
+int route_plan_own_fd(route_plan_t *p, int fd);
+
+/* Access log (log.c): writes x's line to the site's log. */
+void route_access_log_write(const route_access_log_t *log, route_exchange_t *x);
+
+#endif

@@ -1,0 +1,65 @@
+/* The router's per-exchange state (x->route_state): where in the route
+ * lists the exchange is, the variables handlers share (root, regexp
+ * captures, the authenticated user), the output filters, and a cache of the
+ * decoded and cleaned request path. Allocated from x->arena at dispatch. */
+#ifndef IFRIT_ROUTE_STATE_H
+#define IFRIT_ROUTE_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "route/chain.h"
+#include "route/exchange.h"
+#include "route/filter.h"
+
+typedef struct route_plan route_plan_t;
+
+#define ROUTE_MAX_FRAMES 32   /* nesting of handle/route blocks at run time */
+#define ROUTE_MAX_GROUPS 10   /* a regexp's capture groups kept: \0 .. \9 */
+
+typedef struct {
+    const route_list_t *list;
+    size_t next;              /* index of the next entry to look at */
+    unsigned done_groups;     /* ROUTE_DIR_GROUP_* already taken in this list */
+} route_frame_t;
+
+/* Captures of one regexp matcher, for {re.NAME.N} / {http.regexp.NAME.N}. */
+typedef struct route_capture {
+    ifr_str_t name;
+    ifr_str_t groups[ROUTE_MAX_GROUPS];
+    const char *const *group_names;   /* named groups by index (plan memory), or NULL */
+    struct route_capture *next;
+} route_capture_t;
+
+typedef struct route_site route_site_t;
+
+typedef struct {
+    const route_plan_t *plan;
+    const route_site_t *site;
+    route_frame_t frames[ROUTE_MAX_FRAMES];
+    int nframes;
+    bool in_errors;               /* running handle_errors routes */
+    ifr_str_t root;               /* set by `root`; empty = current directory */
+    ifr_str_t auth_user;          /* set by basic_auth */
+    route_capture_t *captures;    /* newest first */
+    /* Cache of the decoded, cleaned path for the raw path it came from. */
+    ifr_str_t path_raw;
+    ifr_str_t path_clean;
+    /* Output: see filter.h. */
+    const route_io_t *host_io;
+    route_filter_t *filters;
+    uint64_t bytes_sent;
+} route_state_t;
+
+/* The state of x, created on first use. NULL only if the arena is exhausted. */
+route_state_t *route_state(route_exchange_t *x);
+
+/* The request path percent-decoded and cleaned ("/a/../b//c" -> "/b/c",
+ * trailing slash kept), as path matchers and file_server see it. Cached
+ * until the path is rewritten. Empty on a malformed escape or NUL byte. */
+ifr_str_t route_clean_path(route_exchange_t *x);
+
+/* Records regexp captures under name (newest wins on lookup). */
+route_capture_t *route_capture_add(route_exchange_t *x, ifr_str_t name);
+
+#endif
