@@ -36,6 +36,16 @@ int iwasi_call_fd_write(const iwasi_call_t *c) { return iwasi__rw(c, true, false
 int iwasi_call_fd_pread(const iwasi_call_t *c) { return iwasi__rw(c, false, true); }
 int iwasi_call_fd_pwrite(const iwasi_call_t *c) { return iwasi__rw(c, true, true); }
 
+/* A stream answers ESPIPE, as a pipe does, although it lacks the seek
+ * rights too (wasi-libc's isatty wants those rights absent on terminals). */
+static iwasi_errno_t iwasi__seekable(const iwasi_call_t *c, uint64_t right, iwasi_fd_t **f)
+{
+    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), 0, f);
+    if (e) return e;
+    if (!(*f)->ops->seek) return IWASI_ESPIPE;
+    return ((*f)->rights_base & right) ? 0 : IWASI_ENOTCAPABLE;
+}
+
 int iwasi_call_fd_seek(const iwasi_call_t *c)
 {
     iwasi_fd_t *f;
@@ -43,11 +53,10 @@ int iwasi_call_fd_seek(const iwasi_call_t *c)
     int64_t off = (int64_t)iwasi_arg64(c, 1);
     /* Seeking to where one is needs only the tell right. */
     uint64_t right = (off == 0 && whence == IWASI_WHENCE_CUR) ? IWASI_RIGHT_FD_TELL : IWASI_RIGHT_FD_SEEK;
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), right, &f);
+    iwasi_errno_t e = iwasi__seekable(c, right, &f);
     if (e) return e;
     if (whence > IWASI_WHENCE_END) return IWASI_EINVAL;
     if (!iwasi_lift(c->mem, result, 8)) return IWASI_EFAULT;
-    if (!f->ops->seek) return IWASI_ESPIPE;
     uint64_t pos;
     if ((e = f->ops->seek(f, off, (uint8_t)whence, &pos))) return e;
     return iwasi_store_u64(c->mem, result, pos);
@@ -56,10 +65,9 @@ int iwasi_call_fd_seek(const iwasi_call_t *c)
 int iwasi_call_fd_tell(const iwasi_call_t *c)
 {
     iwasi_fd_t *f;
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_TELL, &f);
+    iwasi_errno_t e = iwasi__seekable(c, IWASI_RIGHT_FD_TELL, &f);
     if (e) return e;
     if (!iwasi_lift(c->mem, iwasi_arg32(c, 1), 8)) return IWASI_EFAULT;
-    if (!f->ops->seek) return IWASI_ESPIPE;
     uint64_t pos;
     if ((e = f->ops->seek(f, 0, IWASI_WHENCE_CUR, &pos))) return e;
     return iwasi_store_u64(c->mem, iwasi_arg32(c, 1), pos);
