@@ -124,6 +124,24 @@ static int subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, size_
     return rc;
 }
 
+/* If toks[i] starts a snippet definition "(name) {", returns the index
+ * just past its closing brace (or n when unclosed); else 0. */
+static size_t snippet_end(const cfg_token_t *toks, size_t n, size_t i)
+{
+    const cfg_token_t *t = &toks[i];
+    if (cfg_token_is_literal(t) || t->text.len < 3 || t->text.ptr[0] != '(' ||
+        t->text.ptr[t->text.len - 1] != ')')
+        return 0;
+    if (i + 1 >= n || !cfg__is(&toks[i + 1], "{") || (toks[i + 1].flags & CFG_TOK_LINE_START))
+        return 0;
+    size_t depth = 0;
+    for (size_t k = i + 1; k < n; k++) {
+        if (cfg__is(&toks[k], "{")) depth++;
+        else if (cfg__is(&toks[k], "}") && --depth == 0) return k + 1;
+    }
+    return n;
+}
+
 int cfg__substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
                          const cfg_token_t *args, size_t nargs, size_t budget,
                          cfg_token_t **out, size_t *outn, cfg_error_t *err)
@@ -134,6 +152,19 @@ int cfg__substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
     for (size_t i = 0; i < n && rc == 0; i++) {
         cfg_token_t t = toks[i];
         if (t.flags & CFG_TOK_LINE_START) line_start = true;
+        /* A snippet defined in an imported file keeps its placeholders for
+         * its own imports (as in Caddy): copy the definition as it is. */
+        size_t end = line_start ? snippet_end(toks, n, i) : 0;
+        if (end) {
+            for (; i < end && rc == 0; i++) {
+                t = toks[i];
+                if (line_start) t.flags |= CFG_TOK_LINE_START;
+                line_start = false;
+                rc = subst_push(&s, &t);
+            }
+            i--;
+            continue;
+        }
         arg_ref_t r = ref_at(t.text.ptr, t.text.ptr + t.text.len, nargs);
         if (r.range && r.len == t.text.len) {
             /* Each argument becomes a token where the user wrote it. */
