@@ -38,6 +38,7 @@ typedef struct {
     const char *base_dir;    /* directory of the Caddyfile, for relative paths ("" = cwd) */
     int depth;               /* nesting of handle/route blocks */
     route_plan_t *plan;      /* the plan being built (to keep files open: log) */
+    ifr_str_t matcher_name;  /* while parsing a named matcher set: its name */
 } route_parse_t;
 
 /* route_directive_t.flags */

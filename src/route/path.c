@@ -198,3 +198,30 @@ bool route_query_get(ifr_arena_t *a, ifr_str_t q, ifr_str_t key, ifr_str_t *valu
     }
     return false;
 }
+
+/* Label-wise match: a '*' label matches any one label. */
+bool route_host_matches(ifr_str_t pat, ifr_str_t host)
+{
+    size_t pi = 0, hi = 0;
+    while (pi < pat.len && hi < host.len) {
+        size_t pe = pi, he = hi;
+        while (pe < pat.len && pat.ptr[pe] != '.') pe++;
+        while (he < host.len && host.ptr[he] != '.') he++;
+        ifr_str_t pl = ifr_str_sub(pat, pi, pe), hl = ifr_str_sub(host, hi, he);
+        if (!(pl.len == 1 && pl.ptr[0] == '*' && hl.len > 0) && !ifr_str_eq_nocase(pl, hl)) return false;
+        pi = pe + (pe < pat.len);
+        hi = he + (he < host.len);
+        if ((pe < pat.len) != (he < host.len)) return false;
+    }
+    return pi >= pat.len && hi >= host.len;
+}
+
+ifr_str_t route_host_only(ifr_str_t h)
+{
+    if (h.len && h.ptr[0] == '[') {
+        long close = ifr_str_find_char(h, ']');
+        return close < 0 ? h : ifr_str_sub(h, 1, (size_t)close);
+    }
+    long colon = ifr_str_find_char(h, ':');
+    return colon < 0 ? h : ifr_str_sub(h, 0, (size_t)colon);
+}

@@ -35,4 +35,11 @@ bool route_wild_match(ifr_str_t pattern, ifr_str_t s, bool nocase);
  * into arena memory); false when absent. */
 bool route_query_get(ifr_arena_t *a, ifr_str_t query, ifr_str_t key, ifr_str_t *value);
 
+/* Host pattern: case-insensitive, label by label; a '*' label matches any
+ * one label ("*.example.com"). */
+bool route_host_matches(ifr_str_t pattern, ifr_str_t host);
+
+/* The host part of a Host header value: port and IPv6 brackets removed. */
+ifr_str_t route_host_only(ifr_str_t hostport);
+
 #endif

@@ -234,16 +234,6 @@ static ifr_str_t route_ph_path(route_exchange_t *x, ifr_str_t raw)
     return n < 0 ? raw : ifr_str(b, (size_t)n);
 }
 
-static ifr_str_t route_host_only(ifr_str_t hostport)
-{
-    if (hostport.len && hostport.ptr[0] == '[') {
-        long close = ifr_str_find_char(hostport, ']');
-        return close < 0 ? hostport : ifr_str_sub(hostport, 1, (size_t)close);
-    }
-    long colon = ifr_str_find_char(hostport, ':');
-    return colon < 0 ? hostport : ifr_str_sub(hostport, 0, (size_t)colon);
-}
-
 static ifr_str_t route_time(route_exchange_t *x, route_ph_kind_t k)
 {
     struct timespec ts;
