@@ -136,6 +136,9 @@ static iwasi_errno_t iwasi__dir_open(iwasi_fd_t *dir, uint32_t lookup, const cha
     bool rd = rights & (IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_READDIR);
     bool wr = rights & (IWASI_RIGHT_FD_WRITE | IWASI_RIGHT_FD_DATASYNC | IWASI_RIGHT_FD_ALLOCATE |
                         IWASI_RIGHT_FD_FILESTAT_SET_SIZE);
+    /* A directory is only ever opened for reading (its rights include
+     * writes, which would make the kernel refuse with EISDIR). */
+    if (oflags & IWASI_OFLAG_DIRECTORY) wr = false;
     int flags = O_CLOEXEC | O_NOFOLLOW | (wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY);
     if (oflags & IWASI_OFLAG_CREAT) flags |= O_CREAT;
     if (oflags & IWASI_OFLAG_EXCL) flags |= O_EXCL;
