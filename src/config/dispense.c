@@ -4,6 +4,11 @@
 
 #include "config/dispense.h"
 
+bool cfg_is_word(const cfg_token_t *t, const char *word)
+{
+    return !cfg_token_is_literal(t) && ifr_str_eq_cstr(t->text, word);
+}
+
 int cfg_expect_args(const cfg_directive_t *d, size_t min, size_t max, cfg_error_t *err)
 {
     const char *name = d->name.text.ptr;

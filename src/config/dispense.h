@@ -26,6 +26,10 @@
 int cfg_errorf(cfg_error_t *err, const cfg_token_t *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Is t an unquoted word with exactly this text? (A quoted "off" is an
+ * argument, never a keyword.) */
+bool cfg_is_word(const cfg_token_t *t, const char *word);
+
 /* Checks min <= d->nargs <= max (max SIZE_MAX for "no limit"). The error
  * names the directive and points at the first surplus argument, or at the
  * name when arguments are missing:

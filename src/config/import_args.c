@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "config/dispense.h"
 #include "config/lex.h"
 #include "config/source.h"
 
@@ -132,12 +133,12 @@ static size_t snippet_end(const cfg_token_t *toks, size_t n, size_t i)
     if (cfg_token_is_literal(t) || t->text.len < 3 || t->text.ptr[0] != '(' ||
         t->text.ptr[t->text.len - 1] != ')')
         return 0;
-    if (i + 1 >= n || !cfg__is(&toks[i + 1], "{") || (toks[i + 1].flags & CFG_TOK_LINE_START))
+    if (i + 1 >= n || !cfg_is_word(&toks[i + 1], "{") || (toks[i + 1].flags & CFG_TOK_LINE_START))
         return 0;
     size_t depth = 0;
     for (size_t k = i + 1; k < n; k++) {
-        if (cfg__is(&toks[k], "{")) depth++;
-        else if (cfg__is(&toks[k], "}") && --depth == 0) return k + 1;
+        if (cfg_is_word(&toks[k], "{")) depth++;
+        else if (cfg_is_word(&toks[k], "}") && --depth == 0) return k + 1;
     }
     return n;
 }

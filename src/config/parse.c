@@ -90,7 +90,7 @@ static int parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_bloc
 static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_directive_t *d)
 {
     *d = (cfg_directive_t){ .name = *name };
-    if (cfg__is(name, "{"))
+    if (cfg_is_word(name, "{"))
         return cfg_errorf(p->err, name, "unexpected '{' at the start of a line: put it at the "
                           "end of the previous line");
     vec_t args = { 0 };
@@ -98,7 +98,7 @@ static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_
     int rc;
     while ((rc = cfg__peek(&p->cur, &t)) == 1 && !on_new_line(t)) {
         cfg__next(&p->cur, &t);
-        if (cfg__is(t, "{")) {
+        if (cfg_is_word(t, "{")) {
             if (depth >= CFG_MAX_NESTING) {
                 rc = cfg_errorf(p->err, t, "blocks are nested more than %d deep", CFG_MAX_NESTING);
                 break;
@@ -110,7 +110,7 @@ static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_
             rc = expect_line_end(p, "}");
             break;
         }
-        if (cfg__is(t, "}")) {
+        if (cfg_is_word(t, "}")) {
             rc = cfg_errorf(p->err, t, "unexpected '}' after '%s': a closing brace must be on "
                             "a line of its own", name->text.ptr);
             break;
@@ -120,7 +120,7 @@ static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_
     if (rc > 0) rc = 0;
     /* An unquoted {} ending the line is almost always a block left empty
      * on one line; Caddy refuses it too. */
-    if (rc == 0 && args.n && cfg__is(&((cfg_token_t *)args.items)[args.n - 1], "{}") && !d->block)
+    if (rc == 0 && args.n && cfg_is_word(&((cfg_token_t *)args.items)[args.n - 1], "{}") && !d->block)
         rc = cfg_errorf(p->err, &((cfg_token_t *)args.items)[args.n - 1],
                         "unexpected '{}' at the end of the line: open a block with '{' and "
                         "close it on its own line, or quote it");
@@ -140,7 +140,7 @@ static int parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_bloc
     const cfg_token_t *t;
     int rc;
     while ((rc = cfg__next(&p->cur, &t)) == 1) {
-        if (cfg__is(t, "}")) {
+        if (cfg_is_word(t, "}")) {
             if (!open) { rc = cfg_errorf(p->err, t, "unexpected '}': no block is open"); break; }
             out->close = t;
             break;
@@ -171,12 +171,12 @@ static int parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const cfg_
     bool expecting = false;
     *open = NULL;
     for (;;) {
-        if (cfg__is(t, "{")) {
+        if (cfg_is_word(t, "{")) {
             if (expecting) return cfg_errorf(p->err, t, "expected another address after ','");
             *open = t;
             return 0;
         }
-        if (cfg__is(t, "}")) return cfg_errorf(p->err, t, "unexpected '}': no block is open");
+        if (cfg_is_word(t, "}")) return cfg_errorf(p->err, t, "unexpected '}': no block is open");
         cfg_token_t key = *t;
         if (!cfg_token_is_literal(t) && key.text.len && key.text.ptr[0] == '@')
             return cfg_errorf(p->err, t, "matcher '%s' must be defined inside a site block",
@@ -198,7 +198,7 @@ static int parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const cfg_
             if (expecting) return cfg_errorf(p->err, t, "expected another address after ','");
             return 0;
         }
-        if (!expecting && on_new_line(n) && !cfg__is(n, "{")) return 0;
+        if (!expecting && on_new_line(n) && !cfg_is_word(n, "{")) return 0;
         cfg__next(&p->cur, &t);
     }
 }
@@ -248,7 +248,7 @@ static int parse_document(parser_t *p, cfg_doc_t *doc)
 {
     const cfg_token_t *t;
     int rc = cfg__peek(&p->cur, &t);
-    if (rc == 1 && cfg__is(t, "{")) {
+    if (rc == 1 && cfg_is_word(t, "{")) {
         cfg__next(&p->cur, &t);
         doc->global = ifr_arena_calloc(p->a, 1, sizeof *doc->global);
         if (!doc->global) return oom(p);
@@ -259,7 +259,7 @@ static int parse_document(parser_t *p, cfg_doc_t *doc)
     if (rc < 0) return -1;
     vec_t sites = { 0 };
     while ((rc = cfg__next(&p->cur, &t)) == 1) {
-        if (cfg__is(t, "{")) {
+        if (cfg_is_word(t, "{")) {
             rc = cfg_errorf(p->err, t, "unexpected '{': expected a site address (a global "
                             "options block may only come first)");
             break;

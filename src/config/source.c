@@ -14,11 +14,6 @@
 /* Bytes all imported files together may add (each one is also capped). */
 #define CFG_MAX_IMPORT_BYTES (64u << 20)
 
-bool cfg__is(const cfg_token_t *t, const char *text)
-{
-    return !cfg_token_is_literal(t) && ifr_str_eq_cstr(t->text, text);
-}
-
 void cfg__cursor_init(cfg__cursor_t *c, ifr_arena_t *a, const cfg_parse_opts_t *opts,
                       cfg_error_t *err, const cfg_token_t *toks, size_t n, const char *file,
                       uint64_t dev, uint64_t ino)
@@ -150,7 +145,7 @@ static int do_import(cfg__cursor_t *c, const cfg_token_t *kw)
     }
     if (nargs == 0) return src_fail(c, kw, "import: expected a snippet name or a file path");
     const cfg_token_t *name = &args[0];
-    if (cfg__is(&args[nargs - 1], "{"))
+    if (cfg_is_word(&args[nargs - 1], "{"))
         return src_fail(c, &args[nargs - 1], "import does not take a block");
     const cfg__snippet_t *s = find_snippet(c, name->text);
     if (s) return import_snippet(c, name, s, args + 1, nargs - 1);
@@ -176,7 +171,7 @@ static int next_token(cfg__cursor_t *c, const cfg_token_t **out)
             continue;
         }
         const cfg_token_t *t = &top->toks[top->pos++];
-        if ((t->flags & CFG_TOK_LINE_START) && cfg__is(t, "import")) {
+        if ((t->flags & CFG_TOK_LINE_START) && cfg_is_word(t, "import")) {
             if (do_import(c, t)) return -1;
             continue;
         }
@@ -215,8 +210,8 @@ int cfg__define_snippet(cfg__cursor_t *c, const cfg_token_t *name, const cfg_tok
         return src_fail(c, &top->toks[i], "unexpected '%s' after '{': a block's contents start "
                         "on the next line", top->toks[i].text.ptr);
     for (; i < top->n; i++) {
-        if (cfg__is(&top->toks[i], "{")) depth++;
-        else if (cfg__is(&top->toks[i], "}") && --depth == 0) break;
+        if (cfg_is_word(&top->toks[i], "{")) depth++;
+        else if (cfg_is_word(&top->toks[i], "}") && --depth == 0) break;
     }
     if (i == top->n)
         return src_fail(c, open, "snippet '%.*s' is not closed: expected '}' for this '{'",

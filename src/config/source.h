@@ -68,9 +68,6 @@ int cfg__peek(cfg__cursor_t *c, const cfg_token_t **out);
  * open is the "{" token, for the error when the body is not closed. */
 int cfg__define_snippet(cfg__cursor_t *c, const cfg_token_t *name, const cfg_token_t *open);
 
-/* Is t an unquoted token with exactly this text? */
-bool cfg__is(const cfg_token_t *t, const char *text);
-
 /* Copies toks[0..n) into the arena with {args[N]}, {args.N} and the
  * variadic {args[A:B]} (a whole token only) replaced by the import's
  * arguments; the first copy is marked as a line start. At most budget

@@ -1,0 +1,146 @@
+/* The global options block (options.h). */
+#include <string.h>
+
+#include "config/dispense.h"
+#include "config/options.h"
+
+#define NS_PER_S 1000000000LL
+
+static const char *const known_options[] = {
+    "admin", "auto_https", "debug", "grace_period", "http_port", "https_port", "servers", "workers",
+};
+
+/* Caddy's other global options: recognised so the error can say "not
+ * supported yet" instead of "unknown". */
+static const char *const caddy_options[] = {
+    "acme_ca", "acme_ca_root", "acme_dns", "acme_eab", "cert_issuer", "cert_lifetime",
+    "default_bind", "default_sni", "email", "events", "fallback_sni", "filesystem", "key_type",
+    "local_certs", "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
+    "persist_config", "pki", "preferred_chains", "renew_interval", "shutdown_delay",
+    "skip_install_trust", "storage", "storage_check", "storage_clean_interval",
+};
+
+static const char *const known_timeouts[] = { "idle", "read_body", "read_header", "write" };
+
+static const char *const caddy_server_options[] = {
+    "client_ip_headers", "enable_full_duplex", "keepalive_interval", "listener_wrappers",
+    "log_credentials", "max_header_size", "metrics", "name", "protocols", "strict_sni_host",
+    "trusted_proxies", "trusted_proxies_strict",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+void cfg_options_defaults(route_options_t *o)
+{
+    *o = (route_options_t){
+        .http_port = 80,
+        .https_port = 443,
+        .read_header_timeout_ns = 60 * NS_PER_S,
+        .idle_timeout_ns = 300 * NS_PER_S,
+    };
+}
+
+static bool in_list(ifr_str_t name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ifr_str_eq_cstr(name, list[i])) return true;
+    return false;
+}
+
+static int one_duration(const cfg_directive_t *d, int64_t *out, cfg_error_t *err)
+{
+    if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+    return cfg_parse_duration(&d->args[0], 0, out, err);
+}
+
+static int parse_timeouts(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+{
+    if (cfg_expect_args(d, 0, 0, err)) return -1;
+    if (!d->block) return cfg_errorf(err, &d->name, "timeouts: expected a block { read_body ... }");
+    for (size_t i = 0; i < d->block->count; i++) {
+        const cfg_directive_t *t = &d->block->items[i];
+        int64_t *slot = NULL;
+        if (cfg_token_is_literal(&t->name)) slot = NULL;
+        else if (ifr_str_eq_cstr(t->name.text, "read_body")) slot = &o->read_body_timeout_ns;
+        else if (ifr_str_eq_cstr(t->name.text, "read_header")) slot = &o->read_header_timeout_ns;
+        else if (ifr_str_eq_cstr(t->name.text, "write")) slot = &o->write_timeout_ns;
+        else if (ifr_str_eq_cstr(t->name.text, "idle")) slot = &o->idle_timeout_ns;
+        if (!slot) return cfg_error_unknown(err, &t->name, "timeout", known_timeouts, COUNT(known_timeouts));
+        if (one_duration(t, slot, err)) return -1;
+    }
+    return 0;
+}
+
+/* servers [<listener>] { timeouts { ... } }: ifrit applies the settings
+ * to every listener, so the listener argument is accepted and not used. */
+static int parse_servers(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+{
+    static const char *const known[] = { "timeouts" };
+    if (cfg_expect_args(d, 0, 1, err)) return -1;
+    if (!d->block) return cfg_errorf(err, &d->name, "servers: expected a block { timeouts { ... } }");
+    for (size_t i = 0; i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        if (cfg_is_word(&s->name, "timeouts")) {
+            if (parse_timeouts(s, o, err)) return -1;
+        } else if (in_list(s->name.text, caddy_server_options, COUNT(caddy_server_options))) {
+            return cfg_errorf(err, &s->name, "servers: '%s' is not supported by ifrit yet",
+                              s->name.text.ptr);
+        } else {
+            return cfg_error_unknown(err, &s->name, "servers option", known, COUNT(known));
+        }
+    }
+    return 0;
+}
+
+static int parse_option(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+{
+    const cfg_token_t *name = &d->name;
+    int64_t v;
+    if (cfg_is_word(name, "admin")) {
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        if (!cfg_is_word(&d->args[0], "off"))
+            return cfg_errorf(err, &d->args[0], "admin: ifrit has no admin endpoint; the only "
+                              "accepted form is 'admin off'");
+        o->admin_off = true;
+    } else if (cfg_is_word(name, "auto_https")) {
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        if (!cfg_is_word(&d->args[0], "off"))
+            return cfg_errorf(err, &d->args[0], "auto_https: only 'off' is supported, got '%s'",
+                              d->args[0].text.ptr);
+        o->auto_https_off = true;
+    } else if (cfg_is_word(name, "debug")) {
+        if (cfg_expect_args(d, 0, 0, err) || cfg_expect_no_block(d, err)) return -1;
+        o->debug = true;
+    } else if (cfg_is_word(name, "http_port") || cfg_is_word(name, "https_port")) {
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        if (cfg_parse_int(&d->args[0], 1, 65535, &v, err)) return -1;
+        if (name->text.ptr[4] == 's') o->https_port = (uint16_t)v;
+        else o->http_port = (uint16_t)v;
+    } else if (cfg_is_word(name, "grace_period")) {
+        if (one_duration(d, &o->grace_period_ns, err)) return -1;
+    } else if (cfg_is_word(name, "workers")) {
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        if (cfg_parse_int(&d->args[0], 0, 4096, &v, err)) return -1;
+        o->workers = (int)v;
+    } else if (cfg_is_word(name, "servers")) {
+        if (parse_servers(d, o, err)) return -1;
+    } else if (in_list(name->text, caddy_options, COUNT(caddy_options))) {
+        return cfg_errorf(err, name, "global option '%s' is not supported by ifrit yet",
+                          name->text.ptr);
+    } else {
+        return cfg_error_unknown(err, name, "global option", known_options, COUNT(known_options));
+    }
+    return 0;
+}
+
+int cfg_parse_global_options(const cfg_block_t *global, route_options_t *o, cfg_error_t *err)
+{
+    cfg_options_defaults(o);
+    if (!global) return 0;
+    for (size_t i = 0; i < global->count; i++)
+        if (parse_option(&global->items[i], o, err)) return -1;
+    if (o->http_port == o->https_port)
+        return cfg_errorf(err, NULL, "http_port and https_port are both %u: they must differ",
+                          o->http_port);
+    return 0;
+}
