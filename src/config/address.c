@@ -28,8 +28,9 @@ static int parse_port(const cfg_token_t *key, ifr_str_t p, uint16_t *out, cfg_er
 
 int cfg_parse_address(const cfg_token_t *key, cfg_address_t *out, cfg_error_t *err)
 {
-    *out = (cfg_address_t){ 0 };
-    ifr_str_t s = key->text;
+    /* Absent parts are empty slices of the key, never NULL pointers. */
+    ifr_str_t s = key->text, none = ifr_str(s.ptr, 0);
+    *out = (cfg_address_t){ .scheme = none, .host = none, .path = none };
     long sep = find(s, IFR_LIT("://"));
     if (sep >= 0) {
         out->scheme = ifr_str_sub(s, 0, (size_t)sep);

@@ -27,7 +27,7 @@
 #include "route/plan.h"
 
 /* Slices point into the key token's text (owned by the document's arena).
- * Absent parts are empty slices (ptr may be NULL). */
+ * Absent parts are empty slices (len 0, ptr still valid). */
 typedef struct {
     ifr_str_t scheme;   /* "http", "https" or empty, as written */
     ifr_str_t host;     /* "example.com", "*.example.com", "::1", or empty for any host */
