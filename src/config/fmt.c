@@ -1,0 +1,145 @@
+/* The Caddyfile formatter (fmt.h). It re-lays the tokens the lexer finds,
+ * writing each one's raw bytes exactly as they were (quotes, escapes,
+ * heredoc bodies, {$VAR}), so only whitespace ever changes. */
+#include <string.h>
+
+#include "config/fmt.h"
+#include "config/lex.h"
+
+/* Indentation stops growing here, so a pathological nesting cannot make
+ * the output quadratic in size. */
+#define FMT_MAX_INDENT CFG_MAX_NESTING
+
+typedef struct {
+    ifr_buf_t *out;
+    const char *text;
+    int depth;
+    bool mid_line;         /* something was written on the current line */
+    bool line_has_comment; /* ... and it ends with a comment */
+    bool after_open;       /* the last thing written was an opening brace */
+    bool after_close;      /* ... or a closing brace */
+    bool failed;
+} fmt_t;
+
+static void fmt_put(fmt_t *f, const char *p, size_t n)
+{
+    if (!f->failed && ifr_buf_append(f->out, p, n) < 0) f->failed = true;
+}
+
+static void fmt_end_line(fmt_t *f)
+{
+    if (f->mid_line) fmt_put(f, "\n", 1);
+    f->mid_line = false;
+    f->line_has_comment = false;
+}
+
+static void fmt_indent(fmt_t *f, int extra)
+{
+    int n = f->depth + extra;
+    if (n > FMT_MAX_INDENT) n = FMT_MAX_INDENT;
+    for (int i = 0; i < n; i++) fmt_put(f, "\t", 1);
+}
+
+/* Starts a new line, with at most one blank line before it. */
+static void fmt_new_line(fmt_t *f, int newlines, bool closing)
+{
+    bool had_output = f->mid_line || f->out->len > 0;
+    fmt_end_line(f);
+    if (newlines >= 2 && had_output && !f->after_open && !closing) fmt_put(f, "\n", 1);
+    fmt_indent(f, 0);
+}
+
+static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
+{
+    /* "{" belongs at the end of the line it opens, unless that line ends
+     * with a comment (or there is no such line: the global options). */
+    if (at_line_start && (!f->mid_line || f->line_has_comment || f->after_close)) {
+        fmt_new_line(f, newlines, false);
+        fmt_put(f, "{", 1);
+    } else {
+        fmt_put(f, " {", 2);
+    }
+    f->mid_line = true;
+    f->line_has_comment = false;
+    f->depth++;
+    f->after_open = true;
+    f->after_close = false;
+}
+
+static void fmt_close_brace(fmt_t *f)
+{
+    if (f->depth > 0) f->depth--;
+    fmt_end_line(f);
+    fmt_indent(f, 0);
+    fmt_put(f, "}", 1);
+    f->mid_line = true;
+    f->after_open = false;
+    f->after_close = true;
+}
+
+static bool fmt_is(const cfg_token_t *t, const char *s)
+{
+    return !cfg_token_is_literal(t) && ifr_str_eq_cstr(t->text, s);
+}
+
+/* A word glued to its opening brace ("example.com{") whose braces do not
+ * otherwise balance: the "{" is really a block opener. */
+static bool fmt_glued_brace(const cfg_token_t *t, const cfg__raw_t *r)
+{
+    if (cfg_token_is_literal(t) || r->comment || t->text.len < 2 ||
+        t->text.ptr[t->text.len - 1] != '{')
+        return false;
+    int balance = 0;
+    for (size_t i = 0; i < t->text.len; i++)
+        balance += t->text.ptr[i] == '{' ? 1 : t->text.ptr[i] == '}' ? -1 : 0;
+    return balance > 0;
+}
+
+static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool first,
+                      bool after_brace_line)
+{
+    bool line_start = first || r->newlines_before > 0 || after_brace_line;
+    if (fmt_is(t, "{")) { fmt_open_brace(f, line_start, r->newlines_before); return; }
+    if (fmt_is(t, "}")) { fmt_close_brace(f); return; }
+    size_t len = r->len;
+    bool glued = fmt_glued_brace(t, r);
+    if (glued) len--;
+    if (line_start) fmt_new_line(f, r->newlines_before, false);
+    else if (r->continued) { fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
+    else fmt_put(f, " ", 1);
+    fmt_put(f, f->text + r->off, len);
+    f->mid_line = true;
+    f->line_has_comment = r->comment;
+    f->after_open = false;
+    f->after_close = false;
+    if (glued) fmt_open_brace(f, false, 0);
+}
+
+int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *out,
+               cfg_error_t *err)
+{
+    ifr_arena_t a;
+    ifr_arena_init(&a, 0);
+    cfg__lex_opts_t lo = { .keep_comments = true };
+    cfg__toks_t toks;
+    if (cfg__lex(&a, text, len, filename, &lo, &toks, err)) {
+        ifr_arena_destroy(&a);
+        return -1;
+    }
+    fmt_t f = { .out = out, .text = text };
+    bool after_brace_line = false; /* the rest of a line after "{" moves down */
+    for (size_t i = 0; i < toks.count; i++) {
+        const cfg_token_t *t = &toks.toks[i];
+        const cfg__raw_t *r = &toks.raw[i];
+        if (r->newlines_before > 0) after_brace_line = false;
+        fmt_token(&f, t, r, i == 0, after_brace_line);
+        after_brace_line = fmt_is(t, "{") || fmt_glued_brace(t, r);
+    }
+    fmt_end_line(&f);
+    ifr_arena_destroy(&a);
+    if (f.failed) {
+        cfg__errorf_at(err, filename, 0, 0, "out of memory while formatting");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,172 @@
+/* The formatter (config/fmt.h) and the `ifrit fmt` command. */
+#define TEST_SUITE "config/fmt"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/caddyfile.h"
+#include "config/fmt.h"
+#include "server/commands.h"
+#include "testing.h"
+
+static cfg_error_t err;
+
+/* Formats in; NULL on error. The result stays valid until the next call. */
+static const char *fmt(const char *in)
+{
+    static ifr_buf_t out;
+    ifr_buf_free(&out);
+    if (cfg_format(in, strlen(in), "Caddyfile", &out, &err) < 0) return NULL;
+    if (ifr_buf_append_byte(&out, '\0') < 0) return NULL;
+    out.len--;
+    return out.data ? out.data : "";
+}
+
+/* Checks the expected output and that formatting it again changes nothing. */
+static void check_fmt(const char *in, const char *want)
+{
+    const char *got = fmt(in);
+    CHECK_STR_EQ(got, want);
+    if (!got) return;
+    char *once = strdup(got);
+    CHECK_STR_EQ(fmt(once), once);
+    free(once);
+}
+
+static void test_indentation_and_spaces(void)
+{
+    check_fmt("a{\nrespond hi\n}", "a {\n\trespond hi\n}\n");
+    check_fmt("a   b    {\n   x    y\n}\n", "a b {\n\tx y\n}\n");
+    check_fmt("{\nadmin off\n}\n:80 {\nhandle /x {\nrespond ok\n}\n}",
+              "{\n\tadmin off\n}\n:80 {\n\thandle /x {\n\t\trespond ok\n\t}\n}\n");
+    check_fmt("   \n\n a {\n\t\t\tx\n }   \n\n", "a {\n\tx\n}\n");
+    check_fmt("", "");
+}
+
+static void test_braces(void)
+{
+    check_fmt("a\n{\nx\n}\n", "a {\n\tx\n}\n");
+    check_fmt("a { x }\n", "a {\n\tx\n}\n");
+    check_fmt("a {\n\thandle {\n\t} \n}\n", "a {\n\thandle {\n\t}\n}\n");
+    check_fmt("a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n",
+              "a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n");
+    check_fmt("example.com{\n\tx\n}\n", "example.com {\n\tx\n}\n");
+    check_fmt("a {\n}\n{\n}\n", "a {\n}\n{\n}\n");
+}
+
+static void test_blank_lines(void)
+{
+    check_fmt("a {\n\n\n\tx\n\n\n\n\ty\n\n}\n\n\n\nb {\n}\n", "a {\n\tx\n\n\ty\n}\n\nb {\n}\n");
+}
+
+static void test_comments(void)
+{
+    check_fmt("# top\na { # c1\n  x # c2\n    # c3   \n}\n",
+              "# top\na {\n\t# c1\n\tx # c2\n\t# c3\n}\n");
+    check_fmt("a # why\n{\n}\n", "a # why\n{\n}\n");
+    check_fmt("a {\n\trespond a#b\n}\n", "a {\n\trespond a#b\n}\n");
+}
+
+static void test_literals_untouched(void)
+{
+    check_fmt("a {\n  respond \"x   y\n   z\" `q  `\n}\n", "a {\n\trespond \"x   y\n   z\" `q  `\n}\n");
+    check_fmt("a {\nrespond <<E\n    hi\n      there\n    E   200\n}\n",
+              "a {\n\trespond <<E\n    hi\n      there\n    E 200\n}\n");
+    check_fmt("{$HOST:localhost}   {\n  respond   {$MSG}\n}\n",
+              "{$HOST:localhost} {\n\trespond {$MSG}\n}\n");
+    check_fmt("a {\n  respond x \\\n      y\n}\n", "a {\n\trespond x \\\n\t\ty\n}\n");
+    check_fmt("a {\n\tx \\<<E\n}\n", "a {\n\tx \\<<E\n}\n");
+}
+
+static void test_parse_equivalence(void)
+{
+    /* Formatting must not change what the parser sees. */
+    static const char *in = "(s) {\nheader X {args[0]}\n}\n{\n  debug\n}\nhttp://a, b:81 {\n"
+                            "import s 1\n@m {\npath /x/*\n}\nrespond @m \"hi there\" 200\n"
+                            "reverse_proxy localhost:1 {\ntransport http {\ndial_timeout 2s\n}\n}\n}\n";
+    const char *out = fmt(in);
+    CHECK(out != NULL);
+    if (!out) return;
+    ifr_arena_t a1, a2;
+    ifr_arena_init(&a1, 0);
+    ifr_arena_init(&a2, 0);
+    cfg_doc_t *d1, *d2;
+    CHECK(cfg_parse_text(&a1, in, strlen(in), "x", NULL, &d1, &err) == 0);
+    CHECK(cfg_parse_text(&a2, out, strlen(out), "x", NULL, &d2, &err) == 0);
+    CHECK_INT_EQ(d1->nsites, d2->nsites);
+    CHECK_INT_EQ(d1->sites[0].body.count, d2->sites[0].body.count);
+    CHECK_INT_EQ(d1->sites[0].body.items[2].nargs, d2->sites[0].body.items[2].nargs);
+    CHECK_STR_EQ(d2->sites[0].body.items[2].args[1].text.ptr, "hi there");
+    ifr_arena_destroy(&a1);
+    ifr_arena_destroy(&a2);
+}
+
+static void test_errors(void)
+{
+    CHECK(fmt("a {\n\trespond \"open\n}\n") == NULL);
+    CHECK_INT_EQ(err.line, 2);
+    CHECK_INT_EQ(err.col, 10);
+    CHECK(fmt("a {\n\trespond <<END\n\tnever\n}\n") == NULL);
+    /* deep nesting: output size stays linear */
+    size_t depth = 20000;
+    char *deep = malloc(depth * 4 + 1);
+    for (size_t i = 0; i < depth; i++) memcpy(deep + 4 * i, "b {\n", 4);
+    deep[depth * 4] = '\0';
+    const char *out = fmt(deep);
+    CHECK(out != NULL && strlen(out) < depth * (4 + 64 + 1));
+    free(deep);
+}
+
+/* Runs cmd_fmt with stdout sent to /dev/null. */
+static int run_fmt(int argc, char **argv)
+{
+    fflush(stdout);
+    int saved = dup(1), null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    close(null);
+    int rc = cmd_fmt(argc, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    return rc;
+}
+
+static void test_command(void)
+{
+    char path[] = "/tmp/ifrit-fmt-test-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    const char *messy = "a{\nrespond   hi\n}";
+    CHECK(write(fd, messy, strlen(messy)) == (ssize_t)strlen(messy));
+    close(fd);
+    char *check[] = { path };
+    CHECK_INT_EQ(run_fmt(1, check), 1); /* not formatted */
+    char *over[] = { "--overwrite", path };
+    CHECK_INT_EQ(run_fmt(2, over), 0);
+    char buf[128] = { 0 };
+    FILE *f = fopen(path, "r");
+    CHECK(f && fread(buf, 1, sizeof buf - 1, f) > 0);
+    if (f) fclose(f);
+    CHECK_STR_EQ(buf, "a {\n\trespond hi\n}\n");
+    CHECK_INT_EQ(run_fmt(1, check), 0); /* formatted now */
+    char *bad[] = { "--frobnicate", path };
+    CHECK_INT_EQ(run_fmt(2, bad), 2);
+    unlink(path);
+    CHECK_INT_EQ(run_fmt(1, check), 1); /* missing file */
+}
+
+int main(void)
+{
+    RUN(test_indentation_and_spaces);
+    RUN(test_braces);
+    RUN(test_blank_lines);
+    RUN(test_comments);
+    RUN(test_literals_untouched);
+    RUN(test_parse_equivalence);
+    RUN(test_errors);
+    RUN(test_command);
+    return testing_done();
+}
