@@ -1,11 +1,35 @@
-/* Placeholder until this command is built; see src/server/commands.h. */
+/* ifrit validate [--config FILE] [--adapter caddyfile]: loads the plan
+ * exactly as `run` would, without listening. */
 #include <stdio.h>
+#include <string.h>
 
+#include "route/plan.h"
 #include "server/commands.h"
+#include "server/srv_natives.h"
+#include "server/srv_server.h"
 
 int cmd_validate(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "ifrit: 'validate' is not built yet\n");
-    return 2;
+    const char *path = "Caddyfile";
+    for (int i = 0; i < argc; i += 2) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (value && (strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0)) path = value;
+        else if (value && strcmp(argv[i], "--adapter") == 0 && strcmp(value, "caddyfile") == 0) continue;
+        else {
+            fprintf(stderr, "ifrit validate: unknown or incomplete option '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    srv_register_natives();
+    cfg_error_t err = { 0 };
+    route_plan_t *p = route_plan_load(path, &err);
+    if (!p) {
+        char msg[1024];
+        srv_format_config_error(&err, msg, sizeof msg);
+        fprintf(stderr, "%s\n", msg);
+        return 1;
+    }
+    route_plan_release(p);
+    printf("Valid configuration\n");
+    return 0;
 }

@@ -1,0 +1,448 @@
+/* The HTTP/1.1 connection state machine; see srv_conn.h. */
+#include "server/srv_conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "http/response_writer.h"
+#include "server/srv_date.h"
+
+#define CONN_READ_CHUNK (16 * 1024)
+/* The head limits (8 KiB line + 32 KiB fields) fit with room to spare; the
+ * body is consumed as it is delivered, so this bounds the buffer. */
+#define CONN_RBUF_LIMIT (64 * 1024)
+/* Driver iterations per turn before yielding to other connections. */
+#define CONN_RUN_BUDGET 64
+
+enum { STEP_IDLE, STEP_AGAIN, STEP_CLOSED };
+
+static void conn_on_io(srv_watch_t *w, uint32_t events);
+static void conn_on_timer(srv_timer_t *t);
+static void conn_on_task(srv_task_t *t);
+
+static void addr_text(const struct sockaddr_storage *ss, char *out, size_t out_len, uint16_t *port)
+{
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *)ss;
+        /* Show IPv4 clients of a dual-stack socket as plain IPv4. */
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], out, (socklen_t)out_len);
+        else inet_ntop(AF_INET6, &a->sin6_addr, out, (socklen_t)out_len);
+        *port = ntohs(a->sin6_port);
+    } else {
+        const struct sockaddr_in *a = (const void *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, out, (socklen_t)out_len);
+        *port = ntohs(a->sin_port);
+    }
+}
+
+srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
+{
+    srv_conn_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return NULL;
+    }
+    c->watch = (srv_watch_t){ fd, conn_on_io, c };
+    c->worker = w;
+    c->state = CONN_READ_HEAD;
+    c->rbuf = IFR_BUF_INIT;
+    c->rbuf.limit = CONN_RBUF_LIMIT;
+    http_head_scan_init(&c->scan);
+    srv_outq_init(&c->out);
+    srv_timer_init(&c->timer, conn_on_timer, c);
+    srv_task_init(&c->task, conn_on_task, c);
+    ifr_arena_init(&c->arena, 8192);
+    c->can_write = true;
+
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+        addr_text(&ss, c->remote_ip, sizeof c->remote_ip, &c->info.remote_port);
+    len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+        addr_text(&ss, c->local_ip, sizeof c->local_ip, &c->info.local_port);
+    c->info.remote_ip = ifr_cstr(c->remote_ip);
+    c->info.local_ip = ifr_cstr(c->local_ip);
+    c->info.tls_server_name = IFR_LIT("");
+
+    /* Responses leave in one writev; Nagle would only add delay. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (srv_loop_add(&w->loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+        ifr_arena_destroy(&c->arena);
+        close(fd);
+        free(c);
+        return NULL;
+    }
+    c->next = w->conns;
+    if (w->conns) w->conns->prev = c;
+    w->conns = c;
+    w->conn_count++;
+    /* The first request must arrive within read_header of the connect. */
+    c->head_since = w->loop.now;
+    return c;
+}
+
+void srv_conn_close(srv_conn_t *c)
+{
+    srv_worker_t *w = c->worker;
+    if (c->ex_active) {
+        c->ex_active = false;
+        route_exchange_done(c->ex.plan, &c->ex.x);
+        route_plan_release(c->ex.plan);
+    }
+    srv_timer_stop(&w->loop, &c->timer);
+    srv_loop_cancel(&w->loop, &c->task);
+    close(c->watch.fd);   /* also removes it from the epoll set */
+    srv_outq_free(&c->out);
+    ifr_buf_free(&c->rbuf);
+    ifr_arena_destroy(&c->arena);
+    if (c->prev) c->prev->next = c->next;
+    else w->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    w->conn_count--;
+    free(c);
+}
+
+void srv_conn_wake(srv_conn_t *c)
+{
+    if (!c->running) srv_loop_post(&c->worker->loop, &c->task);
+}
+
+void srv_conn_stop(srv_conn_t *c)
+{
+    if (c->state == CONN_READ_HEAD && c->rbuf.len == 0 && srv_outq_empty(&c->out)) {
+        srv_conn_close(c);
+        return;
+    }
+    /* In-flight work finishes; keep-alive is refused from now on (the
+     * worker's stopping flag does that) and the driver closes after. */
+    srv_conn_wake(c);
+}
+
+int srv_conn_read(srv_conn_t *c)
+{
+    size_t room = c->rbuf.limit - c->rbuf.len;
+    if (room == 0) return 0;
+    if (room > CONN_READ_CHUNK) room = CONN_READ_CHUNK;
+    if (ifr_buf_reserve(&c->rbuf, room) < 0) return -1;
+    for (;;) {
+        ssize_t r = read(c->watch.fd, c->rbuf.data + c->rbuf.len, room);
+        if (r > 0) {
+            c->rbuf.len += (size_t)r;
+            return (int)r;
+        }
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) {
+            c->can_read = false;
+            return 0;
+        }
+        c->can_read = false;
+        return -1;
+    }
+}
+
+/* A bare error outside any exchange (the head could not be parsed, or
+ * never completed): status line, Date, Server, empty body, and close. */
+static void conn_queue_error(srv_conn_t *c, int status)
+{
+    ifr_buf_t *b = &c->worker->scratch;
+    ifr_buf_clear(b);
+    http_write_status_line(b, status);
+    http_write_field(b, IFR_LIT("Server"), IFR_LIT("ifrit"));
+    http_write_field(b, IFR_LIT("Date"), srv_date_now());
+    http_write_field(b, IFR_LIT("Content-Length"), IFR_LIT("0"));
+    http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
+    ifr_buf_append(b, "\r\n", 2);
+    srv_outq_append(&c->out, b->data, b->len);
+    c->state = CONN_CLOSING;
+}
+
+static void exchange_begin(srv_conn_t *c)
+{
+    srv_worker_t *w = c->worker;
+    srv_exchange_t *ex = &c->ex;
+    *ex = (srv_exchange_t){ .conn = c, .declared_len = -1 };
+    ex->plan = w->plan;
+    route_plan_retain(ex->plan);
+    ex->x = (route_exchange_t){
+        .arena = &c->arena,
+        .req = &ex->req,
+        .resp = { .status = 0, .content_length = -1 },
+        .conn = &c->info,
+        .io = &srv_exchange_io,
+        .io_ctx = ex,
+        .id = ((uint64_t)w->id << 48) | ++w->exchange_seq,
+        .start_ns = w->loop.now,
+        .orig_uri = ex->req.target,
+    };
+    c->body = (srv_body_t){ .kind = ex->req.body_kind, .remaining = ex->req.content_length };
+    http_chunked_decoder_init(&c->body.chunked);
+    c->body.done = ex->req.body_kind == HTTP_BODY_NONE;
+    c->body_since = w->loop.now;
+    c->ex_active = true;
+    c->state = CONN_EXCHANGE;
+
+    ex->in_dispatch++;
+    route_result_t r = route_dispatch(ex->plan, &ex->x);
+    ex->in_dispatch--;
+    if (r == ROUTE_ERROR) {
+        int status = ex->x.error_status >= 400 && ex->x.error_status <= 599 ? ex->x.error_status : 500;
+        if (!ex->head_sent) srv_exchange_send_bare(ex, status);
+        else ex->close_after = ex->resp_done = true;
+    } else if (!ex->head_sent && !ex->body_started && r != ROUTE_ASYNC) {
+        /* DONE (or NEXT) without a response is a handler bug: answer
+         * rather than leave the client waiting forever. */
+        ifr_log_warn("http", "handler returned %d without responding to %.*s", (int)r,
+                     (int)ex->req.target.len, ex->req.target.ptr);
+        srv_exchange_send_bare(ex, 500);
+    }
+}
+
+/* Copies a complete head into the exchange arena (so the read buffer can
+ * move and be reused) and starts the exchange. */
+static void conn_start_exchange(srv_conn_t *c)
+{
+    size_t start = c->scan.head_start, len = c->scan.head_end - c->scan.head_start;
+    char *head = ifr_arena_alloc(&c->arena, len);
+    if (!head) {
+        conn_queue_error(c, 500);
+        return;
+    }
+    memcpy(head, c->rbuf.data + start, len);
+    ifr_buf_consume(&c->rbuf, c->scan.head_end);
+    http_head_scan_init(&c->scan);
+    http_parse_error_t err;
+    if (http_request_parse(&c->ex.req, head, len, &c->arena, &err) < 0) {
+        ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, err.reason, err.status);
+        ifr_arena_reset(&c->arena);
+        conn_queue_error(c, err.status);
+        return;
+    }
+    exchange_begin(c);
+}
+
+static int step_read_head(srv_conn_t *c)
+{
+    srv_worker_t *w = c->worker;
+    if (c->rbuf.len == 0 && w->stopping) {
+        c->state = CONN_CLOSING;
+        return STEP_AGAIN;
+    }
+    /* Back-pressure: a client that pipelines without reading gets no new
+     * responses queued until it drains the ones it has. */
+    if (c->out.bytes > SRV_OUT_HIGH_WATER) return STEP_IDLE;
+    http_head_status_t st = http_head_scan(&c->scan, c->rbuf.data ? c->rbuf.data : "", c->rbuf.len);
+    if (st == HTTP_HEAD_ERROR) {
+        ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, c->scan.err.reason,
+                      c->scan.err.status);
+        conn_queue_error(c, c->scan.err.status);
+        return STEP_AGAIN;
+    }
+    if (st == HTTP_HEAD_COMPLETE) {
+        conn_start_exchange(c);
+        return STEP_AGAIN;
+    }
+    if (!c->can_read) return STEP_IDLE;
+    size_t before = c->rbuf.len;
+    int r = srv_conn_read(c);
+    if (r < 0) {
+        srv_conn_close(c);   /* EOF or error between or inside heads */
+        return STEP_CLOSED;
+    }
+    if (r > 0 && before == 0 && c->served > 0) c->head_since = w->loop.now;
+    return r > 0 ? STEP_AGAIN : STEP_IDLE;
+}
+
+static int exchange_finish(srv_conn_t *c)
+{
+    srv_exchange_t *ex = &c->ex;
+    srv_worker_t *w = c->worker;
+    bool keep = !ex->close_after && ex->req.keep_alive && !w->stopping;
+    bool expect_pending = ex->req.expect_continue && !ex->continue_sent;
+    c->ex_active = false;
+    route_exchange_done(ex->plan, &ex->x);
+    route_plan_release(ex->plan);
+    ifr_arena_reset(&c->arena);
+    c->served++;
+    if (!keep || (!c->body.done && expect_pending)) {
+        c->state = CONN_CLOSING;
+    } else if (!c->body.done) {
+        c->state = CONN_DISCARD_BODY;
+        c->discarded = 0;
+        c->body_since = w->loop.now;
+    } else {
+        c->state = CONN_READ_HEAD;
+        c->idle_since = c->head_since = w->loop.now;
+    }
+    return STEP_AGAIN;
+}
+
+static int step_exchange(srv_conn_t *c)
+{
+    if (c->ex.resp_done) return exchange_finish(c);
+    if (!c->ex.body_reading) return STEP_IDLE;
+    int r = srv_body_pump(c, false);
+    return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
+}
+
+static int step_discard(srv_conn_t *c)
+{
+    if (c->body.done) {
+        c->state = CONN_READ_HEAD;
+        c->idle_since = c->head_since = c->worker->loop.now;
+        return STEP_AGAIN;
+    }
+    int r = srv_body_pump(c, true);
+    return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
+}
+
+/* After our last response: shut the write side, then read and drop what
+ * the client still sends until it closes, so the kernel does not answer
+ * its unread data with a reset that would destroy our response. */
+static int step_closing(srv_conn_t *c)
+{
+    if (!srv_outq_empty(&c->out)) return STEP_IDLE;
+    shutdown(c->watch.fd, SHUT_WR);
+    c->state = CONN_LINGER;
+    c->linger_since = c->worker->loop.now;
+    return STEP_AGAIN;
+}
+
+static int step_linger(srv_conn_t *c)
+{
+    char sink[4096];
+    for (;;) {
+        ssize_t r = read(c->watch.fd, sink, sizeof sink);
+        if (r > 0) continue;
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) {
+            c->can_read = false;
+            return STEP_IDLE;
+        }
+        srv_conn_close(c);
+        return STEP_CLOSED;
+    }
+}
+
+/* Picks the one deadline that applies in the current state. */
+static void conn_arm_timer(srv_conn_t *c)
+{
+    const srv_timeouts_t *t = &c->worker->timeouts;
+    int64_t deadline = 0;
+    if (!srv_outq_empty(&c->out) && !c->can_write) {
+        if (t->write) deadline = c->write_since + t->write;
+    } else {
+        switch (c->state) {
+        case CONN_READ_HEAD:
+            if (c->rbuf.len == 0 && c->served > 0) {
+                if (t->idle) deadline = c->idle_since + t->idle;
+            } else if (t->read_header) {
+                deadline = c->head_since + t->read_header;
+            }
+            break;
+        case CONN_EXCHANGE:
+            if (c->ex.body_reading && !c->body.done && t->read_body) deadline = c->body_since + t->read_body;
+            break;
+        case CONN_DISCARD_BODY:
+            if (t->read_body) deadline = c->body_since + t->read_body;
+            else if (t->read_header) deadline = c->body_since + t->read_header;
+            break;
+        case CONN_LINGER:
+            deadline = c->linger_since + SRV_LINGER_NS;
+            break;
+        case CONN_CLOSING:
+            break;
+        }
+    }
+    if (deadline) srv_timer_start_at(&c->worker->loop, &c->timer, deadline);
+    else srv_timer_stop(&c->worker->loop, &c->timer);
+}
+
+void srv_conn_run(srv_conn_t *c)
+{
+    c->running = true;
+    for (int budget = CONN_RUN_BUDGET; budget > 0; budget--) {
+        if (!srv_outq_empty(&c->out) && c->can_write) {
+            uint64_t written = 0;
+            int r = srv_outq_flush(&c->out, c->watch.fd, &written);
+            if (r < 0) {
+                srv_conn_close(c);
+                return;
+            }
+            /* write_since: the last progress, or when waiting began. */
+            if (written || r == 1) c->write_since = c->worker->loop.now;
+            if (r == 1) c->can_write = false;
+        }
+        int step = STEP_IDLE;
+        switch (c->state) {
+        case CONN_READ_HEAD: step = step_read_head(c); break;
+        case CONN_EXCHANGE: step = step_exchange(c); break;
+        case CONN_DISCARD_BODY: step = step_discard(c); break;
+        case CONN_CLOSING: step = step_closing(c); break;
+        case CONN_LINGER: step = step_linger(c); break;
+        }
+        if (step == STEP_CLOSED) return;
+        if (step == STEP_IDLE) {
+            c->running = false;
+            conn_arm_timer(c);
+            return;
+        }
+    }
+    /* Out of budget with work left: continue next turn. */
+    c->running = false;
+    srv_loop_post(&c->worker->loop, &c->task);
+    conn_arm_timer(c);
+}
+
+static void conn_on_io(srv_watch_t *w, uint32_t events)
+{
+    srv_conn_t *c = w->data;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->can_read = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c->can_write = true;
+    srv_conn_run(c);
+}
+
+static void conn_on_task(srv_task_t *t)
+{
+    srv_conn_run(t->data);
+}
+
+static void conn_on_timer(srv_timer_t *t)
+{
+    srv_conn_t *c = t->data;
+    if (!srv_outq_empty(&c->out) && !c->can_write) {
+        ifr_log_debug("http", "write timeout, closing connection from %s", c->remote_ip);
+        srv_conn_close(c);
+        return;
+    }
+    switch (c->state) {
+    case CONN_READ_HEAD:
+        if (c->rbuf.len == 0) {
+            srv_conn_close(c);   /* idle keep-alive, or connected and silent */
+            return;
+        }
+        ifr_log_debug("http", "read_header timeout for %s", c->remote_ip);
+        c->rbuf.len = 0;
+        http_head_scan_init(&c->scan);
+        conn_queue_error(c, 408);
+        break;
+    case CONN_EXCHANGE:
+        ifr_log_debug("http", "read_body timeout for %s", c->remote_ip);
+        srv_exchange_fail(&c->ex, 408);
+        break;
+    default:
+        srv_conn_close(c);
+        return;
+    }
+    srv_conn_run(c);
+}

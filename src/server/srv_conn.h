@@ -1,0 +1,115 @@
+/* One client connection speaking HTTP/1.1, and the exchange it is serving.
+ * Requests on a connection are served one at a time, in order; pipelined
+ * requests wait in the read buffer (or the kernel) until the previous
+ * response is complete and the output queue is below its high-water mark,
+ * which gives both in-order responses and back-pressure.
+ *
+ * Ownership: a connection belongs to its worker and frees itself on close
+ * (also ending an in-flight exchange through route_exchange_done). It owns
+ * its read buffer, output queue and the exchange arena. */
+#ifndef IFRIT_SERVER_SRV_CONN_H
+#define IFRIT_SERVER_SRV_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "http/chunked.h"
+#include "http/request_parser.h"
+#include "route/exchange.h"
+#include "route/plan.h"
+#include "server/srv_loop.h"
+#include "server/srv_outq.h"
+#include "server/srv_worker.h"
+
+#define SRV_OUT_HIGH_WATER (256 * 1024)   /* stop reading new requests above */
+#define SRV_DISCARD_MAX (1024 * 1024)     /* unread body we skip to keep alive */
+#define SRV_LINGER_NS (2 * 1000000000LL)  /* read-and-drop after our close */
+
+typedef enum {
+    CONN_READ_HEAD,     /* waiting for (the rest of) a request head */
+    CONN_EXCHANGE,      /* a handler owns the exchange */
+    CONN_DISCARD_BODY,  /* skipping a body the handler did not read */
+    CONN_CLOSING,       /* flushing the last response, then shutdown */
+    CONN_LINGER         /* write side shut, draining input until EOF */
+} srv_conn_state_t;
+
+/* How far the current request body has been read; lives in the
+ * connection, not the exchange, because an unread body is skipped after
+ * the exchange ended. */
+typedef struct {
+    http_body_kind_t kind;
+    uint64_t remaining;          /* HTTP_BODY_LENGTH: bytes still to come */
+    http_chunked_decoder_t chunked;
+    uint64_t received;           /* body bytes seen so far */
+    bool done;                   /* the whole body was read */
+} srv_body_t;
+
+typedef struct {
+    route_exchange_t x;          /* first: route_exchange_t* casts to this */
+    http_request_t req;
+    route_plan_t *plan;          /* reference held for the exchange */
+    srv_conn_t *conn;
+    int64_t declared_len;        /* Content-Length sent, or -1 */
+    uint64_t body_sent;
+    int in_dispatch;
+    bool head_sent, resp_done;
+    bool chunked;                /* response uses chunked coding */
+    bool no_body;                /* HEAD, 1xx, 204, 304 */
+    bool close_after;            /* close once the response is out */
+    route_body_cb body_cb;
+    void *body_ud;
+    bool body_started, body_reading, last_delivered, continue_sent;
+} srv_exchange_t;
+
+struct srv_conn {
+    srv_watch_t watch;
+    srv_worker_t *worker;
+    srv_conn_t *prev, *next;
+    srv_conn_state_t state;
+    ifr_buf_t rbuf;
+    http_head_scanner_t scan;
+    srv_outq_t out;
+    srv_timer_t timer;
+    srv_task_t task;             /* runs srv_conn_run on the next turn */
+    ifr_arena_t arena;           /* the exchange's arena, reset after each */
+    route_conn_info_t info;
+    char remote_ip[48], local_ip[48];
+    bool can_read, can_write;    /* edge-triggered readiness not yet used up */
+    bool running;                /* inside srv_conn_run */
+    bool ex_active;
+    srv_exchange_t ex;
+    srv_body_t body;
+    uint64_t served;             /* exchanges finished on this connection */
+    uint64_t discarded;
+    int64_t head_since, idle_since, body_since, write_since, linger_since;
+};
+
+/* Takes over an accepted socket. NULL (and the fd closed) on failure. */
+srv_conn_t *srv_conn_new(srv_worker_t *w, int fd);
+/* Drives the connection as far as it can go now. */
+void srv_conn_run(srv_conn_t *c);
+/* Asks for srv_conn_run on the next loop turn (safe from anywhere on the
+ * worker thread, including inside handlers). */
+void srv_conn_wake(srv_conn_t *c);
+/* Closes at once: used on errors and forced shutdown. */
+void srv_conn_close(srv_conn_t *c);
+/* Graceful stop: close if idle, else after the current response. */
+void srv_conn_stop(srv_conn_t *c);
+
+/* Ends the exchange from the host side with status (413, 408, 400...):
+ * a bare response if nothing was sent yet, and the connection closes. */
+void srv_exchange_fail(srv_exchange_t *ex, int status);
+/* Reads and delivers request body bytes (or skips them when discarding).
+ * Returns 1 if progress was made, 0 if it must wait, -1 if c was closed. */
+int srv_body_pump(srv_conn_t *c, bool discard);
+/* Reads from the socket into rbuf: >0 bytes, 0 would block, -1 EOF or error. */
+int srv_conn_read(srv_conn_t *c);
+
+/* The route_io_t of native exchanges. */
+extern const route_io_t srv_exchange_io;
+/* Queues a complete bare response (no body) for the current exchange. */
+void srv_exchange_send_bare(srv_exchange_t *ex, int status);
+
+#endif

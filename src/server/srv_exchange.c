@@ -1,0 +1,237 @@
+/* The host side of an exchange: route_io_t for native connections
+ * (response head framing, body, files, request body delivery). See
+ * route/exchange.h for the contract and srv_conn.h for the state. */
+#include "server/srv_conn.h"
+
+#include <unistd.h>
+
+#include "base/log.h"
+#include "http/response_writer.h"
+#include "server/srv_date.h"
+
+static srv_exchange_t *ex_of(route_exchange_t *x) { return (srv_exchange_t *)x; }
+
+static bool ex_usable(const srv_exchange_t *ex)
+{
+    return ex->conn && ex->conn->ex_active && &ex->conn->ex == ex && !ex->resp_done;
+}
+
+/* Parses a handler's own Content-Length header value; -1 if unusable. */
+static int64_t parse_length(ifr_str_t v)
+{
+    if (v.len == 0 || v.len > 18) return -1;
+    int64_t n = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.ptr[i] < '0' || v.ptr[i] > '9') return -1;
+        n = n * 10 + (v.ptr[i] - '0');
+    }
+    return n;
+}
+
+/* Decides whether the connection can be reused after this response, given
+ * what is left of the request body. */
+static bool must_close(const srv_exchange_t *ex)
+{
+    const srv_conn_t *c = ex->conn;
+    if (ex->close_after || !ex->req.keep_alive || c->worker->stopping) return true;
+    if (c->body.done || ex->body_reading) return false;
+    /* The client waits for 100 Continue that will never come: it may or
+     * may not send the body, so the framing is lost. */
+    if (ex->req.expect_continue && !ex->continue_sent) return true;
+    if (c->body.kind == HTTP_BODY_LENGTH && c->body.remaining > SRV_DISCARD_MAX) return true;
+    return false;
+}
+
+static int io_send_head(route_exchange_t *x)
+{
+    srv_exchange_t *ex = ex_of(x);
+    if (!ex_usable(ex) || ex->head_sent) return -1;
+    srv_conn_t *c = ex->conn;
+    ifr_buf_t *b = &c->worker->scratch;
+    int status = x->resp.status ? x->resp.status : 200;
+    ifr_buf_clear(b);
+    if (status < 200 || http_write_status_line(b, status) < 0) {
+        ifr_log_warn("http", "handler set invalid status %d; sending 500", status);
+        status = 500;
+        ifr_buf_clear(b);
+        http_write_status_line(b, status);
+    }
+    bool is_head = ifr_str_eq(ex->req.method, IFR_LIT("HEAD"));
+    bool bodiless_status = status == 204 || status == 304;
+    int64_t declared = x->resp.content_length;
+    bool has_server = false, has_date = false;
+    for (uint32_t i = 0; i < x->resp.headers.count; i++) {
+        const http_header_t *h = &x->resp.headers.items[i];
+        if (http_is_connection_field(h->name)) {
+            /* Framing is ours; a handler's Content-Length only informs it. */
+            if (declared < 0 && ifr_str_eq_nocase(h->name, IFR_LIT("content-length")))
+                declared = parse_length(h->value);
+            continue;
+        }
+        if (ifr_str_eq_nocase(h->name, IFR_LIT("server"))) has_server = true;
+        else if (ifr_str_eq_nocase(h->name, IFR_LIT("date"))) has_date = true;
+        if (http_write_field(b, h->name, h->value) < 0)
+            ifr_log_warn("http", "dropped response header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
+    }
+    if (!has_server) http_write_field(b, IFR_LIT("Server"), IFR_LIT("ifrit"));
+    if (!has_date) http_write_field(b, IFR_LIT("Date"), srv_date_now());
+    ex->no_body = is_head || bodiless_status;
+    ex->declared_len = -1;
+    if (bodiless_status) {
+        /* 204 and 304 carry no framing fields. */
+    } else if (declared >= 0) {
+        http_write_field_uint(b, IFR_LIT("Content-Length"), (uint64_t)declared);
+        ex->declared_len = declared;
+    } else if (is_head) {
+        /* Unknown length: say nothing rather than promise a coding. */
+    } else if (ex->req.version_minor >= 1) {
+        http_write_field(b, IFR_LIT("Transfer-Encoding"), IFR_LIT("chunked"));
+        ex->chunked = true;
+    } else {
+        ex->close_after = true;   /* HTTP/1.0: the body ends at close */
+    }
+    if (must_close(ex)) {
+        ex->close_after = true;
+        http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
+    } else if (ex->req.version_minor == 0) {
+        http_write_field(b, IFR_LIT("Connection"), IFR_LIT("keep-alive"));
+    }
+    if (ifr_buf_append(b, "\r\n", 2) < 0 || srv_outq_append(&c->out, b->data, b->len) < 0) {
+        ex->close_after = ex->resp_done = true;
+        srv_conn_wake(c);
+        return -1;
+    }
+    ex->head_sent = x->head_sent = true;
+    srv_conn_wake(c);
+    return 0;
+}
+
+/* Trims len to what the declared Content-Length still allows. */
+static uint64_t fit_declared(srv_exchange_t *ex, uint64_t len)
+{
+    if (ex->declared_len < 0 || ex->body_sent + len <= (uint64_t)ex->declared_len) return len;
+    ifr_log_warn("http", "handler sent more than its Content-Length; truncating");
+    ex->close_after = true;
+    return (uint64_t)ex->declared_len - ex->body_sent;
+}
+
+static int body_end(srv_exchange_t *ex, bool is_last)
+{
+    srv_conn_t *c = ex->conn;
+    if (is_last) {
+        if (ex->chunked && srv_outq_append(&c->out, HTTP_CHUNKED_LAST, 5) < 0) ex->close_after = true;
+        /* A short body breaks the framing: the client learns by the close. */
+        if (!ex->no_body && ex->declared_len >= 0 && ex->body_sent < (uint64_t)ex->declared_len)
+            ex->close_after = true;
+        ex->resp_done = true;
+    }
+    srv_conn_wake(c);
+    return 0;
+}
+
+static int io_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
+{
+    srv_exchange_t *ex = ex_of(x);
+    if (!ex_usable(ex)) return -1;
+    if (!ex->head_sent && io_send_head(x) < 0) return -1;
+    srv_conn_t *c = ex->conn;
+    if (len && !ex->no_body) {
+        len = (size_t)fit_declared(ex, len);
+        int rc = 0;
+        if (len && ex->chunked) {
+            char head[HTTP_CHUNK_HEAD_MAX];
+            size_t hl = http_chunk_head(head, len);
+            rc |= srv_outq_append(&c->out, head, hl);
+            rc |= srv_outq_append(&c->out, data, len);
+            rc |= srv_outq_append(&c->out, "\r\n", 2);
+        } else if (len) {
+            rc = srv_outq_append(&c->out, data, len);
+        }
+        if (rc < 0) {
+            ex->close_after = ex->resp_done = true;
+            srv_conn_wake(c);
+            return -1;
+        }
+        ex->body_sent += len;
+    }
+    return body_end(ex, is_last);
+}
+
+static int io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
+{
+    srv_exchange_t *ex = ex_of(x);
+    if (!ex_usable(ex) || (!ex->head_sent && io_send_head(x) < 0)) {
+        close(fd);
+        return -1;
+    }
+    srv_conn_t *c = ex->conn;
+    if (ex->no_body || len == 0) {
+        close(fd);
+        return body_end(ex, is_last);
+    }
+    len = fit_declared(ex, len);
+    int rc = 0;
+    if (ex->chunked) {
+        char head[HTTP_CHUNK_HEAD_MAX];
+        size_t hl = http_chunk_head(head, len);
+        rc |= srv_outq_append(&c->out, head, hl);
+        rc |= srv_outq_append_file(&c->out, fd, offset, len);
+        rc |= srv_outq_append(&c->out, "\r\n", 2);
+    } else {
+        rc = srv_outq_append_file(&c->out, fd, offset, len);
+    }
+    if (rc < 0) {
+        ex->close_after = ex->resp_done = true;
+        srv_conn_wake(c);
+        return -1;
+    }
+    ex->body_sent += len;
+    return body_end(ex, is_last);
+}
+
+static int io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
+{
+    srv_exchange_t *ex = ex_of(x);
+    if (!ex_usable(ex) || ex->body_started) return -1;
+    srv_conn_t *c = ex->conn;
+    if (x->body_limit && ex->req.body_kind == HTTP_BODY_LENGTH && ex->req.content_length > x->body_limit) {
+        srv_exchange_fail(ex, 413);
+        return -1;
+    }
+    ex->body_started = ex->body_reading = true;
+    ex->body_cb = cb;
+    ex->body_ud = ud;
+    c->body_since = c->worker->loop.now;
+    /* 100 Continue only now: a handler that never reads the body never
+     * makes the client send it. */
+    if (ex->req.expect_continue && !ex->continue_sent && !ex->head_sent && !c->body.done) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (srv_outq_append(&c->out, cont, sizeof cont - 1) == 0) ex->continue_sent = true;
+    }
+    srv_conn_wake(c);
+    return 0;
+}
+
+const route_io_t srv_exchange_io = {
+    .send_head = io_send_head,
+    .send_body = io_send_body,
+    .send_file = io_send_file,
+    .read_body = io_read_body,
+};
+
+void srv_exchange_send_bare(srv_exchange_t *ex, int status)
+{
+    ex->x.resp.status = status;
+    ex->x.resp.headers.count = 0;
+    ex->x.resp.content_length = 0;
+    io_send_body(&ex->x, NULL, 0, true);
+}
+
+void srv_exchange_fail(srv_exchange_t *ex, int status)
+{
+    ex->body_reading = false;
+    ex->close_after = true;
+    if (!ex->head_sent) srv_exchange_send_bare(ex, status);
+    else ex->resp_done = true;
+    srv_conn_wake(ex->conn);
+}

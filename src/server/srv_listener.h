@@ -1,0 +1,28 @@
+/* Listening sockets, shared by every worker (each registers the same fd in
+ * its own epoll with EPOLLEXCLUSIVE, so one connection wakes one worker).
+ *
+ * Ownership: reference counted across threads. The server holds one
+ * reference while the listener is in the current configuration, each
+ * worker one while it is registered in its loop; the last release closes
+ * the socket. That is how a reload closes removed addresses without
+ * yanking an fd out from under a worker's epoll. */
+#ifndef IFRIT_SERVER_SRV_LISTENER_H
+#define IFRIT_SERVER_SRV_LISTENER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int fd;
+    char host[256];      /* as configured; "" = all interfaces */
+    uint16_t port;
+    atomic_int refs;
+} srv_listener_t;
+
+/* Opens a non-blocking listening socket; NULL with a sentence in err. */
+srv_listener_t *srv_listener_open(const char *host, uint16_t port, char *err, size_t err_len);
+void srv_listener_retain(srv_listener_t *l);
+void srv_listener_release(srv_listener_t *l);
+
+#endif

@@ -1,0 +1,245 @@
+/* The server process; see srv_server.h. */
+#include "server/srv_server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "route/plan.h"
+#include "server/srv_listener.h"
+#include "server/srv_loop.h"
+#include "server/srv_worker.h"
+
+#define SERVER_MAX_LISTENERS 64
+/* How often the main thread looks at the workers while shutting down. */
+#define SERVER_POLL_NS (50 * 1000000LL)
+
+struct srv_server {
+    const char *config_path;
+    route_plan_t *plan;                  /* the main thread's reference */
+    srv_listener_t *listeners[SERVER_MAX_LISTENERS];  /* one reference each */
+    size_t listener_count;
+    srv_worker_t *workers;
+    int worker_count;
+    pthread_mutex_t mu;
+    int alive;                           /* worker threads still running */
+};
+
+void srv_server_worker_exited(srv_server_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->alive--;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static int workers_alive(srv_server_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int n = s->alive;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+/* The listener set a plan needs, reusing the sockets of `have` for the
+ * addresses that stay (so a reload never closes a live listener). Returns
+ * the count, or -1 with err filled (nothing leaked). */
+static int plan_listeners(const route_plan_t *p, srv_listener_t *const *have, size_t have_count,
+                          srv_listener_t **out, char *err, size_t err_len)
+{
+    const route_listener_t *want;
+    size_t n = route_plan_listeners(p, &want), count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *host = want[i].host ? want[i].host : "";
+        if (want[i].tls) {
+            ifr_log_warn("server", "TLS is not supported yet: not listening on %s:%u", host, want[i].port);
+            continue;
+        }
+        bool dup = false;
+        for (size_t k = 0; k < count; k++)
+            if (out[k]->port == want[i].port && strcmp(out[k]->host, host) == 0) dup = true;
+        if (dup) continue;
+        if (count == SERVER_MAX_LISTENERS) {
+            snprintf(err, err_len, "more than %d listening addresses", SERVER_MAX_LISTENERS);
+            goto fail;
+        }
+        srv_listener_t *l = NULL;
+        for (size_t k = 0; k < have_count && !l; k++)
+            if (have[k]->port == want[i].port && strcmp(have[k]->host, host) == 0) l = have[k];
+        if (l) srv_listener_retain(l);
+        else if (!(l = srv_listener_open(host, want[i].port, err, err_len))) goto fail;
+        out[count++] = l;
+    }
+    if (count == 0) {
+        snprintf(err, err_len, "the configuration has no plain-HTTP address to listen on");
+        return -1;
+    }
+    return (int)count;
+fail:
+    for (size_t k = 0; k < count; k++) srv_listener_release(out[k]);
+    return -1;
+}
+
+static void server_reload(srv_server_t *s)
+{
+    cfg_error_t cerr = { 0 };
+    char msg[1024];
+    route_plan_t *p = route_plan_load(s->config_path, &cerr);
+    if (!p) {
+        srv_format_config_error(&cerr, msg, sizeof msg);
+        ifr_log_error("server", "reload refused, still serving the previous configuration: %s", msg);
+        return;
+    }
+    srv_listener_t *set[SERVER_MAX_LISTENERS];
+    int n = plan_listeners(p, s->listeners, s->listener_count, set, msg, sizeof msg);
+    if (n < 0) {
+        ifr_log_error("server", "reload refused, still serving the previous configuration: %s", msg);
+        route_plan_release(p);
+        return;
+    }
+    const route_options_t *o = route_plan_options(p);
+    if (o->workers && o->workers != s->worker_count)
+        ifr_log_warn("server", "workers changed to %d: takes effect at the next restart", o->workers);
+    for (int i = 0; i < s->worker_count; i++)
+        if (srv_worker_post_update(&s->workers[i], p, set, (size_t)n) < 0)
+            ifr_log_error("server", "worker %d: out of memory, it keeps the old configuration", i);
+    for (size_t k = 0; k < s->listener_count; k++) srv_listener_release(s->listeners[k]);
+    memcpy(s->listeners, set, (size_t)n * sizeof *set);
+    s->listener_count = (size_t)n;
+    route_plan_release(s->plan);
+    s->plan = p;
+    ifr_log_info("server", "configuration reloaded from %s", s->config_path);
+}
+
+static int write_pidfile(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return -1;
+    fprintf(f, "%d\n", (int)getpid());
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Stops accepting, lets in-flight requests finish within grace_period (0:
+ * no limit, as Caddy), then closes what is left. A second signal forces. */
+static void server_shutdown(srv_server_t *s, const sigset_t *signals)
+{
+    int64_t grace = route_plan_options(s->plan)->grace_period_ns;
+    int64_t deadline = grace > 0 ? srv_clock_ns() + grace : 0;
+    bool forced = false;
+    for (int i = 0; i < s->worker_count; i++) srv_worker_post_stop(&s->workers[i], false);
+    while (workers_alive(s) > 0) {
+        struct timespec wait = { 0, SERVER_POLL_NS };
+        int sig = sigtimedwait(signals, NULL, &wait);
+        bool again = sig == SIGTERM || sig == SIGINT;
+        if (!forced && (again || (deadline && srv_clock_ns() >= deadline))) {
+            ifr_log_warn("server", "%s: closing the remaining connections",
+                         again ? "second stop signal" : "grace period over");
+            for (int i = 0; i < s->worker_count; i++) srv_worker_post_stop(&s->workers[i], true);
+            forced = true;
+        }
+    }
+}
+
+static int server_start(srv_server_t *s, const srv_run_options_t *o)
+{
+    cfg_error_t cerr = { 0 };
+    char msg[1024];
+    s->plan = route_plan_load(o->config_path, &cerr);
+    if (!s->plan) {
+        srv_format_config_error(&cerr, msg, sizeof msg);
+        fprintf(stderr, "ifrit: %s\n", msg);
+        return -1;
+    }
+    const route_options_t *opt = route_plan_options(s->plan);
+    if (opt->debug) ifr_log_set_level(IFR_LOG_DEBUG);
+    int n = plan_listeners(s->plan, NULL, 0, s->listeners, msg, sizeof msg);
+    if (n < 0) {
+        fprintf(stderr, "ifrit: %s\n", msg);
+        return -1;
+    }
+    s->listener_count = (size_t)n;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    s->worker_count = opt->workers > 0 ? opt->workers : (cores > 0 ? (int)cores : 1);
+    s->workers = calloc((size_t)s->worker_count, sizeof *s->workers);
+    if (!s->workers) return -1;
+    for (int i = 0; i < s->worker_count; i++) {
+        if (srv_worker_init(&s->workers[i], i, s, s->plan, s->listeners, s->listener_count) < 0 ||
+            srv_worker_start(&s->workers[i]) < 0) {
+            fprintf(stderr, "ifrit: cannot start worker %d: %s\n", i, strerror(errno));
+            s->worker_count = i + 1;
+            return -1;
+        }
+        pthread_mutex_lock(&s->mu);
+        s->alive++;
+        pthread_mutex_unlock(&s->mu);
+    }
+    return 0;
+}
+
+static void server_cleanup(srv_server_t *s)
+{
+    for (int i = 0; i < s->worker_count; i++) {
+        if (s->workers[i].thread) pthread_join(s->workers[i].thread, NULL);
+        srv_worker_destroy(&s->workers[i]);
+    }
+    free(s->workers);
+    for (size_t k = 0; k < s->listener_count; k++) srv_listener_release(s->listeners[k]);
+    if (s->plan) route_plan_release(s->plan);
+    pthread_mutex_destroy(&s->mu);
+}
+
+int srv_server_run(const srv_run_options_t *o)
+{
+    srv_server_t s = { .config_path = o->config_path };
+    pthread_mutex_init(&s.mu, NULL);
+    /* Signals are taken synchronously by this thread only: block them
+     * before any worker exists so every thread inherits the mask. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (server_start(&s, o) < 0) {
+        if (s.workers) {
+            for (int i = 0; i < s.worker_count; i++) srv_worker_post_stop(&s.workers[i], true);
+        }
+        server_cleanup(&s);
+        return 1;
+    }
+    if (o->pidfile && write_pidfile(o->pidfile) < 0)
+        ifr_log_warn("server", "cannot write pid file %s: %s", o->pidfile, strerror(errno));
+    for (size_t k = 0; k < s.listener_count; k++)
+        ifr_log_info("server", "listening on %s:%u", s.listeners[k]->host[0] ? s.listeners[k]->host : "*",
+                     s.listeners[k]->port);
+    ifr_log_info("server", "serving %s with %d worker%s", o->config_path, s.worker_count,
+                 s.worker_count == 1 ? "" : "s");
+
+    for (;;) {
+        int sig = sigwaitinfo(&signals, NULL);
+        if (sig == SIGHUP) {
+            server_reload(&s);
+        } else if (sig == SIGTERM || sig == SIGINT) {
+            ifr_log_info("server", "stopping: finishing in-flight requests");
+            server_shutdown(&s, &signals);
+            break;
+        }
+    }
+    server_cleanup(&s);
+    if (o->pidfile) unlink(o->pidfile);
+    ifr_log_info("server", "stopped");
+    return 0;
+}

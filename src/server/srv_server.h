@@ -1,0 +1,32 @@
+/* The server process: loads the plan, opens listeners, runs the workers,
+ * and handles the signals (SIGHUP reload, SIGTERM/SIGINT graceful stop).
+ * Everything it knows about the configuration comes through route/plan.h. */
+#ifndef IFRIT_SERVER_SRV_SERVER_H
+#define IFRIT_SERVER_SRV_SERVER_H
+
+#include <stddef.h>
+
+#include "config/error.h"
+
+typedef struct srv_server srv_server_t;
+
+typedef struct {
+    const char *config_path;   /* the Caddyfile */
+    const char *pidfile;       /* written at start, removed at exit */
+} srv_run_options_t;
+
+/* Serves until SIGTERM/SIGINT. Returns the process exit status: 0 after a
+ * graceful stop, 1 when the config or a listener fails at start. */
+int srv_server_run(const srv_run_options_t *o);
+
+/* Called by a worker thread as it exits. */
+void srv_server_worker_exited(srv_server_t *s);
+
+/* "FILE:LINE:COL: MESSAGE" (or "FILE: MESSAGE" without a place). */
+void srv_format_config_error(const cfg_error_t *err, char *out, size_t out_len);
+
+/* The pid file used when none is given: $XDG_RUNTIME_DIR/ifrit.pid, else
+ * /tmp/ifrit-UID.pid. */
+const char *srv_default_pidfile(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,232 @@
+/* Worker threads; see srv_worker.h. */
+#include "server/srv_worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "server/srv_conn.h"
+#include "server/srv_server.h"
+
+/* Accepts per wake-up per listener: bounds the time one burst of new
+ * connections can keep a worker from its existing ones. */
+#define WORKER_ACCEPT_BATCH 64
+
+static void worker_on_accept(srv_watch_t *watch, uint32_t events)
+{
+    srv_worker_t *w = watch->data;
+    (void)events;
+    for (int i = 0; i < WORKER_ACCEPT_BATCH && !w->stopping; i++) {
+        int fd = accept4(watch->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno != EAGAIN) ifr_log_warn("server", "accept: %s", strerror(errno));
+            return;
+        }
+        srv_conn_t *c = srv_conn_new(w, fd);
+        if (c) srv_conn_run(c);
+    }
+}
+
+static void worker_apply_timeouts(srv_worker_t *w)
+{
+    const route_options_t *o = route_plan_options(w->plan);
+    w->timeouts = (srv_timeouts_t){ o->read_header_timeout_ns, o->read_body_timeout_ns,
+                                    o->write_timeout_ns, o->idle_timeout_ns };
+}
+
+static void listener_unregister(srv_worker_t *w, srv_worker_listener_t *wl)
+{
+    srv_loop_del(&w->loop, &wl->watch);
+    srv_listener_release(wl->listener);
+}
+
+/* Makes this worker's registered listeners exactly `set` (whose references
+ * it consumes): keeps the common ones, adds the new, drops the rest. */
+static void worker_set_listeners(srv_worker_t *w, srv_listener_t **set, size_t count)
+{
+    srv_worker_listener_t *next = calloc(count ? count : 1, sizeof *next);
+    size_t n = 0;
+    if (!next) {
+        ifr_log_error("server", "out of memory while updating listeners; keeping the old ones");
+        for (size_t i = 0; i < count; i++) srv_listener_release(set[i]);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        srv_worker_listener_t *found = NULL;
+        for (size_t k = 0; k < w->listener_count; k++)
+            if (w->listeners[k].listener == set[i]) found = &w->listeners[k];
+        if (found) {
+            next[n++] = *found;
+            found->listener = NULL;          /* moved */
+            srv_listener_release(set[i]);    /* the worker already had one */
+            continue;
+        }
+        next[n] = (srv_worker_listener_t){ { set[i]->fd, worker_on_accept, w }, set[i] };
+        /* EPOLLEXCLUSIVE: a new connection wakes one worker, not all. */
+        if (srv_loop_add(&w->loop, &next[n].watch, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
+            ifr_log_error("server", "cannot watch listener on port %u: %s", set[i]->port, strerror(errno));
+            srv_listener_release(set[i]);
+            continue;
+        }
+        n++;
+    }
+    for (size_t k = 0; k < w->listener_count; k++)
+        if (w->listeners[k].listener) listener_unregister(w, &w->listeners[k]);
+    free(w->listeners);
+    w->listeners = next;
+    w->listener_count = n;
+}
+
+static void worker_stop_task(srv_task_t *t)
+{
+    srv_worker_t *w = t->data;
+    /* Closing can free connections: done here, after this turn's I/O
+     * callbacks, never while an event for them is still pending. */
+    for (srv_conn_t *c = w->conns, *next; c; c = next) {
+        next = c->next;
+        srv_conn_stop(c);
+    }
+}
+
+static void worker_force_close(srv_worker_t *w)
+{
+    while (w->conns) srv_conn_close(w->conns);
+}
+
+static void worker_force_task(srv_task_t *t)
+{
+    worker_force_close(t->data);
+}
+
+static void worker_on_wake(srv_watch_t *watch, uint32_t events)
+{
+    srv_worker_t *w = watch->data;
+    uint64_t n;
+    (void)events;
+    ssize_t r = read(watch->fd, &n, sizeof n);
+    (void)r;
+    pthread_mutex_lock(&w->mu);
+    bool update = w->mail_update, stop = w->mail_stop, force = w->mail_force;
+    route_plan_t *plan = w->mail_plan;
+    srv_listener_t **set = w->mail_listeners;
+    size_t count = w->mail_listener_count;
+    w->mail_update = false;
+    w->mail_plan = NULL;
+    w->mail_listeners = NULL;
+    w->mail_listener_count = 0;
+    pthread_mutex_unlock(&w->mu);
+
+    if (update) {
+        /* In-flight exchanges hold their own reference to the old plan. */
+        route_plan_release(w->plan);
+        w->plan = plan;
+        worker_apply_timeouts(w);
+        if (!w->stopping) worker_set_listeners(w, set, count);
+        else for (size_t i = 0; i < count; i++) srv_listener_release(set[i]);
+        free(set);
+    }
+    if (stop && !w->stopping) {
+        w->stopping = true;
+        worker_set_listeners(w, NULL, 0);
+        srv_loop_post(&w->loop, &w->stop_task);
+    }
+    if (force) srv_loop_post(&w->loop, &w->force_task);
+}
+
+int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t *plan,
+                    srv_listener_t *const *listeners, size_t count)
+{
+    memset(w, 0, sizeof *w);
+    w->id = id;
+    w->server = server;
+    w->scratch = IFR_BUF_INIT;
+    pthread_mutex_init(&w->mu, NULL);
+    srv_task_init(&w->stop_task, worker_stop_task, w);
+    srv_task_init(&w->force_task, worker_force_task, w);
+    if (srv_loop_init(&w->loop, worker_on_wake, w) < 0) return -1;
+    w->plan = plan;
+    route_plan_retain(plan);
+    worker_apply_timeouts(w);
+    srv_listener_t **set = malloc((count ? count : 1) * sizeof *set);
+    if (!set) return -1;
+    for (size_t i = 0; i < count; i++) {
+        srv_listener_retain(listeners[i]);
+        set[i] = listeners[i];
+    }
+    worker_set_listeners(w, set, count);
+    free(set);
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    srv_worker_t *w = arg;
+    while (!(w->stopping && w->conn_count == 0)) srv_loop_run_once(&w->loop, -1);
+    srv_server_worker_exited(w->server);
+    return NULL;
+}
+
+int srv_worker_start(srv_worker_t *w)
+{
+    return pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : -1;
+}
+
+void srv_worker_destroy(srv_worker_t *w)
+{
+    worker_force_close(w);
+    worker_set_listeners(w, NULL, 0);
+    free(w->listeners);
+    w->listeners = NULL;
+    if (w->plan) route_plan_release(w->plan);
+    w->plan = NULL;
+    pthread_mutex_lock(&w->mu);
+    if (w->mail_plan) route_plan_release(w->mail_plan);
+    for (size_t i = 0; i < w->mail_listener_count; i++) srv_listener_release(w->mail_listeners[i]);
+    free(w->mail_listeners);
+    w->mail_plan = NULL;
+    w->mail_listeners = NULL;
+    pthread_mutex_unlock(&w->mu);
+    ifr_buf_free(&w->scratch);
+    srv_loop_destroy(&w->loop);
+    pthread_mutex_destroy(&w->mu);
+}
+
+int srv_worker_post_update(srv_worker_t *w, route_plan_t *plan, srv_listener_t *const *listeners,
+                           size_t count)
+{
+    srv_listener_t **set = malloc((count ? count : 1) * sizeof *set);
+    if (!set) return -1;
+    for (size_t i = 0; i < count; i++) {
+        srv_listener_retain(listeners[i]);
+        set[i] = listeners[i];
+    }
+    route_plan_retain(plan);
+    pthread_mutex_lock(&w->mu);
+    /* An update not yet picked up is superseded by this one. */
+    if (w->mail_update) {
+        route_plan_release(w->mail_plan);
+        for (size_t i = 0; i < w->mail_listener_count; i++) srv_listener_release(w->mail_listeners[i]);
+        free(w->mail_listeners);
+    }
+    w->mail_update = true;
+    w->mail_plan = plan;
+    w->mail_listeners = set;
+    w->mail_listener_count = count;
+    pthread_mutex_unlock(&w->mu);
+    srv_loop_wake(&w->loop);
+    return 0;
+}
+
+void srv_worker_post_stop(srv_worker_t *w, bool force)
+{
+    pthread_mutex_lock(&w->mu);
+    w->mail_stop = true;
+    if (force) w->mail_force = true;
+    pthread_mutex_unlock(&w->mu);
+    srv_loop_wake(&w->loop);
+}
