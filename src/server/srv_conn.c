@@ -171,7 +171,8 @@ static void exchange_begin(srv_conn_t *c)
 {
     srv_worker_t *w = c->worker;
     srv_exchange_t *ex = &c->ex;
-    *ex = (srv_exchange_t){ .conn = c, .declared_len = -1 };
+    http_request_t req = ex->req;   /* just parsed; the rest starts afresh */
+    *ex = (srv_exchange_t){ .req = req, .conn = c, .declared_len = -1 };
     ex->plan = w->plan;
     route_plan_retain(ex->plan);
     ex->x = (route_exchange_t){

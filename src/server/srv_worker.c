@@ -43,13 +43,17 @@ static void listener_unregister(srv_worker_t *w, srv_worker_listener_t *wl)
 {
     srv_loop_del(&w->loop, &wl->watch);
     srv_listener_release(wl->listener);
+    free(wl);
 }
 
 /* Makes this worker's registered listeners exactly `set` (whose references
- * it consumes): keeps the common ones, adds the new, drops the rest. */
+ * it consumes): keeps the common ones, adds the new, drops the rest. Runs
+ * from a task, never from an I/O callback, so no pending event of this
+ * turn can point at a watch freed here. Each watch is its own allocation:
+ * epoll holds its address. */
 static void worker_set_listeners(srv_worker_t *w, srv_listener_t **set, size_t count)
 {
-    srv_worker_listener_t *next = calloc(count ? count : 1, sizeof *next);
+    srv_worker_listener_t **next = calloc(count ? count : 1, sizeof *next);
     size_t n = 0;
     if (!next) {
         ifr_log_error("server", "out of memory while updating listeners; keeping the old ones");
@@ -58,58 +62,40 @@ static void worker_set_listeners(srv_worker_t *w, srv_listener_t **set, size_t c
     }
     for (size_t i = 0; i < count; i++) {
         srv_worker_listener_t *found = NULL;
-        for (size_t k = 0; k < w->listener_count; k++)
-            if (w->listeners[k].listener == set[i]) found = &w->listeners[k];
+        for (size_t k = 0; k < w->listener_count && !found; k++)
+            if (w->listeners[k] && w->listeners[k]->listener == set[i]) {
+                found = w->listeners[k];
+                w->listeners[k] = NULL;          /* moved */
+            }
         if (found) {
-            next[n++] = *found;
-            found->listener = NULL;          /* moved */
+            next[n++] = found;
             srv_listener_release(set[i]);    /* the worker already had one */
             continue;
         }
-        next[n] = (srv_worker_listener_t){ { set[i]->fd, worker_on_accept, w }, set[i] };
+        srv_worker_listener_t *wl = malloc(sizeof *wl);
+        if (wl) *wl = (srv_worker_listener_t){ { set[i]->fd, worker_on_accept, w }, set[i] };
         /* EPOLLEXCLUSIVE: a new connection wakes one worker, not all. */
-        if (srv_loop_add(&w->loop, &next[n].watch, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
+        if (!wl || srv_loop_add(&w->loop, &wl->watch, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
             ifr_log_error("server", "cannot watch listener on port %u: %s", set[i]->port, strerror(errno));
             srv_listener_release(set[i]);
+            free(wl);
             continue;
         }
-        n++;
+        next[n++] = wl;
     }
     for (size_t k = 0; k < w->listener_count; k++)
-        if (w->listeners[k].listener) listener_unregister(w, &w->listeners[k]);
+        if (w->listeners[k]) listener_unregister(w, w->listeners[k]);
     free(w->listeners);
     w->listeners = next;
     w->listener_count = n;
 }
 
-static void worker_stop_task(srv_task_t *t)
+/* Applies what the main thread posted. A task, not the wake-up callback
+ * itself: changing listeners and closing connections must not happen while
+ * this turn's other events may still refer to them. */
+static void worker_mail_task(srv_task_t *t)
 {
     srv_worker_t *w = t->data;
-    /* Closing can free connections: done here, after this turn's I/O
-     * callbacks, never while an event for them is still pending. */
-    for (srv_conn_t *c = w->conns, *next; c; c = next) {
-        next = c->next;
-        srv_conn_stop(c);
-    }
-}
-
-static void worker_force_close(srv_worker_t *w)
-{
-    while (w->conns) srv_conn_close(w->conns);
-}
-
-static void worker_force_task(srv_task_t *t)
-{
-    worker_force_close(t->data);
-}
-
-static void worker_on_wake(srv_watch_t *watch, uint32_t events)
-{
-    srv_worker_t *w = watch->data;
-    uint64_t n;
-    (void)events;
-    ssize_t r = read(watch->fd, &n, sizeof n);
-    (void)r;
     pthread_mutex_lock(&w->mu);
     bool update = w->mail_update, stop = w->mail_stop, force = w->mail_force;
     route_plan_t *plan = w->mail_plan;
@@ -133,9 +119,22 @@ static void worker_on_wake(srv_watch_t *watch, uint32_t events)
     if (stop && !w->stopping) {
         w->stopping = true;
         worker_set_listeners(w, NULL, 0);
-        srv_loop_post(&w->loop, &w->stop_task);
+        for (srv_conn_t *c = w->conns, *next; c; c = next) {
+            next = c->next;
+            srv_conn_stop(c);
+        }
     }
-    if (force) srv_loop_post(&w->loop, &w->force_task);
+    if (force) while (w->conns) srv_conn_close(w->conns);
+}
+
+static void worker_on_wake(srv_watch_t *watch, uint32_t events)
+{
+    srv_worker_t *w = watch->data;
+    uint64_t n;
+    (void)events;
+    ssize_t r = read(watch->fd, &n, sizeof n);
+    (void)r;
+    srv_loop_post(&w->loop, &w->mail_task);
 }
 
 int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t *plan,
@@ -146,8 +145,7 @@ int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t 
     w->server = server;
     w->scratch = IFR_BUF_INIT;
     pthread_mutex_init(&w->mu, NULL);
-    srv_task_init(&w->stop_task, worker_stop_task, w);
-    srv_task_init(&w->force_task, worker_force_task, w);
+    srv_task_init(&w->mail_task, worker_mail_task, w);
     if (srv_loop_init(&w->loop, worker_on_wake, w) < 0) return -1;
     w->plan = plan;
     route_plan_retain(plan);
@@ -178,7 +176,7 @@ int srv_worker_start(srv_worker_t *w)
 
 void srv_worker_destroy(srv_worker_t *w)
 {
-    worker_force_close(w);
+    while (w->conns) srv_conn_close(w->conns);
     worker_set_listeners(w, NULL, 0);
     free(w->listeners);
     w->listeners = NULL;

@@ -38,15 +38,14 @@ typedef struct srv_worker {
     srv_loop_t loop;
     route_plan_t *plan;            /* this worker's reference */
     srv_timeouts_t timeouts;
-    srv_worker_listener_t *listeners;
+    srv_worker_listener_t **listeners;  /* each allocated alone: epoll keeps its address */
     size_t listener_count;
     srv_conn_t *conns;             /* all open connections, a list */
     size_t conn_count;
     bool stopping;                 /* no more accepts; close when idle */
     uint64_t exchange_seq;
     ifr_buf_t scratch;             /* response heads are composed here */
-    srv_task_t stop_task;          /* applies a stop request after I/O */
-    srv_task_t force_task;         /* closes everything (grace period over) */
+    srv_task_t mail_task;          /* applies the mailbox after this turn's I/O */
 
     /* Mailbox, written by the main thread under mu, read on wake-up. */
     pthread_mutex_t mu;
