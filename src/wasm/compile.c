@@ -1,0 +1,1054 @@
+/* Validation and compilation of one function body, in one pass.
+ *
+ * Validation follows the algorithm of the spec's appendix: a stack of value
+ * types and a stack of control frames; unknown types stand for anything in
+ * unreachable code.
+ *
+ * The internal code is register-style: every value has a fixed slot in the
+ * function's frame, known at compile time. Locals take slots 0..nlocals-1;
+ * the operand stack value at height h lives in slot nlocals+h. So i32.add
+ * at height h becomes "slot[h-2] = slot[h-2] + slot[h-1]" with no stack
+ * pointer at run time. A small peephole history then removes the copies
+ * that local.get and i32.const would make: an operand that was just copied
+ * from a local is read from the local itself, a constant becomes an
+ * immediate, and a following local.set retargets the producer's result.
+ * Compares feeding br_if/if become one compare-and-branch instruction.
+ * Branch targets are resolved here (relative word offsets); values carried
+ * by a branch are moved only when they are not already in place.
+ *
+ * Fuel: each loop header gets a LOOP instruction charging the number of
+ * instructions lexically in its body (outside nested loops); a call charges
+ * the instructions of the callee outside loops. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/compile.h"
+#include "wasm/config.h"
+#include "wasm/ops.h"
+
+#define IW__UNKNOWN 0   /* a value type in unreachable code: matches anything */
+#define IW__NONE UINT32_MAX
+
+typedef enum { IW__CTRL_FUNC, IW__CTRL_BLOCK, IW__CTRL_LOOP, IW__CTRL_IF, IW__CTRL_ELSE } iw__ctrl_kind_t;
+
+typedef struct {
+    iw__ctrl_kind_t kind;
+    bool unreachable;       /* the rest of this frame is dead code */
+    bool live;              /* code is emitted for this frame at all */
+    uint32_t height;        /* operand stack height below the frame's params */
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;
+    uint32_t patches;       /* forward branches to bind at the end (list head) */
+    uint32_t loop_pos;      /* LOOP: the target of branches */
+    uint32_t else_site;     /* IF: the branch-if-false to bind at else/end */
+    uint32_t else_base;
+    uint32_t fuel;          /* FUNC/LOOP: instructions charged at entry */
+    uint32_t outer_fuel;    /* index of the frame counting fuel outside */
+} iw__ctrl_t;
+
+typedef struct { uint32_t site, base, next; } iw__patch_t;
+
+/* The peephole history: what the last emitted instructions were. */
+typedef enum { IW__H_COPY, IW__H_CONST, IW__H_DST, IW__H_CMP, IW__H_EQZ } iw__hist_kind_t;
+typedef struct {
+    iw__hist_kind_t kind;
+    uint32_t pos, end;      /* code words [pos, end) */
+    uint32_t dst;           /* the slot written (word 1, low half) */
+    uint32_t a;             /* COPY: source slot; CMP/EQZ: first operand */
+    uint64_t b;             /* CONST: value; CMP: second slot or immediate */
+    bool b_imm;
+    uint32_t op;            /* CMP: the _SS op number */
+} iw__hist_t;
+
+typedef struct {
+    iw_module_t *m;
+    iw__reader_t *r;
+    const void *const *ops;
+    const iw__functype_t *type;
+
+    uint8_t *locals;        /* types of all locals, params first */
+    uint32_t nlocals;
+
+    uint8_t *vals;          /* the operand type stack */
+    uint32_t nvals, vals_cap, max_vals;
+    iw__ctrl_t *ctrls;
+    uint32_t nctrls, ctrls_cap;
+    uint32_t fuel_ctrl;     /* the frame that counts the current instruction */
+
+    iw__word_t *code;
+    uint32_t len, cap;
+    iw__patch_t *patches;
+    uint32_t npatches, patches_cap;
+    iw__hist_t hist[2];
+    int nhist;
+    bool oom;
+} iw__comp_t;
+
+/* ---- errors and buffers ----------------------------------------------- */
+
+static bool iw__oom(iw__comp_t *c)
+{
+    c->oom = true;
+    return iw__fail(c->r, "out of memory while compiling");
+}
+
+static bool iw__grow(iw__comp_t *c, void **buf, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap) return true;
+    uint32_t n = *cap ? *cap : 16;
+    while (n < need) n *= 2;
+    void *p = realloc(*buf, (size_t)n * size);
+    if (!p) return iw__oom(c);
+    *buf = p;
+    *cap = n;
+    return true;
+}
+
+static const char *iw__type_name(uint8_t t)
+{
+    switch (t) {
+    case IW_I32: return "i32";
+    case IW_I64: return "i64";
+    case IW_F32: return "f32";
+    case IW_F64: return "f64";
+    case IW_FUNCREF: return "funcref";
+    case IW_EXTERNREF: return "externref";
+    default: return "unknown";
+    }
+}
+
+/* ---- the type stack ------------------------------------------------------ */
+
+static iw__ctrl_t *iw__top(iw__comp_t *c) { return &c->ctrls[c->nctrls - 1]; }
+
+static bool iw__push(iw__comp_t *c, uint8_t t)
+{
+    if (!iw__grow(c, (void **)&c->vals, &c->vals_cap, c->nvals + 1, 1)) return false;
+    c->vals[c->nvals++] = t;
+    if (c->nvals > c->max_vals) c->max_vals = c->nvals;
+    return true;
+}
+
+/* Pops one value; expect is a type or IW__UNKNOWN (anything). *got gets the
+ * actual type (IW__UNKNOWN in unreachable code). */
+static bool iw__pop_any(iw__comp_t *c, uint8_t expect, uint8_t *got, const char *where)
+{
+    iw__ctrl_t *f = iw__top(c);
+    uint8_t t;
+    if (c->nvals == f->height) {
+        if (!f->unreachable)
+            return iw__fail(c->r, "type mismatch in %s: expected %s but the stack is empty", where,
+                            expect ? iw__type_name(expect) : "a value");
+        t = IW__UNKNOWN;
+    } else {
+        t = c->vals[--c->nvals];
+    }
+    if (expect && t && t != expect)
+        return iw__fail(c->r, "type mismatch in %s: expected %s, got %s", where, iw__type_name(expect),
+                        iw__type_name(t));
+    if (got) *got = t ? t : expect;
+    return true;
+}
+
+static bool iw__pop(iw__comp_t *c, uint8_t expect, const char *where)
+{
+    return iw__pop_any(c, expect, NULL, where);
+}
+
+static bool iw__pop_vals(iw__comp_t *c, const uint8_t *types, uint32_t n, const char *where)
+{
+    for (uint32_t i = n; i-- > 0;)
+        if (!iw__pop(c, types[i], where)) return false;
+    return true;
+}
+
+static bool iw__push_vals(iw__comp_t *c, const uint8_t *types, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!iw__push(c, types[i])) return false;
+    return true;
+}
+
+static uint32_t iw__slot(const iw__comp_t *c, uint32_t height) { return c->nlocals + height; }
+
+/* ---- emitting ------------------------------------------------------------ */
+
+static bool iw__live(const iw__comp_t *c)
+{
+    const iw__ctrl_t *f = &c->ctrls[c->nctrls - 1];
+    return f->live && !f->unreachable;
+}
+
+static bool iw__reserve(iw__comp_t *c, uint32_t words)
+{
+    return iw__grow(c, (void **)&c->code, &c->cap, c->len + words, sizeof *c->code);
+}
+
+/* Appends an instruction of up to 5 words; returns its position. */
+static uint32_t iw__emit(iw__comp_t *c, iw_op_t op, int nwords, ...)
+{
+    uint32_t pos = c->len;
+    if (!iw__reserve(c, (uint32_t)nwords + 1)) return pos;
+    c->code[c->len++].op = c->ops[op];
+    __builtin_va_list ap;
+    __builtin_va_start(ap, nwords);
+    for (int i = 0; i < nwords; i++) c->code[c->len++].u = __builtin_va_arg(ap, uint64_t);
+    __builtin_va_end(ap);
+    return pos;
+}
+
+static uint64_t iw__pair(uint32_t lo, uint32_t hi) { return (uint64_t)lo | (uint64_t)hi << 32; }
+
+static void iw__hist_reset(iw__comp_t *c) { c->nhist = 0; }
+
+static void iw__hist_push(iw__comp_t *c, iw__hist_t h)
+{
+    if (c->nhist == 2) { c->hist[0] = c->hist[1]; c->nhist = 1; }
+    h.end = c->len;
+    c->hist[c->nhist++] = h;
+}
+
+static iw__hist_t *iw__hist_last(iw__comp_t *c, uint32_t dst)
+{
+    if (!c->nhist) return NULL;
+    iw__hist_t *h = &c->hist[c->nhist - 1];
+    return (h->end == c->len && h->dst == dst) ? h : NULL;
+}
+
+/* The operand in `slot`: if the last instruction only copied a local there,
+ * drop that copy and read the local directly. */
+static uint32_t iw__take_slot(iw__comp_t *c, uint32_t slot)
+{
+    iw__hist_t *h = iw__hist_last(c, slot);
+    if (h && h->kind == IW__H_COPY) {
+        c->len = h->pos;
+        c->nhist--;
+        return h->a;
+    }
+    return slot;
+}
+
+/* Same for a constant just written to `slot`: it becomes an immediate. */
+static bool iw__take_imm(iw__comp_t *c, uint32_t slot, uint64_t *imm)
+{
+    iw__hist_t *h = iw__hist_last(c, slot);
+    if (h && h->kind == IW__H_CONST) {
+        *imm = h->b;
+        c->len = h->pos;
+        c->nhist--;
+        return true;
+    }
+    return false;
+}
+
+static void iw__patch_add(iw__comp_t *c, iw__ctrl_t *target, uint32_t site, uint32_t base)
+{
+    if (!iw__grow(c, (void **)&c->patches, &c->patches_cap, c->npatches + 1, sizeof *c->patches)) return;
+    c->patches[c->npatches] = (iw__patch_t){ site, base, target->patches };
+    target->patches = c->npatches++;
+}
+
+/* Makes the branch word at `site` (instruction at `base`) reach frame t. */
+static void iw__target(iw__comp_t *c, iw__ctrl_t *t, uint32_t site, uint32_t base)
+{
+    if (c->oom) return;
+    if (t->kind == IW__CTRL_LOOP) c->code[site].i = (int64_t)t->loop_pos - (int64_t)base;
+    else iw__patch_add(c, t, site, base);
+}
+
+static void iw__bind(iw__comp_t *c, iw__ctrl_t *f)
+{
+    for (uint32_t p = f->patches; p != IW__NONE; p = c->patches[p].next)
+        if (!c->oom) c->code[c->patches[p].site].i = (int64_t)c->len - (int64_t)c->patches[p].base;
+    f->patches = IW__NONE;
+    iw__hist_reset(c);
+}
+
+static uint32_t iw__label_arity(const iw__ctrl_t *f) { return f->kind == IW__CTRL_LOOP ? f->nparams : f->nresults; }
+static const uint8_t *iw__label_types(const iw__ctrl_t *f) { return f->kind == IW__CTRL_LOOP ? f->params : f->results; }
+
+/* An unconditional branch to frame t with its values on top of the stack. */
+static void iw__emit_br(iw__comp_t *c, iw__ctrl_t *t)
+{
+    uint32_t n = iw__label_arity(t);
+    uint32_t src = iw__slot(c, c->nvals - n), dst = iw__slot(c, t->height);
+    if (t->kind == IW__CTRL_FUNC) {
+        iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, n));
+    } else if (n && src != dst) {
+        uint32_t pos = iw__emit(c, IW_OP_BR_MOVE, 3, (uint64_t)0, iw__pair(dst, src), (uint64_t)n);
+        iw__target(c, t, pos + 1, pos);
+    } else {
+        uint32_t pos = iw__emit(c, IW_OP_BR, 1, (uint64_t)0);
+        iw__target(c, t, pos + 1, pos);
+    }
+    iw__hist_reset(c);
+}
+
+/* A conditional branch: when_true selects br_if (jump if the condition
+ * holds) or if (jump to else when it does not). Folds a just-emitted
+ * compare or eqz into the branch when no values need moving. */
+static void iw__emit_cond_br(iw__comp_t *c, uint32_t cond_slot, bool when_true, uint32_t *site, uint32_t *base)
+{
+    iw__hist_t *h = iw__hist_last(c, cond_slot);
+    if (h && h->kind == IW__H_CMP) {
+        iw__hist_t cmp = *h;
+        c->len = cmp.pos;
+        uint32_t op = cmp.op + (when_true ? 2 : 4) + (cmp.b_imm ? 1 : 0);
+        *base = iw__emit(c, (iw_op_t)op, 3, iw__pair(cmp.a, 0), cmp.b, (uint64_t)0);
+        *site = *base + 3;
+    } else if (h && h->kind == IW__H_EQZ) {
+        uint32_t a = h->a;
+        c->len = h->pos;
+        *base = iw__emit(c, when_true ? IW_OP_BRZ : IW_OP_BRNZ, 2, iw__pair(a, 0), (uint64_t)0);
+        *site = *base + 2;
+    } else {
+        uint32_t s = iw__take_slot(c, cond_slot);
+        *base = iw__emit(c, when_true ? IW_OP_BRNZ : IW_OP_BRZ, 2, iw__pair(s, 0), (uint64_t)0);
+        *site = *base + 2;
+    }
+    iw__hist_reset(c);
+}
+
+/* ---- control frames ------------------------------------------------------ */
+
+static bool iw__push_ctrl(iw__comp_t *c, iw__ctrl_kind_t kind, const iw__functype_t *bt)
+{
+    if (c->nctrls >= IW_MAX_BLOCK_DEPTH) return iw__fail(c->r, "blocks nested too deeply");
+    if (!iw__grow(c, (void **)&c->ctrls, &c->ctrls_cap, c->nctrls + 1, sizeof *c->ctrls)) return false;
+    bool live = c->nctrls == 0 || iw__live(c);
+    iw__ctrl_t *f = &c->ctrls[c->nctrls++];
+    *f = (iw__ctrl_t){ .kind = kind, .live = live, .height = c->nvals - bt->nparams,
+                       .nparams = bt->nparams, .nresults = bt->nresults,
+                       .params = bt->params, .results = bt->results,
+                       .patches = IW__NONE, .else_site = IW__NONE, .outer_fuel = c->fuel_ctrl };
+    return true;
+}
+
+static bool iw__read_blocktype(iw__comp_t *c, iw__functype_t *bt)
+{
+    static const uint8_t single[6][1] = { { IW_I32 }, { IW_I64 }, { IW_F32 }, { IW_F64 }, { IW_FUNCREF }, { IW_EXTERNREF } };
+    const uint8_t *at = c->r->p;
+    int64_t v;
+    if (!iw__read_s33(c->r, &v)) return false;
+    memset(bt, 0, sizeof *bt);
+    if (v >= 0) {
+        if ((uint64_t)v >= c->m->ntypes) return iw__fail_at(c->r, at, "unknown type %lld", (long long)v);
+        *bt = c->m->types[v];
+        return true;
+    }
+    int k;
+    switch (v) {
+    case -64: return true;
+    case -1: k = 0; break;
+    case -2: k = 1; break;
+    case -3: k = 2; break;
+    case -4: k = 3; break;
+    case -16: k = 4; break;
+    case -17: k = 5; break;
+    case -5: return iw__fail_at(c->r, at, "SIMD (v128) is not supported");
+    default: return iw__fail_at(c->r, at, "malformed block type");
+    }
+    bt->nresults = 1;
+    bt->results = single[k];
+    return true;
+}
+
+/* ---- instruction groups --------------------------------------------------- */
+
+typedef enum { IW__CLS_UN, IW__CLS_UNT, IW__CLS_BIN, IW__CLS_BINT, IW__CLS_CMP } iw__cls_t;
+typedef struct { iw__cls_t cls; uint8_t in, out; uint32_t op; const char *name; } iw__numinfo_t;
+
+#define IW__FIRST_UN(N) IW_OP_##N##_S
+#define IW__FIRST_UNT(N) IW_OP_##N##_S
+#define IW__FIRST_BIN(N) IW_OP_##N##_SS
+#define IW__FIRST_BINT(N) IW_OP_##N##_SS
+#define IW__FIRST_CMP(N) IW_OP_##N##_SS
+
+static const iw__numinfo_t *iw__numeric_info(uint32_t code)
+{
+    switch (code) {
+#define IW__X(code, N, text, cls, in, out, expr)                                            \
+    case code: {                                                                           \
+        static const iw__numinfo_t info = { IW__CLS_##cls, IW_##in, IW_##out, IW__FIRST_##cls(N), text }; \
+        return &info;                                                                      \
+    }
+        IW_NUMERIC_OPS(IW__X)
+#undef IW__X
+    default: return NULL;
+    }
+}
+
+static bool iw__numeric(iw__comp_t *c, const iw__numinfo_t *ni)
+{
+    bool binary = ni->cls == IW__CLS_BIN || ni->cls == IW__CLS_BINT || ni->cls == IW__CLS_CMP;
+    if (binary && !iw__pop(c, ni->in, ni->name)) return false;
+    if (!iw__pop(c, ni->in, ni->name) || !iw__push(c, ni->out)) return false;
+    if (!iw__live(c)) return true;
+    uint32_t dst = iw__slot(c, c->nvals - 1);
+    if (!binary) {
+        uint32_t a = iw__take_slot(c, dst);
+        uint32_t pos = iw__emit(c, (iw_op_t)ni->op, 1, iw__pair(dst, a));
+        bool eqz = ni->op == IW_OP_I32_EQZ_S;
+        iw__hist_push(c, (iw__hist_t){ eqz ? IW__H_EQZ : IW__H_DST, pos, 0, dst, a, 0, false, 0 });
+        return true;
+    }
+    uint32_t bslot = dst + 1;
+    uint64_t b;
+    bool imm = iw__take_imm(c, bslot, &b);
+    if (!imm) b = iw__take_slot(c, bslot);
+    uint32_t a = iw__take_slot(c, dst);
+    uint32_t pos = iw__emit(c, (iw_op_t)(ni->op + (imm ? 1 : 0)), 2, iw__pair(dst, a), b);
+    iw__hist_push(c, (iw__hist_t){ ni->cls == IW__CLS_CMP ? IW__H_CMP : IW__H_DST, pos, 0, dst, a, b, imm, ni->op });
+    return true;
+}
+
+static bool iw__memarg(iw__comp_t *c, uint32_t natural, uint32_t *offset)
+{
+    uint32_t align;
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, &align) || !iw__read_u32(c->r, offset)) return false;
+    if (c->m->nmemories == 0) return iw__fail_at(c->r, at, "unknown memory 0");
+    if (align > natural) return iw__fail_at(c->r, at, "alignment must not be larger than natural");
+    return true;
+}
+
+static bool iw__load(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, const char *name)
+{
+    uint32_t offset;
+    if (!iw__memarg(c, natural, &offset)) return false;
+    if (!iw__pop(c, IW_I32, name) || !iw__push(c, type)) return false;
+    if (!iw__live(c)) return true;
+    uint32_t dst = iw__slot(c, c->nvals - 1);
+    uint32_t addr = iw__take_slot(c, dst);
+    uint32_t pos = iw__emit(c, op, 2, iw__pair(dst, addr), (uint64_t)offset);
+    iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+    return true;
+}
+
+static bool iw__store(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, const char *name)
+{
+    uint32_t offset;
+    if (!iw__memarg(c, natural, &offset)) return false;
+    if (!iw__pop(c, type, name) || !iw__pop(c, IW_I32, name)) return false;
+    if (!iw__live(c)) return true;
+    uint32_t vslot = iw__slot(c, c->nvals + 1);
+    uint32_t val = iw__take_slot(c, vslot);
+    uint32_t addr = iw__take_slot(c, vslot - 1);
+    iw__emit(c, op, 2, iw__pair(addr, val), (uint64_t)offset);
+    iw__hist_reset(c);
+    return true;
+}
+
+static bool iw__memory_op(iw__comp_t *c, uint32_t code)
+{
+    switch (code) {
+#define IW__X(code, N, text, vt, al, ct, conv) case code: return iw__load(c, IW_OP_##N, IW_##vt, al, text);
+        IW_LOAD_OPS(IW__X)
+#undef IW__X
+#define IW__X(code, N, text, vt, al, ct) case code: return iw__store(c, IW_OP_##N, IW_##vt, al, text);
+        IW_STORE_OPS(IW__X)
+#undef IW__X
+    default: return false;
+    }
+}
+
+static bool iw__zero_byte(iw__comp_t *c)
+{
+    uint8_t b;
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u8(c->r, &b)) return false;
+    if (b != 0) return iw__fail_at(c->r, at, "zero byte expected");
+    return true;
+}
+
+static bool iw__table_index(iw__comp_t *c, uint32_t *t)
+{
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, t)) return false;
+    if (*t >= c->m->ntables) return iw__fail_at(c->r, at, "unknown table %u", *t);
+    return true;
+}
+
+static bool iw__elem_index(iw__comp_t *c, uint32_t *e)
+{
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, e)) return false;
+    if (*e >= c->m->nelems) return iw__fail_at(c->r, at, "unknown elem segment %u", *e);
+    return true;
+}
+
+static bool iw__data_index(iw__comp_t *c, uint32_t *d)
+{
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, d)) return false;
+    if (!c->m->has_data_count) return iw__fail_at(c->r, at, "data count section required");
+    if (*d >= c->m->data_count) return iw__fail_at(c->r, at, "unknown data segment %u", *d);
+    return true;
+}
+
+static bool iw__need_memory(iw__comp_t *c)
+{
+    if (c->m->nmemories == 0) return iw__fail(c->r, "unknown memory 0");
+    return true;
+}
+
+/* The 0xFC prefix: saturating conversions, bulk memory, table operations. */
+static bool iw__prefixed(iw__comp_t *c)
+{
+    uint32_t sub;
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, &sub)) return false;
+    if (sub <= 7) return iw__numeric(c, iw__numeric_info(0xFC00 | sub));
+    iw_module_t *m = c->m;
+    uint32_t a, b;
+    switch (sub) {
+    case 8: /* memory.init */
+        if (!iw__data_index(c, &a) || !iw__zero_byte(c) || !iw__need_memory(c)) return false;
+        if (!iw__pop(c, IW_I32, "memory.init") || !iw__pop(c, IW_I32, "memory.init") || !iw__pop(c, IW_I32, "memory.init")) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_MEMORY_INIT, 1, iw__pair(iw__slot(c, c->nvals), a));
+        break;
+    case 9: /* data.drop */
+        if (!iw__data_index(c, &a)) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_DATA_DROP, 1, (uint64_t)a);
+        break;
+    case 10: /* memory.copy */
+        if (!iw__zero_byte(c) || !iw__zero_byte(c) || !iw__need_memory(c)) return false;
+        if (!iw__pop(c, IW_I32, "memory.copy") || !iw__pop(c, IW_I32, "memory.copy") || !iw__pop(c, IW_I32, "memory.copy")) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_MEMORY_COPY, 1, iw__pair(iw__slot(c, c->nvals), 0));
+        break;
+    case 11: /* memory.fill */
+        if (!iw__zero_byte(c) || !iw__need_memory(c)) return false;
+        if (!iw__pop(c, IW_I32, "memory.fill") || !iw__pop(c, IW_I32, "memory.fill") || !iw__pop(c, IW_I32, "memory.fill")) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_MEMORY_FILL, 1, iw__pair(iw__slot(c, c->nvals), 0));
+        break;
+    case 12: /* table.init elem table */
+        if (!iw__elem_index(c, &a) || !iw__table_index(c, &b)) return false;
+        if (m->elems[a].type != m->tables[b].elem) return iw__fail_at(c->r, at, "type mismatch in table.init");
+        if (!iw__pop(c, IW_I32, "table.init") || !iw__pop(c, IW_I32, "table.init") || !iw__pop(c, IW_I32, "table.init")) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_TABLE_INIT, 2, iw__pair(iw__slot(c, c->nvals), b), (uint64_t)a);
+        break;
+    case 13: /* elem.drop */
+        if (!iw__elem_index(c, &a)) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_ELEM_DROP, 1, (uint64_t)a);
+        break;
+    case 14: /* table.copy dst src */
+        if (!iw__table_index(c, &a) || !iw__table_index(c, &b)) return false;
+        if (m->tables[a].elem != m->tables[b].elem) return iw__fail_at(c->r, at, "type mismatch in table.copy");
+        if (!iw__pop(c, IW_I32, "table.copy") || !iw__pop(c, IW_I32, "table.copy") || !iw__pop(c, IW_I32, "table.copy")) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_TABLE_COPY, 2, iw__pair(iw__slot(c, c->nvals), a), (uint64_t)b);
+        break;
+    case 15: /* table.grow */
+        if (!iw__table_index(c, &a)) return false;
+        if (!iw__pop(c, IW_I32, "table.grow") || !iw__pop(c, m->tables[a].elem, "table.grow") || !iw__push(c, IW_I32)) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_TABLE_GROW, 1, iw__pair(iw__slot(c, c->nvals - 1), a));
+        break;
+    case 16: /* table.size */
+        if (!iw__table_index(c, &a) || !iw__push(c, IW_I32)) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_TABLE_SIZE, 1, iw__pair(iw__slot(c, c->nvals - 1), a));
+        break;
+    case 17: /* table.fill */
+        if (!iw__table_index(c, &a)) return false;
+        if (!iw__pop(c, IW_I32, "table.fill") || !iw__pop(c, m->tables[a].elem, "table.fill") || !iw__pop(c, IW_I32, "table.fill")) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_TABLE_FILL, 1, iw__pair(iw__slot(c, c->nvals), a));
+        break;
+    default:
+        return iw__fail_at(c->r, at, "illegal opcode 0xfc %u", sub);
+    }
+    iw__hist_reset(c);
+    return true;
+}
+
+static bool iw__call(iw__comp_t *c, uint32_t f)
+{
+    iw_module_t *m = c->m;
+    const iw__functype_t *t = iw__func_type(m, f);
+    if (!iw__pop_vals(c, t->params, t->nparams, "call")) return false;
+    uint32_t base = iw__slot(c, c->nvals);
+    if (!iw__push_vals(c, t->results, t->nresults)) return false;
+    if (!iw__live(c)) return true;
+    if (f < m->nimported_funcs) iw__emit(c, IW_OP_CALL_IMPORT, 2, (uint64_t)f, (uint64_t)base);
+    else iw__emit(c, IW_OP_CALL, 2, (uint64_t)(uintptr_t)&m->codes[f - m->nimported_funcs], (uint64_t)base);
+    iw__hist_reset(c);
+    return true;
+}
+
+static bool iw__call_indirect(iw__comp_t *c)
+{
+    iw_module_t *m = c->m;
+    uint32_t ti, table;
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, &ti)) return false;
+    if (!iw__read_u32(c->r, &table)) return false;
+    if (ti >= m->ntypes) return iw__fail_at(c->r, at, "unknown type %u", ti);
+    if (table >= m->ntables) return iw__fail_at(c->r, at, "unknown table %u", table);
+    if (m->tables[table].elem != IW_FUNCREF) return iw__fail_at(c->r, at, "type mismatch: call_indirect needs a funcref table");
+    const iw__functype_t *t = &m->types[ti];
+    if (!iw__pop(c, IW_I32, "call_indirect") || !iw__pop_vals(c, t->params, t->nparams, "call_indirect")) return false;
+    uint32_t base = iw__slot(c, c->nvals);
+    if (!iw__push_vals(c, t->results, t->nresults)) return false;
+    if (!iw__live(c)) return true;
+    iw__emit(c, IW_OP_CALL_INDIRECT, 2, iw__pair(table, base), (uint64_t)(uintptr_t)t);
+    iw__hist_reset(c);
+    return true;
+}
+
+static bool iw__label(iw__comp_t *c, uint32_t *depth)
+{
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, depth)) return false;
+    if (*depth >= c->nctrls) return iw__fail_at(c->r, at, "unknown label %u", *depth);
+    return true;
+}
+
+static bool iw__br_table(iw__comp_t *c)
+{
+    uint32_t n;
+    if (!iw__read_count(c->r, IW_MAX_BR_TABLE, "br_table targets", &n)) return false;
+    uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
+    if (!depths) return iw__oom(c);
+    bool ok = true;
+    for (uint32_t i = 0; i <= n && ok; i++) ok = iw__label(c, &depths[i]);
+    if (ok) ok = iw__pop(c, IW_I32, "br_table");
+    iw__ctrl_t *def = ok ? &c->ctrls[c->nctrls - 1 - depths[n]] : NULL;
+    uint32_t arity = def ? iw__label_arity(def) : 0;
+    /* Every target must take the values on the stack (checked on a scratch
+     * copy, since unknown types may be refined differently per target). */
+    for (uint32_t i = 0; i <= n && ok; i++) {
+        iw__ctrl_t *t = &c->ctrls[c->nctrls - 1 - depths[i]];
+        if (iw__label_arity(t) != arity) { ok = iw__fail(c->r, "type mismatch: br_table targets have different arities"); break; }
+        uint32_t saved = c->nvals;
+        for (uint32_t k = arity; k-- > 0 && ok;)
+            ok = iw__pop(c, iw__label_types(t)[k], "br_table");
+        c->nvals = saved;   /* popping only checked: the stack is unchanged */
+    }
+    if (ok && iw__live(c)) {
+        uint32_t cond = iw__take_slot(c, iw__slot(c, c->nvals));
+        uint32_t pos = iw__emit(c, IW_OP_BR_TABLE, 1, iw__pair(cond, n));
+        uint32_t src = iw__slot(c, c->nvals - arity);
+        bool need_ret = false;
+        if (iw__reserve(c, 3 * (n + 1))) {
+            for (uint32_t i = 0; i <= n; i++) {
+                iw__ctrl_t *t = &c->ctrls[c->nctrls - 1 - depths[i]];
+                uint32_t e = c->len;
+                uint32_t dst = iw__slot(c, t->height);
+                c->code[e].i = 0;
+                c->code[e + 1].u = iw__pair(dst, src);
+                c->code[e + 2].u = (t->kind != IW__CTRL_FUNC && src != dst) ? arity : 0;
+                c->len += 3;
+                if (t->kind == IW__CTRL_FUNC) need_ret = true;
+                else iw__target(c, t, e, pos);
+            }
+            if (need_ret) {
+                /* Branches to the function's label return: they share one
+                 * RETURN placed right after the table. */
+                uint32_t stub = iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, arity));
+                for (uint32_t i = 0; i <= n && !c->oom; i++)
+                    if (c->ctrls[c->nctrls - 1 - depths[i]].kind == IW__CTRL_FUNC)
+                        c->code[pos + 1 + 3 * i].i = (int64_t)stub - (int64_t)pos;
+            }
+        }
+        iw__hist_reset(c);
+    }
+    if (ok && def) ok = iw__pop_vals(c, iw__label_types(def), arity, "br_table");
+    free(depths);
+    if (!ok) return false;
+    iw__top(c)->unreachable = true;
+    c->nvals = iw__top(c)->height;
+    return true;
+}
+
+static bool iw__end_frame(iw__comp_t *c, iw__ctrl_t *out)
+{
+    iw__ctrl_t *f = iw__top(c);
+    if (!iw__pop_vals(c, f->results, f->nresults, "end of block")) return false;
+    if (c->nvals != f->height) return iw__fail(c->r, "type mismatch: values remain on the stack at the end of the block");
+    *out = *f;
+    c->nctrls--;
+    return true;
+}
+
+static uint8_t iw__local_type(iw__comp_t *c, uint32_t *x)
+{
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, x)) return 0;
+    if (*x >= c->nlocals) { iw__fail_at(c->r, at, "unknown local %u", *x); return 0; }
+    return c->locals[*x];
+}
+
+/* local.set / local.tee x: retarget the producer of the value when it was
+ * the instruction just emitted, else copy. */
+static void iw__emit_local_set(iw__comp_t *c, uint32_t x, bool tee)
+{
+    uint32_t top = iw__slot(c, c->nvals - (tee ? 1 : 0));
+    iw__hist_t *h = iw__hist_last(c, top);
+    if (h) {
+        c->code[h->pos + 1].p.lo = x;
+        iw__hist_reset(c);
+        if (tee) {
+            uint32_t pos = iw__emit(c, IW_OP_COPY, 1, iw__pair(top, x));
+            iw__hist_push(c, (iw__hist_t){ IW__H_COPY, pos, 0, top, x, 0, false, 0 });
+        }
+        return;
+    }
+    uint32_t src = tee ? top : iw__take_slot(c, top);
+    iw__emit(c, IW_OP_COPY, 1, iw__pair(x, src));
+    iw__hist_reset(c);
+}
+
+/* One instruction. */
+static bool iw__instr(iw__comp_t *c, bool *done)
+{
+    iw__reader_t *r = c->r;
+    iw_module_t *m = c->m;
+    const uint8_t *at = r->p;
+    uint8_t op;
+    uint32_t x;
+    if (!iw__read_u8(r, &op)) return false;
+    c->ctrls[c->fuel_ctrl].fuel++;
+
+    const iw__numinfo_t *ni = iw__numeric_info(op);
+    if (ni) return iw__numeric(c, ni);
+    if (op >= 0x28 && op <= 0x3E) return iw__memory_op(c, op);
+
+    switch (op) {
+    case 0x00: /* unreachable */
+        if (iw__live(c)) iw__emit(c, IW_OP_UNREACHABLE, 0);
+        iw__top(c)->unreachable = true;
+        c->nvals = iw__top(c)->height;
+        return true;
+    case 0x01: return true; /* nop */
+    case 0x02: case 0x03: case 0x04: { /* block, loop, if */
+        iw__functype_t bt;
+        if (!iw__read_blocktype(c, &bt)) return false;
+        if (op == 0x04 && !iw__pop(c, IW_I32, "if")) return false;
+        if (!iw__pop_vals(c, bt.params, bt.nparams, "block parameters")) return false;
+        uint32_t cond_slot = iw__slot(c, c->nvals + bt.nparams);
+        bool live = iw__live(c);
+        uint32_t site = 0, base = 0;
+        if (op == 0x04 && live) iw__emit_cond_br(c, cond_slot, false, &site, &base);
+        /* The params go back on the stack, now inside the new frame. */
+        if (!iw__push_vals(c, bt.params, bt.nparams)) return false;
+        if (!iw__push_ctrl(c, op == 0x02 ? IW__CTRL_BLOCK : op == 0x03 ? IW__CTRL_LOOP : IW__CTRL_IF, &bt)) return false;
+        iw__ctrl_t *f = iw__top(c);
+        if (op == 0x04 && live) { f->else_site = site; f->else_base = base; }
+        if (op == 0x03) {
+            f->outer_fuel = c->fuel_ctrl;
+            c->fuel_ctrl = c->nctrls - 1;
+            if (live) {
+                iw__hist_reset(c);
+                f->loop_pos = iw__emit(c, IW_OP_LOOP, 1, (uint64_t)0);
+            }
+        }
+        return true;
+    }
+    case 0x05: { /* else */
+        iw__ctrl_t *f = iw__top(c);
+        if (f->kind != IW__CTRL_IF) return iw__fail_at(r, at, "else without a matching if");
+        if (!iw__pop_vals(c, f->results, f->nresults, "else")) return false;
+        if (c->nvals != f->height) return iw__fail_at(r, at, "type mismatch: values remain on the stack before else");
+        if (iw__live(c)) {
+            /* the then-arm's results are already in place: jump to the end */
+            uint32_t pos = iw__emit(c, IW_OP_BR, 1, (uint64_t)0);
+            iw__target(c, f, pos + 1, pos);
+        }
+        if (f->else_site != IW__NONE && !c->oom) {
+            c->code[f->else_site].i = (int64_t)c->len - (int64_t)f->else_base;
+            f->else_site = IW__NONE;
+        }
+        iw__hist_reset(c);
+        f->kind = IW__CTRL_ELSE;
+        f->unreachable = false;
+        return iw__push_vals(c, f->params, f->nparams);
+    }
+    case 0x0B: { /* end */
+        iw__ctrl_t f = { 0 };
+        if (iw__top(c)->kind == IW__CTRL_IF && (iw__top(c)->nparams != iw__top(c)->nresults ||
+            memcmp(iw__top(c)->params, iw__top(c)->results, iw__top(c)->nresults) != 0))
+            return iw__fail_at(r, at, "type mismatch: if without else must leave its parameters unchanged");
+        if (!iw__end_frame(c, &f)) return false;
+        if (f.kind == IW__CTRL_FUNC) {
+            if (f.live && !f.unreachable) iw__emit(c, IW_OP_RETURN, 1, iw__pair(iw__slot(c, 0), f.nresults));
+            *done = true;
+            return true;
+        }
+        if (f.kind == IW__CTRL_LOOP) {
+            if (f.live && !c->oom) c->code[f.loop_pos + 1].u = f.fuel;
+            c->fuel_ctrl = f.outer_fuel;
+        }
+        if (f.else_site != IW__NONE && !c->oom) c->code[f.else_site].i = (int64_t)c->len - (int64_t)f.else_base;
+        iw__bind(c, &f);
+        return iw__push_vals(c, f.results, f.nresults);
+    }
+    case 0x0C: { /* br */
+        if (!iw__label(c, &x)) return false;
+        iw__ctrl_t *t = &c->ctrls[c->nctrls - 1 - x];
+        if (!iw__pop_vals(c, iw__label_types(t), iw__label_arity(t), "br")) return false;
+        if (iw__live(c)) {
+            c->nvals += iw__label_arity(t); /* the values are still there for the move */
+            iw__emit_br(c, t);
+            c->nvals -= iw__label_arity(t);
+        }
+        iw__top(c)->unreachable = true;
+        c->nvals = iw__top(c)->height;
+        return true;
+    }
+    case 0x0D: { /* br_if */
+        if (!iw__label(c, &x)) return false;
+        iw__ctrl_t *t = &c->ctrls[c->nctrls - 1 - x];
+        uint32_t n = iw__label_arity(t);
+        if (!iw__pop(c, IW_I32, "br_if")) return false;
+        uint32_t cond = iw__slot(c, c->nvals);
+        if (!iw__pop_vals(c, iw__label_types(t), n, "br_if") || !iw__push_vals(c, iw__label_types(t), n)) return false;
+        if (!iw__live(c)) return true;
+        uint32_t src = iw__slot(c, c->nvals - n), dst = iw__slot(c, t->height);
+        if (t->kind == IW__CTRL_FUNC) {
+            /* br_if to the function label: skip a RETURN when false. */
+            uint32_t site, base;
+            iw__emit_cond_br(c, cond, false, &site, &base);
+            iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, n));
+            if (!c->oom) c->code[site].i = (int64_t)c->len - (int64_t)base;
+        } else if (n && src != dst) {
+            uint32_t cs = iw__take_slot(c, cond);
+            uint32_t pos = iw__emit(c, IW_OP_BRNZ_MOVE, 4, iw__pair(cs, 0), (uint64_t)0, iw__pair(dst, src), (uint64_t)n);
+            iw__target(c, t, pos + 2, pos);
+        } else {
+            uint32_t site, base;
+            iw__emit_cond_br(c, cond, true, &site, &base);
+            iw__target(c, t, site, base);
+        }
+        iw__hist_reset(c);
+        return true;
+    }
+    case 0x0E: return iw__br_table(c);
+    case 0x0F: { /* return */
+        iw__ctrl_t *t = &c->ctrls[0];
+        if (!iw__pop_vals(c, t->results, t->nresults, "return")) return false;
+        if (iw__live(c)) iw__emit(c, IW_OP_RETURN, 1, iw__pair(iw__slot(c, c->nvals), t->nresults));
+        iw__top(c)->unreachable = true;
+        c->nvals = iw__top(c)->height;
+        return true;
+    }
+    case 0x10:
+        if (!iw__read_u32(r, &x)) return false;
+        if (x >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", x);
+        return iw__call(c, x);
+    case 0x11: return iw__call_indirect(c);
+    case 0x1A: /* drop */
+        return iw__pop(c, IW__UNKNOWN, "drop");
+    case 0x1B: case 0x1C: { /* select, select t */
+        uint8_t t = IW__UNKNOWN, t1, t2;
+        if (op == 0x1C) {
+            uint32_t n;
+            if (!iw__read_u32(r, &n)) return false;
+            if (n != 1) return iw__fail_at(r, at, "invalid result arity for select");
+            if (!iw__read_valtype(r, &t)) return false;
+        }
+        if (!iw__pop(c, IW_I32, "select") || !iw__pop_any(c, t, &t1, "select") || !iw__pop_any(c, t, &t2, "select"))
+            return false;
+        if (op == 0x1B) {
+            bool num1 = t1 == IW__UNKNOWN || t1 == IW_I32 || t1 == IW_I64 || t1 == IW_F32 || t1 == IW_F64;
+            bool num2 = t2 == IW__UNKNOWN || t2 == IW_I32 || t2 == IW_I64 || t2 == IW_F32 || t2 == IW_F64;
+            if (!num1 || !num2) return iw__fail_at(r, at, "type mismatch: select without a type needs numeric operands");
+            if (t1 && t2 && t1 != t2) return iw__fail_at(r, at, "type mismatch in select");
+            t = t1 ? t1 : t2;
+        }
+        if (!iw__push(c, t)) return false;
+        if (!iw__live(c)) return true;
+        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t cond = iw__take_slot(c, dst + 2);
+        uint32_t b = iw__take_slot(c, dst + 1);
+        uint32_t a = iw__take_slot(c, dst);
+        uint32_t pos = iw__emit(c, IW_OP_SELECT, 2, iw__pair(dst, cond), iw__pair(a, b));
+        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        return true;
+    }
+    case 0x20: { /* local.get */
+        uint8_t t = iw__local_type(c, &x);
+        if (!t || !iw__push(c, t)) return false;
+        if (!iw__live(c)) return true;
+        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t pos = iw__emit(c, IW_OP_COPY, 1, iw__pair(dst, x));
+        iw__hist_push(c, (iw__hist_t){ IW__H_COPY, pos, 0, dst, x, 0, false, 0 });
+        return true;
+    }
+    case 0x21: case 0x22: { /* local.set, local.tee */
+        uint8_t t = iw__local_type(c, &x);
+        if (!t || !iw__pop(c, t, "local.set")) return false;
+        if (op == 0x22 && !iw__push(c, t)) return false;
+        if (iw__live(c)) iw__emit_local_set(c, x, op == 0x22);
+        return true;
+    }
+    case 0x23: case 0x24: { /* global.get, global.set */
+        if (!iw__read_u32(r, &x)) return false;
+        if (x >= m->nglobals) return iw__fail_at(r, at, "unknown global %u", x);
+        const iw__globaltype_t *g = &m->globals[x];
+        if (op == 0x23) {
+            if (!iw__push(c, g->type)) return false;
+            if (!iw__live(c)) return true;
+            uint32_t dst = iw__slot(c, c->nvals - 1);
+            uint32_t pos = iw__emit(c, IW_OP_GLOBAL_GET, 1, iw__pair(dst, x));
+            iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+            return true;
+        }
+        if (!g->mutable_) return iw__fail_at(r, at, "global is immutable: global.set %u", x);
+        if (!iw__pop(c, g->type, "global.set")) return false;
+        if (!iw__live(c)) return true;
+        uint32_t src = iw__take_slot(c, iw__slot(c, c->nvals));
+        iw__emit(c, IW_OP_GLOBAL_SET, 1, iw__pair(src, x));
+        iw__hist_reset(c);
+        return true;
+    }
+    case 0x25: case 0x26: { /* table.get, table.set */
+        if (!iw__table_index(c, &x)) return false;
+        uint8_t et = m->tables[x].elem;
+        if (op == 0x25) {
+            if (!iw__pop(c, IW_I32, "table.get") || !iw__push(c, et)) return false;
+            if (!iw__live(c)) return true;
+            uint32_t dst = iw__slot(c, c->nvals - 1);
+            iw__emit(c, IW_OP_TABLE_GET, 2, iw__pair(dst, iw__take_slot(c, dst)), (uint64_t)x);
+        } else {
+            if (!iw__pop(c, et, "table.set") || !iw__pop(c, IW_I32, "table.set")) return false;
+            if (!iw__live(c)) return true;
+            iw__emit(c, IW_OP_TABLE_SET, 1, iw__pair(iw__slot(c, c->nvals), x));
+        }
+        iw__hist_reset(c);
+        return true;
+    }
+    case 0x3F: case 0x40: /* memory.size, memory.grow */
+        if (!iw__zero_byte(c) || !iw__need_memory(c)) return false;
+        if (op == 0x40 && !iw__pop(c, IW_I32, "memory.grow")) return false;
+        if (!iw__push(c, IW_I32)) return false;
+        if (iw__live(c)) {
+            uint32_t dst = iw__slot(c, c->nvals - 1);
+            if (op == 0x3F) iw__emit(c, IW_OP_MEMORY_SIZE, 1, iw__pair(dst, 0));
+            else iw__emit(c, IW_OP_MEMORY_GROW, 1, iw__pair(dst, dst));
+            iw__hist_reset(c);
+        }
+        return true;
+    case 0x41: case 0x42: case 0x43: case 0x44: { /* constants */
+        uint64_t v = 0;
+        uint8_t t;
+        if (op == 0x41) { int32_t s; if (!iw__read_s32(r, &s)) return false; v = (uint32_t)s; t = IW_I32; }
+        else if (op == 0x42) { int64_t s; if (!iw__read_s64(r, &s)) return false; v = (uint64_t)s; t = IW_I64; }
+        else if (op == 0x43) { const uint8_t *b; if (!iw__read_bytes(r, 4, &b)) return false;
+                               uint32_t u; memcpy(&u, b, 4); v = u; t = IW_F32; }
+        else { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false; memcpy(&v, b, 8); t = IW_F64; }
+        if (!iw__push(c, t)) return false;
+        if (!iw__live(c)) return true;
+        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t pos = iw__emit(c, IW_OP_CONST, 2, iw__pair(dst, 0), v);
+        iw__hist_push(c, (iw__hist_t){ IW__H_CONST, pos, 0, dst, 0, v, true, 0 });
+        return true;
+    }
+    case 0xBC: case 0xBD: case 0xBE: case 0xBF: { /* reinterpret: same bits, new type */
+        static const uint8_t from[4] = { IW_F32, IW_F64, IW_I32, IW_I64 }, to[4] = { IW_I32, IW_I64, IW_F32, IW_F64 };
+        if (!iw__pop(c, from[op - 0xBC], "reinterpret")) return false;
+        iw__hist_reset(c);
+        return iw__push(c, to[op - 0xBC]);
+    }
+    case 0xD0: { /* ref.null t */
+        uint8_t t;
+        const uint8_t *tat = r->p;
+        if (!iw__read_u8(r, &t)) return false;
+        if (t != IW_FUNCREF && t != IW_EXTERNREF) return iw__fail_at(r, tat, "malformed reference type");
+        if (!iw__push(c, t)) return false;
+        if (!iw__live(c)) return true;
+        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t pos = iw__emit(c, IW_OP_CONST, 2, iw__pair(dst, 0), (uint64_t)0);
+        iw__hist_push(c, (iw__hist_t){ IW__H_CONST, pos, 0, dst, 0, 0, true, 0 });
+        return true;
+    }
+    case 0xD1: { /* ref.is_null */
+        uint8_t t;
+        if (!iw__pop_any(c, IW__UNKNOWN, &t, "ref.is_null")) return false;
+        if (t && t != IW_FUNCREF && t != IW_EXTERNREF) return iw__fail_at(r, at, "type mismatch: ref.is_null needs a reference");
+        if (!iw__push(c, IW_I32)) return false;
+        if (!iw__live(c)) return true;
+        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t pos = iw__emit(c, IW_OP_I64_EQZ_S, 1, iw__pair(dst, iw__take_slot(c, dst)));
+        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        return true;
+    }
+    case 0xD2: { /* ref.func */
+        if (!iw__read_u32(r, &x)) return false;
+        if (x >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", x);
+        if (!(m->declared_funcs[x / 8] & (1u << (x % 8))))
+            return iw__fail_at(r, at, "undeclared function reference %u", x);
+        if (!iw__push(c, IW_FUNCREF)) return false;
+        if (!iw__live(c)) return true;
+        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t pos = iw__emit(c, IW_OP_REF_FUNC, 1, iw__pair(dst, x));
+        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        return true;
+    }
+    case 0xFC: return iw__prefixed(c);
+    case 0xFD: return iw__fail_at(r, at, "SIMD instructions are not supported");
+    default: return iw__fail_at(r, at, "illegal opcode 0x%02x", op);
+    }
+}
+
+static bool iw__read_locals(iw__comp_t *c)
+{
+    const iw__functype_t *t = c->type;
+    uint32_t ngroups;
+    uint64_t total = t->nparams;
+    if (!iw__read_u32(c->r, &ngroups)) return false;
+    const uint8_t *groups = c->r->p;
+    /* First pass: count, so the array is allocated once. */
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t n;
+        uint8_t vt;
+        if (!iw__read_u32(c->r, &n) || !iw__read_valtype(c->r, &vt)) return false;
+        total += n;
+        if (total > IW_MAX_LOCALS) return iw__fail(c->r, "too many locals");
+    }
+    c->nlocals = (uint32_t)total;
+    c->locals = malloc(total ? total : 1);
+    if (!c->locals) return iw__oom(c);
+    memcpy(c->locals, t->params, t->nparams);
+    c->r->p = groups;
+    uint32_t k = t->nparams;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t n;
+        uint8_t vt;
+        iw__read_u32(c->r, &n);
+        iw__read_valtype(c->r, &vt);
+        memset(c->locals + k, vt, n);
+        k += n;
+    }
+    return true;
+}
+
+bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, iw__code_t *out)
+{
+    iw__comp_t c = { .m = m, .r = r, .ops = iw__interp_ops(), .type = iw__func_type(m, func_index) };
+    uint32_t body_offset = (uint32_t)iw__offset(r);
+    bool ok = iw__read_locals(&c);
+    if (ok) {
+        iw__functype_t ft = *c.type;
+        ft.nparams = 0;   /* the function frame starts with an empty stack */
+        ok = iw__push_ctrl(&c, IW__CTRL_FUNC, &ft);
+    }
+    bool done = false;
+    while (ok && !done) ok = iw__instr(&c, &done) && !c.oom;
+    if (ok && r->p != r->end) ok = iw__fail(r, "section size mismatch: bytes after the function's end");
+    if (ok && (uint64_t)c.nlocals + c.max_vals + 1 > IW_MAX_FRAME_SLOTS) ok = iw__fail(r, "function too large");
+    if (ok) {
+        iw__word_t *code = ifr_arena_alloc(&m->arena, (size_t)c.len * sizeof *code);
+        if (!code) ok = iw__oom(&c);
+        else {
+            memcpy(code, c.code, (size_t)c.len * sizeof *code);
+            *out = (iw__code_t){ .code = code, .type = c.type, .func_index = func_index,
+                                 .nparams = c.type->nparams, .nlocals = c.nlocals,
+                                 .frame_slots = c.nlocals + c.max_vals + 1,
+                                 .fuel = c.ctrls[0].fuel, .body_offset = body_offset };
+        }
+    }
+    if (!ok && !r->failed) iw__fail(r, "unexpected end of section or function");
+    free(c.locals);
+    free(c.vals);
+    free(c.ctrls);
+    free(c.code);
+    free(c.patches);
+    return ok;
+}

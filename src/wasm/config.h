@@ -1,0 +1,40 @@
+/* Every limit of the engine in one place. Guest-controlled sizes are checked
+ * against these before anything is allocated, so a hostile module gets an
+ * error value instead of exhausting the host. */
+#ifndef IFRIT_WASM_CONFIG_H
+#define IFRIT_WASM_CONFIG_H
+
+#define IW_PAGE_SIZE            65536u
+#define IW_MAX_PAGES            65536u      /* 4 GiB: the wasm32 address space */
+#define IW_MAX_TABLE_SIZE       10000000u   /* elements; table.grow past returns -1 */
+
+/* Decoder limits: bigger counts are refused as "too many ..." before any
+ * allocation, whatever the section claims. */
+#define IW_MAX_TYPES            1000000u
+#define IW_MAX_FUNCS            1000000u
+#define IW_MAX_IMPORTS          100000u
+#define IW_MAX_EXPORTS          100000u
+#define IW_MAX_GLOBALS          1000000u
+#define IW_MAX_TABLES           100000u
+#define IW_MAX_SEGMENTS         100000u
+#define IW_MAX_SEGMENT_ITEMS    10000000u
+#define IW_MAX_PARAMS           1000u
+#define IW_MAX_RESULTS          1000u
+#define IW_MAX_LOCALS           50000u      /* per function, params included */
+#define IW_MAX_NAME_LEN         100000u
+#define IW_MAX_BLOCK_DEPTH      100000u     /* nesting of block/loop/if */
+#define IW_MAX_FRAME_SLOTS      1000000u    /* locals + operand stack of one function */
+#define IW_MAX_BR_TABLE         1000000u
+
+/* Execution. The value stack starts small and doubles on demand up to the
+ * instance's max_stack_bytes; the frame stack likewise up to the call depth. */
+#define IW_INITIAL_STACK_SLOTS  4096u
+#define IW_INITIAL_FRAMES       64u
+#define IW_HOST_MAX_RESULTS     16u         /* results of one host function */
+
+/* Fuel is charged per loop iteration and per call. Every IW_CHECK_PERIOD
+ * units the slow path also looks at the interrupt flag and the deadline, so
+ * the clock is read rarely whatever the workload. */
+#define IW_CHECK_PERIOD         20000
+
+#endif

@@ -1,0 +1,602 @@
+/* Module decoding and validation of everything outside function bodies
+ * (those go to compile.c as the code section is read). One pass over the
+ * bytes; the first problem becomes the iw_error_t. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/compile.h"
+#include "wasm/config.h"
+#include "wasm/module.h"
+
+/* The rank of each section id in the required order (custom sections, id 0,
+ * may appear anywhere). Data count (12) sits between element and code. */
+static int iw__section_rank(uint8_t id)
+{
+    static const int rank[13] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10 };
+    return id <= 12 ? rank[id] : -1;
+}
+
+typedef struct {
+    iw_module_t *m;
+    iw__reader_t *r;
+    uint32_t ndefined_funcs;        /* from the function section */
+    bool seen_funcs, seen_code;
+} iw__decoder_t;
+
+static void *iw__alloc(iw__decoder_t *d, size_t count, size_t size)
+{
+    void *p = ifr_arena_calloc(&d->m->arena, count ? count : 1, size);
+    if (!p) iw__fail(d->r, "out of memory while loading the module");
+    return p;
+}
+
+static const char *iw__dup_name(iw__decoder_t *d, const uint8_t *p, uint32_t len)
+{
+    char *s = ifr_arena_strndup(&d->m->arena, (const char *)p, len);
+    if (!s) iw__fail(d->r, "out of memory while loading the module");
+    return s;
+}
+
+bool iw__read_valtype(iw__reader_t *r, uint8_t *out)
+{
+    const uint8_t *at = r->p;
+    if (!iw__read_u8(r, out)) return false;
+    switch (*out) {
+    case IW_I32: case IW_I64: case IW_F32: case IW_F64: case IW_FUNCREF: case IW_EXTERNREF:
+        return true;
+    case IW_V128:
+        return iw__fail_at(r, at, "SIMD (v128) is not supported");
+    default:
+        return iw__fail_at(r, at, "malformed value type 0x%02x", *out);
+    }
+}
+
+static bool iw__read_reftype(iw__reader_t *r, uint8_t *out)
+{
+    const uint8_t *at = r->p;
+    if (!iw__read_u8(r, out)) return false;
+    if (*out != IW_FUNCREF && *out != IW_EXTERNREF)
+        return iw__fail_at(r, at, "malformed reference type 0x%02x", *out);
+    return true;
+}
+
+static bool iw__read_limits(iw__reader_t *r, iw__limits_t *lim)
+{
+    uint8_t flags;
+    const uint8_t *at = r->p;
+    if (!iw__read_u8(r, &flags)) return false;
+    if (flags > 1) return iw__fail_at(r, at, "malformed limits flags 0x%02x (integer too large)", flags);
+    if (!iw__read_u32(r, &lim->min)) return false;
+    lim->has_max = flags == 1;
+    lim->max = UINT32_MAX;
+    if (lim->has_max && !iw__read_u32(r, &lim->max)) return false;
+    if (lim->has_max && lim->min > lim->max)
+        return iw__fail_at(r, at, "size minimum must not be greater than maximum");
+    return true;
+}
+
+static bool iw__read_memtype(iw__reader_t *r, iw__limits_t *lim)
+{
+    const uint8_t *at = r->p;
+    if (!iw__read_limits(r, lim)) return false;
+    if (lim->min > IW_MAX_PAGES || (lim->has_max && lim->max > IW_MAX_PAGES))
+        return iw__fail_at(r, at, "memory size must be at most 65536 pages (4GiB)");
+    return true;
+}
+
+static bool iw__read_tabletype(iw__reader_t *r, iw__tabletype_t *t)
+{
+    return iw__read_reftype(r, &t->elem) && iw__read_limits(r, &t->lim);
+}
+
+static bool iw__read_globaltype(iw__reader_t *r, iw__globaltype_t *g)
+{
+    uint8_t mut;
+    if (!iw__read_valtype(r, &g->type)) return false;
+    const uint8_t *at = r->p;
+    if (!iw__read_u8(r, &mut)) return false;
+    if (mut > 1) return iw__fail_at(r, at, "malformed mutability 0x%02x", mut);
+    g->mutable_ = mut == 1;
+    return true;
+}
+
+/* A constant expression of type `type`. nglobals is how many globals it may
+ * read (only imported ones in WebAssembly 2.0), and they must be immutable. */
+static bool iw__read_const(iw__decoder_t *d, uint8_t type, uint32_t nglobals, iw__const_t *c)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    const uint8_t *at = r->p;
+    uint8_t op, got = 0;
+    memset(c, 0, sizeof *c);
+    if (!iw__read_u8(r, &op)) return false;
+    switch (op) {
+    case 0x41: { int32_t v; if (!iw__read_s32(r, &v)) return false; c->value = (uint32_t)v; got = IW_I32; break; }
+    case 0x42: { int64_t v; if (!iw__read_s64(r, &v)) return false; c->value = (uint64_t)v; got = IW_I64; break; }
+    case 0x43: { const uint8_t *b; if (!iw__read_bytes(r, 4, &b)) return false;
+                 uint32_t v; memcpy(&v, b, 4); c->value = v; got = IW_F32; break; }
+    case 0x44: { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false;
+                 memcpy(&c->value, b, 8); got = IW_F64; break; }
+    case 0xD0: if (!iw__read_reftype(r, &got)) return false; break;
+    case 0xD2:
+        if (!iw__read_u32(r, &c->index)) return false;
+        if (c->index >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", c->index);
+        c->kind = IW__CONST_FUNC;
+        m->declared_funcs[c->index / 8] |= (uint8_t)(1u << (c->index % 8));
+        got = IW_FUNCREF;
+        break;
+    case 0x23:
+        if (!iw__read_u32(r, &c->index)) return false;
+        if (c->index >= nglobals) return iw__fail_at(r, at, "unknown global %u", c->index);
+        if (m->globals[c->index].mutable_)
+            return iw__fail_at(r, at, "constant expression required (global %u is mutable)", c->index);
+        c->kind = IW__CONST_GLOBAL;
+        got = m->globals[c->index].type;
+        break;
+    case 0x0B:
+        return iw__fail_at(r, at, "type mismatch: empty constant expression");
+    default:
+        return iw__fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
+    }
+    at = r->p;
+    if (!iw__read_u8(r, &op)) return false;
+    if (op != 0x0B) {
+        if (op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0x23 || op == 0xD0 || op == 0xD2)
+            return iw__fail_at(r, at, "type mismatch: constant expression leaves more than one value");
+        return iw__fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
+    }
+    if (got != type) return iw__fail_at(r, at, "type mismatch in constant expression");
+    return true;
+}
+
+static char iw__sig_letter(uint8_t t)
+{
+    switch (t) {
+    case IW_I32: return 'i';
+    case IW_I64: return 'I';
+    case IW_F32: return 'f';
+    case IW_F64: return 'F';
+    case IW_FUNCREF: return 'r';
+    default: return 'e';
+    }
+}
+
+static bool iw__decode_types(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    if (!iw__read_count(r, IW_MAX_TYPES, "types", &m->ntypes)) return false;
+    if (!(m->types = iw__alloc(d, m->ntypes, sizeof *m->types))) return false;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        iw__functype_t *t = &m->types[i];
+        uint8_t form;
+        const uint8_t *at = r->p;
+        if (!iw__read_u8(r, &form)) return false;
+        if (form != 0x60) return iw__fail_at(r, at, "malformed function type 0x%02x (integer representation too long)", form);
+        uint8_t *vt[2];
+        uint32_t n[2];
+        for (int k = 0; k < 2; k++) {
+            if (!iw__read_count(r, k ? IW_MAX_RESULTS : IW_MAX_PARAMS, k ? "results" : "params", &n[k])) return false;
+            if (!(vt[k] = iw__alloc(d, n[k], 1))) return false;
+            for (uint32_t j = 0; j < n[k]; j++)
+                if (!iw__read_valtype(r, &vt[k][j])) return false;
+        }
+        char *sig = ifr_arena_alloc(&m->arena, n[0] + n[1] + 2);
+        if (!sig) return iw__fail(r, "out of memory while loading the module");
+        size_t o = 0;
+        for (uint32_t j = 0; j < n[0]; j++) sig[o++] = iw__sig_letter(vt[0][j]);
+        sig[o++] = ':';
+        for (uint32_t j = 0; j < n[1]; j++) sig[o++] = iw__sig_letter(vt[1][j]);
+        sig[o] = '\0';
+        *t = (iw__functype_t){ n[0], n[1], vt[0], vt[1], sig };
+    }
+    return true;
+}
+
+/* Imports are counted into each index space before the sections that
+ * define more, so arrays are sized when the later sections arrive. */
+static bool iw__decode_imports(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    if (!iw__read_count(r, IW_MAX_IMPORTS, "imports", &m->nimports)) return false;
+    if (!(m->imports = iw__alloc(d, m->nimports, sizeof *m->imports))) return false;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        iw__import_t *im = &m->imports[i];
+        const uint8_t *p;
+        uint32_t len;
+        uint8_t kind;
+        if (!iw__read_name(r, &p, &len) || !(im->module = iw__dup_name(d, p, len))) return false;
+        if (!iw__read_name(r, &p, &len) || !(im->name = iw__dup_name(d, p, len))) return false;
+        const uint8_t *at = r->p;
+        if (!iw__read_u8(r, &kind)) return false;
+        switch (kind) {
+        case 0:
+            if (!iw__read_u32(r, &im->u.func_type)) return false;
+            if (im->u.func_type >= m->ntypes) return iw__fail_at(r, at, "unknown type %u", im->u.func_type);
+            im->index = m->nimported_funcs++;
+            break;
+        case 1:
+            if (!iw__read_tabletype(r, &im->u.table)) return false;
+            im->index = m->nimported_tables++;
+            break;
+        case 2:
+            if (!iw__read_memtype(r, &im->u.memory)) return false;
+            im->index = m->nimported_memories++;
+            break;
+        case 3:
+            if (!iw__read_globaltype(r, &im->u.global)) return false;
+            im->index = m->nimported_globals++;
+            break;
+        default:
+            return iw__fail_at(r, at, "malformed import kind 0x%02x", kind);
+        }
+        im->kind = (iw_extern_kind_t)kind;
+    }
+    if (m->nimported_memories > 1) return iw__fail(r, "multiple memories");
+    /* Fill the imported parts of the index spaces. */
+    m->nfuncs = m->nimported_funcs;
+    m->ntables = m->nimported_tables;
+    m->nmemories = m->nimported_memories;
+    m->nglobals = m->nimported_globals;
+    if (!(m->func_types = iw__alloc(d, m->nfuncs, sizeof *m->func_types))) return false;
+    if (!(m->tables = iw__alloc(d, m->ntables, sizeof *m->tables))) return false;
+    if (!(m->memories = iw__alloc(d, m->nmemories, sizeof *m->memories))) return false;
+    if (!(m->globals = iw__alloc(d, m->nglobals, sizeof *m->globals))) return false;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        iw__import_t *im = &m->imports[i];
+        switch (im->kind) {
+        case IW_EXTERN_FUNC: m->func_types[im->index] = im->u.func_type; break;
+        case IW_EXTERN_TABLE: m->tables[im->index] = im->u.table; break;
+        case IW_EXTERN_MEMORY: m->memories[im->index] = im->u.memory; break;
+        case IW_EXTERN_GLOBAL: m->globals[im->index] = im->u.global; break;
+        }
+    }
+    return true;
+}
+
+/* Grows an index-space array from its imported part to n entries. */
+static void *iw__extend(iw__decoder_t *d, void *old, uint32_t nold, uint32_t n, size_t size)
+{
+    void *p = iw__alloc(d, n, size);
+    if (p && nold) memcpy(p, old, (size_t)nold * size);
+    return p;
+}
+
+static bool iw__decode_functions(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    uint32_t n;
+    if (!iw__read_count(r, IW_MAX_FUNCS, "functions", &n)) return false;
+    d->ndefined_funcs = n;
+    d->seen_funcs = true;
+    if (!(m->func_types = iw__extend(d, m->func_types, m->nfuncs, m->nfuncs + n, sizeof(uint32_t)))) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t t;
+        const uint8_t *at = r->p;
+        if (!iw__read_u32(r, &t)) return false;
+        if (t >= m->ntypes) return iw__fail_at(r, at, "unknown type %u", t);
+        m->func_types[m->nfuncs + i] = t;
+    }
+    m->nfuncs += n;
+    return true;
+}
+
+static bool iw__decode_tables(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    uint32_t n;
+    if (!iw__read_count(r, IW_MAX_TABLES, "tables", &n)) return false;
+    if (!(m->tables = iw__extend(d, m->tables, m->ntables, m->ntables + n, sizeof *m->tables))) return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!iw__read_tabletype(r, &m->tables[m->ntables + i])) return false;
+    m->ntables += n;
+    return true;
+}
+
+static bool iw__decode_memories(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    uint32_t n;
+    if (!iw__read_count(r, IW_MAX_TABLES, "memories", &n)) return false;
+    if (m->nmemories + n > 1) return iw__fail(r, "multiple memories");
+    if (!(m->memories = iw__extend(d, m->memories, m->nmemories, m->nmemories + n, sizeof *m->memories))) return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!iw__read_memtype(r, &m->memories[m->nmemories + i])) return false;
+    m->nmemories += n;
+    return true;
+}
+
+static bool iw__decode_globals(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    uint32_t n;
+    if (!iw__read_count(r, IW_MAX_GLOBALS, "globals", &n)) return false;
+    if (!(m->globals = iw__extend(d, m->globals, m->nglobals, m->nglobals + n, sizeof *m->globals))) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        iw__globaltype_t *g = &m->globals[m->nglobals + i];
+        if (!iw__read_globaltype(r, g)) return false;
+        if (!iw__read_const(d, g->type, m->nimported_globals, &g->init)) return false;
+    }
+    m->nglobals += n;
+    return true;
+}
+
+static bool iw__decode_exports(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    if (!iw__read_count(r, IW_MAX_EXPORTS, "exports", &m->nexports)) return false;
+    if (!(m->exports = iw__alloc(d, m->nexports, sizeof *m->exports))) return false;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        iw__export_t *e = &m->exports[i];
+        const uint8_t *p, *at = r->p;
+        uint32_t len;
+        uint8_t kind;
+        if (!iw__read_name(r, &p, &len) || !(e->name = iw__dup_name(d, p, len))) return false;
+        if (!iw__read_u8(r, &kind)) return false;
+        if (kind > 3) return iw__fail_at(r, at, "malformed export kind 0x%02x", kind);
+        if (!iw__read_u32(r, &e->index)) return false;
+        static const char *const what[] = { "function", "table", "memory", "global" };
+        uint32_t limit = kind == 0 ? m->nfuncs : kind == 1 ? m->ntables : kind == 2 ? m->nmemories : m->nglobals;
+        if (e->index >= limit) return iw__fail_at(r, at, "unknown %s %u", what[kind], e->index);
+        e->kind = (iw_extern_kind_t)kind;
+        if (kind == 0) m->declared_funcs[e->index / 8] |= (uint8_t)(1u << (e->index % 8));
+        /* Duplicate names are invalid; quadratic only for absurd export counts. */
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(m->exports[j].name, e->name) == 0)
+                return iw__fail_at(r, at, "duplicate export name \"%s\"", e->name);
+    }
+    return true;
+}
+
+static bool iw__decode_start(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    uint32_t f;
+    const uint8_t *at = r->p;
+    if (!iw__read_u32(r, &f)) return false;
+    if (f >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", f);
+    const iw__functype_t *t = &m->types[m->func_types[f]];
+    if (t->nparams || t->nresults) return iw__fail_at(r, at, "start function must have type [] -> []");
+    m->start = f;
+    return true;
+}
+
+static bool iw__decode_elems(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    if (!iw__read_count(r, IW_MAX_SEGMENTS, "element segments", &m->nelems)) return false;
+    if (!(m->elems = iw__alloc(d, m->nelems, sizeof *m->elems))) return false;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        iw__elem_t *e = &m->elems[i];
+        uint32_t flags;
+        const uint8_t *at = r->p;
+        if (!iw__read_u32(r, &flags)) return false;
+        if (flags > 7) return iw__fail_at(r, at, "malformed elements segment kind %u", flags);
+        /* bit 0: passive or declarative; bit 1: explicit table (active) or
+         * declarative; bit 2: items are expressions rather than indices. */
+        e->mode = !(flags & 1) ? IW__SEG_ACTIVE : (flags & 2) ? IW__SEG_DECLARATIVE : IW__SEG_PASSIVE;
+        e->type = IW_FUNCREF;
+        if (e->mode == IW__SEG_ACTIVE) {
+            if ((flags & 2) && !iw__read_u32(r, &e->table)) return false;
+            if (e->table >= m->ntables) return iw__fail_at(r, at, "unknown table %u", e->table);
+            if (!iw__read_const(d, IW_I32, m->nimported_globals, &e->offset)) return false;
+        }
+        bool exprs = flags & 4;
+        if (flags & 3) {
+            if (exprs) {
+                if (!iw__read_reftype(r, &e->type)) return false;
+            } else {
+                uint8_t kind;
+                const uint8_t *kat = r->p;
+                if (!iw__read_u8(r, &kind)) return false;
+                if (kind != 0) return iw__fail_at(r, kat, "malformed element kind 0x%02x", kind);
+            }
+        }
+        if (!iw__read_count(r, IW_MAX_SEGMENT_ITEMS, "segment elements", &e->count)) return false;
+        if (!(e->items = iw__alloc(d, e->count, sizeof *e->items))) return false;
+        for (uint32_t j = 0; j < e->count; j++) {
+            if (exprs) {
+                if (!iw__read_const(d, e->type, m->nimported_globals, &e->items[j])) return false;
+                continue;
+            }
+            const uint8_t *fat = r->p;
+            uint32_t f;
+            if (!iw__read_u32(r, &f)) return false;
+            if (f >= m->nfuncs) return iw__fail_at(r, fat, "unknown function %u", f);
+            m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
+            e->items[j] = (iw__const_t){ IW__CONST_FUNC, 0, f };
+        }
+        if (e->mode == IW__SEG_ACTIVE && m->tables[e->table].elem != e->type)
+            return iw__fail_at(r, at, "type mismatch: element segment does not match table %u", e->table);
+    }
+    return true;
+}
+
+static bool iw__decode_code(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    uint32_t n;
+    if (!iw__read_count(r, IW_MAX_FUNCS, "function bodies", &n)) return false;
+    if (n != d->ndefined_funcs) return iw__fail(r, "function and code section have inconsistent lengths");
+    d->seen_code = true;
+    if (!(m->codes = iw__alloc(d, n, sizeof *m->codes))) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t size;
+        const uint8_t *body;
+        if (!iw__read_u32(r, &size) || !iw__read_bytes(r, size, &body)) return false;
+        iw__reader_t br = { r->base, body, body + size, r->err, false };
+        bool ok = iw__compile_function(m, m->nimported_funcs + i, &br, &m->codes[i]);
+        if (!ok) { r->failed = true; return false; }
+    }
+    return true;
+}
+
+static bool iw__decode_datas(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    if (!iw__read_count(r, IW_MAX_SEGMENTS, "data segments", &m->ndatas)) return false;
+    if (m->has_data_count && m->ndatas != m->data_count)
+        return iw__fail(r, "data count and data section have inconsistent lengths");
+    if (!(m->datas = iw__alloc(d, m->ndatas, sizeof *m->datas))) return false;
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        iw__data_t *s = &m->datas[i];
+        uint32_t flags;
+        const uint8_t *at = r->p;
+        if (!iw__read_u32(r, &flags)) return false;
+        if (flags > 2) return iw__fail_at(r, at, "malformed data segment kind %u", flags);
+        s->mode = flags == 1 ? IW__SEG_PASSIVE : IW__SEG_ACTIVE;
+        if (flags == 2 && !iw__read_u32(r, &s->memory)) return false;
+        if (s->mode == IW__SEG_ACTIVE) {
+            if (s->memory >= m->nmemories) return iw__fail_at(r, at, "unknown memory %u", s->memory);
+            if (!iw__read_const(d, IW_I32, m->nimported_globals, &s->offset)) return false;
+        }
+        const uint8_t *p;
+        if (!iw__read_u32(r, &s->len) || !iw__read_bytes(r, s->len, &p)) return false;
+        s->bytes = m->bytes + (p - r->base);
+    }
+    return true;
+}
+
+/* The "name" custom section: only function names are kept. Custom sections
+ * cannot make a module invalid, so a malformed one is simply ignored. */
+static void iw__decode_names(iw__decoder_t *d, const uint8_t *p, const uint8_t *end)
+{
+    iw_module_t *m = d->m;
+    iw_error_t scratch;
+    iw__reader_t r = { d->r->base, p, end, &scratch, false };
+    while (r.p < r.end && !r.failed) {
+        uint8_t id;
+        uint32_t size;
+        const uint8_t *sub;
+        if (!iw__read_u8(&r, &id) || !iw__read_u32(&r, &size) || !iw__read_bytes(&r, size, &sub)) return;
+        if (id != 1) continue;
+        iw__reader_t s = { r.base, sub, sub + size, &scratch, false };
+        uint32_t n;
+        if (!iw__read_u32(&s, &n)) return;
+        if (!m->func_names && !(m->func_names = ifr_arena_calloc(&m->arena, m->nfuncs + 1, sizeof(char *)))) return;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t idx, len;
+            const uint8_t *name;
+            if (!iw__read_u32(&s, &idx) || !iw__read_name(&s, &name, &len)) return;
+            if (idx < m->nfuncs) m->func_names[idx] = ifr_arena_strndup(&m->arena, (const char *)name, len);
+        }
+    }
+}
+
+static bool iw__decode_sections(iw__decoder_t *d)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    int last_rank = 0;
+    const uint8_t *names = NULL, *names_end = NULL;
+    while (r->p < r->end) {
+        uint8_t id;
+        uint32_t size;
+        const uint8_t *at = r->p, *body;
+        if (!iw__read_u8(r, &id)) return false;
+        int rank = iw__section_rank(id);
+        if (rank < 0) return iw__fail_at(r, at, "malformed section id %u", id);
+        if (!iw__read_u32(r, &size)) return false;
+        if (size > iw__left(r)) return iw__fail(r, "section size mismatch: unexpected end (length out of bounds)");
+        body = r->p;
+        if (id != 0) {
+            if (rank <= last_rank) return iw__fail_at(r, at, "unexpected content after last section (section %u out of order)", id);
+            last_rank = rank;
+        }
+        /* Sections are read through a reader bounded by their size. */
+        iw__reader_t s = { r->base, body, body + size, r->err, false };
+        d->r = &s;
+        bool ok = true;
+        switch (id) {
+        case 0: {
+            const uint8_t *name;
+            uint32_t len;
+            ok = iw__read_name(&s, &name, &len);
+            if (ok && len == 4 && memcmp(name, "name", 4) == 0) { names = s.p; names_end = s.end; }
+            s.p = s.end;
+            break;
+        }
+        case 1: ok = iw__decode_types(d); break;
+        case 2: ok = iw__decode_imports(d); break;
+        case 3: ok = iw__decode_functions(d); break;
+        case 4: ok = iw__decode_tables(d); break;
+        case 5: ok = iw__decode_memories(d); break;
+        case 6: ok = iw__decode_globals(d); break;
+        case 7: ok = iw__decode_exports(d); break;
+        case 8: ok = iw__decode_start(d); break;
+        case 9: ok = iw__decode_elems(d); break;
+        case 10: ok = iw__decode_code(d); break;
+        case 11: ok = iw__decode_datas(d); break;
+        case 12: ok = iw__read_u32(&s, &m->data_count); m->has_data_count = ok; break;
+        }
+        d->r = r;
+        if (!ok || s.failed) { r->failed = true; return false; }
+        if (s.p != s.end) return iw__fail_at(r, s.p, "section size mismatch");
+        r->p = body + size;
+        /* The function index space is final once imports and the function
+         * section are known; ref.func bookkeeping needs it before exports. */
+        if (id == 2 || id == 3) {
+            uint8_t *bits = iw__alloc(d, m->nfuncs / 8 + 1, 1);
+            if (!bits) return false;
+            m->declared_funcs = bits;
+        }
+    }
+    if (d->ndefined_funcs && !d->seen_code) return iw__fail(r, "function and code section have inconsistent lengths");
+    if (m->has_data_count && m->ndatas != m->data_count && m->data_count)
+        return iw__fail(r, "data count and data section have inconsistent lengths");
+    if (names) iw__decode_names(d, names, names_end);
+    return true;
+}
+
+iw_module_t *iw__decode(const uint8_t *bytes, size_t len, iw_error_t *err)
+{
+    iw_error_t scratch;
+    if (!err) err = &scratch;
+    memset(err, 0, sizeof *err);
+    iw_module_t *m = calloc(1, sizeof *m);
+    if (!m) { snprintf(err->message, sizeof err->message, "out of memory"); return NULL; }
+    atomic_init(&m->refs, 1);
+    ifr_arena_init(&m->arena, 64 * 1024);
+    m->start = -1;
+    m->bytes = malloc(len ? len : 1);
+    iw__reader_t r = { bytes, bytes, bytes + len, err, false };
+    iw__decoder_t d = { m, &r, 0, false, false };
+    if (!m->bytes) { iw__fail(&r, "out of memory"); goto fail; }
+    memcpy(m->bytes, bytes, len);
+    m->len = len;
+    /* Decode from the private copy so data segments can point into it. */
+    r = (iw__reader_t){ m->bytes, m->bytes, m->bytes + len, err, false };
+    m->declared_funcs = iw__alloc(&d, 1, 1);
+    if (!m->declared_funcs) goto fail;
+    const uint8_t *magic;
+    if (len < 4 || memcmp(m->bytes, "\0asm", 4) != 0) { iw__fail(&r, "magic header not detected"); goto fail; }
+    r.p += 4;
+    if (!iw__read_bytes(&r, 4, &magic) || memcmp(magic, "\1\0\0\0", 4) != 0) {
+        r.failed = false;
+        iw__fail(&r, "unknown binary version");
+        goto fail;
+    }
+    if (!iw__decode_sections(&d)) goto fail;
+    return m;
+fail:
+    ifr_arena_destroy(&m->arena);
+    free(m->bytes);
+    free(m);
+    return NULL;
+}
+
+const iw__functype_t *iw__func_type(const iw_module_t *m, uint32_t func)
+{
+    return &m->types[m->func_types[func]];
+}

@@ -1,0 +1,281 @@
+/* Instantiation: resolving imports, allocating memory, tables and globals,
+ * running element and data segments and the start function; exports by
+ * name; freeing. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/config.h"
+#include "wasm/linker.h"
+#include "wasm/runtime.h"
+
+static bool iw__link_error(iw_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool iw__link_error(iw_error_t *err, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->offset = 0;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+/* Limits subtyping for imports: the provided object must be at least as
+ * big and, if the import has a maximum, have one no larger. */
+static bool iw__limits_match(uint64_t size, uint64_t max, bool has_max, const iw__limits_t *want)
+{
+    if (size < want->min) return false;
+    if (want->has_max && (!has_max || max > want->max)) return false;
+    return true;
+}
+
+static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t *err)
+{
+    iw_module_t *m = inst->module;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const iw__import_t *im = &m->imports[i];
+        const iw__def_t *d = iw__linker_find(l, im->module, im->name);
+        if (!d) return iw__link_error(err, "unknown import %s.%s", im->module, im->name);
+        if (d->kind != im->kind) return iw__link_error(err, "incompatible import type for %s.%s", im->module, im->name);
+        switch (im->kind) {
+        case IW_EXTERN_FUNC: {
+            const iw__functype_t *t = &m->types[im->u.func_type];
+            iw_func_t *f = d->func;
+            if (!f) {
+                /* A host function: the instance keeps its own copy, so the
+                 * linker may be freed after instantiation. */
+                f = &inst->own_funcs[im->index];
+                *f = d->host;
+                f->sig = t->sig;
+                f->name = im->name;
+            }
+            if (strcmp(f->sig, t->sig) != 0)
+                return iw__link_error(err, "incompatible import type for %s.%s: expected %s, got %s",
+                                      im->module, im->name, t->sig, f->sig);
+            inst->funcs[im->index] = f;
+            break;
+        }
+        case IW_EXTERN_TABLE: {
+            iw_table_t *t = d->table;
+            if (t->elem != im->u.table.elem ||
+                !iw__limits_match(t->size, t->max, t->max != UINT32_MAX, &im->u.table.lim))
+                return iw__link_error(err, "incompatible import type for table %s.%s", im->module, im->name);
+            inst->tables[im->index] = t;
+            break;
+        }
+        case IW_EXTERN_MEMORY: {
+            iw_memory_t *mem = d->memory;
+            if (!iw__limits_match(mem->size / IW_PAGE_SIZE, mem->max_pages, mem->has_max, &im->u.memory))
+                return iw__link_error(err, "incompatible import type for memory %s.%s", im->module, im->name);
+            inst->memory = mem;
+            break;
+        }
+        case IW_EXTERN_GLOBAL: {
+            iw_global_t *g = d->global;
+            if (g->type != im->u.global.type || g->mutable_ != im->u.global.mutable_)
+                return iw__link_error(err, "incompatible import type for global %s.%s", im->module, im->name);
+            inst->globals[im->index] = g;
+            break;
+        }
+        }
+    }
+    return true;
+}
+
+static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
+{
+    iw_module_t *m = inst->module;
+    uint32_t ntab = m->ntables - m->nimported_tables;
+    inst->own_tables = calloc(ntab ? ntab : 1, sizeof *inst->own_tables);
+    if (!inst->own_tables) return iw__link_error(err, "out of memory");
+    for (uint32_t i = 0; i < ntab; i++) {
+        const iw__tabletype_t *tt = &m->tables[m->nimported_tables + i];
+        if (!iw__table_init(&inst->own_tables[i], tt->elem, tt->lim.min, tt->lim.has_max ? tt->lim.max : UINT32_MAX))
+            return iw__link_error(err, "cannot allocate table %u of %u elements", m->nimported_tables + i, tt->lim.min);
+        inst->nown_tables = i + 1;
+        inst->tables[m->nimported_tables + i] = &inst->own_tables[i];
+    }
+    if (m->nmemories > m->nimported_memories) {
+        const iw__limits_t *ml = &m->memories[0];
+        inst->own_memory = malloc(sizeof *inst->own_memory);
+        if (!inst->own_memory ||
+            !iw__memory_init(inst->own_memory, ml->min, ml->has_max ? ml->max : UINT32_MAX, inst->limits.max_memory_bytes)) {
+            free(inst->own_memory);
+            inst->own_memory = NULL;
+            return iw__link_error(err, "cannot allocate memory of %u pages (limit %llu bytes)", ml->min,
+                                  (unsigned long long)inst->limits.max_memory_bytes);
+        }
+        inst->memory = inst->own_memory;
+    }
+    /* Globals in order: an initializer may read imported globals and take
+     * references to functions, which are all in place by now. */
+    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
+        iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
+        g->type = m->globals[i].type;
+        g->mutable_ = m->globals[i].mutable_;
+        g->value = iw__const_eval(inst, &m->globals[i].init);
+        inst->globals[i] = g;
+    }
+    return true;
+}
+
+/* Active segments, in module order; a segment that does not fit traps and
+ * leaves the writes of earlier ones in place, as the spec says. */
+static bool iw__run_segments(iw_instance_t *inst, iw_trap_t *trap)
+{
+    iw_module_t *m = inst->module;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const iw__elem_t *e = &m->elems[i];
+        if (e->mode == IW__SEG_ACTIVE) {
+            iw_table_t *t = inst->tables[e->table];
+            uint64_t off = (uint32_t)iw__const_eval(inst, &e->offset);
+            if (off + e->count > t->size) {
+                iw__set_trap(inst, IW_TRAP_TABLE_OOB, NULL);
+                if (trap) *trap = inst->trap;
+                return false;
+            }
+            for (uint32_t k = 0; k < e->count; k++) t->items[off + k] = iw__const_eval(inst, &e->items[k]);
+        }
+        if (e->mode != IW__SEG_PASSIVE) inst->elem_dropped[i] = true;
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const iw__data_t *d = &m->datas[i];
+        if (d->mode != IW__SEG_ACTIVE) continue;
+        uint64_t off = (uint32_t)iw__const_eval(inst, &d->offset);
+        if (off + d->len > inst->memory->size) {
+            iw__set_trap(inst, IW_TRAP_MEMORY_OOB, NULL);
+            if (trap) *trap = inst->trap;
+            return false;
+        }
+        if (d->len) memcpy(inst->memory->data + off, d->bytes, d->len);
+        inst->data_dropped[i] = true;
+    }
+    return true;
+}
+
+/* The allocation common to a fresh instance and one made from an image. */
+iw_instance_t *iw__instance_alloc(iw_module_t *m, const iw_limits_t *limits)
+{
+    iw_instance_t *inst = calloc(1, sizeof *inst);
+    if (!inst) return NULL;
+    iw_module_retain(m);
+    inst->module = m;
+    if (limits) inst->limits = *limits;
+    inst->funcs = calloc(m->nfuncs + 1, sizeof *inst->funcs);
+    inst->own_funcs = calloc(m->nfuncs + 1, sizeof *inst->own_funcs);
+    inst->tables = calloc(m->ntables + 1, sizeof *inst->tables);
+    inst->globals = calloc(m->nglobals + 1, sizeof *inst->globals);
+    inst->own_globals = calloc(m->nglobals - m->nimported_globals + 1, sizeof *inst->own_globals);
+    inst->elem_dropped = calloc(m->nelems + 1, sizeof(bool));
+    inst->data_dropped = calloc(m->ndatas + 1, sizeof(bool));
+    if (!inst->funcs || !inst->own_funcs || !inst->tables || !inst->globals || !inst->own_globals ||
+        !inst->elem_dropped || !inst->data_dropped) {
+        iw_instance_free(inst);
+        return NULL;
+    }
+    for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+        iw_func_t *f = &inst->own_funcs[i];
+        const iw__code_t *c = &m->codes[i - m->nimported_funcs];
+        *f = (iw_func_t){ .sig = c->type->sig, .type = c->type, .inst = inst, .code = c,
+                          .nparams = c->type->nparams, .nresults = c->type->nresults };
+        inst->funcs[i] = f;
+    }
+    iw__exec_init(inst);
+    return inst;
+}
+
+iw_instance_t *iw_instance_new(iw_module_t *m, iw_linker_t *l, const iw_limits_t *limits,
+                               iw_error_t *err, iw_trap_t *trap)
+{
+    if (err) memset(err, 0, sizeof *err);
+    if (trap) memset(trap, 0, sizeof *trap);
+    iw_instance_t *inst = iw__instance_alloc(m, limits);
+    if (!inst) {
+        iw__link_error(err, "out of memory");
+        return NULL;
+    }
+    if (!iw__resolve_imports(inst, l, err) || !iw__alloc_objects(inst, err) || !iw__run_segments(inst, trap)) {
+        iw_instance_free(inst);
+        return NULL;
+    }
+    if (m->start >= 0) {
+        iw_status_t st = iw_call(inst, inst->funcs[m->start], NULL, 0, NULL, 0);
+        if (st != IW_FINISHED) {
+            if (st == IW_SUSPENDED) iw__link_error(err, "the start function suspended");
+            if (trap) *trap = inst->trap;
+            iw_instance_free(inst);
+            return NULL;
+        }
+    }
+    return inst;
+}
+
+void iw_instance_free(iw_instance_t *inst)
+{
+    if (!inst) return;
+    for (uint32_t i = 0; i < inst->nown_tables; i++) free(inst->own_tables[i].items);
+    free(inst->own_tables);
+    if (inst->own_memory) {
+        iw__memory_release(inst->own_memory);
+        free(inst->own_memory);
+    }
+    free(inst->funcs);
+    free(inst->own_funcs);
+    free(inst->tables);
+    free(inst->globals);
+    free(inst->own_globals);
+    free(inst->elem_dropped);
+    free(inst->data_dropped);
+    iw__exec_free(inst);
+    iw_module_release(inst->module);
+    free(inst);
+}
+
+void iw_instance_set_user_data(iw_instance_t *inst, void *data) { inst->user_data = data; }
+void *iw_instance_user_data(const iw_instance_t *inst) { return inst->user_data; }
+iw_module_t *iw_instance_module(const iw_instance_t *inst) { return inst->module; }
+
+static const iw__export_t *iw__find_export(const iw_instance_t *inst, const char *name, iw_extern_kind_t kind)
+{
+    const iw_module_t *m = inst->module;
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (strcmp(m->exports[i].name, name) == 0) return m->exports[i].kind == kind ? &m->exports[i] : NULL;
+    return NULL;
+}
+
+iw_func_t *iw_instance_func(iw_instance_t *inst, const char *name)
+{
+    const iw__export_t *e = iw__find_export(inst, name, IW_EXTERN_FUNC);
+    return e ? inst->funcs[e->index] : NULL;
+}
+
+iw_memory_t *iw_instance_memory(iw_instance_t *inst, const char *name)
+{
+    return iw__find_export(inst, name, IW_EXTERN_MEMORY) ? inst->memory : NULL;
+}
+
+iw_table_t *iw_instance_table(iw_instance_t *inst, const char *name)
+{
+    const iw__export_t *e = iw__find_export(inst, name, IW_EXTERN_TABLE);
+    return e ? inst->tables[e->index] : NULL;
+}
+
+iw_global_t *iw_instance_global(iw_instance_t *inst, const char *name)
+{
+    const iw__export_t *e = iw__find_export(inst, name, IW_EXTERN_GLOBAL);
+    return e ? inst->globals[e->index] : NULL;
+}
+
+const char *iw_func_sig(const iw_func_t *f) { return f->sig; }
+
+void *iw_memory_lift(iw_instance_t *inst, uint64_t offset, uint64_t len)
+{
+    iw_memory_t *m = inst->memory;
+    if (!m || offset > m->size || len > m->size - offset) return NULL;
+    return m->data + offset;
+}
+
+uint64_t iw_memory_size(iw_instance_t *inst) { return inst->memory ? inst->memory->size : 0; }

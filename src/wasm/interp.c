@@ -1,0 +1,497 @@
+/* The interpreter: one function, computed-goto dispatch over the internal
+ * code built by compile.c. Every instruction is an op word (the address of
+ * its handler) followed by operand words; slots are addressed relative to
+ * the frame pointer fp. Calls between wasm functions push an explicit frame
+ * (no C recursion), which is also what lets a call pause and resume.
+ *
+ * The heavy macros of the engine live here and only here: they generate the
+ * numeric handlers from the tables in ops.h. */
+#include <string.h>
+
+#include "wasm/config.h"
+#include "wasm/numeric.h"
+#include "wasm/ops.h"
+#include "wasm/runtime.h"
+
+#define IW__CT_I32 uint32_t
+#define IW__CT_I64 uint64_t
+#define IW__CT_F32 float
+#define IW__CT_F64 double
+#define IW__GET_I32(x) ((uint32_t)(x))
+#define IW__GET_I64(x) ((uint64_t)(x))
+#define IW__GET_F32(x) iw__f32_from((uint32_t)(x))
+#define IW__GET_F64(x) iw__f64_from((uint64_t)(x))
+#define IW__PUT_I32(v) ((uint64_t)(uint32_t)(v))
+#define IW__PUT_I64(v) ((uint64_t)(v))
+#define IW__PUT_F32(v) ((uint64_t)iw__f32_bits(v))
+#define IW__PUT_F64(v) iw__f64_bits(v)
+
+/* Moves n values down the frame (dst <= src, so ascending order is safe). */
+static inline void iw__move(uint64_t *fp, uint32_t dst, uint32_t src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) fp[dst + i] = fp[src + i];
+}
+
+static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, const iw__word_t **halt_out)
+{
+    static const void *const ops[IW_OP_COUNT] = {
+#define IW__X(N) [IW_OP_##N] = &&L_##N,
+        IW_CONTROL_OPS(IW__X)
+#undef IW__X
+#define IW__L_UN(N) [IW_OP_##N##_S] = &&L_##N##_S,
+#define IW__L_UNT(N) IW__L_UN(N)
+#define IW__L_BIN(N) [IW_OP_##N##_SS] = &&L_##N##_SS, [IW_OP_##N##_SI] = &&L_##N##_SI,
+#define IW__L_BINT(N) IW__L_BIN(N)
+#define IW__L_CMP(N) IW__L_BIN(N) [IW_OP_##N##_BTSS] = &&L_##N##_BTSS, [IW_OP_##N##_BTSI] = &&L_##N##_BTSI, \
+    [IW_OP_##N##_BFSS] = &&L_##N##_BFSS, [IW_OP_##N##_BFSI] = &&L_##N##_BFSI,
+#define IW__X(code, N, text, cls, in, out, expr) IW__L_##cls(N)
+        IW_NUMERIC_OPS(IW__X)
+#undef IW__X
+#define IW__X(code, N, text, vt, al, ct, conv) [IW_OP_##N] = &&L_##N,
+        IW_LOAD_OPS(IW__X)
+#undef IW__X
+#define IW__X(code, N, text, vt, al, ct) [IW_OP_##N] = &&L_##N,
+        IW_STORE_OPS(IW__X)
+#undef IW__X
+    };
+    static const iw__word_t halt[1] = { { .op = &&L_HALT } };
+
+    if (!root) {
+        *ops_out = ops;
+        *halt_out = halt;
+        return IW_FINISHED;
+    }
+
+    iw__exec_t *ex = &root->ex;
+    iw__frame_t *frame = &ex->frames[ex->depth];
+    iw_instance_t *inst = frame->inst;
+    uint64_t *fp = frame->fp;
+    uint64_t *stack_end = ex->stack + ex->stack_slots;
+    const iw__word_t *ip = ex->ip;
+    int64_t budget = ex->budget;
+    uint8_t *mem;
+    uint64_t memsize;
+    int trap_kind;
+    const char *trap_detail = NULL;
+
+#define NEXT() goto *ip->op
+#define RELOAD_MEM()                                                          \
+    do {                                                                      \
+        mem = inst->memory ? inst->memory->data : NULL;                       \
+        memsize = inst->memory ? inst->memory->size : 0;                      \
+    } while (0)
+#define SAVE() (ex->ip = ip, ex->budget = budget)
+#define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
+#define TRAP_MSG(kind, msg) do { trap_kind = (kind); trap_detail = (msg); goto trap; } while (0)
+#define U32(x) ((uint32_t)(x))
+
+    RELOAD_MEM();
+    ex->state = IW__RUNNING;
+    NEXT();
+
+    /* ---- control ---- */
+L_HALT:
+    SAVE();
+    ex->state = IW__IDLE;
+    return IW_FINISHED;
+L_UNREACHABLE:
+    TRAP(IW_TRAP_UNREACHABLE);
+L_BR:             /* w1 offset */
+    ip += ip[1].i;
+    NEXT();
+L_BR_MOVE:        /* w1 offset, w2 {dst, src}, w3 n */
+    iw__move(fp, ip[2].p.lo, ip[2].p.hi, ip[3].u);
+    ip += ip[1].i;
+    NEXT();
+L_BRZ:            /* w1 {cond}, w2 offset */
+    ip += U32(fp[ip[1].p.lo]) == 0 ? ip[2].i : 3;
+    NEXT();
+L_BRNZ:
+    ip += U32(fp[ip[1].p.lo]) != 0 ? ip[2].i : 3;
+    NEXT();
+L_BRNZ_MOVE:      /* w1 {cond}, w2 offset, w3 {dst, src}, w4 n */
+    if (U32(fp[ip[1].p.lo])) {
+        iw__move(fp, ip[3].p.lo, ip[3].p.hi, ip[4].u);
+        ip += ip[2].i;
+    } else {
+        ip += 5;
+    }
+    NEXT();
+L_BR_TABLE: {     /* w1 {index, n}, then n+1 entries {offset, {dst, src}, count} */
+    uint32_t i = U32(fp[ip[1].p.lo]), n = ip[1].p.hi;
+    const iw__word_t *e = ip + 2 + 3 * (uint64_t)(i < n ? i : n);
+    if (e[2].u) iw__move(fp, e[1].p.lo, e[1].p.hi, e[2].u);
+    ip += e[0].i;
+    NEXT();
+}
+L_RETURN: {       /* w1 {src, n} */
+    uint32_t src = ip[1].p.lo, n = ip[1].p.hi;
+    if (src) iw__move(fp, 0, src, n);
+    ip = ex->frames[ex->depth].ret_ip;
+    frame = &ex->frames[--ex->depth];
+    fp = frame->fp;
+    if (frame->inst != inst) {
+        inst = frame->inst;
+        RELOAD_MEM();
+    }
+    NEXT();
+}
+L_LOOP:           /* w1 fuel of one iteration */
+    budget -= ip[1].i;
+    ip += 2;
+    if (budget < 0) goto refuel;
+    NEXT();
+
+    /* ---- calls ---- */
+    {
+        const iw__code_t *callee;
+        iw_instance_t *callee_inst;
+        iw_func_t *fn;
+        uint64_t *nfp;
+        const iw__word_t *ret;
+        uint32_t base;
+
+L_CALL:           /* w1 code, w2 base slot */
+        callee = ip[1].ptr;
+        callee_inst = inst;
+        base = (uint32_t)ip[2].u;
+        ret = ip + 3;
+        goto enter;
+L_CALL_IMPORT:    /* w1 function index, w2 base slot */
+        fn = inst->funcs[ip[1].u];
+        base = (uint32_t)ip[2].u;
+        ret = ip + 3;
+        goto call_func;
+L_CALL_INDIRECT: {/* w1 {table, base}, w2 type */
+        const iw__functype_t *type = ip[2].ptr;
+        iw_table_t *tab = inst->tables[ip[1].p.lo];
+        base = ip[1].p.hi;
+        uint32_t i = U32(fp[base + type->nparams]);
+        if (i >= tab->size) TRAP_MSG(IW_TRAP_TABLE_OOB, "undefined element");
+        fn = (iw_func_t *)(uintptr_t)tab->items[i];
+        if (!fn) TRAP(IW_TRAP_UNINITIALIZED_ELEMENT);
+        if (fn->sig != type->sig && strcmp(fn->sig, type->sig) != 0) TRAP(IW_TRAP_INDIRECT_MISMATCH);
+        ret = ip + 3;
+        goto call_func;
+    }
+call_func:
+        if (fn->host) {
+            uint64_t res[IW_HOST_MAX_RESULTS];
+            ip = ret;
+            SAVE();
+            inst->host_trapped = false;
+            iw_host_result_t r = fn->host(inst, fn->env, fp + base, res);
+            switch (r) {
+            case IW_HOST_OK:
+                memcpy(fp + base, res, fn->nresults * sizeof(uint64_t));
+                RELOAD_MEM();   /* the host may have grown the memory */
+                NEXT();
+            case IW_HOST_SUSPEND:
+                ex->reason = IW_SUSPEND_HOST;
+                ex->host = fn;
+                ex->host_base = (uint32_t)(fp + base - ex->stack);
+                ex->state = IW__PAUSED;
+                return IW_SUSPENDED;
+            case IW_HOST_EXIT:
+                root->exit_code = inst->exit_code;
+                ex->state = IW__IDLE;
+                ex->depth = 0;
+                return IW_EXITED;
+            default:
+                TRAP_MSG(IW_TRAP_HOST, inst->host_trapped ? inst->host_message : "host function failed");
+            }
+        }
+        callee = fn->code;
+        callee_inst = fn->inst;
+enter:
+        nfp = fp + base;
+        if (nfp + callee->frame_slots > stack_end) {
+            size_t fp_off = (size_t)(fp - ex->stack), nfp_off = (size_t)(nfp - ex->stack);
+            SAVE();
+            if (!iw__stack_grow(root, nfp_off + callee->frame_slots)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+            fp = ex->stack + fp_off;
+            nfp = ex->stack + nfp_off;
+            stack_end = ex->stack + ex->stack_slots;
+        }
+        if (ex->depth + 1 >= ex->frame_cap) {
+            SAVE();
+            if (!iw__frames_grow(root)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+        }
+        frame = &ex->frames[++ex->depth];
+        frame->ret_ip = ret;
+        frame->fp = nfp;
+        frame->inst = callee_inst;
+        frame->fn = callee;
+        memset(nfp + callee->nparams, 0, (callee->nlocals - callee->nparams) * sizeof(uint64_t));
+        fp = nfp;
+        ip = callee->code;
+        if (callee_inst != inst) {
+            inst = callee_inst;
+            RELOAD_MEM();
+        }
+        budget -= callee->fuel;
+        if (budget < 0) goto refuel;
+        NEXT();
+    }
+
+    /* ---- variables and constants ---- */
+L_COPY:           /* w1 {dst, src} */
+    fp[ip[1].p.lo] = fp[ip[1].p.hi];
+    ip += 2;
+    NEXT();
+L_CONST:          /* w1 {dst}, w2 value */
+    fp[ip[1].p.lo] = ip[2].u;
+    ip += 3;
+    NEXT();
+L_SELECT:         /* w1 {dst, cond}, w2 {a, b} */
+    fp[ip[1].p.lo] = U32(fp[ip[1].p.hi]) ? fp[ip[2].p.lo] : fp[ip[2].p.hi];
+    ip += 3;
+    NEXT();
+L_GLOBAL_GET:     /* w1 {dst, global} */
+    fp[ip[1].p.lo] = inst->globals[ip[1].p.hi]->value;
+    ip += 2;
+    NEXT();
+L_GLOBAL_SET:     /* w1 {src, global} */
+    inst->globals[ip[1].p.hi]->value = fp[ip[1].p.lo];
+    ip += 2;
+    NEXT();
+L_REF_FUNC:       /* w1 {dst, function} */
+    fp[ip[1].p.lo] = (uint64_t)(uintptr_t)inst->funcs[ip[1].p.hi];
+    ip += 2;
+    NEXT();
+
+    /* ---- memory ---- */
+#define IW__X(code, N, text, vt, al, ct, conv)                                 \
+    L_##N: {      /* w1 {dst, addr}, w2 offset */                              \
+        uint64_t ea = (uint64_t)U32(fp[ip[1].p.hi]) + ip[2].u;                 \
+        if (ea + sizeof(ct) > memsize) TRAP(IW_TRAP_MEMORY_OOB);               \
+        ct v;                                                                  \
+        memcpy(&v, mem + ea, sizeof v);                                        \
+        fp[ip[1].p.lo] = (uint64_t)(conv);                                     \
+        ip += 3;                                                               \
+        NEXT();                                                                \
+    }
+    IW_LOAD_OPS(IW__X)
+#undef IW__X
+#define IW__X(code, N, text, vt, al, ct)                                       \
+    L_##N: {      /* w1 {addr, value}, w2 offset */                            \
+        uint64_t ea = (uint64_t)U32(fp[ip[1].p.lo]) + ip[2].u;                 \
+        if (ea + sizeof(ct) > memsize) TRAP(IW_TRAP_MEMORY_OOB);               \
+        ct v = (ct)fp[ip[1].p.hi];                                             \
+        memcpy(mem + ea, &v, sizeof v);                                        \
+        ip += 3;                                                               \
+        NEXT();                                                                \
+    }
+    IW_STORE_OPS(IW__X)
+#undef IW__X
+L_MEMORY_SIZE:    /* w1 {dst} */
+    fp[ip[1].p.lo] = memsize / IW_PAGE_SIZE;
+    ip += 2;
+    NEXT();
+L_MEMORY_GROW:    /* w1 {dst, delta} */
+    fp[ip[1].p.lo] = U32(iw__memory_grow(inst->memory, U32(fp[ip[1].p.hi])));
+    RELOAD_MEM();
+    ip += 2;
+    NEXT();
+L_MEMORY_INIT: {  /* w1 {base: dst src n, segment} */
+    uint64_t *a = fp + ip[1].p.lo;
+    uint32_t seg = ip[1].p.hi;
+    const iw__data_t *ds = &inst->module->datas[seg];
+    uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
+    if (s + n > len || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    if (n) memcpy(mem + d, ds->bytes + s, n);
+    ip += 2;
+    NEXT();
+}
+L_DATA_DROP:      /* w1 segment */
+    inst->data_dropped[ip[1].u] = true;
+    ip += 2;
+    NEXT();
+L_MEMORY_COPY: {  /* w1 {base: dst src n} */
+    uint64_t *a = fp + ip[1].p.lo;
+    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
+    if (s + n > memsize || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    if (n) memmove(mem + d, mem + s, n);
+    ip += 2;
+    NEXT();
+}
+L_MEMORY_FILL: {  /* w1 {base: dst value n} */
+    uint64_t *a = fp + ip[1].p.lo;
+    uint64_t d = U32(a[0]), n = U32(a[2]);
+    if (d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    if (n) memset(mem + d, (int)(uint8_t)a[1], n);
+    ip += 2;
+    NEXT();
+}
+
+    /* ---- tables ---- */
+L_TABLE_GET: {    /* w1 {dst, index}, w2 table */
+    iw_table_t *t = inst->tables[ip[2].u];
+    uint32_t i = U32(fp[ip[1].p.hi]);
+    if (i >= t->size) TRAP(IW_TRAP_TABLE_OOB);
+    fp[ip[1].p.lo] = t->items[i];
+    ip += 3;
+    NEXT();
+}
+L_TABLE_SET: {    /* w1 {base: index value, table} */
+    iw_table_t *t = inst->tables[ip[1].p.hi];
+    uint64_t *a = fp + ip[1].p.lo;
+    if (U32(a[0]) >= t->size) TRAP(IW_TRAP_TABLE_OOB);
+    t->items[U32(a[0])] = a[1];
+    ip += 2;
+    NEXT();
+}
+L_TABLE_SIZE:     /* w1 {dst, table} */
+    fp[ip[1].p.lo] = inst->tables[ip[1].p.hi]->size;
+    ip += 2;
+    NEXT();
+L_TABLE_GROW: {   /* w1 {base: init delta -> result, table} */
+    uint64_t *a = fp + ip[1].p.lo;
+    a[0] = U32(iw__table_grow(inst->tables[ip[1].p.hi], U32(a[1]), a[0]));
+    ip += 2;
+    NEXT();
+}
+L_TABLE_FILL: {   /* w1 {base: index value n, table} */
+    iw_table_t *t = inst->tables[ip[1].p.hi];
+    uint64_t *a = fp + ip[1].p.lo;
+    uint64_t i = U32(a[0]), n = U32(a[2]);
+    if (i + n > t->size) TRAP(IW_TRAP_TABLE_OOB);
+    for (uint64_t k = 0; k < n; k++) t->items[i + k] = a[1];
+    ip += 2;
+    NEXT();
+}
+L_TABLE_COPY: {   /* w1 {base: dst src n, dst table}, w2 src table */
+    iw_table_t *td = inst->tables[ip[1].p.hi], *ts = inst->tables[ip[2].u];
+    uint64_t *a = fp + ip[1].p.lo;
+    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
+    if (s + n > ts->size || d + n > td->size) TRAP(IW_TRAP_TABLE_OOB);
+    if (n) memmove(td->items + d, ts->items + s, n * sizeof(uint64_t));
+    ip += 3;
+    NEXT();
+}
+L_TABLE_INIT: {   /* w1 {base: dst src n, table}, w2 segment */
+    iw_table_t *t = inst->tables[ip[1].p.hi];
+    uint32_t seg = (uint32_t)ip[2].u;
+    const iw__elem_t *es = &inst->module->elems[seg];
+    uint64_t *a = fp + ip[1].p.lo;
+    uint64_t count = inst->elem_dropped[seg] ? 0 : es->count;
+    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
+    if (s + n > count || d + n > t->size) TRAP(IW_TRAP_TABLE_OOB);
+    for (uint64_t k = 0; k < n; k++) t->items[d + k] = iw__const_eval(inst, &es->items[s + k]);
+    ip += 3;
+    NEXT();
+}
+L_ELEM_DROP:      /* w1 segment */
+    inst->elem_dropped[ip[1].u] = true;
+    ip += 2;
+    NEXT();
+
+    /* ---- numeric, generated from IW_NUMERIC_OPS ---- */
+#define IW__H_UN(N, IN, OUT, EXPR)                                             \
+    L_##N##_S: {  /* w1 {dst, a} */                                            \
+        IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.hi]);                          \
+        fp[ip[1].p.lo] = IW__PUT_##OUT(EXPR);                                  \
+        ip += 2;                                                               \
+        NEXT();                                                                \
+    }
+#define IW__H_BIN_FORM(LBL, IN, OUT, EXPR, BSRC)                               \
+    LBL: {        /* w1 {dst, a}, w2 b slot or immediate */                    \
+        IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.hi]), b = IW__GET_##IN(BSRC);  \
+        fp[ip[1].p.lo] = IW__PUT_##OUT(EXPR);                                  \
+        ip += 3;                                                               \
+        NEXT();                                                                \
+    }
+#define IW__H_BIN(N, IN, OUT, EXPR)                                            \
+    IW__H_BIN_FORM(L_##N##_SS, IN, OUT, EXPR, fp[ip[2].u])                     \
+    IW__H_BIN_FORM(L_##N##_SI, IN, OUT, EXPR, ip[2].u)
+#define IW__H_UNT(N, IN, OUT, FN)                                              \
+    L_##N##_S: {                                                               \
+        IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.hi]);                          \
+        IW__CT_##OUT r;                                                        \
+        int k = FN(a, &r);                                                     \
+        if (k) TRAP(k);                                                        \
+        fp[ip[1].p.lo] = IW__PUT_##OUT(r);                                     \
+        ip += 2;                                                               \
+        NEXT();                                                                \
+    }
+#define IW__H_BINT_FORM(LBL, IN, OUT, FN, BSRC)                                \
+    LBL: {                                                                     \
+        IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.hi]), b = IW__GET_##IN(BSRC);  \
+        IW__CT_##OUT r;                                                        \
+        int k = FN(a, b, &r);                                                  \
+        if (k) TRAP(k);                                                        \
+        fp[ip[1].p.lo] = IW__PUT_##OUT(r);                                     \
+        ip += 3;                                                               \
+        NEXT();                                                                \
+    }
+#define IW__H_BINT(N, IN, OUT, FN)                                             \
+    IW__H_BINT_FORM(L_##N##_SS, IN, OUT, FN, fp[ip[2].u])                      \
+    IW__H_BINT_FORM(L_##N##_SI, IN, OUT, FN, ip[2].u)
+/* Compare-and-branch: w1 {a}, w2 b slot or immediate, w3 offset. */
+#define IW__H_BRANCH_FORM(LBL, IN, EXPR, BSRC, WHEN)                           \
+    LBL: {                                                                     \
+        IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.lo]), b = IW__GET_##IN(BSRC);  \
+        ip += (WHEN(EXPR)) ? ip[3].i : 4;                                      \
+        NEXT();                                                                \
+    }
+#define IW__TRUE(x) (x)
+#define IW__FALSE(x) !(x)
+#define IW__H_CMP(N, IN, OUT, EXPR)                                            \
+    IW__H_BIN(N, IN, OUT, EXPR)                                                \
+    IW__H_BRANCH_FORM(L_##N##_BTSS, IN, EXPR, fp[ip[2].u], IW__TRUE)           \
+    IW__H_BRANCH_FORM(L_##N##_BTSI, IN, EXPR, ip[2].u, IW__TRUE)               \
+    IW__H_BRANCH_FORM(L_##N##_BFSS, IN, EXPR, fp[ip[2].u], IW__FALSE)          \
+    IW__H_BRANCH_FORM(L_##N##_BFSI, IN, EXPR, ip[2].u, IW__FALSE)
+#define IW__X(code, N, text, cls, in, out, expr) IW__H_##cls(N, in, out, expr)
+    IW_NUMERIC_OPS(IW__X)
+#undef IW__X
+
+    /* ---- slow paths ---- */
+refuel: {
+    SAVE();
+    int r = iw__refuel(root);
+    if (r == 0) {
+        budget = ex->budget;
+        NEXT();
+    }
+    if (r < 0) {
+        ex->reason = IW_SUSPEND_SLICE;
+        ex->state = IW__PAUSED;
+        return IW_SUSPENDED;
+    }
+    trap_kind = r;
+    goto trap;
+}
+trap:
+    SAVE();
+    iw__set_trap(root, (iw_trap_kind_t)trap_kind, trap_detail);
+    ex->state = IW__IDLE;
+    ex->depth = 0;
+    return IW_TRAPPED;
+
+#undef NEXT
+#undef RELOAD_MEM
+#undef SAVE
+#undef TRAP
+#undef TRAP_MSG
+#undef U32
+}
+
+iw_status_t iw__run(iw_instance_t *root) { return iw__exec(root, NULL, NULL); }
+
+const void *const *iw__interp_ops(void)
+{
+    const void *const *ops;
+    const iw__word_t *halt;
+    iw__exec(NULL, &ops, &halt);
+    return ops;
+}
+
+const iw__word_t *iw__halt_code(void)
+{
+    const void *const *ops;
+    const iw__word_t *halt;
+    iw__exec(NULL, &ops, &halt);
+    return halt;
+}

@@ -1,0 +1,26 @@
+/* The linker's table of definitions (linker.c), read by instance.c. */
+#ifndef IFRIT_WASM_LINKER_H
+#define IFRIT_WASM_LINKER_H
+
+#include "wasm/runtime.h"
+
+typedef struct {
+    char *module, *name;            /* owned copies */
+    iw_extern_kind_t kind;
+    iw_func_t *func;                /* an export of an instance */
+    iw_func_t host;                 /* a host function (host.host != NULL) */
+    char *host_sig;                 /* owned copy of its signature */
+    iw_memory_t *memory;
+    iw_table_t *table;
+    iw_global_t *global;
+} iw__def_t;
+
+struct iw_linker {
+    iw__def_t *defs;
+    uint32_t count, cap;
+};
+
+/* The newest definition of module.name, or NULL. */
+const iw__def_t *iw__linker_find(const iw_linker_t *l, const char *module, const char *name);
+
+#endif

@@ -1,0 +1,58 @@
+/* Copy-on-write memories for instances made from a snapshot (Linux): the
+ * image's memory lives in a memfd; each instance maps it MAP_PRIVATE, so a
+ * new instance costs a few system calls whatever the memory size, and pages
+ * are copied only when the guest writes them. The mapping sits at the start
+ * of a reservation as large as the memory may ever grow, so memory.grow
+ * only changes page protections and the memory never moves.
+ * Elsewhere (the wasm32 edge build) snapshots copy memory instead and these
+ * functions report failure. */
+#include "wasm/runtime.h"
+
+#ifdef __linux__
+#include <sys/mman.h>
+
+bool iw__mapped_map(iw_memory_t *m, int fd, uint64_t size, uint64_t reserve)
+{
+    if (reserve < size || reserve > SIZE_MAX) return false;
+    size_t len = reserve ? (size_t)reserve : 1;
+    uint8_t *base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) return false;
+    if (size && mmap(base, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        munmap(base, len);
+        return false;
+    }
+    m->data = base;
+    m->size = size;
+    m->kind = IW__MEM_MAPPED;
+    m->mapped_len = len;
+    return true;
+}
+
+bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes)
+{
+    if (bytes > m->mapped_len) return false;
+    return mprotect(m->data + m->size, (size_t)(bytes - m->size), PROT_READ | PROT_WRITE) == 0;
+}
+
+void iw__mapped_release(iw_memory_t *m)
+{
+    if (m->data) munmap(m->data, m->mapped_len);
+}
+
+#else
+
+bool iw__mapped_map(iw_memory_t *m, int fd, uint64_t size, uint64_t reserve)
+{
+    (void)m, (void)fd, (void)size, (void)reserve;
+    return false;
+}
+
+bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes)
+{
+    (void)m, (void)bytes;
+    return false;
+}
+
+void iw__mapped_release(iw_memory_t *m) { (void)m; }
+
+#endif

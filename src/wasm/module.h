@@ -1,0 +1,124 @@
+/* The decoded, validated and compiled module: internal to src/wasm.
+ * Everything hangs off the module's arena and is freed with it. */
+#ifndef IFRIT_WASM_MODULE_H
+#define IFRIT_WASM_MODULE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "wasm/wasm.h"
+
+/* One word of compiled code: an op (a handler address) or an operand.
+ * Two 32-bit halves when an instruction packs two slot numbers. */
+typedef union {
+    const void *op;
+    uint64_t u;
+    int64_t i;
+    struct { uint32_t lo, hi; } p;
+    const void *ptr;
+} iw__word_t;
+
+typedef struct {
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;   /* valtype bytes */
+    const char *sig;                   /* iw_sig_t form: "ii:i" */
+} iw__functype_t;
+
+/* A constant expression (globals, segment offsets, element items): one
+ * instruction since WebAssembly 2.0 has no extended constants. */
+typedef enum { IW__CONST_VALUE, IW__CONST_GLOBAL, IW__CONST_FUNC } iw__const_kind_t;
+typedef struct {
+    iw__const_kind_t kind;
+    uint64_t value;     /* VALUE: the slot bits (ref.null is 0) */
+    uint32_t index;     /* GLOBAL / FUNC index */
+} iw__const_t;
+
+typedef struct { uint32_t min, max; bool has_max; } iw__limits_t;
+typedef struct { uint8_t elem; iw__limits_t lim; } iw__tabletype_t;
+typedef struct { uint8_t type; bool mutable_; iw__const_t init; } iw__globaltype_t;
+
+typedef struct {
+    const char *module, *name;
+    iw_extern_kind_t kind;
+    uint32_t index;                 /* index in its space */
+    union {
+        uint32_t func_type;
+        iw__tabletype_t table;
+        iw__limits_t memory;
+        iw__globaltype_t global;
+    } u;
+} iw__import_t;
+
+typedef struct { const char *name; iw_extern_kind_t kind; uint32_t index; } iw__export_t;
+
+typedef enum { IW__SEG_ACTIVE, IW__SEG_PASSIVE, IW__SEG_DECLARATIVE } iw__segmode_t;
+
+typedef struct {
+    iw__segmode_t mode;
+    uint8_t type;           /* IW_FUNCREF or IW_EXTERNREF */
+    uint32_t table;
+    iw__const_t offset;
+    uint32_t count;
+    iw__const_t *items;
+} iw__elem_t;
+
+typedef struct {
+    iw__segmode_t mode;
+    uint32_t memory;
+    iw__const_t offset;
+    const uint8_t *bytes;   /* points into the module's copy of the binary */
+    uint32_t len;
+} iw__data_t;
+
+/* A compiled function body. */
+typedef struct iw__code {
+    const iw__word_t *code;
+    const iw__functype_t *type;
+    uint32_t func_index;    /* in the function index space */
+    uint32_t nparams, nlocals;      /* nlocals includes the params */
+    uint32_t frame_slots;   /* locals + deepest operand stack */
+    uint32_t fuel;          /* charged on entry: instructions outside loops */
+    uint32_t body_offset;   /* byte offset of the body in the binary */
+} iw__code_t;
+
+struct iw_module {
+    atomic_int refs;
+    ifr_arena_t arena;
+    uint8_t *bytes;                 /* private copy of the binary */
+    size_t len;
+
+    iw__functype_t *types;
+    uint32_t ntypes;
+    uint32_t *func_types;           /* type index of every function, imports first */
+    uint32_t nfuncs, nimported_funcs;
+    iw__tabletype_t *tables;
+    uint32_t ntables, nimported_tables;
+    iw__limits_t *memories;
+    uint32_t nmemories, nimported_memories;
+    iw__globaltype_t *globals;
+    uint32_t nglobals, nimported_globals;
+
+    iw__import_t *imports;
+    uint32_t nimports;
+    iw__export_t *exports;
+    uint32_t nexports;
+    int64_t start;                  /* -1: none */
+    iw__elem_t *elems;
+    uint32_t nelems;
+    iw__data_t *datas;
+    uint32_t ndatas;
+    bool has_data_count;
+    uint32_t data_count;
+
+    uint8_t *declared_funcs;        /* bitmap: may appear in ref.func */
+    iw__code_t *codes;              /* one per defined function */
+    const char **func_names;        /* name section, NULL where absent */
+};
+
+/* Decoding and compiling (decode.c, compile.c). */
+iw_module_t *iw__decode(const uint8_t *bytes, size_t len, iw_error_t *err);
+const iw__functype_t *iw__func_type(const iw_module_t *m, uint32_t func);
+
+#endif

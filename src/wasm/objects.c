@@ -1,0 +1,208 @@
+/* Memories, tables and globals: the objects instances own or import, and
+ * the host-made ones the embedder creates (iw_memory_new ...). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/config.h"
+#include "wasm/numeric.h"
+#include "wasm/runtime.h"
+
+/* ---- values --------------------------------------------------------------- */
+
+uint64_t iw__val_bits(iw_val_t v)
+{
+    switch (v.type) {
+    case IW_I32: return (uint32_t)v.of.i32;
+    case IW_I64: return (uint64_t)v.of.i64;
+    case IW_F32: return iw__f32_bits(v.of.f32);
+    case IW_F64: return iw__f64_bits(v.of.f64);
+    case IW_FUNCREF: return (uint64_t)(uintptr_t)v.of.funcref;
+    case IW_EXTERNREF: return (uint64_t)(uintptr_t)v.of.externref;
+    default: return 0;
+    }
+}
+
+iw_val_t iw__bits_val(uint8_t type, uint64_t bits)
+{
+    iw_val_t v;
+    memset(&v, 0, sizeof v);
+    v.type = (iw_valtype_t)type;
+    switch (type) {
+    case IW_I32: v.of.i32 = (int32_t)(uint32_t)bits; break;
+    case IW_I64: v.of.i64 = (int64_t)bits; break;
+    case IW_F32: v.of.f32 = iw__f32_from((uint32_t)bits); break;
+    case IW_F64: v.of.f64 = iw__f64_from(bits); break;
+    case IW_FUNCREF: v.of.funcref = (iw_func_t *)(uintptr_t)bits; break;
+    case IW_EXTERNREF: v.of.externref = (void *)(uintptr_t)bits; break;
+    }
+    return v;
+}
+
+uint8_t iw__sig_type(char letter)
+{
+    switch (letter) {
+    case 'i': return IW_I32;
+    case 'I': return IW_I64;
+    case 'f': return IW_F32;
+    case 'F': return IW_F64;
+    case 'r': return IW_FUNCREF;
+    case 'e': return IW_EXTERNREF;
+    default: return 0;
+    }
+}
+
+uint64_t iw__const_eval(const iw_instance_t *inst, const iw__const_t *c)
+{
+    switch (c->kind) {
+    case IW__CONST_GLOBAL: return inst->globals[c->index]->value;
+    case IW__CONST_FUNC: return (uint64_t)(uintptr_t)inst->funcs[c->index];
+    default: return c->value;
+    }
+}
+
+/* ---- memories ------------------------------------------------------------- */
+
+bool iw__memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t limit_bytes)
+{
+    memset(m, 0, sizeof *m);
+    m->has_max = max_pages != UINT32_MAX;
+    m->max_pages = max_pages > IW_MAX_PAGES ? IW_MAX_PAGES : max_pages;
+    m->limit_bytes = limit_bytes;
+    m->kind = IW__MEM_MALLOC;
+    uint64_t bytes = (uint64_t)min * IW_PAGE_SIZE;
+    if (bytes > SIZE_MAX || (limit_bytes && bytes > limit_bytes)) return false;
+    if (bytes) {
+        m->data = calloc(1, (size_t)bytes);
+        if (!m->data) return false;
+    }
+    m->size = bytes;
+    return true;
+}
+
+void iw__memory_release(iw_memory_t *m)
+{
+    if (m->kind == IW__MEM_MALLOC) free(m->data);
+    else iw__mapped_release(m);
+    m->data = NULL;
+    m->size = 0;
+}
+
+/* Old size in pages, or -1 when the module's maximum, the embedder's limit
+ * or the host refuses. Guest-controlled, so never aborts. */
+int64_t iw__memory_grow(iw_memory_t *m, uint32_t delta)
+{
+    uint64_t old_pages = m->size / IW_PAGE_SIZE;
+    if (delta == 0) return (int64_t)old_pages;
+    uint64_t pages = old_pages + delta;
+    uint64_t bytes = pages * IW_PAGE_SIZE;
+    if (pages > m->max_pages || bytes > SIZE_MAX) return -1;
+    if (m->limit_bytes && bytes > m->limit_bytes) return -1;
+    if (m->kind == IW__MEM_MAPPED) {
+        if (!iw__mapped_grow(m, bytes)) return -1;
+    } else {
+        uint8_t *p = realloc(m->data, (size_t)bytes);
+        if (!p) return -1;
+        memset(p + m->size, 0, (size_t)(bytes - m->size));
+        m->data = p;
+    }
+    m->size = bytes;
+    return (int64_t)old_pages;
+}
+
+iw_memory_t *iw_memory_new(uint32_t min_pages, uint32_t max_pages)
+{
+    if (min_pages > IW_MAX_PAGES || (max_pages != UINT32_MAX && max_pages < min_pages)) return NULL;
+    iw_memory_t *m = malloc(sizeof *m);
+    if (!m) return NULL;
+    if (!iw__memory_init(m, min_pages, max_pages, 0)) { free(m); return NULL; }
+    return m;
+}
+
+void iw_memory_free(iw_memory_t *m)
+{
+    if (!m) return;
+    iw__memory_release(m);
+    free(m);
+}
+
+uint8_t *iw_memory_data(iw_memory_t *m, uint64_t *size_out)
+{
+    if (size_out) *size_out = m ? m->size : 0;
+    return m ? m->data : NULL;
+}
+
+int iw_memory_grow(iw_memory_t *m, uint32_t delta_pages)
+{
+    return m ? (int)iw__memory_grow(m, delta_pages) : -1;
+}
+
+/* ---- tables --------------------------------------------------------------- */
+
+bool iw__table_init(iw_table_t *t, uint8_t elem, uint32_t min, uint32_t max)
+{
+    memset(t, 0, sizeof *t);
+    t->elem = elem;
+    t->max = max;
+    if (min > IW_MAX_TABLE_SIZE) return false;
+    t->items = calloc(min ? min : 1, sizeof *t->items);
+    if (!t->items) return false;
+    t->size = min;
+    return true;
+}
+
+int64_t iw__table_grow(iw_table_t *t, uint32_t delta, uint64_t init)
+{
+    uint64_t old = t->size, n = old + delta;
+    if (delta == 0) return (int64_t)old;
+    if (n > t->max || n > IW_MAX_TABLE_SIZE) return -1;
+    uint64_t *p = realloc(t->items, (size_t)n * sizeof *p);
+    if (!p) return -1;
+    for (uint64_t i = old; i < n; i++) p[i] = init;
+    t->items = p;
+    t->size = (uint32_t)n;
+    return (int64_t)old;
+}
+
+iw_table_t *iw_table_new(iw_valtype_t elem, uint32_t min, uint32_t max)
+{
+    if ((elem != IW_FUNCREF && elem != IW_EXTERNREF) || max < min) return NULL;
+    iw_table_t *t = malloc(sizeof *t);
+    if (!t) return NULL;
+    if (!iw__table_init(t, (uint8_t)elem, min, max)) { free(t); return NULL; }
+    return t;
+}
+
+void iw_table_free(iw_table_t *t)
+{
+    if (!t) return;
+    free(t->items);
+    free(t);
+}
+
+/* ---- globals -------------------------------------------------------------- */
+
+iw_global_t *iw_global_new(iw_val_t value, bool mutable_)
+{
+    switch (value.type) {
+    case IW_I32: case IW_I64: case IW_F32: case IW_F64: case IW_FUNCREF: case IW_EXTERNREF: break;
+    default: return NULL;
+    }
+    iw_global_t *g = malloc(sizeof *g);
+    if (!g) return NULL;
+    g->value = iw__val_bits(value);
+    g->type = (uint8_t)value.type;
+    g->mutable_ = mutable_;
+    return g;
+}
+
+void iw_global_free(iw_global_t *g) { free(g); }
+
+iw_val_t iw_global_get(const iw_global_t *g) { return iw__bits_val(g->type, g->value); }
+
+int iw_global_set(iw_global_t *g, iw_val_t v)
+{
+    if (!g->mutable_ || v.type != g->type) return -1;
+    g->value = iw__val_bits(v);
+    return 0;
+}

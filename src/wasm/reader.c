@@ -1,0 +1,155 @@
+#include "wasm/reader.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static bool iw__vfail(iw__reader_t *r, const uint8_t *at, const char *fmt, va_list ap)
+{
+    if (!r->failed) {
+        r->failed = true;
+        if (r->err) {
+            r->err->offset = (uint64_t)(at - r->base);
+            vsnprintf(r->err->message, sizeof r->err->message, fmt, ap);
+        }
+    }
+    return false;
+}
+
+bool iw__fail(iw__reader_t *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    iw__vfail(r, r->p, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool iw__fail_at(iw__reader_t *r, const uint8_t *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    iw__vfail(r, at, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool iw__read_u8(iw__reader_t *r, uint8_t *out)
+{
+    if (r->failed) return false;
+    if (r->p >= r->end) return iw__fail(r, "unexpected end of section or function");
+    *out = *r->p++;
+    return true;
+}
+
+/* LEB128 of at most `bits` bits: at most ceil(bits/7) bytes, and the unused
+ * bits of the last byte must be zero (unsigned) or a sign extension. */
+static bool iw__read_leb(iw__reader_t *r, unsigned bits, bool is_signed, uint64_t *out)
+{
+    if (r->failed) return false;
+    uint64_t result = 0;
+    unsigned shift = 0;
+    unsigned max_bytes = (bits + 6) / 7;
+    for (unsigned i = 0;; i++) {
+        if (r->p >= r->end) return iw__fail(r, "unexpected end of section or function");
+        if (i >= max_bytes) return iw__fail(r, "integer representation too long");
+        uint8_t b = *r->p++;
+        if (i == max_bytes - 1) {
+            /* The bits of the last byte beyond `bits` must be all zero, or
+             * for a signed number all equal to the sign bit. */
+            unsigned used = bits - 7 * i;
+            if (b & 0x80) return iw__fail(r, "integer representation too long");
+            uint8_t extra = (uint8_t)(b >> (used - (is_signed ? 1 : 0)));
+            uint8_t mask = (uint8_t)(0x7f >> (used - (is_signed ? 1 : 0)));
+            if (is_signed ? (extra != 0 && extra != mask) : (extra != 0))
+                return iw__fail(r, "integer too large");
+        }
+        result |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80)) break;
+    }
+    if (is_signed && shift < 64 && (result >> (shift - 1)) & 1) result |= ~0ull << shift;
+    *out = result;
+    return true;
+}
+
+bool iw__read_u32(iw__reader_t *r, uint32_t *out)
+{
+    uint64_t v;
+    if (!iw__read_leb(r, 32, false, &v)) return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+bool iw__read_s32(iw__reader_t *r, int32_t *out)
+{
+    uint64_t v;
+    if (!iw__read_leb(r, 32, true, &v)) return false;
+    *out = (int32_t)(uint32_t)v;
+    return true;
+}
+
+bool iw__read_s33(iw__reader_t *r, int64_t *out)
+{
+    uint64_t v;
+    if (!iw__read_leb(r, 33, true, &v)) return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+bool iw__read_s64(iw__reader_t *r, int64_t *out)
+{
+    uint64_t v;
+    if (!iw__read_leb(r, 64, true, &v)) return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+bool iw__read_bytes(iw__reader_t *r, size_t n, const uint8_t **out)
+{
+    if (r->failed) return false;
+    if (iw__left(r) < n) return iw__fail(r, "unexpected end of section or function (length out of bounds)");
+    *out = r->p;
+    r->p += n;
+    return true;
+}
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static bool iw__utf8_ok(const uint8_t *s, uint32_t n)
+{
+    uint32_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        uint32_t len, cp;
+        if (c < 0x80) { i++; continue; }
+        if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; }
+        else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
+        else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
+        else return false;
+        if (n - i < len) return false;
+        for (uint32_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+bool iw__read_name(iw__reader_t *r, const uint8_t **ptr, uint32_t *len)
+{
+    if (!iw__read_u32(r, len)) return false;
+    if (!iw__read_bytes(r, *len, ptr)) return false;
+    if (!iw__utf8_ok(*ptr, *len)) return iw__fail(r, "malformed UTF-8 encoding");
+    return true;
+}
+
+bool iw__read_count(iw__reader_t *r, uint32_t max, const char *what, uint32_t *out)
+{
+    if (!iw__read_u32(r, out)) return false;
+    if (*out > max) return iw__fail(r, "too many %s (%u)", what, *out);
+    if (*out > iw__left(r)) return iw__fail(r, "unexpected end: %u %s cannot fit in the section", *out, what);
+    return true;
+}

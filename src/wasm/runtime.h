@@ -1,0 +1,137 @@
+/* Run-time objects: functions, memories, tables, globals, instances and the
+ * execution state of a call. Internal to src/wasm. */
+#ifndef IFRIT_WASM_RUNTIME_H
+#define IFRIT_WASM_RUNTIME_H
+
+#include <stdatomic.h>
+
+#include "wasm/module.h"
+
+struct iw_func {
+    const char *sig;                /* iw_sig_t form */
+    const iw__functype_t *type;     /* NULL for host functions */
+    iw_instance_t *inst;            /* wasm: the owning instance */
+    const iw__code_t *code;         /* wasm: the compiled body */
+    iw_host_fn_t host;              /* host: the callback */
+    void *env;
+    const char *name;               /* host: "module.name", for suspension reports */
+    uint32_t nparams, nresults;
+};
+
+typedef enum { IW__MEM_MALLOC, IW__MEM_MAPPED } iw__mem_kind_t;
+
+struct iw_memory {
+    uint8_t *data;
+    uint64_t size;                  /* bytes, a multiple of the page size */
+    uint32_t max_pages;             /* declared maximum (or IW_MAX_PAGES) */
+    bool has_max;
+    uint64_t limit_bytes;           /* the embedder's cap, 0 = none */
+    iw__mem_kind_t kind;
+    size_t mapped_len;              /* MAPPED: reserved bytes, grow within */
+};
+
+struct iw_table {
+    uint8_t elem;
+    uint32_t size, max;             /* max: UINT32_MAX = none */
+    uint64_t *items;                /* iw_func_t * or externref bits; 0 = null */
+};
+
+struct iw_global {
+    uint64_t value;                 /* slot bits */
+    uint8_t type;
+    bool mutable_;
+};
+
+/* One activation: the function running at this depth. */
+typedef struct {
+    const iw__word_t *ret_ip;       /* where the caller continues */
+    uint64_t *fp;                   /* this function's frame */
+    iw_instance_t *inst;            /* whose memory, globals and tables */
+    const iw__code_t *fn;
+} iw__frame_t;
+
+typedef enum { IW__IDLE, IW__RUNNING, IW__PAUSED } iw__exec_state_t;
+
+/* The state of the call in progress, kept in the instance that iw_call was
+ * given (calls into other instances run on the caller's stacks). */
+typedef struct {
+    iw__exec_state_t state;
+    uint64_t *stack;
+    size_t stack_slots, stack_max_slots;
+    iw__frame_t *frames;
+    uint32_t frame_cap, depth, max_depth;
+    const iw__word_t *ip;           /* PAUSED: where to continue */
+    iw_suspend_reason_t reason;
+    iw_func_t *host;                /* SUSPEND_HOST: the host function */
+    uint32_t host_base;             /* ... its argument slots (from stack) */
+    iw_val_t *results;              /* the iw_call results array */
+    uint32_t nresults;
+    const iw_func_t *entry;         /* the function iw_call started */
+
+    uint64_t fuel_limit;            /* 0 = none */
+    uint64_t consumed;              /* fuel used before the current budget */
+    int64_t budget, budget_base;    /* the interpreter's countdown */
+    uint64_t slice, slice_end;      /* 0 = no slicing */
+    int64_t deadline_ns;
+    atomic_int interrupt;
+} iw__exec_t;
+
+struct iw_instance {
+    iw_module_t *module;
+    iw_func_t **funcs;              /* function index space */
+    iw_func_t *own_funcs;           /* host import copies + defined functions */
+    iw_table_t **tables;
+    iw_table_t *own_tables;         /* the defined tables */
+    uint32_t nown_tables;
+    iw_memory_t *memory;            /* memory 0 or NULL */
+    iw_memory_t *own_memory;        /* set when memory 0 is defined here */
+    iw_global_t **globals;
+    iw_global_t *own_globals;
+    bool *elem_dropped, *data_dropped;
+    iw_limits_t limits;
+    void *user_data;
+    iw__exec_t ex;
+    iw_trap_t trap;
+    char host_message[200];         /* set by iw_host_trap */
+    bool host_trapped;
+    int32_t exit_code;
+};
+
+/* interp.c: runs inst->ex from its ip until it halts, traps or pauses. */
+iw_status_t iw__run(iw_instance_t *root);
+/* A one-instruction program that ends the call: the return address of the
+ * function iw_call starts. */
+const iw__word_t *iw__halt_code(void);
+
+/* instance.c: an instance with its arrays and defined functions, nothing
+ * linked or allocated yet. */
+iw_instance_t *iw__instance_alloc(iw_module_t *m, const iw_limits_t *limits);
+
+/* exec.c */
+void iw__exec_init(iw_instance_t *inst);
+void iw__exec_free(iw_instance_t *inst);
+void iw__set_trap(iw_instance_t *root, iw_trap_kind_t kind, const char *detail);
+/* The fuel/slice/interrupt/deadline slow path: returns 0 to go on (with a
+ * fresh budget), or the trap kind, or -1 to pause for a slice. */
+int iw__refuel(iw_instance_t *root);
+/* Grows the value stack so that `need` slots from slot `from` fit. */
+bool iw__stack_grow(iw_instance_t *root, size_t need_total);
+bool iw__frames_grow(iw_instance_t *root);
+
+/* objects.c */
+int64_t iw__memory_grow(iw_memory_t *m, uint32_t delta);
+int64_t iw__table_grow(iw_table_t *t, uint32_t delta, uint64_t init);
+uint64_t iw__const_eval(const iw_instance_t *inst, const iw__const_t *c);
+uint64_t iw__val_bits(iw_val_t v);
+iw_val_t iw__bits_val(uint8_t type, uint64_t bits);
+uint8_t iw__sig_type(char letter);     /* 0 for an unknown letter */
+bool iw__memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t limit_bytes);
+void iw__memory_release(iw_memory_t *m);
+/* mapped.c: memories mapped from a snapshot (copy-on-write). A reserved
+ * region of mapped_len bytes; growing makes more of it accessible. */
+bool iw__mapped_map(iw_memory_t *m, int fd, uint64_t size, uint64_t reserve);
+bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes);
+void iw__mapped_release(iw_memory_t *m);
+bool iw__table_init(iw_table_t *t, uint8_t elem, uint32_t min, uint32_t max);
+
+#endif
