@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The blocks escape through here, so the compiler cannot drop them. */
+static char *volatile kept[64];
+
 int main(void)
 {
     int mib = 0;
@@ -15,6 +18,7 @@ int main(void)
             return 3;
         }
         memset(p, 1, 1 << 20);
+        kept[mib] = p;
     }
     printf("allocated %d MiB\n", mib);
     return 0;
