@@ -1,11 +1,246 @@
-/* Placeholder until this command is built; see src/server/commands.h. */
+/* ifrit wasm run [--dir HOST[::GUEST]] [--env K=V] [--fuel N] [--max-memory SIZE]
+ *                [--timeout DURATION] FILE.wasm [ARGS...]
+ *
+ * Runs a WASI command module the way `wasmtime run` does. Exit status:
+ *   the guest's      proc_exit(code), or 0 when _start returns
+ *   1                the module cannot be read, decoded, validated or linked,
+ *                    or has no _start (offset and reason on stderr)
+ *   2                bad command line
+ *   134 (128+SIGABRT, as wasmtime)  the guest trapped, including running out
+ *                    of fuel (--fuel) or time (--timeout); kind, message and
+ *                    backtrace on stderr */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "config/dispense.h"
 #include "server/commands.h"
+#include "wasi/wasi.h"
+#include "wasm/wasm.h"
+
+#define CMD_WASM_EXIT_LOAD 1
+#define CMD_WASM_EXIT_USAGE 2
+#define CMD_WASM_EXIT_TRAP 134
+
+typedef struct {
+    iw_limits_t limits;
+    int64_t timeout_ns;
+    const char *file;
+    int nargs;              /* guest arguments after FILE */
+    char **args;
+    iwasi_ctx_t *ctx;
+} cmd_wasm_opts_t;
+
+static int cmd_wasm_usage(void)
+{
+    fprintf(stderr, "usage: ifrit wasm run [--dir HOST[::GUEST]] [--env K=V] [--fuel N] [--max-memory SIZE]\n"
+                    "                      [--timeout DURATION] FILE.wasm [ARGS...]\n");
+    return CMD_WASM_EXIT_USAGE;
+}
+
+static cfg_token_t cmd_wasm_token(const char *opt, const char *value)
+{
+    return (cfg_token_t){ .text = ifr_cstr(value), .file = opt };
+}
+
+/* --dir HOST[::GUEST] */
+static int cmd_wasm_dir(iwasi_ctx_t *ctx, const char *spec)
+{
+    const char *sep = strstr(spec, "::");
+    char host[4096];
+    size_t n = sep ? (size_t)(sep - spec) : strlen(spec);
+    if (n == 0 || n >= sizeof host) {
+        fprintf(stderr, "ifrit: --dir: expected HOST[::GUEST], got '%s'\n", spec);
+        return -1;
+    }
+    memcpy(host, spec, n);
+    host[n] = 0;
+    iwasi_errno_t e = iwasi_ctx_preopen(ctx, host, sep ? sep + 2 : NULL);
+    if (e) fprintf(stderr, "ifrit: --dir: cannot open directory '%s' (%s)\n", host, iwasi_errno_name(e));
+    return e ? -1 : 0;
+}
+
+/* Reads options into o; returns -1 after printing what was wrong. */
+static int cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
+{
+    int i = 0;
+    cfg_error_t err;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+        const char *opt = argv[i];
+        if (!strcmp(opt, "--")) {
+            i++;
+            break;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "ifrit: %s needs a value\n", opt);
+            return -1;
+        }
+        const char *val = argv[++i];
+        cfg_token_t t = cmd_wasm_token(opt, val);
+        int64_t n;
+        if (!strcmp(opt, "--dir")) {
+            if (cmd_wasm_dir(o->ctx, val) < 0) return -1;
+        } else if (!strcmp(opt, "--env")) {
+            if (iwasi_ctx_add_env(o->ctx, val) < 0) {
+                fprintf(stderr, "ifrit: --env: expected KEY=VALUE, got '%s'\n", val);
+                return -1;
+            }
+        } else if (!strcmp(opt, "--fuel")) {
+            if (cfg_parse_int(&t, 1, INT64_MAX, &n, &err) < 0) goto bad;
+            o->limits.fuel = (uint64_t)n;
+        } else if (!strcmp(opt, "--max-memory")) {
+            if (cfg_parse_size(&t, CFG_SIZE_BINARY, &o->limits.max_memory_bytes, &err) < 0) goto bad;
+        } else if (!strcmp(opt, "--timeout")) {
+            if (cfg_parse_duration(&t, 0, &o->timeout_ns, &err) < 0) goto bad;
+        } else {
+            fprintf(stderr, "ifrit: unknown option '%s'\n", opt);
+            return -1;
+        }
+        continue;
+    bad:
+        fprintf(stderr, "ifrit: %s: %s\n", opt, err.message);
+        return -1;
+    }
+    if (i >= argc) return -1;
+    o->file = argv[i];
+    o->args = argv + i;
+    o->nargs = argc - i;
+    return 0;
+}
+
+/* The whole file in a malloc'd buffer (the caller frees), or NULL. */
+static uint8_t *cmd_wasm_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    uint8_t *data = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1 << 16;
+            uint8_t *p = realloc(data, cap);
+            if (!p) {
+                free(data);
+                fclose(f);
+                errno = ENOMEM;
+                return NULL;
+            }
+            data = p;
+        }
+        got = fread(data + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(data);
+        errno = EIO;
+        return NULL;
+    }
+    *len = n;
+    return data;
+}
+
+static void cmd_wasm_print_trap(const char *file, const iw_trap_t *trap)
+{
+    fprintf(stderr, "ifrit: %s: trap: %s: %s\n", file, iw_trap_kind_name(trap->kind), trap->message);
+    if (trap->frame_count) fprintf(stderr, "backtrace:\n");
+    for (uint32_t i = 0; i < trap->frame_count; i++) {
+        const iw_frame_t *fr = &trap->frames[i];
+        fprintf(stderr, "  %2u: func[%u] %s @ 0x%x\n", i, fr->func_index, fr->name ? fr->name : "<unnamed>",
+                fr->code_offset);
+    }
+}
+
+static int64_t cmd_wasm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Instantiates and runs _start; returns the exit status. */
+static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
+{
+    iw_linker_t *l = iw_linker_new();
+    if (!l || iwasi_link(l) < 0) {
+        iw_linker_free(l);
+        fprintf(stderr, "ifrit: out of memory\n");
+        return CMD_WASM_EXIT_LOAD;
+    }
+    if (o->timeout_ns) o->limits.deadline_ns = cmd_wasm_now_ns() + o->timeout_ns;
+    iw_error_t err = { 0 };
+    iw_trap_t trap = { 0 };
+    iw_instance_t *inst = iw_instance_new(m, l, &o->limits, &err, &trap);
+    iw_linker_free(l);
+    if (!inst) {
+        if (trap.kind != IW_TRAP_NONE) {
+            cmd_wasm_print_trap(o->file, &trap);
+            return CMD_WASM_EXIT_TRAP;
+        }
+        fprintf(stderr, "ifrit: %s: cannot instantiate: %s\n", o->file, err.message);
+        return CMD_WASM_EXIT_LOAD;
+    }
+    iw_instance_set_user_data(inst, o->ctx);
+    int status;
+    iw_func_t *start = iw_instance_func(inst, "_start");
+    if (!start) {
+        fprintf(stderr, "ifrit: %s: not a WASI command: no exported function _start\n", o->file);
+        status = CMD_WASM_EXIT_LOAD;
+    } else {
+        switch (iw_call(inst, start, NULL, 0, NULL, 0)) {
+        case IW_FINISHED: status = 0; break;
+        case IW_EXITED: status = iw_instance_exit_code(inst); break;
+        case IW_TRAPPED:
+            cmd_wasm_print_trap(o->file, iw_instance_trap(inst));
+            status = CMD_WASM_EXIT_TRAP;
+            break;
+        default:   /* nothing here asks to suspend: stdio are host descriptors */
+            fprintf(stderr, "ifrit: %s: the guest suspended unexpectedly\n", o->file);
+            status = CMD_WASM_EXIT_TRAP;
+            break;
+        }
+    }
+    iw_instance_free(inst);
+    return status;
+}
 
 int cmd_wasm(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "ifrit: 'wasm' is not built yet\n");
-    return 2;
+    if (argc < 1 || strcmp(argv[0], "run") != 0) return cmd_wasm_usage();
+    cmd_wasm_opts_t o = { .ctx = iwasi_ctx_new() };
+    if (!o.ctx) {
+        fprintf(stderr, "ifrit: out of memory\n");
+        return CMD_WASM_EXIT_LOAD;
+    }
+    int status = CMD_WASM_EXIT_USAGE;
+    if (cmd_wasm_parse(argc - 1, argv + 1, &o) < 0) {
+        cmd_wasm_usage();
+        goto out;
+    }
+    for (int i = 0; i < o.nargs; i++)
+        if (iwasi_ctx_add_arg(o.ctx, o.args[i]) < 0) goto out;
+    size_t len = 0;
+    uint8_t *bytes = cmd_wasm_read(o.file, &len);
+    if (!bytes) {
+        fprintf(stderr, "ifrit: %s: %s\n", o.file, strerror(errno));
+        status = CMD_WASM_EXIT_LOAD;
+        goto out;
+    }
+    iw_error_t err = { 0 };
+    iw_module_t *m = iw_module_new(bytes, len, &err);
+    free(bytes);
+    if (!m) {
+        fprintf(stderr, "ifrit: %s: invalid module at offset 0x%llx: %s\n", o.file,
+                (unsigned long long)err.offset, err.message);
+        status = CMD_WASM_EXIT_LOAD;
+        goto out;
+    }
+    status = cmd_wasm_exec(&o, m);
+    iw_module_release(m);
+out:
+    iwasi_ctx_free(o.ctx);
+    return status;
 }
