@@ -39,6 +39,7 @@ typedef struct {
     int depth;               /* nesting of handle/route blocks */
     route_plan_t *plan;      /* the plan being built (to keep files open: log) */
     ifr_str_t matcher_name;  /* while parsing a named matcher set: its name */
+    const cfg_token_t *matcher_token; /* the matcher token taken off this directive, or NULL */
 } route_parse_t;
 
 /* route_directive_t.flags */
@@ -76,6 +77,9 @@ int route_parse_list(route_parse_t *p, const cfg_block_t *blk, bool literal, rou
 /* Resolves a matcher token (`*`, `/path*`, `@name`) to a set; *out is NULL
  * for `*`. */
 int route_parse_matcher_token(route_parse_t *p, const cfg_token_t *t, const route_matcher_set_t **out);
+
+/* A status code token: three digits, 100..999. 0, or -1 (no error filled). */
+int route_parse_status(const cfg_token_t *t, int *out);
 
 /* Joins a relative path from the Caddyfile to its directory; arena copy. */
 const char *route_parse_path(route_parse_t *p, ifr_str_t path);

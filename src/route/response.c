@@ -1,6 +1,8 @@
 /* Complete in-memory responses and errors. */
 #include "route/response.h"
 
+#include <string.h>
+
 #include "http/message.h"
 
 route_result_t route_send_simple(route_exchange_t *x, int status, ifr_str_t body)
@@ -23,4 +25,27 @@ route_result_t route_fail(route_exchange_t *x, int status, const char *message)
     x->error_status = status;
     x->error_message = message;
     return ROUTE_ERROR;
+}
+
+/* HTML-escapes s into the arena. */
+ifr_str_t route_html_escape(ifr_arena_t *a, ifr_str_t s)
+{
+    char *b = ifr_arena_alloc(a, s.len * 6 + 1);
+    if (!b) return IFR_LIT("");
+    size_t n = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        const char *e = NULL;
+        switch (s.ptr[i]) {
+        case '<': e = "&lt;"; break;
+        case '>': e = "&gt;"; break;
+        case '&': e = "&amp;"; break;
+        case '"': e = "&#34;"; break;
+        case '\'': e = "&#39;"; break;
+        default: b[n++] = s.ptr[i]; continue;
+        }
+        size_t l = strlen(e);
+        memcpy(b + n, e, l);
+        n += l;
+    }
+    return ifr_str(b, n);
 }

@@ -3,6 +3,7 @@
 #ifndef IFRIT_ROUTE_RESPONSE_H
 #define IFRIT_ROUTE_RESPONSE_H
 
+#include "base/arena.h"
 #include "base/str.h"
 #include "route/exchange.h"
 
@@ -16,5 +17,8 @@ int route_header_default(route_exchange_t *x, ifr_str_t name, ifr_str_t value);
 
 /* Fails the exchange with status: sets x->error_status/message, returns ROUTE_ERROR. */
 route_result_t route_fail(route_exchange_t *x, int status, const char *message);
+
+/* HTML-escapes s (< > & " ') into arena memory; empty if exhausted. */
+ifr_str_t route_html_escape(ifr_arena_t *a, ifr_str_t s);
 
 #endif

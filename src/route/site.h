@@ -51,7 +51,7 @@ struct route_plan {
 };
 
 /* The site for this request, or NULL. */
-const route_site_t *route_site_pick(const route_plan_t *p, const route_exchange_t *x);
+const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x);
 
 /* Keeps fd open as long as the plan lives. 0 or -1 (out of memory; fd closed). */
 int route_plan_own_fd(route_plan_t *p, int fd);

@@ -1,0 +1,186 @@
+/* `log [<name>] { output stdout|stderr|discard|file <path>; format json|console; level <l> }`:
+ * one JSON access-log line per request, written when the exchange ends
+ * (route_exchange_done), in Caddy's shape:
+ *   {"level":"info","ts":..,"logger":"http.log.access","msg":"handled request",
+ *    "request":{"remote_ip":..,"remote_port":..,"proto":..,"method":..,"host":..,
+ *    "uri":..,"headers":{..}},"duration":..,"size":..,"status":..,"resp_headers":{..}}
+ * Credentials (Authorization, Cookie, ...) are logged as "REDACTED", as
+ * Caddy does by default. `format console` writes JSON too. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/json.h"
+#include "config/dispense.h"
+#include "route/directive.h"
+#include "route/filter.h"
+#include "route/site.h"
+
+struct route_access_log {
+    int fd;             /* -1: discard */
+};
+
+static int route_log_output(route_parse_t *p, const cfg_directive_t *s, route_access_log_t *log)
+{
+    if (cfg_expect_args(s, 1, 2, p->err) != 0) return -1;
+    ifr_str_t kind = s->args[0].text;
+    if (ifr_str_eq_cstr(kind, "stdout")) log->fd = 1;
+    else if (ifr_str_eq_cstr(kind, "stderr")) log->fd = 2;
+    else if (ifr_str_eq_cstr(kind, "discard")) log->fd = -1;
+    else if (ifr_str_eq_cstr(kind, "file")) {
+        if (s->nargs != 2) return cfg_errorf(p->err, &s->args[0], "log output file: expected a path");
+        /* Rolling options (roll_size, roll_keep, ...) are accepted; ifrit
+         * leaves rotation to logrotate. */
+        int fd = open(s->args[1].text.ptr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return cfg_errorf(p->err, &s->args[1], "log output file: cannot open %s: %s",
+                              s->args[1].text.ptr, strerror(errno));
+        if (route_plan_own_fd(p->plan, fd) != 0) return cfg_errorf(p->err, NULL, "out of memory");
+        log->fd = fd;
+    } else {
+        static const char *const kinds[] = { "stdout", "stderr", "discard", "file" };
+        return cfg_error_unknown(p->err, &s->args[0], "log output", kinds, 4);
+    }
+    return 0;
+}
+
+static int route_log_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+{
+    if (cfg_expect_args(d, 0, 1, p->err) != 0) return -1;
+    route_access_log_t *log = ifr_arena_calloc(p->arena, 1, sizeof(*log));
+    if (!log) return cfg_errorf(p->err, NULL, "out of memory");
+    log->fd = 2;   /* Caddy's default access log goes to stderr */
+    for (size_t i = 0; d->block && i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        if (ifr_str_eq_cstr(s->name.text, "output")) {
+            if (route_log_output(p, s, log) != 0) return -1;
+        } else if (ifr_str_eq_cstr(s->name.text, "format")) {
+            if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+            if (!ifr_str_eq_cstr(s->args[0].text, "json") && !ifr_str_eq_cstr(s->args[0].text, "console"))
+                return cfg_errorf(p->err, &s->args[0], "log format: expected json or console");
+        } else if (ifr_str_eq_cstr(s->name.text, "level")) {
+            if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+        } else {
+            static const char *const known[] = { "output", "format", "level" };
+            return cfg_error_unknown(p->err, &s->name, "log option", known, 3);
+        }
+    }
+    p->site->log = log;
+    *conf = NULL;
+    return 0;
+}
+
+const route_directive_t route_directive_log = {
+    .name = "log", .flags = ROUTE_DIR_SITE, .parse = route_log_parse,
+};
+
+/* A line being built in arena memory; grows by doubling. */
+typedef struct {
+    ifr_arena_t *a;
+    char *b;
+    size_t n, cap;
+    bool failed;
+} route_line_t;
+
+static bool route_line_room(route_line_t *l, size_t more)
+{
+    if (l->failed) return false;
+    if (l->n + more <= l->cap) return true;
+    size_t cap = l->cap ? l->cap : 1024;
+    while (cap < l->n + more) cap *= 2;
+    char *nb = ifr_arena_alloc(l->a, cap);
+    if (!nb) { l->failed = true; return false; }
+    if (l->n) memcpy(nb, l->b, l->n);
+    l->b = nb;
+    l->cap = cap;
+    return true;
+}
+
+static void route_line_raw(route_line_t *l, const char *s, size_t len)
+{
+    if (route_line_room(l, len)) { memcpy(l->b + l->n, s, len); l->n += len; }
+}
+
+static void route_line_lit(route_line_t *l, const char *s) { route_line_raw(l, s, strlen(s)); }
+
+static void route_line_str(route_line_t *l, ifr_str_t s)
+{
+    size_t need = s.len * 6 + 2;
+    if (route_line_room(l, need)) l->n += ifr_json_escape_to(l->b + l->n, need, s);
+}
+
+static void route_line_headers(route_line_t *l, const http_headers_t *h)
+{
+    static const char *const secret[] = { "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie" };
+    route_line_lit(l, "{");
+    for (uint32_t i = 0; i < h->count; i++) {
+        /* Repeated fields become one array, as Go's http.Header does. */
+        bool seen = false;
+        for (uint32_t k = 0; k < i && !seen; k++) seen = ifr_str_eq_nocase(h->items[k].name, h->items[i].name);
+        if (seen) continue;
+        if (l->n && l->b[l->n - 1] != '{') route_line_lit(l, ",");
+        route_line_str(l, h->items[i].name);
+        route_line_lit(l, ":[");
+        bool redact = false;
+        for (size_t s = 0; s < sizeof(secret) / sizeof(secret[0]); s++)
+            redact |= ifr_str_eq_nocase(h->items[i].name, ifr_cstr(secret[s]));
+        bool first = true;
+        for (uint32_t k = i; k < h->count; k++) {
+            if (!ifr_str_eq_nocase(h->items[k].name, h->items[i].name)) continue;
+            if (!first) route_line_lit(l, ",");
+            route_line_str(l, redact ? IFR_LIT("REDACTED") : h->items[k].value);
+            first = false;
+        }
+        route_line_lit(l, "]");
+    }
+    route_line_lit(l, "}");
+}
+
+void route_access_log_write(const route_access_log_t *log, route_exchange_t *x)
+{
+    if (log->fd < 0) return;
+    struct timespec now, mono;
+    clock_gettime(CLOCK_REALTIME, &now);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    int64_t dur_ns = ((int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec) - x->start_ns;
+    if (x->start_ns == 0 || dur_ns < 0) dur_ns = 0;
+    route_line_t l = { .a = x->arena };
+    char num[160];
+    const http_request_t *r = x->req;
+    snprintf(num, sizeof(num), "{\"level\":\"info\",\"ts\":%lld.%06ld,\"logger\":\"http.log.access\","
+             "\"msg\":\"handled request\",\"request\":{\"remote_ip\":",
+             (long long)now.tv_sec, now.tv_nsec / 1000);
+    route_line_lit(&l, num);
+    route_line_str(&l, x->conn->remote_ip);
+    snprintf(num, sizeof(num), ",\"remote_port\":\"%u\",\"client_ip\":", x->conn->remote_port);
+    route_line_lit(&l, num);
+    route_line_str(&l, x->conn->remote_ip);
+    if (r->version_major >= 2) snprintf(num, sizeof(num), ",\"proto\":\"HTTP/%u.0\",\"method\":", r->version_major);
+    else snprintf(num, sizeof(num), ",\"proto\":\"HTTP/%u.%u\",\"method\":", r->version_major, r->version_minor);
+    route_line_lit(&l, num);
+    route_line_str(&l, r->method);
+    route_line_lit(&l, ",\"host\":");
+    route_line_str(&l, r->host);
+    route_line_lit(&l, ",\"uri\":");
+    route_line_str(&l, x->orig_uri.len ? x->orig_uri : r->target);
+    route_line_lit(&l, ",\"headers\":");
+    route_line_headers(&l, &r->headers);
+    int status = x->resp.status ? x->resp.status : x->error_status;
+    snprintf(num, sizeof(num), "},\"bytes_read\":0,\"duration\":%lld.%09lld,\"size\":%llu,\"status\":%d,\"resp_headers\":",
+             (long long)(dur_ns / 1000000000), (long long)(dur_ns % 1000000000),
+             (unsigned long long)route_filter_bytes_sent(x), status);
+    route_line_lit(&l, num);
+    route_line_headers(&l, &x->resp.headers);
+    route_line_lit(&l, "}\n");
+    if (l.failed) return;
+    /* One write per line: lines from several workers never interleave. */
+    size_t off = 0;
+    while (off < l.n) {
+        ssize_t w = write(log->fd, l.b + off, l.n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        off += (size_t)w;
+    }
+}

@@ -1,0 +1,63 @@
+/* `respond [<matcher>] [<body>|<status>] [<status>] { body <text>; close }`:
+ * a fixed response. The body may hold placeholders. With a body and no
+ * Content-Type set, text/plain; charset=utf-8 (as Caddy). */
+#include "config/dispense.h"
+#include "route/directive.h"
+#include "route/placeholder.h"
+#include "route/response.h"
+
+typedef struct {
+    int status;
+    route_tmpl_t *body;    /* NULL: empty */
+    bool close;
+} route_respond_conf_t;
+
+static int route_respond_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+{
+    if (cfg_expect_args(d, 0, 2, p->err) != 0) return -1;
+    route_respond_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    if (!c) return cfg_errorf(p->err, NULL, "out of memory");
+    c->status = 200;
+    if (d->nargs == 1 && route_parse_status(&d->args[0], &c->status) == 0) {
+        /* `respond 404`: a status alone */
+    } else if (d->nargs >= 1) {
+        if (!(c->body = route_tmpl_compile(p->arena, d->args[0].text)))
+            return cfg_errorf(p->err, NULL, "out of memory");
+        if (d->nargs == 2 && route_parse_status(&d->args[1], &c->status) != 0)
+            return cfg_errorf(p->err, &d->args[1], "respond: expected a status code like 200, got '%s'",
+                              d->args[1].text.ptr);
+    }
+    for (size_t i = 0; d->block && i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        if (ifr_str_eq_cstr(s->name.text, "body")) {
+            if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+            if (!(c->body = route_tmpl_compile(p->arena, s->args[0].text)))
+                return cfg_errorf(p->err, NULL, "out of memory");
+        } else if (ifr_str_eq_cstr(s->name.text, "close")) {
+            if (cfg_expect_args(s, 0, 0, p->err) != 0) return -1;
+            c->close = true;
+        } else {
+            static const char *const known[] = { "body", "close" };
+            return cfg_error_unknown(p->err, &s->name, "respond option", known, 2);
+        }
+    }
+    *conf = c;
+    return 0;
+}
+
+static route_result_t route_respond_handle(route_exchange_t *x, const void *conf)
+{
+    const route_respond_conf_t *c = conf;
+    ifr_str_t body = IFR_LIT("");
+    if (c->body && route_tmpl_render(x, c->body, &body) != 0) return route_fail(x, 500, "out of memory");
+    if (body.len && route_header_default(x, IFR_LIT("Content-Type"), IFR_LIT("text/plain; charset=utf-8")) != 0)
+        return route_fail(x, 500, "out of memory");
+    if (c->close && http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Connection"), IFR_LIT("close")) != 0)
+        return route_fail(x, 500, "out of memory");
+    return route_send_simple(x, c->status, body);
+}
+
+const route_directive_t route_directive_respond = {
+    .name = "respond", .flags = ROUTE_DIR_MATCHER, .parse = route_respond_parse,
+    .handle = route_respond_handle,
+};

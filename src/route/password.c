@@ -1,0 +1,14 @@
+/* The registered password verifier (see password.h). */
+#include "route/password.h"
+
+static route_password_verify_cb route_password_verifier;
+
+void route_password_register(route_password_verify_cb verify)
+{
+    route_password_verifier = verify;
+}
+
+int route_password_verify(const char *hash, const char *password, size_t len)
+{
+    return route_password_verifier ? route_password_verifier(hash, password, len) : -1;
+}
