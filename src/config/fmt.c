@@ -52,8 +52,10 @@ static void fmt_new_line(fmt_t *f, int newlines, bool closing)
 static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
 {
     /* "{" belongs at the end of the line it opens, unless that line ends
-     * with a comment (or there is no such line: the global options). */
-    if (at_line_start && (!f->mid_line || f->line_has_comment || f->after_close)) {
+     * with a comment or a brace (or there is no such line: the global
+     * options). */
+    if (at_line_start &&
+        (!f->mid_line || f->line_has_comment || f->after_close || f->after_open)) {
         fmt_new_line(f, newlines, false);
         fmt_put(f, "{", 1);
     } else {
@@ -82,37 +84,36 @@ static bool fmt_is(const cfg_token_t *t, const char *s)
     return !cfg_token_is_literal(t) && ifr_str_eq_cstr(t->text, s);
 }
 
-/* A word glued to its opening brace ("example.com{") whose braces do not
- * otherwise balance: the "{" is really a block opener. */
-static bool fmt_glued_brace(const cfg_token_t *t, const cfg__raw_t *r)
-{
-    if (cfg_token_is_literal(t) || r->comment || t->text.len < 2 ||
-        t->text.ptr[t->text.len - 1] != '{')
-        return false;
-    int balance = 0;
-    for (size_t i = 0; i < t->text.len; i++)
-        balance += t->text.ptr[i] == '{' ? 1 : t->text.ptr[i] == '}' ? -1 : 0;
-    return balance > 0;
-}
-
+/* glued: the token ends with a '{' that opens a block (lex.h). */
 static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool first,
-                      bool after_brace_line)
+                      bool after_brace_line, bool glued)
 {
     bool line_start = first || r->newlines_before > 0 || after_brace_line;
     if (fmt_is(t, "{")) { fmt_open_brace(f, line_start, r->newlines_before); return; }
     if (fmt_is(t, "}")) { fmt_close_brace(f); return; }
-    size_t len = r->len;
-    bool glued = fmt_glued_brace(t, r);
-    if (glued) len--;
     if (line_start) fmt_new_line(f, r->newlines_before, false);
     else if (r->continued) { fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
     else fmt_put(f, " ", 1);
-    fmt_put(f, f->text + r->off, len);
+    fmt_put(f, f->text + r->off, glued ? r->len - 1 : r->len);
     f->mid_line = true;
     f->line_has_comment = r->comment;
     f->after_open = false;
     f->after_close = false;
     if (glued) fmt_open_brace(f, false, 0);
+}
+
+/* Does toks[i] start a snippet definition: "(name)" first on its line,
+ * then "{" (comments aside)? */
+static bool fmt_snippet_head(const cfg__toks_t *toks, size_t i)
+{
+    const cfg_token_t *t = &toks->toks[i];
+    if (toks->raw[i].comment || cfg_token_is_literal(t) || t->text.len < 3 ||
+        t->text.ptr[0] != '(' || t->text.ptr[t->text.len - 1] != ')')
+        return false;
+    if (i > 0 && toks->raw[i].newlines_before == 0) return false;
+    for (size_t k = i + 1; k < toks->count; k++)
+        if (!toks->raw[k].comment) return fmt_is(&toks->toks[k], "{");
+    return false;
 }
 
 int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *out,
@@ -128,12 +129,21 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
     }
     fmt_t f = { .out = out, .text = text };
     bool after_brace_line = false; /* the rest of a line after "{" moves down */
+    bool in_snippet = false;       /* inside "(name) { ... }" at the top level */
     for (size_t i = 0; i < toks.count; i++) {
         const cfg_token_t *t = &toks.toks[i];
         const cfg__raw_t *r = &toks.raw[i];
         if (r->newlines_before > 0) after_brace_line = false;
-        fmt_token(&f, t, r, i == 0, after_brace_line);
-        after_brace_line = fmt_is(t, "{") || fmt_glued_brace(t, r);
+        if (f.depth == 0 && (i == 0 || r->newlines_before > 0))
+            in_snippet = fmt_snippet_head(&toks, i);
+        /* "word{" ending a line is split into "word {", as the parser
+         * would refuse it; but not in a snippet body, which the parser
+         * keeps as raw tokens (splitting would change its braces). */
+        bool last = i + 1 == toks.count || toks.raw[i + 1].newlines_before > 0 ||
+                    toks.raw[i + 1].comment;
+        bool glued = !in_snippet && !r->comment && last && cfg__glued_brace(t);
+        fmt_token(&f, t, r, i == 0, after_brace_line, glued);
+        after_brace_line = fmt_is(t, "{") || glued;
     }
     fmt_end_line(&f);
     ifr_arena_destroy(&a);

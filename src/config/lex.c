@@ -310,6 +310,16 @@ static int lx_run(lexer_t *lx)
     return 0;
 }
 
+bool cfg__glued_brace(const cfg_token_t *t)
+{
+    if (cfg_token_is_literal(t) || t->text.len < 2 || t->text.ptr[t->text.len - 1] != '{')
+        return false;
+    long balance = 0;
+    for (size_t i = 0; i < t->text.len; i++)
+        balance += t->text.ptr[i] == '{' ? 1 : t->text.ptr[i] == '}' ? -1 : 0;
+    return balance > 0;
+}
+
 int cfg__lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
              const cfg__lex_opts_t *opts, cfg__toks_t *out, cfg_error_t *err)
 {

@@ -79,6 +79,11 @@ void cfg__expanded_free(cfg__expanded_t *e);
 /* Offset in the original text of byte off of the expanded text. */
 size_t cfg__expanded_src_off(const cfg__expanded_t *e, size_t off);
 
+/* An unquoted word ending in a '{' that its other braces do not balance
+ * ("example.com{", "handle /x{"): at the end of a line this is a block
+ * opener missing its space: the parser refuses it there, fmt splits it. */
+bool cfg__glued_brace(const cfg_token_t *t);
+
 /* Fills *err with file:line:col and a formatted message; returns -1. */
 int cfg__errorf_at(cfg_error_t *err, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -87,12 +87,25 @@ static int expect_line_end(parser_t *p, const char *after)
 
 static int parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out);
 
+/* Refuses "word{" as the last token of a line (see cfg__glued_brace). */
+static int check_glued(parser_t *p, const cfg_token_t *t)
+{
+    if (!cfg__glued_brace(t)) return 0;
+    const cfg_token_t *n;
+    int rc = cfg__peek(&p->cur, &n);
+    if (rc < 0) return -1;
+    if (rc == 1 && !on_new_line(n)) return 0;
+    return cfg_errorf(p->err, t, "'%s' ends with '{': put a space before the brace to open a "
+                      "block, or quote the token", t->text.ptr);
+}
+
 static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_directive_t *d)
 {
     *d = (cfg_directive_t){ .name = *name };
     if (cfg_is_word(name, "{"))
         return cfg_errorf(p->err, name, "unexpected '{' at the start of a line: put it at the "
                           "end of the previous line");
+    if (check_glued(p, name)) return -1;
     vec_t args = { 0 };
     const cfg_token_t *t;
     int rc;
@@ -115,6 +128,7 @@ static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_
                             "a line of its own", name->text.ptr);
             break;
         }
+        if ((rc = check_glued(p, t))) break;
         if (vec_push(&args, t, sizeof *t)) { rc = oom(p); break; }
     }
     if (rc > 0) rc = 0;

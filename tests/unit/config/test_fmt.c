@@ -53,6 +53,8 @@ static void test_braces(void)
     check_fmt("a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n",
               "a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n");
     check_fmt("example.com{\n\tx\n}\n", "example.com {\n\tx\n}\n");
+    check_fmt("(s) {\n\tx{\n}\n", "(s) {\n\tx{\n}\n"); /* a snippet body is raw */
+    check_fmt("(s) {\n{\n}\n}\n", "(s) {\n\t{\n\t}\n}\n");
     check_fmt("a {\n}\n{\n}\n", "a {\n}\n{\n}\n");
 }
 
