@@ -1,0 +1,128 @@
+/* The `browse` directory listing: an HTML page with a row per entry (name,
+ * size, modification time), names sorted, HTML-escaped and URL-encoded in
+ * links; hidden files left out. */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "http/message.h"
+#include "route/file_server.h"
+#include "route/response.h"
+
+#define ROUTE_BROWSE_MAX 10000   /* entries listed at most */
+
+typedef struct {
+    char *name;
+    bool dir;
+    uint64_t size;
+    time_t mtime;
+} route_entry_info_t;
+
+static int route_entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const route_entry_info_t *)a)->name, ((const route_entry_info_t *)b)->name);
+}
+
+/* Percent-encodes a name for use in a link (unreserved bytes kept). */
+static ifr_str_t route_url_encode(ifr_arena_t *a, const char *s)
+{
+    size_t len = strlen(s);
+    char *b = ifr_arena_alloc(a, len * 3 + 1);
+    if (!b) return IFR_LIT("");
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~')
+            b[n++] = (char)c;
+        else
+            n += (size_t)snprintf(b + n, 4, "%%%02X", c);
+    }
+    return ifr_str(b, n);
+}
+
+/* Appends to a growing arena buffer. */
+typedef struct {
+    ifr_arena_t *a;
+    char *b;
+    size_t n, cap;
+    bool failed;
+} route_page_t;
+
+static void route_page_put(route_page_t *p, ifr_str_t s)
+{
+    if (p->failed) return;
+    if (p->n + s.len > p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 4096;
+        while (cap < p->n + s.len) cap *= 2;
+        char *nb = ifr_arena_alloc(p->a, cap);
+        if (!nb) { p->failed = true; return; }
+        if (p->n) memcpy(nb, p->b, p->n);
+        p->b = nb;
+        p->cap = cap;
+    }
+    memcpy(p->b + p->n, s.ptr, s.len);
+    p->n += s.len;
+}
+
+route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c, const char *real,
+                                 const struct stat *st)
+{
+    (void)st;
+    DIR *d = opendir(real);
+    if (!d) return route_fail(x, 403, "cannot list directory");
+    size_t cap = 64, n = 0;
+    route_entry_info_t *ents = ifr_arena_alloc(x->arena, cap * sizeof(*ents));
+    struct dirent *de;
+    while (ents && (de = readdir(d)) && n < ROUTE_BROWSE_MAX) {
+        if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2]))) continue;
+        char *full = ifr_arena_printf(x->arena, "%s/%s", real, de->d_name);
+        struct stat es;
+        if (!full || route_file_hidden(c, ifr_cstr(full)) || stat(full, &es) != 0) continue;
+        if (n == cap) {
+            route_entry_info_t *ne = ifr_arena_alloc(x->arena, cap * 2 * sizeof(*ents));
+            if (!ne) break;
+            memcpy(ne, ents, n * sizeof(*ents));
+            ents = ne;
+            cap *= 2;
+        }
+        ents[n++] = (route_entry_info_t){ ifr_arena_strndup(x->arena, de->d_name, strlen(de->d_name)),
+                                          S_ISDIR(es.st_mode), (uint64_t)es.st_size, es.st_mtim.tv_sec };
+        if (!ents[n - 1].name) n--;
+    }
+    closedir(d);
+    if (!ents) return route_fail(x, 500, "out of memory");
+    qsort(ents, n, sizeof(*ents), route_entry_cmp);
+
+    route_page_t page = { .a = x->arena };
+    ifr_str_t title = route_html_escape(x->arena, x->req->path);
+    route_page_put(&page, IFR_LIT("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>"));
+    route_page_put(&page, title);
+    route_page_put(&page, IFR_LIT("</title>\n</head>\n<body>\n<h1>"));
+    route_page_put(&page, title);
+    route_page_put(&page, IFR_LIT("</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n"));
+    if (x->req->path.len > 1) route_page_put(&page, IFR_LIT("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n"));
+    for (size_t i = 0; i < n; i++) {
+        char date[32], size[32];
+        route_http_date(ents[i].mtime, date);
+        snprintf(size, sizeof(size), "%" PRIu64, ents[i].size);
+        ifr_str_t esc = route_html_escape(x->arena, ifr_cstr(ents[i].name));
+        route_page_put(&page, IFR_LIT("<tr><td><a href=\"./"));
+        route_page_put(&page, route_html_escape(x->arena, route_url_encode(x->arena, ents[i].name)));
+        if (ents[i].dir) route_page_put(&page, IFR_LIT("/"));
+        route_page_put(&page, IFR_LIT("\">"));
+        route_page_put(&page, esc);
+        if (ents[i].dir) route_page_put(&page, IFR_LIT("/"));
+        route_page_put(&page, IFR_LIT("</a></td><td>"));
+        route_page_put(&page, ents[i].dir ? IFR_LIT("") : ifr_cstr(size));
+        route_page_put(&page, IFR_LIT("</td><td>"));
+        route_page_put(&page, ifr_cstr(date));
+        route_page_put(&page, IFR_LIT("</td></tr>\n"));
+    }
+    route_page_put(&page, IFR_LIT("</table>\n</body>\n</html>\n"));
+    if (page.failed) return route_fail(x, 500, "out of memory");
+    if (route_header_default(x, IFR_LIT("Content-Type"), IFR_LIT("text/html; charset=utf-8")) != 0)
+        return route_fail(x, 500, "out of memory");
+    return route_send_simple(x, 200, ifr_str(page.b, page.n));
+}

@@ -1,0 +1,293 @@
+/* Sending one file: validators (ETag, Last-Modified), conditional requests
+ * (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since,
+ * If-Range), byte ranges (one range, or several as multipart/byteranges),
+ * precompressed siblings (.br, .zst, .gz) and the MIME type. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "http/message.h"
+#include "route/file_server.h"
+#include "route/negotiate.h"
+#include "route/response.h"
+
+#define ROUTE_MAX_RANGES 16
+
+typedef struct {
+    uint64_t start, len;
+} route_range_t;
+
+/* Caddy's ETag: mtime in nanoseconds and size, both base 36. */
+static void route_etag(const struct stat *st, char *buf)
+{
+    uint64_t v[2] = { (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec,
+                      (uint64_t)st->st_size };
+    size_t n = 0;
+    buf[n++] = '"';
+    for (int k = 0; k < 2; k++) {
+        char tmp[16];
+        size_t t = 0;
+        uint64_t x = v[k];
+        do { tmp[t++] = "0123456789abcdefghijklmnopqrstuvwxyz"[x % 36]; x /= 36; } while (x);
+        while (t) buf[n++] = tmp[--t];
+    }
+    buf[n++] = '"';
+    buf[n] = '\0';
+}
+
+/* Whether a list of entity tags (If-Match / If-None-Match) names etag.
+ * weak: W/ prefixes are ignored (If-None-Match's weak comparison). */
+static bool route_etag_listed(ifr_str_t list, ifr_str_t etag, bool weak)
+{
+    size_t p = 0;
+    while (p < list.len) {
+        while (p < list.len && (list.ptr[p] == ' ' || list.ptr[p] == ',')) p++;
+        size_t st = p;
+        while (p < list.len && list.ptr[p] != ',') p++;
+        ifr_str_t t = ifr_str_sub(list, st, p);
+        while (t.len && t.ptr[t.len - 1] == ' ') t.len--;
+        if (ifr_str_eq_cstr(t, "*")) return true;
+        bool tw = ifr_str_starts_with(t, IFR_LIT("W/"));
+        if (tw) { if (!weak) continue; t = ifr_str_sub(t, 2, t.len); }
+        if (ifr_str_eq(t, etag)) return true;
+    }
+    return false;
+}
+
+static ifr_str_t route_req_header(route_exchange_t *x, const char *name)
+{
+    const http_header_t *h = http_headers_get(&x->req->headers, ifr_cstr(name));
+    return h ? h->value : IFR_NULL_STR;
+}
+
+/* Parses "bytes=a-b,c-,-n" against size. Returns the number of ranges,
+ * 0 for "serve the whole file" (malformed or too many ranges), -1 for
+ * "not satisfiable". */
+static int route_parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
+{
+    if (!ifr_str_starts_with(h, IFR_LIT("bytes="))) return 0;
+    size_t p = 6;
+    int n = 0;
+    bool any = false;
+    while (p < h.len) {
+        while (p < h.len && (h.ptr[p] == ' ' || h.ptr[p] == ',')) p++;
+        if (p >= h.len) break;
+        uint64_t a = 0, b = 0;
+        bool has_a = false, has_b = false;
+        while (p < h.len && h.ptr[p] >= '0' && h.ptr[p] <= '9') {
+            if (a > UINT64_MAX / 10 - 10) return 0;
+            a = a * 10 + (uint64_t)(h.ptr[p++] - '0');
+            has_a = true;
+        }
+        if (p >= h.len || h.ptr[p++] != '-') return 0;
+        while (p < h.len && h.ptr[p] >= '0' && h.ptr[p] <= '9') {
+            if (b > UINT64_MAX / 10 - 10) return 0;
+            b = b * 10 + (uint64_t)(h.ptr[p++] - '0');
+            has_b = true;
+        }
+        while (p < h.len && h.ptr[p] == ' ') p++;
+        if (p < h.len && h.ptr[p] != ',') return 0;
+        if (!has_a && !has_b) return 0;
+        any = true;
+        route_range_t r;
+        if (!has_a) {              /* suffix: the last b bytes */
+            if (b == 0) continue;
+            if (b > size) b = size;
+            r = (route_range_t){ size - b, b };
+        } else {
+            if (has_b && b < a) return 0;
+            if (a >= size) continue;   /* this one is unsatisfiable; others may not be */
+            uint64_t end = has_b && b < size ? b : size - 1;
+            r = (route_range_t){ a, end - a + 1 };
+        }
+        if (n == ROUTE_MAX_RANGES) return 0;
+        out[n++] = r;
+    }
+    if (!any) return 0;
+    return n == 0 ? -1 : n;
+}
+
+/* Sends [off, off+len) of fd as body bytes through a fixed buffer. Used
+ * for the parts of a multipart answer: send_file would take fd away, and
+ * wasi-libc has no dup(). */
+static int route_send_part(route_exchange_t *x, int fd, uint64_t off, uint64_t len)
+{
+    char buf[16384];
+    while (len > 0) {
+        ssize_t n = pread(fd, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf), (off_t)off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || x->io->send_body(x, buf, (size_t)n, false) != 0) return -1;
+        off += (uint64_t)n;
+        len -= (uint64_t)n;
+    }
+    return 0;
+}
+
+/* Picks a precompressed sibling the client accepts; fills *fd and *sst. */
+static const char *route_precompressed(route_exchange_t *x, const route_file_conf_t *c, const char *real,
+                                       int *fd, struct stat *sst)
+{
+    static const struct { const char *coding, *ext; } exts[] = { { "br", ".br" }, { "zstd", ".zst" }, { "gzip", ".gz" } };
+    for (size_t i = 0; i < c->precompressed.count; i++) {
+        ifr_str_t coding = c->precompressed.items[i];
+        if (route_accept_encoding_q(&x->req->headers, coding) <= 0) continue;
+        for (size_t k = 0; k < 3; k++) {
+            if (!ifr_str_eq_cstr(coding, exts[k].coding)) continue;
+            char *sib = ifr_arena_printf(x->arena, "%s%s", real, exts[k].ext);
+            /* O_NOFOLLOW: a sibling that is a symlink is never served. */
+            int sfd = sib ? open(sib, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+            if (sfd < 0) continue;
+            if (fstat(sfd, sst) == 0 && S_ISREG(sst->st_mode)) {
+                *fd = sfd;
+                return exts[k].coding;
+            }
+            close(sfd);
+        }
+    }
+    return NULL;
+}
+
+/* A type for files with no known extension: text if the head has no NUL. */
+static const char *route_sniff(int fd)
+{
+    char head[512];
+    ssize_t n = pread(fd, head, sizeof(head), 0);
+    if (n <= 0) return "application/octet-stream";
+    return memchr(head, '\0', (size_t)n) ? "application/octet-stream" : "text/plain; charset=utf-8";
+}
+
+route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, const char *real,
+                               const struct stat *st_in)
+{
+    http_headers_t *rh = &x->resp.headers;
+    struct stat st = *st_in;
+    int fd = -1;
+    const char *coding = c->precompressed.count ? route_precompressed(x, c, real, &fd, &st) : NULL;
+    if (c->precompressed.count && http_headers_add(rh, x->arena, IFR_LIT("Vary"), IFR_LIT("Accept-Encoding")) != 0)
+        return route_fail(x, 500, "out of memory");
+    if (!coding) {
+        fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) return route_fail(x, errno == EACCES ? 403 : 404, "cannot open file");
+        if (fstat(fd, &st) != 0) { close(fd); return route_fail(x, 500, "cannot stat file"); }
+    }
+    const char *type = route_mime_type(ifr_cstr(real));
+    if (!type) type = route_sniff(fd);
+    char etag[40], lm[32];
+    route_etag(&st, etag);
+    route_http_date(st.st_mtim.tv_sec, lm);
+    ifr_str_t etag_s = ifr_cstr(etag);
+    if (route_header_default(x, IFR_LIT("Content-Type"), ifr_cstr(type)) != 0 ||
+        http_headers_set(rh, x->arena, IFR_LIT("ETag"), ifr_arena_str(x->arena, etag_s)) != 0 ||
+        http_headers_set(rh, x->arena, IFR_LIT("Last-Modified"), ifr_arena_str(x->arena, ifr_cstr(lm))) != 0 ||
+        http_headers_set(rh, x->arena, IFR_LIT("Accept-Ranges"), IFR_LIT("bytes")) != 0 ||
+        (coding && http_headers_set(rh, x->arena, IFR_LIT("Content-Encoding"), ifr_cstr(coding)) != 0)) {
+        close(fd);
+        return route_fail(x, 500, "out of memory");
+    }
+
+    /* Preconditions, in RFC 9110 section 13.2.2 order. */
+    time_t since;
+    ifr_str_t im = route_req_header(x, "If-Match"), inm = route_req_header(x, "If-None-Match");
+    ifr_str_t ius = route_req_header(x, "If-Unmodified-Since"), ims = route_req_header(x, "If-Modified-Since");
+    if ((im.ptr && !route_etag_listed(im, etag_s, false)) ||
+        (!im.ptr && ius.ptr && route_http_date_parse(ius, &since) && st.st_mtim.tv_sec > since)) {
+        close(fd);
+        return route_send_simple(x, 412, IFR_LIT(""));
+    }
+    bool not_modified = inm.ptr ? route_etag_listed(inm, etag_s, true)
+                                : ims.ptr && route_http_date_parse(ims, &since) && st.st_mtim.tv_sec <= since;
+    if (not_modified) {
+        close(fd);
+        http_headers_remove(rh, IFR_LIT("Content-Type"));
+        x->resp.status = 304;
+        x->resp.content_length = 0;
+        if (x->io->send_head(x) == 0) x->io->send_body(x, NULL, 0, true);
+        return ROUTE_DONE;
+    }
+
+    uint64_t size = (uint64_t)st.st_size;
+    route_range_t ranges[ROUTE_MAX_RANGES];
+    int nr = 0;
+    ifr_str_t range = route_req_header(x, "Range"), ifrange = route_req_header(x, "If-Range");
+    if (range.ptr && c->status == 0) {
+        bool fresh = true;
+        if (ifrange.ptr) {
+            time_t d;
+            fresh = ifrange.len && ifrange.ptr[0] == '"' ? ifr_str_eq(ifrange, etag_s)
+                  : route_http_date_parse(ifrange, &d) && d == st.st_mtim.tv_sec;
+        }
+        if (fresh) nr = route_parse_ranges(range, size, ranges);
+    }
+    if (nr < 0) {
+        close(fd);
+        char *cr = ifr_arena_printf(x->arena, "bytes */%" PRIu64, size);
+        if (cr) http_headers_set(rh, x->arena, IFR_LIT("Content-Range"), ifr_cstr(cr));
+        return route_fail(x, 416, "range not satisfiable");
+    }
+    bool head = ifr_str_eq_cstr(x->req->method, "HEAD");
+    if (nr == 0) {
+        x->resp.status = c->status ? c->status : 200;
+        x->resp.content_length = (int64_t)size;
+        if (x->io->send_head(x) != 0 || head || size == 0) {
+            close(fd);
+            if (head || size == 0) x->io->send_body(x, NULL, 0, true);
+            return ROUTE_DONE;
+        }
+        x->io->send_file(x, fd, 0, size, true);
+        return ROUTE_DONE;
+    }
+    x->resp.status = 206;
+    if (nr == 1) {
+        char *cr = ifr_arena_printf(x->arena, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, ranges[0].start,
+                                    ranges[0].start + ranges[0].len - 1, size);
+        if (!cr || http_headers_set(rh, x->arena, IFR_LIT("Content-Range"), ifr_cstr(cr)) != 0) {
+            close(fd);
+            return route_fail(x, 500, "out of memory");
+        }
+        x->resp.content_length = (int64_t)ranges[0].len;
+        if (x->io->send_head(x) != 0 || head) {
+            close(fd);
+            if (head) x->io->send_body(x, NULL, 0, true);
+            return ROUTE_DONE;
+        }
+        x->io->send_file(x, fd, (off_t)ranges[0].start, ranges[0].len, true);
+        return ROUTE_DONE;
+    }
+    /* Several ranges: multipart/byteranges with a boundary per response. */
+    char boundary[40];
+    snprintf(boundary, sizeof(boundary), "ifrit%016" PRIx64, x->id * 0x9e3779b97f4a7c15u ^ size);
+    char *parts[ROUTE_MAX_RANGES];
+    uint64_t total = 0;
+    for (int i = 0; i < nr; i++) {
+        parts[i] = ifr_arena_printf(x->arena, "%s--%s\r\nContent-Type: %s\r\nContent-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64 "\r\n\r\n",
+                                    i ? "\r\n" : "", boundary, type, ranges[i].start,
+                                    ranges[i].start + ranges[i].len - 1, size);
+        if (!parts[i]) { close(fd); return route_fail(x, 500, "out of memory"); }
+        total += strlen(parts[i]) + ranges[i].len;
+    }
+    char *tail = ifr_arena_printf(x->arena, "\r\n--%s--\r\n", boundary);
+    char *ct = ifr_arena_printf(x->arena, "multipart/byteranges; boundary=%s", boundary);
+    if (!tail || !ct || http_headers_set(rh, x->arena, IFR_LIT("Content-Type"), ifr_cstr(ct)) != 0) {
+        close(fd);
+        return route_fail(x, 500, "out of memory");
+    }
+    total += strlen(tail);
+    x->resp.content_length = (int64_t)total;
+    if (x->io->send_head(x) != 0 || head) {
+        close(fd);
+        if (head) x->io->send_body(x, NULL, 0, true);
+        return ROUTE_DONE;
+    }
+    for (int i = 0; i < nr; i++) {
+        if (x->io->send_body(x, parts[i], strlen(parts[i]), false) != 0 ||
+            route_send_part(x, fd, ranges[i].start, ranges[i].len) != 0) {
+            close(fd);
+            return ROUTE_DONE;
+        }
+    }
+    close(fd);
+    x->io->send_body(x, tail, strlen(tail), true);
+    return ROUTE_DONE;
+}

@@ -1,0 +1,99 @@
+/* Symlink-safe path resolution and HTTP dates. */
+#include "route/fs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int route_fs_realpath(const char *path, char *out)
+{
+    /* todo holds what is left to walk; out what is resolved so far. A
+     * symlink's target is put in front of the rest of todo. */
+    char todo[ROUTE_PATH_MAX], link[ROUTE_PATH_MAX];
+    size_t n = 0;
+    int links = 0;
+    if (path[0] != '/') {
+        if (!getcwd(out, ROUTE_PATH_MAX)) return errno ? errno : ENOENT;
+        n = strlen(out);
+        if (n == 1) n = 0;   /* "/" */
+    }
+    if (strlen(path) >= sizeof(todo)) return ENAMETOOLONG;
+    strcpy(todo, path);
+    size_t t = 0;
+    while (todo[t]) {
+        while (todo[t] == '/') t++;
+        size_t st = t;
+        while (todo[t] && todo[t] != '/') t++;
+        size_t len = t - st;
+        if (len == 0 || (len == 1 && todo[st] == '.')) continue;
+        if (len == 2 && todo[st] == '.' && todo[st + 1] == '.') {
+            while (n > 0 && out[n - 1] != '/') n--;
+            if (n > 0) n--;   /* drop the slash too; "" stands for "/" */
+            continue;
+        }
+        if (n + 1 + len >= ROUTE_PATH_MAX) return ENAMETOOLONG;
+        size_t before = n;
+        out[n++] = '/';
+        memcpy(out + n, todo + st, len);
+        n += len;
+        out[n] = '\0';
+        struct stat sb;
+        if (lstat(out, &sb) != 0) return errno;
+        if (!S_ISLNK(sb.st_mode)) continue;
+        if (++links > 40) return ELOOP;
+        ssize_t l = readlink(out, link, sizeof(link) - 1);
+        if (l < 0) return errno;
+        link[l] = '\0';
+        /* New todo: the target, then the rest of the old todo. */
+        size_t rest = strlen(todo + t);
+        if ((size_t)l + 1 + rest >= sizeof(todo)) return ENAMETOOLONG;
+        memmove(todo + l + 1, todo + t, rest + 1);
+        memcpy(todo, link, (size_t)l);
+        todo[l] = '/';
+        t = 0;
+        n = link[0] == '/' ? 0 : before;   /* absolute targets start over */
+    }
+    if (n == 0) out[n++] = '/';
+    out[n] = '\0';
+    return 0;
+}
+
+bool route_fs_within(const char *root, const char *path)
+{
+    size_t rl = strlen(root);
+    if (rl == 1 && root[0] == '/') return true;
+    return strncmp(root, path, rl) == 0 && (path[rl] == '\0' || path[rl] == '/');
+}
+
+static const char route_days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+static const char route_months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+void route_http_date(time_t t, char *buf)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", route_days[tm.tm_wday % 7], tm.tm_mday,
+             route_months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+bool route_http_date_parse(ifr_str_t s, time_t *out)
+{
+    char b[40], mon[4], day[4];
+    struct tm tm = { 0 };
+    if (s.len >= sizeof(b)) return false;
+    memcpy(b, s.ptr, s.len);
+    b[s.len] = '\0';
+    int year, consumed = 0;
+    if (sscanf(b, "%3s, %2d %3s %4d %2d:%2d:%2d GMT%n", day, &tm.tm_mday, mon, &year, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &consumed) != 7 || consumed == 0)
+        return false;
+    int m = 0;
+    while (m < 12 && strcmp(mon, route_months[m])) m++;
+    if (m == 12) return false;
+    tm.tm_mon = m;
+    tm.tm_year = year - 1900;
+    *out = timegm(&tm);
+    return true;
+}

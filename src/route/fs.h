@@ -1,0 +1,31 @@
+/* File system helpers for file_server: symlink-safe path resolution, MIME
+ * types, HTTP dates. Only POSIX calls that wasi-libc also has. */
+#ifndef IFRIT_ROUTE_FS_H
+#define IFRIT_ROUTE_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/str.h"
+
+#define ROUTE_PATH_MAX 4096
+
+/* Canonical absolute form of path with every symlink resolved (like
+ * realpath(3), which wasi-libc lacks), into out[ROUTE_PATH_MAX].
+ * 0, or an errno value (ENOENT, EACCES, ELOOP, ENAMETOOLONG). */
+int route_fs_realpath(const char *path, char *out);
+
+/* Whether path is root itself or lies under it (both canonical). */
+bool route_fs_within(const char *root, const char *path);
+
+/* The MIME type for a file name by its extension; NULL when unknown. */
+const char *route_mime_type(ifr_str_t name);
+
+/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into buf[30]. */
+void route_http_date(time_t t, char *buf);
+/* Parses an IMF-fixdate; false when it is not one. */
+bool route_http_date_parse(ifr_str_t s, time_t *out);
+
+#endif

@@ -1,0 +1,210 @@
+/* `file_server [<matcher>] [browse] { root <path>; hide <files...>; index <names...>;
+ *     browse; precompressed [<formats...>]; status <code>; pass_thru; disable_canonical_uris }`:
+ * serves files under the site root. The path is decoded and cleaned before
+ * it is joined to the root, then every symlink is resolved and the result
+ * must still lie under the (resolved) root, so neither "..", encoded
+ * slashes or dots, nor symlinks can leave it. Only GET and HEAD (else 405);
+ * a missing file is a 404 error for handle_errors (or, with pass_thru, the
+ * next handler's turn). */
+#include <errno.h>
+#include <stdio.h>
+
+#include "config/dispense.h"
+#include "route/directive.h"
+#include "route/file_server.h"
+#include "route/path.h"
+#include "route/response.h"
+#include "route/state.h"
+
+static int route_file_list(route_parse_t *p, const cfg_directive_t *s, route_strs_t *l, size_t min)
+{
+    if (cfg_expect_args(s, min, SIZE_MAX, p->err) != 0) return -1;
+    l->count = 0;
+    for (size_t i = 0; i < s->nargs; i++)
+        if (route_strs_add(p->arena, l, s->args[i].text) != 0) return cfg_errorf(p->err, NULL, "out of memory");
+    return 0;
+}
+
+static int route_file_server_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+{
+    route_file_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    if (!c) return cfg_errorf(p->err, NULL, "out of memory");
+    c->canonical = true;
+    if (cfg_expect_args(d, 0, 1, p->err) != 0) return -1;
+    if (d->nargs == 1) {
+        if (!ifr_str_eq_cstr(d->args[0].text, "browse"))
+            return cfg_errorf(p->err, &d->args[0], "file_server: expected browse, got '%s'", d->args[0].text.ptr);
+        c->browse = true;
+    }
+    for (size_t i = 0; d->block && i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        ifr_str_t n = s->name.text;
+        int rc = 0;
+        if (ifr_str_eq_cstr(n, "root")) {
+            if ((rc = cfg_expect_args(s, 1, 1, p->err)) == 0 && !(c->root = route_tmpl_compile(p->arena, s->args[0].text)))
+                rc = cfg_errorf(p->err, NULL, "out of memory");
+        } else if (ifr_str_eq_cstr(n, "hide")) {
+            rc = route_file_list(p, s, &c->hide, 1);
+        } else if (ifr_str_eq_cstr(n, "index")) {
+            rc = route_file_list(p, s, &c->index, 0);
+        } else if (ifr_str_eq_cstr(n, "browse")) {
+            if (s->nargs) return cfg_errorf(p->err, &s->args[0], "file_server browse: custom templates are not supported by ifrit yet");
+            c->browse = true;
+        } else if (ifr_str_eq_cstr(n, "precompressed")) {
+            if ((rc = route_file_list(p, s, &c->precompressed, 0)) == 0) {
+                for (size_t k = 0; k < c->precompressed.count; k++) {
+                    ifr_str_t f = c->precompressed.items[k];
+                    if (!ifr_str_eq_cstr(f, "br") && !ifr_str_eq_cstr(f, "zstd") && !ifr_str_eq_cstr(f, "gzip"))
+                        return cfg_errorf(p->err, &s->args[k], "file_server precompressed: expected br, zstd or gzip");
+                }
+                if (c->precompressed.count == 0) {
+                    route_strs_add(p->arena, &c->precompressed, IFR_LIT("br"));
+                    route_strs_add(p->arena, &c->precompressed, IFR_LIT("zstd"));
+                    if (route_strs_add(p->arena, &c->precompressed, IFR_LIT("gzip")) != 0)
+                        return cfg_errorf(p->err, NULL, "out of memory");
+                }
+            }
+        } else if (ifr_str_eq_cstr(n, "status")) {
+            if ((rc = cfg_expect_args(s, 1, 1, p->err)) == 0 && route_parse_status(&s->args[0], &c->status) != 0)
+                rc = cfg_errorf(p->err, &s->args[0], "file_server status: expected a status code");
+        } else if (ifr_str_eq_cstr(n, "pass_thru")) {
+            c->pass_thru = true;
+        } else if (ifr_str_eq_cstr(n, "disable_canonical_uris")) {
+            c->canonical = false;
+        } else {
+            static const char *const known[] = { "root", "hide", "index", "browse", "precompressed",
+                                                 "status", "pass_thru", "disable_canonical_uris" };
+            return cfg_error_unknown(p->err, &s->name, "file_server option", known, 8);
+        }
+        if (rc != 0) return -1;
+    }
+    if (c->index.items == NULL) {
+        route_strs_add(p->arena, &c->index, IFR_LIT("index.html"));
+        if (route_strs_add(p->arena, &c->index, IFR_LIT("index.txt")) != 0)
+            return cfg_errorf(p->err, NULL, "out of memory");
+    }
+    *conf = c;
+    return 0;
+}
+
+bool route_file_hidden(const route_file_conf_t *c, ifr_str_t fs_path)
+{
+    for (size_t i = 0; i < c->hide.count; i++) {
+        ifr_str_t pat = c->hide.items[i];
+        if (ifr_str_find_char(pat, '/') >= 0) {
+            /* A path: the file itself or anything under it. */
+            if (route_glob(pat, fs_path, false, true)) return true;
+            if (fs_path.len > pat.len && ifr_str_starts_with(fs_path, pat) && fs_path.ptr[pat.len] == '/')
+                return true;
+            continue;
+        }
+        /* A name: any element of the path. */
+        size_t p = 0;
+        while (p < fs_path.len) {
+            while (p < fs_path.len && fs_path.ptr[p] == '/') p++;
+            size_t st = p;
+            while (p < fs_path.len && fs_path.ptr[p] != '/') p++;
+            if (p > st && route_glob(pat, ifr_str_sub(fs_path, st, p), false, true)) return true;
+        }
+    }
+    return false;
+}
+
+static route_result_t route_file_missing(route_exchange_t *x, const route_file_conf_t *c, int err)
+{
+    if (c->pass_thru) return ROUTE_NEXT;
+    if (err == EACCES || err == EPERM) return route_fail(x, 403, "permission denied");
+    if (err == ENOENT || err == ENOTDIR || err == ELOOP || err == ENAMETOOLONG || err == 0)
+        return route_fail(x, 404, "file not found");
+    return route_fail(x, 500, "cannot read file");
+}
+
+/* A redirect that keeps the query: Caddy's canonical-URI 308. */
+static route_result_t route_file_redirect(route_exchange_t *x, bool add_slash)
+{
+    ifr_str_t orig = x->orig_uri.len ? x->orig_uri : x->req->target;
+    long q = ifr_str_find_char(orig, '?');
+    ifr_str_t path = q < 0 ? orig : ifr_str_sub(orig, 0, (size_t)q);
+    ifr_str_t query = q < 0 ? IFR_LIT("") : ifr_str_sub(orig, (size_t)q, orig.len);
+    if (!add_slash && path.len > 1) path.len--;
+    char *loc = ifr_arena_printf(x->arena, "%.*s%s%.*s", (int)path.len, path.ptr, add_slash ? "/" : "",
+                                 (int)query.len, query.ptr);
+    if (!loc || http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Location"), ifr_cstr(loc)) != 0)
+        return route_fail(x, 500, "out of memory");
+    return route_send_simple(x, 308, IFR_LIT(""));
+}
+
+/* Whether the last path element was changed by a rewrite: then Caddy does
+ * not redirect to the canonical form (it would undo the rewrite). */
+static bool route_file_rewritten(route_exchange_t *x)
+{
+    ifr_str_t orig = x->orig_uri.len ? x->orig_uri : x->req->target;
+    long q = ifr_str_find_char(orig, '?');
+    if (q >= 0) orig.len = (size_t)q;
+    ifr_str_t cur = x->req->path;
+    size_t a = orig.len, b = cur.len;
+    while (a > 0 && orig.ptr[a - 1] == '/') a--;
+    while (b > 0 && cur.ptr[b - 1] == '/') b--;
+    size_t as = a, bs = b;
+    while (as > 0 && orig.ptr[as - 1] != '/') as--;
+    while (bs > 0 && cur.ptr[bs - 1] != '/') bs--;
+    return !ifr_str_eq(ifr_str_sub(orig, as, a), ifr_str_sub(cur, bs, b));
+}
+
+static route_result_t route_file_server_handle(route_exchange_t *x, const void *conf)
+{
+    const route_file_conf_t *c = conf;
+    route_state_t *st = route_state(x);
+    if (!st) return route_fail(x, 500, "out of memory");
+    ifr_str_t root = st->root.len ? st->root : IFR_LIT(".");
+    if (c->root && route_tmpl_render(x, c->root, &root) != 0) return route_fail(x, 500, "out of memory");
+    ifr_str_t path = route_clean_path(x);
+    if (path.len == 0) return route_fail(x, 400, "malformed path");
+    if (!ifr_str_eq_cstr(x->req->method, "GET") && !ifr_str_eq_cstr(x->req->method, "HEAD")) {
+        if (c->pass_thru) return ROUTE_NEXT;
+        http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Allow"), IFR_LIT("GET, HEAD"));
+        return route_fail(x, 405, "method not allowed");
+    }
+
+    char *real_root = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
+    char *real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
+    char *joined = ifr_arena_printf(x->arena, "%.*s%.*s", (int)root.len, root.ptr, (int)path.len, path.ptr);
+    if (!real_root || !real || !joined) return route_fail(x, 500, "out of memory");
+    int err = route_fs_realpath(ifr_arena_strndup(x->arena, root.ptr, root.len), real_root);
+    if (err) return route_file_missing(x, c, err);
+    err = route_fs_realpath(joined, real);
+    /* The symlink check: whatever the path named, it must end up inside root. */
+    if (err || !route_fs_within(real_root, real)) return route_file_missing(x, c, err);
+    if (route_file_hidden(c, ifr_cstr(joined)) || route_file_hidden(c, ifr_cstr(real)))
+        return route_file_missing(x, c, ENOENT);
+    struct stat sb;
+    if (stat(real, &sb) != 0) return route_file_missing(x, c, errno);
+
+    bool slash = path.len > 1 && path.ptr[path.len - 1] == '/';
+    if (S_ISDIR(sb.st_mode)) {
+        if (c->canonical && !slash && path.len > 1 && !route_file_rewritten(x)) return route_file_redirect(x, true);
+        size_t dirlen = strlen(real);
+        for (size_t i = 0; i < c->index.count; i++) {
+            ifr_str_t ix = c->index.items[i];
+            if (dirlen + 2 + ix.len >= ROUTE_PATH_MAX) continue;
+            char *cand = ifr_arena_printf(x->arena, "%s/%.*s", real, (int)ix.len, ix.ptr);
+            char *cand_real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
+            struct stat isb;
+            if (!cand || !cand_real || route_fs_realpath(cand, cand_real) != 0 ||
+                !route_fs_within(real_root, cand_real) || route_file_hidden(c, ifr_cstr(cand_real)) ||
+                stat(cand_real, &isb) != 0 || !S_ISREG(isb.st_mode))
+                continue;
+            return route_file_send(x, c, cand_real, &isb);
+        }
+        if (c->browse) return route_file_browse(x, c, real, &sb);
+        return route_file_missing(x, c, ENOENT);
+    }
+    if (!S_ISREG(sb.st_mode)) return route_file_missing(x, c, ENOENT);
+    if (c->canonical && slash && !route_file_rewritten(x)) return route_file_redirect(x, false);
+    return route_file_send(x, c, real, &sb);
+}
+
+const route_directive_t route_directive_file_server = {
+    .name = "file_server", .flags = ROUTE_DIR_MATCHER, .parse = route_file_server_parse,
+    .handle = route_file_server_handle,
+};
