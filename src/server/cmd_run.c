@@ -11,7 +11,7 @@ int cmd_run(int argc, char **argv)
 {
     char pid_default[PATH_MAX];
     srv_run_options_t o = { .config_path = "Caddyfile", .pidfile = srv_default_pidfile(pid_default, sizeof pid_default) };
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc; i += 2) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!value) {
             fprintf(stderr, "ifrit run: unknown or incomplete option '%s'\n", argv[i]);
@@ -28,7 +28,6 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "ifrit run: unknown option '%s'\n", argv[i]);
             return 2;
         }
-        i++;
     }
     srv_register_natives();
     return srv_server_run(&o);
