@@ -257,8 +257,15 @@ static int step_read_head(srv_conn_t *c)
     size_t before = c->rbuf.len;
     int r = srv_conn_read(c);
     if (r < 0) {
-        srv_conn_close(c);   /* EOF or error between or inside heads */
-        return STEP_CLOSED;
+        /* EOF or error between or inside heads. A client that half-closed
+         * after its requests still gets the responses already queued. */
+        if (srv_outq_empty(&c->out)) {
+            srv_conn_close(c);
+            return STEP_CLOSED;
+        }
+        c->rbuf.len = 0;
+        c->state = CONN_CLOSING;
+        return STEP_AGAIN;
     }
     if (r > 0 && before == 0 && c->served > 0) c->head_since = w->loop.now;
     return r > 0 ? STEP_AGAIN : STEP_IDLE;
@@ -341,7 +348,10 @@ static void conn_arm_timer(srv_conn_t *c)
     const srv_timeouts_t *t = &c->worker->timeouts;
     int64_t deadline = 0;
     if (!srv_outq_empty(&c->out) && !c->can_write) {
-        if (t->write) deadline = c->write_since + t->write;
+        /* Without a write timeout, a connection we are closing anyway is
+         * still not kept forever by a client that stopped reading. */
+        int64_t limit = t->write ? t->write : c->state == CONN_CLOSING ? t->idle : 0;
+        if (limit) deadline = c->write_since + limit;
     } else {
         switch (c->state) {
         case CONN_READ_HEAD:

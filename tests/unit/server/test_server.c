@@ -363,6 +363,18 @@ static void test_errors(void)
     close(fd);
 }
 
+static void test_half_close_after_requests(void)
+{
+    char buf[8192];
+    int fd = connect_server();
+    send_str(fd, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+    shutdown(fd, SHUT_WR);
+    read_all(fd, buf, sizeof buf);
+    CHECK(strstr(buf, "three\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n") != NULL);
+    CHECK(strstr(buf, "\r\n\r\nhello") != NULL);
+    close(fd);
+}
+
 static void test_http10(void)
 {
     char buf[4096];
@@ -463,6 +475,7 @@ int main(void)
     RUN(test_body_limit_413);
     RUN(test_expect_continue);
     RUN(test_errors);
+    RUN(test_half_close_after_requests);
     RUN(test_http10);
     RUN(test_slow_head_gets_408);
     RUN(test_reload);
