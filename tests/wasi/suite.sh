@@ -112,6 +112,9 @@ suite() { # b = build name
     run nofiles "$g/files.wasm"
     check "$b/files-without-preopen" 1 "mkdir: FAILED"
 
+    run badptr "$g/bad_pointers.wasm"
+    check "$b/bad-pointers-efault" 0 "^bad pointers ok"
+
     run clocks "$g/clocks.wasm"
     check "$b/clocks" 0 "sleep ok"
     run random "$g/random.wasm"

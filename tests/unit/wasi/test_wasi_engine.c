@@ -1,0 +1,144 @@
+/* WASI on the real engine: a guest run whole and the same guest suspended
+ * at its first read of stdin and resumed must print the same; proc_exit
+ * and the stdout callback through the engine. (Snapshot/restore joins this
+ * file from tests/wasi/pending/ once the engine has iw_image_*.) Guests come from $IFRIT_GUESTS
+ * (scripts/build-guests.sh tests); without them the tests SKIP. */
+#define TEST_SUITE "wasi/engine"
+#include "testing.h"
+
+#include <stdlib.h>
+
+#include "wasi/wasi.h"
+
+static const char *guests;
+
+static iw_module_t *load(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", guests, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    static uint8_t buf[4 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    iw_error_t err;
+    iw_module_t *m = iw_module_new(buf, n, &err);
+    if (!m) printf("# %s: offset %llu: %s\n", name, (unsigned long long)err.offset, err.message);
+    return m;
+}
+
+static iw_linker_t *linker;
+static iw_module_t *snap_mod;
+
+static iwasi_ctx_t *ctx_for_snapshot_echo(void)
+{
+    iwasi_ctx_t *ctx = iwasi_ctx_new();
+    iwasi_ctx_add_arg(ctx, "snapshot_echo.wasm");
+    iwasi_ctx_add_arg(ctx, "seed-arg");
+    iwasi_ctx_output_buffer(ctx, 1, 0);
+    return ctx;
+}
+
+static iw_status_t start(iw_instance_t *inst)
+{
+    return iw_call(inst, iw_instance_func(inst, "_start"), NULL, 0, NULL, 0);
+}
+
+/* Output of an uninterrupted run with this input, into out. */
+static void run_whole(const char *input, char *out, size_t cap)
+{
+    iwasi_ctx_t *ctx = ctx_for_snapshot_echo();
+    iwasi_ctx_stdin_bytes(ctx, input, strlen(input));
+    iw_instance_t *inst = iw_instance_new(snap_mod, linker, NULL, NULL, NULL);
+    CHECK(inst != NULL);
+    if (!inst) return;
+    iw_instance_set_user_data(inst, ctx);
+    CHECK_INT_EQ(start(inst), IW_FINISHED);
+    size_t len;
+    const char *o = iwasi_ctx_output(ctx, 1, &len);
+    snprintf(out, cap, "%.*s", (int)len, o);
+    iw_instance_free(inst);
+    iwasi_ctx_free(ctx);
+}
+
+static void test_suspend_and_resume(void)
+{
+    char whole[512];
+    run_whole("the input", whole, sizeof whole);
+    CHECK(strstr(whole, "read 9 bytes") != NULL);
+    iwasi_ctx_t *ctx = ctx_for_snapshot_echo();
+    iwasi_ctx_stdin_pending(ctx);
+    iw_instance_t *inst = iw_instance_new(snap_mod, linker, NULL, NULL, NULL);
+    iw_instance_set_user_data(inst, ctx);
+    CHECK_INT_EQ(start(inst), IW_SUSPENDED);
+    CHECK(iwasi_ctx_waiting(ctx));
+    CHECK_INT_EQ(iwasi_resume(inst), IW_SUSPENDED);   /* still no input: nothing runs */
+    iwasi_ctx_stdin_bytes(ctx, "the input", 9);
+    CHECK_INT_EQ(iwasi_resume(inst), IW_FINISHED);
+    size_t len;
+    const char *o = iwasi_ctx_output(ctx, 1, &len);
+    CHECK_MEM_EQ(o, len, whole);
+    iw_instance_free(inst);
+    iwasi_ctx_free(ctx);
+}
+
+static size_t streamed_calls;
+static iwasi_errno_t count_writes(void *ud, const void *data, size_t len)
+{
+    (void)ud; (void)data;
+    streamed_calls += len > 0;
+    return 0;
+}
+
+static void test_exit_code_and_stream(void)
+{
+    iw_module_t *m = load("exit_code.wasm");
+    CHECK(m != NULL);
+    if (!m) return;
+    iwasi_ctx_t *ctx = iwasi_ctx_new();
+    iwasi_ctx_add_arg(ctx, "exit_code.wasm");
+    iwasi_ctx_add_arg(ctx, "42");
+    iw_instance_t *inst = iw_instance_new(m, linker, NULL, NULL, NULL);
+    iw_instance_set_user_data(inst, ctx);
+    CHECK_INT_EQ(start(inst), IW_EXITED);
+    CHECK_INT_EQ(iw_instance_exit_code(inst), 42);
+    iw_instance_free(inst);
+    iwasi_ctx_free(ctx);
+    iw_module_release(m);
+
+    m = load("stdio_echo.wasm");
+    CHECK(m != NULL);
+    if (!m) return;
+    ctx = iwasi_ctx_new();
+    static char big[200000];
+    memset(big, 'x', sizeof big);
+    iwasi_ctx_stdin_bytes(ctx, big, sizeof big);
+    iwasi_ctx_output_callback(ctx, 1, count_writes, NULL);
+    iwasi_ctx_stdio_null(ctx, 2);
+    inst = iw_instance_new(m, linker, NULL, NULL, NULL);
+    iw_instance_set_user_data(inst, ctx);
+    CHECK_INT_EQ(start(inst), IW_FINISHED);
+    CHECK(streamed_calls > 1);   /* bytes arrive as the guest writes them */
+    iw_instance_free(inst);
+    iwasi_ctx_free(ctx);
+    iw_module_release(m);
+}
+
+int main(void)
+{
+    guests = getenv("IFRIT_GUESTS");
+    if (!guests || !(snap_mod = load("snapshot_echo.wasm"))) {
+        printf("SKIP wasi/engine: guests not found (set IFRIT_GUESTS, run scripts/build-guests.sh tests)\n");
+        return 0;
+    }
+    linker = iw_linker_new();
+    if (iwasi_link(linker) < 0) {
+        printf("FAIL wasi/engine: iwasi_link\n");
+        return 1;
+    }
+    RUN(test_suspend_and_resume);
+    RUN(test_exit_code_and_stream);
+    iw_linker_free(linker);
+    iw_module_release(snap_mod);
+    return testing_done();
+}
