@@ -138,6 +138,10 @@ static void server_shutdown(srv_server_t *s, const sigset_t *signals)
     int64_t deadline = grace > 0 ? srv_clock_ns() + grace : 0;
     bool forced = false;
     for (int i = 0; i < s->worker_count; i++) srv_worker_post_stop(&s->workers[i], false);
+    /* Drop our references: once every worker has dropped its own, the
+     * sockets close and new clients are refused instead of queued. */
+    for (size_t k = 0; k < s->listener_count; k++) srv_listener_release(s->listeners[k]);
+    s->listener_count = 0;
     while (workers_alive(s) > 0) {
         struct timespec wait = { 0, SERVER_POLL_NS };
         int sig = sigtimedwait(signals, NULL, &wait);

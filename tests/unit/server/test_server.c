@@ -437,11 +437,22 @@ static void test_reload(void)
 
 static void test_graceful_stop(void)
 {
-    int busy = connect_server();
-    send_str(busy, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab");
-    int idle = connect_server();
     char buf[4096];
+    int busy = connect_server();
+    /* The 100 Continue proves the exchange is running before the stop. */
+    send_str(busy, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    read_until(busy, buf, sizeof buf, "\r\n\r\n");
+    CHECK_STR_EQ(buf, "HTTP/1.1 100 Continue\r\n\r\n");
+    send_str(busy, "ab");
+    int idle = connect_server();
     kill(getpid(), SIGTERM);
+    /* Every worker has taken the stop once the listening socket is gone. */
+    for (int i = 0; i < 1000; i++) {
+        int probe = connect_server();
+        if (probe < 0) break;
+        close(probe);
+        usleep(10000);
+    }
     /* The idle connection is closed without a response... */
     CHECK_INT_EQ(read_all(idle, buf, sizeof buf), 0);
     close(idle);
