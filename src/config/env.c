@@ -62,6 +62,13 @@ static size_t env_ref_end(const char *text, size_t len, size_t i)
     return 0;
 }
 
+size_t cfg__env_ref_len(const char *text, size_t len, size_t i)
+{
+    if (i + 1 >= len || text[i] != '{' || text[i + 1] != '$') return 0;
+    size_t end = env_ref_end(text, len, i);
+    return end ? end + 1 - i : 0;
+}
+
 int cfg__expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg__expanded_t *e)
 {
     *e = (cfg__expanded_t){ 0 };

@@ -18,6 +18,7 @@ typedef struct {
     bool line_has_comment; /* ... and it ends with a comment */
     bool after_open;       /* the last thing written was an opening brace */
     bool after_close;      /* ... or a closing brace */
+    bool backslash_end;    /* the last token written ends with a backslash */
     bool failed;
 } fmt_t;
 
@@ -64,6 +65,7 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
     f->mid_line = true;
     f->line_has_comment = false;
     f->depth++;
+    f->backslash_end = false;
     f->after_open = true;
     f->after_close = false;
 }
@@ -71,9 +73,15 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
 static void fmt_close_brace(fmt_t *f)
 {
     if (f->depth > 0) f->depth--;
-    fmt_end_line(f);
-    fmt_indent(f, 0);
+    /* A line break after "word\" would become a line continuation, so a
+     * brace that follows one stays where it is. */
+    if (f->mid_line && f->backslash_end) fmt_put(f, " ", 1);
+    else {
+        fmt_end_line(f);
+        fmt_indent(f, 0);
+    }
     fmt_put(f, "}", 1);
+    f->backslash_end = false;
     f->mid_line = true;
     f->after_open = false;
     f->after_close = true;
@@ -84,9 +92,8 @@ static bool fmt_is(const cfg_token_t *t, const char *s)
     return !cfg_token_is_literal(t) && ifr_str_eq_cstr(t->text, s);
 }
 
-/* glued: the token ends with a '{' that opens a block (lex.h). */
 static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool first,
-                      bool after_brace_line, bool glued)
+                      bool after_brace_line)
 {
     bool line_start = first || r->newlines_before > 0 || after_brace_line;
     if (fmt_is(t, "{")) { fmt_open_brace(f, line_start, r->newlines_before); return; }
@@ -94,26 +101,12 @@ static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool 
     if (line_start) fmt_new_line(f, r->newlines_before, false);
     else if (r->continued) { fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
     else fmt_put(f, " ", 1);
-    fmt_put(f, f->text + r->off, glued ? r->len - 1 : r->len);
+    fmt_put(f, f->text + r->off, r->len);
+    f->backslash_end = !r->comment && r->len && f->text[r->off + r->len - 1] == '\\';
     f->mid_line = true;
     f->line_has_comment = r->comment;
     f->after_open = false;
     f->after_close = false;
-    if (glued) fmt_open_brace(f, false, 0);
-}
-
-/* Does toks[i] start a snippet definition: "(name)" first on its line,
- * then "{" (comments aside)? */
-static bool fmt_snippet_head(const cfg__toks_t *toks, size_t i)
-{
-    const cfg_token_t *t = &toks->toks[i];
-    if (toks->raw[i].comment || cfg_token_is_literal(t) || t->text.len < 3 ||
-        t->text.ptr[0] != '(' || t->text.ptr[t->text.len - 1] != ')')
-        return false;
-    if (i > 0 && toks->raw[i].newlines_before == 0) return false;
-    for (size_t k = i + 1; k < toks->count; k++)
-        if (!toks->raw[k].comment) return fmt_is(&toks->toks[k], "{");
-    return false;
 }
 
 int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *out,
@@ -129,21 +122,14 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
     }
     fmt_t f = { .out = out, .text = text };
     bool after_brace_line = false; /* the rest of a line after "{" moves down */
-    bool in_snippet = false;       /* inside "(name) { ... }" at the top level */
     for (size_t i = 0; i < toks.count; i++) {
         const cfg_token_t *t = &toks.toks[i];
         const cfg__raw_t *r = &toks.raw[i];
         if (r->newlines_before > 0) after_brace_line = false;
-        if (f.depth == 0 && (i == 0 || r->newlines_before > 0))
-            in_snippet = fmt_snippet_head(&toks, i);
-        /* "word{" ending a line is split into "word {", as the parser
-         * would refuse it; but not in a snippet body, which the parser
-         * keeps as raw tokens (splitting would change its braces). */
-        bool last = i + 1 == toks.count || toks.raw[i + 1].newlines_before > 0 ||
-                    toks.raw[i + 1].comment;
-        bool glued = !in_snippet && !r->comment && last && cfg__glued_brace(t);
-        fmt_token(&f, t, r, i == 0, after_brace_line, glued);
-        after_brace_line = fmt_is(t, "{") || glued;
+        /* Tokens are never split or joined: "example.com{" stays (the
+         * parser explains it), since inside a snippet body it is a word. */
+        fmt_token(&f, t, r, i == 0, after_brace_line);
+        after_brace_line = fmt_is(t, "{");
     }
     fmt_end_line(&f);
     ifr_arena_destroy(&a);

@@ -208,10 +208,14 @@ static int lx_try_heredoc(lexer_t *lx, size_t start)
 {
     size_t j = start + 2;
     while (j < lx->n && !lx_space(lx->s[j])) j++;
-    size_t body;
-    if (j < lx->n && lx->s[j] == '\n') body = j + 1;
-    else if (j + 1 < lx->n && lx->s[j] == '\r' && lx->s[j + 1] == '\n') body = j + 2;
-    else return 0;
+    /* The marker must end its line. Trailing blanks are allowed (unlike
+     * Caddy) so that fmt, which drops them, cannot turn a word into a
+     * heredoc; for the same reason the end of the input counts as a line
+     * end (and the heredoc is then unclosed). */
+    size_t body = j;
+    while (body < lx->n && (lx->s[body] == ' ' || lx->s[body] == '\t' || lx->s[body] == '\r')) body++;
+    if (body < lx->n && lx->s[body] != '\n') return 0;
+    if (body < lx->n) body++;
     size_t mark_at = start + 2, mlen = j - mark_at;
     if (mlen == 0)
         return lx_fail(lx, start, "expected a heredoc marker after '<<', like <<END");
@@ -224,13 +228,17 @@ static int lx_try_heredoc(lexer_t *lx, size_t start)
     return lx_heredoc(lx, start, mark_at, mlen, body) < 0 ? -1 : 1;
 }
 
-/* Is s[i] a backslash that continues the line (followed by a line break)? */
+/* Is s[i] a backslash that continues the line? That is a backslash with
+ * only blanks after it up to the line break (or the end of the input, so
+ * that a formatter adding a final newline does not change the meaning).
+ * Returns the bytes to skip, line break included; 0 if not. */
 static size_t lx_continuation(const lexer_t *lx, size_t i)
 {
     if (lx->s[i] != '\\') return 0;
-    if (i + 1 < lx->n && lx->s[i + 1] == '\n') return 2;
-    if (i + 2 < lx->n && lx->s[i + 1] == '\r' && lx->s[i + 2] == '\n') return 3;
-    return 0;
+    size_t k = i + 1;
+    while (k < lx->n && (lx->s[k] == ' ' || lx->s[k] == '\t' || lx->s[k] == '\r')) k++;
+    if (k == lx->n) return k - i;
+    return lx->s[k] == '\n' ? k + 1 - i : 0;
 }
 
 /* An unquoted word. A backslash keeps itself and the byte after it (as
@@ -240,6 +248,14 @@ static int lx_word(lexer_t *lx, size_t i)
 {
     while (i < lx->n && !lx_space(lx->s[i])) {
         char c = lx->s[i];
+        /* Without substitution (fmt), a {$VAR:default with spaces} stays
+         * one piece of the word, as it will be once substituted. */
+        size_t ref = lx->o->substitute_env ? 0 : cfg__env_ref_len(lx->s, lx->n, i);
+        if (ref) {
+            if (lx_put(lx, lx->s + i, ref)) return -1;
+            i += ref;
+            continue;
+        }
         if (c == '\\') {
             if (lx_continuation(lx, i)) break;
             if (i + 1 < lx->n && lx->s[i + 1] == '<') { if (lx_put(lx, "<", 1)) return -1; i += 2; continue; }
@@ -312,7 +328,9 @@ static int lx_run(lexer_t *lx)
 
 bool cfg__glued_brace(const cfg_token_t *t)
 {
-    if (cfg_token_is_literal(t) || t->text.len < 2 || t->text.ptr[t->text.len - 1] != '{')
+    /* "x{{" is left alone: once split, "x{" would be glued again. */
+    if (cfg_token_is_literal(t) || t->text.len < 2 || t->text.ptr[t->text.len - 1] != '{' ||
+        t->text.ptr[t->text.len - 2] == '{')
         return false;
     long balance = 0;
     for (size_t i = 0; i < t->text.len; i++)

@@ -76,12 +76,15 @@ typedef struct {
  * CFG_MAX_FILE_SIZE. */
 int cfg__expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg__expanded_t *out);
 void cfg__expanded_free(cfg__expanded_t *e);
+/* Length of the {$...} reference starting at text[i], or 0 if none. */
+size_t cfg__env_ref_len(const char *text, size_t len, size_t i);
+
 /* Offset in the original text of byte off of the expanded text. */
 size_t cfg__expanded_src_off(const cfg__expanded_t *e, size_t off);
 
 /* An unquoted word ending in a '{' that its other braces do not balance
  * ("example.com{", "handle /x{"): at the end of a line this is a block
- * opener missing its space: the parser refuses it there, fmt splits it. */
+ * opener missing its space, and the parser refuses it there. */
 bool cfg__glued_brace(const cfg_token_t *t);
 
 /* Fills *err with file:line:col and a formatted message; returns -1. */

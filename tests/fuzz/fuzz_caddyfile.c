@@ -17,7 +17,7 @@
 static const char *fuzz_env(void *ud, const char *name)
 {
     (void)ud;
-    return strcmp(name, "X") == 0 ? "a b {" : NULL;
+    return strcmp(name, "X") == 0 ? "a b" : NULL;
 }
 
 static const cfg_parse_opts_t opts = { .env = fuzz_env, .no_file_imports = true };

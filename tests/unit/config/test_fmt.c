@@ -37,7 +37,7 @@ static void check_fmt(const char *in, const char *want)
 
 static void test_indentation_and_spaces(void)
 {
-    check_fmt("a{\nrespond hi\n}", "a {\n\trespond hi\n}\n");
+    check_fmt("a {\nrespond hi\n}", "a {\n\trespond hi\n}\n");
     check_fmt("a   b    {\n   x    y\n}\n", "a b {\n\tx y\n}\n");
     check_fmt("{\nadmin off\n}\n:80 {\nhandle /x {\nrespond ok\n}\n}",
               "{\n\tadmin off\n}\n:80 {\n\thandle /x {\n\t\trespond ok\n\t}\n}\n");
@@ -52,7 +52,8 @@ static void test_braces(void)
     check_fmt("a {\n\thandle {\n\t} \n}\n", "a {\n\thandle {\n\t}\n}\n");
     check_fmt("a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n",
               "a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n");
-    check_fmt("example.com{\n\tx\n}\n", "example.com {\n\tx\n}\n");
+    check_fmt("example.com{\n\tx\n}\n", "example.com{\nx\n}\n"); /* never splits a token */
+    check_fmt("a {\n\tx \\\t}\n}\n", "a {\n\tx \\ }\n}\n"); /* no break after a backslash */
     check_fmt("(s) {\n\tx{\n}\n", "(s) {\n\tx{\n}\n"); /* a snippet body is raw */
     check_fmt("(s) {\n{\n}\n}\n", "(s) {\n\t{\n\t}\n}\n");
     check_fmt("a {\n}\n{\n}\n", "a {\n}\n{\n}\n");
@@ -142,7 +143,7 @@ static void test_command(void)
     int fd = mkstemp(path);
     CHECK(fd >= 0);
     if (fd < 0) return;
-    const char *messy = "a{\nrespond   hi\n}";
+    const char *messy = "a {\nrespond   hi\n}";
     CHECK(write(fd, messy, strlen(messy)) == (ssize_t)strlen(messy));
     close(fd);
     char *check[] = { path };

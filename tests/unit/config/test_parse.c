@@ -157,7 +157,7 @@ static void test_comments_and_continuation(void)
     cfg_doc_t *doc = parse("# leading comment\n"
                            "a { # after brace\n"
                            "\theader X-A 1 # trailing\n"
-                           "\trespond a#b \\\n"
+                           "\trespond a#b \\  \n"
                            "\t\t200\n"
                            "\t#respond nope\n"
                            "}\n");
@@ -332,6 +332,8 @@ static void test_syntax_errors(void)
     expect_error("a {\n\trespond \"hi\n}\n", 2, 10, "unterminated quoted");
     expect_error("a {\n\trespond `hi\n}\n", 2, 10, "unterminated backtick");
     expect_error("a{\n}\n", 1, 1, "put a space before");
+    expect_error("a {\n\thandle /x{\n\t}\n}\n", 2, 9, "put a space before the brace");
+    expect_error("a {\n\trespond <<END", 2, 10, "not closed");
     expect_error("@m path /x\n", 1, 1, "inside a site block");
     expect_error("a,\n", 1, 1, "another address");
     expect_error("a {\n}\n{\n}\n", 3, 1, "global options block may only come first");
