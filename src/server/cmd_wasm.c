@@ -171,6 +171,7 @@ static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
         return CMD_WASM_EXIT_LOAD;
     }
     if (o->timeout_ns) o->limits.deadline_ns = cmd_wasm_now_ns() + o->timeout_ns;
+    iwasi_ctx_set_deadline(o->ctx, o->limits.deadline_ns);
     iw_error_t err = { 0 };
     iw_trap_t trap = { 0 };
     iw_instance_t *inst = iw_instance_new(m, l, &o->limits, &err, &trap);

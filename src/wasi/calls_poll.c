@@ -117,8 +117,12 @@ int iwasi_call_poll_oneoff(const iwasi_call_t *c)
         pfd[npfd] = (struct pollfd){ .fd = wait_fd, .events = write ? POLLOUT : POLLIN };
         subs[i].poll_index = (int)npfd++;
     }
-    /* Something is ready already: only look at the host fds, never wait. */
-    if ((r = iwasi__wait(pfd, npfd, nev ? now : nearest))) goto done;
+    /* Something is ready already: only look at the host fds, never wait.
+     * Otherwise never sleep past the instance's deadline. */
+    int64_t wake = nev ? now : nearest;
+    int64_t deadline = c->ctx->deadline_ns;
+    bool capped = deadline && deadline < wake;
+    if ((r = iwasi__wait(pfd, npfd, capped ? deadline : wake))) goto done;
 
     now = iwasi__now(CLOCK_MONOTONIC);
     for (uint32_t i = 0; i < nsubs; i++) {
@@ -131,7 +135,9 @@ int iwasi_call_poll_oneoff(const iwasi_call_t *c)
             nev = iwasi__event(out, nev, sub, 0, 0, 0);
         }
     }
-    r = iwasi_store_u32(c->mem, result, nev);
+    /* Woken by the deadline with nothing to report: the engine's own
+     * deadline check stops the guest right after this call. */
+    r = (capped && nev == 0) ? IWASI_EINTR : iwasi_store_u32(c->mem, result, nev);
 done:
     free(subs);
     free(pfd);

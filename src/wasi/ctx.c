@@ -116,6 +116,8 @@ void iwasi_ctx_output_callback(iwasi_ctx_t *ctx, int which, iwasi_write_cb cb, v
 
 bool iwasi_ctx_waiting(const iwasi_ctx_t *ctx) { return ctx->pending != NULL; }
 
+void iwasi_ctx_set_deadline(iwasi_ctx_t *ctx, int64_t deadline_ns) { ctx->deadline_ns = deadline_ns; }
+
 static int iwasi__strlist_copy(iwasi_strlist_t *dst, const iwasi_strlist_t *src)
 {
     dst->count = src->count;
@@ -139,6 +141,7 @@ iwasi_ctx_t *iwasi_ctx_clone(const iwasi_ctx_t *ctx)
     }
     c->pending = ctx->pending;
     c->exit_code = ctx->exit_code;
+    c->deadline_ns = ctx->deadline_ns;
     for (uint32_t i = 0; i < ctx->nfds; i++) {
         const iwasi_fd_t *src = &ctx->fds[i];
         if (!src->ops) continue;

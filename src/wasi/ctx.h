@@ -44,6 +44,7 @@ struct iwasi_ctx {
      * table), redone by iwasi_resume; NULL when none. */
     const struct iwasi_hostcall *pending;
     int32_t exit_code;      /* proc_exit's argument */
+    int64_t deadline_ns;    /* CLOCK_MONOTONIC; 0 = none: poll_oneoff never waits past it */
 };
 
 /* Makes stdio stream `which` behave as `s` (kind and its fields; the

@@ -89,6 +89,13 @@ iwasi_errno_t iwasi_ctx_preopen(iwasi_ctx_t *ctx, const char *host_dir, const ch
  * Returns 0, or -1 on out-of-memory. */
 int iwasi_link(iw_linker_t *l);
 
+/* The instance's wall-clock deadline (CLOCK_MONOTONIC ns, as
+ * iw_limits_t.deadline_ns; 0 = none). The engine interrupts running code
+ * at its deadline, but not a guest asleep in poll_oneoff: with this set, a
+ * sleep that would pass the deadline wakes at it and returns IWASI_EINTR,
+ * and the engine's check then stops the guest. */
+void iwasi_ctx_set_deadline(iwasi_ctx_t *ctx, int64_t deadline_ns);
+
 /* True while a WASI call of this context is suspended waiting for stdin. */
 bool iwasi_ctx_waiting(const iwasi_ctx_t *ctx);
 /* Completes the suspended WASI call of inst (after stdin was supplied) and

@@ -140,6 +140,8 @@ EOF
     check "$b/loop-stopped-by-fuel" 134 "spinning" "out of fuel"
     run timeout --timeout 300ms "$g/loop.wasm"
     check "$b/loop-stopped-by-timeout" 134 "spinning" "interrupted"
+    run sleeper --timeout 300ms "$g/sleeper.wasm"
+    check "$b/sleep-stopped-by-timeout" 134 "sleeping" "interrupted"
     run memcap --max-memory 16MiB "$g/memhog.wasm"
     check "$b/memhog-capped" 3 "malloc failed after"
     run memfree "$g/memhog.wasm"

@@ -318,6 +318,12 @@ static void test_poll(void)
     CHECK_INT_EQ(guest_u32(100), 1);
     CHECK_INT_EQ(iwasi_get_u16(guest + 5008), IWASI_EBADF);
     CHECK_INT_EQ(WCALL(ctx, "poll_oneoff", 4000, 5000, 0, 100), IWASI_EINVAL);
+    /* A sleep never outlasts the instance's deadline (here: already past;
+     * were it ignored, the 2 s clock would fire and be reported). */
+    iwasi_ctx_set_deadline(ctx, 1);
+    put_clock_sub(4000, 5, 2000000000u);
+    CHECK_INT_EQ(WCALL(ctx, "poll_oneoff", 4000, 5000, 1, 100), IWASI_EINTR);
+    iwasi_ctx_set_deadline(ctx, 0);
     CHECK_INT_EQ(WCALL(ctx, "poll_oneoff", GUEST_SIZE - 40, 5000, 1, 100), IWASI_EFAULT);
     iwasi_ctx_free(ctx);
 }
