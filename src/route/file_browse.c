@@ -104,7 +104,7 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
     route_page_put(&page, IFR_LIT("</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n"));
     if (x->req->path.len > 1) route_page_put(&page, IFR_LIT("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n"));
     for (size_t i = 0; i < n; i++) {
-        char date[32], size[32];
+        char date[ROUTE_HTTP_DATE_SIZE], size[32];
         route_http_date(ents[i].mtime, date);
         snprintf(size, sizeof(size), "%" PRIu64, ents[i].size);
         ifr_str_t esc = route_html_escape(x->arena, ifr_cstr(ents[i].name));

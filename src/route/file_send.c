@@ -12,6 +12,7 @@
 #include "route/file_server.h"
 #include "route/negotiate.h"
 #include "route/response.h"
+#include "route/state.h"
 
 #define ROUTE_MAX_RANGES 16
 
@@ -174,7 +175,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     }
     const char *type = route_mime_type(ifr_cstr(real));
     if (!type) type = route_sniff(fd);
-    char etag[40], lm[32];
+    char etag[40], lm[ROUTE_HTTP_DATE_SIZE];
     route_etag(&st, etag);
     route_http_date(st.st_mtim.tv_sec, lm);
     ifr_str_t etag_s = ifr_cstr(etag);
@@ -208,10 +209,14 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     }
 
     uint64_t size = (uint64_t)st.st_size;
+    /* Inside handle_errors a file answers with the error's status (Caddy). */
+    int status = c->status;
+    route_state_t *rs = route_state(x);
+    if (!status && rs && rs->in_errors && x->error_status) status = x->error_status;
     route_range_t ranges[ROUTE_MAX_RANGES];
     int nr = 0;
     ifr_str_t range = route_req_header(x, "Range"), ifrange = route_req_header(x, "If-Range");
-    if (range.ptr && c->status == 0) {
+    if (range.ptr && status == 0) {
         bool fresh = true;
         if (ifrange.ptr) {
             time_t d;
@@ -228,7 +233,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     }
     bool head = ifr_str_eq_cstr(x->req->method, "HEAD");
     if (nr == 0) {
-        x->resp.status = c->status ? c->status : 200;
+        x->resp.status = status ? status : 200;
         x->resp.content_length = (int64_t)size;
         if (x->io->send_head(x) != 0 || head || size == 0) {
             close(fd);

@@ -74,7 +74,7 @@ void route_http_date(time_t t, char *buf)
 {
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", route_days[tm.tm_wday % 7], tm.tm_mday,
+    snprintf(buf, ROUTE_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT", route_days[tm.tm_wday % 7], tm.tm_mday,
              route_months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 

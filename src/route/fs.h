@@ -23,7 +23,8 @@ bool route_fs_within(const char *root, const char *path);
 /* The MIME type for a file name by its extension; NULL when unknown. */
 const char *route_mime_type(ifr_str_t name);
 
-/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into buf[30]. */
+#define ROUTE_HTTP_DATE_SIZE 40
+/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into buf[ROUTE_HTTP_DATE_SIZE]. */
 void route_http_date(time_t t, char *buf);
 /* Parses an IMF-fixdate; false when it is not one. */
 bool route_http_date_parse(ifr_str_t s, time_t *out);

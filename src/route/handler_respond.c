@@ -5,9 +5,10 @@
 #include "route/directive.h"
 #include "route/placeholder.h"
 #include "route/response.h"
+#include "route/state.h"
 
 typedef struct {
-    int status;
+    int status;            /* 0: 200, or the error's status inside handle_errors (as Caddy) */
     route_tmpl_t *body;    /* NULL: empty */
     bool close;
 } route_respond_conf_t;
@@ -17,7 +18,6 @@ static int route_respond_parse(route_parse_t *p, const cfg_directive_t *d, void 
     if (cfg_expect_args(d, 0, 2, p->err) != 0) return -1;
     route_respond_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
-    c->status = 200;
     if (d->nargs == 1 && route_parse_status(&d->args[0], &c->status) == 0) {
         /* `respond 404`: a status alone */
     } else if (d->nargs >= 1) {
@@ -54,7 +54,9 @@ static route_result_t route_respond_handle(route_exchange_t *x, const void *conf
         return route_fail(x, 500, "out of memory");
     if (c->close && http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Connection"), IFR_LIT("close")) != 0)
         return route_fail(x, 500, "out of memory");
-    return route_send_simple(x, c->status, body);
+    int status = c->status;
+    if (!status) status = route_state(x)->in_errors && x->error_status ? x->error_status : 200;
+    return route_send_simple(x, status, body);
 }
 
 const route_directive_t route_directive_respond = {
