@@ -139,6 +139,10 @@ int srv_conn_read(srv_conn_t *c)
         ssize_t r = read(c->watch.fd, c->rbuf.data + c->rbuf.len, room);
         if (r > 0) {
             c->rbuf.len += (size_t)r;
+            /* A short read drained the socket: skip the read that would
+             * only say EAGAIN (edge-triggered epoll reports new data). Not
+             * after the peer's FIN was signalled: its edge is already used. */
+            if ((size_t)r < room && !c->peer_closed) c->can_read = false;
             return (int)r;
         }
         if (r < 0 && errno == EINTR) continue;
@@ -419,6 +423,7 @@ static void conn_on_io(srv_watch_t *w, uint32_t events)
 {
     srv_conn_t *c = w->data;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->can_read = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->peer_closed = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c->can_write = true;
     srv_conn_run(c);
 }

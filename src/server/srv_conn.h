@@ -77,6 +77,7 @@ struct srv_conn {
     route_conn_info_t info;
     char remote_ip[48], local_ip[48];
     bool can_read, can_write;    /* edge-triggered readiness not yet used up */
+    bool peer_closed;            /* EPOLLRDHUP/HUP seen: read until EOF */
     bool running;                /* inside srv_conn_run */
     bool ex_active;
     srv_exchange_t ex;
