@@ -29,6 +29,10 @@ class E2EError(Exception):
     """A test expectation failed; the message says what and why."""
 
 
+class Skip(Exception):
+    """Raise from a Python test to report SKIP with a reason."""
+
+
 def free_port():
     """A port that was free a moment ago (the kernel picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -21,13 +21,9 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ifrit_e2e import E2EError, Server, build_request  # noqa: E402
+from ifrit_e2e import E2EError, Server, Skip, build_request  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Skip(Exception):
-    """Raise from a Python test to report SKIP with a reason."""
 
 
 # -- case files ----------------------------------------------------------------
