@@ -23,8 +23,9 @@ typedef struct {
     int min_level, max_level;
     /* A new stream, or NULL (out of memory). Owned by the caller until close. */
     void *(*open)(int level);
-    /* Feeds len bytes; with finish, flushes the end of the stream. Output
-     * goes to emit as it is produced. 0, or -1 on failure. */
+    /* Feeds len bytes; with finish, ends the stream. Everything the input
+     * produced is emitted before write returns (a sync flush: streamed
+     * responses reach the client as they are written). 0, or -1 on failure. */
     int (*write)(void *stream, const void *data, size_t len, bool finish,
                  route_codec_emit_cb emit, void *ud);
     void (*close)(void *stream);

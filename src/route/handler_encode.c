@@ -186,6 +186,8 @@ static route_result_t route_encode_handle(route_exchange_t *x, const void *conf)
             best = codec;
             best_q = q;
             level = c->formats[i].level ? c->formats[i].level : codec->default_level;
+            if (level < codec->min_level) level = codec->min_level;
+            if (level > codec->max_level) level = codec->max_level;
         }
     }
     if (!best) return ROUTE_NEXT;

@@ -2,6 +2,9 @@
  * beside this file; each one's registration call goes here. */
 #include "server/srv_natives.h"
 
+#include "server/codec_register.h"
+
 void srv_register_natives(void)
 {
+    srv_route_natives_register();   /* gzip, zstd, bcrypt (codec_register.c) */
 }
