@@ -47,6 +47,9 @@ typedef struct {
 typedef int (*route_body_cb)(route_exchange_t *x, const void *data, size_t len,
                              bool is_last, void *ud);
 
+/* Called by the host when a waiting handler may continue. */
+typedef void (*route_resume_cb)(route_exchange_t *x, void *ud);
+
 /* Implemented by the host. Every function returns 0, or -1 when the client
  * connection is gone (the handler then stops and returns). */
 typedef struct {
@@ -62,6 +65,14 @@ typedef struct {
     /* Starts delivering the request body to cb; bytes beyond x->body_limit
      * end the exchange with 413. Sends "100 Continue" first if asked for. */
     int (*read_body)(route_exchange_t *x, route_body_cb cb, void *ud);
+    /* Back-pressure for handlers that produce a body over time (upstreams,
+     * guests): the bytes queued for the client and not yet written. Above
+     * a few hundred KiB, stop producing and call wait_writable, whose cb
+     * runs from the host's loop once the queue has drained below its
+     * low-water mark (at once if it already is). One waiter at a time.
+     * Both may be NULL in hosts without a queue (the edge). */
+    uint64_t (*queued)(route_exchange_t *x);
+    int (*wait_writable)(route_exchange_t *x, route_resume_cb cb, void *ud);
 } route_io_t;
 
 struct route_exchange {

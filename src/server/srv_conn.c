@@ -302,6 +302,10 @@ static int exchange_finish(srv_conn_t *c)
 static int step_exchange(srv_conn_t *c)
 {
     if (c->ex.resp_done) return exchange_finish(c);
+    if (c->ex.writable_cb && c->out.bytes < SRV_OUT_LOW_WATER) {
+        srv_exchange_check_writable(&c->ex);
+        return STEP_AGAIN;
+    }
     if (!c->ex.body_reading) return STEP_IDLE;
     int r = srv_body_pump(c, false);
     return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;

@@ -24,6 +24,7 @@
 #include "server/srv_worker.h"
 
 #define SRV_OUT_HIGH_WATER (256 * 1024)   /* stop reading new requests above */
+#define SRV_OUT_LOW_WATER (64 * 1024)     /* wake wait_writable below */
 #define SRV_DISCARD_MAX (1024 * 1024)     /* unread body we skip to keep alive */
 #define SRV_LINGER_NS (2 * 1000000000LL)  /* read-and-drop after our close */
 
@@ -61,6 +62,8 @@ typedef struct {
     route_body_cb body_cb;
     void *body_ud;
     bool body_started, body_reading, last_delivered, continue_sent;
+    route_resume_cb writable_cb;  /* wait_writable's waiter, or NULL */
+    void *writable_ud;
 } srv_exchange_t;
 
 struct srv_conn {
@@ -110,6 +113,8 @@ int srv_conn_read(srv_conn_t *c);
 
 /* The route_io_t of native exchanges. */
 extern const route_io_t srv_exchange_io;
+/* Runs the wait_writable waiter if the output queue is low enough. */
+void srv_exchange_check_writable(srv_exchange_t *ex);
 /* Queues a complete bare response (no body) for the current exchange. */
 void srv_exchange_send_bare(srv_exchange_t *ex, int status);
 

@@ -212,11 +212,39 @@ static int io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
     return 0;
 }
 
+static uint64_t io_queued(route_exchange_t *x)
+{
+    srv_exchange_t *ex = ex_of(x);
+    return ex_usable(ex) ? ex->conn->out.bytes : 0;
+}
+
+static int io_wait_writable(route_exchange_t *x, route_resume_cb cb, void *ud)
+{
+    srv_exchange_t *ex = ex_of(x);
+    if (!ex_usable(ex) || ex->writable_cb) return -1;
+    ex->writable_cb = cb;
+    ex->writable_ud = ud;
+    /* Even when the queue is already low, the callback comes from the
+     * loop, never from inside this call. */
+    srv_conn_wake(ex->conn);
+    return 0;
+}
+
+void srv_exchange_check_writable(srv_exchange_t *ex)
+{
+    if (!ex->writable_cb || ex->conn->out.bytes >= SRV_OUT_LOW_WATER) return;
+    route_resume_cb cb = ex->writable_cb;
+    ex->writable_cb = NULL;
+    cb(&ex->x, ex->writable_ud);
+}
+
 const route_io_t srv_exchange_io = {
     .send_head = io_send_head,
     .send_body = io_send_body,
     .send_file = io_send_file,
     .read_body = io_read_body,
+    .queued = io_queued,
+    .wait_writable = io_wait_writable,
 };
 
 void srv_exchange_send_bare(srv_exchange_t *ex, int status)

@@ -119,8 +119,36 @@ static int echo_body(route_exchange_t *x, const void *data, size_t len, bool is_
     return 0;
 }
 
+/* A producer that respects back-pressure: 4 MiB in 64 KiB pieces, never
+ * queueing past 256 KiB, resumed by wait_writable. */
+#define BIG_TOTAL (4u << 20)
+#define BIG_PIECE (64u << 10)
+static atomic_ullong big_max_queued;
+
+static void big_produce(route_exchange_t *x, void *ud)
+{
+    uint64_t *sent = ud;
+    static char piece[BIG_PIECE];
+    memset(piece, 'z', sizeof piece);
+    while (*sent < BIG_TOTAL && x->io->queued(x) < (256u << 10)) {
+        *sent += BIG_PIECE;
+        if (x->io->send_body(x, piece, BIG_PIECE, *sent == BIG_TOTAL) < 0) return;
+        uint64_t q = x->io->queued(x);
+        if (q > atomic_load(&big_max_queued)) atomic_store(&big_max_queued, q);
+    }
+    if (*sent < BIG_TOTAL) x->io->wait_writable(x, big_produce, sent);
+}
+
 route_result_t route_dispatch(const route_plan_t *p, route_exchange_t *x)
 {
+    if (ifr_str_eq(x->req->path, IFR_LIT("/big"))) {
+        uint64_t *sent = ifr_arena_calloc(x->arena, 1, sizeof *sent);
+        x->resp.status = 200;
+        x->resp.content_length = BIG_TOTAL;
+        x->io->send_head(x);
+        big_produce(x, sent);
+        return ROUTE_ASYNC;
+    }
     ifr_str_t path = x->req->path;
     if (ifr_str_eq(path, IFR_LIT("/hello"))) {
         x->resp.status = 200;
@@ -375,6 +403,19 @@ static void test_half_close_after_requests(void)
     close(fd);
 }
 
+static void test_back_pressure(void)
+{
+    int fd = connect_server();
+    send_str(fd, "GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    static char buf[(4u << 20) + 4096];
+    size_t n = read_all(fd, buf, sizeof buf);
+    char *body = strstr(buf, "\r\n\r\n");
+    CHECK(body != NULL);
+    if (body) CHECK_INT_EQ(n - (size_t)(body + 4 - buf), BIG_TOTAL);
+    CHECK(atomic_load(&big_max_queued) <= (256u << 10) + BIG_PIECE + 1024);
+    close(fd);
+}
+
 static void test_http10(void)
 {
     char buf[4096];
@@ -487,6 +528,7 @@ int main(void)
     RUN(test_expect_continue);
     RUN(test_errors);
     RUN(test_half_close_after_requests);
+    RUN(test_back_pressure);
     RUN(test_http10);
     RUN(test_slow_head_gets_408);
     RUN(test_reload);
