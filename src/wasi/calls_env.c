@@ -9,7 +9,7 @@ static int iwasi__strlist_get(const iwasi_call_t *c, const iwasi_strlist_t *l)
     uint8_t *p = iwasi_lift(c->mem, ptrs, (uint64_t)l->count * 4);
     uint8_t *b = iwasi_lift(c->mem, buf, l->buf.len);
     if (!p || !b) return IWASI_EFAULT;
-    memcpy(b, l->buf.data, l->buf.len);
+    if (l->buf.len) memcpy(b, l->buf.data, l->buf.len);   /* data is NULL when empty */
     size_t off = 0;
     for (uint32_t i = 0; i < l->count; i++) {
         iwasi_put_u32(p + 4 * i, (uint32_t)(buf + off));

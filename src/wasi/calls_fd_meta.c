@@ -157,7 +157,7 @@ int iwasi_call_fd_prestat_dir_name(const iwasi_call_t *c)
     uint8_t *p = iwasi_lift(c->mem, iwasi_arg32(c, 1), cap);
     if (!p && cap) return IWASI_EFAULT;
     if (cap < n) return IWASI_ENAMETOOLONG;
-    memcpy(p, f->preopen, n);
+    if (n) memcpy(p, f->preopen, n);   /* p may be NULL when cap is 0 */
     return 0;
 }
 

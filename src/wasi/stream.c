@@ -20,6 +20,7 @@ static size_t iwasi__read_bytes(iwasi_stream_t *s, const struct iovec *iov, size
     for (size_t i = 0; i < n && s->pos < s->len; i++) {
         size_t k = s->len - s->pos;
         if (k > iov[i].iov_len) k = iov[i].iov_len;
+        if (k == 0) continue;   /* an empty iovec may have no address */
         memcpy(iov[i].iov_base, s->bytes + s->pos, k);
         s->pos += k;
         done += k;

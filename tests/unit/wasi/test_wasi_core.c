@@ -70,6 +70,13 @@ static void test_args_and_env(void)
     CHECK_INT_EQ(WCALL(ctx, "args_get", 200, GUEST_SIZE - 3), IWASI_EFAULT);
     CHECK_INT_EQ(WCALL(ctx, "args_sizes_get", 0xFFFFFFFF, 104), IWASI_EFAULT);
     iwasi_ctx_free(ctx);
+    /* Nothing to give: still fine (and no copy from a NULL buffer). */
+    ctx = iwasi_ctx_new();
+    CHECK_INT_EQ(WCALL(ctx, "environ_sizes_get", 100, 104), 0);
+    CHECK_INT_EQ(guest_u32(100), 0);
+    CHECK_INT_EQ(guest_u32(104), 0);
+    CHECK_INT_EQ(WCALL(ctx, "environ_get", 400, GUEST_SIZE), 0);
+    iwasi_ctx_free(ctx);
 }
 
 static void test_iovec_gathering(void)
@@ -145,6 +152,9 @@ static void test_stdin_bytes(void)
 {
     iwasi_ctx_t *ctx = iwasi_ctx_new();
     iwasi_ctx_stdin_bytes(ctx, "abcdefg", 7);
+    guest_iov(0, 0xFFFFFFFF, 0);    /* empty, with an address that means nothing */
+    CHECK_INT_EQ(WCALL(ctx, "fd_read", 0, 0, 1, 100), 0);
+    CHECK_INT_EQ(guest_u32(100), 0);
     guest_iov(0, 1000, 3);
     guest_iov(8, 2000, 3);
     CHECK_INT_EQ(WCALL(ctx, "fd_read", 0, 0, 2, 100), 0);
