@@ -18,7 +18,7 @@ typedef struct {
     bool line_has_comment; /* ... and it ends with a comment */
     bool after_open;       /* the last thing written was an opening brace */
     bool after_close;      /* ... or a closing brace */
-    bool backslash_end;    /* the last token written ends with a backslash */
+    bool glue_next;        /* the last token must not end its line (see below) */
     bool failed;
 } fmt_t;
 
@@ -65,7 +65,7 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
     f->mid_line = true;
     f->line_has_comment = false;
     f->depth++;
-    f->backslash_end = false;
+    f->glue_next = false;
     f->after_open = true;
     f->after_close = false;
 }
@@ -73,15 +73,13 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
 static void fmt_close_brace(fmt_t *f)
 {
     if (f->depth > 0) f->depth--;
-    /* A line break after "word\" would become a line continuation, so a
-     * brace that follows one stays where it is. */
-    if (f->mid_line && f->backslash_end) fmt_put(f, " ", 1);
+    if (f->mid_line && f->glue_next) fmt_put(f, " ", 1);
     else {
         fmt_end_line(f);
         fmt_indent(f, 0);
     }
     fmt_put(f, "}", 1);
-    f->backslash_end = false;
+    f->glue_next = false;
     f->mid_line = true;
     f->after_open = false;
     f->after_close = true;
@@ -102,7 +100,12 @@ static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool 
     else if (r->continued) { fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
     else fmt_put(f, " ", 1);
     fmt_put(f, f->text + r->off, r->len);
-    f->backslash_end = !r->comment && r->len && f->text[r->off + r->len - 1] == '\\';
+    /* A line break after "word\\" would make a line continuation, and one
+     * after "<<WORD" a heredoc: a closing brace that follows such a token
+     * stays on its line rather than change the meaning. */
+    f->glue_next = !r->comment && !cfg_token_is_literal(t) && r->len &&
+                   (f->text[r->off + r->len - 1] == '\\' ||
+                    (r->len >= 2 && f->text[r->off] == '<' && f->text[r->off + 1] == '<'));
     f->mid_line = true;
     f->line_has_comment = r->comment;
     f->after_open = false;
@@ -114,9 +117,23 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
 {
     ifr_arena_t a;
     ifr_arena_init(&a, 0);
+    /* {$VAR} is replaced before tokenizing, so its inside must not count
+     * as quotes, braces or spaces here: tokenize a copy where each
+     * reference is masked by as many 'x' (offsets stay the same), and
+     * write the original bytes. */
+    char *masked = len ? ifr_arena_alloc(&a, len) : NULL;
+    if (len && !masked) {
+        ifr_arena_destroy(&a);
+        return cfg__errorf_at(err, filename, 0, 0, "out of memory while formatting");
+    }
+    if (len) memcpy(masked, text, len);
+    for (size_t i = 0; i < len; i++) {
+        size_t ref = cfg__env_ref_len(masked, len, i);
+        if (ref) { memset(masked + i, 'x', ref); i += ref - 1; }
+    }
     cfg__lex_opts_t lo = { .keep_comments = true };
     cfg__toks_t toks;
-    if (cfg__lex(&a, text, len, filename, &lo, &toks, err)) {
+    if (cfg__lex(&a, masked, len, filename, &lo, &toks, err)) {
         ifr_arena_destroy(&a);
         return -1;
     }
@@ -131,6 +148,9 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
         fmt_token(&f, t, r, i == 0, after_brace_line);
         after_brace_line = fmt_is(t, "{");
     }
+    /* The final line break must not turn a last "word\\" into a line
+     * continuation: end with an explicit (empty) one instead. */
+    if (f.mid_line && f.glue_next) fmt_put(&f, " \\", 2);
     fmt_end_line(&f);
     ifr_arena_destroy(&a);
     if (f.failed) {

@@ -44,6 +44,12 @@ static bool lx_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* Whitespace that does not end a line. */
+static bool lx_blank(char c)
+{
+    return c != '\n' && lx_space(c);
+}
+
 /* Line and column in the original text of byte i of s. Tokens are asked
  * for in order, so the cursor only walks forward (restarting if not). */
 static void lx_pos(lexer_t *lx, size_t i, int *line, int *col)
@@ -213,7 +219,7 @@ static int lx_try_heredoc(lexer_t *lx, size_t start)
      * heredoc; for the same reason the end of the input counts as a line
      * end (and the heredoc is then unclosed). */
     size_t body = j;
-    while (body < lx->n && (lx->s[body] == ' ' || lx->s[body] == '\t' || lx->s[body] == '\r')) body++;
+    while (body < lx->n && lx_blank(lx->s[body])) body++;
     if (body < lx->n && lx->s[body] != '\n') return 0;
     if (body < lx->n) body++;
     size_t mark_at = start + 2, mlen = j - mark_at;
@@ -236,7 +242,7 @@ static size_t lx_continuation(const lexer_t *lx, size_t i)
 {
     if (lx->s[i] != '\\') return 0;
     size_t k = i + 1;
-    while (k < lx->n && (lx->s[k] == ' ' || lx->s[k] == '\t' || lx->s[k] == '\r')) k++;
+    while (k < lx->n && lx_blank(lx->s[k])) k++;
     if (k == lx->n) return k - i;
     return lx->s[k] == '\n' ? k + 1 - i : 0;
 }
@@ -248,14 +254,6 @@ static int lx_word(lexer_t *lx, size_t i)
 {
     while (i < lx->n && !lx_space(lx->s[i])) {
         char c = lx->s[i];
-        /* Without substitution (fmt), a {$VAR:default with spaces} stays
-         * one piece of the word, as it will be once substituted. */
-        size_t ref = lx->o->substitute_env ? 0 : cfg__env_ref_len(lx->s, lx->n, i);
-        if (ref) {
-            if (lx_put(lx, lx->s + i, ref)) return -1;
-            i += ref;
-            continue;
-        }
         if (c == '\\') {
             if (lx_continuation(lx, i)) break;
             if (i + 1 < lx->n && lx->s[i + 1] == '<') { if (lx_put(lx, "<", 1)) return -1; i += 2; continue; }

@@ -147,6 +147,12 @@ static int do_import(cfg__cursor_t *c, const cfg_token_t *kw)
     const cfg_token_t *name = &args[0];
     if (cfg_is_word(&args[nargs - 1], "{"))
         return src_fail(c, &args[nargs - 1], "import does not take a block");
+    /* A brace among the arguments is a layout mistake (a block closed on
+     * the import's line), not an argument: quote it to pass one. */
+    for (size_t i = 0; i < nargs; i++)
+        if (cfg_is_word(&args[i], "{") || cfg_is_word(&args[i], "}"))
+            return src_fail(c, &args[i], "import: unexpected '%s' (a brace must be on a line of "
+                            "its own; quote it to pass it as an argument)", args[i].text.ptr);
     const cfg__snippet_t *s = find_snippet(c, name->text);
     if (s) return import_snippet(c, name, s, args + 1, nargs - 1);
     if (c->opts->no_file_imports)
