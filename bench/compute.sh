@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Section "compute" (issue 3): the kernels of bench/compute/ as whole
+# processes, natively (gcc -O2), on ifrit's engine (`ifrit wasm run`, from
+# clang-19 -O2 --target=wasm32-wasi) and on node's V8 (node:wasi). Prints
+# each time (best of BENCH_RUNS), the ratios engine/native and engine/node,
+# whether the checksums agree, and the geometric mean of engine/native.
+# Then the in-process instantiate-and-run loop of a hello-world module.
+set -u
+. "$(dirname "$0")/lib.sh"
+src=$BENCH_ROOT/bench/compute
+out=$BENCH_OUT/compute
+mkdir -p "$out/native" "$out/wasm" "$out/runs"
+CLANG=${CLANG:-clang-19}
+
+# name, default size (in the kernel), size for BENCH_QUICK=1
+kernels="fib:41:32 sieve:5:1 matmul:1100:300 hash:72:8 quicksort:5:1 json:130:15 coremix:6000:600"
+
+bench_section "compute (issue 3): whole process, best of $BENCH_RUNS, seconds"
+
+# build KIND SRC OUT CMD...: rebuilds OUT when SRC or kernel.h is newer.
+build() {
+    local src_file=$2 target=$3; shift 3
+    [ "$target" -nt "$src_file" ] && [ "$target" -nt "$src/kernel.h" ] && return 0
+    "$@" 2>"$target.build.log"
+}
+
+have_wasm=1 wasm_reason=""
+bench_have "$CLANG" || { have_wasm=0; wasm_reason="$CLANG not installed"; }
+for k in $kernels hello:0:0; do
+    name=${k%%:*}
+    build native "$src/$name.c" "$out/native/$name" gcc -std=c17 -O2 -Wall -Wextra -Werror \
+        "$src/$name.c" -o "$out/native/$name" || { echo "build failed: $name (native), see $out/native/$name.build.log"; exit 1; }
+    if [ $have_wasm = 1 ] && ! build wasm "$src/$name.c" "$out/wasm/$name.wasm" "$CLANG" --target=wasm32-wasi -O2 \
+            -Wall -Wextra -Werror "$src/$name.c" -o "$out/wasm/$name.wasm"; then
+        have_wasm=0; wasm_reason="wasm32-wasi build failed: $(head -c 200 "$out/wasm/$name.wasm.build.log")"
+    fi
+done
+
+# Which runtimes can run at all: each must print "hello" for the hello kernel.
+engine_reason="" node_reason=""
+if [ $have_wasm = 0 ]; then
+    engine_reason=$wasm_reason; node_reason=$wasm_reason
+else
+    if [ ! -x "$IFRIT" ]; then engine_reason="no $IFRIT: run make first"
+    elif ! got=$(timeout 10 "$IFRIT" wasm run "$out/wasm/hello.wasm" 2>&1) || [ "$got" != hello ]; then
+        engine_reason="ifrit wasm run cannot run hello.wasm yet: $(head -n 1 <<<"$got" | cut -c1-120)"
+    fi
+    if ! bench_have node; then node_reason="node not installed"
+    elif [ "$(node --no-warnings "$src/run-node.mjs" "$out/wasm/hello.wasm" 2>&1)" != hello ]; then
+        node_reason="node:wasi cannot run hello.wasm"
+    fi
+fi
+[ -n "$engine_reason" ] && bench_na "engine" "$engine_reason"
+[ -n "$node_reason" ] && bench_na "node" "$node_reason"
+
+printf '%-10s %8s %8s %8s %14s %12s  %s\n' kernel native engine node engine/native engine/node checksums
+ratios=()
+for k in $kernels; do
+    IFS=: read -r name _ quick <<<"$k"
+    args=()
+    [ "$BENCH_QUICK" = 1 ] && args=("$quick")
+    t_native=$(bench_best_time "$out/runs/$name.native" "$out/native/$name" "${args[@]}")
+    want=$(cat "$out/runs/$name.native")
+    t_engine="" t_node="" sums="native"
+    if [ -z "$engine_reason" ]; then
+        t_engine=$(bench_best_time "$out/runs/$name.engine" timeout "${BENCH_ENGINE_TIMEOUT:-600}" \
+                   "$IFRIT" wasm run "$out/wasm/$name.wasm" "${args[@]}") || t_engine="failed"
+        if [ "$t_engine" = failed ]; then sums+=" engine:FAILED($(head -c 80 "$out/runs/$name.engine.err"))"
+        elif [ "$(cat "$out/runs/$name.engine")" != "$want" ]; then sums+=" engine:MISMATCH"; t_engine="wrong"
+        else sums+="=engine"; fi
+    fi
+    if [ -z "$node_reason" ]; then
+        t_node=$(bench_best_time "$out/runs/$name.node" node --no-warnings "$src/run-node.mjs" \
+                 "$out/wasm/$name.wasm" "${args[@]}") || t_node="failed"
+        if [ "$t_node" = failed ]; then sums+=" node:FAILED"
+        elif [ "$(cat "$out/runs/$name.node")" != "$want" ]; then sums+=" node:MISMATCH"; t_node="wrong"
+        else sums+="=node"; fi
+    fi
+    r_native=$(bench_ratio "$t_engine" "$t_native")
+    r_node=$(bench_ratio "$t_engine" "$t_node")
+    ratios+=("$r_native")
+    printf '%-10s %8s %8s %8s %14s %12s  %s\n' "$name" "${t_native:-failed}" "${t_engine:-n/a}" "${t_node:-n/a}" \
+        "$r_native" "$r_node" "$sums"
+done
+if [ -z "$engine_reason" ]; then
+    echo "geometric mean engine/native: $(bench_geomean "${ratios[@]}")  (issue 3 target: at most 12)"
+else
+    bench_na "geomean engine/native" "no engine timings"
+fi
+
+# In-process loop: load hello.wasm once, then instantiate + run _start.
+tool=$BENCH_TOOLS_OUT/tools/bench_instantiate
+if [ $have_wasm = 0 ]; then
+    bench_na "instantiate+run" "$wasm_reason"
+elif ! make -C "$BENCH_ROOT" --no-print-directory -s BUILD=release OUT="$BENCH_TOOLS_OUT" "$tool" \
+        >"$out/bench_instantiate.build.log" 2>&1; then
+    bench_na "instantiate+run" "tests/tools/bench_instantiate does not build yet (see $out/bench_instantiate.build.log)"
+elif [ -n "$engine_reason" ]; then
+    bench_na "instantiate+run" "$engine_reason"
+else
+    "$tool" "$out/wasm/hello.wasm" || bench_na "instantiate+run" "bench_instantiate failed"
+fi
