@@ -123,6 +123,10 @@ def check_headers(resp, spec):
 
 
 def run_case_test(srv, test):
+    test = dict(test)
+    for key in ("request", "request_body", "raw"):
+        if key in test:
+            test[key] = srv.render(test[key])
     data, methods = request_bytes(test)
     statuses = strip_trailing_blank(test.get("status", "")).split()
     count = max(len(statuses), 1)
@@ -138,13 +142,13 @@ def run_case_test(srv, test):
                                (i + 1, want, resps[i].status, resps[i].body[:200]))
         last = resps[-1]
         if "headers" in test:
-            check_headers(last, test["headers"])
+            check_headers(last, srv.render(test["headers"]))
         if "body" in test:
-            want = strip_trailing_blank(test["body"]).encode()
+            want = srv.render(strip_trailing_blank(test["body"])).encode()
             if last.body != want:
                 raise E2EError("body: expected %r, got %r" % (want[:300], last.body[:300]))
         if "body_like" in test:
-            pat = strip_trailing_blank(test["body_like"])
+            pat = srv.render(strip_trailing_blank(test["body_like"]))
             if not re.search(pat.encode(), last.body, re.S):
                 raise E2EError("body %r does not match %r" % (last.body[:300], pat))
         if "closed" in test:
