@@ -2,7 +2,7 @@
  * response when nothing answered. */
 #include "route/chain.h"
 
-#include "base/log.h"
+#include "http/message.h"
 #include "route/matcher.h"
 #include "route/response.h"
 #include "route/site.h"
@@ -73,12 +73,25 @@ static route_result_t route_default_response(route_exchange_t *x)
     return route_send_simple(x, 200, IFR_LIT(""));
 }
 
+/* An error no error route answered: its status with an empty body, and
+ * the headers handlers set on the way (WWW-Authenticate, Allow,
+ * Content-Range), as Caddy writes it; never through the failed routes'
+ * filters. ROUTE_ERROR stays only when the head is already out. */
+static route_result_t route_bare_error(route_exchange_t *x)
+{
+    if (x->head_sent) return ROUTE_ERROR;
+    route_filter_clear(x);
+    http_headers_remove(&x->resp.headers, IFR_LIT("Content-Type"));
+    return route_send_simple(x, x->error_status, IFR_LIT(""));
+}
+
 /* After the routes: handle_errors, then the default response. */
 static route_result_t route_settle(route_exchange_t *x, route_result_t r)
 {
     if (r == ROUTE_ERROR) {
         if (x->error_status < 400 || x->error_status > 599) x->error_status = 500;
         r = route_run_errors(x);
+        if (r == ROUTE_ERROR) r = route_bare_error(x);
     }
     if (r == ROUTE_NEXT) r = route_default_response(x);
     return r;
@@ -93,11 +106,5 @@ route_result_t route_chain_start(route_exchange_t *x, const route_list_t *routes
 route_result_t route_resume(route_exchange_t *x, route_result_t result)
 {
     if (result == ROUTE_NEXT) result = route_chain_run(x);
-    result = route_settle(x, result);
-    if (result == ROUTE_ERROR && !x->head_sent) {
-        /* No host is waiting for this result: send the bare status here. */
-        route_send_simple(x, x->error_status, IFR_LIT(""));
-        result = ROUTE_DONE;
-    }
-    return result;
+    return route_settle(x, result);
 }

@@ -37,15 +37,16 @@ int route_chain_enter(route_exchange_t *x, const route_list_t *list);
  * Returns ROUTE_DONE, ROUTE_ASYNC, ROUTE_ERROR or ROUTE_NEXT (nothing answered). */
 route_result_t route_chain_run(route_exchange_t *x);
 
-/* Runs a site's routes for a new exchange, then handle_errors on failure and
- * the default empty 200 when nothing answered. ROUTE_ERROR only when no
- * error route answered. */
+/* Runs a site's routes for a new exchange, then handle_errors on failure,
+ * the bare error status when no error route answered, and the default
+ * empty 200 when nothing answered at all. ROUTE_ERROR only when the head
+ * was already sent (the host then ends the connection). */
 route_result_t route_chain_start(route_exchange_t *x, const route_list_t *routes);
 
 /* For a handler that returned ROUTE_ASYNC and later wants the rest of the
  * routes to run (result ROUTE_NEXT) or wants handle_errors to answer
  * (ROUTE_ERROR with x->error_status). The route layer then finishes the
- * response itself (default 200, or a bare error status). */
+ * response itself (default 200, or the error status). */
 route_result_t route_resume(route_exchange_t *x, route_result_t result);
 
 #endif

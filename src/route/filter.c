@@ -72,11 +72,28 @@ static int route_io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
     return route_state(x)->host_io->read_body(x, cb, ud);
 }
 
+static uint64_t route_io_queued(route_exchange_t *x)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    return h->queued ? h->queued(x) : 0;
+}
+
+/* A host without an output queue is always writable: resume at once. */
+static int route_io_wait_writable(route_exchange_t *x, route_resume_cb cb, void *ud)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    if (h->wait_writable) return h->wait_writable(x, cb, ud);
+    cb(x, ud);
+    return 0;
+}
+
 static const route_io_t route_filter_io = {
     .send_head = route_io_send_head,
     .send_body = route_io_send_body,
     .send_file = route_io_send_file,
     .read_body = route_io_read_body,
+    .queued = route_io_queued,
+    .wait_writable = route_io_wait_writable,
 };
 
 /* Puts the route io in front of the host's (once per exchange). */

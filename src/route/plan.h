@@ -56,8 +56,11 @@ const route_options_t *route_plan_options(const route_plan_t *p);
 
 /* Picks the site by Host and listener port, runs its routes and handlers.
  * Returns ROUTE_DONE, ROUTE_ASYNC, or ROUTE_ERROR with x->error_status when
- * no handle_errors route answered (the host then sends a bare status). A
- * request no route handles gets Caddy's default: 200 with an empty body. */
+ * no response could be sent (the host then sends a bare status, or ends the
+ * connection if the head is out). A request no route handles gets Caddy's
+ * default: 200 with an empty body; an error no handle_errors route answers
+ * is sent by the route layer as its status with an empty body, keeping the
+ * headers handlers set (WWW-Authenticate, Allow), as Caddy does. */
 route_result_t route_dispatch(const route_plan_t *p, route_exchange_t *x);
 
 /* Called by the host when the exchange ends (response sent or client gone):

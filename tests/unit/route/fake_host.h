@@ -68,7 +68,8 @@ static int fake_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
     return -1;
 }
 
-static const route_io_t fake_io = { fake_send_head, fake_send_body, fake_send_file, fake_read_body };
+static const route_io_t fake_io = { .send_head = fake_send_head, .send_body = fake_send_body,
+                                    .send_file = fake_send_file, .read_body = fake_read_body };
 
 /* Runs one request. hdrs: "Name: value" strings, NULL-terminated. */
 static fake_t *fake_run(const route_plan_t *p, const char *method, const char *target, const char *host,
