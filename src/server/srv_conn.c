@@ -202,14 +202,14 @@ static void exchange_begin(srv_conn_t *c)
     ex->in_dispatch--;
     if (r == ROUTE_ERROR) {
         int status = ex->x.error_status >= 400 && ex->x.error_status <= 599 ? ex->x.error_status : 500;
-        if (!ex->head_sent) srv_exchange_send_bare(ex, status);
+        if (!ex->head_sent) srv_exchange_send_bare(ex, status, true);
         else ex->close_after = ex->resp_done = true;
     } else if (!ex->head_sent && !ex->body_started && r != ROUTE_ASYNC) {
         /* DONE (or NEXT) without a response is a handler bug: answer
          * rather than leave the client waiting forever. */
         ifr_log_warn("http", "handler returned %d without responding to %.*s", (int)r,
                      (int)ex->req.target.len, ex->req.target.ptr);
-        srv_exchange_send_bare(ex, 500);
+        srv_exchange_send_bare(ex, 500, false);
     }
 }
 

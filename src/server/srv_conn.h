@@ -115,7 +115,9 @@ int srv_conn_read(srv_conn_t *c);
 extern const route_io_t srv_exchange_io;
 /* Runs the wait_writable waiter if the output queue is low enough. */
 void srv_exchange_check_writable(srv_exchange_t *ex);
-/* Queues a complete bare response (no body) for the current exchange. */
-void srv_exchange_send_bare(srv_exchange_t *ex, int status);
+/* Queues a complete response with no body for the current exchange. With
+ * keep_headers, fields the handler already set stay (a 416's Content-Range,
+ * a 405's Allow); host-made errors drop them. */
+void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers);
 
 #endif

@@ -265,10 +265,10 @@ const route_io_t srv_exchange_io = {
     .wait_writable = io_wait_writable,
 };
 
-void srv_exchange_send_bare(srv_exchange_t *ex, int status)
+void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)
 {
     ex->x.resp.status = status;
-    ex->x.resp.headers.count = 0;
+    if (!keep_headers) ex->x.resp.headers.count = 0;
     ex->x.resp.content_length = 0;
     io_send_body(&ex->x, NULL, 0, true);
 }
@@ -277,7 +277,7 @@ void srv_exchange_fail(srv_exchange_t *ex, int status)
 {
     ex->body_reading = false;
     ex->close_after = true;
-    if (!ex->head_sent) srv_exchange_send_bare(ex, status);
+    if (!ex->head_sent) srv_exchange_send_bare(ex, status, false);
     else ex->resp_done = true;
     srv_conn_wake(ex->conn);
 }
