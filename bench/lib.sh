@@ -95,3 +95,20 @@ bench_geomean() {
         END { if (n) printf "%.2f\n", exp(s / n); else print "n/a" }'
 }
 cd "$BENCH_ROOT" || exit 1
+
+# bench_ifrit_accepts SITE_BODY: true when `ifrit validate` accepts a site
+# block with SITE_BODY; otherwise prints ifrit's reason (without the file
+# name) on stdout. The hook sections use it to find out whether the
+# feature they measure exists yet.
+bench_ifrit_accepts() {
+    [ -x "$IFRIT" ] || { echo "no $IFRIT: run make first"; return 1; }
+    local f msg
+    f=$(mktemp "${TMPDIR:-/tmp}/ifrit-bench-validate.XXXXXX")
+    printf '{\n\tadmin off\n\tauto_https off\n}\n:8080 {\n%s\n}\n' "$1" > "$f"
+    msg=$("$IFRIT" validate --config "$f" 2>&1)
+    local rc=$?
+    rm -f "$f"
+    [ $rc -eq 0 ] && return 0
+    head -n 1 <<<"$msg" | sed "s|^$f:[0-9]*:[0-9]*: ||" | cut -c1-120
+    return 1
+}
