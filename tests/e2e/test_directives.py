@@ -1,0 +1,260 @@
+"""End-to-end tests of the route directives that case files cannot express:
+compressed bodies (encode, precompressed files), bcrypt logins (basic_auth),
+access log lines (log), and symlinks leaving the root (file_server)."""
+import base64
+import gzip
+import json
+import os
+import shutil
+import subprocess
+
+from ifrit_e2e import Server
+from run import Skip
+
+TEXT = ("ifrit encodes this line. " * 200).encode()
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def zstd_decompress(data):
+    if not shutil.which("zstd"):
+        raise Skip("zstd command not installed")
+    return subprocess.run(["zstd", "-dc"], input=data, capture_output=True, check=True).stdout
+
+
+ENCODE_CONFIG = """{
+	admin off
+}
+:@PORT@ {
+	root * @DIR@/www
+	encode zstd gzip {
+		minimum_length 100
+	}
+	respond /small "tiny"
+	respond /json `{"k": "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"}`
+	file_server
+}
+"""
+
+
+def test_encode_negotiation(binary):
+    with Server(binary, ENCODE_CONFIG, files={"www/page.txt": TEXT, "www/pic.png": b"\x89PNG" + b"\0" * 2000}) as s:
+        r = s.request("GET", "/page.txt", [("Accept-Encoding", "gzip")])
+        check(r.status == 200, r)
+        check(r.header("Content-Encoding") == "gzip", r.headers)
+        check("Accept-Encoding" in r.header_all("Vary"), r.headers)
+        check(r.header("Content-Length") is None or int(r.header("Content-Length")) == len(r.body), r.headers)
+        check(gzip.decompress(r.body) == TEXT, "gzip body round-trips")
+        check(r.header("ETag", "").startswith("W/"), "a strong ETag becomes weak: %r" % r.headers)
+
+        # Highest q-value wins; zstd comes first in the config on ties.
+        r = s.request("GET", "/page.txt", [("Accept-Encoding", "gzip;q=0.5, zstd;q=0.9")])
+        check(r.header("Content-Encoding") == "zstd", r.headers)
+        check(zstd_decompress(r.body) == TEXT, "zstd body round-trips")
+        r = s.request("GET", "/page.txt", [("Accept-Encoding", "gzip, zstd")])
+        check(r.header("Content-Encoding") == "zstd", r.headers)
+        r = s.request("GET", "/page.txt", [("Accept-Encoding", "zstd;q=0, gzip")])
+        check(r.header("Content-Encoding") == "gzip", r.headers)
+
+        # Not accepted, too small, or not a compressible type: unchanged.
+        r = s.request("GET", "/page.txt", [("Accept-Encoding", "br")])
+        check(r.header("Content-Encoding") is None and r.body == TEXT, r.headers)
+        r = s.request("GET", "/page.txt")
+        check(r.header("Content-Encoding") is None and r.body == TEXT, r.headers)
+        r = s.request("GET", "/small", [("Accept-Encoding", "gzip")])
+        check(r.header("Content-Encoding") is None and r.body == b"tiny", r.headers)
+        r = s.request("GET", "/pic.png", [("Accept-Encoding", "gzip")])
+        check(r.header("Content-Encoding") is None, r.headers)
+
+        # A respond body with JSON is compressed as well.
+        r = s.request("GET", "/json", [("Accept-Encoding", "gzip")])
+        check(r.header("Content-Encoding") == "gzip", r.headers)
+        check(json.loads(gzip.decompress(r.body))["k"].startswith("vvvv"), "json survives")
+
+        # curl agrees with what we sent.
+        out = s.curl("--compressed", "-H", "Accept-Encoding: gzip", "http://127.0.0.1:@PORT@/page.txt")
+        check(out.returncode == 0 and out.stdout == TEXT, out.stderr)
+
+
+def test_file_server_precompressed(binary):
+    config = """{
+	admin off
+}
+:@PORT@ {
+	root * @DIR@/www
+	file_server {
+		precompressed br zstd gzip
+	}
+}
+"""
+    files = {"www/app.js": b"plain();\n", "www/app.js.gz": gzip.compress(b"from gz();\n"),
+             "www/app.js.br": b"BROTLI-BYTES"}
+    with Server(binary, config, files=files) as s:
+        r = s.request("GET", "/app.js", [("Accept-Encoding", "gzip")])
+        check(r.header("Content-Encoding") == "gzip", r.headers)
+        check(r.header("Content-Type", "").startswith("text/javascript"), r.headers)
+        check("Accept-Encoding" in r.header_all("Vary"), r.headers)
+        check(gzip.decompress(r.body) == b"from gz();\n", r.body)
+        r = s.request("GET", "/app.js", [("Accept-Encoding", "gzip, br")])
+        check(r.header("Content-Encoding") == "br" and r.body == b"BROTLI-BYTES", r.headers)
+        r = s.request("GET", "/app.js")
+        check(r.header("Content-Encoding") is None and r.body == b"plain();\n", r.headers)
+        check("Accept-Encoding" in r.header_all("Vary"), "Vary even for the identity answer")
+
+
+def test_file_server_symlinks(binary):
+    config = """{
+	admin off
+}
+:@PORT@ {
+	root * @DIR@/www
+	file_server browse
+}
+"""
+    files = {"www/inside.txt": b"inside\n", "secret/outside.txt": b"secret\n", "www/sub/ok.txt": b"ok\n"}
+    with Server(binary, config, files=files) as s:
+        www = os.path.join(s.dir, "www")
+        os.symlink(os.path.join(s.dir, "secret", "outside.txt"), os.path.join(www, "abs-out.txt"))
+        os.symlink("../secret/outside.txt", os.path.join(www, "rel-out.txt"))
+        os.symlink(os.path.join(s.dir, "secret"), os.path.join(www, "dir-out"))
+        os.symlink("inside.txt", os.path.join(www, "alias.txt"))
+        os.symlink("sub", os.path.join(www, "sub-alias"))
+        for target in ("/abs-out.txt", "/rel-out.txt", "/dir-out/outside.txt", "/dir-out/",
+                       "/sub/..%2f..%2fsecret/outside.txt", "/%2e%2e/secret/outside.txt",
+                       "/sub/%2e%2e/%2e%2e/secret/outside.txt"):
+            r = s.request("GET", target)
+            check(r.status == 404, "%s: %r" % (target, r))
+            check(b"secret" not in r.body, target)
+        r = s.request("GET", "/alias.txt")
+        check(r.status == 200 and r.body == b"inside\n", "a symlink inside the root is served: %r" % r)
+        r = s.request("GET", "/sub-alias/ok.txt")
+        check(r.status == 200 and r.body == b"ok\n", r)
+
+
+def hash_password(plain):
+    if not shutil.which("caddy"):
+        raise Skip("caddy (for hash-password) not installed")
+    out = subprocess.run(["caddy", "hash-password", "--plaintext", plain], capture_output=True, check=True)
+    return out.stdout.decode().strip()
+
+
+def basic(user, password):
+    return ("Authorization", "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode())
+
+
+def test_basic_auth(binary):
+    h = hash_password("s3cret")
+    config = """{
+	admin off
+}
+:@PORT@ {
+	basicauth /old/* {
+		carol %s
+	}
+	basic_auth /private/* bcrypt "Staff Only" {
+		bob %s
+		alice %s
+	}
+	respond "hello {http.auth.user.id}"
+	handle_errors 401 {
+		respond "who are you? {http.error.status_code}"
+	}
+}
+""" % (base64.b64encode(h.encode()).decode(), h, h)
+    with Server(binary, config) as s:
+        r = s.request("GET", "/private/x")
+        check(r.status == 401, r)
+        check(r.header("WWW-Authenticate") == 'Basic realm="Staff Only"', r.headers)
+        check(r.body == b"who are you? 401", r.body)
+        r = s.request("GET", "/private/x", [basic("bob", "wrong")])
+        check(r.status == 401, r)
+        r = s.request("GET", "/private/x", [basic("mallory", "s3cret")])
+        check(r.status == 401, "unknown user: %r" % r)
+        r = s.request("GET", "/private/x", [("Authorization", "Basic !!!notbase64")])
+        check(r.status == 401, r)
+        r = s.request("GET", "/private/x", [basic("bob", "s3cret")])
+        check(r.status == 200 and r.body == b"hello bob", r)
+        r = s.request("GET", "/private/x", [basic("alice", "s3cret")])
+        check(r.status == 200 and r.body == b"hello alice", r)
+        r = s.request("GET", "/old/x", [basic("carol", "s3cret")])
+        check(r.status == 200 and r.body == b"hello carol", "base64 hash and the basicauth name: %r" % r)
+        r = s.request("GET", "/public")
+        check(r.status == 200 and r.body == b"hello ", r)
+
+
+def test_basic_auth_without_error_route(binary):
+    h = hash_password("pw")
+    config = """{
+	admin off
+}
+:@PORT@ {
+	basic_auth {
+		u %s
+	}
+	respond "in"
+}
+""" % h
+    with Server(binary, config) as s:
+        r = s.request("GET", "/")
+        check(r.status == 401, r)
+        check(r.header("WWW-Authenticate") == 'Basic realm="restricted"', "the challenge survives: %r" % r.headers)
+
+
+def test_access_log(binary):
+    config = """{
+	admin off
+}
+:@PORT@ {
+	log {
+		output file @DIR@/access.log
+		format json
+	}
+	respond /hi "hello" 201
+}
+"""
+    with Server(binary, config) as s:
+        r = s.request("GET", "/hi?x=1", [("User-Agent", "e2e-log"), ("Authorization", "Basic c2VjcmV0")])
+        check(r.status == 201, r)
+        s.request("GET", "/missing")
+        path = os.path.join(s.dir, "access.log")
+        lines = []
+        for _ in range(50):
+            if os.path.exists(path):
+                lines = [l for l in open(path).read().splitlines() if l]
+            if len(lines) >= 2:
+                break
+            import time
+            time.sleep(0.05)
+        check(len(lines) >= 2, "two log lines: %r" % lines)
+        first = json.loads(lines[0])
+        check(first["msg"] == "handled request" and first["logger"].startswith("http.log.access"), first)
+        check(first["status"] == 201 and first["size"] == 5, first)
+        check(first["request"]["method"] == "GET" and first["request"]["uri"] == "/hi?x=1", first)
+        check(first["request"]["remote_ip"] == "127.0.0.1", first)
+        check(first["request"]["proto"] == "HTTP/1.1", first)
+        check(first["request"]["headers"]["User-Agent"] == ["e2e-log"], first)
+        check(first["request"]["headers"]["Authorization"] == ["REDACTED"], "credentials are redacted")
+        check(isinstance(first["duration"], float) and first["duration"] >= 0, first)
+        check(isinstance(first["ts"], float), first)
+        second = json.loads(lines[1])
+        check(second["status"] == 200 and second["size"] == 0, second)
+
+
+def test_config_errors_name_the_place(binary):
+    bad = """:@PORT@ {
+	file_server {
+		hid .git
+	}
+}
+"""
+    s = Server(binary, bad)
+    s.port = 1
+    s.write_config(bad)
+    out = subprocess.run([binary, "validate", "--config", s.config_path], capture_output=True)
+    shutil.rmtree(s.dir, ignore_errors=True)
+    msg = (out.stdout + out.stderr).decode()
+    check(out.returncode != 0, msg)
+    check("Caddyfile:3:3" in msg and "hide" in msg, "file:line:col and a suggestion: %r" % msg)
