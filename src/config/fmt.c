@@ -73,13 +73,13 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
 /* continued: the brace came after a backslash line continuation, which is
  * kept so that lines are never joined (joining could make a {$VAR} span
  * what were two lines). */
-static void fmt_close_brace(fmt_t *f, bool continued)
+static void fmt_close_brace(fmt_t *f, bool continued, bool line_start)
 {
     if (f->depth > 0) f->depth--;
     if (f->mid_line && continued) {
         fmt_put(f, " \\\n", 3);
         fmt_indent(f, 0);
-    } else if (f->mid_line && f->glue_next) fmt_put(f, " ", 1);
+    } else if (f->mid_line && f->glue_next && !line_start) fmt_put(f, " ", 1);
     else {
         fmt_end_line(f);
         fmt_indent(f, 0);
@@ -101,7 +101,7 @@ static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool 
 {
     bool line_start = first || r->newlines_before > 0 || after_brace_line;
     if (fmt_is(t, "{")) { fmt_open_brace(f, line_start, r->newlines_before); return; }
-    if (fmt_is(t, "}")) { fmt_close_brace(f, r->continued && !line_start); return; }
+    if (fmt_is(t, "}")) { fmt_close_brace(f, r->continued && !line_start, line_start); return; }
     if (line_start) fmt_new_line(f, r->newlines_before, false);
     else if (r->continued) { fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
     else fmt_put(f, " ", 1);

@@ -208,6 +208,8 @@ static int lx_heredoc(lexer_t *lx, size_t start, size_t mark_at, size_t mlen, si
     return 0;
 }
 
+static size_t lx_continuation(const lexer_t *lx, size_t i);
+
 /* A token starting with "<<": a heredoc when the marker ends the line,
  * otherwise an ordinary word. Returns 1 when it was a heredoc. */
 static int lx_try_heredoc(lexer_t *lx, size_t start)
@@ -218,10 +220,11 @@ static int lx_try_heredoc(lexer_t *lx, size_t start)
      * Caddy) so that fmt, which drops them, cannot turn a word into a
      * heredoc; for the same reason the end of the input counts as a line
      * end (and the heredoc is then unclosed). */
-    size_t body = j;
+    size_t body = j, cont;
     while (body < lx->n && lx_blank(lx->s[body])) body++;
-    if (body < lx->n && lx->s[body] != '\n') return 0;
-    if (body < lx->n) body++;
+    if (body < lx->n && (cont = lx_continuation(lx, body))) body += cont; /* "<<END \" too */
+    else if (body < lx->n && lx->s[body] != '\n') return 0;
+    else if (body < lx->n) body++;
     size_t mark_at = start + 2, mlen = j - mark_at;
     if (mlen == 0)
         return lx_fail(lx, start, "expected a heredoc marker after '<<', like <<END");
