@@ -644,7 +644,7 @@ static bool iw__br_table(iw__comp_t *c)
                 uint32_t stub = iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, arity));
                 for (uint32_t i = 0; i <= n && !c->oom; i++)
                     if (c->ctrls[c->nctrls - 1 - depths[i]].kind == IW__CTRL_FUNC)
-                        c->code[pos + 1 + 3 * i].i = (int64_t)stub - (int64_t)pos;
+                        c->code[pos + 2 + 3 * i].i = (int64_t)stub - (int64_t)pos;
             }
         }
         iw__hist_reset(c);

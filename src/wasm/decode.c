@@ -339,6 +339,7 @@ static bool iw__decode_exports(iw__decoder_t *d)
         uint32_t len;
         uint8_t kind;
         if (!iw__read_name(r, &p, &len) || !(e->name = iw__dup_name(d, p, len))) return false;
+        e->name_len = len;
         if (!iw__read_u8(r, &kind)) return false;
         if (kind > 3) return iw__fail_at(r, at, "malformed export kind 0x%02x", kind);
         if (!iw__read_u32(r, &e->index)) return false;
@@ -349,7 +350,7 @@ static bool iw__decode_exports(iw__decoder_t *d)
         if (kind == 0) m->declared_funcs[e->index / 8] |= (uint8_t)(1u << (e->index % 8));
         /* Duplicate names are invalid; quadratic only for absurd export counts. */
         for (uint32_t j = 0; j < i; j++)
-            if (strcmp(m->exports[j].name, e->name) == 0)
+            if (m->exports[j].name_len == len && memcmp(m->exports[j].name, e->name, len) == 0)
                 return iw__fail_at(r, at, "duplicate export name \"%s\"", e->name);
     }
     return true;

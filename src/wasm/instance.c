@@ -187,6 +187,23 @@ iw_instance_t *iw__instance_alloc(iw_module_t *m, const iw_limits_t *limits)
     return inst;
 }
 
+/* A failed instantiation that may have stored references to its functions
+ * in an imported table: that table keeps the instance (see iw_table). */
+static void iw__discard(iw_instance_t *inst)
+{
+    iw_module_t *m = inst->module;
+    if (m->nimported_tables) {
+        iw_table_t *t = inst->tables[0];
+        iw_instance_t **k = realloc(t->kept, (t->nkept + 1) * sizeof *k);
+        if (k) {
+            t->kept = k;
+            t->kept[t->nkept++] = inst;
+            return;
+        }
+    }
+    iw_instance_free(inst);
+}
+
 iw_instance_t *iw_instance_new(iw_module_t *m, iw_linker_t *l, const iw_limits_t *limits,
                                iw_error_t *err, iw_trap_t *trap)
 {
@@ -197,8 +214,12 @@ iw_instance_t *iw_instance_new(iw_module_t *m, iw_linker_t *l, const iw_limits_t
         iw__link_error(err, "out of memory");
         return NULL;
     }
-    if (!iw__resolve_imports(inst, l, err) || !iw__alloc_objects(inst, err) || !iw__run_segments(inst, trap)) {
+    if (!iw__resolve_imports(inst, l, err) || !iw__alloc_objects(inst, err)) {
         iw_instance_free(inst);
+        return NULL;
+    }
+    if (!iw__run_segments(inst, trap)) {
+        iw__discard(inst);
         return NULL;
     }
     if (m->start >= 0) {
@@ -206,7 +227,7 @@ iw_instance_t *iw_instance_new(iw_module_t *m, iw_linker_t *l, const iw_limits_t
         if (st != IW_FINISHED) {
             if (st == IW_SUSPENDED) iw__link_error(err, "the start function suspended");
             if (trap) *trap = inst->trap;
-            iw_instance_free(inst);
+            iw__discard(inst);
             return NULL;
         }
     }
@@ -216,7 +237,7 @@ iw_instance_t *iw_instance_new(iw_module_t *m, iw_linker_t *l, const iw_limits_t
 void iw_instance_free(iw_instance_t *inst)
 {
     if (!inst) return;
-    for (uint32_t i = 0; i < inst->nown_tables; i++) free(inst->own_tables[i].items);
+    for (uint32_t i = 0; i < inst->nown_tables; i++) iw__table_release(&inst->own_tables[i]);
     free(inst->own_tables);
     if (inst->own_memory) {
         iw__memory_release(inst->own_memory);
@@ -238,17 +259,31 @@ void iw_instance_set_user_data(iw_instance_t *inst, void *data) { inst->user_dat
 void *iw_instance_user_data(const iw_instance_t *inst) { return inst->user_data; }
 iw_module_t *iw_instance_module(const iw_instance_t *inst) { return inst->module; }
 
-static const iw__export_t *iw__find_export(const iw_instance_t *inst, const char *name, iw_extern_kind_t kind)
+static const iw__export_t *iw__find_export_n(const iw_instance_t *inst, const char *name, size_t len,
+                                             iw_extern_kind_t kind)
 {
     const iw_module_t *m = inst->module;
-    for (uint32_t i = 0; i < m->nexports; i++)
-        if (strcmp(m->exports[i].name, name) == 0) return m->exports[i].kind == kind ? &m->exports[i] : NULL;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const iw__export_t *e = &m->exports[i];
+        if (e->name_len == len && memcmp(e->name, name, len) == 0) return e->kind == kind ? e : NULL;
+    }
     return NULL;
+}
+
+static const iw__export_t *iw__find_export(const iw_instance_t *inst, const char *name, iw_extern_kind_t kind)
+{
+    return iw__find_export_n(inst, name, strlen(name), kind);
 }
 
 iw_func_t *iw_instance_func(iw_instance_t *inst, const char *name)
 {
     const iw__export_t *e = iw__find_export(inst, name, IW_EXTERN_FUNC);
+    return e ? inst->funcs[e->index] : NULL;
+}
+
+iw_func_t *iw_instance_func_n(iw_instance_t *inst, const char *name, size_t len)
+{
+    const iw__export_t *e = iw__find_export_n(inst, name, len, IW_EXTERN_FUNC);
     return e ? inst->funcs[e->index] : NULL;
 }
 

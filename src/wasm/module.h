@@ -51,7 +51,7 @@ typedef struct {
     } u;
 } iw__import_t;
 
-typedef struct { const char *name; iw_extern_kind_t kind; uint32_t index; } iw__export_t;
+typedef struct { const char *name; uint32_t name_len; iw_extern_kind_t kind; uint32_t index; } iw__export_t;
 
 typedef enum { IW__SEG_ACTIVE, IW__SEG_PASSIVE, IW__SEG_DECLARATIVE } iw__segmode_t;
 

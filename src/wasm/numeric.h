@@ -32,6 +32,11 @@ static inline double iw__f64_copysign(double a, double b)
                         (iw__f64_bits(b) & 0x8000000000000000ull));
 }
 
+/* Rounding to an integral value. libm may hand a signalling NaN back
+ * untouched; wasm wants it quieted, which a + a does. */
+#define iw__f32_round(a, fn) ((a) != (a) ? (a) + (a) : fn(a))
+#define iw__f64_round(a, fn) ((a) != (a) ? (a) + (a) : fn(a))
+
 /* wasm min/max: any NaN operand gives a NaN (a + b quiets and propagates
  * it), and -0 is smaller than +0, which plain comparisons do not see. */
 static inline float iw__f32_min(float a, float b)

@@ -164,6 +164,15 @@ int64_t iw__table_grow(iw_table_t *t, uint32_t delta, uint64_t init)
     return (int64_t)old;
 }
 
+void iw__table_release(iw_table_t *t)
+{
+    for (uint32_t i = 0; i < t->nkept; i++) iw_instance_free(t->kept[i]);
+    free(t->kept);
+    free(t->items);
+    t->kept = NULL;
+    t->items = NULL;
+}
+
 iw_table_t *iw_table_new(iw_valtype_t elem, uint32_t min, uint32_t max)
 {
     if ((elem != IW_FUNCREF && elem != IW_EXTERNREF) || max < min) return NULL;
@@ -176,7 +185,7 @@ iw_table_t *iw_table_new(iw_valtype_t elem, uint32_t min, uint32_t max)
 void iw_table_free(iw_table_t *t)
 {
     if (!t) return;
-    free(t->items);
+    iw__table_release(t);
     free(t);
 }
 

@@ -89,10 +89,10 @@
     X(0x8A, I64_ROTR, "i64.rotr", BIN, I64, I64, (a >> (b & 63)) | (a << ((64 - b) & 63))) \
     X(0x8B, F32_ABS, "f32.abs", UN, F32, F32, iw__f32_abs(a))                 \
     X(0x8C, F32_NEG, "f32.neg", UN, F32, F32, iw__f32_neg(a))                 \
-    X(0x8D, F32_CEIL, "f32.ceil", UN, F32, F32, ceilf(a))                     \
-    X(0x8E, F32_FLOOR, "f32.floor", UN, F32, F32, floorf(a))                  \
-    X(0x8F, F32_TRUNC, "f32.trunc", UN, F32, F32, truncf(a))                  \
-    X(0x90, F32_NEAREST, "f32.nearest", UN, F32, F32, rintf(a))               \
+    X(0x8D, F32_CEIL, "f32.ceil", UN, F32, F32, iw__f32_round(a, ceilf))                     \
+    X(0x8E, F32_FLOOR, "f32.floor", UN, F32, F32, iw__f32_round(a, floorf))                  \
+    X(0x8F, F32_TRUNC, "f32.trunc", UN, F32, F32, iw__f32_round(a, truncf))                  \
+    X(0x90, F32_NEAREST, "f32.nearest", UN, F32, F32, iw__f32_round(a, rintf))               \
     X(0x91, F32_SQRT, "f32.sqrt", UN, F32, F32, sqrtf(a))                     \
     X(0x92, F32_ADD, "f32.add", BIN, F32, F32, a + b)                         \
     X(0x93, F32_SUB, "f32.sub", BIN, F32, F32, a - b)                         \
@@ -103,10 +103,10 @@
     X(0x98, F32_COPYSIGN, "f32.copysign", BIN, F32, F32, iw__f32_copysign(a, b)) \
     X(0x99, F64_ABS, "f64.abs", UN, F64, F64, iw__f64_abs(a))                 \
     X(0x9A, F64_NEG, "f64.neg", UN, F64, F64, iw__f64_neg(a))                 \
-    X(0x9B, F64_CEIL, "f64.ceil", UN, F64, F64, ceil(a))                      \
-    X(0x9C, F64_FLOOR, "f64.floor", UN, F64, F64, floor(a))                   \
-    X(0x9D, F64_TRUNC, "f64.trunc", UN, F64, F64, trunc(a))                   \
-    X(0x9E, F64_NEAREST, "f64.nearest", UN, F64, F64, rint(a))                \
+    X(0x9B, F64_CEIL, "f64.ceil", UN, F64, F64, iw__f64_round(a, ceil))                      \
+    X(0x9C, F64_FLOOR, "f64.floor", UN, F64, F64, iw__f64_round(a, floor))                   \
+    X(0x9D, F64_TRUNC, "f64.trunc", UN, F64, F64, iw__f64_round(a, trunc))                   \
+    X(0x9E, F64_NEAREST, "f64.nearest", UN, F64, F64, iw__f64_round(a, rint))                \
     X(0x9F, F64_SQRT, "f64.sqrt", UN, F64, F64, sqrt(a))                      \
     X(0xA0, F64_ADD, "f64.add", BIN, F64, F64, a + b)                         \
     X(0xA1, F64_SUB, "f64.sub", BIN, F64, F64, a - b)                         \

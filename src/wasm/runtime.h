@@ -34,6 +34,11 @@ struct iw_table {
     uint8_t elem;
     uint32_t size, max;             /* max: UINT32_MAX = none */
     uint64_t *items;                /* iw_func_t * or externref bits; 0 = null */
+    /* Instances whose instantiation failed after storing references to
+     * their functions here: the spec keeps those functions alive, so the
+     * table owns such instances and frees them with itself. */
+    iw_instance_t **kept;
+    uint32_t nkept;
 };
 
 struct iw_global {
@@ -132,6 +137,7 @@ void iw__memory_release(iw_memory_t *m);
 bool iw__mapped_map(iw_memory_t *m, int fd, uint64_t size, uint64_t reserve);
 bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes);
 void iw__mapped_release(iw_memory_t *m);
+void iw__table_release(iw_table_t *t);
 bool iw__table_init(iw_table_t *t, uint8_t elem, uint32_t min, uint32_t max);
 
 #endif

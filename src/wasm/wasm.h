@@ -200,6 +200,8 @@ iw_func_t *iw_instance_func(iw_instance_t *inst, const char *name);
 iw_memory_t *iw_instance_memory(iw_instance_t *inst, const char *name);
 iw_table_t *iw_instance_table(iw_instance_t *inst, const char *name);
 iw_global_t *iw_instance_global(iw_instance_t *inst, const char *name);
+/* Same as iw_instance_func for names that may contain NUL bytes. */
+iw_func_t *iw_instance_func_n(iw_instance_t *inst, const char *name, size_t len);
 
 iw_val_t iw_global_get(const iw_global_t *g);
 int iw_global_set(iw_global_t *g, iw_val_t v);  /* -1 if immutable or wrong type */

@@ -1,0 +1,399 @@
+/* Runs one WebAssembly spec-test script, already converted by wast2json:
+ *   spec_run DIR/script.json
+ * Prints `PASS spec/<name>` or `FAIL spec/<name>: <first failures>`, then
+ * `COUNTS modules=N passed=N failed=N skipped=N` for tests/spec/suite.sh.
+ * Every command is run: module, register, action and every assert_*.
+ * assert_malformed on text modules is skipped (we only take binaries). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/json_read.h"
+#include "wasm/wasm.h"
+
+#define MAX_VALUES 64
+#define MAX_NAMED 256
+
+typedef struct {
+    char name[128];
+    iw_instance_t *inst;
+    iw_module_t *mod;
+} named_t;
+
+typedef struct {
+    const char *dir;
+    iw_linker_t *linker;
+    named_t named[MAX_NAMED];
+    int nnamed;
+    iw_instance_t *current;
+    iw_instance_t *all[4096];   /* freed at the end: registered ones stay importable */
+    int nall;
+    iw_module_t *mods[4096];
+    int nmods;
+    int modules, passed, failed, skipped;
+    char failures[600];
+} runner_t;
+
+/* ---- spectest ------------------------------------------------------------- */
+
+static iw_host_result_t print_fn(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)inst, (void)env, (void)args, (void)results;
+    return IW_HOST_OK;
+}
+
+static void define_spectest(iw_linker_t *l, iw_memory_t **mem, iw_table_t **tab, iw_global_t *globals[4])
+{
+    static const char *const prints[][2] = {
+        { "print", ":" }, { "print_i32", "i:" }, { "print_i64", "I:" }, { "print_f32", "f:" },
+        { "print_f64", "F:" }, { "print_i32_f32", "if:" }, { "print_f64_f64", "FF:" },
+    };
+    for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++)
+        iw_linker_define_func(l, "spectest", prints[i][0], prints[i][1], print_fn, NULL);
+    *mem = iw_memory_new(1, 2);
+    *tab = iw_table_new(IW_FUNCREF, 10, 20);
+    iw_linker_define_memory(l, "spectest", "memory", *mem);
+    iw_linker_define_table(l, "spectest", "table", *tab);
+    globals[0] = iw_global_new((iw_val_t){ .type = IW_I32, .of.i32 = 666 }, false);
+    globals[1] = iw_global_new((iw_val_t){ .type = IW_I64, .of.i64 = 666 }, false);
+    globals[2] = iw_global_new((iw_val_t){ .type = IW_F32, .of.f32 = 666.6f }, false);
+    globals[3] = iw_global_new((iw_val_t){ .type = IW_F64, .of.f64 = 666.6 }, false);
+    iw_linker_define_global(l, "spectest", "global_i32", globals[0]);
+    iw_linker_define_global(l, "spectest", "global_i64", globals[1]);
+    iw_linker_define_global(l, "spectest", "global_f32", globals[2]);
+    iw_linker_define_global(l, "spectest", "global_f64", globals[3]);
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static const char *jstr(const ifr_json_t *obj, const char *key)
+{
+    const ifr_json_t *v = ifr_json_get(obj, key);
+    return v && v->type == IFR_JSON_STRING ? v->string.ptr : NULL;
+}
+
+static int jline(const ifr_json_t *cmd)
+{
+    int64_t n = 0;
+    const ifr_json_t *v = ifr_json_get(cmd, "line");
+    if (v) ifr_json_int64(v, &n);
+    return (int)n;
+}
+
+static void fail(runner_t *r, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(runner_t *r, int line, const char *fmt, ...)
+{
+    r->failed++;
+    size_t used = strlen(r->failures);
+    if (used > sizeof r->failures - 120) return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(r->failures + used, sizeof r->failures - used, "%sline %d: %s", used ? "; " : "", line, msg);
+}
+
+static uint8_t *read_file(const char *dir, const char *name, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static iw_module_t *load(runner_t *r, const ifr_json_t *cmd, iw_error_t *err)
+{
+    const char *file = jstr(cmd, "filename");
+    size_t len;
+    uint8_t *bytes = file ? read_file(r->dir, file, &len) : NULL;
+    if (!bytes) {
+        snprintf(err->message, sizeof err->message, "cannot read %s", file ? file : "(no file)");
+        return NULL;
+    }
+    iw_module_t *m = iw_module_new(bytes, len, err);
+    free(bytes);
+    return m;
+}
+
+static iw_instance_t *instantiate(runner_t *r, iw_module_t *m, iw_error_t *err, iw_trap_t *trap)
+{
+    iw_instance_t *inst = iw_instance_new(m, r->linker, NULL, err, trap);
+    if (inst && r->nall < 4096) r->all[r->nall++] = inst;
+    return inst;
+}
+
+static iw_instance_t *find_instance(runner_t *r, const char *name)
+{
+    if (!name) return r->current;
+    for (int i = r->nnamed; i-- > 0;)
+        if (strcmp(r->named[i].name, name) == 0) return r->named[i].inst;
+    return NULL;
+}
+
+static iw_valtype_t type_of(const char *t)
+{
+    if (!strcmp(t, "i32")) return IW_I32;
+    if (!strcmp(t, "i64")) return IW_I64;
+    if (!strcmp(t, "f32")) return IW_F32;
+    if (!strcmp(t, "f64")) return IW_F64;
+    if (!strcmp(t, "funcref")) return IW_FUNCREF;
+    if (!strcmp(t, "externref")) return IW_EXTERNREF;
+    return IW_V128;
+}
+
+/* A JSON value {"type": t, "value": v} as an engine value. Externref N is
+ * the host pointer N+1, so that ref.extern 0 is not null. */
+static bool to_val(const ifr_json_t *j, iw_val_t *out)
+{
+    const char *t = jstr(j, "type"), *v = jstr(j, "value");
+    if (!t) return false;
+    memset(out, 0, sizeof *out);
+    out->type = type_of(t);
+    uint64_t bits = v && strcmp(v, "null") ? strtoull(v, NULL, 10) : 0;
+    switch (out->type) {
+    case IW_I32: out->of.i32 = (int32_t)(uint32_t)bits; break;
+    case IW_I64: out->of.i64 = (int64_t)bits; break;
+    case IW_F32: { uint32_t b = (uint32_t)bits; memcpy(&out->of.f32, &b, 4); break; }
+    case IW_F64: memcpy(&out->of.f64, &bits, 8); break;
+    case IW_EXTERNREF: out->of.externref = (v && strcmp(v, "null")) ? (void *)(uintptr_t)(bits + 1) : NULL; break;
+    case IW_FUNCREF: out->of.funcref = NULL; break;
+    default: return false;
+    }
+    return true;
+}
+
+static bool val_matches(const ifr_json_t *want, const iw_val_t *got, char *why, size_t whylen)
+{
+    const char *t = jstr(want, "type"), *v = jstr(want, "value");
+    iw_valtype_t wt = t ? type_of(t) : IW_V128;
+    if (got->type != wt) { snprintf(why, whylen, "type %d, expected %s", got->type, t ? t : "?"); return false; }
+    uint64_t bits = 0;
+    switch (wt) {
+    case IW_I32: bits = (uint32_t)got->of.i32; break;
+    case IW_I64: bits = (uint64_t)got->of.i64; break;
+    case IW_F32: { uint32_t b; memcpy(&b, &got->of.f32, 4); bits = b; break; }
+    case IW_F64: memcpy(&bits, &got->of.f64, 8); break;
+    case IW_FUNCREF:
+        if (!v) return got->of.funcref != NULL;
+        if (!strcmp(v, "null")) return got->of.funcref == NULL;
+        return got->of.funcref != NULL;
+    case IW_EXTERNREF:
+        if (!v || !strcmp(v, "null")) {
+            if (got->of.externref == NULL) return true;
+            snprintf(why, whylen, "got a non-null externref");
+            return false;
+        }
+        if ((uintptr_t)got->of.externref == strtoull(v, NULL, 10) + 1) return true;
+        snprintf(why, whylen, "externref mismatch");
+        return false;
+    default: return false;
+    }
+    if (v && (wt == IW_F32 || wt == IW_F64) && !strncmp(v, "nan:", 4)) {
+        bool canonical = !strcmp(v, "nan:canonical");
+        bool ok;
+        if (wt == IW_F32) ok = canonical ? (bits & 0x7fffffff) == 0x7fc00000 : (bits & 0x7fc00000) == 0x7fc00000;
+        else ok = canonical ? (bits & 0x7fffffffffffffffull) == 0x7ff8000000000000ull
+                            : (bits & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+        if (!ok) snprintf(why, whylen, "got 0x%" PRIx64 ", expected %s", bits, v);
+        return ok;
+    }
+    uint64_t want_bits = v ? strtoull(v, NULL, 10) : 0;
+    if (bits != want_bits) {
+        snprintf(why, whylen, "got %" PRIu64 ", expected %s", bits, v ? v : "?");
+        return false;
+    }
+    return true;
+}
+
+/* Runs an action; returns its status, fills results and their count. */
+static iw_status_t run_action(runner_t *r, const ifr_json_t *act, iw_val_t *results, uint32_t *nres,
+                              iw_instance_t **used, char *why, size_t whylen)
+{
+    const char *type = jstr(act, "type"), *field = jstr(act, "field");
+    iw_instance_t *inst = find_instance(r, jstr(act, "module"));
+    *used = inst;
+    *nres = 0;
+    if (!inst || !field) { snprintf(why, whylen, "no instance or field"); return IW_TRAPPED; }
+    if (type && !strcmp(type, "get")) {
+        iw_global_t *g = iw_instance_global(inst, field);
+        if (!g) { snprintf(why, whylen, "no global %s", field); return IW_TRAPPED; }
+        results[0] = iw_global_get(g);
+        *nres = 1;
+        return IW_FINISHED;
+    }
+    const ifr_json_t *fj = ifr_json_get(act, "field");
+    iw_func_t *f = iw_instance_func_n(inst, fj->string.ptr, fj->string.len);
+    if (!f) { snprintf(why, whylen, "no function %s", field); return IW_TRAPPED; }
+    const ifr_json_t *args = ifr_json_get(act, "args");
+    iw_val_t argv[MAX_VALUES];
+    uint32_t nargs = 0;
+    for (size_t i = 0; args && i < args->count && i < MAX_VALUES; i++)
+        if (to_val(&args->items[i], &argv[nargs])) nargs++;
+    const char *sig = iw_func_sig(f);
+    *nres = (uint32_t)strlen(strchr(sig, ':') + 1);
+    iw_status_t st = iw_call(inst, f, argv, nargs, results, MAX_VALUES);
+    if (st == IW_TRAPPED) snprintf(why, whylen, "trap: %.150s", iw_instance_trap(inst)->message);
+    return st;
+}
+
+/* ---- commands --------------------------------------------------------------- */
+
+static void cmd_module(runner_t *r, const ifr_json_t *cmd)
+{
+    iw_error_t err;
+    iw_trap_t trap;
+    int line = jline(cmd);
+    r->modules++;
+    r->current = NULL;
+    iw_module_t *m = load(r, cmd, &err);
+    if (!m) { fail(r, line, "module failed to load: %s", err.message); return; }
+    if (r->nmods < 4096) r->mods[r->nmods++] = m;
+    iw_instance_t *inst = instantiate(r, m, &err, &trap);
+    if (!inst) { fail(r, line, "module failed to instantiate: %s%s", err.message, trap.message); return; }
+    r->current = inst;
+    const char *name = jstr(cmd, "name");
+    if (name && r->nnamed < MAX_NAMED) {
+        named_t *n = &r->named[r->nnamed++];
+        snprintf(n->name, sizeof n->name, "%s", name);
+        n->inst = inst;
+    }
+}
+
+static void cmd_register(runner_t *r, const ifr_json_t *cmd)
+{
+    iw_instance_t *inst = find_instance(r, jstr(cmd, "name"));
+    const char *as = jstr(cmd, "as");
+    if (!inst || !as || iw_linker_define_instance(r->linker, as, inst) != 0)
+        fail(r, jline(cmd), "register failed");
+}
+
+static void cmd_assert_return(runner_t *r, const ifr_json_t *cmd, bool check)
+{
+    iw_val_t results[MAX_VALUES];
+    uint32_t nres;
+    iw_instance_t *inst;
+    char why[200] = "";
+    int line = jline(cmd);
+    iw_status_t st = run_action(r, ifr_json_get(cmd, "action"), results, &nres, &inst, why, sizeof why);
+    if (st != IW_FINISHED) { fail(r, line, "%s", why[0] ? why : "did not finish"); return; }
+    if (!check) { r->passed++; return; }
+    const ifr_json_t *exp = ifr_json_get(cmd, "expected");
+    size_t n = exp ? exp->count : 0;
+    if (n != nres) { fail(r, line, "%u results, expected %zu", nres, n); return; }
+    for (size_t i = 0; i < n; i++) {
+        if (!val_matches(&exp->items[i], &results[i], why, sizeof why)) {
+            fail(r, line, "result %zu: %s", i, why);
+            return;
+        }
+    }
+    r->passed++;
+}
+
+static void cmd_assert_trap(runner_t *r, const ifr_json_t *cmd, bool exhaustion)
+{
+    iw_val_t results[MAX_VALUES];
+    uint32_t nres;
+    iw_instance_t *inst;
+    char why[200] = "";
+    int line = jline(cmd);
+    iw_status_t st = run_action(r, ifr_json_get(cmd, "action"), results, &nres, &inst, why, sizeof why);
+    if (st != IW_TRAPPED || !inst) { fail(r, line, "expected a trap (%s), status %d", jstr(cmd, "text"), st); return; }
+    const iw_trap_t *t = iw_instance_trap(inst);
+    if (t->kind == IW_TRAP_HOST) { fail(r, line, "%s", t->message); return; }
+    if (exhaustion && t->kind != IW_TRAP_STACK_EXHAUSTED) { fail(r, line, "expected exhaustion, got %s", t->message); return; }
+    r->passed++;
+}
+
+/* assert_invalid / assert_malformed / assert_unlinkable / assert_uninstantiable */
+static void cmd_assert_module_fails(runner_t *r, const ifr_json_t *cmd, bool must_load)
+{
+    const char *mt = jstr(cmd, "module_type");
+    int line = jline(cmd);
+    if (mt && strcmp(mt, "binary") != 0) { r->skipped++; return; }
+    iw_error_t err;
+    iw_trap_t trap;
+    iw_module_t *m = load(r, cmd, &err);
+    if (!must_load) {
+        if (m) { iw_module_release(m); fail(r, line, "module loaded, expected \"%s\"", jstr(cmd, "text")); }
+        else r->passed++;
+        return;
+    }
+    if (!m) { fail(r, line, "module failed to load: %s", err.message); return; }
+    if (r->nmods < 4096) r->mods[r->nmods++] = m;
+    iw_instance_t *inst = instantiate(r, m, &err, &trap);
+    if (inst) { fail(r, line, "instantiated, expected \"%s\"", jstr(cmd, "text")); return; }
+    r->passed++;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) { fprintf(stderr, "usage: spec_run DIR/script.json\n"); return 2; }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", argv[1]);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : argv[1];
+    char name[256];
+    snprintf(name, sizeof name, "%s", base);
+    char *dot = strrchr(name, '.');
+    if (dot) *dot = '\0';
+    if (slash) *slash = '\0'; else strcpy(dir, ".");
+
+    size_t len;
+    char *text = (char *)read_file(dir, base, &len);
+    if (!text) { printf("FAIL spec/%s: cannot read %s\n", name, argv[1]); return 1; }
+    ifr_arena_t arena;
+    ifr_arena_init(&arena, 0);
+    ifr_json_error_t jerr;
+    ifr_json_t *doc = ifr_json_parse(&arena, text, len, &jerr);
+    const ifr_json_t *cmds = doc ? ifr_json_get(doc, "commands") : NULL;
+    if (!cmds) { printf("FAIL spec/%s: bad JSON at %zu: %s\n", name, jerr.offset, jerr.message); return 1; }
+
+    static runner_t r;
+    r.dir = dir;
+    r.linker = iw_linker_new();
+    iw_memory_t *mem;
+    iw_table_t *tab;
+    iw_global_t *globals[4];
+    define_spectest(r.linker, &mem, &tab, globals);
+
+    for (size_t i = 0; i < cmds->count; i++) {
+        const ifr_json_t *c = &cmds->items[i];
+        const char *type = jstr(c, "type");
+        if (!type) continue;
+        if (!strcmp(type, "module")) cmd_module(&r, c);
+        else if (!strcmp(type, "register")) cmd_register(&r, c);
+        else if (!strcmp(type, "action")) cmd_assert_return(&r, c, false);
+        else if (!strcmp(type, "assert_return")) cmd_assert_return(&r, c, true);
+        else if (!strcmp(type, "assert_trap")) cmd_assert_trap(&r, c, false);
+        else if (!strcmp(type, "assert_exhaustion")) cmd_assert_trap(&r, c, true);
+        else if (!strcmp(type, "assert_invalid") || !strcmp(type, "assert_malformed")) cmd_assert_module_fails(&r, c, false);
+        else if (!strcmp(type, "assert_unlinkable") || !strcmp(type, "assert_uninstantiable")) cmd_assert_module_fails(&r, c, true);
+        else { r.skipped++; }
+    }
+
+    if (r.failed) printf("FAIL spec/%s: %d failed: %s\n", name, r.failed, r.failures);
+    else printf("PASS spec/%s\n", name);
+    printf("COUNTS modules=%d passed=%d failed=%d skipped=%d\n", r.modules, r.passed, r.failed, r.skipped);
+
+    for (int i = r.nall; i-- > 0;) iw_instance_free(r.all[i]);
+    for (int i = 0; i < r.nmods; i++) iw_module_release(r.mods[i]);
+    iw_linker_free(r.linker);
+    iw_memory_free(mem);
+    iw_table_free(tab);
+    for (int i = 0; i < 4; i++) iw_global_free(globals[i]);
+    ifr_arena_destroy(&arena);
+    free(text);
+    return 0;
+}
