@@ -25,7 +25,7 @@ typedef struct {
     bool ended;
 } fake_t;
 
-static int fake_send_head(route_exchange_t *x)
+static inline int fake_send_head(route_exchange_t *x)
 {
     fake_t *f = x->io_ctx;
     f->status = x->resp.status;
@@ -34,7 +34,7 @@ static int fake_send_head(route_exchange_t *x)
     return 0;
 }
 
-static int fake_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
+static inline int fake_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
 {
     fake_t *f = x->io_ctx;
     if (len && f->body_len + len < sizeof(f->body)) {
@@ -45,7 +45,7 @@ static int fake_send_body(route_exchange_t *x, const void *data, size_t len, boo
     return 0;
 }
 
-static int fake_send_file(route_exchange_t *x, int fd, off_t off, uint64_t len, bool is_last)
+static inline int fake_send_file(route_exchange_t *x, int fd, off_t off, uint64_t len, bool is_last)
 {
     fake_t *f = x->io_ctx;
     while (len > 0 && f->body_len + 1 < sizeof(f->body)) {
@@ -62,7 +62,7 @@ static int fake_send_file(route_exchange_t *x, int fd, off_t off, uint64_t len, 
     return 0;
 }
 
-static int fake_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
+static inline int fake_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 {
     (void)x; (void)cb; (void)ud;
     return -1;
@@ -72,7 +72,7 @@ static const route_io_t fake_io = { .send_head = fake_send_head, .send_body = fa
                                     .send_file = fake_send_file, .read_body = fake_read_body };
 
 /* Runs one request. hdrs: "Name: value" strings, NULL-terminated. */
-static fake_t *fake_run(const route_plan_t *p, const char *method, const char *target, const char *host,
+static inline fake_t *fake_run(const route_plan_t *p, const char *method, const char *target, const char *host,
                         const char *const *hdrs)
 {
     static uint64_t ids;
@@ -104,21 +104,21 @@ static fake_t *fake_run(const route_plan_t *p, const char *method, const char *t
     return f;
 }
 
-static void fake_free(fake_t *f)
+static inline void fake_free(fake_t *f)
 {
     ifr_arena_destroy(&f->arena);
     free(f);
 }
 
 /* The value of a sent header, or "" */
-static const char *fake_header(fake_t *f, const char *name)
+static inline const char *fake_header(fake_t *f, const char *name)
 {
     const http_header_t *h = http_headers_get(&f->headers, ifr_cstr(name));
     if (!h) return "";
     return ifr_arena_strndup(&f->arena, h->value.ptr, h->value.len);
 }
 
-static route_plan_t *plan_from(const char *text)
+static inline route_plan_t *plan_from(const char *text)
 {
     cfg_error_t err;
     route_plan_t *p = route_plan_load_text(text, strlen(text), "test.caddy", &err);

@@ -1,0 +1,109 @@
+/* Placeholder templates and the RE2-to-POSIX regexp translation. */
+#define TEST_SUITE "route/placeholders"
+#include "testing.h"
+
+#include <stdlib.h>
+
+#include "fake_host.h"
+#include "route/placeholder.h"
+#include "route/regexp.h"
+
+static ifr_arena_t plan_arena;
+
+/* Renders text for a request built by hand. */
+static const char *render(fake_t *f, const char *text)
+{
+    route_tmpl_t *t = route_tmpl_compile(&plan_arena, ifr_cstr(text));
+    ifr_str_t out;
+    if (!t || route_tmpl_render(&f->x, t, &out) != 0) return "(fail)";
+    return ifr_arena_strndup(&f->arena, out.ptr, out.len);
+}
+
+static fake_t *request(const char *target, const char *const *hdrs)
+{
+    fake_t *f = calloc(1, sizeof(*f));
+    ifr_arena_init(&f->arena, 0);
+    f->req.method = IFR_LIT("GET");
+    f->req.target = ifr_cstr(target);
+    const char *q = strchr(target, '?');
+    f->req.path = q ? ifr_str(target, (size_t)(q - target)) : ifr_cstr(target);
+    f->req.query = q ? ifr_cstr(q + 1) : IFR_LIT("");
+    f->req.version_major = 1;
+    f->req.version_minor = 1;
+    f->req.host = IFR_LIT("www.example.com:8443");
+    for (size_t i = 0; hdrs && hdrs[i]; i++) {
+        const char *colon = strchr(hdrs[i], ':');
+        http_headers_add(&f->req.headers, &f->arena, ifr_str(hdrs[i], (size_t)(colon - hdrs[i])),
+                         ifr_cstr(colon + 2));
+    }
+    f->conn = (route_conn_info_t){ .remote_ip = IFR_LIT("::1"), .remote_port = 4242, .local_port = 8443, .tls = true };
+    f->x = (route_exchange_t){ .arena = &f->arena, .req = &f->req, .conn = &f->conn, .io = &fake_io, .io_ctx = f, .id = 7 };
+    return f;
+}
+
+static void test_request_values(void)
+{
+    fake_t *f = request("/a/b%20c/file.tar.gz?q=1&name=x%2By", (const char *[]){ "X-Id: 99", "Cookie: a=1; sid=abc", NULL });
+    CHECK_STR_EQ(render(f, "{path}"), "/a/b c/file.tar.gz");
+    CHECK_STR_EQ(render(f, "{dir}|{file}|{http.request.uri.path.file.ext}"), "/a/b c/|file.tar.gz|.gz");
+    CHECK_STR_EQ(render(f, "{query}"), "q=1&name=x%2By");
+    CHECK_STR_EQ(render(f, "{query.name}"), "x+y");
+    CHECK_STR_EQ(render(f, "{uri}"), "/a/b%20c/file.tar.gz?q=1&name=x%2By");
+    CHECK_STR_EQ(render(f, "{host} {hostport} {port} {scheme}"), "www.example.com www.example.com:8443 8443 https");
+    CHECK_STR_EQ(render(f, "{remote} {remote_host} {remote_port}"), "[::1]:4242 ::1 4242");
+    CHECK_STR_EQ(render(f, "{http.request.header.x-id} {header.X-Id} {cookie.sid}"), "99 99 abc");
+    CHECK_STR_EQ(render(f, "{labels.0}.{labels.1}.{path.0}"), "com.example.a");
+    CHECK_STR_EQ(render(f, "{http.request.header.Missing}"), "");
+    CHECK_STR_EQ(render(f, "{method} {http.request.proto}"), "GET HTTP/1.1");
+    const char *u1 = render(f, "{http.request.uuid}"), *u2 = render(f, "{id}");
+    CHECK_INT_EQ(strlen(u1), 36);
+    CHECK_STR_EQ(u1, u2);          /* stable within one request */
+    CHECK(strlen(render(f, "{time.now.unix}")) >= 10);
+    ifr_arena_destroy(&f->arena);
+    free(f);
+}
+
+static void test_literals(void)
+{
+    fake_t *f = request("/", NULL);
+    setenv("IFRIT_TEST_PH", "from-env", 1);
+    route_tmpl_t *t = route_tmpl_compile(&plan_arena, IFR_LIT("a {env.IFRIT_TEST_PH} b"));
+    CHECK(route_tmpl_is_static(t));           /* env is read at load */
+    CHECK_STR_EQ(render(f, "a {env.IFRIT_TEST_PH} b"), "a from-env b");
+    CHECK_STR_EQ(render(f, "{unknown} {not a placeholder} {}"), "{unknown} {not a placeholder} {}");
+    CHECK_STR_EQ(render(f, "\\{path} {path}"), "{path} /");
+    CHECK_STR_EQ(render(f, "{\"json\": 1}"), "{\"json\": 1}");
+    char buf[8];
+    size_t n = route_tmpl_render_to(&f->x, route_tmpl_compile(&plan_arena, IFR_LIT("{method}-{path}-long")), buf, sizeof(buf));
+    CHECK_INT_EQ(n, 10);
+    CHECK(memcmp(buf, "GET-/-lo", 8) == 0);
+    ifr_arena_destroy(&f->arena);
+    free(f);
+}
+
+static void test_regexp_translation(void)
+{
+    route_regex_t *rx;
+    char err[200];
+    ifr_str_t g[ROUTE_MAX_GROUPS];
+    CHECK(route_regex_compile(&plan_arena, IFR_LIT("^/(?:v)(\\d+)/(?P<name>\\w+)$"), &rx, err, sizeof(err)) == 0);
+    CHECK(route_regex_match(rx, &plan_arena, IFR_LIT("/v12/abc_d"), g));
+    CHECK_MEM_EQ(g[1].ptr, g[1].len, "12");
+    CHECK_MEM_EQ(g[2].ptr, g[2].len, "abc_d");
+    CHECK_STR_EQ(rx->names[2], "name");
+    CHECK(!route_regex_match(rx, &plan_arena, IFR_LIT("/vx/abc"), g));
+    CHECK(route_regex_compile(&plan_arena, IFR_LIT("(?i)^/ADMIN[\\d]"), &rx, err, sizeof(err)) == 0);
+    CHECK(route_regex_match(rx, &plan_arena, IFR_LIT("/admin7"), NULL));
+    CHECK(route_regex_compile(&plan_arena, IFR_LIT("(unclosed"), &rx, err, sizeof(err)) != 0);
+    CHECK(route_regex_compile(&plan_arena, IFR_LIT("(?=look)"), &rx, err, sizeof(err)) != 0);
+}
+
+int main(void)
+{
+    ifr_arena_init(&plan_arena, 0);
+    RUN(test_request_values);
+    RUN(test_literals);
+    RUN(test_regexp_translation);
+    ifr_arena_destroy(&plan_arena);
+    return testing_done();
+}
