@@ -251,15 +251,24 @@ static size_t lx_continuation(const lexer_t *lx, size_t i)
 }
 
 /* An unquoted word. A backslash keeps itself and the byte after it (as
- * Caddy does), except before '<' (where it only stops a heredoc) and
- * before a line break (a continuation, handled by the caller). */
+ * Caddy does), except before '<' (where it only stops a heredoc), before
+ * a blank (dropped) and before a line break (a continuation, handled by
+ * the caller). */
 static int lx_word(lexer_t *lx, size_t i)
 {
+    size_t start = i;
     while (i < lx->n && !lx_space(lx->s[i])) {
         char c = lx->s[i];
         if (c == '\\') {
             if (lx_continuation(lx, i)) break;
             if (i + 1 < lx->n && lx->s[i + 1] == '<') { if (lx_put(lx, "<", 1)) return -1; i += 2; continue; }
+            /* Before a blank a backslash escapes nothing and is dropped, so
+             * no word ends with a lone backslash (which a line break after
+             * it would turn into a continuation). */
+            if (i + 1 < lx->n && lx_blank(lx->s[i + 1])) {
+                if (i == start) i++; /* consumed here only when it is all there is */
+                break;
+            }
             if (lx_put(lx, "\\", 1)) return -1;
             i++;
             if (i < lx->n && !lx_space(lx->s[i])) { if (lx_put(lx, lx->s + i, 1)) return -1; i++; }
@@ -272,6 +281,7 @@ static int lx_word(lexer_t *lx, size_t i)
     return 0;
 }
 
+/* Returns 1 when a token was added, 0 when the text made none, -1 on error. */
 static int lx_token(lexer_t *lx, int nl, bool cont)
 {
     size_t start = lx->i;
@@ -286,7 +296,9 @@ static int lx_token(lexer_t *lx, int nl, bool cont)
         else if (rc == 0) rc = lx_word(lx, start);
     } else rc = lx_word(lx, start);
     if (rc < 0) return -1;
-    return lx_emit(lx, start, lx->i, flags, nl, cont, false);
+    /* a lone "\ " makes no token */
+    if (!(flags & (CFG_TOK_QUOTED | CFG_TOK_BACKTICK | CFG_TOK_HEREDOC)) && lx->val.len == 0) return 0;
+    return lx_emit(lx, start, lx->i, flags, nl, cont, false) < 0 ? -1 : 1;
 }
 
 /* A comment runs to the end of the line; trailing blanks are dropped. */
@@ -319,9 +331,9 @@ static int lx_run(lexer_t *lx)
             if (lx_comment(lx, nl, cont)) return -1;
             if (lx->o->keep_comments) { nl = 0; cont = false; }
         } else {
-            if (lx_token(lx, nl, cont)) return -1;
-            nl = 0;
-            cont = false;
+            int made = lx_token(lx, nl, cont); /* 1: a token, 0: none */
+            if (made < 0) return -1;
+            if (made) { nl = 0; cont = false; }
         }
     }
     return 0;

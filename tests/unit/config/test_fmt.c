@@ -53,7 +53,8 @@ static void test_braces(void)
     check_fmt("a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n",
               "a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n");
     check_fmt("example.com{\n\tx\n}\n", "example.com{\nx\n}\n"); /* never splits a token */
-    check_fmt("a {\n\tx \\\t}\n}\n", "a {\n\tx \\ }\n}\n"); /* no break after a backslash */
+    check_fmt("a {\n\tx\\\\ }\n}\n", "a {\n\tx\\\\ }\n}\n"); /* no break after a backslash */
+    check_fmt("a {\n\tx \\\t}\n}\n", "a {\n\tx\n}\n}\n"); /* a lone backslash is dropped */
     check_fmt("(s) {\n\tx{\n}\n", "(s) {\n\tx{\n}\n"); /* a snippet body is raw */
     check_fmt("(s) {\n{\n}\n}\n", "(s) {\n\t{\n\t}\n}\n");
     check_fmt("a {\n}\n{\n}\n", "a {\n}\n{\n}\n");
