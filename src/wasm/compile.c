@@ -763,7 +763,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     case 0x0B: { /* end */
         iw__ctrl_t f = { 0 };
         if (iw__top(c)->kind == IW__CTRL_IF && (iw__top(c)->nparams != iw__top(c)->nresults ||
-            memcmp(iw__top(c)->params, iw__top(c)->results, iw__top(c)->nresults) != 0))
+            (iw__top(c)->nresults && memcmp(iw__top(c)->params, iw__top(c)->results, iw__top(c)->nresults) != 0)))
             return iw__fail_at(r, at, "type mismatch: if without else must leave its parameters unchanged");
         if (!iw__end_frame(c, &f)) return false;
         if (f.kind == IW__CTRL_FUNC) {
@@ -1005,7 +1005,7 @@ static bool iw__read_locals(iw__comp_t *c)
     c->nlocals = (uint32_t)total;
     c->locals = malloc(total ? total : 1);
     if (!c->locals) return iw__oom(c);
-    memcpy(c->locals, t->params, t->nparams);
+    if (t->nparams) memcpy(c->locals, t->params, t->nparams);
     c->r->p = groups;
     uint32_t k = t->nparams;
     for (uint32_t i = 0; i < ngroups; i++) {
@@ -1013,7 +1013,7 @@ static bool iw__read_locals(iw__comp_t *c)
         uint8_t vt;
         iw__read_u32(c->r, &n);
         iw__read_valtype(c->r, &vt);
-        memset(c->locals + k, vt, n);
+        if (n) memset(c->locals + k, vt, n);
         k += n;
     }
     return true;
@@ -1037,7 +1037,7 @@ bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, 
         iw__word_t *code = ifr_arena_alloc(&m->arena, (size_t)c.len * sizeof *code);
         if (!code) ok = iw__oom(&c);
         else {
-            memcpy(code, c.code, (size_t)c.len * sizeof *code);
+            if (c.len) memcpy(code, c.code, (size_t)c.len * sizeof *code);
             *out = (iw__code_t){ .code = code, .type = c.type, .func_index = func_index,
                                  .nparams = c.type->nparams, .nlocals = c.nlocals,
                                  .frame_slots = c.nlocals + c.max_vals + 1,

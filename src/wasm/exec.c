@@ -59,7 +59,7 @@ bool iw__stack_grow(iw_instance_t *root, size_t need_total)
     uintptr_t old = (uintptr_t)ex->stack;   /* as a number: only offsets are kept */
     uint64_t *p = realloc(ex->stack, n * sizeof *p);
     if (!p) return false;
-    for (uint32_t i = 0; i <= ex->depth && ex->frames; i++)
+    for (uint32_t i = 0; old && i <= ex->depth && ex->frames; i++)
         if (ex->frames[i].fp) ex->frames[i].fp = p + ((uintptr_t)ex->frames[i].fp - old) / sizeof *p;
     ex->stack = p;
     ex->stack_slots = n;
@@ -161,6 +161,7 @@ static iw_status_t iw__finish(iw_instance_t *inst, iw_status_t st)
             ex->results[i] = iw__bits_val(iw__sig_type(rs[i]), ex->stack[i]);
     }
     if (st != IW_SUSPENDED) {
+        ex->last_status = st;
         ex->state = IW__IDLE;
         ex->depth = 0;
     }
@@ -292,6 +293,16 @@ void iw_instance_abort_call(iw_instance_t *inst)
     ex->depth = 0;
     ex->reason = IW_SUSPEND_NONE;
     ex->host = NULL;
+}
+
+uint32_t iw_instance_results(const iw_instance_t *inst, iw_val_t *out, uint32_t n)
+{
+    const iw__exec_t *ex = &inst->ex;
+    if (!ex->entry || ex->state != IW__IDLE || ex->last_status != IW_FINISHED) return 0;
+    const char *rs = strchr(ex->entry->sig, ':') + 1;
+    uint32_t k = 0;
+    for (; k < n && rs[k]; k++) out[k] = iw__bits_val(iw__sig_type(rs[k]), ex->stack[k]);
+    return k;
 }
 
 const iw_trap_t *iw_instance_trap(const iw_instance_t *inst) { return &inst->trap; }

@@ -72,6 +72,7 @@ typedef struct {
     iw_val_t *results;              /* the iw_call results array */
     uint32_t nresults;
     const iw_func_t *entry;         /* the function iw_call started */
+    iw_status_t last_status;        /* of the last call that ended */
 
     uint64_t fuel_limit;            /* 0 = none */
     uint64_t consumed;              /* fuel used before the current budget */

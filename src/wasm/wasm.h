@@ -251,6 +251,10 @@ iw_status_t iw_resume(iw_instance_t *inst, const uint64_t *host_results);
  * function with which raw arguments (owned by the instance). */
 iw_suspend_reason_t iw_instance_suspended(const iw_instance_t *inst, const char **import_name,
                                           const uint64_t **args);
+/* The results of the last call that finished (also one resumed on an
+ * instance made from an image, which has no iw_call results array).
+ * Returns how many were written, 0 if the last call did not finish. */
+uint32_t iw_instance_results(const iw_instance_t *inst, iw_val_t *out, uint32_t n);
 /* Abandons a suspended call; the instance is idle again. */
 void iw_instance_abort_call(iw_instance_t *inst);
 

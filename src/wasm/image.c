@@ -1,0 +1,316 @@
+/* Snapshots: an immutable image of an instance (memory, globals, tables,
+ * dropped segments and a paused call's stacks) and new instances made from
+ * it. On Linux the memory goes into a memfd that every new instance maps
+ * MAP_PRIVATE: copy-on-write, so starting from an image costs about the
+ * same whatever the memory size. Elsewhere the memory is copied.
+ *
+ * References to the captured instance's own functions (in tables, globals
+ * and stack slots) are remembered by address range and rebased onto the new
+ * instance's functions. Stack slots are untyped, so a slot is rebased when
+ * it holds exactly such an address: an integer with that value would be
+ * rebased too, which is accepted as vanishingly unlikely. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/config.h"
+#include "wasm/runtime.h"
+
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+struct iw_image {
+    atomic_int refs;
+    iw_module_t *module;
+    iw_func_t **funcs;              /* the function index space as captured */
+    iw_func_t *host_funcs;          /* copies of host imports */
+    uintptr_t own_lo, own_hi;       /* address range of the source's own functions */
+    iw_table_t **tables;            /* imported: shared pointers */
+    iw_table_t *own_tables;         /* defined: copies */
+    uint32_t nown_tables;
+    iw_memory_t *imported_memory;
+    bool has_own_memory;
+    uint64_t mem_size;
+    uint32_t mem_max_pages;
+    bool mem_has_max;
+    int memfd;                      /* -1: use mem_copy */
+    uint8_t *mem_copy;
+    iw_global_t **globals;          /* imported: shared */
+    iw_global_t *own_globals;
+    bool *elem_dropped, *data_dropped;
+    /* The call in progress, if it was paused. */
+    bool paused;
+    uint64_t *stack;
+    size_t stack_used;
+    iw__frame_t *frames;
+    uint32_t depth;
+    const iw__word_t *ip;
+    iw_suspend_reason_t reason;
+    uint32_t host_index;            /* SUSPEND_HOST: function index */
+    uint32_t host_base;
+    uint32_t entry_index;
+    uint32_t nresults;
+};
+
+static void iw__image_free(iw_image_t *img)
+{
+    if (!img) return;
+    for (uint32_t i = 0; i < img->nown_tables; i++) free(img->own_tables[i].items);
+#ifdef __linux__
+    if (img->memfd >= 0) close(img->memfd);
+#endif
+    free(img->own_tables);
+    free(img->funcs);
+    free(img->host_funcs);
+    free(img->tables);
+    free(img->mem_copy);
+    free(img->globals);
+    free(img->own_globals);
+    free(img->elem_dropped);
+    free(img->data_dropped);
+    free(img->stack);
+    free(img->frames);
+    if (img->module) iw_module_release(img->module);
+    free(img);
+}
+
+void iw_image_retain(iw_image_t *img) { atomic_fetch_add(&img->refs, 1); }
+
+void iw_image_release(iw_image_t *img)
+{
+    if (img && atomic_fetch_sub(&img->refs, 1) == 1) iw__image_free(img);
+}
+
+static uint32_t iw__func_index_of(const iw_instance_t *inst, const iw_func_t *f)
+{
+    for (uint32_t i = 0; i < inst->module->nfuncs; i++)
+        if (inst->funcs[i] == f) return i;
+    return 0;
+}
+
+/* The memory's bytes into a memfd (Linux) or a private copy. */
+static bool iw__capture_memory(iw_image_t *img, const iw_memory_t *mem)
+{
+    img->mem_size = mem->size;
+    img->mem_max_pages = mem->max_pages;
+    img->mem_has_max = mem->has_max;
+    img->memfd = -1;
+#ifdef __linux__
+    int fd = memfd_create("ifrit-image", MFD_CLOEXEC);
+    if (fd >= 0) {
+        size_t done = 0;
+        bool ok = ftruncate(fd, (off_t)mem->size) == 0;
+        while (ok && done < mem->size) {
+            ssize_t n = pwrite(fd, mem->data + done, (size_t)mem->size - done, (off_t)done);
+            if (n <= 0) ok = false;
+            else done += (size_t)n;
+        }
+        if (ok) {
+            img->memfd = fd;
+            return true;
+        }
+        close(fd);
+    }
+#endif
+    img->mem_copy = malloc(mem->size ? (size_t)mem->size : 1);
+    if (!img->mem_copy) return false;
+    if (mem->size) memcpy(img->mem_copy, mem->data, (size_t)mem->size);
+    return true;
+}
+
+iw_image_t *iw_image_capture(iw_instance_t *inst)
+{
+    iw_module_t *m = inst->module;
+    const iw__exec_t *ex = &inst->ex;
+    if (ex->state == IW__RUNNING) return NULL;
+    iw_image_t *img = calloc(1, sizeof *img);
+    if (!img) return NULL;
+    atomic_init(&img->refs, 1);
+    img->memfd = -1;
+    iw_module_retain(m);
+    img->module = m;
+    img->own_lo = (uintptr_t)inst->own_funcs;
+    img->own_hi = (uintptr_t)(inst->own_funcs + m->nfuncs);
+    img->funcs = malloc((m->nfuncs + 1) * sizeof *img->funcs);
+    img->host_funcs = malloc((m->nfuncs + 1) * sizeof *img->host_funcs);
+    img->tables = malloc((m->ntables + 1) * sizeof *img->tables);
+    img->own_tables = calloc(inst->nown_tables + 1, sizeof *img->own_tables);
+    img->globals = malloc((m->nglobals + 1) * sizeof *img->globals);
+    img->own_globals = malloc((m->nglobals + 1) * sizeof *img->own_globals);
+    img->elem_dropped = malloc(m->nelems + 1);
+    img->data_dropped = malloc(m->ndatas + 1);
+    if (!img->funcs || !img->host_funcs || !img->tables || !img->own_tables || !img->globals ||
+        !img->own_globals || !img->elem_dropped || !img->data_dropped)
+        goto fail;
+    memcpy(img->funcs, inst->funcs, m->nfuncs * sizeof *img->funcs);
+    memcpy(img->host_funcs, inst->own_funcs, m->nfuncs * sizeof *img->host_funcs);
+    memcpy(img->tables, inst->tables, m->ntables * sizeof *img->tables);
+    for (uint32_t i = 0; i < inst->nown_tables; i++) {
+        const iw_table_t *t = &inst->own_tables[i];
+        iw_table_t *c = &img->own_tables[i];
+        *c = (iw_table_t){ .elem = t->elem, .size = t->size, .max = t->max };
+        c->items = malloc((t->size ? t->size : 1) * sizeof *c->items);
+        if (!c->items) goto fail;
+        img->nown_tables = i + 1;
+        memcpy(c->items, t->items, t->size * sizeof *c->items);
+    }
+    memcpy(img->globals, inst->globals, m->nglobals * sizeof *img->globals);
+    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) img->own_globals[i] = *inst->globals[i];
+    memcpy(img->elem_dropped, inst->elem_dropped, m->nelems);
+    memcpy(img->data_dropped, inst->data_dropped, m->ndatas);
+    if (inst->own_memory) {
+        img->has_own_memory = true;
+        if (!iw__capture_memory(img, inst->own_memory)) goto fail;
+    } else {
+        img->imported_memory = inst->memory;
+    }
+    if (ex->state == IW__PAUSED) {
+        const iw__frame_t *top = &ex->frames[ex->depth];
+        size_t used = (size_t)(top->fp - ex->stack) + (top->fn ? top->fn->frame_slots : 0);
+        if (ex->reason == IW_SUSPEND_HOST) {
+            size_t host_end = ex->host_base + IW_HOST_MAX_RESULTS;
+            if (used < host_end) used = host_end;
+        }
+        if (used > ex->stack_slots) used = ex->stack_slots;
+        img->paused = true;
+        img->stack_used = used;
+        img->stack = malloc((used ? used : 1) * sizeof *img->stack);
+        img->frames = malloc((ex->depth + 1) * sizeof *img->frames);
+        if (!img->stack || !img->frames) goto fail;
+        memcpy(img->stack, ex->stack, used * sizeof *img->stack);
+        for (uint32_t d = 0; d <= ex->depth; d++) {
+            img->frames[d] = ex->frames[d];
+            /* frame pointers become offsets; the instance is marked NULL
+             * when it is the captured one */
+            img->frames[d].fp = (uint64_t *)(uintptr_t)(ex->frames[d].fp - ex->stack);
+            if (img->frames[d].inst == inst) img->frames[d].inst = NULL;
+        }
+        img->depth = ex->depth;
+        img->ip = ex->ip;
+        img->reason = ex->reason;
+        img->host_index = ex->host ? iw__func_index_of(inst, ex->host) : 0;
+        img->host_base = ex->host_base;
+        img->entry_index = ex->entry ? iw__func_index_of(inst, ex->entry) : 0;
+        img->nresults = ex->entry ? ex->entry->nresults : 0;
+    }
+    return img;
+fail:
+    iw__image_free(img);
+    return NULL;
+}
+
+/* A slot value pointing at one of the source's own functions, moved to the
+ * same function of the new instance. */
+static uint64_t iw__rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v)
+{
+    if (v < img->own_lo || v >= img->own_hi || (v - img->own_lo) % sizeof(iw_func_t)) return v;
+    return (uint64_t)(uintptr_t)&inst->own_funcs[(v - img->own_lo) / sizeof(iw_func_t)];
+}
+
+static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
+{
+    iw_memory_t *mem = malloc(sizeof *mem);
+    if (!mem) return false;
+    uint64_t limit = inst->limits.max_memory_bytes;
+    if (!iw__memory_init(mem, 0, img->mem_has_max ? img->mem_max_pages : UINT32_MAX, limit)) {
+        free(mem);
+        return false;
+    }
+    inst->own_memory = mem;
+    inst->memory = mem;
+    if (limit && img->mem_size > limit) return false;
+    if (img->memfd >= 0) {
+        uint64_t reserve = (uint64_t)mem->max_pages * IW_PAGE_SIZE;
+        if (limit && limit < reserve) reserve = limit - limit % IW_PAGE_SIZE;
+        if (reserve < img->mem_size) reserve = img->mem_size;
+        if (iw__mapped_map(mem, img->memfd, img->mem_size, reserve)) return true;
+        /* mapping failed (address space?): fall back to reading the file */
+    }
+    mem->data = malloc(img->mem_size ? (size_t)img->mem_size : 1);
+    if (!mem->data) return false;
+    mem->size = img->mem_size;
+    if (img->mem_copy) {
+        memcpy(mem->data, img->mem_copy, (size_t)img->mem_size);
+        return true;
+    }
+#ifdef __linux__
+    size_t done = 0;
+    while (done < img->mem_size) {
+        ssize_t n = pread(img->memfd, mem->data + done, (size_t)img->mem_size - done, (off_t)done);
+        if (n <= 0) return false;
+        done += (size_t)n;
+    }
+#endif
+    return true;
+}
+
+iw_instance_t *iw_instance_from_image(iw_image_t *img, const iw_limits_t *limits, iw_error_t *err)
+{
+    iw_module_t *m = img->module;
+    if (err) memset(err, 0, sizeof *err);
+    iw_instance_t *inst = iw__instance_alloc(m, limits);
+    if (!inst) goto fail;
+    for (uint32_t i = 0; i < m->nimported_funcs; i++) {
+        if ((uintptr_t)img->funcs[i] >= img->own_lo && (uintptr_t)img->funcs[i] < img->own_hi) {
+            inst->own_funcs[i] = img->host_funcs[i];
+            inst->funcs[i] = &inst->own_funcs[i];
+        } else {
+            inst->funcs[i] = img->funcs[i];
+        }
+    }
+    memcpy(inst->tables, img->tables, m->nimported_tables * sizeof *inst->tables);
+    inst->own_tables = calloc(img->nown_tables + 1, sizeof *inst->own_tables);
+    if (!inst->own_tables) goto fail;
+    for (uint32_t i = 0; i < img->nown_tables; i++) {
+        const iw_table_t *src = &img->own_tables[i];
+        iw_table_t *t = &inst->own_tables[i];
+        if (!iw__table_init(t, src->elem, src->size, src->max)) goto fail;
+        inst->nown_tables = i + 1;
+        for (uint32_t k = 0; k < src->size; k++)
+            t->items[k] = src->elem == IW_FUNCREF ? iw__rebase(img, inst, src->items[k]) : src->items[k];
+        inst->tables[m->nimported_tables + i] = t;
+    }
+    memcpy(inst->globals, img->globals, m->nimported_globals * sizeof *inst->globals);
+    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
+        iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
+        *g = img->own_globals[i];
+        if (g->type == IW_FUNCREF) g->value = iw__rebase(img, inst, g->value);
+        inst->globals[i] = g;
+    }
+    memcpy(inst->elem_dropped, img->elem_dropped, m->nelems);
+    memcpy(inst->data_dropped, img->data_dropped, m->ndatas);
+    if (img->has_own_memory) {
+        if (!iw__restore_memory(img, inst)) goto fail;
+    } else {
+        inst->memory = img->imported_memory;
+    }
+    if (img->paused) {
+        iw__exec_t *ex = &inst->ex;
+        while (ex->frame_cap < img->depth + 2)
+            if (!iw__frames_grow(inst)) goto fail;
+        if (!iw__stack_grow(inst, img->stack_used)) goto fail;
+        for (size_t i = 0; i < img->stack_used; i++) ex->stack[i] = iw__rebase(img, inst, img->stack[i]);
+        for (uint32_t d = 0; d <= img->depth; d++) {
+            iw__frame_t f = img->frames[d];
+            f.fp = ex->stack + (uintptr_t)img->frames[d].fp;
+            if (!f.inst) f.inst = inst;
+            ex->frames[d] = f;
+        }
+        ex->depth = img->depth;
+        ex->ip = img->ip;
+        ex->state = IW__PAUSED;
+        ex->reason = img->reason;
+        ex->host = img->reason == IW_SUSPEND_HOST ? inst->funcs[img->host_index] : NULL;
+        ex->host_base = img->host_base;
+        ex->entry = inst->funcs[img->entry_index];
+        ex->results = NULL;     /* read them with iw_instance_results */
+        ex->nresults = img->nresults;
+    }
+    return inst;
+fail:
+    if (err) snprintf(err->message, sizeof err->message, "cannot create an instance from the image (out of memory or over the memory limit)");
+    iw_instance_free(inst);
+    return NULL;
+}
