@@ -1,0 +1,112 @@
+# Starting ifrit, nginx and caddy for the HTTP sections (sourced after
+# lib.sh). Each server gets a config generated into BENCH_DIR from a site
+# body, listens on 127.0.0.1:PORT, runs one worker pinned to one core, and
+# logs into BENCH_DIR/NAME.log. Every started pid is kept in bench_pids so
+# the section's EXIT trap can stop them.
+
+bench_pids=()
+
+# bench_workdir PREFIX: makes BENCH_DIR (readable by nginx's worker user)
+# and arranges for it and every started server to go away on exit.
+bench_workdir() {
+    BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ifrit-bench-$1.XXXXXX")
+    chmod 755 "$BENCH_DIR"
+    trap 'for p in "${bench_pids[@]}"; do bench_stop "$p"; done; rm -rf "$BENCH_DIR"' EXIT
+}
+
+# The same site for ifrit and caddy: a Caddyfile with global options.
+bench_caddyfile() { # FILE PORT GLOBAL_EXTRA SITE_BODY
+    printf '{\n%s\tadmin off\n\tauto_https off\n}\n:%s {\n%s\n}\n' "$3" "$2" "$4" > "$1"
+}
+
+bench_nginx_conf() { # FILE NAME PORT SERVER_BODY [HTTP_EXTRA]
+    local d=$BENCH_DIR/$2 user_line=""
+    mkdir -p "$d"
+    # Started as root, nginx's worker would drop to nobody: keep root.
+    [ "$(id -u)" = 0 ] && user_line="user root;"
+    cat > "$1" <<NGINX
+$user_line
+worker_processes 1;
+daemon off;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $d/body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    types { text/plain txt; application/octet-stream bin; }
+    default_type text/plain;
+    keepalive_requests 1000000;
+    ${5:-}
+    server {
+        listen 127.0.0.1:$3;
+        $4
+    }
+}
+NGINX
+}
+
+# bench_start KIND NAME PORT CPU SITE_BODY NGINX_BODY [NGINX_HTTP_EXTRA]:
+# starts server KIND (ifrit, nginx, caddy) as NAME pinned to CPU and waits
+# until it answers on PORT. Sets $pid. Returns 1 (reason in NAME.log) if
+# it is missing or does not come up within 10 s.
+bench_start() {
+    local kind=$1 name=$2 port=$3 cpu=$4 site=$5 nginx_body=$6 extra=${7:-}
+    local log=$BENCH_DIR/$name.log
+    pid=""
+    case $kind in
+    ifrit)
+        [ -x "$IFRIT" ] || { echo "no $IFRIT: run make first" > "$log"; return 1; }
+        bench_caddyfile "$BENCH_DIR/$name.Caddyfile" "$port" $'\tworkers 1\n' "$site"
+        taskset -c "$cpu" "$IFRIT" run --config "$BENCH_DIR/$name.Caddyfile" >"$log" 2>&1 &
+        ;;
+    caddy)
+        bench_have caddy || { echo "caddy not installed (make deps)" > "$log"; return 1; }
+        bench_caddyfile "$BENCH_DIR/$name.Caddyfile" "$port" $'\tstorage file_system '"$BENCH_DIR/$name-data"$'\n' "$site"
+        # One worker in Go's terms: GOMAXPROCS=1. HOME and XDG_* keep its
+        # autosave and data files inside the work directory.
+        GOMAXPROCS=1 HOME=$BENCH_DIR XDG_DATA_HOME=$BENCH_DIR XDG_CONFIG_HOME=$BENCH_DIR taskset -c "$cpu" \
+            caddy run --config "$BENCH_DIR/$name.Caddyfile" --adapter caddyfile >"$log" 2>&1 &
+        ;;
+    nginx)
+        bench_have nginx || { echo "nginx not installed (make deps)" > "$log"; return 1; }
+        bench_nginx_conf "$BENCH_DIR/$name.conf" "$name" "$port" "$nginx_body" "$extra"
+        taskset -c "$cpu" nginx -c "$BENCH_DIR/$name.conf" -e "$BENCH_DIR/$name/error.log" >"$log" 2>&1 &
+        ;;
+    esac
+    pid=$!
+    bench_pids+=("$pid")
+    local deadline=$((SECONDS + 10))
+    while [ $SECONDS -lt $deadline ]; do
+        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -s "$BENCH_DIR/$name/error.log" ] && tail -n 1 "$BENCH_DIR/$name/error.log" >> "$log"
+    return 1
+}
+
+# bench_wrk URL: warm-up, then the measured run, wrk pinned to the client
+# core; prints "req/s p50 p99" ("errors(N)" instead of req/s when some
+# answers were not 2xx/3xx).
+bench_wrk() {
+    taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_WARMUP}s" "$1" >/dev/null 2>&1
+    taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_SECONDS}s" --latency "$1" 2>&1 | awk '
+        /^Requests\/sec:/ { rps = $2 }
+        /^ +50%/ { p50 = $2 }
+        /^ +99%/ { p99 = $2 }
+        /Non-2xx or 3xx responses:/ { bad = $NF }
+        END { if (bad) rps = "errors(" bad ")"; print (rps != "" ? rps : "failed"), (p50 ? p50 : "-"), (p99 ? p99 : "-") }'
+}
+
+if [ "$BENCH_QUICK" = 1 ]; then
+    BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-2}
+    BENCH_HTTP_WARMUP=${BENCH_HTTP_WARMUP:-1}
+fi
+BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-10}
+BENCH_HTTP_WARMUP=${BENCH_HTTP_WARMUP:-2}
+BENCH_HTTP_CONNS=${BENCH_HTTP_CONNS:-50}
