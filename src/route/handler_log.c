@@ -31,8 +31,9 @@ static int route_log_output(route_parse_t *p, const cfg_directive_t *s, route_ac
     else if (ifr_str_eq_cstr(kind, "discard")) log->fd = -1;
     else if (ifr_str_eq_cstr(kind, "file")) {
         if (s->nargs != 2) return cfg_errorf(p->err, &s->args[0], "log output file: expected a path");
-        /* Rolling options (roll_size, roll_keep, ...) are accepted; ifrit
-         * leaves rotation to logrotate. */
+        if (s->block)
+            return cfg_errorf(p->err, s->block->open,
+                              "log output file: rolling options are not supported by ifrit (use logrotate)");
         int fd = open(s->args[1].text.ptr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0)
             return cfg_errorf(p->err, &s->args[1], "log output file: cannot open %s: %s",

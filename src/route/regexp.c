@@ -57,7 +57,14 @@ int route_regex_compile(ifr_arena_t *a, ifr_str_t pat, route_regex_t **out, char
             char e = pat.ptr[++i];
             const char *cls = route_regex_class(e);
             if (cls) n += (size_t)sprintf(o + n, e >= 'a' ? "[%s]" : "[^%s]", cls);
-            else if (e == '/' || e == '-' || e == '_' || e == '"' || e == '\'') o[n++] = e;
+            else if (e == 'n') o[n++] = '\n';
+            else if (e == 't') o[n++] = '\t';
+            else if (e == 'r') o[n++] = '\r';
+            else if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
+                /* \b, \A, \1...: meanings differ between regcomp versions. */
+                snprintf(err, errcap, "\\%c is not supported (POSIX extended regexps)", e);
+                return -1;
+            } else if (e == '/' || e == '-' || e == '_' || e == '"' || e == '\'') o[n++] = e;
             else { o[n++] = '\\'; o[n++] = e; }
             continue;
         }

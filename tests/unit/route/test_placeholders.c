@@ -96,6 +96,10 @@ static void test_regexp_translation(void)
     CHECK(route_regex_match(rx, &plan_arena, IFR_LIT("/admin7"), NULL));
     CHECK(route_regex_compile(&plan_arena, IFR_LIT("(unclosed"), &rx, err, sizeof(err)) != 0);
     CHECK(route_regex_compile(&plan_arena, IFR_LIT("(?=look)"), &rx, err, sizeof(err)) != 0);
+    CHECK(route_regex_compile(&plan_arena, IFR_LIT("\\bword"), &rx, err, sizeof(err)) != 0);
+    CHECK(route_regex_compile(&plan_arena, IFR_LIT("^a\\.b\\/c$"), &rx, err, sizeof(err)) == 0);
+    CHECK(route_regex_match(rx, &plan_arena, IFR_LIT("a.b/c"), NULL));
+    CHECK(!route_regex_match(rx, &plan_arena, IFR_LIT("axb/c"), NULL));
 }
 
 int main(void)
