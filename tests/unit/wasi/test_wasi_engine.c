@@ -1,7 +1,7 @@
-/* WASI on the real engine: a guest run whole and the same guest suspended
- * at its first read of stdin and resumed must print the same; proc_exit
- * and the stdout callback through the engine. (Snapshot/restore joins this
- * file from tests/wasi/pending/ once the engine has iw_image_*.) Guests come from $IFRIT_GUESTS
+/* WASI on the real engine: a guest run whole, the same guest suspended at
+ * its first read of stdin and resumed, and snapshotted there and restored
+ * into fresh instances, must all print the same. Also proc_exit and the
+ * stdout callback through the engine. Guests come from $IFRIT_GUESTS
  * (scripts/build-guests.sh tests); without them the tests SKIP. */
 #define TEST_SUITE "wasi/engine"
 #include "testing.h"
@@ -82,6 +82,44 @@ static void test_suspend_and_resume(void)
     iwasi_ctx_free(ctx);
 }
 
+static void test_snapshot_restore(void)
+{
+    iwasi_ctx_t *ctx = ctx_for_snapshot_echo();
+    iwasi_ctx_stdin_pending(ctx);
+    iw_instance_t *inst = iw_instance_new(snap_mod, linker, NULL, NULL, NULL);
+    iw_instance_set_user_data(inst, ctx);
+    CHECK_INT_EQ(start(inst), IW_SUSPENDED);
+    iw_image_t *img = iw_image_capture(inst);
+    CHECK(img != NULL);
+    iw_instance_free(inst);
+    if (!img) {
+        iwasi_ctx_free(ctx);
+        return;
+    }
+    /* Each request from the same image: output as if run whole. */
+    const char *inputs[] = { "first request", "a second, longer request body", "" };
+    for (int i = 0; i < 3; i++) {
+        char whole[512];
+        run_whole(inputs[i], whole, sizeof whole);
+        iw_error_t err;
+        iw_instance_t *r = iw_instance_from_image(img, NULL, &err);
+        CHECK(r != NULL);
+        if (!r) continue;
+        iwasi_ctx_t *c = iwasi_ctx_clone(ctx);
+        CHECK(c && iwasi_ctx_waiting(c));
+        iw_instance_set_user_data(r, c);
+        iwasi_ctx_stdin_bytes(c, inputs[i], strlen(inputs[i]));
+        CHECK_INT_EQ(iwasi_resume(r), IW_FINISHED);
+        size_t len;
+        const char *o = iwasi_ctx_output(c, 1, &len);
+        CHECK_MEM_EQ(o, len, whole);
+        iw_instance_free(r);
+        iwasi_ctx_free(c);
+    }
+    iw_image_release(img);
+    iwasi_ctx_free(ctx);
+}
+
 static size_t streamed_calls;
 static iwasi_errno_t count_writes(void *ud, const void *data, size_t len)
 {
@@ -137,6 +175,7 @@ int main(void)
         return 1;
     }
     RUN(test_suspend_and_resume);
+    RUN(test_snapshot_restore);
     RUN(test_exit_code_and_stream);
     iw_linker_free(linker);
     iw_module_release(snap_mod);
