@@ -47,11 +47,15 @@ bench_best_time() {
     echo "$best"
 }
 
-# bench_free_port: a TCP port on 127.0.0.1 nothing listens on.
+# bench_free_port: a TCP port on 127.0.0.1 nothing listens on, below the
+# kernel's ephemeral range (where client sockets, wrk's included, could
+# already hold it).
 bench_free_port() {
-    local p
+    local p low
+    low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    low=${low:-32768}
     for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((low - 12000 + RANDOM % 12000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
     done
     return 1

@@ -1,13 +1,66 @@
 #!/usr/bin/env bash
-# Section "proxy" (issue 5), a hook until reverse_proxy exists.
-# To measure once it does: ifrit, nginx and caddy each proxying (one worker,
-# keep-alive upstream) to the same nginx upstream serving a small response
-# and a 1 MiB file; wrk from the other core; req/s, p99 and the ratios.
+# Section "proxy" (issue 5): ifrit, nginx and caddy, one worker each pinned
+# to core BENCH_SERVER_CPU, each reverse-proxying (keep-alive to the
+# upstream) to the same upstream nginx, which serves a small response and a
+# 1 MiB file. The upstream shares the client core with wrk so the proxy
+# under test has its core to itself. Prints requests/s and p99 per proxy and
+# route, and the ratios ifrit/nginx and ifrit/caddy. nginx proxies with
+# buffers in memory only (no temp files), so no proxy touches the disk.
 set -u
 . "$(dirname "$0")/lib.sh"
-bench_section "proxy (issue 5): reverse_proxy vs nginx and caddy"
-if why=$(bench_ifrit_accepts $'\treverse_proxy 127.0.0.1:9'); then
-    bench_na "proxy" "reverse_proxy exists; this measurement is not written yet (docs/benchmarks.md)"
-else
+. "$(dirname "$0")/servers.sh"
+
+bench_section "proxy (issue 5): reverse_proxy on core $BENCH_SERVER_CPU to an nginx upstream, wrk -c$BENCH_HTTP_CONNS, ${BENCH_HTTP_SECONDS}s per route"
+# Only worth the peers' run time once ifrit can proxy at all.
+if ! why=$(bench_ifrit_accepts $'\treverse_proxy 127.0.0.1:9'); then
     bench_na "proxy" "$why"
+    exit 0
 fi
+for tool in wrk curl taskset nginx; do
+    bench_have $tool || { bench_na "proxy" "$tool not installed (make deps)"; exit 0; }
+done
+
+bench_workdir proxy
+www=$BENCH_DIR/www
+mkdir -p "$www"
+chmod 755 "$www"
+head -c $((1 << 20)) /dev/urandom > "$www/1m.bin"
+small="small response from the upstream"
+
+up_port=$(bench_free_port) || { bench_na "proxy" "no free port"; exit 0; }
+if ! bench_start nginx upstream "$up_port" "$BENCH_CLIENT_CPU" "" \
+        "location = /small { return 200 \"$small\"; } location / { root $www; }"; then
+    bench_na "proxy" "the upstream nginx did not start: $(tail -n 1 "$BENCH_DIR/upstream.log")"
+    exit 0
+fi
+
+site=$'\treverse_proxy 127.0.0.1:'"$up_port"
+nginx_body="location / { proxy_pass http://upstream_pool; proxy_http_version 1.1;
+            proxy_set_header Connection \"\"; proxy_max_temp_file_size 0;
+            proxy_buffers 32 32k; proxy_busy_buffers_size 64k; }"
+nginx_http="upstream upstream_pool { server 127.0.0.1:$up_port; keepalive 64; }"
+
+declare -A rps
+printf '%-8s %-8s %12s %10s\n' route proxy "req/s" p99
+for server in ifrit nginx caddy; do
+    port=$(bench_free_port) || { bench_na "$server" "no free port"; continue; }
+    if ! bench_start "$server" "$server" "$port" "$BENCH_SERVER_CPU" "$site" "$nginx_body" "$nginx_http" ||
+       [ "$(curl -s "http://127.0.0.1:$port/small")" != "$small" ] ||
+       ! cmp -s <(curl -s "http://127.0.0.1:$port/1m.bin") "$www/1m.bin"; then
+        bench_na "$server" "did not start or proxy both routes: $(tail -n 1 "$BENCH_DIR/$server.log" | cut -c1-100)"
+        [ -n "$pid" ] && bench_stop "$pid"
+        continue
+    fi
+    for route in small 1m; do
+        path=/small; [ $route = 1m ] && path=/1m.bin
+        read -r r _ p < <(bench_wrk "http://127.0.0.1:$port$path")
+        rps[$server.$route]=$r
+        printf '%-8s %-8s %12s %10s\n' "$route" "$server" "$r" "$p"
+    done
+    bench_stop "$pid"
+done
+for route in small 1m; do
+    printf '%-8s ifrit/nginx %s   ifrit/caddy %s   (issue 5 targets: >= 1.0 and >= 2)\n' "$route" \
+        "$(bench_ratio "${rps[ifrit.$route]:-}" "${rps[nginx.$route]:-}")" \
+        "$(bench_ratio "${rps[ifrit.$route]:-}" "${rps[caddy.$route]:-}")"
+done
