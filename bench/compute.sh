@@ -17,9 +17,9 @@ kernels="fib:41:32 sieve:5:1 matmul:1100:300 hash:72:8 quicksort:5:1 json:130:15
 
 bench_section "compute (issue 3): whole process, best of $BENCH_RUNS, seconds"
 
-# build KIND SRC OUT CMD...: rebuilds OUT when SRC or kernel.h is newer.
+# build SRC OUT CMD...: runs CMD when SRC or kernel.h is newer than OUT.
 build() {
-    local src_file=$2 target=$3; shift 3
+    local src_file=$1 target=$2; shift 2
     [ "$target" -nt "$src_file" ] && [ "$target" -nt "$src/kernel.h" ] && return 0
     "$@" 2>"$target.build.log"
 }
@@ -28,9 +28,9 @@ have_wasm=1 wasm_reason=""
 bench_have "$CLANG" || { have_wasm=0; wasm_reason="$CLANG not installed"; }
 for k in $kernels hello:0:0; do
     name=${k%%:*}
-    build native "$src/$name.c" "$out/native/$name" gcc -std=c17 -O2 -Wall -Wextra -Werror \
+    build "$src/$name.c" "$out/native/$name" gcc -std=c17 -O2 -Wall -Wextra -Werror \
         "$src/$name.c" -o "$out/native/$name" || { echo "build failed: $name (native), see $out/native/$name.build.log"; exit 1; }
-    if [ $have_wasm = 1 ] && ! build wasm "$src/$name.c" "$out/wasm/$name.wasm" "$CLANG" --target=wasm32-wasi -O2 \
+    if [ $have_wasm = 1 ] && ! build "$src/$name.c" "$out/wasm/$name.wasm" "$CLANG" --target=wasm32-wasi -O2 \
             -Wall -Wextra -Werror "$src/$name.c" -o "$out/wasm/$name.wasm"; then
         have_wasm=0; wasm_reason="wasm32-wasi build failed: $(head -c 200 "$out/wasm/$name.wasm.build.log")"
     fi
