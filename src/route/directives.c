@@ -4,10 +4,10 @@
  *
  * Adding a directive: one file defining route_directive_<name>, one row
  * here, at its place in Caddy's order. Not yet here, with their places:
- * method/try_files (after uri), forward_auth/request_header (after
- * basic_auth), abort (before error), reverse_proxy (after respond), and the
- * functions/plugins of later issues (wasm beside reverse_proxy; wasm_plugin
- * before basic_auth, so plugins see every request). */
+ * forward_auth (after basic_auth), abort (before error), reverse_proxy
+ * (after respond), and the functions/plugins of later issues (wasm beside
+ * reverse_proxy; wasm_plugin before basic_auth, so plugins see every
+ * request). */
 #include "route/directive.h"
 
 #define ROUTE_DIRECTIVE_TABLE(X) \
@@ -15,9 +15,12 @@
     X(header)                    \
     X(request_body)              \
     X(redir)                     \
+    X(method)                    \
     X(rewrite)                   \
     X(uri)                       \
+    X(try_files)                 \
     X(basic_auth)                \
+    X(request_header)            \
     X(encode)                    \
     X(handle)                    \
     X(handle_path)               \

@@ -127,7 +127,9 @@ static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
 {
     route_encode_ctx_t *e = f->ctx;
     http_response_t *r = &x->resp;
-    bool bodiless = r->status < 200 || r->status == 204 || r->status == 304 ||
+    /* A 206 is a slice of the identity body: compressing it would make
+     * the ranges meaningless, so partial answers pass unchanged. */
+    bool bodiless = r->status < 200 || r->status == 204 || r->status == 206 || r->status == 304 ||
                     ifr_str_eq_cstr(x->req->method, "HEAD");
     bool small = r->content_length >= 0 && (uint64_t)r->content_length < e->conf->minimum_length;
     if (bodiless || small || http_headers_get(&r->headers, IFR_LIT("Content-Encoding")) ||
@@ -146,9 +148,15 @@ static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
         if (w) http_headers_set(&r->headers, x->arena, IFR_LIT("ETag"), ifr_cstr(w));
     }
     http_headers_remove(&r->headers, IFR_LIT("Content-Length"));
+    http_headers_remove(&r->headers, IFR_LIT("Accept-Ranges"));   /* ranges of what? */
     r->content_length = -1;
-    if (http_headers_set(&r->headers, x->arena, IFR_LIT("Content-Encoding"), ifr_cstr(e->codec->name)) != 0 ||
-        http_headers_add(&r->headers, x->arena, IFR_LIT("Vary"), IFR_LIT("Accept-Encoding")) != 0)
+    if (http_headers_set(&r->headers, x->arena, IFR_LIT("Content-Encoding"), ifr_cstr(e->codec->name)) != 0)
+        return -1;
+    bool varied = false;
+    for (uint32_t i = 0; i < r->headers.count; i++)
+        varied |= ifr_str_eq_nocase(r->headers.items[i].name, IFR_LIT("Vary")) &&
+                  route_wild_match(IFR_LIT("*Accept-Encoding*"), r->headers.items[i].value, true);
+    if (!varied && http_headers_add(&r->headers, x->arena, IFR_LIT("Vary"), IFR_LIT("Accept-Encoding")) != 0)
         return -1;
     return route_filter_head(x, f->next);
 }

@@ -11,9 +11,8 @@
  * "did you mean". */
 static const char *const route_unsupported[] = {
     "abort", "acme_server", "bind", "copy_response", "copy_response_headers", "forward_auth",
-    "fs", "intercept", "invoke", "log_append", "log_skip", "log_name", "map", "method", "metrics",
-    "php_fastcgi", "push", "request_header", "reverse_proxy", "skip_log", "templates", "tls",
-    "tracing", "try_files", "vars",
+    "fs", "intercept", "invoke", "log_append", "log_skip", "log_name", "map", "metrics",
+    "php_fastcgi", "push", "reverse_proxy", "skip_log", "templates", "tls", "tracing", "vars",
 };
 
 static bool route_is_matcher_token(const cfg_token_t *t)

@@ -1,0 +1,100 @@
+/* `try_files [<matcher>] <files...> [=<status>]`: rewrites the request to the
+ * first candidate that exists under the site root (a candidate ending in
+ * "/" must be a directory). Candidates take placeholders and may carry a
+ * query ("/index.php?{query}"). A last `=404` fails with that status when
+ * nothing exists. Like every file lookup, a candidate that resolves
+ * outside the root (through .. or a symlink) does not exist. */
+#include <errno.h>
+
+#include "config/dispense.h"
+#include "route/directive.h"
+#include "route/fs.h"
+#include "route/path.h"
+#include "route/placeholder.h"
+#include "route/request.h"
+#include "route/response.h"
+#include "route/state.h"
+
+typedef struct {
+    route_tmpl_t **files;
+    size_t count;
+    int fallback_status;   /* 0: none, ROUTE_NEXT when nothing exists */
+} route_try_files_conf_t;
+
+static int route_try_files_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+{
+    if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
+    route_try_files_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    if (!c || !(c->files = ifr_arena_calloc(p->arena, d->nargs, sizeof(*c->files))))
+        return cfg_errorf(p->err, NULL, "out of memory");
+    for (size_t i = 0; i < d->nargs; i++) {
+        ifr_str_t a = d->args[i].text;
+        if (a.len && a.ptr[0] == '=') {
+            cfg_token_t code = d->args[i];
+            code.text = ifr_str_sub(a, 1, a.len);
+            if (i + 1 != d->nargs || route_parse_status(&code, &c->fallback_status) != 0 || c->fallback_status < 400)
+                return cfg_errorf(p->err, &d->args[i], "try_files: =<status> must be last and from 400 to 599");
+            continue;
+        }
+        if (!(c->files[c->count++] = route_tmpl_compile(p->arena, a)))
+            return cfg_errorf(p->err, NULL, "out of memory");
+    }
+    for (size_t i = 0; d->block && i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        if (!ifr_str_eq_cstr(s->name.text, "policy"))
+            return cfg_error_unknown(p->err, &s->name, "try_files option", (const char *const[]){ "policy" }, 1);
+        if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+        if (!ifr_str_eq_cstr(s->args[0].text, "first_exist"))
+            return cfg_errorf(p->err, &s->args[0], "try_files policy: only first_exist is supported by ifrit yet");
+    }
+    *conf = c;
+    return 0;
+}
+
+/* Whether candidate (a decoded URL path) names a file under root, or a
+ * directory when it ends with '/'. */
+static bool route_try_exists(route_exchange_t *x, const char *real_root, ifr_str_t root, ifr_str_t cand)
+{
+    char *clean = ifr_arena_alloc(x->arena, cand.len + 2);
+    if (!clean) return false;
+    size_t off = cand.len && cand.ptr[0] == '/' ? 0 : 1;
+    clean[0] = '/';
+    memcpy(clean + off, cand.ptr, cand.len);
+    size_t n = route_path_clean(clean, cand.len + off);
+    bool want_dir = clean[n - 1] == '/';
+    char *joined = ifr_arena_printf(x->arena, "%.*s%.*s", (int)root.len, root.ptr, (int)n, clean);
+    char *real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
+    struct stat sb;
+    if (!joined || !real || route_fs_realpath(joined, real) != 0 || !route_fs_within(real_root, real) ||
+        stat(real, &sb) != 0)
+        return false;
+    return want_dir ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode);
+}
+
+static route_result_t route_try_files_handle(route_exchange_t *x, const void *conf)
+{
+    const route_try_files_conf_t *c = conf;
+    route_state_t *st = route_state(x);
+    if (!st) return route_fail(x, 500, "out of memory");
+    ifr_str_t root = st->root.len ? st->root : IFR_LIT(".");
+    char *real_root = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
+    char *root_z = ifr_arena_strndup(x->arena, root.ptr, root.len);
+    if (!real_root || !root_z) return route_fail(x, 500, "out of memory");
+    bool have_root = route_fs_realpath(root_z, real_root) == 0;
+    for (size_t i = 0; have_root && i < c->count; i++) {
+        ifr_str_t to;
+        if (route_tmpl_render(x, c->files[i], &to) != 0) return route_fail(x, 500, "out of memory");
+        long q = ifr_str_find_char(to, '?');
+        ifr_str_t path = q < 0 ? to : ifr_str_sub(to, 0, (size_t)q);
+        if (!route_try_exists(x, real_root, root, path)) continue;
+        /* The rewrite keeps the query unless the candidate gives one. */
+        if (route_set_uri(x, to) != 0) return route_fail(x, 500, "out of memory");
+        return ROUTE_NEXT;
+    }
+    return c->fallback_status ? route_fail(x, c->fallback_status, "no file found") : ROUTE_NEXT;
+}
+
+const route_directive_t route_directive_try_files = {
+    .name = "try_files", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route_try_files_parse,
+    .handle = route_try_files_handle,
+};
