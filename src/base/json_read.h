@@ -4,7 +4,15 @@
  *
  * Ownership: every node and string belongs to the arena passed to
  * ifr_json_parse; strings are unescaped copies (NUL-terminated, but may
- * contain NUL bytes: use .len). */
+ * contain NUL bytes: use .len).
+ *
+ * Where RFC 8259 leaves a choice: the text must be valid UTF-8 (overlong
+ * forms, encoded surrogates and truncated sequences are errors); a \u
+ * escape of a lone surrogate is an error (it has no UTF-8 form); \u0000
+ * gives a NUL byte inside the string; a leading UTF-8 BOM is skipped;
+ * numbers beyond double range read as +/-HUGE_VAL (raw_number keeps the
+ * exact text, NUL-terminated, and the integer accessors read that). The
+ * parse is iterative: IFR_JSON_MAX_DEPTH bounds memory, not the C stack. */
 #ifndef IFRIT_BASE_JSON_READ_H
 #define IFRIT_BASE_JSON_READ_H
 
