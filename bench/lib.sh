@@ -74,7 +74,8 @@ bench_wait_body() {
 # bench_rss_kib PID: resident memory of PID and its direct children, in KiB.
 bench_rss_kib() {
     local total=0 p kib
-    for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+    # Children from /proc itself (pgrep is procps, not always installed).
+    for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
         kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
         total=$((total + ${kib:-0}))
     done
