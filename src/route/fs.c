@@ -4,30 +4,39 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
-int route_fs_realpath(const char *path, char *out)
+int route_fs_resolve(const char *base, const char *path, char *out, struct stat *st)
 {
     /* todo holds what is left to walk; out what is resolved so far. A
      * symlink's target is put in front of the rest of todo. */
     char todo[ROUTE_PATH_MAX], link[ROUTE_PATH_MAX];
     size_t n = 0;
     int links = 0;
-    if (path[0] != '/') {
+    bool have_st = false;
+    if (base) {
+        n = strlen(base);
+        if (n >= ROUTE_PATH_MAX) return ENAMETOOLONG;
+        memcpy(out, base, n + 1);
+        if (n == 1) n = 0;   /* "/" */
+    } else if (path[0] != '/') {
         if (!getcwd(out, ROUTE_PATH_MAX)) return errno ? errno : ENOENT;
         n = strlen(out);
-        if (n == 1) n = 0;   /* "/" */
+        if (n == 1) n = 0;
     }
     if (strlen(path) >= sizeof(todo)) return ENAMETOOLONG;
     strcpy(todo, path);
     size_t t = 0;
     while (todo[t]) {
         while (todo[t] == '/') t++;
-        size_t st = t;
+        size_t st0 = t;
         while (todo[t] && todo[t] != '/') t++;
-        size_t len = t - st;
-        if (len == 0 || (len == 1 && todo[st] == '.')) continue;
-        if (len == 2 && todo[st] == '.' && todo[st + 1] == '.') {
+        size_t len = t - st0;
+        if (len == 0 || (len == 1 && todo[st0] == '.')) continue;
+        have_st = false;
+        if (len == 2 && todo[st0] == '.' && todo[st0 + 1] == '.') {
             while (n > 0 && out[n - 1] != '/') n--;
             if (n > 0) n--;   /* drop the slash too; "" stands for "/" */
             continue;
@@ -35,12 +44,16 @@ int route_fs_realpath(const char *path, char *out)
         if (n + 1 + len >= ROUTE_PATH_MAX) return ENAMETOOLONG;
         size_t before = n;
         out[n++] = '/';
-        memcpy(out + n, todo + st, len);
+        memcpy(out + n, todo + st0, len);
         n += len;
         out[n] = '\0';
         struct stat sb;
         if (lstat(out, &sb) != 0) return errno;
-        if (!S_ISLNK(sb.st_mode)) continue;
+        if (!S_ISLNK(sb.st_mode)) {
+            if (st) *st = sb;
+            have_st = true;
+            continue;
+        }
         if (++links > 40) return ELOOP;
         ssize_t l = readlink(out, link, sizeof(link) - 1);
         if (l < 0) return errno;
@@ -56,6 +69,42 @@ int route_fs_realpath(const char *path, char *out)
     }
     if (n == 0) out[n++] = '/';
     out[n] = '\0';
+    if (st && !have_st && stat(out, st) != 0) return errno;
+    return 0;
+}
+
+int route_fs_realpath(const char *path, char *out)
+{
+    return route_fs_resolve(NULL, path, out, NULL);
+}
+
+/* One thread's last resolved root. */
+static _Thread_local struct {
+    char root[512];
+    char real[ROUTE_PATH_MAX];
+    int64_t until_ns;
+} route_root_cache;
+
+int route_fs_root(ifr_str_t root, char *out)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    bool cacheable = root.len < sizeof(route_root_cache.root);
+    if (cacheable && now < route_root_cache.until_ns && strlen(route_root_cache.root) == root.len &&
+        memcmp(route_root_cache.root, root.ptr, root.len) == 0) {
+        strcpy(out, route_root_cache.real);
+        return 0;
+    }
+    char path[ROUTE_PATH_MAX];
+    if (root.len >= sizeof(path)) return ENAMETOOLONG;
+    memcpy(path, root.ptr, root.len);
+    path[root.len] = '\0';
+    int err = route_fs_realpath(path, out);
+    if (err || !cacheable) return err;
+    memcpy(route_root_cache.root, path, root.len + 1);
+    strcpy(route_root_cache.real, out);
+    route_root_cache.until_ns = now + 1000000000;
     return 0;
 }
 

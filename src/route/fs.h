@@ -17,6 +17,16 @@
  * 0, or an errno value (ENOENT, EACCES, ELOOP, ENAMETOOLONG). */
 int route_fs_realpath(const char *path, char *out);
 
+/* The same for path taken relative to base, a canonical directory (as
+ * route_fs_realpath or route_fs_root made it), so base's own components
+ * are not walked again. st, if not NULL, receives the stat of the result. */
+int route_fs_resolve(const char *base, const char *path, char *out, struct stat *st);
+
+/* route_fs_realpath of a site root, remembered for a second per thread: a
+ * root is resolved on every file request otherwise. A stale entry can only
+ * make files outside the new root look missing, never let a path out. */
+int route_fs_root(ifr_str_t root, char *out);
+
 /* Whether path is root itself or lies under it (both canonical). */
 bool route_fs_within(const char *root, const char *path);
 

@@ -168,31 +168,28 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
 
     char *real_root = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
     char *real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
-    char *joined = ifr_arena_printf(x->arena, "%.*s%.*s", (int)root.len, root.ptr, (int)path.len, path.ptr);
-    if (!real_root || !real || !joined) return route_fail(x, 500, "out of memory");
-    int err = route_fs_realpath(ifr_arena_strndup(x->arena, root.ptr, root.len), real_root);
+    char *rel = ifr_arena_strndup(x->arena, path.ptr, path.len);
+    if (!real_root || !real || !rel) return route_fail(x, 500, "out of memory");
+    int err = route_fs_root(root, real_root);
     if (err) return route_file_missing(x, c, err);
-    err = route_fs_realpath(joined, real);
+    struct stat sb;
+    err = route_fs_resolve(real_root, rel, real, &sb);
     /* The symlink check: whatever the path named, it must end up inside root. */
     if (err || !route_fs_within(real_root, real)) return route_file_missing(x, c, err);
-    if (route_file_hidden(c, ifr_cstr(joined)) || route_file_hidden(c, ifr_cstr(real)))
+    if (route_file_hidden(c, path) || route_file_hidden(c, ifr_cstr(real)))
         return route_file_missing(x, c, ENOENT);
-    struct stat sb;
-    if (stat(real, &sb) != 0) return route_file_missing(x, c, errno);
 
     bool slash = path.len > 1 && path.ptr[path.len - 1] == '/';
     if (S_ISDIR(sb.st_mode)) {
         if (c->canonical && !slash && path.len > 1 && !route_file_rewritten(x)) return route_file_redirect(x, true);
-        size_t dirlen = strlen(real);
         for (size_t i = 0; i < c->index.count; i++) {
             ifr_str_t ix = c->index.items[i];
-            if (dirlen + 2 + ix.len >= ROUTE_PATH_MAX) continue;
-            char *cand = ifr_arena_printf(x->arena, "%s/%.*s", real, (int)ix.len, ix.ptr);
+            char *name = ifr_arena_strndup(x->arena, ix.ptr, ix.len);
             char *cand_real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
             struct stat isb;
-            if (!cand || !cand_real || route_fs_realpath(cand, cand_real) != 0 ||
+            if (!name || !cand_real || route_fs_resolve(real, name, cand_real, &isb) != 0 ||
                 !route_fs_within(real_root, cand_real) || route_file_hidden(c, ifr_cstr(cand_real)) ||
-                stat(cand_real, &isb) != 0 || !S_ISREG(isb.st_mode))
+                !S_ISREG(isb.st_mode))
                 continue;
             return route_file_send(x, c, cand_real, &isb);
         }

@@ -53,7 +53,7 @@ static int route_try_files_parse(route_parse_t *p, const cfg_directive_t *d, voi
 
 /* Whether candidate (a decoded URL path) names a file under root, or a
  * directory when it ends with '/'. */
-static bool route_try_exists(route_exchange_t *x, const char *real_root, ifr_str_t root, ifr_str_t cand)
+static bool route_try_exists(route_exchange_t *x, const char *real_root, ifr_str_t cand)
 {
     char *clean = ifr_arena_alloc(x->arena, cand.len + 2);
     if (!clean) return false;
@@ -62,11 +62,10 @@ static bool route_try_exists(route_exchange_t *x, const char *real_root, ifr_str
     memcpy(clean + off, cand.ptr, cand.len);
     size_t n = route_path_clean(clean, cand.len + off);
     bool want_dir = clean[n - 1] == '/';
-    char *joined = ifr_arena_printf(x->arena, "%.*s%.*s", (int)root.len, root.ptr, (int)n, clean);
+    clean[n] = '\0';
     char *real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
     struct stat sb;
-    if (!joined || !real || route_fs_realpath(joined, real) != 0 || !route_fs_within(real_root, real) ||
-        stat(real, &sb) != 0)
+    if (!real || route_fs_resolve(real_root, clean, real, &sb) != 0 || !route_fs_within(real_root, real))
         return false;
     return want_dir ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode);
 }
@@ -78,15 +77,14 @@ static route_result_t route_try_files_handle(route_exchange_t *x, const void *co
     if (!st) return route_fail(x, 500, "out of memory");
     ifr_str_t root = st->root.len ? st->root : IFR_LIT(".");
     char *real_root = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
-    char *root_z = ifr_arena_strndup(x->arena, root.ptr, root.len);
-    if (!real_root || !root_z) return route_fail(x, 500, "out of memory");
-    bool have_root = route_fs_realpath(root_z, real_root) == 0;
+    if (!real_root) return route_fail(x, 500, "out of memory");
+    bool have_root = route_fs_root(root, real_root) == 0;
     for (size_t i = 0; have_root && i < c->count; i++) {
         ifr_str_t to;
         if (route_tmpl_render(x, c->files[i], &to) != 0) return route_fail(x, 500, "out of memory");
         long q = ifr_str_find_char(to, '?');
         ifr_str_t path = q < 0 ? to : ifr_str_sub(to, 0, (size_t)q);
-        if (!route_try_exists(x, real_root, root, path)) continue;
+        if (!route_try_exists(x, real_root, path)) continue;
         /* The rewrite keeps the query unless the candidate gives one. */
         if (route_set_uri(x, to) != 0) return route_fail(x, 500, "out of memory");
         return ROUTE_NEXT;

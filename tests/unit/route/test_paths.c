@@ -2,6 +2,12 @@
 #define TEST_SUITE "route/paths"
 #include "testing.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "route/fs.h"
 #include "route/negotiate.h"
 #include "route/path.h"
 
@@ -79,8 +85,47 @@ static void test_accept_encoding(void)
     ifr_arena_destroy(&a);
 }
 
+/* Symlink resolution against a temporary tree:
+ *   T/root/a.txt, T/root/in -> a.txt, T/root/out -> ../secret, T/secret/s,
+ *   T/root/loop -> loop, T/root/d/up -> .. */
+static void test_fs_resolve(void)
+{
+    char tmpl[] = "/tmp/ifrit-fs-XXXXXX", p[600], real_root[ROUTE_PATH_MAX], out[ROUTE_PATH_MAX];
+    char *t = mkdtemp(tmpl);
+    CHECK(t != NULL);
+    if (!t) return;
+    snprintf(p, sizeof(p), "%s/root", t); mkdir(p, 0755);
+    snprintf(p, sizeof(p), "%s/root/d", t); mkdir(p, 0755);
+    snprintf(p, sizeof(p), "%s/secret", t); mkdir(p, 0755);
+    snprintf(p, sizeof(p), "%s/root/a.txt", t); fclose(fopen(p, "w"));
+    snprintf(p, sizeof(p), "%s/secret/s", t); fclose(fopen(p, "w"));
+    snprintf(p, sizeof(p), "%s/root/in", t); CHECK(symlink("a.txt", p) == 0);
+    snprintf(p, sizeof(p), "%s/root/out", t); CHECK(symlink("../secret", p) == 0);
+    snprintf(p, sizeof(p), "%s/root/loop", t); CHECK(symlink("loop", p) == 0);
+    snprintf(p, sizeof(p), "%s/root/d/up", t); CHECK(symlink("..", p) == 0);
+    snprintf(p, sizeof(p), "%s/root/", t);
+    CHECK(route_fs_realpath(p, real_root) == 0);
+    struct stat st;
+    CHECK(route_fs_resolve(real_root, "/in", out, &st) == 0);
+    CHECK(route_fs_within(real_root, out) && S_ISREG(st.st_mode));
+    CHECK(strcmp(out + strlen(out) - 6, "/a.txt") == 0);
+    CHECK(route_fs_resolve(real_root, "/out/s", out, &st) == 0);
+    CHECK(!route_fs_within(real_root, out));         /* resolved, and caught as outside */
+    CHECK(route_fs_resolve(real_root, "/d/up/a.txt", out, &st) == 0);
+    CHECK(route_fs_within(real_root, out));
+    CHECK_INT_EQ(route_fs_resolve(real_root, "/loop", out, &st), ELOOP);
+    CHECK_INT_EQ(route_fs_resolve(real_root, "/missing", out, &st), ENOENT);
+    CHECK(route_fs_root(ifr_cstr(p), out) == 0 && strcmp(out, real_root) == 0);
+    CHECK(!route_fs_within("/a/b", "/a/bc"));
+    CHECK(route_fs_within("/a/b", "/a/b/c") && route_fs_within("/", "/x"));
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
+    RUN(test_fs_resolve);
     RUN(test_path_patterns);
     RUN(test_clean);
     RUN(test_decode);
