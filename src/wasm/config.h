@@ -37,4 +37,9 @@
  * the clock is read rarely whatever the workload. */
 #define IW_CHECK_PERIOD         20000
 
+/* Snapshots: memories up to this size are copied into new instances (a
+ * memcpy beats setting up a mapping); larger ones are mapped copy-on-write
+ * from a memfd where the platform has it. */
+#define IW_IMAGE_COPY_MAX_BYTES (256u * 1024u)
+
 #endif

@@ -98,7 +98,7 @@ static bool iw__capture_memory(iw_image_t *img, const iw_memory_t *mem)
     img->mem_has_max = mem->has_max;
     img->memfd = -1;
 #ifdef __linux__
-    int fd = memfd_create("ifrit-image", MFD_CLOEXEC);
+    int fd = mem->size > IW_IMAGE_COPY_MAX_BYTES ? memfd_create("ifrit-image", MFD_CLOEXEC) : -1;
     if (fd >= 0) {
         size_t done = 0;
         bool ok = ftruncate(fd, (off_t)mem->size) == 0;
@@ -232,7 +232,7 @@ static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
     if (!mem->data) return false;
     mem->size = img->mem_size;
     if (img->mem_copy) {
-        memcpy(mem->data, img->mem_copy, (size_t)img->mem_size);
+        if (img->mem_size) memcpy(mem->data, img->mem_copy, (size_t)img->mem_size);
         return true;
     }
 #ifdef __linux__

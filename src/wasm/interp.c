@@ -222,7 +222,8 @@ enter:
         frame->fp = nfp;
         frame->inst = callee_inst;
         frame->fn = callee;
-        memset(nfp + callee->nparams, 0, (callee->nlocals - callee->nparams) * sizeof(uint64_t));
+        /* declared locals start at zero; usually a handful, so no memset call */
+        for (uint32_t k = callee->nparams; k < callee->nlocals; k++) nfp[k] = 0;
         fp = nfp;
         ip = callee->code;
         if (callee_inst != inst) {
