@@ -9,11 +9,11 @@ spec=${SPEC_DIR:-$BENCH_ROOT/../shared/wasm-spec-tests}
 bench_section "json: JSON reader throughput on wast2json output, vs node JSON.parse"
 bench_have wast2json || { bench_na "json" "wast2json not installed (wabt)"; exit 0; }
 [ -d "$spec" ] || { bench_na "json" "no spec tests at $spec (set SPEC_DIR)"; exit 0; }
-tool=$BENCH_TOOLS_OUT/tools/bench_json
-if ! make --no-print-directory -s BUILD=release OUT="$BENCH_TOOLS_OUT" "$tool" >"$BENCH_OUT/bench_json.build.log" 2>&1; then
-    bench_na "json" "tests/tools/bench_json does not build (see $BENCH_OUT/bench_json.build.log)"; exit 0
-fi
 mkdir -p "$out"
+tool=$BENCH_TOOLS_OUT/tools/bench_json
+if ! make --no-print-directory -s BUILD=release OUT="$BENCH_TOOLS_OUT" "$tool" >"$out/bench_json.build.log" 2>&1; then
+    bench_na "json" "tests/tools/bench_json does not build (see $out/bench_json.build.log)"; exit 0
+fi
 files=()
 for name in float_exprs conversions i64; do
     [ -f "$spec/$name.wast" ] || continue
