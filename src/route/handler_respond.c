@@ -1,17 +1,33 @@
 /* `respond [<matcher>] [<body>|<status>] [<status>] { body <text>; close }`:
  * a fixed response. The body may hold placeholders. With a body and no
- * Content-Type set, text/plain; charset=utf-8 (as Caddy). */
+ * Content-Type set: application/json when the body is a JSON object or
+ * array, else text/plain; charset=utf-8 (as Caddy). */
+#include "base/json_read.h"
 #include "config/dispense.h"
 #include "route/directive.h"
 #include "route/placeholder.h"
 #include "route/response.h"
 #include "route/state.h"
 
+typedef enum { ROUTE_BODY_TEXT, ROUTE_BODY_JSON, ROUTE_BODY_SNIFF } route_body_type_t;
+
 typedef struct {
     int status;            /* 0: 200, or the error's status inside handle_errors (as Caddy) */
     route_tmpl_t *body;    /* NULL: empty */
+    route_body_type_t type;/* known at load for a body without placeholders */
     bool close;
 } route_respond_conf_t;
+
+/* Caddy's rule: a JSON object or array is application/json. */
+static bool route_is_json(ifr_arena_t *a, ifr_str_t body)
+{
+    size_t i = 0;
+    while (i < body.len && (body.ptr[i] == ' ' || body.ptr[i] == '\t' || body.ptr[i] == '\n' || body.ptr[i] == '\r'))
+        i++;
+    if (i == body.len || (body.ptr[i] != '{' && body.ptr[i] != '[')) return false;
+    ifr_json_error_t err;
+    return ifr_json_parse(a, body.ptr, body.len, &err) != NULL;
+}
 
 static int route_respond_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
@@ -41,6 +57,16 @@ static int route_respond_parse(route_parse_t *p, const cfg_directive_t *d, void 
             return cfg_error_unknown(p->err, &s->name, "respond option", known, 2);
         }
     }
+    c->type = ROUTE_BODY_SNIFF;
+    if (c->body && route_tmpl_is_static(c->body)) {
+        /* Parsed once here, into a scratch arena, rather than per request. */
+        ifr_arena_t scratch;
+        ifr_arena_init(&scratch, 0);
+        ifr_str_t text;
+        route_tmpl_render(NULL, c->body, &text);
+        c->type = route_is_json(&scratch, text) ? ROUTE_BODY_JSON : ROUTE_BODY_TEXT;
+        ifr_arena_destroy(&scratch);
+    }
     *conf = c;
     return 0;
 }
@@ -50,7 +76,9 @@ static route_result_t route_respond_handle(route_exchange_t *x, const void *conf
     const route_respond_conf_t *c = conf;
     ifr_str_t body = IFR_LIT("");
     if (c->body && route_tmpl_render(x, c->body, &body) != 0) return route_fail(x, 500, "out of memory");
-    if (body.len && route_header_default(x, IFR_LIT("Content-Type"), IFR_LIT("text/plain; charset=utf-8")) != 0)
+    bool json = c->type == ROUTE_BODY_JSON || (c->type == ROUTE_BODY_SNIFF && route_is_json(x->arena, body));
+    if (body.len && route_header_default(x, IFR_LIT("Content-Type"),
+                                         json ? IFR_LIT("application/json") : IFR_LIT("text/plain; charset=utf-8")) != 0)
         return route_fail(x, 500, "out of memory");
     if (c->close && http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Connection"), IFR_LIT("close")) != 0)
         return route_fail(x, 500, "out of memory");

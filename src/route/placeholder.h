@@ -26,7 +26,8 @@ route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text);
 bool route_tmpl_is_static(const route_tmpl_t *t);
 ifr_str_t route_tmpl_text(const route_tmpl_t *t);   /* the text as written in the config */
 
-/* Renders into x->arena. 0, or -1 when the arena is exhausted. */
+/* Renders into x->arena. 0, or -1 when the arena is exhausted. A static
+ * template renders to its own text and may be given x == NULL. */
 int route_tmpl_render(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out);
 /* Renders into buf; returns the full length (writes at most cap bytes, no NUL). */
 size_t route_tmpl_render_to(route_exchange_t *x, const route_tmpl_t *t, char *buf, size_t cap);

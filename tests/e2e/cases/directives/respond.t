@@ -14,6 +14,8 @@
 		body "from block"
 	}
 	respond /env "home={env.IFRIT_E2E_NOPE}|{unknown.placeholder}"
+	respond /json `{"ok": true, "path": "{path}"}`
+	respond /notjson "{not json"
 	respond /hdr "ua={http.request.header.User-Agent} host={host} port={port} scheme={scheme} uri={uri}"
 }
 
@@ -79,3 +81,19 @@ GET /nothing
 Content-Length: 0
 --- body
 
+
+=== a JSON object body is application/json
+--- request
+GET /json
+--- status: 200
+--- headers
+Content-Type: application/json
+--- body
+{"ok": true, "path": "/json"}
+
+=== text that only looks like JSON stays text/plain
+--- request
+GET /notjson
+--- status: 200
+--- headers
+Content-Type: text/plain; charset=utf-8
