@@ -20,6 +20,7 @@
 
 struct route_access_log {
     int fd;             /* -1: discard */
+    route_access_log_t *next;   /* a site may have several `log` directives */
 };
 
 static int route_log_output(route_parse_t *p, const cfg_directive_t *s, route_access_log_t *log)
@@ -68,7 +69,10 @@ static int route_log_parse(route_parse_t *p, const cfg_directive_t *d, void **co
             return cfg_error_unknown(p->err, &s->name, "log option", known, 3);
         }
     }
-    p->site->log = log;
+    /* Appended, so lines go out in the order the directives were written. */
+    route_access_log_t **tail = &p->site->log;
+    while (*tail) tail = &(*tail)->next;
+    *tail = log;
     *conf = NULL;
     return 0;
 }
@@ -139,7 +143,7 @@ static void route_line_headers(route_line_t *l, const http_headers_t *h)
     route_line_lit(l, "}");
 }
 
-void route_access_log_write(const route_access_log_t *log, route_exchange_t *x)
+static void route_access_log_write_one(const route_access_log_t *log, route_exchange_t *x)
 {
     if (log->fd < 0) return;
     struct timespec now, mono;
@@ -184,4 +188,9 @@ void route_access_log_write(const route_access_log_t *log, route_exchange_t *x)
         if (w <= 0) return;
         off += (size_t)w;
     }
+}
+
+void route_access_log_write(const route_access_log_t *log, route_exchange_t *x)
+{
+    for (; log; log = log->next) route_access_log_write_one(log, x);
 }
