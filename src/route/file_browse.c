@@ -1,13 +1,17 @@
 /* The `browse` directory listing: an HTML page with a row per entry (name,
  * size, modification time), names sorted, HTML-escaped and URL-encoded in
- * links; hidden files left out. */
+ * links; hidden files left out. A client asking for application/json gets
+ * the entries as JSON, as Caddy's browse does:
+ *   [{"name":"a.txt","size":3,"url":"./a.txt","mod_time":"...","is_dir":false}, ...] */
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/json.h"
 #include "http/message.h"
 #include "route/file_server.h"
+#include "route/path.h"
 #include "route/response.h"
 
 #define ROUTE_BROWSE_MAX 10000   /* entries listed at most */
@@ -96,6 +100,34 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
     qsort(ents, n, sizeof(*ents), route_entry_cmp);
 
     route_page_t page = { .a = x->arena };
+    const http_header_t *accept = http_headers_get(&x->req->headers, IFR_LIT("Accept"));
+    if (accept && route_wild_match(IFR_LIT("*application/json*"), accept->value, true)) {
+        route_page_put(&page, IFR_LIT("["));
+        for (size_t i = 0; i < n; i++) {
+            char date[ROUTE_HTTP_DATE_SIZE], num[64];
+            route_http_date(ents[i].mtime, date);
+            ifr_str_t url = route_url_encode(x->arena, ents[i].name);
+            char *esc = ifr_arena_alloc(x->arena, strlen(ents[i].name) * 6 + 3);
+            char *uesc = ifr_arena_alloc(x->arena, url.len * 6 + 8);
+            if (!esc || !uesc) return route_fail(x, 500, "out of memory");
+            size_t el = ifr_json_escape_to(esc, strlen(ents[i].name) * 6 + 3, ifr_cstr(ents[i].name));
+            char *u = ifr_arena_printf(x->arena, "./%.*s%s", (int)url.len, url.ptr, ents[i].dir ? "/" : "");
+            size_t ul = u ? ifr_json_escape_to(uesc, url.len * 6 + 8, ifr_cstr(u)) : 0;
+            route_page_put(&page, i ? IFR_LIT(",{\"name\":") : IFR_LIT("{\"name\":"));
+            route_page_put(&page, ifr_str(esc, el));
+            snprintf(num, sizeof(num), ",\"size\":%" PRIu64 ",\"url\":", ents[i].size);
+            route_page_put(&page, ifr_cstr(num));
+            route_page_put(&page, ifr_str(uesc, ul));
+            route_page_put(&page, IFR_LIT(",\"mod_time\":\""));
+            route_page_put(&page, ifr_cstr(date));
+            route_page_put(&page, ents[i].dir ? IFR_LIT("\",\"is_dir\":true}") : IFR_LIT("\",\"is_dir\":false}"));
+        }
+        route_page_put(&page, IFR_LIT("]"));
+        if (page.failed || http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Content-Type"),
+                                            IFR_LIT("application/json")) != 0)
+            return route_fail(x, 500, "out of memory");
+        return route_send_simple(x, 200, ifr_str(page.b, page.n));
+    }
     ifr_str_t title = route_html_escape(x->arena, x->req->path);
     route_page_put(&page, IFR_LIT("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>"));
     route_page_put(&page, title);

@@ -179,3 +179,13 @@ HEAD /digits.txt
 --- status: 200
 --- headers
 Content-Length: 11
+
+=== browse answers JSON when asked
+--- request
+GET /docs/
+Accept: application/json
+--- status: 200
+--- headers
+Content-Type: application/json
+--- body_like
+^\[\{"name":"readme\.txt","size":7,"url":"\./readme\.txt","mod_time":"[^"]+ GMT","is_dir":false\}\]$
