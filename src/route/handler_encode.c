@@ -1,10 +1,11 @@
-/* `encode [<matcher>] [<formats...>] { gzip [<level>]; zstd [<level>]; minimum_length <n> }`:
+/* `encode [<matcher>] [<formats...>] { gzip [<level>]; zstd [<level>]; minimum_length <n>; match {...} }`:
  * compresses responses with the best coding the client accepts (highest
  * q-value; ties go to the order written, zstd then gzip by default).
  * Skipped for responses that are already encoded, shorter than
  * minimum_length (default 512) when their length is known, bodiless
- * (HEAD, 1xx, 204, 304), or not of a compressible Content-Type (Caddy's
- * default list: text/..., JSON, JavaScript, XML, SVG, fonts, wasm, ...).
+ * (HEAD, 1xx, 204, 206, 304), or not of a compressible Content-Type (Caddy's
+ * default list: text/..., JSON, JavaScript, XML, SVG, fonts, wasm, ...; a
+ * `match { status ...; header ... }` block replaces that list).
  * Encoded responses get Vary: Accept-Encoding and lose Content-Length;
  * a strong ETag becomes weak. The compressors come from the host (codec.h);
  * a format no host registered is skipped. */
@@ -26,10 +27,25 @@ typedef struct {
     int level;            /* 0 = the codec's default */
 } route_format_t;
 
+/* A `match` block: which responses to encode (instead of the default
+ * Content-Type list). Status codes are OR-ed (1..5 = a class like 2xx);
+ * header lines are AND-ed, each with OR-ed value patterns. */
+typedef struct {
+    int codes[16];
+    size_t ncodes;
+    struct route_encode_hdr {
+        ifr_str_t field;
+        ifr_str_t values[8];
+        size_t nvalues;
+    } headers[8];
+    size_t nheaders;
+} route_encode_match_t;
+
 typedef struct {
     route_format_t formats[ROUTE_ENCODE_MAX_FORMATS];
     size_t nformats;
     uint64_t minimum_length;
+    route_encode_match_t *match;    /* NULL: Caddy's default type list */
 } route_encode_conf_t;
 
 /* Per response: the chosen codec and its stream. */
@@ -74,6 +90,58 @@ static int route_encode_format(route_parse_t *p, route_encode_conf_t *c, const c
     return 0;
 }
 
+static int route_encode_match_parse(route_parse_t *p, const cfg_directive_t *d, route_encode_match_t **out)
+{
+    route_encode_match_t *m = ifr_arena_calloc(p->arena, 1, sizeof(*m));
+    if (!m) return cfg_errorf(p->err, NULL, "out of memory");
+    if (d->nargs || !d->block || d->block->count == 0)
+        return cfg_errorf(p->err, &d->name, "encode match: expected a block of status and header lines");
+    for (size_t i = 0; i < d->block->count; i++) {
+        const cfg_directive_t *l = &d->block->items[i];
+        if (ifr_str_eq_cstr(l->name.text, "status")) {
+            if (cfg_expect_args(l, 1, 16 - m->ncodes, p->err) != 0) return -1;
+            for (size_t k = 0; k < l->nargs; k++) {
+                ifr_str_t a = l->args[k].text;
+                int code;
+                if (a.len == 3 && a.ptr[0] >= '1' && a.ptr[0] <= '5' && ifr_ascii_lower(a.ptr[1]) == 'x' &&
+                    ifr_ascii_lower(a.ptr[2]) == 'x')
+                    code = a.ptr[0] - '0';
+                else if (route_parse_status(&l->args[k], &code) != 0)
+                    return cfg_errorf(p->err, &l->args[k], "encode match status: expected a code like 200 or 2xx");
+                m->codes[m->ncodes++] = code;
+            }
+        } else if (ifr_str_eq_cstr(l->name.text, "header")) {
+            if (m->nheaders == 8) return cfg_errorf(p->err, &l->name, "encode match: at most 8 header lines");
+            if (cfg_expect_args(l, 1, 9, p->err) != 0) return -1;
+            struct route_encode_hdr *h = &m->headers[m->nheaders++];
+            h->field = l->args[0].text;
+            for (size_t k = 1; k < l->nargs; k++) h->values[h->nvalues++] = l->args[k].text;
+        } else {
+            static const char *const known[] = { "status", "header" };
+            return cfg_error_unknown(p->err, &l->name, "encode match condition", known, 2);
+        }
+    }
+    *out = m;
+    return 0;
+}
+
+static bool route_encode_match(const route_encode_match_t *m, const http_response_t *r)
+{
+    bool status_ok = m->ncodes == 0;
+    for (size_t i = 0; i < m->ncodes && !status_ok; i++)
+        status_ok = m->codes[i] == r->status || (m->codes[i] <= 5 && r->status / 100 == m->codes[i]);
+    if (!status_ok) return false;
+    for (size_t i = 0; i < m->nheaders; i++) {
+        const struct route_encode_hdr *h = &m->headers[i];
+        const http_header_t *v = http_headers_get(&r->headers, h->field);
+        if (!v) return false;
+        bool any = h->nvalues == 0;
+        for (size_t k = 0; k < h->nvalues && !any; k++) any = route_wild_match(h->values[k], v->value, false);
+        if (!any) return false;
+    }
+    return true;
+}
+
 static int route_encode_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     route_encode_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
@@ -92,11 +160,13 @@ static int route_encode_parse(route_parse_t *p, const cfg_directive_t *d, void *
             int64_t v;
             if (cfg_parse_int(&s->args[0], 0, INT64_MAX, &v, p->err) != 0) return -1;
             c->minimum_length = (uint64_t)v;
-        } else if (ifr_str_eq_cstr(s->name.text, "match") || ifr_str_eq_cstr(s->name.text, "prefer")) {
-            return cfg_errorf(p->err, &s->name, "encode: %s is not supported by ifrit yet", s->name.text.ptr);
+        } else if (ifr_str_eq_cstr(s->name.text, "match")) {
+            if (route_encode_match_parse(p, s, &c->match) != 0) return -1;
+        } else if (ifr_str_eq_cstr(s->name.text, "prefer")) {
+            return cfg_errorf(p->err, &s->name, "encode: prefer is not supported by ifrit yet");
         } else {
-            static const char *const known[] = { "gzip", "zstd", "minimum_length" };
-            return cfg_error_unknown(p->err, &s->name, "encode option", known, 3);
+            static const char *const known[] = { "gzip", "zstd", "minimum_length", "match" };
+            return cfg_error_unknown(p->err, &s->name, "encode option", known, 4);
         }
     }
     if (c->nformats == 0) {
@@ -133,7 +203,8 @@ static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
                     ifr_str_eq_cstr(x->req->method, "HEAD");
     bool small = r->content_length >= 0 && (uint64_t)r->content_length < e->conf->minimum_length;
     if (bodiless || small || http_headers_get(&r->headers, IFR_LIT("Content-Encoding")) ||
-        !route_encode_type_ok(&r->headers) || !(e->stream = e->codec->open(e->level))) {
+        !(e->conf->match ? route_encode_match(e->conf->match, r) : route_encode_type_ok(&r->headers)) ||
+        !(e->stream = e->codec->open(e->level))) {
         f->bypass = true;
         return route_filter_head(x, f->next);
     }

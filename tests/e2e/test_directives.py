@@ -261,3 +261,29 @@ def test_config_errors_name_the_place(binary):
     msg = (out.stdout + out.stderr).decode()
     check(out.returncode != 0, msg)
     check("Caddyfile:3:3" in msg and "hide" in msg, "file:line:col and a suggestion: %r" % msg)
+
+
+def test_encode_match(binary):
+    config = """{
+	admin off
+}
+:@PORT@ {
+	root * @DIR@/www
+	encode gzip {
+		minimum_length 10
+		match {
+			status 2xx
+			header Content-Type image/*
+		}
+	}
+	file_server
+}
+"""
+    png = b"\x89PNG" + b"\0" * 3000
+    with Server(binary, config, files={"www/pic.png": png, "www/page.txt": TEXT}) as s:
+        r = s.request("GET", "/pic.png", [("Accept-Encoding", "gzip")])
+        check(r.header("Content-Encoding") == "gzip" and gzip.decompress(r.body) == png, r.headers)
+        r = s.request("GET", "/page.txt", [("Accept-Encoding", "gzip")])
+        check(r.header("Content-Encoding") is None and r.body == TEXT, "match replaces the type list: %r" % r.headers)
+        r = s.request("GET", "/missing.png", [("Accept-Encoding", "gzip")])
+        check(r.status == 404 and r.header("Content-Encoding") is None, r.headers)
