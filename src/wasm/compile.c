@@ -412,15 +412,36 @@ static bool iw__memarg(iw__comp_t *c, uint32_t natural, uint32_t *offset)
     return true;
 }
 
+/* An address computed by the instruction just emitted as "slot + i32
+ * immediate": that add is dropped and the access takes both (the _ADD
+ * forms, op + 1). */
+static bool iw__take_addr_add(iw__comp_t *c, uint32_t slot, uint32_t *base, uint64_t *imm)
+{
+    iw__hist_t *h = iw__hist_last(c, slot);
+    if (!h || h->kind != IW__H_DST || h->op != IW_OP_I32_ADD_SS || !h->b_imm) return false;
+    *base = h->a;
+    *imm = h->b;
+    c->len = h->pos;
+    c->nhist--;
+    return true;
+}
+
 static bool iw__load(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, const char *name)
 {
     uint32_t offset;
     if (!iw__memarg(c, natural, &offset)) return false;
     if (!iw__pop(c, IW_I32, name) || !iw__push(c, type)) return false;
     if (!iw__live(c)) return true;
-    uint32_t dst = iw__slot(c, c->nvals - 1);
+    uint32_t dst = iw__slot(c, c->nvals - 1), base;
+    uint64_t imm;
+    uint32_t pos;
+    if (iw__take_addr_add(c, dst, &base, &imm)) {
+        pos = iw__emit(c, (iw_op_t)(op + 1), 3, iw__pair(dst, base), (uint64_t)offset, imm);
+        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        return true;
+    }
     uint32_t addr = iw__take_slot(c, dst);
-    uint32_t pos = iw__emit(c, op, 2, iw__pair(dst, addr), (uint64_t)offset);
+    pos = iw__emit(c, op, 2, iw__pair(dst, addr), (uint64_t)offset);
     iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
     return true;
 }
@@ -431,8 +452,14 @@ static bool iw__store(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural,
     if (!iw__memarg(c, natural, &offset)) return false;
     if (!iw__pop(c, type, name) || !iw__pop(c, IW_I32, name)) return false;
     if (!iw__live(c)) return true;
-    uint32_t vslot = iw__slot(c, c->nvals + 1);
+    uint32_t vslot = iw__slot(c, c->nvals + 1), base;
     uint32_t val = iw__take_slot(c, vslot);
+    uint64_t imm;
+    if (iw__take_addr_add(c, vslot - 1, &base, &imm)) {
+        iw__emit(c, (iw_op_t)(op + 1), 3, iw__pair(base, val), (uint64_t)offset, imm);
+        iw__hist_reset(c);
+        return true;
+    }
     uint32_t addr = iw__take_slot(c, vslot - 1);
     iw__emit(c, op, 2, iw__pair(addr, val), (uint64_t)offset);
     iw__hist_reset(c);

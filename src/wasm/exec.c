@@ -146,7 +146,8 @@ static iw_status_t iw__host_trap_status(iw_instance_t *inst, const char *fmt, ..
     char msg[200];
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    inst->ex.depth = 0;
+    /* a misuse while a call is paused or running must not disturb it */
+    if (inst->ex.state == IW__IDLE) inst->ex.depth = 0;
     iw__set_trap(inst, IW_TRAP_HOST, msg);
     return IW_TRAPPED;
 }

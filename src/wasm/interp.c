@@ -47,10 +47,10 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
 #define IW__X(code, N, text, cls, in, out, expr) IW__L_##cls(N)
         IW_NUMERIC_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, vt, al, ct, conv) [IW_OP_##N] = &&L_##N,
+#define IW__X(code, N, text, vt, al, ct, conv) [IW_OP_##N] = &&L_##N, [IW_OP_##N##_ADD] = &&L_##N##_ADD,
         IW_LOAD_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, vt, al, ct) [IW_OP_##N] = &&L_##N,
+#define IW__X(code, N, text, vt, al, ct) [IW_OP_##N] = &&L_##N, [IW_OP_##N##_ADD] = &&L_##N##_ADD,
         IW_STORE_OPS(IW__X)
 #undef IW__X
     };
@@ -262,27 +262,35 @@ L_REF_FUNC:       /* w1 {dst, function} */
     NEXT();
 
     /* ---- memory ---- */
-#define IW__X(code, N, text, vt, al, ct, conv)                                 \
-    L_##N: {      /* w1 {dst, addr}, w2 offset */                              \
-        uint64_t ea = (uint64_t)U32(fp[ip[1].p.hi]) + ip[2].u;                 \
+/* w1 {dst, addr}, w2 offset; the _ADD form adds w3 to the address first */
+#define IW__LOAD(LBL, ct, conv, ADDR, SIZE)                                    \
+    LBL: {                                                                     \
+        uint64_t ea = (uint64_t)(ADDR) + ip[2].u;                              \
         if (ea + sizeof(ct) > memsize) TRAP(IW_TRAP_MEMORY_OOB);               \
         ct v;                                                                  \
         memcpy(&v, mem + ea, sizeof v);                                        \
         fp[ip[1].p.lo] = (uint64_t)(conv);                                     \
-        ip += 3;                                                               \
+        ip += SIZE;                                                            \
         NEXT();                                                                \
     }
+#define IW__X(code, N, text, vt, al, ct, conv)                                 \
+    IW__LOAD(L_##N, ct, conv, U32(fp[ip[1].p.hi]), 3)                          \
+    IW__LOAD(L_##N##_ADD, ct, conv, U32(U32(fp[ip[1].p.hi]) + U32(ip[3].u)), 4)
     IW_LOAD_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, vt, al, ct)                                       \
-    L_##N: {      /* w1 {addr, value}, w2 offset */                            \
-        uint64_t ea = (uint64_t)U32(fp[ip[1].p.lo]) + ip[2].u;                 \
+/* w1 {addr, value}, w2 offset; the _ADD form adds w3 to the address first */
+#define IW__STORE(LBL, ct, ADDR, SIZE)                                         \
+    LBL: {                                                                     \
+        uint64_t ea = (uint64_t)(ADDR) + ip[2].u;                              \
         if (ea + sizeof(ct) > memsize) TRAP(IW_TRAP_MEMORY_OOB);               \
         ct v = (ct)fp[ip[1].p.hi];                                             \
         memcpy(mem + ea, &v, sizeof v);                                        \
-        ip += 3;                                                               \
+        ip += SIZE;                                                            \
         NEXT();                                                                \
     }
+#define IW__X(code, N, text, vt, al, ct)                                       \
+    IW__STORE(L_##N, ct, U32(fp[ip[1].p.lo]), 3)                               \
+    IW__STORE(L_##N##_ADD, ct, U32(U32(fp[ip[1].p.lo]) + U32(ip[3].u)), 4)
     IW_STORE_OPS(IW__X)
 #undef IW__X
 L_MEMORY_SIZE:    /* w1 {dst} */

@@ -192,7 +192,9 @@
 
 /* The internal op numbers: one per control op, and per numeric op one per
  * operand form (_S: slot; _SS: two slots; _SI: slot and immediate; the
- * fused compare-and-branch forms _BT* jump when true, _BF* when false). */
+ * fused compare-and-branch forms _BT* jump when true, _BF* when false).
+ * Loads and stores also have an _ADD form whose address is slot + i32
+ * immediate (an i32.add folded in, wrapping in 32 bits as wasm does). */
 #define IW__OPS_UN(N) IW_OP_##N##_S,
 #define IW__OPS_UNT(N) IW_OP_##N##_S,
 #define IW__OPS_BIN(N) IW_OP_##N##_SS, IW_OP_##N##_SI,
@@ -207,10 +209,10 @@ typedef enum {
 #define IW__X(code, N, text, cls, in, out, expr) IW__OPS_##cls(N)
     IW_NUMERIC_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, vt, al, ct, conv) IW_OP_##N,
+#define IW__X(code, N, text, vt, al, ct, conv) IW_OP_##N, IW_OP_##N##_ADD,
     IW_LOAD_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, vt, al, ct) IW_OP_##N,
+#define IW__X(code, N, text, vt, al, ct) IW_OP_##N, IW_OP_##N##_ADD,
     IW_STORE_OPS(IW__X)
 #undef IW__X
     IW_OP_COUNT
