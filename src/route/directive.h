@@ -49,7 +49,9 @@ enum {
     ROUTE_DIR_GROUP_HANDLE = 1u << 2,  /* mutually exclusive with the other handle blocks */
     ROUTE_DIR_GROUP_REWRITE = 1u << 3, /* only the first matching rewrite runs (Caddy #2959) */
     ROUTE_DIR_NEEDS_PATH = 1u << 4,    /* needs an inline path matcher (handle_path) */
+    ROUTE_DIR_GROUP_ROOT = 1u << 5,    /* only the first matching root of a block applies */
 };
+#define ROUTE_DIR_GROUPS (ROUTE_DIR_GROUP_HANDLE | ROUTE_DIR_GROUP_REWRITE | ROUTE_DIR_GROUP_ROOT)
 
 typedef struct route_directive {
     const char *name;

@@ -1,6 +1,7 @@
 /* `root [<matcher>] <path>`: the site root for file_server ({http.vars.root}).
  * Placeholders allowed; relative paths are relative to the working
- * directory, as in Caddy. */
+ * directory, as in Caddy. Roots of one block are mutually exclusive (the
+ * most specific matching one applies), so they never overwrite each other. */
 #include "config/dispense.h"
 #include "route/directive.h"
 #include "route/placeholder.h"
@@ -23,6 +24,6 @@ static route_result_t route_root_handle(route_exchange_t *x, const void *conf)
 }
 
 const route_directive_t route_directive_root = {
-    .name = "root", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route_root_parse,
+    .name = "root", .flags = ROUTE_DIR_MATCHER | ROUTE_DIR_GROUP_ROOT, .min_args = 1, .parse = route_root_parse,
     .handle = route_root_handle,
 };

@@ -93,7 +93,7 @@ static int route_parse_one(route_parse_t *p, const cfg_directive_t *d, route_sor
     void *conf = NULL;
     if (dir->parse(p, &args, &conf) != 0) return -1;
     if (dir->flags & ROUTE_DIR_SITE) return 0;
-    out->e = (route_entry_t){ dir, match, conf, dir->flags & (ROUTE_DIR_GROUP_HANDLE | ROUTE_DIR_GROUP_REWRITE) };
+    out->e = (route_entry_t){ dir, match, conf, dir->flags & ROUTE_DIR_GROUPS };
     out->pos = pos;
     *emit = true;
     return 0;
