@@ -3,7 +3,8 @@
  * serves files under the site root. The path is decoded and cleaned before
  * it is joined to the root, then every symlink is resolved and the result
  * must still lie under the (resolved) root, so neither "..", encoded
- * slashes or dots, nor symlinks can leave it. Only GET and HEAD (else 405);
+ * slashes or dots, nor symlinks can leave it. The Caddyfile itself is
+ * hidden. Only GET and HEAD (else 405);
  * a missing file is a 404 error for handle_errors (or, with pass_thru, the
  * next handler's turn). */
 #include <errno.h>
@@ -77,6 +78,13 @@ static int route_file_server_parse(route_parse_t *p, const cfg_directive_t *d, v
             return cfg_error_unknown(p->err, &s->name, "file_server option", known, 8);
         }
         if (rc != 0) return -1;
+    }
+    /* As Caddy does, the Caddyfile is never served, even from inside the root. */
+    char conf_real[ROUTE_PATH_MAX];
+    if (d->name.file && route_fs_realpath(d->name.file, conf_real) == 0) {
+        const char *hidden = ifr_arena_strndup(p->arena, conf_real, strlen(conf_real));
+        if (!hidden || route_strs_add(p->arena, &c->hide, ifr_cstr(hidden)) != 0)
+            return cfg_errorf(p->err, NULL, "out of memory");
     }
     if (c->index.items == NULL) {
         route_strs_add(p->arena, &c->index, IFR_LIT("index.html"));
