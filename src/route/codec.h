@@ -18,7 +18,6 @@ typedef int (*route_codec_emit_cb)(void *ud, const void *data, size_t len);
 
 typedef struct {
     const char *name;        /* the Content-Encoding token: "gzip", "zstd" */
-    const char *extension;   /* precompressed sibling suffix: ".gz", ".zst" */
     int default_level;
     int min_level, max_level;
     /* A new stream, or NULL (out of memory). Owned by the caller until close. */

@@ -30,7 +30,6 @@ typedef struct {
 } route_seg_t;
 
 struct route_tmpl {
-    ifr_str_t text;
     route_seg_t *segs;
     size_t nsegs;
     bool is_static;
@@ -161,10 +160,9 @@ route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text)
     size_t max = 1;
     for (size_t i = 0; i < text.len; i++) max += text.ptr[i] == '{' ? 2 : 0;
     if (!t || !(t->segs = ifr_arena_calloc(a, max, sizeof(route_seg_t)))) return NULL;
-    t->text = ifr_arena_str(a, text);
     /* Literal bytes are gathered in a copy, since `\{` drops its backslash. */
     char *lit = ifr_arena_alloc(a, text.len + 1);
-    if (!lit || !t->text.ptr) return NULL;
+    if (!lit) return NULL;
     size_t litn = 0, lit_start = 0;
     t->is_static = true;
     for (size_t i = 0; i <= text.len; i++) {
@@ -216,7 +214,6 @@ route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text)
 }
 
 bool route_tmpl_is_static(const route_tmpl_t *t) { return t->is_static; }
-ifr_str_t route_tmpl_text(const route_tmpl_t *t) { return t->text; }
 
 /* ---- values ---- */
 

@@ -24,7 +24,6 @@ typedef struct route_tmpl route_tmpl_t;
 route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text);
 /* A template with no runtime placeholder renders to this text. */
 bool route_tmpl_is_static(const route_tmpl_t *t);
-ifr_str_t route_tmpl_text(const route_tmpl_t *t);   /* the text as written in the config */
 
 /* Renders into x->arena. 0, or -1 when the arena is exhausted. A static
  * template renders to its own text and may be given x == NULL. */

@@ -51,6 +51,6 @@ static void srv_gzip_close(void *stream)
 }
 
 const route_codec_t srv_codec_gzip = {
-    .name = "gzip", .extension = ".gz", .default_level = 5, .min_level = 1, .max_level = 9,
+    .name = "gzip", .default_level = 5, .min_level = 1, .max_level = 9,
     .open = srv_gzip_open, .write = srv_gzip_write, .close = srv_gzip_close,
 };

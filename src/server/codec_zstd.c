@@ -38,6 +38,6 @@ static void srv_zstd_close(void *stream)
 }
 
 const route_codec_t srv_codec_zstd = {
-    .name = "zstd", .extension = ".zst", .default_level = 3, .min_level = 1, .max_level = 19,
+    .name = "zstd", .default_level = 3, .min_level = 1, .max_level = 19,
     .open = srv_zstd_open, .write = srv_zstd_write, .close = srv_zstd_close,
 };

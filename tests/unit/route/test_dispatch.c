@@ -4,6 +4,7 @@
 #include "testing.h"
 
 #include "fake_host.h"
+#include "route/directive.h"
 
 #define GET(p, target) fake_run(p, "GET", target, "localhost:8080", NULL)
 
@@ -210,6 +211,19 @@ static void test_config_errors(void)
     CHECK(route_plan_load_text(bad5, strlen(bad5), "bad.caddy", &err) == NULL);
 }
 
+static void test_parse_path(void)
+{
+    ifr_arena_t a;
+    ifr_arena_init(&a, 0);
+    cfg_error_t err;
+    route_parse_t p = { .arena = &a, .err = &err, .base_dir = "/etc/ifrit" };
+    CHECK_STR_EQ(route_parse_path(&p, IFR_LIT("fn/x.wasm")), "/etc/ifrit/fn/x.wasm");
+    CHECK_STR_EQ(route_parse_path(&p, IFR_LIT("/abs/x.wasm")), "/abs/x.wasm");
+    p.base_dir = "";
+    CHECK_STR_EQ(route_parse_path(&p, IFR_LIT("x.wasm")), "x.wasm");
+    ifr_arena_destroy(&a);
+}
+
 static void test_request_body(void)
 {
     route_plan_t *p = plan_from(":8080 {\n request_body {\n  max_size 10\n }\n respond \"ok\"\n}\n");
@@ -234,5 +248,6 @@ int main(void)
     RUN(test_sites_by_host);
     RUN(test_config_errors);
     RUN(test_request_body);
+    RUN(test_parse_path);
     return testing_done();
 }
