@@ -70,10 +70,8 @@ static void route_page_put(route_page_t *p, ifr_str_t s)
     p->n += s.len;
 }
 
-route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c, const char *real,
-                                 const struct stat *st)
+route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c, const char *real)
 {
-    (void)st;
     DIR *d = opendir(real);
     if (!d) return route_fail(x, 403, "cannot list directory");
     size_t cap = 64, n = 0;

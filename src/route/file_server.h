@@ -32,7 +32,6 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
                                const struct stat *st);
 
 /* The HTML listing of the directory at real, for request path dir. */
-route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c, const char *real,
-                                 const struct stat *st);
+route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c, const char *real);
 
 #endif

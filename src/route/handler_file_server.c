@@ -201,7 +201,7 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
                 continue;
             return route_file_send(x, c, cand_real, &isb);
         }
-        if (c->browse) return route_file_browse(x, c, real, &sb);
+        if (c->browse) return route_file_browse(x, c, real);
         return route_file_missing(x, c, ENOENT);
     }
     if (!S_ISREG(sb.st_mode)) return route_file_missing(x, c, ENOENT);

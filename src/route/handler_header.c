@@ -28,8 +28,8 @@ typedef struct {
     bool defer;
 } route_header_conf_t;
 
-static int route_header_op(route_parse_t *p, route_header_conf_t *c, const cfg_directive_t *line,
-                           const cfg_token_t *field, const cfg_token_t *args, size_t nargs)
+static int route_header_op(route_parse_t *p, route_header_conf_t *c, const cfg_token_t *field,
+                           const cfg_token_t *args, size_t nargs)
 {
     route_hdr_op_t op = { .kind = ROUTE_HDR_SET };
     ifr_str_t f = field->text;
@@ -62,7 +62,6 @@ static int route_header_op(route_parse_t *p, route_header_conf_t *c, const cfg_d
         if (!(op.value = route_tmpl_compile(p->arena, args[nargs - 1].text)))
             return cfg_errorf(p->err, NULL, "out of memory");
     }
-    (void)line;
     op.field = f;
     route_hdr_op_t *n = ifr_arena_alloc(p->arena, (c->count + 1) * sizeof(*n));
     if (!n) return cfg_errorf(p->err, NULL, "out of memory");
@@ -76,11 +75,11 @@ static int route_header_parse(route_parse_t *p, const cfg_directive_t *d, void *
 {
     route_header_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
-    if (d->nargs && route_header_op(p, c, d, &d->args[0], d->args + 1, d->nargs - 1) != 0) return -1;
+    if (d->nargs && route_header_op(p, c, &d->args[0], d->args + 1, d->nargs - 1) != 0) return -1;
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (ifr_str_eq_cstr(s->name.text, "defer") && s->nargs == 0) { c->defer = true; continue; }
-        if (route_header_op(p, c, s, &s->name, s->args, s->nargs) != 0) return -1;
+        if (route_header_op(p, c, &s->name, s->args, s->nargs) != 0) return -1;
     }
     if (c->count == 0) return cfg_errorf(p->err, &d->name, "header: expected a header field to change");
     *conf = c;
