@@ -84,6 +84,9 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
 #define TRAP_MSG(kind, msg) do { trap_kind = (kind); trap_detail = (msg); goto trap; } while (0)
 #define U32(x) ((uint32_t)(x))
+/* Loop back-edges and calls look at the interrupt flag every time (a
+ * relaxed load); the clock is read only in the slow path. */
+#define INTERRUPTED() atomic_load_explicit(&ex->interrupt, memory_order_relaxed)
 
     RELOAD_MEM();
     ex->state = IW__RUNNING;
@@ -139,7 +142,7 @@ L_RETURN: {       /* w1 {src, n} */
 L_LOOP:           /* w1 fuel of one iteration */
     budget -= ip[1].i;
     ip += 2;
-    if (budget < 0) goto refuel;
+    if (budget < 0 || INTERRUPTED()) goto refuel;
     NEXT();
 
     /* ---- calls ---- */
@@ -231,7 +234,7 @@ enter:
             RELOAD_MEM();
         }
         budget -= callee->fuel;
-        if (budget < 0) goto refuel;
+        if (budget < 0 || INTERRUPTED()) goto refuel;
         NEXT();
     }
 
@@ -485,6 +488,7 @@ trap:
 #undef TRAP
 #undef TRAP_MSG
 #undef U32
+#undef INTERRUPTED
 }
 
 iw_status_t iw__run(iw_instance_t *root) { return iw__exec(root, NULL, NULL); }
