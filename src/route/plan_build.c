@@ -48,7 +48,6 @@ const char *route_parse_path(route_parse_t *p, ifr_str_t path)
 typedef struct {
     route_entry_t e;
     size_t pos;       /* the directive's row in the table */
-    size_t seq;       /* order in the file */
 } route_sortable_t;
 
 /* Caddy's sortRoutes: directive order first; for the same directive, the
@@ -115,7 +114,6 @@ int route_parse_list(route_parse_t *p, const cfg_block_t *blk, bool literal, rou
         bool emit;
         if (route_parse_one(p, d, &tmp[count], &emit) != 0) { p->scope = saved; return -1; }
         if (!emit) continue;
-        tmp[count].seq = i;
         /* Insertion sort keeps equal entries in file order. */
         for (size_t k = count; !literal && k > 0 && route_sorts_before(&tmp[k], &tmp[k - 1]); k--) {
             route_sortable_t t = tmp[k];
