@@ -81,6 +81,9 @@ typedef struct {
     uint32_t npatches, patches_cap;
     iw__hist_t hist[2];
     int nhist;
+    uint32_t *srcmap;       /* pairs (code position, byte offset) */
+    uint32_t nsrcmap, srcmap_cap;
+    uint32_t instr_offset;  /* byte offset of the instruction being compiled */
     bool oom;
 } iw__comp_t;
 
@@ -189,6 +192,12 @@ static uint32_t iw__emit(iw__comp_t *c, iw_op_t op, int nwords, ...)
 {
     uint32_t pos = c->len;
     if (!iw__reserve(c, (uint32_t)nwords + 1)) return pos;
+    /* instructions removed by the peephole leave the map with them */
+    while (c->nsrcmap && c->srcmap[2 * (c->nsrcmap - 1)] >= pos) c->nsrcmap--;
+    if (!iw__grow(c, (void **)&c->srcmap, &c->srcmap_cap, 2 * (c->nsrcmap + 1), sizeof *c->srcmap)) return pos;
+    c->srcmap[2 * c->nsrcmap] = pos;
+    c->srcmap[2 * c->nsrcmap + 1] = c->instr_offset;
+    c->nsrcmap++;
     c->code[c->len++].op = c->ops[op];
     __builtin_va_list ap;
     __builtin_va_start(ap, nwords);
@@ -730,6 +739,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     const uint8_t *at = r->p;
     uint8_t op;
     uint32_t x;
+    c->instr_offset = (uint32_t)iw__offset(r);
     if (!iw__read_u8(r, &op)) return false;
     c->ctrls[c->fuel_ctrl].fuel++;
 
@@ -1062,13 +1072,16 @@ bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, 
     if (ok && (uint64_t)c.nlocals + c.max_vals + 1 > IW_MAX_FRAME_SLOTS) ok = iw__fail(r, "function too large");
     if (ok) {
         iw__word_t *code = ifr_arena_alloc(&m->arena, (size_t)c.len * sizeof *code);
-        if (!code) ok = iw__oom(&c);
+        uint32_t *map = ifr_arena_alloc(&m->arena, (size_t)c.nsrcmap * 2 * sizeof *map);
+        if (!code || !map) ok = iw__oom(&c);
         else {
             if (c.len) memcpy(code, c.code, (size_t)c.len * sizeof *code);
+            if (c.nsrcmap) memcpy(map, c.srcmap, (size_t)c.nsrcmap * 2 * sizeof *map);
             *out = (iw__code_t){ .code = code, .type = c.type, .func_index = func_index,
                                  .nparams = c.type->nparams, .nlocals = c.nlocals,
                                  .frame_slots = c.nlocals + c.max_vals + 1,
-                                 .fuel = c.ctrls[0].fuel, .body_offset = body_offset };
+                                 .fuel = c.ctrls[0].fuel, .body_offset = body_offset,
+                                 .srcmap = map, .nsrcmap = c.nsrcmap };
         }
     }
     if (!ok && !r->failed) iw__fail(r, "unexpected end of section or function");
@@ -1077,5 +1090,19 @@ bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, 
     free(c.ctrls);
     free(c.code);
     free(c.patches);
+    free(c.srcmap);
     return ok;
+}
+
+uint32_t iw__code_offset(const iw__code_t *c, uint32_t pos, bool before)
+{
+    /* the last entry at or before pos (strictly before, for a return address) */
+    uint32_t lo = 0, hi = c->nsrcmap;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t p = c->srcmap[2 * mid];
+        if (before ? p < pos : p <= pos) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo ? c->srcmap[2 * (lo - 1) + 1] : c->body_offset;
 }

@@ -86,13 +86,19 @@ void iw__set_trap(iw_instance_t *root, iw_trap_kind_t kind, const char *detail)
     t->kind = kind;
     snprintf(t->message, sizeof t->message, "%s", detail ? detail : iw__trap_text(kind));
     t->frame_count = 0;
+    /* Traps raised inside an instruction leave ip on it; host calls and
+     * the fuel/interrupt slow path have already moved past it. */
+    bool past = kind == IW_TRAP_HOST || kind == IW_TRAP_OUT_OF_FUEL || kind == IW_TRAP_INTERRUPTED;
     for (uint32_t d = ex->depth; d >= 1 && ex->frames && t->frame_count < IW_BACKTRACE_MAX; d--) {
         const iw__frame_t *f = &ex->frames[d];
         if (!f->fn) continue;
         const iw_module_t *m = f->inst->module;
+        const iw__word_t *ip = d == ex->depth ? ex->ip : ex->frames[d + 1].ret_ip;
         iw_frame_t *out = &t->frames[t->frame_count++];
         out->func_index = f->fn->func_index;
         out->code_offset = f->fn->body_offset;
+        if (ip >= f->fn->code)
+            out->code_offset = iw__code_offset(f->fn, (uint32_t)(ip - f->fn->code), d != ex->depth || past);
         out->name = m->func_names ? m->func_names[f->fn->func_index] : NULL;
     }
 }

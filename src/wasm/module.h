@@ -81,7 +81,15 @@ typedef struct iw__code {
     uint32_t frame_slots;   /* locals + deepest operand stack */
     uint32_t fuel;          /* charged on entry: instructions outside loops */
     uint32_t body_offset;   /* byte offset of the body in the binary */
+    /* Where each internal instruction came from, for backtraces: pairs
+     * (code word index, byte offset in the binary), ascending. */
+    const uint32_t *srcmap;
+    uint32_t nsrcmap;
 } iw__code_t;
+
+/* The byte offset of the instruction at word `pos` of a function (or, when
+ * before is set, of the last one starting before it: a return address). */
+uint32_t iw__code_offset(const iw__code_t *c, uint32_t pos, bool before);
 
 struct iw_module {
     atomic_int refs;

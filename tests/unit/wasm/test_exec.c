@@ -205,6 +205,10 @@ static void test_backtrace(void)
     CHECK_INT_EQ(t->frame_count, 2);
     CHECK_STR_EQ(t->frames[0].name, "inner");
     CHECK_STR_EQ(t->frames[1].name, "outer");
+    /* offsets point at the unreachable in $inner and the call in $outer */
+    CHECK(t->frames[0].code_offset < wat_len && wat_bytes[t->frames[0].code_offset] == 0x00);
+    CHECK(t->frames[1].code_offset < wat_len && wat_bytes[t->frames[1].code_offset] == 0x10);
+    CHECK(t->frames[0].code_offset < t->frames[1].code_offset);
     CHECK_STR_EQ(iw_trap_kind_name(IW_TRAP_MEMORY_OOB), "MEMORY_OOB");
     iw_instance_free(inst);
 }
