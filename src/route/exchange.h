@@ -73,6 +73,17 @@ typedef struct {
      * Both may be NULL in hosts without a queue (the edge). */
     uint64_t (*queued)(route_exchange_t *x);
     int (*wait_writable)(route_exchange_t *x, route_resume_cb cb, void *ud);
+    /* Runs cb from the host's loop on a later turn, after the I/O events
+     * ready by then had their turn: how a guest yields between fuel slices
+     * without starving other exchanges. One pending continuation per
+     * exchange (a new call replaces it); the host drops it when the
+     * exchange ends. NULL in hosts without a loop; through x->io (the
+     * route layer's) it then returns -1: continue at once. */
+    int (*defer)(route_exchange_t *x, route_resume_cb cb, void *ud);
+    /* Runs cb from the host's loop after delay_ns. One pending timer per
+     * exchange (a new call replaces it); dropped when the exchange ends.
+     * NULL in hosts without timers (-1 through x->io). */
+    int (*timer)(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud);
 } route_io_t;
 
 struct route_exchange {

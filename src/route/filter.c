@@ -87,6 +87,20 @@ static int route_io_wait_writable(route_exchange_t *x, route_resume_cb cb, void 
     return 0;
 }
 
+/* defer and timer pass straight to the host; -1 tells the caller that the
+ * host has none (it then continues at once, or gives up waiting). */
+static int route_io_defer(route_exchange_t *x, route_resume_cb cb, void *ud)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    return h->defer ? h->defer(x, cb, ud) : -1;
+}
+
+static int route_io_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    return h->timer ? h->timer(x, delay_ns, cb, ud) : -1;
+}
+
 static const route_io_t route_filter_io = {
     .send_head = route_io_send_head,
     .send_body = route_io_send_body,
@@ -94,6 +108,8 @@ static const route_io_t route_filter_io = {
     .read_body = route_io_read_body,
     .queued = route_io_queued,
     .wait_writable = route_io_wait_writable,
+    .defer = route_io_defer,
+    .timer = route_io_timer,
 };
 
 /* Puts the route io in front of the host's (once per exchange). */

@@ -97,6 +97,7 @@ void srv_conn_close(srv_conn_t *c)
     srv_worker_t *w = c->worker;
     if (c->ex_active) {
         c->ex_active = false;
+        srv_exchange_cancel_async(&c->ex);
         route_exchange_done(c->ex.plan, &c->ex.x);
         route_plan_release(c->ex.plan);
     }
@@ -282,6 +283,7 @@ static int exchange_finish(srv_conn_t *c)
     bool keep = !ex->close_after && ex->req.keep_alive && !w->stopping;
     bool expect_pending = ex->req.expect_continue && !ex->continue_sent;
     c->ex_active = false;
+    srv_exchange_cancel_async(ex);
     route_exchange_done(ex->plan, &ex->x);
     route_plan_release(ex->plan);
     ifr_arena_reset(&c->arena);

@@ -64,6 +64,14 @@ typedef struct {
     bool body_started, body_reading, last_delivered, continue_sent;
     route_resume_cb writable_cb;  /* wait_writable's waiter, or NULL */
     void *writable_ud;
+    /* route_io_t.defer and .timer (srv_defer.c): one of each at a time. */
+    srv_task_t defer_task;
+    route_resume_cb defer_cb;
+    void *defer_ud;
+    srv_timer_t delay_timer;
+    bool delay_armed;
+    route_resume_cb delay_cb;
+    void *delay_ud;
 } srv_exchange_t;
 
 struct srv_conn {
@@ -113,6 +121,11 @@ int srv_conn_read(srv_conn_t *c);
 
 /* The route_io_t of native exchanges. */
 extern const route_io_t srv_exchange_io;
+/* route_io_t.defer / .timer for native exchanges, and the cancellation of
+ * both when the exchange ends (srv_defer.c). */
+int srv_exchange_defer(route_exchange_t *x, route_resume_cb cb, void *ud);
+int srv_exchange_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud);
+void srv_exchange_cancel_async(srv_exchange_t *ex);
 /* Runs the wait_writable waiter if the output queue is low enough. */
 void srv_exchange_check_writable(srv_exchange_t *ex);
 /* Queues a complete response with no body for the current exchange. With

@@ -263,6 +263,8 @@ const route_io_t srv_exchange_io = {
     .read_body = io_read_body,
     .queued = io_queued,
     .wait_writable = io_wait_writable,
+    .defer = srv_exchange_defer,
+    .timer = srv_exchange_timer,
 };
 
 void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)
