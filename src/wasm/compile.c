@@ -16,9 +16,13 @@
  * Branch targets are resolved here (relative word offsets); values carried
  * by a branch are moved only when they are not already in place.
  *
- * Fuel: each loop header gets a LOOP instruction charging the number of
- * instructions lexically in its body (outside nested loops); a call charges
- * the instructions of the callee outside loops. */
+ * Fuel is charged per block of straight-line code with one entry (an
+ * extended basic block): the function entry (charged by the call), each
+ * loop header (its LOOP instruction) and each label where paths merge (a
+ * FUEL instruction: else, the end of an if, the end of a block that is a
+ * branch target). Each charge is the number of wasm instructions up to the
+ * next such point, so a block left early by a br_if is charged in full:
+ * fuel is exact on straight paths and errs upwards on early exits. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +46,6 @@ typedef struct {
     uint32_t loop_pos;      /* LOOP: the target of branches */
     uint32_t else_site;     /* IF: the branch-if-false to bind at else/end */
     uint32_t else_base;
-    uint32_t fuel;          /* FUNC/LOOP: instructions charged at entry */
-    uint32_t outer_fuel;    /* index of the frame counting fuel outside */
 } iw__ctrl_t;
 
 typedef struct { uint32_t site, base, next; } iw__patch_t;
@@ -73,7 +75,9 @@ typedef struct {
     uint32_t nvals, vals_cap, max_vals;
     iw__ctrl_t *ctrls;
     uint32_t nctrls, ctrls_cap;
-    uint32_t fuel_ctrl;     /* the frame that counts the current instruction */
+    uint32_t fuel_site;     /* where the current block's charge goes (IW__NONE: entry) */
+    uint32_t fuel_count;    /* instructions in the current block so far */
+    uint32_t entry_fuel;    /* charge of the function's first block */
 
     iw__word_t *code;
     uint32_t len, cap;
@@ -318,6 +322,26 @@ static void iw__emit_cond_br(iw__comp_t *c, uint32_t cond_slot, bool when_true, 
     iw__hist_reset(c);
 }
 
+/* ---- fuel ------------------------------------------------------------------ */
+
+/* Ends the current straight-line block: its instruction count becomes the
+ * operand of the instruction that charges it. */
+static void iw__fuel_close(iw__comp_t *c)
+{
+    if (c->fuel_site == IW__NONE) c->entry_fuel += c->fuel_count;
+    else if (!c->oom) c->code[c->fuel_site].u = c->fuel_count;
+    c->fuel_count = 0;
+}
+
+/* Starts a block at a merge point with a FUEL instruction. */
+static void iw__fuel_open(iw__comp_t *c, iw_op_t op)
+{
+    iw__fuel_close(c);
+    uint32_t pos = iw__emit(c, op, 1, (uint64_t)0);
+    c->fuel_site = pos + 1;
+    iw__hist_reset(c);
+}
+
 /* ---- control frames ------------------------------------------------------ */
 
 static bool iw__push_ctrl(iw__comp_t *c, iw__ctrl_kind_t kind, const iw__functype_t *bt)
@@ -329,7 +353,7 @@ static bool iw__push_ctrl(iw__comp_t *c, iw__ctrl_kind_t kind, const iw__functyp
     *f = (iw__ctrl_t){ .kind = kind, .live = live, .height = c->nvals - bt->nparams,
                        .nparams = bt->nparams, .nresults = bt->nresults,
                        .params = bt->params, .results = bt->results,
-                       .patches = IW__NONE, .else_site = IW__NONE, .outer_fuel = c->fuel_ctrl };
+                       .patches = IW__NONE, .else_site = IW__NONE };
     return true;
 }
 
@@ -741,7 +765,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     uint32_t x;
     c->instr_offset = (uint32_t)iw__offset(r);
     if (!iw__read_u8(r, &op)) return false;
-    c->ctrls[c->fuel_ctrl].fuel++;
+    if (iw__live(c)) c->fuel_count++;
 
     const iw__numinfo_t *ni = iw__numeric_info(op);
     if (ni) return iw__numeric(c, ni);
@@ -768,13 +792,9 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!iw__push_ctrl(c, op == 0x02 ? IW__CTRL_BLOCK : op == 0x03 ? IW__CTRL_LOOP : IW__CTRL_IF, &bt)) return false;
         iw__ctrl_t *f = iw__top(c);
         if (op == 0x04 && live) { f->else_site = site; f->else_base = base; }
-        if (op == 0x03) {
-            f->outer_fuel = c->fuel_ctrl;
-            c->fuel_ctrl = c->nctrls - 1;
-            if (live) {
-                iw__hist_reset(c);
-                f->loop_pos = iw__emit(c, IW_OP_LOOP, 1, (uint64_t)0);
-            }
+        if (op == 0x03 && live) {
+            iw__fuel_open(c, IW_OP_LOOP);
+            f->loop_pos = c->fuel_site - 1;
         }
         return true;
     }
@@ -793,6 +813,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             f->else_site = IW__NONE;
         }
         iw__hist_reset(c);
+        if (f->live) iw__fuel_open(c, IW_OP_FUEL);
         f->kind = IW__CTRL_ELSE;
         f->unreachable = false;
         return iw__push_vals(c, f->params, f->nparams);
@@ -805,15 +826,15 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!iw__end_frame(c, &f)) return false;
         if (f.kind == IW__CTRL_FUNC) {
             if (f.live && !f.unreachable) iw__emit(c, IW_OP_RETURN, 1, iw__pair(iw__slot(c, 0), f.nresults));
+            iw__fuel_close(c);
             *done = true;
             return true;
         }
-        if (f.kind == IW__CTRL_LOOP) {
-            if (f.live && !c->oom) c->code[f.loop_pos + 1].u = f.fuel;
-            c->fuel_ctrl = f.outer_fuel;
-        }
         if (f.else_site != IW__NONE && !c->oom) c->code[f.else_site].i = (int64_t)c->len - (int64_t)f.else_base;
+        /* paths merge here: a new block with its own charge */
+        bool merge = f.live && (f.kind == IW__CTRL_IF || f.kind == IW__CTRL_ELSE || f.patches != IW__NONE);
         iw__bind(c, &f);
+        if (merge) iw__fuel_open(c, IW_OP_FUEL);
         return iw__push_vals(c, f.results, f.nresults);
     }
     case 0x0C: { /* br */
@@ -1058,7 +1079,8 @@ static bool iw__read_locals(iw__comp_t *c)
 
 bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, iw__code_t *out)
 {
-    iw__comp_t c = { .m = m, .r = r, .ops = iw__interp_ops(), .type = iw__func_type(m, func_index) };
+    iw__comp_t c = { .m = m, .r = r, .ops = iw__interp_ops(), .type = iw__func_type(m, func_index),
+                     .fuel_site = IW__NONE };
     uint32_t body_offset = (uint32_t)iw__offset(r);
     bool ok = iw__read_locals(&c);
     if (ok) {
@@ -1080,7 +1102,7 @@ bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, 
             *out = (iw__code_t){ .code = code, .type = c.type, .func_index = func_index,
                                  .nparams = c.type->nparams, .nlocals = c.nlocals,
                                  .frame_slots = c.nlocals + c.max_vals + 1,
-                                 .fuel = c.ctrls[0].fuel, .body_offset = body_offset,
+                                 .fuel = c.entry_fuel, .body_offset = body_offset,
                                  .srcmap = map, .nsrcmap = c.nsrcmap };
         }
     }

@@ -112,6 +112,13 @@ static int64_t iw__now_ns(void)
 
 /* The next countdown: the check period, cut short by the fuel limit or the
  * end of the slice so that those are noticed on time. */
+/* Adds what the countdown used since it was set to the total. */
+static void iw__fuel_settle(iw__exec_t *ex)
+{
+    ex->consumed += (uint64_t)(ex->budget_base - ex->budget);
+    ex->budget_base = ex->budget;
+}
+
 static void iw__budget_reset(iw__exec_t *ex)
 {
     int64_t next = IW_CHECK_PERIOD;
@@ -129,8 +136,7 @@ static void iw__budget_reset(iw__exec_t *ex)
 int iw__refuel(iw_instance_t *root)
 {
     iw__exec_t *ex = &root->ex;
-    ex->consumed += (uint64_t)(ex->budget_base - ex->budget);
-    ex->budget_base = ex->budget;   /* counted: a trap leaves nothing to recount */
+    iw__fuel_settle(ex);
     if (ex->fuel_limit && ex->consumed > ex->fuel_limit) return IW_TRAP_OUT_OF_FUEL;
     if (atomic_exchange(&ex->interrupt, 0)) return IW_TRAP_INTERRUPTED;
     if (ex->deadline_ns && iw__now_ns() >= ex->deadline_ns) return IW_TRAP_INTERRUPTED;
@@ -220,7 +226,7 @@ iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uin
     ex->reason = IW_SUSPEND_NONE;
     ex->host = NULL;
     atomic_store(&ex->interrupt, 0);
-    ex->consumed += 0;
+    iw__fuel_settle(ex);
     ex->slice_end = ex->consumed + ex->slice;
     iw__budget_reset(ex);
     ex->frames[0] = (iw__frame_t){ NULL, ex->stack, inst, NULL };
@@ -271,6 +277,7 @@ iw_status_t iw_resume(iw_instance_t *inst, const uint64_t *host_results)
     }
     ex->reason = IW_SUSPEND_NONE;
     ex->host = NULL;
+    iw__fuel_settle(ex);
     ex->slice_end = ex->consumed + ex->slice;
     iw__budget_reset(ex);
     return iw__finish(inst, iw__run(inst));
@@ -279,6 +286,7 @@ iw_status_t iw_resume(iw_instance_t *inst, const uint64_t *host_results)
 void iw_instance_set_slice(iw_instance_t *inst, uint64_t fuel)
 {
     iw__exec_t *ex = &inst->ex;
+    iw__fuel_settle(ex);
     ex->slice = fuel;
     ex->slice_end = ex->consumed + fuel;
 }

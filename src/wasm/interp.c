@@ -139,10 +139,15 @@ L_RETURN: {       /* w1 {src, n} */
     }
     NEXT();
 }
-L_LOOP:           /* w1 fuel of one iteration */
+L_LOOP:           /* w1 fuel of the block at the loop header */
     budget -= ip[1].i;
     ip += 2;
     if (budget < 0 || INTERRUPTED()) goto refuel;
+    NEXT();
+L_FUEL:           /* w1 fuel of the block starting here (a merge point) */
+    budget -= ip[1].i;
+    ip += 2;
+    if (budget < 0) goto refuel;
     NEXT();
 
     /* ---- calls ---- */

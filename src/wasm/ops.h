@@ -184,7 +184,7 @@
  * emitter in compile.c. */
 #define IW_CONTROL_OPS(X)                                                     \
     X(HALT) X(UNREACHABLE) X(BR) X(BR_MOVE) X(BRZ) X(BRNZ) X(BRNZ_MOVE)        \
-    X(BR_TABLE) X(RETURN) X(CALL) X(CALL_IMPORT) X(CALL_INDIRECT) X(LOOP)      \
+    X(BR_TABLE) X(RETURN) X(CALL) X(CALL_IMPORT) X(CALL_INDIRECT) X(LOOP) X(FUEL) \
     X(COPY) X(CONST) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)                     \
     X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY)   \
     X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)       \

@@ -22,6 +22,7 @@ static const char *const WAT =
     "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))\n"
     "      (br $l)))\n"
     "    (local.get $acc))\n"
+    "  (func (export \"straight\") (result i32) (i32.add (i32.const 1) (i32.const 2)))\n"
     "  (func (export \"forever\") (loop $l (br $l)))\n"
     "  (func (export \"poke_forever\") (call $poke) (loop $l (br $l)))\n"
     "  (func $rec (export \"recurse\") (param i32) (result i32)\n"
@@ -129,6 +130,21 @@ static void test_fuel(void)
     CHECK_INT_EQ(call1(inst, "spin", 10, true, &r), IW_FINISHED);
     CHECK_INT_EQ(r, 55);
     CHECK(iw_instance_fuel_used(inst) > 0);
+    iw_instance_free(inst);
+
+    /* straight-line code is charged exactly: const, const, add, end */
+    inst = make(&lim);
+    CHECK_INT_EQ(call1(inst, "straight", 0, false, &r), IW_FINISHED);
+    CHECK_INT_EQ(iw_instance_fuel_used(inst), 4);
+    /* a loop costs the same for every iteration */
+    uint64_t used[4];
+    for (int i = 0; i < 4; i++) {
+        used[i] = iw_instance_fuel_used(inst);
+        if (i < 3) call1(inst, "spin", 10 * (i + 1), true, &r);
+    }
+    uint64_t c10 = used[1] - used[0], c20 = used[2] - used[1], c30 = used[3] - used[2];
+    CHECK(c20 > c10);
+    CHECK_INT_EQ(c30 - c20, c20 - c10);
     iw_instance_free(inst);
 }
 
