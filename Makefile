@@ -95,6 +95,26 @@ edge-check:
 guests-examples:
 	@scripts/build-guests.sh examples
 
+# The edge build (docs/edge.md): the core layers and src/edge compiled for
+# wasm32-wasi into one WASI reactor, build/edge/ifrit.wasm, that the shim
+# edge/worker.js drives inside workerd. src/server is left out.
+EDGE_OUT    := build/edge
+EDGE_SRCS   := $(CORE_SRCS) $(wildcard src/edge/*.c)
+EDGE_OBJS   := $(EDGE_SRCS:%.c=$(EDGE_OUT)/obj/%.o)
+EDGE_CFLAGS := --target=wasm32-wasi -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -O2 -MMD -MP
+
+.PHONY: edge
+edge: $(EDGE_OUT)/ifrit.wasm
+
+$(EDGE_OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(EDGE_CFLAGS) -c $< -o $@
+
+$(EDGE_OUT)/ifrit.wasm: $(EDGE_OBJS)
+	$(CLANG) --target=wasm32-wasi -mexec-model=reactor -Wl,--strip-debug $^ -o $@
+
+-include $(EDGE_OBJS:.o=.d)
+
 clean:
 	rm -rf build
 

@@ -1,0 +1,103 @@
+// The ifrit core (ifrit.wasm) as the shim sees it: instantiated once with
+// the embedded Caddyfile and assets, then one call per request. A Request
+// goes in as an HTTP/1.1 head plus the whole body, so the core parses it
+// with the same parser the native server uses; the answer comes back as a
+// status, header fields and body bytes read out of linear memory.
+import { Wasi, buildTree } from "./wasi.mjs";
+
+// Framing belongs to the core's own parser (Content-Length is recomputed
+// from the body we pass) and hop-by-hop fields to workerd.
+const DROP_REQUEST_FIELDS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive"]);
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+// Header values are byte strings: one char per byte (latin-1), both ways.
+function latin1Bytes(s) {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
+function latin1String(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return s;
+}
+
+export class EdgeCore {
+  // module: the compiled ifrit.wasm; caddyfile: its text; assets:
+  // [absolutePath, ArrayBuffer, mtimeNs] for every file file_server may serve.
+  static async create(module, caddyfile, assets, log = console) {
+    const wasi = new Wasi({ tree: buildTree(assets), stdout: (s) => log.log(s), stderr: (s) => log.error(s) });
+    const instance = await WebAssembly.instantiate(module, wasi.imports);
+    wasi.bind(instance);
+    instance.exports._initialize();
+    const core = new EdgeCore(instance, wasi);
+    const text = new TextEncoder().encode(caddyfile);
+    const rc = core.#withBytes([text], ([p]) => instance.exports.edge_init(p, text.length));
+    wasi.flush();
+    if (rc !== 0) throw new Error("ifrit: the Caddyfile does not load (see the log above)");
+    return core;
+  }
+
+  constructor(instance, wasi) {
+    this.x = instance.exports;
+    this.wasi = wasi;
+  }
+
+  // Copies each byte array into core memory, runs fn with the pointers,
+  // frees them whatever happens.
+  #withBytes(arrays, fn) {
+    const ptrs = arrays.map((a) => {
+      const p = this.x.edge_alloc(a.length);
+      new Uint8Array(this.x.memory.buffer, p, a.length).set(a);
+      return p;
+    });
+    try {
+      return fn(ptrs);
+    } finally {
+      for (const p of ptrs) this.x.edge_free(p);
+    }
+  }
+
+  // Runs one request through the core; resolves to a Response. A trap
+  // inside the core throws (a WebAssembly.RuntimeError): the caller then
+  // answers 500 and replaces this instance.
+  async handle(request, remoteIp = "127.0.0.1") {
+    const url = new URL(request.url);
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : new Uint8Array(0);
+    let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+    for (const [name, value] of request.headers) if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+    if (body.length) head += `Content-Length: ${body.length}\r\n`;
+    head += "\r\n";
+    const parts = [latin1Bytes(head), body, latin1Bytes(remoteIp)];
+    try {
+      const status = this.#withBytes(parts, ([h, b, r]) =>
+        this.x.edge_handle(h, parts[0].length, b, body.length, r, parts[2].length, url.protocol === "https:" ? 1 : 0),
+      );
+      if (status < 0) return new Response(null, { status: 500 });
+      return this.#response(request.method, status);
+    } finally {
+      this.x.edge_release();
+      this.wasi.flush();
+    }
+  }
+
+  // Reads the last answer out of core memory (copied: edge_release frees it).
+  #response(method, status) {
+    const mem = this.x.memory.buffer;
+    const fields = new Uint8Array(mem, this.x.edge_resp_fields(), this.x.edge_resp_fields_len());
+    const dv = new DataView(fields.buffer, fields.byteOffset, fields.byteLength);
+    const headers = new Headers();
+    for (let off = 0; off < fields.length; ) {
+      const item = [];
+      for (let k = 0; k < 2; k++) {
+        const n = dv.getUint32(off, true);
+        item.push(latin1String(fields.subarray(off + 4, off + 4 + n)));
+        off += 4 + n;
+      }
+      headers.append(item[0], item[1]);
+    }
+    const noBody = method === "HEAD" || NULL_BODY_STATUS.has(status);
+    const body = noBody ? null : new Uint8Array(mem, this.x.edge_resp_body(), this.x.edge_resp_body_len()).slice();
+    return new Response(body, { status, headers });
+  }
+}

@@ -1,0 +1,188 @@
+/* See edge_exchange.h. The edge has no event loop: everything a handler
+ * queues happens before edge_exchange_run returns, and the request body
+ * (already whole in memory) is delivered right after dispatch, so read_body
+ * never calls back from inside itself, as on the native server. */
+#include "edge/edge_exchange.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "http/request_parser.h"
+#include "route/fs.h"
+
+static edge_exchange_t *edge_of(route_exchange_t *x) { return x->io_ctx; }
+
+/* Framing and hop-by-hop fields belong to the host (workerd), as they
+ * belong to the native server: a handler's copy is not passed on. */
+static bool edge_is_framing_field(ifr_str_t name)
+{
+    static const char *const names[] = { "connection", "content-length", "transfer-encoding",
+                                         "keep-alive", "upgrade", "te", "trailer" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ifr_str_eq_nocase(name, ifr_cstr(names[i]))) return true;
+    return false;
+}
+
+/* A value with CR, LF or another control byte would be refused by the
+ * Headers API; the native writer drops such fields too. */
+static bool edge_field_ok(const http_header_t *h)
+{
+    if (h->name.len == 0) return false;
+    for (size_t i = 0; i < h->value.len; i++) {
+        unsigned char c = (unsigned char)h->value.ptr[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    }
+    return true;
+}
+
+static int edge_put_field(edge_exchange_t *ex, ifr_str_t name, ifr_str_t value)
+{
+    uint32_t n = (uint32_t)name.len, v = (uint32_t)value.len;
+    if (ifr_buf_append(&ex->head, &n, 4) < 0 || ifr_buf_append_str(&ex->head, name) < 0 ||
+        ifr_buf_append(&ex->head, &v, 4) < 0 || ifr_buf_append_str(&ex->head, value) < 0)
+        return -1;
+    ex->nfields++;
+    return 0;
+}
+
+static int edge_send_head(route_exchange_t *x)
+{
+    edge_exchange_t *ex = edge_of(x);
+    if (x->head_sent) return -1;
+    int status = x->resp.status ? x->resp.status : 200;
+    if (status < 200 || status > 599) {
+        ifr_log_warn("edge", "handler set invalid status %d; sending 500", status);
+        status = 500;
+    }
+    bool has_server = false, has_date = false;
+    for (uint32_t i = 0; i < x->resp.headers.count; i++) {
+        const http_header_t *h = &x->resp.headers.items[i];
+        if (edge_is_framing_field(h->name)) continue;
+        if (!edge_field_ok(h)) {
+            ifr_log_warn("edge", "dropped response header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
+            continue;
+        }
+        has_server |= ifr_str_eq_nocase(h->name, IFR_LIT("server"));
+        has_date |= ifr_str_eq_nocase(h->name, IFR_LIT("date"));
+        if (edge_put_field(ex, h->name, h->value) < 0) return -1;
+    }
+    if (!has_server && edge_put_field(ex, IFR_LIT("Server"), IFR_LIT("ifrit")) < 0) return -1;
+    if (!has_date) {
+        char date[ROUTE_HTTP_DATE_SIZE];
+        route_http_date(time(NULL), date);
+        if (edge_put_field(ex, IFR_LIT("Date"), ifr_cstr(date)) < 0) return -1;
+    }
+    ex->status = status;
+    x->head_sent = true;
+    return 0;
+}
+
+static int edge_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
+{
+    edge_exchange_t *ex = edge_of(x);
+    if (ex->done || (!x->head_sent && edge_send_head(x) < 0)) return -1;
+    /* HEAD answers keep their headers and drop the bytes, as natively. */
+    bool keep = !ifr_str_eq(ex->req.method, IFR_LIT("HEAD")) && ex->status != 204 && ex->status != 304;
+    if (keep && len && ifr_buf_append(&ex->out, data, len) < 0) return -1;
+    if (is_last) ex->done = true;
+    return 0;
+}
+
+static int edge_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
+{
+    edge_exchange_t *ex = edge_of(x);
+    if (ex->body_asked) return -1;
+    ex->body_asked = true;
+    ex->body_cb = cb;
+    ex->body_ud = ud;
+    return 0;
+}
+
+static const route_io_t edge_io = {
+    .send_head = edge_send_head,
+    .send_body = edge_send_body,
+    .read_body = edge_read_body,
+};
+
+/* A bare answer: status, the headers handlers set when keep_headers, no body. */
+static void edge_send_bare(edge_exchange_t *ex, int status, bool keep_headers)
+{
+    if (ex->x.head_sent) { ex->done = true; return; }
+    ex->x.resp.status = status;
+    if (!keep_headers) ex->x.resp.headers.count = 0;
+    ex->x.resp.content_length = 0;
+    edge_send_body(&ex->x, NULL, 0, true);
+}
+
+/* Hands the whole body to the handler that asked for it, or answers 413
+ * when it is over the exchange's limit (as the native server does). */
+static void edge_deliver_body(edge_exchange_t *ex)
+{
+    route_body_cb cb = ex->body_cb;
+    ex->body_cb = NULL;
+    if (ex->x.body_limit && ex->body.len > ex->x.body_limit) {
+        edge_send_bare(ex, 413, false);
+        return;
+    }
+    cb(&ex->x, ex->body.ptr, ex->body.len, true, ex->body_ud);
+}
+
+int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char *head, size_t head_len,
+                      const void *body, size_t body_len, ifr_str_t remote_ip, bool tls)
+{
+    static uint64_t seq;
+    memset(ex, 0, sizeof *ex);
+    ifr_arena_init(&ex->arena, 0);
+    ex->plan = plan;
+    char *h = ifr_arena_alloc(&ex->arena, head_len + 1);
+    char *b = ifr_arena_alloc(&ex->arena, body_len + 1);
+    ex->conn = (route_conn_info_t){ .remote_ip = ifr_arena_str(&ex->arena, remote_ip), .tls = tls };
+    ex->x = (route_exchange_t){
+        .arena = &ex->arena,
+        .req = &ex->req,
+        .resp = { .status = 0, .content_length = -1 },
+        .conn = &ex->conn,
+        .io = &edge_io,
+        .io_ctx = ex,
+        .id = ++seq,
+    };
+    if (!h || !b) return -1;
+    memcpy(h, head, head_len);
+    if (body_len) memcpy(b, body, body_len);
+    ex->body = ifr_str(b, body_len);
+    http_parse_error_t err;
+    if (http_request_parse(&ex->req, h, head_len, &ex->arena, &err) != 0) {
+        ifr_log_info("edge", "request refused (%d): %s", err.status, err.reason);
+        edge_send_bare(ex, err.status, false);
+        return 0;
+    }
+    ex->x.orig_uri = ex->req.target;
+    route_plan_retain((route_plan_t *)plan);
+
+    route_result_t r = route_dispatch(plan, &ex->x);
+    if (r != ROUTE_ERROR && ex->body_cb) edge_deliver_body(ex);
+    if (r == ROUTE_ERROR) {
+        int status = ex->x.error_status >= 400 && ex->x.error_status <= 599 ? ex->x.error_status : 500;
+        edge_send_bare(ex, status, true);
+    } else if (!ex->done) {
+        /* Nothing left to wait for: without a loop, a handler still waiting
+         * here waits for something the edge cannot give it. */
+        ifr_log_warn("edge", "handler returned %d without finishing %.*s", (int)r,
+                     (int)ex->req.target.len, ex->req.target.ptr);
+        edge_send_bare(ex, ex->x.head_sent ? ex->status : 500, false);
+    }
+    return 0;
+}
+
+void edge_exchange_end(edge_exchange_t *ex)
+{
+    if (ex->x.orig_uri.ptr) {   /* dispatched: the plan and route state were taken */
+        route_exchange_done(ex->plan, &ex->x);
+        route_plan_release((route_plan_t *)ex->plan);
+    }
+    ifr_arena_destroy(&ex->arena);
+    ifr_buf_free(&ex->head);
+    ifr_buf_free(&ex->out);
+    memset(ex, 0, sizeof *ex);
+}

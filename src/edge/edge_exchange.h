@@ -1,0 +1,47 @@
+/* The edge host's side of one exchange: the request as the shim handed it
+ * over (head and whole body), and the response collected in memory for the
+ * shim to turn into a `Response`. route_io_t for the edge: no files
+ * (send_file NULL: the route layer reads files and sends bytes), no queue,
+ * no loop (defer/timer NULL: the route layer continues at once).
+ *
+ * Ownership: an edge_exchange_t owns its arena and its response buffers;
+ * edge_exchange_end() releases everything. */
+#ifndef IFRIT_EDGE_EXCHANGE_H
+#define IFRIT_EDGE_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "route/exchange.h"
+#include "route/plan.h"
+
+typedef struct {
+    route_exchange_t x;
+    http_request_t req;
+    route_conn_info_t conn;
+    const route_plan_t *plan;
+    ifr_arena_t arena;
+    ifr_str_t body;             /* the whole request body (arena copy) */
+    route_body_cb body_cb;      /* set by read_body, called after dispatch */
+    void *body_ud;
+    bool body_asked;
+    bool done;                  /* the last body byte was sent */
+    int status;                 /* the status sent with the head */
+    ifr_buf_t head;             /* header fields: u32 name len, name, u32 value len, value */
+    uint32_t nfields;
+    ifr_buf_t out;              /* response body bytes */
+} edge_exchange_t;
+
+/* Parses head (a complete HTTP/1.1 request head the shim composed) into a
+ * fresh exchange on plan and runs it to completion: dispatch, then the body
+ * for a handler that asked for it. Returns 0; the response (maybe an error
+ * status) is in ex. -1 only when not even an error response can be made. */
+int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char *head, size_t head_len,
+                      const void *body, size_t body_len, ifr_str_t remote_ip, bool tls);
+
+/* Ends the exchange (access log, route state) and frees its memory. */
+void edge_exchange_end(edge_exchange_t *ex);
+
+#endif

@@ -1,0 +1,71 @@
+/* The functions the JavaScript shim (edge/worker.js) calls on the core.
+ * The module is a WASI reactor: the shim calls _initialize, then
+ * edge_init once per isolate with the embedded Caddyfile, then for each
+ * request edge_handle, reads the answer through the edge_resp_* getters
+ * and calls edge_release.
+ *
+ * Memory passing: the shim gets buffers with edge_alloc, writes into
+ * linear memory, passes pointer and length, and frees them with edge_free.
+ * One request at a time: a Workers isolate runs one JavaScript call at a
+ * time and edge_handle never waits, so a single current exchange suffices. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "base/log.h"
+#include "edge/edge_exchange.h"
+#include "edge/edge_notices.h"
+
+#define EDGE_EXPORT(name) __attribute__((export_name(#name)))
+
+static route_plan_t *edge_plan;
+static edge_exchange_t edge_current;
+static bool edge_busy;
+
+EDGE_EXPORT(edge_alloc) void *edge_alloc(uint32_t n) { return malloc(n ? n : 1); }
+EDGE_EXPORT(edge_free) void edge_free(void *p) { free(p); }
+
+/* Loads the plan from the Caddyfile text. 0, or -1 with the error logged
+ * as FILE:LINE:COL: message. */
+EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len)
+{
+    if (edge_plan) return 0;
+    cfg_error_t err;
+    edge_plan = route_plan_load_text(text, len, "Caddyfile", &err);
+    if (!edge_plan) {
+        ifr_log_error("edge", "%s:%d:%d: %s", err.file, err.line, err.col, err.message);
+        return -1;
+    }
+    edge_log_ignored(edge_plan);
+    return 0;
+}
+
+/* Runs one request. head is an HTTP/1.1 request head composed by the shim
+ * (request line, fields, empty line); body the whole request body. tls is
+ * 1 for https URLs. Returns the status, or -1 when no answer could be made
+ * (the shim answers 500). */
+EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, const void *body, uint32_t body_len,
+                                         const char *remote, uint32_t remote_len, int tls)
+{
+    if (!edge_plan) return -1;
+    if (edge_busy) edge_exchange_end(&edge_current);
+    edge_busy = true;
+    if (edge_exchange_run(&edge_current, edge_plan, head, head_len, body, body_len,
+                          ifr_str(remote, remote_len), tls != 0) != 0)
+        return -1;
+    return edge_current.status;
+}
+
+/* The answer of the last edge_handle: header fields as a sequence of
+ * (u32 length, bytes) pairs, name then value, little-endian; and the body. */
+EDGE_EXPORT(edge_resp_fields) const char *edge_resp_fields(void) { return edge_current.head.data; }
+EDGE_EXPORT(edge_resp_fields_len) uint32_t edge_resp_fields_len(void) { return (uint32_t)edge_current.head.len; }
+EDGE_EXPORT(edge_resp_body) const char *edge_resp_body(void) { return edge_current.out.data; }
+EDGE_EXPORT(edge_resp_body_len) uint32_t edge_resp_body_len(void) { return (uint32_t)edge_current.out.len; }
+
+/* Ends the last exchange: access log, then its memory is freed. */
+EDGE_EXPORT(edge_release) void edge_release(void)
+{
+    if (!edge_busy) return;
+    edge_exchange_end(&edge_current);
+    edge_busy = false;
+}
