@@ -37,3 +37,11 @@ if [ ${#missing[@]} -gt 0 ]; then
         fi
     done
 fi
+
+# workerd for the edge tests and benchmark, pinned by edge/package-lock.json,
+# installed into edge/node_modules (never globally).
+edge_dir="$(dirname "$0")/../edge"
+if [ "${1:-}" != "--run" ] && [ ! -x "$edge_dir/node_modules/.bin/workerd" ]; then
+    echo "install-deps: installing workerd (npm, into edge/node_modules)"
+    (cd "$edge_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
