@@ -11,6 +11,7 @@
 #include "route/directive.h"
 
 #define ROUTE_DIRECTIVE_TABLE(X) \
+    X(wasm_plugin) /* first: plugins see every request and the final response */ \
     X(root)                      \
     X(header)                    \
     X(request_body)              \

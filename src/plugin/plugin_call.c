@@ -1,0 +1,61 @@
+/* One hook call: a fresh instance from the plugin's image with the
+ * plugin's limits (fuel, memory cap, wall-clock deadline: whichever fires
+ * first traps the call), then fail-open accounting. */
+#include <time.h>
+
+#include "base/log.h"
+#include "plugin/plugin_int.h"
+
+static int64_t plugin_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Fail-open: the call counts as `continue`; the tenth trap in a row turns
+ * the plugin off for every worker until a load finds a changed file. */
+static void plugin_count_trap(const plugin_t *p, plugin_hook_t hook, const char *why)
+{
+    unsigned n = atomic_fetch_add_explicit(&p->state->traps, 1, memory_order_relaxed) + 1;
+    ifr_log_warn(p->logger, "plugin %s trapped in %s (%u consecutive): %s; continuing without it",
+                 p->path, plugin_hook_name(hook), n, why);
+    if (n >= PLUGIN_MAX_TRAPS && !atomic_exchange(&p->state->disabled, true))
+        ifr_log_error(p->logger,
+                      "plugin %s disabled after %u consecutive traps; reload with a changed file to enable it",
+                      p->path, n);
+}
+
+plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
+{
+    const plugin_t *p = c->plugin;
+    iw_limits_t lim = {
+        .max_memory_bytes = p->opt.memory_bytes,
+        .fuel = p->opt.fuel,
+        .deadline_ns = plugin_now_ns() + p->opt.timeout_ns,
+    };
+    iw_error_t e;
+    iw_instance_t *inst = iw_instance_from_image(p->image, &lim, &e);
+    if (!inst) {
+        c->trapped = true;
+        plugin_count_trap(p, c->hook, e.message);
+        return PLUGIN_CONTINUE;
+    }
+    iw_instance_set_user_data(inst, c);
+    iw_func_t *f = iw_instance_func(inst, plugin_hook_name(c->hook));
+    iw_val_t args[2] = { { .type = IW_I32, .of.i32 = a0 }, { .type = IW_I32, .of.i32 = a1 } };
+    iw_val_t result = { .type = IW_I32 };
+    uint32_t nargs = c->hook == PLUGIN_ON_BODY ? 2 : 0;
+    iw_status_t st = f ? iw_call(inst, f, args, nargs, &result, 1) : IW_TRAPPED;
+    plugin_action_t action = PLUGIN_CONTINUE;
+    if (st == IW_FINISHED) {
+        atomic_store_explicit(&p->state->traps, 0, memory_order_relaxed);
+        if (result.of.i32 == PLUGIN_RESPOND || result.of.i32 == PLUGIN_SKIP) action = (plugin_action_t)result.of.i32;
+    } else {
+        c->trapped = true;
+        const iw_trap_t *t = st == IW_TRAPPED && f ? iw_instance_trap(inst) : NULL;
+        plugin_count_trap(p, c->hook, t ? t->message : "the hook did not finish");
+    }
+    iw_instance_free(inst);
+    return action;
+}

@@ -1,0 +1,334 @@
+/* The host functions of the "ifrit" import module (include/ifrit_plugin.h),
+ * declared in one table with their signatures. Every guest pointer+length
+ * goes through plugin_lift, which traps the call on a bad range. What a
+ * function may touch depends on the hook it is called from: a function
+ * that makes no sense there returns -1 rather than trapping. */
+#include "base/log.h"
+#include "plugin/plugin_int.h"
+#include "route/request.h"
+
+enum { PLUGIN_WHICH_REQUEST = 0, PLUGIN_WHICH_RESPONSE = 1 };
+
+#define PLUGIN_ARG(i) ((uint32_t)args[i])
+#define PLUGIN_RET(v) (results[0] = (uint64_t)(uint32_t)(int32_t)(v), IW_HOST_OK)
+
+static plugin_call_t *plugin_ctx(iw_instance_t *inst)
+{
+    return iw_instance_user_data(inst);
+}
+
+/* The one checked lift of guest memory; NULL after trapping the call. */
+static void *plugin_lift(iw_instance_t *inst, uint32_t ptr, uint32_t len)
+{
+    void *p = iw_memory_lift(inst, ptr, len);
+    if (!p) iw_host_trap(inst, "pointer %u length %u is outside the plugin's memory", ptr, len);
+    return p;
+}
+
+/* Copies up to cap bytes of v to the guest's buf; returns v's full length. */
+static iw_host_result_t plugin_out(iw_instance_t *inst, uint32_t buf, uint32_t cap, ifr_str_t v,
+                                   uint64_t *results)
+{
+    char *dst = plugin_lift(inst, buf, cap);
+    if (!dst) return IW_HOST_TRAP;
+    if (v.len) memcpy(dst, v.ptr, v.len < cap ? v.len : cap);
+    return PLUGIN_RET(v.len > INT32_MAX ? INT32_MAX : (int64_t)v.len);
+}
+
+/* A guest string as a slice into its memory (valid until it runs again). */
+static bool plugin_in(iw_instance_t *inst, uint32_t ptr, uint32_t len, ifr_str_t *out)
+{
+    const char *p = plugin_lift(inst, ptr, len);
+    *out = ifr_str(p, len);
+    return p != NULL;
+}
+
+static bool plugin_is_token(ifr_str_t s)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    if (s.len == 0) return false;
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.ptr[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  (c && strchr(extra, c));
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* Field values may hold tabs and visible bytes, never CR, LF or NUL. */
+static bool plugin_is_value(ifr_str_t s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    }
+    return true;
+}
+
+/* The header list a call may read (which = 0 request, 1 response). */
+static http_headers_t *plugin_headers(plugin_call_t *c, uint32_t which)
+{
+    if (which == PLUGIN_WHICH_REQUEST) return &c->x->req->headers;
+    if (which != PLUGIN_WHICH_RESPONSE) return NULL;
+    return c->hook == PLUGIN_ON_REQUEST ? &c->headers : &c->x->resp.headers;
+}
+
+/* The header list a call may change: request headers in on_request, the
+ * response being built in on_request, the real one in on_response. */
+static http_headers_t *plugin_headers_rw(plugin_call_t *c, uint32_t which)
+{
+    if (which == PLUGIN_WHICH_REQUEST) return c->hook == PLUGIN_ON_REQUEST ? &c->x->req->headers : NULL;
+    return c->hook == PLUGIN_ON_BODY ? NULL : plugin_headers(c, which);
+}
+
+static iw_host_result_t plugin_h_method(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), plugin_ctx(inst)->x->req->method, results);
+}
+
+static iw_host_result_t plugin_h_path(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    const http_request_t *r = plugin_ctx(inst)->x->req;
+    ifr_str_t v = r->path;
+    if (r->query.len) {
+        char *b = ifr_arena_printf(plugin_ctx(inst)->x->arena, "%.*s?%.*s", (int)r->path.len, r->path.ptr,
+                                   (int)r->query.len, r->query.ptr);
+        if (!b) return PLUGIN_RET(-1);
+        v = ifr_cstr(b);
+    }
+    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), v, results);
+}
+
+static iw_host_result_t plugin_h_set_path(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    plugin_call_t *c = plugin_ctx(inst);
+    ifr_str_t v;
+    if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
+    if (c->hook != PLUGIN_ON_REQUEST || v.len == 0 || v.ptr[0] != '/' || !plugin_is_value(v) ||
+        ifr_str_find_char(v, ' ') >= 0)
+        return PLUGIN_RET(-1);
+    /* route_set_uri copies into the arena: the guest's memory dies with the call. */
+    ifr_str_t copy = ifr_arena_str(c->x->arena, v);
+    if (!copy.ptr) return PLUGIN_RET(-1);
+    return PLUGIN_RET(route_set_uri(c->x, copy));
+}
+
+static iw_host_result_t plugin_h_is_tls(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    (void)args;
+    return PLUGIN_RET(plugin_ctx(inst)->x->conn->tls ? 1 : 0);
+}
+
+static iw_host_result_t plugin_h_client_ip(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), plugin_ctx(inst)->x->conn->remote_ip, results);
+}
+
+static iw_host_result_t plugin_h_config(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), plugin_ctx(inst)->plugin->opt.config, results);
+}
+
+static iw_host_result_t plugin_h_config_get(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    const plugin_options_t *o = &plugin_ctx(inst)->plugin->opt;
+    ifr_str_t key;
+    if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &key)) return IW_HOST_TRAP;
+    for (size_t i = 0; i < o->npairs; i++)
+        if (ifr_str_eq(o->pairs[i].key, key)) return plugin_out(inst, PLUGIN_ARG(2), PLUGIN_ARG(3), o->pairs[i].value, results);
+    return PLUGIN_RET(-1);
+}
+
+static iw_host_result_t plugin_h_header_count(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    const http_headers_t *h = plugin_headers(plugin_ctx(inst), PLUGIN_ARG(0));
+    return PLUGIN_RET(h ? (int64_t)h->count : -1);
+}
+
+/* header_name / header_value: the index-th field; names lowercased. */
+static iw_host_result_t plugin_header_at(iw_instance_t *inst, const uint64_t *args, uint64_t *results, bool name)
+{
+    plugin_call_t *c = plugin_ctx(inst);
+    const http_headers_t *h = plugin_headers(c, PLUGIN_ARG(0));
+    uint32_t i = PLUGIN_ARG(1);
+    if (!h || i >= h->count) return PLUGIN_RET(-1);
+    ifr_str_t v = name ? h->items[i].name : h->items[i].value;
+    if (name) {
+        char *low = ifr_arena_alloc(c->x->arena, v.len + 1);
+        if (!low) return PLUGIN_RET(-1);
+        for (size_t k = 0; k < v.len; k++) low[k] = ifr_ascii_lower(v.ptr[k]);
+        v = ifr_str(low, v.len);
+    }
+    return plugin_out(inst, PLUGIN_ARG(2), PLUGIN_ARG(3), v, results);
+}
+
+static iw_host_result_t plugin_h_header_name(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    return plugin_header_at(inst, args, results, true);
+}
+
+static iw_host_result_t plugin_h_header_value(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    return plugin_header_at(inst, args, results, false);
+}
+
+static iw_host_result_t plugin_h_header_get(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    const http_headers_t *h = plugin_headers(plugin_ctx(inst), PLUGIN_ARG(0));
+    ifr_str_t name;
+    if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
+    const http_header_t *f = h ? http_headers_get(h, name) : NULL;
+    return f ? plugin_out(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), f->value, results) : PLUGIN_RET(-1);
+}
+
+static bool plugin_is_response_list(const plugin_call_t *c, const http_headers_t *h)
+{
+    return h != &c->x->req->headers;
+}
+
+/* header_set / header_add: copies name and value into the exchange's arena. */
+static iw_host_result_t plugin_header_put(iw_instance_t *inst, const uint64_t *args, uint64_t *results, bool add)
+{
+    plugin_call_t *c = plugin_ctx(inst);
+    ifr_str_t name, value;
+    if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name) || !plugin_in(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), &value))
+        return IW_HOST_TRAP;
+    http_headers_t *h = plugin_headers_rw(c, PLUGIN_ARG(0));
+    if (!h || !plugin_is_token(name) || !plugin_is_value(value)) return PLUGIN_RET(-1);
+    /* The host frames responses itself: a guest cannot make it lie about the length. */
+    if (plugin_is_response_list(c, h) && (ifr_str_eq_nocase(name, IFR_LIT("Content-Length")) ||
+                                    ifr_str_eq_nocase(name, IFR_LIT("Transfer-Encoding"))))
+        return PLUGIN_RET(-1);
+    name = ifr_arena_str(c->x->arena, name);
+    value = ifr_arena_str(c->x->arena, value);
+    if (!name.ptr || !value.ptr) return PLUGIN_RET(-1);
+    int rc = add ? http_headers_add(h, c->x->arena, name, value) : http_headers_set(h, c->x->arena, name, value);
+    return PLUGIN_RET(rc);
+}
+
+static iw_host_result_t plugin_h_header_set(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    return plugin_header_put(inst, args, results, false);
+}
+
+static iw_host_result_t plugin_h_header_add(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    return plugin_header_put(inst, args, results, true);
+}
+
+static iw_host_result_t plugin_h_header_remove(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    ifr_str_t name;
+    if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
+    http_headers_t *h = plugin_headers_rw(plugin_ctx(inst), PLUGIN_ARG(0));
+    return PLUGIN_RET(h ? (int64_t)http_headers_remove(h, name) : -1);
+}
+
+static iw_host_result_t plugin_h_status(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    (void)args;
+    plugin_call_t *c = plugin_ctx(inst);
+    return PLUGIN_RET(c->hook == PLUGIN_ON_REQUEST ? c->status : c->x->resp.status);
+}
+
+static iw_host_result_t plugin_h_set_status(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    plugin_call_t *c = plugin_ctx(inst);
+    int32_t s = (int32_t)PLUGIN_ARG(0);
+    if (s < 100 || s > 999 || c->hook == PLUGIN_ON_BODY) return PLUGIN_RET(-1);
+    if (c->hook == PLUGIN_ON_REQUEST) c->status = s;
+    else c->x->resp.status = s;
+    return PLUGIN_RET(0);
+}
+
+static iw_host_result_t plugin_h_set_body(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    plugin_call_t *c = plugin_ctx(inst);
+    ifr_str_t v;
+    if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
+    if (c->hook == PLUGIN_ON_REQUEST) {
+        c->body = ifr_arena_str(c->x->arena, v);
+        return PLUGIN_RET(c->body.ptr || !v.len ? 0 : -1);
+    }
+    if (c->hook != PLUGIN_ON_BODY) return PLUGIN_RET(-1);
+    /* The replacement outlives the instance: copy it to the filter's buffer. */
+    ifr_buf_clear(c->out);
+    if (ifr_buf_append_str(c->out, v) != 0) return PLUGIN_RET(-1);
+    c->replaced = true;
+    return PLUGIN_RET(0);
+}
+
+static iw_host_result_t plugin_h_chunk(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    plugin_call_t *c = plugin_ctx(inst);
+    if (c->hook != PLUGIN_ON_BODY) return PLUGIN_RET(-1);
+    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), c->chunk, results);
+}
+
+static iw_host_result_t plugin_h_log(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)env;
+    (void)results;
+    ifr_str_t msg;
+    if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &msg)) return IW_HOST_TRAP;
+    int32_t level = (int32_t)PLUGIN_ARG(0);
+    if (level < IFR_LOG_DEBUG) level = IFR_LOG_DEBUG;
+    if (level > IFR_LOG_ERROR) level = IFR_LOG_ERROR;
+    if (msg.len > 4096) msg.len = 4096;   /* one log line, not a flood */
+    ifr_log((ifr_log_level_t)level, plugin_ctx(inst)->plugin->logger, "%.*s", (int)msg.len, msg.ptr);
+    return IW_HOST_OK;
+}
+
+static const struct {
+    const char *name;
+    iw_sig_t sig;
+    iw_host_fn_t fn;
+} plugin_host_table[] = {
+    { "method", "ii:i", plugin_h_method },
+    { "path", "ii:i", plugin_h_path },
+    { "set_path", "ii:i", plugin_h_set_path },
+    { "is_tls", ":i", plugin_h_is_tls },
+    { "client_ip", "ii:i", plugin_h_client_ip },
+    { "config", "ii:i", plugin_h_config },
+    { "config_get", "iiii:i", plugin_h_config_get },
+    { "header_count", "i:i", plugin_h_header_count },
+    { "header_name", "iiii:i", plugin_h_header_name },
+    { "header_value", "iiii:i", plugin_h_header_value },
+    { "header_get", "iiiii:i", plugin_h_header_get },
+    { "header_set", "iiiii:i", plugin_h_header_set },
+    { "header_add", "iiiii:i", plugin_h_header_add },
+    { "header_remove", "iii:i", plugin_h_header_remove },
+    { "status", ":i", plugin_h_status },
+    { "set_status", "i:i", plugin_h_set_status },
+    { "set_body", "ii:i", plugin_h_set_body },
+    { "chunk", "ii:i", plugin_h_chunk },
+    { "log", "iii:", plugin_h_log },
+};
+
+int plugin_host_define(iw_linker_t *l)
+{
+    for (size_t i = 0; i < sizeof(plugin_host_table) / sizeof(plugin_host_table[0]); i++)
+        if (iw_linker_define_func(l, "ifrit", plugin_host_table[i].name, plugin_host_table[i].sig,
+                                  plugin_host_table[i].fn, NULL) != 0)
+            return -1;
+    return 0;
+}

@@ -1,0 +1,82 @@
+/* Private to src/plugin: the loaded plugin, the per-call context host
+ * functions work on, and the shared trap/disable state. */
+#ifndef IFRIT_PLUGIN_INT_H
+#define IFRIT_PLUGIN_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "base/buf.h"
+#include "http/message.h"
+#include "plugin/plugin.h"
+#include "wasm/wasm.h"
+
+typedef enum { PLUGIN_ON_REQUEST, PLUGIN_ON_RESPONSE, PLUGIN_ON_BODY, PLUGIN_NHOOKS } plugin_hook_t;
+
+/* What the guest's return value means (include/ifrit_plugin.h). */
+typedef enum { PLUGIN_CONTINUE = 0, PLUGIN_RESPOND = 1, PLUGIN_SKIP = 2 } plugin_action_t;
+
+/* Trap counting and the disabled flag of one file at one path, shared by
+ * every plugin loaded from the same bytes there, so a reload that finds the
+ * file unchanged keeps a disabled plugin disabled. */
+typedef struct plugin_state {
+    char *path;                  /* owned */
+    uint64_t fingerprint;        /* of the file's bytes */
+    atomic_uint traps;           /* consecutive traps, any hook, any worker */
+    atomic_bool disabled;
+    unsigned refs;               /* guarded by the registry lock */
+    struct plugin_state *next;
+} plugin_state_t;
+
+/* The state for path with these bytes: an existing one (same path, same
+ * fingerprint) or a fresh one. NULL when out of memory. */
+plugin_state_t *plugin_state_get(const char *path, const uint8_t *bytes, size_t len);
+void plugin_state_put(plugin_state_t *s);
+
+struct plugin {
+    char *path;                       /* owned */
+    const char *name;                 /* file name, inside path: for logs */
+    char logger[96];                  /* "plugin:auth.wasm" */
+    plugin_options_t opt;
+    iw_module_t *module;              /* owned reference */
+    iw_image_t *image;                /* owned reference: state after start-up */
+    bool has_hook[PLUGIN_NHOOKS];
+    plugin_state_t *state;            /* owned reference */
+};
+
+/* One hook call: what the host functions read and change. Lives on the C
+ * stack of the caller for the duration of the call. */
+typedef struct {
+    const plugin_t *plugin;
+    route_exchange_t *x;
+    plugin_hook_t hook;
+    /* on_request: the response built for `respond`. */
+    int status;                       /* 0 = not set (503) */
+    http_headers_t headers;           /* x->arena */
+    ifr_str_t body;                   /* x->arena */
+    /* on_body: the chunk in, and its replacement (when replaced). */
+    ifr_str_t chunk;
+    ifr_buf_t *out;
+    bool replaced;
+    bool trapped;                     /* set by plugin_call_hook */
+} plugin_call_t;
+
+const char *plugin_hook_name(plugin_hook_t h);
+
+/* Defines every host function of the "ifrit" import module. 0 or -1. */
+int plugin_host_define(iw_linker_t *l);
+
+/* Runs c->plugin's hook with up to two i32 arguments in a fresh instance.
+ * Traps are logged, counted and answered with PLUGIN_CONTINUE. */
+plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1);
+
+static inline bool plugin_is_disabled(const plugin_t *p)
+{
+    return atomic_load_explicit(&p->state->disabled, memory_order_relaxed);
+}
+
+/* Pushes the output filter that runs on_response/on_body for plugins[0..n)
+ * (the array must live in x->arena). -1 if the arena is exhausted. */
+int plugin_filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n);
+
+#endif

@@ -1,0 +1,70 @@
+/* The process-wide registry of plugin states (see plugin_int.h). Touched
+ * only when plugins are loaded and freed, i.e. at config (re)load time, so
+ * a spin lock on an atomic flag is enough and keeps the wasm32 build free
+ * of pthreads. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/plugin_int.h"
+
+static atomic_flag plugin_state_lock = ATOMIC_FLAG_INIT;
+static plugin_state_t *plugin_states;
+
+static void plugin_state_acquire(void)
+{
+    while (atomic_flag_test_and_set_explicit(&plugin_state_lock, memory_order_acquire)) {
+    }
+}
+
+static void plugin_state_release(void)
+{
+    atomic_flag_clear_explicit(&plugin_state_lock, memory_order_release);
+}
+
+/* FNV-1a over the bytes, mixed with the length: "did the file change". */
+static uint64_t plugin_fingerprint(const uint8_t *bytes, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)len;
+    for (size_t i = 0; i < len; i++) h = (h ^ bytes[i]) * 1099511628211ull;
+    return h;
+}
+
+plugin_state_t *plugin_state_get(const char *path, const uint8_t *bytes, size_t len)
+{
+    uint64_t fp = plugin_fingerprint(bytes, len);
+    plugin_state_acquire();
+    plugin_state_t *s = plugin_states;
+    while (s && !(s->fingerprint == fp && strcmp(s->path, path) == 0)) s = s->next;
+    if (s) {
+        s->refs++;
+    } else if ((s = calloc(1, sizeof(*s))) && (s->path = strdup(path))) {
+        s->fingerprint = fp;
+        atomic_init(&s->traps, 0);
+        atomic_init(&s->disabled, false);
+        s->refs = 1;
+        s->next = plugin_states;
+        plugin_states = s;
+    } else {
+        free(s);
+        s = NULL;
+    }
+    plugin_state_release();
+    return s;
+}
+
+void plugin_state_put(plugin_state_t *s)
+{
+    if (!s) return;
+    plugin_state_acquire();
+    bool last = --s->refs == 0;
+    if (last) {
+        plugin_state_t **pp = &plugin_states;
+        while (*pp != s) pp = &(*pp)->next;
+        *pp = s->next;
+    }
+    plugin_state_release();
+    if (last) {
+        free(s->path);
+        free(s);
+    }
+}
