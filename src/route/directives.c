@@ -28,6 +28,8 @@
     X(route)                     \
     X(error)                     \
     X(respond)                   \
+    X(wasm) /* alias reactor */  \
+    X(gojinn)                    \
     X(file_server)               \
     /* site-level: no place in the order */ \
     X(log)                       \

@@ -1,0 +1,81 @@
+/* Functions: the `wasm` directive's runtime. A function is a WASI preview1
+ * command module (`_start`) that answers requests on a route, each request
+ * in a fresh sandbox (see docs/functions.md).
+ *
+ *   fn_config_t   what the Caddyfile says (route/handler_wasm.c fills it)
+ *   fn_function_t the loaded function: compiled module and the snapshot
+ *                 image every request starts from; shared by all workers
+ *   fn_run()      runs one request: reads the body, starts a sandbox from
+ *                 the image, runs it in fuel slices on the host's loop,
+ *                 streams or decodes its output, maps failures to 5xx.
+ *
+ * Ownership: a config lives in the plan's arena; a function is heap memory
+ * owned by whoever loaded it (the plan frees it with fn_function_free when
+ * its arena goes). Per-request state lives in x->arena; the sandbox is
+ * freed as soon as the guest stops (or when the exchange ends). */
+#ifndef IFRIT_FN_FN_H
+#define IFRIT_FN_FN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/str.h"
+#include "route/exchange.h"
+#include "route/placeholder.h"
+
+typedef enum { FN_PROTOCOL_CGI, FN_PROTOCOL_JSON } fn_protocol_t;
+
+/* `env KEY VALUE`: a value without request placeholders is resolved once at
+ * load ({env.X}); one with them is rendered per request. */
+typedef struct {
+    const char *key;
+    route_tmpl_t *value;
+} fn_env_t;
+
+/* `mount HOST_DIR GUEST_DIR`: a preopened directory. */
+typedef struct {
+    const char *host_dir;
+    const char *guest_dir;
+} fn_mount_t;
+
+#define FN_DEFAULT_TIMEOUT_NS (60LL * 1000000000LL)   /* Gojinn's default */
+#define FN_DEFAULT_MAX_OUTPUT (16u << 20)
+/* Request bodies beyond this need a `request_body max_size` to raise it. */
+#define FN_DEFAULT_BODY_MAX (64u << 20)
+
+typedef struct {
+    const char *path;          /* the module file, resolved against the Caddyfile's directory */
+    const char *name;          /* its base name, for logs ("fn:hello.wasm") */
+    int64_t timeout_ns;        /* wall clock per request */
+    uint64_t memory_limit;     /* bytes; 0 = the module's own maximum */
+    uint64_t fuel;             /* instructions per request; 0 = no cap */
+    uint64_t max_output;       /* bytes of stdout per request */
+    fn_protocol_t protocol;
+    bool snapshot;             /* start requests from the first-stdin-read image */
+    uint32_t pool_size;        /* live sandboxes at once; 0 = no cap */
+    const char **args;         /* argv[1..]; argv[0] is the module's name */
+    size_t nargs;
+    fn_env_t *env;
+    size_t nenv;
+    fn_mount_t *mounts;
+    size_t nmounts;
+} fn_config_t;
+
+/* Defaults for everything but path and name. */
+void fn_config_defaults(fn_config_t *c);
+
+typedef struct fn_function fn_function_t;
+
+/* Reads, validates and compiles the module, checks it exports `_start`,
+ * and prepares the image requests start from (running `_start` up to its
+ * first read of stdin when c->snapshot). c must outlive the function.
+ * NULL on failure with a sentence in why ("cannot read file: No such file
+ * or directory", "malformed module at byte 8: ..."). */
+fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t why_size);
+void fn_function_free(fn_function_t *f);
+
+/* Answers x with the function (ROUTE_DONE or ROUTE_ASYNC). */
+route_result_t fn_run(route_exchange_t *x, fn_function_t *f);
+
+#endif

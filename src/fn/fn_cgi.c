@@ -1,0 +1,87 @@
+/* The cgi protocol's pieces: CGI/1.1 variables (RFC 3875) for the guest's
+ * environment and the sniffed Content-Type of its output. */
+#include <stdio.h>
+
+#include "base/json_read.h"
+#include "fn/fn_proto.h"
+
+static int fn_cgi_add(ifr_arena_t *a, int (*add)(void *, const char *), void *ud, const char *name,
+                      ifr_str_t value)
+{
+    char *kv = ifr_arena_printf(a, "%s=%.*s", name, (int)value.len, value.ptr);
+    return kv ? add(ud, kv) : -1;
+}
+
+/* HTTP_ + the name upper-cased with '-' as '_' (RFC 3875 4.1.18). */
+static char *fn_cgi_header_var(ifr_arena_t *a, ifr_str_t name)
+{
+    char *v = ifr_arena_alloc(a, name.len + 6);
+    if (!v) return NULL;
+    memcpy(v, "HTTP_", 5);
+    for (size_t i = 0; i < name.len; i++) {
+        char ch = name.ptr[i];
+        v[5 + i] = ch == '-' ? '_' : (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
+    }
+    v[5 + name.len] = 0;
+    return v;
+}
+
+int fn_cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, const char *kv), void *ud)
+{
+    const http_request_t *r = x->req;
+    ifr_arena_t *a = x->arena;
+    char num[24];
+    int rc = 0;
+    rc |= fn_cgi_add(a, add, ud, "REQUEST_METHOD", r->method);
+    rc |= fn_cgi_add(a, add, ud, "REQUEST_URI", x->orig_uri.len ? x->orig_uri : r->target);
+    rc |= fn_cgi_add(a, add, ud, "PATH_INFO", r->path);
+    rc |= fn_cgi_add(a, add, ud, "QUERY_STRING", r->query);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)body_len);
+    rc |= fn_cgi_add(a, add, ud, "CONTENT_LENGTH", ifr_cstr(num));
+    const http_header_t *ct = http_headers_get(&r->headers, IFR_LIT("Content-Type"));
+    rc |= fn_cgi_add(a, add, ud, "CONTENT_TYPE", ct ? ct->value : IFR_LIT(""));
+    rc |= fn_cgi_add(a, add, ud, "REMOTE_ADDR", x->conn->remote_ip);
+    snprintf(num, sizeof num, "%u", (unsigned)x->conn->remote_port);
+    rc |= fn_cgi_add(a, add, ud, "REMOTE_PORT", ifr_cstr(num));
+    snprintf(num, sizeof num, "%u", (unsigned)x->conn->local_port);
+    rc |= fn_cgi_add(a, add, ud, "SERVER_PORT", ifr_cstr(num));
+    snprintf(num, sizeof num, "HTTP/%u.%u", r->version_major, r->version_minor);
+    rc |= fn_cgi_add(a, add, ud, "SERVER_PROTOCOL", ifr_cstr(num));
+    for (uint32_t i = 0; i < r->headers.count && rc == 0; i++) {
+        ifr_str_t name = r->headers.items[i].name;
+        if (ifr_str_eq_nocase(name, IFR_LIT("Content-Type")) || ifr_str_eq_nocase(name, IFR_LIT("Content-Length")))
+            continue;   /* they have their own variables */
+        bool seen = false;
+        for (uint32_t j = 0; j < i && !seen; j++) seen = ifr_str_eq_nocase(r->headers.items[j].name, name);
+        if (seen) continue;
+        /* Repeated fields become one variable, values joined as HTTP allows. */
+        ifr_str_t value = r->headers.items[i].value;
+        for (uint32_t j = i + 1; j < r->headers.count; j++) {
+            if (!ifr_str_eq_nocase(r->headers.items[j].name, name)) continue;
+            ifr_str_t more = r->headers.items[j].value;
+            char *joined = ifr_arena_printf(a, "%.*s, %.*s", (int)value.len, value.ptr, (int)more.len, more.ptr);
+            if (!joined) return -1;
+            value = ifr_cstr(joined);
+        }
+        char *var = fn_cgi_header_var(a, name);
+        rc |= var ? fn_cgi_add(a, add, ud, var, value) : -1;
+    }
+    return rc ? -1 : 0;
+}
+
+ifr_str_t fn_sniff_content_type(ifr_str_t out, bool complete)
+{
+    static const ifr_str_t json = IFR_LIT("application/json");
+    static const ifr_str_t text = IFR_LIT("text/plain; charset=utf-8");
+    size_t i = 0;
+    while (i < out.len && (out.ptr[i] == ' ' || out.ptr[i] == '\t' || out.ptr[i] == '\n' || out.ptr[i] == '\r'))
+        i++;
+    if (i == out.len || (out.ptr[i] != '{' && out.ptr[i] != '[')) return text;
+    if (!complete) return json;
+    ifr_arena_t scratch;
+    ifr_arena_init(&scratch, 0);
+    ifr_json_error_t err;
+    bool ok = ifr_json_parse(&scratch, out.ptr, out.len, &err) != NULL;
+    ifr_arena_destroy(&scratch);
+    return ok ? json : text;
+}

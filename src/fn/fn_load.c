@@ -1,0 +1,236 @@
+/* Loading a function at config time: read and compile the module, check
+ * its `_start`, and prepare the image requests start from. With snapshots
+ * on, `_start` runs here until the guest first reads stdin, so whatever it
+ * does before (runtime start-up, tables, parsing its config) is paid once. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "fn/fn_function.h"
+
+void fn_config_defaults(fn_config_t *c)
+{
+    *c = (fn_config_t){
+        .timeout_ns = FN_DEFAULT_TIMEOUT_NS,
+        .max_output = FN_DEFAULT_MAX_OUTPUT,
+        .protocol = FN_PROTOCOL_CGI,
+        .snapshot = true,
+    };
+}
+
+static int fn_fail(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fn_fail(char *why, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, size, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int64_t fn_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The whole file in a malloc'd buffer (the caller frees it). */
+static uint8_t *fn_read_file(const char *path, size_t *len, char *why, size_t size)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fn_fail(why, size, "cannot read file: %s", strerror(errno));
+        return NULL;
+    }
+    long n = -1;
+    if (fseek(fp, 0, SEEK_END) == 0) n = ftell(fp);
+    uint8_t *data = n >= 0 && fseek(fp, 0, SEEK_SET) == 0 ? malloc(n ? (size_t)n : 1) : NULL;
+    if (!data || fread(data, 1, (size_t)n, fp) != (size_t)n) {
+        fn_fail(why, size, "cannot read file: %s", n < 0 ? strerror(errno) : data ? "short read" : "out of memory");
+        free(data);
+        fclose(fp);
+        return NULL;
+    }
+    fclose(fp);
+    *len = (size_t)n;
+    return data;
+}
+
+static bool fn_has_start(const iw_module_t *m)
+{
+    for (uint32_t i = 0; i < iw_module_export_count(m); i++) {
+        iw_extern_info_t e;
+        iw_module_export_info(m, i, &e);
+        if (e.kind == IW_EXTERN_FUNC && strcmp(e.name, "_start") == 0)
+            return strcmp(iw_module_func_sig(m, e.index), ":") == 0;
+    }
+    return false;
+}
+
+/* The WASI state every request inherits: argv, the static env, mounts. */
+static iwasi_ctx_t *fn_base_ctx(const fn_config_t *c, char *why, size_t size)
+{
+    iwasi_ctx_t *ctx = iwasi_ctx_new();
+    if (!ctx || iwasi_ctx_add_arg(ctx, c->name) < 0) goto oom;
+    for (size_t i = 0; i < c->nargs; i++)
+        if (iwasi_ctx_add_arg(ctx, c->args[i]) < 0) goto oom;
+    for (size_t i = 0; i < c->nenv; i++) {
+        if (!route_tmpl_is_static(c->env[i].value)) continue;   /* per request */
+        ifr_str_t v;
+        route_tmpl_render(NULL, c->env[i].value, &v);
+        char kv[8192];
+        int n = snprintf(kv, sizeof kv, "%s=%.*s", c->env[i].key, (int)v.len, v.ptr);
+        if (n < 0 || (size_t)n >= sizeof kv) {
+            iwasi_ctx_free(ctx);
+            fn_fail(why, size, "env %s: value too long", c->env[i].key);
+            return NULL;
+        }
+        if (iwasi_ctx_add_env(ctx, kv) < 0) goto oom;
+    }
+    for (size_t i = 0; i < c->nmounts; i++) {
+        iwasi_errno_t e = iwasi_ctx_preopen(ctx, c->mounts[i].host_dir, c->mounts[i].guest_dir);
+        if (e) {
+            iwasi_ctx_free(ctx);
+            fn_fail(why, size, "mount: cannot open directory '%s' (%s)", c->mounts[i].host_dir,
+                    iwasi_errno_name(e));
+            return NULL;
+        }
+    }
+    iwasi_ctx_stdio_null(ctx, 0);
+    iwasi_ctx_stdio_null(ctx, 1);
+    iwasi_ctx_stdio_null(ctx, 2);
+    return ctx;
+oom:
+    iwasi_ctx_free(ctx);
+    fn_fail(why, size, "out of memory");
+    return NULL;
+}
+
+/* Logs what the guest wrote to stderr before the snapshot, line by line. */
+static void fn_log_load_stderr(fn_function_t *f, const iwasi_ctx_t *ctx)
+{
+    size_t len;
+    const char *s = iwasi_ctx_output(ctx, 2, &len);
+    while (len) {
+        const char *nl = memchr(s, '\n', len);
+        size_t n = nl ? (size_t)(nl - s) : len;
+        ifr_log_info(f->logger, "at load: %.*s", (int)n, s);
+        n += nl ? 1 : 0;
+        s += n;
+        len -= n;
+    }
+}
+
+/* Runs `_start` until its first read of stdin and keeps that state as the
+ * image. A guest that ends (or fails) without reading stdin keeps the
+ * fresh image: every request then runs `_start` from the beginning. */
+static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, char *why, size_t size)
+{
+    const fn_config_t *c = f->conf;
+    iwasi_ctx_t *run = iwasi_ctx_clone(f->ctx);
+    if (!run) return fn_fail(why, size, "out of memory");
+    iwasi_ctx_stdin_pending(run);
+    iwasi_ctx_output_buffer(run, 1, c->max_output);
+    iwasi_ctx_output_buffer(run, 2, 1u << 16);
+    iwasi_ctx_set_deadline(run, fn_now_ns() + c->timeout_ns);
+    iw_instance_set_deadline(inst, fn_now_ns() + c->timeout_ns);
+    iw_instance_set_user_data(inst, run);
+    iw_status_t st = iw_call(inst, iw_instance_func(inst, "_start"), NULL, 0, NULL, 0);
+    fn_log_load_stderr(f, run);
+    if (st == IW_SUSPENDED && iwasi_ctx_waiting(run)) {
+        iw_image_t *img = iw_image_capture(inst);
+        size_t len;
+        const char *out = iwasi_ctx_output(run, 1, &len);
+        char *prelude = len ? malloc(len) : NULL;
+        if (!img || (len && !prelude)) {
+            if (img) iw_image_release(img);
+            free(prelude);
+            iwasi_ctx_free(run);
+            return fn_fail(why, size, "out of memory taking the snapshot");
+        }
+        if (len) memcpy(prelude, out, len);
+        iw_image_release(f->image);
+        f->image = img;
+        f->image_suspended = true;
+        f->prelude = prelude;
+        f->prelude_len = len;
+        iwasi_ctx_free(f->ctx);
+        f->ctx = run;
+        /* The image keeps the pending read; the clones made per request
+         * replace the load-time output buffers with their own sinks. */
+        return 0;
+    }
+    if (st == IW_TRAPPED)
+        ifr_log_warn(f->logger, "no snapshot: _start trapped before reading stdin (%s); "
+                     "requests run it from the start", iw_instance_trap(inst)->message);
+    else
+        ifr_log_info(f->logger, "no snapshot: _start ends without reading stdin; requests run it from the start");
+    iwasi_ctx_free(run);
+    return 0;
+}
+
+fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
+{
+    fn_function_t *f = calloc(1, sizeof *f);
+    if (!f) {
+        fn_fail(why, size, "out of memory");
+        return NULL;
+    }
+    f->conf = c;
+    snprintf(f->logger, sizeof f->logger, "fn:%s", c->name);
+    atomic_init(&f->live, 0);
+    size_t len = 0;
+    uint8_t *bytes = fn_read_file(c->path, &len, why, size);
+    if (!bytes) goto fail;
+    iw_error_t err = { 0 };
+    f->module = iw_module_new(bytes, len, &err);
+    free(bytes);
+    if (!f->module) {
+        fn_fail(why, size, "not a valid WebAssembly module (at byte %llu: %s)",
+                (unsigned long long)err.offset, err.message);
+        goto fail;
+    }
+    if (!fn_has_start(f->module)) {
+        fn_fail(why, size, "not a WASI command: the module exports no _start function");
+        goto fail;
+    }
+    if (!(f->ctx = fn_base_ctx(c, why, size))) goto fail;
+    iw_linker_t *l = iw_linker_new();
+    if (!l || iwasi_link(l) < 0) {
+        iw_linker_free(l);
+        fn_fail(why, size, "out of memory");
+        goto fail;
+    }
+    iw_limits_t limits = { .max_memory_bytes = c->memory_limit };
+    iw_trap_t trap = { 0 };
+    iw_instance_t *inst = iw_instance_new(f->module, l, &limits, &err, &trap);
+    iw_linker_free(l);
+    if (!inst) {
+        if (trap.kind != IW_TRAP_NONE) fn_fail(why, size, "its start function trapped: %s", trap.message);
+        else fn_fail(why, size, "cannot instantiate: %s", err.message);
+        goto fail;
+    }
+    f->image = iw_image_capture(inst);
+    int rc = f->image ? 0 : fn_fail(why, size, "out of memory taking the image");
+    if (rc == 0 && c->snapshot) rc = fn_snapshot(f, inst, why, size);
+    iw_instance_free(inst);
+    if (rc == 0) return f;
+fail:
+    fn_function_free(f);
+    return NULL;
+}
+
+void fn_function_free(fn_function_t *f)
+{
+    if (!f) return;
+    if (f->image) iw_image_release(f->image);
+    if (f->module) iw_module_release(f->module);
+    iwasi_ctx_free(f->ctx);
+    free(f->prelude);
+    free(f);
+}

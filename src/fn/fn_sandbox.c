@@ -1,0 +1,79 @@
+/* A request's sandbox: a new instance from the function's image (the
+ * snapshot at the first stdin read, or the fresh module), a clone of the
+ * function's WASI state with this request's stdin, variables and output
+ * sinks, and the request's limits (memory, fuel, deadline, slices). */
+#include <time.h>
+
+#include "base/log.h"
+#include "fn/fn_call.h"
+#include "fn/fn_proto.h"
+
+int64_t fn_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int fn_add_env(void *ud, const char *kv) { return iwasi_ctx_add_env(ud, kv); }
+
+/* env values with request placeholders ({path}, {http.request.header.X}). */
+static int fn_dynamic_env(fn_call_t *c)
+{
+    const fn_config_t *conf = c->f->conf;
+    for (size_t i = 0; i < conf->nenv; i++) {
+        if (route_tmpl_is_static(conf->env[i].value)) continue;
+        ifr_str_t v;
+        if (route_tmpl_render(c->x, conf->env[i].value, &v) < 0) return -1;
+        char *kv = ifr_arena_printf(c->x->arena, "%s=%.*s", conf->env[i].key, (int)v.len, v.ptr);
+        if (!kv || iwasi_ctx_add_env(c->ctx, kv) < 0) return -1;
+    }
+    return 0;
+}
+
+int fn_sandbox_open(fn_call_t *c)
+{
+    fn_function_t *f = c->f;
+    const fn_config_t *conf = f->conf;
+    iw_limits_t limits = { .max_memory_bytes = conf->memory_limit, .fuel = conf->fuel, .deadline_ns = c->deadline };
+    iw_error_t err = { 0 };
+    c->inst = iw_instance_from_image(f->image, &limits, &err);
+    c->ctx = c->inst ? iwasi_ctx_clone(f->ctx) : NULL;
+    if (!c->ctx) {
+        ifr_log_error(f->logger, "request %llu: cannot make a sandbox: %s", (unsigned long long)c->x->id,
+                      c->inst ? "out of memory" : err.message);
+        return -1;
+    }
+    iw_instance_set_user_data(c->inst, c->ctx);
+    iwasi_ctx_set_deadline(c->ctx, c->deadline);
+    iwasi_ctx_output_callback(c->ctx, 1, fn_stdout_sink, c);
+    iwasi_ctx_output_callback(c->ctx, 2, fn_stderr_sink, c);
+    if (fn_cgi_env(c->x, c->body.len, fn_add_env, c->ctx) < 0 || fn_dynamic_env(c) < 0) {
+        ifr_log_error(f->logger, "request %llu: out of memory for the environment", (unsigned long long)c->x->id);
+        return -1;
+    }
+    const ifr_buf_t *in = conf->protocol == FN_PROTOCOL_JSON ? &c->input : &c->body;
+    iwasi_ctx_stdin_bytes(c->ctx, in->data ? in->data : "", in->len);
+    iw_instance_set_slice(c->inst, FN_SLICE_FUEL);
+    return 0;
+}
+
+iw_status_t fn_sandbox_step(fn_call_t *c)
+{
+    if (c->started) return iw_resume(c->inst, NULL);
+    c->started = true;
+    /* A snapshot waits inside fd_read for the stdin just supplied; a fresh
+     * image has not begun `_start` yet. */
+    if (c->f->image_suspended) return iwasi_resume(c->inst);
+    return iw_call(c->inst, iw_instance_func(c->inst, "_start"), NULL, 0, NULL, 0);
+}
+
+void fn_sandbox_close(fn_call_t *c)
+{
+    if (c->inst) iw_instance_free(c->inst);
+    iwasi_ctx_free(c->ctx);
+    c->inst = NULL;
+    c->ctx = NULL;
+    if (c->counted) atomic_fetch_sub(&c->f->live, 1);
+    c->counted = false;
+}

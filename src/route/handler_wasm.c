@@ -1,0 +1,169 @@
+/* `wasm [<matcher>] PATH { ... }` (also spelled `reactor` and `gojinn`, so
+ * Gojinn / Caddy Reactor Caddyfiles work unchanged): answers with a
+ * WebAssembly function, each request in a fresh sandbox. Options:
+ *   timeout DUR        memory_limit SIZE    env KEY VALUE    args A...
+ *   protocol cgi|json  fuel N / fuel_limit N                max_output SIZE
+ *   snapshot on|off    mount HOST_DIR GUEST_DIR             pool_size N
+ * The module is read, compiled and snapshotted here, at config load, so a
+ * bad module is a config error and the server never starts with it. The
+ * runtime is src/fn (fn.h); docs/functions.md describes the semantics. */
+#include <stdio.h>
+
+#include "config/dispense.h"
+#include "fn/fn.h"
+#include "route/directive.h"
+#include "route/response.h"
+
+static const char *const route_wasm_options[] = {
+    "timeout", "memory_limit", "env", "args", "protocol", "fuel", "fuel_limit",
+    "max_output", "snapshot", "mount", "pool_size",
+};
+#define ROUTE_WASM_NOPTIONS (sizeof route_wasm_options / sizeof route_wasm_options[0])
+
+/* Gojinn features ifrit does not have: refused by name, never ignored. */
+static bool route_wasm_gojinn_only(ifr_str_t name)
+{
+    static const char *const prefixes[] = { "db_", "s3_", "nats_", "cluster_", "ai_", "mqtt_", "kv_" };
+    static const char *const names[] = { "cron", "security", "debug_secret", "trust_proxy", "api_keys",
+                                         "cors_origins", "rate_limit", "mcp" };
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (ifr_str_starts_with(name, ifr_cstr(prefixes[i]))) return true;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ifr_str_eq_cstr(name, names[i])) return true;
+    return false;
+}
+
+static int route_wasm_env(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
+{
+    if (cfg_expect_args(s, 2, 2, p->err) != 0) return -1;
+    ifr_str_t key = s->args[0].text;
+    if (key.len == 0 || ifr_str_find_char(key, '=') >= 0)
+        return cfg_errorf(p->err, &s->args[0], "env: a variable name cannot be empty or contain '='");
+    fn_env_t *env = ifr_arena_alloc(p->arena, (c->nenv + 1) * sizeof *env);
+    if (!env) return cfg_errorf(p->err, NULL, "out of memory");
+    if (c->nenv) memcpy(env, c->env, c->nenv * sizeof *env);
+    env[c->nenv].key = ifr_arena_strndup(p->arena, key.ptr, key.len);
+    env[c->nenv].value = route_tmpl_compile(p->arena, s->args[1].text);
+    if (!env[c->nenv].key || !env[c->nenv].value) return cfg_errorf(p->err, NULL, "out of memory");
+    c->env = env;
+    c->nenv++;
+    return 0;
+}
+
+static int route_wasm_args(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
+{
+    const char **args = ifr_arena_alloc(p->arena, (c->nargs + s->nargs + 1) * sizeof *args);
+    if (!args) return cfg_errorf(p->err, NULL, "out of memory");
+    if (c->nargs) memcpy(args, c->args, c->nargs * sizeof *args);
+    for (size_t i = 0; i < s->nargs; i++) args[c->nargs + i] = s->args[i].text.ptr;
+    c->args = args;
+    c->nargs += s->nargs;
+    return 0;
+}
+
+static int route_wasm_mount(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
+{
+    if (cfg_expect_args(s, 2, 2, p->err) != 0) return -1;
+    fn_mount_t *m = ifr_arena_alloc(p->arena, (c->nmounts + 1) * sizeof *m);
+    if (!m) return cfg_errorf(p->err, NULL, "out of memory");
+    if (c->nmounts) memcpy(m, c->mounts, c->nmounts * sizeof *m);
+    m[c->nmounts].host_dir = route_parse_path(p, s->args[0].text);
+    m[c->nmounts].guest_dir = s->args[1].text.ptr;
+    if (!m[c->nmounts].host_dir) return cfg_errorf(p->err, NULL, "out of memory");
+    c->mounts = m;
+    c->nmounts++;
+    return 0;
+}
+
+static int route_wasm_option(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
+{
+    ifr_str_t n = s->name.text;
+    int64_t v;
+    if (ifr_str_eq_cstr(n, "env")) return route_wasm_env(p, s, c);
+    if (ifr_str_eq_cstr(n, "args")) return route_wasm_args(p, s, c);
+    if (ifr_str_eq_cstr(n, "mount")) return route_wasm_mount(p, s, c);
+    if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+    const cfg_token_t *a = &s->args[0];
+    if (ifr_str_eq_cstr(n, "timeout")) {
+        if (cfg_parse_duration(a, 0, &c->timeout_ns, p->err) != 0) return -1;
+        if (c->timeout_ns <= 0) return cfg_errorf(p->err, a, "timeout: must be more than zero");
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "memory_limit")) return cfg_parse_size(a, CFG_SIZE_BINARY, &c->memory_limit, p->err);
+    if (ifr_str_eq_cstr(n, "max_output")) return cfg_parse_size(a, 0, &c->max_output, p->err);
+    if (ifr_str_eq_cstr(n, "snapshot")) return cfg_parse_bool(a, &c->snapshot, p->err);
+    if (ifr_str_eq_cstr(n, "fuel") || ifr_str_eq_cstr(n, "fuel_limit")) {
+        if (cfg_parse_int(a, 0, INT64_MAX, &v, p->err) != 0) return -1;
+        c->fuel = (uint64_t)v;
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "pool_size")) {
+        if (cfg_parse_int(a, 0, 1000000, &v, p->err) != 0) return -1;
+        c->pool_size = (uint32_t)v;
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "protocol")) {
+        if (cfg_is_word(a, "cgi")) c->protocol = FN_PROTOCOL_CGI;
+        else if (cfg_is_word(a, "json")) c->protocol = FN_PROTOCOL_JSON;
+        else return cfg_errorf(p->err, a, "protocol: expected cgi or json, got '%s'", a->text.ptr);
+        return 0;
+    }
+    return -1;
+}
+
+static const char *route_wasm_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static void route_wasm_free(void *f) { fn_function_free(f); }
+
+static int route_wasm_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+{
+    if (cfg_expect_args(d, 1, 1, p->err) != 0) return -1;
+    fn_config_t *c = ifr_arena_alloc(p->arena, sizeof *c);
+    if (!c) return cfg_errorf(p->err, NULL, "out of memory");
+    fn_config_defaults(c);
+    c->path = route_parse_path(p, d->args[0].text);
+    if (!c->path) return cfg_errorf(p->err, NULL, "out of memory");
+    c->name = route_wasm_basename(c->path);
+    for (size_t i = 0; d->block && i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        bool known = false;
+        for (size_t k = 0; k < ROUTE_WASM_NOPTIONS && !known; k++)
+            known = ifr_str_eq_cstr(s->name.text, route_wasm_options[k]);
+        if (!known && route_wasm_gojinn_only(s->name.text))
+            return cfg_errorf(p->err, &s->name, "%.*s: option '%s' is not supported yet by ifrit",
+                              (int)d->name.text.len, d->name.text.ptr, s->name.text.ptr);
+        if (!known)
+            return cfg_error_unknown(p->err, &s->name, "wasm option", route_wasm_options, ROUTE_WASM_NOPTIONS);
+        if (route_wasm_option(p, s, c) != 0) return -1;
+    }
+    char why[300];
+    fn_function_t *f = fn_function_load(c, why, sizeof why);
+    if (!f) return cfg_errorf(p->err, &d->args[0], "%.*s: %s: %s", (int)d->name.text.len, d->name.text.ptr,
+                              c->path, why);
+    if (ifr_arena_on_cleanup(p->arena, route_wasm_free, f) < 0) {
+        fn_function_free(f);
+        return cfg_errorf(p->err, NULL, "out of memory");
+    }
+    *conf = f;
+    return 0;
+}
+
+static route_result_t route_wasm_handle(route_exchange_t *x, const void *conf)
+{
+    /* The function is shared and immutable except for its pool counter. */
+    return fn_run(x, (fn_function_t *)conf);
+}
+
+const route_directive_t route_directive_wasm = {
+    .name = "wasm", .alias = "reactor", .flags = ROUTE_DIR_MATCHER, .min_args = 1,
+    .parse = route_wasm_parse, .handle = route_wasm_handle,
+};
+
+const route_directive_t route_directive_gojinn = {
+    .name = "gojinn", .flags = ROUTE_DIR_MATCHER, .min_args = 1,
+    .parse = route_wasm_parse, .handle = route_wasm_handle,
+};
