@@ -327,33 +327,65 @@ static bool iw__decode_globals(iw__decoder_t *d)
     return true;
 }
 
+static uint32_t iw__name_hash(const char *s, uint32_t len)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (uint32_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+/* Adds export i to an open-addressing set of names (slots hold index + 1);
+ * false if an equal name is already there. */
+static bool iw__export_name_unique(const iw_module_t *m, uint32_t *set, uint32_t mask, uint32_t i)
+{
+    const iw__export_t *e = &m->exports[i];
+    for (uint32_t k = iw__name_hash(e->name, e->name_len) & mask;; k = (k + 1) & mask) {
+        if (!set[k]) { set[k] = i + 1; return true; }
+        const iw__export_t *o = &m->exports[set[k] - 1];
+        if (o->name_len == e->name_len && memcmp(o->name, e->name, e->name_len) == 0) return false;
+    }
+}
+
+/* One export entry, checked against the index spaces. */
+static bool iw__decode_export(iw__decoder_t *d, iw__export_t *e)
+{
+    iw__reader_t *r = d->r;
+    iw_module_t *m = d->m;
+    const uint8_t *p, *at = r->p;
+    uint32_t len;
+    uint8_t kind;
+    if (!iw__read_name(r, &p, &len) || !(e->name = iw__dup_name(d, p, len))) return false;
+    e->name_len = len;
+    if (!iw__read_u8(r, &kind)) return false;
+    if (kind > 3) return iw__fail_at(r, at, "malformed export kind 0x%02x", kind);
+    if (!iw__read_u32(r, &e->index)) return false;
+    static const char *const what[] = { "function", "table", "memory", "global" };
+    uint32_t limit = kind == 0 ? m->nfuncs : kind == 1 ? m->ntables : kind == 2 ? m->nmemories : m->nglobals;
+    if (e->index >= limit) return iw__fail_at(r, at, "unknown %s %u", what[kind], e->index);
+    e->kind = (iw_extern_kind_t)kind;
+    if (kind == 0) m->declared_funcs[e->index / 8] |= (uint8_t)(1u << (e->index % 8));
+    return true;
+}
+
 static bool iw__decode_exports(iw__decoder_t *d)
 {
     iw__reader_t *r = d->r;
     iw_module_t *m = d->m;
     if (!iw__read_count(r, IW_MAX_EXPORTS, "exports", &m->nexports)) return false;
     if (!(m->exports = iw__alloc(d, m->nexports, sizeof *m->exports))) return false;
-    for (uint32_t i = 0; i < m->nexports; i++) {
-        iw__export_t *e = &m->exports[i];
-        const uint8_t *p, *at = r->p;
-        uint32_t len;
-        uint8_t kind;
-        if (!iw__read_name(r, &p, &len) || !(e->name = iw__dup_name(d, p, len))) return false;
-        e->name_len = len;
-        if (!iw__read_u8(r, &kind)) return false;
-        if (kind > 3) return iw__fail_at(r, at, "malformed export kind 0x%02x", kind);
-        if (!iw__read_u32(r, &e->index)) return false;
-        static const char *const what[] = { "function", "table", "memory", "global" };
-        uint32_t limit = kind == 0 ? m->nfuncs : kind == 1 ? m->ntables : kind == 2 ? m->nmemories : m->nglobals;
-        if (e->index >= limit) return iw__fail_at(r, at, "unknown %s %u", what[kind], e->index);
-        e->kind = (iw_extern_kind_t)kind;
-        if (kind == 0) m->declared_funcs[e->index / 8] |= (uint8_t)(1u << (e->index % 8));
-        /* Duplicate names are invalid; quadratic only for absurd export counts. */
-        for (uint32_t j = 0; j < i; j++)
-            if (m->exports[j].name_len == len && memcmp(m->exports[j].name, e->name, len) == 0)
-                return iw__fail_at(r, at, "duplicate export name \"%s\"", e->name);
+    uint32_t mask = 15;
+    while (mask < 2 * m->nexports) mask = mask * 2 + 1;
+    uint32_t *names = calloc((size_t)mask + 1, sizeof *names);
+    if (!names) return iw__fail(r, "out of memory while loading the module");
+    bool ok = true;
+    for (uint32_t i = 0; i < m->nexports && ok; i++) {
+        const uint8_t *at = r->p;
+        ok = iw__decode_export(d, &m->exports[i]);
+        if (ok && !iw__export_name_unique(m, names, mask, i))
+            ok = iw__fail_at(r, at, "duplicate export name \"%s\"", m->exports[i].name);
     }
-    return true;
+    free(names);
+    return ok;
 }
 
 static bool iw__decode_start(iw__decoder_t *d)
