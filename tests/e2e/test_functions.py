@@ -1,0 +1,310 @@
+"""End-to-end tests of functions (the `wasm` directive, issue 4): the real
+server running guests compiled from tests/guests/fn_*.c (build/guests, or
+$IFRIT_GUESTS). Both protocols, every failure status, isolation, env and
+args, large and concurrent requests, reload, config errors, pool_size, and
+fairness: a spinning function must not hold up other requests on the same
+single worker (asserted by ordering, never by a time threshold)."""
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import threading
+
+from ifrit_e2e import ROOT, Server, build_request
+from run import Skip
+
+GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def guest(name):
+    path = os.path.join(GUESTS, name + ".wasm")
+    if not os.path.exists(path):
+        raise Skip("guest %s not built (scripts/build-guests.sh tests)" % path)
+    return path
+
+
+def config(body, workers=1):
+    return "{\n\tadmin off\n\tworkers %d\n}\n:@PORT@ {\n%s\n}\n" % (workers, body)
+
+
+def test_fn_cgi_hello_echo_and_content_type(binary):
+    cfg = config("""
+	wasm /hello %s
+	wasm /echo %s
+	route /typed {
+		header Content-Type text/csv
+		wasm %s
+	}
+	gojinn /g %s
+	reactor /r %s
+""" % (guest("fn_hello"), guest("fn_echo"), guest("fn_echo"), guest("fn_hello"), guest("fn_hello")))
+    with Server(binary, cfg) as s:
+        r = s.request("GET", "/hello")
+        check(r.status == 200 and r.body == b"hello from a function\n", r)
+        check(r.header("Content-Type") == "text/plain; charset=utf-8", r.headers)
+        check(r.header("Content-Length") == str(len(r.body)), r.headers)
+        r = s.request("POST", "/echo", body=b"plain words")
+        check(r.status == 200 and r.body == b"plain words", r)
+        r = s.request("POST", "/echo", body=b' {"a": [1, 2]}')
+        check(r.header("Content-Type") == "application/json", r.headers)
+        r = s.request("POST", "/echo", body=b'{"a": broken')
+        check(r.header("Content-Type").startswith("text/plain"), r.headers)
+        r = s.request("POST", "/typed", body=b"a,b\n")
+        check(r.header("Content-Type") == "text/csv" and r.body == b"a,b\n", r)
+        for alias in ("/g", "/r"):
+            r = s.request("GET", alias)
+            check(r.status == 200 and r.body == b"hello from a function\n", (alias, r))
+
+
+def test_fn_cgi_variables_env_and_args(binary):
+    cfg = config("""
+	wasm /vars* %s {
+		env DB_HOST "localhost"
+		env API_KEY {env.FN_TEST_SECRET}
+		env FROM_PATH {path}
+		args --verbose --mode=json
+	}
+""" % guest("fn_cgi_vars"))
+    with Server(binary, cfg, env={"FN_TEST_SECRET": "s3cr3t"}) as s:
+        r = s.request("PUT", "/vars/x?a=1&b=2", [("X-Test", "one"), ("X-Test", "two"),
+                                               ("Content-Type", "text/plain")], b"payload")
+        check(r.status == 200, r)
+        got = dict(line.split("=", 1) for line in r.body.decode().splitlines())
+        want = {"BODY": "payload", "REQUEST_METHOD": "PUT", "REQUEST_URI": "/vars/x?a=1&b=2",
+                "PATH_INFO": "/vars/x", "QUERY_STRING": "a=1&b=2", "CONTENT_TYPE": "text/plain",
+                "CONTENT_LENGTH": "7", "REMOTE_ADDR": "127.0.0.1", "HTTP_X_TEST": "one, two",
+                "DB_HOST": "localhost", "API_KEY": "s3cr3t", "FROM_PATH": "/vars/x",
+                "ARG1": "--verbose", "ARG2": "--mode=json"}
+        for k, v in want.items():
+            check(got.get(k) == v, "%s: want %r, got %r" % (k, v, got.get(k)))
+
+
+def test_fn_json_protocol(binary):
+    cfg = config("""
+	wasm /json/* %s {
+		protocol json
+	}
+""" % guest("fn_json_echo"))
+    with Server(binary, cfg) as s:
+        r = s.request("POST", "/json/x?q=1", [("X-Multi", "a"), ("x-multi", "b")], b'say "hi"')
+        check(r.status == 201, r)
+        check(r.header("X-Method") == "POST" and r.header("Content-Type") == "text/plain", r.headers)
+        doc = json.loads(r.body)
+        check(doc["method"] == "POST" and doc["uri"] == "/json/x?q=1", doc)
+        check(doc["headers"]["X-Multi"] == ["a", "b"], doc["headers"])
+        check(doc["body"] == 'say "hi"', doc)
+        r = s.request("GET", "/json/bad")
+        check(r.status == 502, r)
+        check(s.wait_log("json protocol: output is not JSON"), s.read_log()[-2000:])
+        r = s.request("GET", "/json/badstatus")
+        check(r.status == 502, r)
+        check(s.wait_log('"status\\" is not an integer'), s.read_log()[-2000:])
+
+
+FAIL_CFG = """
+	wasm /fail %s {
+		timeout 2s
+		memory_limit 16MB
+		max_output 16KB
+	}
+	wasm /fuel %s {
+		fuel 1000000
+	}
+	respond /alive "alive"
+"""
+
+
+def test_fn_failures_map_to_5xx(binary):
+    cfg = config(FAIL_CFG % (guest("fn_fail"), guest("fn_fail")))
+    with Server(binary, cfg) as s:
+        for query, status, log in (("trap", 500, "trap: "), ("exit", 500, "exited with status 3"),
+                                   ("grow", 500, "trap: "), ("big", 500, "larger than max_output"),
+                                   ("spin", 504, "timed out")):
+            r = s.request("GET", "/fail?" + query)
+            check(r.status == status, (query, r))
+            check(s.wait_log(log), (query, s.read_log()[-2000:]))
+            r = s.request("GET", "/alive")
+            check(r.status == 200 and r.body == b"alive", ("server keeps serving after", query, r))
+        check("backtrace: #0" in s.read_log(), "trap logged with a backtrace")
+        r = s.request("GET", "/fuel?spin")
+        check(r.status == 504, r)
+        check(s.wait_log("fuel exhausted"), s.read_log()[-2000:])
+        r = s.request("GET", "/fail?stderr")
+        check(r.status == 200 and r.body == b"ok\n", r)
+        check(s.wait_log("first line from the guest") and s.wait_log("second line"), s.read_log()[-2000:])
+        check('"logger":"fn:fn_fail.wasm"' in s.read_log(), "stderr tagged with the function")
+        r = s.request("GET", "/fail")
+        check(r.status == 200 and r.body == b"fine\n", r)
+
+
+def test_fn_fresh_instance_per_request(binary):
+    cfg = config("""
+	wasm /on %s
+	wasm /off %s {
+		snapshot off
+	}
+""" % (guest("fn_counter"), guest("fn_counter")))
+    with Server(binary, cfg) as s:
+        for path in ("/on", "/off"):
+            for _ in range(4):
+                r = s.request("POST", path, body=b"x")
+                check(r.status == 200 and r.body == b"global=1 memory=1 boots=1\n", (path, r))
+
+
+def test_fn_large_bodies_and_limits(binary):
+    cfg = config("""
+	route /small {
+		request_body {
+			max_size 1KB
+		}
+		wasm %s
+	}
+	wasm /echo %s
+""" % (guest("fn_echo"), guest("fn_echo")))
+    big = bytes((i * 7 + i // 251) & 0xFF for i in range(1 << 20))
+    with Server(binary, cfg) as s:
+        r = s.request("POST", "/echo", body=big)
+        check(r.status == 200 and r.body == big, "1 MiB echo: %d bytes back" % len(r.body))
+        check(r.header("Transfer-Encoding") == "chunked", "a large answer streams: %r" % r.headers)
+        r = s.request("POST", "/small", body=b"y" * 5000)
+        check(r.status == 413, r)
+        # A chunked request body reaches stdin whole.
+        with s.conn() as c:
+            c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+            r = c.read_response()
+            check(r.status == 200 and r.body == b"hello world", r)
+
+
+def test_fn_concurrent_requests(binary):
+    cfg = config("\twasm /echo %s\n" % guest("fn_echo"), workers=2)
+    with Server(binary, cfg) as s:
+        errors = []
+
+        def one(i):
+            try:
+                body = ("request %d " % i).encode() * (1 + i * 50)
+                for _ in range(5):
+                    r = s.request("POST", "/echo", body=body)
+                    if r.status != 200 or r.body != body:
+                        errors.append((i, r.status, len(r.body)))
+            except Exception as e:  # reported below
+                errors.append((i, repr(e)))
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        check(not errors, errors[:5])
+
+
+def test_fn_reload_swaps_module(binary):
+    cfg = config("\twasm /f ./f.wasm\n")
+    with Server(binary, cfg, files={"f.wasm": open(guest("fn_hello"), "rb").read()}) as s:
+        r = s.request("GET", "/f")
+        check(r.body == b"hello from a function\n", r)
+        shutil.copy(guest("fn_counter"), os.path.join(s.dir, "f.wasm"))
+        s.reload()
+        check(s.wait_log("configuration reloaded"), s.read_log()[-2000:])
+        r = s.request("GET", "/f")
+        check(r.status == 200 and r.body == b"global=1 memory=1 boots=1\n", r)
+        # A broken module is refused and the old one keeps serving.
+        with open(os.path.join(s.dir, "f.wasm"), "wb") as f:
+            f.write(b"\0asm\x01\0\0\0\x99")
+        s.reload()
+        check(s.wait_log("reload refused"), s.read_log()[-2000:])
+        r = s.request("GET", "/f")
+        check(r.status == 200 and r.body == b"global=1 memory=1 boots=1\n", r)
+
+
+def validate(binary, body, files):
+    srv = Server(binary, config(body), files=files)
+    try:
+        srv.port, srv.port2 = 1, 2
+        srv.write_files(files)
+        srv.write_config(srv.config_template)
+        return subprocess.run([binary, "validate", "--config", srv.config_path], capture_output=True,
+                              timeout=30, cwd=srv.dir)
+    finally:
+        shutil.rmtree(srv.dir, ignore_errors=True)
+
+
+def test_fn_config_errors(binary):
+    hello = open(guest("fn_hello"), "rb").read()
+    cases = [
+        ("\twasm ./missing.wasm\n", {}, "missing.wasm: cannot read file"),
+        ("\twasm ./bad.wasm\n", {"bad.wasm": b"\0asm\x01\0\0\0\x99"}, "not a valid WebAssembly module"),
+        ("\twasm ./lib.wasm\n", {"lib.wasm": b"\0asm\x01\0\0\0"}, "exports no _start"),
+        ("\twasm ./h.wasm {\n\t\tdb_dsn postgres://x\n\t}\n", {"h.wasm": hello},
+         "option 'db_dsn' is not supported yet"),
+        ("\tgojinn ./h.wasm {\n\t\tcron \"* * * * *\"\n\t}\n", {"h.wasm": hello}, "option 'cron' is not supported yet"),
+        ("\twasm ./h.wasm {\n\t\ttimout 2s\n\t}\n", {"h.wasm": hello}, "did you mean 'timeout'"),
+        ("\twasm ./h.wasm {\n\t\tprotocol xml\n\t}\n", {"h.wasm": hello}, "expected cgi or json"),
+    ]
+    for body, files, want in cases:
+        res = validate(binary, body, files)
+        err = res.stderr.decode() + res.stdout.decode()
+        check(res.returncode != 0 and want in err, (want, res.returncode, err))
+        check("Caddyfile:" in err, ("error names the file and line", err))
+    res = validate(binary, "\twasm ./h.wasm {\n\t\ttimeout 2s\n\t\tmemory_limit 128MB\n\t\tpool_size 4\n\t}\n",
+                   {"h.wasm": hello})
+    check(res.returncode == 0, res)
+
+
+def readable(sock):
+    return bool(select.select([sock], [], [], 0)[0])
+
+
+def test_fn_spinning_function_does_not_block_worker(binary):
+    cfg = config("""
+	wasm /spin %s {
+		timeout 60s
+	}
+	wasm /hello %s
+""" % (guest("fn_fail"), guest("fn_hello")), workers=1)
+    with Server(binary, cfg) as s:
+        spinner = s.conn()
+        try:
+            spinner.send(build_request("GET", "/spin?spin"))
+            for i in range(5):
+                r = s.request("GET", "/hello")
+                check(r.status == 200 and r.body == b"hello from a function\n", (i, r))
+            # The hellos completed while the spinner is still running.
+            check(not readable(spinner.sock), "the spinning request must still be running")
+        finally:
+            spinner.close()
+        # The client left: its sandbox is dropped, the worker keeps serving.
+        r = s.request("GET", "/hello")
+        check(r.status == 200, r)
+
+
+def test_fn_pool_size_makes_requests_wait(binary):
+    cfg = config("""
+	wasm /p %s {
+		pool_size 1
+		timeout 3s
+	}
+""" % guest("fn_fail"), workers=1)
+    with Server(binary, cfg) as s:
+        first = s.conn()
+        second = s.conn()
+        try:
+            first.send(build_request("GET", "/p?spin"))
+            # The spinner holds the only sandbox, so this one waits for it.
+            second.send(build_request("GET", "/p?fine"))
+            r2 = second.read_response()
+            check(r2.status == 200 and r2.body == b"fine\n", r2)
+            check(readable(first.sock), "the first request ended before the second got its sandbox")
+            r1 = first.read_response()
+            check(r1.status == 504, r1)
+        finally:
+            first.close()
+            second.close()
