@@ -97,7 +97,8 @@ guests-examples:
 
 # The edge build (docs/edge.md): the core layers and src/edge compiled for
 # wasm32-wasi into one WASI reactor, build/edge/ifrit.wasm, that the shim
-# edge/worker.js drives inside workerd. src/server is left out.
+# edge/worker.js drives inside workerd. src/server is left out. The stack
+# comes first in memory, so an overflow traps instead of overwriting data.
 EDGE_OUT    := build/edge
 EDGE_SRCS   := $(CORE_SRCS) $(wildcard src/edge/*.c)
 EDGE_OBJS   := $(EDGE_SRCS:%.c=$(EDGE_OUT)/obj/%.o)
@@ -111,7 +112,8 @@ $(EDGE_OUT)/obj/%.o: %.c
 	$(CLANG) $(EDGE_CFLAGS) -c $< -o $@
 
 $(EDGE_OUT)/ifrit.wasm: $(EDGE_OBJS)
-	$(CLANG) --target=wasm32-wasi -mexec-model=reactor -Wl,--strip-debug $^ -o $@
+	$(CLANG) --target=wasm32-wasi -mexec-model=reactor -Wl,--strip-debug \
+	    -Wl,--stack-first -Wl,-z,stack-size=1048576 $^ -o $@
 
 -include $(EDGE_OBJS:.o=.d)
 

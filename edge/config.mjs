@@ -14,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHIM = ["worker.js", "core.mjs", "wasi.mjs"];
+const SHIM = ["worker.js", "serve.mjs", "core.mjs", "wasi.mjs"];
 const MAX_ASSET = 25 * 1024 * 1024; // the Workers limit for one asset
 
 function parseArgs(argv) {
@@ -59,13 +59,15 @@ function rootDirs(caddyfile) {
     }
     dirs.add(dir);
   }
+  // Without any root, file_server serves the working directory (as Caddy).
+  if (!dirs.size && tokenLines(caddyfile).some((t) => t[0] === "file_server")) dirs.add(".");
   return [...dirs];
 }
 
 // [pathInsideTheEdge, realPath] for every regular file under dir. A
 // relative root becomes relative to "/", the core's working directory.
 function walk(dir) {
-  const edgeBase = path.isAbsolute(dir) ? dir : "/" + dir;
+  const edgeBase = path.isAbsolute(dir) ? dir : path.posix.join("/", dir);
   const out = [];
   const visit = (real, inEdge) => {
     for (const ent of fs.readdirSync(real, { withFileTypes: true })) {
@@ -127,6 +129,7 @@ const config :Workerd.Config = (
 const ifrit :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
+    (name = "serve.mjs", esModule = embed "serve.mjs"),
     (name = "core.mjs", esModule = embed "core.mjs"),
     (name = "wasi.mjs", esModule = embed "wasi.mjs"),
     (name = "bundle.mjs", esModule = embed "bundle.mjs"),

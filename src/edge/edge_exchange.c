@@ -4,6 +4,7 @@
  * never calls back from inside itself, as on the native server. */
 #include "edge/edge_exchange.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -66,6 +67,13 @@ static int edge_send_head(route_exchange_t *x)
         has_server |= ifr_str_eq_nocase(h->name, IFR_LIT("server"));
         has_date |= ifr_str_eq_nocase(h->name, IFR_LIT("date"));
         if (edge_put_field(ex, h->name, h->value) < 0) return -1;
+    }
+    /* A HEAD answer has no body for workerd to count, so the length the
+     * handler declared travels as a field (the native server sends it too). */
+    if (ifr_str_eq(ex->req.method, IFR_LIT("HEAD")) && x->resp.content_length >= 0) {
+        char len[24];
+        snprintf(len, sizeof len, "%lld", (long long)x->resp.content_length);
+        if (edge_put_field(ex, IFR_LIT("Content-Length"), ifr_cstr(len)) < 0) return -1;
     }
     if (!has_server && edge_put_field(ex, IFR_LIT("Server"), IFR_LIT("ifrit")) < 0) return -1;
     if (!has_date) {

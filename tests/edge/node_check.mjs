@@ -1,0 +1,96 @@
+// A quick check of the edge core without workerd (tests/edge/suite.sh):
+//  1. build/edge/ifrit.wasm under node's own WASI (node:wasi), driven
+//     through its raw exports, serving a file from a real preopened dir;
+//  2. the same core through the project's shim (edge/core.mjs, wasi.mjs,
+//     serve.mjs) with Request/Response, including a real trap inside the
+//     core: it must answer 500 and the next request must be served.
+// Prints PASS/FAIL lines. Usage: node tests/edge/node_check.mjs ROOT
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { WASI } from "node:wasi";
+
+const root = process.argv[2];
+const { EdgeCore } = await import(path.join(root, "edge", "core.mjs"));
+const { createFetch } = await import(path.join(root, "edge", "serve.mjs"));
+const module = new WebAssembly.Module(fs.readFileSync(path.join(root, "build", "edge", "ifrit.wasm")));
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ifrit-edge-node-"));
+fs.writeFileSync(path.join(dir, "hello.txt"), "from a file\n");
+const caddyfile = `:8080 {
+\trespond /hi "hi {http.request.method} {query.q}"
+\troot * ${dir}
+\tfile_server
+}
+`;
+const quiet = { log() {}, error() {} };
+
+function check(name, fn) {
+  return Promise.resolve()
+    .then(fn)
+    .then(() => console.log(`PASS edge-node/${name}`))
+    .catch((e) => console.log(`FAIL edge-node/${name}: ${e?.message ?? e}`));
+}
+function equal(got, want, what) {
+  if (got !== want) throw new Error(`${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+}
+
+// 1. node:wasi, raw exports.
+await check("core under node:wasi", () => {
+  // file_server resolves every component from "/", so "/" is the preopen.
+  const wasi = new WASI({ version: "preview1", preopens: { "/": "/" } });
+  const inst = new WebAssembly.Instance(module, wasi.getImportObject());
+  wasi.initialize(inst);
+  const x = inst.exports;
+  const put = (s) => {
+    const b = new TextEncoder().encode(s);
+    const p = x.edge_alloc(b.length);
+    new Uint8Array(x.memory.buffer, p, b.length).set(b);
+    return [p, b.length];
+  };
+  equal(x.edge_init(...put(caddyfile)), 0, "edge_init");
+  const run = (target) => {
+    const status = x.edge_handle(...put(`GET ${target} HTTP/1.1\r\nHost: localhost\r\n\r\n`), 0, 0, ...put("127.0.0.1"), 0);
+    const body = new TextDecoder().decode(new Uint8Array(x.memory.buffer, x.edge_resp_body(), x.edge_resp_body_len()));
+    x.edge_release();
+    return [status, body];
+  };
+  equal(run("/hi?q=1").join(" "), "200 hi GET 1", "respond");
+  equal(run("/hello.txt").join(" "), "200 from a file\n", "file_server");
+  equal(run("/missing")[0], 404, "missing file");
+});
+
+// 2. The shim: Request in, Response out, and a trap contained.
+const assets = [[path.join(dir, "hello.txt"), fs.readFileSync(path.join(dir, "hello.txt")), 0n]];
+await check("shim answers a Request", async () => {
+  const core = await EdgeCore.create(module, caddyfile, assets, quiet);
+  const r = await core.handle(new Request("http://localhost/hi?q=2", { method: "POST", body: "x" }));
+  equal(`${r.status} ${await r.text()} ${r.headers.get("server")}`, "200 hi POST 2 ifrit", "answer");
+  const f = await core.handle(new Request("http://localhost/hello.txt"));
+  equal(`${f.status} ${await f.text()}`, "200 from a file\n", "embedded asset");
+});
+
+await check("a trap in the core answers 500, then a fresh core serves", async () => {
+  let made = 0;
+  const fetch = createFetch(async () => {
+    const core = await EdgeCore.create(module, caddyfile, assets, quiet);
+    if (made++ === 0) {
+      // The first core traps for real: its parser reads a head from an
+      // address past the end of linear memory.
+      core.handle = async () => core.x.edge_handle(0xfffffff0, 4096, 0, 0, 0, 0, 0);
+    }
+    return core;
+  });
+  const saved = console.error;
+  console.error = () => {};
+  try {
+    equal((await fetch(new Request("http://localhost/hi"))).status, 500, "trapping request");
+  } finally {
+    console.error = saved;
+  }
+  const r = await fetch(new Request("http://localhost/hi?q=3"));
+  equal(`${r.status} ${await r.text()}`, "200 hi GET 3", "next request");
+  equal(made, 2, "cores made");
+});
+
+fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The edge build's tests (docs/edge.md): builds build/edge/ifrit.wasm, checks
+# its core under node's WASI, then runs the shared case list against the
+# native release binary and the bundle in workerd (tests/edge/run.py).
+# Prints PASS/FAIL/SKIP lines (see tests/run.sh).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=${IFRIT_ROOT:-$(cd "$here/../.." && pwd)}
+cd "$root"
+if ! out=$(make --no-print-directory -j2 edge 2>&1); then
+    echo "FAIL edge/build: make edge failed:"; tail -n 20 <<<"$out" | sed 's/^/    /'
+    exit 1
+fi
+echo "PASS edge/build"
+nout=$(timeout 120 node --no-warnings tests/edge/node_check.mjs "$root" 2>&1); rc=$?
+grep -E '^(PASS|FAIL|SKIP) ' <<<"$nout"
+[ $rc -eq 0 ] || echo "FAIL edge-node: exit status $rc: $(tail -n 3 <<<"$nout" | tr '\n' ' ')"
+bin=${IFRIT_RELEASE:-$root/build/release}/ifrit
+if [ ! -x edge/node_modules/.bin/workerd ]; then
+    echo "SKIP edge/workerd: not installed (scripts/install-deps.sh installs it)"
+elif [ ! -x "$bin" ]; then
+    echo "SKIP edge/workerd: no native binary at $bin to compare with"
+else
+    timeout 900 python3 tests/edge/run.py --binary "$bin" "$@"
+fi
