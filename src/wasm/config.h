@@ -21,7 +21,6 @@
 #define IW_MAX_PARAMS           1000u
 #define IW_MAX_RESULTS          1000u
 #define IW_MAX_LOCALS           50000u      /* per function, params included */
-#define IW_MAX_NAME_LEN         100000u
 #define IW_MAX_BLOCK_DEPTH      100000u     /* nesting of block/loop/if */
 #define IW_MAX_FRAME_SLOTS      1000000u    /* locals + operand stack of one function */
 #define IW_MAX_BR_TABLE         1000000u

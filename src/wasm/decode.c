@@ -607,7 +607,6 @@ iw_module_t *iw__decode(const uint8_t *bytes, size_t len, iw_error_t *err)
     iw__decoder_t d = { m, &r, 0, false, false };
     if (!m->bytes) { iw__fail(&r, "out of memory"); goto fail; }
     if (len) memcpy(m->bytes, bytes, len);
-    m->len = len;
     /* Decode from the private copy so data segments can point into it. */
     r = (iw__reader_t){ m->bytes, m->bytes, m->bytes + len, err, false };
     m->declared_funcs = iw__alloc(&d, 1, 1);

@@ -179,7 +179,7 @@ iw_instance_t *iw__instance_alloc(iw_module_t *m, const iw_limits_t *limits)
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
         iw_func_t *f = &inst->own_funcs[i];
         const iw__code_t *c = &m->codes[i - m->nimported_funcs];
-        *f = (iw_func_t){ .sig = c->type->sig, .type = c->type, .inst = inst, .code = c,
+        *f = (iw_func_t){ .sig = c->type->sig, .inst = inst, .code = c,
                           .nparams = c->type->nparams, .nresults = c->type->nresults };
         inst->funcs[i] = f;
     }

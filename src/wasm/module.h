@@ -95,7 +95,6 @@ struct iw_module {
     atomic_int refs;
     ifr_arena_t arena;
     uint8_t *bytes;                 /* private copy of the binary */
-    size_t len;
 
     iw__functype_t *types;
     uint32_t ntypes;

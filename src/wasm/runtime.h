@@ -9,7 +9,6 @@
 
 struct iw_func {
     const char *sig;                /* iw_sig_t form */
-    const iw__functype_t *type;     /* NULL for host functions */
     iw_instance_t *inst;            /* wasm: the owning instance */
     const iw__code_t *code;         /* wasm: the compiled body */
     iw_host_fn_t host;              /* host: the callback */
