@@ -132,6 +132,19 @@ static void test_fuel(void)
     CHECK(iw_instance_fuel_used(inst) > 0);
     iw_instance_free(inst);
 
+    /* more fuel lets a spent instance run again */
+    lim.fuel = 1000;
+    inst = make(&lim);
+    CHECK_INT_EQ(call1(inst, "spin", 100000, true, &r), IW_TRAPPED);
+    CHECK_INT_EQ(iw_instance_trap(inst)->kind, IW_TRAP_OUT_OF_FUEL);
+    iw_instance_add_fuel(inst, 100000);
+    CHECK_INT_EQ(call1(inst, "spin", 100, true, &r), IW_FINISHED);
+    CHECK_INT_EQ(r, 5050);
+    CHECK_INT_EQ(iw_instance_suspended(inst, NULL, NULL), IW_SUSPEND_NONE);
+    CHECK_INT_EQ(iw_resume(inst, NULL), IW_TRAPPED);   /* nothing to resume */
+    iw_instance_free(inst);
+
+    lim.fuel = 1000000;
     /* straight-line code is charged exactly: const, const, add, end */
     inst = make(&lim);
     CHECK_INT_EQ(call1(inst, "straight", 0, false, &r), IW_FINISHED);
@@ -277,6 +290,11 @@ static void test_interrupt_and_deadline(void)
     inst = make(&lim);
     CHECK_INT_EQ(call1(inst, "forever", 0, false, NULL), IW_TRAPPED);
     CHECK_INT_EQ(iw_instance_trap(inst)->kind, IW_TRAP_INTERRUPTED);
+    iw_instance_set_deadline(inst, 0);   /* lifted: finite work finishes */
+    int32_t r;
+    CHECK_INT_EQ(call1(inst, "spin", 100000, true, &r), IW_FINISHED);
+    iw_instance_set_deadline(inst, 1);
+    CHECK_INT_EQ(call1(inst, "spin", 100000, true, &r), IW_TRAPPED);
     iw_instance_free(inst);
 }
 
