@@ -308,3 +308,42 @@ def test_fn_pool_size_makes_requests_wait(binary):
         finally:
             first.close()
             second.close()
+
+
+def example(name):
+    """examples/functions/NAME.wasm, built on demand with the repo's script."""
+    path = os.path.join(ROOT, "examples", "functions", name + ".wasm")
+    if not os.path.exists(path) or os.path.getmtime(path) < os.path.getmtime(path[:-5] + ".c"):
+        res = subprocess.run([os.path.join(ROOT, "scripts", "build-guests.sh"), "examples"],
+                             capture_output=True, timeout=300)
+        if not os.path.exists(path):
+            raise Skip("cannot build the examples: %s" % res.stdout.decode()[-300:])
+    return path
+
+
+def test_fn_examples_webhook_and_htmx(binary):
+    import hashlib
+    import hmac
+    cfg = config("""
+	wasm /webhook %s {
+		protocol json
+		env WEBHOOK_SECRET "s3cret"
+	}
+	header /htmx Content-Type "text/html; charset=utf-8"
+	wasm /htmx %s
+""" % (example("webhook"), example("htmx")))
+    with Server(binary, cfg) as s:
+        body = b'{"event":"push","ref":"main"}'
+        sig = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+        r = s.request("POST", "/webhook", [("X-Signature-256", sig)], body)
+        check(r.status == 200 and json.loads(r.body) == {"ok": True, "bytes": len(body)}, r)
+        check(r.header("Content-Type") == "application/json", r.headers)
+        r = s.request("POST", "/webhook", [("X-Signature-256", sig[:-2] + "00")], body)
+        check(r.status == 401 and b"bad signature" in r.body, r)
+        r = s.request("POST", "/webhook", body=body)
+        check(r.status == 401 and b"missing signature" in r.body, r)
+        r = s.request("POST", "/htmx?count=2", [("HX-Request", "true"),
+                                                ("Content-Type", "application/x-www-form-urlencoded")],
+                      b"name=%3Cb%3EAnn")
+        check(r.status == 200 and r.header("Content-Type") == "text/html; charset=utf-8", r)
+        check(b"Hello, &lt;b&gt;Ann!" in r.body and b"<li>item 2</li>" in r.body and b'class="htmx"' in r.body, r)
