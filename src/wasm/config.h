@@ -36,6 +36,12 @@
  * the clock is read rarely whatever the workload. */
 #define IW_CHECK_PERIOD         20000
 
+/* A memory that grows past this size moves (once) into a reservation of
+ * address space as large as it may ever get, where growing only changes
+ * page protections: no copying, and pages cost RAM only once touched.
+ * Smaller memories stay plain heap blocks, which are cheaper to set up. */
+#define IW_MEMORY_MAP_MIN_BYTES (1u << 20)
+
 /* Snapshots: memories up to this size are copied into new instances (a
  * memcpy beats setting up a mapping); larger ones are mapped copy-on-write
  * from a memfd where the platform has it. */

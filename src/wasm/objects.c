@@ -100,7 +100,8 @@ int64_t iw__memory_grow(iw_memory_t *m, uint32_t delta)
     if (m->limit_bytes && bytes > m->limit_bytes) return -1;
     if (m->kind == IW__MEM_MAPPED) {
         if (!iw__mapped_grow(m, bytes)) return -1;
-    } else {
+    } else if (bytes <= IW_MEMORY_MAP_MIN_BYTES || !iw__mapped_adopt(m, bytes)) {
+        /* a heap block: small, or no reservations on this platform */
         uint8_t *p = realloc(m->data, (size_t)bytes);
         if (!p) return -1;
         memset(p + m->size, 0, (size_t)(bytes - m->size));

@@ -135,6 +135,8 @@ void iw__memory_release(iw_memory_t *m);
 /* mapped.c: memories mapped from a snapshot (copy-on-write). A reserved
  * region of mapped_len bytes; growing makes more of it accessible. */
 bool iw__mapped_map(iw_memory_t *m, int fd, uint64_t size, uint64_t reserve);
+/* Moves a heap memory into a fresh reservation with `bytes` accessible. */
+bool iw__mapped_adopt(iw_memory_t *m, uint64_t bytes);
 bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes);
 void iw__mapped_release(iw_memory_t *m);
 void iw__table_release(iw_table_t *t);
