@@ -2,8 +2,10 @@
 // Writes a workerd bundle for one Caddyfile (docs/edge.md):
 //
 //   node edge/config.mjs --config Caddyfile --out DIR [--wasm build/edge/ifrit.wasm]
-//                        [--listen 127.0.0.1:8080]
+//                        [--listen 127.0.0.1:8080] [--outbound public|private]
 //
+// --outbound private lets reverse_proxy reach private and loopback
+// addresses (tests); the default, as workerd's, is public addresses only.
 // DIR gets config.capnp (run it with `workerd serve DIR/config.capnp`), the
 // shim (worker.js, core.mjs, wasi.mjs), ifrit.wasm, the Caddyfile, and
 // every file under each `root` the Caddyfile names, as data modules that
@@ -18,11 +20,11 @@ const SHIM = ["worker.js", "serve.mjs", "core.mjs", "wasi.mjs"];
 const MAX_ASSET = 25 * 1024 * 1024; // the Workers limit for one asset
 
 function parseArgs(argv) {
-  const opts = { wasm: path.join(HERE, "..", "build", "edge", "ifrit.wasm"), listen: "127.0.0.1:8080" };
+  const opts = { wasm: path.join(HERE, "..", "build", "edge", "ifrit.wasm"), listen: "127.0.0.1:8080", outbound: "public" };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
-    if (!(key in { config: 1, out: 1, wasm: 1, listen: 1 }) || argv[i + 1] === undefined) {
-      throw new Error(`usage: config.mjs --config Caddyfile --out DIR [--wasm FILE] [--listen HOST:PORT]`);
+    if (!(key in { config: 1, out: 1, wasm: 1, listen: 1, outbound: 1 }) || argv[i + 1] === undefined) {
+      throw new Error("usage: config.mjs --config Caddyfile --out DIR [--wasm FILE] [--listen HOST:PORT] [--outbound public|private]");
     }
     opts[key] = argv[i + 1];
   }
@@ -122,7 +124,11 @@ function main() {
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [(name = "ifrit", worker = .ifrit)],
+  services = [
+    (name = "ifrit", worker = .ifrit),
+    # fetch() goes out through "internet": reverse_proxy's upstreams.
+    (name = "internet", network = (allow = ${JSON.stringify(opts.outbound === "private" ? ["public", "private"] : ["public"])})),
+  ],
   sockets = [(name = "http", address = ${JSON.stringify(opts.listen)}, http = (), service = "ifrit")],
 );
 

@@ -22,6 +22,34 @@ function latin1String(bytes) {
   return s;
 }
 
+// Lists of byte strings cross the boundary as (u32 little-endian length, bytes) items.
+function readItems(bytes) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const items = [];
+  for (let off = 0; off + 4 <= bytes.length; ) {
+    const n = dv.getUint32(off, true);
+    items.push(latin1String(bytes.subarray(off + 4, off + 4 + n)));
+    off += 4 + n;
+  }
+  return items;
+}
+function writeItems(strings) {
+  const parts = strings.map(latin1Bytes);
+  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+  const dv = new DataView(out.buffer);
+  let off = 0;
+  for (const p of parts) {
+    dv.setUint32(off, p.length, true);
+    out.set(p, off + 4);
+    off += 4 + p.length;
+  }
+  return out;
+}
+
+// What edge_handle and friends return while the core waits (src/edge/edge_exchange.h).
+const WAIT_FETCH = 1;
+const WAIT_TIMER = 2;
+
 export class EdgeCore {
   // module: the compiled ifrit.wasm; caddyfile: its text; assets:
   // [absolutePath, ArrayBuffer, mtimeNs] for every file file_server may serve.
@@ -41,6 +69,9 @@ export class EdgeCore {
   constructor(instance, wasi) {
     this.x = instance.exports;
     this.wasi = wasi;
+    // The core holds one exchange at a time; a request waiting on an
+    // upstream holds it across awaits, so requests take turns.
+    this.turn = Promise.resolve();
   }
 
   // Copies each byte array into core memory, runs fn with the pointers,
@@ -69,33 +100,68 @@ export class EdgeCore {
     if (body.length) head += `Content-Length: ${body.length}\r\n`;
     head += "\r\n";
     const parts = [latin1Bytes(head), body, latin1Bytes(remoteIp)];
+    const previous = this.turn;
+    let done;
+    this.turn = new Promise((resolve) => (done = resolve));
+    await previous;
     try {
-      const status = this.#withBytes(parts, ([h, b, r]) =>
+      let status = this.#withBytes(parts, ([h, b, r]) =>
         this.x.edge_handle(h, parts[0].length, b, body.length, r, parts[2].length, url.protocol === "https:" ? 1 : 0),
       );
+      // The core waits for what only the host can do: a fetch, a timer.
+      while (status === WAIT_FETCH || status === WAIT_TIMER) {
+        this.wasi.flush();
+        status = status === WAIT_FETCH ? await this.#fetch(body) : await this.#timer();
+      }
       if (status < 0) return new Response(null, { status: 500 });
       return this.#response(request.method, status);
     } finally {
       this.x.edge_release();
       this.wasi.flush();
+      done();
     }
+  }
+
+  // reverse_proxy's upstream request (src/edge/edge_proxy.h), through fetch().
+  async #fetch(body) {
+    const ptr = this.x.edge_fetch_request();
+    if (!ptr) return this.#fetchFailed("the upstream is not reachable from the edge");
+    const items = readItems(new Uint8Array(this.x.memory.buffer, ptr, this.x.edge_fetch_request_len()));
+    const [method, url] = items;
+    const headers = new Headers();
+    for (let i = 2; i + 1 < items.length; i += 2) headers.append(items[i], items[i + 1]);
+    const withBody = this.x.edge_fetch_with_body() !== 0 && method !== "GET" && method !== "HEAD";
+    let res, bytes;
+    try {
+      res = await fetch(url, { method, headers, body: withBody ? body : undefined, redirect: "manual" });
+      bytes = new Uint8Array(await res.arrayBuffer());
+    } catch (err) {
+      return this.#fetchFailed(String(err?.message ?? err));
+    }
+    const fields = [];
+    for (const [name, value] of res.headers) fields.push(name, value);
+    const encoded = writeItems(fields);
+    return this.#withBytes([encoded, bytes], ([f, b]) =>
+      this.x.edge_fetch_done(res.status, f, encoded.length, b, bytes.length),
+    );
+  }
+
+  #fetchFailed(why) {
+    const msg = latin1Bytes(why);
+    return this.#withBytes([msg], ([m]) => this.x.edge_fetch_failed(m, msg.length));
+  }
+
+  async #timer() {
+    await new Promise((resolve) => setTimeout(resolve, this.x.edge_timer_ms()));
+    return this.x.edge_timer_fire();
   }
 
   // Reads the last answer out of core memory (copied: edge_release frees it).
   #response(method, status) {
     const mem = this.x.memory.buffer;
-    const fields = new Uint8Array(mem, this.x.edge_resp_fields(), this.x.edge_resp_fields_len());
-    const dv = new DataView(fields.buffer, fields.byteOffset, fields.byteLength);
+    const items = readItems(new Uint8Array(mem, this.x.edge_resp_fields(), this.x.edge_resp_fields_len()));
     const headers = new Headers();
-    for (let off = 0; off < fields.length; ) {
-      const item = [];
-      for (let k = 0; k < 2; k++) {
-        const n = dv.getUint32(off, true);
-        item.push(latin1String(fields.subarray(off + 4, off + 4 + n)));
-        off += 4 + n;
-      }
-      headers.append(item[0], item[1]);
-    }
+    for (let i = 0; i + 1 < items.length; i += 2) headers.append(items[i], items[i + 1]);
     const noBody = method === "HEAD" || NULL_BODY_STATUS.has(status);
     const body = noBody ? null : new Uint8Array(mem, this.x.edge_resp_body(), this.x.edge_resp_body_len()).slice();
     return new Response(body, { status, headers });

@@ -107,10 +107,22 @@ static int edge_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
     return 0;
 }
 
+/* One timer at a time; the shim waits it out (setTimeout) and calls
+ * edge_exchange_fire_timer: how reverse_proxy waits lb_try_interval. */
+static int edge_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud)
+{
+    edge_exchange_t *ex = edge_of(x);
+    ex->timer_cb = cb;
+    ex->timer_ud = ud;
+    ex->timer_ns = delay_ns;
+    return 0;
+}
+
 static const route_io_t edge_io = {
     .send_head = edge_send_head,
     .send_body = edge_send_body,
     .read_body = edge_read_body,
+    .timer = edge_timer,
 };
 
 /* A bare answer: status, the headers handlers set when keep_headers, no body. */
@@ -163,24 +175,38 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
     if (http_request_parse(&ex->req, h, head_len, &ex->arena, &err) != 0) {
         ifr_log_info("edge", "request refused (%d): %s", err.status, err.reason);
         edge_send_bare(ex, err.status, false);
-        return 0;
+        return ex->status;
     }
     ex->x.orig_uri = ex->req.target;
     route_plan_retain((route_plan_t *)plan);
 
     route_result_t r = route_dispatch(plan, &ex->x);
-    if (r != ROUTE_ERROR && ex->body_cb) edge_deliver_body(ex);
     if (r == ROUTE_ERROR) {
         int status = ex->x.error_status >= 400 && ex->x.error_status <= 599 ? ex->x.error_status : 500;
         edge_send_bare(ex, status, true);
-    } else if (!ex->done) {
-        /* Nothing left to wait for: without a loop, a handler still waiting
-         * here waits for something the edge cannot give it. */
-        ifr_log_warn("edge", "handler returned %d without finishing %.*s", (int)r,
-                     (int)ex->req.target.len, ex->req.target.ptr);
-        edge_send_bare(ex, ex->x.head_sent ? ex->status : 500, false);
     }
-    return 0;
+    return edge_exchange_settle(ex);
+}
+
+int edge_exchange_settle(edge_exchange_t *ex)
+{
+    if (!ex->done && ex->body_cb) edge_deliver_body(ex);
+    if (ex->done) return ex->status;
+    if (ex->call) return EDGE_WAIT_FETCH;
+    if (ex->timer_cb) return EDGE_WAIT_TIMER;
+    /* Nothing left to wait for: a handler still waiting here waits for
+     * something the edge cannot give it. */
+    ifr_log_warn("edge", "handler did not finish %.*s", (int)ex->req.target.len, ex->req.target.ptr);
+    edge_send_bare(ex, ex->x.head_sent ? ex->status : 500, false);
+    return ex->status;
+}
+
+int edge_exchange_fire_timer(edge_exchange_t *ex)
+{
+    route_resume_cb cb = ex->timer_cb;
+    ex->timer_cb = NULL;
+    if (cb) cb(&ex->x, ex->timer_ud);
+    return edge_exchange_settle(ex);
 }
 
 void edge_exchange_end(edge_exchange_t *ex)

@@ -32,14 +32,32 @@ typedef struct {
     ifr_buf_t head;             /* header fields: u32 name len, name, u32 value len, value */
     uint32_t nfields;
     ifr_buf_t out;              /* response body bytes */
+    /* Work only the shim can do, waiting between calls into the core:
+     * an upstream request (edge_proxy.c) or a timer. */
+    struct proxy_call *call;
+    route_resume_cb timer_cb;
+    void *timer_ud;
+    int64_t timer_ns;
 } edge_exchange_t;
 
+/* What edge_exchange_run and edge_exchange_settle return besides a status:
+ * the core waits for the shim to fetch ex->call, or to wait ex->timer_ns. */
+#define EDGE_WAIT_FETCH 1
+#define EDGE_WAIT_TIMER 2
+
 /* Parses head (a complete HTTP/1.1 request head the shim composed) into a
- * fresh exchange on plan and runs it to completion: dispatch, then the body
- * for a handler that asked for it. Returns 0; the response (maybe an error
- * status) is in ex. -1 only when not even an error response can be made. */
+ * fresh exchange on plan and runs it as far as it goes: dispatch, then the
+ * body for a handler that asked for it. Returns the status of the complete
+ * response (in ex), EDGE_WAIT_FETCH / EDGE_WAIT_TIMER, or -1 when not even
+ * an error response could be made. */
 int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char *head, size_t head_len,
                       const void *body, size_t body_len, ifr_str_t remote_ip, bool tls);
+
+/* After the shim did what the core waited for: the same answers. */
+int edge_exchange_settle(edge_exchange_t *ex);
+
+/* The timer the core waited for has run out: continue. */
+int edge_exchange_fire_timer(edge_exchange_t *ex);
 
 /* Ends the exchange (access log, route state) and frees its memory. */
 void edge_exchange_end(edge_exchange_t *ex);

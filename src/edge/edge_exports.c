@@ -1,8 +1,8 @@
 /* The functions the JavaScript shim (edge/worker.js) calls on the core.
  * The module is a WASI reactor: the shim calls _initialize, then
  * edge_init once per isolate with the embedded Caddyfile, then for each
- * request edge_handle, reads the answer through the edge_resp_* getters
- * and calls edge_release.
+ * request edge_handle (and, while it waits, edge_fetch_* / edge_timer_*),
+ * reads the answer through the edge_resp_* getters and calls edge_release.
  *
  * Memory passing: the shim gets buffers with edge_alloc, writes into
  * linear memory, passes pointer and length, and frees them with edge_free.
@@ -14,12 +14,15 @@
 #include "base/log.h"
 #include "edge/edge_exchange.h"
 #include "edge/edge_notices.h"
+#include "edge/edge_proxy.h"
 
 #define EDGE_EXPORT(name) __attribute__((export_name(#name)))
 
 static route_plan_t *edge_plan;
 static edge_exchange_t edge_current;
 static bool edge_busy;
+static ifr_buf_t edge_fetch_buf;
+static bool edge_fetch_body;
 
 EDGE_EXPORT(edge_alloc) void *edge_alloc(uint32_t n) { return malloc(n ? n : 1); }
 EDGE_EXPORT(edge_free) void edge_free(void *p) { free(p); }
@@ -29,6 +32,7 @@ EDGE_EXPORT(edge_free) void edge_free(void *p) { free(p); }
 EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len)
 {
     if (edge_plan) return 0;
+    edge_proxy_register();
     cfg_error_t err;
     edge_plan = route_plan_load_text(text, len, "Caddyfile", &err);
     if (!edge_plan) {
@@ -41,19 +45,47 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len)
 
 /* Runs one request. head is an HTTP/1.1 request head composed by the shim
  * (request line, fields, empty line); body the whole request body. tls is
- * 1 for https URLs. Returns the status, or -1 when no answer could be made
- * (the shim answers 500). */
+ * 1 for https URLs. Returns the status of the complete answer; or
+ * EDGE_WAIT_FETCH / EDGE_WAIT_TIMER (1, 2): the core waits for the shim
+ * (edge_fetch_*, edge_timer_*); or -1 when no answer could be made (the
+ * shim answers 500). */
 EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, const void *body, uint32_t body_len,
                                          const char *remote, uint32_t remote_len, int tls)
 {
     if (!edge_plan) return -1;
     if (edge_busy) edge_exchange_end(&edge_current);
     edge_busy = true;
-    if (edge_exchange_run(&edge_current, edge_plan, head, head_len, body, body_len,
-                          ifr_str(remote, remote_len), tls != 0) != 0)
-        return -1;
-    return edge_current.status;
+    return edge_exchange_run(&edge_current, edge_plan, head, head_len, body, body_len,
+                             ifr_str(remote, remote_len), tls != 0);
 }
+
+/* EDGE_WAIT_FETCH: the request to fetch, as edge_proxy_request lays it
+ * out; whether the client's body goes along. 0 when there is none. */
+EDGE_EXPORT(edge_fetch_request) const char *edge_fetch_request(void)
+{
+    return edge_proxy_request(&edge_current, &edge_fetch_buf, &edge_fetch_body) == 0 ? edge_fetch_buf.data : NULL;
+}
+EDGE_EXPORT(edge_fetch_request_len) uint32_t edge_fetch_request_len(void) { return (uint32_t)edge_fetch_buf.len; }
+EDGE_EXPORT(edge_fetch_with_body) int edge_fetch_with_body(void) { return edge_fetch_body; }
+
+/* The upstream's answer (fields as in edge_resp_fields); then the same
+ * return values as edge_handle. */
+EDGE_EXPORT(edge_fetch_done) int edge_fetch_done(int status, const char *fields, uint32_t fields_len,
+                                                 const char *body, uint32_t body_len)
+{
+    edge_proxy_done(&edge_current, status, ifr_str(fields, fields_len), ifr_str(body, body_len));
+    return edge_exchange_settle(&edge_current);
+}
+
+EDGE_EXPORT(edge_fetch_failed) int edge_fetch_failed(const char *why, uint32_t len)
+{
+    edge_proxy_failed(&edge_current, ifr_str(why, len));
+    return edge_exchange_settle(&edge_current);
+}
+
+/* EDGE_WAIT_TIMER: how long to wait (ms), then edge_timer_fire. */
+EDGE_EXPORT(edge_timer_ms) double edge_timer_ms(void) { return (double)edge_current.timer_ns / 1e6; }
+EDGE_EXPORT(edge_timer_fire) int edge_timer_fire(void) { return edge_exchange_fire_timer(&edge_current); }
 
 /* The answer of the last edge_handle: header fields as a sequence of
  * (u32 length, bytes) pairs, name then value, little-endian; and the body. */

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """The shared edge tests: each case file listed in tests/edge/shared.txt
-(e2e case files, tests/e2e/README.md) runs against the native binary and
+(e2e case files, tests/e2e/README.md, or the edge's own in tests/edge/cases,
+same format) runs against the native binary and
 against the edge bundle in workerd, with the same Caddyfile. Both must meet
 the case's expectations, and the edge's responses must equal the native
 ones (status, body, the headers the case names, Content-Type, Location),
 except the tests tests/edge/differences.txt lists with the docs/edge.md
 reason: `skip:` ones are not run at the edge, `differs:` ones are held to
-the case's expectations but not compared. Prints `PASS name` / `FAIL name: why` / `SKIP name: why`.
+the case's expectations but not compared, `edge-only:` ones run at the
+edge only (the native side cannot answer them yet). Prints `PASS name` / `FAIL name: why` / `SKIP name: why`.
 
     tests/edge/run.py --binary build/release/ifrit [FILTER...]
 """
@@ -90,16 +92,22 @@ def compare(test, native, edge):
             raise E2EError("header %s: native %r, edge %r" % (name, native.header_all(name), edge.header_all(name)))
 
 
+def case_path(rel):
+    """An e2e case file, or one of the edge's own (tests/edge/cases)."""
+    shared = os.path.join(E2E, "cases", rel)
+    return shared if os.path.exists(shared) else os.path.join(HERE, "cases", rel)
+
+
 def run_file(binary, rel, differences, want):
     prefix = "edge/" + rel[:-2]
-    config, files, tests = e2e.parse_case_file(os.path.join(E2E, "cases", rel))
+    config, files, tests = e2e.parse_case_file(case_path(rel))
     tests = [t for t in tests if not want or any(w in "%s/%s" % (prefix, t["name"]) for w in want)]
     if not tests:
         return
     with Server(binary, config, files=files) as native:
         natives = {}
         for t in tests:
-            if "skip" in t:
+            if "skip" in t or differences.get("%s/%s" % (rel[:-2], t["name"]), "").startswith("edge-only:"):
                 continue
             try:
                 natives[t["name"]] = exchange(native, t, native.render)
@@ -119,13 +127,15 @@ def run_file(binary, rel, differences, want):
                     print("SKIP %s: %s" % (name, reason[5:].strip() or t["skip"].strip()), flush=True)
                     continue
                 try:
-                    nat = natives[t["name"]]
+                    edge_only = reason.startswith("edge-only:")
+                    nat = None if edge_only else natives[t["name"]]
                     if isinstance(nat, Exception):
                         raise E2EError("native: %s" % nat)
-                    expect(t, nat, native.render)
+                    if nat:
+                        expect(t, nat, native.render)
                     edge = exchange(wd, t, native.render)
                     expect(t, edge, native.render)
-                    if not reason.startswith("differs:"):
+                    if nat and not reason.startswith("differs:"):
                         compare(t, nat[-1], edge[-1])
                     print("PASS " + name, flush=True)
                 except Exception as e:  # noqa: BLE001

@@ -34,7 +34,7 @@ class Workerd:
         out = os.path.join(self.dir, "bundle")
         gen = subprocess.run(
             ["node", os.path.join(self.root, "edge", "config.mjs"), "--config", self.caddyfile, "--out", out,
-             "--wasm", os.path.join(self.root, "build", "edge", "ifrit.wasm")],
+             "--wasm", os.path.join(self.root, "build", "edge", "ifrit.wasm"), "--outbound", "private"],
             cwd=self.cwd, capture_output=True, text=True, timeout=60)
         if gen.returncode != 0:
             raise E2EError("edge config failed: " + gen.stderr[-2000:])

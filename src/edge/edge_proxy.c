@@ -1,0 +1,109 @@
+/* See edge_proxy.h. */
+#include "edge/edge_proxy.h"
+
+#include <string.h>
+
+#include "route/proxy_transport.h"
+
+struct proxy_call {
+    edge_exchange_t *ex;
+    proxy_request_t req;
+    const proxy_call_cb_t *cb;
+    void *ud;
+};
+
+static int edge_proxy_start(route_exchange_t *x, const proxy_request_t *req, const proxy_call_cb_t *cb, void *ud,
+                            proxy_call_t **out)
+{
+    edge_exchange_t *ex = x->io_ctx;
+    proxy_call_t *call = ifr_arena_alloc(x->arena, sizeof(*call));
+    if (!call) return -1;
+    *call = (proxy_call_t){ .ex = ex, .req = *req, .cb = cb, .ud = ud };
+    ex->call = *out = call;
+    return 0;
+}
+
+static void edge_proxy_cancel(proxy_call_t *call)
+{
+    if (call->ex->call == call) call->ex->call = NULL;
+}
+
+static const proxy_transport_t edge_proxy_transport = {
+    .start = edge_proxy_start,
+    .cancel = edge_proxy_cancel,
+};
+
+void edge_proxy_register(void)
+{
+    proxy_transport_register(&edge_proxy_transport);
+}
+
+static int edge_put(ifr_buf_t *b, ifr_str_t s)
+{
+    uint32_t n = (uint32_t)s.len;
+    return ifr_buf_append(b, &n, 4) < 0 || ifr_buf_append_str(b, s) < 0 ? -1 : 0;
+}
+
+int edge_proxy_request(edge_exchange_t *ex, ifr_buf_t *out, bool *with_body)
+{
+    const proxy_call_t *call = ex->call;
+    if (!call || !call->req.upstream->host) return -1;   /* unix sockets are not reachable from here */
+    ifr_buf_clear(out);
+    const proxy_request_t *r = &call->req;
+    char *url = ifr_arena_printf(&ex->arena, "http://%.*s%.*s", (int)r->upstream->hostport.len,
+                                 r->upstream->hostport.ptr, (int)r->target.len, r->target.ptr);
+    if (!url || edge_put(out, r->method) < 0 || edge_put(out, ifr_cstr(url)) < 0) return -1;
+    for (uint32_t i = 0; i < r->headers->count; i++) {
+        const http_header_t *h = &r->headers->items[i];
+        if (edge_put(out, h->name) < 0 || edge_put(out, h->value) < 0) return -1;
+    }
+    *with_body = r->with_body;
+    return 0;
+}
+
+/* Reads the next (u32 length, bytes) item of s at *off; false at the end. */
+static bool edge_take(ifr_str_t s, size_t *off, ifr_str_t *item)
+{
+    uint32_t n;
+    if (s.len - *off < 4) return false;
+    memcpy(&n, s.ptr + *off, 4);
+    if (s.len - *off - 4 < n) return false;
+    *item = ifr_str(s.ptr + *off + 4, n);
+    *off += 4 + (size_t)n;
+    return true;
+}
+
+void edge_proxy_done(edge_exchange_t *ex, int status, ifr_str_t fields, ifr_str_t body)
+{
+    proxy_call_t *call = ex->call;
+    if (!call) return;
+    ex->call = NULL;
+    route_exchange_t *x = &ex->x;
+    http_upstream_response_t r = { .status = status, .version_minor = 1, .body_kind = HTTP_BODY_LENGTH,
+                                   .content_length = body.len };
+    ifr_str_t name, value;
+    size_t off = 0;
+    /* Slices must live in x->arena: fields is the shim's buffer. */
+    while (edge_take(fields, &off, &name) && edge_take(fields, &off, &value))
+        if (http_headers_add(&r.headers, x->arena, ifr_arena_str(x->arena, name), ifr_arena_str(x->arena, value)) != 0) {
+            call->cb->on_fail(call->ud, PROXY_FAIL_PROTOCOL, "out of memory", true);
+            return;
+        }
+    if (call->cb->on_head(call->ud, &r) != 0) {
+        call->cb->on_end(call->ud, false);
+        return;
+    }
+    bool ok = x->io->send_body(x, body.ptr, body.len, true) == 0;
+    call->cb->on_end(call->ud, ok);
+}
+
+void edge_proxy_failed(edge_exchange_t *ex, ifr_str_t why)
+{
+    proxy_call_t *call = ex->call;
+    if (!call) return;
+    ex->call = NULL;
+    const char *detail = ifr_arena_strndup(&ex->arena, why.ptr, why.len);
+    /* Whether the request reached the upstream is unknown: say it did, so
+     * only requests safe to repeat are retried. */
+    call->cb->on_fail(call->ud, PROXY_FAIL_DIAL, detail ? detail : "fetch failed", true);
+}
