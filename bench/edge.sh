@@ -1,15 +1,58 @@
 #!/usr/bin/env bash
-# Section "edge" (issue 7), a hook until `make edge` produces a bundle.
-# To measure once it does: wrk against workerd serving a plain JavaScript
-# "hello" worker (the floor), the edge bundle's respond route and a function
-# route; req/s and bundle/plain-worker ratios; the bundle size.
+# Section "edge" (issue 7): wrk against workerd (from npm, edge/node_modules)
+# pinned to core BENCH_SERVER_CPU, serving (a) a plain JavaScript worker
+# answering "hello", the floor, and (b) the edge bundle (make edge +
+# edge/config.mjs) whose Caddyfile answers `respond "hello"`. Prints req/s
+# and p99 for each, the ratio bundle/plain (issue 7 target: >= 0.5) and the
+# size of ifrit.wasm. Functions are not at the edge yet: n/a.
 set -u
 . "$(dirname "$0")/lib.sh"
-bench_section "edge (issue 7): the edge bundle in workerd"
-if ! grep -q '^edge:' Makefile; then
-    bench_na "edge" "no 'make edge' target yet"
-elif [ -z "$(ls src/edge 2>/dev/null)" ]; then
-    bench_na "edge" "src/edge is empty: no edge entry point yet"
-else
-    bench_na "edge" "the edge build exists; this measurement is not written yet (docs/benchmarks.md)"
-fi
+. "$(dirname "$0")/servers.sh"
+
+bench_section "edge (issue 7): workerd on core $BENCH_SERVER_CPU, wrk -c$BENCH_HTTP_CONNS on core $BENCH_CLIENT_CPU, ${BENCH_HTTP_SECONDS}s per worker"
+workerd=$BENCH_ROOT/edge/node_modules/.bin/workerd
+for tool in wrk curl taskset node; do
+    bench_have $tool || { bench_na "edge" "$tool not installed (make deps)"; exit 0; }
+done
+[ -x "$workerd" ] || { bench_na "edge" "workerd not installed (make deps)"; exit 0; }
+make --no-print-directory -j2 edge >/dev/null 2>&1 || { bench_na "edge" "make edge failed"; exit 0; }
+
+bench_workdir edge
+mkdir -p "$BENCH_DIR/plain"
+cat > "$BENCH_DIR/plain/hello.js" <<'JS'
+export default { fetch: () => new Response("hello", { headers: { "Content-Type": "text/plain; charset=utf-8" } }) };
+JS
+cat > "$BENCH_DIR/plain/config.capnp" <<'CAPNP'
+using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "plain", worker = (modules = [(name = "hello.js", esModule = embed "hello.js")],
+                                         compatibilityDate = "2025-01-01"))],
+  sockets = [(name = "http", address = "127.0.0.1:8080", http = (), service = "plain")],
+);
+CAPNP
+printf ':8080 {\n\trespond "hello"\n}\n' > "$BENCH_DIR/Caddyfile"
+node edge/config.mjs --config "$BENCH_DIR/Caddyfile" --out "$BENCH_DIR/bundle" >/dev/null ||
+    { bench_na "edge" "edge/config.mjs failed"; exit 0; }
+
+declare -A rps
+printf '%-8s %12s %10s\n' worker "req/s" p99
+for w in plain bundle; do
+    port=$(bench_free_port) || { bench_na "$w" "no free port"; continue; }
+    (cd "$BENCH_DIR/$w" && exec taskset -c "$BENCH_SERVER_CPU" "$workerd" serve config.capnp \
+        --socket-addr "http=127.0.0.1:$port") >"$BENCH_DIR/$w.log" 2>&1 &
+    pid=$!
+    bench_pids+=("$pid")
+    if ! bench_wait_body "http://127.0.0.1:$port/" hello 20; then
+        bench_na "$w" "did not answer hello: $(tail -n 1 "$BENCH_DIR/$w.log" | cut -c1-100)"
+        bench_stop "$pid"
+        continue
+    fi
+    read -r r _ p < <(bench_wrk "http://127.0.0.1:$port/")
+    rps[$w]=$r
+    printf '%-8s %12s %10s\n' "$w" "$r" "$p"
+    bench_stop "$pid"
+done
+printf 'bundle/plain %s   (issue 7 target: >= 0.5)\n' "$(bench_ratio "${rps[bundle]:-}" "${rps[plain]:-}")"
+awk -v b="$(stat -c %s build/edge/ifrit.wasm)" -v z="$(gzip -9c build/edge/ifrit.wasm | wc -c)" \
+    'BEGIN { printf "ifrit.wasm: %d bytes (%.0f KiB; %.0f KiB gzipped, as Workers count it)\n", b, b / 1024, z / 1024 }'
+bench_na "function route" "the wasm directive is not at the edge yet (docs/edge.md)"
