@@ -329,6 +329,8 @@ def test_load_errors_name_the_file(binary):
 
 
 class _Upstream(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"   # keep-alive, as most upstreams
+
     def do_GET(self):
         body = ("upstream saw x-plugin=%s" % self.headers.get("X-Plugin")).encode()
         self.send_response(200)
