@@ -1,14 +1,100 @@
 #!/usr/bin/env bash
-# Section "functions" (issue 4), a hook until the wasm directive exists.
-# To measure once it does: on one worker, wrk against a `respond` route, a
-# hello function in cgi mode and Gojinn's JSON tax calculation in json mode
-# (req/s, p50, p99, function/respond); the per-request sandbox cost with and
-# without a snapshot from an in-process loop; the 500-function idle RSS.
+# Section "functions" (issue 4): on one worker (core BENCH_SERVER_CPU), wrk
+# (core BENCH_CLIENT_CPU) against a `respond` route, a hello function in cgi
+# mode and Gojinn's JSON tax calculation (POST {"id":"1","valor":100}) in
+# json mode: requests/s, p50, p99 and function/respond. Then the in-process
+# sandbox cost per request (instantiate from the image + run + teardown)
+# with and without the snapshot (tests/tools/bench_fn_sandbox), and the idle
+# RSS of a server with 500 different functions configured.
 set -u
 . "$(dirname "$0")/lib.sh"
-bench_section "functions (issue 4): wasm directive vs respond, sandbox cost, idle RSS"
-if why=$(bench_ifrit_accepts $'\twasm ./hello.wasm'); then
-    bench_na "functions" "the wasm directive exists; this measurement is not written yet (docs/benchmarks.md)"
-else
+. "$(dirname "$0")/servers.sh"
+
+bench_section "functions (issue 4): one worker on core $BENCH_SERVER_CPU, wrk -c$BENCH_HTTP_CONNS on core $BENCH_CLIENT_CPU, ${BENCH_HTTP_SECONDS}s per route"
+for tool in wrk curl taskset; do
+    bench_have $tool || { bench_na "functions" "$tool not installed (make deps)"; exit 0; }
+done
+scripts/build-guests.sh tests >/dev/null || { bench_na "functions" "guests do not build (scripts/build-guests.sh tests)"; exit 0; }
+if ! why=$(bench_ifrit_accepts $'\twasm '"$BENCH_ROOT/build/guests/fn_hello.wasm"); then
     bench_na "functions" "$why"
+    exit 0
 fi
+bench_workdir functions
+guests=$BENCH_ROOT/build/guests
+
+# wrk with a POST body: a Lua script file.
+post_lua=$BENCH_DIR/post.lua
+cat > "$post_lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"id":"1","valor":100}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+fn_wrk() { # URL [LUA]
+    local script=()
+    [ -n "${2:-}" ] && script=(-s "$2")
+    taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_WARMUP}s" "${script[@]}" "$1" >/dev/null 2>&1
+    taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_SECONDS}s" --latency "${script[@]}" "$1" 2>&1 | awk '
+        /^Requests\/sec:/ { rps = $2 }
+        /^ +50%/ { p50 = $2 }
+        /^ +99%/ { p99 = $2 }
+        /Non-2xx or 3xx responses:/ { bad = $NF }
+        END { if (bad) rps = "errors(" bad ")"; print (rps != "" ? rps : "failed"), (p50 ? p50 : "-"), (p99 ? p99 : "-") }'
+}
+
+site=$'\trespond /respond "hello"\n\twasm /hello '"$guests/fn_hello.wasm"$'\n\twasm /tax '"$guests/fn_tax.wasm"$' {\n\t\tprotocol json\n\t}'
+port=$(bench_free_port) || { bench_na "functions" "no free port"; exit 0; }
+declare -A rps
+if bench_start ifrit fn "$port" "$BENCH_SERVER_CPU" "$site" "" &&
+   [ "$(curl -s "http://127.0.0.1:$port/hello")" = "hello from a function" ]; then
+    printf '%-22s %12s %10s %10s\n' route "req/s" p50 p99
+    for route in respond hello tax; do
+        lua=""; [ $route = tax ] && lua=$post_lua
+        read -r r p50 p99 < <(fn_wrk "http://127.0.0.1:$port/$route" "$lua")
+        rps[$route]=$r
+        label=$route; [ $route = hello ] && label="hello (cgi)"; [ $route = tax ] && label="tax (json, POST)"
+        printf '%-22s %12s %10s %10s\n' "$label" "$r" "$p50" "$p99"
+    done
+    bench_stop "$pid"
+    printf 'hello/respond %s   tax/respond %s   (issue 4 target: hello >= 0.5)\n' \
+        "$(bench_ratio "${rps[hello]:-}" "${rps[respond]:-}")" "$(bench_ratio "${rps[tax]:-}" "${rps[respond]:-}")"
+else
+    bench_na "functions wrk" "ifrit did not start: $(tail -n 1 "$BENCH_DIR/fn.log" | cut -c1-100)"
+    [ -n "$pid" ] && bench_stop "$pid"
+fi
+
+# In-process sandbox cost, with and without the snapshot.
+tool=$BENCH_TOOLS_OUT/tools/bench_fn_sandbox
+if make --no-print-directory OUT="$BENCH_TOOLS_OUT" "$tool" >"$BENCH_DIR/tool.log" 2>&1; then
+    for g in fn_echo fn_tax; do
+        echo "$g:"
+        "$tool" "$guests/$g.wasm" '{"method":"POST","uri":"/tax","headers":{},"body":"{\"id\":\"1\",\"valor\":100}"}' 2>&1 |
+            sed 's/^/  /'
+    done
+    echo "(issue 4 target: under 20 us with the snapshot; Gojinn reports about 1 ms per fresh wazero sandbox)"
+else
+    bench_na "sandbox cost" "bench_fn_sandbox does not build: $(tail -n 1 "$BENCH_DIR/tool.log" | cut -c1-100)"
+fi
+
+# Idle RSS: 500 different modules (copies of the echo guest with one extra
+# custom section each, so nothing can be shared by file) vs none.
+mkdir -p "$BENCH_DIR/fns"
+many=""
+for i in $(seq 1 500); do
+    f=$BENCH_DIR/fns/f$i.wasm
+    # A custom section (id 0): size, name length, name "n<i>".
+    { cat "$guests/fn_echo.wasm"; name="n$i"; printf "\\x00\\x$(printf %02x $((${#name} + 1)))\\x$(printf %02x ${#name})%s" "$name"; } > "$f"
+    many+=$'\twasm /f'"$i $f"$'\n'
+done
+for n in 0 500; do
+    body=$'\trespond /respond "hello"'
+    [ $n = 500 ] && body+=$'\n'"$many"
+    port=$(bench_free_port) || break
+    if bench_start ifrit "idle$n" "$port" "$BENCH_SERVER_CPU" "$body" "" && [ "$(curl -s "http://127.0.0.1:$port/respond")" = hello ]; then
+        [ $n = 500 ] && [ "$(curl -s -d x "http://127.0.0.1:$port/f500")" != x ] && echo "warning: /f500 did not echo"
+        sleep 0.5
+        awk -v k="$(bench_rss_kib "$pid")" -v n=$n 'BEGIN { printf "idle RSS with %3d functions: %.1f MiB\n", n, k / 1024 }'
+    else
+        bench_na "idle RSS ($n functions)" "ifrit did not start: $(tail -n 1 "$BENCH_DIR/idle$n.log" | cut -c1-100)"
+    fi
+    [ -n "$pid" ] && bench_stop "$pid"
+done

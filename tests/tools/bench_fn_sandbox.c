@@ -1,0 +1,86 @@
+/* Benchmark helper (not a test): the per-request sandbox cost of a
+ * function, in process and without HTTP: make an instance from the
+ * function's image, give it stdin, run it to the end, free it. Loads the
+ * function through fn_function_load twice, with `snapshot on` (the image
+ * waits at the first stdin read) and `snapshot off` (the image is the fresh
+ * module; `_start` runs every time), loops about a second each and prints
+ * microseconds per request.
+ *   bench_fn_sandbox FILE.wasm [STDIN_TEXT]   (bench/functions.sh) */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fn/fn_function.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One request's sandbox, as fn_sandbox.c makes it (minus the exchange). */
+static int one_request(fn_function_t *f, const char *input, size_t *out_len)
+{
+    iw_limits_t limits = { 0 };
+    iw_error_t err;
+    iw_instance_t *inst = iw_instance_from_image(f->image, &limits, &err);
+    iwasi_ctx_t *ctx = inst ? iwasi_ctx_clone(f->ctx) : NULL;
+    if (!ctx) {
+        if (inst) iw_instance_free(inst);
+        return -1;
+    }
+    iw_instance_set_user_data(inst, ctx);
+    iwasi_ctx_output_buffer(ctx, 1, 1u << 20);
+    iwasi_ctx_stdin_bytes(ctx, input, strlen(input));
+    iw_status_t st = f->image_suspended ? iwasi_resume(inst)
+                                        : iw_call(inst, iw_instance_func(inst, "_start"), NULL, 0, NULL, 0);
+    iwasi_ctx_output(ctx, 1, out_len);
+    int ok = (st == IW_FINISHED || (st == IW_EXITED && iw_instance_exit_code(inst) == 0)) ? 0 : -1;
+    iw_instance_free(inst);
+    iwasi_ctx_free(ctx);
+    return ok;
+}
+
+static int measure(const char *path, bool snapshot, const char *input)
+{
+    fn_config_t c;
+    fn_config_defaults(&c);
+    c.path = path;
+    const char *slash = strrchr(path, '/');
+    c.name = slash ? slash + 1 : path;
+    c.snapshot = snapshot;
+    char why[300];
+    fn_function_t *f = fn_function_load(&c, why, sizeof why);
+    if (!f) {
+        fprintf(stderr, "bench_fn_sandbox: %s: %s\n", path, why);
+        return 1;
+    }
+    size_t out_len = 0;
+    long n = 0;
+    double start = now_s(), elapsed;
+    do {
+        for (int i = 0; i < 100; i++, n++)
+            if (one_request(f, input, &out_len) < 0) {
+                fprintf(stderr, "bench_fn_sandbox: %s: the guest failed\n", path);
+                fn_function_free(f);
+                return 1;
+            }
+        elapsed = now_s() - start;
+    } while (elapsed < 1.0);
+    printf("sandbox per request, snapshot %-3s %8.1f us  (%ld runs, %zu bytes out%s)\n", snapshot ? "on" : "off",
+           elapsed * 1e6 / (double)n, n, out_len,
+           snapshot && !f->image_suspended ? "; the guest never reads stdin, so no stdin snapshot" : "");
+    fn_function_free(f);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_fn_sandbox FILE.wasm [STDIN_TEXT]\n");
+        return 2;
+    }
+    const char *input = argc > 2 ? argv[2] : "";
+    return measure(argv[1], true, input) | measure(argv[1], false, input);
+}
