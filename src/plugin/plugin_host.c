@@ -10,7 +10,13 @@
 enum { PLUGIN_WHICH_REQUEST = 0, PLUGIN_WHICH_RESPONSE = 1 };
 
 #define PLUGIN_ARG(i) ((uint32_t)args[i])
-#define PLUGIN_RET(v) (results[0] = (uint64_t)(uint32_t)(int32_t)(v), IW_HOST_OK)
+
+/* The i32 result of a host function (slots hold i32 zero-extended). */
+static iw_host_result_t plugin_ret(uint64_t *results, int64_t v)
+{
+    results[0] = (uint64_t)(uint32_t)(int32_t)v;
+    return IW_HOST_OK;
+}
 
 static plugin_call_t *plugin_ctx(iw_instance_t *inst)
 {
@@ -32,7 +38,7 @@ static iw_host_result_t plugin_out(iw_instance_t *inst, uint32_t buf, uint32_t c
     char *dst = plugin_lift(inst, buf, cap);
     if (!dst) return IW_HOST_TRAP;
     if (v.len) memcpy(dst, v.ptr, v.len < cap ? v.len : cap);
-    return PLUGIN_RET(v.len > INT32_MAX ? INT32_MAX : (int64_t)v.len);
+    return plugin_ret(results, v.len > INT32_MAX ? INT32_MAX : (int64_t)v.len);
 }
 
 /* A guest string as a slice into its memory (valid until it runs again). */
@@ -96,7 +102,7 @@ static iw_host_result_t plugin_h_path(iw_instance_t *inst, void *env, const uint
     if (r->query.len) {
         char *b = ifr_arena_printf(plugin_ctx(inst)->x->arena, "%.*s?%.*s", (int)r->path.len, r->path.ptr,
                                    (int)r->query.len, r->query.ptr);
-        if (!b) return PLUGIN_RET(-1);
+        if (!b) return plugin_ret(results, -1);
         v = ifr_cstr(b);
     }
     return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), v, results);
@@ -110,18 +116,18 @@ static iw_host_result_t plugin_h_set_path(iw_instance_t *inst, void *env, const 
     if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
     if (c->hook != PLUGIN_ON_REQUEST || v.len == 0 || v.ptr[0] != '/' || !plugin_is_value(v) ||
         ifr_str_find_char(v, ' ') >= 0)
-        return PLUGIN_RET(-1);
+        return plugin_ret(results, -1);
     /* route_set_uri copies into the arena: the guest's memory dies with the call. */
     ifr_str_t copy = ifr_arena_str(c->x->arena, v);
-    if (!copy.ptr) return PLUGIN_RET(-1);
-    return PLUGIN_RET(route_set_uri(c->x, copy));
+    if (!copy.ptr) return plugin_ret(results, -1);
+    return plugin_ret(results, route_set_uri(c->x, copy));
 }
 
 static iw_host_result_t plugin_h_is_tls(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
     (void)args;
-    return PLUGIN_RET(plugin_ctx(inst)->x->conn->tls ? 1 : 0);
+    return plugin_ret(results, plugin_ctx(inst)->x->conn->tls ? 1 : 0);
 }
 
 static iw_host_result_t plugin_h_client_ip(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -144,14 +150,14 @@ static iw_host_result_t plugin_h_config_get(iw_instance_t *inst, void *env, cons
     if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &key)) return IW_HOST_TRAP;
     for (size_t i = 0; i < o->npairs; i++)
         if (ifr_str_eq(o->pairs[i].key, key)) return plugin_out(inst, PLUGIN_ARG(2), PLUGIN_ARG(3), o->pairs[i].value, results);
-    return PLUGIN_RET(-1);
+    return plugin_ret(results, -1);
 }
 
 static iw_host_result_t plugin_h_header_count(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
     const http_headers_t *h = plugin_headers(plugin_ctx(inst), PLUGIN_ARG(0));
-    return PLUGIN_RET(h ? (int64_t)h->count : -1);
+    return plugin_ret(results, h ? (int64_t)h->count : -1);
 }
 
 /* header_name / header_value: the index-th field; names lowercased. */
@@ -160,11 +166,11 @@ static iw_host_result_t plugin_header_at(iw_instance_t *inst, const uint64_t *ar
     plugin_call_t *c = plugin_ctx(inst);
     const http_headers_t *h = plugin_headers(c, PLUGIN_ARG(0));
     uint32_t i = PLUGIN_ARG(1);
-    if (!h || i >= h->count) return PLUGIN_RET(-1);
+    if (!h || i >= h->count) return plugin_ret(results, -1);
     ifr_str_t v = name ? h->items[i].name : h->items[i].value;
     if (name) {
         char *low = ifr_arena_alloc(c->x->arena, v.len + 1);
-        if (!low) return PLUGIN_RET(-1);
+        if (!low) return plugin_ret(results, -1);
         for (size_t k = 0; k < v.len; k++) low[k] = ifr_ascii_lower(v.ptr[k]);
         v = ifr_str(low, v.len);
     }
@@ -190,7 +196,7 @@ static iw_host_result_t plugin_h_header_get(iw_instance_t *inst, void *env, cons
     ifr_str_t name;
     if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
     const http_header_t *f = h ? http_headers_get(h, name) : NULL;
-    return f ? plugin_out(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), f->value, results) : PLUGIN_RET(-1);
+    return f ? plugin_out(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), f->value, results) : plugin_ret(results, -1);
 }
 
 static bool plugin_is_response_list(const plugin_call_t *c, const http_headers_t *h)
@@ -206,16 +212,16 @@ static iw_host_result_t plugin_header_put(iw_instance_t *inst, const uint64_t *a
     if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name) || !plugin_in(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), &value))
         return IW_HOST_TRAP;
     http_headers_t *h = plugin_headers_rw(c, PLUGIN_ARG(0));
-    if (!h || !plugin_is_token(name) || !plugin_is_value(value)) return PLUGIN_RET(-1);
+    if (!h || !plugin_is_token(name) || !plugin_is_value(value)) return plugin_ret(results, -1);
     /* The host frames responses itself: a guest cannot make it lie about the length. */
     if (plugin_is_response_list(c, h) && (ifr_str_eq_nocase(name, IFR_LIT("Content-Length")) ||
                                     ifr_str_eq_nocase(name, IFR_LIT("Transfer-Encoding"))))
-        return PLUGIN_RET(-1);
+        return plugin_ret(results, -1);
     name = ifr_arena_str(c->x->arena, name);
     value = ifr_arena_str(c->x->arena, value);
-    if (!name.ptr || !value.ptr) return PLUGIN_RET(-1);
+    if (!name.ptr || !value.ptr) return plugin_ret(results, -1);
     int rc = add ? http_headers_add(h, c->x->arena, name, value) : http_headers_set(h, c->x->arena, name, value);
-    return PLUGIN_RET(rc);
+    return plugin_ret(results, rc);
 }
 
 static iw_host_result_t plugin_h_header_set(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -236,7 +242,7 @@ static iw_host_result_t plugin_h_header_remove(iw_instance_t *inst, void *env, c
     ifr_str_t name;
     if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
     http_headers_t *h = plugin_headers_rw(plugin_ctx(inst), PLUGIN_ARG(0));
-    return PLUGIN_RET(h ? (int64_t)http_headers_remove(h, name) : -1);
+    return plugin_ret(results, h ? (int64_t)http_headers_remove(h, name) : -1);
 }
 
 static iw_host_result_t plugin_h_status(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -244,7 +250,7 @@ static iw_host_result_t plugin_h_status(iw_instance_t *inst, void *env, const ui
     (void)env;
     (void)args;
     plugin_call_t *c = plugin_ctx(inst);
-    return PLUGIN_RET(c->hook == PLUGIN_ON_REQUEST ? c->status : c->x->resp.status);
+    return plugin_ret(results, c->hook == PLUGIN_ON_REQUEST ? c->status : c->x->resp.status);
 }
 
 static iw_host_result_t plugin_h_set_status(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -252,10 +258,10 @@ static iw_host_result_t plugin_h_set_status(iw_instance_t *inst, void *env, cons
     (void)env;
     plugin_call_t *c = plugin_ctx(inst);
     int32_t s = (int32_t)PLUGIN_ARG(0);
-    if (s < 100 || s > 999 || c->hook == PLUGIN_ON_BODY) return PLUGIN_RET(-1);
+    if (s < 100 || s > 999 || c->hook == PLUGIN_ON_BODY) return plugin_ret(results, -1);
     if (c->hook == PLUGIN_ON_REQUEST) c->status = s;
     else c->x->resp.status = s;
-    return PLUGIN_RET(0);
+    return plugin_ret(results, 0);
 }
 
 static iw_host_result_t plugin_h_set_body(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -266,21 +272,21 @@ static iw_host_result_t plugin_h_set_body(iw_instance_t *inst, void *env, const 
     if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
     if (c->hook == PLUGIN_ON_REQUEST) {
         c->body = ifr_arena_str(c->x->arena, v);
-        return PLUGIN_RET(c->body.ptr || !v.len ? 0 : -1);
+        return plugin_ret(results, c->body.ptr || !v.len ? 0 : -1);
     }
-    if (c->hook != PLUGIN_ON_BODY) return PLUGIN_RET(-1);
+    if (c->hook != PLUGIN_ON_BODY) return plugin_ret(results, -1);
     /* The replacement outlives the instance: copy it to the filter's buffer. */
     ifr_buf_clear(c->out);
-    if (ifr_buf_append_str(c->out, v) != 0) return PLUGIN_RET(-1);
+    if (ifr_buf_append_str(c->out, v) != 0) return plugin_ret(results, -1);
     c->replaced = true;
-    return PLUGIN_RET(0);
+    return plugin_ret(results, 0);
 }
 
 static iw_host_result_t plugin_h_chunk(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
     plugin_call_t *c = plugin_ctx(inst);
-    if (c->hook != PLUGIN_ON_BODY) return PLUGIN_RET(-1);
+    if (c->hook != PLUGIN_ON_BODY) return plugin_ret(results, -1);
     return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), c->chunk, results);
 }
 
