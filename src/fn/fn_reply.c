@@ -7,7 +7,7 @@
  *   json contract broken       502, the reason logged
  * The sandbox is freed before the answer is sent: its memory goes back at
  * once. Once a streamed head is out the status cannot change: a failure
- * then ends the body where it is (and is logged). */
+ * then cuts the response off (x->io->abort) and is logged. */
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -38,8 +38,9 @@ void fn_reply_status(fn_call_t *c, int status)
     c->finished = true;
     if (c->client_gone) return;
     if (c->streaming) {
-        /* The status is out already: end the body where it stands. */
-        x->io->send_body(x, NULL, 0, true);
+        /* The status is out already: cut the response off so the client
+         * sees the failure (or, where the host cannot, end it here). */
+        if (x->io->abort(x) < 0) x->io->send_body(x, NULL, 0, true);
         return;
     }
     route_send_simple(x, status, IFR_LIT(""));

@@ -84,6 +84,11 @@ typedef struct {
      * exchange (a new call replaces it); dropped when the exchange ends.
      * NULL in hosts without timers (-1 through x->io). */
     int (*timer)(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud);
+    /* Gives up on a response whose head is already out (a guest failed
+     * mid-stream): the body stops short and the connection closes, so the
+     * client sees the failure instead of a shorter body that looks whole.
+     * NULL in hosts that cannot (-1 through x->io): end the body instead. */
+    int (*abort)(route_exchange_t *x);
 } route_io_t;
 
 struct route_exchange {

@@ -101,6 +101,12 @@ static int route_io_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb
     return h->timer ? h->timer(x, delay_ns, cb, ud) : -1;
 }
 
+static int route_io_abort(route_exchange_t *x)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    return h->abort ? h->abort(x) : -1;
+}
+
 static const route_io_t route_filter_io = {
     .send_head = route_io_send_head,
     .send_body = route_io_send_body,
@@ -110,6 +116,7 @@ static const route_io_t route_filter_io = {
     .wait_writable = route_io_wait_writable,
     .defer = route_io_defer,
     .timer = route_io_timer,
+    .abort = route_io_abort,
 };
 
 /* Puts the route io in front of the host's (once per exchange). */

@@ -256,6 +256,15 @@ void srv_exchange_check_writable(srv_exchange_t *ex)
     cb(&ex->x, ex->writable_ud);
 }
 
+/* The host's 500 path does it: no last chunk, and the connection closes. */
+static int io_abort(route_exchange_t *x)
+{
+    srv_exchange_t *ex = ex_of(x);
+    if (!ex_usable(ex)) return -1;
+    srv_exchange_fail(ex, 500);
+    return 0;
+}
+
 const route_io_t srv_exchange_io = {
     .send_head = io_send_head,
     .send_body = io_send_body,
@@ -265,6 +274,7 @@ const route_io_t srv_exchange_io = {
     .wait_writable = io_wait_writable,
     .defer = srv_exchange_defer,
     .timer = srv_exchange_timer,
+    .abort = io_abort,
 };
 
 void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)

@@ -144,6 +144,19 @@ def test_fn_failures_map_to_5xx(binary):
         check(r.status == 200 and r.body == b"fine\n", r)
 
 
+def test_fn_failure_mid_stream_cuts_the_response(binary):
+    cfg = config("\twasm /fail %s\n" % guest("fn_fail"))
+    with Server(binary, cfg) as s:
+        with s.conn() as c:
+            c.send(build_request("GET", "/fail?cut"))
+            raw = c.read_until_close()
+        check(raw.startswith(b"HTTP/1.1 200 ") and b"Transfer-Encoding: chunked" in raw, raw[:300])
+        check(not raw.endswith(b"0\r\n\r\n"), "a failed stream must not end like a complete one")
+        check(s.wait_log("trap: "), s.read_log()[-2000:])
+        r = s.request("GET", "/fail")
+        check(r.status == 200, r)
+
+
 def test_fn_fresh_instance_per_request(binary):
     cfg = config("""
 	wasm /on %s

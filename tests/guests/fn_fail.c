@@ -4,6 +4,7 @@
  *   exit    exits 3 without output       -> 500
  *   grow    allocates until memory.grow fails, then traps -> 500
  *   big     writes 2 MiB                 -> 500 past max_output
+ *   cut     writes 200 KiB (streamed), then traps -> the response is cut off
  *   stderr  logs two lines and answers "ok"
  * Anything else answers "fine". */
 #include <stdio.h>
@@ -36,6 +37,13 @@ int main(void)
         memset(chunk, 'x', sizeof chunk);
         for (int i = 0; i < 32; i++) fwrite(chunk, 1, sizeof chunk, stdout);
         return 0;
+    }
+    if (!strcmp(q, "cut")) {
+        static char chunk[65536];
+        memset(chunk, 'y', sizeof chunk);
+        for (int i = 0; i < 3; i++) fwrite(chunk, 1, sizeof chunk, stdout);
+        fflush(stdout);
+        __builtin_trap();
     }
     if (!strcmp(q, "stderr")) {
         fprintf(stderr, "first line from the guest\nsecond line\n");
