@@ -86,6 +86,20 @@ def test_fn_cgi_variables_env_and_args(binary):
             check(got.get(k) == v, "%s: want %r, got %r" % (k, v, got.get(k)))
 
 
+def test_fn_mount_gives_one_directory(binary):
+    cfg = config("""
+	wasm /m %s {
+		mount ./shared /data
+	}
+	wasm /none %s
+""" % (guest("fn_mount"), guest("fn_mount")))
+    with Server(binary, cfg, files={"shared/note.txt": "a note from the host\n"}) as s:
+        r = s.request("GET", "/m")
+        check(r.status == 200 and r.body == b"a note from the host\noutside: denied\n", r)
+        r = s.request("GET", "/none")
+        check(r.status == 200 and r.body == b"no note\noutside: denied\n", r)
+
+
 def test_fn_json_protocol(binary):
     cfg = config("""
 	wasm /json/* %s {
@@ -261,6 +275,7 @@ def test_fn_config_errors(binary):
         ("\tgojinn ./h.wasm {\n\t\tcron \"* * * * *\"\n\t}\n", {"h.wasm": hello}, "option 'cron' is not supported yet"),
         ("\twasm ./h.wasm {\n\t\ttimout 2s\n\t}\n", {"h.wasm": hello}, "did you mean 'timeout'"),
         ("\twasm ./h.wasm {\n\t\tprotocol xml\n\t}\n", {"h.wasm": hello}, "expected cgi or json"),
+        ("\twasm ./h.wasm {\n\t\tmount ./nowhere /data\n\t}\n", {"h.wasm": hello}, "mount: cannot open directory"),
     ]
     for body, files, want in cases:
         res = validate(binary, body, files)
