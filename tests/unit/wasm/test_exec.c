@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#define TEST_SUITE "wasm/exec"
 #include "testing.h"
 #include "wat.h"
 

@@ -5,6 +5,7 @@
  * restored twice, gives the same results as an uninterrupted run; restored
  * instances do not see each other's writes (copy-on-write); tables and
  * globals holding function references keep working. */
+#define TEST_SUITE "wasm/image"
 #include "testing.h"
 #include "wat.h"
 

@@ -1,6 +1,7 @@
 /* Loading, introspection and linking: import/export information, errors
  * with offsets, host-made objects, linking one instance's exports into
  * another, link errors. */
+#define TEST_SUITE "wasm/module"
 #include "testing.h"
 #include "wat.h"
 
