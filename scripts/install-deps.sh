@@ -43,5 +43,7 @@ fi
 edge_dir="$(dirname "$0")/../edge"
 if [ "${1:-}" != "--run" ] && [ ! -x "$edge_dir/node_modules/.bin/workerd" ]; then
     echo "install-deps: installing workerd (npm, into edge/node_modules)"
-    (cd "$edge_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    # `npm install` honours the lock file; `npm ci` in npm 11 refuses this one
+    # because workerd's other-platform optional packages are absent from it.
+    (cd "$edge_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
