@@ -23,10 +23,11 @@ int fn_stream_start(fn_call_t *c)
     return 0;
 }
 
-/* Stops the guest at its next loop back-edge or call. */
+/* Stops the guest at its next loop back-edge or call (there is none yet
+ * while the prelude is written). */
 static iwasi_errno_t fn_stop_guest(fn_call_t *c, iwasi_errno_t e)
 {
-    iw_instance_interrupt(c->inst);
+    if (c->inst) iw_instance_interrupt(c->inst);
     return e;
 }
 
