@@ -185,6 +185,27 @@ def test_fn_fresh_instance_per_request(binary):
                 check(r.status == 200 and r.body == b"global=1 memory=1 boots=1\n", (path, r))
 
 
+def test_fn_snapshot_semantics(binary):
+    cfg = config("""
+	wasm /on %s
+	wasm /off %s {
+		snapshot off
+	}
+""" % (guest("fn_snapshot_probe"), guest("fn_snapshot_probe")))
+    with Server(binary, cfg) as s:
+        seen = {}
+        for path in ("/on", "/off"):
+            lines = [s.request("GET", path).body.decode().splitlines() for _ in range(3)]
+            for ls in lines:
+                check(ls[0] == "prelude", (path, ls))
+            seen[path] = [dict(kv.split("=") for kv in ls[1].split()) for ls in lines]
+            check(len({v["after"] for v in seen[path]}) == 3, ("drawn after the read: per request", seen[path]))
+        # Drawn before the first read: once at load with the snapshot...
+        check(len({v["before"] for v in seen["/on"]}) == 1, seen["/on"])
+        # ...and per request without it.
+        check(len({v["before"] for v in seen["/off"]}) == 3, seen["/off"])
+
+
 def test_fn_large_bodies_and_limits(binary):
     cfg = config("""
 	route /small {
