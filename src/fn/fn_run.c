@@ -11,6 +11,19 @@
 
 static void fn_continue(route_exchange_t *x, void *ud);
 
+/* A client that stops reading must not keep the sandbox (and its pool
+ * slot) past the deadline: the timer set while waiting for it ends the
+ * call; the response, already streaming, is cut off. */
+static void fn_deadline_passed(route_exchange_t *x, void *ud)
+{
+    fn_call_t *c = ud;
+    if (c->finished || !c->inst) return;
+    ifr_log_error(c->f->logger, "request %llu: timed out waiting for the client to read",
+                  (unsigned long long)x->id);
+    fn_sandbox_close(c);
+    fn_reply_status(c, 504);
+}
+
 void fn_call_release(fn_call_t *c)
 {
     fn_sandbox_close(c);
@@ -42,7 +55,10 @@ static void fn_drive(fn_call_t *c)
             return;
         }
         if (c->streaming && x->io->queued(x) > FN_QUEUE_HIGH) {
-            if (x->io->wait_writable(x, fn_continue, c) == 0) return;
+            if (x->io->wait_writable(x, fn_continue, c) == 0) {
+                x->io->timer(x, c->deadline - fn_clock_ns(), fn_deadline_passed, c);
+                return;
+            }
         } else if (x->io->defer(x, fn_continue, c) == 0) {
             return;
         }
@@ -52,8 +68,9 @@ static void fn_drive(fn_call_t *c)
 
 static void fn_continue(route_exchange_t *x, void *ud)
 {
+    fn_call_t *c = ud;
     (void)x;
-    fn_drive(ud);
+    if (!c->finished && c->inst) fn_drive(c);
 }
 
 static void fn_start(fn_call_t *c)

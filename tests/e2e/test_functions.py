@@ -335,6 +335,27 @@ def test_fn_spinning_function_does_not_block_worker(binary):
         check(r.status == 200, r)
 
 
+def test_fn_client_that_stops_reading_loses_its_sandbox_at_the_timeout(binary):
+    cfg = config("""
+	wasm /p %s {
+		pool_size 1
+		timeout 2s
+		max_output 1GB
+	}
+""" % guest("fn_fail"), workers=1)
+    with Server(binary, cfg) as s:
+        stalled = s.conn()
+        try:
+            # This client never reads: the guest is paused by back-pressure
+            # holding the only sandbox, until its deadline frees it.
+            stalled.send(build_request("GET", "/p?flood"))
+            r = s.request("GET", "/p?fine")
+            check(r.status == 200 and r.body == b"fine\n", r)
+            check(s.wait_log("timed out waiting for the client to read"), s.read_log()[-2000:])
+        finally:
+            stalled.close()
+
+
 def test_fn_pool_size_makes_requests_wait(binary):
     cfg = config("""
 	wasm /p %s {

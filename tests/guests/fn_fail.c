@@ -5,6 +5,7 @@
  *   grow    allocates until memory.grow fails, then traps -> 500
  *   big     writes 2 MiB                 -> 500 past max_output
  *   cut     writes 200 KiB (streamed), then traps -> the response is cut off
+ *   flood   writes 64 KiB pieces until stopped (max_output, timeout)
  *   stderr  logs two lines and answers "ok"
  * Anything else answers "fine". */
 #include <stdio.h>
@@ -44,6 +45,12 @@ int main(void)
         for (int i = 0; i < 3; i++) fwrite(chunk, 1, sizeof chunk, stdout);
         fflush(stdout);
         __builtin_trap();
+    }
+    if (!strcmp(q, "flood")) {
+        static char chunk[65536];
+        memset(chunk, 'z', sizeof chunk);
+        for (;;)
+            if (fwrite(chunk, 1, sizeof chunk, stdout) != sizeof chunk) return 1;
     }
     if (!strcmp(q, "stderr")) {
         fprintf(stderr, "first line from the guest\nsecond line\n");
