@@ -47,6 +47,12 @@ deps:
 deps-run:
 	@scripts/install-deps.sh --run
 
+# clang (LLVM 18+) merges the interpreter's computed gotos back into one
+# indirect jump unless tail duplication may grow; gcc needs nothing.
+ifneq (,$(findstring clang,$(CC)))
+$(OUT)/obj/src/wasm/interp.o: CFLAGS += -mllvm -tail-dup-pred-size=1000 -mllvm -tail-dup-succ-size=1000
+endif
+
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
