@@ -4,10 +4,9 @@
  *
  * Adding a directive: one file defining route_directive_<name>, one row
  * here, at its place in Caddy's order. Not yet here, with their places:
- * forward_auth (after basic_auth), abort (before error), reverse_proxy
- * (after respond), and the functions/plugins of later issues (wasm beside
- * reverse_proxy; wasm_plugin before basic_auth, so plugins see every
- * request). */
+ * forward_auth (after basic_auth), abort (before error), and the
+ * functions/plugins of later issues (wasm beside reverse_proxy;
+ * wasm_plugin before basic_auth, so plugins see every request). */
 #include "route/directive.h"
 
 #define ROUTE_DIRECTIVE_TABLE(X) \
@@ -28,6 +27,7 @@
     X(route)                     \
     X(error)                     \
     X(respond)                   \
+    X(reverse_proxy)             \
     X(wasm) /* alias reactor */  \
     X(gojinn)                    \
     X(file_server)               \

@@ -3,8 +3,10 @@
 #include "server/srv_natives.h"
 
 #include "server/codec_register.h"
+#include "server/srv_proxy.h"
 
 void srv_register_natives(void)
 {
     srv_route_natives_register();   /* gzip, zstd, bcrypt (codec_register.c) */
+    srv_proxy_register();           /* reverse_proxy transport (srv_proxy.c) */
 }

@@ -1,6 +1,8 @@
 /* Worker threads; see srv_worker.h. */
 #include "server/srv_worker.h"
 
+#include "server/srv_proxy.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +167,7 @@ static void *worker_main(void *arg)
 {
     srv_worker_t *w = arg;
     while (!(w->stopping && w->conn_count == 0)) srv_loop_run_once(&w->loop, -1);
+    srv_proxy_thread_exit();   /* this thread's upstream pools and health checks */
     srv_server_worker_exited(w->server);
     return NULL;
 }

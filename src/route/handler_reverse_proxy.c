@@ -1,0 +1,205 @@
+/* `reverse_proxy [<matcher>] [<upstreams...>] { ... }`: forwards the request
+ * to an upstream chosen by the lb_policy and streams the answer back
+ * (options: proxy_parse.c; policies: proxy_lb.c; headers: proxy_headers.c;
+ * health: proxy_health.c; the I/O is the host's, see proxy_transport.h).
+ *
+ * This file decides what happens to one exchange: pick an upstream, start a
+ * call, and on failure either retry (lb_retries / lb_try_duration, waiting
+ * lb_try_interval, never twice with a request that may have had effects
+ * upstream) or answer 502 / 503 / 504 with a log line naming the upstream. */
+#include <stdio.h>
+
+#include "base/log.h"
+#include "route/chain.h"
+#include "route/directive.h"
+#include "route/proxy_conf.h"
+#include "route/proxy_headers.h"
+#include "route/proxy_health.h"
+#include "route/proxy_lb.h"
+#include "route/proxy_transport.h"
+#include "route/response.h"
+
+/* Per-exchange state, in x->arena. */
+typedef struct {
+    route_exchange_t *x;
+    const proxy_conf_t *c;
+    const proxy_transport_t *t;
+    proxy_call_t *call;          /* the call in flight, or NULL */
+    proxy_upstream_t *up;        /* its upstream; in_flight counted while set */
+    proxy_request_t req;
+    http_headers_t up_headers;
+    uint64_t tried;              /* upstreams tried, bit i = upstream i */
+    uint32_t attempts;
+    int64_t started;
+    bool set_cookie;
+} proxy_job_t;
+
+static route_result_t proxy_attempt(proxy_job_t *j);
+
+static void proxy_release_upstream(proxy_job_t *j)
+{
+    if (j->up) atomic_fetch_sub_explicit(&j->up->in_flight, 1, memory_order_relaxed);
+    j->up = NULL;
+    j->call = NULL;
+}
+
+/* The exchange ended (response sent or client gone): stop what runs. */
+static void proxy_job_cleanup(void *data)
+{
+    proxy_job_t *j = data;
+    if (j->call) j->t->cancel(j->call);
+    proxy_release_upstream(j);
+}
+
+static bool proxy_idempotent(ifr_str_t m)
+{
+    return ifr_str_eq(m, IFR_LIT("GET")) || ifr_str_eq(m, IFR_LIT("HEAD")) || ifr_str_eq(m, IFR_LIT("OPTIONS")) ||
+           ifr_str_eq(m, IFR_LIT("TRACE")) || ifr_str_eq(m, IFR_LIT("PUT")) || ifr_str_eq(m, IFR_LIT("DELETE"));
+}
+
+/* Caddy retries while either budget lasts: lb_retries more attempts, or
+ * time left in lb_try_duration. */
+static bool proxy_may_retry(const proxy_job_t *j)
+{
+    if (j->attempts <= j->c->lb_retries) return true;
+    return j->c->lb_try_duration_ns > 0 && proxy_now_ns() - j->started < j->c->lb_try_duration_ns;
+}
+
+static void proxy_retry_cb(route_exchange_t *x, void *ud)
+{
+    (void)x;
+    proxy_job_t *j = ud;
+    route_result_t r = proxy_attempt(j);
+    if (r != ROUTE_ASYNC) route_resume(j->x, r);
+}
+
+/* Waits lb_try_interval, then tries again; ROUTE_ASYNC, or the final
+ * failure when no wait is possible. */
+static route_result_t proxy_wait_and_retry(proxy_job_t *j, int status, const char *msg)
+{
+    route_exchange_t *x = j->x;
+    if (x->io->timer && j->c->lb_try_interval_ns > 0 &&
+        x->io->timer(x, j->c->lb_try_interval_ns, proxy_retry_cb, j) == 0)
+        return ROUTE_ASYNC;
+    if (j->c->lb_try_interval_ns <= 0) return proxy_attempt(j);
+    return route_fail(x, status, msg);
+}
+
+static int proxy_on_head(void *ud, const http_upstream_response_t *r)
+{
+    proxy_job_t *j = ud;
+    route_exchange_t *x = j->x;
+    if (proxy_status_in(j->c->unhealthy_status, j->c->nunhealthy_status, r->status))
+        proxy_upstream_failed(j->c, j->up, proxy_now_ns());
+    if (proxy_headers_down(x, j->c, j->up, r) != 0) return -1;
+    if (j->set_cookie) {
+        char v[17];
+        proxy_lb_cookie_value(j->up, v);
+        char *cookie = ifr_arena_printf(x->arena, "%.*s=%s; Path=/", (int)j->c->lb_key.len, j->c->lb_key.ptr, v);
+        if (!cookie || http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Set-Cookie"), ifr_cstr(cookie)) != 0)
+            return -1;
+    }
+    return x->io->send_head(x) == 0 ? 0 : -1;
+}
+
+static void proxy_on_end(void *ud, bool ok)
+{
+    proxy_job_t *j = ud;
+    if (!ok)
+        ifr_log_warn("reverse_proxy", "response from upstream %.*s for %.*s broke off",
+                     (int)j->up->hostport.len, j->up->hostport.ptr, (int)j->x->req->target.len, j->x->req->target.ptr);
+    proxy_release_upstream(j);
+}
+
+static void proxy_on_fail(void *ud, proxy_fail_t why, const char *detail, bool request_sent)
+{
+    proxy_job_t *j = ud;
+    route_exchange_t *x = j->x;
+    proxy_upstream_t *u = j->up;
+    proxy_release_upstream(j);
+    if (why == PROXY_FAIL_CLIENT) {
+        route_resume(x, route_fail(x, 400, detail));
+        return;
+    }
+    proxy_upstream_failed(j->c, u, proxy_now_ns());
+    int status = why == PROXY_FAIL_HEADER_TIMEOUT ? 504 : 502;
+    ifr_log_warn("reverse_proxy", "upstream %.*s failed for %.*s %.*s: %s (%d)", (int)u->hostport.len, u->hostport.ptr,
+                 (int)x->req->method.len, x->req->method.ptr, (int)x->req->target.len, x->req->target.ptr, detail, status);
+    /* A request that reached the upstream may have had effects there:
+     * only idempotent ones without a body may go again. */
+    bool safe = !request_sent || (proxy_idempotent(x->req->method) && !j->req.with_body);
+    if (safe && proxy_may_retry(j)) {
+        route_result_t r = proxy_wait_and_retry(j, status, detail);
+        if (r != ROUTE_ASYNC) route_resume(x, r);
+        return;
+    }
+    route_resume(x, route_fail(x, status, detail));
+}
+
+static const proxy_call_cb_t proxy_callbacks = {
+    .on_head = proxy_on_head, .on_fail = proxy_on_fail, .on_end = proxy_on_end,
+};
+
+static route_result_t proxy_attempt(proxy_job_t *j)
+{
+    route_exchange_t *x = j->x;
+    j->attempts++;
+    proxy_upstream_t *u = proxy_lb_select(j->c, x, j->tried, proxy_now_ns(), &j->set_cookie);
+    if (!u) {
+        if (proxy_may_retry(j)) return proxy_wait_and_retry(j, 503, "no upstream available");
+        ifr_log_warn("reverse_proxy", "no healthy upstream for %.*s (%zu configured)", (int)x->req->target.len,
+                     x->req->target.ptr, j->c->nupstreams);
+        return route_fail(x, 503, "no upstream available");
+    }
+    size_t idx = (size_t)(u - j->c->upstreams);
+    if (idx < 64) j->tried |= 1ULL << idx;
+    if (proxy_headers_up(x, j->c, u, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
+    j->req = (proxy_request_t){
+        .upstream = u,
+        .conf = &j->c->transport,
+        .method = x->req->method,
+        .target = x->req->target,
+        .headers = &j->up_headers,
+        .with_body = x->req->body_kind != HTTP_BODY_NONE,
+    };
+    /* The path may have been rewritten (rewrite, handle_path): send that. */
+    if (x->req->path.len && !ifr_str_eq(ifr_str_sub(x->req->target, 0, x->req->path.len), x->req->path)) {
+        char *t = x->req->query.len
+                      ? ifr_arena_printf(x->arena, "%.*s?%.*s", (int)x->req->path.len, x->req->path.ptr,
+                                         (int)x->req->query.len, x->req->query.ptr)
+                      : ifr_arena_strndup(x->arena, x->req->path.ptr, x->req->path.len);
+        if (!t) return route_fail(x, 500, "out of memory");
+        j->req.target = ifr_cstr(t);
+    }
+    atomic_fetch_add_explicit(&u->in_flight, 1, memory_order_relaxed);
+    j->up = u;
+    if (j->t->start(x, &j->req, &proxy_callbacks, j, &j->call) != 0) {
+        proxy_release_upstream(j);
+        return route_fail(x, 500, "out of memory");
+    }
+    return ROUTE_ASYNC;
+}
+
+static route_result_t proxy_handle(route_exchange_t *x, const void *conf)
+{
+    const proxy_conf_t *c = conf;
+    const proxy_transport_t *t = proxy_transport_get();
+    if (!t) return route_fail(x, 502, "no reverse_proxy transport in this build");
+    proxy_job_t *j = ifr_arena_calloc(x->arena, 1, sizeof(*j));
+    if (!j || ifr_arena_on_cleanup(x->arena, proxy_job_cleanup, j) != 0) return route_fail(x, 500, "out of memory");
+    *j = (proxy_job_t){ .x = x, .c = c, .t = t, .started = proxy_now_ns() };
+    if (t->watch_health && c->health_uri.len) t->watch_health(x, c);
+    return proxy_attempt(j);
+}
+
+static int proxy_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+{
+    proxy_conf_t *c;
+    if (proxy_conf_parse(p, d, &c) != 0) return -1;
+    *conf = c;
+    return 0;
+}
+
+const route_directive_t route_directive_reverse_proxy = {
+    .name = "reverse_proxy", .flags = ROUTE_DIR_MATCHER, .parse = proxy_parse, .handle = proxy_handle,
+};

@@ -1,0 +1,105 @@
+/* reverse_proxy's configuration: the upstreams, the load-balancing and
+ * health settings, header rules and the transport options, as parsed from
+ * the Caddyfile (proxy_parse.c).
+ *
+ * Ownership: a proxy_conf_t and everything it points to live in the plan's
+ * arena and are immutable while serving, except the fields marked "shared
+ * state": those are atomics that every worker updates (health, counters),
+ * so they need no lock and cost nothing on the edge build. */
+#ifndef IFRIT_ROUTE_PROXY_CONF_H
+#define IFRIT_ROUTE_PROXY_CONF_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/str.h"
+#include "route/directive.h"
+#include "route/placeholder.h"
+
+/* Passive health remembers this many recent failures per upstream, so
+ * max_fails is at most this. */
+#define PROXY_FAIL_RING 32
+
+typedef struct {
+    ifr_str_t hostport;      /* {upstream_hostport}: "127.0.0.1:8080", or the socket path */
+    const char *host;        /* NUL-terminated host to dial; NULL for a unix socket */
+    uint16_t port;
+    const char *unix_path;   /* NUL-terminated socket path, or NULL */
+    /* Shared state. */
+    atomic_int in_flight;                   /* requests using it now (least_conn) */
+    atomic_bool active_down;                /* the last active health check failed */
+    atomic_llong fail_at[PROXY_FAIL_RING];  /* monotonic ns of recent failures */
+    atomic_uint fail_next;
+} proxy_upstream_t;
+
+typedef enum {
+    PROXY_LB_RANDOM, PROXY_LB_ROUND_ROBIN, PROXY_LB_LEAST_CONN, PROXY_LB_FIRST,
+    PROXY_LB_IP_HASH, PROXY_LB_URI_HASH, PROXY_LB_HEADER, PROXY_LB_COOKIE
+} proxy_lb_kind_t;
+
+typedef enum { PROXY_HDR_SET, PROXY_HDR_ADD, PROXY_HDR_DELETE, PROXY_HDR_REPLACE } proxy_hdr_kind_t;
+
+/* One header_up / header_down rule. */
+typedef struct {
+    proxy_hdr_kind_t kind;
+    ifr_str_t field;
+    route_tmpl_t *value;     /* set/add value, replace's replacement */
+    ifr_str_t find;          /* replace: the substring to replace */
+} proxy_hdr_op_t;
+
+typedef struct {
+    proxy_hdr_op_t *ops;
+    size_t count;
+} proxy_hdr_ops_t;
+
+/* transport http { ... } */
+typedef struct {
+    int64_t dial_timeout_ns;             /* default 3s, as Caddy */
+    int64_t response_header_timeout_ns;  /* 0 = none */
+    int64_t keepalive_ns;                /* idle pooled connections close after; 0 = no pooling */
+    uint32_t keepalive_idle_conns;       /* idle connections kept per upstream per worker */
+    uint32_t read_buffer;                /* bytes read from the upstream at a time */
+} proxy_transport_conf_t;
+
+typedef struct {
+    proxy_upstream_t *upstreams;
+    size_t nupstreams;
+
+    proxy_lb_kind_t lb;
+    ifr_str_t lb_key;                /* header or cookie name */
+    uint32_t lb_retries;
+    int64_t lb_try_duration_ns;
+    int64_t lb_try_interval_ns;      /* default 250ms */
+
+    ifr_str_t health_uri;            /* empty: no active checks */
+    int64_t health_interval_ns;      /* default 30s */
+    int64_t health_timeout_ns;       /* default 5s */
+    int health_status;               /* 0: any 2xx; 200..599 exact; 1..5: that class */
+
+    int64_t fail_duration_ns;        /* 0: passive health off */
+    uint32_t max_fails;              /* default 1 */
+    int *unhealthy_status;           /* codes, or 1..5 for a class ("5xx") */
+    size_t nunhealthy_status;
+
+    proxy_hdr_ops_t header_up, header_down;
+    int64_t flush_interval_ns;       /* -1: flush every write */
+    proxy_transport_conf_t transport;
+
+    atomic_uint rr_next;             /* shared state: round_robin position */
+} proxy_conf_t;
+
+/* The status matches a list entry (exact code, or class 1..5 for "Nxx"). */
+static inline bool proxy_status_in(const int *list, size_t n, int status)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == status || (list[i] < 10 && status / 100 == list[i])) return true;
+    return false;
+}
+
+/* Parses `reverse_proxy [<upstreams...>] { ... }` (the matcher token is
+ * already taken off d). 0, or -1 with p->err filled. */
+int proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, proxy_conf_t **out);
+
+#endif

@@ -1,0 +1,138 @@
+/* See proxy_headers.h. */
+#include "route/proxy_headers.h"
+
+bool proxy_is_hop_field(ifr_str_t n)
+{
+    static const char *const hop[] = {
+        "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+        "te", "trailer", "transfer-encoding", "upgrade", "content-length",
+    };
+    for (size_t i = 0; i < sizeof hop / sizeof *hop; i++)
+        if (ifr_str_eq_nocase(n, ifr_cstr(hop[i]))) return true;
+    return false;
+}
+
+/* Is name listed in any Connection field of h? Those are hop-by-hop too. */
+static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
+{
+    for (uint32_t i = 0; i < h->count; i++) {
+        if (!ifr_str_eq_nocase(h->items[i].name, IFR_LIT("connection"))) continue;
+        ifr_str_t v = h->items[i].value;
+        size_t start = 0;
+        for (size_t k = 0; k <= v.len; k++) {
+            if (k < v.len && v.ptr[k] != ',') continue;
+            ifr_str_t item = ifr_str_sub(v, start, k);
+            while (item.len && item.ptr[0] == ' ') { item.ptr++; item.len--; }
+            while (item.len && item.ptr[item.len - 1] == ' ') item.len--;
+            if (ifr_str_eq_nocase(item, name)) return true;
+            start = k + 1;
+        }
+    }
+    return false;
+}
+
+static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out)
+{
+    for (uint32_t i = 0; i < in->count; i++) {
+        const http_header_t *h = &in->items[i];
+        if (proxy_is_hop_field(h->name) || hdr_named_by_connection(in, h->name)) continue;
+        if (http_headers_add(out, a, h->name, h->value) != 0) return -1;
+    }
+    return 0;
+}
+
+/* Replaces every `from` in s by `to` (arena copy when anything changes). */
+static int hdr_replace_all(ifr_arena_t *a, ifr_str_t s, ifr_str_t from, ifr_str_t to, ifr_str_t *out)
+{
+    *out = s;
+    if (from.len == 0 || s.len < from.len) return 0;
+    size_t hits = 0;
+    for (size_t i = 0; i + from.len <= s.len;)
+        if (!memcmp(s.ptr + i, from.ptr, from.len)) { hits++; i += from.len; } else i++;
+    if (!hits) return 0;
+    size_t n = s.len - hits * from.len + hits * to.len;
+    char *buf = ifr_arena_alloc(a, n ? n : 1);
+    if (!buf) return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < s.len;) {
+        if (i + from.len <= s.len && !memcmp(s.ptr + i, from.ptr, from.len)) {
+            memcpy(buf + o, to.ptr, to.len);
+            o += to.len;
+            i += from.len;
+        } else {
+            buf[o++] = s.ptr[i++];
+        }
+    }
+    *out = ifr_str(buf, n);
+    return 0;
+}
+
+/* Renders a rule's value: request placeholders, then the upstream's own,
+ * which the generic placeholder code cannot know. */
+static int hdr_render(route_exchange_t *x, const proxy_upstream_t *u, const route_tmpl_t *t, ifr_str_t *out)
+{
+    if (route_tmpl_render(x, t, out) != 0) return -1;
+    if (ifr_str_find_char(*out, '{') < 0) return 0;
+    if (hdr_replace_all(x->arena, *out, IFR_LIT("{upstream_hostport}"), u->hostport, out) != 0) return -1;
+    return hdr_replace_all(x->arena, *out, IFR_LIT("{http.reverse_proxy.upstream.hostport}"), u->hostport, out);
+}
+
+static int hdr_apply(route_exchange_t *x, const proxy_upstream_t *u, const proxy_hdr_ops_t *ops, http_headers_t *h)
+{
+    for (size_t i = 0; i < ops->count; i++) {
+        const proxy_hdr_op_t *op = &ops->ops[i];
+        ifr_str_t v = IFR_NULL_STR;
+        if (op->value && hdr_render(x, u, op->value, &v) != 0) return -1;
+        switch (op->kind) {
+        case PROXY_HDR_SET:
+            if (http_headers_set(h, x->arena, op->field, v) != 0) return -1;
+            break;
+        case PROXY_HDR_ADD:
+            if (http_headers_add(h, x->arena, op->field, v) != 0) return -1;
+            break;
+        case PROXY_HDR_DELETE:
+            http_headers_remove(h, op->field);
+            break;
+        case PROXY_HDR_REPLACE:
+            for (uint32_t k = 0; k < h->count; k++)
+                if (ifr_str_eq_nocase(h->items[k].name, op->field) &&
+                    hdr_replace_all(x->arena, h->items[k].value, op->find, v, &h->items[k].value) != 0)
+                    return -1;
+            break;
+        }
+    }
+    return 0;
+}
+
+int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+                     http_headers_t *out)
+{
+    *out = (http_headers_t){ 0 };
+    const http_request_t *req = x->req;
+    if (hdr_copy_end_to_end(x->arena, &req->headers, out) != 0) return -1;
+    if (http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-For"), x->conn->remote_ip) != 0 ||
+        http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Proto"), x->conn->tls ? IFR_LIT("https") : IFR_LIT("http")) != 0 ||
+        http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Host"), req->host) != 0)
+        return -1;
+    return hdr_apply(x, u, &c->header_up, out);
+}
+
+int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+                       const http_upstream_response_t *r)
+{
+    x->resp.status = r->status;
+    x->resp.headers = (http_headers_t){ 0 };
+    x->resp.content_length = -1;
+    if (hdr_copy_end_to_end(x->arena, &r->headers, &x->resp.headers) != 0) return -1;
+    if (r->body_kind == HTTP_BODY_LENGTH) {
+        x->resp.content_length = (int64_t)r->content_length;
+    } else if (r->body_kind == HTTP_BODY_NONE && r->status != 204 && r->status != 304) {
+        /* HEAD keeps the length the upstream announced; an empty body is 0. */
+        const http_header_t *cl = http_headers_get(&r->headers, IFR_LIT("content-length"));
+        int64_t n = 0;
+        for (size_t i = 0; cl && i < cl->value.len; i++) n = n * 10 + (cl->value.ptr[i] - '0');
+        bool head = ifr_str_eq(x->req->method, IFR_LIT("HEAD"));
+        x->resp.content_length = cl || !head ? n : -1;
+    }
+    return hdr_apply(x, u, &c->header_down, &x->resp.headers);
+}

@@ -1,0 +1,30 @@
+/* The header rules of reverse_proxy, as Caddy applies them:
+ * going up, the client's fields minus hop-by-hop ones (and those the
+ * Connection field names), X-Forwarded-For / -Proto / -Host set from the
+ * connection (incoming values are replaced: no proxy is trusted), Host
+ * passed through, then header_up; coming down, the upstream's fields minus
+ * hop-by-hop and framing ones (the server frames the response itself),
+ * then header_down. Values may use request placeholders and
+ * {upstream_hostport}. Everything is allocated from x->arena. */
+#ifndef IFRIT_ROUTE_PROXY_HEADERS_H
+#define IFRIT_ROUTE_PROXY_HEADERS_H
+
+#include "http/message.h"
+#include "http/response_parser.h"
+#include "route/exchange.h"
+#include "route/proxy_conf.h"
+
+/* True for fields that describe one connection, not the message (RFC 9110
+ * section 7.6.1), framing fields included. */
+bool proxy_is_hop_field(ifr_str_t name);
+
+/* Fills *out with the fields to send upstream. 0, or -1 out of memory. */
+int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+                     http_headers_t *out);
+
+/* Sets x->resp (status, fields, content_length) from the upstream's head.
+ * 0, or -1 out of memory. */
+int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+                       const http_upstream_response_t *r);
+
+#endif

@@ -1,0 +1,50 @@
+/* See proxy_health.h. */
+#include "route/proxy_health.h"
+
+#include <time.h>
+
+#include "base/log.h"
+
+int64_t proxy_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+bool proxy_upstream_available(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
+{
+    if (atomic_load_explicit(&u->active_down, memory_order_relaxed)) return false;
+    if (c->fail_duration_ns <= 0) return true;
+    /* Failures are stamped into a ring; those younger than fail_duration count. */
+    uint32_t recent = 0;
+    for (int i = 0; i < PROXY_FAIL_RING; i++) {
+        long long at = atomic_load_explicit(&u->fail_at[i], memory_order_relaxed);
+        if (at && now - at < c->fail_duration_ns) recent++;
+    }
+    return recent < c->max_fails;
+}
+
+void proxy_upstream_failed(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
+{
+    if (c->fail_duration_ns <= 0) return;
+    unsigned slot = atomic_fetch_add_explicit(&u->fail_next, 1, memory_order_relaxed) % PROXY_FAIL_RING;
+    atomic_store_explicit(&u->fail_at[slot], now ? now : 1, memory_order_relaxed);
+}
+
+void proxy_upstream_probed(proxy_upstream_t *u, bool healthy, const char *why)
+{
+    bool was_down = atomic_exchange_explicit(&u->active_down, !healthy, memory_order_relaxed);
+    if (was_down == !healthy) return;
+    if (healthy)
+        ifr_log_info("reverse_proxy", "upstream %.*s is healthy again", (int)u->hostport.len, u->hostport.ptr);
+    else
+        ifr_log_warn("reverse_proxy", "upstream %.*s is unhealthy: %s", (int)u->hostport.len, u->hostport.ptr, why);
+}
+
+bool proxy_health_status_ok(const proxy_conf_t *c, int status)
+{
+    if (c->health_status == 0) return status >= 200 && status < 300;
+    if (c->health_status < 10) return status / 100 == c->health_status;
+    return status == c->health_status;
+}

@@ -1,0 +1,33 @@
+/* Health bookkeeping for reverse_proxy upstreams, shared by all workers
+ * through the atomics in proxy_upstream_t:
+ *   passive: a failed request (dial error, timeout, unhealthy_status)
+ *            counts against the upstream for fail_duration; with max_fails
+ *            failures in that window it is skipped;
+ *   active:  the host's health checker (see proxy_transport.h) reports each
+ *            probe's outcome here; a failed probe takes the upstream out
+ *            until a probe succeeds.
+ * No allocation, no locks; the edge build uses the same code. */
+#ifndef IFRIT_ROUTE_PROXY_HEALTH_H
+#define IFRIT_ROUTE_PROXY_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "route/proxy_conf.h"
+
+/* Monotonic clock in ns. */
+int64_t proxy_now_ns(void);
+
+/* May the upstream take a request now? */
+bool proxy_upstream_available(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now);
+
+/* A passive failure (no-op when fail_duration is 0). */
+void proxy_upstream_failed(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now);
+
+/* The outcome of an active probe; logs when the upstream changes state. */
+void proxy_upstream_probed(proxy_upstream_t *u, bool healthy, const char *why);
+
+/* Is status what health_status asks for? */
+bool proxy_health_status_ok(const proxy_conf_t *c, int status);
+
+#endif

@@ -1,0 +1,263 @@
+/* reverse_proxy's Caddyfile block into a proxy_conf_t (see proxy_conf.h).
+ * Option names, defaults and upstream address forms follow Caddy's
+ * reverse_proxy documentation. */
+#include <stdlib.h>
+
+#include "config/dispense.h"
+#include "route/proxy_conf.h"
+
+#define PROXY_MAX_UPSTREAMS 256
+
+static int proxy_oom(route_parse_t *p) { return cfg_errorf(p->err, NULL, "out of memory"); }
+
+/* Upstream forms: host:port, http://host[:port], :port (localhost),
+ * [::1]:port, unix//path.sock. */
+static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, proxy_upstream_t *u)
+{
+    ifr_str_t s = t->text;
+    if (ifr_str_starts_with(s, IFR_LIT("unix/"))) {
+        ifr_str_t path = ifr_str_sub(s, 5, s.len);
+        if (path.len == 0 || path.ptr[0] != '/')
+            return cfg_errorf(p->err, t, "reverse_proxy: expected unix//path/to.sock, got '%s'", s.ptr);
+        u->unix_path = ifr_arena_strndup(p->arena, path.ptr, path.len);
+        u->hostport = ifr_str(u->unix_path, path.len);
+        return u->unix_path ? 0 : proxy_oom(p);
+    }
+    if (ifr_str_starts_with(s, IFR_LIT("https://")))
+        return cfg_errorf(p->err, t, "reverse_proxy: https upstreams are not supported yet, got '%s'", s.ptr);
+    if (ifr_str_starts_with(s, IFR_LIT("http://"))) s = ifr_str_sub(s, 7, s.len);
+    if (s.len && s.ptr[s.len - 1] == '/') s.len--;
+    if (s.len == 0 || ifr_str_find_char(s, '/') >= 0 || ifr_str_find_char(s, '{') >= 0)
+        return cfg_errorf(p->err, t, "reverse_proxy: expected an upstream like localhost:8080, got '%s'", t->text.ptr);
+    ifr_str_t host = s, port = IFR_NULL_STR;
+    if (s.ptr[0] == '[') {
+        long close = ifr_str_find_char(s, ']');
+        if (close < 0) return cfg_errorf(p->err, t, "reverse_proxy: unclosed '[' in '%s'", t->text.ptr);
+        host = ifr_str_sub(s, 1, (size_t)close);
+        if ((size_t)close + 1 < s.len) {
+            if (s.ptr[close + 1] != ':') return cfg_errorf(p->err, t, "reverse_proxy: expected ':' after ']' in '%s'", t->text.ptr);
+            port = ifr_str_sub(s, (size_t)close + 2, s.len);
+        }
+    } else {
+        long colon = ifr_str_find_char(s, ':');
+        if (colon >= 0) {
+            host = ifr_str_sub(s, 0, (size_t)colon);
+            port = ifr_str_sub(s, (size_t)colon + 1, s.len);
+        }
+    }
+    unsigned long n = 80;
+    if (port.ptr && port.len) {
+        n = 0;
+        for (size_t i = 0; i < port.len; i++) {
+            if (port.ptr[i] < '0' || port.ptr[i] > '9' || i > 5)
+                return cfg_errorf(p->err, t, "reverse_proxy: invalid port in '%s'", t->text.ptr);
+            n = n * 10 + (unsigned long)(port.ptr[i] - '0');
+        }
+        if (n == 0 || n > 65535) return cfg_errorf(p->err, t, "reverse_proxy: port out of range in '%s'", t->text.ptr);
+    }
+    if (host.len == 0) host = IFR_LIT("localhost");
+    u->host = ifr_arena_strndup(p->arena, host.ptr, host.len);
+    u->port = (uint16_t)n;
+    bool v6 = ifr_str_find_char(host, ':') >= 0;
+    char *hp = ifr_arena_printf(p->arena, v6 ? "[%s]:%lu" : "%s:%lu", u->host ? u->host : "", n);
+    if (!u->host || !hp) return proxy_oom(p);
+    u->hostport = ifr_cstr(hp);
+    return 0;
+}
+
+static int proxy_add_upstreams(route_parse_t *p, proxy_conf_t *c, const cfg_token_t *args, size_t n)
+{
+    if (c->nupstreams + n > PROXY_MAX_UPSTREAMS)
+        return cfg_errorf(p->err, &args[0], "reverse_proxy: at most %d upstreams", PROXY_MAX_UPSTREAMS);
+    proxy_upstream_t *u = ifr_arena_calloc(p->arena, c->nupstreams + n, sizeof(*u));
+    if (!u) return proxy_oom(p);
+    /* Nothing is shared yet at parse time, so a plain copy of the atomics is fine. */
+    if (c->nupstreams) memcpy((void *)u, (const void *)c->upstreams, c->nupstreams * sizeof(*u));
+    for (size_t i = 0; i < n; i++)
+        if (proxy_parse_upstream(p, &args[i], &u[c->nupstreams + i]) != 0) return -1;
+    c->upstreams = u;
+    c->nupstreams += n;
+    return 0;
+}
+
+/* header_up / header_down: [+|-]Field [value] | Field find replace */
+static int proxy_parse_hdr(route_parse_t *p, const cfg_directive_t *s, proxy_hdr_ops_t *ops)
+{
+    if (cfg_expect_args(s, 1, 3, p->err) != 0) return -1;
+    proxy_hdr_op_t op = { .kind = PROXY_HDR_SET };
+    ifr_str_t f = s->args[0].text;
+    char sign = f.ptr[0];
+    if (sign == '+' || sign == '-') f = ifr_str_sub(f, 1, f.len);
+    if (f.len == 0) return cfg_errorf(p->err, &s->args[0], "%s: expected a field name", s->name.text.ptr);
+    size_t nv = s->nargs - 1;
+    if (sign == '-') {
+        if (nv) return cfg_errorf(p->err, &s->args[1], "%s: -%.*s takes no value", s->name.text.ptr, (int)f.len, f.ptr);
+        op.kind = PROXY_HDR_DELETE;
+    } else {
+        if (nv == 0) return cfg_errorf(p->err, &s->args[0], "%s: expected a value for %.*s", s->name.text.ptr, (int)f.len, f.ptr);
+        if (nv == 2) {
+            if (sign == '+') return cfg_errorf(p->err, &s->args[2], "%s: +%.*s takes one value", s->name.text.ptr, (int)f.len, f.ptr);
+            op.kind = PROXY_HDR_REPLACE;
+            op.find = s->args[1].text;
+        } else if (sign == '+') {
+            op.kind = PROXY_HDR_ADD;
+        }
+        if (!(op.value = route_tmpl_compile(p->arena, s->args[nv].text))) return proxy_oom(p);
+    }
+    op.field = f;
+    proxy_hdr_op_t *n = ifr_arena_alloc(p->arena, (ops->count + 1) * sizeof(*n));
+    if (!n) return proxy_oom(p);
+    if (ops->count) memcpy(n, ops->ops, ops->count * sizeof(*n));
+    n[ops->count++] = op;
+    ops->ops = n;
+    return 0;
+}
+
+static int proxy_one_duration(route_parse_t *p, const cfg_directive_t *s, unsigned flags, int64_t *out)
+{
+    if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+    return cfg_parse_duration(&s->args[0], flags, out, p->err);
+}
+
+static int proxy_one_uint(route_parse_t *p, const cfg_directive_t *s, int64_t max, uint32_t *out)
+{
+    int64_t v;
+    if (cfg_expect_args(s, 1, 1, p->err) != 0 || cfg_parse_int(&s->args[0], 0, max, &v, p->err) != 0) return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* A status code, or a class written "5xx". */
+static int proxy_parse_status(route_parse_t *p, const cfg_token_t *t, int *out)
+{
+    ifr_str_t s = t->text;
+    if (s.len == 3 && s.ptr[0] >= '1' && s.ptr[0] <= '5' && (s.ptr[1] | 0x20) == 'x' && (s.ptr[2] | 0x20) == 'x') {
+        *out = s.ptr[0] - '0';
+        return 0;
+    }
+    if (route_parse_status(t, out) == 0) return 0;
+    return cfg_errorf(p->err, t, "expected a status code like 503 or a class like 5xx, got '%s'", s.ptr);
+}
+
+static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, proxy_transport_conf_t *t)
+{
+    if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+    if (!cfg_is_word(&s->args[0], "http"))
+        return cfg_errorf(p->err, &s->args[0], "transport: only 'http' is supported, got '%s'", s->args[0].text.ptr);
+    static const char *const known[] = { "dial_timeout", "response_header_timeout", "keepalive",
+                                         "keepalive_idle_conns", "read_buffer" };
+    for (size_t i = 0; s->block && i < s->block->count; i++) {
+        const cfg_directive_t *o = &s->block->items[i];
+        ifr_str_t n = o->name.text;
+        if (ifr_str_eq_cstr(n, "dial_timeout")) {
+            if (proxy_one_duration(p, o, 0, &t->dial_timeout_ns) != 0) return -1;
+        } else if (ifr_str_eq_cstr(n, "response_header_timeout")) {
+            if (proxy_one_duration(p, o, 0, &t->response_header_timeout_ns) != 0) return -1;
+        } else if (ifr_str_eq_cstr(n, "keepalive")) {
+            if (cfg_expect_args(o, 1, 1, p->err) != 0) return -1;
+            if (cfg_is_word(&o->args[0], "off")) t->keepalive_ns = 0;
+            else if (cfg_parse_duration(&o->args[0], 0, &t->keepalive_ns, p->err) != 0) return -1;
+        } else if (ifr_str_eq_cstr(n, "keepalive_idle_conns")) {
+            if (proxy_one_uint(p, o, 100000, &t->keepalive_idle_conns) != 0) return -1;
+        } else if (ifr_str_eq_cstr(n, "read_buffer")) {
+            uint64_t v;
+            if (cfg_expect_args(o, 1, 1, p->err) != 0 || cfg_parse_size(&o->args[0], CFG_SIZE_BINARY, &v, p->err) != 0)
+                return -1;
+            if (v < 1024 || v > (16u << 20)) return cfg_errorf(p->err, &o->args[0], "read_buffer: expected 1KiB to 16MiB");
+            t->read_buffer = (uint32_t)v;
+        } else {
+            return cfg_error_unknown(p->err, &o->name, "transport http option", known, sizeof known / sizeof *known);
+        }
+    }
+    return 0;
+}
+
+static int proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, proxy_conf_t *c)
+{
+    static const char *const names[] = { "random", "round_robin", "least_conn", "first",
+                                         "ip_hash", "uri_hash", "header", "cookie" };
+    if (cfg_expect_args(s, 1, 2, p->err) != 0) return -1;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        if (!ifr_str_eq_cstr(s->args[0].text, names[i])) continue;
+        c->lb = (proxy_lb_kind_t)i;
+        bool keyed = c->lb == PROXY_LB_HEADER || c->lb == PROXY_LB_COOKIE;
+        if (keyed != (s->nargs == 2))
+            return cfg_errorf(p->err, &s->args[0], keyed ? "lb_policy %s: expected a field name" : "lb_policy %s: takes no argument",
+                              names[i]);
+        if (keyed) c->lb_key = s->args[1].text;
+        return 0;
+    }
+    return cfg_error_unknown(p->err, &s->args[0], "lb_policy", names, sizeof names / sizeof *names);
+}
+
+static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, proxy_conf_t *c)
+{
+    ifr_str_t n = s->name.text;
+    if (ifr_str_eq_cstr(n, "to")) {
+        if (cfg_expect_args(s, 1, SIZE_MAX, p->err) != 0) return -1;
+        return proxy_add_upstreams(p, c, s->args, s->nargs);
+    }
+    if (ifr_str_eq_cstr(n, "lb_policy")) return proxy_parse_lb(p, s, c);
+    if (ifr_str_eq_cstr(n, "lb_retries")) return proxy_one_uint(p, s, 1000, &c->lb_retries);
+    if (ifr_str_eq_cstr(n, "lb_try_duration")) return proxy_one_duration(p, s, 0, &c->lb_try_duration_ns);
+    if (ifr_str_eq_cstr(n, "lb_try_interval")) return proxy_one_duration(p, s, 0, &c->lb_try_interval_ns);
+    if (ifr_str_eq_cstr(n, "health_uri")) {
+        if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+        if (s->args[0].text.ptr[0] != '/') return cfg_errorf(p->err, &s->args[0], "health_uri: expected a path starting with /");
+        c->health_uri = s->args[0].text;
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "health_interval")) return proxy_one_duration(p, s, 0, &c->health_interval_ns);
+    if (ifr_str_eq_cstr(n, "health_timeout")) return proxy_one_duration(p, s, 0, &c->health_timeout_ns);
+    if (ifr_str_eq_cstr(n, "health_status")) {
+        if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+        return proxy_parse_status(p, &s->args[0], &c->health_status);
+    }
+    if (ifr_str_eq_cstr(n, "fail_duration")) return proxy_one_duration(p, s, 0, &c->fail_duration_ns);
+    if (ifr_str_eq_cstr(n, "max_fails")) {
+        if (proxy_one_uint(p, s, PROXY_FAIL_RING, &c->max_fails) != 0) return -1;
+        if (c->max_fails == 0) return cfg_errorf(p->err, &s->args[0], "max_fails: expected at least 1");
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "unhealthy_status")) {
+        if (cfg_expect_args(s, 1, 64, p->err) != 0) return -1;
+        c->unhealthy_status = ifr_arena_calloc(p->arena, s->nargs, sizeof(int));
+        if (!c->unhealthy_status) return proxy_oom(p);
+        for (size_t i = 0; i < s->nargs; i++)
+            if (proxy_parse_status(p, &s->args[i], &c->unhealthy_status[i]) != 0) return -1;
+        c->nunhealthy_status = s->nargs;
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "header_up")) return proxy_parse_hdr(p, s, &c->header_up);
+    if (ifr_str_eq_cstr(n, "header_down")) return proxy_parse_hdr(p, s, &c->header_down);
+    if (ifr_str_eq_cstr(n, "flush_interval")) return proxy_one_duration(p, s, CFG_DUR_NEGATIVE, &c->flush_interval_ns);
+    if (ifr_str_eq_cstr(n, "transport")) return proxy_parse_transport(p, s, &c->transport);
+    static const char *const known[] = {
+        "to", "lb_policy", "lb_retries", "lb_try_duration", "lb_try_interval", "health_uri",
+        "health_interval", "health_timeout", "health_status", "fail_duration", "max_fails",
+        "unhealthy_status", "header_up", "header_down", "flush_interval", "transport",
+    };
+    return cfg_error_unknown(p->err, &s->name, "reverse_proxy option", known, sizeof known / sizeof *known);
+}
+
+int proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, proxy_conf_t **out)
+{
+    proxy_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    if (!c) return proxy_oom(p);
+    c->lb_try_interval_ns = 250000000LL;
+    c->health_interval_ns = 30000000000LL;
+    c->health_timeout_ns = 5000000000LL;
+    c->max_fails = 1;
+    c->transport = (proxy_transport_conf_t){
+        .dial_timeout_ns = 3000000000LL,
+        .keepalive_ns = 120000000000LL,
+        .keepalive_idle_conns = 32,
+        .read_buffer = 64 * 1024,
+    };
+    if (d->nargs && proxy_add_upstreams(p, c, d->args, d->nargs) != 0) return -1;
+    for (size_t i = 0; d->block && i < d->block->count; i++)
+        if (proxy_parse_option(p, &d->block->items[i], c) != 0) return -1;
+    if (c->nupstreams == 0) return cfg_errorf(p->err, &d->name, "reverse_proxy: expected at least one upstream");
+    *out = c;
+    return 0;
+}

@@ -1,0 +1,72 @@
+/* The transport interface of reverse_proxy: how the route layer (policy:
+ * which upstream, which headers, whether to retry) asks a host to carry one
+ * request to an upstream and its response back. The native server
+ * implements it with sockets, a keep-alive pool and timers
+ * (src/server/srv_proxy*.c); the edge build implements it with fetch().
+ *
+ * A call streams on its own once the handler accepted the head: request
+ * body bytes from x->io->read_body to the upstream, response body bytes to
+ * x->io->send_body, with back-pressure both ways, and ends the response.
+ *
+ * Ownership: proxy_call_t is the transport's; it is valid from start until
+ * on_fail / on_end ran or cancel was called, whichever is first. Callbacks
+ * never run inside start or cancel. The request's slices must stay valid
+ * until the call ends (they live in x->arena). */
+#ifndef IFRIT_ROUTE_PROXY_TRANSPORT_H
+#define IFRIT_ROUTE_PROXY_TRANSPORT_H
+
+#include <stdbool.h>
+
+#include "http/response_parser.h"
+#include "route/exchange.h"
+#include "route/proxy_conf.h"
+
+typedef struct proxy_call proxy_call_t;
+
+typedef struct {
+    const proxy_upstream_t *upstream;
+    const proxy_transport_conf_t *conf;
+    ifr_str_t method;
+    ifr_str_t target;               /* origin-form: path and query */
+    const http_headers_t *headers;  /* end-to-end fields, Host included; the transport adds framing */
+    bool with_body;                 /* forward the client's request body */
+} proxy_request_t;
+
+typedef enum {
+    PROXY_FAIL_DIAL,            /* refused / unreachable / dial_timeout: 502 */
+    PROXY_FAIL_HEADER_TIMEOUT,  /* response_header_timeout: 504 */
+    PROXY_FAIL_PROTOCOL,        /* garbage, oversized head, early close: 502 */
+    PROXY_FAIL_CLIENT,          /* the client went away or its body was refused */
+} proxy_fail_t;
+
+typedef struct {
+    /* The upstream's final head (1xx interim heads are skipped); slices
+     * live in x->arena. Return 0 once x->resp is set and the head sent,
+     * and the transport streams the body; -1 aborts the call (it then
+     * ends with on_end(false)). */
+    int (*on_head)(void *ud, const http_upstream_response_t *r);
+    /* Failed before a head arrived. request_sent: bytes of the request
+     * reached the upstream (only idempotent requests may be retried). */
+    void (*on_fail)(void *ud, proxy_fail_t why, const char *detail, bool request_sent);
+    /* After on_head: the body was relayed completely (ok) or broke off. */
+    void (*on_end)(void *ud, bool ok);
+} proxy_call_cb_t;
+
+typedef struct {
+    /* Starts a call for x. 0, or -1 when it could not even start (out of
+     * memory): nothing will be called back then. */
+    int (*start)(route_exchange_t *x, const proxy_request_t *req, const proxy_call_cb_t *cb, void *ud,
+                 proxy_call_t **out);
+    /* Stops a call at once; no callback follows. */
+    void (*cancel)(proxy_call_t *call);
+    /* Makes sure conf's active health checks run on this host (called on
+     * each request; cheap once they run). May be NULL. */
+    void (*watch_health)(route_exchange_t *x, const proxy_conf_t *conf);
+} proxy_transport_t;
+
+/* Registered once by the host before plans are loaded. */
+void proxy_transport_register(const proxy_transport_t *t);
+/* NULL when the host registered none: reverse_proxy then answers 502. */
+const proxy_transport_t *proxy_transport_get(void);
+
+#endif

@@ -1,0 +1,451 @@
+/* The native reverse_proxy call: see srv_proxy.h and route/proxy_transport.h.
+ *
+ * A call moves DIAL -> HEAD (request going up, waiting for the response
+ * head) -> BODY (relaying the response) -> DONE. Writing the request and
+ * reading the response are independent, so an upstream that answers before
+ * it read the whole request body (a 413, say) is handled like any other. */
+#include "server/srv_proxy.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "http/chunked.h"
+#include "http/response_writer.h"
+#include "route/proxy_transport.h"
+#include "server/srv_conn.h"
+#include "server/srv_proxy_health.h"
+#include "server/srv_upstream.h"
+
+/* Room in the read buffer beyond read_buffer, so a head at the parser's
+ * limits always fits and the parser, not the buffer, refuses it. */
+#define CALL_HEAD_ROOM (HTTP_RESP_MAX_STATUS_LINE + HTTP_RESP_MAX_FIELD_SECTION + 1024)
+
+typedef enum { CALL_DIAL, CALL_HEAD, CALL_BODY, CALL_DONE } call_state_t;
+
+struct proxy_call {
+    route_exchange_t *x;
+    srv_exchange_t *ex;
+    srv_loop_t *loop;
+    proxy_request_t req;
+    const proxy_call_cb_t *cb;
+    void *ud;
+    srv_upconn_t *up;
+    call_state_t state;
+    srv_timer_t timer;           /* dial_timeout, then response_header_timeout */
+    srv_task_t task;             /* runs call_kick from the loop */
+    ifr_buf_t wbuf;              /* request bytes not yet written upstream; owned */
+    ifr_buf_t rbuf;              /* response bytes not yet handled; owned */
+    http_resp_parser_t parser;
+    http_upstream_response_t resp;
+    http_chunked_decoder_t chunked;
+    uint64_t body_left;          /* HTTP_BODY_LENGTH: response bytes still to come */
+    bool reused;                 /* the connection came from the pool */
+    bool body_chunked;           /* the request body goes up chunked */
+    bool body_started, body_paused, body_done;
+    bool sent_any;               /* request bytes reached the socket */
+    bool got_any;                /* response bytes arrived */
+    bool waiting_client;         /* wait_writable pending */
+    bool write_failed;
+    const char *kick_error;      /* a failure found in start, reported from the loop */
+};
+
+static void call_pump(proxy_call_t *c);
+
+/* Releases the connection (to the pool when keep), timers and buffers. */
+static void call_release(proxy_call_t *c, bool keep)
+{
+    c->state = CALL_DONE;
+    srv_timer_stop(c->loop, &c->timer);
+    srv_loop_cancel(c->loop, &c->task);
+    if (c->up) {
+        if (keep) srv_upconn_release(c->up, c->req.conf);
+        else srv_upconn_close(c->up);
+    }
+    c->up = NULL;
+    ifr_buf_free(&c->wbuf);
+    ifr_buf_free(&c->rbuf);
+}
+
+static int call_serialize(proxy_call_t *c)
+{
+    const proxy_request_t *r = &c->req;
+    const http_request_t *in = c->x->req;
+    ifr_buf_t *b = &c->wbuf;
+    ifr_buf_clear(b);
+    int rc = ifr_buf_append_str(b, r->method) | ifr_buf_append_byte(b, ' ') | ifr_buf_append_str(b, r->target) |
+             ifr_buf_append_cstr(b, " HTTP/1.1\r\n");
+    bool has_host = false;
+    for (uint32_t i = 0; i < r->headers->count; i++) {
+        const http_header_t *h = &r->headers->items[i];
+        if (ifr_str_eq_nocase(h->name, IFR_LIT("host"))) has_host = true;
+        if (http_write_field(b, h->name, h->value) < 0)
+            ifr_log_debug("reverse_proxy", "dropped header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
+    }
+    if (!has_host) rc |= http_write_field(b, IFR_LIT("Host"), r->upstream->hostport);
+    c->body_chunked = false;
+    if (r->with_body && in->body_kind == HTTP_BODY_LENGTH) {
+        rc |= http_write_field_uint(b, IFR_LIT("Content-Length"), in->content_length);
+    } else if (r->with_body) {
+        rc |= http_write_field(b, IFR_LIT("Transfer-Encoding"), IFR_LIT("chunked"));
+        c->body_chunked = true;
+    }
+    if (r->conf->keepalive_ns <= 0) rc |= http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
+    rc |= ifr_buf_append(b, "\r\n", 2);
+    return rc ? -1 : 0;
+}
+
+/* Fails the call before a head arrived. A pooled connection the upstream
+ * closed while idle looks like this too: that is retried at once on a
+ * fresh connection, as long as nothing of the body was consumed. */
+static void call_fail(proxy_call_t *c, proxy_fail_t why, const char *detail)
+{
+    if (c->state == CALL_DONE) return;
+    if (why == PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == CALL_HEAD) {
+        srv_upconn_close(c->up);
+        c->up = NULL;
+        c->reused = c->sent_any = c->write_failed = false;
+        c->state = CALL_DIAL;
+        srv_loop_post(c->loop, &c->task);
+        return;
+    }
+    bool sent = c->sent_any;
+    call_release(c, false);
+    c->cb->on_fail(c->ud, why, detail, sent);
+}
+
+/* The response broke off after its head went to the client: the client
+ * learns by the connection closing (no final chunk). */
+static void call_abort(proxy_call_t *c, const char *why)
+{
+    if (c->state == CALL_DONE) return;
+    ifr_log_warn("reverse_proxy", "upstream %.*s: %s", (int)c->req.upstream->hostport.len,
+                 c->req.upstream->hostport.ptr, why);
+    call_release(c, false);
+    srv_exchange_fail(c->ex, 502);
+    c->cb->on_end(c->ud, false);
+}
+
+static void call_complete(proxy_call_t *c)
+{
+    bool keep = c->resp.keep_alive && !c->write_failed && c->wbuf.len == 0 && c->rbuf.len == 0 &&
+                (!c->req.with_body || c->body_done);
+    call_release(c, keep);
+    c->x->io->send_body(c->x, NULL, 0, true);
+    c->cb->on_end(c->ud, true);
+}
+
+static bool call_request_written(const proxy_call_t *c)
+{
+    return c->wbuf.len == 0 && (!c->req.with_body || c->body_done);
+}
+
+static void call_resume_client_body(proxy_call_t *c)
+{
+    srv_exchange_t *ex = c->ex;
+    c->body_paused = false;
+    if (!ex->last_delivered && !ex->resp_done) {
+        ex->body_reading = true;   /* undoes the stop the body callback asked for */
+        srv_conn_wake(ex->conn);
+    }
+}
+
+/* Writes what the socket takes. -1 on a write error. */
+static int call_flush(proxy_call_t *c)
+{
+    while (c->wbuf.len && c->up->can_write) {
+        ssize_t n = send(c->up->watch.fd, c->wbuf.data, c->wbuf.len, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->sent_any = true;
+            ifr_buf_consume(&c->wbuf, (size_t)n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && errno == EAGAIN) {
+            c->up->can_write = false;
+        } else {
+            c->write_failed = true;
+            ifr_buf_clear(&c->wbuf);
+            return -1;
+        }
+    }
+    if (c->body_paused && c->wbuf.len < SRV_PROXY_LOW_WATER) call_resume_client_body(c);
+    if (c->state == CALL_HEAD && call_request_written(c) && !srv_timer_active(&c->timer) &&
+        c->req.conf->response_header_timeout_ns > 0)
+        srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->response_header_timeout_ns);
+    return 0;
+}
+
+/* The client's request body, chunk by chunk (route_body_cb). */
+static int call_client_body(route_exchange_t *x, const void *data, size_t len, bool is_last, void *ud)
+{
+    (void)x;
+    proxy_call_t *c = ud;
+    if (c->state == CALL_DONE || c->write_failed) return 1;
+    int rc = 0;
+    if (len && c->body_chunked) {
+        char head[HTTP_CHUNK_HEAD_MAX];
+        size_t hl = http_chunk_head(head, len);
+        rc |= ifr_buf_append(&c->wbuf, head, hl) | ifr_buf_append(&c->wbuf, data, len) | ifr_buf_append(&c->wbuf, "\r\n", 2);
+    } else if (len) {
+        rc |= ifr_buf_append(&c->wbuf, data, len);
+    }
+    if (is_last) {
+        c->body_done = true;
+        if (c->body_chunked) rc |= ifr_buf_append(&c->wbuf, HTTP_CHUNKED_LAST, 5);
+    }
+    if (rc) {
+        c->kick_error = "out of memory";
+        srv_loop_post(c->loop, &c->task);
+        return 1;
+    }
+    call_flush(c);   /* an error shows when the response is read */
+    if (c->wbuf.len >= SRV_PROXY_HIGH_WATER && !is_last) {
+        c->body_paused = true;
+        return 1;
+    }
+    return 0;
+}
+
+static void call_client_writable(route_exchange_t *x, void *ud)
+{
+    (void)x;
+    proxy_call_t *c = ud;
+    c->waiting_client = false;
+    call_pump(c);
+}
+
+/* Hands response body bytes in rbuf to the client. */
+static void call_relay_body(proxy_call_t *c)
+{
+    route_exchange_t *x = c->x;
+    while (c->state == CALL_BODY && c->rbuf.len && !c->waiting_client) {
+        ifr_str_t data = IFR_NULL_STR;
+        size_t used = 0;
+        bool end = false;
+        if (c->resp.body_kind == HTTP_BODY_CHUNKED) {
+            http_chunked_status_t st = http_chunked_decode(&c->chunked, c->rbuf.data, c->rbuf.len, &used, &data);
+            if (st == HTTP_CHUNKED_ERROR) {
+                call_abort(c, "malformed chunked response body");
+                return;
+            }
+            if (st != HTTP_CHUNKED_DATA) data = IFR_NULL_STR;
+            end = st == HTTP_CHUNKED_END;
+            if (st == HTTP_CHUNKED_AGAIN && used == 0) break;
+        } else if (c->resp.body_kind == HTTP_BODY_LENGTH) {
+            used = c->rbuf.len < c->body_left ? c->rbuf.len : (size_t)c->body_left;
+            data = ifr_str(c->rbuf.data, used);
+            c->body_left -= used;
+            end = c->body_left == 0;
+        } else {
+            used = c->rbuf.len;
+            data = ifr_str(c->rbuf.data, used);
+        }
+        if (data.len && x->io->send_body(x, data.ptr, data.len, false) != 0) {
+            call_release(c, false);   /* the client is gone; the exchange ends */
+            c->cb->on_end(c->ud, false);
+            return;
+        }
+        ifr_buf_consume(&c->rbuf, used);
+        if (end) {
+            call_complete(c);
+            return;
+        }
+        if (x->io->queued && x->io->queued(x) >= SRV_PROXY_HIGH_WATER &&
+            x->io->wait_writable(x, call_client_writable, c) == 0)
+            c->waiting_client = true;
+    }
+}
+
+/* Looks for the response head in rbuf. */
+static void call_read_head(proxy_call_t *c)
+{
+    route_exchange_t *x = c->x;
+    while (c->state == CALL_HEAD && c->rbuf.len) {
+        http_upstream_response_t r;
+        http_resp_status_t st = http_resp_parse(&c->parser, c->rbuf.data, c->rbuf.len, x->arena, &r);
+        if (st == HTTP_RESP_INCOMPLETE) return;
+        if (st == HTTP_RESP_ERROR) {
+            call_fail(c, PROXY_FAIL_PROTOCOL, c->parser.reason);
+            return;
+        }
+        if (r.status == 101) {
+            call_fail(c, PROXY_FAIL_PROTOCOL, "protocol upgrade is not supported");
+            return;
+        }
+        if (r.status < 200) {   /* interim: skip it, the final head follows */
+            ifr_buf_consume(&c->rbuf, r.head_len);
+            http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
+            continue;
+        }
+        /* The head outlives the read buffer: parse it again from an arena copy. */
+        char *copy = ifr_arena_alloc(x->arena, r.head_len);
+        if (!copy) {
+            call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+            return;
+        }
+        memcpy(copy, c->rbuf.data, r.head_len);
+        ifr_buf_consume(&c->rbuf, r.head_len);
+        http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
+        http_resp_parse(&c->parser, copy, r.head_len, x->arena, &c->resp);
+        srv_timer_stop(c->loop, &c->timer);
+        c->state = CALL_BODY;
+        c->body_left = c->resp.content_length;
+        http_chunked_decoder_init(&c->chunked);
+        if (c->cb->on_head(c->ud, &c->resp) != 0) {
+            call_abort(c, "response head could not be passed on");
+            return;
+        }
+        if (c->resp.body_kind == HTTP_BODY_NONE) call_complete(c);
+    }
+}
+
+/* Reads from the upstream as far as buffers and back-pressure allow. */
+static void call_read(proxy_call_t *c)
+{
+    size_t chunk = c->req.conf->read_buffer;
+    while (c->state == CALL_HEAD || c->state == CALL_BODY) {
+        if (c->state == CALL_BODY) call_relay_body(c);
+        else call_read_head(c);
+        if (c->state == CALL_DONE || c->waiting_client || !c->up->can_read) return;
+        if (c->rbuf.len >= chunk + CALL_HEAD_ROOM) return;   /* the parser refuses long before */
+        if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
+            call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+            return;
+        }
+        ssize_t n = read(c->up->watch.fd, c->rbuf.data + c->rbuf.len, chunk);
+        if (n > 0) {
+            c->got_any = true;
+            c->rbuf.len += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) {
+            c->up->can_read = false;
+            return;
+        }
+        /* EOF or reset. */
+        if (c->state == CALL_HEAD) {
+            call_fail(c, PROXY_FAIL_PROTOCOL, c->got_any ? "upstream closed inside the response head"
+                                                          : "upstream closed the connection without responding");
+        } else if (c->resp.body_kind == HTTP_BODY_UNTIL_CLOSE) {
+            c->resp.keep_alive = false;
+            call_relay_body(c);
+            if (c->state != CALL_BODY) return;
+            if (c->waiting_client) c->up->can_read = true;   /* read the EOF again after the wait */
+            else call_complete(c);
+        } else {
+            call_abort(c, "upstream closed the connection in the middle of the response body");
+        }
+        return;
+    }
+}
+
+static void call_pump(proxy_call_t *c)
+{
+    if (c->state == CALL_DONE || c->state == CALL_DIAL) return;
+    if (c->wbuf.len && c->up->can_write) call_flush(c);
+    call_read(c);
+}
+
+/* The connection is ready: start the request body, if any, and write. */
+static void call_connected(proxy_call_t *c)
+{
+    c->state = CALL_HEAD;
+    srv_timer_stop(c->loop, &c->timer);
+    if (c->req.with_body && !c->body_started) {
+        c->body_started = true;
+        if (c->x->io->read_body(c->x, call_client_body, c) != 0) {
+            call_fail(c, PROXY_FAIL_CLIENT, "request body refused");
+            return;
+        }
+    }
+    call_pump(c);
+}
+
+static void call_event(void *owner, uint32_t events)
+{
+    proxy_call_t *c = owner;
+    if (c->state == CALL_DIAL) {
+        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+        const char *err;
+        if (srv_upconn_connected(c->up, &err) != 0) {
+            call_fail(c, PROXY_FAIL_DIAL, err);
+            return;
+        }
+        call_connected(c);
+        return;
+    }
+    call_pump(c);
+}
+
+static void call_timeout(srv_timer_t *t)
+{
+    proxy_call_t *c = t->data;
+    if (c->state == CALL_DIAL) call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
+    else if (c->state == CALL_HEAD) call_fail(c, PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
+}
+
+/* From the loop: report an early error, or take a connection and go. */
+static void call_kick(srv_task_t *t)
+{
+    proxy_call_t *c = t->data;
+    if (c->state == CALL_DONE) return;
+    if (c->kick_error) {
+        call_fail(c, c->up ? PROXY_FAIL_PROTOCOL : PROXY_FAIL_DIAL, c->kick_error);
+        return;
+    }
+    const char *err = NULL;
+    if (call_serialize(c) != 0) {
+        call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+        return;
+    }
+    if (srv_upconn_acquire(c->loop, c->req.upstream, false, call_event, c, &c->up, &c->reused, &err) != 0) {
+        c->up = NULL;
+        call_fail(c, PROXY_FAIL_DIAL, err);
+        return;
+    }
+    if (c->up->connecting) {
+        if (c->req.conf->dial_timeout_ns > 0)
+            srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->dial_timeout_ns);
+        return;   /* EPOLLOUT says when */
+    }
+    call_connected(c);
+}
+
+static int proxy_start(route_exchange_t *x, const proxy_request_t *req, const proxy_call_cb_t *cb, void *ud,
+                       proxy_call_t **out)
+{
+    srv_exchange_t *ex = x->io_ctx;
+    proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
+    if (!c) return -1;
+    *c = (proxy_call_t){ .x = x, .ex = ex, .loop = &ex->conn->worker->loop, .req = *req, .cb = cb, .ud = ud,
+                         .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT };
+    http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
+    srv_timer_init(&c->timer, call_timeout, c);
+    srv_task_init(&c->task, call_kick, c);
+    srv_loop_post(c->loop, &c->task);
+    *out = c;
+    return 0;
+}
+
+static void proxy_cancel(proxy_call_t *c)
+{
+    if (c->state != CALL_DONE) call_release(c, false);
+}
+
+static const proxy_transport_t srv_proxy_transport = {
+    .start = proxy_start,
+    .cancel = proxy_cancel,
+    .watch_health = srv_proxy_health_watch,
+};
+
+void srv_proxy_register(void) { proxy_transport_register(&srv_proxy_transport); }
+
+void srv_proxy_thread_exit(void)
+{
+    srv_proxy_health_thread_exit();
+    srv_upstream_thread_exit();
+}

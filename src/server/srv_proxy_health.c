@@ -1,0 +1,193 @@
+/* See srv_proxy_health.h. */
+#include "server/srv_proxy_health.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "http/response_parser.h"
+#include "route/proxy_health.h"
+#include "route/state.h"
+#include "server/srv_conn.h"
+#include "server/srv_upstream.h"
+
+#define PROBE_READ_MAX 8192   /* the status line is all a probe needs */
+
+typedef struct srv_health_watch srv_health_watch_t;
+
+/* One upstream's probe in flight (or waiting for the next round). */
+typedef struct {
+    srv_health_watch_t *watch;
+    proxy_upstream_t *u;
+    srv_upconn_t *conn;          /* NULL between probes */
+    ifr_buf_t out, in;
+    srv_timer_t timeout;
+} srv_probe_t;
+
+struct srv_health_watch {
+    srv_health_watch_t *next;
+    const proxy_conf_t *conf;
+    route_plan_t *plan;          /* one reference, so conf stays alive */
+    srv_worker_t *worker;
+    srv_timer_t tick;
+    srv_probe_t *probes;         /* one per upstream */
+};
+
+static _Thread_local srv_health_watch_t *health_watches;
+
+static void probe_end(srv_probe_t *p, bool healthy, const char *why)
+{
+    if (p->conn) srv_upconn_close(p->conn);
+    p->conn = NULL;
+    srv_timer_stop(&p->watch->worker->loop, &p->timeout);
+    ifr_buf_free(&p->out);
+    ifr_buf_free(&p->in);
+    proxy_upstream_probed(p->u, healthy, why);
+}
+
+static void probe_io(void *owner, uint32_t events)
+{
+    srv_probe_t *p = owner;
+    srv_upconn_t *c = p->conn;
+    const char *err;
+    if (c->connecting) {
+        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+        if (srv_upconn_connected(c, &err) != 0) {
+            probe_end(p, false, err);
+            return;
+        }
+    }
+    while (p->out.len && c->can_write) {
+        ssize_t n = send(c->watch.fd, p->out.data, p->out.len, MSG_NOSIGNAL);
+        if (n > 0) ifr_buf_consume(&p->out, (size_t)n);
+        else if (n < 0 && errno == EAGAIN) c->can_write = false;
+        else if (!(n < 0 && errno == EINTR)) {
+            probe_end(p, false, "write failed");
+            return;
+        }
+    }
+    while (c->can_read) {
+        if (p->in.len >= PROBE_READ_MAX || ifr_buf_reserve(&p->in, 2048) != 0) {
+            probe_end(p, false, "response head too large");
+            return;
+        }
+        ssize_t n = read(c->watch.fd, p->in.data + p->in.len, 2048);
+        if (n < 0 && errno == EAGAIN) {
+            c->can_read = false;
+            break;
+        }
+        if (n <= 0 && !(n < 0 && errno == EINTR)) {
+            probe_end(p, false, "closed without a response");
+            return;
+        }
+        if (n > 0) p->in.len += (size_t)n;
+        /* Only the status line matters: read the three digits. */
+        const char *lf = memchr(p->in.data, '\n', p->in.len);
+        if (!lf) continue;
+        int status = 0;
+        if (p->in.len >= 12 && !memcmp(p->in.data, "HTTP/1.", 7))
+            for (int i = 9; i < 12; i++) status = status * 10 + (p->in.data[i] - '0');
+        if (status < 100 || status > 999) {
+            probe_end(p, false, "malformed status line");
+            return;
+        }
+        bool ok = proxy_health_status_ok(p->watch->conf, status);
+        probe_end(p, ok, ok ? "" : "unexpected status");
+        return;
+    }
+}
+
+static void probe_timeout(srv_timer_t *t)
+{
+    probe_end(t->data, false, "health_timeout");
+}
+
+static void probe_start(srv_probe_t *p)
+{
+    srv_health_watch_t *w = p->watch;
+    if (p->conn) return;   /* the last one is still running: let it finish */
+    const char *err;
+    bool reused;
+    ifr_buf_clear(&p->out);
+    if (ifr_buf_printf(&p->out, "GET %.*s HTTP/1.1\r\nHost: %.*s\r\nUser-Agent: ifrit-health-check\r\nConnection: close\r\n\r\n",
+                       (int)w->conf->health_uri.len, w->conf->health_uri.ptr, (int)p->u->hostport.len,
+                       p->u->hostport.ptr) != 0)
+        return;
+    if (srv_upconn_acquire(&w->worker->loop, p->u, true, probe_io, p, &p->conn, &reused, &err) != 0) {
+        p->conn = NULL;
+        probe_end(p, false, err);
+        return;
+    }
+    srv_timer_start_at(&w->worker->loop, &p->timeout, w->worker->loop.now + w->conf->health_timeout_ns);
+    if (!p->conn->connecting) probe_io(p, EPOLLOUT);
+}
+
+static void watch_free(srv_health_watch_t *w)
+{
+    for (srv_health_watch_t **pp = &health_watches; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    srv_timer_stop(&w->worker->loop, &w->tick);
+    for (size_t i = 0; i < w->conf->nupstreams; i++) {
+        srv_probe_t *p = &w->probes[i];
+        if (p->conn) srv_upconn_close(p->conn);
+        srv_timer_stop(&w->worker->loop, &p->timeout);
+        ifr_buf_free(&p->out);
+        ifr_buf_free(&p->in);
+    }
+    route_plan_release(w->plan);
+    free(w->probes);
+    free(w);
+}
+
+static void watch_tick(srv_timer_t *t)
+{
+    srv_health_watch_t *w = t->data;
+    /* A reload gave this worker another plan: this config is retired. */
+    if (w->worker->plan != w->plan || w->worker->stopping) {
+        watch_free(w);
+        return;
+    }
+    for (size_t i = 0; i < w->conf->nupstreams; i++) probe_start(&w->probes[i]);
+    srv_timer_start_at(&w->worker->loop, &w->tick, w->worker->loop.now + w->conf->health_interval_ns);
+}
+
+void srv_proxy_health_watch(route_exchange_t *x, const proxy_conf_t *conf)
+{
+    for (srv_health_watch_t *w = health_watches; w; w = w->next)
+        if (w->conf == conf) return;
+    srv_exchange_t *ex = x->io_ctx;
+    route_state_t *st = route_state(x);
+    if (!st || !st->plan) return;
+    srv_health_watch_t *w = calloc(1, sizeof(*w));
+    srv_probe_t *probes = calloc(conf->nupstreams, sizeof(*probes));
+    if (!w || !probes) {
+        free(w);
+        free(probes);
+        return;
+    }
+    /* The plan is immutable; the reference count is the one mutable part. */
+    w->plan = (route_plan_t *)st->plan;
+    route_plan_retain(w->plan);
+    w->conf = conf;
+    w->worker = ex->conn->worker;
+    w->probes = probes;
+    for (size_t i = 0; i < conf->nupstreams; i++) {
+        probes[i] = (srv_probe_t){ .watch = w, .u = &conf->upstreams[i], .out = IFR_BUF_INIT, .in = IFR_BUF_INIT };
+        srv_timer_init(&probes[i].timeout, probe_timeout, &probes[i]);
+    }
+    srv_timer_init(&w->tick, watch_tick, w);
+    w->next = health_watches;
+    health_watches = w;
+    watch_tick(&w->tick);
+}
+
+void srv_proxy_health_thread_exit(void)
+{
+    while (health_watches) watch_free(health_watches);
+}

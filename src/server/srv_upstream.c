@@ -1,0 +1,243 @@
+/* See srv_upstream.h. */
+#include "server/srv_upstream.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct srv_upstream_pool {
+    srv_upstream_pool_t *next;
+    char *key;                        /* hostport or socket path; owned */
+    struct sockaddr_storage addr;     /* resolved once, again after a failed dial */
+    socklen_t addr_len;               /* 0 = not resolved */
+    srv_upconn_t *idle;               /* most recently used first */
+    uint32_t idle_count;
+};
+
+/* Per worker thread: the pools, and closed connections waiting to be freed. */
+static _Thread_local srv_upstream_pool_t *up_pools;
+static _Thread_local srv_upconn_t *up_dead;
+static _Thread_local srv_task_t up_reaper;
+static _Thread_local srv_loop_t *up_reaper_loop;   /* where up_reaper is queued, or NULL */
+
+static srv_upstream_pool_t *up_pool_find(const proxy_upstream_t *u, bool create)
+{
+    for (srv_upstream_pool_t *p = up_pools; p; p = p->next)
+        if (ifr_str_eq(ifr_cstr(p->key), u->hostport)) return p;
+    if (!create) return NULL;
+    srv_upstream_pool_t *p = calloc(1, sizeof(*p));
+    if (!p || !(p->key = strndup(u->hostport.ptr, u->hostport.len))) {
+        free(p);
+        return NULL;
+    }
+    p->next = up_pools;
+    up_pools = p;
+    return p;
+}
+
+static int up_resolve(srv_upstream_pool_t *p, const proxy_upstream_t *u, const char **err)
+{
+    if (u->unix_path) {
+        struct sockaddr_un *sun = (struct sockaddr_un *)&p->addr;
+        size_t n = strlen(u->unix_path);
+        if (n >= sizeof sun->sun_path) {
+            *err = "unix socket path too long";
+            return -1;
+        }
+        memset(sun, 0, sizeof *sun);
+        sun->sun_family = AF_UNIX;
+        memcpy(sun->sun_path, u->unix_path, n);
+        p->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+        return 0;
+    }
+    /* getaddrinfo blocks; it runs once per upstream per worker (and after a
+     * failed dial), and numeric hosts and /etc/hosts names answer at once. */
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)u->port);
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(u->host, port, &hints, &res) != 0 || !res) {
+        *err = "cannot resolve host";
+        return -1;
+    }
+    memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
+    p->addr_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static void up_reap(srv_task_t *t)
+{
+    (void)t;
+    up_reaper_loop = NULL;
+    while (up_dead) {
+        srv_upconn_t *c = up_dead;
+        up_dead = c->next;
+        free(c);
+    }
+}
+
+static void up_unlink_idle(srv_upconn_t *c)
+{
+    srv_upstream_pool_t *p = c->pool;
+    for (srv_upconn_t **pp = &p->idle; *pp; pp = &(*pp)->next) {
+        if (*pp != c) continue;
+        *pp = c->next;
+        p->idle_count--;
+        break;
+    }
+    c->next = NULL;
+    c->idle = false;
+}
+
+void srv_upconn_close(srv_upconn_t *c)
+{
+    if (c->closed) return;
+    if (c->idle) up_unlink_idle(c);
+    srv_timer_stop(c->loop, &c->idle_timer);
+    close(c->watch.fd);   /* also leaves the epoll set */
+    c->closed = true;
+    c->owner = NULL;
+    c->next = up_dead;
+    up_dead = c;
+    if (!up_reaper_loop) {
+        srv_task_init(&up_reaper, up_reap, NULL);
+        up_reaper_loop = c->loop;
+        srv_loop_post(c->loop, &up_reaper);
+    }
+}
+
+static void up_io(srv_watch_t *w, uint32_t events)
+{
+    srv_upconn_t *c = w->data;
+    if (c->closed) return;
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->can_read = true;
+    if (events & EPOLLOUT) c->can_write = true;
+    if (c->owner) {
+        c->on_event(c->owner, events);
+        return;
+    }
+    /* Idle: an upstream has nothing to say between requests; anything it
+     * sends (usually its FIN at its own idle timeout) ends the connection. */
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) srv_upconn_close(c);
+}
+
+static void up_idle_expired(srv_timer_t *t)
+{
+    srv_upconn_close(t->data);
+}
+
+int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
+                       srv_upconn_t **out, bool *reused, const char **err)
+{
+    srv_upstream_pool_t *p = up_pool_find(u, true);
+    if (!p) {
+        *err = "out of memory";
+        return -1;
+    }
+    if (p->idle && !fresh) {
+        srv_upconn_t *c = p->idle;
+        up_unlink_idle(c);
+        srv_timer_stop(loop, &c->idle_timer);
+        c->on_event = cb;
+        c->owner = owner;
+        c->uses++;
+        *out = c;
+        *reused = true;
+        return 0;
+    }
+    *reused = false;
+    if (!p->addr_len && up_resolve(p, u, err) != 0) return -1;
+    int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *err = strerror(errno);
+        return -1;
+    }
+    if (p->addr.ss_family != AF_UNIX) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    bool connecting = false;
+    if (connect(fd, (struct sockaddr *)&p->addr, p->addr_len) != 0) {
+        if (errno != EINPROGRESS && errno != EAGAIN) {
+            *err = strerror(errno);
+            p->addr_len = 0;   /* resolve again next time */
+            close(fd);
+            return -1;
+        }
+        connecting = true;
+    }
+    srv_upconn_t *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        *err = "out of memory";
+        return -1;
+    }
+    *c = (srv_upconn_t){ .watch = { .fd = fd, .cb = up_io, .data = c }, .loop = loop, .pool = p,
+                         .on_event = cb, .owner = owner, .connecting = connecting, .uses = 1 };
+    srv_timer_init(&c->idle_timer, up_idle_expired, c);
+    if (srv_loop_add(loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0) {
+        *err = strerror(errno);
+        close(fd);
+        free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+int srv_upconn_connected(srv_upconn_t *c, const char **err)
+{
+    int e = 0;
+    socklen_t len = sizeof e;
+    if (getsockopt(c->watch.fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0) e = errno;
+    if (e) {
+        *err = strerror(e);
+        c->pool->addr_len = 0;
+        return -1;
+    }
+    c->connecting = false;
+    return 0;
+}
+
+void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc)
+{
+    srv_upstream_pool_t *p = c->pool;
+    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed) {
+        srv_upconn_close(c);
+        return;
+    }
+    c->owner = NULL;
+    c->idle = true;
+    c->next = p->idle;
+    p->idle = c;
+    p->idle_count++;
+    srv_timer_start_at(c->loop, &c->idle_timer, c->loop->now + tc->keepalive_ns);
+}
+
+uint32_t srv_upstream_idle_count(const proxy_upstream_t *u)
+{
+    srv_upstream_pool_t *p = up_pool_find(u, false);
+    return p ? p->idle_count : 0;
+}
+
+void srv_upstream_thread_exit(void)
+{
+    while (up_pools) {
+        srv_upstream_pool_t *p = up_pools;
+        up_pools = p->next;
+        while (p->idle) srv_upconn_close(p->idle);
+        free(p->key);
+        free(p);
+    }
+    if (up_reaper_loop) srv_loop_cancel(up_reaper_loop, &up_reaper);
+    up_reap(NULL);
+}

@@ -1,0 +1,70 @@
+/* Connections to reverse_proxy upstreams: non-blocking dialing (TCP or unix
+ * socket) on the worker's loop, and a keep-alive pool per upstream per
+ * worker thread with an idle timeout and a cap on idle connections.
+ *
+ * Pools are keyed by the upstream's address text, so a reload that keeps an
+ * upstream keeps its warm connections. Everything here is per thread: no
+ * locks, and a pooled connection is only ever used by the worker that
+ * dialed it.
+ *
+ * Ownership: a busy connection belongs to its owner (a proxy call or a
+ * health probe) until srv_upconn_release (back to the pool) or
+ * srv_upconn_close. Memory is freed on a later loop task, never inside an
+ * event callback, so an event already fetched for a closed connection in
+ * the same epoll batch is ignored safely. */
+#ifndef IFRIT_SERVER_SRV_UPSTREAM_H
+#define IFRIT_SERVER_SRV_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "route/proxy_conf.h"
+#include "server/srv_loop.h"
+
+typedef struct srv_upstream_pool srv_upstream_pool_t;
+typedef struct srv_upconn srv_upconn_t;
+
+/* Events for the owner of a busy connection (EPOLLIN/OUT/ERR/HUP/RDHUP). */
+typedef void (*srv_upconn_event_cb)(void *owner, uint32_t events);
+
+struct srv_upconn {
+    srv_watch_t watch;
+    srv_loop_t *loop;
+    srv_upstream_pool_t *pool;
+    srv_upconn_t *next;          /* idle list, or the free-later list */
+    srv_timer_t idle_timer;
+    srv_upconn_event_cb on_event;
+    void *owner;                 /* NULL while idle or closed */
+    bool connecting;             /* non-blocking connect in progress */
+    bool can_read, can_write;    /* edge-triggered readiness not used up */
+    bool closed;
+    bool idle;                   /* in its pool's idle list */
+    uint32_t uses;               /* requests carried so far */
+};
+
+/* An idle pooled connection to u (*reused = true), or a new one being
+ * dialed (connecting set; EPOLLOUT tells the owner when it completed; see
+ * srv_upconn_connected). fresh: always dial (health probes must not judge
+ * an upstream by a connection that went stale in the pool).
+ * 0, or -1 with *err a static reason. */
+int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
+                       srv_upconn_t **out, bool *reused, const char **err);
+
+/* After EPOLLOUT on a connecting socket: 0 connected, or -1 with *err. */
+int srv_upconn_connected(srv_upconn_t *c, const char **err);
+
+/* Back to the pool for another request (closed instead when keepalive is
+ * off or the pool holds keepalive_idle_conns already). */
+void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc);
+
+/* Closes now (the fd) and frees on a later task. */
+void srv_upconn_close(srv_upconn_t *c);
+
+/* Number of idle connections this thread keeps for u (tests, logs). */
+uint32_t srv_upstream_idle_count(const proxy_upstream_t *u);
+
+/* Closes every pooled connection and frees the pools of this thread. Called
+ * by a worker when its loop ends. */
+void srv_upstream_thread_exit(void);
+
+#endif
