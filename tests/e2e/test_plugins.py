@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ifrit_e2e import ROOT, Server, free_port
 from run import Skip
@@ -350,7 +350,7 @@ def test_plugins_in_front_of_reverse_proxy(binary):
     if code != 0:
         raise Skip("reverse_proxy is not available in this build: " + out.strip()[:200])
     port = free_port()
-    up = HTTPServer(("127.0.0.1", port), _Upstream)
+    up = ThreadingHTTPServer(("127.0.0.1", port), _Upstream)
     t = threading.Thread(target=up.serve_forever, daemon=True)
     t.start()
     try:
