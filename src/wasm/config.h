@@ -46,5 +46,8 @@
  * memcpy beats setting up a mapping); larger ones are mapped copy-on-write
  * from a memfd where the platform has it. */
 #define IW_IMAGE_COPY_MAX_BYTES (256u * 1024u)
+/* Idle copy-on-write mappings an image keeps for its next instances
+ * (address space only: their pages are dropped when they go idle). */
+#define IW_IMAGE_POOL_MAX       16u
 
 #endif

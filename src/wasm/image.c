@@ -1,8 +1,9 @@
 /* Snapshots: an immutable image of an instance (memory, globals, tables,
  * dropped segments and a paused call's stacks) and new instances made from
- * it. On Linux the memory goes into a memfd that every new instance maps
- * MAP_PRIVATE: copy-on-write, so starting from an image costs about the
- * same whatever the memory size. Elsewhere the memory is copied.
+ * it. On Linux a memory larger than IW_IMAGE_COPY_MAX_BYTES goes into a
+ * memfd that every new instance maps MAP_PRIVATE (mapped.c): copy-on-write,
+ * so starting from an image costs about the same whatever the memory size.
+ * Elsewhere, and for small memories, the memory is copied.
  *
  * References to the captured instance's own functions (in tables, globals
  * and stack slots) are remembered by address range and rebased onto the new
@@ -35,7 +36,7 @@ struct iw_image {
     uint64_t mem_size;
     uint32_t mem_max_pages;
     bool mem_has_max;
-    int memfd;                      /* -1: use mem_copy */
+    iw__map_pool_t *mem_pool;       /* NULL: use mem_copy */
     uint8_t *mem_copy;
     iw_global_t **globals;          /* imported: shared */
     iw_global_t *own_globals;
@@ -58,9 +59,7 @@ static void iw__image_free(iw_image_t *img)
 {
     if (!img) return;
     for (uint32_t i = 0; i < img->nown_tables; i++) free(img->own_tables[i].items);
-#ifdef __linux__
-    if (img->memfd >= 0) close(img->memfd);
-#endif
+    iw__map_pool_release(img->mem_pool);
     free(img->own_tables);
     free(img->funcs);
     free(img->host_funcs);
@@ -90,27 +89,59 @@ static uint32_t iw__func_index_of(const iw_instance_t *inst, const iw_func_t *f)
     return 0;
 }
 
-/* The memory's bytes into a memfd (Linux) or a private copy. */
+#ifdef __linux__
+static bool iw__zero_block(const uint8_t *p, size_t n)
+{
+    static const uint8_t zeros[4096];
+    return memcmp(p, zeros, n) == 0;
+}
+
+/* Writes the memory into a new memfd, leaving holes where it is zero so
+ * that untouched guest memory costs the image nothing. -1 on failure. */
+static int iw__memory_file(const iw_memory_t *mem)
+{
+    int fd = memfd_create("ifrit-image", MFD_CLOEXEC);
+    if (fd < 0) return -1;
+    if (ftruncate(fd, (off_t)mem->size) != 0) goto fail;
+    const size_t block = 4096;
+    size_t at = 0;
+    while (at < mem->size) {
+        size_t left = (size_t)mem->size - at, n = left < block ? left : block;
+        if (iw__zero_block(mem->data + at, n)) {
+            at += n;
+            continue;
+        }
+        size_t end = at + n;     /* extend the run over non-zero blocks */
+        while (end < mem->size) {
+            size_t m = (size_t)mem->size - end < block ? (size_t)mem->size - end : block;
+            if (iw__zero_block(mem->data + end, m)) break;
+            end += m;
+        }
+        while (at < end) {
+            ssize_t w = pwrite(fd, mem->data + at, end - at, (off_t)at);
+            if (w <= 0) goto fail;
+            at += (size_t)w;
+        }
+    }
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+#endif
+
+/* The memory's bytes into a memfd with a pool of mappings (Linux, big
+ * memories) or a private copy. */
 static bool iw__capture_memory(iw_image_t *img, const iw_memory_t *mem)
 {
     img->mem_size = mem->size;
     img->mem_max_pages = mem->max_pages;
     img->mem_has_max = mem->has_max;
-    img->memfd = -1;
 #ifdef __linux__
-    int fd = mem->size > IW_IMAGE_COPY_MAX_BYTES ? memfd_create("ifrit-image", MFD_CLOEXEC) : -1;
+    int fd = mem->size > IW_IMAGE_COPY_MAX_BYTES ? iw__memory_file(mem) : -1;
     if (fd >= 0) {
-        size_t done = 0;
-        bool ok = ftruncate(fd, (off_t)mem->size) == 0;
-        while (ok && done < mem->size) {
-            ssize_t n = pwrite(fd, mem->data + done, (size_t)mem->size - done, (off_t)done);
-            if (n <= 0) ok = false;
-            else done += (size_t)n;
-        }
-        if (ok) {
-            img->memfd = fd;
-            return true;
-        }
+        img->mem_pool = iw__map_pool_new(fd, mem->size, (uint64_t)mem->max_pages * IW_PAGE_SIZE);
+        if (img->mem_pool) return true;
         close(fd);
     }
 #endif
@@ -128,7 +159,6 @@ iw_image_t *iw_image_capture(iw_instance_t *inst)
     iw_image_t *img = calloc(1, sizeof *img);
     if (!img) return NULL;
     atomic_init(&img->refs, 1);
-    img->memfd = -1;
     iw_module_retain(m);
     img->module = m;
     img->own_lo = (uintptr_t)inst->own_funcs;
@@ -221,11 +251,8 @@ static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
     inst->own_memory = mem;
     inst->memory = mem;
     if (limit && img->mem_size > limit) return false;
-    if (img->memfd >= 0) {
-        uint64_t reserve = (uint64_t)mem->max_pages * IW_PAGE_SIZE;
-        if (limit && limit < reserve) reserve = limit - limit % IW_PAGE_SIZE;
-        if (reserve < img->mem_size) reserve = img->mem_size;
-        if (iw__mapped_map(mem, img->memfd, img->mem_size, reserve)) return true;
+    if (img->mem_pool) {
+        if (iw__mapped_map(mem, img->mem_pool)) return true;
         /* mapping failed (address space?): fall back to reading the file */
     }
     mem->data = malloc(img->mem_size ? (size_t)img->mem_size : 1);
@@ -238,7 +265,7 @@ static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
 #ifdef __linux__
     size_t done = 0;
     while (done < img->mem_size) {
-        ssize_t n = pread(img->memfd, mem->data + done, (size_t)img->mem_size - done, (off_t)done);
+        ssize_t n = pread(iw__map_pool_fd(img->mem_pool), mem->data + done, (size_t)img->mem_size - done, (off_t)done);
         if (n <= 0) return false;
         done += (size_t)n;
     }

@@ -1,13 +1,19 @@
 /* Memories in reserved address space (Linux).
  *
- * Copy-on-write memories for instances made from a snapshot: the
- * image's memory lives in a memfd; each instance maps it MAP_PRIVATE, so a
- * new instance costs a few system calls whatever the memory size, and pages
- * are copied only when the guest writes them. The mapping sits at the start
- * of a reservation as large as the memory may ever grow, so memory.grow
- * only changes page protections and the memory never moves.
- * Big memories that grow move into such a reservation too (without a file),
- * so growing never copies and untouched pages cost nothing.
+ * Copy-on-write memories for instances made from a snapshot: the image's
+ * memory lives in a memfd; each instance maps it MAP_PRIVATE, so pages are
+ * copied only when the guest writes them. The mapping sits at the start of
+ * a reservation as large as the memory may ever grow, so memory.grow only
+ * changes page protections and the memory never moves.
+ *
+ * Setting up and tearing down such a mapping costs more than the guest's
+ * work on a typical request (mmap, munmap, and page-table setup), so an
+ * image keeps a pool of idle mappings: a freed instance's memory is reset
+ * (its private pages dropped, which costs in proportion to the pages the
+ * guest touched, not to the memory size) and handed to the next instance.
+ *
+ * Big memories that grow move into such a reservation too (without a
+ * file), so growing never copies and untouched pages cost nothing.
  * Elsewhere (the wasm32 edge build) memories stay heap blocks and these
  * functions report failure. */
 #include "wasm/runtime.h"
@@ -16,24 +22,92 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "wasm/config.h"
 
-bool iw__mapped_map(iw_memory_t *m, int fd, uint64_t size, uint64_t reserve)
+typedef struct {
+    uint8_t *base;
+    size_t len;
+} iw__mapping_t;
+
+struct iw__map_pool {
+    atomic_int refs;                /* the image, plus each memory using it */
+    atomic_flag lock;               /* guards idle/nidle; held for a few loads */
+    int fd;                         /* the image's memory; owned */
+    uint64_t size, reserve;
+    iw__mapping_t idle[IW_IMAGE_POOL_MAX];
+    uint32_t nidle;
+};
+
+iw__map_pool_t *iw__map_pool_new(int fd, uint64_t size, uint64_t reserve)
 {
-    if (reserve < size || reserve > SIZE_MAX) return false;
-    size_t len = reserve ? (size_t)reserve : 1;
+    if (reserve < size || reserve > SIZE_MAX) return NULL;
+    iw__map_pool_t *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    atomic_init(&p->refs, 1);
+    atomic_flag_clear(&p->lock);
+    p->fd = fd;
+    p->size = size;
+    p->reserve = reserve ? reserve : IW_PAGE_SIZE;
+    return p;
+}
+
+int iw__map_pool_fd(const iw__map_pool_t *p) { return p->fd; }
+
+void iw__map_pool_release(iw__map_pool_t *p)
+{
+    if (!p || atomic_fetch_sub(&p->refs, 1) != 1) return;
+    for (uint32_t i = 0; i < p->nidle; i++) munmap(p->idle[i].base, p->idle[i].len);
+    close(p->fd);
+    free(p);
+}
+
+static void iw__pool_lock(iw__map_pool_t *p)
+{
+    while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire)) {}
+}
+
+static void iw__pool_unlock(iw__map_pool_t *p) { atomic_flag_clear_explicit(&p->lock, memory_order_release); }
+
+/* A fresh reservation with the file mapped copy-on-write at its start. */
+static bool iw__pool_map_new(iw__map_pool_t *p, iw__mapping_t *out)
+{
+    size_t len = (size_t)p->reserve;
     uint8_t *base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED) return false;
-    if (size && mmap(base, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+    if (p->size && mmap(base, (size_t)p->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, p->fd, 0) == MAP_FAILED) {
         munmap(base, len);
         return false;
     }
-    m->data = base;
-    m->size = size;
-    m->kind = IW__MEM_MAPPED;
-    m->mapped_len = len;
+    *out = (iw__mapping_t){ base, len };
     return true;
+}
+
+bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p)
+{
+    iw__mapping_t map = { 0 };
+    iw__pool_lock(p);
+    if (p->nidle) map = p->idle[--p->nidle];
+    iw__pool_unlock(p);
+    if (!map.base && !iw__pool_map_new(p, &map)) return false;
+    atomic_fetch_add(&p->refs, 1);
+    m->data = map.base;
+    m->size = p->size;
+    m->kind = IW__MEM_MAPPED;
+    m->mapped_len = map.len;
+    m->pool = p;
+    return true;
+}
+
+/* Back to the image's state: pages the guest wrote read the file again,
+ * pages it grew into are inaccessible (and zero) again. The kernel walks
+ * only the page tables that exist, so this costs in proportion to what the
+ * guest touched. */
+static bool iw__mapped_reset(iw_memory_t *m, uint64_t size)
+{
+    if (m->size > size && mprotect(m->data + size, (size_t)(m->size - size), PROT_NONE) != 0) return false;
+    return madvise(m->data, (size_t)m->size, MADV_DONTNEED) == 0;
 }
 
 bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes)
@@ -63,14 +137,41 @@ bool iw__mapped_adopt(iw_memory_t *m, uint64_t bytes)
 
 void iw__mapped_release(iw_memory_t *m)
 {
-    if (m->data) munmap(m->data, m->mapped_len);
+    iw__map_pool_t *p = m->pool;
+    if (!m->data) return;
+    bool kept = false;
+    if (p && iw__mapped_reset(m, p->size)) {
+        iw__pool_lock(p);
+        if (p->nidle < IW_IMAGE_POOL_MAX) {
+            p->idle[p->nidle++] = (iw__mapping_t){ m->data, m->mapped_len };
+            kept = true;
+        }
+        iw__pool_unlock(p);
+    }
+    if (!kept) munmap(m->data, m->mapped_len);
+    m->pool = NULL;
+    iw__map_pool_release(p);
 }
 
 #else
 
-bool iw__mapped_map(iw_memory_t *m, int fd, uint64_t size, uint64_t reserve)
+iw__map_pool_t *iw__map_pool_new(int fd, uint64_t size, uint64_t reserve)
 {
-    (void)m, (void)fd, (void)size, (void)reserve;
+    (void)fd, (void)size, (void)reserve;
+    return NULL;
+}
+
+int iw__map_pool_fd(const iw__map_pool_t *p)
+{
+    (void)p;
+    return -1;
+}
+
+void iw__map_pool_release(iw__map_pool_t *p) { (void)p; }
+
+bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p)
+{
+    (void)m, (void)p;
     return false;
 }
 

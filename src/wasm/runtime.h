@@ -19,6 +19,9 @@ struct iw_func {
 
 typedef enum { IW__MEM_MALLOC, IW__MEM_MAPPED } iw__mem_kind_t;
 
+/* mapped.c: an image's memory file and its idle copy-on-write mappings. */
+typedef struct iw__map_pool iw__map_pool_t;
+
 struct iw_memory {
     uint8_t *data;
     uint64_t size;                  /* bytes, a multiple of the page size */
@@ -27,6 +30,7 @@ struct iw_memory {
     uint64_t limit_bytes;           /* the embedder's cap, 0 = none */
     iw__mem_kind_t kind;
     size_t mapped_len;              /* MAPPED: reserved bytes, grow within */
+    iw__map_pool_t *pool;           /* MAPPED from an image: where it goes back */
 };
 
 struct iw_table {
@@ -132,9 +136,14 @@ iw_val_t iw__bits_val(uint8_t type, uint64_t bits);
 uint8_t iw__sig_type(char letter);     /* 0 for an unknown letter */
 bool iw__memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t limit_bytes);
 void iw__memory_release(iw_memory_t *m);
-/* mapped.c: memories mapped from a snapshot (copy-on-write). A reserved
- * region of mapped_len bytes; growing makes more of it accessible. */
-bool iw__mapped_map(iw_memory_t *m, int fd, uint64_t size, uint64_t reserve);
+/* mapped.c: memories mapped from a snapshot (copy-on-write). The pool
+ * takes the memfd holding `size` bytes; its mappings reserve `reserve`
+ * bytes to grow within. NULL where the platform has no such mappings. */
+iw__map_pool_t *iw__map_pool_new(int fd, uint64_t size, uint64_t reserve);
+int iw__map_pool_fd(const iw__map_pool_t *p);
+void iw__map_pool_release(iw__map_pool_t *p);
+/* Gives m a mapping of the pool's file (an idle one if there is one). */
+bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p);
 /* Moves a heap memory into a fresh reservation with `bytes` accessible. */
 bool iw__mapped_adopt(iw_memory_t *m, uint64_t bytes);
 bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes);

@@ -1,9 +1,12 @@
 /* In-process benchmark of the engine (not a test: prints figures only).
  *   wasm_bench [kernels.wasm]
+ *   wasm_bench --instances
  * Runs each kernel of bench_kernels.h natively and on the engine, prints
  * the times and the engine/native ratio with their geometric mean, then the
- * time to instantiate a small module and to start one from a snapshot.
- * Without an argument it builds the kernels with clang-19 for wasm32. */
+ * time to instantiate a small module and to start one from a snapshot, the
+ * latter for memories from 64 KiB to 256 MiB. --instances prints only the
+ * instance figures. Without a file it builds the kernels with clang-19 for
+ * wasm32. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,8 +148,84 @@ static void bench_image_big(iw_module_t *m)
     iw_instance_free(base);
 }
 
+/* A module with a memory of `pages` pages: "fill" writes one byte in every
+ * 64 KiB page below its argument (a used heap before the snapshot), "touch"
+ * writes four pages spread over the memory (what a request would do). */
+static iw_module_t *sized_module(uint32_t pages)
+{
+    char wat[1024];
+    snprintf(wat, sizeof wat,
+             "(module (memory (export \"memory\") %u)"
+             " (func (export \"fill\") (param $n i32) (local $i i32)"
+             "   (loop (i32.store8 (local.get $i) (i32.const 1))"
+             "     (local.set $i (i32.add (local.get $i) (i32.const 65536)))"
+             "     (br_if 0 (i32.lt_u (local.get $i) (local.get $n)))))"
+             " (func (export \"touch\") (param $quarter i32)"
+             "   (i32.store (i32.const 0) (i32.const 1))"
+             "   (i32.store (local.get $quarter) (i32.const 2))"
+             "   (i32.store (i32.mul (local.get $quarter) (i32.const 2)) (i32.const 3))"
+             "   (i32.store (i32.mul (local.get $quarter) (i32.const 3)) (i32.const 4))))",
+             pages);
+    FILE *f = fopen("/tmp/ifrit-bench-sized.wat", "w");
+    if (!f) return NULL;
+    fputs(wat, f);
+    fclose(f);
+    if (system("wat2wasm /tmp/ifrit-bench-sized.wat -o /tmp/ifrit-bench-sized.wasm") != 0) return NULL;
+    size_t len;
+    uint8_t *bytes = read_all("/tmp/ifrit-bench-sized.wasm", &len);
+    iw_error_t err;
+    iw_module_t *m = bytes ? iw_module_new(bytes, len, &err) : NULL;
+    free(bytes);
+    return m;
+}
+
+/* Microseconds per instance from img, optionally calling "touch" with arg. */
+static double image_loop(iw_image_t *img, const iw_val_t *arg)
+{
+    enum { N = 2000 };
+    double t = now();
+    for (int i = 0; i < N; i++) {
+        iw_instance_t *inst = iw_instance_from_image(img, NULL, NULL);
+        if (arg) iw_call(inst, iw_instance_func(inst, "touch"), arg, 1, NULL, 0);
+        iw_instance_free(inst);
+    }
+    return (now() - t) / N * 1e6;
+}
+
+/* Instance from an image + free, alone and with four page writes (what a
+ * request would do), for growing memories: with copy-on-write the cost
+ * should not depend on the memory size. */
+static void bench_image_sizes(void)
+{
+    static const uint32_t sizes_kib[] = { 64, 1024, 16384, 262144 };
+    printf("%-10s %18s %26s\n", "memory", "from image+free us", "from image+4 writes+free us");
+    for (size_t s = 0; s < sizeof sizes_kib / sizeof sizes_kib[0]; s++) {
+        uint32_t pages = sizes_kib[s] / 64;
+        iw_module_t *m = sized_module(pages);
+        iw_instance_t *base = m ? iw_instance_new(m, NULL, NULL, NULL, NULL) : NULL;
+        if (!base) { printf("%u KiB: cannot build the module\n", sizes_kib[s]); continue; }
+        uint32_t bytes = pages * 65536u;
+        iw_val_t arg = { .type = IW_I32, .of.i32 = (int32_t)(bytes < (1u << 20) ? bytes : 1u << 20) };
+        iw_call(base, iw_instance_func(base, "fill"), &arg, 1, NULL, 0);
+        iw_image_t *img = iw_image_capture(base);
+        arg.of.i32 = (int32_t)(bytes / 4);
+        char label[32];
+        snprintf(label, sizeof label, "%u KiB", sizes_kib[s]);
+        double bare = image_loop(img, NULL);
+        printf("%-10s %18.2f %26.2f\n", label, bare, image_loop(img, &arg));
+        iw_image_release(img);
+        iw_instance_free(base);
+        iw_module_release(m);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--instances") == 0) {
+        bench_instantiate();
+        bench_image_sizes();
+        return 0;
+    }
     const char *path = argc > 1 ? argv[1] : "/tmp/ifrit-bench-kernels.wasm";
     if (argc < 2) {
         const char *cmd = "clang-19 --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export-memory "
@@ -183,5 +262,6 @@ int main(int argc, char **argv)
     bench_image_big(m);
     iw_module_release(m);
     bench_instantiate();
+    bench_image_sizes();
     return 0;
 }

@@ -4,7 +4,9 @@
  * Snapshots: an image captured in the middle of a suspended host call,
  * restored twice, gives the same results as an uninterrupted run; restored
  * instances do not see each other's writes (copy-on-write); tables and
- * globals holding function references keep working. */
+ * globals holding function references keep working; an instance made after
+ * another was freed (which may reuse its mapping) starts from the image,
+ * not from what the freed one wrote or grew. */
 #define TEST_SUITE "wasm/image"
 #include "testing.h"
 #include "wat.h"
@@ -144,6 +146,41 @@ static void test_copy_on_write(void)
     iw_image_release(img);
 }
 
+static void test_reuse_after_free(void)
+{
+    iw_instance_t *orig = iw_instance_new(module, linker, NULL, NULL, NULL);
+    iw_val_t args[2] = { { .type = IW_I32, .of.i32 = 300000 }, { .type = IW_I32, .of.i32 = 7 } };
+    CHECK_INT_EQ(iw_call(orig, iw_instance_func(orig, "poke"), args, 2, NULL, 0), IW_FINISHED);
+    iw_image_t *img = iw_image_capture(orig);
+    iw_instance_free(orig);
+    for (int round = 0; round < 3; round++) {
+        iw_instance_t *a = iw_instance_from_image(img, NULL, NULL);
+        CHECK(a != NULL);
+        if (!a) break;
+        CHECK_INT_EQ(iw_memory_size(a), 8 * 65536);
+        CHECK_INT_EQ(peek(a, 300000), 7);
+        CHECK_INT_EQ(peek(a, 8), 0);
+        /* dirty a page of the image, a zero page, and grown memory */
+        args[1].of.i32 = 100 + round;
+        CHECK_INT_EQ(iw_call(a, iw_instance_func(a, "poke"), args, 2, NULL, 0), IW_FINISHED);
+        iw_val_t zero_page[2] = { { .type = IW_I32, .of.i32 = 8 }, { .type = IW_I32, .of.i32 = 5 } };
+        CHECK_INT_EQ(iw_call(a, iw_instance_func(a, "poke"), zero_page, 2, NULL, 0), IW_FINISHED);
+        CHECK_INT_EQ(iw_memory_grow(iw_instance_memory(a, "memory"), 2), 8);
+        iw_val_t grown[2] = { { .type = IW_I32, .of.i32 = 9 * 65536 }, { .type = IW_I32, .of.i32 = 6 } };
+        CHECK_INT_EQ(iw_call(a, iw_instance_func(a, "poke"), grown, 2, NULL, 0), IW_FINISHED);
+        iw_instance_free(a);
+    }
+    /* the grown pages were given back: growing again shows zeros */
+    iw_instance_t *b = iw_instance_from_image(img, NULL, NULL);
+    CHECK(b != NULL);
+    if (b) {
+        CHECK_INT_EQ(iw_memory_grow(iw_instance_memory(b, "memory"), 2), 8);
+        CHECK_INT_EQ(peek(b, 9 * 65536), 0);
+        iw_instance_free(b);
+    }
+    iw_image_release(img);
+}
+
 int main(void)
 {
     module = wat_module(WAT);
@@ -152,6 +189,7 @@ int main(void)
     iw_linker_define_func(linker, "host", "get", "i:i", host_get, NULL);
     RUN(test_restore_suspended_twice);
     RUN(test_copy_on_write);
+    RUN(test_reuse_after_free);
     iw_linker_free(linker);
     iw_module_release(module);
     return testing_done();
