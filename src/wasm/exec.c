@@ -13,7 +13,7 @@
 const char *iw_trap_kind_name(iw_trap_kind_t kind)
 {
     static const char *const names[] = {
-#define IW__X(name, text) #name,
+#define IW__X(name, short_name, text) short_name,
         IW_TRAP_KINDS(IW__X)
 #undef IW__X
     };
@@ -23,7 +23,7 @@ const char *iw_trap_kind_name(iw_trap_kind_t kind)
 static const char *iw__trap_text(iw_trap_kind_t kind)
 {
     static const char *const texts[] = {
-#define IW__X(name, text) text,
+#define IW__X(name, short_name, text) text,
         IW_TRAP_KINDS(IW__X)
 #undef IW__X
     };

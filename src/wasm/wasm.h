@@ -65,25 +65,27 @@ typedef struct {
     char message[200];      /* "type mismatch in i32.add, expected i32 got f64" */
 } iw_error_t;
 
-#define IW_TRAP_KINDS(X)                                                       \
-    X(NONE, "no trap")                                                         \
-    X(UNREACHABLE, "unreachable executed")                                     \
-    X(MEMORY_OOB, "out of bounds memory access")                               \
-    X(TABLE_OOB, "out of bounds table access")                                 \
-    X(DIV_BY_ZERO, "integer divide by zero")                                   \
-    X(INT_OVERFLOW, "integer overflow")                                        \
-    X(INVALID_CONVERSION, "invalid conversion to integer")                     \
-    X(INDIRECT_MISMATCH, "indirect call type mismatch")                        \
-    X(NULL_REFERENCE, "null reference")                                        \
-    X(UNINITIALIZED_ELEMENT, "uninitialized element")                          \
-    X(STACK_EXHAUSTED, "call stack exhausted")                                 \
-    X(OUT_OF_FUEL, "out of fuel")                                              \
-    X(INTERRUPTED, "interrupted")                                              \
-    X(OUT_OF_MEMORY, "out of host memory")                                     \
-    X(HOST, "host error")
+/* Each trap kind: enum suffix, short name (iw_trap_kind_name), the spec's
+ * message. */
+#define IW_TRAP_KINDS(X)                                                           \
+    X(NONE, "none", "no trap")                                                     \
+    X(UNREACHABLE, "unreachable", "unreachable executed")                          \
+    X(MEMORY_OOB, "memory_oob", "out of bounds memory access")                     \
+    X(TABLE_OOB, "table_oob", "out of bounds table access")                        \
+    X(DIV_BY_ZERO, "div_by_zero", "integer divide by zero")                        \
+    X(INT_OVERFLOW, "int_overflow", "integer overflow")                            \
+    X(INVALID_CONVERSION, "invalid_conversion", "invalid conversion to integer")   \
+    X(INDIRECT_MISMATCH, "indirect_mismatch", "indirect call type mismatch")       \
+    X(NULL_REFERENCE, "null_reference", "null reference")                          \
+    X(UNINITIALIZED_ELEMENT, "uninitialized_element", "uninitialized element")     \
+    X(STACK_EXHAUSTED, "stack_exhausted", "call stack exhausted")                  \
+    X(OUT_OF_FUEL, "out_of_fuel", "out of fuel")                                   \
+    X(INTERRUPTED, "interrupted", "interrupted")                                   \
+    X(OUT_OF_MEMORY, "out_of_memory", "out of host memory")                        \
+    X(HOST, "host", "host error")
 
 typedef enum {
-#define IW_TRAP_ENUM(name, text) IW_TRAP_##name,
+#define IW_TRAP_ENUM(name, short_name, text) IW_TRAP_##name,
     IW_TRAP_KINDS(IW_TRAP_ENUM)
 #undef IW_TRAP_ENUM
 } iw_trap_kind_t;
@@ -103,7 +105,7 @@ typedef struct {
     iw_frame_t frames[IW_BACKTRACE_MAX];
 } iw_trap_t;
 
-const char *iw_trap_kind_name(iw_trap_kind_t kind);   /* "unreachable" ... */
+const char *iw_trap_kind_name(iw_trap_kind_t kind);   /* "unreachable", "memory_oob" ... */
 
 /* ---- modules ------------------------------------------------------------ */
 

@@ -239,7 +239,7 @@ static void test_backtrace(void)
     CHECK(t->frames[0].code_offset < wat_len && wat_bytes[t->frames[0].code_offset] == 0x00);
     CHECK(t->frames[1].code_offset < wat_len && wat_bytes[t->frames[1].code_offset] == 0x10);
     CHECK(t->frames[0].code_offset < t->frames[1].code_offset);
-    CHECK_STR_EQ(iw_trap_kind_name(IW_TRAP_MEMORY_OOB), "MEMORY_OOB");
+    CHECK_STR_EQ(iw_trap_kind_name(IW_TRAP_MEMORY_OOB), "memory_oob");
     iw_instance_free(inst);
 }
 
