@@ -4,9 +4,9 @@
  *
  * Adding a directive: one file defining route_directive_<name>, one row
  * here, at its place in Caddy's order. Not yet here, with their places:
- * forward_auth (after basic_auth), abort (before error), and the
- * functions/plugins of later issues (wasm beside reverse_proxy;
- * wasm_plugin before basic_auth, so plugins see every request). */
+ * forward_auth (after basic_auth), abort (before error). ifrit's own:
+ * wasm_plugin first (plugins see every request), wasm (functions, also
+ * spelled reactor and gojinn) beside reverse_proxy. */
 #include "route/directive.h"
 
 #define ROUTE_DIRECTIVE_TABLE(X) \
