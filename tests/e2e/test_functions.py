@@ -351,7 +351,10 @@ def test_fn_client_that_stops_reading_loses_its_sandbox_at_the_timeout(binary):
             stalled.send(build_request("GET", "/p?flood"))
             r = s.request("GET", "/p?fine")
             check(r.status == 200 and r.body == b"fine\n", r)
-            check(s.wait_log("timed out waiting for the client to read"), s.read_log()[-2000:])
+            # Usually the guest is parked waiting for the client when the
+            # deadline passes; on a loaded machine it may still be between
+            # slices. Either way the deadline must end it and free the slot.
+            check(s.wait_log("request 1: timed out"), s.read_log()[-2000:])
         finally:
             stalled.close()
 
