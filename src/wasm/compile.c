@@ -18,11 +18,14 @@
  *
  * Fuel is charged per block of straight-line code with one entry (an
  * extended basic block): the function entry (charged by the call), each
- * loop header (its LOOP instruction) and each label where paths merge (a
- * FUEL instruction: else, the end of an if, the end of a block that is a
- * branch target). Each charge is the number of wasm instructions up to the
- * next such point, so a block left early by a br_if is charged in full:
- * fuel is exact on straight paths and errs upwards on early exits. */
+ * loop header (its LOOP instruction) and each label where paths from
+ * different blocks merge (a FUEL instruction: else, the end of an if or
+ * block that a branch from another block reaches). Each charge is the
+ * number of wasm instructions up to the next such point, so a block left
+ * early by a br_if is charged in full: fuel is exact on straight paths and
+ * errs upwards on early exits. A label reached only from the block still
+ * open (`block ... br_if 0 ... return end`) needs no charge of its own:
+ * that block's charge already covers what follows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +35,7 @@
 
 #define IW__UNKNOWN 0   /* a value type in unreachable code: matches anything */
 #define IW__NONE UINT32_MAX
+#define IW__MIXED (UINT32_MAX - 1)
 
 typedef enum { IW__CTRL_FUNC, IW__CTRL_BLOCK, IW__CTRL_LOOP, IW__CTRL_IF, IW__CTRL_ELSE } iw__ctrl_kind_t;
 
@@ -46,6 +50,9 @@ typedef struct {
     uint32_t loop_pos;      /* LOOP: the target of branches */
     uint32_t else_site;     /* IF: the branch-if-false to bind at else/end */
     uint32_t else_base;
+    uint32_t if_block;      /* IF: the fuel block of that branch */
+    uint32_t edge_block;    /* fuel block of the branches to the end so far:
+                               IW__NONE none yet, IW__MIXED several */
 } iw__ctrl_t;
 
 typedef struct { uint32_t site, base, next; } iw__patch_t;
@@ -78,6 +85,7 @@ typedef struct {
     uint32_t fuel_site;     /* where the current block's charge goes (IW__NONE: entry) */
     uint32_t fuel_count;    /* instructions in the current block so far */
     uint32_t entry_fuel;    /* charge of the function's first block */
+    uint32_t fuel_block;    /* number of the current block (0: entry) */
 
     iw__word_t *code;
     uint32_t len, cap;
@@ -265,8 +273,21 @@ static void iw__patch_add(iw__comp_t *c, iw__ctrl_t *target, uint32_t site, uint
 static void iw__target(iw__comp_t *c, iw__ctrl_t *t, uint32_t site, uint32_t base)
 {
     if (c->oom) return;
-    if (t->kind == IW__CTRL_LOOP) c->code[site].i = (int64_t)t->loop_pos - (int64_t)base;
-    else iw__patch_add(c, t, site, base);
+    if (t->kind == IW__CTRL_LOOP) {
+        c->code[site].i = (int64_t)t->loop_pos - (int64_t)base;
+        return;
+    }
+    iw__patch_add(c, t, site, base);
+    if (t->edge_block == IW__NONE) t->edge_block = c->fuel_block;
+    else if (t->edge_block != c->fuel_block) t->edge_block = IW__MIXED;
+}
+
+/* Whether the end of frame f is reached from a fuel block other than the
+ * current one, and so must start a block with its own charge. */
+static bool iw__needs_merge(const iw__comp_t *c, const iw__ctrl_t *f)
+{
+    if (f->kind == IW__CTRL_IF && f->if_block != c->fuel_block) return true;
+    return f->edge_block != IW__NONE && f->edge_block != c->fuel_block;
 }
 
 static void iw__bind(iw__comp_t *c, iw__ctrl_t *f)
@@ -291,7 +312,7 @@ static void iw__emit_br(iw__comp_t *c, iw__ctrl_t *t)
         uint32_t pos = iw__emit(c, IW_OP_BR_MOVE, 3, (uint64_t)0, iw__pair(dst, src), (uint64_t)n);
         iw__target(c, t, pos + 1, pos);
     } else {
-        uint32_t pos = iw__emit(c, IW_OP_BR, 1, (uint64_t)0);
+        uint32_t pos = iw__emit(c, t->kind == IW__CTRL_LOOP ? IW_OP_BR_LOOP : IW_OP_BR, 1, (uint64_t)0);
         iw__target(c, t, pos + 1, pos);
     }
     iw__hist_reset(c);
@@ -299,24 +320,28 @@ static void iw__emit_br(iw__comp_t *c, iw__ctrl_t *t)
 
 /* A conditional branch: when_true selects br_if (jump if the condition
  * holds) or if (jump to else when it does not). Folds a just-emitted
- * compare or eqz into the branch when no values need moving. */
-static void iw__emit_cond_br(iw__comp_t *c, uint32_t cond_slot, bool when_true, uint32_t *site, uint32_t *base)
+ * compare or eqz into the branch when no values need moving. to_loop (with
+ * when_true) picks the forms that do the target LOOP's work themselves. */
+static void iw__emit_cond_br(iw__comp_t *c, uint32_t cond_slot, bool when_true, bool to_loop,
+                             uint32_t *site, uint32_t *base)
 {
     iw__hist_t *h = iw__hist_last(c, cond_slot);
     if (h && h->kind == IW__H_CMP) {
         iw__hist_t cmp = *h;
         c->len = cmp.pos;
-        uint32_t op = cmp.op + (when_true ? 2 : 4) + (cmp.b_imm ? 1 : 0);
+        uint32_t op = cmp.op + (to_loop ? 6 : when_true ? 2 : 4) + (cmp.b_imm ? 1 : 0);
         *base = iw__emit(c, (iw_op_t)op, 3, iw__pair(cmp.a, 0), cmp.b, (uint64_t)0);
         *site = *base + 3;
     } else if (h && h->kind == IW__H_EQZ) {
         uint32_t a = h->a;
         c->len = h->pos;
-        *base = iw__emit(c, when_true ? IW_OP_BRZ : IW_OP_BRNZ, 2, iw__pair(a, 0), (uint64_t)0);
+        iw_op_t op = to_loop ? IW_OP_BRZ_LOOP : when_true ? IW_OP_BRZ : IW_OP_BRNZ;
+        *base = iw__emit(c, op, 2, iw__pair(a, 0), (uint64_t)0);
         *site = *base + 2;
     } else {
         uint32_t s = iw__take_slot(c, cond_slot);
-        *base = iw__emit(c, when_true ? IW_OP_BRNZ : IW_OP_BRZ, 2, iw__pair(s, 0), (uint64_t)0);
+        iw_op_t op = to_loop ? IW_OP_BRNZ_LOOP : when_true ? IW_OP_BRNZ : IW_OP_BRZ;
+        *base = iw__emit(c, op, 2, iw__pair(s, 0), (uint64_t)0);
         *site = *base + 2;
     }
     iw__hist_reset(c);
@@ -339,6 +364,7 @@ static void iw__fuel_open(iw__comp_t *c, iw_op_t op)
     iw__fuel_close(c);
     uint32_t pos = iw__emit(c, op, 1, (uint64_t)0);
     c->fuel_site = pos + 1;
+    c->fuel_block++;
     iw__hist_reset(c);
 }
 
@@ -353,7 +379,7 @@ static bool iw__push_ctrl(iw__comp_t *c, iw__ctrl_kind_t kind, const iw__functyp
     *f = (iw__ctrl_t){ .kind = kind, .live = live, .height = c->nvals - bt->nparams,
                        .nparams = bt->nparams, .nresults = bt->nresults,
                        .params = bt->params, .results = bt->results,
-                       .patches = IW__NONE, .else_site = IW__NONE };
+                       .patches = IW__NONE, .else_site = IW__NONE, .edge_block = IW__NONE };
     return true;
 }
 
@@ -786,12 +812,12 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         uint32_t cond_slot = iw__slot(c, c->nvals + bt.nparams);
         bool live = iw__live(c);
         uint32_t site = 0, base = 0;
-        if (op == 0x04 && live) iw__emit_cond_br(c, cond_slot, false, &site, &base);
+        if (op == 0x04 && live) iw__emit_cond_br(c, cond_slot, false, false, &site, &base);
         /* The params go back on the stack, now inside the new frame. */
         if (!iw__push_vals(c, bt.params, bt.nparams)) return false;
         if (!iw__push_ctrl(c, op == 0x02 ? IW__CTRL_BLOCK : op == 0x03 ? IW__CTRL_LOOP : IW__CTRL_IF, &bt)) return false;
         iw__ctrl_t *f = iw__top(c);
-        if (op == 0x04 && live) { f->else_site = site; f->else_base = base; }
+        if (op == 0x04 && live) { f->else_site = site; f->else_base = base; f->if_block = c->fuel_block; }
         if (op == 0x03 && live) {
             iw__fuel_open(c, IW_OP_LOOP);
             f->loop_pos = c->fuel_site - 1;
@@ -831,8 +857,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             return true;
         }
         if (f.else_site != IW__NONE && !c->oom) c->code[f.else_site].i = (int64_t)c->len - (int64_t)f.else_base;
-        /* paths merge here: a new block with its own charge */
-        bool merge = f.live && (f.kind == IW__CTRL_IF || f.kind == IW__CTRL_ELSE || f.patches != IW__NONE);
+        /* paths from other blocks merge here: a new block with its own charge */
+        bool merge = f.live && iw__needs_merge(c, &f);
         iw__bind(c, &f);
         if (merge) iw__fuel_open(c, IW_OP_FUEL);
         return iw__push_vals(c, f.results, f.nresults);
@@ -862,7 +888,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (t->kind == IW__CTRL_FUNC) {
             /* br_if to the function label: skip a RETURN when false. */
             uint32_t site, base;
-            iw__emit_cond_br(c, cond, false, &site, &base);
+            iw__emit_cond_br(c, cond, false, false, &site, &base);
             iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, n));
             if (!c->oom) c->code[site].i = (int64_t)c->len - (int64_t)base;
         } else if (n && src != dst) {
@@ -871,7 +897,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             iw__target(c, t, pos + 2, pos);
         } else {
             uint32_t site, base;
-            iw__emit_cond_br(c, cond, true, &site, &base);
+            iw__emit_cond_br(c, cond, true, t->kind == IW__CTRL_LOOP, &site, &base);
             iw__target(c, t, site, base);
         }
         iw__hist_reset(c);

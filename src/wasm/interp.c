@@ -43,7 +43,8 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
 #define IW__L_BIN(N) [IW_OP_##N##_SS] = &&L_##N##_SS, [IW_OP_##N##_SI] = &&L_##N##_SI,
 #define IW__L_BINT(N) IW__L_BIN(N)
 #define IW__L_CMP(N) IW__L_BIN(N) [IW_OP_##N##_BTSS] = &&L_##N##_BTSS, [IW_OP_##N##_BTSI] = &&L_##N##_BTSI, \
-    [IW_OP_##N##_BFSS] = &&L_##N##_BFSS, [IW_OP_##N##_BFSI] = &&L_##N##_BFSI,
+    [IW_OP_##N##_BFSS] = &&L_##N##_BFSS, [IW_OP_##N##_BFSI] = &&L_##N##_BFSI,                        \
+    [IW_OP_##N##_BLSS] = &&L_##N##_BLSS, [IW_OP_##N##_BLSI] = &&L_##N##_BLSI,
 #define IW__X(code, N, text, cls, in, out, expr) IW__L_##cls(N)
         IW_NUMERIC_OPS(IW__X)
 #undef IW__X
@@ -87,6 +88,17 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
 /* Loop back-edges and calls look at the interrupt flag every time (a
  * relaxed load); the clock is read only in the slow path. */
 #define INTERRUPTED() atomic_load_explicit(&ex->interrupt, memory_order_relaxed)
+/* A back-edge: jump by `offset` to a LOOP instruction and do its work
+ * (charge the loop's fuel, look at the interrupt flag) without
+ * dispatching it, one dispatch less per iteration. */
+#define ENTER_LOOP(offset)                                                    \
+    do {                                                                      \
+        ip += (offset);                                                       \
+        budget -= ip[1].i;                                                    \
+        ip += 2;                                                              \
+        if (budget < 0 || INTERRUPTED()) goto refuel;                         \
+        NEXT();                                                               \
+    } while (0)
 
     RELOAD_MEM();
     ex->state = IW__RUNNING;
@@ -120,6 +132,16 @@ L_BRNZ_MOVE:      /* w1 {cond}, w2 offset, w3 {dst, src}, w4 n */
         ip += 5;
     }
     NEXT();
+L_BR_LOOP:        /* like BR, BRZ, BRNZ, the target a LOOP instruction */
+    ENTER_LOOP(ip[1].i);
+L_BRZ_LOOP:
+    if (U32(fp[ip[1].p.lo]) == 0) ENTER_LOOP(ip[2].i);
+    ip += 3;
+    NEXT();
+L_BRNZ_LOOP:
+    if (U32(fp[ip[1].p.lo]) != 0) ENTER_LOOP(ip[2].i);
+    ip += 3;
+    NEXT();
 L_BR_TABLE: {     /* w1 {index, n}, then n+1 entries {offset, {dst, src}, count} */
     uint32_t i = U32(fp[ip[1].p.lo]), n = ip[1].p.hi;
     const iw__word_t *e = ip + 2 + 3 * (uint64_t)(i < n ? i : n);
@@ -130,8 +152,9 @@ L_BR_TABLE: {     /* w1 {index, n}, then n+1 entries {offset, {dst, src}, count}
 L_RETURN: {       /* w1 {src, n} */
     uint32_t src = ip[1].p.lo, n = ip[1].p.hi;
     if (src) iw__move(fp, 0, src, n);
-    ip = ex->frames[ex->depth].ret_ip;
-    frame = &ex->frames[--ex->depth];
+    ip = frame->ret_ip;     /* frame is always &ex->frames[ex->depth] */
+    frame--;
+    ex->depth--;
     fp = frame->fp;
     if (frame->inst != inst) {
         inst = frame->inst;
@@ -452,6 +475,13 @@ L_ELEM_DROP:      /* w1 segment */
         ip += (WHEN(EXPR)) ? ip[3].i : 4;                                      \
         NEXT();                                                                \
     }
+#define IW__H_LOOP_BRANCH_FORM(LBL, IN, EXPR, BSRC)                            \
+    LBL: {                                                                     \
+        IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.lo]), b = IW__GET_##IN(BSRC);  \
+        if (EXPR) ENTER_LOOP(ip[3].i);                                         \
+        ip += 4;                                                               \
+        NEXT();                                                                \
+    }
 #define IW__TRUE(x) (x)
 #define IW__FALSE(x) !(x)
 #define IW__H_CMP(N, IN, OUT, EXPR)                                            \
@@ -459,7 +489,9 @@ L_ELEM_DROP:      /* w1 segment */
     IW__H_BRANCH_FORM(L_##N##_BTSS, IN, EXPR, fp[ip[2].u], IW__TRUE)           \
     IW__H_BRANCH_FORM(L_##N##_BTSI, IN, EXPR, ip[2].u, IW__TRUE)               \
     IW__H_BRANCH_FORM(L_##N##_BFSS, IN, EXPR, fp[ip[2].u], IW__FALSE)          \
-    IW__H_BRANCH_FORM(L_##N##_BFSI, IN, EXPR, ip[2].u, IW__FALSE)
+    IW__H_BRANCH_FORM(L_##N##_BFSI, IN, EXPR, ip[2].u, IW__FALSE)              \
+    IW__H_LOOP_BRANCH_FORM(L_##N##_BLSS, IN, EXPR, fp[ip[2].u])                \
+    IW__H_LOOP_BRANCH_FORM(L_##N##_BLSI, IN, EXPR, ip[2].u)
 #define IW__X(code, N, text, cls, in, out, expr) IW__H_##cls(N, in, out, expr)
     IW_NUMERIC_OPS(IW__X)
 #undef IW__X
@@ -494,6 +526,7 @@ trap:
 #undef TRAP_MSG
 #undef U32
 #undef INTERRUPTED
+#undef ENTER_LOOP
 }
 
 iw_status_t iw__run(iw_instance_t *root) { return iw__exec(root, NULL, NULL); }

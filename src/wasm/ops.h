@@ -184,6 +184,7 @@
  * emitter in compile.c. */
 #define IW_CONTROL_OPS(X)                                                     \
     X(HALT) X(UNREACHABLE) X(BR) X(BR_MOVE) X(BRZ) X(BRNZ) X(BRNZ_MOVE)        \
+    X(BR_LOOP) X(BRZ_LOOP) X(BRNZ_LOOP)                                       \
     X(BR_TABLE) X(RETURN) X(CALL) X(CALL_IMPORT) X(CALL_INDIRECT) X(LOOP) X(FUEL) \
     X(COPY) X(CONST) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)                     \
     X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY)   \
@@ -192,7 +193,8 @@
 
 /* The internal op numbers: one per control op, and per numeric op one per
  * operand form (_S: slot; _SS: two slots; _SI: slot and immediate; the
- * fused compare-and-branch forms _BT* jump when true, _BF* when false).
+ * fused compare-and-branch forms _BT* jump when true, _BF* when false,
+ * _BL* jump when true to a loop header and charge it).
  * Loads and stores also have an _ADD form whose address is slot + i32
  * immediate (an i32.add folded in, wrapping in 32 bits as wasm does). */
 #define IW__OPS_UN(N) IW_OP_##N##_S,
@@ -200,7 +202,7 @@
 #define IW__OPS_BIN(N) IW_OP_##N##_SS, IW_OP_##N##_SI,
 #define IW__OPS_BINT(N) IW_OP_##N##_SS, IW_OP_##N##_SI,
 #define IW__OPS_CMP(N) IW_OP_##N##_SS, IW_OP_##N##_SI, IW_OP_##N##_BTSS, \
-    IW_OP_##N##_BTSI, IW_OP_##N##_BFSS, IW_OP_##N##_BFSI,
+    IW_OP_##N##_BTSI, IW_OP_##N##_BFSS, IW_OP_##N##_BFSI, IW_OP_##N##_BLSS, IW_OP_##N##_BLSI,
 
 typedef enum {
 #define IW__X(N) IW_OP_##N,
