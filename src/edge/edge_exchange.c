@@ -56,7 +56,7 @@ static int edge_send_head(route_exchange_t *x)
         ifr_log_warn("edge", "handler set invalid status %d; sending 500", status);
         status = 500;
     }
-    bool has_server = false, has_date = false;
+    bool has_date = false;
     for (uint32_t i = 0; i < x->resp.headers.count; i++) {
         const http_header_t *h = &x->resp.headers.items[i];
         if (edge_is_framing_field(h->name)) continue;
@@ -64,7 +64,6 @@ static int edge_send_head(route_exchange_t *x)
             ifr_log_warn("edge", "dropped response header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
             continue;
         }
-        has_server |= ifr_str_eq_nocase(h->name, IFR_LIT("server"));
         has_date |= ifr_str_eq_nocase(h->name, IFR_LIT("date"));
         if (edge_put_field(ex, h->name, h->value) < 0) return -1;
     }
@@ -75,7 +74,6 @@ static int edge_send_head(route_exchange_t *x)
         snprintf(len, sizeof len, "%lld", (long long)x->resp.content_length);
         if (edge_put_field(ex, IFR_LIT("Content-Length"), ifr_cstr(len)) < 0) return -1;
     }
-    if (!has_server && edge_put_field(ex, IFR_LIT("Server"), IFR_LIT("ifrit")) < 0) return -1;
     if (!has_date) {
         char date[ROUTE_HTTP_DATE_SIZE];
         route_http_date(time(NULL), date);
@@ -129,9 +127,13 @@ static const route_io_t edge_io = {
 static void edge_send_bare(edge_exchange_t *ex, int status, bool keep_headers)
 {
     if (ex->x.head_sent) { ex->done = true; return; }
-    ex->x.resp.status = status;
-    if (!keep_headers) ex->x.resp.headers.count = 0;
-    ex->x.resp.content_length = 0;
+    route_exchange_t *x = &ex->x;
+    x->resp.status = status;
+    if (!keep_headers) x->resp.headers.count = 0;
+    /* No handler answers here, so the route layer does not add Server. */
+    if (!http_headers_get(&x->resp.headers, IFR_LIT("Server")))
+        http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Server"), IFR_LIT(ROUTE_SERVER_NAME));
+    x->resp.content_length = 0;
     edge_send_body(&ex->x, NULL, 0, true);
 }
 

@@ -24,6 +24,11 @@
 
 typedef struct route_exchange route_exchange_t;
 
+/* The Server field of every response, unless a handler sets its own or
+ * removes it; hosts also put it in the bare responses they make themselves
+ * (host-side errors), which no handler sees. */
+#define ROUTE_SERVER_NAME "ifrit"
+
 /* What a handler (or the dispatcher) returns. */
 typedef enum {
     ROUTE_DONE = 0,   /* the response is complete or fully queued */
@@ -53,8 +58,10 @@ typedef void (*route_resume_cb)(route_exchange_t *x, void *ud);
 /* Implemented by the host. Every function returns 0, or -1 when the client
  * connection is gone (the handler then stops and returns). */
 typedef struct {
-    /* Sends x->resp.status and x->resp.headers. The host adds Date, Server,
-     * Content-Length or Transfer-Encoding and Connection as needed. */
+    /* Sends x->resp.status and x->resp.headers. The host adds Date,
+     * Content-Length or Transfer-Encoding and Connection as needed, but not
+     * Server: the route layer puts ROUTE_SERVER_NAME in every head it passes
+     * on, so `header -Server` can take it out again. */
     int (*send_head)(route_exchange_t *x);
     /* Sends body bytes (copied or queued by the host before it returns).
      * is_last ends the response. */

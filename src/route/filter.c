@@ -25,8 +25,14 @@ int route_filter_body(route_exchange_t *x, route_filter_t *f, const void *data, 
     return st->host_io->send_body(x, data, len, is_last);
 }
 
+/* Server goes in before the filters run: deferred `header` edits (and
+ * plugins) see it and may change or remove it; a handler's own (an
+ * upstream's) is kept. An arena too full for one more field only costs the
+ * response its Server field. */
 static int route_io_send_head(route_exchange_t *x)
 {
+    if (!http_headers_get(&x->resp.headers, IFR_LIT("Server")))
+        http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Server"), IFR_LIT(ROUTE_SERVER_NAME));
     return route_filter_head(x, route_state(x)->filters);
 }
 

@@ -163,7 +163,7 @@ static void conn_queue_error(srv_conn_t *c, int status)
     ifr_buf_t *b = &c->worker->scratch;
     ifr_buf_clear(b);
     http_write_status_line(b, status);
-    http_write_field(b, IFR_LIT("Server"), IFR_LIT("ifrit"));
+    http_write_field(b, IFR_LIT("Server"), IFR_LIT(ROUTE_SERVER_NAME));
     http_write_field(b, IFR_LIT("Date"), srv_date_now());
     http_write_field(b, IFR_LIT("Content-Length"), IFR_LIT("0"));
     http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));

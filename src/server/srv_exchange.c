@@ -74,7 +74,7 @@ static int io_send_head(route_exchange_t *x)
     bool is_head = ifr_str_eq(ex->req.method, IFR_LIT("HEAD"));
     bool bodiless_status = status == 204 || status == 304;
     int64_t declared = x->resp.content_length;
-    bool has_server = false, has_date = false;
+    bool has_date = false;
     for (uint32_t i = 0; i < x->resp.headers.count; i++) {
         const http_header_t *h = &x->resp.headers.items[i];
         if (http_is_connection_field(h->name)) {
@@ -86,12 +86,10 @@ static int io_send_head(route_exchange_t *x)
                 ex->close_after = true;
             continue;
         }
-        if (ifr_str_eq_nocase(h->name, IFR_LIT("server"))) has_server = true;
-        else if (ifr_str_eq_nocase(h->name, IFR_LIT("date"))) has_date = true;
+        if (ifr_str_eq_nocase(h->name, IFR_LIT("date"))) has_date = true;
         if (http_write_field(b, h->name, h->value) < 0)
             ifr_log_warn("http", "dropped response header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
     }
-    if (!has_server) http_write_field(b, IFR_LIT("Server"), IFR_LIT("ifrit"));
     if (!has_date) http_write_field(b, IFR_LIT("Date"), srv_date_now());
     ex->no_body = is_head || bodiless_status;
     ex->declared_len = -1;
@@ -279,9 +277,13 @@ const route_io_t srv_exchange_io = {
 
 void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)
 {
-    ex->x.resp.status = status;
-    if (!keep_headers) ex->x.resp.headers.count = 0;
-    ex->x.resp.content_length = 0;
+    route_exchange_t *x = &ex->x;
+    x->resp.status = status;
+    if (!keep_headers) x->resp.headers.count = 0;
+    /* No handler answers here, so the route layer does not add Server. */
+    if (!http_headers_get(&x->resp.headers, IFR_LIT("Server")))
+        http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Server"), IFR_LIT(ROUTE_SERVER_NAME));
+    x->resp.content_length = 0;
     io_send_body(&ex->x, NULL, 0, true);
 }
 

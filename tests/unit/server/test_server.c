@@ -297,8 +297,9 @@ static void test_hello_keepalive_pipelining(void)
     read_all(fd, buf, sizeof buf);
     char *first = strstr(buf, "HTTP/1.1 200 OK\r\n");
     CHECK(first == buf);
-    CHECK(strstr(buf, "Server: ifrit\r\n") != NULL);
-    CHECK(strstr(buf, "Content-Type: text/plain\r\nServer: ifrit\r\nDate: ") != NULL);
+    /* Server is the route layer's (absent from this fake plan's heads), so
+     * `header -Server` can remove it; Date is the host's. */
+    CHECK(strstr(buf, "Content-Type: text/plain\r\nDate: ") != NULL);
     CHECK(strstr(buf, "Transfer-Encoding: chunked\r\n\r\n4\r\none,\r\n4\r\ntwo,\r\n5\r\nthree\r\n0\r\n\r\n") != NULL);
     /* HEAD: same head, no body; then the last response closes. */
     char *head = strstr(buf, "0\r\n\r\nHTTP/1.1 200 OK\r\n");
@@ -385,7 +386,8 @@ static void test_errors(void)
                  "GET /bad-header HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
     read_all(fd, buf, sizeof buf);
     CHECK(strncmp(buf, "HTTP/1.1 404 Not Found\r\n", 24) == 0);
-    CHECK(strstr(buf, "HTTP/1.1 500 Internal Server Error\r\n") != NULL);
+    /* Bare answers the host makes itself carry Server. */
+    CHECK(strstr(buf, "HTTP/1.1 500 Internal Server Error\r\nServer: ifrit\r\n") != NULL);
     CHECK(strstr(buf, "Set-Cookie") == NULL);
     CHECK(strstr(buf, "HTTP/1.1 400 Bad Request\r\n") != NULL);
     close(fd);

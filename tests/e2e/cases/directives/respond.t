@@ -47,9 +47,11 @@ GET /status
 --- request
 GET /close
 --- status: 200
+--- headers
+Connection: close
 --- body
 bye
---- skip: the server does not yet close on a handler's Connection: close (reported to the server engineer)
+--- closed: yes
 
 === body subdirective
 --- request
