@@ -230,7 +230,15 @@ static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, proxy_
     }
     if (ifr_str_eq_cstr(n, "header_up")) return proxy_parse_hdr(p, s, &c->header_up);
     if (ifr_str_eq_cstr(n, "header_down")) return proxy_parse_hdr(p, s, &c->header_down);
-    if (ifr_str_eq_cstr(n, "flush_interval")) return proxy_one_duration(p, s, CFG_DUR_NEGATIVE, &c->flush_interval_ns);
+    if (ifr_str_eq_cstr(n, "flush_interval")) {
+        /* -1 (flush every write) is written without a unit, as in Caddy. */
+        if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+        if (ifr_str_eq_cstr(s->args[0].text, "-1")) {
+            c->flush_interval_ns = -1;
+            return 0;
+        }
+        return cfg_parse_duration(&s->args[0], CFG_DUR_NEGATIVE, &c->flush_interval_ns, p->err);
+    }
     if (ifr_str_eq_cstr(n, "transport")) return proxy_parse_transport(p, s, &c->transport);
     static const char *const known[] = {
         "to", "lb_policy", "lb_retries", "lb_try_duration", "lb_try_interval", "health_uri",

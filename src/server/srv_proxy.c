@@ -306,9 +306,10 @@ static void call_read_head(proxy_call_t *c)
 static void call_read(proxy_call_t *c)
 {
     size_t chunk = c->req.conf->read_buffer;
-    while (c->state == CALL_HEAD || c->state == CALL_BODY) {
+    for (;;) {
+        /* A read may hold the end of the head and the start of the body. */
+        if (c->state == CALL_HEAD) call_read_head(c);
         if (c->state == CALL_BODY) call_relay_body(c);
-        else call_read_head(c);
         if (c->state == CALL_DONE || c->waiting_client || !c->up->can_read) return;
         if (c->rbuf.len >= chunk + CALL_HEAD_ROOM) return;   /* the parser refuses long before */
         if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
