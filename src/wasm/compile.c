@@ -301,13 +301,29 @@ static void iw__bind(iw__comp_t *c, iw__ctrl_t *f)
 static uint32_t iw__label_arity(const iw__ctrl_t *f) { return f->kind == IW__CTRL_LOOP ? f->nparams : f->nresults; }
 static const uint8_t *iw__label_types(const iw__ctrl_t *f) { return f->kind == IW__CTRL_LOOP ? f->params : f->results; }
 
+/* Returns n values from slot src. A single value computed by the last
+ * instruction is written straight into slot 0, where results go, so the
+ * RETURN moves nothing. */
+static void iw__emit_return(iw__comp_t *c, uint32_t src, uint32_t n)
+{
+    iw__hist_t *h = n == 1 ? iw__hist_last(c, src) : NULL;
+    if (h && h->kind != IW__H_COPY) {
+        c->code[h->pos + 1].p.lo = 0;
+        src = 0;
+    } else if (n == 1) {
+        src = iw__take_slot(c, src);
+    }
+    iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, n));
+    iw__hist_reset(c);
+}
+
 /* An unconditional branch to frame t with its values on top of the stack. */
 static void iw__emit_br(iw__comp_t *c, iw__ctrl_t *t)
 {
     uint32_t n = iw__label_arity(t);
     uint32_t src = iw__slot(c, c->nvals - n), dst = iw__slot(c, t->height);
     if (t->kind == IW__CTRL_FUNC) {
-        iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, n));
+        iw__emit_return(c, src, n);
     } else if (n && src != dst) {
         uint32_t pos = iw__emit(c, IW_OP_BR_MOVE, 3, (uint64_t)0, iw__pair(dst, src), (uint64_t)n);
         iw__target(c, t, pos + 1, pos);
@@ -511,16 +527,21 @@ static bool iw__store(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural,
     if (!iw__memarg(c, natural, &offset)) return false;
     if (!iw__pop(c, type, name) || !iw__pop(c, IW_I32, name)) return false;
     if (!iw__live(c)) return true;
+    /* op + 1: _ADD, op + 2: _I (immediate value), op + 3: _ADDI */
     uint32_t vslot = iw__slot(c, c->nvals + 1), base;
-    uint32_t val = iw__take_slot(c, vslot);
+    uint64_t value;
+    bool value_imm = iw__take_imm(c, vslot, &value);
+    uint32_t val = value_imm ? 0 : iw__take_slot(c, vslot);
     uint64_t imm;
     if (iw__take_addr_add(c, vslot - 1, &base, &imm)) {
-        iw__emit(c, (iw_op_t)(op + 1), 3, iw__pair(base, val), (uint64_t)offset, imm);
+        if (value_imm) iw__emit(c, (iw_op_t)(op + 3), 4, iw__pair(base, 0), (uint64_t)offset, imm, value);
+        else iw__emit(c, (iw_op_t)(op + 1), 3, iw__pair(base, val), (uint64_t)offset, imm);
         iw__hist_reset(c);
         return true;
     }
     uint32_t addr = iw__take_slot(c, vslot - 1);
-    iw__emit(c, op, 2, iw__pair(addr, val), (uint64_t)offset);
+    if (value_imm) iw__emit(c, (iw_op_t)(op + 2), 3, iw__pair(addr, 0), (uint64_t)offset, value);
+    else iw__emit(c, op, 2, iw__pair(addr, val), (uint64_t)offset);
     iw__hist_reset(c);
     return true;
 }
@@ -851,7 +872,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             return iw__fail_at(r, at, "type mismatch: if without else must leave its parameters unchanged");
         if (!iw__end_frame(c, &f)) return false;
         if (f.kind == IW__CTRL_FUNC) {
-            if (f.live && !f.unreachable) iw__emit(c, IW_OP_RETURN, 1, iw__pair(iw__slot(c, 0), f.nresults));
+            if (f.live && !f.unreachable) iw__emit_return(c, iw__slot(c, 0), f.nresults);
             iw__fuel_close(c);
             *done = true;
             return true;
@@ -907,7 +928,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     case 0x0F: { /* return */
         iw__ctrl_t *t = &c->ctrls[0];
         if (!iw__pop_vals(c, t->results, t->nresults, "return")) return false;
-        if (iw__live(c)) iw__emit(c, IW_OP_RETURN, 1, iw__pair(iw__slot(c, c->nvals), t->nresults));
+        if (iw__live(c)) iw__emit_return(c, iw__slot(c, c->nvals), t->nresults);
         iw__top(c)->unreachable = true;
         c->nvals = iw__top(c)->height;
         return true;

@@ -1,12 +1,12 @@
 /* In-process benchmark of the engine (not a test: prints figures only).
- *   wasm_bench [kernels.wasm]
+ *   wasm_bench [kernels.wasm [kernel]]
  *   wasm_bench --instances
  * Runs each kernel of bench_kernels.h natively and on the engine, prints
  * the times and the engine/native ratio with their geometric mean, then the
  * time to instantiate a small module and to start one from a snapshot, the
  * latter for memories from 64 KiB to 256 MiB. --instances prints only the
  * instance figures. Without a file it builds the kernels with clang-19 for
- * wasm32. */
+ * wasm32. A kernel name runs only that kernel. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +248,7 @@ int main(int argc, char **argv)
     int n = 0;
     printf("%-10s %10s %10s %8s\n", "kernel", "native ms", "engine ms", "ratio");
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
+        if (argc > 2 && strcmp(argv[2], kernels[i].name) != 0) continue;
         int rn, re;
         double tn = time_native(&kernels[i], &rn);
         double te = time_engine(inst, &kernels[i], &re);
