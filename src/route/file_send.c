@@ -140,8 +140,10 @@ static const char *route_precompressed(route_exchange_t *x, const route_file_con
             /* O_NOFOLLOW: a sibling that is a symlink is never served. */
             int sfd = sib ? open(sib, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
             if (sfd < 0) continue;
-            if (fstat(sfd, sst) == 0 && S_ISREG(sst->st_mode)) {
+            struct stat sb;
+            if (fstat(sfd, &sb) == 0 && S_ISREG(sb.st_mode)) {
                 *fd = sfd;
+                *sst = sb;
                 return exts[k].coding;
             }
             close(sfd);
@@ -160,15 +162,21 @@ static const char *route_sniff(int fd)
 }
 
 route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, const char *real,
-                               const struct stat *st_in)
+                               const struct stat *st_in, int fd)
 {
     http_headers_t *rh = &x->resp.headers;
     struct stat st = *st_in;
-    int fd = -1;
-    const char *coding = c->precompressed.count ? route_precompressed(x, c, real, &fd, &st) : NULL;
-    if (c->precompressed.count && http_headers_add(rh, x->arena, IFR_LIT("Vary"), IFR_LIT("Accept-Encoding")) != 0)
+    int sib = -1;
+    const char *coding = c->precompressed.count ? route_precompressed(x, c, real, &sib, &st) : NULL;
+    if (coding) {
+        if (fd >= 0) close(fd);
+        fd = sib;
+    }
+    if (c->precompressed.count && http_headers_add(rh, x->arena, IFR_LIT("Vary"), IFR_LIT("Accept-Encoding")) != 0) {
+        if (fd >= 0) close(fd);
         return route_fail(x, 500, "out of memory");
-    if (!coding) {
+    }
+    if (fd < 0) {
         fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) return route_fail(x, errno == EACCES ? 403 : 404, "cannot open file");
         if (fstat(fd, &st) != 0) { close(fd); return route_fail(x, 500, "cannot stat file"); }

@@ -26,10 +26,10 @@ typedef struct {
 bool route_file_hidden(const route_file_conf_t *c, ifr_str_t fs_path);
 
 /* Serves the regular file at real (canonical path) with stat st, answering
- * conditionals, ranges and precompressed siblings. `name` is the requested
- * file name (for the MIME type). */
+ * conditionals, ranges and precompressed siblings. fd is real already open
+ * (st is then its fstat), or -1 to open it here; it is taken over. */
 route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, const char *real,
-                               const struct stat *st);
+                               const struct stat *st, int fd);
 
 /* The HTML listing of the directory at real, for request path dir. */
 route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c, const char *real);

@@ -119,12 +119,27 @@ static const char route_days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
 static const char route_months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
+/* The last time formatted on this thread: a static file's Last-Modified
+ * is the same request after request, and gmtime_r + snprintf showed in
+ * its profile. */
+static _Thread_local struct {
+    time_t t;
+    bool valid;
+    char text[ROUTE_HTTP_DATE_SIZE];
+} route_date_cache;
+
 void route_http_date(time_t t, char *buf)
 {
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(buf, ROUTE_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT", route_days[tm.tm_wday % 7], tm.tm_mday,
-             route_months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (!route_date_cache.valid || route_date_cache.t != t) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        snprintf(route_date_cache.text, ROUTE_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                 route_days[tm.tm_wday % 7], tm.tm_mday, route_months[tm.tm_mon % 12], tm.tm_year + 1900,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec);
+        route_date_cache.t = t;
+        route_date_cache.valid = true;
+    }
+    memcpy(buf, route_date_cache.text, ROUTE_HTTP_DATE_SIZE);
 }
 
 bool route_http_date_parse(ifr_str_t s, time_t *out)

@@ -27,6 +27,16 @@ int route_fs_resolve(const char *base, const char *path, char *out, struct stat 
  * make files outside the new root look missing, never let a path out. */
 int route_fs_root(ifr_str_t root, char *out);
 
+/* Opens path (absolute) for reading only if no element of it is a symlink,
+ * and fstats it into st: a canonical root joined with a cleaned request
+ * path (no ".", "..", "//") and opened this way is the canonical file and
+ * lies under the root, without the element-by-element walk. Returns the
+ * descriptor (the caller closes it; it may be a directory or any other
+ * type, opened non-blocking), or -1 with errno: ENOENT, ENOTDIR and EACCES
+ * are final; ELOOP (a symlink on the way), ENOSYS (no such call here) and
+ * anything else mean "resolve it with route_fs_resolve instead". */
+int route_fs_open_nofollow(const char *path, struct stat *st);
+
 /* Whether path is root itself or lies under it (both canonical). */
 bool route_fs_within(const char *root, const char *path);
 

@@ -3,12 +3,16 @@
  * serves files under the site root. The path is decoded and cleaned before
  * it is joined to the root, then every symlink is resolved and the result
  * must still lie under the (resolved) root, so neither "..", encoded
- * slashes or dots, nor symlinks can leave it. The Caddyfile itself is
+ * slashes or dots, nor symlinks can leave it. Paths without symlinks take
+ * one open that refuses them (route_fs_open_nofollow); the others, the
+ * element-by-element walk. The Caddyfile itself is
  * hidden. Only GET and HEAD (else 405);
  * a missing file is a 404 error for handle_errors (or, with pass_thru, the
  * next handler's turn). */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "config/dispense.h"
 #include "route/directive.h"
@@ -118,6 +122,42 @@ bool route_file_hidden(const route_file_conf_t *c, ifr_str_t fs_path)
     return false;
 }
 
+/* Finds rel (cleaned, relative) under base (a canonical directory under
+ * real_root): real gets the canonical path and sb its stat. Returns the
+ * open file when the direct open found it, else -1 with *err 0 (the walk
+ * found it; it is not open) or the reason it is not served. */
+static int route_file_find(const char *real_root, const char *base, const char *rel, char *real,
+                           struct stat *sb, int *err)
+{
+    size_t bl = strlen(base), rl = strlen(rel);
+    if (bl == 1) bl = 0;   /* "/" */
+    while (rl > 0 && rel[rl - 1] == '/') rl--;
+    if (bl + 1 + rl >= ROUTE_PATH_MAX) {
+        *err = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(real, base, bl);
+    size_t n = bl;
+    if (rl && rel[0] != '/') real[n++] = '/';
+    memcpy(real + n, rel, rl);
+    n += rl;
+    if (n == 0) real[n++] = '/';
+    real[n] = '\0';
+    int fd = route_fs_open_nofollow(real, sb);
+    if (fd >= 0) {
+        *err = 0;
+        return fd;
+    }
+    if (errno == ENOENT || errno == ENOTDIR || errno == EACCES) {
+        *err = errno;
+        return -1;
+    }
+    *err = route_fs_resolve(base, rel, real, sb);
+    /* The symlink check: whatever the path named, it must end up inside root. */
+    if (*err == 0 && !route_fs_within(real_root, real)) *err = ENOENT;
+    return -1;
+}
+
 static route_result_t route_file_missing(route_exchange_t *x, const route_file_conf_t *c, int err)
 {
     if (c->pass_thru) return ROUTE_NEXT;
@@ -174,18 +214,25 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
         return route_fail(x, 405, "method not allowed");
     }
 
-    char *real_root = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
-    char *real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
+    /* Paths live on the stack: they are used only until this returns, and
+     * 4 KiB arena allocations would each be a malloc of their own. */
+    char real_root[ROUTE_PATH_MAX], real[ROUTE_PATH_MAX];
     char *rel = ifr_arena_strndup(x->arena, path.ptr, path.len);
-    if (!real_root || !real || !rel) return route_fail(x, 500, "out of memory");
+    if (!rel) return route_fail(x, 500, "out of memory");
     int err = route_fs_root(root, real_root);
     if (err) return route_file_missing(x, c, err);
     struct stat sb;
-    err = route_fs_resolve(real_root, rel, real, &sb);
-    /* The symlink check: whatever the path named, it must end up inside root. */
-    if (err || !route_fs_within(real_root, real)) return route_file_missing(x, c, err);
-    if (route_file_hidden(c, path) || route_file_hidden(c, ifr_cstr(real)))
+    int fd = route_file_find(real_root, real_root, rel, real, &sb, &err);
+    if (err) return route_file_missing(x, c, err);
+    bool regular = S_ISREG(sb.st_mode);
+    if (!regular && fd >= 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (route_file_hidden(c, path) || route_file_hidden(c, ifr_cstr(real))) {
+        if (fd >= 0) close(fd);
         return route_file_missing(x, c, ENOENT);
+    }
 
     bool slash = path.len > 1 && path.ptr[path.len - 1] == '/';
     if (S_ISDIR(sb.st_mode)) {
@@ -193,20 +240,25 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
         for (size_t i = 0; i < c->index.count; i++) {
             ifr_str_t ix = c->index.items[i];
             char *name = ifr_arena_strndup(x->arena, ix.ptr, ix.len);
-            char *cand_real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
+            char cand_real[ROUTE_PATH_MAX];
             struct stat isb;
-            if (!name || !cand_real || route_fs_resolve(real, name, cand_real, &isb) != 0 ||
-                !route_fs_within(real_root, cand_real) || route_file_hidden(c, ifr_cstr(cand_real)) ||
-                !S_ISREG(isb.st_mode))
+            if (!name) continue;
+            int ifd = route_file_find(real_root, real, name, cand_real, &isb, &err);
+            if (err || route_file_hidden(c, ifr_cstr(cand_real)) || !S_ISREG(isb.st_mode)) {
+                if (ifd >= 0) close(ifd);
                 continue;
-            return route_file_send(x, c, cand_real, &isb);
+            }
+            return route_file_send(x, c, cand_real, &isb, ifd);
         }
         if (c->browse) return route_file_browse(x, c, real);
         return route_file_missing(x, c, ENOENT);
     }
-    if (!S_ISREG(sb.st_mode)) return route_file_missing(x, c, ENOENT);
-    if (c->canonical && slash && !route_file_rewritten(x)) return route_file_redirect(x, false);
-    return route_file_send(x, c, real, &sb);
+    if (!regular) return route_file_missing(x, c, ENOENT);
+    if (c->canonical && slash && !route_file_rewritten(x)) {
+        if (fd >= 0) close(fd);
+        return route_file_redirect(x, false);
+    }
+    return route_file_send(x, c, real, &sb, fd);
 }
 
 const route_directive_t route_directive_file_server = {

@@ -2,6 +2,7 @@
 #include "server/srv_outq.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -10,6 +11,7 @@
 
 #define OUTQ_SEG_SIZE (16 * 1024)
 #define OUTQ_MAX_IOV 32
+_Static_assert(SRV_OUTQ_INLINE_FILE <= OUTQ_SEG_SIZE, "an inlined file fits one segment");
 
 struct srv_seg {
     srv_seg_t *next;
@@ -88,17 +90,32 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len)
         return 0;
     }
     if (len <= SRV_OUTQ_INLINE_FILE) {
-        char buf[SRV_OUTQ_INLINE_FILE];
+        /* Read straight into the segment that holds the head, so both
+         * leave in one writev with no copy in between. A new segment is
+         * linked only once it holds the bytes: an empty one would stall
+         * the flush. */
+        srv_seg_t *t = q->tail;
+        bool fresh = !t || t->fd >= 0 || t->cap - t->end < len;
+        if (fresh && !(t = seg_new(q, OUTQ_SEG_SIZE))) {
+            close(fd);
+            return -1;
+        }
         size_t got = 0;
         while (got < len) {
-            ssize_t r = pread(fd, buf + got, (size_t)len - got, offset + (off_t)got);
+            ssize_t r = pread(fd, t->data + t->end + got, (size_t)len - got, offset + (off_t)got);
             if (r < 0 && errno == EINTR) continue;
             if (r <= 0) break;
             got += (size_t)r;
         }
         close(fd);
-        if (got < len) return -1;
-        return srv_outq_append(q, buf, got);
+        if (got < len) {
+            if (fresh) seg_release(q, t);
+            return -1;
+        }
+        if (fresh) seg_link(q, t);
+        t->end += got;
+        q->bytes += got;
+        return 0;
     }
     srv_seg_t *s = malloc(sizeof *s);
     if (!s) {

@@ -133,6 +133,18 @@ def test_file_server_symlinks(binary):
         check(r.status == 200 and r.body == b"inside\n", "a symlink inside the root is served: %r" % r)
         r = s.request("GET", "/sub-alias/ok.txt")
         check(r.status == 200 and r.body == b"ok\n", r)
+        # Paths with a symlink leave the direct open for the walk: an
+        # absolute link that stays inside, a linked index file.
+        os.symlink(os.path.join(www, "inside.txt"), os.path.join(www, "abs-in.txt"))
+        os.mkdir(os.path.join(www, "idx"))
+        os.symlink("../inside.txt", os.path.join(www, "idx", "index.html"))
+        for target in ("/abs-in.txt", "/idx/"):
+            r = s.request("GET", target)
+            check(r.status == 200 and r.body == b"inside\n", "%s: %r" % (target, r))
+        # A FIFO is opened non-blocking (the worker never waits) and refused.
+        os.mkfifo(os.path.join(www, "pipe"))
+        r = s.request("GET", "/pipe")
+        check(r.status == 404, "a FIFO: %r" % r)
 
 
 def hash_password(plain):

@@ -1,0 +1,58 @@
+/* Opening a file system path without following any symlink, in one call
+ * where the system can (Linux: openat2 with RESOLVE_NO_SYMLINKS). See fs.h.
+ * Elsewhere (wasi-libc) it reports ENOSYS and callers walk the path with
+ * route_fs_resolve instead. */
+#include "route/fs.h"
+
+#include <errno.h>
+
+#ifdef __linux__
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Set once a call said the kernel (or a seccomp filter) has no openat2, so
+ * the failing call is not repeated for every request. */
+static _Thread_local bool route_no_openat2;
+
+int route_fs_open_nofollow(const char *path, struct stat *st)
+{
+    if (route_no_openat2) {
+        errno = ENOSYS;
+        return -1;
+    }
+    /* O_NONBLOCK: a FIFO must not block the worker in open (it is refused
+     * after fstat, like every file that is not regular or a directory). */
+    struct open_how how = {
+        .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd < 0) {
+        if (errno == ENOSYS || errno == EPERM) {
+            route_no_openat2 = true;
+            errno = ENOSYS;
+        }
+        return -1;
+    }
+    if (fstat(fd, st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+#else
+
+int route_fs_open_nofollow(const char *path, struct stat *st)
+{
+    (void)path;
+    (void)st;
+    errno = ENOSYS;
+    return -1;
+}
+
+#endif
