@@ -487,20 +487,23 @@ static bool iw__memarg(iw__comp_t *c, uint32_t natural, uint32_t *offset)
     return true;
 }
 
-/* An address computed by the instruction just emitted as "slot + i32
- * immediate": that add is dropped and the access takes both (the _ADD
- * forms, op + 1). */
-static bool iw__take_addr_add(iw__comp_t *c, uint32_t slot, uint32_t *base, uint64_t *imm)
+/* An address computed by the instruction just emitted as an i32.add: that
+ * add is dropped and the access does it (the _ADD forms for slot + i32
+ * immediate, the _ADDS forms for slot + slot). *b is the immediate or the
+ * second slot. */
+static bool iw__take_addr_add(iw__comp_t *c, uint32_t slot, uint32_t *base, uint64_t *b, bool *b_imm)
 {
     iw__hist_t *h = iw__hist_last(c, slot);
-    if (!h || h->kind != IW__H_DST || h->op != IW_OP_I32_ADD_SS || !h->b_imm) return false;
+    if (!h || h->kind != IW__H_DST || h->op != IW_OP_I32_ADD_SS) return false;
     *base = h->a;
-    *imm = h->b;
+    *b = h->b;
+    *b_imm = h->b_imm;
     c->len = h->pos;
     c->nhist--;
     return true;
 }
 
+/* Loads: op, op + 1 the _ADD form, op + 2 the _ADDS form. */
 static bool iw__load(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, const char *name)
 {
     uint32_t offset;
@@ -508,10 +511,11 @@ static bool iw__load(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, 
     if (!iw__pop(c, IW_I32, name) || !iw__push(c, type)) return false;
     if (!iw__live(c)) return true;
     uint32_t dst = iw__slot(c, c->nvals - 1), base;
-    uint64_t imm;
+    uint64_t b;
+    bool b_imm;
     uint32_t pos;
-    if (iw__take_addr_add(c, dst, &base, &imm)) {
-        pos = iw__emit(c, (iw_op_t)(op + 1), 3, iw__pair(dst, base), (uint64_t)offset, imm);
+    if (iw__take_addr_add(c, dst, &base, &b, &b_imm)) {
+        pos = iw__emit(c, (iw_op_t)(op + (b_imm ? 1 : 2)), 3, iw__pair(dst, base), (uint64_t)offset, b);
         iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
         return true;
     }
@@ -521,25 +525,31 @@ static bool iw__load(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, 
     return true;
 }
 
+/* Stores: op, then op + 1 _ADD, op + 2 _I (immediate value), op + 3 _ADDI,
+ * op + 4 _ADDS. */
 static bool iw__store(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, const char *name)
 {
     uint32_t offset;
     if (!iw__memarg(c, natural, &offset)) return false;
     if (!iw__pop(c, type, name) || !iw__pop(c, IW_I32, name)) return false;
     if (!iw__live(c)) return true;
-    /* op + 1: _ADD, op + 2: _I (immediate value), op + 3: _ADDI */
-    uint32_t vslot = iw__slot(c, c->nvals + 1), base;
-    uint64_t value;
-    bool value_imm = iw__take_imm(c, vslot, &value);
+    uint32_t vslot = iw__slot(c, c->nvals + 1), addr = vslot - 1, base;
+    uint64_t value, b;
+    bool value_imm = iw__take_imm(c, vslot, &value), b_imm;
     uint32_t val = value_imm ? 0 : iw__take_slot(c, vslot);
-    uint64_t imm;
-    if (iw__take_addr_add(c, vslot - 1, &base, &imm)) {
-        if (value_imm) iw__emit(c, (iw_op_t)(op + 3), 4, iw__pair(base, 0), (uint64_t)offset, imm, value);
-        else iw__emit(c, (iw_op_t)(op + 1), 3, iw__pair(base, val), (uint64_t)offset, imm);
+    if (iw__take_addr_add(c, addr, &base, &b, &b_imm)) {
+        if (b_imm && value_imm) iw__emit(c, (iw_op_t)(op + 3), 4, iw__pair(base, 0), (uint64_t)offset, b, value);
+        else if (b_imm) iw__emit(c, (iw_op_t)(op + 1), 3, iw__pair(base, val), (uint64_t)offset, b);
+        else if (!value_imm) iw__emit(c, (iw_op_t)(op + 4), 3, iw__pair(base, val), (uint64_t)offset, b);
+        else {
+            /* slot + slot with an immediate value: no such form, keep the add */
+            iw__emit(c, IW_OP_I32_ADD_SS, 2, iw__pair(addr, base), b);
+            iw__emit(c, (iw_op_t)(op + 2), 3, iw__pair(addr, 0), (uint64_t)offset, value);
+        }
         iw__hist_reset(c);
         return true;
     }
-    uint32_t addr = iw__take_slot(c, vslot - 1);
+    addr = iw__take_slot(c, addr);
     if (value_imm) iw__emit(c, (iw_op_t)(op + 2), 3, iw__pair(addr, 0), (uint64_t)offset, value);
     else iw__emit(c, op, 2, iw__pair(addr, val), (uint64_t)offset);
     iw__hist_reset(c);

@@ -48,11 +48,12 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
 #define IW__X(code, N, text, cls, in, out, expr) IW__L_##cls(N)
         IW_NUMERIC_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, vt, al, ct, conv) [IW_OP_##N] = &&L_##N, [IW_OP_##N##_ADD] = &&L_##N##_ADD,
+#define IW__X(code, N, text, vt, al, ct, conv) [IW_OP_##N] = &&L_##N, [IW_OP_##N##_ADD] = &&L_##N##_ADD, \
+        [IW_OP_##N##_ADDS] = &&L_##N##_ADDS,
         IW_LOAD_OPS(IW__X)
 #undef IW__X
 #define IW__X(code, N, text, vt, al, ct) [IW_OP_##N] = &&L_##N, [IW_OP_##N##_ADD] = &&L_##N##_ADD, \
-        [IW_OP_##N##_I] = &&L_##N##_I, [IW_OP_##N##_ADDI] = &&L_##N##_ADDI,
+        [IW_OP_##N##_I] = &&L_##N##_I, [IW_OP_##N##_ADDI] = &&L_##N##_ADDI, [IW_OP_##N##_ADDS] = &&L_##N##_ADDS,
         IW_STORE_OPS(IW__X)
 #undef IW__X
     };
@@ -294,7 +295,8 @@ L_REF_FUNC:       /* w1 {dst, function} */
     NEXT();
 
     /* ---- memory ---- */
-/* w1 {dst, addr}, w2 offset; the _ADD form adds w3 to the address first */
+/* w1 {dst, addr}, w2 offset; the _ADD form adds the immediate w3 to the
+ * address first, the _ADDS form slot w3 */
 #define IW__LOAD(LBL, ct, conv, ADDR, SIZE)                                    \
     LBL: {                                                                     \
         uint64_t ea = (uint64_t)(ADDR) + ip[2].u;                              \
@@ -307,11 +309,13 @@ L_REF_FUNC:       /* w1 {dst, function} */
     }
 #define IW__X(code, N, text, vt, al, ct, conv)                                 \
     IW__LOAD(L_##N, ct, conv, U32(fp[ip[1].p.hi]), 3)                          \
-    IW__LOAD(L_##N##_ADD, ct, conv, U32(U32(fp[ip[1].p.hi]) + U32(ip[3].u)), 4)
+    IW__LOAD(L_##N##_ADD, ct, conv, U32(U32(fp[ip[1].p.hi]) + U32(ip[3].u)), 4) \
+    IW__LOAD(L_##N##_ADDS, ct, conv, U32(U32(fp[ip[1].p.hi]) + U32(fp[ip[3].u])), 4)
     IW_LOAD_OPS(IW__X)
 #undef IW__X
-/* w1 {addr, value}, w2 offset; the _ADD form adds w3 to the address first.
- * The _I forms store an immediate instead of a slot: w3 (w4 for _ADDI). */
+/* w1 {addr, value}, w2 offset; the _ADD form adds the immediate w3 to the
+ * address first, the _ADDS form slot w3. The _I forms store an immediate
+ * instead of a slot: w3 (w4 for _ADDI). */
 #define IW__STORE(LBL, ct, ADDR, VALUE, SIZE)                                  \
     LBL: {                                                                     \
         uint64_t ea = (uint64_t)(ADDR) + ip[2].u;                              \
@@ -325,7 +329,8 @@ L_REF_FUNC:       /* w1 {dst, function} */
     IW__STORE(L_##N, ct, U32(fp[ip[1].p.lo]), fp[ip[1].p.hi], 3)               \
     IW__STORE(L_##N##_ADD, ct, U32(U32(fp[ip[1].p.lo]) + U32(ip[3].u)), fp[ip[1].p.hi], 4) \
     IW__STORE(L_##N##_I, ct, U32(fp[ip[1].p.lo]), ip[3].u, 4)                  \
-    IW__STORE(L_##N##_ADDI, ct, U32(U32(fp[ip[1].p.lo]) + U32(ip[3].u)), ip[4].u, 5)
+    IW__STORE(L_##N##_ADDI, ct, U32(U32(fp[ip[1].p.lo]) + U32(ip[3].u)), ip[4].u, 5) \
+    IW__STORE(L_##N##_ADDS, ct, U32(U32(fp[ip[1].p.lo]) + U32(fp[ip[3].u])), fp[ip[1].p.hi], 4)
     IW_STORE_OPS(IW__X)
 #undef IW__X
 L_MEMORY_SIZE:    /* w1 {dst} */

@@ -196,8 +196,9 @@
  * fused compare-and-branch forms _BT* jump when true, _BF* when false,
  * _BL* jump when true to a loop header and charge it).
  * Loads and stores also have an _ADD form whose address is slot + i32
- * immediate (an i32.add folded in, wrapping in 32 bits as wasm does), and
- * stores _I and _ADDI forms that store an immediate value. */
+ * immediate and an _ADDS form whose address is slot + slot (an i32.add
+ * folded in, wrapping in 32 bits as wasm does), and stores _I and _ADDI
+ * forms that store an immediate value. */
 #define IW__OPS_UN(N) IW_OP_##N##_S,
 #define IW__OPS_UNT(N) IW_OP_##N##_S,
 #define IW__OPS_BIN(N) IW_OP_##N##_SS, IW_OP_##N##_SI,
@@ -212,10 +213,11 @@ typedef enum {
 #define IW__X(code, N, text, cls, in, out, expr) IW__OPS_##cls(N)
     IW_NUMERIC_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, vt, al, ct, conv) IW_OP_##N, IW_OP_##N##_ADD,
+#define IW__X(code, N, text, vt, al, ct, conv) IW_OP_##N, IW_OP_##N##_ADD, IW_OP_##N##_ADDS,
     IW_LOAD_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, vt, al, ct) IW_OP_##N, IW_OP_##N##_ADD, IW_OP_##N##_I, IW_OP_##N##_ADDI,
+#define IW__X(code, N, text, vt, al, ct) IW_OP_##N, IW_OP_##N##_ADD, IW_OP_##N##_I, IW_OP_##N##_ADDI, \
+    IW_OP_##N##_ADDS,
     IW_STORE_OPS(IW__X)
 #undef IW__X
     IW_OP_COUNT
