@@ -13,9 +13,14 @@ int cmd_validate(int argc, char **argv)
     const char *path = "Caddyfile";
     for (int i = 0; i < argc; i += 2) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (value && (strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0)) path = value;
-        else if (value && strcmp(argv[i], "--adapter") == 0 && strcmp(value, "caddyfile") == 0) continue;
-        else {
+        if (value && (strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0)) {
+            path = value;
+        } else if (value && strcmp(argv[i], "--adapter") == 0) {
+            /* The same words as `run` for the same mistake. */
+            if (strcmp(value, "caddyfile") == 0) continue;
+            fprintf(stderr, "ifrit validate: adapter '%s' is not supported (only caddyfile)\n", value);
+            return 2;
+        } else {
             fprintf(stderr, "ifrit validate: unknown or incomplete option '%s'\n", argv[i]);
             return 2;
         }

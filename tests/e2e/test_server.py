@@ -221,6 +221,12 @@ def test_validate_command(binary):
         r = subprocess.run([binary, "validate", "--config", bad], capture_output=True, timeout=20)
         expect(r.returncode == 1, "validate bad exit %d" % r.returncode)
         expect((bad + ":2:").encode() in r.stderr, "error should be file:line:col: %r" % r.stderr)
+        same = subprocess.run([binary, "validate", "--config", srv.config_path, "--adapter", "caddyfile"],
+                              capture_output=True, timeout=20)
+        expect(same.returncode == 0, "--adapter caddyfile is accepted: %r" % same)
+        other = subprocess.run([binary, "validate", "--config", srv.config_path, "--adapter", "json"],
+                               capture_output=True, timeout=20)
+        expect(other.returncode == 2 and b"only caddyfile" in other.stderr, "--adapter json: %r" % other)
 
 
 def test_run_refuses_bad_config(binary):
