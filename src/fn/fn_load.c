@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/file.h"
 #include "base/log.h"
 #include "fn/fn_function.h"
 
@@ -37,28 +38,6 @@ static int64_t fn_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* The whole file in a malloc'd buffer (the caller frees it). */
-static uint8_t *fn_read_file(const char *path, size_t *len, char *why, size_t size)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fn_fail(why, size, "cannot read file: %s", strerror(errno));
-        return NULL;
-    }
-    long n = -1;
-    if (fseek(fp, 0, SEEK_END) == 0) n = ftell(fp);
-    uint8_t *data = n >= 0 && fseek(fp, 0, SEEK_SET) == 0 ? malloc(n ? (size_t)n : 1) : NULL;
-    if (!data || fread(data, 1, (size_t)n, fp) != (size_t)n) {
-        fn_fail(why, size, "cannot read file: %s", n < 0 ? strerror(errno) : data ? "short read" : "out of memory");
-        free(data);
-        fclose(fp);
-        return NULL;
-    }
-    fclose(fp);
-    *len = (size_t)n;
-    return data;
 }
 
 static bool fn_has_start(const iw_module_t *m)
@@ -185,8 +164,11 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
     snprintf(f->logger, sizeof f->logger, "fn:%s", c->name);
     atomic_init(&f->live, 0);
     size_t len = 0;
-    uint8_t *bytes = fn_read_file(c->path, &len, why, size);
-    if (!bytes) goto fail;
+    uint8_t *bytes = (uint8_t *)ifr_read_file(c->path, 0, &len);
+    if (!bytes) {
+        fn_fail(why, size, "cannot read file: %s", strerror(errno));
+        goto fail;
+    }
     iw_error_t err = { 0 };
     f->module = iw_module_new(bytes, len, &err);
     free(bytes);

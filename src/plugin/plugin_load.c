@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/file.h"
 #include "plugin/plugin_int.h"
 
 /* Start-up (start function and _initialize) runs once per load with no
@@ -50,31 +51,6 @@ static void *plugin_fail(char *err, size_t errlen, const char *path, const char 
     va_end(ap);
     snprintf(err, errlen, "wasm_plugin %s: %s", path, msg);
     return NULL;
-}
-
-/* The whole file in a malloc'd buffer, or NULL (errno tells why). */
-static uint8_t *plugin_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *data = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *d = ncap <= PLUGIN_MAX_FILE_BYTES ? realloc(data, ncap) : NULL;
-            if (!d) { free(data); data = NULL; break; }
-            data = d;
-            cap = ncap;
-        }
-        size_t got = fread(data + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    if (data && ferror(f)) { free(data); data = NULL; }
-    fclose(f);
-    *len = n;
-    return data;
 }
 
 /* Finds the hooks among the exports and checks their signatures. */
@@ -148,7 +124,7 @@ static int plugin_start(plugin_t *p, char *err, size_t errlen)
 plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, size_t errlen)
 {
     size_t len = 0;
-    uint8_t *bytes = plugin_read_file(path, &len);
+    uint8_t *bytes = (uint8_t *)ifr_read_file(path, PLUGIN_MAX_FILE_BYTES, &len);
     if (!bytes) return plugin_fail(err, errlen, path, "cannot read the file");
     plugin_t *p = calloc(1, sizeof(*p));
     if (!p || !(p->path = strdup(path))) {

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "config/dispense.h"
+#include "base/file.h"
 #include "server/commands.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
@@ -110,39 +111,6 @@ static int cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
     return 0;
 }
 
-/* The whole file in a malloc'd buffer (the caller frees), or NULL. */
-static uint8_t *cmd_wasm_read(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *data = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1 << 16;
-            uint8_t *p = realloc(data, cap);
-            if (!p) {
-                free(data);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            data = p;
-        }
-        got = fread(data + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(data);
-        errno = EIO;
-        return NULL;
-    }
-    *len = n;
-    return data;
-}
-
 static void cmd_wasm_print_trap(const char *file, const iw_trap_t *trap)
 {
     fprintf(stderr, "ifrit: %s: trap: %s: %s\n", file, iw_trap_kind_name(trap->kind), trap->message);
@@ -224,7 +192,7 @@ int cmd_wasm(int argc, char **argv)
     for (int i = 0; i < o.nargs; i++)
         if (iwasi_ctx_add_arg(o.ctx, o.args[i]) < 0) goto out;
     size_t len = 0;
-    uint8_t *bytes = cmd_wasm_read(o.file, &len);
+    uint8_t *bytes = (uint8_t *)ifr_read_file(o.file, 0, &len);
     if (!bytes) {
         fprintf(stderr, "ifrit: %s: %s\n", o.file, strerror(errno));
         status = CMD_WASM_EXIT_LOAD;

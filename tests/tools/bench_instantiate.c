@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/file.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
 
@@ -18,27 +19,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *data = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *grown = realloc(data, cap);
-            if (!grown) { free(data); fclose(f); return NULL; }
-            data = grown;
-        }
-        got = fread(data + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    fclose(f);
-    *len = n;
-    return data;
 }
 
 /* One fresh instance running _start to the end. Returns 0, or -1 after
@@ -89,7 +69,7 @@ int main(int argc, char **argv)
     }
     double seconds = getenv("BENCH_LOOP_SECONDS") ? atof(getenv("BENCH_LOOP_SECONDS")) : 1.0;
     size_t len;
-    uint8_t *bytes = read_file(argv[1], &len);
+    uint8_t *bytes = (uint8_t *)ifr_read_file(argv[1], 0, &len);
     if (!bytes) { fprintf(stderr, "bench_instantiate: cannot read %s\n", argv[1]); return 1; }
 
     iw_error_t err = { 0 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/file.h"
 #include "base/json_read.h"
 
 static double now_s(void)
@@ -25,34 +26,13 @@ static size_t count_nodes(const ifr_json_t *v)
     return n;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *data = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *grown = realloc(data, cap);
-            if (!grown) { free(data); fclose(f); return NULL; }
-            data = grown;
-        }
-        got = fread(data + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    fclose(f);
-    *len = n;
-    return data;
-}
-
 int main(int argc, char **argv)
 {
     double seconds = getenv("BENCH_JSON_SECONDS") ? atof(getenv("BENCH_JSON_SECONDS")) : 1.0;
     int status = 0;
     for (int i = 1; i < argc; i++) {
         size_t len;
-        char *text = read_file(argv[i], &len);
+        char *text = ifr_read_file(argv[i], 0, &len);
         if (!text) { fprintf(stderr, "bench_json: cannot read %s\n", argv[i]); status = 1; continue; }
         ifr_arena_t arena;
         ifr_arena_init(&arena, 64 * 1024);
