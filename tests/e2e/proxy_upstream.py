@@ -48,6 +48,7 @@ class Upstream:
         self.unix_path = unix_path
         self.count_body_only = count_body_only   # big uploads: count bytes, keep none
         self.connections = 0
+        self.closed = 0          # connections that ended (either side closed)
         self.requests = []
         self.body_bytes = 0
         self.lock = threading.Lock()
@@ -134,6 +135,7 @@ class Upstream:
         finally:
             with self.lock:
                 self.open_socks.discard(c)
+                self.closed += 1
             try:
                 f.close()
                 c.close()

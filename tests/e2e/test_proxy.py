@@ -99,6 +99,35 @@ def test_proxy_keepalive_off(binary):
         check(up.connections == 3, "keepalive off: a connection per request, got %d" % up.connections)
 
 
+def test_proxy_keepalive_idle_timeout(binary):
+    body = "reverse_proxy %s {\n transport http {\n keepalive 100ms\n }\n}"
+    with Upstream(echo_app) as up, _srv(binary, body % up.addr) as srv:
+        check(srv.request("GET", "/").status == 200, "first request")
+        deadline = time.monotonic() + WAIT
+        while up.closed < 1:   # ifrit closes the idle pooled connection
+            check(time.monotonic() < deadline, "idle upstream connection never closed")
+            time.sleep(0.02)
+        check(srv.request("GET", "/").status == 200, "second request")
+        check(up.connections == 2, "a new connection after the idle one expired: %d" % up.connections)
+
+
+def test_proxy_bodiless_statuses(binary):
+    replies = {"/204": Reply(204, {"X-A": "1"}), "/304": Reply(304, {"ETag": '"e"'}),
+               "/head": Reply(200, {}, chunks=[b"abc"])}
+    with Upstream(lambda req: replies[req.target]) as up, _srv(binary, "reverse_proxy %s" % up.addr) as srv:
+        with srv.conn() as c:
+            c.send(b"GET /204 HTTP/1.1\r\nHost: x\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\n\r\n"
+                   b"HEAD /head HTTP/1.1\r\nHost: x\r\n\r\nGET /head HTTP/1.1\r\nHost: x\r\n\r\n")
+            r = c.read_response()
+            check(r.status == 204 and r.header("X-A") == "1" and r.body == b"", "204: %r" % r)
+            r = c.read_response()
+            check(r.status == 304 and r.header("ETag") == '"e"' and r.body == b"", "304: %r" % r)
+            r = c.read_response("HEAD")
+            check(r.status == 200 and r.body == b"", "HEAD of a chunked resource: %r" % r)
+            r = c.read_response()
+            check(r.status == 200 and r.body == b"abc", "then GET on the same connection: %r" % r)
+
+
 def test_proxy_unix_socket(binary):
     d = tempfile.mkdtemp(prefix="ifrit-proxy-")
     try:
