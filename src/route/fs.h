@@ -32,9 +32,10 @@ int route_fs_root(ifr_str_t root, char *out);
  * path (no ".", "..", "//") and opened this way is the canonical file and
  * lies under the root, without the element-by-element walk. Returns the
  * descriptor (the caller closes it; it may be a directory or any other
- * type, opened non-blocking), or -1 with errno: ENOENT, ENOTDIR and EACCES
- * are final; ELOOP (a symlink on the way), ENOSYS (no such call here) and
- * anything else mean "resolve it with route_fs_resolve instead". */
+ * type, opened non-blocking), or -1 with errno: ENOENT and ENOTDIR are
+ * final; ELOOP (a symlink on the way), ENOSYS (no such call here) and
+ * anything else mean "resolve it with route_fs_resolve instead" (EACCES
+ * too: a directory that may be searched but not read still has an index). */
 int route_fs_open_nofollow(const char *path, struct stat *st);
 
 /* Whether path is root itself or lies under it (both canonical). */

@@ -148,7 +148,7 @@ static int route_file_find(const char *real_root, const char *base, const char *
         *err = 0;
         return fd;
     }
-    if (errno == ENOENT || errno == ENOTDIR || errno == EACCES) {
+    if (errno == ENOENT || errno == ENOTDIR) {
         *err = errno;
         return -1;
     }
