@@ -4,6 +4,7 @@
 // with the same parser the native server uses; the answer comes back as a
 // status, header fields and body bytes read out of linear memory.
 import { Wasi, buildTree } from "./wasi.mjs";
+import { TRAPPED, runFunction } from "./function.mjs";
 
 // Framing belongs to the core's own parser (Content-Length is recomputed
 // from the body we pass) and hop-by-hop fields to workerd.
@@ -21,6 +22,9 @@ function latin1String(bytes) {
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
   return s;
 }
+
+// A string as the byte string of its UTF-8 encoding (how the core sees paths).
+const utf8ByteString = (s) => latin1String(new TextEncoder().encode(s));
 
 // Lists of byte strings cross the boundary as (u32 little-endian length, bytes) items.
 function readItems(bytes) {
@@ -49,26 +53,32 @@ function writeItems(strings) {
 // What edge_handle and friends return while the core waits (src/edge/edge_exchange.h).
 const WAIT_FETCH = 1;
 const WAIT_TIMER = 2;
+const WAIT_FUNCTION = 3;
 
 export class EdgeCore {
-  // module: the compiled ifrit.wasm; caddyfile: its text; assets:
-  // [absolutePath, ArrayBuffer, mtimeNs] for every file file_server may serve.
-  static async create(module, caddyfile, assets, log = console) {
+  // module: the compiled ifrit.wasm; bundle (bundle.mjs): caddyfile, its
+  // text; assets, [absolutePath, ArrayBuffer, mtimeNs] for every file
+  // file_server may serve; functions, [path as the Caddyfile writes it,
+  // WebAssembly.Module] for every `wasm` function.
+  static async create(module, { caddyfile, assets = [], functions = [] }, log = console) {
     const wasi = new Wasi({ tree: buildTree(assets), stdout: (s) => log.log(s), stderr: (s) => log.error(s) });
     const instance = await WebAssembly.instantiate(module, wasi.imports);
     wasi.bind(instance);
     instance.exports._initialize();
-    const core = new EdgeCore(instance, wasi);
+    const modules = new Map(functions.map(([p, m]) => [utf8ByteString(p), m]));
+    const core = new EdgeCore(instance, wasi, modules);
     const text = new TextEncoder().encode(caddyfile);
-    const rc = core.#withBytes([text], ([p]) => instance.exports.edge_init(p, text.length));
+    const paths = writeItems([...modules.keys()]);
+    const rc = core.#withBytes([text, paths], ([t, p]) => instance.exports.edge_init(t, text.length, p, paths.length));
     wasi.flush();
     if (rc !== 0) throw new Error("ifrit: the Caddyfile does not load (see the log above)");
     return core;
   }
 
-  constructor(instance, wasi) {
+  constructor(instance, wasi, modules) {
     this.x = instance.exports;
     this.wasi = wasi;
+    this.modules = modules;
     // The core holds one exchange at a time; a request waiting on an
     // upstream holds it across awaits, so requests take turns.
     this.turn = Promise.resolve();
@@ -108,10 +118,12 @@ export class EdgeCore {
       let status = this.#withBytes(parts, ([h, b, r]) =>
         this.x.edge_handle(h, parts[0].length, b, body.length, r, parts[2].length, url.protocol === "https:" ? 1 : 0),
       );
-      // The core waits for what only the host can do: a fetch, a timer.
-      while (status === WAIT_FETCH || status === WAIT_TIMER) {
+      // The core waits for what only the host can do: a fetch, a timer, a function.
+      while (status === WAIT_FETCH || status === WAIT_TIMER || status === WAIT_FUNCTION) {
         this.wasi.flush();
-        status = status === WAIT_FETCH ? await this.#fetch(body) : await this.#timer();
+        if (status === WAIT_FETCH) status = await this.#fetch(body);
+        else if (status === WAIT_TIMER) status = await this.#timer();
+        else status = this.#function();
       }
       if (status < 0) return new Response(null, { status: 500 });
       return this.#response(request.method, status);
@@ -149,6 +161,29 @@ export class EdgeCore {
   #fetchFailed(why) {
     const msg = latin1Bytes(why);
     return this.#withBytes([msg], ([m]) => this.x.edge_fetch_failed(m, msg.length));
+  }
+
+  // A `wasm` function's run (src/edge/edge_function.h): path, timeout in
+  // ms, argc, argv..., env...; stdin apart. The guest runs on V8 here.
+  #function() {
+    const ptr = this.x.edge_fn_request();
+    const items = ptr ? readItems(new Uint8Array(this.x.memory.buffer, ptr, this.x.edge_fn_request_len())) : [];
+    const module = this.modules.get(items[0]);
+    let r = { how: TRAPPED, code: 0, stdout: new Uint8Array(0), stderr: new Uint8Array(0), detail: "no module to run" };
+    if (module) {
+      const argc = Number(items[2]);
+      const stdin = new Uint8Array(this.x.memory.buffer, this.x.edge_fn_stdin(), this.x.edge_fn_stdin_len()).slice();
+      r = runFunction(module, {
+        args: items.slice(3, 3 + argc).map(latin1Bytes),
+        env: items.slice(3 + argc).map(latin1Bytes),
+        stdin,
+        timeoutMs: Number(items[1]),
+      });
+    }
+    const detail = new TextEncoder().encode(r.detail);
+    return this.#withBytes([r.stdout, r.stderr, detail], ([o, e, d]) =>
+      this.x.edge_fn_done(r.how, r.code, o, r.stdout.length, e, r.stderr.length, d, detail.length),
+    );
   }
 
   async #timer() {

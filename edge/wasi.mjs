@@ -1,8 +1,10 @@
 // WASI preview1 for the edge, written for the shim: the core (ifrit.wasm)
 // reads the Caddyfile's static files through wasi-libc, so this gives it a
 // read-only file tree built from the assets embedded in the bundle, stdout
-// and stderr to the console, clocks and random. Nothing here touches the
-// host: workerd has no file system to offer.
+// and stderr to the console, clocks and random. A `wasm` function's guest
+// (function.mjs) gets it without files: stdin from bytes, stdout and
+// stderr collected, args and env. Nothing here touches the host: workerd
+// has no file system to offer.
 //
 // Layouts and numbers are those of the wasi_snapshot_preview1 ABI
 // (filestat 64 bytes, fdstat 24, dirent 24 + name, little-endian).
@@ -38,15 +40,28 @@ export function buildTree(files) {
   return root;
 }
 
+// A NUL-terminated copy of a string (UTF-8) or of bytes as they are.
+function cString(s) {
+  const bytes = typeof s === "string" ? new TextEncoder().encode(s) : s;
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
 export class Wasi {
-  // tree: buildTree's result, preopened as "/". args/env: string lists.
-  constructor({ tree = buildTree([]), args = [], env = [], stdout, stderr } = {}) {
+  // tree: buildTree's result, preopened as "/", or null for no files.
+  // args/env: lists of strings or byte arrays. stdin: bytes. capture: keep
+  // stdout and stderr as bytes (output()) instead of console lines.
+  constructor({ tree = buildTree([]), args = [], env = [], stdin = new Uint8Array(0), capture = false, stdout, stderr } = {}) {
     this.tree = tree;
     this.args = args;
     this.env = env;
+    this.stdin = stdin;
+    this.stdinPos = 0;
+    this.captured = capture ? { 1: [], 2: [] } : null;
     this.out = { 1: stdout ?? ((s) => console.log(s)), 2: stderr ?? ((s) => console.error(s)) };
     this.pending = { 1: "", 2: "" };
-    this.fds = new Map([[3, { node: tree, pos: 0, preopen: "/" }]]);
+    this.fds = new Map(tree ? [[3, { node: tree, pos: 0, preopen: "/" }]] : []);
     this.nextFd = 4;
     this.memory = null;
     this.imports = { wasi_snapshot_preview1: this.#calls() };
@@ -55,6 +70,18 @@ export class Wasi {
   // The instance's memory; call before running any export.
   bind(instance) {
     this.memory = instance.exports.memory;
+  }
+
+  // Everything captured on fd 1 or 2, as one byte array.
+  output(fd) {
+    const chunks = this.captured[fd];
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
   }
 
   // Flushes partial console lines (a guest that ends without a newline).
@@ -120,7 +147,7 @@ export class Wasi {
   }
 
   #calls() {
-    const strings = (list) => list.map((s) => new TextEncoder().encode(s + "\0"));
+    const strings = (list) => list.map(cString);
     const sizes = (list) => (countPtr, sizePtr) => {
       const enc = strings(list);
       const v = this.#view();
@@ -167,7 +194,8 @@ export class Wasi {
         for (let i = 0; i < iovsLen; i++) {
           const buf = v.getUint32(iovs + i * 8, true);
           const len = v.getUint32(iovs + i * 8 + 4, true);
-          this.pending[fd] += this.#string(buf, len);
+          if (this.captured) this.captured[fd].push(this.#bytes(buf, len).slice());
+          else this.pending[fd] += this.#string(buf, len);
           n += len;
         }
         const lines = this.pending[fd].split("\n");
@@ -178,7 +206,12 @@ export class Wasi {
       },
       fd_read: (fd, iovs, iovsLen, nPtr) => {
         const f = file(fd);
-        if (fd === 0) return this.#view().setUint32(nPtr, 0, true), E.SUCCESS;
+        if (fd === 0) {
+          const n = this.#scatter(iovs, iovsLen, this.stdin.subarray(this.stdinPos));
+          this.stdinPos += n;
+          this.#view().setUint32(nPtr, n, true);
+          return E.SUCCESS;
+        }
         if (!f) return E.BADF;
         if (f.node.dir) return E.ISDIR;
         const n = this.#scatter(iovs, iovsLen, f.node.data.subarray(f.pos));

@@ -1,9 +1,9 @@
 // The workerd entry point of the edge bundle. The generated bundle.mjs
-// (edge/config.mjs writes it) holds the Caddyfile and the static assets;
-// ifrit.wasm is the core built by `make edge`.
+// (edge/config.mjs writes it) holds the Caddyfile, the static assets and
+// the function modules; ifrit.wasm is the core built by `make edge`.
 import module from "./ifrit.wasm";
-import { caddyfile, assets } from "./bundle.mjs";
+import * as bundle from "./bundle.mjs";
 import { EdgeCore } from "./core.mjs";
 import { createFetch } from "./serve.mjs";
 
-export default { fetch: createFetch(() => EdgeCore.create(module, caddyfile, assets)) };
+export default { fetch: createFetch(() => EdgeCore.create(module, bundle)) };

@@ -37,12 +37,26 @@ static bool edge_field_ok(const http_header_t *h)
     return true;
 }
 
+int edge_item_put(ifr_buf_t *b, ifr_str_t s)
+{
+    uint32_t n = (uint32_t)s.len;
+    return ifr_buf_append(b, &n, 4) < 0 || ifr_buf_append_str(b, s) < 0 ? -1 : 0;
+}
+
+bool edge_item_next(ifr_str_t s, size_t *off, ifr_str_t *item)
+{
+    uint32_t n;
+    if (s.len - *off < 4) return false;
+    memcpy(&n, s.ptr + *off, 4);
+    if (s.len - *off - 4 < n) return false;
+    *item = ifr_str(s.ptr + *off + 4, n);
+    *off += 4 + (size_t)n;
+    return true;
+}
+
 static int edge_put_field(edge_exchange_t *ex, ifr_str_t name, ifr_str_t value)
 {
-    uint32_t n = (uint32_t)name.len, v = (uint32_t)value.len;
-    if (ifr_buf_append(&ex->head, &n, 4) < 0 || ifr_buf_append_str(&ex->head, name) < 0 ||
-        ifr_buf_append(&ex->head, &v, 4) < 0 || ifr_buf_append_str(&ex->head, value) < 0)
-        return -1;
+    if (edge_item_put(&ex->head, name) < 0 || edge_item_put(&ex->head, value) < 0) return -1;
     ex->nfields++;
     return 0;
 }
@@ -116,13 +130,6 @@ static int edge_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb,
     return 0;
 }
 
-static const route_io_t edge_io = {
-    .send_head = edge_send_head,
-    .send_body = edge_send_body,
-    .read_body = edge_read_body,
-    .timer = edge_timer,
-};
-
 /* A bare answer: status, the headers handlers set when keep_headers, no body. */
 static void edge_send_bare(edge_exchange_t *ex, int status, bool keep_headers)
 {
@@ -136,6 +143,29 @@ static void edge_send_bare(edge_exchange_t *ex, int status, bool keep_headers)
     x->resp.content_length = 0;
     edge_send_body(&ex->x, NULL, 0, true);
 }
+
+/* A handler gives up on a response it began (a function failing after its
+ * output started to stream). Natively the client sees it cut off; here
+ * nothing has left the core yet, so the answer becomes a plain 500. */
+static int edge_abort(route_exchange_t *x)
+{
+    edge_exchange_t *ex = edge_of(x);
+    ifr_buf_clear(&ex->head);
+    ifr_buf_clear(&ex->out);
+    ex->nfields = 0;
+    ex->done = false;
+    x->head_sent = false;
+    edge_send_bare(ex, 500, false);
+    return 0;
+}
+
+static const route_io_t edge_io = {
+    .send_head = edge_send_head,
+    .send_body = edge_send_body,
+    .read_body = edge_read_body,
+    .timer = edge_timer,
+    .abort = edge_abort,
+};
 
 /* Hands the whole body to the handler that asked for it, or answers 413
  * when it is over the exchange's limit (as the native server does). */
@@ -195,6 +225,7 @@ int edge_exchange_settle(edge_exchange_t *ex)
     if (!ex->done && ex->body_cb) edge_deliver_body(ex);
     if (ex->done) return ex->status;
     if (ex->call) return EDGE_WAIT_FETCH;
+    if (ex->fn) return EDGE_WAIT_FUNCTION;
     if (ex->timer_cb) return EDGE_WAIT_TIMER;
     /* Nothing left to wait for: a handler still waiting here waits for
      * something the edge cannot give it. */

@@ -33,22 +33,32 @@ typedef struct {
     uint32_t nfields;
     ifr_buf_t out;              /* response body bytes */
     /* Work only the shim can do, waiting between calls into the core:
-     * an upstream request (edge_proxy.c) or a timer. */
+     * an upstream request (edge_proxy.c), a function run (edge_function.c)
+     * or a timer. */
     struct proxy_call *call;
+    struct fn_call *fn;
     route_resume_cb timer_cb;
     void *timer_ud;
     int64_t timer_ns;
 } edge_exchange_t;
 
 /* What edge_exchange_run and edge_exchange_settle return besides a status:
- * the core waits for the shim to fetch ex->call, or to wait ex->timer_ns. */
+ * the core waits for the shim to fetch ex->call, to wait ex->timer_ns, or
+ * to run the function ex->fn. */
 #define EDGE_WAIT_FETCH 1
 #define EDGE_WAIT_TIMER 2
+#define EDGE_WAIT_FUNCTION 3
+
+/* Lists of byte strings between the core and the shim: (u32 length,
+ * bytes) items, little-endian. edge_item_put appends one (-1 when out of
+ * memory); edge_item_next reads the one at *off (false at the end). */
+int edge_item_put(ifr_buf_t *b, ifr_str_t s);
+bool edge_item_next(ifr_str_t s, size_t *off, ifr_str_t *item);
 
 /* Parses head (a complete HTTP/1.1 request head the shim composed) into a
  * fresh exchange on plan and runs it as far as it goes: dispatch, then the
  * body for a handler that asked for it. Returns the status of the complete
- * response (in ex), EDGE_WAIT_FETCH / EDGE_WAIT_TIMER, or -1 when not even
+ * response (in ex), EDGE_WAIT_FETCH / _TIMER / _FUNCTION, or -1 when not even
  * an error response could be made. */
 int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char *head, size_t head_len,
                       const void *body, size_t body_len, ifr_str_t remote_ip, bool tls);

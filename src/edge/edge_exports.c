@@ -1,8 +1,9 @@
 /* The functions the JavaScript shim (edge/worker.js) calls on the core.
  * The module is a WASI reactor: the shim calls _initialize, then
  * edge_init once per isolate with the embedded Caddyfile, then for each
- * request edge_handle (and, while it waits, edge_fetch_* / edge_timer_*),
- * reads the answer through the edge_resp_* getters and calls edge_release.
+ * request edge_handle (and, while it waits, edge_fetch_* / edge_fn_* /
+ * edge_timer_*), reads the answer through the edge_resp_* getters and
+ * calls edge_release.
  *
  * Memory passing: the shim gets buffers with edge_alloc, writes into
  * linear memory, passes pointer and length, and frees them with edge_free.
@@ -13,6 +14,7 @@
 
 #include "base/log.h"
 #include "edge/edge_exchange.h"
+#include "edge/edge_function.h"
 #include "edge/edge_notices.h"
 #include "edge/edge_proxy.h"
 
@@ -23,16 +25,20 @@ static edge_exchange_t edge_current;
 static bool edge_busy;
 static ifr_buf_t edge_fetch_buf;
 static bool edge_fetch_body;
+static ifr_buf_t edge_fn_buf;
+static ifr_str_t edge_fn_in;
 
 EDGE_EXPORT(edge_alloc) void *edge_alloc(uint32_t n) { return malloc(n ? n : 1); }
 EDGE_EXPORT(edge_free) void edge_free(void *p) { free(p); }
 
-/* Loads the plan from the Caddyfile text. 0, or -1 with the error logged
- * as FILE:LINE:COL: message. */
-EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len)
+/* Loads the plan from the Caddyfile text; modules lists the function
+ * modules the bundle holds (edge_function_register). 0, or -1 with the
+ * error logged as FILE:LINE:COL: message. */
+EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char *modules, uint32_t modules_len)
 {
     if (edge_plan) return 0;
     edge_proxy_register();
+    if (edge_function_register(ifr_str(modules, modules_len)) < 0) return -1;
     cfg_error_t err;
     edge_plan = route_plan_load_text(text, len, "Caddyfile", &err);
     if (!edge_plan) {
@@ -80,6 +86,28 @@ EDGE_EXPORT(edge_fetch_done) int edge_fetch_done(int status, const char *fields,
 EDGE_EXPORT(edge_fetch_failed) int edge_fetch_failed(const char *why, uint32_t len)
 {
     edge_proxy_failed(&edge_current, ifr_str(why, len));
+    return edge_exchange_settle(&edge_current);
+}
+
+/* EDGE_WAIT_FUNCTION: the run, as edge_function_request lays it out, and
+ * its stdin. 0 when there is none. */
+EDGE_EXPORT(edge_fn_request) const char *edge_fn_request(void)
+{
+    return edge_function_request(&edge_current, &edge_fn_buf, &edge_fn_in) == 0 ? edge_fn_buf.data : NULL;
+}
+EDGE_EXPORT(edge_fn_request_len) uint32_t edge_fn_request_len(void) { return (uint32_t)edge_fn_buf.len; }
+EDGE_EXPORT(edge_fn_stdin) const char *edge_fn_stdin(void) { return edge_fn_in.ptr; }
+EDGE_EXPORT(edge_fn_stdin_len) uint32_t edge_fn_stdin_len(void) { return (uint32_t)edge_fn_in.len; }
+
+/* How the run ended (fn_host_end_t: 0 exited with exit_code, 1 trapped,
+ * 2 timed out), its stdout and stderr, and the trap's message; then the
+ * same return values as edge_handle. */
+EDGE_EXPORT(edge_fn_done) int edge_fn_done(int how, int exit_code, const char *out, uint32_t out_len,
+                                           const char *err, uint32_t err_len, const char *detail, uint32_t detail_len)
+{
+    fn_host_end_t end = how == 1 ? FN_HOST_TRAPPED : how == 2 ? FN_HOST_TIMED_OUT : FN_HOST_EXITED;
+    edge_function_done(&edge_current, end, exit_code, ifr_str(out, out_len), ifr_str(err, err_len),
+                       ifr_str(detail, detail_len));
     return edge_exchange_settle(&edge_current);
 }
 

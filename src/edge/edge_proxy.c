@@ -1,8 +1,6 @@
 /* See edge_proxy.h. */
 #include "edge/edge_proxy.h"
 
-#include <string.h>
-
 #include "route/proxy_transport.h"
 
 struct proxy_call {
@@ -38,12 +36,6 @@ void edge_proxy_register(void)
     proxy_transport_register(&edge_proxy_transport);
 }
 
-static int edge_put(ifr_buf_t *b, ifr_str_t s)
-{
-    uint32_t n = (uint32_t)s.len;
-    return ifr_buf_append(b, &n, 4) < 0 || ifr_buf_append_str(b, s) < 0 ? -1 : 0;
-}
-
 int edge_proxy_request(edge_exchange_t *ex, ifr_buf_t *out, bool *with_body)
 {
     const proxy_call_t *call = ex->call;
@@ -52,25 +44,13 @@ int edge_proxy_request(edge_exchange_t *ex, ifr_buf_t *out, bool *with_body)
     const proxy_request_t *r = &call->req;
     char *url = ifr_arena_printf(&ex->arena, "http://%.*s%.*s", (int)r->upstream->hostport.len,
                                  r->upstream->hostport.ptr, (int)r->target.len, r->target.ptr);
-    if (!url || edge_put(out, r->method) < 0 || edge_put(out, ifr_cstr(url)) < 0) return -1;
+    if (!url || edge_item_put(out, r->method) < 0 || edge_item_put(out, ifr_cstr(url)) < 0) return -1;
     for (uint32_t i = 0; i < r->headers->count; i++) {
         const http_header_t *h = &r->headers->items[i];
-        if (edge_put(out, h->name) < 0 || edge_put(out, h->value) < 0) return -1;
+        if (edge_item_put(out, h->name) < 0 || edge_item_put(out, h->value) < 0) return -1;
     }
     *with_body = r->with_body;
     return 0;
-}
-
-/* Reads the next (u32 length, bytes) item of s at *off; false at the end. */
-static bool edge_take(ifr_str_t s, size_t *off, ifr_str_t *item)
-{
-    uint32_t n;
-    if (s.len - *off < 4) return false;
-    memcpy(&n, s.ptr + *off, 4);
-    if (s.len - *off - 4 < n) return false;
-    *item = ifr_str(s.ptr + *off + 4, n);
-    *off += 4 + (size_t)n;
-    return true;
 }
 
 void edge_proxy_done(edge_exchange_t *ex, int status, ifr_str_t fields, ifr_str_t body)
@@ -84,7 +64,7 @@ void edge_proxy_done(edge_exchange_t *ex, int status, ifr_str_t fields, ifr_str_
     ifr_str_t name, value;
     size_t off = 0;
     /* Slices must live in x->arena: fields is the shim's buffer. */
-    while (edge_take(fields, &off, &name) && edge_take(fields, &off, &value))
+    while (edge_item_next(fields, &off, &name) && edge_item_next(fields, &off, &value))
         if (http_headers_add(&r.headers, x->arena, ifr_arena_str(x->arena, name), ifr_arena_str(x->arena, value)) != 0) {
             call->cb->on_fail(call->ud, PROXY_FAIL_PROTOCOL, "out of memory", true);
             return;

@@ -27,7 +27,7 @@
 /* How often a request waiting for a free sandbox (pool_size) looks again. */
 #define FN_POOL_POLL_NS 1000000
 
-typedef struct {
+typedef struct fn_call {
     route_exchange_t *x;
     fn_function_t *f;
     iw_instance_t *inst;       /* owned while the guest runs */
@@ -52,6 +52,10 @@ int64_t fn_clock_ns(void);
 /* fn_sandbox.c: an instance from the function's image with its own WASI
  * state (stdin, env, sinks) and limits. -1 on failure (logged). */
 int fn_sandbox_open(fn_call_t *c);
+/* Adds the config's env entries rendered for this request: those with
+ * request placeholders (dynamic; the static ones are in the image's
+ * state natively) or the others. */
+int fn_env_add(fn_call_t *c, bool dynamic, int (*add)(void *ud, const char *kv), void *ud);
 /* Runs the guest until it stops or its slice ends. */
 iw_status_t fn_sandbox_step(fn_call_t *c);
 void fn_sandbox_close(fn_call_t *c);
@@ -64,8 +68,17 @@ void fn_stderr_flush(fn_call_t *c);
 /* Sends the head (200, sniffed Content-Type) and what stdout holds. */
 int fn_stream_start(fn_call_t *c);
 
+/* How a guest stopped, whoever ran it (the engine here, or a host). */
+typedef struct {
+    iw_status_t st;
+    int32_t exit_code;         /* IW_EXITED */
+    iw_trap_t trap;            /* IW_TRAPPED */
+} fn_end_t;
+
 /* fn_reply.c: answers from how the guest stopped; frees the sandbox first. */
 void fn_reply(fn_call_t *c, iw_status_t st);
+/* The same, for a guest that ran elsewhere (fn_host.h). */
+void fn_reply_end(fn_call_t *c, const fn_end_t *end);
 /* Answers status with an empty body (no guest output involved). */
 void fn_reply_status(fn_call_t *c, int status);
 

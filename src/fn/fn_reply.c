@@ -104,12 +104,17 @@ static void fn_reply_json(fn_call_t *c)
 
 void fn_reply(fn_call_t *c, iw_status_t st)
 {
+    fn_end_t end = { .st = st, .trap = { .kind = IW_TRAP_NONE } };
+    if (st == IW_TRAPPED) end.trap = *iw_instance_trap(c->inst);
+    if (st == IW_EXITED) end.exit_code = iw_instance_exit_code(c->inst);
+    fn_reply_end(c, &end);
+}
+
+void fn_reply_end(fn_call_t *c, const fn_end_t *end)
+{
     fn_stderr_flush(c);
-    iw_trap_t trap = { .kind = IW_TRAP_NONE };
-    if (st == IW_TRAPPED) trap = *iw_instance_trap(c->inst);
-    int32_t exit_code = st == IW_EXITED ? iw_instance_exit_code(c->inst) : 0;
     fn_sandbox_close(c);
-    int status = fn_outcome(c, st, exit_code, &trap);
+    int status = fn_outcome(c, end->st, end->exit_code, &end->trap);
     if (c->client_gone) {
         c->finished = true;
         return;

@@ -6,6 +6,7 @@
  * enforced inside them by the instance's deadline. */
 #include "base/log.h"
 #include "fn/fn_call.h"
+#include "fn/fn_host.h"
 #include "fn/fn_proto.h"
 #include "route/response.h"
 
@@ -81,6 +82,11 @@ static void fn_start(fn_call_t *c)
             fn_reply_status(c, 500);
             return;
         }
+    }
+    const fn_host_t *host = fn_host_get();
+    if (host) {   /* the guest runs elsewhere; fn_host_done continues */
+        if (host->start(c) < 0) fn_reply_status(c, 500);
+        return;
     }
     if (c->f->prelude_len && fn_stdout_sink(c, c->f->prelude, c->f->prelude_len) != 0) {
         fn_reply_status(c, 500);

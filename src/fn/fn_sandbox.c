@@ -17,16 +17,15 @@ int64_t fn_clock_ns(void)
 
 static int fn_add_env(void *ud, const char *kv) { return iwasi_ctx_add_env(ud, kv); }
 
-/* env values with request placeholders ({path}, {http.request.header.X}). */
-static int fn_dynamic_env(fn_call_t *c)
+int fn_env_add(fn_call_t *c, bool dynamic, int (*add)(void *ud, const char *kv), void *ud)
 {
     const fn_config_t *conf = c->f->conf;
     for (size_t i = 0; i < conf->nenv; i++) {
-        if (route_tmpl_is_static(conf->env[i].value)) continue;
+        if (route_tmpl_is_static(conf->env[i].value) == dynamic) continue;
         ifr_str_t v;
         if (route_tmpl_render(c->x, conf->env[i].value, &v) < 0) return -1;
         char *kv = ifr_arena_printf(c->x->arena, "%s=%.*s", conf->env[i].key, (int)v.len, v.ptr);
-        if (!kv || iwasi_ctx_add_env(c->ctx, kv) < 0) return -1;
+        if (!kv || add(ud, kv) < 0) return -1;
     }
     return 0;
 }
@@ -48,7 +47,7 @@ int fn_sandbox_open(fn_call_t *c)
     iwasi_ctx_set_deadline(c->ctx, c->deadline);
     iwasi_ctx_output_callback(c->ctx, 1, fn_stdout_sink, c);
     iwasi_ctx_output_callback(c->ctx, 2, fn_stderr_sink, c);
-    if (fn_cgi_env(c->x, c->body.len, fn_add_env, c->ctx) < 0 || fn_dynamic_env(c) < 0) {
+    if (fn_cgi_env(c->x, c->body.len, fn_add_env, c->ctx) < 0 || fn_env_add(c, true, fn_add_env, c->ctx) < 0) {
         ifr_log_error(f->logger, "request %llu: out of memory for the environment", (unsigned long long)c->x->id);
         return -1;
     }

@@ -3,7 +3,8 @@
 //     through its raw exports, serving a file from a real preopened dir;
 //  2. the same core through the project's shim (edge/core.mjs, wasi.mjs,
 //     serve.mjs) with Request/Response, including a real trap inside the
-//     core: it must answer 500 and the next request must be served.
+//     core: it must answer 500 and the next request must be served, and a
+//     `wasm` function run by node's V8 through edge/function.mjs.
 // Prints PASS/FAIL lines. Usage: node tests/edge/node_check.mjs ROOT
 import fs from "node:fs";
 import os from "node:os";
@@ -63,7 +64,7 @@ await check("core under node:wasi", () => {
 // 2. The shim: Request in, Response out, and a trap contained.
 const assets = [[path.join(dir, "hello.txt"), fs.readFileSync(path.join(dir, "hello.txt")), 0n]];
 await check("shim answers a Request", async () => {
-  const core = await EdgeCore.create(module, caddyfile, assets, quiet);
+  const core = await EdgeCore.create(module, { caddyfile, assets }, quiet);
   const r = await core.handle(new Request("http://localhost/hi?q=2", { method: "POST", body: "x" }));
   equal(`${r.status} ${await r.text()} ${r.headers.get("server")}`, "200 hi POST 2 ifrit", "answer");
   const f = await core.handle(new Request("http://localhost/hello.txt"));
@@ -73,7 +74,7 @@ await check("shim answers a Request", async () => {
 await check("a trap in the core answers 500, then a fresh core serves", async () => {
   let made = 0;
   const fetch = createFetch(async () => {
-    const core = await EdgeCore.create(module, caddyfile, assets, quiet);
+    const core = await EdgeCore.create(module, { caddyfile, assets }, quiet);
     if (made++ === 0) {
       // The first core traps for real: its parser reads a head from an
       // address past the end of linear memory.
@@ -91,6 +92,15 @@ await check("a trap in the core answers 500, then a fresh core serves", async ()
   const r = await fetch(new Request("http://localhost/hi?q=3"));
   equal(`${r.status} ${await r.text()}`, "200 hi GET 3", "next request");
   equal(made, 2, "cores made");
+});
+
+await check("a function runs on V8 through the shim", async () => {
+  const echo = path.join(root, "build", "guests", "fn_echo.wasm");
+  if (!fs.existsSync(echo)) throw new Error(`${echo} not built (scripts/build-guests.sh tests)`);
+  const functions = [[echo, new WebAssembly.Module(fs.readFileSync(echo))]];
+  const core = await EdgeCore.create(module, { caddyfile: `:8080 {\n\twasm ${echo}\n}\n`, functions }, quiet);
+  const r = await core.handle(new Request("http://localhost/", { method: "POST", body: "[1]" }));
+  equal(`${r.status} ${r.headers.get("content-type")} ${await r.text()}`, "200 application/json [1]", "answer");
 });
 
 fs.rmSync(dir, { recursive: true, force: true });

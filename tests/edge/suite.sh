@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The edge build's tests (docs/edge.md): builds build/edge/ifrit.wasm, checks
-# its core under node's WASI, then runs the shared case list against the
+# its core under node's WASI (and the test guests), then runs the shared case list against the
 # native release binary and the bundle in workerd (tests/edge/run.py).
 # Prints PASS/FAIL/SKIP lines (see tests/run.sh).
 set -u
@@ -12,6 +12,10 @@ if ! out=$(make --no-print-directory -j2 edge 2>&1); then
     exit 1
 fi
 echo "PASS edge/build"
+# The function guests the shared cases run (tests/edge/cases/functions.t).
+if ! out=$(scripts/build-guests.sh tests 2>&1); then
+    echo "FAIL edge/guests: scripts/build-guests.sh tests failed:"; grep '^FAIL' <<<"$out" | head -n 5 | sed 's/^/    /'
+fi
 nout=$(timeout 120 node --no-warnings tests/edge/node_check.mjs "$root" 2>&1); rc=$?
 grep -E '^(PASS|FAIL|SKIP) ' <<<"$nout"
 [ $rc -eq 0 ] || echo "FAIL edge-node: exit status $rc: $(tail -n 3 <<<"$nout" | tr '\n' ' ')"

@@ -1,0 +1,70 @@
+/* See edge_function.h. */
+#include "edge/edge_function.h"
+
+#include <stdio.h>
+
+#include "base/log.h"
+
+static ifr_buf_t edge_modules;
+
+static int edge_fn_load(const fn_config_t *c, char *why, size_t size)
+{
+    ifr_str_t path;
+    for (size_t off = 0; edge_item_next(ifr_buf_str(&edge_modules), &off, &path);)
+        if (ifr_str_eq_cstr(path, c->path)) {
+            /* The sandbox has no files and no instruction count at the edge. */
+            for (size_t i = 0; i < c->nmounts; i++)
+                ifr_log_warn("edge", "wasm %s: mount %s ignored: functions have no files at the edge", c->name,
+                             c->mounts[i].guest_dir);
+            if (c->fuel) ifr_log_warn("edge", "wasm %s: fuel ignored: V8 does not count instructions", c->name);
+            return 0;
+        }
+    snprintf(why, size, "not in the bundle (edge/config.mjs embeds the modules the Caddyfile names)");
+    return -1;
+}
+
+static int edge_fn_start(fn_call_t *c)
+{
+    edge_exchange_t *ex = fn_host_exchange(c)->io_ctx;
+    ex->fn = c;
+    return 0;
+}
+
+static const fn_host_t edge_fn_host = { .load = edge_fn_load, .start = edge_fn_start };
+
+int edge_function_register(ifr_str_t modules)
+{
+    ifr_buf_clear(&edge_modules);
+    if (ifr_buf_append_str(&edge_modules, modules) < 0) return -1;
+    fn_host_register(&edge_fn_host);
+    return 0;
+}
+
+static int edge_put_env(void *ud, const char *kv) { return edge_item_put(ud, ifr_cstr(kv)); }
+
+int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in)
+{
+    if (!ex->fn) return -1;
+    const fn_config_t *c = fn_host_config(ex->fn);
+    char num[24];
+    ifr_buf_clear(out);
+    int rc = edge_item_put(out, ifr_cstr(c->path));
+    snprintf(num, sizeof num, "%lld", (long long)(c->timeout_ns / 1000000));
+    rc |= edge_item_put(out, ifr_cstr(num));
+    snprintf(num, sizeof num, "%zu", c->nargs + 1);
+    rc |= edge_item_put(out, ifr_cstr(num));
+    rc |= edge_item_put(out, ifr_cstr(c->name));
+    for (size_t i = 0; i < c->nargs; i++) rc |= edge_item_put(out, ifr_cstr(c->args[i]));
+    if (rc || fn_host_env(ex->fn, edge_put_env, out) < 0) return -1;
+    *in = fn_host_stdin(ex->fn);
+    return 0;
+}
+
+void edge_function_done(edge_exchange_t *ex, fn_host_end_t how, int exit_code, ifr_str_t out, ifr_str_t err,
+                        ifr_str_t detail)
+{
+    fn_call_t *c = ex->fn;
+    if (!c) return;
+    ex->fn = NULL;
+    fn_host_done(c, how, exit_code, out, err, detail);
+}
