@@ -496,7 +496,11 @@ static bool iw__decode_datas(iw__decoder_t *d)
         }
         const uint8_t *p;
         if (!iw__read_u32(r, &s->len) || !iw__read_bytes(r, s->len, &p)) return false;
-        s->bytes = m->bytes + (p - r->base);
+        /* Segments are all the module keeps of the binary. */
+        uint8_t *copy = iw__alloc(d, s->len, 1);
+        if (!copy) return false;
+        if (s->len) memcpy(copy, p, s->len);
+        s->bytes = copy;
     }
     return true;
 }
@@ -602,17 +606,12 @@ iw_module_t *iw__decode(const uint8_t *bytes, size_t len, iw_error_t *err)
     atomic_init(&m->refs, 1);
     ifr_arena_init(&m->arena, 64 * 1024);
     m->start = -1;
-    m->bytes = malloc(len ? len : 1);
     iw__reader_t r = { bytes, bytes, bytes + len, err, false };
     iw__decoder_t d = { m, &r, 0, false, false };
-    if (!m->bytes) { iw__fail(&r, "out of memory"); goto fail; }
-    if (len) memcpy(m->bytes, bytes, len);
-    /* Decode from the private copy so data segments can point into it. */
-    r = (iw__reader_t){ m->bytes, m->bytes, m->bytes + len, err, false };
     m->declared_funcs = iw__alloc(&d, 1, 1);
     if (!m->declared_funcs) goto fail;
     const uint8_t *magic;
-    if (len < 4 || memcmp(m->bytes, "\0asm", 4) != 0) { iw__fail(&r, "magic header not detected"); goto fail; }
+    if (len < 4 || memcmp(bytes, "\0asm", 4) != 0) { iw__fail(&r, "magic header not detected"); goto fail; }
     r.p += 4;
     if (!iw__read_bytes(&r, 4, &magic) || memcmp(magic, "\1\0\0\0", 4) != 0) {
         r.failed = false;
@@ -623,7 +622,6 @@ iw_module_t *iw__decode(const uint8_t *bytes, size_t len, iw_error_t *err)
     return m;
 fail:
     ifr_arena_destroy(&m->arena);
-    free(m->bytes);
     free(m);
     return NULL;
 }

@@ -3,7 +3,10 @@
  * it. On Linux a memory larger than IW_IMAGE_COPY_MAX_BYTES goes into a
  * memfd that every new instance maps MAP_PRIVATE (mapped.c): copy-on-write,
  * so starting from an image costs about the same whatever the memory size.
- * Elsewhere, and for small memories, the memory is copied.
+ * Elsewhere, and for small memories, the memory is copied into new
+ * instances from a sparse copy: only its non-zero 4 KiB blocks are kept,
+ * since an image is held for as long as its function is configured and a
+ * small guest's memory is mostly untouched.
  *
  * References to the captured instance's own functions (in tables, globals
  * and stack slots) are remembered by address range and rebased onto the new
@@ -25,8 +28,8 @@
 struct iw_image {
     atomic_int refs;
     iw_module_t *module;
-    iw_func_t **funcs;              /* the function index space as captured */
-    iw_func_t *host_funcs;          /* copies of host imports */
+    iw_func_t **funcs;              /* the imported functions as captured */
+    iw_func_t *host_funcs;          /* copies of host imports (same indices) */
     uintptr_t own_lo, own_hi;       /* address range of the source's own functions */
     iw_table_t **tables;            /* imported: shared pointers */
     iw_table_t *own_tables;         /* defined: copies */
@@ -36,8 +39,10 @@ struct iw_image {
     uint64_t mem_size;
     uint32_t mem_max_pages;
     bool mem_has_max;
-    iw__map_pool_t *mem_pool;       /* NULL: use mem_copy */
-    uint8_t *mem_copy;
+    iw__map_pool_t *mem_pool;       /* NULL: use the sparse copy */
+    uint8_t *mem_blocks;            /* the non-zero blocks, in address order */
+    uint32_t *mem_block_at;         /* block number of each */
+    uint32_t mem_nblocks;
     iw_global_t **globals;          /* imported: shared */
     iw_global_t *own_globals;
     bool *elem_dropped, *data_dropped;
@@ -64,7 +69,8 @@ static void iw__image_free(iw_image_t *img)
     free(img->funcs);
     free(img->host_funcs);
     free(img->tables);
-    free(img->mem_copy);
+    free(img->mem_blocks);
+    free(img->mem_block_at);
     free(img->globals);
     free(img->own_globals);
     free(img->elem_dropped);
@@ -89,12 +95,17 @@ static uint32_t iw__func_index_of(const iw_instance_t *inst, const iw_func_t *f)
     return 0;
 }
 
-#ifdef __linux__
+/* Zero blocks of this size are left out of an image (memory sizes are
+ * multiples of it). */
+#define IW__IMAGE_BLOCK 4096u
+
 static bool iw__zero_block(const uint8_t *p, size_t n)
 {
-    static const uint8_t zeros[4096];
+    static const uint8_t zeros[IW__IMAGE_BLOCK];
     return memcmp(p, zeros, n) == 0;
 }
+
+#ifdef __linux__
 
 /* Writes the memory into a new memfd, leaving holes where it is zero so
  * that untouched guest memory costs the image nothing. -1 on failure. */
@@ -103,7 +114,7 @@ static int iw__memory_file(const iw_memory_t *mem)
     int fd = memfd_create("ifrit-image", MFD_CLOEXEC);
     if (fd < 0) return -1;
     if (ftruncate(fd, (off_t)mem->size) != 0) goto fail;
-    const size_t block = 4096;
+    const size_t block = IW__IMAGE_BLOCK;
     size_t at = 0;
     while (at < mem->size) {
         size_t left = (size_t)mem->size - at, n = left < block ? left : block;
@@ -130,8 +141,26 @@ fail:
 }
 #endif
 
+/* The memory's non-zero blocks, with their block numbers. */
+static bool iw__capture_blocks(iw_image_t *img, const iw_memory_t *mem)
+{
+    uint32_t nblocks = (uint32_t)(mem->size / IW__IMAGE_BLOCK), n = 0;
+    for (uint32_t b = 0; b < nblocks; b++)
+        n += !iw__zero_block(mem->data + (size_t)b * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK);
+    img->mem_blocks = malloc(n ? (size_t)n * IW__IMAGE_BLOCK : 1);
+    img->mem_block_at = malloc((n ? n : 1) * sizeof *img->mem_block_at);
+    if (!img->mem_blocks || !img->mem_block_at) return false;
+    for (uint32_t b = 0; b < nblocks; b++) {
+        const uint8_t *p = mem->data + (size_t)b * IW__IMAGE_BLOCK;
+        if (iw__zero_block(p, IW__IMAGE_BLOCK)) continue;
+        memcpy(img->mem_blocks + (size_t)img->mem_nblocks * IW__IMAGE_BLOCK, p, IW__IMAGE_BLOCK);
+        img->mem_block_at[img->mem_nblocks++] = b;
+    }
+    return true;
+}
+
 /* The memory's bytes into a memfd with a pool of mappings (Linux, big
- * memories) or a private copy. */
+ * memories) or a sparse copy. */
 static bool iw__capture_memory(iw_image_t *img, const iw_memory_t *mem)
 {
     img->mem_size = mem->size;
@@ -145,10 +174,7 @@ static bool iw__capture_memory(iw_image_t *img, const iw_memory_t *mem)
         close(fd);
     }
 #endif
-    img->mem_copy = malloc(mem->size ? (size_t)mem->size : 1);
-    if (!img->mem_copy) return false;
-    if (mem->size) memcpy(img->mem_copy, mem->data, (size_t)mem->size);
-    return true;
+    return iw__capture_blocks(img, mem);
 }
 
 iw_image_t *iw_image_capture(iw_instance_t *inst)
@@ -163,8 +189,9 @@ iw_image_t *iw_image_capture(iw_instance_t *inst)
     img->module = m;
     img->own_lo = (uintptr_t)inst->own_funcs;
     img->own_hi = (uintptr_t)(inst->own_funcs + m->nfuncs);
-    img->funcs = malloc((m->nfuncs + 1) * sizeof *img->funcs);
-    img->host_funcs = malloc((m->nfuncs + 1) * sizeof *img->host_funcs);
+    /* Defined functions are the new instance's own; only imports are kept. */
+    img->funcs = malloc((m->nimported_funcs + 1) * sizeof *img->funcs);
+    img->host_funcs = malloc((m->nimported_funcs + 1) * sizeof *img->host_funcs);
     img->tables = malloc((m->ntables + 1) * sizeof *img->tables);
     img->own_tables = calloc(inst->nown_tables + 1, sizeof *img->own_tables);
     img->globals = malloc((m->nglobals + 1) * sizeof *img->globals);
@@ -174,8 +201,8 @@ iw_image_t *iw_image_capture(iw_instance_t *inst)
     if (!img->funcs || !img->host_funcs || !img->tables || !img->own_tables || !img->globals ||
         !img->own_globals || !img->elem_dropped || !img->data_dropped)
         goto fail;
-    memcpy(img->funcs, inst->funcs, m->nfuncs * sizeof *img->funcs);
-    memcpy(img->host_funcs, inst->own_funcs, m->nfuncs * sizeof *img->host_funcs);
+    memcpy(img->funcs, inst->funcs, m->nimported_funcs * sizeof *img->funcs);
+    memcpy(img->host_funcs, inst->own_funcs, m->nimported_funcs * sizeof *img->host_funcs);
     memcpy(img->tables, inst->tables, m->ntables * sizeof *img->tables);
     for (uint32_t i = 0; i < inst->nown_tables; i++) {
         const iw_table_t *t = &inst->own_tables[i];
@@ -255,13 +282,19 @@ static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
         if (iw__mapped_map(mem, img->mem_pool)) return true;
         /* mapping failed (address space?): fall back to reading the file */
     }
-    mem->data = malloc(img->mem_size ? (size_t)img->mem_size : 1);
-    if (!mem->data) return false;
-    mem->size = img->mem_size;
-    if (img->mem_copy) {
-        if (img->mem_size) memcpy(mem->data, img->mem_copy, (size_t)img->mem_size);
+    if (!img->mem_pool) {
+        /* zero-filled, then the stored blocks */
+        mem->data = calloc(img->mem_size ? (size_t)img->mem_size : 1, 1);
+        if (!mem->data) return false;
+        mem->size = img->mem_size;
+        for (uint32_t k = 0; k < img->mem_nblocks; k++)
+            memcpy(mem->data + (size_t)img->mem_block_at[k] * IW__IMAGE_BLOCK,
+                   img->mem_blocks + (size_t)k * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK);
         return true;
     }
+    mem->data = malloc((size_t)img->mem_size);
+    if (!mem->data) return false;
+    mem->size = img->mem_size;
 #ifdef __linux__
     size_t done = 0;
     while (done < img->mem_size) {

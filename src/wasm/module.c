@@ -14,7 +14,6 @@ void iw_module_release(iw_module_t *m)
 {
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1) return;
     ifr_arena_destroy(&m->arena);
-    free(m->bytes);
     free(m);
 }
 

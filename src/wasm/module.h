@@ -68,7 +68,7 @@ typedef struct {
     iw__segmode_t mode;
     uint32_t memory;
     iw__const_t offset;
-    const uint8_t *bytes;   /* points into the module's copy of the binary */
+    const uint8_t *bytes;   /* a copy in the module's arena */
     uint32_t len;
 } iw__data_t;
 
@@ -94,7 +94,6 @@ uint32_t iw__code_offset(const iw__code_t *c, uint32_t pos, bool before);
 struct iw_module {
     atomic_int refs;
     ifr_arena_t arena;
-    uint8_t *bytes;                 /* private copy of the binary */
 
     iw__functype_t *types;
     uint32_t ntypes;

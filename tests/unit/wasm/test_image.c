@@ -6,7 +6,8 @@
  * instances do not see each other's writes (copy-on-write); tables and
  * globals holding function references keep working; an instance made after
  * another was freed (which may reuse its mapping) starts from the image,
- * not from what the freed one wrote or grew. */
+ * not from what the freed one wrote or grew. A memory below that size is
+ * kept sparsely (its non-zero blocks) and restored exactly. */
 #define TEST_SUITE "wasm/image"
 #include "testing.h"
 #include "wat.h"
@@ -181,6 +182,52 @@ static void test_reuse_after_free(void)
     iw_image_release(img);
 }
 
+/* Two pages, under IW_IMAGE_COPY_MAX_BYTES: the sparse copy. The data
+ * segment also shows the module keeps it after the binary is gone. */
+static const char *const SMALL_WAT =
+    "(module\n"
+    "  (memory 2)\n"
+    "  (data (i32.const 4095) \"\\01\\02\")\n"
+    "  (func (export \"peek\") (param i32) (result i32) (i32.load (local.get 0)))\n"
+    "  (func (export \"poke\") (param i32 i32) (i32.store (local.get 0) (local.get 1)))\n"
+    ")\n";
+
+static void test_small_memory(void)
+{
+    iw_module_t *small = wat_module(SMALL_WAT);
+    CHECK(small != NULL);
+    if (!small) return;
+    memset(wat_bytes, 0, wat_len);
+    iw_instance_t *orig = iw_instance_new(small, NULL, NULL, NULL, NULL);
+    CHECK(orig != NULL);
+    if (!orig) { iw_module_release(small); return; }
+    CHECK_INT_EQ(peek(orig, 4092), 0x01000000);
+    CHECK_INT_EQ(peek(orig, 4096), 0x02);
+    /* a write in the last block; the blocks between stay zero */
+    iw_val_t args[2] = { { .type = IW_I32, .of.i32 = 2 * 65536 - 4 }, { .type = IW_I32, .of.i32 = -7 } };
+    CHECK_INT_EQ(iw_call(orig, iw_instance_func(orig, "poke"), args, 2, NULL, 0), IW_FINISHED);
+    iw_image_t *img = iw_image_capture(orig);
+    iw_instance_free(orig);
+    CHECK(img != NULL);
+    for (int k = 0; img && k < 2; k++) {
+        iw_instance_t *a = iw_instance_from_image(img, NULL, NULL);
+        CHECK(a != NULL);
+        if (!a) break;
+        CHECK_INT_EQ(iw_memory_size(a), 2 * 65536);
+        CHECK_INT_EQ(peek(a, 4092), 0x01000000);
+        CHECK_INT_EQ(peek(a, 4096), 0x02);
+        CHECK_INT_EQ(peek(a, 2 * 65536 - 4), -7);
+        CHECK_INT_EQ(peek(a, 0), 0);
+        CHECK_INT_EQ(peek(a, 65536), 0);
+        /* not seen by the next instance */
+        iw_val_t w[2] = { { .type = IW_I32, .of.i32 = 65536 }, { .type = IW_I32, .of.i32 = 5 } };
+        CHECK_INT_EQ(iw_call(a, iw_instance_func(a, "poke"), w, 2, NULL, 0), IW_FINISHED);
+        iw_instance_free(a);
+    }
+    iw_image_release(img);
+    iw_module_release(small);
+}
+
 int main(void)
 {
     module = wat_module(WAT);
@@ -190,6 +237,7 @@ int main(void)
     RUN(test_restore_suspended_twice);
     RUN(test_copy_on_write);
     RUN(test_reuse_after_free);
+    RUN(test_small_memory);
     iw_linker_free(linker);
     iw_module_release(module);
     return testing_done();
