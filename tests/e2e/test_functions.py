@@ -6,6 +6,7 @@ fairness: a spinning function must not hold up other requests on the same
 single worker (asserted by ordering, never by a time threshold)."""
 import json
 import os
+import time
 import select
 import shutil
 import signal
@@ -381,6 +382,35 @@ def test_fn_pool_size_makes_requests_wait(binary):
         finally:
             first.close()
             second.close()
+
+
+def test_fn_pool_full_until_the_timeout_is_503(binary):
+    # A request's timeout starts when its head arrives. The waiter's head
+    # comes first and its body last, after the spinner (whose timeout starts
+    # a second later) has taken the only sandbox: the waiter's timeout passes
+    # while the spinner still holds the slot, so it gets 503, not a turn.
+    cfg = config("""
+	wasm /p %s {
+		pool_size 1
+		timeout 3s
+	}
+""" % guest("fn_fail"), workers=1)
+    with Server(binary, cfg) as s:
+        waiter = s.conn()
+        spinner = s.conn()
+        try:
+            waiter.send(build_request("POST", "/p?fine", headers=[("Content-Length", "4")]))
+            time.sleep(1.0)
+            spinner.send(build_request("GET", "/p?spin"))
+            time.sleep(0.5)
+            waiter.send(b"body")
+            r = waiter.read_response()
+            check(r.status == 503, r)
+            check(s.wait_log("sandboxes busy until the timeout"), s.read_log()[-2000:])
+            check(spinner.read_response().status == 504, "the spinner ends at its own timeout")
+        finally:
+            waiter.close()
+            spinner.close()
 
 
 def example(name):
