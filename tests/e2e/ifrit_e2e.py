@@ -33,6 +33,12 @@ class Skip(Exception):
     """Raise from a Python test to report SKIP with a reason."""
 
 
+def check(cond, what):
+    """Fails the test with `what` (a message or the offending response)."""
+    if not cond:
+        raise AssertionError(what)
+
+
 def free_port():
     """A port that was free a moment ago (the kernel picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

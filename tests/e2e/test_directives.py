@@ -9,15 +9,10 @@ import shutil
 import subprocess
 import time
 
-from ifrit_e2e import Server
+from ifrit_e2e import Server, check
 from run import Skip
 
 TEXT = ("ifrit encodes this line. " * 200).encode()
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def zstd_decompress(data):

@@ -13,15 +13,10 @@ import signal
 import subprocess
 import threading
 
-from ifrit_e2e import ROOT, Server, build_request
+from ifrit_e2e import ROOT, Server, build_request, check
 from run import Skip
 
 GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def guest(name):

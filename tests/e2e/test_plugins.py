@@ -9,15 +9,10 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ifrit_e2e import ROOT, Server, free_port
+from ifrit_e2e import ROOT, Server, check, free_port
 from run import Skip
 
 PLUGINS = os.path.join(ROOT, "build", "plugins")
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def plugin(name):

@@ -10,15 +10,10 @@ import tempfile
 import threading
 import time
 
-from ifrit_e2e import E2EError, Server, Skip, free_port
+from ifrit_e2e import E2EError, Server, Skip, check, free_port
 from proxy_upstream import Reply, Upstream, echo_app
 
 WAIT = 15.0
-
-
-def check(cond, msg):
-    if not cond:
-        raise E2EError(msg)
 
 
 def site(body, global_opts="workers 1"):
