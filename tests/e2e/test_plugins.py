@@ -140,6 +140,28 @@ def test_response_header_rewrite(binary):
         check(r.status == 404, r)
 
 
+def test_no_state_survives_between_calls(binary):
+    """counter.wasm counts its calls in a static and in a page it grows; an
+    instance reused without a full reset would report growing numbers."""
+    plugin("counter")
+    config = """:@PORT@ {
+	wasm_plugin @ROOT@/build/plugins/counter.wasm
+	respond "{header.X-Counter}"
+}
+"""
+    with Server(binary, config) as s:
+        seen = set()
+        for i in range(12):
+            r = s.request("GET", "/n%d" % i)
+            check(r.status == 200, r)
+            seen.add((r.body, r.header("X-Counter")))
+        check(len(seen) == 1, "state leaked between calls: %r" % sorted(seen))
+        body, resp = seen.pop()
+        req_calls, req_grown, req_pages = body.decode().split()
+        check(req_calls == "1" and req_grown == "1", "on_request saw %r" % body)
+        check(resp == body.decode(), "on_response saw %r, on_request %r" % (resp, body))
+
+
 def test_body_transformer_across_chunks(binary):
     plugin("upper")
     text = b"".join(b"line %05d of the body, lowercase words\n" % i for i in range(1500))   # ~60 KB: several chunks
@@ -256,7 +278,8 @@ def test_every_limit_fires_and_fails_open(binary):
         r = s.request("GET", "/time")
         check(r.status == 200 and r.body == b"time: continued", r)
         check(s.wait_log("interrupted"), "no timeout trap logged")
-        for path, pages in (("/mem2", 32), ("/mem1", 16), ("/memdefault", 256)):
+        # twice each: the second call starts from the snapshot's size again
+        for path, pages in (("/mem2", 32), ("/mem2", 32), ("/mem1", 16), ("/memdefault", 256), ("/mem1", 16)):
             r = s.request("GET", path)
             check(r.status == 200 and r.header("X-Pages") == str(pages),
                   "%s: memory.grow should stop at %d pages: %r" % (path, pages, r))
