@@ -5,6 +5,7 @@
  * that makes no sense there returns -1 rather than trapping. */
 #include "base/log.h"
 #include "plugin/plugin_int.h"
+#include "plugin/plugin_undo.h"
 #include "route/request.h"
 
 enum { PLUGIN_WHICH_REQUEST = 0, PLUGIN_WHICH_RESPONSE = 1 };
@@ -81,11 +82,14 @@ static http_headers_t *plugin_headers(plugin_call_t *c, uint32_t which)
 }
 
 /* The header list a call may change: request headers in on_request, the
- * response being built in on_request, the real one in on_response. */
+ * response being built in on_request, the real one in on_response. Saved
+ * first, so that a trap can undo the change; NULL if it cannot be. */
 static http_headers_t *plugin_headers_rw(plugin_call_t *c, uint32_t which)
 {
-    if (which == PLUGIN_WHICH_REQUEST) return c->hook == PLUGIN_ON_REQUEST ? &c->x->req->headers : NULL;
-    return c->hook == PLUGIN_ON_BODY ? NULL : plugin_headers(c, which);
+    http_headers_t *h;
+    if (which == PLUGIN_WHICH_REQUEST) h = c->hook == PLUGIN_ON_REQUEST ? &c->x->req->headers : NULL;
+    else h = c->hook == PLUGIN_ON_BODY ? NULL : plugin_headers(c, which);
+    return h && plugin_undo_save(c, h) == 0 ? h : NULL;
 }
 
 static iw_host_result_t plugin_h_method(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)

@@ -77,6 +77,9 @@ typedef struct {
     ifr_buf_t *out;
     bool replaced;
     bool trapped;                     /* set by plugin_call_hook */
+    /* The header list this call changed, as it was before (plugin_undo.h). */
+    http_headers_t *undo_of;          /* NULL = none changed */
+    http_headers_t undo;              /* x->arena */
 } plugin_call_t;
 
 const char *plugin_hook_name(plugin_hook_t h);
