@@ -82,6 +82,7 @@ static int plugin_filter_body(route_exchange_t *x, route_filter_t *f, const void
 
 static const route_filter_ops_t plugin_filter_ops = {
     .name = "wasm_plugin", .on_head = plugin_filter_head, .on_body = plugin_filter_body,
+    .inner = true, .keep_on_error = true,
 };
 
 int plugin_filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n)
