@@ -16,10 +16,12 @@ typedef enum { PLUGIN_ON_REQUEST, PLUGIN_ON_RESPONSE, PLUGIN_ON_BODY, PLUGIN_NHO
 /* What the guest's return value means (include/ifrit_plugin.h). */
 typedef enum { PLUGIN_CONTINUE = 0, PLUGIN_RESPOND = 1, PLUGIN_SKIP = 2 } plugin_action_t;
 
-/* Trap counting and the disabled flag of one file at one path, shared by
- * every plugin loaded from the same bytes there, so a reload that finds the
- * file unchanged keeps a disabled plugin disabled. */
+/* Trap counting and the disabled flag of one configured plugin (its key)
+ * with one file at one path, shared by every load of it from the same
+ * bytes, so a reload that finds the file unchanged keeps a disabled plugin
+ * disabled. */
 typedef struct plugin_state {
+    char *key;                   /* owned; NULL = none */
     char *path;                  /* owned */
     uint64_t fingerprint;        /* of the file's bytes */
     atomic_uint traps;           /* consecutive traps, any hook, any worker */
@@ -28,9 +30,10 @@ typedef struct plugin_state {
     struct plugin_state *next;
 } plugin_state_t;
 
-/* The state for path with these bytes: an existing one (same path, same
- * fingerprint) or a fresh one. NULL when out of memory. */
-plugin_state_t *plugin_state_get(const char *path, const uint8_t *bytes, size_t len);
+/* The state for key (may be NULL) and path with these bytes: an existing
+ * one (same key, path and fingerprint) or a fresh one. NULL when out of
+ * memory. */
+plugin_state_t *plugin_state_get(const char *key, const char *path, const uint8_t *bytes, size_t len);
 void plugin_state_put(plugin_state_t *s);
 
 /* An instance of a plugin between calls, with its hooks looked up. */

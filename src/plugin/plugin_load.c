@@ -143,7 +143,7 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
         plugin_fail(err, errlen, path, "not a valid WebAssembly module: %s (at byte %llu)", e.message,
                     (unsigned long long)e.offset);
     } else if (plugin_find_hooks(p, err, errlen) == 0 && plugin_start(p, err, errlen) == 0) {
-        p->state = plugin_state_get(p->path, bytes, len);
+        p->state = plugin_state_get(p->opt.key, p->path, bytes, len);
         if (!p->state) plugin_fail(err, errlen, path, "out of memory");
     }
     free(bytes);

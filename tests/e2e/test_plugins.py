@@ -352,9 +352,16 @@ def test_every_limit_fires_and_fails_open(binary):
 def test_auto_disable_after_ten_traps_and_reenable_on_reload(binary):
     plugin("trap")
     plugin("add_header")
+    # Two lines with the same file: each counts its own traps.
     config = """:@PORT@ {
-	wasm_plugin ./p.wasm
-	respond "x={header.X-Plugin}"
+	handle /a {
+		wasm_plugin ./p.wasm
+		respond "a={header.X-Plugin}"
+	}
+	handle {
+		wasm_plugin ./p.wasm
+		respond "x={header.X-Plugin}"
+	}
 }
 """
     with Server(binary, config, files={"p.wasm": plugin_bytes("trap")}) as s:
@@ -366,12 +373,20 @@ def test_auto_disable_after_ten_traps_and_reenable_on_reload(binary):
         check(log.count("trapped in on_request") == 10, "a disabled plugin must not run: %d traps"
               % log.count("trapped in on_request"))
         check("(10 consecutive)" in log and "(11 consecutive)" not in log, log[-1500:])
+        # The other line still runs, from its own count.
+        for _ in range(2):
+            r = s.request("GET", "/a")
+            check(r.status == 200 and r.body == b"a=", "fail-open: %r" % r)
+        log = s.read_log()
+        check(log.count("trapped in on_request") == 12, "the other line must still run: %d traps"
+              % log.count("trapped in on_request"))
+        check(log.count("(2 consecutive)") == 2, "the other line must count from 1: %s" % log[-800:])
         # The same file again: still disabled.
         s.reload()
         check(s.wait_log("configuration reloaded"), "reload did not happen")
         for _ in range(3):
             s.request("GET", "/")
-        check(s.read_log().count("trapped in on_request") == 10, "an unchanged file must stay disabled")
+        check(s.read_log().count("trapped in on_request") == 12, "an unchanged file must stay disabled")
         # A fixed file at the same path: enabled again.
         s.write_files({"p.wasm": plugin_bytes("add_header")})
         s.reload()
