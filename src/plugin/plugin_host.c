@@ -50,16 +50,23 @@ static bool plugin_in(iw_instance_t *inst, uint32_t ptr, uint32_t len, ifr_str_t
     return p != NULL;
 }
 
+static bool plugin_is_tchar(char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool plugin_is_token(ifr_str_t s)
 {
-    static const char extra[] = "!#$%&'*+-.^_`|~";
     if (s.len == 0) return false;
-    for (size_t i = 0; i < s.len; i++) {
-        char c = s.ptr[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  (c && strchr(extra, c));
-        if (!ok) return false;
-    }
+    for (size_t i = 0; i < s.len; i++)
+        if (!plugin_is_tchar(s.ptr[i])) return false;
     return true;
 }
 

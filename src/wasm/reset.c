@@ -97,8 +97,9 @@ static void iw__reset_memory(iw_image_t *img, iw_memory_t *m)
         uint64_t w[4];
         memcpy(w, m->dirty + b, sizeof w);
         if (!(w[0] | w[1] | w[2] | w[3])) continue;
-        for (uint64_t k = b; k < b + 32; k++)
-            if (m->dirty[k]) iw__reset_block(m, flat, img->mem_size, k);
+        for (int i = 0; i < 4; i++)
+            for (uint64_t bits = w[i]; bits; bits &= bits - 1)   /* each set byte's lowest bit */
+                iw__reset_block(m, flat, img->mem_size, b + (uint64_t)i * 8 + (uint64_t)__builtin_ctzll(bits) / 8);
         memset(m->dirty + b, 0, 32);
     }
     for (; b < nblocks; b++)
