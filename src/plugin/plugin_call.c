@@ -20,10 +20,12 @@ static void plugin_count_trap(const plugin_t *p, plugin_hook_t hook, const char 
     unsigned n = atomic_fetch_add_explicit(&p->state->traps, 1, memory_order_relaxed) + 1;
     ifr_log_warn(p->logger, "plugin %s trapped in %s (%u consecutive): %s; continuing without it",
                  p->path, plugin_hook_name(hook), n, why);
+    /* the key says which wasm_plugin line: each counts its own traps */
     if (n >= PLUGIN_MAX_TRAPS && !atomic_exchange(&p->state->disabled, true))
         ifr_log_error(p->logger,
-                      "plugin %s disabled after %u consecutive traps; reload with a changed file to enable it",
-                      p->path, n);
+                      "plugin %s disabled after %u consecutive traps (wasm_plugin of site %s); "
+                      "reload with a changed file to enable it",
+                      p->path, n, p->opt.key ? p->opt.key : "?");
 }
 
 plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
