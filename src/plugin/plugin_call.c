@@ -1,6 +1,7 @@
 /* One hook call: an instance in the state of the plugin's image (reset
- * from the previous call, plugin_pool.c) with the plugin's limits (fuel, memory cap, wall-clock deadline: whichever fires
- * first traps the call), then fail-open accounting. */
+ * after the previous call, plugin_pool.c) with the plugin's limits (fuel,
+ * memory cap, wall-clock deadline: whichever fires first traps the call),
+ * then fail-open accounting. */
 #include <time.h>
 
 #include "base/log.h"
