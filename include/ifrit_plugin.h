@@ -9,9 +9,9 @@
  *   int32_t on_response(void);                                 response head is about to leave
  *   int32_t on_body(int32_t chunk_len, int32_t end_of_stream); each response body chunk
  *
- * Each returns an ifrit_action_t. Every hook call runs in a fresh instance
- * made from a snapshot taken after the module's start-up (_initialize), so
- * globals set during a call are gone at the next one.
+ * Each returns an ifrit_action_t. Every hook call starts from a snapshot
+ * taken after the module's start-up (_initialize), so globals and memory
+ * set during a call are gone at the next one.
  *
  * Conventions of the host functions below:
  * - Strings are (pointer, length) pairs in the plugin's memory; nothing is

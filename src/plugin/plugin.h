@@ -5,13 +5,15 @@
  *
  * A plugin_t is loaded once per config load: the file is read, compiled,
  * instantiated, its start-up code run, and the result captured as an
- * image; every hook call then starts a fresh instance from that image with
- * the plugin's limits. A trap never fails the request: it counts as
+ * image; every hook call then runs in an instance in that image's state
+ * (an idle one reset, plugin_pool.c) with the plugin's limits. A trap never fails the request: it counts as
  * `continue` (fail-open), and after PLUGIN_MAX_TRAPS consecutive traps the
- * plugin is disabled until a config load finds a changed file at its path.
+ * plugin is disabled until a config load finds a changed file at its path
+ * (counted per configured plugin: plugin_options_t.key).
  *
  * Threads: a loaded plugin and a chain are immutable (apart from the
- * atomic trap counter) and shared by every worker.
+ * atomic trap counter and the atomic slots of idle instances) and shared
+ * by every worker.
  *
  * Ownership: plugin_load returns a plugin the caller owns and frees with
  * plugin_free (the handler ties it to the plan's arena). A chain and its
@@ -47,6 +49,10 @@ typedef struct {
     ifr_str_t config;         /* `config "string"`, or the pairs as key=value lines */
     const plugin_kv_t *pairs; /* `config key=value` lines; may be NULL */
     size_t npairs;
+    /* Names the configured plugin across config loads (the wasm_plugin
+     * line: its site and place); the trap count and the disabled flag are
+     * kept per key, file path and file content. NULL: per path and content. */
+    const char *key;
 } plugin_options_t;
 
 /* Fills o with the defaults. */

@@ -1,6 +1,7 @@
-/* One hook call: a fresh instance from the plugin's image with the
- * plugin's limits (fuel, memory cap, wall-clock deadline: whichever fires
- * first traps the call), then fail-open accounting. */
+/* One hook call: an instance in the state of the plugin's image (reset
+ * after the previous call, plugin_pool.c) with the plugin's limits (fuel,
+ * memory cap, wall-clock deadline: whichever fires first traps the call),
+ * then fail-open accounting. */
 #include <time.h>
 
 #include "base/log.h"
@@ -20,29 +21,32 @@ static void plugin_count_trap(const plugin_t *p, plugin_hook_t hook, const char 
     unsigned n = atomic_fetch_add_explicit(&p->state->traps, 1, memory_order_relaxed) + 1;
     ifr_log_warn(p->logger, "plugin %s trapped in %s (%u consecutive): %s; continuing without it",
                  p->path, plugin_hook_name(hook), n, why);
+    /* the key says which wasm_plugin line: each counts its own traps */
     if (n >= PLUGIN_MAX_TRAPS && !atomic_exchange(&p->state->disabled, true))
         ifr_log_error(p->logger,
-                      "plugin %s disabled after %u consecutive traps; reload with a changed file to enable it",
-                      p->path, n);
+                      "plugin %s disabled after %u consecutive traps (wasm_plugin of site %s); "
+                      "reload with a changed file to enable it",
+                      p->path, n, p->opt.key ? p->opt.key : "?");
 }
 
 plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
 {
-    const plugin_t *p = c->plugin;
+    plugin_t *p = c->plugin;
     iw_limits_t lim = {
         .max_memory_bytes = p->opt.memory_bytes,
         .fuel = p->opt.fuel,
         .deadline_ns = plugin_now_ns() + p->opt.timeout_ns,
     };
     iw_error_t e;
-    iw_instance_t *inst = iw_instance_from_image(p->image, &lim, &e);
-    if (!inst) {
+    plugin_inst_t *pi = plugin_pool_take(p, &lim, &e);
+    if (!pi) {
         c->trapped = true;
         plugin_count_trap(p, c->hook, e.message);
         return PLUGIN_CONTINUE;
     }
+    iw_instance_t *inst = pi->inst;
     iw_instance_set_user_data(inst, c);
-    iw_func_t *f = iw_instance_func(inst, plugin_hook_name(c->hook));
+    iw_func_t *f = pi->hooks[c->hook];
     iw_val_t args[2] = { { .type = IW_I32, .of.i32 = a0 }, { .type = IW_I32, .of.i32 = a1 } };
     iw_val_t result = { .type = IW_I32 };
     uint32_t nargs = c->hook == PLUGIN_ON_BODY ? 2 : 0;
@@ -56,6 +60,7 @@ plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
         const iw_trap_t *t = st == IW_TRAPPED && f ? iw_instance_trap(inst) : NULL;
         plugin_count_trap(p, c->hook, t ? t->message : "the hook did not finish");
     }
-    iw_instance_free(inst);
+    iw_instance_set_user_data(inst, NULL);
+    plugin_pool_put(p, pi);
     return action;
 }

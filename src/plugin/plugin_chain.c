@@ -23,13 +23,11 @@ int plugin_chain_add(plugin_chain_t *c, ifr_arena_t *a, plugin_t *p)
 static plugin_action_t plugin_on_request(route_exchange_t *x, plugin_t *p, plugin_call_t *call)
 {
     http_request_t *r = x->req;
-    http_headers_t saved;
     ifr_str_t path = r->path, query = r->query;
-    if (plugin_headers_save(x->arena, &r->headers, &saved) != 0) return PLUGIN_CONTINUE;
     *call = (plugin_call_t){ .plugin = p, .x = x, .hook = PLUGIN_ON_REQUEST };
     plugin_action_t a = plugin_call_hook(call, 0, 0);
     if (call->trapped) {
-        r->headers = saved;
+        plugin_undo_restore(call);
         r->path = path;
         r->query = query;
     }
@@ -47,9 +45,9 @@ static route_result_t plugin_respond(route_exchange_t *x, const plugin_call_t *c
 
 route_result_t plugin_chain_run(route_exchange_t *x, const plugin_chain_t *c)
 {
-    /* The plugins whose response hooks wrap this response. */
-    plugin_t **wrap = ifr_arena_alloc(x->arena, c->count * sizeof(*wrap));
-    if (!wrap) return route_fail(x, 500, "out of memory");
+    /* The plugins whose response hooks wrap this response (made when the
+     * first one is found: a chain of on_request plugins needs none). */
+    plugin_t **wrap = NULL;
     size_t nwrap = 0;
     for (size_t i = 0; i < c->count; i++) {
         plugin_t *p = c->items[i];
@@ -61,7 +59,11 @@ route_result_t plugin_chain_run(route_exchange_t *x, const plugin_chain_t *c)
             if (nwrap && plugin_filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
             return plugin_respond(x, &call);
         }
-        if (p->has_hook[PLUGIN_ON_RESPONSE] || p->has_hook[PLUGIN_ON_BODY]) wrap[nwrap++] = p;
+        if (p->has_hook[PLUGIN_ON_RESPONSE] || p->has_hook[PLUGIN_ON_BODY]) {
+            if (!wrap && !(wrap = ifr_arena_alloc(x->arena, c->count * sizeof(*wrap))))
+                return route_fail(x, 500, "out of memory");
+            wrap[nwrap++] = p;
+        }
         if (a == PLUGIN_SKIP) break;
     }
     if (nwrap && plugin_filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");

@@ -24,13 +24,11 @@ static void plugin_filter_free(void *ud)
 static plugin_action_t plugin_on_response(route_exchange_t *x, plugin_t *p)
 {
     http_response_t *r = &x->resp;
-    http_headers_t saved;
     int status = r->status;
-    if (plugin_headers_save(x->arena, &r->headers, &saved) != 0) return PLUGIN_CONTINUE;
     plugin_call_t call = { .plugin = p, .x = x, .hook = PLUGIN_ON_RESPONSE };
     plugin_action_t a = plugin_call_hook(&call, 0, 0);
     if (call.trapped) {
-        r->headers = saved;
+        plugin_undo_restore(&call);
         r->status = status;
     }
     return a;
@@ -84,6 +82,7 @@ static int plugin_filter_body(route_exchange_t *x, route_filter_t *f, const void
 
 static const route_filter_ops_t plugin_filter_ops = {
     .name = "wasm_plugin", .on_head = plugin_filter_head, .on_body = plugin_filter_body,
+    .inner = true, .keep_on_error = true,
 };
 
 int plugin_filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n)

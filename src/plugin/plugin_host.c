@@ -5,6 +5,7 @@
  * that makes no sense there returns -1 rather than trapping. */
 #include "base/log.h"
 #include "plugin/plugin_int.h"
+#include "plugin/plugin_undo.h"
 #include "route/request.h"
 
 enum { PLUGIN_WHICH_REQUEST = 0, PLUGIN_WHICH_RESPONSE = 1 };
@@ -49,16 +50,23 @@ static bool plugin_in(iw_instance_t *inst, uint32_t ptr, uint32_t len, ifr_str_t
     return p != NULL;
 }
 
+static bool plugin_is_tchar(char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool plugin_is_token(ifr_str_t s)
 {
-    static const char extra[] = "!#$%&'*+-.^_`|~";
     if (s.len == 0) return false;
-    for (size_t i = 0; i < s.len; i++) {
-        char c = s.ptr[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  (c && strchr(extra, c));
-        if (!ok) return false;
-    }
+    for (size_t i = 0; i < s.len; i++)
+        if (!plugin_is_tchar(s.ptr[i])) return false;
     return true;
 }
 
@@ -81,11 +89,14 @@ static http_headers_t *plugin_headers(plugin_call_t *c, uint32_t which)
 }
 
 /* The header list a call may change: request headers in on_request, the
- * response being built in on_request, the real one in on_response. */
+ * response being built in on_request, the real one in on_response. Saved
+ * first, so that a trap can undo the change; NULL if it cannot be. */
 static http_headers_t *plugin_headers_rw(plugin_call_t *c, uint32_t which)
 {
-    if (which == PLUGIN_WHICH_REQUEST) return c->hook == PLUGIN_ON_REQUEST ? &c->x->req->headers : NULL;
-    return c->hook == PLUGIN_ON_BODY ? NULL : plugin_headers(c, which);
+    http_headers_t *h;
+    if (which == PLUGIN_WHICH_REQUEST) h = c->hook == PLUGIN_ON_REQUEST ? &c->x->req->headers : NULL;
+    else h = c->hook == PLUGIN_ON_BODY ? NULL : plugin_headers(c, which);
+    return h && plugin_undo_save(c, h) == 0 ? h : NULL;
 }
 
 static iw_host_result_t plugin_h_method(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)

@@ -16,10 +16,12 @@ typedef enum { PLUGIN_ON_REQUEST, PLUGIN_ON_RESPONSE, PLUGIN_ON_BODY, PLUGIN_NHO
 /* What the guest's return value means (include/ifrit_plugin.h). */
 typedef enum { PLUGIN_CONTINUE = 0, PLUGIN_RESPOND = 1, PLUGIN_SKIP = 2 } plugin_action_t;
 
-/* Trap counting and the disabled flag of one file at one path, shared by
- * every plugin loaded from the same bytes there, so a reload that finds the
- * file unchanged keeps a disabled plugin disabled. */
+/* Trap counting and the disabled flag of one configured plugin (its key)
+ * with one file at one path, shared by every load of it from the same
+ * bytes, so a reload that finds the file unchanged keeps a disabled plugin
+ * disabled. */
 typedef struct plugin_state {
+    char *key;                   /* owned; NULL = none */
     char *path;                  /* owned */
     uint64_t fingerprint;        /* of the file's bytes */
     atomic_uint traps;           /* consecutive traps, any hook, any worker */
@@ -28,10 +30,20 @@ typedef struct plugin_state {
     struct plugin_state *next;
 } plugin_state_t;
 
-/* The state for path with these bytes: an existing one (same path, same
- * fingerprint) or a fresh one. NULL when out of memory. */
-plugin_state_t *plugin_state_get(const char *path, const uint8_t *bytes, size_t len);
+/* The state for key (may be NULL) and path with these bytes: an existing
+ * one (same key, path and fingerprint) or a fresh one. NULL when out of
+ * memory. */
+plugin_state_t *plugin_state_get(const char *key, const char *path, const uint8_t *bytes, size_t len);
 void plugin_state_put(plugin_state_t *s);
+
+/* An instance of a plugin between calls, with its hooks looked up. */
+typedef struct {
+    iw_instance_t *inst;              /* owned; resettable */
+    iw_func_t *hooks[PLUGIN_NHOOKS];  /* NULL for hooks not exported */
+} plugin_inst_t;
+
+/* Idle instances a plugin keeps: about one per worker running it. */
+#define PLUGIN_POOL_SLOTS 16
 
 struct plugin {
     char *path;                       /* owned */
@@ -42,12 +54,21 @@ struct plugin {
     iw_image_t *image;                /* owned reference: state after start-up */
     bool has_hook[PLUGIN_NHOOKS];
     plugin_state_t *state;            /* owned reference */
+    _Atomic(plugin_inst_t *) idle[PLUGIN_POOL_SLOTS];  /* owned; NULL = empty slot */
 };
+
+/* An instance reset to the image's state with these limits: an idle one,
+ * or a new one. NULL with a sentence in e when none can be made. */
+plugin_inst_t *plugin_pool_take(plugin_t *p, const iw_limits_t *lim, iw_error_t *e);
+/* Gives pi back after a call (or frees it when every slot is taken). */
+void plugin_pool_put(plugin_t *p, plugin_inst_t *pi);
+/* Frees the idle instances (plugin_free). */
+void plugin_pool_free(plugin_t *p);
 
 /* One hook call: what the host functions read and change. Lives on the C
  * stack of the caller for the duration of the call. */
 typedef struct {
-    const plugin_t *plugin;
+    plugin_t *plugin;
     route_exchange_t *x;
     plugin_hook_t hook;
     /* on_request: the response built for `respond`. */
@@ -59,6 +80,9 @@ typedef struct {
     ifr_buf_t *out;
     bool replaced;
     bool trapped;                     /* set by plugin_call_hook */
+    /* The header list this call changed, as it was before (plugin_undo.h). */
+    http_headers_t *undo_of;          /* NULL = none changed */
+    http_headers_t undo;              /* x->arena */
 } plugin_call_t;
 
 const char *plugin_hook_name(plugin_hook_t h);
@@ -66,7 +90,8 @@ const char *plugin_hook_name(plugin_hook_t h);
 /* Defines every host function of the "ifrit" import module. 0 or -1. */
 int plugin_host_define(iw_linker_t *l);
 
-/* Runs c->plugin's hook with up to two i32 arguments in a fresh instance.
+/* Runs c->plugin's hook with up to two i32 arguments in an instance in the
+ * image's state.
  * Traps are logged, counted and answered with PLUGIN_CONTINUE. */
 plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1);
 

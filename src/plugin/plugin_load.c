@@ -136,13 +136,14 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
     p->name = slash ? slash + 1 : p->path;
     snprintf(p->logger, sizeof(p->logger), "plugin:%s", p->name);
     p->opt = *o;
+    for (size_t i = 0; i < PLUGIN_POOL_SLOTS; i++) atomic_init(&p->idle[i], NULL);
     iw_error_t e = { 0 };
     p->module = iw_module_new(bytes, len, &e);
     if (!p->module) {
         plugin_fail(err, errlen, path, "not a valid WebAssembly module: %s (at byte %llu)", e.message,
                     (unsigned long long)e.offset);
     } else if (plugin_find_hooks(p, err, errlen) == 0 && plugin_start(p, err, errlen) == 0) {
-        p->state = plugin_state_get(p->path, bytes, len);
+        p->state = plugin_state_get(p->opt.key, p->path, bytes, len);
         if (!p->state) plugin_fail(err, errlen, path, "out of memory");
     }
     free(bytes);
@@ -156,6 +157,7 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
 void plugin_free(plugin_t *p)
 {
     if (!p) return;
+    plugin_pool_free(p);
     if (p->image) iw_image_release(p->image);
     if (p->module) iw_module_release(p->module);
     plugin_state_put(p->state);

@@ -29,15 +29,20 @@ static uint64_t plugin_fingerprint(const uint8_t *bytes, size_t len)
     return h;
 }
 
-plugin_state_t *plugin_state_get(const char *path, const uint8_t *bytes, size_t len)
+static bool plugin_same_key(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+plugin_state_t *plugin_state_get(const char *key, const char *path, const uint8_t *bytes, size_t len)
 {
     uint64_t fp = plugin_fingerprint(bytes, len);
     plugin_state_acquire();
     plugin_state_t *s = plugin_states;
-    while (s && !(s->fingerprint == fp && strcmp(s->path, path) == 0)) s = s->next;
+    while (s && !(s->fingerprint == fp && strcmp(s->path, path) == 0 && plugin_same_key(s->key, key))) s = s->next;
     if (s) {
         s->refs++;
-    } else if ((s = calloc(1, sizeof(*s))) && (s->path = strdup(path))) {
+    } else if ((s = calloc(1, sizeof(*s))) && (s->path = strdup(path)) && (!key || (s->key = strdup(key)))) {
         s->fingerprint = fp;
         atomic_init(&s->traps, 0);
         atomic_init(&s->disabled, false);
@@ -45,6 +50,7 @@ plugin_state_t *plugin_state_get(const char *path, const uint8_t *bytes, size_t 
         s->next = plugin_states;
         plugin_states = s;
     } else {
+        if (s) free(s->path);
         free(s);
         s = NULL;
     }
@@ -64,6 +70,7 @@ void plugin_state_put(plugin_state_t *s)
     }
     plugin_state_release();
     if (last) {
+        free(s->key);
         free(s->path);
         free(s);
     }

@@ -1,11 +1,17 @@
-/* Saving a header list so a trapped hook's changes can be undone. */
+/* Fail-open means a trapped hook changes nothing. The request path and the
+ * response status are saved by the caller (they are plain values); a
+ * header list is saved by the first host function that is about to change
+ * it, so a hook that changes no header costs no copy. */
 #ifndef IFRIT_PLUGIN_UNDO_H
 #define IFRIT_PLUGIN_UNDO_H
 
-#include "http/message.h"
+#include "plugin/plugin_int.h"
 
-/* Copies h's fields into arena memory; restoring is `*h = *saved`.
- * 0, or -1 when the arena is exhausted. */
-int plugin_headers_save(ifr_arena_t *a, const http_headers_t *h, http_headers_t *saved);
+/* Keeps a copy of h's fields in the exchange's arena unless this call
+ * already saved a list. 0, or -1 when the arena is exhausted (the change
+ * must then not be made). */
+int plugin_undo_save(plugin_call_t *c, http_headers_t *h);
+/* After a trapped call: puts the saved list back, if any. */
+void plugin_undo_restore(plugin_call_t *c);
 
 #endif

@@ -143,15 +143,25 @@ int route_filter_push(route_exchange_t *x, const route_filter_ops_t *ops, void *
     route_filter_wrap_io(x, st);
     f->ops = ops;
     f->ctx = ctx;
-    f->next = st->filters;
-    st->filters = f;
+    route_filter_t **at = &st->filters;
+    if (!ops->inner)
+        while (*at && (*at)->ops->inner) at = &(*at)->next;
+    f->next = *at;
+    *at = f;
     return 0;
 }
 
 void route_filter_clear(route_exchange_t *x)
 {
     route_state_t *st = route_state(x);
-    if (st) st->filters = NULL;
+    if (!st) return;
+    route_filter_t **link = &st->filters;
+    for (route_filter_t *f = st->filters; f; f = f->next)
+        if (f->ops->keep_on_error) {
+            *link = f;
+            link = &f->next;
+        }
+    *link = NULL;
 }
 
 uint64_t route_filter_bytes_sent(route_exchange_t *x)

@@ -33,6 +33,12 @@ typedef struct {
      * NULL: the filter never touches bodies. */
     int (*on_body)(route_exchange_t *x, route_filter_t *f, const void *data, size_t len,
                    bool is_last);
+    /* Stays next to the handler: filters pushed later that are not inner
+     * go host-ward of it (plugins see the body before encode compresses it). */
+    bool inner;
+    /* Kept by route_filter_clear: the error response passes it too
+     * (plugins' response hooks see every response, as in Dwaar). */
+    bool keep_on_error;
 } route_filter_ops_t;
 
 struct route_filter {
@@ -42,8 +48,9 @@ struct route_filter {
     bool bypass;            /* set by on_head: body goes past this filter */
 };
 
-/* Wraps the response: later output goes through ops. -1 if the arena is
- * exhausted or the head is already out. */
+/* Wraps the response: later output goes through ops (before the filters
+ * pushed earlier, except inner ones, see route_filter_ops_t). -1 if the
+ * arena is exhausted or the head is already out. */
 int route_filter_push(route_exchange_t *x, const route_filter_ops_t *ops, void *ctx);
 
 /* Pass the head / body to f (NULL = the host). Return the host's 0 / -1. */
@@ -55,7 +62,8 @@ int route_filter_body(route_exchange_t *x, route_filter_t *f, const void *data, 
  * every response is counted for the access log. */
 void route_filter_install(route_exchange_t *x);
 
-/* Drops every filter (handle_errors starts from the bare response, as in Caddy). */
+/* Drops every filter but the keep_on_error ones (handle_errors starts from
+ * the bare response, as in Caddy). */
 void route_filter_clear(route_exchange_t *x);
 
 /* Bytes of body that reached the host (for the access log). */

@@ -3,64 +3,38 @@
  * a WebAssembly plugin around every request of the block (src/plugin,
  * docs/plugins.md). Several lines form one chain per route list, run in
  * ascending priority (ties: file order): the first wasm_plugin entry of a
- * list runs the whole chain, the others only hold their place. The
+ * list runs the whole chain, the others only hold their place. Each line
+ * keeps its own trap count and disabled flag (plugin_options_t.key). The
  * directive sits first in the directive order so plugins see every
  * request before any other handler, and their response hooks see the
  * response on its way out. */
-#include <stdatomic.h>
-
 #include "config/dispense.h"
 #include "plugin/plugin.h"
 #include "route/directive.h"
+#include "route/matcher.h"
+#include "route/site.h"
 
 typedef struct {
     plugin_chain_t *chain;     /* plan arena, shared by the list's entries */
     bool runs_chain;           /* the first entry of its list */
 } route_wasm_plugin_conf_t;
 
-/* The chains of the plan being loaded, by route list (a list's parse has
- * its own matcher scope). Only config loads touch it; an entry goes away
- * with the plan's arena, so a later plan can never find a stale one. */
-typedef struct route_wasm_plugin_chains {
-    const ifr_arena_t *arena;
-    const void *scope;
-    plugin_chain_t chain;
-    struct route_wasm_plugin_chains *next;
-} route_wasm_plugin_chains_t;
-
-static route_wasm_plugin_chains_t *route_wasm_plugin_all;
-static atomic_flag route_wasm_plugin_lock = ATOMIC_FLAG_INIT;
-
-static void route_wasm_plugin_forget(void *ud)
-{
-    while (atomic_flag_test_and_set_explicit(&route_wasm_plugin_lock, memory_order_acquire)) {
-    }
-    route_wasm_plugin_chains_t **pp = &route_wasm_plugin_all;
-    while (*pp && *pp != ud) pp = &(*pp)->next;
-    if (*pp) *pp = (*pp)->next;
-    atomic_flag_clear_explicit(&route_wasm_plugin_lock, memory_order_release);
-}
-
-/* The chain of the list being parsed; *first says it was just made. */
+/* The chain of the list being parsed, kept in the list's scope; *first
+ * says it was just made. */
 static plugin_chain_t *route_wasm_plugin_chain(route_parse_t *p, bool *first)
 {
-    while (atomic_flag_test_and_set_explicit(&route_wasm_plugin_lock, memory_order_acquire)) {
-    }
-    route_wasm_plugin_chains_t *c = route_wasm_plugin_all;
-    while (c && !(c->arena == p->arena && c->scope == (const void *)p->scope)) c = c->next;
-    *first = c == NULL;
-    if (!c && (c = ifr_arena_calloc(p->arena, 1, sizeof(*c)))) {
-        if (ifr_arena_on_cleanup(p->arena, route_wasm_plugin_forget, c) != 0) {
-            c = NULL;
-        } else {
-            c->arena = p->arena;
-            c->scope = p->scope;
-            c->next = route_wasm_plugin_all;
-            route_wasm_plugin_all = c;
-        }
-    }
-    atomic_flag_clear_explicit(&route_wasm_plugin_lock, memory_order_release);
-    return c ? &c->chain : NULL;
+    *first = p->scope->wasm_plugins == NULL;
+    if (*first) p->scope->wasm_plugins = ifr_arena_calloc(p->arena, 1, sizeof(plugin_chain_t));
+    return p->scope->wasm_plugins;
+}
+
+/* What names this wasm_plugin line across config loads: its site's first
+ * address and its place in the Caddyfile (plugin_options_t.key). */
+static const char *route_wasm_plugin_key(route_parse_t *p, const cfg_directive_t *d)
+{
+    const route_site_addr_t *a = p->site && p->site->naddrs ? &p->site->addrs[0] : NULL;
+    return ifr_arena_printf(p->arena, "%.*s:%u %s:%d:%d", a ? (int)a->host.len : 0, a ? a->host.ptr : "",
+                            a ? a->port : 0, d->name.file ? d->name.file : "", d->name.line, d->name.col);
 }
 
 /* `config "string"` or `config key=value ...` (repeatable). */
@@ -143,6 +117,7 @@ static int route_wasm_plugin_parse(route_parse_t *p, const cfg_directive_t *d, v
     const char *path = route_parse_path(p, d->args[0].text);
     if (!o || !c || !path) return cfg_errorf(p->err, NULL, "out of memory");
     plugin_options_init(o);
+    if (!(o->key = route_wasm_plugin_key(p, d))) return cfg_errorf(p->err, NULL, "out of memory");
     bool string_seen = false;
     for (size_t i = 0; d->block && i < d->block->count; i++)
         if (route_wasm_plugin_option(p, &d->block->items[i], o, &string_seen) != 0) return -1;

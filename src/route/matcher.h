@@ -56,11 +56,14 @@ int route_matcher_parse_set(route_parse_t *p, const cfg_directive_t *lines, size
 /* Builds the one-condition set of an inline path token. */
 int route_matcher_inline_path(route_parse_t *p, const cfg_token_t *t, route_matcher_set_t **out);
 
-/* Scope of named matchers: a block's definitions, then its parents'. */
+/* Scope of named matchers: a block's definitions, then its parents'. One
+ * per route list, so it also carries what a list's directives share while
+ * it is parsed. */
 struct route_scope {
     route_scope_t *parent;
     route_matcher_set_t **sets;
     size_t count;
+    void *wasm_plugins;     /* the list's plugin chain (handler_wasm_plugin.c), or NULL */
 };
 /* Reads every `@name` definition of blk into a new scope above parent. */
 int route_scope_open(route_parse_t *p, const cfg_block_t *blk, route_scope_t *parent,

@@ -169,7 +169,7 @@ static iw_status_t iw__finish(iw_instance_t *inst, iw_status_t st)
 {
     iw__exec_t *ex = &inst->ex;
     if (st == IW_FINISHED && ex->results) {
-        const char *rs = strchr(ex->entry->sig, ':') + 1;
+        const char *rs = ex->entry->sig + ex->entry->nparams + 1;   /* one letter per parameter, then ':' */
         for (uint32_t i = 0; i < ex->nresults && rs[i]; i++)
             ex->results[i] = iw__bits_val(iw__sig_type(rs[i]), ex->stack[i]);
     }

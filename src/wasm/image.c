@@ -18,47 +18,12 @@
 #include <string.h>
 
 #include "wasm/config.h"
-#include "wasm/runtime.h"
+#include "wasm/image.h"
 
 #ifdef __linux__
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
-
-struct iw_image {
-    atomic_int refs;
-    iw_module_t *module;
-    iw_func_t **funcs;              /* the imported functions as captured */
-    iw_func_t *host_funcs;          /* copies of host imports (same indices) */
-    uintptr_t own_lo, own_hi;       /* address range of the source's own functions */
-    iw_table_t **tables;            /* imported: shared pointers */
-    iw_table_t *own_tables;         /* defined: copies */
-    uint32_t nown_tables;
-    iw_memory_t *imported_memory;
-    bool has_own_memory;
-    uint64_t mem_size;
-    uint32_t mem_max_pages;
-    bool mem_has_max;
-    iw__map_pool_t *mem_pool;       /* NULL: use the sparse copy */
-    uint8_t *mem_blocks;            /* the non-zero blocks, in address order */
-    uint32_t *mem_block_at;         /* block number of each */
-    uint32_t mem_nblocks;
-    iw_global_t **globals;          /* imported: shared */
-    iw_global_t *own_globals;
-    bool *elem_dropped, *data_dropped;
-    /* The call in progress, if it was paused. */
-    bool paused;
-    uint64_t *stack;
-    size_t stack_used;
-    iw__frame_t *frames;
-    uint32_t depth;
-    const iw__word_t *ip;
-    iw_suspend_reason_t reason;
-    uint32_t host_index;            /* SUSPEND_HOST: function index */
-    uint32_t host_base;
-    uint32_t entry_index;
-    uint32_t nresults;
-};
 
 static void iw__image_free(iw_image_t *img)
 {
@@ -77,6 +42,7 @@ static void iw__image_free(iw_image_t *img)
     free(img->data_dropped);
     free(img->stack);
     free(img->frames);
+    iw__reset_image_free(img);
     if (img->module) iw_module_release(img->module);
     free(img);
 }
@@ -94,10 +60,6 @@ static uint32_t iw__func_index_of(const iw_instance_t *inst, const iw_func_t *f)
         if (inst->funcs[i] == f) return i;
     return 0;
 }
-
-/* Zero blocks of this size are left out of an image (memory sizes are
- * multiples of it). */
-#define IW__IMAGE_BLOCK 4096u
 
 static bool iw__zero_block(const uint8_t *p, size_t n)
 {
@@ -258,9 +220,7 @@ fail:
     return NULL;
 }
 
-/* A slot value pointing at one of the source's own functions, moved to the
- * same function of the new instance. */
-static uint64_t iw__rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v)
+uint64_t iw__rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v)
 {
     if (v < img->own_lo || v >= img->own_hi || (v - img->own_lo) % sizeof(iw_func_t)) return v;
     return (uint64_t)(uintptr_t)&inst->own_funcs[(v - img->own_lo) / sizeof(iw_func_t)];
@@ -306,7 +266,7 @@ static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
     return true;
 }
 
-iw_instance_t *iw_instance_from_image(iw_image_t *img, const iw_limits_t *limits, iw_error_t *err)
+static iw_instance_t *iw__from_image(iw_image_t *img, const iw_limits_t *limits, bool resettable, iw_error_t *err)
 {
     iw_module_t *m = img->module;
     if (err) memset(err, 0, sizeof *err);
@@ -342,7 +302,7 @@ iw_instance_t *iw_instance_from_image(iw_image_t *img, const iw_limits_t *limits
     memcpy(inst->elem_dropped, img->elem_dropped, m->nelems);
     memcpy(inst->data_dropped, img->data_dropped, m->ndatas);
     if (img->has_own_memory) {
-        if (!iw__restore_memory(img, inst)) goto fail;
+        if (!(resettable ? iw__reset_memory_new(img, inst) : iw__restore_memory(img, inst))) goto fail;
     } else {
         inst->memory = img->imported_memory;
     }
@@ -373,4 +333,23 @@ fail:
     if (err) snprintf(err->message, sizeof err->message, "cannot create an instance from the image (out of memory or over the memory limit)");
     iw_instance_free(inst);
     return NULL;
+}
+
+iw_instance_t *iw_instance_from_image(iw_image_t *img, const iw_limits_t *limits, iw_error_t *err)
+{
+    return iw__from_image(img, limits, false, err);
+}
+
+iw_instance_t *iw_instance_from_image_resettable(iw_image_t *img, const iw_limits_t *limits, iw_error_t *err)
+{
+    if (img->paused) {
+        if (err) *err = (iw_error_t){ .message = "an image of a paused call cannot make a resettable instance" };
+        return NULL;
+    }
+    iw_instance_t *inst = iw__from_image(img, limits, true, err);
+    if (inst) {
+        iw_image_retain(img);
+        inst->image = img;
+    }
+    return inst;
 }

@@ -251,6 +251,7 @@ void iw_instance_free(iw_instance_t *inst)
     free(inst->elem_dropped);
     free(inst->data_dropped);
     iw__exec_free(inst);
+    iw_image_release(inst->image);
     iw_module_release(inst->module);
     free(inst);
 }
@@ -310,6 +311,7 @@ void *iw_memory_lift(iw_instance_t *inst, uint64_t offset, uint64_t len)
 {
     iw_memory_t *m = inst->memory;
     if (!m || offset > m->size || len > m->size - offset) return NULL;
+    iw__mark_dirty(m, offset, len);    /* the host may write what it lifts */
     return m->data + offset;
 }
 

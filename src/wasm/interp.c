@@ -74,6 +74,7 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
     int64_t budget = ex->budget;
     uint8_t *mem;
     uint64_t memsize;
+    uint8_t *dirty;     /* the memory's write map, NULL when not tracked */
     int trap_kind;
     const char *trap_detail = NULL;
 
@@ -82,6 +83,7 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
     do {                                                                      \
         mem = inst->memory ? inst->memory->data : NULL;                       \
         memsize = inst->memory ? inst->memory->size : 0;                      \
+        dirty = inst->memory ? inst->memory->dirty : NULL;                    \
     } while (0)
 #define SAVE() (ex->ip = ip, ex->budget = budget)
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
@@ -322,6 +324,7 @@ L_REF_FUNC:       /* w1 {dst, function} */
         if (ea + sizeof(ct) > memsize) TRAP(IW_TRAP_MEMORY_OOB);               \
         ct v = (ct)(VALUE);                                                    \
         memcpy(mem + ea, &v, sizeof v);                                        \
+        if (dirty) dirty[ea >> IW_DIRTY_BLOCK_SHIFT] = 1;                      \
         ip += SIZE;                                                            \
         NEXT();                                                                \
     }
@@ -350,6 +353,7 @@ L_MEMORY_INIT: {  /* w1 {base: dst src n, segment} */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > len || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memcpy(mem + d, ds->bytes + s, n);
+    iw__mark_dirty(inst->memory, d, n);
     ip += 2;
     NEXT();
 }
@@ -362,6 +366,7 @@ L_MEMORY_COPY: {  /* w1 {base: dst src n} */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > memsize || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memmove(mem + d, mem + s, n);
+    iw__mark_dirty(inst->memory, d, n);
     ip += 2;
     NEXT();
 }
@@ -370,6 +375,7 @@ L_MEMORY_FILL: {  /* w1 {base: dst value n} */
     uint64_t d = U32(a[0]), n = U32(a[2]);
     if (d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memset(mem + d, (int)(uint8_t)a[1], n);
+    iw__mark_dirty(inst->memory, d, n);
     ip += 2;
     NEXT();
 }
@@ -388,6 +394,7 @@ L_TABLE_SET: {    /* w1 {base: index value, table} */
     uint64_t *a = fp + ip[1].p.lo;
     if (U32(a[0]) >= t->size) TRAP(IW_TRAP_TABLE_OOB);
     t->items[U32(a[0])] = a[1];
+    t->changed = true;
     ip += 2;
     NEXT();
 }
@@ -397,6 +404,7 @@ L_TABLE_SIZE:     /* w1 {dst, table} */
     NEXT();
 L_TABLE_GROW: {   /* w1 {base: init delta -> result, table} */
     uint64_t *a = fp + ip[1].p.lo;
+    inst->tables[ip[1].p.hi]->changed = true;
     a[0] = U32(iw__table_grow(inst->tables[ip[1].p.hi], U32(a[1]), a[0]));
     ip += 2;
     NEXT();
@@ -407,6 +415,7 @@ L_TABLE_FILL: {   /* w1 {base: index value n, table} */
     uint64_t i = U32(a[0]), n = U32(a[2]);
     if (i + n > t->size) TRAP(IW_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) t->items[i + k] = a[1];
+    t->changed = true;
     ip += 2;
     NEXT();
 }
@@ -416,6 +425,7 @@ L_TABLE_COPY: {   /* w1 {base: dst src n, dst table}, w2 src table */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > ts->size || d + n > td->size) TRAP(IW_TRAP_TABLE_OOB);
     if (n) memmove(td->items + d, ts->items + s, n * sizeof(uint64_t));
+    td->changed = true;
     ip += 3;
     NEXT();
 }
@@ -428,6 +438,7 @@ L_TABLE_INIT: {   /* w1 {base: dst src n, table}, w2 segment */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > count || d + n > t->size) TRAP(IW_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) t->items[d + k] = iw__const_eval(inst, &es->items[s + k]);
+    t->changed = true;
     ip += 3;
     NEXT();
 }

@@ -82,6 +82,8 @@ bool iw__memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t 
 
 void iw__memory_release(iw_memory_t *m)
 {
+    free(m->dirty);
+    m->dirty = NULL;
     if (m->kind == IW__MEM_MALLOC) free(m->data);
     else iw__mapped_release(m);
     m->data = NULL;
@@ -98,6 +100,13 @@ int64_t iw__memory_grow(iw_memory_t *m, uint32_t delta)
     uint64_t bytes = pages * IW_PAGE_SIZE;
     if (pages > m->max_pages || bytes > SIZE_MAX) return -1;
     if (m->limit_bytes && bytes > m->limit_bytes) return -1;
+    if (m->dirty) {
+        size_t had = (size_t)(m->size >> IW_DIRTY_BLOCK_SHIFT) + 1, need = (size_t)(bytes >> IW_DIRTY_BLOCK_SHIFT) + 1;
+        uint8_t *d = realloc(m->dirty, need);
+        if (!d) return -1;
+        memset(d + had, 0, need - had);
+        m->dirty = d;
+    }
     if (m->kind == IW__MEM_MAPPED) {
         if (!iw__mapped_grow(m, bytes)) return -1;
     } else if (bytes <= IW_MEMORY_MAP_MIN_BYTES || !iw__mapped_adopt(m, bytes)) {
@@ -129,6 +138,8 @@ void iw_memory_free(iw_memory_t *m)
 
 uint8_t *iw_memory_data(iw_memory_t *m, uint64_t *size_out)
 {
+    /* the host may write anywhere through this pointer */
+    if (m) iw__mark_dirty(m, 0, m->size);
     if (size_out) *size_out = m ? m->size : 0;
     return m ? m->data : NULL;
 }

@@ -4,6 +4,7 @@
 #define IFRIT_WASM_RUNTIME_H
 
 #include <stdatomic.h>
+#include <string.h>
 
 #include "wasm/module.h"
 
@@ -31,12 +32,30 @@ struct iw_memory {
     iw__mem_kind_t kind;
     size_t mapped_len;              /* MAPPED: reserved bytes, grow within */
     iw__map_pool_t *pool;           /* MAPPED from an image: where it goes back */
+    /* Resettable instances (reset.c): one byte per IW_DIRTY_BLOCK bytes,
+     * set when anything may have written the block (or the first 16 bytes
+     * after it: a store marks only the block of its first byte); NULL = not
+     * tracked. Owned. */
+    uint8_t *dirty;
 };
+
+#define IW_DIRTY_BLOCK_SHIFT 10u
+#define IW_DIRTY_BLOCK (1u << IW_DIRTY_BLOCK_SHIFT)
+#define IW_DIRTY_SPILL 16u              /* the widest store (v128) */
+
+/* Marks [offset, offset + len) written, for memories that track writes. */
+static inline void iw__mark_dirty(iw_memory_t *m, uint64_t offset, uint64_t len)
+{
+    if (!m || !m->dirty || !len) return;
+    uint64_t b = offset >> IW_DIRTY_BLOCK_SHIFT, e = (offset + len - 1) >> IW_DIRTY_BLOCK_SHIFT;
+    memset(m->dirty + b, 1, (size_t)(e - b + 1));
+}
 
 struct iw_table {
     uint8_t elem;
     uint32_t size, max;             /* max: UINT32_MAX = none */
     uint64_t *items;                /* iw_func_t * or externref bits; 0 = null */
+    bool changed;                   /* written by the guest (reset.c restores it) */
     /* Instances whose instantiation failed after storing references to
      * their functions here: the spec keeps those functions alive, so the
      * table owns such instances and frees them with itself. */
@@ -104,6 +123,7 @@ struct iw_instance {
     char host_message[200];         /* set by iw_host_trap */
     bool host_trapped;
     int32_t exit_code;
+    iw_image_t *image;              /* resettable: what iw_instance_reset restores; a reference */
 };
 
 /* interp.c: runs inst->ex from its ip until it halts, traps or pauses. */

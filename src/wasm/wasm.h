@@ -282,4 +282,17 @@ void iw_image_release(iw_image_t *img);
  * by the original instance are shared, not copied. User data starts NULL. */
 iw_instance_t *iw_instance_from_image(iw_image_t *img, const iw_limits_t *limits, iw_error_t *err);
 
+/* Like iw_instance_from_image, for an instance that runs many calls each
+ * starting from the image's state: its memory is a private copy whose
+ * writes are tracked (a byte store per guest store), so that
+ * iw_instance_reset puts it back at a cost in proportion to what changed.
+ * The instance holds a reference to img. Not for images of paused calls. */
+iw_instance_t *iw_instance_from_image_resettable(iw_image_t *img, const iw_limits_t *limits, iw_error_t *err);
+/* Puts such an instance back into its image's state (memory, globals,
+ * tables, dropped segments; no call in progress, no trap, fuel and
+ * deadline from `limits`), keeping its user data. Abandons a call in
+ * progress. Returns -1 for an instance not made resettable or whose image
+ * does not fit `limits`: free it then. */
+int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits);
+
 #endif

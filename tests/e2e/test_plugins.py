@@ -2,6 +2,7 @@
 tests/plugins (built into build/plugins by scripts/build-guests.sh) in
 front of respond, file_server, reverse_proxy and functions; every limit,
 fail-open, auto-disable and re-enable on reload."""
+import gzip
 import os
 import shutil
 import subprocess
@@ -134,10 +135,69 @@ def test_response_header_rewrite(binary):
             check(r.header("X-Saw-Status") == "200", r.headers)
             check(r.header("X-Secret") is None, "X-Secret should be removed: %r" % r.headers)
             check(r.header("Server") == "plugged", r.headers)
-        # A bare error status (no handle_errors) is sent by the router after
-        # it drops every output filter, so response hooks do not see it.
+        # The router's own error responses pass the response hooks too.
         r = s.request("GET", "/missing")
         check(r.status == 404, r)
+        check(r.header("X-Saw-Status") == "404", "on_response did not see the 404: %r" % r.headers)
+        check(r.header("Server") == "plugged", r.headers)
+
+
+def test_response_hooks_see_router_errors(binary):
+    """404 (no file), 405 (file_server and POST), 413 (request_body), with
+    and without handle_errors: every one passes on_response and on_body."""
+    plugin("resp_header")
+    plugin("upper")
+    config = """:@PORT@ {
+	root * @DIR@/www
+	wasm_plugin @ROOT@/build/plugins/resp_header.wasm
+	wasm_plugin @ROOT@/build/plugins/upper.wasm
+	handle /small* {
+		request_body {
+			max_size 4
+		}
+		respond "never"
+	}
+	handle /errors/* {
+		error "gone away" 410
+	}
+	file_server
+	handle_errors 410 {
+		respond "error page {err.status_code}"
+	}
+}
+"""
+    with Server(binary, config, files={"www/f.txt": b"file\n"}) as s:
+        for method, path, body, status in (("GET", "/nope", None, 404), ("POST", "/f.txt", b"x", 405),
+                                           ("POST", "/small", b"0123456789", 413)):
+            r = s.request(method, path, body=body)
+            check(r.status == status, "%s %s: %r" % (method, path, r))
+            check(r.header("X-Saw-Status") == str(status), "%s: on_response did not run: %r" % (path, r.headers))
+            check(r.body == b"[END]", "%s: on_body did not run: %r" % (path, r.body))
+        r = s.request("GET", "/errors/x")
+        check(r.status == 410 and r.header("X-Saw-Status") == "410", r)
+        check(r.body == b"ERROR PAGE 410[END]", r.body)
+
+
+def test_no_state_survives_between_calls(binary):
+    """counter.wasm counts its calls in a static and in a page it grows; an
+    instance reused without a full reset would report growing numbers."""
+    plugin("counter")
+    config = """:@PORT@ {
+	wasm_plugin @ROOT@/build/plugins/counter.wasm
+	respond "{header.X-Counter}"
+}
+"""
+    with Server(binary, config) as s:
+        seen = set()
+        for i in range(12):
+            r = s.request("GET", "/n%d" % i)
+            check(r.status == 200, r)
+            seen.add((r.body, r.header("X-Counter")))
+        check(len(seen) == 1, "state leaked between calls: %r" % sorted(seen))
+        body, resp = seen.pop()
+        req_calls, req_grown, req_pages = body.decode().split()
+        check(req_calls == "1" and req_grown == "1", "on_request saw %r" % body)
+        check(resp == body.decode(), "on_response saw %r, on_request %r" % (resp, body))
 
 
 def test_body_transformer_across_chunks(binary):
@@ -159,6 +219,27 @@ def test_body_transformer_across_chunks(binary):
         check(r.body == b"SMALL BODY[END]", r.body)
         r = s.request("HEAD", "/big.txt")
         check(r.status == 200 and r.body == b"", r)
+
+
+def test_body_hooks_see_the_identity_body_under_encode(binary):
+    plugin("upper")
+    text = b"".join(b"line %05d of a compressible body\n" % i for i in range(800))
+    config = """:@PORT@ {
+	root * @DIR@/www
+	encode gzip
+	wasm_plugin @ROOT@/build/plugins/upper.wasm
+	file_server
+}
+"""
+    with Server(binary, config, files={"www/big.txt": text}) as s:
+        r = s.request("GET", "/big.txt", [("Accept-Encoding", "gzip")])
+        check(r.status == 200, r)
+        check(r.header("Content-Encoding") == "gzip", r.headers)
+        check(r.header("Content-Length") is None, r.headers)
+        check(gzip.decompress(r.body) == text.upper() + b"[END]", "plugin did not see the identity body")
+        r = s.request("GET", "/big.txt")
+        check(r.header("Content-Encoding") is None and r.header("Content-Length") is None, r.headers)
+        check(r.body == text.upper() + b"[END]", r.body[-60:])
 
 
 def test_priority_order_and_skip(binary):
@@ -256,7 +337,8 @@ def test_every_limit_fires_and_fails_open(binary):
         r = s.request("GET", "/time")
         check(r.status == 200 and r.body == b"time: continued", r)
         check(s.wait_log("interrupted"), "no timeout trap logged")
-        for path, pages in (("/mem2", 32), ("/mem1", 16), ("/memdefault", 256)):
+        # twice each: the second call starts from the snapshot's size again
+        for path, pages in (("/mem2", 32), ("/mem2", 32), ("/mem1", 16), ("/memdefault", 256), ("/mem1", 16)):
             r = s.request("GET", path)
             check(r.status == 200 and r.header("X-Pages") == str(pages),
                   "%s: memory.grow should stop at %d pages: %r" % (path, pages, r))
@@ -270,9 +352,16 @@ def test_every_limit_fires_and_fails_open(binary):
 def test_auto_disable_after_ten_traps_and_reenable_on_reload(binary):
     plugin("trap")
     plugin("add_header")
+    # Two lines with the same file: each counts its own traps.
     config = """:@PORT@ {
-	wasm_plugin ./p.wasm
-	respond "x={header.X-Plugin}"
+	handle /a {
+		wasm_plugin ./p.wasm
+		respond "a={header.X-Plugin}"
+	}
+	handle {
+		wasm_plugin ./p.wasm
+		respond "x={header.X-Plugin}"
+	}
 }
 """
     with Server(binary, config, files={"p.wasm": plugin_bytes("trap")}) as s:
@@ -284,12 +373,20 @@ def test_auto_disable_after_ten_traps_and_reenable_on_reload(binary):
         check(log.count("trapped in on_request") == 10, "a disabled plugin must not run: %d traps"
               % log.count("trapped in on_request"))
         check("(10 consecutive)" in log and "(11 consecutive)" not in log, log[-1500:])
+        # The other line still runs, from its own count.
+        for _ in range(2):
+            r = s.request("GET", "/a")
+            check(r.status == 200 and r.body == b"a=", "fail-open: %r" % r)
+        log = s.read_log()
+        check(log.count("trapped in on_request") == 12, "the other line must still run: %d traps"
+              % log.count("trapped in on_request"))
+        check(log.count("(2 consecutive)") == 2, "the other line must count from 1: %s" % log[-800:])
         # The same file again: still disabled.
         s.reload()
         check(s.wait_log("configuration reloaded"), "reload did not happen")
         for _ in range(3):
             s.request("GET", "/")
-        check(s.read_log().count("trapped in on_request") == 10, "an unchanged file must stay disabled")
+        check(s.read_log().count("trapped in on_request") == 12, "an unchanged file must stay disabled")
         # A fixed file at the same path: enabled again.
         s.write_files({"p.wasm": plugin_bytes("add_header")})
         s.reload()

@@ -1,7 +1,7 @@
 /* Benchmark helper (not a test): the in-process cost of one plugin hook
  * call, as the wasm_plugin directive makes it: plugin_chain_run on a
- * request with a few headers, fresh instance from the plugin's snapshot,
- * on_request, teardown. Loops for about a second per plugin and prints
+ * request with a few headers, an instance reset to the plugin's snapshot,
+ * on_request, the instance given back. Loops for about a second per plugin and prints
  * microseconds per chain run (one plugin = one hook call).
  *   bench_plugin_hook PLUGIN.wasm...   (e.g. build/plugins/noop.wasm build/plugins/add_header.wasm)
  * The exchange has no host io: plugins that answer (respond) cannot be measured here. */

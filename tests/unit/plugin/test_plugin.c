@@ -86,7 +86,8 @@ static void test_load_errors(void)
     unlink(tmp);
 }
 
-/* The same bytes at the same path share one state; changed bytes do not. */
+/* The same bytes at the same path share one state; changed bytes do not;
+ * nor does another configured plugin (another key). */
 static void test_state_follows_the_file(void)
 {
     if (!have("noop") || !have("skip")) return;
@@ -104,6 +105,14 @@ static void test_state_follows_the_file(void)
     CHECK(a && b && a->state == b->state);
     if (a) atomic_store(&a->state->disabled, true);
     CHECK(b && plugin_is_disabled(b));
+    plugin_options_t keyed = o;
+    keyed.key = ":80 Caddyfile:3:2";
+    plugin_t *k1 = plugin_load(tmp, &keyed, err, sizeof(err));
+    plugin_t *k2 = plugin_load(tmp, &keyed, err, sizeof(err));
+    CHECK(k1 && k2 && k1->state == k2->state && !plugin_is_disabled(k1));
+    CHECK(k1 && a && k1->state != a->state);
+    plugin_free(k1);
+    plugin_free(k2);
     snprintf(cmd, sizeof(cmd), "cp %s %s", wasm_path("skip"), tmp);
     CHECK(system(cmd) == 0);
     plugin_t *c = plugin_load(tmp, &o, err, sizeof(err));

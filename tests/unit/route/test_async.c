@@ -106,7 +106,7 @@ static int upper_body(route_exchange_t *x, route_filter_t *f, const void *data, 
     return route_filter_body(x, f->next, b, len, last);
 }
 
-static const route_filter_ops_t upper_ops = { "upper", upper_head, upper_body };
+static const route_filter_ops_t upper_ops = { .name = "upper", .on_head = upper_head, .on_body = upper_body };
 
 static route_result_t push_upper(route_exchange_t *x, const void *conf)
 {

@@ -1,0 +1,59 @@
+/* The snapshot's layout, shared by image.c (capture, new instances) and
+ * reset.c (putting a resettable instance back). Internal to src/wasm. */
+#ifndef IFRIT_WASM_IMAGE_H
+#define IFRIT_WASM_IMAGE_H
+
+#include "wasm/runtime.h"
+
+/* Zero blocks of this size are left out of an image (memory sizes are
+ * multiples of it). */
+#define IW__IMAGE_BLOCK 4096u
+
+struct iw_image {
+    atomic_int refs;
+    iw_module_t *module;
+    iw_func_t **funcs;              /* the imported functions as captured */
+    iw_func_t *host_funcs;          /* copies of host imports (same indices) */
+    uintptr_t own_lo, own_hi;       /* address range of the source's own functions */
+    iw_table_t **tables;            /* imported: shared pointers */
+    iw_table_t *own_tables;         /* defined: copies */
+    uint32_t nown_tables;
+    iw_memory_t *imported_memory;
+    bool has_own_memory;
+    uint64_t mem_size;
+    uint32_t mem_max_pages;
+    bool mem_has_max;
+    iw__map_pool_t *mem_pool;       /* NULL: use the sparse copy */
+    uint8_t *mem_blocks;            /* the non-zero blocks, in address order */
+    uint32_t *mem_block_at;         /* block number of each */
+    uint32_t mem_nblocks;
+    /* The whole memory, built at the first resettable instance (reset.c). */
+    _Atomic(uint8_t *) mem_flat;
+    iw_global_t **globals;          /* imported: shared */
+    iw_global_t *own_globals;
+    bool *elem_dropped, *data_dropped;
+    /* The call in progress, if it was paused. */
+    bool paused;
+    uint64_t *stack;
+    size_t stack_used;
+    iw__frame_t *frames;
+    uint32_t depth;
+    const iw__word_t *ip;
+    iw_suspend_reason_t reason;
+    uint32_t host_index;            /* SUSPEND_HOST: function index */
+    uint32_t host_base;
+    uint32_t entry_index;
+    uint32_t nresults;
+};
+
+/* A slot value pointing at one of the source's own functions, moved to the
+ * same function of inst. */
+uint64_t iw__rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v);
+
+/* reset.c: the memory of a resettable instance made from img (a heap copy
+ * with a write map). false when out of memory or over the limit. */
+bool iw__reset_memory_new(iw_image_t *img, iw_instance_t *inst);
+/* reset.c: frees what iw__image_free must (the flat copy). */
+void iw__reset_image_free(iw_image_t *img);
+
+#endif
