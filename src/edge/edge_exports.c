@@ -16,6 +16,7 @@
 #include "edge/edge_exchange.h"
 #include "edge/edge_function.h"
 #include "edge/edge_notices.h"
+#include "edge/edge_password.h"
 #include "edge/edge_proxy.h"
 
 #define EDGE_EXPORT(name) __attribute__((export_name(#name)))
@@ -38,6 +39,7 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
 {
     if (edge_plan) return 0;
     edge_proxy_register();
+    edge_password_register();
     if (edge_function_register(ifr_str(modules, modules_len)) < 0) return -1;
     cfg_error_t err;
     edge_plan = route_plan_load_text(text, len, "Caddyfile", &err);
