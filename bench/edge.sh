@@ -2,7 +2,7 @@
 # Section "edge" (issue 7): wrk against workerd (from npm, edge/node_modules)
 # pinned to core BENCH_SERVER_CPU, serving (a) a plain JavaScript worker
 # answering "hello", the floor, and (b) the edge bundle (make edge +
-# edge/config.mjs) whose Caddyfile answers `respond "hello"` and runs the
+# ifrit edge config) whose Caddyfile answers `respond "hello"` and runs the
 # fn_hello guest on /fn (on V8, through edge/wasi.mjs). Prints req/s and p99
 # for each, the ratios to the plain worker (issue 7 target for respond:
 # >= 0.5) and the size of ifrit.wasm.
@@ -35,8 +35,8 @@ scripts/build-guests.sh tests >/dev/null 2>&1 || { bench_na "edge" "the test gue
 # handle blocks: in Caddy's directive order respond would run before wasm.
 printf ':8080 {\n\thandle /fn {\n\t\twasm %s\n\t}\n\thandle {\n\t\trespond "hello"\n\t}\n}\n' \
     "$BENCH_ROOT/build/guests/fn_hello.wasm" > "$BENCH_DIR/Caddyfile"
-node edge/config.mjs --config "$BENCH_DIR/Caddyfile" --out "$BENCH_DIR/bundle" >/dev/null ||
-    { bench_na "edge" "edge/config.mjs failed"; exit 0; }
+build/release/ifrit edge config --config "$BENCH_DIR/Caddyfile" --out "$BENCH_DIR/bundle" >/dev/null ||
+    { bench_na "edge" "ifrit edge config failed"; exit 0; }
 
 declare -A rps
 printf '%-8s %12s %10s\n' worker "req/s" p99

@@ -19,7 +19,7 @@ static int edge_fn_load(const fn_config_t *c, char *why, size_t size)
             if (c->fuel) ifr_log_warn("edge", "wasm %s: fuel ignored: V8 does not count instructions", c->name);
             return 0;
         }
-    snprintf(why, size, "not in the bundle (edge/config.mjs embeds the modules the Caddyfile names)");
+    snprintf(why, size, "not in the bundle (`ifrit edge config` embeds the modules the Caddyfile names)");
     return -1;
 }
 

@@ -114,7 +114,7 @@ def run_file(binary, rel, differences, want):
             except Exception as e:  # noqa: BLE001 - reported per test below
                 natives[t["name"]] = e
         try:
-            wd = Workerd(ROOT, native.config_path, native.dir).__enter__()
+            wd = Workerd(ROOT, binary, native.config_path, native.dir).__enter__()
         except Exception as e:  # noqa: BLE001
             for t in tests:
                 print("FAIL %s/%s: %s" % (prefix, t["name"], str(e).replace("\n", " | ")[:800]), flush=True)
