@@ -17,22 +17,38 @@ function latin1Bytes(s) {
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
   return b;
 }
+// ASCII (the common case) through the native decoder, else one char per byte.
+const decoder = new TextDecoder();
+const NOT_ASCII = /[^\x00-\x7f]/;
 function latin1String(bytes) {
+  const ascii = decoder.decode(bytes);
+  if (ascii.length === bytes.length && !NOT_ASCII.test(ascii)) return ascii;
   let s = "";
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
   return s;
+}
+
+// Writes byte string s at ptr in memory (room for s.length bytes): native
+// encodeInto when s is ASCII (the common case), else one byte per char.
+const encoder = new TextEncoder();
+function putLatin1(memory, ptr, s) {
+  const dst = new Uint8Array(memory.buffer, ptr, s.length);
+  if (!NOT_ASCII.test(s)) encoder.encodeInto(s, dst);
+  else for (let i = 0; i < s.length; i++) dst[i] = s.charCodeAt(i) & 0xff;
 }
 
 // A string as the byte string of its UTF-8 encoding (how the core sees paths).
 const utf8ByteString = (s) => latin1String(new TextEncoder().encode(s));
 
 // Lists of byte strings cross the boundary as (u32 little-endian length, bytes) items.
+// The block becomes one string (one conversion call) and items are cut from it.
 function readItems(bytes) {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const all = latin1String(bytes);
   const items = [];
   for (let off = 0; off + 4 <= bytes.length; ) {
     const n = dv.getUint32(off, true);
-    items.push(latin1String(bytes.subarray(off + 4, off + 4 + n)));
+    items.push(all.substring(off + 4, off + 4 + n));
     off += 4 + n;
   }
   return items;
@@ -80,8 +96,14 @@ export class EdgeCore {
     this.wasi = wasi;
     this.modules = modules;
     // The core holds one exchange at a time; a request waiting on an
-    // upstream holds it across awaits, so requests take turns.
-    this.turn = Promise.resolve();
+    // upstream holds it across awaits, so requests take turns: the ones
+    // that find it busy wait in line.
+    this.busy = false;
+    this.line = [];
+    // The request's bytes go through one buffer in core memory, reused
+    // (the core copies what it keeps before edge_handle returns).
+    this.scratch = 0;
+    this.scratchSize = 0;
   }
 
   // Copies each byte array into core memory, runs fn with the pointers,
@@ -99,38 +121,99 @@ export class EdgeCore {
     }
   }
 
-  // Runs one request through the core; resolves to a Response. A trap
+  #input(n) {
+    if (n > this.scratchSize) {
+      if (this.scratch) this.x.edge_free(this.scratch);
+      this.scratchSize = Math.max(n, 2 * this.scratchSize, 4096);
+      this.scratch = this.x.edge_alloc(this.scratchSize);
+    }
+    return this.scratch;
+  }
+
+  #next() {
+    const waiting = this.line.shift();
+    if (waiting) waiting();
+    else this.busy = false;
+  }
+
+  // Runs one request through the core: a Response, or a promise of one
+  // when the request has a body to read, the core is busy with another, or
+  // the core waits on the host (a fetch, a timer, a function). The common
+  // case stays synchronous: no promise for workerd to wait on. A trap
   // inside the core throws (a WebAssembly.RuntimeError): the caller then
   // answers 500 and replaces this instance.
-  async handle(request, remoteIp = "127.0.0.1") {
-    const url = new URL(request.url);
-    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : new Uint8Array(0);
-    let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
-    for (const [name, value] of request.headers) if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
-    if (body.length) head += `Content-Length: ${body.length}\r\n`;
-    head += "\r\n";
-    const parts = [latin1Bytes(head), body, latin1Bytes(remoteIp)];
-    const previous = this.turn;
-    let done;
-    this.turn = new Promise((resolve) => (done = resolve));
-    await previous;
+  handle(request, remoteIp = "127.0.0.1") {
+    if (request.body || this.busy) return this.#handleLater(request, remoteIp);
+    this.busy = true;
+    return this.#run(request, null, remoteIp);
+  }
+
+  async #handleLater(request, remoteIp) {
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
+    if (this.busy) await new Promise((resolve) => this.line.push(resolve));
+    this.busy = true;
+    return this.#run(request, body, remoteIp);
+  }
+
+  // The core is this request's until #end.
+  #run(request, body, remoteIp) {
+    let status;
     try {
-      let status = this.#withBytes(parts, ([h, b, r]) =>
-        this.x.edge_handle(h, parts[0].length, b, body.length, r, parts[2].length, url.protocol === "https:" ? 1 : 0),
-      );
-      // The core waits for what only the host can do: a fetch, a timer, a function.
+      // request.url is absolute and already normalised by the runtime.
+      const url = request.url;
+      const hostAt = url.indexOf("//") + 2;
+      let pathAt = url.indexOf("/", hostAt);
+      if (pathAt < 0) pathAt = url.length;
+      const bodyLen = body ? body.length : 0;
+      let head = `${request.method} ${pathAt < url.length ? url.substring(pathAt) : "/"} HTTP/1.1\r\nHost: ${url.substring(hostAt, pathAt)}\r\n`;
+      for (const [name, value] of request.headers) if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+      if (bodyLen) head += `Content-Length: ${bodyLen}\r\n`;
+      head += "\r\n";
+      const p = this.#input(head.length + remoteIp.length + bodyLen);
+      putLatin1(this.x.memory, p, head);
+      putLatin1(this.x.memory, p + head.length, remoteIp);
+      if (bodyLen) new Uint8Array(this.x.memory.buffer, p + head.length + remoteIp.length, bodyLen).set(body);
+      status = this.x.edge_handle(p, head.length, p + head.length + remoteIp.length, bodyLen,
+                                  p + head.length, remoteIp.length, url.startsWith("https:") ? 1 : 0);
+    } catch (err) {
+      this.#end();
+      throw err;
+    }
+    if (status === WAIT_FETCH || status === WAIT_TIMER || status === WAIT_FUNCTION)
+      return this.#wait(request.method, status, body ?? new Uint8Array(0));
+    return this.#finish(request.method, status);
+  }
+
+  // The core waits for what only the host can do: a fetch, a timer, a function.
+  async #wait(method, status, body) {
+    try {
       while (status === WAIT_FETCH || status === WAIT_TIMER || status === WAIT_FUNCTION) {
         this.wasi.flush();
         if (status === WAIT_FETCH) status = await this.#fetch(body);
         else if (status === WAIT_TIMER) status = await this.#timer();
         else status = this.#function();
       }
-      if (status < 0) return new Response(null, { status: 500 });
-      return this.#response(request.method, status);
+    } catch (err) {
+      this.#end();
+      throw err;
+    }
+    return this.#finish(method, status);
+  }
+
+  #finish(method, status) {
+    try {
+      return status < 0 ? new Response(null, { status: 500 }) : this.#response(method, status);
     } finally {
+      this.#end();
+    }
+  }
+
+  #end() {
+    try {
       this.x.edge_release();
       this.wasi.flush();
-      done();
+    } finally {
+      this.#next();
     }
   }
 
@@ -195,8 +278,8 @@ export class EdgeCore {
   #response(method, status) {
     const mem = this.x.memory.buffer;
     const items = readItems(new Uint8Array(mem, this.x.edge_resp_fields(), this.x.edge_resp_fields_len()));
-    const headers = new Headers();
-    for (let i = 0; i + 1 < items.length; i += 2) headers.append(items[i], items[i + 1]);
+    const headers = [];
+    for (let i = 0; i + 1 < items.length; i += 2) headers.push([items[i], items[i + 1]]);
     const noBody = method === "HEAD" || NULL_BODY_STATUS.has(status);
     const body = noBody ? null : new Uint8Array(mem, this.x.edge_resp_body(), this.x.edge_resp_body_len()).slice();
     return new Response(body, { status, headers });
