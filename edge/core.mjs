@@ -66,6 +66,21 @@ function writeItems(strings) {
   return out;
 }
 
+// Response headers from [name, value, ...]: a plain object (the cheapest
+// init for workerd's Response), pairs when a name repeats (Set-Cookie).
+function fieldsInit(items) {
+  const record = Object.create(null);
+  for (let i = 0; i + 1 < items.length; i += 2) {
+    if (items[i] in record) {
+      const pairs = [];
+      for (let j = 0; j + 1 < items.length; j += 2) pairs.push([items[j], items[j + 1]]);
+      return pairs;
+    }
+    record[items[i]] = items[i + 1];
+  }
+  return record;
+}
+
 // What edge_handle and friends return while the core waits (src/edge/edge_exchange.h).
 const WAIT_FETCH = 1;
 const WAIT_TIMER = 2;
@@ -142,21 +157,21 @@ export class EdgeCore {
   // case stays synchronous: no promise for workerd to wait on. A trap
   // inside the core throws (a WebAssembly.RuntimeError): the caller then
   // answers 500 and replaces this instance.
-  handle(request, remoteIp = "127.0.0.1") {
-    if (request.body || this.busy) return this.#handleLater(request, remoteIp);
+  handle(request) {
+    if (request.body || this.busy) return this.#handleLater(request);
     this.busy = true;
-    return this.#run(request, null, remoteIp);
+    return this.#run(request, null);
   }
 
-  async #handleLater(request, remoteIp) {
+  async #handleLater(request) {
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     if (this.busy) await new Promise((resolve) => this.line.push(resolve));
     this.busy = true;
-    return this.#run(request, body, remoteIp);
+    return this.#run(request, body);
   }
 
   // The core is this request's until #end.
-  #run(request, body, remoteIp) {
+  #run(request, body) {
     let status;
     try {
       // request.url is absolute and already normalised by the runtime.
@@ -166,7 +181,12 @@ export class EdgeCore {
       if (pathAt < 0) pathAt = url.length;
       const bodyLen = body ? body.length : 0;
       let head = `${request.method} ${pathAt < url.length ? url.substring(pathAt) : "/"} HTTP/1.1\r\nHost: ${url.substring(hostAt, pathAt)}\r\n`;
-      for (const [name, value] of request.headers) if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+      // workerd gives no client address; Cloudflare's edge adds this field.
+      let remoteIp = "127.0.0.1";
+      for (const [name, value] of request.headers) {
+        if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+        if (name === "cf-connecting-ip") remoteIp = value;
+      }
       if (bodyLen) head += `Content-Length: ${bodyLen}\r\n`;
       head += "\r\n";
       const p = this.#input(head.length + remoteIp.length + bodyLen);
@@ -278,10 +298,9 @@ export class EdgeCore {
   #response(method, status) {
     const mem = this.x.memory.buffer;
     const items = readItems(new Uint8Array(mem, this.x.edge_resp_fields(), this.x.edge_resp_fields_len()));
-    const headers = [];
-    for (let i = 0; i + 1 < items.length; i += 2) headers.push([items[i], items[i + 1]]);
     const noBody = method === "HEAD" || NULL_BODY_STATUS.has(status);
-    const body = noBody ? null : new Uint8Array(mem, this.x.edge_resp_body(), this.x.edge_resp_body_len()).slice();
-    return new Response(body, { status, headers });
+    const at = noBody ? 0 : this.x.edge_resp_body();
+    const body = noBody ? null : mem.slice(at, at + this.x.edge_resp_body_len());
+    return new Response(body, { status, headers: fieldsInit(items) });
   }
 }

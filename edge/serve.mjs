@@ -13,8 +13,7 @@ export function createFetch(load) {
   };
   const run = (c, request) => {
     try {
-      // workerd itself gives no client address; Cloudflare's edge adds this field.
-      const answer = c.handle(request, request.headers.get("cf-connecting-ip") ?? "127.0.0.1");
+      const answer = c.handle(request);
       return answer instanceof Promise ? answer.catch(fail) : answer;
     } catch (err) {
       return fail(err);

@@ -20,6 +20,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ifrit-edge-node-"));
 fs.writeFileSync(path.join(dir, "hello.txt"), "from a file\n");
 const caddyfile = `:8080 {
 \trespond /hi "hi {http.request.method} {query.q}"
+\theader /who +Set-Cookie a=1
+\theader /who +Set-Cookie b=2
+\theader /who X-Echo "{http.request.header.X-Latin}"
+\trespond /who "{http.request.remote.host} {http.request.header.X-Latin}"
 \troot * ${dir}
 \tfile_server
 }
@@ -69,6 +73,19 @@ await check("shim answers a Request", async () => {
   equal(`${r.status} ${await r.text()} ${r.headers.get("server")}`, "200 hi POST 2 ifrit", "answer");
   const f = await core.handle(new Request("http://localhost/hello.txt"));
   equal(`${f.status} ${await f.text()}`, "200 from a file\n", "embedded asset");
+});
+
+await check("shim: client address, byte-string fields both ways, a repeated field", async () => {
+  const core = await EdgeCore.create(module, { caddyfile, assets }, quiet);
+  const r = await core.handle(
+    new Request("http://localhost/who", { headers: { "cf-connecting-ip": "10.1.2.3", "x-latin": "caf\u00e9" } }),
+  );
+  const body = new Uint8Array(await r.arrayBuffer());
+  equal([...body].join(","), [..."10.1.2.3 caf"].map((c) => c.charCodeAt(0)).concat(0xe9).join(","), "body bytes");
+  equal(r.headers.get("x-echo"), "caf\u00e9", "a latin-1 field value");
+  equal(r.headers.getSetCookie().join(" "), "a=1 b=2", "both Set-Cookie fields");
+  const plain = await core.handle(new Request("http://localhost/who"));
+  equal(await plain.text(), "127.0.0.1 ", "no CF-Connecting-IP");
 });
 
 await check("a trap in the core answers 500, then a fresh core serves", async () => {
