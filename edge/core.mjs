@@ -119,6 +119,7 @@ export class EdgeCore {
     // (the core copies what it keeps before edge_handle returns).
     this.scratch = 0;
     this.scratchSize = 0;
+    this.fetched = false;   // this request's answer came through fetch()
   }
 
   // Copies each byte array into core memory, runs fn with the pointers,
@@ -173,6 +174,7 @@ export class EdgeCore {
   // The core is this request's until #end.
   #run(request, body) {
     let status;
+    this.fetched = false;
     try {
       // request.url is absolute and already normalised by the runtime.
       const url = request.url;
@@ -246,6 +248,7 @@ export class EdgeCore {
     const headers = new Headers();
     for (let i = 2; i + 1 < items.length; i += 2) headers.append(items[i], items[i + 1]);
     const withBody = this.x.edge_fetch_with_body() !== 0 && method !== "GET" && method !== "HEAD";
+    this.fetched = true;
     let res, bytes;
     try {
       res = await fetch(url, { method, headers, body: withBody ? body : undefined, redirect: "manual" });
@@ -301,6 +304,10 @@ export class EdgeCore {
     const noBody = method === "HEAD" || NULL_BODY_STATUS.has(status);
     const at = noBody ? 0 : this.x.edge_resp_body();
     const body = noBody ? null : mem.slice(at, at + this.x.edge_resp_body_len());
-    return new Response(body, { status, headers: fieldsInit(items) });
+    // workerd compresses a body whose Content-Encoding it knows unless told
+    // "manual": only when the core's gzip codec asked for it (edge_codec.c),
+    // or for an upstream's answer, which fetch() decoded but still labels.
+    const encodeBody = this.fetched || this.x.edge_resp_host_encodes() ? "automatic" : "manual";
+    return new Response(body, { status, headers: fieldsInit(items), encodeBody });
   }
 }
