@@ -90,16 +90,18 @@ export class EdgeCore {
   // module: the compiled ifrit.wasm; bundle (bundle.mjs): caddyfile, its
   // text; assets, [absolutePath, ArrayBuffer, mtimeNs] for every file
   // file_server may serve; functions, [path as the Caddyfile writes it,
-  // WebAssembly.Module] for every `wasm` function.
+  // WebAssembly.Module, memory_limit (0: none)] for every `wasm` function.
   static async create(module, { caddyfile, assets = [], functions = [] }, log = console) {
     const wasi = new Wasi({ tree: buildTree(assets), stdout: (s) => log.log(s), stderr: (s) => log.error(s) });
     const instance = await WebAssembly.instantiate(module, wasi.imports);
     wasi.bind(instance);
     instance.exports._initialize();
-    const modules = new Map(functions.map(([p, m]) => [utf8ByteString(p), m]));
+    // One module per path and memory_limit (`ifrit edge config` caps each
+    // copy's memory): keyed "PATH\0LIMIT", as #function asks.
+    const modules = new Map(functions.map(([p, m, limit = 0]) => [`${utf8ByteString(p)}\0${limit}`, m]));
     const core = new EdgeCore(instance, wasi, modules);
     const text = new TextEncoder().encode(caddyfile);
-    const paths = writeItems([...modules.keys()]);
+    const paths = writeItems([...new Set(functions.map(([p]) => utf8ByteString(p)))]);
     const rc = core.#withBytes([text, paths], ([t, p]) => instance.exports.edge_init(t, text.length, p, paths.length));
     wasi.flush();
     if (rc !== 0) throw new Error("ifrit: the Caddyfile does not load (see the log above)");
@@ -270,18 +272,19 @@ export class EdgeCore {
   }
 
   // A `wasm` function's run (src/edge/edge_function.h): path, timeout in
-  // ms, argc, argv..., env...; stdin apart. The guest runs on V8 here.
+  // ms, memory_limit, argc, argv..., env...; stdin apart. The guest runs on
+  // V8 here.
   #function() {
     const ptr = this.x.edge_fn_request();
     const items = ptr ? readItems(new Uint8Array(this.x.memory.buffer, ptr, this.x.edge_fn_request_len())) : [];
-    const module = this.modules.get(items[0]);
+    const module = this.modules.get(`${items[0]}\0${items[2]}`);
     let r = { how: TRAPPED, code: 0, stdout: new Uint8Array(0), stderr: new Uint8Array(0), detail: "no module to run" };
     if (module) {
-      const argc = Number(items[2]);
+      const argc = Number(items[3]);
       const stdin = new Uint8Array(this.x.memory.buffer, this.x.edge_fn_stdin(), this.x.edge_fn_stdin_len()).slice();
       r = runFunction(module, {
-        args: items.slice(3, 3 + argc).map(latin1Bytes),
-        env: items.slice(3 + argc).map(latin1Bytes),
+        args: items.slice(4, 4 + argc).map(latin1Bytes),
+        env: items.slice(4 + argc).map(latin1Bytes),
         stdin,
         timeoutMs: Number(items[1]),
       });

@@ -51,6 +51,8 @@ int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in)
     int rc = edge_item_put(out, ifr_cstr(c->path));
     snprintf(num, sizeof num, "%lld", (long long)(c->timeout_ns / 1000000));
     rc |= edge_item_put(out, ifr_cstr(num));
+    snprintf(num, sizeof num, "%llu", (unsigned long long)c->memory_limit);
+    rc |= edge_item_put(out, ifr_cstr(num));
     snprintf(num, sizeof num, "%zu", c->nargs + 1);
     rc |= edge_item_put(out, ifr_cstr(num));
     rc |= edge_item_put(out, ifr_cstr(c->name));

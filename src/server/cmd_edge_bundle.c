@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
+#include "server/cmd_edge_memcap.h"
 
 #define EDGE_MAX_ASSET (25u << 20)   /* the Workers limit for one asset */
 #define EDGE_MAX_DEPTH 64            /* directory nesting (a symlink loop ends here) */
@@ -68,10 +70,8 @@ static int edge_mkdir(const char *dir)
     return rc;
 }
 
-static int edge_write_text(const char *dir, const char *name, const ifr_buf_t *text)
+static int edge_write_text(const char *path, const ifr_buf_t *text)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "wb");
     if (!f) return edge_fail("cannot write", path);
     bool ok = fwrite(text->data, 1, text->len, f) == text->len;
@@ -142,6 +142,28 @@ static void edge_walk(edge_bundle_t *b, const char *real, const char *inside, in
     free(names);
 }
 
+/* A function module with its memory capped at memory_limit (cmd_edge_memcap.h). */
+static int edge_write_capped(const edge_scan_module_t *m, const char *to)
+{
+    size_t len;
+    uint8_t *in = (uint8_t *)ifr_read_file(m->real, EDGE_MAX_ASSET, &len);
+    if (!in) return edge_fail("cannot read", m->real);
+    ifr_buf_t out = IFR_BUF_INIT;
+    int rc = edge_memcap(in, len, m->memory_limit, &out);
+    free(in);
+    if (rc < 0) {
+        fprintf(stderr, "edge config: %s is not a wasm module\n", m->real);
+        ifr_buf_free(&out);
+        return -1;
+    }
+    if (rc == 1)
+        fprintf(stderr, "edge config: memory_limit cannot apply to %s (no 32-bit memory of its own under the limit); "
+                        "embedded as it is\n", m->written);
+    rc = edge_write_text(to, &out);
+    ifr_buf_free(&out);
+    return rc;
+}
+
 static void edge_capnp(ifr_buf_t *c, const edge_bundle_opts_t *o, const ifr_buf_t *modules)
 {
     ifr_buf_printf(c,
@@ -194,13 +216,14 @@ int edge_bundle_write(const edge_bundle_opts_t *o, const edge_scan_t *scan)
     }
     ifr_buf_t fns = IFR_BUF_INIT;
     for (size_t i = 0; i < scan->nmodules && b.rc == 0; i++) {
+        const edge_scan_module_t *m = &scan->modules[i];
         snprintf(to, sizeof to, "%s/functions/%zu.wasm", o->out, i);
-        if (edge_copy(scan->modules[i].real, to) != 0) b.rc = -1;
+        b.rc = m->memory_limit ? edge_write_capped(m, to) : edge_copy(m->real, to);
         ifr_buf_printf(&b.imports, "import f%zu from \"./functions/%zu.wasm\";\n", i, i);
         ifr_buf_printf(&b.modules, "    (name = \"functions/%zu.wasm\", wasm = embed \"functions/%zu.wasm\"),\n", i, i);
         ifr_buf_append_cstr(&fns, "  [");
-        ifr_json_append_string(&fns, ifr_cstr(scan->modules[i].written));
-        ifr_buf_printf(&fns, ", f%zu],\n", i);
+        ifr_json_append_string(&fns, ifr_cstr(m->written));
+        ifr_buf_printf(&fns, ", f%zu, %" PRIu64 "],\n", i, m->memory_limit);
     }
     ifr_buf_t text = IFR_BUF_INIT;
     if (b.rc == 0) {
@@ -212,12 +235,14 @@ int edge_bundle_write(const edge_bundle_opts_t *o, const edge_scan_t *scan)
         ifr_buf_append_cstr(&text, "];\nexport const functions = [\n");
         ifr_buf_append(&text, fns.data, fns.len);
         ifr_buf_append_cstr(&text, "];\n");
-        b.rc = edge_write_text(o->out, "bundle.mjs", &text);
+        snprintf(to, sizeof to, "%s/bundle.mjs", o->out);
+        b.rc = edge_write_text(to, &text);
     }
     if (b.rc == 0) {
         ifr_buf_clear(&text);
         edge_capnp(&text, o, &b.modules);
-        b.rc = edge_write_text(o->out, "config.capnp", &text);
+        snprintf(to, sizeof to, "%s/config.capnp", o->out);
+        b.rc = edge_write_text(to, &text);
     }
     if (b.rc == 0)
         printf("edge config: wrote %s/config.capnp (%zu assets, %zu functions)\n", o->out, b.nassets, scan->nmodules);

@@ -1,6 +1,8 @@
 /* Finds the roots and function modules of a Caddyfile (cmd_edge_scan.h). */
 #include "server/cmd_edge_scan.h"
 
+#include "config/dispense.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,11 +39,29 @@ static void edge_scan_root(edge_scan_walk_t *w, const char *dir)
     o->roots[o->nroots++] = dir;
 }
 
-static void edge_scan_module(edge_scan_walk_t *w, const char *written)
+/* The memory_limit line of a function's block, if any. */
+static int edge_scan_memory_limit(const cfg_directive_t *d, uint64_t *limit)
+{
+    *limit = 0;
+    for (size_t i = 0; d->block && i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        cfg_error_t err = { 0 };
+        if (!edge_scan_is(s, "memory_limit") || s->nargs != 1) continue;
+        if (cfg_parse_size(&s->args[0], CFG_SIZE_BINARY, limit, &err) != 0) {
+            fprintf(stderr, "%s:%d:%d: %s\n", err.file, err.line, err.col, err.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void edge_scan_module(edge_scan_walk_t *w, const cfg_directive_t *d, const char *written)
 {
     edge_scan_t *o = w->out;
+    uint64_t limit;
+    if (edge_scan_memory_limit(d, &limit) != 0) { w->rc = -1; return; }
     for (size_t i = 0; i < o->nmodules; i++)
-        if (strcmp(o->modules[i].written, written) == 0) return;
+        if (strcmp(o->modules[i].written, written) == 0 && o->modules[i].memory_limit == limit) return;
     const char *real = written[0] == '/' ? written : ifr_arena_printf(w->a, "%s/%s", w->config_dir, written);
     struct stat st;
     if (!real) { w->rc = -1; return; }
@@ -54,7 +74,7 @@ static void edge_scan_module(edge_scan_walk_t *w, const char *written)
         w->rc = -1;
         return;
     }
-    o->modules[o->nmodules++] = (edge_scan_module_t){ written, real };
+    o->modules[o->nmodules++] = (edge_scan_module_t){ written, real, limit };
 }
 
 static void edge_scan_block(edge_scan_walk_t *w, const cfg_block_t *b)
@@ -64,7 +84,7 @@ static void edge_scan_block(edge_scan_walk_t *w, const cfg_block_t *b)
         const char *last = d->nargs ? d->args[d->nargs - 1].text.ptr : NULL;
         if (last && edge_scan_is(d, "root")) edge_scan_root(w, last);
         else if (last && (edge_scan_is(d, "wasm") || edge_scan_is(d, "reactor") || edge_scan_is(d, "gojinn")))
-            edge_scan_module(w, last);
+            edge_scan_module(w, d, last);
         if (edge_scan_is(d, "file_server")) w->file_server = true;
         edge_scan_block(w, d->block);
     }

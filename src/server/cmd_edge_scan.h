@@ -4,6 +4,7 @@
 #define IFRIT_SERVER_CMD_EDGE_SCAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/caddyfile.h"
 
@@ -12,6 +13,7 @@
 typedef struct {
     const char *written;
     const char *real;
+    uint64_t memory_limit;     /* the directive's memory_limit in bytes; 0: none */
 } edge_scan_module_t;
 
 /* Everything lives in the arena given to edge_scan. */
@@ -25,7 +27,8 @@ typedef struct {
 /* Walks every block of every site. `root [matcher] DIR` (and file_server's
  * `root DIR`) names a directory; without any, a `file_server` serves the
  * working directory, as Caddy does. `wasm`/`reactor`/`gojinn` name a
- * module, resolved from config_dir as the native server does. Roots with
+ * module, resolved from config_dir as the native server does, once per
+ * memory_limit its directives give it. Roots with
  * placeholders and modules that are not files here are reported on stderr
  * and left out. 0, or -1 (reported) when out of memory or past 256 of either. */
 int edge_scan(ifr_arena_t *a, const cfg_doc_t *doc, const char *config_dir, edge_scan_t *out);

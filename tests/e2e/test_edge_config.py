@@ -65,7 +65,7 @@ def test_edge_config_writes_the_bundle(binary, work):
     bundle = open(os.path.join(out, "bundle.mjs")).read()
     check('["/www/index.html", a0, 1700000000123456789n],' in bundle, bundle)
     check('["/www/sub/b.txt", a1, ' in bundle, bundle)
-    check('["fn/hello.wasm", f0],' in bundle and "missing" not in bundle, bundle)
+    check('["fn/hello.wasm", f0, 0],' in bundle and "missing" not in bundle, bundle)
     check(open(os.path.join(out, "assets", "0"), "rb").read() == b"<h1>hi</h1>", "asset 0")
     check(open(os.path.join(out, "functions", "0.wasm"), "rb").read() == b"\0asm", "function 0")
     check(open(os.path.join(out, "Caddyfile")).read() == CONFIG, "the Caddyfile is copied")
@@ -100,3 +100,39 @@ def test_edge_config_errors(binary, work):
     check(r.returncode == 2, r.stderr)
     r = generate(binary, work, ":8080 {\n\trespond hi\n}\n", "--shim", os.path.join(work, "nope"))
     check(r.returncode == 1 and "cannot read" in r.stderr, r.stderr)
+
+
+def module(*sections):
+    return b"\0asm\1\0\0\0" + b"".join(bytes([sid, len(body)]) + body for sid, body in sections)
+
+
+@in_tmp
+def test_edge_config_memory_limit_caps_the_module_memory(binary, work):
+    custom = (0, b"\x04name")   # a section that must come through untouched
+    cases = {
+        "nomax.wasm": (module(custom, (5, b"\x01\x00\x01")), module(custom, (5, b"\x01\x01\x01\x02"))),
+        "bigmax.wasm": (module((5, b"\x01\x01\x01\x80\x02")), module((5, b"\x01\x01\x01\x02"))),
+        "smallmax.wasm": (module((5, b"\x01\x01\x01\x01")), module((5, b"\x01\x01\x01\x01"))),
+        "toobig.wasm": (module((5, b"\x01\x00\x03")), module((5, b"\x01\x00\x03"))),
+        "nomemory.wasm": (module(custom), module(custom)),
+    }
+    lines = []
+    for name, (data, _) in cases.items():
+        with open(os.path.join(work, name), "wb") as f:
+            f.write(data)
+        lines.append("\twasm /%s %s {\n\t\tmemory_limit 128KiB\n\t}\n" % (name, name))
+    lines.append("\twasm /plain nomax.wasm\n")
+    r = generate(binary, work, ":8080 {\n%s}\n" % "".join(lines))
+    check(r.returncode == 0, r.stderr)
+    bundle = open(os.path.join(work, "out", "bundle.mjs")).read()
+    for i, (name, (_, want)) in enumerate(cases.items()):
+        check('["%s", f%d, 131072],' % (name, i) in bundle, bundle)
+        got = open(os.path.join(work, "out", "functions", "%d.wasm" % i), "rb").read()
+        check(got == want, "%s: %r != %r" % (name, got, want))
+    check('["nomax.wasm", f5, 0],' in bundle, bundle)
+    check(open(os.path.join(work, "out", "functions", "5.wasm"), "rb").read() == cases["nomax.wasm"][0], "uncapped")
+    check("memory_limit cannot apply to toobig.wasm" in r.stderr and "nomemory.wasm" in r.stderr, r.stderr)
+    with open(os.path.join(work, "bad.wasm"), "wb") as f:
+        f.write(b"\0asm\1\0\0\0\x05\x09\x01")
+    r = generate(binary, work, ":8080 {\n\twasm bad.wasm {\n\t\tmemory_limit 1MiB\n\t}\n}\n")
+    check(r.returncode == 1 and "not a wasm module" in r.stderr, r.stderr)
