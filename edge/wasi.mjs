@@ -78,8 +78,9 @@ export class Wasi {
     // Time the guest asked to sleep (poll_oneoff): it passes at once, on
     // the guest's clocks only (a Worker cannot block).
     this.slept = 0n;
+    this.sleptMs = 0;
     const calls = this.#calls();
-    const late = () => BigInt(Date.now()) * 1000000n + this.slept > BigInt(deadline) * 1000000n;
+    const late = () => Date.now() + this.sleptMs > deadline;
     this.imports = {
       wasi_snapshot_preview1: new Proxy(calls, {
         get: (t, name) => {
@@ -369,6 +370,7 @@ export class Wasi {
     }
     if (wait < 0n) return E.INVAL;
     this.slept += wait;
+    this.sleptMs += Number(wait / 1000000n);
     let n = 0;
     for (let i = 0; i < nsubs; i++) {
       if (waits[i] !== wait) continue;
