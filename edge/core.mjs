@@ -81,6 +81,36 @@ function fieldsInit(items) {
   return record;
 }
 
+// A file_server answer straight from the embedded asset's bytes, never
+// through core memory: a copy up to STREAM_FROM bytes, else a stream fed in
+// STREAM_CHUNK pieces as the client reads (workerd's FixedLengthStream
+// keeps Content-Length; where there is none, as under node, a plain
+// ReadableStream). Pieces are copies: the asset's own buffer must never be
+// handed over (a Response may take ownership of it).
+const STREAM_FROM = 256 * 1024;
+const STREAM_CHUNK = 64 * 1024;
+function fileBody(data, offset, length) {
+  const end = Math.min(offset + length, data.length);
+  if (end - offset <= STREAM_FROM) return data.slice(offset, end).buffer;
+  if (typeof FixedLengthStream === "function") {
+    const { readable, writable } = new FixedLengthStream(end - offset);
+    const writer = writable.getWriter();
+    (async () => {
+      for (let at = offset; at < end; at += STREAM_CHUNK) await writer.write(data.slice(at, Math.min(at + STREAM_CHUNK, end)));
+      await writer.close();
+    })().catch(() => {}); // the client went away: nothing left to do
+    return readable;
+  }
+  let at = offset;
+  return new ReadableStream({
+    pull(controller) {
+      controller.enqueue(data.slice(at, Math.min(at + STREAM_CHUNK, end)));
+      at += STREAM_CHUNK;
+      if (at >= end) controller.close();
+    },
+  });
+}
+
 // What edge_handle and friends return while the core waits (src/edge/edge_exchange.h).
 const WAIT_FETCH = 1;
 const WAIT_TIMER = 2;
@@ -305,8 +335,15 @@ export class EdgeCore {
     const mem = this.x.memory.buffer;
     const items = readItems(new Uint8Array(mem, this.x.edge_resp_fields(), this.x.edge_resp_fields_len()));
     const noBody = method === "HEAD" || NULL_BODY_STATUS.has(status);
-    const at = noBody ? 0 : this.x.edge_resp_body();
-    const body = noBody ? null : mem.slice(at, at + this.x.edge_resp_body_len());
+    const fd = noBody ? -1 : this.x.edge_resp_file_fd();
+    let body = null;
+    if (fd >= 0) {
+      const data = this.wasi.fileData(fd) ?? new Uint8Array(0);
+      body = fileBody(data, this.x.edge_resp_file_offset(), this.x.edge_resp_file_len());
+    } else if (!noBody) {
+      const at = this.x.edge_resp_body();
+      body = mem.slice(at, at + this.x.edge_resp_body_len());
+    }
     // workerd compresses a body whose Content-Encoding it knows unless told
     // "manual": only when the core's gzip codec asked for it (edge_codec.c),
     // or for an upstream's answer, which fetch() decoded but still labels.

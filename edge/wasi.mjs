@@ -91,6 +91,11 @@ export class Wasi {
     };
   }
 
+  // The bytes of the embedded file open as fd (an asset), or null.
+  fileData(fd) {
+    return this.fds.get(fd)?.node?.data ?? null;
+  }
+
   // The instance's memory; call before running any export.
   bind(instance) {
     this.memory = instance.exports.memory;

@@ -126,6 +126,12 @@ EDGE_EXPORT(edge_resp_fields) const char *edge_resp_fields(void) { return edge_c
 EDGE_EXPORT(edge_resp_fields_len) uint32_t edge_resp_fields_len(void) { return (uint32_t)edge_current.head.len; }
 EDGE_EXPORT(edge_resp_body) const char *edge_resp_body(void) { return edge_current.out.data; }
 EDGE_EXPORT(edge_resp_body_len) uint32_t edge_resp_body_len(void) { return (uint32_t)edge_current.out.len; }
+/* When the body is a stretch of an embedded file (the exchange's send_file):
+ * its WASI fd (-1: the body is edge_resp_body), offset and length. Assets
+ * are at most 25 MiB, so 32 bits hold both. */
+EDGE_EXPORT(edge_resp_file_fd) int edge_resp_file_fd(void) { return edge_current.file_fd; }
+EDGE_EXPORT(edge_resp_file_offset) uint32_t edge_resp_file_offset(void) { return (uint32_t)edge_current.file_offset; }
+EDGE_EXPORT(edge_resp_file_len) uint32_t edge_resp_file_len(void) { return (uint32_t)edge_current.file_len; }
 /* 1 when the host must compress the body as Content-Encoding says (the
  * edge's gzip codec ran, edge_codec.h); 0: send the bytes as they are. */
 EDGE_EXPORT(edge_resp_host_encodes) int edge_resp_host_encodes(void) { return edge_codec_host_compresses(); }
