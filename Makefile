@@ -13,7 +13,11 @@ CORE_LAYERS ?= base wasm wasi http config route fn plugin
 CORE_SRCS   := $(foreach l,$(CORE_LAYERS),$(wildcard src/$(l)/*.c))
 SERVER_SRCS ?= $(filter-out src/server/main.c,$(wildcard src/server/*.c))
 
-CFLAGS_COMMON := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -g -MMD -MP -pthread
+# Headers the build computes (build/gen), shared by every build variant.
+GEN     := build/gen
+HOSTCC  ?= cc
+
+CFLAGS_COMMON := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -I$(GEN) -g -MMD -MP -pthread
 ifeq ($(BUILD),asan)
   CFLAGS_MODE := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                  -fno-omit-frame-pointer -DIFR_POOL_MALLOC
@@ -39,7 +43,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
 
-.PHONY: all run test test-quick bench fuzz clean edge-check deps deps-run guests
+.PHONY: all run test test-quick bench fuzz clean edge-check deps deps-run guests gen
 all: $(IFRIT)
 
 deps:
@@ -52,6 +56,14 @@ deps-run:
 ifneq (,$(findstring clang,$(CC)))
 $(OUT)/obj/src/wasm/interp.o: CFLAGS += -mllvm -tail-dup-pred-size=1000 -mllvm -tail-dup-succ-size=1000
 endif
+
+# Blowfish's initial state, pi's hex digits, computed by scripts/pi-hex.c.
+$(GEN)/blowfish_pi.h: scripts/pi-hex.c
+	@mkdir -p $(GEN)
+	$(HOSTCC) -std=c17 -O2 -Wall -Wextra -Werror $< -o $(GEN)/pi-hex
+	$(GEN)/pi-hex > $@.tmp && mv $@.tmp $@
+gen: $(GEN)/blowfish_pi.h
+$(OUT)/obj/src/base/bcrypt.o: $(GEN)/blowfish_pi.h
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -108,10 +120,11 @@ guests-examples:
 EDGE_OUT    := build/edge
 EDGE_SRCS   := $(CORE_SRCS) $(wildcard src/edge/*.c)
 EDGE_OBJS   := $(EDGE_SRCS:%.c=$(EDGE_OUT)/obj/%.o)
-EDGE_CFLAGS := --target=wasm32-wasi -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -O2 -MMD -MP
+EDGE_CFLAGS := --target=wasm32-wasi -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -I$(GEN) -O2 -MMD -MP
 
 .PHONY: edge
 edge: $(EDGE_OUT)/ifrit.wasm
+$(EDGE_OUT)/obj/src/base/bcrypt.o: $(GEN)/blowfish_pi.h
 
 $(EDGE_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -2,7 +2,7 @@
 # Section "edge" (issue 7): wrk against workerd (from npm, edge/node_modules)
 # pinned to core BENCH_SERVER_CPU, serving (a) a plain JavaScript worker
 # answering "hello", the floor, and (b) the edge bundle (make edge +
-# edge/config.mjs) whose Caddyfile answers `respond "hello"` and runs the
+# ifrit edge config) whose Caddyfile answers `respond "hello"` and runs the
 # fn_hello guest on /fn (on V8, through edge/wasi.mjs). Prints req/s and p99
 # for each, the ratios to the plain worker (issue 7 target for respond:
 # >= 0.5) and the size of ifrit.wasm.
@@ -35,11 +35,19 @@ scripts/build-guests.sh tests >/dev/null 2>&1 || { bench_na "edge" "the test gue
 # handle blocks: in Caddy's directive order respond would run before wasm.
 printf ':8080 {\n\thandle /fn {\n\t\twasm %s\n\t}\n\thandle {\n\t\trespond "hello"\n\t}\n}\n' \
     "$BENCH_ROOT/build/guests/fn_hello.wasm" > "$BENCH_DIR/Caddyfile"
-node edge/config.mjs --config "$BENCH_DIR/Caddyfile" --out "$BENCH_DIR/bundle" >/dev/null ||
-    { bench_na "edge" "edge/config.mjs failed"; exit 0; }
+build/release/ifrit edge config --config "$BENCH_DIR/Caddyfile" --out "$BENCH_DIR/bundle" >/dev/null ||
+    { bench_na "edge" "ifrit edge config failed"; exit 0; }
 
-declare -A rps
-printf '%-8s %12s %10s\n' worker "req/s" p99
+# CPU time workerd spent per request (utime + stime over the warm-up and
+# the measured run, divided by req/s x their length): steadier than req/s
+# when other work shares the machine.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_per_req() {   # TICKS RPS -> microseconds
+    awk -v t="$1" -v r="$2" -v s=$((BENCH_HTTP_SECONDS + BENCH_HTTP_WARMUP)) -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (r + 0 > 0) printf "%.0fus", t / hz * 1e6 / (r * s); else print "-" }'
+}
+declare -A rps cpu
+printf '%-8s %12s %10s %10s\n' worker "req/s" p99 "cpu/req"
 for w in plain bundle; do
     port=$(bench_free_port) || { bench_na "$w" "no free port"; continue; }
     (cd "$BENCH_DIR/$w" && exec taskset -c "$BENCH_SERVER_CPU" "$workerd" serve config.capnp \
@@ -51,17 +59,23 @@ for w in plain bundle; do
         bench_stop "$pid"
         continue
     fi
+    t0=$(cpu_ticks "$pid")
     read -r r _ p < <(bench_wrk "http://127.0.0.1:$port/")
     rps[$w]=$r
-    printf '%-8s %12s %10s\n' "$w" "$r" "$p"
+    cpu[$w]=$(cpu_per_req $(( $(cpu_ticks "$pid") - t0 )) "$r")
+    printf '%-8s %12s %10s %10s\n' "$w" "$r" "$p" "${cpu[$w]}"
     if [ "$w" = bundle ]; then
+        t0=$(cpu_ticks "$pid")
         read -r r _ p < <(bench_wrk "http://127.0.0.1:$port/fn")
         rps[function]=$r
-        printf '%-8s %12s %10s\n' "function" "$r" "$p"
+        cpu[function]=$(cpu_per_req $(( $(cpu_ticks "$pid") - t0 )) "$r")
+        printf '%-8s %12s %10s %10s\n' "function" "$r" "$p" "${cpu[function]}"
     fi
     bench_stop "$pid"
 done
 printf 'bundle/plain %s   (issue 7 target: >= 0.5)   function/plain %s\n' \
     "$(bench_ratio "${rps[bundle]:-}" "${rps[plain]:-}")" "$(bench_ratio "${rps[function]:-}" "${rps[plain]:-}")"
+printf 'by CPU per request: bundle/plain %s   function/plain %s\n' \
+    "$(bench_ratio "${cpu[plain]%us}" "${cpu[bundle]%us}")" "$(bench_ratio "${cpu[plain]%us}" "${cpu[function]%us}")"
 awk -v b="$(stat -c %s build/edge/ifrit.wasm)" -v z="$(gzip -9c build/edge/ifrit.wasm | wc -c)" \
     'BEGIN { printf "ifrit.wasm: %d bytes (%.0f KiB; %.0f KiB gzipped, as Workers count it)\n", b, b / 1024, z / 1024 }'

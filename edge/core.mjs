@@ -17,22 +17,38 @@ function latin1Bytes(s) {
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
   return b;
 }
+// ASCII (the common case) through the native decoder, else one char per byte.
+const decoder = new TextDecoder();
+const NOT_ASCII = /[^\x00-\x7f]/;
 function latin1String(bytes) {
+  const ascii = decoder.decode(bytes);
+  if (ascii.length === bytes.length && !NOT_ASCII.test(ascii)) return ascii;
   let s = "";
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
   return s;
+}
+
+// Writes byte string s at ptr in memory (room for s.length bytes): native
+// encodeInto when s is ASCII (the common case), else one byte per char.
+const encoder = new TextEncoder();
+function putLatin1(memory, ptr, s) {
+  const dst = new Uint8Array(memory.buffer, ptr, s.length);
+  if (!NOT_ASCII.test(s)) encoder.encodeInto(s, dst);
+  else for (let i = 0; i < s.length; i++) dst[i] = s.charCodeAt(i) & 0xff;
 }
 
 // A string as the byte string of its UTF-8 encoding (how the core sees paths).
 const utf8ByteString = (s) => latin1String(new TextEncoder().encode(s));
 
 // Lists of byte strings cross the boundary as (u32 little-endian length, bytes) items.
+// The block becomes one string (one conversion call) and items are cut from it.
 function readItems(bytes) {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const all = latin1String(bytes);
   const items = [];
   for (let off = 0; off + 4 <= bytes.length; ) {
     const n = dv.getUint32(off, true);
-    items.push(latin1String(bytes.subarray(off + 4, off + 4 + n)));
+    items.push(all.substring(off + 4, off + 4 + n));
     off += 4 + n;
   }
   return items;
@@ -50,6 +66,51 @@ function writeItems(strings) {
   return out;
 }
 
+// Response headers from [name, value, ...]: a plain object (the cheapest
+// init for workerd's Response), pairs when a name repeats (Set-Cookie).
+function fieldsInit(items) {
+  const record = Object.create(null);
+  for (let i = 0; i + 1 < items.length; i += 2) {
+    if (items[i] in record) {
+      const pairs = [];
+      for (let j = 0; j + 1 < items.length; j += 2) pairs.push([items[j], items[j + 1]]);
+      return pairs;
+    }
+    record[items[i]] = items[i + 1];
+  }
+  return record;
+}
+
+// A file_server answer straight from the embedded asset's bytes, never
+// through core memory: a copy up to STREAM_FROM bytes, else a stream fed in
+// STREAM_CHUNK pieces as the client reads (workerd's FixedLengthStream
+// keeps Content-Length; where there is none, as under node, a plain
+// ReadableStream). Pieces are copies: the asset's own buffer must never be
+// handed over (a Response may take ownership of it).
+const STREAM_FROM = 256 * 1024;
+const STREAM_CHUNK = 64 * 1024;
+function fileBody(data, offset, length) {
+  const end = Math.min(offset + length, data.length);
+  if (end - offset <= STREAM_FROM) return data.slice(offset, end).buffer;
+  if (typeof FixedLengthStream === "function") {
+    const { readable, writable } = new FixedLengthStream(end - offset);
+    const writer = writable.getWriter();
+    (async () => {
+      for (let at = offset; at < end; at += STREAM_CHUNK) await writer.write(data.slice(at, Math.min(at + STREAM_CHUNK, end)));
+      await writer.close();
+    })().catch(() => {}); // the client went away: nothing left to do
+    return readable;
+  }
+  let at = offset;
+  return new ReadableStream({
+    pull(controller) {
+      controller.enqueue(data.slice(at, Math.min(at + STREAM_CHUNK, end)));
+      at += STREAM_CHUNK;
+      if (at >= end) controller.close();
+    },
+  });
+}
+
 // What edge_handle and friends return while the core waits (src/edge/edge_exchange.h).
 const WAIT_FETCH = 1;
 const WAIT_TIMER = 2;
@@ -59,16 +120,18 @@ export class EdgeCore {
   // module: the compiled ifrit.wasm; bundle (bundle.mjs): caddyfile, its
   // text; assets, [absolutePath, ArrayBuffer, mtimeNs] for every file
   // file_server may serve; functions, [path as the Caddyfile writes it,
-  // WebAssembly.Module] for every `wasm` function.
+  // WebAssembly.Module, memory_limit (0: none)] for every `wasm` function.
   static async create(module, { caddyfile, assets = [], functions = [] }, log = console) {
     const wasi = new Wasi({ tree: buildTree(assets), stdout: (s) => log.log(s), stderr: (s) => log.error(s) });
     const instance = await WebAssembly.instantiate(module, wasi.imports);
     wasi.bind(instance);
     instance.exports._initialize();
-    const modules = new Map(functions.map(([p, m]) => [utf8ByteString(p), m]));
+    // One module per path and memory_limit (`ifrit edge config` caps each
+    // copy's memory): keyed "PATH\0LIMIT", as #function asks.
+    const modules = new Map(functions.map(([p, m, limit = 0]) => [`${utf8ByteString(p)}\0${limit}`, m]));
     const core = new EdgeCore(instance, wasi, modules);
     const text = new TextEncoder().encode(caddyfile);
-    const paths = writeItems([...modules.keys()]);
+    const paths = writeItems([...new Set(functions.map(([p]) => utf8ByteString(p)))]);
     const rc = core.#withBytes([text, paths], ([t, p]) => instance.exports.edge_init(t, text.length, p, paths.length));
     wasi.flush();
     if (rc !== 0) throw new Error("ifrit: the Caddyfile does not load (see the log above)");
@@ -80,8 +143,15 @@ export class EdgeCore {
     this.wasi = wasi;
     this.modules = modules;
     // The core holds one exchange at a time; a request waiting on an
-    // upstream holds it across awaits, so requests take turns.
-    this.turn = Promise.resolve();
+    // upstream holds it across awaits, so requests take turns: the ones
+    // that find it busy wait in line.
+    this.busy = false;
+    this.line = [];
+    // The request's bytes go through one buffer in core memory, reused
+    // (the core copies what it keeps before edge_handle returns).
+    this.scratch = 0;
+    this.scratchSize = 0;
+    this.fetched = false;   // this request's answer came through fetch()
   }
 
   // Copies each byte array into core memory, runs fn with the pointers,
@@ -99,38 +169,105 @@ export class EdgeCore {
     }
   }
 
-  // Runs one request through the core; resolves to a Response. A trap
+  #input(n) {
+    if (n > this.scratchSize) {
+      if (this.scratch) this.x.edge_free(this.scratch);
+      this.scratchSize = Math.max(n, 2 * this.scratchSize, 4096);
+      this.scratch = this.x.edge_alloc(this.scratchSize);
+    }
+    return this.scratch;
+  }
+
+  #next() {
+    const waiting = this.line.shift();
+    if (waiting) waiting();
+    else this.busy = false;
+  }
+
+  // Runs one request through the core: a Response, or a promise of one
+  // when the request has a body to read, the core is busy with another, or
+  // the core waits on the host (a fetch, a timer, a function). The common
+  // case stays synchronous: no promise for workerd to wait on. A trap
   // inside the core throws (a WebAssembly.RuntimeError): the caller then
   // answers 500 and replaces this instance.
-  async handle(request, remoteIp = "127.0.0.1") {
-    const url = new URL(request.url);
-    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : new Uint8Array(0);
-    let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
-    for (const [name, value] of request.headers) if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
-    if (body.length) head += `Content-Length: ${body.length}\r\n`;
-    head += "\r\n";
-    const parts = [latin1Bytes(head), body, latin1Bytes(remoteIp)];
-    const previous = this.turn;
-    let done;
-    this.turn = new Promise((resolve) => (done = resolve));
-    await previous;
+  handle(request) {
+    if (request.body || this.busy) return this.#handleLater(request);
+    this.busy = true;
+    return this.#run(request, null);
+  }
+
+  async #handleLater(request) {
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
+    if (this.busy) await new Promise((resolve) => this.line.push(resolve));
+    this.busy = true;
+    return this.#run(request, body);
+  }
+
+  // The core is this request's until #end.
+  #run(request, body) {
+    let status;
+    this.fetched = false;
     try {
-      let status = this.#withBytes(parts, ([h, b, r]) =>
-        this.x.edge_handle(h, parts[0].length, b, body.length, r, parts[2].length, url.protocol === "https:" ? 1 : 0),
-      );
-      // The core waits for what only the host can do: a fetch, a timer, a function.
+      // request.url is absolute and already normalised by the runtime.
+      const url = request.url;
+      const hostAt = url.indexOf("//") + 2;
+      let pathAt = url.indexOf("/", hostAt);
+      if (pathAt < 0) pathAt = url.length;
+      const bodyLen = body ? body.length : 0;
+      let head = `${request.method} ${pathAt < url.length ? url.substring(pathAt) : "/"} HTTP/1.1\r\nHost: ${url.substring(hostAt, pathAt)}\r\n`;
+      // workerd gives no client address; Cloudflare's edge adds this field.
+      let remoteIp = "127.0.0.1";
+      for (const [name, value] of request.headers) {
+        if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+        if (name === "cf-connecting-ip") remoteIp = value;
+      }
+      if (bodyLen) head += `Content-Length: ${bodyLen}\r\n`;
+      head += "\r\n";
+      const p = this.#input(head.length + remoteIp.length + bodyLen);
+      putLatin1(this.x.memory, p, head);
+      putLatin1(this.x.memory, p + head.length, remoteIp);
+      if (bodyLen) new Uint8Array(this.x.memory.buffer, p + head.length + remoteIp.length, bodyLen).set(body);
+      status = this.x.edge_handle(p, head.length, p + head.length + remoteIp.length, bodyLen,
+                                  p + head.length, remoteIp.length, url.startsWith("https:") ? 1 : 0);
+    } catch (err) {
+      this.#end();
+      throw err;
+    }
+    if (status === WAIT_FETCH || status === WAIT_TIMER || status === WAIT_FUNCTION)
+      return this.#wait(request.method, status, body ?? new Uint8Array(0));
+    return this.#finish(request.method, status);
+  }
+
+  // The core waits for what only the host can do: a fetch, a timer, a function.
+  async #wait(method, status, body) {
+    try {
       while (status === WAIT_FETCH || status === WAIT_TIMER || status === WAIT_FUNCTION) {
         this.wasi.flush();
         if (status === WAIT_FETCH) status = await this.#fetch(body);
         else if (status === WAIT_TIMER) status = await this.#timer();
         else status = this.#function();
       }
-      if (status < 0) return new Response(null, { status: 500 });
-      return this.#response(request.method, status);
+    } catch (err) {
+      this.#end();
+      throw err;
+    }
+    return this.#finish(method, status);
+  }
+
+  #finish(method, status) {
+    try {
+      return status < 0 ? new Response(null, { status: 500 }) : this.#response(method, status);
     } finally {
+      this.#end();
+    }
+  }
+
+  #end() {
+    try {
       this.x.edge_release();
       this.wasi.flush();
-      done();
+    } finally {
+      this.#next();
     }
   }
 
@@ -143,6 +280,7 @@ export class EdgeCore {
     const headers = new Headers();
     for (let i = 2; i + 1 < items.length; i += 2) headers.append(items[i], items[i + 1]);
     const withBody = this.x.edge_fetch_with_body() !== 0 && method !== "GET" && method !== "HEAD";
+    this.fetched = true;
     let res, bytes;
     try {
       res = await fetch(url, { method, headers, body: withBody ? body : undefined, redirect: "manual" });
@@ -164,18 +302,19 @@ export class EdgeCore {
   }
 
   // A `wasm` function's run (src/edge/edge_function.h): path, timeout in
-  // ms, argc, argv..., env...; stdin apart. The guest runs on V8 here.
+  // ms, memory_limit, argc, argv..., env...; stdin apart. The guest runs on
+  // V8 here.
   #function() {
     const ptr = this.x.edge_fn_request();
     const items = ptr ? readItems(new Uint8Array(this.x.memory.buffer, ptr, this.x.edge_fn_request_len())) : [];
-    const module = this.modules.get(items[0]);
+    const module = this.modules.get(`${items[0]}\0${items[2]}`);
     let r = { how: TRAPPED, code: 0, stdout: new Uint8Array(0), stderr: new Uint8Array(0), detail: "no module to run" };
     if (module) {
-      const argc = Number(items[2]);
+      const argc = Number(items[3]);
       const stdin = new Uint8Array(this.x.memory.buffer, this.x.edge_fn_stdin(), this.x.edge_fn_stdin_len()).slice();
       r = runFunction(module, {
-        args: items.slice(3, 3 + argc).map(latin1Bytes),
-        env: items.slice(3 + argc).map(latin1Bytes),
+        args: items.slice(4, 4 + argc).map(latin1Bytes),
+        env: items.slice(4 + argc).map(latin1Bytes),
         stdin,
         timeoutMs: Number(items[1]),
       });
@@ -195,10 +334,20 @@ export class EdgeCore {
   #response(method, status) {
     const mem = this.x.memory.buffer;
     const items = readItems(new Uint8Array(mem, this.x.edge_resp_fields(), this.x.edge_resp_fields_len()));
-    const headers = new Headers();
-    for (let i = 0; i + 1 < items.length; i += 2) headers.append(items[i], items[i + 1]);
     const noBody = method === "HEAD" || NULL_BODY_STATUS.has(status);
-    const body = noBody ? null : new Uint8Array(mem, this.x.edge_resp_body(), this.x.edge_resp_body_len()).slice();
-    return new Response(body, { status, headers });
+    const fd = noBody ? -1 : this.x.edge_resp_file_fd();
+    let body = null;
+    if (fd >= 0) {
+      const data = this.wasi.fileData(fd) ?? new Uint8Array(0);
+      body = fileBody(data, this.x.edge_resp_file_offset(), this.x.edge_resp_file_len());
+    } else if (!noBody) {
+      const at = this.x.edge_resp_body();
+      body = mem.slice(at, at + this.x.edge_resp_body_len());
+    }
+    // workerd compresses a body whose Content-Encoding it knows unless told
+    // "manual": only when the core's gzip codec asked for it (edge_codec.c),
+    // or for an upstream's answer, which fetch() decoded but still labels.
+    const encodeBody = this.fetched || this.x.edge_resp_host_encodes() ? "automatic" : "manual";
+    return new Response(body, { status, headers: fieldsInit(items), encodeBody });
   }
 }

@@ -23,6 +23,14 @@ export class WasiExit extends Error {
   }
 }
 
+// Thrown out of a WASI call made after the guest's deadline: it unwinds the
+// guest, which JavaScript cannot otherwise interrupt (edge/function.mjs).
+export class WasiDeadline extends Error {
+  constructor() {
+    super("the function's timeout passed");
+  }
+}
+
 // A tree of { dir: Map } and { data: Uint8Array, mtimeNs: bigint } nodes
 // from [absolutePath, bytes, mtimeNs] triples.
 export function buildTree(files) {
@@ -52,7 +60,10 @@ export class Wasi {
   // tree: buildTree's result, preopened as "/", or null for no files.
   // args/env: lists of strings or byte arrays. stdin: bytes. capture: keep
   // stdout and stderr as bytes (output()) instead of console lines.
-  constructor({ tree = buildTree([]), args = [], env = [], stdin = new Uint8Array(0), capture = false, stdout, stderr } = {}) {
+  // deadline: a Date.now() time after which every WASI call throws
+  // WasiDeadline (a function's timeout); 0: none.
+  constructor({ tree = buildTree([]), args = [], env = [], stdin = new Uint8Array(0), capture = false, stdout, stderr,
+                deadline = 0 } = {}) {
     this.tree = tree;
     this.args = args;
     this.env = env;
@@ -64,7 +75,25 @@ export class Wasi {
     this.fds = new Map(tree ? [[3, { node: tree, pos: 0, preopen: "/" }]] : []);
     this.nextFd = 4;
     this.memory = null;
-    this.imports = { wasi_snapshot_preview1: this.#calls() };
+    // Time the guest asked to sleep (poll_oneoff): it passes at once, on
+    // the guest's clocks only (a Worker cannot block).
+    this.slept = 0n;
+    this.sleptMs = 0;
+    const calls = this.#calls();
+    const late = () => Date.now() + this.sleptMs > deadline;
+    this.imports = {
+      wasi_snapshot_preview1: new Proxy(calls, {
+        get: (t, name) => {
+          const call = t[name] ?? (() => E.NOSYS);
+          return deadline ? (...args) => { if (late()) throw new WasiDeadline(); return call(...args); } : call;
+        },
+      }),
+    };
+  }
+
+  // The bytes of the embedded file open as fd (an asset), or null.
+  fileData(fd) {
+    return this.fds.get(fd)?.node?.data ?? null;
   }
 
   // The instance's memory; call before running any export.
@@ -171,11 +200,12 @@ export class Wasi {
       args_get: fill(this.args),
       environ_sizes_get: sizes(this.env),
       environ_get: fill(this.env),
+      poll_oneoff: (inPtr, outPtr, nsubs, neventsPtr) => this.#poll(inPtr, outPtr, nsubs, neventsPtr),
       clock_res_get: (_id, ptr) => (this.#view().setBigUint64(ptr, 1000n, true), E.SUCCESS),
       clock_time_get: (id, _precision, ptr) => {
         // Workers coarsen both clocks on purpose; realtime is what they give.
         const ns = id === 0 ? BigInt(Date.now()) * 1000000n : BigInt(Math.round(performance.now() * 1e6));
-        this.#view().setBigUint64(ptr, ns, true);
+        this.#view().setBigUint64(ptr, ns + this.slept, true);
         return E.SUCCESS;
       },
       random_get: (ptr, len) => {
@@ -318,7 +348,43 @@ export class Wasi {
         return E.SUCCESS;
       },
     };
-    // Everything else (sockets, writes to the tree, polling) is not there.
-    return new Proxy(calls, { get: (t, name) => t[name] ?? (() => E.NOSYS) });
+    // Everything else (sockets, writes to the tree, polling files) is not
+    // there: the constructor answers ENOSYS for it.
+    return calls;
+  }
+
+  // poll_oneoff for clock subscriptions only (a guest's sleep): the
+  // earliest one fires at once and its wait is added to this.slept, so
+  // the guest's clocks and a function's deadline see it pass.
+  #poll(inPtr, outPtr, nsubs, neventsPtr) {
+    const v = this.#view();
+    const SUB = 48;
+    const EVENT = 32;
+    let wait = -1n;
+    const waits = [];
+    for (let i = 0; i < nsubs; i++) {
+      const at = inPtr + i * SUB;
+      if (v.getUint8(at + 8) !== 0) return E.NOSYS; // fd readiness: no
+      const clock = v.getUint32(at + 16, true);
+      const timeout = v.getBigUint64(at + 24, true);
+      const abs = (v.getUint16(at + 40, true) & 1) !== 0;
+      const now = (clock === 0 ? BigInt(Date.now()) * 1000000n : BigInt(Math.round(performance.now() * 1e6))) + this.slept;
+      const w = abs ? (timeout > now ? timeout - now : 0n) : timeout;
+      waits.push(w);
+      if (wait < 0n || w < wait) wait = w;
+    }
+    if (wait < 0n) return E.INVAL;
+    this.slept += wait;
+    this.sleptMs += Number(wait / 1000000n);
+    let n = 0;
+    for (let i = 0; i < nsubs; i++) {
+      if (waits[i] !== wait) continue;
+      const ev = outPtr + n++ * EVENT;
+      v.setBigUint64(ev, v.getBigUint64(inPtr + i * SUB, true), true);
+      v.setUint16(ev + 8, E.SUCCESS, true);
+      v.setUint8(ev + 10, 0);
+    }
+    v.setUint32(neventsPtr, n, true);
+    return E.SUCCESS;
   }
 }

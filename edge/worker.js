@@ -1,5 +1,5 @@
 // The workerd entry point of the edge bundle. The generated bundle.mjs
-// (edge/config.mjs writes it) holds the Caddyfile, the static assets and
+// (`ifrit edge config` writes it) holds the Caddyfile, the static assets and
 // the function modules; ifrit.wasm is the core built by `make edge`.
 import module from "./ifrit.wasm";
 import * as bundle from "./bundle.mjs";

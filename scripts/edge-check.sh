@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 CLANG=${CLANG:-clang-19}
 out=build/edge-check
 rm -rf "$out"; mkdir -p "$out"
-flags="--target=wasm32-wasi -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -O1"
+make --no-print-directory gen >/dev/null || { echo "FAIL edge-check/gen: build/gen/blowfish_pi.h"; exit 1; }
+flags="--target=wasm32-wasi -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Ibuild/gen -O1"
 objs=()
 status=0
 for layer in base wasm wasi http config route fn plugin; do

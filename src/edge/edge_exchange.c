@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "http/request_parser.h"
@@ -109,6 +110,40 @@ static int edge_send_body(route_exchange_t *x, const void *data, size_t len, boo
     return 0;
 }
 
+/* A file's bytes are the shim's (the assets of edge/wasi.mjs): the answer
+ * names the open file and the stretch, and the shim streams it from there.
+ * Anything else in the same answer (never done by the route layer, which
+ * sends a file alone) is read into the body instead. */
+static int edge_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
+{
+    edge_exchange_t *ex = edge_of(x);
+    if (ex->done || (!x->head_sent && edge_send_head(x) < 0)) {
+        close(fd);
+        return -1;
+    }
+    bool keep = !ifr_str_eq(ex->req.method, IFR_LIT("HEAD")) && ex->status != 204 && ex->status != 304;
+    if (keep && ex->file_fd < 0 && ex->out.len == 0 && is_last) {
+        ex->file_fd = fd;
+        ex->file_offset = (uint64_t)offset;
+        ex->file_len = len;
+        ex->done = true;
+        return 0;
+    }
+    char buf[65536];
+    for (uint64_t left = keep ? len : 0; left > 0;) {
+        ssize_t n = pread(fd, buf, left < sizeof buf ? (size_t)left : sizeof buf, offset);
+        if (n <= 0 || ifr_buf_append(&ex->out, buf, (size_t)n) < 0) {
+            close(fd);
+            return -1;
+        }
+        offset += n;
+        left -= (uint64_t)n;
+    }
+    close(fd);
+    if (is_last) ex->done = true;
+    return 0;
+}
+
 static int edge_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 {
     edge_exchange_t *ex = edge_of(x);
@@ -161,6 +196,7 @@ static int edge_abort(route_exchange_t *x)
 
 static const route_io_t edge_io = {
     .send_head = edge_send_head,
+    .send_file = edge_send_file,
     .send_body = edge_send_body,
     .read_body = edge_read_body,
     .timer = edge_timer,
@@ -186,6 +222,7 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
     static uint64_t seq;
     memset(ex, 0, sizeof *ex);
     ifr_arena_init(&ex->arena, 0);
+    ex->file_fd = -1;
     ex->plan = plan;
     char *h = ifr_arena_alloc(&ex->arena, head_len + 1);
     char *b = ifr_arena_alloc(&ex->arena, body_len + 1);
@@ -248,8 +285,10 @@ void edge_exchange_end(edge_exchange_t *ex)
         route_exchange_done(ex->plan, &ex->x);
         route_plan_release((route_plan_t *)ex->plan);
     }
+    if (ex->file_fd >= 0) close(ex->file_fd);
     ifr_arena_destroy(&ex->arena);
     ifr_buf_free(&ex->head);
     ifr_buf_free(&ex->out);
     memset(ex, 0, sizeof *ex);
+    ex->file_fd = -1;
 }

@@ -32,6 +32,11 @@ typedef struct {
     ifr_buf_t head;             /* header fields: u32 name len, name, u32 value len, value */
     uint32_t nfields;
     ifr_buf_t out;              /* response body bytes */
+    /* Or the body is a stretch of an open file (send_file): the shim sends
+     * it from the asset's bytes itself, never through core memory. The fd
+     * is the exchange's (-1: none) and closed when the exchange ends. */
+    int file_fd;
+    uint64_t file_offset, file_len;
     /* Work only the shim can do, waiting between calls into the core:
      * an upstream request (edge_proxy.c), a function run (edge_function.c)
      * or a timer. */

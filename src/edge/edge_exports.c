@@ -13,9 +13,11 @@
 #include <stdlib.h>
 
 #include "base/log.h"
+#include "edge/edge_codec.h"
 #include "edge/edge_exchange.h"
 #include "edge/edge_function.h"
 #include "edge/edge_notices.h"
+#include "edge/edge_password.h"
 #include "edge/edge_proxy.h"
 
 #define EDGE_EXPORT(name) __attribute__((export_name(#name)))
@@ -38,6 +40,8 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
 {
     if (edge_plan) return 0;
     edge_proxy_register();
+    edge_password_register();
+    edge_codec_register();
     if (edge_function_register(ifr_str(modules, modules_len)) < 0) return -1;
     cfg_error_t err;
     edge_plan = route_plan_load_text(text, len, "Caddyfile", &err);
@@ -61,6 +65,7 @@ EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, co
     if (!edge_plan) return -1;
     if (edge_busy) edge_exchange_end(&edge_current);
     edge_busy = true;
+    edge_codec_reset();
     return edge_exchange_run(&edge_current, edge_plan, head, head_len, body, body_len,
                              ifr_str(remote, remote_len), tls != 0);
 }
@@ -121,6 +126,15 @@ EDGE_EXPORT(edge_resp_fields) const char *edge_resp_fields(void) { return edge_c
 EDGE_EXPORT(edge_resp_fields_len) uint32_t edge_resp_fields_len(void) { return (uint32_t)edge_current.head.len; }
 EDGE_EXPORT(edge_resp_body) const char *edge_resp_body(void) { return edge_current.out.data; }
 EDGE_EXPORT(edge_resp_body_len) uint32_t edge_resp_body_len(void) { return (uint32_t)edge_current.out.len; }
+/* When the body is a stretch of an embedded file (the exchange's send_file):
+ * its WASI fd (-1: the body is edge_resp_body), offset and length. Assets
+ * are at most 25 MiB, so 32 bits hold both. */
+EDGE_EXPORT(edge_resp_file_fd) int edge_resp_file_fd(void) { return edge_current.file_fd; }
+EDGE_EXPORT(edge_resp_file_offset) uint32_t edge_resp_file_offset(void) { return (uint32_t)edge_current.file_offset; }
+EDGE_EXPORT(edge_resp_file_len) uint32_t edge_resp_file_len(void) { return (uint32_t)edge_current.file_len; }
+/* 1 when the host must compress the body as Content-Encoding says (the
+ * edge's gzip codec ran, edge_codec.h); 0: send the bytes as they are. */
+EDGE_EXPORT(edge_resp_host_encodes) int edge_resp_host_encodes(void) { return edge_codec_host_compresses(); }
 
 /* Ends the last exchange: access log, then its memory is freed. */
 EDGE_EXPORT(edge_release) void edge_release(void)

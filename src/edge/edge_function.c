@@ -19,7 +19,7 @@ static int edge_fn_load(const fn_config_t *c, char *why, size_t size)
             if (c->fuel) ifr_log_warn("edge", "wasm %s: fuel ignored: V8 does not count instructions", c->name);
             return 0;
         }
-    snprintf(why, size, "not in the bundle (edge/config.mjs embeds the modules the Caddyfile names)");
+    snprintf(why, size, "not in the bundle (`ifrit edge config` embeds the modules the Caddyfile names)");
     return -1;
 }
 
@@ -50,6 +50,8 @@ int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in)
     ifr_buf_clear(out);
     int rc = edge_item_put(out, ifr_cstr(c->path));
     snprintf(num, sizeof num, "%lld", (long long)(c->timeout_ns / 1000000));
+    rc |= edge_item_put(out, ifr_cstr(num));
+    snprintf(num, sizeof num, "%llu", (unsigned long long)c->memory_limit);
     rc |= edge_item_put(out, ifr_cstr(num));
     snprintf(num, sizeof num, "%zu", c->nargs + 1);
     rc |= edge_item_put(out, ifr_cstr(num));

@@ -18,7 +18,8 @@
 int edge_function_register(ifr_str_t modules);
 
 /* The waiting run as (u32 length, bytes) items: module path, timeout in
- * ms, argc, argv..., then the environment ("KEY=value" each). Its stdin
+ * ms, memory_limit in bytes (0: none; the shim picks the bundle's module
+ * capped at it), argc, argv..., then the environment ("KEY=value" each). Its stdin
  * is *in. -1 when there is none (or out of memory). */
 int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in);
 

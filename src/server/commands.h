@@ -8,5 +8,6 @@ int cmd_validate(int argc, char **argv);  /* ifrit validate [--config F] */
 int cmd_fmt(int argc, char **argv);       /* ifrit fmt [--overwrite] FILE */
 int cmd_reload(int argc, char **argv);    /* ifrit reload [--pidfile F] */
 int cmd_wasm(int argc, char **argv);      /* ifrit wasm run [...] FILE.wasm [ARGS...] */
+int cmd_edge(int argc, char **argv);      /* ifrit edge config --config F --out DIR [...] */
 
 #endif

@@ -27,6 +27,7 @@ static const command_t commands[] = {
     { "fmt", cmd_fmt, "print a Caddyfile in canonical form (--overwrite to rewrite it)" },
     { "reload", cmd_reload, "make the running server load its Caddyfile again" },
     { "wasm", cmd_wasm, "run a WebAssembly module: ifrit wasm run FILE.wasm [ARGS...]" },
+    { "edge", cmd_edge, "write a workerd bundle for a Caddyfile: ifrit edge config --config F --out DIR" },
     { "version", cmd_version, "print the version" },
     { "help", cmd_help, "show this help" },
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ct_equal.h"
 #include "server/codec_register.h"
 
 #define SRV_AUTH_CACHE 64
@@ -23,22 +24,13 @@ static srv_auth_entry_t srv_auth_cache[SRV_AUTH_CACHE];
 static size_t srv_auth_next;
 static pthread_mutex_t srv_auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Compares without stopping at the first difference. */
-static bool srv_same(const char *a, size_t alen, const char *b, size_t blen)
-{
-    unsigned char d = alen != blen;
-    size_t n = alen < blen ? alen : blen;
-    for (size_t i = 0; i < n; i++) d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
-}
-
 static bool srv_auth_cached(const char *hash, const char *pw, size_t len)
 {
     bool hit = false;
     pthread_mutex_lock(&srv_auth_lock);
     for (size_t i = 0; i < SRV_AUTH_CACHE && !hit; i++) {
         srv_auth_entry_t *e = &srv_auth_cache[i];
-        hit = e->hash && strcmp(e->hash, hash) == 0 && srv_same(e->password, e->len, pw, len);
+        hit = e->hash && strcmp(e->hash, hash) == 0 && ifr_ct_equal(e->password, e->len, pw, len);
     }
     pthread_mutex_unlock(&srv_auth_lock);
     return hit;
@@ -69,7 +61,7 @@ int srv_password_crypt_verify(const char *hash, const char *password, size_t len
     pw[len] = '\0';
     const char *out = crypt_r(pw, hash, cd);
     int rc = -1;
-    if (out && out[0] != '*') rc = srv_same(out, strlen(out), hash, strlen(hash)) ? 1 : 0;
+    if (out && out[0] != '*') rc = ifr_ct_equal(out, strlen(out), hash, strlen(hash)) ? 1 : 0;
     explicit_bzero(pw, len);
     free(pw);
     free(cd);

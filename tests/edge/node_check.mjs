@@ -20,6 +20,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ifrit-edge-node-"));
 fs.writeFileSync(path.join(dir, "hello.txt"), "from a file\n");
 const caddyfile = `:8080 {
 \trespond /hi "hi {http.request.method} {query.q}"
+\theader /who +Set-Cookie a=1
+\theader /who +Set-Cookie b=2
+\theader /who X-Echo "{http.request.header.X-Latin}"
+\trespond /who "{http.request.remote.host} {http.request.header.X-Latin}"
 \troot * ${dir}
 \tfile_server
 }
@@ -53,11 +57,13 @@ await check("core under node:wasi", () => {
   const run = (target) => {
     const status = x.edge_handle(...put(`GET ${target} HTTP/1.1\r\nHost: localhost\r\n\r\n`), 0, 0, ...put("127.0.0.1"), 0);
     const body = new TextDecoder().decode(new Uint8Array(x.memory.buffer, x.edge_resp_body(), x.edge_resp_body_len()));
+    // A file's bytes are left to the host: the answer names the open file.
+    const file = x.edge_resp_file_fd() >= 0 ? `fd+${x.edge_resp_file_offset()}:${x.edge_resp_file_len()}` : "";
     x.edge_release();
-    return [status, body];
+    return [status, body + file];
   };
   equal(run("/hi?q=1").join(" "), "200 hi GET 1", "respond");
-  equal(run("/hello.txt").join(" "), "200 from a file\n", "file_server");
+  equal(run("/hello.txt").join(" "), "200 fd+0:12", "file_server");
   equal(run("/missing")[0], 404, "missing file");
 });
 
@@ -69,6 +75,33 @@ await check("shim answers a Request", async () => {
   equal(`${r.status} ${await r.text()} ${r.headers.get("server")}`, "200 hi POST 2 ifrit", "answer");
   const f = await core.handle(new Request("http://localhost/hello.txt"));
   equal(`${f.status} ${await f.text()}`, "200 from a file\n", "embedded asset");
+});
+
+await check("shim streams a big embedded file from its bytes, whole and in ranges", async () => {
+  const big = new Uint8Array(700 * 1024).map((_, i) => (i * 7) & 0xff);
+  const withBig = [...assets, [path.join(dir, "big.bin"), big, 0n]];
+  const core = await EdgeCore.create(module, { caddyfile, assets: withBig }, quiet);
+  const whole = await core.handle(new Request("http://localhost/big.bin"));
+  equal(whole.body instanceof ReadableStream, true, "a stream");
+  equal(Buffer.compare(new Uint8Array(await whole.arrayBuffer()), big), 0, "all the bytes");
+  const part = await core.handle(new Request("http://localhost/big.bin", { headers: { range: "bytes=100000-499999" } }));
+  equal(part.status, 206, "range status");
+  equal(Buffer.compare(new Uint8Array(await part.arrayBuffer()), big.subarray(100000, 500000)), 0, "the range");
+  const again = await core.handle(new Request("http://localhost/big.bin"));
+  equal((await again.arrayBuffer()).byteLength, big.length, "the asset is intact for the next request");
+});
+
+await check("shim: client address, byte-string fields both ways, a repeated field", async () => {
+  const core = await EdgeCore.create(module, { caddyfile, assets }, quiet);
+  const r = await core.handle(
+    new Request("http://localhost/who", { headers: { "cf-connecting-ip": "10.1.2.3", "x-latin": "caf\u00e9" } }),
+  );
+  const body = new Uint8Array(await r.arrayBuffer());
+  equal([...body].join(","), [..."10.1.2.3 caf"].map((c) => c.charCodeAt(0)).concat(0xe9).join(","), "body bytes");
+  equal(r.headers.get("x-echo"), "caf\u00e9", "a latin-1 field value");
+  equal(r.headers.getSetCookie().join(" "), "a=1 b=2", "both Set-Cookie fields");
+  const plain = await core.handle(new Request("http://localhost/who"));
+  equal(await plain.text(), "127.0.0.1 ", "no CF-Connecting-IP");
 });
 
 await check("a trap in the core answers 500, then a fresh core serves", async () => {

@@ -1,9 +1,9 @@
 """workerd serving an edge bundle, for the edge tests (tests/edge/run.py).
 
-    with Workerd(root, caddyfile_path, cwd) as wd:
+    with Workerd(root, binary, caddyfile_path, cwd) as wd:
         with wd.conn() as c: ...
 
-Writes the bundle with edge/config.mjs (run in cwd, so relative roots
+Writes the bundle with `BINARY edge config` (run in cwd, so relative roots
 resolve as for the native server), starts the workerd from npm
 (edge/node_modules) on a free 127.0.0.1 port, waits until it listens, and
 always stops it and removes the bundle. Every wait is bounded.
@@ -21,8 +21,9 @@ def workerd_binary(root):
 
 
 class Workerd:
-    def __init__(self, root, caddyfile, cwd):
+    def __init__(self, root, binary, caddyfile, cwd):
         self.root = root
+        self.binary = binary
         self.caddyfile = caddyfile
         self.cwd = cwd
         self.dir = tempfile.mkdtemp(prefix="ifrit-edge-")
@@ -33,7 +34,7 @@ class Workerd:
     def start(self):
         out = os.path.join(self.dir, "bundle")
         gen = subprocess.run(
-            ["node", os.path.join(self.root, "edge", "config.mjs"), "--config", self.caddyfile, "--out", out,
+            [self.binary, "edge", "config", "--config", self.caddyfile, "--out", out,
              "--wasm", os.path.join(self.root, "build", "edge", "ifrit.wasm"), "--outbound", "private"],
             cwd=self.cwd, capture_output=True, text=True, timeout=60)
         if gen.returncode != 0:

@@ -10,7 +10,8 @@ secs=${FUZZ_SECONDS:-60}
 out=build/fuzz
 mkdir -p "$out"
 srcs=$(ls src/{base,wasm,wasi,http,config,route,fn,plugin}/*.c 2>/dev/null)
-flags="-std=c17 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+make --no-print-directory gen >/dev/null || exit 1   # build/gen/blowfish_pi.h
+flags="-std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 status=0
 for t in tests/fuzz/fuzz_*.c; do
     [ -e "$t" ] || continue

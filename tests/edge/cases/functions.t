@@ -16,6 +16,15 @@
 	wasm /json/* @ROOT@/build/guests/fn_json_echo.wasm {
 		protocol json
 	}
+	handle /mem/capped {
+		wasm @ROOT@/build/guests/memhog.wasm {
+			memory_limit 8MiB
+		}
+	}
+	wasm /mem/free @ROOT@/build/guests/memhog.wasm
+	wasm /sleep @ROOT@/build/guests/sleeper.wasm {
+		timeout 300ms
+	}
 }
 
 === cgi: the guest's stdout is the body, its Content-Type sniffed
@@ -113,3 +122,21 @@ GET /json/bad
 --- request
 GET /json/badstatus
 --- status: 502
+
+=== memory_limit: memory.grow past it fails in the guest (its malloc returns NULL)
+--- request
+GET /mem/capped
+--- body_like
+^malloc failed after [1-7] MiB\n$
+
+=== the same module without memory_limit grows as it likes
+--- request
+GET /mem/free
+--- status: 200
+--- body_like
+^allocated 64 MiB\n$
+
+=== timeout: a guest that keeps calling the host is stopped at its deadline
+--- request
+GET /sleep
+--- status: 504

@@ -1,0 +1,41 @@
+/* The edge's gzip "codec": wasi-libc has no zlib, and the host has a
+ * compressor already (workerd compresses a Response whose Content-Encoding
+ * is gzip, CompressionStream underneath). So handler_encode.c negotiates
+ * and sets the headers as natively (Accept-Encoding, minimum_length,
+ * match, Vary, ETag), this codec passes the bytes through unchanged and
+ * notes that it did, and the shim then lets workerd compress the answer
+ * (encodeBody "automatic"); every other answer goes out byte for byte
+ * ("manual"), so a precompressed file is not compressed twice. The level
+ * is accepted and not used: the host picks its own. There is no zstd. One
+ * exchange at a time in an isolate: a flag suffices. */
+#include "edge/edge_codec.h"
+
+#include "route/codec.h"
+
+static bool edge_codec_used;
+static char edge_codec_token;    /* a stream needs no state: any non-NULL handle */
+
+static void *edge_gzip_open(int level)
+{
+    (void)level;
+    edge_codec_used = true;
+    return &edge_codec_token;
+}
+
+static int edge_gzip_write(void *stream, const void *data, size_t len, bool finish, route_codec_emit_cb emit, void *ud)
+{
+    (void)stream;
+    (void)finish;
+    return len ? emit(ud, data, len) : 0;
+}
+
+static void edge_gzip_close(void *stream) { (void)stream; }
+
+static const route_codec_t edge_codec_gzip = {
+    .name = "gzip", .default_level = 5, .min_level = 1, .max_level = 9,
+    .open = edge_gzip_open, .write = edge_gzip_write, .close = edge_gzip_close,
+};
+
+void edge_codec_register(void) { route_codec_register(&edge_codec_gzip); }
+void edge_codec_reset(void) { edge_codec_used = false; }
+bool edge_codec_host_compresses(void) { return edge_codec_used; }

@@ -1,0 +1,255 @@
+/* The bundle `ifrit edge config` writes (cmd_edge_bundle.h): config.capnp
+ * for workerd, bundle.mjs for the shim (edge/serve.mjs), and the files
+ * both name. Assets carry their path inside the edge and their mtime, so
+ * ETag and Last-Modified come out as the native server's. */
+#include "server/cmd_edge_bundle.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/buf.h"
+#include "base/file.h"
+#include "base/json.h"
+#include "server/cmd_edge_memcap.h"
+
+#define EDGE_MAX_ASSET (25u << 20)   /* the Workers limit for one asset */
+#define EDGE_MAX_DEPTH 64            /* directory nesting (a symlink loop ends here) */
+
+static const char *const edge_shim_files[] = { "worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs" };
+
+typedef struct {
+    const edge_bundle_opts_t *o;
+    ifr_buf_t imports, entries, modules;
+    size_t nassets;
+    int rc;
+} edge_bundle_t;
+
+static int edge_fail(const char *what, const char *path)
+{
+    fprintf(stderr, "edge config: %s %s: %s\n", what, path, strerror(errno));
+    return -1;
+}
+
+static int edge_copy(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (!in) return edge_fail("cannot read", from);
+    FILE *out = fopen(to, "wb");
+    if (!out) { fclose(in); return edge_fail("cannot write", to); }
+    char buf[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) { rc = edge_fail("cannot write", to); break; }
+    if (ferror(in)) rc = edge_fail("cannot read", from);
+    fclose(in);
+    if (fclose(out) != 0 && rc == 0) rc = edge_fail("cannot write", to);
+    return rc;
+}
+
+static int edge_mkdir(const char *dir)
+{
+    char *p = strdup(dir);
+    if (!p) return -1;
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        bool end = *s == '\0';
+        if (*s == '/' || end) {
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) { rc = edge_fail("cannot create", p); break; }
+            if (end) break;
+            *s = '/';
+        }
+    }
+    free(p);
+    return rc;
+}
+
+static int edge_write_text(const char *path, const ifr_buf_t *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return edge_fail("cannot write", path);
+    bool ok = fwrite(text->data, 1, text->len, f) == text->len;
+    if (fclose(f) != 0 || !ok) return edge_fail("cannot write", path);
+    return 0;
+}
+
+/* The path of a root inside the edge, whose working directory is "/":
+ * "/" + dir for a relative one, with "." and ".." segments resolved. */
+static void edge_inside_path(const char *dir, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *s = dir; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            while (len > 0 && out[--len] != '/') {}
+            out[len] = '\0';
+        } else if (n && !(n == 1 && s[0] == '.') && len + n + 2 < cap) {
+            out[len++] = '/';
+            memcpy(out + len, s, n);
+            out[len += n] = '\0';
+        }
+        s += n + (e != NULL);
+    }
+    if (len == 0) snprintf(out, cap, "/");
+}
+
+static int edge_no_dots(const struct dirent *d)
+{
+    return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+static void edge_add_asset(edge_bundle_t *b, const char *real, const char *inside, const struct stat *st)
+{
+    char to[4096];
+    size_t i = b->nassets;
+    snprintf(to, sizeof to, "%s/assets/%zu", b->o->out, i);
+    if (edge_copy(real, to) != 0) { b->rc = -1; return; }
+    b->nassets++;
+    int64_t mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    ifr_buf_printf(&b->imports, "import a%zu from \"./assets/%zu\";\n", i, i);
+    ifr_buf_append_cstr(&b->entries, "  [");
+    ifr_json_append_string(&b->entries, ifr_cstr(inside));
+    ifr_buf_printf(&b->entries, ", a%zu, %" PRId64 "n],\n", i, mtime_ns);
+    ifr_buf_printf(&b->modules, "    (name = \"assets/%zu\", data = embed \"assets/%zu\"),\n", i, i);
+}
+
+/* Every regular file under real (symlinks followed), in name order. */
+static void edge_walk(edge_bundle_t *b, const char *real, const char *inside, int depth)
+{
+    struct dirent **names;
+    int n = scandir(real, &names, edge_no_dots, alphasort);
+    if (n < 0) { b->rc = edge_fail("cannot list", real); return; }
+    for (int i = 0; i < n; i++) {
+        char r[4096], e[4096];
+        snprintf(r, sizeof r, "%s/%s", real, names[i]->d_name);
+        snprintf(e, sizeof e, "%s%s%s", inside, strcmp(inside, "/") ? "/" : "", names[i]->d_name);
+        struct stat st;
+        if (b->rc == 0 && stat(r, &st) == 0) {
+            if (S_ISDIR(st.st_mode) && depth < EDGE_MAX_DEPTH) edge_walk(b, r, e, depth + 1);
+            else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size <= EDGE_MAX_ASSET) edge_add_asset(b, r, e, &st);
+            else if (S_ISREG(st.st_mode)) fprintf(stderr, "edge config: %s is over 25 MiB; not embedded\n", r);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* A function module with its memory capped at memory_limit (cmd_edge_memcap.h). */
+static int edge_write_capped(const edge_scan_module_t *m, const char *to)
+{
+    size_t len;
+    uint8_t *in = (uint8_t *)ifr_read_file(m->real, EDGE_MAX_ASSET, &len);
+    if (!in) return edge_fail("cannot read", m->real);
+    ifr_buf_t out = IFR_BUF_INIT;
+    int rc = edge_memcap(in, len, m->memory_limit, &out);
+    free(in);
+    if (rc < 0) {
+        fprintf(stderr, "edge config: %s is not a wasm module\n", m->real);
+        ifr_buf_free(&out);
+        return -1;
+    }
+    if (rc == 1)
+        fprintf(stderr, "edge config: memory_limit cannot apply to %s (no 32-bit memory of its own under the limit); "
+                        "embedded as it is\n", m->written);
+    rc = edge_write_text(to, &out);
+    ifr_buf_free(&out);
+    return rc;
+}
+
+static void edge_capnp(ifr_buf_t *c, const edge_bundle_opts_t *o, const ifr_buf_t *modules)
+{
+    ifr_buf_printf(c,
+        "# Generated by `ifrit edge config`. Serve with: workerd serve config.capnp\n"
+        "using Workerd = import \"/workerd/workerd.capnp\";\n\n"
+        "const config :Workerd.Config = (\n"
+        "  services = [\n"
+        "    (name = \"ifrit\", worker = .ifrit),\n"
+        "    # fetch() goes out through \"internet\": reverse_proxy's upstreams.\n"
+        "    (name = \"internet\", network = (allow = [%s])),\n"
+        "  ],\n"
+        "  sockets = [(name = \"http\", address = ",
+        o->private_outbound ? "\"public\", \"private\"" : "\"public\"");
+    ifr_json_append_string(c, ifr_cstr(o->listen));
+    ifr_buf_append_cstr(c, ", http = (), service = \"ifrit\")],\n);\n\nconst ifrit :Workerd.Worker = (\n  modules = [\n");
+    for (size_t i = 0; i < sizeof edge_shim_files / sizeof *edge_shim_files; i++)
+        ifr_buf_printf(c, "    (name = \"%s\", esModule = embed \"%s\"),\n", edge_shim_files[i], edge_shim_files[i]);
+    ifr_buf_append_cstr(c,
+        "    (name = \"bundle.mjs\", esModule = embed \"bundle.mjs\"),\n"
+        "    (name = \"ifrit.wasm\", wasm = embed \"ifrit.wasm\"),\n"
+        "    (name = \"Caddyfile\", text = embed \"Caddyfile\"),\n");
+    ifr_buf_append(c, modules->data, modules->len);
+    ifr_buf_append_cstr(c, "  ],\n  compatibilityDate = \"2025-01-01\",\n);\n");
+}
+
+int edge_bundle_write(const edge_bundle_opts_t *o, const edge_scan_t *scan)
+{
+    char from[4096], to[4096];
+    snprintf(to, sizeof to, "%s/assets", o->out);
+    if (edge_mkdir(to) != 0) return -1;
+    snprintf(to, sizeof to, "%s/functions", o->out);
+    if (edge_mkdir(to) != 0) return -1;
+    for (size_t i = 0; i < sizeof edge_shim_files / sizeof *edge_shim_files; i++) {
+        snprintf(from, sizeof from, "%s/%s", o->shim_dir, edge_shim_files[i]);
+        snprintf(to, sizeof to, "%s/%s", o->out, edge_shim_files[i]);
+        if (edge_copy(from, to) != 0) return -1;
+    }
+    snprintf(to, sizeof to, "%s/ifrit.wasm", o->out);
+    if (edge_copy(o->wasm, to) != 0) return -1;
+    snprintf(to, sizeof to, "%s/Caddyfile", o->out);
+    if (edge_copy(o->config, to) != 0) return -1;
+
+    edge_bundle_t b = { .o = o, .imports = IFR_BUF_INIT, .entries = IFR_BUF_INIT, .modules = IFR_BUF_INIT };
+    for (size_t i = 0; i < scan->nroots && b.rc == 0; i++) {
+        struct stat st;
+        char inside[4096];
+        edge_inside_path(scan->roots[i], inside, sizeof inside);
+        if (stat(scan->roots[i], &st) == 0 && S_ISDIR(st.st_mode)) edge_walk(&b, scan->roots[i], inside, 0);
+        else fprintf(stderr, "edge config: root %s is not a directory here; nothing embedded for it\n", scan->roots[i]);
+    }
+    ifr_buf_t fns = IFR_BUF_INIT;
+    for (size_t i = 0; i < scan->nmodules && b.rc == 0; i++) {
+        const edge_scan_module_t *m = &scan->modules[i];
+        snprintf(to, sizeof to, "%s/functions/%zu.wasm", o->out, i);
+        b.rc = m->memory_limit ? edge_write_capped(m, to) : edge_copy(m->real, to);
+        ifr_buf_printf(&b.imports, "import f%zu from \"./functions/%zu.wasm\";\n", i, i);
+        ifr_buf_printf(&b.modules, "    (name = \"functions/%zu.wasm\", wasm = embed \"functions/%zu.wasm\"),\n", i, i);
+        ifr_buf_append_cstr(&fns, "  [");
+        ifr_json_append_string(&fns, ifr_cstr(m->written));
+        ifr_buf_printf(&fns, ", f%zu, %" PRIu64 "],\n", i, m->memory_limit);
+    }
+    ifr_buf_t text = IFR_BUF_INIT;
+    if (b.rc == 0) {
+        ifr_buf_append_cstr(&text, "// Generated by `ifrit edge config`: the Caddyfile, the files its roots hold, its functions.\n"
+                                   "import caddyfile from \"./Caddyfile\";\n");
+        ifr_buf_append(&text, b.imports.data, b.imports.len);
+        ifr_buf_append_cstr(&text, "export { caddyfile };\nexport const assets = [\n");
+        ifr_buf_append(&text, b.entries.data, b.entries.len);
+        ifr_buf_append_cstr(&text, "];\nexport const functions = [\n");
+        ifr_buf_append(&text, fns.data, fns.len);
+        ifr_buf_append_cstr(&text, "];\n");
+        snprintf(to, sizeof to, "%s/bundle.mjs", o->out);
+        b.rc = edge_write_text(to, &text);
+    }
+    if (b.rc == 0) {
+        ifr_buf_clear(&text);
+        edge_capnp(&text, o, &b.modules);
+        snprintf(to, sizeof to, "%s/config.capnp", o->out);
+        b.rc = edge_write_text(to, &text);
+    }
+    if (b.rc == 0)
+        printf("edge config: wrote %s/config.capnp (%zu assets, %zu functions)\n", o->out, b.nassets, scan->nmodules);
+    ifr_buf_free(&text);
+    ifr_buf_free(&fns);
+    ifr_buf_free(&b.imports);
+    ifr_buf_free(&b.entries);
+    ifr_buf_free(&b.modules);
+    return b.rc;
+}
