@@ -137,7 +137,8 @@ int srv_conn_read(srv_conn_t *c)
     if (room > CONN_READ_CHUNK) room = CONN_READ_CHUNK;
     if (ifr_buf_reserve(&c->rbuf, room) < 0) return -1;
     for (;;) {
-        ssize_t r = read(c->watch.fd, c->rbuf.data + c->rbuf.len, room);
+        /* recv rather than read: the socket call skips the file layer. */
+        ssize_t r = recv(c->watch.fd, c->rbuf.data + c->rbuf.len, room, 0);
         if (r > 0) {
             c->rbuf.len += (size_t)r;
             /* A short read drained the socket: skip the read that would
