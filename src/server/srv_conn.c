@@ -248,7 +248,10 @@ static int step_read_head(srv_conn_t *c)
     /* Back-pressure: a client that pipelines without reading gets no new
      * responses queued until it drains the ones it has. */
     if (c->out.bytes > SRV_OUT_HIGH_WATER) return STEP_IDLE;
-    http_head_status_t st = http_head_scan(&c->scan, c->rbuf.data ? c->rbuf.data : "", c->rbuf.len);
+    /* Bytes the scanner already looked at cannot complete a head: only new
+     * ones are worth a scan (most turns start with an empty buffer). */
+    http_head_status_t st = c->rbuf.len > c->scan.scanned ? http_head_scan(&c->scan, c->rbuf.data, c->rbuf.len)
+                                                          : HTTP_HEAD_INCOMPLETE;
     if (st == HTTP_HEAD_ERROR) {
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, c->scan.err.reason,
                       c->scan.err.status);
