@@ -20,9 +20,11 @@ static http_head_status_t scan_fail(http_head_scanner_t *s, int status, const ch
     return HTTP_HEAD_ERROR;
 }
 
-/* The first offset in [from, to), none of them LF, where the old byte-wise
- * rules fail: a CR not followed by LF, or a line past its size limit.
- * Returns to if neither happens; *status and *reason say which. */
+/* The first offset in [from, to), a stretch with no LF, where the head
+ * must be refused: just after a CR not followed by LF (a lone CR is a
+ * classic smuggling vector because other parsers treat it as a line end),
+ * or past the size limit of the current part. Returns to if neither;
+ * *status and *reason say which. */
 static size_t scan_segment(const http_head_scanner_t *s, const char *buf, size_t from, size_t to,
                            int *status, const char **reason)
 {
