@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int ifr_buf_reserve(ifr_buf_t *b, size_t extra)
+int ifr_buf_grow(ifr_buf_t *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len) return -1;
     size_t need = b->len + extra;
@@ -21,10 +21,10 @@ int ifr_buf_reserve(ifr_buf_t *b, size_t extra)
     return 0;
 }
 
-int ifr_buf_append(ifr_buf_t *b, const void *p, size_t n)
+int ifr_buf_append_grow(ifr_buf_t *b, const void *p, size_t n)
 {
     if (n == 0) return 0;
-    if (ifr_buf_reserve(b, n) < 0) return -1;
+    if (ifr_buf_grow(b, n) < 0) return -1;
     memcpy(b->data + b->len, p, n);
     b->len += n;
     return 0;

@@ -2,6 +2,8 @@
  * the bytes arrive. See http/request_parser.h. */
 #include "http/request_parser.h"
 
+#include <string.h>
+
 /* RFC 9112 section 2.2 lets a server skip empty lines before the request
  * line (some clients send a CRLF after a POST body); a few are enough. */
 #define SCAN_MAX_LEADING_EMPTY 8
@@ -18,28 +20,57 @@ static http_head_status_t scan_fail(http_head_scanner_t *s, int status, const ch
     return HTTP_HEAD_ERROR;
 }
 
+/* The first offset in [from, to), a stretch with no LF, where the head
+ * must be refused: just after a CR not followed by LF (a lone CR is a
+ * classic smuggling vector because other parsers treat it as a line end),
+ * or past the size limit of the current part. Returns to if neither;
+ * *status and *reason say which. */
+static size_t scan_segment(const http_head_scanner_t *s, const char *buf, size_t from, size_t to,
+                           int *status, const char **reason)
+{
+    size_t fail_at = to;
+    /* A CR right before `from` (left by the previous call) counts too. */
+    size_t cr_from = from > 0 ? from - 1 : 0;
+    const char *cr = memchr(buf + cr_from, '\r', to - cr_from);
+    if (cr && (size_t)(cr - buf) + 1 < to) {
+        fail_at = (size_t)(cr - buf) + 1;
+        *status = 400;
+        *reason = "bare CR in request head";
+    }
+    size_t limit = s->fields_start == 0 ? s->head_start + HTTP_MAX_REQUEST_LINE + 1
+                                        : s->fields_start + HTTP_MAX_FIELD_SECTION;
+    if (limit < from) limit = from;
+    /* At equal offsets the CR rule came first. */
+    if (limit < fail_at) {
+        fail_at = limit;
+        if (s->fields_start == 0) {
+            *status = 414;
+            *reason = "request line too long";
+        } else {
+            *status = 431;
+            *reason = "header section too large";
+        }
+    }
+    return fail_at;
+}
+
 http_head_status_t http_head_scan(http_head_scanner_t *s, const char *buf, size_t len)
 {
-    for (size_t i = s->scanned; i < len; i++) {
-        unsigned char c = (unsigned char)buf[i];
-        /* A CR must be followed by LF: a lone CR is a classic smuggling
-         * vector because other parsers treat it as a line end. */
-        if (i > 0 && buf[i - 1] == '\r' && c != '\n') {
-            s->scanned = i;
-            return scan_fail(s, 400, "bare CR in request head");
+    size_t i = s->scanned;
+    while (i < len) {
+        /* Jump from line end to line end; the bytes between only need the
+         * CR and size rules, which memchr and arithmetic answer. */
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t stop = nl ? (size_t)(nl - buf) : len;
+        int status = 0;
+        const char *reason = NULL;
+        size_t fail_at = scan_segment(s, buf, i, stop, &status, &reason);
+        if (fail_at < stop) {
+            s->scanned = fail_at;
+            return scan_fail(s, status, reason);
         }
-        if (c != '\n') {
-            if (s->fields_start == 0) {
-                if (i - s->head_start >= HTTP_MAX_REQUEST_LINE + 1) {
-                    s->scanned = i;
-                    return scan_fail(s, 414, "request line too long");
-                }
-            } else if (i - s->fields_start >= HTTP_MAX_FIELD_SECTION) {
-                s->scanned = i;
-                return scan_fail(s, 431, "header section too large");
-            }
-            continue;
-        }
+        if (!nl) break;
+        i = stop;
         if (i == 0 || buf[i - 1] != '\r') {
             s->scanned = i;
             return scan_fail(s, 400, "bare LF in request head");
@@ -65,7 +96,7 @@ http_head_status_t http_head_scan(http_head_scanner_t *s, const char *buf, size_
             s->scanned = i;
             return scan_fail(s, 431, "too many header fields");
         }
-        s->line_start = i + 1;
+        s->line_start = ++i;
     }
     s->scanned = len;
     return HTTP_HEAD_INCOMPLETE;

@@ -1,6 +1,8 @@
 /* Response head serialisation; see http/response_writer.h. */
 #include "http/response_writer.h"
 
+#include <string.h>
+
 #include "http/chars.h"
 #include "http/message.h"
 
@@ -21,18 +23,47 @@ int http_write_status_line(ifr_buf_t *out, int status)
     return 0;
 }
 
+/* True if every byte of the value is a field byte. Eight at a time: a
+ * word with no byte below 0x20 and no DEL is clean; one that may hold
+ * either (a tab is fine) is settled byte by byte. */
+static bool field_value_ok(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, del;
+        memcpy(&w, p + i, 8);
+        del = w ^ (0x7f * ones);
+        if ((((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs) break;
+    }
+    for (; i < n; i++)
+        if (!http_is_field_char((unsigned char)p[i])) return false;
+    return true;
+}
+
 int http_write_field(ifr_buf_t *out, ifr_str_t name, ifr_str_t value)
 {
     if (name.len == 0) return -1;
     for (size_t i = 0; i < name.len; i++)
         if (!http_is_tchar((unsigned char)name.ptr[i])) return -1;
-    for (size_t i = 0; i < value.len; i++)
-        if (!http_is_field_char((unsigned char)value.ptr[i])) return -1;
+    if (!field_value_ok(value.ptr, value.len)) return -1;
+    return http_write_known_field(out, name, value);
+}
+
+int http_write_known_field(ifr_buf_t *out, ifr_str_t name, ifr_str_t value)
+{
     if (ifr_buf_reserve(out, name.len + value.len + 4) < 0) return -1;
-    ifr_buf_append(out, name.ptr, name.len);
-    ifr_buf_append(out, ": ", 2);
-    ifr_buf_append(out, value.ptr, value.len);
-    ifr_buf_append(out, "\r\n", 2);
+    /* Room is reserved: write in place rather than append by append. */
+    char *p = out->data + out->len;
+    memcpy(p, name.ptr, name.len);
+    p += name.len;
+    *p++ = ':';
+    *p++ = ' ';
+    if (value.len) memcpy(p, value.ptr, value.len);
+    p += value.len;
+    *p++ = '\r';
+    *p++ = '\n';
+    out->len = (size_t)(p - out->data);
     return 0;
 }
 
@@ -44,7 +75,7 @@ int http_write_field_uint(ifr_buf_t *out, ifr_str_t name, uint64_t n)
         digits[--k] = (char)('0' + n % 10);
         n /= 10;
     } while (n);
-    return http_write_field(out, name, ifr_str(digits + k, sizeof digits - k));
+    return http_write_known_field(out, name, ifr_str(digits + k, sizeof digits - k));
 }
 
 bool http_is_connection_field(ifr_str_t name)

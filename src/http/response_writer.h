@@ -19,6 +19,10 @@ int http_write_status_line(ifr_buf_t *out, int status);
  * control byte, or the buffer cannot grow (nothing is appended then). */
 int http_write_field(ifr_buf_t *out, ifr_str_t name, ifr_str_t value);
 
+/* The same without the checks, for fields the server itself makes from
+ * constants and numbers (Date, Content-Length, Connection...). */
+int http_write_known_field(ifr_buf_t *out, ifr_str_t name, ifr_str_t value);
+
 /* Appends "name: <decimal n>\r\n" (Content-Length and the like). */
 int http_write_field_uint(ifr_buf_t *out, ifr_str_t name, uint64_t n);
 

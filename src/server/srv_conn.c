@@ -137,7 +137,8 @@ int srv_conn_read(srv_conn_t *c)
     if (room > CONN_READ_CHUNK) room = CONN_READ_CHUNK;
     if (ifr_buf_reserve(&c->rbuf, room) < 0) return -1;
     for (;;) {
-        ssize_t r = read(c->watch.fd, c->rbuf.data + c->rbuf.len, room);
+        /* recv rather than read: the socket call skips the file layer. */
+        ssize_t r = recv(c->watch.fd, c->rbuf.data + c->rbuf.len, room, 0);
         if (r > 0) {
             c->rbuf.len += (size_t)r;
             /* A short read drained the socket: skip the read that would
@@ -247,7 +248,10 @@ static int step_read_head(srv_conn_t *c)
     /* Back-pressure: a client that pipelines without reading gets no new
      * responses queued until it drains the ones it has. */
     if (c->out.bytes > SRV_OUT_HIGH_WATER) return STEP_IDLE;
-    http_head_status_t st = http_head_scan(&c->scan, c->rbuf.data ? c->rbuf.data : "", c->rbuf.len);
+    /* Bytes the scanner already looked at cannot complete a head: only new
+     * ones are worth a scan (most turns start with an empty buffer). */
+    http_head_status_t st = c->rbuf.len > c->scan.scanned ? http_head_scan(&c->scan, c->rbuf.data, c->rbuf.len)
+                                                          : HTTP_HEAD_INCOMPLETE;
     if (st == HTTP_HEAD_ERROR) {
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, c->scan.err.reason,
                       c->scan.err.status);
@@ -389,37 +393,68 @@ static void conn_arm_timer(srv_conn_t *c)
     else srv_timer_stop(&c->worker->loop, &c->timer);
 }
 
+/* Writes what the output queue holds while the socket takes it. Sets
+ * *progress if bytes left; false if the connection had to be closed. */
+static bool conn_flush(srv_conn_t *c, bool *progress)
+{
+    *progress = false;
+    if (srv_outq_empty(&c->out) || !c->can_write) return true;
+    uint64_t written = 0;
+    int r = srv_outq_flush(&c->out, c->watch.fd, &written);
+    if (r < 0) {
+        srv_conn_close(c);
+        return false;
+    }
+    /* write_since: the last progress, or when waiting began. */
+    if (written || r == 1) c->write_since = c->worker->loop.now;
+    if (r == 1) c->can_write = false;
+    *progress = written > 0;
+    return true;
+}
+
+static int conn_step(srv_conn_t *c)
+{
+    switch (c->state) {
+    case CONN_READ_HEAD: return step_read_head(c);
+    case CONN_EXCHANGE: return step_exchange(c);
+    case CONN_DISCARD_BODY: return step_discard(c);
+    case CONN_CLOSING: return step_closing(c);
+    case CONN_LINGER: return step_linger(c);
+    }
+    return STEP_IDLE;
+}
+
+/* Pipelined requests are waiting in the read buffer: their responses
+ * gather in the queue and leave in one send, not one send each. */
+static bool conn_batching(const srv_conn_t *c)
+{
+    if (c->rbuf.len == 0 || c->out.bytes >= SRV_OUT_LOW_WATER) return false;
+    return c->state == CONN_READ_HEAD || (c->state == CONN_EXCHANGE && c->ex.resp_done);
+}
+
 void srv_conn_run(srv_conn_t *c)
 {
     c->running = true;
+    bool progress;
     for (int budget = CONN_RUN_BUDGET; budget > 0; budget--) {
-        if (!srv_outq_empty(&c->out) && c->can_write) {
-            uint64_t written = 0;
-            int r = srv_outq_flush(&c->out, c->watch.fd, &written);
-            if (r < 0) {
-                srv_conn_close(c);
-                return;
-            }
-            /* write_since: the last progress, or when waiting began. */
-            if (written || r == 1) c->write_since = c->worker->loop.now;
-            if (r == 1) c->can_write = false;
-        }
-        int step = STEP_IDLE;
-        switch (c->state) {
-        case CONN_READ_HEAD: step = step_read_head(c); break;
-        case CONN_EXCHANGE: step = step_exchange(c); break;
-        case CONN_DISCARD_BODY: step = step_discard(c); break;
-        case CONN_CLOSING: step = step_closing(c); break;
-        case CONN_LINGER: step = step_linger(c); break;
-        }
+        /* Anything that may close the connection runs after a flush, so
+         * responses already queued are not lost. */
+        if (!conn_batching(c) && !conn_flush(c, &progress)) return;
+        int step = conn_step(c);
         if (step == STEP_CLOSED) return;
         if (step == STEP_IDLE) {
-            c->running = false;
-            conn_arm_timer(c);
-            return;
+            /* What batching held back leaves now; steps that wait on the
+             * queue (back-pressure, closing) get another look after it. */
+            if (!conn_flush(c, &progress)) return;
+            if (!progress) {
+                c->running = false;
+                conn_arm_timer(c);
+                return;
+            }
         }
     }
-    /* Out of budget with work left: continue next turn. */
+    /* Out of budget with work left: send what is ready, continue next turn. */
+    if (!conn_flush(c, &progress)) return;
     c->running = false;
     srv_loop_post(&c->worker->loop, &c->task);
     conn_arm_timer(c);

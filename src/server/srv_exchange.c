@@ -90,7 +90,7 @@ static int io_send_head(route_exchange_t *x)
         if (http_write_field(b, h->name, h->value) < 0)
             ifr_log_warn("http", "dropped response header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
     }
-    if (!has_date) http_write_field(b, IFR_LIT("Date"), srv_date_now());
+    if (!has_date) http_write_known_field(b, IFR_LIT("Date"), srv_date_now());
     ex->no_body = is_head || bodiless_status;
     ex->declared_len = -1;
     if (bodiless_status) {
@@ -101,16 +101,16 @@ static int io_send_head(route_exchange_t *x)
     } else if (is_head) {
         /* Unknown length: say nothing rather than promise a coding. */
     } else if (ex->req.version_minor >= 1) {
-        http_write_field(b, IFR_LIT("Transfer-Encoding"), IFR_LIT("chunked"));
+        http_write_known_field(b, IFR_LIT("Transfer-Encoding"), IFR_LIT("chunked"));
         ex->chunked = true;
     } else {
         ex->close_after = true;   /* HTTP/1.0: the body ends at close */
     }
     if (must_close(ex)) {
         ex->close_after = true;
-        http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
+        http_write_known_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
     } else if (ex->req.version_minor == 0) {
-        http_write_field(b, IFR_LIT("Connection"), IFR_LIT("keep-alive"));
+        http_write_known_field(b, IFR_LIT("Connection"), IFR_LIT("keep-alive"));
     }
     if (ifr_buf_append(b, "\r\n", 2) < 0 || srv_outq_append(&c->out, b->data, b->len) < 0) {
         ex->close_after = ex->resp_done = true;

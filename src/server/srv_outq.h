@@ -1,5 +1,5 @@
 /* A connection's output queue: response bytes (copied in) and file ranges
- * (sent with sendfile), written to the socket in order with writev and
+ * (sent with sendfile), written to the socket in order with send or writev and
  * sendfile as it becomes writable. The queue owns its memory and the file
  * descriptors handed to it. */
 #ifndef IFRIT_SERVER_SRV_OUTQ_H

@@ -84,6 +84,34 @@ def test_many_slow_clients_do_not_block_others(binary):
                 s.close()
 
 
+def test_long_pipeline_is_answered_in_order(binary):
+    # More requests than one turn of the connection serves, sent at once:
+    # their responses are gathered into shared sends, across bodies the
+    # handler leaves unread, and the last one's Connection: close is kept.
+    with Server(binary, BASE % "a") as srv:
+        with srv.conn() as c:
+            reqs, want = [], []
+            for i in range(300):
+                kind = i % 3
+                if kind == 0:
+                    reqs.append(build_request("GET", "/hello"))
+                    want.append(("GET", b"hello"))
+                elif kind == 1:
+                    reqs.append(build_request("POST", "/n%d" % i, body="abc"))
+                    want.append(("POST", b"gen-a"))
+                else:
+                    reqs.append(build_request("HEAD", "/hello"))
+                    want.append(("HEAD", b""))
+            reqs.append(build_request("GET", "/last", headers=[("Connection", "close")]))
+            want.append(("GET", b"gen-a"))
+            c.send(b"".join(reqs))
+            for i, (method, body) in enumerate(want):
+                r = c.read_response(method=method)
+                expect(r.status == 200 and r.body == body,
+                       "response %d: %d %r, expected 200 %r" % (i, r.status, r.body, body))
+            expect(c.is_closed_by_server(), "Connection: close on the last request must close")
+
+
 def test_chunked_upload_with_curl(binary):
     with Server(binary, BASE % "a") as srv:
         p = subprocess.run(["curl", "-sS", "--max-time", "10", "-H", "Transfer-Encoding: chunked",

@@ -244,6 +244,36 @@ static void test_field_limits(void)
     free(text);
 }
 
+/* The scanner jumps from line end to line end; wherever the input is cut
+ * (a CR at the end of one piece, its LF or a stray byte at the start of
+ * the next), the verdict is the one for the whole input. */
+static void test_any_split(void)
+{
+    static const char *const texts[] = {
+        "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\nX: a\r\n\r\n",
+        "GET / HTTP/1.1\r\r\nHost: h\r\n\r\n",
+        "\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+        "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        size_t len = strlen(texts[t]);
+        http_head_scanner_t whole;
+        http_head_scan_init(&whole);
+        http_head_status_t want = http_head_scan(&whole, texts[t], len);
+        for (size_t cut = 0; cut <= len; cut++) {
+            http_head_scanner_t s;
+            http_head_scan_init(&s);
+            http_head_status_t st = http_head_scan(&s, texts[t], cut);
+            if (st == HTTP_HEAD_INCOMPLETE) st = http_head_scan(&s, texts[t], len);
+            CHECK_INT_EQ(st, want);
+            CHECK_INT_EQ(s.err.status, whole.err.status);
+            CHECK_INT_EQ(s.head_end, whole.head_end);
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_simple_get);
@@ -258,5 +288,6 @@ int main(void)
     RUN(test_host_rules);
     RUN(test_request_line_limit);
     RUN(test_field_limits);
+    RUN(test_any_split);
     return testing_done();
 }
