@@ -118,12 +118,23 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
 }
 
 int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
-                       const http_upstream_response_t *r)
+                       const http_headers_t *ours, const http_upstream_response_t *r)
 {
     x->resp.status = r->status;
     x->resp.headers = (http_headers_t){ 0 };
     x->resp.content_length = -1;
+    for (uint32_t i = 0; i < ours->count; i++) {
+        const http_header_t *h = &ours->items[i];
+        if (proxy_is_hop_field(h->name) || http_headers_get(&r->headers, h->name)) continue;
+        if (http_headers_add(&x->resp.headers, x->arena, h->name, h->value) != 0) return -1;
+    }
     if (hdr_copy_end_to_end(x->arena, &r->headers, &x->resp.headers) != 0) return -1;
+    if (r->status == 101) {
+        const http_header_t *up = http_headers_get(&r->headers, IFR_LIT("upgrade"));
+        if (http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Connection"), IFR_LIT("Upgrade")) != 0 ||
+            (up && http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Upgrade"), up->value) != 0))
+            return -1;
+    }
     if (r->body_kind == HTTP_BODY_LENGTH) {
         x->resp.content_length = (int64_t)r->content_length;
     } else if (r->body_kind == HTTP_BODY_NONE && r->status != 204 && r->status != 304) {

@@ -23,8 +23,11 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
                      http_headers_t *out);
 
 /* Sets x->resp (status, fields, content_length) from the upstream's head.
+ * The fields start as `ours` (what handlers before reverse_proxy set, e.g.
+ * `header X-Served-By ifrit`); an upstream field replaces ours of the same
+ * name, as in Caddy. A 101 keeps Upgrade and says `Connection: Upgrade`.
  * 0, or -1 out of memory. */
 int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
-                       const http_upstream_response_t *r);
+                       const http_headers_t *ours, const http_upstream_response_t *r);
 
 #endif

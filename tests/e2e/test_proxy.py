@@ -158,6 +158,24 @@ def test_proxy_header_up_down(binary):
         check(r.header("X-Replace") == "xbbby", "header_down replace: %r" % r.header("X-Replace"))
 
 
+def test_proxy_keeps_headers_set_before_it(binary):
+    """`header` edits made before reverse_proxy survive it; the upstream's
+    value of the same field (and its Server) replaces ours."""
+    body = """header X-Served-By ifrit
+    header X-Both ours
+    reverse_proxy %s"""
+    def app(req):
+        return Reply(200, {"Server": "up-server", "X-Both": "theirs", "X-Up": "1"}, b"ok")
+    with Upstream(app) as up, _srv(binary, body % up.addr) as srv:
+        r = srv.request("GET", "/")
+        check(r.status == 200 and r.body == b"ok", "proxied: %r" % r)
+        check(r.header("X-Served-By") == "ifrit", "pre-proxy header kept: %r" % r.header("X-Served-By"))
+        check(r.header("X-Both") == "theirs" and r.header_all("X-Both") == ["theirs"],
+              "the upstream's value replaces ours: %r" % r.header_all("X-Both"))
+        check(r.header("Server") == "up-server", "the upstream's Server replaces ours: %r" % r.header("Server"))
+        check(r.header("X-Up") == "1", "upstream header relayed")
+
+
 # -- large bodies, memory ----------------------------------------------------------
 
 def _rss_kib(pid, field):
