@@ -96,6 +96,15 @@ typedef struct {
      * client sees the failure instead of a shorter body that looks whole.
      * NULL in hosts that cannot (-1 through x->io): end the body instead. */
     int (*abort)(route_exchange_t *x);
+    /* Switches protocols (an upstream's 101 to a client that asked to
+     * upgrade): sends x->resp as the 101 head (fields as they are: the
+     * caller puts Connection and Upgrade in), then the len pending bytes
+     * (what the peer already sent past its head), and from then on relays
+     * bytes both ways between the client connection and peer_fd until
+     * either side is done. The host takes peer_fd, also on failure; the
+     * exchange is complete once this returns 0. Output filters do not see
+     * the head. NULL in hosts that cannot (-1 through x->io). */
+    int (*upgrade)(route_exchange_t *x, int peer_fd, const void *pending, size_t len);
 } route_io_t;
 
 struct route_exchange {

@@ -100,6 +100,7 @@ static int proxy_on_head(void *ud, const http_upstream_response_t *r)
         if (!cookie || http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Set-Cookie"), ifr_cstr(cookie)) != 0)
             return -1;
     }
+    if (r->status == 101) return 0;   /* the transport sends it with x->io->upgrade */
     return x->io->send_head(x) == 0 ? 0 : -1;
 }
 
@@ -154,7 +155,8 @@ static route_result_t proxy_attempt(proxy_job_t *j)
     }
     size_t idx = (size_t)(u - j->c->upstreams);
     if (idx < 64) j->tried |= 1ULL << idx;
-    if (proxy_headers_up(x, j->c, u, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
+    bool upgrade = j->t->tunnels && proxy_upgrade_requested(x->req);
+    if (proxy_headers_up(x, j->c, u, upgrade, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
     j->req = (proxy_request_t){
         .upstream = u,
         .conf = &j->c->transport,
@@ -162,6 +164,7 @@ static route_result_t proxy_attempt(proxy_job_t *j)
         .target = x->req->target,
         .headers = &j->up_headers,
         .with_body = x->req->body_kind != HTTP_BODY_NONE,
+        .upgrade = upgrade,
     };
     /* The path may have been rewritten (rewrite, handle_path): send that. */
     if (x->req->path.len && !ifr_str_eq(ifr_str_sub(x->req->target, 0, x->req->path.len), x->req->path)) {

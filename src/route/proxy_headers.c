@@ -13,6 +13,14 @@ bool proxy_is_hop_field(ifr_str_t n)
 }
 
 /* Is name listed in any Connection field of h? Those are hop-by-hop too. */
+static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name);
+
+bool proxy_upgrade_requested(const http_request_t *req)
+{
+    return req->body_kind == HTTP_BODY_NONE && http_headers_get(&req->headers, IFR_LIT("upgrade")) &&
+           hdr_named_by_connection(&req->headers, IFR_LIT("upgrade"));
+}
+
 static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
 {
     for (uint32_t i = 0; i < h->count; i++) {
@@ -104,12 +112,16 @@ static int hdr_apply(route_exchange_t *x, const proxy_upstream_t *u, const proxy
     return 0;
 }
 
-int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u, bool upgrade,
                      http_headers_t *out)
 {
     *out = (http_headers_t){ 0 };
     const http_request_t *req = x->req;
     if (hdr_copy_end_to_end(x->arena, &req->headers, out) != 0) return -1;
+    if (upgrade && (http_headers_add(out, x->arena, IFR_LIT("Connection"), IFR_LIT("Upgrade")) != 0 ||
+                    http_headers_add(out, x->arena, IFR_LIT("Upgrade"),
+                                     http_headers_get(&req->headers, IFR_LIT("upgrade"))->value) != 0))
+        return -1;
     if (http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-For"), x->conn->remote_ip) != 0 ||
         http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Proto"), x->conn->tls ? IFR_LIT("https") : IFR_LIT("http")) != 0 ||
         http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Host"), req->host) != 0)

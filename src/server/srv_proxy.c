@@ -18,6 +18,7 @@
 #include "route/proxy_transport.h"
 #include "server/srv_conn.h"
 #include "server/srv_proxy_health.h"
+#include "server/srv_tunnel.h"
 #include "server/srv_upstream.h"
 
 /* Room in the read buffer beyond read_buffer, so a head at the parser's
@@ -93,7 +94,7 @@ static int call_serialize(proxy_call_t *c)
         rc |= http_write_field(b, IFR_LIT("Transfer-Encoding"), IFR_LIT("chunked"));
         c->body_chunked = true;
     }
-    if (r->conf->keepalive_ns <= 0) rc |= http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
+    if (r->conf->keepalive_ns <= 0 && !r->upgrade) rc |= http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
     rc |= ifr_buf_append(b, "\r\n", 2);
     return rc ? -1 : 0;
 }
@@ -259,6 +260,30 @@ static void call_relay_body(proxy_call_t *c)
     }
 }
 
+/* A 101 to an upgrade request: the client gets the head, and both
+ * connections become a tunnel (never back to the pool). */
+static void call_upgrade(proxy_call_t *c)
+{
+    route_exchange_t *x = c->x;
+    if (c->cb->on_head(c->ud, &c->resp) != 0) {
+        call_abort(c, "response head could not be passed on");
+        return;
+    }
+    int fd = srv_upconn_detach(c->up);
+    c->up = NULL;
+    ifr_buf_t pending = c->rbuf;   /* what the upstream sent past its head */
+    c->rbuf = IFR_BUF_INIT;
+    call_release(c, false);
+    int rc = x->io->upgrade(x, fd, pending.data, pending.len);
+    ifr_buf_free(&pending);
+    if (rc != 0) {
+        ifr_log_warn("reverse_proxy", "upstream %.*s: could not switch protocols", (int)c->req.upstream->hostport.len,
+                     c->req.upstream->hostport.ptr);
+        srv_exchange_fail(c->ex, 502);
+    }
+    c->cb->on_end(c->ud, rc == 0);
+}
+
 /* Looks for the response head in rbuf. */
 static void call_read_head(proxy_call_t *c)
 {
@@ -271,11 +296,11 @@ static void call_read_head(proxy_call_t *c)
             call_fail(c, PROXY_FAIL_PROTOCOL, c->parser.reason);
             return;
         }
-        if (r.status == 101) {
-            call_fail(c, PROXY_FAIL_PROTOCOL, "protocol upgrade is not supported");
+        if (r.status == 101 && !c->req.upgrade) {
+            call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
             return;
         }
-        if (r.status < 200) {   /* interim: skip it, the final head follows */
+        if (r.status < 200 && r.status != 101) {   /* interim: skip it, the final head follows */
             ifr_buf_consume(&c->rbuf, r.head_len);
             http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
             continue;
@@ -294,6 +319,10 @@ static void call_read_head(proxy_call_t *c)
         c->state = CALL_BODY;
         c->body_left = c->resp.content_length;
         http_chunked_decoder_init(&c->chunked);
+        if (c->resp.status == 101) {
+            call_upgrade(c);
+            return;
+        }
         if (c->cb->on_head(c->ud, &c->resp) != 0) {
             call_abort(c, "response head could not be passed on");
             return;
@@ -440,6 +469,7 @@ static void proxy_cancel(proxy_call_t *c)
 static const proxy_transport_t srv_proxy_transport = {
     .start = proxy_start,
     .cancel = proxy_cancel,
+    .tunnels = true,
     .watch_health = srv_proxy_health_watch,
 };
 
@@ -447,6 +477,7 @@ void srv_proxy_register(void) { proxy_transport_register(&srv_proxy_transport); 
 
 void srv_proxy_thread_exit(void)
 {
+    srv_tunnel_thread_exit();
     srv_proxy_health_thread_exit();
     srv_upstream_thread_exit();
 }

@@ -98,12 +98,11 @@ static void up_unlink_idle(srv_upconn_t *c)
     c->idle = false;
 }
 
-void srv_upconn_close(srv_upconn_t *c)
+/* Forgets c (freed on a later task); the caller did what the fd needs. */
+static void up_retire(srv_upconn_t *c)
 {
-    if (c->closed) return;
     if (c->idle) up_unlink_idle(c);
     srv_timer_stop(c->loop, &c->idle_timer);
-    close(c->watch.fd);   /* also leaves the epoll set */
     c->closed = true;
     c->owner = NULL;
     c->next = up_dead;
@@ -113,6 +112,21 @@ void srv_upconn_close(srv_upconn_t *c)
         up_reaper_loop = c->loop;
         srv_loop_post(c->loop, &up_reaper);
     }
+}
+
+void srv_upconn_close(srv_upconn_t *c)
+{
+    if (c->closed) return;
+    close(c->watch.fd);   /* also leaves the epoll set */
+    up_retire(c);
+}
+
+int srv_upconn_detach(srv_upconn_t *c)
+{
+    int fd = c->watch.fd;
+    srv_loop_del(c->loop, &c->watch);
+    up_retire(c);
+    return fd;
 }
 
 static void up_io(srv_watch_t *w, uint32_t events)
