@@ -164,6 +164,7 @@ static route_result_t proxy_attempt(proxy_job_t *j)
         .target = x->req->target,
         .headers = &j->up_headers,
         .with_body = x->req->body_kind != HTTP_BODY_NONE,
+        .flush_interval_ns = j->c->flush_interval_ns,
         .upgrade = upgrade,
     };
     /* The path may have been rewritten (rewrite, handle_path): send that. */

@@ -30,6 +30,7 @@ typedef struct {
     ifr_str_t target;               /* origin-form: path and query */
     const http_headers_t *headers;  /* end-to-end fields, Host included; the transport adds framing */
     bool with_body;                 /* forward the client's request body */
+    int64_t flush_interval_ns;      /* flush_interval: see proxy_flush_delay */
     bool upgrade;                   /* the client asked to switch protocols (headers say so);
                                        a 101 then becomes a tunnel, else it is a 502 */
 } proxy_request_t;
@@ -69,6 +70,13 @@ typedef struct {
      * each request; cheap once they run). May be NULL. */
     void (*watch_health)(route_exchange_t *x, const proxy_conf_t *conf);
 } proxy_transport_t;
+
+/* How long a transport may hold response body bytes before passing them
+ * on (it passes them on sooner when it holds a buffer's worth, and at the
+ * end); 0 = every write at once. Caddy's rule: a positive flush_interval,
+ * except that server-sent events (text/event-stream) and bodies of unknown
+ * length always go at once; 0 (the default) and -1 mean at once here. */
+int64_t proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_response_t *r);
 
 /* Registered once by the host before plans are loaded. */
 void proxy_transport_register(const proxy_transport_t *t);

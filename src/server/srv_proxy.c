@@ -40,6 +40,9 @@ struct proxy_call {
     srv_task_t task;             /* runs call_kick from the loop */
     ifr_buf_t wbuf;              /* request bytes not yet written upstream; owned */
     ifr_buf_t rbuf;              /* response bytes not yet handled; owned */
+    ifr_buf_t hold;              /* body bytes held for flush_interval; owned */
+    int64_t flush_ns;            /* 0: every body write goes on at once */
+    bool flush_armed;            /* the exchange timer will pass hold on */
     http_resp_parser_t parser;
     http_upstream_response_t resp;
     http_chunked_decoder_t chunked;
@@ -69,6 +72,7 @@ static void call_release(proxy_call_t *c, bool keep)
     c->up = NULL;
     ifr_buf_free(&c->wbuf);
     ifr_buf_free(&c->rbuf);
+    ifr_buf_free(&c->hold);
 }
 
 static int call_serialize(proxy_call_t *c)
@@ -134,8 +138,11 @@ static void call_complete(proxy_call_t *c)
 {
     bool keep = c->resp.keep_alive && !c->write_failed && c->wbuf.len == 0 && c->rbuf.len == 0 &&
                 (!c->req.with_body || c->body_done);
+    ifr_buf_t held = c->hold;    /* what flush_interval still holds goes out with the end */
+    c->hold = IFR_BUF_INIT;
     call_release(c, keep);
-    c->x->io->send_body(c->x, NULL, 0, true);
+    c->x->io->send_body(c->x, held.data, held.len, true);
+    ifr_buf_free(&held);
     c->cb->on_end(c->ud, true);
 }
 
@@ -218,6 +225,42 @@ static void call_client_writable(route_exchange_t *x, void *ud)
     call_pump(c);
 }
 
+/* Passes on what flush_interval held. 0, or -1 when the client is gone. */
+static int call_send_held(proxy_call_t *c)
+{
+    if (!c->hold.len) return 0;
+    int rc = c->x->io->send_body(c->x, c->hold.data, c->hold.len, false);
+    ifr_buf_clear(&c->hold);
+    return rc;
+}
+
+static void call_flush_due(route_exchange_t *x, void *ud)
+{
+    (void)x;
+    proxy_call_t *c = ud;
+    c->flush_armed = false;
+    if (c->state != CALL_BODY) return;
+    if (call_send_held(c) != 0) {
+        call_release(c, false);
+        c->cb->on_end(c->ud, false);
+        return;
+    }
+    call_pump(c);
+}
+
+/* Body bytes for the client: at once, or held for flush_interval (until
+ * the timer, a buffer's worth, or the end). 0, or -1 when the client is gone. */
+static int call_send_body(proxy_call_t *c, ifr_str_t data)
+{
+    route_exchange_t *x = c->x;
+    if (!c->flush_ns) return x->io->send_body(x, data.ptr, data.len, false);
+    if (ifr_buf_append(&c->hold, data.ptr, data.len) != 0) return -1;
+    if (c->hold.len >= c->req.conf->read_buffer) return call_send_held(c);
+    if (!c->flush_armed && x->io->timer(x, c->flush_ns, call_flush_due, c) == 0) c->flush_armed = true;
+    if (!c->flush_armed) return call_send_held(c);   /* a host without timers */
+    return 0;
+}
+
 /* Hands response body bytes in rbuf to the client. */
 static void call_relay_body(proxy_call_t *c)
 {
@@ -244,7 +287,7 @@ static void call_relay_body(proxy_call_t *c)
             used = c->rbuf.len;
             data = ifr_str(c->rbuf.data, used);
         }
-        if (data.len && x->io->send_body(x, data.ptr, data.len, false) != 0) {
+        if (data.len && call_send_body(c, data) != 0) {
             call_release(c, false);   /* the client is gone; the exchange ends */
             c->cb->on_end(c->ud, false);
             return;
@@ -318,6 +361,7 @@ static void call_read_head(proxy_call_t *c)
         srv_timer_stop(c->loop, &c->timer);
         c->state = CALL_BODY;
         c->body_left = c->resp.content_length;
+        c->flush_ns = proxy_flush_delay(c->req.flush_interval_ns, &c->resp);
         http_chunked_decoder_init(&c->chunked);
         if (c->resp.status == 101) {
             call_upgrade(c);
@@ -452,7 +496,7 @@ static int proxy_start(route_exchange_t *x, const proxy_request_t *req, const pr
     proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
     if (!c) return -1;
     *c = (proxy_call_t){ .x = x, .ex = ex, .loop = &ex->conn->worker->loop, .req = *req, .cb = cb, .ud = ud,
-                         .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT };
+                         .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT, .hold = IFR_BUF_INIT };
     http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
     srv_timer_init(&c->timer, call_timeout, c);
     srv_task_init(&c->task, call_kick, c);
