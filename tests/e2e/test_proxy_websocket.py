@@ -195,3 +195,14 @@ def test_proxy_101_without_upgrade_request_is_502(binary):
         # Asking to upgrade with a body is not an upgrade either.
         r = srv.request("POST", "/", headers=[("Connection", "Upgrade"), ("Upgrade", "websocket")], body=b"x")
         check(r.status == 502, "101 to a POST with a body: %r" % r)
+
+
+def test_proxy_websocket_server_stop_ends_tunnels(binary):
+    echo = Echo()
+    with Upstream(echo.app) as up, _server(binary, up) as srv:
+        with Conn(srv.port) as c:
+            _handshake(c)
+            check(ws_read(_take(c)) == (OP_TEXT, b"hello"), "first frame")
+            check(srv.stop() == 0, "the server exits while a tunnel is open")
+            check(c.is_closed_by_server(), "the client sees the end")
+        check(echo.ended.wait(WAIT) and echo.saw_eof, "the upstream sees the end")
