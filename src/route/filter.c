@@ -78,6 +78,12 @@ static int route_io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
     return route_state(x)->host_io->read_body(x, cb, ud);
 }
 
+static int route_io_resume_body(route_exchange_t *x)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    return h->resume_body ? h->resume_body(x) : -1;
+}
+
 static uint64_t route_io_queued(route_exchange_t *x)
 {
     const route_io_t *h = route_state(x)->host_io;
@@ -131,6 +137,7 @@ static const route_io_t route_filter_io = {
     .send_body = route_io_send_body,
     .send_file = route_io_send_file,
     .read_body = route_io_read_body,
+    .resume_body = route_io_resume_body,
     .queued = route_io_queued,
     .wait_writable = route_io_wait_writable,
     .defer = route_io_defer,

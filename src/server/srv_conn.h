@@ -120,6 +120,8 @@ void srv_exchange_fail(srv_exchange_t *ex, int status);
 /* Reads and delivers request body bytes (or skips them when discarding).
  * Returns 1 if progress was made, 0 if it must wait, -1 if c was closed. */
 int srv_body_pump(srv_conn_t *c, bool discard);
+/* route_io_t.resume_body for native exchanges (srv_body.c). */
+int srv_exchange_resume_body(route_exchange_t *x);
 /* Reads from the socket into rbuf: >0 bytes, 0 would block, -1 EOF or error. */
 int srv_conn_read(srv_conn_t *c);
 

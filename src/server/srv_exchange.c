@@ -269,6 +269,7 @@ const route_io_t srv_exchange_io = {
     .send_body = io_send_body,
     .send_file = io_send_file,
     .read_body = io_read_body,
+    .resume_body = srv_exchange_resume_body,
     .queued = io_queued,
     .wait_writable = io_wait_writable,
     .defer = srv_exchange_defer,

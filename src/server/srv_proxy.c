@@ -151,16 +151,6 @@ static bool call_request_written(const proxy_call_t *c)
     return c->wbuf.len == 0 && (!c->req.with_body || c->body_done);
 }
 
-static void call_resume_client_body(proxy_call_t *c)
-{
-    srv_exchange_t *ex = c->ex;
-    c->body_paused = false;
-    if (!ex->last_delivered && !ex->resp_done) {
-        ex->body_reading = true;   /* undoes the stop the body callback asked for */
-        srv_conn_wake(ex->conn);
-    }
-}
-
 /* Writes what the socket takes. -1 on a write error. */
 static int call_flush(proxy_call_t *c)
 {
@@ -179,7 +169,10 @@ static int call_flush(proxy_call_t *c)
             return -1;
         }
     }
-    if (c->body_paused && c->wbuf.len < SRV_PROXY_LOW_WATER) call_resume_client_body(c);
+    if (c->body_paused && c->wbuf.len < SRV_PROXY_LOW_WATER) {
+        c->body_paused = false;
+        c->x->io->resume_body(c->x);
+    }
     if (c->state == CALL_HEAD && call_request_written(c) && !srv_timer_active(&c->timer) &&
         c->req.conf->response_header_timeout_ns > 0)
         srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->response_header_timeout_ns);
