@@ -29,10 +29,15 @@ int http_write_field(ifr_buf_t *out, ifr_str_t name, ifr_str_t value)
     for (size_t i = 0; i < value.len; i++)
         if (!http_is_field_char((unsigned char)value.ptr[i])) return -1;
     if (ifr_buf_reserve(out, name.len + value.len + 4) < 0) return -1;
-    ifr_buf_append(out, name.ptr, name.len);
-    ifr_buf_append(out, ": ", 2);
-    ifr_buf_append(out, value.ptr, value.len);
-    ifr_buf_append(out, "\r\n", 2);
+    char *p = out->data + out->len;   /* room reserved: copy without re-checking */
+    memcpy(p, name.ptr, name.len);
+    p += name.len;
+    memcpy(p, ": ", 2);
+    p += 2;
+    if (value.len) memcpy(p, value.ptr, value.len);
+    p += value.len;
+    memcpy(p, "\r\n", 2);
+    out->len += name.len + value.len + 4;
     return 0;
 }
 

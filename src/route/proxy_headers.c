@@ -1,15 +1,20 @@
 /* See proxy_headers.h. */
 #include "route/proxy_headers.h"
 
+/* By length first: every field of every proxied message passes here. */
 bool proxy_is_hop_field(ifr_str_t n)
 {
-    static const char *const hop[] = {
-        "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-        "te", "trailer", "transfer-encoding", "upgrade", "content-length",
-    };
-    for (size_t i = 0; i < sizeof hop / sizeof *hop; i++)
-        if (ifr_str_eq_nocase(n, ifr_cstr(hop[i]))) return true;
-    return false;
+    switch (n.len) {
+    case 2: return ifr_str_eq_nocase(n, IFR_LIT("te"));
+    case 7: return ifr_str_eq_nocase(n, IFR_LIT("trailer")) || ifr_str_eq_nocase(n, IFR_LIT("upgrade"));
+    case 10: return ifr_str_eq_nocase(n, IFR_LIT("connection")) || ifr_str_eq_nocase(n, IFR_LIT("keep-alive"));
+    case 14: return ifr_str_eq_nocase(n, IFR_LIT("content-length"));
+    case 16: return ifr_str_eq_nocase(n, IFR_LIT("proxy-connection"));
+    case 17: return ifr_str_eq_nocase(n, IFR_LIT("transfer-encoding"));
+    case 18: return ifr_str_eq_nocase(n, IFR_LIT("proxy-authenticate"));
+    case 19: return ifr_str_eq_nocase(n, IFR_LIT("proxy-authorization"));
+    default: return false;
+    }
 }
 
 /* Is name listed in any Connection field of h? Those are hop-by-hop too. */
@@ -41,9 +46,16 @@ static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
 
 static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out)
 {
+    bool has_connection = http_headers_get(in, IFR_LIT("connection")) != NULL;
+    if (!out->cap) {   /* one allocation for the usual case */
+        uint32_t cap = in->count + 4;
+        out->items = ifr_arena_alloc(a, cap * sizeof(http_header_t));
+        if (!out->items) return -1;
+        out->cap = cap;
+    }
     for (uint32_t i = 0; i < in->count; i++) {
         const http_header_t *h = &in->items[i];
-        if (proxy_is_hop_field(h->name) || hdr_named_by_connection(in, h->name)) continue;
+        if (proxy_is_hop_field(h->name) || (has_connection && hdr_named_by_connection(in, h->name))) continue;
         if (http_headers_add(out, a, h->name, h->value) != 0) return -1;
     }
     return 0;

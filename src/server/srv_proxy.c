@@ -341,16 +341,16 @@ static void call_read_head(proxy_call_t *c)
             http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
             continue;
         }
-        /* The head outlives the read buffer: parse it again from an arena copy. */
+        /* The head outlives the read buffer: keep an arena copy. */
         char *copy = ifr_arena_alloc(x->arena, r.head_len);
         if (!copy) {
             call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
         memcpy(copy, c->rbuf.data, r.head_len);
+        http_resp_rebase(&r, c->rbuf.data, copy);
+        c->resp = r;
         ifr_buf_consume(&c->rbuf, r.head_len);
-        http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
-        http_resp_parse(&c->parser, copy, r.head_len, x->arena, &c->resp);
         srv_timer_stop(c->loop, &c->timer);
         c->state = CALL_BODY;
         c->body_left = c->resp.content_length;
