@@ -386,6 +386,9 @@ static void call_read(proxy_call_t *c)
         if (n > 0) {
             c->got_any = true;
             c->rbuf.len += (size_t)n;
+            /* A short read drained the socket: skip the read that would only
+             * say EAGAIN (the next bytes bring a new edge). */
+            if ((size_t)n < chunk && !c->up->peer_closed) c->up->can_read = false;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;

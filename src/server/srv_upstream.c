@@ -134,6 +134,7 @@ static void up_io(srv_watch_t *w, uint32_t events)
     srv_upconn_t *c = w->data;
     if (c->closed) return;
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->can_read = true;
+    if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->peer_closed = true;
     if (events & EPOLLOUT) c->can_write = true;
     if (c->owner) {
         c->on_event(c->owner, events);

@@ -37,6 +37,7 @@ struct srv_upconn {
     void *owner;                 /* NULL while idle or closed */
     bool connecting;             /* non-blocking connect in progress */
     bool can_read, can_write;    /* edge-triggered readiness not used up */
+    bool peer_closed;            /* RDHUP/HUP/ERR seen: read until EOF, a short read proves nothing */
     bool closed;
     bool idle;                   /* in its pool's idle list */
     uint32_t uses;               /* requests carried so far */
