@@ -4,6 +4,9 @@
 #define IFRIT_HTTP_CHARS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* tchar: the characters of a token (method, header name, coding). */
 static inline bool http_is_tchar(unsigned char c)
@@ -24,6 +27,25 @@ static inline bool http_is_tchar(unsigned char c)
 static inline bool http_is_field_char(unsigned char c)
 {
     return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+/* Whether every byte of s[0..n) is a field-value byte. Eight bytes at a
+ * time while none is a control byte (usual values are printable ASCII);
+ * any word holding one goes to the byte test, which decides. */
+static inline bool http_is_field_value(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t below_space = (w - ones * 0x20) & ~w & highs;   /* some byte < 0x20 */
+        uint64_t del = w ^ (ones * 0x7f);
+        if (below_space | ((del - ones) & ~del & highs)) break;  /* ... or == 0x7f */
+    }
+    for (; i < n; i++)
+        if (!http_is_field_char((unsigned char)s[i])) return false;
+    return true;
 }
 
 /* A byte of a request-target: visible ASCII only. */

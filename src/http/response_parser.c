@@ -98,8 +98,7 @@ static int resp_field(ifr_str_t line, http_header_t *h, resp_framing_t *f)
     while (i < line.len && http_is_tchar((unsigned char)line.ptr[i])) i++;
     if (i == 0 || i == line.len || line.ptr[i] != ':') return -1;
     ifr_str_t value = resp_trim(ifr_str_sub(line, i + 1, line.len));
-    for (size_t k = 0; k < value.len; k++)
-        if (!http_is_field_char((unsigned char)value.ptr[k])) return -1;
+    if (!http_is_field_value(value.ptr, value.len)) return -1;
     h->name = ifr_str(line.ptr, i);
     h->value = value;
     if (ifr_str_eq_nocase(h->name, IFR_LIT("content-length"))) return resp_content_length(value, f);

@@ -26,8 +26,7 @@ int http_write_field(ifr_buf_t *out, ifr_str_t name, ifr_str_t value)
     if (name.len == 0) return -1;
     for (size_t i = 0; i < name.len; i++)
         if (!http_is_tchar((unsigned char)name.ptr[i])) return -1;
-    for (size_t i = 0; i < value.len; i++)
-        if (!http_is_field_char((unsigned char)value.ptr[i])) return -1;
+    if (!http_is_field_value(value.ptr, value.len)) return -1;
     if (ifr_buf_reserve(out, name.len + value.len + 4) < 0) return -1;
     char *p = out->data + out->len;   /* room reserved: copy without re-checking */
     memcpy(p, name.ptr, name.len);

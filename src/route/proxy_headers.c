@@ -44,9 +44,48 @@ static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
     return false;
 }
 
+/* The names the Connection fields of h list, collected once per message
+ * (the usual "keep-alive" / "close" options name no field worth a compare). */
+typedef struct {
+    ifr_str_t names[8];
+    size_t count;
+    bool overflow;   /* more than fit: ask hdr_named_by_connection */
+} hdr_conn_names_t;
+
+static void hdr_conn_names(const http_headers_t *h, hdr_conn_names_t *o)
+{
+    o->count = 0;
+    o->overflow = false;
+    for (uint32_t i = 0; i < h->count; i++) {
+        if (!ifr_str_eq_nocase(h->items[i].name, IFR_LIT("connection"))) continue;
+        ifr_str_t v = h->items[i].value;
+        size_t start = 0;
+        for (size_t k = 0; k <= v.len; k++) {
+            if (k < v.len && v.ptr[k] != ',') continue;
+            ifr_str_t item = ifr_str_sub(v, start, k);
+            start = k + 1;
+            while (item.len && item.ptr[0] == ' ') { item.ptr++; item.len--; }
+            while (item.len && item.ptr[item.len - 1] == ' ') item.len--;
+            if (!item.len || ifr_str_eq_nocase(item, IFR_LIT("keep-alive")) || ifr_str_eq_nocase(item, IFR_LIT("close")))
+                continue;
+            if (o->count == sizeof o->names / sizeof *o->names) o->overflow = true;
+            else o->names[o->count++] = item;
+        }
+    }
+}
+
+static bool hdr_conn_named(const hdr_conn_names_t *o, const http_headers_t *h, ifr_str_t name)
+{
+    if (o->overflow) return hdr_named_by_connection(h, name);
+    for (size_t i = 0; i < o->count; i++)
+        if (o->names[i].len == name.len && ifr_str_eq_nocase(o->names[i], name)) return true;
+    return false;
+}
+
 static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out)
 {
-    bool has_connection = http_headers_get(in, IFR_LIT("connection")) != NULL;
+    hdr_conn_names_t conn;
+    hdr_conn_names(in, &conn);
     if (!out->cap) {   /* one allocation for the usual case */
         uint32_t cap = in->count + 4;
         out->items = ifr_arena_alloc(a, cap * sizeof(http_header_t));
@@ -55,7 +94,7 @@ static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_he
     }
     for (uint32_t i = 0; i < in->count; i++) {
         const http_header_t *h = &in->items[i];
-        if (proxy_is_hop_field(h->name) || (has_connection && hdr_named_by_connection(in, h->name))) continue;
+        if (proxy_is_hop_field(h->name) || (conn.count && hdr_conn_named(&conn, in, h->name))) continue;
         if (http_headers_add(out, a, h->name, h->value) != 0) return -1;
     }
     return 0;
