@@ -206,3 +206,17 @@ def test_proxy_websocket_server_stop_ends_tunnels(binary):
             check(srv.stop() == 0, "the server exits while a tunnel is open")
             check(c.is_closed_by_server(), "the client sees the end")
         check(echo.ended.wait(WAIT) and echo.saw_eof, "the upstream sees the end")
+
+
+def test_proxy_websocket_idle_timeout_ends_tunnel(binary):
+    """A tunnel with no byte either way ends after the server's idle timeout."""
+    echo = Echo()
+    cfg = ("{\n    workers 1\n    servers {\n        timeouts {\n            idle 1s\n        }\n    }\n}\n"
+           ":@PORT@ {\n    reverse_proxy %s\n}\n")
+    with Upstream(echo.app) as up, Server(binary, cfg % up.addr) as srv:
+        with Conn(srv.port) as c:
+            _handshake(c)
+            check(ws_read(_take(c)) == (OP_TEXT, b"hello"), "first frame")
+            c.sock.settimeout(WAIT)
+            check(c.is_closed_by_server(), "the idle tunnel was closed")
+        check(echo.ended.wait(WAIT) and echo.saw_eof, "the upstream sees the end")
