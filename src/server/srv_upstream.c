@@ -226,7 +226,8 @@ int srv_upconn_connected(srv_upconn_t *c, const char **err)
 void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc)
 {
     srv_upstream_pool_t *p = c->pool;
-    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed) {
+    /* One the upstream already half-closed would only fail the next request. */
+    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed || c->peer_closed) {
         srv_upconn_close(c);
         return;
     }
