@@ -98,8 +98,7 @@ static int resp_field(ifr_str_t line, http_header_t *h, resp_framing_t *f)
     while (i < line.len && http_is_tchar((unsigned char)line.ptr[i])) i++;
     if (i == 0 || i == line.len || line.ptr[i] != ':') return -1;
     ifr_str_t value = resp_trim(ifr_str_sub(line, i + 1, line.len));
-    for (size_t k = 0; k < value.len; k++)
-        if (!http_is_field_char((unsigned char)value.ptr[k])) return -1;
+    if (!http_is_field_value(value.ptr, value.len)) return -1;
     h->name = ifr_str(line.ptr, i);
     h->value = value;
     if (ifr_str_eq_nocase(h->name, IFR_LIT("content-length"))) return resp_content_length(value, f);
@@ -160,27 +159,48 @@ static http_resp_status_t resp_parse_head(http_resp_parser_t *p, const char *buf
     return HTTP_RESP_COMPLETE;
 }
 
+void http_resp_rebase(http_upstream_response_t *r, const char *from, const char *to)
+{
+    for (uint32_t i = 0; i < r->headers.count; i++) {
+        http_header_t *h = &r->headers.items[i];
+        h->name.ptr = to + (h->name.ptr - from);
+        h->value.ptr = to + (h->value.ptr - from);
+    }
+}
+
+/* Checks the bytes buf[from, end) that hold no LF: no CR except one right
+ * before the LF at end (or as the last byte so far, judged when its
+ * successor arrives), and the lengths within their limits. */
+static http_resp_status_t resp_scan_segment(http_resp_parser_t *p, const char *buf, size_t from, size_t end)
+{
+    for (const char *cr = memchr(buf + from, '\r', end - from); cr; cr = memchr(cr + 1, '\r', (size_t)(buf + end - cr - 1))) {
+        size_t at = (size_t)(cr - buf);
+        if (at + 1 == end) break;
+        p->scanned = at;
+        return resp_fail(p, "bare CR in response head");
+    }
+    if (end == from) return HTTP_RESP_INCOMPLETE;
+    size_t last = end - 1;   /* the furthest byte of the line looked at */
+    if (p->fields_start == 0 && last - p->line_start >= HTTP_RESP_MAX_STATUS_LINE + 1) {
+        p->scanned = last;
+        return resp_fail(p, "status line too long");
+    }
+    if (p->fields_start && last - p->fields_start >= HTTP_RESP_MAX_FIELD_SECTION) {
+        p->scanned = last;
+        return resp_fail(p, "response header section too large");
+    }
+    return HTTP_RESP_INCOMPLETE;
+}
+
 http_resp_status_t http_resp_parse(http_resp_parser_t *p, const char *buf, size_t len,
                                    ifr_arena_t *a, http_upstream_response_t *out)
 {
-    for (size_t i = p->scanned; i < len; i++) {
-        char c = buf[i];
-        if (c == '\r' && i + 1 < len && buf[i + 1] != '\n') {
-            p->scanned = i;
-            return resp_fail(p, "bare CR in response head");
-        }
-        if (c != '\n') {
-            size_t line_len = i - p->line_start;
-            if (p->fields_start == 0 && line_len >= HTTP_RESP_MAX_STATUS_LINE + 1) {
-                p->scanned = i;
-                return resp_fail(p, "status line too long");
-            }
-            if (p->fields_start && i - p->fields_start >= HTTP_RESP_MAX_FIELD_SECTION) {
-                p->scanned = i;
-                return resp_fail(p, "response header section too large");
-            }
-            continue;
-        }
+    while (p->scanned < len) {
+        /* Line by line with memchr: a head is scanned at memory speed. */
+        const char *nl = memchr(buf + p->scanned, '\n', len - p->scanned);
+        size_t i = nl ? (size_t)(nl - buf) : len;
+        if (resp_scan_segment(p, buf, p->scanned, i) == HTTP_RESP_ERROR) return HTTP_RESP_ERROR;
+        if (!nl) break;
         size_t line_len = resp_line(buf, p->line_start, i).len;
         p->scanned = i + 1;
         if (p->fields_start == 0) {

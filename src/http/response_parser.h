@@ -63,4 +63,8 @@ void http_resp_parser_init(http_resp_parser_t *p, bool head_request);
 http_resp_status_t http_resp_parse(http_resp_parser_t *p, const char *buf, size_t len,
                                    ifr_arena_t *a, http_upstream_response_t *out);
 
+/* After the caller copied the head from `from` to `to` (head_len bytes):
+ * points every slice of r into the copy. */
+void http_resp_rebase(http_upstream_response_t *r, const char *from, const char *to);
+
 #endif

@@ -23,30 +23,12 @@ int http_write_status_line(ifr_buf_t *out, int status)
     return 0;
 }
 
-/* True if every byte of the value is a field byte. Eight at a time: a
- * word with no byte below 0x20 and no DEL is clean; one that may hold
- * either (a tab is fine) is settled byte by byte. */
-static bool field_value_ok(const char *p, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w, del;
-        memcpy(&w, p + i, 8);
-        del = w ^ (0x7f * ones);
-        if ((((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs) break;
-    }
-    for (; i < n; i++)
-        if (!http_is_field_char((unsigned char)p[i])) return false;
-    return true;
-}
-
 int http_write_field(ifr_buf_t *out, ifr_str_t name, ifr_str_t value)
 {
     if (name.len == 0) return -1;
     for (size_t i = 0; i < name.len; i++)
         if (!http_is_tchar((unsigned char)name.ptr[i])) return -1;
-    if (!field_value_ok(value.ptr, value.len)) return -1;
+    if (!http_is_field_value(value.ptr, value.len)) return -1;
     return http_write_known_field(out, name, value);
 }
 

@@ -48,7 +48,8 @@ typedef struct {
 } route_conn_info_t;
 
 /* Receives request body bytes. data/len is valid only during the call.
- * is_last marks the end of the body. Returning non-zero stops the stream. */
+ * is_last marks the end of the body. Returning non-zero pauses the stream
+ * (back-pressure) until route_io_t.resume_body, or for good. */
 typedef int (*route_body_cb)(route_exchange_t *x, const void *data, size_t len,
                              bool is_last, void *ud);
 
@@ -72,6 +73,11 @@ typedef struct {
     /* Starts delivering the request body to cb; bytes beyond x->body_limit
      * end the exchange with 413. Sends "100 Continue" first if asked for. */
     int (*read_body)(route_exchange_t *x, route_body_cb cb, void *ud);
+    /* Delivers the request body again after the callback paused it (from
+     * the host's loop, never inside this call); the time it was paused
+     * does not count toward the body's read timeout. NULL in hosts that
+     * deliver the body whole (-1 through x->io). */
+    int (*resume_body)(route_exchange_t *x);
     /* Back-pressure for handlers that produce a body over time (upstreams,
      * guests): the bytes queued for the client and not yet written. Above
      * a few hundred KiB, stop producing and call wait_writable, whose cb
@@ -96,6 +102,15 @@ typedef struct {
      * client sees the failure instead of a shorter body that looks whole.
      * NULL in hosts that cannot (-1 through x->io): end the body instead. */
     int (*abort)(route_exchange_t *x);
+    /* Switches protocols (an upstream's 101 to a client that asked to
+     * upgrade): sends x->resp as the 101 head (fields as they are: the
+     * caller puts Connection and Upgrade in), then the len pending bytes
+     * (what the peer already sent past its head), and from then on relays
+     * bytes both ways between the client connection and peer_fd until
+     * either side is done. The host takes peer_fd, also on failure; the
+     * exchange is complete once this returns 0. Output filters do not see
+     * the head. NULL in hosts that cannot (-1 through x->io). */
+    int (*upgrade)(route_exchange_t *x, int peer_fd, const void *pending, size_t len);
 } route_io_t;
 
 struct route_exchange {

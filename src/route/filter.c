@@ -78,6 +78,12 @@ static int route_io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
     return route_state(x)->host_io->read_body(x, cb, ud);
 }
 
+static int route_io_resume_body(route_exchange_t *x)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    return h->resume_body ? h->resume_body(x) : -1;
+}
+
 static uint64_t route_io_queued(route_exchange_t *x)
 {
     const route_io_t *h = route_state(x)->host_io;
@@ -113,16 +119,31 @@ static int route_io_abort(route_exchange_t *x)
     return h->abort ? h->abort(x) : -1;
 }
 
+/* A tunnel is bytes, not a response: filters stay out of it. */
+static int route_io_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    if (!h->upgrade) {
+        close(peer_fd);
+        return -1;
+    }
+    if (!http_headers_get(&x->resp.headers, IFR_LIT("Server")))
+        http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Server"), IFR_LIT(ROUTE_SERVER_NAME));
+    return h->upgrade(x, peer_fd, pending, len);
+}
+
 static const route_io_t route_filter_io = {
     .send_head = route_io_send_head,
     .send_body = route_io_send_body,
     .send_file = route_io_send_file,
     .read_body = route_io_read_body,
+    .resume_body = route_io_resume_body,
     .queued = route_io_queued,
     .wait_writable = route_io_wait_writable,
     .defer = route_io_defer,
     .timer = route_io_timer,
     .abort = route_io_abort,
+    .upgrade = route_io_upgrade,
 };
 
 /* Puts the route io in front of the host's (once per exchange). */

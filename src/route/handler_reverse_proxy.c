@@ -28,6 +28,7 @@ typedef struct {
     proxy_upstream_t *up;        /* its upstream; in_flight counted while set */
     proxy_request_t req;
     http_headers_t up_headers;
+    http_headers_t ours;         /* x->resp.headers as reverse_proxy found them */
     uint64_t tried;              /* upstreams tried, bit i = upstream i */
     uint32_t attempts;
     int64_t started;
@@ -91,7 +92,7 @@ static int proxy_on_head(void *ud, const http_upstream_response_t *r)
     route_exchange_t *x = j->x;
     if (proxy_status_in(j->c->unhealthy_status, j->c->nunhealthy_status, r->status))
         proxy_upstream_failed(j->c, j->up, proxy_now_ns());
-    if (proxy_headers_down(x, j->c, j->up, r) != 0) return -1;
+    if (proxy_headers_down(x, j->c, j->up, &j->ours, r) != 0) return -1;
     if (j->set_cookie) {
         char v[17];
         proxy_lb_cookie_value(j->up, v);
@@ -99,6 +100,7 @@ static int proxy_on_head(void *ud, const http_upstream_response_t *r)
         if (!cookie || http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Set-Cookie"), ifr_cstr(cookie)) != 0)
             return -1;
     }
+    if (r->status == 101) return 0;   /* the transport sends it with x->io->upgrade */
     return x->io->send_head(x) == 0 ? 0 : -1;
 }
 
@@ -153,7 +155,8 @@ static route_result_t proxy_attempt(proxy_job_t *j)
     }
     size_t idx = (size_t)(u - j->c->upstreams);
     if (idx < 64) j->tried |= 1ULL << idx;
-    if (proxy_headers_up(x, j->c, u, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
+    bool upgrade = j->t->tunnels && proxy_upgrade_requested(x->req);
+    if (proxy_headers_up(x, j->c, u, upgrade, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
     j->req = (proxy_request_t){
         .upstream = u,
         .conf = &j->c->transport,
@@ -161,6 +164,8 @@ static route_result_t proxy_attempt(proxy_job_t *j)
         .target = x->req->target,
         .headers = &j->up_headers,
         .with_body = x->req->body_kind != HTTP_BODY_NONE,
+        .flush_interval_ns = j->c->flush_interval_ns,
+        .upgrade = upgrade,
     };
     /* The path may have been rewritten (rewrite, handle_path): send that. */
     if (x->req->path.len && !ifr_str_eq(ifr_str_sub(x->req->target, 0, x->req->path.len), x->req->path)) {
@@ -187,7 +192,7 @@ static route_result_t proxy_handle(route_exchange_t *x, const void *conf)
     if (!t) return route_fail(x, 502, "no reverse_proxy transport in this build");
     proxy_job_t *j = ifr_arena_calloc(x->arena, 1, sizeof(*j));
     if (!j || ifr_arena_on_cleanup(x->arena, proxy_job_cleanup, j) != 0) return route_fail(x, 500, "out of memory");
-    *j = (proxy_job_t){ .x = x, .c = c, .t = t, .started = proxy_now_ns() };
+    *j = (proxy_job_t){ .x = x, .c = c, .t = t, .started = proxy_now_ns(), .ours = x->resp.headers };
     if (t->watch_health && c->health_uri.len) t->watch_health(x, c);
     return proxy_attempt(j);
 }

@@ -1,18 +1,31 @@
 /* See proxy_headers.h. */
 #include "route/proxy_headers.h"
 
+/* By length first: every field of every proxied message passes here. */
 bool proxy_is_hop_field(ifr_str_t n)
 {
-    static const char *const hop[] = {
-        "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-        "te", "trailer", "transfer-encoding", "upgrade", "content-length",
-    };
-    for (size_t i = 0; i < sizeof hop / sizeof *hop; i++)
-        if (ifr_str_eq_nocase(n, ifr_cstr(hop[i]))) return true;
-    return false;
+    switch (n.len) {
+    case 2: return ifr_str_eq_nocase(n, IFR_LIT("te"));
+    case 7: return ifr_str_eq_nocase(n, IFR_LIT("trailer")) || ifr_str_eq_nocase(n, IFR_LIT("upgrade"));
+    case 10: return ifr_str_eq_nocase(n, IFR_LIT("connection")) || ifr_str_eq_nocase(n, IFR_LIT("keep-alive"));
+    case 14: return ifr_str_eq_nocase(n, IFR_LIT("content-length"));
+    case 16: return ifr_str_eq_nocase(n, IFR_LIT("proxy-connection"));
+    case 17: return ifr_str_eq_nocase(n, IFR_LIT("transfer-encoding"));
+    case 18: return ifr_str_eq_nocase(n, IFR_LIT("proxy-authenticate"));
+    case 19: return ifr_str_eq_nocase(n, IFR_LIT("proxy-authorization"));
+    default: return false;
+    }
 }
 
 /* Is name listed in any Connection field of h? Those are hop-by-hop too. */
+static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name);
+
+bool proxy_upgrade_requested(const http_request_t *req)
+{
+    return req->body_kind == HTTP_BODY_NONE && http_headers_get(&req->headers, IFR_LIT("upgrade")) &&
+           hdr_named_by_connection(&req->headers, IFR_LIT("upgrade"));
+}
+
 static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
 {
     for (uint32_t i = 0; i < h->count; i++) {
@@ -31,11 +44,57 @@ static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
     return false;
 }
 
+/* The names the Connection fields of h list, collected once per message
+ * (the usual "keep-alive" / "close" options name no field worth a compare). */
+typedef struct {
+    ifr_str_t names[8];
+    size_t count;
+    bool overflow;   /* more than fit: ask hdr_named_by_connection */
+} hdr_conn_names_t;
+
+static void hdr_conn_names(const http_headers_t *h, hdr_conn_names_t *o)
+{
+    o->count = 0;
+    o->overflow = false;
+    for (uint32_t i = 0; i < h->count; i++) {
+        if (!ifr_str_eq_nocase(h->items[i].name, IFR_LIT("connection"))) continue;
+        ifr_str_t v = h->items[i].value;
+        size_t start = 0;
+        for (size_t k = 0; k <= v.len; k++) {
+            if (k < v.len && v.ptr[k] != ',') continue;
+            ifr_str_t item = ifr_str_sub(v, start, k);
+            start = k + 1;
+            while (item.len && item.ptr[0] == ' ') { item.ptr++; item.len--; }
+            while (item.len && item.ptr[item.len - 1] == ' ') item.len--;
+            if (!item.len || ifr_str_eq_nocase(item, IFR_LIT("keep-alive")) || ifr_str_eq_nocase(item, IFR_LIT("close")))
+                continue;
+            if (o->count == sizeof o->names / sizeof *o->names) o->overflow = true;
+            else o->names[o->count++] = item;
+        }
+    }
+}
+
+static bool hdr_conn_named(const hdr_conn_names_t *o, const http_headers_t *h, ifr_str_t name)
+{
+    if (o->overflow) return hdr_named_by_connection(h, name);
+    for (size_t i = 0; i < o->count; i++)
+        if (o->names[i].len == name.len && ifr_str_eq_nocase(o->names[i], name)) return true;
+    return false;
+}
+
 static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out)
 {
+    hdr_conn_names_t conn;
+    hdr_conn_names(in, &conn);
+    if (!out->cap) {   /* one allocation for the usual case */
+        uint32_t cap = in->count + 4;
+        out->items = ifr_arena_alloc(a, cap * sizeof(http_header_t));
+        if (!out->items) return -1;
+        out->cap = cap;
+    }
     for (uint32_t i = 0; i < in->count; i++) {
         const http_header_t *h = &in->items[i];
-        if (proxy_is_hop_field(h->name) || hdr_named_by_connection(in, h->name)) continue;
+        if (proxy_is_hop_field(h->name) || (conn.count && hdr_conn_named(&conn, in, h->name))) continue;
         if (http_headers_add(out, a, h->name, h->value) != 0) return -1;
     }
     return 0;
@@ -104,12 +163,16 @@ static int hdr_apply(route_exchange_t *x, const proxy_upstream_t *u, const proxy
     return 0;
 }
 
-int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u, bool upgrade,
                      http_headers_t *out)
 {
     *out = (http_headers_t){ 0 };
     const http_request_t *req = x->req;
     if (hdr_copy_end_to_end(x->arena, &req->headers, out) != 0) return -1;
+    if (upgrade && (http_headers_add(out, x->arena, IFR_LIT("Connection"), IFR_LIT("Upgrade")) != 0 ||
+                    http_headers_add(out, x->arena, IFR_LIT("Upgrade"),
+                                     http_headers_get(&req->headers, IFR_LIT("upgrade"))->value) != 0))
+        return -1;
     if (http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-For"), x->conn->remote_ip) != 0 ||
         http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Proto"), x->conn->tls ? IFR_LIT("https") : IFR_LIT("http")) != 0 ||
         http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Host"), req->host) != 0)
@@ -118,12 +181,23 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
 }
 
 int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
-                       const http_upstream_response_t *r)
+                       const http_headers_t *ours, const http_upstream_response_t *r)
 {
     x->resp.status = r->status;
     x->resp.headers = (http_headers_t){ 0 };
     x->resp.content_length = -1;
+    for (uint32_t i = 0; i < ours->count; i++) {
+        const http_header_t *h = &ours->items[i];
+        if (proxy_is_hop_field(h->name) || http_headers_get(&r->headers, h->name)) continue;
+        if (http_headers_add(&x->resp.headers, x->arena, h->name, h->value) != 0) return -1;
+    }
     if (hdr_copy_end_to_end(x->arena, &r->headers, &x->resp.headers) != 0) return -1;
+    if (r->status == 101) {
+        const http_header_t *up = http_headers_get(&r->headers, IFR_LIT("upgrade"));
+        if (http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Connection"), IFR_LIT("Upgrade")) != 0 ||
+            (up && http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Upgrade"), up->value) != 0))
+            return -1;
+    }
     if (r->body_kind == HTTP_BODY_LENGTH) {
         x->resp.content_length = (int64_t)r->content_length;
     } else if (r->body_kind == HTTP_BODY_NONE && r->status != 204 && r->status != 304) {

@@ -18,13 +18,21 @@
  * section 7.6.1), framing fields included. */
 bool proxy_is_hop_field(ifr_str_t name);
 
-/* Fills *out with the fields to send upstream. 0, or -1 out of memory. */
-int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+/* Whether the client asks to switch protocols (Connection: upgrade with an
+ * Upgrade field, and no body), which reverse_proxy then passes on. */
+bool proxy_upgrade_requested(const http_request_t *req);
+
+/* Fills *out with the fields to send upstream; with upgrade, Connection:
+ * Upgrade and the client's Upgrade field survive. 0, or -1 out of memory. */
+int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u, bool upgrade,
                      http_headers_t *out);
 
 /* Sets x->resp (status, fields, content_length) from the upstream's head.
+ * The fields start as `ours` (what handlers before reverse_proxy set, e.g.
+ * `header X-Served-By ifrit`); an upstream field replaces ours of the same
+ * name, as in Caddy. A 101 keeps Upgrade and says `Connection: Upgrade`.
  * 0, or -1 out of memory. */
 int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
-                       const http_upstream_response_t *r);
+                       const http_headers_t *ours, const http_upstream_response_t *r);
 
 #endif

@@ -259,7 +259,7 @@ int proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, proxy_conf_t **
     c->transport = (proxy_transport_conf_t){
         .dial_timeout_ns = 3000000000LL,
         .keepalive_ns = 120000000000LL,
-        .keepalive_idle_conns = 32,
+        .keepalive_idle_conns = 64,
         .read_buffer = 64 * 1024,
     };
     if (d->nargs && proxy_add_upstreams(p, c, d->args, d->nargs) != 0) return -1;

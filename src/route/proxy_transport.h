@@ -30,6 +30,9 @@ typedef struct {
     ifr_str_t target;               /* origin-form: path and query */
     const http_headers_t *headers;  /* end-to-end fields, Host included; the transport adds framing */
     bool with_body;                 /* forward the client's request body */
+    int64_t flush_interval_ns;      /* flush_interval: see proxy_flush_delay */
+    bool upgrade;                   /* the client asked to switch protocols (headers say so);
+                                       a 101 then becomes a tunnel, else it is a 502 */
 } proxy_request_t;
 
 typedef enum {
@@ -40,8 +43,8 @@ typedef enum {
 } proxy_fail_t;
 
 typedef struct {
-    /* The upstream's final head (1xx interim heads are skipped); slices
-     * live in x->arena. Return 0 once x->resp is set and the head sent,
+    /* The upstream's final head (1xx interim heads are skipped, except a
+     * 101 to an upgrade request); slices live in x->arena. Return 0 once x->resp is set and the head sent,
      * and the transport streams the body; -1 aborts the call (it then
      * ends with on_end(false)). */
     int (*on_head)(void *ud, const http_upstream_response_t *r);
@@ -59,10 +62,21 @@ typedef struct {
                  proxy_call_t **out);
     /* Stops a call at once; no callback follows. */
     void (*cancel)(proxy_call_t *call);
+    /* Carries upgrades: on a 101 to an upgrade request, on_head runs
+     * (it sets x->resp and sends nothing), then the transport hands its
+     * connection to x->io->upgrade and ends with on_end. */
+    bool tunnels;
     /* Makes sure conf's active health checks run on this host (called on
      * each request; cheap once they run). May be NULL. */
     void (*watch_health)(route_exchange_t *x, const proxy_conf_t *conf);
 } proxy_transport_t;
+
+/* How long a transport may hold response body bytes before passing them
+ * on (it passes them on sooner when it holds a buffer's worth, and at the
+ * end); 0 = every write at once. Caddy's rule: a positive flush_interval,
+ * except that server-sent events (text/event-stream) and bodies of unknown
+ * length always go at once; 0 (the default) and -1 mean at once here. */
+int64_t proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_response_t *r);
 
 /* Registered once by the host before plans are loaded. */
 void proxy_transport_register(const proxy_transport_t *t);

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "http/response_writer.h"
 #include "server/srv_date.h"
+#include "server/srv_tunnel.h"
 
 #define CONN_READ_CHUNK (16 * 1024)
 /* The head limits (8 KiB line + 32 KiB fields) fit with room to spare; the
@@ -92,7 +93,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
     return c;
 }
 
-void srv_conn_close(srv_conn_t *c)
+static void conn_free(srv_conn_t *c, bool close_fd)
 {
     srv_worker_t *w = c->worker;
     if (c->ex_active) {
@@ -103,7 +104,8 @@ void srv_conn_close(srv_conn_t *c)
     }
     srv_timer_stop(&w->loop, &c->timer);
     srv_loop_cancel(&w->loop, &c->task);
-    close(c->watch.fd);   /* also removes it from the epoll set */
+    if (close_fd) close(c->watch.fd);   /* also removes it from the epoll set */
+    else srv_loop_del(&w->loop, &c->watch);
     srv_outq_free(&c->out);
     ifr_buf_free(&c->rbuf);
     ifr_arena_destroy(&c->arena);
@@ -112,6 +114,15 @@ void srv_conn_close(srv_conn_t *c)
     if (c->next) c->next->prev = c->prev;
     w->conn_count--;
     free(c);
+}
+
+void srv_conn_close(srv_conn_t *c) { conn_free(c, true); }
+
+int srv_conn_detach(srv_conn_t *c)
+{
+    int fd = c->watch.fd;
+    conn_free(c, false);
+    return fd;
 }
 
 void srv_conn_wake(srv_conn_t *c)
@@ -286,12 +297,17 @@ static int exchange_finish(srv_conn_t *c)
     srv_worker_t *w = c->worker;
     bool keep = !ex->close_after && ex->req.keep_alive && !w->stopping;
     bool expect_pending = ex->req.expect_continue && !ex->continue_sent;
+    int tunnel_peer = srv_tunnel_claim(ex);   /* a 101 went out: the connection becomes a tunnel */
     c->ex_active = false;
     srv_exchange_cancel_async(ex);
     route_exchange_done(ex->plan, &ex->x);
     route_plan_release(ex->plan);
     ifr_arena_reset(&c->arena);
     c->served++;
+    if (tunnel_peer >= 0) {
+        srv_tunnel_start(c, tunnel_peer);
+        return STEP_CLOSED;
+    }
     if (!keep || (!c->body.done && expect_pending)) {
         c->state = CONN_CLOSING;
     } else if (!c->body.done) {

@@ -72,6 +72,7 @@ typedef struct {
     bool delay_armed;
     route_resume_cb delay_cb;
     void *delay_ud;
+    int *upgrade_fd;             /* route_io_t.upgrade's peer socket (srv_tunnel.c), or NULL */
 } srv_exchange_t;
 
 struct srv_conn {
@@ -107,6 +108,9 @@ void srv_conn_run(srv_conn_t *c);
 void srv_conn_wake(srv_conn_t *c);
 /* Closes at once: used on errors and forced shutdown. */
 void srv_conn_close(srv_conn_t *c);
+/* Frees c like srv_conn_close but hands its socket (out of the epoll set,
+ * still open) to the caller: a connection becoming a tunnel. */
+int srv_conn_detach(srv_conn_t *c);
 /* Graceful stop: close if idle, else after the current response. */
 void srv_conn_stop(srv_conn_t *c);
 
@@ -116,6 +120,8 @@ void srv_exchange_fail(srv_exchange_t *ex, int status);
 /* Reads and delivers request body bytes (or skips them when discarding).
  * Returns 1 if progress was made, 0 if it must wait, -1 if c was closed. */
 int srv_body_pump(srv_conn_t *c, bool discard);
+/* route_io_t.resume_body for native exchanges (srv_body.c). */
+int srv_exchange_resume_body(route_exchange_t *x);
 /* Reads from the socket into rbuf: >0 bytes, 0 would block, -1 EOF or error. */
 int srv_conn_read(srv_conn_t *c);
 

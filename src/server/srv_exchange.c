@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "http/response_writer.h"
 #include "server/srv_date.h"
+#include "server/srv_tunnel.h"
 
 static srv_exchange_t *ex_of(route_exchange_t *x) { return (srv_exchange_t *)x; }
 
@@ -268,11 +269,13 @@ const route_io_t srv_exchange_io = {
     .send_body = io_send_body,
     .send_file = io_send_file,
     .read_body = io_read_body,
+    .resume_body = srv_exchange_resume_body,
     .queued = io_queued,
     .wait_writable = io_wait_writable,
     .defer = srv_exchange_defer,
     .timer = srv_exchange_timer,
     .abort = io_abort,
+    .upgrade = srv_exchange_upgrade,
 };
 
 void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)

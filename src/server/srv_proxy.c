@@ -18,6 +18,7 @@
 #include "route/proxy_transport.h"
 #include "server/srv_conn.h"
 #include "server/srv_proxy_health.h"
+#include "server/srv_tunnel.h"
 #include "server/srv_upstream.h"
 
 /* Room in the read buffer beyond read_buffer, so a head at the parser's
@@ -39,6 +40,9 @@ struct proxy_call {
     srv_task_t task;             /* runs call_kick from the loop */
     ifr_buf_t wbuf;              /* request bytes not yet written upstream; owned */
     ifr_buf_t rbuf;              /* response bytes not yet handled; owned */
+    ifr_buf_t hold;              /* body bytes held for flush_interval; owned */
+    int64_t flush_ns;            /* 0: every body write goes on at once */
+    bool flush_armed;            /* the exchange timer will pass hold on */
     http_resp_parser_t parser;
     http_upstream_response_t resp;
     http_chunked_decoder_t chunked;
@@ -68,6 +72,7 @@ static void call_release(proxy_call_t *c, bool keep)
     c->up = NULL;
     ifr_buf_free(&c->wbuf);
     ifr_buf_free(&c->rbuf);
+    ifr_buf_free(&c->hold);
 }
 
 static int call_serialize(proxy_call_t *c)
@@ -93,7 +98,7 @@ static int call_serialize(proxy_call_t *c)
         rc |= http_write_field(b, IFR_LIT("Transfer-Encoding"), IFR_LIT("chunked"));
         c->body_chunked = true;
     }
-    if (r->conf->keepalive_ns <= 0) rc |= http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
+    if (r->conf->keepalive_ns <= 0 && !r->upgrade) rc |= http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
     rc |= ifr_buf_append(b, "\r\n", 2);
     return rc ? -1 : 0;
 }
@@ -133,24 +138,17 @@ static void call_complete(proxy_call_t *c)
 {
     bool keep = c->resp.keep_alive && !c->write_failed && c->wbuf.len == 0 && c->rbuf.len == 0 &&
                 (!c->req.with_body || c->body_done);
+    ifr_buf_t held = c->hold;    /* what flush_interval still holds goes out with the end */
+    c->hold = IFR_BUF_INIT;
     call_release(c, keep);
-    c->x->io->send_body(c->x, NULL, 0, true);
+    c->x->io->send_body(c->x, held.data, held.len, true);
+    ifr_buf_free(&held);
     c->cb->on_end(c->ud, true);
 }
 
 static bool call_request_written(const proxy_call_t *c)
 {
     return c->wbuf.len == 0 && (!c->req.with_body || c->body_done);
-}
-
-static void call_resume_client_body(proxy_call_t *c)
-{
-    srv_exchange_t *ex = c->ex;
-    c->body_paused = false;
-    if (!ex->last_delivered && !ex->resp_done) {
-        ex->body_reading = true;   /* undoes the stop the body callback asked for */
-        srv_conn_wake(ex->conn);
-    }
 }
 
 /* Writes what the socket takes. -1 on a write error. */
@@ -171,7 +169,10 @@ static int call_flush(proxy_call_t *c)
             return -1;
         }
     }
-    if (c->body_paused && c->wbuf.len < SRV_PROXY_LOW_WATER) call_resume_client_body(c);
+    if (c->body_paused && c->wbuf.len < SRV_PROXY_LOW_WATER) {
+        c->body_paused = false;
+        c->x->io->resume_body(c->x);
+    }
     if (c->state == CALL_HEAD && call_request_written(c) && !srv_timer_active(&c->timer) &&
         c->req.conf->response_header_timeout_ns > 0)
         srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->response_header_timeout_ns);
@@ -217,6 +218,42 @@ static void call_client_writable(route_exchange_t *x, void *ud)
     call_pump(c);
 }
 
+/* Passes on what flush_interval held. 0, or -1 when the client is gone. */
+static int call_send_held(proxy_call_t *c)
+{
+    if (!c->hold.len) return 0;
+    int rc = c->x->io->send_body(c->x, c->hold.data, c->hold.len, false);
+    ifr_buf_clear(&c->hold);
+    return rc;
+}
+
+static void call_flush_due(route_exchange_t *x, void *ud)
+{
+    (void)x;
+    proxy_call_t *c = ud;
+    c->flush_armed = false;
+    if (c->state != CALL_BODY) return;
+    if (call_send_held(c) != 0) {
+        call_release(c, false);
+        c->cb->on_end(c->ud, false);
+        return;
+    }
+    call_pump(c);
+}
+
+/* Body bytes for the client: at once, or held for flush_interval (until
+ * the timer, a buffer's worth, or the end). 0, or -1 when the client is gone. */
+static int call_send_body(proxy_call_t *c, ifr_str_t data)
+{
+    route_exchange_t *x = c->x;
+    if (!c->flush_ns) return x->io->send_body(x, data.ptr, data.len, false);
+    if (ifr_buf_append(&c->hold, data.ptr, data.len) != 0) return -1;
+    if (c->hold.len >= c->req.conf->read_buffer) return call_send_held(c);
+    if (!c->flush_armed && x->io->timer(x, c->flush_ns, call_flush_due, c) == 0) c->flush_armed = true;
+    if (!c->flush_armed) return call_send_held(c);   /* a host without timers */
+    return 0;
+}
+
 /* Hands response body bytes in rbuf to the client. */
 static void call_relay_body(proxy_call_t *c)
 {
@@ -243,7 +280,7 @@ static void call_relay_body(proxy_call_t *c)
             used = c->rbuf.len;
             data = ifr_str(c->rbuf.data, used);
         }
-        if (data.len && x->io->send_body(x, data.ptr, data.len, false) != 0) {
+        if (data.len && call_send_body(c, data) != 0) {
             call_release(c, false);   /* the client is gone; the exchange ends */
             c->cb->on_end(c->ud, false);
             return;
@@ -259,6 +296,30 @@ static void call_relay_body(proxy_call_t *c)
     }
 }
 
+/* A 101 to an upgrade request: the client gets the head, and both
+ * connections become a tunnel (never back to the pool). */
+static void call_upgrade(proxy_call_t *c)
+{
+    route_exchange_t *x = c->x;
+    if (c->cb->on_head(c->ud, &c->resp) != 0) {
+        call_abort(c, "response head could not be passed on");
+        return;
+    }
+    int fd = srv_upconn_detach(c->up);
+    c->up = NULL;
+    ifr_buf_t pending = c->rbuf;   /* what the upstream sent past its head */
+    c->rbuf = IFR_BUF_INIT;
+    call_release(c, false);
+    int rc = x->io->upgrade(x, fd, pending.data, pending.len);
+    ifr_buf_free(&pending);
+    if (rc != 0) {
+        ifr_log_warn("reverse_proxy", "upstream %.*s: could not switch protocols", (int)c->req.upstream->hostport.len,
+                     c->req.upstream->hostport.ptr);
+        srv_exchange_fail(c->ex, 502);
+    }
+    c->cb->on_end(c->ud, rc == 0);
+}
+
 /* Looks for the response head in rbuf. */
 static void call_read_head(proxy_call_t *c)
 {
@@ -271,29 +332,34 @@ static void call_read_head(proxy_call_t *c)
             call_fail(c, PROXY_FAIL_PROTOCOL, c->parser.reason);
             return;
         }
-        if (r.status == 101) {
-            call_fail(c, PROXY_FAIL_PROTOCOL, "protocol upgrade is not supported");
+        if (r.status == 101 && !c->req.upgrade) {
+            call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
             return;
         }
-        if (r.status < 200) {   /* interim: skip it, the final head follows */
+        if (r.status < 200 && r.status != 101) {   /* interim: skip it, the final head follows */
             ifr_buf_consume(&c->rbuf, r.head_len);
             http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
             continue;
         }
-        /* The head outlives the read buffer: parse it again from an arena copy. */
+        /* The head outlives the read buffer: keep an arena copy. */
         char *copy = ifr_arena_alloc(x->arena, r.head_len);
         if (!copy) {
             call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
         memcpy(copy, c->rbuf.data, r.head_len);
+        http_resp_rebase(&r, c->rbuf.data, copy);
+        c->resp = r;
         ifr_buf_consume(&c->rbuf, r.head_len);
-        http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
-        http_resp_parse(&c->parser, copy, r.head_len, x->arena, &c->resp);
         srv_timer_stop(c->loop, &c->timer);
         c->state = CALL_BODY;
         c->body_left = c->resp.content_length;
+        c->flush_ns = proxy_flush_delay(c->req.flush_interval_ns, &c->resp);
         http_chunked_decoder_init(&c->chunked);
+        if (c->resp.status == 101) {
+            call_upgrade(c);
+            return;
+        }
         if (c->cb->on_head(c->ud, &c->resp) != 0) {
             call_abort(c, "response head could not be passed on");
             return;
@@ -320,6 +386,9 @@ static void call_read(proxy_call_t *c)
         if (n > 0) {
             c->got_any = true;
             c->rbuf.len += (size_t)n;
+            /* A short read drained the socket: skip the read that would only
+             * say EAGAIN (the next bytes bring a new edge). */
+            if ((size_t)n < chunk && !c->up->peer_closed) c->up->can_read = false;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -423,7 +492,7 @@ static int proxy_start(route_exchange_t *x, const proxy_request_t *req, const pr
     proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
     if (!c) return -1;
     *c = (proxy_call_t){ .x = x, .ex = ex, .loop = &ex->conn->worker->loop, .req = *req, .cb = cb, .ud = ud,
-                         .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT };
+                         .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT, .hold = IFR_BUF_INIT };
     http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
     srv_timer_init(&c->timer, call_timeout, c);
     srv_task_init(&c->task, call_kick, c);
@@ -440,6 +509,7 @@ static void proxy_cancel(proxy_call_t *c)
 static const proxy_transport_t srv_proxy_transport = {
     .start = proxy_start,
     .cancel = proxy_cancel,
+    .tunnels = true,
     .watch_health = srv_proxy_health_watch,
 };
 
@@ -447,6 +517,7 @@ void srv_proxy_register(void) { proxy_transport_register(&srv_proxy_transport); 
 
 void srv_proxy_thread_exit(void)
 {
+    srv_tunnel_thread_exit();
     srv_proxy_health_thread_exit();
     srv_upstream_thread_exit();
 }

@@ -7,8 +7,10 @@
  *   response body: read from the upstream only while the client's output
  *                  queue is below SRV_PROXY_HIGH_WATER (x->io->queued /
  *                  wait_writable).
- * Every byte read is handed on at once, so responses are flushed as they
- * arrive (flush_interval -1 is how it always behaves).
+ * Every byte read is handed on at once (flushed as it arrives), unless a
+ * positive flush_interval applies (proxy_flush_delay): then up to one
+ * read_buffer is held until the exchange timer fires. A 101 to an upgrade
+ * request hands the connection to x->io->upgrade (srv_tunnel.h).
  *
  * Hook: srv_register_natives() calls srv_proxy_register(); a worker calls
  * srv_proxy_thread_exit() when its loop ends. */

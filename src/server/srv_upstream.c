@@ -98,12 +98,11 @@ static void up_unlink_idle(srv_upconn_t *c)
     c->idle = false;
 }
 
-void srv_upconn_close(srv_upconn_t *c)
+/* Forgets c (freed on a later task); the caller did what the fd needs. */
+static void up_retire(srv_upconn_t *c)
 {
-    if (c->closed) return;
     if (c->idle) up_unlink_idle(c);
     srv_timer_stop(c->loop, &c->idle_timer);
-    close(c->watch.fd);   /* also leaves the epoll set */
     c->closed = true;
     c->owner = NULL;
     c->next = up_dead;
@@ -115,11 +114,27 @@ void srv_upconn_close(srv_upconn_t *c)
     }
 }
 
+void srv_upconn_close(srv_upconn_t *c)
+{
+    if (c->closed) return;
+    close(c->watch.fd);   /* also leaves the epoll set */
+    up_retire(c);
+}
+
+int srv_upconn_detach(srv_upconn_t *c)
+{
+    int fd = c->watch.fd;
+    srv_loop_del(c->loop, &c->watch);
+    up_retire(c);
+    return fd;
+}
+
 static void up_io(srv_watch_t *w, uint32_t events)
 {
     srv_upconn_t *c = w->data;
     if (c->closed) return;
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->can_read = true;
+    if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->peer_closed = true;
     if (events & EPOLLOUT) c->can_write = true;
     if (c->owner) {
         c->on_event(c->owner, events);
@@ -211,7 +226,8 @@ int srv_upconn_connected(srv_upconn_t *c, const char **err)
 void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc)
 {
     srv_upstream_pool_t *p = c->pool;
-    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed) {
+    /* One the upstream already half-closed would only fail the next request. */
+    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed || c->peer_closed) {
         srv_upconn_close(c);
         return;
     }

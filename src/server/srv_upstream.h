@@ -37,6 +37,7 @@ struct srv_upconn {
     void *owner;                 /* NULL while idle or closed */
     bool connecting;             /* non-blocking connect in progress */
     bool can_read, can_write;    /* edge-triggered readiness not used up */
+    bool peer_closed;            /* RDHUP/HUP/ERR seen: read until EOF, a short read proves nothing */
     bool closed;
     bool idle;                   /* in its pool's idle list */
     uint32_t uses;               /* requests carried so far */
@@ -59,6 +60,11 @@ void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc);
 
 /* Closes now (the fd) and frees on a later task. */
 void srv_upconn_close(srv_upconn_t *c);
+
+/* Like srv_upconn_close, but hands the socket to the caller (out of the
+ * loop's epoll set, still open) instead of closing it: a connection that
+ * switched protocols leaves the pool's world for a tunnel. */
+int srv_upconn_detach(srv_upconn_t *c);
 
 /* Number of idle connections this thread keeps for u (tests, logs). */
 uint32_t srv_upstream_idle_count(const proxy_upstream_t *u);

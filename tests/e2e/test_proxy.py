@@ -158,6 +158,24 @@ def test_proxy_header_up_down(binary):
         check(r.header("X-Replace") == "xbbby", "header_down replace: %r" % r.header("X-Replace"))
 
 
+def test_proxy_keeps_headers_set_before_it(binary):
+    """`header` edits made before reverse_proxy survive it; the upstream's
+    value of the same field (and its Server) replaces ours."""
+    body = """header X-Served-By ifrit
+    header X-Both ours
+    reverse_proxy %s"""
+    def app(req):
+        return Reply(200, {"Server": "up-server", "X-Both": "theirs", "X-Up": "1"}, b"ok")
+    with Upstream(app) as up, _srv(binary, body % up.addr) as srv:
+        r = srv.request("GET", "/")
+        check(r.status == 200 and r.body == b"ok", "proxied: %r" % r)
+        check(r.header("X-Served-By") == "ifrit", "pre-proxy header kept: %r" % r.header("X-Served-By"))
+        check(r.header("X-Both") == "theirs" and r.header_all("X-Both") == ["theirs"],
+              "the upstream's value replaces ours: %r" % r.header_all("X-Both"))
+        check(r.header("Server") == "up-server", "the upstream's Server replaces ours: %r" % r.header("Server"))
+        check(r.header("X-Up") == "1", "upstream header relayed")
+
+
 # -- large bodies, memory ----------------------------------------------------------
 
 def _rss_kib(pid, field):
@@ -424,6 +442,92 @@ def test_proxy_sse_flushes_each_event(binary):
             while b"0\r\n\r\n" not in buf:
                 buf += c.sock.recv(4096)
             check(b"data: two" in buf, "second event relayed")
+
+
+def _slow_upstream(ctype, first, rest, go):
+    """Sends the head (with Content-Length) and `first`, waits for `go`,
+    then sends `rest`."""
+    def app(req):
+        def slow(c, req):
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                      % (ctype, len(first) + len(rest)))
+            for i in range(0, len(first), 10):   # several small writes
+                c.sendall(first[i:i + 10])
+            go.wait(WAIT)
+            c.sendall(rest)
+            return True
+        return Reply(custom=slow)
+    return app
+
+
+def _read_head(c):
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        got = c.sock.recv(4096)
+        check(got, "closed before the head")
+        buf += got
+    return buf.split(b"\r\n\r\n", 1)[1]
+
+
+def test_proxy_flush_interval_holds_then_flushes(binary):
+    first, rest = b"a" * 100, b"b" * 50
+    # A long interval: the bytes of a response with a known length wait
+    # (here: for the rest of the body, which completes the response).
+    go = threading.Event()
+    with Upstream(_slow_upstream(b"text/plain", first, rest, go)) as up, \
+            _srv(binary, "reverse_proxy %s {\n flush_interval 1h\n}" % up.addr) as srv:
+        with srv.conn() as c:
+            c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            c.sock.settimeout(WAIT)
+            body = _read_head(c)
+            c.sock.settimeout(0.5)
+            try:
+                body += c.sock.recv(4096)
+            except socket.timeout:
+                pass
+            check(body == b"", "body bytes held for flush_interval: got %r" % body[:20])
+            go.set()
+            c.sock.settimeout(WAIT)
+            while len(body) < 150:
+                got = c.sock.recv(4096)
+                check(got, "closed early")
+                body += got
+            check(body == first + rest, "whole body once complete")
+    # A short interval: held bytes go out on the timer, with no more input.
+    go = threading.Event()
+    with Upstream(_slow_upstream(b"text/plain", first, rest, go)) as up, \
+            _srv(binary, "reverse_proxy %s {\n flush_interval 50ms\n}" % up.addr) as srv:
+        with srv.conn() as c:
+            c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            c.sock.settimeout(WAIT)
+            body = _read_head(c)
+            try:
+                while len(body) < len(first):
+                    got = c.sock.recv(4096)
+                    check(got, "closed early")
+                    body += got
+            finally:
+                go.set()
+            check(body == first, "the timer flushed the first part: %r" % body[:20])
+
+
+def test_proxy_flush_interval_ignored_for_event_streams(binary):
+    first, rest = b"data: one\n\n", b"data: two\n\n"
+    go = threading.Event()
+    with Upstream(_slow_upstream(b"text/event-stream; charset=utf-8", first, rest, go)) as up, \
+            _srv(binary, "reverse_proxy %s {\n flush_interval 1h\n}" % up.addr) as srv:
+        with srv.conn() as c:
+            c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            c.sock.settimeout(WAIT)
+            body = _read_head(c)
+            try:
+                while len(body) < len(first):
+                    got = c.sock.recv(4096)
+                    check(got, "closed early")
+                    body += got
+            finally:
+                go.set()
+            check(body == first, "text/event-stream flushed at once: %r" % body)
 
 
 # -- realism: nginx as the upstream ----------------------------------------------------

@@ -82,6 +82,10 @@ static void test_refusals(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_INT_EQ(parse_bytewise(bad[i], false, &r, &why), HTTP_RESP_ERROR);
         CHECK(why != NULL);
+        /* The same, arriving in one piece. */
+        http_resp_parser_t p;
+        http_resp_parser_init(&p, false);
+        CHECK_INT_EQ(http_resp_parse(&p, bad[i], strlen(bad[i]), &arena, &r), HTTP_RESP_ERROR);
     }
 }
 
@@ -102,6 +106,35 @@ static void test_limits(void)
     strcat(many, "\r\n");
     http_resp_parser_init(&p, false);
     CHECK_INT_EQ(http_resp_parse(&p, many, strlen(many), &arena, &r), HTTP_RESP_ERROR);
+    /* A status line one byte too long, whole and byte by byte. */
+    static char line[HTTP_RESP_MAX_STATUS_LINE + 8];
+    memcpy(line, "HTTP/1.1 200 ", 13);
+    memset(line + 13, 'a', HTTP_RESP_MAX_STATUS_LINE + 1 - 13);
+    strcpy(line + HTTP_RESP_MAX_STATUS_LINE + 1, "\r\n\r\n");
+    http_resp_parser_init(&p, false);
+    CHECK_INT_EQ(http_resp_parse(&p, line, strlen(line), &arena, &r), HTTP_RESP_ERROR);
+    const char *why;
+    CHECK_INT_EQ(parse_bytewise(line, false, &r, &why), HTTP_RESP_ERROR);
+    line[HTTP_RESP_MAX_STATUS_LINE] = 0;   /* at the limit it passes */
+    strcat(line, "\r\n\r\n");
+    CHECK_INT_EQ(parse_bytewise(line, false, &r, &why), HTTP_RESP_COMPLETE);
+}
+
+/* The head moved to a copy: the fields point into the copy. */
+static void test_rebase(void)
+{
+    char head[] = "HTTP/1.1 200 OK\r\nX-A: b\r\n\r\n";
+    http_resp_parser_t p;
+    http_resp_parser_init(&p, false);
+    http_upstream_response_t r;
+    CHECK_INT_EQ(http_resp_parse(&p, head, strlen(head), &arena, &r), HTTP_RESP_COMPLETE);
+    char copy[sizeof head];
+    memcpy(copy, head, sizeof head);
+    memset(head, '#', strlen(head));
+    http_resp_rebase(&r, head, copy);
+    CHECK_INT_EQ(r.headers.count, 1);
+    CHECK(ifr_str_eq(r.headers.items[0].name, IFR_LIT("X-A")));
+    CHECK(ifr_str_eq(r.headers.items[0].value, IFR_LIT("b")));
 }
 
 int main(void)
@@ -112,6 +145,7 @@ int main(void)
     RUN(test_bodiless);
     RUN(test_refusals);
     RUN(test_limits);
+    RUN(test_rebase);
     ifr_arena_destroy(&arena);
     return testing_done();
 }

@@ -1,0 +1,279 @@
+/* See srv_tunnel.h. */
+#include "server/srv_tunnel.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "http/response_writer.h"
+#include "server/srv_date.h"
+
+/* One direction: bytes read from one side, not yet written to the other. */
+typedef struct {
+    char *buf;                   /* SRV_TUNNEL_BUFFER bytes; owned */
+    size_t start, end;           /* unwritten bytes are buf[start, end) */
+    bool eof;                    /* the source side ended its input */
+    bool shut;                   /* ... and that was passed on */
+} tun_dir_t;
+
+/* One socket of the tunnel. */
+typedef struct {
+    srv_watch_t watch;
+    bool can_read, can_write;    /* edge-triggered readiness not yet used up */
+} tun_side_t;
+
+typedef struct srv_tunnel srv_tunnel_t;
+struct srv_tunnel {
+    srv_tunnel_t *prev, *next;   /* this thread's tunnels */
+    srv_worker_t *worker;
+    tun_side_t client, peer;
+    tun_dir_t up, down;          /* client -> peer, peer -> client */
+    srv_outq_t head;             /* the 101 head and early peer bytes, to the client first */
+    srv_timer_t idle;
+    srv_task_t task;             /* pumps once after the start, then frees */
+    int64_t last_active;
+    bool closed;
+};
+
+static _Thread_local srv_tunnel_t *tunnels;
+
+/* Owned by the exchange's arena until claimed: closes an unclaimed peer. */
+static void peer_fd_cleanup(void *data)
+{
+    int *fd = data;
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+}
+
+/* The 101 head: the handler's fields minus framing ones, and Date. */
+static int upgrade_head(srv_exchange_t *ex, ifr_buf_t *b)
+{
+    const http_headers_t *h = &ex->x.resp.headers;
+    bool has_date = false;
+    int rc = http_write_status_line(b, 101);
+    for (uint32_t i = 0; i < h->count; i++) {
+        ifr_str_t n = h->items[i].name;
+        if (ifr_str_eq_nocase(n, IFR_LIT("content-length")) || ifr_str_eq_nocase(n, IFR_LIT("transfer-encoding")) ||
+            ifr_str_eq_nocase(n, IFR_LIT("keep-alive")))
+            continue;
+        if (ifr_str_eq_nocase(n, IFR_LIT("date"))) has_date = true;
+        if (http_write_field(b, n, h->items[i].value) < 0)
+            ifr_log_warn("http", "dropped response header %.*s with invalid bytes", (int)n.len, n.ptr);
+    }
+    if (!has_date) rc |= http_write_field(b, IFR_LIT("Date"), srv_date_now());
+    rc |= ifr_buf_append(b, "\r\n", 2);
+    return rc < 0 ? -1 : 0;
+}
+
+int srv_exchange_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
+{
+    srv_exchange_t *ex = (srv_exchange_t *)x;
+    srv_conn_t *c = ex->conn;
+    /* Only a request whose body (none) is behind us: what the client sends
+     * next belongs to the new protocol. */
+    if (!c || !c->ex_active || &c->ex != ex || ex->resp_done || ex->head_sent || !c->body.done ||
+        ex->upgrade_fd) {
+        close(peer_fd);
+        return -1;
+    }
+    int *fd = ifr_arena_alloc(x->arena, sizeof *fd);
+    if (!fd || ifr_arena_on_cleanup(x->arena, peer_fd_cleanup, fd) != 0) {
+        close(peer_fd);
+        return -1;
+    }
+    *fd = peer_fd;
+    ifr_buf_t *b = &c->worker->scratch;
+    ifr_buf_clear(b);
+    if (upgrade_head(ex, b) != 0 || srv_outq_append(&c->out, b->data, b->len) != 0 ||
+        (len && srv_outq_append(&c->out, pending, len) != 0))
+        return -1;   /* the caller fails the exchange; the cleanup closes the peer */
+    ex->upgrade_fd = fd;
+    ex->head_sent = x->head_sent = true;
+    ex->resp_done = true;
+    srv_conn_wake(c);
+    return 0;
+}
+
+int srv_tunnel_claim(srv_exchange_t *ex)
+{
+    if (!ex->upgrade_fd) return -1;
+    int fd = *ex->upgrade_fd;
+    *ex->upgrade_fd = -1;
+    ex->upgrade_fd = NULL;
+    return fd;
+}
+
+static void tun_free(srv_task_t *t)
+{
+    srv_tunnel_t *tn = t->data;
+    free(tn->up.buf);
+    free(tn->down.buf);
+    free(tn);
+}
+
+static void tun_close(srv_tunnel_t *t, const char *why)
+{
+    if (t->closed) return;
+    ifr_log_debug("http", "tunnel closed: %s", why);
+    t->closed = true;
+    srv_loop_t *loop = &t->worker->loop;
+    srv_timer_stop(loop, &t->idle);
+    srv_loop_cancel(loop, &t->task);
+    close(t->client.watch.fd);
+    close(t->peer.watch.fd);
+    srv_outq_free(&t->head);
+    if (t->prev) t->prev->next = t->next;
+    else tunnels = t->next;
+    if (t->next) t->next->prev = t->prev;
+    /* Freed on a later task: an event already fetched for it is ignored. */
+    srv_task_init(&t->task, tun_free, t);
+    srv_loop_post(loop, &t->task);
+}
+
+/* Moves bytes from src to dst as far as both allow. 1 on progress, 0 none,
+ * -1 on an error (the tunnel is over). */
+static int tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
+{
+    int progress = 0;
+    for (;;) {
+        bool moved = false;
+        if (d->end > d->start && dst->can_write) {
+            ssize_t n = send(dst->watch.fd, d->buf + d->start, d->end - d->start, MSG_NOSIGNAL);
+            if (n > 0) {
+                d->start += (size_t)n;
+                moved = true;
+            } else if (n < 0 && errno == EAGAIN) {
+                dst->can_write = false;
+            } else if (!(n < 0 && errno == EINTR)) {
+                return -1;
+            }
+        }
+        if (d->start == d->end) d->start = d->end = 0;
+        if (!d->eof && d->end < SRV_TUNNEL_BUFFER && src->can_read) {
+            ssize_t n = read(src->watch.fd, d->buf + d->end, SRV_TUNNEL_BUFFER - d->end);
+            if (n > 0) {
+                d->end += (size_t)n;
+                moved = true;
+            } else if (n == 0) {
+                d->eof = true;
+            } else if (errno == EAGAIN) {
+                src->can_read = false;
+            } else if (errno != EINTR) {
+                return -1;
+            }
+        }
+        if (!moved) break;
+        progress = 1;
+    }
+    if (d->eof && !d->shut && d->start == d->end) {
+        shutdown(dst->watch.fd, SHUT_WR);
+        d->shut = true;
+    }
+    return progress;
+}
+
+static void tun_pump(srv_tunnel_t *t)
+{
+    if (t->closed) return;
+    int up = tun_relay(&t->up, &t->client, &t->peer);
+    int down = 0;
+    if (up >= 0 && !srv_outq_empty(&t->head) && t->client.can_write) {
+        uint64_t written = 0;
+        int r = srv_outq_flush(&t->head, t->client.watch.fd, &written);
+        if (r < 0) down = -1;
+        else if (r == 1) t->client.can_write = false;
+        if (written) down = 1;
+    }
+    if (up >= 0 && down >= 0 && srv_outq_empty(&t->head)) {
+        int r = tun_relay(&t->down, &t->peer, &t->client);
+        down = r < 0 ? -1 : down | r;
+    }
+    if (up < 0 || down < 0) {
+        tun_close(t, "connection error");
+        return;
+    }
+    if (up || down) t->last_active = t->worker->loop.now;
+    if (t->up.shut && t->down.shut) tun_close(t, "both sides done");
+}
+
+static void tun_on_io(srv_watch_t *w, uint32_t events)
+{
+    srv_tunnel_t *t = w->data;
+    if (t->closed) return;
+    tun_side_t *s = w == &t->client.watch ? &t->client : &t->peer;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->can_read = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s->can_write = true;
+    tun_pump(t);
+}
+
+static void tun_on_idle(srv_timer_t *tm)
+{
+    srv_tunnel_t *t = tm->data;
+    int64_t limit = t->worker->timeouts.idle;
+    if (!limit) return;
+    int64_t deadline = t->last_active + limit;
+    if (t->worker->loop.now >= deadline) tun_close(t, "idle timeout");
+    else srv_timer_start_at(&t->worker->loop, &t->idle, deadline);
+}
+
+/* The first pump, from the loop: the sockets may hold bytes already. */
+static void tun_first_pump(srv_task_t *task)
+{
+    srv_tunnel_t *t = task->data;
+    srv_task_init(&t->task, tun_free, t);
+    tun_pump(t);
+}
+
+void srv_tunnel_start(srv_conn_t *c, int peer_fd)
+{
+    srv_worker_t *w = c->worker;
+    srv_tunnel_t *t = calloc(1, sizeof *t);
+    char *ubuf = malloc(SRV_TUNNEL_BUFFER), *dbuf = malloc(SRV_TUNNEL_BUFFER);
+    if (!t || !ubuf || !dbuf || c->rbuf.len > SRV_TUNNEL_BUFFER) {
+        free(t);
+        free(ubuf);
+        free(dbuf);
+        close(peer_fd);
+        srv_conn_close(c);
+        return;
+    }
+    *t = (srv_tunnel_t){
+        .worker = w,
+        .client = { .watch = { .cb = tun_on_io, .data = t }, .can_read = true, .can_write = true },
+        .peer = { .watch = { .fd = peer_fd, .cb = tun_on_io, .data = t }, .can_read = true, .can_write = true },
+        .up = { .buf = ubuf, .end = c->rbuf.len },
+        .down = { .buf = dbuf },
+        .head = c->out,
+        .last_active = w->loop.now,
+    };
+    /* Bytes the client sent right after its request go up first. */
+    if (c->rbuf.len) memcpy(ubuf, c->rbuf.data, c->rbuf.len);
+    srv_outq_init(&c->out);
+    t->client.watch.fd = srv_conn_detach(c);
+    srv_timer_init(&t->idle, tun_on_idle, t);
+    srv_task_init(&t->task, tun_first_pump, t);
+    t->next = tunnels;
+    if (tunnels) tunnels->prev = t;
+    tunnels = t;
+    if (srv_loop_add(&w->loop, &t->client.watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0 ||
+        srv_loop_add(&w->loop, &t->peer.watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0) {
+        tun_close(t, "cannot watch the sockets");
+        return;
+    }
+    if (w->timeouts.idle) srv_timer_start_at(&w->loop, &t->idle, w->loop.now + w->timeouts.idle);
+    srv_loop_post(&w->loop, &t->task);
+}
+
+void srv_tunnel_thread_exit(void)
+{
+    while (tunnels) {
+        srv_tunnel_t *t = tunnels;
+        tun_close(t, "server stopping");
+        srv_loop_cancel(&t->worker->loop, &t->task);
+        tun_free(&t->task);
+    }
+}

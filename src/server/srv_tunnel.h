@@ -1,0 +1,40 @@
+/* Byte tunnels: what a client connection becomes after a 101 Switching
+ * Protocols (a WebSocket through reverse_proxy). route_io_t.upgrade queues
+ * the 101 head and keeps the peer's socket with the exchange; when the
+ * exchange ends, the connection hands its socket, its unread input and its
+ * queued output to a tunnel and goes away.
+ *
+ * A tunnel relays each direction through one fixed buffer
+ * (SRV_TUNNEL_BUFFER): it reads from a side only while the buffer has room,
+ * so a slow reader slows the writer down (back-pressure through TCP). An
+ * end of input on one side is passed on as a half-close (shutdown of the
+ * write side) once the buffered bytes are out; the tunnel closes both
+ * sockets when both directions ended, on any error (a reset), or after the
+ * server's idle timeout without a byte either way.
+ *
+ * Ownership: a tunnel owns both sockets and its buffers, lives on its
+ * worker's thread, and frees itself (on a later loop task, so events
+ * already fetched for it are ignored). */
+#ifndef IFRIT_SERVER_SRV_TUNNEL_H
+#define IFRIT_SERVER_SRV_TUNNEL_H
+
+#include "server/srv_conn.h"
+
+#define SRV_TUNNEL_BUFFER (64 * 1024)
+
+/* route_io_t.upgrade for native exchanges. */
+int srv_exchange_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len);
+
+/* The peer socket an upgraded exchange holds, taken out of it (the exchange
+ * then no longer closes it), or -1 when the exchange did not upgrade. */
+int srv_tunnel_claim(srv_exchange_t *ex);
+
+/* Turns c (its exchange finished) into a tunnel with peer_fd: takes c's
+ * socket, unread input and queued output, and frees c. Both sockets are
+ * closed if the tunnel cannot start. */
+void srv_tunnel_start(srv_conn_t *c, int peer_fd);
+
+/* Closes this thread's tunnels (the worker's loop is ending). */
+void srv_tunnel_thread_exit(void);
+
+#endif
