@@ -38,14 +38,6 @@ printf ':8080 {\n\thandle /fn {\n\t\twasm %s\n\t}\n\thandle {\n\t\trespond "hell
 build/release/ifrit edge config --config "$BENCH_DIR/Caddyfile" --out "$BENCH_DIR/bundle" >/dev/null ||
     { bench_na "edge" "ifrit edge config failed"; exit 0; }
 
-# CPU time workerd spent per request (utime + stime over the warm-up and
-# the measured run, divided by req/s x their length): steadier than req/s
-# when other work shares the machine.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-cpu_per_req() {   # TICKS RPS -> microseconds
-    awk -v t="$1" -v r="$2" -v s=$((BENCH_HTTP_SECONDS + BENCH_HTTP_WARMUP)) -v hz="$(getconf CLK_TCK)" \
-        'BEGIN { if (r + 0 > 0) printf "%.0fus", t / hz * 1e6 / (r * s); else print "-" }'
-}
 declare -A rps cpu
 printf '%-8s %12s %10s %10s\n' worker "req/s" p99 "cpu/req"
 for w in plain bundle; do
@@ -59,16 +51,16 @@ for w in plain bundle; do
         bench_stop "$pid"
         continue
     fi
-    t0=$(cpu_ticks "$pid")
+    t0=$(bench_cpu_ticks "$pid")
     read -r r _ p < <(bench_wrk "http://127.0.0.1:$port/")
     rps[$w]=$r
-    cpu[$w]=$(cpu_per_req $(( $(cpu_ticks "$pid") - t0 )) "$r")
+    cpu[$w]=$(bench_cpu_per_req $(( $(bench_cpu_ticks "$pid") - t0 )) "$r")
     printf '%-8s %12s %10s %10s\n' "$w" "$r" "$p" "${cpu[$w]}"
     if [ "$w" = bundle ]; then
-        t0=$(cpu_ticks "$pid")
+        t0=$(bench_cpu_ticks "$pid")
         read -r r _ p < <(bench_wrk "http://127.0.0.1:$port/fn")
         rps[function]=$r
-        cpu[function]=$(cpu_per_req $(( $(cpu_ticks "$pid") - t0 )) "$r")
+        cpu[function]=$(bench_cpu_per_req $(( $(bench_cpu_ticks "$pid") - t0 )) "$r")
         printf '%-8s %12s %10s %10s\n' "function" "$r" "$p" "${cpu[function]}"
     fi
     bench_stop "$pid"

@@ -117,3 +117,13 @@ bench_ifrit_accepts() {
     head -n 1 <<<"$msg" | sed "s|^$f:[0-9]*:[0-9]*: ||" | cut -c1-120
     return 1
 }
+
+# CPU time a process spent per request (utime + stime, all threads, over
+# the warm-up and the measured run, divided by req/s x their length):
+# steadier than req/s when other work shares the machine, and the figure
+# that counts when the load generator's core is the bottleneck.
+bench_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+bench_cpu_per_req() {   # TICKS RPS -> microseconds
+    awk -v t="$1" -v r="$2" -v s=$((BENCH_HTTP_SECONDS + BENCH_HTTP_WARMUP)) -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (r + 0 > 0) printf "%.0fus", t / hz * 1e6 / (r * s); else print "-" }'
+}
