@@ -115,6 +115,8 @@ function fileBody(data, offset, length) {
 const WAIT_FETCH = 1;
 const WAIT_TIMER = 2;
 const WAIT_FUNCTION = 3;
+const WAIT_BODY = 4;
+const waiting = (status) => status >= WAIT_FETCH && status <= WAIT_BODY;
 
 export class EdgeCore {
   // module: the compiled ifrit.wasm; bundle (bundle.mjs): caddyfile, its
@@ -142,16 +144,10 @@ export class EdgeCore {
     this.x = instance.exports;
     this.wasi = wasi;
     this.modules = modules;
-    // The core holds one exchange at a time; a request waiting on an
-    // upstream holds it across awaits, so requests take turns: the ones
-    // that find it busy wait in line.
-    this.busy = false;
-    this.line = [];
     // The request's bytes go through one buffer in core memory, reused
-    // (the core copies what it keeps before edge_handle returns).
+    // (the core copies what it keeps before each call returns).
     this.scratch = 0;
     this.scratchSize = 0;
-    this.fetched = false;   // this request's answer came through fetch()
   }
 
   // Copies each byte array into core memory, runs fn with the pointers,
@@ -178,101 +174,103 @@ export class EdgeCore {
     return this.scratch;
   }
 
-  #next() {
-    const waiting = this.line.shift();
-    if (waiting) waiting();
-    else this.busy = false;
-  }
-
   // Runs one request through the core: a Response, or a promise of one
-  // when the request has a body to read, the core is busy with another, or
-  // the core waits on the host (a fetch, a timer, a function). The common
-  // case stays synchronous: no promise for workerd to wait on. A trap
-  // inside the core throws (a WebAssembly.RuntimeError): the caller then
-  // answers 500 and replaces this instance.
+  // when the request has a body to read or the core waits on the host (a
+  // fetch, a timer, a function, an upstream's body). The common case stays
+  // synchronous: no promise for workerd to wait on. Requests do not wait
+  // for each other: each has its own exchange in the core, selected again
+  // (#enter) whenever its turn comes back after an await. A trap inside the
+  // core throws (a WebAssembly.RuntimeError): the caller then answers 500
+  // and replaces this instance.
   handle(request) {
-    if (request.body || this.busy) return this.#handleLater(request);
-    this.busy = true;
-    return this.#run(request, null);
+    return request.body ? this.#handleWithBody(request) : this.#run(request, null);
   }
 
-  async #handleLater(request) {
-    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
-    if (this.busy) await new Promise((resolve) => this.line.push(resolve));
-    this.busy = true;
-    return this.#run(request, body);
+  async #handleWithBody(request) {
+    return this.#run(request, new Uint8Array(await request.arrayBuffer()));
   }
 
-  // The core is this request's until #end.
   #run(request, body) {
-    let status;
-    this.fetched = false;
-    try {
-      // request.url is absolute and already normalised by the runtime.
-      const url = request.url;
-      const hostAt = url.indexOf("//") + 2;
-      let pathAt = url.indexOf("/", hostAt);
-      if (pathAt < 0) pathAt = url.length;
-      const bodyLen = body ? body.length : 0;
-      let head = `${request.method} ${pathAt < url.length ? url.substring(pathAt) : "/"} HTTP/1.1\r\nHost: ${url.substring(hostAt, pathAt)}\r\n`;
-      // workerd gives no client address; Cloudflare's edge adds this field.
-      let remoteIp = "127.0.0.1";
-      for (const [name, value] of request.headers) {
-        if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
-        if (name === "cf-connecting-ip") remoteIp = value;
-      }
-      if (bodyLen) head += `Content-Length: ${bodyLen}\r\n`;
-      head += "\r\n";
-      const p = this.#input(head.length + remoteIp.length + bodyLen);
-      putLatin1(this.x.memory, p, head);
-      putLatin1(this.x.memory, p + head.length, remoteIp);
-      if (bodyLen) new Uint8Array(this.x.memory.buffer, p + head.length + remoteIp.length, bodyLen).set(body);
-      status = this.x.edge_handle(p, head.length, p + head.length + remoteIp.length, bodyLen,
-                                  p + head.length, remoteIp.length, url.startsWith("https:") ? 1 : 0);
-    } catch (err) {
-      this.#end();
-      throw err;
+    // request.url is absolute and already normalised by the runtime.
+    const url = request.url;
+    const hostAt = url.indexOf("//") + 2;
+    let pathAt = url.indexOf("/", hostAt);
+    if (pathAt < 0) pathAt = url.length;
+    const bodyLen = body ? body.length : 0;
+    let head = `${request.method} ${pathAt < url.length ? url.substring(pathAt) : "/"} HTTP/1.1\r\nHost: ${url.substring(hostAt, pathAt)}\r\n`;
+    // workerd gives no client address; Cloudflare's edge adds this field.
+    let remoteIp = "127.0.0.1";
+    for (const [name, value] of request.headers) {
+      if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+      if (name === "cf-connecting-ip") remoteIp = value;
     }
-    if (status === WAIT_FETCH || status === WAIT_TIMER || status === WAIT_FUNCTION)
-      return this.#wait(request.method, status, body ?? new Uint8Array(0));
-    return this.#finish(request.method, status);
+    if (bodyLen) head += `Content-Length: ${bodyLen}\r\n`;
+    head += "\r\n";
+    const p = this.#input(head.length + remoteIp.length + bodyLen);
+    putLatin1(this.x.memory, p, head);
+    putLatin1(this.x.memory, p + head.length, remoteIp);
+    if (bodyLen) new Uint8Array(this.x.memory.buffer, p + head.length + remoteIp.length, bodyLen).set(body);
+    const status = this.x.edge_handle(p, head.length, p + head.length + remoteIp.length, bodyLen,
+                                      p + head.length, remoteIp.length, url.startsWith("https:") ? 1 : 0);
+    // This request's exchange: its id in the core, and what the shim keeps
+    // for it while it waits.
+    const ex = { id: this.x.edge_exchange_id(), method: request.method, fetched: false, reader: null, fed: 0, done: false };
+    if (waiting(status)) return this.#wait(ex, status, body ?? new Uint8Array(0));
+    return this.#finish(ex, status);
   }
 
-  // The core waits for what only the host can do: a fetch, a timer, a function.
-  async #wait(method, status, body) {
+  // Makes ex the core's current exchange again (after an await, another
+  // request may have run in between).
+  #enter(ex) {
+    if (this.x.edge_select(ex.id) !== 0) throw new Error(`ifrit: exchange ${ex.id} is gone`);
+  }
+
+  // Ends ex in the core (access log, memory), once.
+  #release(ex) {
+    if (ex.done) return;
+    ex.done = true;
+    ex.reader?.cancel().catch(() => {});
+    ex.reader = null;
+    if (this.x.edge_select(ex.id) === 0) this.x.edge_release();
+    this.wasi.flush();
+  }
+
+  // The core waits for what only the host can do: a fetch, a timer, a
+  // function, the next piece of an upstream's body. Once the answer's head
+  // is decided and more than STREAM_FROM bytes of the upstream's body went
+  // through, the rest streams (#stream) instead of being gathered.
+  async #wait(ex, status, body) {
     try {
-      while (status === WAIT_FETCH || status === WAIT_TIMER || status === WAIT_FUNCTION) {
+      while (waiting(status)) {
         this.wasi.flush();
-        if (status === WAIT_FETCH) status = await this.#fetch(body);
-        else if (status === WAIT_TIMER) status = await this.#timer();
-        else status = this.#function();
+        if (status === WAIT_FETCH) status = await this.#fetch(ex, body);
+        else if (status === WAIT_TIMER) status = await this.#timer(ex);
+        else if (status === WAIT_FUNCTION) status = this.#function(ex);
+        else if (ex.fed > STREAM_FROM && (this.#enter(ex), this.x.edge_resp_status() > 0)) return this.#stream(ex);
+        else status = await this.#feed(ex);
       }
     } catch (err) {
-      this.#end();
+      this.#release(ex);
       throw err;
     }
-    return this.#finish(method, status);
+    return this.#finish(ex, status);
   }
 
-  #finish(method, status) {
+  #finish(ex, status) {
     try {
-      return status < 0 ? new Response(null, { status: 500 }) : this.#response(method, status);
+      if (status < 0) return new Response(null, { status: 500 });
+      this.#enter(ex);
+      return this.#response(ex, status);
     } finally {
-      this.#end();
+      this.#release(ex);
     }
   }
 
-  #end() {
-    try {
-      this.x.edge_release();
-      this.wasi.flush();
-    } finally {
-      this.#next();
-    }
-  }
-
-  // reverse_proxy's upstream request (src/edge/edge_proxy.h), through fetch().
-  async #fetch(body) {
+  // reverse_proxy's upstream request (src/edge/edge_proxy.h), through
+  // fetch(). The answer's head goes to the core at once; its body follows
+  // piece by piece as the core asks (#feed).
+  async #fetch(ex, body) {
+    this.#enter(ex);
     const ptr = this.x.edge_fetch_request();
     if (!ptr) return this.#fetchFailed("the upstream is not reachable from the edge");
     const items = readItems(new Uint8Array(this.x.memory.buffer, ptr, this.x.edge_fetch_request_len()));
@@ -280,20 +278,28 @@ export class EdgeCore {
     const headers = new Headers();
     for (let i = 2; i + 1 < items.length; i += 2) headers.append(items[i], items[i + 1]);
     const withBody = this.x.edge_fetch_with_body() !== 0 && method !== "GET" && method !== "HEAD";
-    this.fetched = true;
-    let res, bytes;
+    ex.fetched = true;
+    let res;
     try {
       res = await fetch(url, { method, headers, body: withBody ? body : undefined, redirect: "manual" });
-      bytes = new Uint8Array(await res.arrayBuffer());
     } catch (err) {
+      this.#enter(ex);
       return this.#fetchFailed(String(err?.message ?? err));
     }
+    this.#enter(ex);
     const fields = [];
     for (const [name, value] of res.headers) fields.push(name, value);
     const encoded = writeItems(fields);
-    return this.#withBytes([encoded, bytes], ([f, b]) =>
-      this.x.edge_fetch_done(res.status, f, encoded.length, b, bytes.length),
-    );
+    // fetch() decodes a compressed body, so its Content-Length no longer counts it.
+    const declared = res.headers.get("content-length");
+    const length = declared !== null && !res.headers.has("content-encoding") ? Number(declared) : -1;
+    ex.reader = res.body ? res.body.getReader() : null;
+    const status = this.#withBytes([encoded], ([f]) => this.x.edge_fetch_head(res.status, f, encoded.length, length));
+    if (status !== WAIT_BODY && ex.reader) {
+      ex.reader.cancel().catch(() => {});
+      ex.reader = null;
+    }
+    return status;
   }
 
   #fetchFailed(why) {
@@ -301,10 +307,87 @@ export class EdgeCore {
     return this.#withBytes([msg], ([m]) => this.x.edge_fetch_failed(m, msg.length));
   }
 
+  // The next piece of the upstream's body into the core (its end, or that
+  // it broke off).
+  async #feed(ex) {
+    let piece;
+    try {
+      piece = ex.reader ? await ex.reader.read() : { done: true };
+    } catch {
+      this.#enter(ex);
+      ex.reader = null;
+      return this.x.edge_fetch_body(0, 0, -1);
+    }
+    this.#enter(ex);
+    if (piece.done) {
+      ex.reader = null;
+      return this.x.edge_fetch_body(0, 0, 1);
+    }
+    const bytes = piece.value;
+    ex.fed += bytes.length;
+    const p = this.#input(bytes.length);
+    new Uint8Array(this.x.memory.buffer, p, bytes.length).set(bytes);
+    return this.x.edge_fetch_body(p, bytes.length, 0);
+  }
+
+  // The body bytes the core made since last time (a copy), taken out of it.
+  #take() {
+    const at = this.x.edge_resp_body();
+    const bytes = new Uint8Array(this.x.memory.buffer, at, this.x.edge_resp_body_len()).slice();
+    this.x.edge_resp_drain();
+    return bytes;
+  }
+
+  // The answer goes out while the upstream's body is still coming: each
+  // read by the client feeds the core one more piece and passes on what
+  // came out, so memory stays bounded by a piece or two whatever the size.
+  // The exchange ends with the body (or when the client goes away).
+  #stream(ex) {
+    const status = this.x.edge_resp_status();
+    const fields = fieldsInit(readItems(new Uint8Array(this.x.memory.buffer, this.x.edge_resp_fields(), this.x.edge_resp_fields_len())));
+    const length = this.x.edge_resp_length();
+    const encodeBody = ex.fetched || this.x.edge_resp_host_encodes() ? "automatic" : "manual";
+    const first = this.#take();
+    let state = WAIT_BODY;
+    const core = this;
+    const source = new ReadableStream({
+      start(controller) {
+        if (first.length) controller.enqueue(first);
+      },
+      async pull(controller) {
+        try {
+          while (state === WAIT_BODY) {
+            state = await core.#feed(ex);
+            if (core.x.edge_resp_aborted()) throw new Error("the answer broke off");
+            const piece = core.#take();
+            if (piece.length) {
+              controller.enqueue(piece);
+              if (state === WAIT_BODY) return;
+            }
+          }
+          if (state < 0 || waiting(state)) throw new Error("the answer broke off");
+          core.#release(ex);
+          controller.close();
+        } catch (err) {
+          core.#release(ex);
+          controller.error(err);
+        }
+      },
+      cancel() {
+        core.#release(ex);
+      },
+    });
+    // workerd's FixedLengthStream keeps the Content-Length the core decided.
+    const body = length >= 0 && encodeBody === "manual" && typeof FixedLengthStream === "function"
+      ? source.pipeThrough(new FixedLengthStream(length)) : source;
+    return new Response(body, { status, headers: fields, encodeBody });
+  }
+
   // A `wasm` function's run (src/edge/edge_function.h): path, timeout in
   // ms, memory_limit, argc, argv..., env...; stdin apart. The guest runs on
   // V8 here.
-  #function() {
+  #function(ex) {
+    this.#enter(ex);
     const ptr = this.x.edge_fn_request();
     const items = ptr ? readItems(new Uint8Array(this.x.memory.buffer, ptr, this.x.edge_fn_request_len())) : [];
     const module = this.modules.get(`${items[0]}\0${items[2]}`);
@@ -325,13 +408,16 @@ export class EdgeCore {
     );
   }
 
-  async #timer() {
+  async #timer(ex) {
+    this.#enter(ex);
     await new Promise((resolve) => setTimeout(resolve, this.x.edge_timer_ms()));
+    this.#enter(ex);
     return this.x.edge_timer_fire();
   }
 
   // Reads the last answer out of core memory (copied: edge_release frees it).
-  #response(method, status) {
+  #response(ex, status) {
+    const method = ex.method;
     const mem = this.x.memory.buffer;
     const items = readItems(new Uint8Array(mem, this.x.edge_resp_fields(), this.x.edge_resp_fields_len()));
     const noBody = method === "HEAD" || NULL_BODY_STATUS.has(status);
@@ -347,7 +433,7 @@ export class EdgeCore {
     // workerd compresses a body whose Content-Encoding it knows unless told
     // "manual": only when the core's gzip codec asked for it (edge_codec.c),
     // or for an upstream's answer, which fetch() decoded but still labels.
-    const encodeBody = this.fetched || this.x.edge_resp_host_encodes() ? "automatic" : "manual";
+    const encodeBody = ex.fetched || this.x.edge_resp_host_encodes() ? "automatic" : "manual";
     return new Response(body, { status, headers: fieldsInit(items), encodeBody });
   }
 }

@@ -6,19 +6,20 @@
  * notes that it did, and the shim then lets workerd compress the answer
  * (encodeBody "automatic"); every other answer goes out byte for byte
  * ("manual"), so a precompressed file is not compressed twice. The level
- * is accepted and not used: the host picks its own. There is no zstd. One
- * exchange at a time in an isolate: a flag suffices. */
+ * is accepted and not used: the host picks its own. There is no zstd. The
+ * core runs one exchange at a time between calls from the shim, which
+ * attaches that exchange's flag first. */
 #include "edge/edge_codec.h"
 
 #include "route/codec.h"
 
-static bool edge_codec_used;
+static bool *edge_codec_used;
 static char edge_codec_token;    /* a stream needs no state: any non-NULL handle */
 
 static void *edge_gzip_open(int level)
 {
     (void)level;
-    edge_codec_used = true;
+    if (edge_codec_used) *edge_codec_used = true;
     return &edge_codec_token;
 }
 
@@ -37,5 +38,4 @@ static const route_codec_t edge_codec_gzip = {
 };
 
 void edge_codec_register(void) { route_codec_register(&edge_codec_gzip); }
-void edge_codec_reset(void) { edge_codec_used = false; }
-bool edge_codec_host_compresses(void) { return edge_codec_used; }
+void edge_codec_attach(bool *used) { edge_codec_used = used; }

@@ -6,10 +6,9 @@
 #include <stdbool.h>
 
 void edge_codec_register(void);
-/* Forgets the last exchange's choice; called as each exchange starts. */
-void edge_codec_reset(void);
-/* true when this exchange's body went through the gzip codec: it is still
- * plain bytes, labelled Content-Encoding: gzip, for the host to compress. */
-bool edge_codec_host_compresses(void);
+/* The exchange the core runs next: the codec sets *used (the exchange's,
+ * not owned) when its body goes through gzip, so the body is still plain
+ * bytes labelled Content-Encoding: gzip, for the host to compress. */
+void edge_codec_attach(bool *used);
 
 #endif

@@ -95,6 +95,7 @@ static int edge_send_head(route_exchange_t *x)
         if (edge_put_field(ex, IFR_LIT("Date"), ifr_cstr(date)) < 0) return -1;
     }
     ex->status = status;
+    ex->length = x->resp.content_length;
     x->head_sent = true;
     return 0;
 }
@@ -185,6 +186,7 @@ static void edge_send_bare(edge_exchange_t *ex, int status, bool keep_headers)
 static int edge_abort(route_exchange_t *x)
 {
     edge_exchange_t *ex = edge_of(x);
+    ex->aborted = true;
     ifr_buf_clear(&ex->head);
     ifr_buf_clear(&ex->out);
     ex->nfields = 0;
@@ -223,6 +225,7 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
     memset(ex, 0, sizeof *ex);
     ifr_arena_init(&ex->arena, 0);
     ex->file_fd = -1;
+    ex->length = -1;
     ex->plan = plan;
     char *h = ifr_arena_alloc(&ex->arena, head_len + 1);
     char *b = ifr_arena_alloc(&ex->arena, body_len + 1);
@@ -260,6 +263,7 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
 int edge_exchange_settle(edge_exchange_t *ex)
 {
     if (!ex->done && ex->body_cb) edge_deliver_body(ex);
+    if (ex->upstream_body) return EDGE_WAIT_BODY;
     if (ex->done) return ex->status;
     if (ex->call) return EDGE_WAIT_FETCH;
     if (ex->fn) return EDGE_WAIT_FUNCTION;
@@ -270,6 +274,8 @@ int edge_exchange_settle(edge_exchange_t *ex)
     edge_send_bare(ex, ex->x.head_sent ? ex->status : 500, false);
     return ex->status;
 }
+
+void edge_exchange_drain(edge_exchange_t *ex) { ifr_buf_clear(&ex->out); }
 
 int edge_exchange_fire_timer(edge_exchange_t *ex)
 {

@@ -1,6 +1,7 @@
 /* The edge host's side of one exchange: the request as the shim handed it
  * over (head and whole body), and the response collected in memory for the
- * shim to turn into a `Response`. route_io_t for the edge: no files
+ * shim to turn into a `Response`, or to take out piece by piece while an
+ * upstream's body streams through (edge_proxy.h). route_io_t for the edge: no files
  * (send_file NULL: the route layer reads files and sends bytes), no queue,
  * no loop (defer/timer NULL: the route layer continues at once).
  *
@@ -28,7 +29,10 @@ typedef struct {
     void *body_ud;
     bool body_asked;
     bool done;                  /* the last body byte was sent */
-    int status;                 /* the status sent with the head */
+    int status;                 /* the status sent with the head (0: not sent yet) */
+    int64_t length;             /* the Content-Length the head declared (-1: none) */
+    bool aborted;               /* a handler gave up on the response it began */
+    bool host_encodes;          /* the edge's gzip codec ran (edge_codec.h) */
     ifr_buf_t head;             /* header fields: u32 name len, name, u32 value len, value */
     uint32_t nfields;
     ifr_buf_t out;              /* response body bytes */
@@ -41,6 +45,7 @@ typedef struct {
      * an upstream request (edge_proxy.c), a function run (edge_function.c)
      * or a timer. */
     struct proxy_call *call;
+    bool upstream_body;         /* call's head is in: the core waits for its body */
     struct fn_call *fn;
     route_resume_cb timer_cb;
     void *timer_ud;
@@ -53,6 +58,8 @@ typedef struct {
 #define EDGE_WAIT_FETCH 1
 #define EDGE_WAIT_TIMER 2
 #define EDGE_WAIT_FUNCTION 3
+/* ... or for the next piece of the upstream's body (edge_proxy_body). */
+#define EDGE_WAIT_BODY 4
 
 /* Lists of byte strings between the core and the shim: (u32 length,
  * bytes) items, little-endian. edge_item_put appends one (-1 when out of
@@ -70,6 +77,9 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
 
 /* After the shim did what the core waited for: the same answers. */
 int edge_exchange_settle(edge_exchange_t *ex);
+
+/* The response body collected so far has been taken by the shim. */
+void edge_exchange_drain(edge_exchange_t *ex);
 
 /* The timer the core waited for has run out: continue. */
 int edge_exchange_fire_timer(edge_exchange_t *ex);

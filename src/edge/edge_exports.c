@@ -7,8 +7,13 @@
  *
  * Memory passing: the shim gets buffers with edge_alloc, writes into
  * linear memory, passes pointer and length, and frees them with edge_free.
- * One request at a time: a Workers isolate runs one JavaScript call at a
- * time and edge_handle never waits, so a single current exchange suffices. */
+ *
+ * Several exchanges at once: workerd hands an isolate concurrent requests,
+ * and one waiting on an upstream or streaming its body must not hold the
+ * others back. Each edge_handle makes a new exchange, the current one; it
+ * gets an id (edge_exchange_id), and the shim selects it again
+ * (edge_select) before it calls about it after awaiting anything. Calls
+ * without an id are about the current exchange. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -23,15 +28,56 @@
 #define EDGE_EXPORT(name) __attribute__((export_name(#name)))
 
 static route_plan_t *edge_plan;
-static edge_exchange_t edge_current;
-static bool edge_busy;
+/* Live exchanges by id - 1 (NULL: a free slot); ids are reused. */
+static edge_exchange_t **edge_slots;
+static uint32_t edge_nslots;
+static uint32_t edge_cur_id;
+/* Current when there is none: calls about it find nothing to do. */
+static edge_exchange_t edge_none = { .file_fd = -1, .length = -1 };
 static ifr_buf_t edge_fetch_buf;
-static bool edge_fetch_body;
+static bool edge_fetch_with;
 static ifr_buf_t edge_fn_buf;
 static ifr_str_t edge_fn_in;
 
 EDGE_EXPORT(edge_alloc) void *edge_alloc(uint32_t n) { return malloc(n ? n : 1); }
 EDGE_EXPORT(edge_free) void edge_free(void *p) { free(p); }
+
+static edge_exchange_t *edge_cur(void)
+{
+    return edge_cur_id ? edge_slots[edge_cur_id - 1] : &edge_none;
+}
+
+/* Where the current exchange stands (edge_handle's return values). */
+static int edge_settle(void) { return edge_cur_id ? edge_exchange_settle(edge_cur()) : -1; }
+
+/* A free slot for a new exchange; 0 when out of memory. */
+static uint32_t edge_slot_new(void)
+{
+    uint32_t i = 0;
+    while (i < edge_nslots && edge_slots[i]) i++;
+    if (i == edge_nslots) {
+        edge_exchange_t **grown = realloc(edge_slots, (edge_nslots * 2 + 8) * sizeof *grown);
+        if (!grown) return 0;
+        for (uint32_t j = edge_nslots; j < edge_nslots * 2 + 8; j++) grown[j] = NULL;
+        edge_slots = grown;
+        edge_nslots = edge_nslots * 2 + 8;
+    }
+    edge_slots[i] = calloc(1, sizeof *edge_slots[i]);
+    return edge_slots[i] ? i + 1 : 0;
+}
+
+/* Makes exchange id current; -1 when there is no such exchange. */
+EDGE_EXPORT(edge_select) int edge_select(uint32_t id)
+{
+    if (id == 0 || id > edge_nslots || !edge_slots[id - 1]) {
+        edge_cur_id = 0;
+        return -1;
+    }
+    edge_cur_id = id;
+    edge_codec_attach(&edge_slots[id - 1]->host_encodes);
+    return 0;
+}
+EDGE_EXPORT(edge_exchange_id) uint32_t edge_exchange_id(void) { return edge_cur_id; }
 
 /* Loads the plan from the Caddyfile text; modules lists the function
  * modules the bundle holds (edge_function_register). 0, or -1 with the
@@ -53,20 +99,23 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
     return 0;
 }
 
-/* Runs one request. head is an HTTP/1.1 request head composed by the shim
+/* Runs one request in a new exchange, which becomes current. head is an HTTP/1.1 request head composed by the shim
  * (request line, fields, empty line); body the whole request body. tls is
  * 1 for https URLs. Returns the status of the complete answer; or
- * EDGE_WAIT_FETCH / EDGE_WAIT_TIMER (1, 2): the core waits for the shim
- * (edge_fetch_*, edge_timer_*); or -1 when no answer could be made (the
+ * EDGE_WAIT_FETCH / _TIMER / _FUNCTION / _BODY (1 to 4): the core waits
+ * for the shim (edge_fetch_*, edge_timer_*, edge_fn_*); or -1 when no answer could be made (the
  * shim answers 500). */
 EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, const void *body, uint32_t body_len,
                                          const char *remote, uint32_t remote_len, int tls)
 {
     if (!edge_plan) return -1;
-    if (edge_busy) edge_exchange_end(&edge_current);
-    edge_busy = true;
-    edge_codec_reset();
-    return edge_exchange_run(&edge_current, edge_plan, head, head_len, body, body_len,
+    uint32_t id = edge_slot_new();
+    if (!id) {
+        edge_cur_id = 0;
+        return -1;
+    }
+    edge_select(id);
+    return edge_exchange_run(edge_cur(), edge_plan, head, head_len, body, body_len,
                              ifr_str(remote, remote_len), tls != 0);
 }
 
@@ -74,31 +123,40 @@ EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, co
  * out; whether the client's body goes along. 0 when there is none. */
 EDGE_EXPORT(edge_fetch_request) const char *edge_fetch_request(void)
 {
-    return edge_proxy_request(&edge_current, &edge_fetch_buf, &edge_fetch_body) == 0 ? edge_fetch_buf.data : NULL;
+    return edge_proxy_request(edge_cur(), &edge_fetch_buf, &edge_fetch_with) == 0 ? edge_fetch_buf.data : NULL;
 }
 EDGE_EXPORT(edge_fetch_request_len) uint32_t edge_fetch_request_len(void) { return (uint32_t)edge_fetch_buf.len; }
-EDGE_EXPORT(edge_fetch_with_body) int edge_fetch_with_body(void) { return edge_fetch_body; }
+EDGE_EXPORT(edge_fetch_with_body) int edge_fetch_with_body(void) { return edge_fetch_with; }
 
-/* The upstream's answer (fields as in edge_resp_fields); then the same
- * return values as edge_handle. */
-EDGE_EXPORT(edge_fetch_done) int edge_fetch_done(int status, const char *fields, uint32_t fields_len,
-                                                 const char *body, uint32_t body_len)
+/* The upstream's answer: status, fields as in edge_resp_fields, the body's
+ * length (-1: unknown); then the same return values as edge_handle, with
+ * EDGE_WAIT_BODY while the core wants the body through edge_fetch_body. */
+EDGE_EXPORT(edge_fetch_head) int edge_fetch_head(int status, const char *fields, uint32_t fields_len, double length)
 {
-    edge_proxy_done(&edge_current, status, ifr_str(fields, fields_len), ifr_str(body, body_len));
-    return edge_exchange_settle(&edge_current);
+    edge_proxy_head(edge_cur(), status, ifr_str(fields, fields_len), (int64_t)length);
+    return edge_settle();
+}
+
+/* The next piece of the upstream's body; last: 1 when it ended there, -1
+ * when it broke off. The same return values as edge_handle; what the
+ * answer's body gained meanwhile is at edge_resp_body (edge_resp_drain). */
+EDGE_EXPORT(edge_fetch_body) int edge_fetch_body(const char *bytes, uint32_t len, int last)
+{
+    edge_proxy_body(edge_cur(), ifr_str(bytes, len), last > 0, last < 0);
+    return edge_settle();
 }
 
 EDGE_EXPORT(edge_fetch_failed) int edge_fetch_failed(const char *why, uint32_t len)
 {
-    edge_proxy_failed(&edge_current, ifr_str(why, len));
-    return edge_exchange_settle(&edge_current);
+    edge_proxy_failed(edge_cur(), ifr_str(why, len));
+    return edge_settle();
 }
 
 /* EDGE_WAIT_FUNCTION: the run, as edge_function_request lays it out, and
  * its stdin. 0 when there is none. */
 EDGE_EXPORT(edge_fn_request) const char *edge_fn_request(void)
 {
-    return edge_function_request(&edge_current, &edge_fn_buf, &edge_fn_in) == 0 ? edge_fn_buf.data : NULL;
+    return edge_function_request(edge_cur(), &edge_fn_buf, &edge_fn_in) == 0 ? edge_fn_buf.data : NULL;
 }
 EDGE_EXPORT(edge_fn_request_len) uint32_t edge_fn_request_len(void) { return (uint32_t)edge_fn_buf.len; }
 EDGE_EXPORT(edge_fn_stdin) const char *edge_fn_stdin(void) { return edge_fn_in.ptr; }
@@ -111,35 +169,49 @@ EDGE_EXPORT(edge_fn_done) int edge_fn_done(int how, int exit_code, const char *o
                                            const char *err, uint32_t err_len, const char *detail, uint32_t detail_len)
 {
     fn_host_end_t end = how == 1 ? FN_HOST_TRAPPED : how == 2 ? FN_HOST_TIMED_OUT : FN_HOST_EXITED;
-    edge_function_done(&edge_current, end, exit_code, ifr_str(out, out_len), ifr_str(err, err_len),
+    edge_function_done(edge_cur(), end, exit_code, ifr_str(out, out_len), ifr_str(err, err_len),
                        ifr_str(detail, detail_len));
-    return edge_exchange_settle(&edge_current);
+    return edge_settle();
 }
 
 /* EDGE_WAIT_TIMER: how long to wait (ms), then edge_timer_fire. */
-EDGE_EXPORT(edge_timer_ms) double edge_timer_ms(void) { return (double)edge_current.timer_ns / 1e6; }
-EDGE_EXPORT(edge_timer_fire) int edge_timer_fire(void) { return edge_exchange_fire_timer(&edge_current); }
+EDGE_EXPORT(edge_timer_ms) double edge_timer_ms(void) { return (double)edge_cur()->timer_ns / 1e6; }
+EDGE_EXPORT(edge_timer_fire) int edge_timer_fire(void) { return edge_cur_id ? edge_exchange_fire_timer(edge_cur()) : -1; }
 
-/* The answer of the last edge_handle: header fields as a sequence of
+/* The answer of the current exchange: header fields as a sequence of
  * (u32 length, bytes) pairs, name then value, little-endian; and the body. */
-EDGE_EXPORT(edge_resp_fields) const char *edge_resp_fields(void) { return edge_current.head.data; }
-EDGE_EXPORT(edge_resp_fields_len) uint32_t edge_resp_fields_len(void) { return (uint32_t)edge_current.head.len; }
-EDGE_EXPORT(edge_resp_body) const char *edge_resp_body(void) { return edge_current.out.data; }
-EDGE_EXPORT(edge_resp_body_len) uint32_t edge_resp_body_len(void) { return (uint32_t)edge_current.out.len; }
+EDGE_EXPORT(edge_resp_fields) const char *edge_resp_fields(void) { return edge_cur()->head.data; }
+EDGE_EXPORT(edge_resp_fields_len) uint32_t edge_resp_fields_len(void) { return (uint32_t)edge_cur()->head.len; }
+EDGE_EXPORT(edge_resp_body) const char *edge_resp_body(void) { return edge_cur()->out.data; }
+EDGE_EXPORT(edge_resp_body_len) uint32_t edge_resp_body_len(void) { return (uint32_t)edge_cur()->out.len; }
 /* When the body is a stretch of an embedded file (the exchange's send_file):
  * its WASI fd (-1: the body is edge_resp_body), offset and length. Assets
  * are at most 25 MiB, so 32 bits hold both. */
-EDGE_EXPORT(edge_resp_file_fd) int edge_resp_file_fd(void) { return edge_current.file_fd; }
-EDGE_EXPORT(edge_resp_file_offset) uint32_t edge_resp_file_offset(void) { return (uint32_t)edge_current.file_offset; }
-EDGE_EXPORT(edge_resp_file_len) uint32_t edge_resp_file_len(void) { return (uint32_t)edge_current.file_len; }
+EDGE_EXPORT(edge_resp_file_fd) int edge_resp_file_fd(void) { return edge_cur()->file_fd; }
+EDGE_EXPORT(edge_resp_file_offset) uint32_t edge_resp_file_offset(void) { return (uint32_t)edge_cur()->file_offset; }
+EDGE_EXPORT(edge_resp_file_len) uint32_t edge_resp_file_len(void) { return (uint32_t)edge_cur()->file_len; }
 /* 1 when the host must compress the body as Content-Encoding says (the
  * edge's gzip codec ran, edge_codec.h); 0: send the bytes as they are. */
-EDGE_EXPORT(edge_resp_host_encodes) int edge_resp_host_encodes(void) { return edge_codec_host_compresses(); }
+EDGE_EXPORT(edge_resp_host_encodes) int edge_resp_host_encodes(void) { return edge_cur()->host_encodes; }
 
-/* Ends the last exchange: access log, then its memory is freed. */
+/* While the body streams (EDGE_WAIT_BODY): the status once the head is
+ * decided (0 before; edge_resp_fields is complete then), the Content-Length it declared (-1: none),
+ * whether a handler gave up on the answer after it began; and
+ * edge_resp_drain after the shim took edge_resp_body. */
+EDGE_EXPORT(edge_resp_status) int edge_resp_status(void) { return edge_cur()->status; }
+EDGE_EXPORT(edge_resp_length) double edge_resp_length(void) { return (double)edge_cur()->length; }
+EDGE_EXPORT(edge_resp_aborted) int edge_resp_aborted(void) { return edge_cur()->aborted; }
+EDGE_EXPORT(edge_resp_drain) void edge_resp_drain(void) { edge_exchange_drain(edge_cur()); }
+
+/* Ends the current exchange: access log, then its memory is freed; its id
+ * is free again. */
 EDGE_EXPORT(edge_release) void edge_release(void)
 {
-    if (!edge_busy) return;
-    edge_exchange_end(&edge_current);
-    edge_busy = false;
+    if (!edge_cur_id) return;
+    edge_exchange_t *ex = edge_slots[edge_cur_id - 1];
+    edge_exchange_end(ex);
+    free(ex);
+    edge_slots[edge_cur_id - 1] = NULL;
+    edge_cur_id = 0;
+    edge_codec_attach(NULL);
 }

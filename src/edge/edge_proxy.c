@@ -23,7 +23,9 @@ static int edge_proxy_start(route_exchange_t *x, const proxy_request_t *req, con
 
 static void edge_proxy_cancel(proxy_call_t *call)
 {
-    if (call->ex->call == call) call->ex->call = NULL;
+    if (call->ex->call != call) return;
+    call->ex->call = NULL;
+    call->ex->upstream_body = false;
 }
 
 static const proxy_transport_t edge_proxy_transport = {
@@ -53,14 +55,19 @@ int edge_proxy_request(edge_exchange_t *ex, ifr_buf_t *out, bool *with_body)
     return 0;
 }
 
-void edge_proxy_done(edge_exchange_t *ex, int status, ifr_str_t fields, ifr_str_t body)
+void edge_proxy_head(edge_exchange_t *ex, int status, ifr_str_t fields, int64_t length)
 {
     proxy_call_t *call = ex->call;
     if (!call) return;
     ex->call = NULL;
     route_exchange_t *x = &ex->x;
-    http_upstream_response_t r = { .status = status, .version_minor = 1, .body_kind = HTTP_BODY_LENGTH,
-                                   .content_length = body.len };
+    bool no_body = ifr_str_eq(ex->req.method, IFR_LIT("HEAD")) || status < 200 || status == 204 || status == 304;
+    http_upstream_response_t r = {
+        .status = status,
+        .version_minor = 1,
+        .body_kind = no_body ? HTTP_BODY_NONE : length >= 0 ? HTTP_BODY_LENGTH : HTTP_BODY_UNTIL_CLOSE,
+        .content_length = length >= 0 ? (uint64_t)length : 0,
+    };
     ifr_str_t name, value;
     size_t off = 0;
     /* Slices must live in x->arena: fields is the shim's buffer. */
@@ -73,7 +80,19 @@ void edge_proxy_done(edge_exchange_t *ex, int status, ifr_str_t fields, ifr_str_
         call->cb->on_end(call->ud, false);
         return;
     }
-    bool ok = x->io->send_body(x, body.ptr, body.len, true) == 0;
+    ex->call = call;
+    ex->upstream_body = true;
+}
+
+void edge_proxy_body(edge_exchange_t *ex, ifr_str_t bytes, bool last, bool broken)
+{
+    proxy_call_t *call = ex->call;
+    if (!call || !ex->upstream_body) return;
+    route_exchange_t *x = &ex->x;
+    bool ok = !broken && x->io->send_body(x, bytes.ptr, bytes.len, last) == 0;
+    if (ok && !last) return;
+    ex->call = NULL;
+    ex->upstream_body = false;
     call->cb->on_end(call->ud, ok);
 }
 
