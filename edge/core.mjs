@@ -344,7 +344,8 @@ export class EdgeCore {
   // The exchange ends with the body (or when the client goes away).
   #stream(ex) {
     const status = this.x.edge_resp_status();
-    const fields = fieldsInit(readItems(new Uint8Array(this.x.memory.buffer, this.x.edge_resp_fields(), this.x.edge_resp_fields_len())));
+    const items = readItems(new Uint8Array(this.x.memory.buffer, this.x.edge_resp_fields(), this.x.edge_resp_fields_len()));
+    const encoded = items.some((item, i) => i % 2 === 0 && item.toLowerCase() === "content-encoding");
     const length = this.x.edge_resp_length();
     const encodeBody = ex.fetched || this.x.edge_resp_host_encodes() ? "automatic" : "manual";
     const first = this.#take();
@@ -377,10 +378,11 @@ export class EdgeCore {
         core.#release(ex);
       },
     });
-    // workerd's FixedLengthStream keeps the Content-Length the core decided.
-    const body = length >= 0 && encodeBody === "manual" && typeof FixedLengthStream === "function"
+    // workerd's FixedLengthStream keeps the Content-Length the core decided
+    // (unless workerd is to compress the body, which changes its length).
+    const body = length >= 0 && !encoded && typeof FixedLengthStream === "function"
       ? source.pipeThrough(new FixedLengthStream(length)) : source;
-    return new Response(body, { status, headers: fields, encodeBody });
+    return new Response(body, { status, headers: fieldsInit(items), encodeBody });
   }
 
   // A `wasm` function's run (src/edge/edge_function.h): path, timeout in

@@ -26,4 +26,5 @@ elif [ ! -x "$bin" ]; then
     echo "SKIP edge/workerd: no native binary at $bin to compare with"
 else
     timeout 900 python3 tests/edge/run.py --binary "$bin" "$@"
+    timeout 600 python3 tests/edge/upstream.py --binary "$bin"
 fi
