@@ -120,10 +120,11 @@ const waiting = (status) => status >= WAIT_FETCH && status <= WAIT_BODY;
 
 export class EdgeCore {
   // module: the compiled ifrit.wasm; bundle (bundle.mjs): caddyfile, its
-  // text; assets, [absolutePath, ArrayBuffer, mtimeNs] for every file
+  // text, and caddyfilePath, its path inside the edge (imports resolve from
+  // there); assets, [absolutePath, ArrayBuffer, mtimeNs] for every file
   // file_server may serve; functions, [path as the Caddyfile writes it,
   // WebAssembly.Module, memory_limit (0: none)] for every `wasm` function.
-  static async create(module, { caddyfile, assets = [], functions = [] }, log = console) {
+  static async create(module, { caddyfile, caddyfilePath = "", assets = [], functions = [] }, log = console) {
     const wasi = new Wasi({ tree: buildTree(assets), stdout: (s) => log.log(s), stderr: (s) => log.error(s) });
     const instance = await WebAssembly.instantiate(module, wasi.imports);
     wasi.bind(instance);
@@ -134,7 +135,9 @@ export class EdgeCore {
     const core = new EdgeCore(instance, wasi, modules);
     const text = new TextEncoder().encode(caddyfile);
     const paths = writeItems([...new Set(functions.map(([p]) => utf8ByteString(p)))]);
-    const rc = core.#withBytes([text, paths], ([t, p]) => instance.exports.edge_init(t, text.length, p, paths.length));
+    const name = new TextEncoder().encode(caddyfilePath);
+    const rc = core.#withBytes([text, paths, name], ([t, p, n]) =>
+      instance.exports.edge_init(t, text.length, p, paths.length, n, name.length));
     wasi.flush();
     if (rc !== 0) throw new Error("ifrit: the Caddyfile does not load (see the log above)");
     return core;

@@ -118,6 +118,10 @@ typedef struct {
     cfg_env_cb env;          /* NULL: getenv(3) */
     void *env_ud;
     bool no_file_imports;    /* refuse `import FILE` (fuzzing, untrusted text) */
+    /* Told the path of every file an `import` reads (as resolved, before
+     * it is read), e.g. so `ifrit edge config` can bundle it. May be NULL. */
+    void (*on_import)(void *ud, const char *path);
+    void *on_import_ud;
 } cfg_parse_opts_t;
 
 /* Limits that keep any input from exhausting memory, stack or time. */

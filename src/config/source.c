@@ -81,6 +81,7 @@ static int import_file(cfg__cursor_t *c, const cfg_token_t *at, const char *path
     size_t len;
     uint64_t dev, ino;
     size_t max = c->budget_bytes < CFG_MAX_FILE_SIZE ? c->budget_bytes : CFG_MAX_FILE_SIZE;
+    if (c->opts->on_import) c->opts->on_import(c->opts->on_import_ud, path);
     if (cfg__read_file(c->a, path, max, &text, &len, &dev, &ino, why, sizeof why))
         return src_fail(c, at, "import '%s': %s", path, why);
     c->budget_bytes -= len;

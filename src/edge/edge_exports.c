@@ -16,6 +16,7 @@
  * without an id are about the current exchange. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/log.h"
 #include "edge/edge_codec.h"
@@ -80,9 +81,12 @@ EDGE_EXPORT(edge_select) int edge_select(uint32_t id)
 EDGE_EXPORT(edge_exchange_id) uint32_t edge_exchange_id(void) { return edge_cur_id; }
 
 /* Loads the plan from the Caddyfile text; modules lists the function
- * modules the bundle holds (edge_function_register). 0, or -1 with the
- * error logged as FILE:LINE:COL: message. */
-EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char *modules, uint32_t modules_len)
+ * modules the bundle holds (edge_function_register); name is the
+ * Caddyfile's path inside the edge, which relative imports resolve from
+ * (empty: "Caddyfile" in /). 0, or -1 with the error logged as
+ * FILE:LINE:COL: message. */
+EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char *modules, uint32_t modules_len,
+                                     const char *name, uint32_t name_len)
 {
     if (edge_plan) return 0;
     edge_proxy_register();
@@ -90,7 +94,9 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
     edge_codec_register();
     if (edge_function_register(ifr_str(modules, modules_len)) < 0) return -1;
     cfg_error_t err;
-    edge_plan = route_plan_load_text(text, len, "Caddyfile", &err);
+    /* Kept for the isolate's life: the plan's tokens may point at it. */
+    char *file = name_len ? strndup(name, name_len) : NULL;
+    edge_plan = route_plan_load_text(text, len, file ? file : "Caddyfile", &err);
     if (!edge_plan) {
         ifr_log_error("edge", "%s:%d:%d: %s", err.file, err.line, err.col, err.message);
         return -1;

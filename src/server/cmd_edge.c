@@ -2,8 +2,9 @@
  *                   [--outbound public|private] [--shim DIR] [--wasm FILE]
  *
  * Writes the workerd bundle that serves FILE at the edge (docs/edge.md):
- * the Caddyfile is parsed by the config layer to find the directories its
- * roots serve and its function modules (cmd_edge_scan.c); the bundle is
+ * the Caddyfile is parsed by the config layer to find the files it
+ * imports, the directories its roots serve and its function modules
+ * (cmd_edge_scan.c); the bundle is
  * written by cmd_edge_bundle.c. The shim (edge/) and the core
  * (build/edge/ifrit.wasm, `make edge`) are taken from the source tree this
  * binary was built in (build/<variant>/ifrit) unless --shim / --wasm say. */
@@ -24,6 +25,32 @@ static int cmd_edge_usage(void)
     fprintf(stderr, "usage: ifrit edge config --config Caddyfile --out DIR [--listen HOST:PORT]\n"
                     "                         [--outbound public|private] [--shim DIR] [--wasm FILE]\n");
     return 2;
+}
+
+/* Files the Caddyfile imports, each once, in the parse's arena. */
+typedef struct {
+    ifr_arena_t *a;
+    const char **paths;
+    size_t n, cap;
+    bool failed;
+} cmd_edge_imports_t;
+
+static void cmd_edge_on_import(void *ud, const char *path)
+{
+    cmd_edge_imports_t *im = ud;
+    for (size_t i = 0; i < im->n; i++)
+        if (strcmp(im->paths[i], path) == 0) return;
+    if (im->n == im->cap) {
+        size_t cap = im->cap * 2 + 16;
+        const char **grown = ifr_arena_calloc(im->a, cap, sizeof *grown);
+        if (!grown) { im->failed = true; return; }
+        if (im->n) memcpy(grown, im->paths, im->n * sizeof *grown);
+        im->paths = grown;
+        im->cap = cap;
+    }
+    const char *copy = ifr_arena_strndup(im->a, path, strlen(path));
+    if (!copy) { im->failed = true; return; }
+    im->paths[im->n++] = copy;
 }
 
 /* The source tree of this binary: three levels above build/<variant>/ifrit. */
@@ -77,12 +104,18 @@ static int cmd_edge_config(int argc, char **argv)
     snprintf(dir_buf, sizeof dir_buf, "%s", o.config);
     edge_scan_t scan;
     int rc = 1;
-    if (cfg_parse_file(&a, o.config, NULL, &doc, &err) != 0) {
+    cmd_edge_imports_t imports = { .a = &a };
+    cfg_parse_opts_t popts = { .on_import = cmd_edge_on_import, .on_import_ud = &imports };
+    if (cfg_parse_file(&a, o.config, &popts, &doc, &err) != 0) {
         char msg[1024];
         srv_format_config_error(&err, msg, sizeof msg);
         fprintf(stderr, "%s\n", msg);
-    } else if (edge_scan(&a, doc, dirname(dir_buf), &scan) == 0 && edge_bundle_write(&o, &scan) == 0) {
-        rc = 0;
+    } else if (imports.failed) {
+        fprintf(stderr, "edge config: out of memory\n");
+    } else if (edge_scan(&a, doc, dirname(dir_buf), &scan) == 0) {
+        scan.imports = imports.paths;
+        scan.nimports = imports.n;
+        rc = edge_bundle_write(&o, &scan) == 0 ? 0 : 1;
     }
     ifr_arena_destroy(&a);
     return rc;

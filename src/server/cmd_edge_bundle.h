@@ -15,7 +15,7 @@ typedef struct {
 } edge_bundle_opts_t;
 
 /* Copies the shim, the core, the Caddyfile, every file under the scanned
- * roots (as assets/N) and the function modules (as functions/N.wasm), and
+ * roots and every file it imports (as assets/N) and the function modules (as functions/N.wasm), and
  * writes bundle.mjs and config.capnp. 0, or -1 with the reason on stderr. */
 int edge_bundle_write(const edge_bundle_opts_t *o, const edge_scan_t *scan);
 

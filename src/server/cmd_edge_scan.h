@@ -22,6 +22,8 @@ typedef struct {
     size_t nroots;
     edge_scan_module_t *modules;
     size_t nmodules;
+    const char **imports;      /* files the Caddyfile imports, as resolved here */
+    size_t nimports;
 } edge_scan_t;
 
 /* Walks every block of every site. `root [matcher] DIR` (and file_server's
