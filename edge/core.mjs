@@ -116,7 +116,8 @@ const WAIT_FETCH = 1;
 const WAIT_TIMER = 2;
 const WAIT_FUNCTION = 3;
 const WAIT_BODY = 4;
-const waiting = (status) => status >= WAIT_FETCH && status <= WAIT_BODY;
+const WAIT_REQUEST_BODY = 5;
+const waiting = (status) => status >= WAIT_FETCH && status <= WAIT_REQUEST_BODY;
 
 export class EdgeCore {
   // module: the compiled ifrit.wasm; bundle (bundle.mjs): caddyfile, its
@@ -185,15 +186,21 @@ export class EdgeCore {
   // (#enter) whenever its turn comes back after an await. A trap inside the
   // core throws (a WebAssembly.RuntimeError): the caller then answers 500
   // and replaces this instance.
+  // A request body past STREAM_FROM bytes whose length is declared stays
+  // with the request: read whole only if a handler asks for it, else
+  // streamed to the upstream (#fetch). Smaller ones are read first.
   handle(request) {
-    return request.body ? this.#handleWithBody(request) : this.#run(request, null);
+    if (!request.body) return this.#run(request, null, -1);
+    const declared = Number(request.headers.get("content-length") ?? NaN);
+    return declared > STREAM_FROM ? this.#run(request, null, declared) : this.#handleWithBody(request);
   }
 
   async #handleWithBody(request) {
-    return this.#run(request, new Uint8Array(await request.arrayBuffer()));
+    return this.#run(request, new Uint8Array(await request.arrayBuffer()), -1);
   }
 
-  #run(request, body) {
+  // pending: the length of a body still in the request (-1: none).
+  #run(request, body, pending) {
     // request.url is absolute and already normalised by the runtime.
     const url = request.url;
     const hostAt = url.indexOf("//") + 2;
@@ -207,17 +214,19 @@ export class EdgeCore {
       if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
       if (name === "cf-connecting-ip") remoteIp = value;
     }
-    if (bodyLen) head += `Content-Length: ${bodyLen}\r\n`;
+    if (bodyLen || pending >= 0) head += `Content-Length: ${pending >= 0 ? pending : bodyLen}\r\n`;
     head += "\r\n";
     const p = this.#input(head.length + remoteIp.length + bodyLen);
     putLatin1(this.x.memory, p, head);
     putLatin1(this.x.memory, p + head.length, remoteIp);
     if (bodyLen) new Uint8Array(this.x.memory.buffer, p + head.length + remoteIp.length, bodyLen).set(body);
     const status = this.x.edge_handle(p, head.length, p + head.length + remoteIp.length, bodyLen,
-                                      p + head.length, remoteIp.length, url.startsWith("https:") ? 1 : 0);
+                                      p + head.length, remoteIp.length, url.startsWith("https:") ? 1 : 0,
+                                      pending >= 0 ? 1 : 0);
     // This request's exchange: its id in the core, and what the shim keeps
     // for it while it waits.
-    const ex = { id: this.x.edge_exchange_id(), method: request.method, fetched: false, reader: null, fed: 0, done: false };
+    const ex = { id: this.x.edge_exchange_id(), method: request.method, fetched: false, reader: null, fed: 0, done: false,
+                 request: pending >= 0 ? request : null, pending, bodyRead: false };
     if (waiting(status)) return this.#wait(ex, status, body ?? new Uint8Array(0));
     return this.#finish(ex, status);
   }
@@ -249,6 +258,7 @@ export class EdgeCore {
         if (status === WAIT_FETCH) status = await this.#fetch(ex, body);
         else if (status === WAIT_TIMER) status = await this.#timer(ex);
         else if (status === WAIT_FUNCTION) status = this.#function(ex);
+        else if (status === WAIT_REQUEST_BODY) [status, body] = await this.#requestBody(ex);
         else if (ex.fed > STREAM_FROM && (this.#enter(ex), this.x.edge_resp_status() > 0)) return this.#stream(ex);
         else status = await this.#feed(ex);
       }
@@ -269,6 +279,27 @@ export class EdgeCore {
     }
   }
 
+  // A handler asks for the request body the shim kept: read it whole.
+  async #requestBody(ex) {
+    const body = new Uint8Array(await ex.request.arrayBuffer());
+    ex.request = null;
+    ex.bodyRead = true;
+    this.#enter(ex);
+    const p = this.#input(body.length);
+    new Uint8Array(this.x.memory.buffer, p, body.length).set(body);
+    return [this.x.edge_request_body(p, body.length), body];
+  }
+
+  // The body of a request that kept it goes to the upstream as a stream,
+  // once (a retry after it went has none to send); FixedLengthStream keeps
+  // its Content-Length.
+  #bodyStream(ex) {
+    const stream = ex.request?.body;
+    ex.request = null;
+    if (!stream) return null;
+    return typeof FixedLengthStream === "function" ? stream.pipeThrough(new FixedLengthStream(ex.pending)) : stream;
+  }
+
   // reverse_proxy's upstream request (src/edge/edge_proxy.h), through
   // fetch(). The answer's head goes to the core at once; its body follows
   // piece by piece as the core asks (#feed).
@@ -282,9 +313,14 @@ export class EdgeCore {
     for (let i = 2; i + 1 < items.length; i += 2) headers.append(items[i], items[i + 1]);
     const withBody = this.x.edge_fetch_with_body() !== 0 && method !== "GET" && method !== "HEAD";
     ex.fetched = true;
+    let send;
+    if (withBody && ex.pending >= 0 && !ex.bodyRead) {
+      send = this.#bodyStream(ex);
+      if (!send) return this.#fetchFailed("the request body already went to an earlier upstream");
+    } else if (withBody) send = body;
     let res;
     try {
-      res = await fetch(url, { method, headers, body: withBody ? body : undefined, redirect: "manual" });
+      res = await fetch(url, { method, headers, body: send, redirect: "manual", duplex: "half" });
     } catch (err) {
       this.#enter(ex);
       return this.#fetchFailed(String(err?.message ?? err));

@@ -219,7 +219,7 @@ static void edge_deliver_body(edge_exchange_t *ex)
 }
 
 int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char *head, size_t head_len,
-                      const void *body, size_t body_len, ifr_str_t remote_ip, bool tls)
+                      const void *body, size_t body_len, bool body_pending, ifr_str_t remote_ip, bool tls)
 {
     static uint64_t seq;
     memset(ex, 0, sizeof *ex);
@@ -243,6 +243,7 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
     memcpy(h, head, head_len);
     if (body_len) memcpy(b, body, body_len);
     ex->body = ifr_str(b, body_len);
+    ex->body_pending = body_pending;
     http_parse_error_t err;
     if (http_request_parse(&ex->req, h, head_len, &ex->arena, &err) != 0) {
         ifr_log_info("edge", "request refused (%d): %s", err.status, err.reason);
@@ -262,7 +263,10 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
 
 int edge_exchange_settle(edge_exchange_t *ex)
 {
-    if (!ex->done && ex->body_cb) edge_deliver_body(ex);
+    if (!ex->done && ex->body_cb) {
+        if (ex->body_pending) return EDGE_WAIT_REQUEST_BODY;
+        edge_deliver_body(ex);
+    }
     if (ex->upstream_body) return EDGE_WAIT_BODY;
     if (ex->done) return ex->status;
     if (ex->call) return EDGE_WAIT_FETCH;
@@ -273,6 +277,16 @@ int edge_exchange_settle(edge_exchange_t *ex)
     ifr_log_warn("edge", "handler did not finish %.*s", (int)ex->req.target.len, ex->req.target.ptr);
     edge_send_bare(ex, ex->x.head_sent ? ex->status : 500, false);
     return ex->status;
+}
+
+int edge_exchange_take_body(edge_exchange_t *ex, const void *body, size_t len)
+{
+    char *b = ifr_arena_alloc(&ex->arena, len + 1);
+    if (!b) return -1;
+    if (len) memcpy(b, body, len);
+    ex->body = ifr_str(b, len);
+    ex->body_pending = false;
+    return edge_exchange_settle(ex);
 }
 
 void edge_exchange_drain(edge_exchange_t *ex) { ifr_buf_clear(&ex->out); }

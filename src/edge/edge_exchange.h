@@ -25,6 +25,9 @@ typedef struct {
     const route_plan_t *plan;
     ifr_arena_t arena;
     ifr_str_t body;             /* the whole request body (arena copy) */
+    bool body_pending;          /* the head declares a body the shim still holds:
+                                   read whole when a handler asks (EDGE_WAIT_REQUEST_BODY),
+                                   else streamed by the shim straight to an upstream */
     route_body_cb body_cb;      /* set by read_body, called after dispatch */
     void *body_ud;
     bool body_asked;
@@ -60,6 +63,8 @@ typedef struct {
 #define EDGE_WAIT_FUNCTION 3
 /* ... or for the next piece of the upstream's body (edge_proxy_body). */
 #define EDGE_WAIT_BODY 4
+/* ... or for the request body the shim still holds (edge_exchange_take_body). */
+#define EDGE_WAIT_REQUEST_BODY 5
 
 /* Lists of byte strings between the core and the shim: (u32 length,
  * bytes) items, little-endian. edge_item_put appends one (-1 when out of
@@ -69,14 +74,18 @@ bool edge_item_next(ifr_str_t s, size_t *off, ifr_str_t *item);
 
 /* Parses head (a complete HTTP/1.1 request head the shim composed) into a
  * fresh exchange on plan and runs it as far as it goes: dispatch, then the
- * body for a handler that asked for it. Returns the status of the complete
+ * body for a handler that asked for it (body_pending: the head declares a
+ * body the shim hands over only when asked). Returns the status of the complete
  * response (in ex), EDGE_WAIT_FETCH / _TIMER / _FUNCTION, or -1 when not even
  * an error response could be made. */
 int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char *head, size_t head_len,
-                      const void *body, size_t body_len, ifr_str_t remote_ip, bool tls);
+                      const void *body, size_t body_len, bool body_pending, ifr_str_t remote_ip, bool tls);
 
 /* After the shim did what the core waited for: the same answers. */
 int edge_exchange_settle(edge_exchange_t *ex);
+
+/* The pending request body, whole (copied); then the same answers as settle. */
+int edge_exchange_take_body(edge_exchange_t *ex, const void *body, size_t len);
 
 /* The response body collected so far has been taken by the shim. */
 void edge_exchange_drain(edge_exchange_t *ex);

@@ -105,14 +105,18 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
     return 0;
 }
 
-/* Runs one request in a new exchange, which becomes current. head is an HTTP/1.1 request head composed by the shim
- * (request line, fields, empty line); body the whole request body. tls is
- * 1 for https URLs. Returns the status of the complete answer; or
- * EDGE_WAIT_FETCH / _TIMER / _FUNCTION / _BODY (1 to 4): the core waits
- * for the shim (edge_fetch_*, edge_timer_*, edge_fn_*); or -1 when no answer could be made (the
- * shim answers 500). */
+/* Runs one request in a new exchange, which becomes current. head is an
+ * HTTP/1.1 request head composed by the shim (request line, fields, empty
+ * line); body the whole request body, or body_pending 1: the shim holds
+ * the body the head declares and hands it over whole (edge_request_body)
+ * only if a handler asks for it (EDGE_WAIT_REQUEST_BODY); an upstream gets
+ * it as a stream instead. tls is 1 for https URLs. Returns the status of
+ * the complete answer; or EDGE_WAIT_FETCH / _TIMER / _FUNCTION / _BODY /
+ * _REQUEST_BODY (1 to 5): the core waits for the shim (edge_fetch_*,
+ * edge_timer_*, edge_fn_*, edge_request_body); or -1 when no answer could
+ * be made (the shim answers 500). */
 EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, const void *body, uint32_t body_len,
-                                         const char *remote, uint32_t remote_len, int tls)
+                                         const char *remote, uint32_t remote_len, int tls, int body_pending)
 {
     if (!edge_plan) return -1;
     uint32_t id = edge_slot_new();
@@ -121,8 +125,15 @@ EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, co
         return -1;
     }
     edge_select(id);
-    return edge_exchange_run(edge_cur(), edge_plan, head, head_len, body, body_len,
+    return edge_exchange_run(edge_cur(), edge_plan, head, head_len, body, body_len, body_pending != 0,
                              ifr_str(remote, remote_len), tls != 0);
+}
+
+/* EDGE_WAIT_REQUEST_BODY: the request body, whole; the same return values
+ * as edge_handle. */
+EDGE_EXPORT(edge_request_body) int edge_request_body(const char *body, uint32_t len)
+{
+    return edge_cur_id ? edge_exchange_take_body(edge_cur(), body, len) : -1;
 }
 
 /* EDGE_WAIT_FETCH: the request to fetch, as edge_proxy_request lays it

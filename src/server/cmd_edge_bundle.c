@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/file.h"
@@ -99,6 +100,18 @@ static void edge_inside_path(const char *dir, char *out, size_t cap)
         s += n + (e != NULL);
     }
     if (len == 0) snprintf(out, cap, "/");
+}
+
+/* The same for a file the config layer reads (the Caddyfile, imports):
+ * one under the working directory is given its path from there, as a
+ * relative root's files are, so the Caddyfile keeps its place among the
+ * files a root serves (file_server hides it) and relative imports follow. */
+static void edge_config_inside_path(const char *path, char *out, size_t cap)
+{
+    char cwd[4096];
+    size_t n = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+    if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/') path += n + 1;
+    edge_inside_path(path, out, cap);
 }
 
 static int edge_no_dots(const struct dirent *d)
@@ -216,15 +229,19 @@ int edge_bundle_write(const edge_bundle_opts_t *o, const edge_scan_t *scan)
     }
     /* Imported files sit where the core's parser looks for them: at the
      * edge it reads the Caddyfile under its path inside the edge (bundle.mjs
-     * says which), so relative imports resolve as they do here. */
+     * says which), so relative imports resolve as they do here; an import
+     * written as an absolute path finds its file under that path too. */
     for (size_t i = 0; i < scan->nimports && b.rc == 0; i++) {
         struct stat st;
-        char inside[4096];
-        edge_inside_path(scan->imports[i], inside, sizeof inside);
-        if (stat(scan->imports[i], &st) == 0 && S_ISREG(st.st_mode)) edge_add_asset(&b, scan->imports[i], inside, &st);
+        char inside[4096], as_written[4096];
+        edge_config_inside_path(scan->imports[i], inside, sizeof inside);
+        edge_inside_path(scan->imports[i], as_written, sizeof as_written);
+        if (stat(scan->imports[i], &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        edge_add_asset(&b, scan->imports[i], inside, &st);
+        if (strcmp(inside, as_written) != 0 && b.rc == 0) edge_add_asset(&b, scan->imports[i], as_written, &st);
     }
     char config_inside[4096];
-    edge_inside_path(o->config, config_inside, sizeof config_inside);
+    edge_config_inside_path(o->config, config_inside, sizeof config_inside);
     ifr_buf_t fns = IFR_BUF_INIT;
     for (size_t i = 0; i < scan->nmodules && b.rc == 0; i++) {
         const edge_scan_module_t *m = &scan->modules[i];

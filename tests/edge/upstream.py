@@ -5,6 +5,8 @@ bundle in workerd, same Caddyfile:
 
 - a large body (several MiB, with and without Content-Length) arrives byte
   for byte, both ways (client to upstream, upstream to client);
+- the request body streams: the client sends part of it and holds the
+  rest until the upstream got bytes of it;
 - the answer streams: the upstream sends part of its body and then holds
   the rest until the test releases it; the client must read the first
   part before that (were the body gathered first, it could not);
@@ -23,6 +25,7 @@ import hashlib
 import http.client
 import http.server
 import os
+import socket
 import socketserver
 import sys
 import threading
@@ -119,7 +122,12 @@ class Upstream(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
-        got = self.rfile.read(n)
+        if self.path.startswith("/hold/"):
+            got = self.rfile.read(FIRST_PART // 2)
+            HOLDS[self.path].arrived.set()
+            got += self.rfile.read(n - len(got))
+        else:
+            got = self.rfile.read(n)
         self.send_all(hashlib.sha256(got).hexdigest().encode() + b" %d" % len(got))
 
 
@@ -190,6 +198,32 @@ def check_streams(port, name):
     return None
 
 
+def check_upload_streams(port, name):
+    """The upstream gets the first part of a request body while the client
+    still holds the rest."""
+    path = "/hold/%s/upload" % name
+    hold = HOLDS[path] = Hold()
+    s = socket.create_connection(("127.0.0.1", port), timeout=HOLD_LIMIT * 2)
+    try:
+        s.sendall(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                  % (path.encode(), len(BODY)))
+        s.sendall(BODY[:FIRST_PART])
+        early = hold.arrived.wait(HOLD_LIMIT)
+        s.sendall(BODY[FIRST_PART:])
+        answer = b""
+        while True:
+            got = s.recv(65536)
+            if not got:
+                break
+            answer += got
+    finally:
+        s.close()
+    if not early:
+        return "the upstream got nothing before the client sent the whole body (it was gathered, not streamed)"
+    want = hashlib.sha256(BODY).hexdigest().encode() + b" %d" % len(BODY)
+    return None if answer.startswith(b"HTTP/1.1 200") and answer.endswith(want) else "answer %r" % answer[-200:]
+
+
 def check_concurrent(port, name):
     """A fast request answers while a slow one waits on its upstream."""
     path = "/hold/%s/slow" % name
@@ -234,6 +268,7 @@ def main():
         ("a large chunked upstream body arrives byte for byte", lambda p, n: check_big(p, "/big-chunked")),
         ("a large request body reaches the upstream byte for byte", lambda p, n: check_upload(p)),
         ("the answer streams while the upstream still holds its body", check_streams),
+        ("the request body streams while the client still holds part of it", check_upload_streams),
         ("a fast request answers while another waits on its upstream", check_concurrent),
     ]
     try:
