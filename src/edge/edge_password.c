@@ -3,7 +3,8 @@
  * crypt(3) natively. As natively (server/password_crypt.c), successful
  * checks are remembered, so a browser re-sending the same credentials on
  * every request pays once per isolate; failures are always checked in
- * full. An isolate runs one request at a time: no lock. */
+ * full. The core runs one call from the shim at a time (requests in
+ * flight interleave only between calls): no lock. */
 #include "edge/edge_password.h"
 
 #include <stdlib.h>

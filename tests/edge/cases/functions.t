@@ -25,6 +25,9 @@
 	wasm /sleep @ROOT@/build/guests/sleeper.wasm {
 		timeout 300ms
 	}
+	wasm /fuel/* @ROOT@/build/guests/fn_hello.wasm {
+		fuel 100
+	}
 }
 
 === cgi: the guest's stdout is the body, its Content-Type sniffed
@@ -140,3 +143,15 @@ GET /mem/free
 --- request
 GET /sleep
 --- status: 504
+
+=== fuel that runs out stops the guest
+--- request
+GET /fuel/native
+--- status: 504
+
+=== fuel is ignored at the edge: the guest runs to its end
+--- request
+GET /fuel/edge
+--- status: 200
+--- body_like
+.
