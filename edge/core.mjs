@@ -152,6 +152,7 @@ export class EdgeCore {
     // (the core copies what it keeps before each call returns).
     this.scratch = 0;
     this.scratchSize = 0;
+    this.broken = false;   // it trapped while a body streamed: replace it
   }
 
   // Copies each byte array into core memory, runs fn with the pointers,
@@ -398,6 +399,7 @@ export class EdgeCore {
         try {
           while (state === WAIT_BODY) {
             state = await core.#feed(ex);
+            core.#enter(ex);   // others may have run since #feed returned
             if (core.x.edge_resp_aborted()) throw new Error("the answer broke off");
             const piece = core.#take();
             if (piece.length) {
@@ -409,8 +411,14 @@ export class EdgeCore {
           core.#release(ex);
           controller.close();
         } catch (err) {
-          core.#release(ex);
-          controller.error(err);
+          // A trap here reaches no fetch handler: the core is marked for
+          // replacement instead (serve.mjs).
+          if (err instanceof WebAssembly.RuntimeError) core.broken = true;
+          try {
+            core.#release(ex);
+          } finally {
+            controller.error(err);
+          }
         }
       },
       cancel() {

@@ -20,6 +20,10 @@ export function createFetch(load) {
     }
   };
   return function fetch(request) {
+    if (core?.broken) {
+      console.error("ifrit: the core trapped while streaming a body; starting a fresh core");
+      core = null;
+    }
     if (core) return run(core, request);
     loading ??= load();
     return loading.then(

@@ -142,6 +142,9 @@ CADDYFILE = """:@PORT@ {
 	handle /fast {
 		respond "fast"
 	}
+	handle /echo {
+		wasm %s/build/guests/fn_echo.wasm
+	}
 	reverse_proxy 127.0.0.1:%d
 }
 """
@@ -168,6 +171,34 @@ def check_big(port, path, length=None):
         return "body differs: %d bytes, expected %d (first difference at %d)" % (
             len(body), len(BODY), next((i for i, (a, b) in enumerate(zip(body, BODY)) if a != b), min(len(body), len(BODY))))
     return None
+
+
+def check_function_body(port):
+    """A large request body a handler asks for (a function's stdin)."""
+    body = BODY[:FIRST_PART]
+    status, got = get(port, "/echo", "POST", body)
+    return None if status == 200 and got == body else "status %d, %d bytes back of %d" % (status, len(got), len(body))
+
+
+def check_big_together(port):
+    """Three large answers streaming at once (their pieces interleave in
+    one isolate) each arrive byte for byte."""
+    results = ["did not finish"] * 3
+    paths = ["/big", "/big-chunked", "/big"]
+
+    def one(i):
+        try:
+            results[i] = check_big(port, paths[i], str(BIG) if paths[i] == "/big" else None)
+        except Exception as e:  # noqa: BLE001 - reported below
+            results[i] = "%s: %s" % (type(e).__name__, e)
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(HOLD_LIMIT * 2)
+    bad = [r for r in results if r is not None]
+    return "; ".join(bad) if bad else None
 
 
 def check_upload(port):
@@ -262,11 +293,13 @@ def main():
     args.binary = os.path.abspath(args.binary)
     up = ThreadingServer(("127.0.0.1", 0), Upstream)
     threading.Thread(target=up.serve_forever, daemon=True).start()
-    config = CADDYFILE % up.server_address[1]
+    config = CADDYFILE % (ROOT, up.server_address[1])
     checks = [
         ("a large upstream body with Content-Length arrives byte for byte", lambda p, n: check_big(p, "/big", str(BIG))),
         ("a large chunked upstream body arrives byte for byte", lambda p, n: check_big(p, "/big-chunked")),
+        ("three large answers streaming at once arrive byte for byte", lambda p, n: check_big_together(p)),
         ("a large request body reaches the upstream byte for byte", lambda p, n: check_upload(p)),
+        ("a large request body reaches a function byte for byte", lambda p, n: check_function_body(p)),
         ("the answer streams while the upstream still holds its body", check_streams),
         ("the request body streams while the client still holds part of it", check_upload_streams),
         ("a fast request answers while another waits on its upstream", check_concurrent),
