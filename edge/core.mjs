@@ -229,7 +229,7 @@ export class EdgeCore {
     const ex = { id: this.x.edge_exchange_id(), method: request.method, fetched: false, reader: null, fed: 0, done: false,
                  request: pending >= 0 ? request : null, pending, bodyRead: false };
     if (waiting(status)) return this.#wait(ex, status, body ?? new Uint8Array(0));
-    return this.#finish(ex, status);
+    return this.#finish(ex, status, true);
   }
 
   // Makes ex the core's current exchange again (after an await, another
@@ -239,12 +239,13 @@ export class EdgeCore {
   }
 
   // Ends ex in the core (access log, memory), once.
-  #release(ex) {
+  // current: ex is the current exchange still (nothing ran since its last call).
+  #release(ex, current = false) {
     if (ex.done) return;
     ex.done = true;
     ex.reader?.cancel().catch(() => {});
     ex.reader = null;
-    if (this.x.edge_select(ex.id) === 0) this.x.edge_release();
+    if (current || this.x.edge_select(ex.id) === 0) this.x.edge_release();
     this.wasi.flush();
   }
 
@@ -270,13 +271,13 @@ export class EdgeCore {
     return this.#finish(ex, status);
   }
 
-  #finish(ex, status) {
+  #finish(ex, status, current = false) {
     try {
       if (status < 0) return new Response(null, { status: 500 });
-      this.#enter(ex);
+      if (!current) this.#enter(ex);
       return this.#response(ex, status);
     } finally {
-      this.#release(ex);
+      this.#release(ex, true);
     }
   }
 

@@ -29,8 +29,10 @@
 #define EDGE_EXPORT(name) __attribute__((export_name(#name)))
 
 static route_plan_t *edge_plan;
-/* Live exchanges by id - 1 (NULL: a free slot); ids are reused. */
+/* Live exchanges by id - 1 (NULL: a free slot); ids are reused, and so is
+ * the memory of the last exchange ended (the common case: one at a time). */
 static edge_exchange_t **edge_slots;
+static edge_exchange_t *edge_spare;
 static uint32_t edge_nslots;
 static uint32_t edge_cur_id;
 /* Current when there is none: calls about it find nothing to do. */
@@ -63,7 +65,8 @@ static uint32_t edge_slot_new(void)
         edge_slots = grown;
         edge_nslots = edge_nslots * 2 + 8;
     }
-    edge_slots[i] = calloc(1, sizeof *edge_slots[i]);
+    edge_slots[i] = edge_spare ? edge_spare : malloc(sizeof *edge_slots[i]);
+    edge_spare = NULL;
     return edge_slots[i] ? i + 1 : 0;
 }
 
@@ -227,7 +230,8 @@ EDGE_EXPORT(edge_release) void edge_release(void)
     if (!edge_cur_id) return;
     edge_exchange_t *ex = edge_slots[edge_cur_id - 1];
     edge_exchange_end(ex);
-    free(ex);
+    free(edge_spare);
+    edge_spare = ex;
     edge_slots[edge_cur_id - 1] = NULL;
     edge_cur_id = 0;
     edge_codec_attach(NULL);
