@@ -272,12 +272,15 @@ export class EdgeCore {
   }
 
   #finish(ex, status, current = false) {
+    let entered = current;
     try {
-      if (status < 0) return new Response(null, { status: 500 });
-      if (!current) this.#enter(ex);
-      return this.#response(ex, status);
+      if (!entered) {
+        this.#enter(ex);
+        entered = true;
+      }
+      return status < 0 ? new Response(null, { status: 500 }) : this.#response(ex, status);
     } finally {
-      this.#release(ex, true);
+      this.#release(ex, entered);
     }
   }
 

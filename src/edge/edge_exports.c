@@ -121,12 +121,10 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
 EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, const void *body, uint32_t body_len,
                                          const char *remote, uint32_t remote_len, int tls, int body_pending)
 {
+    edge_cur_id = 0;
     if (!edge_plan) return -1;
     uint32_t id = edge_slot_new();
-    if (!id) {
-        edge_cur_id = 0;
-        return -1;
-    }
+    if (!id) return -1;
     edge_select(id);
     return edge_exchange_run(edge_cur(), edge_plan, head, head_len, body, body_len, body_pending != 0,
                              ifr_str(remote, remote_len), tls != 0);
