@@ -99,10 +99,14 @@ void route_fs_cache_put(const char *path, int fd, const struct stat *st)
     size_t len = strlen(path);
     if (len >= ROUTE_FS_CACHE_PATH || !S_ISREG(st->st_mode)) return;
     route_fs_cache_entry_t *e = route_fs_cache_slot(path, len);
+    time_t now = route_fs_cache_now();
+    /* A slot that served another file this second stays: two busy files
+     * sharing a slot would otherwise cost a copy and a close each time. */
+    if (e->fd >= 0 && e->used == now) return;
     route_fs_cache_drop(e);
     e->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (e->fd < 0) return;
-    e->used = route_fs_cache_now();
+    e->used = now;
     e->st = *st;
     memcpy(e->path, path, len + 1);
 }
