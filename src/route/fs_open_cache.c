@@ -6,7 +6,9 @@
  * (same mode, owner and ctime, which every write, chmod or rename of the
  * file moves). Holding the descriptor keeps that inode alive, so its
  * number cannot be handed to a newer file meanwhile. The stat's result is
- * what the caller gets, so validators follow the file as it is now. */
+ * what the caller gets, so validators follow the file as it is now. That
+ * stat follows symlinks in the directories on the way (openat2 refused
+ * them): docs/directives.md (file_server) says what that still allows. */
 #include "route/fs.h"
 
 #include <string.h>
