@@ -3,8 +3,11 @@
 # core BENCH_SERVER_CPU, serve the same `respond "hello"` route and the same
 # 4 KiB static file. wrk (pinned to BENCH_CLIENT_CPU, keep-alive,
 # BENCH_HTTP_CONNS connections) warms each up, then measures for
-# BENCH_HTTP_SECONDS. Prints requests/s and p99 latency for each, the ratios
-# ifrit/nginx and ifrit/caddy, and ifrit's idle RSS after start-up.
+# BENCH_HTTP_SECONDS. Prints requests/s, p99 latency and the server's CPU
+# time per request for each, the ratios ifrit/nginx and ifrit/caddy by
+# requests/s (the issue's targets) and by CPU per request (peer's CPU over
+# ifrit's: what the server itself costs, which wrk's own core limits less),
+# and ifrit's idle RSS after start-up.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
@@ -24,8 +27,8 @@ awk 'BEGIN { for (i = 0; i < 64; i++) printf "%063d\n", i }' > "$www/static/4k.t
 site=$'\thandle /hello {\n\t\trespond "hello"\n\t}\n\thandle /static/* {\n\t\troot * '"$www"$'\n\t\tfile_server\n\t}'
 nginx_body="location = /hello { return 200 \"hello\"; } location /static/ { root $www; }"
 
-declare -A rps
-printf '%-8s %-8s %12s %10s\n' route server "req/s" p99
+declare -A rps cpu
+printf '%-8s %-8s %12s %10s %10s\n' route server "req/s" p99 "CPU/req"
 for server in ifrit nginx caddy; do
     port=$(bench_free_port) || { bench_na "$server" "no free port"; continue; }
     if ! bench_start "$server" "$server" "$port" "$BENCH_SERVER_CPU" "$site" "$nginx_body" ||
@@ -39,11 +42,19 @@ for server in ifrit nginx caddy; do
         sleep 0.5
         ifrit_rss=$(bench_rss_kib "$pid")
     fi
+    # The process that serves: nginx's worker, not its master.
+    busy=$pid
+    if [ "$server" = nginx ]; then
+        busy=$(cat /proc/"$pid"/task/*/children 2>/dev/null | awk '{ print $1; exit }')
+        busy=${busy:-$pid}
+    fi
     for route in hello static; do
         path=/hello; [ $route = static ] && path=/static/4k.txt
+        t0=$(bench_cpu_ticks "$busy")
         read -r r _ p < <(bench_wrk "http://127.0.0.1:$port$path")
         rps[$server.$route]=$r
-        printf '%-8s %-8s %12s %10s\n' "$route" "$server" "$r" "$p"
+        cpu[$server.$route]=$(bench_cpu_per_req $(( $(bench_cpu_ticks "$busy") - t0 )) "$r")
+        printf '%-8s %-8s %12s %10s %10s\n' "$route" "$server" "$r" "$p" "${cpu[$server.$route]}"
     done
     bench_stop "$pid"
 done
@@ -51,6 +62,13 @@ for route in hello static; do
     printf '%-8s ifrit/nginx %s   ifrit/caddy %s   (issue 2 targets: >= 1.0 and >= 2.5)\n' "$route" \
         "$(bench_ratio "${rps[ifrit.$route]:-}" "${rps[nginx.$route]:-}")" \
         "$(bench_ratio "${rps[ifrit.$route]:-}" "${rps[caddy.$route]:-}")"
+done
+# By CPU per request: the peer's over ifrit's, so above 1 still means
+# ifrit is the cheaper server.
+for route in hello static; do
+    printf '%-8s by CPU/req: ifrit/nginx %s   ifrit/caddy %s\n' "$route" \
+        "$(bench_ratio "${cpu[nginx.$route]%us}" "${cpu[ifrit.$route]%us}")" \
+        "$(bench_ratio "${cpu[caddy.$route]%us}" "${cpu[ifrit.$route]%us}")"
 done
 if [ -n "${ifrit_rss:-}" ]; then
     awk -v k="$ifrit_rss" 'BEGIN { printf "ifrit idle RSS: %.2f MiB (issue 2 target: under 5 MiB)\n", k / 1024 }'

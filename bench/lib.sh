@@ -125,5 +125,5 @@ bench_ifrit_accepts() {
 bench_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 bench_cpu_per_req() {   # TICKS RPS -> microseconds
     awk -v t="$1" -v r="$2" -v s=$((BENCH_HTTP_SECONDS + BENCH_HTTP_WARMUP)) -v hz="$(getconf CLK_TCK)" \
-        'BEGIN { if (r + 0 > 0) printf "%.0fus", t / hz * 1e6 / (r * s); else print "-" }'
+        'BEGIN { if (r + 0 > 0) { v = t / hz * 1e6 / (r * s); f = v < 100 ? "%.1fus\n" : "%.0fus\n"; printf f, v } else print "-" }'
 }

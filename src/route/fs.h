@@ -38,6 +38,17 @@ int route_fs_root(ifr_str_t root, char *out);
  * too: a directory that may be searched but not read still has an index). */
 int route_fs_open_nofollow(const char *path, struct stat *st);
 
+/* The cache route_fs_open_nofollow keeps of the regular files it opened
+ * (fs_open_cache.c; Linux only, elsewhere it never hits). _open returns a
+ * new descriptor (the caller's) for path and its current stat when the
+ * cached one still is the file path names, else -1; _put remembers a copy
+ * of fd (fd stays the caller's). Each thread has its own cache: a thread
+ * that served files calls route_fs_cache_thread_exit before it ends, which
+ * closes its descriptors. */
+int route_fs_cache_open(const char *path, struct stat *st);
+void route_fs_cache_put(const char *path, int fd, const struct stat *st);
+void route_fs_cache_thread_exit(void);
+
 /* Whether path is root itself or lies under it (both canonical). */
 bool route_fs_within(const char *root, const char *path);
 

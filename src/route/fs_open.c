@@ -1,7 +1,8 @@
 /* Opening a file system path without following any symlink, in one call
  * where the system can (Linux: openat2 with RESOLVE_NO_SYMLINKS). See fs.h.
  * Elsewhere (wasi-libc) it reports ENOSYS and callers walk the path with
- * route_fs_resolve instead. */
+ * route_fs_resolve instead. Regular files opened here are kept open in
+ * fs_open_cache.c, so a repeated request costs a stat instead of an open. */
 #include "route/fs.h"
 
 #include <errno.h>
@@ -22,13 +23,15 @@ int route_fs_open_nofollow(const char *path, struct stat *st)
         errno = ENOSYS;
         return -1;
     }
+    int fd = route_fs_cache_open(path, st);
+    if (fd >= 0) return fd;
     /* O_NONBLOCK: a FIFO must not block the worker in open (it is refused
      * after fstat, like every file that is not regular or a directory). */
     struct open_how how = {
         .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
         .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
     };
-    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
     if (fd < 0) {
         if (errno == ENOSYS || errno == EPERM) {
             route_no_openat2 = true;
@@ -42,6 +45,7 @@ int route_fs_open_nofollow(const char *path, struct stat *st)
         errno = e;
         return -1;
     }
+    route_fs_cache_put(path, fd, st);
     return fd;
 }
 

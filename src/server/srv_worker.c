@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "route/fs.h"
 #include "server/srv_conn.h"
 #include "server/srv_server.h"
 
@@ -168,6 +169,7 @@ static void *worker_main(void *arg)
     srv_worker_t *w = arg;
     while (!(w->stopping && w->conn_count == 0)) srv_loop_run_once(&w->loop, -1);
     srv_proxy_thread_exit();   /* this thread's upstream pools and health checks */
+    route_fs_cache_thread_exit();   /* this thread's open files (file_server) */
     srv_server_worker_exited(w->server);
     return NULL;
 }

@@ -1,6 +1,7 @@
 """End-to-end tests of the route directives that case files cannot express:
 compressed bodies (encode, precompressed files), bcrypt logins (basic_auth),
-access log lines (log), and symlinks leaving the root (file_server)."""
+access log lines (log), symlinks leaving the root and files changing
+between requests (file_server)."""
 import base64
 import gzip
 import json
@@ -140,6 +141,58 @@ def test_file_server_symlinks(binary):
         os.mkfifo(os.path.join(www, "pipe"))
         r = s.request("GET", "/pipe")
         check(r.status == 404, "a FIFO: %r" % r)
+
+
+def test_file_server_sees_changes(binary):
+    """file_server keeps descriptors of files it served open (one worker,
+    so every request meets the same cache): each change to the file must
+    show on the very next request."""
+    config = """{
+	admin off
+	workers 1
+}
+:@PORT@ {
+	root * @DIR@/www
+	file_server
+}
+"""
+    files = {"www/a.txt": b"first\n", "secret/a.txt": b"secret\n", "www/d/b.txt": b"inner\n"}
+    with Server(binary, config, files=files) as s:
+        www = os.path.join(s.dir, "www")
+        path = os.path.join(www, "a.txt")
+
+        def body(target="/a.txt"):
+            return s.request("GET", target)
+
+        check(body().body == b"first\n", "served once")
+        check(body().body == b"first\n", "served again (from the kept descriptor)")
+        with open(path, "r+b") as f:   # same inode, same size
+            f.write(b"FIRST\n")
+        r = body()
+        check(r.status == 200 and r.body == b"FIRST\n", "rewritten in place: %r" % r)
+        tmp = os.path.join(www, ".a.tmp")
+        with open(tmp, "wb") as f:
+            f.write(b"second version\n")
+        os.replace(tmp, path)
+        r = body()
+        check(r.body == b"second version\n" and r.header("Content-Length") == "15", "replaced by rename: %r" % r)
+        os.chmod(path, 0o600)
+        check(body().body == b"second version\n", "after chmod")
+        os.unlink(path)
+        check(body().status == 404, "deleted")
+        with open(path, "wb") as f:
+            f.write(b"third\n")
+        check(body().body == b"third\n", "created again")
+        os.unlink(path)
+        os.symlink(os.path.join(s.dir, "secret", "a.txt"), path)
+        r = body()
+        check(r.status == 404 and b"secret" not in r.body, "replaced by a symlink out of the root: %r" % r)
+        check(body("/d/b.txt").body == b"inner\n", "file in a directory")
+        os.rename(os.path.join(www, "d"), os.path.join(www, "d-old"))
+        os.mkdir(os.path.join(www, "d"))
+        with open(os.path.join(www, "d", "b.txt"), "wb") as f:
+            f.write(b"new dir\n")
+        check(body("/d/b.txt").body == b"new dir\n", "its directory replaced")
 
 
 def hash_password(plain):

@@ -1,0 +1,140 @@
+/* Descriptors of recently served regular files, kept open per thread so a
+ * repeated request costs a stat of the path instead of an open, an fstat
+ * and the close that frees the open file (see fs.h). Never stale: every
+ * hit stats the path again and uses the descriptor only when the path
+ * still names the very inode it holds, unchanged since it was opened
+ * (same mode, owner and ctime, which every write, chmod or rename of the
+ * file moves). Holding the descriptor keeps that inode alive, so its
+ * number cannot be handed to a newer file meanwhile. The stat's result is
+ * what the caller gets, so validators follow the file as it is now. That
+ * stat follows symlinks in the directories on the way (openat2 refused
+ * them): docs/directives.md (file_server) says what that still allows. */
+#include "route/fs.h"
+
+#include <string.h>
+
+#ifdef __linux__
+#include <fcntl.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROUTE_FS_CACHE_SLOTS 32
+#define ROUTE_FS_CACHE_PATH 256
+/* An entry unused this long is closed by the next lookup that passes by,
+ * so a deleted file's space is not held for long on a busy worker. */
+#define ROUTE_FS_CACHE_IDLE_S 10
+
+typedef struct {
+    int fd;   /* -1: empty slot */
+    time_t used;
+    struct stat st;
+    char path[ROUTE_FS_CACHE_PATH];
+} route_fs_cache_entry_t;
+
+/* Direct-mapped by a hash of the path; per thread, so no locks. */
+static _Thread_local route_fs_cache_entry_t route_fs_cache[ROUTE_FS_CACHE_SLOTS];
+static _Thread_local bool route_fs_cache_ready;
+static _Thread_local unsigned route_fs_cache_sweep;
+
+static time_t route_fs_cache_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return ts.tv_sec;
+}
+
+static void route_fs_cache_drop(route_fs_cache_entry_t *e)
+{
+    if (e->fd >= 0) close(e->fd);
+    e->fd = -1;
+}
+
+static route_fs_cache_entry_t *route_fs_cache_slot(const char *path, size_t len)
+{
+    if (!route_fs_cache_ready) {
+        for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route_fs_cache[i].fd = -1;
+        route_fs_cache_ready = true;
+    }
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)path[i]) * 16777619u;
+    return &route_fs_cache[h % ROUTE_FS_CACHE_SLOTS];
+}
+
+/* Closes one other slot if it has been idle too long: a little cleaning
+ * per lookup, without a timer. */
+static void route_fs_cache_sweep_one(time_t now)
+{
+    route_fs_cache_entry_t *e = &route_fs_cache[route_fs_cache_sweep++ % ROUTE_FS_CACHE_SLOTS];
+    if (e->fd >= 0 && now - e->used > ROUTE_FS_CACHE_IDLE_S) route_fs_cache_drop(e);
+}
+
+static bool route_fs_same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
+           a->st_uid == b->st_uid && a->st_gid == b->st_gid && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int route_fs_cache_open(const char *path, struct stat *st)
+{
+    size_t len = strlen(path);
+    if (len >= ROUTE_FS_CACHE_PATH) return -1;
+    route_fs_cache_entry_t *e = route_fs_cache_slot(path, len);
+    time_t now = route_fs_cache_now();
+    route_fs_cache_sweep_one(now);
+    if (e->fd < 0 || memcmp(e->path, path, len + 1) != 0) return -1;
+    struct stat now_st;
+    if (fstatat(AT_FDCWD, path, &now_st, AT_SYMLINK_NOFOLLOW) != 0 || !route_fs_same_file(&now_st, &e->st)) {
+        route_fs_cache_drop(e);
+        return -1;
+    }
+    int fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    e->used = now;
+    *st = now_st;
+    return fd;
+}
+
+void route_fs_cache_put(const char *path, int fd, const struct stat *st)
+{
+    size_t len = strlen(path);
+    if (len >= ROUTE_FS_CACHE_PATH || !S_ISREG(st->st_mode)) return;
+    route_fs_cache_entry_t *e = route_fs_cache_slot(path, len);
+    time_t now = route_fs_cache_now();
+    /* A slot that served another file this second stays: two busy files
+     * sharing a slot would otherwise cost a copy and a close each time. */
+    if (e->fd >= 0 && e->used == now) return;
+    route_fs_cache_drop(e);
+    e->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (e->fd < 0) return;
+    e->used = now;
+    e->st = *st;
+    memcpy(e->path, path, len + 1);
+}
+
+void route_fs_cache_thread_exit(void)
+{
+    if (!route_fs_cache_ready) return;
+    for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route_fs_cache_drop(&route_fs_cache[i]);
+}
+
+#else
+
+int route_fs_cache_open(const char *path, struct stat *st)
+{
+    (void)path;
+    (void)st;
+    return -1;
+}
+
+void route_fs_cache_put(const char *path, int fd, const struct stat *st)
+{
+    (void)path;
+    (void)fd;
+    (void)st;
+}
+
+void route_fs_cache_thread_exit(void) {}
+
+#endif
