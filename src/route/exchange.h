@@ -53,6 +53,16 @@ typedef struct {
 typedef int (*route_body_cb)(route_exchange_t *x, const void *data, size_t len,
                              bool is_last, void *ud);
 
+/* What route_io_t.splice_body did. */
+typedef enum {
+    ROUTE_SPLICE_MOVED,       /* *moved bytes are on their way to the client */
+    ROUTE_SPLICE_SRC_EMPTY,   /* the source has nothing now: wait until it is readable */
+    ROUTE_SPLICE_CLIENT_FULL, /* the client is behind: wait_writable, then again */
+    ROUTE_SPLICE_SRC_END,     /* the source ended or failed (errno says) */
+    ROUTE_SPLICE_NO,          /* not here: send the body with send_body */
+    ROUTE_SPLICE_GONE         /* the client connection is gone */
+} route_splice_t;
+
 /* Called by the host when a waiting handler may continue. */
 typedef void (*route_resume_cb)(route_exchange_t *x, void *ud);
 
@@ -70,6 +80,13 @@ typedef struct {
     /* Sends len bytes of an open file from offset; the host takes ownership
      * of fd and closes it. Hosts without files (the edge) set this to NULL. */
     int (*send_file)(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last);
+    /* Moves up to max body bytes from the socket src_fd (the caller keeps
+     * it) to the client without copying them through user space: how the
+     * native proxy relays a large body. ROUTE_SPLICE_NO where a filter must
+     * see the body, the response is chunked, or the host cannot (NULL in
+     * hosts without sockets); the caller then reads and uses send_body. A
+     * body that ends this way still ends with send_body(x, NULL, 0, true). */
+    route_splice_t (*splice_body)(route_exchange_t *x, int src_fd, uint64_t max, size_t *moved);
     /* Starts delivering the request body to cb; bytes beyond x->body_limit
      * end the exchange with 413. Sends "100 Continue" first if asked for. */
     int (*read_body)(route_exchange_t *x, route_body_cb cb, void *ud);

@@ -73,6 +73,15 @@ static int route_io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_
     return rc;
 }
 
+static route_splice_t route_io_splice_body(route_exchange_t *x, int src_fd, uint64_t max, size_t *moved)
+{
+    route_state_t *st = route_state(x);
+    if (route_filters_touch_body(st) || !st->host_io->splice_body) return ROUTE_SPLICE_NO;
+    route_splice_t rc = st->host_io->splice_body(x, src_fd, max, moved);
+    if (rc == ROUTE_SPLICE_MOVED) st->bytes_sent += *moved;
+    return rc;
+}
+
 static int route_io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 {
     return route_state(x)->host_io->read_body(x, cb, ud);
@@ -136,6 +145,7 @@ static const route_io_t route_filter_io = {
     .send_head = route_io_send_head,
     .send_body = route_io_send_body,
     .send_file = route_io_send_file,
+    .splice_body = route_io_splice_body,
     .read_body = route_io_read_body,
     .resume_body = route_io_resume_body,
     .queued = route_io_queued,

@@ -63,6 +63,7 @@ typedef struct {
     void *body_ud;
     bool body_started, body_reading, last_delivered, continue_sent;
     route_resume_cb writable_cb;  /* wait_writable's waiter, or NULL */
+    bool wait_pipe_empty;        /* the waiter also needs the output pipe empty */
     void *writable_ud;
     /* route_io_t.defer and .timer (srv_defer.c): one of each at a time. */
     srv_task_t defer_task;

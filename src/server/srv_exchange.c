@@ -3,6 +3,7 @@
  * route/exchange.h for the contract and srv_conn.h for the state. */
 #include "server/srv_conn.h"
 
+#include <errno.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -206,6 +207,34 @@ static int io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len,
     return body_end(ex, is_last);
 }
 
+/* The bytes go from src_fd into the connection's output queue through its
+ * pipe (srv_outq_splice_in) and leave in order behind the head. */
+static route_splice_t io_splice_body(route_exchange_t *x, int src_fd, uint64_t max, size_t *moved)
+{
+    srv_exchange_t *ex = ex_of(x);
+    *moved = 0;
+    if (!ex_usable(ex) || (!ex->head_sent && io_send_head(x) < 0)) return ROUTE_SPLICE_GONE;
+    if (ex->chunked || ex->no_body) return ROUTE_SPLICE_NO;
+    max = fit_declared(ex, max);
+    if (max == 0) return ROUTE_SPLICE_NO;
+    srv_conn_t *c = ex->conn;
+    ssize_t n = srv_outq_splice_in(&c->out, src_fd, max < (1u << 30) ? (size_t)max : (1u << 30));
+    if (n > 0) {
+        ex->body_sent += (uint64_t)n;
+        *moved = (size_t)n;
+        srv_conn_wake(c);
+        return ROUTE_SPLICE_MOVED;
+    }
+    if (n == 0) return ROUTE_SPLICE_SRC_END;
+    if (errno == EAGAIN) return ROUTE_SPLICE_SRC_EMPTY;
+    if (errno == ENOBUFS) {
+        ex->wait_pipe_empty = true;   /* see srv_exchange_check_writable */
+        return ROUTE_SPLICE_CLIENT_FULL;
+    }
+    if (errno == ENFILE || errno == EMFILE || errno == ENOMEM || errno == EINVAL) return ROUTE_SPLICE_NO;
+    return ROUTE_SPLICE_SRC_END;
+}
+
 static int io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 {
     srv_exchange_t *ex = ex_of(x);
@@ -250,6 +279,10 @@ static int io_wait_writable(route_exchange_t *x, route_resume_cb cb, void *ud)
 void srv_exchange_check_writable(srv_exchange_t *ex)
 {
     if (!ex->writable_cb || ex->conn->out.bytes >= SRV_OUT_LOW_WATER) return;
+    /* A pipe can run out of slots with few bytes in it: a splicer told the
+     * client was full waits for the pipe to drain, or it would spin. */
+    if (ex->wait_pipe_empty && ex->conn->out.pipe_bytes) return;
+    ex->wait_pipe_empty = false;
     route_resume_cb cb = ex->writable_cb;
     ex->writable_cb = NULL;
     cb(&ex->x, ex->writable_ud);
@@ -268,6 +301,7 @@ const route_io_t srv_exchange_io = {
     .send_head = io_send_head,
     .send_body = io_send_body,
     .send_file = io_send_file,
+    .splice_body = io_splice_body,
     .read_body = io_read_body,
     .resume_body = srv_exchange_resume_body,
     .queued = io_queued,

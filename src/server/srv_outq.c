@@ -2,6 +2,7 @@
 #include "server/srv_outq.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,14 @@
 #define OUTQ_MAX_IOV 32
 _Static_assert(SRV_OUTQ_INLINE_FILE <= OUTQ_SEG_SIZE, "an inlined file fits one segment");
 
+typedef enum { SEG_MEMORY, SEG_FILE, SEG_PIPE } seg_kind_t;
+
 struct srv_seg {
     srv_seg_t *next;
-    int fd;              /* -1 for a memory segment */
+    seg_kind_t kind;
+    int fd;              /* file: the open file; -1 otherwise */
     off_t offset;        /* file: next byte to send */
-    uint64_t file_left;  /* file: bytes left */
+    uint64_t file_left;  /* file, pipe: bytes left (a pipe's are in q->pipe) */
     size_t start, end;   /* memory: unsent bytes are data[start..end) */
     size_t cap;
     char data[];
@@ -36,6 +40,7 @@ static srv_seg_t *seg_new(srv_outq_t *q, size_t cap)
         if (!s) return NULL;
     }
     s->next = NULL;
+    s->kind = SEG_MEMORY;
     s->fd = -1;
     s->offset = 0;
     s->file_left = 0;
@@ -53,8 +58,8 @@ static void seg_link(srv_outq_t *q, srv_seg_t *s)
 
 static void seg_release(srv_outq_t *q, srv_seg_t *s)
 {
-    if (s->fd >= 0) {
-        close(s->fd);
+    if (s->kind != SEG_MEMORY) {
+        if (s->fd >= 0) close(s->fd);
         free(s);
     } else if (!q->spare && s->cap == OUTQ_SEG_SIZE) {
         q->spare = s;
@@ -68,7 +73,7 @@ int srv_outq_append(srv_outq_t *q, const void *data, size_t len)
     const char *p = data;
     while (len) {
         srv_seg_t *t = q->tail;
-        if (!t || t->fd >= 0 || t->end == t->cap) {
+        if (!t || t->kind != SEG_MEMORY || t->end == t->cap) {
             t = seg_new(q, len > OUTQ_SEG_SIZE ? len : OUTQ_SEG_SIZE);
             if (!t) return -1;
             seg_link(q, t);
@@ -96,7 +101,7 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len)
          * linked only once it holds the bytes: an empty one would stall
          * the flush. */
         srv_seg_t *t = q->tail;
-        bool fresh = !t || t->fd >= 0 || t->cap - t->end < len;
+        bool fresh = !t || t->kind != SEG_MEMORY || t->cap - t->end < len;
         if (fresh && !(t = seg_new(q, OUTQ_SEG_SIZE))) {
             close(fd);
             return -1;
@@ -123,10 +128,58 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len)
         close(fd);
         return -1;
     }
-    *s = (srv_seg_t){ .fd = fd, .offset = offset, .file_left = len };
+    *s = (srv_seg_t){ .kind = SEG_FILE, .fd = fd, .offset = offset, .file_left = len };
     seg_link(q, s);
     q->bytes += len;
     return 0;
+}
+
+static int pipe_open(srv_outq_t *q)
+{
+    if (pipe2(q->pipe, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
+    q->has_pipe = true;
+    int got = fcntl(q->pipe[1], F_SETPIPE_SZ, SRV_OUTQ_PIPE_SIZE);
+    if (got < 0) got = fcntl(q->pipe[1], F_GETPIPE_SZ);
+    q->pipe_cap = got > 0 ? (size_t)got : 4096;
+    return 0;
+}
+
+ssize_t srv_outq_splice_in(srv_outq_t *q, int src, size_t max)
+{
+    if (!q->has_pipe && pipe_open(q) != 0) return -1;
+    size_t room = q->pipe_cap - q->pipe_bytes;
+    if (room == 0) {
+        errno = ENOBUFS;
+        return -1;
+    }
+    if (max > room) max = room;
+    /* Bytes in the queue's tail pipe segment are the pipe's last ones, so
+     * a new stretch joins it; one behind other output gets its own. */
+    srv_seg_t *t = q->tail;
+    bool fresh = !t || t->kind != SEG_PIPE;
+    if (fresh && !(t = malloc(sizeof *t))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    ssize_t n;
+    do n = splice(src, NULL, q->pipe[1], NULL, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        /* A pipe with bytes in it may be out of slots before it is out of
+         * room (each slot holds one piece of a socket buffer): EAGAIN then
+         * says nothing about src. An empty pipe always takes something. */
+        if (n < 0 && errno == EAGAIN && q->pipe_bytes) errno = ENOBUFS;
+        if (fresh) free(t);
+        return n;
+    }
+    if (fresh) {
+        *t = (srv_seg_t){ .kind = SEG_PIPE, .fd = -1 };
+        seg_link(q, t);
+    }
+    t->file_left += (uint64_t)n;
+    q->pipe_bytes += (size_t)n;
+    q->bytes += (uint64_t)n;
+    return n;
 }
 
 /* Drops n written bytes from the front of the queue's memory segments. */
@@ -150,14 +203,17 @@ int srv_outq_flush(srv_outq_t *q, int sock, uint64_t *written)
 {
     while (q->head) {
         srv_seg_t *s = q->head;
-        if (s->fd >= 0) {
+        if (s->kind != SEG_MEMORY) {
             size_t want = s->file_left > (1u << 30) ? (1u << 30) : (size_t)s->file_left;
-            ssize_t r = sendfile(sock, s->fd, &s->offset, want);
+            ssize_t r = s->kind == SEG_FILE
+                            ? sendfile(sock, s->fd, &s->offset, want)
+                            : splice(q->pipe[0], NULL, sock, NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
             if (r < 0) {
                 if (errno == EINTR) continue;
                 return errno == EAGAIN ? 1 : -1;
             }
             if (r == 0) return -1;   /* the file shrank under us */
+            if (s->kind == SEG_PIPE) q->pipe_bytes -= (size_t)r;
             s->file_left -= (uint64_t)r;
             q->bytes -= (uint64_t)r;
             *written += (uint64_t)r;
@@ -170,7 +226,7 @@ int srv_outq_flush(srv_outq_t *q, int sock, uint64_t *written)
         }
         struct iovec iov[OUTQ_MAX_IOV];
         int n = 0;
-        for (srv_seg_t *m = s; m && m->fd < 0 && n < OUTQ_MAX_IOV; m = m->next)
+        for (srv_seg_t *m = s; m && m->kind == SEG_MEMORY && n < OUTQ_MAX_IOV; m = m->next)
             iov[n++] = (struct iovec){ m->data + m->start, m->end - m->start };
         /* The usual case, one response in one segment, goes by send(),
          * which skips the file layer writev passes through. */
@@ -195,5 +251,9 @@ void srv_outq_free(srv_outq_t *q)
         free(s);
     }
     free(q->spare);
-    *q = (srv_outq_t){ 0 };
+    if (q->has_pipe) {
+        close(q->pipe[0]);
+        close(q->pipe[1]);
+    }
+    srv_outq_init(q);
 }

@@ -25,6 +25,11 @@
  * limits always fits and the parser, not the buffer, refuses it. */
 #define CALL_HEAD_ROOM (HTTP_RESP_MAX_STATUS_LINE + HTTP_RESP_MAX_FIELD_SECTION + 1024)
 
+/* A body of known length at least this long goes from socket to socket
+ * through a pipe (route_io_t.splice_body): past a few pages, the two
+ * copies through user space cost more than the splices. */
+#define CALL_SPLICE_MIN (64 * 1024)
+
 typedef enum { CALL_DIAL, CALL_HEAD, CALL_BODY, CALL_DONE } call_state_t;
 
 struct proxy_call {
@@ -53,6 +58,7 @@ struct proxy_call {
     bool sent_any;               /* request bytes reached the socket */
     bool got_any;                /* response bytes arrived */
     bool waiting_client;         /* wait_writable pending */
+    bool splicing;               /* the body goes by splice_body (while it says yes) */
     bool write_failed;
     const char *kick_error;      /* a failure found in start, reported from the loop */
 };
@@ -296,6 +302,46 @@ static void call_relay_body(proxy_call_t *c)
     }
 }
 
+/* Moves the body by splice_body once rbuf is drained. false when the
+ * host said no: the caller reads the body instead, from now on. */
+static bool call_splice(proxy_call_t *c)
+{
+    route_exchange_t *x = c->x;
+    while (c->state == CALL_BODY && !c->waiting_client && c->up->can_read) {
+        size_t moved = 0;
+        switch (x->io->splice_body(x, c->up->watch.fd, c->body_left, &moved)) {
+        case ROUTE_SPLICE_MOVED:
+            c->got_any = true;
+            c->body_left -= moved;
+            if (c->body_left == 0) {
+                call_complete(c);
+                return true;
+            }
+            if (x->io->queued(x) >= SRV_PROXY_HIGH_WATER && x->io->wait_writable(x, call_client_writable, c) == 0)
+                c->waiting_client = true;
+            break;
+        case ROUTE_SPLICE_SRC_EMPTY:
+            c->up->can_read = false;
+            return true;
+        case ROUTE_SPLICE_CLIENT_FULL:
+            if (x->io->wait_writable(x, call_client_writable, c) == 0) c->waiting_client = true;
+            else call_abort(c, "client output stalled");
+            return true;
+        case ROUTE_SPLICE_SRC_END:
+            call_abort(c, "upstream closed the connection in the middle of the response body");
+            return true;
+        case ROUTE_SPLICE_GONE:
+            call_release(c, false);
+            c->cb->on_end(c->ud, false);
+            return true;
+        case ROUTE_SPLICE_NO:
+            c->splicing = false;
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A 101 to an upgrade request: the client gets the head, and both
  * connections become a tunnel (never back to the pool). */
 static void call_upgrade(proxy_call_t *c)
@@ -355,6 +401,8 @@ static void call_read_head(proxy_call_t *c)
         c->state = CALL_BODY;
         c->body_left = c->resp.content_length;
         c->flush_ns = proxy_flush_delay(c->req.flush_interval_ns, &c->resp);
+        c->splicing = c->resp.body_kind == HTTP_BODY_LENGTH && c->body_left >= CALL_SPLICE_MIN && !c->flush_ns &&
+                      x->io->splice_body && x->io->queued && x->io->wait_writable;
         http_chunked_decoder_init(&c->chunked);
         if (c->resp.status == 101) {
             call_upgrade(c);
@@ -377,6 +425,7 @@ static void call_read(proxy_call_t *c)
         if (c->state == CALL_HEAD) call_read_head(c);
         if (c->state == CALL_BODY) call_relay_body(c);
         if (c->state == CALL_DONE || c->waiting_client || !c->up->can_read) return;
+        if (c->state == CALL_BODY && c->splicing && c->rbuf.len == 0 && call_splice(c)) return;
         if (c->rbuf.len >= chunk + CALL_HEAD_ROOM) return;   /* the parser refuses long before */
         if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
             call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");

@@ -2,6 +2,7 @@
 servers (proxy_upstream.py in this process, and nginx from Debian), all on
 127.0.0.1. No assertion depends on timing: waits are bounded and only
 decide how long to wait for something that must happen."""
+import gzip
 import os
 import shutil
 import socket
@@ -227,6 +228,60 @@ def test_proxy_large_bodies_flat_memory(binary):
         peak = _rss_kib(pid, "VmHWM")
         grown = (peak - base) * 1024
         check(grown < size // 4, "RSS grew by %d bytes for a %d-byte body each way (bound %d)" % (grown, size, size // 4))
+
+
+def test_proxy_large_bodies_spliced(binary):
+    """Bodies of known length past 64 KiB go socket to socket through a pipe:
+    the bytes must be exact for a client that reads slowly (the pipe fills and
+    drains), the client and upstream connections must stay usable after it,
+    a cut-off upstream must still cut the client off, and a filter that needs
+    the bytes (encode) must still get them."""
+    blob = os.urandom(3 << 20)
+    def app(req):
+        if req.target == "/blob":
+            return Reply(200, {"Content-Type": "application/octet-stream"}, blob)
+        if req.target == "/text":
+            return Reply(200, {"Content-Type": "text/plain"}, b"line of text\n" * 40000)
+        if req.target == "/cut":
+            def cut(c, req):
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + b"q" * 300000)
+                return False
+            return Reply(custom=cut)
+        return Reply(200, {}, b"small")
+    body = "@gz path /text\nencode @gz gzip\nreverse_proxy %s"
+    with Upstream(app) as up, _srv(binary, body % up.addr) as srv:
+        with srv.conn() as c:
+            c.send(b"GET /blob HTTP/1.1\r\nHost: x\r\n\r\n")
+            c.sock.settimeout(WAIT)
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                buf += c.sock.recv(4096)
+            head, got = buf.split(b"\r\n\r\n", 1)
+            check(b"Content-Length: %d" % len(blob) in head, "length passed on: %r" % head)
+            time.sleep(0.3)   # let the server's output back up
+            while len(got) < len(blob):
+                chunk = c.sock.recv(32768)
+                check(chunk, "body ended early at %d bytes" % len(got))
+                got += chunk
+                if len(got) < (1 << 20):
+                    time.sleep(0.002)
+            check(got == blob, "3 MiB body byte for byte (%d bytes)" % len(got))
+            c.send(b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+            r = c.read_response()
+            check(r.status == 200 and r.body == b"small", "same client connection afterwards: %r" % r.body[:50])
+        for _ in range(3):
+            r = srv.request("GET", "/blob")
+            check(r.status == 200 and r.body == blob, "repeated spliced bodies")
+        r = srv.request("GET", "/text", headers=[("Accept-Encoding", "gzip")])
+        check(r.header("content-encoding") == "gzip", "encode still sees the body")
+        check(gzip.decompress(r.body) == b"line of text\n" * 40000, "gzip body decodes to the upstream's")
+        with srv.conn() as c:
+            c.send(b"GET /cut HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = c.read_until_close()
+            check(data.startswith(b"HTTP/1.1 200"), "head relayed")
+            check(len(data.split(b"\r\n\r\n", 1)[1]) == 300000, "short body, then the connection closes")
+        srv.wait_log("middle of the response body")
+        check(srv.proc.poll() is None, "server still running")
 
 
 # -- errors ------------------------------------------------------------------------
