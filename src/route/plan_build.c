@@ -42,7 +42,9 @@ const char *route_parse_path(route_parse_t *p, ifr_str_t path)
 {
     if (path.len && path.ptr[0] == '/') return ifr_arena_strndup(p->arena, path.ptr, path.len);
     if (!p->base_dir || !p->base_dir[0]) return ifr_arena_strndup(p->arena, path.ptr, path.len);
-    return ifr_arena_printf(p->arena, "%s/%.*s", p->base_dir, (int)path.len, path.ptr);
+    size_t n = strlen(p->base_dir);
+    const char *sep = p->base_dir[n - 1] == '/' ? "" : "/";   /* a Caddyfile in "/" */
+    return ifr_arena_printf(p->arena, "%s%s%.*s", p->base_dir, sep, (int)path.len, path.ptr);
 }
 
 typedef struct {

@@ -114,6 +114,21 @@ static void edge_config_inside_path(const char *path, char *out, size_t cap)
     edge_inside_path(path, out, cap);
 }
 
+/* The path the core asks for a function module by: as written when
+ * absolute, else joined to the directory of the Caddyfile's path inside
+ * the edge, as route_parse_path joins it. */
+static void edge_module_key(const char *config_inside, const char *written, char *out, size_t cap)
+{
+    const char *slash = strrchr(config_inside, '/');
+    if (written[0] == '/' || !slash) {
+        snprintf(out, cap, "%s", written);
+        return;
+    }
+    int dir_len = slash == config_inside ? 1 : (int)(slash - config_inside);
+    const char *sep = config_inside[dir_len - 1] == '/' ? "" : "/";
+    snprintf(out, cap, "%.*s%s%s", dir_len, config_inside, sep, written);
+}
+
 static int edge_no_dots(const struct dirent *d)
 {
     return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
@@ -250,7 +265,9 @@ int edge_bundle_write(const edge_bundle_opts_t *o, const edge_scan_t *scan)
         ifr_buf_printf(&b.imports, "import f%zu from \"./functions/%zu.wasm\";\n", i, i);
         ifr_buf_printf(&b.modules, "    (name = \"functions/%zu.wasm\", wasm = embed \"functions/%zu.wasm\"),\n", i, i);
         ifr_buf_append_cstr(&fns, "  [");
-        ifr_json_append_string(&fns, ifr_cstr(m->written));
+        char key[8192];
+        edge_module_key(config_inside, m->written, key, sizeof key);
+        ifr_json_append_string(&fns, ifr_cstr(key));
         ifr_buf_printf(&fns, ", f%zu, %" PRIu64 "],\n", i, m->memory_limit);
     }
     ifr_buf_t text = IFR_BUF_INIT;

@@ -65,7 +65,7 @@ def test_edge_config_writes_the_bundle(binary, work):
     bundle = open(os.path.join(out, "bundle.mjs")).read()
     check('["/www/index.html", a0, 1700000000123456789n],' in bundle, bundle)
     check('["/www/sub/b.txt", a1, ' in bundle, bundle)
-    check('["fn/hello.wasm", f0, 0],' in bundle and "missing" not in bundle, bundle)
+    check('["/fn/hello.wasm", f0, 0],' in bundle and "missing" not in bundle, bundle)
     check(open(os.path.join(out, "assets", "0"), "rb").read() == b"<h1>hi</h1>", "asset 0")
     check(open(os.path.join(out, "functions", "0.wasm"), "rb").read() == b"\0asm", "function 0")
     check(open(os.path.join(out, "Caddyfile")).read() == CONFIG, "the Caddyfile is copied")
