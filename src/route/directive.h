@@ -50,6 +50,8 @@ enum {
     ROUTE_DIR_GROUP_REWRITE = 1u << 3, /* only the first matching rewrite runs (Caddy #2959) */
     ROUTE_DIR_NEEDS_PATH = 1u << 4,    /* needs an inline path matcher (handle_path) */
     ROUTE_DIR_GROUP_ROOT = 1u << 5,    /* only the first matching root of a block applies */
+    ROUTE_DIR_BLOCK_ARGS = 1u << 6,    /* a block stands for the arguments: with one, even a
+                                          lone first argument may be the matcher (header) */
 };
 #define ROUTE_DIR_GROUPS (ROUTE_DIR_GROUP_HANDLE | ROUTE_DIR_GROUP_REWRITE | ROUTE_DIR_GROUP_ROOT)
 

@@ -165,6 +165,6 @@ static route_result_t route_header_handle(route_exchange_t *x, const void *conf)
 }
 
 const route_directive_t route_directive_header = {
-    .name = "header", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route_header_parse,
+    .name = "header", .flags = ROUTE_DIR_MATCHER | ROUTE_DIR_BLOCK_ARGS, .min_args = 1, .parse = route_header_parse,
     .handle = route_header_handle,
 };

@@ -82,7 +82,8 @@ static int route_parse_one(route_parse_t *p, const cfg_directive_t *d, route_sor
     cfg_directive_t args = *d;
     const route_matcher_set_t *match = NULL;
     p->matcher_token = NULL;
-    if ((dir->flags & ROUTE_DIR_MATCHER) && d->nargs > dir->min_args && route_is_matcher_token(&d->args[0])) {
+    size_t min_args = (dir->flags & ROUTE_DIR_BLOCK_ARGS) && d->block ? 0 : dir->min_args;
+    if ((dir->flags & ROUTE_DIR_MATCHER) && d->nargs > min_args && route_is_matcher_token(&d->args[0])) {
         if (route_parse_matcher_token(p, &d->args[0], &match) != 0) return -1;
         p->matcher_token = &d->args[0];
         args.args++;
