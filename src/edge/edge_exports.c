@@ -99,6 +99,7 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
     cfg_error_t err;
     /* Kept for the isolate's life: the plan's tokens may point at it. */
     char *file = name_len ? strndup(name, name_len) : NULL;
+    route_plan_tls_outside(true);
     edge_plan = route_plan_load_text(text, len, file ? file : "Caddyfile", &err);
     if (!edge_plan) {
         ifr_log_error("edge", "%s:%d:%d: %s", err.file, err.line, err.col, err.message);

@@ -33,7 +33,8 @@
     X(file_server)               \
     /* site-level: no place in the order */ \
     X(log)                       \
-    X(handle_errors)
+    X(handle_errors)             \
+    X(tls)
 
 #define X(n) extern const route_directive_t route_directive_##n;
 ROUTE_DIRECTIVE_TABLE(X)

@@ -47,6 +47,10 @@ route_plan_t *route_plan_load(const char *path, cfg_error_t *err);
  * in error messages and as the base for relative paths. */
 route_plan_t *route_plan_load_text(const char *text, size_t len, const char *filename,
                                    cfg_error_t *err);
+/* Whether TLS is terminated outside this process (the edge): then the tls
+ * directive is accepted and ignored with a notice instead of refused.
+ * Process-wide; set before loading plans. */
+void route_plan_tls_outside(bool outside);
 void route_plan_retain(route_plan_t *p);
 void route_plan_release(route_plan_t *p);
 

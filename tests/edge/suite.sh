@@ -27,5 +27,5 @@ elif [ ! -x "$bin" ]; then
 else
     timeout 900 python3 tests/edge/run.py --binary "$bin" "$@"
     timeout 600 python3 tests/edge/upstream.py --binary "$bin"
-    timeout 300 python3 tests/edge/relative_paths.py --binary "$bin"
+    timeout 300 python3 tests/edge/edge_only.py --binary "$bin"
 fi
