@@ -2,7 +2,14 @@
  * declared in one table with their signatures. Every guest pointer+length
  * goes through plugin_lift, which traps the call on a bad range. What a
  * function may touch depends on the hook it is called from: a function
- * that makes no sense there returns -1 rather than trapping. */
+ * that makes no sense there returns -1 rather than trapping.
+ *
+ * Every function is defined with the plugin as its env, so config,
+ * config_get and log also work at start-up (the start function and
+ * _initialize), when there is no hook call. The others need the call
+ * (plugin_hook_ctx) and trap when called at start-up. */
+#include <string.h>
+
 #include "base/log.h"
 #include "plugin/plugin_int.h"
 #include "plugin/plugin_undo.h"
@@ -19,9 +26,15 @@ static iw_host_result_t plugin_ret(uint64_t *results, int64_t v)
     return IW_HOST_OK;
 }
 
-static plugin_call_t *plugin_ctx(iw_instance_t *inst)
+/* The hook call that fn works on; NULL after trapping the call when there
+ * is none (start-up: no request, no response). */
+static plugin_call_t *plugin_hook_ctx(iw_instance_t *inst, const char *fn)
 {
-    return iw_instance_user_data(inst);
+    plugin_call_t *c = iw_instance_user_data(inst);
+    if (!c || !c->x)
+        iw_host_trap(inst, "ifrit.%s is available only in a hook (on_request, on_response, on_body), "
+                           "not at start-up", fn);
+    return c && c->x ? c : NULL;
 }
 
 /* The one checked lift of guest memory; NULL after trapping the call. */
@@ -102,16 +115,20 @@ static http_headers_t *plugin_headers_rw(plugin_call_t *c, uint32_t which)
 static iw_host_result_t plugin_h_method(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), plugin_ctx(inst)->x->req->method, results);
+    plugin_call_t *c = plugin_hook_ctx(inst, "method");
+    if (!c) return IW_HOST_TRAP;
+    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), c->x->req->method, results);
 }
 
 static iw_host_result_t plugin_h_path(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    const http_request_t *r = plugin_ctx(inst)->x->req;
+    plugin_call_t *c = plugin_hook_ctx(inst, "path");
+    if (!c) return IW_HOST_TRAP;
+    const http_request_t *r = c->x->req;
     ifr_str_t v = r->path;
     if (r->query.len) {
-        char *b = ifr_arena_printf(plugin_ctx(inst)->x->arena, "%.*s?%.*s", (int)r->path.len, r->path.ptr,
+        char *b = ifr_arena_printf(c->x->arena, "%.*s?%.*s", (int)r->path.len, r->path.ptr,
                                    (int)r->query.len, r->query.ptr);
         if (!b) return plugin_ret(results, -1);
         v = ifr_cstr(b);
@@ -122,9 +139,9 @@ static iw_host_result_t plugin_h_path(iw_instance_t *inst, void *env, const uint
 static iw_host_result_t plugin_h_set_path(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    plugin_call_t *c = plugin_ctx(inst);
+    plugin_call_t *c = plugin_hook_ctx(inst, "set_path");
     ifr_str_t v;
-    if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
+    if (!c || !plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
     if (c->hook != PLUGIN_ON_REQUEST || v.len == 0 || v.ptr[0] != '/' || !plugin_is_value(v) ||
         ifr_str_find_char(v, ' ') >= 0)
         return plugin_ret(results, -1);
@@ -138,25 +155,28 @@ static iw_host_result_t plugin_h_is_tls(iw_instance_t *inst, void *env, const ui
 {
     (void)env;
     (void)args;
-    return plugin_ret(results, plugin_ctx(inst)->x->conn->tls ? 1 : 0);
+    plugin_call_t *c = plugin_hook_ctx(inst, "is_tls");
+    if (!c) return IW_HOST_TRAP;
+    return plugin_ret(results, c->x->conn->tls ? 1 : 0);
 }
 
 static iw_host_result_t plugin_h_client_ip(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), plugin_ctx(inst)->x->conn->remote_ip, results);
+    plugin_call_t *c = plugin_hook_ctx(inst, "client_ip");
+    if (!c) return IW_HOST_TRAP;
+    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), c->x->conn->remote_ip, results);
 }
 
 static iw_host_result_t plugin_h_config(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
-    (void)env;
-    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), plugin_ctx(inst)->plugin->opt.config, results);
+    const plugin_t *p = env;
+    return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), p->opt.config, results);
 }
 
 static iw_host_result_t plugin_h_config_get(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
-    (void)env;
-    const plugin_options_t *o = &plugin_ctx(inst)->plugin->opt;
+    const plugin_options_t *o = &((const plugin_t *)env)->opt;
     ifr_str_t key;
     if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &key)) return IW_HOST_TRAP;
     for (size_t i = 0; i < o->npairs; i++)
@@ -167,14 +187,17 @@ static iw_host_result_t plugin_h_config_get(iw_instance_t *inst, void *env, cons
 static iw_host_result_t plugin_h_header_count(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    const http_headers_t *h = plugin_headers(plugin_ctx(inst), PLUGIN_ARG(0));
+    plugin_call_t *c = plugin_hook_ctx(inst, "header_count");
+    if (!c) return IW_HOST_TRAP;
+    const http_headers_t *h = plugin_headers(c, PLUGIN_ARG(0));
     return plugin_ret(results, h ? (int64_t)h->count : -1);
 }
 
 /* header_name / header_value: the index-th field; names lowercased. */
 static iw_host_result_t plugin_header_at(iw_instance_t *inst, const uint64_t *args, uint64_t *results, bool name)
 {
-    plugin_call_t *c = plugin_ctx(inst);
+    plugin_call_t *c = plugin_hook_ctx(inst, name ? "header_name" : "header_value");
+    if (!c) return IW_HOST_TRAP;
     const http_headers_t *h = plugin_headers(c, PLUGIN_ARG(0));
     uint32_t i = PLUGIN_ARG(1);
     if (!h || i >= h->count) return plugin_ret(results, -1);
@@ -203,7 +226,9 @@ static iw_host_result_t plugin_h_header_value(iw_instance_t *inst, void *env, co
 static iw_host_result_t plugin_h_header_get(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    const http_headers_t *h = plugin_headers(plugin_ctx(inst), PLUGIN_ARG(0));
+    plugin_call_t *c = plugin_hook_ctx(inst, "header_get");
+    if (!c) return IW_HOST_TRAP;
+    const http_headers_t *h = plugin_headers(c, PLUGIN_ARG(0));
     ifr_str_t name;
     if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
     const http_header_t *f = h ? http_headers_get(h, name) : NULL;
@@ -218,9 +243,9 @@ static bool plugin_is_response_list(const plugin_call_t *c, const http_headers_t
 /* header_set / header_add: copies name and value into the exchange's arena. */
 static iw_host_result_t plugin_header_put(iw_instance_t *inst, const uint64_t *args, uint64_t *results, bool add)
 {
-    plugin_call_t *c = plugin_ctx(inst);
+    plugin_call_t *c = plugin_hook_ctx(inst, add ? "header_add" : "header_set");
     ifr_str_t name, value;
-    if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name) || !plugin_in(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), &value))
+    if (!c || !plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name) || !plugin_in(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), &value))
         return IW_HOST_TRAP;
     http_headers_t *h = plugin_headers_rw(c, PLUGIN_ARG(0));
     if (!h || !plugin_is_token(name) || !plugin_is_value(value)) return plugin_ret(results, -1);
@@ -250,9 +275,10 @@ static iw_host_result_t plugin_h_header_add(iw_instance_t *inst, void *env, cons
 static iw_host_result_t plugin_h_header_remove(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
+    plugin_call_t *c = plugin_hook_ctx(inst, "header_remove");
     ifr_str_t name;
-    if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
-    http_headers_t *h = plugin_headers_rw(plugin_ctx(inst), PLUGIN_ARG(0));
+    if (!c || !plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
+    http_headers_t *h = plugin_headers_rw(c, PLUGIN_ARG(0));
     return plugin_ret(results, h ? (int64_t)http_headers_remove(h, name) : -1);
 }
 
@@ -260,14 +286,16 @@ static iw_host_result_t plugin_h_status(iw_instance_t *inst, void *env, const ui
 {
     (void)env;
     (void)args;
-    plugin_call_t *c = plugin_ctx(inst);
+    plugin_call_t *c = plugin_hook_ctx(inst, "status");
+    if (!c) return IW_HOST_TRAP;
     return plugin_ret(results, c->hook == PLUGIN_ON_REQUEST ? c->status : c->x->resp.status);
 }
 
 static iw_host_result_t plugin_h_set_status(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    plugin_call_t *c = plugin_ctx(inst);
+    plugin_call_t *c = plugin_hook_ctx(inst, "set_status");
+    if (!c) return IW_HOST_TRAP;
     int32_t s = (int32_t)PLUGIN_ARG(0);
     if (s < 100 || s > 999 || c->hook == PLUGIN_ON_BODY) return plugin_ret(results, -1);
     if (c->hook == PLUGIN_ON_REQUEST) c->status = s;
@@ -278,9 +306,9 @@ static iw_host_result_t plugin_h_set_status(iw_instance_t *inst, void *env, cons
 static iw_host_result_t plugin_h_set_body(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    plugin_call_t *c = plugin_ctx(inst);
+    plugin_call_t *c = plugin_hook_ctx(inst, "set_body");
     ifr_str_t v;
-    if (!plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
+    if (!c || !plugin_in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
     if (c->hook == PLUGIN_ON_REQUEST) {
         c->body = ifr_arena_str(c->x->arena, v);
         return plugin_ret(results, c->body.ptr || !v.len ? 0 : -1);
@@ -296,22 +324,23 @@ static iw_host_result_t plugin_h_set_body(iw_instance_t *inst, void *env, const 
 static iw_host_result_t plugin_h_chunk(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)env;
-    plugin_call_t *c = plugin_ctx(inst);
+    plugin_call_t *c = plugin_hook_ctx(inst, "chunk");
+    if (!c) return IW_HOST_TRAP;
     if (c->hook != PLUGIN_ON_BODY) return plugin_ret(results, -1);
     return plugin_out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), c->chunk, results);
 }
 
 static iw_host_result_t plugin_h_log(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
-    (void)env;
     (void)results;
+    const plugin_t *p = env;
     ifr_str_t msg;
     if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &msg)) return IW_HOST_TRAP;
     int32_t level = (int32_t)PLUGIN_ARG(0);
     if (level < IFR_LOG_DEBUG) level = IFR_LOG_DEBUG;
     if (level > IFR_LOG_ERROR) level = IFR_LOG_ERROR;
     if (msg.len > 4096) msg.len = 4096;   /* one log line, not a flood */
-    ifr_log((ifr_log_level_t)level, plugin_ctx(inst)->plugin->logger, "%.*s", (int)msg.len, msg.ptr);
+    ifr_log((ifr_log_level_t)level, p->logger, "%.*s", (int)msg.len, msg.ptr);
     return IW_HOST_OK;
 }
 
@@ -341,11 +370,19 @@ static const struct {
     { "log", "iii:", plugin_h_log },
 };
 
-int plugin_host_define(iw_linker_t *l)
+bool plugin_host_has(const char *module, const char *name)
+{
+    if (strcmp(module, "ifrit") != 0) return false;
+    for (size_t i = 0; i < sizeof(plugin_host_table) / sizeof(plugin_host_table[0]); i++)
+        if (strcmp(name, plugin_host_table[i].name) == 0) return true;
+    return false;
+}
+
+int plugin_host_define(iw_linker_t *l, plugin_t *p)
 {
     for (size_t i = 0; i < sizeof(plugin_host_table) / sizeof(plugin_host_table[0]); i++)
         if (iw_linker_define_func(l, "ifrit", plugin_host_table[i].name, plugin_host_table[i].sig,
-                                  plugin_host_table[i].fn, NULL) != 0)
+                                  plugin_host_table[i].fn, p) != 0)
             return -1;
     return 0;
 }

@@ -87,8 +87,11 @@ typedef struct {
 
 const char *plugin_hook_name(plugin_hook_t h);
 
-/* Defines every host function of the "ifrit" import module. 0 or -1. */
-int plugin_host_define(iw_linker_t *l);
+/* Defines every host function of the "ifrit" import module, with p as
+ * their env (what config and log read, also at start-up). 0 or -1. */
+int plugin_host_define(iw_linker_t *l, plugin_t *p);
+/* Whether module.name is one of those host functions. */
+bool plugin_host_has(const char *module, const char *name);
 
 /* Runs c->plugin's hook with up to two i32 arguments in an instance in the
  * image's state.

@@ -78,11 +78,24 @@ static int plugin_find_hooks(plugin_t *p, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether m imports anything but the "ifrit" host functions (what the
+ * hint on a failed instantiation is about). */
+static bool plugin_imports_unknown(const iw_module_t *m)
+{
+    uint32_t n = iw_module_import_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        iw_extern_info_t im;
+        iw_module_import_info(m, i, &im);
+        if (im.kind != IW_EXTERN_FUNC || !plugin_host_has(im.module, im.name)) return true;
+    }
+    return false;
+}
+
 /* Instantiates, runs _initialize (reactor modules) and captures the image. */
 static int plugin_start(plugin_t *p, char *err, size_t errlen)
 {
     iw_linker_t *l = iw_linker_new();
-    if (!l || plugin_host_define(l) != 0) {
+    if (!l || plugin_host_define(l, p) != 0) {
         iw_linker_free(l);
         plugin_fail(err, errlen, p->path, "out of memory");
         return -1;
@@ -100,9 +113,11 @@ static int plugin_start(plugin_t *p, char *err, size_t errlen)
     if (!inst) {
         if (trap.kind != IW_TRAP_NONE)
             plugin_fail(err, errlen, p->path, "start function trapped: %s", trap.message);
-        else
+        else if (plugin_imports_unknown(p->module))
             plugin_fail(err, errlen, p->path, "%s (plugins may import only the \"ifrit\" host functions)",
                         e.message);
+        else
+            plugin_fail(err, errlen, p->path, "%s", e.message);
         return -1;
     }
     iw_func_t *init = iw_instance_func(inst, "_initialize");

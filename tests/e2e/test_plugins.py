@@ -420,6 +420,59 @@ def test_load_errors_name_the_file(binary):
         check(code == 1 and needle in out, "%s: expected %r in %r" % (block, needle, out))
 
 
+def test_startup_reads_config_and_logs(binary):
+    plugin("startup_config")
+    config = """:@PORT@ {
+	wasm_plugin ./start.wasm {
+		config "mode=fast"
+	}
+	respond "not reached"
+}
+"""
+    with Server(binary, config, files={"start.wasm": plugin_bytes("startup_config")}) as s:
+        r = s.request("GET", "/")
+        check(r.status == 200 and r.body == b"started\n", r)
+        check(r.header("X-Startup-Config") == "mode=fast", "the config read at start-up: %r" % r.headers)
+        check(s.wait_log("startup config=mode=fast"), "the start-up log line is missing")
+        check("plugin:start.wasm" in s.read_log(), "the log line must carry the plugin's logger name")
+
+
+def test_hook_only_call_at_startup_is_a_config_error(binary):
+    plugin("startup_hook_call")
+    plugin("startup_config")
+    code, out = validate(binary, ":8080 {\n\twasm_plugin ./bad.wasm\n\trespond ok\n}\n",
+                         {"bad.wasm": plugin_bytes("startup_hook_call")})
+    check(code == 1, "should be refused without a crash: %d %s" % (code, out))
+    check("bad.wasm" in out and "_initialize failed" in out and "header_get" in out, out)
+    check("may import only" not in out, "not an import error: " + out)
+    # A running server refuses a reload to it and keeps serving the old plugin.
+    config = """:@PORT@ {
+	wasm_plugin ./p.wasm {
+		config "old"
+	}
+	respond "not reached"
+}
+"""
+    with Server(binary, config, files={"p.wasm": plugin_bytes("startup_config")}) as s:
+        check(s.request("GET", "/").header("X-Startup-Config") == "old", "the first load")
+        s.write_files({"p.wasm": plugin_bytes("startup_hook_call")})
+        s.reload(config.replace('"old"', '"new"'))
+        check(s.wait_log("reload refused"), s.read_log()[-2000:])
+        r = s.request("GET", "/")
+        check(r.status == 200 and r.header("X-Startup-Config") == "old", "the old config must serve: %r" % r)
+
+
+def test_import_hint_only_on_unknown_imports(binary):
+    hint = "plugins may import only"
+    for name, needle, want_hint in (("big_memory", "cannot allocate memory", False),
+                                    ("bad_import", "unknown import ifrit.no_such_function", True)):
+        code, out = validate(binary, ":8080 {\n\twasm_plugin ./p.wasm {\n\t\tmemory_mb 1\n\t}\n"
+                             "\trespond ok\n}\n", {"p.wasm": plugin_bytes(name)})
+        check(code == 1 and needle in out and "p.wasm" in out, "%s: %s" % (name, out))
+        check((hint in out) == want_hint, "%s: the import hint %s: %s"
+              % (name, "is missing" if want_hint else "does not belong", out))
+
+
 class _Upstream(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive, as most upstreams
 
