@@ -1,13 +1,39 @@
 /* ifrit reload [--pidfile FILE]: sends SIGHUP to the server whose pid the
- * pid file holds. The server logs whether the new config was taken. */
+ * pid file holds, then waits (up to RELOAD_WAIT_MS) for the outcome the
+ * server records beside its pid file: exit 0 when the new config was
+ * taken, 1 with the server's error (file:line:col) when it was refused. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "server/commands.h"
 #include "server/srv_server.h"
+
+#define RELOAD_WAIT_MS 10000
+
+static int reload_wait(const char *pidfile, unsigned before, long pid)
+{
+    char msg[1100];
+    for (int waited = 0; waited < RELOAD_WAIT_MS; waited += 10) {
+        unsigned seq = 0;
+        int rc = srv_reload_status_read(pidfile, &seq, msg, sizeof msg);
+        if (rc >= 0 && seq != before) {
+            if (rc == 1) {
+                printf("configuration reloaded (pid %ld)\n", pid);
+                return 0;
+            }
+            fprintf(stderr, "ifrit reload: refused, the server keeps its previous configuration: %s\n", msg);
+            return 1;
+        }
+        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000000L }, NULL);
+    }
+    fprintf(stderr, "ifrit reload: signal sent to pid %ld, but it reported no outcome within %d s (see its log)\n",
+            pid, RELOAD_WAIT_MS / 1000);
+    return 1;
+}
 
 int cmd_reload(int argc, char **argv)
 {
@@ -36,10 +62,12 @@ int cmd_reload(int argc, char **argv)
         fprintf(stderr, "ifrit reload: %s does not hold a pid\n", pidfile);
         return 1;
     }
+    unsigned before = 0;
+    char ignored[8];
+    if (srv_reload_status_read(pidfile, &before, ignored, sizeof ignored) < 0) before = 0;
     if (kill((pid_t)pid, SIGHUP) < 0) {
         fprintf(stderr, "ifrit reload: cannot signal pid %ld: %s\n", pid, strerror(errno));
         return 1;
     }
-    printf("reload signal sent to pid %ld\n", pid);
-    return 0;
+    return reload_wait(pidfile, before, pid);
 }

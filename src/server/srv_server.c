@@ -22,6 +22,8 @@
 
 struct srv_server {
     const char *config_path;
+    const char *pidfile;                 /* where reload outcomes go too; NULL: none */
+    unsigned reloads;
     route_plan_t *plan;                  /* the main thread's reference */
     srv_listener_t *listeners[SERVER_MAX_LISTENERS];  /* one reference each */
     size_t listener_count;
@@ -85,20 +87,27 @@ fail:
     return -1;
 }
 
+static void server_reload_refused(srv_server_t *s, const char *msg)
+{
+    ifr_log_error("server", "reload refused, still serving the previous configuration: %s", msg);
+    if (s->pidfile) srv_reload_status_write(s->pidfile, s->reloads, msg);
+}
+
 static void server_reload(srv_server_t *s)
 {
     cfg_error_t cerr = { 0 };
     char msg[1024];
+    s->reloads++;
     route_plan_t *p = route_plan_load(s->config_path, &cerr);
     if (!p) {
         srv_format_config_error(&cerr, msg, sizeof msg);
-        ifr_log_error("server", "reload refused, still serving the previous configuration: %s", msg);
+        server_reload_refused(s, msg);
         return;
     }
     srv_listener_t *set[SERVER_MAX_LISTENERS];
     int n = plan_listeners(p, s->listeners, s->listener_count, set, msg, sizeof msg);
     if (n < 0) {
-        ifr_log_error("server", "reload refused, still serving the previous configuration: %s", msg);
+        server_reload_refused(s, msg);
         route_plan_release(p);
         return;
     }
@@ -114,6 +123,7 @@ static void server_reload(srv_server_t *s)
     route_plan_release(s->plan);
     s->plan = p;
     ifr_log_info("server", "configuration reloaded from %s", s->config_path);
+    if (s->pidfile) srv_reload_status_write(s->pidfile, s->reloads, NULL);
 }
 
 static int write_pidfile(const char *path)
@@ -205,7 +215,7 @@ static void server_cleanup(srv_server_t *s)
 
 int srv_server_run(const srv_run_options_t *o)
 {
-    srv_server_t s = { .config_path = o->config_path };
+    srv_server_t s = { .config_path = o->config_path, .pidfile = o->pidfile };
     pthread_mutex_init(&s.mu, NULL);
     /* Signals are taken synchronously by this thread only: block them
      * before any worker exists so every thread inherits the mask. */
@@ -224,6 +234,7 @@ int srv_server_run(const srv_run_options_t *o)
         server_cleanup(&s);
         return 1;
     }
+    if (o->pidfile) srv_reload_status_clear(o->pidfile);
     if (o->pidfile && write_pidfile(o->pidfile) < 0)
         ifr_log_warn("server", "cannot write pid file %s: %s", o->pidfile, strerror(errno));
     for (size_t k = 0; k < s.listener_count; k++)
@@ -243,7 +254,10 @@ int srv_server_run(const srv_run_options_t *o)
         }
     }
     server_cleanup(&s);
-    if (o->pidfile) unlink(o->pidfile);
+    if (o->pidfile) {
+        unlink(o->pidfile);
+        srv_reload_status_clear(o->pidfile);
+    }
     ifr_log_info("server", "stopped");
     return 0;
 }

@@ -29,4 +29,13 @@ void srv_format_config_error(const cfg_error_t *err, char *out, size_t out_len);
  * /tmp/ifrit-UID.pid. */
 const char *srv_default_pidfile(char *buf, size_t len);
 
+/* The outcome of each reload, for `ifrit reload` to report: the server
+ * writes "SEQ ok" or "SEQ refused MESSAGE" to PIDFILE.reload (replaced
+ * atomically; SEQ counts reloads from 1 and the file is removed at start).
+ * read returns 1 for ok, 0 for refused (msg gets the reason), -1 when
+ * there is no outcome yet; *seq gets its number. */
+void srv_reload_status_write(const char *pidfile, unsigned seq, const char *refused);
+int srv_reload_status_read(const char *pidfile, unsigned *seq, char *msg, size_t len);
+void srv_reload_status_clear(const char *pidfile);
+
 #endif

@@ -183,6 +183,12 @@ def test_reload_good_and_bad_with_requests_in_flight(binary):
             while _generation(srv) != "gen-three" and time.monotonic() < deadline:
                 time.sleep(0.02)
             expect(_generation(srv) == "gen-three", "reload command not taken")
+            expect(b"configuration reloaded" in r.stdout, "reload reports success: %r" % r.stdout)
+            # `ifrit reload` waits for the outcome: a refused config is its error too.
+            r = srv.reload(BASE.replace("respond /hello", "respnd /hello") % "bad", use_command=True)
+            expect(r.returncode == 1 and b"refused" in r.stderr and b"respnd" in r.stderr,
+                   "refused reload reported: rc %d %r" % (r.returncode, r.stderr))
+            expect(_generation(srv) == "gen-three", "old config keeps serving after a refused reload")
             inflight.send("cd")
             expect(inflight.read_response().status == 200, "in-flight request failed")
             inflight.close()
