@@ -86,7 +86,6 @@ int srv_body_pump(srv_conn_t *c, bool discard)
             continue;
         }
         progressed = 1;
-        c->body_since = c->worker->loop.now;
         b->received += data.len;
         if (last) b->done = true;
         if (discard) {
@@ -111,6 +110,10 @@ int srv_body_pump(srv_conn_t *c, bool discard)
         if ((data.len || last) && ex->body_cb) stop = ex->body_cb(&ex->x, data.ptr, data.len, last, ex->body_ud);
         /* data points into rbuf: consume only after the callback. */
         ifr_buf_consume(&c->rbuf, used);
-        if (stop) ex->body_reading = false;
+        if (stop) {
+            /* Paused by the handler: that wait is not the client's. */
+            ex->body_reading = false;
+            c->body_used += c->worker->loop.now - c->body_since;
+        }
     }
 }

@@ -207,6 +207,7 @@ static void exchange_begin(srv_conn_t *c)
     http_chunked_decoder_init(&c->body.chunked);
     c->body.done = ex->req.body_kind == HTTP_BODY_NONE;
     c->body_since = w->loop.now;
+    c->body_used = 0;
     c->ex_active = true;
     c->state = CONN_EXCHANGE;
 
@@ -314,6 +315,7 @@ static int exchange_finish(srv_conn_t *c)
         c->state = CONN_DISCARD_BODY;
         c->discarded = 0;
         c->body_since = w->loop.now;
+        c->body_used = 0;
     } else {
         c->state = CONN_READ_HEAD;
         c->idle_since = c->head_since = w->loop.now;
@@ -392,10 +394,13 @@ static void conn_arm_timer(srv_conn_t *c)
             }
             break;
         case CONN_EXCHANGE:
-            if (c->ex.body_reading && !c->body.done && t->read_body) deadline = c->body_since + t->read_body;
+            /* read_body bounds the whole body, as Caddy's (Go's ReadTimeout)
+             * does, less the time the handler kept it paused. */
+            if (c->ex.body_reading && !c->body.done && t->read_body)
+                deadline = c->body_since + t->read_body - c->body_used;
             break;
         case CONN_DISCARD_BODY:
-            if (t->read_body) deadline = c->body_since + t->read_body;
+            if (t->read_body) deadline = c->body_since + t->read_body - c->body_used;
             else if (t->read_header) deadline = c->body_since + t->read_header;
             break;
         case CONN_LINGER:

@@ -98,6 +98,7 @@ struct srv_conn {
     uint64_t served;             /* exchanges finished on this connection */
     uint64_t discarded;
     int64_t head_since, idle_since, body_since, write_since, linger_since;
+    int64_t body_used;           /* read_body time spent before the last pause */
 };
 
 /* Takes over an accepted socket. NULL (and the fd closed) on failure. */

@@ -248,6 +248,7 @@ static int io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
     ex->body_cb = cb;
     ex->body_ud = ud;
     c->body_since = c->worker->loop.now;
+    c->body_used = 0;
     /* 100 Continue only now: a handler that never reads the body never
      * makes the client send it. */
     if (ex->req.expect_continue && !ex->continue_sent && !ex->head_sent && !c->body.done) {

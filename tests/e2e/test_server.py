@@ -69,6 +69,25 @@ def test_slow_body_is_cut(binary):
             expect(c.is_closed_by_server(), "stalled body must end the connection")
 
 
+def test_trickled_body_is_cut(binary):
+    # read_body bounds the whole body (as Caddy's), not the gap between
+    # bytes: a client trickling a byte now and then is still cut off. The
+    # client would take 10 s; read_body is 1 s.
+    with Server(binary, BASE % "a") as srv:
+        with srv.conn() as c:
+            c.send("POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 50\r\n\r\n")
+            expect(c.read_response().status == 200, "response expected first")
+            cut = False
+            for _ in range(50):   # the whole body, a byte every 0.2 s
+                time.sleep(0.2)
+                try:
+                    c.sock.sendall(b"x")
+                except OSError:
+                    cut = True
+                    break
+            expect(cut, "a trickled body must end the connection before it is complete")
+
+
 def test_many_slow_clients_do_not_block_others(binary):
     with Server(binary, BASE % "a") as srv:
         slow = []
