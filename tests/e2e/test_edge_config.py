@@ -126,10 +126,10 @@ def test_edge_config_memory_limit_caps_the_module_memory(binary, work):
     check(r.returncode == 0, r.stderr)
     bundle = open(os.path.join(work, "out", "bundle.mjs")).read()
     for i, (name, (_, want)) in enumerate(cases.items()):
-        check('["%s", f%d, 131072],' % (name, i) in bundle, bundle)
+        check('["/%s", f%d, 131072],' % (name, i) in bundle, bundle)
         got = open(os.path.join(work, "out", "functions", "%d.wasm" % i), "rb").read()
         check(got == want, "%s: %r != %r" % (name, got, want))
-    check('["nomax.wasm", f5, 0],' in bundle, bundle)
+    check('["/nomax.wasm", f5, 0],' in bundle, bundle)
     check(open(os.path.join(work, "out", "functions", "5.wasm"), "rb").read() == cases["nomax.wasm"][0], "uncapped")
     check("memory_limit cannot apply to toobig.wasm" in r.stderr and "nomemory.wasm" in r.stderr, r.stderr)
     with open(os.path.join(work, "bad.wasm"), "wb") as f:
