@@ -208,10 +208,7 @@ def test_proxy_large_bodies_flat_memory(binary):
         with srv.conn() as c:
             c.send(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
             c.sock.settimeout(WAIT)
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                buf += c.sock.recv(65536)
-            got = len(buf) - buf.index(b"\r\n\r\n") - 4
+            got = len(_read_head(c)[1])
             while got < size:
                 chunk = c.sock.recv(1 << 20)
                 check(chunk, "download ended early at %d bytes" % got)
@@ -228,6 +225,18 @@ def test_proxy_large_bodies_flat_memory(binary):
         peak = _rss_kib(pid, "VmHWM")
         grown = (peak - base) * 1024
         check(grown < size // 4, "RSS grew by %d bytes for a %d-byte body each way (bound %d)" % (grown, size, size // 4))
+
+
+def _check_cut_off(srv, path, sent):
+    """The upstream closed after `sent` body bytes: the client gets the head
+    and those bytes, then its connection closes; the server logs it."""
+    with srv.conn() as c:
+        c.send(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+        data = c.read_until_close()
+        check(data.startswith(b"HTTP/1.1 200"), "head relayed")
+        check(len(data.split(b"\r\n\r\n", 1)[1]) == sent, "short body, then the client connection closes")
+    srv.wait_log("middle of the response body")
+    check(srv.proc.poll() is None, "server still running")
 
 
 def test_proxy_large_bodies_spliced(binary):
@@ -253,10 +262,7 @@ def test_proxy_large_bodies_spliced(binary):
         with srv.conn() as c:
             c.send(b"GET /blob HTTP/1.1\r\nHost: x\r\n\r\n")
             c.sock.settimeout(WAIT)
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                buf += c.sock.recv(4096)
-            head, got = buf.split(b"\r\n\r\n", 1)
+            head, got = _read_head(c)
             check(b"Content-Length: %d" % len(blob) in head, "length passed on: %r" % head)
             time.sleep(0.3)   # let the server's output back up
             while len(got) < len(blob):
@@ -275,13 +281,7 @@ def test_proxy_large_bodies_spliced(binary):
         r = srv.request("GET", "/text", headers=[("Accept-Encoding", "gzip")])
         check(r.header("content-encoding") == "gzip", "encode still sees the body")
         check(gzip.decompress(r.body) == b"line of text\n" * 40000, "gzip body decodes to the upstream's")
-        with srv.conn() as c:
-            c.send(b"GET /cut HTTP/1.1\r\nHost: x\r\n\r\n")
-            data = c.read_until_close()
-            check(data.startswith(b"HTTP/1.1 200"), "head relayed")
-            check(len(data.split(b"\r\n\r\n", 1)[1]) == 300000, "short body, then the connection closes")
-        srv.wait_log("middle of the response body")
-        check(srv.proc.poll() is None, "server still running")
+        _check_cut_off(srv, "/cut", 300000)
 
 
 # -- errors ------------------------------------------------------------------------
@@ -333,13 +333,7 @@ def test_proxy_early_close_mid_body(binary):
             return False
         return Reply(custom=cut)
     with Upstream(app) as up, _srv(binary, "reverse_proxy %s" % up.addr) as srv:
-        with srv.conn() as c:
-            c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            data = c.read_until_close()
-            check(data.startswith(b"HTTP/1.1 200"), "head relayed")
-            check(len(data.split(b"\r\n\r\n", 1)[1]) == 1000, "short body, then the client connection closes")
-        srv.wait_log("middle of the response body")
-        check(srv.proc.poll() is None, "server still running")
+        _check_cut_off(srv, "/", 1000)
 
 
 def test_proxy_all_down_is_503(binary):
@@ -516,12 +510,14 @@ def _slow_upstream(ctype, first, rest, go):
 
 
 def _read_head(c):
+    """Reads up to the end of a response head: (head, the body bytes read with it)."""
     buf = b""
     while b"\r\n\r\n" not in buf:
-        got = c.sock.recv(4096)
+        got = c.sock.recv(65536)
         check(got, "closed before the head")
         buf += got
-    return buf.split(b"\r\n\r\n", 1)[1]
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    return head, rest
 
 
 def test_proxy_flush_interval_holds_then_flushes(binary):
@@ -534,7 +530,7 @@ def test_proxy_flush_interval_holds_then_flushes(binary):
         with srv.conn() as c:
             c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             c.sock.settimeout(WAIT)
-            body = _read_head(c)
+            body = _read_head(c)[1]
             c.sock.settimeout(0.5)
             try:
                 body += c.sock.recv(4096)
@@ -555,7 +551,7 @@ def test_proxy_flush_interval_holds_then_flushes(binary):
         with srv.conn() as c:
             c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             c.sock.settimeout(WAIT)
-            body = _read_head(c)
+            body = _read_head(c)[1]
             try:
                 while len(body) < len(first):
                     got = c.sock.recv(4096)
@@ -574,7 +570,7 @@ def test_proxy_flush_interval_ignored_for_event_streams(binary):
         with srv.conn() as c:
             c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             c.sock.settimeout(WAIT)
-            body = _read_head(c)
+            body = _read_head(c)[1]
             try:
                 while len(body) < len(first):
                     got = c.sock.recv(4096)
