@@ -66,6 +66,11 @@ typedef enum {
 /* Called by the host when a waiting handler may continue. */
 typedef void (*route_resume_cb)(route_exchange_t *x, void *ud);
 
+/* route_io_t.offload's answer when its helpers are all busy and its queue
+ * is full: the caller should fail the request (503) rather than block the
+ * loop with the work. */
+#define ROUTE_OFFLOAD_BUSY 1
+
 /* Implemented by the host. Every function returns 0, or -1 when the client
  * connection is gone (the handler then stops and returns). */
 typedef struct {
@@ -128,6 +133,24 @@ typedef struct {
      * exchange is complete once this returns 0. Output filters do not see
      * the head. NULL in hosts that cannot (-1 through x->io). */
     int (*upgrade)(route_exchange_t *x, int peer_fd, const void *pending, size_t len);
+    /* Runs work(copy) on a helper thread, off the host's loop: how a
+     * handler does blocking CPU work (a bcrypt check) without stalling
+     * every other exchange on this loop. The host copies the size bytes at
+     * arg (usually in x->arena) into a record it owns, so arg must be
+     * self-contained: no pointers into the arena or anything else the
+     * exchange owns, and work must touch nothing but its copy and
+     * thread-safe state. When work has returned and the exchange is still
+     * going, the host writes the copy back over arg and runs done(x, ud)
+     * from its loop. If the exchange ends first (client gone), the job
+     * still completes or is skipped, its copy is wiped and freed, and done
+     * is never called: nothing touches the exchange or its reset arena.
+     * One job per exchange at a time. Returns 0 (the handler returns
+     * ROUTE_ASYNC and finishes from done), ROUTE_OFFLOAD_BUSY (the queue is
+     * full), or -1: no helpers here (NULL in hosts without threads, such
+     * as the edge) or the exchange is over; the caller then runs work
+     * inline. */
+    int (*offload)(route_exchange_t *x, void (*work)(void *arg), void *arg, size_t size,
+                   route_resume_cb done, void *ud);
 } route_io_t;
 
 struct route_exchange {

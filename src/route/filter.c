@@ -141,6 +141,14 @@ static int route_io_upgrade(route_exchange_t *x, int peer_fd, const void *pendin
     return h->upgrade(x, peer_fd, pending, len);
 }
 
+/* -1 without helpers: the caller runs the work inline. */
+static int route_io_offload(route_exchange_t *x, void (*work)(void *arg), void *arg, size_t size,
+                            route_resume_cb done, void *ud)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    return h->offload ? h->offload(x, work, arg, size, done, ud) : -1;
+}
+
 static const route_io_t route_filter_io = {
     .send_head = route_io_send_head,
     .send_body = route_io_send_body,
@@ -154,6 +162,7 @@ static const route_io_t route_filter_io = {
     .timer = route_io_timer,
     .abort = route_io_abort,
     .upgrade = route_io_upgrade,
+    .offload = route_io_offload,
 };
 
 /* Puts the route io in front of the host's (once per exchange). */

@@ -3,10 +3,19 @@
  * `caddy hash-password` (the hash may also be base64-encoded, as older Caddy
  * versions wrote it). A failed login is a 401 error with WWW-Authenticate,
  * so handle_errors can answer it; {http.auth.user.id} names the user. The
- * check itself goes through the host's password verifier (password.h). */
+ * check itself goes through the host's password verifier (password.h).
+ *
+ * A bcrypt check takes about a second at cost 14, so where the host has
+ * helper threads (route_io_t.offload, natively) it runs there and the
+ * handler waits (ROUTE_ASYNC), leaving the loop to other exchanges; where
+ * it has none (the edge) it runs inline. Logins the verifier remembers as
+ * successful (route_password_cached) are let in at once, on the loop. */
+#include <string.h>
+
 #include "base/log.h"
 #include "config/dispense.h"
 #include "http/message.h"
+#include "route/chain.h"
 #include "route/directive.h"
 #include "route/password.h"
 #include "route/response.h"
@@ -100,6 +109,44 @@ static route_result_t route_basic_auth_deny(route_exchange_t *x, const route_bas
     return route_fail(x, 401, "not authenticated");
 }
 
+/* The check as route_io_t.offload copies it to a helper thread:
+ * self-contained, the hash and the password inline. */
+typedef struct {
+    int result;            /* route_password_verify's, written by the check */
+    size_t hash_len, pass_len;
+    char bytes[];          /* hash, NUL, password */
+} route_auth_check_t;
+
+/* What the handler needs when the check comes back (x->arena). */
+typedef struct {
+    const route_basic_auth_conf_t *conf;
+    bool known;            /* the user exists (else the hash was a stand-in) */
+    ifr_str_t user;
+    route_auth_check_t *check;
+} route_auth_wait_t;
+
+static void route_auth_check_run(void *arg)
+{
+    route_auth_check_t *c = arg;
+    c->result = route_password_verify(c->bytes, c->bytes + c->hash_len + 1, c->pass_len);
+}
+
+static route_result_t route_basic_auth_finish(route_exchange_t *x, const route_basic_auth_conf_t *c, bool known,
+                                              int ok, ifr_str_t user)
+{
+    if (ok < 0) ifr_log_error("route", "basic_auth: no password verifier for this hash (or it failed)");
+    if (ok != 1 || !known) return route_basic_auth_deny(x, c);
+    route_state_t *st = route_state(x);
+    if (st) st->auth_user = user;
+    return ROUTE_NEXT;
+}
+
+static void route_basic_auth_checked(route_exchange_t *x, void *ud)
+{
+    route_auth_wait_t *w = ud;
+    route_resume(x, route_basic_auth_finish(x, w->conf, w->known, w->check->result, w->user));
+}
+
 static route_result_t route_basic_auth_handle(route_exchange_t *x, const void *conf)
 {
     const route_basic_auth_conf_t *c = conf;
@@ -118,14 +165,34 @@ static route_result_t route_basic_auth_handle(route_exchange_t *x, const void *c
     const route_account_t *acct = NULL;
     for (size_t i = 0; i < c->count && !acct; i++)
         if (ifr_str_eq(c->accounts[i].user, user)) acct = &c->accounts[i];
-    /* An unknown user still costs one hash check, so timing does not tell
-     * which user names exist. */
-    int ok = route_password_verify(acct ? acct->hash : c->accounts[0].hash, pass.ptr, pass.len);
-    if (ok < 0) ifr_log_error("route", "basic_auth: no password verifier for this hash (or it failed)");
-    if (ok != 1 || !acct) return route_basic_auth_deny(x, c);
-    route_state_t *st = route_state(x);
-    if (st) st->auth_user = user;
-    return ROUTE_NEXT;
+    /* An unknown user still costs one full hash check, the same way
+     * (offloaded or not), so timing does not tell which user names exist. */
+    const char *hash = acct ? acct->hash : c->accounts[0].hash;
+    if (acct && route_password_cached(hash, pass.ptr, pass.len)) {
+        ifr_log_debug("route", "basic_auth: user %.*s: remembered login, no hash check", (int)user.len, user.ptr);
+        return route_basic_auth_finish(x, c, true, 1, user);
+    }
+    size_t hash_len = strlen(hash);
+    size_t size = sizeof(route_auth_check_t) + hash_len + 1 + pass.len;
+    route_auth_check_t *check = ifr_arena_alloc(x->arena, size);
+    route_auth_wait_t *w = ifr_arena_alloc(x->arena, sizeof(*w));
+    if (!check || !w) return route_fail(x, 500, "out of memory");
+    check->result = -1;
+    check->hash_len = hash_len;
+    check->pass_len = pass.len;
+    memcpy(check->bytes, hash, hash_len + 1);
+    memcpy(check->bytes + hash_len + 1, pass.ptr, pass.len);
+    *w = (route_auth_wait_t){ c, acct != NULL, user, check };
+    int rc = x->io->offload ? x->io->offload(x, route_auth_check_run, check, size, route_basic_auth_checked, w) : -1;
+    ifr_log_debug("route", "basic_auth: checking the password of user %.*s %s", (int)user.len, user.ptr,
+                  rc == 0 ? "on a helper thread" : "inline");
+    if (rc == 0) return ROUTE_ASYNC;
+    if (rc == ROUTE_OFFLOAD_BUSY) {
+        ifr_log_warn("route", "basic_auth: too many password checks waiting; refusing with 503");
+        return route_fail(x, 503, "too many password checks in progress");
+    }
+    route_auth_check_run(check);    /* no helper threads here: inline */
+    return route_basic_auth_finish(x, c, acct != NULL, check->result, user);
 }
 
 const route_directive_t route_directive_basic_auth = {

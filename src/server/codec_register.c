@@ -8,4 +8,5 @@ void srv_route_natives_register(void)
     route_codec_register(&srv_codec_gzip);
     route_codec_register(&srv_codec_zstd);
     route_password_register(srv_password_crypt_verify);
+    route_password_register_cache(srv_password_crypt_cached);
 }

@@ -13,6 +13,8 @@ extern const route_codec_t srv_codec_zstd;
 
 /* 1 match, 0 no match, -1 unsupported hash (see route/password.h). */
 int srv_password_crypt_verify(const char *hash, const char *password, size_t len);
+/* Whether a success for (hash, password) is remembered: no hashing. */
+bool srv_password_crypt_cached(const char *hash, const char *password, size_t len);
 
 void srv_route_natives_register(void);
 

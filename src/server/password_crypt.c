@@ -24,7 +24,7 @@ static srv_auth_entry_t srv_auth_cache[SRV_AUTH_CACHE];
 static size_t srv_auth_next;
 static pthread_mutex_t srv_auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static bool srv_auth_cached(const char *hash, const char *pw, size_t len)
+bool srv_password_crypt_cached(const char *hash, const char *pw, size_t len)
 {
     bool hit = false;
     pthread_mutex_lock(&srv_auth_lock);
@@ -53,7 +53,7 @@ static void srv_auth_remember(const char *hash, const char *pw, size_t len)
 int srv_password_crypt_verify(const char *hash, const char *password, size_t len)
 {
     if (memchr(password, '\0', len)) return 0;   /* crypt(3) would cut it short */
-    if (srv_auth_cached(hash, password, len)) return 1;
+    if (srv_password_crypt_cached(hash, password, len)) return 1;
     char *pw = malloc(len + 1);
     struct crypt_data *cd = calloc(1, sizeof(*cd));   /* ~32 KiB: not on the stack */
     if (!pw || !cd) { free(pw); free(cd); return -1; }

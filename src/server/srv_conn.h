@@ -74,6 +74,7 @@ typedef struct {
     route_resume_cb delay_cb;
     void *delay_ud;
     int *upgrade_fd;             /* route_io_t.upgrade's peer socket (srv_tunnel.c), or NULL */
+    struct srv_offload_job *offload_job; /* route_io_t.offload's job in flight (srv_offload.c), or NULL */
 } srv_exchange_t;
 
 struct srv_conn {

@@ -4,6 +4,7 @@
  * in the exchange and cancelled when it ends, so a callback never sees a
  * finished exchange or its reset arena. */
 #include "server/srv_conn.h"
+#include "server/srv_offload.h"
 
 static void defer_fire(srv_task_t *t)
 {
@@ -56,4 +57,6 @@ void srv_exchange_cancel_async(srv_exchange_t *ex)
     if (ex->delay_armed) srv_timer_stop(l, &ex->delay_timer);
     ex->delay_armed = false;
     ex->delay_cb = NULL;
+    if (ex->offload_job) srv_offload_detach(ex->offload_job);
+    ex->offload_job = NULL;
 }

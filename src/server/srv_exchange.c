@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "http/response_writer.h"
 #include "server/srv_date.h"
+#include "server/srv_offload.h"
 #include "server/srv_tunnel.h"
 
 static srv_exchange_t *ex_of(route_exchange_t *x) { return (srv_exchange_t *)x; }
@@ -311,6 +312,7 @@ const route_io_t srv_exchange_io = {
     .timer = srv_exchange_timer,
     .abort = io_abort,
     .upgrade = srv_exchange_upgrade,
+    .offload = srv_exchange_offload,
 };
 
 void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)

@@ -14,6 +14,7 @@
 #include "route/plan.h"
 #include "server/srv_listener.h"
 #include "server/srv_loop.h"
+#include "server/srv_offload.h"
 #include "server/srv_worker.h"
 
 #define SERVER_MAX_LISTENERS 64
@@ -185,6 +186,9 @@ static int server_start(srv_server_t *s, const srv_run_options_t *o)
     s->listener_count = (size_t)n;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     s->worker_count = opt->workers > 0 ? opt->workers : (cores > 0 ? (int)cores : 1);
+    /* Helpers for blocking work (bcrypt): one per worker, at least two. */
+    if (srv_offload_start(s->worker_count > 2 ? s->worker_count : 2) < 0)
+        ifr_log_warn("server", "no offload helpers: password checks run on the workers' loops");
     s->workers = calloc((size_t)s->worker_count, sizeof *s->workers);
     if (!s->workers) return -1;
     for (int i = 0; i < s->worker_count; i++) {
@@ -208,6 +212,7 @@ static void server_cleanup(srv_server_t *s)
         srv_worker_destroy(&s->workers[i]);
     }
     free(s->workers);
+    srv_offload_stop();   /* after the workers: each waited for its jobs */
     for (size_t k = 0; k < s->listener_count; k++) srv_listener_release(s->listeners[k]);
     if (s->plan) route_plan_release(s->plan);
     pthread_mutex_destroy(&s->mu);

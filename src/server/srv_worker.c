@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "route/fs.h"
 #include "server/srv_conn.h"
+#include "server/srv_offload.h"
 #include "server/srv_server.h"
 
 /* Accepts per wake-up per listener: bounds the time one burst of new
@@ -138,6 +139,12 @@ static void worker_on_wake(srv_watch_t *watch, uint32_t events)
     ssize_t r = read(watch->fd, &n, sizeof n);
     (void)r;
     srv_loop_post(&w->loop, &w->mail_task);
+    srv_loop_post(&w->loop, &w->offload_task);
+}
+
+static void worker_offload_task(srv_task_t *t)
+{
+    srv_offload_drain(t->data);
 }
 
 int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t *plan,
@@ -149,6 +156,7 @@ int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t 
     w->scratch = IFR_BUF_INIT;
     pthread_mutex_init(&w->mu, NULL);
     srv_task_init(&w->mail_task, worker_mail_task, w);
+    srv_task_init(&w->offload_task, worker_offload_task, w);
     if (srv_loop_init(&w->loop, worker_on_wake, w) < 0) return -1;
     w->plan = plan;
     route_plan_retain(plan);
@@ -167,7 +175,8 @@ int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t 
 static void *worker_main(void *arg)
 {
     srv_worker_t *w = arg;
-    while (!(w->stopping && w->conn_count == 0)) srv_loop_run_once(&w->loop, -1);
+    /* Offload jobs point at this worker: it waits for them to come back. */
+    while (!(w->stopping && w->conn_count == 0 && w->offload_pending == 0)) srv_loop_run_once(&w->loop, -1);
     srv_proxy_thread_exit();   /* this thread's upstream pools and health checks */
     route_fs_cache_thread_exit();   /* this thread's open files (file_server) */
     srv_server_worker_exited(w->server);

@@ -46,6 +46,8 @@ typedef struct srv_worker {
     uint64_t exchange_seq;
     ifr_buf_t scratch;             /* response heads are composed here */
     srv_task_t mail_task;          /* applies the mailbox after this turn's I/O */
+    srv_task_t offload_task;       /* runs finished offload jobs' callbacks */
+    size_t offload_pending;        /* offload jobs submitted and not yet back */
 
     /* Mailbox, written by the main thread under mu, read on wake-up. */
     pthread_mutex_t mu;
@@ -54,6 +56,7 @@ typedef struct srv_worker {
     srv_listener_t **mail_listeners; /* one reference each, handed over */
     size_t mail_listener_count;
     bool mail_stop, mail_force;
+    struct srv_offload_job *offload_done; /* finished jobs, pushed by helper threads */
 } srv_worker_t;
 
 /* Prepares a worker with plan and listeners (it takes a reference to

@@ -6,11 +6,12 @@ import base64
 import gzip
 import json
 import os
+import select
 import shutil
 import subprocess
 import time
 
-from ifrit_e2e import Server, check
+from ifrit_e2e import Server, build_request, check
 from run import Skip
 
 TEXT = ("ifrit encodes this line. " * 200).encode()
@@ -262,6 +263,64 @@ def test_basic_auth_without_error_route(binary):
         r = s.request("GET", "/")
         check(r.status == 401, r)
         check(r.header("WWW-Authenticate") == 'Basic realm="restricted"', "the challenge survives: %r" % r.headers)
+
+
+# bcrypt of "s3cret" at cost 13 (about half a second): long enough that a
+# public request sent while a wrong password is being checked is answered
+# first, if the check runs off the loop.
+SLOW_HASH = "$2b$13$zPmO2hKLSHv5IMAGpkaNs.WcxJTUOwfbaAjtwUXfr77.bW/lE2eGC"
+
+
+def wait_log_count(srv, needle, count, timeout=10):
+    """Waits until needle is in the server log count times."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if srv.read_log().count(needle) >= count:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_basic_auth_check_does_not_block_the_worker(binary):
+    config = """{
+	admin off
+	debug
+	workers 1
+}
+:@PORT@ {
+	basic_auth /private/* {
+		bob %s
+	}
+	respond /public "public"
+	respond "hello {http.auth.user.id}"
+}
+""" % SLOW_HASH
+    with Server(binary, config) as s:
+        for user in ("bob", "mallory"):   # a known user, and one that takes the stand-in hash
+            with s.conn() as slow:
+                before = s.read_log().count("checking the password of user %s" % user)
+                slow.send(build_request("GET", "/private/x", [basic(user, "wrong")]))
+                # The one worker has the wrong password in hand before the
+                # public request is sent...
+                check(wait_log_count(s, "checking the password of user %s" % user, before + 1),
+                      "the check never started; log:\n" + s.read_log()[-2000:])
+                r = s.request("GET", "/public")
+                check(r.status == 200 and r.body == b"public", r)
+                # ...and answers that one while the check still runs.
+                ready, _, _ = select.select([slow.sock], [], [], 0)
+                check(not ready and not slow.buf, "%s: the 401 came before the public answer" % user)
+                r = slow.read_response()
+                check(r.status == 401, "%s, wrong password: %r" % (user, r))
+        r = s.request("GET", "/private/x", [basic("bob", "s3cret")])
+        check(r.status == 200 and r.body == b"hello bob", r)
+        check("remembered login" not in s.read_log(), "the first login is checked in full")
+        r = s.request("GET", "/private/x", [basic("bob", "s3cret")])
+        check(r.status == 200 and r.body == b"hello bob", r)
+        check(s.wait_log("basic_auth: user bob: remembered login"), "the second login comes from the cache")
+        r = s.request("GET", "/private/x", [basic("bob", "s3cret!")])
+        check(r.status == 401, "a different password is not the remembered one: %r" % r)
+        r = s.request("GET", "/private/x", [basic("mallory", "s3cret")])
+        check(r.status == 401, "the right password for an unknown user: %r" % r)
 
 
 def test_access_log(binary):

@@ -1,0 +1,166 @@
+/* The helper-thread pool behind route_io_t.offload; see srv_offload.h. */
+#include "server/srv_offload.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "server/srv_conn.h"
+#include "server/srv_worker.h"
+
+/* Jobs waiting for a helper: beyond this, offload says busy rather than
+ * letting a flood of bad logins queue without bound. */
+#define SRV_OFFLOAD_QUEUE 256
+#define SRV_OFFLOAD_MAX_THREADS 16
+
+struct srv_offload_job {
+    srv_offload_job_t *next;
+    void (*work)(void *arg);
+    unsigned char *data;       /* the pool's copy of the argument (in this record) */
+    size_t size;
+    srv_worker_t *worker;      /* where the job goes back to */
+    /* Worker thread only: */
+    srv_exchange_t *ex;        /* NULL once the exchange ended */
+    void *arg;                 /* the caller's, written back before done */
+    route_resume_cb done;
+    void *ud;
+    atomic_bool detached;      /* set by the worker; a queued job is then skipped */
+};
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    srv_offload_job_t *head, **tail;
+    size_t queued;
+    bool stopping;
+    pthread_t threads[SRV_OFFLOAD_MAX_THREADS];
+    int count;
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void job_free(srv_offload_job_t *j)
+{
+    explicit_bzero(j->data, j->size);    /* it may hold a password */
+    free(j);
+}
+
+/* Hands a finished (or skipped) job back to its worker. */
+static void job_return(srv_offload_job_t *j)
+{
+    srv_worker_t *w = j->worker;
+    pthread_mutex_lock(&w->mu);
+    j->next = w->offload_done;
+    w->offload_done = j;
+    pthread_mutex_unlock(&w->mu);
+    srv_loop_wake(&w->loop);
+}
+
+static void *helper_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        while (!pool.head && !pool.stopping) pthread_cond_wait(&pool.cv, &pool.mu);
+        srv_offload_job_t *j = pool.head;
+        if (!j) break;                          /* stopping, queue empty */
+        pool.head = j->next;
+        if (!pool.head) pool.tail = &pool.head;
+        pool.queued--;
+        pthread_mutex_unlock(&pool.mu);
+        if (!atomic_load(&j->detached)) j->work(j->data);
+        job_return(j);
+        pthread_mutex_lock(&pool.mu);
+    }
+    pthread_mutex_unlock(&pool.mu);
+    return NULL;
+}
+
+int srv_offload_start(int threads)
+{
+    if (threads < 1) threads = 1;
+    if (threads > SRV_OFFLOAD_MAX_THREADS) threads = SRV_OFFLOAD_MAX_THREADS;
+    pthread_mutex_lock(&pool.mu);
+    pool.tail = &pool.head;
+    pool.stopping = false;
+    pthread_mutex_unlock(&pool.mu);
+    for (int i = 0; i < threads; i++) {
+        if (pthread_create(&pool.threads[i], NULL, helper_main, NULL) != 0) {
+            ifr_log_error("server", "cannot start offload helper thread %d", i);
+            break;
+        }
+        pool.count = i + 1;
+    }
+    return pool.count > 0 ? 0 : -1;
+}
+
+void srv_offload_stop(void)
+{
+    pthread_mutex_lock(&pool.mu);
+    pool.stopping = true;
+    pthread_cond_broadcast(&pool.cv);
+    pthread_mutex_unlock(&pool.mu);
+    for (int i = 0; i < pool.count; i++) pthread_join(pool.threads[i], NULL);
+    pool.count = 0;
+}
+
+int srv_exchange_offload(route_exchange_t *x, void (*work)(void *arg), void *arg, size_t size,
+                         route_resume_cb done, void *ud)
+{
+    srv_exchange_t *ex = (srv_exchange_t *)x;
+    if (!ex->conn || !ex->conn->ex_active || ex->offload_job || pool.count == 0) return -1;
+    size_t head = (sizeof(srv_offload_job_t) + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
+    srv_offload_job_t *j = malloc(head + (size ? size : 1));
+    if (!j) return -1;
+    *j = (srv_offload_job_t){ .work = work, .data = (unsigned char *)j + head, .size = size,
+                              .worker = ex->conn->worker, .ex = ex, .arg = arg, .done = done, .ud = ud };
+    atomic_init(&j->detached, false);
+    memcpy(j->data, arg, size);
+    pthread_mutex_lock(&pool.mu);
+    if (pool.stopping || pool.queued >= SRV_OFFLOAD_QUEUE) {
+        pthread_mutex_unlock(&pool.mu);
+        job_free(j);
+        return ROUTE_OFFLOAD_BUSY;
+    }
+    *pool.tail = j;
+    pool.tail = &j->next;
+    pool.queued++;
+    pthread_cond_signal(&pool.cv);
+    pthread_mutex_unlock(&pool.mu);
+    ex->offload_job = j;
+    ex->conn->worker->offload_pending++;
+    return 0;
+}
+
+void srv_offload_detach(srv_offload_job_t *j)
+{
+    j->ex = NULL;
+    atomic_store(&j->detached, true);
+}
+
+void srv_offload_drain(srv_worker_t *w)
+{
+    pthread_mutex_lock(&w->mu);
+    srv_offload_job_t *list = w->offload_done;
+    w->offload_done = NULL;
+    pthread_mutex_unlock(&w->mu);
+    while (list) {
+        srv_offload_job_t *j = list;
+        list = j->next;
+        w->offload_pending--;
+        srv_exchange_t *ex = j->ex;
+        route_resume_cb done = j->done;
+        void *ud = j->ud;
+        if (ex) {
+            /* Still going (an ended exchange detached its job): the
+             * result goes back into the caller's argument. */
+            ex->offload_job = NULL;
+            memcpy(j->arg, j->data, j->size);
+        }
+        job_free(j);
+        /* done may end this exchange and start the next; the other jobs
+         * in the list belong to other exchanges, detached if they ended. */
+        if (ex && ex->conn && ex->conn->ex_active) done(&ex->x, ud);
+    }
+}
