@@ -311,6 +311,13 @@ def test_basic_auth_check_does_not_block_the_worker(binary):
                 check(not ready and not slow.buf, "%s: the 401 came before the public answer" % user)
                 r = slow.read_response()
                 check(r.status == 401, "%s, wrong password: %r" % (user, r))
+        # A client that leaves while its check runs: the check finishes on
+        # its own and the server goes on (ASan: nothing touches the ended
+        # exchange).
+        before = s.read_log().count("checking the password of user bob")
+        with s.conn() as gone:
+            gone.send(build_request("GET", "/private/x", [basic("bob", "wrong")]))
+            check(wait_log_count(s, "checking the password of user bob", before + 1), "the check never started")
         r = s.request("GET", "/private/x", [basic("bob", "s3cret")])
         check(r.status == 200 and r.body == b"hello bob", r)
         check("remembered login" not in s.read_log(), "the first login is checked in full")
