@@ -4,7 +4,10 @@
  * so, as Caddy does, successful checks are remembered: a small cache of
  * (hash, password) pairs that verified, so a browser re-sending the same
  * credentials on every request pays once. Only successes are cached, so a
- * wrong password is always checked in full. */
+ * wrong password is always checked in full. The lookup alone is also
+ * registered (route_password_register_cache), so basic_auth lets a
+ * remembered login in on the worker's loop; the full check runs on a
+ * helper thread (srv_offload.c), which is why both take the lock. */
 #include <crypt.h>
 #include <pthread.h>
 #include <stdlib.h>
