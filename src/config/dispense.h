@@ -60,8 +60,9 @@ int cfg_parse_int(const cfg_token_t *t, int64_t min, int64_t max, int64_t *out, 
 /* on/off, true/false, yes/no: "expected on or off, got 'maybe'". */
 int cfg_parse_bool(const cfg_token_t *t, bool *out, cfg_error_t *err);
 
-/* The entry of known[0..n) closest to word (Levenshtein distance, at most
- * about a third of the word's length), or NULL when none is close. */
+/* The entry of known[0..n) closest to word (optimal string alignment
+ * distance: Levenshtein with a swap of neighbouring letters as one edit; at
+ * most about a third of the word's length), or NULL when none is close. */
 const char *cfg_closest(ifr_str_t word, const char *const *known, size_t n);
 
 /* "unknown <what> 'respnd' (did you mean 'respond'?)" at t, with the hint

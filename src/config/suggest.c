@@ -1,4 +1,5 @@
 /* "Did you mean ...?": the known name closest to a misspelt one. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "config/dispense.h"
@@ -7,19 +8,38 @@
  * directive name, and it keeps the distance table on the stack). */
 #define SUGGEST_MAX 64
 
-/* Levenshtein distance with two rolling rows. */
+static bool same_letter(char x, char y)
+{
+    return ifr_ascii_lower(x) == ifr_ascii_lower(y);
+}
+
+static size_t min2(size_t x, size_t y)
+{
+    return x < y ? x : y;
+}
+
+/* Optimal string alignment distance (Levenshtein plus the swap of two
+ * neighbouring letters as one edit, the commonest typo: `paht`, `reidr`),
+ * case-insensitive, with three rolling rows. */
 static size_t edit_distance(ifr_str_t a, const char *b, size_t blen)
 {
-    size_t prev[SUGGEST_MAX + 1], cur[SUGGEST_MAX + 1];
+    size_t rows[3][SUGGEST_MAX + 1];
+    size_t *before = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= blen; j++) prev[j] = j;
     for (size_t i = 1; i <= a.len; i++) {
         cur[0] = i;
         for (size_t j = 1; j <= blen; j++) {
-            size_t sub = prev[j - 1] + (ifr_ascii_lower(a.ptr[i - 1]) != ifr_ascii_lower(b[j - 1]));
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            size_t d = prev[j - 1] + !same_letter(a.ptr[i - 1], b[j - 1]);
+            d = min2(d, min2(prev[j] + 1, cur[j - 1] + 1));
+            if (i > 1 && j > 1 && same_letter(a.ptr[i - 1], b[j - 2]) &&
+                same_letter(a.ptr[i - 2], b[j - 1]))
+                d = min2(d, before[j - 2] + 1);
+            cur[j] = d;
         }
-        memcpy(prev, cur, (blen + 1) * sizeof *prev);
+        size_t *old = before;
+        before = prev;
+        prev = cur;
+        cur = old;
     }
     return prev[blen];
 }

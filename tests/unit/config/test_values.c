@@ -114,6 +114,15 @@ static void test_suggestions(void)
     CHECK_STR_EQ(cfg_closest(IFR_LIT("reverse-proxy"), known, 5), "reverse_proxy");
     CHECK_STR_EQ(cfg_closest(IFR_LIT("rewirte"), known, 5), "rewrite");
     CHECK(cfg_closest(IFR_LIT("file_server"), known, 5) == NULL);
+    /* a swap of two neighbouring letters is one edit */
+    static const char *const names[] = { "path", "redir", "header", "handle", "method" };
+    CHECK_STR_EQ(cfg_closest(IFR_LIT("paht"), names, 5), "path");
+    CHECK_STR_EQ(cfg_closest(IFR_LIT("reidr"), names, 5), "redir");
+    CHECK_STR_EQ(cfg_closest(IFR_LIT("hedaer"), names, 5), "header");
+    CHECK_STR_EQ(cfg_closest(IFR_LIT("HAEDER"), names, 5), "header");
+    CHECK_STR_EQ(cfg_closest(IFR_LIT("mehtod"), names, 5), "method");
+    /* a swap next to another edit costs two: too far for a 4-letter word */
+    CHECK(cfg_closest(IFR_LIT("phat"), names, 5) == NULL);
     CHECK(cfg_closest(IFR_LIT(""), known, 5) == NULL);
     cfg_token_t t = tok("respnd");
     CHECK(cfg_error_unknown(&err, &t, "directive", known, 5) == -1);
