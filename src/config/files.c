@@ -132,6 +132,9 @@ int cfg__glob(ifr_arena_t *a, const char *pattern, char ***paths, size_t *n, cha
     }
     const char *open_dir = dir ? (dir[0] ? dir : "/") : ".";
     DIR *d = opendir(open_dir);
+    /* A directory that is not there holds no match (Caddy's filepath.Glob
+     * says the same); one we may not read is still an error. */
+    if (!d && (errno == ENOENT || errno == ENOTDIR)) return 0;
     if (!d) { snprintf(why, whysize, "cannot open directory '%s': %s", open_dir, strerror(errno)); return -1; }
     size_t cap = 0;
     char **list = NULL;

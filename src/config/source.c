@@ -110,7 +110,9 @@ static int import_glob(cfg__cursor_t *c, const cfg_token_t *at, const char *patt
     size_t n;
     if (cfg__glob(c->a, pattern, &paths, &n, why, sizeof why))
         return src_fail(c, at, "import '%s': %s", pattern, why);
-    if (n == 0) ifr_log_warn("config", "%s:%d: import '%s' matches no file", at->file, at->line, pattern);
+    if (n == 0)
+        ifr_log_warn("config", "%s:%d:%d: no files matching import glob pattern '%s'", at->file,
+                     at->line, at->col, at->text.ptr);
     for (size_t i = n; i-- > 0;)
         if (import_file(c, at, paths[i], args, nargs)) return -1;
     return 0;

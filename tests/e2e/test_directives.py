@@ -389,6 +389,35 @@ def test_config_errors_name_the_place(binary):
     check("Caddyfile:3:3" in msg and "hide" in msg, "file:line:col and a suggestion: %r" % msg)
 
 
+def test_import_glob_matching_nothing(binary):
+    """A glob matching no file, even in a directory that does not exist, is
+    a warning (Caddy: "No files matching import glob pattern"); a missing
+    plain file stays an error with file:line:col."""
+    config = """import conf.d/*.caddy
+import sites/*.caddy
+:@PORT@ {
+	respond "up"
+}
+"""
+    with Server(binary, config, files={"sites/README": b"not a site\n"}) as s:
+        r = s.request("GET", "/")
+        check(r.status == 200 and r.body == b"up", r)
+        log = s.read_log()
+        check("Caddyfile:1:8: no files matching import glob pattern 'conf.d/*.caddy'" in log, log)
+        check("'sites/*.caddy'" in log, log)
+    bad = """:@PORT@ {
+	import conf.d/site.caddy
+}
+"""
+    s = Server(binary, bad)
+    s.port = 1
+    s.write_config(bad)
+    out = subprocess.run([binary, "validate", "--config", s.config_path], capture_output=True)
+    shutil.rmtree(s.dir, ignore_errors=True)
+    msg = (out.stdout + out.stderr).decode()
+    check(out.returncode != 0 and "Caddyfile:2:9" in msg and "no such file" in msg, msg)
+
+
 def test_encode_match(binary):
     config = """{
 	admin off

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "config/caddyfile.h"
 #include "testing.h"
 
@@ -373,6 +374,16 @@ static void test_deep_nesting(void)
 /* File imports: a temporary directory with real files. */
 static char tmpdir[64];
 
+/* The last warning logged, for checking the text of import warnings. */
+static char last_warning[512];
+
+static void keep_warning(ifr_log_level_t level, const char *line, size_t len, void *ud)
+{
+    (void)ud;
+    if (level != IFR_LOG_WARN) return;
+    snprintf(last_warning, sizeof last_warning, "%.*s", (int)len, line);
+}
+
 static void write_file(const char *name, const char *text)
 {
     char path[256];
@@ -439,11 +450,24 @@ static void test_file_imports(void)
     write_file("dir.caddy", "import sites\n");
     CHECK(parse_file("dir.caddy") == NULL);
     CHECK(strstr(err.message, "directory") != NULL);
-    write_file("empty-glob.caddy", "import nomatch/*.caddy\nimport sites/*.none\n");
-    CHECK(parse_file("empty-glob.caddy") == NULL); /* the directory does not exist */
-    write_file("empty-glob.caddy", "import sites/*.none\nx {\n}\n");
+    /* a glob matching nothing, even in a directory that is not there, is a
+     * warning at the import's position (as Caddy) */
+    ifr_log_set_sink(keep_warning, NULL);
+    last_warning[0] = '\0';
+    write_file("empty-glob.caddy", "import sites/*.none\n  import nomatch/*.caddy\nx {\n}\n");
     doc = parse_file("empty-glob.caddy");
     CHECK(doc && doc->nsites == 1);
+    CHECK(strstr(last_warning, "empty-glob.caddy:2:10: no files matching import glob pattern "
+                 "'nomatch/*.caddy'") != NULL);
+    write_file("empty-glob.caddy", "import sites/missing/*\nimport missing.caddy/*\n");
+    CHECK(parse_file("empty-glob.caddy") != NULL); /* a file on the way is no match either */
+    ifr_log_set_sink(NULL, NULL);
+    /* a plain path in a missing directory stays an error */
+    write_file("missing-dir.caddy", "x {\n}\nimport nodir/site.caddy\n");
+    CHECK(parse_file("missing-dir.caddy") == NULL);
+    CHECK_INT_EQ(err.line, 3);
+    CHECK_INT_EQ(err.col, 8);
+    CHECK(strstr(err.message, "no such file") != NULL);
     write_file("wild-dir.caddy", "import */a.caddy\n");
     CHECK(parse_file("wild-dir.caddy") == NULL);
     CHECK(strstr(err.message, "last element") != NULL);
