@@ -19,6 +19,7 @@ typedef struct {
     bool after_open;       /* the last thing written was an opening brace */
     bool after_close;      /* ... or a closing brace */
     bool glue_next;        /* the last token must not end its line (see below) */
+    bool import_line;      /* the current top-level line starts with `import` */
     bool failed;
 } fmt_t;
 
@@ -54,9 +55,15 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
 {
     /* "{" belongs at the end of the line it opens, unless that line ends
      * with a comment or a brace (or there is no such line: the global
-     * options). */
-    if (at_line_start &&
-        (!f->mid_line || f->line_has_comment || f->after_close || f->after_open)) {
+     * options), or is a top-level import (the "{" then opens the global
+     * options block, and `import x {` would not parse). After a top-level
+     * "}" it starts a new block, one blank line down (as caddy fmt). */
+    if (f->after_close && f->depth == 0) {
+        fmt_new_line(f, 2, false);
+        fmt_put(f, "{", 1);
+    } else if (f->after_close ||
+               (at_line_start && (!f->mid_line || f->line_has_comment || f->after_open ||
+                                  (f->import_line && f->depth == 0)))) {
         fmt_new_line(f, newlines, false);
         fmt_put(f, "{", 1);
     } else {
@@ -96,26 +103,71 @@ static bool fmt_is(const cfg_token_t *t, const char *s)
     return !cfg_token_is_literal(t) && ifr_str_eq_cstr(t->text, s);
 }
 
+/* Writes the bytes r->off .. r->off+len of one word (len may be shorter
+ * than the token when a glued brace is split off, see below). */
+static void fmt_word(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, size_t len,
+                     bool line_start)
+{
+    int newlines = r->newlines_before;
+    /* Nothing but a comment shares a line with a closing brace: the word
+     * moves down, a blank line below a top-level block (as caddy fmt). */
+    if (f->after_close && !line_start && !r->comment) {
+        line_start = true;
+        newlines = f->depth == 0 ? 2 : 1;
+    }
+    if (line_start) fmt_new_line(f, newlines, false);
+    else if (r->continued) { fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
+    else fmt_put(f, " ", 1);
+    fmt_put(f, f->text + r->off, len);
+    /* A line break after "word\\" would make a line continuation, and one
+     * after "<<WORD" a heredoc: a closing brace that follows such a token
+     * stays on its line rather than change the meaning. */
+    f->glue_next = !r->comment && !cfg_token_is_literal(t) && len &&
+                   (f->text[r->off + len - 1] == '\\' ||
+                    (len >= 2 && f->text[r->off] == '<' && f->text[r->off + 1] == '<'));
+    if (line_start && f->depth == 0)
+        f->import_line = !r->comment && len == 6 && !memcmp(f->text + r->off, "import", 6);
+    f->mid_line = true;
+    f->line_has_comment = r->comment;
+    f->after_open = false;
+    f->after_close = false;
+}
+
+/* caddy fmt reads a "{" that ends a plain word (`:8080{`) as a block's
+ * brace, and likewise the "}"s that end a plain word with no "{" in it
+ * (`respond hi}`, not `{path}`). Returns how many such braces end the
+ * token: they are written as braces of their own. A brace after a
+ * backslash is escaped and stays. */
+static size_t fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r,
+                               bool *opens)
+{
+    *opens = false;
+    if (r->comment || cfg_token_is_literal(t) || r->len < 2) return 0;
+    const char *w = f->text + r->off;
+    if (w[0] == '<' && w[1] == '<') return 0;
+    if (w[r->len - 1] == '{') {
+        *opens = w[r->len - 2] != '\\';
+        return *opens;
+    }
+    if (memchr(w, '{', r->len)) return 0;
+    size_t n = 0;
+    while (n < r->len && w[r->len - 1 - n] == '}' && n < (size_t)f->depth) n++;
+    if (n < r->len && n > 0 && w[r->len - 1 - n] == '\\') n--;
+    return n;
+}
+
 static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool first,
                       bool after_brace_line)
 {
     bool line_start = first || r->newlines_before > 0 || after_brace_line;
     if (fmt_is(t, "{")) { fmt_open_brace(f, line_start, r->newlines_before); return; }
     if (fmt_is(t, "}")) { fmt_close_brace(f, r->continued && !line_start, line_start); return; }
-    if (line_start) fmt_new_line(f, r->newlines_before, false);
-    else if (r->continued) { fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
-    else fmt_put(f, " ", 1);
-    fmt_put(f, f->text + r->off, r->len);
-    /* A line break after "word\\" would make a line continuation, and one
-     * after "<<WORD" a heredoc: a closing brace that follows such a token
-     * stays on its line rather than change the meaning. */
-    f->glue_next = !r->comment && !cfg_token_is_literal(t) && r->len &&
-                   (f->text[r->off + r->len - 1] == '\\' ||
-                    (r->len >= 2 && f->text[r->off] == '<' && f->text[r->off + 1] == '<'));
-    f->mid_line = true;
-    f->line_has_comment = r->comment;
-    f->after_open = false;
-    f->after_close = false;
+    bool opens;
+    size_t braces = fmt_glued_braces(f, t, r, &opens);
+    if (braces < r->len) fmt_word(f, t, r, r->len - braces, line_start);
+    if (opens) fmt_open_brace(f, false, 0);
+    for (size_t i = 0; !opens && i < braces; i++)
+        fmt_close_brace(f, false, braces == r->len && i == 0 && line_start);
 }
 
 int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *out,
@@ -149,10 +201,8 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
         const cfg_token_t *t = &toks.toks[i];
         const cfg__raw_t *r = &toks.raw[i];
         if (r->newlines_before > 0) after_brace_line = false;
-        /* Tokens are never split or joined: "example.com{" stays (the
-         * parser explains it), since inside a snippet body it is a word. */
         fmt_token(&f, t, r, i == 0, after_brace_line);
-        after_brace_line = fmt_is(t, "{");
+        after_brace_line = f.after_open;
     }
     /* The final line break must not turn a last "word\\" into a line
      * continuation: end with an explicit (empty) one instead. */

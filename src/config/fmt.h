@@ -4,7 +4,9 @@
  * at most one blank line in a row and none just inside braces, comments
  * kept where they were, quoted strings and heredocs untouched, and a single
  * newline at the end. {$VAR} is not substituted and imports are not read:
- * formatting only rewrites whitespace. */
+ * formatting only rewrites whitespace, except that (like caddy fmt) a brace
+ * glued to the end of a plain word (`:8080{`, `respond hi}`) is split off
+ * as a brace of its own. */
 #ifndef IFRIT_CONFIG_FMT_H
 #define IFRIT_CONFIG_FMT_H
 

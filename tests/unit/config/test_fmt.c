@@ -52,12 +52,38 @@ static void test_braces(void)
     check_fmt("a {\n\thandle {\n\t} \n}\n", "a {\n\thandle {\n\t}\n}\n");
     check_fmt("a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n",
               "a {\n\tredir https://{host}{uri}\n\trespond \"{\"\n}\n");
-    check_fmt("example.com{\n\tx\n}\n", "example.com{\nx\n}\n"); /* never splits a token */
     check_fmt("a {\n\tx\\\\ }\n}\n", "a {\n\tx\\\\ }\n}\n"); /* no break after a backslash */
     check_fmt("a {\n\tx \\\t}\n}\n", "a {\n\tx\n}\n}\n"); /* a lone backslash is dropped */
-    check_fmt("(s) {\n\tx{\n}\n", "(s) {\n\tx{\n}\n"); /* a snippet body is raw */
     check_fmt("(s) {\n{\n}\n}\n", "(s) {\n\t{\n\t}\n}\n");
-    check_fmt("a {\n}\n{\n}\n", "a {\n}\n{\n}\n");
+    /* a block after a top-level block gets a blank line (as caddy fmt) */
+    check_fmt("a {\n}\n{\n}\n", "a {\n}\n\n{\n}\n");
+    /* a "{" opening the global options stays below a top-level import */
+    check_fmt("import x\n{\n\tdebug\n}\n", "import x\n{\n\tdebug\n}\n");
+    check_fmt("import x\n:80 {\n}\n", "import x\n:80 {\n}\n");
+}
+
+/* Braces glued to a word, and words after a "}", as caddy fmt lays them. */
+static void test_glued_braces(void)
+{
+    check_fmt(":8080{\n\trespond hi\n}\n", ":8080 {\n\trespond hi\n}\n");
+    check_fmt("example.com{\n\tx\n}\n", "example.com {\n\tx\n}\n");
+    check_fmt("c{ d\n}\n", "c {\n\td\n}\n");
+    check_fmt("(s) {\n\tx{\n\t}\n}\n", "(s) {\n\tx {\n\t}\n}\n");
+    check_fmt("a {\n\trespond hi}\n", "a {\n\trespond hi\n}\n");
+    check_fmt("a {\n\tb {\n\t\tc}}\n", "a {\n\tb {\n\t\tc\n\t}\n}\n");
+    /* placeholders and escapes keep their braces */
+    check_fmt("a {\n\tredir {path}{\n\t}\n}\n", "a {\n\tredir {path} {\n\t}\n}\n");
+    check_fmt("a {\n\trespond {path}}\n}\n", "a {\n\trespond {path}}\n}\n");
+    check_fmt("a {\n\trespond {$X}}\n}\n", "a {\n\trespond {$X}}\n}\n");
+    check_fmt("a {\n\trespond x\\}\n}\n", "a {\n\trespond x\\}\n}\n");
+    check_fmt("a {\n\trespond x\\{\n}\n", "a {\n\trespond x\\{\n}\n");
+    check_fmt("a {\n\trespond \"x{\"\n}\n", "a {\n\trespond \"x{\"\n}\n");
+    check_fmt("x}\n", "x}\n"); /* nothing to close */
+    /* only a comment shares a line with "}" */
+    check_fmt("a {\n\thandle {\n\t\tx\n\t} y\n}\n", "a {\n\thandle {\n\t\tx\n\t}\n\ty\n}\n");
+    check_fmt("a {\n} b {\n}\n", "a {\n}\n\nb {\n}\n");
+    check_fmt("a {\n} {\n}\n", "a {\n}\n\n{\n}\n");
+    check_fmt("a {\n} # end\n", "a {\n} # end\n");
 }
 
 static void test_blank_lines(void)
@@ -167,6 +193,7 @@ int main(void)
 {
     RUN(test_indentation_and_spaces);
     RUN(test_braces);
+    RUN(test_glued_braces);
     RUN(test_blank_lines);
     RUN(test_comments);
     RUN(test_literals_untouched);
