@@ -172,7 +172,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         if (fd >= 0) close(fd);
         fd = sib;
     }
-    if (c->precompressed.count && http_headers_add(rh, x->arena, IFR_LIT("Vary"), IFR_LIT("Accept-Encoding")) != 0) {
+    if (c->precompressed.count && route_vary_add(x, IFR_LIT("Accept-Encoding")) != 0) {
         if (fd >= 0) close(fd);
         return route_fail(x, 500, "out of memory");
     }

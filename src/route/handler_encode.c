@@ -3,11 +3,12 @@
  * q-value; ties go to the order written, zstd then gzip by default).
  * Skipped for responses that are already encoded, shorter than
  * minimum_length (default 512) when their length is known, bodiless
- * (HEAD, 1xx, 204, 206, 304), or not of a compressible Content-Type (Caddy's
+ * (1xx, 204, 206, 304), or not of a compressible Content-Type (Caddy's
  * default list: text/..., JSON, JavaScript, XML, SVG, fonts, wasm, ...; a
  * `match { status ...; header ... }` block replaces that list).
- * Encoded responses get Vary: Accept-Encoding and lose Content-Length;
- * a strong ETag becomes weak. The compressors come from the host (codec.h);
+ * Encoded responses lose Content-Length and a strong ETag becomes weak;
+ * a HEAD gets the head its GET would. Every response of a compressible
+ * type, compressed or not, and every 304 gets Vary: Accept-Encoding. The compressors come from the host (codec.h);
  * a format no host registered is skipped. */
 #include <stdlib.h>
 
@@ -193,26 +194,11 @@ static void route_encode_close(void *p)
     e->stream = NULL;
 }
 
-static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
+/* The head a compressed answer has (also for HEAD, which gets the head a
+ * GET would). */
+static int route_encode_head_fields(route_exchange_t *x, const route_codec_t *codec)
 {
-    route_encode_ctx_t *e = f->ctx;
     http_response_t *r = &x->resp;
-    /* A 206 is a slice of the identity body: compressing it would make
-     * the ranges meaningless, so partial answers pass unchanged. */
-    bool bodiless = r->status < 200 || r->status == 204 || r->status == 206 || r->status == 304 ||
-                    ifr_str_eq_cstr(x->req->method, "HEAD");
-    bool small = r->content_length >= 0 && (uint64_t)r->content_length < e->conf->minimum_length;
-    if (bodiless || small || http_headers_get(&r->headers, IFR_LIT("Content-Encoding")) ||
-        !(e->conf->match ? route_encode_match(e->conf->match, r) : route_encode_type_ok(&r->headers)) ||
-        !(e->stream = e->codec->open(e->level))) {
-        f->bypass = true;
-        return route_filter_head(x, f->next);
-    }
-    if (ifr_arena_on_cleanup(x->arena, route_encode_close, e) != 0) {
-        route_encode_close(e);
-        f->bypass = true;
-        return route_filter_head(x, f->next);
-    }
     const http_header_t *etag = http_headers_get(&r->headers, IFR_LIT("ETag"));
     if (etag && !ifr_str_starts_with(etag->value, IFR_LIT("W/"))) {
         char *w = ifr_arena_printf(x->arena, "W/%.*s", (int)etag->value.len, etag->value.ptr);
@@ -221,14 +207,39 @@ static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
     http_headers_remove(&r->headers, IFR_LIT("Content-Length"));
     http_headers_remove(&r->headers, IFR_LIT("Accept-Ranges"));   /* ranges of what? */
     r->content_length = -1;
-    if (http_headers_set(&r->headers, x->arena, IFR_LIT("Content-Encoding"), ifr_cstr(e->codec->name)) != 0)
+    return http_headers_set(&r->headers, x->arena, IFR_LIT("Content-Encoding"), ifr_cstr(codec->name));
+}
+
+static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
+{
+    route_encode_ctx_t *e = f->ctx;
+    http_response_t *r = &x->resp;
+    /* A 206 is a slice of the identity body: compressing it would make
+     * the ranges meaningless, so partial answers pass unchanged. */
+    bool no_body = r->status < 200 || r->status == 204 || r->status == 206 || r->status == 304;
+    bool compressible = !no_body && !http_headers_get(&r->headers, IFR_LIT("Content-Encoding")) &&
+                        (e->conf->match ? route_encode_match(e->conf->match, r)
+                                        : route_encode_type_ok(&r->headers));
+    /* Whether this answer is compressed depends on Accept-Encoding, so say
+     * so even when it is not (no accepted coding, too short): a cache must
+     * not hand this copy to a client that asked differently. A 304 carries
+     * the Vary of the 200 it stands for (RFC 9110 15.4.5; Caddy too). */
+    if ((compressible || r->status == 304) && route_vary_add(x, IFR_LIT("Accept-Encoding")) != 0)
         return -1;
-    bool varied = false;
-    for (uint32_t i = 0; i < r->headers.count; i++)
-        varied |= ifr_str_eq_nocase(r->headers.items[i].name, IFR_LIT("Vary")) &&
-                  route_wild_match(IFR_LIT("*Accept-Encoding*"), r->headers.items[i].value, true);
-    if (!varied && http_headers_add(&r->headers, x->arena, IFR_LIT("Vary"), IFR_LIT("Accept-Encoding")) != 0)
-        return -1;
+    bool small = r->content_length >= 0 && (uint64_t)r->content_length < e->conf->minimum_length;
+    bool is_head = ifr_str_eq_cstr(x->req->method, "HEAD");
+    if (!compressible || small || !e->codec || (!is_head && !(e->stream = e->codec->open(e->level)))) {
+        f->bypass = true;
+        return route_filter_head(x, f->next);
+    }
+    /* HEAD: the head of the compressed GET, and no body to compress. */
+    if (is_head) f->bypass = true;
+    else if (ifr_arena_on_cleanup(x->arena, route_encode_close, e) != 0) {
+        route_encode_close(e);
+        f->bypass = true;
+        return route_filter_head(x, f->next);
+    }
+    if (route_encode_head_fields(x, e->codec) != 0) return -1;
     return route_filter_head(x, f->next);
 }
 
@@ -253,6 +264,13 @@ static const route_filter_ops_t route_encode_filter = {
     .name = "encode", .on_head = route_encode_on_head, .on_body = route_encode_on_body,
 };
 
+static bool route_encode_any_codec(const route_encode_conf_t *c)
+{
+    for (size_t i = 0; i < c->nformats; i++)
+        if (route_codec_find(c->formats[i].name)) return true;
+    return false;
+}
+
 static route_result_t route_encode_handle(route_exchange_t *x, const void *conf)
 {
     const route_encode_conf_t *c = conf;
@@ -269,7 +287,9 @@ static route_result_t route_encode_handle(route_exchange_t *x, const void *conf)
             if (level > codec->max_level) level = codec->max_level;
         }
     }
-    if (!best) return ROUTE_NEXT;
+    /* With no compressor at all (a host that registered none) responses
+     * pass untouched; a client accepting none of ours still gets Vary. */
+    if (!best && !route_encode_any_codec(c)) return ROUTE_NEXT;
     route_encode_ctx_t *e = ifr_arena_calloc(x->arena, 1, sizeof(*e));
     if (!e) return route_fail(x, 500, "out of memory");
     *e = (route_encode_ctx_t){ .conf = c, .codec = best, .level = level };

@@ -15,6 +15,12 @@ route_result_t route_send_simple(route_exchange_t *x, int status, ifr_str_t body
 /* Sets a response header unless the response already has one by that name. */
 int route_header_default(route_exchange_t *x, ifr_str_t name, ifr_str_t value);
 
+/* Adds token (e.g. "Accept-Encoding") to the response's Vary: appended to
+ * the existing field ("Origin, Accept-Encoding") unless it is listed there
+ * already (case-insensitive) or the field is "*"; a new field otherwise.
+ * 0, or -1 if the arena is exhausted. */
+int route_vary_add(route_exchange_t *x, ifr_str_t token);
+
 /* Fails the exchange with status: sets x->error_status/message, returns ROUTE_ERROR. */
 route_result_t route_fail(route_exchange_t *x, int status, const char *message);
 
