@@ -19,7 +19,9 @@ typedef enum {
     PH_PORT, PH_SCHEME, PH_PROTO, PH_REMOTE, PH_REMOTE_HOST, PH_REMOTE_PORT, PH_HEADER,
     PH_COOKIE, PH_LABEL, PH_UUID, PH_REGEXP, PH_ERR_CODE, PH_ERR_TEXT, PH_ERR_MSG,
     PH_AUTH_USER, PH_ROOT, PH_TLS_SNI, PH_NOW, PH_NOW_UNIX, PH_NOW_UNIX_MS, PH_NOW_HTTP,
-    PH_NOW_COMMON, PH_NOW_YEAR,
+    PH_NOW_COMMON, PH_NOW_YEAR, PH_CLIENT_IP, PH_LOCAL, PH_LOCAL_HOST, PH_LOCAL_PORT,
+    PH_DURATION, PH_DURATION_MS, PH_PATH_ESCAPED, PH_QUERY_ESCAPED, PH_URI_ESCAPED,
+    PH_PREFIXED_QUERY, PH_ORIG_DIR, PH_ORIG_FILE, PH_ORIG_PREFIXED_QUERY,
 } route_ph_kind_t;
 
 typedef struct {
@@ -41,11 +43,21 @@ static const struct { const char *name; route_ph_kind_t kind; } route_ph_names[]
     { "http.request.uri.path", PH_PATH }, { "path", PH_PATH },
     { "http.request.uri.path.dir", PH_DIR }, { "dir", PH_DIR },
     { "http.request.uri.path.file", PH_FILE }, { "file", PH_FILE },
-    { "http.request.uri.path.file.base", PH_FILE_BASE },
-    { "http.request.uri.path.file.ext", PH_FILE_EXT },
+    { "http.request.uri.path.file.base", PH_FILE_BASE }, { "file.base", PH_FILE_BASE },
+    { "http.request.uri.path.file.ext", PH_FILE_EXT }, { "file.ext", PH_FILE_EXT },
+    { "http.request.uri.path_escaped", PH_PATH_ESCAPED }, { "%path", PH_PATH_ESCAPED },
     { "http.request.uri.query", PH_QUERY }, { "query", PH_QUERY },
-    { "http.request.orig_uri", PH_ORIG_URI }, { "http.request.orig_uri.path", PH_ORIG_PATH },
-    { "http.request.orig_uri.query", PH_ORIG_QUERY }, { "http.request.orig_method", PH_METHOD },
+    { "http.request.uri.query_escaped", PH_QUERY_ESCAPED }, { "%query", PH_QUERY_ESCAPED },
+    { "http.request.uri.prefixed_query", PH_PREFIXED_QUERY }, { "?query", PH_PREFIXED_QUERY },
+    { "http.request.uri_escaped", PH_URI_ESCAPED }, { "%uri", PH_URI_ESCAPED },
+    { "http.request.orig_uri", PH_ORIG_URI }, { "orig_uri", PH_ORIG_URI },
+    { "http.request.orig_uri.path", PH_ORIG_PATH }, { "orig_path", PH_ORIG_PATH },
+    { "http.request.orig_uri.path.dir", PH_ORIG_DIR }, { "orig_dir", PH_ORIG_DIR },
+    { "http.request.orig_uri.path.file", PH_ORIG_FILE }, { "orig_file", PH_ORIG_FILE },
+    { "http.request.orig_uri.query", PH_ORIG_QUERY }, { "orig_query", PH_ORIG_QUERY },
+    { "http.request.orig_uri.prefixed_query", PH_ORIG_PREFIXED_QUERY },
+    { "orig_?query", PH_ORIG_PREFIXED_QUERY },
+    { "http.request.orig_method", PH_METHOD }, { "orig_method", PH_METHOD },
     { "http.request.method", PH_METHOD }, { "method", PH_METHOD },
     { "http.request.host", PH_HOST }, { "host", PH_HOST },
     { "http.request.hostport", PH_HOSTPORT }, { "hostport", PH_HOSTPORT },
@@ -55,6 +67,11 @@ static const struct { const char *name; route_ph_kind_t kind; } route_ph_names[]
     { "http.request.remote", PH_REMOTE }, { "remote", PH_REMOTE },
     { "http.request.remote.host", PH_REMOTE_HOST }, { "remote_host", PH_REMOTE_HOST },
     { "http.request.remote.port", PH_REMOTE_PORT }, { "remote_port", PH_REMOTE_PORT },
+    /* No trusted proxies (yet): the client is the peer. */
+    { "http.vars.client_ip", PH_CLIENT_IP }, { "client_ip", PH_CLIENT_IP },
+    { "http.request.local", PH_LOCAL }, { "http.request.local.host", PH_LOCAL_HOST },
+    { "http.request.local.port", PH_LOCAL_PORT },
+    { "http.request.duration", PH_DURATION }, { "http.request.duration_ms", PH_DURATION_MS },
     { "http.request.uuid", PH_UUID }, { "id", PH_UUID },
     { "http.request.tls.server_name", PH_TLS_SNI },
     { "http.error.status_code", PH_ERR_CODE }, { "err.status_code", PH_ERR_CODE },
@@ -329,31 +346,151 @@ static ifr_str_t route_capture_value(route_exchange_t *x, const route_seg_t *s)
     return IFR_LIT("");
 }
 
+static bool route_query_safe(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+/* Go's url.QueryEscape, as Caddy's *_escaped placeholders: letters,
+ * digits and -_.~ stay, a space becomes '+', every other byte %XX. */
+static ifr_str_t route_query_escape(route_exchange_t *x, ifr_str_t v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t safe = 0;
+    while (safe < v.len && route_query_safe((unsigned char)v.ptr[safe])) safe++;
+    if (safe == v.len) return v;
+    char *b = ifr_arena_alloc(x->arena, v.len * 3 + 1);
+    if (!b) return IFR_LIT("");
+    size_t n = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char c = (unsigned char)v.ptr[i];
+        if (route_query_safe(c)) {
+            b[n++] = (char)c;
+        } else if (c == ' ') {
+            b[n++] = '+';
+        } else {
+            b[n++] = '%';
+            b[n++] = hex[c >> 4];
+            b[n++] = hex[c & 15];
+        }
+    }
+    return ifr_str(b, n);
+}
+
+/* Writes "." and the digits of frac (of width digits) without trailing
+ * zeros; nothing when frac is 0. */
+static size_t route_put_fraction(char *b, int64_t frac, int width)
+{
+    if (frac == 0) return 0;
+    char digits[10];
+    for (int i = width - 1; i >= 0; i--, frac /= 10) digits[i] = (char)('0' + frac % 10);
+    while (width > 0 && digits[width - 1] == '0') width--;
+    b[0] = '.';
+    memcpy(b + 1, digits, (size_t)width);
+    return (size_t)width + 1;
+}
+
+/* Nanoseconds as Go's time.Duration prints them (Caddy's
+ * {http.request.duration}): "850ns", "12.5µs", "3.25ms", "1.5s", "2m3s", "1h0m0s". */
+static ifr_str_t route_go_duration(route_exchange_t *x, int64_t ns)
+{
+    if (ns == 0) return IFR_LIT("0s");
+    char *b = ifr_arena_alloc(x->arena, 48);
+    if (!b) return IFR_LIT("");
+    int n;
+    if (ns < 1000) return ifr_str(b, (size_t)snprintf(b, 48, "%lldns", (long long)ns));
+    if (ns < 1000000000) {
+        bool micro = ns < 1000000;
+        int64_t unit = micro ? 1000 : 1000000;
+        n = snprintf(b, 48, "%lld", (long long)(ns / unit));
+        n += (int)route_put_fraction(b + n, ns % unit, micro ? 3 : 6);
+        memcpy(b + n, micro ? "\xc2\xb5s" : "ms", micro ? 3 : 2);   /* U+00B5, as Go */
+        return ifr_str(b, (size_t)n + (micro ? 3 : 2));
+    }
+    int64_t h = ns / 3600000000000, m = ns / 60000000000 % 60, sec = ns / 1000000000 % 60;
+    n = 0;
+    if (h) n += snprintf(b + n, 48, "%lldh", (long long)h);
+    if (h || m) n += snprintf(b + n, 48 - (size_t)n, "%lldm", (long long)m);
+    n += snprintf(b + n, 48 - (size_t)n, "%lld", (long long)sec);
+    n += (int)route_put_fraction(b + n, ns % 1000000000, 9);
+    b[n++] = 's';
+    return ifr_str(b, (size_t)n);
+}
+
+/* Time since the request head was complete: in a deferred header, the
+ * time until the response head; elsewhere, the time so far. */
+static int64_t route_elapsed_ns(route_exchange_t *x)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t d = ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec) - x->start_ns;
+    return x->start_ns == 0 || d < 0 ? 0 : d;
+}
+
+static ifr_str_t route_duration_ms(route_exchange_t *x, int64_t ns)
+{
+    char *b = ifr_arena_alloc(x->arena, 32);
+    if (!b) return IFR_LIT("");
+    int n = snprintf(b, 32, "%lld", (long long)(ns / 1000000));
+    n += (int)route_put_fraction(b + n, ns % 1000000, 6);
+    return ifr_str(b, (size_t)n);
+}
+
+/* "?query", or "" without a query (Caddy's prefixed_query). */
+static ifr_str_t route_prefixed(route_exchange_t *x, ifr_str_t query)
+{
+    if (query.len == 0) return query;
+    char *b = ifr_arena_printf(x->arena, "?%.*s", (int)query.len, query.ptr);
+    return b ? ifr_cstr(b) : IFR_LIT("");
+}
+
+/* The original target's path (encoded as received) and query. */
+static ifr_str_t route_orig_part(route_exchange_t *x, bool query)
+{
+    ifr_str_t o = x->orig_uri.len ? x->orig_uri : x->req->target;
+    long q = ifr_str_find_char(o, '?');
+    if (!query) return q < 0 ? o : ifr_str_sub(o, 0, (size_t)q);
+    return q < 0 ? IFR_LIT("") : ifr_str_sub(o, (size_t)q + 1, o.len);
+}
+
+/* Path and query, after rewrites. */
+static ifr_str_t route_uri(route_exchange_t *x)
+{
+    http_request_t *r = x->req;
+    if (r->query.len == 0) return r->path;
+    char *b = ifr_arena_printf(x->arena, "%.*s?%.*s", (int)r->path.len, r->path.ptr,
+                               (int)r->query.len, r->query.ptr);
+    return b ? ifr_cstr(b) : IFR_LIT("");
+}
+
+/* "ip:port", "[v6]:port". */
+static ifr_str_t route_ip_port(route_exchange_t *x, ifr_str_t ip, unsigned port)
+{
+    bool v6 = ifr_str_find_char(ip, ':') >= 0;
+    char *b = ifr_arena_printf(x->arena, v6 ? "[%.*s]:%u" : "%.*s:%u", (int)ip.len, ip.ptr, port);
+    return b ? ifr_cstr(b) : IFR_LIT("");
+}
+
+/* The part of p up to and including its last '/' (dir), or after it. */
+static ifr_str_t route_last_slash_split(ifr_str_t p, bool dir)
+{
+    size_t i = p.len;
+    while (i > 0 && p.ptr[i - 1] != '/') i--;
+    return dir ? ifr_str_sub(p, 0, i) : ifr_str_sub(p, i, p.len);
+}
+
 static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
 {
     http_request_t *r = x->req;
     route_state_t *st = x->route_state;
     switch (s->kind) {
     case PH_LIT: return s->arg;
-    case PH_URI:
-        if (r->query.len == 0) return r->path;
-        {
-            char *b = ifr_arena_printf(x->arena, "%.*s?%.*s", (int)r->path.len, r->path.ptr,
-                                       (int)r->query.len, r->query.ptr);
-            return b ? ifr_cstr(b) : IFR_LIT("");
-        }
+    case PH_URI: return route_uri(x);
     case PH_PATH: return route_ph_path(x, r->path);
-    case PH_DIR: {
-        ifr_str_t p = route_ph_path(x, r->path);
-        size_t i = p.len;
-        while (i > 0 && p.ptr[i - 1] != '/') i--;
-        return ifr_str_sub(p, 0, i);
-    }
+    case PH_DIR: return route_last_slash_split(route_ph_path(x, r->path), true);
     case PH_FILE: case PH_FILE_BASE: case PH_FILE_EXT: {
-        ifr_str_t p = route_ph_path(x, r->path);
-        size_t i = p.len;
-        while (i > 0 && p.ptr[i - 1] != '/') i--;
-        ifr_str_t f = ifr_str_sub(p, i, p.len);
+        ifr_str_t f = route_last_slash_split(route_ph_path(x, r->path), false);
         if (s->kind == PH_FILE) return f;
         size_t d = f.len;
         while (d > 0 && f.ptr[d - 1] != '.') d--;
@@ -367,13 +504,16 @@ static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
         route_query_get(x->arena, r->query, s->arg, &v);
         return v;
     }
+    case PH_PATH_ESCAPED: return route_query_escape(x, route_ph_path(x, r->path));
+    case PH_QUERY_ESCAPED: return route_query_escape(x, r->query);
+    case PH_PREFIXED_QUERY: return route_prefixed(x, r->query);
+    case PH_URI_ESCAPED: return route_query_escape(x, route_uri(x));
     case PH_ORIG_URI: return x->orig_uri.len ? x->orig_uri : r->target;
-    case PH_ORIG_PATH: case PH_ORIG_QUERY: {
-        ifr_str_t o = x->orig_uri.len ? x->orig_uri : r->target;
-        long q = ifr_str_find_char(o, '?');
-        if (s->kind == PH_ORIG_PATH) return q < 0 ? o : ifr_str_sub(o, 0, (size_t)q);
-        return q < 0 ? IFR_LIT("") : ifr_str_sub(o, (size_t)q + 1, o.len);
-    }
+    case PH_ORIG_PATH: return route_orig_part(x, false);
+    case PH_ORIG_QUERY: return route_orig_part(x, true);
+    case PH_ORIG_PREFIXED_QUERY: return route_prefixed(x, route_orig_part(x, true));
+    case PH_ORIG_DIR: case PH_ORIG_FILE:
+        return route_last_slash_split(route_ph_path(x, route_orig_part(x, false)), s->kind == PH_ORIG_DIR);
     case PH_METHOD: return r->method;
     case PH_HOST: return route_host_only(r->host);
     case PH_HOSTPORT: return r->host;
@@ -387,14 +527,13 @@ static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
     case PH_PROTO:
         return route_fmt(x, r->version_major >= 2 ? "HTTP/%lld.0" : "HTTP/1.%lld",
                          r->version_major >= 2 ? r->version_major : r->version_minor);
-    case PH_REMOTE: {
-        ifr_str_t ip = x->conn->remote_ip;
-        bool v6 = ifr_str_find_char(ip, ':') >= 0;
-        char *b = ifr_arena_printf(x->arena, v6 ? "[%.*s]:%u" : "%.*s:%u", (int)ip.len, ip.ptr,
-                                   x->conn->remote_port);
-        return b ? ifr_cstr(b) : IFR_LIT("");
-    }
-    case PH_REMOTE_HOST: return x->conn->remote_ip;
+    case PH_REMOTE: return route_ip_port(x, x->conn->remote_ip, x->conn->remote_port);
+    case PH_REMOTE_HOST: case PH_CLIENT_IP: return x->conn->remote_ip;
+    case PH_LOCAL: return route_ip_port(x, x->conn->local_ip, x->conn->local_port);
+    case PH_LOCAL_HOST: return x->conn->local_ip;
+    case PH_LOCAL_PORT: return route_fmt(x, "%lld", x->conn->local_port);
+    case PH_DURATION: return route_go_duration(x, route_elapsed_ns(x));
+    case PH_DURATION_MS: return route_duration_ms(x, route_elapsed_ns(x));
     case PH_REMOTE_PORT: return route_fmt(x, "%lld", x->conn->remote_port);
     case PH_HEADER: {
         if (ifr_str_eq_nocase(s->arg, IFR_LIT("Host"))) return r->host;

@@ -3,6 +3,7 @@
 #include "testing.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "fake_host.h"
 #include "route/placeholder.h"
@@ -67,6 +68,57 @@ static void test_request_values(void)
     free(f);
 }
 
+static int64_t mono_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void test_caddy_common_placeholders(void)
+{
+    fake_t *f = request("/a/b%20c/x+y.txt?q=a b&r=%2F", NULL);
+    f->conn.local_ip = IFR_LIT("127.0.0.1");
+    CHECK_STR_EQ(render(f, "{client_ip} {http.vars.client_ip}"), "::1 ::1");
+    CHECK_STR_EQ(render(f, "{http.request.local} {http.request.local.host} {http.request.local.port}"),
+                 "127.0.0.1:8443 127.0.0.1 8443");
+    /* escaped as Go's url.QueryEscape, from the decoded path */
+    CHECK_STR_EQ(render(f, "{http.request.uri.path_escaped}"), "%2Fa%2Fb+c%2Fx%2By.txt");
+    CHECK_STR_EQ(render(f, "{%path}"), "%2Fa%2Fb+c%2Fx%2By.txt");
+    CHECK_STR_EQ(render(f, "{http.request.uri.query_escaped}"), "q%3Da+b%26r%3D%252F");
+    CHECK_STR_EQ(render(f, "{%query}|{?query}"), "q%3Da+b%26r%3D%252F|?q=a b&r=%2F");
+    CHECK_STR_EQ(render(f, "{%uri}"), "%2Fa%2Fb%2520c%2Fx%2By.txt%3Fq%3Da+b%26r%3D%252F");
+    CHECK_STR_EQ(render(f, "{file.base}|{file.ext}"), "x+y|.txt");
+    CHECK_STR_EQ(render(f, "{orig_path}|{orig_dir}|{orig_file}|{orig_query}|{orig_?query}"),
+                 "/a/b%20c/x+y.txt|/a/b c/|x+y.txt|q=a b&r=%2F|?q=a b&r=%2F");
+    f->req.query = IFR_LIT("");
+    CHECK_STR_EQ(render(f, "[{?query}]"), "[]");
+    /* durations, Go's time.Duration text and milliseconds */
+    CHECK_STR_EQ(render(f, "{http.request.duration} {http.request.duration_ms}"), "0s 0");
+    f->x.start_ns = mono_now_ns() - 1500000000;
+    const char *d = render(f, "{http.request.duration}"), *ms = render(f, "{http.request.duration_ms}");
+    CHECK(starts_with(d, "1.5") && d[strlen(d) - 1] == 's' && !strchr(d, 'm'));
+    CHECK(starts_with(ms, "150") && strlen(ms) >= 4 && strlen(ms) <= 11);
+    f->x.start_ns = mono_now_ns() - 3600000000000;
+    CHECK(starts_with(render(f, "{http.request.duration}"), "1h0m0"));
+    f->x.start_ns = mono_now_ns() - 62000000000;
+    CHECK(starts_with(render(f, "{http.request.duration}"), "1m2"));
+    f->x.start_ns = mono_now_ns() - 2000000;
+    d = render(f, "{http.request.duration}");
+    CHECK(starts_with(d, "2.") && strcmp(d + strlen(d) - 2, "ms") == 0);
+    f->x.start_ns = mono_now_ns();
+    d = render(f, "{http.request.duration}");
+    CHECK(strcmp(d + strlen(d) - 2, "ns") == 0 || strcmp(d + strlen(d) - 3, "\xc2\xb5s") == 0 ||
+          strcmp(d + strlen(d) - 2, "ms") == 0);   /* a slow (sanitized) run may take a while */
+    ifr_arena_destroy(&f->arena);
+    free(f);
+}
+
 static void test_literals(void)
 {
     fake_t *f = request("/", NULL);
@@ -110,6 +162,7 @@ int main(void)
 {
     ifr_arena_init(&plan_arena, 0);
     RUN(test_request_values);
+    RUN(test_caddy_common_placeholders);
     RUN(test_literals);
     RUN(test_regexp_translation);
     ifr_arena_destroy(&plan_arena);
