@@ -1,6 +1,9 @@
 /* The `browse` directory listing: an HTML page with a row per entry (name,
  * size, modification time), names sorted, HTML-escaped and URL-encoded in
- * links; hidden files left out. A client asking for application/json gets
+ * links; hidden files left out, and so is every entry file_server would not
+ * serve: a symlink that resolves outside the root (its target's size and
+ * time are not shown either) or dangles, anything but a regular file or a
+ * directory. A client asking for application/json gets
  * the entries as JSON, as Caddy's browse does:
  *   [{"name":"a.txt","size":3,"url":"./a.txt","mod_time":"...","is_dir":false}, ...] */
 #include <dirent.h>
@@ -70,7 +73,24 @@ static void route_page_put(route_page_t *p, ifr_str_t s)
     p->n += s.len;
 }
 
-route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c, const char *real)
+/* Whether the entry name in the directory real (canonical, under
+ * real_root) is listed, and its stat (of the target, for a symlink): the
+ * same rules as for serving it, so every row links to something served. */
+static bool route_entry_listed(const route_file_conf_t *c, const char *real_root, const char *real,
+                               const char *full, const char *name, struct stat *es)
+{
+    if (route_file_hidden(c, ifr_cstr(full)) || lstat(full, es) != 0) return false;
+    if (S_ISLNK(es->st_mode)) {
+        char target[ROUTE_PATH_MAX];
+        if (route_fs_resolve(real, name, target, es) != 0 || !route_fs_within(real_root, target) ||
+            route_file_hidden(c, ifr_cstr(target)))
+            return false;
+    }
+    return S_ISREG(es->st_mode) || S_ISDIR(es->st_mode);
+}
+
+route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c,
+                                 const char *real_root, const char *real)
 {
     DIR *d = opendir(real);
     if (!d) return route_fail(x, 403, "cannot list directory");
@@ -81,7 +101,7 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
         if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2]))) continue;
         char *full = ifr_arena_printf(x->arena, "%s/%s", real, de->d_name);
         struct stat es;
-        if (!full || route_file_hidden(c, ifr_cstr(full)) || stat(full, &es) != 0) continue;
+        if (!full || !route_entry_listed(c, real_root, real, full, de->d_name, &es)) continue;
         if (n == cap) {
             route_entry_info_t *ne = ifr_arena_alloc(x->arena, cap * 2 * sizeof(*ents));
             if (!ne) break;

@@ -31,7 +31,9 @@ bool route_file_hidden(const route_file_conf_t *c, ifr_str_t fs_path);
 route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, const char *real,
                                const struct stat *st, int fd);
 
-/* The HTML listing of the directory at real, for request path dir. */
-route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c, const char *real);
+/* The listing (HTML or JSON) of the directory at real (canonical, under
+ * the canonical root real_root): only the entries file_server would serve. */
+route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c,
+                                 const char *real_root, const char *real);
 
 #endif

@@ -250,7 +250,7 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
             }
             return route_file_send(x, c, cand_real, &isb, ifd);
         }
-        if (c->browse) return route_file_browse(x, c, real);
+        if (c->browse) return route_file_browse(x, c, real_root, real);
         return route_file_missing(x, c, ENOENT);
     }
     if (!regular) return route_file_missing(x, c, ENOENT);

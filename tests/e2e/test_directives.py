@@ -142,6 +142,22 @@ def test_file_server_symlinks(binary):
         os.mkfifo(os.path.join(www, "pipe"))
         r = s.request("GET", "/pipe")
         check(r.status == 404, "a FIFO: %r" % r)
+        # The listing shows what is served and nothing else: no link out of
+        # the root (nor its target's size or time), no dangling link, no FIFO.
+        os.symlink("nowhere", os.path.join(www, "dangling"))
+        r = s.request("GET", "/", [("Accept", "application/json")])
+        check(r.status == 200, r)
+        listed = {e["name"]: e for e in json.loads(r.body)}
+        check(sorted(listed) == ["abs-in.txt", "alias.txt", "idx", "inside.txt", "sub", "sub-alias"],
+              "listed: %r" % sorted(listed))
+        check(listed["alias.txt"]["size"] == len(b"inside\n") and listed["sub-alias"]["is_dir"], listed)
+        r = s.request("GET", "/")
+        check(r.status == 200 and b"alias.txt" in r.body, r)
+        for name in (b"abs-out", b"rel-out", b"dir-out", b"dangling", b"pipe"):
+            check(name not in r.body, "%s is not listed: %r" % (name, r.body))
+        for entry in listed.values():
+            r = s.request("GET", "/" + entry["url"][2:])
+            check(r.status in (200, 308), "every listed entry is served: %r %r" % (entry, r))
 
 
 def test_file_server_sees_changes(binary):
