@@ -166,6 +166,7 @@ struct route_exchange {
     uint64_t id;                   /* unique per process, for logs ({http.request.uuid} analogue) */
     int64_t start_ns;              /* monotonic time the head was complete */
     ifr_str_t orig_uri;            /* the target before any rewrite */
+    ifr_str_t orig_method;         /* the method before a `method` directive changed it */
     bool head_sent;                /* set by the host after send_head */
     void *route_state;             /* the router's own per-exchange state */
 };

@@ -21,7 +21,7 @@ typedef enum {
     PH_AUTH_USER, PH_ROOT, PH_TLS_SNI, PH_NOW, PH_NOW_UNIX, PH_NOW_UNIX_MS, PH_NOW_HTTP,
     PH_NOW_COMMON, PH_NOW_YEAR, PH_CLIENT_IP, PH_LOCAL, PH_LOCAL_HOST, PH_LOCAL_PORT,
     PH_DURATION, PH_DURATION_MS, PH_PATH_ESCAPED, PH_QUERY_ESCAPED, PH_URI_ESCAPED,
-    PH_PREFIXED_QUERY, PH_ORIG_DIR, PH_ORIG_FILE, PH_ORIG_PREFIXED_QUERY,
+    PH_PREFIXED_QUERY, PH_ORIG_DIR, PH_ORIG_FILE, PH_ORIG_PREFIXED_QUERY, PH_ORIG_METHOD,
 } route_ph_kind_t;
 
 typedef struct {
@@ -57,7 +57,7 @@ static const struct { const char *name; route_ph_kind_t kind; } route_ph_names[]
     { "http.request.orig_uri.query", PH_ORIG_QUERY }, { "orig_query", PH_ORIG_QUERY },
     { "http.request.orig_uri.prefixed_query", PH_ORIG_PREFIXED_QUERY },
     { "orig_?query", PH_ORIG_PREFIXED_QUERY },
-    { "http.request.orig_method", PH_METHOD }, { "orig_method", PH_METHOD },
+    { "http.request.orig_method", PH_ORIG_METHOD }, { "orig_method", PH_ORIG_METHOD },
     { "http.request.method", PH_METHOD }, { "method", PH_METHOD },
     { "http.request.host", PH_HOST }, { "host", PH_HOST },
     { "http.request.hostport", PH_HOSTPORT }, { "hostport", PH_HOSTPORT },
@@ -509,12 +509,13 @@ static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
     case PH_PREFIXED_QUERY: return route_prefixed(x, r->query);
     case PH_URI_ESCAPED: return route_query_escape(x, route_uri(x));
     case PH_ORIG_URI: return x->orig_uri.len ? x->orig_uri : r->target;
-    case PH_ORIG_PATH: return route_orig_part(x, false);
+    case PH_ORIG_PATH: return route_ph_path(x, route_orig_part(x, false));
     case PH_ORIG_QUERY: return route_orig_part(x, true);
     case PH_ORIG_PREFIXED_QUERY: return route_prefixed(x, route_orig_part(x, true));
     case PH_ORIG_DIR: case PH_ORIG_FILE:
         return route_last_slash_split(route_ph_path(x, route_orig_part(x, false)), s->kind == PH_ORIG_DIR);
     case PH_METHOD: return r->method;
+    case PH_ORIG_METHOD: return x->orig_method.len ? x->orig_method : r->method;
     case PH_HOST: return route_host_only(r->host);
     case PH_HOSTPORT: return r->host;
     case PH_PORT: {

@@ -95,7 +95,7 @@ static void test_caddy_common_placeholders(void)
     CHECK_STR_EQ(render(f, "{%uri}"), "%2Fa%2Fb%2520c%2Fx%2By.txt%3Fq%3Da+b%26r%3D%252F");
     CHECK_STR_EQ(render(f, "{file.base}|{file.ext}"), "x+y|.txt");
     CHECK_STR_EQ(render(f, "{orig_path}|{orig_dir}|{orig_file}|{orig_query}|{orig_?query}"),
-                 "/a/b%20c/x+y.txt|/a/b c/|x+y.txt|q=a b&r=%2F|?q=a b&r=%2F");
+                 "/a/b c/x+y.txt|/a/b c/|x+y.txt|q=a b&r=%2F|?q=a b&r=%2F");
     f->req.query = IFR_LIT("");
     CHECK_STR_EQ(render(f, "[{?query}]"), "[]");
     /* durations, Go's time.Duration text and milliseconds */

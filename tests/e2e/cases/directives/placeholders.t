@@ -14,6 +14,8 @@
 		defer
 	}
 	rewrite /old/* /new{?query}
+	method /as-post POST
+	respond /as-post "{orig_method} became {method}"
 	respond "ip={client_ip} vars={http.vars.client_ip} path={%path} query={%query} q={?query} uri={%uri} orig={orig_path}|{orig_dir}|{orig_file}|{orig_?query} local={http.request.local.port}"
 }
 
@@ -25,7 +27,7 @@ GET /a%20b/c.txt?x=1&y=a%2Fb
 X-Took: ~^[0-9.]+(ns|..s|ms|s)$
 X-Took-Ms: ~^[0-9]+(\.[0-9]{1,6})?$
 --- body
-ip=127.0.0.1 vars=127.0.0.1 path=%2Fa+b%2Fc.txt query=x%3D1%26y%3Da%252Fb q=?x=1&y=a%2Fb uri=%2Fa%2520b%2Fc.txt%3Fx%3D1%26y%3Da%252Fb orig=/a%20b/c.txt|/a b/|c.txt|?x=1&y=a%2Fb local=@PORT@
+ip=127.0.0.1 vars=127.0.0.1 path=%2Fa+b%2Fc.txt query=x%3D1%26y%3Da%252Fb q=?x=1&y=a%2Fb uri=%2Fa%2520b%2Fc.txt%3Fx%3D1%26y%3Da%252Fb orig=/a b/c.txt|/a b/|c.txt|?x=1&y=a%2Fb local=@PORT@
 
 === a rewrite keeps the original parts, {?query} is empty without a query
 --- request
@@ -40,3 +42,10 @@ GET /plain
 --- status: 200
 --- body
 ip=127.0.0.1 vars=127.0.0.1 path=%2Fplain query= q= uri=%2Fplain orig=/plain|/|plain| local=@PORT@
+
+=== {orig_method} is the method before a method directive changed it
+--- request
+GET /as-post
+--- status: 200
+--- body
+GET became POST
