@@ -117,53 +117,90 @@ static int glob_cmp(const void *x, const void *y)
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-int cfg__glob(ifr_arena_t *a, const char *pattern, char ***paths, size_t *n, char *why,
-              size_t whysize)
+typedef struct {
+    ifr_arena_t *a;
+    char **list;       /* malloc'd; the paths are arena strings */
+    size_t n, cap;
+    char *why;
+    size_t whysize;
+} glob_walk_t;
+
+/* dir "/" elem; dir NULL is the current directory, "" the root. */
+static char *glob_join(ifr_arena_t *a, const char *dir, const char *elem)
 {
-    *paths = NULL;
-    *n = 0;
-    const char *slash = strrchr(pattern, '/');
-    const char *elem = slash ? slash + 1 : pattern;
-    char *dir = slash ? ifr_arena_strndup(a, pattern, (size_t)(slash - pattern)) : NULL;
-    if (slash && !dir) { snprintf(why, whysize, "out of memory"); return -1; }
-    if (dir && cfg__has_wildcard(dir)) {
-        snprintf(why, whysize, "wildcards are only allowed in the last element of the path");
-        return -1;
+    return dir ? ifr_arena_printf(a, "%s/%s", dir, elem) : ifr_arena_strndup(a, elem, strlen(elem));
+}
+
+static int glob_add(glob_walk_t *w, char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return 0;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        char **l = realloc(w->list, cap * sizeof *l);
+        if (!l) return -1;
+        w->list = l;
+        w->cap = cap;
+    }
+    w->list[w->n++] = path;
+    return 0;
+}
+
+/* Matches rest (the pattern's elements still to go) below dir. Recursion
+ * is one level per element of the pattern, which the config bounds. */
+static int glob_walk(glob_walk_t *w, const char *dir, const char *rest)
+{
+    while (*rest == '/') rest++;   /* "a//b" is "a/b" */
+    const char *slash = strchr(rest, '/');
+    size_t elen = slash ? (size_t)(slash - rest) : strlen(rest);
+    char *elem = ifr_arena_strndup(w->a, rest, elen);
+    if (!elem) return -1;
+    if (elen == 0) return 0;   /* a pattern ending in '/' names no file */
+    if (!cfg__has_wildcard(elem)) {
+        char *path = glob_join(w->a, dir, elem);
+        if (!path) return -1;
+        return slash ? glob_walk(w, path, slash + 1) : glob_add(w, path);
     }
     const char *open_dir = dir ? (dir[0] ? dir : "/") : ".";
     DIR *d = opendir(open_dir);
     /* A directory that is not there holds no match (Caddy's filepath.Glob
      * says the same); one we may not read is still an error. */
     if (!d && (errno == ENOENT || errno == ENOTDIR)) return 0;
-    if (!d) { snprintf(why, whysize, "cannot open directory '%s': %s", open_dir, strerror(errno)); return -1; }
-    size_t cap = 0;
-    char **list = NULL;
+    if (!d) {
+        snprintf(w->why, w->whysize, "cannot open directory '%s': %s", open_dir, strerror(errno));
+        return -2;
+    }
     int rc = 0;
     struct dirent *e;
-    while ((e = readdir(d))) {
+    while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.' && elem[0] != '.') continue;
         if (!cfg__glob_match(elem, e->d_name)) continue;
-        char *full = dir ? ifr_arena_printf(a, "%s/%s", dir, e->d_name)
-                         : ifr_arena_strndup(a, e->d_name, strlen(e->d_name));
-        if (!full) { rc = -1; break; }
-        struct stat st;
-        if (stat(full, &st) < 0 || !S_ISREG(st.st_mode)) continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **l = realloc(list, cap * sizeof *l);
-            if (!l) { rc = -1; break; }
-            list = l;
-        }
-        list[(*n)++] = full;
+        char *path = glob_join(w->a, dir, e->d_name);
+        if (!path) rc = -1;
+        else rc = slash ? glob_walk(w, path, slash + 1) : glob_add(w, path);
     }
     closedir(d);
-    if (rc == 0 && *n) {
-        qsort(list, *n, sizeof *list, glob_cmp);
-        *paths = ifr_arena_alloc(a, *n * sizeof **paths);
-        if (*paths) memcpy(*paths, list, *n * sizeof **paths);
-        else rc = -1;
-    }
-    free(list);
-    if (rc < 0) { *n = 0; snprintf(why, whysize, "out of memory"); }
     return rc;
+}
+
+int cfg__glob(ifr_arena_t *a, const char *pattern, char ***paths, size_t *n, char *why,
+              size_t whysize)
+{
+    *paths = NULL;
+    *n = 0;
+    glob_walk_t w = { .a = a, .why = why, .whysize = whysize };
+    int rc = glob_walk(&w, pattern[0] == '/' ? "" : NULL, pattern);
+    if (rc == 0 && w.n) {
+        qsort(w.list, w.n, sizeof *w.list, glob_cmp);
+        *paths = ifr_arena_alloc(a, w.n * sizeof **paths);
+        if (*paths) {
+            memcpy(*paths, w.list, w.n * sizeof **paths);
+            *n = w.n;
+        } else {
+            rc = -1;
+        }
+    }
+    free(w.list);
+    if (rc == -1) snprintf(why, whysize, "out of memory");
+    return rc < 0 ? -1 : 0;
 }

@@ -92,10 +92,11 @@ bool cfg__has_wildcard(const char *s);
 /* Shell-style match of one path element: * ? [abc] [a-z] [!x]. */
 bool cfg__glob_match(const char *pat, const char *name);
 
-/* Expands pattern (wildcards allowed in its last element only) into the
- * sorted list of matching regular files, hidden ones (.name) skipped unless
- * the pattern's last element starts with '.'. Returns 0 (possibly with no
- * match, also when the directory does not exist) or -1 with why filled. */
+/* Expands pattern (wildcards allowed in any element, as filepath.Glob)
+ * into the sorted list of matching regular files; an element's wildcard
+ * skips hidden names (.name) unless the element starts with '.'. Returns 0
+ * (possibly with no match, also when a directory does not exist) or -1
+ * with why filled. */
 int cfg__glob(ifr_arena_t *a, const char *pattern, char ***paths, size_t *n, char *why,
               size_t whysize);
 

@@ -468,9 +468,22 @@ static void test_file_imports(void)
     CHECK_INT_EQ(err.line, 3);
     CHECK_INT_EQ(err.col, 8);
     CHECK(strstr(err.message, "no such file") != NULL);
-    write_file("wild-dir.caddy", "import */a.caddy\n");
-    CHECK(parse_file("wild-dir.caddy") == NULL);
-    CHECK(strstr(err.message, "last element") != NULL);
+    /* wildcards in a directory element, as filepath.Glob */
+    static const char *const wild_dirs[] = { "wild", "wild/one", "wild/two", "wild/.hidden" };
+    for (size_t i = 0; i < sizeof wild_dirs / sizeof *wild_dirs; i++) {
+        snprintf(sub, sizeof sub, "%s/%s", tmpdir, wild_dirs[i]);
+        mkdir(sub, 0700);
+    }
+    write_file("wild/one/site.caddy", "one.example {\n}\n");
+    write_file("wild/two/site.caddy", "two.example {\n}\n");
+    write_file("wild/.hidden/site.caddy", "hidden.example {\n}\n");
+    write_file("wild-dir.caddy", "import wild/*/site.caddy\n");
+    doc = parse_file("wild-dir.caddy");
+    CHECK(doc && doc->nsites == 2);
+    if (doc && doc->nsites == 2) {
+        CHECK_STR_EQ(doc->sites[0].keys[0].text.ptr, "one.example");
+        CHECK_STR_EQ(doc->sites[1].keys[0].text.ptr, "two.example");
+    }
     /* file imports can be switched off */
     ifr_arena_reset(&arena);
     cfg_parse_opts_t no_files = { .env = test_env, .no_file_imports = true };
