@@ -133,6 +133,14 @@ typedef struct {
      * exchange is complete once this returns 0. Output filters do not see
      * the head. NULL in hosts that cannot (-1 through x->io). */
     int (*upgrade)(route_exchange_t *x, int peer_fd, const void *pending, size_t len);
+    /* Sends an informational (1xx) head before the final one: an
+     * upstream's 103 Early Hints passed on, as Caddy does. status is 102
+     * to 199 except 101 (100 Continue is the host's own business, see
+     * read_body); the fields are sent as given, nothing added. Hints are
+     * optional, so the host drops one (and returns 0) where it cannot be
+     * sent: after the final head, to an HTTP/1.0 client (RFC 9110 15.2).
+     * NULL in hosts that cannot (through x->io: 0, dropped). */
+    int (*send_interim)(route_exchange_t *x, int status, const http_headers_t *headers);
     /* Runs work(copy) on a helper thread, off the host's loop: how a
      * handler does blocking CPU work (a bcrypt check) without stalling
      * every other exchange on this loop. The host copies the size bytes at

@@ -141,6 +141,13 @@ static int route_io_upgrade(route_exchange_t *x, int peer_fd, const void *pendin
     return h->upgrade(x, peer_fd, pending, len);
 }
 
+/* Output filters work on the final response; a hint passes them by. */
+static int route_io_send_interim(route_exchange_t *x, int status, const http_headers_t *headers)
+{
+    const route_io_t *h = route_state(x)->host_io;
+    return h->send_interim ? h->send_interim(x, status, headers) : 0;
+}
+
 /* -1 without helpers: the caller runs the work inline. */
 static int route_io_offload(route_exchange_t *x, void (*work)(void *arg), void *arg, size_t size,
                             route_resume_cb done, void *ud)
@@ -163,6 +170,7 @@ static const route_io_t route_filter_io = {
     .abort = route_io_abort,
     .upgrade = route_io_upgrade,
     .offload = route_io_offload,
+    .send_interim = route_io_send_interim,
 };
 
 /* Puts the route io in front of the host's (once per exchange). */

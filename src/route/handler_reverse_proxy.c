@@ -104,6 +104,17 @@ static int proxy_on_head(void *ud, const http_upstream_response_t *r)
     return x->io->send_head(x) == 0 ? 0 : -1;
 }
 
+/* Caddy passes an upstream's 1xx heads on (103 Early Hints, say); the
+ * host sends them only where a client can take them. */
+static void proxy_on_interim(void *ud, const http_upstream_response_t *r)
+{
+    proxy_job_t *j = ud;
+    route_exchange_t *x = j->x;
+    http_headers_t h;
+    if (!x->io->send_interim || proxy_headers_interim(x, r, &h) != 0) return;
+    x->io->send_interim(x, r->status, &h);
+}
+
 static void proxy_on_end(void *ud, bool ok)
 {
     proxy_job_t *j = ud;
@@ -139,7 +150,7 @@ static void proxy_on_fail(void *ud, proxy_fail_t why, const char *detail, bool r
 }
 
 static const proxy_call_cb_t proxy_callbacks = {
-    .on_head = proxy_on_head, .on_fail = proxy_on_fail, .on_end = proxy_on_end,
+    .on_head = proxy_on_head, .on_fail = proxy_on_fail, .on_end = proxy_on_end, .on_interim = proxy_on_interim,
 };
 
 static route_result_t proxy_attempt(proxy_job_t *j)

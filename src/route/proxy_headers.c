@@ -210,3 +210,9 @@ int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_u
     }
     return hdr_apply(x, u, &c->header_down, &x->resp.headers);
 }
+
+int proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out)
+{
+    *out = (http_headers_t){ 0 };
+    return hdr_copy_end_to_end(x->arena, &r->headers, out);
+}

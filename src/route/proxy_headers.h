@@ -35,4 +35,9 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
 int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
                        const http_headers_t *ours, const http_upstream_response_t *r);
 
+/* The fields of an upstream's informational (1xx) head to pass on: its
+ * end-to-end ones only; header_down is for the final response. 0, or -1
+ * out of memory. */
+int proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out);
+
 #endif

@@ -23,6 +23,10 @@
 
 typedef struct proxy_call proxy_call_t;
 
+/* A bound on informational heads per response, so an upstream cannot
+ * stream hints forever (Go's transport, Caddy's, allows 5). */
+#define PROXY_MAX_INTERIM 16
+
 typedef struct {
     const proxy_upstream_t *upstream;
     const proxy_transport_conf_t *conf;
@@ -43,7 +47,7 @@ typedef enum {
 } proxy_fail_t;
 
 typedef struct {
-    /* The upstream's final head (1xx interim heads are skipped, except a
+    /* The upstream's final head (1xx interim heads go to on_interim, except a
      * 101 to an upgrade request); slices live in x->arena. Return 0 once x->resp is set and the head sent,
      * and the transport streams the body; -1 aborts the call (it then
      * ends with on_end(false)). */
@@ -53,6 +57,10 @@ typedef struct {
     void (*on_fail)(void *ud, proxy_fail_t why, const char *detail, bool request_sent);
     /* After on_head: the body was relayed completely (ok) or broke off. */
     void (*on_end)(void *ud, bool ok);
+    /* An informational head (1xx other than 100 and 101, such as 103 Early
+     * Hints) before the final one; r's slices last only for the call. At
+     * most PROXY_MAX_INTERIM per response (more is a 502). May be NULL. */
+    void (*on_interim)(void *ud, const http_upstream_response_t *r);
 } proxy_call_cb_t;
 
 typedef struct {

@@ -299,6 +299,29 @@ static int io_abort(route_exchange_t *x)
     return 0;
 }
 
+/* A 1xx head ahead of the final one (route_io_t.send_interim). Only to
+ * HTTP/1.1 clients and before the final head; dropped otherwise. A field
+ * with bytes we would not send costs the hint that field only. */
+static int io_send_interim(route_exchange_t *x, int status, const http_headers_t *headers)
+{
+    srv_exchange_t *ex = ex_of(x);
+    if (!ex_usable(ex)) return -1;
+    if (ex->head_sent || ex->req.version_minor < 1 || status < 102 || status > 199) return 0;
+    srv_conn_t *c = ex->conn;
+    ifr_buf_t *b = &c->worker->scratch;
+    ifr_buf_clear(b);
+    if (http_write_status_line(b, status) < 0) return 0;
+    for (uint32_t i = 0; i < headers->count; i++)
+        http_write_field(b, headers->items[i].name, headers->items[i].value);
+    if (ifr_buf_append(b, "\r\n", 2) < 0 || srv_outq_append(&c->out, b->data, b->len) < 0) {
+        ex->close_after = ex->resp_done = true;
+        srv_conn_wake(c);
+        return -1;
+    }
+    srv_conn_wake(c);
+    return 0;
+}
+
 const route_io_t srv_exchange_io = {
     .send_head = io_send_head,
     .send_body = io_send_body,
@@ -313,6 +336,7 @@ const route_io_t srv_exchange_io = {
     .abort = io_abort,
     .upgrade = srv_exchange_upgrade,
     .offload = srv_exchange_offload,
+    .send_interim = io_send_interim,
 };
 
 void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)

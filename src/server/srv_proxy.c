@@ -60,6 +60,7 @@ struct proxy_call {
     bool waiting_client;         /* wait_writable pending */
     bool splicing;               /* the body goes by splice_body (while it says yes) */
     bool write_failed;
+    unsigned interim;            /* informational heads seen */
     const char *kick_error;      /* a failure found in start, reported from the loop */
 };
 
@@ -382,7 +383,15 @@ static void call_read_head(proxy_call_t *c)
             call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
             return;
         }
-        if (r.status < 200 && r.status != 101) {   /* interim: skip it, the final head follows */
+        if (r.status < 200 && r.status != 101) {   /* interim: the final head follows */
+            if (++c->interim > PROXY_MAX_INTERIM) {
+                call_fail(c, PROXY_FAIL_PROTOCOL, "too many informational (1xx) responses");
+                return;
+            }
+            /* 100 Continue is between the upstream and us: the server
+             * answers the client's Expect itself when the body is read. */
+            if (r.status != 100 && c->cb->on_interim) c->cb->on_interim(c->ud, &r);
+            if (c->state != CALL_HEAD) return;
             ifr_buf_consume(&c->rbuf, r.head_len);
             http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
             continue;
