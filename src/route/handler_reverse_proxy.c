@@ -74,15 +74,45 @@ static void proxy_retry_cb(route_exchange_t *x, void *ud)
     if (r != ROUTE_ASYNC) route_resume(j->x, r);
 }
 
+/* Nothing to pick: a 503, with a log line naming each upstream and why
+ * it is out (the first four, then how many there are in all). */
+static route_result_t proxy_unavailable(proxy_job_t *j)
+{
+    route_exchange_t *x = j->x;
+    char list[512], why[64];
+    size_t len = 0;
+    int64_t now = proxy_now_ns();
+    list[0] = 0;
+    for (size_t i = 0; i < j->c->nupstreams && i < 4; i++) {
+        proxy_upstream_t *u = &j->c->upstreams[i];
+        int n = snprintf(list + len, sizeof list - len, "%s%.*s (%s)", i ? ", " : "", (int)u->hostport.len,
+                         u->hostport.ptr, proxy_upstream_why_down(j->c, u, now, why, sizeof why));
+        if (n < 0 || (size_t)n >= sizeof list - len) break;
+        len += (size_t)n;
+    }
+    char more[48] = "";
+    if (j->c->nupstreams > 4) snprintf(more, sizeof more, ", ... (%zu in all)", j->c->nupstreams);
+    ifr_log_warn("reverse_proxy", "no upstream available for %.*s %.*s: %s%s (503)", (int)x->req->method.len,
+                 x->req->method.ptr, (int)x->req->target.len, x->req->target.ptr, list, more);
+    return route_fail(x, 503, "no upstream available");
+}
+
 /* Waits lb_try_interval, then tries again; ROUTE_ASYNC, or the final
- * failure when no wait is possible. */
+ * failure when no wait is possible. lb_try_interval 0 tries again on the
+ * loop's next turn, never by recursion: with nothing available that would
+ * go on inside this call for all of lb_try_duration (Caddy spins there;
+ * here the worker at least serves its other connections meanwhile). */
 static route_result_t proxy_wait_and_retry(proxy_job_t *j, int status, const char *msg)
 {
     route_exchange_t *x = j->x;
-    if (x->io->timer && j->c->lb_try_interval_ns > 0 &&
-        x->io->timer(x, j->c->lb_try_interval_ns, proxy_retry_cb, j) == 0)
+    int64_t wait = j->c->lb_try_interval_ns;
+    if (wait > 0 ? x->io->timer && x->io->timer(x, wait, proxy_retry_cb, j) == 0
+                 : x->io->defer && x->io->defer(x, proxy_retry_cb, j) == 0)
         return ROUTE_ASYNC;
-    if (j->c->lb_try_interval_ns <= 0) return proxy_attempt(j);
+    if (status == 503) return proxy_unavailable(j);
+    /* A host without timers: an attempt that fails does so from a callback,
+     * so trying again now does not recurse. */
+    if (wait <= 0) return proxy_attempt(j);
     return route_fail(x, status, msg);
 }
 
@@ -158,12 +188,7 @@ static route_result_t proxy_attempt(proxy_job_t *j)
     route_exchange_t *x = j->x;
     j->attempts++;
     proxy_upstream_t *u = proxy_lb_select(j->c, x, j->tried, proxy_now_ns(), &j->set_cookie);
-    if (!u) {
-        if (proxy_may_retry(j)) return proxy_wait_and_retry(j, 503, "no upstream available");
-        ifr_log_warn("reverse_proxy", "no healthy upstream for %.*s (%zu configured)", (int)x->req->target.len,
-                     x->req->target.ptr, j->c->nupstreams);
-        return route_fail(x, 503, "no upstream available");
-    }
+    if (!u) return proxy_may_retry(j) ? proxy_wait_and_retry(j, 503, "no upstream available") : proxy_unavailable(j);
     size_t idx = (size_t)(u - j->c->upstreams);
     if (idx < 64) j->tried |= 1ULL << idx;
     bool upgrade = j->t->tunnels && proxy_upgrade_requested(x->req);

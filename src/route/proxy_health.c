@@ -1,6 +1,7 @@
 /* See proxy_health.h. */
 #include "route/proxy_health.h"
 
+#include <stdio.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -12,17 +13,31 @@ int64_t proxy_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-bool proxy_upstream_available(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
+/* Failures are stamped into a ring; those younger than fail_duration count. */
+static uint32_t health_recent_fails(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
 {
-    if (atomic_load_explicit(&u->active_down, memory_order_relaxed)) return false;
-    if (c->fail_duration_ns <= 0) return true;
-    /* Failures are stamped into a ring; those younger than fail_duration count. */
     uint32_t recent = 0;
     for (int i = 0; i < PROXY_FAIL_RING; i++) {
         long long at = atomic_load_explicit(&u->fail_at[i], memory_order_relaxed);
         if (at && now - at < c->fail_duration_ns) recent++;
     }
-    return recent < c->max_fails;
+    return recent;
+}
+
+bool proxy_upstream_available(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
+{
+    if (atomic_load_explicit(&u->active_down, memory_order_relaxed)) return false;
+    if (c->fail_duration_ns <= 0) return true;
+    return health_recent_fails(c, u, now) < c->max_fails;
+}
+
+const char *proxy_upstream_why_down(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now, char *buf, size_t n)
+{
+    if (atomic_load_explicit(&u->active_down, memory_order_relaxed)) return "failed its health check";
+    uint32_t recent = c->fail_duration_ns > 0 ? health_recent_fails(c, u, now) : 0;
+    if (recent < c->max_fails || c->fail_duration_ns <= 0) return "available";
+    snprintf(buf, n, "%u failure%s within fail_duration", recent, recent == 1 ? "" : "s");
+    return buf;
 }
 
 void proxy_upstream_failed(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)

@@ -21,6 +21,10 @@ int64_t proxy_now_ns(void);
 /* May the upstream take a request now? */
 bool proxy_upstream_available(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now);
 
+/* Why the upstream is not available now, for a log line: "failed its
+ * health check", "2 failures within fail_duration", or "available". */
+const char *proxy_upstream_why_down(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now, char *buf, size_t n);
+
 /* A passive failure (no-op when fail_duration is 0). */
 void proxy_upstream_failed(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now);
 
