@@ -2,6 +2,7 @@
 #include "server/srv_proxy_health.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -95,7 +96,9 @@ static void probe_io(void *owner, uint32_t events)
             return;
         }
         bool ok = proxy_health_status_ok(p->watch->conf, status);
-        probe_end(p, ok, ok ? "" : "unexpected status");
+        char why[32];
+        snprintf(why, sizeof why, "unexpected status %d", status);
+        probe_end(p, ok, ok ? "" : why);
         return;
     }
 }
