@@ -53,7 +53,8 @@ typedef struct {
      * ends with on_end(false)). */
     int (*on_head)(void *ud, const http_upstream_response_t *r);
     /* Failed before a head arrived. request_sent: bytes of the request
-     * reached the upstream (only idempotent requests may be retried). */
+     * reached the upstream, or the client's body started to be consumed
+     * (then only idempotent requests without a body may be retried). */
     void (*on_fail)(void *ud, proxy_fail_t why, const char *detail, bool request_sent);
     /* After on_head: the body was relayed completely (ok) or broke off. */
     void (*on_end)(void *ud, bool ok);

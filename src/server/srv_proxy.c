@@ -124,7 +124,10 @@ static void call_fail(proxy_call_t *c, proxy_fail_t why, const char *detail)
         srv_loop_post(c->loop, &c->task);
         return;
     }
-    bool sent = c->sent_any;
+    /* Once the client's body started flowing it cannot be read again, so
+     * the request counts as sent even if no byte reached the socket (a
+     * reset before the first write): a retry would find no body. */
+    bool sent = c->sent_any || c->body_started;
     call_release(c, false);
     c->cb->on_fail(c->ud, why, detail, sent);
 }

@@ -252,6 +252,51 @@ def test_proxy_opt_retry_not_after_body_sent(binary):
         check(r.status == 200, "a GET may retry on the second upstream: %d" % r.status)
 
 
+def _resetting_listener():
+    """A listener that accepts each connection and resets it at once,
+    before reading anything: (socket, stop event)."""
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(16)
+    lst.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            try:
+                c, _ = lst.accept()
+            except OSError:
+                continue
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            c.close()
+    threading.Thread(target=loop, daemon=True).start()
+    return lst, stop
+
+
+def test_proxy_opt_reset_at_accept(binary):
+    """An upstream that resets each connection as soon as it is accepted.
+    A GET goes on to the next upstream. A POST either goes on whole (the
+    reset showed while dialing: nothing was sent) or is a 502 (it showed
+    after the request started going up); never a retry without its body,
+    which is what a reset before the first write used to cause (a 400)."""
+    lst, stop = _resetting_listener()
+    port = lst.getsockname()[1]
+    try:
+        with Upstream(echo_app) as good, \
+                _srv(binary, "reverse_proxy 127.0.0.1:%d %s {\n lb_policy first\n lb_retries 2\n lb_try_interval 10ms\n}"
+                     % (port, good.addr)) as srv:
+            for i in range(5):
+                r = srv.request("GET", "/g%d" % i)
+                check(r.status == 200 and echo_lines(r)[0] == "GET /g%d" % i, "GET retried on the good one: %r" % r)
+                r = srv.request("POST", "/p%d" % i, body=b"z" * 5000)
+                check(r.status == 502 or (r.status == 200 and "body-length: 5000" in echo_lines(r)),
+                      "POST after a reset: %d %r" % (r.status, r.body[:100]))
+            check(all(len(q.body) == 5000 for q in good.requests if q.method == "POST"), "POST bodies whole")
+    finally:
+        stop.set()
+        lst.close()
+
+
 # -- health ---------------------------------------------------------------------------------
 
 def _health_app(name, health):
