@@ -61,6 +61,7 @@ struct proxy_call {
     bool splicing;               /* the body goes by splice_body (while it says yes) */
     bool write_failed;
     unsigned interim;            /* informational heads seen */
+    unsigned dials;              /* dials that failed after connect() started */
     const char *kick_error;      /* a failure found in start, reported from the loop */
 };
 
@@ -496,6 +497,19 @@ static void call_connected(proxy_call_t *c)
     call_pump(c);
 }
 
+/* A dial failed after connect() started: while the upstream's name has
+ * addresses this call did not dial yet, dial again (the pool moved on to
+ * the next), as Go's dialer does. true when it did. */
+static bool call_redial(proxy_call_t *c)
+{
+    if (++c->dials >= srv_upstream_addr_count(c->req.upstream)) return false;
+    srv_timer_stop(c->loop, &c->timer);
+    srv_upconn_close(c->up);
+    c->up = NULL;
+    srv_loop_post(c->loop, &c->task);
+    return true;
+}
+
 static void call_event(void *owner, uint32_t events)
 {
     proxy_call_t *c = owner;
@@ -503,7 +517,7 @@ static void call_event(void *owner, uint32_t events)
         if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
         const char *err;
         if (srv_upconn_connected(c->up, &err) != 0) {
-            call_fail(c, PROXY_FAIL_DIAL, err);
+            if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, err);
             return;
         }
         call_connected(c);
@@ -515,7 +529,10 @@ static void call_event(void *owner, uint32_t events)
 static void call_timeout(srv_timer_t *t)
 {
     proxy_call_t *c = t->data;
-    if (c->state == CALL_DIAL) call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
+    if (c->state == CALL_DIAL) {
+        srv_upconn_dial_failed(c->up);
+        if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
+    }
     else if (c->state == CALL_HEAD) call_fail(c, PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
 }
 

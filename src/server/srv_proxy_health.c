@@ -26,6 +26,7 @@ typedef struct {
     srv_upconn_t *conn;          /* NULL between probes */
     ifr_buf_t out, in;
     srv_timer_t timeout;
+    unsigned dials;              /* failed dials in this round (see probe_redial) */
 } srv_probe_t;
 
 struct srv_health_watch {
@@ -49,6 +50,20 @@ static void probe_end(srv_probe_t *p, bool healthy, const char *why)
     proxy_upstream_probed(p->u, healthy, why);
 }
 
+static void probe_start(srv_probe_t *p);
+
+/* As a proxied request does, a probe whose dial failed tries the name's
+ * next address (localhost: ::1, then 127.0.0.1) before it judges. */
+static bool probe_redial(srv_probe_t *p)
+{
+    if (++p->dials >= srv_upstream_addr_count(p->u)) return false;
+    srv_upconn_close(p->conn);
+    p->conn = NULL;
+    srv_timer_stop(&p->watch->worker->loop, &p->timeout);
+    probe_start(p);
+    return true;
+}
+
 static void probe_io(void *owner, uint32_t events)
 {
     srv_probe_t *p = owner;
@@ -57,7 +72,7 @@ static void probe_io(void *owner, uint32_t events)
     if (c->connecting) {
         if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
         if (srv_upconn_connected(c, &err) != 0) {
-            probe_end(p, false, err);
+            if (!probe_redial(p)) probe_end(p, false, err);
             return;
         }
     }
@@ -105,7 +120,12 @@ static void probe_io(void *owner, uint32_t events)
 
 static void probe_timeout(srv_timer_t *t)
 {
-    probe_end(t->data, false, "health_timeout");
+    srv_probe_t *p = t->data;
+    if (p->conn && p->conn->connecting) {
+        srv_upconn_dial_failed(p->conn);
+        if (probe_redial(p)) return;
+    }
+    probe_end(p, false, "health_timeout");
 }
 
 static void probe_start(srv_probe_t *p)
@@ -156,7 +176,10 @@ static void watch_tick(srv_timer_t *t)
         watch_free(w);
         return;
     }
-    for (size_t i = 0; i < w->conf->nupstreams; i++) probe_start(&w->probes[i]);
+    for (size_t i = 0; i < w->conf->nupstreams; i++) {
+        if (!w->probes[i].conn) w->probes[i].dials = 0;
+        probe_start(&w->probes[i]);
+    }
     srv_timer_start_at(&w->worker->loop, &w->tick, w->worker->loop.now + w->conf->health_interval_ns);
 }
 

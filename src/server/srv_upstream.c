@@ -13,11 +13,23 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Addresses kept per upstream name: "localhost" is usually ::1 and
+ * 127.0.0.1, and a server often listens on only one of them. */
+#define UP_MAX_ADDRS 4
+
 struct srv_upstream_pool {
     srv_upstream_pool_t *next;
     char *key;                        /* hostport or socket path; owned */
-    struct sockaddr_storage addr;     /* resolved once, again after a failed dial */
-    socklen_t addr_len;               /* 0 = not resolved */
+    /* The name's addresses in getaddrinfo's order, resolved once. Dials go
+     * to addrs[cur]; a failed one moves cur on, so a name whose first
+     * address refuses still works, and the one that answered is kept, as
+     * Go's dialer (Caddy's) tries each address in turn. After every
+     * address failed in a row the name is resolved again. */
+    struct sockaddr_storage addrs[UP_MAX_ADDRS];
+    socklen_t lens[UP_MAX_ADDRS];
+    unsigned naddrs;                  /* 0 = not resolved */
+    unsigned cur;
+    unsigned failed_in_row;
     srv_upconn_t *idle;               /* most recently used first */
     uint32_t idle_count;
 };
@@ -45,8 +57,9 @@ static srv_upstream_pool_t *up_pool_find(const proxy_upstream_t *u, bool create)
 
 static int up_resolve(srv_upstream_pool_t *p, const proxy_upstream_t *u, const char **err)
 {
+    p->cur = p->failed_in_row = 0;
     if (u->unix_path) {
-        struct sockaddr_un *sun = (struct sockaddr_un *)&p->addr;
+        struct sockaddr_un *sun = (struct sockaddr_un *)&p->addrs[0];
         size_t n = strlen(u->unix_path);
         if (n >= sizeof sun->sun_path) {
             *err = "unix socket path too long";
@@ -55,11 +68,13 @@ static int up_resolve(srv_upstream_pool_t *p, const proxy_upstream_t *u, const c
         memset(sun, 0, sizeof *sun);
         sun->sun_family = AF_UNIX;
         memcpy(sun->sun_path, u->unix_path, n);
-        p->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+        p->lens[0] = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+        p->naddrs = 1;
         return 0;
     }
-    /* getaddrinfo blocks; it runs once per upstream per worker (and after a
-     * failed dial), and numeric hosts and /etc/hosts names answer at once. */
+    /* getaddrinfo blocks; it runs once per upstream per worker (and after
+     * every address failed), and numeric hosts and /etc/hosts names
+     * answer at once. */
     char port[8];
     snprintf(port, sizeof port, "%u", (unsigned)u->port);
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
@@ -68,10 +83,38 @@ static int up_resolve(srv_upstream_pool_t *p, const proxy_upstream_t *u, const c
         *err = "cannot resolve host";
         return -1;
     }
-    memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
-    p->addr_len = res->ai_addrlen;
+    unsigned n = 0;
+    for (struct addrinfo *a = res; a && n < UP_MAX_ADDRS; a = a->ai_next) {
+        if (a->ai_addrlen > sizeof p->addrs[n]) continue;
+        memcpy(&p->addrs[n], a->ai_addr, a->ai_addrlen);
+        p->lens[n++] = a->ai_addrlen;
+    }
     freeaddrinfo(res);
+    if (!n) {
+        *err = "cannot resolve host";
+        return -1;
+    }
+    p->naddrs = n;
     return 0;
+}
+
+/* A dial to address idx failed: the next dial tries the next address. */
+static void up_dial_failed(srv_upstream_pool_t *p, unsigned idx)
+{
+    if (!p->naddrs || idx != p->cur) return;   /* another dial moved on already */
+    p->cur = (p->cur + 1) % p->naddrs;
+    if (++p->failed_in_row >= p->naddrs) p->naddrs = 0;   /* resolve again */
+}
+
+void srv_upconn_dial_failed(srv_upconn_t *c)
+{
+    up_dial_failed(c->pool, c->addr_idx);
+}
+
+unsigned srv_upstream_addr_count(const proxy_upstream_t *u)
+{
+    srv_upstream_pool_t *p = up_pool_find(u, false);
+    return p && p->naddrs ? p->naddrs : 1;
 }
 
 static void up_reap(srv_task_t *t)
@@ -170,26 +213,37 @@ int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, 
         return 0;
     }
     *reused = false;
-    if (!p->addr_len && up_resolve(p, u, err) != 0) return -1;
-    int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        *err = strerror(errno);
-        return -1;
-    }
-    if (p->addr.ss_family != AF_UNIX) {
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
+    int fd = -1;
     bool connecting = false;
-    if (connect(fd, (struct sockaddr *)&p->addr, p->addr_len) != 0) {
-        if (errno != EINPROGRESS && errno != EAGAIN) {
+    unsigned idx = 0;
+    /* A refusal that shows at once (a unix socket, sometimes loopback)
+     * moves on to the next address here; one that shows later, in
+     * srv_upconn_connected, lets the owner dial again. */
+    for (unsigned tries = 0;;) {
+        if (!p->naddrs && up_resolve(p, u, err) != 0) return -1;
+        idx = p->cur;
+        const struct sockaddr_storage *addr = &p->addrs[idx];
+        fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
             *err = strerror(errno);
-            p->addr_len = 0;   /* resolve again next time */
-            close(fd);
             return -1;
         }
-        connecting = true;
+        if (addr->ss_family != AF_UNIX) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+        if (connect(fd, (const struct sockaddr *)addr, p->lens[idx]) == 0) break;
+        if (errno == EINPROGRESS || errno == EAGAIN) {
+            connecting = true;
+            break;
+        }
+        *err = strerror(errno);
+        close(fd);
+        unsigned n = p->naddrs;
+        up_dial_failed(p, idx);
+        if (++tries >= n || !p->naddrs) return -1;   /* all failed: *err says why the last did */
     }
+    if (!connecting) p->failed_in_row = 0;
     srv_upconn_t *c = calloc(1, sizeof(*c));
     if (!c) {
         close(fd);
@@ -197,7 +251,7 @@ int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, 
         return -1;
     }
     *c = (srv_upconn_t){ .watch = { .fd = fd, .cb = up_io, .data = c }, .loop = loop, .pool = p,
-                         .on_event = cb, .owner = owner, .connecting = connecting, .uses = 1 };
+                         .on_event = cb, .owner = owner, .connecting = connecting, .uses = 1, .addr_idx = idx };
     srv_timer_init(&c->idle_timer, up_idle_expired, c);
     if (srv_loop_add(loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0) {
         *err = strerror(errno);
@@ -216,10 +270,11 @@ int srv_upconn_connected(srv_upconn_t *c, const char **err)
     if (getsockopt(c->watch.fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0) e = errno;
     if (e) {
         *err = strerror(e);
-        c->pool->addr_len = 0;
+        up_dial_failed(c->pool, c->addr_idx);
         return -1;
     }
     c->connecting = false;
+    if (c->addr_idx == c->pool->cur) c->pool->failed_in_row = 0;
     return 0;
 }
 

@@ -5,7 +5,9 @@
  * Pools are keyed by the upstream's address text, so a reload that keeps an
  * upstream keeps its warm connections. Everything here is per thread: no
  * locks, and a pooled connection is only ever used by the worker that
- * dialed it.
+ * dialed it. A name with several addresses (localhost: ::1 and
+ * 127.0.0.1) is dialed at the first; a failed dial moves on to the next,
+ * and the one that answered is kept.
  *
  * Ownership: a busy connection belongs to its owner (a proxy call or a
  * health probe) until srv_upconn_release (back to the pool) or
@@ -41,6 +43,7 @@ struct srv_upconn {
     bool closed;
     bool idle;                   /* in its pool's idle list */
     uint32_t uses;               /* requests carried so far */
+    unsigned addr_idx;           /* which of the pool's addresses it dialed */
 };
 
 /* An idle pooled connection to u (*reused = true), or a new one being
@@ -51,8 +54,18 @@ struct srv_upconn {
 int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
                        srv_upconn_t **out, bool *reused, const char **err);
 
-/* After EPOLLOUT on a connecting socket: 0 connected, or -1 with *err. */
+/* After EPOLLOUT on a connecting socket: 0 connected, or -1 with *err
+ * (the pool's next dial then goes to the name's next address). */
 int srv_upconn_connected(srv_upconn_t *c, const char **err);
+
+/* The owner gave up on a dial still in progress (dial_timeout): as for a
+ * failed one, the next dial goes to the name's next address. */
+void srv_upconn_dial_failed(srv_upconn_t *c);
+
+/* How many addresses u's name has (1 until resolved, or after every one
+ * failed in a row and the name is due to be resolved again): how many
+ * dials a request may make before its dial counts as failed. */
+unsigned srv_upstream_addr_count(const proxy_upstream_t *u);
 
 /* Back to the pool for another request (closed instead when keepalive is
  * off or the pool holds keepalive_idle_conns already). */

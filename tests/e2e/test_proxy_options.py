@@ -7,13 +7,14 @@ Real upstreams (proxy_upstream.py) on 127.0.0.1; every wait is bounded and
 no assertion depends on how long something took."""
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
 import threading
 import time
 
-from ifrit_e2e import Server, check, free_port
+from ifrit_e2e import Server, Skip, check, free_port
 from proxy_upstream import Reply, Upstream, echo_app
 
 WAIT = 15.0
@@ -432,6 +433,83 @@ def test_proxy_opt_address_forms(binary):
                 with _srv(binary, body) as srv:
                     r = srv.request("GET", "/form")
                     check(r.status == 200 and echo_lines(r)[0] == "GET /form", "%r: %r" % (body, r))
+
+
+def _with_hosts(binary, hosts_text):
+    """A wrapper that runs binary in its own user and mount namespace with
+    hosts_text as /etc/hosts (the network is the same), or Skip."""
+    d = tempfile.mkdtemp(prefix="ifrit-hosts-")
+    hosts, wrapper = os.path.join(d, "hosts"), os.path.join(d, "ifrit")
+    with open(hosts, "w") as f:
+        f.write(hosts_text)
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec unshare -rm sh -c \'mount --bind "$0" /etc/hosts && exec "$@"\' %s %s "$@"\n'
+                % (hosts, os.path.abspath(binary)))
+    os.chmod(wrapper, 0o755)
+    try:
+        probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount --bind %s /etc/hosts && cat /etc/hosts" % hosts],
+                               capture_output=True, timeout=WAIT)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        shutil.rmtree(d, ignore_errors=True)
+        raise Skip("cannot run in a mount namespace: %s" % e)
+    if probe.returncode != 0 or probe.stdout.decode() != hosts_text:
+        shutil.rmtree(d, ignore_errors=True)
+        raise Skip("no user/mount namespaces here: %r" % (probe.stderr[-200:],))
+    return wrapper, d
+
+
+def test_proxy_opt_localhost_tries_every_address(binary):
+    """`reverse_proxy localhost:PORT` with localhost resolving to ::1 first
+    (as /etc/hosts has it on Debian) and an upstream listening on 127.0.0.1
+    only: like Go's dialer in Caddy, the refused ::1 is not the end, the
+    next address is tried, and the one that answered is kept."""
+    wrapper, d = _with_hosts(binary, "::1 localhost\n127.0.0.1 localhost\n")
+    try:
+        with Upstream(echo_app) as up, _srv(wrapper, "reverse_proxy localhost:%d" % up.port) as srv:
+            for i in range(3):
+                r = srv.request("GET", "/%d" % i)
+                check(r.status == 200 and echo_lines(r)[0] == "GET /%d" % i, "request %d: %r" % (i, r))
+            check(up.connections == 1, "one pooled connection: %d" % up.connections)
+        # Health probes dial the same way: they do not see ::1's refusal as
+        # the upstream being down.
+        body = "reverse_proxy localhost:%d {\n health_uri /health\n health_interval 50ms\n}"
+        with Upstream(echo_app) as up, _srv(wrapper, body % up.port) as srv:
+            check(srv.request("GET", "/").status == 200, "first request")
+            _wait_until(lambda: len([q for q in up.requests if q.target == "/health"]) >= 3, "no probes")
+            check("unhealthy" not in srv.read_log(), "probes found it healthy: %s" % srv.read_log()[-600:])
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_proxy_opt_dial_timeout_moves_to_next_address(binary):
+    """A name whose first address (::1) never completes the handshake (a
+    full accept queue) and whose second (127.0.0.1, same port) answers:
+    the dial_timeout of the first is not the end of the request, and
+    later requests go to the second address at once."""
+    wrapper, d = _with_hosts(binary, "::1 multi.test\n127.0.0.1 multi.test\n")
+    up = Upstream(echo_app).start()
+    lst = socket.socket(socket.AF_INET6)
+    fillers = []
+    try:
+        lst.bind(("::1", up.port))
+        lst.listen(0)
+        for _ in range(2):
+            f = socket.socket(socket.AF_INET6)
+            f.setblocking(False)
+            f.connect_ex(("::1", up.port))
+            fillers.append(f)
+        body = "reverse_proxy multi.test:%d {\n transport http {\n dial_timeout 200ms\n }\n}" % up.port
+        with _srv(wrapper, body) as srv:
+            for i in range(3):
+                r = srv.request("GET", "/%d" % i)
+                check(r.status == 200 and echo_lines(r)[0] == "GET /%d" % i, "request %d: %r" % (i, r))
+            check(up.connections == 1, "the answering address is kept: %d connections" % up.connections)
+    finally:
+        for f in fillers:
+            f.close()
+        lst.close()
+        up.stop()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def _validate(binary, body):
