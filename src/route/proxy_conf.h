@@ -59,7 +59,7 @@ typedef struct {
     int64_t dial_timeout_ns;             /* default 3s, as Caddy */
     int64_t response_header_timeout_ns;  /* 0 = none */
     int64_t keepalive_ns;                /* idle pooled connections close after; 0 = no pooling */
-    uint32_t keepalive_idle_conns;       /* idle connections kept per upstream per worker */
+    uint32_t keepalive_idle_conns;       /* idle connections kept per upstream per worker; UINT32_MAX: no limit */
     uint32_t read_buffer;                /* bytes read from the upstream at a time */
 } proxy_transport_conf_t;
 

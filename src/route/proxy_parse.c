@@ -145,7 +145,12 @@ static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, pro
     if (!cfg_is_word(&s->args[0], "http"))
         return cfg_errorf(p->err, &s->args[0], "transport: only 'http' is supported, got '%s'", s->args[0].text.ptr);
     static const char *const known[] = { "dial_timeout", "response_header_timeout", "keepalive",
-                                         "keepalive_idle_conns", "read_buffer" };
+                                         "keepalive_idle_conns", "keepalive_idle_conns_per_host", "read_buffer" };
+    /* Caddy has a total cap (keepalive_idle_conns, 0 = no limit) and one
+     * per host (keepalive_idle_conns_per_host). ifrit's pool is per
+     * upstream per worker, so both cap the same list: the smaller one
+     * wins, and 0 means no limit for either. */
+    int64_t idle_total = -1, idle_per_host = -1;
     for (size_t i = 0; s->block && i < s->block->count; i++) {
         const cfg_directive_t *o = &s->block->items[i];
         ifr_str_t n = o->name.text;
@@ -157,17 +162,27 @@ static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, pro
             if (cfg_expect_args(o, 1, 1, p->err) != 0) return -1;
             if (cfg_is_word(&o->args[0], "off")) t->keepalive_ns = 0;
             else if (cfg_parse_duration(&o->args[0], 0, &t->keepalive_ns, p->err) != 0) return -1;
-        } else if (ifr_str_eq_cstr(n, "keepalive_idle_conns")) {
-            if (proxy_one_uint(p, o, 100000, &t->keepalive_idle_conns) != 0) return -1;
+        } else if (ifr_str_eq_cstr(n, "keepalive_idle_conns") || ifr_str_eq_cstr(n, "keepalive_idle_conns_per_host")) {
+            uint32_t v;
+            if (proxy_one_uint(p, o, 100000, &v) != 0) return -1;
+            if (ifr_str_eq_cstr(n, "keepalive_idle_conns")) idle_total = v;
+            else idle_per_host = v;
         } else if (ifr_str_eq_cstr(n, "read_buffer")) {
+            /* Caddy reads it with go-humanize: 64k and 64KB are 64000, 64KiB 65536. */
             uint64_t v;
-            if (cfg_expect_args(o, 1, 1, p->err) != 0 || cfg_parse_size(&o->args[0], CFG_SIZE_BINARY, &v, p->err) != 0)
+            if (cfg_expect_args(o, 1, 1, p->err) != 0 || cfg_parse_size(&o->args[0], 0, &v, p->err) != 0)
                 return -1;
             if (v < 1024 || v > (16u << 20)) return cfg_errorf(p->err, &o->args[0], "read_buffer: expected 1KiB to 16MiB");
             t->read_buffer = (uint32_t)v;
         } else {
             return cfg_error_unknown(p->err, &o->name, "transport http option", known, sizeof known / sizeof *known);
         }
+    }
+    if (idle_total >= 0 || idle_per_host >= 0) {
+        uint32_t cap = UINT32_MAX;
+        if (idle_total > 0) cap = (uint32_t)idle_total;
+        if (idle_per_host > 0 && (uint32_t)idle_per_host < cap) cap = (uint32_t)idle_per_host;
+        t->keepalive_idle_conns = cap;
     }
     return 0;
 }

@@ -137,14 +137,19 @@ def test_proxy_opt_keepalive_idle_conns(binary):
     """At most keepalive_idle_conns idle connections stay in the pool: four
     requests held at the upstream at once need four connections; with a cap
     of one, three of them close afterwards and the next four need three new
-    ones; with a cap of four, none."""
+    ones; with a cap of four, none. keepalive_idle_conns_per_host caps the
+    same pool (it is per upstream), the smaller cap wins, and 0 is no
+    limit, as in Caddy."""
     wave = {"barrier": None}
 
     def app(req):
         wave["barrier"].wait()   # all four requests are in flight at once
         return Reply(200, {}, b"ok")
-    for cap, new_in_second_wave in ((1, 3), (4, 0)):
-        body = "reverse_proxy %%s {\n transport http {\n keepalive_idle_conns %d\n }\n}" % cap
+    for opts, cap in (("keepalive_idle_conns 1", 1), ("keepalive_idle_conns 4", 4),
+                      ("keepalive_idle_conns_per_host 1", 1), ("keepalive_idle_conns 0", 4),
+                      ("keepalive_idle_conns 8\n keepalive_idle_conns_per_host 2", 2)):
+        new_in_second_wave = 4 - cap
+        body = "reverse_proxy %%s {\n transport http {\n %s\n }\n}" % opts
         with Upstream(app) as up, _srv(binary, body % up.addr) as srv:
             wave["barrier"] = threading.Barrier(4, timeout=WAIT)
             rs = _concurrent(srv, 4)
@@ -527,7 +532,7 @@ def _validate(binary, body):
 
 def test_proxy_opt_config_errors(binary):
     rc, out, _ = _validate(binary, "reverse_proxy 127.0.0.1:9 {\n transport http {\n read_buffer 4KiB\n"
-                           " keepalive_idle_conns 3\n keepalive off\n dial_timeout 1s\n }\n}")
+                           " keepalive_idle_conns 3\n keepalive_idle_conns_per_host 2\n keepalive off\n dial_timeout 1s\n }\n}")
     check(rc == 0, "a valid block validates: %d %s" % (rc, out))
     bad = [
         ("reverse_proxy https://127.0.0.1:9000", 2, 15, "https upstreams are not supported"),
