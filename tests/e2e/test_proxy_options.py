@@ -719,6 +719,30 @@ def test_proxy_opt_hop_by_hop_both_ways(binary):
         check(up.connections == 1, "both requests on one upstream connection: %d" % up.connections)
 
 
+def test_proxy_opt_upstream_connection_close_and_http10(binary):
+    """The upstream's Connection: close (and an HTTP/1.0 answer delimited
+    by its close) end the upstream connection only: the client's stays
+    open, the body arrives whole, and the next request dials again."""
+    def app(req):
+        if req.target == "/close":
+            return Reply(200, {"X-A": "1"}, b"closing", close=True)
+        def old(c, req):
+            c.sendall(b"HTTP/1.0 200 OK\r\nX-Old: yes\r\n\r\nuntil close")
+            return False
+        return Reply(custom=old)
+    with Upstream(app) as up, _srv(binary, "reverse_proxy %s" % up.addr) as srv:
+        with srv.conn() as c:
+            for i, (path, want) in enumerate((("/close", b"closing"), ("/old", b"until close"),
+                                              ("/close", b"closing"))):
+                c.send(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+                r = c.read_response()
+                check(r.status == 200 and r.body == want, "%s: %r" % (path, r))
+                check(r.header("Connection") is None, "%s: no Connection field for the client: %r" % (path, r.headers))
+                check(up.connections == i + 1, "%s: a new upstream connection each time: %d" % (path, up.connections))
+            c.send(b"GET /close HTTP/1.1\r\nHost: x\r\n\r\n")
+            check(c.read_response().status == 200, "the client connection is still open")
+
+
 # -- log lines of the proxy's own 5xx -------------------------------------------------------------
 
 def test_proxy_opt_error_log_lines(binary):
