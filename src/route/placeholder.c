@@ -12,6 +12,7 @@
 #include "http/message.h"
 #include "route/path.h"
 #include "route/state.h"
+#include "route/value_text.h"
 
 typedef enum {
     PH_LIT, PH_URI, PH_PATH, PH_DIR, PH_FILE, PH_FILE_BASE, PH_FILE_EXT, PH_PATH_N, PH_QUERY,
@@ -346,78 +347,6 @@ static ifr_str_t route_capture_value(route_exchange_t *x, const route_seg_t *s)
     return IFR_LIT("");
 }
 
-static bool route_query_safe(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-/* Go's url.QueryEscape, as Caddy's *_escaped placeholders: letters,
- * digits and -_.~ stay, a space becomes '+', every other byte %XX. */
-static ifr_str_t route_query_escape(route_exchange_t *x, ifr_str_t v)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t safe = 0;
-    while (safe < v.len && route_query_safe((unsigned char)v.ptr[safe])) safe++;
-    if (safe == v.len) return v;
-    char *b = ifr_arena_alloc(x->arena, v.len * 3 + 1);
-    if (!b) return IFR_LIT("");
-    size_t n = 0;
-    for (size_t i = 0; i < v.len; i++) {
-        unsigned char c = (unsigned char)v.ptr[i];
-        if (route_query_safe(c)) {
-            b[n++] = (char)c;
-        } else if (c == ' ') {
-            b[n++] = '+';
-        } else {
-            b[n++] = '%';
-            b[n++] = hex[c >> 4];
-            b[n++] = hex[c & 15];
-        }
-    }
-    return ifr_str(b, n);
-}
-
-/* Writes "." and the digits of frac (of width digits) without trailing
- * zeros; nothing when frac is 0. */
-static size_t route_put_fraction(char *b, int64_t frac, int width)
-{
-    if (frac == 0) return 0;
-    char digits[10];
-    for (int i = width - 1; i >= 0; i--, frac /= 10) digits[i] = (char)('0' + frac % 10);
-    while (width > 0 && digits[width - 1] == '0') width--;
-    b[0] = '.';
-    memcpy(b + 1, digits, (size_t)width);
-    return (size_t)width + 1;
-}
-
-/* Nanoseconds as Go's time.Duration prints them (Caddy's
- * {http.request.duration}): "850ns", "12.5µs", "3.25ms", "1.5s", "2m3s", "1h0m0s". */
-static ifr_str_t route_go_duration(route_exchange_t *x, int64_t ns)
-{
-    if (ns == 0) return IFR_LIT("0s");
-    char *b = ifr_arena_alloc(x->arena, 48);
-    if (!b) return IFR_LIT("");
-    int n;
-    if (ns < 1000) return ifr_str(b, (size_t)snprintf(b, 48, "%lldns", (long long)ns));
-    if (ns < 1000000000) {
-        bool micro = ns < 1000000;
-        int64_t unit = micro ? 1000 : 1000000;
-        n = snprintf(b, 48, "%lld", (long long)(ns / unit));
-        n += (int)route_put_fraction(b + n, ns % unit, micro ? 3 : 6);
-        memcpy(b + n, micro ? "\xc2\xb5s" : "ms", micro ? 3 : 2);   /* U+00B5, as Go */
-        return ifr_str(b, (size_t)n + (micro ? 3 : 2));
-    }
-    int64_t h = ns / 3600000000000, m = ns / 60000000000 % 60, sec = ns / 1000000000 % 60;
-    n = 0;
-    if (h) n += snprintf(b + n, 48, "%lldh", (long long)h);
-    if (h || m) n += snprintf(b + n, 48 - (size_t)n, "%lldm", (long long)m);
-    n += snprintf(b + n, 48 - (size_t)n, "%lld", (long long)sec);
-    n += (int)route_put_fraction(b + n, ns % 1000000000, 9);
-    b[n++] = 's';
-    return ifr_str(b, (size_t)n);
-}
-
 /* Time since the request head was complete: in a deferred header, the
  * time until the response head; elsewhere, the time so far. */
 static int64_t route_elapsed_ns(route_exchange_t *x)
@@ -426,15 +355,6 @@ static int64_t route_elapsed_ns(route_exchange_t *x)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     int64_t d = ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec) - x->start_ns;
     return x->start_ns == 0 || d < 0 ? 0 : d;
-}
-
-static ifr_str_t route_duration_ms(route_exchange_t *x, int64_t ns)
-{
-    char *b = ifr_arena_alloc(x->arena, 32);
-    if (!b) return IFR_LIT("");
-    int n = snprintf(b, 32, "%lld", (long long)(ns / 1000000));
-    n += (int)route_put_fraction(b + n, ns % 1000000, 6);
-    return ifr_str(b, (size_t)n);
 }
 
 /* "?query", or "" without a query (Caddy's prefixed_query). */
@@ -504,10 +424,10 @@ static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
         route_query_get(x->arena, r->query, s->arg, &v);
         return v;
     }
-    case PH_PATH_ESCAPED: return route_query_escape(x, route_ph_path(x, r->path));
-    case PH_QUERY_ESCAPED: return route_query_escape(x, r->query);
+    case PH_PATH_ESCAPED: return route_query_escape(x->arena, route_ph_path(x, r->path));
+    case PH_QUERY_ESCAPED: return route_query_escape(x->arena, r->query);
     case PH_PREFIXED_QUERY: return route_prefixed(x, r->query);
-    case PH_URI_ESCAPED: return route_query_escape(x, route_uri(x));
+    case PH_URI_ESCAPED: return route_query_escape(x->arena, route_uri(x));
     case PH_ORIG_URI: return x->orig_uri.len ? x->orig_uri : r->target;
     case PH_ORIG_PATH: return route_ph_path(x, route_orig_part(x, false));
     case PH_ORIG_QUERY: return route_orig_part(x, true);
@@ -533,8 +453,8 @@ static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
     case PH_LOCAL: return route_ip_port(x, x->conn->local_ip, x->conn->local_port);
     case PH_LOCAL_HOST: return x->conn->local_ip;
     case PH_LOCAL_PORT: return route_fmt(x, "%lld", x->conn->local_port);
-    case PH_DURATION: return route_go_duration(x, route_elapsed_ns(x));
-    case PH_DURATION_MS: return route_duration_ms(x, route_elapsed_ns(x));
+    case PH_DURATION: return route_go_duration(x->arena, route_elapsed_ns(x));
+    case PH_DURATION_MS: return route_duration_ms(x->arena, route_elapsed_ns(x));
     case PH_REMOTE_PORT: return route_fmt(x, "%lld", x->conn->remote_port);
     case PH_HEADER: {
         if (ifr_str_eq_nocase(s->arg, IFR_LIT("Host"))) return r->host;
