@@ -41,14 +41,26 @@ static http_chunked_status_t chunk_fail(http_chunked_decoder_t *d, const char *w
     return HTTP_CHUNKED_ERROR;
 }
 
+/* Hands back trailer bytes in[from..to) without consuming more. */
+static http_chunked_status_t trailer_piece(const char *in, size_t from, size_t to, size_t *consumed, ifr_str_t *data)
+{
+    *data = ifr_str(in + from, to - from);
+    *consumed = to;
+    return HTTP_CHUNKED_TRAILER;
+}
+
 http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char *in, size_t len,
                                           size_t *consumed, ifr_str_t *data)
 {
     size_t i = 0;
+    size_t kept = SIZE_MAX;   /* keep_trailers: where this call's trailer bytes start */
     *data = IFR_NULL_STR;
     if (d->state == CH_FAILED) return chunk_fail(d, d->error, 0, consumed);
     while (i < len) {
         unsigned char c = (unsigned char)in[i];
+        if (d->keep_trailers && kept == SIZE_MAX && d->state >= CH_TRAILER_START && d->state <= CH_TRAILER_LF &&
+            !(d->state == CH_TRAILER_START && c == '\r'))
+            kept = i;
         if (d->state == CH_DATA) {
             size_t n = len - i;
             if (n > d->remaining) n = (size_t)d->remaining;
@@ -100,7 +112,12 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
             d->state = CH_SIZE;
             break;
         case CH_TRAILER_START:
-            if (c == '\r') { d->state = CH_FINAL_LF; break; }
+            if (c == '\r') {
+                /* The kept lines go out before the final CRLF is read. */
+                if (kept != SIZE_MAX) return trailer_piece(in, kept, i, consumed, data);
+                d->state = CH_FINAL_LF;
+                break;
+            }
             if (!http_is_tchar(c)) return chunk_fail(d, "invalid trailer field", i, consumed);
             if (++d->trailer_fields > HTTP_CHUNK_TRAILER_FIELDS)
                 return chunk_fail(d, "too many trailer fields", i, consumed);
@@ -122,6 +139,8 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
             break;
         case CH_TRAILER_LF:
             if (c != '\n') return chunk_fail(d, "bare CR in trailer", i, consumed);
+            if (++d->trailer_bytes > HTTP_CHUNK_TRAILER_MAX)
+                return chunk_fail(d, "trailer section too large", i, consumed);
             d->state = CH_TRAILER_START;
             break;
         case CH_FINAL_LF:
@@ -137,8 +156,27 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
         }
         i++;
     }
+    if (kept != SIZE_MAX) return trailer_piece(in, kept, i, consumed, data);
     *consumed = i;
     return d->state == CH_DONE ? HTTP_CHUNKED_END : HTTP_CHUNKED_AGAIN;
+}
+
+int http_chunked_trailers(ifr_str_t raw, ifr_arena_t *a, http_headers_t *out)
+{
+    /* The decoder checked the bytes; the bounds only guard other callers. */
+    size_t pos = 0;
+    while (pos < raw.len) {
+        size_t colon = pos, eol;
+        while (colon < raw.len && raw.ptr[colon] != ':') colon++;
+        for (eol = colon; eol < raw.len && raw.ptr[eol] != '\r'; eol++) {}
+        if (colon == pos || eol + 1 >= raw.len) return -1;
+        ifr_str_t value = ifr_str_sub(raw, colon + 1, eol);
+        while (value.len && http_is_ows((unsigned char)value.ptr[0])) { value.ptr++; value.len--; }
+        while (value.len && http_is_ows((unsigned char)value.ptr[value.len - 1])) value.len--;
+        if (http_headers_add(out, a, ifr_str_sub(raw, pos, colon), value) != 0) return -1;
+        pos = eol + 2;
+    }
+    return 0;
 }
 
 size_t http_chunk_head(char *out, uint64_t n)
