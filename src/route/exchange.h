@@ -82,6 +82,16 @@ typedef struct {
     /* Sends body bytes (copied or queued by the host before it returns).
      * is_last ends the response. */
     int (*send_body)(route_exchange_t *x, const void *data, size_t len, bool is_last);
+    /* Ends the body as send_body(x, NULL, 0, true) does, with trailer
+     * fields after the last chunk when the response goes out chunked (to an
+     * HTTP/1.1 client, no length known); elsewhere (Content-Length, HTTP/1.0,
+     * HEAD, a filter that sees the body, such as encode) they are dropped and
+     * the body just ends. The caller chooses the fields (no framing or
+     * hop-by-hop ones: the host only refuses bytes that could split the
+     * message); trailers and its slices stay the caller's and need live only
+     * for the call (the host copies what it sends). NULL in hosts that
+     * cannot (through x->io: the body ends without them). */
+    int (*send_trailers)(route_exchange_t *x, const http_headers_t *trailers);
     /* Sends len bytes of an open file from offset; the host takes ownership
      * of fd and closes it. Hosts without files (the edge) set this to NULL. */
     int (*send_file)(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last);

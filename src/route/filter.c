@@ -49,6 +49,16 @@ static bool route_filters_touch_body(route_state_t *st)
     return false;
 }
 
+/* Filters speak bodies, not trailers: a filter that sees the body (encode
+ * compressing it) makes the trailers go, as they may no longer hold for
+ * what the client gets (a checksum of the uncompressed bytes). */
+static int route_io_send_trailers(route_exchange_t *x, const http_headers_t *trailers)
+{
+    route_state_t *st = route_state(x);
+    if (route_filters_touch_body(st) || !st->host_io->send_trailers) return route_io_send_body(x, NULL, 0, true);
+    return st->host_io->send_trailers(x, trailers);
+}
+
 static int route_io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
 {
     route_state_t *st = route_state(x);
@@ -159,6 +169,7 @@ static int route_io_offload(route_exchange_t *x, void (*work)(void *arg), void *
 static const route_io_t route_filter_io = {
     .send_head = route_io_send_head,
     .send_body = route_io_send_body,
+    .send_trailers = route_io_send_trailers,
     .send_file = route_io_send_file,
     .splice_body = route_io_splice_body,
     .read_body = route_io_read_body,

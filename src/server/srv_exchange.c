@@ -134,11 +134,29 @@ static uint64_t fit_declared(srv_exchange_t *ex, uint64_t len)
     return (uint64_t)ex->declared_len - ex->body_sent;
 }
 
-static int body_end(srv_exchange_t *ex, bool is_last)
+/* The last chunk, with trailer fields if any: a field with bytes we would
+ * not send is dropped alone, as in send_head. */
+static int last_chunk(srv_conn_t *c, const http_headers_t *trailers)
+{
+    if (!trailers || !trailers->count) return srv_outq_append(&c->out, HTTP_CHUNKED_LAST, 5);
+    ifr_buf_t *b = &c->worker->scratch;
+    ifr_buf_clear(b);
+    if (ifr_buf_append(b, "0\r\n", 3) < 0) return -1;
+    for (uint32_t i = 0; i < trailers->count; i++) {
+        const http_header_t *h = &trailers->items[i];
+        if (http_write_field(b, h->name, h->value) < 0)
+            ifr_log_warn("http", "dropped trailer %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
+    }
+    if (ifr_buf_append(b, "\r\n", 2) < 0) return -1;
+    return srv_outq_append(&c->out, b->data, b->len);
+}
+
+/* trailers: see route_io_t.send_trailers; NULL for none. */
+static int body_end(srv_exchange_t *ex, bool is_last, const http_headers_t *trailers)
 {
     srv_conn_t *c = ex->conn;
     if (is_last) {
-        if (ex->chunked && srv_outq_append(&c->out, HTTP_CHUNKED_LAST, 5) < 0) ex->close_after = true;
+        if (ex->chunked && last_chunk(c, trailers) < 0) ex->close_after = true;
         /* A short body breaks the framing: the client learns by the close. */
         if (!ex->no_body && ex->declared_len >= 0 && ex->body_sent < (uint64_t)ex->declared_len)
             ex->close_after = true;
@@ -173,7 +191,15 @@ static int io_send_body(route_exchange_t *x, const void *data, size_t len, bool 
         }
         ex->body_sent += len;
     }
-    return body_end(ex, is_last);
+    return body_end(ex, is_last, NULL);
+}
+
+static int io_send_trailers(route_exchange_t *x, const http_headers_t *trailers)
+{
+    srv_exchange_t *ex = ex_of(x);
+    if (!ex_usable(ex)) return -1;
+    if (!ex->head_sent && io_send_head(x) < 0) return -1;
+    return body_end(ex, true, trailers);
 }
 
 static int io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
@@ -186,7 +212,7 @@ static int io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len,
     srv_conn_t *c = ex->conn;
     if (ex->no_body || len == 0) {
         close(fd);
-        return body_end(ex, is_last);
+        return body_end(ex, is_last, NULL);
     }
     len = fit_declared(ex, len);
     int rc = 0;
@@ -205,7 +231,7 @@ static int io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len,
         return -1;
     }
     ex->body_sent += len;
-    return body_end(ex, is_last);
+    return body_end(ex, is_last, NULL);
 }
 
 /* The bytes go from src_fd into the connection's output queue through its
@@ -325,6 +351,7 @@ static int io_send_interim(route_exchange_t *x, int status, const http_headers_t
 const route_io_t srv_exchange_io = {
     .send_head = io_send_head,
     .send_body = io_send_body,
+    .send_trailers = io_send_trailers,
     .send_file = io_send_file,
     .splice_body = io_splice_body,
     .read_body = io_read_body,
