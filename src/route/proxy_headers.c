@@ -17,31 +17,61 @@ bool proxy_is_hop_field(ifr_str_t n)
     }
 }
 
-/* Is name listed in any Connection field of h? Those are hop-by-hop too. */
-static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name);
-
-bool proxy_upgrade_requested(const http_request_t *req)
+/* RFC 9110 section 6.5.1: a trailer must not carry what frames, routes or
+ * authenticates the message, nor request or response controls, because the
+ * recipient acted on those before the trailer came. These are Go's
+ * (httpguts.ValidTrailerHeader) minus the hop-by-hop ones, which are
+ * dropped anyway, plus the cookies. */
+static bool hdr_never_trailer(ifr_str_t n)
 {
-    return req->body_kind == HTTP_BODY_NONE && http_headers_get(&req->headers, IFR_LIT("upgrade")) &&
-           hdr_named_by_connection(&req->headers, IFR_LIT("upgrade"));
+    switch (n.len) {
+    case 4: return ifr_str_eq_nocase(n, IFR_LIT("host"));
+    case 5: return ifr_str_eq_nocase(n, IFR_LIT("range"));
+    case 6:
+        return ifr_str_eq_nocase(n, IFR_LIT("cookie")) || ifr_str_eq_nocase(n, IFR_LIT("expect")) ||
+               ifr_str_eq_nocase(n, IFR_LIT("pragma"));
+    case 10: return ifr_str_eq_nocase(n, IFR_LIT("set-cookie"));
+    case 12: return ifr_str_eq_nocase(n, IFR_LIT("max-forwards")) || ifr_str_eq_nocase(n, IFR_LIT("content-type"));
+    case 13:
+        return ifr_str_eq_nocase(n, IFR_LIT("authorization")) || ifr_str_eq_nocase(n, IFR_LIT("cache-control")) ||
+               ifr_str_eq_nocase(n, IFR_LIT("content-range"));
+    case 16:
+        return ifr_str_eq_nocase(n, IFR_LIT("content-encoding")) ||
+               ifr_str_eq_nocase(n, IFR_LIT("www-authenticate"));
+    default: return false;
+    }
 }
 
-static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
+/* Does any field called field in h list token (comma-separated, OWS around
+ * items, case-insensitive)? */
+static bool hdr_lists_token(const http_headers_t *h, ifr_str_t field, ifr_str_t token)
 {
     for (uint32_t i = 0; i < h->count; i++) {
-        if (!ifr_str_eq_nocase(h->items[i].name, IFR_LIT("connection"))) continue;
+        if (!ifr_str_eq_nocase(h->items[i].name, field)) continue;
         ifr_str_t v = h->items[i].value;
         size_t start = 0;
         for (size_t k = 0; k <= v.len; k++) {
             if (k < v.len && v.ptr[k] != ',') continue;
             ifr_str_t item = ifr_str_sub(v, start, k);
-            while (item.len && item.ptr[0] == ' ') { item.ptr++; item.len--; }
-            while (item.len && item.ptr[item.len - 1] == ' ') item.len--;
-            if (ifr_str_eq_nocase(item, name)) return true;
+            while (item.len && (item.ptr[0] == ' ' || item.ptr[0] == '\t')) { item.ptr++; item.len--; }
+            while (item.len && (item.ptr[item.len - 1] == ' ' || item.ptr[item.len - 1] == '\t')) item.len--;
+            if (ifr_str_eq_nocase(item, token)) return true;
             start = k + 1;
         }
     }
     return false;
+}
+
+/* Is name listed in any Connection field of h? Those are hop-by-hop too. */
+static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
+{
+    return hdr_lists_token(h, IFR_LIT("connection"), name);
+}
+
+bool proxy_upgrade_requested(const http_request_t *req)
+{
+    return req->body_kind == HTTP_BODY_NONE && http_headers_get(&req->headers, IFR_LIT("upgrade")) &&
+           hdr_named_by_connection(&req->headers, IFR_LIT("upgrade"));
 }
 
 /* The names the Connection fields of h list, collected once per message
@@ -82,7 +112,9 @@ static bool hdr_conn_named(const hdr_conn_names_t *o, const http_headers_t *h, i
     return false;
 }
 
-static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out)
+/* keep_trailer: a final response's Trailer field (the names its trailer
+ * section will carry) goes on, as Go's proxy announces them again. */
+static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out, bool keep_trailer)
 {
     hdr_conn_names_t conn;
     hdr_conn_names(in, &conn);
@@ -94,7 +126,9 @@ static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_he
     }
     for (uint32_t i = 0; i < in->count; i++) {
         const http_header_t *h = &in->items[i];
-        if (proxy_is_hop_field(h->name) || (conn.count && hdr_conn_named(&conn, in, h->name))) continue;
+        if (proxy_is_hop_field(h->name) && !(keep_trailer && ifr_str_eq_nocase(h->name, IFR_LIT("trailer"))))
+            continue;
+        if (conn.count && hdr_conn_named(&conn, in, h->name)) continue;
         if (http_headers_add(out, a, h->name, h->value) != 0) return -1;
     }
     return 0;
@@ -168,7 +202,12 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
 {
     *out = (http_headers_t){ 0 };
     const http_request_t *req = x->req;
-    if (hdr_copy_end_to_end(x->arena, &req->headers, out) != 0) return -1;
+    if (hdr_copy_end_to_end(x->arena, &req->headers, out, false) != 0) return -1;
+    /* TE is hop-by-hop, but a client that takes trailers lets the upstream
+     * know it may send them: Go keeps exactly that token. */
+    if (hdr_lists_token(&req->headers, IFR_LIT("te"), IFR_LIT("trailers")) &&
+        http_headers_add(out, x->arena, IFR_LIT("TE"), IFR_LIT("trailers")) != 0)
+        return -1;
     if (upgrade && (http_headers_add(out, x->arena, IFR_LIT("Connection"), IFR_LIT("Upgrade")) != 0 ||
                     http_headers_add(out, x->arena, IFR_LIT("Upgrade"),
                                      http_headers_get(&req->headers, IFR_LIT("upgrade"))->value) != 0))
@@ -191,7 +230,7 @@ int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_u
         if (proxy_is_hop_field(h->name) || http_headers_get(&r->headers, h->name)) continue;
         if (http_headers_add(&x->resp.headers, x->arena, h->name, h->value) != 0) return -1;
     }
-    if (hdr_copy_end_to_end(x->arena, &r->headers, &x->resp.headers) != 0) return -1;
+    if (hdr_copy_end_to_end(x->arena, &r->headers, &x->resp.headers, true) != 0) return -1;
     if (r->status == 101) {
         const http_header_t *up = http_headers_get(&r->headers, IFR_LIT("upgrade"));
         if (http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Connection"), IFR_LIT("Upgrade")) != 0 ||
@@ -214,5 +253,19 @@ int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_u
 int proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out)
 {
     *out = (http_headers_t){ 0 };
-    return hdr_copy_end_to_end(x->arena, &r->headers, out);
+    return hdr_copy_end_to_end(x->arena, &r->headers, out, false);
+}
+
+void proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t)
+{
+    hdr_conn_names_t conn;
+    hdr_conn_names(&r->headers, &conn);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < t->count; i++) {
+        ifr_str_t n = t->items[i].name;
+        if (proxy_is_hop_field(n) || hdr_never_trailer(n) || (conn.count && hdr_conn_named(&conn, &r->headers, n)))
+            continue;
+        t->items[kept++] = t->items[i];
+    }
+    t->count = kept;
 }

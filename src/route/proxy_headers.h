@@ -1,10 +1,11 @@
 /* The header rules of reverse_proxy, as Caddy applies them:
  * going up, the client's fields minus hop-by-hop ones (and those the
- * Connection field names), X-Forwarded-For / -Proto / -Host set from the
+ * Connection field names; `TE: trailers` stays), X-Forwarded-For / -Proto / -Host set from the
  * connection (incoming values are replaced: no proxy is trusted), Host
  * passed through, then header_up; coming down, the upstream's fields minus
- * hop-by-hop and framing ones (the server frames the response itself),
- * then header_down. Values may use request placeholders and
+ * hop-by-hop and framing ones (the server frames the response itself; the
+ * Trailer field stays), then header_down; its trailer fields minus
+ * hop-by-hop and forbidden ones. Values may use request placeholders and
  * {upstream_hostport}. Everything is allocated from x->arena. */
 #ifndef IFRIT_ROUTE_PROXY_HEADERS_H
 #define IFRIT_ROUTE_PROXY_HEADERS_H
@@ -34,6 +35,14 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
  * 0, or -1 out of memory. */
 int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
                        const http_headers_t *ours, const http_upstream_response_t *r);
+
+/* Filters an upstream's trailer fields in place, keeping those that may go
+ * on to the client: not hop-by-hop (nor named by r's Connection field) and
+ * none a recipient must not take from a trailer (RFC 9110 section 6.5.1:
+ * Host, Content-Type, Content-Encoding, Content-Range, Authorization,
+ * WWW-Authenticate, Cookie, Set-Cookie, Cache-Control, Expect,
+ * Max-Forwards, Pragma, Range). Allocates nothing. */
+void proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t);
 
 /* The fields of an upstream's informational (1xx) head to pass on: its
  * end-to-end ones only; header_down is for the final response. 0, or -1

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "http/chunked.h"
 #include "http/response_writer.h"
+#include "route/proxy_headers.h"
 #include "route/proxy_transport.h"
 #include "server/srv_conn.h"
 #include "server/srv_proxy_health.h"
@@ -51,6 +52,9 @@ struct proxy_call {
     http_resp_parser_t parser;
     http_upstream_response_t resp;
     http_chunked_decoder_t chunked;
+    char *trailer;               /* the upstream's trailer section as read (x->arena,
+                                    HTTP_CHUNK_TRAILER_MAX bytes once one starts) */
+    size_t trailer_len;
     uint64_t body_left;          /* HTTP_BODY_LENGTH: response bytes still to come */
     bool reused;                 /* the connection came from the pool */
     bool body_chunked;           /* the request body goes up chunked */
@@ -145,16 +149,43 @@ static void call_abort(proxy_call_t *c, const char *why)
     c->cb->on_end(c->ud, false);
 }
 
+/* The trailer fields that go on to the client (none if the arena is full). */
+static http_headers_t call_trailers(proxy_call_t *c)
+{
+    http_headers_t t = { 0 };
+    if (!c->trailer_len) return t;
+    if (http_chunked_trailers(ifr_str(c->trailer, c->trailer_len), c->x->arena, &t) != 0) {
+        ifr_log_debug("reverse_proxy", "trailers dropped: out of memory");
+        t.count = 0;
+    }
+    proxy_trailers_down(&c->resp, &t);
+    return t;
+}
+
 static void call_complete(proxy_call_t *c)
 {
+    route_exchange_t *x = c->x;
     bool keep = c->resp.keep_alive && !c->write_failed && c->wbuf.len == 0 && c->rbuf.len == 0 &&
                 (!c->req.with_body || c->body_done);
     ifr_buf_t held = c->hold;    /* what flush_interval still holds goes out with the end */
     c->hold = IFR_BUF_INIT;
+    http_headers_t trailers = call_trailers(c);
     call_release(c, keep);
-    c->x->io->send_body(c->x, held.data, held.len, true);
+    if (held.len) x->io->send_body(x, held.data, held.len, false);
+    x->io->send_trailers(x, &trailers);   /* with none, the plain end of the body */
     ifr_buf_free(&held);
     c->cb->on_end(c->ud, true);
+}
+
+/* Keeps a piece of the upstream's trailer section for call_complete. The
+ * decoder bounds the whole section by HTTP_CHUNK_TRAILER_MAX. -1 out of memory. */
+static int call_keep_trailer(proxy_call_t *c, ifr_str_t piece)
+{
+    if (!c->trailer) c->trailer = ifr_arena_alloc(c->x->arena, HTTP_CHUNK_TRAILER_MAX);
+    if (!c->trailer || c->trailer_len + piece.len > HTTP_CHUNK_TRAILER_MAX) return -1;
+    memcpy(c->trailer + c->trailer_len, piece.ptr, piece.len);
+    c->trailer_len += piece.len;
+    return 0;
 }
 
 static bool call_request_written(const proxy_call_t *c)
@@ -276,7 +307,12 @@ static void call_relay_body(proxy_call_t *c)
         if (c->resp.body_kind == HTTP_BODY_CHUNKED) {
             http_chunked_status_t st = http_chunked_decode(&c->chunked, c->rbuf.data, c->rbuf.len, &used, &data);
             if (st == HTTP_CHUNKED_ERROR) {
-                call_abort(c, "malformed chunked response body");
+                const char *why = ifr_arena_printf(x->arena, "malformed chunked response body: %s", c->chunked.error);
+                call_abort(c, why ? why : "malformed chunked response body");
+                return;
+            }
+            if (st == HTTP_CHUNKED_TRAILER && call_keep_trailer(c, data) != 0) {
+                call_abort(c, "out of memory");
                 return;
             }
             if (st != HTTP_CHUNKED_DATA) data = IFR_NULL_STR;
@@ -417,6 +453,7 @@ static void call_read_head(proxy_call_t *c)
         c->splicing = c->resp.body_kind == HTTP_BODY_LENGTH && c->body_left >= CALL_SPLICE_MIN && !c->flush_ns &&
                       x->io->splice_body && x->io->queued && x->io->wait_writable;
         http_chunked_decoder_init(&c->chunked);
+        c->chunked.keep_trailers = true;
         if (c->resp.status == 101) {
             call_upgrade(c);
             return;

@@ -705,14 +705,16 @@ def test_proxy_opt_hop_by_hop_both_ways(binary):
                 r = c.read_response()
                 check(r.status == 200, "%s: status %d" % (method, r.status))
                 seen = up.requests[-1]
-                for name in ("Connection", "X-Drop-Me", "X-Drop-Too", "Keep-Alive", "Proxy-Connection", "TE",
+                for name in ("Connection", "X-Drop-Me", "X-Drop-Too", "Keep-Alive", "Proxy-Connection",
                              "Trailer", "Upgrade", "Proxy-Authorization"):
                     check(seen.header(name) is None, "%s: %s went up: %r" % (method, name, seen.headers))
+                check(seen.header("TE") == "trailers", "%s: TE: trailers kept (test_proxy_trailers)" % method)
                 check(seen.header("X-End-To-End") == "kept", "end-to-end field kept")
                 check(seen.header("Transfer-Encoding") is None, "a length body goes up with its length")
-                for name in ("X-Down-Drop", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Upgrade",
+                for name in ("X-Down-Drop", "Keep-Alive", "Proxy-Connection", "TE", "Upgrade",
                              "Proxy-Authenticate", "X-Sum"):
                     check(r.header(name) is None, "%s: %s came down: %r" % (method, name, r.headers))
+                check(r.header("Trailer") == "X-Sum", "%s: the Trailer field announces the trailers" % method)
                 check((r.header("Connection") or "").lower() in ("", "keep-alive"), "Connection: %r" % r.headers)
                 check(r.header("X-Down-Kept") == "yes", "end-to-end field down")
                 check(b"GET /hop" in r.body or b"POST /hop" in r.body, "body relayed")

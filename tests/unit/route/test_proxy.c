@@ -6,6 +6,7 @@
 #include "testing.h"
 
 #include "fake_host.h"
+#include "route/proxy_headers.h"
 #include "route/proxy_transport.h"
 
 /* What the fake transport saw last. */
@@ -224,6 +225,28 @@ static void test_lb_policies(void)
     route_plan_release(p);
 }
 
+/* The upstream's trailer fields that go on: not hop-by-hop, not named by
+ * its Connection field, none of RFC 9110 6.5.1's; order kept. */
+static void test_trailers_down(void)
+{
+    ifr_arena_t a;
+    ifr_arena_init(&a, 0);
+    http_upstream_response_t r = { .status = 200 };
+    http_headers_add(&r.headers, &a, IFR_LIT("Connection"), IFR_LIT("keep-alive, X-Hop"));
+    static const char *const in[] = { "X-Sum", "Content-Length", "Host", "Content-Type", "authorization",
+                                      "Set-Cookie", "Cache-Control", "Trailer", "TE", "Keep-Alive", "X-Hop",
+                                      "Content-Encoding", "WWW-Authenticate", "X-Other" };
+    http_headers_t t = { 0 };
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++) http_headers_add(&t, &a, ifr_cstr(in[i]), IFR_LIT("v"));
+    proxy_trailers_down(&r, &t);
+    CHECK_INT_EQ(t.count, 2);
+    if (t.count == 2) {
+        CHECK_MEM_EQ(t.items[0].name.ptr, t.items[0].name.len, "X-Sum");
+        CHECK_MEM_EQ(t.items[1].name.ptr, t.items[1].name.len, "X-Other");
+    }
+    ifr_arena_destroy(&a);
+}
+
 int main(void)
 {
     proxy_transport_register(&fake_transport);
@@ -233,5 +256,6 @@ int main(void)
     RUN(test_error_statuses);
     RUN(test_cancel_on_exchange_end);
     RUN(test_lb_policies);
+    RUN(test_trailers_down);
     return testing_done();
 }
