@@ -10,7 +10,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
 
-bench_section "proxy (issue 5): reverse_proxy on core $BENCH_SERVER_CPU to an nginx upstream, wrk -c$BENCH_HTTP_CONNS, ${BENCH_HTTP_SECONDS}s per route"
+bench_section "proxy (issue 5): reverse_proxy on core $BENCH_SERVER_CPU to an nginx upstream, wrk -c$BENCH_HTTP_CONNS, ${BENCH_HTTP_SECONDS}s per route, best of $BENCH_HTTP_ROUNDS rounds"
 # Only worth the peers' run time once ifrit can proxy at all.
 if ! why=$(bench_ifrit_accepts $'\treverse_proxy 127.0.0.1:9'); then
     bench_na "proxy" "$why"
@@ -40,9 +40,10 @@ nginx_body="location / { proxy_pass http://upstream_pool; proxy_http_version 1.1
             proxy_buffers 32 32k; proxy_busy_buffers_size 64k; }"
 nginx_http="upstream upstream_pool { server 127.0.0.1:$up_port; keepalive 64; }"
 
-declare -A rps cpu
-printf '%-8s %-8s %12s %10s %10s\n' route proxy "req/s" p99 "CPU/req"
+declare -A rps p99 cpu
+for ((round = 1; round <= BENCH_HTTP_ROUNDS; round++)); do
 for server in ifrit nginx caddy; do
+    [ "$round" -gt 1 ] && [ -z "${rps[$server.small]:-}" ] && continue   # it did not start before
     port=$(bench_free_port) || { bench_na "$server" "no free port"; continue; }
     if ! bench_start "$server" "$server" "$port" "$BENCH_SERVER_CPU" "$site" "$nginx_body" "$nginx_http" ||
        [ "$(curl -s "http://127.0.0.1:$port/small")" != "$small" ] ||
@@ -61,11 +62,17 @@ for server in ifrit nginx caddy; do
         path=/small; [ $route = 1m ] && path=/1m.bin
         t0=$(bench_cpu_ticks "$busy")
         read -r r _ p < <(bench_wrk "http://127.0.0.1:$port$path")
-        rps[$server.$route]=$r
-        cpu[$server.$route]=$(bench_cpu_per_req $(( $(bench_cpu_ticks "$busy") - t0 )) "$r")
-        printf '%-8s %-8s %12s %10s %10s\n' "$route" "$server" "$r" "$p" "${cpu[$server.$route]}"
+        bench_keep_best "$server.$route" "$r" "$p" "$(bench_cpu_per_req $(( $(bench_cpu_ticks "$busy") - t0 )) "$r")"
     done
     bench_stop "$pid"
+done
+done
+printf '%-8s %-8s %12s %10s %10s\n' route proxy "req/s" p99 "CPU/req"
+for server in ifrit nginx caddy; do
+    for route in small 1m; do
+        [ -n "${rps[$server.$route]:-}" ] &&
+            printf '%-8s %-8s %12s %10s %10s\n' "$route" "$server" "${rps[$server.$route]}" "${p99[$server.$route]}" "${cpu[$server.$route]}"
+    done
 done
 for route in small 1m; do
     printf '%-8s ifrit/nginx %s   ifrit/caddy %s   (issue 5 targets: >= 1.0 and >= 2)\n' "$route" \

@@ -108,5 +108,22 @@ if [ "$BENCH_QUICK" = 1 ]; then
     BENCH_HTTP_WARMUP=${BENCH_HTTP_WARMUP:-1}
 fi
 BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-10}
+# Rounds of the whole server sequence; each figure is a server's best
+# round. Servers take turns, so a slow spell of the machine hits each of
+# them about equally instead of whichever ran during it.
+BENCH_HTTP_ROUNDS=${BENCH_HTTP_ROUNDS:-$([ "$BENCH_QUICK" = 1 ] && echo 1 || echo 3)}
 BENCH_HTTP_WARMUP=${BENCH_HTTP_WARMUP:-2}
 BENCH_HTTP_CONNS=${BENCH_HTTP_CONNS:-50}
+
+# bench_keep_best KEY RPS P99 CPU: keeps the round with the most requests/s
+# for KEY (server.route) in the arrays rps, p99 and cpu (declared -A by the
+# section).
+bench_keep_best() {
+    local old=${rps[$1]:-}
+    if [ -z "$old" ] || [[ ! "$old" =~ ^[0-9.]+$ ]] ||
+       { [[ "$2" =~ ^[0-9.]+$ ]] && awk -v a="$2" -v b="$old" 'BEGIN { exit !(a > b) }'; }; then
+        rps[$1]=$2
+        p99[$1]=$3
+        cpu[$1]=$4
+    fi
+}
