@@ -13,6 +13,7 @@
 typedef struct {
     ifr_buf_t *out;
     const char *text;
+    const char *masked;    /* text with each {$VAR} masked (see cfg_format) */
     int depth;
     bool mid_line;         /* something was written on the current line */
     bool line_has_comment; /* ... and it ends with a comment */
@@ -20,6 +21,7 @@ typedef struct {
     bool after_close;      /* ... or a closing brace */
     bool glue_next;        /* the last token must not end its line (see below) */
     bool import_line;      /* the current top-level line starts with `import` */
+    bool split_glued;      /* braces glued to words are read as braces (see below) */
     bool failed;
 } fmt_t;
 
@@ -142,18 +144,24 @@ static size_t fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const cfg__
                                bool *opens)
 {
     *opens = false;
-    if (r->comment || cfg_token_is_literal(t) || r->len < 2) return 0;
+    if (!f->split_glued || r->comment || cfg_token_is_literal(t) || r->len < 2) return 0;
     const char *w = f->text + r->off;
     if (w[0] == '<' && w[1] == '<') return 0;
     if (w[r->len - 1] == '{') {
-        *opens = w[r->len - 2] != '\\';
+        /* What stays must read as the same word on the next run: not
+         * one ending in a brace of its own (`{{`, `x}{`), but `{path}{`. */
+        char before = w[r->len - 2];
+        *opens = before != '\\' && before != '{' &&
+                 (before != '}' || memchr(f->masked + r->off, '{', r->len - 1));
         return *opens;
     }
     if (memchr(w, '{', r->len)) return 0;
     size_t n = 0;
-    while (n < r->len && w[r->len - 1 - n] == '}' && n < (size_t)f->depth) n++;
-    if (n < r->len && n > 0 && w[r->len - 1 - n] == '\\') n--;
-    return n;
+    while (n < r->len && w[r->len - 1 - n] == '}') n++;
+    if (n > 0 && n < r->len && w[r->len - 1 - n] == '\\') n--;   /* `x\}`: that one is escaped */
+    /* All of them or none, so the next run reads the same: `e}}` with one
+     * block open stays a word. */
+    return n <= (size_t)f->depth ? n : 0;
 }
 
 static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool first,
@@ -168,6 +176,23 @@ static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool 
     if (opens) fmt_open_brace(f, false, 0);
     for (size_t i = 0; !opens && i < braces; i++)
         fmt_close_brace(f, false, braces == r->len && i == 0 && line_start);
+}
+
+/* Whether the brace tokens pair up as they are, glued ones being plain
+ * words (the parser's view). A config that does has its glued braces
+ * left as words, so formatting never changes what a valid config means;
+ * one that does not is read as caddy fmt reads it, which mends the
+ * usual `:8080{`. */
+static bool fmt_braces_balance(const cfg__toks_t *toks)
+{
+    long depth = 0;
+    for (size_t i = 0; i < toks->count; i++) {
+        const cfg_token_t *t = &toks->toks[i];
+        if (toks->raw[i].comment || cfg_token_is_literal(t)) continue;
+        if (ifr_str_eq_cstr(t->text, "{")) depth++;
+        else if (ifr_str_eq_cstr(t->text, "}") && --depth < 0) return false;
+    }
+    return depth == 0;
 }
 
 int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *out,
@@ -195,7 +220,7 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
         ifr_arena_destroy(&a);
         return -1;
     }
-    fmt_t f = { .out = out, .text = text };
+    fmt_t f = { .out = out, .text = text, .masked = masked, .split_glued = !fmt_braces_balance(&toks) };
     bool after_brace_line = false; /* the rest of a line after "{" moves down */
     for (size_t i = 0; i < toks.count; i++) {
         const cfg_token_t *t = &toks.toks[i];

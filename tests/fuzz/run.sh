@@ -3,6 +3,7 @@
 # with clang (-fsanitize=fuzzer,address,undefined) and runs each for
 # FUZZ_SECONDS (default 60) on its corpus tests/fuzz/corpus/NAME/.
 # New inputs found are kept in build/fuzz/corpus/NAME, not in the repo.
+# FUZZ_ONLY=tests/fuzz/fuzz_caddyfile.c runs only the targets named.
 set -u
 cd "$(dirname "$0")/../.."
 CLANG=${CLANG:-clang-19}
@@ -13,7 +14,7 @@ srcs=$(ls src/{base,wasm,wasi,http,config,route,fn,plugin}/*.c 2>/dev/null)
 make --no-print-directory gen >/dev/null || exit 1   # build/gen/blowfish_pi.h
 flags="-std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 status=0
-for t in tests/fuzz/fuzz_*.c; do
+for t in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
     [ -e "$t" ] || continue
     name=$(basename "${t%.c}")
     # shellcheck disable=SC2086

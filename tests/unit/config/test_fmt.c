@@ -79,6 +79,14 @@ static void test_glued_braces(void)
     check_fmt("a {\n\trespond x\\{\n}\n", "a {\n\trespond x\\{\n}\n");
     check_fmt("a {\n\trespond \"x{\"\n}\n", "a {\n\trespond \"x{\"\n}\n");
     check_fmt("x}\n", "x}\n"); /* nothing to close */
+    /* in a config whose braces pair up as they are, a glued one is a word */
+    check_fmt("a {\n\trespond x{\n}\n", "a {\n\trespond x{\n}\n");
+    /* a split that would read differently on the next run is not made */
+    check_fmt("{{\n", "{{\n");
+    check_fmt("a{{\n", "a{{\n");
+    check_fmt("{\t}}\n", "{\n\t}}\n");
+    check_fmt("{\ne}}\t{\n", "{\n\te}} {\n");
+    check_fmt("a {\n\tx}{\n}\n", "a {\n\tx}{\n}\n");
     /* only a comment shares a line with "}" */
     check_fmt("a {\n\thandle {\n\t\tx\n\t} y\n}\n", "a {\n\thandle {\n\t\tx\n\t}\n\ty\n}\n");
     check_fmt("a {\n} b {\n}\n", "a {\n}\n\nb {\n}\n");
