@@ -20,6 +20,8 @@ typedef struct {
     bool after_open;       /* the last thing written was an opening brace */
     bool after_close;      /* ... or a closing brace */
     bool glue_next;        /* the last token must not end its line (see below) */
+    bool heredoc_like;     /* ... because it is a word that starts with "<<" */
+    size_t word_at;        /* where in out the last word starts */
     bool import_line;      /* the current top-level line starts with `import` */
     bool split_glued;      /* braces glued to words are read as braces (see below) */
     bool failed;
@@ -30,8 +32,27 @@ static void fmt_put(fmt_t *f, const char *p, size_t n)
     if (!f->failed && ifr_buf_append(f->out, p, n) < 0) f->failed = true;
 }
 
+/* A line break (or a continuation) right after a word "<<WORD" would
+ * make it a heredoc: such a word gets the backslash that keeps it a word
+ * (`\<<WORD`), written in front of it. */
+static void fmt_keep_word(fmt_t *f)
+{
+    if (f->mid_line && f->heredoc_like && !f->failed) {
+        if (ifr_buf_reserve(f->out, 1) < 0) {
+            f->failed = true;
+        } else {
+            memmove(f->out->data + f->word_at + 1, f->out->data + f->word_at, f->out->len - f->word_at);
+            f->out->data[f->word_at] = '\\';
+            f->out->len++;
+        }
+    }
+    f->heredoc_like = false;
+}
+
 static void fmt_end_line(fmt_t *f)
 {
+    fmt_keep_word(f);
+    f->glue_next = false;
     if (f->mid_line) fmt_put(f, "\n", 1);
     f->mid_line = false;
     f->line_has_comment = false;
@@ -74,7 +95,7 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
     f->mid_line = true;
     f->line_has_comment = false;
     f->depth++;
-    f->glue_next = false;
+    f->glue_next = f->heredoc_like = false;
     f->after_open = true;
     f->after_close = false;
 }
@@ -86,6 +107,7 @@ static void fmt_close_brace(fmt_t *f, bool continued, bool line_start)
 {
     if (f->depth > 0) f->depth--;
     if (f->mid_line && continued) {
+        fmt_keep_word(f);
         fmt_put(f, " \\\n", 3);
         fmt_indent(f, 0);
     } else if (f->mid_line && f->glue_next && !line_start) fmt_put(f, " ", 1);
@@ -94,7 +116,7 @@ static void fmt_close_brace(fmt_t *f, bool continued, bool line_start)
         fmt_indent(f, 0);
     }
     fmt_put(f, "}", 1);
-    f->glue_next = false;
+    f->glue_next = f->heredoc_like = false;
     f->mid_line = true;
     f->after_open = false;
     f->after_close = true;
@@ -118,15 +140,18 @@ static void fmt_word(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, size_t
         newlines = f->depth == 0 ? 2 : 1;
     }
     if (line_start) fmt_new_line(f, newlines, false);
-    else if (r->continued) { fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
+    else if (r->continued) { fmt_keep_word(f); fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
     else fmt_put(f, " ", 1);
+    f->word_at = f->out->len;
     fmt_put(f, f->text + r->off, len);
     /* A line break after "word\\" would make a line continuation, and one
      * after "<<WORD" a heredoc: a closing brace that follows such a token
-     * stays on its line rather than change the meaning. */
-    f->glue_next = !r->comment && !cfg_token_is_literal(t) && len &&
-                   (f->text[r->off + len - 1] == '\\' ||
-                    (len >= 2 && f->text[r->off] == '<' && f->text[r->off + 1] == '<'));
+     * stays on its line rather than change the meaning (and see
+     * fmt_end_line). */
+    f->heredoc_like = !r->comment && !cfg_token_is_literal(t) && len >= 2 && f->text[r->off] == '<' &&
+                      f->text[r->off + 1] == '<';
+    f->glue_next = f->heredoc_like || (!r->comment && !cfg_token_is_literal(t) && len &&
+                                       f->text[r->off + len - 1] == '\\');
     if (line_start && f->depth == 0)
         f->import_line = !r->comment && len == 6 && !memcmp(f->text + r->off, "import", 6);
     f->mid_line = true;
@@ -231,7 +256,10 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
     }
     /* The final line break must not turn a last "word\\" into a line
      * continuation: end with an explicit (empty) one instead. */
-    if (f.mid_line && f.glue_next) fmt_put(&f, " \\", 2);
+    if (f.mid_line && f.glue_next && !f.heredoc_like) {
+        fmt_put(&f, " \\", 2);
+        f.glue_next = false;
+    }
     fmt_end_line(&f);
     ifr_arena_destroy(&a);
     if (f.failed) {

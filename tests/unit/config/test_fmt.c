@@ -86,6 +86,11 @@ static void test_glued_braces(void)
     check_fmt("a{{\n", "a{{\n");
     check_fmt("{\t}}\n", "{\n\t}}\n");
     check_fmt("{\ne}}\t{\n", "{\n\te}} {\n");
+    /* "<<WORD" ending a line would start a heredoc on the next run */
+    check_fmt("a <<X \\ \\\n\n}\n", "a \\<<X\n}\n");
+    check_fmt("a {\n\tb <<X \\ \\\n\n\tc\n}\n", "a {\n\tb \\<<X\n\tc\n}\n");
+    check_fmt("a <<X \\ \\\n", "a \\<<X\n");
+    check_fmt("a {\n\tb <<X \\ \\\n}\n", "a {\n\tb \\<<X \\\n}\n");
     check_fmt("a {\n\tx}{\n}\n", "a {\n\tx}{\n}\n");
     /* only a comment shares a line with "}" */
     check_fmt("a {\n\thandle {\n\t\tx\n\t} y\n}\n", "a {\n\thandle {\n\t\tx\n\t}\n\ty\n}\n");
