@@ -229,3 +229,28 @@ def echo_app(req):
     lines = ["%s %s" % (req.method, req.target)] + ["%s: %s" % kv for kv in req.headers]
     lines.append("body-length: %d" % len(req.body))
     return Reply(200, {"Content-Type": "text/plain"}, ("\n".join(lines) + "\n").encode())
+
+
+def named_app(name):
+    """Answers with its name, in the body and in X-Upstream."""
+    return lambda req: Reply(200, {"X-Upstream": name}, name.encode())
+
+
+# -- for the proxy tests' Caddyfiles and echo_app's answers -------------------
+
+def site(body, global_opts="workers 1"):
+    """A Caddyfile: the global options, then one site on @PORT@ with body."""
+    return "{\n    %s\n}\n:@PORT@ {\n%s\n}\n" % (global_opts, body)
+
+
+def echo_lines(resp):
+    return resp.body.decode().splitlines()
+
+
+def saw_header(resp, name):
+    """The value the upstream saw for name (echo_app), or None."""
+    for line in echo_lines(resp)[1:]:
+        k, _, v = line.partition(": ")
+        if k.lower() == name.lower():
+            return v
+    return None

@@ -12,26 +12,9 @@ import threading
 import time
 
 from ifrit_e2e import E2EError, Server, Skip, check, free_port
-from proxy_upstream import Reply, Upstream, echo_app
+from proxy_upstream import Reply, Upstream, echo_app, echo_lines, named_app, saw_header, site
 
 WAIT = 15.0
-
-
-def site(body, global_opts="workers 1"):
-    return "{\n    %s\n}\n:@PORT@ {\n%s\n}\n" % (global_opts, body)
-
-
-def echo_lines(resp):
-    return resp.body.decode().splitlines()
-
-
-def saw_header(resp, name):
-    """The value the upstream saw for name (echo_app), or None."""
-    for line in echo_lines(resp)[1:]:
-        k, _, v = line.partition(": ")
-        if k.lower() == name.lower():
-            return v
-    return None
 
 
 # -- basics ---------------------------------------------------------------------
@@ -346,12 +329,8 @@ def test_proxy_all_down_is_503(binary):
 
 # -- load balancing ------------------------------------------------------------------
 
-def _named(name):
-    return lambda req: Reply(200, {"X-Upstream": name}, name.encode())
-
-
 def _two(binary, policy, extra=""):
-    a, b = Upstream(_named("a")).start(), Upstream(_named("b")).start()
+    a, b = Upstream(named_app("a")).start(), Upstream(named_app("b")).start()
     srv = _srv(binary, "reverse_proxy %s %s {\n lb_policy %s\n %s\n}" % (a.addr, b.addr, policy, extra))
     return a, b, srv
 
@@ -414,7 +393,7 @@ def test_proxy_lb_random_and_least_conn_use_both(binary):
 
 def test_proxy_retries_skip_dead_upstream(binary):
     dead = free_port()
-    with Upstream(_named("live")) as live, \
+    with Upstream(named_app("live")) as live, \
             _srv(binary, "reverse_proxy 127.0.0.1:%d %s {\n lb_policy first\n lb_retries 2\n lb_try_interval 10ms\n}" % (dead, live.addr)) as srv:
         for _ in range(3):
             r = srv.request("GET", "/")
@@ -433,7 +412,7 @@ def test_proxy_no_retry_for_post_after_send(binary):
 
 def test_proxy_unhealthy_status_passive(binary):
     bad = Upstream(lambda req: Reply(503, {}, b"bad")).start()
-    good = Upstream(_named("good")).start()
+    good = Upstream(named_app("good")).start()
     body = "reverse_proxy %s %s {\n lb_policy first\n fail_duration 30s\n unhealthy_status 5xx\n}" % (bad.addr, good.addr)
     try:
         with _srv(binary, body) as srv:
@@ -444,8 +423,8 @@ def test_proxy_unhealthy_status_passive(binary):
 
 
 def test_proxy_active_health_transitions(binary):
-    a = Upstream(_named("a")).start()
-    b = Upstream(_named("b")).start()
+    a = Upstream(named_app("a")).start()
+    b = Upstream(named_app("b")).start()
     port_b = b.port
     body = ("reverse_proxy %s %s {\n lb_policy round_robin\n health_uri /health\n"
             " health_interval 100ms\n health_timeout 1s\n}") % (a.addr, b.addr)
@@ -455,7 +434,7 @@ def test_proxy_active_health_transitions(binary):
             b.stop()
             srv.wait_log("upstream 127.0.0.1:%d is unhealthy" % port_b)
             check(set(_bodies(srv, 6)) == {"a"}, "b left the rotation")
-            b = Upstream(_named("b"), port=port_b).start()
+            b = Upstream(named_app("b"), port=port_b).start()
             srv.wait_log("upstream 127.0.0.1:%d is healthy again" % port_b)
             check(set(_bodies(srv, 6)) == {"a", "b"}, "b came back")
     finally:

@@ -15,34 +15,13 @@ import threading
 import time
 
 from ifrit_e2e import Server, Skip, check, free_port
-from proxy_upstream import Reply, Upstream, echo_app
+from proxy_upstream import Reply, Upstream, echo_app, echo_lines, named_app, saw_header, site
 
 WAIT = 15.0
 
 
-def site(body, global_opts="workers 1"):
-    return "{\n    %s\n}\n:@PORT@ {\n%s\n}\n" % (global_opts, body)
-
-
 def _srv(binary, body, global_opts="workers 1"):
     return Server(binary, site(body, global_opts))
-
-
-def echo_lines(resp):
-    return resp.body.decode().splitlines()
-
-
-def saw_header(resp, name):
-    """The value the upstream saw for name (echo_app), or None."""
-    for line in echo_lines(resp)[1:]:
-        k, _, v = line.partition(": ")
-        if k.lower() == name.lower():
-            return v
-    return None
-
-
-def _named(name):
-    return lambda req: Reply(200, {"X-Upstream": name}, name.encode())
 
 
 def _wait_until(cond, what):
@@ -180,7 +159,7 @@ def test_proxy_opt_keepalive_duration_keeps_pool(binary):
 
 def test_proxy_opt_no_retries_is_502(binary):
     dead = free_port()
-    with Upstream(_named("live")) as live, \
+    with Upstream(named_app("live")) as live, \
             _srv(binary, "reverse_proxy 127.0.0.1:%d %s {\n lb_policy first\n}" % (dead, live.addr)) as srv:
         r = srv.request("GET", "/")
         check(r.status == 502, "a dead first upstream without retries: %d" % r.status)
@@ -205,7 +184,7 @@ def test_proxy_opt_lb_try_duration(binary):
     the first attempt failed)."""
     port = free_port()
     body = "reverse_proxy 127.0.0.1:%d {\n lb_try_duration 20s\n lb_try_interval 50ms\n}" % port
-    up = Upstream(_named("late"), port=port)
+    up = Upstream(named_app("late"), port=port)
     with _srv(binary, body) as srv:
         get = _in_thread(lambda: srv.request("GET", "/late"))
         try:
@@ -383,7 +362,7 @@ def test_proxy_opt_max_fails(binary):
     """Passive health: with max_fails 2 the first failure leaves the
     upstream in; the second within fail_duration takes it out."""
     bad = Upstream(lambda req: Reply(503, {}, b"bad")).start()
-    good = Upstream(_named("good")).start()
+    good = Upstream(named_app("good")).start()
     body = ("reverse_proxy %s %s {\n lb_policy first\n fail_duration 1h\n max_fails 2\n unhealthy_status 503\n}"
             % (bad.addr, good.addr))
     try:
@@ -404,7 +383,7 @@ def test_proxy_opt_fail_duration_expires(binary):
     def flaky(req):
         return Reply(200, {}, b"flaky") if state["ok"] else Reply(503, {}, b"bad")
     bad = Upstream(flaky).start()
-    good = Upstream(_named("good")).start()
+    good = Upstream(named_app("good")).start()
     body = ("reverse_proxy %s %s {\n lb_policy first\n fail_duration 300ms\n unhealthy_status 5xx\n}"
             % (bad.addr, good.addr))
     try:
