@@ -170,9 +170,7 @@ int http_chunked_trailers(ifr_str_t raw, ifr_arena_t *a, http_headers_t *out)
         while (colon < raw.len && raw.ptr[colon] != ':') colon++;
         for (eol = colon; eol < raw.len && raw.ptr[eol] != '\r'; eol++) {}
         if (colon == pos || eol + 1 >= raw.len) return -1;
-        ifr_str_t value = ifr_str_sub(raw, colon + 1, eol);
-        while (value.len && http_is_ows((unsigned char)value.ptr[0])) { value.ptr++; value.len--; }
-        while (value.len && http_is_ows((unsigned char)value.ptr[value.len - 1])) value.len--;
+        ifr_str_t value = http_trim_ows(ifr_str_sub(raw, colon + 1, eol));
         if (http_headers_add(out, a, ifr_str_sub(raw, pos, colon), value) != 0) return -1;
         pos = eol + 2;
     }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "http/chars.h"
+
 /* Grows the array geometrically; the old items stay in the arena (arenas
  * never free piecemeal), which is fine for the few additions handlers make. */
 static int headers_grow(http_headers_t *h, ifr_arena_t *a)
@@ -117,4 +119,22 @@ const char *http_status_reason(int status)
     case 511: return "Network Authentication Required";
     default: return "";
     }
+}
+
+ifr_str_t http_trim_ows(ifr_str_t s)
+{
+    while (s.len && http_is_ows((unsigned char)s.ptr[0])) { s.ptr++; s.len--; }
+    while (s.len && http_is_ows((unsigned char)s.ptr[s.len - 1])) s.len--;
+    return s;
+}
+
+bool http_list_has(ifr_str_t list, ifr_str_t token)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= list.len; i++) {
+        if (i < list.len && list.ptr[i] != ',') continue;
+        if (ifr_str_eq_nocase(http_trim_ows(ifr_str_sub(list, start, i)), token)) return true;
+        start = i + 1;
+    }
+    return false;
 }

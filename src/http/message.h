@@ -66,6 +66,13 @@ uint32_t http_headers_remove(http_headers_t *h, ifr_str_t name);
 /* The first field called name, or NULL. */
 const http_header_t *http_headers_get(const http_headers_t *h, ifr_str_t name);
 
+/* s without the blanks (SP, HTAB) around it. */
+ifr_str_t http_trim_ows(ifr_str_t s);
+/* Whether a comma-separated field value (Connection, Vary, TE, ...) has an
+ * element equal to token, case-insensitively, ignoring the blanks around
+ * elements. */
+bool http_list_has(ifr_str_t list, ifr_str_t token);
+
 /* The reason phrase for a status code ("Not Found"), "" if unknown. */
 const char *http_status_reason(int status);
 

@@ -42,23 +42,11 @@ static bool hdr_never_trailer(ifr_str_t n)
     }
 }
 
-/* Does any field called field in h list token (comma-separated, OWS around
- * items, case-insensitive)? */
+/* Does any field called field in h list token? */
 static bool hdr_lists_token(const http_headers_t *h, ifr_str_t field, ifr_str_t token)
 {
-    for (uint32_t i = 0; i < h->count; i++) {
-        if (!ifr_str_eq_nocase(h->items[i].name, field)) continue;
-        ifr_str_t v = h->items[i].value;
-        size_t start = 0;
-        for (size_t k = 0; k <= v.len; k++) {
-            if (k < v.len && v.ptr[k] != ',') continue;
-            ifr_str_t item = ifr_str_sub(v, start, k);
-            while (item.len && (item.ptr[0] == ' ' || item.ptr[0] == '\t')) { item.ptr++; item.len--; }
-            while (item.len && (item.ptr[item.len - 1] == ' ' || item.ptr[item.len - 1] == '\t')) item.len--;
-            if (ifr_str_eq_nocase(item, token)) return true;
-            start = k + 1;
-        }
-    }
+    for (uint32_t i = 0; i < h->count; i++)
+        if (ifr_str_eq_nocase(h->items[i].name, field) && http_list_has(h->items[i].value, token)) return true;
     return false;
 }
 

@@ -20,31 +20,14 @@ int route_header_default(route_exchange_t *x, ifr_str_t name, ifr_str_t value)
     return http_headers_add(&x->resp.headers, x->arena, name, value);
 }
 
-/* Whether the comma-separated list holds token (or "*"), ignoring the
- * blanks around each element. */
-static bool route_list_has(ifr_str_t list, ifr_str_t token)
-{
-    size_t i = 0;
-    while (i < list.len) {
-        size_t end = i;
-        while (end < list.len && list.ptr[end] != ',') end++;
-        size_t from = i, to = end;
-        while (from < to && (list.ptr[from] == ' ' || list.ptr[from] == '\t')) from++;
-        while (to > from && (list.ptr[to - 1] == ' ' || list.ptr[to - 1] == '\t')) to--;
-        ifr_str_t elem = ifr_str_sub(list, from, to);
-        if (ifr_str_eq_nocase(elem, token) || ifr_str_eq_cstr(elem, "*")) return true;
-        i = end + 1;
-    }
-    return false;
-}
-
 int route_vary_add(route_exchange_t *x, ifr_str_t token)
 {
     http_headers_t *h = &x->resp.headers;
     http_header_t *first = NULL;
     for (uint32_t i = 0; i < h->count; i++) {
         if (!ifr_str_eq_nocase(h->items[i].name, IFR_LIT("Vary"))) continue;
-        if (route_list_has(h->items[i].value, token)) return 0;
+        ifr_str_t v = h->items[i].value;
+        if (http_list_has(v, token) || http_list_has(v, IFR_LIT("*"))) return 0;
         if (!first) first = &h->items[i];
     }
     if (!first || first->value.len == 0) return http_headers_set(h, x->arena, IFR_LIT("Vary"), token);

@@ -31,21 +31,6 @@ static int64_t parse_length(ifr_str_t v)
     return n;
 }
 
-/* True if a Connection value lists the "close" option. */
-static bool has_close_token(ifr_str_t v)
-{
-    size_t start = 0;
-    for (size_t i = 0; i <= v.len; i++) {
-        if (i < v.len && v.ptr[i] != ',') continue;
-        ifr_str_t item = ifr_str_sub(v, start, i);
-        while (item.len && (item.ptr[0] == ' ' || item.ptr[0] == '\t')) { item.ptr++; item.len--; }
-        while (item.len && (item.ptr[item.len - 1] == ' ' || item.ptr[item.len - 1] == '\t')) item.len--;
-        if (ifr_str_eq_nocase(item, IFR_LIT("close"))) return true;
-        start = i + 1;
-    }
-    return false;
-}
-
 /* Decides whether the connection can be reused after this response, given
  * what is left of the request body. */
 static bool must_close(const srv_exchange_t *ex)
@@ -85,7 +70,7 @@ static int io_send_head(route_exchange_t *x)
              * and its "Connection: close" (respond's `close`) is obeyed. */
             if (declared < 0 && ifr_str_eq_nocase(h->name, IFR_LIT("content-length")))
                 declared = parse_length(h->value);
-            else if (ifr_str_eq_nocase(h->name, IFR_LIT("connection")) && has_close_token(h->value))
+            else if (ifr_str_eq_nocase(h->name, IFR_LIT("connection")) && http_list_has(h->value, IFR_LIT("close")))
                 ex->close_after = true;
             continue;
         }
