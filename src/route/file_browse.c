@@ -16,6 +16,7 @@
 #include "route/file_server.h"
 #include "route/path.h"
 #include "route/response.h"
+#include "route/value_text.h"
 
 #define ROUTE_BROWSE_MAX 10000   /* entries listed at most */
 
@@ -29,24 +30,6 @@ typedef struct {
 static int route_entry_cmp(const void *a, const void *b)
 {
     return strcmp(((const route_entry_info_t *)a)->name, ((const route_entry_info_t *)b)->name);
-}
-
-/* Percent-encodes a name for use in a link (unreserved bytes kept). */
-static ifr_str_t route_url_encode(ifr_arena_t *a, const char *s)
-{
-    size_t len = strlen(s);
-    char *b = ifr_arena_alloc(a, len * 3 + 1);
-    if (!b) return IFR_LIT("");
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~')
-            b[n++] = (char)c;
-        else
-            n += (size_t)snprintf(b + n, 4, "%%%02X", c);
-    }
-    return ifr_str(b, n);
 }
 
 /* Appends to a growing arena buffer. */
@@ -124,7 +107,7 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
         for (size_t i = 0; i < n; i++) {
             char date[ROUTE_HTTP_DATE_SIZE], num[64];
             route_http_date(ents[i].mtime, date);
-            ifr_str_t url = route_url_encode(x->arena, ents[i].name);
+            ifr_str_t url = route_path_escape(x->arena, ifr_cstr(ents[i].name));
             char *esc = ifr_arena_alloc(x->arena, strlen(ents[i].name) * 6 + 3);
             char *uesc = ifr_arena_alloc(x->arena, url.len * 6 + 8);
             if (!esc || !uesc) return route_fail(x, 500, "out of memory");
@@ -159,7 +142,7 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
         snprintf(size, sizeof(size), "%" PRIu64, ents[i].size);
         ifr_str_t esc = route_html_escape(x->arena, ifr_cstr(ents[i].name));
         route_page_put(&page, IFR_LIT("<tr><td><a href=\"./"));
-        route_page_put(&page, route_html_escape(x->arena, route_url_encode(x->arena, ents[i].name)));
+        route_page_put(&page, route_html_escape(x->arena, route_path_escape(x->arena, ifr_cstr(ents[i].name))));
         if (ents[i].dir) route_page_put(&page, IFR_LIT("/"));
         route_page_put(&page, IFR_LIT("\">"));
         route_page_put(&page, esc);

@@ -11,7 +11,9 @@ static bool route_query_safe(unsigned char c)
            c == '-' || c == '_' || c == '.' || c == '~';
 }
 
-ifr_str_t route_query_escape(ifr_arena_t *a, ifr_str_t v)
+/* Unreserved bytes stay, every other byte is %XX; a space is '+' when
+ * space_plus. v itself when nothing needs escaping. */
+static ifr_str_t route_escape(ifr_arena_t *a, ifr_str_t v, bool space_plus)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t safe = 0;
@@ -24,7 +26,7 @@ ifr_str_t route_query_escape(ifr_arena_t *a, ifr_str_t v)
         unsigned char c = (unsigned char)v.ptr[i];
         if (route_query_safe(c)) {
             b[n++] = (char)c;
-        } else if (c == ' ') {
+        } else if (c == ' ' && space_plus) {
             b[n++] = '+';
         } else {
             b[n++] = '%';
@@ -34,6 +36,10 @@ ifr_str_t route_query_escape(ifr_arena_t *a, ifr_str_t v)
     }
     return ifr_str(b, n);
 }
+
+ifr_str_t route_query_escape(ifr_arena_t *a, ifr_str_t v) { return route_escape(a, v, true); }
+
+ifr_str_t route_path_escape(ifr_arena_t *a, ifr_str_t v) { return route_escape(a, v, false); }
 
 /* Writes "." and the digits of frac (of width digits) without trailing
  * zeros; nothing when frac is 0. */

@@ -13,6 +13,9 @@
  * '+', every other byte %XX. v itself when nothing needs escaping. */
 ifr_str_t route_query_escape(ifr_arena_t *a, ifr_str_t v);
 
+/* The same, but a space is %20: one path segment (a link to a name). */
+ifr_str_t route_path_escape(ifr_arena_t *a, ifr_str_t v);
+
 /* Nanoseconds as Go's time.Duration prints them: "850ns", "12.5µs" (µ in
  * UTF-8), "3.25ms", "1.5s", "2m3s", "1h0m0s"; "0s" for zero. */
 ifr_str_t route_go_duration(ifr_arena_t *a, int64_t ns);
