@@ -231,6 +231,17 @@ def echo_app(req):
     return Reply(200, {"Content-Type": "text/plain"}, ("\n".join(lines) + "\n").encode())
 
 
+def hanging_app(release, wait=15.0):
+    """Reads each request, then answers nothing until release (an Event)
+    is set (at most wait seconds), and closes."""
+    def app(req):
+        def hang(c, req):
+            release.wait(wait)
+            return False
+        return Reply(custom=hang)
+    return app
+
+
 def named_app(name):
     """Answers with its name, in the body and in X-Upstream."""
     return lambda req: Reply(200, {"X-Upstream": name}, name.encode())

@@ -12,7 +12,7 @@ import threading
 import time
 
 from ifrit_e2e import E2EError, Server, Skip, check, free_port
-from proxy_upstream import Reply, Upstream, echo_app, echo_lines, named_app, saw_header, site
+from proxy_upstream import Reply, Upstream, echo_app, echo_lines, hanging_app, named_app, saw_header, site
 
 WAIT = 15.0
 
@@ -279,13 +279,8 @@ def test_proxy_refused_is_502(binary):
 
 def test_proxy_response_header_timeout_is_504(binary):
     release = threading.Event()
-    def app(req):
-        def hang(c, req):
-            release.wait(WAIT)
-            return False
-        return Reply(custom=hang)
     body = "reverse_proxy %s {\n transport http {\n response_header_timeout 200ms\n }\n}"
-    with Upstream(app) as up, _srv(binary, body % up.addr) as srv:
+    with Upstream(hanging_app(release, WAIT)) as up, _srv(binary, body % up.addr) as srv:
         try:
             r = srv.request("GET", "/slow")
             check(r.status == 504, "slow upstream: %d" % r.status)

@@ -15,7 +15,7 @@ import threading
 import time
 
 from ifrit_e2e import Server, Skip, check, free_port
-from proxy_upstream import Reply, Upstream, echo_app, echo_lines, named_app, saw_header, site
+from proxy_upstream import Reply, Upstream, echo_app, echo_lines, hanging_app, named_app, saw_header, site
 
 WAIT = 15.0
 
@@ -340,14 +340,8 @@ def test_proxy_opt_health_status(binary):
 
 def test_proxy_opt_health_timeout(binary):
     release = threading.Event()
-
-    def slow(req):
-        def hang(c, req):
-            release.wait(WAIT)
-            return False
-        return Reply(custom=hang)
     a = Upstream(_health_app("a", lambda req: Reply(200, {}, b"ok"))).start()
-    b = Upstream(_health_app("b", slow)).start()
+    b = Upstream(_health_app("b", hanging_app(release, WAIT))).start()
     try:
         with _health_srv(binary, a, b, " health_timeout 100ms") as srv:
             srv.request("GET", "/")
@@ -728,14 +722,8 @@ def test_proxy_opt_upstream_connection_close_and_http10(binary):
 
 def test_proxy_opt_error_log_lines(binary):
     release = threading.Event()
-
-    def hang(req):
-        def h(c, req):
-            release.wait(WAIT)
-            return False
-        return Reply(custom=h)
     dead = free_port()
-    with Upstream(hang) as slow:
+    with Upstream(hanging_app(release, WAIT)) as slow:
         body = ("@refused path /refused\nreverse_proxy @refused 127.0.0.1:%d\n"
                 "@slow path /slow\nreverse_proxy @slow %s {\n transport http {\n response_header_timeout 100ms\n }\n}\n"
                 "@garbage path /garbage\nreverse_proxy @garbage 127.0.0.1:%d {\n fail_duration 1h\n}\n"
