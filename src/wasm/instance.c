@@ -43,18 +43,22 @@ static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t 
         switch (im->kind) {
         case IW_EXTERN_FUNC: {
             const iw__functype_t *t = &m->types[im->u.func_type];
+            /* Compare before the copy below: the copy takes the module's
+             * signature string, which would make any comparison pass. */
+            const char *have = d->func ? d->func->sig : d->host.sig;
+            if (strcmp(have, t->sig) != 0)
+                return iw__link_error(err, "incompatible import type for %s.%s: expected %s, got %s",
+                                      im->module, im->name, t->sig, have);
             iw_func_t *f = d->func;
             if (!f) {
                 /* A host function: the instance keeps its own copy, so the
-                 * linker may be freed after instantiation. */
+                 * linker may be freed after instantiation; the signature
+                 * string it points to is the module's, equal to the host's. */
                 f = &inst->own_funcs[im->index];
                 *f = d->host;
                 f->sig = t->sig;
                 f->name = im->name;
             }
-            if (strcmp(f->sig, t->sig) != 0)
-                return iw__link_error(err, "incompatible import type for %s.%s: expected %s, got %s",
-                                      im->module, im->name, t->sig, f->sig);
             inst->funcs[im->index] = f;
             break;
         }

@@ -206,8 +206,10 @@ def run_case_file(binary, label, path, want):
 
 # -- Python tests ----------------------------------------------------------------
 
-def run_python_tests(binary, label, want):
-    for path in sorted(glob.glob(os.path.join(HERE, "test_*.py"))):
+def run_python_tests(binary, label, want, tests_dir):
+    if tests_dir not in sys.path:
+        sys.path.insert(0, tests_dir)
+    for path in sorted(glob.glob(os.path.join(tests_dir, "test_*.py"))):
         mod_name = os.path.basename(path)[:-3]
         spec = importlib.util.spec_from_file_location(mod_name, path)
         mod = importlib.util.module_from_spec(spec)
@@ -238,12 +240,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--label", default="e2e")
+    ap.add_argument("--tests-dir", default=HERE,
+                    help="the folder whose cases/**/*.t and test_*.py run (default: tests/e2e)")
     ap.add_argument("filters", nargs="*")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
-    for path in sorted(glob.glob(os.path.join(HERE, "cases", "**", "*.t"), recursive=True)):
+    tests_dir = os.path.abspath(args.tests_dir)
+    for path in sorted(glob.glob(os.path.join(tests_dir, "cases", "**", "*.t"), recursive=True)):
         run_case_file(binary, args.label, path, args.filters)
-    run_python_tests(binary, args.label, args.filters)
+    run_python_tests(binary, args.label, args.filters, tests_dir)
 
 
 if __name__ == "__main__":
