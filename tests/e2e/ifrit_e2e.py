@@ -2,7 +2,11 @@
 
 Starts the real binary on a free 127.0.0.1 port with a Caddyfile, waits
 until it listens, talks to it over raw sockets or curl, and always cleans
-up (process killed, temp dir removed) even when a test fails.
+up (temp dir removed) even when a test fails. When a `with Server` block
+ends the server is stopped the way an operator stops it (SIGTERM, a second
+one if connections linger), and the test fails unless it exits with the
+status it should (0 by default) and its log holds no sanitizer report: an
+ASan or UBSan finding at shutdown is a failure like any other.
 
     with Server(binary, ':@PORT@ {\n respond "hi"\n}\n') as srv:
         r = srv.request("GET", "/")
@@ -13,6 +17,7 @@ Config text may use @PORT@ (the main port), @PORT2@ (a second free port),
 repository root).
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +28,12 @@ import time
 ROOT = os.environ.get("IFRIT_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IO_TIMEOUT = 15.0       # bound on any single socket wait (not a performance threshold)
 START_TIMEOUT = 20.0    # bound on waiting for the server to listen
+# How long a stopped server may finish its in-flight requests before a
+# second SIGTERM closes them (what an operator's second signal does; not a
+# performance threshold: a slower exit is forced, never failed).
+GRACE_WAIT = 5.0
+# What ASan, LeakSanitizer and UBSan print when they find something.
+SANITIZER_REPORT = re.compile(r"==\d+==ERROR: \w+Sanitizer|SUMMARY: \w+Sanitizer|:\d+:\d+: runtime error: ")
 
 
 class E2EError(Exception):
@@ -203,8 +214,11 @@ def build_request(method, target, headers=None, body=None, version="HTTP/1.1", h
 class Server:
     """The ifrit binary running one Caddyfile. Use as a context manager."""
 
-    def __init__(self, binary, config, files=None, env=None, args=None):
+    def __init__(self, binary, config, files=None, env=None, args=None, expect_exit=0):
         self.binary = binary
+        # The exit status the server must end with (a test that makes it
+        # exit otherwise on purpose says so here).
+        self.expect_exit = expect_exit
         self.config_template = config
         self.files = files or {}
         self.env = env or {}
@@ -305,6 +319,35 @@ class Server:
             self.proc.kill()
             self.proc.wait()
 
+    def shutdown_problem(self):
+        """Stops the server gracefully if it still runs; returns None when it
+        exited with expect_exit and its log has no sanitizer report, else
+        what went wrong (with the log's relevant part)."""
+        if self.proc is None:
+            return None
+        problem = None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=GRACE_WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.send_signal(signal.SIGTERM)   # closes what is left
+                try:
+                    self.proc.wait(timeout=IO_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    self.kill()
+                    problem = "did not exit within %ss of a second SIGTERM" % IO_TIMEOUT
+        log = self.read_log()
+        if problem is None and self.proc.returncode != self.expect_exit:
+            problem = "exit status %s, expected %s" % (self.proc.returncode, self.expect_exit)
+        found = SANITIZER_REPORT.search(log)
+        if found:
+            report = log[max(0, found.start() - 200):found.start() + 1500]
+            return "%ssanitizer report in the server log: %s" % (problem + "; " if problem else "", report)
+        if problem:
+            return "%s; log tail: %s" % (problem, log[-1500:])
+        return None
+
     def read_log(self):
         try:
             with open(self.log_path, "rb") as f:
@@ -327,8 +370,16 @@ class Server:
             self.cleanup()
             raise
 
-    def __exit__(self, *exc):
-        self.cleanup()
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            problem = self.shutdown_problem()
+        finally:
+            self.cleanup()
+        if problem and exc_type is None:
+            raise E2EError("server: " + problem)
+        if problem and isinstance(exc, Exception):
+            # The test failed already: its own reason comes first.
+            exc.args = ("%s | and the server: %s" % (exc, problem[:1500]),)
 
     # -- clients -----------------------------------------------------------
     def conn(self, port=None):
