@@ -46,6 +46,12 @@
  * memcpy beats setting up a mapping); larger ones are mapped copy-on-write
  * from a memfd where the platform has it. */
 #define IW_IMAGE_COPY_MAX_BYTES (256u * 1024u)
+/* Resettable instances of images up to this size keep a heap copy of the
+ * memory with a write map (a reset copies back what changed, a few
+ * hundred nanoseconds); bigger ones map the image copy-on-write and a
+ * reset drops the pages written (madvise, then a page fault per page the
+ * next call writes), so untouched pages never cost RAM. */
+#define IW_RESET_COPY_MAX_BYTES (16u << 20)
 /* Idle copy-on-write mappings an image keeps for its next instances
  * (address space only: their pages are dropped when they go idle). */
 #define IW_IMAGE_POOL_MAX       16u

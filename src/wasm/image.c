@@ -19,6 +19,7 @@
 
 #include "wasm/config.h"
 #include "wasm/image.h"
+#include "wasm/touched.h"
 
 #ifdef __linux__
 #include <sys/mman.h>
@@ -67,27 +68,64 @@ static bool iw__zero_block(const uint8_t *p, size_t n)
     return memcmp(p, zeros, n) == 0;
 }
 
+/* Where the zero blocks of a memory are found: untouched pages are zero
+ * without a look (touched.c), so a big memory the guest barely used costs
+ * a capture what it used. A memory mapped from an image's file reads the
+ * file where it is untouched, so each of its blocks is looked at. */
+typedef struct {
+    const iw_memory_t *mem;
+    iw__touched_t *touched;     /* NULL: look at every block */
+} iw__scan_t;
+
+static bool iw__scan_open(iw__scan_t *s, const iw_memory_t *mem)
+{
+    s->mem = mem;
+    s->touched = NULL;
+    if (mem->pool) return true;
+    s->touched = malloc(sizeof *s->touched);
+    if (!s->touched) return false;
+    iw__touched_open(s->touched);
+    return true;
+}
+
+static void iw__scan_close(iw__scan_t *s)
+{
+    if (s->touched) iw__touched_close(s->touched);
+    free(s->touched);
+    s->touched = NULL;
+}
+
+/* Whether the n bytes at offset at are all zero. */
+static bool iw__scan_zero(iw__scan_t *s, size_t at, size_t n)
+{
+    const uint8_t *p = s->mem->data + at;
+    if (s->touched && !iw__touched(s->touched, p) && !iw__touched(s->touched, p + n - 1)) return true;
+    return iw__zero_block(p, n);
+}
+
 #ifdef __linux__
 
 /* Writes the memory into a new memfd, leaving holes where it is zero so
  * that untouched guest memory costs the image nothing. -1 on failure. */
 static int iw__memory_file(const iw_memory_t *mem)
 {
+    iw__scan_t scan;
+    if (!iw__scan_open(&scan, mem)) return -1;
     int fd = memfd_create("ifrit-image", MFD_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0) goto fail;
     if (ftruncate(fd, (off_t)mem->size) != 0) goto fail;
     const size_t block = IW__IMAGE_BLOCK;
     size_t at = 0;
     while (at < mem->size) {
         size_t left = (size_t)mem->size - at, n = left < block ? left : block;
-        if (iw__zero_block(mem->data + at, n)) {
+        if (iw__scan_zero(&scan, at, n)) {
             at += n;
             continue;
         }
         size_t end = at + n;     /* extend the run over non-zero blocks */
         while (end < mem->size) {
             size_t m = (size_t)mem->size - end < block ? (size_t)mem->size - end : block;
-            if (iw__zero_block(mem->data + end, m)) break;
+            if (iw__scan_zero(&scan, end, m)) break;
             end += m;
         }
         while (at < end) {
@@ -96,9 +134,11 @@ static int iw__memory_file(const iw_memory_t *mem)
             at += (size_t)w;
         }
     }
+    iw__scan_close(&scan);
     return fd;
 fail:
-    close(fd);
+    iw__scan_close(&scan);
+    if (fd >= 0) close(fd);
     return -1;
 }
 #endif
@@ -106,19 +146,21 @@ fail:
 /* The memory's non-zero blocks, with their block numbers. */
 static bool iw__capture_blocks(iw_image_t *img, const iw_memory_t *mem)
 {
+    iw__scan_t scan;
+    if (!iw__scan_open(&scan, mem)) return false;
     uint32_t nblocks = (uint32_t)(mem->size / IW__IMAGE_BLOCK), n = 0;
-    for (uint32_t b = 0; b < nblocks; b++)
-        n += !iw__zero_block(mem->data + (size_t)b * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK);
+    for (uint32_t b = 0; b < nblocks; b++) n += !iw__scan_zero(&scan, (size_t)b * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK);
     img->mem_blocks = malloc(n ? (size_t)n * IW__IMAGE_BLOCK : 1);
     img->mem_block_at = malloc((n ? n : 1) * sizeof *img->mem_block_at);
-    if (!img->mem_blocks || !img->mem_block_at) return false;
-    for (uint32_t b = 0; b < nblocks; b++) {
-        const uint8_t *p = mem->data + (size_t)b * IW__IMAGE_BLOCK;
-        if (iw__zero_block(p, IW__IMAGE_BLOCK)) continue;
-        memcpy(img->mem_blocks + (size_t)img->mem_nblocks * IW__IMAGE_BLOCK, p, IW__IMAGE_BLOCK);
+    bool ok = img->mem_blocks && img->mem_block_at;
+    for (uint32_t b = 0; ok && b < nblocks; b++) {
+        if (iw__scan_zero(&scan, (size_t)b * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK)) continue;
+        memcpy(img->mem_blocks + (size_t)img->mem_nblocks * IW__IMAGE_BLOCK,
+               mem->data + (size_t)b * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK);
         img->mem_block_at[img->mem_nblocks++] = b;
     }
-    return true;
+    iw__scan_close(&scan);
+    return ok;
 }
 
 /* The memory's bytes into a memfd with a pool of mappings (Linux, big

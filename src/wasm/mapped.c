@@ -104,10 +104,13 @@ bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p)
  * pages it grew into are inaccessible (and zero) again. The kernel walks
  * only the page tables that exist, so this costs in proportion to what the
  * guest touched. */
-static bool iw__mapped_reset(iw_memory_t *m, uint64_t size)
+bool iw__mapped_reset(iw_memory_t *m, uint64_t size)
 {
+    if (!m->pool) return false;
     if (m->size > size && mprotect(m->data + size, (size_t)(m->size - size), PROT_NONE) != 0) return false;
-    return madvise(m->data, (size_t)m->size, MADV_DONTNEED) == 0;
+    if (madvise(m->data, (size_t)m->size, MADV_DONTNEED) != 0) return false;
+    m->size = size;
+    return true;
 }
 
 bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes)
@@ -178,6 +181,12 @@ bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p)
 bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes)
 {
     (void)m, (void)bytes;
+    return false;
+}
+
+bool iw__mapped_reset(iw_memory_t *m, uint64_t size)
+{
+    (void)m, (void)size;
     return false;
 }
 

@@ -72,6 +72,12 @@ bool iw__memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t 
     m->kind = IW__MEM_MALLOC;
     uint64_t bytes = (uint64_t)min * IW_PAGE_SIZE;
     if (bytes > SIZE_MAX || (limit_bytes && bytes > limit_bytes)) return false;
+    /* A big memory is a reservation from the start: its pages cost nothing
+     * until the guest touches them, and it never moves when it grows. */
+    if (bytes > IW_MEMORY_MAP_MIN_BYTES && iw__mapped_adopt(m, bytes)) {
+        m->size = bytes;
+        return true;
+    }
     if (bytes) {
         m->data = calloc(1, (size_t)bytes);
         if (!m->data) return false;

@@ -7,7 +7,11 @@
  * memory instructions, memory.grow and host lifts keep up to date. A reset
  * copies back the marked blocks from a flat copy of the image's memory
  * (built once per image, at its first resettable instance), zeroes what
- * was written past the image's size and shrinks the memory back. Globals
+ * was written past the image's size and shrinks the memory back. An image
+ * bigger than IW_RESET_COPY_MAX_BYTES is not copied: the memory maps the
+ * image's file copy-on-write, as iw_instance_from_image does, and a reset
+ * drops the pages written, so a memory declared big but barely used costs
+ * what the guest touched, not its size (twice). Globals
  * and dropped-segment flags are few and are copied whole; a table is
  * restored only when the guest wrote it. */
 #include <stdlib.h>
@@ -54,12 +58,8 @@ void iw__reset_image_free(iw_image_t *img)
 
 bool iw__reset_memory_new(iw_image_t *img, iw_instance_t *inst)
 {
-    const uint8_t *flat = iw__image_flat(img);
     iw_memory_t *mem = malloc(sizeof *mem);
-    if (!flat || !mem) {
-        free(mem);
-        return false;
-    }
+    if (!mem) return false;
     uint64_t limit = inst->limits.max_memory_bytes;
     if (!iw__memory_init(mem, 0, img->mem_has_max ? img->mem_max_pages : UINT32_MAX, limit)) {
         free(mem);
@@ -68,6 +68,11 @@ bool iw__reset_memory_new(iw_image_t *img, iw_instance_t *inst)
     inst->own_memory = mem;
     inst->memory = mem;
     if (limit && img->mem_size > limit) return false;
+    /* A big image: a copy-on-write mapping of its file and no write map;
+     * a reset drops the pages written (iw__mapped_reset). */
+    if (img->mem_pool && img->mem_size > IW_RESET_COPY_MAX_BYTES && iw__mapped_map(mem, img->mem_pool)) return true;
+    const uint8_t *flat = iw__image_flat(img);
+    if (!flat) return false;
     mem->data = malloc(img->mem_size ? (size_t)img->mem_size : 1);
     mem->dirty = calloc((size_t)(img->mem_size >> IW_DIRTY_BLOCK_SHIFT) + 1, 1);
     if (!mem->data || !mem->dirty) return false;
@@ -87,8 +92,9 @@ static void iw__reset_block(iw_memory_t *m, const uint8_t *flat, uint64_t img_si
     if (mid < hi) memset(m->data + (lo > mid ? lo : mid), 0, (size_t)(hi - (lo > mid ? lo : mid)));
 }
 
-static void iw__reset_memory(iw_image_t *img, iw_memory_t *m)
+static bool iw__reset_memory(iw_image_t *img, iw_memory_t *m)
 {
+    if (m->pool) return iw__mapped_reset(m, img->mem_size);
     const uint8_t *flat = atomic_load_explicit(&img->mem_flat, memory_order_acquire);
     uint64_t nblocks = (m->size >> IW_DIRTY_BLOCK_SHIFT) + 1;
     uint64_t b = 0;
@@ -109,6 +115,7 @@ static void iw__reset_memory(iw_image_t *img, iw_memory_t *m)
         }
     /* grown pages are zero again; the allocation stays for the next grow */
     m->size = img->mem_size;
+    return true;
 }
 
 static void iw__reset_table(const iw_image_t *img, iw_instance_t *inst, iw_table_t *t, const iw_table_t *src)
@@ -137,7 +144,7 @@ int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits)
     if (m->ndatas) memcpy(inst->data_dropped, img->data_dropped, m->ndatas);
     inst->limits = limits ? *limits : (iw_limits_t){ 0 };
     if (inst->own_memory) {
-        iw__reset_memory(img, inst->own_memory);
+        if (!iw__reset_memory(img, inst->own_memory)) return -1;
         inst->own_memory->limit_bytes = inst->limits.max_memory_bytes;
         if (inst->limits.max_memory_bytes && img->mem_size > inst->limits.max_memory_bytes) return -1;
     }

@@ -167,6 +167,10 @@ bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p);
 /* Moves a heap memory into a fresh reservation with `bytes` accessible. */
 bool iw__mapped_adopt(iw_memory_t *m, uint64_t bytes);
 bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes);
+/* A memory mapped from a pool back to the file's content at `size` bytes:
+ * pages written read the file again, pages grown into are inaccessible
+ * (and zero) again. Costs in proportion to the pages touched. */
+bool iw__mapped_reset(iw_memory_t *m, uint64_t size);
 void iw__mapped_release(iw_memory_t *m);
 void iw__table_release(iw_table_t *t);
 bool iw__table_init(iw_table_t *t, uint8_t elem, uint32_t min, uint32_t max);

@@ -1,0 +1,24 @@
+/* Which pages of private anonymous memory were ever touched (touched.c).
+ * Internal to src/wasm. */
+#ifndef IFRIT_WASM_TOUCHED_H
+#define IFRIT_WASM_TOUCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int fd;                 /* /proc/self/pagemap, or -1: every page counts as touched */
+    size_t page;            /* the system's page size */
+    uintptr_t first;        /* page number of entries[0] */
+    size_t count;           /* entries read */
+    uint64_t entries[4096]; /* one per page: 16 MiB of memory per read */
+} iw__touched_t;
+
+void iw__touched_open(iw__touched_t *t);
+void iw__touched_close(iw__touched_t *t);
+/* Whether the page holding p may hold anything but zeros: false only for a
+ * page of private anonymous memory that is neither present nor swapped. */
+bool iw__touched(iw__touched_t *t, const void *p);
+
+#endif
