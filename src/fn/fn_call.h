@@ -39,6 +39,7 @@ typedef struct fn_call {
     uint64_t out_total;        /* stdout bytes, prelude included */
     uint64_t err_total;        /* stderr bytes logged */
     int64_t deadline;          /* monotonic ns */
+    bool body_pending;         /* the request body is still arriving */
     bool counted;              /* holds one of f->live */
     bool started;              /* the guest's call has begun */
     bool streaming;            /* head sent: stdout goes to the client */

@@ -2,8 +2,15 @@
  * when pool_size says so, then run the guest one fuel slice at a time.
  * Between slices the guest yields to the worker's loop (x->io->defer), so
  * a function that spins until its timeout never holds up the other
- * requests on the same worker; the timeout is checked between slices and
- * enforced inside them by the instance's deadline. */
+ * requests on the same worker. A guest that sleeps or yields (poll_oneoff
+ * on a clock, sched_yield) is suspended inside that WASI call
+ * (iwasi_ctx_suspend_waits) and resumed from the loop, by a timer for a
+ * sleep (x->io->timer): it never blocks the worker either.
+ *
+ * The timeout bounds the whole request from the handler's start: a timer
+ * at the deadline covers the wait for the request body; the deadline is
+ * checked between slices and wakes, enforced inside a slice by the
+ * instance's deadline, and a sleep never wakes after it. */
 #include "base/log.h"
 #include "fn/fn_call.h"
 #include "fn/fn_host.h"
@@ -12,15 +19,25 @@
 
 static void fn_continue(route_exchange_t *x, void *ud);
 
-/* A client that stops reading must not keep the sandbox (and its pool
- * slot) past the deadline: the timer set while waiting for it ends the
- * call; the response, already streaming, is cut off. */
+/* The timer set at the deadline while the request waits for its body, or
+ * for a client that stopped reading (which must not keep the sandbox and
+ * its pool slot longer): the call ends with 504; a response already
+ * streaming is cut off. A client still sending its body loses the
+ * connection too, so the rest of that body is not waited for. */
 static void fn_deadline_passed(route_exchange_t *x, void *ud)
 {
     fn_call_t *c = ud;
-    if (c->finished || !c->inst) return;
-    ifr_log_error(c->f->logger, "request %llu: timed out waiting for the client to read",
-                  (unsigned long long)x->id);
+    if (c->finished) return;
+    unsigned long long id = (unsigned long long)x->id;
+    if (c->body_pending) {
+        ifr_log_error(c->f->logger, "request %llu: timed out waiting for the request body", id);
+        http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Connection"), IFR_LIT("close"));
+    } else if (c->inst) {
+        ifr_log_error(c->f->logger, "request %llu: timed out%s", id,
+                      c->streaming && x->io->queued(x) > FN_QUEUE_HIGH ? " waiting for the client to read" : "");
+    } else {
+        return;   /* the guest runs elsewhere (fn_host.h), which keeps the time */
+    }
     fn_sandbox_close(c);
     fn_reply_status(c, 504);
 }
@@ -37,23 +54,46 @@ void fn_call_release(fn_call_t *c)
 /* The exchange ended (answered, or the client left): free what is left. */
 static void fn_call_cleanup(void *data) { fn_call_release(data); }
 
-/* Runs slices until the guest stops, the client must catch up, or it is
- * the loop's turn. */
+/* A guest suspended inside a WASI call (a sleep or a yield) completes
+ * that call first; otherwise the sandbox starts it or runs a slice. */
+static iw_status_t fn_step(fn_call_t *c)
+{
+    return c->started && iwasi_ctx_waiting(c->ctx) ? iwasi_resume(c->inst) : fn_sandbox_step(c);
+}
+
+/* Runs slices until the guest stops or sleeps, the client must catch up,
+ * or it is the loop's turn. */
 static void fn_drive(fn_call_t *c)
 {
     route_exchange_t *x = c->x;
     for (;;) {
-        iw_status_t st = fn_sandbox_step(c);
-        if (st != IW_SUSPENDED || iw_instance_suspended(c->inst, NULL, NULL) != IW_SUSPEND_SLICE ||
-            c->client_gone || c->overflow) {
-            fn_reply(c, st);
-            return;
-        }
+        /* Checked before the guest goes on: a sleep woken at the deadline
+         * ends here, not in the guest. */
         if (fn_clock_ns() >= c->deadline) {
             ifr_log_error(c->f->logger, "request %llu: timed out", (unsigned long long)x->id);
             fn_sandbox_close(c);
             fn_reply_status(c, 504);
             return;
+        }
+        iw_status_t st = fn_step(c);
+        iw_suspend_reason_t why = st == IW_SUSPENDED ? iw_instance_suspended(c->inst, NULL, NULL) : IW_SUSPEND_NONE;
+        int64_t wake = 0;
+        bool waits = why == IW_SUSPEND_HOST && iwasi_ctx_wake_at(c->ctx, &wake);
+        /* Another host suspension is a read of stdin, which has all it
+         * will ever get: fn_reply answers 500. */
+        if ((why != IW_SUSPEND_SLICE && !waits) || c->client_gone || c->overflow) {
+            fn_reply(c, st);
+            return;
+        }
+        int64_t now = fn_clock_ns();
+        if (waits && wake > now) {
+            /* Asleep: the loop's timer wakes it, at the deadline at the
+             * latest (the check above then ends it). */
+            int64_t at = wake < c->deadline ? wake : c->deadline;
+            if (x->io->timer(x, at - now, fn_continue, c) == 0) return;
+            /* No timer in this host: the rest of the sleep blocks. */
+            iwasi_ctx_suspend_waits(c->ctx, false);
+            continue;
         }
         if (c->streaming && x->io->queued(x) > FN_QUEUE_HIGH) {
             if (x->io->wait_writable(x, fn_continue, c) == 0) {
@@ -97,6 +137,7 @@ static void fn_start(fn_call_t *c)
         fn_reply_status(c, 500);
         return;
     }
+    iwasi_ctx_suspend_waits(c->ctx, true);
     fn_drive(c);
 }
 
@@ -132,7 +173,10 @@ static int fn_body_chunk(route_exchange_t *x, const void *data, size_t len, bool
         fn_reply_status(c, 500);
         return 1;
     }
-    if (is_last) fn_acquire(x, c);
+    if (is_last) {
+        c->body_pending = false;
+        fn_acquire(x, c);
+    }
     return 0;
 }
 
@@ -145,8 +189,12 @@ route_result_t fn_run(route_exchange_t *x, fn_function_t *f)
     c->deadline = fn_clock_ns() + f->conf->timeout_ns;
     if (x->req->body_kind == HTTP_BODY_NONE) {
         fn_acquire(x, c);
-    } else if (x->io->read_body(x, fn_body_chunk, c) < 0) {
-        return ROUTE_DONE;   /* the host refused the body (413) or the client left */
+        return c->finished ? ROUTE_DONE : ROUTE_ASYNC;
     }
+    c->body_pending = true;
+    if (x->io->read_body(x, fn_body_chunk, c) < 0) return ROUTE_DONE;   /* refused (413) or the client left */
+    /* The timeout covers waiting for the body (which comes from the loop,
+     * not from inside read_body). */
+    if (c->body_pending) x->io->timer(x, f->conf->timeout_ns, fn_deadline_passed, c);
     return c->finished ? ROUTE_DONE : ROUTE_ASYNC;
 }

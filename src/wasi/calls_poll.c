@@ -1,7 +1,9 @@
 /* poll_oneoff: clock subscriptions (sleeps) and descriptor readiness.
  * Descriptors that are ready without waiting (buffers, files, errors)
  * answer at once; host descriptors are waited on with poll(2), bounded by
- * the nearest clock; clocks alone are a sleep. */
+ * the nearest clock; clocks alone are a sleep. In suspend-waits mode
+ * (iwasi_ctx_suspend_waits) the call never blocks: a wait suspends it
+ * until its wake time (ctx->wait), and it is redone from there. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -36,16 +38,17 @@ static uint32_t iwasi__event(uint8_t *out, uint32_t n, const uint8_t *sub, iwasi
     return n + 1;
 }
 
-/* A clock subscription's deadline on CLOCK_MONOTONIC. */
-static iwasi_errno_t iwasi__clock_deadline(const uint8_t *sub, int64_t now, int64_t *deadline)
+/* A clock subscription's deadline on CLOCK_MONOTONIC, counted from the
+ * call's start (w->mono, w->real): a redone call gets the same deadline. */
+static iwasi_errno_t iwasi__clock_deadline(const uint8_t *sub, const iwasi_wait_t *w, int64_t *deadline)
 {
     uint32_t id = iwasi_get_u32(sub + IWASI_SUB_CLOCK_ID);
     uint64_t timeout = iwasi_get_u64(sub + IWASI_SUB_CLOCK_TIMEOUT);
     bool abs = iwasi_get_u16(sub + IWASI_SUB_CLOCK_FLAGS) & IWASI_SUBCLOCK_ABSTIME;
     int64_t t = timeout > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)timeout;
     if (id == IWASI_CLOCK_REALTIME || id == IWASI_CLOCK_MONOTONIC) {
-        if (abs) t -= iwasi__now(id == IWASI_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC);
-        *deadline = now + (t > 0 ? t : 0);
+        if (abs) t -= id == IWASI_CLOCK_REALTIME ? w->real : w->mono;
+        *deadline = w->mono + (t > 0 ? t : 0);
         return 0;
     }
     return id <= IWASI_CLOCK_THREAD_CPUTIME ? IWASI_ENOTSUP : IWASI_EINVAL;
@@ -72,6 +75,13 @@ static iwasi_errno_t iwasi__wait(struct pollfd *pfd, uint32_t npfd, int64_t dead
     }
 }
 
+static bool iwasi__any_event(const struct pollfd *pfd, uint32_t npfd)
+{
+    for (uint32_t i = 0; i < npfd; i++)
+        if (pfd[i].revents) return true;
+    return false;
+}
+
 int iwasi_call_poll_oneoff(const iwasi_call_t *c)
 {
     uint32_t nsubs = iwasi_arg32(c, 2), result = iwasi_arg32(c, 3);
@@ -84,14 +94,19 @@ int iwasi_call_poll_oneoff(const iwasi_call_t *c)
     int r = IWASI_ENOMEM;
     if (!subs || !pfd) goto done;
 
+    iwasi_wait_t *w = &c->ctx->wait;
+    if (!w->timed) {   /* a first run; a redone one keeps its start */
+        w->mono = iwasi__now(CLOCK_MONOTONIC);
+        w->real = iwasi__now(CLOCK_REALTIME);
+    }
     uint32_t nev = 0, npfd = 0;
-    int64_t now = iwasi__now(CLOCK_MONOTONIC), nearest = INT64_MAX;
+    int64_t nearest = INT64_MAX;
     for (uint32_t i = 0; i < nsubs; i++) {
         const uint8_t *sub = in + (size_t)i * IWASI_SUBSCRIPTION_SIZE;
         subs[i] = (iwasi__sub_t){ sub, INT64_MAX, -1 };
         uint8_t tag = sub[8];
         if (tag == IWASI_EVENT_CLOCK) {
-            iwasi_errno_t e = iwasi__clock_deadline(sub, now, &subs[i].deadline);
+            iwasi_errno_t e = iwasi__clock_deadline(sub, w, &subs[i].deadline);
             if (e) nev = iwasi__event(out, nev, sub, e, 0, 0);
             else if (subs[i].deadline < nearest) nearest = subs[i].deadline;
             continue;
@@ -107,7 +122,8 @@ int iwasi_call_poll_oneoff(const iwasi_call_t *c)
         iwasi_errno_t e = !f ? IWASI_EBADF : !f->ops->ready ? IWASI_ENOTSUP
                         : f->ops->ready(c->ctx, f, write, &nbytes, &wait_fd);
         if (e == IWASI_READ_PENDING) {
-            r = IWASI_CALL_SUSPEND;   /* redone from the start once stdin arrives */
+            w->timed = false;          /* a wait for stdin, not for a time */
+            r = IWASI_CALL_SUSPEND;    /* redone from the start once stdin arrives */
             goto done;
         }
         if (e || wait_fd < 0) {
@@ -119,10 +135,25 @@ int iwasi_call_poll_oneoff(const iwasi_call_t *c)
     }
     /* Something is ready already: only look at the host fds, never wait.
      * Otherwise never sleep past the instance's deadline. */
+    int64_t now = iwasi__now(CLOCK_MONOTONIC);
     int64_t wake = nev ? now : nearest;
     int64_t deadline = c->ctx->deadline_ns;
     bool capped = deadline && deadline < wake;
-    if ((r = iwasi__wait(pfd, npfd, capped ? deadline : wake))) goto done;
+    if (capped) wake = deadline;
+    if (c->ctx->suspend_waits && nev == 0 && (wake > now || capped)) {
+        if ((r = iwasi__wait(pfd, npfd, now))) goto done;
+        if (!iwasi__any_event(pfd, npfd)) {
+            /* Host fds cannot be waited on from here: look again next turn.
+             * A wait that reaches the deadline stays suspended there, for
+             * the host to end the guest (it must not go on as if woken). */
+            w->timed = true;
+            w->wake = npfd ? now : wake;
+            r = IWASI_CALL_SUSPEND;
+            goto done;
+        }
+    } else if ((r = iwasi__wait(pfd, npfd, wake))) {
+        goto done;
+    }
 
     now = iwasi__now(CLOCK_MONOTONIC);
     for (uint32_t i = 0; i < nsubs; i++) {

@@ -80,11 +80,20 @@ int iwasi_call_proc_exit(const iwasi_call_t *c)
 /* Signals are not part of ifrit's sandbox (wasmtime answers the same). */
 int iwasi_call_proc_raise(const iwasi_call_t *c) { (void)c; return IWASI_ENOSYS; }
 
+/* In suspend-waits mode a yield gives the host's loop one turn: the first
+ * run suspends (wake = now), the redone one completes. */
 int iwasi_call_sched_yield(const iwasi_call_t *c)
 {
-    (void)c;
-    sched_yield();
-    return 0;
+    iwasi_wait_t *w = &c->ctx->wait;
+    if (w->timed) return 0;
+    if (!c->ctx->suspend_waits) {
+        sched_yield();
+        return 0;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    *w = (iwasi_wait_t){ .timed = true, .mono = (int64_t)iwasi__ns(&ts), .wake = (int64_t)iwasi__ns(&ts) };
+    return IWASI_CALL_SUSPEND;
 }
 
 int iwasi_call_sock_accept(const iwasi_call_t *c) { (void)c; return IWASI_ENOTSUP; }

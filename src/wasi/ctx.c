@@ -118,6 +118,15 @@ bool iwasi_ctx_waiting(const iwasi_ctx_t *ctx) { return ctx->pending != NULL; }
 
 void iwasi_ctx_set_deadline(iwasi_ctx_t *ctx, int64_t deadline_ns) { ctx->deadline_ns = deadline_ns; }
 
+void iwasi_ctx_suspend_waits(iwasi_ctx_t *ctx, bool on) { ctx->suspend_waits = on; }
+
+bool iwasi_ctx_wake_at(const iwasi_ctx_t *ctx, int64_t *at)
+{
+    if (!ctx->pending || !ctx->wait.timed) return false;
+    *at = ctx->wait.wake;
+    return true;
+}
+
 static int iwasi__strlist_copy(iwasi_strlist_t *dst, const iwasi_strlist_t *src)
 {
     dst->count = src->count;
@@ -142,6 +151,8 @@ iwasi_ctx_t *iwasi_ctx_clone(const iwasi_ctx_t *ctx)
     c->pending = ctx->pending;
     c->exit_code = ctx->exit_code;
     c->deadline_ns = ctx->deadline_ns;
+    c->suspend_waits = ctx->suspend_waits;
+    c->wait = ctx->wait;
     for (uint32_t i = 0; i < ctx->nfds; i++) {
         const iwasi_fd_t *src = &ctx->fds[i];
         if (!src->ops) continue;

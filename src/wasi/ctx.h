@@ -35,6 +35,15 @@ typedef struct {
 
 struct iwasi_hostcall;
 
+/* A sleep or yield suspended in suspend-waits mode (iwasi_ctx_suspend_waits).
+ * The call is redone on resume; its clocks count from when it first ran
+ * (mono, real), so the redone call waits no longer than the first asked. */
+typedef struct {
+    bool timed;             /* the pending call is such a wait */
+    int64_t mono, real;     /* CLOCK_MONOTONIC / CLOCK_REALTIME ns at its first run */
+    int64_t wake;           /* CLOCK_MONOTONIC ns from which redoing it can complete */
+} iwasi_wait_t;
+
 struct iwasi_ctx {
     iwasi_strlist_t args, env;
     iwasi_stream_t stdio[3];
@@ -45,6 +54,8 @@ struct iwasi_ctx {
     const struct iwasi_hostcall *pending;
     int32_t exit_code;      /* proc_exit's argument */
     int64_t deadline_ns;    /* CLOCK_MONOTONIC; 0 = none: poll_oneoff never waits past it */
+    bool suspend_waits;     /* sleeps and yields suspend instead of blocking the thread */
+    iwasi_wait_t wait;
 };
 
 /* Makes stdio stream `which` behave as `s` (kind and its fields; the

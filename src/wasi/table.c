@@ -26,6 +26,7 @@ int iwasi_hostcall_run(const iwasi_hostcall_t *h, iwasi_ctx_t *ctx, const iwasi_
     ctx->pending = NULL;
     int r = h->impl(&c);
     if (r == IWASI_CALL_SUSPEND) ctx->pending = h;
+    else ctx->wait.timed = false;   /* a wait that completed (or failed) is over */
     return r;
 }
 

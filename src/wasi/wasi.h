@@ -96,11 +96,29 @@ int iwasi_link(iw_linker_t *l);
  * and the engine's check then stops the guest. */
 void iwasi_ctx_set_deadline(iwasi_ctx_t *ctx, int64_t deadline_ns);
 
-/* True while a WASI call of this context is suspended waiting for stdin. */
+/* Suspend-waits mode, for hosts with an event loop (off by default: a
+ * sleep then blocks the calling thread). With it on, a poll_oneoff that
+ * would wait for a clock (a sleep) and sched_yield suspend the guest
+ * inside the call (IW_HOST_SUSPEND) instead of blocking; host descriptors
+ * in a poll are then only looked at, never waited on (the call wakes on
+ * every turn to look again). iwasi_ctx_wake_at says when to resume. */
+void iwasi_ctx_suspend_waits(iwasi_ctx_t *ctx, bool on);
+
+/* True while a WASI call of this context is suspended: waiting for stdin,
+ * or (suspend-waits mode) sleeping or yielding. */
 bool iwasi_ctx_waiting(const iwasi_ctx_t *ctx);
-/* Completes the suspended WASI call of inst (after stdin was supplied) and
- * continues the guest: returns like iw_resume. If stdin is still pending,
- * returns IW_SUSPENDED without running anything. */
+/* True while the suspended call is a sleep or yield; *at is the
+ * CLOCK_MONOTONIC ns from which resuming completes it (now or earlier for
+ * a yield: resume on the loop's next turn). Never past the deadline of
+ * iwasi_ctx_set_deadline: a sleep that reaches it stays suspended with
+ * *at = the deadline, for the host to end the guest (a guest that has
+ * passed its deadline must not go on as if its sleep had ended). */
+bool iwasi_ctx_wake_at(const iwasi_ctx_t *ctx, int64_t *at);
+/* Completes the suspended WASI call of inst (after stdin was supplied, or
+ * from the time of iwasi_ctx_wake_at) and continues the guest: returns
+ * like iw_resume. If stdin is still pending or the wake time has not come,
+ * returns IW_SUSPENDED without running the guest. A sleep resumed after
+ * suspend-waits mode was turned off sleeps its rest blocking. */
 iw_status_t iwasi_resume(iw_instance_t *inst);
 
 /* A new context in the same WASI state (args, env, open descriptors and

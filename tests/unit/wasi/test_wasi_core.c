@@ -338,6 +338,87 @@ static void test_poll(void)
     iwasi_ctx_free(ctx);
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Redoes the suspended call of ctx, as iwasi_resume does. */
+#define REDO(ctx, ...) iwasi_hostcall_run((ctx)->pending, (ctx), &guest_mem, (const uint64_t[]){ __VA_ARGS__ })
+
+/* Issue 14, item 2: with suspend-waits on, a sleep or a yield suspends the
+ * call instead of blocking the thread, says when to resume it, and the
+ * redone call waits no longer than the first asked. */
+static void test_poll_suspends_waits(void)
+{
+    iwasi_ctx_t *ctx = iwasi_ctx_new();
+    iwasi_ctx_suspend_waits(ctx, true);
+    int64_t at = 0, before = mono_ns();
+    put_clock_sub(4000, 9, 50000000);   /* 50 ms */
+    CHECK_INT_EQ(WCALL(ctx, "poll_oneoff", 4000, 5000, 1, 100), IWASI_CALL_SUSPEND);
+    int64_t after = mono_ns();
+    CHECK(iwasi_ctx_waiting(ctx));
+    CHECK(iwasi_ctx_wake_at(ctx, &at));
+    CHECK(at >= before + 50000000 && at <= after + 50000000);
+    /* Redone early: still waiting, for the same moment. */
+    int64_t again = 0;
+    CHECK_INT_EQ(REDO(ctx, 4000, 5000, 1, 100), IWASI_CALL_SUSPEND);
+    CHECK(iwasi_ctx_wake_at(ctx, &again));
+    CHECK(again == at);
+    /* Redone from then on: the clock fires. */
+    while (mono_ns() < at) {
+        struct timespec ts = { 0, 5000000 };
+        nanosleep(&ts, NULL);
+    }
+    CHECK_INT_EQ(REDO(ctx, 4000, 5000, 1, 100), 0);
+    CHECK_INT_EQ(guest_u32(100), 1);
+    CHECK_INT_EQ(guest_u64(5000), 9);
+    CHECK(!iwasi_ctx_waiting(ctx) && !iwasi_ctx_wake_at(ctx, &at));
+    /* Something ready at once never suspends. */
+    iwasi_ctx_stdin_bytes(ctx, "abc", 3);
+    put_clock_sub(4000, 1, 3600ull * 1000000000u);
+    memset(guest + 4048, 0, IWASI_SUBSCRIPTION_SIZE);
+    iwasi_put_u64(guest + 4048, 2);
+    guest[4048 + 8] = IWASI_EVENT_FD_READ;
+    CHECK_INT_EQ(WCALL(ctx, "poll_oneoff", 4000, 5000, 2, 100), 0);
+    CHECK_INT_EQ(guest_u64(5000), 2);
+    /* A yield gives the host one turn: suspended to resume at once, then done. */
+    CHECK_INT_EQ(WCALL(ctx, "sched_yield", 0), IWASI_CALL_SUSPEND);
+    CHECK(iwasi_ctx_wake_at(ctx, &at) && at <= mono_ns());
+    CHECK_INT_EQ(REDO(ctx, 0), 0);
+    CHECK(!iwasi_ctx_waiting(ctx));
+    /* A sleep past the deadline waits for the deadline and stays there:
+     * the host ends the guest, which never sees its sleep end. */
+    int64_t deadline = mono_ns() + 20000000;
+    iwasi_ctx_set_deadline(ctx, deadline);
+    put_clock_sub(4000, 5, 3600ull * 1000000000u);
+    CHECK_INT_EQ(WCALL(ctx, "poll_oneoff", 4000, 5000, 1, 100), IWASI_CALL_SUSPEND);
+    CHECK(iwasi_ctx_wake_at(ctx, &at) && at == deadline);
+    while (mono_ns() < deadline) {
+        struct timespec ts = { 0, 5000000 };
+        nanosleep(&ts, NULL);
+    }
+    CHECK_INT_EQ(REDO(ctx, 4000, 5000, 1, 100), IWASI_CALL_SUSPEND);
+    CHECK(iwasi_ctx_wake_at(ctx, &at) && at == deadline);
+    /* Without suspend-waits the redone call finishes the wait blocking
+     * (here cut short by the deadline, as a blocking sleep is). */
+    iwasi_ctx_suspend_waits(ctx, false);
+    CHECK_INT_EQ(REDO(ctx, 4000, 5000, 1, 100), IWASI_EINTR);
+    CHECK(!iwasi_ctx_waiting(ctx));
+    iwasi_ctx_set_deadline(ctx, 0);
+    /* A clone taken while asleep sleeps until the same moment. */
+    iwasi_ctx_suspend_waits(ctx, true);
+    put_clock_sub(4000, 6, 3600ull * 1000000000u);
+    CHECK_INT_EQ(WCALL(ctx, "poll_oneoff", 4000, 5000, 1, 100), IWASI_CALL_SUSPEND);
+    iwasi_ctx_t *twin = iwasi_ctx_clone(ctx);
+    int64_t twin_at = 0;
+    CHECK(twin && iwasi_ctx_wake_at(ctx, &at) && iwasi_ctx_wake_at(twin, &twin_at) && at == twin_at);
+    iwasi_ctx_free(twin);
+    iwasi_ctx_free(ctx);
+}
+
 static void test_proc_exit(void)
 {
     iwasi_ctx_t *ctx = iwasi_ctx_new();
@@ -388,6 +469,7 @@ int main(void)
     RUN(test_renumber_and_close);
     RUN(test_clocks_and_random);
     RUN(test_poll);
+    RUN(test_poll_suspends_waits);
     RUN(test_proc_exit);
     RUN(test_clone_copies_state);
     return testing_done();
