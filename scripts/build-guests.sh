@@ -4,7 +4,9 @@
 #                                      tests/plugins/*.c  -> build/plugins/NAME.wasm (plugin modules)
 #   scripts/build-guests.sh examples   examples/functions/*.c -> examples/functions/NAME.wasm
 # A guest may name extra flags in a first-line comment: `// cflags: -O0 -Wl,-z,stack-size=65536`.
-# Prints PASS/FAIL per guest; rebuilds only what changed.
+# Rebuilds only what changed, printing `built OUT` for each guest it built
+# and `FAIL guest-build/NAME: why` for one that does not build (then exits
+# 1). Not a test of its own: tests/run.sh counts the whole as one build step.
 set -u
 cd "$(dirname "$0")/.."
 CLANG=${CLANG:-clang-19}
@@ -12,7 +14,7 @@ status=0
 
 build_one() { # kind src out
     local kind=$1 src=$2 out=$3 extra
-    [ "$out" -nt "$src" ] && { echo "PASS guest-build/$(basename "$src")"; return; }
+    [ "$out" -nt "$src" ] && return
     extra=$(sed -n '1s|^// cflags: ||p' "$src")
     local flags=(--target=wasm32-wasi -O2 -Wall -Wextra -Werror)
     if [ "$kind" = plugin ]; then
@@ -20,7 +22,7 @@ build_one() { # kind src out
     fi
     # shellcheck disable=SC2086
     if $CLANG "${flags[@]}" $extra "$src" -o "$out" 2>"$out.err"; then
-        rm -f "$out.err"; echo "PASS guest-build/$(basename "$src")"
+        rm -f "$out.err"; echo "built $out"
     else
         echo "FAIL guest-build/$(basename "$src"): $(head -c 600 "$out.err")"; status=1
     fi

@@ -18,6 +18,7 @@ for pair in "release:${IFRIT_RELEASE:-$root/build/release}" "asan:${IFRIT_ASAN:-
         continue
     fi
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} timeout 900 python3 "$root/tests/e2e/run.py" \
-        --tests-dir "$here" --binary "$bin" --label "adversarial/$label" "$@" || status=1
+        --tests-dir "$here" --binary "$bin" --label "adversarial/$label" "$@" ||
+        { rc=$?; echo "FAIL adversarial/$label: tests/e2e/run.py exited with status $rc, so some results are missing"; status=1; }
 done
 exit $status

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # WASI end to end: each guest of tests/guests run through the real
-# `ifrit wasm run` (release build, and the asan build when present), checking
+# `ifrit wasm run` (the release build and the asan build), checking
 # stdout, stderr and exit status; where node is installed, behaviour that
 # must match is compared with node's WASI (tests/wasi/node-run.mjs).
 # Env: IFRIT_RELEASE, IFRIT_ASAN (build dirs), IFRIT_GUESTS (compiled guests).
@@ -96,17 +96,28 @@ suite() { # b = build name
     sandbox
     run files --dir "$work/fs/root::/sandbox" "$g/files.wasm"
     check "$b/files" 0 "^files ok"
-    if [ "$(cat "$work/fs/secret")" = outside ] && [ ! -e "$work/fs/created" ] && [ ! -e "$work/fs/moved" ]; then
+    # Both checks below hold only if the guest ran to its end inside the
+    # sandbox: it printed its last line and left root/sub (made last, kept).
+    local ran=1
+    grep -Eqx 'files (ok|FAILED)' "$out" && [ -d "$work/fs/root/sub" ] || ran=0
+    if [ $ran = 0 ]; then
+        fail "$b/files-nothing-outside-touched" "the guest did not run to its end in the sandbox (rc=$rc): $(head -c 200 "$err")"
+    elif [ "$(cat "$work/fs/secret")" = outside ] && [ ! -e "$work/fs/created" ] && [ ! -e "$work/fs/moved" ]; then
         pass "$b/files-nothing-outside-touched"
     else
         fail "$b/files-nothing-outside-touched" "$(ls "$work/fs")"
     fi
-    grep -q LEAKED "$out" && fail "$b/files-escapes" "$(grep LEAKED "$out")" || pass "$b/files-escapes"
+    local tried denied
+    tried=$(grep -c '^escape ' "$out") denied=$(grep -c '^escape .*: denied$' "$out")
+    if [ $ran = 0 ] || [ "$tried" = 0 ]; then fail "$b/files-escapes" "the guest tried no escape (rc=$rc)"
+    elif [ "$tried" != "$denied" ]; then fail "$b/files-escapes" "$(grep '^escape ' "$out" | grep -v ': denied$' | tr '\n' ' ')"
+    else pass "$b/files-escapes"; fi
     if [ $have_node = 1 ]; then
         sandbox
         node_run --dir "$work/fs/root::/sandbox" "$g/files.wasm"
         # Escape lines may differ in how a refusal shows; the file operations may not.
-        if diff <(grep -v '^escape' "$out") <(grep -v '^escape' "$work/node.out") >/dev/null; then pass "$b/files-node"
+        if ! grep -Eqx 'files (ok|FAILED)' "$work/node.out"; then fail "$b/files-node" "node's run did not reach its end: $(head -c 200 "$work/node.err")"
+        elif diff <(grep -v '^escape' "$out") <(grep -v '^escape' "$work/node.out") >/dev/null; then pass "$b/files-node"
         else fail "$b/files-node" "$(diff <(grep -v '^escape' "$out") <(grep -v '^escape' "$work/node.out") | head -n 5)"; fi
     fi
     run nofiles "$g/files.wasm"
@@ -159,10 +170,10 @@ EOF
 }
 
 for b in release asan; do
-    [ $b = release ] && dir=${IFRIT_RELEASE:-$root/build/release} || dir=${IFRIT_ASAN:-}
+    [ $b = release ] && dir=${IFRIT_RELEASE:-$root/build/release} || dir=${IFRIT_ASAN:-$root/build/asan}
     ifrit=$dir/ifrit
-    if [ -z "$dir" ] || [ ! -x "$ifrit" ]; then echo "SKIP wasi/$b: no ifrit binary in '$dir'"; continue; fi
-    if [ ! -f "$guests/exit_code.wasm" ]; then echo "SKIP wasi/$b: guests not built (scripts/build-guests.sh tests)"; continue; fi
+    if [ -z "$dir" ] || [ ! -x "$ifrit" ]; then echo "FAIL wasi/$b: no ifrit binary in '$dir'"; continue; fi
+    if [ ! -f "$guests/exit_code.wasm" ]; then echo "FAIL wasi/$b: guests not built in $guests (scripts/build-guests.sh tests)"; continue; fi
     suite "wasi/$b"
 done
 exit 0
