@@ -13,8 +13,7 @@ import signal
 import subprocess
 import threading
 
-from ifrit_e2e import ROOT, Server, build_request, check
-from run import Skip
+from ifrit_e2e import ROOT, E2EError, Server, build_request, check
 
 GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
 
@@ -22,7 +21,7 @@ GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
 def guest(name):
     path = os.path.join(GUESTS, name + ".wasm")
     if not os.path.exists(path):
-        raise Skip("guest %s not built (scripts/build-guests.sh tests)" % path)
+        raise E2EError("guest %s not built (scripts/build-guests.sh tests)" % path)
     return path
 
 
@@ -415,7 +414,7 @@ def example(name):
         res = subprocess.run([os.path.join(ROOT, "scripts", "build-guests.sh"), "examples"],
                              capture_output=True, timeout=300)
         if not os.path.exists(path):
-            raise Skip("cannot build the examples: %s" % res.stdout.decode()[-300:])
+            raise E2EError("cannot build the examples: %s" % res.stdout.decode()[-300:])
     return path
 
 

@@ -10,8 +10,7 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ifrit_e2e import ROOT, Server, check, free_port
-from run import Skip
+from ifrit_e2e import ROOT, E2EError, Server, check, free_port
 
 PLUGINS = os.path.join(ROOT, "build", "plugins")
 
@@ -19,7 +18,7 @@ PLUGINS = os.path.join(ROOT, "build", "plugins")
 def plugin(name):
     path = os.path.join(PLUGINS, name + ".wasm")
     if not os.path.exists(path):
-        raise Skip("%s not built (scripts/build-guests.sh tests)" % path)
+        raise E2EError("%s not built (scripts/build-guests.sh tests)" % path)
     return path
 
 
@@ -492,8 +491,7 @@ def test_plugins_in_front_of_reverse_proxy(binary):
     plugin("add_header")
     plugin("upper")
     code, out = validate(binary, ":8080 {\n\treverse_proxy 127.0.0.1:9\n}\n")
-    if code != 0:
-        raise Skip("reverse_proxy is not available in this build: " + out.strip()[:200])
+    check(code == 0, "validate rejects reverse_proxy: " + out.strip()[:200])
     port = free_port()
     up = ThreadingHTTPServer(("127.0.0.1", port), _Upstream)
     t = threading.Thread(target=up.serve_forever, daemon=True)
@@ -518,11 +516,9 @@ def test_plugins_in_front_of_reverse_proxy(binary):
 def test_plugins_in_front_of_a_function(binary):
     plugin("add_header")
     guest = os.path.join(ROOT, "build", "guests", "stdio_echo.wasm")
-    if not os.path.exists(guest):
-        raise Skip("no function guest built")
+    check(os.path.exists(guest), "%s not built (scripts/build-guests.sh tests)" % guest)
     code, out = validate(binary, ":8080 {\n\twasm %s\n}\n" % guest)
-    if code != 0:
-        raise Skip("the wasm directive is not available in this build: " + out.strip()[:200])
+    check(code == 0, "validate rejects the wasm directive: " + out.strip()[:200])
     config = """:@PORT@ {
 	wasm_plugin @ROOT@/build/plugins/add_header.wasm
 	wasm %s

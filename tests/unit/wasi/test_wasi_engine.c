@@ -2,7 +2,8 @@
  * its first read of stdin and resumed, and snapshotted there and restored
  * into fresh instances, must all print the same. Also proc_exit and the
  * stdout callback through the engine. Guests come from $IFRIT_GUESTS
- * (scripts/build-guests.sh tests); without them the tests SKIP. */
+ * (default build/guests; scripts/build-guests.sh tests builds them);
+ * without them the tests fail. */
 #define TEST_SUITE "wasi/engine"
 #include "testing.h"
 
@@ -165,9 +166,11 @@ static void test_exit_code_and_stream(void)
 int main(void)
 {
     guests = getenv("IFRIT_GUESTS");
-    if (!guests || !(snap_mod = load("snapshot_echo.wasm"))) {
-        printf("SKIP wasi/engine: guests not found (set IFRIT_GUESTS, run scripts/build-guests.sh tests)\n");
-        return 0;
+    if (!guests) guests = "build/guests";
+    if (!(snap_mod = load("snapshot_echo.wasm"))) {
+        printf("FAIL wasi/engine: no snapshot_echo.wasm in %s (set IFRIT_GUESTS, run scripts/build-guests.sh tests)\n",
+               guests);
+        return 1;
     }
     linker = iw_linker_new();
     if (iwasi_link(linker) < 0) {
