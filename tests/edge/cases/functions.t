@@ -153,5 +153,5 @@ GET /fuel/native
 --- request
 GET /fuel/edge
 --- status: 200
---- body_like
-.
+--- body
+hello from a function
