@@ -62,7 +62,7 @@ static size_t route_put(char *b, size_t n, ifr_str_t s)
 static int route_uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr_str_t repl)
 {
     ifr_str_t path = x->req->path, g[ROUTE_MAX_GROUPS];
-    if (!route_regex_match(c->rx, x->arena, path, g)) return 0;
+    if (!route_regex_match(c->rx, path, g)) return 0;
     size_t cap = path.len + repl.len * 1 + 1;
     for (size_t i = 0; i < repl.len; i++)
         if (repl.ptr[i] == '$') cap += path.len;

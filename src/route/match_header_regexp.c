@@ -41,7 +41,7 @@ static bool route_header_re_match(route_exchange_t *x, const void *conf)
             if (h) { value = h->value; found = true; }
         }
         ifr_str_t g[ROUTE_MAX_GROUPS];
-        if (!found || !route_regex_match(c->rx, x->arena, value, g)) return false;
+        if (!found || !route_regex_match(c->rx, value, g)) return false;
         route_capture_t *cap = route_capture_add(x, c->name);
         if (cap) {
             memcpy(cap->groups, g, sizeof(g));

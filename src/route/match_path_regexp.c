@@ -29,7 +29,7 @@ static bool route_path_re_match(route_exchange_t *x, const void *conf)
 {
     const route_path_re_t *c = conf;
     ifr_str_t g[ROUTE_MAX_GROUPS];
-    if (!route_regex_match(c->rx, x->arena, route_clean_path(x), g)) return false;
+    if (!route_regex_match(c->rx, route_clean_path(x), g)) return false;
     route_capture_t *cap = route_capture_add(x, c->name);
     if (cap) {
         memcpy(cap->groups, g, sizeof(g));

@@ -1,144 +1,155 @@
-/* RE2-to-POSIX translation and matching (see regex.h). */
-#include "route/regexp.h"
-
+/* The tree to a Pike VM program (see regexp.h). The program's size is
+ * counted first, repetitions expanded, so a pattern past the bound is
+ * refused before anything big is allocated. */
 #include <stdio.h>
 #include <string.h>
 
-static void route_regex_free(void *p)
+#include "route/regexp_int.h"
+
+typedef struct {
+    route_rx_inst_t *prog;
+    uint32_t n;
+} route_rx_emit_t;
+
+static size_t rx_add(size_t a, size_t b) { return a + b > ROUTE_REGEX_MAX_PROGRAM ? ROUTE_REGEX_MAX_PROGRAM + 1 : a + b; }
+
+static size_t rx_mul(size_t a, size_t n)
 {
-    regfree(&((route_regex_t *)p)->re);
+    return n && a > (ROUTE_REGEX_MAX_PROGRAM + 1) / n ? ROUTE_REGEX_MAX_PROGRAM + 1 : rx_add(a * n, 0);
 }
 
-/* The bracket-expression body for \d \w \s (negated forms handled by caller). */
-static const char *route_regex_class(char c)
+/* Instructions node compiles to (past the bound: the bound + 1). */
+static size_t rx_size(const route_rx_node_t *n)
 {
-    switch (c) {
-    case 'd': case 'D': return "0-9";
-    case 'w': case 'W': return "A-Za-z0-9_";
-    case 's': case 'S': return "[:space:]";
-    default: return NULL;
+    size_t s = 0;
+    switch (n->kind) {
+    case ROUTE_RX_EMPTY: return 0;
+    case ROUTE_RX_CAT:
+        for (const route_rx_node_t *k = n->kids; k; k = k->next) s = rx_add(s, rx_size(k));
+        return s;
+    case ROUTE_RX_ALT:   /* SPLIT a JMP, SPLIT b JMP, ..., last */
+        for (const route_rx_node_t *k = n->kids; k; k = k->next) s = rx_add(s, rx_add(rx_size(k), k->next ? 2 : 0));
+        return s;
+    case ROUTE_RX_GROUP: return rx_add(rx_size(n->kids), n->group < ROUTE_MAX_GROUPS ? 2 : 0);
+    case ROUTE_RX_REPEAT: {
+        size_t k = rx_size(n->kids), min = (size_t)n->min;
+        if (n->max < 0)   /* x{n,}: n-1 copies then x+, or x* */
+            return min ? rx_add(rx_mul(k, min), 1) : rx_add(k, 2);
+        /* n copies, then max-n optional ones each behind a SPLIT */
+        return rx_add(rx_mul(k, min), rx_mul(rx_add(k, 1), (size_t)n->max - min));
+    }
+    default: return 1;
+    }
+}
+
+static uint32_t rx_put(route_rx_emit_t *e, uint8_t op, uint8_t arg, uint32_t x, uint32_t y)
+{
+    e->prog[e->n] = (route_rx_inst_t){ .op = op, .arg = arg, .x = x, .y = y };
+    return e->n++;
+}
+
+static void rx_emit(route_rx_emit_t *e, const route_rx_node_t *n);
+
+static void rx_emit_repeat(route_rx_emit_t *e, const route_rx_node_t *n)
+{
+    const route_rx_node_t *x = n->kids;
+    int min = n->min;
+    if (n->max < 0 && min > 0) {   /* x{n-1} then x+ */
+        for (int k = 0; k < min - 1; k++) rx_emit(e, x);
+        uint32_t top = e->n;
+        rx_emit(e, x);
+        uint32_t split = rx_put(e, ROUTE_RX_OP_SPLIT, 0, 0, 0);
+        e->prog[split].x = n->lazy ? split + 1 : top;
+        e->prog[split].y = n->lazy ? top : split + 1;
+        return;
+    }
+    for (int k = 0; k < min; k++) rx_emit(e, x);
+    if (n->max < 0) {   /* x*: SPLIT body, out; body; JMP SPLIT */
+        uint32_t split = rx_put(e, ROUTE_RX_OP_SPLIT, 0, 0, 0);
+        rx_emit(e, x);
+        rx_put(e, ROUTE_RX_OP_JMP, 0, split, 0);
+        e->prog[split].x = n->lazy ? e->n : split + 1;
+        e->prog[split].y = n->lazy ? split + 1 : e->n;
+        return;
+    }
+    /* (x(x(x)?)?)?: every SPLIT leaves for the same end; chain them through y */
+    uint32_t splits = UINT32_MAX;
+    for (int k = min; k < n->max; k++) {
+        splits = rx_put(e, ROUTE_RX_OP_SPLIT, 0, 0, splits);
+        rx_emit(e, x);
+    }
+    while (splits != UINT32_MAX) {
+        route_rx_inst_t *in = &e->prog[splits];
+        uint32_t pc = splits;
+        splits = in->y;
+        in->x = n->lazy ? e->n : pc + 1;
+        in->y = n->lazy ? pc + 1 : e->n;
+    }
+}
+
+static void rx_emit(route_rx_emit_t *e, const route_rx_node_t *n)
+{
+    switch (n->kind) {
+    case ROUTE_RX_EMPTY: return;
+    case ROUTE_RX_BYTE: rx_put(e, ROUTE_RX_OP_BYTE, n->byte, 0, 0); return;
+    case ROUTE_RX_SET: e->prog[rx_put(e, ROUTE_RX_OP_SET, 0, 0, 0)].set = n->set; return;
+    case ROUTE_RX_ANY: rx_put(e, ROUTE_RX_OP_ANY, 0, 0, 0); return;
+    case ROUTE_RX_ANY_NL: rx_put(e, ROUTE_RX_OP_ANY_NL, 0, 0, 0); return;
+    case ROUTE_RX_ASSERT: rx_put(e, ROUTE_RX_OP_ASSERT, n->byte, 0, 0); return;
+    case ROUTE_RX_CAT:
+        for (const route_rx_node_t *k = n->kids; k; k = k->next) rx_emit(e, k);
+        return;
+    case ROUTE_RX_ALT: {
+        /* SPLIT L1, next; L1: a; JMP end; next: SPLIT ...; last: z; end: */
+        uint32_t jumps = UINT32_MAX;   /* chain of JMPs to patch, linked through x */
+        for (const route_rx_node_t *k = n->kids; k; k = k->next) {
+            if (!k->next) { rx_emit(e, k); break; }
+            uint32_t split = rx_put(e, ROUTE_RX_OP_SPLIT, 0, 0, 0);
+            e->prog[split].x = split + 1;
+            rx_emit(e, k);
+            jumps = rx_put(e, ROUTE_RX_OP_JMP, 0, jumps, 0);
+            e->prog[split].y = e->n;
+        }
+        while (jumps != UINT32_MAX) {
+            uint32_t next = e->prog[jumps].x;
+            e->prog[jumps].x = e->n;
+            jumps = next;
+        }
+        return;
+    }
+    case ROUTE_RX_GROUP:
+        if (n->group >= ROUTE_MAX_GROUPS) { rx_emit(e, n->kids); return; }
+        rx_put(e, ROUTE_RX_OP_SAVE, 0, (uint32_t)(2 * n->group), 0);
+        rx_emit(e, n->kids);
+        rx_put(e, ROUTE_RX_OP_SAVE, 0, (uint32_t)(2 * n->group + 1), 0);
+        return;
+    case ROUTE_RX_REPEAT: rx_emit_repeat(e, n); return;
     }
 }
 
 int route_regex_compile(ifr_arena_t *a, ifr_str_t pat, route_regex_t **out, char *err, size_t errcap)
 {
     route_regex_t *rx = ifr_arena_calloc(a, 1, sizeof(*rx));
-    /* Each input byte grows to at most 14 output bytes (\W -> [^A-Za-z0-9_]). */
-    char *o = ifr_arena_alloc(a, pat.len * 14 + 1);
-    if (!rx || !o) { snprintf(err, errcap, "out of memory"); return -1; }
-    size_t n = 0, i = 0, posix = 0;
-    int user = 0, cflags = REG_EXTENDED;
-    bool in_class = false;
-    if (pat.len >= 4 && memcmp(pat.ptr, "(?i)", 4) == 0) { cflags |= REG_ICASE; i = 4; }
-    for (; i < pat.len; i++) {
-        char c = pat.ptr[i];
-        if (in_class) {
-            if (c == '\\' && i + 1 < pat.len) {
-                char e = pat.ptr[++i];
-                const char *cls = route_regex_class(e);
-                if (cls && e >= 'a') { n += (size_t)sprintf(o + n, "%s", cls); continue; }
-                if (cls) { snprintf(err, errcap, "\\%c inside [...] is not supported", e); return -1; }
-                o[n++] = e;   /* POSIX brackets take every byte literally */
-                continue;
-            }
-            if (c == ']') in_class = false;
-            o[n++] = c;
-            continue;
-        }
-        if (c == '[') {
-            in_class = true;
-            o[n++] = c;
-            /* A leading ] or ^] is literal: copy it so it does not close the class. */
-            if (i + 1 < pat.len && pat.ptr[i + 1] == '^') o[n++] = pat.ptr[++i];
-            if (i + 1 < pat.len && pat.ptr[i + 1] == ']') o[n++] = pat.ptr[++i];
-            continue;
-        }
-        if (c == '\\' && i + 1 < pat.len) {
-            char e = pat.ptr[++i];
-            const char *cls = route_regex_class(e);
-            if (cls) n += (size_t)sprintf(o + n, e >= 'a' ? "[%s]" : "[^%s]", cls);
-            else if (e == 'n') o[n++] = '\n';
-            else if (e == 't') o[n++] = '\t';
-            else if (e == 'r') o[n++] = '\r';
-            else if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
-                /* \b, \A, \1...: meanings differ between regcomp versions. */
-                snprintf(err, errcap, "\\%c is not supported (POSIX extended regexps)", e);
-                return -1;
-            } else if (e == '/' || e == '-' || e == '_' || e == '"' || e == '\'') o[n++] = e;
-            else { o[n++] = '\\'; o[n++] = e; }
-            continue;
-        }
-        if (c == '(') {
-            posix++;
-            if (i + 1 < pat.len && pat.ptr[i + 1] == '?') {
-                /* (?:  (?P<name>  (?<name> */
-                if (i + 2 < pat.len && pat.ptr[i + 2] == ':') {
-                    i += 2;
-                } else {
-                    size_t j = i + 2;
-                    if (j < pat.len && pat.ptr[j] == 'P') j++;
-                    if (j >= pat.len || pat.ptr[j] != '<') {
-                        snprintf(err, errcap, "unsupported group syntax at offset %zu", i);
-                        return -1;
-                    }
-                    size_t name_start = ++j;
-                    while (j < pat.len && pat.ptr[j] != '>') j++;
-                    if (j >= pat.len || j == name_start) {
-                        snprintf(err, errcap, "unterminated group name at offset %zu", i);
-                        return -1;
-                    }
-                    if (++user < ROUTE_MAX_GROUPS) {
-                        rx->map[user] = (int)posix;
-                        rx->names[user] = ifr_arena_strndup(a, pat.ptr + name_start, j - name_start);
-                    }
-                    i = j;
-                }
-            } else if (++user < ROUTE_MAX_GROUPS) {
-                rx->map[user] = (int)posix;
-            }
-            o[n++] = '(';
-            continue;
-        }
-        if (c == '?' && n > 0 && (o[n - 1] == '*' || o[n - 1] == '+' || o[n - 1] == '?') &&
-            i > 0 && pat.ptr[i - 1] != '\\')
-            continue;   /* lazy quantifier: read as greedy */
-        o[n++] = c;
-    }
-    o[n] = '\0';
-    rx->nposix = posix;
-    int rc = regcomp(&rx->re, o, cflags);
-    if (rc != 0) {
-        char msg[128];
-        regerror(rc, &rx->re, msg, sizeof(msg));
-        snprintf(err, errcap, "invalid regular expression: %s", msg);
+    if (!rx) { snprintf(err, errcap, "out of memory"); return -1; }
+    int ngroups = 0;
+    route_rx_node_t *root = route__rx_parse(a, pat, &ngroups, rx->names, err, errcap);
+    if (!root) return -1;
+    size_t body = rx_size(root);
+    if (body > ROUTE_REGEX_MAX_PROGRAM - 3) {
+        snprintf(err, errcap, "expression too large: over %d instructions once repetitions are expanded",
+                 ROUTE_REGEX_MAX_PROGRAM);
         return -1;
     }
-    if (ifr_arena_on_cleanup(a, route_regex_free, rx) != 0) {
-        regfree(&rx->re);
-        snprintf(err, errcap, "out of memory");
-        return -1;
-    }
+    route_rx_emit_t e = { .prog = ifr_arena_calloc(a, body + 3, sizeof(route_rx_inst_t)) };
+    if (!e.prog) { snprintf(err, errcap, "out of memory"); return -1; }
+    rx_put(&e, ROUTE_RX_OP_SAVE, 0, 0, 0);
+    rx_emit(&e, root);
+    rx_put(&e, ROUTE_RX_OP_SAVE, 0, 1, 0);
+    rx_put(&e, ROUTE_RX_OP_MATCH, 0, 0, 0);
+    rx->prog = e.prog;
+    rx->ninst = e.n;
+    rx->nslots = 2 * (uint32_t)(ngroups + 1 < ROUTE_MAX_GROUPS ? ngroups + 1 : ROUTE_MAX_GROUPS);
+    rx->anchored = e.prog[1].op == ROUTE_RX_OP_ASSERT && e.prog[1].arg == ROUTE_RX_TEXT_START;
     *out = rx;
     return 0;
-}
-
-bool route_regex_match(const route_regex_t *rx, ifr_arena_t *a, ifr_str_t subject, ifr_str_t *groups)
-{
-    char stackbuf[512];
-    char *s = subject.len < sizeof(stackbuf) ? stackbuf : ifr_arena_alloc(a, subject.len + 1);
-    if (!s || memchr(subject.ptr ? subject.ptr : "", '\0', subject.len)) return false;
-    if (subject.len) memcpy(s, subject.ptr, subject.len);
-    s[subject.len] = '\0';
-    regmatch_t m[32];
-    size_t nm = rx->nposix + 1 < 32 ? rx->nposix + 1 : 32;
-    if (regexec(&rx->re, s, nm, m, 0) != 0) return false;
-    if (!groups) return true;
-    /* The slices must outlive stackbuf: point them into the subject itself. */
-    for (int g = 0; g < ROUTE_MAX_GROUPS; g++) {
-        int pi = g == 0 ? 0 : rx->map[g];
-        groups[g] = IFR_LIT("");
-        if ((g == 0 || pi > 0) && (size_t)pi < nm && m[pi].rm_so >= 0)
-            groups[g] = ifr_str(subject.ptr + m[pi].rm_so, (size_t)(m[pi].rm_eo - m[pi].rm_so));
-    }
-    return true;
 }

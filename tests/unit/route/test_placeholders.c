@@ -1,4 +1,4 @@
-/* Placeholder templates and the RE2-to-POSIX regexp translation. */
+/* Placeholder templates. */
 #define TEST_SUITE "route/placeholders"
 #include "testing.h"
 
@@ -7,7 +7,6 @@
 
 #include "fake_host.h"
 #include "route/placeholder.h"
-#include "route/regexp.h"
 
 static ifr_arena_t plan_arena;
 
@@ -137,34 +136,12 @@ static void test_literals(void)
     free(f);
 }
 
-static void test_regexp_translation(void)
-{
-    route_regex_t *rx;
-    char err[200];
-    ifr_str_t g[ROUTE_MAX_GROUPS];
-    CHECK(route_regex_compile(&plan_arena, IFR_LIT("^/(?:v)(\\d+)/(?P<name>\\w+)$"), &rx, err, sizeof(err)) == 0);
-    CHECK(route_regex_match(rx, &plan_arena, IFR_LIT("/v12/abc_d"), g));
-    CHECK_MEM_EQ(g[1].ptr, g[1].len, "12");
-    CHECK_MEM_EQ(g[2].ptr, g[2].len, "abc_d");
-    CHECK_STR_EQ(rx->names[2], "name");
-    CHECK(!route_regex_match(rx, &plan_arena, IFR_LIT("/vx/abc"), g));
-    CHECK(route_regex_compile(&plan_arena, IFR_LIT("(?i)^/ADMIN[\\d]"), &rx, err, sizeof(err)) == 0);
-    CHECK(route_regex_match(rx, &plan_arena, IFR_LIT("/admin7"), NULL));
-    CHECK(route_regex_compile(&plan_arena, IFR_LIT("(unclosed"), &rx, err, sizeof(err)) != 0);
-    CHECK(route_regex_compile(&plan_arena, IFR_LIT("(?=look)"), &rx, err, sizeof(err)) != 0);
-    CHECK(route_regex_compile(&plan_arena, IFR_LIT("\\bword"), &rx, err, sizeof(err)) != 0);
-    CHECK(route_regex_compile(&plan_arena, IFR_LIT("^a\\.b\\/c$"), &rx, err, sizeof(err)) == 0);
-    CHECK(route_regex_match(rx, &plan_arena, IFR_LIT("a.b/c"), NULL));
-    CHECK(!route_regex_match(rx, &plan_arena, IFR_LIT("axb/c"), NULL));
-}
-
 int main(void)
 {
     ifr_arena_init(&plan_arena, 0);
     RUN(test_request_values);
     RUN(test_caddy_common_placeholders);
     RUN(test_literals);
-    RUN(test_regexp_translation);
     ifr_arena_destroy(&plan_arena);
     return testing_done();
 }
