@@ -127,6 +127,37 @@ static void rx_emit(route_rx_emit_t *e, const route_rx_node_t *n)
     }
 }
 
+/* The bytes a match can start with, following every path from pc 0 through
+ * the instructions that consume nothing (assertions taken as true, so the
+ * set may be larger than needed, never smaller). NULL when the empty string
+ * can match or a path starts with any byte: then there is nothing to skip. */
+static const uint8_t *rx_first_bytes(ifr_arena_t *a, const route_rx_inst_t *prog, uint32_t n)
+{
+    uint8_t *set = ifr_arena_calloc(a, 32, 1);
+    uint8_t *seen = ifr_arena_calloc(a, n, 1);
+    uint32_t *stack = ifr_arena_alloc(a, 2 * (size_t)n * sizeof(uint32_t));
+    if (!set || !seen || !stack) return NULL;
+    size_t sp = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        uint32_t pc = stack[--sp];
+        if (seen[pc]) continue;
+        seen[pc] = 1;
+        const route_rx_inst_t *in = &prog[pc];
+        switch (in->op) {
+        case ROUTE_RX_OP_BYTE: set[in->arg >> 3] |= (uint8_t)(1u << (in->arg & 7)); break;
+        case ROUTE_RX_OP_SET:
+            for (int k = 0; k < 32; k++) set[k] |= in->set[k];
+            break;
+        case ROUTE_RX_OP_JMP: stack[sp++] = in->x; break;
+        case ROUTE_RX_OP_SPLIT: stack[sp++] = in->x; stack[sp++] = in->y; break;
+        case ROUTE_RX_OP_SAVE: case ROUTE_RX_OP_ASSERT: stack[sp++] = pc + 1; break;
+        default: return NULL;   /* MATCH, ANY, ANY_NL */
+        }
+    }
+    return set;
+}
+
 int route_regex_compile(ifr_arena_t *a, ifr_str_t pat, route_regex_t **out, char *err, size_t errcap)
 {
     route_regex_t *rx = ifr_arena_calloc(a, 1, sizeof(*rx));
@@ -150,6 +181,7 @@ int route_regex_compile(ifr_arena_t *a, ifr_str_t pat, route_regex_t **out, char
     rx->ninst = e.n;
     rx->nslots = 2 * (uint32_t)(ngroups + 1 < ROUTE_MAX_GROUPS ? ngroups + 1 : ROUTE_MAX_GROUPS);
     rx->anchored = e.prog[1].op == ROUTE_RX_OP_ASSERT && e.prog[1].arg == ROUTE_RX_TEXT_START;
+    if (!rx->anchored) rx->first = rx_first_bytes(a, e.prog, e.n);
     *out = rx;
     return 0;
 }

@@ -36,6 +36,7 @@ typedef struct {
     uint32_t ninst;
     uint32_t nslots;                      /* capture slots kept: 2 per group, group 0 included */
     bool anchored;                        /* starts with ^ (not multi-line): try offset 0 only */
+    const uint8_t *first;                 /* bytes a match can start with; NULL: any, or empty */
     const char *names[ROUTE_MAX_GROUPS];  /* group n's name, or NULL */
 } route_regex_t;
 

@@ -109,6 +109,10 @@ static bool rx_run(route_rx_vm_t *vm, route_rx_list_t *cur, route_rx_list_t *nex
     uint32_t ns = rx->nslots;
     bool matched = false;
     for (size_t pos = 0;; pos++) {
+        if (!matched && cur->n == 0 && rx->first) {   /* nothing running: skip to a byte that can start */
+            while (pos < vm->len && !route__rx_in_set(rx->first, vm->s[pos])) pos++;
+            if (pos == vm->len) break;
+        }
         if (!matched && (pos == 0 || !rx->anchored)) {   /* a new start, lowest priority */
             for (uint32_t k = 0; k < ns; k++) vm->tmp[k] = RX_UNSET;
             rx_addthread(vm, cur, 0, pos);
