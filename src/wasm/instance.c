@@ -32,6 +32,75 @@ static bool iw__limits_match(uint64_t size, uint64_t max, bool has_max, const iw
     return true;
 }
 
+/* Appends text to out (size > 0), cutting it short at the end. */
+static void iw__append(char *out, size_t size, size_t *used, const char *text)
+{
+    size_t n = strlen(text);
+    if (n > size - 1 - *used) n = size - 1 - *used;
+    memcpy(out + *used, text, n);
+    *used += n;
+    out[*used] = 0;
+}
+
+/* A signature ("ii:i") as the spec writes a function type:
+ * "(i32, i32) -> (i32)". */
+static const char *iw__sig_text(const char *sig, char *out, size_t size)
+{
+    static const struct { char letter; const char *name; } names[] = {
+        { 'i', "i32" }, { 'I', "i64" }, { 'f', "f32" }, { 'F', "f64" }, { 'r', "funcref" }, { 'e', "externref" },
+    };
+    size_t used = 0;
+    bool first = true;
+    out[0] = 0;
+    iw__append(out, size, &used, "(");
+    for (const char *p = sig; *p; p++) {
+        if (*p == ':') {
+            iw__append(out, size, &used, ") -> (");
+            first = true;
+            continue;
+        }
+        const char *name = "?";
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (names[k].letter == *p) name = names[k].name;
+        if (!first) iw__append(out, size, &used, ", ");
+        iw__append(out, size, &used, name);
+        first = false;
+    }
+    iw__append(out, size, &used, ")");
+    return out;
+}
+
+static const char *iw__kind_text(iw_extern_kind_t kind)
+{
+    switch (kind) {
+    case IW_EXTERN_FUNC: return "a function";
+    case IW_EXTERN_TABLE: return "a table";
+    case IW_EXTERN_MEMORY: return "a memory";
+    default: return "a global";
+    }
+}
+
+static const char *iw__valtype_text(uint8_t type)
+{
+    switch (type) {
+    case IW_I32: return "i32";
+    case IW_I64: return "i64";
+    case IW_F32: return "f32";
+    case IW_F64: return "f64";
+    case IW_FUNCREF: return "funcref";
+    case IW_EXTERNREF: return "externref";
+    default: return "?";
+    }
+}
+
+/* Limits as "min..max" or "min.." into out. */
+static const char *iw__limits_text(uint64_t min, uint64_t max, bool has_max, char *out, size_t size)
+{
+    if (has_max) snprintf(out, size, "%llu..%llu", (unsigned long long)min, (unsigned long long)max);
+    else snprintf(out, size, "%llu..", (unsigned long long)min);
+    return out;
+}
+
 static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t *err)
 {
     iw_module_t *m = inst->module;
@@ -39,16 +108,21 @@ static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t 
         const iw__import_t *im = &m->imports[i];
         const iw__def_t *d = iw__linker_find(l, im->module, im->name);
         if (!d) return iw__link_error(err, "unknown import %s.%s", im->module, im->name);
-        if (d->kind != im->kind) return iw__link_error(err, "incompatible import type for %s.%s", im->module, im->name);
+        if (d->kind != im->kind)
+            return iw__link_error(err, "incompatible import type for %s.%s: imported as %s, it is %s", im->module,
+                                  im->name, iw__kind_text(im->kind), iw__kind_text(d->kind));
         switch (im->kind) {
         case IW_EXTERN_FUNC: {
             const iw__functype_t *t = &m->types[im->u.func_type];
             /* Compare before the copy below: the copy takes the module's
              * signature string, which would make any comparison pass. */
             const char *have = d->func ? d->func->sig : d->host.sig;
-            if (strcmp(have, t->sig) != 0)
-                return iw__link_error(err, "incompatible import type for %s.%s: expected %s, got %s",
-                                      im->module, im->name, t->sig, have);
+            if (strcmp(have, t->sig) != 0) {
+                char want_text[96], have_text[96];
+                return iw__link_error(err, "incompatible import type for %s.%s: imported as %s, it is %s",
+                                      im->module, im->name, iw__sig_text(t->sig, want_text, sizeof want_text),
+                                      iw__sig_text(have, have_text, sizeof have_text));
+            }
             iw_func_t *f = d->func;
             if (!f) {
                 /* A host function: the instance keeps its own copy, so the
@@ -64,23 +138,37 @@ static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t 
         }
         case IW_EXTERN_TABLE: {
             iw_table_t *t = d->table;
-            if (t->elem != im->u.table.elem ||
-                !iw__limits_match(t->size, t->max, t->max != UINT32_MAX, &im->u.table.lim))
-                return iw__link_error(err, "incompatible import type for table %s.%s", im->module, im->name);
+            const iw__limits_t *want = &im->u.table.lim;
+            if (t->elem != im->u.table.elem || !iw__limits_match(t->size, t->max, t->max != UINT32_MAX, want)) {
+                char a[48], b[48];
+                return iw__link_error(err, "incompatible import type for table %s.%s: imported as %s %s, it is %s %s",
+                                      im->module, im->name, iw__limits_text(want->min, want->max, want->has_max, a, sizeof a),
+                                      iw__valtype_text(im->u.table.elem),
+                                      iw__limits_text(t->size, t->max, t->max != UINT32_MAX, b, sizeof b),
+                                      iw__valtype_text(t->elem));
+            }
             inst->tables[im->index] = t;
             break;
         }
         case IW_EXTERN_MEMORY: {
             iw_memory_t *mem = d->memory;
-            if (!iw__limits_match(mem->size / IW_PAGE_SIZE, mem->max_pages, mem->has_max, &im->u.memory))
-                return iw__link_error(err, "incompatible import type for memory %s.%s", im->module, im->name);
+            const iw__limits_t *want = &im->u.memory;
+            if (!iw__limits_match(mem->size / IW_PAGE_SIZE, mem->max_pages, mem->has_max, want)) {
+                char a[48], b[48];
+                return iw__link_error(err, "incompatible import type for memory %s.%s: imported as %s pages, it is %s",
+                                      im->module, im->name, iw__limits_text(want->min, want->max, want->has_max, a, sizeof a),
+                                      iw__limits_text(mem->size / IW_PAGE_SIZE, mem->max_pages, mem->has_max, b, sizeof b));
+            }
             inst->memory = mem;
             break;
         }
         case IW_EXTERN_GLOBAL: {
             iw_global_t *g = d->global;
             if (g->type != im->u.global.type || g->mutable_ != im->u.global.mutable_)
-                return iw__link_error(err, "incompatible import type for global %s.%s", im->module, im->name);
+                return iw__link_error(err, "incompatible import type for global %s.%s: imported as %s%s, it is %s%s",
+                                      im->module, im->name, im->u.global.mutable_ ? "mut " : "",
+                                      iw__valtype_text(im->u.global.type), g->mutable_ ? "mut " : "",
+                                      iw__valtype_text(g->type));
             inst->globals[im->index] = g;
             break;
         }
