@@ -22,6 +22,10 @@ ifeq ($(BUILD),asan)
   CFLAGS_MODE := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                  -fno-omit-frame-pointer -DIFR_POOL_MALLOC
   LDFLAGS_MODE := -fsanitize=address,undefined
+else ifeq ($(BUILD),fuzz)
+  # The core for the libFuzzer targets (tests/fuzz/run.sh, CC=clang-19).
+  CFLAGS_MODE := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+  LDFLAGS_MODE := -fsanitize=fuzzer,address,undefined
 else
   CFLAGS_MODE := -O2
   LDFLAGS_MODE :=
@@ -43,7 +47,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
 
-.PHONY: all run test test-quick bench fuzz clean edge-check deps deps-run guests gen
+.PHONY: all run test test-quick bench fuzz fuzz-replay clean edge-check deps deps-run guests gen
 all: $(IFRIT)
 
 deps:
@@ -100,12 +104,20 @@ run: deps-run
 test: deps
 	@tests/run.sh
 
+# The release build's unit tests and e2e tests only: no asan, nothing installed.
+test-quick:
+	@tests/run.sh --quick
+
 bench: deps
 	@$(MAKE) --no-print-directory BUILD=release all
 	@bench/run.sh
 
 fuzz: deps
 	@tests/fuzz/run.sh
+
+# Every fuzz target's seed inputs once (part of `make test` too).
+fuzz-replay:
+	@tests/fuzz/run.sh --replay
 
 edge-check:
 	@scripts/edge-check.sh

@@ -1,28 +1,66 @@
 #!/usr/bin/env bash
-# Builds every libFuzzer target tests/fuzz/fuzz_*.c against the core layers
-# with clang (-fsanitize=fuzzer,address,undefined) and runs each for
-# FUZZ_SECONDS (default 60) on its corpus tests/fuzz/corpus/NAME/.
-# New inputs found are kept in build/fuzz/corpus/NAME, not in the repo.
+# The libFuzzer targets tests/fuzz/fuzz_*.c, linked against the core layers
+# built once by `make BUILD=fuzz` (clang, -fsanitize=fuzzer,address,undefined)
+# into FUZZ_OUT (default build/fuzz).
+#   tests/fuzz/run.sh            `make fuzz`: each target for FUZZ_SECONDS
+#                                (default 60) on its seed corpus
+#                                tests/fuzz/corpus/NAME/; new inputs found are
+#                                kept in FUZZ_OUT/corpus/NAME, not in the repo.
+#   tests/fuzz/run.sh --replay   `make test` and `make fuzz-replay`: every seed
+#                                input of every target once, under the
+#                                sanitizers, so an input that once broke a
+#                                target (the regress-* ones) fails again if
+#                                the bug comes back.
 # FUZZ_ONLY=tests/fuzz/fuzz_caddyfile.c runs only the targets named.
+# Prints PASS/FAIL per target.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 CLANG=${CLANG:-clang-19}
 secs=${FUZZ_SECONDS:-60}
-out=build/fuzz
+out=${FUZZ_OUT:-build/fuzz}
+replay=0
+case ${1:-} in
+--replay) replay=1 ;;
+"") ;;
+*) echo "usage: tests/fuzz/run.sh [--replay]" >&2; exit 2 ;;
+esac
+mode=fuzz; [ $replay = 1 ] && mode=fuzz-replay
 mkdir -p "$out"
-srcs=$(ls src/{base,wasm,wasi,http,config,route,fn,plugin}/*.c 2>/dev/null)
-make --no-print-directory gen >/dev/null || exit 1   # build/gen/blowfish_pi.h
+if ! make --no-print-directory -j2 BUILD=fuzz CC="$CLANG" OUT="$out" "$out/libifrit-core.a" >"$out/core.build.log" 2>&1; then
+    echo "FAIL $mode/core: the core does not build for fuzzing: $(grep -m 1 error "$out/core.build.log")"
+    exit 1
+fi
 flags="-std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 status=0
 for t in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
     [ -e "$t" ] || continue
     name=$(basename "${t%.c}")
     # shellcheck disable=SC2086
-    if ! $CLANG $flags "$t" $srcs -lm -o "$out/$name" 2>"$out/$name.build.log"; then
-        echo "FAIL fuzz/$name: does not build"; head -n 20 "$out/$name.build.log"; status=1; continue
+    if ! $CLANG $flags "$t" "$out/libifrit-core.a" -lm -o "$out/$name" 2>"$out/$name.build.log"; then
+        echo "FAIL $mode/$name: does not build: $(head -n 3 "$out/$name.build.log" | tr '\n' ' ')"; status=1; continue
+    fi
+    seeds=tests/fuzz/corpus/$name
+    if [ $replay = 1 ]; then
+        inputs=("$seeds"/*)
+        if [ ! -e "${inputs[0]}" ]; then
+            echo "FAIL $mode/$name: no seed inputs in $seeds"; status=1; continue
+        fi
+        # Files as arguments: libFuzzer runs each once and stops at the first crash.
+        if "$out/$name" -timeout=10 -rss_limit_mb=2048 "${inputs[@]}" >"$out/$name.replay.log" 2>&1; then
+            ran=$(grep -c '^Executed ' "$out/$name.replay.log")
+            if [ "$ran" = "${#inputs[@]}" ]; then
+                echo "PASS $mode/$name: ${#inputs[@]} seed inputs"
+            else
+                echo "FAIL $mode/$name: ran $ran of ${#inputs[@]} seed inputs, see $out/$name.replay.log"; status=1
+            fi
+        else
+            echo "FAIL $mode/$name: $(grep '^Running: ' "$out/$name.replay.log" | tail -n 1 | cut -c10-) breaks it:" \
+                "$(grep -m 1 'SUMMARY' "$out/$name.replay.log") (see $out/$name.replay.log)"
+            status=1
+        fi
+        continue
     fi
     mkdir -p "$out/corpus/$name"
-    seeds=tests/fuzz/corpus/$name
     [ -d "$seeds" ] || seeds=
     if "$out/$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
             "$out/corpus/$name" $seeds >"$out/$name.log" 2>&1; then
