@@ -25,24 +25,29 @@ void ifr_log_set_sink(ifr_log_sink_cb sink, void *ud)
 void ifr_log(ifr_log_level_t level, const char *logger, const char *fmt, ...)
 {
     if (level < log_min) return;
-    char msg[2048];
+    char msg[IFR_LOG_MSG_MAX + 1];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (n < 0) return;
-    size_t mlen = (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+    ifr_log_msg(level, logger, ifr_str(msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1));
+}
 
+void ifr_log_msg(ifr_log_level_t level, const char *logger, ifr_str_t msg)
+{
+    if (level < log_min) return;
+    if (msg.len > IFR_LOG_MSG_MAX) msg.len = IFR_LOG_MSG_MAX;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     /* Fixed-size line: JSON escaping can at most sextuple the message. */
-    char line[sizeof msg * 6 + 256];
+    char line[(IFR_LOG_MSG_MAX + 1) * 6 + 256];
     int head = snprintf(line, sizeof line, "{\"ts\":%lld.%06ld,\"level\":\"%s\",\"logger\":",
                         (long long)ts.tv_sec, ts.tv_nsec / 1000, log_level_names[level]);
     size_t len = (size_t)head;
     len += ifr_json_escape_to(line + len, sizeof line - len, ifr_cstr(logger ? logger : ""));
     len += (size_t)snprintf(line + len, sizeof line - len, ",\"msg\":");
-    len += ifr_json_escape_to(line + len, sizeof line - len, ifr_str(msg, mlen));
+    len += ifr_json_escape_to(line + len, sizeof line - len, msg);
     if (len + 3 > sizeof line) len = sizeof line - 3;
     line[len++] = '}';
     if (log_sink) {

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "base/str.h"
+
 typedef enum { IFR_LOG_DEBUG, IFR_LOG_INFO, IFR_LOG_WARN, IFR_LOG_ERROR } ifr_log_level_t;
 
 /* Receives each finished line (no trailing newline). */
@@ -19,6 +21,12 @@ void ifr_log_set_sink(ifr_log_sink_cb sink, void *ud);
 /* logger names the module ("http", "config", "fn:hello.wasm"). */
 void ifr_log(ifr_log_level_t level, const char *logger, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* A message as it is, any bytes (a NUL shows as \u0000, not as its end);
+ * cut at IFR_LOG_MSG_MAX bytes. */
+void ifr_log_msg(ifr_log_level_t level, const char *logger, ifr_str_t msg);
+
+#define IFR_LOG_MSG_MAX 2047
 
 #define ifr_log_debug(logger, ...) ifr_log(IFR_LOG_DEBUG, logger, __VA_ARGS__)
 #define ifr_log_info(logger, ...) ifr_log(IFR_LOG_INFO, logger, __VA_ARGS__)

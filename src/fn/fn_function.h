@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/log_budget.h"
 #include "fn/fn.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
@@ -24,6 +25,7 @@ struct fn_function {
     size_t prelude_len;
     atomic_uint live;              /* sandboxes alive now (pool_size) */
     char logger[96];               /* "fn:hello.wasm" */
+    ifr_log_budget_t log_budget;   /* what its requests' stderr may log (fn_stdio.c) */
 };
 
 #endif

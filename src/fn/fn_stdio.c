@@ -1,9 +1,14 @@
 /* Where a running guest's stdout and stderr go. stdout is held back until
  * FN_STREAM_AFTER bytes (or the end), then streams to the client; in json
  * mode it is all kept for decoding. stderr becomes log lines tagged with the
- * function and the request id. Both are called from inside the guest's
- * fd_write: they only queue, never run the loop. */
+ * function and the request id, within a per-request cap and the function's
+ * log budget (IFR_LOG_GUEST_RATE a second, across its requests). Both are
+ * called from inside the guest's fd_write: they only queue, never run the
+ * loop. */
+#include <stdio.h>
+
 #include "base/log.h"
+#include "base/log_budget.h"
 #include "fn/fn_call.h"
 #include "fn/fn_proto.h"
 #include "route/response.h"
@@ -59,8 +64,19 @@ iwasi_errno_t fn_stdout_sink(void *ud, const void *data, size_t len)
 static void fn_log_line(fn_call_t *c, const char *s, size_t n)
 {
     if (c->err_total >= FN_LOG_TOTAL_MAX) return;
+    uint64_t dropped;
+    bool ok = ifr_log_budget_take(&c->f->log_budget, IFR_LOG_GUEST_RATE, n, &dropped);
+    if (dropped)
+        ifr_log_warn(c->f->logger, "%llu lines of stderr dropped: over %u bytes a second",
+                     (unsigned long long)dropped, IFR_LOG_GUEST_RATE);
+    if (!ok) return;
     c->err_total += n;
-    ifr_log_info(c->f->logger, "request %llu: %.*s", (unsigned long long)c->x->id, (int)n, s);
+    /* The bytes as they are (a NUL is escaped by the log, not an end). */
+    char msg[IFR_LOG_MSG_MAX];
+    int head = snprintf(msg, sizeof msg, "request %llu: ", (unsigned long long)c->x->id);
+    size_t take = n < sizeof msg - (size_t)head ? n : sizeof msg - (size_t)head;
+    memcpy(msg + head, s, take);
+    ifr_log_msg(IFR_LOG_INFO, c->f->logger, ifr_str(msg, (size_t)head + take));
     if (c->err_total >= FN_LOG_TOTAL_MAX)
         ifr_log_warn(c->f->logger, "request %llu: stderr past %u bytes; the rest is dropped",
                      (unsigned long long)c->x->id, FN_LOG_TOTAL_MAX);

@@ -333,14 +333,21 @@ static iw_host_result_t plugin_h_chunk(iw_instance_t *inst, void *env, const uin
 static iw_host_result_t plugin_h_log(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     (void)results;
-    const plugin_t *p = env;
+    plugin_t *p = env;
     ifr_str_t msg;
     if (!plugin_in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &msg)) return IW_HOST_TRAP;
     int32_t level = (int32_t)PLUGIN_ARG(0);
     if (level < IFR_LOG_DEBUG) level = IFR_LOG_DEBUG;
     if (level > IFR_LOG_ERROR) level = IFR_LOG_ERROR;
-    if (msg.len > 4096) msg.len = 4096;   /* one log line, not a flood */
-    ifr_log((ifr_log_level_t)level, p->logger, "%.*s", (int)msg.len, msg.ptr);
+    if ((ifr_log_level_t)level < ifr_log_get_level()) return IW_HOST_OK;
+    /* One line at most IFR_LOG_MSG_MAX, and the plugin's budget a second. */
+    if (msg.len > IFR_LOG_MSG_MAX) msg.len = IFR_LOG_MSG_MAX;
+    uint64_t dropped;
+    bool ok = ifr_log_budget_take(&p->log_budget, IFR_LOG_GUEST_RATE, msg.len, &dropped);
+    if (dropped)
+        ifr_log_warn(p->logger, "%llu log lines dropped: over %u bytes a second", (unsigned long long)dropped,
+                     IFR_LOG_GUEST_RATE);
+    if (ok) ifr_log_msg((ifr_log_level_t)level, p->logger, msg);
     return IW_HOST_OK;
 }
 

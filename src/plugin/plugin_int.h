@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "base/buf.h"
+#include "base/log_budget.h"
 #include "http/message.h"
 #include "plugin/plugin.h"
 #include "wasm/wasm.h"
@@ -55,6 +56,7 @@ struct plugin {
     bool has_hook[PLUGIN_NHOOKS];
     plugin_state_t *state;            /* owned reference */
     _Atomic(plugin_inst_t *) idle[PLUGIN_POOL_SLOTS];  /* owned; NULL = empty slot */
+    ifr_log_budget_t log_budget;      /* what its log calls may write (plugin_host.c) */
 };
 
 /* An instance reset to the image's state with these limits: an idle one,

@@ -1,9 +1,11 @@
 """Issue 14 (robustness), items 6, 8, 9 and 10: regexp blow-ups, guest
 stderr floods, overlapping byte ranges, and small HTTP/config holes."""
 import os
+import re
 import subprocess
+import time
 
-from ifrit_e2e import IO_TIMEOUT, Server, build_request, check
+from ifrit_e2e import IO_TIMEOUT, ROOT, Server, Skip, build_request, check
 
 BASE = """{
 	admin off
@@ -52,3 +54,49 @@ def test_regexp_big_pattern_matches_long_path(binary):
         check(r.status == 200 and r.body == b"miss", r)
         r = srv.request("GET", "/" + "x" * 3000)
         check(r.status == 200 and r.body == b"miss", r)
+
+
+# -- item 8: guest stderr ------------------------------------------------------
+
+GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
+
+
+def guest(name):
+    path = os.path.join(GUESTS, name + ".wasm")
+    if not os.path.exists(path):
+        raise Skip("%s not built (scripts/build-guests.sh tests)" % path)
+    return path
+
+
+def test_guest_stderr_has_a_budget_across_requests(binary):
+    """Issue 14 item 8: four requests each writing 2 MiB of stderr log no
+    more than the function's budget a second (256 KiB) allows for the time
+    they took, and a later line says how many lines were dropped."""
+    cfg = BASE + ":@PORT@ {\n\twasm /f %s\n}\n" % guest("fn_stderr_flood")
+    with Server(binary, cfg) as srv:
+        start = time.monotonic()
+        for _ in range(4):
+            r = srv.request("GET", "/f?flood")
+            check(r.status == 200 and r.body == b"ok\n", r)
+        elapsed = time.monotonic() - start
+        time.sleep(1.1)   # into a later second of the budget
+        r = srv.request("GET", "/f?one")
+        check(r.status == 200, r)
+        check(srv.wait_log("one short line"), "the line after the flood was not logged")
+        log = srv.read_log()
+        logged = sum(len(l) for l in log.splitlines() if "request " in l and "eeee" in l)
+        # whole seconds the flood could span, plus one for a window's edge
+        # (a JSON line is about 10% more than the guest's bytes)
+        check(logged <= 256 * 1024 * (int(elapsed) + 2) * 1.25, "%d bytes of guest stderr logged" % logged)
+        check(re.search(r"\d+ lines of stderr dropped", log), "no line says what was dropped")
+
+
+def test_guest_stderr_nul_is_escaped(binary):
+    """Issue 14 item 8: a NUL byte inside a stderr line is escaped in the
+    log, not the end of the line."""
+    cfg = BASE + ":@PORT@ {\n\twasm /f %s\n}\n" % guest("fn_stderr_flood")
+    with Server(binary, cfg) as srv:
+        r = srv.request("GET", "/f?nul")
+        check(r.status == 200, r)
+        check(srv.wait_log("after"), "the bytes after the NUL were cut: %s" % srv.read_log()[-500:])
+        check("before\\u0000after" in srv.read_log(), srv.read_log()[-500:])
