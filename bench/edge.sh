@@ -38,8 +38,8 @@ printf ':8080 {\n\thandle /fn {\n\t\twasm %s\n\t}\n\thandle {\n\t\trespond "hell
 build/release/ifrit edge config --config "$BENCH_DIR/Caddyfile" --out "$BENCH_DIR/bundle" >/dev/null ||
     { bench_na "edge" "ifrit edge config failed"; exit 0; }
 
-declare -A rps cpu
-printf '%-8s %12s %10s %10s\n' worker "req/s" p99 "cpu/req"
+declare -A rps cpu errs
+printf '%-8s %12s %10s %10s  %s\n' worker "req/s" p99 "cpu/req" "socket errors"
 for w in plain bundle; do
     port=$(bench_free_port) || { bench_na "$w" "no free port"; continue; }
     (cd "$BENCH_DIR/$w" && exec taskset -c "$BENCH_SERVER_CPU" "$workerd" serve config.capnp \
@@ -52,19 +52,20 @@ for w in plain bundle; do
         continue
     fi
     t0=$(bench_cpu_ticks "$pid")
-    read -r r _ p < <(bench_wrk "http://127.0.0.1:$port/")
-    rps[$w]=$r
+    read -r r _ p e < <(bench_wrk "http://127.0.0.1:$port/")
+    rps[$w]=$r errs[$w]=$e
     cpu[$w]=$(bench_cpu_per_req $(( $(bench_cpu_ticks "$pid") - t0 )) "$r")
-    printf '%-8s %12s %10s %10s\n' "$w" "$r" "$p" "${cpu[$w]}"
+    printf '%-8s %12s %10s %10s  %s\n' "$w" "$r" "$p" "${cpu[$w]}" "$e"
     if [ "$w" = bundle ]; then
         t0=$(bench_cpu_ticks "$pid")
-        read -r r _ p < <(bench_wrk "http://127.0.0.1:$port/fn")
-        rps[function]=$r
+        read -r r _ p e < <(bench_wrk "http://127.0.0.1:$port/fn")
+        rps[function]=$r errs[function]=$e
         cpu[function]=$(bench_cpu_per_req $(( $(bench_cpu_ticks "$pid") - t0 )) "$r")
-        printf '%-8s %12s %10s %10s\n' "function" "$r" "$p" "${cpu[function]}"
+        printf '%-8s %12s %10s %10s  %s\n' "function" "$r" "$p" "${cpu[function]}" "$e"
     fi
     bench_stop "$pid"
 done
+bench_errors_note
 printf 'bundle/plain %s   (issue 7 target: >= 0.5)   function/plain %s\n' \
     "$(bench_ratio "${rps[bundle]:-}" "${rps[plain]:-}")" "$(bench_ratio "${rps[function]:-}" "${rps[plain]:-}")"
 printf 'by CPU per request: bundle/plain %s   function/plain %s\n' \

@@ -3,8 +3,8 @@
 # core BENCH_SERVER_CPU, serve the same `respond "hello"` route and the same
 # 4 KiB static file. wrk (pinned to BENCH_CLIENT_CPU, keep-alive,
 # BENCH_HTTP_CONNS connections) warms each up, then measures for
-# BENCH_HTTP_SECONDS. Prints requests/s, p99 latency and the server's CPU
-# time per request for each, the ratios ifrit/nginx and ifrit/caddy by
+# BENCH_HTTP_SECONDS. Prints requests/s, p99 latency, the server's CPU
+# time per request and wrk's socket errors for each, the ratios ifrit/nginx and ifrit/caddy by
 # requests/s (the issue's targets) and by CPU per request (peer's CPU over
 # ifrit's: what the server itself costs, which wrk's own core limits less),
 # and ifrit's idle RSS after start-up. The servers take turns for
@@ -28,7 +28,7 @@ awk 'BEGIN { for (i = 0; i < 64; i++) printf "%063d\n", i }' > "$www/static/4k.t
 site=$'\thandle /hello {\n\t\trespond "hello"\n\t}\n\thandle /static/* {\n\t\troot * '"$www"$'\n\t\tfile_server\n\t}'
 nginx_body="location = /hello { return 200 \"hello\"; } location /static/ { root $www; }"
 
-declare -A rps p99 cpu
+declare -A rps p99 cpu errs
 for ((round = 1; round <= BENCH_HTTP_ROUNDS; round++)); do
 for server in ifrit nginx caddy; do
     [ "$round" -gt 1 ] && [ -z "${rps[$server.hello]:-}" ] && continue   # it did not start before
@@ -53,19 +53,21 @@ for server in ifrit nginx caddy; do
     for route in hello static; do
         path=/hello; [ $route = static ] && path=/static/4k.txt
         t0=$(bench_cpu_ticks "$busy")
-        read -r r _ p < <(bench_wrk "http://127.0.0.1:$port$path")
-        bench_keep_best "$server.$route" "$r" "$p" "$(bench_cpu_per_req $(( $(bench_cpu_ticks "$busy") - t0 )) "$r")"
+        read -r r _ p e < <(bench_wrk "http://127.0.0.1:$port$path")
+        bench_keep_best "$server.$route" "$r" "$p" "$(bench_cpu_per_req $(( $(bench_cpu_ticks "$busy") - t0 )) "$r")" "$e"
     done
     bench_stop "$pid"
 done
 done
-printf '%-8s %-8s %12s %10s %10s\n' route server "req/s" p99 "CPU/req"
+printf '%-8s %-8s %12s %10s %10s  %s\n' route server "req/s" p99 "CPU/req" "socket errors"
 for server in ifrit nginx caddy; do
     for route in hello static; do
         [ -n "${rps[$server.$route]:-}" ] &&
-            printf '%-8s %-8s %12s %10s %10s\n' "$route" "$server" "${rps[$server.$route]}" "${p99[$server.$route]}" "${cpu[$server.$route]}"
+            printf '%-8s %-8s %12s %10s %10s  %s\n' "$route" "$server" "${rps[$server.$route]}" "${p99[$server.$route]}" \
+                "${cpu[$server.$route]}" "${errs[$server.$route]}"
     done
 done
+bench_errors_note
 for route in hello static; do
     printf '%-8s ifrit/nginx %s   ifrit/caddy %s   (issue 2 targets: >= 1.0 and >= 2.5)\n' "$route" \
         "$(bench_ratio "${rps[ifrit.$route]:-}" "${rps[nginx.$route]:-}")" \

@@ -34,19 +34,20 @@ handle() { # PATH PLUGIN...
 site=$(handle /p0; handle /p1 "$noop"; handle /p5 "$noop" "$noop" "$noop" "$noop" "$noop"
        handle /hdr "$plugins/add_header.wasm")
 port=$(bench_free_port) || { bench_na "plugins" "no free port"; exit 0; }
-declare -A rps
+declare -A rps errs
 if bench_start ifrit plugins "$port" "$BENCH_SERVER_CPU" "$site" "" &&
    [ "$(curl -s "http://127.0.0.1:$port/p5")" = "hello" ]; then
-    printf '%-26s %12s %10s %8s\n' route "req/s" p99 "vs none"
+    printf '%-26s %12s %10s %8s  %s\n' route "req/s" p99 "vs none" "socket errors"
     for route in p0 p1 p5 hdr; do
-        read -r r _ p < <(bench_wrk "http://127.0.0.1:$port/$route")
-        rps[$route]=$r
+        read -r r _ p e < <(bench_wrk "http://127.0.0.1:$port/$route")
+        rps[$route]=$r errs[$route]=$e
         case $route in
             p0) label="no plugin" ;; p1) label="1 no-op plugin" ;;
             p5) label="5 no-op plugins" ;; hdr) label="1 header-injecting plugin" ;;
         esac
-        printf '%-26s %12s %10s %8s\n' "$label" "$r" "$p" "$(bench_ratio "$r" "${rps[p0]:-}")"
+        printf '%-26s %12s %10s %8s  %s\n' "$label" "$r" "$p" "$(bench_ratio "$r" "${rps[p0]:-}")" "$e"
     done
+    bench_errors_note
     bench_stop "$pid"
     echo "(issue 6 target: 1 no-op plugin >= 0.90 of no plugin)"
 else

@@ -40,7 +40,7 @@ nginx_body="location / { proxy_pass http://upstream_pool; proxy_http_version 1.1
             proxy_buffers 32 32k; proxy_busy_buffers_size 64k; }"
 nginx_http="upstream upstream_pool { server 127.0.0.1:$up_port; keepalive 64; }"
 
-declare -A rps p99 cpu
+declare -A rps p99 cpu errs
 for ((round = 1; round <= BENCH_HTTP_ROUNDS; round++)); do
 for server in ifrit nginx caddy; do
     [ "$round" -gt 1 ] && [ -z "${rps[$server.small]:-}" ] && continue   # it did not start before
@@ -61,19 +61,21 @@ for server in ifrit nginx caddy; do
     for route in small 1m; do
         path=/small; [ $route = 1m ] && path=/1m.bin
         t0=$(bench_cpu_ticks "$busy")
-        read -r r _ p < <(bench_wrk "http://127.0.0.1:$port$path")
-        bench_keep_best "$server.$route" "$r" "$p" "$(bench_cpu_per_req $(( $(bench_cpu_ticks "$busy") - t0 )) "$r")"
+        read -r r _ p e < <(bench_wrk "http://127.0.0.1:$port$path")
+        bench_keep_best "$server.$route" "$r" "$p" "$(bench_cpu_per_req $(( $(bench_cpu_ticks "$busy") - t0 )) "$r")" "$e"
     done
     bench_stop "$pid"
 done
 done
-printf '%-8s %-8s %12s %10s %10s\n' route proxy "req/s" p99 "CPU/req"
+printf '%-8s %-8s %12s %10s %10s  %s\n' route proxy "req/s" p99 "CPU/req" "socket errors"
 for server in ifrit nginx caddy; do
     for route in small 1m; do
         [ -n "${rps[$server.$route]:-}" ] &&
-            printf '%-8s %-8s %12s %10s %10s\n' "$route" "$server" "${rps[$server.$route]}" "${p99[$server.$route]}" "${cpu[$server.$route]}"
+            printf '%-8s %-8s %12s %10s %10s  %s\n' "$route" "$server" "${rps[$server.$route]}" "${p99[$server.$route]}" \
+                "${cpu[$server.$route]}" "${errs[$server.$route]}"
     done
 done
+bench_errors_note
 for route in small 1m; do
     printf '%-8s ifrit/nginx %s   ifrit/caddy %s   (issue 5 targets: >= 1.0 and >= 2)\n' "$route" \
         "$(bench_ratio "${rps[ifrit.$route]:-}" "${rps[nginx.$route]:-}")" \

@@ -41,6 +41,12 @@ http {
     types { text/plain txt; application/octet-stream bin; }
     default_type text/plain;
     keepalive_requests 1000000;
+    # As ifrit serves files: with sendfile, keeping them open between
+    # requests (its open-file cache), so the static route compares like
+    # with like rather than a tuned ifrit with a stock nginx.
+    sendfile on;
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 60s;
     ${5:-}
     server {
         listen 127.0.0.1:$3;
@@ -91,8 +97,10 @@ bench_start() {
 }
 
 # bench_wrk URL: warm-up, then the measured run, wrk pinned to the client
-# core; prints "req/s p50 p99" ("errors(N)" instead of req/s when some
-# answers were not 2xx/3xx).
+# core; prints "req/s p50 p99 errors" ("errors(N)" instead of req/s when
+# some answers were not 2xx/3xx). errors is "-" for a clean run, else "!"
+# and wrk's non-zero socket error counts (connect, read, write, timeout),
+# printed beside the figure so a run that lost connections is marked.
 bench_wrk() {
     taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_WARMUP}s" "$1" >/dev/null 2>&1
     taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_SECONDS}s" --latency "$1" 2>&1 | awk '
@@ -100,7 +108,12 @@ bench_wrk() {
         /^ +50%/ { p50 = $2 }
         /^ +99%/ { p99 = $2 }
         /Non-2xx or 3xx responses:/ { bad = $NF }
-        END { if (bad) rps = "errors(" bad ")"; print (rps != "" ? rps : "failed"), (p50 ? p50 : "-"), (p99 ? p99 : "-") }'
+        /Socket errors:/ {
+            gsub(",", "")
+            for (i = 3; i < NF; i += 2) if ($(i + 1) + 0 > 0) errs = errs (errs ? "," : "!") $i "=" $(i + 1)
+        }
+        END { if (bad) rps = "errors(" bad ")"
+              print (rps != "" ? rps : "failed"), (p50 ? p50 : "-"), (p99 ? p99 : "-"), (errs ? errs : "-") }'
 }
 
 if [ "$BENCH_QUICK" = 1 ]; then
@@ -109,15 +122,27 @@ if [ "$BENCH_QUICK" = 1 ]; then
 fi
 BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-10}
 # Rounds of the whole server sequence; each figure is a server's best
-# round. Servers take turns, so a slow spell of the machine hits each of
-# them about equally instead of whichever ran during it.
+# round (docs/benchmarks.md says so beside the figures). Servers take
+# turns, so a slow spell of the machine hits each of them about equally
+# instead of whichever ran during it.
 BENCH_HTTP_ROUNDS=${BENCH_HTTP_ROUNDS:-$([ "$BENCH_QUICK" = 1 ] && echo 1 || echo 3)}
 BENCH_HTTP_WARMUP=${BENCH_HTTP_WARMUP:-2}
 BENCH_HTTP_CONNS=${BENCH_HTTP_CONNS:-50}
 
-# bench_keep_best KEY RPS P99 CPU: keeps the round with the most requests/s
-# for KEY (server.route) in the arrays rps, p99 and cpu (declared -A by the
-# section).
+# bench_errors_note: after a table, says what a "!" in its socket errors
+# column means, if any figure has one (in the errs array).
+bench_errors_note() {
+    local e
+    for e in "${errs[@]}"; do
+        [[ "$e" == '!'* ]] || continue
+        echo "! = wrk saw socket errors or timeouts in that run: its figure (and ratios using it) is not a clean measurement"
+        return
+    done
+}
+
+# bench_keep_best KEY RPS P99 CPU ERRORS: keeps the round with the most
+# requests/s for KEY (server.route) in the arrays rps, p99, cpu and errs
+# (declared -A by the section).
 bench_keep_best() {
     local old=${rps[$1]:-}
     if [ -z "$old" ] || [[ ! "$old" =~ ^[0-9.]+$ ]] ||
@@ -125,5 +150,6 @@ bench_keep_best() {
         rps[$1]=$2
         p99[$1]=$3
         cpu[$1]=$4
+        errs[$1]=$5
     fi
 }

@@ -64,14 +64,17 @@ static ifr_str_t route_req_header(route_exchange_t *x, const char *name)
 }
 
 /* Parses "bytes=a-b,c-,-n" against size. Returns the number of ranges,
- * 0 for "serve the whole file" (malformed or too many ranges), -1 for
- * "not satisfiable". */
+ * 0 for "serve the whole file" (malformed, too many ranges, or ranges
+ * adding up to more than the file: overlaps that would send parts of it
+ * many times, where Go's ServeContent and nginx send it once), -1 for "not
+ * satisfiable". */
 static int route_parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
 {
     if (!ifr_str_starts_with(h, IFR_LIT("bytes="))) return 0;
     size_t p = 6;
     int n = 0;
     bool any = false;
+    uint64_t sum = 0;
     while (p < h.len) {
         while (p < h.len && (h.ptr[p] == ' ' || h.ptr[p] == ',')) p++;
         if (p >= h.len) break;
@@ -104,6 +107,8 @@ static int route_parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
             r = (route_range_t){ a, end - a + 1 };
         }
         if (n == ROUTE_MAX_RANGES) return 0;
+        sum += r.len;   /* each len <= size: no overflow before the check */
+        if (sum > size) return 0;
         out[n++] = r;
     }
     if (!any) return 0;

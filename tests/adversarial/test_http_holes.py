@@ -100,3 +100,23 @@ def test_guest_stderr_nul_is_escaped(binary):
         check(r.status == 200, r)
         check(srv.wait_log("after"), "the bytes after the NUL were cut: %s" % srv.read_log()[-500:])
         check("before\\u0000after" in srv.read_log(), srv.read_log()[-500:])
+
+
+# -- item 9: byte ranges -------------------------------------------------------
+
+def test_overlapping_ranges_send_the_file_once(binary):
+    """Issue 14 item 9: sixteen overlapping ranges of a 100 KB file add up
+    to 1.6 MB; as Caddy (Go's ServeContent) and nginx, ifrit then ignores
+    Range and sends the file once (200). Ranges within the size still get
+    206."""
+    data = bytes(range(256)) * 390 + b"x" * 160   # 100,000 bytes
+    cfg = BASE + ":@PORT@ {\n\troot * @DIR@/site\n\tfile_server\n}\n"
+    with Server(binary, cfg, files={"site/big.bin": data}) as srv:
+        r = srv.request("GET", "/big.bin", headers=[("Range", "bytes=" + ",".join(["0-99999"] * 16))])
+        check(r.status == 200 and r.body == data, "status %d, %d bytes" % (r.status, len(r.body)))
+        r = srv.request("GET", "/big.bin", headers=[("Range", "bytes=0-59999,50000-")])   # 110,000 in all
+        check(r.status == 200 and len(r.body) == len(data), "status %d, %d bytes" % (r.status, len(r.body)))
+        r = srv.request("GET", "/big.bin", headers=[("Range", "bytes=0-9,5-14")])
+        check(r.status == 206 and r.header("Content-Type", "").startswith("multipart/byteranges"), r)
+        r = srv.request("GET", "/big.bin", headers=[("Range", "bytes=100-199")])
+        check(r.status == 206 and r.body == data[100:200], r)
