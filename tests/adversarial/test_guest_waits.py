@@ -129,3 +129,21 @@ def test_trickled_body_ends_at_the_function_timeout(binary):
             check(s.wait_log("timed out waiting for the request body"), s.read_log()[-2000:])
         r = s.request("GET", "/alive")
         check(r.status == 200, r)
+
+
+def test_body_never_sent_ends_at_the_function_timeout(binary):
+    # Expect: 100-continue, then nothing: the 100 goes out, the body never
+    # comes, and the function's timeout answers (no read_body is set).
+    cfg = config("""
+	wasm /echo %s {
+		timeout 2s
+	}
+""" % guest("fn_echo"))
+    with Server(binary, cfg) as s:
+        with s.conn() as c:
+            c.send(build_request("POST", "/echo", headers=[("Content-Length", "10"), ("Expect", "100-continue")]))
+            r = c.read_response(allow_interim=True)
+            check(r.status == 100, r)
+            r = c.read_response()
+            check(r.status == 504 and r.body == b"", r)
+            check(c.is_closed_by_server(), "the connection closes after the 504")
