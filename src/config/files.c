@@ -2,13 +2,13 @@
  * and opendir/readdir only: wasi-libc has those but not glob(3). */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "config/source.h"
 
 char *cfg__path_relative_to(ifr_arena_t *a, const char *base, const char *rel)
@@ -23,38 +23,17 @@ char *cfg__path_relative_to(ifr_arena_t *a, const char *base, const char *rel)
 int cfg__read_file(ifr_arena_t *a, const char *path, size_t max, char **text, size_t *len,
                    uint64_t *dev, uint64_t *ino, char *why, size_t whysize)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) { snprintf(why, whysize, "%s", strerror(errno)); return -1; }
-    struct stat st;
-    if (fstat(fd, &st) < 0) { snprintf(why, whysize, "%s", strerror(errno)); close(fd); return -1; }
-    /* Devices and pipes could be endless (/dev/zero); only plain files. */
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(why, whysize, S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
-        close(fd);
-        return -1;
-    }
-    if ((unsigned long long)st.st_size > max) {
-        snprintf(why, whysize, "is larger than %zu bytes", max);
-        close(fd);
-        return -1;
-    }
-    size_t size = (size_t)st.st_size;
+    size_t size;
+    int fd = ifr_file_open(path, max, &size, dev, ino, why, whysize);
+    if (fd < 0) return -1;
     char *buf = ifr_arena_alloc(a, size + 1);
-    if (!buf) { snprintf(why, whysize, "out of memory"); close(fd); return -1; }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) { snprintf(why, whysize, "%s", strerror(errno)); close(fd); return -1; }
-        if (r == 0) break; /* the file shrank while we read it: take what is there */
-        got += (size_t)r;
-    }
+    long long got = buf ? ifr_file_read(fd, buf, size, why, whysize) : -1;
     close(fd);
+    if (!buf) snprintf(why, whysize, "out of memory");
+    if (got < 0) return -1;
     buf[got] = '\0';
     *text = buf;
-    *len = got;
-    *dev = (uint64_t)st.st_dev;
-    *ino = (uint64_t)st.st_ino;
+    *len = (size_t)got;
     return 0;
 }
 

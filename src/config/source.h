@@ -82,8 +82,9 @@ int cfg__substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
  * or NULL: the working directory). Absolute paths are returned as they are. */
 char *cfg__path_relative_to(ifr_arena_t *a, const char *base, const char *rel);
 
-/* Reads a whole regular file of at most max bytes into the arena. Returns
- * 0, or -1 with a reason in why ("no such file", "is a directory", ...). */
+/* Reads a whole regular file of at most max bytes into the arena, under
+ * base/file.h's rule (a FIFO or a device is refused, never waited on).
+ * Returns 0, or -1 with a reason in why ("is a directory", ...). */
 int cfg__read_file(ifr_arena_t *a, const char *path, size_t max, char **text, size_t *len,
                    uint64_t *dev, uint64_t *ino, char *why, size_t whysize);
 

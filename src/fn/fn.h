@@ -40,6 +40,8 @@ typedef struct {
 } fn_mount_t;
 
 #define FN_DEFAULT_TIMEOUT_NS (60LL * 1000000000LL)   /* Gojinn's default */
+/* The largest module file a function may have. */
+#define FN_MAX_MODULE_BYTES (256u << 20)
 #define FN_DEFAULT_MAX_OUTPUT (16u << 20)
 /* Request bodies beyond this need a `request_body max_size` to raise it. */
 #define FN_DEFAULT_BODY_MAX (64u << 20)

@@ -2,7 +2,6 @@
  * its `_start`, and prepare the image requests start from. With snapshots
  * on, `_start` runs here until the guest first reads stdin, so whatever it
  * does before (runtime start-up, tables, parsing its config) is paid once. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,9 +169,10 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
         goto fail;
     }
     size_t len = 0;
-    uint8_t *bytes = (uint8_t *)ifr_read_file(c->path, 0, &len);
+    char read_why[160];
+    uint8_t *bytes = (uint8_t *)ifr_read_file(c->path, FN_MAX_MODULE_BYTES, &len, read_why, sizeof read_why);
     if (!bytes) {
-        fn_fail(why, size, "cannot read file: %s", strerror(errno));
+        fn_fail(why, size, "cannot read the module: %s", read_why);
         goto fail;
     }
     iw_error_t err = { 0 };

@@ -139,8 +139,9 @@ static int plugin_start(plugin_t *p, char *err, size_t errlen)
 plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, size_t errlen)
 {
     size_t len = 0;
-    uint8_t *bytes = (uint8_t *)ifr_read_file(path, PLUGIN_MAX_FILE_BYTES, &len);
-    if (!bytes) return plugin_fail(err, errlen, path, "cannot read the file");
+    char why[160];
+    uint8_t *bytes = (uint8_t *)ifr_read_file(path, PLUGIN_MAX_FILE_BYTES, &len, why, sizeof why);
+    if (!bytes) return plugin_fail(err, errlen, path, "cannot read the file: %s", why);
     plugin_t *p = calloc(1, sizeof(*p));
     if (!p || !(p->path = strdup(path))) {
         free(p);

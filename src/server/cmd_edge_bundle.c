@@ -38,8 +38,17 @@ static int edge_fail(const char *what, const char *path)
 
 static int edge_copy(const char *from, const char *to)
 {
-    FILE *in = fopen(from, "rb");
-    if (!in) return edge_fail("cannot read", from);
+    char why[160];
+    int fd = ifr_file_open(from, EDGE_MAX_ASSET, NULL, NULL, NULL, why, sizeof why);
+    if (fd < 0) {
+        fprintf(stderr, "edge config: cannot read %s: %s\n", from, why);
+        return -1;
+    }
+    FILE *in = fdopen(fd, "rb");
+    if (!in) {
+        close(fd);
+        return edge_fail("cannot read", from);
+    }
     FILE *out = fopen(to, "wb");
     if (!out) { fclose(in); return edge_fail("cannot write", to); }
     char buf[65536];
@@ -174,8 +183,12 @@ static void edge_walk(edge_bundle_t *b, const char *real, const char *inside, in
 static int edge_write_capped(const edge_scan_module_t *m, const char *to)
 {
     size_t len;
-    uint8_t *in = (uint8_t *)ifr_read_file(m->real, EDGE_MAX_ASSET, &len);
-    if (!in) return edge_fail("cannot read", m->real);
+    char why[160];
+    uint8_t *in = (uint8_t *)ifr_read_file(m->real, EDGE_MAX_ASSET, &len, why, sizeof why);
+    if (!in) {
+        fprintf(stderr, "edge config: cannot read %s: %s\n", m->real, why);
+        return -1;
+    }
     ifr_buf_t out = IFR_BUF_INIT;
     int rc = edge_memcap(in, len, m->memory_limit, &out);
     free(in);

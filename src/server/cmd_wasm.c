@@ -9,7 +9,6 @@
  *   134 (128+SIGABRT, as wasmtime)  the guest trapped, including running out
  *                    of fuel (--fuel) or time (--timeout); kind, message and
  *                    backtrace on stderr */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "config/dispense.h"
 #include "base/file.h"
+#include "fn/fn.h"
 #include "server/commands.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
@@ -192,9 +192,10 @@ int cmd_wasm(int argc, char **argv)
     for (int i = 0; i < o.nargs; i++)
         if (iwasi_ctx_add_arg(o.ctx, o.args[i]) < 0) goto out;
     size_t len = 0;
-    uint8_t *bytes = (uint8_t *)ifr_read_file(o.file, 0, &len);
+    char why[160];
+    uint8_t *bytes = (uint8_t *)ifr_read_file(o.file, FN_MAX_MODULE_BYTES, &len, why, sizeof why);
     if (!bytes) {
-        fprintf(stderr, "ifrit: %s: %s\n", o.file, strerror(errno));
+        fprintf(stderr, "ifrit: %s: %s\n", o.file, why);
         status = CMD_WASM_EXIT_LOAD;
         goto out;
     }

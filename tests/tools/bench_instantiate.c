@@ -69,8 +69,9 @@ int main(int argc, char **argv)
     }
     double seconds = getenv("BENCH_LOOP_SECONDS") ? atof(getenv("BENCH_LOOP_SECONDS")) : 1.0;
     size_t len;
-    uint8_t *bytes = (uint8_t *)ifr_read_file(argv[1], 0, &len);
-    if (!bytes) { fprintf(stderr, "bench_instantiate: cannot read %s\n", argv[1]); return 1; }
+    char why[160];
+    uint8_t *bytes = (uint8_t *)ifr_read_file(argv[1], 0, &len, why, sizeof why);
+    if (!bytes) { fprintf(stderr, "bench_instantiate: %s: %s\n", argv[1], why); return 1; }
 
     iw_error_t err = { 0 };
     long loads = 0;

@@ -32,8 +32,9 @@ int main(int argc, char **argv)
     int status = 0;
     for (int i = 1; i < argc; i++) {
         size_t len;
-        char *text = ifr_read_file(argv[i], 0, &len);
-        if (!text) { fprintf(stderr, "bench_json: cannot read %s\n", argv[i]); status = 1; continue; }
+        char why[160];
+        char *text = ifr_read_file(argv[i], 0, &len, why, sizeof why);
+        if (!text) { fprintf(stderr, "bench_json: %s: %s\n", argv[i], why); status = 1; continue; }
         ifr_arena_t arena;
         ifr_arena_init(&arena, 64 * 1024);
         ifr_json_error_t err;
