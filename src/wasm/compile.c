@@ -638,12 +638,15 @@ static bool iw__prefixed(iw__comp_t *c)
         if (!iw__pop(c, IW_I32, "memory.fill") || !iw__pop(c, IW_I32, "memory.fill") || !iw__pop(c, IW_I32, "memory.fill")) return false;
         if (iw__live(c)) iw__emit(c, IW_OP_MEMORY_FILL, 1, iw__pair(iw__slot(c, c->nvals), 0));
         break;
-    case 12: /* table.init elem table */
-        if (!iw__elem_index(c, &a) || !iw__table_index(c, &b)) return false;
+    case 12: { /* table.init elem table; the table is checked first, as the spec's rule reads */
+        const uint8_t *elem_at = c->r->p;
+        if (!iw__read_u32(c->r, &a) || !iw__table_index(c, &b)) return false;
+        if (a >= m->nelems) return iw__fail_at(c->r, elem_at, "unknown elem segment %u", a);
         if (m->elems[a].type != m->tables[b].elem) return iw__fail_at(c->r, at, "type mismatch in table.init");
         if (!iw__pop(c, IW_I32, "table.init") || !iw__pop(c, IW_I32, "table.init") || !iw__pop(c, IW_I32, "table.init")) return false;
         if (iw__live(c)) iw__emit(c, IW_OP_TABLE_INIT, 2, iw__pair(iw__slot(c, c->nvals), b), (uint64_t)a);
         break;
+    }
     case 13: /* elem.drop */
         if (!iw__elem_index(c, &a)) return false;
         if (iw__live(c)) iw__emit(c, IW_OP_ELEM_DROP, 1, (uint64_t)a);
@@ -821,6 +824,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     uint8_t op;
     uint32_t x;
     c->instr_offset = (uint32_t)iw__offset(r);
+    /* the body ran out between instructions: its last `end` is missing */
+    if (!r->failed && iw__left(r) == 0) return iw__fail(r, "unexpected end of section or function (END opcode expected)");
     if (!iw__read_u8(r, &op)) return false;
     if (iw__live(c)) c->fuel_count++;
 

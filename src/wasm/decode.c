@@ -66,6 +66,9 @@ static bool iw__read_limits(iw__reader_t *r, iw__limits_t *lim)
     uint8_t flags;
     const uint8_t *at = r->p;
     if (!iw__read_u8(r, &flags)) return false;
+    /* the flags are a one-byte LEB128 number: a continuation bit makes it
+     * too long, a value above 1 too large (the reference's wording) */
+    if (flags & 0x80) return iw__fail_at(r, at, "malformed limits flags 0x%02x (integer representation too long)", flags);
     if (flags > 1) return iw__fail_at(r, at, "malformed limits flags 0x%02x (integer too large)", flags);
     if (!iw__read_u32(r, &lim->min)) return false;
     lim->has_max = flags == 1;
@@ -101,51 +104,76 @@ static bool iw__read_globaltype(iw__reader_t *r, iw__globaltype_t *g)
     return true;
 }
 
-/* A constant expression of type `type`. nglobals is how many globals it may
- * read (only imported ones in WebAssembly 2.0), and they must be immutable. */
-static bool iw__read_const(iw__decoder_t *d, uint8_t type, uint32_t nglobals, iw__const_t *c)
+/* Whether op is an instruction of WebAssembly 2.0 (0xFC and 0xFD prefix
+ * others), so that a constant expression holding anything else is
+ * malformed ("illegal opcode") rather than invalid. */
+static bool iw__is_opcode(uint8_t op)
+{
+    return op <= 0x05 || (op >= 0x0B && op <= 0x11) || (op >= 0x1A && op <= 0x1C) || (op >= 0x20 && op <= 0x26) ||
+           (op >= 0x28 && op <= 0xC4) || (op >= 0xD0 && op <= 0xD2) || op == 0xFC || op == 0xFD;
+}
+
+/* One constant instruction (op, already read) and its immediate into c;
+ * *got is its type. Anything else is not constant. */
+static bool iw__read_const_instr(iw__decoder_t *d, uint8_t op, const uint8_t *at, uint32_t nglobals, iw__const_t *c,
+                                 uint8_t *got)
 {
     iw__reader_t *r = d->r;
     iw_module_t *m = d->m;
-    const uint8_t *at = r->p;
-    uint8_t op, got = 0;
-    memset(c, 0, sizeof *c);
-    if (!iw__read_u8(r, &op)) return false;
     switch (op) {
-    case 0x41: { int32_t v; if (!iw__read_s32(r, &v)) return false; c->value = (uint32_t)v; got = IW_I32; break; }
-    case 0x42: { int64_t v; if (!iw__read_s64(r, &v)) return false; c->value = (uint64_t)v; got = IW_I64; break; }
+    case 0x41: { int32_t v; if (!iw__read_s32(r, &v)) return false; c->value = (uint32_t)v; *got = IW_I32; return true; }
+    case 0x42: { int64_t v; if (!iw__read_s64(r, &v)) return false; c->value = (uint64_t)v; *got = IW_I64; return true; }
     case 0x43: { const uint8_t *b; if (!iw__read_bytes(r, 4, &b)) return false;
-                 uint32_t v; memcpy(&v, b, 4); c->value = v; got = IW_F32; break; }
+                 uint32_t v; memcpy(&v, b, 4); c->value = v; *got = IW_F32; return true; }
     case 0x44: { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false;
-                 memcpy(&c->value, b, 8); got = IW_F64; break; }
-    case 0xD0: if (!iw__read_reftype(r, &got)) return false; break;
+                 memcpy(&c->value, b, 8); *got = IW_F64; return true; }
+    case 0xD0: return iw__read_reftype(r, got);
     case 0xD2:
         if (!iw__read_u32(r, &c->index)) return false;
         if (c->index >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", c->index);
         c->kind = IW__CONST_FUNC;
         m->declared_funcs[c->index / 8] |= (uint8_t)(1u << (c->index % 8));
-        got = IW_FUNCREF;
-        break;
+        *got = IW_FUNCREF;
+        return true;
     case 0x23:
         if (!iw__read_u32(r, &c->index)) return false;
         if (c->index >= nglobals) return iw__fail_at(r, at, "unknown global %u", c->index);
         if (m->globals[c->index].mutable_)
             return iw__fail_at(r, at, "constant expression required (global %u is mutable)", c->index);
         c->kind = IW__CONST_GLOBAL;
-        got = m->globals[c->index].type;
-        break;
-    case 0x0B:
-        return iw__fail_at(r, at, "type mismatch: empty constant expression");
+        *got = m->globals[c->index].type;
+        return true;
     default:
+        if (!iw__is_opcode(op)) return iw__fail_at(r, at, "illegal opcode 0x%02x", op);
         return iw__fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
     }
-    at = r->p;
+}
+
+/* A constant expression of type `type`. nglobals is how many globals it may
+ * read (only imported ones in WebAssembly 2.0), and they must be immutable.
+ * A second constant instruction is read on, so that what follows it decides
+ * the error: a non-constant one (i32.add) is "constant expression
+ * required", the end is a type mismatch (two values left). */
+static bool iw__read_const(iw__decoder_t *d, uint8_t type, uint32_t nglobals, iw__const_t *c)
+{
+    iw__reader_t *r = d->r;
+    const uint8_t *at = r->p;
+    uint8_t op, got = 0;
+    memset(c, 0, sizeof *c);
     if (!iw__read_u8(r, &op)) return false;
-    if (op != 0x0B) {
-        if (op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0x23 || op == 0xD0 || op == 0xD2)
-            return iw__fail_at(r, at, "type mismatch: constant expression leaves more than one value");
-        return iw__fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
+    if (op == 0x0B) return iw__fail_at(r, at, "type mismatch: empty constant expression");
+    if (!iw__read_const_instr(d, op, at, nglobals, c, &got)) return false;
+    const uint8_t *extra = NULL;
+    for (;;) {
+        at = r->p;
+        if (!iw__read_u8(r, &op)) return false;
+        if (op == 0x0B) break;
+        iw__const_t more = { 0 };
+        uint8_t more_type;
+        if (!iw__read_const_instr(d, op, at, nglobals, &more, &more_type)) return false;
+        if (!extra) extra = at;
     }
+    if (extra) return iw__fail_at(r, extra, "type mismatch: constant expression leaves more than one value");
     if (got != type) return iw__fail_at(r, at, "type mismatch in constant expression");
     return true;
 }
@@ -611,10 +639,13 @@ iw_module_t *iw__decode(const uint8_t *bytes, size_t len, iw_error_t *err)
     m->declared_funcs = iw__alloc(&d, 1, 1);
     if (!m->declared_funcs) goto fail;
     const uint8_t *magic;
-    if (len < 4 || memcmp(bytes, "\0asm", 4) != 0) { iw__fail(&r, "magic header not detected"); goto fail; }
-    r.p += 4;
-    if (!iw__read_bytes(&r, 4, &magic) || memcmp(magic, "\1\0\0\0", 4) != 0) {
-        r.failed = false;
+    /* A header cut short is "unexpected end", whatever its bytes, as the
+     * reference interpreter reads it. */
+    if (!iw__read_bytes(&r, 4, &magic)) goto fail;
+    if (memcmp(magic, "\0asm", 4) != 0) { r.p = bytes; iw__fail(&r, "magic header not detected"); goto fail; }
+    if (!iw__read_bytes(&r, 4, &magic)) goto fail;
+    if (memcmp(magic, "\1\0\0\0", 4) != 0) {
+        r.p = bytes + 4;
         iw__fail(&r, "unknown binary version");
         goto fail;
     }

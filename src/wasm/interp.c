@@ -6,6 +6,7 @@
  *
  * The heavy macros of the engine live here and only here: they generate the
  * numeric handlers from the tables in ops.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "wasm/config.h"
@@ -77,6 +78,7 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
     uint8_t *dirty;     /* the memory's write map, NULL when not tracked */
     int trap_kind;
     const char *trap_detail = NULL;
+    char trap_text[48];     /* a detail with a number in it */
 
 #define NEXT() goto *ip->op
 #define RELOAD_MEM()                                                          \
@@ -202,9 +204,16 @@ L_CALL_INDIRECT: {/* w1 {table, base}, w2 type */
         iw_table_t *tab = inst->tables[ip[1].p.lo];
         base = ip[1].p.hi;
         uint32_t i = U32(fp[base + type->nparams]);
-        if (i >= tab->size) TRAP_MSG(IW_TRAP_TABLE_OOB, "undefined element");
+        /* the element's index in the message, as the reference interpreter words it */
+        if (i >= tab->size) {
+            snprintf(trap_text, sizeof trap_text, "undefined element %u", i);
+            TRAP_MSG(IW_TRAP_TABLE_OOB, trap_text);
+        }
         fn = (iw_func_t *)(uintptr_t)tab->items[i];
-        if (!fn) TRAP(IW_TRAP_UNINITIALIZED_ELEMENT);
+        if (!fn) {
+            snprintf(trap_text, sizeof trap_text, "uninitialized element %u", i);
+            TRAP_MSG(IW_TRAP_UNINITIALIZED_ELEMENT, trap_text);
+        }
         if (fn->sig != type->sig && strcmp(fn->sig, type->sig) != 0) TRAP(IW_TRAP_INDIRECT_MISMATCH);
         ret = ip + 3;
         goto call_func;

@@ -150,6 +150,7 @@ bool iw__read_count(iw__reader_t *r, uint32_t max, const char *what, uint32_t *o
 {
     if (!iw__read_u32(r, out)) return false;
     if (*out > max) return iw__fail(r, "too many %s (%u)", what, *out);
-    if (*out > iw__left(r)) return iw__fail(r, "unexpected end: %u %s cannot fit in the section", *out, what);
+    if (*out > iw__left(r))
+        return iw__fail(r, "unexpected end of section or function: %u %s cannot fit in it", *out, what);
     return true;
 }
