@@ -1,43 +1,98 @@
 #!/usr/bin/env bash
 # The official WebAssembly spec tests: each script in $SPEC_DIR is converted
-# with wast2json into a temporary directory and run by tools/spec_run (release
-# build). One PASS/FAIL line per script, SKIP for SIMD scripts, then a summary
-# of modules and assertions.
+# with wast2json into a temporary directory and run by tools/spec_run of the
+# release build and, when it is built ($IFRIT_ASAN), of the ASan+UBSan build
+# (a few seconds more: conversion is most of the time). One PASS/FAIL line
+# per script and build (spec/<name>, spec/asan/<name>), SKIP for the SIMD
+# scripts, then a summary of modules and assertions per build.
+#
+# First the runner's own check: every assertion of tests/spec/strict/ is
+# wrong on purpose (a missing export, a wrong trap text or kind, a module
+# refused for another reason, a link error for a trap, an unreadable file),
+# and the runner must fail each one.
 set -u
 root=${IFRIT_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${IFRIT_RELEASE:-$root/build/release}
-runner=$build/tools/spec_run
+release=${IFRIT_RELEASE:-$root/build/release}
+asan=${IFRIT_ASAN:-$root/build/asan}
 spec=${SPEC_DIR:-$root/../shared/wasm-spec-tests}
-if [ ! -x "$runner" ]; then echo "FAIL spec: $runner not built"; exit 1; fi
-if ! command -v wast2json >/dev/null; then echo "SKIP spec: wast2json not installed"; exit 0; fi
+runners=("$release/tools/spec_run")
+labels=(spec)
+if [ ! -x "${runners[0]}" ]; then echo "FAIL spec: ${runners[0]} not built"; exit 1; fi
+if [ -x "$asan/tools/spec_run" ]; then runners+=("$asan/tools/spec_run"); labels+=(spec/asan); fi
+if ! command -v wast2json >/dev/null; then echo "FAIL spec: wast2json (wabt) not installed"; exit 1; fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-scripts=0 modules=0 passed=0 failed=0 skipped=0 simd=0
+sanitizer='==[0-9]+==ERROR: [A-Za-z]+Sanitizer|SUMMARY: [A-Za-z]+Sanitizer|runtime error: '
+
+# convert WAST DIR: DIR/NAME.json from WAST; prints a FAIL line if it cannot.
+convert() {
+    local wast=$1 dir=$2 name
+    name=$(basename "$wast" .wast)
+    mkdir -p "$dir"
+    wast2json --enable-all "$wast" -o "$dir/$name.json" 2>"$dir/err" ||
+        wast2json "$wast" -o "$dir/$name.json" 2>"$dir/err" ||
+        { echo "FAIL spec/$name: wast2json: $(head -c 200 "$dir/err")"; return 1; }
+}
+
+# --- the runner's own check -------------------------------------------------
+for script in "$root"/tests/spec/strict/*.wast "$root"/tests/spec/strict/*.json; do
+    [ -e "$script" ] || continue
+    name=$(basename "${script%.*}")
+    dir=$tmp/strict/$name
+    case $script in
+    *.wast) convert "$script" "$dir" || continue ;;
+    *) mkdir -p "$dir"; cp "$script" "$dir/"; printf '\0asm\1\0\0\0' > "$dir/empty.wasm" ;;   # a JSON script may load the empty module
+    esac
+    json=$dir/$name.json
+    want=$(grep -o '"type": *"assert_[a-z_]*"' "$json" | wc -l)
+    for i in "${!runners[@]}"; do
+        out=$(cd "$dir" && timeout 120 "${runners[$i]}" "$json" 2>&1)
+        counts=$(grep '^COUNTS ' <<<"$out")
+        label="${labels[$i]}/strict/$name"
+        if grep -qE "$sanitizer" <<<"$out"; then
+            echo "FAIL $label: sanitizer report: $(grep -m 1 -E "$sanitizer" <<<"$out")"
+        elif [[ "$counts" == *" passed=0 failed=$want "* ]]; then
+            echo "PASS $label"
+        else
+            echo "FAIL $label: the runner must fail all $want assertions; it says: $counts $(grep -m 1 '^FAIL' <<<"$out" | cut -c1-300)"
+        fi
+    done
+done
+
+# --- the official scripts ---------------------------------------------------
+declare -A modules passed failed skipped
+for l in "${labels[@]}"; do modules[$l]=0 passed[$l]=0 failed[$l]=0 skipped[$l]=0; done
+scripts=0 simd=0
 for wast in "$spec"/*.wast; do
     name=$(basename "$wast" .wast)
     case $name in simd_*) echo "SKIP spec/$name: SIMD is not supported yet"; simd=$((simd + 1)); continue ;; esac
-    mkdir -p "$tmp/$name"
-    if ! wast2json --enable-all "$wast" -o "$tmp/$name/$name.json" 2>"$tmp/$name/err"; then
-        if ! wast2json "$wast" -o "$tmp/$name/$name.json" 2>"$tmp/$name/err"; then
-            echo "FAIL spec/$name: wast2json: $(head -c 200 "$tmp/$name/err")"; failed=$((failed + 1)); continue
-        fi
-    fi
-    out=$(cd "$tmp/$name" && timeout 120 "$runner" "$tmp/$name/$name.json" 2>&1)
-    rc=$?
-    grep -E '^(PASS|FAIL) ' <<<"$out" | head -n 1
-    if [ $rc -ne 0 ] && ! grep -q '^FAIL ' <<<"$out"; then
-        echo "FAIL spec/$name: runner exited with status $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
-    fi
-    counts=$(grep '^COUNTS ' <<<"$out")
+    dir=$tmp/$name
+    convert "$wast" "$dir" || continue
     scripts=$((scripts + 1))
-    for kv in $counts; do
-        case $kv in
-            modules=*) modules=$((modules + ${kv#*=})) ;;
-            passed=*) passed=$((passed + ${kv#*=})) ;;
-            failed=*) failed=$((failed + ${kv#*=})) ;;
-            skipped=*) skipped=$((skipped + ${kv#*=})) ;;
-        esac
+    for i in "${!runners[@]}"; do
+        l=${labels[$i]}
+        out=$(cd "$dir" && timeout 120 "${runners[$i]}" "$dir/$name.json" 2>&1)
+        rc=$?
+        line=$(grep -m 1 -E '^(PASS|FAIL) ' <<<"$out")
+        if grep -qE "$sanitizer" <<<"$out"; then
+            echo "FAIL $l/$name: sanitizer report: $(grep -m 1 -E "$sanitizer" <<<"$out" | cut -c1-300)"
+        elif [ $rc -ne 0 ] && [[ "$line" != FAIL* ]]; then
+            echo "FAIL $l/$name: runner exited with status $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+        else
+            echo "$line" | sed "s#^\(PASS\|FAIL\) spec/#\1 $l/#"
+        fi
+        for kv in $(grep '^COUNTS ' <<<"$out"); do
+            case $kv in
+                modules=*) modules[$l]=$((modules[$l] + ${kv#*=})) ;;
+                passed=*) passed[$l]=$((passed[$l] + ${kv#*=})) ;;
+                failed=*) failed[$l]=$((failed[$l] + ${kv#*=})) ;;
+                skipped=*) skipped[$l]=$((skipped[$l] + ${kv#*=})) ;;
+            esac
+        done
     done
-    rm -rf "${tmp:?}/$name"
+    rm -rf "${dir:?}"
 done
-echo "spec summary: $scripts scripts ($simd SIMD scripts skipped), $modules modules, assertions: $passed passed, $failed failed, $skipped skipped"
+for l in "${labels[@]}"; do
+    echo "$l summary: $scripts scripts ($simd SIMD scripts skipped), ${modules[$l]} modules, assertions: ${passed[$l]} passed, ${failed[$l]} failed, ${skipped[$l]} skipped"
+done
