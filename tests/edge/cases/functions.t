@@ -153,5 +153,5 @@ GET /fuel/native
 --- request
 GET /fuel/edge
 --- status: 200
---- body
-hello from a function
+--- body_like
+^hello from a function\n$
