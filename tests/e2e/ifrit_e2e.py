@@ -44,6 +44,18 @@ class Skip(Exception):
     """Raise from a Python test to report SKIP with a reason."""
 
 
+GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
+PLUGINS = os.path.join(ROOT, "build", "plugins")
+
+
+def built(path):
+    """path, a file scripts/build-guests.sh builds (under GUESTS or PLUGINS):
+    when it is missing the test fails, it is never skipped."""
+    if not os.path.exists(path):
+        raise E2EError("%s not built (scripts/build-guests.sh tests)" % path)
+    return path
+
+
 def check(cond, what):
     """Fails the test with `what` (a message or the offending response)."""
     if not cond:

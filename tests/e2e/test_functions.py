@@ -13,16 +13,11 @@ import signal
 import subprocess
 import threading
 
-from ifrit_e2e import ROOT, E2EError, Server, build_request, check
-
-GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
+from ifrit_e2e import GUESTS, ROOT, E2EError, Server, build_request, built, check
 
 
 def guest(name):
-    path = os.path.join(GUESTS, name + ".wasm")
-    if not os.path.exists(path):
-        raise E2EError("guest %s not built (scripts/build-guests.sh tests)" % path)
-    return path
+    return built(os.path.join(GUESTS, name + ".wasm"))
 
 
 def config(body, workers=1):

@@ -10,16 +10,11 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ifrit_e2e import ROOT, E2EError, Server, check, free_port
-
-PLUGINS = os.path.join(ROOT, "build", "plugins")
+from ifrit_e2e import PLUGINS, ROOT, Server, built, check, free_port
 
 
 def plugin(name):
-    path = os.path.join(PLUGINS, name + ".wasm")
-    if not os.path.exists(path):
-        raise E2EError("%s not built (scripts/build-guests.sh tests)" % path)
-    return path
+    return built(os.path.join(PLUGINS, name + ".wasm"))
 
 
 def plugin_bytes(name):
@@ -515,8 +510,7 @@ def test_plugins_in_front_of_reverse_proxy(binary):
 
 def test_plugins_in_front_of_a_function(binary):
     plugin("add_header")
-    guest = os.path.join(ROOT, "build", "guests", "stdio_echo.wasm")
-    check(os.path.exists(guest), "%s not built (scripts/build-guests.sh tests)" % guest)
+    guest = built(os.path.join(ROOT, "build", "guests", "stdio_echo.wasm"))
     code, out = validate(binary, ":8080 {\n\twasm %s\n}\n" % guest)
     check(code == 0, "validate rejects the wasm directive: " + out.strip()[:200])
     config = """:@PORT@ {
