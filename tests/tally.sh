@@ -5,6 +5,7 @@
 # its FAIL lines each of these is one failure:
 #   - it exits non-zero and printed no FAIL line (it crashed or gave up);
 #   - it printed no PASS and no FAIL line (whatever ran, nothing was checked);
+#   - a SKIP line without a reason (`SKIP name: why`);
 #   - with CI=true, a SKIP line that the allow list (TALLY_ALLOW, default
 #     tests/skips-allowed.txt) does not name: in CI a skip is a failure
 #     unless the part truly cannot run there and the list says why.
@@ -29,10 +30,15 @@ tally_skip_allowed() {
     return 1
 }
 
-# tally_skip NAME REST: counts one SKIP line (`SKIP REST`); in CI, when it
-# is not allowed, prints the failure it becomes and returns 1 (the caller
-# counts it).
+# tally_skip NAME REST: counts one SKIP line (`SKIP REST`); when it gives
+# no reason, or in CI is not allowed, prints the failure it becomes and
+# returns 1 (the caller counts it).
 tally_skip() {
+    local why=${2#*: }
+    if [ "$why" = "$2" ] || [ -z "${why// /}" ]; then
+        echo "  [$1] FAIL a SKIP without a reason (SKIP name: why): SKIP $2"
+        return 1
+    fi
     if [ "${CI:-}" = true ] && ! tally_skip_allowed "$2"; then
         echo "  [$1] FAIL a SKIP in CI that $TALLY_ALLOW does not list: $2"
         return 1

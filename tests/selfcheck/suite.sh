@@ -38,6 +38,7 @@ expect only-skips-fails "0 1 1" 0 "SKIP a: cannot run"
 expect crash-without-fail-line-fails "1 1 0" 3 "PASS a"
 expect crash-with-fail-line-counts-once "0 1 0" 1 "FAIL a: x"
 expect skip-outside-ci-counts "1 0 1" 0 "PASS a${nl}SKIP other/x: tool missing"
+expect skip-without-reason-fails "1 2 0" 0 "PASS a${nl}SKIP other/x${nl}SKIP other/y: "
 expect ci-listed-skip-counts "1 0 1" 0 "PASS a${nl}SKIP spec/simd_lane: SIMD" true
 expect ci-listed-name-with-spaces "1 0 1" 0 \
     "PASS a${nl}SKIP edge/directives/respond/request placeholders: port 0" true
