@@ -278,7 +278,7 @@ def validate(binary, body, files):
 def test_fn_config_errors(binary):
     hello = open(guest("fn_hello"), "rb").read()
     cases = [
-        ("\twasm ./missing.wasm\n", {}, "missing.wasm: cannot read file"),
+        ("\twasm ./missing.wasm\n", {}, "missing.wasm: cannot read the module: No such file"),
         ("\twasm ./bad.wasm\n", {"bad.wasm": b"\0asm\x01\0\0\0\x99"}, "not a valid WebAssembly module"),
         ("\twasm ./lib.wasm\n", {"lib.wasm": b"\0asm\x01\0\0\0"}, "exports no _start"),
         ("\twasm ./h.wasm {\n\t\tdb_dsn postgres://x\n\t}\n", {"h.wasm": hello},
