@@ -7,7 +7,8 @@
 #define NS_PER_S 1000000000LL
 
 static const char *const known_options[] = {
-    "admin", "auto_https", "debug", "grace_period", "http_port", "https_port", "servers", "workers",
+    "admin", "auto_https", "debug", "grace_period", "http_port", "https_port", "servers",
+    "wasm_memory_budget", "workers",
 };
 
 /* Caddy's other global options: recognised so the error can say "not
@@ -35,6 +36,7 @@ void cfg_options_defaults(route_options_t *o)
     *o = (route_options_t){
         .http_port = 80,
         .https_port = 443,
+        .grace_period_ns = CFG_DEFAULT_GRACE_PERIOD_NS,
         .read_header_timeout_ns = 60 * NS_PER_S,
         .idle_timeout_ns = 300 * NS_PER_S,
     };
@@ -118,6 +120,11 @@ static int parse_option(const cfg_directive_t *d, route_options_t *o, cfg_error_
         else o->http_port = (uint16_t)v;
     } else if (cfg_is_word(name, "grace_period")) {
         if (one_duration(d, &o->grace_period_ns, err)) return -1;
+    } else if (cfg_is_word(name, "wasm_memory_budget")) {
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        if (cfg_parse_size(&d->args[0], CFG_SIZE_BINARY, &o->wasm_memory_budget, err)) return -1;
+        if (o->wasm_memory_budget == 0)
+            return cfg_errorf(err, &d->args[0], "wasm_memory_budget: must be more than zero");
     } else if (cfg_is_word(name, "workers")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
         if (cfg_parse_int(&d->args[0], 0, 4096, &v, err)) return -1;

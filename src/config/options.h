@@ -7,6 +7,7 @@
  *       https_port 8443
  *       debug
  *       grace_period 10s
+ *       wasm_memory_budget 4GiB
  *       workers 4
  *       servers {
  *           timeouts {
@@ -29,11 +30,15 @@
 #include "config/error.h"
 #include "route/plan.h"
 
+/* Unlike Caddy (which waits for ever unless told), a stop ends within
+ * this by default; `grace_period 0` waits for every in-flight request. */
+#define CFG_DEFAULT_GRACE_PERIOD_NS (30LL * 1000000000LL)
+
 /* The defaults, as Caddy has them where Caddy has one:
- *   workers 0 (one per core), grace_period 0 (no limit: wait for every
- *   in-flight request, as Caddy), debug off, admin on, auto_https on,
- *   http_port 80, https_port 443, read_header 1m, idle 5m,
- *   read_body 0 and write 0 (0 = no timeout). */
+ *   workers 0 (one per core), grace_period 30s (the above), debug off,
+ *   admin on, auto_https on, http_port 80, https_port 443, read_header
+ *   1m, idle 5m, read_body 0 and write 0 (0 = no timeout),
+ *   wasm_memory_budget 0 (the server takes half the machine's memory). */
 void cfg_options_defaults(route_options_t *o);
 
 /* Sets *o to the defaults, then applies global (which may be NULL: no

@@ -40,6 +40,14 @@ typedef struct {
 } fn_mount_t;
 
 #define FN_DEFAULT_TIMEOUT_NS (60LL * 1000000000LL)   /* Gojinn's default */
+/* memory_limit when the block sets none: Gojinn's default, and room for a
+ * request handler's heap; a guest that asks for more gets NULL from
+ * malloc instead of taking the server's memory. */
+#define FN_DEFAULT_MEMORY_LIMIT (128ull << 20)
+/* Loading a function (its start section, then `_start` up to its first
+ * read of stdin) may take its timeout, and never longer than this: a
+ * start-up that loops forever fails the load instead of hanging it. */
+#define FN_LOAD_TIMEOUT_NS (10LL * 1000000000LL)
 /* The largest module file a function may have. */
 #define FN_MAX_MODULE_BYTES (256u << 20)
 #define FN_DEFAULT_MAX_OUTPUT (16u << 20)
@@ -50,7 +58,7 @@ typedef struct {
     const char *path;          /* the module file, resolved against the Caddyfile's directory */
     const char *name;          /* its base name, for logs ("fn:hello.wasm") */
     int64_t timeout_ns;        /* wall clock per request */
-    uint64_t memory_limit;     /* bytes; 0 = the module's own maximum */
+    uint64_t memory_limit;     /* bytes; 0 = FN_DEFAULT_MEMORY_LIMIT (fn_memory_limit) */
     uint64_t fuel;             /* instructions per request; 0 = no cap */
     uint64_t max_output;       /* bytes of stdout per request */
     fn_protocol_t protocol;
@@ -66,6 +74,8 @@ typedef struct {
 
 /* Defaults for everything but path and name. */
 void fn_config_defaults(fn_config_t *c);
+/* The memory cap a native sandbox of c gets: memory_limit, or the default. */
+uint64_t fn_memory_limit(const fn_config_t *c);
 
 typedef struct fn_function fn_function_t;
 
@@ -76,6 +86,16 @@ typedef struct fn_function fn_function_t;
  * or directory", "malformed module at byte 8: ..."). */
 fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t why_size);
 void fn_function_free(fn_function_t *f);
+
+/* The server-wide budget for functions' guest memory, in bytes (0: none,
+ * the default; the native server sets one from `wasm_memory_budget`).
+ * Each native sandbox reserves its whole memory cap (fn_memory_limit)
+ * while it lives, so guests together never hold more than the budget; a
+ * request that finds it used up waits for memory as for a pool slot, up
+ * to its timeout, then gets 503. Any thread, at any time: sandboxes alive
+ * keep their reservations. */
+void fn_memory_budget_set(uint64_t bytes);
+uint64_t fn_memory_budget(void);
 
 /* Answers x with the function (ROUTE_DONE or ROUTE_ASYNC). */
 route_result_t fn_run(route_exchange_t *x, fn_function_t *f);

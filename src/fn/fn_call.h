@@ -40,7 +40,7 @@ typedef struct fn_call {
     uint64_t err_total;        /* stderr bytes logged */
     int64_t deadline;          /* monotonic ns */
     bool body_pending;         /* the request body is still arriving */
-    bool counted;              /* holds one of f->live */
+    bool counted;              /* admitted (fn_admit): holds its pool slot and memory reserve */
     bool started;              /* the guest's call has begun */
     bool streaming;            /* head sent: stdout goes to the client */
     bool overflow;             /* stdout past max_output (or out of memory) */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "base/log_budget.h"
+#include "base/log_budget.h"
 #include "fn/fn.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
@@ -24,8 +25,34 @@ struct fn_function {
     char *prelude;                 /* owned: stdout written before the snapshot */
     size_t prelude_len;
     atomic_uint live;              /* sandboxes alive now (pool_size) */
+    uint64_t reserve;              /* memory budget bytes a sandbox holds (0: runs elsewhere) */
     char logger[96];               /* "fn:hello.wasm" */
     ifr_log_budget_t log_budget;   /* what its requests' stderr may log (fn_stdio.c) */
 };
+
+struct fn_call;
+
+/* Why a request may not open a sandbox yet (fn_admit). */
+typedef enum {
+    FN_ADMIT_OK,             /* a pool slot and the memory are its own */
+    FN_ADMIT_POOL_FULL,      /* all pool_size sandboxes are alive: wait */
+    FN_ADMIT_NO_MEMORY,      /* the memory budget is in use: wait */
+    FN_ADMIT_NEVER,          /* memory_limit is over the whole budget */
+} fn_admit_t;
+
+/* fn_budget.c: reserves bytes of the server-wide budget, or says why not
+ * (FN_ADMIT_NO_MEMORY, FN_ADMIT_NEVER); release gives them back. */
+fn_admit_t fn_budget_take(uint64_t bytes);
+void fn_budget_release(uint64_t bytes);
+
+/* fn_sandbox.c: takes what a request's sandbox needs before it opens (a
+ * pool slot under pool_size, the function's reserve of the budget); all
+ * or nothing. fn_sandbox_close gives them back. */
+fn_admit_t fn_admit(struct fn_call *c);
+/* Logs why a request gets 503 after waiting (or at once, for NEVER). */
+void fn_admit_refused(struct fn_call *c, fn_admit_t why);
+/* For a guest that failed: logs it when its memory had reached (nearly)
+ * its cap, where malloc most likely returned NULL. */
+void fn_sandbox_note_memory(struct fn_call *c);
 
 #endif

@@ -1,7 +1,9 @@
 /* Loading a function at config time: read and compile the module, check
  * its `_start`, and prepare the image requests start from. With snapshots
  * on, `_start` runs here until the guest first reads stdin, so whatever it
- * does before (runtime start-up, tables, parsing its config) is paid once. */
+ * does before (runtime start-up, tables, parsing its config) is paid once.
+ * All of it runs under one deadline (fn_load_deadline), so a start-up that
+ * never ends fails or skips the snapshot instead of hanging the load. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,11 @@
 #include "base/log.h"
 #include "fn/fn_function.h"
 #include "fn/fn_host.h"
+
+uint64_t fn_memory_limit(const fn_config_t *c)
+{
+    return c->memory_limit ? c->memory_limit : FN_DEFAULT_MEMORY_LIMIT;
+}
 
 void fn_config_defaults(fn_config_t *c)
 {
@@ -38,6 +45,20 @@ static int64_t fn_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The load's wall-clock allowance: the function's timeout, capped. */
+static int64_t fn_load_budget_ns(const fn_config_t *c)
+{
+    return c->timeout_ns < FN_LOAD_TIMEOUT_NS ? c->timeout_ns : FN_LOAD_TIMEOUT_NS;
+}
+
+/* "1.5s", "10s", "250ms": for messages about the load's allowance. */
+static void fn_duration_text(char *out, size_t len, int64_t ns)
+{
+    if (ns % 1000000000LL == 0) snprintf(out, len, "%llds", (long long)(ns / 1000000000LL));
+    else if (ns >= 1000000000LL) snprintf(out, len, "%.1fs", (double)ns / 1e9);
+    else snprintf(out, len, "%lldms", (long long)(ns / 1000000));
 }
 
 static bool fn_has_start(const iw_module_t *m)
@@ -108,7 +129,7 @@ static void fn_log_load_stderr(fn_function_t *f, const iwasi_ctx_t *ctx)
 /* Runs `_start` until its first read of stdin and keeps that state as the
  * image. A guest that ends (or fails) without reading stdin keeps the
  * fresh image: every request then runs `_start` from the beginning. */
-static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, char *why, size_t size)
+static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, char *why, size_t size)
 {
     const fn_config_t *c = f->conf;
     iwasi_ctx_t *run = iwasi_ctx_clone(f->ctx);
@@ -116,8 +137,8 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, char *why, size_t 
     iwasi_ctx_stdin_pending(run);
     iwasi_ctx_output_buffer(run, 1, c->max_output);
     iwasi_ctx_output_buffer(run, 2, 1u << 16);
-    iwasi_ctx_set_deadline(run, fn_now_ns() + c->timeout_ns);
-    iw_instance_set_deadline(inst, fn_now_ns() + c->timeout_ns);
+    iwasi_ctx_set_deadline(run, deadline);
+    iw_instance_set_deadline(inst, deadline);
     iw_instance_set_user_data(inst, run);
     iw_status_t st = iw_call(inst, iw_instance_func(inst, "_start"), NULL, 0, NULL, 0);
     fn_log_load_stderr(f, run);
@@ -144,7 +165,12 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, char *why, size_t 
          * replace the load-time output buffers with their own sinks. */
         return 0;
     }
-    if (st == IW_TRAPPED)
+    if (st == IW_TRAPPED && iw_instance_trap(inst)->kind == IW_TRAP_INTERRUPTED) {
+        char allowed[32];
+        fn_duration_text(allowed, sizeof allowed, fn_load_budget_ns(c));
+        ifr_log_warn(f->logger, "no snapshot: _start did not read stdin within the %s a load may take; "
+                     "requests run it from the start", allowed);
+    } else if (st == IW_TRAPPED)
         ifr_log_warn(f->logger, "no snapshot: _start trapped before reading stdin (%s); "
                      "requests run it from the start", iw_instance_trap(inst)->message);
     else
@@ -168,6 +194,7 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
         if (host->load(c, why, size) == 0) return f;
         goto fail;
     }
+    f->reserve = fn_memory_limit(c);
     size_t len = 0;
     char read_why[160];
     uint8_t *bytes = (uint8_t *)ifr_read_file(c->path, FN_MAX_MODULE_BYTES, &len, read_why, sizeof read_why);
@@ -194,18 +221,29 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
         fn_fail(why, size, "out of memory");
         goto fail;
     }
-    iw_limits_t limits = { .max_memory_bytes = c->memory_limit };
+    int64_t deadline = fn_now_ns() + fn_load_budget_ns(c);
+    iw_limits_t limits = { .max_memory_bytes = fn_memory_limit(c), .deadline_ns = deadline };
     iw_trap_t trap = { 0 };
     iw_instance_t *inst = iw_instance_new(f->module, l, &limits, &err, &trap);
     iw_linker_free(l);
     if (!inst) {
-        if (trap.kind != IW_TRAP_NONE) fn_fail(why, size, "its start function trapped: %s", trap.message);
-        else fn_fail(why, size, "cannot instantiate: %s", err.message);
+        char allowed[32];
+        fn_duration_text(allowed, sizeof allowed, fn_load_budget_ns(c));
+        if (trap.kind == IW_TRAP_INTERRUPTED)
+            fn_fail(why, size, "its start function did not finish within %s (a load may take the "
+                    "function's timeout, at most %llds)", allowed, (long long)(FN_LOAD_TIMEOUT_NS / 1000000000LL));
+        else if (trap.kind != IW_TRAP_NONE)
+            fn_fail(why, size, "its start function trapped: %s", trap.message);
+        else if (!c->memory_limit && strstr(err.message, "memory"))
+            fn_fail(why, size, "cannot instantiate: %s (without a memory_limit the cap is %llu MiB)",
+                    err.message, (unsigned long long)(FN_DEFAULT_MEMORY_LIMIT >> 20));
+        else
+            fn_fail(why, size, "cannot instantiate: %s", err.message);
         goto fail;
     }
     f->image = iw_image_capture(inst);
     int rc = f->image ? 0 : fn_fail(why, size, "out of memory taking the image");
-    if (rc == 0 && c->snapshot) rc = fn_snapshot(f, inst, why, size);
+    if (rc == 0 && c->snapshot) rc = fn_snapshot(f, inst, deadline, why, size);
     iw_instance_free(inst);
     if (rc == 0) return f;
 fail:

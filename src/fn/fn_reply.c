@@ -107,6 +107,8 @@ void fn_reply(fn_call_t *c, iw_status_t st)
     fn_end_t end = { .st = st, .trap = { .kind = IW_TRAP_NONE } };
     if (st == IW_TRAPPED) end.trap = *iw_instance_trap(c->inst);
     if (st == IW_EXITED) end.exit_code = iw_instance_exit_code(c->inst);
+    bool crashed = st == IW_TRAPPED && end.trap.kind != IW_TRAP_INTERRUPTED && end.trap.kind != IW_TRAP_OUT_OF_FUEL;
+    if (crashed || (st == IW_EXITED && end.exit_code != 0)) fn_sandbox_note_memory(c);
     fn_reply_end(c, &end);
 }
 

@@ -141,23 +141,22 @@ static void fn_start(fn_call_t *c)
     fn_drive(c);
 }
 
-/* pool_size: take a slot, or look again shortly until the deadline (503). */
+/* A pool slot and the memory budget (fn_admit), or look again shortly
+ * until the deadline (503). */
 static void fn_acquire(route_exchange_t *x, void *ud)
 {
     fn_call_t *c = ud;
-    uint32_t cap = c->f->conf->pool_size;
-    if (!cap || atomic_fetch_add(&c->f->live, 1) < cap) {
-        if (cap) c->counted = true;
+    fn_admit_t why = fn_admit(c);
+    if (why == FN_ADMIT_OK) {
         fn_start(c);
         return;
     }
-    atomic_fetch_sub(&c->f->live, 1);
     int64_t now = fn_clock_ns();
-    if (now < c->deadline) {
+    if (why != FN_ADMIT_NEVER && now < c->deadline) {
         int64_t wait = c->deadline - now < FN_POOL_POLL_NS ? c->deadline - now : FN_POOL_POLL_NS;
         if (x->io->timer(x, wait, fn_acquire, c) == 0) return;
     }
-    ifr_log_warn(c->f->logger, "request %llu: all %u sandboxes busy until the timeout", (unsigned long long)x->id, cap);
+    fn_admit_refused(c, why);
     fn_reply_status(c, 503);
 }
 

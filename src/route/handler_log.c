@@ -35,10 +35,13 @@ static int route_log_output(route_parse_t *p, const cfg_directive_t *s, route_ac
         if (s->block)
             return cfg_errorf(p->err, s->block->open,
                               "log output file: rolling options are not supported by ifrit (use logrotate)");
-        int fd = open(s->args[1].text.ptr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        /* O_NONBLOCK: a FIFO no process reads is an error (ENXIO), not a
+         * load that waits for a reader; writes block as usual after. */
+        int fd = open(s->args[1].text.ptr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
         if (fd < 0)
             return cfg_errorf(p->err, &s->args[1], "log output file: cannot open %s: %s",
-                              s->args[1].text.ptr, strerror(errno));
+                              s->args[1].text.ptr, errno == ENXIO ? "a FIFO that no process reads" : strerror(errno));
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
         if (route_plan_own_fd(p->plan, fd) != 0) return cfg_errorf(p->err, NULL, "out of memory");
         log->fd = fd;
     } else {

@@ -28,7 +28,8 @@ typedef struct {
 /* The global options block, with defaults filled in. */
 typedef struct {
     int workers;                  /* 0 = one per core */
-    int64_t grace_period_ns;      /* graceful shutdown limit */
+    int64_t grace_period_ns;      /* graceful shutdown limit; 0 = none */
+    uint64_t wasm_memory_budget;  /* functions' guest memory, bytes; 0 = from the machine's */
     bool debug;                   /* debug-level logging */
     bool admin_off;
     bool auto_https_off;

@@ -1,7 +1,10 @@
 /* ifrit reload [--pidfile FILE]: sends SIGHUP to the server whose pid the
  * pid file holds, then waits (up to RELOAD_WAIT_MS) for the outcome the
  * server records beside its pid file: exit 0 when the new config was
- * taken, 1 with the server's error (file:line:col) when it was refused. */
+ * taken, 1 with the server's error (file:line:col) when it was refused.
+ * The outcome is that of a reload begun after the signal: one still
+ * loading when it was sent ("SEQ started") is not it, since the server
+ * runs another one for this signal once that one ends. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -12,7 +15,9 @@
 #include "server/commands.h"
 #include "server/srv_server.h"
 
-#define RELOAD_WAIT_MS 10000
+/* A load is bounded (each function's start-up by its load limit), but a
+ * config with many functions may take a while. */
+#define RELOAD_WAIT_MS 60000
 
 static int reload_wait(const char *pidfile, unsigned before, long pid)
 {
@@ -20,12 +25,16 @@ static int reload_wait(const char *pidfile, unsigned before, long pid)
     for (int waited = 0; waited < RELOAD_WAIT_MS; waited += 10) {
         unsigned seq = 0;
         int rc = srv_reload_status_read(pidfile, &seq, msg, sizeof msg);
-        if (rc >= 0 && seq != before) {
+        if ((rc == 0 || rc == 1) && seq != before) {
             if (rc == 1) {
                 printf("configuration reloaded (pid %ld)\n", pid);
                 return 0;
             }
             fprintf(stderr, "ifrit reload: refused, the server keeps its previous configuration: %s\n", msg);
+            return 1;
+        }
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+            fprintf(stderr, "ifrit reload: the server (pid %ld) exited before reporting an outcome\n", pid);
             return 1;
         }
         nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000000L }, NULL);

@@ -26,16 +26,26 @@ static void reload_status_path(const char *pidfile, char *out, size_t len)
     snprintf(out, len, "%s.reload", pidfile);
 }
 
-void srv_reload_status_write(const char *pidfile, unsigned seq, const char *refused)
+static void reload_status_put(const char *pidfile, unsigned seq, const char *state, const char *refused)
 {
     char path[4096], tmp[4110];
     reload_status_path(pidfile, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) return;
-    if (refused) fprintf(f, "%u refused %s\n", seq, refused);
-    else fprintf(f, "%u ok\n", seq);
+    if (refused) fprintf(f, "%u %s %s\n", seq, state, refused);
+    else fprintf(f, "%u %s\n", seq, state);
     if (fclose(f) != 0 || rename(tmp, path) != 0) unlink(tmp);
+}
+
+void srv_reload_status_write(const char *pidfile, unsigned seq, const char *refused)
+{
+    reload_status_put(pidfile, seq, refused ? "refused" : "ok", refused);
+}
+
+void srv_reload_status_started(const char *pidfile, unsigned seq)
+{
+    reload_status_put(pidfile, seq, "started", NULL);
 }
 
 int srv_reload_status_read(const char *pidfile, unsigned *seq, char *msg, size_t len)
@@ -50,6 +60,7 @@ int srv_reload_status_read(const char *pidfile, unsigned *seq, char *msg, size_t
     if (!got || sscanf(line, "%u %n", seq, &used) != 1 || used == 0) return -1;
     const char *rest = line + used;
     if (strncmp(rest, "ok", 2) == 0) return 1;
+    if (strncmp(rest, "started", 7) == 0) return 2;
     if (strncmp(rest, "refused ", 8) != 0) return -1;
     snprintf(msg, len, "%s", rest + 8);
     msg[strcspn(msg, "\n")] = 0;

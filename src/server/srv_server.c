@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +12,22 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "fn/fn.h"
 #include "route/plan.h"
 #include "server/srv_listener.h"
 #include "server/srv_loop.h"
+#include "server/srv_memory.h"
 #include "server/srv_offload.h"
 #include "server/srv_worker.h"
 
 #define SERVER_MAX_LISTENERS 64
 /* How often the main thread looks at the workers while shutting down. */
 #define SERVER_POLL_NS (50 * 1000000LL)
+/* How often it looks at a reload in progress (between signals). */
+#define SERVER_RELOAD_POLL_NS (10 * 1000000LL)
+/* How long workers told to close everything get before the process exits
+ * without them: one that has not stopped by then is wedged. */
+#define SERVER_FORCE_WAIT_NS (1000 * 1000000LL)
 
 struct srv_server {
     const char *config_path;
@@ -32,6 +40,16 @@ struct srv_server {
     int worker_count;
     pthread_mutex_t mu;
     int alive;                           /* worker threads still running */
+
+    /* A reload loads its plan on its own thread, so that the main thread
+     * keeps taking signals however long the load takes (SIGTERM still
+     * stops the server; a SIGHUP meanwhile runs one more reload after). */
+    pthread_t reload_thread;
+    bool reloading;                      /* the thread runs or is not joined yet */
+    bool reload_again;                   /* SIGHUP during it */
+    atomic_bool reload_done;             /* set by the thread as it ends */
+    route_plan_t *reload_plan;           /* its result, or NULL with reload_err */
+    cfg_error_t reload_err;
 };
 
 void srv_server_worker_exited(srv_server_t *s)
@@ -94,17 +112,22 @@ static void server_reload_refused(srv_server_t *s, const char *msg)
     if (s->pidfile) srv_reload_status_write(s->pidfile, s->reloads, msg);
 }
 
-static void server_reload(srv_server_t *s)
+/* The budget for functions' guest memory: the config's, or half of what
+ * the machine (or the cgroup) has. */
+static void server_apply_memory_budget(const route_plan_t *p)
 {
-    cfg_error_t cerr = { 0 };
+    uint64_t want = route_plan_options(p)->wasm_memory_budget;
+    uint64_t budget = want ? want : srv_memory_default_budget();
+    if (budget != fn_memory_budget())
+        ifr_log_info("server", "guest memory budget %llu MiB%s", (unsigned long long)(budget >> 20),
+                     want ? "" : " (half of the memory available; wasm_memory_budget sets it)");
+    fn_memory_budget_set(budget);
+}
+
+/* Takes the plan the reload thread loaded (main thread). */
+static void server_reload_apply(srv_server_t *s, route_plan_t *p)
+{
     char msg[1024];
-    s->reloads++;
-    route_plan_t *p = route_plan_load(s->config_path, &cerr);
-    if (!p) {
-        srv_format_config_error(&cerr, msg, sizeof msg);
-        server_reload_refused(s, msg);
-        return;
-    }
     srv_listener_t *set[SERVER_MAX_LISTENERS];
     int n = plan_listeners(p, s->listeners, s->listener_count, set, msg, sizeof msg);
     if (n < 0) {
@@ -115,6 +138,7 @@ static void server_reload(srv_server_t *s)
     const route_options_t *o = route_plan_options(p);
     if (o->workers && o->workers != s->worker_count)
         ifr_log_warn("server", "workers changed to %d: takes effect at the next restart", o->workers);
+    server_apply_memory_budget(p);
     for (int i = 0; i < s->worker_count; i++)
         if (srv_worker_post_update(&s->workers[i], p, set, (size_t)n) < 0)
             ifr_log_error("server", "worker %d: out of memory, it keeps the old configuration", i);
@@ -125,6 +149,52 @@ static void server_reload(srv_server_t *s)
     s->plan = p;
     ifr_log_info("server", "configuration reloaded from %s", s->config_path);
     if (s->pidfile) srv_reload_status_write(s->pidfile, s->reloads, NULL);
+}
+
+static void *server_reload_main(void *arg)
+{
+    srv_server_t *s = arg;
+    s->reload_plan = route_plan_load(s->config_path, &s->reload_err);
+    atomic_store(&s->reload_done, true);
+    return NULL;
+}
+
+static void server_reload_start(srv_server_t *s)
+{
+    s->reloads++;
+    ifr_log_info("server", "reloading %s", s->config_path);
+    if (s->pidfile) srv_reload_status_started(s->pidfile, s->reloads);
+    s->reload_plan = NULL;
+    s->reload_err = (cfg_error_t){ 0 };
+    atomic_store(&s->reload_done, false);
+    int rc = pthread_create(&s->reload_thread, NULL, server_reload_main, s);
+    if (rc != 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "cannot start loading the configuration: %s", strerror(rc));
+        server_reload_refused(s, msg);
+        return;
+    }
+    s->reloading = true;
+}
+
+/* After the reload thread ended: applies or refuses its result, then
+ * starts the reload a SIGHUP asked for meanwhile. */
+static void server_reload_finish(srv_server_t *s)
+{
+    pthread_join(s->reload_thread, NULL);
+    s->reloading = false;
+    if (s->reload_plan) {
+        server_reload_apply(s, s->reload_plan);
+    } else {
+        char msg[1024];
+        srv_format_config_error(&s->reload_err, msg, sizeof msg);
+        server_reload_refused(s, msg);
+    }
+    s->reload_plan = NULL;
+    if (s->reload_again) {
+        s->reload_again = false;
+        server_reload_start(s);
+    }
 }
 
 static int write_pidfile(const char *path)
@@ -142,12 +212,14 @@ static int write_pidfile(const char *path)
 }
 
 /* Stops accepting, lets in-flight requests finish within grace_period (0:
- * no limit, as Caddy), then closes what is left. A second signal forces. */
-static void server_shutdown(srv_server_t *s, const sigset_t *signals)
+ * no limit, as Caddy), then closes what is left. A second signal forces.
+ * Forced workers get SERVER_FORCE_WAIT_NS more (a third signal ends that
+ * too); false when some did not stop by then: the caller exits without
+ * them. */
+static bool server_shutdown(srv_server_t *s, const sigset_t *signals)
 {
     int64_t grace = route_plan_options(s->plan)->grace_period_ns;
-    int64_t deadline = grace > 0 ? srv_clock_ns() + grace : 0;
-    bool forced = false;
+    int64_t deadline = grace > 0 ? srv_clock_ns() + grace : 0, give_up = 0;
     for (int i = 0; i < s->worker_count; i++) srv_worker_post_stop(&s->workers[i], false);
     /* Drop our references: once every worker has dropped its own, the
      * sockets close and new clients are refused instead of queued. */
@@ -157,13 +229,16 @@ static void server_shutdown(srv_server_t *s, const sigset_t *signals)
         struct timespec wait = { 0, SERVER_POLL_NS };
         int sig = sigtimedwait(signals, NULL, &wait);
         bool again = sig == SIGTERM || sig == SIGINT;
-        if (!forced && (again || (deadline && srv_clock_ns() >= deadline))) {
+        int64_t now = srv_clock_ns();
+        if (give_up && (again || now >= give_up)) return false;
+        if (!give_up && (again || (deadline && now >= deadline))) {
             ifr_log_warn("server", "%s: closing the remaining connections",
                          again ? "second stop signal" : "grace period over");
             for (int i = 0; i < s->worker_count; i++) srv_worker_post_stop(&s->workers[i], true);
-            forced = true;
+            give_up = now + SERVER_FORCE_WAIT_NS;
         }
     }
+    return true;
 }
 
 static int server_start(srv_server_t *s, const srv_run_options_t *o)
@@ -178,6 +253,7 @@ static int server_start(srv_server_t *s, const srv_run_options_t *o)
     }
     const route_options_t *opt = route_plan_options(s->plan);
     if (opt->debug) ifr_log_set_level(IFR_LOG_DEBUG);
+    server_apply_memory_budget(s->plan);
     int n = plan_listeners(s->plan, NULL, 0, s->listeners, msg, sizeof msg);
     if (n < 0) {
         fprintf(stderr, "ifrit: %s\n", msg);
@@ -248,21 +324,43 @@ int srv_server_run(const srv_run_options_t *o)
     ifr_log_info("server", "serving %s with %d worker%s", o->config_path, s.worker_count,
                  s.worker_count == 1 ? "" : "s");
 
+    bool stopped = true;
     for (;;) {
-        int sig = sigwaitinfo(&signals, NULL);
+        int sig;
+        if (s.reloading) {
+            struct timespec wait = { 0, SERVER_RELOAD_POLL_NS };
+            sig = sigtimedwait(&signals, NULL, &wait);
+            if (atomic_load(&s.reload_done)) server_reload_finish(&s);
+        } else {
+            sig = sigwaitinfo(&signals, NULL);
+        }
         if (sig == SIGHUP) {
-            server_reload(&s);
+            if (s.reloading) s.reload_again = true;
+            else server_reload_start(&s);
         } else if (sig == SIGTERM || sig == SIGINT) {
             ifr_log_info("server", "stopping: finishing in-flight requests");
-            server_shutdown(&s, &signals);
+            stopped = server_shutdown(&s, &signals);
             break;
         }
     }
-    server_cleanup(&s);
+    if (s.reloading && atomic_load(&s.reload_done)) {
+        pthread_join(s.reload_thread, NULL);
+        if (s.reload_plan) route_plan_release(s.reload_plan);
+        s.reloading = false;
+    }
     if (o->pidfile) {
         unlink(o->pidfile);
         srv_reload_status_clear(o->pidfile);
     }
+    if (!stopped || s.reloading) {
+        /* A wedged worker, or a load still running: their memory cannot be
+         * freed under them, and waiting is what the stop must not do. */
+        ifr_log_warn("server", "stopped without waiting for %s",
+                     !stopped ? "the workers that did not finish" : "the configuration load in progress");
+        fflush(NULL);
+        _exit(stopped ? 0 : 1);
+    }
+    server_cleanup(&s);
     ifr_log_info("server", "stopped");
     return 0;
 }

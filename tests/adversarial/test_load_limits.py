@@ -1,10 +1,23 @@
-"""Issue 14 (robustness): loading a config, reloading it, guests' memory
-and stopping the server all have bounds.
+"""Issue 14 (robustness), items 3, 4, 5 and 6: loading a config, reloading
+it, guests' memory and stopping the server all have bounds.
+
+Item 3: a function whose start section loops forever (or whose `_start`
+never reaches its first read) cannot hang `ifrit validate`, a reload, or
+SIGTERM during a reload: a load takes the function's timeout, at most 10 s,
+and fails with an error naming the file.
 
 Item 4: every file the config names is opened without blocking, must be a
 regular file and under a size cap: /dev/zero, a FIFO (as module, plugin,
 import or the Caddyfile itself), a directory and an oversized module each
-get a clear error at once.
+get a clear error at once; so does a `log output file` FIFO nobody reads.
+
+Item 5: a function without `memory_limit` is capped at 128 MiB, so
+concurrent memory hogs end with a 500 and a log line while the server's
+peak RSS stays bounded; past the server-wide `wasm_memory_budget`,
+requests wait for memory up to their timeout, then get 503.
+
+Item 6: a worker wedged in a blocking call does not keep SIGTERM from
+ending the server once grace_period is over.
 
 Hang guards are subprocess and socket timeouts; checks are outcomes and
 order, never elapsed time."""
@@ -72,6 +85,63 @@ def validate(binary, cwd, text, config_name="Caddyfile", guard=VALIDATE_GUARD):
         raise E2EError("ifrit validate hung (no outcome within %ds)" % guard)
 
 
+def test_validate_refuses_a_start_section_that_loops(binary):
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "spin_start.wasm"), "wb") as f:
+            f.write(start_loop_module())
+        # Bounded by the function's timeout...
+        r = validate(binary, d, ":8080 {\n\twasm spin_start.wasm {\n\t\ttimeout 1s\n\t}\n}\n")
+        check(r.returncode == 1, r)
+        check("spin_start.wasm" in r.stderr and "start function did not finish within 1s" in r.stderr, r.stderr)
+        check(re.search(r"Caddyfile:2:\d+:", r.stderr), r.stderr)
+        # ... and without one by the load cap, not the 60 s request timeout.
+        r = validate(binary, d, ":8080 {\n\twasm spin_start.wasm\n}\n")
+        check(r.returncode == 1 and "did not finish within 10s" in r.stderr, r)
+
+
+def test_validate_bounds_a_start_that_never_reads(binary):
+    # loop.wasm spins in _start before any read: no snapshot, but the load
+    # ends at the cap instead of the function's 60 s timeout.
+    with tempfile.TemporaryDirectory() as d:
+        r = validate(binary, d, ":8080 {\n\twasm %s\n}\n" % guest("loop"))
+        check(r.returncode == 0, r)
+        check("did not read stdin within the 10s a load may take" in r.stderr, r.stderr)
+
+
+def test_reload_refuses_a_start_that_loops_and_keeps_serving(binary):
+    good = config("\trespond \"old\"")
+    bad = config("\twasm @DIR@/spin_start.wasm {\n\t\ttimeout 1s\n\t}")
+    with Server(binary, good, files={"spin_start.wasm": start_loop_module()}) as srv:
+        r = srv.reload(bad, use_command=True)
+        err = r.stderr.decode()
+        check(r.returncode == 1 and "refused" in err, r)
+        check("spin_start.wasm" in err and "did not finish within 1s" in err, err)
+        check(srv.request("GET", "/").body == b"old", "the old config keeps serving")
+        # SIGHUP alone: refused the same way, and the server still answers.
+        srv.send_signal(signal.SIGHUP)
+        check(wait_log_count(srv, "reload refused", 2), srv.read_log()[-2000:])
+        check(srv.request("GET", "/").body == b"old", "the old config keeps serving after SIGHUP")
+        # A good reload after the bad ones is taken.
+        r = srv.reload(config("\trespond \"new\""), use_command=True)
+        check(r.returncode == 0, r)
+        check(srv.request("GET", "/").body == b"new", "the good reload is taken")
+
+
+def test_sigterm_during_a_long_reload_stops_the_server(binary):
+    good = config("\trespond \"old\"")
+    slow = config("\twasm @DIR@/spin_start.wasm")   # the load runs to the 10 s cap
+    with Server(binary, good, files={"spin_start.wasm": start_loop_module()}) as srv:
+        srv.write_config(slow)
+        srv.send_signal(signal.SIGHUP)
+        check(srv.wait_log("reloading"), "the reload did not start: " + srv.read_log()[-2000:])
+        check(srv.request("GET", "/").body == b"old", "serving while the reload loads")
+        status = srv.stop()
+        log = srv.read_log()
+        check(status == 0, "exit status %s" % status)
+        # Stopped while the load was still running, not after it ended.
+        check("the configuration load in progress" in log and "reload refused" not in log, log[-2000:])
+
+
 def test_special_and_oversized_files_are_refused(binary):
     with tempfile.TemporaryDirectory() as d:
         fifo = os.path.join(d, "pipe")
@@ -87,11 +157,117 @@ def test_special_and_oversized_files_are_refused(binary):
             ("\twasm /etc\n", "is a directory"),
             ("\twasm %s\n" % big, "larger than 256 MiB (the limit)"),
             ("\twasm /dev/zero\n", "not a regular file (a character device)"),
+            # Written, not read, but opening it must not wait for a reader either.
+            ("\tlog {\n\t\toutput file %s\n\t}\n" % fifo, "a FIFO that no process reads"),
         ]
         for body, want in cases:
             r = validate(binary, d, ":8080 {\n%s}\n" % body, guard=REFUSE_GUARD)
             check(r.returncode == 1 and want in r.stderr, (body, r.returncode, r.stderr))
-            check(re.search(r"Caddyfile:2:\d+:", r.stderr), r.stderr)
+            check(re.search(r"Caddyfile:\d:\d+:", r.stderr), r.stderr)
         # The Caddyfile itself.
         r = validate(binary, d, None, config_name="pipe", guard=REFUSE_GUARD)
         check(r.returncode == 1 and "not a regular file (a FIFO)" in r.stderr, r)
+
+
+def test_memory_hogs_stop_at_the_default_limit(binary):
+    hogs = 4
+    cfg = "{\n\tadmin off\n\tworkers 2\n}\n:@PORT@ {\n\twasm %s\n}\n" % guest("fn_memhog")
+    with Server(binary, cfg) as srv:
+        results = []
+
+        def one():
+            try:
+                results.append(srv.request("GET", "/").status)
+            except Exception as e:   # reported below
+                results.append(repr(e))
+
+        threads = [threading.Thread(target=one) for _ in range(hogs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(IO_TIMEOUT * 2)
+        check(results == [500] * hogs, results)
+        log = srv.read_log()
+        check(log.count("(memory_limit, the default): an allocation most likely failed") == hogs, log[-3000:])
+        with open("/proc/%d/status" % srv.proc.pid) as f:
+            hwm = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) << 10
+        # Each hog stops at 128 MiB; without the cap each would take 1 GiB.
+        check(hwm < 1 << 30, "peak RSS %d MiB" % (hwm >> 20))
+
+
+def test_past_the_memory_budget_requests_wait_then_get_503(binary):
+    body = """	wasm /hold %s {
+		timeout 3s
+	}
+	wasm /quick %s {
+		timeout 1s
+	}
+	wasm /patient %s {
+		timeout 20s
+	}
+	wasm /huge %s {
+		memory_limit 512MiB
+	}
+	log""" % (guest("fn_spin"), guest("fn_hello"), guest("fn_hello"), guest("fn_hello"))
+    # 200 MiB: room for one 128 MiB sandbox at a time.
+    with Server(binary, config(body, "\twasm_memory_budget 200MiB\n")) as srv:
+        r = srv.request("GET", "/huge")
+        check(r.status == 503, r)
+        check(srv.wait_log("memory_limit (512 MiB) is larger than the whole guest memory budget (200 MiB"),
+              srv.read_log()[-2000:])
+        done = []
+        lock = threading.Lock()
+
+        def fetch(path):
+            try:
+                status = srv.request("GET", path).status
+            except Exception as e:
+                status = repr(e)
+            with lock:
+                done.append((path, status))
+
+        hold = threading.Thread(target=fetch, args=("/hold",))
+        hold.start()
+        check(srv.wait_log("spinning"), "the holder never ran: " + srv.read_log()[-2000:])
+        # The holder keeps its 128 MiB for 3 s: a 1 s request gets 503...
+        fetch("/quick")
+        check(done == [("/quick", 503)], done)
+        check(srv.wait_log("the guest memory budget (200 MiB, wasm_memory_budget) stayed in use"),
+              srv.read_log()[-2000:])
+        # ... a patient one waits for the holder to end (504), then runs:
+        # the access log (written as each exchange ends) has them in order.
+        fetch("/patient")
+        hold.join(IO_TIMEOUT)
+        check(sorted(done) == [("/hold", 504), ("/patient", 200), ("/quick", 503)], done)
+        ended = re.findall(r'"uri":"(/\w+)"', srv.read_log())
+        check(ended == ["/huge", "/quick", "/hold", "/patient"], ended)
+
+
+def test_a_wedged_worker_does_not_outlast_the_grace_period(binary):
+    # fn_mount opens /data/note.txt; a FIFO there blocks the worker thread
+    # inside the guest's open/read, where no deadline reaches it.
+    body = "\twasm %s {\n\t\tmount @DIR@/data /data\n\t}" % guest("fn_mount")
+    with Server(binary, config(body, "\tgrace_period 1s\n"), files={"data/.keep": ""}, expect_exit=1) as srv:
+        fifo = os.path.join(srv.dir, "data", "note.txt")
+        os.mkfifo(fifo)
+        conn = srv.conn()
+        writer = None
+        try:
+            conn.send(build_request("GET", "/"))
+            # A writer can open without blocking once the guest has the FIFO
+            # open for reading: then the worker is wedged in its read.
+            for _ in range(int(IO_TIMEOUT / 0.02)):
+                try:
+                    writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                    break
+                except OSError:
+                    threading.Event().wait(0.02)
+            check(writer is not None, "the guest never opened the FIFO")
+            status = srv.stop()
+            check(status == 1, "exit status %s" % status)
+            check("stopped without waiting for the workers that did not finish" in srv.read_log(),
+                  srv.read_log()[-2000:])
+        finally:
+            conn.close()
+            if writer is not None:
+                os.close(writer)

@@ -176,6 +176,14 @@ static void test_global_options(void)
     CHECK_INT_EQ(o.workers, 0);
     CHECK(!o.admin_off && !o.auto_https_off && !o.debug);
     CHECK_INT_EQ(o.idle_timeout_ns, 300000000000LL);
+    CHECK_INT_EQ(o.grace_period_ns, 30000000000LL);   /* ifrit's own default: a stop always ends */
+    CHECK(o.wasm_memory_budget == 0);                   /* the server picks it from the machine */
+    CHECK(options("{\n\tgrace_period 0\n\twasm_memory_budget 2GiB\n}\n", &o) == 0);
+    CHECK_INT_EQ(o.grace_period_ns, 0);
+    CHECK(o.wasm_memory_budget == 2ull << 30);
+    CHECK(options("{\n\twasm_memory_budget 0\n}\n", &o) == -1);
+    CHECK_STR_EQ(err.message, "wasm_memory_budget: must be more than zero");
+    CHECK(options("{\n\twasm_memory_budget lots\n}\n", &o) == -1);
     CHECK(options("{\n\tadmin off\n\tauto_https off\n\thttp_port 8080\n\thttps_port 8443\n"
                   "\tdebug\n\tgrace_period 10s\n\tworkers 4\n"
                   "\tservers :443 {\n\t\ttimeouts {\n\t\t\tread_body 10s\n\t\t\tread_header 5s\n"
