@@ -76,12 +76,16 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
         case CH_SIZE: {
             int v = hex_value(c);
             if (v >= 0) {
-                /* 15 hex digits cap a chunk at 2^60 bytes: no overflow. */
-                if (++d->size_digits > 15) return chunk_fail(d, "chunk size too large", i, consumed);
+                /* 15 significant hex digits cap a chunk at 2^60 bytes: no
+                 * overflow. Leading zeros are fine (RFC 9112 allows any
+                 * number; the size line's length bounds them). */
+                d->size_seen = true;
+                if ((d->remaining || v) && ++d->size_digits > 15)
+                    return chunk_fail(d, "chunk size too large", i, consumed);
                 d->remaining = d->remaining * 16 + (uint64_t)v;
                 break;
             }
-            if (d->size_digits == 0) return chunk_fail(d, "invalid chunk size", i, consumed);
+            if (!d->size_seen) return chunk_fail(d, "invalid chunk size", i, consumed);
             if (c == '\r') d->state = CH_SIZE_LF;
             else if (c == ';') d->state = CH_EXT;
             else if (http_is_ows(c)) d->state = CH_SIZE_WS;
@@ -101,6 +105,7 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
             if (c != '\n') return chunk_fail(d, "bare CR in chunk size line", i, consumed);
             d->line_bytes = 0;
             d->size_digits = 0;
+            d->size_seen = false;
             d->state = d->remaining ? CH_DATA : CH_TRAILER_START;
             break;
         case CH_DATA_CR:

@@ -40,7 +40,8 @@ typedef enum {
 
 typedef struct {
     uint8_t state;
-    uint8_t size_digits;
+    uint8_t size_digits;      /* significant hex digits of the size (leading zeros not counted) */
+    bool size_seen;           /* the size line has a digit */
     uint8_t in_name;          /* inside a trailer field name */
     bool keep_trailers;       /* set after init: report trailer bytes */
     uint64_t remaining;       /* data bytes left in the current chunk */

@@ -13,6 +13,17 @@ void http_head_scan_init(http_head_scanner_t *s)
     *s = (http_head_scanner_t){ 0 };
 }
 
+/* Whether a finished request line can be an HTTP/1.x one: method SP
+ * target SP "HTTP/". Anything else (an HTTP/0.9 "GET /", a stray line) is
+ * refused now rather than after waiting for field lines that never come. */
+static bool scan_request_line_shape(const char *line, size_t len)
+{
+    const char *sp1 = memchr(line, ' ', len);
+    if (!sp1) return false;
+    const char *sp2 = memchr(sp1 + 1, ' ', (size_t)(line + len - sp1 - 1));
+    return sp2 && (size_t)(line + len - sp2 - 1) >= 5 && memcmp(sp2 + 1, "HTTP/", 5) == 0;
+}
+
 static http_head_status_t scan_fail(http_head_scanner_t *s, int status, const char *reason)
 {
     s->err.status = status;
@@ -86,6 +97,9 @@ http_head_status_t http_head_scan(http_head_scanner_t *s, const char *buf, size_
             } else if (line_len > HTTP_MAX_REQUEST_LINE) {
                 s->scanned = i;
                 return scan_fail(s, 414, "request line too long");
+            } else if (!scan_request_line_shape(buf + s->line_start, line_len)) {
+                s->scanned = i;
+                return scan_fail(s, 400, "not an HTTP/1.x request line (HTTP/0.9 is not served)");
             } else {
                 s->fields_start = i + 1;
             }

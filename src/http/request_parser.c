@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/chars.h"
+#include "http/host.h"
 
 /* What the field lines said about framing and the connection. */
 typedef struct {
@@ -98,9 +99,7 @@ static int inspect_field(http_request_t *req, const http_header_t *h, framing_t 
     case 4:
         if (ifr_str_eq_nocase(h->name, IFR_LIT("host"))) {
             if (++f->hosts > 1) return fail(err, 400, "more than one Host");
-            for (size_t i = 0; i < h->value.len; i++)
-                if (!http_is_host_char((unsigned char)h->value.ptr[i]))
-                    return fail(err, 400, "invalid Host");
+            if (!http_host_valid(h->value)) return fail(err, 400, "invalid Host");
             req->host = h->value;
         }
         return 0;
@@ -169,9 +168,13 @@ static int parse_target(http_request_t *req, http_parse_error_t *err, ifr_str_t 
         size_t end = skip;
         while (end < t.len && t.ptr[end] != '/' && t.ptr[end] != '?') end++;
         *authority = ifr_str_sub(t, skip, end);
-        for (size_t i = 0; i < authority->len; i++)
-            if (!http_is_host_char((unsigned char)authority->ptr[i]) && authority->ptr[i] != '@')
+        size_t at = authority->len;   /* userinfo "@" host: the host follows the last '@' */
+        while (at > 0 && authority->ptr[at - 1] != '@') at--;
+        for (size_t i = 0; i + 1 < at; i++)
+            if (!http_is_host_char((unsigned char)authority->ptr[i]))
                 return fail(err, 400, "invalid authority in request target");
+        if (!http_host_valid(ifr_str_sub(*authority, at, authority->len)))
+            return fail(err, 400, "invalid authority in request target");
         t = ifr_str_sub(t, end, t.len);
         if (t.len == 0 || t.ptr[0] == '?') {
             /* "http://a?x" means path "/" (RFC 9112 section 3.2.2). */

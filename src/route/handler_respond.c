@@ -43,6 +43,9 @@ static int route_respond_parse(route_parse_t *p, const cfg_directive_t *d, void 
             return cfg_errorf(p->err, &d->args[1], "respond: expected a status code like 200, got '%s'",
                               d->args[1].text.ptr);
     }
+    if (c->status >= 100 && c->status <= 199)   /* informational: never a final answer */
+        return cfg_errorf(p->err, &d->args[d->nargs - 1], "respond: %d is an informational (1xx) status, "
+                          "not a final response; use 200 or above", c->status);
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (ifr_str_eq_cstr(s->name.text, "body")) {

@@ -93,6 +93,20 @@ static void test_refusals(void)
     CHECK_INT_EQ(status_of("0\r\nX: a\rb\r\n\r\n"), HTTP_CHUNKED_ERROR);
     CHECK_INT_EQ(status_of("0\r\n\rX"), HTTP_CHUNKED_ERROR);
     CHECK_INT_EQ(status_of("fffffffffffffff\r\n"), HTTP_CHUNKED_AGAIN);
+    CHECK_INT_EQ(status_of("0000000000000001000000000000000\r\n"), HTTP_CHUNKED_ERROR);
+}
+
+/* RFC 9112 allows any number of leading zeros in a chunk size: only the
+ * significant digits count toward the 15-digit cap (issue 14 item 10). */
+static void test_leading_zeros(void)
+{
+    ifr_buf_t out = IFR_BUF_INIT;
+    size_t left;
+    const char *t = "000000000000000000005\r\nhello\r\n00000000000000000000\r\n\r\n";
+    CHECK_INT_EQ(decode(t, strlen(t), 0, &out, &left), HTTP_CHUNKED_END);
+    CHECK_MEM_EQ(out.data, out.len, "hello");
+    ifr_buf_free(&out);
+    CHECK_INT_EQ(status_of("00000000000000000000fffffffffffffff\r\n"), HTTP_CHUNKED_AGAIN);
 }
 
 static void test_limits(void)
@@ -227,6 +241,7 @@ int main(void)
     RUN(test_whole_and_bytewise);
     RUN(test_empty_body);
     RUN(test_refusals);
+    RUN(test_leading_zeros);
     RUN(test_limits);
     RUN(test_kept_trailers);
     RUN(test_kept_refusals);

@@ -2,6 +2,7 @@
  * byte-at-a-time delivery. */
 #include "testing.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "http/request_parser.h"
@@ -193,6 +194,31 @@ static void test_host_rules(void)
     CHECK_INT_EQ(refusal("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n"), 0);
     CHECK_INT_EQ(refusal("GET / HTTP/1.1\r\nHost:\r\n\r\n"), 0);
     CHECK_INT_EQ(refusal("GET / HTTP/1.1\r\nHost: h\r\nExpect: 200-ok\r\n\r\n"), 417);
+    /* the port is a number up to 65535, possibly empty (issue 14 item 10) */
+    const char *good[] = { "a.example:8080", "a:", "10.0.0.1:1", "[::1]", "[2001:db8::1]:443", "x%41y", "a-b_c~d", "h:65535" };
+    const char *bad[] = { "x:abc", "x:80:80", "x:65536", "x:123456", "[::1", "[::1]x", "[zz]", "a]b", "[]", "x%4", "x%zz1", "a@b" };
+    char req[128];
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", good[i]);
+        CHECK_INT_EQ(refusal(req), 0);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", bad[i]);
+        CHECK_INT_EQ(refusal(req), 400);
+    }
+    CHECK_INT_EQ(refusal("GET http://x:abc/ HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+    CHECK_INT_EQ(refusal("GET http://u:p@h:81/ HTTP/1.1\r\nHost: h\r\n\r\n"), 0);
+}
+
+/* A request line that cannot be HTTP/1.x is refused when it ends, not after
+ * a wait for field lines (issue 14 item 10: HTTP/0.9's bare "GET /"). */
+static void test_http09_refused_at_once(void)
+{
+    CHECK_INT_EQ(refusal("GET /\r\n"), 400);
+    CHECK_INT_EQ(refusal("hello\r\n"), 400);
+    CHECK_INT_EQ(refusal("GET / FTP/1.0\r\n"), 400);
+    CHECK_INT_EQ(refusal("GET / HTTP/1.1\r\n"), 1);
+    CHECK_INT_EQ(refusal("GET / HTTP/2.0\r\n"), 1);   /* a version problem: 505 once the head is read */
 }
 
 /* Builds a request with a target of n bytes. */
@@ -286,6 +312,7 @@ int main(void)
     RUN(test_smuggling_vectors);
     RUN(test_nul_in_value);
     RUN(test_host_rules);
+    RUN(test_http09_refused_at_once);
     RUN(test_request_line_limit);
     RUN(test_field_limits);
     RUN(test_any_split);
