@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "config/caddyfile.h"
 #include "config/fmt.h"
 #include "server/commands.h"
@@ -70,7 +71,18 @@ int cmd_fmt(int argc, char **argv)
     }
     ifr_buf_t in = IFR_BUF_INIT, out = IFR_BUF_INIT;
     int status = 1;
-    FILE *f = from_stdin ? stdin : fopen(path, "rb");
+    FILE *f = stdin;
+    if (!from_stdin) {
+        /* The rule for files a config names (base/file.h): a FIFO or a
+         * device is refused, not waited on. */
+        char why[160];
+        int fd = ifr_file_open(path, CFG_MAX_FILE_SIZE, NULL, NULL, NULL, why, sizeof why);
+        if (fd < 0) {
+            fprintf(stderr, "ifrit fmt: %s: %s\n", path, why);
+            goto done;
+        }
+        if (!(f = fdopen(fd, "rb"))) close(fd);
+    }
     if (!f || fmt_read(f, &in) < 0) {
         fprintf(stderr, "ifrit fmt: %s: %s\n", path, strerror(errno));
         if (f && !from_stdin) fclose(f);

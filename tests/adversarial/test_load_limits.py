@@ -8,7 +8,7 @@ and fails with an error naming the file.
 
 Item 4: every file the config names is opened without blocking, must be a
 regular file and under a size cap: /dev/zero, a FIFO (as module, plugin,
-import or the Caddyfile itself), a directory and an oversized module each
+import or the Caddyfile itself, for validate and fmt), a directory and an oversized module each
 get a clear error at once; so does a `log output file` FIFO nobody reads.
 
 Item 5: a function without `memory_limit` is capped at 128 MiB, so
@@ -164,9 +164,14 @@ def test_special_and_oversized_files_are_refused(binary):
             r = validate(binary, d, ":8080 {\n%s}\n" % body, guard=REFUSE_GUARD)
             check(r.returncode == 1 and want in r.stderr, (body, r.returncode, r.stderr))
             check(re.search(r"Caddyfile:\d:\d+:", r.stderr), r.stderr)
-        # The Caddyfile itself.
+        # The Caddyfile itself, to validate and to fmt.
         r = validate(binary, d, None, config_name="pipe", guard=REFUSE_GUARD)
         check(r.returncode == 1 and "not a regular file (a FIFO)" in r.stderr, r)
+        try:
+            r = subprocess.run([binary, "fmt", fifo], capture_output=True, text=True, timeout=REFUSE_GUARD)
+        except subprocess.TimeoutExpired:
+            raise E2EError("ifrit fmt hung on a FIFO")
+        check(r.returncode == 1 and "pipe: is not a regular file (a FIFO)" in r.stderr, r)
 
 
 def test_memory_hogs_stop_at_the_default_limit(binary):
