@@ -9,7 +9,8 @@ sleep longer than the function's timeout ends with the timeout's 504.
 
 Item 7: a client that trickles its body to a function with `timeout 2s`
 gets the function's 504 (and the connection closes) while it is still
-sending, not once the body is complete.
+sending, not once the body is complete; one that never sends the body it
+announced gets the same 504 instead of waiting forever.
 
 All checks are by order or outcome: the sleeps only have to outlast the
 requests that must overtake them."""
