@@ -8,6 +8,7 @@
 #include "testing.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "wasi/wasi.h"
 
@@ -163,6 +164,65 @@ static void test_exit_code_and_stream(void)
     iw_module_release(m);
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Issue 14, item 2: in suspend-waits mode a real guest's nanosleep and
+ * sched_yield suspend the engine inside the call; iwasi_resume before the
+ * wake time runs nothing, from it on the guest finishes as a whole run. */
+static void run_waiting(const char *query, const char *want_prefix, bool timed)
+{
+    iw_module_t *m = load("fn_wait.wasm");
+    CHECK(m != NULL);
+    if (!m) return;
+    iwasi_ctx_t *ctx = iwasi_ctx_new();
+    iwasi_ctx_add_env(ctx, query);
+    iwasi_ctx_stdin_bytes(ctx, "", 0);
+    iwasi_ctx_output_buffer(ctx, 1, 0);
+    iwasi_ctx_stdio_null(ctx, 2);
+    iwasi_ctx_suspend_waits(ctx, true);
+    iw_instance_t *inst = iw_instance_new(m, linker, NULL, NULL, NULL);
+    iw_instance_set_user_data(inst, ctx);
+    iw_status_t st = start(inst);
+    int suspensions = 0;
+    while (st == IW_SUSPENDED && suspensions < (1 << 24)) {
+        int64_t at = 0;
+        CHECK(iw_instance_suspended(inst, NULL, NULL) == IW_SUSPEND_HOST);   /* no slices here */
+        if (iwasi_ctx_wake_at(ctx, &at)) {
+            suspensions++;
+            if (timed && at > mono_ns()) {
+                CHECK_INT_EQ(iwasi_resume(inst), IW_SUSPENDED);   /* too early: nothing runs */
+                size_t len;
+                iwasi_ctx_output(ctx, 1, &len);
+                CHECK_INT_EQ(len, 0);
+                while (mono_ns() < at) {
+                    struct timespec ts = { 0, 2000000 };
+                    nanosleep(&ts, NULL);
+                }
+            }
+        }
+        st = iwasi_resume(inst);
+    }
+    CHECK_INT_EQ(st, IW_FINISHED);
+    CHECK(suspensions > 0);
+    size_t len;
+    const char *o = iwasi_ctx_output(ctx, 1, &len);
+    CHECK(len >= strlen(want_prefix) && memcmp(o, want_prefix, strlen(want_prefix)) == 0);
+    iw_instance_free(inst);
+    iwasi_ctx_free(ctx);
+    iw_module_release(m);
+}
+
+static void test_waits_suspend_the_engine(void)
+{
+    run_waiting("QUERY_STRING=sleep=30", "slept 30\n", true);
+    run_waiting("QUERY_STRING=yield=5", "yielded ", false);
+}
+
 int main(void)
 {
     guests = getenv("IFRIT_GUESTS");
@@ -180,6 +240,7 @@ int main(void)
     RUN(test_suspend_and_resume);
     RUN(test_snapshot_restore);
     RUN(test_exit_code_and_stream);
+    RUN(test_waits_suspend_the_engine);
     iw_linker_free(linker);
     iw_module_release(snap_mod);
     return testing_done();
