@@ -106,5 +106,6 @@ fi
 
 echo "full log: $log"
 tally_reasons
+tally_unused_allows
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ $total_fail -eq 0 ]

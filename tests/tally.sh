@@ -12,6 +12,7 @@
 
 total_pass=0 total_fail=0 total_skip=0
 tally_skip_reasons=""   # one line per counted SKIP: its reason
+tally_allow_used=""     # the allow-list globs that matched a SKIP
 TALLY_ALLOW=${TALLY_ALLOW:-tests/skips-allowed.txt}
 
 # tally_skip_allowed REST: true when `SKIP REST` is allowed in CI: a line
@@ -25,9 +26,26 @@ tally_skip_allowed() {
         case $glob in "" | \#*) continue ;; esac
         [ -n "${why// /}" ] || continue
         # shellcheck disable=SC2053  # the glob is a pattern on purpose
-        [[ ${1%%: *} == $glob ]] && return 0
+        if [[ ${1%%: *} == $glob ]]; then
+            tally_allow_used+="$glob"$'\n'
+            return 0
+        fi
     done < "$TALLY_ALLOW"
     return 1
+}
+
+# tally_unused_allows: in CI, a note for each allow-list entry no SKIP
+# matched (the part runs now, so the entry should go before it hides a
+# new skip of the same name).
+tally_unused_allows() {
+    local glob why
+    [ "${CI:-}" = true ] && [ -r "$TALLY_ALLOW" ] || return 0
+    while IFS='|' read -r glob why; do
+        glob=${glob#"${glob%%[![:space:]]*}"}; glob=${glob%"${glob##*[![:space:]]}"}
+        case $glob in "" | \#*) continue ;; esac
+        grep -qxF -- "$glob" <<<"$tally_allow_used" ||
+            echo "note: $TALLY_ALLOW: '$glob' matched no SKIP; remove it if that part runs now"
+    done < "$TALLY_ALLOW"
 }
 
 # tally_skip NAME REST: counts one SKIP line (`SKIP REST`); when it gives

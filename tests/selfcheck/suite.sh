@@ -47,6 +47,17 @@ expect ci-entry-without-reason-fails "1 1 0" 0 "PASS a${nl}SKIP no/reason: x" tr
 expect ci-glob-is-no-prefix "1 1 0" 0 "PASS a${nl}SKIP spec/simdx: x" true
 expect ci-comment-is-no-entry "1 1 0" 0 "PASS a${nl}SKIP # comment: x" true
 
+# In CI, an allow-list entry that matched no SKIP gets a note.
+notes=$(
+    CI=true TALLY_ALLOW=$allow
+    . "$root/tests/tally.sh"
+    tally_program prog 0 "PASS a${nl}SKIP spec/simd_lane: SIMD" >/dev/null
+    tally_unused_allows
+)
+if grep -q "'edge/directives/respond/request placeholders' matched no SKIP" <<<"$notes" && ! grep -q "spec/simd_" <<<"$notes"
+then echo "PASS selfcheck/ci-unused-allow-entry-noted"
+else echo "FAIL selfcheck/ci-unused-allow-entry-noted: $(tr '\n' ' ' <<<"$notes")"; fi
+
 # The real allow list: every entry has a reason.
 bad=$(grep -v '^[[:space:]]*\(#\|$\)' "$root/tests/skips-allowed.txt" | grep -v '|[[:space:]]*[^[:space:]]')
 if [ -z "$bad" ]; then echo "PASS selfcheck/skips-allowed-entries-have-reasons"
