@@ -16,7 +16,7 @@
  *     assert_uninstantiable a trap of the expected kind while
  *     instantiating (a segment that does not fit, the start function).
  * assert_malformed on text modules is skipped: the engine takes binaries,
- * and wast2json has already refused or kept the text. */
+ * and those faults are a text parser's (wast2json leaves them as .wat). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
