@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The official WebAssembly spec tests: each script in $SPEC_DIR is converted
 # with wast2json into a temporary directory and run by tools/spec_run of the
-# release build and, when it is built ($IFRIT_ASAN), of the ASan+UBSan build
-# (a few seconds more: conversion is most of the time). One PASS/FAIL line
+# release build and of the ASan+UBSan build (a few seconds more: conversion
+# is most of the time). $IFRIT_ASAN names that build, as tests/run.sh sets
+# it (its runner missing is a failure then); by hand the ASan runner runs
+# when build/asan has it. One PASS/FAIL line
 # per script and build (spec/<name>, spec/asan/<name>), SKIP for the SIMD
 # scripts, then a summary of modules and assertions per build.
 #
@@ -14,11 +16,16 @@ set -u
 root=${IFRIT_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 release=${IFRIT_RELEASE:-$root/build/release}
 asan=${IFRIT_ASAN:-$root/build/asan}
+asan_given=${IFRIT_ASAN:+yes}
 spec=${SPEC_DIR:-$root/../shared/wasm-spec-tests}
 runners=("$release/tools/spec_run")
 labels=(spec)
 if [ ! -x "${runners[0]}" ]; then echo "FAIL spec: ${runners[0]} not built"; exit 1; fi
-if [ -x "$asan/tools/spec_run" ]; then runners+=("$asan/tools/spec_run"); labels+=(spec/asan); fi
+if [ -x "$asan/tools/spec_run" ]; then
+    runners+=("$asan/tools/spec_run"); labels+=(spec/asan)
+elif [ -n "$asan_given" ]; then
+    echo "FAIL spec/asan: $asan/tools/spec_run not built (IFRIT_ASAN names that build)"
+fi
 if ! command -v wast2json >/dev/null; then echo "FAIL spec: wast2json (wabt) not installed"; exit 1; fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 tmp=$(mktemp -d)
