@@ -2,7 +2,7 @@
  * its `_start`, and prepare the image requests start from. With snapshots
  * on, `_start` runs here until the guest first reads stdin, so whatever it
  * does before (runtime start-up, tables, parsing its config) is paid once.
- * All of it runs under one deadline (fn_load_deadline), so a start-up that
+ * All of it runs under one deadline (fn_load_budget_ns), so a start-up that
  * never ends fails or skips the snapshot instead of hanging the load. */
 #include <stdarg.h>
 #include <stdio.h>
