@@ -250,7 +250,9 @@ def test_past_the_memory_budget_requests_wait_then_get_503(binary):
 
 def test_a_wedged_worker_does_not_outlast_the_grace_period(binary):
     # fn_mount opens /data/note.txt; a FIFO there blocks the worker thread
-    # inside the guest's open/read, where no deadline reaches it.
+    # inside the guest's open/read (src/wasi opens mounted files blocking),
+    # where no deadline reaches it: the one way a guest can still wedge a
+    # worker. When that is fixed, this test needs another wedge.
     body = "\twasm %s {\n\t\tmount @DIR@/data /data\n\t}" % guest("fn_mount")
     with Server(binary, config(body, "\tgrace_period 1s\n"), files={"data/.keep": ""}, expect_exit=1) as srv:
         fifo = os.path.join(srv.dir, "data", "note.txt")
