@@ -5,7 +5,7 @@ import re
 import subprocess
 import time
 
-from ifrit_e2e import IO_TIMEOUT, ROOT, Server, Skip, build_request, check
+from ifrit_e2e import GUESTS, IO_TIMEOUT, PLUGINS, Server, build_request, built, check
 
 BASE = """{
 	admin off
@@ -58,14 +58,8 @@ def test_regexp_big_pattern_matches_long_path(binary):
 
 # -- item 8: guest stderr ------------------------------------------------------
 
-GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
-
-
 def guest(name):
-    path = os.path.join(GUESTS, name + ".wasm")
-    if not os.path.exists(path):
-        raise Skip("%s not built (scripts/build-guests.sh tests)" % path)
-    return path
+    return built(os.path.join(GUESTS, name + ".wasm"))
 
 
 def test_guest_stderr_has_a_budget_across_requests(binary):
@@ -100,6 +94,26 @@ def test_guest_stderr_nul_is_escaped(binary):
         check(r.status == 200, r)
         check(srv.wait_log("after"), "the bytes after the NUL were cut: %s" % srv.read_log()[-500:])
         check("before\\u0000after" in srv.read_log(), srv.read_log()[-500:])
+
+
+def test_plugin_log_has_a_budget_and_keeps_nul(binary):
+    """Issue 14 item 8, the same for a plugin's log calls: 2 MiB a request
+    from four requests stay within 256 KiB a second, a later line counts
+    what was dropped, and a NUL inside a message is escaped."""
+    cfg = BASE + ":@PORT@ {\n\twasm_plugin %s\n\trespond ok\n}\n" % built(os.path.join(PLUGINS, "log_flood.wasm"))
+    with Server(binary, cfg) as srv:
+        start = time.monotonic()
+        for _ in range(4):
+            r = srv.request("GET", "/x?flood")
+            check(r.status == 200 and r.body == b"ok", r)
+        elapsed = time.monotonic() - start
+        time.sleep(1.1)   # into a later second of the budget
+        check(srv.request("GET", "/x").status == 200, "the request after the flood failed")
+        check(srv.wait_log("log lines dropped"), "no line says what was dropped")
+        log = srv.read_log()
+        logged = sum(len(l) for l in log.splitlines() if "pppp" in l)
+        check(logged <= 256 * 1024 * (int(elapsed) + 2) * 1.25, "%d bytes of plugin log" % logged)
+        check("before\\u0000after" in log, "the NUL cut the message: %s" % log[-500:])
 
 
 # -- item 9: byte ranges -------------------------------------------------------
