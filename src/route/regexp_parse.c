@@ -232,32 +232,31 @@ static route_rx_node_t *rx_char(route_rx_parser_t *p, uint32_t cp)
     return cat;
 }
 
-/* The UTF-8 character at p->i as one code point (a stray byte as itself),
- * so that a repetition after it takes the whole character, as in Go. */
-static uint32_t rx_next_char(route_rx_parser_t *p)
-{
-    uint8_t c = p->s[p->i];
-    size_t nb = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
-    if (c < 0x80 || nb == 1 || p->i + nb > p->len) { p->i++; return c; }
-    uint32_t cp = c & (0x3F >> (nb - 1));
-    for (size_t k = 1; k < nb; k++) {
-        uint8_t cc = p->s[p->i + k];
-        if ((cc & 0xC0) != 0x80) { p->i++; return c; }
-        cp = cp << 6 | (cc & 0x3F);
-    }
-    p->i += nb;
-    return cp;
-}
-
-/* The literal character at p->i: a UTF-8 character, or a stray byte. */
+/* The literal character at p->i: an ASCII byte (folded under (?i)), or
+ * the bytes of one UTF-8 sequence kept together as they are written, so
+ * that a repetition after it takes the whole character, as in Go; a stray
+ * byte stands alone. */
 static route_rx_node_t *rx_literal(route_rx_parser_t *p)
 {
-    size_t at = p->i;
-    uint32_t cp = rx_next_char(p);
-    if (p->i - at > 1 || cp < 0x80) return rx_char(p, cp);
-    route_rx_node_t *n = rx_node(p, ROUTE_RX_BYTE);
-    if (n) n->byte = (uint8_t)cp;
-    return n;
+    uint8_t c = p->s[p->i];
+    if (c < 0x80) {
+        p->i++;
+        return rx_char(p, c);
+    }
+    size_t nb = c >= 0xF5 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
+    if (p->i + nb > p->len) nb = 1;
+    for (size_t k = 1; k < nb; k++)
+        if ((p->s[p->i + k] & 0xC0) != 0x80) nb = 1;
+    route_rx_node_t *cat = nb > 1 ? rx_node(p, ROUTE_RX_CAT) : NULL;
+    if (nb > 1 && !cat) return NULL;
+    for (size_t k = 0; k < nb; k++) {
+        route_rx_node_t *n = rx_node(p, ROUTE_RX_BYTE);
+        if (!n) return NULL;
+        n->byte = p->s[p->i++];
+        if (!cat) return n;
+        rx_add_kid(cat, n);
+    }
+    return cat;
 }
 
 /* One [lo] or [lo-hi] end inside a class: a byte, or a set from \d etc. */

@@ -82,6 +82,8 @@ static void test_syntax_and_results(void)
     CHECK_STR_EQ(m("\\x41\\x{42}\\101", "zABA"), "ABA");
     CHECK_STR_EQ(m("\\x{e9}", "caf\xc3\xa9"), "\xc3\xa9");
     CHECK_STR_EQ(m("\xc3\xa9+", "\xc3\xa9\xc3\xa9"), "\xc3\xa9\xc3\xa9");   /* + takes the whole character */
+    CHECK_STR_EQ(m("\xe0\x80\x80", "x\xe0\x80\x80"), "\xe0\x80\x80");   /* bytes as written, even overlong */
+    CHECK_STR_EQ(m("\xf8\x80+", "\xf8\x80\x80"), "\xf8\x80\x80");         /* a stray byte stands alone */
     CHECK_STR_EQ(m("\\d\\D\\w\\W\\s\\S", "1a_ \tx"), "1a_ \tx");
     CHECK_STR_EQ(m("\\.\\/\\-\\_\\\\", "./-_\\"), "./-_\\");
     CHECK_STR_EQ(m("(a)|b", "b"), "b");
