@@ -28,10 +28,8 @@ import subprocess
 import tempfile
 import threading
 
-from ifrit_e2e import IO_TIMEOUT, ROOT, E2EError, Server, build_request, check
+from ifrit_e2e import GUESTS, IO_TIMEOUT, E2EError, Server, build_request, built, check
 
-GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
-PLUGINS = os.path.join(ROOT, "build", "plugins")
 # Bound on one `ifrit validate`: far above the 10 s load cap, far below a hang.
 VALIDATE_GUARD = 60
 # The same for a file that must be refused before a byte is read (short:
@@ -40,10 +38,7 @@ REFUSE_GUARD = 10
 
 
 def guest(name):
-    path = os.path.join(GUESTS, name + ".wasm")
-    if not os.path.exists(path):
-        raise E2EError("guest %s not built (scripts/build-guests.sh tests)" % path)
-    return path
+    return built(os.path.join(GUESTS, name + ".wasm"))
 
 
 def config(body, options=""):
