@@ -96,6 +96,9 @@ static int route_parse_one(route_parse_t *p, const cfg_directive_t *d, route_sor
     if (dir->parse(p, &args, &conf) != 0) return -1;
     if (dir->flags & ROUTE_DIR_SITE) return 0;
     out->e = (route_entry_t){ dir, match, conf, dir->flags & ROUTE_DIR_GROUPS };
+    /* handle_path sorts as handle (Caddy's sortRoutes does the same), so a
+     * catch-all `handle { }` never shadows a more specific `handle_path`. */
+    if (dir->flags & ROUTE_DIR_GROUP_HANDLE) route_directive_find(IFR_LIT("handle"), &pos);
     out->pos = pos;
     *emit = true;
     return 0;
