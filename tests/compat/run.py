@@ -126,7 +126,8 @@ def parse_differences(path):
         for line in f:
             m = row.match(line)
             if m:
-                out[(m.group(1), m.group(2))] = m.group(3).strip()
+                # a `|` in a request line is written `\|` in the table
+                out[(m.group(1), m.group(2).replace("\\|", "|"))] = m.group(3).strip()
     return out
 
 
@@ -372,7 +373,7 @@ def main():
                 else:
                     bad.append("%s: %s" % (label, diff))
                     if args.missing_rows:
-                        rows.append("| `%s` | `%s` | %s |" % (case.name, label, diff))
+                        rows.append("| `%s` | `%s` | %s |" % (case.name, label.replace("|", "\\|"), diff))
         if bad:
             return "FAIL compat/%s: %s" % (case.name, " | ".join(bad))
         return "PASS compat/%s%s" % (case.name, " (documented: %s)" % ", ".join(notes) if notes else "")
