@@ -179,7 +179,16 @@ static route_result_t route_file_redirect(route_exchange_t *x, bool add_slash)
                                  (int)query.len, query.ptr);
     if (!loc || http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Location"), ifr_cstr(loc)) != 0)
         return route_fail(x, 500, "out of memory");
-    return route_send_simple(x, 308, IFR_LIT(""));
+    /* As Go's http.Redirect, which Caddy uses: a GET or HEAD gets a short
+     * HTML body with the link. */
+    bool get = ifr_str_eq_cstr(x->req->method, "GET"), head = ifr_str_eq_cstr(x->req->method, "HEAD");
+    if (!get && !head) return route_send_simple(x, 308, IFR_LIT(""));
+    ifr_str_t href = route_html_escape(x->arena, ifr_cstr(loc));
+    char *body = ifr_arena_printf(x->arena, "<a href=\"%.*s\">Permanent Redirect</a>.\n\n", (int)href.len, href.ptr);
+    if (!body || http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Content-Type"),
+                                  IFR_LIT("text/html; charset=utf-8")) != 0)
+        return route_fail(x, 500, "out of memory");
+    return route_send_simple(x, 308, ifr_cstr(body));
 }
 
 /* Whether the last path element was changed by a rewrite: then Caddy does
