@@ -13,7 +13,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "fn/fn_function.h"
-#include "fn/fn_host.h"
+#include "fn/fn_runner.h"
 
 uint64_t fn_memory_limit(const fn_config_t *c)
 {
@@ -189,9 +189,9 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
     f->conf = c;
     snprintf(f->logger, sizeof f->logger, "fn:%s", c->name);
     atomic_init(&f->live, 0);
-    const fn_host_t *host = fn_host_get();
-    if (host) {   /* the host keeps the module; nothing runs in-process */
-        if (host->load(c, why, size) == 0) return f;
+    const fn_runner_t *runner = fn_runner_get();
+    if (runner) {   /* the runner keeps the module; nothing runs in-process */
+        if (runner->load(c, why, size) == 0) return f;
         goto fail;
     }
     f->reserve = fn_memory_limit(c);
