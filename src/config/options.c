@@ -31,9 +31,9 @@ static const char *const caddy_server_options[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-void cfg_options_defaults(route_options_t *o)
+void cfg_options_defaults(cfg_options_t *o)
 {
-    *o = (route_options_t){
+    *o = (cfg_options_t){
         .http_port = 80,
         .https_port = 443,
         .grace_period_ns = CFG_DEFAULT_GRACE_PERIOD_NS,
@@ -55,7 +55,7 @@ static int one_duration(const cfg_directive_t *d, int64_t *out, cfg_error_t *err
     return cfg_parse_duration(&d->args[0], 0, out, err);
 }
 
-static int parse_timeouts(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+static int parse_timeouts(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     if (cfg_expect_args(d, 0, 0, err)) return -1;
     if (!d->block) return cfg_errorf(err, &d->name, "timeouts: expected a block { read_body ... }");
@@ -75,7 +75,7 @@ static int parse_timeouts(const cfg_directive_t *d, route_options_t *o, cfg_erro
 
 /* servers [<listener>] { timeouts { ... } }: ifrit applies the settings
  * to every listener, so the listener argument is accepted and not used. */
-static int parse_servers(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     static const char *const known[] = { "timeouts" };
     if (cfg_expect_args(d, 0, 1, err)) return -1;
@@ -94,7 +94,7 @@ static int parse_servers(const cfg_directive_t *d, route_options_t *o, cfg_error
     return 0;
 }
 
-static int parse_option(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     const cfg_token_t *name = &d->name;
     int64_t v;
@@ -140,7 +140,7 @@ static int parse_option(const cfg_directive_t *d, route_options_t *o, cfg_error_
     return 0;
 }
 
-int cfg_parse_global_options(const cfg_block_t *global, route_options_t *o, cfg_error_t *err)
+int cfg_parse_global_options(const cfg_block_t *global, cfg_options_t *o, cfg_error_t *err)
 {
     cfg_options_defaults(o);
     if (!global) return 0;

@@ -1,4 +1,5 @@
-/* The global options block, read into the route_options_t of route/plan.h.
+/* The global options block, read into a cfg_options_t (the plan keeps
+ * one: route_plan_options).
  *
  *   {
  *       admin off
@@ -26,9 +27,27 @@
 #ifndef IFRIT_CONFIG_OPTIONS_H
 #define IFRIT_CONFIG_OPTIONS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "config/caddyfile.h"
 #include "config/error.h"
-#include "route/plan.h"
+
+/* The global options block, with defaults filled in. */
+typedef struct {
+    int workers;                  /* 0 = one per core */
+    int64_t grace_period_ns;      /* graceful shutdown limit; 0 = none */
+    uint64_t wasm_memory_budget;  /* functions' guest memory, bytes; 0 = from the machine's */
+    bool debug;                   /* debug-level logging */
+    bool admin_off;
+    bool auto_https_off;
+    uint16_t http_port;           /* default 80 */
+    uint16_t https_port;          /* default 443 */
+    int64_t read_header_timeout_ns;
+    int64_t read_body_timeout_ns;
+    int64_t write_timeout_ns;
+    int64_t idle_timeout_ns;
+} cfg_options_t;
 
 /* Unlike Caddy (which waits for ever unless told), a stop ends within
  * this by default; `grace_period 0` waits for every in-flight request. */
@@ -39,10 +58,10 @@
  *   admin on, auto_https on, http_port 80, https_port 443, read_header
  *   1m, idle 5m, read_body 0 and write 0 (0 = no timeout),
  *   wasm_memory_budget 0 (the server takes half the machine's memory). */
-void cfg_options_defaults(route_options_t *o);
+void cfg_options_defaults(cfg_options_t *o);
 
 /* Sets *o to the defaults, then applies global (which may be NULL: no
  * global options block). Returns 0, or -1 with *err at the offending token. */
-int cfg_parse_global_options(const cfg_block_t *global, route_options_t *o, cfg_error_t *err);
+int cfg_parse_global_options(const cfg_block_t *global, cfg_options_t *o, cfg_error_t *err);
 
 #endif

@@ -160,7 +160,7 @@ size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out)
     return p->nlisteners;
 }
 
-const route_options_t *route_plan_options(const route_plan_t *p)
+const cfg_options_t *route_plan_options(const route_plan_t *p)
 {
     return &p->options;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config/error.h"
+#include "config/options.h"
 #include "route/exchange.h"
 
 typedef struct route_plan route_plan_t;
@@ -25,21 +26,6 @@ typedef struct {
     bool tls;
 } route_listener_t;
 
-/* The global options block, with defaults filled in. */
-typedef struct {
-    int workers;                  /* 0 = one per core */
-    int64_t grace_period_ns;      /* graceful shutdown limit; 0 = none */
-    uint64_t wasm_memory_budget;  /* functions' guest memory, bytes; 0 = from the machine's */
-    bool debug;                   /* debug-level logging */
-    bool admin_off;
-    bool auto_https_off;
-    uint16_t http_port;           /* default 80 */
-    uint16_t https_port;          /* default 443 */
-    int64_t read_header_timeout_ns;
-    int64_t read_body_timeout_ns;
-    int64_t write_timeout_ns;
-    int64_t idle_timeout_ns;
-} route_options_t;
 
 /* Reads, parses and checks the Caddyfile at path (imports resolve relative
  * to it). On error returns NULL and fills *err; nothing is half-loaded. */
@@ -57,7 +43,7 @@ void route_plan_release(route_plan_t *p);
 
 /* The listeners the plan needs; the array is owned by the plan. */
 size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out);
-const route_options_t *route_plan_options(const route_plan_t *p);
+const cfg_options_t *route_plan_options(const route_plan_t *p);
 
 /* Picks the site by Host and listener port, runs its routes and handlers.
  * Returns ROUTE_DONE, ROUTE_ASYNC, or ROUTE_ERROR with x->error_status when

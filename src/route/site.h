@@ -40,7 +40,7 @@ struct route_site {
 struct route_plan {
     ifr_arena_t arena;       /* owns everything below */
     atomic_int refs;
-    route_options_t options;
+    cfg_options_t options;
     route_listener_t *listeners;
     size_t nlisteners;
     route_site_t *sites;

@@ -135,7 +135,7 @@ static void server_reload_apply(srv_server_t *s, route_plan_t *p)
         route_plan_release(p);
         return;
     }
-    const route_options_t *o = route_plan_options(p);
+    const cfg_options_t *o = route_plan_options(p);
     if (o->workers && o->workers != s->worker_count)
         ifr_log_warn("server", "workers changed to %d: takes effect at the next restart", o->workers);
     server_apply_memory_budget(p);
@@ -251,7 +251,7 @@ static int server_start(srv_server_t *s, const srv_run_options_t *o)
         fprintf(stderr, "ifrit: %s\n", msg);
         return -1;
     }
-    const route_options_t *opt = route_plan_options(s->plan);
+    const cfg_options_t *opt = route_plan_options(s->plan);
     if (opt->debug) ifr_log_set_level(IFR_LOG_DEBUG);
     server_apply_memory_budget(s->plan);
     int n = plan_listeners(s->plan, NULL, 0, s->listeners, msg, sizeof msg);

@@ -38,7 +38,7 @@ static void worker_on_accept(srv_watch_t *watch, uint32_t events)
 
 static void worker_apply_timeouts(srv_worker_t *w)
 {
-    const route_options_t *o = route_plan_options(w->plan);
+    const cfg_options_t *o = route_plan_options(w->plan);
     w->timeouts = (srv_timeouts_t){ o->read_header_timeout_ns, o->read_body_timeout_ns,
                                     o->write_timeout_ns, o->idle_timeout_ns };
 }

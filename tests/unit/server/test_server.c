@@ -26,7 +26,7 @@
 struct route_plan {
     atomic_int refs;
     route_listener_t listener;
-    route_options_t options;
+    cfg_options_t options;
     int generation;
 };
 
@@ -84,7 +84,7 @@ size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out)
     return 1;
 }
 
-const route_options_t *route_plan_options(const route_plan_t *p) { return &p->options; }
+const cfg_options_t *route_plan_options(const route_plan_t *p) { return &p->options; }
 
 void route_exchange_done(const route_plan_t *p, route_exchange_t *x)
 {
