@@ -45,6 +45,10 @@ typedef struct {
     uint16_t local_port;     /* the listener's port */
     bool tls;                /* scheme is https */
     ifr_str_t tls_server_name; /* SNI, empty without TLS */
+    ifr_str_t tls_version;   /* "tls1.2", "tls1.3"; empty without TLS */
+    ifr_str_t tls_cipher;    /* the suite's standard name, TLS_AES_128_GCM_SHA256 */
+    ifr_str_t tls_proto;     /* the ALPN protocol agreed, or empty */
+    bool tls_resumed;        /* the session was resumed */
 } route_conn_info_t;
 
 /* Receives request body bytes. data/len is valid only during the call.

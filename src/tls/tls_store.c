@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,7 @@ typedef struct {
 } store_entry_t;
 
 struct tls_store {
+    atomic_int refs;
     pthread_mutex_t mu;
     store_entry_t *entries;
     size_t count, cap;
@@ -28,17 +30,20 @@ tls_store_t *tls_store_new(const char *default_sni)
 {
     tls_store_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->mu, NULL);
     if (default_sni && default_sni[0] && !(s->default_sni = strdup(default_sni))) {
-        tls_store_free(s);
+        tls_store_release(s);
         return NULL;
     }
     return s;
 }
 
-void tls_store_free(tls_store_t *s)
+void tls_store_retain(tls_store_t *s) { atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed); }
+
+void tls_store_release(tls_store_t *s)
 {
-    if (!s) return;
+    if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
     for (size_t i = 0; i < s->count; i++) {
         free(s->entries[i].name);
         SSL_CTX_free(s->entries[i].ctx);

@@ -22,9 +22,13 @@
 
 typedef struct tls_store tls_store_t;
 
-/* An empty store; default_sni may be NULL. NULL when out of memory. */
+/* An empty store with one reference; default_sni may be NULL. NULL when
+ * out of memory. Connections in their handshake hold a reference each
+ * (the ClientHello callback uses the store), so a reload can drop its own
+ * while they finish. */
 tls_store_t *tls_store_new(const char *default_sni);
-void tls_store_free(tls_store_t *s);
+void tls_store_retain(tls_store_t *s);
+void tls_store_release(tls_store_t *s);
 
 /* Maps name ("" = any name, "*.x" wildcard, an IP) to ctx (a reference is
  * taken). A name already mapped keeps its first context, as the first

@@ -264,7 +264,7 @@ static void test_store_sni(void)
     CHECK_INT_EQ(connect_store(st, "a.test", TLS1_2_VERSION, got, sizeof got), 0);
     /* ... and served by the wildcard's policy. */
     CHECK_INT_EQ(connect_store(st, "x.w.test", TLS1_2_VERSION, got, sizeof got), 1);
-    tls_store_free(st);
+    tls_store_release(st);
 
     st = tls_store_new("default.test");
     tls_store_add(st, "a.test", ca);
@@ -277,7 +277,7 @@ static void test_store_sni(void)
     tls_store_replace(st, cd, cw);
     CHECK_INT_EQ(connect_store(st, "default.test", 0, got, sizeof got), 1);
     CHECK_STR_EQ(got, "wild.test");
-    tls_store_free(st);
+    tls_store_release(st);
 
     st = tls_store_new(NULL);
     tls_store_add(st, "", cd);   /* a site without a host takes any name */
@@ -286,7 +286,7 @@ static void test_store_sni(void)
     SSL_CTX *p = tls_store_pick(st, NULL, "127.0.0.1");
     CHECK(p == cd);
     SSL_CTX_free(p);
-    tls_store_free(st);
+    tls_store_release(st);
     SSL_CTX_free(ca); SSL_CTX_free(cw); SSL_CTX_free(cd);
     tls_cert_release(a); tls_cert_release(w); tls_cert_release(d);
 }
