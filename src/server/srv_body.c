@@ -66,11 +66,8 @@ int srv_body_pump(srv_conn_t *c, bool discard)
         int got = c->rbuf.len ? body_take(c, &data, &last, &used) : 0;
         if (got < 0) {
             ifr_log_debug("http", "bad chunked body from %s: %s", c->remote_ip, b->chunked.error);
-            if (discard) {
-                srv_conn_close(c);
-                return -1;
-            }
-            srv_exchange_fail(ex, 400);
+            if (discard) srv_conn_close_lingering(c);
+            else srv_exchange_fail(ex, 400);
             return 1;
         }
         if (got == 0) {
@@ -92,8 +89,8 @@ int srv_body_pump(srv_conn_t *c, bool discard)
             c->discarded += data.len;
             ifr_buf_consume(&c->rbuf, used);
             if (c->discarded > SRV_DISCARD_MAX) {
-                srv_conn_close(c);
-                return -1;
+                srv_conn_close_lingering(c);
+                return 1;
             }
             continue;
         }

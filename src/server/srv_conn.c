@@ -309,7 +309,10 @@ static int exchange_finish(srv_conn_t *c)
         srv_tunnel_start(c, tunnel_peer);
         return STEP_CLOSED;
     }
-    if (!keep || (!c->body.done && expect_pending)) {
+    /* A body too long to skip is drained by the lingering close instead:
+     * a handler that answered early (an upstream's 413) left it unread. */
+    bool too_long = c->body.kind == HTTP_BODY_LENGTH && c->body.remaining > SRV_DISCARD_MAX;
+    if (!keep || (!c->body.done && (expect_pending || too_long))) {
         c->state = CONN_CLOSING;
     } else if (!c->body.done) {
         c->state = CONN_DISCARD_BODY;
@@ -354,16 +357,27 @@ static int step_closing(srv_conn_t *c)
     if (!srv_outq_empty(&c->out)) return STEP_IDLE;
     shutdown(c->watch.fd, SHUT_WR);
     c->state = CONN_LINGER;
-    c->linger_since = c->worker->loop.now;
+    c->linger_since = c->linger_last = c->worker->loop.now;
     return STEP_AGAIN;
+}
+
+void srv_conn_close_lingering(srv_conn_t *c)
+{
+    c->rbuf.len = 0;
+    http_head_scan_init(&c->scan);
+    c->state = CONN_CLOSING;
+    srv_conn_wake(c);
 }
 
 static int step_linger(srv_conn_t *c)
 {
-    char sink[4096];
+    char sink[16 * 1024];
     for (;;) {
         ssize_t r = read(c->watch.fd, sink, sizeof sink);
-        if (r > 0) continue;
+        if (r > 0) {
+            c->linger_last = c->worker->loop.now;
+            continue;
+        }
         if (r < 0 && errno == EINTR) continue;
         if (r < 0 && errno == EAGAIN) {
             c->can_read = false;
@@ -404,7 +418,8 @@ static void conn_arm_timer(srv_conn_t *c)
             else if (t->read_header) deadline = c->body_since + t->read_header;
             break;
         case CONN_LINGER:
-            deadline = c->linger_since + SRV_LINGER_NS;
+            deadline = c->linger_last + SRV_LINGER_IDLE_NS;
+            if (deadline > c->linger_since + SRV_LINGER_MAX_NS) deadline = c->linger_since + SRV_LINGER_MAX_NS;
             break;
         case CONN_CLOSING:
             break;

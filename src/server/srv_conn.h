@@ -26,7 +26,11 @@
 #define SRV_OUT_HIGH_WATER (256 * 1024)   /* stop reading new requests above */
 #define SRV_OUT_LOW_WATER (64 * 1024)     /* wake wait_writable below */
 #define SRV_DISCARD_MAX (1024 * 1024)     /* unread body we skip to keep alive */
-#define SRV_LINGER_NS (2 * 1000000000LL)  /* read-and-drop after our close */
+/* Lingering close (nginx's lingering_timeout and lingering_time): after
+ * our last response the write side is shut and input is read and dropped
+ * until the client's EOF, a pause this long, or this long in all. */
+#define SRV_LINGER_IDLE_NS (5 * 1000000000LL)
+#define SRV_LINGER_MAX_NS (30 * 1000000000LL)
 
 typedef enum {
     CONN_READ_HEAD,     /* waiting for (the rest of) a request head */
@@ -98,7 +102,8 @@ struct srv_conn {
     srv_body_t body;
     uint64_t served;             /* exchanges finished on this connection */
     uint64_t discarded;
-    int64_t head_since, idle_since, body_since, write_since, linger_since;
+    int64_t head_since, idle_since, body_since, write_since;
+    int64_t linger_since, linger_last;  /* lingering began; its last byte */
     int64_t body_used;           /* read_body time spent before the last pause */
 };
 
@@ -116,6 +121,11 @@ void srv_conn_close(srv_conn_t *c);
 int srv_conn_detach(srv_conn_t *c);
 /* Graceful stop: close if idle, else after the current response. */
 void srv_conn_stop(srv_conn_t *c);
+/* Closes after the responses already queued, lingering (see
+ * SRV_LINGER_IDLE_NS): for a client that may still be sending when we are
+ * done with it, so the kernel does not answer its unread bytes with a
+ * reset that would destroy a response the client has not read yet. */
+void srv_conn_close_lingering(srv_conn_t *c);
 
 /* Ends the exchange from the host side with status (413, 408, 400...):
  * a bare response if nothing was sent yet, and the connection closes. */
