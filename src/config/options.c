@@ -7,18 +7,18 @@
 #define NS_PER_S 1000000000LL
 
 static const char *const known_options[] = {
-    "admin", "auto_https", "debug", "grace_period", "http_port", "https_port", "servers",
-    "wasm_memory_budget", "workers",
+    "admin", "auto_https", "debug", "default_sni", "grace_period", "http_port", "https_port",
+    "local_certs", "servers", "skip_install_trust", "storage", "wasm_memory_budget", "workers",
 };
 
 /* Caddy's other global options: recognised so the error can say "not
  * supported yet" instead of "unknown". */
 static const char *const caddy_options[] = {
     "acme_ca", "acme_ca_root", "acme_dns", "acme_eab", "cert_issuer", "cert_lifetime",
-    "default_bind", "default_sni", "email", "events", "fallback_sni", "filesystem", "key_type",
-    "local_certs", "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
+    "default_bind", "email", "events", "fallback_sni", "filesystem", "key_type",
+    "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
     "persist_config", "pki", "preferred_chains", "renew_interval", "shutdown_delay",
-    "skip_install_trust", "storage", "storage_check", "storage_clean_interval",
+    "storage_check", "storage_clean_interval",
 };
 
 static const char *const known_timeouts[] = { "idle", "read_body", "read_header", "write" };
@@ -106,10 +106,39 @@ static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t 
         o->admin_off = true;
     } else if (cfg_is_word(name, "auto_https")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
-        if (!cfg_is_word(&d->args[0], "off"))
-            return cfg_errorf(err, &d->args[0], "auto_https: only 'off' is supported, got '%s'",
+        const cfg_token_t *a = &d->args[0];
+        if (cfg_is_word(a, "off")) o->auto_https_off = o->auto_https_no_redirects = true;
+        else if (cfg_is_word(a, "disable_redirects")) o->auto_https_no_redirects = true;
+        else if (cfg_is_word(a, "disable_certs")) o->auto_https_no_certs = true;
+        else if (cfg_is_word(a, "ignore_loaded_certs")) o->auto_https_ignore_loaded = true;
+        else
+            return cfg_errorf(err, a, "auto_https: expected off, disable_redirects, disable_certs or "
+                              "ignore_loaded_certs, got '%s'", a->text.ptr);
+    } else if (cfg_is_word(name, "local_certs") || cfg_is_word(name, "skip_install_trust")) {
+        if (cfg_expect_args(d, 0, 0, err) || cfg_expect_no_block(d, err)) return -1;
+        if (name->text.ptr[0] == 'l') o->local_certs = true;
+        else o->skip_install_trust = true;
+    } else if (cfg_is_word(name, "default_sni")) {
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        o->default_sni = d->args[0].text.ptr;
+    } else if (cfg_is_word(name, "storage")) {
+        /* storage file_system PATH, or storage file_system { root PATH } */
+        if (cfg_expect_args(d, 1, 2, err)) return -1;
+        if (!cfg_is_word(&d->args[0], "file_system"))
+            return cfg_errorf(err, &d->args[0], "storage: only file_system is supported, got '%s'",
                               d->args[0].text.ptr);
-        o->auto_https_off = true;
+        const cfg_token_t *path = d->nargs == 2 ? &d->args[1] : NULL;
+        for (size_t i = 0; d->block && i < d->block->count; i++) {
+            const cfg_directive_t *r = &d->block->items[i];
+            if (!cfg_is_word(&r->name, "root"))
+                return cfg_errorf(err, &r->name, "storage file_system: expected root PATH, got '%s'",
+                                  r->name.text.ptr);
+            if (cfg_expect_args(r, 1, 1, err) || cfg_expect_no_block(r, err)) return -1;
+            path = &r->args[0];
+        }
+        if (!path || path->text.len == 0)
+            return cfg_errorf(err, path ? path : &d->args[0], "storage file_system: expected a path");
+        o->storage_path = path->text.ptr;
     } else if (cfg_is_word(name, "debug")) {
         if (cfg_expect_args(d, 0, 0, err) || cfg_expect_no_block(d, err)) return -1;
         o->debug = true;

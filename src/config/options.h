@@ -3,7 +3,11 @@
  *
  *   {
  *       admin off
- *       auto_https off
+ *       auto_https off|disable_redirects|disable_certs|ignore_loaded_certs
+ *       local_certs
+ *       default_sni example.com
+ *       skip_install_trust
+ *       storage file_system /var/lib/ifrit
  *       http_port 8080
  *       https_port 8443
  *       debug
@@ -40,7 +44,14 @@ typedef struct {
     uint64_t wasm_memory_budget;  /* functions' guest memory, bytes; 0 = from the machine's */
     bool debug;                   /* debug-level logging */
     bool admin_off;
-    bool auto_https_off;
+    bool auto_https_off;          /* auto_https off: no automatic HTTPS, no redirects */
+    bool auto_https_no_redirects; /* auto_https disable_redirects (also set by off) */
+    bool auto_https_no_certs;     /* auto_https disable_certs: TLS sites need tls CERT KEY */
+    bool auto_https_ignore_loaded; /* auto_https ignore_loaded_certs */
+    bool local_certs;             /* every automatic certificate from the local CA */
+    bool skip_install_trust;      /* ifrit never installs the root by itself anyway */
+    const char *default_sni;      /* the name whose certificate a ClientHello without a match gets */
+    const char *storage_path;     /* storage file_system PATH; NULL = the default data directory */
     uint16_t http_port;           /* default 80 */
     uint16_t https_port;          /* default 443 */
     int64_t read_header_timeout_ns;

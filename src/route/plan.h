@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/caddyfile.h"
 #include "config/error.h"
 #include "config/options.h"
 #include "route/exchange.h"
@@ -27,6 +28,33 @@ typedef struct {
 } route_listener_t;
 
 
+/* A site's `tls` directive (route/tls_directive.c), for the host to build
+ * its TLS contexts from. Strings live in the plan. */
+typedef struct {
+    cfg_token_t at;                  /* the directive's name, for errors */
+    const char *cert_file, *key_file; /* tls CERT KEY (resolved against the Caddyfile), or NULL */
+    bool internal;                   /* tls internal / issuer internal */
+    const char *protocol_min, *protocol_max;   /* NULL = default */
+    const char **ciphers;
+    size_t nciphers;
+    const char **curves;
+    size_t ncurves;
+    const char **alpn;
+    size_t nalpn;
+    int client_auth;                 /* 0 none, 1 request, 2 require, 3 verify_if_given, 4 require_and_verify */
+    const char **client_ca_files;
+    size_t nclient_ca_files;
+} route_tls_conf_t;
+
+/* One host a TLS listener serves, and where its certificate comes from. */
+typedef struct {
+    uint16_t port;
+    const char *host;                /* lowercase; "" any name; "*.x" wildcard; an IP */
+    const route_tls_conf_t *conf;    /* the site's tls directive, or NULL */
+    bool local_ca;                   /* from the local CA (tls internal, local_certs, localhost, IPs, ...) */
+    bool wants_acme;                 /* a public name with no certificate given: ACME's, once it exists */
+} route_tls_site_t;
+
 /* Reads, parses and checks the Caddyfile at path (imports resolve relative
  * to it). On error returns NULL and fills *err; nothing is half-loaded. */
 route_plan_t *route_plan_load(const char *path, cfg_error_t *err);
@@ -40,6 +68,10 @@ route_plan_t *route_plan_load_text(const char *text, size_t len, const char *fil
 void route_plan_tls_outside(bool outside);
 void route_plan_retain(route_plan_t *p);
 void route_plan_release(route_plan_t *p);
+
+/* The hosts of the plan's TLS listeners, in Caddyfile order; owned by
+ * the plan. */
+size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out);
 
 /* The listeners the plan needs; the array is owned by the plan. */
 size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out);
