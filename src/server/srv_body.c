@@ -71,7 +71,7 @@ int srv_body_pump(srv_conn_t *c, bool discard)
             return 1;
         }
         if (got == 0) {
-            if (!c->can_read) return progressed;
+            if (!srv_transport_readable(&c->tp)) return progressed;
             int r = srv_conn_read(c);
             if (r < 0) {
                 /* The client went away mid-body: nobody to answer. */

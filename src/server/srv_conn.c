@@ -2,7 +2,6 @@
 #include "server/srv_conn.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -45,16 +44,20 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t out_l
     }
 }
 
-srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
+srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx)
 {
     srv_conn_t *c = calloc(1, sizeof *c);
     if (!c) {
         close(fd);
         return NULL;
     }
+    if (ops->start(&c->tp, fd, ctx) != 0) {
+        free(c);
+        return NULL;
+    }
     c->watch = (srv_watch_t){ fd, conn_on_io, c };
     c->worker = w;
-    c->state = CONN_READ_HEAD;
+    c->state = ops->handshake ? CONN_HANDSHAKE : CONN_READ_HEAD;
     c->rbuf = IFR_BUF_INIT;
     c->rbuf.limit = CONN_RBUF_LIMIT;
     http_head_scan_init(&c->scan);
@@ -62,7 +65,6 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
     srv_timer_init(&c->timer, conn_on_timer, c);
     srv_task_init(&c->task, conn_on_task, c);
     ifr_arena_init(&c->arena, 8192);
-    c->can_write = true;
 
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -80,7 +82,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (srv_loop_add(&w->loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
         ifr_arena_destroy(&c->arena);
-        close(fd);
+        srv_transport_close(&c->tp);
         free(c);
         return NULL;
     }
@@ -88,7 +90,8 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
     if (w->conns) w->conns->prev = c;
     w->conns = c;
     w->conn_count++;
-    /* The first request must arrive within read_header of the connect. */
+    /* The handshake and the first request must be done within
+     * read_header of the connect. */
     c->head_since = w->loop.now;
     return c;
 }
@@ -104,7 +107,7 @@ static void conn_free(srv_conn_t *c, bool close_fd)
     }
     srv_timer_stop(&w->loop, &c->timer);
     srv_loop_cancel(&w->loop, &c->task);
-    if (close_fd) close(c->watch.fd);   /* also removes it from the epoll set */
+    if (close_fd) srv_transport_close(&c->tp);   /* also takes the fd out of the epoll set */
     else srv_loop_del(&w->loop, &c->watch);
     srv_outq_free(&c->out);
     ifr_buf_free(&c->rbuf);
@@ -118,11 +121,11 @@ static void conn_free(srv_conn_t *c, bool close_fd)
 
 void srv_conn_close(srv_conn_t *c) { conn_free(c, true); }
 
-int srv_conn_detach(srv_conn_t *c)
+srv_transport_t srv_conn_detach(srv_conn_t *c)
 {
-    int fd = c->watch.fd;
+    srv_transport_t tp = c->tp;
     conn_free(c, false);
-    return fd;
+    return tp;
 }
 
 void srv_conn_wake(srv_conn_t *c)
@@ -132,7 +135,8 @@ void srv_conn_wake(srv_conn_t *c)
 
 void srv_conn_stop(srv_conn_t *c)
 {
-    if (c->state == CONN_READ_HEAD && c->rbuf.len == 0 && srv_outq_empty(&c->out)) {
+    bool idle = c->state == CONN_HANDSHAKE || (c->state == CONN_READ_HEAD && c->rbuf.len == 0);
+    if (idle && srv_outq_empty(&c->out)) {
         srv_conn_close(c);
         return;
     }
@@ -147,25 +151,12 @@ int srv_conn_read(srv_conn_t *c)
     if (room == 0) return 0;
     if (room > CONN_READ_CHUNK) room = CONN_READ_CHUNK;
     if (ifr_buf_reserve(&c->rbuf, room) < 0) return -1;
-    for (;;) {
-        /* recv rather than read: the socket call skips the file layer. */
-        ssize_t r = recv(c->watch.fd, c->rbuf.data + c->rbuf.len, room, 0);
-        if (r > 0) {
-            c->rbuf.len += (size_t)r;
-            /* A short read drained the socket: skip the read that would
-             * only say EAGAIN (edge-triggered epoll reports new data). Not
-             * after the peer's FIN was signalled: its edge is already used. */
-            if ((size_t)r < room && !c->peer_closed) c->can_read = false;
-            return (int)r;
-        }
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0 && errno == EAGAIN) {
-            c->can_read = false;
-            return 0;
-        }
-        c->can_read = false;
-        return -1;
+    ssize_t r = srv_transport_read(&c->tp, c->rbuf.data + c->rbuf.len, room);
+    if (r > 0) {
+        c->rbuf.len += (size_t)r;
+        return (int)r;
     }
+    return r == SRV_IO_AGAIN ? 0 : -1;
 }
 
 /* A bare error outside any exchange (the head could not be parsed, or
@@ -274,7 +265,7 @@ static int step_read_head(srv_conn_t *c)
         conn_start_exchange(c);
         return STEP_AGAIN;
     }
-    if (!c->can_read) return STEP_IDLE;
+    if (!srv_transport_readable(&c->tp)) return STEP_IDLE;
     size_t before = c->rbuf.len;
     int r = srv_conn_read(c);
     if (r < 0) {
@@ -355,7 +346,12 @@ static int step_discard(srv_conn_t *c)
 static int step_closing(srv_conn_t *c)
 {
     if (!srv_outq_empty(&c->out)) return STEP_IDLE;
-    shutdown(c->watch.fd, SHUT_WR);
+    int r = c->tp.ops->shutdown(&c->tp);
+    if (r == SRV_IO_AGAIN) return STEP_IDLE;
+    if (r < 0) {
+        srv_conn_close(c);
+        return STEP_CLOSED;
+    }
     c->state = CONN_LINGER;
     c->linger_since = c->linger_last = c->worker->loop.now;
     return STEP_AGAIN;
@@ -372,20 +368,31 @@ void srv_conn_close_lingering(srv_conn_t *c)
 static int step_linger(srv_conn_t *c)
 {
     char sink[16 * 1024];
-    for (;;) {
-        ssize_t r = read(c->watch.fd, sink, sizeof sink);
+    while (srv_transport_readable(&c->tp)) {
+        ssize_t r = srv_transport_read(&c->tp, sink, sizeof sink);
         if (r > 0) {
             c->linger_last = c->worker->loop.now;
             continue;
         }
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0 && errno == EAGAIN) {
-            c->can_read = false;
-            return STEP_IDLE;
-        }
+        if (r == SRV_IO_AGAIN) break;
+        srv_conn_close(c);   /* the client's end of input, or an error */
+        return STEP_CLOSED;
+    }
+    return STEP_IDLE;
+}
+
+/* The transport's handshake; then the first request head. */
+static int step_handshake(srv_conn_t *c)
+{
+    int r = c->tp.ops->handshake(&c->tp);
+    if (r == SRV_IO_AGAIN) return STEP_IDLE;
+    if (r < 0) {
         srv_conn_close(c);
         return STEP_CLOSED;
     }
+    if (c->tp.ops->describe) c->tp.ops->describe(&c->tp, &c->info);
+    c->state = CONN_READ_HEAD;
+    return STEP_AGAIN;
 }
 
 /* Picks the one deadline that applies in the current state. */
@@ -393,13 +400,16 @@ static void conn_arm_timer(srv_conn_t *c)
 {
     const srv_timeouts_t *t = &c->worker->timeouts;
     int64_t deadline = 0;
-    if (!srv_outq_empty(&c->out) && !c->can_write) {
+    if (!srv_outq_empty(&c->out) && !c->tp.can_write) {
         /* Without a write timeout, a connection we are closing anyway is
          * still not kept forever by a client that stopped reading. */
         int64_t limit = t->write ? t->write : c->state == CONN_CLOSING ? t->idle : 0;
         if (limit) deadline = c->write_since + limit;
     } else {
         switch (c->state) {
+        case CONN_HANDSHAKE:
+            if (t->read_header) deadline = c->head_since + t->read_header;
+            break;
         case CONN_READ_HEAD:
             if (c->rbuf.len == 0 && c->served > 0) {
                 if (t->idle) deadline = c->idle_since + t->idle;
@@ -434,16 +444,15 @@ static void conn_arm_timer(srv_conn_t *c)
 static bool conn_flush(srv_conn_t *c, bool *progress)
 {
     *progress = false;
-    if (srv_outq_empty(&c->out) || !c->can_write) return true;
+    if (srv_outq_empty(&c->out) || !c->tp.can_write) return true;
     uint64_t written = 0;
-    int r = srv_outq_flush(&c->out, c->watch.fd, &written);
+    int r = srv_outq_flush(&c->out, &c->tp, &written);
     if (r < 0) {
         srv_conn_close(c);
         return false;
     }
     /* write_since: the last progress, or when waiting began. */
     if (written || r == 1) c->write_since = c->worker->loop.now;
-    if (r == 1) c->can_write = false;
     *progress = written > 0;
     return true;
 }
@@ -451,6 +460,7 @@ static bool conn_flush(srv_conn_t *c, bool *progress)
 static int conn_step(srv_conn_t *c)
 {
     switch (c->state) {
+    case CONN_HANDSHAKE: return step_handshake(c);
     case CONN_READ_HEAD: return step_read_head(c);
     case CONN_EXCHANGE: return step_exchange(c);
     case CONN_DISCARD_BODY: return step_discard(c);
@@ -499,9 +509,7 @@ void srv_conn_run(srv_conn_t *c)
 static void conn_on_io(srv_watch_t *w, uint32_t events)
 {
     srv_conn_t *c = w->data;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->can_read = true;
-    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->peer_closed = true;
-    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c->can_write = true;
+    srv_transport_events(&c->tp, events);
     srv_conn_run(c);
 }
 
@@ -513,7 +521,7 @@ static void conn_on_task(srv_task_t *t)
 static void conn_on_timer(srv_timer_t *t)
 {
     srv_conn_t *c = t->data;
-    if (!srv_outq_empty(&c->out) && !c->can_write) {
+    if (!srv_outq_empty(&c->out) && !c->tp.can_write) {
         ifr_log_debug("http", "write timeout, closing connection from %s", c->remote_ip);
         srv_conn_close(c);
         return;

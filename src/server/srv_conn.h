@@ -1,4 +1,6 @@
-/* One client connection speaking HTTP/1.1, and the exchange it is serving.
+/* One client connection speaking HTTP/1.1 over a transport
+ * (srv_transport.h: every byte in or out goes through it), and the
+ * exchange it is serving.
  * Requests on a connection are served one at a time, in order; pipelined
  * requests wait in the read buffer (or the kernel) until the previous
  * response is complete and the output queue is below its high-water mark,
@@ -21,6 +23,7 @@
 #include "route/plan.h"
 #include "server/srv_loop.h"
 #include "server/srv_outq.h"
+#include "server/srv_transport.h"
 #include "server/srv_worker.h"
 
 #define SRV_OUT_HIGH_WATER (256 * 1024)   /* stop reading new requests above */
@@ -33,6 +36,7 @@
 #define SRV_LINGER_MAX_NS (30 * 1000000000LL)
 
 typedef enum {
+    CONN_HANDSHAKE,     /* the transport's handshake (TLS) is under way */
     CONN_READ_HEAD,     /* waiting for (the rest of) a request head */
     CONN_EXCHANGE,      /* a handler owns the exchange */
     CONN_DISCARD_BODY,  /* skipping a body the handler did not read */
@@ -82,7 +86,8 @@ typedef struct {
 } srv_exchange_t;
 
 struct srv_conn {
-    srv_watch_t watch;
+    srv_watch_t watch;           /* tp.fd in the worker's loop */
+    srv_transport_t tp;          /* owns the socket */
     srv_worker_t *worker;
     srv_conn_t *prev, *next;
     srv_conn_state_t state;
@@ -94,8 +99,6 @@ struct srv_conn {
     ifr_arena_t arena;           /* the exchange's arena, reset after each */
     route_conn_info_t info;
     char remote_ip[48], local_ip[48];
-    bool can_read, can_write;    /* edge-triggered readiness not yet used up */
-    bool peer_closed;            /* EPOLLRDHUP/HUP seen: read until EOF */
     bool running;                /* inside srv_conn_run */
     bool ex_active;
     srv_exchange_t ex;
@@ -107,8 +110,9 @@ struct srv_conn {
     int64_t body_used;           /* read_body time spent before the last pause */
 };
 
-/* Takes over an accepted socket. NULL (and the fd closed) on failure. */
-srv_conn_t *srv_conn_new(srv_worker_t *w, int fd);
+/* Takes over an accepted socket with the transport ops (started with
+ * ctx, see srv_transport_ops_t.start). NULL (and fd closed) on failure. */
+srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx);
 /* Drives the connection as far as it can go now. */
 void srv_conn_run(srv_conn_t *c);
 /* Asks for srv_conn_run on the next loop turn (safe from anywhere on the
@@ -116,9 +120,10 @@ void srv_conn_run(srv_conn_t *c);
 void srv_conn_wake(srv_conn_t *c);
 /* Closes at once: used on errors and forced shutdown. */
 void srv_conn_close(srv_conn_t *c);
-/* Frees c like srv_conn_close but hands its socket (out of the epoll set,
- * still open) to the caller: a connection becoming a tunnel. */
-int srv_conn_detach(srv_conn_t *c);
+/* Frees c like srv_conn_close but hands its transport (the socket out of
+ * the epoll set, still open) to the caller: a connection becoming a
+ * tunnel. The caller closes it with srv_transport_close. */
+srv_transport_t srv_conn_detach(srv_conn_t *c);
 /* Graceful stop: close if idle, else after the current response. */
 void srv_conn_stop(srv_conn_t *c);
 /* Closes after the responses already queued, lingering (see

@@ -220,16 +220,17 @@ static int io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len,
 }
 
 /* The bytes go from src_fd into the connection's output queue through its
- * pipe (srv_outq_splice_in) and leave in order behind the head. */
+ * pipe (srv_outq_splice_in) and leave in order behind the head; not where
+ * the transport must see them (TLS without kTLS). */
 static route_splice_t io_splice_body(route_exchange_t *x, int src_fd, uint64_t max, size_t *moved)
 {
     srv_exchange_t *ex = ex_of(x);
     *moved = 0;
     if (!ex_usable(ex) || (!ex->head_sent && io_send_head(x) < 0)) return ROUTE_SPLICE_GONE;
-    if (ex->chunked || ex->no_body) return ROUTE_SPLICE_NO;
+    srv_conn_t *c = ex->conn;
+    if (ex->chunked || ex->no_body || !c->tp.ops->can_splice(&c->tp)) return ROUTE_SPLICE_NO;
     max = fit_declared(ex, max);
     if (max == 0) return ROUTE_SPLICE_NO;
-    srv_conn_t *c = ex->conn;
     ssize_t n = srv_outq_splice_in(&c->out, src_fd, max < (1u << 30) ? (size_t)max : (1u << 30));
     if (n > 0) {
         ex->body_sent += (uint64_t)n;

@@ -1,11 +1,9 @@
 /* See srv_tunnel.h. */
 #include "server/srv_tunnel.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -20,10 +18,11 @@ typedef struct {
     bool shut;                   /* ... and that was passed on */
 } tun_dir_t;
 
-/* One socket of the tunnel. */
+/* One side of the tunnel: the client's transport (taken over from its
+ * connection) or a plain one over the peer's socket. */
 typedef struct {
-    srv_watch_t watch;
-    bool can_read, can_write;    /* edge-triggered readiness not yet used up */
+    srv_watch_t watch;           /* tp.fd in the loop */
+    srv_transport_t tp;
 } tun_side_t;
 
 typedef struct srv_tunnel srv_tunnel_t;
@@ -123,8 +122,8 @@ static void tun_close(srv_tunnel_t *t, const char *why)
     srv_loop_t *loop = &t->worker->loop;
     srv_timer_stop(loop, &t->idle);
     srv_loop_cancel(loop, &t->task);
-    close(t->client.watch.fd);
-    close(t->peer.watch.fd);
+    srv_transport_close(&t->client.tp);
+    srv_transport_close(&t->peer.tp);
     srv_outq_free(&t->head);
     if (t->prev) t->prev->next = t->next;
     else tunnels = t->next;
@@ -141,28 +140,25 @@ static int tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
     int progress = 0;
     for (;;) {
         bool moved = false;
-        if (d->end > d->start && dst->can_write) {
-            ssize_t n = send(dst->watch.fd, d->buf + d->start, d->end - d->start, MSG_NOSIGNAL);
+        if (d->end > d->start && dst->tp.can_write) {
+            struct iovec iov = { d->buf + d->start, d->end - d->start };
+            ssize_t n = srv_transport_writev(&dst->tp, &iov, 1);
             if (n > 0) {
                 d->start += (size_t)n;
                 moved = true;
-            } else if (n < 0 && errno == EAGAIN) {
-                dst->can_write = false;
-            } else if (!(n < 0 && errno == EINTR)) {
+            } else if (n != SRV_IO_AGAIN) {
                 return -1;
             }
         }
         if (d->start == d->end) d->start = d->end = 0;
-        if (!d->eof && d->end < SRV_TUNNEL_BUFFER && src->can_read) {
-            ssize_t n = read(src->watch.fd, d->buf + d->end, SRV_TUNNEL_BUFFER - d->end);
+        if (!d->eof && d->end < SRV_TUNNEL_BUFFER && srv_transport_readable(&src->tp)) {
+            ssize_t n = srv_transport_read(&src->tp, d->buf + d->end, SRV_TUNNEL_BUFFER - d->end);
             if (n > 0) {
                 d->end += (size_t)n;
                 moved = true;
             } else if (n == 0) {
                 d->eof = true;
-            } else if (errno == EAGAIN) {
-                src->can_read = false;
-            } else if (errno != EINTR) {
+            } else if (n != SRV_IO_AGAIN) {
                 return -1;
             }
         }
@@ -170,8 +166,11 @@ static int tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
         progress = 1;
     }
     if (d->eof && !d->shut && d->start == d->end) {
-        shutdown(dst->watch.fd, SHUT_WR);
-        d->shut = true;
+        /* Passed on as the other side's end (TLS close_notify and a
+         * half-close); one that must wait for room is tried again. */
+        int r = dst->tp.ops->shutdown(&dst->tp);
+        if (r == SRV_IO_ERROR) return -1;
+        d->shut = r == 0;
     }
     return progress;
 }
@@ -181,12 +180,10 @@ static void tun_pump(srv_tunnel_t *t)
     if (t->closed) return;
     int up = tun_relay(&t->up, &t->client, &t->peer);
     int down = 0;
-    if (up >= 0 && !srv_outq_empty(&t->head) && t->client.can_write) {
+    if (up >= 0 && !srv_outq_empty(&t->head) && t->client.tp.can_write) {
         uint64_t written = 0;
-        int r = srv_outq_flush(&t->head, t->client.watch.fd, &written);
-        if (r < 0) down = -1;
-        else if (r == 1) t->client.can_write = false;
-        if (written) down = 1;
+        if (srv_outq_flush(&t->head, &t->client.tp, &written) < 0) down = -1;
+        else if (written) down = 1;
     }
     if (up >= 0 && down >= 0 && srv_outq_empty(&t->head)) {
         int r = tun_relay(&t->down, &t->peer, &t->client);
@@ -205,8 +202,7 @@ static void tun_on_io(srv_watch_t *w, uint32_t events)
     srv_tunnel_t *t = w->data;
     if (t->closed) return;
     tun_side_t *s = w == &t->client.watch ? &t->client : &t->peer;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->can_read = true;
-    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s->can_write = true;
+    srv_transport_events(&s->tp, events);
     tun_pump(t);
 }
 
@@ -243,8 +239,8 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
     }
     *t = (srv_tunnel_t){
         .worker = w,
-        .client = { .watch = { .cb = tun_on_io, .data = t }, .can_read = true, .can_write = true },
-        .peer = { .watch = { .fd = peer_fd, .cb = tun_on_io, .data = t }, .can_read = true, .can_write = true },
+        .client = { .watch = { .cb = tun_on_io, .data = t } },
+        .peer = { .watch = { .fd = peer_fd, .cb = tun_on_io, .data = t } },
         .up = { .buf = ubuf, .end = c->rbuf.len },
         .down = { .buf = dbuf },
         .head = c->out,
@@ -253,7 +249,11 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
     /* Bytes the client sent right after its request go up first. */
     if (c->rbuf.len) memcpy(ubuf, c->rbuf.data, c->rbuf.len);
     srv_outq_init(&c->out);
-    t->client.watch.fd = srv_conn_detach(c);
+    srv_transport_plain.start(&t->peer.tp, peer_fd, NULL);
+    t->client.tp = srv_conn_detach(c);
+    t->client.watch.fd = t->client.tp.fd;
+    /* Both sides may hold bytes already: the first pump tries them. */
+    t->client.tp.can_read = t->client.tp.can_write = true;
     srv_timer_init(&t->idle, tun_on_idle, t);
     srv_task_init(&t->task, tun_first_pump, t);
     t->next = tunnels;
