@@ -87,9 +87,8 @@ static route_plan_t *route_plan_build(route_plan_t *p, cfg_doc_t *doc, const cha
                                       cfg_error_t *err)
 {
     if (cfg_parse_global_options(doc->global, &p->options, err) != 0) return NULL;
-    /* One more for the HTTP->HTTPS redirects automatic HTTPS may add. */
-    p->sites = ifr_arena_calloc(&p->arena, doc->nsites + 1, sizeof(route_site_t));
-    if (!p->sites) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
+    p->sites = doc->nsites ? ifr_arena_calloc(&p->arena, doc->nsites, sizeof(route_site_t)) : NULL;
+    if (doc->nsites && !p->sites) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
     for (size_t i = 0; i < doc->nsites; i++) {
         if (route_site_build(p, &doc->sites[i], &p->sites[i], base_dir, err) != 0) return NULL;
         p->nsites++;

@@ -72,35 +72,62 @@ static bool tls_http_served(const route_plan_t *p, const char *host)
     return false;
 }
 
-/* "http://h:PORT { redir https://{host}:TLSPORT{uri} 308 }" for each TLS
- * host not served over HTTP already, parsed as one more site. */
+/* Appends "http://h:HTTP_PORT" for each TLS host on tls_port that no
+ * site serves over HTTP already to text (comma separated). */
+static int tls_redirect_keys(const route_plan_t *p, uint16_t tls_port, ifr_buf_t *text)
+{
+    size_t before = text->len;
+    for (size_t i = 0; i < p->ntls_sites; i++) {
+        const route_tls_site_t *t = &p->tls_sites[i];
+        if (t->port != tls_port || !t->host[0] || tls_host_seen(p, i, t->host) || tls_http_served(p, t->host))
+            continue;
+        bool v6 = strchr(t->host, ':') != NULL;
+        char key[400];
+        int n = snprintf(key, sizeof key, "%shttp://%s%s%s:%u", text->len > before ? ", " : "", v6 ? "[" : "",
+                         t->host, v6 ? "]" : "", p->options.http_port);
+        if (n < 0 || (size_t)n >= sizeof key || text->len + (size_t)n > TLS_REDIRECT_TEXT_MAX ||
+            ifr_buf_append(text, key, (size_t)n) != 0)
+            return -1;
+    }
+    return text->len > before ? 1 : 0;
+}
+
+/* One site per TLS port, "http://a:80, http://b:80 { redir
+ * https://{host}:TLS_PORT{uri} 308 }", parsed and built as if the
+ * Caddyfile had it. */
 static int tls_add_redirects(route_plan_t *p, const char *base_dir, cfg_error_t *err)
 {
     ifr_buf_t text = IFR_BUF_INIT;
     int rc = 0;
     for (size_t i = 0; i < p->ntls_sites && rc == 0; i++) {
-        const route_tls_site_t *t = &p->tls_sites[i];
-        if (!t->host[0] || tls_host_seen(p, i, t->host) || tls_http_served(p, t->host)) continue;
-        bool v6 = strchr(t->host, ':') != NULL;
-        char port[16] = "";
-        if (t->port != 443) snprintf(port, sizeof port, ":%u", t->port);
-        char block[600];
-        int n = snprintf(block, sizeof block, "http://%s%s%s:%u {\n\tredir https://{host}%s{uri} 308\n}\n",
-                         v6 ? "[" : "", t->host, v6 ? "]" : "", p->options.http_port, port);
-        if (n < 0 || (size_t)n >= sizeof block || text.len + (size_t)n > TLS_REDIRECT_TEXT_MAX ||
-            ifr_buf_append(&text, block, (size_t)n) != 0)
+        uint16_t port = p->tls_sites[i].port;
+        bool done = false;
+        for (size_t k = 0; k < i; k++) done |= p->tls_sites[k].port == port;
+        if (done) continue;
+        int keys = tls_redirect_keys(p, port, &text);
+        char block[96] = "";
+        if (keys > 0) {
+            char suffix[16] = "";
+            if (port != 443) snprintf(suffix, sizeof suffix, ":%u", port);
+            snprintf(block, sizeof block, " {\n\tredir https://{host}%s{uri} 308\n}\n", suffix);
+        }
+        if (keys < 0 || ifr_buf_append_cstr(&text, block) != 0)
             rc = cfg_errorf(err, NULL, "too many TLS sites for the HTTP->HTTPS redirects");
     }
-    if (rc == 0 && text.len) {
-        cfg_doc_t *doc;
-        char *copy = ifr_arena_strndup(&p->arena, (const char *)text.data, text.len);
-        if (!copy) rc = cfg_errorf(err, NULL, "out of memory");
-        else if (cfg_parse_text(&p->arena, copy, text.len, "(automatic HTTPS redirects)", NULL, &doc, err) != 0)
-            rc = -1;
-        /* All the redirects in one site, its keys the hosts. */
-        else if (doc->nsites == 1 && route_site_build(p, &doc->sites[0], &p->sites[p->nsites], base_dir, err) == 0)
-            p->nsites++;
-        else rc = -1;
+    cfg_doc_t *doc = NULL;
+    char *copy = rc == 0 && text.len ? ifr_arena_strndup(&p->arena, text.data, text.len) : NULL;
+    if (rc == 0 && text.len && !copy) rc = cfg_errorf(err, NULL, "out of memory");
+    if (copy && cfg_parse_text(&p->arena, copy, text.len, "(automatic HTTPS redirects)", NULL, &doc, err) != 0)
+        rc = -1;
+    if (doc && doc->nsites) {
+        route_site_t *sites = ifr_arena_calloc(&p->arena, p->nsites + doc->nsites, sizeof *sites);
+        if (!sites) rc = cfg_errorf(err, NULL, "out of memory");
+        else if (p->nsites) memcpy(sites, p->sites, p->nsites * sizeof *sites);
+        if (sites) p->sites = sites;
+        for (size_t i = 0; rc == 0 && i < doc->nsites; i++) {
+            if (route_site_build(p, &doc->sites[i], &p->sites[p->nsites], base_dir, err) != 0) rc = -1;
+            else p->nsites++;
+        }
     }
     ifr_buf_free(&text);
     return rc;
