@@ -48,3 +48,12 @@ if [ "${1:-}" != "--run" ] && [ ! -x "$edge_dir/node_modules/.bin/workerd" ]; th
     # because workerd's other-platform optional packages are absent from it.
     (cd "$edge_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+
+# The guest toolchains and programs of the functions tests and benchmark
+# (AssemblyScript with its WASI shim, esbuild's wasip1 build), pinned by
+# tests/guests/npm/package-lock.json, installed into its node_modules.
+guests_npm="$(dirname "$0")/../tests/guests/npm"
+if [ "${1:-}" != "--run" ] && [ ! -x "$guests_npm/node_modules/.bin/asc" ]; then
+    echo "install-deps: installing the guests' npm packages (into tests/guests/npm/node_modules)"
+    (cd "$guests_npm" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -135,6 +135,7 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, 
     iwasi_ctx_t *run = iwasi_ctx_clone(f->ctx);
     if (!run) return fn_fail(why, size, "out of memory");
     iwasi_ctx_stdin_pending(run);
+    iwasi_ctx_env_pending(run, true);
     iwasi_ctx_output_buffer(run, 1, c->max_output);
     iwasi_ctx_output_buffer(run, 2, 1u << 16);
     iwasi_ctx_set_deadline(run, deadline);
@@ -161,8 +162,14 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, 
         f->prelude_len = len;
         iwasi_ctx_free(f->ctx);
         f->ctx = run;
-        /* The image keeps the pending read; the clones made per request
-         * replace the load-time output buffers with their own sinks. */
+        /* The image keeps the pending call; the clones made per request
+         * answer it with their own variables and stdin, and replace the
+         * load-time output buffers with their own sinks. */
+        iwasi_ctx_env_pending(run, false);
+        const char *call = NULL;
+        iw_instance_suspended(inst, &call, NULL);
+        ifr_log_info(f->logger, "snapshot taken at the guest's first %s", call && strncmp(call, "environ", 7) == 0
+                     ? "look at its environment (before it read stdin)" : "read of stdin");
         return 0;
     }
     if (st == IW_TRAPPED && iw_instance_trap(inst)->kind == IW_TRAP_INTERRUPTED) {
