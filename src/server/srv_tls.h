@@ -21,9 +21,6 @@
 #include "server/srv_transport.h"
 #include "tls/tls_store.h"
 
-/* How long a client gets to finish its TLS handshake. */
-#define SRV_TLS_HANDSHAKE_TIMEOUT_NS (10 * 1000000000LL)
-
 typedef struct {
     pthread_mutex_t mu;
     tls_store_t *store;   /* current; a reference */

@@ -221,6 +221,10 @@ SSL_CTX *tls_store_accept_ctx(tls_store_t *s)
             static const unsigned char sid[] = "ifrit";
             SSL_CTX_set_session_id_context(a, sid, sizeof sid - 1);
             SSL_CTX_set_client_hello_cb(a, store_client_hello, s);
+            /* Read what the socket has in one call, not a record header
+             * and then its body: the transport asks SSL_has_pending before
+             * it waits, so nothing read ahead is left behind. */
+            SSL_CTX_set_read_ahead(a, 1);
         }
         s->accept_ctx = a;
     }

@@ -86,6 +86,14 @@ size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out)
 
 const cfg_options_t *route_plan_options(const route_plan_t *p) { return &p->options; }
 
+/* No TLS sites: the fake plan serves plain HTTP only. */
+size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out)
+{
+    (void)p;
+    *out = NULL;
+    return 0;
+}
+
 void route_exchange_done(const route_plan_t *p, route_exchange_t *x)
 {
     (void)p; (void)x;
