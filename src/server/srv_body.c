@@ -31,19 +31,6 @@ static int body_take(srv_conn_t *c, ifr_str_t *data, bool *last, size_t *used)
     return st == HTTP_CHUNKED_AGAIN && *used == 0 ? 0 : 1;
 }
 
-int srv_exchange_resume_body(route_exchange_t *x)
-{
-    srv_exchange_t *ex = (srv_exchange_t *)x;
-    srv_conn_t *c = ex->conn;
-    if (!c || !c->ex_active || &c->ex != ex || ex->resp_done || !ex->body_started) return -1;
-    if (!ex->last_delivered && !ex->body_reading) {
-        ex->body_reading = true;
-        c->body_since = c->worker->loop.now;
-        srv_conn_wake(c);
-    }
-    return 0;
-}
-
 int srv_body_pump(srv_conn_t *c, bool discard)
 {
     srv_exchange_t *ex = &c->ex;

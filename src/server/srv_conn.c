@@ -64,7 +64,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
     srv_outq_init(&c->out);
     srv_timer_init(&c->timer, conn_on_timer, c);
     srv_task_init(&c->task, conn_on_task, c);
-    ifr_arena_init(&c->arena, 8192);
+    srv_exchange_init(&c->ex, w, &srv_h1_proto, c);
 
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -81,7 +81,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (srv_loop_add(&w->loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
-        ifr_arena_destroy(&c->arena);
+        srv_exchange_free(&c->ex);
         srv_transport_close(&c->tp);
         free(c);
         return NULL;
@@ -99,19 +99,13 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
 static void conn_free(srv_conn_t *c, bool close_fd)
 {
     srv_worker_t *w = c->worker;
-    if (c->ex_active) {
-        c->ex_active = false;
-        srv_exchange_cancel_async(&c->ex);
-        route_exchange_done(c->ex.plan, &c->ex.x);
-        route_plan_release(c->ex.plan);
-    }
+    srv_exchange_free(&c->ex);   /* ends one in flight (route_exchange_done) */
     srv_timer_stop(&w->loop, &c->timer);
     srv_loop_cancel(&w->loop, &c->task);
     if (close_fd) srv_transport_close(&c->tp);   /* also takes the fd out of the epoll set */
     else srv_loop_del(&w->loop, &c->watch);
     srv_outq_free(&c->out);
     ifr_buf_free(&c->rbuf);
-    ifr_arena_destroy(&c->arena);
     if (c->prev) c->prev->next = c->next;
     else w->conns = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -175,47 +169,20 @@ static void conn_queue_error(srv_conn_t *c, int status)
     c->state = CONN_CLOSING;
 }
 
+/* The connection's side of a new exchange: its body framing and
+ * HTTP/1.1 state; then the exchange itself starts. */
 static void exchange_begin(srv_conn_t *c)
 {
     srv_worker_t *w = c->worker;
-    srv_exchange_t *ex = &c->ex;
-    http_request_t req = ex->req;   /* just parsed; the rest starts afresh */
-    *ex = (srv_exchange_t){ .req = req, .conn = c, .declared_len = -1 };
-    ex->plan = w->plan;
-    route_plan_retain(ex->plan);
-    ex->x = (route_exchange_t){
-        .arena = &c->arena,
-        .req = &ex->req,
-        .resp = { .status = 0, .content_length = -1 },
-        .conn = &c->info,
-        .io = &srv_exchange_io,
-        .io_ctx = ex,
-        .id = ((uint64_t)w->id << 48) | ++w->exchange_seq,
-        .start_ns = w->loop.now,
-        .orig_uri = ex->req.target,
-    };
-    c->body = (srv_body_t){ .kind = ex->req.body_kind, .remaining = ex->req.content_length };
+    const http_request_t *req = &c->ex.req;
+    c->h1 = (srv_h1_state_t){ 0 };
+    c->body = (srv_body_t){ .kind = req->body_kind, .remaining = req->content_length };
     http_chunked_decoder_init(&c->body.chunked);
-    c->body.done = ex->req.body_kind == HTTP_BODY_NONE;
+    c->body.done = req->body_kind == HTTP_BODY_NONE;
     c->body_since = w->loop.now;
     c->body_used = 0;
-    c->ex_active = true;
     c->state = CONN_EXCHANGE;
-
-    ex->in_dispatch++;
-    route_result_t r = route_dispatch(ex->plan, &ex->x);
-    ex->in_dispatch--;
-    if (r == ROUTE_ERROR) {
-        int status = ex->x.error_status >= 400 && ex->x.error_status <= 599 ? ex->x.error_status : 500;
-        if (!ex->head_sent) srv_exchange_send_bare(ex, status, true);
-        else ex->close_after = ex->resp_done = true;
-    } else if (!ex->head_sent && !ex->body_started && r != ROUTE_ASYNC) {
-        /* DONE (or NEXT) without a response is a handler bug: answer
-         * rather than leave the client waiting forever. */
-        ifr_log_warn("http", "handler returned %d without responding to %.*s", (int)r,
-                     (int)ex->req.target.len, ex->req.target.ptr);
-        srv_exchange_send_bare(ex, 500, false);
-    }
+    srv_exchange_begin(&c->ex, &c->info);
 }
 
 /* Copies a complete head into the exchange arena (so the read buffer can
@@ -223,7 +190,7 @@ static void exchange_begin(srv_conn_t *c)
 static void conn_start_exchange(srv_conn_t *c)
 {
     size_t start = c->scan.head_start, len = c->scan.head_end - c->scan.head_start;
-    char *head = ifr_arena_alloc(&c->arena, len);
+    char *head = ifr_arena_alloc(&c->ex.arena, len);
     if (!head) {
         conn_queue_error(c, 500);
         return;
@@ -232,9 +199,9 @@ static void conn_start_exchange(srv_conn_t *c)
     ifr_buf_consume(&c->rbuf, c->scan.head_end);
     http_head_scan_init(&c->scan);
     http_parse_error_t err;
-    if (http_request_parse(&c->ex.req, head, len, &c->arena, &err) < 0) {
+    if (http_request_parse(&c->ex.req, head, len, &c->ex.arena, &err) < 0) {
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, err.reason, err.status);
-        ifr_arena_reset(&c->arena);
+        ifr_arena_reset(&c->ex.arena);
         conn_queue_error(c, err.status);
         return;
     }
@@ -288,13 +255,9 @@ static int exchange_finish(srv_conn_t *c)
     srv_exchange_t *ex = &c->ex;
     srv_worker_t *w = c->worker;
     bool keep = !ex->close_after && ex->req.keep_alive && !w->stopping;
-    bool expect_pending = ex->req.expect_continue && !ex->continue_sent;
-    int tunnel_peer = srv_tunnel_claim(ex);   /* a 101 went out: the connection becomes a tunnel */
-    c->ex_active = false;
-    srv_exchange_cancel_async(ex);
-    route_exchange_done(ex->plan, &ex->x);
-    route_plan_release(ex->plan);
-    ifr_arena_reset(&c->arena);
+    bool expect_pending = ex->req.expect_continue && !c->h1.continue_sent;
+    int tunnel_peer = srv_tunnel_claim(c);   /* a 101 went out: the connection becomes a tunnel */
+    srv_exchange_end(ex);
     c->served++;
     if (tunnel_peer >= 0) {
         srv_tunnel_start(c, tunnel_peer);

@@ -68,14 +68,13 @@ static int upgrade_head(srv_exchange_t *ex, ifr_buf_t *b)
     return rc < 0 ? -1 : 0;
 }
 
-int srv_exchange_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
+int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t len)
 {
-    srv_exchange_t *ex = (srv_exchange_t *)x;
-    srv_conn_t *c = ex->conn;
+    srv_conn_t *c = ex->session;
+    route_exchange_t *x = &ex->x;
     /* Only a request whose body (none) is behind us: what the client sends
      * next belongs to the new protocol. */
-    if (!c || !c->ex_active || &c->ex != ex || ex->resp_done || ex->head_sent || !c->body.done ||
-        ex->upgrade_fd) {
+    if (!c->body.done || c->h1.upgrade_fd) {
         close(peer_fd);
         return -1;
     }
@@ -90,19 +89,19 @@ int srv_exchange_upgrade(route_exchange_t *x, int peer_fd, const void *pending, 
     if (upgrade_head(ex, b) != 0 || srv_outq_append(&c->out, b->data, b->len) != 0 ||
         (len && srv_outq_append(&c->out, pending, len) != 0))
         return -1;   /* the caller fails the exchange; the cleanup closes the peer */
-    ex->upgrade_fd = fd;
+    c->h1.upgrade_fd = fd;
     ex->head_sent = x->head_sent = true;
     ex->resp_done = true;
     srv_conn_wake(c);
     return 0;
 }
 
-int srv_tunnel_claim(srv_exchange_t *ex)
+int srv_tunnel_claim(srv_conn_t *c)
 {
-    if (!ex->upgrade_fd) return -1;
-    int fd = *ex->upgrade_fd;
-    *ex->upgrade_fd = -1;
-    ex->upgrade_fd = NULL;
+    if (!c->h1.upgrade_fd) return -1;
+    int fd = *c->h1.upgrade_fd;
+    *c->h1.upgrade_fd = -1;
+    c->h1.upgrade_fd = NULL;
     return fd;
 }
 

@@ -23,12 +23,12 @@
 
 #define SRV_TUNNEL_BUFFER (64 * 1024)
 
-/* route_io_t.upgrade for native exchanges. */
-int srv_exchange_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len);
+/* route_io_t.upgrade on HTTP/1.1 (srv_proto_ops_t.upgrade of srv_h1.c). */
+int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t len);
 
-/* The peer socket an upgraded exchange holds, taken out of it (the exchange
- * then no longer closes it), or -1 when the exchange did not upgrade. */
-int srv_tunnel_claim(srv_exchange_t *ex);
+/* The peer socket c's upgraded exchange holds, taken out of it (the
+ * exchange then no longer closes it), or -1 when it did not upgrade. */
+int srv_tunnel_claim(srv_conn_t *c);
 
 /* Turns c (its exchange finished) into a tunnel with peer_fd: takes c's
  * transport, unread input and queued output, and frees c. Both sockets
