@@ -264,6 +264,49 @@ def test_fn_snapshot_point_per_language(binary):
         check(points.get("fn:fn_as_env_early.wasm") == env, points)
 
 
+# esbuild's wasip1 build (npm, pinned by tests/guests/npm/package-lock.json):
+# the Go guest of these tests, since Debian's Go cannot build wasip1.
+ESBUILD = os.path.join(ROOT, "tests", "guests", "npm", "node_modules", "@esbuild", "wasi-preview1", "esbuild.wasm")
+
+
+def test_fn_go_guest_sees_its_request_variables(binary):
+    """Go's runtime reads its environment while it starts, before package
+    init and main: the snapshot is taken there, so GODEBUG set per request
+    (inittrace=1 makes the runtime log every package init to stderr)
+    reaches the request that sets it and no other, with either snapshot
+    setting. Before, the load-time environment (no GODEBUG) was frozen."""
+    cfg = config("""
+	wasm /on %s {
+		args --loader=ts
+		env GODEBUG {http.request.header.X-Godebug}
+		timeout 30s
+	}
+	wasm /off %s {
+		args --loader=ts
+		env GODEBUG {http.request.header.X-Godebug}
+		snapshot off
+		timeout 30s
+	}
+""" % (built(ESBUILD), built(ESBUILD)))
+    with Server(binary, cfg) as s:
+        for path in ("/on", "/off"):
+            traced = s.request("POST", path, [("X-Godebug", "inittrace=1")], b"let x: number = 1")
+            check(traced.status == 200 and traced.body == b"let x = 1;\n", (path, traced))
+            plain = s.request("POST", path, None, b"let y: string = 'a'")
+            check(plain.status == 200 and plain.body == b'let y = "a";\n', (path, plain))
+        # The runtime's own package is the first init it traces: one line
+        # per traced request, none for the two others.
+        def traced_requests():
+            return [json.loads(line)["msg"].split(":")[0] for line in s.read_log().splitlines()
+                    if " init runtime @" in line]
+        for _ in range(50):   # the log may lag the responses
+            if len(traced_requests()) >= 2:
+                break
+            time.sleep(0.1)
+        check(len(traced_requests()) == 2 and len(set(traced_requests())) == 2, traced_requests())
+        check("snapshot taken at the guest's first look at its environment" in s.read_log(), s.read_log()[-2000:])
+
+
 def test_fn_large_bodies_and_limits(binary):
     cfg = config("""
 	route /small {
