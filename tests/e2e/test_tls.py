@@ -441,3 +441,79 @@ def test_tls_reload_with_bad_certificate_keeps_serving(binary):
         check(s.wait_log("reload refused"), "the reload was not refused: " + s.read_log()[-800:])
         check("old.test.crt: the certificate expired" in s.read_log(), "the refusal does not name the file")
         _still_serves(s)
+
+
+def test_tls_seen_by_matchers_plugins_and_upstreams(binary):
+    """protocol https, plugins' is_tls and X-Forwarded-Proto see the TLS
+    connection; a file larger than one record comes through whole."""
+    from proxy_upstream import Reply, Upstream
+    from ifrit_e2e import PLUGINS, built
+
+    built(os.path.join(PLUGINS, "echo.wasm"))
+    up = Upstream(lambda req: Reply(200, {}, ("proto=%s" % req.header("X-Forwarded-Proto")).encode())).start()
+    config = GLOBAL + """localhost {
+	@secure protocol https
+	handle /proto {
+		respond @secure "secure"
+		respond "plain"
+	}
+	handle /plugin* {
+		wasm_plugin @ROOT@/build/plugins/echo.wasm
+	}
+	handle /up {
+		reverse_proxy 127.0.0.1:%d
+	}
+	handle /big {
+		root * @DIR@
+		rewrite * /big.bin
+		file_server
+	}
+}
+""" % up.port
+    big = bytes(range(256)) * 1024 + b"end"   # 256 KiB and 3 bytes: many records
+    try:
+        with Server(binary, config, files={"big.bin": big}) as s:
+            root = os.path.join(s.dir, ROOT_CRT)
+            status, body, err, _ = _curl(s.port, "localhost", "/proto", cacert=root)
+            check(body == "secure", "protocol https: %s %r %s" % (status, body, err))
+            status, body, err, _ = _curl(s.port, "localhost", "/plugin", cacert=root)
+            check("tls=1\n" in body, "is_tls: %s %r %s" % (status, body, err))
+            status, body, err, _ = _curl(s.port, "localhost", "/up", cacert=root)
+            check(body == "proto=https", "X-Forwarded-Proto: %s %r %s" % (status, body, err))
+            p = subprocess.run(["curl", "-sS", "--max-time", str(int(IO_TIMEOUT)), "--cacert", root, "--resolve",
+                                "localhost:%d:127.0.0.1" % s.port, "https://localhost:%d/big" % s.port],
+                               capture_output=True, timeout=IO_TIMEOUT + 5)
+            check(p.stdout == big, "file over TLS: %d bytes of %d, %s" % (len(p.stdout), len(big), p.stderr))
+    finally:
+        up.stop()
+
+
+TESTSSL = "/usr/bin/testssl"
+# What testssl.sh must not find: a protocol older than TLS 1.2, a weak
+# cipher category, missing forward secrecy, a vulnerability.
+TESTSSL_BAD = ("VULNERABLE", "SSLv2      offered", "SSLv3      offered", "TLS 1      offered", "TLS 1.1    offered",
+               "NULL ciphers (no encryption)                  offered",
+               "Anonymous NULL Ciphers (no authentication)    offered",
+               "Export ciphers (w/o ADH+NULL)                 offered",
+               "LOW: 64 Bit + DES, RC[2,4] (w/o export)       offered",
+               "Triple DES Ciphers / IDEA                     offered", "PFS is not offered")
+
+
+def test_tls_testssl_findings(binary):
+    """testssl.sh (Debian's) against a default TLS site: protocols, cipher
+    categories, forward secrecy and the vulnerability checks. Its findings
+    are printed as comment lines before the result."""
+    if not os.path.exists(TESTSSL):
+        raise Skip("testssl.sh is not installed (%s; make deps installs it)" % TESTSSL)
+    with Server(binary, ALIVE) as s:
+        p = subprocess.run([TESTSSL, "--quiet", "--color", "0", "--warnings", "off", "--ip", "127.0.0.1", "-p", "-s",
+                            "-f", "-U", "localhost:%d" % s.port], capture_output=True, timeout=600)
+        out = p.stdout.decode(errors="replace")
+        findings = [line.strip() for line in out.splitlines()
+                    if "offered" in line or "vulnerable" in line.lower() or "PFS" in line]
+        for line in findings:
+            print("# testssl: " + line, flush=True)
+        check(findings, "testssl.sh printed no findings (exit %d): %s" % (p.returncode, out[-800:]))
+        bad = [line for line in out.splitlines() if any(b in line for b in TESTSSL_BAD)]
+        check(not bad, "testssl.sh found: " + " | ".join(x.strip() for x in bad))
+        _still_serves(s)
