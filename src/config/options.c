@@ -8,7 +8,8 @@
 
 static const char *const known_options[] = {
     "admin", "auto_https", "debug", "default_sni", "grace_period", "http_port", "https_port",
-    "local_certs", "servers", "skip_install_trust", "storage", "wasm_memory_budget", "workers",
+    "local_certs", "renew_interval", "servers", "skip_install_trust", "storage", "wasm_memory_budget",
+    "workers",
 };
 
 /* Caddy's other global options: recognised so the error can say "not
@@ -17,7 +18,7 @@ static const char *const caddy_options[] = {
     "acme_ca", "acme_ca_root", "acme_dns", "acme_eab", "cert_issuer", "cert_lifetime",
     "default_bind", "email", "events", "fallback_sni", "filesystem", "key_type",
     "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
-    "persist_config", "pki", "preferred_chains", "renew_interval", "shutdown_delay",
+    "persist_config", "pki", "preferred_chains", "shutdown_delay",
     "storage_check", "storage_clean_interval",
 };
 
@@ -39,6 +40,7 @@ void cfg_options_defaults(cfg_options_t *o)
         .grace_period_ns = CFG_DEFAULT_GRACE_PERIOD_NS,
         .read_header_timeout_ns = 60 * NS_PER_S,
         .idle_timeout_ns = 300 * NS_PER_S,
+        .renew_interval_ns = 600 * NS_PER_S,
     };
 }
 
@@ -118,6 +120,10 @@ static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t 
         if (cfg_expect_args(d, 0, 0, err) || cfg_expect_no_block(d, err)) return -1;
         if (name->text.ptr[0] == 'l') o->local_certs = true;
         else o->skip_install_trust = true;
+    } else if (cfg_is_word(name, "renew_interval")) {
+        if (one_duration(d, &o->renew_interval_ns, err)) return -1;
+        if (o->renew_interval_ns < NS_PER_S)
+            return cfg_errorf(err, &d->args[0], "renew_interval: must be at least 1s");
     } else if (cfg_is_word(name, "default_sni")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
         o->default_sni = d->args[0].text.ptr;

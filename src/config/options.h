@@ -8,6 +8,7 @@
  *       default_sni example.com
  *       skip_install_trust
  *       storage file_system /var/lib/ifrit
+ *       renew_interval 10m
  *       http_port 8080
  *       https_port 8443
  *       debug
@@ -52,6 +53,7 @@ typedef struct {
     bool skip_install_trust;      /* ifrit never installs the root by itself anyway */
     const char *default_sni;      /* the name whose certificate a ClientHello without a match gets */
     const char *storage_path;     /* storage file_system PATH; NULL = the default data directory */
+    int64_t renew_interval_ns;    /* how often certificates are checked for renewal (default 10m) */
     uint16_t http_port;           /* default 80 */
     uint16_t https_port;          /* default 443 */
     int64_t read_header_timeout_ns;

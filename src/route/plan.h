@@ -34,6 +34,7 @@ typedef struct {
     cfg_token_t at;                  /* the directive's name, for errors */
     const char *cert_file, *key_file; /* tls CERT KEY (resolved against the Caddyfile), or NULL */
     bool internal;                   /* tls internal / issuer internal */
+    int64_t lifetime_s;              /* issuer internal { lifetime D }; 0 = the local CA's default */
     const char *protocol_min, *protocol_max;   /* NULL = default */
     const char **ciphers;
     size_t nciphers;

@@ -9,7 +9,7 @@
  *           mode request|require|verify_if_given|require_and_verify
  *           trusted_ca_cert_file FILE
  *       }
- *       issuer internal
+ *       issuer internal [{ lifetime D }]
  *   }
  *
  * The names in ciphers, curves and alpn are checked when the server
@@ -100,6 +100,32 @@ static int tls_client_auth(route_parse_t *p, const cfg_directive_t *d, route_tls
     return 0;
 }
 
+/* issuer internal { lifetime D }: the leaves' lifetime (at least 1s,
+ * less than the intermediate's 7 days). */
+static int tls_internal_block(route_parse_t *p, const cfg_directive_t *s, route_tls_conf_t *c)
+{
+    for (size_t i = 0; s->block && i < s->block->count; i++) {
+        const cfg_directive_t *o = &s->block->items[i];
+        if (cfg_is_word(&o->name, "lifetime")) {
+            int64_t ns;
+            if (cfg_expect_args(o, 1, 1, p->err) || cfg_expect_no_block(o, p->err) ||
+                cfg_parse_duration(&o->args[0], 0, &ns, p->err))
+                return -1;
+            if (ns < 1000000000LL || ns >= 7LL * 24 * 3600 * 1000000000LL)
+                return cfg_errorf(p->err, &o->args[0], "lifetime: must be at least 1s and less than the "
+                                  "intermediate's 7 days");
+            c->lifetime_s = ns / 1000000000LL;
+        } else if (cfg_is_word(&o->name, "ca") || cfg_is_word(&o->name, "sign_with_root")) {
+            return cfg_errorf(p->err, &o->name, "issuer internal: '%s' is not supported by ifrit yet",
+                              o->name.text.ptr);
+        } else {
+            static const char *const known[] = { "lifetime" };
+            return cfg_error_unknown(p->err, &o->name, "issuer internal option", known, 1);
+        }
+    }
+    return 0;
+}
+
 static int tls_block_item(route_parse_t *p, const cfg_directive_t *s, route_tls_conf_t *c)
 {
     const cfg_token_t *n = &s->name;
@@ -119,11 +145,9 @@ static int tls_block_item(route_parse_t *p, const cfg_directive_t *s, route_tls_
     if (cfg_is_word(n, "issuer")) {
         if (cfg_expect_args(s, 1, 64, p->err)) return -1;
         if (cfg_is_word(&s->args[0], "internal")) {
-            if (s->nargs > 1 || s->block)
-                return cfg_errorf(p->err, &s->args[0], "issuer internal: its options (ca, lifetime, "
-                                  "sign_with_root) are not supported by ifrit yet");
+            if (s->nargs > 1) return cfg_errorf(p->err, &s->args[1], "issuer internal: options go in a block");
             c->internal = true;
-            return 0;
+            return tls_internal_block(p, s, c);
         }
         return cfg_errorf(p->err, &s->args[0], "issuer %s: ifrit has no ACME client yet; only issuer internal "
                           "(the local CA) is supported", s->args[0].text.ptr);

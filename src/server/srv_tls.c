@@ -130,7 +130,7 @@ static tls_cert_t *cfg_cert_for(srv_tls_config_t *c, const route_tls_site_t *t, 
         ifr_log_warn("tls", "%s: ifrit has no ACME client yet: served with a certificate from the local CA, "
                             "which only clients trusting it accept (ifrit trust; or tls internal to say so)",
                      t->host);
-    return tls_ca_leaf(c->ca, t->host, msg, len);
+    return tls_ca_leaf(c->ca, t->host, t->conf ? t->conf->lifetime_s : 0, msg, len);
 }
 
 static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
@@ -176,7 +176,7 @@ static void cfg_renew_due(void *ud)
         cfg_ctx_t *x = &c->ctxs[i];
         if (!cfg_ctx_local(x) || !tls_cert_due(x->cert, now) || x->cert->nnames == 0) continue;
         char msg[1024];
-        tls_cert_t *fresh = tls_ca_leaf(c->ca, x->cert->names[0], msg, sizeof msg);
+        tls_cert_t *fresh = tls_ca_leaf(c->ca, x->cert->names[0], x->conf ? x->conf->lifetime_s : 0, msg, sizeof msg);
         tls_policy_conf_t pc;
         srv_tls_policy_of(x->conf, &pc);
         SSL_CTX *ctx = fresh ? tls_ctx_new(&pc, fresh, msg, sizeof msg) : NULL;
@@ -228,7 +228,7 @@ srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
                 if (tls_store_add(s, c->ctxs[i].cert->names[m], c->ctxs[i].ctx) != 0) goto oom;
         }
     }
-    if (c->ca && !(c->renew = srv_tls_renew_start(SRV_TLS_RENEW_CHECK_NS, cfg_renew_due, c)))
+    if (c->ca && !(c->renew = srv_tls_renew_start(o->renew_interval_ns, cfg_renew_due, c)))
         ifr_log_error("tls", "cannot start the renewal thread: the local CA's certificates will not be renewed");
     return c;
 oom:

@@ -6,10 +6,6 @@
 
 #include <stdint.h>
 
-/* How often the certificates are looked at: a leaf lives 12 hours and is
- * renewed in its last 4. */
-#define SRV_TLS_RENEW_CHECK_NS (10LL * 60 * 1000000000LL)
-
 typedef struct srv_tls_renew srv_tls_renew_t;
 
 /* Starts the thread: fn(ud) every interval_ns, first after one interval.

@@ -20,8 +20,10 @@ struct tls_ca {
 };
 
 /* Issued certificates start this long ago, for clients whose clock is a
- * little behind. */
+ * little behind; not those living less than an hour, where a minute would
+ * be most of their life (and make them due at once). */
 #define CA_BACKDATE 60
+#define CA_BACKDATE_MIN_LIFE 3600
 
 bool tls_cert_due(const tls_cert_t *c, time_t now)
 {
@@ -79,6 +81,8 @@ static bool ca_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 static X509 *ca_make(int kind, const char *cn, const char *san, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
                      time_t not_after)
 {
+    time_t now = time(NULL);
+    long backdate = not_after - now >= CA_BACKDATE_MIN_LIFE ? CA_BACKDATE : 0;
     X509 *x = X509_new();
     unsigned char serial[16];
     BIGNUM *bn = NULL;
@@ -88,12 +92,11 @@ static X509 *ca_make(int kind, const char *cn, const char *san, EVP_PKEY *key, X
         ok = (bn = BN_bin2bn(serial, sizeof serial, NULL)) && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
     }
     BN_free(bn);
-    time_t now = time(NULL);
     X509_NAME *name = X509_NAME_new();
     ok = ok && name && X509_set_version(x, 2) &&
          X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) &&
          X509_set_subject_name(x, name) && X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name) &&
-         X509_time_adj_ex(X509_getm_notBefore(x), 0, -CA_BACKDATE, &now) &&
+         X509_time_adj_ex(X509_getm_notBefore(x), 0, -backdate, &now) &&
          X509_time_adj_ex(X509_getm_notAfter(x), 0, (long)(not_after - now), &now) && X509_set_pubkey(x, key);
     X509_NAME_free(name);
     X509 *signer = issuer ? issuer : x;
@@ -272,7 +275,7 @@ static bool ca_signed_by_current(const tls_ca_t *ca, const tls_cert_t *c)
     return ok;
 }
 
-tls_cert_t *tls_ca_leaf(tls_ca_t *ca, const char *name, char *err, size_t err_len)
+tls_cert_t *tls_ca_leaf(tls_ca_t *ca, const char *name, long long lifetime, char *err, size_t err_len)
 {
     char crt[600], key[600], meta[600], lockname[600];
     /* Host names and IPs only: the name goes into the SAN and the JSON. */
@@ -307,7 +310,7 @@ tls_cert_t *tls_ca_leaf(tls_ca_t *ca, const char *name, char *err, size_t err_le
     bool is_ip = inet_pton(AF_INET, name, ipbuf) == 1 || inet_pton(AF_INET6, name, ipbuf) == 1;
     char san[600];
     snprintf(san, sizeof san, "%s:%s", is_ip ? "IP" : "DNS", name);
-    time_t end = now + TLS_CA_LEAF_LIFETIME;
+    time_t end = now + (lifetime > 0 ? lifetime : TLS_CA_LEAF_LIFETIME);
     if (end > ca->inter->not_after) end = ca->inter->not_after;
     EVP_PKEY *k = EVP_EC_gen("P-256");
     X509 *x = k ? ca_make(2, name, san, k, ca->inter->leaf, ca->inter->key, end) : NULL;

@@ -43,9 +43,10 @@ tls_ca_t *tls_ca_open(const tls_storage_t *storage, char *err, size_t err_len);
 void tls_ca_free(tls_ca_t *ca);
 
 /* The leaf certificate for name (a host name or an IP): the stored one
- * while it is not due for renewal, else a new one, stored. NULL with a
- * sentence in err. */
-tls_cert_t *tls_ca_leaf(tls_ca_t *ca, const char *name, char *err, size_t err_len);
+ * while it is not due for renewal, else a new one valid for lifetime
+ * seconds (0: TLS_CA_LEAF_LIFETIME), stored. NULL with a sentence in
+ * err. */
+tls_cert_t *tls_ca_leaf(tls_ca_t *ca, const char *name, long long lifetime, char *err, size_t err_len);
 
 /* Whether c is due: less than a third of its lifetime left at now. */
 bool tls_cert_due(const tls_cert_t *c, time_t now);

@@ -133,6 +133,37 @@ def test_tls_reload_reuses_the_stored_certificate(binary):
             check(f.read() == before, "the reload issued a new certificate")
 
 
+def _served_cert(port, name, cafile):
+    """The DER certificate a verified handshake for name gets."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as raw:
+        with ctx.wrap_socket(raw, server_hostname=name) as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+def test_tls_local_leaf_renews_while_serving(binary):
+    """A leaf of 4 s (issuer internal lifetime) is due after a third of it
+    is left; the renewal thread (renew_interval 1s) swaps a new one in and
+    new handshakes get it, verified by the same root."""
+    config = GLOBAL.replace("{\n", "{\n\trenew_interval 1s\n", 1) + """localhost {
+	tls {
+		issuer internal {
+			lifetime 4s
+		}
+	}
+	respond "renewing"
+}
+"""
+    with Server(binary, config) as s:
+        root = os.path.join(s.dir, ROOT_CRT)
+        first = _served_cert(s.port, "localhost", root)
+        check(s.wait_log("renewed the local certificate for localhost"), "no renewal: " + s.read_log()[-800:])
+        second = _served_cert(s.port, "localhost", root)
+        check(second != first, "the same certificate after the renewal")
+        status, body, err, _ = _curl(s.port, "localhost", cacert=root)
+        check(status == "200" and body == "renewing", "%s %r %s" % (status, body, err))
+
+
 def test_tls_redirect_to_https(binary):
     config = GLOBAL + """localhost, 127.0.0.1 {
 	respond "secure"

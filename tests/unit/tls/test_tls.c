@@ -325,7 +325,7 @@ static void test_local_ca(void)
     char *root_pem = tls_ca_root_pem(ca, &rlen);
     CHECK(root_pem && strstr(root_pem, "BEGIN CERTIFICATE"));
 
-    tls_cert_t *l = tls_ca_leaf(ca, "localhost", err, sizeof err), *ip = tls_ca_leaf(ca, "127.0.0.1", err, sizeof err);
+    tls_cert_t *l = tls_ca_leaf(ca, "localhost", 0, err, sizeof err), *ip = tls_ca_leaf(ca, "127.0.0.1", 0, err, sizeof err);
     CHECK(l && ip);
     tls_storage_path(&s, "certificates/local/localhost/localhost.key", path, sizeof path);
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
@@ -337,7 +337,7 @@ static void test_local_ca(void)
     size_t r2len = 0;
     char *root2 = again ? tls_ca_root_pem(again, &r2len) : NULL;
     CHECK(root2 && r2len == rlen && memcmp(root_pem, root2, rlen) == 0);
-    tls_cert_t *l2 = again ? tls_ca_leaf(again, "localhost", err, sizeof err) : NULL;
+    tls_cert_t *l2 = again ? tls_ca_leaf(again, "localhost", 0, err, sizeof err) : NULL;
     CHECK(l2 && l && ASN1_INTEGER_cmp(X509_get0_serialNumber(l->leaf), X509_get0_serialNumber(l2->leaf)) == 0);
     if (l && ip) {
         CHECK_INT_EQ(l->not_after - l->not_before, TLS_CA_LEAF_LIFETIME + 60);
@@ -358,7 +358,7 @@ static void test_local_ca(void)
             tls_cert_release(root);
         }
     }
-    CHECK(tls_ca_leaf(ca, "bad\"name", err, sizeof err) == NULL);
+    CHECK(tls_ca_leaf(ca, "bad\"name", 0, err, sizeof err) == NULL);
     CHECK(strstr(err, "cannot be a certificate name") != NULL);
     tls_cert_release(l); tls_cert_release(l2); tls_cert_release(ip);
     free(root_pem); free(root2);
