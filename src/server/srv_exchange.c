@@ -4,6 +4,8 @@
  * ops (srv_h1.c) do the framing and the queueing. See srv_exchange.h. */
 #include "server/srv_exchange.h"
 
+#include <stddef.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -240,9 +242,12 @@ void srv_exchange_fail(srv_exchange_t *ex, int status)
 void srv_exchange_begin(srv_exchange_t *ex, const route_conn_info_t *info)
 {
     srv_worker_t *w = ex->worker;
-    /* The request was just parsed into the arena; the rest starts afresh. */
-    *ex = (srv_exchange_t){ .req = ex->req, .arena = ex->arena, .worker = w, .proto = ex->proto,
-                            .session = ex->session, .declared_len = -1, .active = true };
+    /* The request was just parsed into the arena and the session's fields
+     * stay; the rest starts afresh (in place: the struct is large). */
+    size_t keep = offsetof(srv_exchange_t, plan);
+    memset((char *)ex + keep, 0, sizeof *ex - keep);
+    ex->declared_len = -1;
+    ex->active = true;
     ex->plan = w->plan;
     route_plan_retain(ex->plan);
     ex->x = (route_exchange_t){

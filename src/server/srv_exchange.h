@@ -71,6 +71,7 @@ struct srv_exchange {
     srv_worker_t *worker;
     const srv_proto_ops_t *proto;
     void *session;               /* the protocol's state (HTTP/1.1: the srv_conn_t) */
+    /* From here on, per exchange: zeroed by srv_exchange_begin. */
     route_plan_t *plan;          /* reference held for the exchange */
     bool active;                 /* begun and not ended */
     bool head_sent, resp_done;
