@@ -1,14 +1,17 @@
 /* The OpenSSL transport; see srv_transport.h and srv_tls.h.
  *
- * Writes go through one staging buffer of one TLS record: OpenSSL wants a
- * write that could not finish retried with the same bytes, so the bytes
- * of a record it took are reported taken, kept here, and the record is
- * finished before anything else is written. Files are read through the
- * same buffer (no kTLS yet: every TLS connection takes this buffered
+ * Writes are gathered into one TLS record at a time in the worker
+ * thread's staging buffer. OpenSSL wants a write that could not finish
+ * retried with the same bytes, so the bytes of a record it took are
+ * reported taken, copied to the connection (the only per-connection
+ * buffer, and only while the socket is full), and the record is finished
+ * before anything else is written. Files are read through the same
+ * staging buffer (no kTLS yet: every TLS connection takes this buffered
  * path, and can_splice is false). */
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,14 +29,20 @@ typedef struct {
     SSL *ssl;
     tls_store_t *store;       /* held until the handshake is over */
     bool done;                /* handshake finished */
-    size_t pending;           /* staged bytes OpenSSL still has to send */
+    unsigned char *pending;   /* a record's bytes OpenSSL still has to send, or NULL */
+    size_t pending_len;
     char sni[256];
     char version[16];
     char cipher[64];
     char alpn[32];
     bool resumed;
-    unsigned char stage[TLS_RECORD];
+    /* The client certificate's, when one was sent (one allocation). */
+    char *client;
+    const char *client_subject, *client_issuer, *client_serial, *client_fingerprint;
 } tls_conn_t;
+
+/* One record's bytes, gathered before SSL_write; a worker thread's own. */
+static _Thread_local unsigned char tls_stage[TLS_RECORD];
 
 static int tls_start(srv_transport_t *t, int fd, void *ctx)
 {
@@ -80,6 +89,48 @@ static ssize_t tls_failed(srv_transport_t *t, int r, bool reading)
     }
 }
 
+/* name as RFC 2253 text ("CN=client,O=Example"), into b. */
+static void tls_name_text(BIO *b, const X509_NAME *name)
+{
+    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253);
+    BIO_write(b, "", 1);
+}
+
+/* Subject, issuer, serial and fingerprint of the client's certificate, as
+ * four NUL-terminated strings in one allocation. */
+static void tls_note_client(tls_conn_t *c)
+{
+    X509 *peer = SSL_get0_peer_certificate(c->ssl);
+    BIO *b = peer ? BIO_new(BIO_s_mem()) : NULL;
+    if (!b) return;
+    tls_name_text(b, X509_get_subject_name(peer));
+    tls_name_text(b, X509_get_issuer_name(peer));
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(peer), NULL);
+    char *dec = bn ? BN_bn2dec(bn) : NULL;
+    BIO_write(b, dec ? dec : "", (int)(dec ? strlen(dec) : 0) + 1);
+    OPENSSL_free(dec);
+    BN_free(bn);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
+    if (X509_digest(peer, EVP_sha256(), md, &mdlen) == 1)
+        for (unsigned i = 0; i < mdlen; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    BIO_write(b, hex, (int)strlen(hex) + 1);
+    char *data;
+    long n = BIO_get_mem_data(b, &data);
+    if (n > 0 && (c->client = malloc((size_t)n))) {
+        memcpy(c->client, data, (size_t)n);
+        const char **parts[] = { &c->client_subject, &c->client_issuer, &c->client_serial, &c->client_fingerprint };
+        const char *p = c->client;
+        for (size_t i = 0; i < 4; i++) {
+            *parts[i] = p;
+            p += strlen(p) + 1;
+        }
+    }
+    BIO_free(b);
+    ERR_clear_error();
+}
+
 static void tls_note_done(tls_conn_t *c)
 {
     const char *sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
@@ -95,6 +146,7 @@ static void tls_note_done(tls_conn_t *c)
     SSL_get0_alpn_selected(c->ssl, &proto, &plen);
     snprintf(c->alpn, sizeof c->alpn, "%.*s", (int)(plen < sizeof c->alpn ? plen : 0), proto ? (const char *)proto : "");
     c->resumed = SSL_session_reused(c->ssl);
+    tls_note_client(c);
 }
 
 static int tls_handshake(srv_transport_t *t)
@@ -136,9 +188,10 @@ static ssize_t tls_flush_stage(srv_transport_t *t)
     if (!c->pending) return 0;
     size_t n = 0;
     ERR_clear_error();
-    int r = SSL_write_ex(c->ssl, c->stage, c->pending, &n);
+    int r = SSL_write_ex(c->ssl, c->pending, c->pending_len, &n);
     if (r != 1) return tls_failed(t, r, false);
-    c->pending = 0;
+    free(c->pending);
+    c->pending = NULL;
     return 0;
 }
 
@@ -149,17 +202,21 @@ static ssize_t tls_write_stage(srv_transport_t *t, size_t len)
     tls_conn_t *c = t->impl;
     size_t n = 0;
     ERR_clear_error();
-    int r = SSL_write_ex(c->ssl, c->stage, len, &n);
+    int r = SSL_write_ex(c->ssl, tls_stage, len, &n);
     if (r == 1) return (ssize_t)len;
     ssize_t f = tls_failed(t, r, false);
     if (f != SRV_IO_AGAIN) return f;
-    c->pending = len;   /* OpenSSL holds the record: the bytes are taken */
+    /* OpenSSL holds the record: the bytes are taken, and kept for the
+     * retry it needs (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets them move). */
+    if (!(c->pending = malloc(len))) return SRV_IO_ERROR;
+    memcpy(c->pending, tls_stage, len);
+    c->pending_len = len;
     return (ssize_t)len;
 }
 
 static ssize_t tls_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
 {
-    tls_conn_t *c = t->impl;
+    const tls_conn_t *c = t->impl;
     ssize_t f = tls_flush_stage(t);
     if (f != 0) return f;
     size_t total = 0;
@@ -167,10 +224,10 @@ static ssize_t tls_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
     size_t off = 0;
     while (total < TLS_WRITE_BUDGET && i < cnt) {
         size_t fill = 0;
-        while (fill < sizeof c->stage && i < cnt) {
+        while (fill < sizeof tls_stage && i < cnt) {
             size_t take = iov[i].iov_len - off;
-            if (take > sizeof c->stage - fill) take = sizeof c->stage - fill;
-            memcpy(c->stage + fill, (const char *)iov[i].iov_base + off, take);
+            if (take > sizeof tls_stage - fill) take = sizeof tls_stage - fill;
+            memcpy(tls_stage + fill, (const char *)iov[i].iov_base + off, take);
             fill += take;
             off += take;
             if (off == iov[i].iov_len) i++, off = 0;
@@ -186,13 +243,13 @@ static ssize_t tls_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
 
 static ssize_t tls_sendfile(srv_transport_t *t, int file_fd, off_t *offset, size_t len)
 {
-    tls_conn_t *c = t->impl;
+    const tls_conn_t *c = t->impl;
     ssize_t f = tls_flush_stage(t);
     if (f != 0) return f;
     size_t total = 0;
     while (total < len && total < TLS_WRITE_BUDGET) {
-        size_t want = len - total < sizeof c->stage ? len - total : sizeof c->stage;
-        ssize_t r = pread(file_fd, c->stage, want, *offset);
+        size_t want = len - total < sizeof tls_stage ? len - total : sizeof tls_stage;
+        ssize_t r = pread(file_fd, tls_stage, want, *offset);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) return total ? (ssize_t)total : SRV_IO_ERROR;
         if (r == 0) return total ? (ssize_t)total : 0;   /* the file shrank */
@@ -243,6 +300,12 @@ static void tls_describe(const srv_transport_t *t, route_conn_info_t *info)
     info->tls_cipher = ifr_cstr(c->cipher);
     info->tls_proto = ifr_cstr(c->alpn);
     info->tls_resumed = c->resumed;
+    if (c->client) {
+        info->tls_client_subject = ifr_cstr(c->client_subject);
+        info->tls_client_issuer = ifr_cstr(c->client_issuer);
+        info->tls_client_serial = ifr_cstr(c->client_serial);
+        info->tls_client_fingerprint = ifr_cstr(c->client_fingerprint);
+    }
 }
 
 static void tls_close(srv_transport_t *t)
@@ -251,7 +314,8 @@ static void tls_close(srv_transport_t *t)
     if (c) {
         SSL_free(c->ssl);
         tls_store_release(c->store);
-        OPENSSL_cleanse(c->stage, sizeof c->stage);
+        free(c->pending);
+        free(c->client);
         free(c);
         t->impl = NULL;
     }

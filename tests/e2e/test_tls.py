@@ -271,7 +271,7 @@ def test_tls_client_auth_require_and_verify(binary):
 			trusted_ca_cert_file ca.crt
 		}
 	}
-	respond "client ok"
+	respond "client ok {tls_client_subject}|{tls_client_issuer}|{tls_client_serial}|{tls_client_fingerprint}"
 }
 """
     srv = Server(binary, config)
@@ -283,7 +283,12 @@ def test_tls_client_auth_require_and_verify(binary):
         status, body, err, _ = _curl(s.port, "localhost", cacert=root,
                                      extra=("--cert", os.path.join(s.dir, "client.crt"),
                                             "--key", os.path.join(s.dir, "client.key")))
-        check(status == "200" and body == "client ok", "with the client certificate: %s %r %s" % (status, body, err))
+        p = _run(["openssl", "x509", "-in", "client.crt", "-noout", "-serial", "-fingerprint", "-sha256"], s.dir)
+        fields = dict(line.split("=", 1) for line in p.stdout.decode().splitlines())
+        want = "client ok CN=client|CN=ca|%d|%s" % (int(fields["serial"], 16),
+                                                  fields["sha256 Fingerprint"].replace(":", "").lower())
+        check(status == "200" and body == want, "with the client certificate: %s %r (want %r) %s"
+              % (status, body, want, err))
         # A certificate from another CA is refused too.
         _self_signed(s.dir, "stranger")
         status, body, err, code = _curl(s.port, "localhost", cacert=root,
@@ -476,7 +481,8 @@ def test_tls_reload_with_bad_certificate_keeps_serving(binary):
 
 def test_tls_seen_by_matchers_plugins_and_upstreams(binary):
     """protocol https, plugins' is_tls and X-Forwarded-Proto see the TLS
-    connection; a file larger than one record comes through whole."""
+    connection; a file of many records comes through whole, also to a
+    client that reads slowly."""
     from proxy_upstream import Reply, Upstream
     from ifrit_e2e import PLUGINS, built
 
@@ -501,7 +507,7 @@ def test_tls_seen_by_matchers_plugins_and_upstreams(binary):
 	}
 }
 """ % up.port
-    big = bytes(range(256)) * 1024 + b"end"   # 256 KiB and 3 bytes: many records
+    big = bytes(range(256)) * 32768 + b"end"   # 8 MiB and 3 bytes: more than a socket buffer holds
     try:
         with Server(binary, config, files={"big.bin": big}) as s:
             root = os.path.join(s.dir, ROOT_CRT)
@@ -515,6 +521,22 @@ def test_tls_seen_by_matchers_plugins_and_upstreams(binary):
                                 "localhost:%d:127.0.0.1" % s.port, "https://localhost:%d/big" % s.port],
                                capture_output=True, timeout=IO_TIMEOUT + 5)
             check(p.stdout == big, "file over TLS: %d bytes of %d, %s" % (len(p.stdout), len(big), p.stderr))
+            # A client with a tiny receive buffer: the server's socket is
+            # full again and again, records wait in OpenSSL, all arrive.
+            raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            raw.settimeout(IO_TIMEOUT)
+            raw.connect(("127.0.0.1", s.port))
+            ctx = ssl.create_default_context(cafile=root)
+            with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                tls.sendall(b"GET /big HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                got = b""
+                while True:
+                    chunk = tls.recv(1024)
+                    if not chunk:
+                        break
+                    got += chunk
+            check(got.endswith(b"\r\n\r\n" + big), "slow reader got %d bytes, tail %r" % (len(got), got[-20:]))
     finally:
         up.stop()
 
