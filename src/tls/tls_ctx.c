@@ -2,6 +2,7 @@
 #include "tls/tls_ctx.h"
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -237,9 +238,14 @@ SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err,
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
                                  SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    /* Sessions resume only where they were made (one policy). */
-    static const unsigned char sid[] = "ifrit";
-    SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
+    /* Sessions resume only in the context that made them: every context
+     * has its own session id context, so a ticket from one site cannot
+     * skip another site's client_auth (or policy) by resumption. */
+    unsigned char sid[SSL_MAX_SID_CTX_LENGTH];
+    if (RAND_bytes(sid, sizeof sid) != 1 || SSL_CTX_set_session_id_context(ctx, sid, sizeof sid) != 1) {
+        snprintf(err, err_len, "no random bytes for the session id context");
+        goto fail;
+    }
     SSL_CTX_set_alpn_select_cb(ctx, ctx_alpn_select, NULL);
     if (ctx_client_auth(ctx, conf, p, err, err_len) != 0) goto fail;
     if (SSL_CTX_use_certificate(ctx, cert->leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, cert->key) != 1 ||

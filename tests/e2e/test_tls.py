@@ -570,3 +570,40 @@ def test_tls_testssl_findings(binary):
         bad = [line for line in out.splitlines() if any(b in line for b in TESTSSL_BAD)]
         check(not bad, "testssl.sh found: " + " | ".join(x.strip() for x in bad))
         _still_serves(s)
+
+
+def test_tls_session_from_one_site_does_not_resume_on_another(binary):
+    """A session (ticket) made with one site must not skip another site's
+    client_auth by resumption: each site's context has its own session id
+    context."""
+    config = GLOBAL + """localhost {
+	tls internal
+	respond "open"
+}
+b.localhost {
+	tls internal {
+		client_auth {
+			trusted_ca_cert_file ca.crt
+		}
+	}
+	respond "guarded"
+}
+"""
+    srv = Server(binary, config)
+    _client_ca(srv.dir)
+    with srv as s:
+        sess = os.path.join(s.dir, "sess.pem")
+        base = ["openssl", "s_client", "-connect", "127.0.0.1:%d" % s.port, "-CAfile", os.path.join(s.dir, ROOT_CRT)]
+        for version in ("-tls1_3", "-tls1_2"):
+            p = subprocess.run(base + [version, "-servername", "localhost", "-sess_out", sess], input=b"",
+                               capture_output=True, timeout=IO_TIMEOUT + 5)
+            check(p.returncode == 0 and os.path.exists(sess), "first handshake %s: %s" % (version, p.stderr[-300:]))
+            p = subprocess.run(base + [version, "-servername", "localhost", "-sess_in", sess], input=b"",
+                               capture_output=True, timeout=IO_TIMEOUT + 5)
+            check(b"Reused," in p.stdout, "%s: the same site does not resume its own session" % version)
+            req = b"GET / HTTP/1.1\r\nHost: b.localhost\r\nConnection: close\r\n\r\n"
+            p = subprocess.run(base + [version, "-servername", "b.localhost", "-sess_in", sess, "-ign_eof"],
+                               input=req, capture_output=True, timeout=IO_TIMEOUT + 5)
+            check(b"Reused," not in p.stdout and b"guarded" not in p.stdout,
+                  "%s: a session of localhost resumed on b.localhost without a client certificate" % version)
+            os.unlink(sess)
