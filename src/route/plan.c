@@ -213,6 +213,7 @@ route_result_t route_dispatch(const route_plan_t *p, route_exchange_t *x)
     route_filter_install(x);
     if (x->orig_uri.len == 0) x->orig_uri = x->req->target;
     if (x->orig_method.len == 0) x->orig_method = x->req->method;
+    if (route_tls_host_refused(p, x)) return ROUTE_ERROR;
     st->site = route_site_pick(p, x);
     static const route_list_t none = { NULL, 0 };
     return route_chain_start(x, st->site ? &st->site->routes : &none);

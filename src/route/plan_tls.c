@@ -8,6 +8,7 @@
 #include "config/address.h"
 #include "config/dispense.h"
 #include "config/options.h"
+#include "route/path.h"
 #include "route/plan.h"
 #include "route/site.h"
 
@@ -133,6 +134,32 @@ static int tls_add_redirects(route_plan_t *p, const char *base_dir, cfg_error_t 
     return rc;
 }
 
+/* The TLS ports with a client_auth site: strict SNI/Host there. */
+static int tls_strict_ports(route_plan_t *p, cfg_error_t *err)
+{
+    p->strict_sni_ports = ifr_arena_calloc(&p->arena, p->ntls_sites, sizeof *p->strict_sni_ports);
+    if (!p->strict_sni_ports) return cfg_errorf(err, NULL, "out of memory");
+    for (size_t i = 0; i < p->ntls_sites; i++) {
+        const route_tls_site_t *t = &p->tls_sites[i];
+        if (!t->conf || !t->conf->client_auth) continue;
+        bool have = false;
+        for (size_t k = 0; k < p->nstrict_sni_ports; k++) have |= p->strict_sni_ports[k] == t->port;
+        if (!have) p->strict_sni_ports[p->nstrict_sni_ports++] = t->port;
+    }
+    return 0;
+}
+
+bool route_tls_host_refused(const route_plan_t *p, route_exchange_t *x)
+{
+    if (!x->conn || !x->conn->tls) return false;
+    bool strict = false;
+    for (size_t i = 0; i < p->nstrict_sni_ports; i++) strict |= p->strict_sni_ports[i] == x->conn->local_port;
+    if (!strict || ifr_str_eq_nocase(x->conn->tls_server_name, route_host_only(x->req->host))) return false;
+    x->error_status = 403;
+    x->error_message = "strict host matching: TLS ServerName and HTTP Host values differ";
+    return true;
+}
+
 int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *err)
 {
     const cfg_options_t *o = &p->options;
@@ -162,6 +189,7 @@ int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *er
             }
         }
     }
+    if (tls_strict_ports(p, err) != 0) return -1;
     if (o->auto_https_no_redirects) return 0;
     return tls_add_redirects(p, base_dir, err);
 }

@@ -48,6 +48,8 @@ struct route_plan {
     size_t nsites;
     route_tls_site_t *tls_sites;
     size_t ntls_sites;
+    uint16_t *strict_sni_ports;  /* TLS ports where Host must equal the SNI */
+    size_t nstrict_sni_ports;
     /* Resources to close when the last reference goes (log files). */
     int *fds;
     size_t nfds, capfds;
@@ -63,6 +65,12 @@ int route_site_tls_addresses(route_plan_t *p, const cfg_site_t *cs, route_site_t
 /* After every site is built (plan_tls.c): the addresses a tls directive
  * turns to TLS, the TLS host list, and the HTTP->HTTPS redirect site. */
 int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *err);
+/* Caddy's strict_sni_host, on by itself where a site of the port uses
+ * client_auth: a request whose Host differs from the connection's SNI
+ * gets 403 (plan_tls.c), so a client cannot send a benign SNI and then
+ * the Host of a site that wanted its certificate. true when refused
+ * (x->error_status set). */
+bool route_tls_host_refused(const route_plan_t *p, route_exchange_t *x);
 /* Adds the listener an address needs (plan.c). */
 int route_plan_add_listener(route_plan_t *p, const cfg_token_t *key, const route_site_addr_t *a, cfg_error_t *err);
 

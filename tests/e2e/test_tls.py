@@ -607,3 +607,34 @@ b.localhost {
             check(b"Reused," not in p.stdout and b"guarded" not in p.stdout,
                   "%s: a session of localhost resumed on b.localhost without a client certificate" % version)
             os.unlink(sess)
+
+
+def test_tls_client_auth_host_must_match_sni(binary):
+    """Caddy's strict_sni_host, on by itself with client_auth: a benign SNI
+    (localhost) with the Host of the client_auth site gets 403, not that
+    site's content without a certificate."""
+    config = GLOBAL + """localhost {
+	tls internal
+	respond "open"
+}
+b.localhost {
+	tls internal {
+		client_auth {
+			trusted_ca_cert_file ca.crt
+		}
+	}
+	respond "guarded"
+}
+"""
+    srv = Server(binary, config)
+    _client_ca(srv.dir)
+    with srv as s:
+        root = os.path.join(s.dir, ROOT_CRT)
+        status, body, err, _ = _curl(s.port, "localhost", cacert=root, extra=("-H", "Host: b.localhost"))
+        check(status == "403" and "guarded" not in body, "fronted request: %s %r %s" % (status, body, err))
+        status, body, err, _ = _curl(s.port, "localhost", cacert=root)
+        check(status == "200" and body == "open", "matching Host: %s %r %s" % (status, body, err))
+        status, body, err, _ = _curl(s.port, "b.localhost", cacert=root,
+                                     extra=("--cert", os.path.join(s.dir, "client.crt"),
+                                            "--key", os.path.join(s.dir, "client.key")))
+        check(status == "200" and body == "guarded", "with a certificate: %s %r %s" % (status, body, err))
