@@ -638,3 +638,29 @@ b.localhost {
                                      extra=("--cert", os.path.join(s.dir, "client.crt"),
                                             "--key", os.path.join(s.dir, "client.key")))
         check(status == "200" and body == "guarded", "with a certificate: %s %r %s" % (status, body, err))
+
+
+def test_tls_trust_prints_the_root_without_installing_as_non_root(binary):
+    """ifrit trust run as a user (nobody, through setpriv when the tests
+    run as root) creates the CA in the Caddyfile's storage and prints the
+    root's path; installing needs root, so nothing is installed. untrust as
+    a user is refused with a reason."""
+    srv = Server(binary, ALIVE)
+    try:
+        d = srv.dir
+        os.chmod(d, 0o777)
+        config = os.path.join(d, "Caddyfile.trust")
+        with open(config, "w") as f:
+            f.write("{\n\tstorage file_system %s/data\n}\n:1 {\n}\n" % d)
+        os.chmod(config, 0o644)
+        as_user = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] if os.geteuid() == 0 else []
+        p = _run(as_user + [binary, "trust", "--config", config], d)
+        out = p.stdout.decode(errors="replace")
+        root = os.path.join(d, ROOT_CRT)
+        check(p.returncode == 0 and ("the local CA's root certificate: " + root) in out and "not installed" in out,
+              "trust: %d %s %s" % (p.returncode, out, p.stderr.decode(errors="replace")))
+        check(os.path.exists(root), "no root at %s" % root)
+        p = _run(as_user + [binary, "untrust", "--config", config], d)
+        check(p.returncode == 1 and b"run it as root" in p.stderr, "untrust: %d %r" % (p.returncode, p.stderr))
+    finally:
+        srv.cleanup()
