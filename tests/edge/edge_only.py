@@ -4,8 +4,9 @@ compares one Caddyfile's answers natively and in workerd):
     as docs/functions.md writes them) answer the same natively and in
     workerd, whether `ifrit edge config` is given the Caddyfile by an
     absolute path or by its name from its own directory;
-  - `tls` is refused natively (no TLS there yet) and accepted at the edge
-    with a logged notice (docs/edge.md).
+  - `:8080 { tls internal }` is refused natively (a TLS site without a
+    host has no name to issue a certificate for, docs/tls.md) and accepted
+    at the edge with a logged notice (docs/edge.md).
 Prints PASS/FAIL lines.
 
 Usage: tests/edge/edge_only.py --binary build/release/ifrit"""
