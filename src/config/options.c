@@ -7,8 +7,8 @@
 #define NS_PER_S 1000000000LL
 
 static const char *const known_options[] = {
-    "admin", "auto_https", "debug", "default_sni", "grace_period", "http_port", "https_port",
-    "local_certs", "renew_interval", "servers", "skip_install_trust", "storage", "wasm_memory_budget",
+    "admin", "auto_https", "debug", "default_sni", "fallback_sni", "grace_period", "http_port",
+    "https_port", "local_certs", "renew_interval", "servers", "skip_install_trust", "storage", "wasm_memory_budget",
     "workers",
 };
 
@@ -16,7 +16,7 @@ static const char *const known_options[] = {
  * supported yet" instead of "unknown". */
 static const char *const caddy_options[] = {
     "acme_ca", "acme_ca_root", "acme_dns", "acme_eab", "cert_issuer", "cert_lifetime",
-    "default_bind", "email", "events", "fallback_sni", "filesystem", "key_type",
+    "default_bind", "email", "events", "filesystem", "key_type",
     "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
     "persist_config", "pki", "preferred_chains", "shutdown_delay",
     "storage_check", "storage_clean_interval",
@@ -124,9 +124,10 @@ static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t 
         if (one_duration(d, &o->renew_interval_ns, err)) return -1;
         if (o->renew_interval_ns < NS_PER_S)
             return cfg_errorf(err, &d->args[0], "renew_interval: must be at least 1s");
-    } else if (cfg_is_word(name, "default_sni")) {
+    } else if (cfg_is_word(name, "default_sni") || cfg_is_word(name, "fallback_sni")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
-        o->default_sni = d->args[0].text.ptr;
+        if (name->text.ptr[0] == 'd') o->default_sni = d->args[0].text.ptr;
+        else o->fallback_sni = d->args[0].text.ptr;
     } else if (cfg_is_word(name, "storage")) {
         /* storage file_system PATH, or storage file_system { root PATH } */
         if (cfg_expect_args(d, 1, 2, err)) return -1;

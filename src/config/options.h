@@ -6,6 +6,7 @@
  *       auto_https off|disable_redirects|disable_certs|ignore_loaded_certs
  *       local_certs
  *       default_sni example.com
+ *       fallback_sni example.com
  *       skip_install_trust
  *       storage file_system /var/lib/ifrit
  *       renew_interval 10m
@@ -51,7 +52,8 @@ typedef struct {
     bool auto_https_ignore_loaded; /* auto_https ignore_loaded_certs */
     bool local_certs;             /* every automatic certificate from the local CA */
     bool skip_install_trust;      /* ifrit never installs the root by itself anyway */
-    const char *default_sni;      /* the name whose certificate a ClientHello without a match gets */
+    const char *default_sni;      /* the name whose certificate a ClientHello without SNI gets */
+    const char *fallback_sni;     /* ... and one whose SNI matches no certificate */
     const char *storage_path;     /* storage file_system PATH; NULL = the default data directory */
     int64_t renew_interval_ns;    /* how often certificates are checked for renewal (default 10m) */
     uint16_t http_port;           /* default 80 */

@@ -73,11 +73,11 @@ struct srv_tls_config {
 /* Contexts whose certificate comes from the local CA (renewed). */
 static bool cfg_ctx_local(const cfg_ctx_t *x) { return !x->conf || !x->conf->cert_file; }
 
-static tls_store_t *cfg_store_for(srv_tls_config_t *c, uint16_t port, const char *default_sni)
+static tls_store_t *cfg_store_for(srv_tls_config_t *c, uint16_t port, const cfg_options_t *o)
 {
     for (size_t i = 0; i < c->nports; i++)
         if (c->ports[i].port == port) return c->ports[i].store;
-    tls_store_t *s = tls_store_new(default_sni);
+    tls_store_t *s = tls_store_new(o->default_sni, o->fallback_sni);
     if (!s) return NULL;
     c->ports[c->nports++] = (cfg_port_t){ port, s };
     return s;
@@ -134,7 +134,7 @@ static tls_cert_t *cfg_cert_for(srv_tls_config_t *c, const route_tls_site_t *t, 
 }
 
 static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
-                        const char *default_sni, cfg_error_t *err)
+                        const cfg_options_t *o, cfg_error_t *err)
 {
     char msg[1024];
     tls_cert_t *cert = cfg_cert_for(c, t, storage, msg, sizeof msg);
@@ -157,7 +157,7 @@ static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tl
         c->ctxs[c->nctxs++] = (cfg_ctx_t){ t->conf, cert, ctx };
     }
     tls_cert_release(cert);
-    tls_store_t *s = cfg_store_for(c, t->port, default_sni);
+    tls_store_t *s = cfg_store_for(c, t->port, o);
     if (!s || tls_store_add(s, t->host, ctx) != 0) {
         cfg_errorf(err, NULL, "out of memory");
         return -1;
@@ -216,14 +216,14 @@ srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
         goto fail;
     }
     for (size_t i = 0; i < n; i++)
-        if (cfg_add_host(c, &sites[i], &storage, o->default_sni, err) != 0) goto fail;
+        if (cfg_add_host(c, &sites[i], &storage, o, err) != 0) goto fail;
     /* Then the names the loaded certificates carry, for clients that ask
      * for a name the site address did not spell (a site's host wins). */
     for (size_t i = 0; i < c->nctxs; i++) {
         if (!c->ctxs[i].conf || !c->ctxs[i].conf->cert_file) continue;
         for (size_t k = 0; k < n; k++) {
             if (sites[k].conf != c->ctxs[i].conf) continue;
-            tls_store_t *s = cfg_store_for(c, sites[k].port, o->default_sni);
+            tls_store_t *s = cfg_store_for(c, sites[k].port, o);
             for (size_t m = 0; s && m < c->ctxs[i].cert->nnames; m++)
                 if (tls_store_add(s, c->ctxs[i].cert->names[m], c->ctxs[i].ctx) != 0) goto oom;
         }

@@ -22,17 +22,19 @@ struct tls_store {
     pthread_mutex_t mu;
     store_entry_t *entries;
     size_t count, cap;
-    char *default_sni;
+    char *default_sni;    /* for a ClientHello without SNI */
+    char *fallback_sni;   /* for one whose SNI matches nothing */
     SSL_CTX *accept_ctx;
 };
 
-tls_store_t *tls_store_new(const char *default_sni)
+tls_store_t *tls_store_new(const char *default_sni, const char *fallback_sni)
 {
     tls_store_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->mu, NULL);
-    if (default_sni && default_sni[0] && !(s->default_sni = strdup(default_sni))) {
+    if ((default_sni && default_sni[0] && !(s->default_sni = strdup(default_sni))) ||
+        (fallback_sni && fallback_sni[0] && !(s->fallback_sni = strdup(fallback_sni)))) {
         tls_store_release(s);
         return NULL;
     }
@@ -50,6 +52,7 @@ void tls_store_release(tls_store_t *s)
     }
     free(s->entries);
     free(s->default_sni);
+    free(s->fallback_sni);
     SSL_CTX_free(s->accept_ctx);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -101,7 +104,8 @@ SSL_CTX *tls_store_pick(tls_store_t *s, const char *sni, const char *local_ip)
     if (!ctx && sni && sni[0]) ctx = store_wildcard(s, sni);
     if (!ctx && (!sni || !sni[0]) && local_ip) ctx = store_exact(s, local_ip);
     if (!ctx) ctx = store_exact(s, "");
-    if (!ctx && s->default_sni) ctx = store_exact(s, s->default_sni);
+    const char *instead = sni && sni[0] ? s->fallback_sni : s->default_sni;
+    if (!ctx && instead) ctx = store_exact(s, instead);
     if (ctx) SSL_CTX_up_ref(ctx);
     pthread_mutex_unlock(&s->mu);
     return ctx;

@@ -5,10 +5,11 @@
  * chosen, so each site's protocols, ciphers, curves and client_auth apply.
  *
  * Order: an exact name, then a one-label wildcard ("*.example.com"), then
- * a catch-all entry (a site without a host), then default_sni's entry.
+ * a catch-all entry (a site without a host), then fallback_sni's entry.
  * A ClientHello without SNI (a client that dialled an IP) is matched by
- * the address it connected to. Nothing found: the handshake fails with an
- * unrecognized_name alert.
+ * the address it connected to, then the catch-all, then default_sni's
+ * entry (Caddy's default_sni and fallback_sni). Nothing found: the
+ * handshake fails with an unrecognized_name alert.
  *
  * Thread safety: workers look up concurrently while a renewal thread may
  * swap a context (tls_store_replace); a mutex covers the table, held only
@@ -22,11 +23,12 @@
 
 typedef struct tls_store tls_store_t;
 
-/* An empty store with one reference; default_sni may be NULL. NULL when
+/* An empty store with one reference; default_sni and fallback_sni may be
+ * NULL. NULL when
  * out of memory. Connections in their handshake hold a reference each
  * (the ClientHello callback uses the store), so a reload can drop its own
  * while they finish. */
-tls_store_t *tls_store_new(const char *default_sni);
+tls_store_t *tls_store_new(const char *default_sni, const char *fallback_sni);
 void tls_store_retain(tls_store_t *s);
 void tls_store_release(tls_store_t *s);
 

@@ -13,6 +13,7 @@ import os
 import socket
 import ssl
 import subprocess
+import time
 
 from ifrit_e2e import IO_TIMEOUT, Server, Skip, check
 
@@ -65,6 +66,16 @@ def _curl(port, name, path="/", cacert=None, extra=()):
     out = p.stdout.decode(errors="replace")
     body, _, status = out.rpartition("\n")
     return status, body, p.stderr.decode(errors="replace"), p.returncode
+
+
+def _wait_reloads(s, n):
+    """Waits (bounded) until the server has applied n reloads."""
+    deadline = time.monotonic() + IO_TIMEOUT
+    while time.monotonic() < deadline:
+        if s.read_log().count("configuration reloaded") >= n:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def _peer_subject(port, servername):
@@ -233,7 +244,7 @@ localhost {
         check(p.stdout == b"plain http", "auto_https off: %r %s" % (p.stdout, p.stderr))
 
 
-def test_tls_cert_key_sni_and_default_sni(binary):
+def test_tls_cert_key_sni_default_and_fallback_sni(binary):
     config = GLOBAL + """https://a.test {
 	tls a.test.crt a.test.key
 	respond "site a"
@@ -254,13 +265,18 @@ https://b.test {
         # A name nobody serves: the handshake fails, no certificate is sent.
         check(_peer_subject(s.port, "unknown.test") is None, "unknown SNI got a certificate")
         check(_peer_subject(s.port, None) is None, "no SNI got a certificate")
-        # With default_sni the same names get b's certificate.
+        # default_sni: a ClientHello without SNI gets b's certificate; an
+        # unknown name still fails (that is fallback_sni's), as in Caddy.
         s.reload(GLOBAL.replace("{\n", "{\n\tdefault_sni b.test\n", 1) + config[len(GLOBAL):])
         check(s.wait_log("configuration reloaded"), "no reload: " + s.read_log()[-800:])
-        check(_peer_subject(s.port, "unknown.test") == "CN = b.test", "default_sni: %r"
-              % _peer_subject(s.port, "unknown.test"))
-        check(_peer_subject(s.port, None) == "CN = b.test", "default_sni, no SNI")
+        check(_peer_subject(s.port, None) == "CN = b.test", "default_sni, no SNI: %r" % _peer_subject(s.port, None))
+        check(_peer_subject(s.port, "unknown.test") is None, "default_sni answered an unknown name")
         check(_peer_subject(s.port, "a.test") == "CN = a.test", "a.test after default_sni")
+        s.reload(GLOBAL.replace("{\n", "{\n\tfallback_sni a.test\n", 1) + config[len(GLOBAL):])
+        check(_wait_reloads(s, 2), "no second reload: " + s.read_log()[-800:])
+        check(_peer_subject(s.port, "unknown.test") == "CN = a.test", "fallback_sni: %r"
+              % _peer_subject(s.port, "unknown.test"))
+        check(_peer_subject(s.port, None) is None, "fallback_sni answered a ClientHello without SNI")
 
 
 def test_tls_client_auth_require_and_verify(binary):

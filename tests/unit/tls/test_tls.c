@@ -247,7 +247,7 @@ static void test_store_sni(void)
     SSL_CTX *ca = tls_ctx_new(&conf13, a, err, sizeof err), *cw = tls_ctx_new(&conf, w, err, sizeof err);
     SSL_CTX *cd = tls_ctx_new(&conf, d, err, sizeof err);
     CHECK(ca && cw && cd);
-    tls_store_t *st = tls_store_new(NULL);
+    tls_store_t *st = tls_store_new(NULL, NULL);
     CHECK(tls_store_accept_ctx(st) == NULL);
     tls_store_add(st, "a.test", ca);
     tls_store_add(st, "*.w.test", cw);
@@ -266,11 +266,19 @@ static void test_store_sni(void)
     CHECK_INT_EQ(connect_store(st, "x.w.test", TLS1_2_VERSION, got, sizeof got), 1);
     tls_store_release(st);
 
-    st = tls_store_new("default.test");
+    /* default_sni is for a ClientHello without SNI, fallback_sni for one
+     * whose name matches nothing (Caddy's two options). */
+    st = tls_store_new(NULL, "default.test");
     tls_store_add(st, "a.test", ca);
     tls_store_add(st, "default.test", cd);
     CHECK_INT_EQ(connect_store(st, "nobody.test", 0, got, sizeof got), 1);
     CHECK_STR_EQ(got, "default.test");
+    CHECK_INT_EQ(connect_store(st, NULL, 0, got, sizeof got), 0);
+    tls_store_release(st);
+    st = tls_store_new("default.test", NULL);
+    tls_store_add(st, "a.test", ca);
+    tls_store_add(st, "default.test", cd);
+    CHECK_INT_EQ(connect_store(st, "nobody.test", 0, got, sizeof got), 0);
     CHECK_INT_EQ(connect_store(st, NULL, 0, got, sizeof got), 1);
     CHECK_STR_EQ(got, "default.test");
     /* Renewal swaps a context under the store. */
@@ -279,7 +287,7 @@ static void test_store_sni(void)
     CHECK_STR_EQ(got, "wild.test");
     tls_store_release(st);
 
-    st = tls_store_new(NULL);
+    st = tls_store_new(NULL, NULL);
     tls_store_add(st, "", cd);   /* a site without a host takes any name */
     CHECK_INT_EQ(connect_store(st, "whatever.test", 0, got, sizeof got), 1);
     CHECK_STR_EQ(got, "default.test");
