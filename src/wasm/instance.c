@@ -208,7 +208,8 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
         iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
         g->type = m->globals[i].type;
         g->mutable_ = m->globals[i].mutable_;
-        g->value = iw__const_eval(inst, &m->globals[i].init);
+        if (g->type == IW_V128) iw__const_eval_v128(inst, &m->globals[i].init, &g->value, &g->hi);
+        else g->value = iw__const_eval(inst, &m->globals[i].init);
         inst->globals[i] = g;
     }
     return true;
