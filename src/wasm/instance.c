@@ -48,6 +48,7 @@ static const char *iw__sig_text(const char *sig, char *out, size_t size)
 {
     static const struct { char letter; const char *name; } names[] = {
         { 'i', "i32" }, { 'I', "i64" }, { 'f', "f32" }, { 'F', "f64" }, { 'r', "funcref" }, { 'e', "externref" },
+        { 'v', "v128" },
     };
     size_t used = 0;
     bool first = true;
@@ -89,6 +90,7 @@ static const char *iw__valtype_text(uint8_t type)
     case IW_F64: return "f64";
     case IW_FUNCREF: return "funcref";
     case IW_EXTERNREF: return "externref";
+    case IW_V128: return "v128";
     default: return "?";
     }
 }

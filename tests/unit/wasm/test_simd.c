@@ -164,7 +164,27 @@ static void test_host_signatures_refuse_v128(void)
     CHECK_INT_EQ(iw_linker_define_func(l, "h", "f", "v:", host_noop, NULL), -1);
     CHECK_INT_EQ(iw_linker_define_func(l, "h", "f", "i:v", host_noop, NULL), -1);
     CHECK_INT_EQ(iw_linker_define_func(l, "h", "f", "i:i", host_noop, NULL), 0);
+    /* an import with v128 in its type meets the host function or global:
+     * the link error names v128 */
+    iw_global_t *g = iw_global_new((iw_val_t){ .type = IW_I32, .of.i32 = 1 }, false);
+    CHECK(g != NULL);
+    if (g) CHECK_INT_EQ(iw_linker_define_global(l, "h", "g", g), 0);
+    const char *const wats[2] = { "(module (import \"h\" \"f\" (func (param v128 i32) (result i32))))",
+                                  "(module (import \"h\" \"g\" (global v128)))" };
+    const char *const want[2] = { "imported as (v128, i32) -> (i32), it is (i32) -> (i32)",
+                                  "imported as v128, it is i32" };
+    for (int k = 0; k < 2; k++) {
+        iw_module_t *m = wat_module(wats[k]);
+        CHECK(m != NULL);
+        if (!m) continue;
+        iw_error_t err;
+        CHECK(iw_instance_new(m, l, NULL, &err, NULL) == NULL);
+        if (!strstr(err.message, want[k])) printf("  link error: %s\n", err.message);
+        CHECK(strstr(err.message, want[k]) != NULL);
+        iw_module_release(m);
+    }
     iw_linker_free(l);
+    if (g) iw_global_free(g);
 }
 
 static void test_snapshot_with_v128_state(void)
