@@ -45,8 +45,8 @@
     }
 
 static inline int iw__sat(int64_t v, int64_t lo, int64_t hi) { return (int)(v < lo ? lo : v > hi ? hi : v); }
-#define IW__MASK(c) ((c) ? ~0u : 0u)
-#define IW__MASK64(c) ((c) ? ~0ull : 0ull)
+#define IW__MASK(c) (0u - (unsigned)(c))
+#define IW__MASK64(c) (0ull - (uint64_t)(c))
 
 /* ---- bitwise ------------------------------------------------------------ */
 
