@@ -5,10 +5,11 @@
  * unreachable code.
  *
  * The internal code is register-style: every value has a fixed slot in the
- * function's frame, known at compile time. Locals take slots 0..nlocals-1;
- * the operand stack value at height h lives in slot nlocals+h. So i32.add
- * at height h becomes "slot[h-2] = slot[h-2] + slot[h-1]" with no stack
- * pointer at run time. A small peephole history then removes the copies
+ * function's frame, known at compile time. Locals come first, then the
+ * operand stack; a v128 takes two consecutive slots, every other value one,
+ * so the compiler keeps each local's slot and, per stack height, the slot
+ * where the value there starts. i32.add at height h (scalars below) becomes
+ * "slot[s-2] = slot[s-2] + slot[s-1]" with no stack pointer at run time. A small peephole history then removes the copies
  * that local.get and i32.const would make: an operand that was just copied
  * from a local is read from the local itself, a constant becomes an
  * immediate, and a following local.set retargets the producer's result.
