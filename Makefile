@@ -12,6 +12,9 @@ CLANG   ?= clang-19
 CORE_LAYERS ?= base wasm wasi http config route fn plugin
 CORE_SRCS   := $(foreach l,$(CORE_LAYERS),$(wildcard src/$(l)/*.c))
 SERVER_SRCS ?= $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+# TLS (src/tls): certificates, the SNI store, OpenSSL contexts, the local CA
+# and the data directory; native only (OpenSSL), so not a core layer.
+TLS_SRCS    ?= $(wildcard src/tls/*.c)
 
 # Headers the build computes (build/gen), shared by every build variant.
 GEN     := build/gen
@@ -36,8 +39,10 @@ LDLIBS  += -lssl -lcrypto -lnghttp2 -lz -lzstd -lbrotlienc -lbrotlidec -lcrypt -
 
 CORE_OBJS   := $(CORE_SRCS:%.c=$(OUT)/obj/%.o)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/obj/%.o)
+TLS_OBJS    := $(TLS_SRCS:%.c=$(OUT)/obj/%.o)
 CORE_LIB    := $(OUT)/libifrit-core.a
 SERVER_LIB  := $(OUT)/libifrit-server.a
+TLS_LIB     := $(OUT)/libifrit-tls.a
 IFRIT       := $(OUT)/ifrit
 
 # Unit tests: tests/unit/<layer>/test_*.c, one executable each.
@@ -83,12 +88,17 @@ $(SERVER_LIB): $(SERVER_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(IFRIT): $(OUT)/obj/src/server/main.o $(SERVER_LIB) $(CORE_LIB)
+$(TLS_LIB): $(TLS_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(IFRIT): $(OUT)/obj/src/server/main.o $(SERVER_LIB) $(TLS_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(SERVER_LIB) $(CORE_LIB) tests/unit/testing.h
+$(OUT)/tests/%: tests/unit/%.c $(SERVER_LIB) $(TLS_LIB) $(CORE_LIB) tests/unit/testing.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_LIB) $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_LIB) $(TLS_LIB) $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 $(OUT)/tools/%: tests/tools/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -151,4 +161,4 @@ $(EDGE_OUT)/ifrit.wasm: $(EDGE_OBJS)
 clean:
 	rm -rf build
 
--include $(CORE_OBJS:.o=.d) $(SERVER_OBJS:.o=.d) $(OUT)/obj/src/server/main.d
+-include $(CORE_OBJS:.o=.d) $(SERVER_OBJS:.o=.d) $(TLS_OBJS:.o=.d) $(OUT)/obj/src/server/main.d

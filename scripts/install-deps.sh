@@ -6,8 +6,9 @@
 set -euo pipefail
 
 build_pkgs=(make gcc clang-19 lld-19 libclang-rt-19-dev libclang-rt-19-dev-wasm32 wasi-libc
-            libssl-dev libnghttp2-dev zlib1g-dev libzstd-dev libbrotli-dev libcrypt-dev pkg-config)
-test_pkgs=(curl python3 zstd wabt nginx-light caddy wrk nghttp2-client openssl nodejs npm)
+            libssl-dev libnghttp2-dev zlib1g-dev libzstd-dev libbrotli-dev libcrypt-dev libcurl4-openssl-dev
+            pkg-config rustc libstd-rust-dev-wasm32)
+test_pkgs=(curl python3 zstd wabt nginx-light caddy wrk nghttp2-client openssl nodejs npm pebble testssl.sh)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--run" ] || want+=("${test_pkgs[@]}")
@@ -46,4 +47,13 @@ if [ "${1:-}" != "--run" ] && [ ! -x "$edge_dir/node_modules/.bin/workerd" ]; th
     # `npm install` honours the lock file; `npm ci` in npm 11 refuses this one
     # because workerd's other-platform optional packages are absent from it.
     (cd "$edge_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# The guest toolchains and programs of the functions tests and benchmark
+# (AssemblyScript with its WASI shim, esbuild's wasip1 build), pinned by
+# tests/guests/npm/package-lock.json, installed into its node_modules.
+guests_npm="$(dirname "$0")/../tests/guests/npm"
+if [ "${1:-}" != "--run" ] && [ ! -x "$guests_npm/node_modules/.bin/asc" ]; then
+    echo "install-deps: installing the guests' npm packages (into tests/guests/npm/node_modules)"
+    (cd "$guests_npm" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

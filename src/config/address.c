@@ -80,7 +80,7 @@ int cfg_parse_address(const cfg_token_t *key, cfg_address_t *out, cfg_error_t *e
     return 0;
 }
 
-int cfg_address_resolve(const cfg_token_t *key, cfg_address_t *a, const route_options_t *o,
+int cfg_address_resolve(const cfg_token_t *key, cfg_address_t *a, const cfg_options_t *o,
                         cfg_error_t *err)
 {
     if (ifr_str_eq_nocase(a->scheme, IFR_LIT("http"))) {

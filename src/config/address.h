@@ -24,7 +24,7 @@
 #include "base/str.h"
 #include "config/caddyfile.h"
 #include "config/error.h"
-#include "route/plan.h"
+#include "config/options.h"
 
 /* Slices point into the key token's text (owned by the document's arena).
  * Absent parts are empty slices (len 0, ptr still valid). */
@@ -46,7 +46,7 @@ int cfg_parse_address(const cfg_token_t *key, cfg_address_t *out, cfg_error_t *e
 /* Fills listen_port and tls from the scheme, the port and the global
  * options, with the rules described above. Fails on a contradiction:
  * "https://x:80" when 80 is the http_port (one port cannot serve both). */
-int cfg_address_resolve(const cfg_token_t *key, cfg_address_t *a, const route_options_t *o,
+int cfg_address_resolve(const cfg_token_t *key, cfg_address_t *a, const cfg_options_t *o,
                         cfg_error_t *err);
 
 #endif

@@ -246,6 +246,8 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
         return -1;
     }
     fmt_t f = { .out = out, .text = text, .masked = masked, .split_glued = !fmt_braces_balance(&toks) };
+    /* The lexer skips a byte order mark; it is kept where it was. */
+    if (cfg__has_bom(text, len)) fmt_put(&f, text, CFG_BOM_LEN);
     bool after_brace_line = false; /* the rest of a line after "{" moves down */
     for (size_t i = 0; i < toks.count; i++) {
         const cfg_token_t *t = &toks.toks[i];

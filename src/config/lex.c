@@ -15,6 +15,7 @@ typedef struct {
     const cfg__expanded_t *map;   /* NULL when s is the original text */
     const char *src;              /* the original text, for line/col */
     size_t src_len;
+    size_t origin;                /* where tokens may start in src: after a BOM */
     size_t cur_off;               /* line/col cursor into src, moves forward */
     int cur_line, cur_col;
     const char *file;
@@ -56,7 +57,7 @@ static void lx_pos(lexer_t *lx, size_t i, int *line, int *col)
 {
     size_t off = lx->map ? cfg__expanded_src_off(lx->map, i) : i;
     if (off > lx->src_len) off = lx->src_len;
-    if (off < lx->cur_off) { lx->cur_off = 0; lx->cur_line = 1; lx->cur_col = 1; }
+    if (off < lx->cur_off) { lx->cur_off = lx->origin; lx->cur_line = 1; lx->cur_col = 1; }
     for (; lx->cur_off < off; lx->cur_off++) {
         if (lx->src[lx->cur_off] == '\n') { lx->cur_line++; lx->cur_col = 1; }
         else lx->cur_col++;
@@ -339,6 +340,11 @@ static int lx_run(lexer_t *lx)
     return 0;
 }
 
+bool cfg__has_bom(const char *text, size_t len)
+{
+    return len >= CFG_BOM_LEN && memcmp(text, "\xef\xbb\xbf", CFG_BOM_LEN) == 0;
+}
+
 bool cfg__glued_brace(const cfg_token_t *t)
 {
     /* "x{{" is left alone: once split, "x{" would be glued again. */
@@ -372,6 +378,9 @@ int cfg__lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
         lx.n = exp.len;
         lx.map = &exp;
     }
+    /* A byte order mark is not text; columns count from after it. The
+     * substituted text starts with it too: {$VAR} cannot. */
+    if (cfg__has_bom(text, len)) lx.i = lx.origin = lx.cur_off = CFG_BOM_LEN;
     int rc = lx_run(&lx);
     if (rc == 0 && lx.count) {
         out->toks = ifr_arena_alloc(a, lx.count * sizeof *out->toks);

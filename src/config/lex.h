@@ -14,7 +14,8 @@
  * - # at the start of a token begins a comment up to the end of the line;
  * - {$NAME} and {$NAME:default} are replaced by the environment before
  *   tokenizing (so they may produce parts of tokens or several tokens);
- * - a NUL byte anywhere is an error.
+ * - a NUL byte anywhere is an error;
+ * - a UTF-8 byte order mark at the very start is skipped, as Caddy does.
  */
 #ifndef IFRIT_CONFIG_LEX_H
 #define IFRIT_CONFIG_LEX_H
@@ -48,6 +49,10 @@ typedef struct {
     cfg__raw_t *raw;        /* arena array, parallel to toks */
     size_t count;
 } cfg__toks_t;
+
+/* A UTF-8 byte order mark at the start of text (the lexer skips it). */
+#define CFG_BOM_LEN 3
+bool cfg__has_bom(const char *text, size_t len);
 
 /* Tokenizes text[0..len). file (arena-owned or static) goes into every
  * token. Returns 0, or -1 with *err filled. */

@@ -7,18 +7,19 @@
 #define NS_PER_S 1000000000LL
 
 static const char *const known_options[] = {
-    "admin", "auto_https", "debug", "grace_period", "http_port", "https_port", "servers",
-    "wasm_memory_budget", "workers",
+    "admin", "auto_https", "debug", "default_sni", "grace_period", "http_port", "https_port",
+    "local_certs", "renew_interval", "servers", "skip_install_trust", "storage", "wasm_memory_budget",
+    "workers",
 };
 
 /* Caddy's other global options: recognised so the error can say "not
  * supported yet" instead of "unknown". */
 static const char *const caddy_options[] = {
     "acme_ca", "acme_ca_root", "acme_dns", "acme_eab", "cert_issuer", "cert_lifetime",
-    "default_bind", "default_sni", "email", "events", "fallback_sni", "filesystem", "key_type",
-    "local_certs", "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
-    "persist_config", "pki", "preferred_chains", "renew_interval", "shutdown_delay",
-    "skip_install_trust", "storage", "storage_check", "storage_clean_interval",
+    "default_bind", "email", "events", "fallback_sni", "filesystem", "key_type",
+    "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
+    "persist_config", "pki", "preferred_chains", "shutdown_delay",
+    "storage_check", "storage_clean_interval",
 };
 
 static const char *const known_timeouts[] = { "idle", "read_body", "read_header", "write" };
@@ -31,14 +32,15 @@ static const char *const caddy_server_options[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-void cfg_options_defaults(route_options_t *o)
+void cfg_options_defaults(cfg_options_t *o)
 {
-    *o = (route_options_t){
+    *o = (cfg_options_t){
         .http_port = 80,
         .https_port = 443,
         .grace_period_ns = CFG_DEFAULT_GRACE_PERIOD_NS,
         .read_header_timeout_ns = 60 * NS_PER_S,
         .idle_timeout_ns = 300 * NS_PER_S,
+        .renew_interval_ns = 600 * NS_PER_S,
     };
 }
 
@@ -55,7 +57,7 @@ static int one_duration(const cfg_directive_t *d, int64_t *out, cfg_error_t *err
     return cfg_parse_duration(&d->args[0], 0, out, err);
 }
 
-static int parse_timeouts(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+static int parse_timeouts(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     if (cfg_expect_args(d, 0, 0, err)) return -1;
     if (!d->block) return cfg_errorf(err, &d->name, "timeouts: expected a block { read_body ... }");
@@ -75,7 +77,7 @@ static int parse_timeouts(const cfg_directive_t *d, route_options_t *o, cfg_erro
 
 /* servers [<listener>] { timeouts { ... } }: ifrit applies the settings
  * to every listener, so the listener argument is accepted and not used. */
-static int parse_servers(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     static const char *const known[] = { "timeouts" };
     if (cfg_expect_args(d, 0, 1, err)) return -1;
@@ -94,7 +96,7 @@ static int parse_servers(const cfg_directive_t *d, route_options_t *o, cfg_error
     return 0;
 }
 
-static int parse_option(const cfg_directive_t *d, route_options_t *o, cfg_error_t *err)
+static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     const cfg_token_t *name = &d->name;
     int64_t v;
@@ -106,10 +108,43 @@ static int parse_option(const cfg_directive_t *d, route_options_t *o, cfg_error_
         o->admin_off = true;
     } else if (cfg_is_word(name, "auto_https")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
-        if (!cfg_is_word(&d->args[0], "off"))
-            return cfg_errorf(err, &d->args[0], "auto_https: only 'off' is supported, got '%s'",
+        const cfg_token_t *a = &d->args[0];
+        if (cfg_is_word(a, "off")) o->auto_https_off = o->auto_https_no_redirects = true;
+        else if (cfg_is_word(a, "disable_redirects")) o->auto_https_no_redirects = true;
+        else if (cfg_is_word(a, "disable_certs")) o->auto_https_no_certs = true;
+        else if (cfg_is_word(a, "ignore_loaded_certs")) o->auto_https_ignore_loaded = true;
+        else
+            return cfg_errorf(err, a, "auto_https: expected off, disable_redirects, disable_certs or "
+                              "ignore_loaded_certs, got '%s'", a->text.ptr);
+    } else if (cfg_is_word(name, "local_certs") || cfg_is_word(name, "skip_install_trust")) {
+        if (cfg_expect_args(d, 0, 0, err) || cfg_expect_no_block(d, err)) return -1;
+        if (name->text.ptr[0] == 'l') o->local_certs = true;
+        else o->skip_install_trust = true;
+    } else if (cfg_is_word(name, "renew_interval")) {
+        if (one_duration(d, &o->renew_interval_ns, err)) return -1;
+        if (o->renew_interval_ns < NS_PER_S)
+            return cfg_errorf(err, &d->args[0], "renew_interval: must be at least 1s");
+    } else if (cfg_is_word(name, "default_sni")) {
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        o->default_sni = d->args[0].text.ptr;
+    } else if (cfg_is_word(name, "storage")) {
+        /* storage file_system PATH, or storage file_system { root PATH } */
+        if (cfg_expect_args(d, 1, 2, err)) return -1;
+        if (!cfg_is_word(&d->args[0], "file_system"))
+            return cfg_errorf(err, &d->args[0], "storage: only file_system is supported, got '%s'",
                               d->args[0].text.ptr);
-        o->auto_https_off = true;
+        const cfg_token_t *path = d->nargs == 2 ? &d->args[1] : NULL;
+        for (size_t i = 0; d->block && i < d->block->count; i++) {
+            const cfg_directive_t *r = &d->block->items[i];
+            if (!cfg_is_word(&r->name, "root"))
+                return cfg_errorf(err, &r->name, "storage file_system: expected root PATH, got '%s'",
+                                  r->name.text.ptr);
+            if (cfg_expect_args(r, 1, 1, err) || cfg_expect_no_block(r, err)) return -1;
+            path = &r->args[0];
+        }
+        if (!path || path->text.len == 0)
+            return cfg_errorf(err, path ? path : &d->args[0], "storage file_system: expected a path");
+        o->storage_path = path->text.ptr;
     } else if (cfg_is_word(name, "debug")) {
         if (cfg_expect_args(d, 0, 0, err) || cfg_expect_no_block(d, err)) return -1;
         o->debug = true;
@@ -140,7 +175,7 @@ static int parse_option(const cfg_directive_t *d, route_options_t *o, cfg_error_
     return 0;
 }
 
-int cfg_parse_global_options(const cfg_block_t *global, route_options_t *o, cfg_error_t *err)
+int cfg_parse_global_options(const cfg_block_t *global, cfg_options_t *o, cfg_error_t *err)
 {
     cfg_options_defaults(o);
     if (!global) return 0;

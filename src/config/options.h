@@ -1,8 +1,14 @@
-/* The global options block, read into the route_options_t of route/plan.h.
+/* The global options block, read into a cfg_options_t (the plan keeps
+ * one: route_plan_options).
  *
  *   {
  *       admin off
- *       auto_https off
+ *       auto_https off|disable_redirects|disable_certs|ignore_loaded_certs
+ *       local_certs
+ *       default_sni example.com
+ *       skip_install_trust
+ *       storage file_system /var/lib/ifrit
+ *       renew_interval 10m
  *       http_port 8080
  *       https_port 8443
  *       debug
@@ -26,9 +32,35 @@
 #ifndef IFRIT_CONFIG_OPTIONS_H
 #define IFRIT_CONFIG_OPTIONS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "config/caddyfile.h"
 #include "config/error.h"
-#include "route/plan.h"
+
+/* The global options block, with defaults filled in. */
+typedef struct {
+    int workers;                  /* 0 = one per core */
+    int64_t grace_period_ns;      /* graceful shutdown limit; 0 = none */
+    uint64_t wasm_memory_budget;  /* functions' guest memory, bytes; 0 = from the machine's */
+    bool debug;                   /* debug-level logging */
+    bool admin_off;
+    bool auto_https_off;          /* auto_https off: no automatic HTTPS, no redirects */
+    bool auto_https_no_redirects; /* auto_https disable_redirects (also set by off) */
+    bool auto_https_no_certs;     /* auto_https disable_certs: TLS sites need tls CERT KEY */
+    bool auto_https_ignore_loaded; /* auto_https ignore_loaded_certs */
+    bool local_certs;             /* every automatic certificate from the local CA */
+    bool skip_install_trust;      /* ifrit never installs the root by itself anyway */
+    const char *default_sni;      /* the name whose certificate a ClientHello without a match gets */
+    const char *storage_path;     /* storage file_system PATH; NULL = the default data directory */
+    int64_t renew_interval_ns;    /* how often certificates are checked for renewal (default 10m) */
+    uint16_t http_port;           /* default 80 */
+    uint16_t https_port;          /* default 443 */
+    int64_t read_header_timeout_ns;
+    int64_t read_body_timeout_ns;
+    int64_t write_timeout_ns;
+    int64_t idle_timeout_ns;
+} cfg_options_t;
 
 /* Unlike Caddy (which waits for ever unless told), a stop ends within
  * this by default; `grace_period 0` waits for every in-flight request. */
@@ -39,10 +71,10 @@
  *   admin on, auto_https on, http_port 80, https_port 443, read_header
  *   1m, idle 5m, read_body 0 and write 0 (0 = no timeout),
  *   wasm_memory_budget 0 (the server takes half the machine's memory). */
-void cfg_options_defaults(route_options_t *o);
+void cfg_options_defaults(cfg_options_t *o);
 
 /* Sets *o to the defaults, then applies global (which may be NULL: no
  * global options block). Returns 0, or -1 with *err at the offending token. */
-int cfg_parse_global_options(const cfg_block_t *global, route_options_t *o, cfg_error_t *err);
+int cfg_parse_global_options(const cfg_block_t *global, cfg_options_t *o, cfg_error_t *err);
 
 #endif

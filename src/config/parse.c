@@ -16,6 +16,7 @@
 
 #include "config/dispense.h"
 #include "config/lex.h"
+#include "config/site_keys.h"
 #include "config/source.h"
 
 typedef struct {
@@ -285,6 +286,7 @@ static int parse_document(parser_t *p, cfg_doc_t *doc)
     if (vec_finish(&sites, p->a, sizeof(cfg_site_t), &arr) && rc == 0) rc = oom(p);
     doc->sites = arr;
     doc->nsites = sites.n;
+    if (rc == 0) rc = cfg__check_site_keys(doc, p->err);
     return rc;
 }
 

@@ -100,8 +100,21 @@ static int import_file(cfg__cursor_t *c, const cfg_token_t *at, const char *path
                                             .dev = dev, .ino = ino });
 }
 
-/* Pushes the files a glob matches in reverse order, so the first match is
- * read first. */
+/* Pushes paths[0] of a glob's n matches; the others wait on its source and
+ * replace it one by one when it ends (next_token). */
+static int import_glob_file(cfg__cursor_t *c, const cfg_token_t *at, char **paths, size_t n,
+                            const cfg_token_t *args, size_t nargs)
+{
+    if (import_file(c, at, paths[0], args, nargs)) return -1;
+    cfg__src_t *top = &c->stack[c->depth - 1];
+    top->glob_rest = paths + 1;
+    top->glob_left = n - 1;
+    top->glob_at = at;
+    top->glob_args = args;
+    top->glob_nargs = nargs;
+    return 0;
+}
+
 static int import_glob(cfg__cursor_t *c, const cfg_token_t *at, const char *pattern,
                        const cfg_token_t *args, size_t nargs)
 {
@@ -110,12 +123,12 @@ static int import_glob(cfg__cursor_t *c, const cfg_token_t *at, const char *patt
     size_t n;
     if (cfg__glob(c->a, pattern, &paths, &n, why, sizeof why))
         return src_fail(c, at, "import '%s': %s", pattern, why);
-    if (n == 0)
+    if (n == 0) {
         ifr_log_warn("config", "%s:%d:%d: no files matching import glob pattern '%s'", at->file,
                      at->line, at->col, at->text.ptr);
-    for (size_t i = n; i-- > 0;)
-        if (import_file(c, at, paths[i], args, nargs)) return -1;
-    return 0;
+        return 0;
+    }
+    return import_glob_file(c, at, paths, n, args, nargs);
 }
 
 static int suggest_snippet(cfg__cursor_t *c, const cfg_token_t *name, const char *why)
@@ -177,6 +190,10 @@ static int next_token(cfg__cursor_t *c, const cfg_token_t **out)
         if (top->pos == top->n) {
             if (c->depth == 1) return 0;
             c->depth--;
+            if (top->glob_left &&
+                import_glob_file(c, top->glob_at, top->glob_rest, top->glob_left, top->glob_args,
+                                 top->glob_nargs))
+                return -1;
             continue;
         }
         const cfg_token_t *t = &top->toks[top->pos++];

@@ -8,7 +8,8 @@
  * the path or glob names, with {args[...]} substituted. A source stays on
  * the stack until its last token has been read, so an import that comes
  * back to a snippet or file still open is a cycle (an error), and nesting is
- * bounded by CFG_MAX_IMPORT_DEPTH; the total of imported tokens is bounded
+ * bounded by CFG_MAX_IMPORT_DEPTH (the files of one glob are read one after
+ * the other at the same level); the total of imported tokens is bounded
  * by CFG_MAX_TOKENS, which also stops exponential snippet fan-out.
  */
 #ifndef IFRIT_CONFIG_SOURCE_H
@@ -37,6 +38,13 @@ typedef struct {
     const cfg__snippet_t *snippet;/* set for snippet sources */
     bool is_file;
     uint64_t dev, ino;            /* identity of a file source */
+    /* A file a glob matched: the files after it, read in its place once it
+     * ends (siblings take one level of nesting, not one each), and the
+     * import that names them. */
+    char **glob_rest;
+    size_t glob_left;
+    const cfg_token_t *glob_at, *glob_args;
+    size_t glob_nargs;
 } cfg__src_t;
 
 typedef struct {

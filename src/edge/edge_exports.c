@@ -181,13 +181,13 @@ EDGE_EXPORT(edge_fn_request_len) uint32_t edge_fn_request_len(void) { return (ui
 EDGE_EXPORT(edge_fn_stdin) const char *edge_fn_stdin(void) { return edge_fn_in.ptr; }
 EDGE_EXPORT(edge_fn_stdin_len) uint32_t edge_fn_stdin_len(void) { return (uint32_t)edge_fn_in.len; }
 
-/* How the run ended (fn_host_end_t: 0 exited with exit_code, 1 trapped,
+/* How the run ended (fn_runner_end_t: 0 exited with exit_code, 1 trapped,
  * 2 timed out), its stdout and stderr, and the trap's message; then the
  * same return values as edge_handle. */
 EDGE_EXPORT(edge_fn_done) int edge_fn_done(int how, int exit_code, const char *out, uint32_t out_len,
                                            const char *err, uint32_t err_len, const char *detail, uint32_t detail_len)
 {
-    fn_host_end_t end = how == 1 ? FN_HOST_TRAPPED : how == 2 ? FN_HOST_TIMED_OUT : FN_HOST_EXITED;
+    fn_runner_end_t end = how == 1 ? FN_RUNNER_TRAPPED : how == 2 ? FN_RUNNER_TIMED_OUT : FN_RUNNER_EXITED;
     edge_function_done(edge_cur(), end, exit_code, ifr_str(out, out_len), ifr_str(err, err_len),
                        ifr_str(detail, detail_len));
     return edge_settle();

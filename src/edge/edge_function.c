@@ -25,18 +25,18 @@ static int edge_fn_load(const fn_config_t *c, char *why, size_t size)
 
 static int edge_fn_start(fn_call_t *c)
 {
-    edge_exchange_t *ex = fn_host_exchange(c)->io_ctx;
+    edge_exchange_t *ex = fn_runner_exchange(c)->io_ctx;
     ex->fn = c;
     return 0;
 }
 
-static const fn_host_t edge_fn_host = { .load = edge_fn_load, .start = edge_fn_start };
+static const fn_runner_t edge_fn_runner = { .load = edge_fn_load, .start = edge_fn_start };
 
 int edge_function_register(ifr_str_t modules)
 {
     ifr_buf_clear(&edge_modules);
     if (ifr_buf_append_str(&edge_modules, modules) < 0) return -1;
-    fn_host_register(&edge_fn_host);
+    fn_runner_register(&edge_fn_runner);
     return 0;
 }
 
@@ -45,7 +45,7 @@ static int edge_put_env(void *ud, const char *kv) { return edge_item_put(ud, ifr
 int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in)
 {
     if (!ex->fn) return -1;
-    const fn_config_t *c = fn_host_config(ex->fn);
+    const fn_config_t *c = fn_runner_config(ex->fn);
     char num[24];
     ifr_buf_clear(out);
     int rc = edge_item_put(out, ifr_cstr(c->path));
@@ -57,16 +57,16 @@ int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in)
     rc |= edge_item_put(out, ifr_cstr(num));
     rc |= edge_item_put(out, ifr_cstr(c->name));
     for (size_t i = 0; i < c->nargs; i++) rc |= edge_item_put(out, ifr_cstr(c->args[i]));
-    if (rc || fn_host_env(ex->fn, edge_put_env, out) < 0) return -1;
-    *in = fn_host_stdin(ex->fn);
+    if (rc || fn_runner_env(ex->fn, edge_put_env, out) < 0) return -1;
+    *in = fn_runner_stdin(ex->fn);
     return 0;
 }
 
-void edge_function_done(edge_exchange_t *ex, fn_host_end_t how, int exit_code, ifr_str_t out, ifr_str_t err,
+void edge_function_done(edge_exchange_t *ex, fn_runner_end_t how, int exit_code, ifr_str_t out, ifr_str_t err,
                         ifr_str_t detail)
 {
     fn_call_t *c = ex->fn;
     if (!c) return;
     ex->fn = NULL;
-    fn_host_done(c, how, exit_code, out, err, detail);
+    fn_runner_done(c, how, exit_code, out, err, detail);
 }

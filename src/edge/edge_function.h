@@ -1,4 +1,4 @@
-/* `wasm` functions at the edge: the function host (fn/fn_host.h) that
+/* `wasm` functions at the edge: the function runner (fn/fn_runner.h) that
  * hands each run to the shim, which runs the guest on V8 itself through
  * edge/wasi.mjs (edge/function.mjs). The core records the run and the
  * exchange waits with EDGE_WAIT_FUNCTION; the shim reads the run with
@@ -9,7 +9,7 @@
 
 #include "base/buf.h"
 #include "edge/edge_exchange.h"
-#include "fn/fn_host.h"
+#include "fn/fn_runner.h"
 
 /* Registers the host; once, before the plan is loaded. modules: the
  * module paths the bundle holds, as (u32 length, bytes) items; a `wasm`
@@ -23,8 +23,8 @@ int edge_function_register(ifr_str_t modules);
  * is *in. -1 when there is none (or out of memory). */
 int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in);
 
-/* The run ended (fn_host_done's arguments). */
-void edge_function_done(edge_exchange_t *ex, fn_host_end_t how, int exit_code, ifr_str_t out, ifr_str_t err,
+/* The run ended (fn_runner_done's arguments). */
+void edge_function_done(edge_exchange_t *ex, fn_runner_end_t how, int exit_code, ifr_str_t out, ifr_str_t err,
                         ifr_str_t detail);
 
 #endif

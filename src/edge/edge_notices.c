@@ -13,7 +13,7 @@ void edge_log_ignored(const route_plan_t *plan)
         if (ls[i].tls)
             ifr_log_info("edge", "tls on port %u ignored: the edge terminates TLS", ls[i].port);
     }
-    const route_options_t *o = route_plan_options(plan);
+    const cfg_options_t *o = route_plan_options(plan);
     if (o->admin_off) ifr_log_info("edge", "admin off ignored: there is no admin endpoint at the edge");
     if (o->auto_https_off) ifr_log_info("edge", "auto_https off ignored: certificates are the edge's job");
 }

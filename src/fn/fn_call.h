@@ -78,7 +78,7 @@ typedef struct {
 
 /* fn_reply.c: answers from how the guest stopped; frees the sandbox first. */
 void fn_reply(fn_call_t *c, iw_status_t st);
-/* The same, for a guest that ran elsewhere (fn_host.h). */
+/* The same, for a guest that ran elsewhere (fn_runner.h). */
 void fn_reply_end(fn_call_t *c, const fn_end_t *end);
 /* Answers status with an empty body (no guest output involved). */
 void fn_reply_status(fn_call_t *c, int status);

@@ -13,7 +13,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "fn/fn_function.h"
-#include "fn/fn_host.h"
+#include "fn/fn_runner.h"
 
 uint64_t fn_memory_limit(const fn_config_t *c)
 {
@@ -135,6 +135,7 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, 
     iwasi_ctx_t *run = iwasi_ctx_clone(f->ctx);
     if (!run) return fn_fail(why, size, "out of memory");
     iwasi_ctx_stdin_pending(run);
+    iwasi_ctx_env_pending(run, true);
     iwasi_ctx_output_buffer(run, 1, c->max_output);
     iwasi_ctx_output_buffer(run, 2, 1u << 16);
     iwasi_ctx_set_deadline(run, deadline);
@@ -161,8 +162,14 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, 
         f->prelude_len = len;
         iwasi_ctx_free(f->ctx);
         f->ctx = run;
-        /* The image keeps the pending read; the clones made per request
-         * replace the load-time output buffers with their own sinks. */
+        /* The image keeps the pending call; the clones made per request
+         * answer it with their own variables and stdin, and replace the
+         * load-time output buffers with their own sinks. */
+        iwasi_ctx_env_pending(run, false);
+        const char *call = NULL;
+        iw_instance_suspended(inst, &call, NULL);
+        ifr_log_info(f->logger, "snapshot taken at the guest's first %s", call && strncmp(call, "environ", 7) == 0
+                     ? "look at its environment (before it read stdin)" : "read of stdin");
         return 0;
     }
     if (st == IW_TRAPPED && iw_instance_trap(inst)->kind == IW_TRAP_INTERRUPTED) {
@@ -189,9 +196,9 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
     f->conf = c;
     snprintf(f->logger, sizeof f->logger, "fn:%s", c->name);
     atomic_init(&f->live, 0);
-    const fn_host_t *host = fn_host_get();
-    if (host) {   /* the host keeps the module; nothing runs in-process */
-        if (host->load(c, why, size) == 0) return f;
+    const fn_runner_t *runner = fn_runner_get();
+    if (runner) {   /* the runner keeps the module; nothing runs in-process */
+        if (runner->load(c, why, size) == 0) return f;
         goto fail;
     }
     f->reserve = fn_memory_limit(c);

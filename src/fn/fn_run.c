@@ -13,7 +13,7 @@
  * instance's deadline, and a sleep never wakes after it. */
 #include "base/log.h"
 #include "fn/fn_call.h"
-#include "fn/fn_host.h"
+#include "fn/fn_runner.h"
 #include "fn/fn_proto.h"
 #include "route/response.h"
 
@@ -36,7 +36,7 @@ static void fn_deadline_passed(route_exchange_t *x, void *ud)
         ifr_log_error(c->f->logger, "request %llu: timed out%s", id,
                       c->streaming && x->io->queued(x) > FN_QUEUE_HIGH ? " waiting for the client to read" : "");
     } else {
-        return;   /* the guest runs elsewhere (fn_host.h), which keeps the time */
+        return;   /* the guest runs elsewhere (fn_runner.h), which keeps the time */
     }
     fn_sandbox_close(c);
     fn_reply_status(c, 504);
@@ -123,9 +123,9 @@ static void fn_start(fn_call_t *c)
             return;
         }
     }
-    const fn_host_t *host = fn_host_get();
-    if (host) {   /* the guest runs elsewhere; fn_host_done continues */
-        if (host->start(c) < 0) fn_reply_status(c, 500);
+    const fn_runner_t *runner = fn_runner_get();
+    if (runner) {   /* the guest runs elsewhere; fn_runner_done continues */
+        if (runner->start(c) < 0) fn_reply_status(c, 500);
         return;
     }
     if (c->f->prelude_len && fn_stdout_sink(c, c->f->prelude, c->f->prelude_len) != 0) {

@@ -168,12 +168,9 @@ static int parse_target(http_request_t *req, http_parse_error_t *err, ifr_str_t 
         size_t end = skip;
         while (end < t.len && t.ptr[end] != '/' && t.ptr[end] != '?') end++;
         *authority = ifr_str_sub(t, skip, end);
-        size_t at = authority->len;   /* userinfo "@" host: the host follows the last '@' */
-        while (at > 0 && authority->ptr[at - 1] != '@') at--;
-        for (size_t i = 0; i + 1 < at; i++)
-            if (!http_is_host_char((unsigned char)authority->ptr[i]))
-                return fail(err, 400, "invalid authority in request target");
-        if (!http_host_valid(ifr_str_sub(*authority, at, authority->len)))
+        /* Checked as Host is, and more: userinfo is refused (RFC 9110
+         * section 4.2.4) and so is an empty host (section 4.2.1). */
+        if (!http_host_valid(*authority) || authority->len == 0 || authority->ptr[0] == ':')
             return fail(err, 400, "invalid authority in request target");
         t = ifr_str_sub(t, end, t.len);
         if (t.len == 0 || t.ptr[0] == '?') {

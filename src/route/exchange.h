@@ -45,6 +45,14 @@ typedef struct {
     uint16_t local_port;     /* the listener's port */
     bool tls;                /* scheme is https */
     ifr_str_t tls_server_name; /* SNI, empty without TLS */
+    ifr_str_t tls_version;   /* "tls1.2", "tls1.3"; empty without TLS */
+    ifr_str_t tls_cipher;    /* the suite's standard name, TLS_AES_128_GCM_SHA256 */
+    ifr_str_t tls_proto;     /* the ALPN protocol agreed, or empty */
+    bool tls_resumed;        /* the session was resumed */
+    /* The client certificate (client_auth), empty without one: subject
+     * and issuer as RFC 2253 text, the serial in decimal, the SHA-256 of
+     * the DER in lowercase hex. */
+    ifr_str_t tls_client_subject, tls_client_issuer, tls_client_serial, tls_client_fingerprint;
 } route_conn_info_t;
 
 /* Receives request body bytes. data/len is valid only during the call.

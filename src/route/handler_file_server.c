@@ -179,7 +179,16 @@ static route_result_t route_file_redirect(route_exchange_t *x, bool add_slash)
                                  (int)query.len, query.ptr);
     if (!loc || http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Location"), ifr_cstr(loc)) != 0)
         return route_fail(x, 500, "out of memory");
-    return route_send_simple(x, 308, IFR_LIT(""));
+    /* As Go's http.Redirect, which Caddy uses: a GET or HEAD gets a short
+     * HTML body with the link. */
+    bool get = ifr_str_eq_cstr(x->req->method, "GET"), head = ifr_str_eq_cstr(x->req->method, "HEAD");
+    if (!get && !head) return route_send_simple(x, 308, IFR_LIT(""));
+    ifr_str_t href = route_html_escape(x->arena, ifr_cstr(loc));
+    char *body = ifr_arena_printf(x->arena, "<a href=\"%.*s\">Permanent Redirect</a>.\n\n", (int)href.len, href.ptr);
+    if (!body || http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Content-Type"),
+                                  IFR_LIT("text/html; charset=utf-8")) != 0)
+        return route_fail(x, 500, "out of memory");
+    return route_send_simple(x, 308, ifr_cstr(body));
 }
 
 /* Whether the last path element was changed by a rewrite: then Caddy does
@@ -234,9 +243,15 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
         return route_file_missing(x, c, ENOENT);
     }
 
-    bool slash = path.len > 1 && path.ptr[path.len - 1] == '/';
+    /* Caddy's canonical URIs: the trailing slash is judged on the path as
+     * the client sent it, and only when a rewrite did not change the last
+     * element (which would make the redirect undo it, or loop). */
+    ifr_str_t orig = x->orig_uri.len ? x->orig_uri : x->req->target;
+    long q = ifr_str_find_char(orig, '?');
+    if (q >= 0) orig.len = (size_t)q;
+    bool orig_slash = orig.len > 0 && orig.ptr[orig.len - 1] == '/';
+    bool redirectable = !route_file_rewritten(x);
     if (S_ISDIR(sb.st_mode)) {
-        if (c->canonical && !slash && path.len > 1 && !route_file_rewritten(x)) return route_file_redirect(x, true);
         for (size_t i = 0; i < c->index.count; i++) {
             ifr_str_t ix = c->index.items[i];
             char *name = ifr_arena_strndup(x->arena, ix.ptr, ix.len);
@@ -248,13 +263,22 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
                 if (ifd >= 0) close(ifd);
                 continue;
             }
+            if (c->canonical && redirectable && !orig_slash) {
+                if (ifd >= 0) close(ifd);
+                return route_file_redirect(x, true);
+            }
             return route_file_send(x, c, cand_real, &isb, ifd);
         }
-        if (c->browse) return route_file_browse(x, c, real_root, real);
+        /* A listing needs the slash for its relative links, whatever
+         * canonical_uris says (Caddy's browse redirects too). */
+        if (c->browse) {
+            if (redirectable && !orig_slash) return route_file_redirect(x, true);
+            return route_file_browse(x, c, real_root, real);
+        }
         return route_file_missing(x, c, ENOENT);
     }
     if (!regular) return route_file_missing(x, c, ENOENT);
-    if (c->canonical && slash && !route_file_rewritten(x)) {
+    if (c->canonical && redirectable && orig_slash) {
         if (fd >= 0) close(fd);
         return route_file_redirect(x, false);
     }

@@ -203,8 +203,13 @@ static route_result_t proxy_attempt(proxy_job_t *j)
         .flush_interval_ns = j->c->flush_interval_ns,
         .upgrade = upgrade,
     };
-    /* The path may have been rewritten (rewrite, handle_path): send that. */
-    if (x->req->path.len && !ifr_str_eq(ifr_str_sub(x->req->target, 0, x->req->path.len), x->req->path)) {
+    /* The path or query may have been rewritten (rewrite, uri, handle_path):
+     * then send them, not the target as it came. A prefix check is not
+     * enough: /api/ stripped to / is a prefix of what came. */
+    long q = ifr_str_find_char(x->req->target, '?');
+    ifr_str_t sent_path = q < 0 ? x->req->target : ifr_str_sub(x->req->target, 0, (size_t)q);
+    ifr_str_t sent_query = q < 0 ? IFR_LIT("") : ifr_str_sub(x->req->target, (size_t)q + 1, x->req->target.len);
+    if (x->req->path.len && (!ifr_str_eq(sent_path, x->req->path) || !ifr_str_eq(sent_query, x->req->query))) {
         char *t = x->req->query.len
                       ? ifr_arena_printf(x->arena, "%.*s?%.*s", (int)x->req->path.len, x->req->path.ptr,
                                          (int)x->req->query.len, x->req->query.ptr)

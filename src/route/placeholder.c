@@ -19,7 +19,9 @@ typedef enum {
     PH_QUERY_ARG, PH_ORIG_URI, PH_ORIG_PATH, PH_ORIG_QUERY, PH_METHOD, PH_HOST, PH_HOSTPORT,
     PH_PORT, PH_SCHEME, PH_PROTO, PH_REMOTE, PH_REMOTE_HOST, PH_REMOTE_PORT, PH_HEADER,
     PH_COOKIE, PH_LABEL, PH_UUID, PH_REGEXP, PH_ERR_CODE, PH_ERR_TEXT, PH_ERR_MSG,
-    PH_AUTH_USER, PH_ROOT, PH_TLS_SNI, PH_NOW, PH_NOW_UNIX, PH_NOW_UNIX_MS, PH_NOW_HTTP,
+    PH_AUTH_USER, PH_ROOT, PH_TLS_SNI, PH_TLS_VERSION, PH_TLS_CIPHER, PH_TLS_PROTO, PH_TLS_RESUMED,
+    PH_TLS_CLIENT_SUBJECT, PH_TLS_CLIENT_ISSUER, PH_TLS_CLIENT_SERIAL, PH_TLS_CLIENT_FINGERPRINT,
+    PH_NOW, PH_NOW_UNIX, PH_NOW_UNIX_MS, PH_NOW_HTTP,
     PH_NOW_COMMON, PH_NOW_YEAR, PH_CLIENT_IP, PH_LOCAL, PH_LOCAL_HOST, PH_LOCAL_PORT,
     PH_DURATION, PH_DURATION_MS, PH_PATH_ESCAPED, PH_QUERY_ESCAPED, PH_URI_ESCAPED,
     PH_PREFIXED_QUERY, PH_ORIG_DIR, PH_ORIG_FILE, PH_ORIG_PREFIXED_QUERY, PH_ORIG_METHOD,
@@ -75,6 +77,15 @@ static const struct { const char *name; route_ph_kind_t kind; } route_ph_names[]
     { "http.request.duration", PH_DURATION }, { "http.request.duration_ms", PH_DURATION_MS },
     { "http.request.uuid", PH_UUID }, { "id", PH_UUID },
     { "http.request.tls.server_name", PH_TLS_SNI },
+    { "http.request.tls.version", PH_TLS_VERSION }, { "tls_version", PH_TLS_VERSION },
+    { "http.request.tls.cipher_suite", PH_TLS_CIPHER }, { "tls_cipher", PH_TLS_CIPHER },
+    { "http.request.tls.proto", PH_TLS_PROTO }, { "http.request.tls.proto_mutual", PH_TLS_PROTO },
+    { "http.request.tls.resumed", PH_TLS_RESUMED },
+    { "http.request.tls.client.subject", PH_TLS_CLIENT_SUBJECT }, { "tls_client_subject", PH_TLS_CLIENT_SUBJECT },
+    { "http.request.tls.client.issuer", PH_TLS_CLIENT_ISSUER }, { "tls_client_issuer", PH_TLS_CLIENT_ISSUER },
+    { "http.request.tls.client.serial", PH_TLS_CLIENT_SERIAL }, { "tls_client_serial", PH_TLS_CLIENT_SERIAL },
+    { "http.request.tls.client.fingerprint", PH_TLS_CLIENT_FINGERPRINT },
+    { "tls_client_fingerprint", PH_TLS_CLIENT_FINGERPRINT },
     { "http.error.status_code", PH_ERR_CODE }, { "err.status_code", PH_ERR_CODE },
     { "http.error.status_text", PH_ERR_TEXT }, { "err.status_text", PH_ERR_TEXT },
     { "http.error.message", PH_ERR_MSG }, { "err.message", PH_ERR_MSG },
@@ -471,6 +482,14 @@ static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
     case PH_AUTH_USER: return st ? st->auth_user : IFR_LIT("");
     case PH_ROOT: return st ? st->root : IFR_LIT("");
     case PH_TLS_SNI: return x->conn->tls_server_name;
+    case PH_TLS_VERSION: return x->conn->tls_version;
+    case PH_TLS_CIPHER: return x->conn->tls_cipher;
+    case PH_TLS_PROTO: return x->conn->tls_proto;
+    case PH_TLS_CLIENT_SUBJECT: return x->conn->tls_client_subject;
+    case PH_TLS_CLIENT_ISSUER: return x->conn->tls_client_issuer;
+    case PH_TLS_CLIENT_SERIAL: return x->conn->tls_client_serial;
+    case PH_TLS_CLIENT_FINGERPRINT: return x->conn->tls_client_fingerprint;
+    case PH_TLS_RESUMED: return !x->conn->tls ? IFR_LIT("") : x->conn->tls_resumed ? IFR_LIT("true") : IFR_LIT("false");
     case PH_NOW: case PH_NOW_UNIX: case PH_NOW_UNIX_MS: case PH_NOW_HTTP: case PH_NOW_COMMON:
     case PH_NOW_YEAR:
         return route_time(x, s->kind);

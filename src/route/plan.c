@@ -33,8 +33,8 @@ int route_plan_own_fd(route_plan_t *p, int fd)
 
 /* Adds the address's port to the listeners, refusing a port wanted both
  * with and without TLS. */
-static int route_add_listener(route_plan_t *p, const cfg_token_t *key, const route_site_addr_t *a,
-                              cfg_error_t *err)
+int route_plan_add_listener(route_plan_t *p, const cfg_token_t *key, const route_site_addr_t *a,
+                            cfg_error_t *err)
 {
     for (size_t i = 0; i < p->nlisteners; i++) {
         if (p->listeners[i].port != a->port) continue;
@@ -51,8 +51,8 @@ static int route_add_listener(route_plan_t *p, const cfg_token_t *key, const rou
     return 0;
 }
 
-static int route_build_site(route_plan_t *p, const cfg_site_t *cs, route_site_t *site,
-                            const char *base_dir, cfg_error_t *err)
+int route_site_build(route_plan_t *p, const cfg_site_t *cs, route_site_t *site, const char *base_dir,
+                     cfg_error_t *err)
 {
     route_parse_t pc = { .arena = &p->arena, .err = err, .site = site, .base_dir = base_dir, .plan = p };
     site->addrs = ifr_arena_calloc(&p->arena, cs->nkeys, sizeof(route_site_addr_t));
@@ -74,9 +74,13 @@ static int route_build_site(route_plan_t *p, const cfg_site_t *cs, route_site_t 
             if (route_matcher_inline_path(&pc, &t, &m) != 0) return -1;
             site->path = m;
         }
-        if (route_add_listener(p, &cs->keys[i], sa, err) != 0) return -1;
     }
-    return route_parse_list(&pc, &cs->body, false, &site->routes);
+    if (route_parse_list(&pc, &cs->body, false, &site->routes) != 0) return -1;
+    /* A tls directive makes the site's addresses TLS: known only now. */
+    if (route_site_tls_addresses(p, cs, site, err) != 0) return -1;
+    for (size_t i = 0; i < site->naddrs; i++)
+        if (route_plan_add_listener(p, &cs->keys[i], &site->addrs[i], err) != 0) return -1;
+    return 0;
 }
 
 static route_plan_t *route_plan_build(route_plan_t *p, cfg_doc_t *doc, const char *base_dir,
@@ -86,9 +90,10 @@ static route_plan_t *route_plan_build(route_plan_t *p, cfg_doc_t *doc, const cha
     p->sites = doc->nsites ? ifr_arena_calloc(&p->arena, doc->nsites, sizeof(route_site_t)) : NULL;
     if (doc->nsites && !p->sites) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
     for (size_t i = 0; i < doc->nsites; i++) {
-        if (route_build_site(p, &doc->sites[i], &p->sites[i], base_dir, err) != 0) return NULL;
+        if (route_site_build(p, &doc->sites[i], &p->sites[i], base_dir, err) != 0) return NULL;
         p->nsites++;
     }
+    if (route_plan_tls_finish(p, base_dir, err) != 0) return NULL;
     return p;
 }
 
@@ -160,7 +165,7 @@ size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out)
     return p->nlisteners;
 }
 
-const route_options_t *route_plan_options(const route_plan_t *p)
+const cfg_options_t *route_plan_options(const route_plan_t *p)
 {
     return &p->options;
 }

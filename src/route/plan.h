@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/caddyfile.h"
 #include "config/error.h"
+#include "config/options.h"
 #include "route/exchange.h"
 
 typedef struct route_plan route_plan_t;
@@ -25,21 +27,34 @@ typedef struct {
     bool tls;
 } route_listener_t;
 
-/* The global options block, with defaults filled in. */
+
+/* A site's `tls` directive (route/tls_directive.c), for the host to build
+ * its TLS contexts from. Strings live in the plan. */
 typedef struct {
-    int workers;                  /* 0 = one per core */
-    int64_t grace_period_ns;      /* graceful shutdown limit; 0 = none */
-    uint64_t wasm_memory_budget;  /* functions' guest memory, bytes; 0 = from the machine's */
-    bool debug;                   /* debug-level logging */
-    bool admin_off;
-    bool auto_https_off;
-    uint16_t http_port;           /* default 80 */
-    uint16_t https_port;          /* default 443 */
-    int64_t read_header_timeout_ns;
-    int64_t read_body_timeout_ns;
-    int64_t write_timeout_ns;
-    int64_t idle_timeout_ns;
-} route_options_t;
+    cfg_token_t at;                  /* the directive's name, for errors */
+    const char *cert_file, *key_file; /* tls CERT KEY (resolved against the Caddyfile), or NULL */
+    bool internal;                   /* tls internal / issuer internal */
+    int64_t lifetime_s;              /* issuer internal { lifetime D }; 0 = the local CA's default */
+    const char *protocol_min, *protocol_max;   /* NULL = default */
+    const char **ciphers;
+    size_t nciphers;
+    const char **curves;
+    size_t ncurves;
+    const char **alpn;
+    size_t nalpn;
+    int client_auth;                 /* 0 none, 1 request, 2 require, 3 verify_if_given, 4 require_and_verify */
+    const char **client_ca_files;
+    size_t nclient_ca_files;
+} route_tls_conf_t;
+
+/* One host a TLS listener serves, and where its certificate comes from. */
+typedef struct {
+    uint16_t port;
+    const char *host;                /* lowercase; "" any name; "*.x" wildcard; an IP */
+    const route_tls_conf_t *conf;    /* the site's tls directive, or NULL */
+    bool local_ca;                   /* from the local CA (tls internal, local_certs, localhost, IPs, ...) */
+    bool wants_acme;                 /* a public name with no certificate given: ACME's, once it exists */
+} route_tls_site_t;
 
 /* Reads, parses and checks the Caddyfile at path (imports resolve relative
  * to it). On error returns NULL and fills *err; nothing is half-loaded. */
@@ -55,9 +70,13 @@ void route_plan_tls_outside(bool outside);
 void route_plan_retain(route_plan_t *p);
 void route_plan_release(route_plan_t *p);
 
+/* The hosts of the plan's TLS listeners, in Caddyfile order; owned by
+ * the plan. */
+size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out);
+
 /* The listeners the plan needs; the array is owned by the plan. */
 size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out);
-const route_options_t *route_plan_options(const route_plan_t *p);
+const cfg_options_t *route_plan_options(const route_plan_t *p);
 
 /* Picks the site by Host and listener port, runs its routes and handlers.
  * Returns ROUTE_DONE, ROUTE_ASYNC, or ROUTE_ERROR with x->error_status when

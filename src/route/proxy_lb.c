@@ -51,13 +51,26 @@ static proxy_upstream_t *lb_random_pick(const lb_filter_t *f)
     return n ? &f->c->upstreams[pick] : NULL;
 }
 
+/* FNV-1a, 32 bits, continued from h over s. */
+static uint32_t lb_fnv32a(uint32_t h, ifr_str_t s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        h ^= (unsigned char)s.ptr[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Rendezvous hashing exactly as Caddy 2.6's hostByHashing: the upstream
+ * whose FNV-1a-32 of the key then its dial address is highest, the first on
+ * a tie, so a key picks the same upstream under ifrit and under Caddy. */
 static proxy_upstream_t *lb_hash_pick(const lb_filter_t *f, ifr_str_t key)
 {
-    uint64_t kh = lb_fnv(0xcbf29ce484222325ULL, key), best = 0;
+    uint32_t best = 0, kh = lb_fnv32a(2166136261u, key);
     proxy_upstream_t *choice = NULL;
     for (size_t i = 0; i < f->c->nupstreams; i++) {
         if (!lb_ok(f, i)) continue;
-        uint64_t score = lb_fnv(kh, f->c->upstreams[i].hostport);
+        uint32_t score = lb_fnv32a(kh, f->c->upstreams[i].hostport);
         if (!choice || score > best) { best = score; choice = &f->c->upstreams[i]; }
     }
     return choice;

@@ -35,20 +35,36 @@ struct route_site {
     route_errors_t *errors;
     size_t nerrors;
     route_access_log_t *log;            /* NULL: no access log; else a list, one per `log` */
+    const route_tls_conf_t *tls;        /* the tls directive, or NULL */
 };
 
 struct route_plan {
     ifr_arena_t arena;       /* owns everything below */
     atomic_int refs;
-    route_options_t options;
+    cfg_options_t options;
     route_listener_t *listeners;
     size_t nlisteners;
     route_site_t *sites;
     size_t nsites;
+    route_tls_site_t *tls_sites;
+    size_t ntls_sites;
     /* Resources to close when the last reference goes (log files). */
     int *fds;
     size_t nfds, capfds;
 };
+
+/* Builds one site block into site (plan.c): its addresses, listeners
+ * and routes. */
+int route_site_build(route_plan_t *p, const cfg_site_t *cs, route_site_t *site, const char *base_dir,
+                     cfg_error_t *err);
+/* After a site's directives are parsed (plan_tls.c): a tls directive
+ * turns its addresses to TLS (refusing http:// and the http_port). */
+int route_site_tls_addresses(route_plan_t *p, const cfg_site_t *cs, route_site_t *site, cfg_error_t *err);
+/* After every site is built (plan_tls.c): the addresses a tls directive
+ * turns to TLS, the TLS host list, and the HTTP->HTTPS redirect site. */
+int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *err);
+/* Adds the listener an address needs (plan.c). */
+int route_plan_add_listener(route_plan_t *p, const cfg_token_t *key, const route_site_addr_t *a, cfg_error_t *err);
 
 /* The site for this request, or NULL. */
 const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x);

@@ -1,5 +1,6 @@
 /* ifrit validate [--config FILE] [--adapter caddyfile]: loads the plan
- * exactly as `run` would, without listening. */
+ * and its certificates exactly as `run` would, without listening (the
+ * local CA's certificates are issued and stored as run would). */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include "server/commands.h"
 #include "server/srv_natives.h"
 #include "server/srv_server.h"
+#include "server/srv_tls.h"
 
 int cmd_validate(int argc, char **argv)
 {
@@ -28,12 +30,16 @@ int cmd_validate(int argc, char **argv)
     srv_register_natives();
     cfg_error_t err = { 0 };
     route_plan_t *p = route_plan_load(path, &err);
-    if (!p) {
+    /* The certificates too, as run loads them: a bad file is refused here. */
+    srv_tls_config_t *tls = p ? srv_tls_config_load(p, &err) : NULL;
+    if (!tls) {
         char msg[1024];
         srv_format_config_error(&err, msg, sizeof msg);
         fprintf(stderr, "%s\n", msg);
+        route_plan_release(p);
         return 1;
     }
+    srv_tls_config_free(tls);
     route_plan_release(p);
     printf("Valid configuration\n");
     return 0;

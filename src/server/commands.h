@@ -9,5 +9,7 @@ int cmd_fmt(int argc, char **argv);       /* ifrit fmt [--overwrite] FILE */
 int cmd_reload(int argc, char **argv);    /* ifrit reload [--pidfile F] */
 int cmd_wasm(int argc, char **argv);      /* ifrit wasm run [...] FILE.wasm [ARGS...] */
 int cmd_edge(int argc, char **argv);      /* ifrit edge config --config F --out DIR [...] */
+int cmd_trust(int argc, char **argv);     /* ifrit trust [--config F] */
+int cmd_untrust(int argc, char **argv);   /* ifrit untrust [--config F] */
 
 #endif

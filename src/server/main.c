@@ -28,6 +28,8 @@ static const command_t commands[] = {
     { "reload", cmd_reload, "make the running server load its Caddyfile again" },
     { "wasm", cmd_wasm, "run a WebAssembly module: ifrit wasm run FILE.wasm [ARGS...]" },
     { "edge", cmd_edge, "write a workerd bundle for a Caddyfile: ifrit edge config --config F --out DIR" },
+    { "trust", cmd_trust, "print the local CA's root certificate and, as root, install it in the system store" },
+    { "untrust", cmd_untrust, "remove the local CA's root from the system store (as root)" },
     { "version", cmd_version, "print the version" },
     { "help", cmd_help, "show this help" },
 };

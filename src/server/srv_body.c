@@ -31,19 +31,6 @@ static int body_take(srv_conn_t *c, ifr_str_t *data, bool *last, size_t *used)
     return st == HTTP_CHUNKED_AGAIN && *used == 0 ? 0 : 1;
 }
 
-int srv_exchange_resume_body(route_exchange_t *x)
-{
-    srv_exchange_t *ex = (srv_exchange_t *)x;
-    srv_conn_t *c = ex->conn;
-    if (!c || !c->ex_active || &c->ex != ex || ex->resp_done || !ex->body_started) return -1;
-    if (!ex->last_delivered && !ex->body_reading) {
-        ex->body_reading = true;
-        c->body_since = c->worker->loop.now;
-        srv_conn_wake(c);
-    }
-    return 0;
-}
-
 int srv_body_pump(srv_conn_t *c, bool discard)
 {
     srv_exchange_t *ex = &c->ex;
@@ -66,15 +53,12 @@ int srv_body_pump(srv_conn_t *c, bool discard)
         int got = c->rbuf.len ? body_take(c, &data, &last, &used) : 0;
         if (got < 0) {
             ifr_log_debug("http", "bad chunked body from %s: %s", c->remote_ip, b->chunked.error);
-            if (discard) {
-                srv_conn_close(c);
-                return -1;
-            }
-            srv_exchange_fail(ex, 400);
+            if (discard) srv_conn_close_lingering(c);
+            else srv_exchange_fail(ex, 400);
             return 1;
         }
         if (got == 0) {
-            if (!c->can_read) return progressed;
+            if (!srv_transport_readable(&c->tp)) return progressed;
             int r = srv_conn_read(c);
             if (r < 0) {
                 /* The client went away mid-body: nobody to answer. */
@@ -92,8 +76,8 @@ int srv_body_pump(srv_conn_t *c, bool discard)
             c->discarded += data.len;
             ifr_buf_consume(&c->rbuf, used);
             if (c->discarded > SRV_DISCARD_MAX) {
-                srv_conn_close(c);
-                return -1;
+                srv_conn_close_lingering(c);
+                return 1;
             }
             continue;
         }

@@ -2,7 +2,6 @@
 #include "server/srv_conn.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -45,24 +44,27 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t out_l
     }
 }
 
-srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
+srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx)
 {
     srv_conn_t *c = calloc(1, sizeof *c);
     if (!c) {
         close(fd);
         return NULL;
     }
+    if (ops->start(&c->tp, fd, ctx) != 0) {
+        free(c);
+        return NULL;
+    }
     c->watch = (srv_watch_t){ fd, conn_on_io, c };
     c->worker = w;
-    c->state = CONN_READ_HEAD;
+    c->state = ops->handshake ? CONN_HANDSHAKE : CONN_READ_HEAD;
     c->rbuf = IFR_BUF_INIT;
     c->rbuf.limit = CONN_RBUF_LIMIT;
     http_head_scan_init(&c->scan);
     srv_outq_init(&c->out);
     srv_timer_init(&c->timer, conn_on_timer, c);
     srv_task_init(&c->task, conn_on_task, c);
-    ifr_arena_init(&c->arena, 8192);
-    c->can_write = true;
+    srv_exchange_init(&c->ex, w, &srv_h1_proto, c);
 
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -79,8 +81,8 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (srv_loop_add(&w->loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
-        ifr_arena_destroy(&c->arena);
-        close(fd);
+        srv_exchange_free(&c->ex);
+        srv_transport_close(&c->tp);
         free(c);
         return NULL;
     }
@@ -88,7 +90,8 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
     if (w->conns) w->conns->prev = c;
     w->conns = c;
     w->conn_count++;
-    /* The first request must arrive within read_header of the connect. */
+    /* The handshake and the first request must be done within
+     * read_header of the connect. */
     c->head_since = w->loop.now;
     return c;
 }
@@ -96,19 +99,13 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd)
 static void conn_free(srv_conn_t *c, bool close_fd)
 {
     srv_worker_t *w = c->worker;
-    if (c->ex_active) {
-        c->ex_active = false;
-        srv_exchange_cancel_async(&c->ex);
-        route_exchange_done(c->ex.plan, &c->ex.x);
-        route_plan_release(c->ex.plan);
-    }
+    srv_exchange_free(&c->ex);   /* ends one in flight (route_exchange_done) */
     srv_timer_stop(&w->loop, &c->timer);
     srv_loop_cancel(&w->loop, &c->task);
-    if (close_fd) close(c->watch.fd);   /* also removes it from the epoll set */
+    if (close_fd) srv_transport_close(&c->tp);   /* also takes the fd out of the epoll set */
     else srv_loop_del(&w->loop, &c->watch);
     srv_outq_free(&c->out);
     ifr_buf_free(&c->rbuf);
-    ifr_arena_destroy(&c->arena);
     if (c->prev) c->prev->next = c->next;
     else w->conns = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -118,11 +115,11 @@ static void conn_free(srv_conn_t *c, bool close_fd)
 
 void srv_conn_close(srv_conn_t *c) { conn_free(c, true); }
 
-int srv_conn_detach(srv_conn_t *c)
+srv_transport_t srv_conn_detach(srv_conn_t *c)
 {
-    int fd = c->watch.fd;
+    srv_transport_t tp = c->tp;
     conn_free(c, false);
-    return fd;
+    return tp;
 }
 
 void srv_conn_wake(srv_conn_t *c)
@@ -132,7 +129,8 @@ void srv_conn_wake(srv_conn_t *c)
 
 void srv_conn_stop(srv_conn_t *c)
 {
-    if (c->state == CONN_READ_HEAD && c->rbuf.len == 0 && srv_outq_empty(&c->out)) {
+    bool idle = c->state == CONN_HANDSHAKE || (c->state == CONN_READ_HEAD && c->rbuf.len == 0);
+    if (idle && srv_outq_empty(&c->out)) {
         srv_conn_close(c);
         return;
     }
@@ -147,25 +145,12 @@ int srv_conn_read(srv_conn_t *c)
     if (room == 0) return 0;
     if (room > CONN_READ_CHUNK) room = CONN_READ_CHUNK;
     if (ifr_buf_reserve(&c->rbuf, room) < 0) return -1;
-    for (;;) {
-        /* recv rather than read: the socket call skips the file layer. */
-        ssize_t r = recv(c->watch.fd, c->rbuf.data + c->rbuf.len, room, 0);
-        if (r > 0) {
-            c->rbuf.len += (size_t)r;
-            /* A short read drained the socket: skip the read that would
-             * only say EAGAIN (edge-triggered epoll reports new data). Not
-             * after the peer's FIN was signalled: its edge is already used. */
-            if ((size_t)r < room && !c->peer_closed) c->can_read = false;
-            return (int)r;
-        }
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0 && errno == EAGAIN) {
-            c->can_read = false;
-            return 0;
-        }
-        c->can_read = false;
-        return -1;
+    ssize_t r = srv_transport_read(&c->tp, c->rbuf.data + c->rbuf.len, room);
+    if (r > 0) {
+        c->rbuf.len += (size_t)r;
+        return (int)r;
     }
+    return r == SRV_IO_AGAIN ? 0 : -1;
 }
 
 /* A bare error outside any exchange (the head could not be parsed, or
@@ -184,47 +169,20 @@ static void conn_queue_error(srv_conn_t *c, int status)
     c->state = CONN_CLOSING;
 }
 
+/* The connection's side of a new exchange: its body framing and
+ * HTTP/1.1 state; then the exchange itself starts. */
 static void exchange_begin(srv_conn_t *c)
 {
     srv_worker_t *w = c->worker;
-    srv_exchange_t *ex = &c->ex;
-    http_request_t req = ex->req;   /* just parsed; the rest starts afresh */
-    *ex = (srv_exchange_t){ .req = req, .conn = c, .declared_len = -1 };
-    ex->plan = w->plan;
-    route_plan_retain(ex->plan);
-    ex->x = (route_exchange_t){
-        .arena = &c->arena,
-        .req = &ex->req,
-        .resp = { .status = 0, .content_length = -1 },
-        .conn = &c->info,
-        .io = &srv_exchange_io,
-        .io_ctx = ex,
-        .id = ((uint64_t)w->id << 48) | ++w->exchange_seq,
-        .start_ns = w->loop.now,
-        .orig_uri = ex->req.target,
-    };
-    c->body = (srv_body_t){ .kind = ex->req.body_kind, .remaining = ex->req.content_length };
+    const http_request_t *req = &c->ex.req;
+    c->h1 = (srv_h1_state_t){ 0 };
+    c->body = (srv_body_t){ .kind = req->body_kind, .remaining = req->content_length };
     http_chunked_decoder_init(&c->body.chunked);
-    c->body.done = ex->req.body_kind == HTTP_BODY_NONE;
+    c->body.done = req->body_kind == HTTP_BODY_NONE;
     c->body_since = w->loop.now;
     c->body_used = 0;
-    c->ex_active = true;
     c->state = CONN_EXCHANGE;
-
-    ex->in_dispatch++;
-    route_result_t r = route_dispatch(ex->plan, &ex->x);
-    ex->in_dispatch--;
-    if (r == ROUTE_ERROR) {
-        int status = ex->x.error_status >= 400 && ex->x.error_status <= 599 ? ex->x.error_status : 500;
-        if (!ex->head_sent) srv_exchange_send_bare(ex, status, true);
-        else ex->close_after = ex->resp_done = true;
-    } else if (!ex->head_sent && !ex->body_started && r != ROUTE_ASYNC) {
-        /* DONE (or NEXT) without a response is a handler bug: answer
-         * rather than leave the client waiting forever. */
-        ifr_log_warn("http", "handler returned %d without responding to %.*s", (int)r,
-                     (int)ex->req.target.len, ex->req.target.ptr);
-        srv_exchange_send_bare(ex, 500, false);
-    }
+    srv_exchange_begin(&c->ex, &c->info);
 }
 
 /* Copies a complete head into the exchange arena (so the read buffer can
@@ -232,7 +190,7 @@ static void exchange_begin(srv_conn_t *c)
 static void conn_start_exchange(srv_conn_t *c)
 {
     size_t start = c->scan.head_start, len = c->scan.head_end - c->scan.head_start;
-    char *head = ifr_arena_alloc(&c->arena, len);
+    char *head = ifr_arena_alloc(&c->ex.arena, len);
     if (!head) {
         conn_queue_error(c, 500);
         return;
@@ -241,9 +199,9 @@ static void conn_start_exchange(srv_conn_t *c)
     ifr_buf_consume(&c->rbuf, c->scan.head_end);
     http_head_scan_init(&c->scan);
     http_parse_error_t err;
-    if (http_request_parse(&c->ex.req, head, len, &c->arena, &err) < 0) {
+    if (http_request_parse(&c->ex.req, head, len, &c->ex.arena, &err) < 0) {
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, err.reason, err.status);
-        ifr_arena_reset(&c->arena);
+        ifr_arena_reset(&c->ex.arena);
         conn_queue_error(c, err.status);
         return;
     }
@@ -274,7 +232,7 @@ static int step_read_head(srv_conn_t *c)
         conn_start_exchange(c);
         return STEP_AGAIN;
     }
-    if (!c->can_read) return STEP_IDLE;
+    if (!srv_transport_readable(&c->tp)) return STEP_IDLE;
     size_t before = c->rbuf.len;
     int r = srv_conn_read(c);
     if (r < 0) {
@@ -297,19 +255,18 @@ static int exchange_finish(srv_conn_t *c)
     srv_exchange_t *ex = &c->ex;
     srv_worker_t *w = c->worker;
     bool keep = !ex->close_after && ex->req.keep_alive && !w->stopping;
-    bool expect_pending = ex->req.expect_continue && !ex->continue_sent;
-    int tunnel_peer = srv_tunnel_claim(ex);   /* a 101 went out: the connection becomes a tunnel */
-    c->ex_active = false;
-    srv_exchange_cancel_async(ex);
-    route_exchange_done(ex->plan, &ex->x);
-    route_plan_release(ex->plan);
-    ifr_arena_reset(&c->arena);
+    bool expect_pending = ex->req.expect_continue && !c->h1.continue_sent;
+    int tunnel_peer = srv_tunnel_claim(c);   /* a 101 went out: the connection becomes a tunnel */
+    srv_exchange_end(ex);
     c->served++;
     if (tunnel_peer >= 0) {
         srv_tunnel_start(c, tunnel_peer);
         return STEP_CLOSED;
     }
-    if (!keep || (!c->body.done && expect_pending)) {
+    /* A body too long to skip is drained by the lingering close instead:
+     * a handler that answered early (an upstream's 413) left it unread. */
+    bool too_long = c->body.kind == HTTP_BODY_LENGTH && c->body.remaining > SRV_DISCARD_MAX;
+    if (!keep || (!c->body.done && (expect_pending || too_long))) {
         c->state = CONN_CLOSING;
     } else if (!c->body.done) {
         c->state = CONN_DISCARD_BODY;
@@ -352,26 +309,53 @@ static int step_discard(srv_conn_t *c)
 static int step_closing(srv_conn_t *c)
 {
     if (!srv_outq_empty(&c->out)) return STEP_IDLE;
-    shutdown(c->watch.fd, SHUT_WR);
+    int r = c->tp.ops->shutdown(&c->tp);
+    if (r == SRV_IO_AGAIN) return STEP_IDLE;
+    if (r < 0) {
+        srv_conn_close(c);
+        return STEP_CLOSED;
+    }
     c->state = CONN_LINGER;
-    c->linger_since = c->worker->loop.now;
+    c->linger_since = c->linger_last = c->worker->loop.now;
     return STEP_AGAIN;
+}
+
+void srv_conn_close_lingering(srv_conn_t *c)
+{
+    c->rbuf.len = 0;
+    http_head_scan_init(&c->scan);
+    c->state = CONN_CLOSING;
+    srv_conn_wake(c);
 }
 
 static int step_linger(srv_conn_t *c)
 {
-    char sink[4096];
-    for (;;) {
-        ssize_t r = read(c->watch.fd, sink, sizeof sink);
-        if (r > 0) continue;
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0 && errno == EAGAIN) {
-            c->can_read = false;
-            return STEP_IDLE;
+    char sink[16 * 1024];
+    while (srv_transport_readable(&c->tp)) {
+        ssize_t r = srv_transport_read(&c->tp, sink, sizeof sink);
+        if (r > 0) {
+            c->linger_last = c->worker->loop.now;
+            continue;
         }
+        if (r == SRV_IO_AGAIN) break;
+        srv_conn_close(c);   /* the client's end of input, or an error */
+        return STEP_CLOSED;
+    }
+    return STEP_IDLE;
+}
+
+/* The transport's handshake; then the first request head. */
+static int step_handshake(srv_conn_t *c)
+{
+    int r = c->tp.ops->handshake(&c->tp);
+    if (r == SRV_IO_AGAIN) return STEP_IDLE;
+    if (r < 0) {
         srv_conn_close(c);
         return STEP_CLOSED;
     }
+    if (c->tp.ops->describe) c->tp.ops->describe(&c->tp, &c->info);
+    c->state = CONN_READ_HEAD;
+    return STEP_AGAIN;
 }
 
 /* Picks the one deadline that applies in the current state. */
@@ -379,13 +363,16 @@ static void conn_arm_timer(srv_conn_t *c)
 {
     const srv_timeouts_t *t = &c->worker->timeouts;
     int64_t deadline = 0;
-    if (!srv_outq_empty(&c->out) && !c->can_write) {
+    if (!srv_outq_empty(&c->out) && !c->tp.can_write) {
         /* Without a write timeout, a connection we are closing anyway is
          * still not kept forever by a client that stopped reading. */
         int64_t limit = t->write ? t->write : c->state == CONN_CLOSING ? t->idle : 0;
         if (limit) deadline = c->write_since + limit;
     } else {
         switch (c->state) {
+        case CONN_HANDSHAKE:
+            if (t->read_header) deadline = c->head_since + t->read_header;
+            break;
         case CONN_READ_HEAD:
             if (c->rbuf.len == 0 && c->served > 0) {
                 if (t->idle) deadline = c->idle_since + t->idle;
@@ -404,7 +391,8 @@ static void conn_arm_timer(srv_conn_t *c)
             else if (t->read_header) deadline = c->body_since + t->read_header;
             break;
         case CONN_LINGER:
-            deadline = c->linger_since + SRV_LINGER_NS;
+            deadline = c->linger_last + SRV_LINGER_IDLE_NS;
+            if (deadline > c->linger_since + SRV_LINGER_MAX_NS) deadline = c->linger_since + SRV_LINGER_MAX_NS;
             break;
         case CONN_CLOSING:
             break;
@@ -419,16 +407,15 @@ static void conn_arm_timer(srv_conn_t *c)
 static bool conn_flush(srv_conn_t *c, bool *progress)
 {
     *progress = false;
-    if (srv_outq_empty(&c->out) || !c->can_write) return true;
+    if (srv_outq_empty(&c->out) || !c->tp.can_write) return true;
     uint64_t written = 0;
-    int r = srv_outq_flush(&c->out, c->watch.fd, &written);
+    int r = srv_outq_flush(&c->out, &c->tp, &written);
     if (r < 0) {
         srv_conn_close(c);
         return false;
     }
     /* write_since: the last progress, or when waiting began. */
     if (written || r == 1) c->write_since = c->worker->loop.now;
-    if (r == 1) c->can_write = false;
     *progress = written > 0;
     return true;
 }
@@ -436,6 +423,7 @@ static bool conn_flush(srv_conn_t *c, bool *progress)
 static int conn_step(srv_conn_t *c)
 {
     switch (c->state) {
+    case CONN_HANDSHAKE: return step_handshake(c);
     case CONN_READ_HEAD: return step_read_head(c);
     case CONN_EXCHANGE: return step_exchange(c);
     case CONN_DISCARD_BODY: return step_discard(c);
@@ -484,9 +472,7 @@ void srv_conn_run(srv_conn_t *c)
 static void conn_on_io(srv_watch_t *w, uint32_t events)
 {
     srv_conn_t *c = w->data;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->can_read = true;
-    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->peer_closed = true;
-    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c->can_write = true;
+    srv_transport_events(&c->tp, events);
     srv_conn_run(c);
 }
 
@@ -498,7 +484,7 @@ static void conn_on_task(srv_task_t *t)
 static void conn_on_timer(srv_timer_t *t)
 {
     srv_conn_t *c = t->data;
-    if (!srv_outq_empty(&c->out) && !c->can_write) {
+    if (!srv_outq_empty(&c->out) && !c->tp.can_write) {
         ifr_log_debug("http", "write timeout, closing connection from %s", c->remote_ip);
         srv_conn_close(c);
         return;

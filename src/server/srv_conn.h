@@ -1,4 +1,7 @@
-/* One client connection speaking HTTP/1.1, and the exchange it is serving.
+/* One client connection speaking HTTP/1.1 over a transport
+ * (srv_transport.h: every byte in or out goes through it), and the one
+ * exchange (srv_exchange.h) it is serving; srv_h1.c is the HTTP/1.1
+ * framing of that exchange's response.
  * Requests on a connection are served one at a time, in order; pipelined
  * requests wait in the read buffer (or the kernel) until the previous
  * response is complete and the output queue is below its high-water mark,
@@ -6,29 +9,34 @@
  *
  * Ownership: a connection belongs to its worker and frees itself on close
  * (also ending an in-flight exchange through route_exchange_done). It owns
- * its read buffer, output queue and the exchange arena. */
+ * its transport, read buffer, output queue and its exchange (whose arena
+ * it reuses request after request). */
 #ifndef IFRIT_SERVER_SRV_CONN_H
 #define IFRIT_SERVER_SRV_CONN_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "base/arena.h"
 #include "base/buf.h"
 #include "http/chunked.h"
 #include "http/request_parser.h"
-#include "route/exchange.h"
-#include "route/plan.h"
+#include "server/srv_exchange.h"
 #include "server/srv_loop.h"
 #include "server/srv_outq.h"
+#include "server/srv_transport.h"
 #include "server/srv_worker.h"
 
 #define SRV_OUT_HIGH_WATER (256 * 1024)   /* stop reading new requests above */
 #define SRV_OUT_LOW_WATER (64 * 1024)     /* wake wait_writable below */
 #define SRV_DISCARD_MAX (1024 * 1024)     /* unread body we skip to keep alive */
-#define SRV_LINGER_NS (2 * 1000000000LL)  /* read-and-drop after our close */
+/* Lingering close (nginx's lingering_timeout and lingering_time): after
+ * our last response the write side is shut and input is read and dropped
+ * until the client's EOF, a pause this long, or this long in all. */
+#define SRV_LINGER_IDLE_NS (5 * 1000000000LL)
+#define SRV_LINGER_MAX_NS (30 * 1000000000LL)
 
 typedef enum {
+    CONN_HANDSHAKE,     /* the transport's handshake (TLS) is under way */
     CONN_READ_HEAD,     /* waiting for (the rest of) a request head */
     CONN_EXCHANGE,      /* a handler owns the exchange */
     CONN_DISCARD_BODY,  /* skipping a body the handler did not read */
@@ -47,38 +55,17 @@ typedef struct {
     bool done;                   /* the whole body was read */
 } srv_body_t;
 
+/* What HTTP/1.1 keeps about the exchange it is serving (srv_h1.c). */
 typedef struct {
-    route_exchange_t x;          /* first: route_exchange_t* casts to this */
-    http_request_t req;
-    route_plan_t *plan;          /* reference held for the exchange */
-    srv_conn_t *conn;
-    int64_t declared_len;        /* Content-Length sent, or -1 */
-    uint64_t body_sent;
-    int in_dispatch;
-    bool head_sent, resp_done;
-    bool chunked;                /* response uses chunked coding */
-    bool no_body;                /* HEAD, 1xx, 204, 304 */
-    bool close_after;            /* close once the response is out */
-    route_body_cb body_cb;
-    void *body_ud;
-    bool body_started, body_reading, last_delivered, continue_sent;
-    route_resume_cb writable_cb;  /* wait_writable's waiter, or NULL */
-    bool wait_pipe_empty;        /* the waiter also needs the output pipe empty */
-    void *writable_ud;
-    /* route_io_t.defer and .timer (srv_defer.c): one of each at a time. */
-    srv_task_t defer_task;
-    route_resume_cb defer_cb;
-    void *defer_ud;
-    srv_timer_t delay_timer;
-    bool delay_armed;
-    route_resume_cb delay_cb;
-    void *delay_ud;
+    bool chunked;                /* the response uses chunked coding */
+    bool continue_sent;          /* "100 Continue" is queued */
+    bool wait_pipe_empty;        /* the writable waiter also needs the output pipe empty */
     int *upgrade_fd;             /* route_io_t.upgrade's peer socket (srv_tunnel.c), or NULL */
-    struct srv_offload_job *offload_job; /* route_io_t.offload's job in flight (srv_offload.c), or NULL */
-} srv_exchange_t;
+} srv_h1_state_t;
 
 struct srv_conn {
-    srv_watch_t watch;
+    srv_watch_t watch;           /* tp.fd in the worker's loop */
+    srv_transport_t tp;          /* owns the socket */
     srv_worker_t *worker;
     srv_conn_t *prev, *next;
     srv_conn_state_t state;
@@ -87,23 +74,22 @@ struct srv_conn {
     srv_outq_t out;
     srv_timer_t timer;
     srv_task_t task;             /* runs srv_conn_run on the next turn */
-    ifr_arena_t arena;           /* the exchange's arena, reset after each */
     route_conn_info_t info;
     char remote_ip[48], local_ip[48];
-    bool can_read, can_write;    /* edge-triggered readiness not yet used up */
-    bool peer_closed;            /* EPOLLRDHUP/HUP seen: read until EOF */
     bool running;                /* inside srv_conn_run */
-    bool ex_active;
-    srv_exchange_t ex;
+    srv_exchange_t ex;           /* ex.active while one is being served */
+    srv_h1_state_t h1;           /* its HTTP/1.1 side */
     srv_body_t body;
     uint64_t served;             /* exchanges finished on this connection */
     uint64_t discarded;
-    int64_t head_since, idle_since, body_since, write_since, linger_since;
+    int64_t head_since, idle_since, body_since, write_since;
+    int64_t linger_since, linger_last;  /* lingering began; its last byte */
     int64_t body_used;           /* read_body time spent before the last pause */
 };
 
-/* Takes over an accepted socket. NULL (and the fd closed) on failure. */
-srv_conn_t *srv_conn_new(srv_worker_t *w, int fd);
+/* Takes over an accepted socket with the transport ops (started with
+ * ctx, see srv_transport_ops_t.start). NULL (and fd closed) on failure. */
+srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx);
 /* Drives the connection as far as it can go now. */
 void srv_conn_run(srv_conn_t *c);
 /* Asks for srv_conn_run on the next loop turn (safe from anywhere on the
@@ -111,35 +97,25 @@ void srv_conn_run(srv_conn_t *c);
 void srv_conn_wake(srv_conn_t *c);
 /* Closes at once: used on errors and forced shutdown. */
 void srv_conn_close(srv_conn_t *c);
-/* Frees c like srv_conn_close but hands its socket (out of the epoll set,
- * still open) to the caller: a connection becoming a tunnel. */
-int srv_conn_detach(srv_conn_t *c);
+/* Frees c like srv_conn_close but hands its transport (the socket out of
+ * the epoll set, still open) to the caller: a connection becoming a
+ * tunnel. The caller closes it with srv_transport_close. */
+srv_transport_t srv_conn_detach(srv_conn_t *c);
 /* Graceful stop: close if idle, else after the current response. */
 void srv_conn_stop(srv_conn_t *c);
+/* Closes after the responses already queued, lingering (see
+ * SRV_LINGER_IDLE_NS): for a client that may still be sending when we are
+ * done with it, so the kernel does not answer its unread bytes with a
+ * reset that would destroy a response the client has not read yet. */
+void srv_conn_close_lingering(srv_conn_t *c);
 
-/* Ends the exchange from the host side with status (413, 408, 400...):
- * a bare response if nothing was sent yet, and the connection closes. */
-void srv_exchange_fail(srv_exchange_t *ex, int status);
 /* Reads and delivers request body bytes (or skips them when discarding).
  * Returns 1 if progress was made, 0 if it must wait, -1 if c was closed. */
 int srv_body_pump(srv_conn_t *c, bool discard);
-/* route_io_t.resume_body for native exchanges (srv_body.c). */
-int srv_exchange_resume_body(route_exchange_t *x);
 /* Reads from the socket into rbuf: >0 bytes, 0 would block, -1 EOF or error. */
 int srv_conn_read(srv_conn_t *c);
 
-/* The route_io_t of native exchanges. */
-extern const route_io_t srv_exchange_io;
-/* route_io_t.defer / .timer for native exchanges, and the cancellation of
- * both when the exchange ends (srv_defer.c). */
-int srv_exchange_defer(route_exchange_t *x, route_resume_cb cb, void *ud);
-int srv_exchange_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud);
-void srv_exchange_cancel_async(srv_exchange_t *ex);
-/* Runs the wait_writable waiter if the output queue is low enough. */
-void srv_exchange_check_writable(srv_exchange_t *ex);
-/* Queues a complete response with no body for the current exchange. With
- * keep_headers, fields the handler already set stay (a 416's Content-Range,
- * a 405's Allow); host-made errors drop them. */
-void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers);
+/* The HTTP/1.1 protocol ops of a connection's exchange (srv_h1.c). */
+extern const srv_proto_ops_t srv_h1_proto;
 
 #endif

@@ -71,6 +71,7 @@ srv_listener_t *srv_listener_open(const char *host, uint16_t port, char *err, si
     l->fd = fd;
     snprintf(l->host, sizeof l->host, "%s", host ? host : "");
     l->port = port;
+    l->transport = &srv_transport_plain;
     atomic_init(&l->refs, 1);
     return l;
 }
@@ -84,5 +85,6 @@ void srv_listener_release(srv_listener_t *l)
 {
     if (atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) != 1) return;
     close(l->fd);
+    if (l->transport_ctx_free) l->transport_ctx_free(l->transport_ctx);
     free(l);
 }

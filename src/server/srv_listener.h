@@ -13,11 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/srv_transport.h"
+
 typedef struct {
     int fd;
     char host[256];      /* as configured; "" = all interfaces */
     uint16_t port;
     atomic_int refs;
+    /* How accepted connections talk: srv_transport_plain (what open sets),
+     * or srv_transport_tls with its srv_tls_port_t (srv_server.c sets
+     * both before any worker sees the listener); ctx_free frees the ctx
+     * with the listener (NULL: nothing to free). */
+    const srv_transport_ops_t *transport;
+    void *transport_ctx;
+    void (*transport_ctx_free)(void *ctx);
 } srv_listener_t;
 
 /* Opens a non-blocking listening socket; NULL with a sentence in err. */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "server/srv_conn.h"
+#include "server/srv_exchange.h"
 #include "server/srv_worker.h"
 
 /* Jobs waiting for a helper: beyond this, offload says busy rather than
@@ -109,12 +109,12 @@ int srv_exchange_offload(route_exchange_t *x, void (*work)(void *arg), void *arg
                          route_resume_cb done, void *ud)
 {
     srv_exchange_t *ex = (srv_exchange_t *)x;
-    if (!ex->conn || !ex->conn->ex_active || ex->offload_job || pool.count == 0) return -1;
+    if (!ex->active || ex->offload_job || pool.count == 0) return -1;
     size_t head = (sizeof(srv_offload_job_t) + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
     srv_offload_job_t *j = malloc(head + (size ? size : 1));
     if (!j) return -1;
     *j = (srv_offload_job_t){ .work = work, .data = (unsigned char *)j + head, .size = size,
-                              .worker = ex->conn->worker, .ex = ex, .arg = arg, .done = done, .ud = ud };
+                              .worker = ex->worker, .ex = ex, .arg = arg, .done = done, .ud = ud };
     atomic_init(&j->detached, false);
     memcpy(j->data, arg, size);
     pthread_mutex_lock(&pool.mu);
@@ -129,7 +129,7 @@ int srv_exchange_offload(route_exchange_t *x, void (*work)(void *arg), void *arg
     pthread_cond_signal(&pool.cv);
     pthread_mutex_unlock(&pool.mu);
     ex->offload_job = j;
-    ex->conn->worker->offload_pending++;
+    ex->worker->offload_pending++;
     return 0;
 }
 
@@ -161,6 +161,6 @@ void srv_offload_drain(srv_worker_t *w)
         job_free(j);
         /* done may end this exchange and start the next; the other jobs
          * in the list belong to other exchanges, detached if they ended. */
-        if (ex && ex->conn && ex->conn->ex_active) done(&ex->x, ud);
+        if (ex && ex->active) done(&ex->x, ud);
     }
 }

@@ -6,8 +6,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -199,19 +197,28 @@ static void consume_memory(srv_outq_t *q, size_t n)
     }
 }
 
-int srv_outq_flush(srv_outq_t *q, int sock, uint64_t *written)
+/* Moves up to want bytes from the queue's pipe to the socket (the
+ * transport said it can_splice when they went in). */
+static ssize_t pipe_out(srv_outq_t *q, srv_transport_t *t, size_t want)
+{
+    for (;;) {
+        ssize_t r = splice(q->pipe[0], NULL, t->fd, NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (r >= 0) return r;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return SRV_IO_ERROR;
+        t->can_write = false;
+        return SRV_IO_AGAIN;
+    }
+}
+
+int srv_outq_flush(srv_outq_t *q, srv_transport_t *t, uint64_t *written)
 {
     while (q->head) {
         srv_seg_t *s = q->head;
         if (s->kind != SEG_MEMORY) {
             size_t want = s->file_left > (1u << 30) ? (1u << 30) : (size_t)s->file_left;
-            ssize_t r = s->kind == SEG_FILE
-                            ? sendfile(sock, s->fd, &s->offset, want)
-                            : splice(q->pipe[0], NULL, sock, NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-            if (r < 0) {
-                if (errno == EINTR) continue;
-                return errno == EAGAIN ? 1 : -1;
-            }
+            ssize_t r = s->kind == SEG_FILE ? t->ops->sendfile(t, s->fd, &s->offset, want) : pipe_out(q, t, want);
+            if (r < 0) return r == SRV_IO_AGAIN ? 1 : -1;
             if (r == 0) return -1;   /* the file shrank under us */
             if (s->kind == SEG_PIPE) q->pipe_bytes -= (size_t)r;
             s->file_left -= (uint64_t)r;
@@ -228,13 +235,8 @@ int srv_outq_flush(srv_outq_t *q, int sock, uint64_t *written)
         int n = 0;
         for (srv_seg_t *m = s; m && m->kind == SEG_MEMORY && n < OUTQ_MAX_IOV; m = m->next)
             iov[n++] = (struct iovec){ m->data + m->start, m->end - m->start };
-        /* The usual case, one response in one segment, goes by send(),
-         * which skips the file layer writev passes through. */
-        ssize_t r = n == 1 ? send(sock, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL) : writev(sock, iov, n);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return errno == EAGAIN ? 1 : -1;
-        }
+        ssize_t r = srv_transport_writev(t, iov, n);
+        if (r < 0) return r == SRV_IO_AGAIN ? 1 : -1;
         q->bytes -= (uint64_t)r;
         *written += (uint64_t)r;
         consume_memory(q, (size_t)r);

@@ -1,8 +1,9 @@
 /* A connection's output queue: response bytes (copied in), file ranges
- * (sent with sendfile) and bytes spliced in from another socket (held in
- * the queue's pipe, sent with splice), written to the socket in order as
- * it becomes writable. The queue owns its memory, its pipe and the file
- * descriptors handed to it. */
+ * (sent with the transport's sendfile) and bytes spliced in from another
+ * socket (held in the queue's pipe, spliced to the socket: only where the
+ * transport can_splice), written through the connection's transport in
+ * order as it becomes writable. The queue owns its memory, its pipe and
+ * the file descriptors handed to it. */
 #ifndef IFRIT_SERVER_SRV_OUTQ_H
 #define IFRIT_SERVER_SRV_OUTQ_H
 
@@ -10,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "server/srv_transport.h"
 
 typedef struct srv_seg srv_seg_t;
 
@@ -50,10 +53,11 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len);
  * be had (ENFILE, EMFILE). */
 ssize_t srv_outq_splice_in(srv_outq_t *q, int src, size_t max);
 
-/* Writes as much as the socket takes. 0: queue empty; 1: the socket is
- * full (wait for EPOLLOUT); -1: write error or a file shorter than
- * announced (close the connection). *written adds the bytes sent. */
-int srv_outq_flush(srv_outq_t *q, int sock, uint64_t *written);
+/* Writes as much as the transport takes. 0: queue empty; 1: it would
+ * block (the transport's flags say on what); -1: write error or a file
+ * shorter than announced (close the connection). *written adds the bytes
+ * sent. */
+int srv_outq_flush(srv_outq_t *q, srv_transport_t *t, uint64_t *written);
 
 /* Frees everything, closing queued files and the pipe. */
 void srv_outq_free(srv_outq_t *q);

@@ -17,7 +17,7 @@
 #include "http/response_writer.h"
 #include "route/proxy_headers.h"
 #include "route/proxy_transport.h"
-#include "server/srv_conn.h"
+#include "server/srv_exchange.h"
 #include "server/srv_proxy_health.h"
 #include "server/srv_tunnel.h"
 #include "server/srv_upstream.h"
@@ -606,7 +606,7 @@ static int proxy_start(route_exchange_t *x, const proxy_request_t *req, const pr
     srv_exchange_t *ex = x->io_ctx;
     proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
     if (!c) return -1;
-    *c = (proxy_call_t){ .x = x, .ex = ex, .loop = &ex->conn->worker->loop, .req = *req, .cb = cb, .ud = ud,
+    *c = (proxy_call_t){ .x = x, .ex = ex, .loop = &ex->worker->loop, .req = *req, .cb = cb, .ud = ud,
                          .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT, .hold = IFR_BUF_INIT };
     http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
     srv_timer_init(&c->timer, call_timeout, c);

@@ -201,7 +201,7 @@ void srv_proxy_health_watch(route_exchange_t *x, const proxy_conf_t *conf)
     w->plan = (route_plan_t *)st->plan;
     route_plan_retain(w->plan);
     w->conf = conf;
-    w->worker = ex->conn->worker;
+    w->worker = ex->worker;
     w->probes = probes;
     for (size_t i = 0; i < conf->nupstreams; i++) {
         probes[i] = (srv_probe_t){ .watch = w, .u = &conf->upstreams[i], .out = IFR_BUF_INIT, .in = IFR_BUF_INIT };

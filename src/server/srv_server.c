@@ -18,6 +18,7 @@
 #include "server/srv_loop.h"
 #include "server/srv_memory.h"
 #include "server/srv_offload.h"
+#include "server/srv_tls.h"
 #include "server/srv_worker.h"
 
 #define SERVER_MAX_LISTENERS 64
@@ -34,6 +35,7 @@ struct srv_server {
     const char *pidfile;                 /* where reload outcomes go too; NULL: none */
     unsigned reloads;
     route_plan_t *plan;                  /* the main thread's reference */
+    srv_tls_config_t *tls;               /* the plan's certificates and contexts */
     srv_listener_t *listeners[SERVER_MAX_LISTENERS];  /* one reference each */
     size_t listener_count;
     srv_worker_t *workers;
@@ -49,6 +51,7 @@ struct srv_server {
     bool reload_again;                   /* SIGHUP during it */
     atomic_bool reload_done;             /* set by the thread as it ends */
     route_plan_t *reload_plan;           /* its result, or NULL with reload_err */
+    srv_tls_config_t *reload_tls;        /* and the plan's TLS configuration */
     cfg_error_t reload_err;
 };
 
@@ -67,20 +70,35 @@ static int workers_alive(srv_server_t *s)
     return n;
 }
 
+/* A new listener for a TLS address: the TLS transport over a port object
+ * whose store the configuration sets. */
+static srv_listener_t *open_tls_listener(const char *host, uint16_t port, char *err, size_t err_len)
+{
+    srv_tls_port_t *tp = srv_tls_port_new();
+    srv_listener_t *l = tp ? srv_listener_open(host, port, err, err_len) : NULL;
+    if (!l) {
+        if (!tp) snprintf(err, err_len, "out of memory");
+        srv_tls_port_free(tp);
+        return NULL;
+    }
+    l->transport = &srv_transport_tls;
+    l->transport_ctx = tp;
+    l->transport_ctx_free = (void (*)(void *))srv_tls_port_free;
+    return l;
+}
+
 /* The listener set a plan needs, reusing the sockets of `have` for the
- * addresses that stay (so a reload never closes a live listener). Returns
- * the count, or -1 with err filled (nothing leaked). */
-static int plan_listeners(const route_plan_t *p, srv_listener_t *const *have, size_t have_count,
-                          srv_listener_t **out, char *err, size_t err_len)
+ * addresses that stay (so a reload never closes a live listener), and
+ * giving each TLS listener the certificates of tls. Returns the count, or
+ * -1 with err filled (nothing leaked, no listener changed). */
+static int plan_listeners(const route_plan_t *p, const srv_tls_config_t *tls, srv_listener_t *const *have,
+                          size_t have_count, srv_listener_t **out, char *err, size_t err_len)
 {
     const route_listener_t *want;
     size_t n = route_plan_listeners(p, &want), count = 0;
     for (size_t i = 0; i < n; i++) {
         const char *host = want[i].host ? want[i].host : "";
-        if (want[i].tls) {
-            ifr_log_warn("server", "TLS is not supported yet: not listening on %s:%u", host, want[i].port);
-            continue;
-        }
+        const srv_transport_ops_t *tr = want[i].tls ? &srv_transport_tls : &srv_transport_plain;
         bool dup = false;
         for (size_t k = 0; k < count; k++)
             if (out[k]->port == want[i].port && strcmp(out[k]->host, host) == 0) dup = true;
@@ -91,15 +109,21 @@ static int plan_listeners(const route_plan_t *p, srv_listener_t *const *have, si
         }
         srv_listener_t *l = NULL;
         for (size_t k = 0; k < have_count && !l; k++)
-            if (have[k]->port == want[i].port && strcmp(have[k]->host, host) == 0) l = have[k];
+            if (have[k]->port == want[i].port && strcmp(have[k]->host, host) == 0 && have[k]->transport == tr)
+                l = have[k];
         if (l) srv_listener_retain(l);
-        else if (!(l = srv_listener_open(host, want[i].port, err, err_len))) goto fail;
+        else if (!(l = want[i].tls ? open_tls_listener(host, want[i].port, err, err_len)
+                                   : srv_listener_open(host, want[i].port, err, err_len)))
+            goto fail;
         out[count++] = l;
     }
     if (count == 0) {
-        snprintf(err, err_len, "the configuration has no plain-HTTP address to listen on");
+        snprintf(err, err_len, "the configuration has no address to listen on");
         return -1;
     }
+    for (size_t k = 0; k < count; k++)
+        if (out[k]->transport == &srv_transport_tls)
+            srv_tls_port_set(out[k]->transport_ctx, srv_tls_config_store(tls, out[k]->port));
     return (int)count;
 fail:
     for (size_t k = 0; k < count; k++) srv_listener_release(out[k]);
@@ -124,18 +148,20 @@ static void server_apply_memory_budget(const route_plan_t *p)
     fn_memory_budget_set(budget);
 }
 
-/* Takes the plan the reload thread loaded (main thread). */
-static void server_reload_apply(srv_server_t *s, route_plan_t *p)
+/* Takes the plan the reload thread loaded, and its TLS configuration
+ * (main thread). */
+static void server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_config_t *tls)
 {
     char msg[1024];
     srv_listener_t *set[SERVER_MAX_LISTENERS];
-    int n = plan_listeners(p, s->listeners, s->listener_count, set, msg, sizeof msg);
+    int n = plan_listeners(p, tls, s->listeners, s->listener_count, set, msg, sizeof msg);
     if (n < 0) {
         server_reload_refused(s, msg);
+        srv_tls_config_free(tls);
         route_plan_release(p);
         return;
     }
-    const route_options_t *o = route_plan_options(p);
+    const cfg_options_t *o = route_plan_options(p);
     if (o->workers && o->workers != s->worker_count)
         ifr_log_warn("server", "workers changed to %d: takes effect at the next restart", o->workers);
     server_apply_memory_budget(p);
@@ -145,6 +171,8 @@ static void server_reload_apply(srv_server_t *s, route_plan_t *p)
     for (size_t k = 0; k < s->listener_count; k++) srv_listener_release(s->listeners[k]);
     memcpy(s->listeners, set, (size_t)n * sizeof *set);
     s->listener_count = (size_t)n;
+    srv_tls_config_free(s->tls);
+    s->tls = tls;
     route_plan_release(s->plan);
     s->plan = p;
     ifr_log_info("server", "configuration reloaded from %s", s->config_path);
@@ -155,6 +183,12 @@ static void *server_reload_main(void *arg)
 {
     srv_server_t *s = arg;
     s->reload_plan = route_plan_load(s->config_path, &s->reload_err);
+    /* Certificates are read and issued here too, off the main thread: a
+     * bad one refuses the reload like a bad Caddyfile. */
+    if (s->reload_plan && !(s->reload_tls = srv_tls_config_load(s->reload_plan, &s->reload_err))) {
+        route_plan_release(s->reload_plan);
+        s->reload_plan = NULL;
+    }
     atomic_store(&s->reload_done, true);
     return NULL;
 }
@@ -165,6 +199,7 @@ static void server_reload_start(srv_server_t *s)
     ifr_log_info("server", "reloading %s", s->config_path);
     if (s->pidfile) srv_reload_status_started(s->pidfile, s->reloads);
     s->reload_plan = NULL;
+    s->reload_tls = NULL;
     s->reload_err = (cfg_error_t){ 0 };
     atomic_store(&s->reload_done, false);
     int rc = pthread_create(&s->reload_thread, NULL, server_reload_main, s);
@@ -184,13 +219,14 @@ static void server_reload_finish(srv_server_t *s)
     pthread_join(s->reload_thread, NULL);
     s->reloading = false;
     if (s->reload_plan) {
-        server_reload_apply(s, s->reload_plan);
+        server_reload_apply(s, s->reload_plan, s->reload_tls);
     } else {
         char msg[1024];
         srv_format_config_error(&s->reload_err, msg, sizeof msg);
         server_reload_refused(s, msg);
     }
     s->reload_plan = NULL;
+    s->reload_tls = NULL;
     if (s->reload_again) {
         s->reload_again = false;
         server_reload_start(s);
@@ -251,10 +287,15 @@ static int server_start(srv_server_t *s, const srv_run_options_t *o)
         fprintf(stderr, "ifrit: %s\n", msg);
         return -1;
     }
-    const route_options_t *opt = route_plan_options(s->plan);
+    const cfg_options_t *opt = route_plan_options(s->plan);
     if (opt->debug) ifr_log_set_level(IFR_LOG_DEBUG);
+    if (!(s->tls = srv_tls_config_load(s->plan, &cerr))) {
+        srv_format_config_error(&cerr, msg, sizeof msg);
+        fprintf(stderr, "ifrit: %s\n", msg);
+        return -1;
+    }
     server_apply_memory_budget(s->plan);
-    int n = plan_listeners(s->plan, NULL, 0, s->listeners, msg, sizeof msg);
+    int n = plan_listeners(s->plan, s->tls, NULL, 0, s->listeners, msg, sizeof msg);
     if (n < 0) {
         fprintf(stderr, "ifrit: %s\n", msg);
         return -1;
@@ -290,6 +331,7 @@ static void server_cleanup(srv_server_t *s)
     free(s->workers);
     srv_offload_stop();   /* after the workers: each waited for its jobs */
     for (size_t k = 0; k < s->listener_count; k++) srv_listener_release(s->listeners[k]);
+    srv_tls_config_free(s->tls);
     if (s->plan) route_plan_release(s->plan);
     pthread_mutex_destroy(&s->mu);
 }
@@ -319,8 +361,9 @@ int srv_server_run(const srv_run_options_t *o)
     if (o->pidfile && write_pidfile(o->pidfile) < 0)
         ifr_log_warn("server", "cannot write pid file %s: %s", o->pidfile, strerror(errno));
     for (size_t k = 0; k < s.listener_count; k++)
-        ifr_log_info("server", "listening on %s:%u", s.listeners[k]->host[0] ? s.listeners[k]->host : "*",
-                     s.listeners[k]->port);
+        ifr_log_info("server", "listening on %s:%u%s", s.listeners[k]->host[0] ? s.listeners[k]->host : "*",
+                     s.listeners[k]->port,
+                     s.listeners[k]->transport == &srv_transport_tls ? " (TLS, buffered: no kTLS)" : "");
     ifr_log_info("server", "serving %s with %d worker%s", o->config_path, s.worker_count,
                  s.worker_count == 1 ? "" : "s");
 
@@ -345,6 +388,7 @@ int srv_server_run(const srv_run_options_t *o)
     }
     if (s.reloading && atomic_load(&s.reload_done)) {
         pthread_join(s.reload_thread, NULL);
+        srv_tls_config_free(s.reload_tls);
         if (s.reload_plan) route_plan_release(s.reload_plan);
         s.reloading = false;
     }

@@ -1,11 +1,9 @@
 /* See srv_tunnel.h. */
 #include "server/srv_tunnel.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -20,10 +18,11 @@ typedef struct {
     bool shut;                   /* ... and that was passed on */
 } tun_dir_t;
 
-/* One socket of the tunnel. */
+/* One side of the tunnel: the client's transport (taken over from its
+ * connection) or a plain one over the peer's socket. */
 typedef struct {
-    srv_watch_t watch;
-    bool can_read, can_write;    /* edge-triggered readiness not yet used up */
+    srv_watch_t watch;           /* tp.fd in the loop */
+    srv_transport_t tp;
 } tun_side_t;
 
 typedef struct srv_tunnel srv_tunnel_t;
@@ -69,14 +68,13 @@ static int upgrade_head(srv_exchange_t *ex, ifr_buf_t *b)
     return rc < 0 ? -1 : 0;
 }
 
-int srv_exchange_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
+int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t len)
 {
-    srv_exchange_t *ex = (srv_exchange_t *)x;
-    srv_conn_t *c = ex->conn;
+    srv_conn_t *c = ex->session;
+    route_exchange_t *x = &ex->x;
     /* Only a request whose body (none) is behind us: what the client sends
      * next belongs to the new protocol. */
-    if (!c || !c->ex_active || &c->ex != ex || ex->resp_done || ex->head_sent || !c->body.done ||
-        ex->upgrade_fd) {
+    if (!c->body.done || c->h1.upgrade_fd) {
         close(peer_fd);
         return -1;
     }
@@ -91,19 +89,19 @@ int srv_exchange_upgrade(route_exchange_t *x, int peer_fd, const void *pending, 
     if (upgrade_head(ex, b) != 0 || srv_outq_append(&c->out, b->data, b->len) != 0 ||
         (len && srv_outq_append(&c->out, pending, len) != 0))
         return -1;   /* the caller fails the exchange; the cleanup closes the peer */
-    ex->upgrade_fd = fd;
+    c->h1.upgrade_fd = fd;
     ex->head_sent = x->head_sent = true;
     ex->resp_done = true;
     srv_conn_wake(c);
     return 0;
 }
 
-int srv_tunnel_claim(srv_exchange_t *ex)
+int srv_tunnel_claim(srv_conn_t *c)
 {
-    if (!ex->upgrade_fd) return -1;
-    int fd = *ex->upgrade_fd;
-    *ex->upgrade_fd = -1;
-    ex->upgrade_fd = NULL;
+    if (!c->h1.upgrade_fd) return -1;
+    int fd = *c->h1.upgrade_fd;
+    *c->h1.upgrade_fd = -1;
+    c->h1.upgrade_fd = NULL;
     return fd;
 }
 
@@ -123,8 +121,8 @@ static void tun_close(srv_tunnel_t *t, const char *why)
     srv_loop_t *loop = &t->worker->loop;
     srv_timer_stop(loop, &t->idle);
     srv_loop_cancel(loop, &t->task);
-    close(t->client.watch.fd);
-    close(t->peer.watch.fd);
+    srv_transport_close(&t->client.tp);
+    srv_transport_close(&t->peer.tp);
     srv_outq_free(&t->head);
     if (t->prev) t->prev->next = t->next;
     else tunnels = t->next;
@@ -141,28 +139,25 @@ static int tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
     int progress = 0;
     for (;;) {
         bool moved = false;
-        if (d->end > d->start && dst->can_write) {
-            ssize_t n = send(dst->watch.fd, d->buf + d->start, d->end - d->start, MSG_NOSIGNAL);
+        if (d->end > d->start && dst->tp.can_write) {
+            struct iovec iov = { d->buf + d->start, d->end - d->start };
+            ssize_t n = srv_transport_writev(&dst->tp, &iov, 1);
             if (n > 0) {
                 d->start += (size_t)n;
                 moved = true;
-            } else if (n < 0 && errno == EAGAIN) {
-                dst->can_write = false;
-            } else if (!(n < 0 && errno == EINTR)) {
+            } else if (n != SRV_IO_AGAIN) {
                 return -1;
             }
         }
         if (d->start == d->end) d->start = d->end = 0;
-        if (!d->eof && d->end < SRV_TUNNEL_BUFFER && src->can_read) {
-            ssize_t n = read(src->watch.fd, d->buf + d->end, SRV_TUNNEL_BUFFER - d->end);
+        if (!d->eof && d->end < SRV_TUNNEL_BUFFER && srv_transport_readable(&src->tp)) {
+            ssize_t n = srv_transport_read(&src->tp, d->buf + d->end, SRV_TUNNEL_BUFFER - d->end);
             if (n > 0) {
                 d->end += (size_t)n;
                 moved = true;
             } else if (n == 0) {
                 d->eof = true;
-            } else if (errno == EAGAIN) {
-                src->can_read = false;
-            } else if (errno != EINTR) {
+            } else if (n != SRV_IO_AGAIN) {
                 return -1;
             }
         }
@@ -170,8 +165,11 @@ static int tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
         progress = 1;
     }
     if (d->eof && !d->shut && d->start == d->end) {
-        shutdown(dst->watch.fd, SHUT_WR);
-        d->shut = true;
+        /* Passed on as the other side's end (TLS close_notify and a
+         * half-close); one that must wait for room is tried again. */
+        int r = dst->tp.ops->shutdown(&dst->tp);
+        if (r == SRV_IO_ERROR) return -1;
+        d->shut = r == 0;
     }
     return progress;
 }
@@ -181,12 +179,10 @@ static void tun_pump(srv_tunnel_t *t)
     if (t->closed) return;
     int up = tun_relay(&t->up, &t->client, &t->peer);
     int down = 0;
-    if (up >= 0 && !srv_outq_empty(&t->head) && t->client.can_write) {
+    if (up >= 0 && !srv_outq_empty(&t->head) && t->client.tp.can_write) {
         uint64_t written = 0;
-        int r = srv_outq_flush(&t->head, t->client.watch.fd, &written);
-        if (r < 0) down = -1;
-        else if (r == 1) t->client.can_write = false;
-        if (written) down = 1;
+        if (srv_outq_flush(&t->head, &t->client.tp, &written) < 0) down = -1;
+        else if (written) down = 1;
     }
     if (up >= 0 && down >= 0 && srv_outq_empty(&t->head)) {
         int r = tun_relay(&t->down, &t->peer, &t->client);
@@ -205,8 +201,7 @@ static void tun_on_io(srv_watch_t *w, uint32_t events)
     srv_tunnel_t *t = w->data;
     if (t->closed) return;
     tun_side_t *s = w == &t->client.watch ? &t->client : &t->peer;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->can_read = true;
-    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s->can_write = true;
+    srv_transport_events(&s->tp, events);
     tun_pump(t);
 }
 
@@ -243,8 +238,8 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
     }
     *t = (srv_tunnel_t){
         .worker = w,
-        .client = { .watch = { .cb = tun_on_io, .data = t }, .can_read = true, .can_write = true },
-        .peer = { .watch = { .fd = peer_fd, .cb = tun_on_io, .data = t }, .can_read = true, .can_write = true },
+        .client = { .watch = { .cb = tun_on_io, .data = t } },
+        .peer = { .watch = { .fd = peer_fd, .cb = tun_on_io, .data = t } },
         .up = { .buf = ubuf, .end = c->rbuf.len },
         .down = { .buf = dbuf },
         .head = c->out,
@@ -253,7 +248,11 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
     /* Bytes the client sent right after its request go up first. */
     if (c->rbuf.len) memcpy(ubuf, c->rbuf.data, c->rbuf.len);
     srv_outq_init(&c->out);
-    t->client.watch.fd = srv_conn_detach(c);
+    srv_transport_plain.start(&t->peer.tp, peer_fd, NULL);
+    t->client.tp = srv_conn_detach(c);
+    t->client.watch.fd = t->client.tp.fd;
+    /* Both sides may hold bytes already: the first pump tries them. */
+    t->client.tp.can_read = t->client.tp.can_write = true;
     srv_timer_init(&t->idle, tun_on_idle, t);
     srv_task_init(&t->task, tun_first_pump, t);
     t->next = tunnels;

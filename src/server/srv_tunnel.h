@@ -1,8 +1,9 @@
 /* Byte tunnels: what a client connection becomes after a 101 Switching
  * Protocols (a WebSocket through reverse_proxy). route_io_t.upgrade queues
  * the 101 head and keeps the peer's socket with the exchange; when the
- * exchange ends, the connection hands its socket, its unread input and its
- * queued output to a tunnel and goes away.
+ * exchange ends, the connection hands its transport (srv_transport.h: the
+ * client side is read and written through it, TLS or not), its unread
+ * input and its queued output to a tunnel and goes away.
  *
  * A tunnel relays each direction through one fixed buffer
  * (SRV_TUNNEL_BUFFER): it reads from a side only while the buffer has room,
@@ -22,16 +23,16 @@
 
 #define SRV_TUNNEL_BUFFER (64 * 1024)
 
-/* route_io_t.upgrade for native exchanges. */
-int srv_exchange_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len);
+/* route_io_t.upgrade on HTTP/1.1 (srv_proto_ops_t.upgrade of srv_h1.c). */
+int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t len);
 
-/* The peer socket an upgraded exchange holds, taken out of it (the exchange
- * then no longer closes it), or -1 when the exchange did not upgrade. */
-int srv_tunnel_claim(srv_exchange_t *ex);
+/* The peer socket c's upgraded exchange holds, taken out of it (the
+ * exchange then no longer closes it), or -1 when it did not upgrade. */
+int srv_tunnel_claim(srv_conn_t *c);
 
 /* Turns c (its exchange finished) into a tunnel with peer_fd: takes c's
- * socket, unread input and queued output, and frees c. Both sockets are
- * closed if the tunnel cannot start. */
+ * transport, unread input and queued output, and frees c. Both sockets
+ * are closed if the tunnel cannot start. */
 void srv_tunnel_start(srv_conn_t *c, int peer_fd);
 
 /* Closes this thread's tunnels (the worker's loop is ending). */

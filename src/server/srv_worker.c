@@ -23,6 +23,7 @@
 static void worker_on_accept(srv_watch_t *watch, uint32_t events)
 {
     srv_worker_t *w = watch->data;
+    const srv_listener_t *l = ((srv_worker_listener_t *)watch)->listener;   /* watch is its first member */
     (void)events;
     for (int i = 0; i < WORKER_ACCEPT_BATCH && !w->stopping; i++) {
         int fd = accept4(watch->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -31,14 +32,14 @@ static void worker_on_accept(srv_watch_t *watch, uint32_t events)
             if (errno != EAGAIN) ifr_log_warn("server", "accept: %s", strerror(errno));
             return;
         }
-        srv_conn_t *c = srv_conn_new(w, fd);
+        srv_conn_t *c = srv_conn_new(w, fd, l->transport, l->transport_ctx);
         if (c) srv_conn_run(c);
     }
 }
 
 static void worker_apply_timeouts(srv_worker_t *w)
 {
-    const route_options_t *o = route_plan_options(w->plan);
+    const cfg_options_t *o = route_plan_options(w->plan);
     w->timeouts = (srv_timeouts_t){ o->read_header_timeout_ns, o->read_body_timeout_ns,
                                     o->write_timeout_ns, o->idle_timeout_ns };
 }

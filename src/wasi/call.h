@@ -20,7 +20,7 @@ typedef struct {
 } iwasi_call_t;
 
 /* Besides an errno (0..76), an implementation may return: */
-#define IWASI_CALL_SUSPEND (-1)   /* stdin not supplied yet, or a wait (ctx->wait.timed): suspend, redo on resume */
+#define IWASI_CALL_SUSPEND (-1)   /* stdin or the environment not supplied yet, or a wait (ctx->wait.timed): suspend, redo on resume */
 #define IWASI_CALL_EXIT (-2)      /* proc_exit: ctx->exit_code holds the code */
 
 static inline uint32_t iwasi_arg32(const iwasi_call_t *c, int i) { return (uint32_t)c->args[i]; }

@@ -26,5 +26,16 @@ static int iwasi__strlist_sizes(const iwasi_call_t *c, const iwasi_strlist_t *l)
 
 int iwasi_call_args_get(const iwasi_call_t *c) { return iwasi__strlist_get(c, &c->ctx->args); }
 int iwasi_call_args_sizes_get(const iwasi_call_t *c) { return iwasi__strlist_sizes(c, &c->ctx->args); }
-int iwasi_call_environ_get(const iwasi_call_t *c) { return iwasi__strlist_get(c, &c->ctx->env); }
-int iwasi_call_environ_sizes_get(const iwasi_call_t *c) { return iwasi__strlist_sizes(c, &c->ctx->env); }
+
+/* With env_pending (a host about to snapshot) the environment is not
+ * answered yet: the call suspends and is redone with the variables the
+ * host supplies for each run (iwasi_ctx_env_pending). */
+int iwasi_call_environ_get(const iwasi_call_t *c)
+{
+    return c->ctx->env_pending ? IWASI_CALL_SUSPEND : iwasi__strlist_get(c, &c->ctx->env);
+}
+
+int iwasi_call_environ_sizes_get(const iwasi_call_t *c)
+{
+    return c->ctx->env_pending ? IWASI_CALL_SUSPEND : iwasi__strlist_sizes(c, &c->ctx->env);
+}

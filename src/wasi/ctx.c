@@ -120,6 +120,8 @@ void iwasi_ctx_set_deadline(iwasi_ctx_t *ctx, int64_t deadline_ns) { ctx->deadli
 
 void iwasi_ctx_suspend_waits(iwasi_ctx_t *ctx, bool on) { ctx->suspend_waits = on; }
 
+void iwasi_ctx_env_pending(iwasi_ctx_t *ctx, bool on) { ctx->env_pending = on; }
+
 bool iwasi_ctx_wake_at(const iwasi_ctx_t *ctx, int64_t *at)
 {
     if (!ctx->pending || !ctx->wait.timed) return false;
@@ -152,6 +154,7 @@ iwasi_ctx_t *iwasi_ctx_clone(const iwasi_ctx_t *ctx)
     c->exit_code = ctx->exit_code;
     c->deadline_ns = ctx->deadline_ns;
     c->suspend_waits = ctx->suspend_waits;
+    c->env_pending = ctx->env_pending;
     c->wait = ctx->wait;
     for (uint32_t i = 0; i < ctx->nfds; i++) {
         const iwasi_fd_t *src = &ctx->fds[i];

@@ -55,6 +55,7 @@ struct iwasi_ctx {
     int32_t exit_code;      /* proc_exit's argument */
     int64_t deadline_ns;    /* CLOCK_MONOTONIC; 0 = none: poll_oneoff never waits past it */
     bool suspend_waits;     /* sleeps and yields suspend instead of blocking the thread */
+    bool env_pending;       /* environ_* suspend until the host turns this off (iwasi_ctx_env_pending) */
     iwasi_wait_t wait;
 };
 

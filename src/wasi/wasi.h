@@ -65,6 +65,11 @@ void iwasi_ctx_stdin_callback(iwasi_ctx_t *ctx, iwasi_read_cb cb, void *ud);
  * supplies input and the host calls iwasi_resume. The functions runtime
  * snapshots the instance at that point. */
 void iwasi_ctx_stdin_pending(iwasi_ctx_t *ctx);
+/* Suspend-on-environment (on = true): the guest's first environ_sizes_get
+ * or environ_get suspends the same way, so a snapshot taken there holds
+ * nothing derived from the environment. The host turns it off (after
+ * setting the variables) and calls iwasi_resume, which redoes the call. */
+void iwasi_ctx_env_pending(iwasi_ctx_t *ctx, bool on);
 /* Collects output in a buffer owned by the context (limit 0 = none; a write
  * past the limit fails with IWASI_ENOSPC and nothing of it is kept). */
 void iwasi_ctx_output_buffer(iwasi_ctx_t *ctx, int which, size_t limit);

@@ -18,18 +18,14 @@ import os
 import select
 import time
 
-from ifrit_e2e import ROOT, Server, build_request, check
-from run import Skip
+from ifrit_e2e import GUESTS, Server, build_request, built, check
 
-GUESTS = os.environ.get("IFRIT_GUESTS") or os.path.join(ROOT, "build", "guests")
 SLEEPERS = 10
 
 
 def guest(name):
-    path = os.path.join(GUESTS, name + ".wasm")
-    if not os.path.exists(path):
-        raise Skip("guest %s not built (scripts/build-guests.sh tests)" % path)
-    return path
+    """A guest of scripts/build-guests.sh; missing, the test fails."""
+    return built(os.path.join(GUESTS, name + ".wasm"))
 
 
 def config(body):

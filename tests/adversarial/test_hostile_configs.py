@@ -3,7 +3,8 @@ Unbalanced braces, deep nesting, huge tokens and files, import cycles and
 bombs, recursive snippets, heredocs without an end, NUL bytes, invalid
 UTF-8, env placeholders that expand to braces, thousands of sites and
 directives, huge, negative and malformed numbers in sizes, durations,
-ports and counts. `ifrit validate` refuses each bad one with exit 1 and
+ports and counts, byte order marks, a site address written twice, globs of
+many files. `ifrit validate` refuses each bad one with exit 1 and
 FILE:LINE:COL: and a sentence naming the right file, accepts the valid
 ones, and never hangs (the subprocess timeout is the guard), crashes or
 prints a sanitizer report."""
@@ -102,9 +103,19 @@ CASES = [
     ("a snippet bomb of 10^8 directives", snippet_bomb(8, 10), {}, refused(r"1,?000,?000|tokens")),
     ("an import of a missing file", site("\timport nothere.caddy"), {}, refused(r"nothere")),
     ("a glob matching nothing", site("\timport none/*.caddy\n\trespond hi"), {}, "valid"),
-    ("a glob matching 30 files", dict([("Caddyfile", site("\timport parts/*.caddy\n\trespond hi"))] +
-                                      [("parts/p%03d.caddy" % i, "header X-P%d 1\n" % i) for i in range(30)]),
+    # The files of one glob are siblings, not nested: more than 32 of them
+    # are fine (refused as "nested more than 32 deep" before).
+    ("a glob matching 40 files", dict([("Caddyfile", site("\timport parts/*.caddy\n\trespond hi"))] +
+                                      [("parts/p%03d.caddy" % i, "header X-P%d 1\n" % i) for i in range(40)]),
      {}, "valid"),
+    ("a glob of 40 files, each importing one more", dict(
+        [("Caddyfile", site("\timport parts/*.caddy\n\trespond hi"))] +
+        [("parts/p%03d.caddy" % i, "import ../leaf.caddy\n") for i in range(40)] +
+        [("leaf.caddy", "header X-Leaf 1\n")]), {}, "valid"),
+    ("33 nested imports through globs", dict(
+        [("Caddyfile", HEAD + ":8080 {\n\timport g1/*.caddy\n\trespond hi\n}\n")] +
+        [("g%d/f.caddy" % k, "import ../g%d/*.caddy\n" % (k + 1)) for k in range(1, 33)] +
+        [("g33/f.caddy", "header X-End 1\n")]), {}, refused(r"32|nest|deep", r"g\d+/f\.caddy")),
     ("an import with 10,000 arguments", HEAD + "(s) {\n\theader X-A {args[9999]}\n}\n:8080 {\n\timport s " +
      " ".join("a%d" % i for i in range(10000)) + "\n\trespond hi\n}\n", {}, "valid"),
     ("an argument index past 2^64", HEAD + "(s) {\n\theader X-A {args[99999999999999999999]}\n}\n"
@@ -124,6 +135,18 @@ CASES = [
     ("20,000 directives in one site", site("\theader X-A b\n" * 20000 + "\trespond hi"), {}, "valid"),
     ("10,000 addresses on one site", HEAD + ", ".join("h%d.example:8080" % i for i in range(10000)) +
      " {\n\trespond hi\n}\n", {}, "valid"),
+    # As Caddy's "ambiguous site definition": an address written for two
+    # site blocks (as written: :8080 and http://:8080 are two), once
+    # silently served by the first.
+    ("the same address on two sites", HEAD + ":8080 {\n\trespond a\n}\n:8080 {\n\trespond b\n}\n",
+     {}, refused(r"ambiguous site definition: ':8080'.*Caddyfile:5:1")),
+    ("the same address on a site in an imported file", {
+        "Caddyfile": HEAD + "a.example:8080 {\n\trespond a\n}\nimport more.caddy\n",
+        "more.caddy": "b.example:8080, a.example:8080 {\n\trespond b\n}\n"},
+     {}, refused(r"ambiguous site definition: 'a\.example:8080'", "more.caddy")),
+    ("the same address twice on one site", HEAD + ":8080, :8080 {\n\trespond a\n}\n", {}, "valid"),
+    ("one port written two ways", HEAD + ":8080 {\n\trespond a\n}\nhttp://:8080 {\n\trespond b\n}\n",
+     {}, "valid"),
     ("two global blocks", HEAD + HEAD + ":8080 {\n\trespond hi\n}\n", {}, refused(r".")),
     ("a global block after a site", ":8080 {\n\trespond hi\n}\n" + HEAD, {}, refused(r".")),
     ("a matcher defined twice", site("\t@m path /a\n\t@m path /b\n\trespond @m hi"), {}, refused(r"@m|defined")),
@@ -161,6 +184,13 @@ CASES = [
     ("invalid UTF-8 in a response body", site("\trespond \xff\xfe\xc0\xaf"), {}, "valid"),
     ("invalid UTF-8 in a directive name", site("\tres\xffpond hi"), {}, refused(r"directive")),
     ("lines ended by CR LF", site("\trespond hi").replace("\n", "\r\n"), {}, "valid"),
+    # Caddy skips a leading UTF-8 byte order mark (refused as part of the
+    # first token before); elsewhere it stays text.
+    ("a byte order mark before the global block", "\xef\xbb\xbf" + site("\trespond hi"), {}, "valid"),
+    ("a byte order mark before an imported file", {"Caddyfile": site("\timport part.caddy\n\trespond hi"),
+                                                   "part.caddy": "\xef\xbb\xbfheader X-A 1\n"}, {}, "valid"),
+    ("a byte order mark then an error", "\xef\xbb\xbf}\n", {}, refused(r"\}")),
+    ("a byte order mark inside a line", site("\t\xef\xbb\xbfrespond hi"), {}, refused(r"directive")),
 ]
 
 

@@ -196,6 +196,117 @@ def test_fn_snapshot_semantics(binary):
         check(len({v["before"] for v in seen["/off"]}) == 3, seen["/off"])
 
 
+# Guests of each language with the same contract (tests/guests/fn_env_report.c,
+# rust/fn_rust_env_report.rs, as/fn_as_env_*.ts): each prints the variables
+# it looked up before (`--early`; AssemblyScript decides that when it is
+# compiled, so it has a guest for each) or after reading stdin.
+REPORTERS = {("c", "early"): "fn_env_report", ("c", "late"): "fn_env_report",
+             ("rust", "early"): "fn_rust_env_report", ("rust", "late"): "fn_rust_env_report",
+             ("as", "early"): "fn_as_env_early", ("as", "late"): "fn_as_env_report"}
+
+
+def test_fn_every_language_sees_its_request_variables(binary):
+    """With either protocol and either snapshot setting, whenever the guest
+    looks (C's getenv and AssemblyScript's process.env lazily, Rust's std
+    at start-up, before main), each request sees its own variables. Before
+    the snapshot waited for a guest's first look at its environment, Rust
+    guests and early lookups saw the load-time ones (REQUEST_METHOD unset)."""
+    routes, cases = [], []
+    for (lang, when), name in REPORTERS.items():
+        for protocol in ("cgi", "json"):
+            for snapshot in ("on", "off"):
+                path = "/%s-%s-%s-%s" % (lang, protocol, snapshot, when)
+                args = "--%s" % when + (" --json" if protocol == "json" else "")
+                routes.append("""
+	wasm %s* %s {
+		args %s
+		env DB_HOST "db.local"
+		protocol %s
+		snapshot %s
+	}""" % (path, guest(name), args, protocol, snapshot))
+                cases.append((path, protocol))
+    with Server(binary, config("\n".join(routes))) as s:
+        for path, protocol in cases:
+            for method, query, tag, body in (("PUT", "a=1", "one", b"payload"), ("DELETE", "b=22", "two", b"")):
+                r = s.request(method, path + "?" + query, [("X-Test", tag)], body)
+                check(r.status == 200, (path, r))
+                got = dict(line.split("=", 1) for line in r.body.decode().splitlines())
+                want = {"REQUEST_METHOD": method, "QUERY_STRING": query, "HTTP_X_TEST": tag, "DB_HOST": "db.local"}
+                if protocol == "cgi":
+                    want["STDIN"] = str(len(body))
+                for k, v in want.items():
+                    check(got.get(k) == v, "%s %s: %s: want %r, got %r" % (method, path, k, v, got.get(k)))
+
+
+def test_fn_snapshot_point_per_language(binary):
+    """Where the load stops each guest: at its first read of stdin, unless
+    it looked at its environment before (Rust's std always does, at
+    start-up; C and AssemblyScript when they look early)."""
+    cfg = config("""
+	wasm /c %s
+	wasm /rust %s
+	wasm /as %s
+	wasm /as-early %s
+""" % (guest("fn_env_report"), guest("fn_rust_env_report"), guest("fn_as_env_report"), guest("fn_as_env_early")))
+    with Server(binary, cfg) as s:
+        r = s.request("GET", "/c")
+        check(r.status == 200, r)
+        points = {}
+        for line in s.read_log().splitlines():
+            if "snapshot taken at" in line:
+                entry = json.loads(line)
+                points[entry["logger"]] = entry["msg"]
+        stdin, env = "snapshot taken at the guest's first read of stdin", \
+            "snapshot taken at the guest's first look at its environment (before it read stdin)"
+        check(points.get("fn:fn_env_report.wasm") == stdin, points)
+        check(points.get("fn:fn_rust_env_report.wasm") == env, points)
+        check(points.get("fn:fn_as_env_report.wasm") == stdin, points)
+        check(points.get("fn:fn_as_env_early.wasm") == env, points)
+
+
+# esbuild's wasip1 build (npm, pinned by tests/guests/npm/package-lock.json):
+# the Go guest of these tests, since Debian's Go cannot build wasip1.
+ESBUILD = os.path.join(ROOT, "tests", "guests", "npm", "node_modules", "@esbuild", "wasi-preview1", "esbuild.wasm")
+
+
+def test_fn_go_guest_sees_its_request_variables(binary):
+    """Go's runtime reads its environment while it starts, before package
+    init and main: the snapshot is taken there, so GODEBUG set per request
+    (inittrace=1 makes the runtime log every package init to stderr)
+    reaches the request that sets it and no other, with either snapshot
+    setting. Before, the load-time environment (no GODEBUG) was frozen."""
+    cfg = config("""
+	wasm /on %s {
+		args --loader=ts
+		env GODEBUG {http.request.header.X-Godebug}
+		timeout 30s
+	}
+	wasm /off %s {
+		args --loader=ts
+		env GODEBUG {http.request.header.X-Godebug}
+		snapshot off
+		timeout 30s
+	}
+""" % (built(ESBUILD), built(ESBUILD)))
+    with Server(binary, cfg) as s:
+        for path in ("/on", "/off"):
+            traced = s.request("POST", path, [("X-Godebug", "inittrace=1")], b"let x: number = 1")
+            check(traced.status == 200 and traced.body == b"let x = 1;\n", (path, traced))
+            plain = s.request("POST", path, None, b"let y: string = 'a'")
+            check(plain.status == 200 and plain.body == b'let y = "a";\n', (path, plain))
+        # The runtime's own package is the first init it traces: one line
+        # per traced request, none for the two others.
+        def traced_requests():
+            return [json.loads(line)["msg"].split(":")[0] for line in s.read_log().splitlines()
+                    if " init runtime @" in line]
+        for _ in range(50):   # the log may lag the responses
+            if len(traced_requests()) >= 2:
+                break
+            time.sleep(0.1)
+        check(len(traced_requests()) == 2 and len(set(traced_requests())) == 2, traced_requests())
+        check("snapshot taken at the guest's first look at its environment" in s.read_log(), s.read_log()[-2000:])
+
+
 def test_fn_large_bodies_and_limits(binary):
     cfg = config("""
 	route /small {

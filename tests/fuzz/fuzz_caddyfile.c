@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ifr_arena_init(&a, 0);
     cfg_doc_t *doc = fuzz_parse(&a, text, size);
     if (doc) {
-        route_options_t o;
+        cfg_options_t o;
         cfg_error_t err;
         if (cfg_parse_global_options(doc->global, &o, &err) < 0) cfg_options_defaults(&o);
         for (size_t i = 0; i < doc->nsites; i++)

@@ -194,6 +194,10 @@ static void test_literals_untouched(void)
               "{$HOST:localhost} {\n\trespond {$MSG}\n}\n");
     check_fmt("a {\n  respond x \\\n      y\n}\n", "a {\n\trespond x \\\n\t\ty\n}\n");
     check_fmt("a {\n\tx \\<<E\n}\n", "a {\n\tx \\<<E\n}\n");
+    /* a leading byte order mark is kept as it was (caddy fmt adds a space
+     * after it); the lexer skips it, so the first line is laid out as any */
+    check_fmt("\xef\xbb\xbf{\nadmin off\n}\n", "\xef\xbb\xbf{\n\tadmin off\n}\n");
+    check_fmt("\xef\xbb\xbf   a  {\n}\n", "\xef\xbb\xbf" "a {\n}\n");
 }
 
 static void test_parse_equivalence(void)

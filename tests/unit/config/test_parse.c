@@ -371,6 +371,38 @@ static void test_deep_nesting(void)
     CHECK(parse(ok) != NULL);
 }
 
+/* An address written for two site blocks is refused at the later one, as
+ * Caddy's "ambiguous site definition"; keys compare as written. */
+static void test_site_addresses_once(void)
+{
+    expect_error(":8080 {\n}\n:8080 {\n}\n", 3, 1,
+                 "ambiguous site definition: ':8080' is already the address of the site at "
+                 "Caddyfile:1:1");
+    /* the first duplicate in file order is the one named */
+    expect_error("a {\n}\nb {\n}\nc, b {\n}\na {\n}\n", 5, 4, "'b'");
+    expect_error("a {\n}\nx {$PORT} {\n}\n9090 {\n}\n", 5, 1, "'9090'");
+    cfg_doc_t *doc = parse(":8080, :8080 {\n}\nA.example {\n}\na.example {\n}\n"
+                           ":80 {\n}\nhttp://:80 {\n}\n");
+    CHECK(doc != NULL);
+    if (doc) CHECK_INT_EQ(doc->nsites, 5);
+    /* snippets are not sites */
+    CHECK(parse("(s) {\n}\n(t) {\n}\ns {\n}\n") != NULL);
+}
+
+/* A UTF-8 byte order mark at the start is skipped (as Caddy); columns
+ * count from after it; anywhere else it is text. */
+static void test_byte_order_mark(void)
+{
+    cfg_doc_t *doc = parse("\xef\xbb\xbf{\n\tadmin off\n}\nx {\n}\n");
+    CHECK(doc != NULL && doc->global && doc->nsites == 1);
+    expect_error("\xef\xbb\xbf}\n", 1, 1, "'}'");
+    expect_error("\xef\xbb\xbf" "a {\n\tb {$NOPE} {\n}\n", 1, 3, "never closed");
+    doc = parse("x {\n}\n\xef\xbb\xbfy {\n}\n");
+    CHECK(doc != NULL && doc->nsites == 2);
+    if (doc && doc->nsites == 2) CHECK_STR_EQ(doc->sites[1].keys[0].text.ptr, "\xef\xbb\xbfy");
+    CHECK(parse("\xef\xbb\xbf") != NULL);
+}
+
 /* File imports: a temporary directory with real files. */
 static char tmpdir[64];
 
@@ -484,6 +516,35 @@ static void test_file_imports(void)
         CHECK_STR_EQ(doc->sites[0].keys[0].text.ptr, "one.example");
         CHECK_STR_EQ(doc->sites[1].keys[0].text.ptr, "two.example");
     }
+    /* the files of one glob are siblings: 40 of them are not 40 levels
+     * deep, and each may still import (one more level) */
+    snprintf(sub, sizeof sub, "%s/many", tmpdir);
+    mkdir(sub, 0700);
+    for (int i = 0; i < 40; i++) {
+        char name[64], text[64];
+        snprintf(name, sizeof name, "many/s%02d.caddy", i);
+        snprintf(text, sizeof text, "s%02d.example {\n\timport ../leaf.caddy\n}\n", i);
+        write_file(name, text);
+    }
+    write_file("many.caddy", "import many/*.caddy\n");
+    doc = parse_file("many.caddy");
+    CHECK(doc != NULL);
+    if (!doc) printf("  (%s:%d:%d: %s)\n", err.file, err.line, err.col, err.message);
+    if (doc) {
+        CHECK_INT_EQ(doc->nsites, 40);
+        if (doc->nsites == 40) {
+            CHECK_STR_EQ(doc->sites[39].keys[0].text.ptr, "s39.example");
+            CHECK_STR_EQ(doc->sites[39].body.items[0].name.text.ptr, "respond");
+        }
+    }
+    /* a sibling importing an earlier sibling is no cycle; one importing
+     * itself still is */
+    write_file("many/s00.caddy", "import s01.caddy\n");
+    write_file("many/s01.caddy", "s01.example {\n}\n");
+    write_file("many/s02.caddy", "import s02.caddy\n");
+    CHECK(parse_file("many.caddy") == NULL);
+    CHECK(strstr(err.file, "s02.caddy") != NULL);
+    CHECK(strstr(err.message, "cycle") != NULL);
     /* file imports can be switched off */
     ifr_arena_reset(&arena);
     cfg_parse_opts_t no_files = { .env = test_env, .no_file_imports = true };
@@ -512,6 +573,8 @@ int main(void)
     RUN(test_snippet_errors);
     RUN(test_syntax_errors);
     RUN(test_deep_nesting);
+    RUN(test_site_addresses_once);
+    RUN(test_byte_order_mark);
     RUN(test_file_imports);
     ifr_arena_destroy(&arena);
     return testing_done();

@@ -160,7 +160,7 @@ static void test_expect_args(void)
     CHECK_STR_EQ(err.message, "log: expected at least 1 argument, got 0");
 }
 
-static int options(const char *text, route_options_t *o)
+static int options(const char *text, cfg_options_t *o)
 {
     cfg_doc_t *doc = parse(text);
     if (!doc) return -2;
@@ -169,7 +169,7 @@ static int options(const char *text, route_options_t *o)
 
 static void test_global_options(void)
 {
-    route_options_t o;
+    cfg_options_t o;
     CHECK(options("a {\n}\n", &o) == 0);
     CHECK_INT_EQ(o.http_port, 80);
     CHECK_INT_EQ(o.https_port, 443);
@@ -222,7 +222,7 @@ static void test_global_options(void)
     CHECK(strstr(err.message, "must differ") != NULL);
 }
 
-static int addr(const char *text, cfg_address_t *a, const route_options_t *o)
+static int addr(const char *text, cfg_address_t *a, const cfg_options_t *o)
 {
     cfg_token_t t = tok(text);
     if (cfg_parse_address(&t, a, &err)) return -1;
@@ -243,7 +243,7 @@ static int addr(const char *text, cfg_address_t *a, const route_options_t *o)
 
 static void test_addresses(void)
 {
-    route_options_t o, off;
+    cfg_options_t o, off;
     cfg_options_defaults(&o);
     cfg_options_defaults(&off);
     off.auto_https_off = true;

@@ -207,7 +207,15 @@ static void test_host_rules(void)
         CHECK_INT_EQ(refusal(req), 400);
     }
     CHECK_INT_EQ(refusal("GET http://x:abc/ HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
-    CHECK_INT_EQ(refusal("GET http://u:p@h:81/ HTTP/1.1\r\nHost: h\r\n\r\n"), 0);
+    /* an absolute target's authority is checked as Host, and userinfo or
+     * an empty host is refused too (RFC 9110 sections 4.2.1 and 4.2.4) */
+    const char *bad_authority[] = { "u@h", "u:p@h:81", "u:p@h", "@h", "", ":80", ":" };
+    for (size_t i = 0; i < sizeof bad_authority / sizeof bad_authority[0]; i++) {
+        snprintf(req, sizeof req, "GET http://%s/x HTTP/1.1\r\nHost: h\r\n\r\n", bad_authority[i]);
+        CHECK_INT_EQ(refusal(req), 400);
+    }
+    CHECK_INT_EQ(refusal("GET http://h:/x HTTP/1.1\r\nHost: h\r\n\r\n"), 0);
+    CHECK_INT_EQ(refusal("GET https://[::1]:8443/x HTTP/1.1\r\nHost: h\r\n\r\n"), 0);
 }
 
 /* A request line that cannot be HTTP/1.x is refused when it ends, not after

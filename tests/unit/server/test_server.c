@@ -26,7 +26,7 @@
 struct route_plan {
     atomic_int refs;
     route_listener_t listener;
-    route_options_t options;
+    cfg_options_t options;
     int generation;
 };
 
@@ -84,7 +84,15 @@ size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out)
     return 1;
 }
 
-const route_options_t *route_plan_options(const route_plan_t *p) { return &p->options; }
+const cfg_options_t *route_plan_options(const route_plan_t *p) { return &p->options; }
+
+/* No TLS sites: the fake plan serves plain HTTP only. */
+size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out)
+{
+    (void)p;
+    *out = NULL;
+    return 0;
+}
 
 void route_exchange_done(const route_plan_t *p, route_exchange_t *x)
 {

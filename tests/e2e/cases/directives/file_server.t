@@ -120,6 +120,7 @@ GET /docs?x=1
 --- status: 308
 --- headers
 Location: /docs/?x=1
+Content-Type: text/html; charset=utf-8
 
 === file with a trailing slash redirects
 --- request

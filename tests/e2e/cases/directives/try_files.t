@@ -43,9 +43,16 @@ GET /real.txt
 --- body_like
 ^real\n$
 
-=== a directory candidate
+=== a directory candidate: rewritten to /dir/, whose index file_server serves after the canonical redirect (Caddy compares the slash with the path as sent)
 --- request
 GET /dir
+--- status: 308
+--- headers
+Location: /dir/
+
+=== a directory candidate with its slash
+--- request
+GET /dir/
 --- status: 200
 --- body_like
 ^dir index\n$

@@ -1,11 +1,11 @@
-/* A function host other than the in-process engine. The edge registers
+/* A function runner other than the in-process engine. The edge registers
  * one that hands each run to its JavaScript shim (V8 runs the guest): as
  * with route/proxy_transport.h, the core records the run (start), the host
- * performs it outside the core, and reports how it ended (fn_host_done);
+ * performs it outside the core, and reports how it ended (fn_runner_done);
  * the core then answers exactly as natively (cgi, json, 5xx mapping).
  * Without a registered host, functions run on src/wasm in-process. */
-#ifndef IFRIT_FN_FN_HOST_H
-#define IFRIT_FN_FN_HOST_H
+#ifndef IFRIT_FN_FN_RUNNER_H
+#define IFRIT_FN_FN_RUNNER_H
 
 #include "fn/fn.h"
 
@@ -17,28 +17,28 @@ typedef struct {
     int (*load)(const fn_config_t *c, char *why, size_t size);
     /* Starts one run (the inputs below are ready): 0, or -1 (answers 500). */
     int (*start)(fn_call_t *c);
-} fn_host_t;
+} fn_runner_t;
 
 /* Once, before any plan is loaded. */
-void fn_host_register(const fn_host_t *h);
+void fn_runner_register(const fn_runner_t *h);
 /* NULL natively. */
-const fn_host_t *fn_host_get(void);
+const fn_runner_t *fn_runner_get(void);
 
 /* A run's inputs. argv is the config's name then args; env comes from
- * fn_host_env in the order the native sandbox sees it. */
-route_exchange_t *fn_host_exchange(const fn_call_t *c);
-const fn_config_t *fn_host_config(const fn_call_t *c);
-ifr_str_t fn_host_stdin(const fn_call_t *c);
-int fn_host_env(fn_call_t *c, int (*add)(void *ud, const char *kv), void *ud);
+ * fn_runner_env in the order the native sandbox sees it. */
+route_exchange_t *fn_runner_exchange(const fn_call_t *c);
+const fn_config_t *fn_runner_config(const fn_call_t *c);
+ifr_str_t fn_runner_stdin(const fn_call_t *c);
+int fn_runner_env(fn_call_t *c, int (*add)(void *ud, const char *kv), void *ud);
 
 typedef enum {
-    FN_HOST_EXITED,      /* returned from _start (exit_code 0) or called proc_exit */
-    FN_HOST_TRAPPED,     /* detail says why */
-    FN_HOST_TIMED_OUT,
-} fn_host_end_t;
+    FN_RUNNER_EXITED,      /* returned from _start (exit_code 0) or called proc_exit */
+    FN_RUNNER_TRAPPED,     /* detail says why */
+    FN_RUNNER_TIMED_OUT,
+} fn_runner_end_t;
 
 /* The run ended: stdout and stderr go through the native sinks, then the
  * response is made. */
-void fn_host_done(fn_call_t *c, fn_host_end_t how, int exit_code, ifr_str_t out, ifr_str_t err, ifr_str_t detail);
+void fn_runner_done(fn_call_t *c, fn_runner_end_t how, int exit_code, ifr_str_t out, ifr_str_t err, ifr_str_t detail);
 
 #endif

@@ -1,0 +1,262 @@
+/* Building a plan's TLS configuration; see srv_tls.h. */
+#include "server/srv_tls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "config/dispense.h"
+#include "server/srv_tls_renew.h"
+#include "tls/tls_ca.h"
+#include "tls/tls_ctx.h"
+#include "tls/tls_storage.h"
+
+srv_tls_port_t *srv_tls_port_new(void)
+{
+    srv_tls_port_t *p = calloc(1, sizeof *p);
+    if (p) pthread_mutex_init(&p->mu, NULL);
+    return p;
+}
+
+void srv_tls_port_free(srv_tls_port_t *p)
+{
+    if (!p) return;
+    tls_store_release(p->store);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+void srv_tls_port_set(srv_tls_port_t *p, tls_store_t *s)
+{
+    if (s) tls_store_retain(s);
+    pthread_mutex_lock(&p->mu);
+    tls_store_t *old = p->store;
+    p->store = s;
+    pthread_mutex_unlock(&p->mu);
+    tls_store_release(old);
+}
+
+tls_store_t *srv_tls_port_get(srv_tls_port_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    tls_store_t *s = p->store;
+    if (s) tls_store_retain(s);
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+typedef struct {
+    uint16_t port;
+    tls_store_t *store;
+} cfg_port_t;
+
+/* A context built for one site's policy and one certificate, shared by
+ * that site's hosts. */
+typedef struct {
+    const route_tls_conf_t *conf;
+    tls_cert_t *cert;
+    SSL_CTX *ctx;
+} cfg_ctx_t;
+
+struct srv_tls_config {
+    route_plan_t *plan;
+    cfg_port_t *ports;
+    size_t nports;
+    cfg_ctx_t *ctxs;
+    size_t nctxs;
+    tls_ca_t *ca;
+    srv_tls_renew_t *renew;
+};
+
+/* Contexts whose certificate comes from the local CA (renewed). */
+static bool cfg_ctx_local(const cfg_ctx_t *x) { return !x->conf || !x->conf->cert_file; }
+
+static tls_store_t *cfg_store_for(srv_tls_config_t *c, uint16_t port, const char *default_sni)
+{
+    for (size_t i = 0; i < c->nports; i++)
+        if (c->ports[i].port == port) return c->ports[i].store;
+    tls_store_t *s = tls_store_new(default_sni);
+    if (!s) return NULL;
+    c->ports[c->nports++] = (cfg_port_t){ port, s };
+    return s;
+}
+
+static void srv_tls_policy_of(const route_tls_conf_t *t, tls_policy_conf_t *out)
+{
+    *out = (tls_policy_conf_t){ 0 };
+    if (!t) return;
+    *out = (tls_policy_conf_t){
+        .protocol_min = t->protocol_min, .protocol_max = t->protocol_max,
+        .ciphers = t->ciphers, .nciphers = t->nciphers,
+        .curves = t->curves, .ncurves = t->ncurves,
+        .alpn = t->alpn, .nalpn = t->nalpn,
+        .client_auth = (tls_client_auth_t)t->client_auth,
+        .client_ca_files = t->client_ca_files, .nclient_ca_files = t->nclient_ca_files,
+    };
+}
+
+/* The error at the site's tls directive (or without a place). */
+static void cfg_fail(cfg_error_t *err, const route_tls_site_t *t, const char *msg)
+{
+    if (t->conf) cfg_errorf(err, &t->conf->at, "tls: %s", msg);
+    else cfg_errorf(err, NULL, "%s", msg);
+}
+
+/* The certificate of one TLS host: loaded from the site's files (shared
+ * when another host named the same), or the local CA's leaf. */
+static tls_cert_t *cfg_cert_for(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
+                                char *msg, size_t len)
+{
+    if (t->conf && t->conf->cert_file) {
+        for (size_t i = 0; i < c->nctxs; i++) {
+            const route_tls_conf_t *o = c->ctxs[i].conf;
+            if (o && o->cert_file && strcmp(o->cert_file, t->conf->cert_file) == 0 &&
+                strcmp(o->key_file, t->conf->key_file) == 0) {
+                tls_cert_retain(c->ctxs[i].cert);
+                return c->ctxs[i].cert;
+            }
+        }
+        return tls_cert_load(t->conf->cert_file, t->conf->key_file, msg, len);
+    }
+    if (!t->host[0]) {
+        snprintf(msg, len, "a TLS site without a host name has no name to issue a certificate for: name the "
+                           "host, or give tls CERT KEY");
+        return NULL;
+    }
+    if (!c->ca && !(c->ca = tls_ca_open(storage, msg, len))) return NULL;
+    if (t->wants_acme)
+        ifr_log_warn("tls", "%s: ifrit has no ACME client yet: served with a certificate from the local CA, "
+                            "which only clients trusting it accept (ifrit trust; or tls internal to say so)",
+                     t->host);
+    return tls_ca_leaf(c->ca, t->host, t->conf ? t->conf->lifetime_s : 0, msg, len);
+}
+
+static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
+                        const char *default_sni, cfg_error_t *err)
+{
+    char msg[1024];
+    tls_cert_t *cert = cfg_cert_for(c, t, storage, msg, sizeof msg);
+    if (!cert) {
+        cfg_fail(err, t, msg);
+        return -1;
+    }
+    SSL_CTX *ctx = NULL;
+    for (size_t i = 0; i < c->nctxs && !ctx; i++)
+        if (c->ctxs[i].conf == t->conf && c->ctxs[i].cert == cert) ctx = c->ctxs[i].ctx;
+    if (!ctx) {
+        tls_policy_conf_t pc;
+        srv_tls_policy_of(t->conf, &pc);
+        if (!(ctx = tls_ctx_new(&pc, cert, msg, sizeof msg))) {
+            tls_cert_release(cert);
+            cfg_fail(err, t, msg);
+            return -1;
+        }
+        tls_cert_retain(cert);
+        c->ctxs[c->nctxs++] = (cfg_ctx_t){ t->conf, cert, ctx };
+    }
+    tls_cert_release(cert);
+    tls_store_t *s = cfg_store_for(c, t->port, default_sni);
+    if (!s || tls_store_add(s, t->host, ctx) != 0) {
+        cfg_errorf(err, NULL, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* The renewal thread's work: every local CA leaf that is due is issued
+ * again, and its new context replaces the old one in the stores (new
+ * handshakes get it; connections keep the context they started with). */
+static void cfg_renew_due(void *ud)
+{
+    srv_tls_config_t *c = ud;
+    time_t now = time(NULL);
+    for (size_t i = 0; i < c->nctxs; i++) {
+        cfg_ctx_t *x = &c->ctxs[i];
+        if (!cfg_ctx_local(x) || !tls_cert_due(x->cert, now) || x->cert->nnames == 0) continue;
+        char msg[1024];
+        tls_cert_t *fresh = tls_ca_leaf(c->ca, x->cert->names[0], x->conf ? x->conf->lifetime_s : 0, msg, sizeof msg);
+        tls_policy_conf_t pc;
+        srv_tls_policy_of(x->conf, &pc);
+        SSL_CTX *ctx = fresh ? tls_ctx_new(&pc, fresh, msg, sizeof msg) : NULL;
+        if (!ctx) {
+            ifr_log_error("tls", "renewing %s: %s (the current certificate stays)", x->cert->names[0], msg);
+            tls_cert_release(fresh);
+            continue;
+        }
+        for (size_t k = 0; k < c->nports; k++) tls_store_replace(c->ports[k].store, x->ctx, ctx);
+        SSL_CTX_free(x->ctx);
+        tls_cert_release(x->cert);
+        x->ctx = ctx;
+        x->cert = fresh;
+        ifr_log_info("tls", "renewed the local certificate for %s", fresh->names[0]);
+    }
+}
+
+srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
+{
+    const route_tls_site_t *sites;
+    size_t n = route_plan_tls_sites(p, &sites);
+    const cfg_options_t *o = route_plan_options(p);
+    srv_tls_config_t *c = calloc(1, sizeof *c);
+    if (!c) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
+    route_plan_retain(p);
+    c->plan = p;
+    if (n == 0) return c;
+    c->ports = calloc(n, sizeof *c->ports);
+    c->ctxs = calloc(n, sizeof *c->ctxs);
+    if (!c->ports || !c->ctxs) goto oom;
+    tls_storage_t storage;
+    char msg[1024];
+    bool needs_storage = false;
+    for (size_t i = 0; i < n; i++) needs_storage |= sites[i].local_ca || sites[i].wants_acme;
+    if (needs_storage && tls_storage_init(&storage, o->storage_path, msg, sizeof msg) != 0) {
+        cfg_errorf(err, NULL, "%s", msg);
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (cfg_add_host(c, &sites[i], &storage, o->default_sni, err) != 0) goto fail;
+    /* Then the names the loaded certificates carry, for clients that ask
+     * for a name the site address did not spell (a site's host wins). */
+    for (size_t i = 0; i < c->nctxs; i++) {
+        if (!c->ctxs[i].conf || !c->ctxs[i].conf->cert_file) continue;
+        for (size_t k = 0; k < n; k++) {
+            if (sites[k].conf != c->ctxs[i].conf) continue;
+            tls_store_t *s = cfg_store_for(c, sites[k].port, o->default_sni);
+            for (size_t m = 0; s && m < c->ctxs[i].cert->nnames; m++)
+                if (tls_store_add(s, c->ctxs[i].cert->names[m], c->ctxs[i].ctx) != 0) goto oom;
+        }
+    }
+    if (c->ca && !(c->renew = srv_tls_renew_start(o->renew_interval_ns, cfg_renew_due, c)))
+        ifr_log_error("tls", "cannot start the renewal thread: the local CA's certificates will not be renewed");
+    return c;
+oom:
+    cfg_errorf(err, NULL, "out of memory");
+fail:
+    srv_tls_config_free(c);
+    return NULL;
+}
+
+void srv_tls_config_free(srv_tls_config_t *c)
+{
+    if (!c) return;
+    srv_tls_renew_stop(c->renew);   /* first: it uses the CA and the stores */
+    for (size_t i = 0; i < c->nports; i++) tls_store_release(c->ports[i].store);
+    for (size_t i = 0; i < c->nctxs; i++) {
+        SSL_CTX_free(c->ctxs[i].ctx);
+        tls_cert_release(c->ctxs[i].cert);
+    }
+    free(c->ports);
+    free(c->ctxs);
+    tls_ca_free(c->ca);
+    route_plan_release(c->plan);
+    free(c);
+}
+
+tls_store_t *srv_tls_config_store(const srv_tls_config_t *c, uint16_t port)
+{
+    for (size_t i = 0; c && i < c->nports; i++)
+        if (c->ports[i].port == port) return c->ports[i].store;
+    return NULL;
+}

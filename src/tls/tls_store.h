@@ -1,0 +1,54 @@
+/* The certificates of one TLS listener, picked by SNI: every name a site
+ * on that port serves maps to the context of its policy and certificate.
+ * A ClientHello callback on the accepting context looks the name up and
+ * moves the connection to that context before the protocol version is
+ * chosen, so each site's protocols, ciphers, curves and client_auth apply.
+ *
+ * Order: an exact name, then a one-label wildcard ("*.example.com"), then
+ * a catch-all entry (a site without a host), then default_sni's entry.
+ * A ClientHello without SNI (a client that dialled an IP) is matched by
+ * the address it connected to. Nothing found: the handshake fails with an
+ * unrecognized_name alert.
+ *
+ * Thread safety: workers look up concurrently while a renewal thread may
+ * swap a context (tls_store_replace); a mutex covers the table, held only
+ * for the lookup. */
+#ifndef IFRIT_TLS_TLS_STORE_H
+#define IFRIT_TLS_TLS_STORE_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct tls_store tls_store_t;
+
+/* An empty store with one reference; default_sni may be NULL. NULL when
+ * out of memory. Connections in their handshake hold a reference each
+ * (the ClientHello callback uses the store), so a reload can drop its own
+ * while they finish. */
+tls_store_t *tls_store_new(const char *default_sni);
+void tls_store_retain(tls_store_t *s);
+void tls_store_release(tls_store_t *s);
+
+/* Maps name ("" = any name, "*.x" wildcard, an IP) to ctx (a reference is
+ * taken). A name already mapped keeps its first context, as the first
+ * site in the Caddyfile wins. 0, or -1 when out of memory. */
+int tls_store_add(tls_store_t *s, const char *name, SSL_CTX *ctx);
+
+/* The context for a server name (sni NULL: none was sent; then
+ * local_ip, may be NULL, is tried), with a reference for the caller, or
+ * NULL. */
+SSL_CTX *tls_store_pick(tls_store_t *s, const char *sni, const char *local_ip);
+
+/* Every entry mapped to old now maps to new (renewal). */
+void tls_store_replace(tls_store_t *s, SSL_CTX *old, SSL_CTX *new_ctx);
+
+/* The context to create connections from: it carries the ClientHello
+ * callback that moves each connection to the picked context. NULL when
+ * the store is empty. Owned by the store. */
+SSL_CTX *tls_store_accept_ctx(tls_store_t *s);
+
+/* A new server connection on fd, ready for SSL_accept. NULL on failure. */
+SSL *tls_store_new_ssl(tls_store_t *s, int fd);
+
+#endif
