@@ -5,10 +5,11 @@
  * unreachable code.
  *
  * The internal code is register-style: every value has a fixed slot in the
- * function's frame, known at compile time. Locals take slots 0..nlocals-1;
- * the operand stack value at height h lives in slot nlocals+h. So i32.add
- * at height h becomes "slot[h-2] = slot[h-2] + slot[h-1]" with no stack
- * pointer at run time. A small peephole history then removes the copies
+ * function's frame, known at compile time. Locals come first, then the
+ * operand stack; a v128 takes two consecutive slots, every other value one,
+ * so the compiler keeps each local's slot and, per stack height, the slot
+ * where the value there starts. i32.add at height h (scalars below) becomes
+ * "slot[s-2] = slot[s-2] + slot[s-1]" with no stack pointer at run time. A small peephole history then removes the copies
  * that local.get and i32.const would make: an operand that was just copied
  * from a local is read from the local itself, a constant becomes an
  * immediate, and a following local.set retargets the producer's result.
@@ -32,6 +33,7 @@
 #include "wasm/compile.h"
 #include "wasm/config.h"
 #include "wasm/ops.h"
+#include "wasm/simd.h"
 
 #define IW__UNKNOWN 0   /* a value type in unreachable code: matches anything */
 #define IW__NONE UINT32_MAX
@@ -77,9 +79,13 @@ typedef struct {
 
     uint8_t *locals;        /* types of all locals, params first */
     uint32_t nlocals;
+    uint32_t *local_slots;  /* the slot of each local (a v128 takes two) */
+    uint32_t nlocal_slots, param_slots;
 
     uint8_t *vals;          /* the operand type stack */
-    uint32_t nvals, vals_cap, max_vals;
+    uint32_t nvals, vals_cap;
+    uint32_t *heights;      /* heights[h]: slots taken by the values below height h */
+    uint32_t heights_cap, heights_top, max_slots;
     iw__ctrl_t *ctrls;
     uint32_t nctrls, ctrls_cap;
     uint32_t fuel_site;     /* where the current block's charge goes (IW__NONE: entry) */
@@ -128,6 +134,7 @@ static const char *iw__type_name(uint8_t t)
     case IW_F64: return "f64";
     case IW_FUNCREF: return "funcref";
     case IW_EXTERNREF: return "externref";
+    case IW_V128: return "v128";
     default: return "unknown";
     }
 }
@@ -136,11 +143,17 @@ static const char *iw__type_name(uint8_t t)
 
 static iw__ctrl_t *iw__top(iw__comp_t *c) { return &c->ctrls[c->nctrls - 1]; }
 
+static uint32_t iw__width(uint8_t t) { return t == IW_V128 ? 2 : 1; }
+
 static bool iw__push(iw__comp_t *c, uint8_t t)
 {
     if (!iw__grow(c, (void **)&c->vals, &c->vals_cap, c->nvals + 1, 1)) return false;
+    if (!iw__grow(c, (void **)&c->heights, &c->heights_cap, c->nvals + 2, sizeof *c->heights)) return false;
+    uint32_t h = c->heights[c->nvals] + iw__width(t);
     c->vals[c->nvals++] = t;
-    if (c->nvals > c->max_vals) c->max_vals = c->nvals;
+    c->heights[c->nvals] = h;
+    if (c->nvals > c->heights_top) c->heights_top = c->nvals;
+    if (h > c->max_slots) c->max_slots = h;
     return true;
 }
 
@@ -184,7 +197,20 @@ static bool iw__push_vals(iw__comp_t *c, const uint8_t *types, uint32_t n)
     return true;
 }
 
-static uint32_t iw__slot(const iw__comp_t *c, uint32_t height) { return c->nlocals + height; }
+/* The first slot of the value at `height` (or where it would go). Heights
+ * of values just popped are still known; above every value ever pushed
+ * (only asked for in dead code) one slot per value is assumed. */
+static uint32_t iw__slot(const iw__comp_t *c, uint32_t height)
+{
+    if (height > c->heights_top) return c->nlocal_slots + c->heights[c->heights_top] + (height - c->heights_top);
+    return c->nlocal_slots + c->heights[height];
+}
+
+/* Slots taken by the n values from `height` up. */
+static uint32_t iw__slots(const iw__comp_t *c, uint32_t height, uint32_t n)
+{
+    return iw__slot(c, height + n) - iw__slot(c, height);
+}
 
 /* ---- emitting ------------------------------------------------------------ */
 
@@ -301,10 +327,10 @@ static void iw__bind(iw__comp_t *c, iw__ctrl_t *f)
 static uint32_t iw__label_arity(const iw__ctrl_t *f) { return f->kind == IW__CTRL_LOOP ? f->nparams : f->nresults; }
 static const uint8_t *iw__label_types(const iw__ctrl_t *f) { return f->kind == IW__CTRL_LOOP ? f->params : f->results; }
 
-/* Returns n values from slot src. A single value computed by the last
- * instruction is written straight into slot 0, where results go, so the
- * RETURN moves nothing. */
-static void iw__emit_return(iw__comp_t *c, uint32_t src, uint32_t n)
+/* Returns the n values (nslots slots) from slot src. A single value
+ * computed by the last instruction is written straight into slot 0, where
+ * results go, so the RETURN moves nothing. */
+static void iw__emit_return(iw__comp_t *c, uint32_t src, uint32_t n, uint32_t nslots)
 {
     iw__hist_t *h = n == 1 ? iw__hist_last(c, src) : NULL;
     if (h && h->kind != IW__H_COPY) {
@@ -313,19 +339,19 @@ static void iw__emit_return(iw__comp_t *c, uint32_t src, uint32_t n)
     } else if (n == 1) {
         src = iw__take_slot(c, src);
     }
-    iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, n));
+    iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, nslots));
     iw__hist_reset(c);
 }
 
 /* An unconditional branch to frame t with its values on top of the stack. */
 static void iw__emit_br(iw__comp_t *c, iw__ctrl_t *t)
 {
-    uint32_t n = iw__label_arity(t);
+    uint32_t n = iw__label_arity(t), nslots = iw__slots(c, c->nvals - n, n);
     uint32_t src = iw__slot(c, c->nvals - n), dst = iw__slot(c, t->height);
     if (t->kind == IW__CTRL_FUNC) {
-        iw__emit_return(c, src, n);
+        iw__emit_return(c, src, n, nslots);
     } else if (n && src != dst) {
-        uint32_t pos = iw__emit(c, IW_OP_BR_MOVE, 3, (uint64_t)0, iw__pair(dst, src), (uint64_t)n);
+        uint32_t pos = iw__emit(c, IW_OP_BR_MOVE, 3, (uint64_t)0, iw__pair(dst, src), (uint64_t)nslots);
         iw__target(c, t, pos + 1, pos);
     } else {
         uint32_t pos = iw__emit(c, t->kind == IW__CTRL_LOOP ? IW_OP_BR_LOOP : IW_OP_BR, 1, (uint64_t)0);
@@ -401,7 +427,8 @@ static bool iw__push_ctrl(iw__comp_t *c, iw__ctrl_kind_t kind, const iw__functyp
 
 static bool iw__read_blocktype(iw__comp_t *c, iw__functype_t *bt)
 {
-    static const uint8_t single[6][1] = { { IW_I32 }, { IW_I64 }, { IW_F32 }, { IW_F64 }, { IW_FUNCREF }, { IW_EXTERNREF } };
+    static const uint8_t single[7][1] = { { IW_I32 }, { IW_I64 }, { IW_F32 }, { IW_F64 }, { IW_FUNCREF }, { IW_EXTERNREF },
+                                          { IW_V128 } };
     const uint8_t *at = c->r->p;
     int64_t v;
     if (!iw__read_s33(c->r, &v)) return false;
@@ -420,7 +447,7 @@ static bool iw__read_blocktype(iw__comp_t *c, iw__functype_t *bt)
     case -4: k = 3; break;
     case -16: k = 4; break;
     case -17: k = 5; break;
-    case -5: return iw__fail_at(c->r, at, "SIMD (v128) is not supported");
+    case -5: k = 6; break;
     default: return iw__fail_at(c->r, at, "malformed block type");
     }
     bt->nresults = 1;
@@ -678,6 +705,119 @@ static bool iw__prefixed(iw__comp_t *c)
     return true;
 }
 
+/* ---- SIMD (the 0xFD prefix; simd.h) ------------------------------------ */
+
+static bool iw__lane(iw__comp_t *c, uint32_t lanes, uint8_t *lane)
+{
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u8(c->r, lane)) return false;
+    if (*lane >= lanes) return iw__fail_at(c->r, at, "invalid lane index %u", *lane);
+    return true;
+}
+
+static bool iw__simd_memory(iw__comp_t *c, const iw__simd_mem_info_t *mi)
+{
+    uint32_t offset;
+    uint8_t lane = 0;
+    if (!iw__memarg(c, mi->align, &offset)) return false;
+    if ((mi->kind == IW__SIMD_LOAD_LANE || mi->kind == IW__SIMD_STORE_LANE) && !iw__lane(c, mi->lanes, &lane))
+        return false;
+    bool vector_in = mi->kind != IW__SIMD_LOAD;
+    if (vector_in && !iw__pop(c, IW_V128, mi->name)) return false;
+    if (!iw__pop(c, IW_I32, mi->name)) return false;
+    /* the operands' slots before the result's push changes the heights above */
+    uint32_t dst = iw__slot(c, c->nvals), vec = vector_in ? iw__slot(c, c->nvals + 1) : dst;
+    bool load = mi->kind == IW__SIMD_LOAD || mi->kind == IW__SIMD_LOAD_LANE;
+    if (load && !iw__push(c, IW_V128)) return false;
+    if (!iw__live(c)) return true;
+    if (vector_in) vec = iw__take_slot(c, vec);
+    uint32_t addr = iw__take_slot(c, dst);
+    if (load) {
+        uint32_t pos = iw__emit(c, IW_OP_SIMD_LOAD, 5, iw__pair(dst, addr), (uint64_t)offset,
+                                iw__pair(mi->bytes, vec), (uint64_t)0, (uint64_t)lane);
+        if (!c->oom) c->code[pos + 4].simd = mi->fn;
+        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+    } else {
+        iw__emit(c, IW_OP_SIMD_STORE, 3, iw__pair(addr, vec), (uint64_t)offset, iw__pair(mi->bytes, lane));
+        iw__hist_reset(c);
+    }
+    return true;
+}
+
+static bool iw__simd_op(iw__comp_t *c, const iw__simd_info_t *si)
+{
+    static const uint8_t ins[][3] = {
+        [IW__SIMD_UN] = { IW_V128 }, [IW__SIMD_BIN] = { IW_V128, IW_V128 },
+        [IW__SIMD_TERN] = { IW_V128, IW_V128, IW_V128 }, [IW__SIMD_TEST] = { IW_V128 },
+        [IW__SIMD_SHIFT] = { IW_V128, IW_I32 }, [IW__SIMD_SPLAT] = { 0 },
+        [IW__SIMD_EXTRACT] = { IW_V128 }, [IW__SIMD_REPLACE] = { IW_V128, 0 },
+    };
+    static const uint8_t nins[] = { [IW__SIMD_UN] = 1, [IW__SIMD_BIN] = 2, [IW__SIMD_TERN] = 3, [IW__SIMD_TEST] = 1,
+                                    [IW__SIMD_SHIFT] = 2, [IW__SIMD_SPLAT] = 1, [IW__SIMD_EXTRACT] = 1,
+                                    [IW__SIMD_REPLACE] = 2 };
+    uint8_t lane = 0;
+    if ((si->kind == IW__SIMD_EXTRACT || si->kind == IW__SIMD_REPLACE) && !iw__lane(c, si->lanes, &lane))
+        return false;
+    uint8_t in[3];
+    uint32_t n = nins[si->kind];
+    memcpy(in, ins[si->kind], sizeof in);
+    if (si->kind == IW__SIMD_SPLAT) in[0] = si->scalar;
+    if (si->kind == IW__SIMD_REPLACE) in[1] = si->scalar;
+    uint8_t out = si->kind == IW__SIMD_TEST ? IW_I32 : si->kind == IW__SIMD_EXTRACT ? si->scalar : IW_V128;
+    if (!iw__pop_vals(c, in, n, si->name)) return false;
+    /* the operands' slots before the result's push changes the heights above */
+    uint32_t slot[3], dst = iw__slot(c, c->nvals);
+    for (uint32_t k = 0; k < n; k++) slot[k] = iw__slot(c, c->nvals + k);
+    if (!iw__push(c, out)) return false;
+    if (!iw__live(c)) return true;
+    for (uint32_t k = n; k-- > 0;) slot[k] = iw__take_slot(c, slot[k]);
+    for (uint32_t k = n; k < 3; k++) slot[k] = slot[0];
+    uint32_t pos = iw__emit(c, out == IW_V128 ? IW_OP_SIMD_V : IW_OP_SIMD_S, 4, iw__pair(dst, slot[0]),
+                            iw__pair(slot[1], slot[2]), (uint64_t)0, (uint64_t)lane);
+    if (!c->oom) c->code[pos + 3].simd = si->fn;
+    iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+    return true;
+}
+
+static bool iw__simd(iw__comp_t *c)
+{
+    uint32_t sub;
+    const uint8_t *at = c->r->p;
+    if (!iw__read_u32(c->r, &sub)) return false;
+    const iw__simd_mem_info_t *mi = iw__simd_mem_info(sub);
+    if (mi) return iw__simd_memory(c, mi);
+    const iw__simd_info_t *si = iw__simd_info(sub);
+    if (si) return iw__simd_op(c, si);
+    const uint8_t *b;
+    uint64_t w[2];
+    if (sub == 12) { /* v128.const */
+        if (!iw__read_bytes(c->r, 16, &b) || !iw__push(c, IW_V128)) return false;
+        if (!iw__live(c)) return true;
+        memcpy(w, b, 16);
+        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t pos = iw__emit(c, IW_OP_CONST128, 3, iw__pair(dst, 0), w[0], w[1]);
+        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        return true;
+    }
+    if (sub == 13) { /* i8x16.shuffle */
+        const uint8_t *lanes_at = c->r->p;
+        if (!iw__read_bytes(c->r, 16, &b)) return false;
+        for (int i = 0; i < 16; i++)
+            if (b[i] >= 32) return iw__fail_at(c->r, lanes_at + i, "invalid lane index %u", b[i]);
+        if (!iw__pop(c, IW_V128, "i8x16.shuffle") || !iw__pop(c, IW_V128, "i8x16.shuffle") || !iw__push(c, IW_V128))
+            return false;
+        if (!iw__live(c)) return true;
+        memcpy(w, b, 16);
+        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t sb = iw__take_slot(c, iw__slot(c, c->nvals));
+        uint32_t sa = iw__take_slot(c, dst);
+        uint32_t pos = iw__emit(c, IW_OP_SHUFFLE, 4, iw__pair(dst, sa), iw__pair(sb, 0), w[0], w[1]);
+        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        return true;
+    }
+    return iw__fail_at(c->r, at, "illegal opcode 0xfd %u", sub);
+}
+
 static bool iw__call(iw__comp_t *c, uint32_t f)
 {
     iw_module_t *m = c->m;
@@ -744,7 +884,7 @@ static bool iw__br_table(iw__comp_t *c)
     if (ok && iw__live(c)) {
         uint32_t cond = iw__take_slot(c, iw__slot(c, c->nvals));
         uint32_t pos = iw__emit(c, IW_OP_BR_TABLE, 1, iw__pair(cond, n));
-        uint32_t src = iw__slot(c, c->nvals - arity);
+        uint32_t src = iw__slot(c, c->nvals - arity), nslots = iw__slots(c, c->nvals - arity, arity);
         bool need_ret = false;
         if (iw__reserve(c, 3 * (n + 1))) {
             for (uint32_t i = 0; i <= n; i++) {
@@ -753,7 +893,7 @@ static bool iw__br_table(iw__comp_t *c)
                 uint32_t dst = iw__slot(c, t->height);
                 c->code[e].i = 0;
                 c->code[e + 1].u = iw__pair(dst, src);
-                c->code[e + 2].u = (t->kind != IW__CTRL_FUNC && src != dst) ? arity : 0;
+                c->code[e + 2].u = (t->kind != IW__CTRL_FUNC && src != dst) ? nslots : 0;
                 c->len += 3;
                 if (t->kind == IW__CTRL_FUNC) need_ret = true;
                 else iw__target(c, t, e, pos);
@@ -761,7 +901,7 @@ static bool iw__br_table(iw__comp_t *c)
             if (need_ret) {
                 /* Branches to the function's label return: they share one
                  * RETURN placed right after the table. */
-                uint32_t stub = iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, arity));
+                uint32_t stub = iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, nslots));
                 for (uint32_t i = 0; i <= n && !c->oom; i++)
                     if (c->ctrls[c->nctrls - 1 - depths[i]].kind == IW__CTRL_FUNC)
                         c->code[pos + 2 + 3 * i].i = (int64_t)stub - (int64_t)pos;
@@ -787,31 +927,35 @@ static bool iw__end_frame(iw__comp_t *c, iw__ctrl_t *out)
     return true;
 }
 
+/* Reads a local index: its type, and *x becomes its slot. */
 static uint8_t iw__local_type(iw__comp_t *c, uint32_t *x)
 {
     const uint8_t *at = c->r->p;
     if (!iw__read_u32(c->r, x)) return 0;
     if (*x >= c->nlocals) { iw__fail_at(c->r, at, "unknown local %u", *x); return 0; }
-    return c->locals[*x];
+    uint8_t t = c->locals[*x];
+    *x = c->local_slots[*x];
+    return t;
 }
 
 /* local.set / local.tee x: retarget the producer of the value when it was
  * the instruction just emitted, else copy. */
-static void iw__emit_local_set(iw__comp_t *c, uint32_t x, bool tee)
+static void iw__emit_local_set(iw__comp_t *c, uint32_t x, bool tee, uint8_t type)
 {
     uint32_t top = iw__slot(c, c->nvals - (tee ? 1 : 0));
+    iw_op_t copy = type == IW_V128 ? IW_OP_COPY128 : IW_OP_COPY;
     iw__hist_t *h = iw__hist_last(c, top);
     if (h) {
         c->code[h->pos + 1].p.lo = x;
         iw__hist_reset(c);
         if (tee) {
-            uint32_t pos = iw__emit(c, IW_OP_COPY, 1, iw__pair(top, x));
+            uint32_t pos = iw__emit(c, copy, 1, iw__pair(top, x));
             iw__hist_push(c, (iw__hist_t){ IW__H_COPY, pos, 0, top, x, 0, false, 0 });
         }
         return;
     }
     uint32_t src = tee ? top : iw__take_slot(c, top);
-    iw__emit(c, IW_OP_COPY, 1, iw__pair(x, src));
+    iw__emit(c, copy, 1, iw__pair(x, src));
     iw__hist_reset(c);
 }
 
@@ -887,7 +1031,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             return iw__fail_at(r, at, "type mismatch: if without else must leave its parameters unchanged");
         if (!iw__end_frame(c, &f)) return false;
         if (f.kind == IW__CTRL_FUNC) {
-            if (f.live && !f.unreachable) iw__emit_return(c, iw__slot(c, 0), f.nresults);
+            if (f.live && !f.unreachable) iw__emit_return(c, iw__slot(c, 0), f.nresults, iw__slots(c, 0, f.nresults));
             iw__fuel_close(c);
             *done = true;
             return true;
@@ -920,16 +1064,16 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         uint32_t cond = iw__slot(c, c->nvals);
         if (!iw__pop_vals(c, iw__label_types(t), n, "br_if") || !iw__push_vals(c, iw__label_types(t), n)) return false;
         if (!iw__live(c)) return true;
-        uint32_t src = iw__slot(c, c->nvals - n), dst = iw__slot(c, t->height);
+        uint32_t src = iw__slot(c, c->nvals - n), dst = iw__slot(c, t->height), nslots = iw__slots(c, c->nvals - n, n);
         if (t->kind == IW__CTRL_FUNC) {
             /* br_if to the function label: skip a RETURN when false. */
             uint32_t site, base;
             iw__emit_cond_br(c, cond, false, false, &site, &base);
-            iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, n));
+            iw__emit(c, IW_OP_RETURN, 1, iw__pair(src, nslots));
             if (!c->oom) c->code[site].i = (int64_t)c->len - (int64_t)base;
         } else if (n && src != dst) {
             uint32_t cs = iw__take_slot(c, cond);
-            uint32_t pos = iw__emit(c, IW_OP_BRNZ_MOVE, 4, iw__pair(cs, 0), (uint64_t)0, iw__pair(dst, src), (uint64_t)n);
+            uint32_t pos = iw__emit(c, IW_OP_BRNZ_MOVE, 4, iw__pair(cs, 0), (uint64_t)0, iw__pair(dst, src), (uint64_t)nslots);
             iw__target(c, t, pos + 2, pos);
         } else {
             uint32_t site, base;
@@ -943,7 +1087,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     case 0x0F: { /* return */
         iw__ctrl_t *t = &c->ctrls[0];
         if (!iw__pop_vals(c, t->results, t->nresults, "return")) return false;
-        if (iw__live(c)) iw__emit_return(c, iw__slot(c, c->nvals), t->nresults);
+        if (iw__live(c)) iw__emit_return(c, iw__slot(c, c->nvals), t->nresults, iw__slots(c, c->nvals, t->nresults));
         iw__top(c)->unreachable = true;
         c->nvals = iw__top(c)->height;
         return true;
@@ -966,8 +1110,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!iw__pop(c, IW_I32, "select") || !iw__pop_any(c, t, &t1, "select") || !iw__pop_any(c, t, &t2, "select"))
             return false;
         if (op == 0x1B) {
-            bool num1 = t1 == IW__UNKNOWN || t1 == IW_I32 || t1 == IW_I64 || t1 == IW_F32 || t1 == IW_F64;
-            bool num2 = t2 == IW__UNKNOWN || t2 == IW_I32 || t2 == IW_I64 || t2 == IW_F32 || t2 == IW_F64;
+            bool num1 = t1 == IW__UNKNOWN || t1 == IW_I32 || t1 == IW_I64 || t1 == IW_F32 || t1 == IW_F64 || t1 == IW_V128;
+            bool num2 = t2 == IW__UNKNOWN || t2 == IW_I32 || t2 == IW_I64 || t2 == IW_F32 || t2 == IW_F64 || t2 == IW_V128;
             if (!num1 || !num2) return iw__fail_at(r, at, "type mismatch: select without a type needs numeric operands");
             if (t1 && t2 && t1 != t2) return iw__fail_at(r, at, "type mismatch in select");
             t = t1 ? t1 : t2;
@@ -975,10 +1119,10 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!iw__push(c, t)) return false;
         if (!iw__live(c)) return true;
         uint32_t dst = iw__slot(c, c->nvals - 1);
-        uint32_t cond = iw__take_slot(c, dst + 2);
-        uint32_t b = iw__take_slot(c, dst + 1);
+        uint32_t cond = iw__take_slot(c, iw__slot(c, c->nvals + 1));
+        uint32_t b = iw__take_slot(c, iw__slot(c, c->nvals));
         uint32_t a = iw__take_slot(c, dst);
-        uint32_t pos = iw__emit(c, IW_OP_SELECT, 2, iw__pair(dst, cond), iw__pair(a, b));
+        uint32_t pos = iw__emit(c, t == IW_V128 ? IW_OP_SELECT128 : IW_OP_SELECT, 2, iw__pair(dst, cond), iw__pair(a, b));
         iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
         return true;
     }
@@ -987,7 +1131,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!t || !iw__push(c, t)) return false;
         if (!iw__live(c)) return true;
         uint32_t dst = iw__slot(c, c->nvals - 1);
-        uint32_t pos = iw__emit(c, IW_OP_COPY, 1, iw__pair(dst, x));
+        uint32_t pos = iw__emit(c, t == IW_V128 ? IW_OP_COPY128 : IW_OP_COPY, 1, iw__pair(dst, x));
         iw__hist_push(c, (iw__hist_t){ IW__H_COPY, pos, 0, dst, x, 0, false, 0 });
         return true;
     }
@@ -995,7 +1139,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         uint8_t t = iw__local_type(c, &x);
         if (!t || !iw__pop(c, t, "local.set")) return false;
         if (op == 0x22 && !iw__push(c, t)) return false;
-        if (iw__live(c)) iw__emit_local_set(c, x, op == 0x22);
+        if (iw__live(c)) iw__emit_local_set(c, x, op == 0x22, t);
         return true;
     }
     case 0x23: case 0x24: { /* global.get, global.set */
@@ -1006,7 +1150,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             if (!iw__push(c, g->type)) return false;
             if (!iw__live(c)) return true;
             uint32_t dst = iw__slot(c, c->nvals - 1);
-            uint32_t pos = iw__emit(c, IW_OP_GLOBAL_GET, 1, iw__pair(dst, x));
+            uint32_t pos = iw__emit(c, g->type == IW_V128 ? IW_OP_GLOBAL_GET128 : IW_OP_GLOBAL_GET, 1, iw__pair(dst, x));
             iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
             return true;
         }
@@ -1014,7 +1158,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!iw__pop(c, g->type, "global.set")) return false;
         if (!iw__live(c)) return true;
         uint32_t src = iw__take_slot(c, iw__slot(c, c->nvals));
-        iw__emit(c, IW_OP_GLOBAL_SET, 1, iw__pair(src, x));
+        iw__emit(c, g->type == IW_V128 ? IW_OP_GLOBAL_SET128 : IW_OP_GLOBAL_SET, 1, iw__pair(src, x));
         iw__hist_reset(c);
         return true;
     }
@@ -1102,7 +1246,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         return true;
     }
     case 0xFC: return iw__prefixed(c);
-    case 0xFD: return iw__fail_at(r, at, "SIMD instructions are not supported");
+    case 0xFD: return iw__simd(c);
     default: return iw__fail_at(r, at, "illegal opcode 0x%02x", op);
     }
 }
@@ -1124,7 +1268,8 @@ static bool iw__read_locals(iw__comp_t *c)
     }
     c->nlocals = (uint32_t)total;
     c->locals = malloc(total ? total : 1);
-    if (!c->locals) return iw__oom(c);
+    c->local_slots = malloc((total + 1) * sizeof *c->local_slots);
+    if (!c->locals || !c->local_slots) return iw__oom(c);
     if (t->nparams) memcpy(c->locals, t->params, t->nparams);
     c->r->p = groups;
     uint32_t k = t->nparams;
@@ -1136,6 +1281,13 @@ static bool iw__read_locals(iw__comp_t *c)
         if (n) memset(c->locals + k, vt, n);
         k += n;
     }
+    uint32_t slot = 0;
+    for (uint32_t i = 0; i < c->nlocals; i++) {
+        c->local_slots[i] = slot;
+        slot += iw__width(c->locals[i]);
+        if (i + 1 == t->nparams) c->param_slots = slot;
+    }
+    c->nlocal_slots = slot;
     return true;
 }
 
@@ -1144,7 +1296,9 @@ bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, 
     iw__comp_t c = { .m = m, .r = r, .ops = iw__interp_ops(), .type = iw__func_type(m, func_index),
                      .fuel_site = IW__NONE };
     uint32_t body_offset = (uint32_t)iw__offset(r);
-    bool ok = iw__read_locals(&c);
+    c.heights = calloc(16, sizeof *c.heights);   /* heights[0] = 0: an empty stack */
+    c.heights_cap = 16;
+    bool ok = c.heights ? iw__read_locals(&c) : iw__oom(&c);
     if (ok) {
         iw__functype_t ft = *c.type;
         ft.nparams = 0;   /* the function frame starts with an empty stack */
@@ -1153,7 +1307,7 @@ bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, 
     bool done = false;
     while (ok && !done) ok = iw__instr(&c, &done) && !c.oom;
     if (ok && r->p != r->end) ok = iw__fail(r, "section size mismatch: bytes after the function's end");
-    if (ok && (uint64_t)c.nlocals + c.max_vals + 1 > IW_MAX_FRAME_SLOTS) ok = iw__fail(r, "function too large");
+    if (ok && (uint64_t)c.nlocal_slots + c.max_slots + 1 > IW_MAX_FRAME_SLOTS) ok = iw__fail(r, "function too large");
     if (ok) {
         iw__word_t *code = ifr_arena_alloc(&m->arena, (size_t)c.len * sizeof *code);
         uint32_t *map = ifr_arena_alloc(&m->arena, (size_t)c.nsrcmap * 2 * sizeof *map);
@@ -1162,14 +1316,16 @@ bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, 
             if (c.len) memcpy(code, c.code, (size_t)c.len * sizeof *code);
             if (c.nsrcmap) memcpy(map, c.srcmap, (size_t)c.nsrcmap * 2 * sizeof *map);
             *out = (iw__code_t){ .code = code, .type = c.type, .func_index = func_index,
-                                 .nparams = c.type->nparams, .nlocals = c.nlocals,
-                                 .frame_slots = c.nlocals + c.max_vals + 1,
+                                 .nparams = c.param_slots, .nlocals = c.nlocal_slots,
+                                 .frame_slots = c.nlocal_slots + c.max_slots + 1,
                                  .fuel = c.entry_fuel, .body_offset = body_offset,
                                  .srcmap = map, .nsrcmap = c.nsrcmap };
         }
     }
     if (!ok && !r->failed) iw__fail(r, "unexpected end of section or function");
     free(c.locals);
+    free(c.local_slots);
+    free(c.heights);
     free(c.vals);
     free(c.ctrls);
     free(c.code);

@@ -43,10 +43,8 @@ bool iw__read_valtype(iw__reader_t *r, uint8_t *out)
     const uint8_t *at = r->p;
     if (!iw__read_u8(r, out)) return false;
     switch (*out) {
-    case IW_I32: case IW_I64: case IW_F32: case IW_F64: case IW_FUNCREF: case IW_EXTERNREF:
+    case IW_I32: case IW_I64: case IW_F32: case IW_F64: case IW_FUNCREF: case IW_EXTERNREF: case IW_V128:
         return true;
-    case IW_V128:
-        return iw__fail_at(r, at, "SIMD (v128) is not supported");
     default:
         return iw__fail_at(r, at, "malformed value type 0x%02x", *out);
     }
@@ -128,6 +126,17 @@ static bool iw__read_const_instr(iw__decoder_t *d, uint8_t op, const uint8_t *at
     case 0x44: { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false;
                  memcpy(&c->value, b, 8); *got = IW_F64; return true; }
     case 0xD0: return iw__read_reftype(r, got);
+    case 0xFD: { /* v128.const is the one constant SIMD instruction */
+        uint32_t sub;
+        const uint8_t *b;
+        if (!iw__read_u32(r, &sub)) return false;
+        if (sub != 12) return iw__fail_at(r, at, "constant expression required (opcode 0xfd %u)", sub);
+        if (!iw__read_bytes(r, 16, &b)) return false;
+        memcpy(&c->value, b, 8);
+        memcpy(&c->hi, b + 8, 8);
+        *got = IW_V128;
+        return true;
+    }
     case 0xD2:
         if (!iw__read_u32(r, &c->index)) return false;
         if (c->index >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", c->index);
@@ -186,6 +195,7 @@ static char iw__sig_letter(uint8_t t)
     case IW_F32: return 'f';
     case IW_F64: return 'F';
     case IW_FUNCREF: return 'r';
+    case IW_V128: return 'v';
     default: return 'e';
     }
 }
@@ -217,7 +227,9 @@ static bool iw__decode_types(iw__decoder_t *d)
         sig[o++] = ':';
         for (uint32_t j = 0; j < n[1]; j++) sig[o++] = iw__sig_letter(vt[1][j]);
         sig[o] = '\0';
-        *t = (iw__functype_t){ n[0], n[1], vt[0], vt[1], sig };
+        uint32_t param_slots = 0;
+        for (uint32_t j = 0; j < n[0]; j++) param_slots += vt[0][j] == IW_V128 ? 2 : 1;
+        *t = (iw__functype_t){ n[0], n[1], vt[0], vt[1], sig, param_slots };
     }
     return true;
 }
@@ -474,7 +486,7 @@ static bool iw__decode_elems(iw__decoder_t *d)
             if (!iw__read_u32(r, &f)) return false;
             if (f >= m->nfuncs) return iw__fail_at(r, fat, "unknown function %u", f);
             m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
-            e->items[j] = (iw__const_t){ IW__CONST_FUNC, 0, f };
+            e->items[j] = (iw__const_t){ IW__CONST_FUNC, 0, f, 0 };
         }
         if (e->mode == IW__SEG_ACTIVE && m->tables[e->table].elem != e->type)
             return iw__fail_at(r, at, "type mismatch: element segment does not match table %u", e->table);

@@ -170,8 +170,11 @@ static iw_status_t iw__finish(iw_instance_t *inst, iw_status_t st)
     iw__exec_t *ex = &inst->ex;
     if (st == IW_FINISHED && ex->results) {
         const char *rs = ex->entry->sig + ex->entry->nparams + 1;   /* one letter per parameter, then ':' */
-        for (uint32_t i = 0; i < ex->nresults && rs[i]; i++)
-            ex->results[i] = iw__bits_val(iw__sig_type(rs[i]), ex->stack[i]);
+        const uint64_t *slot = ex->stack;
+        for (uint32_t i = 0; i < ex->nresults && rs[i]; i++) {
+            ex->results[i] = iw__val_load(iw__sig_type(rs[i]), slot);
+            slot += rs[i] == 'v' ? 2 : 1;
+        }
     }
     if (st != IW_SUSPENDED) {
         ex->last_status = st;
@@ -219,7 +222,7 @@ iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uin
         iw__set_trap(inst, IW_TRAP_STACK_EXHAUSTED, NULL);
         return IW_TRAPPED;
     }
-    for (uint32_t i = 0; i < nargs; i++) ex->stack[i] = iw__val_bits(args[i]);
+    for (uint32_t i = 0, k = 0; i < nargs; i++) k += iw__val_store(args[i], ex->stack + k);
     ex->results = results;
     ex->nresults = nresults;
     ex->entry = f;
@@ -316,7 +319,11 @@ uint32_t iw_instance_results(const iw_instance_t *inst, iw_val_t *out, uint32_t 
     if (!ex->entry || ex->state != IW__IDLE || ex->last_status != IW_FINISHED) return 0;
     const char *rs = strchr(ex->entry->sig, ':') + 1;
     uint32_t k = 0;
-    for (; k < n && rs[k]; k++) out[k] = iw__bits_val(iw__sig_type(rs[k]), ex->stack[k]);
+    const uint64_t *slot = ex->stack;
+    for (; k < n && rs[k]; k++) {
+        out[k] = iw__val_load(iw__sig_type(rs[k]), slot);
+        slot += rs[k] == 'v' ? 2 : 1;
+    }
     return k;
 }
 

@@ -48,6 +48,7 @@ static const char *iw__sig_text(const char *sig, char *out, size_t size)
 {
     static const struct { char letter; const char *name; } names[] = {
         { 'i', "i32" }, { 'I', "i64" }, { 'f', "f32" }, { 'F', "f64" }, { 'r', "funcref" }, { 'e', "externref" },
+        { 'v', "v128" },
     };
     size_t used = 0;
     bool first = true;
@@ -89,6 +90,7 @@ static const char *iw__valtype_text(uint8_t type)
     case IW_F64: return "f64";
     case IW_FUNCREF: return "funcref";
     case IW_EXTERNREF: return "externref";
+    case IW_V128: return "v128";
     default: return "?";
     }
 }
@@ -208,7 +210,8 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
         iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
         g->type = m->globals[i].type;
         g->mutable_ = m->globals[i].mutable_;
-        g->value = iw__const_eval(inst, &m->globals[i].init);
+        if (g->type == IW_V128) iw__const_eval_v128(inst, &m->globals[i].init, &g->value, &g->hi);
+        else g->value = iw__const_eval(inst, &m->globals[i].init);
         inst->globals[i] = g;
     }
     return true;

@@ -13,6 +13,7 @@
 #include "wasm/numeric.h"
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
+#include "wasm/simd.h"
 
 #define IW__CT_I32 uint32_t
 #define IW__CT_I64 uint64_t
@@ -203,7 +204,7 @@ L_CALL_INDIRECT: {/* w1 {table, base}, w2 type */
         const iw__functype_t *type = ip[2].ptr;
         iw_table_t *tab = inst->tables[ip[1].p.lo];
         base = ip[1].p.hi;
-        uint32_t i = U32(fp[base + type->nparams]);
+        uint32_t i = U32(fp[base + type->param_slots]);
         /* the element's index in the message, as the reference interpreter words it */
         if (i >= tab->size) {
             snprintf(trap_text, sizeof trap_text, "undefined element %u", i);
@@ -304,6 +305,96 @@ L_REF_FUNC:       /* w1 {dst, function} */
     fp[ip[1].p.lo] = (uint64_t)(uintptr_t)inst->funcs[ip[1].p.hi];
     ip += 2;
     NEXT();
+
+    /* ---- v128: two slots each (simd.h) ---- */
+L_COPY128:        /* w1 {dst, src} */
+    fp[ip[1].p.lo] = fp[ip[1].p.hi];
+    fp[ip[1].p.lo + 1] = fp[ip[1].p.hi + 1];
+    ip += 2;
+    NEXT();
+L_CONST128:       /* w1 {dst}, w2 bytes 0-7, w3 bytes 8-15 */
+    fp[ip[1].p.lo] = ip[2].u;
+    fp[ip[1].p.lo + 1] = ip[3].u;
+    ip += 4;
+    NEXT();
+L_SELECT128: {    /* w1 {dst, cond}, w2 {a, b} */
+    uint32_t s = U32(fp[ip[1].p.hi]) ? ip[2].p.lo : ip[2].p.hi;
+    fp[ip[1].p.lo] = fp[s];
+    fp[ip[1].p.lo + 1] = fp[s + 1];
+    ip += 3;
+    NEXT();
+}
+L_GLOBAL_GET128: { /* w1 {dst, global} */
+    const iw_global_t *g = inst->globals[ip[1].p.hi];
+    fp[ip[1].p.lo] = g->value;
+    fp[ip[1].p.lo + 1] = g->hi;
+    ip += 2;
+    NEXT();
+}
+L_GLOBAL_SET128: { /* w1 {src, global} */
+    iw_global_t *g = inst->globals[ip[1].p.hi];
+    g->value = fp[ip[1].p.lo];
+    g->hi = fp[ip[1].p.lo + 1];
+    ip += 2;
+    NEXT();
+}
+/* w1 {dst, a}, w2 {b, c}, w3 the function, w4 its immediate. Operands are
+ * read as 16 bytes whatever their type (a scalar's second slot is the next
+ * slot of the frame, ignored); SIMD_V writes a v128, SIMD_S one slot. */
+#define IW__SIMD_CALL(r)                                                       \
+    iw__v128_t a_, b_, c_;                                                     \
+    memcpy(&a_, fp + ip[1].p.hi, 16);                                          \
+    memcpy(&b_, fp + ip[2].p.lo, 16);                                          \
+    memcpy(&c_, fp + ip[2].p.hi, 16);                                          \
+    ip[3].simd(&r, &a_, &b_, &c_, ip[4].u)
+L_SIMD_V: {
+    iw__v128_t r;
+    IW__SIMD_CALL(r);
+    memcpy(fp + ip[1].p.lo, &r, 16);
+    ip += 5;
+    NEXT();
+}
+L_SIMD_S: {
+    iw__v128_t r;
+    IW__SIMD_CALL(r);
+    fp[ip[1].p.lo] = r.u64[0];
+    ip += 5;
+    NEXT();
+}
+#undef IW__SIMD_CALL
+L_SHUFFLE: {      /* w1 {dst, a}, w2 {b}, w3 lane indices 0-7, w4 8-15 */
+    uint8_t ab[32], idx[16], r[16];
+    memcpy(ab, fp + ip[1].p.hi, 16);
+    memcpy(ab + 16, fp + ip[2].p.lo, 16);
+    memcpy(idx, &ip[3].u, 8);
+    memcpy(idx + 8, &ip[4].u, 8);
+    for (int i = 0; i < 16; i++) r[i] = ab[idx[i]];
+    memcpy(fp + ip[1].p.lo, r, 16);
+    ip += 5;
+    NEXT();
+}
+L_SIMD_LOAD: {    /* w1 {dst, addr}, w2 offset, w3 {bytes, vector operand}, w4 function, w5 lane */
+    uint64_t ea = (uint64_t)U32(fp[ip[1].p.hi]) + ip[2].u;
+    uint32_t n = ip[3].p.lo;
+    if (ea + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    iw__v128_t a, b, r;
+    memset(&a, 0, sizeof a);
+    memcpy(&a, mem + ea, n);
+    memcpy(&b, fp + ip[3].p.hi, 16);
+    ip[4].simd(&r, &a, &b, &b, ip[5].u);
+    memcpy(fp + ip[1].p.lo, &r, 16);
+    ip += 6;
+    NEXT();
+}
+L_SIMD_STORE: {   /* w1 {addr, value}, w2 offset, w3 {bytes, lane} */
+    uint64_t ea = (uint64_t)U32(fp[ip[1].p.lo]) + ip[2].u;
+    uint32_t n = ip[3].p.lo;
+    if (ea + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    memcpy(mem + ea, (const uint8_t *)(fp + ip[1].p.hi) + (size_t)ip[3].p.hi * n, n);
+    if (dirty) dirty[ea >> IW_DIRTY_BLOCK_SHIFT] = 1;
+    ip += 4;
+    NEXT();
+}
 
     /* ---- memory ---- */
 /* w1 {dst, addr}, w2 offset; the _ADD form adds the immediate w3 to the

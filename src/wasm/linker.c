@@ -54,13 +54,14 @@ const iw__def_t *iw__linker_find(const iw_linker_t *l, const char *module, const
 }
 
 /* A signature is letters from "iIfFre", one ':' and at most
- * IW_HOST_MAX_RESULTS results. */
+ * IW_HOST_MAX_RESULTS results. No v128: a host function's arguments and
+ * results are single 64-bit slots. */
 static bool iw__sig_parse(const char *sig, uint32_t *np, uint32_t *nr)
 {
     const char *colon = sig ? strchr(sig, ':') : NULL;
     if (!colon || strchr(colon + 1, ':')) return false;
     for (const char *p = sig; *p; p++)
-        if (p != colon && !iw__sig_type(*p)) return false;
+        if (p != colon && (!iw__sig_type(*p) || *p == 'v')) return false;
     *np = (uint32_t)(colon - sig);
     *nr = (uint32_t)strlen(colon + 1);
     return *nr <= IW_HOST_MAX_RESULTS;

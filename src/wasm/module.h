@@ -12,8 +12,14 @@
 
 /* One word of compiled code: an op (a handler address) or an operand.
  * Two 32-bit halves when an instruction packs two slot numbers. */
+/* simd.h: a v128 and the function that computes one SIMD instruction. */
+typedef union iw__v128 iw__v128_t;
+typedef void (*iw__simd_fn_t)(iw__v128_t *r, const iw__v128_t *a, const iw__v128_t *b, const iw__v128_t *c,
+                              uint64_t imm);
+
 typedef union {
     const void *op;
+    iw__simd_fn_t simd;
     uint64_t u;
     int64_t i;
     struct { uint32_t lo, hi; } p;
@@ -24,6 +30,7 @@ typedef struct {
     uint32_t nparams, nresults;
     const uint8_t *params, *results;   /* valtype bytes */
     const char *sig;                   /* iw_sig_t form: "ii:i" */
+    uint32_t param_slots;              /* frame slots of the params (a v128 takes two) */
 } iw__functype_t;
 
 /* A constant expression (globals, segment offsets, element items): one
@@ -31,8 +38,9 @@ typedef struct {
 typedef enum { IW__CONST_VALUE, IW__CONST_GLOBAL, IW__CONST_FUNC } iw__const_kind_t;
 typedef struct {
     iw__const_kind_t kind;
-    uint64_t value;     /* VALUE: the slot bits (ref.null is 0) */
+    uint64_t value;     /* VALUE: the slot bits (ref.null is 0); a v128's first 8 bytes */
     uint32_t index;     /* GLOBAL / FUNC index */
+    uint64_t hi;        /* VALUE: a v128's last 8 bytes */
 } iw__const_t;
 
 typedef struct { uint32_t min, max; bool has_max; } iw__limits_t;

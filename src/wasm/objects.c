@@ -48,7 +48,39 @@ uint8_t iw__sig_type(char letter)
     case 'F': return IW_F64;
     case 'r': return IW_FUNCREF;
     case 'e': return IW_EXTERNREF;
+    case 'v': return IW_V128;
     default: return 0;
+    }
+}
+
+uint32_t iw__val_store(iw_val_t v, uint64_t *slots)
+{
+    if (v.type != IW_V128) {
+        slots[0] = iw__val_bits(v);
+        return 1;
+    }
+    memcpy(slots, v.of.v128, 16);
+    return 2;
+}
+
+iw_val_t iw__val_load(uint8_t type, const uint64_t *slots)
+{
+    if (type != IW_V128) return iw__bits_val(type, slots[0]);
+    iw_val_t v;
+    memset(&v, 0, sizeof v);
+    v.type = IW_V128;
+    memcpy(v.of.v128, slots, 16);
+    return v;
+}
+
+void iw__const_eval_v128(const iw_instance_t *inst, const iw__const_t *c, uint64_t *lo, uint64_t *hi)
+{
+    if (c->kind == IW__CONST_GLOBAL) {
+        *lo = inst->globals[c->index]->value;
+        *hi = inst->globals[c->index]->hi;
+    } else {
+        *lo = c->value;
+        *hi = c->hi;
     }
 }
 
@@ -209,15 +241,23 @@ void iw_table_free(iw_table_t *t)
 
 /* ---- globals -------------------------------------------------------------- */
 
+static void iw__global_store(iw_global_t *g, iw_val_t v)
+{
+    uint64_t s[2] = { 0, 0 };
+    iw__val_store(v, s);
+    g->value = s[0];
+    g->hi = s[1];
+}
+
 iw_global_t *iw_global_new(iw_val_t value, bool mutable_)
 {
     switch (value.type) {
-    case IW_I32: case IW_I64: case IW_F32: case IW_F64: case IW_FUNCREF: case IW_EXTERNREF: break;
+    case IW_I32: case IW_I64: case IW_F32: case IW_F64: case IW_FUNCREF: case IW_EXTERNREF: case IW_V128: break;
     default: return NULL;
     }
     iw_global_t *g = malloc(sizeof *g);
     if (!g) return NULL;
-    g->value = iw__val_bits(value);
+    iw__global_store(g, value);
     g->type = (uint8_t)value.type;
     g->mutable_ = mutable_;
     return g;
@@ -225,11 +265,15 @@ iw_global_t *iw_global_new(iw_val_t value, bool mutable_)
 
 void iw_global_free(iw_global_t *g) { free(g); }
 
-iw_val_t iw_global_get(const iw_global_t *g) { return iw__bits_val(g->type, g->value); }
+iw_val_t iw_global_get(const iw_global_t *g)
+{
+    uint64_t s[2] = { g->value, g->hi };
+    return iw__val_load(g->type, s);
+}
 
 int iw_global_set(iw_global_t *g, iw_val_t v)
 {
     if (!g->mutable_ || v.type != g->type) return -1;
-    g->value = iw__val_bits(v);
+    iw__global_store(g, v);
     return 0;
 }

@@ -189,7 +189,9 @@
     X(COPY) X(CONST) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)                     \
     X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY)   \
     X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)       \
-    X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC)
+    X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC)           \
+    X(COPY128) X(CONST128) X(SELECT128) X(GLOBAL_GET128) X(GLOBAL_SET128)       \
+    X(SIMD_V) X(SIMD_S) X(SHUFFLE) X(SIMD_LOAD) X(SIMD_STORE)
 
 /* The internal op numbers: one per control op, and per numeric op one per
  * operand form (_S: slot; _SS: two slots; _SI: slot and immediate; the

@@ -64,7 +64,8 @@ struct iw_table {
 };
 
 struct iw_global {
-    uint64_t value;                 /* slot bits */
+    uint64_t value;                 /* slot bits; a v128's first 8 bytes */
+    uint64_t hi;                    /* a v128's last 8 bytes (right after value) */
     uint8_t type;
     bool mutable_;
 };
@@ -153,6 +154,10 @@ int64_t iw__table_grow(iw_table_t *t, uint32_t delta, uint64_t init);
 uint64_t iw__const_eval(const iw_instance_t *inst, const iw__const_t *c);
 uint64_t iw__val_bits(iw_val_t v);
 iw_val_t iw__bits_val(uint8_t type, uint64_t bits);
+/* A value in frame slots: one slot, two for a v128 (returns how many). */
+uint32_t iw__val_store(iw_val_t v, uint64_t *slots);
+iw_val_t iw__val_load(uint8_t type, const uint64_t *slots);
+void iw__const_eval_v128(const iw_instance_t *inst, const iw__const_t *c, uint64_t *lo, uint64_t *hi);
 uint8_t iw__sig_type(char letter);     /* 0 for an unknown letter */
 bool iw__memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t limit_bytes);
 void iw__memory_release(iw_memory_t *m);

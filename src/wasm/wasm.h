@@ -50,12 +50,15 @@ typedef struct {
         double f64;
         iw_func_t *funcref; /* NULL = ref.null func */
         void *externref;    /* NULL = ref.null extern; otherwise host-owned */
+        uint8_t v128[16];   /* the 16 bytes in memory order (lane 0 first) */
     } of;
 } iw_val_t;
 
 /* A function type as a compact string: params ':' results, one letter per
- * value: i=i32 I=i64 f=f32 F=f64 r=funcref e=externref. "ii:i" takes two
- * i32 and returns one; ":" takes and returns nothing. */
+ * value: i=i32 I=i64 f=f32 F=f64 r=funcref e=externref v=v128. "ii:i" takes
+ * two i32 and returns one; ":" takes and returns nothing. Host functions
+ * cannot take or return v128 (their raw slots are 64 bits): a host
+ * signature with 'v' is refused. */
 typedef const char *iw_sig_t;
 
 /* ---- errors and traps --------------------------------------------------- */

@@ -172,6 +172,33 @@ static iw_valtype_t type_of(const char *t)
     return IW_V128;
 }
 
+/* A v128's lanes as wast2json writes them: "lane_type" (i8 i16 i32 i64
+ * f32 f64) and "value", an array of one decimal string per lane (the
+ * lane's bits, or a NaN pattern in an expected result). Gives the lane
+ * size in bytes, 0 if the JSON is not such a value. */
+static unsigned v128_lanes(const ifr_json_t *j, const ifr_json_t **lanes, bool *is_float)
+{
+    const char *lt = jstr(j, "lane_type");
+    const ifr_json_t *v = ifr_json_get(j, "value");
+    if (!lt || !v || v->type != IFR_JSON_ARRAY) return 0;
+    unsigned size = !strcmp(lt, "i8") ? 1 : !strcmp(lt, "i16") ? 2 : !strcmp(lt, "i32") || !strcmp(lt, "f32") ? 4
+                  : !strcmp(lt, "i64") || !strcmp(lt, "f64") ? 8 : 0;
+    if (!size || v->count != 16 / size) return 0;
+    for (size_t i = 0; i < v->count; i++)
+        if (v->items[i].type != IFR_JSON_STRING) return 0;
+    *lanes = v;
+    *is_float = lt[0] == 'f';
+    return size;
+}
+
+/* Whether bits (a float of `size` bytes) match a NaN pattern. */
+static bool nan_matches(uint64_t bits, unsigned size, bool canonical)
+{
+    if (size == 4) return canonical ? (bits & 0x7fffffff) == 0x7fc00000 : (bits & 0x7fc00000) == 0x7fc00000;
+    return canonical ? (bits & 0x7fffffffffffffffull) == 0x7ff8000000000000ull
+                     : (bits & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+}
+
 /* A JSON value {"type": t, "value": v} as an engine value. Externref N is
  * the host pointer N+1, so that ref.extern 0 is not null. */
 static bool to_val(const ifr_json_t *j, iw_val_t *out)
@@ -188,6 +215,17 @@ static bool to_val(const ifr_json_t *j, iw_val_t *out)
     case IW_F64: memcpy(&out->of.f64, &bits, 8); break;
     case IW_EXTERNREF: out->of.externref = (v && strcmp(v, "null")) ? (void *)(uintptr_t)(bits + 1) : NULL; break;
     case IW_FUNCREF: out->of.funcref = NULL; break;
+    case IW_V128: {
+        const ifr_json_t *lanes;
+        bool is_float;
+        unsigned size = strcmp(t, "v128") ? 0 : v128_lanes(j, &lanes, &is_float);
+        if (!size) return false;
+        for (unsigned i = 0; i < 16 / size; i++) {
+            uint64_t lane = strtoull(lanes->items[i].string.ptr, NULL, 10);
+            memcpy(out->of.v128 + i * size, &lane, size);   /* little-endian: the lane's low bytes */
+        }
+        break;
+    }
     default: return false;
     }
     return true;
@@ -217,14 +255,28 @@ static bool val_matches(const ifr_json_t *want, const iw_val_t *got, char *why, 
         if ((uintptr_t)got->of.externref == strtoull(v, NULL, 10) + 1) return true;
         snprintf(why, whylen, "externref mismatch");
         return false;
+    case IW_V128: {
+        const ifr_json_t *lanes;
+        bool is_float;
+        unsigned size = v128_lanes(want, &lanes, &is_float);
+        if (!size) { snprintf(why, whylen, "the script's v128 cannot be read"); return false; }
+        for (unsigned i = 0; i < 16 / size; i++) {
+            const char *lv = lanes->items[i].string.ptr;
+            uint64_t lane = 0;
+            memcpy(&lane, got->of.v128 + i * size, size);
+            bool ok = is_float && !strncmp(lv, "nan:", 4) ? nan_matches(lane, size, !strcmp(lv, "nan:canonical"))
+                                                          : lane == (strtoull(lv, NULL, 10) & (~0ull >> (64 - 8 * size)));
+            if (!ok) {
+                snprintf(why, whylen, "lane %u: got %" PRIu64 ", expected %s", i, lane, lv);
+                return false;
+            }
+        }
+        return true;
+    }
     default: return false;
     }
     if (v && (wt == IW_F32 || wt == IW_F64) && !strncmp(v, "nan:", 4)) {
-        bool canonical = !strcmp(v, "nan:canonical");
-        bool ok;
-        if (wt == IW_F32) ok = canonical ? (bits & 0x7fffffff) == 0x7fc00000 : (bits & 0x7fc00000) == 0x7fc00000;
-        else ok = canonical ? (bits & 0x7fffffffffffffffull) == 0x7ff8000000000000ull
-                            : (bits & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+        bool ok = nan_matches(bits, wt == IW_F32 ? 4 : 8, !strcmp(v, "nan:canonical"));
         if (!ok) snprintf(why, whylen, "got 0x%" PRIx64 ", expected %s", bits, v);
         return ok;
     }

@@ -1,0 +1,71 @@
+/* 128-bit SIMD (the 0xFD prefix of WebAssembly 2.0), portable C.
+ *
+ * A v128 takes two consecutive frame slots: the first holds bytes 0-7, the
+ * second bytes 8-15, in memory order (the engine runs on little-endian
+ * hosts: x86-64 and wasm32), so lane i of any shape is where the spec puts
+ * it. Each instruction other than the control-like ones (v128.const,
+ * shuffle, loads and stores) is one C function of the table in simd.c;
+ * the compiler puts its address in the instruction and the interpreter has
+ * two generic handlers (a v128 result, a scalar result) that call it. */
+#ifndef IFRIT_WASM_SIMD_H
+#define IFRIT_WASM_SIMD_H
+
+#include <stdint.h>
+
+#include "wasm/module.h"
+
+union iw__v128 {
+    uint8_t u8[16];
+    int8_t i8[16];
+    uint16_t u16[8];
+    int16_t i16[8];
+    uint32_t u32[4];
+    int32_t i32[4];
+    uint64_t u64[2];
+    int64_t i64[2];
+    float f32[4];
+    double f64[2];
+};
+
+/* How an instruction takes and gives its values:
+ *   UN v128 -> v128; BIN (v128, v128) -> v128; TERN three v128 -> v128;
+ *   TEST v128 -> i32; SHIFT (v128, i32) -> v128; SPLAT scalar -> v128;
+ *   EXTRACT v128 -> scalar (lane immediate); REPLACE (v128, scalar) -> v128
+ *   (lane immediate). The function gets the scalar operand in lane 0 of its
+ *   operand (b for SHIFT and REPLACE, a for SPLAT) and gives a scalar
+ *   result in r->u64[0]; imm is the lane. */
+typedef enum {
+    IW__SIMD_UN, IW__SIMD_BIN, IW__SIMD_TERN, IW__SIMD_TEST, IW__SIMD_SHIFT,
+    IW__SIMD_SPLAT, IW__SIMD_EXTRACT, IW__SIMD_REPLACE
+} iw__simd_kind_t;
+
+typedef struct {
+    iw__simd_kind_t kind;
+    uint8_t scalar;         /* SPLAT/EXTRACT/REPLACE: the scalar's type */
+    uint8_t lanes;          /* EXTRACT/REPLACE: lanes of the shape */
+    iw__simd_fn_t fn;
+    const char *name;
+} iw__simd_info_t;
+
+/* NULL for the sub-opcodes that are not plain operations (memory,
+ * v128.const, i8x16.shuffle) and for unknown ones. */
+const iw__simd_info_t *iw__simd_info(uint32_t sub);
+
+/* Memory instructions: LOAD reads `bytes` (16, 8 for the extending loads,
+ * the lane size for splats and _zero) into a zeroed v128 given to fn as a;
+ * LOAD_LANE also passes the vector operand as b and the lane as imm; STORE
+ * writes the whole vector, STORE_LANE `bytes` of one lane. */
+typedef enum { IW__SIMD_LOAD, IW__SIMD_LOAD_LANE, IW__SIMD_STORE, IW__SIMD_STORE_LANE } iw__simd_mem_kind_t;
+
+typedef struct {
+    iw__simd_mem_kind_t kind;
+    uint8_t bytes;
+    uint8_t align;          /* natural alignment, log2 */
+    uint8_t lanes;          /* _LANE forms: lanes of the shape */
+    iw__simd_fn_t fn;       /* loads */
+    const char *name;
+} iw__simd_mem_info_t;
+
+const iw__simd_mem_info_t *iw__simd_mem_info(uint32_t sub);
+
+#endif
