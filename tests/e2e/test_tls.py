@@ -680,3 +680,26 @@ def test_tls_trust_prints_the_root_without_installing_as_non_root(binary):
         check(p.returncode == 1 and b"run it as root" in p.stderr, "untrust: %d %r" % (p.returncode, p.stderr))
     finally:
         srv.cleanup()
+
+
+def test_tls_access_log_has_the_tls_object(binary):
+    """The access log line of a TLS request carries Caddy's "tls" object:
+    resumed, version and cipher_suite as wire numbers, proto, server_name."""
+    import json
+    config = GLOBAL + """localhost {
+	log {
+		output file @DIR@/access.log
+	}
+	respond "logged"
+}
+"""
+    with Server(binary, config) as s:
+        status, body, err, _ = _curl(s.port, "localhost", cacert=os.path.join(s.dir, ROOT_CRT))
+        check(status == "200", "%s %s" % (status, err))
+        s.stop()
+        with open(os.path.join(s.dir, "access.log")) as f:
+            line = json.loads(f.readline())
+        tls = line["request"].get("tls")
+        check(tls == {"resumed": False, "version": 0x0304, "cipher_suite": tls and tls.get("cipher_suite"),
+                      "proto": "http/1.1", "server_name": "localhost"} and tls["cipher_suite"] in (0x1301, 0x1302, 0x1303),
+              "tls object: %r" % tls)
