@@ -81,7 +81,7 @@ if make --no-print-directory OUT="$BENCH_TOOLS_OUT" "$tool" >"$BENCH_DIR/tool.lo
     done
     echo "(issue 4 target: under 20 us with the snapshot; Gojinn reports about 1 ms per fresh wazero sandbox)"
     for lang in "C $guests/fn_env_report.wasm" "Rust $guests/fn_rust_env_report.wasm" \
-                "AssemblyScript $guests/fn_as_env_report.wasm"; do
+                "AssemblyScript $guests/fn_as_env_report.wasm" "AssemblyScript $guests/fn_as_env_early.wasm"; do
         echo "${lang%% *} (${lang##*/}):"
         "$tool" "${lang#* }" "a request body" 2>&1 | grep -v '"level"' | sed 's/^/  /'
     done
