@@ -473,6 +473,10 @@ def test_fn_pool_size_makes_requests_wait(binary):
         try:
             first.send(build_request("GET", "/p?spin"))
             # The spinner holds the only sandbox, so this one waits for it.
+            # A timeout runs from a request's head: sent 1.5 s later, this
+            # one still has that long to run once the spinner is stopped
+            # (sent at once, the two deadlines raced and it could get 504).
+            time.sleep(1.5)
             second.send(build_request("GET", "/p?fine"))
             r2 = second.read_response()
             check(r2.status == 200 and r2.body == b"fine\n", r2)
