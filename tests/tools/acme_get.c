@@ -5,7 +5,7 @@
  *
  *   acme_get --dir URL --name NAME --out DIR [--ca-root FILE] [--email E]
  *            [--challenge http-01|tls-alpn-01] [--http-port N] [--tls-port N]
- *            [--attempts N] [--backoff-ms N]
+ *            [--attempts N] [--backoff-ms N] [--bad-nonce-retries N]
  *
  * Writes DIR/NAME.crt (the chain) and DIR/NAME.key; exits 0 on success,
  * 1 when the certificate was not obtained (the log on stderr says why). */
@@ -148,6 +148,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--tls-port")) tls_port = atoi(v);
         else if (!strcmp(k, "--attempts")) cfg.request_attempts = atoi(v);
         else if (!strcmp(k, "--backoff-ms")) cfg.backoff_initial_ms = atol(v);
+        else if (!strcmp(k, "--bad-nonce-retries")) cfg.bad_nonce_retries = atoi(v);
         else if (!strcmp(k, "--challenge")) {
             if (!strcmp(v, "tls-alpn-01")) cfg.challenge = ACME_CHALLENGE_TLSALPN01;
             else if (strcmp(v, "http-01")) { fprintf(stderr, "acme_get: unknown challenge %s\n", v); return 2; }
@@ -158,7 +159,7 @@ int main(int argc, char **argv)
     }
     if (!cfg.directory_url || !name || !out) {
         fprintf(stderr, "usage: acme_get --dir URL --name NAME --out DIR [--ca-root FILE] [--email E] "
-                        "[--challenge http-01|tls-alpn-01] [--http-port N] [--tls-port N] [--attempts N] [--backoff-ms N]\n");
+                        "[--challenge http-01|tls-alpn-01] [--http-port N] [--tls-port N] [--attempts N] [--backoff-ms N] [--bad-nonce-retries N]\n");
         return 2;
     }
     /* A CA closing a validation connection early must not kill the tool (ifrit ignores SIGPIPE too). */
