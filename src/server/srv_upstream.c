@@ -160,7 +160,7 @@ static void up_retire(srv_upconn_t *c)
 void srv_upconn_close(srv_upconn_t *c)
 {
     if (c->closed) return;
-    close(c->watch.fd);   /* also leaves the epoll set */
+    srv_transport_close(&c->tr);   /* closing the fd also leaves the epoll set */
     up_retire(c);
 }
 
@@ -176,9 +176,7 @@ static void up_io(srv_watch_t *w, uint32_t events)
 {
     srv_upconn_t *c = w->data;
     if (c->closed) return;
-    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->can_read = true;
-    if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->peer_closed = true;
-    if (events & EPOLLOUT) c->can_write = true;
+    srv_transport_events(&c->tr, events);
     if (c->owner) {
         c->on_event(c->owner, events);
         return;
@@ -252,10 +250,14 @@ int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, 
     }
     *c = (srv_upconn_t){ .watch = { .fd = fd, .cb = up_io, .data = c }, .loop = loop, .pool = p,
                          .on_event = cb, .owner = owner, .connecting = connecting, .uses = 1, .addr_idx = idx };
+    srv_transport_plain.start(&c->tr, fd, NULL);
+    /* An upstream says nothing before the request: no read until epoll
+     * reports input (a read now would only say EAGAIN). */
+    c->tr.can_read = false;
     srv_timer_init(&c->idle_timer, up_idle_expired, c);
     if (srv_loop_add(loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0) {
         *err = strerror(errno);
-        close(fd);
+        srv_transport_close(&c->tr);
         free(c);
         return -1;
     }
@@ -282,7 +284,7 @@ void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc)
 {
     srv_upstream_pool_t *p = c->pool;
     /* One the upstream already half-closed would only fail the next request. */
-    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed || c->peer_closed) {
+    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed || c->tr.peer_closed) {
         srv_upconn_close(c);
         return;
     }

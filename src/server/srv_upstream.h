@@ -22,6 +22,7 @@
 
 #include "route/proxy_conf.h"
 #include "server/srv_loop.h"
+#include "server/srv_transport.h"
 
 typedef struct srv_upstream_pool srv_upstream_pool_t;
 typedef struct srv_upconn srv_upconn_t;
@@ -30,7 +31,8 @@ typedef struct srv_upconn srv_upconn_t;
 typedef void (*srv_upconn_event_cb)(void *owner, uint32_t events);
 
 struct srv_upconn {
-    srv_watch_t watch;
+    srv_watch_t watch;           /* watch.fd is tr.fd */
+    srv_transport_t tr;          /* every byte to and from the upstream goes through it */
     srv_loop_t *loop;
     srv_upstream_pool_t *pool;
     srv_upconn_t *next;          /* idle list, or the free-later list */
@@ -38,8 +40,6 @@ struct srv_upconn {
     srv_upconn_event_cb on_event;
     void *owner;                 /* NULL while idle or closed */
     bool connecting;             /* non-blocking connect in progress */
-    bool can_read, can_write;    /* edge-triggered readiness not used up */
-    bool peer_closed;            /* RDHUP/HUP/ERR seen: read until EOF, a short read proves nothing */
     bool closed;
     bool idle;                   /* in its pool's idle list */
     uint32_t uses;               /* requests carried so far */
