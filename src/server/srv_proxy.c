@@ -422,6 +422,10 @@ static void call_read_head(proxy_call_t *c)
             call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
             return;
         }
+        if (r.status == 101 && c->req.upstream->tls) {   /* a tunnel's upstream side is a plain socket */
+            call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols from an https upstream is not supported");
+            return;
+        }
         if (r.status < 200 && r.status != 101) {   /* interim: the final head follows */
             if (++c->interim > PROXY_MAX_INTERIM) {
                 call_fail(c, PROXY_FAIL_PROTOCOL, "too many informational (1xx) responses");
@@ -542,14 +546,35 @@ static bool call_redial(proxy_call_t *c)
     return true;
 }
 
+/* A failure's words kept in the exchange's arena: the connection that
+ * holds them is closed before they are logged. */
+static const char *call_copy(proxy_call_t *c, const char *err)
+{
+    const char *s = ifr_arena_printf(c->x->arena, "%s", err);
+    return s ? s : "upstream failed";
+}
+
 static void call_event(void *owner, uint32_t events)
 {
     proxy_call_t *c = owner;
     if (c->state == CALL_DIAL) {
-        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+        bool handshaking = c->up->handshaking;
+        if (!handshaking && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
         const char *err;
-        if (srv_upconn_connected(c->up, &err) != 0) {
-            if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, err);
+        int rc = srv_upconn_connected(c->up, &err);
+        if (rc > 0) {
+            /* Connected: the TLS handshake has tls_timeout from now. */
+            srv_timer_stop(c->loop, &c->timer);
+            if (!handshaking && c->req.upstream->tls->timeout_ns > 0)
+                srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.upstream->tls->timeout_ns);
+            return;
+        }
+        if (rc < 0 && handshaking) {
+            call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));   /* the name's other addresses serve the same certificate */
+            return;
+        }
+        if (rc < 0) {
+            if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));
             return;
         }
         call_connected(c);
@@ -561,7 +586,9 @@ static void call_event(void *owner, uint32_t events)
 static void call_timeout(srv_timer_t *t)
 {
     proxy_call_t *c = t->data;
-    if (c->state == CALL_DIAL) {
+    if (c->state == CALL_DIAL && c->up->handshaking) {
+        call_fail(c, PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
+    } else if (c->state == CALL_DIAL) {
         srv_upconn_dial_failed(c->up);
         if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
     }
@@ -584,7 +611,7 @@ static void call_kick(srv_task_t *t)
     }
     if (srv_upconn_acquire(c->loop, c->req.upstream, false, call_event, c, &c->up, &c->reused, &err) != 0) {
         c->up = NULL;
-        call_fail(c, PROXY_FAIL_DIAL, err);
+        call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));
         return;
     }
     if (c->up->connecting) {

@@ -70,9 +70,12 @@ static void probe_io(void *owner, uint32_t events)
     srv_upconn_t *c = p->conn;
     const char *err;
     if (c->connecting) {
-        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
-        if (srv_upconn_connected(c, &err) != 0) {
-            if (!probe_redial(p)) probe_end(p, false, err);
+        bool handshaking = c->handshaking;
+        if (!handshaking && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+        int rc = srv_upconn_connected(c, &err);
+        if (rc > 0) return;   /* https upstream: the TLS handshake goes on */
+        if (rc < 0) {
+            if (handshaking || !probe_redial(p)) probe_end(p, false, err);
             return;
         }
     }
