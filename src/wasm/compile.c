@@ -811,6 +811,9 @@ static bool iw__simd(iw__comp_t *c)
         iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
         return true;
     }
+    /* 0x100-0x113: the relaxed SIMD proposal (WebAssembly 3.0) */
+    if (sub >= 0x100 && sub <= 0x113)
+        return iw__fail_at(c->r, at, "relaxed SIMD is not supported (opcode 0xfd %u)", sub);
     return iw__fail_at(c->r, at, "illegal opcode 0xfd %u", sub);
 }
 
