@@ -15,6 +15,9 @@ SERVER_SRCS ?= $(filter-out src/server/main.c,$(wildcard src/server/*.c))
 # TLS (src/tls): certificates, the SNI store, OpenSSL contexts, the local CA
 # and the data directory; native only (OpenSSL), so not a core layer.
 TLS_SRCS    ?= $(wildcard src/tls/*.c)
+# The ACME client (src/acme): native only (OpenSSL, libcurl, threads), so it
+# is not a core layer; linked into ifrit, the unit tests and tests/tools/acme_*.
+ACME_SRCS   ?= $(wildcard src/acme/*.c)
 
 # Headers the build computes (build/gen), shared by every build variant.
 GEN     := build/gen
@@ -35,14 +38,16 @@ else
 endif
 CFLAGS  += $(CFLAGS_COMMON) $(CFLAGS_MODE)
 LDFLAGS += $(LDFLAGS_MODE) -pthread
-LDLIBS  += -lssl -lcrypto -lnghttp2 -lz -lzstd -lbrotlienc -lbrotlidec -lcrypt -lm
+LDLIBS  += -lcurl -lssl -lcrypto -lnghttp2 -lz -lzstd -lbrotlienc -lbrotlidec -lcrypt -lm
 
 CORE_OBJS   := $(CORE_SRCS:%.c=$(OUT)/obj/%.o)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/obj/%.o)
 TLS_OBJS    := $(TLS_SRCS:%.c=$(OUT)/obj/%.o)
+ACME_OBJS   := $(ACME_SRCS:%.c=$(OUT)/obj/%.o)
 CORE_LIB    := $(OUT)/libifrit-core.a
 SERVER_LIB  := $(OUT)/libifrit-server.a
 TLS_LIB     := $(OUT)/libifrit-tls.a
+ACME_LIB    := $(OUT)/libifrit-acme.a
 IFRIT       := $(OUT)/ifrit
 
 # Unit tests: tests/unit/<layer>/test_*.c, one executable each.
@@ -88,21 +93,31 @@ $(SERVER_LIB): $(SERVER_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(ACME_LIB): $(ACME_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(TLS_LIB): $(TLS_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(IFRIT): $(OUT)/obj/src/server/main.o $(SERVER_LIB) $(TLS_LIB) $(CORE_LIB)
+$(IFRIT): $(OUT)/obj/src/server/main.o $(SERVER_LIB) $(ACME_LIB) $(TLS_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(SERVER_LIB) $(TLS_LIB) $(CORE_LIB) tests/unit/testing.h
+$(OUT)/tests/%: tests/unit/%.c $(SERVER_LIB) $(ACME_LIB) $(TLS_LIB) $(CORE_LIB) tests/unit/testing.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_LIB) $(TLS_LIB) $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_LIB) $(ACME_LIB) $(TLS_LIB) $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 $(OUT)/tools/%: tests/tools/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+# The ACME tools drive the client: they link src/acme too.
+$(OUT)/tools/acme_%: tests/tools/acme_%.c $(ACME_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(ACME_LIB) $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 unit-bins: $(UNIT_BINS) $(TOOL_BINS)
 
@@ -161,4 +176,4 @@ $(EDGE_OUT)/ifrit.wasm: $(EDGE_OBJS)
 clean:
 	rm -rf build
 
--include $(CORE_OBJS:.o=.d) $(SERVER_OBJS:.o=.d) $(TLS_OBJS:.o=.d) $(OUT)/obj/src/server/main.d
+-include $(CORE_OBJS:.o=.d) $(SERVER_OBJS:.o=.d) $(ACME_OBJS:.o=.d) $(TLS_OBJS:.o=.d) $(OUT)/obj/src/server/main.d

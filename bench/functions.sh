@@ -6,6 +6,11 @@
 # sandbox cost per request (instantiate from the image + run + teardown)
 # with and without the snapshot (tests/tools/bench_fn_sandbox), and the idle
 # RSS of a server with 500 different functions configured.
+# Per language (issue 19): a C, a Rust, an AssemblyScript and a Go guest
+# (esbuild's wasip1 build from npm, transforming one line of TypeScript),
+# snapshot on and off in one run: the sandbox cost and fuel per request,
+# req/s and server CPU per request through HTTP, and the Go guest's
+# profile (`ifrit wasm run --profile`).
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
@@ -62,17 +67,80 @@ else
     [ -n "$pid" ] && bench_stop "$pid"
 fi
 
+# The Go guest: esbuild's wasip1 build (tests/guests/npm).
+esbuild=$BENCH_ROOT/tests/guests/npm/node_modules/@esbuild/wasi-preview1/esbuild.wasm
+ts_line='let x: number = 1; export const y = x + 1'
+
 # In-process sandbox cost, with and without the snapshot.
 tool=$BENCH_TOOLS_OUT/tools/bench_fn_sandbox
 if make --no-print-directory OUT="$BENCH_TOOLS_OUT" "$tool" >"$BENCH_DIR/tool.log" 2>&1; then
     for g in fn_echo fn_tax; do
         echo "$g:"
         "$tool" "$guests/$g.wasm" '{"method":"POST","uri":"/tax","headers":{},"body":"{\"id\":\"1\",\"valor\":100}"}' 2>&1 |
-            sed 's/^/  /'
+            grep -v '"level"' | sed 's/^/  /'
     done
     echo "(issue 4 target: under 20 us with the snapshot; Gojinn reports about 1 ms per fresh wazero sandbox)"
+    for lang in "C $guests/fn_env_report.wasm" "Rust $guests/fn_rust_env_report.wasm" \
+                "AssemblyScript $guests/fn_as_env_report.wasm" "AssemblyScript $guests/fn_as_env_early.wasm"; do
+        echo "${lang%% *} (${lang##*/}):"
+        "$tool" "${lang#* }" "a request body" 2>&1 | grep -v '"level"' | sed 's/^/  /'
+    done
+    if [ -f "$esbuild" ]; then
+        echo "Go (esbuild --loader=ts, one line of TypeScript):"
+        "$tool" "$esbuild" "$ts_line" --loader=ts 2>&1 | grep -v '"level"' | sed 's/^/  /'
+    else
+        bench_na "Go guest" "no $esbuild (scripts/install-deps.sh installs it)"
+    fi
 else
     bench_na "sandbox cost" "bench_fn_sandbox does not build: $(tail -n 1 "$BENCH_DIR/tool.log" | cut -c1-100)"
+fi
+
+# Per language through HTTP, snapshot on and off: req/s and the server's CPU
+# per request (one worker; the Go guest gets 30s a request under load).
+langs=(c:fn_env_report.wasm rust:fn_rust_env_report.wasm)
+[ -f "$esbuild" ] && langs+=(go:esbuild)
+site=""
+for l in "${langs[@]}"; do
+    name=${l%%:*} file=$guests/${l#*:}
+    extra=""
+    [ "$name" = go ] && file=$esbuild extra=$'		args --loader=ts
+		timeout 30s
+'
+    site+=$'	wasm /'"$name-on $file"$' {
+'"$extra"$'	}
+'
+    site+=$'	wasm /'"$name-off $file"$' {
+'"$extra"$'		snapshot off
+	}
+'
+done
+ts_lua=$BENCH_DIR/ts.lua
+printf 'wrk.method = "POST"\nwrk.body = "%s"\n' "$ts_line" > "$ts_lua"
+port=$(bench_free_port) || { bench_na "functions per language" "no free port"; exit 0; }
+if bench_start ifrit lang "$port" "$BENCH_SERVER_CPU" "$site" "" &&
+   [ "$(curl -s -d "$ts_line" "http://127.0.0.1:$port/c-on" | head -n 1)" = "REQUEST_METHOD=POST" ]; then
+    printf '%-22s %12s %10s %10s %12s\n' route "req/s" p50 p99 "CPU/req"
+    for l in "${langs[@]}"; do
+        for snap in on off; do
+            route=${l%%:*}-$snap
+            t0=$(bench_cpu_ticks "$pid")
+            read -r r p50 p99 < <(fn_wrk "http://127.0.0.1:$port/$route" "$ts_lua")
+            printf '%-22s %12s %10s %10s %12s\n' "$route" "$r" "$p50" "$p99" \
+                "$(bench_cpu_per_req $(( $(bench_cpu_ticks "$pid") - t0 )) "$r")"
+        done
+    done
+    bench_stop "$pid"
+else
+    bench_na "functions per language" "ifrit did not start: $(tail -n 1 "$BENCH_DIR/lang.log" | cut -c1-100)"
+    [ -n "$pid" ] && bench_stop "$pid"
+fi
+
+# Where the Go guest's instructions go, before and after the snapshot point
+# (esbuild ships without a name section: its functions show as func[N]).
+if [ -f "$esbuild" ]; then
+    echo "Go guest profile (ifrit wasm run --profile esbuild.wasm --loader=ts):"
+    printf '%s' "$ts_line" | "$IFRIT" wasm run --profile "$esbuild" --loader=ts 2>&1 >/dev/null |
+        awk '/^(profile|before|after)/ { print "  " $0; n = 0; next } n++ < 6 { print "  " $0 }'
 fi
 
 # Idle RSS: 500 different modules (copies of the echo guest with one extra

@@ -251,13 +251,7 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
         return ex->status;
     }
     ex->x.orig_uri = ex->req.target;
-    route_plan_retain((route_plan_t *)plan);
-
-    route_result_t r = route_dispatch(plan, &ex->x);
-    if (r == ROUTE_ERROR) {
-        int status = ex->x.error_status >= 400 && ex->x.error_status <= 599 ? ex->x.error_status : 500;
-        edge_send_bare(ex, status, true);
-    }
+    if (route_exchange_run((route_plan_t *)plan, &ex->x) == ROUTE_ERROR) edge_send_bare(ex, ex->x.error_status, true);
     return edge_exchange_settle(ex);
 }
 
@@ -302,8 +296,7 @@ int edge_exchange_fire_timer(edge_exchange_t *ex)
 void edge_exchange_end(edge_exchange_t *ex)
 {
     if (ex->x.orig_uri.ptr) {   /* dispatched: the plan and route state were taken */
-        route_exchange_done(ex->plan, &ex->x);
-        route_plan_release((route_plan_t *)ex->plan);
+        route_exchange_finish((route_plan_t *)ex->plan, &ex->x);
     }
     if (ex->file_fd >= 0) close(ex->file_fd);
     ifr_arena_destroy(&ex->arena);

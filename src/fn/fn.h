@@ -45,7 +45,7 @@ typedef struct {
  * malloc instead of taking the server's memory. */
 #define FN_DEFAULT_MEMORY_LIMIT (128ull << 20)
 /* Loading a function (its start section, then `_start` up to its first
- * read of stdin) may take its timeout, and never longer than this: a
+ * read of stdin or of its environment) may take its timeout, and never longer than this: a
  * start-up that loops forever fails the load instead of hanging it. */
 #define FN_LOAD_TIMEOUT_NS (10LL * 1000000000LL)
 /* The largest module file a function may have. */
@@ -62,7 +62,7 @@ typedef struct {
     uint64_t fuel;             /* instructions per request; 0 = no cap */
     uint64_t max_output;       /* bytes of stdout per request */
     fn_protocol_t protocol;
-    bool snapshot;             /* start requests from the first-stdin-read image */
+    bool snapshot;             /* start requests from the image at the first stdin or environ read */
     uint32_t pool_size;        /* live sandboxes at once; 0 = no cap */
     const char **args;         /* argv[1..]; argv[0] is the module's name */
     size_t nargs;
@@ -81,7 +81,7 @@ typedef struct fn_function fn_function_t;
 
 /* Reads, validates and compiles the module, checks it exports `_start`,
  * and prepares the image requests start from (running `_start` up to its
- * first read of stdin when c->snapshot). c must outlive the function.
+ * first read of stdin or of its environment when c->snapshot). c must outlive the function.
  * NULL on failure with a sentence in why ("cannot read file: No such file
  * or directory", "malformed module at byte 8: ..."). */
 fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t why_size);

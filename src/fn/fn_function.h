@@ -18,7 +18,7 @@ struct fn_function {
     iw_module_t *module;           /* owned reference */
     iw_image_t *image;             /* owned reference: where every request starts */
     /* True: the image is suspended inside `_start` at its first stdin read
-     * (requests supply stdin and resume). False: the image is the freshly
+     * or environ_* call (requests supply stdin and variables, and resume). False: the image is the freshly
      * instantiated module (requests call `_start`). */
     bool image_suspended;
     iwasi_ctx_t *ctx;              /* owned: the WASI state requests clone */

@@ -1,7 +1,8 @@
 /* Loading a function at config time: read and compile the module, check
  * its `_start`, and prepare the image requests start from. With snapshots
- * on, `_start` runs here until the guest first reads stdin, so whatever it
- * does before (runtime start-up, tables, parsing its config) is paid once.
+ * on, `_start` runs here until the guest first reads stdin or looks at its
+ * environment (which holds the request's variables), so whatever it does
+ * before (runtime start-up, tables, parsing its config) is paid once.
  * All of it runs under one deadline (fn_load_budget_ns), so a start-up that
  * never ends fails or skips the snapshot instead of hanging the load. */
 #include <stdarg.h>
@@ -126,9 +127,10 @@ static void fn_log_load_stderr(fn_function_t *f, const iwasi_ctx_t *ctx)
     }
 }
 
-/* Runs `_start` until its first read of stdin and keeps that state as the
- * image. A guest that ends (or fails) without reading stdin keeps the
- * fresh image: every request then runs `_start` from the beginning. */
+/* Runs `_start` until its first read of stdin or of its environment and
+ * keeps that state as the image. A guest that ends (or fails) before
+ * either keeps the fresh image: every request then runs `_start` from the
+ * beginning. */
 static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, char *why, size_t size)
 {
     const fn_config_t *c = f->conf;
@@ -175,13 +177,15 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, 
     if (st == IW_TRAPPED && iw_instance_trap(inst)->kind == IW_TRAP_INTERRUPTED) {
         char allowed[32];
         fn_duration_text(allowed, sizeof allowed, fn_load_budget_ns(c));
-        ifr_log_warn(f->logger, "no snapshot: _start did not read stdin within the %s a load may take; "
+        ifr_log_warn(f->logger, "no snapshot: _start did not read stdin within the %s a load may take, "
+                     "nor look at its environment; "
                      "requests run it from the start", allowed);
     } else if (st == IW_TRAPPED)
-        ifr_log_warn(f->logger, "no snapshot: _start trapped before reading stdin (%s); "
+        ifr_log_warn(f->logger, "no snapshot: _start trapped before reading stdin or its environment (%s); "
                      "requests run it from the start", iw_instance_trap(inst)->message);
     else
-        ifr_log_info(f->logger, "no snapshot: _start ends without reading stdin; requests run it from the start");
+        ifr_log_info(f->logger, "no snapshot: _start ends without reading stdin or its environment; "
+                     "requests run it from the start");
     iwasi_ctx_free(run);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* A request's sandbox: a new instance from the function's image (the
- * snapshot at the first stdin read, or the fresh module), a clone of the
+ * snapshot at the first stdin read or look at the environment, or the
+ * fresh module), a clone of the
  * function's WASI state with this request's stdin, variables and output
  * sinks, and the request's limits (memory, fuel, deadline, slices). Before
  * it opens, the request is admitted: a pool slot (pool_size) and its
@@ -96,8 +97,8 @@ iw_status_t fn_sandbox_step(fn_call_t *c)
 {
     if (c->started) return iw_resume(c->inst, NULL);
     c->started = true;
-    /* A snapshot waits inside fd_read for the stdin just supplied; a fresh
-     * image has not begun `_start` yet. */
+    /* A snapshot waits inside fd_read or environ_* for the stdin or the
+     * variables just supplied; a fresh image has not begun `_start` yet. */
     if (c->f->image_suspended) return iwasi_resume(c->inst);
     return iw_call(c->inst, iw_instance_func(c->inst, "_start"), NULL, 0, NULL, 0);
 }

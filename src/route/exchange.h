@@ -49,6 +49,7 @@ typedef struct {
     ifr_str_t tls_cipher;    /* the suite's standard name, TLS_AES_128_GCM_SHA256 */
     ifr_str_t tls_proto;     /* the ALPN protocol agreed, or empty */
     bool tls_resumed;        /* the session was resumed */
+    uint16_t tls_version_id, tls_cipher_id;  /* their numbers on the wire (0x0304, 0x1301), for logs */
     /* The client certificate (client_auth), empty without one: subject
      * and issuer as RFC 2253 text, the serial in decimal, the SHA-256 of
      * the DER in lowercase hex. */

@@ -3,7 +3,9 @@
  * (route_exchange_done), in Caddy's shape:
  *   {"level":"info","ts":..,"logger":"http.log.access","msg":"handled request",
  *    "request":{"remote_ip":..,"remote_port":..,"proto":..,"method":..,"host":..,
- *    "uri":..,"headers":{..}},"duration":..,"size":..,"status":..,"resp_headers":{..}}
+ *    "uri":..,"headers":{..},"tls":{..}},"duration":..,"size":..,"status":..,"resp_headers":{..}}
+ * ("tls" only over TLS: resumed, version and cipher_suite as their wire
+ * numbers, proto, server_name, as Caddy logs them)
  * Credentials (Authorization, Cookie, ...) are logged as "REDACTED", as
  * Caddy does by default. `format console` writes JSON too. */
 #include <errno.h>
@@ -175,6 +177,15 @@ static void route_access_log_write_one(const route_access_log_t *log, route_exch
     route_line_str(&l, x->orig_uri.len ? x->orig_uri : r->target);
     route_line_lit(&l, ",\"headers\":");
     route_line_headers(&l, &r->headers);
+    if (x->conn->tls) {
+        snprintf(num, sizeof(num), ",\"tls\":{\"resumed\":%s,\"version\":%u,\"cipher_suite\":%u,\"proto\":",
+                 x->conn->tls_resumed ? "true" : "false", x->conn->tls_version_id, x->conn->tls_cipher_id);
+        route_line_lit(&l, num);
+        route_line_str(&l, x->conn->tls_proto);
+        route_line_lit(&l, ",\"server_name\":");
+        route_line_str(&l, x->conn->tls_server_name);
+        route_line_lit(&l, "}");
+    }
     int status = x->resp.status ? x->resp.status : x->error_status;
     snprintf(num, sizeof(num), "},\"bytes_read\":0,\"duration\":%lld.%09lld,\"size\":%llu,\"status\":%d,\"resp_headers\":",
              (long long)(dur_ns / 1000000000), (long long)(dur_ns % 1000000000),

@@ -92,4 +92,16 @@ route_result_t route_dispatch(const route_plan_t *p, route_exchange_t *x);
  * route state. */
 void route_exchange_done(const route_plan_t *p, route_exchange_t *x);
 
+/* The life of an exchange as every host (src/server, src/edge) runs it,
+ * around route_dispatch and route_exchange_done (exchange_run.c).
+ * route_exchange_run takes a reference to p for the exchange (in-flight
+ * exchanges finish on their plan across a reload) and dispatches x, which
+ * the host has set up (arena, parsed request, conn, io). On ROUTE_ERROR
+ * x->error_status is a 4xx or 5xx (500 when no handler set a usable one),
+ * for the host to answer if no head is out. route_exchange_finish, once
+ * for every exchange run, when it ends: route_exchange_done, then the
+ * reference is dropped. */
+route_result_t route_exchange_run(route_plan_t *p, route_exchange_t *x);
+void route_exchange_finish(route_plan_t *p, route_exchange_t *x);
+
 #endif

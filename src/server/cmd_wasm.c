@@ -1,7 +1,8 @@
 /* ifrit wasm run [--dir HOST[::GUEST]] [--env K=V] [--fuel N] [--max-memory SIZE]
- *                [--timeout DURATION] FILE.wasm [ARGS...]
+ *                [--timeout DURATION] [--profile] FILE.wasm [ARGS...]
  *
- * Runs a WASI command module the way `wasmtime run` does. Exit status:
+ * Runs a WASI command module the way `wasmtime run` does; --profile then
+ * prints where its instructions went (cmd_wasm_profile.c). Exit status:
  *   the guest's      proc_exit(code), or 0 when _start returns
  *   1                the module cannot be read, decoded, validated or linked,
  *                    or has no _start (offset and reason on stderr)
@@ -17,6 +18,7 @@
 #include "config/dispense.h"
 #include "base/file.h"
 #include "fn/fn.h"
+#include "server/cmd_wasm_profile.h"
 #include "server/commands.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
@@ -28,6 +30,7 @@
 typedef struct {
     iw_limits_t limits;
     int64_t timeout_ns;
+    bool profile;           /* --profile */
     const char *file;
     int nargs;              /* guest arguments after FILE */
     char **args;
@@ -37,7 +40,7 @@ typedef struct {
 static int cmd_wasm_usage(void)
 {
     fprintf(stderr, "usage: ifrit wasm run [--dir HOST[::GUEST]] [--env K=V] [--fuel N] [--max-memory SIZE]\n"
-                    "                      [--timeout DURATION] FILE.wasm [ARGS...]\n");
+                    "                      [--timeout DURATION] [--profile] FILE.wasm [ARGS...]\n");
     return CMD_WASM_EXIT_USAGE;
 }
 
@@ -73,6 +76,10 @@ static int cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
         if (!strcmp(opt, "--")) {
             i++;
             break;
+        }
+        if (!strcmp(opt, "--profile")) {
+            o->profile = true;
+            continue;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "ifrit: %s needs a value\n", opt);
@@ -159,7 +166,10 @@ static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
         fprintf(stderr, "ifrit: %s: not a WASI command: no exported function _start\n", o->file);
         status = CMD_WASM_EXIT_LOAD;
     } else {
-        switch (iw_call(inst, start, NULL, 0, NULL, 0)) {
+        cmd_profile_t *profile = o->profile ? cmd_profile_new() : NULL;
+        if (o->profile && !profile) fprintf(stderr, "ifrit: --profile: out of memory; running without it\n");
+        iw_status_t st = profile ? cmd_profile_run(profile, inst, start, o->ctx) : iw_call(inst, start, NULL, 0, NULL, 0);
+        switch (st) {
         case IW_FINISHED: status = 0; break;
         case IW_EXITED: status = iw_instance_exit_code(inst); break;
         case IW_TRAPPED:
@@ -171,6 +181,8 @@ static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
             status = CMD_WASM_EXIT_TRAP;
             break;
         }
+        if (profile) cmd_profile_print(profile, stderr);
+        cmd_profile_free(profile);
     }
     iw_instance_free(inst);
     return status;

@@ -249,7 +249,6 @@ void srv_exchange_begin(srv_exchange_t *ex, const route_conn_info_t *info)
     ex->declared_len = -1;
     ex->active = true;
     ex->plan = w->plan;
-    route_plan_retain(ex->plan);
     ex->x = (route_exchange_t){
         .arena = &ex->arena,
         .req = &ex->req,
@@ -261,10 +260,9 @@ void srv_exchange_begin(srv_exchange_t *ex, const route_conn_info_t *info)
         .start_ns = w->loop.now,
         .orig_uri = ex->req.target,
     };
-    route_result_t r = route_dispatch(ex->plan, &ex->x);
+    route_result_t r = route_exchange_run(ex->plan, &ex->x);
     if (r == ROUTE_ERROR) {
-        int status = ex->x.error_status >= 400 && ex->x.error_status <= 599 ? ex->x.error_status : 500;
-        if (!ex->head_sent) srv_exchange_send_bare(ex, status, true);
+        if (!ex->head_sent) srv_exchange_send_bare(ex, ex->x.error_status, true);
         else ex->close_after = ex->resp_done = true;
     } else if (!ex->head_sent && !ex->body_started && r != ROUTE_ASYNC) {
         /* DONE (or NEXT) without a response is a handler bug: answer
@@ -279,8 +277,7 @@ void srv_exchange_end(srv_exchange_t *ex)
 {
     ex->active = false;
     srv_exchange_cancel_async(ex);
-    route_exchange_done(ex->plan, &ex->x);
-    route_plan_release(ex->plan);
+    route_exchange_finish(ex->plan, &ex->x);
     ex->plan = NULL;
     ifr_arena_reset(&ex->arena);
 }

@@ -36,6 +36,7 @@ typedef struct {
     char cipher[64];
     char alpn[32];
     bool resumed;
+    uint16_t version_id, cipher_id;
     /* The client certificate's, when one was sent (one allocation). */
     char *client;
     const char *client_subject, *client_issuer, *client_serial, *client_fingerprint;
@@ -138,7 +139,9 @@ static void tls_note_done(tls_conn_t *c)
     for (char *p = c->sni; *p; p++) if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
     int v = SSL_version(c->ssl);
     snprintf(c->version, sizeof c->version, "%s", v == TLS1_3_VERSION ? "tls1.3" : v == TLS1_2_VERSION ? "tls1.2" : "");
+    c->version_id = (uint16_t)v;
     const SSL_CIPHER *ci = SSL_get_current_cipher(c->ssl);
+    c->cipher_id = ci ? SSL_CIPHER_get_protocol_id(ci) : 0;
     const char *std = ci ? SSL_CIPHER_standard_name(ci) : NULL;
     snprintf(c->cipher, sizeof c->cipher, "%s", std ? std : "");
     const unsigned char *proto = NULL;
@@ -300,6 +303,8 @@ static void tls_describe(const srv_transport_t *t, route_conn_info_t *info)
     info->tls_cipher = ifr_cstr(c->cipher);
     info->tls_proto = ifr_cstr(c->alpn);
     info->tls_resumed = c->resumed;
+    info->tls_version_id = c->version_id;
+    info->tls_cipher_id = c->cipher_id;
     if (c->client) {
         info->tls_client_subject = ifr_cstr(c->client_subject);
         info->tls_client_issuer = ifr_cstr(c->client_issuer);

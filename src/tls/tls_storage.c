@@ -58,6 +58,9 @@ void tls_storage_safe_name(const char *name, char *out, size_t out_len)
         else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
                  ch == '@') { one[0] = ch; put = one; }
         if (!put) continue;
+        /* Never two dots in a row, also where a removed byte stood between
+         * them (".\xd3." would become ".." and climb out of its folder). */
+        if (put[0] == '.' && o > 0 && out[o - 1] == '.') continue;
         size_t k = strlen(put);
         if (o + k >= out_len) fits = false;
         else { memcpy(out + o, put, k); o += k; }

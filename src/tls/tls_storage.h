@@ -35,8 +35,9 @@ int tls_storage_path(const tls_storage_t *s, const char *rel, char *out, size_t 
 
 /* A name made safe as a path component, as Caddy's StorageKeys.Safe does:
  * lowercase; "*" becomes "wildcard_", "+" "_plus_", ":" "-", spaces "_";
- * ".." is dropped and anything outside [a-z0-9._-@] removed. "" when
- * nothing is left or it does not fit. */
+ * ".." is dropped and anything outside [a-z0-9._-@] removed, and the
+ * result never has two dots in a row. "" when nothing is left or it does
+ * not fit. */
 void tls_storage_safe_name(const char *name, char *out, size_t out_len);
 
 /* "certificates/<issuer>/<safe>/<safe>.<ext>" (ext "crt", "key", "json"). */

@@ -125,6 +125,46 @@ static void iwasi__dir_close(iwasi_fd_t *fd)
 
 /* ---- path calls ------------------------------------------------------------ */
 
+/* What a guest may open: a regular file or a directory. */
+static bool iwasi__plain(mode_t mode) { return S_ISREG(mode) || S_ISDIR(mode); }
+
+/* Special files are refused: opening a FIFO waits for its other end and a
+ * device may wait or act on open, which would block the worker thread the
+ * guest runs on where no deadline reaches it. Only regular files and
+ * directories open; anything else answers ENXIO (what Linux itself says for
+ * a socket, or a FIFO without a reader). A name already there is looked at
+ * first so that a special file is never opened at all (unless the guest
+ * asked O_EXCL or O_DIRECTORY, whose own errors come first); the open
+ * itself is O_NONBLOCK and checked again, for a file swapped in meanwhile.
+ * A regular file then gets its blocking mode back unless the guest asked
+ * for NONBLOCK. Returns the descriptor and its stat, or -1 with *e set. */
+static int iwasi__open_plain(int dirfd, const char *name, int flags, bool nonblock, struct stat *st,
+                             iwasi_errno_t *e)
+{
+    if (!(flags & (O_EXCL | O_DIRECTORY)) && fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        !iwasi__plain(st->st_mode) && !S_ISLNK(st->st_mode)) {
+        *e = IWASI_ENXIO;
+        return -1;
+    }
+    int h = openat(dirfd, name, flags | O_NONBLOCK | O_NOCTTY, 0666);
+    if (h < 0) {
+        *e = iwasi_errno_from_host(errno);
+        return -1;
+    }
+    *e = 0;
+    if (fstat(h, st) < 0) *e = iwasi_errno_from_host(errno);
+    else if (!iwasi__plain(st->st_mode)) *e = IWASI_ENXIO;
+    else if (S_ISREG(st->st_mode) && !nonblock) {
+        int fl = fcntl(h, F_GETFL);
+        if (fl < 0 || fcntl(h, F_SETFL, fl & ~O_NONBLOCK) < 0) *e = iwasi_errno_from_host(errno);
+    }
+    if (*e) {
+        close(h);
+        return -1;
+    }
+    return h;
+}
+
 static iwasi_errno_t iwasi__dir_open(iwasi_fd_t *dir, uint32_t lookup, const char *path, size_t len,
                                      uint16_t oflags, uint64_t rights, uint64_t inheriting,
                                      uint16_t fdflags, iwasi_fd_t *out)
@@ -145,19 +185,12 @@ static iwasi_errno_t iwasi__dir_open(iwasi_fd_t *dir, uint32_t lookup, const cha
     if (oflags & IWASI_OFLAG_TRUNC) flags |= O_TRUNC;
     if ((oflags & IWASI_OFLAG_DIRECTORY) || r.trailing_slash) flags |= O_DIRECTORY;
     if (fdflags & IWASI_FDFLAG_APPEND) flags |= O_APPEND;
-    if (fdflags & IWASI_FDFLAG_NONBLOCK) flags |= O_NONBLOCK;
     if (fdflags & IWASI_FDFLAG_DSYNC) flags |= O_DSYNC;
     if (fdflags & (IWASI_FDFLAG_SYNC | IWASI_FDFLAG_RSYNC)) flags |= O_SYNC;
-    int h = openat(r.dirfd, r.name, flags, 0666);
-    e = h < 0 ? iwasi_errno_from_host(errno) : 0;
-    iwasi_resolved_done(&r);
-    if (e) return e;
     struct stat st;
-    if (fstat(h, &st) < 0) {
-        e = iwasi_errno_from_host(errno);
-        close(h);
-        return e;
-    }
+    int h = iwasi__open_plain(r.dirfd, r.name, flags, fdflags & IWASI_FDFLAG_NONBLOCK, &st, &e);
+    iwasi_resolved_done(&r);
+    if (h < 0) return e;
     bool is_dir = S_ISDIR(st.st_mode);
     *out = (iwasi_fd_t){ .ops = is_dir ? &iwasi_dir_ops : &iwasi_file_ops,
                          .filetype = iwasi_filetype_from_mode(st.st_mode), .flags = fdflags,

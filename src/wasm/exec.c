@@ -79,28 +79,35 @@ bool iw__frames_grow(iw_instance_t *root)
     return true;
 }
 
-void iw__set_trap(iw_instance_t *root, iw_trap_kind_t kind, const char *detail)
+/* The guest frames of ex's call, innermost first, at most max. past: the
+ * innermost ip has already moved past its instruction. */
+static uint32_t iw__frames(const iw__exec_t *ex, bool past, iw_frame_t *frames, uint32_t max)
 {
-    iw_trap_t *t = &root->trap;
-    iw__exec_t *ex = &root->ex;
-    t->kind = kind;
-    snprintf(t->message, sizeof t->message, "%s", detail ? detail : iw__trap_text(kind));
-    t->frame_count = 0;
-    /* Traps raised inside an instruction leave ip on it; host calls and
-     * the fuel/interrupt slow path have already moved past it. */
-    bool past = kind == IW_TRAP_HOST || kind == IW_TRAP_OUT_OF_FUEL || kind == IW_TRAP_INTERRUPTED;
-    for (uint32_t d = ex->depth; d >= 1 && ex->frames && t->frame_count < IW_BACKTRACE_MAX; d--) {
+    uint32_t n = 0;
+    for (uint32_t d = ex->depth; d >= 1 && ex->frames && n < max; d--) {
         const iw__frame_t *f = &ex->frames[d];
         if (!f->fn) continue;
         const iw_module_t *m = f->inst->module;
         const iw__word_t *ip = d == ex->depth ? ex->ip : ex->frames[d + 1].ret_ip;
-        iw_frame_t *out = &t->frames[t->frame_count++];
+        iw_frame_t *out = &frames[n++];
         out->func_index = f->fn->func_index;
         out->code_offset = f->fn->body_offset;
         if (ip >= f->fn->code)
             out->code_offset = iw__code_offset(f->fn, (uint32_t)(ip - f->fn->code), d != ex->depth || past);
         out->name = m->func_names ? m->func_names[f->fn->func_index] : NULL;
     }
+    return n;
+}
+
+void iw__set_trap(iw_instance_t *root, iw_trap_kind_t kind, const char *detail)
+{
+    iw_trap_t *t = &root->trap;
+    t->kind = kind;
+    snprintf(t->message, sizeof t->message, "%s", detail ? detail : iw__trap_text(kind));
+    /* Traps raised inside an instruction leave ip on it; host calls and
+     * the fuel/interrupt slow path have already moved past it. */
+    bool past = kind == IW_TRAP_HOST || kind == IW_TRAP_OUT_OF_FUEL || kind == IW_TRAP_INTERRUPTED;
+    t->frame_count = iw__frames(&root->ex, past, t->frames, IW_BACKTRACE_MAX);
 }
 
 static int64_t iw__now_ns(void)
@@ -302,6 +309,12 @@ iw_suspend_reason_t iw_instance_suspended(const iw_instance_t *inst, const char 
     if (import_name) *import_name = ex->reason == IW_SUSPEND_HOST ? ex->host->name : NULL;
     if (args) *args = ex->reason == IW_SUSPEND_HOST ? ex->stack + ex->host_base : NULL;
     return ex->reason;
+}
+
+uint32_t iw_instance_frames(const iw_instance_t *inst, iw_frame_t *frames, uint32_t max)
+{
+    const iw__exec_t *ex = &inst->ex;
+    return ex->state == IW__PAUSED ? iw__frames(ex, true, frames, max) : 0;
 }
 
 void iw_instance_abort_call(iw_instance_t *inst)

@@ -256,6 +256,10 @@ iw_status_t iw_resume(iw_instance_t *inst, const uint64_t *host_results);
  * function with which raw arguments (owned by the instance). */
 iw_suspend_reason_t iw_instance_suspended(const iw_instance_t *inst, const char **import_name,
                                           const uint64_t **args);
+/* The guest frames of a suspended call, innermost first (as a trap's
+ * backtrace), at most max; 0 when no call is suspended. Profilers sample
+ * it at each end of a slice (iw_instance_set_slice). */
+uint32_t iw_instance_frames(const iw_instance_t *inst, iw_frame_t *frames, uint32_t max);
 /* The results of the last call that finished (also one resumed on an
  * instance made from an image, which has no iw_call results array).
  * Returns how many were written, 0 if the last call did not finish. */

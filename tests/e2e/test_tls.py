@@ -680,3 +680,63 @@ def test_tls_trust_prints_the_root_without_installing_as_non_root(binary):
         check(p.returncode == 1 and b"run it as root" in p.stderr, "untrust: %d %r" % (p.returncode, p.stderr))
     finally:
         srv.cleanup()
+
+
+def test_tls_access_log_has_the_tls_object(binary):
+    """The access log line of a TLS request carries Caddy's "tls" object:
+    resumed, version and cipher_suite as wire numbers, proto, server_name."""
+    import json
+    config = GLOBAL + """localhost {
+	log {
+		output file @DIR@/access.log
+	}
+	respond "logged"
+}
+"""
+    with Server(binary, config) as s:
+        status, body, err, _ = _curl(s.port, "localhost", cacert=os.path.join(s.dir, ROOT_CRT))
+        check(status == "200", "%s %s" % (status, err))
+        s.stop()
+        with open(os.path.join(s.dir, "access.log")) as f:
+            line = json.loads(f.readline())
+        tls = line["request"].get("tls")
+        check(tls == {"resumed": False, "version": 0x0304, "cipher_suite": tls and tls.get("cipher_suite"),
+                      "proto": "http/1.1", "server_name": "localhost"} and tls["cipher_suite"] in (0x1301, 0x1302, 0x1303),
+              "tls object: %r" % tls)
+
+
+def test_tls_websocket_through_reverse_proxy(binary):
+    """A WebSocket over TLS through reverse_proxy to a plain upstream: the
+    tunnel's client side is the TLS transport (no splice there), frames
+    both ways, one far larger than a record."""
+    import base64
+    import hashlib
+    from proxy_upstream import Upstream
+    from test_proxy_websocket import OP_CLOSE, OP_TEXT, WS_GUID, Echo, sock_take, ws_frame, ws_read
+
+    echo = Echo()
+    with Upstream(echo.app) as up:
+        config = GLOBAL + "localhost {\n\treverse_proxy %s\n}\n" % up.addr
+        with Server(binary, config) as s:
+            ctx = ssl.create_default_context(cafile=os.path.join(s.dir, ROOT_CRT))
+            raw = socket.create_connection(("127.0.0.1", s.port), timeout=IO_TIMEOUT)
+            with ctx.wrap_socket(raw, server_hostname="localhost") as c:
+                key = base64.b64encode(os.urandom(16))
+                c.sendall(b"GET /chat HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                          b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + b"\r\n\r\n")
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    got = c.recv(1)
+                    check(got, "the connection closed before the 101: %r" % head)
+                    head += got
+                check(head.startswith(b"HTTP/1.1 101"), "no 101: %r" % head)
+                want = base64.b64encode(hashlib.sha1(key + WS_GUID).digest())
+                check(want in head, "the upstream's accept key is missing: %r" % head)
+                take = sock_take(c)
+                check(ws_read(take) == (OP_TEXT, b"hello"), "the upstream's first frame")
+                big = bytes(range(256)) * 1200   # 300 KiB: many records each way
+                for payload in (b"small", big):
+                    c.sendall(ws_frame(OP_TEXT, payload, True))
+                    check(ws_read(take) == (OP_TEXT, payload), "echo of %d bytes" % len(payload))
+                c.sendall(ws_frame(OP_CLOSE, b"\x03\xe8", True))
+                check(ws_read(take)[0] == OP_CLOSE, "the close is answered")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The libFuzzer targets tests/fuzz/fuzz_*.c, linked against the core layers
-# built once by `make BUILD=fuzz` (clang, -fsanitize=fuzzer,address,undefined)
-# into FUZZ_OUT (default build/fuzz).
+# and src/tls (with OpenSSL) built once by `make BUILD=fuzz` (clang,
+# -fsanitize=fuzzer,address,undefined) into FUZZ_OUT (default build/fuzz).
 #   tests/fuzz/run.sh            `make fuzz`: each target for FUZZ_SECONDS
 #                                (default 60) on its seed corpus
 #                                tests/fuzz/corpus/NAME/; new inputs found are
@@ -26,7 +26,8 @@ case ${1:-} in
 esac
 mode=fuzz; [ $replay = 1 ] && mode=fuzz-replay
 mkdir -p "$out"
-if ! make --no-print-directory -j2 BUILD=fuzz CC="$CLANG" OUT="$out" "$out/libifrit-core.a" >"$out/core.build.log" 2>&1; then
+if ! make --no-print-directory -j2 BUILD=fuzz CC="$CLANG" OUT="$out" "$out/libifrit-core.a" "$out/libifrit-tls.a" \
+        >"$out/core.build.log" 2>&1; then
     echo "FAIL $mode/core: the core does not build for fuzzing: $(grep -m 1 error "$out/core.build.log")"
     exit 1
 fi
@@ -36,7 +37,8 @@ for t in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
     [ -e "$t" ] || continue
     name=$(basename "${t%.c}")
     # shellcheck disable=SC2086
-    if ! $CLANG $flags "$t" "$out/libifrit-core.a" -lm -o "$out/$name" 2>"$out/$name.build.log"; then
+    if ! $CLANG $flags "$t" "$out/libifrit-tls.a" "$out/libifrit-core.a" -lssl -lcrypto -lm -o "$out/$name" \
+            2>"$out/$name.build.log"; then
         echo "FAIL $mode/$name: does not build: $(head -n 3 "$out/$name.build.log" | tr '\n' ' ')"; status=1; continue
     fi
     seeds=tests/fuzz/corpus/$name

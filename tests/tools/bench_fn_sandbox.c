@@ -2,10 +2,11 @@
  * function, in process and without HTTP: make an instance from the
  * function's image, give it stdin, run it to the end, free it. Loads the
  * function through fn_function_load twice, with `snapshot on` (the image
- * waits at the first stdin read) and `snapshot off` (the image is the fresh
- * module; `_start` runs every time), loops about a second each and prints
- * microseconds per request.
- *   bench_fn_sandbox FILE.wasm [STDIN_TEXT]   (bench/functions.sh) */
+ * waits at the guest's first read of stdin or of its environment) and
+ * `snapshot off` (the image is the fresh module; `_start` runs every
+ * time), loops about a second each (at least 3 requests) and prints
+ * microseconds and fuel (wasm instructions, docs/engine.md) per request.
+ *   bench_fn_sandbox FILE.wasm [STDIN_TEXT [ARGS...]]   (bench/functions.sh) */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,7 +21,7 @@ static double now_s(void)
 }
 
 /* One request's sandbox, as fn_sandbox.c makes it (minus the exchange). */
-static int one_request(fn_function_t *f, const char *input, size_t *out_len)
+static int one_request(fn_function_t *f, const char *input, size_t *out_len, uint64_t *fuel)
 {
     iw_limits_t limits = { 0 };
     iw_error_t err;
@@ -36,17 +37,20 @@ static int one_request(fn_function_t *f, const char *input, size_t *out_len)
     iw_status_t st = f->image_suspended ? iwasi_resume(inst)
                                         : iw_call(inst, iw_instance_func(inst, "_start"), NULL, 0, NULL, 0);
     iwasi_ctx_output(ctx, 1, out_len);
+    *fuel = iw_instance_fuel_used(inst);
     int ok = (st == IW_FINISHED || (st == IW_EXITED && iw_instance_exit_code(inst) == 0)) ? 0 : -1;
     iw_instance_free(inst);
     iwasi_ctx_free(ctx);
     return ok;
 }
 
-static int measure(const char *path, bool snapshot, const char *input)
+static int measure(const char *path, bool snapshot, const char *input, const char **args, size_t nargs)
 {
     fn_config_t c;
     fn_config_defaults(&c);
     c.path = path;
+    c.args = args;
+    c.nargs = nargs;
     const char *slash = strrchr(path, '/');
     c.name = slash ? slash + 1 : path;
     c.snapshot = snapshot;
@@ -57,20 +61,21 @@ static int measure(const char *path, bool snapshot, const char *input)
         return 1;
     }
     size_t out_len = 0;
+    uint64_t fuel = 0;
     long n = 0;
     double start = now_s(), elapsed;
     do {
-        for (int i = 0; i < 100; i++, n++)
-            if (one_request(f, input, &out_len) < 0) {
-                fprintf(stderr, "bench_fn_sandbox: %s: the guest failed\n", path);
-                fn_function_free(f);
-                return 1;
-            }
+        if (one_request(f, input, &out_len, &fuel) < 0) {
+            fprintf(stderr, "bench_fn_sandbox: %s: the guest failed\n", path);
+            fn_function_free(f);
+            return 1;
+        }
+        n++;
         elapsed = now_s() - start;
-    } while (elapsed < 1.0);
-    printf("sandbox per request, snapshot %-3s %8.1f us  (%ld runs, %zu bytes out%s)\n", snapshot ? "on" : "off",
-           elapsed * 1e6 / (double)n, n, out_len,
-           snapshot && !f->image_suspended ? "; the guest never reads stdin, so no stdin snapshot" : "");
+    } while (elapsed < 1.0 || n < 3);
+    printf("sandbox per request, snapshot %-3s %10.1f us %14llu fuel  (%ld runs, %zu bytes out%s)\n",
+           snapshot ? "on" : "off", elapsed * 1e6 / (double)n, (unsigned long long)fuel, n, out_len,
+           snapshot && !f->image_suspended ? "; the guest reads neither stdin nor its environment: no snapshot" : "");
     fn_function_free(f);
     return 0;
 }
@@ -78,9 +83,11 @@ static int measure(const char *path, bool snapshot, const char *input)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_fn_sandbox FILE.wasm [STDIN_TEXT]\n");
+        fprintf(stderr, "usage: bench_fn_sandbox FILE.wasm [STDIN_TEXT [ARGS...]]\n");
         return 2;
     }
     const char *input = argc > 2 ? argv[2] : "";
-    return measure(argv[1], true, input) | measure(argv[1], false, input);
+    const char **args = (const char **)(argv + 3);
+    size_t nargs = argc > 3 ? (size_t)(argc - 3) : 0;
+    return measure(argv[1], true, input, args, nargs) | measure(argv[1], false, input, args, nargs);
 }

@@ -36,7 +36,11 @@ static void test_safe_names(void)
     CHECK_STR_EQ(out, "wildcard_.example.com");
     tls_storage_safe_name("../../etc/passwd", out, sizeof out);
     CHECK_STR_EQ(out, "etcpasswd");
+    /* Bytes removed between two dots do not make "..". */
+    tls_storage_safe_name(".\xd3.\xd3./x", out, sizeof out);
+    CHECK_STR_EQ(out, ".x");
     tls_storage_safe_name("::1", out, sizeof out);
+
     CHECK_STR_EQ(out, "--1");
     tls_storage_safe_name("a+b c", out, sizeof out);
     CHECK_STR_EQ(out, "a_plus_b_c");

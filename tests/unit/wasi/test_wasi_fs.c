@@ -1,14 +1,18 @@
 /* WASI files against a temporary directory: preopens, the file calls, the
  * path calls, fd_readdir, and the sandbox (.., absolute paths, symlinks
- * leading outside must all fail with nothing touched outside). */
+ * leading outside must all fail with nothing touched outside), and special
+ * files (FIFOs, sockets, devices) refused at once instead of blocking. */
 #define TEST_SUITE "wasi/fs"
 #include "testing.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "wasi/fd.h"
 #include "wasi_test_mem.h"
 
 static char base[256];      /* temp dir: base/root is preopened, base/secret is outside */
@@ -311,6 +315,81 @@ static void test_clone_keeps_preopens(void)
     iwasi_ctx_free(c);
 }
 
+/* A FIFO, a socket or a device never opens: ENXIO at once, for reading
+ * and writing, by name or through a symlink, and whether or not the FIFO
+ * has its other end (an open that waited would block the worker thread for
+ * good: alarm ends the test instead of letting it hang). Regular files
+ * keep blocking reads on the host unless the guest asked NONBLOCK. */
+static void test_special_files_refused(void)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/pipe", rootdir);
+    CHECK_INT_EQ(mkfifo(p, 0666), 0);
+    snprintf(p, sizeof p, "%s/pipe_link", rootdir);
+    CHECK_INT_EQ(symlink("pipe", p), 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", rootdir);
+    CHECK(n > 0 && (size_t)n < sizeof sa.sun_path);
+    int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK_INT_EQ(bind(sock, (struct sockaddr *)&sa, sizeof sa), 0);
+    iwasi_ctx_t *ctx = new_ctx();
+    CHECK_INT_EQ(iwasi_ctx_preopen(ctx, "/dev", "/dev"), 0);   /* fd 4 */
+    uint32_t fd;
+    const uint64_t r = IWASI_RIGHT_FD_READ, w = IWASI_RIGHT_FD_WRITE;
+    alarm(20);
+    const char *names[] = { "pipe", "pipe_link", "sock" };
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_INT_EQ(open_path(ctx, names[i], IWASI_LOOKUP_SYMLINK_FOLLOW, 0, r, &fd), IWASI_ENXIO);
+        CHECK_INT_EQ(open_path(ctx, names[i], IWASI_LOOKUP_SYMLINK_FOLLOW, 0, w, &fd), IWASI_ENXIO);
+        CHECK_INT_EQ(open_path(ctx, names[i], IWASI_LOOKUP_SYMLINK_FOLLOW, 0, r | w, &fd), IWASI_ENXIO);
+        CHECK_INT_EQ(open_path(ctx, names[i], IWASI_LOOKUP_SYMLINK_FOLLOW, IWASI_OFLAG_CREAT, w, &fd), IWASI_ENXIO);
+    }
+    /* With a reader there a write open would succeed at once: still refused. */
+    snprintf(p, sizeof p, "%s/pipe", rootdir);
+    int reader = open(p, O_RDONLY | O_NONBLOCK);
+    CHECK(reader >= 0);
+    CHECK_INT_EQ(open_path(ctx, "pipe", 0, 0, w, &fd), IWASI_ENXIO);
+    CHECK_INT_EQ(open_path(ctx, "pipe", 0, IWASI_OFLAG_TRUNC, w, &fd), IWASI_ENXIO);
+    close(reader);
+    /* O_EXCL and O_DIRECTORY keep their own answers. */
+    CHECK_INT_EQ(open_path(ctx, "pipe", 0, IWASI_OFLAG_CREAT | IWASI_OFLAG_EXCL, w, &fd), IWASI_EEXIST);
+    CHECK_INT_EQ(open_path(ctx, "pipe", 0, IWASI_OFLAG_DIRECTORY, r, &fd), IWASI_ENOTDIR);
+    CHECK_INT_EQ(open_path(ctx, "pipe/", 0, 0, r, &fd), IWASI_ENOTDIR);
+    /* Devices, in a preopened /dev. */
+    const char *devs[] = { "null", "zero", "full", "urandom" };
+    for (size_t i = 0; i < 4; i++) {
+        uint32_t len = guest_str(PATH_AT, devs[i]);
+        CHECK_INT_EQ(WCALL(ctx, "path_open", 4, 0, PATH_AT, len, 0, r, 0, 0, RESULT), IWASI_ENXIO);
+        CHECK_INT_EQ(WCALL(ctx, "path_open", 4, 0, PATH_AT, len, 0, w, 0, 0, RESULT), IWASI_ENXIO);
+    }
+    alarm(0);
+    /* The special files are still there and still what they were. */
+    struct stat st;
+    CHECK(stat(p, &st) == 0 && S_ISFIFO(st.st_mode));
+    uint32_t len = guest_str(PATH_AT, "pipe");
+    CHECK_INT_EQ(WCALL(ctx, "path_filestat_get", 3, 0, PATH_AT, len, 600), 0);
+    CHECK_INT_EQ(guest[600 + 16], IWASI_FILETYPE_UNKNOWN);
+    /* Regular files and directories still open; a regular file's host
+     * descriptor blocks unless NONBLOCK was asked for. */
+    CHECK_INT_EQ(open_path(ctx, "hello.txt", 0, 0, r, &fd), 0);
+    CHECK_INT_EQ(fcntl(iwasi_fd_get(ctx, fd)->host_fd, F_GETFL) & O_NONBLOCK, 0);
+    guest_iov(0, 1000, 100);
+    CHECK_INT_EQ(WCALL(ctx, "fd_read", fd, 0, 1, RESULT), 0);
+    CHECK_INT_EQ(guest_u32(RESULT), 5);
+    CHECK_INT_EQ(WCALL(ctx, "fd_close", fd), 0);
+    len = guest_str(PATH_AT, "hello.txt");
+    CHECK_INT_EQ(WCALL(ctx, "path_open", 3, 0, PATH_AT, len, 0, r, 0, IWASI_FDFLAG_NONBLOCK, RESULT), 0);
+    fd = guest_u32(RESULT);
+    CHECK(fcntl(iwasi_fd_get(ctx, fd)->host_fd, F_GETFL) & O_NONBLOCK);
+    CHECK_INT_EQ(WCALL(ctx, "fd_fdstat_get", fd, 600), 0);
+    CHECK_INT_EQ(iwasi_get_u16(guest + 602), IWASI_FDFLAG_NONBLOCK);
+    CHECK_INT_EQ(open_path(ctx, "sub", 0, IWASI_OFLAG_DIRECTORY, r, &fd), 0);
+    CHECK_INT_EQ(open_path(ctx, "new_special_check.txt", 0, IWASI_OFLAG_CREAT, w, &fd), 0);
+    iwasi_ctx_free(ctx);
+    close(sock);
+    unlink(sa.sun_path);
+}
+
 int main(void)
 {
     setup();
@@ -320,6 +399,7 @@ int main(void)
     RUN(test_directories_and_links);
     RUN(test_readdir);
     RUN(test_clone_keeps_preopens);
+    RUN(test_special_files_refused);
     teardown();
     return testing_done();
 }
