@@ -136,7 +136,7 @@ else
 fi
 
 # Where the Go guest's instructions go, before and after the snapshot point
-# (esbuild ships without a name section: its functions show as func[N]).
+# (its functions named from Go's own symbol table: it has no name section).
 if [ -f "$esbuild" ]; then
     echo "Go guest profile (ifrit wasm run --profile esbuild.wasm --loader=ts):"
     printf '%s' "$ts_line" | "$IFRIT" wasm run --profile "$esbuild" --loader=ts 2>&1 >/dev/null |

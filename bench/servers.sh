@@ -49,7 +49,7 @@ http {
     open_file_cache_valid 60s;
     ${5:-}
     server {
-        listen 127.0.0.1:$3;
+        listen 127.0.0.1:$3${BENCH_NGINX_LISTEN:-};
         $4
     }
 }
@@ -58,7 +58,8 @@ NGINX
 
 # bench_start KIND NAME PORT CPU SITE_BODY NGINX_BODY [NGINX_HTTP_EXTRA]:
 # starts server KIND (ifrit, nginx, caddy) as NAME pinned to CPU and waits
-# until it answers on PORT. Sets $pid. Returns 1 (reason in NAME.log) if
+# until it answers on PORT (over BENCH_SCHEME, http unless a section says
+# https; BENCH_NGINX_LISTEN adds options to nginx's listen, " ssl"). Sets $pid. Returns 1 (reason in NAME.log) if
 # it is missing or does not come up within 10 s.
 bench_start() {
     local kind=$1 name=$2 port=$3 cpu=$4 site=$5 nginx_body=$6 extra=${7:-}
@@ -88,7 +89,7 @@ bench_start() {
     bench_pids+=("$pid")
     local deadline=$((SECONDS + 10))
     while [ $SECONDS -lt $deadline ]; do
-        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && return 0
+        curl -sk -o /dev/null --max-time 1 "${BENCH_SCHEME:-http}://127.0.0.1:$port/" && return 0
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
@@ -96,14 +97,14 @@ bench_start() {
     return 1
 }
 
-# bench_wrk URL: warm-up, then the measured run, wrk pinned to the client
-# core; prints "req/s p50 p99 errors" ("errors(N)" instead of req/s when
+# bench_wrk URL [WRK_ARGS...]: warm-up, then the measured run, wrk pinned
+# to the client core (WRK_ARGS such as -H "Connection: close" go to both); prints "req/s p50 p99 errors" ("errors(N)" instead of req/s when
 # some answers were not 2xx/3xx). errors is "-" for a clean run, else "!"
 # and wrk's non-zero socket error counts (connect, read, write, timeout),
 # printed beside the figure so a run that lost connections is marked.
 bench_wrk() {
-    taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_WARMUP}s" "$1" >/dev/null 2>&1
-    taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_SECONDS}s" --latency "$1" 2>&1 | awk '
+    taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_WARMUP}s" "${@:2}" "$1" >/dev/null 2>&1
+    taskset -c "$BENCH_CLIENT_CPU" wrk -t1 -c"$BENCH_HTTP_CONNS" -d"${BENCH_HTTP_SECONDS}s" --latency "${@:2}" "$1" 2>&1 | awk '
         /^Requests\/sec:/ { rps = $2 }
         /^ +50%/ { p50 = $2 }
         /^ +99%/ { p99 = $2 }

@@ -7,6 +7,7 @@ static const char acme__b64_alphabet[] =
 int acme_b64url_append(ifr_buf_t *out, const void *data, size_t n)
 {
     const uint8_t *p = data;
+    if (n == 0) return 0; /* an empty buffer has no data pointer to add to */
     if (ifr_buf_reserve(out, acme_b64url_len(n)) < 0) return -1;
     char *w = out->data + out->len;
     size_t i = 0;

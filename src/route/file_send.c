@@ -142,8 +142,10 @@ static const char *route_precompressed(route_exchange_t *x, const route_file_con
         for (size_t k = 0; k < 3; k++) {
             if (!ifr_str_eq_cstr(coding, exts[k].coding)) continue;
             char *sib = ifr_arena_printf(x->arena, "%s%s", real, exts[k].ext);
-            /* O_NOFOLLOW: a sibling that is a symlink is never served. */
-            int sfd = sib ? open(sib, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+            /* O_NOFOLLOW: a sibling that is a symlink is never served;
+             * O_NONBLOCK: one that is a FIFO must not block the worker in
+             * open (it is then refused as not a regular file). */
+            int sfd = sib ? open(sib, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) : -1;
             if (sfd < 0) continue;
             struct stat sb;
             if (fstat(sfd, &sb) == 0 && S_ISREG(sb.st_mode)) {
@@ -182,9 +184,11 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         return route_fail(x, 500, "out of memory");
     }
     if (fd < 0) {
-        fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* Found regular, but it may have been swapped for a FIFO since. */
+        fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0) return route_fail(x, errno == EACCES ? 403 : 404, "cannot open file");
         if (fstat(fd, &st) != 0) { close(fd); return route_fail(x, 500, "cannot stat file"); }
+        if (!S_ISREG(st.st_mode)) { close(fd); return route_fail(x, 404, "not a regular file"); }
     }
     const char *type = route_mime_type(ifr_cstr(real));
     if (!type) type = route_sniff(fd);

@@ -22,11 +22,29 @@
  * max_fails is at most this. */
 #define PROXY_FAIL_RING 32
 
+/* transport http's tls options: TLS to the upstreams (Caddy's names).
+ * Strings are NUL-terminated, in the plan's arena; NULL when not given. */
+typedef struct {
+    bool enabled;                /* tls, or https:// upstreams */
+    bool insecure_skip_verify;   /* tls_insecure_skip_verify */
+    const char *server_name;     /* tls_server_name: SNI and the name verified; default the host */
+    const char **ca_files;       /* tls_trusted_ca_certs: trust only these (PEM); NULL: the system store */
+    size_t nca_files;
+    const char *client_cert;     /* tls_client_auth <cert_file> <key_file> */
+    const char *client_key;
+    int64_t timeout_ns;          /* tls_timeout: the handshake's limit; default 10s */
+    /* Every option above as text: upstream pools are keyed by it, so a
+     * reload that changes a TLS option never reuses a connection (or a
+     * context) made under the old ones. */
+    const char *key;
+} proxy_tls_conf_t;
+
 typedef struct {
     ifr_str_t hostport;      /* {upstream_hostport}: "127.0.0.1:8080", or the socket path */
     const char *host;        /* NUL-terminated host to dial; NULL for a unix socket */
     uint16_t port;
     const char *unix_path;   /* NUL-terminated socket path, or NULL */
+    const proxy_tls_conf_t *tls;   /* TLS to this upstream, or NULL (plain) */
     /* Shared state. */
     atomic_int in_flight;                   /* requests using it now (least_conn) */
     atomic_bool active_down;                /* the last active health check failed */
@@ -61,6 +79,7 @@ typedef struct {
     int64_t keepalive_ns;                /* idle pooled connections close after; 0 = no pooling */
     uint32_t keepalive_idle_conns;       /* idle connections kept per upstream per worker; UINT32_MAX: no limit */
     uint32_t read_buffer;                /* bytes read from the upstream at a time */
+    proxy_tls_conf_t tls;
 } proxy_transport_conf_t;
 
 typedef struct {

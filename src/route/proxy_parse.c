@@ -1,7 +1,12 @@
 /* reverse_proxy's Caddyfile block into a proxy_conf_t (see proxy_conf.h).
  * Option names, defaults and upstream address forms follow Caddy's
  * reverse_proxy documentation. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
 
 #include "config/dispense.h"
 #include "route/proxy_conf.h"
@@ -10,9 +15,11 @@
 
 static int proxy_oom(route_parse_t *p) { return cfg_errorf(p->err, NULL, "out of memory"); }
 
-/* Upstream forms: host:port, http://host[:port], :port (localhost),
- * [::1]:port, unix//path.sock. */
-static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, proxy_upstream_t *u)
+/* Upstream forms: host:port, http://host[:port], https://host[:port]
+ * (TLS; port 443 by default), :port (localhost), [::1]:port,
+ * unix//path.sock. tls: the transport's TLS options, which an https://
+ * upstream points at. */
+static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, proxy_upstream_t *u, const proxy_tls_conf_t *tls)
 {
     ifr_str_t s = t->text;
     if (ifr_str_starts_with(s, IFR_LIT("unix/"))) {
@@ -23,9 +30,14 @@ static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, proxy_up
         u->hostport = ifr_str(u->unix_path, path.len);
         return u->unix_path ? 0 : proxy_oom(p);
     }
-    if (ifr_str_starts_with(s, IFR_LIT("https://")))
-        return cfg_errorf(p->err, t, "reverse_proxy: https upstreams are not supported yet, got '%s'", s.ptr);
-    if (ifr_str_starts_with(s, IFR_LIT("http://"))) s = ifr_str_sub(s, 7, s.len);
+    unsigned long n = 80;
+    if (ifr_str_starts_with(s, IFR_LIT("https://"))) {
+        s = ifr_str_sub(s, 8, s.len);
+        u->tls = tls;
+        n = 443;
+    } else if (ifr_str_starts_with(s, IFR_LIT("http://"))) {
+        s = ifr_str_sub(s, 7, s.len);
+    }
     if (s.len && s.ptr[s.len - 1] == '/') s.len--;
     if (s.len == 0 || ifr_str_find_char(s, '/') >= 0 || ifr_str_find_char(s, '{') >= 0)
         return cfg_errorf(p->err, t, "reverse_proxy: expected an upstream like localhost:8080, got '%s'", t->text.ptr);
@@ -45,7 +57,6 @@ static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, proxy_up
             port = ifr_str_sub(s, (size_t)colon + 1, s.len);
         }
     }
-    unsigned long n = 80;
     if (port.ptr && port.len) {
         n = 0;
         for (size_t i = 0; i < port.len; i++) {
@@ -73,8 +84,14 @@ static int proxy_add_upstreams(route_parse_t *p, proxy_conf_t *c, const cfg_toke
     if (!u) return proxy_oom(p);
     /* Nothing is shared yet at parse time, so a plain copy of the atomics is fine. */
     if (c->nupstreams) memcpy((void *)u, (const void *)c->upstreams, c->nupstreams * sizeof(*u));
-    for (size_t i = 0; i < n; i++)
-        if (proxy_parse_upstream(p, &args[i], &u[c->nupstreams + i]) != 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        proxy_upstream_t *nu = &u[c->nupstreams + i];
+        if (proxy_parse_upstream(p, &args[i], nu, &c->transport.tls) != 0) return -1;
+        /* As in Caddy, one transport serves every upstream: all https:// or none. */
+        if (c->nupstreams + i > 0 && !u[0].tls != !nu->tls)
+            return cfg_errorf(p->err, &args[i], "reverse_proxy: all upstreams must use the same scheme (https:// or not), got '%s'",
+                              args[i].text.ptr);
+    }
     c->upstreams = u;
     c->nupstreams += n;
     return 0;
@@ -139,13 +156,78 @@ static int proxy_parse_status(route_parse_t *p, const cfg_token_t *t, int *out)
     return cfg_errorf(p->err, t, "expected a status code like 503 or a class like 5xx, got '%s'", s.ptr);
 }
 
+/* A file the TLS options name must be readable now: a typo shows at
+ * load time, not as a 502 on the first request. */
+static int proxy_tls_file(route_parse_t *p, const cfg_token_t *t, const char **out)
+{
+    char *path = ifr_arena_strndup(p->arena, t->text.ptr, t->text.len);
+    if (!path) return proxy_oom(p);
+    FILE *f = fopen(path, "r");
+    if (!f) return cfg_errorf(p->err, t, "cannot read '%s': %s", path, strerror(errno));
+    fclose(f);
+    *out = path;
+    return 0;
+}
+
+/* The tls_* options of transport http; any of them turns TLS on, as in Caddy. */
+static int proxy_parse_tls_option(route_parse_t *p, const cfg_directive_t *o, proxy_tls_conf_t *tls)
+{
+    ifr_str_t n = o->name.text;
+    tls->enabled = true;
+    if (ifr_str_eq_cstr(n, "tls")) return cfg_expect_args(o, 0, 0, p->err);
+    if (ifr_str_eq_cstr(n, "tls_insecure_skip_verify")) {
+        tls->insecure_skip_verify = true;
+        return cfg_expect_args(o, 0, 0, p->err);
+    }
+    if (ifr_str_eq_cstr(n, "tls_timeout")) return proxy_one_duration(p, o, 0, &tls->timeout_ns);
+    if (ifr_str_eq_cstr(n, "tls_server_name")) {
+        if (cfg_expect_args(o, 1, 1, p->err) != 0) return -1;
+        if (ifr_str_find_char(o->args[0].text, '{') >= 0)
+            return cfg_errorf(p->err, &o->args[0], "tls_server_name: placeholders are not supported here");
+        tls->server_name = ifr_arena_strndup(p->arena, o->args[0].text.ptr, o->args[0].text.len);
+        return tls->server_name ? 0 : proxy_oom(p);
+    }
+    if (ifr_str_eq_cstr(n, "tls_trusted_ca_certs")) {
+        if (cfg_expect_args(o, 1, 64, p->err) != 0) return -1;
+        const char **files = ifr_arena_calloc(p->arena, o->nargs, sizeof *files);
+        if (!files) return proxy_oom(p);
+        for (size_t i = 0; i < o->nargs; i++)
+            if (proxy_tls_file(p, &o->args[i], &files[i]) != 0) return -1;
+        tls->ca_files = files;
+        tls->nca_files = o->nargs;
+        return 0;
+    }
+    /* tls_client_auth: Caddy also takes one argument, a certificate it
+     * manages by name; here only the files form. */
+    if (cfg_expect_args(o, 2, 2, p->err) != 0) return -1;
+    if (proxy_tls_file(p, &o->args[0], &tls->client_cert) != 0) return -1;
+    return proxy_tls_file(p, &o->args[1], &tls->client_key);
+}
+
+/* The text pools are keyed by (proxy_tls_conf_t.key). */
+static int proxy_tls_key(route_parse_t *p, proxy_tls_conf_t *tls)
+{
+    ifr_buf_t b = IFR_BUF_INIT;
+    int rc = ifr_buf_append_cstr(&b, tls->insecure_skip_verify ? "tls insecure|" : "tls|");
+    rc |= ifr_buf_append_cstr(&b, tls->server_name ? tls->server_name : "");
+    for (size_t i = 0; i < tls->nca_files; i++) rc |= ifr_buf_append_byte(&b, '|') | ifr_buf_append_cstr(&b, tls->ca_files[i]);
+    rc |= ifr_buf_append_cstr(&b, "|cert ") | ifr_buf_append_cstr(&b, tls->client_cert ? tls->client_cert : "");
+    rc |= ifr_buf_append_cstr(&b, "|key ") | ifr_buf_append_cstr(&b, tls->client_key ? tls->client_key : "");
+    rc |= ifr_buf_append_byte(&b, '|');
+    tls->key = rc ? NULL : ifr_arena_strndup(p->arena, (const char *)b.data, b.len);
+    ifr_buf_free(&b);
+    return tls->key ? 0 : proxy_oom(p);
+}
+
 static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, proxy_transport_conf_t *t)
 {
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     if (!cfg_is_word(&s->args[0], "http"))
         return cfg_errorf(p->err, &s->args[0], "transport: only 'http' is supported, got '%s'", s->args[0].text.ptr);
     static const char *const known[] = { "dial_timeout", "response_header_timeout", "keepalive",
-                                         "keepalive_idle_conns", "keepalive_idle_conns_per_host", "read_buffer" };
+                                         "keepalive_idle_conns", "keepalive_idle_conns_per_host", "read_buffer",
+                                         "tls", "tls_insecure_skip_verify", "tls_server_name", "tls_trusted_ca_certs",
+                                         "tls_client_auth", "tls_timeout" };
     /* Caddy has a total cap (keepalive_idle_conns, 0 = no limit) and one
      * per host (keepalive_idle_conns_per_host). ifrit's pool is per
      * upstream per worker, so both cap the same list: the smaller one
@@ -154,7 +236,11 @@ static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, pro
     for (size_t i = 0; s->block && i < s->block->count; i++) {
         const cfg_directive_t *o = &s->block->items[i];
         ifr_str_t n = o->name.text;
-        if (ifr_str_eq_cstr(n, "dial_timeout")) {
+        if (ifr_str_eq_cstr(n, "tls") || ifr_str_eq_cstr(n, "tls_insecure_skip_verify") ||
+            ifr_str_eq_cstr(n, "tls_server_name") || ifr_str_eq_cstr(n, "tls_trusted_ca_certs") ||
+            ifr_str_eq_cstr(n, "tls_client_auth") || ifr_str_eq_cstr(n, "tls_timeout")) {
+            if (proxy_parse_tls_option(p, o, &t->tls) != 0) return -1;
+        } else if (ifr_str_eq_cstr(n, "dial_timeout")) {
             if (proxy_one_duration(p, o, 0, &t->dial_timeout_ns) != 0) return -1;
         } else if (ifr_str_eq_cstr(n, "response_header_timeout")) {
             if (proxy_one_duration(p, o, 0, &t->response_header_timeout_ns) != 0) return -1;
@@ -276,11 +362,18 @@ int proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, proxy_conf_t **
         .keepalive_ns = 120000000000LL,
         .keepalive_idle_conns = 64,
         .read_buffer = 64 * 1024,
+        .tls = { .timeout_ns = 10000000000LL },
     };
     if (d->nargs && proxy_add_upstreams(p, c, d->args, d->nargs) != 0) return -1;
     for (size_t i = 0; d->block && i < d->block->count; i++)
         if (proxy_parse_option(p, &d->block->items[i], c) != 0) return -1;
     if (c->nupstreams == 0) return cfg_errorf(p->err, &d->name, "reverse_proxy: expected at least one upstream");
+    /* An https:// upstream turns TLS on; a tls option turns it on for every upstream. */
+    if (c->upstreams[0].tls) c->transport.tls.enabled = true;
+    if (c->transport.tls.enabled) {
+        if (proxy_tls_key(p, &c->transport.tls) != 0) return -1;
+        for (size_t i = 0; i < c->nupstreams; i++) c->upstreams[i].tls = &c->transport.tls;
+    }
     *out = c;
     return 0;
 }

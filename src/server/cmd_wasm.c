@@ -181,7 +181,7 @@ static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
             status = CMD_WASM_EXIT_TRAP;
             break;
         }
-        if (profile) cmd_profile_print(profile, stderr);
+        if (profile) cmd_profile_print(profile, inst, stderr);
         cmd_profile_free(profile);
     }
     iw_instance_free(inst);

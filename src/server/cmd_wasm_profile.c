@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/cmd_wasm_gonames.h"
 #include "server/cmd_wasm_profile.h"
 
 typedef struct {
@@ -96,7 +97,7 @@ static int cmd_profile_cmp(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static void cmd_profile_list(const cmd_profile_t *p, int part, FILE *out)
+static void cmd_profile_list(const cmd_profile_t *p, int part, const cmd_go_names_t *go, FILE *out)
 {
     cmd_profile_fn_t *sorted = p->nfns ? malloc((size_t)p->nfns * sizeof *sorted) : NULL;
     if (p->nfns && !sorted) {
@@ -112,27 +113,31 @@ static void cmd_profile_list(const cmd_profile_t *p, int part, FILE *out)
         const cmd_profile_fn_t *fn = &sorted[i];
         fprintf(out, "  %14llu %5.1f%%  ", (unsigned long long)fn->fuel[part],
                 100.0 * (double)fn->fuel[part] / (double)p->total[part]);
+        char go_name[256];
         if (fn->name) fprintf(out, "%s\n", fn->name);
+        else if (go && cmd_go_name(go, fn->index, go_name, sizeof go_name)) fprintf(out, "%s\n", go_name);
         else fprintf(out, "func[%u]\n", fn->index);
     }
     free(sorted);
 }
 
-void cmd_profile_print(const cmd_profile_t *p, FILE *out)
+void cmd_profile_print(const cmd_profile_t *p, iw_instance_t *inst, FILE *out)
 {
+    cmd_go_names_t names;
+    const cmd_go_names_t *go = cmd_go_names_find(inst, &names) == 0 ? &names : NULL;
     uint64_t all = p->total[0] + p->total[1];
     fprintf(out, "profile: %llu fuel (wasm instructions, charged per block), %llu samples (one every %u)\n", (unsigned long long)all,
             (unsigned long long)p->samples, CMD_PROFILE_SLICE);
     if (!p->part) {
         fprintf(out, "the guest neither read stdin nor looked at its environment: no snapshot point\n");
-        cmd_profile_list(p, 0, out);
+        cmd_profile_list(p, 0, go, out);
         return;
     }
     double share = all ? 100.0 * (double)p->total[0] / (double)all : 0;
     fprintf(out, "before the snapshot point (its first %s): %llu fuel (%.1f%%), what a snapshot keeps\n",
             p->point, (unsigned long long)p->total[0], share);
-    if (p->total[0]) cmd_profile_list(p, 0, out);
+    if (p->total[0]) cmd_profile_list(p, 0, go, out);
     fprintf(out, "after it: %llu fuel (%.1f%%), what every request runs\n", (unsigned long long)p->total[1],
             100.0 - share);
-    if (p->total[1]) cmd_profile_list(p, 1, out);
+    if (p->total[1]) cmd_profile_list(p, 1, go, out);
 }

@@ -24,7 +24,9 @@ void cmd_profile_free(cmd_profile_t *p);
  * sees neither the sampling nor the split. */
 iw_status_t cmd_profile_run(cmd_profile_t *p, iw_instance_t *inst, iw_func_t *start, iwasi_ctx_t *ctx);
 
-/* The flat top lists, before and after the snapshot point. */
-void cmd_profile_print(const cmd_profile_t *p, FILE *out);
+/* The flat top lists, before and after the snapshot point. Functions the
+ * name section does not name get their name from a Go program's own
+ * symbol table in inst's memory when it has one (cmd_wasm_gonames.h). */
+void cmd_profile_print(const cmd_profile_t *p, iw_instance_t *inst, FILE *out);
 
 #endif

@@ -196,15 +196,14 @@ static bool call_request_written(const proxy_call_t *c)
 /* Writes what the socket takes. -1 on a write error. */
 static int call_flush(proxy_call_t *c)
 {
-    while (c->wbuf.len && c->up->can_write) {
-        ssize_t n = send(c->up->watch.fd, c->wbuf.data, c->wbuf.len, MSG_NOSIGNAL);
+    while (c->wbuf.len && c->up->tr.can_write) {
+        struct iovec iov = { c->wbuf.data, c->wbuf.len };
+        ssize_t n = srv_transport_writev(&c->up->tr, &iov, 1);
         if (n > 0) {
             c->sent_any = true;
             ifr_buf_consume(&c->wbuf, (size_t)n);
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && errno == EAGAIN) {
-            c->up->can_write = false;
+        } else if (n == SRV_IO_AGAIN) {
+            /* the transport cleared can_write */
         } else {
             c->write_failed = true;
             ifr_buf_clear(&c->wbuf);
@@ -348,9 +347,9 @@ static void call_relay_body(proxy_call_t *c)
 static bool call_splice(proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    while (c->state == CALL_BODY && !c->waiting_client && c->up->can_read) {
+    while (c->state == CALL_BODY && !c->waiting_client && c->up->tr.can_read) {
         size_t moved = 0;
-        switch (x->io->splice_body(x, c->up->watch.fd, c->body_left, &moved)) {
+        switch (x->io->splice_body(x, c->up->tr.fd, c->body_left, &moved)) {
         case ROUTE_SPLICE_MOVED:
             c->got_any = true;
             c->body_left -= moved;
@@ -362,7 +361,7 @@ static bool call_splice(proxy_call_t *c)
                 c->waiting_client = true;
             break;
         case ROUTE_SPLICE_SRC_EMPTY:
-            c->up->can_read = false;
+            c->up->tr.can_read = false;
             return true;
         case ROUTE_SPLICE_CLIENT_FULL:
             if (x->io->wait_writable(x, call_client_writable, c) == 0) c->waiting_client = true;
@@ -423,6 +422,10 @@ static void call_read_head(proxy_call_t *c)
             call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
             return;
         }
+        if (r.status == 101 && c->req.upstream->tls) {   /* a tunnel's upstream side is a plain socket */
+            call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols from an https upstream is not supported");
+            return;
+        }
         if (r.status < 200 && r.status != 101) {   /* interim: the final head follows */
             if (++c->interim > PROXY_MAX_INTERIM) {
                 call_fail(c, PROXY_FAIL_PROTOCOL, "too many informational (1xx) responses");
@@ -451,7 +454,8 @@ static void call_read_head(proxy_call_t *c)
         c->body_left = c->resp.content_length;
         c->flush_ns = proxy_flush_delay(c->req.flush_interval_ns, &c->resp);
         c->splicing = c->resp.body_kind == HTTP_BODY_LENGTH && c->body_left >= CALL_SPLICE_MIN && !c->flush_ns &&
-                      x->io->splice_body && x->io->queued && x->io->wait_writable;
+                      x->io->splice_body && x->io->queued && x->io->wait_writable && c->up->tr.ops->can_splice &&
+                      c->up->tr.ops->can_splice(&c->up->tr);
         http_chunked_decoder_init(&c->chunked);
         c->chunked.keep_trailers = true;
         if (c->resp.status == 101) {
@@ -474,27 +478,22 @@ static void call_read(proxy_call_t *c)
         /* A read may hold the end of the head and the start of the body. */
         if (c->state == CALL_HEAD) call_read_head(c);
         if (c->state == CALL_BODY) call_relay_body(c);
-        if (c->state == CALL_DONE || c->waiting_client || !c->up->can_read) return;
+        if (c->state == CALL_DONE || c->waiting_client || !srv_transport_readable(&c->up->tr)) return;
         if (c->state == CALL_BODY && c->splicing && c->rbuf.len == 0 && call_splice(c)) return;
         if (c->rbuf.len >= chunk + CALL_HEAD_ROOM) return;   /* the parser refuses long before */
         if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
             call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
-        ssize_t n = read(c->up->watch.fd, c->rbuf.data + c->rbuf.len, chunk);
+        /* The transport clears can_read on a short read that drained the
+         * socket, so the read that would only say EAGAIN is skipped. */
+        ssize_t n = srv_transport_read(&c->up->tr, c->rbuf.data + c->rbuf.len, chunk);
         if (n > 0) {
             c->got_any = true;
             c->rbuf.len += (size_t)n;
-            /* A short read drained the socket: skip the read that would only
-             * say EAGAIN (the next bytes bring a new edge). */
-            if ((size_t)n < chunk && !c->up->peer_closed) c->up->can_read = false;
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) {
-            c->up->can_read = false;
-            return;
-        }
+        if (n == SRV_IO_AGAIN) return;
         /* EOF or reset. */
         if (c->state == CALL_HEAD) {
             call_fail(c, PROXY_FAIL_PROTOCOL, c->got_any ? "upstream closed inside the response head"
@@ -503,7 +502,7 @@ static void call_read(proxy_call_t *c)
             c->resp.keep_alive = false;
             call_relay_body(c);
             if (c->state != CALL_BODY) return;
-            if (c->waiting_client) c->up->can_read = true;   /* read the EOF again after the wait */
+            if (c->waiting_client) c->up->tr.can_read = true;   /* read the EOF again after the wait */
             else call_complete(c);
         } else {
             call_abort(c, "upstream closed the connection in the middle of the response body");
@@ -515,7 +514,7 @@ static void call_read(proxy_call_t *c)
 static void call_pump(proxy_call_t *c)
 {
     if (c->state == CALL_DONE || c->state == CALL_DIAL) return;
-    if (c->wbuf.len && c->up->can_write) call_flush(c);
+    if (c->wbuf.len && c->up->tr.can_write) call_flush(c);
     call_read(c);
 }
 
@@ -547,14 +546,35 @@ static bool call_redial(proxy_call_t *c)
     return true;
 }
 
+/* A failure's words kept in the exchange's arena: the connection that
+ * holds them is closed before they are logged. */
+static const char *call_copy(proxy_call_t *c, const char *err)
+{
+    const char *s = ifr_arena_printf(c->x->arena, "%s", err);
+    return s ? s : "upstream failed";
+}
+
 static void call_event(void *owner, uint32_t events)
 {
     proxy_call_t *c = owner;
     if (c->state == CALL_DIAL) {
-        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+        bool handshaking = c->up->handshaking;
+        if (!handshaking && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
         const char *err;
-        if (srv_upconn_connected(c->up, &err) != 0) {
-            if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, err);
+        int rc = srv_upconn_connected(c->up, &err);
+        if (rc > 0) {
+            /* Connected: the TLS handshake has tls_timeout from now. */
+            srv_timer_stop(c->loop, &c->timer);
+            if (!handshaking && c->req.upstream->tls->timeout_ns > 0)
+                srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.upstream->tls->timeout_ns);
+            return;
+        }
+        if (rc < 0 && handshaking) {
+            call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));   /* the name's other addresses serve the same certificate */
+            return;
+        }
+        if (rc < 0) {
+            if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));
             return;
         }
         call_connected(c);
@@ -566,7 +586,9 @@ static void call_event(void *owner, uint32_t events)
 static void call_timeout(srv_timer_t *t)
 {
     proxy_call_t *c = t->data;
-    if (c->state == CALL_DIAL) {
+    if (c->state == CALL_DIAL && c->up->handshaking) {
+        call_fail(c, PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
+    } else if (c->state == CALL_DIAL) {
         srv_upconn_dial_failed(c->up);
         if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
     }
@@ -589,7 +611,7 @@ static void call_kick(srv_task_t *t)
     }
     if (srv_upconn_acquire(c->loop, c->req.upstream, false, call_event, c, &c->up, &c->reused, &err) != 0) {
         c->up = NULL;
-        call_fail(c, PROXY_FAIL_DIAL, err);
+        call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));
         return;
     }
     if (c->up->connecting) {

@@ -70,32 +70,32 @@ static void probe_io(void *owner, uint32_t events)
     srv_upconn_t *c = p->conn;
     const char *err;
     if (c->connecting) {
-        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
-        if (srv_upconn_connected(c, &err) != 0) {
-            if (!probe_redial(p)) probe_end(p, false, err);
+        bool handshaking = c->handshaking;
+        if (!handshaking && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+        int rc = srv_upconn_connected(c, &err);
+        if (rc > 0) return;   /* https upstream: the TLS handshake goes on */
+        if (rc < 0) {
+            if (handshaking || !probe_redial(p)) probe_end(p, false, err);
             return;
         }
     }
-    while (p->out.len && c->can_write) {
-        ssize_t n = send(c->watch.fd, p->out.data, p->out.len, MSG_NOSIGNAL);
+    while (p->out.len && c->tr.can_write) {
+        struct iovec iov = { p->out.data, p->out.len };
+        ssize_t n = srv_transport_writev(&c->tr, &iov, 1);
         if (n > 0) ifr_buf_consume(&p->out, (size_t)n);
-        else if (n < 0 && errno == EAGAIN) c->can_write = false;
-        else if (!(n < 0 && errno == EINTR)) {
+        else if (n != SRV_IO_AGAIN) {
             probe_end(p, false, "write failed");
             return;
         }
     }
-    while (c->can_read) {
+    while (srv_transport_readable(&c->tr)) {
         if (p->in.len >= PROBE_READ_MAX || ifr_buf_reserve(&p->in, 2048) != 0) {
             probe_end(p, false, "response head too large");
             return;
         }
-        ssize_t n = read(c->watch.fd, p->in.data + p->in.len, 2048);
-        if (n < 0 && errno == EAGAIN) {
-            c->can_read = false;
-            break;
-        }
-        if (n <= 0 && !(n < 0 && errno == EINTR)) {
+        ssize_t n = srv_transport_read(&c->tr, p->in.data + p->in.len, 2048);
+        if (n == SRV_IO_AGAIN) break;
+        if (n <= 0) {
             probe_end(p, false, "closed without a response");
             return;
         }

@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "server/srv_transport_tls_client.h"
+
 /* Addresses kept per upstream name: "localhost" is usually ::1 and
  * 127.0.0.1, and a server often listens on only one of them. */
 #define UP_MAX_ADDRS 4
@@ -20,6 +22,8 @@
 struct srv_upstream_pool {
     srv_upstream_pool_t *next;
     char *key;                        /* hostport or socket path; owned */
+    char *tls_key;                    /* proxy_tls_conf_t.key, or NULL for plain; owned */
+    SSL_CTX *ssl_ctx;                 /* made at the first TLS dial */
     /* The name's addresses in getaddrinfo's order, resolved once. Dials go
      * to addrs[cur]; a failed one moves cur on, so a name whose first
      * address refuses still works, and the one that answered is kept, as
@@ -42,11 +46,15 @@ static _Thread_local srv_loop_t *up_reaper_loop;   /* where up_reaper is queued,
 
 static srv_upstream_pool_t *up_pool_find(const proxy_upstream_t *u, bool create)
 {
+    const char *tls_key = u->tls ? u->tls->key : NULL;
     for (srv_upstream_pool_t *p = up_pools; p; p = p->next)
-        if (ifr_str_eq(ifr_cstr(p->key), u->hostport)) return p;
+        if (ifr_str_eq(ifr_cstr(p->key), u->hostport) && !p->tls_key == !tls_key &&
+            (!tls_key || strcmp(p->tls_key, tls_key) == 0))
+            return p;
     if (!create) return NULL;
     srv_upstream_pool_t *p = calloc(1, sizeof(*p));
-    if (!p || !(p->key = strndup(u->hostport.ptr, u->hostport.len))) {
+    if (!p || !(p->key = strndup(u->hostport.ptr, u->hostport.len)) || (tls_key && !(p->tls_key = strdup(tls_key)))) {
+        if (p) free(p->key);
         free(p);
         return NULL;
     }
@@ -160,7 +168,7 @@ static void up_retire(srv_upconn_t *c)
 void srv_upconn_close(srv_upconn_t *c)
 {
     if (c->closed) return;
-    close(c->watch.fd);   /* also leaves the epoll set */
+    srv_transport_close(&c->tr);   /* closing the fd also leaves the epoll set */
     up_retire(c);
 }
 
@@ -176,16 +184,21 @@ static void up_io(srv_watch_t *w, uint32_t events)
 {
     srv_upconn_t *c = w->data;
     if (c->closed) return;
-    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->can_read = true;
-    if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) c->peer_closed = true;
-    if (events & EPOLLOUT) c->can_write = true;
+    srv_transport_events(&c->tr, events);
     if (c->owner) {
         c->on_event(c->owner, events);
         return;
     }
     /* Idle: an upstream has nothing to say between requests; anything it
-     * sends (usually its FIN at its own idle timeout) ends the connection. */
-    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) srv_upconn_close(c);
+     * sends (usually its FIN at its own idle timeout) ends the connection.
+     * Over TLS, records that carry no data (a TLS 1.3 session ticket) may
+     * come late: a read takes them and says AGAIN. */
+    if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) return;
+    if (c->tr.ops->handshake && !c->tr.peer_closed) {
+        char b[64];
+        if (srv_transport_read(&c->tr, b, sizeof b) == SRV_IO_AGAIN) return;
+    }
+    srv_upconn_close(c);
 }
 
 static void up_idle_expired(srv_timer_t *t)
@@ -219,6 +232,13 @@ int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, 
     /* A refusal that shows at once (a unix socket, sometimes loopback)
      * moves on to the next address here; one that shows later, in
      * srv_upconn_connected, lets the owner dial again. */
+    if (u->tls && !p->ssl_ctx) {
+        static _Thread_local char ctx_error[256];
+        if (!(p->ssl_ctx = srv_tls_client_ctx_new(u->tls, ctx_error, sizeof ctx_error))) {
+            *err = ctx_error;
+            return -1;
+        }
+    }
     for (unsigned tries = 0;;) {
         if (!p->naddrs && up_resolve(p, u, err) != 0) return -1;
         idx = p->cur;
@@ -252,10 +272,27 @@ int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, 
     }
     *c = (srv_upconn_t){ .watch = { .fd = fd, .cb = up_io, .data = c }, .loop = loop, .pool = p,
                          .on_event = cb, .owner = owner, .connecting = connecting, .uses = 1, .addr_idx = idx };
+    if (u->tls) {
+        /* The handshake follows the connect: the owner drives both through
+         * srv_upconn_connected (a connect that finished at once still gets
+         * its EPOLLOUT when the socket joins the loop). */
+        c->connecting = true;
+        srv_tls_client_start_t st = { .ssl_ctx = p->ssl_ctx, .host = u->host, .conf = u->tls };
+        if (srv_transport_tls_client.start(&c->tr, fd, &st) != 0) {
+            free(c);
+            *err = "cannot start TLS";
+            return -1;
+        }
+    } else {
+        srv_transport_plain.start(&c->tr, fd, NULL);
+    }
+    /* An upstream says nothing before the request: no read until epoll
+     * reports input (a read now would only say EAGAIN). */
+    c->tr.can_read = false;
     srv_timer_init(&c->idle_timer, up_idle_expired, c);
     if (srv_loop_add(loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0) {
         *err = strerror(errno);
-        close(fd);
+        srv_transport_close(&c->tr);
         free(c);
         return -1;
     }
@@ -263,8 +300,24 @@ int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, 
     return 0;
 }
 
+/* Drives the TLS handshake: as srv_upconn_connected. */
+static int up_handshake(srv_upconn_t *c, const char **err)
+{
+    int r = c->tr.ops->handshake(&c->tr);
+    if (r == SRV_IO_AGAIN) return 1;
+    c->handshaking = false;
+    if (r != 0) {
+        snprintf(c->failure, sizeof c->failure, "%s", srv_tls_client_failure(&c->tr));
+        *err = c->failure;
+        return -1;
+    }
+    c->connecting = false;
+    return 0;
+}
+
 int srv_upconn_connected(srv_upconn_t *c, const char **err)
 {
+    if (c->handshaking) return up_handshake(c, err);
     int e = 0;
     socklen_t len = sizeof e;
     if (getsockopt(c->watch.fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0) e = errno;
@@ -273,8 +326,12 @@ int srv_upconn_connected(srv_upconn_t *c, const char **err)
         up_dial_failed(c->pool, c->addr_idx);
         return -1;
     }
-    c->connecting = false;
     if (c->addr_idx == c->pool->cur) c->pool->failed_in_row = 0;
+    if (c->tr.ops->handshake) {
+        c->handshaking = true;
+        return up_handshake(c, err);
+    }
+    c->connecting = false;
     return 0;
 }
 
@@ -282,7 +339,7 @@ void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc)
 {
     srv_upstream_pool_t *p = c->pool;
     /* One the upstream already half-closed would only fail the next request. */
-    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed || c->peer_closed) {
+    if (tc->keepalive_ns <= 0 || p->idle_count >= tc->keepalive_idle_conns || c->closed || c->tr.peer_closed) {
         srv_upconn_close(c);
         return;
     }
@@ -306,6 +363,8 @@ void srv_upstream_thread_exit(void)
         srv_upstream_pool_t *p = up_pools;
         up_pools = p->next;
         while (p->idle) srv_upconn_close(p->idle);
+        srv_tls_client_ctx_free(p->ssl_ctx);
+        free(p->tls_key);
         free(p->key);
         free(p);
     }

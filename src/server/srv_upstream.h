@@ -5,7 +5,10 @@
  * Pools are keyed by the upstream's address text, so a reload that keeps an
  * upstream keeps its warm connections. Everything here is per thread: no
  * locks, and a pooled connection is only ever used by the worker that
- * dialed it. A name with several addresses (localhost: ::1 and
+ * dialed it. An upstream with TLS (proxy_upstream_t.tls) gets the OpenSSL
+ * client transport (srv_transport_tls_client.h) and a pool of its own,
+ * keyed by its TLS options too; its pooled connections are reused as
+ * plain ones are. A name with several addresses (localhost: ::1 and
  * 127.0.0.1) is dialed at the first; a failed dial moves on to the next,
  * and the one that answered is kept.
  *
@@ -22,6 +25,7 @@
 
 #include "route/proxy_conf.h"
 #include "server/srv_loop.h"
+#include "server/srv_transport.h"
 
 typedef struct srv_upstream_pool srv_upstream_pool_t;
 typedef struct srv_upconn srv_upconn_t;
@@ -30,20 +34,21 @@ typedef struct srv_upconn srv_upconn_t;
 typedef void (*srv_upconn_event_cb)(void *owner, uint32_t events);
 
 struct srv_upconn {
-    srv_watch_t watch;
+    srv_watch_t watch;           /* watch.fd is tr.fd */
+    srv_transport_t tr;          /* every byte to and from the upstream goes through it */
     srv_loop_t *loop;
     srv_upstream_pool_t *pool;
     srv_upconn_t *next;          /* idle list, or the free-later list */
     srv_timer_t idle_timer;
     srv_upconn_event_cb on_event;
     void *owner;                 /* NULL while idle or closed */
-    bool connecting;             /* non-blocking connect in progress */
-    bool can_read, can_write;    /* edge-triggered readiness not used up */
-    bool peer_closed;            /* RDHUP/HUP/ERR seen: read until EOF, a short read proves nothing */
+    bool connecting;             /* non-blocking connect (and TLS handshake) in progress */
+    bool handshaking;            /* connected; the TLS handshake is under way */
     bool closed;
     bool idle;                   /* in its pool's idle list */
     uint32_t uses;               /* requests carried so far */
     unsigned addr_idx;           /* which of the pool's addresses it dialed */
+    char failure[256];           /* why the TLS handshake failed (lives until c is freed) */
 };
 
 /* An idle pooled connection to u (*reused = true), or a new one being
@@ -54,8 +59,12 @@ struct srv_upconn {
 int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
                        srv_upconn_t **out, bool *reused, const char **err);
 
-/* After EPOLLOUT on a connecting socket: 0 connected, or -1 with *err
- * (the pool's next dial then goes to the name's next address). */
+/* After EPOLLOUT on a connecting socket, and then after every event
+ * while handshaking: 0 connected (and, for an https upstream, the TLS
+ * handshake done), 1 the handshake goes on (handshaking is set: call
+ * again on the next event), or -1 with *err (a failed TCP dial moves the
+ * pool's next dial to the name's next address; a failed handshake says
+ * why, with OpenSSL's words). */
 int srv_upconn_connected(srv_upconn_t *c, const char **err);
 
 /* The owner gave up on a dial still in progress (dial_timeout): as for a

@@ -240,6 +240,8 @@ def test_past_the_memory_budget_requests_wait_then_get_503(binary):
         fetch("/patient")
         hold.join(IO_TIMEOUT)
         check(sorted(done) == [("/hold", 504), ("/patient", 200), ("/quick", 503)], done)
+        # An exchange's line is written after its answer went out.
+        check(srv.wait_log('"uri":"/patient"'), srv.read_log()[-2000:])
         ended = re.findall(r'"uri":"(/\w+)"', srv.read_log())
         check(ended == ["/huge", "/quick", "/hold", "/patient"], ended)
 

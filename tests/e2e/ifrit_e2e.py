@@ -264,6 +264,8 @@ class Server:
         last = ""
         for _ in range(3):   # another process may grab the free port first
             self.port, self.port2 = free_port(), free_port()
+            while self.port2 == self.port:   # the kernel may hand out the same free port twice
+                self.port2 = free_port()
             self.write_files(self.files)
             self.write_config(self.config_template)
             env = dict(os.environ)

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import threading
 
-from ifrit_e2e import GUESTS, ROOT, E2EError, Server, build_request, built, check
+from ifrit_e2e import GUESTS, IO_TIMEOUT, ROOT, E2EError, Server, build_request, built, check
 
 
 def guest(name):
@@ -252,10 +252,15 @@ def test_fn_snapshot_point_per_language(binary):
         r = s.request("GET", "/c")
         check(r.status == 200, r)
         points = {}
-        for line in s.read_log().splitlines():
-            if "snapshot taken at" in line:
-                entry = json.loads(line)
-                points[entry["logger"]] = entry["msg"]
+        # Each load logs its line when it ends: wait (bounded) for all four.
+        deadline = time.monotonic() + IO_TIMEOUT
+        while len(points) < 4 and time.monotonic() < deadline:
+            for line in s.read_log().splitlines():
+                if "snapshot taken at" in line:
+                    entry = json.loads(line)
+                    points[entry["logger"]] = entry["msg"]
+            if len(points) < 4:
+                time.sleep(0.05)
         stdin, env = "snapshot taken at the guest's first read of stdin", \
             "snapshot taken at the guest's first look at its environment (before it read stdin)"
         check(points.get("fn:fn_env_report.wasm") == stdin, points)
@@ -473,6 +478,10 @@ def test_fn_pool_size_makes_requests_wait(binary):
         try:
             first.send(build_request("GET", "/p?spin"))
             # The spinner holds the only sandbox, so this one waits for it.
+            # A timeout runs from a request's head: sent 1.5 s later, this
+            # one still has that long to run once the spinner is stopped
+            # (sent at once, the two deadlines raced and it could get 504).
+            time.sleep(1.5)
             second.send(build_request("GET", "/p?fine"))
             r2 = second.read_response()
             check(r2.status == 200 and r2.body == b"fine\n", r2)

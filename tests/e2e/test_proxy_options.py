@@ -508,7 +508,7 @@ def test_proxy_opt_config_errors(binary):
                            " keepalive_idle_conns 3\n keepalive_idle_conns_per_host 2\n keepalive off\n dial_timeout 1s\n }\n}")
     check(rc == 0, "a valid block validates: %d %s" % (rc, out))
     bad = [
-        ("reverse_proxy https://127.0.0.1:9000", 2, 15, "https upstreams are not supported"),
+        ("reverse_proxy https://127.0.0.1:9000 127.0.0.1:9001", 2, 38, "same scheme"),
         ("reverse_proxy 127.0.0.1:99999", 2, 15, "port out of range"),
         ("reverse_proxy 127.0.0.1:80x", 2, 15, "invalid port"),
         ("reverse_proxy unix/relative.sock", 2, 15, "unix//path"),
@@ -523,7 +523,7 @@ def test_proxy_opt_config_errors(binary):
         ("reverse_proxy :9 {\n transport fastcgi\n}", 3, 12, "only 'http'"),
         ("reverse_proxy :9 {\n transport http {\n read_buffer lots\n }\n}", 4, 14, ""),
         ("reverse_proxy :9 {\n transport http {\n dial_timeout soon\n }\n}", 4, 15, ""),
-        ("reverse_proxy :9 {\n transport http {\n tls\n }\n}", 4, 2, "transport http option"),
+        ("reverse_proxy :9 {\n transport http {\n tls_versions tls1.3\n }\n}", 4, 2, "transport http option"),
     ]
     for body, line, col, words in bad:
         rc, out, path = _validate(binary, body)

@@ -5,7 +5,7 @@ warm_up and, after reading stdin, ten times as much in hot_loop."""
 import os
 import subprocess
 
-from ifrit_e2e import GUESTS, built, check
+from ifrit_e2e import GUESTS, ROOT, built, check
 
 
 def run(binary, guest, *args, stdin=b"hi"):
@@ -52,3 +52,19 @@ def test_wasm_profile_without_a_snapshot_point_and_off(binary):
     # The environment is the one given, after the split as without it.
     r = run(binary, "fn_env_report", "--profile", "--env", "REQUEST_METHOD=PATCH", "--", stdin=b"")
     check(r.returncode == 0 and b"REQUEST_METHOD=PATCH\n" in r.stdout, r)
+
+
+def test_wasm_profile_names_go_functions_from_the_go_symbol_table(binary):
+    """esbuild's wasip1 build has no name section: its functions are named
+    from the Go runtime's own symbol table in its memory."""
+    esbuild = built(os.path.join(ROOT, "tests", "guests", "npm", "node_modules", "@esbuild", "wasi-preview1",
+                                 "esbuild.wasm"))
+    r = subprocess.run([binary, "wasm", "run", "--profile", esbuild, "--loader=ts"], input=b"let x: number = 1",
+                       capture_output=True, timeout=120)
+    check(r.returncode == 0 and r.stdout == b"let x = 1;\n", r)
+    lists, heads = parts(r.stderr)
+    check(heads[1].startswith("before the snapshot point (its first environ_sizes_get)"), heads)
+    check(all(name.startswith("runtime.") or name.startswith("internal/") for _, name in lists["before"]),
+          lists["before"])
+    check(lists["after"][0][1].startswith("github.com/evanw/esbuild/internal/js_parser."), lists["after"][:3])
+    check(not any(name.startswith("func[") for part in lists.values() for _, name in part), lists)

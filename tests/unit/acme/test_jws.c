@@ -151,6 +151,8 @@ static void test_own_jws_with_kid(void)
     const char *payload = "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.test\"}]}";
     ifr_buf_t out = IFR_BUF_INIT;
     CHECK(acme_jws_append(&out, key, &h, payload, strlen(payload)) == 0);
+    CHECK(ifr_buf_append_byte(&out, '\0') == 0); /* the checks below read it as a C string */
+    out.len--;
     acme_jws_t jws = { 0 };
     const char *why = NULL;
     CHECK_INT_EQ(acme_jws_verify_json(&a, out.data, out.len, key, &jws, &why), 1);
@@ -190,6 +192,8 @@ static void test_own_jws_with_jwk_and_empty_payload(void)
     acme_jws_header_t h = { .url = "https://ca.test/acme/new-acct", .nonce = "abc" };
     ifr_buf_t out = IFR_BUF_INIT;
     CHECK(acme_jws_append(&out, key, &h, NULL, 0) == 0);
+    CHECK(ifr_buf_append_byte(&out, '\0') == 0);
+    out.len--;
     CHECK(out.len && strstr(out.data, "\"payload\":\"\"") != NULL);
     acme_jws_t jws = { 0 };
     const char *why = NULL;
