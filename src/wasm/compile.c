@@ -733,9 +733,7 @@ static bool iw__simd_memory(iw__comp_t *c, const iw__simd_mem_info_t *mi)
     if (vector_in) vec = iw__take_slot(c, vec);
     uint32_t addr = iw__take_slot(c, dst);
     if (load) {
-        uint32_t pos = iw__emit(c, IW_OP_SIMD_LOAD, 5, iw__pair(dst, addr), (uint64_t)offset,
-                                iw__pair(mi->bytes, vec), (uint64_t)0, (uint64_t)lane);
-        if (!c->oom) c->code[pos + 4].simd = mi->fn;
+        uint32_t pos = iw__emit(c, (iw_op_t)mi->op, 3, iw__pair(dst, addr), (uint64_t)offset, iw__pair(vec, lane));
         iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
     } else {
         iw__emit(c, IW_OP_SIMD_STORE, 3, iw__pair(addr, vec), (uint64_t)offset, iw__pair(mi->bytes, lane));
@@ -772,9 +770,7 @@ static bool iw__simd_op(iw__comp_t *c, const iw__simd_info_t *si)
     if (!iw__live(c)) return true;
     for (uint32_t k = n; k-- > 0;) slot[k] = iw__take_slot(c, slot[k]);
     for (uint32_t k = n; k < 3; k++) slot[k] = slot[0];
-    uint32_t pos = iw__emit(c, out == IW_V128 ? IW_OP_SIMD_V : IW_OP_SIMD_S, 4, iw__pair(dst, slot[0]),
-                            iw__pair(slot[1], slot[2]), (uint64_t)0, (uint64_t)lane);
-    if (!c->oom) c->code[pos + 3].simd = si->fn;
+    uint32_t pos = iw__emit(c, (iw_op_t)si->op, 3, iw__pair(dst, slot[0]), iw__pair(slot[1], slot[2]), (uint64_t)lane);
     iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
     return true;
 }
@@ -815,6 +811,9 @@ static bool iw__simd(iw__comp_t *c)
         iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
         return true;
     }
+    /* 0x100-0x113: the relaxed SIMD proposal (WebAssembly 3.0) */
+    if (sub >= 0x100 && sub <= 0x113)
+        return iw__fail_at(c->r, at, "relaxed SIMD is not supported (opcode 0xfd %u)", sub);
     return iw__fail_at(c->r, at, "illegal opcode 0xfd %u", sub);
 }
 

@@ -14,6 +14,7 @@
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
 #include "wasm/simd.h"
+#include "wasm/simd_ops.h"
 
 #define IW__CT_I32 uint32_t
 #define IW__CT_I64 uint64_t
@@ -57,6 +58,16 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
 #define IW__X(code, N, text, vt, al, ct) [IW_OP_##N] = &&L_##N, [IW_OP_##N##_ADD] = &&L_##N##_ADD, \
         [IW_OP_##N##_I] = &&L_##N##_I, [IW_OP_##N##_ADDI] = &&L_##N##_ADDI, [IW_OP_##N##_ADDS] = &&L_##N##_ADDS,
         IW_STORE_OPS(IW__X)
+#undef IW__X
+#define IW__X(code, kind, scalar, lanes, fn, text) [IW_OP_SIMD_##fn] = &&L_SIMD_##fn,
+        IW__SIMD_OPS(IW__X)
+#undef IW__X
+#define IW__L_LOAD(N) [IW_OP_##N] = &&L_##N,
+#define IW__L_LOAD_LANE(N) IW__L_LOAD(N)
+#define IW__L_STORE(N)
+#define IW__L_STORE_LANE(N)
+#define IW__X(code, N, kind, bytes, align, lanes, fn, text) IW__L_##kind(N)
+        IW__SIMD_MEM_OPS(IW__X)
 #undef IW__X
     };
     static const iw__word_t halt[1] = { { .op = &&L_HALT } };
@@ -338,30 +349,42 @@ L_GLOBAL_SET128: { /* w1 {src, global} */
     ip += 2;
     NEXT();
 }
-/* w1 {dst, a}, w2 {b, c}, w3 the function, w4 its immediate. Operands are
- * read as 16 bytes whatever their type (a scalar's second slot is the next
- * slot of the frame, ignored); SIMD_V writes a v128, SIMD_S one slot. */
-#define IW__SIMD_CALL(r)                                                       \
-    iw__v128_t a_, b_, c_;                                                     \
-    memcpy(&a_, fp + ip[1].p.hi, 16);                                          \
-    memcpy(&b_, fp + ip[2].p.lo, 16);                                          \
-    memcpy(&c_, fp + ip[2].p.hi, 16);                                          \
-    ip[3].simd(&r, &a_, &b_, &c_, ip[4].u)
-L_SIMD_V: {
-    iw__v128_t r;
-    IW__SIMD_CALL(r);
-    memcpy(fp + ip[1].p.lo, &r, 16);
-    ip += 5;
-    NEXT();
+/* The plain SIMD instructions, one handler each (simd_table.h), the
+ * function of simd_ops.h inlined: w1 {dst, a}, w2 {b, c}, w3 the lane
+ * immediate. Operands are read as 16 bytes whatever their type (a scalar's
+ * second slot is the next slot of the frame, ignored; the compiler
+ * reserves one slot above the stack for it) into locals first, so dst may
+ * be any operand's slot. TEST and EXTRACT write one slot, the others a
+ * v128. */
+#define IW__SIMD_OUT_UN memcpy(fp + ip[1].p.lo, &r_, 16)
+#define IW__SIMD_OUT_BIN IW__SIMD_OUT_UN
+#define IW__SIMD_OUT_TERN IW__SIMD_OUT_UN
+#define IW__SIMD_OUT_SHIFT IW__SIMD_OUT_UN
+#define IW__SIMD_OUT_SPLAT IW__SIMD_OUT_UN
+#define IW__SIMD_OUT_REPLACE IW__SIMD_OUT_UN
+#define IW__SIMD_OUT_TEST fp[ip[1].p.lo] = r_.u64[0]
+#define IW__SIMD_OUT_EXTRACT IW__SIMD_OUT_TEST
+#define IW__X(code, kind, scalar, lanes, fn, text)                            \
+L_SIMD_##fn: {                                                                \
+    iw__v128_t a_, b_, c_, r_;                                                \
+    memcpy(&a_, fp + ip[1].p.hi, 16);                                         \
+    memcpy(&b_, fp + ip[2].p.lo, 16);                                         \
+    memcpy(&c_, fp + ip[2].p.hi, 16);                                         \
+    fn(&r_, &a_, &b_, &c_, ip[3].u);                                          \
+    IW__SIMD_OUT_##kind;                                                      \
+    ip += 4;                                                                  \
+    NEXT();                                                                   \
 }
-L_SIMD_S: {
-    iw__v128_t r;
-    IW__SIMD_CALL(r);
-    fp[ip[1].p.lo] = r.u64[0];
-    ip += 5;
-    NEXT();
-}
-#undef IW__SIMD_CALL
+    IW__SIMD_OPS(IW__X)
+#undef IW__X
+#undef IW__SIMD_OUT_UN
+#undef IW__SIMD_OUT_BIN
+#undef IW__SIMD_OUT_TERN
+#undef IW__SIMD_OUT_SHIFT
+#undef IW__SIMD_OUT_SPLAT
+#undef IW__SIMD_OUT_REPLACE
+#undef IW__SIMD_OUT_TEST
+#undef IW__SIMD_OUT_EXTRACT
 L_SHUFFLE: {      /* w1 {dst, a}, w2 {b}, w3 lane indices 0-7, w4 8-15 */
     uint8_t ab[32], idx[16], r[16];
     memcpy(ab, fp + ip[1].p.hi, 16);
@@ -373,19 +396,32 @@ L_SHUFFLE: {      /* w1 {dst, a}, w2 {b}, w3 lane indices 0-7, w4 8-15 */
     ip += 5;
     NEXT();
 }
-L_SIMD_LOAD: {    /* w1 {dst, addr}, w2 offset, w3 {bytes, vector operand}, w4 function, w5 lane */
-    uint64_t ea = (uint64_t)U32(fp[ip[1].p.hi]) + ip[2].u;
-    uint32_t n = ip[3].p.lo;
-    if (ea + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
-    iw__v128_t a, b, r;
-    memset(&a, 0, sizeof a);
-    memcpy(&a, mem + ea, n);
-    memcpy(&b, fp + ip[3].p.hi, 16);
-    ip[4].simd(&r, &a, &b, &b, ip[5].u);
-    memcpy(fp + ip[1].p.lo, &r, 16);
-    ip += 6;
-    NEXT();
+/* The loads, one handler each (simd_table.h): w1 {dst, addr}, w2 offset,
+ * w3 {vector operand, lane} (the _lane forms). The bytes read, zero above,
+ * and the vector operand go to the function, which makes the result. */
+#define IW__LOAD_H_LOAD(N, bytes, fn)                                         \
+L_##N: {                                                                      \
+    uint64_t ea = (uint64_t)U32(fp[ip[1].p.hi]) + ip[2].u;                    \
+    if (ea + (bytes) > memsize) TRAP(IW_TRAP_MEMORY_OOB);                     \
+    iw__v128_t a_, b_, r_;                                                    \
+    memset(&a_, 0, sizeof a_);                                                \
+    memcpy(&a_, mem + ea, (bytes));                                           \
+    memcpy(&b_, fp + ip[3].p.lo, 16);                                         \
+    fn(&r_, &a_, &b_, &b_, ip[3].p.hi);                                       \
+    memcpy(fp + ip[1].p.lo, &r_, 16);                                         \
+    ip += 4;                                                                  \
+    NEXT();                                                                   \
 }
+#define IW__LOAD_H_LOAD_LANE IW__LOAD_H_LOAD
+#define IW__LOAD_H_STORE(N, bytes, fn)
+#define IW__LOAD_H_STORE_LANE(N, bytes, fn)
+#define IW__X(code, N, kind, bytes, align, lanes, fn, text) IW__LOAD_H_##kind(N, bytes, fn)
+    IW__SIMD_MEM_OPS(IW__X)
+#undef IW__X
+#undef IW__LOAD_H_LOAD
+#undef IW__LOAD_H_LOAD_LANE
+#undef IW__LOAD_H_STORE
+#undef IW__LOAD_H_STORE_LANE
 L_SIMD_STORE: {   /* w1 {addr, value}, w2 offset, w3 {bytes, lane} */
     uint64_t ea = (uint64_t)U32(fp[ip[1].p.lo]) + ip[2].u;
     uint32_t n = ip[3].p.lo;

@@ -12,14 +12,9 @@
 
 /* One word of compiled code: an op (a handler address) or an operand.
  * Two 32-bit halves when an instruction packs two slot numbers. */
-/* simd.h: a v128 and the function that computes one SIMD instruction. */
-typedef union iw__v128 iw__v128_t;
-typedef void (*iw__simd_fn_t)(iw__v128_t *r, const iw__v128_t *a, const iw__v128_t *b, const iw__v128_t *c,
-                              uint64_t imm);
 
 typedef union {
     const void *op;
-    iw__simd_fn_t simd;
     uint64_t u;
     int64_t i;
     struct { uint32_t lo, hi; } p;

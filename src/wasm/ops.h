@@ -12,9 +12,12 @@
  *   BINT two operands that may trap, same helper shape with (a, b, r)
  * The validator takes the types from here, the compiler the internal op
  * numbers, and the interpreter generates its handlers from EXPR, so adding an
- * instruction is one line. Helpers live in numeric.h. */
+ * instruction is one line. Helpers live in numeric.h. The plain SIMD
+ * instructions come from simd_table.h: one internal op and handler each. */
 #ifndef IFRIT_WASM_OPS_H
 #define IFRIT_WASM_OPS_H
+
+#include "wasm/simd_table.h"
 
 #define IW_NUMERIC_OPS(X)                                                     \
     X(0x45, I32_EQZ, "i32.eqz", UN, I32, I32, a == 0)                         \
@@ -191,7 +194,7 @@
     X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)       \
     X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC)           \
     X(COPY128) X(CONST128) X(SELECT128) X(GLOBAL_GET128) X(GLOBAL_SET128)       \
-    X(SIMD_V) X(SIMD_S) X(SHUFFLE) X(SIMD_LOAD) X(SIMD_STORE)
+    X(SHUFFLE) X(SIMD_STORE)
 
 /* The internal op numbers: one per control op, and per numeric op one per
  * operand form (_S: slot; _SS: two slots; _SI: slot and immediate; the
@@ -221,6 +224,16 @@ typedef enum {
 #define IW__X(code, N, text, vt, al, ct) IW_OP_##N, IW_OP_##N##_ADD, IW_OP_##N##_I, IW_OP_##N##_ADDI, \
     IW_OP_##N##_ADDS,
     IW_STORE_OPS(IW__X)
+#undef IW__X
+#define IW__X(code, kind, scalar, lanes, fn, text) IW_OP_SIMD_##fn,
+    IW__SIMD_OPS(IW__X)
+#undef IW__X
+#define IW__OPS_LOAD(N) IW_OP_##N,
+#define IW__OPS_LOAD_LANE(N) IW_OP_##N,
+#define IW__OPS_STORE(N)
+#define IW__OPS_STORE_LANE(N)
+#define IW__X(code, N, kind, bytes, align, lanes, fn, text) IW__OPS_##kind(N)
+    IW__SIMD_MEM_OPS(IW__X)
 #undef IW__X
     IW_OP_COUNT
 } iw_op_t;

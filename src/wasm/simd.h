@@ -3,10 +3,10 @@
  * A v128 takes two consecutive frame slots: the first holds bytes 0-7, the
  * second bytes 8-15, in memory order (the engine runs on little-endian
  * hosts: x86-64 and wasm32), so lane i of any shape is where the spec puts
- * it. Each instruction other than the control-like ones (v128.const,
- * shuffle, loads and stores) is one C function of the table in simd.c;
- * the compiler puts its address in the instruction and the interpreter has
- * two generic handlers (a v128 result, a scalar result) that call it. */
+ * it. Each instruction but v128.const, i8x16.shuffle and the stores is
+ * one inline C function (simd_ops.h) in a row of simd_table.h, and has its
+ * own internal op and handler; this header gives the validator and the
+ * compiler each instruction's operand kinds and immediates. */
 #ifndef IFRIT_WASM_SIMD_H
 #define IFRIT_WASM_SIMD_H
 
@@ -14,7 +14,7 @@
 
 #include "wasm/module.h"
 
-union iw__v128 {
+typedef union iw__v128 {
     uint8_t u8[16];
     int8_t i8[16];
     uint16_t u16[8];
@@ -25,7 +25,7 @@ union iw__v128 {
     int64_t i64[2];
     float f32[4];
     double f64[2];
-};
+} iw__v128_t;
 
 /* How an instruction takes and gives its values:
  *   UN v128 -> v128; BIN (v128, v128) -> v128; TERN three v128 -> v128;
@@ -43,7 +43,7 @@ typedef struct {
     iw__simd_kind_t kind;
     uint8_t scalar;         /* SPLAT/EXTRACT/REPLACE: the scalar's type */
     uint8_t lanes;          /* EXTRACT/REPLACE: lanes of the shape */
-    iw__simd_fn_t fn;
+    uint32_t op;            /* the internal op (ops.h), its own handler */
     const char *name;
 } iw__simd_info_t;
 
@@ -52,7 +52,8 @@ typedef struct {
 const iw__simd_info_t *iw__simd_info(uint32_t sub);
 
 /* Memory instructions: LOAD reads `bytes` (16, 8 for the extending loads,
- * the lane size for splats and _zero) into a zeroed v128 given to fn as a;
+ * the lane size for splats and _zero) into a zeroed v128 given to the
+ * load's function (simd_table.h) as a;
  * LOAD_LANE also passes the vector operand as b and the lane as imm; STORE
  * writes the whole vector, STORE_LANE `bytes` of one lane. */
 typedef enum { IW__SIMD_LOAD, IW__SIMD_LOAD_LANE, IW__SIMD_STORE, IW__SIMD_STORE_LANE } iw__simd_mem_kind_t;
@@ -62,7 +63,7 @@ typedef struct {
     uint8_t bytes;
     uint8_t align;          /* natural alignment, log2 */
     uint8_t lanes;          /* _LANE forms: lanes of the shape */
-    iw__simd_fn_t fn;       /* loads */
+    uint32_t op;            /* the internal op: a load's own, SIMD_STORE for stores */
     const char *name;
 } iw__simd_mem_info_t;
 

@@ -4,7 +4,8 @@
  * v128, exported v128 globals read and written by the host, host
  * signatures with v128 refused, a snapshot taken while v128 values sit in
  * locals, on the stack and in a global (restored twice, and reset), fuel
- * running out in a SIMD loop, and a v128 load out of bounds. */
+ * running out in a SIMD loop, a v128 load out of bounds, and relaxed SIMD
+ * refused by name. */
 #define TEST_SUITE "wasm/simd"
 #include <string.h>
 
@@ -274,6 +275,23 @@ static void test_fuel_and_traps(void)
     iw_instance_free(inst);
 }
 
+/* A relaxed SIMD instruction (a later proposal) is refused by name, an
+ * unassigned SIMD opcode as illegal. */
+static void test_relaxed_simd_refused(void)
+{
+    /* (func (drop (OP (v128.const 0) (v128.const 0)))), OP as a 2-byte LEB */
+    uint8_t bin[] = { 0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, 44, 1, 42, 0,
+                      0xfd, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                      0xfd, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                      0xfd, 0x80, 0x02, 0x1a, 0x0b };
+    iw_error_t err;
+    CHECK(iw_module_new(bin, sizeof bin, &err) == NULL);
+    CHECK(strstr(err.message, "relaxed SIMD is not supported (opcode 0xfd 256)") != NULL);
+    bin[sizeof bin - 4] = 0x94;   /* 0x114: not assigned */
+    CHECK(iw_module_new(bin, sizeof bin, &err) == NULL);
+    CHECK(strstr(err.message, "illegal opcode 0xfd 276") != NULL);
+}
+
 int main(void)
 {
     module = wat_module(WAT);
@@ -285,6 +303,7 @@ int main(void)
     RUN(test_host_signatures_refuse_v128);
     RUN(test_snapshot_with_v128_state);
     RUN(test_fuel_and_traps);
+    RUN(test_relaxed_simd_refused);
     iw_linker_free(linker);
     iw_module_release(module);
     return testing_done();
