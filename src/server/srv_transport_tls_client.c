@@ -129,7 +129,6 @@ static ssize_t tlsc_failed(srv_transport_t *t, int r, bool reading)
         }
         return SRV_IO_ERROR;
     case SSL_ERROR_SYSCALL:
-        if (errno == EINTR) return SRV_IO_AGAIN;   /* the flags still say go: called again at once */
         snprintf(c->failure, sizeof c->failure, "%s", errno ? strerror(errno) : "connection closed");
         ERR_clear_error();
         return SRV_IO_ERROR;
