@@ -95,7 +95,10 @@ static void test_parse_errors(void)
 {
     static const char *const bad[] = {
         ":8080 {\n reverse_proxy\n}\n",
-        ":8080 {\n reverse_proxy https://x:1\n}\n",
+        ":8080 {\n reverse_proxy https://x:1 x:2\n}\n",
+        ":8080 {\n reverse_proxy https://x:1 {\n transport http {\n tls_trusted_ca_certs /nonexistent.pem\n }\n }\n}\n",
+        ":8080 {\n reverse_proxy https://x:1 {\n transport http {\n tls_server_name {host}\n }\n }\n}\n",
+        ":8080 {\n reverse_proxy x:1 {\n transport http {\n tls_client_auth /nonexistent.pem\n }\n }\n}\n",
         ":8080 {\n reverse_proxy x:99999\n}\n",
         ":8080 {\n reverse_proxy x:1 {\n lb_policy header\n }\n}\n",
         ":8080 {\n reverse_proxy x:1 {\n lb_policy fastest\n }\n}\n",
@@ -115,6 +118,10 @@ static void test_parse_errors(void)
                                 " health_uri /h\n health_status 2xx\n unhealthy_status 502 5xx\n flush_interval -1\n"
                                 " transport http {\n dial_timeout 1s\n response_header_timeout 2s\n keepalive off\n"
                                 " keepalive_idle_conns 4\n read_buffer 8KiB\n }\n }\n}\n");
+    CHECK(p != NULL);
+    if (p) route_plan_release(p);
+    p = plan_from(":8080 {\n reverse_proxy https://a.test https://b.test:8443 {\n transport http {\n tls_server_name a.test\n"
+                  " tls_insecure_skip_verify\n tls_timeout 2s\n }\n }\n}\n");
     CHECK(p != NULL);
     if (p) route_plan_release(p);
 }
