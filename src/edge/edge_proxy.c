@@ -44,7 +44,10 @@ int edge_proxy_request(edge_exchange_t *ex, ifr_buf_t *out, bool *with_body)
     if (!call || !call->req.upstream->host) return -1;   /* unix sockets are not reachable from here */
     ifr_buf_clear(out);
     const proxy_request_t *r = &call->req;
-    char *url = ifr_arena_printf(&ex->arena, "http://%.*s%.*s", (int)r->upstream->hostport.len,
+    /* An https upstream is fetched over https: the Workers runtime makes
+     * the TLS connection and verifies it its own way (docs/edge.md). */
+    const char *scheme = r->upstream->tls ? "https" : "http";
+    char *url = ifr_arena_printf(&ex->arena, "%s://%.*s%.*s", scheme, (int)r->upstream->hostport.len,
                                  r->upstream->hostport.ptr, (int)r->target.len, r->target.ptr);
     if (!url || edge_item_put(out, r->method) < 0 || edge_item_put(out, ifr_cstr(url)) < 0) return -1;
     for (uint32_t i = 0; i < r->headers->count; i++) {
