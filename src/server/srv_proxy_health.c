@@ -11,8 +11,7 @@
 #include "base/buf.h"
 #include "http/response_parser.h"
 #include "route/proxy_health.h"
-#include "route/state.h"
-#include "server/srv_conn.h"
+#include "server/srv_exchange.h"
 #include "server/srv_upstream.h"
 
 #define PROBE_READ_MAX 8192   /* the status line is all a probe needs */
@@ -188,8 +187,7 @@ void srv_proxy_health_watch(route_exchange_t *x, const proxy_conf_t *conf)
     for (srv_health_watch_t *w = health_watches; w; w = w->next)
         if (w->conf == conf) return;
     srv_exchange_t *ex = x->io_ctx;
-    route_state_t *st = route_state(x);
-    if (!st || !st->plan) return;
+    if (!ex->plan) return;
     srv_health_watch_t *w = calloc(1, sizeof(*w));
     srv_probe_t *probes = calloc(conf->nupstreams, sizeof(*probes));
     if (!w || !probes) {
@@ -197,8 +195,7 @@ void srv_proxy_health_watch(route_exchange_t *x, const proxy_conf_t *conf)
         free(probes);
         return;
     }
-    /* The plan is immutable; the reference count is the one mutable part. */
-    w->plan = (route_plan_t *)st->plan;
+    w->plan = ex->plan;   /* the exchange's own reference: it runs on this plan */
     route_plan_retain(w->plan);
     w->conf = conf;
     w->worker = ex->worker;
