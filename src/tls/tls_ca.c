@@ -31,11 +31,12 @@ bool tls_cert_due(const tls_cert_t *c, time_t now)
     return c->not_after - now < life / 3;
 }
 
-static char *ca_pem_of_cert(X509 *x, size_t *len)
+/* The text a memory BIO holds after a successful PEM write (written: the
+ * write's result), as a NUL-terminated malloc'd copy; NULL on failure. */
+static char *ca_pem_text(BIO *b, bool written, size_t *len)
 {
-    BIO *b = BIO_new(BIO_s_mem());
     char *out = NULL;
-    if (b && PEM_write_bio_X509(b, x) == 1) {
+    if (b && written) {
         char *p;
         long n = BIO_get_mem_data(b, &p);
         if (n > 0 && (out = malloc((size_t)n + 1))) {
@@ -48,21 +49,16 @@ static char *ca_pem_of_cert(X509 *x, size_t *len)
     return out;
 }
 
+static char *ca_pem_of_cert(X509 *x, size_t *len)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    return ca_pem_text(b, b && PEM_write_bio_X509(b, x) == 1, len);
+}
+
 static char *ca_pem_of_key(EVP_PKEY *k, size_t *len)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    char *out = NULL;
-    if (b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1) {
-        char *p;
-        long n = BIO_get_mem_data(b, &p);
-        if (n > 0 && (out = malloc((size_t)n + 1))) {
-            memcpy(out, p, (size_t)n);
-            out[n] = '\0';
-            *len = (size_t)n;
-        }
-    }
-    BIO_free(b);
-    return out;
+    return ca_pem_text(b, b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1, len);
 }
 
 static bool ca_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
