@@ -25,6 +25,8 @@
 #include "edge/edge_notices.h"
 #include "edge/edge_password.h"
 #include "edge/edge_proxy.h"
+#include "fn/fn.h"
+#include "plugin/plugin.h"
 
 #define EDGE_EXPORT(name) __attribute__((export_name(#name)))
 
@@ -95,6 +97,7 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
     edge_proxy_register();
     edge_password_register();
     edge_codec_register();
+    if (fn_register_directives() < 0 || plugin_register_directives() < 0) return -1;
     if (edge_function_register(ifr_str(modules, modules_len)) < 0) return -1;
     cfg_error_t err;
     /* Kept for the isolate's life: the plan's tokens may point at it. */

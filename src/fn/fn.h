@@ -2,7 +2,7 @@
  * command module (`_start`) that answers requests on a route, each request
  * in a fresh sandbox (see docs/functions.md).
  *
- *   fn_config_t   what the Caddyfile says (route/handler_wasm.c fills it)
+ *   fn_config_t   what the Caddyfile says (fn_directive.c fills it)
  *   fn_function_t the loaded function: compiled module and the snapshot
  *                 image every request starts from; shared by all workers
  *   fn_run()      runs one request: reads the body, starts a sandbox from
@@ -99,5 +99,10 @@ uint64_t fn_memory_budget(void);
 
 /* Answers x with the function (ROUTE_DONE or ROUTE_ASYNC). */
 route_result_t fn_run(route_exchange_t *x, fn_function_t *f);
+
+/* Registers the `wasm` directive (also spelled reactor) and `gojinn` with
+ * route (route_directive_register): once, at start-up, before a plan is
+ * loaded. 0, or -1 when route's table has no place for them. */
+int fn_register_directives(void);
 
 #endif

@@ -1,6 +1,6 @@
 /* Plugins: WebAssembly modules that run around every request of a site
- * (the `wasm_plugin` directive). This is the interface the route layer's
- * handler (src/route/handler_wasm_plugin.c) uses; the guest's side is
+ * (the `wasm_plugin` directive). This is the interface the directive
+ * (plugin_directive.c) uses; the guest's side is
  * include/ifrit_plugin.h and docs/plugins.md.
  *
  * A plugin_t is loaded once per config load: the file is read, compiled,
@@ -77,5 +77,10 @@ int plugin_chain_add(plugin_chain_t *c, ifr_arena_t *a, plugin_t *p);
  * on_response/on_body hooks of the plugins that ran. Returns ROUTE_NEXT
  * (the request goes on), ROUTE_DONE (a plugin answered) or ROUTE_ERROR. */
 route_result_t plugin_chain_run(route_exchange_t *x, const plugin_chain_t *c);
+
+/* Registers the `wasm_plugin` directive with route
+ * (route_directive_register): once, at start-up, before a plan is loaded.
+ * 0, or -1 when route's table has no place for it. */
+int plugin_register_directives(void);
 
 #endif

@@ -1,6 +1,6 @@
 /* The directive module interface: every Caddyfile directive that becomes
  * part of a site's routes (respond, header, file_server, handle, ...) is one
- * file defining one route_directive_t, listed in directives.def.
+ * file defining one route_directive_t, listed in directives.c (the order).
  *
  * A directive has two halves:
  *   parse   at config load: reads its arguments and block (the matcher token,
@@ -70,6 +70,15 @@ typedef struct route_directive {
 /* The directive table in Caddy's standard order (position = sort key).
  * Returns NULL for an unknown name; *pos gets the position. */
 const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos);
+/* Directives whose code lives above route (wasm and gojinn in src/fn,
+ * wasm_plugin in src/plugin) have their place in the order here and are
+ * registered by the host at start-up, before it loads a plan and before
+ * any thread runs (fn_register_directives, plugin_register_directives).
+ * Returns 0, or -1 when the table has no row of d->name or the row holds
+ * another directive. */
+int route_directive_register(const route_directive_t *d);
+/* A row of the table whose directive this program did not register. */
+bool route_directive_unregistered(ifr_str_t name);
 /* All names (for "did you mean"). */
 size_t route_directive_names(const char *const **out);
 
@@ -87,5 +96,13 @@ int route_parse_status(const cfg_token_t *t, int *out);
 
 /* Joins a relative path from the Caddyfile to its directory; arena copy. */
 const char *route_parse_path(route_parse_t *p, ifr_str_t path);
+
+/* The first address of the site being parsed ("" and 0 outside a site). */
+void route_parse_site_address(const route_parse_t *p, ifr_str_t *host, unsigned *port);
+
+/* One slot per route list, NULL when the list's parse begins, for a
+ * directive whose entries in one list share one object (wasm_plugin's
+ * chain: the first entry runs it). */
+void **route_parse_list_slot(route_parse_t *p);
 
 #endif

@@ -6,11 +6,15 @@
  * here, at its place in Caddy's order. Not yet here, with their places:
  * forward_auth (after basic_auth), abort (before error). ifrit's own:
  * wasm_plugin first (plugins see every request), wasm (functions, also
- * spelled reactor and gojinn) beside reverse_proxy. */
+ * spelled reactor and gojinn) beside reverse_proxy. Those three live above
+ * route (src/plugin, src/fn): their rows are ABOVE, empty until the host
+ * registers them (route_directive_register). */
 #include "route/directive.h"
 
-#define ROUTE_DIRECTIVE_TABLE(X) \
-    X(wasm_plugin) /* first: plugins see every request and the final response */ \
+#include <string.h>
+
+#define ROUTE_DIRECTIVE_TABLE(X, ABOVE) \
+    ABOVE(wasm_plugin) /* first: plugins see every request and the final response */ \
     X(root)                      \
     X(header)                    \
     X(request_body)              \
@@ -28,8 +32,8 @@
     X(error)                     \
     X(respond)                   \
     X(reverse_proxy)             \
-    X(wasm) /* alias reactor */  \
-    X(gojinn)                    \
+    ABOVE(wasm) /* alias reactor */ \
+    ABOVE(gojinn)                \
     X(file_server)               \
     /* site-level: no place in the order */ \
     X(log)                       \
@@ -37,21 +41,44 @@
     X(tls)
 
 #define X(n) extern const route_directive_t route_directive_##n;
-ROUTE_DIRECTIVE_TABLE(X)
+#define ABOVE(n)
+ROUTE_DIRECTIVE_TABLE(X, ABOVE)
 #undef X
+#undef ABOVE
 
-static const route_directive_t *const route_directive_table[] = {
+/* Written only by route_directive_register, at start-up before any plan
+ * is loaded; read-only once workers run. */
+static const route_directive_t *route_directive_table[] = {
 #define X(n) &route_directive_##n,
-    ROUTE_DIRECTIVE_TABLE(X)
+#define ABOVE(n) NULL,
+    ROUTE_DIRECTIVE_TABLE(X, ABOVE)
 #undef X
+#undef ABOVE
 };
 #define ROUTE_NDIRECTIVES (sizeof(route_directive_table) / sizeof(route_directive_table[0]))
+
+static const char *const route_directive_names_table[] = {
+#define X(n) #n,
+    ROUTE_DIRECTIVE_TABLE(X, X)
+#undef X
+};
+
+int route_directive_register(const route_directive_t *d)
+{
+    for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++) {
+        if (strcmp(route_directive_names_table[i], d->name) != 0) continue;
+        if (route_directive_table[i] && route_directive_table[i] != d) return -1;
+        route_directive_table[i] = d;
+        return 0;
+    }
+    return -1;
+}
 
 const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos)
 {
     for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++) {
         const route_directive_t *d = route_directive_table[i];
-        if (ifr_str_eq_cstr(name, d->name) || (d->alias && ifr_str_eq_cstr(name, d->alias))) {
+        if (d && (ifr_str_eq_cstr(name, d->name) || (d->alias && ifr_str_eq_cstr(name, d->alias)))) {
             if (pos) *pos = i;
             return d;
         }
@@ -59,11 +86,12 @@ const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos)
     return NULL;
 }
 
-static const char *const route_directive_names_table[] = {
-#define X(n) #n,
-    ROUTE_DIRECTIVE_TABLE(X)
-#undef X
-};
+bool route_directive_unregistered(ifr_str_t name)
+{
+    for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++)
+        if (!route_directive_table[i] && ifr_str_eq_cstr(name, route_directive_names_table[i])) return true;
+    return false;
+}
 
 size_t route_directive_names(const char *const **out)
 {

@@ -63,7 +63,7 @@ struct route_scope {
     route_scope_t *parent;
     route_matcher_set_t **sets;
     size_t count;
-    void *wasm_plugins;     /* the list's plugin chain (handler_wasm_plugin.c), or NULL */
+    void *list_slot;        /* route_parse_list_slot (directive.h), NULL at first */
 };
 /* Reads every `@name` definition of blk into a new scope above parent. */
 int route_scope_open(route_parse_t *p, const cfg_block_t *blk, route_scope_t *parent,

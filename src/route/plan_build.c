@@ -6,6 +6,7 @@
 #include "route/chain.h"
 #include "route/directive.h"
 #include "route/matcher.h"
+#include "route/site.h"
 
 /* Caddy directives ifrit does not have yet: a clear error instead of a
  * "did you mean". */
@@ -47,6 +48,15 @@ const char *route_parse_path(route_parse_t *p, ifr_str_t path)
     return ifr_arena_printf(p->arena, "%s%s%.*s", p->base_dir, sep, (int)path.len, path.ptr);
 }
 
+void route_parse_site_address(const route_parse_t *p, ifr_str_t *host, unsigned *port)
+{
+    const route_site_addr_t *a = p->site && p->site->naddrs ? &p->site->addrs[0] : NULL;
+    *host = a ? a->host : IFR_LIT("");
+    *port = a ? a->port : 0;
+}
+
+void **route_parse_list_slot(route_parse_t *p) { return &p->scope->list_slot; }
+
 typedef struct {
     route_entry_t e;
     size_t pos;       /* the directive's row in the table */
@@ -69,6 +79,9 @@ static int route_parse_one(route_parse_t *p, const cfg_directive_t *d, route_sor
     const route_directive_t *dir = route_directive_find(d->name.text, &pos);
     *emit = false;
     if (!dir) {
+        if (route_directive_unregistered(d->name.text))
+            return cfg_errorf(p->err, &d->name, "the %.*s directive is not part of this program",
+                              (int)d->name.text.len, d->name.text.ptr);
         for (size_t i = 0; i < sizeof(route_unsupported) / sizeof(route_unsupported[0]); i++)
             if (ifr_str_eq_cstr(d->name.text, route_unsupported[i]))
                 return cfg_errorf(p->err, &d->name, "the %s directive is not supported by ifrit yet",

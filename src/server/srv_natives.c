@@ -2,6 +2,9 @@
  * beside this file; each one's registration call goes here. */
 #include "server/srv_natives.h"
 
+#include "fn/fn.h"
+#include "plugin/plugin.h"
+
 #include "server/codec_register.h"
 #include "server/srv_proxy.h"
 
@@ -9,4 +12,7 @@ void srv_register_natives(void)
 {
     srv_route_natives_register();   /* gzip, zstd, bcrypt (codec_register.c) */
     srv_proxy_register();           /* reverse_proxy transport (srv_proxy.c) */
+    /* Route's table has a place for each; these register into it only. */
+    (void)fn_register_directives();      /* wasm, gojinn */
+    (void)plugin_register_directives();  /* wasm_plugin */
 }

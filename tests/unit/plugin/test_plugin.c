@@ -212,6 +212,7 @@ int main(void)
     const char *root = getenv("IFRIT_ROOT");
     snprintf(plugin_dir, sizeof(plugin_dir), "%s/build/plugins", root ? root : ".");
     ifr_log_set_sink(count_log, NULL);   /* trap warnings are expected here */
+    plugin_register_directives();
     RUN(test_chain_order);
     RUN(test_load_errors);
     RUN(test_state_follows_the_file);

@@ -7,38 +7,40 @@
  * keeps its own trap count and disabled flag (plugin_options_t.key). The
  * directive sits first in the directive order so plugins see every
  * request before any other handler, and their response hooks see the
- * response on its way out. */
+ * response on its way out. Route holds its place in the order; the host
+ * registers it (plugin_register_directives). */
 #include "config/dispense.h"
 #include "plugin/plugin.h"
 #include "route/directive.h"
-#include "route/matcher.h"
-#include "route/site.h"
 
 typedef struct {
     plugin_chain_t *chain;     /* plan arena, shared by the list's entries */
     bool runs_chain;           /* the first entry of its list */
-} route_wasm_plugin_conf_t;
+} plugin_directive_conf_t;
 
 /* The chain of the list being parsed, kept in the list's scope; *first
  * says it was just made. */
-static plugin_chain_t *route_wasm_plugin_chain(route_parse_t *p, bool *first)
+static plugin_chain_t *plugin_directive_chain(route_parse_t *p, bool *first)
 {
-    *first = p->scope->wasm_plugins == NULL;
-    if (*first) p->scope->wasm_plugins = ifr_arena_calloc(p->arena, 1, sizeof(plugin_chain_t));
-    return p->scope->wasm_plugins;
+    void **slot = route_parse_list_slot(p);
+    *first = *slot == NULL;
+    if (*first) *slot = ifr_arena_calloc(p->arena, 1, sizeof(plugin_chain_t));
+    return *slot;
 }
 
 /* What names this wasm_plugin line across config loads: its site's first
  * address and its place in the Caddyfile (plugin_options_t.key). */
-static const char *route_wasm_plugin_key(route_parse_t *p, const cfg_directive_t *d)
+static const char *plugin_directive_key(route_parse_t *p, const cfg_directive_t *d)
 {
-    const route_site_addr_t *a = p->site && p->site->naddrs ? &p->site->addrs[0] : NULL;
-    return ifr_arena_printf(p->arena, "%.*s:%u %s:%d:%d", a ? (int)a->host.len : 0, a ? a->host.ptr : "",
-                            a ? a->port : 0, d->name.file ? d->name.file : "", d->name.line, d->name.col);
+    ifr_str_t host;
+    unsigned port;
+    route_parse_site_address(p, &host, &port);
+    return ifr_arena_printf(p->arena, "%.*s:%u %s:%d:%d", (int)host.len, host.ptr, port,
+                            d->name.file ? d->name.file : "", d->name.line, d->name.col);
 }
 
 /* `config "string"` or `config key=value ...` (repeatable). */
-static int route_wasm_plugin_config(route_parse_t *p, const cfg_directive_t *s, plugin_options_t *o,
+static int plugin_directive_config(route_parse_t *p, const cfg_directive_t *s, plugin_options_t *o,
                                     bool *string_seen)
 {
     if (cfg_expect_args(s, 1, SIZE_MAX, p->err) != 0) return -1;
@@ -73,12 +75,12 @@ static int route_wasm_plugin_config(route_parse_t *p, const cfg_directive_t *s, 
     return 0;
 }
 
-static int route_wasm_plugin_option(route_parse_t *p, const cfg_directive_t *s, plugin_options_t *o,
+static int plugin_directive_option(route_parse_t *p, const cfg_directive_t *s, plugin_options_t *o,
                                     bool *string_seen)
 {
     ifr_str_t n = s->name.text;
     int64_t v;
-    if (ifr_str_eq_cstr(n, "config")) return route_wasm_plugin_config(p, s, o, string_seen);
+    if (ifr_str_eq_cstr(n, "config")) return plugin_directive_config(p, s, o, string_seen);
     if (cfg_expect_args(s, 1, 1, p->err) != 0 || cfg_expect_no_block(s, p->err) != 0) return -1;
     const cfg_token_t *a = &s->args[0];
     if (ifr_str_eq_cstr(n, "priority")) {
@@ -104,42 +106,44 @@ static int route_wasm_plugin_option(route_parse_t *p, const cfg_directive_t *s, 
     return 0;
 }
 
-static void route_wasm_plugin_free(void *ud)
+static void plugin_directive_free(void *ud)
 {
     plugin_free(ud);
 }
 
-static int route_wasm_plugin_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int plugin_directive_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 1, p->err) != 0) return -1;
     plugin_options_t *o = ifr_arena_alloc(p->arena, sizeof(*o));
-    route_wasm_plugin_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    plugin_directive_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     const char *path = route_parse_path(p, d->args[0].text);
     if (!o || !c || !path) return cfg_errorf(p->err, NULL, "out of memory");
     plugin_options_init(o);
-    if (!(o->key = route_wasm_plugin_key(p, d))) return cfg_errorf(p->err, NULL, "out of memory");
+    if (!(o->key = plugin_directive_key(p, d))) return cfg_errorf(p->err, NULL, "out of memory");
     bool string_seen = false;
     for (size_t i = 0; d->block && i < d->block->count; i++)
-        if (route_wasm_plugin_option(p, &d->block->items[i], o, &string_seen) != 0) return -1;
+        if (plugin_directive_option(p, &d->block->items[i], o, &string_seen) != 0) return -1;
     char err[512];
     plugin_t *pl = plugin_load(path, o, err, sizeof(err));
     if (!pl) return cfg_errorf(p->err, &d->args[0], "%s", err);
-    if (ifr_arena_on_cleanup(p->arena, route_wasm_plugin_free, pl) != 0) {
+    if (ifr_arena_on_cleanup(p->arena, plugin_directive_free, pl) != 0) {
         plugin_free(pl);
         return cfg_errorf(p->err, NULL, "out of memory");
     }
-    if (!(c->chain = route_wasm_plugin_chain(p, &c->runs_chain)) || plugin_chain_add(c->chain, p->arena, pl) != 0)
+    if (!(c->chain = plugin_directive_chain(p, &c->runs_chain)) || plugin_chain_add(c->chain, p->arena, pl) != 0)
         return cfg_errorf(p->err, NULL, "out of memory");
     *conf = c;
     return 0;
 }
 
-static route_result_t route_wasm_plugin_handle(route_exchange_t *x, const void *conf)
+static route_result_t plugin_directive_handle(route_exchange_t *x, const void *conf)
 {
-    const route_wasm_plugin_conf_t *c = conf;
+    const plugin_directive_conf_t *c = conf;
     return c->runs_chain ? plugin_chain_run(x, c->chain) : ROUTE_NEXT;
 }
 
-const route_directive_t route_directive_wasm_plugin = {
-    .name = "wasm_plugin", .parse = route_wasm_plugin_parse, .handle = route_wasm_plugin_handle,
+static const route_directive_t plugin_directive_wasm_plugin = {
+    .name = "wasm_plugin", .parse = plugin_directive_parse, .handle = plugin_directive_handle,
 };
+
+int plugin_register_directives(void) { return route_directive_register(&plugin_directive_wasm_plugin); }
