@@ -977,33 +977,33 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     if (op >= 0x28 && op <= 0x3E) return iw__memory_op(c, op);
 
     switch (op) {
-    case 0x00: /* unreachable */
+    case IW_OPCODE_UNREACHABLE: /* unreachable */
         if (iw__live(c)) iw__emit(c, IW_OP_UNREACHABLE, 0);
         iw__top(c)->unreachable = true;
         c->nvals = iw__top(c)->height;
         return true;
-    case 0x01: return true; /* nop */
-    case 0x02: case 0x03: case 0x04: { /* block, loop, if */
+    case IW_OPCODE_NOP: return true; /* nop */
+    case IW_OPCODE_BLOCK: case IW_OPCODE_LOOP: case IW_OPCODE_IF: { /* block, loop, if */
         iw__functype_t bt;
         if (!iw__read_blocktype(c, &bt)) return false;
-        if (op == 0x04 && !iw__pop(c, IW_I32, "if")) return false;
+        if (op == IW_OPCODE_IF && !iw__pop(c, IW_I32, "if")) return false;
         if (!iw__pop_vals(c, bt.params, bt.nparams, "block parameters")) return false;
         uint32_t cond_slot = iw__slot(c, c->nvals + bt.nparams);
         bool live = iw__live(c);
         uint32_t site = 0, base = 0;
-        if (op == 0x04 && live) iw__emit_cond_br(c, cond_slot, false, false, &site, &base);
+        if (op == IW_OPCODE_IF && live) iw__emit_cond_br(c, cond_slot, false, false, &site, &base);
         /* The params go back on the stack, now inside the new frame. */
         if (!iw__push_vals(c, bt.params, bt.nparams)) return false;
-        if (!iw__push_ctrl(c, op == 0x02 ? IW__CTRL_BLOCK : op == 0x03 ? IW__CTRL_LOOP : IW__CTRL_IF, &bt)) return false;
+        if (!iw__push_ctrl(c, op == IW_OPCODE_BLOCK ? IW__CTRL_BLOCK : op == IW_OPCODE_LOOP ? IW__CTRL_LOOP : IW__CTRL_IF, &bt)) return false;
         iw__ctrl_t *f = iw__top(c);
-        if (op == 0x04 && live) { f->else_site = site; f->else_base = base; f->if_block = c->fuel_block; }
-        if (op == 0x03 && live) {
+        if (op == IW_OPCODE_IF && live) { f->else_site = site; f->else_base = base; f->if_block = c->fuel_block; }
+        if (op == IW_OPCODE_LOOP && live) {
             iw__fuel_open(c, IW_OP_LOOP);
             f->loop_pos = c->fuel_site - 1;
         }
         return true;
     }
-    case 0x05: { /* else */
+    case IW_OPCODE_ELSE: { /* else */
         iw__ctrl_t *f = iw__top(c);
         if (f->kind != IW__CTRL_IF) return iw__fail_at(r, at, "else without a matching if");
         if (!iw__pop_vals(c, f->results, f->nresults, "else")) return false;
@@ -1023,7 +1023,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         f->unreachable = false;
         return iw__push_vals(c, f->params, f->nparams);
     }
-    case 0x0B: { /* end */
+    case IW_OPCODE_END: { /* end */
         iw__ctrl_t f = { 0 };
         if (iw__top(c)->kind == IW__CTRL_IF && (iw__top(c)->nparams != iw__top(c)->nresults ||
             (iw__top(c)->nresults && memcmp(iw__top(c)->params, iw__top(c)->results, iw__top(c)->nresults) != 0)))
@@ -1042,7 +1042,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (merge) iw__fuel_open(c, IW_OP_FUEL);
         return iw__push_vals(c, f.results, f.nresults);
     }
-    case 0x0C: { /* br */
+    case IW_OPCODE_BR: { /* br */
         if (!iw__label(c, &x)) return false;
         iw__ctrl_t *t = &c->ctrls[c->nctrls - 1 - x];
         if (!iw__pop_vals(c, iw__label_types(t), iw__label_arity(t), "br")) return false;
@@ -1055,7 +1055,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         c->nvals = iw__top(c)->height;
         return true;
     }
-    case 0x0D: { /* br_if */
+    case IW_OPCODE_BR_IF: { /* br_if */
         if (!iw__label(c, &x)) return false;
         iw__ctrl_t *t = &c->ctrls[c->nctrls - 1 - x];
         uint32_t n = iw__label_arity(t);
@@ -1082,8 +1082,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_reset(c);
         return true;
     }
-    case 0x0E: return iw__br_table(c);
-    case 0x0F: { /* return */
+    case IW_OPCODE_BR_TABLE: return iw__br_table(c);
+    case IW_OPCODE_RETURN: { /* return */
         iw__ctrl_t *t = &c->ctrls[0];
         if (!iw__pop_vals(c, t->results, t->nresults, "return")) return false;
         if (iw__live(c)) iw__emit_return(c, iw__slot(c, c->nvals), t->nresults, iw__slots(c, c->nvals, t->nresults));
@@ -1091,16 +1091,16 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         c->nvals = iw__top(c)->height;
         return true;
     }
-    case 0x10:
+    case IW_OPCODE_CALL:
         if (!iw__read_u32(r, &x)) return false;
         if (x >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", x);
         return iw__call(c, x);
-    case 0x11: return iw__call_indirect(c);
-    case 0x1A: /* drop */
+    case IW_OPCODE_CALL_INDIRECT: return iw__call_indirect(c);
+    case IW_OPCODE_DROP: /* drop */
         return iw__pop(c, IW__UNKNOWN, "drop");
-    case 0x1B: case 0x1C: { /* select, select t */
+    case IW_OPCODE_SELECT: case IW_OPCODE_SELECT_T: { /* select, select t */
         uint8_t t = IW__UNKNOWN, t1, t2;
-        if (op == 0x1C) {
+        if (op == IW_OPCODE_SELECT_T) {
             uint32_t n;
             if (!iw__read_u32(r, &n)) return false;
             if (n != 1) return iw__fail_at(r, at, "invalid result arity for select");
@@ -1108,7 +1108,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         }
         if (!iw__pop(c, IW_I32, "select") || !iw__pop_any(c, t, &t1, "select") || !iw__pop_any(c, t, &t2, "select"))
             return false;
-        if (op == 0x1B) {
+        if (op == IW_OPCODE_SELECT) {
             bool num1 = t1 == IW__UNKNOWN || t1 == IW_I32 || t1 == IW_I64 || t1 == IW_F32 || t1 == IW_F64 || t1 == IW_V128;
             bool num2 = t2 == IW__UNKNOWN || t2 == IW_I32 || t2 == IW_I64 || t2 == IW_F32 || t2 == IW_F64 || t2 == IW_V128;
             if (!num1 || !num2) return iw__fail_at(r, at, "type mismatch: select without a type needs numeric operands");
@@ -1125,7 +1125,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
         return true;
     }
-    case 0x20: { /* local.get */
+    case IW_OPCODE_LOCAL_GET: { /* local.get */
         uint8_t t = iw__local_type(c, &x);
         if (!t || !iw__push(c, t)) return false;
         if (!iw__live(c)) return true;
@@ -1134,18 +1134,18 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_push(c, (iw__hist_t){ IW__H_COPY, pos, 0, dst, x, 0, false, 0 });
         return true;
     }
-    case 0x21: case 0x22: { /* local.set, local.tee */
+    case IW_OPCODE_LOCAL_SET: case IW_OPCODE_LOCAL_TEE: { /* local.set, local.tee */
         uint8_t t = iw__local_type(c, &x);
         if (!t || !iw__pop(c, t, "local.set")) return false;
-        if (op == 0x22 && !iw__push(c, t)) return false;
-        if (iw__live(c)) iw__emit_local_set(c, x, op == 0x22, t);
+        if (op == IW_OPCODE_LOCAL_TEE && !iw__push(c, t)) return false;
+        if (iw__live(c)) iw__emit_local_set(c, x, op == IW_OPCODE_LOCAL_TEE, t);
         return true;
     }
-    case 0x23: case 0x24: { /* global.get, global.set */
+    case IW_OPCODE_GLOBAL_GET: case IW_OPCODE_GLOBAL_SET: { /* global.get, global.set */
         if (!iw__read_u32(r, &x)) return false;
         if (x >= m->nglobals) return iw__fail_at(r, at, "unknown global %u", x);
         const iw__globaltype_t *g = &m->globals[x];
-        if (op == 0x23) {
+        if (op == IW_OPCODE_GLOBAL_GET) {
             if (!iw__push(c, g->type)) return false;
             if (!iw__live(c)) return true;
             uint32_t dst = iw__slot(c, c->nvals - 1);
@@ -1161,10 +1161,10 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_reset(c);
         return true;
     }
-    case 0x25: case 0x26: { /* table.get, table.set */
+    case IW_OPCODE_TABLE_GET: case IW_OPCODE_TABLE_SET: { /* table.get, table.set */
         if (!iw__table_index(c, &x)) return false;
         uint8_t et = m->tables[x].elem;
-        if (op == 0x25) {
+        if (op == IW_OPCODE_TABLE_GET) {
             if (!iw__pop(c, IW_I32, "table.get") || !iw__push(c, et)) return false;
             if (!iw__live(c)) return true;
             uint32_t dst = iw__slot(c, c->nvals - 1);
@@ -1177,23 +1177,23 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_reset(c);
         return true;
     }
-    case 0x3F: case 0x40: /* memory.size, memory.grow */
+    case IW_OPCODE_MEMORY_SIZE: case IW_OPCODE_MEMORY_GROW: /* memory.size, memory.grow */
         if (!iw__zero_byte(c) || !iw__need_memory(c)) return false;
-        if (op == 0x40 && !iw__pop(c, IW_I32, "memory.grow")) return false;
+        if (op == IW_OPCODE_MEMORY_GROW && !iw__pop(c, IW_I32, "memory.grow")) return false;
         if (!iw__push(c, IW_I32)) return false;
         if (iw__live(c)) {
             uint32_t dst = iw__slot(c, c->nvals - 1);
-            if (op == 0x3F) iw__emit(c, IW_OP_MEMORY_SIZE, 1, iw__pair(dst, 0));
+            if (op == IW_OPCODE_MEMORY_SIZE) iw__emit(c, IW_OP_MEMORY_SIZE, 1, iw__pair(dst, 0));
             else iw__emit(c, IW_OP_MEMORY_GROW, 1, iw__pair(dst, dst));
             iw__hist_reset(c);
         }
         return true;
-    case 0x41: case 0x42: case 0x43: case 0x44: { /* constants */
+    case IW_OPCODE_I32_CONST: case IW_OPCODE_I64_CONST: case IW_OPCODE_F32_CONST: case IW_OPCODE_F64_CONST: { /* constants */
         uint64_t v = 0;
         uint8_t t;
-        if (op == 0x41) { int32_t s; if (!iw__read_s32(r, &s)) return false; v = (uint32_t)s; t = IW_I32; }
-        else if (op == 0x42) { int64_t s; if (!iw__read_s64(r, &s)) return false; v = (uint64_t)s; t = IW_I64; }
-        else if (op == 0x43) { const uint8_t *b; if (!iw__read_bytes(r, 4, &b)) return false;
+        if (op == IW_OPCODE_I32_CONST) { int32_t s; if (!iw__read_s32(r, &s)) return false; v = (uint32_t)s; t = IW_I32; }
+        else if (op == IW_OPCODE_I64_CONST) { int64_t s; if (!iw__read_s64(r, &s)) return false; v = (uint64_t)s; t = IW_I64; }
+        else if (op == IW_OPCODE_F32_CONST) { const uint8_t *b; if (!iw__read_bytes(r, 4, &b)) return false;
                                uint32_t u; memcpy(&u, b, 4); v = u; t = IW_F32; }
         else { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false; memcpy(&v, b, 8); t = IW_F64; }
         if (!iw__push(c, t)) return false;
@@ -1203,13 +1203,13 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_push(c, (iw__hist_t){ IW__H_CONST, pos, 0, dst, 0, v, true, 0 });
         return true;
     }
-    case 0xBC: case 0xBD: case 0xBE: case 0xBF: { /* reinterpret: same bits, new type */
+    case IW_OPCODE_I32_REINTERPRET_F32: case IW_OPCODE_I64_REINTERPRET_F64: case IW_OPCODE_F32_REINTERPRET_I32: case IW_OPCODE_F64_REINTERPRET_I64: { /* reinterpret: same bits, new type */
         static const uint8_t from[4] = { IW_F32, IW_F64, IW_I32, IW_I64 }, to[4] = { IW_I32, IW_I64, IW_F32, IW_F64 };
         if (!iw__pop(c, from[op - 0xBC], "reinterpret")) return false;
         iw__hist_reset(c);
         return iw__push(c, to[op - 0xBC]);
     }
-    case 0xD0: { /* ref.null t */
+    case IW_OPCODE_REF_NULL: { /* ref.null t */
         uint8_t t;
         const uint8_t *tat = r->p;
         if (!iw__read_u8(r, &t)) return false;
@@ -1221,7 +1221,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_push(c, (iw__hist_t){ IW__H_CONST, pos, 0, dst, 0, 0, true, 0 });
         return true;
     }
-    case 0xD1: { /* ref.is_null */
+    case IW_OPCODE_REF_IS_NULL: { /* ref.is_null */
         uint8_t t;
         if (!iw__pop_any(c, IW__UNKNOWN, &t, "ref.is_null")) return false;
         if (t && t != IW_FUNCREF && t != IW_EXTERNREF) return iw__fail_at(r, at, "type mismatch: ref.is_null needs a reference");
@@ -1232,7 +1232,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
         return true;
     }
-    case 0xD2: { /* ref.func */
+    case IW_OPCODE_REF_FUNC: { /* ref.func */
         if (!iw__read_u32(r, &x)) return false;
         if (x >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", x);
         if (!(m->declared_funcs[x / 8] & (1u << (x % 8))))
@@ -1244,8 +1244,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
         return true;
     }
-    case 0xFC: return iw__prefixed(c);
-    case 0xFD: return iw__simd(c);
+    case IW_OPCODE_PREFIX_FC: return iw__prefixed(c);
+    case IW_OPCODE_PREFIX_SIMD: return iw__simd(c);
     default: return iw__fail_at(r, at, "illegal opcode 0x%02x", op);
     }
 }

@@ -8,6 +8,7 @@
 #include "wasm/compile.h"
 #include "wasm/config.h"
 #include "wasm/module.h"
+#include "wasm/ops.h"
 
 /* The rank of each section id in the required order (custom sections, id 0,
  * may appear anywhere). Data count (12) sits between element and code. */
@@ -105,10 +106,20 @@ static bool iw__read_globaltype(iw__reader_t *r, iw__globaltype_t *g)
 /* Whether op is an instruction of WebAssembly 2.0 (0xFC and 0xFD prefix
  * others), so that a constant expression holding anything else is
  * malformed ("illegal opcode") rather than invalid. */
-static bool iw__is_opcode(uint8_t op)
+static bool iw__is_opcode(uint32_t op)
 {
-    return op <= 0x05 || (op >= 0x0B && op <= 0x11) || (op >= 0x1A && op <= 0x1C) || (op >= 0x20 && op <= 0x26) ||
-           (op >= 0x28 && op <= 0xC4) || (op >= 0xD0 && op <= 0xD2) || op == 0xFC || op == 0xFD;
+    switch (op) {
+#define IW__X(code, N, ...) case (code):
+    IW_OTHER_OPCODES(IW__X)
+    IW_LOAD_OPS(IW__X)
+    IW_STORE_OPS(IW__X)
+#undef IW__X
+        return true;
+    default:
+#define IW__X(code, ...) || op == (code)
+        return false IW_NUMERIC_OPS(IW__X);
+#undef IW__X
+    }
 }
 
 /* One constant instruction (op, already read) and its immediate into c;
@@ -119,14 +130,14 @@ static bool iw__read_const_instr(iw__decoder_t *d, uint8_t op, const uint8_t *at
     iw__reader_t *r = d->r;
     iw_module_t *m = d->m;
     switch (op) {
-    case 0x41: { int32_t v; if (!iw__read_s32(r, &v)) return false; c->value = (uint32_t)v; *got = IW_I32; return true; }
-    case 0x42: { int64_t v; if (!iw__read_s64(r, &v)) return false; c->value = (uint64_t)v; *got = IW_I64; return true; }
-    case 0x43: { const uint8_t *b; if (!iw__read_bytes(r, 4, &b)) return false;
+    case IW_OPCODE_I32_CONST: { int32_t v; if (!iw__read_s32(r, &v)) return false; c->value = (uint32_t)v; *got = IW_I32; return true; }
+    case IW_OPCODE_I64_CONST: { int64_t v; if (!iw__read_s64(r, &v)) return false; c->value = (uint64_t)v; *got = IW_I64; return true; }
+    case IW_OPCODE_F32_CONST: { const uint8_t *b; if (!iw__read_bytes(r, 4, &b)) return false;
                  uint32_t v; memcpy(&v, b, 4); c->value = v; *got = IW_F32; return true; }
-    case 0x44: { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false;
+    case IW_OPCODE_F64_CONST: { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false;
                  memcpy(&c->value, b, 8); *got = IW_F64; return true; }
-    case 0xD0: return iw__read_reftype(r, got);
-    case 0xFD: { /* v128.const is the one constant SIMD instruction */
+    case IW_OPCODE_REF_NULL: return iw__read_reftype(r, got);
+    case IW_OPCODE_PREFIX_SIMD: { /* v128.const is the one constant SIMD instruction */
         uint32_t sub;
         const uint8_t *b;
         if (!iw__read_u32(r, &sub)) return false;
@@ -137,14 +148,14 @@ static bool iw__read_const_instr(iw__decoder_t *d, uint8_t op, const uint8_t *at
         *got = IW_V128;
         return true;
     }
-    case 0xD2:
+    case IW_OPCODE_REF_FUNC:
         if (!iw__read_u32(r, &c->index)) return false;
         if (c->index >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", c->index);
         c->kind = IW__CONST_FUNC;
         m->declared_funcs[c->index / 8] |= (uint8_t)(1u << (c->index % 8));
         *got = IW_FUNCREF;
         return true;
-    case 0x23:
+    case IW_OPCODE_GLOBAL_GET:
         if (!iw__read_u32(r, &c->index)) return false;
         if (c->index >= nglobals) return iw__fail_at(r, at, "unknown global %u", c->index);
         if (m->globals[c->index].mutable_)
@@ -170,13 +181,13 @@ static bool iw__read_const(iw__decoder_t *d, uint8_t type, uint32_t nglobals, iw
     uint8_t op, got = 0;
     memset(c, 0, sizeof *c);
     if (!iw__read_u8(r, &op)) return false;
-    if (op == 0x0B) return iw__fail_at(r, at, "type mismatch: empty constant expression");
+    if (op == IW_OPCODE_END) return iw__fail_at(r, at, "type mismatch: empty constant expression");
     if (!iw__read_const_instr(d, op, at, nglobals, c, &got)) return false;
     const uint8_t *extra = NULL;
     for (;;) {
         at = r->p;
         if (!iw__read_u8(r, &op)) return false;
-        if (op == 0x0B) break;
+        if (op == IW_OPCODE_END) break;
         iw__const_t more = { 0 };
         uint8_t more_type;
         if (!iw__read_const_instr(d, op, at, nglobals, &more, &more_type)) return false;

@@ -182,6 +182,40 @@
     X(0x3D, I64_STORE16, "i64.store16", I64, 1, uint16_t)                     \
     X(0x3E, I64_STORE32, "i64.store32", I64, 2, uint32_t)
 
+/* The binary format's other one-byte opcodes (control, parametric,
+ * variable, table and memory-size instructions, constants, references,
+ * reinterpretations and the two prefixes), named as IW_OPCODE_<NAME>:
+ *   X(opcode, NAME, "text")
+ * The validator and compiler switch on these names, never on the bytes. */
+#define IW_OTHER_OPCODES(X)                                                   \
+    X(0x00, UNREACHABLE, "unreachable") X(0x01, NOP, "nop")                   \
+    X(0x02, BLOCK, "block") X(0x03, LOOP, "loop") X(0x04, IF, "if")           \
+    X(0x05, ELSE, "else") X(0x0B, END, "end") X(0x0C, BR, "br")               \
+    X(0x0D, BR_IF, "br_if") X(0x0E, BR_TABLE, "br_table")                     \
+    X(0x0F, RETURN, "return") X(0x10, CALL, "call")                           \
+    X(0x11, CALL_INDIRECT, "call_indirect") X(0x1A, DROP, "drop")             \
+    X(0x1B, SELECT, "select") X(0x1C, SELECT_T, "select t")                   \
+    X(0x20, LOCAL_GET, "local.get") X(0x21, LOCAL_SET, "local.set")           \
+    X(0x22, LOCAL_TEE, "local.tee") X(0x23, GLOBAL_GET, "global.get")         \
+    X(0x24, GLOBAL_SET, "global.set") X(0x25, TABLE_GET, "table.get")         \
+    X(0x26, TABLE_SET, "table.set") X(0x3F, MEMORY_SIZE, "memory.size")       \
+    X(0x40, MEMORY_GROW, "memory.grow") X(0x41, I32_CONST, "i32.const")       \
+    X(0x42, I64_CONST, "i64.const") X(0x43, F32_CONST, "f32.const")           \
+    X(0x44, F64_CONST, "f64.const")                                           \
+    X(0xBC, I32_REINTERPRET_F32, "i32.reinterpret_f32")                       \
+    X(0xBD, I64_REINTERPRET_F64, "i64.reinterpret_f64")                       \
+    X(0xBE, F32_REINTERPRET_I32, "f32.reinterpret_i32")                       \
+    X(0xBF, F64_REINTERPRET_I64, "f64.reinterpret_i64")                       \
+    X(0xD0, REF_NULL, "ref.null") X(0xD1, REF_IS_NULL, "ref.is_null")         \
+    X(0xD2, REF_FUNC, "ref.func") X(0xFC, PREFIX_FC, "0xfc prefix")           \
+    X(0xFD, PREFIX_SIMD, "0xfd prefix")
+
+enum {
+#define IW__X(code, N, text) IW_OPCODE_##N = code,
+    IW_OTHER_OPCODES(IW__X)
+#undef IW__X
+};
+
 /* Internal instructions that are not generated from the tables above. The
  * word layout of each is written next to its handler in interp.c and its
  * emitter in compile.c. */
