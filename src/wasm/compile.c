@@ -255,6 +255,22 @@ static void iw__hist_push(iw__comp_t *c, iw__hist_t h)
     c->hist[c->nhist++] = h;
 }
 
+/* The end of emitting most results: the instruction at pos wrote dst and
+ * is nothing the peephole folds later (no copy, constant or compare). */
+static void iw__hist_dst(iw__comp_t *c, uint32_t pos, uint32_t dst)
+{
+    iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+}
+
+/* After pushing a result: whether code is live, so anything is emitted,
+ * and then *dst is the slot of that result (the top of the stack). */
+static bool iw__live_top(const iw__comp_t *c, uint32_t *dst)
+{
+    if (!iw__live(c)) return false;
+    *dst = iw__slot(c, c->nvals - 1);
+    return true;
+}
+
 static iw__hist_t *iw__hist_last(iw__comp_t *c, uint32_t dst)
 {
     if (!c->nhist) return NULL;
@@ -485,8 +501,8 @@ static bool iw__numeric(iw__comp_t *c, const iw__numinfo_t *ni)
     bool binary = ni->cls == IW__CLS_BIN || ni->cls == IW__CLS_BINT || ni->cls == IW__CLS_CMP;
     if (binary && !iw__pop(c, ni->in, ni->name)) return false;
     if (!iw__pop(c, ni->in, ni->name) || !iw__push(c, ni->out)) return false;
-    if (!iw__live(c)) return true;
-    uint32_t dst = iw__slot(c, c->nvals - 1);
+    uint32_t dst;
+    if (!iw__live_top(c, &dst)) return true;
     if (!binary) {
         uint32_t a = iw__take_slot(c, dst);
         uint32_t pos = iw__emit(c, (iw_op_t)ni->op, 1, iw__pair(dst, a));
@@ -543,12 +559,12 @@ static bool iw__load(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, 
     uint32_t pos;
     if (iw__take_addr_add(c, dst, &base, &b, &b_imm)) {
         pos = iw__emit(c, (iw_op_t)(op + (b_imm ? 1 : 2)), 3, iw__pair(dst, base), (uint64_t)offset, b);
-        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        iw__hist_dst(c, pos, dst);
         return true;
     }
     uint32_t addr = iw__take_slot(c, dst);
     pos = iw__emit(c, op, 2, iw__pair(dst, addr), (uint64_t)offset);
-    iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+    iw__hist_dst(c, pos, dst);
     return true;
 }
 
@@ -734,7 +750,7 @@ static bool iw__simd_memory(iw__comp_t *c, const iw__simd_mem_info_t *mi)
     uint32_t addr = iw__take_slot(c, dst);
     if (load) {
         uint32_t pos = iw__emit(c, (iw_op_t)mi->op, 3, iw__pair(dst, addr), (uint64_t)offset, iw__pair(vec, lane));
-        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        iw__hist_dst(c, pos, dst);
     } else {
         iw__emit(c, IW_OP_SIMD_STORE, 3, iw__pair(addr, vec), (uint64_t)offset, iw__pair(mi->bytes, lane));
         iw__hist_reset(c);
@@ -771,7 +787,7 @@ static bool iw__simd_op(iw__comp_t *c, const iw__simd_info_t *si)
     for (uint32_t k = n; k-- > 0;) slot[k] = iw__take_slot(c, slot[k]);
     for (uint32_t k = n; k < 3; k++) slot[k] = slot[0];
     uint32_t pos = iw__emit(c, (iw_op_t)si->op, 3, iw__pair(dst, slot[0]), iw__pair(slot[1], slot[2]), (uint64_t)lane);
-    iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+    iw__hist_dst(c, pos, dst);
     return true;
 }
 
@@ -788,11 +804,11 @@ static bool iw__simd(iw__comp_t *c)
     uint64_t w[2];
     if (sub == 12) { /* v128.const */
         if (!iw__read_bytes(c->r, 16, &b) || !iw__push(c, IW_V128)) return false;
-        if (!iw__live(c)) return true;
+        uint32_t dst;
+        if (!iw__live_top(c, &dst)) return true;
         memcpy(w, b, 16);
-        uint32_t dst = iw__slot(c, c->nvals - 1);
         uint32_t pos = iw__emit(c, IW_OP_CONST128, 3, iw__pair(dst, 0), w[0], w[1]);
-        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        iw__hist_dst(c, pos, dst);
         return true;
     }
     if (sub == 13) { /* i8x16.shuffle */
@@ -802,13 +818,13 @@ static bool iw__simd(iw__comp_t *c)
             if (b[i] >= 32) return iw__fail_at(c->r, lanes_at + i, "invalid lane index %u", b[i]);
         if (!iw__pop(c, IW_V128, "i8x16.shuffle") || !iw__pop(c, IW_V128, "i8x16.shuffle") || !iw__push(c, IW_V128))
             return false;
-        if (!iw__live(c)) return true;
+        uint32_t dst;
+        if (!iw__live_top(c, &dst)) return true;
         memcpy(w, b, 16);
-        uint32_t dst = iw__slot(c, c->nvals - 1);
         uint32_t sb = iw__take_slot(c, iw__slot(c, c->nvals));
         uint32_t sa = iw__take_slot(c, dst);
         uint32_t pos = iw__emit(c, IW_OP_SHUFFLE, 4, iw__pair(dst, sa), iw__pair(sb, 0), w[0], w[1]);
-        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        iw__hist_dst(c, pos, dst);
         return true;
     }
     /* 0x100-0x113: the relaxed SIMD proposal (WebAssembly 3.0) */
@@ -1116,20 +1132,20 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             t = t1 ? t1 : t2;
         }
         if (!iw__push(c, t)) return false;
-        if (!iw__live(c)) return true;
-        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t dst;
+        if (!iw__live_top(c, &dst)) return true;
         uint32_t cond = iw__take_slot(c, iw__slot(c, c->nvals + 1));
         uint32_t b = iw__take_slot(c, iw__slot(c, c->nvals));
         uint32_t a = iw__take_slot(c, dst);
         uint32_t pos = iw__emit(c, t == IW_V128 ? IW_OP_SELECT128 : IW_OP_SELECT, 2, iw__pair(dst, cond), iw__pair(a, b));
-        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        iw__hist_dst(c, pos, dst);
         return true;
     }
     case IW_OPCODE_LOCAL_GET: { /* local.get */
         uint8_t t = iw__local_type(c, &x);
         if (!t || !iw__push(c, t)) return false;
-        if (!iw__live(c)) return true;
-        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t dst;
+        if (!iw__live_top(c, &dst)) return true;
         uint32_t pos = iw__emit(c, t == IW_V128 ? IW_OP_COPY128 : IW_OP_COPY, 1, iw__pair(dst, x));
         iw__hist_push(c, (iw__hist_t){ IW__H_COPY, pos, 0, dst, x, 0, false, 0 });
         return true;
@@ -1147,10 +1163,10 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         const iw__globaltype_t *g = &m->globals[x];
         if (op == IW_OPCODE_GLOBAL_GET) {
             if (!iw__push(c, g->type)) return false;
-            if (!iw__live(c)) return true;
-            uint32_t dst = iw__slot(c, c->nvals - 1);
+            uint32_t dst;
+            if (!iw__live_top(c, &dst)) return true;
             uint32_t pos = iw__emit(c, g->type == IW_V128 ? IW_OP_GLOBAL_GET128 : IW_OP_GLOBAL_GET, 1, iw__pair(dst, x));
-            iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+            iw__hist_dst(c, pos, dst);
             return true;
         }
         if (!g->mutable_) return iw__fail_at(r, at, "global is immutable: global.set %u", x);
@@ -1166,8 +1182,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         uint8_t et = m->tables[x].elem;
         if (op == IW_OPCODE_TABLE_GET) {
             if (!iw__pop(c, IW_I32, "table.get") || !iw__push(c, et)) return false;
-            if (!iw__live(c)) return true;
-            uint32_t dst = iw__slot(c, c->nvals - 1);
+            uint32_t dst;
+            if (!iw__live_top(c, &dst)) return true;
             iw__emit(c, IW_OP_TABLE_GET, 2, iw__pair(dst, iw__take_slot(c, dst)), (uint64_t)x);
         } else {
             if (!iw__pop(c, et, "table.set") || !iw__pop(c, IW_I32, "table.set")) return false;
@@ -1181,8 +1197,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!iw__zero_byte(c) || !iw__need_memory(c)) return false;
         if (op == IW_OPCODE_MEMORY_GROW && !iw__pop(c, IW_I32, "memory.grow")) return false;
         if (!iw__push(c, IW_I32)) return false;
-        if (iw__live(c)) {
-            uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t dst;
+        if (iw__live_top(c, &dst)) {
             if (op == IW_OPCODE_MEMORY_SIZE) iw__emit(c, IW_OP_MEMORY_SIZE, 1, iw__pair(dst, 0));
             else iw__emit(c, IW_OP_MEMORY_GROW, 1, iw__pair(dst, dst));
             iw__hist_reset(c);
@@ -1197,17 +1213,17 @@ static bool iw__instr(iw__comp_t *c, bool *done)
                                uint32_t u; memcpy(&u, b, 4); v = u; t = IW_F32; }
         else { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false; memcpy(&v, b, 8); t = IW_F64; }
         if (!iw__push(c, t)) return false;
-        if (!iw__live(c)) return true;
-        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t dst;
+        if (!iw__live_top(c, &dst)) return true;
         uint32_t pos = iw__emit(c, IW_OP_CONST, 2, iw__pair(dst, 0), v);
         iw__hist_push(c, (iw__hist_t){ IW__H_CONST, pos, 0, dst, 0, v, true, 0 });
         return true;
     }
     case IW_OPCODE_I32_REINTERPRET_F32: case IW_OPCODE_I64_REINTERPRET_F64: case IW_OPCODE_F32_REINTERPRET_I32: case IW_OPCODE_F64_REINTERPRET_I64: { /* reinterpret: same bits, new type */
         static const uint8_t from[4] = { IW_F32, IW_F64, IW_I32, IW_I64 }, to[4] = { IW_I32, IW_I64, IW_F32, IW_F64 };
-        if (!iw__pop(c, from[op - 0xBC], "reinterpret")) return false;
+        if (!iw__pop(c, from[op - IW_OPCODE_I32_REINTERPRET_F32], "reinterpret")) return false;
         iw__hist_reset(c);
-        return iw__push(c, to[op - 0xBC]);
+        return iw__push(c, to[op - IW_OPCODE_I32_REINTERPRET_F32]);
     }
     case IW_OPCODE_REF_NULL: { /* ref.null t */
         uint8_t t;
@@ -1215,8 +1231,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!iw__read_u8(r, &t)) return false;
         if (t != IW_FUNCREF && t != IW_EXTERNREF) return iw__fail_at(r, tat, "malformed reference type");
         if (!iw__push(c, t)) return false;
-        if (!iw__live(c)) return true;
-        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t dst;
+        if (!iw__live_top(c, &dst)) return true;
         uint32_t pos = iw__emit(c, IW_OP_CONST, 2, iw__pair(dst, 0), (uint64_t)0);
         iw__hist_push(c, (iw__hist_t){ IW__H_CONST, pos, 0, dst, 0, 0, true, 0 });
         return true;
@@ -1226,10 +1242,10 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!iw__pop_any(c, IW__UNKNOWN, &t, "ref.is_null")) return false;
         if (t && t != IW_FUNCREF && t != IW_EXTERNREF) return iw__fail_at(r, at, "type mismatch: ref.is_null needs a reference");
         if (!iw__push(c, IW_I32)) return false;
-        if (!iw__live(c)) return true;
-        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t dst;
+        if (!iw__live_top(c, &dst)) return true;
         uint32_t pos = iw__emit(c, IW_OP_I64_EQZ_S, 1, iw__pair(dst, iw__take_slot(c, dst)));
-        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        iw__hist_dst(c, pos, dst);
         return true;
     }
     case IW_OPCODE_REF_FUNC: { /* ref.func */
@@ -1238,10 +1254,10 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         if (!(m->declared_funcs[x / 8] & (1u << (x % 8))))
             return iw__fail_at(r, at, "undeclared function reference %u", x);
         if (!iw__push(c, IW_FUNCREF)) return false;
-        if (!iw__live(c)) return true;
-        uint32_t dst = iw__slot(c, c->nvals - 1);
+        uint32_t dst;
+        if (!iw__live_top(c, &dst)) return true;
         uint32_t pos = iw__emit(c, IW_OP_REF_FUNC, 1, iw__pair(dst, x));
-        iw__hist_push(c, (iw__hist_t){ IW__H_DST, pos, 0, dst, 0, 0, false, 0 });
+        iw__hist_dst(c, pos, dst);
         return true;
     }
     case IW_OPCODE_PREFIX_FC: return iw__prefixed(c);
