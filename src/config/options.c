@@ -1,4 +1,5 @@
 /* The global options block (options.h). */
+#include <stdint.h>
 #include <string.h>
 
 #include "config/dispense.h"
@@ -25,9 +26,8 @@ static const char *const caddy_options[] = {
 static const char *const known_timeouts[] = { "idle", "read_body", "read_header", "write" };
 
 static const char *const caddy_server_options[] = {
-    "client_ip_headers", "enable_full_duplex", "keepalive_interval", "listener_wrappers",
+    "enable_full_duplex", "keepalive_interval", "listener_wrappers",
     "log_credentials", "max_header_size", "metrics", "name", "protocols", "strict_sni_host",
-    "trusted_proxies", "trusted_proxies_strict",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -75,17 +75,45 @@ static int parse_timeouts(const cfg_directive_t *d, cfg_options_t *o, cfg_error_
     return 0;
 }
 
-/* servers [<listener>] { timeouts { ... } }: ifrit applies the settings
- * to every listener, so the listener argument is accepted and not used. */
+/* trusted_proxies static <ranges...>: the ranges stay tokens here (the
+ * route layer parses them, with their positions for errors); Caddy's
+ * other sources are modules ifrit does not have. */
+static int parse_trusted_proxies(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+{
+    if (cfg_expect_args(d, 1, SIZE_MAX, err) || cfg_expect_no_block(d, err)) return -1;
+    if (!cfg_is_word(&d->args[0], "static"))
+        return cfg_errorf(err, &d->args[0], "trusted_proxies: only the 'static' source is supported, got '%s'",
+                          d->args[0].text.ptr);
+    if (d->nargs < 2)
+        return cfg_errorf(err, &d->args[0], "trusted_proxies static: expected IP ranges (or private_ranges)");
+    if (o->trusted_proxies)
+        return cfg_errorf(err, &d->name, "trusted_proxies: given twice (list every range on one line)");
+    o->trusted_proxies = &d->args[1];
+    o->ntrusted_proxies = d->nargs - 1;
+    return 0;
+}
+
+/* servers [<listener>] { ... }: ifrit applies the settings to every
+ * listener, so the listener argument is accepted and not used. */
 static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
-    static const char *const known[] = { "timeouts" };
+    static const char *const known[] = { "timeouts", "trusted_proxies", "client_ip_headers",
+                                         "trusted_proxies_strict" };
     if (cfg_expect_args(d, 0, 1, err)) return -1;
     if (!d->block) return cfg_errorf(err, &d->name, "servers: expected a block { timeouts { ... } }");
     for (size_t i = 0; i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (cfg_is_word(&s->name, "timeouts")) {
             if (parse_timeouts(s, o, err)) return -1;
+        } else if (cfg_is_word(&s->name, "trusted_proxies")) {
+            if (parse_trusted_proxies(s, o, err)) return -1;
+        } else if (cfg_is_word(&s->name, "client_ip_headers")) {
+            if (cfg_expect_args(s, 1, SIZE_MAX, err) || cfg_expect_no_block(s, err)) return -1;
+            o->client_ip_headers = s->args;
+            o->nclient_ip_headers = s->nargs;
+        } else if (cfg_is_word(&s->name, "trusted_proxies_strict")) {
+            if (cfg_expect_args(s, 0, 0, err) || cfg_expect_no_block(s, err)) return -1;
+            o->trusted_proxies_strict = true;
         } else if (in_list(s->name.text, caddy_server_options, COUNT(caddy_server_options))) {
             return cfg_errorf(err, &s->name, "servers: '%s' is not supported by ifrit yet",
                               s->name.text.ptr);

@@ -23,6 +23,9 @@
  *               write 30s
  *               idle 2m
  *           }
+ *           trusted_proxies static private_ranges 203.0.113.0/24
+ *           client_ip_headers X-Forwarded-For X-Real-IP
+ *           trusted_proxies_strict
  *       }
  *   }
  *
@@ -62,6 +65,13 @@ typedef struct {
     int64_t read_body_timeout_ns;
     int64_t write_timeout_ns;
     int64_t idle_timeout_ns;
+    /* servers { trusted_proxies static <ranges...> }: the range tokens
+     * (src/route/client_ip.c parses them); NULL: no proxy is trusted. */
+    const cfg_token_t *trusted_proxies;
+    size_t ntrusted_proxies;
+    const cfg_token_t *client_ip_headers;  /* client_ip_headers; NULL: X-Forwarded-For */
+    size_t nclient_ip_headers;
+    bool trusted_proxies_strict;  /* the rightmost untrusted address, not the leftmost */
 } cfg_options_t;
 
 /* Unlike Caddy (which waits for ever unless told), a stop ends within

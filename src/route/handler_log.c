@@ -166,7 +166,7 @@ static void route_access_log_write_one(const route_access_log_t *log, route_exch
     route_line_str(&l, x->conn->remote_ip);
     snprintf(num, sizeof(num), ",\"remote_port\":\"%u\",\"client_ip\":", x->conn->remote_port);
     route_line_lit(&l, num);
-    route_line_str(&l, x->conn->remote_ip);
+    route_line_str(&l, route_client_ip(x));
     if (r->version_major >= 2) snprintf(num, sizeof(num), ",\"proto\":\"HTTP/%u.0\",\"method\":", r->version_major);
     else snprintf(num, sizeof(num), ",\"proto\":\"HTTP/%u.%u\",\"method\":", r->version_major, r->version_minor);
     route_line_lit(&l, num);

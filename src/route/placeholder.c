@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "http/message.h"
+#include "route/client_ip.h"
 #include "route/path.h"
 #include "route/state.h"
 #include "route/value_text.h"
@@ -70,7 +71,7 @@ static const struct { const char *name; route_ph_kind_t kind; } route_ph_names[]
     { "http.request.remote", PH_REMOTE }, { "remote", PH_REMOTE },
     { "http.request.remote.host", PH_REMOTE_HOST }, { "remote_host", PH_REMOTE_HOST },
     { "http.request.remote.port", PH_REMOTE_PORT }, { "remote_port", PH_REMOTE_PORT },
-    /* No trusted proxies (yet): the client is the peer. */
+    /* The peer, or what a trusted proxy says (client_ip.h). */
     { "http.vars.client_ip", PH_CLIENT_IP }, { "client_ip", PH_CLIENT_IP },
     { "http.request.local", PH_LOCAL }, { "http.request.local.host", PH_LOCAL_HOST },
     { "http.request.local.port", PH_LOCAL_PORT },
@@ -460,7 +461,8 @@ static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
         return route_fmt(x, r->version_major >= 2 ? "HTTP/%lld.0" : "HTTP/1.%lld",
                          r->version_major >= 2 ? r->version_major : r->version_minor);
     case PH_REMOTE: return route_ip_port(x, x->conn->remote_ip, x->conn->remote_port);
-    case PH_REMOTE_HOST: case PH_CLIENT_IP: return x->conn->remote_ip;
+    case PH_REMOTE_HOST: return x->conn->remote_ip;
+    case PH_CLIENT_IP: return route_client_ip(x);
     case PH_LOCAL: return route_ip_port(x, x->conn->local_ip, x->conn->local_port);
     case PH_LOCAL_HOST: return x->conn->local_ip;
     case PH_LOCAL_PORT: return route_fmt(x, "%lld", x->conn->local_port);

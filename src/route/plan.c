@@ -86,7 +86,9 @@ int route_site_build(route_plan_t *p, const cfg_site_t *cs, route_site_t *site, 
 static route_plan_t *route_plan_build(route_plan_t *p, cfg_doc_t *doc, const char *base_dir,
                                       cfg_error_t *err)
 {
-    if (cfg_parse_global_options(doc->global, &p->options, err) != 0) return NULL;
+    if (cfg_parse_global_options(doc->global, &p->options, err) != 0 ||
+        route_trust_build(&p->arena, &p->options, &p->trust, err) != 0)
+        return NULL;
     p->sites = doc->nsites ? ifr_arena_calloc(&p->arena, doc->nsites, sizeof(route_site_t)) : NULL;
     if (doc->nsites && !p->sites) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
     for (size_t i = 0; i < doc->nsites; i++) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "base/str.h"
+#include "route/cidr.h"
 #include "route/directive.h"
 #include "route/placeholder.h"
 
@@ -103,6 +104,9 @@ typedef struct {
     size_t nunhealthy_status;
 
     proxy_hdr_ops_t header_up, header_down;
+    /* trusted_proxies (Caddy 2.6's option): peers whose X-Forwarded-*
+     * fields are kept; empty: the server's trusted_proxies decide. */
+    route_cidrs_t trusted_proxies;
     int64_t flush_interval_ns;       /* -1: flush every write */
     proxy_transport_conf_t transport;
 

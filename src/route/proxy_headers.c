@@ -1,6 +1,10 @@
 /* See proxy_headers.h. */
 #include "route/proxy_headers.h"
 
+#include <string.h>
+
+#include "route/client_ip.h"
+
 /* By length first: every field of every proxied message passes here. */
 bool proxy_is_hop_field(ifr_str_t n)
 {
@@ -185,6 +189,63 @@ static int hdr_apply(route_exchange_t *x, const proxy_upstream_t *u, const proxy
     return 0;
 }
 
+/* The last non-empty value of a field the client sent, or an empty slice. */
+static ifr_str_t hdr_last_value(const http_headers_t *h, ifr_str_t name)
+{
+    for (uint32_t i = h->count; i-- > 0;)
+        if (ifr_str_eq_nocase(h->items[i].name, name)) return h->items[i].value;
+    return IFR_LIT("");
+}
+
+/* X-Forwarded-For / -Proto / -Host, as Caddy sets them: from an untrusted
+ * peer, the peer's address, the scheme and the Host, replacing what came;
+ * from a trusted one (the directive's trusted_proxies, or the server's
+ * when the directive has none), the client's X-Forwarded-For values
+ * joined with ", " and the peer appended, and its last X-Forwarded-Proto
+ * and X-Forwarded-Host kept when not empty. */
+static int hdr_forwarded(route_exchange_t *x, const proxy_conf_t *c, http_headers_t *out)
+{
+    const http_request_t *req = x->req;
+    bool trusted = c->trusted_proxies.count ? route_cidrs_contain(&c->trusted_proxies, x->conn->remote_ip)
+                                            : route_peer_trusted(x);
+    ifr_str_t xff = x->conn->remote_ip;
+    ifr_str_t proto = x->conn->tls ? IFR_LIT("https") : IFR_LIT("http");
+    ifr_str_t host = req->host;
+    if (trusted) {
+        size_t len = 0, n = 0;
+        for (uint32_t i = 0; i < req->headers.count; i++)
+            if (ifr_str_eq_nocase(req->headers.items[i].name, IFR_LIT("x-forwarded-for"))) {
+                len += req->headers.items[i].value.len + 2;
+                n++;
+            }
+        if (n) {
+            char *buf = ifr_arena_alloc(x->arena, len + xff.len + 1);
+            if (!buf) return -1;
+            size_t off = 0, seen = 0;
+            for (uint32_t i = 0; i < req->headers.count; i++) {
+                if (!ifr_str_eq_nocase(req->headers.items[i].name, IFR_LIT("x-forwarded-for"))) continue;
+                if (seen++) { memcpy(buf + off, ", ", 2); off += 2; }
+                memcpy(buf + off, req->headers.items[i].value.ptr, req->headers.items[i].value.len);
+                off += req->headers.items[i].value.len;
+            }
+            if (off) {
+                memcpy(buf + off, ", ", 2);
+                memcpy(buf + off + 2, xff.ptr, xff.len);
+                xff = ifr_str(buf, off + 2 + xff.len);
+            }
+        }
+        ifr_str_t v = hdr_last_value(&req->headers, IFR_LIT("x-forwarded-proto"));
+        if (v.len) proto = v;
+        v = hdr_last_value(&req->headers, IFR_LIT("x-forwarded-host"));
+        if (v.len) host = v;
+    }
+    if (http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-For"), xff) != 0 ||
+        http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Proto"), proto) != 0 ||
+        http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Host"), host) != 0)
+        return -1;
+    return 0;
+}
+
 int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u, bool upgrade,
                      http_headers_t *out)
 {
@@ -200,10 +261,7 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
                     http_headers_add(out, x->arena, IFR_LIT("Upgrade"),
                                      http_headers_get(&req->headers, IFR_LIT("upgrade"))->value) != 0))
         return -1;
-    if (http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-For"), x->conn->remote_ip) != 0 ||
-        http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Proto"), x->conn->tls ? IFR_LIT("https") : IFR_LIT("http")) != 0 ||
-        http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-Host"), req->host) != 0)
-        return -1;
+    if (hdr_forwarded(x, c, out) != 0) return -1;
     return hdr_apply(x, u, &c->header_up, out);
 }
 

@@ -1,7 +1,8 @@
 /* The header rules of reverse_proxy, as Caddy applies them:
  * going up, the client's fields minus hop-by-hop ones (and those the
  * Connection field names; `TE: trailers` stays), X-Forwarded-For / -Proto / -Host set from the
- * connection (incoming values are replaced: no proxy is trusted), Host
+ * connection (incoming values are replaced unless the peer is a trusted
+ * proxy: then they are kept, the peer appended to X-Forwarded-For), Host
  * passed through, then header_up; coming down, the upstream's fields minus
  * hop-by-hop and framing ones (the server frames the response itself; the
  * Trailer field stays), then header_down; its trailer fields minus

@@ -329,6 +329,13 @@ static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, proxy_
         c->nunhealthy_status = s->nargs;
         return 0;
     }
+    if (ifr_str_eq_cstr(n, "trusted_proxies")) {
+        if (cfg_expect_args(s, 1, SIZE_MAX, p->err) != 0) return -1;
+        for (size_t i = 0; i < s->nargs; i++)
+            if (route_cidrs_add(p->arena, &c->trusted_proxies, &s->args[i], "trusted_proxies", p->err) != 0)
+                return -1;
+        return 0;
+    }
     if (ifr_str_eq_cstr(n, "header_up")) return proxy_parse_hdr(p, s, &c->header_up);
     if (ifr_str_eq_cstr(n, "header_down")) return proxy_parse_hdr(p, s, &c->header_down);
     if (ifr_str_eq_cstr(n, "flush_interval")) {
@@ -344,7 +351,7 @@ static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, proxy_
     static const char *const known[] = {
         "to", "lb_policy", "lb_retries", "lb_try_duration", "lb_try_interval", "health_uri",
         "health_interval", "health_timeout", "health_status", "fail_duration", "max_fails",
-        "unhealthy_status", "header_up", "header_down", "flush_interval", "transport",
+        "unhealthy_status", "header_up", "header_down", "flush_interval", "transport", "trusted_proxies",
     };
     return cfg_error_unknown(p->err, &s->name, "reverse_proxy option", known, sizeof known / sizeof *known);
 }

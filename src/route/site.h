@@ -9,6 +9,7 @@
 
 #include "base/arena.h"
 #include "route/chain.h"
+#include "route/client_ip.h"
 #include "route/plan.h"
 
 typedef struct route_access_log route_access_log_t;
@@ -42,6 +43,7 @@ struct route_plan {
     ifr_arena_t arena;       /* owns everything below */
     atomic_int refs;
     cfg_options_t options;
+    route_trust_t trust;     /* servers { trusted_proxies ... }, from options */
     route_listener_t *listeners;
     size_t nlisteners;
     route_site_t *sites;

@@ -41,6 +41,7 @@ typedef struct {
     bool in_errors;               /* running handle_errors routes */
     ifr_str_t root;               /* set by `root`; empty = current directory */
     ifr_str_t auth_user;          /* set by basic_auth */
+    ifr_str_t client_ip;          /* route_client_ip's answer once asked (client_ip.h) */
     route_capture_t *captures;    /* newest first */
     /* Cache of the decoded, cleaned path for the raw path it came from. */
     ifr_str_t path_raw;
