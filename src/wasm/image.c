@@ -268,44 +268,68 @@ uint64_t iw__rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v
     return (uint64_t)(uintptr_t)&inst->own_funcs[(v - img->own_lo) / sizeof(iw_func_t)];
 }
 
-static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
+iw_memory_t *iw__image_memory_new(const iw_image_t *img, iw_instance_t *inst)
 {
     iw_memory_t *mem = malloc(sizeof *mem);
-    if (!mem) return false;
+    if (!mem) return NULL;
     uint64_t limit = inst->limits.max_memory_bytes;
     if (!iw__memory_init(mem, 0, img->mem_has_max ? img->mem_max_pages : UINT32_MAX, limit)) {
         free(mem);
-        return false;
+        return NULL;
     }
     inst->own_memory = mem;
     inst->memory = mem;
-    if (limit && img->mem_size > limit) return false;
-    if (img->mem_pool) {
-        if (iw__mapped_map(mem, img->mem_pool)) return true;
-        /* mapping failed (address space?): fall back to reading the file */
-    }
+    if (limit && img->mem_size > limit) return NULL;
+    return mem;
+}
+
+bool iw__image_memory_copy(const iw_image_t *img, uint8_t *dst)
+{
     if (!img->mem_pool) {
-        /* zero-filled, then the stored blocks */
-        mem->data = calloc(img->mem_size ? (size_t)img->mem_size : 1, 1);
-        if (!mem->data) return false;
-        mem->size = img->mem_size;
         for (uint32_t k = 0; k < img->mem_nblocks; k++)
-            memcpy(mem->data + (size_t)img->mem_block_at[k] * IW__IMAGE_BLOCK,
-                   img->mem_blocks + (size_t)k * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK);
+            memcpy(dst + (size_t)img->mem_block_at[k] * IW__IMAGE_BLOCK, img->mem_blocks + (size_t)k * IW__IMAGE_BLOCK,
+                   IW__IMAGE_BLOCK);
         return true;
     }
-    mem->data = malloc((size_t)img->mem_size);
-    if (!mem->data) return false;
-    mem->size = img->mem_size;
 #ifdef __linux__
     size_t done = 0;
     while (done < img->mem_size) {
-        ssize_t n = pread(iw__map_pool_fd(img->mem_pool), mem->data + done, (size_t)img->mem_size - done, (off_t)done);
+        ssize_t n = pread(iw__map_pool_fd(img->mem_pool), dst + done, (size_t)img->mem_size - done, (off_t)done);
         if (n <= 0) return false;
         done += (size_t)n;
     }
 #endif
     return true;
+}
+
+void iw__image_table_copy(const iw_image_t *img, const iw_instance_t *inst, iw_table_t *t, const iw_table_t *src)
+{
+    for (uint32_t k = 0; k < src->size; k++)
+        t->items[k] = src->elem == IW_FUNCREF ? iw__rebase(img, inst, src->items[k]) : src->items[k];
+    t->size = src->size;
+}
+
+void iw__image_globals_copy(const iw_image_t *img, iw_instance_t *inst)
+{
+    const iw_module_t *m = inst->module;
+    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
+        iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
+        *g = img->own_globals[i];
+        if (g->type == IW_FUNCREF) g->value = iw__rebase(img, inst, g->value);
+    }
+}
+
+/* A plain instance's memory: a copy-on-write mapping of the image's file,
+ * or (no file, or no address space for the mapping) a copy. */
+static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
+{
+    iw_memory_t *mem = iw__image_memory_new(img, inst);
+    if (!mem) return false;
+    if (img->mem_pool && iw__mapped_map(mem, img->mem_pool)) return true;
+    mem->data = calloc(img->mem_size ? (size_t)img->mem_size : 1, 1);
+    if (!mem->data) return false;
+    mem->size = img->mem_size;
+    return iw__image_memory_copy(img, mem->data);
 }
 
 static iw_instance_t *iw__from_image(iw_image_t *img, const iw_limits_t *limits, bool resettable, iw_error_t *err)
@@ -330,17 +354,12 @@ static iw_instance_t *iw__from_image(iw_image_t *img, const iw_limits_t *limits,
         iw_table_t *t = &inst->own_tables[i];
         if (!iw__table_init(t, src->elem, src->size, src->max)) goto fail;
         inst->nown_tables = i + 1;
-        for (uint32_t k = 0; k < src->size; k++)
-            t->items[k] = src->elem == IW_FUNCREF ? iw__rebase(img, inst, src->items[k]) : src->items[k];
+        iw__image_table_copy(img, inst, t, src);
         inst->tables[m->nimported_tables + i] = t;
     }
     memcpy(inst->globals, img->globals, m->nimported_globals * sizeof *inst->globals);
-    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
-        iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
-        *g = img->own_globals[i];
-        if (g->type == IW_FUNCREF) g->value = iw__rebase(img, inst, g->value);
-        inst->globals[i] = g;
-    }
+    iw__image_globals_copy(img, inst);
+    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) inst->globals[i] = &inst->own_globals[i - m->nimported_globals];
     memcpy(inst->elem_dropped, img->elem_dropped, m->nelems);
     memcpy(inst->data_dropped, img->data_dropped, m->ndatas);
     if (img->has_own_memory) {

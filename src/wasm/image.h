@@ -50,6 +50,22 @@ struct iw_image {
  * same function of inst. */
 uint64_t iw__rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v);
 
+/* Restoring an instance's state from img, shared by a new instance
+ * (image.c) and a reset (reset.c):
+ *   iw__image_memory_new  inst's own memory, empty, with the image's
+ *                         maximum and inst's limit; NULL when out of
+ *                         memory or when the image's memory is over the
+ *                         limit (inst owns what was made either way)
+ *   iw__image_memory_copy the image's memory (mem_size bytes) into dst,
+ *                         which is zero: its stored blocks, or its file
+ *                         read through; false when the read fails
+ *   iw__image_table_copy  a table's items and size from the image's src
+ *   iw__image_globals_copy the module's own globals */
+iw_memory_t *iw__image_memory_new(const iw_image_t *img, iw_instance_t *inst);
+bool iw__image_memory_copy(const iw_image_t *img, uint8_t *dst);
+void iw__image_table_copy(const iw_image_t *img, const iw_instance_t *inst, iw_table_t *t, const iw_table_t *src);
+void iw__image_globals_copy(const iw_image_t *img, iw_instance_t *inst);
+
 /* reset.c: the memory of a resettable instance made from img (a heap copy
  * with a write map). false when out of memory or over the limit. */
 bool iw__reset_memory_new(iw_image_t *img, iw_instance_t *inst);

@@ -28,19 +28,9 @@ static const uint8_t *iw__image_flat(iw_image_t *img)
     if (flat) return flat;
     flat = calloc(img->mem_size ? (size_t)img->mem_size : 1, 1);
     if (!flat) return NULL;
-    if (img->mem_pool) {
-        iw_memory_t m = { 0 };
-        /* a mapping of the image's file, read through and given back */
-        if (!iw__mapped_map(&m, img->mem_pool)) {
-            free(flat);
-            return NULL;
-        }
-        memcpy(flat, m.data, (size_t)img->mem_size);
-        iw__mapped_release(&m);
-    } else {
-        for (uint32_t k = 0; k < img->mem_nblocks; k++)
-            memcpy(flat + (size_t)img->mem_block_at[k] * IW__IMAGE_BLOCK, img->mem_blocks + (size_t)k * IW__IMAGE_BLOCK,
-                   IW__IMAGE_BLOCK);
+    if (!iw__image_memory_copy(img, flat)) {
+        free(flat);
+        return NULL;
     }
     uint8_t *expected = NULL;
     if (!atomic_compare_exchange_strong_explicit(&img->mem_flat, &expected, flat, memory_order_acq_rel,
@@ -58,16 +48,8 @@ void iw__reset_image_free(iw_image_t *img)
 
 bool iw__reset_memory_new(iw_image_t *img, iw_instance_t *inst)
 {
-    iw_memory_t *mem = malloc(sizeof *mem);
+    iw_memory_t *mem = iw__image_memory_new(img, inst);
     if (!mem) return false;
-    uint64_t limit = inst->limits.max_memory_bytes;
-    if (!iw__memory_init(mem, 0, img->mem_has_max ? img->mem_max_pages : UINT32_MAX, limit)) {
-        free(mem);
-        return false;
-    }
-    inst->own_memory = mem;
-    inst->memory = mem;
-    if (limit && img->mem_size > limit) return false;
     /* A big image: a copy-on-write mapping of its file and no write map;
      * a reset drops the pages written (iw__mapped_reset). */
     if (img->mem_pool && img->mem_size > IW_RESET_COPY_MAX_BYTES && iw__mapped_map(mem, img->mem_pool)) return true;
@@ -118,28 +100,19 @@ static bool iw__reset_memory(iw_image_t *img, iw_memory_t *m)
     return true;
 }
 
-static void iw__reset_table(const iw_image_t *img, iw_instance_t *inst, iw_table_t *t, const iw_table_t *src)
-{
-    /* a table only grows, so the captured items fit */
-    for (uint32_t k = 0; k < src->size; k++)
-        t->items[k] = src->elem == IW_FUNCREF ? iw__rebase(img, inst, src->items[k]) : src->items[k];
-    t->size = src->size;
-    t->changed = false;
-}
-
 int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits)
 {
     iw_image_t *img = inst->image;
     if (!img) return -1;
     iw_module_t *m = inst->module;
     iw_instance_abort_call(inst);
-    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
-        iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
-        *g = img->own_globals[i];
-        if (g->type == IW_FUNCREF) g->value = iw__rebase(img, inst, g->value);
-    }
+    iw__image_globals_copy(img, inst);
+    /* a table only grows, so the captured items fit */
     for (uint32_t i = 0; i < inst->nown_tables; i++)
-        if (inst->own_tables[i].changed) iw__reset_table(img, inst, &inst->own_tables[i], &img->own_tables[i]);
+        if (inst->own_tables[i].changed) {
+            iw__image_table_copy(img, inst, &inst->own_tables[i], &img->own_tables[i]);
+            inst->own_tables[i].changed = false;
+        }
     if (m->nelems) memcpy(inst->elem_dropped, img->elem_dropped, m->nelems);
     if (m->ndatas) memcpy(inst->data_dropped, img->data_dropped, m->ndatas);
     inst->limits = limits ? *limits : (iw_limits_t){ 0 };
