@@ -2,26 +2,7 @@
 
 #include <stdio.h>
 
-/* Length of the valid UTF-8 sequence starting at p (1..4), or 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *p, size_t left)
-{
-    unsigned char c = p[0];
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (c < 0x80) return 1;
-    if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if (n > left) return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
+#include "base/utf8.h"
 
 /* Escapes one unit at s[i]: writes into out (>= 7 bytes), returns bytes
  * written and advances *i. */
@@ -48,7 +29,7 @@ static size_t json_escape_unit(const unsigned char *s, size_t len, size_t *i, ch
         (*i)++;
         return (size_t)snprintf(out, 7, "\\u%04x", c);
     }
-    size_t n = utf8_seq_len(s + *i, len - *i);
+    size_t n = ifr_utf8_seq_len(s + *i, len - *i);
     if (n == 0) {
         (*i)++;
         return (size_t)snprintf(out, 7, "\\u%04x", c);

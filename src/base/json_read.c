@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/utf8.h"
+
 #define JSON_SCRATCH_INLINE 32
 
 typedef struct {
@@ -78,31 +80,6 @@ static size_t json_push(json_parser_t *ps)
     ifr_json_member_t *m = &ps->scratch[ps->top];
     memset(m, 0, sizeof(*m));
     return ps->top++;
-}
-
-/* Length of the valid UTF-8 sequence at p (2..4 bytes; p[0] >= 0x80), or 0. */
-static size_t json_utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t left = (size_t)(end - p);
-    /* The second byte's range depends on the first: this excludes overlong
-     * forms, UTF-16 surrogates (ED A0..BF) and code points past U+10FFFF. */
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t n;
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else return 0;
-    if (left < n || p[1] < lo || p[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    return n;
 }
 
 static int json_hex4(const unsigned char *p)
@@ -209,7 +186,7 @@ static bool json_string(json_parser_t *ps, ifr_str_t *out)
         } else if (c < 0x20) {
             return json_fail(ps, q, "control character in string: it must be escaped");
         } else if (c >= 0x80) {
-            size_t len = json_utf8_len(q, close);
+            size_t len = ifr_utf8_seq_len(q, (size_t)(close - q));
             if (!len) return json_fail(ps, q, "invalid UTF-8 in string");
             memcpy(o + n, q, len);
             n += len;
@@ -317,7 +294,7 @@ static bool json_literal(json_parser_t *ps, ifr_json_t *v)
             return true;
         }
     }
-    if (*ps->p >= 0x80 && json_utf8_len(ps->p, ps->end) == 0)
+    if (*ps->p >= 0x80 && ifr_utf8_seq_len(ps->p, (size_t)(ps->end - ps->p)) == 0)
         return json_fail(ps, ps->p, "invalid UTF-8 where a value was expected");
     return json_fail(ps, ps->p, "unexpected character: a value (object, array, string, number, true, false, null) was expected");
 }

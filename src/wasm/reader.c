@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "base/utf8.h"
+
 static bool iw__vfail(iw__reader_t *r, const uint8_t *at, const char *fmt, va_list ap)
 {
     if (!r->failed) {
@@ -113,36 +115,11 @@ bool iw__read_bytes(iw__reader_t *r, size_t n, const uint8_t **out)
     return true;
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static bool iw__utf8_ok(const uint8_t *s, uint32_t n)
-{
-    uint32_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        uint32_t len, cp;
-        if (c < 0x80) { i++; continue; }
-        if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; }
-        else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
-        else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (n - i < len) return false;
-        for (uint32_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 bool iw__read_name(iw__reader_t *r, const uint8_t **ptr, uint32_t *len)
 {
     if (!iw__read_u32(r, len)) return false;
     if (!iw__read_bytes(r, *len, ptr)) return false;
-    if (!iw__utf8_ok(*ptr, *len)) return iw__fail(r, "malformed UTF-8 encoding");
+    if (!ifr_utf8_valid(*ptr, *len)) return iw__fail(r, "malformed UTF-8 encoding");
     return true;
 }
 
