@@ -195,6 +195,10 @@ struct route_exchange {
     ifr_str_t orig_uri;            /* the target before any rewrite */
     ifr_str_t orig_method;         /* the method before a `method` directive changed it */
     bool head_sent;                /* set by the host after send_head */
+    /* The request's trailer fields (a chunked body's, checked as header
+     * fields are), set by the host before the body callback's is_last
+     * call; NULL when there were none. In x->arena. */
+    const http_headers_t *req_trailers;
     void *route_state;             /* the router's own per-exchange state */
 };
 

@@ -257,6 +257,13 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
     if (hdr_lists_token(&req->headers, IFR_LIT("te"), IFR_LIT("trailers")) &&
         http_headers_add(out, x->arena, IFR_LIT("TE"), IFR_LIT("trailers")) != 0)
         return -1;
+    /* A chunked body goes up chunked with its trailers (proxy_trailers_up),
+     * so the client's announcement of them goes too, as Go's transport
+     * writes it. */
+    const http_header_t *announce = http_headers_get(&req->headers, IFR_LIT("trailer"));
+    if (req->body_kind == HTTP_BODY_CHUNKED && announce &&
+        http_headers_add(out, x->arena, IFR_LIT("Trailer"), announce->value) != 0)
+        return -1;
     if (upgrade && (http_headers_add(out, x->arena, IFR_LIT("Connection"), IFR_LIT("Upgrade")) != 0 ||
                     http_headers_add(out, x->arena, IFR_LIT("Upgrade"),
                                      http_headers_get(&req->headers, IFR_LIT("upgrade"))->value) != 0))
@@ -302,16 +309,27 @@ int proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r
     return hdr_copy_end_to_end(x->arena, &r->headers, out, false);
 }
 
-void proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t)
+/* Keeps the fields of t that may be passed on from a message with fields h. */
+static void hdr_trailers_filter(const http_headers_t *h, http_headers_t *t)
 {
     hdr_conn_names_t conn;
-    hdr_conn_names(&r->headers, &conn);
+    hdr_conn_names(h, &conn);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < t->count; i++) {
         ifr_str_t n = t->items[i].name;
-        if (proxy_is_hop_field(n) || hdr_never_trailer(n) || (conn.count && hdr_conn_named(&conn, &r->headers, n)))
+        if (proxy_is_hop_field(n) || hdr_never_trailer(n) || (conn.count && hdr_conn_named(&conn, h, n)))
             continue;
         t->items[kept++] = t->items[i];
     }
     t->count = kept;
+}
+
+void proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t)
+{
+    hdr_trailers_filter(&r->headers, t);
+}
+
+void proxy_trailers_up(const http_request_t *req, http_headers_t *t)
+{
+    hdr_trailers_filter(&req->headers, t);
 }

@@ -45,6 +45,10 @@ int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_u
  * Max-Forwards, Pragma, Range). Allocates nothing. */
 void proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t);
 
+/* The same for a client's request trailers going up (x->req_trailers,
+ * copied first: the filter works in place), by req's Connection field. */
+void proxy_trailers_up(const http_request_t *req, http_headers_t *t);
+
 /* The fields of an upstream's informational (1xx) head to pass on: its
  * end-to-end ones only; header_down is for the final response. 0, or -1
  * out of memory. */

@@ -3,12 +3,40 @@
  * and the exchange's body_limit. See srv_conn.h. */
 #include "server/srv_conn.h"
 
+#include <string.h>
+
 #include "base/log.h"
+
+/* Keeps a piece of a chunked body's trailer section (the decoder bounds
+ * the whole by HTTP_CHUNK_TRAILER_MAX). -1 out of memory. */
+static int body_keep_trailer(srv_conn_t *c, ifr_str_t piece)
+{
+    srv_body_t *b = &c->body;
+    if (!b->trailer) b->trailer = ifr_arena_alloc(&c->ex.arena, HTTP_CHUNK_TRAILER_MAX);
+    if (!b->trailer || b->trailer_len + piece.len > HTTP_CHUNK_TRAILER_MAX) return -1;
+    memcpy(b->trailer + b->trailer_len, piece.ptr, piece.len);
+    b->trailer_len += piece.len;
+    return 0;
+}
+
+/* At the end of a read body: its trailer fields for x->req_trailers. */
+static void body_trailers_done(srv_conn_t *c)
+{
+    srv_body_t *b = &c->body;
+    if (!b->trailer_len) return;
+    http_headers_t *t = ifr_arena_calloc(&c->ex.arena, 1, sizeof(*t));
+    if (!t || http_chunked_trailers(ifr_str(b->trailer, b->trailer_len), &c->ex.arena, t) != 0) {
+        ifr_log_debug("http", "request trailers dropped: out of memory");
+        return;
+    }
+    c->ex.x.req_trailers = t;
+}
 
 /* Next body bytes from the read buffer: *data, whether they are the last,
  * and how many buffer bytes they used. 0 = nothing yet, 1 = got some,
- * -1 = malformed chunked framing. */
-static int body_take(srv_conn_t *c, ifr_str_t *data, bool *last, size_t *used)
+ * -1 = malformed chunked framing. A body being read (not skipped) keeps
+ * its trailer section. */
+static int body_take(srv_conn_t *c, bool discard, ifr_str_t *data, bool *last, size_t *used)
 {
     srv_body_t *b = &c->body;
     *data = IFR_NULL_STR;
@@ -24,9 +52,17 @@ static int body_take(srv_conn_t *c, ifr_str_t *data, bool *last, size_t *used)
         *last = b->remaining == 0;
         return 1;
     }
+    b->chunked.keep_trailers = !discard;
     http_chunked_status_t st = http_chunked_decode(&b->chunked, c->rbuf.data, c->rbuf.len, used, data);
     if (st == HTTP_CHUNKED_ERROR) return -1;
-    if (st == HTTP_CHUNKED_END) *last = true;
+    if (st == HTTP_CHUNKED_TRAILER) {
+        if (body_keep_trailer(c, *data) != 0) ifr_log_debug("http", "request trailer piece dropped: out of memory");
+        *data = IFR_NULL_STR;
+    }
+    if (st == HTTP_CHUNKED_END) {
+        *last = true;
+        if (!discard) body_trailers_done(c);
+    }
     /* AGAIN may still have consumed framing bytes: report them as used. */
     return st == HTTP_CHUNKED_AGAIN && *used == 0 ? 0 : 1;
 }
@@ -50,7 +86,7 @@ int srv_body_pump(srv_conn_t *c, bool discard)
         ifr_str_t data;
         bool last;
         size_t used;
-        int got = c->rbuf.len ? body_take(c, &data, &last, &used) : 0;
+        int got = c->rbuf.len ? body_take(c, discard, &data, &last, &used) : 0;
         if (got < 0) {
             ifr_log_debug("http", "bad chunked body from %s: %s", c->remote_ip, b->chunked.error);
             if (discard) srv_conn_close_lingering(c);

@@ -53,6 +53,9 @@ typedef struct {
     http_chunked_decoder_t chunked;
     uint64_t received;           /* body bytes seen so far */
     bool done;                   /* the whole body was read */
+    char *trailer;               /* a read body's trailer section (exchange arena,
+                                    HTTP_CHUNK_TRAILER_MAX bytes once one starts) */
+    size_t trailer_len;
 } srv_body_t;
 
 /* What HTTP/1.1 keeps about the exchange it is serving (srv_h1.c). */

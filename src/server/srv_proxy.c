@@ -220,6 +220,26 @@ static int call_flush(proxy_call_t *c)
     return 0;
 }
 
+/* The last chunk of a chunked request body, with the client's trailer
+ * fields that may go on (proxy_trailers_up); a field with bytes that
+ * could split the message is dropped, as in a head. Nonzero out of memory. */
+static int call_body_end(proxy_call_t *c)
+{
+    const http_headers_t *in = c->x->req_trailers;
+    if (!in || in->count == 0) return ifr_buf_append(&c->wbuf, HTTP_CHUNKED_LAST, 5);
+    http_headers_t t = { .count = in->count, .cap = in->count };
+    t.items = ifr_arena_alloc(c->x->arena, in->count * sizeof(*t.items));
+    if (!t.items) return -1;
+    memcpy(t.items, in->items, in->count * sizeof(*t.items));
+    proxy_trailers_up(c->x->req, &t);
+    int rc = ifr_buf_append(&c->wbuf, "0\r\n", 3);
+    for (uint32_t i = 0; i < t.count; i++)
+        if (http_write_field(&c->wbuf, t.items[i].name, t.items[i].value) < 0)
+            ifr_log_debug("reverse_proxy", "dropped request trailer %.*s with invalid bytes",
+                          (int)t.items[i].name.len, t.items[i].name.ptr);
+    return rc | ifr_buf_append(&c->wbuf, "\r\n", 2);
+}
+
 /* The client's request body, chunk by chunk (route_body_cb). */
 static int call_client_body(route_exchange_t *x, const void *data, size_t len, bool is_last, void *ud)
 {
@@ -236,7 +256,7 @@ static int call_client_body(route_exchange_t *x, const void *data, size_t len, b
     }
     if (is_last) {
         c->body_done = true;
-        if (c->body_chunked) rc |= ifr_buf_append(&c->wbuf, HTTP_CHUNKED_LAST, 5);
+        if (c->body_chunked) rc |= call_body_end(c);
     }
     if (rc) {
         c->kick_error = "out of memory";
