@@ -92,17 +92,7 @@ bool ifr_json_uint64(const ifr_json_t *n, uint64_t *out)
     if (!n) return false;
     if (n->type == IFR_JSON_STRING) {
         /* wast2json's form: plain decimal digits, no sign, no spaces. */
-        if (n->string.len == 0) return false;
-        uint64_t v = 0;
-        for (size_t i = 0; i < n->string.len; i++) {
-            char c = n->string.ptr[i];
-            if (c < '0' || c > '9') return false;
-            unsigned d = (unsigned)(c - '0');
-            if (v > (UINT64_MAX - d) / 10) return false;
-            v = v * 10 + d;
-        }
-        *out = v;
-        return true;
+        return ifr_str_to_u64(n->string, UINT64_MAX, out);
     }
     bool negative;
     uint64_t mag;

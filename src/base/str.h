@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -68,6 +69,39 @@ static inline ifr_str_t ifr_str_sub(ifr_str_t s, size_t from, size_t to)
     if (to > s.len) to = s.len;
     if (from > to) from = to;
     return (ifr_str_t){ s.ptr + from, to - from };
+}
+
+/* Decimal integers, the one parser for every layer: no sign, no spaces,
+ * ASCII digits only, leading zeros allowed.
+ *
+ * ifr_str_digits reads the digits at the start of s and returns how many
+ * there are (0: none). *out gets their value; one that does not fit in 64
+ * bits gives UINT64_MAX and *fits false (fits may be NULL when a caller's
+ * own bound is below UINT64_MAX). */
+static inline size_t ifr_str_digits(ifr_str_t s, uint64_t *out, bool *fits)
+{
+    uint64_t v = 0;
+    bool ok = true;
+    size_t i = 0;
+    for (; i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9'; i++) {
+        unsigned d = (unsigned)(s.ptr[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) ok = false;
+        v = ok ? v * 10 + d : UINT64_MAX;
+    }
+    *out = v;
+    if (fits) *fits = ok;
+    return i;
+}
+
+/* Whether all of s is one or more digits whose value is at most max; the
+ * value in *out then (untouched otherwise). */
+static inline bool ifr_str_to_u64(ifr_str_t s, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    bool fits;
+    if (s.len == 0 || ifr_str_digits(s, &v, &fits) != s.len || !fits || v > max) return false;
+    *out = v;
+    return true;
 }
 
 #endif

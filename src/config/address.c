@@ -13,13 +13,9 @@ static long find(ifr_str_t s, ifr_str_t needle)
 
 static int parse_port(const cfg_token_t *key, ifr_str_t p, uint16_t *out, cfg_error_t *err)
 {
-    unsigned v = 0;
-    bool ok = p.len > 0 && p.len <= 5;
-    for (size_t i = 0; ok && i < p.len; i++) {
-        if (p.ptr[i] < '0' || p.ptr[i] > '9') ok = false;
-        else v = v * 10 + (unsigned)(p.ptr[i] - '0');
-    }
-    if (!ok || v == 0 || v > 65535)
+    uint64_t v = 0;
+    bool ok = p.len <= 5 && ifr_str_to_u64(p, 65535, &v);
+    if (!ok || v == 0)
         return cfg_errorf(err, key, "site address '%s': expected a port from 1 to 65535, got '%.*s'",
                           key->text.ptr, (int)p.len, p.ptr);
     *out = (uint16_t)v;

@@ -42,11 +42,7 @@ int cfg_parse_int(const cfg_token_t *t, int64_t min, int64_t max, int64_t *out, 
     bool neg = p < end && *p == '-';
     if (p < end && (*p == '-' || *p == '+')) p++;
     uint64_t v = 0;
-    bool ok = p < end;
-    for (; p < end && ok; p++) {
-        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10) ok = false;
-        else v = v * 10 + (uint64_t)(*p - '0');
-    }
+    bool ok = ifr_str_to_u64(ifr_str(p, (size_t)(end - p)), UINT64_MAX, &v);
     /* Compare as magnitudes so INT64_MIN and huge inputs stay defined. */
     if (ok && !neg && v > (uint64_t)INT64_MAX) ok = false;
     if (ok && neg && v > (uint64_t)INT64_MAX + 1) ok = false;

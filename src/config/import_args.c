@@ -22,13 +22,9 @@ typedef struct {
 /* Reads a decimal index (bounded so it cannot overflow). */
 static size_t ref_number(const char *p, const char *end, const char **after)
 {
-    size_t v = 0;
-    while (p < end && *p >= '0' && *p <= '9') {
-        if (v < 1000000) v = v * 10 + (size_t)(*p - '0');
-        p++;
-    }
-    *after = p;
-    return v;
+    uint64_t v;
+    *after = p + ifr_str_digits(ifr_str(p, (size_t)(end - p)), &v, NULL);
+    return v < 10000000 ? (size_t)v : 10000000;
 }
 
 /* Recognizes a placeholder at p; nargs bounds open ranges. */

@@ -48,11 +48,6 @@ bool http_host_valid(ifr_str_t v)
     }
     if (end == v.len) return true;
     ifr_str_t port = ifr_str_sub(v, end + 1, v.len);
-    if (port.len > 5) return false;
-    unsigned n = 0;
-    for (size_t i = 0; i < port.len; i++) {
-        if (port.ptr[i] < '0' || port.ptr[i] > '9') return false;
-        n = n * 10 + (unsigned)(port.ptr[i] - '0');
-    }
-    return n <= 65535;
+    uint64_t n;
+    return port.len == 0 || (port.len <= 5 && ifr_str_to_u64(port, 65535, &n));
 }

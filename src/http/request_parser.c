@@ -80,12 +80,8 @@ static int connection_item(ifr_str_t option, framing_t *f, http_parse_error_t *e
 static int parse_content_length(ifr_str_t v, framing_t *f, http_parse_error_t *err)
 {
     if (f->has_length) return fail(err, 400, "more than one Content-Length");
-    if (v.len == 0 || v.len > 18) return fail(err, 400, "invalid Content-Length");
-    uint64_t n = 0;
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.ptr[i] < '0' || v.ptr[i] > '9') return fail(err, 400, "invalid Content-Length");
-        n = n * 10 + (uint64_t)(v.ptr[i] - '0');
-    }
+    uint64_t n;
+    if (v.len > 18 || !ifr_str_to_u64(v, UINT64_MAX, &n)) return fail(err, 400, "invalid Content-Length");
     f->has_length = true;
     f->length = n;
     return 0;

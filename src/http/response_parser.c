@@ -48,27 +48,20 @@ static int resp_status_line(ifr_str_t line, http_upstream_response_t *out)
     if (line.len < 12 || memcmp(line.ptr, "HTTP/1.", 7) != 0) return -1;
     if (line.ptr[7] != '0' && line.ptr[7] != '1') return -1;
     if (line.ptr[8] != ' ') return -1;
-    int status = 0;
-    for (int i = 9; i < 12; i++) {
-        if (line.ptr[i] < '0' || line.ptr[i] > '9') return -1;
-        status = status * 10 + (line.ptr[i] - '0');
-    }
+    uint64_t status;
+    if (!ifr_str_to_u64(ifr_str_sub(line, 9, 12), 999, &status)) return -1;
     if (status < 100 || (line.len > 12 && line.ptr[12] != ' ')) return -1;
     for (size_t i = 12; i < line.len; i++)
         if (!http_is_field_char((unsigned char)line.ptr[i])) return -1;
-    out->status = status;
+    out->status = (int)status;
     out->version_minor = (uint8_t)(line.ptr[7] - '0');
     return 0;
 }
 
 static int resp_content_length(ifr_str_t v, resp_framing_t *f)
 {
-    if (f->has_length || v.len == 0 || v.len > 18) return -1;
-    uint64_t n = 0;
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.ptr[i] < '0' || v.ptr[i] > '9') return -1;
-        n = n * 10 + (uint64_t)(v.ptr[i] - '0');
-    }
+    uint64_t n;
+    if (f->has_length || v.len > 18 || !ifr_str_to_u64(v, UINT64_MAX, &n)) return -1;
     f->has_length = true;
     f->length = n;
     return 0;

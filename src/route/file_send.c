@@ -80,17 +80,15 @@ static int route_parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
         if (p >= h.len) break;
         uint64_t a = 0, b = 0;
         bool has_a = false, has_b = false;
-        while (p < h.len && h.ptr[p] >= '0' && h.ptr[p] <= '9') {
-            if (a > UINT64_MAX / 10 - 10) return 0;
-            a = a * 10 + (uint64_t)(h.ptr[p++] - '0');
-            has_a = true;
-        }
-        if (p >= h.len || h.ptr[p++] != '-') return 0;
-        while (p < h.len && h.ptr[p] >= '0' && h.ptr[p] <= '9') {
-            if (b > UINT64_MAX / 10 - 10) return 0;
-            b = b * 10 + (uint64_t)(h.ptr[p++] - '0');
-            has_b = true;
-        }
+        bool fits_a, fits_b;
+        size_t nd = ifr_str_digits(ifr_str_sub(h, p, h.len), &a, &fits_a);
+        has_a = nd > 0;
+        p += nd;
+        if (!fits_a || p >= h.len || h.ptr[p++] != '-') return 0;
+        nd = ifr_str_digits(ifr_str_sub(h, p, h.len), &b, &fits_b);
+        has_b = nd > 0;
+        p += nd;
+        if (!fits_b) return 0;
         while (p < h.len && h.ptr[p] == ' ') p++;
         if (p < h.len && h.ptr[p] != ',') return 0;
         if (!has_a && !has_b) return 0;

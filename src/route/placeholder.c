@@ -118,26 +118,16 @@ static bool route_ph_split_capture(route_seg_t *s)
     s->arg = ifr_str_sub(s->arg, 0, (size_t)dot);
     s->n = -1;
     s->group = idx;
-    if (idx.len < 4 && idx.ptr[0] >= '0' && idx.ptr[0] <= '9') {
-        long n = 0;
-        for (size_t i = 0; i < idx.len; i++) {
-            if (idx.ptr[i] < '0' || idx.ptr[i] > '9') return true;
-            n = n * 10 + (idx.ptr[i] - '0');
-        }
-        s->n = n;
-    }
+    uint64_t n;
+    if (idx.len < 4 && ifr_str_to_u64(idx, UINT64_MAX, &n)) s->n = (long)n;
     return true;
 }
 
 static long route_ph_index(ifr_str_t s)
 {
-    if (s.len == 0 || s.len > 6) return -1;
-    long n = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        if (s.ptr[i] < '0' || s.ptr[i] > '9') return -1;
-        n = n * 10 + (s.ptr[i] - '0');
-    }
-    return n;
+    uint64_t n;
+    if (s.len > 6 || !ifr_str_to_u64(s, UINT64_MAX, &n)) return -1;
+    return (long)n;
 }
 
 /* Resolves a name to a segment kind. Values fixed for the process life

@@ -429,13 +429,10 @@ static bool rx_counts(route_rx_parser_t *p, long *min, long *max)
     long v[2] = { -1, -1 };
     bool comma = false;
     for (int k = 0; k < 2; k++) {
-        size_t start = j;
-        long n = 0;
-        while (j < p->len && p->s[j] >= '0' && p->s[j] <= '9') {
-            if (n <= 100000) n = n * 10 + (p->s[j] - '0');
-            j++;
-        }
-        if (j > start) v[k] = n;
+        uint64_t n;
+        size_t nd = ifr_str_digits(ifr_str((const char *)p->s + j, p->len - j), &n, NULL);
+        j += nd;
+        if (nd) v[k] = n < 1000000 ? (long)n : 1000000;
         else if (k == 0) return false;
         if (k == 0 && j < p->len && p->s[j] == ',') { comma = true; j++; }
         else break;

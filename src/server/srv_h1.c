@@ -18,13 +18,9 @@ static srv_conn_t *conn_of(srv_exchange_t *ex) { return ex->session; }
 /* Parses a handler's own Content-Length header value; -1 if unusable. */
 static int64_t parse_length(ifr_str_t v)
 {
-    if (v.len == 0 || v.len > 18) return -1;
-    int64_t n = 0;
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.ptr[i] < '0' || v.ptr[i] > '9') return -1;
-        n = n * 10 + (v.ptr[i] - '0');
-    }
-    return n;
+    uint64_t n;
+    if (v.len > 18 || !ifr_str_to_u64(v, UINT64_MAX, &n)) return -1;
+    return (int64_t)n;
 }
 
 /* Decides whether the connection can be reused after this response, given
