@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/dispense.h"
+#include "config/number.h"
 
 typedef struct {
     const char *name;
@@ -60,31 +61,14 @@ static bool dur_parse(ifr_str_t s, unsigned flags, int64_t *out)
     for (const char *q = p; q < end; q++) if (*q < '0' || *q > '9') bare = false;
     if (bare) {
         if (!(flags & CFG_DUR_BARE_SECONDS)) return false;
-        uint64_t whole = 0;
-        for (; p < end; p++) {
-            if (whole > UINT64_MAX / 10) return false;
-            whole = whole * 10 + (uint64_t)(*p - '0');
-        }
-        if (!dur_add(whole, 0, 1, 1000000000LL, &total)) return false;
+        cfg_number_t n;
+        if (!cfg_number_read(&p, end, &n) || !dur_add(n.whole, 0, 1, 1000000000LL, &total)) return false;
     }
     while (p < end) {
-        uint64_t whole = 0, frac = 0, scale = 1;
-        const char *start = p;
-        for (; p < end && *p >= '0' && *p <= '9'; p++) {
-            if (whole > UINT64_MAX / 10) return false;
-            whole = whole * 10 + (uint64_t)(*p - '0');
-        }
-        bool digits = p > start;
-        if (p < end && *p == '.') {
-            p++;
-            const char *fs = p;
-            for (; p < end && *p >= '0' && *p <= '9'; p++)
-                if (scale < 1000000000000000000ULL) { frac = frac * 10 + (uint64_t)(*p - '0'); scale *= 10; }
-            digits = digits || p > fs;
-        }
-        if (!digits) return false;
+        cfg_number_t n;
+        if (!cfg_number_read(&p, end, &n)) return false;
         const dur_unit_t *u = dur_unit(&p, end);
-        if (!u || !dur_add(whole, frac, scale, u->ns, &total)) return false;
+        if (!u || !dur_add(n.whole, n.frac, n.scale, u->ns, &total)) return false;
     }
     *out = neg ? -(int64_t)total : (int64_t)total;
     return true;

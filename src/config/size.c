@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/dispense.h"
+#include "config/number.h"
 
 typedef struct {
     const char *name;  /* lowercase */
@@ -24,22 +25,8 @@ static const size_unit_t size_units[] = {
 static bool size_parse(ifr_str_t s, unsigned flags, uint64_t *out)
 {
     const char *p = s.ptr, *end = s.ptr + s.len;
-    uint64_t whole = 0;
-    long double frac = 0, scale = 1;
-    const char *start = p;
-    for (; p < end && *p >= '0' && *p <= '9'; p++) {
-        if (whole > UINT64_MAX / 10) return false;
-        whole = whole * 10 + (uint64_t)(*p - '0');
-    }
-    bool digits = p > start;
-    if (p < end && *p == '.') {
-        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
-            scale /= 10;
-            frac += (long double)(*p - '0') * scale;
-            digits = true;
-        }
-    }
-    if (!digits) return false;
+    cfg_number_t n;
+    if (!cfg_number_read(&p, end, &n)) return false;
     char unit[4];
     size_t ulen = (size_t)(end - p);
     if (ulen > 3) return false;
@@ -49,9 +36,9 @@ static bool size_parse(ifr_str_t s, unsigned flags, uint64_t *out)
         if (strlen(u->name) != ulen || memcmp(u->name, unit, ulen)) continue;
         uint64_t base = (u->binary || (flags & CFG_SIZE_BINARY)) ? 1024 : 1000, mult = 1;
         for (int k = 0; k < u->power; k++) mult *= base;
-        if (whole > UINT64_MAX / mult) return false;
-        long double extra = frac * (long double)mult;
-        uint64_t v = whole * mult;
+        if (n.whole > UINT64_MAX / mult) return false;
+        long double extra = (long double)n.frac / (long double)n.scale * (long double)mult;
+        uint64_t v = n.whole * mult;
         if ((long double)v + extra > 18446744073709551615.0L) return false;
         *out = v + (uint64_t)extra;
         return true;
