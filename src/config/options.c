@@ -4,20 +4,22 @@
 
 #include "config/dispense.h"
 #include "config/options.h"
+#include "config/options_acme.h"
 
 #define NS_PER_S 1000000000LL
 
 static const char *const known_options[] = {
     "admin", "auto_https", "debug", "default_sni", "fallback_sni", "grace_period", "http_port",
-    "https_port", "local_certs", "renew_interval", "servers", "skip_install_trust", "storage", "wasm_memory_budget",
+    "https_port", "local_certs", "renew_interval", "servers", "email", "acme_ca", "acme_ca_root",
+    "cert_issuer", "renewal_window_ratio", "skip_install_trust", "storage", "wasm_memory_budget",
     "workers",
 };
 
 /* Caddy's other global options: recognised so the error can say "not
  * supported yet" instead of "unknown". */
 static const char *const caddy_options[] = {
-    "acme_ca", "acme_ca_root", "acme_dns", "acme_eab", "cert_issuer", "cert_lifetime",
-    "default_bind", "email", "events", "filesystem", "key_type",
+    "acme_dns", "acme_eab", "cert_lifetime",
+    "default_bind", "events", "filesystem", "key_type",
     "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
     "persist_config", "pki", "preferred_chains", "shutdown_delay",
     "storage_check", "storage_clean_interval",
@@ -128,6 +130,8 @@ static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t 
 {
     const cfg_token_t *name = &d->name;
     int64_t v;
+    int acme = cfg_parse_acme_option(d, o, err);
+    if (acme <= 0) return acme;
     if (cfg_is_word(name, "admin")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
         if (!cfg_is_word(&d->args[0], "off"))

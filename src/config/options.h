@@ -10,6 +10,7 @@
  *       skip_install_trust
  *       storage file_system /var/lib/ifrit
  *       renew_interval 10m
+ *       email ops@example.com         (and the other ACME options: options_acme.h)
  *       http_port 8080
  *       https_port 8443
  *       debug
@@ -29,7 +30,7 @@
  *       }
  *   }
  *
- * Caddy options ifrit does not implement yet (email, acme_ca, storage, ...)
+ * Caddy options ifrit does not implement yet (acme_dns, on_demand_tls, ...)
  * are an error saying so; anything else unknown is an error suggesting the
  * closest known option.
  */
@@ -72,6 +73,12 @@ typedef struct {
     const cfg_token_t *client_ip_headers;  /* client_ip_headers; NULL: X-Forwarded-For */
     size_t nclient_ip_headers;
     bool trusted_proxies_strict;  /* the rightmost untrusted address, not the leftmost */
+    /* ACME (options_acme.h; docs/tls.md). NULL: Let's Encrypt, the
+     * system's roots, no contact; ratio 0: Caddy's 1/3. */
+    const char *acme_email;
+    const char *acme_ca;
+    const char *acme_ca_root;
+    double renewal_window_ratio;
 } cfg_options_t;
 
 /* Unlike Caddy (which waits for ever unless told), a stop ends within

@@ -45,6 +45,9 @@ typedef struct {
     int client_auth;                 /* 0 none, 1 request, 2 require, 3 verify_if_given, 4 require_and_verify */
     const char **client_ca_files;
     size_t nclient_ca_files;
+    /* ACME (tls_issuer_acme.h); NULL: the global options' */
+    const char *acme_email, *acme_ca, *acme_ca_root;
+    bool acme_no_http01, acme_no_tlsalpn01;   /* disable_http_challenge, disable_tlsalpn_challenge */
 } route_tls_conf_t;
 
 /* One host a TLS listener serves, and where its certificate comes from. */
@@ -53,7 +56,7 @@ typedef struct {
     const char *host;                /* lowercase; "" any name; "*.x" wildcard; an IP */
     const route_tls_conf_t *conf;    /* the site's tls directive, or NULL */
     bool local_ca;                   /* from the local CA (tls internal, local_certs, localhost, IPs, ...) */
-    bool wants_acme;                 /* a public name with no certificate given: ACME's, once it exists */
+    bool wants_acme;                 /* a public name with no certificate given: ACME's */
 } route_tls_site_t;
 
 /* Reads, parses and checks the Caddyfile at path (imports resolve relative

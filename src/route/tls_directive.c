@@ -10,12 +10,13 @@
  *           trusted_ca_cert_file FILE
  *       }
  *       issuer internal [{ lifetime D }]
+ *       issuer acme ..., ca URL, ca_root FILE   (tls_issuer_acme.h)
  *   }
  *
  * The names in ciphers, curves and alpn are checked when the server
  * builds the contexts (src/tls knows them); the error still points here.
- * What needs ACME (an email, issuer acme, on_demand, dns) and Caddy's
- * other subdirectives are an error saying ifrit does not do them yet.
+ * Caddy's subdirectives ifrit does not have (on_demand, dns, ...) are an
+ * error saying ifrit does not do them yet.
  *
  * A host that terminates TLS outside the core (the edge: workerd and
  * Cloudflare do it) accepts the directive and logs that it is ignored. */
@@ -26,6 +27,7 @@
 #include "route/directive.h"
 #include "route/plan.h"
 #include "route/site.h"
+#include "route/tls_issuer_acme.h"
 
 static bool route_tls_outside;
 
@@ -33,11 +35,12 @@ void route_plan_tls_outside(bool outside) { route_tls_outside = outside; }
 
 /* Caddy's subdirectives ifrit does not have: "not supported yet". */
 static const char *const tls_unsupported[] = {
-    "ca", "ca_root", "dns", "dns_challenge_override_domain", "dns_ttl", "eab", "get_certificate",
+    "dns", "dns_challenge_override_domain", "dns_ttl", "eab", "get_certificate",
     "insecure_secrets_log", "key_type", "load", "on_demand", "propagation_delay", "propagation_timeout",
     "reuse_private_keys", "resolvers", "renewal_window_ratio",
 };
-static const char *const tls_known[] = { "alpn", "ciphers", "client_auth", "curves", "issuer", "protocols" };
+static const char *const tls_known[] = { "alpn", "ca", "ca_root", "ciphers", "client_auth", "curves", "issuer",
+                                         "protocols" };
 static const char *const tls_modes[] = { "request", "require", "verify_if_given", "require_and_verify" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -149,9 +152,11 @@ static int tls_block_item(route_parse_t *p, const cfg_directive_t *s, route_tls_
             c->internal = true;
             return tls_internal_block(p, s, c);
         }
-        return cfg_errorf(p->err, &s->args[0], "issuer %s: ifrit has no ACME client yet; only issuer internal "
-                          "(the local CA) is supported", s->args[0].text.ptr);
+        if (cfg_is_word(&s->args[0], "acme")) return route_tls_issuer_acme(p, s, c);
+        return cfg_errorf(p->err, &s->args[0], "issuer %s: not supported by ifrit; issuer acme or issuer internal",
+                          s->args[0].text.ptr);
     }
+    if (cfg_is_word(n, "ca") || cfg_is_word(n, "ca_root")) return route_tls_acme_item(p, s, c);
     for (size_t i = 0; i < COUNT(tls_unsupported); i++)
         if (cfg_is_word(n, tls_unsupported[i]))
             return cfg_errorf(p->err, n, "tls: '%s' is not supported by ifrit yet", tls_unsupported[i]);
@@ -175,8 +180,7 @@ static int route_tls_parse(route_parse_t *p, const cfg_directive_t *d, void **co
         const cfg_token_t *a = &d->args[0];
         if (cfg_is_word(a, "internal")) c->internal = true;
         else if (memchr(a->text.ptr, '@', a->text.len))
-            return cfg_errorf(p->err, a, "tls %s: ifrit has no ACME client yet, so an ACME account email "
-                              "cannot be used; use tls internal or tls CERT KEY", a->text.ptr);
+            c->acme_email = a->text.ptr;
         else
             return cfg_errorf(p->err, a, "tls: expected internal, an email, or a certificate and its key "
                               "file, got only '%s'", a->text.ptr);

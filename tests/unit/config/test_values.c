@@ -202,8 +202,21 @@ static void test_global_options(void)
     CHECK_STR_EQ(err.message, "unknown global option 'admn' (did you mean 'admin'?)");
     CHECK_INT_EQ(err.line, 2);
     CHECK_INT_EQ(err.col, 2);
-    CHECK(options("{\n\temail me@example.com\n}\n", &o) == -1);
+    CHECK(options("{\n\tacme_dns cloudflare\n}\n", &o) == -1);
     CHECK(strstr(err.message, "not supported by ifrit yet") != NULL);
+    CHECK(options("{\n\temail me@example.com\n\tacme_ca https://ca.test/dir\n\tacme_ca_root r.pem\n"
+                  "\trenewal_window_ratio 0.5\n}\n", &o) == 0);
+    CHECK_STR_EQ(o.acme_email, "me@example.com");
+    CHECK_STR_EQ(o.acme_ca, "https://ca.test/dir");
+    CHECK_STR_EQ(o.acme_ca_root, "r.pem");
+    CHECK(o.renewal_window_ratio == 0.5);
+    CHECK(options("{\n\tcert_issuer acme {\n\t\tdir https://b.test/dir\n\t\temail x@b.test\n\t}\n}\n", &o) == 0);
+    CHECK_STR_EQ(o.acme_ca, "https://b.test/dir");
+    CHECK_STR_EQ(o.acme_email, "x@b.test");
+    CHECK(options("{\n\trenewal_window_ratio 1\n}\n", &o) == -1);
+    CHECK(strstr(err.message, "between 0 and 1") != NULL);
+    CHECK(options("{\n\tcert_issuer zerossl\n}\n", &o) == -1);
+    CHECK(strstr(err.message, "only acme is supported") != NULL);
     CHECK(options("{\n\thttp_port 70000\n}\n", &o) == -1);
     CHECK(strstr(err.message, "from 1 to 65535") && err.col == 12);
     CHECK(options("{\n\tworkers\n}\n", &o) == -1);

@@ -115,8 +115,11 @@ static void test_errors(void)
 {
     expect_error("http://localhost {\n tls internal\n}\n", "1:1: site address 'http://localhost' is plain HTTP");
     expect_error("{\n http_port 8080\n}\nlocalhost:8080 {\n tls internal\n}\n", "is on the http_port (8080)");
-    expect_error("localhost {\n tls me@example.com\n}\n", "2:6: tls me@example.com: ifrit has no ACME client yet");
-    expect_error("localhost {\n tls {\n  issuer acme\n }\n}\n", "3:10: issuer acme: ifrit has no ACME client yet");
+    expect_error("a.test {\n tls {\n  issuer acme {\n   disable_http_challenge\n   disable_tlsalpn_challenge\n"
+                 "  }\n }\n}\n", "3:10: issuer acme: both challenges are disabled");
+    expect_error("a.test {\n tls {\n  issuer acme {\n   dns cloudflare\n  }\n }\n}\n",
+                 "4:4: unknown issuer acme option 'dns'");
+    expect_error("a.test {\n tls {\n  issuer zerossl\n }\n}\n", "3:10: issuer zerossl: not supported by ifrit");
     expect_error("localhost {\n tls {\n  on_demand\n }\n}\n", "3:3: tls: 'on_demand' is not supported by ifrit yet");
     expect_error("localhost {\n tls {\n  protocols tls1.3 tls1.2\n }\n}\n", "the maximum tls1.2 is below the minimum");
     expect_error("localhost {\n tls {\n  client_auth {\n   mode sometimes\n  }\n }\n}\n",
@@ -129,7 +132,7 @@ static void test_errors(void)
     expect_error("{\n auto_https sometimes\n}\n", "auto_https: expected off, disable_redirects");
     expect_error("{\n storage redis\n}\n", "storage: only file_system is supported");
     expect_error("{\n renew_interval 10ms\n}\n", "renew_interval: must be at least 1s");
-    expect_error("{\n email me@example.com\n}\n", "global option 'email' is not supported by ifrit yet");
+    expect_error("{\n renewal_window_ratio 0\n}\n", "renewal_window_ratio: expected a number between 0 and 1");
 }
 
 static void test_options(void)
@@ -147,6 +150,23 @@ static void test_options(void)
     route_plan_release(p);
 }
 
+/* The ACME settings of a site's tls directive reach its TLS host. */
+static void test_acme_settings(void)
+{
+    route_plan_t *p = plan_from("a.test {\n tls ops@a.test {\n  ca https://ca.test/dir\n  ca_root /r.pem\n"
+                                "  issuer acme {\n   disable_http_challenge\n  }\n }\n}\n");
+    CHECK(p != NULL);
+    if (!p) return;
+    const route_tls_site_t *t;
+    CHECK_INT_EQ(route_plan_tls_sites(p, &t), 1);
+    CHECK(t[0].wants_acme && t[0].conf);
+    CHECK_STR_EQ(t[0].conf->acme_email, "ops@a.test");
+    CHECK_STR_EQ(t[0].conf->acme_ca, "https://ca.test/dir");
+    CHECK_STR_EQ(t[0].conf->acme_ca_root, "/r.pem");
+    CHECK(t[0].conf->acme_no_http01 && !t[0].conf->acme_no_tlsalpn01);
+    route_plan_release(p);
+}
+
 int main(void)
 {
     RUN(test_certificate_sources);
@@ -154,5 +174,6 @@ int main(void)
     RUN(test_tls_directive_turns_addresses);
     RUN(test_errors);
     RUN(test_options);
+    RUN(test_acme_settings);
     return testing_done();
 }
