@@ -41,6 +41,7 @@ struct proxy_call {
     const proxy_call_cb_t *cb;
     void *ud;
     srv_upconn_t *up;
+    srv_upwait_t wait;           /* queued while the upstream's name is looked up */
     call_state_t state;
     srv_timer_t timer;           /* dial_timeout, then response_header_timeout */
     srv_task_t task;             /* runs call_kick from the loop */
@@ -77,6 +78,7 @@ static void call_release(proxy_call_t *c, bool keep)
     c->state = CALL_DONE;
     srv_timer_stop(c->loop, &c->timer);
     srv_loop_cancel(c->loop, &c->task);
+    srv_upwait_cancel(&c->wait);
     if (c->up) {
         if (keep) srv_upconn_release(c->up, c->req.conf);
         else srv_upconn_close(c->up);
@@ -606,13 +608,30 @@ static void call_event(void *owner, uint32_t events)
 static void call_timeout(srv_timer_t *t)
 {
     proxy_call_t *c = t->data;
-    if (c->state == CALL_DIAL && c->up->handshaking) {
+    if (c->state == CALL_DIAL && !c->up) {
+        /* Still waiting for the name: the lookup counts against dial_timeout, as in Go's dialer. */
+        srv_upwait_cancel(&c->wait);
+        call_fail(c, PROXY_FAIL_DIAL, call_copy(c, "dial timeout (name lookup)"));
+    } else if (c->state == CALL_DIAL && c->up->handshaking) {
         call_fail(c, PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
     } else if (c->state == CALL_DIAL) {
         srv_upconn_dial_failed(c->up);
         if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
     }
     else if (c->state == CALL_HEAD) call_fail(c, PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
+}
+
+/* The upstream's name lookup ended (srv_upwait_t.cb). */
+static void call_resolved(void *owner, const char *err)
+{
+    proxy_call_t *c = owner;
+    if (c->state != CALL_DIAL) return;
+    if (err) {
+        const char *why = ifr_arena_printf(c->x->arena, "cannot resolve %s: %s", c->req.upstream->host, err);
+        call_fail(c, PROXY_FAIL_DIAL, why ? why : "cannot resolve host");
+        return;
+    }
+    srv_loop_post(c->loop, &c->task);   /* call_kick acquires again */
 }
 
 /* From the loop: report an early error, or take a connection and go. */
@@ -629,13 +648,22 @@ static void call_kick(srv_task_t *t)
         call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
         return;
     }
-    if (srv_upconn_acquire(c->loop, c->req.upstream, false, call_event, c, &c->up, &c->reused, &err) != 0) {
+    int rc = srv_upconn_acquire(c->loop, c->req.upstream, false, call_event, c, &c->wait, &c->up, &c->reused, &err);
+    if (rc < 0) {
         c->up = NULL;
         call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));
         return;
     }
+    if (rc > 0) {
+        /* The name is being looked up: call_resolved goes on. */
+        c->up = NULL;
+        if (c->req.conf->dial_timeout_ns > 0 && !srv_timer_active(&c->timer))
+            srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->dial_timeout_ns);
+        return;
+    }
     if (c->up->connecting) {
-        if (c->req.conf->dial_timeout_ns > 0)
+        /* A dial after a lookup keeps the lookup's deadline. */
+        if (c->req.conf->dial_timeout_ns > 0 && !srv_timer_active(&c->timer))
             srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->dial_timeout_ns);
         return;   /* EPOLLOUT says when */
     }
@@ -653,6 +681,7 @@ static int proxy_start(route_exchange_t *x, const proxy_request_t *req, const pr
     http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
     srv_timer_init(&c->timer, call_timeout, c);
     srv_task_init(&c->task, call_kick, c);
+    c->wait = (srv_upwait_t){ .cb = call_resolved, .owner = c };
     srv_loop_post(c->loop, &c->task);
     *out = c;
     return 0;

@@ -23,6 +23,7 @@ typedef struct {
     srv_health_watch_t *watch;
     proxy_upstream_t *u;
     srv_upconn_t *conn;          /* NULL between probes */
+    srv_upwait_t wait;           /* queued while the name is looked up */
     ifr_buf_t out, in;
     srv_timer_t timeout;
     unsigned dials;              /* failed dials in this round (see probe_redial) */
@@ -43,6 +44,7 @@ static void probe_end(srv_probe_t *p, bool healthy, const char *why)
 {
     if (p->conn) srv_upconn_close(p->conn);
     p->conn = NULL;
+    srv_upwait_cancel(&p->wait);
     srv_timer_stop(&p->watch->worker->loop, &p->timeout);
     ifr_buf_free(&p->out);
     ifr_buf_free(&p->in);
@@ -127,10 +129,23 @@ static void probe_timeout(srv_timer_t *t)
     probe_end(p, false, "health_timeout");
 }
 
+/* The name lookup ended (srv_upwait_t.cb): dial, or judge. */
+static void probe_resolved(void *owner, const char *err)
+{
+    srv_probe_t *p = owner;
+    if (err) {
+        char why[192];
+        snprintf(why, sizeof why, "cannot resolve %s: %s", p->u->host, err);
+        probe_end(p, false, why);
+        return;
+    }
+    probe_start(p);
+}
+
 static void probe_start(srv_probe_t *p)
 {
     srv_health_watch_t *w = p->watch;
-    if (p->conn) return;   /* the last one is still running: let it finish */
+    if (p->conn || p->wait.pprev) return;   /* the last one is still running: let it finish */
     const char *err;
     bool reused;
     ifr_buf_clear(&p->out);
@@ -138,12 +153,19 @@ static void probe_start(srv_probe_t *p)
                        (int)w->conf->health_uri.len, w->conf->health_uri.ptr, (int)p->u->hostport.len,
                        p->u->hostport.ptr) != 0)
         return;
-    if (srv_upconn_acquire(&w->worker->loop, p->u, true, probe_io, p, &p->conn, &reused, &err) != 0) {
+    int rc = srv_upconn_acquire(&w->worker->loop, p->u, true, probe_io, p, &p->wait, &p->conn, &reused, &err);
+    if (rc < 0) {
         p->conn = NULL;
         probe_end(p, false, err);
         return;
     }
-    srv_timer_start_at(&w->worker->loop, &p->timeout, w->worker->loop.now + w->conf->health_timeout_ns);
+    /* A lookup counts against health_timeout; the dial after it keeps that deadline. */
+    if (!srv_timer_active(&p->timeout))
+        srv_timer_start_at(&w->worker->loop, &p->timeout, w->worker->loop.now + w->conf->health_timeout_ns);
+    if (rc > 0) {
+        p->conn = NULL;
+        return;
+    }
     if (!p->conn->connecting) probe_io(p, EPOLLOUT);
 }
 
@@ -158,6 +180,7 @@ static void watch_free(srv_health_watch_t *w)
     for (size_t i = 0; i < w->conf->nupstreams; i++) {
         srv_probe_t *p = &w->probes[i];
         if (p->conn) srv_upconn_close(p->conn);
+        srv_upwait_cancel(&p->wait);
         srv_timer_stop(&w->worker->loop, &p->timeout);
         ifr_buf_free(&p->out);
         ifr_buf_free(&p->in);
@@ -201,7 +224,8 @@ void srv_proxy_health_watch(route_exchange_t *x, const proxy_conf_t *conf)
     w->worker = ex->worker;
     w->probes = probes;
     for (size_t i = 0; i < conf->nupstreams; i++) {
-        probes[i] = (srv_probe_t){ .watch = w, .u = &conf->upstreams[i], .out = IFR_BUF_INIT, .in = IFR_BUF_INIT };
+        probes[i] = (srv_probe_t){ .watch = w, .u = &conf->upstreams[i], .out = IFR_BUF_INIT, .in = IFR_BUF_INIT,
+                                   .wait = { .cb = probe_resolved, .owner = &probes[i] } };
         srv_timer_init(&probes[i].timeout, probe_timeout, &probes[i]);
     }
     srv_timer_init(&w->tick, watch_tick, w);

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "server/srv_resolve.h"
 #include "server/srv_transport_tls_client.h"
 
 /* Addresses kept per upstream name: "localhost" is usually ::1 and
@@ -34,6 +35,9 @@ struct srv_upstream_pool {
     unsigned naddrs;                  /* 0 = not resolved */
     unsigned cur;
     unsigned failed_in_row;
+    srv_lookup_t *lookup;             /* the name's lookup in flight, or NULL */
+    srv_upwait_t *waiters;            /* owners waiting for it */
+    srv_loop_t *loop;                 /* this worker's, for lookups */
     srv_upconn_t *idle;               /* most recently used first */
     uint32_t idle_count;
 };
@@ -63,7 +67,49 @@ static srv_upstream_pool_t *up_pool_find(const proxy_upstream_t *u, bool create)
     return p;
 }
 
-static int up_resolve(srv_upstream_pool_t *p, const proxy_upstream_t *u, const char **err)
+/* Keeps up to UP_MAX_ADDRS of res's addresses. 0, or -1 when none fits. */
+static int up_take_addrs(srv_upstream_pool_t *p, const struct addrinfo *res)
+{
+    unsigned n = 0;
+    for (const struct addrinfo *a = res; a && n < UP_MAX_ADDRS; a = a->ai_next) {
+        if (a->ai_addrlen > sizeof p->addrs[n]) continue;
+        memcpy(&p->addrs[n], a->ai_addr, a->ai_addrlen);
+        p->lens[n++] = a->ai_addrlen;
+    }
+    p->cur = p->failed_in_row = 0;
+    p->naddrs = n;
+    return n ? 0 : -1;
+}
+
+void srv_upwait_cancel(srv_upwait_t *w)
+{
+    if (!w->pprev) return;
+    *w->pprev = w->next;
+    if (w->next) w->next->pprev = w->pprev;
+    w->next = NULL;
+    w->pprev = NULL;
+}
+
+/* The name's lookup ended: every waiter hears (and may acquire again). */
+static void up_lookup_done(void *ud, const struct addrinfo *res, const char *err)
+{
+    srv_upstream_pool_t *p = ud;
+    p->lookup = NULL;
+    if (!err && up_take_addrs(p, res) != 0) err = "no usable address";
+    /* The waiters of this lookup only: one that acquires again may start
+     * the next lookup (its dial failed at once) and queue on p anew. */
+    srv_upwait_t *list = p->waiters;
+    p->waiters = NULL;
+    if (list) list->pprev = &list;
+    while (list) {
+        srv_upwait_t *w = list;
+        srv_upwait_cancel(w);
+        w->cb(w->owner, err);
+    }
+}
+
+/* 0: p has addresses; 1: a lookup runs (wait queued); -1 with *err. */
+static int up_resolve(srv_upstream_pool_t *p, const proxy_upstream_t *u, srv_upwait_t *wait, const char **err)
 {
     p->cur = p->failed_in_row = 0;
     if (u->unix_path) {
@@ -80,30 +126,27 @@ static int up_resolve(srv_upstream_pool_t *p, const proxy_upstream_t *u, const c
         p->naddrs = 1;
         return 0;
     }
-    /* getaddrinfo blocks; it runs once per upstream per worker (and after
-     * every address failed), and numeric hosts and /etc/hosts names
-     * answer at once. */
+    /* A numeric address needs no lookup: getaddrinfo answers at once. */
     char port[8];
     snprintf(port, sizeof port, "%u", (unsigned)u->port);
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
     struct addrinfo *res = NULL;
-    if (getaddrinfo(u->host, port, &hints, &res) != 0 || !res) {
-        *err = "cannot resolve host";
+    if (getaddrinfo(u->host, port, &hints, &res) == 0 && res) {
+        int rc = up_take_addrs(p, res);
+        freeaddrinfo(res);
+        if (rc != 0) *err = "cannot resolve host";
+        return rc;
+    }
+    /* A name: looked up on a helper thread, so a DNS that hangs never
+     * stalls this loop (srv_resolve.h). */
+    if (!p->lookup && !(p->lookup = srv_lookup_start(p->loop, u->host, u->port, up_lookup_done, p, err)))
         return -1;
-    }
-    unsigned n = 0;
-    for (struct addrinfo *a = res; a && n < UP_MAX_ADDRS; a = a->ai_next) {
-        if (a->ai_addrlen > sizeof p->addrs[n]) continue;
-        memcpy(&p->addrs[n], a->ai_addr, a->ai_addrlen);
-        p->lens[n++] = a->ai_addrlen;
-    }
-    freeaddrinfo(res);
-    if (!n) {
-        *err = "cannot resolve host";
-        return -1;
-    }
-    p->naddrs = n;
-    return 0;
+    wait->next = p->waiters;
+    if (wait->next) wait->next->pprev = &wait->next;
+    wait->pprev = &p->waiters;
+    p->waiters = wait;
+    return 1;
 }
 
 /* A dial to address idx failed: the next dial tries the next address. */
@@ -207,13 +250,14 @@ static void up_idle_expired(srv_timer_t *t)
 }
 
 int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
-                       srv_upconn_t **out, bool *reused, const char **err)
+                       srv_upwait_t *wait, srv_upconn_t **out, bool *reused, const char **err)
 {
     srv_upstream_pool_t *p = up_pool_find(u, true);
     if (!p) {
         *err = "out of memory";
         return -1;
     }
+    p->loop = loop;
     if (p->idle && !fresh) {
         srv_upconn_t *c = p->idle;
         up_unlink_idle(c);
@@ -239,8 +283,11 @@ int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, 
             return -1;
         }
     }
+    if (!p->naddrs) {
+        int rc = up_resolve(p, u, wait, err);
+        if (rc != 0) return rc;
+    }
     for (unsigned tries = 0;;) {
-        if (!p->naddrs && up_resolve(p, u, err) != 0) return -1;
         idx = p->cur;
         const struct sockaddr_storage *addr = &p->addrs[idx];
         fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -365,6 +412,7 @@ void srv_upstream_thread_exit(void)
         srv_upstream_pool_t *p = up_pools;
         up_pools = p->next;
         while (p->idle) srv_upconn_close(p->idle);
+        srv_lookup_cancel(p->lookup, true);
         srv_tls_client_ctx_free(p->ssl_ctx);
         free(p->tls_key);
         free(p->key);

@@ -51,13 +51,32 @@ struct srv_upconn {
     char failure[256];           /* why the TLS handshake failed (lives until c is freed) */
 };
 
+/* An owner waiting for its upstream's name to resolve (see
+ * srv_upconn_acquire). Owned by the owner; queued on the pool while it
+ * waits. */
+typedef struct srv_upwait srv_upwait_t;
+typedef void (*srv_upwait_cb)(void *owner, const char *err);
+struct srv_upwait {
+    srv_upwait_t *next, **pprev;   /* pprev NULL: not waiting */
+    srv_upwait_cb cb;              /* err NULL: resolved, acquire again; else why not */
+    void *owner;
+};
+
 /* An idle pooled connection to u (*reused = true), or a new one being
  * dialed (connecting set; EPOLLOUT tells the owner when it completed; see
  * srv_upconn_connected). fresh: always dial (health probes must not judge
  * an upstream by a connection that went stale in the pool).
- * 0, or -1 with *err a static reason. */
+ * A name that is not a numeric address is looked up off the loop
+ * (srv_resolve.h) the first time this worker dials it, and again after
+ * every one of its addresses failed in a row: acquire then returns 1 with
+ * wait queued, and wait->cb runs from the loop once the lookup ended (one
+ * lookup serves every waiter). 0, 1, or -1 with *err a static reason. */
 int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
-                       srv_upconn_t **out, bool *reused, const char **err);
+                       srv_upwait_t *wait, srv_upconn_t **out, bool *reused, const char **err);
+
+/* Stops waiting (the owner gave up: timeout, client gone); safe when w
+ * is not waiting. The lookup goes on for the other waiters. */
+void srv_upwait_cancel(srv_upwait_t *w);
 
 /* After EPOLLOUT on a connecting socket, and then after every event
  * while handshaking: 0 connected (and, for an https upstream, the TLS
