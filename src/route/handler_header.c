@@ -9,22 +9,12 @@
 #include "http/message.h"
 #include "route/directive.h"
 #include "route/filter.h"
+#include "route/header_ops.h"
 #include "route/placeholder.h"
 #include "route/response.h"
 
-typedef enum { ROUTE_HDR_SET, ROUTE_HDR_ADD, ROUTE_HDR_DELETE, ROUTE_HDR_DEFAULT, ROUTE_HDR_REPLACE } route_hdr_op_kind_t;
-
 typedef struct {
-    route_hdr_op_kind_t kind;
-    ifr_str_t field;
-    bool prefix;               /* -Field*: every field starting with Field */
-    route_tmpl_t *value;       /* set/add/default value, or replace's replacement */
-    ifr_str_t find;            /* replace: substring to find */
-} route_hdr_op_t;
-
-typedef struct {
-    route_hdr_op_t *ops;
-    size_t count;
+    route_hdr_ops_t ops;
     bool defer;
 } route_header_conf_t;
 
@@ -63,11 +53,7 @@ static int route_header_op(route_parse_t *p, route_header_conf_t *c, const cfg_t
             return cfg_errorf(p->err, NULL, "out of memory");
     }
     op.field = f;
-    route_hdr_op_t *n = ifr_arena_alloc(p->arena, (c->count + 1) * sizeof(*n));
-    if (!n) return cfg_errorf(p->err, NULL, "out of memory");
-    if (c->count) memcpy(n, c->ops, c->count * sizeof(*n));
-    n[c->count++] = op;
-    c->ops = n;
+    if (route_hdr_ops_add(p->arena, &c->ops, op) != 0) return cfg_errorf(p->err, NULL, "out of memory");
     return 0;
 }
 
@@ -81,72 +67,14 @@ static int route_header_parse(route_parse_t *p, const cfg_directive_t *d, void *
         if (ifr_str_eq_cstr(s->name.text, "defer") && s->nargs == 0) { c->defer = true; continue; }
         if (route_header_op(p, c, &s->name, s->args, s->nargs) != 0) return -1;
     }
-    if (c->count == 0) return cfg_errorf(p->err, &d->name, "header: expected a header field to change");
+    if (c->ops.count == 0) return cfg_errorf(p->err, &d->name, "header: expected a header field to change");
     *conf = c;
     return 0;
 }
 
-/* Replaces every occurrence of find in v (arena result). */
-static ifr_str_t route_replace_all(ifr_arena_t *a, ifr_str_t v, ifr_str_t find, ifr_str_t repl)
-{
-    if (find.len == 0 || v.len < find.len) return v;
-    size_t hits = 0;
-    for (size_t i = 0; i + find.len <= v.len;)
-        if (memcmp(v.ptr + i, find.ptr, find.len) == 0) { hits++; i += find.len; } else i++;
-    if (!hits) return v;
-    char *b = ifr_arena_alloc(a, v.len + hits * repl.len + 1);
-    if (!b) return v;
-    size_t n = 0;
-    for (size_t i = 0; i < v.len;) {
-        if (i + find.len <= v.len && memcmp(v.ptr + i, find.ptr, find.len) == 0) {
-            memcpy(b + n, repl.ptr, repl.len);
-            n += repl.len;
-            i += find.len;
-        } else {
-            b[n++] = v.ptr[i++];
-        }
-    }
-    return ifr_str(b, n);
-}
-
 static int route_header_apply(route_exchange_t *x, const route_header_conf_t *c)
 {
-    http_headers_t *h = &x->resp.headers;
-    for (size_t i = 0; i < c->count; i++) {
-        const route_hdr_op_t *op = &c->ops[i];
-        ifr_str_t v = IFR_LIT("");
-        if (op->value && route_tmpl_render(x, op->value, &v) != 0) return -1;
-        switch (op->kind) {
-        case ROUTE_HDR_SET:
-            if (http_headers_set(h, x->arena, op->field, v) != 0) return -1;
-            break;
-        case ROUTE_HDR_ADD:
-            if (http_headers_add(h, x->arena, op->field, v) != 0) return -1;
-            break;
-        case ROUTE_HDR_DEFAULT:
-            if (!http_headers_get(h, op->field) && http_headers_add(h, x->arena, op->field, v) != 0) return -1;
-            break;
-        case ROUTE_HDR_DELETE:
-            if (!op->prefix) {
-                http_headers_remove(h, op->field);
-                break;
-            }
-            for (uint32_t k = 0; k < h->count;) {
-                ifr_str_t name = h->items[k].name;
-                if (name.len >= op->field.len && ifr_str_eq_nocase(ifr_str_sub(name, 0, op->field.len), op->field))
-                    http_headers_remove(h, name);
-                else
-                    k++;
-            }
-            break;
-        case ROUTE_HDR_REPLACE:
-            for (uint32_t k = 0; k < h->count; k++)
-                if (ifr_str_eq_nocase(h->items[k].name, op->field))
-                    h->items[k].value = route_replace_all(x->arena, h->items[k].value, op->find, v);
-            break;
-        }
-    }
-    return 0;
+    return route_hdr_ops_apply(x, &c->ops, &x->resp.headers, NULL, NULL);
 }
 
 static int route_header_on_head(route_exchange_t *x, route_filter_t *f)

@@ -17,6 +17,7 @@
 #include "base/str.h"
 #include "route/cidr.h"
 #include "route/directive.h"
+#include "route/header_ops.h"
 #include "route/placeholder.h"
 
 /* Passive health remembers this many recent failures per upstream, so
@@ -58,21 +59,6 @@ typedef enum {
     PROXY_LB_IP_HASH, PROXY_LB_URI_HASH, PROXY_LB_HEADER, PROXY_LB_COOKIE
 } proxy_lb_kind_t;
 
-typedef enum { PROXY_HDR_SET, PROXY_HDR_ADD, PROXY_HDR_DELETE, PROXY_HDR_REPLACE } proxy_hdr_kind_t;
-
-/* One header_up / header_down rule. */
-typedef struct {
-    proxy_hdr_kind_t kind;
-    ifr_str_t field;
-    route_tmpl_t *value;     /* set/add value, replace's replacement */
-    ifr_str_t find;          /* replace: the substring to replace */
-} proxy_hdr_op_t;
-
-typedef struct {
-    proxy_hdr_op_t *ops;
-    size_t count;
-} proxy_hdr_ops_t;
-
 /* transport http { ... } */
 typedef struct {
     int64_t dial_timeout_ns;             /* default 3s, as Caddy */
@@ -103,7 +89,7 @@ typedef struct {
     int *unhealthy_status;           /* codes, or 1..5 for a class ("5xx") */
     size_t nunhealthy_status;
 
-    proxy_hdr_ops_t header_up, header_down;
+    route_hdr_ops_t header_up, header_down;   /* route/header_ops.h */
     /* trusted_proxies (Caddy 2.6's option): peers whose X-Forwarded-*
      * fields are kept; empty: the server's trusted_proxies decide. */
     route_cidrs_t trusted_proxies;

@@ -126,67 +126,15 @@ static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_he
     return 0;
 }
 
-/* Replaces every `from` in s by `to` (arena copy when anything changes). */
-static int hdr_replace_all(ifr_arena_t *a, ifr_str_t s, ifr_str_t from, ifr_str_t to, ifr_str_t *out)
-{
-    *out = s;
-    if (from.len == 0 || s.len < from.len) return 0;
-    size_t hits = 0;
-    for (size_t i = 0; i + from.len <= s.len;)
-        if (!memcmp(s.ptr + i, from.ptr, from.len)) { hits++; i += from.len; } else i++;
-    if (!hits) return 0;
-    size_t n = s.len - hits * from.len + hits * to.len;
-    char *buf = ifr_arena_alloc(a, n ? n : 1);
-    if (!buf) return -1;
-    size_t o = 0;
-    for (size_t i = 0; i < s.len;) {
-        if (i + from.len <= s.len && !memcmp(s.ptr + i, from.ptr, from.len)) {
-            memcpy(buf + o, to.ptr, to.len);
-            o += to.len;
-            i += from.len;
-        } else {
-            buf[o++] = s.ptr[i++];
-        }
-    }
-    *out = ifr_str(buf, n);
-    return 0;
-}
-
 /* Renders a rule's value: request placeholders, then the upstream's own,
  * which the generic placeholder code cannot know. */
-static int hdr_render(route_exchange_t *x, const proxy_upstream_t *u, const route_tmpl_t *t, ifr_str_t *out)
+static int hdr_render(route_exchange_t *x, const void *upstream, const route_tmpl_t *t, ifr_str_t *out)
 {
+    const proxy_upstream_t *u = upstream;
     if (route_tmpl_render(x, t, out) != 0) return -1;
     if (ifr_str_find_char(*out, '{') < 0) return 0;
-    if (hdr_replace_all(x->arena, *out, IFR_LIT("{upstream_hostport}"), u->hostport, out) != 0) return -1;
-    return hdr_replace_all(x->arena, *out, IFR_LIT("{http.reverse_proxy.upstream.hostport}"), u->hostport, out);
-}
-
-static int hdr_apply(route_exchange_t *x, const proxy_upstream_t *u, const proxy_hdr_ops_t *ops, http_headers_t *h)
-{
-    for (size_t i = 0; i < ops->count; i++) {
-        const proxy_hdr_op_t *op = &ops->ops[i];
-        ifr_str_t v = IFR_NULL_STR;
-        if (op->value && hdr_render(x, u, op->value, &v) != 0) return -1;
-        switch (op->kind) {
-        case PROXY_HDR_SET:
-            if (http_headers_set(h, x->arena, op->field, v) != 0) return -1;
-            break;
-        case PROXY_HDR_ADD:
-            if (http_headers_add(h, x->arena, op->field, v) != 0) return -1;
-            break;
-        case PROXY_HDR_DELETE:
-            http_headers_remove(h, op->field);
-            break;
-        case PROXY_HDR_REPLACE:
-            for (uint32_t k = 0; k < h->count; k++)
-                if (ifr_str_eq_nocase(h->items[k].name, op->field) &&
-                    hdr_replace_all(x->arena, h->items[k].value, op->find, v, &h->items[k].value) != 0)
-                    return -1;
-            break;
-        }
-    }
-    return 0;
+    if (route_hdr_replace_all(x->arena, *out, IFR_LIT("{upstream_hostport}"), u->hostport, out) != 0) return -1;
+    return route_hdr_replace_all(x->arena, *out, IFR_LIT("{http.reverse_proxy.upstream.hostport}"), u->hostport, out);
 }
 
 /* The last non-empty value of a field the client sent, or an empty slice. */
@@ -269,7 +217,7 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
                                      http_headers_get(&req->headers, IFR_LIT("upgrade"))->value) != 0))
         return -1;
     if (hdr_forwarded(x, c, out) != 0) return -1;
-    return hdr_apply(x, u, &c->header_up, out);
+    return route_hdr_ops_apply(x, &c->header_up, out, hdr_render, u);
 }
 
 int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
@@ -300,7 +248,7 @@ int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_u
         bool head = ifr_str_eq(x->req->method, IFR_LIT("HEAD"));
         x->resp.content_length = cl || !head ? n : -1;
     }
-    return hdr_apply(x, u, &c->header_down, &x->resp.headers);
+    return route_hdr_ops_apply(x, &c->header_down, &x->resp.headers, hdr_render, u);
 }
 
 int proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out)

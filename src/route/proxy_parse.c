@@ -98,10 +98,10 @@ static int proxy_add_upstreams(route_parse_t *p, proxy_conf_t *c, const cfg_toke
 }
 
 /* header_up / header_down: [+|-]Field [value] | Field find replace */
-static int proxy_parse_hdr(route_parse_t *p, const cfg_directive_t *s, proxy_hdr_ops_t *ops)
+static int proxy_parse_hdr(route_parse_t *p, const cfg_directive_t *s, route_hdr_ops_t *ops)
 {
     if (cfg_expect_args(s, 1, 3, p->err) != 0) return -1;
-    proxy_hdr_op_t op = { .kind = PROXY_HDR_SET };
+    route_hdr_op_t op = { .kind = ROUTE_HDR_SET };
     ifr_str_t f = s->args[0].text;
     char sign = f.ptr[0];
     if (sign == '+' || sign == '-') f = ifr_str_sub(f, 1, f.len);
@@ -109,25 +109,20 @@ static int proxy_parse_hdr(route_parse_t *p, const cfg_directive_t *s, proxy_hdr
     size_t nv = s->nargs - 1;
     if (sign == '-') {
         if (nv) return cfg_errorf(p->err, &s->args[1], "%s: -%.*s takes no value", s->name.text.ptr, (int)f.len, f.ptr);
-        op.kind = PROXY_HDR_DELETE;
+        op.kind = ROUTE_HDR_DELETE;
     } else {
         if (nv == 0) return cfg_errorf(p->err, &s->args[0], "%s: expected a value for %.*s", s->name.text.ptr, (int)f.len, f.ptr);
         if (nv == 2) {
             if (sign == '+') return cfg_errorf(p->err, &s->args[2], "%s: +%.*s takes one value", s->name.text.ptr, (int)f.len, f.ptr);
-            op.kind = PROXY_HDR_REPLACE;
+            op.kind = ROUTE_HDR_REPLACE;
             op.find = s->args[1].text;
         } else if (sign == '+') {
-            op.kind = PROXY_HDR_ADD;
+            op.kind = ROUTE_HDR_ADD;
         }
         if (!(op.value = route_tmpl_compile(p->arena, s->args[nv].text))) return proxy_oom(p);
     }
     op.field = f;
-    proxy_hdr_op_t *n = ifr_arena_alloc(p->arena, (ops->count + 1) * sizeof(*n));
-    if (!n) return proxy_oom(p);
-    if (ops->count) memcpy(n, ops->ops, ops->count * sizeof(*n));
-    n[ops->count++] = op;
-    ops->ops = n;
-    return 0;
+    return route_hdr_ops_add(p->arena, ops, op) == 0 ? 0 : proxy_oom(p);
 }
 
 static int proxy_one_duration(route_parse_t *p, const cfg_directive_t *s, unsigned flags, int64_t *out)
