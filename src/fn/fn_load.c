@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "fn/fn_function.h"
@@ -41,12 +42,7 @@ static int fn_fail(char *why, size_t size, const char *fmt, ...)
     return -1;
 }
 
-static int64_t fn_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+static int64_t fn_now_ns(void) { return ifr_monotonic_ns(); }
 
 /* The load's wall-clock allowance: the function's timeout, capped. */
 static int64_t fn_load_budget_ns(const fn_config_t *c)

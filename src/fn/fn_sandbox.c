@@ -8,16 +8,12 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "fn/fn_call.h"
 #include "fn/fn_proto.h"
 
-int64_t fn_clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+int64_t fn_clock_ns(void) { return ifr_monotonic_ns(); }
 
 static int fn_add_env(void *ud, const char *kv) { return iwasi_ctx_add_env(ud, kv); }
 

@@ -4,15 +4,11 @@
  * then fail-open accounting. */
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "plugin/plugin_int.h"
 
-static int64_t plugin_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+static int64_t plugin_now_ns(void) { return ifr_monotonic_ns(); }
 
 /* Fail-open: the call counts as `continue`; the tenth trap in a row turns
  * the plugin off for every worker until a load finds a changed file. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/file.h"
 #include "plugin/plugin_int.h"
 
@@ -100,11 +101,9 @@ static int plugin_start(plugin_t *p, char *err, size_t errlen)
         plugin_fail(err, errlen, p->path, "out of memory");
         return -1;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     iw_limits_t lim = {
         .max_memory_bytes = p->opt.memory_bytes,
-        .deadline_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + PLUGIN_START_TIMEOUT_NS,
+        .deadline_ns = ifr_monotonic_ns() + PLUGIN_START_TIMEOUT_NS,
     };
     iw_error_t e = { 0 };
     iw_trap_t trap = { 0 };

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+
 int route_fs_resolve(const char *base, const char *path, char *out, struct stat *st)
 {
     /* todo holds what is left to walk; out what is resolved so far. A
@@ -87,9 +89,7 @@ static _Thread_local struct {
 
 int route_fs_root(ifr_str_t root, char *out)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int64_t now = ifr_monotonic_ns();
     bool cacheable = root.len < sizeof(route_root_cache.root);
     if (cacheable && now < route_root_cache.until_ns && strlen(route_root_cache.root) == root.len &&
         memcmp(route_root_cache.root, root.ptr, root.len) == 0) {

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/json.h"
 #include "config/dispense.h"
 #include "route/directive.h"
@@ -151,10 +152,9 @@ static void route_line_headers(route_line_t *l, const http_headers_t *h)
 static void route_access_log_write_one(const route_access_log_t *log, route_exchange_t *x)
 {
     if (log->fd < 0) return;
-    struct timespec now, mono;
+    struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    clock_gettime(CLOCK_MONOTONIC, &mono);
-    int64_t dur_ns = ((int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec) - x->start_ns;
+    int64_t dur_ns = ifr_monotonic_ns() - x->start_ns;
     if (x->start_ns == 0 || dur_ns < 0) dur_ns = 0;
     route_line_t l = { .a = x->arena };
     char num[160];

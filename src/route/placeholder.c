@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "http/message.h"
 #include "route/client_ip.h"
 #include "route/path.h"
@@ -353,9 +354,7 @@ static ifr_str_t route_capture_value(route_exchange_t *x, const route_seg_t *s)
  * time until the response head; elsewhere, the time so far. */
 static int64_t route_elapsed_ns(route_exchange_t *x)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t d = ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec) - x->start_ns;
+    int64_t d = ifr_monotonic_ns() - x->start_ns;
     return x->start_ns == 0 || d < 0 ? 0 : d;
 }
 

@@ -4,14 +4,10 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 
-int64_t proxy_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+int64_t proxy_now_ns(void) { return ifr_monotonic_ns(); }
 
 /* Failures are stamped into a ring; those younger than fail_duration count. */
 static uint32_t health_recent_fails(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
