@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,51 @@ static void tlsc_openssl_error(char *out, size_t len, const char *what)
     ERR_clear_error();
 }
 
+/* Session resumption: each context (one per upstream pool per worker
+ * thread, so no lock) keeps the last resumable session its upstream gave
+ * (a TLS 1.2 session or a TLS 1.3 ticket) in an ex_data slot, and every
+ * new connection offers it; a server that declines just does a full
+ * handshake. The slot's free callback drops it with the context. */
+static int tlsc_session_idx = -1;
+static pthread_once_t tlsc_session_once = PTHREAD_ONCE_INIT;
+
+static void tlsc_session_slot_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+    (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+    SSL_SESSION_free(ptr);
+}
+
+static void tlsc_session_slot_make(void)
+{
+    tlsc_session_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, tlsc_session_slot_free);
+}
+
+static int tlsc_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+    if (tlsc_session_idx < 0 || !SSL_SESSION_is_resumable(sess)) return 0;
+    SSL_SESSION *old = SSL_CTX_get_ex_data(ctx, tlsc_session_idx);
+    if (SSL_CTX_set_ex_data(ctx, tlsc_session_idx, sess) != 1) return 0;
+    SSL_SESSION_free(old);
+    return 1;   /* the slot keeps the reference */
+}
+
 SSL_CTX *srv_tls_client_ctx_new(const proxy_tls_conf_t *conf, char *err, size_t errlen)
 {
+    pthread_once(&tlsc_session_once, tlsc_session_slot_make);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         tlsc_openssl_error(err, errlen, "cannot make a TLS context");
+        return NULL;
+    }
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, tlsc_new_session);
+    /* ifrit speaks HTTP/1.1 to upstreams, and says so: a server that
+     * picks its protocol by ALPN (h2 first) then answers in HTTP/1.1. */
+    static const unsigned char alpn[] = "\x08http/1.1";
+    if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1) != 0) {
+        tlsc_openssl_error(err, errlen, "cannot set ALPN");
+        SSL_CTX_free(ctx);
         return NULL;
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -97,6 +138,8 @@ static int tlsc_start(srv_transport_t *t, int fd, void *arg)
             if (ok != 1) goto fail;
         }
     }
+    SSL_SESSION *last = tlsc_session_idx >= 0 ? SSL_CTX_get_ex_data(s->ssl_ctx, tlsc_session_idx) : NULL;
+    if (last && SSL_set_session(ssl, last) != 1) ERR_clear_error();   /* then a full handshake */
     SSL_set_connect_state(ssl);
     c->ssl = ssl;
     srv_transport_init(t, &srv_transport_tls_client, fd, c);
@@ -232,6 +275,13 @@ static void tlsc_close(srv_transport_t *t)
 {
     tlsc_conn_t *c = t->impl;
     if (c) {
+        /* A close_notify first (one try, never waited on): OpenSSL marks
+         * the session of a connection freed without one as not
+         * resumable, which would spoil the one the context keeps. */
+        if (c->done && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
+            SSL_shutdown(c->ssl);
+            ERR_clear_error();
+        }
         SSL_free(c->ssl);
         free(c);
     }

@@ -6,7 +6,9 @@
  * tls_trusted_ca_certs), a client certificate for tls_client_auth, no
  * verification with tls_insecure_skip_verify. Each connection sends SNI
  * (the host, or tls_server_name; none for an IP address) and verifies the
- * certificate against that name or IP. The handshake runs non-blocking
+ * certificate against that name or IP, offers ALPN http/1.1, and offers
+ * the last session the context's upstream gave (resumption). The
+ * handshake runs non-blocking
  * through ops->handshake; when it fails, srv_tls_client_failure() says
  * why in words (OpenSSL's verify error text, or the library's error).
  *
