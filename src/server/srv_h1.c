@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "http/response_writer.h"
 #include "server/srv_date.h"
+#include "server/srv_fields.h"
 #include "server/srv_tunnel.h"
 
 static srv_conn_t *conn_of(srv_exchange_t *ex) { return ex->session; }
@@ -153,11 +154,7 @@ static int h1_send_end(srv_exchange_t *ex, const http_headers_t *trailers)
     ifr_buf_t *b = &c->worker->scratch;
     ifr_buf_clear(b);
     if (ifr_buf_append(b, "0\r\n", 3) < 0) return -1;
-    for (uint32_t i = 0; i < trailers->count; i++) {
-        const http_header_t *h = &trailers->items[i];
-        if (http_write_field(b, h->name, h->value) < 0)
-            ifr_log_warn("http", "dropped trailer %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
-    }
+    srv_write_fields(b, trailers, "trailer");
     if (ifr_buf_append(b, "\r\n", 2) < 0) return -1;
     return srv_outq_append(&c->out, b->data, b->len);
 }
@@ -171,8 +168,7 @@ static int h1_send_interim(srv_exchange_t *ex, int status, const http_headers_t 
     ifr_buf_t *b = &c->worker->scratch;
     ifr_buf_clear(b);
     if (http_write_status_line(b, status) < 0) return 0;
-    for (uint32_t i = 0; i < headers->count; i++)
-        http_write_field(b, headers->items[i].name, headers->items[i].value);
+    srv_write_fields(b, headers, NULL);
     if (ifr_buf_append(b, "\r\n", 2) < 0) return -1;
     return srv_outq_append(&c->out, b->data, b->len);
 }
