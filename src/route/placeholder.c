@@ -16,17 +16,82 @@
 #include "route/state.h"
 #include "route/value_text.h"
 
+/* Every placeholder kind, written once: the enum, the exact names and the
+ * prefixes are made from this table.
+ *   N(KIND, "long name", "Caddyfile shorthand" or NULL)
+ *   A(KIND, "another name")   for a kind an N row made
+ *   P(KIND, "long prefix.", "short prefix.")   a name followed by an
+ *                             argument: {http.request.header.X-Id}, {query.q}
+ * {http.vars.client_ip} is the peer, or what a trusted proxy says
+ * (client_ip.h). */
+#define ROUTE_PH_TABLE(N, A, P) \
+    N(URI, "http.request.uri", "uri") \
+    N(PATH, "http.request.uri.path", "path") \
+    N(DIR, "http.request.uri.path.dir", "dir") \
+    N(FILE, "http.request.uri.path.file", "file") \
+    N(FILE_BASE, "http.request.uri.path.file.base", "file.base") \
+    N(FILE_EXT, "http.request.uri.path.file.ext", "file.ext") \
+    P(PATH_N, "http.request.uri.path.", "path.") \
+    N(QUERY, "http.request.uri.query", "query") \
+    P(QUERY_ARG, "http.request.uri.query.", "query.") \
+    N(ORIG_URI, "http.request.orig_uri", "orig_uri") \
+    N(ORIG_PATH, "http.request.orig_uri.path", "orig_path") \
+    N(ORIG_QUERY, "http.request.orig_uri.query", "orig_query") \
+    N(METHOD, "http.request.method", "method") \
+    N(HOST, "http.request.host", "host") \
+    N(HOSTPORT, "http.request.hostport", "hostport") \
+    N(PORT, "http.request.port", "port") \
+    N(SCHEME, "http.request.scheme", "scheme") \
+    N(PROTO, "http.request.proto", NULL) \
+    N(REMOTE, "http.request.remote", "remote") \
+    N(REMOTE_HOST, "http.request.remote.host", "remote_host") \
+    N(REMOTE_PORT, "http.request.remote.port", "remote_port") \
+    P(HEADER, "http.request.header.", "header.") \
+    P(COOKIE, "http.request.cookie.", "cookie.") \
+    P(LABEL, "http.request.host.labels.", "labels.") \
+    N(UUID, "http.request.uuid", "id") \
+    P(REGEXP, "http.regexp.", "re.") \
+    N(ERR_CODE, "http.error.status_code", "err.status_code") \
+    N(ERR_TEXT, "http.error.status_text", "err.status_text") \
+    N(ERR_MSG, "http.error.message", "err.message") \
+    N(AUTH_USER, "http.auth.user.id", NULL) \
+    N(ROOT, "http.vars.root", "vars.root") \
+    N(TLS_SNI, "http.request.tls.server_name", NULL) \
+    N(TLS_VERSION, "http.request.tls.version", "tls_version") \
+    N(TLS_CIPHER, "http.request.tls.cipher_suite", "tls_cipher") \
+    N(TLS_PROTO, "http.request.tls.proto", NULL) \
+    A(TLS_PROTO, "http.request.tls.proto_mutual") \
+    N(TLS_RESUMED, "http.request.tls.resumed", NULL) \
+    N(TLS_CLIENT_SUBJECT, "http.request.tls.client.subject", "tls_client_subject") \
+    N(TLS_CLIENT_ISSUER, "http.request.tls.client.issuer", "tls_client_issuer") \
+    N(TLS_CLIENT_SERIAL, "http.request.tls.client.serial", "tls_client_serial") \
+    N(TLS_CLIENT_FINGERPRINT, "http.request.tls.client.fingerprint", "tls_client_fingerprint") \
+    N(NOW, "time.now", NULL) \
+    N(NOW_UNIX, "time.now.unix", NULL) \
+    N(NOW_UNIX_MS, "time.now.unix_ms", NULL) \
+    N(NOW_HTTP, "time.now.http", NULL) \
+    N(NOW_COMMON, "time.now.common_log", NULL) \
+    N(NOW_YEAR, "time.now.year", NULL) \
+    N(CLIENT_IP, "http.vars.client_ip", "client_ip") \
+    N(LOCAL, "http.request.local", NULL) \
+    N(LOCAL_HOST, "http.request.local.host", NULL) \
+    N(LOCAL_PORT, "http.request.local.port", NULL) \
+    N(DURATION, "http.request.duration", NULL) \
+    N(DURATION_MS, "http.request.duration_ms", NULL) \
+    N(PATH_ESCAPED, "http.request.uri.path_escaped", "%path") \
+    N(QUERY_ESCAPED, "http.request.uri.query_escaped", "%query") \
+    N(URI_ESCAPED, "http.request.uri_escaped", "%uri") \
+    N(PREFIXED_QUERY, "http.request.uri.prefixed_query", "?query") \
+    N(ORIG_DIR, "http.request.orig_uri.path.dir", "orig_dir") \
+    N(ORIG_FILE, "http.request.orig_uri.path.file", "orig_file") \
+    N(ORIG_PREFIXED_QUERY, "http.request.orig_uri.prefixed_query", "orig_?query") \
+    N(ORIG_METHOD, "http.request.orig_method", "orig_method")
+
+#define ROUTE_PH_KIND(k, ...) PH_##k,
+#define ROUTE_PH_NONE(k, ...)
 typedef enum {
-    PH_LIT, PH_URI, PH_PATH, PH_DIR, PH_FILE, PH_FILE_BASE, PH_FILE_EXT, PH_PATH_N, PH_QUERY,
-    PH_QUERY_ARG, PH_ORIG_URI, PH_ORIG_PATH, PH_ORIG_QUERY, PH_METHOD, PH_HOST, PH_HOSTPORT,
-    PH_PORT, PH_SCHEME, PH_PROTO, PH_REMOTE, PH_REMOTE_HOST, PH_REMOTE_PORT, PH_HEADER,
-    PH_COOKIE, PH_LABEL, PH_UUID, PH_REGEXP, PH_ERR_CODE, PH_ERR_TEXT, PH_ERR_MSG,
-    PH_AUTH_USER, PH_ROOT, PH_TLS_SNI, PH_TLS_VERSION, PH_TLS_CIPHER, PH_TLS_PROTO, PH_TLS_RESUMED,
-    PH_TLS_CLIENT_SUBJECT, PH_TLS_CLIENT_ISSUER, PH_TLS_CLIENT_SERIAL, PH_TLS_CLIENT_FINGERPRINT,
-    PH_NOW, PH_NOW_UNIX, PH_NOW_UNIX_MS, PH_NOW_HTTP,
-    PH_NOW_COMMON, PH_NOW_YEAR, PH_CLIENT_IP, PH_LOCAL, PH_LOCAL_HOST, PH_LOCAL_PORT,
-    PH_DURATION, PH_DURATION_MS, PH_PATH_ESCAPED, PH_QUERY_ESCAPED, PH_URI_ESCAPED,
-    PH_PREFIXED_QUERY, PH_ORIG_DIR, PH_ORIG_FILE, PH_ORIG_PREFIXED_QUERY, PH_ORIG_METHOD,
+    PH_LIT,   /* literal text */
+    ROUTE_PH_TABLE(ROUTE_PH_KIND, ROUTE_PH_NONE, ROUTE_PH_KIND)
 } route_ph_kind_t;
 
 typedef struct {
@@ -42,70 +107,17 @@ struct route_tmpl {
     bool is_static;
 };
 
-/* Exact names. Shorthands (Caddyfile only) sit next to their long form. */
+/* Exact names, long and short (NULL: none). */
+#define ROUTE_PH_NAMES(k, l, sh) { l, PH_##k }, { sh, PH_##k },
+#define ROUTE_PH_ALIAS(k, l) { l, PH_##k },
 static const struct { const char *name; route_ph_kind_t kind; } route_ph_names[] = {
-    { "http.request.uri", PH_URI }, { "uri", PH_URI },
-    { "http.request.uri.path", PH_PATH }, { "path", PH_PATH },
-    { "http.request.uri.path.dir", PH_DIR }, { "dir", PH_DIR },
-    { "http.request.uri.path.file", PH_FILE }, { "file", PH_FILE },
-    { "http.request.uri.path.file.base", PH_FILE_BASE }, { "file.base", PH_FILE_BASE },
-    { "http.request.uri.path.file.ext", PH_FILE_EXT }, { "file.ext", PH_FILE_EXT },
-    { "http.request.uri.path_escaped", PH_PATH_ESCAPED }, { "%path", PH_PATH_ESCAPED },
-    { "http.request.uri.query", PH_QUERY }, { "query", PH_QUERY },
-    { "http.request.uri.query_escaped", PH_QUERY_ESCAPED }, { "%query", PH_QUERY_ESCAPED },
-    { "http.request.uri.prefixed_query", PH_PREFIXED_QUERY }, { "?query", PH_PREFIXED_QUERY },
-    { "http.request.uri_escaped", PH_URI_ESCAPED }, { "%uri", PH_URI_ESCAPED },
-    { "http.request.orig_uri", PH_ORIG_URI }, { "orig_uri", PH_ORIG_URI },
-    { "http.request.orig_uri.path", PH_ORIG_PATH }, { "orig_path", PH_ORIG_PATH },
-    { "http.request.orig_uri.path.dir", PH_ORIG_DIR }, { "orig_dir", PH_ORIG_DIR },
-    { "http.request.orig_uri.path.file", PH_ORIG_FILE }, { "orig_file", PH_ORIG_FILE },
-    { "http.request.orig_uri.query", PH_ORIG_QUERY }, { "orig_query", PH_ORIG_QUERY },
-    { "http.request.orig_uri.prefixed_query", PH_ORIG_PREFIXED_QUERY },
-    { "orig_?query", PH_ORIG_PREFIXED_QUERY },
-    { "http.request.orig_method", PH_ORIG_METHOD }, { "orig_method", PH_ORIG_METHOD },
-    { "http.request.method", PH_METHOD }, { "method", PH_METHOD },
-    { "http.request.host", PH_HOST }, { "host", PH_HOST },
-    { "http.request.hostport", PH_HOSTPORT }, { "hostport", PH_HOSTPORT },
-    { "http.request.port", PH_PORT }, { "port", PH_PORT },
-    { "http.request.scheme", PH_SCHEME }, { "scheme", PH_SCHEME },
-    { "http.request.proto", PH_PROTO },
-    { "http.request.remote", PH_REMOTE }, { "remote", PH_REMOTE },
-    { "http.request.remote.host", PH_REMOTE_HOST }, { "remote_host", PH_REMOTE_HOST },
-    { "http.request.remote.port", PH_REMOTE_PORT }, { "remote_port", PH_REMOTE_PORT },
-    /* The peer, or what a trusted proxy says (client_ip.h). */
-    { "http.vars.client_ip", PH_CLIENT_IP }, { "client_ip", PH_CLIENT_IP },
-    { "http.request.local", PH_LOCAL }, { "http.request.local.host", PH_LOCAL_HOST },
-    { "http.request.local.port", PH_LOCAL_PORT },
-    { "http.request.duration", PH_DURATION }, { "http.request.duration_ms", PH_DURATION_MS },
-    { "http.request.uuid", PH_UUID }, { "id", PH_UUID },
-    { "http.request.tls.server_name", PH_TLS_SNI },
-    { "http.request.tls.version", PH_TLS_VERSION }, { "tls_version", PH_TLS_VERSION },
-    { "http.request.tls.cipher_suite", PH_TLS_CIPHER }, { "tls_cipher", PH_TLS_CIPHER },
-    { "http.request.tls.proto", PH_TLS_PROTO }, { "http.request.tls.proto_mutual", PH_TLS_PROTO },
-    { "http.request.tls.resumed", PH_TLS_RESUMED },
-    { "http.request.tls.client.subject", PH_TLS_CLIENT_SUBJECT }, { "tls_client_subject", PH_TLS_CLIENT_SUBJECT },
-    { "http.request.tls.client.issuer", PH_TLS_CLIENT_ISSUER }, { "tls_client_issuer", PH_TLS_CLIENT_ISSUER },
-    { "http.request.tls.client.serial", PH_TLS_CLIENT_SERIAL }, { "tls_client_serial", PH_TLS_CLIENT_SERIAL },
-    { "http.request.tls.client.fingerprint", PH_TLS_CLIENT_FINGERPRINT },
-    { "tls_client_fingerprint", PH_TLS_CLIENT_FINGERPRINT },
-    { "http.error.status_code", PH_ERR_CODE }, { "err.status_code", PH_ERR_CODE },
-    { "http.error.status_text", PH_ERR_TEXT }, { "err.status_text", PH_ERR_TEXT },
-    { "http.error.message", PH_ERR_MSG }, { "err.message", PH_ERR_MSG },
-    { "http.auth.user.id", PH_AUTH_USER },
-    { "http.vars.root", PH_ROOT }, { "vars.root", PH_ROOT },
-    { "time.now", PH_NOW }, { "time.now.unix", PH_NOW_UNIX }, { "time.now.unix_ms", PH_NOW_UNIX_MS },
-    { "time.now.http", PH_NOW_HTTP }, { "time.now.common_log", PH_NOW_COMMON },
-    { "time.now.year", PH_NOW_YEAR },
+    ROUTE_PH_TABLE(ROUTE_PH_NAMES, ROUTE_PH_ALIAS, ROUTE_PH_NONE)
 };
 
-/* Names followed by an argument: {http.request.header.X-Id}, {query.q}, ... */
+/* Names followed by an argument. */
+#define ROUTE_PH_PREFIX(k, l, sh) { l, PH_##k }, { sh, PH_##k },
 static const struct { const char *prefix; route_ph_kind_t kind; } route_ph_prefixes[] = {
-    { "http.request.header.", PH_HEADER }, { "header.", PH_HEADER },
-    { "http.request.cookie.", PH_COOKIE }, { "cookie.", PH_COOKIE },
-    { "http.request.uri.query.", PH_QUERY_ARG }, { "query.", PH_QUERY_ARG },
-    { "http.request.uri.path.", PH_PATH_N }, { "path.", PH_PATH_N },
-    { "http.request.host.labels.", PH_LABEL }, { "labels.", PH_LABEL },
-    { "http.regexp.", PH_REGEXP }, { "re.", PH_REGEXP },
+    ROUTE_PH_TABLE(ROUTE_PH_NONE, ROUTE_PH_NONE, ROUTE_PH_PREFIX)
 };
 
 /* Splits "NAME.N" of a regexp capture; N may also be a group's name. */
@@ -136,7 +148,7 @@ static long route_ph_index(ifr_str_t s)
 static bool route_ph_lookup(ifr_arena_t *a, ifr_str_t name, route_seg_t *s)
 {
     for (size_t i = 0; i < sizeof(route_ph_names) / sizeof(route_ph_names[0]); i++)
-        if (ifr_str_eq_cstr(name, route_ph_names[i].name)) {
+        if (route_ph_names[i].name && ifr_str_eq_cstr(name, route_ph_names[i].name)) {
             *s = (route_seg_t){ .kind = route_ph_names[i].kind };
             return true;
         }
