@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "server/srv_offload.h"
+#include "server/srv_tunnel.h"
 
 static srv_exchange_t *ex_of(route_exchange_t *x) { return (srv_exchange_t *)x; }
 
@@ -194,7 +195,7 @@ static int io_upgrade(route_exchange_t *x, int peer_fd, const void *pending, siz
 {
     srv_exchange_t *ex = ex_of(x);
     if (!srv_exchange_usable(ex) || ex->head_sent || !ex->proto->upgrade) {
-        close(peer_fd);
+        srv_tunnel_peer_drop(peer_fd);
         return -1;
     }
     return ex->proto->upgrade(ex, peer_fd, pending, len);

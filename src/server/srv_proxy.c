@@ -413,12 +413,15 @@ static void call_upgrade(proxy_call_t *c)
         call_abort(c, "response head could not be passed on");
         return;
     }
-    int fd = srv_upconn_detach(c->up);
+    /* The tunnel relays through the connection's transport: over TLS
+     * the session goes on (srv_tunnel_peer_keep). */
+    srv_transport_t tp = srv_upconn_detach(c->up);
     c->up = NULL;
+    int fd = srv_tunnel_peer_keep(&tp);
     ifr_buf_t pending = c->rbuf;   /* what the upstream sent past its head */
     c->rbuf = IFR_BUF_INIT;
     call_release(c, false);
-    int rc = x->io->upgrade(x, fd, pending.data, pending.len);
+    int rc = fd < 0 ? -1 : x->io->upgrade(x, fd, pending.data, pending.len);
     ifr_buf_free(&pending);
     if (rc != 0) {
         ifr_log_warn("reverse_proxy", "upstream %.*s: could not switch protocols", (int)c->req.upstream->hostport.len,
@@ -442,10 +445,6 @@ static void call_read_head(proxy_call_t *c)
         }
         if (r.status == 101 && !c->req.upgrade) {
             call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
-            return;
-        }
-        if (r.status == 101 && c->req.upstream->tls) {   /* a tunnel's upstream side is a plain socket */
-            call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols from an https upstream is not supported");
             return;
         }
         if (r.status < 200 && r.status != 101) {   /* interim: the final head follows */

@@ -40,11 +40,55 @@ struct srv_tunnel {
 
 static _Thread_local srv_tunnel_t *tunnels;
 
+/* Peers' transports kept by srv_tunnel_peer_keep, by socket. */
+typedef struct tun_kept {
+    struct tun_kept *next;
+    srv_transport_t tp;
+} tun_kept_t;
+
+static _Thread_local tun_kept_t *kept_peers;
+
+int srv_tunnel_peer_keep(const srv_transport_t *tp)
+{
+    tun_kept_t *k = malloc(sizeof *k);
+    if (!k) {
+        srv_transport_t copy = *tp;
+        srv_transport_close(&copy);
+        return -1;
+    }
+    k->tp = *tp;
+    k->next = kept_peers;
+    kept_peers = k;
+    return tp->fd;
+}
+
+/* The kept transport of fd, taken out of the list; false if none. */
+static bool peer_take(int fd, srv_transport_t *out)
+{
+    for (tun_kept_t **pp = &kept_peers; *pp; pp = &(*pp)->next) {
+        tun_kept_t *k = *pp;
+        if (k->tp.fd != fd) continue;
+        *pp = k->next;
+        *out = k->tp;
+        free(k);
+        return true;
+    }
+    return false;
+}
+
+void srv_tunnel_peer_drop(int fd)
+{
+    srv_transport_t tp;
+    if (fd < 0) return;
+    if (peer_take(fd, &tp)) srv_transport_close(&tp);
+    else close(fd);
+}
+
 /* Owned by the exchange's arena until claimed: closes an unclaimed peer. */
 static void peer_fd_cleanup(void *data)
 {
     int *fd = data;
-    if (*fd >= 0) close(*fd);
+    srv_tunnel_peer_drop(*fd);
     *fd = -1;
 }
 
@@ -74,13 +118,9 @@ int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t 
     route_exchange_t *x = &ex->x;
     /* Only a request whose body (none) is behind us: what the client sends
      * next belongs to the new protocol. */
-    if (!c->body.done || c->h1.upgrade_fd) {
-        close(peer_fd);
-        return -1;
-    }
-    int *fd = ifr_arena_alloc(x->arena, sizeof *fd);
+    int *fd = !c->body.done || c->h1.upgrade_fd ? NULL : ifr_arena_alloc(x->arena, sizeof *fd);
     if (!fd || ifr_arena_on_cleanup(x->arena, peer_fd_cleanup, fd) != 0) {
-        close(peer_fd);
+        srv_tunnel_peer_drop(peer_fd);
         return -1;
     }
     *fd = peer_fd;
@@ -228,11 +268,14 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
     srv_worker_t *w = c->worker;
     srv_tunnel_t *t = calloc(1, sizeof *t);
     char *ubuf = malloc(SRV_TUNNEL_BUFFER), *dbuf = malloc(SRV_TUNNEL_BUFFER);
+    srv_transport_t peer_tp;
+    bool kept = peer_take(peer_fd, &peer_tp);
     if (!t || !ubuf || !dbuf || c->rbuf.len > SRV_TUNNEL_BUFFER) {
         free(t);
         free(ubuf);
         free(dbuf);
-        close(peer_fd);
+        if (kept) srv_transport_close(&peer_tp);
+        else close(peer_fd);
         srv_conn_close(c);
         return;
     }
@@ -248,11 +291,14 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
     /* Bytes the client sent right after its request go up first. */
     if (c->rbuf.len) memcpy(ubuf, c->rbuf.data, c->rbuf.len);
     srv_outq_init(&c->out);
-    srv_transport_plain.start(&t->peer.tp, peer_fd, NULL);
+    if (kept) t->peer.tp = peer_tp;
+    else srv_transport_plain.start(&t->peer.tp, peer_fd, NULL);
     t->client.tp = srv_conn_detach(c);
     t->client.watch.fd = t->client.tp.fd;
-    /* Both sides may hold bytes already: the first pump tries them. */
+    /* Both sides may hold bytes already (a TLS peer, decrypted ones):
+     * the first pump tries them. */
     t->client.tp.can_read = t->client.tp.can_write = true;
+    t->peer.tp.can_read = t->peer.tp.can_write = true;
     srv_timer_init(&t->idle, tun_on_idle, t);
     srv_task_init(&t->task, tun_first_pump, t);
     t->next = tunnels;
@@ -269,6 +315,8 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
 
 void srv_tunnel_thread_exit(void)
 {
+    srv_transport_t tp;
+    while (kept_peers && peer_take(kept_peers->tp.fd, &tp)) srv_transport_close(&tp);
     while (tunnels) {
         srv_tunnel_t *t = tunnels;
         tun_close(t, "server stopping");

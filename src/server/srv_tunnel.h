@@ -23,6 +23,18 @@
 
 #define SRV_TUNNEL_BUFFER (64 * 1024)
 
+/* route_io_t.upgrade passes the peer as a socket; the proxy's peer has a
+ * transport (plain, or an https upstream's TLS client, whose session must
+ * go on). srv_tunnel_peer_keep holds it by its socket until the tunnel
+ * takes it over, or the exchange drops the socket (then it is closed as
+ * a transport). Returns the socket to pass, or -1 (out of memory: the
+ * transport is closed). */
+int srv_tunnel_peer_keep(const srv_transport_t *tp);
+
+/* Closes a peer socket route_io_t.upgrade could not take: its kept
+ * transport if it has one, else the socket. */
+void srv_tunnel_peer_drop(int fd);
+
 /* route_io_t.upgrade on HTTP/1.1 (srv_proto_ops_t.upgrade of srv_h1.c). */
 int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t len);
 
@@ -30,9 +42,10 @@ int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t 
  * exchange then no longer closes it), or -1 when it did not upgrade. */
 int srv_tunnel_claim(srv_conn_t *c);
 
-/* Turns c (its exchange finished) into a tunnel with peer_fd: takes c's
- * transport, unread input and queued output, and frees c. Both sockets
- * are closed if the tunnel cannot start. */
+/* Turns c (its exchange finished) into a tunnel with peer_fd (through
+ * its kept transport, else a plain one): takes c's transport, unread
+ * input and queued output, and frees c. Both sockets are closed if the
+ * tunnel cannot start. */
 void srv_tunnel_start(srv_conn_t *c, int peer_fd);
 
 /* Closes this thread's tunnels (the worker's loop is ending). */

@@ -215,12 +215,12 @@ void srv_upconn_close(srv_upconn_t *c)
     up_retire(c);
 }
 
-int srv_upconn_detach(srv_upconn_t *c)
+srv_transport_t srv_upconn_detach(srv_upconn_t *c)
 {
-    int fd = c->watch.fd;
+    srv_transport_t tr = c->tr;
     srv_loop_del(c->loop, &c->watch);
     up_retire(c);
-    return fd;
+    return tr;
 }
 
 static void up_io(srv_watch_t *w, uint32_t events)

@@ -102,10 +102,11 @@ void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc);
 /* Closes now (the fd) and frees on a later task. */
 void srv_upconn_close(srv_upconn_t *c);
 
-/* Like srv_upconn_close, but hands the socket to the caller (out of the
- * loop's epoll set, still open) instead of closing it: a connection that
- * switched protocols leaves the pool's world for a tunnel. */
-int srv_upconn_detach(srv_upconn_t *c);
+/* Like srv_upconn_close, but hands the connection's transport (its
+ * socket out of the loop's epoll set, still open; a TLS session goes on)
+ * to the caller, who closes it: a connection that switched protocols
+ * leaves the pool's world for a tunnel. */
+srv_transport_t srv_upconn_detach(srv_upconn_t *c);
 
 /* Number of idle connections this thread keeps for u (tests, logs). */
 uint32_t srv_upstream_idle_count(const proxy_upstream_t *u);
