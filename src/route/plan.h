@@ -107,4 +107,10 @@ void route_exchange_done(const route_plan_t *p, route_exchange_t *x);
 route_result_t route_exchange_run(route_plan_t *p, route_exchange_t *x);
 void route_exchange_finish(route_plan_t *p, route_exchange_t *x);
 
+/* A host's answer before any site or route (ACME's HTTP-01 challenge
+ * responses, which must come before the HTTP->HTTPS redirect): returns
+ * true with *r when it answered x. Process-wide; set once at start. */
+typedef bool (*route_early_fn)(route_exchange_t *x, route_result_t *r);
+void route_exchange_set_early(route_early_fn fn);
+
 #endif

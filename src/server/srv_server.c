@@ -18,6 +18,7 @@
 #include "server/srv_loop.h"
 #include "server/srv_memory.h"
 #include "server/srv_offload.h"
+#include "server/srv_acme_challenge.h"
 #include "server/srv_tls.h"
 #include "server/srv_worker.h"
 
@@ -173,6 +174,7 @@ static void server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_config
     s->listener_count = (size_t)n;
     srv_tls_config_free(s->tls);
     s->tls = tls;
+    srv_tls_config_start(tls);   /* ACME, now that the listeners serve its challenges */
     route_plan_release(s->plan);
     s->plan = p;
     ifr_log_info("server", "configuration reloaded from %s", s->config_path);
@@ -301,6 +303,8 @@ static int server_start(srv_server_t *s, const srv_run_options_t *o)
         return -1;
     }
     s->listener_count = (size_t)n;
+    srv_acme_challenges_register();
+    srv_tls_config_start(s->tls);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     s->worker_count = opt->workers > 0 ? opt->workers : (cores > 0 ? (int)cores : 1);
     /* Helpers for blocking work (bcrypt): one per worker, at least two. */

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "config/dispense.h"
+#include "server/srv_acme.h"
 #include "server/srv_tls_renew.h"
 #include "tls/tls_ca.h"
 #include "tls/tls_ctx.h"
@@ -53,11 +54,14 @@ typedef struct {
 } cfg_port_t;
 
 /* A context built for one site's policy and one certificate, shared by
- * that site's hosts. */
+ * that site's hosts; or one ACME host's (acme.name set: its own
+ * certificate, NULL until the first is obtained). */
 typedef struct {
     const route_tls_conf_t *conf;
     tls_cert_t *cert;
     SSL_CTX *ctx;
+    srv_acme_site_t acme;
+    uint16_t port;
 } cfg_ctx_t;
 
 struct srv_tls_config {
@@ -68,10 +72,12 @@ struct srv_tls_config {
     size_t nctxs;
     tls_ca_t *ca;
     srv_tls_renew_t *renew;
+    tls_storage_t storage;
+    srv_tls_renew_t *acme;   /* the ACME thread, once started */
 };
 
 /* Contexts whose certificate comes from the local CA (renewed). */
-static bool cfg_ctx_local(const cfg_ctx_t *x) { return !x->conf || !x->conf->cert_file; }
+static bool cfg_ctx_local(const cfg_ctx_t *x) { return !x->acme.name && (!x->conf || !x->conf->cert_file); }
 
 static tls_store_t *cfg_store_for(srv_tls_config_t *c, uint16_t port, const cfg_options_t *o)
 {
@@ -95,6 +101,17 @@ static void srv_tls_policy_of(const route_tls_conf_t *t, tls_policy_conf_t *out)
         .client_auth = (tls_client_auth_t)t->client_auth,
         .client_ca_files = t->client_ca_files, .nclient_ca_files = t->nclient_ca_files,
     };
+}
+
+/* A context for cert under a site's policy (an ACME host's, built again
+ * at each renewal). */
+static SSL_CTX *cfg_ctx_build(const srv_tls_config_t *c, const route_tls_conf_t *conf, tls_cert_t *cert, char *msg,
+                              size_t len)
+{
+    tls_policy_conf_t pc;
+    (void)c;   /* the plan's options join the policy with HTTP/2 */
+    srv_tls_policy_of(conf, &pc);
+    return tls_ctx_new(&pc, cert, msg, len);
 }
 
 /* The error at the site's tls directive (or without a place). */
@@ -126,16 +143,48 @@ static tls_cert_t *cfg_cert_for(srv_tls_config_t *c, const route_tls_site_t *t, 
         return NULL;
     }
     if (!c->ca && !(c->ca = tls_ca_open(storage, msg, len))) return NULL;
-    if (t->wants_acme)
-        ifr_log_warn("tls", "%s: ifrit has no ACME client yet: served with a certificate from the local CA, "
-                            "which only clients trusting it accept (ifrit trust; or tls internal to say so)",
-                     t->host);
     return tls_ca_leaf(c->ca, t->host, t->conf ? t->conf->lifetime_s : 0, msg, len);
+}
+
+/* An ACME host: its certificate from storage when one is there and valid
+ * (the ACME thread renews it when due), else none until the thread has
+ * one: its handshakes fail (unrecognized_name) meanwhile, as Caddy's. */
+static int cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t, const cfg_options_t *o,
+                             cfg_error_t *err)
+{
+    const route_tls_conf_t *tc = t->conf;
+    cfg_ctx_t *x = &c->ctxs[c->nctxs];
+    *x = (cfg_ctx_t){ .conf = tc, .port = t->port };
+    x->acme = (srv_acme_site_t){
+        .name = t->host,
+        .ca = tc && tc->acme_ca ? tc->acme_ca : o->acme_ca ? o->acme_ca : SRV_ACME_DEFAULT_CA,
+        .ca_root = tc && tc->acme_ca_root ? tc->acme_ca_root : o->acme_ca_root,
+        .email = tc && tc->acme_email ? tc->acme_email : o->acme_email,
+        .tlsalpn = tc && tc->acme_no_http01,
+        .ratio = o->renewal_window_ratio,
+    };
+    char msg[1024];
+    bool missing;
+    x->cert = srv_acme_load(&c->storage, &x->acme, &missing, msg, sizeof msg);
+    if (!x->cert && !missing) ifr_log_warn("acme", "%s: %s; a new certificate will be ordered", t->host, msg);
+    if (x->cert && !(x->ctx = cfg_ctx_build(c, tc, x->cert, msg, sizeof msg))) {
+        cfg_fail(err, t, msg);
+        tls_cert_release(x->cert);
+        return -1;
+    }
+    c->nctxs++;
+    tls_store_t *s = cfg_store_for(c, t->port, o);
+    if (!s || (x->ctx && tls_store_add(s, t->host, x->ctx) != 0)) {
+        cfg_errorf(err, NULL, "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
                         const cfg_options_t *o, cfg_error_t *err)
 {
+    if (t->wants_acme) return cfg_add_acme_host(c, t, o, err);
     char msg[1024];
     tls_cert_t *cert = cfg_cert_for(c, t, storage, msg, sizeof msg);
     if (!cert) {
@@ -154,7 +203,7 @@ static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tl
             return -1;
         }
         tls_cert_retain(cert);
-        c->ctxs[c->nctxs++] = (cfg_ctx_t){ t->conf, cert, ctx };
+        c->ctxs[c->nctxs++] = (cfg_ctx_t){ .conf = t->conf, .cert = cert, .ctx = ctx };
     }
     tls_cert_release(cert);
     tls_store_t *s = cfg_store_for(c, t->port, o);
@@ -194,6 +243,51 @@ static void cfg_renew_due(void *ud)
     }
 }
 
+/* The ACME thread's work: every ACME host without a certificate or with
+ * one that is due gets one (srv_acme_obtain), put in the live stores:
+ * new handshakes get it, with no reload. A failure keeps what the host
+ * had and is tried again at the next pass. */
+static void cfg_acme_pass(void *ud)
+{
+    srv_tls_config_t *c = ud;
+    for (size_t i = 0; i < c->nctxs; i++) {
+        cfg_ctx_t *x = &c->ctxs[i];
+        if (!x->acme.name || (x->cert && !srv_acme_due(&x->acme, x->cert, time(NULL)))) continue;
+        char msg[1024];
+        tls_cert_t *fresh = srv_acme_obtain(&c->storage, &x->acme, msg, sizeof msg);
+        SSL_CTX *ctx = fresh ? cfg_ctx_build(c, x->conf, fresh, msg, sizeof msg) : NULL;
+        if (!ctx) {
+            ifr_log_error("acme", "%s: %s (%s; tried again in the next renew_interval)", x->acme.name, msg,
+                          x->cert ? "the current certificate stays" : "its handshakes fail until then");
+            tls_cert_release(fresh);
+            continue;
+        }
+        if (x->ctx) {
+            for (size_t k = 0; k < c->nports; k++) tls_store_replace(c->ports[k].store, x->ctx, ctx);
+        } else {
+            tls_store_t *s = srv_tls_config_store(c, x->port);
+            if (s && tls_store_add(s, x->acme.name, ctx) != 0) ifr_log_error("acme", "%s: out of memory", x->acme.name);
+        }
+        SSL_CTX_free(x->ctx);
+        tls_cert_release(x->cert);
+        x->ctx = ctx;
+        x->cert = fresh;
+        char until[64];
+        tls_time_text(fresh->not_after, until, sizeof until);
+        ifr_log_info("acme", "%s: certificate in use, valid until %s", x->acme.name, until);
+    }
+}
+
+void srv_tls_config_start(srv_tls_config_t *c)
+{
+    bool any = false;
+    for (size_t i = 0; c && i < c->nctxs; i++) any |= c->ctxs[i].acme.name != NULL;
+    if (!any || c->acme) return;
+    const cfg_options_t *o = route_plan_options(c->plan);
+    if (!(c->acme = srv_tls_renew_start(0, o->renew_interval_ns, cfg_acme_pass, c)))
+        ifr_log_error("acme", "cannot start the ACME thread: no certificate will be obtained or renewed");
+}
+
 srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
 {
     const route_tls_site_t *sites;
@@ -207,16 +301,15 @@ srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
     c->ports = calloc(n, sizeof *c->ports);
     c->ctxs = calloc(n, sizeof *c->ctxs);
     if (!c->ports || !c->ctxs) goto oom;
-    tls_storage_t storage;
     char msg[1024];
     bool needs_storage = false;
     for (size_t i = 0; i < n; i++) needs_storage |= sites[i].local_ca || sites[i].wants_acme;
-    if (needs_storage && tls_storage_init(&storage, o->storage_path, msg, sizeof msg) != 0) {
+    if (needs_storage && tls_storage_init(&c->storage, o->storage_path, msg, sizeof msg) != 0) {
         cfg_errorf(err, NULL, "%s", msg);
         goto fail;
     }
     for (size_t i = 0; i < n; i++)
-        if (cfg_add_host(c, &sites[i], &storage, o, err) != 0) goto fail;
+        if (cfg_add_host(c, &sites[i], &c->storage, o, err) != 0) goto fail;
     /* Then the names the loaded certificates carry, for clients that ask
      * for a name the site address did not spell (a site's host wins). */
     for (size_t i = 0; i < c->nctxs; i++) {
@@ -228,7 +321,7 @@ srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
                 if (tls_store_add(s, c->ctxs[i].cert->names[m], c->ctxs[i].ctx) != 0) goto oom;
         }
     }
-    if (c->ca && !(c->renew = srv_tls_renew_start(o->renew_interval_ns, cfg_renew_due, c)))
+    if (c->ca && !(c->renew = srv_tls_renew_start(o->renew_interval_ns, o->renew_interval_ns, cfg_renew_due, c)))
         ifr_log_error("tls", "cannot start the renewal thread: the local CA's certificates will not be renewed");
     return c;
 oom:
@@ -241,7 +334,8 @@ fail:
 void srv_tls_config_free(srv_tls_config_t *c)
 {
     if (!c) return;
-    srv_tls_renew_stop(c->renew);   /* first: it uses the CA and the stores */
+    srv_tls_renew_stop(c->acme);    /* first: they use the CA, the entries and the stores */
+    srv_tls_renew_stop(c->renew);
     for (size_t i = 0; i < c->nports; i++) tls_store_release(c->ports[i].store);
     for (size_t i = 0; i < c->nctxs; i++) {
         SSL_CTX_free(c->ctxs[i].ctx);

@@ -46,6 +46,10 @@ typedef struct srv_tls_config srv_tls_config_t;
  * setting. A plan without TLS gets an empty configuration. Keeps a
  * reference to p. */
 srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err);
+/* Starts the ACME thread when the plan has ACME hosts (the server does,
+ * once the configuration is in use; ifrit validate does not). Again is
+ * a no-op. */
+void srv_tls_config_start(srv_tls_config_t *c);
 /* Stops the renewals and drops the stores (connections keep theirs). */
 void srv_tls_config_free(srv_tls_config_t *c);
 /* The store for a listening port (no reference taken), or NULL. */

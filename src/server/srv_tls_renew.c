@@ -11,7 +11,7 @@ struct srv_tls_renew {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
-    int64_t interval_ns;
+    int64_t first_ns, interval_ns;
     void (*fn)(void *ud);
     void *ud;
 };
@@ -20,11 +20,13 @@ static void *renew_main(void *arg)
 {
     srv_tls_renew_t *r = arg;
     pthread_mutex_lock(&r->mu);
+    int64_t wait_ns = r->first_ns;
     while (!r->stop) {
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
-        int64_t ns = until.tv_nsec + r->interval_ns % 1000000000LL;
-        until.tv_sec += (time_t)(r->interval_ns / 1000000000LL + ns / 1000000000LL);
+        int64_t ns = until.tv_nsec + wait_ns % 1000000000LL;
+        until.tv_sec += (time_t)(wait_ns / 1000000000LL + ns / 1000000000LL);
+        wait_ns = r->interval_ns;
         until.tv_nsec = (long)(ns % 1000000000LL);
         int rc = 0;
         while (!r->stop && rc == 0) rc = pthread_cond_timedwait(&r->cv, &r->mu, &until);
@@ -37,10 +39,11 @@ static void *renew_main(void *arg)
     return NULL;
 }
 
-srv_tls_renew_t *srv_tls_renew_start(int64_t interval_ns, void (*fn)(void *ud), void *ud)
+srv_tls_renew_t *srv_tls_renew_start(int64_t first_ns, int64_t interval_ns, void (*fn)(void *ud), void *ud)
 {
     srv_tls_renew_t *r = calloc(1, sizeof *r);
     if (!r) return NULL;
+    r->first_ns = first_ns;
     r->interval_ns = interval_ns;
     r->fn = fn;
     r->ud = ud;

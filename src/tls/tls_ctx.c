@@ -129,15 +129,26 @@ static int ctx_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *o
                            unsigned int inlen, void *arg)
 {
     (void)arg;
-    /* The context the connection moved to after the ClientHello. */
+    /* The context the connection moved to after the ClientHello; none
+     * when it stayed on the accepting one for a TLS-ALPN-01 challenge
+     * (tls_store.c), which must negotiate acme-tls/1 (RFC 8737 3). */
     const tls_policy_t *p = tls_ctx_policy(SSL_get_SSL_CTX(ssl));
+    static const unsigned char acme_tls[] = "\x0a" "acme-tls/1";
     unsigned char *sel;
+    if (!p) {
+        if (SSL_select_next_proto(&sel, outlen, acme_tls, sizeof acme_tls - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+            return SSL_TLSEXT_ERR_ALERT_FATAL;
+        *out = sel;
+        return SSL_TLSEXT_ERR_OK;
+    }
     if (!p || SSL_select_next_proto(&sel, outlen, p->alpn, (unsigned)p->alpn_len, in, inlen) !=
                   OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_NOACK;   /* no overlap: go on without ALPN, as HTTP/1.1 */
     *out = sel;
     return SSL_TLSEXT_ERR_OK;
 }
+
+void tls_ctx_set_alpn_select(SSL_CTX *ctx) { SSL_CTX_set_alpn_select_cb(ctx, ctx_alpn_select, NULL); }
 
 static void ctx_free_policy(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
@@ -246,7 +257,7 @@ SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err,
         snprintf(err, err_len, "no random bytes for the session id context");
         goto fail;
     }
-    SSL_CTX_set_alpn_select_cb(ctx, ctx_alpn_select, NULL);
+    tls_ctx_set_alpn_select(ctx);
     if (ctx_client_auth(ctx, conf, p, err, err_len) != 0) goto fail;
     if (SSL_CTX_use_certificate(ctx, cert->leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, cert->key) != 1 ||
         SSL_CTX_set1_chain(ctx, cert->chain) != 1) {

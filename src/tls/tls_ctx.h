@@ -55,6 +55,10 @@ typedef struct {
  * the policy it applies is tls_ctx_policy(ctx). */
 SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err, size_t err_len);
 const tls_policy_t *tls_ctx_policy(const SSL_CTX *ctx);
+/* Installs the one ALPN selection callback: the policy's list, or for a
+ * connection left on a context without policy (a TLS-ALPN-01 challenge)
+ * acme-tls/1 only. */
+void tls_ctx_set_alpn_select(SSL_CTX *ctx);
 tls_cert_t *tls_ctx_cert(const SSL_CTX *ctx);
 
 /* "tls1.2" -> TLS1_2_VERSION, "tls1.3" -> TLS1_3_VERSION; 0 for any

@@ -172,6 +172,21 @@ static void store_local_ip(SSL *ssl, char *out, size_t cap)
     }
 }
 
+static _Atomic(tls_challenge_fn) store_challenge;
+
+void tls_store_set_challenge(tls_challenge_fn fn) { atomic_store(&store_challenge, fn); }
+
+/* Whether the ClientHello's ALPN list is exactly acme-tls/1 (RFC 8737 3:
+ * a validation offers that protocol and no other). */
+static bool store_wants_acme_tls(SSL *ssl)
+{
+    static const unsigned char want[] = "\x00\x0b\x0a" "acme-tls/1";
+    const unsigned char *ext;
+    size_t len;
+    return SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext, &len) &&
+           len == sizeof want - 1 && memcmp(ext, want, len) == 0;
+}
+
 static int store_client_hello(SSL *ssl, int *al, void *arg)
 {
     tls_store_t *s = arg;
@@ -186,6 +201,13 @@ static int store_client_hello(SSL *ssl, int *al, void *arg)
             return SSL_CLIENT_HELLO_ERROR;
         }
         if (r > 0) sni = name;
+    }
+    tls_challenge_fn challenge = atomic_load(&store_challenge);
+    if (sni && challenge && store_wants_acme_tls(ssl)) {
+        /* Stays on the accepting context, with the challenge's certificate. */
+        if (challenge(ssl, sni) == 0) return SSL_CLIENT_HELLO_SUCCESS;
+        *al = SSL_AD_UNRECOGNIZED_NAME;
+        return SSL_CLIENT_HELLO_ERROR;
     }
     if (!sni) store_local_ip(ssl, ip, sizeof ip);
     SSL_CTX *ctx = tls_store_pick(s, sni, sni ? NULL : ip);
@@ -212,7 +234,9 @@ static int store_client_hello(SSL *ssl, int *al, void *arg)
 SSL_CTX *tls_store_accept_ctx(tls_store_t *s)
 {
     pthread_mutex_lock(&s->mu);
-    if (!s->accept_ctx && s->count) {
+    /* Made even while the store is empty: an ACME host's first
+     * certificate may come by a TLS-ALPN-01 handshake. */
+    if (!s->accept_ctx) {
         SSL_CTX *a = SSL_CTX_new(TLS_server_method());
         if (a) {
             /* The widest range any policy may pick; each connection is
@@ -225,6 +249,7 @@ SSL_CTX *tls_store_accept_ctx(tls_store_t *s)
             static const unsigned char sid[] = "ifrit";
             SSL_CTX_set_session_id_context(a, sid, sizeof sid - 1);
             SSL_CTX_set_client_hello_cb(a, store_client_hello, s);
+            tls_ctx_set_alpn_select(a);
             /* Read what the socket has in one call, not a record header
              * and then its body: the transport asks SSL_has_pending before
              * it waits, so nothing read ahead is left behind. */

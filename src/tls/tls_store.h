@@ -42,12 +42,20 @@ int tls_store_add(tls_store_t *s, const char *name, SSL_CTX *ctx);
  * NULL. */
 SSL_CTX *tls_store_pick(tls_store_t *s, const char *sni, const char *local_ip);
 
+/* The ACME TLS-ALPN-01 answer, set once by the server: a ClientHello
+ * offering only ALPN acme-tls/1 is handed to fn with its SNI; fn puts the
+ * challenge certificate on ssl and returns 0, or -1 (the handshake then
+ * fails). Process-wide. */
+typedef int (*tls_challenge_fn)(SSL *ssl, const char *sni);
+void tls_store_set_challenge(tls_challenge_fn fn);
+
 /* Every entry mapped to old now maps to new (renewal). */
 void tls_store_replace(tls_store_t *s, SSL_CTX *old, SSL_CTX *new_ctx);
 
 /* The context to create connections from: it carries the ClientHello
- * callback that moves each connection to the picked context. NULL when
- * the store is empty. Owned by the store. */
+ * callback that moves each connection to the picked context (one that
+ * finds none fails with unrecognized_name). NULL when out of memory.
+ * Owned by the store. */
 SSL_CTX *tls_store_accept_ctx(tls_store_t *s);
 
 /* A new server connection on fd, ready for SSL_accept. NULL on failure. */

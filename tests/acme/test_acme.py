@@ -35,9 +35,10 @@ def run(cmd, **kw):
 
 class Pebble:
     """pebble and pebble-challtestsrv in a temp dir with their own ports and
-    a TLS certificate for pebble's listener from a CA made here (acme_ca_root)."""
+    a TLS certificate for pebble's listener from a CA made here (acme_ca_root).
+    validity_s: the lifetime of the certificates pebble issues (0: its default)."""
 
-    def __init__(self, env=None, start=True):
+    def __init__(self, env=None, start=True, validity_s=0):
         self.dir = tempfile.mkdtemp(prefix="ifrit-acme-")
         self.env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0")
         self.env.update(env or {})
@@ -62,8 +63,9 @@ class Pebble:
         with open(d + "/pebble.json", "w") as f:
             f.write('{"pebble":{"listenAddress":"127.0.0.1:%d","managementListenAddress":"127.0.0.1:%d",'
                     '"certificate":"%s/pebble.crt","privateKey":"%s/pebble.key","httpPort":%d,"tlsPort":%d,'
-                    '"ocspResponderURL":"","externalAccountBindingRequired":false}}'
-                    % (self.acme_port, self.mgmt_port, d, d, self.http_port, self.tls_port))
+                    '"ocspResponderURL":"","externalAccountBindingRequired":false%s}}'
+                    % (self.acme_port, self.mgmt_port, d, d, self.http_port, self.tls_port,
+                       ',"certificateValidityPeriod":%d' % validity_s if validity_s else ""))
         self.directory = "https://127.0.0.1:%d/dir" % self.acme_port
         self.dns = subprocess.Popen(
             ["pebble-challtestsrv", "-dns01", "127.0.0.1:%d" % self.dns_port, "-http01", "", "-https01", "",
