@@ -10,7 +10,7 @@
  * with ifr_arena_printf: this runs for every variable of every request, and
  * formatting each twice (measure, then write) was a tenth of a hello
  * function's time on the worker. */
-static char *fn_cgi_kv(ifr_arena_t *a, const char *prefix, ifr_str_t name, ifr_str_t value)
+static char *fn__cgi_kv(ifr_arena_t *a, const char *prefix, ifr_str_t name, ifr_str_t value)
 {
     size_t plen = strlen(prefix);
     char *kv = ifr_arena_alloc(a, plen + name.len + value.len + 2);
@@ -26,18 +26,18 @@ static char *fn_cgi_kv(ifr_arena_t *a, const char *prefix, ifr_str_t name, ifr_s
     return kv;
 }
 
-static int fn_cgi_add(ifr_arena_t *a, int (*add)(void *, const char *), void *ud, const char *name,
+static int fn__cgi_add(ifr_arena_t *a, int (*add)(void *, const char *), void *ud, const char *name,
                       ifr_str_t value)
 {
-    char *kv = fn_cgi_kv(a, "", ifr_cstr(name), value);
+    char *kv = fn__cgi_kv(a, "", ifr_cstr(name), value);
     return kv ? add(ud, kv) : -1;
 }
 
 /* HTTP_ + the name upper-cased with '-' as '_' (RFC 3875 4.1.18). */
-static int fn_cgi_add_header(ifr_arena_t *a, int (*add)(void *, const char *), void *ud, ifr_str_t name,
+static int fn__cgi_add_header(ifr_arena_t *a, int (*add)(void *, const char *), void *ud, ifr_str_t name,
                              ifr_str_t value)
 {
-    char *kv = fn_cgi_kv(a, "HTTP_", name, value);
+    char *kv = fn__cgi_kv(a, "HTTP_", name, value);
     if (!kv) return -1;
     for (char *v = kv + 5; v < kv + 5 + name.len; v++)
         *v = *v == '-' ? '_' : (*v >= 'a' && *v <= 'z') ? (char)(*v - 32) : *v;
@@ -45,7 +45,7 @@ static int fn_cgi_add_header(ifr_arena_t *a, int (*add)(void *, const char *), v
 }
 
 /* n in decimal, at the end of buf: without snprintf, for the same reason. */
-static ifr_str_t fn_cgi_decimal(char *buf, size_t size, uint64_t n)
+static ifr_str_t fn__cgi_decimal(char *buf, size_t size, uint64_t n)
 {
     size_t k = size;
     do {
@@ -55,24 +55,24 @@ static ifr_str_t fn_cgi_decimal(char *buf, size_t size, uint64_t n)
     return ifr_str(buf + k, size - k);
 }
 
-int fn_cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, const char *kv), void *ud)
+int fn__cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, const char *kv), void *ud)
 {
     const http_request_t *r = x->req;
     ifr_arena_t *a = x->arena;
     char num[24];
     int rc = 0;
-    rc |= fn_cgi_add(a, add, ud, "REQUEST_METHOD", r->method);
-    rc |= fn_cgi_add(a, add, ud, "REQUEST_URI", x->orig_uri.len ? x->orig_uri : r->target);
-    rc |= fn_cgi_add(a, add, ud, "PATH_INFO", r->path);
-    rc |= fn_cgi_add(a, add, ud, "QUERY_STRING", r->query);
-    rc |= fn_cgi_add(a, add, ud, "CONTENT_LENGTH", fn_cgi_decimal(num, sizeof num, body_len));
+    rc |= fn__cgi_add(a, add, ud, "REQUEST_METHOD", r->method);
+    rc |= fn__cgi_add(a, add, ud, "REQUEST_URI", x->orig_uri.len ? x->orig_uri : r->target);
+    rc |= fn__cgi_add(a, add, ud, "PATH_INFO", r->path);
+    rc |= fn__cgi_add(a, add, ud, "QUERY_STRING", r->query);
+    rc |= fn__cgi_add(a, add, ud, "CONTENT_LENGTH", fn__cgi_decimal(num, sizeof num, body_len));
     const http_header_t *ct = http_headers_get(&r->headers, IFR_LIT("Content-Type"));
-    rc |= fn_cgi_add(a, add, ud, "CONTENT_TYPE", ct ? ct->value : IFR_LIT(""));
-    rc |= fn_cgi_add(a, add, ud, "REMOTE_ADDR", x->conn->remote_ip);
-    rc |= fn_cgi_add(a, add, ud, "REMOTE_PORT", fn_cgi_decimal(num, sizeof num, x->conn->remote_port));
-    rc |= fn_cgi_add(a, add, ud, "SERVER_PORT", fn_cgi_decimal(num, sizeof num, x->conn->local_port));
+    rc |= fn__cgi_add(a, add, ud, "CONTENT_TYPE", ct ? ct->value : IFR_LIT(""));
+    rc |= fn__cgi_add(a, add, ud, "REMOTE_ADDR", x->conn->remote_ip);
+    rc |= fn__cgi_add(a, add, ud, "REMOTE_PORT", fn__cgi_decimal(num, sizeof num, x->conn->remote_port));
+    rc |= fn__cgi_add(a, add, ud, "SERVER_PORT", fn__cgi_decimal(num, sizeof num, x->conn->local_port));
     snprintf(num, sizeof num, "HTTP/%u.%u", r->version_major, r->version_minor);
-    rc |= fn_cgi_add(a, add, ud, "SERVER_PROTOCOL", ifr_cstr(num));
+    rc |= fn__cgi_add(a, add, ud, "SERVER_PROTOCOL", ifr_cstr(num));
     for (uint32_t i = 0; i < r->headers.count && rc == 0; i++) {
         ifr_str_t name = r->headers.items[i].name;
         if (ifr_str_eq_nocase(name, IFR_LIT("Content-Type")) || ifr_str_eq_nocase(name, IFR_LIT("Content-Length")))
@@ -89,12 +89,12 @@ int fn_cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, cons
             if (!joined) return -1;
             value = ifr_cstr(joined);
         }
-        rc |= fn_cgi_add_header(a, add, ud, name, value);
+        rc |= fn__cgi_add_header(a, add, ud, name, value);
     }
     return rc ? -1 : 0;
 }
 
-ifr_str_t fn_sniff_content_type(ifr_str_t out, bool complete)
+ifr_str_t fn__sniff_content_type(ifr_str_t out, bool complete)
 {
     static const ifr_str_t json = IFR_LIT("application/json");
     static const ifr_str_t text = IFR_LIT("text/plain; charset=utf-8");

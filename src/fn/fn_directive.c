@@ -16,14 +16,14 @@
 #include "route/directive.h"
 #include "route/response.h"
 
-static const char *const fn_directive_options[] = {
+static const char *const fn__directive_options[] = {
     "timeout", "memory_limit", "env", "args", "protocol", "fuel", "fuel_limit",
     "max_output", "snapshot", "mount", "pool_size",
 };
-#define FN_DIRECTIVE_NOPTIONS (sizeof fn_directive_options / sizeof fn_directive_options[0])
+#define FN_DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
 
 /* Gojinn features ifrit does not have: refused by name, never ignored. */
-static bool fn_directive_gojinn_only(ifr_str_t name)
+static bool fn__directive_gojinn_only(ifr_str_t name)
 {
     static const char *const prefixes[] = { "db_", "s3_", "nats_", "cluster_", "ai_", "mqtt_", "kv_" };
     static const char *const names[] = { "cron", "security", "debug_secret", "trust_proxy", "api_keys",
@@ -35,7 +35,7 @@ static bool fn_directive_gojinn_only(ifr_str_t name)
     return false;
 }
 
-static int fn_directive_env(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
+static int fn__directive_env(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
 {
     if (cfg_expect_args(s, 2, 2, p->err) != 0) return -1;
     ifr_str_t key = s->args[0].text;
@@ -52,7 +52,7 @@ static int fn_directive_env(route_parse_t *p, const cfg_directive_t *s, fn_confi
     return 0;
 }
 
-static int fn_directive_args(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
+static int fn__directive_args(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
 {
     const char **args = ifr_arena_alloc(p->arena, (c->nargs + s->nargs + 1) * sizeof *args);
     if (!args) return cfg_errorf(p->err, NULL, "out of memory");
@@ -63,7 +63,7 @@ static int fn_directive_args(route_parse_t *p, const cfg_directive_t *s, fn_conf
     return 0;
 }
 
-static int fn_directive_mount(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
+static int fn__directive_mount(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
 {
     if (cfg_expect_args(s, 2, 2, p->err) != 0) return -1;
     fn_mount_t *m = ifr_arena_alloc(p->arena, (c->nmounts + 1) * sizeof *m);
@@ -77,13 +77,13 @@ static int fn_directive_mount(route_parse_t *p, const cfg_directive_t *s, fn_con
     return 0;
 }
 
-static int fn_directive_option(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
+static int fn__directive_option(route_parse_t *p, const cfg_directive_t *s, fn_config_t *c)
 {
     ifr_str_t n = s->name.text;
     int64_t v;
-    if (ifr_str_eq_cstr(n, "env")) return fn_directive_env(p, s, c);
-    if (ifr_str_eq_cstr(n, "args")) return fn_directive_args(p, s, c);
-    if (ifr_str_eq_cstr(n, "mount")) return fn_directive_mount(p, s, c);
+    if (ifr_str_eq_cstr(n, "env")) return fn__directive_env(p, s, c);
+    if (ifr_str_eq_cstr(n, "args")) return fn__directive_args(p, s, c);
+    if (ifr_str_eq_cstr(n, "mount")) return fn__directive_mount(p, s, c);
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     const cfg_token_t *a = &s->args[0];
     if (ifr_str_eq_cstr(n, "timeout")) {
@@ -113,15 +113,15 @@ static int fn_directive_option(route_parse_t *p, const cfg_directive_t *s, fn_co
     return -1;
 }
 
-static const char *fn_directive_basename(const char *path)
+static const char *fn__directive_basename(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
 }
 
-static void fn_directive_free(void *f) { fn_function_free(f); }
+static void fn__directive_free(void *f) { fn_function_free(f); }
 
-static int fn_directive_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int fn__directive_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 1, p->err) != 0) return -1;
     fn_config_t *c = ifr_arena_alloc(p->arena, sizeof *c);
@@ -129,24 +129,24 @@ static int fn_directive_parse(route_parse_t *p, const cfg_directive_t *d, void *
     fn_config_defaults(c);
     c->path = route_parse_path(p, d->args[0].text);
     if (!c->path) return cfg_errorf(p->err, NULL, "out of memory");
-    c->name = fn_directive_basename(c->path);
+    c->name = fn__directive_basename(c->path);
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         bool known = false;
         for (size_t k = 0; k < FN_DIRECTIVE_NOPTIONS && !known; k++)
-            known = ifr_str_eq_cstr(s->name.text, fn_directive_options[k]);
-        if (!known && fn_directive_gojinn_only(s->name.text))
+            known = ifr_str_eq_cstr(s->name.text, fn__directive_options[k]);
+        if (!known && fn__directive_gojinn_only(s->name.text))
             return cfg_errorf(p->err, &s->name, "%.*s: option '%s' is not supported yet by ifrit",
                               (int)d->name.text.len, d->name.text.ptr, s->name.text.ptr);
         if (!known)
-            return cfg_error_unknown(p->err, &s->name, "wasm option", fn_directive_options, FN_DIRECTIVE_NOPTIONS);
-        if (fn_directive_option(p, s, c) != 0) return -1;
+            return cfg_error_unknown(p->err, &s->name, "wasm option", fn__directive_options, FN_DIRECTIVE_NOPTIONS);
+        if (fn__directive_option(p, s, c) != 0) return -1;
     }
     char why[300];
     fn_function_t *f = fn_function_load(c, why, sizeof why);
     if (!f) return cfg_errorf(p->err, &d->args[0], "%.*s: %s: %s", (int)d->name.text.len, d->name.text.ptr,
                               c->path, why);
-    if (ifr_arena_on_cleanup(p->arena, fn_directive_free, f) < 0) {
+    if (ifr_arena_on_cleanup(p->arena, fn__directive_free, f) < 0) {
         fn_function_free(f);
         return cfg_errorf(p->err, NULL, "out of memory");
     }
@@ -154,23 +154,23 @@ static int fn_directive_parse(route_parse_t *p, const cfg_directive_t *d, void *
     return 0;
 }
 
-static route_result_t fn_directive_handle(route_exchange_t *x, const void *conf)
+static route_result_t fn__directive_handle(route_exchange_t *x, const void *conf)
 {
     /* The function is shared and immutable except for its pool counter. */
     return fn_run(x, (fn_function_t *)conf);
 }
 
-static const route_directive_t fn_directive_wasm = {
+static const route_directive_t fn__directive_wasm = {
     .name = "wasm", .alias = "reactor", .flags = ROUTE_DIR_MATCHER, .min_args = 1,
-    .parse = fn_directive_parse, .handle = fn_directive_handle,
+    .parse = fn__directive_parse, .handle = fn__directive_handle,
 };
 
-static const route_directive_t fn_directive_gojinn = {
+static const route_directive_t fn__directive_gojinn = {
     .name = "gojinn", .flags = ROUTE_DIR_MATCHER, .min_args = 1,
-    .parse = fn_directive_parse, .handle = fn_directive_handle,
+    .parse = fn__directive_parse, .handle = fn__directive_handle,
 };
 
 int fn_register_directives(void)
 {
-    return route_directive_register(&fn_directive_wasm) | route_directive_register(&fn_directive_gojinn);
+    return route_directive_register(&fn__directive_wasm) | route_directive_register(&fn__directive_gojinn);
 }

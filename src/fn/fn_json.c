@@ -10,7 +10,7 @@
 #include "base/json_read.h"
 #include "fn/fn_proto.h"
 
-void fn_canonical_header(char *name, size_t len)
+void fn__canonical_header(char *name, size_t len)
 {
     bool upper = true;
     for (size_t i = 0; i < len; i++) {
@@ -22,7 +22,7 @@ void fn_canonical_header(char *name, size_t len)
     }
 }
 
-int fn_json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *req, ifr_str_t uri,
+int fn__json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *req, ifr_str_t uri,
                     ifr_str_t body)
 {
     int rc = ifr_buf_append_cstr(b, "{\"method\":");
@@ -38,7 +38,7 @@ int fn_json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *re
         if (seen) continue;
         char *canon = ifr_arena_strndup(scratch, name.ptr, name.len);
         if (!canon) return -1;
-        fn_canonical_header(canon, name.len);
+        fn__canonical_header(canon, name.len);
         rc |= ifr_buf_append_cstr(b, first ? "" : ",");
         rc |= ifr_json_append_string(b, ifr_str(canon, name.len));
         rc |= ifr_buf_append_cstr(b, ":[");
@@ -58,15 +58,15 @@ int fn_json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *re
     return rc ? -1 : 0;
 }
 
-static int fn_reply_fail(char *why, size_t size, const char *msg)
+static int fn__reply_fail(char *why, size_t size, const char *msg)
 {
     snprintf(why, size, "%s", msg);
     return -1;
 }
 
-static int fn_reply_headers(ifr_arena_t *a, const ifr_json_t *h, fn_json_reply_t *r, char *why, size_t size)
+static int fn__reply_headers(ifr_arena_t *a, const ifr_json_t *h, fn_json_reply_t *r, char *why, size_t size)
 {
-    if (h->type != IFR_JSON_OBJECT) return fn_reply_fail(why, size, "\"headers\" is not an object");
+    if (h->type != IFR_JSON_OBJECT) return fn__reply_fail(why, size, "\"headers\" is not an object");
     for (size_t i = 0; i < h->count; i++) {
         const ifr_json_member_t *m = &h->members[i];
         if (m->value.type != IFR_JSON_ARRAY) {
@@ -80,13 +80,13 @@ static int fn_reply_headers(ifr_arena_t *a, const ifr_json_t *h, fn_json_reply_t
                 return -1;
             }
             if (http_headers_add(&r->headers, a, m->key, v->string) < 0)
-                return fn_reply_fail(why, size, "out of memory");
+                return fn__reply_fail(why, size, "out of memory");
         }
     }
     return 0;
 }
 
-int fn_json_reply_parse(ifr_arena_t *a, ifr_str_t out, fn_json_reply_t *r, char *why, size_t size)
+int fn__json_reply_parse(ifr_arena_t *a, ifr_str_t out, fn_json_reply_t *r, char *why, size_t size)
 {
     *r = (fn_json_reply_t){ .status = 200, .body = IFR_LIT("") };
     ifr_json_error_t err;
@@ -95,19 +95,19 @@ int fn_json_reply_parse(ifr_arena_t *a, ifr_str_t out, fn_json_reply_t *r, char 
         snprintf(why, size, "output is not JSON (at byte %zu: %s)", err.offset, err.message);
         return -1;
     }
-    if (doc->type != IFR_JSON_OBJECT) return fn_reply_fail(why, size, "output is not a JSON object");
+    if (doc->type != IFR_JSON_OBJECT) return fn__reply_fail(why, size, "output is not a JSON object");
     const ifr_json_t *status = ifr_json_get(doc, "status");
     if (status) {
         int64_t s;
         if (!ifr_json_int64(status, &s) || s < 100 || s > 599)
-            return fn_reply_fail(why, size, "\"status\" is not an integer from 100 to 599");
+            return fn__reply_fail(why, size, "\"status\" is not an integer from 100 to 599");
         r->status = (int)s;
     }
     const ifr_json_t *headers = ifr_json_get(doc, "headers");
-    if (headers && headers->type != IFR_JSON_NULL && fn_reply_headers(a, headers, r, why, size) < 0) return -1;
+    if (headers && headers->type != IFR_JSON_NULL && fn__reply_headers(a, headers, r, why, size) < 0) return -1;
     const ifr_json_t *body = ifr_json_get(doc, "body");
     if (body && body->type != IFR_JSON_NULL) {
-        if (body->type != IFR_JSON_STRING) return fn_reply_fail(why, size, "\"body\" is not a string");
+        if (body->type != IFR_JSON_STRING) return fn__reply_fail(why, size, "\"body\" is not a string");
         r->body = body->string;
     }
     return 0;

@@ -32,8 +32,8 @@ void fn_config_defaults(fn_config_t *c)
     };
 }
 
-static int fn_fail(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fn_fail(char *why, size_t size, const char *fmt, ...)
+static int fn__fail(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fn__fail(char *why, size_t size, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -42,23 +42,23 @@ static int fn_fail(char *why, size_t size, const char *fmt, ...)
     return -1;
 }
 
-static int64_t fn_now_ns(void) { return ifr_monotonic_ns(); }
+static int64_t fn__now_ns(void) { return ifr_monotonic_ns(); }
 
 /* The load's wall-clock allowance: the function's timeout, capped. */
-static int64_t fn_load_budget_ns(const fn_config_t *c)
+static int64_t fn__load_budget_ns(const fn_config_t *c)
 {
     return c->timeout_ns < FN_LOAD_TIMEOUT_NS ? c->timeout_ns : FN_LOAD_TIMEOUT_NS;
 }
 
 /* "1.5s", "10s", "250ms": for messages about the load's allowance. */
-static void fn_duration_text(char *out, size_t len, int64_t ns)
+static void fn__duration_text(char *out, size_t len, int64_t ns)
 {
     if (ns % 1000000000LL == 0) snprintf(out, len, "%llds", (long long)(ns / 1000000000LL));
     else if (ns >= 1000000000LL) snprintf(out, len, "%.1fs", (double)ns / 1e9);
     else snprintf(out, len, "%lldms", (long long)(ns / 1000000));
 }
 
-static bool fn_has_start(const iw_module_t *m)
+static bool fn__has_start(const iw_module_t *m)
 {
     for (uint32_t i = 0; i < iw_module_export_count(m); i++) {
         iw_extern_info_t e;
@@ -70,7 +70,7 @@ static bool fn_has_start(const iw_module_t *m)
 }
 
 /* The WASI state every request inherits: argv, the static env, mounts. */
-static iwasi_ctx_t *fn_base_ctx(const fn_config_t *c, char *why, size_t size)
+static iwasi_ctx_t *fn__base_ctx(const fn_config_t *c, char *why, size_t size)
 {
     iwasi_ctx_t *ctx = iwasi_ctx_new();
     if (!ctx || iwasi_ctx_add_arg(ctx, c->name) < 0) goto oom;
@@ -84,7 +84,7 @@ static iwasi_ctx_t *fn_base_ctx(const fn_config_t *c, char *why, size_t size)
         int n = snprintf(kv, sizeof kv, "%s=%.*s", c->env[i].key, (int)v.len, v.ptr);
         if (n < 0 || (size_t)n >= sizeof kv) {
             iwasi_ctx_free(ctx);
-            fn_fail(why, size, "env %s: value too long", c->env[i].key);
+            fn__fail(why, size, "env %s: value too long", c->env[i].key);
             return NULL;
         }
         if (iwasi_ctx_add_env(ctx, kv) < 0) goto oom;
@@ -93,7 +93,7 @@ static iwasi_ctx_t *fn_base_ctx(const fn_config_t *c, char *why, size_t size)
         iwasi_errno_t e = iwasi_ctx_preopen(ctx, c->mounts[i].host_dir, c->mounts[i].guest_dir);
         if (e) {
             iwasi_ctx_free(ctx);
-            fn_fail(why, size, "mount: cannot open directory '%s' (%s)", c->mounts[i].host_dir,
+            fn__fail(why, size, "mount: cannot open directory '%s' (%s)", c->mounts[i].host_dir,
                     iwasi_errno_name(e));
             return NULL;
         }
@@ -104,12 +104,12 @@ static iwasi_ctx_t *fn_base_ctx(const fn_config_t *c, char *why, size_t size)
     return ctx;
 oom:
     iwasi_ctx_free(ctx);
-    fn_fail(why, size, "out of memory");
+    fn__fail(why, size, "out of memory");
     return NULL;
 }
 
 /* Logs what the guest wrote to stderr before the snapshot, line by line. */
-static void fn_log_load_stderr(fn_function_t *f, const iwasi_ctx_t *ctx)
+static void fn__log_load_stderr(fn_function_t *f, const iwasi_ctx_t *ctx)
 {
     size_t len;
     const char *s = iwasi_ctx_output(ctx, 2, &len);
@@ -127,11 +127,11 @@ static void fn_log_load_stderr(fn_function_t *f, const iwasi_ctx_t *ctx)
  * keeps that state as the image. A guest that ends (or fails) before
  * either keeps the fresh image: every request then runs `_start` from the
  * beginning. */
-static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, char *why, size_t size)
+static int fn__snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, char *why, size_t size)
 {
     const fn_config_t *c = f->conf;
     iwasi_ctx_t *run = iwasi_ctx_clone(f->ctx);
-    if (!run) return fn_fail(why, size, "out of memory");
+    if (!run) return fn__fail(why, size, "out of memory");
     iwasi_ctx_stdin_pending(run);
     iwasi_ctx_env_pending(run, true);
     iwasi_ctx_output_buffer(run, 1, c->max_output);
@@ -140,7 +140,7 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, 
     iw_instance_set_deadline(inst, deadline);
     iw_instance_set_user_data(inst, run);
     iw_status_t st = iw_call(inst, iw_instance_func(inst, "_start"), NULL, 0, NULL, 0);
-    fn_log_load_stderr(f, run);
+    fn__log_load_stderr(f, run);
     if (st == IW_SUSPENDED && iwasi_ctx_waiting(run)) {
         iw_image_t *img = iw_image_capture(inst);
         size_t len;
@@ -150,7 +150,7 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, 
             if (img) iw_image_release(img);
             free(prelude);
             iwasi_ctx_free(run);
-            return fn_fail(why, size, "out of memory taking the snapshot");
+            return fn__fail(why, size, "out of memory taking the snapshot");
         }
         if (len) memcpy(prelude, out, len);
         iw_image_release(f->image);
@@ -172,7 +172,7 @@ static int fn_snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline, 
     }
     if (st == IW_TRAPPED && iw_instance_trap(inst)->kind == IW_TRAP_INTERRUPTED) {
         char allowed[32];
-        fn_duration_text(allowed, sizeof allowed, fn_load_budget_ns(c));
+        fn__duration_text(allowed, sizeof allowed, fn__load_budget_ns(c));
         ifr_log_warn(f->logger, "no snapshot: _start did not read stdin within the %s a load may take, "
                      "nor look at its environment; "
                      "requests run it from the start", allowed);
@@ -190,7 +190,7 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
 {
     fn_function_t *f = calloc(1, sizeof *f);
     if (!f) {
-        fn_fail(why, size, "out of memory");
+        fn__fail(why, size, "out of memory");
         return NULL;
     }
     f->conf = c;
@@ -206,51 +206,51 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
     char read_why[160];
     uint8_t *bytes = (uint8_t *)ifr_read_file(c->path, FN_MAX_MODULE_BYTES, &len, read_why, sizeof read_why);
     if (!bytes) {
-        fn_fail(why, size, "cannot read the module: %s", read_why);
+        fn__fail(why, size, "cannot read the module: %s", read_why);
         goto fail;
     }
     iw_error_t err = { 0 };
     f->module = iw_module_new(bytes, len, &err);
     free(bytes);
     if (!f->module) {
-        fn_fail(why, size, "not a valid WebAssembly module (at byte %llu: %s)",
+        fn__fail(why, size, "not a valid WebAssembly module (at byte %llu: %s)",
                 (unsigned long long)err.offset, err.message);
         goto fail;
     }
-    if (!fn_has_start(f->module)) {
-        fn_fail(why, size, "not a WASI command: the module exports no _start function");
+    if (!fn__has_start(f->module)) {
+        fn__fail(why, size, "not a WASI command: the module exports no _start function");
         goto fail;
     }
-    if (!(f->ctx = fn_base_ctx(c, why, size))) goto fail;
+    if (!(f->ctx = fn__base_ctx(c, why, size))) goto fail;
     iw_linker_t *l = iw_linker_new();
     if (!l || iwasi_link(l) < 0) {
         iw_linker_free(l);
-        fn_fail(why, size, "out of memory");
+        fn__fail(why, size, "out of memory");
         goto fail;
     }
-    int64_t deadline = fn_now_ns() + fn_load_budget_ns(c);
+    int64_t deadline = fn__now_ns() + fn__load_budget_ns(c);
     iw_limits_t limits = { .max_memory_bytes = fn_memory_limit(c), .deadline_ns = deadline };
     iw_trap_t trap = { 0 };
     iw_instance_t *inst = iw_instance_new(f->module, l, &limits, &err, &trap);
     iw_linker_free(l);
     if (!inst) {
         char allowed[32];
-        fn_duration_text(allowed, sizeof allowed, fn_load_budget_ns(c));
+        fn__duration_text(allowed, sizeof allowed, fn__load_budget_ns(c));
         if (trap.kind == IW_TRAP_INTERRUPTED)
-            fn_fail(why, size, "its start function did not finish within %s (a load may take the "
+            fn__fail(why, size, "its start function did not finish within %s (a load may take the "
                     "function's timeout, at most %llds)", allowed, (long long)(FN_LOAD_TIMEOUT_NS / 1000000000LL));
         else if (trap.kind != IW_TRAP_NONE)
-            fn_fail(why, size, "its start function trapped: %s", trap.message);
+            fn__fail(why, size, "its start function trapped: %s", trap.message);
         else if (!c->memory_limit && strstr(err.message, "memory"))
-            fn_fail(why, size, "cannot instantiate: %s (without a memory_limit the cap is %llu MiB)",
+            fn__fail(why, size, "cannot instantiate: %s (without a memory_limit the cap is %llu MiB)",
                     err.message, (unsigned long long)(FN_DEFAULT_MEMORY_LIMIT >> 20));
         else
-            fn_fail(why, size, "cannot instantiate: %s", err.message);
+            fn__fail(why, size, "cannot instantiate: %s", err.message);
         goto fail;
     }
     f->image = iw_image_capture(inst);
-    int rc = f->image ? 0 : fn_fail(why, size, "out of memory taking the image");
-    if (rc == 0 && c->snapshot) rc = fn_snapshot(f, inst, deadline, why, size);
+    int rc = f->image ? 0 : fn__fail(why, size, "out of memory taking the image");
+    if (rc == 0 && c->snapshot) rc = fn__snapshot(f, inst, deadline, why, size);
     iw_instance_free(inst);
     if (rc == 0) return f;
 fail:

@@ -16,7 +16,7 @@
 #include "fn/fn_proto.h"
 #include "route/response.h"
 
-static void fn_log_trap(fn_call_t *c, const iw_trap_t *t)
+static void fn__log_trap(fn_call_t *c, const iw_trap_t *t)
 {
     char bt[1024];
     size_t n = 0;
@@ -32,7 +32,7 @@ static void fn_log_trap(fn_call_t *c, const iw_trap_t *t)
                   iw_trap_kind_name(t->kind), t->message, bt[0] ? bt : " (none)");
 }
 
-void fn_reply_status(fn_call_t *c, int status)
+void fn__reply_status(fn_call_t *c, int status)
 {
     route_exchange_t *x = c->x;
     c->finished = true;
@@ -47,7 +47,7 @@ void fn_reply_status(fn_call_t *c, int status)
 }
 
 /* 0 when the guest stopped well; else the status to answer with (logged). */
-static int fn_outcome(fn_call_t *c, iw_status_t st, int32_t exit_code, const iw_trap_t *trap)
+static int fn__outcome(fn_call_t *c, iw_status_t st, int32_t exit_code, const iw_trap_t *trap)
 {
     unsigned long long id = (unsigned long long)c->x->id;
     const char *log = c->f->logger;
@@ -65,7 +65,7 @@ static int fn_outcome(fn_call_t *c, iw_status_t st, int32_t exit_code, const iw_
             ifr_log_error(log, "request %llu: timed out", id);
             return 504;
         }
-        fn_log_trap(c, trap);
+        fn__log_trap(c, trap);
         return 500;
     }
     if (st == IW_SUSPENDED) {
@@ -79,62 +79,62 @@ static int fn_outcome(fn_call_t *c, iw_status_t st, int32_t exit_code, const iw_
     return 0;
 }
 
-static void fn_reply_json(fn_call_t *c)
+static void fn__reply_json(fn_call_t *c)
 {
     route_exchange_t *x = c->x;
     fn_json_reply_t r;
     char why[256];
-    if (fn_json_reply_parse(x->arena, ifr_buf_str(&c->out), &r, why, sizeof why) < 0) {
+    if (fn__json_reply_parse(x->arena, ifr_buf_str(&c->out), &r, why, sizeof why) < 0) {
         ifr_log_error(c->f->logger, "request %llu: json protocol: %s", (unsigned long long)x->id, why);
-        fn_reply_status(c, 502);
+        fn__reply_status(c, 502);
         return;
     }
     for (uint32_t i = 0; i < r.headers.count; i++)
         if (http_headers_add(&x->resp.headers, x->arena, r.headers.items[i].name, r.headers.items[i].value) < 0) {
-            fn_reply_status(c, 500);
+            fn__reply_status(c, 500);
             return;
         }
-    if (r.body.len && route_header_default(x, IFR_LIT("Content-Type"), fn_sniff_content_type(r.body, true)) < 0) {
-        fn_reply_status(c, 500);
+    if (r.body.len && route_header_default(x, IFR_LIT("Content-Type"), fn__sniff_content_type(r.body, true)) < 0) {
+        fn__reply_status(c, 500);
         return;
     }
     c->finished = true;
     route_send_simple(x, r.status, r.body);
 }
 
-void fn_reply(fn_call_t *c, iw_status_t st)
+void fn__reply(fn_call_t *c, iw_status_t st)
 {
     fn_end_t end = { .st = st, .trap = { .kind = IW_TRAP_NONE } };
     if (st == IW_TRAPPED) end.trap = *iw_instance_trap(c->inst);
     if (st == IW_EXITED) end.exit_code = iw_instance_exit_code(c->inst);
     bool crashed = st == IW_TRAPPED && end.trap.kind != IW_TRAP_INTERRUPTED && end.trap.kind != IW_TRAP_OUT_OF_FUEL;
-    if (crashed || (st == IW_EXITED && end.exit_code != 0)) fn_sandbox_note_memory(c);
-    fn_reply_end(c, &end);
+    if (crashed || (st == IW_EXITED && end.exit_code != 0)) fn__sandbox_note_memory(c);
+    fn__reply_end(c, &end);
 }
 
-void fn_reply_end(fn_call_t *c, const fn_end_t *end)
+void fn__reply_end(fn_call_t *c, const fn_end_t *end)
 {
-    fn_stderr_flush(c);
-    fn_sandbox_close(c);
-    int status = fn_outcome(c, end->st, end->exit_code, &end->trap);
+    fn__stderr_flush(c);
+    fn__sandbox_close(c);
+    int status = fn__outcome(c, end->st, end->exit_code, &end->trap);
     if (c->client_gone) {
         c->finished = true;
         return;
     }
     if (status) {
-        fn_reply_status(c, status);
+        fn__reply_status(c, status);
         return;
     }
     route_exchange_t *x = c->x;
     if (c->f->conf->protocol == FN_PROTOCOL_JSON) {
-        fn_reply_json(c);
+        fn__reply_json(c);
     } else if (c->streaming) {
         c->finished = true;
         x->io->send_body(x, c->out.data, c->out.len, true);
     } else {
         c->finished = true;
         if (c->out.len && route_header_default(x, IFR_LIT("Content-Type"),
-                                               fn_sniff_content_type(ifr_buf_str(&c->out), true)) < 0) {
+                                               fn__sniff_content_type(ifr_buf_str(&c->out), true)) < 0) {
             route_send_simple(x, 500, IFR_LIT(""));
             return;
         }

@@ -13,12 +13,12 @@
 #include "fn/fn_proto.h"
 #include "route/response.h"
 
-int fn_stream_start(fn_call_t *c)
+int fn__stream_start(fn_call_t *c)
 {
     route_exchange_t *x = c->x;
     x->resp.status = 200;
     x->resp.content_length = -1;
-    if (route_header_default(x, IFR_LIT("Content-Type"), fn_sniff_content_type(ifr_buf_str(&c->out), false)) < 0 ||
+    if (route_header_default(x, IFR_LIT("Content-Type"), fn__sniff_content_type(ifr_buf_str(&c->out), false)) < 0 ||
         x->io->send_head(x) < 0 || x->io->send_body(x, c->out.data, c->out.len, false) < 0) {
         c->client_gone = true;
         return -1;
@@ -30,38 +30,38 @@ int fn_stream_start(fn_call_t *c)
 
 /* Stops the guest at its next loop back-edge or call (there is none yet
  * while the prelude is written). */
-static iwasi_errno_t fn_stop_guest(fn_call_t *c, iwasi_errno_t e)
+static iwasi_errno_t fn__stop_guest(fn_call_t *c, iwasi_errno_t e)
 {
     if (c->inst) iw_instance_interrupt(c->inst);
     return e;
 }
 
-iwasi_errno_t fn_stdout_sink(void *ud, const void *data, size_t len)
+iwasi_errno_t fn__stdout_sink(void *ud, const void *data, size_t len)
 {
     fn_call_t *c = ud;
     if (c->overflow || c->client_gone) return IWASI_EPIPE;
     c->out_total += len;
     if (c->out_total > c->f->conf->max_output) {
         c->overflow = true;
-        return fn_stop_guest(c, IWASI_EFBIG);
+        return fn__stop_guest(c, IWASI_EFBIG);
     }
     if (c->streaming) {
         if (c->x->io->send_body(c->x, data, len, false) < 0) {
             c->client_gone = true;
-            return fn_stop_guest(c, IWASI_EPIPE);
+            return fn__stop_guest(c, IWASI_EPIPE);
         }
         return 0;
     }
     if (ifr_buf_append(&c->out, data, len) < 0) {
         c->overflow = true;
-        return fn_stop_guest(c, IWASI_ENOMEM);
+        return fn__stop_guest(c, IWASI_ENOMEM);
     }
-    if (c->f->conf->protocol == FN_PROTOCOL_CGI && c->out.len >= FN_STREAM_AFTER && fn_stream_start(c) < 0)
-        return fn_stop_guest(c, IWASI_EPIPE);
+    if (c->f->conf->protocol == FN_PROTOCOL_CGI && c->out.len >= FN_STREAM_AFTER && fn__stream_start(c) < 0)
+        return fn__stop_guest(c, IWASI_EPIPE);
     return 0;
 }
 
-static void fn_log_line(fn_call_t *c, const char *s, size_t n)
+static void fn__log_line(fn_call_t *c, const char *s, size_t n)
 {
     if (c->err_total >= FN_LOG_TOTAL_MAX) return;
     uint64_t dropped;
@@ -82,7 +82,7 @@ static void fn_log_line(fn_call_t *c, const char *s, size_t n)
                      (unsigned long long)c->x->id, FN_LOG_TOTAL_MAX);
 }
 
-iwasi_errno_t fn_stderr_sink(void *ud, const void *data, size_t len)
+iwasi_errno_t fn__stderr_sink(void *ud, const void *data, size_t len)
 {
     fn_call_t *c = ud;
     const char *p = data;
@@ -94,7 +94,7 @@ iwasi_errno_t fn_stderr_sink(void *ud, const void *data, size_t len)
         if (ifr_buf_append(&c->err_line, p, take) < 0) return IWASI_ENOMEM;
         /* A line ends at its newline, or when it is as long as we keep. */
         if (nl || c->err_line.len == FN_LOG_LINE_MAX) {
-            fn_log_line(c, c->err_line.data, c->err_line.len);
+            fn__log_line(c, c->err_line.data, c->err_line.len);
             ifr_buf_clear(&c->err_line);
         }
         size_t used = take < n ? take : n + (nl ? 1 : 0);
@@ -104,8 +104,8 @@ iwasi_errno_t fn_stderr_sink(void *ud, const void *data, size_t len)
     return 0;
 }
 
-void fn_stderr_flush(fn_call_t *c)
+void fn__stderr_flush(fn_call_t *c)
 {
-    if (c->err_line.len) fn_log_line(c, c->err_line.data, c->err_line.len);
+    if (c->err_line.len) fn__log_line(c, c->err_line.data, c->err_line.len);
     ifr_buf_clear(&c->err_line);
 }
