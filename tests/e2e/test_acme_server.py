@@ -90,3 +90,90 @@ def test_acme_http01_and_tlsalpn01(binary):
             rc, out = _curl(p, name, p.tls_port, root)
             check(rc == 0 and out == "hello " + name, "curl %s: %s" % (name, out[-1200:]))
         check(_orders(p) == 2, "pebble saw %d orders" % _orders(p))
+
+
+def test_acme_restart_reuses_storage(binary):
+    """The certificate, its key, Caddy's json and the account key are in
+    storage in Caddy's layout; a restart on that storage serves the same
+    certificate and pebble is sent no new order."""
+    with _pebble() as p:
+        storage = os.path.join(p.dir, "data")
+        with Server(binary, _config(p, storage, sites=(HTTP01,))) as srv:
+            _wait_log_count(srv, "%s: certificate in use" % HTTP01, 1)
+        issuer = "127.0.0.1-%d-dir" % p.acme_port
+        base = os.path.join(storage, "certificates", issuer, HTTP01, HTTP01)
+        for ext in ("crt", "key", "json"):
+            check(os.path.exists(base + "." + ext), "no %s.%s in storage" % (base, ext))
+        check(os.stat(base + ".key").st_mode & 0o777 == 0o600, "the key is not 0600")
+        account = os.path.join(storage, "acme", issuer, "users", "ops@example.test", "ops.key")
+        check(os.path.exists(account), "no account key at " + account)
+        root = p.root()
+        first = subprocess.run(["openssl", "x509", "-in", base + ".crt", "-noout", "-serial"],
+                               stdout=subprocess.PIPE, text=True).stdout.strip()
+        with Server(binary, _config(p, storage, sites=(HTTP01,))) as srv:
+            rc, out = _curl(p, HTTP01, p.tls_port, root)
+            check(rc == 0 and out == "hello " + HTTP01, "curl after the restart: " + out[-1200:])
+            check(_serial(HTTP01, p.tls_port, root) == first, "the restarted server serves another certificate")
+            srv.reload()
+            rc, out = _curl(p, HTTP01, p.tls_port, root)
+            check(rc == 0, "curl after a reload: " + out[-1200:])
+            check("ordering a certificate" not in srv.read_log(), srv.read_log()[-3000:])
+        check(_orders(p) == 1, "pebble saw %d orders" % _orders(p))
+
+
+def test_acme_renewal_swaps_live(binary):
+    """pebble issues 30 s certificates: at 1/3 of the lifetime left (the
+    default renewal_window_ratio) the ACME thread orders a new one and new
+    handshakes get it, with no reload."""
+    with _pebble(validity_s=30) as p, Server(binary, _config(p, "@DIR@/data", sites=(HTTP01,))) as srv:
+        _wait_log_count(srv, "%s: certificate in use" % HTTP01, 1)
+        root = p.root()
+        first = _serial(HTTP01, p.tls_port, root)
+        _wait_log_count(srv, "%s: certificate in use" % HTTP01, 2)
+        second = _serial(HTTP01, p.tls_port, root)
+        check(first and second and first != second, "serials %r then %r" % (first, second))
+        rc, out = _curl(p, HTTP01, p.tls_port, root)
+        check(rc == 0 and out == "hello " + HTTP01, "curl after the renewal: " + out[-1200:])
+        check(_orders(p) == 2, "pebble saw %d orders" % _orders(p))
+
+
+def test_acme_ca_down_then_up(binary):
+    """The CA does not answer at first: the client's retries (logged) reach
+    pebble once it is started, and the site gets its certificate."""
+    with _pebble(start=False) as p, Server(binary, _config(p, "@DIR@/data", sites=(HTTP01,))) as srv:
+        srv.wait_log("retry 1 in", timeout=ISSUE_TIMEOUT)
+        p.start()
+        _wait_log_count(srv, "%s: certificate in use" % HTTP01, 1)
+        rc, out = _curl(p, HTTP01, p.tls_port, p.root())
+        check(rc == 0 and out == "hello " + HTTP01, "curl: " + out[-1200:])
+
+
+def test_acme_bad_nonce_retried(binary):
+    """pebble refuses half of the good nonces as badNonce: each refusal is
+    retried with the fresh nonce and the certificate still comes."""
+    with _pebble(env={"PEBBLE_WFE_NONCEREJECT": "50"}) as p, \
+            Server(binary, _config(p, "@DIR@/data", sites=(ALPN,))) as srv:
+        _wait_log_count(srv, "%s: certificate in use" % ALPN, 1)
+        with open(os.path.join(p.dir, "pebble.log")) as f:
+            check("badNonce" in f.read() or "badNonce" in srv.read_log(), "pebble refused no nonce")
+        rc, out = _curl(p, ALPN, p.tls_port, p.root())
+        check(rc == 0 and out == "hello " + ALPN, "curl: " + out[-1200:])
+
+
+def test_acme_two_processes_one_order(binary):
+    """Two servers on one storage: the second waits on the name's lock while
+    the first orders, then takes the first's certificate from storage; pebble
+    sees one order. (The second listens on ports of its own: pebble only
+    validates the first's.)"""
+    with _pebble() as p:
+        storage = os.path.join(p.dir, "data")
+        with Server(binary, _config(p, storage, sites=(HTTP01,))) as a:
+            a.wait_log("%s: ordering a certificate" % HTTP01, timeout=ISSUE_TIMEOUT)
+            from ifrit_e2e import free_port
+            other = _config(p, storage, sites=(HTTP01,), http_port=free_port(), https_port=free_port())
+            with Server(binary, other) as b:
+                _wait_log_count(a, "%s: certificate in use" % HTTP01, 1)
+                _wait_log_count(b, "%s: certificate in use" % HTTP01, 1)
+                check("using the certificate another process obtained meanwhile" in b.read_log(),
+                      b.read_log()[-3000:])
+        check(_orders(p) == 1, "pebble saw %d orders" % _orders(p))
