@@ -20,14 +20,14 @@ int plugin_chain_add(plugin_chain_t *c, ifr_arena_t *a, plugin_t *p)
 }
 
 /* Runs p's on_request; a trapped call's changes to the request are undone. */
-static plugin_action_t plugin_on_request(route_exchange_t *x, plugin_t *p, plugin_call_t *call)
+static plugin_action_t plugin__on_request(route_exchange_t *x, plugin_t *p, plugin_call_t *call)
 {
     http_request_t *r = x->req;
     ifr_str_t path = r->path, query = r->query;
     *call = (plugin_call_t){ .plugin = p, .x = x, .hook = PLUGIN_ON_REQUEST };
-    plugin_action_t a = plugin_call_hook(call, 0, 0);
+    plugin_action_t a = plugin__call_hook(call, 0, 0);
     if (call->trapped) {
-        plugin_undo_restore(call);
+        plugin__undo_restore(call);
         r->path = path;
         r->query = query;
     }
@@ -35,7 +35,7 @@ static plugin_action_t plugin_on_request(route_exchange_t *x, plugin_t *p, plugi
 }
 
 /* Answers with the response the plugin built (503 when it set no status). */
-static route_result_t plugin_respond(route_exchange_t *x, const plugin_call_t *call)
+static route_result_t plugin__respond(route_exchange_t *x, const plugin_call_t *call)
 {
     for (uint32_t i = 0; i < call->headers.count; i++)
         if (http_headers_add(&x->resp.headers, x->arena, call->headers.items[i].name, call->headers.items[i].value) != 0)
@@ -51,13 +51,13 @@ route_result_t plugin_chain_run(route_exchange_t *x, const plugin_chain_t *c)
     size_t nwrap = 0;
     for (size_t i = 0; i < c->count; i++) {
         plugin_t *p = c->items[i];
-        if (plugin_is_disabled(p)) continue;
+        if (plugin__is_disabled(p)) continue;
         plugin_action_t a = PLUGIN_CONTINUE;
         plugin_call_t call = { 0 };
-        if (p->has_hook[PLUGIN_ON_REQUEST]) a = plugin_on_request(x, p, &call);
+        if (p->has_hook[PLUGIN_ON_REQUEST]) a = plugin__on_request(x, p, &call);
         if (a == PLUGIN_RESPOND) {
-            if (nwrap && plugin_filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
-            return plugin_respond(x, &call);
+            if (nwrap && plugin__filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
+            return plugin__respond(x, &call);
         }
         if (p->has_hook[PLUGIN_ON_RESPONSE] || p->has_hook[PLUGIN_ON_BODY]) {
             if (!wrap && !(wrap = ifr_arena_alloc(x->arena, c->count * sizeof(*wrap))))
@@ -66,6 +66,6 @@ route_result_t plugin_chain_run(route_exchange_t *x, const plugin_chain_t *c)
         }
         if (a == PLUGIN_SKIP) break;
     }
-    if (nwrap && plugin_filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
+    if (nwrap && plugin__filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
     return ROUTE_NEXT;
 }

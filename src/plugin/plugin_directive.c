@@ -20,7 +20,7 @@ typedef struct {
 
 /* The chain of the list being parsed, kept in the list's scope; *first
  * says it was just made. */
-static plugin_chain_t *plugin_directive_chain(route_parse_t *p, bool *first)
+static plugin_chain_t *plugin__directive_chain(route_parse_t *p, bool *first)
 {
     void **slot = route_parse_list_slot(p);
     *first = *slot == NULL;
@@ -30,7 +30,7 @@ static plugin_chain_t *plugin_directive_chain(route_parse_t *p, bool *first)
 
 /* What names this wasm_plugin line across config loads: its site's first
  * address and its place in the Caddyfile (plugin_options_t.key). */
-static const char *plugin_directive_key(route_parse_t *p, const cfg_directive_t *d)
+static const char *plugin__directive_key(route_parse_t *p, const cfg_directive_t *d)
 {
     ifr_str_t host;
     unsigned port;
@@ -40,7 +40,7 @@ static const char *plugin_directive_key(route_parse_t *p, const cfg_directive_t 
 }
 
 /* `config "string"` or `config key=value ...` (repeatable). */
-static int plugin_directive_config(route_parse_t *p, const cfg_directive_t *s, plugin_options_t *o,
+static int plugin__directive_config(route_parse_t *p, const cfg_directive_t *s, plugin_options_t *o,
                                     bool *string_seen)
 {
     if (cfg_expect_args(s, 1, SIZE_MAX, p->err) != 0) return -1;
@@ -75,12 +75,12 @@ static int plugin_directive_config(route_parse_t *p, const cfg_directive_t *s, p
     return 0;
 }
 
-static int plugin_directive_option(route_parse_t *p, const cfg_directive_t *s, plugin_options_t *o,
+static int plugin__directive_option(route_parse_t *p, const cfg_directive_t *s, plugin_options_t *o,
                                     bool *string_seen)
 {
     ifr_str_t n = s->name.text;
     int64_t v;
-    if (ifr_str_eq_cstr(n, "config")) return plugin_directive_config(p, s, o, string_seen);
+    if (ifr_str_eq_cstr(n, "config")) return plugin__directive_config(p, s, o, string_seen);
     if (cfg_expect_args(s, 1, 1, p->err) != 0 || cfg_expect_no_block(s, p->err) != 0) return -1;
     const cfg_token_t *a = &s->args[0];
     if (ifr_str_eq_cstr(n, "priority")) {
@@ -106,12 +106,12 @@ static int plugin_directive_option(route_parse_t *p, const cfg_directive_t *s, p
     return 0;
 }
 
-static void plugin_directive_free(void *ud)
+static void plugin__directive_free(void *ud)
 {
     plugin_free(ud);
 }
 
-static int plugin_directive_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int plugin__directive_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 1, p->err) != 0) return -1;
     plugin_options_t *o = ifr_arena_alloc(p->arena, sizeof(*o));
@@ -119,31 +119,31 @@ static int plugin_directive_parse(route_parse_t *p, const cfg_directive_t *d, vo
     const char *path = route_parse_path(p, d->args[0].text);
     if (!o || !c || !path) return cfg_errorf(p->err, NULL, "out of memory");
     plugin_options_init(o);
-    if (!(o->key = plugin_directive_key(p, d))) return cfg_errorf(p->err, NULL, "out of memory");
+    if (!(o->key = plugin__directive_key(p, d))) return cfg_errorf(p->err, NULL, "out of memory");
     bool string_seen = false;
     for (size_t i = 0; d->block && i < d->block->count; i++)
-        if (plugin_directive_option(p, &d->block->items[i], o, &string_seen) != 0) return -1;
+        if (plugin__directive_option(p, &d->block->items[i], o, &string_seen) != 0) return -1;
     char err[512];
     plugin_t *pl = plugin_load(path, o, err, sizeof(err));
     if (!pl) return cfg_errorf(p->err, &d->args[0], "%s", err);
-    if (ifr_arena_on_cleanup(p->arena, plugin_directive_free, pl) != 0) {
+    if (ifr_arena_on_cleanup(p->arena, plugin__directive_free, pl) != 0) {
         plugin_free(pl);
         return cfg_errorf(p->err, NULL, "out of memory");
     }
-    if (!(c->chain = plugin_directive_chain(p, &c->runs_chain)) || plugin_chain_add(c->chain, p->arena, pl) != 0)
+    if (!(c->chain = plugin__directive_chain(p, &c->runs_chain)) || plugin_chain_add(c->chain, p->arena, pl) != 0)
         return cfg_errorf(p->err, NULL, "out of memory");
     *conf = c;
     return 0;
 }
 
-static route_result_t plugin_directive_handle(route_exchange_t *x, const void *conf)
+static route_result_t plugin__directive_handle(route_exchange_t *x, const void *conf)
 {
     const plugin_directive_conf_t *c = conf;
     return c->runs_chain ? plugin_chain_run(x, c->chain) : ROUTE_NEXT;
 }
 
-static const route_directive_t plugin_directive_wasm_plugin = {
-    .name = "wasm_plugin", .parse = plugin_directive_parse, .handle = plugin_directive_handle,
+static const route_directive_t plugin__directive_wasm_plugin = {
+    .name = "wasm_plugin", .parse = plugin__directive_parse, .handle = plugin__directive_handle,
 };
 
-int plugin_register_directives(void) { return route_directive_register(&plugin_directive_wasm_plugin); }
+int plugin_register_directives(void) { return route_directive_register(&plugin__directive_wasm_plugin); }

@@ -13,7 +13,7 @@ typedef struct {
     ifr_buf_t bufs[2];          /* replacement chunks, ping-pong between plugins */
 } plugin_filter_ctx_t;
 
-static void plugin_filter_free(void *ud)
+static void plugin__filter_free(void *ud)
 {
     plugin_filter_ctx_t *fc = ud;
     ifr_buf_free(&fc->bufs[0]);
@@ -21,36 +21,36 @@ static void plugin_filter_free(void *ud)
 }
 
 /* Runs p's on_response; a trapped call's changes to the head are undone. */
-static plugin_action_t plugin_on_response(route_exchange_t *x, plugin_t *p)
+static plugin_action_t plugin__on_response(route_exchange_t *x, plugin_t *p)
 {
     http_response_t *r = &x->resp;
     int status = r->status;
     plugin_call_t call = { .plugin = p, .x = x, .hook = PLUGIN_ON_RESPONSE };
-    plugin_action_t a = plugin_call_hook(&call, 0, 0);
+    plugin_action_t a = plugin__call_hook(&call, 0, 0);
     if (call.trapped) {
-        plugin_undo_restore(&call);
+        plugin__undo_restore(&call);
         r->status = status;
     }
     return a;
 }
 
-static bool plugin_bodiless(route_exchange_t *x)
+static bool plugin__bodiless(route_exchange_t *x)
 {
     int s = x->resp.status;
     return s < 200 || s == 204 || s == 304 || ifr_str_eq_cstr(x->req->method, "HEAD");
 }
 
-static int plugin_filter_head(route_exchange_t *x, route_filter_t *f)
+static int plugin__filter_head(route_exchange_t *x, route_filter_t *f)
 {
     plugin_filter_ctx_t *fc = f->ctx;
     for (size_t i = 0; i < fc->count; i++) {
         plugin_t *p = fc->plugins[i];
-        if (!p->has_hook[PLUGIN_ON_RESPONSE] || plugin_is_disabled(p)) continue;
-        if (plugin_on_response(x, p) != PLUGIN_CONTINUE) fc->count = i + 1;
+        if (!p->has_hook[PLUGIN_ON_RESPONSE] || plugin__is_disabled(p)) continue;
+        if (plugin__on_response(x, p) != PLUGIN_CONTINUE) fc->count = i + 1;
     }
     bool body_hooks = false;
     for (size_t i = 0; i < fc->count; i++) body_hooks |= fc->plugins[i]->has_hook[PLUGIN_ON_BODY];
-    if (!body_hooks || plugin_bodiless(x)) {
+    if (!body_hooks || plugin__bodiless(x)) {
         f->bypass = true;
     } else {
         /* on_body may change the length: the host frames the body itself. */
@@ -60,16 +60,16 @@ static int plugin_filter_head(route_exchange_t *x, route_filter_t *f)
     return route_filter_head(x, f->next);
 }
 
-static int plugin_filter_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len, bool is_last)
+static int plugin__filter_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len, bool is_last)
 {
     plugin_filter_ctx_t *fc = f->ctx;
     ifr_str_t cur = ifr_str(data, len);
     int k = 0;
     for (size_t i = 0; i < fc->count; i++) {
         plugin_t *p = fc->plugins[i];
-        if (!p->has_hook[PLUGIN_ON_BODY] || plugin_is_disabled(p)) continue;
+        if (!p->has_hook[PLUGIN_ON_BODY] || plugin__is_disabled(p)) continue;
         plugin_call_t call = { .plugin = p, .x = x, .hook = PLUGIN_ON_BODY, .chunk = cur, .out = &fc->bufs[k] };
-        plugin_action_t a = plugin_call_hook(&call, (int32_t)(cur.len > INT32_MAX ? INT32_MAX : cur.len), is_last);
+        plugin_action_t a = plugin__call_hook(&call, (int32_t)(cur.len > INT32_MAX ? INT32_MAX : cur.len), is_last);
         if (call.replaced && !call.trapped) {
             cur = ifr_buf_str(&fc->bufs[k]);
             k ^= 1;
@@ -80,12 +80,12 @@ static int plugin_filter_body(route_exchange_t *x, route_filter_t *f, const void
     return route_filter_body(x, f->next, cur.ptr, cur.len, is_last);
 }
 
-static const route_filter_ops_t plugin_filter_ops = {
-    .name = "wasm_plugin", .on_head = plugin_filter_head, .on_body = plugin_filter_body,
+static const route_filter_ops_t plugin__filter_ops = {
+    .name = "wasm_plugin", .on_head = plugin__filter_head, .on_body = plugin__filter_body,
     .inner = true, .keep_on_error = true,
 };
 
-int plugin_filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n)
+int plugin__filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n)
 {
     plugin_filter_ctx_t *fc = ifr_arena_calloc(x->arena, 1, sizeof(*fc));
     if (!fc) return -1;
@@ -93,6 +93,6 @@ int plugin_filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n)
     fc->count = n;
     fc->bufs[0] = IFR_BUF_INIT;
     fc->bufs[1] = IFR_BUF_INIT;
-    if (ifr_arena_on_cleanup(x->arena, plugin_filter_free, fc) != 0) return -1;
-    return route_filter_push(x, &plugin_filter_ops, fc);
+    if (ifr_arena_on_cleanup(x->arena, plugin__filter_free, fc) != 0) return -1;
+    return route_filter_push(x, &plugin__filter_ops, fc);
 }

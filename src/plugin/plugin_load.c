@@ -26,7 +26,7 @@ static const struct {
     [PLUGIN_ON_BODY] = { "on_body", "ii:i" },
 };
 
-const char *plugin_hook_name(plugin_hook_t h)
+const char *plugin__hook_name(plugin_hook_t h)
 {
     return h < PLUGIN_NHOOKS ? plugin_hooks[h].name : "?";
 }
@@ -40,10 +40,10 @@ void plugin_options_init(plugin_options_t *o)
     };
 }
 
-static void *plugin_fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
+static void *plugin__fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void *plugin_fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
+static void *plugin__fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -55,7 +55,7 @@ static void *plugin_fail(char *err, size_t errlen, const char *path, const char 
 }
 
 /* Finds the hooks among the exports and checks their signatures. */
-static int plugin_find_hooks(plugin_t *p, char *err, size_t errlen)
+static int plugin__find_hooks(plugin_t *p, char *err, size_t errlen)
 {
     uint32_t n = iw_module_export_count(p->module);
     for (uint32_t i = 0; i < n; i++) {
@@ -65,7 +65,7 @@ static int plugin_find_hooks(plugin_t *p, char *err, size_t errlen)
             if (e.kind != IW_EXTERN_FUNC || strcmp(e.name, plugin_hooks[h].name) != 0) continue;
             const char *sig = iw_module_func_sig(p->module, e.index);
             if (strcmp(sig, plugin_hooks[h].sig) != 0) {
-                plugin_fail(err, errlen, p->path, "export %s has the signature (%s), expected (%s)",
+                plugin__fail(err, errlen, p->path, "export %s has the signature (%s), expected (%s)",
                             e.name, sig, plugin_hooks[h].sig);
                 return -1;
             }
@@ -73,7 +73,7 @@ static int plugin_find_hooks(plugin_t *p, char *err, size_t errlen)
         }
     }
     if (!p->has_hook[PLUGIN_ON_REQUEST] && !p->has_hook[PLUGIN_ON_RESPONSE] && !p->has_hook[PLUGIN_ON_BODY]) {
-        plugin_fail(err, errlen, p->path, "exports none of on_request, on_response, on_body");
+        plugin__fail(err, errlen, p->path, "exports none of on_request, on_response, on_body");
         return -1;
     }
     return 0;
@@ -81,24 +81,24 @@ static int plugin_find_hooks(plugin_t *p, char *err, size_t errlen)
 
 /* Whether m imports anything but the "ifrit" host functions (what the
  * hint on a failed instantiation is about). */
-static bool plugin_imports_unknown(const iw_module_t *m)
+static bool plugin__imports_unknown(const iw_module_t *m)
 {
     uint32_t n = iw_module_import_count(m);
     for (uint32_t i = 0; i < n; i++) {
         iw_extern_info_t im;
         iw_module_import_info(m, i, &im);
-        if (im.kind != IW_EXTERN_FUNC || !plugin_host_has(im.module, im.name)) return true;
+        if (im.kind != IW_EXTERN_FUNC || !plugin__host_has(im.module, im.name)) return true;
     }
     return false;
 }
 
 /* Instantiates, runs _initialize (reactor modules) and captures the image. */
-static int plugin_start(plugin_t *p, char *err, size_t errlen)
+static int plugin__start(plugin_t *p, char *err, size_t errlen)
 {
     iw_linker_t *l = iw_linker_new();
-    if (!l || plugin_host_define(l, p) != 0) {
+    if (!l || plugin__host_define(l, p) != 0) {
         iw_linker_free(l);
-        plugin_fail(err, errlen, p->path, "out of memory");
+        plugin__fail(err, errlen, p->path, "out of memory");
         return -1;
     }
     iw_limits_t lim = {
@@ -111,25 +111,25 @@ static int plugin_start(plugin_t *p, char *err, size_t errlen)
     iw_linker_free(l);
     if (!inst) {
         if (trap.kind != IW_TRAP_NONE)
-            plugin_fail(err, errlen, p->path, "start function trapped: %s", trap.message);
-        else if (plugin_imports_unknown(p->module))
-            plugin_fail(err, errlen, p->path, "%s (plugins may import only the \"ifrit\" host functions)",
+            plugin__fail(err, errlen, p->path, "start function trapped: %s", trap.message);
+        else if (plugin__imports_unknown(p->module))
+            plugin__fail(err, errlen, p->path, "%s (plugins may import only the \"ifrit\" host functions)",
                         e.message);
         else
-            plugin_fail(err, errlen, p->path, "%s", e.message);
+            plugin__fail(err, errlen, p->path, "%s", e.message);
         return -1;
     }
     iw_func_t *init = iw_instance_func(inst, "_initialize");
     if (init && iw_call(inst, init, NULL, 0, NULL, 0) != IW_FINISHED) {
         const iw_trap_t *t = iw_instance_trap(inst);
-        plugin_fail(err, errlen, p->path, "_initialize failed: %s", t ? t->message : "did not finish");
+        plugin__fail(err, errlen, p->path, "_initialize failed: %s", t ? t->message : "did not finish");
         iw_instance_free(inst);
         return -1;
     }
     p->image = iw_image_capture(inst);
     iw_instance_free(inst);
     if (!p->image) {
-        plugin_fail(err, errlen, p->path, "out of memory taking the snapshot");
+        plugin__fail(err, errlen, p->path, "out of memory taking the snapshot");
         return -1;
     }
     return 0;
@@ -140,12 +140,12 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
     size_t len = 0;
     char why[160];
     uint8_t *bytes = (uint8_t *)ifr_read_file(path, PLUGIN_MAX_FILE_BYTES, &len, why, sizeof why);
-    if (!bytes) return plugin_fail(err, errlen, path, "cannot read the file: %s", why);
+    if (!bytes) return plugin__fail(err, errlen, path, "cannot read the file: %s", why);
     plugin_t *p = calloc(1, sizeof(*p));
     if (!p || !(p->path = strdup(path))) {
         free(p);
         free(bytes);
-        return plugin_fail(err, errlen, path, "out of memory");
+        return plugin__fail(err, errlen, path, "out of memory");
     }
     const char *slash = strrchr(p->path, '/');
     p->name = slash ? slash + 1 : p->path;
@@ -155,11 +155,11 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
     iw_error_t e = { 0 };
     p->module = iw_module_new(bytes, len, &e);
     if (!p->module) {
-        plugin_fail(err, errlen, path, "not a valid WebAssembly module: %s (at byte %llu)", e.message,
+        plugin__fail(err, errlen, path, "not a valid WebAssembly module: %s (at byte %llu)", e.message,
                     (unsigned long long)e.offset);
-    } else if (plugin_find_hooks(p, err, errlen) == 0 && plugin_start(p, err, errlen) == 0) {
-        p->state = plugin_state_get(p->opt.key, p->path, bytes, len);
-        if (!p->state) plugin_fail(err, errlen, path, "out of memory");
+    } else if (plugin__find_hooks(p, err, errlen) == 0 && plugin__start(p, err, errlen) == 0) {
+        p->state = plugin__state_get(p->opt.key, p->path, bytes, len);
+        if (!p->state) plugin__fail(err, errlen, path, "out of memory");
     }
     free(bytes);
     if (!p->state) {
@@ -172,10 +172,10 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
 void plugin_free(plugin_t *p)
 {
     if (!p) return;
-    plugin_pool_free(p);
+    plugin__pool_free(p);
     if (p->image) iw_image_release(p->image);
     if (p->module) iw_module_release(p->module);
-    plugin_state_put(p->state);
+    plugin__state_put(p->state);
     free(p->path);
     free(p);
 }

@@ -12,7 +12,7 @@
 
 #include "plugin/plugin_int.h"
 
-static plugin_inst_t *plugin_inst_new(const plugin_t *p, const iw_limits_t *lim, iw_error_t *e)
+static plugin_inst_t *plugin__inst_new(const plugin_t *p, const iw_limits_t *lim, iw_error_t *e)
 {
     plugin_inst_t *pi = calloc(1, sizeof(*pi));
     if (!pi) {
@@ -25,30 +25,30 @@ static plugin_inst_t *plugin_inst_new(const plugin_t *p, const iw_limits_t *lim,
         return NULL;
     }
     for (int h = 0; h < PLUGIN_NHOOKS; h++)
-        if (p->has_hook[h]) pi->hooks[h] = iw_instance_func(pi->inst, plugin_hook_name(h));
+        if (p->has_hook[h]) pi->hooks[h] = iw_instance_func(pi->inst, plugin__hook_name(h));
     return pi;
 }
 
-static void plugin_inst_free(plugin_inst_t *pi)
+static void plugin__inst_free(plugin_inst_t *pi)
 {
     if (!pi) return;
     iw_instance_free(pi->inst);
     free(pi);
 }
 
-plugin_inst_t *plugin_pool_take(plugin_t *p, const iw_limits_t *lim, iw_error_t *e)
+plugin_inst_t *plugin__pool_take(plugin_t *p, const iw_limits_t *lim, iw_error_t *e)
 {
     for (size_t i = 0; i < PLUGIN_POOL_SLOTS; i++) {
         plugin_inst_t *pi = atomic_exchange_explicit(&p->idle[i], NULL, memory_order_acquire);
         if (!pi) continue;
         if (iw_instance_reset(pi->inst, lim) == 0) return pi;
-        plugin_inst_free(pi);
+        plugin__inst_free(pi);
         break;
     }
-    return plugin_inst_new(p, lim, e);
+    return plugin__inst_new(p, lim, e);
 }
 
-void plugin_pool_put(plugin_t *p, plugin_inst_t *pi)
+void plugin__pool_put(plugin_t *p, plugin_inst_t *pi)
 {
     for (size_t i = 0; i < PLUGIN_POOL_SLOTS; i++) {
         plugin_inst_t *empty = NULL;
@@ -56,11 +56,11 @@ void plugin_pool_put(plugin_t *p, plugin_inst_t *pi)
                                                     memory_order_relaxed))
             return;
     }
-    plugin_inst_free(pi);
+    plugin__inst_free(pi);
 }
 
-void plugin_pool_free(plugin_t *p)
+void plugin__pool_free(plugin_t *p)
 {
     for (size_t i = 0; i < PLUGIN_POOL_SLOTS; i++)
-        plugin_inst_free(atomic_exchange_explicit(&p->idle[i], NULL, memory_order_relaxed));
+        plugin__inst_free(atomic_exchange_explicit(&p->idle[i], NULL, memory_order_relaxed));
 }

@@ -7,39 +7,39 @@
 
 #include "plugin/plugin_int.h"
 
-static atomic_flag plugin_state_lock = ATOMIC_FLAG_INIT;
-static plugin_state_t *plugin_states;
+static atomic_flag plugin__state_lock = ATOMIC_FLAG_INIT;
+static plugin_state_t *plugin__states;
 
-static void plugin_state_acquire(void)
+static void plugin__state_acquire(void)
 {
-    while (atomic_flag_test_and_set_explicit(&plugin_state_lock, memory_order_acquire)) {
+    while (atomic_flag_test_and_set_explicit(&plugin__state_lock, memory_order_acquire)) {
     }
 }
 
-static void plugin_state_release(void)
+static void plugin__state_release(void)
 {
-    atomic_flag_clear_explicit(&plugin_state_lock, memory_order_release);
+    atomic_flag_clear_explicit(&plugin__state_lock, memory_order_release);
 }
 
 /* FNV-1a over the bytes, mixed with the length: "did the file change". */
-static uint64_t plugin_fingerprint(const uint8_t *bytes, size_t len)
+static uint64_t plugin__fingerprint(const uint8_t *bytes, size_t len)
 {
     uint64_t h = 1469598103934665603ull ^ (uint64_t)len;
     for (size_t i = 0; i < len; i++) h = (h ^ bytes[i]) * 1099511628211ull;
     return h;
 }
 
-static bool plugin_same_key(const char *a, const char *b)
+static bool plugin__same_key(const char *a, const char *b)
 {
     return a && b ? strcmp(a, b) == 0 : a == b;
 }
 
-plugin_state_t *plugin_state_get(const char *key, const char *path, const uint8_t *bytes, size_t len)
+plugin_state_t *plugin__state_get(const char *key, const char *path, const uint8_t *bytes, size_t len)
 {
-    uint64_t fp = plugin_fingerprint(bytes, len);
-    plugin_state_acquire();
-    plugin_state_t *s = plugin_states;
-    while (s && !(s->fingerprint == fp && strcmp(s->path, path) == 0 && plugin_same_key(s->key, key))) s = s->next;
+    uint64_t fp = plugin__fingerprint(bytes, len);
+    plugin__state_acquire();
+    plugin_state_t *s = plugin__states;
+    while (s && !(s->fingerprint == fp && strcmp(s->path, path) == 0 && plugin__same_key(s->key, key))) s = s->next;
     if (s) {
         s->refs++;
     } else if ((s = calloc(1, sizeof(*s))) && (s->path = strdup(path)) && (!key || (s->key = strdup(key)))) {
@@ -47,28 +47,28 @@ plugin_state_t *plugin_state_get(const char *key, const char *path, const uint8_
         atomic_init(&s->traps, 0);
         atomic_init(&s->disabled, false);
         s->refs = 1;
-        s->next = plugin_states;
-        plugin_states = s;
+        s->next = plugin__states;
+        plugin__states = s;
     } else {
         if (s) free(s->path);
         free(s);
         s = NULL;
     }
-    plugin_state_release();
+    plugin__state_release();
     return s;
 }
 
-void plugin_state_put(plugin_state_t *s)
+void plugin__state_put(plugin_state_t *s)
 {
     if (!s) return;
-    plugin_state_acquire();
+    plugin__state_acquire();
     bool last = --s->refs == 0;
     if (last) {
-        plugin_state_t **pp = &plugin_states;
+        plugin_state_t **pp = &plugin__states;
         while (*pp != s) pp = &(*pp)->next;
         *pp = s->next;
     }
-    plugin_state_release();
+    plugin__state_release();
     if (last) {
         free(s->key);
         free(s->path);
