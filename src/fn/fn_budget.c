@@ -13,7 +13,7 @@ void fn_memory_budget_set(uint64_t bytes) { atomic_store(&fn_budget_cap, bytes);
 
 uint64_t fn_memory_budget(void) { return atomic_load(&fn_budget_cap); }
 
-fn_admit_t fn__budget_take(uint64_t bytes)
+fn_admit_t fn_budget_take(uint64_t bytes)
 {
     uint64_t cap = atomic_load(&fn_budget_cap);
     uint64_t used = atomic_load(&fn_budget_used);
@@ -24,4 +24,4 @@ fn_admit_t fn__budget_take(uint64_t bytes)
     return FN_ADMIT_OK;
 }
 
-void fn__budget_release(uint64_t bytes) { atomic_fetch_sub(&fn_budget_used, bytes); }
+void fn_budget_release(uint64_t bytes) { atomic_fetch_sub(&fn_budget_used, bytes); }

@@ -2,7 +2,7 @@
  * machine), fn_sandbox.c (making and freeing the sandbox), fn_stdio.c (the
  * guest's stdout/stderr sinks) and fn_reply.c (turning the outcome into a
  * response). Lives in x->arena; the heap pieces (sandbox, buffers) are
- * freed by fn__call_release, which an arena cleanup hook also runs. */
+ * freed by fn_call_release, which an arena cleanup hook also runs. */
 #ifndef IFRIT_FN_FN_CALL_H
 #define IFRIT_FN_FN_CALL_H
 
@@ -40,7 +40,7 @@ typedef struct fn_call {
     uint64_t err_total;        /* stderr bytes logged */
     int64_t deadline;          /* monotonic ns */
     bool body_pending;         /* the request body is still arriving */
-    bool counted;              /* admitted (fn__admit): holds its pool slot and memory reserve */
+    bool counted;              /* admitted (fn_admit): holds its pool slot and memory reserve */
     bool started;              /* the guest's call has begun */
     bool streaming;            /* head sent: stdout goes to the client */
     bool overflow;             /* stdout past max_output (or out of memory) */
@@ -48,26 +48,26 @@ typedef struct fn_call {
     bool finished;             /* the response is complete */
 } fn_call_t;
 
-int64_t fn__clock_ns(void);
+int64_t fn_clock_ns(void);
 
 /* fn_sandbox.c: an instance from the function's image with its own WASI
  * state (stdin, env, sinks) and limits. -1 on failure (logged). */
-int fn__sandbox_open(fn_call_t *c);
+int fn_sandbox_open(fn_call_t *c);
 /* Adds the config's env entries rendered for this request: those with
  * request placeholders (dynamic; the static ones are in the image's
  * state natively) or the others. */
-int fn__env_add(fn_call_t *c, bool dynamic, int (*add)(void *ud, const char *kv), void *ud);
+int fn_env_add(fn_call_t *c, bool dynamic, int (*add)(void *ud, const char *kv), void *ud);
 /* Runs the guest until it stops or its slice ends. */
-iw_status_t fn__sandbox_step(fn_call_t *c);
-void fn__sandbox_close(fn_call_t *c);
+iw_status_t fn_sandbox_step(fn_call_t *c);
+void fn_sandbox_close(fn_call_t *c);
 
 /* fn_stdio.c */
-iwasi_errno_t fn__stdout_sink(void *ud, const void *data, size_t len);
-iwasi_errno_t fn__stderr_sink(void *ud, const void *data, size_t len);
+iwasi_errno_t fn_stdout_sink(void *ud, const void *data, size_t len);
+iwasi_errno_t fn_stderr_sink(void *ud, const void *data, size_t len);
 /* Logs a last stderr line without newline. */
-void fn__stderr_flush(fn_call_t *c);
+void fn_stderr_flush(fn_call_t *c);
 /* Sends the head (200, sniffed Content-Type) and what stdout holds. */
-int fn__stream_start(fn_call_t *c);
+int fn_stream_start(fn_call_t *c);
 
 /* How a guest stopped, whoever ran it (the engine here, or a host). */
 typedef struct {
@@ -77,13 +77,13 @@ typedef struct {
 } fn_end_t;
 
 /* fn_reply.c: answers from how the guest stopped; frees the sandbox first. */
-void fn__reply(fn_call_t *c, iw_status_t st);
+void fn_reply(fn_call_t *c, iw_status_t st);
 /* The same, for a guest that ran elsewhere (fn_runner.h). */
-void fn__reply_end(fn_call_t *c, const fn_end_t *end);
+void fn_reply_end(fn_call_t *c, const fn_end_t *end);
 /* Answers status with an empty body (no guest output involved). */
-void fn__reply_status(fn_call_t *c, int status);
+void fn_reply_status(fn_call_t *c, int status);
 
 /* Frees everything the call holds (idempotent). */
-void fn__call_release(fn_call_t *c);
+void fn_call_release(fn_call_t *c);
 
 #endif

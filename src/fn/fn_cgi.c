@@ -55,7 +55,7 @@ static ifr_str_t fn__cgi_decimal(char *buf, size_t size, uint64_t n)
     return ifr_str(buf + k, size - k);
 }
 
-int fn__cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, const char *kv), void *ud)
+int fn_cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, const char *kv), void *ud)
 {
     const http_request_t *r = x->req;
     ifr_arena_t *a = x->arena;
@@ -94,7 +94,7 @@ int fn__cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, con
     return rc ? -1 : 0;
 }
 
-ifr_str_t fn__sniff_content_type(ifr_str_t out, bool complete)
+ifr_str_t fn_sniff_content_type(ifr_str_t out, bool complete)
 {
     static const ifr_str_t json = IFR_LIT("application/json");
     static const ifr_str_t text = IFR_LIT("text/plain; charset=utf-8");

@@ -32,7 +32,7 @@ struct fn_function {
 
 struct fn_call;
 
-/* Why a request may not open a sandbox yet (fn__admit). */
+/* Why a request may not open a sandbox yet (fn_admit). */
 typedef enum {
     FN_ADMIT_OK,             /* a pool slot and the memory are its own */
     FN_ADMIT_POOL_FULL,      /* all pool_size sandboxes are alive: wait */
@@ -42,17 +42,17 @@ typedef enum {
 
 /* fn_budget.c: reserves bytes of the server-wide budget, or says why not
  * (FN_ADMIT_NO_MEMORY, FN_ADMIT_NEVER); release gives them back. */
-fn_admit_t fn__budget_take(uint64_t bytes);
-void fn__budget_release(uint64_t bytes);
+fn_admit_t fn_budget_take(uint64_t bytes);
+void fn_budget_release(uint64_t bytes);
 
 /* fn_sandbox.c: takes what a request's sandbox needs before it opens (a
  * pool slot under pool_size, the function's reserve of the budget); all
- * or nothing. fn__sandbox_close gives them back. */
-fn_admit_t fn__admit(struct fn_call *c);
+ * or nothing. fn_sandbox_close gives them back. */
+fn_admit_t fn_admit(struct fn_call *c);
 /* Logs why a request gets 503 after waiting (or at once, for NEVER). */
-void fn__admit_refused(struct fn_call *c, fn_admit_t why);
+void fn_admit_refused(struct fn_call *c, fn_admit_t why);
 /* For a guest that failed: logs it when its memory had reached (nearly)
  * its cap, where malloc most likely returned NULL. */
-void fn__sandbox_note_memory(struct fn_call *c);
+void fn_sandbox_note_memory(struct fn_call *c);
 
 #endif

@@ -10,7 +10,7 @@
 #include "base/json_read.h"
 #include "fn/fn_proto.h"
 
-void fn__canonical_header(char *name, size_t len)
+void fn_canonical_header(char *name, size_t len)
 {
     bool upper = true;
     for (size_t i = 0; i < len; i++) {
@@ -22,7 +22,7 @@ void fn__canonical_header(char *name, size_t len)
     }
 }
 
-int fn__json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *req, ifr_str_t uri,
+int fn_json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *req, ifr_str_t uri,
                     ifr_str_t body)
 {
     int rc = ifr_buf_append_cstr(b, "{\"method\":");
@@ -38,7 +38,7 @@ int fn__json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *r
         if (seen) continue;
         char *canon = ifr_arena_strndup(scratch, name.ptr, name.len);
         if (!canon) return -1;
-        fn__canonical_header(canon, name.len);
+        fn_canonical_header(canon, name.len);
         rc |= ifr_buf_append_cstr(b, first ? "" : ",");
         rc |= ifr_json_append_string(b, ifr_str(canon, name.len));
         rc |= ifr_buf_append_cstr(b, ":[");
@@ -86,7 +86,7 @@ static int fn__reply_headers(ifr_arena_t *a, const ifr_json_t *h, fn_json_reply_
     return 0;
 }
 
-int fn__json_reply_parse(ifr_arena_t *a, ifr_str_t out, fn_json_reply_t *r, char *why, size_t size)
+int fn_json_reply_parse(ifr_arena_t *a, ifr_str_t out, fn_json_reply_t *r, char *why, size_t size)
 {
     *r = (fn_json_reply_t){ .status = 200, .body = IFR_LIT("") };
     ifr_json_error_t err;

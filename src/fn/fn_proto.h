@@ -21,19 +21,19 @@
  * REMOTE_PORT, SERVER_PROTOCOL, SERVER_PORT and one HTTP_NAME per request
  * header (repeated fields joined with ", "). Strings are arena memory.
  * -1 when the arena is exhausted or add fails. */
-int fn__cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, const char *kv), void *ud);
+int fn_cgi_env(route_exchange_t *x, uint64_t body_len, int (*add)(void *ud, const char *kv), void *ud);
 
 /* "application/json" for output that is a JSON object or array, else
  * "text/plain; charset=utf-8". complete says whether out is the whole
  * body (then it must parse as JSON; a prefix only has to start like it). */
-ifr_str_t fn__sniff_content_type(ifr_str_t out, bool complete);
+ifr_str_t fn_sniff_content_type(ifr_str_t out, bool complete);
 
 /* Go's canonical header spelling: "content-type" -> "Content-Type". */
-void fn__canonical_header(char *name, size_t len);
+void fn_canonical_header(char *name, size_t len);
 
 /* {"method":..,"uri":..,"headers":{"Name":["v1","v2"]},"body":..} with
  * header names canonical and repeated fields grouped. -1 if b cannot grow. */
-int fn__json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *req, ifr_str_t uri,
+int fn_json_request(ifr_buf_t *b, ifr_arena_t *scratch, const http_request_t *req, ifr_str_t uri,
                     ifr_str_t body);
 
 /* A decoded answer. Strings and headers live in the arena given. */
@@ -46,6 +46,6 @@ typedef struct {
 /* Decodes the guest's stdout. -1 with a sentence in why when it breaks the
  * contract (not JSON, not an object, status not an integer 100..599,
  * headers not an object of arrays of strings, body not a string). */
-int fn__json_reply_parse(ifr_arena_t *a, ifr_str_t out, fn_json_reply_t *r, char *why, size_t size);
+int fn_json_reply_parse(ifr_arena_t *a, ifr_str_t out, fn_json_reply_t *r, char *why, size_t size);
 
 #endif

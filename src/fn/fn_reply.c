@@ -32,7 +32,7 @@ static void fn__log_trap(fn_call_t *c, const iw_trap_t *t)
                   iw_trap_kind_name(t->kind), t->message, bt[0] ? bt : " (none)");
 }
 
-void fn__reply_status(fn_call_t *c, int status)
+void fn_reply_status(fn_call_t *c, int status)
 {
     route_exchange_t *x = c->x;
     c->finished = true;
@@ -84,45 +84,45 @@ static void fn__reply_json(fn_call_t *c)
     route_exchange_t *x = c->x;
     fn_json_reply_t r;
     char why[256];
-    if (fn__json_reply_parse(x->arena, ifr_buf_str(&c->out), &r, why, sizeof why) < 0) {
+    if (fn_json_reply_parse(x->arena, ifr_buf_str(&c->out), &r, why, sizeof why) < 0) {
         ifr_log_error(c->f->logger, "request %llu: json protocol: %s", (unsigned long long)x->id, why);
-        fn__reply_status(c, 502);
+        fn_reply_status(c, 502);
         return;
     }
     for (uint32_t i = 0; i < r.headers.count; i++)
         if (http_headers_add(&x->resp.headers, x->arena, r.headers.items[i].name, r.headers.items[i].value) < 0) {
-            fn__reply_status(c, 500);
+            fn_reply_status(c, 500);
             return;
         }
-    if (r.body.len && route_header_default(x, IFR_LIT("Content-Type"), fn__sniff_content_type(r.body, true)) < 0) {
-        fn__reply_status(c, 500);
+    if (r.body.len && route_header_default(x, IFR_LIT("Content-Type"), fn_sniff_content_type(r.body, true)) < 0) {
+        fn_reply_status(c, 500);
         return;
     }
     c->finished = true;
     route_send_simple(x, r.status, r.body);
 }
 
-void fn__reply(fn_call_t *c, iw_status_t st)
+void fn_reply(fn_call_t *c, iw_status_t st)
 {
     fn_end_t end = { .st = st, .trap = { .kind = IW_TRAP_NONE } };
     if (st == IW_TRAPPED) end.trap = *iw_instance_trap(c->inst);
     if (st == IW_EXITED) end.exit_code = iw_instance_exit_code(c->inst);
     bool crashed = st == IW_TRAPPED && end.trap.kind != IW_TRAP_INTERRUPTED && end.trap.kind != IW_TRAP_OUT_OF_FUEL;
-    if (crashed || (st == IW_EXITED && end.exit_code != 0)) fn__sandbox_note_memory(c);
-    fn__reply_end(c, &end);
+    if (crashed || (st == IW_EXITED && end.exit_code != 0)) fn_sandbox_note_memory(c);
+    fn_reply_end(c, &end);
 }
 
-void fn__reply_end(fn_call_t *c, const fn_end_t *end)
+void fn_reply_end(fn_call_t *c, const fn_end_t *end)
 {
-    fn__stderr_flush(c);
-    fn__sandbox_close(c);
+    fn_stderr_flush(c);
+    fn_sandbox_close(c);
     int status = fn__outcome(c, end->st, end->exit_code, &end->trap);
     if (c->client_gone) {
         c->finished = true;
         return;
     }
     if (status) {
-        fn__reply_status(c, status);
+        fn_reply_status(c, status);
         return;
     }
     route_exchange_t *x = c->x;
@@ -134,7 +134,7 @@ void fn__reply_end(fn_call_t *c, const fn_end_t *end)
     } else {
         c->finished = true;
         if (c->out.len && route_header_default(x, IFR_LIT("Content-Type"),
-                                               fn__sniff_content_type(ifr_buf_str(&c->out), true)) < 0) {
+                                               fn_sniff_content_type(ifr_buf_str(&c->out), true)) < 0) {
             route_send_simple(x, 500, IFR_LIT(""));
             return;
         }

@@ -38,13 +38,13 @@ static void fn__deadline_passed(route_exchange_t *x, void *ud)
     } else {
         return;   /* the guest runs elsewhere (fn_runner.h), which keeps the time */
     }
-    fn__sandbox_close(c);
-    fn__reply_status(c, 504);
+    fn_sandbox_close(c);
+    fn_reply_status(c, 504);
 }
 
-void fn__call_release(fn_call_t *c)
+void fn_call_release(fn_call_t *c)
 {
-    fn__sandbox_close(c);
+    fn_sandbox_close(c);
     ifr_buf_free(&c->body);
     ifr_buf_free(&c->input);
     ifr_buf_free(&c->out);
@@ -52,13 +52,13 @@ void fn__call_release(fn_call_t *c)
 }
 
 /* The exchange ended (answered, or the client left): free what is left. */
-static void fn__call_cleanup(void *data) { fn__call_release(data); }
+static void fn__call_cleanup(void *data) { fn_call_release(data); }
 
 /* A guest suspended inside a WASI call (a sleep or a yield) completes
  * that call first; otherwise the sandbox starts it or runs a slice. */
 static iw_status_t fn__step(fn_call_t *c)
 {
-    return c->started && iwasi_ctx_waiting(c->ctx) ? iwasi_resume(c->inst) : fn__sandbox_step(c);
+    return c->started && iwasi_ctx_waiting(c->ctx) ? iwasi_resume(c->inst) : fn_sandbox_step(c);
 }
 
 /* Runs slices until the guest stops or sleeps, the client must catch up,
@@ -69,10 +69,10 @@ static void fn__drive(fn_call_t *c)
     for (;;) {
         /* Checked before the guest goes on: a sleep woken at the deadline
          * ends here, not in the guest. */
-        if (fn__clock_ns() >= c->deadline) {
+        if (fn_clock_ns() >= c->deadline) {
             ifr_log_error(c->f->logger, "request %llu: timed out", (unsigned long long)x->id);
-            fn__sandbox_close(c);
-            fn__reply_status(c, 504);
+            fn_sandbox_close(c);
+            fn_reply_status(c, 504);
             return;
         }
         iw_status_t st = fn__step(c);
@@ -80,12 +80,12 @@ static void fn__drive(fn_call_t *c)
         int64_t wake = 0;
         bool waits = why == IW_SUSPEND_HOST && iwasi_ctx_wake_at(c->ctx, &wake);
         /* Another host suspension is a read of stdin, which has all it
-         * will ever get: fn__reply answers 500. */
+         * will ever get: fn_reply answers 500. */
         if ((why != IW_SUSPEND_SLICE && !waits) || c->client_gone || c->overflow) {
-            fn__reply(c, st);
+            fn_reply(c, st);
             return;
         }
-        int64_t now = fn__clock_ns();
+        int64_t now = fn_clock_ns();
         if (waits && wake > now) {
             /* Asleep: the loop's timer wakes it, at the deadline at the
              * latest (the check above then ends it). */
@@ -97,7 +97,7 @@ static void fn__drive(fn_call_t *c)
         }
         if (c->streaming && x->io->queued(x) > FN_QUEUE_HIGH) {
             if (x->io->wait_writable(x, fn__continue, c) == 0) {
-                x->io->timer(x, c->deadline - fn__clock_ns(), fn__deadline_passed, c);
+                x->io->timer(x, c->deadline - fn_clock_ns(), fn__deadline_passed, c);
                 return;
             }
         } else if (x->io->defer(x, fn__continue, c) == 0) {
@@ -118,46 +118,46 @@ static void fn__start(fn_call_t *c)
 {
     if (c->f->conf->protocol == FN_PROTOCOL_JSON) {
         ifr_str_t uri = c->x->orig_uri.len ? c->x->orig_uri : c->x->req->target;
-        if (fn__json_request(&c->input, c->x->arena, c->x->req, uri, ifr_buf_str(&c->body)) < 0) {
-            fn__reply_status(c, 500);
+        if (fn_json_request(&c->input, c->x->arena, c->x->req, uri, ifr_buf_str(&c->body)) < 0) {
+            fn_reply_status(c, 500);
             return;
         }
     }
     const fn_runner_t *runner = fn_runner_get();
     if (runner) {   /* the guest runs elsewhere; fn_runner_done continues */
-        if (runner->start(c) < 0) fn__reply_status(c, 500);
+        if (runner->start(c) < 0) fn_reply_status(c, 500);
         return;
     }
-    if (c->f->prelude_len && fn__stdout_sink(c, c->f->prelude, c->f->prelude_len) != 0) {
-        fn__reply_status(c, 500);
+    if (c->f->prelude_len && fn_stdout_sink(c, c->f->prelude, c->f->prelude_len) != 0) {
+        fn_reply_status(c, 500);
         return;
     }
-    if (fn__sandbox_open(c) < 0) {
-        fn__sandbox_close(c);
-        fn__reply_status(c, 500);
+    if (fn_sandbox_open(c) < 0) {
+        fn_sandbox_close(c);
+        fn_reply_status(c, 500);
         return;
     }
     iwasi_ctx_suspend_waits(c->ctx, true);
     fn__drive(c);
 }
 
-/* A pool slot and the memory budget (fn__admit), or look again shortly
+/* A pool slot and the memory budget (fn_admit), or look again shortly
  * until the deadline (503). */
 static void fn__acquire(route_exchange_t *x, void *ud)
 {
     fn_call_t *c = ud;
-    fn_admit_t why = fn__admit(c);
+    fn_admit_t why = fn_admit(c);
     if (why == FN_ADMIT_OK) {
         fn__start(c);
         return;
     }
-    int64_t now = fn__clock_ns();
+    int64_t now = fn_clock_ns();
     if (why != FN_ADMIT_NEVER && now < c->deadline) {
         int64_t wait = c->deadline - now < FN_POOL_POLL_NS ? c->deadline - now : FN_POOL_POLL_NS;
         if (x->io->timer(x, wait, fn__acquire, c) == 0) return;
     }
-    fn__admit_refused(c, why);
-    fn__reply_status(c, 503);
+    fn_admit_refused(c, why);
+    fn_reply_status(c, 503);
 }
 
 static int fn__body_chunk(route_exchange_t *x, const void *data, size_t len, bool is_last, void *ud)
@@ -165,11 +165,11 @@ static int fn__body_chunk(route_exchange_t *x, const void *data, size_t len, boo
     fn_call_t *c = ud;
     uint64_t max = x->body_limit ? x->body_limit : FN_DEFAULT_BODY_MAX;
     if (c->body.len + len > max) {
-        fn__reply_status(c, 413);
+        fn_reply_status(c, 413);
         return 1;
     }
     if (ifr_buf_append(&c->body, data, len) < 0) {
-        fn__reply_status(c, 500);
+        fn_reply_status(c, 500);
         return 1;
     }
     if (is_last) {
@@ -185,7 +185,7 @@ route_result_t fn_run(route_exchange_t *x, fn_function_t *f)
     if (!c || ifr_arena_on_cleanup(x->arena, fn__call_cleanup, c) < 0) return route_fail(x, 500, "out of memory");
     c->x = x;
     c->f = f;
-    c->deadline = fn__clock_ns() + f->conf->timeout_ns;
+    c->deadline = fn_clock_ns() + f->conf->timeout_ns;
     if (x->req->body_kind == HTTP_BODY_NONE) {
         fn__acquire(x, c);
         return c->finished ? ROUTE_DONE : ROUTE_ASYNC;

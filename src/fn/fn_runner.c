@@ -21,8 +21,8 @@ ifr_str_t fn_runner_stdin(const fn_call_t *c)
 
 int fn_runner_env(fn_call_t *c, int (*add)(void *ud, const char *kv), void *ud)
 {
-    if (fn__env_add(c, false, add, ud) < 0 || fn__cgi_env(c->x, c->body.len, add, ud) < 0) return -1;
-    return fn__env_add(c, true, add, ud);
+    if (fn_env_add(c, false, add, ud) < 0 || fn_cgi_env(c->x, c->body.len, add, ud) < 0) return -1;
+    return fn_env_add(c, true, add, ud);
 }
 
 void fn_runner_done(fn_call_t *c, fn_runner_end_t how, int exit_code, ifr_str_t out, ifr_str_t err, ifr_str_t detail)
@@ -35,7 +35,7 @@ void fn_runner_done(fn_call_t *c, fn_runner_end_t how, int exit_code, ifr_str_t 
         snprintf(end.trap.message, sizeof end.trap.message, "%.*s", (int)detail.len, detail.ptr);
     }
     /* The sinks stop taking output past max_output; the outcome says so. */
-    if (out.len) fn__stdout_sink(c, out.ptr, out.len);
-    if (err.len) fn__stderr_sink(c, err.ptr, err.len);
-    fn__reply_end(c, &end);
+    if (out.len) fn_stdout_sink(c, out.ptr, out.len);
+    if (err.len) fn_stderr_sink(c, err.ptr, err.len);
+    fn_reply_end(c, &end);
 }

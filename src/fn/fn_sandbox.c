@@ -13,11 +13,11 @@
 #include "fn/fn_call.h"
 #include "fn/fn_proto.h"
 
-int64_t fn__clock_ns(void) { return ifr_monotonic_ns(); }
+int64_t fn_clock_ns(void) { return ifr_monotonic_ns(); }
 
 static int fn__add_env(void *ud, const char *kv) { return iwasi_ctx_add_env(ud, kv); }
 
-int fn__env_add(fn_call_t *c, bool dynamic, int (*add)(void *ud, const char *kv), void *ud)
+int fn_env_add(fn_call_t *c, bool dynamic, int (*add)(void *ud, const char *kv), void *ud)
 {
     const fn_config_t *conf = c->f->conf;
     for (size_t i = 0; i < conf->nenv; i++) {
@@ -30,7 +30,7 @@ int fn__env_add(fn_call_t *c, bool dynamic, int (*add)(void *ud, const char *kv)
     return 0;
 }
 
-fn_admit_t fn__admit(fn_call_t *c)
+fn_admit_t fn_admit(fn_call_t *c)
 {
     fn_function_t *f = c->f;
     uint32_t cap = f->conf->pool_size;
@@ -38,7 +38,7 @@ fn_admit_t fn__admit(fn_call_t *c)
         atomic_fetch_sub(&f->live, 1);
         return FN_ADMIT_POOL_FULL;
     }
-    fn_admit_t got = f->reserve ? fn__budget_take(f->reserve) : FN_ADMIT_OK;
+    fn_admit_t got = f->reserve ? fn_budget_take(f->reserve) : FN_ADMIT_OK;
     if (got != FN_ADMIT_OK) {
         if (cap) atomic_fetch_sub(&f->live, 1);
         return got;
@@ -47,7 +47,7 @@ fn_admit_t fn__admit(fn_call_t *c)
     return FN_ADMIT_OK;
 }
 
-void fn__admit_refused(fn_call_t *c, fn_admit_t why)
+void fn_admit_refused(fn_call_t *c, fn_admit_t why)
 {
     unsigned long long id = (unsigned long long)c->x->id;
     uint64_t budget_mib = fn_memory_budget() >> 20, limit_mib = c->f->reserve >> 20;
@@ -62,7 +62,7 @@ void fn__admit_refused(fn_call_t *c, fn_admit_t why)
                       "guest memory budget (%" PRIu64 " MiB, wasm_memory_budget)", id, limit_mib, budget_mib);
 }
 
-int fn__sandbox_open(fn_call_t *c)
+int fn_sandbox_open(fn_call_t *c)
 {
     fn_function_t *f = c->f;
     const fn_config_t *conf = f->conf;
@@ -77,9 +77,9 @@ int fn__sandbox_open(fn_call_t *c)
     }
     iw_instance_set_user_data(c->inst, c->ctx);
     iwasi_ctx_set_deadline(c->ctx, c->deadline);
-    iwasi_ctx_output_callback(c->ctx, 1, fn__stdout_sink, c);
-    iwasi_ctx_output_callback(c->ctx, 2, fn__stderr_sink, c);
-    if (fn__cgi_env(c->x, c->body.len, fn__add_env, c->ctx) < 0 || fn__env_add(c, true, fn__add_env, c->ctx) < 0) {
+    iwasi_ctx_output_callback(c->ctx, 1, fn_stdout_sink, c);
+    iwasi_ctx_output_callback(c->ctx, 2, fn_stderr_sink, c);
+    if (fn_cgi_env(c->x, c->body.len, fn__add_env, c->ctx) < 0 || fn_env_add(c, true, fn__add_env, c->ctx) < 0) {
         ifr_log_error(f->logger, "request %llu: out of memory for the environment", (unsigned long long)c->x->id);
         return -1;
     }
@@ -89,7 +89,7 @@ int fn__sandbox_open(fn_call_t *c)
     return 0;
 }
 
-iw_status_t fn__sandbox_step(fn_call_t *c)
+iw_status_t fn_sandbox_step(fn_call_t *c)
 {
     if (c->started) return iw_resume(c->inst, NULL);
     c->started = true;
@@ -99,7 +99,7 @@ iw_status_t fn__sandbox_step(fn_call_t *c)
     return iw_call(c->inst, iw_instance_func(c->inst, "_start"), NULL, 0, NULL, 0);
 }
 
-void fn__sandbox_note_memory(fn_call_t *c)
+void fn_sandbox_note_memory(fn_call_t *c)
 {
     uint64_t used = iw_memory_size(c->inst), limit = fn_memory_limit(c->f->conf);
     if (used < limit - limit / 16) return;
@@ -108,7 +108,7 @@ void fn__sandbox_note_memory(fn_call_t *c)
                   (double)used / (1 << 20), (double)limit / (1 << 20), c->f->conf->memory_limit ? "" : ", the default");
 }
 
-void fn__sandbox_close(fn_call_t *c)
+void fn_sandbox_close(fn_call_t *c)
 {
     if (c->inst) iw_instance_free(c->inst);
     iwasi_ctx_free(c->ctx);
@@ -116,7 +116,7 @@ void fn__sandbox_close(fn_call_t *c)
     c->ctx = NULL;
     if (c->counted) {
         if (c->f->conf->pool_size) atomic_fetch_sub(&c->f->live, 1);
-        if (c->f->reserve) fn__budget_release(c->f->reserve);
+        if (c->f->reserve) fn_budget_release(c->f->reserve);
     }
     c->counted = false;
 }

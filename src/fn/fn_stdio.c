@@ -13,12 +13,12 @@
 #include "fn/fn_proto.h"
 #include "route/response.h"
 
-int fn__stream_start(fn_call_t *c)
+int fn_stream_start(fn_call_t *c)
 {
     route_exchange_t *x = c->x;
     x->resp.status = 200;
     x->resp.content_length = -1;
-    if (route_header_default(x, IFR_LIT("Content-Type"), fn__sniff_content_type(ifr_buf_str(&c->out), false)) < 0 ||
+    if (route_header_default(x, IFR_LIT("Content-Type"), fn_sniff_content_type(ifr_buf_str(&c->out), false)) < 0 ||
         x->io->send_head(x) < 0 || x->io->send_body(x, c->out.data, c->out.len, false) < 0) {
         c->client_gone = true;
         return -1;
@@ -36,7 +36,7 @@ static iwasi_errno_t fn__stop_guest(fn_call_t *c, iwasi_errno_t e)
     return e;
 }
 
-iwasi_errno_t fn__stdout_sink(void *ud, const void *data, size_t len)
+iwasi_errno_t fn_stdout_sink(void *ud, const void *data, size_t len)
 {
     fn_call_t *c = ud;
     if (c->overflow || c->client_gone) return IWASI_EPIPE;
@@ -56,7 +56,7 @@ iwasi_errno_t fn__stdout_sink(void *ud, const void *data, size_t len)
         c->overflow = true;
         return fn__stop_guest(c, IWASI_ENOMEM);
     }
-    if (c->f->conf->protocol == FN_PROTOCOL_CGI && c->out.len >= FN_STREAM_AFTER && fn__stream_start(c) < 0)
+    if (c->f->conf->protocol == FN_PROTOCOL_CGI && c->out.len >= FN_STREAM_AFTER && fn_stream_start(c) < 0)
         return fn__stop_guest(c, IWASI_EPIPE);
     return 0;
 }
@@ -82,7 +82,7 @@ static void fn__log_line(fn_call_t *c, const char *s, size_t n)
                      (unsigned long long)c->x->id, FN_LOG_TOTAL_MAX);
 }
 
-iwasi_errno_t fn__stderr_sink(void *ud, const void *data, size_t len)
+iwasi_errno_t fn_stderr_sink(void *ud, const void *data, size_t len)
 {
     fn_call_t *c = ud;
     const char *p = data;
@@ -104,7 +104,7 @@ iwasi_errno_t fn__stderr_sink(void *ud, const void *data, size_t len)
     return 0;
 }
 
-void fn__stderr_flush(fn_call_t *c)
+void fn_stderr_flush(fn_call_t *c)
 {
     if (c->err_line.len) fn__log_line(c, c->err_line.data, c->err_line.len);
     ifr_buf_clear(&c->err_line);

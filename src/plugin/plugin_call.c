@@ -16,7 +16,7 @@ static void plugin__count_trap(const plugin_t *p, plugin_hook_t hook, const char
 {
     unsigned n = atomic_fetch_add_explicit(&p->state->traps, 1, memory_order_relaxed) + 1;
     ifr_log_warn(p->logger, "plugin %s trapped in %s (%u consecutive): %s; continuing without it",
-                 p->path, plugin__hook_name(hook), n, why);
+                 p->path, plugin_hook_name(hook), n, why);
     /* the key says which wasm_plugin line: each counts its own traps */
     if (n >= PLUGIN_MAX_TRAPS && !atomic_exchange(&p->state->disabled, true))
         ifr_log_error(p->logger,
@@ -25,7 +25,7 @@ static void plugin__count_trap(const plugin_t *p, plugin_hook_t hook, const char
                       p->path, n, p->opt.key ? p->opt.key : "?");
 }
 
-plugin_action_t plugin__call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
+plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
 {
     plugin_t *p = c->plugin;
     iw_limits_t lim = {
@@ -34,7 +34,7 @@ plugin_action_t plugin__call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
         .deadline_ns = plugin__now_ns() + p->opt.timeout_ns,
     };
     iw_error_t e;
-    plugin_inst_t *pi = plugin__pool_take(p, &lim, &e);
+    plugin_inst_t *pi = plugin_pool_take(p, &lim, &e);
     if (!pi) {
         c->trapped = true;
         plugin__count_trap(p, c->hook, e.message);
@@ -57,6 +57,6 @@ plugin_action_t plugin__call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
         plugin__count_trap(p, c->hook, t ? t->message : "the hook did not finish");
     }
     iw_instance_set_user_data(inst, NULL);
-    plugin__pool_put(p, pi);
+    plugin_pool_put(p, pi);
     return action;
 }

@@ -25,9 +25,9 @@ static plugin_action_t plugin__on_request(route_exchange_t *x, plugin_t *p, plug
     http_request_t *r = x->req;
     ifr_str_t path = r->path, query = r->query;
     *call = (plugin_call_t){ .plugin = p, .x = x, .hook = PLUGIN_ON_REQUEST };
-    plugin_action_t a = plugin__call_hook(call, 0, 0);
+    plugin_action_t a = plugin_call_hook(call, 0, 0);
     if (call->trapped) {
-        plugin__undo_restore(call);
+        plugin_undo_restore(call);
         r->path = path;
         r->query = query;
     }
@@ -51,12 +51,12 @@ route_result_t plugin_chain_run(route_exchange_t *x, const plugin_chain_t *c)
     size_t nwrap = 0;
     for (size_t i = 0; i < c->count; i++) {
         plugin_t *p = c->items[i];
-        if (plugin__is_disabled(p)) continue;
+        if (plugin_is_disabled(p)) continue;
         plugin_action_t a = PLUGIN_CONTINUE;
         plugin_call_t call = { 0 };
         if (p->has_hook[PLUGIN_ON_REQUEST]) a = plugin__on_request(x, p, &call);
         if (a == PLUGIN_RESPOND) {
-            if (nwrap && plugin__filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
+            if (nwrap && plugin_filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
             return plugin__respond(x, &call);
         }
         if (p->has_hook[PLUGIN_ON_RESPONSE] || p->has_hook[PLUGIN_ON_BODY]) {
@@ -66,6 +66,6 @@ route_result_t plugin_chain_run(route_exchange_t *x, const plugin_chain_t *c)
         }
         if (a == PLUGIN_SKIP) break;
     }
-    if (nwrap && plugin__filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
+    if (nwrap && plugin_filter_push(x, wrap, nwrap) != 0) return route_fail(x, 500, "out of memory");
     return ROUTE_NEXT;
 }

@@ -26,9 +26,9 @@ static plugin_action_t plugin__on_response(route_exchange_t *x, plugin_t *p)
     http_response_t *r = &x->resp;
     int status = r->status;
     plugin_call_t call = { .plugin = p, .x = x, .hook = PLUGIN_ON_RESPONSE };
-    plugin_action_t a = plugin__call_hook(&call, 0, 0);
+    plugin_action_t a = plugin_call_hook(&call, 0, 0);
     if (call.trapped) {
-        plugin__undo_restore(&call);
+        plugin_undo_restore(&call);
         r->status = status;
     }
     return a;
@@ -45,7 +45,7 @@ static int plugin__filter_head(route_exchange_t *x, route_filter_t *f)
     plugin_filter_ctx_t *fc = f->ctx;
     for (size_t i = 0; i < fc->count; i++) {
         plugin_t *p = fc->plugins[i];
-        if (!p->has_hook[PLUGIN_ON_RESPONSE] || plugin__is_disabled(p)) continue;
+        if (!p->has_hook[PLUGIN_ON_RESPONSE] || plugin_is_disabled(p)) continue;
         if (plugin__on_response(x, p) != PLUGIN_CONTINUE) fc->count = i + 1;
     }
     bool body_hooks = false;
@@ -67,9 +67,9 @@ static int plugin__filter_body(route_exchange_t *x, route_filter_t *f, const voi
     int k = 0;
     for (size_t i = 0; i < fc->count; i++) {
         plugin_t *p = fc->plugins[i];
-        if (!p->has_hook[PLUGIN_ON_BODY] || plugin__is_disabled(p)) continue;
+        if (!p->has_hook[PLUGIN_ON_BODY] || plugin_is_disabled(p)) continue;
         plugin_call_t call = { .plugin = p, .x = x, .hook = PLUGIN_ON_BODY, .chunk = cur, .out = &fc->bufs[k] };
-        plugin_action_t a = plugin__call_hook(&call, (int32_t)(cur.len > INT32_MAX ? INT32_MAX : cur.len), is_last);
+        plugin_action_t a = plugin_call_hook(&call, (int32_t)(cur.len > INT32_MAX ? INT32_MAX : cur.len), is_last);
         if (call.replaced && !call.trapped) {
             cur = ifr_buf_str(&fc->bufs[k]);
             k ^= 1;
@@ -85,7 +85,7 @@ static const route_filter_ops_t plugin__filter_ops = {
     .inner = true, .keep_on_error = true,
 };
 
-int plugin__filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n)
+int plugin_filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n)
 {
     plugin_filter_ctx_t *fc = ifr_arena_calloc(x->arena, 1, sizeof(*fc));
     if (!fc) return -1;

@@ -109,7 +109,7 @@ static http_headers_t *plugin__headers_rw(plugin_call_t *c, uint32_t which)
     http_headers_t *h;
     if (which == PLUGIN_WHICH_REQUEST) h = c->hook == PLUGIN_ON_REQUEST ? &c->x->req->headers : NULL;
     else h = c->hook == PLUGIN_ON_BODY ? NULL : plugin__headers(c, which);
-    return h && plugin__undo_save(c, h) == 0 ? h : NULL;
+    return h && plugin_undo_save(c, h) == 0 ? h : NULL;
 }
 
 static iw_host_result_t plugin__h_method(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -377,7 +377,7 @@ static const struct {
     { "log", "iii:", plugin__h_log },
 };
 
-bool plugin__host_has(const char *module, const char *name)
+bool plugin_host_has(const char *module, const char *name)
 {
     if (strcmp(module, "ifrit") != 0) return false;
     for (size_t i = 0; i < sizeof(plugin_host_table) / sizeof(plugin_host_table[0]); i++)
@@ -385,7 +385,7 @@ bool plugin__host_has(const char *module, const char *name)
     return false;
 }
 
-int plugin__host_define(iw_linker_t *l, plugin_t *p)
+int plugin_host_define(iw_linker_t *l, plugin_t *p)
 {
     for (size_t i = 0; i < sizeof(plugin_host_table) / sizeof(plugin_host_table[0]); i++)
         if (iw_linker_define_func(l, "ifrit", plugin_host_table[i].name, plugin_host_table[i].sig,

@@ -34,8 +34,8 @@ typedef struct plugin_state {
 /* The state for key (may be NULL) and path with these bytes: an existing
  * one (same key, path and fingerprint) or a fresh one. NULL when out of
  * memory. */
-plugin_state_t *plugin__state_get(const char *key, const char *path, const uint8_t *bytes, size_t len);
-void plugin__state_put(plugin_state_t *s);
+plugin_state_t *plugin_state_get(const char *key, const char *path, const uint8_t *bytes, size_t len);
+void plugin_state_put(plugin_state_t *s);
 
 /* An instance of a plugin between calls, with its hooks looked up. */
 typedef struct {
@@ -61,11 +61,11 @@ struct plugin {
 
 /* An instance reset to the image's state with these limits: an idle one,
  * or a new one. NULL with a sentence in e when none can be made. */
-plugin_inst_t *plugin__pool_take(plugin_t *p, const iw_limits_t *lim, iw_error_t *e);
+plugin_inst_t *plugin_pool_take(plugin_t *p, const iw_limits_t *lim, iw_error_t *e);
 /* Gives pi back after a call (or frees it when every slot is taken). */
-void plugin__pool_put(plugin_t *p, plugin_inst_t *pi);
+void plugin_pool_put(plugin_t *p, plugin_inst_t *pi);
 /* Frees the idle instances (plugin_free). */
-void plugin__pool_free(plugin_t *p);
+void plugin_pool_free(plugin_t *p);
 
 /* One hook call: what the host functions read and change. Lives on the C
  * stack of the caller for the duration of the call. */
@@ -81,32 +81,32 @@ typedef struct {
     ifr_str_t chunk;
     ifr_buf_t *out;
     bool replaced;
-    bool trapped;                     /* set by plugin__call_hook */
+    bool trapped;                     /* set by plugin_call_hook */
     /* The header list this call changed, as it was before (plugin_undo.h). */
     http_headers_t *undo_of;          /* NULL = none changed */
     http_headers_t undo;              /* x->arena */
 } plugin_call_t;
 
-const char *plugin__hook_name(plugin_hook_t h);
+const char *plugin_hook_name(plugin_hook_t h);
 
 /* Defines every host function of the "ifrit" import module, with p as
  * their env (what config and log read, also at start-up). 0 or -1. */
-int plugin__host_define(iw_linker_t *l, plugin_t *p);
+int plugin_host_define(iw_linker_t *l, plugin_t *p);
 /* Whether module.name is one of those host functions. */
-bool plugin__host_has(const char *module, const char *name);
+bool plugin_host_has(const char *module, const char *name);
 
 /* Runs c->plugin's hook with up to two i32 arguments in an instance in the
  * image's state.
  * Traps are logged, counted and answered with PLUGIN_CONTINUE. */
-plugin_action_t plugin__call_hook(plugin_call_t *c, int32_t a0, int32_t a1);
+plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1);
 
-static inline bool plugin__is_disabled(const plugin_t *p)
+static inline bool plugin_is_disabled(const plugin_t *p)
 {
     return atomic_load_explicit(&p->state->disabled, memory_order_relaxed);
 }
 
 /* Pushes the output filter that runs on_response/on_body for plugins[0..n)
  * (the array must live in x->arena). -1 if the arena is exhausted. */
-int plugin__filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n);
+int plugin_filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n);
 
 #endif

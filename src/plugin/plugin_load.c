@@ -26,7 +26,7 @@ static const struct {
     [PLUGIN_ON_BODY] = { "on_body", "ii:i" },
 };
 
-const char *plugin__hook_name(plugin_hook_t h)
+const char *plugin_hook_name(plugin_hook_t h)
 {
     return h < PLUGIN_NHOOKS ? plugin_hooks[h].name : "?";
 }
@@ -87,7 +87,7 @@ static bool plugin__imports_unknown(const iw_module_t *m)
     for (uint32_t i = 0; i < n; i++) {
         iw_extern_info_t im;
         iw_module_import_info(m, i, &im);
-        if (im.kind != IW_EXTERN_FUNC || !plugin__host_has(im.module, im.name)) return true;
+        if (im.kind != IW_EXTERN_FUNC || !plugin_host_has(im.module, im.name)) return true;
     }
     return false;
 }
@@ -96,7 +96,7 @@ static bool plugin__imports_unknown(const iw_module_t *m)
 static int plugin__start(plugin_t *p, char *err, size_t errlen)
 {
     iw_linker_t *l = iw_linker_new();
-    if (!l || plugin__host_define(l, p) != 0) {
+    if (!l || plugin_host_define(l, p) != 0) {
         iw_linker_free(l);
         plugin__fail(err, errlen, p->path, "out of memory");
         return -1;
@@ -158,7 +158,7 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
         plugin__fail(err, errlen, path, "not a valid WebAssembly module: %s (at byte %llu)", e.message,
                     (unsigned long long)e.offset);
     } else if (plugin__find_hooks(p, err, errlen) == 0 && plugin__start(p, err, errlen) == 0) {
-        p->state = plugin__state_get(p->opt.key, p->path, bytes, len);
+        p->state = plugin_state_get(p->opt.key, p->path, bytes, len);
         if (!p->state) plugin__fail(err, errlen, path, "out of memory");
     }
     free(bytes);
@@ -172,10 +172,10 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
 void plugin_free(plugin_t *p)
 {
     if (!p) return;
-    plugin__pool_free(p);
+    plugin_pool_free(p);
     if (p->image) iw_image_release(p->image);
     if (p->module) iw_module_release(p->module);
-    plugin__state_put(p->state);
+    plugin_state_put(p->state);
     free(p->path);
     free(p);
 }

@@ -25,7 +25,7 @@ static plugin_inst_t *plugin__inst_new(const plugin_t *p, const iw_limits_t *lim
         return NULL;
     }
     for (int h = 0; h < PLUGIN_NHOOKS; h++)
-        if (p->has_hook[h]) pi->hooks[h] = iw_instance_func(pi->inst, plugin__hook_name(h));
+        if (p->has_hook[h]) pi->hooks[h] = iw_instance_func(pi->inst, plugin_hook_name(h));
     return pi;
 }
 
@@ -36,7 +36,7 @@ static void plugin__inst_free(plugin_inst_t *pi)
     free(pi);
 }
 
-plugin_inst_t *plugin__pool_take(plugin_t *p, const iw_limits_t *lim, iw_error_t *e)
+plugin_inst_t *plugin_pool_take(plugin_t *p, const iw_limits_t *lim, iw_error_t *e)
 {
     for (size_t i = 0; i < PLUGIN_POOL_SLOTS; i++) {
         plugin_inst_t *pi = atomic_exchange_explicit(&p->idle[i], NULL, memory_order_acquire);
@@ -48,7 +48,7 @@ plugin_inst_t *plugin__pool_take(plugin_t *p, const iw_limits_t *lim, iw_error_t
     return plugin__inst_new(p, lim, e);
 }
 
-void plugin__pool_put(plugin_t *p, plugin_inst_t *pi)
+void plugin_pool_put(plugin_t *p, plugin_inst_t *pi)
 {
     for (size_t i = 0; i < PLUGIN_POOL_SLOTS; i++) {
         plugin_inst_t *empty = NULL;
@@ -59,7 +59,7 @@ void plugin__pool_put(plugin_t *p, plugin_inst_t *pi)
     plugin__inst_free(pi);
 }
 
-void plugin__pool_free(plugin_t *p)
+void plugin_pool_free(plugin_t *p)
 {
     for (size_t i = 0; i < PLUGIN_POOL_SLOTS; i++)
         plugin__inst_free(atomic_exchange_explicit(&p->idle[i], NULL, memory_order_relaxed));

@@ -34,7 +34,7 @@ static bool plugin__same_key(const char *a, const char *b)
     return a && b ? strcmp(a, b) == 0 : a == b;
 }
 
-plugin_state_t *plugin__state_get(const char *key, const char *path, const uint8_t *bytes, size_t len)
+plugin_state_t *plugin_state_get(const char *key, const char *path, const uint8_t *bytes, size_t len)
 {
     uint64_t fp = plugin__fingerprint(bytes, len);
     plugin__state_acquire();
@@ -58,7 +58,7 @@ plugin_state_t *plugin__state_get(const char *key, const char *path, const uint8
     return s;
 }
 
-void plugin__state_put(plugin_state_t *s)
+void plugin_state_put(plugin_state_t *s)
 {
     if (!s) return;
     plugin__state_acquire();

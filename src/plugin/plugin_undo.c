@@ -2,7 +2,7 @@
  * trapped call's changes can be undone (plugin_undo.h). */
 #include "plugin/plugin_undo.h"
 
-int plugin__undo_save(plugin_call_t *c, http_headers_t *h)
+int plugin_undo_save(plugin_call_t *c, http_headers_t *h)
 {
     /* a call may change one real list: the request's in on_request, the
      * response's in on_response (c->headers is its own, dropped on trap) */
@@ -19,7 +19,7 @@ int plugin__undo_save(plugin_call_t *c, http_headers_t *h)
     return 0;
 }
 
-void plugin__undo_restore(plugin_call_t *c)
+void plugin_undo_restore(plugin_call_t *c)
 {
     if (c->undo_of) *c->undo_of = c->undo;
 }

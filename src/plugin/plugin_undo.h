@@ -10,8 +10,8 @@
 /* Keeps a copy of h's fields in the exchange's arena unless this call
  * already saved a list. 0, or -1 when the arena is exhausted (the change
  * must then not be made). */
-int plugin__undo_save(plugin_call_t *c, http_headers_t *h);
+int plugin_undo_save(plugin_call_t *c, http_headers_t *h);
 /* After a trapped call: puts the saved list back, if any. */
-void plugin__undo_restore(plugin_call_t *c);
+void plugin_undo_restore(plugin_call_t *c);
 
 #endif

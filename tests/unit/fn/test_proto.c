@@ -48,7 +48,7 @@ static void test_cgi_variables(void)
     route_conn_info_t conn = { .remote_ip = IFR_LIT("10.0.0.9"), .remote_port = 5555, .local_port = 8080 };
     route_exchange_t x = { .arena = &arena, .req = &req, .conn = &conn, .orig_uri = IFR_LIT("/orig?a=1") };
     env_list_t l = { .n = 0 };
-    CHECK_INT_EQ(fn__cgi_env(&x, 42, collect, &l), 0);
+    CHECK_INT_EQ(fn_cgi_env(&x, 42, collect, &l), 0);
     CHECK_STR_EQ(find(&l, "REQUEST_METHOD"), "POST");
     CHECK_STR_EQ(find(&l, "REQUEST_URI"), "/orig?a=1");
     CHECK_STR_EQ(find(&l, "PATH_INFO"), "/api/x");
@@ -66,19 +66,19 @@ static void test_cgi_variables(void)
 
 static void test_sniff(void)
 {
-    CHECK_MEM_EQ(fn__sniff_content_type(IFR_LIT(" {\"a\":1}\n"), true).ptr, 16, "application/json");
-    CHECK(ifr_str_eq_cstr(fn__sniff_content_type(IFR_LIT("[1,2"), true), "text/plain; charset=utf-8"));
-    CHECK(ifr_str_eq_cstr(fn__sniff_content_type(IFR_LIT("[1,2"), false), "application/json"));
-    CHECK(ifr_str_eq_cstr(fn__sniff_content_type(IFR_LIT("hello"), true), "text/plain; charset=utf-8"));
-    CHECK(ifr_str_eq_cstr(fn__sniff_content_type(IFR_LIT(""), true), "text/plain; charset=utf-8"));
+    CHECK_MEM_EQ(fn_sniff_content_type(IFR_LIT(" {\"a\":1}\n"), true).ptr, 16, "application/json");
+    CHECK(ifr_str_eq_cstr(fn_sniff_content_type(IFR_LIT("[1,2"), true), "text/plain; charset=utf-8"));
+    CHECK(ifr_str_eq_cstr(fn_sniff_content_type(IFR_LIT("[1,2"), false), "application/json"));
+    CHECK(ifr_str_eq_cstr(fn_sniff_content_type(IFR_LIT("hello"), true), "text/plain; charset=utf-8"));
+    CHECK(ifr_str_eq_cstr(fn_sniff_content_type(IFR_LIT(""), true), "text/plain; charset=utf-8"));
 }
 
 static void test_canonical_header(void)
 {
     char a[] = "content-TYPE", b[] = "x-forwarded-for", c[] = "WWW-AUTHENTICATE";
-    fn__canonical_header(a, strlen(a));
-    fn__canonical_header(b, strlen(b));
-    fn__canonical_header(c, strlen(c));
+    fn_canonical_header(a, strlen(a));
+    fn_canonical_header(b, strlen(b));
+    fn_canonical_header(c, strlen(c));
     CHECK_STR_EQ(a, "Content-Type");
     CHECK_STR_EQ(b, "X-Forwarded-For");
     CHECK_STR_EQ(c, "Www-Authenticate");
@@ -88,7 +88,7 @@ static void test_json_request(void)
 {
     http_request_t req = make_request();
     ifr_buf_t b = IFR_BUF_INIT;
-    CHECK_INT_EQ(fn__json_request(&b, &arena, &req, IFR_LIT("/api/x?a=1"), IFR_LIT("q\"\n\x01")), 0);
+    CHECK_INT_EQ(fn_json_request(&b, &arena, &req, IFR_LIT("/api/x?a=1"), IFR_LIT("q\"\n\x01")), 0);
     CHECK_MEM_EQ(b.data, b.len,
                  "{\"method\":\"POST\",\"uri\":\"/api/x?a=1\",\"headers\":{\"Host\":[\"example.com\"],"
                  "\"X-Forwarded-For\":[\"1.2.3.4\",\"5.6.7.8\"],\"Content-Type\":[\"application/json\"]},"
@@ -104,14 +104,14 @@ static void test_json_reply(void)
     char why[200];
     ifr_str_t ok = IFR_LIT("{\"status\":404,\"headers\":{\"X-A\":[\"1\",\"2\"],\"Content-Type\":[\"text/html\"]},"
                            "\"body\":\"<p>gone</p>\"}");
-    CHECK_INT_EQ(fn__json_reply_parse(&arena, ok, &r, why, sizeof why), 0);
+    CHECK_INT_EQ(fn_json_reply_parse(&arena, ok, &r, why, sizeof why), 0);
     CHECK_INT_EQ(r.status, 404);
     CHECK_INT_EQ(r.headers.count, 3);
     CHECK_MEM_EQ(r.headers.items[1].value.ptr, r.headers.items[1].value.len, "2");
     CHECK_MEM_EQ(r.body.ptr, r.body.len, "<p>gone</p>");
-    CHECK_INT_EQ(fn__json_reply_parse(&arena, IFR_LIT("{\"body\":\"x\"}"), &r, why, sizeof why), 0);
+    CHECK_INT_EQ(fn_json_reply_parse(&arena, IFR_LIT("{\"body\":\"x\"}"), &r, why, sizeof why), 0);
     CHECK_INT_EQ(r.status, 200);
-    CHECK_INT_EQ(fn__json_reply_parse(&arena, IFR_LIT("{}"), &r, why, sizeof why), 0);
+    CHECK_INT_EQ(fn_json_reply_parse(&arena, IFR_LIT("{}"), &r, why, sizeof why), 0);
     CHECK_INT_EQ(r.body.len, 0);
 }
 
@@ -133,7 +133,7 @@ static void test_json_reply_contract_violations(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         fn_json_reply_t r;
         char why[200] = "";
-        CHECK_INT_EQ(fn__json_reply_parse(&arena, ifr_cstr(bad[i].out), &r, why, sizeof why), -1);
+        CHECK_INT_EQ(fn_json_reply_parse(&arena, ifr_cstr(bad[i].out), &r, why, sizeof why), -1);
         if (!strstr(why, bad[i].why)) {
             printf("FAIL %s/%s: case %zu: want \"%s\" in \"%s\"\n", TEST_SUITE, testing_current, i, bad[i].why, why);
             testing_failed_checks++;

@@ -42,15 +42,15 @@ static fn_call_t new_call(void)
 static void test_lines_across_writes(void)
 {
     fn_call_t c = new_call();
-    CHECK_INT_EQ(fn__stderr_sink(&c, "one\ntw", 6), 0);
-    CHECK_INT_EQ(fn__stderr_sink(&c, "o\nthree", 7), 0);
+    CHECK_INT_EQ(fn_stderr_sink(&c, "one\ntw", 6), 0);
+    CHECK_INT_EQ(fn_stderr_sink(&c, "o\nthree", 7), 0);
     CHECK_INT_EQ(nlines, 2);
-    fn__stderr_flush(&c);
+    fn_stderr_flush(&c);
     CHECK_INT_EQ(nlines, 3);
     CHECK(strstr(lines[0], "\"logger\":\"fn:t.wasm\"") && strstr(lines[0], "request 7: one\""));
     CHECK(strstr(lines[1], "request 7: two\""));
     CHECK(strstr(lines[2], "request 7: three\""));
-    fn__call_release(&c);
+    fn_call_release(&c);
 }
 
 static void test_long_line_is_cut(void)
@@ -60,11 +60,11 @@ static void test_long_line_is_cut(void)
     char *big = malloc(n + 1);
     memset(big, 'a', n);
     big[n] = '\n';
-    CHECK_INT_EQ(fn__stderr_sink(&c, big, n + 1), 0);
+    CHECK_INT_EQ(fn_stderr_sink(&c, big, n + 1), 0);
     CHECK_INT_EQ(nlines, 2);   /* FN_LOG_LINE_MAX bytes, then the other 100 */
     CHECK(strstr(lines[1], "request 7: aaaa") != NULL);
     free(big);
-    fn__call_release(&c);
+    fn_call_release(&c);
 }
 
 static void test_total_is_capped(void)
@@ -74,13 +74,13 @@ static void test_total_is_capped(void)
     static char chunk[FN_LOG_LINE_MAX];
     memset(chunk, 'b', sizeof chunk - 1);
     chunk[sizeof chunk - 1] = '\n';
-    for (unsigned i = 0; i < FN_LOG_TOTAL_MAX / (sizeof chunk - 1) + 10; i++) fn__stderr_sink(&c, chunk, sizeof chunk);
+    for (unsigned i = 0; i < FN_LOG_TOTAL_MAX / (sizeof chunk - 1) + 10; i++) fn_stderr_sink(&c, chunk, sizeof chunk);
     /* Lines stop once the cap is reached, with one warning saying so. */
     CHECK(saw_drop);
     CHECK_INT_EQ(all_lines, (FN_LOG_TOTAL_MAX + sizeof chunk - 2) / (sizeof chunk - 1) + 1);
     CHECK(c.err_total <= FN_LOG_TOTAL_MAX + FN_LOG_LINE_MAX);
     ticking = false;
-    fn__call_release(&c);
+    fn_call_release(&c);
 }
 
 /* Many requests of one function share its budget: within one second at
@@ -97,8 +97,8 @@ static void test_budget_across_requests(void)
     int calls = 8, per_call = (int)(IFR_LOG_GUEST_RATE / 1024) / 2;   /* 4x the rate in all */
     for (int k = 0; k < calls; k++) {
         fn_call_t r = { .x = &x, .f = &fn };   /* another request; the counts go on */
-        for (int i = 0; i < per_call; i++) CHECK_INT_EQ(fn__stderr_sink(&r, chunk, sizeof chunk), 0);
-        fn__call_release(&r);
+        for (int i = 0; i < per_call; i++) CHECK_INT_EQ(fn_stderr_sink(&r, chunk, sizeof chunk), 0);
+        fn_call_release(&r);
     }
     /* fewer than the rate in lines got through in all (each line carries a prefix too) */
     CHECK(all_lines <= (int)(IFR_LOG_GUEST_RATE / 1024));
@@ -106,23 +106,23 @@ static void test_budget_across_requests(void)
     int before = all_lines;
     fake_now++;
     nlines = 0;
-    CHECK_INT_EQ(fn__stderr_sink(&c, "next\n", 5), 0);
+    CHECK_INT_EQ(fn_stderr_sink(&c, "next\n", 5), 0);
     CHECK_INT_EQ(all_lines, before + 2);
     char want[64];
     snprintf(want, sizeof want, "%d lines of stderr dropped", calls * per_call - before);
     CHECK(strstr(lines[0], want) != NULL);
     CHECK(strstr(lines[1], "request 7: next") != NULL);
-    fn__call_release(&c);
+    fn_call_release(&c);
 }
 
 static void test_nul_is_escaped(void)
 {
     fake_now += 10;
     fn_call_t c = new_call();
-    CHECK_INT_EQ(fn__stderr_sink(&c, "a\0b\n", 4), 0);
+    CHECK_INT_EQ(fn_stderr_sink(&c, "a\0b\n", 4), 0);
     CHECK_INT_EQ(nlines, 1);
     CHECK(strstr(lines[0], "request 7: a\\u0000b\"") != NULL);
-    fn__call_release(&c);
+    fn_call_release(&c);
 }
 
 int main(void)
