@@ -29,7 +29,7 @@ static const char *const known_timeouts[] = { "idle", "read_body", "read_header"
 
 static const char *const caddy_server_options[] = {
     "enable_full_duplex", "keepalive_interval", "listener_wrappers",
-    "log_credentials", "max_header_size", "metrics", "name", "protocols", "strict_sni_host",
+    "log_credentials", "max_header_size", "metrics", "name", "strict_sni_host",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -43,6 +43,7 @@ void cfg_options_defaults(cfg_options_t *o)
         .read_header_timeout_ns = 60 * NS_PER_S,
         .idle_timeout_ns = 300 * NS_PER_S,
         .renew_interval_ns = 600 * NS_PER_S,
+        .protocols = CFG_PROTO_H1 | CFG_PROTO_H2,
     };
 }
 
@@ -95,12 +96,39 @@ static int parse_trusted_proxies(const cfg_directive_t *d, cfg_options_t *o, cfg
     return 0;
 }
 
+/* protocols h1|h2|h2c|h3...: Caddy's spelling. HTTP/3 is not served, and
+ * every listener serves HTTP/1.1 (a client without ALPN h2 must be
+ * answered), so h1 must be listed. */
+static int parse_protocols(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+{
+    static const char *const names[] = { "h1", "h2", "h2c" };
+    static const unsigned bits[] = { CFG_PROTO_H1, CFG_PROTO_H2, CFG_PROTO_H2C };
+    if (cfg_expect_args(d, 1, SIZE_MAX, err) || cfg_expect_no_block(d, err)) return -1;
+    unsigned set = 0;
+    for (size_t i = 0; i < d->nargs; i++) {
+        const cfg_token_t *a = &d->args[i];
+        size_t k = 0;
+        while (k < COUNT(names) && !cfg_is_word(a, names[k])) k++;
+        if (k == COUNT(names)) {
+            if (cfg_is_word(a, "h3"))
+                return cfg_errorf(err, a, "protocols: h3 (HTTP/3) is not served by ifrit yet");
+            return cfg_error_unknown(err, a, "protocol", names, COUNT(names));
+        }
+        set |= bits[k];
+    }
+    if (!(set & CFG_PROTO_H1))
+        return cfg_errorf(err, &d->name, "protocols: ifrit serves HTTP/1.1 on every listener, so h1 must be "
+                                         "listed (h1 h2 is the default; h1 alone turns HTTP/2 off)");
+    o->protocols = set;
+    return 0;
+}
+
 /* servers [<listener>] { ... }: ifrit applies the settings to every
  * listener, so the listener argument is accepted and not used. */
 static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     static const char *const known[] = { "timeouts", "trusted_proxies", "client_ip_headers",
-                                         "trusted_proxies_strict" };
+                                         "trusted_proxies_strict", "protocols" };
     if (cfg_expect_args(d, 0, 1, err)) return -1;
     if (!d->block) return cfg_errorf(err, &d->name, "servers: expected a block { timeouts { ... } }");
     for (size_t i = 0; i < d->block->count; i++) {
@@ -116,6 +144,8 @@ static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t
         } else if (cfg_is_word(&s->name, "trusted_proxies_strict")) {
             if (cfg_expect_args(s, 0, 0, err) || cfg_expect_no_block(s, err)) return -1;
             o->trusted_proxies_strict = true;
+        } else if (cfg_is_word(&s->name, "protocols")) {
+            if (parse_protocols(s, o, err)) return -1;
         } else if (in_list(s->name.text, caddy_server_options, COUNT(caddy_server_options))) {
             return cfg_errorf(err, &s->name, "servers: '%s' is not supported by ifrit yet",
                               s->name.text.ptr);

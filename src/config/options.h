@@ -27,6 +27,7 @@
  *           trusted_proxies static private_ranges 203.0.113.0/24
  *           client_ip_headers X-Forwarded-For X-Real-IP
  *           trusted_proxies_strict
+ *           protocols h1 h2 h2c
  *       }
  *   }
  *
@@ -73,6 +74,9 @@ typedef struct {
     const cfg_token_t *client_ip_headers;  /* client_ip_headers; NULL: X-Forwarded-For */
     size_t nclient_ip_headers;
     bool trusted_proxies_strict;  /* the rightmost untrusted address, not the leftmost */
+    /* servers { protocols }: the HTTP versions served, CFG_PROTO_* bits
+     * (default h1 h2: HTTP/2 by ALPN on TLS listeners, none in cleartext). */
+    unsigned protocols;
     /* ACME (options_acme.h; docs/tls.md). NULL: Let's Encrypt, the
      * system's roots, no contact; ratio 0: Caddy's 1/3. */
     const char *acme_email;
@@ -81,6 +85,10 @@ typedef struct {
     double renewal_window_ratio;
 } cfg_options_t;
 
+#define CFG_PROTO_H1 1u    /* HTTP/1.1 (and 1.0) */
+#define CFG_PROTO_H2 2u    /* HTTP/2 over TLS, chosen by ALPN */
+#define CFG_PROTO_H2C 4u   /* HTTP/2 over cleartext, with prior knowledge */
+
 /* Unlike Caddy (which waits for ever unless told), a stop ends within
  * this by default; `grace_period 0` waits for every in-flight request. */
 #define CFG_DEFAULT_GRACE_PERIOD_NS (30LL * 1000000000LL)
@@ -88,7 +96,7 @@ typedef struct {
 /* The defaults, as Caddy has them where Caddy has one:
  *   workers 0 (one per core), grace_period 30s (the above), debug off,
  *   admin on, auto_https on, http_port 80, https_port 443, read_header
- *   1m, idle 5m, read_body 0 and write 0 (0 = no timeout),
+ *   1m, idle 5m, read_body 0 and write 0 (0 = no timeout), protocols h1 h2,
  *   wasm_memory_budget 0 (the server takes half the machine's memory). */
 void cfg_options_defaults(cfg_options_t *o);
 

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "http/response_writer.h"
 #include "server/srv_date.h"
+#include "server/srv_h2.h"
 #include "server/srv_tunnel.h"
 
 #define CONN_READ_CHUNK (16 * 1024)
@@ -99,6 +100,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
 static void conn_free(srv_conn_t *c, bool close_fd)
 {
     srv_worker_t *w = c->worker;
+    srv_h2_free(c);              /* ends its streams' exchanges */
     srv_exchange_free(&c->ex);   /* ends one in flight (route_exchange_done) */
     srv_timer_stop(&w->loop, &c->timer);
     srv_loop_cancel(&w->loop, &c->task);
@@ -129,6 +131,10 @@ void srv_conn_wake(srv_conn_t *c)
 
 void srv_conn_stop(srv_conn_t *c)
 {
+    if (c->state == CONN_H2) {
+        srv_h2_stop(c);   /* GOAWAY; the streams in flight finish */
+        return;
+    }
     bool idle = c->state == CONN_HANDSHAKE || (c->state == CONN_READ_HEAD && c->rbuf.len == 0);
     if (idle && srv_outq_empty(&c->out)) {
         srv_conn_close(c);
@@ -208,9 +214,24 @@ static void conn_start_exchange(srv_conn_t *c)
     exchange_begin(c);
 }
 
+/* HTTP/2 with prior knowledge (servers { protocols h2c }): the first
+ * bytes of a cleartext connection are the client preface. 1 it is (c is
+ * now HTTP/2), 0 it is not, -1 too few bytes yet to say. */
+static int conn_prior_knowledge(srv_conn_t *c)
+{
+    if (c->served || c->info.tls || !c->rbuf.len) return 0;
+    if (!(route_plan_options(c->worker->plan)->protocols & CFG_PROTO_H2C)) return 0;
+    size_t n = c->rbuf.len < SRV_H2_PREFACE_LEN ? c->rbuf.len : SRV_H2_PREFACE_LEN;
+    if (memcmp(c->rbuf.data, SRV_H2_PREFACE, n) != 0) return 0;
+    if (n < SRV_H2_PREFACE_LEN) return -1;
+    return srv_h2_start(c) == 0 ? 1 : 0;
+}
+
 static int step_read_head(srv_conn_t *c)
 {
     srv_worker_t *w = c->worker;
+    int pk = conn_prior_knowledge(c);
+    if (pk > 0) return STEP_AGAIN;
     if (c->rbuf.len == 0 && w->stopping) {
         c->state = CONN_CLOSING;
         return STEP_AGAIN;
@@ -220,8 +241,9 @@ static int step_read_head(srv_conn_t *c)
     if (c->out.bytes > SRV_OUT_HIGH_WATER) return STEP_IDLE;
     /* Bytes the scanner already looked at cannot complete a head: only new
      * ones are worth a scan (most turns start with an empty buffer). */
-    http_head_status_t st = c->rbuf.len > c->scan.scanned ? http_head_scan(&c->scan, c->rbuf.data, c->rbuf.len)
-                                                          : HTTP_HEAD_INCOMPLETE;
+    http_head_status_t st = pk == 0 && c->rbuf.len > c->scan.scanned
+                                ? http_head_scan(&c->scan, c->rbuf.data, c->rbuf.len)
+                                : HTTP_HEAD_INCOMPLETE;
     if (st == HTTP_HEAD_ERROR) {
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, c->scan.err.reason,
                       c->scan.err.status);
@@ -355,6 +377,11 @@ static int step_handshake(srv_conn_t *c)
     }
     if (c->tp.ops->describe) c->tp.ops->describe(&c->tp, &c->info);
     c->state = CONN_READ_HEAD;
+    /* ALPN chose HTTP/2 (offered only where servers { protocols } has h2). */
+    if (ifr_str_eq(c->info.tls_proto, IFR_LIT("h2")) && srv_h2_start(c) != 0) {
+        srv_conn_close(c);
+        return STEP_CLOSED;
+    }
     return STEP_AGAIN;
 }
 
@@ -366,7 +393,7 @@ static void conn_arm_timer(srv_conn_t *c)
     if (!srv_outq_empty(&c->out) && !c->tp.can_write) {
         /* Without a write timeout, a connection we are closing anyway is
          * still not kept forever by a client that stopped reading. */
-        int64_t limit = t->write ? t->write : c->state == CONN_CLOSING ? t->idle : 0;
+        int64_t limit = t->write ? t->write : c->state == CONN_CLOSING || c->state == CONN_H2 ? t->idle : 0;
         if (limit) deadline = c->write_since + limit;
     } else {
         switch (c->state) {
@@ -393,6 +420,9 @@ static void conn_arm_timer(srv_conn_t *c)
         case CONN_LINGER:
             deadline = c->linger_last + SRV_LINGER_IDLE_NS;
             if (deadline > c->linger_since + SRV_LINGER_MAX_NS) deadline = c->linger_since + SRV_LINGER_MAX_NS;
+            break;
+        case CONN_H2:
+            deadline = srv_h2_deadline(c);
             break;
         case CONN_CLOSING:
             break;
@@ -429,6 +459,10 @@ static int conn_step(srv_conn_t *c)
     case CONN_DISCARD_BODY: return step_discard(c);
     case CONN_CLOSING: return step_closing(c);
     case CONN_LINGER: return step_linger(c);
+    case CONN_H2: {
+        int r = srv_h2_step(c);
+        return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
+    }
     }
     return STEP_IDLE;
 }
@@ -503,6 +537,9 @@ static void conn_on_timer(srv_timer_t *t)
     case CONN_EXCHANGE:
         ifr_log_debug("http", "read_body timeout for %s", c->remote_ip);
         srv_exchange_fail(&c->ex, 408);
+        break;
+    case CONN_H2:
+        srv_h2_timeout(c);
         break;
     default:
         srv_conn_close(c);

@@ -41,7 +41,8 @@ typedef enum {
     CONN_EXCHANGE,      /* a handler owns the exchange */
     CONN_DISCARD_BODY,  /* skipping a body the handler did not read */
     CONN_CLOSING,       /* flushing the last response, then shutdown */
-    CONN_LINGER         /* write side shut, draining input until EOF */
+    CONN_LINGER,        /* write side shut, draining input until EOF */
+    CONN_H2             /* an HTTP/2 session (srv_h2.h) carries the connection */
 } srv_conn_state_t;
 
 /* How far the current request body has been read; lives in the
@@ -82,6 +83,7 @@ struct srv_conn {
     bool running;                /* inside srv_conn_run */
     srv_exchange_t ex;           /* ex.active while one is being served */
     srv_h1_state_t h1;           /* its HTTP/1.1 side */
+    struct srv_h2_session *h2;   /* in CONN_H2: the session and its streams' exchanges */
     srv_body_t body;
     uint64_t served;             /* exchanges finished on this connection */
     uint64_t discarded;

@@ -9,9 +9,11 @@
 #include "base/log.h"
 #include "config/dispense.h"
 #include "server/srv_acme.h"
+#include "server/srv_acme_ocsp.h"
 #include "server/srv_tls_renew.h"
 #include "tls/tls_ca.h"
 #include "tls/tls_ctx.h"
+#include "tls/tls_ocsp.h"
 #include "tls/tls_storage.h"
 
 srv_tls_port_t *srv_tls_port_new(void)
@@ -62,6 +64,8 @@ typedef struct {
     SSL_CTX *ctx;
     srv_acme_site_t acme;
     uint16_t port;
+    time_t ocsp_at;   /* when to fetch the OCSP staple again (an ACME host's) */
+    bool revoked;     /* the staple said so: renewed at the next pass */
 } cfg_ctx_t;
 
 struct srv_tls_config {
@@ -89,11 +93,12 @@ static tls_store_t *cfg_store_for(srv_tls_config_t *c, uint16_t port, const cfg_
     return s;
 }
 
-static void srv_tls_policy_of(const route_tls_conf_t *t, tls_policy_conf_t *out)
+static void srv_tls_policy_of(const route_tls_conf_t *t, const cfg_options_t *o, tls_policy_conf_t *out)
 {
-    *out = (tls_policy_conf_t){ 0 };
+    *out = (tls_policy_conf_t){ .http2 = (o->protocols & CFG_PROTO_H2) != 0 };
     if (!t) return;
     *out = (tls_policy_conf_t){
+        .http2 = (o->protocols & CFG_PROTO_H2) != 0,
         .protocol_min = t->protocol_min, .protocol_max = t->protocol_max,
         .ciphers = t->ciphers, .nciphers = t->nciphers,
         .curves = t->curves, .ncurves = t->ncurves,
@@ -109,9 +114,22 @@ static SSL_CTX *cfg_ctx_build(const srv_tls_config_t *c, const route_tls_conf_t 
                               size_t len)
 {
     tls_policy_conf_t pc;
-    (void)c;   /* the plan's options join the policy with HTTP/2 */
-    srv_tls_policy_of(conf, &pc);
+    srv_tls_policy_of(conf, route_plan_options(c->plan), &pc);
     return tls_ctx_new(&pc, cert, msg, len);
+}
+
+/* An ACME host's context: with its (empty) OCSP staple installed before
+ * it serves, so the ACME thread only ever swaps the staple's bytes. */
+static SSL_CTX *cfg_acme_ctx(const srv_tls_config_t *c, const route_tls_conf_t *conf, tls_cert_t *cert, char *msg,
+                             size_t len)
+{
+    SSL_CTX *ctx = cfg_ctx_build(c, conf, cert, msg, len);
+    if (ctx && tls_ocsp_staple(ctx, NULL, 0) != 0) {
+        snprintf(msg, len, "out of memory");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
 }
 
 /* The error at the site's tls directive (or without a place). */
@@ -167,7 +185,7 @@ static int cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t, con
     bool missing;
     x->cert = srv_acme_load(&c->storage, &x->acme, &missing, msg, sizeof msg);
     if (!x->cert && !missing) ifr_log_warn("acme", "%s: %s; a new certificate will be ordered", t->host, msg);
-    if (x->cert && !(x->ctx = cfg_ctx_build(c, tc, x->cert, msg, sizeof msg))) {
+    if (x->cert && !(x->ctx = cfg_acme_ctx(c, tc, x->cert, msg, sizeof msg))) {
         cfg_fail(err, t, msg);
         tls_cert_release(x->cert);
         return -1;
@@ -196,7 +214,7 @@ static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tl
         if (c->ctxs[i].conf == t->conf && c->ctxs[i].cert == cert) ctx = c->ctxs[i].ctx;
     if (!ctx) {
         tls_policy_conf_t pc;
-        srv_tls_policy_of(t->conf, &pc);
+        srv_tls_policy_of(t->conf, o, &pc);
         if (!(ctx = tls_ctx_new(&pc, cert, msg, sizeof msg))) {
             tls_cert_release(cert);
             cfg_fail(err, t, msg);
@@ -227,7 +245,7 @@ static void cfg_renew_due(void *ud)
         char msg[1024];
         tls_cert_t *fresh = tls_ca_leaf(c->ca, x->cert->names[0], x->conf ? x->conf->lifetime_s : 0, msg, sizeof msg);
         tls_policy_conf_t pc;
-        srv_tls_policy_of(x->conf, &pc);
+        srv_tls_policy_of(x->conf, route_plan_options(c->plan), &pc);
         SSL_CTX *ctx = fresh ? tls_ctx_new(&pc, fresh, msg, sizeof msg) : NULL;
         if (!ctx) {
             ifr_log_error("tls", "renewing %s: %s (the current certificate stays)", x->cert->names[0], msg);
@@ -243,25 +261,52 @@ static void cfg_renew_due(void *ud)
     }
 }
 
-/* The ACME thread's work: every ACME host without a certificate or with
- * one that is due gets one (srv_acme_obtain), put in the live stores:
- * new handshakes get it, with no reload. A failure keeps what the host
- * had and is tried again at the next pass. */
+/* Staples cert's OCSP response on ctx when its leaf names a responder:
+ * fetched again halfway to the response's nextUpdate, or at the next pass
+ * (renew_interval) when the fetch failed (clients then get the staple
+ * they had, or none). */
+static void cfg_acme_ocsp(cfg_ctx_t *x, SSL_CTX *ctx, const tls_cert_t *cert)
+{
+    char msg[512];
+    time_t at = time(NULL);
+    bool revoked = false;
+    int rc = srv_acme_ocsp_update(ctx, cert, &at, &revoked, msg, sizeof msg);
+    if (rc < 0) ifr_log_warn("acme", "%s: OCSP: %s (tried again in the next renew_interval)", x->acme.name, msg);
+    if (rc == 0) {
+        char until[64];
+        tls_time_text(at, until, sizeof until);
+        ifr_log_info("acme", "%s: OCSP response stapled (%s), refreshed at %s", x->acme.name,
+                     revoked ? "revoked: the certificate is replaced" : "good", until);
+    }
+    x->ocsp_at = rc == 1 ? (time_t)INT64_MAX : at;
+    x->revoked = revoked;
+}
+
+/* The ACME thread's work: every ACME host without a certificate, with
+ * one that is due or revoked gets one (srv_acme_obtain), put in the live
+ * stores: new handshakes get it, with no reload. A failure keeps what the
+ * host had and is tried again at the next pass. OCSP staples are fetched
+ * for new certificates before they serve, and refreshed when due. */
 static void cfg_acme_pass(void *ud)
 {
     srv_tls_config_t *c = ud;
     for (size_t i = 0; i < c->nctxs; i++) {
         cfg_ctx_t *x = &c->ctxs[i];
-        if (!x->acme.name || (x->cert && !srv_acme_due(&x->acme, x->cert, time(NULL)))) continue;
+        if (!x->acme.name) continue;
+        if (x->cert && !x->revoked && !srv_acme_due(&x->acme, x->cert, time(NULL))) {
+            if (time(NULL) >= x->ocsp_at) cfg_acme_ocsp(x, x->ctx, x->cert);
+            if (!x->revoked) continue;
+        }
         char msg[1024];
         tls_cert_t *fresh = srv_acme_obtain(&c->storage, &x->acme, msg, sizeof msg);
-        SSL_CTX *ctx = fresh ? cfg_ctx_build(c, x->conf, fresh, msg, sizeof msg) : NULL;
+        SSL_CTX *ctx = fresh ? cfg_acme_ctx(c, x->conf, fresh, msg, sizeof msg) : NULL;
         if (!ctx) {
             ifr_log_error("acme", "%s: %s (%s; tried again in the next renew_interval)", x->acme.name, msg,
                           x->cert ? "the current certificate stays" : "its handshakes fail until then");
             tls_cert_release(fresh);
             continue;
         }
+        cfg_acme_ocsp(x, ctx, fresh);
         if (x->ctx) {
             for (size_t k = 0; k < c->nports; k++) tls_store_replace(c->ports[k].store, x->ctx, ctx);
         } else {

@@ -33,8 +33,9 @@ static const struct { const char *caddy, *openssl; } ctx_curves[] = {
 };
 #define CTX_DEFAULT_GROUPS "X25519:P-256"
 
-/* ALPN values served: HTTP/2 comes with the next issue. */
-static const char *const ctx_alpn_known[] = { "http/1.1" };
+/* ALPN values served, in the server's order of preference: a client
+ * offering both gets HTTP/2. */
+static const char *const ctx_alpn_known[] = { "h2", "http/1.1" };
 
 static int ctx_policy_index = -1;
 static int ctx_cert_index = -1;
@@ -101,16 +102,20 @@ static int ctx_curves_from(const tls_policy_conf_t *c, tls_policy_t *p, char *er
 
 static int ctx_alpn_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
 {
-    const char *const *names = c->nalpn ? c->alpn : ctx_alpn_known;
-    size_t n = c->nalpn ? c->nalpn : 1;
+    /* The default: both, or http/1.1 alone where HTTP/2 is off. */
+    const char *const *names = c->nalpn ? c->alpn : c->http2 ? ctx_alpn_known : ctx_alpn_known + 1;
+    size_t n = c->nalpn ? c->nalpn : c->http2 ? 2 : 1;
     p->alpn_len = 0;
     for (size_t i = 0; i < n; i++) {
         bool known = false;
         for (size_t k = 0; k < sizeof ctx_alpn_known / sizeof ctx_alpn_known[0]; k++)
             known |= strcmp(ctx_alpn_known[k], names[i]) == 0;
         if (!known) {
-            snprintf(err, err_len, "alpn: '%s' is not served by ifrit yet (only http/1.1%s)", names[i],
-                     strcmp(names[i], "h2") == 0 ? "; HTTP/2 is not supported yet" : "");
+            snprintf(err, err_len, "alpn: '%s' is not served by ifrit (h2 or http/1.1)", names[i]);
+            return -1;
+        }
+        if (!c->http2 && strcmp(names[i], "h2") == 0) {
+            snprintf(err, err_len, "alpn: h2 is listed but HTTP/2 is off (servers { protocols } has no h2)");
             return -1;
         }
         size_t len = strlen(names[i]);

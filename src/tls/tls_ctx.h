@@ -5,12 +5,14 @@
  * Defaults (what a site without a `tls` block gets): TLS 1.2 and 1.3
  * only; for TLS 1.2 only ECDHE key exchange with AEAD ciphers (AES-GCM,
  * ChaCha20-Poly1305), server preference; for 1.3 OpenSSL's three suites;
- * curves X25519 then P-256; ALPN http/1.1; no client certificates; no
+ * curves X25519 then P-256; ALPN h2 then http/1.1 (http/1.1 alone where
+ * HTTP/2 is off); no client certificates; no
  * compression, no renegotiation. */
 #ifndef IFRIT_TLS_TLS_CTX_H
 #define IFRIT_TLS_TLS_CTX_H
 
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tls/tls_cert.h"
@@ -30,8 +32,9 @@ typedef struct {
     size_t nciphers;
     const char *const *curves;                 /* x25519, secp256r1, secp384r1, secp521r1 */
     size_t ncurves;
-    const char *const *alpn;                   /* http/1.1 */
+    const char *const *alpn;                   /* h2, http/1.1 */
     size_t nalpn;
+    bool http2;                                /* h2 may be offered (servers { protocols } has h2) */
     tls_client_auth_t client_auth;
     const char *const *client_ca_files;        /* PEM files of the CAs client certificates chain to */
     size_t nclient_ca_files;

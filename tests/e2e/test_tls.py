@@ -703,8 +703,10 @@ def test_tls_access_log_has_the_tls_object(binary):
         with open(os.path.join(s.dir, "access.log")) as f:
             line = json.loads(f.readline())
         tls = line["request"].get("tls")
+        # curl offers h2 first, and HTTP/2 is on by default.
+        check(line["request"].get("proto") == "HTTP/2.0", "proto: %r" % line["request"])
         check(tls == {"resumed": False, "version": 0x0304, "cipher_suite": tls and tls.get("cipher_suite"),
-                      "proto": "http/1.1", "server_name": "localhost"} and tls["cipher_suite"] in (0x1301, 0x1302, 0x1303),
+                      "proto": "h2", "server_name": "localhost"} and tls["cipher_suite"] in (0x1301, 0x1302, 0x1303),
               "tls object: %r" % tls)
 
 

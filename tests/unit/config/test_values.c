@@ -228,8 +228,22 @@ static void test_global_options(void)
     CHECK(options("{\n\tservers {\n\t\ttimeouts {\n\t\t\treed_body 1s\n\t\t}\n\t}\n}\n", &o) == -1);
     CHECK_STR_EQ(err.message, "unknown timeout 'reed_body' (did you mean 'read_body'?)");
     CHECK_INT_EQ(err.line, 4);
-    CHECK(options("{\n\tservers {\n\t\tprotocols h1\n\t}\n}\n", &o) == -1);
+    CHECK(options("{\n\tservers {\n\t\tmax_header_size 5MB\n\t}\n}\n", &o) == -1);
     CHECK(strstr(err.message, "not supported") != NULL);
+    /* protocols: h1 h2 by default; h1 alone turns HTTP/2 off; h2c adds
+     * prior knowledge; h3 and a list without h1 are refused. */
+    CHECK(options("a {\n}\n", &o) == 0);
+    CHECK_INT_EQ(o.protocols, CFG_PROTO_H1 | CFG_PROTO_H2);
+    CHECK(options("{\n\tservers {\n\t\tprotocols h1\n\t}\n}\n", &o) == 0);
+    CHECK_INT_EQ(o.protocols, CFG_PROTO_H1);
+    CHECK(options("{\n\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n}\n", &o) == 0);
+    CHECK_INT_EQ(o.protocols, CFG_PROTO_H1 | CFG_PROTO_H2 | CFG_PROTO_H2C);
+    CHECK(options("{\n\tservers {\n\t\tprotocols h1 h3\n\t}\n}\n", &o) == -1);
+    CHECK(strstr(err.message, "h3 (HTTP/3) is not served") != NULL);
+    CHECK(options("{\n\tservers {\n\t\tprotocols h2\n\t}\n}\n", &o) == -1);
+    CHECK(strstr(err.message, "h1 must be listed") != NULL);
+    CHECK(options("{\n\tservers {\n\t\tprotocols h1 h4\n\t}\n}\n", &o) == -1);
+    CHECK_INT_EQ(err.line, 3);
     CHECK(options("{\n\tdebug on\n}\n", &o) == -1);
     CHECK(options("{\n\thttp_port 443\n}\n", &o) == -1);
     CHECK(strstr(err.message, "must differ") != NULL);

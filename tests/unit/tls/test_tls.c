@@ -167,10 +167,24 @@ static void test_policy_errors(void)
     conf = (tls_policy_conf_t){ .curves = curves, .ncurves = 2 };
     CHECK(tls_ctx_new(&conf, c, err, sizeof err) == NULL);
     CHECK(strstr(err, "'x448'") != NULL);
+    /* h2 only where servers { protocols } has it: offered first by
+     * default, refused when named with HTTP/2 off. */
     const char *h2[] = { "h2" };
     conf = (tls_policy_conf_t){ .alpn = h2, .nalpn = 1 };
     CHECK(tls_ctx_new(&conf, c, err, sizeof err) == NULL);
-    CHECK(strstr(err, "HTTP/2") != NULL);
+    CHECK(strstr(err, "HTTP/2 is off") != NULL);
+    conf.http2 = true;
+    ctx = tls_ctx_new(&conf, c, err, sizeof err);
+    CHECK(ctx != NULL);
+    SSL_CTX_free(ctx);
+    conf = (tls_policy_conf_t){ .http2 = true };
+    ctx = tls_ctx_new(&conf, c, err, sizeof err);
+    CHECK(ctx != NULL && tls_ctx_policy(ctx)->alpn_len == 12 && memcmp(tls_ctx_policy(ctx)->alpn, "\x02h2\x08http/1.1", 12) == 0);
+    SSL_CTX_free(ctx);
+    conf = (tls_policy_conf_t){ 0 };
+    ctx = tls_ctx_new(&conf, c, err, sizeof err);
+    CHECK(ctx != NULL && tls_ctx_policy(ctx)->alpn_len == 9 && memcmp(tls_ctx_policy(ctx)->alpn, "\x08http/1.1", 9) == 0);
+    SSL_CTX_free(ctx);
     conf = (tls_policy_conf_t){ .protocol_min = "tls1.3", .protocol_max = "tls1.2" };
     CHECK(tls_ctx_new(&conf, c, err, sizeof err) == NULL);
     conf = (tls_policy_conf_t){ .protocol_min = "tls1.1" };
