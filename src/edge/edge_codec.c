@@ -13,29 +13,29 @@
 
 #include "route/codec.h"
 
-static bool *edge_codec_used;
-static char edge_codec_token;    /* a stream needs no state: any non-NULL handle */
+static bool *edge__codec_used;
+static char edge__codec_token;    /* a stream needs no state: any non-NULL handle */
 
-static void *edge_gzip_open(int level)
+static void *edge__gzip_open(int level)
 {
     (void)level;
-    if (edge_codec_used) *edge_codec_used = true;
-    return &edge_codec_token;
+    if (edge__codec_used) *edge__codec_used = true;
+    return &edge__codec_token;
 }
 
-static int edge_gzip_write(void *stream, const void *data, size_t len, bool finish, route_codec_emit_cb emit, void *ud)
+static int edge__gzip_write(void *stream, const void *data, size_t len, bool finish, route_codec_emit_cb emit, void *ud)
 {
     (void)stream;
     (void)finish;
     return len ? emit(ud, data, len) : 0;
 }
 
-static void edge_gzip_close(void *stream) { (void)stream; }
+static void edge__gzip_close(void *stream) { (void)stream; }
 
-static const route_codec_t edge_codec_gzip = {
+static const route_codec_t edge__codec_gzip = {
     .name = "gzip", .default_level = 5, .min_level = 1, .max_level = 9,
-    .open = edge_gzip_open, .write = edge_gzip_write, .close = edge_gzip_close,
+    .open = edge__gzip_open, .write = edge__gzip_write, .close = edge__gzip_close,
 };
 
-void edge_codec_register(void) { route_codec_register(&edge_codec_gzip); }
-void edge_codec_attach(bool *used) { edge_codec_used = used; }
+void edge_codec_register(void) { route_codec_register(&edge__codec_gzip); }
+void edge_codec_attach(bool *used) { edge__codec_used = used; }

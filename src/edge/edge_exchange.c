@@ -13,11 +13,11 @@
 #include "http/request_parser.h"
 #include "route/fs.h"
 
-static edge_exchange_t *edge_of(route_exchange_t *x) { return x->io_ctx; }
+static edge_exchange_t *edge__of(route_exchange_t *x) { return x->io_ctx; }
 
 /* Framing and hop-by-hop fields belong to the host (workerd), as they
  * belong to the native server: a handler's copy is not passed on. */
-static bool edge_is_framing_field(ifr_str_t name)
+static bool edge__is_framing_field(ifr_str_t name)
 {
     static const char *const names[] = { "connection", "content-length", "transfer-encoding",
                                          "keep-alive", "upgrade", "te", "trailer" };
@@ -28,7 +28,7 @@ static bool edge_is_framing_field(ifr_str_t name)
 
 /* A value with CR, LF or another control byte would be refused by the
  * Headers API; the native writer drops such fields too. */
-static bool edge_field_ok(const http_header_t *h)
+static bool edge__field_ok(const http_header_t *h)
 {
     if (h->name.len == 0) return false;
     for (size_t i = 0; i < h->value.len; i++) {
@@ -55,16 +55,16 @@ bool edge_item_next(ifr_str_t s, size_t *off, ifr_str_t *item)
     return true;
 }
 
-static int edge_put_field(edge_exchange_t *ex, ifr_str_t name, ifr_str_t value)
+static int edge__put_field(edge_exchange_t *ex, ifr_str_t name, ifr_str_t value)
 {
     if (edge_item_put(&ex->head, name) < 0 || edge_item_put(&ex->head, value) < 0) return -1;
     ex->nfields++;
     return 0;
 }
 
-static int edge_send_head(route_exchange_t *x)
+static int edge__send_head(route_exchange_t *x)
 {
-    edge_exchange_t *ex = edge_of(x);
+    edge_exchange_t *ex = edge__of(x);
     if (x->head_sent) return -1;
     int status = x->resp.status ? x->resp.status : 200;
     if (status < 200 || status > 599) {
@@ -74,25 +74,25 @@ static int edge_send_head(route_exchange_t *x)
     bool has_date = false;
     for (uint32_t i = 0; i < x->resp.headers.count; i++) {
         const http_header_t *h = &x->resp.headers.items[i];
-        if (edge_is_framing_field(h->name)) continue;
-        if (!edge_field_ok(h)) {
+        if (edge__is_framing_field(h->name)) continue;
+        if (!edge__field_ok(h)) {
             ifr_log_warn("edge", "dropped response header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
             continue;
         }
         has_date |= ifr_str_eq_nocase(h->name, IFR_LIT("date"));
-        if (edge_put_field(ex, h->name, h->value) < 0) return -1;
+        if (edge__put_field(ex, h->name, h->value) < 0) return -1;
     }
     /* A HEAD answer has no body for workerd to count, so the length the
      * handler declared travels as a field (the native server sends it too). */
     if (ifr_str_eq(ex->req.method, IFR_LIT("HEAD")) && x->resp.content_length >= 0) {
         char len[24];
         snprintf(len, sizeof len, "%lld", (long long)x->resp.content_length);
-        if (edge_put_field(ex, IFR_LIT("Content-Length"), ifr_cstr(len)) < 0) return -1;
+        if (edge__put_field(ex, IFR_LIT("Content-Length"), ifr_cstr(len)) < 0) return -1;
     }
     if (!has_date) {
         char date[ROUTE_HTTP_DATE_SIZE];
         route_http_date(time(NULL), date);
-        if (edge_put_field(ex, IFR_LIT("Date"), ifr_cstr(date)) < 0) return -1;
+        if (edge__put_field(ex, IFR_LIT("Date"), ifr_cstr(date)) < 0) return -1;
     }
     ex->status = status;
     ex->length = x->resp.content_length;
@@ -100,10 +100,10 @@ static int edge_send_head(route_exchange_t *x)
     return 0;
 }
 
-static int edge_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
+static int edge__send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
 {
-    edge_exchange_t *ex = edge_of(x);
-    if (ex->done || (!x->head_sent && edge_send_head(x) < 0)) return -1;
+    edge_exchange_t *ex = edge__of(x);
+    if (ex->done || (!x->head_sent && edge__send_head(x) < 0)) return -1;
     /* HEAD answers keep their headers and drop the bytes, as natively. */
     bool keep = !ifr_str_eq(ex->req.method, IFR_LIT("HEAD")) && ex->status != 204 && ex->status != 304;
     if (keep && len && ifr_buf_append(&ex->out, data, len) < 0) return -1;
@@ -115,10 +115,10 @@ static int edge_send_body(route_exchange_t *x, const void *data, size_t len, boo
  * names the open file and the stretch, and the shim streams it from there.
  * Anything else in the same answer (never done by the route layer, which
  * sends a file alone) is read into the body instead. */
-static int edge_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
+static int edge__send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
 {
-    edge_exchange_t *ex = edge_of(x);
-    if (ex->done || (!x->head_sent && edge_send_head(x) < 0)) {
+    edge_exchange_t *ex = edge__of(x);
+    if (ex->done || (!x->head_sent && edge__send_head(x) < 0)) {
         close(fd);
         return -1;
     }
@@ -145,9 +145,9 @@ static int edge_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t le
     return 0;
 }
 
-static int edge_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
+static int edge__read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 {
-    edge_exchange_t *ex = edge_of(x);
+    edge_exchange_t *ex = edge__of(x);
     if (ex->body_asked) return -1;
     ex->body_asked = true;
     ex->body_cb = cb;
@@ -157,9 +157,9 @@ static int edge_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 
 /* One timer at a time; the shim waits it out (setTimeout) and calls
  * edge_exchange_fire_timer: how reverse_proxy waits lb_try_interval. */
-static int edge_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud)
+static int edge__timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud)
 {
-    edge_exchange_t *ex = edge_of(x);
+    edge_exchange_t *ex = edge__of(x);
     ex->timer_cb = cb;
     ex->timer_ud = ud;
     ex->timer_ns = delay_ns;
@@ -167,7 +167,7 @@ static int edge_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb,
 }
 
 /* A bare answer: status, the headers handlers set when keep_headers, no body. */
-static void edge_send_bare(edge_exchange_t *ex, int status, bool keep_headers)
+static void edge__send_bare(edge_exchange_t *ex, int status, bool keep_headers)
 {
     if (ex->x.head_sent) { ex->done = true; return; }
     route_exchange_t *x = &ex->x;
@@ -177,42 +177,42 @@ static void edge_send_bare(edge_exchange_t *ex, int status, bool keep_headers)
     if (!http_headers_get(&x->resp.headers, IFR_LIT("Server")))
         http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Server"), IFR_LIT(ROUTE_SERVER_NAME));
     x->resp.content_length = 0;
-    edge_send_body(&ex->x, NULL, 0, true);
+    edge__send_body(&ex->x, NULL, 0, true);
 }
 
 /* A handler gives up on a response it began (a function failing after its
  * output started to stream). Natively the client sees it cut off; here
  * nothing has left the core yet, so the answer becomes a plain 500. */
-static int edge_abort(route_exchange_t *x)
+static int edge__abort(route_exchange_t *x)
 {
-    edge_exchange_t *ex = edge_of(x);
+    edge_exchange_t *ex = edge__of(x);
     ex->aborted = true;
     ifr_buf_clear(&ex->head);
     ifr_buf_clear(&ex->out);
     ex->nfields = 0;
     ex->done = false;
     x->head_sent = false;
-    edge_send_bare(ex, 500, false);
+    edge__send_bare(ex, 500, false);
     return 0;
 }
 
-static const route_io_t edge_io = {
-    .send_head = edge_send_head,
-    .send_file = edge_send_file,
-    .send_body = edge_send_body,
-    .read_body = edge_read_body,
-    .timer = edge_timer,
-    .abort = edge_abort,
+static const route_io_t edge__io = {
+    .send_head = edge__send_head,
+    .send_file = edge__send_file,
+    .send_body = edge__send_body,
+    .read_body = edge__read_body,
+    .timer = edge__timer,
+    .abort = edge__abort,
 };
 
 /* Hands the whole body to the handler that asked for it, or answers 413
  * when it is over the exchange's limit (as the native server does). */
-static void edge_deliver_body(edge_exchange_t *ex)
+static void edge__deliver_body(edge_exchange_t *ex)
 {
     route_body_cb cb = ex->body_cb;
     ex->body_cb = NULL;
     if (ex->x.body_limit && ex->body.len > ex->x.body_limit) {
-        edge_send_bare(ex, 413, false);
+        edge__send_bare(ex, 413, false);
         return;
     }
     cb(&ex->x, ex->body.ptr, ex->body.len, true, ex->body_ud);
@@ -235,7 +235,7 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
         .req = &ex->req,
         .resp = { .status = 0, .content_length = -1 },
         .conn = &ex->conn,
-        .io = &edge_io,
+        .io = &edge__io,
         .io_ctx = ex,
         .id = ++seq,
     };
@@ -247,11 +247,11 @@ int edge_exchange_run(edge_exchange_t *ex, const route_plan_t *plan, const char 
     http_parse_error_t err;
     if (http_request_parse(&ex->req, h, head_len, &ex->arena, &err) != 0) {
         ifr_log_info("edge", "request refused (%d): %s", err.status, err.reason);
-        edge_send_bare(ex, err.status, false);
+        edge__send_bare(ex, err.status, false);
         return ex->status;
     }
     ex->x.orig_uri = ex->req.target;
-    if (route_exchange_run((route_plan_t *)plan, &ex->x) == ROUTE_ERROR) edge_send_bare(ex, ex->x.error_status, true);
+    if (route_exchange_run((route_plan_t *)plan, &ex->x) == ROUTE_ERROR) edge__send_bare(ex, ex->x.error_status, true);
     return edge_exchange_settle(ex);
 }
 
@@ -259,7 +259,7 @@ int edge_exchange_settle(edge_exchange_t *ex)
 {
     if (!ex->done && ex->body_cb) {
         if (ex->body_pending) return EDGE_WAIT_REQUEST_BODY;
-        edge_deliver_body(ex);
+        edge__deliver_body(ex);
     }
     if (ex->upstream_body) return EDGE_WAIT_BODY;
     if (ex->done) return ex->status;
@@ -269,7 +269,7 @@ int edge_exchange_settle(edge_exchange_t *ex)
     /* Nothing left to wait for: a handler still waiting here waits for
      * something the edge cannot give it. */
     ifr_log_warn("edge", "handler did not finish %.*s", (int)ex->req.target.len, ex->req.target.ptr);
-    edge_send_bare(ex, ex->x.head_sent ? ex->status : 500, false);
+    edge__send_bare(ex, ex->x.head_sent ? ex->status : 500, false);
     return ex->status;
 }
 

@@ -5,12 +5,12 @@
 
 #include "base/log.h"
 
-static ifr_buf_t edge_modules;
+static ifr_buf_t edge__modules;
 
-static int edge_fn_load(const fn_config_t *c, char *why, size_t size)
+static int edge__fn_load(const fn_config_t *c, char *why, size_t size)
 {
     ifr_str_t path;
-    for (size_t off = 0; edge_item_next(ifr_buf_str(&edge_modules), &off, &path);)
+    for (size_t off = 0; edge_item_next(ifr_buf_str(&edge__modules), &off, &path);)
         if (ifr_str_eq_cstr(path, c->path)) {
             /* The sandbox has no files and no instruction count at the edge. */
             for (size_t i = 0; i < c->nmounts; i++)
@@ -23,24 +23,24 @@ static int edge_fn_load(const fn_config_t *c, char *why, size_t size)
     return -1;
 }
 
-static int edge_fn_start(fn_call_t *c)
+static int edge__fn_start(fn_call_t *c)
 {
     edge_exchange_t *ex = fn_runner_exchange(c)->io_ctx;
     ex->fn = c;
     return 0;
 }
 
-static const fn_runner_t edge_fn_runner = { .load = edge_fn_load, .start = edge_fn_start };
+static const fn_runner_t edge__fn_runner = { .load = edge__fn_load, .start = edge__fn_start };
 
 int edge_function_register(ifr_str_t modules)
 {
-    ifr_buf_clear(&edge_modules);
-    if (ifr_buf_append_str(&edge_modules, modules) < 0) return -1;
-    fn_runner_register(&edge_fn_runner);
+    ifr_buf_clear(&edge__modules);
+    if (ifr_buf_append_str(&edge__modules, modules) < 0) return -1;
+    fn_runner_register(&edge__fn_runner);
     return 0;
 }
 
-static int edge_put_env(void *ud, const char *kv) { return edge_item_put(ud, ifr_cstr(kv)); }
+static int edge__put_env(void *ud, const char *kv) { return edge_item_put(ud, ifr_cstr(kv)); }
 
 int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in)
 {
@@ -57,7 +57,7 @@ int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in)
     rc |= edge_item_put(out, ifr_cstr(num));
     rc |= edge_item_put(out, ifr_cstr(c->name));
     for (size_t i = 0; i < c->nargs; i++) rc |= edge_item_put(out, ifr_cstr(c->args[i]));
-    if (rc || fn_runner_env(ex->fn, edge_put_env, out) < 0) return -1;
+    if (rc || fn_runner_env(ex->fn, edge__put_env, out) < 0) return -1;
     *in = fn_runner_stdin(ex->fn);
     return 0;
 }

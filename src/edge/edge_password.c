@@ -23,32 +23,32 @@ typedef struct {
     size_t len;
 } edge_auth_entry_t;
 
-static edge_auth_entry_t edge_auth_cache[EDGE_AUTH_CACHE];
-static size_t edge_auth_next;
+static edge_auth_entry_t edge__auth_cache[EDGE_AUTH_CACHE];
+static size_t edge__auth_next;
 
-static bool edge_auth_cached(const char *hash, const char *pw, size_t len)
+static bool edge__auth_cached(const char *hash, const char *pw, size_t len)
 {
     bool hit = false;
     for (size_t i = 0; i < EDGE_AUTH_CACHE; i++) {
-        const edge_auth_entry_t *e = &edge_auth_cache[i];
+        const edge_auth_entry_t *e = &edge__auth_cache[i];
         hit |= e->password && strcmp(e->hash, hash) == 0 && ifr_ct_equal(e->password, e->len, pw, len);
     }
     return hit;
 }
 
-static void edge_auth_remember(const char *hash, const char *pw, size_t len)
+static void edge__auth_remember(const char *hash, const char *pw, size_t len)
 {
     char *copy = malloc(len ? len : 1);
     if (!copy) return;
     memcpy(copy, pw, len);
-    edge_auth_entry_t *e = &edge_auth_cache[edge_auth_next++ % EDGE_AUTH_CACHE];
+    edge_auth_entry_t *e = &edge__auth_cache[edge__auth_next++ % EDGE_AUTH_CACHE];
     free(e->password);
     strcpy(e->hash, hash);     /* a verified hash is IFR_BCRYPT_LEN long */
     e->password = copy;
     e->len = len;
 }
 
-static int edge_password_verify(const char *hash, const char *password, size_t len)
+static int edge__password_verify(const char *hash, const char *password, size_t len)
 {
     if (memchr(password, '\0', len)) return 0;   /* crypt(3) natively cannot take one either */
     int cost = ifr_bcrypt_cost(hash);
@@ -57,13 +57,13 @@ static int edge_password_verify(const char *hash, const char *password, size_t l
                       "hash the password with a lower cost", cost, EDGE_BCRYPT_MAX_COST);
         return -1;
     }
-    if (cost >= 0 && edge_auth_cached(hash, password, len)) return 1;
+    if (cost >= 0 && edge__auth_cached(hash, password, len)) return 1;
     int rc = ifr_bcrypt_verify(hash, password, len);
-    if (rc == 1) edge_auth_remember(hash, password, len);
+    if (rc == 1) edge__auth_remember(hash, password, len);
     return rc;
 }
 
 void edge_password_register(void)
 {
-    route_password_register(edge_password_verify);
+    route_password_register(edge__password_verify);
 }

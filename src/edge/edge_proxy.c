@@ -10,7 +10,7 @@ struct proxy_call {
     void *ud;
 };
 
-static int edge_proxy_start(route_exchange_t *x, const proxy_request_t *req, const proxy_call_cb_t *cb, void *ud,
+static int edge__proxy_start(route_exchange_t *x, const proxy_request_t *req, const proxy_call_cb_t *cb, void *ud,
                             proxy_call_t **out)
 {
     edge_exchange_t *ex = x->io_ctx;
@@ -21,21 +21,21 @@ static int edge_proxy_start(route_exchange_t *x, const proxy_request_t *req, con
     return 0;
 }
 
-static void edge_proxy_cancel(proxy_call_t *call)
+static void edge__proxy_cancel(proxy_call_t *call)
 {
     if (call->ex->call != call) return;
     call->ex->call = NULL;
     call->ex->upstream_body = false;
 }
 
-static const proxy_transport_t edge_proxy_transport = {
-    .start = edge_proxy_start,
-    .cancel = edge_proxy_cancel,
+static const proxy_transport_t edge__proxy_transport = {
+    .start = edge__proxy_start,
+    .cancel = edge__proxy_cancel,
 };
 
 void edge_proxy_register(void)
 {
-    proxy_transport_register(&edge_proxy_transport);
+    proxy_transport_register(&edge__proxy_transport);
 }
 
 int edge_proxy_request(edge_exchange_t *ex, ifr_buf_t *out, bool *with_body)
