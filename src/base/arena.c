@@ -30,7 +30,7 @@ void ifr_arena_init(ifr_arena_t *a, size_t block_size)
     a->cap = 0;
 }
 
-static ifr_arena_block_t *arena_new_block(size_t size)
+static ifr_arena_block_t *ifr__arena_new_block(size_t size)
 {
     ifr_arena_block_t *b = malloc(sizeof(*b) + size);
     if (!b) return NULL;
@@ -49,7 +49,7 @@ void *ifr_arena_alloc(ifr_arena_t *a, size_t size)
 
 #ifdef IFR_POOL_MALLOC
     /* One malloc per allocation so sanitizers see exact bounds. */
-    ifr_arena_block_t *b = arena_new_block(size);
+    ifr_arena_block_t *b = ifr__arena_new_block(size);
     if (!b) return NULL;
     b->used = size;
     b->next = a->blocks;
@@ -62,7 +62,7 @@ void *ifr_arena_alloc(ifr_arena_t *a, size_t size)
         /* Big requests get a block of their own, kept behind the current
          * block so the current one keeps serving small requests. */
         if (rounded > a->block_size / 4 && b) {
-            ifr_arena_block_t *big = arena_new_block(rounded);
+            ifr_arena_block_t *big = ifr__arena_new_block(rounded);
             if (!big) return NULL;
             big->used = rounded;
             big->next = b->next;
@@ -71,7 +71,7 @@ void *ifr_arena_alloc(ifr_arena_t *a, size_t size)
             return big->data;
         }
         size_t bs = rounded > a->block_size ? rounded : a->block_size;
-        b = arena_new_block(bs);
+        b = ifr__arena_new_block(bs);
         if (!b) return NULL;
         b->next = a->blocks;
         a->blocks = b;
@@ -133,7 +133,7 @@ int ifr_arena_on_cleanup(ifr_arena_t *a, ifr_cleanup_cb cb, void *data)
     return 0;
 }
 
-static void arena_run_cleanups(ifr_arena_t *a)
+static void ifr__arena_run_cleanups(ifr_arena_t *a)
 {
     /* A cleanup may not allocate from this arena: the list is detached first. */
     ifr_arena_cleanup_t *c = a->cleanups;
@@ -143,7 +143,7 @@ static void arena_run_cleanups(ifr_arena_t *a)
 
 void ifr_arena_reset(ifr_arena_t *a)
 {
-    arena_run_cleanups(a);
+    ifr__arena_run_cleanups(a);
     ifr_arena_block_t *keep = NULL;
     ifr_arena_block_t *b = a->blocks;
     while (b) {
@@ -166,7 +166,7 @@ void ifr_arena_reset(ifr_arena_t *a)
 
 void ifr_arena_destroy(ifr_arena_t *a)
 {
-    arena_run_cleanups(a);
+    ifr__arena_run_cleanups(a);
     ifr_arena_block_t *b = a->blocks;
     while (b) {
         ifr_arena_block_t *next = b->next;

@@ -22,27 +22,27 @@ typedef struct {
 
 _Static_assert(BLOWFISH_PI_WORDS == BF_P + 4 * 256, "pi words make P and the S-boxes");
 
-static const char bf_alphabet[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+static const char ifr__bf_alphabet[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-static int bf_digit(char c)
+static int ifr__bf_digit(char c)
 {
-    const char *at = c ? strchr(bf_alphabet, c) : NULL;
-    return at ? (int)(at - bf_alphabet) : -1;
+    const char *at = c ? strchr(ifr__bf_alphabet, c) : NULL;
+    return at ? (int)(at - ifr__bf_alphabet) : -1;
 }
 
-static uint32_t bf_f(const bf_state_t *st, uint32_t x)
+static uint32_t ifr__bf_f(const bf_state_t *st, uint32_t x)
 {
     return ((st->s[0][x >> 24] + st->s[1][(x >> 16) & 0xff]) ^ st->s[2][(x >> 8) & 0xff]) + st->s[3][x & 0xff];
 }
 
-static void bf_encrypt(const bf_state_t *st, uint32_t *lp, uint32_t *rp)
+static void ifr__bf_encrypt(const bf_state_t *st, uint32_t *lp, uint32_t *rp)
 {
     uint32_t l = *lp, r = *rp;
     for (int i = 0; i < BF_ROUNDS; i += 2) {
         l ^= st->p[i];
-        r ^= bf_f(st, l);
+        r ^= ifr__bf_f(st, l);
         r ^= st->p[i + 1];
-        l ^= bf_f(st, r);
+        l ^= ifr__bf_f(st, r);
     }
     *lp = r ^ st->p[BF_P - 1];
     *rp = l ^ st->p[BF_P - 2];
@@ -50,7 +50,7 @@ static void bf_encrypt(const bf_state_t *st, uint32_t *lp, uint32_t *rp)
 
 /* Re-keys P and the S-boxes by encrypting a running block, XORed with the
  * salt's words in turn when there is a salt (the "expensive key schedule"). */
-static void bf_rekey(bf_state_t *st, const uint32_t *salt)
+static void ifr__bf_rekey(bf_state_t *st, const uint32_t *salt)
 {
     uint32_t l = 0, r = 0;
     size_t k = 0;
@@ -61,14 +61,14 @@ static void bf_rekey(bf_state_t *st, const uint32_t *salt)
             r ^= salt[k + 1];
             k = (k + 2) % 4;
         }
-        bf_encrypt(st, &l, &r);
+        ifr__bf_encrypt(st, &l, &r);
         uint32_t *w = i < BF_P ? &words[i] : &st->s[(i - BF_P) / 256][(i - BF_P) % 256];
         w[0] = l;
         w[1] = r;
     }
 }
 
-static void bf_xor_key(bf_state_t *st, const uint32_t *key)
+static void ifr__bf_xor_key(bf_state_t *st, const uint32_t *key)
 {
     for (size_t i = 0; i < BF_P; i++) st->p[i] ^= key[i];
 }
@@ -80,7 +80,7 @@ static void bf_xor_key(bf_state_t *st, const uint32_t *key)
  * happened somewhere yet the buggy words equal the right ones, $2a$ flips
  * bit 16 of the first P word, so such a $2a$ hash never matches a $2x$
  * one; libxcrypt does it, so this does too. */
-static bool bf_key_words(const unsigned char *pw, size_t len, uint32_t key[BF_P])
+static bool ifr__bf_key_words(const unsigned char *pw, size_t len, uint32_t key[BF_P])
 {
     size_t n = len < BF_KEY_BYTES ? len + 1 : BF_KEY_BYTES;
     bool high_inside = false, differs = false;
@@ -99,13 +99,13 @@ static bool bf_key_words(const unsigned char *pw, size_t len, uint32_t key[BF_P]
 }
 
 /* n bytes from bcrypt's base64 (no padding); -1 on a foreign character. */
-static int bf_decode(const char *in, unsigned char *out, size_t n)
+static int ifr__bf_decode(const char *in, unsigned char *out, size_t n)
 {
     uint32_t acc = 0;
     int bits = 0;
     size_t o = 0;
     while (o < n) {
-        int v = bf_digit(*in++);
+        int v = ifr__bf_digit(*in++);
         if (v < 0) return -1;
         acc = acc << 6 | (uint32_t)v;
         bits += 6;
@@ -117,7 +117,7 @@ static int bf_decode(const char *in, unsigned char *out, size_t n)
     return 0;
 }
 
-static char *bf_encode(const unsigned char *in, size_t n, char *out)
+static char *ifr__bf_encode(const unsigned char *in, size_t n, char *out)
 {
     uint32_t acc = 0;
     int bits = 0;
@@ -126,10 +126,10 @@ static char *bf_encode(const unsigned char *in, size_t n, char *out)
         bits += 8;
         while (bits >= 6) {
             bits -= 6;
-            *out++ = bf_alphabet[(acc >> bits) & 63];
+            *out++ = ifr__bf_alphabet[(acc >> bits) & 63];
         }
     }
-    if (bits) *out++ = bf_alphabet[(acc << (6 - bits)) & 63];
+    if (bits) *out++ = ifr__bf_alphabet[(acc << (6 - bits)) & 63];
     return out;
 }
 
@@ -140,7 +140,7 @@ int ifr_bcrypt_cost(const char *h)
     int cost = (h[4] - '0') * 10 + (h[5] - '0');
     if (cost < 4 || cost > 31) return -1;
     for (int i = 7; i < BF_SETTING_LEN; i++)
-        if (bf_digit(h[i]) < 0) return -1;
+        if (ifr__bf_digit(h[i]) < 0) return -1;
     return cost;
 }
 
@@ -149,24 +149,24 @@ int ifr_bcrypt_hash(const char *setting, const void *password, size_t len, char 
     int cost = ifr_bcrypt_cost(setting);
     if (cost < 0) return -1;
     unsigned char salt_bytes[BF_SALT_BYTES];
-    if (bf_decode(setting + 7, salt_bytes, sizeof(salt_bytes)) != 0) return -1;
+    if (ifr__bf_decode(setting + 7, salt_bytes, sizeof(salt_bytes)) != 0) return -1;
     uint32_t salt[4], key[BF_P], salt_key[BF_P];
     for (size_t i = 0; i < 4; i++)
         salt[i] = (uint32_t)salt_bytes[4 * i] << 24 | (uint32_t)salt_bytes[4 * i + 1] << 16 |
                   (uint32_t)salt_bytes[4 * i + 2] << 8 | salt_bytes[4 * i + 3];
     for (size_t i = 0; i < BF_P; i++) salt_key[i] = salt[i % 4];
-    bool flip = bf_key_words(password, len, key) && setting[2] == 'a';
+    bool flip = ifr__bf_key_words(password, len, key) && setting[2] == 'a';
 
     bf_state_t st;
     memcpy(&st, blowfish_pi, sizeof(st));
-    bf_xor_key(&st, key);
+    ifr__bf_xor_key(&st, key);
     if (flip) st.p[0] ^= 0x10000;
-    bf_rekey(&st, salt);
+    ifr__bf_rekey(&st, salt);
     for (uint64_t round = (uint64_t)1 << cost; round > 0; round--) {
-        bf_xor_key(&st, key);
-        bf_rekey(&st, NULL);
-        bf_xor_key(&st, salt_key);
-        bf_rekey(&st, NULL);
+        ifr__bf_xor_key(&st, key);
+        ifr__bf_rekey(&st, NULL);
+        ifr__bf_xor_key(&st, salt_key);
+        ifr__bf_rekey(&st, NULL);
     }
 
     static const char magic[] = "OrpheanBeholderScryDoubt";
@@ -175,13 +175,13 @@ int ifr_bcrypt_hash(const char *setting, const void *password, size_t len, char 
         block[i] = (uint32_t)(unsigned char)magic[4 * i] << 24 | (uint32_t)(unsigned char)magic[4 * i + 1] << 16 |
                    (uint32_t)(unsigned char)magic[4 * i + 2] << 8 | (unsigned char)magic[4 * i + 3];
     for (int i = 0; i < 64; i++)
-        for (size_t b = 0; b < 6; b += 2) bf_encrypt(&st, &block[b], &block[b + 1]);
+        for (size_t b = 0; b < 6; b += 2) ifr__bf_encrypt(&st, &block[b], &block[b + 1]);
     unsigned char digest[24];
     for (size_t i = 0; i < 6; i++)
         for (int j = 0; j < 4; j++) digest[4 * i + j] = (unsigned char)(block[i] >> (24 - 8 * j));
 
     memcpy(out, setting, 7);
-    char *end = bf_encode(digest, 23, bf_encode(salt_bytes, sizeof(salt_bytes), out + 7));
+    char *end = ifr__bf_encode(digest, 23, ifr__bf_encode(salt_bytes, sizeof(salt_bytes), out + 7));
     *end = '\0';
     return 0;
 }

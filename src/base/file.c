@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *ifr_file_kind(mode_t mode)
+static const char *ifr__file_kind(mode_t mode)
 {
     if (S_ISFIFO(mode)) return "a FIFO";
     if (S_ISCHR(mode)) return "a character device";
@@ -17,7 +17,7 @@ static const char *ifr_file_kind(mode_t mode)
     return "not a plain file";
 }
 
-static void ifr_file_size_text(char *out, size_t len, size_t bytes)
+static void ifr__file_size_text(char *out, size_t len, size_t bytes)
 {
     if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) snprintf(out, len, "%zu MiB", bytes >> 20);
     else if (bytes >= 1024 && bytes % 1024 == 0) snprintf(out, len, "%zu KiB", bytes >> 10);
@@ -45,13 +45,13 @@ int ifr_file_open(const char *path, size_t max, size_t *size, uint64_t *dev, uin
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        snprintf(why, whysize, "is not a regular file (%s)", ifr_file_kind(st.st_mode));
+        snprintf(why, whysize, "is not a regular file (%s)", ifr__file_kind(st.st_mode));
         close(fd);
         return -1;
     }
     if (st.st_size < 0 || (max && (unsigned long long)st.st_size > max)) {
         char cap[32];
-        ifr_file_size_text(cap, sizeof cap, max);
+        ifr__file_size_text(cap, sizeof cap, max);
         snprintf(why, whysize, "is larger than %s (the limit)", cap);
         close(fd);
         return -1;

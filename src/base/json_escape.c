@@ -6,7 +6,7 @@
 
 /* Escapes one unit at s[i]: writes into out (>= 7 bytes), returns bytes
  * written and advances *i. */
-static size_t json_escape_unit(const unsigned char *s, size_t len, size_t *i, char *out)
+static size_t ifr__json_escape_unit(const unsigned char *s, size_t len, size_t *i, char *out)
 {
     unsigned char c = s[*i];
     const char *short_esc = NULL;
@@ -48,7 +48,7 @@ size_t ifr_json_escape_to(char *dst, size_t cap, ifr_str_t s)
     for (size_t i = 0; i < s.len;) {
         char unit[8];
         size_t save = i;
-        size_t n = json_escape_unit(p, s.len, &i, unit);
+        size_t n = ifr__json_escape_unit(p, s.len, &i, unit);
         if (w + n + 1 > cap) { i = save; break; }
         memcpy(dst + w, unit, n);
         w += n;
@@ -67,7 +67,7 @@ int ifr_json_append_string(ifr_buf_t *b, ifr_str_t s)
         if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') { i++; continue; }
         if (ifr_buf_append(b, s.ptr + run, i - run) < 0) return -1;
         char unit[8];
-        size_t n = json_escape_unit(p, s.len, &i, unit);
+        size_t n = ifr__json_escape_unit(p, s.len, &i, unit);
         if (ifr_buf_append(b, unit, n) < 0) return -1;
         run = i;
     }

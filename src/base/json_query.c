@@ -18,7 +18,7 @@ typedef struct {
     ifr_str_t int_part, frac_part;
 } json_digits_t;
 
-static unsigned json_digit_at(const json_digits_t *d, size_t i)
+static unsigned ifr__json_digit_at(const json_digits_t *d, size_t i)
 {
     char c = i < d->int_part.len ? d->int_part.ptr[i] : d->frac_part.ptr[i - d->int_part.len];
     return (unsigned)(c - '0');
@@ -27,7 +27,7 @@ static unsigned json_digit_at(const json_digits_t *d, size_t i)
 /* The magnitude of a JSON number's raw text when it is an integer that fits
  * in 64 bits: "1.50e1" is 15, "1e3" is 1000, "1.5" and "1e20" are not.
  * The text was already checked against the JSON grammar by the parser. */
-static bool json_integer_magnitude(ifr_str_t raw, bool *negative, uint64_t *out)
+static bool ifr__json_integer_magnitude(ifr_str_t raw, bool *negative, uint64_t *out)
 {
     const char *p = raw.ptr, *end = raw.ptr + raw.len;
     *negative = p < end && *p == '-';
@@ -55,10 +55,10 @@ static bool json_integer_magnitude(ifr_str_t raw, bool *negative, uint64_t *out)
     size_t ndigits = d.int_part.len + d.frac_part.len;
     /* Digits a negative shift moves behind the point must all be zeros. */
     for (; shift < 0 && ndigits > 0; ndigits--, shift++)
-        if (json_digit_at(&d, ndigits - 1) != 0) return false;
+        if (ifr__json_digit_at(&d, ndigits - 1) != 0) return false;
     uint64_t v = 0;
     for (size_t i = 0; i < ndigits; i++) {
-        unsigned digit = json_digit_at(&d, i);
+        unsigned digit = ifr__json_digit_at(&d, i);
         if (v > (UINT64_MAX - digit) / 10) return false;
         v = v * 10 + digit;
     }
@@ -74,7 +74,7 @@ bool ifr_json_int64(const ifr_json_t *n, int64_t *out)
 {
     bool negative;
     uint64_t mag;
-    if (!n || n->type != IFR_JSON_NUMBER || !json_integer_magnitude(n->raw_number, &negative, &mag))
+    if (!n || n->type != IFR_JSON_NUMBER || !ifr__json_integer_magnitude(n->raw_number, &negative, &mag))
         return false;
     if (negative) {
         if (mag > (uint64_t)INT64_MAX + 1) return false;
@@ -96,7 +96,7 @@ bool ifr_json_uint64(const ifr_json_t *n, uint64_t *out)
     }
     bool negative;
     uint64_t mag;
-    if (n->type != IFR_JSON_NUMBER || !json_integer_magnitude(n->raw_number, &negative, &mag))
+    if (n->type != IFR_JSON_NUMBER || !ifr__json_integer_magnitude(n->raw_number, &negative, &mag))
         return false;
     if (negative && mag != 0) return false;   /* "-0" is zero, and fine */
     *out = mag;

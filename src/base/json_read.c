@@ -42,7 +42,7 @@ typedef struct {
 
 /* Records the first error at byte offset `at`; always returns false so
  * callers can `return json_fail(...)`. */
-static bool json_fail(json_parser_t *ps, const unsigned char *at, const char *msg)
+static bool ifr__json_fail(json_parser_t *ps, const unsigned char *at, const char *msg)
 {
     if (ps->err) {
         ps->err->offset = (size_t)(at - ps->start);
@@ -51,12 +51,12 @@ static bool json_fail(json_parser_t *ps, const unsigned char *at, const char *ms
     return false;
 }
 
-static bool json_out_of_memory(json_parser_t *ps)
+static bool ifr__json_out_of_memory(json_parser_t *ps)
 {
-    return json_fail(ps, ps->p, "out of memory while building the JSON tree");
+    return ifr__json_fail(ps, ps->p, "out of memory while building the JSON tree");
 }
 
-static void json_skip_ws(json_parser_t *ps)
+static void ifr__json_skip_ws(json_parser_t *ps)
 {
     while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
         ps->p++;
@@ -64,7 +64,7 @@ static void json_skip_ws(json_parser_t *ps)
 
 /* Pushes an empty member onto the scratch stack; returns its index or
  * SIZE_MAX when memory runs out. */
-static size_t json_push(json_parser_t *ps)
+static size_t ifr__json_push(json_parser_t *ps)
 {
     if (ps->top == ps->cap) {
         size_t ncap = ps->cap * 2;
@@ -82,7 +82,7 @@ static size_t json_push(json_parser_t *ps)
     return ps->top++;
 }
 
-static int json_hex4(const unsigned char *p)
+static int ifr__json_hex4(const unsigned char *p)
 {
     int v = 0;
     for (int i = 0; i < 4; i++) {
@@ -97,7 +97,7 @@ static int json_hex4(const unsigned char *p)
     return v;
 }
 
-static size_t json_put_utf8(char *o, uint32_t cp)
+static size_t ifr__json_put_utf8(char *o, uint32_t cp)
 {
     if (cp < 0x80) { o[0] = (char)cp; return 1; }
     if (cp < 0x800) {
@@ -122,31 +122,31 @@ static size_t json_put_utf8(char *o, uint32_t cp)
  * string's closing quote `close`) into o; a high surrogate must be followed
  * by a \u low surrogate. Advances *pp. Returns the bytes written, or 0
  * after recording an error. */
-static size_t json_unicode_escape(json_parser_t *ps, const unsigned char **pp,
+static size_t ifr__json_unicode_escape(json_parser_t *ps, const unsigned char **pp,
                                   const unsigned char *close, char *o)
 {
     const unsigned char *p = *pp;
-    if (close - p < 6) return json_fail(ps, p, "unfinished \\u escape: four hex digits expected");
-    int hi = json_hex4(p + 2);
-    if (hi < 0) return json_fail(ps, p, "bad \\u escape: four hex digits expected");
+    if (close - p < 6) return ifr__json_fail(ps, p, "unfinished \\u escape: four hex digits expected");
+    int hi = ifr__json_hex4(p + 2);
+    if (hi < 0) return ifr__json_fail(ps, p, "bad \\u escape: four hex digits expected");
     uint32_t cp = (uint32_t)hi;
     p += 6;
     if (hi >= 0xDC00 && hi <= 0xDFFF)
-        return json_fail(ps, p - 6, "lone low surrogate in \\u escape: it has no UTF-8 form");
+        return ifr__json_fail(ps, p - 6, "lone low surrogate in \\u escape: it has no UTF-8 form");
     if (hi >= 0xD800 && hi <= 0xDBFF) {
-        int lo = (close - p >= 6 && p[0] == '\\' && p[1] == 'u') ? json_hex4(p + 2) : -1;
+        int lo = (close - p >= 6 && p[0] == '\\' && p[1] == 'u') ? ifr__json_hex4(p + 2) : -1;
         if (lo < 0xDC00 || lo > 0xDFFF)
-            return json_fail(ps, p - 6, "high surrogate in \\u escape not followed by a \\u low surrogate");
+            return ifr__json_fail(ps, p - 6, "high surrogate in \\u escape not followed by a \\u low surrogate");
         cp = 0x10000 + (((uint32_t)hi - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
         p += 6;
     }
     *pp = p;
-    return json_put_utf8(o, cp);
+    return ifr__json_put_utf8(o, cp);
 }
 
 /* Parses the string whose opening quote is at ps->p into *out (arena copy,
  * unescaped, NUL-terminated). */
-static bool json_string(json_parser_t *ps, ifr_str_t *out)
+static bool ifr__json_string(json_parser_t *ps, ifr_str_t *out)
 {
     const unsigned char *open = ps->p;
     const unsigned char *p = open + 1;
@@ -154,12 +154,12 @@ static bool json_string(json_parser_t *ps, ifr_str_t *out)
      * Escapes only shrink the text, so its raw length bounds the output. */
     bool plain = true;
     for (;;) {
-        if (p >= ps->end) return json_fail(ps, open, "unterminated string");
+        if (p >= ps->end) return ifr__json_fail(ps, open, "unterminated string");
         unsigned char c = *p;
         if (c == '"') break;
         if (c == '\\') {
             plain = false;
-            if (++p >= ps->end) return json_fail(ps, open, "unterminated string");
+            if (++p >= ps->end) return ifr__json_fail(ps, open, "unterminated string");
         } else if (c < 0x20 || c >= 0x80) {
             plain = false;
         }
@@ -167,7 +167,7 @@ static bool json_string(json_parser_t *ps, ifr_str_t *out)
     }
     size_t raw_len = (size_t)(p - open - 1);
     char *o = ifr_arena_alloc(ps->arena, raw_len + 1);
-    if (!o) return json_out_of_memory(ps);
+    if (!o) return ifr__json_out_of_memory(ps);
     if (plain) {
         memcpy(o, open + 1, raw_len);
         o[raw_len] = '\0';
@@ -184,10 +184,10 @@ static bool json_string(json_parser_t *ps, ifr_str_t *out)
             o[n++] = (char)c;
             q++;
         } else if (c < 0x20) {
-            return json_fail(ps, q, "control character in string: it must be escaped");
+            return ifr__json_fail(ps, q, "control character in string: it must be escaped");
         } else if (c >= 0x80) {
             size_t len = ifr_utf8_seq_len(q, (size_t)(close - q));
-            if (!len) return json_fail(ps, q, "invalid UTF-8 in string");
+            if (!len) return ifr__json_fail(ps, q, "invalid UTF-8 in string");
             memcpy(o + n, q, len);
             n += len;
             q += len;
@@ -199,11 +199,11 @@ static bool json_string(json_parser_t *ps, ifr_str_t *out)
                 o[n++] = decoded[simple - escaped];
                 q += 2;
             } else if (e == 'u') {
-                size_t len = json_unicode_escape(ps, &q, close, o + n);
+                size_t len = ifr__json_unicode_escape(ps, &q, close, o + n);
                 if (!len) return false;
                 n += len;
             } else {
-                return json_fail(ps, q, "invalid escape in string (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+                return ifr__json_fail(ps, q, "invalid escape in string (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
             }
         }
     }
@@ -213,26 +213,26 @@ static bool json_string(json_parser_t *ps, ifr_str_t *out)
     return true;
 }
 
-static const double json_pow10[] = {
+static const double ifr__json_pow10[] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
 /* Parses a number per the RFC grammar into v (raw text copied to the
  * arena, value as a double). */
-static bool json_number(json_parser_t *ps, ifr_json_t *v)
+static bool ifr__json_number(json_parser_t *ps, ifr_json_t *v)
 {
     const unsigned char *s = ps->p, *p = s;
     if (p < ps->end && *p == '-') p++;
     if (p >= ps->end || *p < '0' || *p > '9')
-        return json_fail(ps, s, "invalid number: a digit must follow '-'");
+        return ifr__json_fail(ps, s, "invalid number: a digit must follow '-'");
     /* Significant digits, for the exact fast path below. */
     uint64_t mant = 0;
     int digits = 0, frac_digits = 0;
     if (*p == '0') {
         p++;
         if (p < ps->end && *p >= '0' && *p <= '9')
-            return json_fail(ps, s, "invalid number: leading zeros are not allowed");
+            return ifr__json_fail(ps, s, "invalid number: leading zeros are not allowed");
     } else {
         for (; p < ps->end && *p >= '0' && *p <= '9'; p++, digits++)
             if (digits < 19) mant = mant * 10 + (uint64_t)(*p - '0');
@@ -240,7 +240,7 @@ static bool json_number(json_parser_t *ps, ifr_json_t *v)
     if (p < ps->end && *p == '.') {
         p++;
         if (p >= ps->end || *p < '0' || *p > '9')
-            return json_fail(ps, p, "invalid number: a digit must follow the decimal point");
+            return ifr__json_fail(ps, p, "invalid number: a digit must follow the decimal point");
         for (; p < ps->end && *p >= '0' && *p <= '9'; p++, frac_digits++) {
             if (digits + frac_digits < 19) mant = mant * 10 + (uint64_t)(*p - '0');
         }
@@ -254,14 +254,14 @@ static bool json_number(json_parser_t *ps, ifr_json_t *v)
         bool neg = false;
         if (p < ps->end && (*p == '+' || *p == '-')) neg = (*p++ == '-');
         if (p >= ps->end || *p < '0' || *p > '9')
-            return json_fail(ps, p, "invalid number: a digit must follow the exponent");
+            return ifr__json_fail(ps, p, "invalid number: a digit must follow the exponent");
         for (; p < ps->end && *p >= '0' && *p <= '9'; p++)
             if (exp < 100000) exp = exp * 10 + (*p - '0');
         if (neg) exp = -exp;
     }
     size_t len = (size_t)(p - s);
     char *raw = ifr_arena_strndup(ps->arena, (const char *)s, len);
-    if (!raw) return json_out_of_memory(ps);
+    if (!raw) return ifr__json_out_of_memory(ps);
     v->type = IFR_JSON_NUMBER;
     v->raw_number = ifr_str(raw, len);
     /* Exact when the digits fit a double's 53 bits and the power of ten is
@@ -269,7 +269,7 @@ static bool json_number(json_parser_t *ps, ifr_json_t *v)
     int e10 = exp - frac_digits;
     if (digits <= 15 && e10 >= -22 && e10 <= 22) {
         double d = (double)mant;
-        d = e10 < 0 ? d / json_pow10[-e10] : d * json_pow10[e10];
+        d = e10 < 0 ? d / ifr__json_pow10[-e10] : d * ifr__json_pow10[e10];
         v->number = *s == '-' ? -d : d;
     } else {
         v->number = strtod(raw, NULL);
@@ -279,7 +279,7 @@ static bool json_number(json_parser_t *ps, ifr_json_t *v)
 }
 
 /* Matches the literal word at ps->p. */
-static bool json_literal(json_parser_t *ps, ifr_json_t *v)
+static bool ifr__json_literal(json_parser_t *ps, ifr_json_t *v)
 {
     static const struct { const char *word; size_t len; ifr_json_type_t type; bool value; } words[] = {
         { "true", 4, IFR_JSON_BOOL, true },
@@ -295,13 +295,13 @@ static bool json_literal(json_parser_t *ps, ifr_json_t *v)
         }
     }
     if (*ps->p >= 0x80 && ifr_utf8_seq_len(ps->p, (size_t)(ps->end - ps->p)) == 0)
-        return json_fail(ps, ps->p, "invalid UTF-8 where a value was expected");
-    return json_fail(ps, ps->p, "unexpected character: a value (object, array, string, number, true, false, null) was expected");
+        return ifr__json_fail(ps, ps->p, "invalid UTF-8 where a value was expected");
+    return ifr__json_fail(ps, ps->p, "unexpected character: a value (object, array, string, number, true, false, null) was expected");
 }
 
 /* Moves the children of the innermost open container into the arena and
  * pops it. */
-static bool json_close(json_parser_t *ps)
+static bool ifr__json_close(json_parser_t *ps)
 {
     size_t first = ps->first[--ps->depth];
     size_t count = ps->top - first;
@@ -310,12 +310,12 @@ static bool json_close(json_parser_t *ps)
     if (count) {
         if (node->type == IFR_JSON_OBJECT) {
             ifr_json_member_t *m = ifr_arena_alloc(ps->arena, count * sizeof(*m));
-            if (!m) return json_out_of_memory(ps);
+            if (!m) return ifr__json_out_of_memory(ps);
             memcpy(m, &ps->scratch[first], count * sizeof(*m));
             node->members = m;
         } else {
             ifr_json_t *items = ifr_arena_alloc(ps->arena, count * sizeof(*items));
-            if (!items) return json_out_of_memory(ps);
+            if (!items) return ifr__json_out_of_memory(ps);
             for (size_t i = 0; i < count; i++) items[i] = ps->scratch[first + i].value;
             node->items = items;
         }
@@ -326,19 +326,19 @@ static bool json_close(json_parser_t *ps)
 
 /* Reads `"key" :` of an object member into a new scratch slot; returns the
  * slot or SIZE_MAX after recording an error. */
-static size_t json_member_key(json_parser_t *ps)
+static size_t ifr__json_member_key(json_parser_t *ps)
 {
-    json_skip_ws(ps);
-    if (ps->p >= ps->end) return json_fail(ps, ps->p, "unexpected end of input: an object key was expected"), SIZE_MAX;
-    if (*ps->p != '"') return json_fail(ps, ps->p, "an object key (a string in double quotes) was expected"), SIZE_MAX;
-    size_t slot = json_push(ps);
-    if (slot == SIZE_MAX) return json_out_of_memory(ps), SIZE_MAX;
+    ifr__json_skip_ws(ps);
+    if (ps->p >= ps->end) return ifr__json_fail(ps, ps->p, "unexpected end of input: an object key was expected"), SIZE_MAX;
+    if (*ps->p != '"') return ifr__json_fail(ps, ps->p, "an object key (a string in double quotes) was expected"), SIZE_MAX;
+    size_t slot = ifr__json_push(ps);
+    if (slot == SIZE_MAX) return ifr__json_out_of_memory(ps), SIZE_MAX;
     ifr_str_t key;
-    if (!json_string(ps, &key)) return SIZE_MAX;
+    if (!ifr__json_string(ps, &key)) return SIZE_MAX;
     ps->scratch[slot].key = key;
-    json_skip_ws(ps);
+    ifr__json_skip_ws(ps);
     if (ps->p >= ps->end || *ps->p != ':')
-        return json_fail(ps, ps->p, "':' was expected after an object key"), SIZE_MAX;
+        return ifr__json_fail(ps, ps->p, "':' was expected after an object key"), SIZE_MAX;
     ps->p++;
     return slot;
 }
@@ -346,43 +346,43 @@ static size_t json_member_key(json_parser_t *ps)
 /* Opens a container whose value lives in scratch[*slot] (always the top of
  * the stack); *slot becomes the first child's slot, or SIZE_MAX when the
  * container is empty (and already closed). */
-static bool json_open(json_parser_t *ps, size_t *slot)
+static bool ifr__json_open(json_parser_t *ps, size_t *slot)
 {
     bool is_object = *ps->p == '{';
     if (ps->depth == IFR_JSON_MAX_DEPTH)
-        return json_fail(ps, ps->p, "nesting too deep (more than 512 arrays/objects)");
+        return ifr__json_fail(ps, ps->p, "nesting too deep (more than 512 arrays/objects)");
     ps->scratch[*slot].value.type = is_object ? IFR_JSON_OBJECT : IFR_JSON_ARRAY;
     ps->first[ps->depth++] = ps->top;
     ps->p++;
-    json_skip_ws(ps);
+    ifr__json_skip_ws(ps);
     if (ps->p < ps->end && *ps->p == (is_object ? '}' : ']')) {
         ps->p++;
         *slot = SIZE_MAX;
-        return json_close(ps);
+        return ifr__json_close(ps);
     }
-    *slot = is_object ? json_member_key(ps) : json_push(ps);
-    if (*slot == SIZE_MAX) return is_object ? false : json_out_of_memory(ps);
+    *slot = is_object ? ifr__json_member_key(ps) : ifr__json_push(ps);
+    if (*slot == SIZE_MAX) return is_object ? false : ifr__json_out_of_memory(ps);
     return true;
 }
 
 /* Parses one scalar or opens a container at ps->p into scratch[slot]. On
  * return, *slot is the next slot to fill, or SIZE_MAX when the value is
  * complete. */
-static bool json_value(json_parser_t *ps, size_t *slot)
+static bool ifr__json_value(json_parser_t *ps, size_t *slot)
 {
-    json_skip_ws(ps);
-    if (ps->p >= ps->end) return json_fail(ps, ps->p, "unexpected end of input: a value was expected");
+    ifr__json_skip_ws(ps);
+    if (ps->p >= ps->end) return ifr__json_fail(ps, ps->p, "unexpected end of input: a value was expected");
     ifr_json_t *v = &ps->scratch[*slot].value;
     unsigned char c = *ps->p;
     bool ok;
-    if (c == '{' || c == '[') return json_open(ps, slot);
+    if (c == '{' || c == '[') return ifr__json_open(ps, slot);
     if (c == '"') {
         v->type = IFR_JSON_STRING;
-        ok = json_string(ps, &v->string);
+        ok = ifr__json_string(ps, &v->string);
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-        ok = json_number(ps, v);
+        ok = ifr__json_number(ps, v);
     } else {
-        ok = json_literal(ps, v);
+        ok = ifr__json_literal(ps, v);
     }
     *slot = SIZE_MAX;
     return ok;
@@ -390,44 +390,44 @@ static bool json_value(json_parser_t *ps, size_t *slot)
 
 /* After a complete value inside a container: ',' opens the next slot, a
  * closing bracket closes the container. */
-static bool json_after_value(json_parser_t *ps, size_t *slot)
+static bool ifr__json_after_value(json_parser_t *ps, size_t *slot)
 {
     bool is_object = ps->scratch[ps->first[ps->depth - 1] - 1].value.type == IFR_JSON_OBJECT;
-    json_skip_ws(ps);
+    ifr__json_skip_ws(ps);
     if (ps->p >= ps->end)
-        return json_fail(ps, ps->p, is_object ? "unexpected end of input: ',' or '}' was expected"
+        return ifr__json_fail(ps, ps->p, is_object ? "unexpected end of input: ',' or '}' was expected"
                                                  : "unexpected end of input: ',' or ']' was expected");
     unsigned char c = *ps->p;
     if (c == ',') {
         ps->p++;
         if (is_object) {
-            *slot = json_member_key(ps);
+            *slot = ifr__json_member_key(ps);
             return *slot != SIZE_MAX;
         }
-        *slot = json_push(ps);
-        return *slot != SIZE_MAX || json_out_of_memory(ps);
+        *slot = ifr__json_push(ps);
+        return *slot != SIZE_MAX || ifr__json_out_of_memory(ps);
     }
     if (c == (is_object ? '}' : ']')) {
         ps->p++;
-        return json_close(ps);
+        return ifr__json_close(ps);
     }
-    return json_fail(ps, ps->p, is_object ? "',' or '}' was expected after an object member"
+    return ifr__json_fail(ps, ps->p, is_object ? "',' or '}' was expected after an object member"
                                              : "',' or ']' was expected after an array element");
 }
 
-static bool json_document(json_parser_t *ps)
+static bool ifr__json_document(json_parser_t *ps)
 {
     if (ps->end - ps->p >= 3 && memcmp(ps->p, "\xEF\xBB\xBF", 3) == 0) ps->p += 3;
-    size_t slot = json_push(ps); /* the root: inline scratch has room */
+    size_t slot = ifr__json_push(ps); /* the root: inline scratch has room */
     do {
         if (slot != SIZE_MAX) {
-            if (!json_value(ps, &slot)) return false;
-        } else if (!json_after_value(ps, &slot)) {
+            if (!ifr__json_value(ps, &slot)) return false;
+        } else if (!ifr__json_after_value(ps, &slot)) {
             return false;
         }
     } while (ps->depth > 0 || slot != SIZE_MAX);
-    json_skip_ws(ps);
-    if (ps->p != ps->end) return json_fail(ps, ps->p, "unexpected text after the JSON value");
+    ifr__json_skip_ws(ps);
+    if (ps->p != ps->end) return ifr__json_fail(ps, ps->p, "unexpected text after the JSON value");
     return true;
 }
 
@@ -441,10 +441,10 @@ ifr_json_t *ifr_json_parse(ifr_arena_t *a, const char *text, size_t len, ifr_jso
                            .arena = a, .err = err, .scratch = inline_scratch,
                            .cap = JSON_SCRATCH_INLINE };
     ifr_json_t *root = NULL;
-    if (json_document(ps)) {
+    if (ifr__json_document(ps)) {
         root = ifr_arena_alloc(a, sizeof(*root));
         if (root) *root = ps->scratch[0].value;
-        else json_out_of_memory(ps);
+        else ifr__json_out_of_memory(ps);
     }
     if (ps->scratch_on_heap) free(ps->scratch);
     return root;

@@ -4,14 +4,14 @@
 
 #include <time.h>
 
-static int64_t log_budget_monotonic(void)
+static int64_t ifr__log_budget_monotonic(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec;
 }
 
-int64_t (*ifr_log_budget_clock)(void) = log_budget_monotonic;
+int64_t (*ifr_log_budget_clock)(void) = ifr__log_budget_monotonic;
 
 bool ifr_log_budget_take(ifr_log_budget_t *b, uint64_t rate, size_t n, uint64_t *report)
 {
