@@ -24,7 +24,7 @@ void http_chunked_decoder_init(http_chunked_decoder_t *d)
     *d = (http_chunked_decoder_t){ 0 };
 }
 
-static int hex_value(unsigned char c)
+static int http__hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -32,7 +32,7 @@ static int hex_value(unsigned char c)
     return -1;
 }
 
-static http_chunked_status_t chunk_fail(http_chunked_decoder_t *d, const char *why,
+static http_chunked_status_t http__chunk_fail(http_chunked_decoder_t *d, const char *why,
                                         size_t at, size_t *consumed)
 {
     d->state = CH_FAILED;
@@ -42,7 +42,7 @@ static http_chunked_status_t chunk_fail(http_chunked_decoder_t *d, const char *w
 }
 
 /* Hands back trailer bytes in[from..to) without consuming more. */
-static http_chunked_status_t trailer_piece(const char *in, size_t from, size_t to, size_t *consumed, ifr_str_t *data)
+static http_chunked_status_t http__trailer_piece(const char *in, size_t from, size_t to, size_t *consumed, ifr_str_t *data)
 {
     *data = ifr_str(in + from, to - from);
     *consumed = to;
@@ -55,7 +55,7 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
     size_t i = 0;
     size_t kept = SIZE_MAX;   /* keep_trailers: where this call's trailer bytes start */
     *data = IFR_NULL_STR;
-    if (d->state == CH_FAILED) return chunk_fail(d, d->error, 0, consumed);
+    if (d->state == CH_FAILED) return http__chunk_fail(d, d->error, 0, consumed);
     while (i < len) {
         unsigned char c = (unsigned char)in[i];
         if (d->keep_trailers && kept == SIZE_MAX && d->state >= CH_TRAILER_START && d->state <= CH_TRAILER_LF &&
@@ -71,85 +71,85 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
             return HTTP_CHUNKED_DATA;
         }
         if (d->state <= CH_EXT && ++d->line_bytes > HTTP_CHUNK_LINE_MAX)
-            return chunk_fail(d, "chunk size line too long", i, consumed);
+            return http__chunk_fail(d, "chunk size line too long", i, consumed);
         switch (d->state) {
         case CH_SIZE: {
-            int v = hex_value(c);
+            int v = http__hex_value(c);
             if (v >= 0) {
                 /* 15 significant hex digits cap a chunk at 2^60 bytes: no
                  * overflow. Leading zeros are fine (RFC 9112 allows any
                  * number; the size line's length bounds them). */
                 d->size_seen = true;
                 if ((d->remaining || v) && ++d->size_digits > 15)
-                    return chunk_fail(d, "chunk size too large", i, consumed);
+                    return http__chunk_fail(d, "chunk size too large", i, consumed);
                 d->remaining = d->remaining * 16 + (uint64_t)v;
                 break;
             }
-            if (!d->size_seen) return chunk_fail(d, "invalid chunk size", i, consumed);
+            if (!d->size_seen) return http__chunk_fail(d, "invalid chunk size", i, consumed);
             if (c == '\r') d->state = CH_SIZE_LF;
             else if (c == ';') d->state = CH_EXT;
             else if (http_is_ows(c)) d->state = CH_SIZE_WS;
-            else return chunk_fail(d, "invalid chunk size", i, consumed);
+            else return http__chunk_fail(d, "invalid chunk size", i, consumed);
             break;
         }
         case CH_SIZE_WS:
             if (c == ';') d->state = CH_EXT;
             else if (c == '\r') d->state = CH_SIZE_LF;
-            else if (!http_is_ows(c)) return chunk_fail(d, "invalid chunk extension", i, consumed);
+            else if (!http_is_ows(c)) return http__chunk_fail(d, "invalid chunk extension", i, consumed);
             break;
         case CH_EXT:
             if (c == '\r') d->state = CH_SIZE_LF;
-            else if (!http_is_field_char(c)) return chunk_fail(d, "invalid chunk extension", i, consumed);
+            else if (!http_is_field_char(c)) return http__chunk_fail(d, "invalid chunk extension", i, consumed);
             break;
         case CH_SIZE_LF:
-            if (c != '\n') return chunk_fail(d, "bare CR in chunk size line", i, consumed);
+            if (c != '\n') return http__chunk_fail(d, "bare CR in chunk size line", i, consumed);
             d->line_bytes = 0;
             d->size_digits = 0;
             d->size_seen = false;
             d->state = d->remaining ? CH_DATA : CH_TRAILER_START;
             break;
         case CH_DATA_CR:
-            if (c != '\r') return chunk_fail(d, "chunk data longer than its size", i, consumed);
+            if (c != '\r') return http__chunk_fail(d, "chunk data longer than its size", i, consumed);
             d->state = CH_DATA_LF;
             break;
         case CH_DATA_LF:
-            if (c != '\n') return chunk_fail(d, "bare CR after chunk data", i, consumed);
+            if (c != '\n') return http__chunk_fail(d, "bare CR after chunk data", i, consumed);
             d->state = CH_SIZE;
             break;
         case CH_TRAILER_START:
             if (c == '\r') {
                 /* The kept lines go out before the final CRLF is read. */
-                if (kept != SIZE_MAX) return trailer_piece(in, kept, i, consumed, data);
+                if (kept != SIZE_MAX) return http__trailer_piece(in, kept, i, consumed, data);
                 d->state = CH_FINAL_LF;
                 break;
             }
-            if (!http_is_tchar(c)) return chunk_fail(d, "invalid trailer field", i, consumed);
+            if (!http_is_tchar(c)) return http__chunk_fail(d, "invalid trailer field", i, consumed);
             if (++d->trailer_fields > HTTP_CHUNK_TRAILER_FIELDS)
-                return chunk_fail(d, "too many trailer fields", i, consumed);
+                return http__chunk_fail(d, "too many trailer fields", i, consumed);
             d->in_name = 1;
             d->state = CH_TRAILER;
             /* the byte counts toward the trailer size */
             __attribute__((fallthrough));
         case CH_TRAILER:
             if (++d->trailer_bytes > HTTP_CHUNK_TRAILER_MAX)
-                return chunk_fail(d, "trailer section too large", i, consumed);
+                return http__chunk_fail(d, "trailer section too large", i, consumed);
             if (d->in_name) {
                 if (c == ':') d->in_name = 0;
-                else if (!http_is_tchar(c)) return chunk_fail(d, "invalid trailer field name", i, consumed);
+                else if (!http_is_tchar(c)) return http__chunk_fail(d, "invalid trailer field name", i, consumed);
             } else if (c == '\r') {
                 d->state = CH_TRAILER_LF;
             } else if (!http_is_field_char(c)) {
-                return chunk_fail(d, "invalid trailer field value", i, consumed);
+                return http__chunk_fail(d, "invalid trailer field value", i, consumed);
             }
             break;
         case CH_TRAILER_LF:
-            if (c != '\n') return chunk_fail(d, "bare CR in trailer", i, consumed);
+            if (c != '\n') return http__chunk_fail(d, "bare CR in trailer", i, consumed);
             if (++d->trailer_bytes > HTTP_CHUNK_TRAILER_MAX)
-                return chunk_fail(d, "trailer section too large", i, consumed);
+                return http__chunk_fail(d, "trailer section too large", i, consumed);
             d->state = CH_TRAILER_START;
             break;
         case CH_FINAL_LF:
-            if (c != '\n') return chunk_fail(d, "bare CR at end of chunked body", i, consumed);
+            if (c != '\n') return http__chunk_fail(d, "bare CR at end of chunked body", i, consumed);
             d->state = CH_DONE;
             *consumed = i + 1;
             return HTTP_CHUNKED_END;
@@ -157,11 +157,11 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
             *consumed = i;
             return HTTP_CHUNKED_END;
         default:
-            return chunk_fail(d, "decoder misuse", i, consumed);
+            return http__chunk_fail(d, "decoder misuse", i, consumed);
         }
         i++;
     }
-    if (kept != SIZE_MAX) return trailer_piece(in, kept, i, consumed, data);
+    if (kept != SIZE_MAX) return http__trailer_piece(in, kept, i, consumed, data);
     *consumed = i;
     return d->state == CH_DONE ? HTTP_CHUNKED_END : HTTP_CHUNKED_AGAIN;
 }

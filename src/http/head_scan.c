@@ -16,7 +16,7 @@ void http_head_scan_init(http_head_scanner_t *s)
 /* Whether a finished request line can be an HTTP/1.x one: method SP
  * target SP "HTTP/". Anything else (an HTTP/0.9 "GET /", a stray line) is
  * refused now rather than after waiting for field lines that never come. */
-static bool scan_request_line_shape(const char *line, size_t len)
+static bool http__scan_request_line_shape(const char *line, size_t len)
 {
     const char *sp1 = memchr(line, ' ', len);
     if (!sp1) return false;
@@ -24,7 +24,7 @@ static bool scan_request_line_shape(const char *line, size_t len)
     return sp2 && (size_t)(line + len - sp2 - 1) >= 5 && memcmp(sp2 + 1, "HTTP/", 5) == 0;
 }
 
-static http_head_status_t scan_fail(http_head_scanner_t *s, int status, const char *reason)
+static http_head_status_t http__scan_fail(http_head_scanner_t *s, int status, const char *reason)
 {
     s->err.status = status;
     s->err.reason = reason;
@@ -36,7 +36,7 @@ static http_head_status_t scan_fail(http_head_scanner_t *s, int status, const ch
  * classic smuggling vector because other parsers treat it as a line end),
  * or past the size limit of the current part. Returns to if neither;
  * *status and *reason say which. */
-static size_t scan_segment(const http_head_scanner_t *s, const char *buf, size_t from, size_t to,
+static size_t http__scan_segment(const http_head_scanner_t *s, const char *buf, size_t from, size_t to,
                            int *status, const char **reason)
 {
     size_t fail_at = to;
@@ -75,31 +75,31 @@ http_head_status_t http_head_scan(http_head_scanner_t *s, const char *buf, size_
         size_t stop = nl ? (size_t)(nl - buf) : len;
         int status = 0;
         const char *reason = NULL;
-        size_t fail_at = scan_segment(s, buf, i, stop, &status, &reason);
+        size_t fail_at = http__scan_segment(s, buf, i, stop, &status, &reason);
         if (fail_at < stop) {
             s->scanned = fail_at;
-            return scan_fail(s, status, reason);
+            return http__scan_fail(s, status, reason);
         }
         if (!nl) break;
         i = stop;
         if (i == 0 || buf[i - 1] != '\r') {
             s->scanned = i;
-            return scan_fail(s, 400, "bare LF in request head");
+            return http__scan_fail(s, 400, "bare LF in request head");
         }
         size_t line_len = i - 1 - s->line_start;   /* without CRLF */
         if (s->fields_start == 0) {
             if (line_len == 0) {
                 if (i + 1 > 2 * SCAN_MAX_LEADING_EMPTY) {
                     s->scanned = i;
-                    return scan_fail(s, 400, "too many empty lines before the request");
+                    return http__scan_fail(s, 400, "too many empty lines before the request");
                 }
                 s->head_start = i + 1;
             } else if (line_len > HTTP_MAX_REQUEST_LINE) {
                 s->scanned = i;
-                return scan_fail(s, 414, "request line too long");
-            } else if (!scan_request_line_shape(buf + s->line_start, line_len)) {
+                return http__scan_fail(s, 414, "request line too long");
+            } else if (!http__scan_request_line_shape(buf + s->line_start, line_len)) {
                 s->scanned = i;
-                return scan_fail(s, 400, "not an HTTP/1.x request line (HTTP/0.9 is not served)");
+                return http__scan_fail(s, 400, "not an HTTP/1.x request line (HTTP/0.9 is not served)");
             } else {
                 s->fields_start = i + 1;
             }
@@ -108,7 +108,7 @@ http_head_status_t http_head_scan(http_head_scanner_t *s, const char *buf, size_
             return HTTP_HEAD_COMPLETE;
         } else if (++s->fields > HTTP_MAX_FIELDS) {
             s->scanned = i;
-            return scan_fail(s, 431, "too many header fields");
+            return http__scan_fail(s, 431, "too many header fields");
         }
         s->line_start = ++i;
     }

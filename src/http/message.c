@@ -7,7 +7,7 @@
 
 /* Grows the array geometrically; the old items stay in the arena (arenas
  * never free piecemeal), which is fine for the few additions handlers make. */
-static int headers_grow(http_headers_t *h, ifr_arena_t *a)
+static int http__headers_grow(http_headers_t *h, ifr_arena_t *a)
 {
     uint32_t cap = h->cap ? h->cap * 2 : 8;
     http_header_t *items = ifr_arena_alloc(a, (size_t)cap * sizeof *items);
@@ -20,7 +20,7 @@ static int headers_grow(http_headers_t *h, ifr_arena_t *a)
 
 int http_headers_add(http_headers_t *h, ifr_arena_t *a, ifr_str_t name, ifr_str_t value)
 {
-    if (h->count == h->cap && headers_grow(h, a) < 0) return -1;
+    if (h->count == h->cap && http__headers_grow(h, a) < 0) return -1;
     h->items[h->count++] = (http_header_t){ name, value };
     return 0;
 }
