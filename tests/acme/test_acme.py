@@ -36,9 +36,10 @@ def run(cmd, **kw):
 class Pebble:
     """pebble and pebble-challtestsrv in a temp dir with their own ports and
     a TLS certificate for pebble's listener from a CA made here (acme_ca_root).
-    validity_s: the lifetime of the certificates pebble issues (0: its default)."""
+    validity_s: the lifetime of the certificates pebble issues (0: its default);
+    ocsp_url: the OCSP responder pebble names in them ("": none)."""
 
-    def __init__(self, env=None, start=True, validity_s=0):
+    def __init__(self, env=None, start=True, validity_s=0, ocsp_url=""):
         self.dir = tempfile.mkdtemp(prefix="ifrit-acme-")
         self.env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0")
         self.env.update(env or {})
@@ -63,8 +64,8 @@ class Pebble:
         with open(d + "/pebble.json", "w") as f:
             f.write('{"pebble":{"listenAddress":"127.0.0.1:%d","managementListenAddress":"127.0.0.1:%d",'
                     '"certificate":"%s/pebble.crt","privateKey":"%s/pebble.key","httpPort":%d,"tlsPort":%d,'
-                    '"ocspResponderURL":"","externalAccountBindingRequired":false%s}}'
-                    % (self.acme_port, self.mgmt_port, d, d, self.http_port, self.tls_port,
+                    '"ocspResponderURL":"%s","externalAccountBindingRequired":false%s}}'
+                    % (self.acme_port, self.mgmt_port, d, d, self.http_port, self.tls_port, ocsp_url,
                        ',"certificateValidityPeriod":%d' % validity_s if validity_s else ""))
         self.directory = "https://127.0.0.1:%d/dir" % self.acme_port
         self.dns = subprocess.Popen(

@@ -177,3 +177,107 @@ def test_acme_two_processes_one_order(binary):
                 check("using the certificate another process obtained meanwhile" in b.read_log(),
                       b.read_log()[-3000:])
         check(_orders(p) == 1, "pebble saw %d orders" % _orders(p))
+
+
+class OcspResponder:
+    """An OCSP responder on 127.0.0.1 for pebble's intermediate: each GET
+    (RFC 6960 A.1) is answered by `openssl ocsp` in responder mode over an
+    index file the test fills (a certificate not in it is "unknown")."""
+
+    def __init__(self, workdir):
+        import base64
+        import http.server
+        import threading
+        import urllib.parse
+        self.dir = workdir
+        self.inter = os.path.join(workdir, "inter.pem")
+        self.key = os.path.join(workdir, "inter.key")
+        self.index = os.path.join(workdir, "index.txt")
+        open(self.index, "w").close()
+        self.answered = 0
+        responder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                der = base64.b64decode(urllib.parse.unquote(self.path.lstrip("/")))
+                req, resp = os.path.join(responder.dir, "ocsp.req"), os.path.join(responder.dir, "ocsp.resp")
+                with open(req, "wb") as f:
+                    f.write(der)
+                r = subprocess.run(["openssl", "ocsp", "-index", responder.index, "-CA", responder.inter,
+                                    "-rsigner", responder.inter, "-rkey", responder.key, "-reqin", req,
+                                    "-respout", resp, "-nmin", "10"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, timeout=30)
+                body = open(resp, "rb").read() if r.returncode == 0 else b""
+                responder.answered += 1
+                self.send_response(200 if body else 500)
+                self.send_header("Content-Type", "application/ocsp-response")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def load_issuer(self, p):
+        """pebble's intermediate and its key, from its management port."""
+        import ssl
+        import urllib.request
+        ctx = ssl.create_default_context(cafile=p.ca)
+        for path, url in ((self.inter, "intermediates/0"), (self.key, "intermediate-keys/0")):
+            with open(path, "wb") as f:
+                f.write(urllib.request.urlopen("https://127.0.0.1:%d/%s" % (p.mgmt_port, url), context=ctx,
+                                               timeout=10).read())
+
+    def mark_good(self, cert_path):
+        """Adds the certificate to the index as valid."""
+        def x509(*args):
+            return subprocess.run(["openssl", "x509", "-in", cert_path, "-noout"] + list(args),
+                                  stdout=subprocess.PIPE, text=True).stdout.strip()
+        serial = x509("-serial").split("=", 1)[1]
+        subject = x509("-subject", "-nameopt", "compat").split("=", 1)[1].strip() or "/CN=-"
+        with open(self.index, "a") as f:
+            f.write("V\t391231235959Z\t\t%s\tunknown\t%s\n" % (serial, subject))
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_acme_ocsp_stapled(binary):
+    """pebble names an OCSP responder in its certificates: ifrit fetches the
+    status on its ACME thread and staples it. While the responder does not
+    know the certificate nothing is stapled and the fetch is tried again at
+    the next pass; once it says good, openssl s_client -status sees it."""
+    import tempfile
+    work = tempfile.mkdtemp(prefix="ifrit-ocsp-")
+    ocsp = OcspResponder(work)
+    try:
+        with _pebble(start=False, ocsp_url=ocsp.url) as p:
+            p.start()
+            ocsp.load_issuer(p)
+            with Server(binary, _config(p, "@DIR@/data", sites=(HTTP01,))) as srv:
+                _wait_log_count(srv, "%s: certificate in use" % HTTP01, 1)
+                srv.wait_log("%s: OCSP: the OCSP responder does not know this certificate" % HTTP01,
+                             timeout=ISSUE_TIMEOUT)
+                root = p.root()
+                r = subprocess.run("openssl s_client -connect 127.0.0.1:%d -servername %s -CAfile %s -status "
+                                   "</dev/null 2>&1" % (p.tls_port, HTTP01, root), shell=True,
+                                   stdout=subprocess.PIPE, text=True, timeout=30)
+                check("OCSP response: no response sent" in r.stdout, r.stdout[-2000:])
+                crt = os.path.join(srv.dir, "data", "certificates", "127.0.0.1-%d-dir" % p.acme_port, HTTP01,
+                                   HTTP01 + ".crt")
+                ocsp.mark_good(crt)
+                srv.wait_log("%s: OCSP response stapled (good)" % HTTP01, timeout=ISSUE_TIMEOUT)
+                r = subprocess.run("openssl s_client -connect 127.0.0.1:%d -servername %s -CAfile %s -status "
+                                   "</dev/null 2>&1" % (p.tls_port, HTTP01, root), shell=True,
+                                   stdout=subprocess.PIPE, text=True, timeout=30)
+                check("OCSP Response Status: successful" in r.stdout and "Cert Status: good" in r.stdout,
+                      r.stdout[-2000:])
+                check(ocsp.answered >= 2, "the responder answered %d times" % ocsp.answered)
+    finally:
+        ocsp.close()
+        shutil.rmtree(work, ignore_errors=True)
