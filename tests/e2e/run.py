@@ -2,7 +2,7 @@
 """Runs the end-to-end tests against one ifrit binary and prints one line per
 case: `PASS name`, `FAIL name: why` or `SKIP name: why`.
 
-    tests/e2e/run.py --binary build/release/ifrit [--label release] [FILTER...]
+    tests/e2e/run.py --binary build/release/ifrit [--label release] [--protocol h2] [FILTER...]
 
 Two kinds of tests (see tests/e2e/README.md):
   * case files cases/*.t: a Caddyfile plus requests and expected responses;
@@ -10,6 +10,10 @@ Two kinds of tests (see tests/e2e/README.md):
   * Python tests: functions named test_* in tests/e2e/test_*.py, each
     called with the binary path; an exception is a failure.
 FILTER words keep only the tests whose full name contains one of them.
+--protocol h2 runs the case files again over HTTP/2 (h2c with prior
+knowledge, `servers { protocols h1 h2 h2c }` added to each config), the
+same requests and expectations; cases written in HTTP/1.1's own terms
+(raw bytes, pipelining, HTTP/1.0, a connection's close) stay HTTP/1.1's.
 """
 import argparse
 import codecs
@@ -122,8 +126,16 @@ def check_headers(resp, spec):
             raise E2EError("header %s: expected %r, got %r" % (k, v, got))
 
 
+# In a case's expectations, the version the request went with.
+PROTO_TEXT = {"h1": "HTTP/1.1", "h2": "HTTP/2.0"}
+
+
+def with_proto(test, protocol):
+    return {k: v.replace("@PROTO@", PROTO_TEXT[protocol]) if isinstance(v, str) else v for k, v in test.items()}
+
+
 def run_case_test(srv, test):
-    test = dict(test)
+    test = with_proto(test, "h1")
     for key in ("request", "request_body", "raw"):
         if key in test:
             test[key] = srv.render(test[key])
@@ -160,7 +172,7 @@ def run_case_test(srv, test):
                 c.read_response("GET")
 
 
-def run_case_file(binary, label, path, want):
+def run_case_file(binary, label, path, want, protocol="h1"):
     rel = os.path.relpath(path, os.path.join(HERE, "cases"))
     prefix = "%s/%s" % (label, rel[:-2] if rel.endswith(".t") else rel)
     try:
@@ -169,6 +181,13 @@ def run_case_file(binary, label, path, want):
         print("FAIL %s: %s" % (prefix, e), flush=True)
         return
     tests = [t for t in tests if selected("%s/%s" % (prefix, t["name"]), want)]
+    if protocol == "h2":
+        config = with_h2c(config)
+        h1 = [t for t in tests if h1_only(t)]
+        if h1:
+            print("# %s: %d of its cases are HTTP/1.1's own (%s) and run over HTTP/1.1 only" %
+                  (prefix, len(h1), ", ".join(sorted({h1_only(t) for t in h1}))), flush=True)
+        tests = [t for t in tests if not h1_only(t)]
     if not tests:
         return
     try:
@@ -184,7 +203,10 @@ def run_case_file(binary, label, path, want):
                 if "skip" in t:
                     print("SKIP %s: %s" % (name, t["skip"].strip()), flush=True)
                     continue
-                run_case_test(srv, t)
+                if protocol == "h2":
+                    run_case_test_h2(srv, t)
+                else:
+                    run_case_test(srv, t)
                 print("PASS " + name, flush=True)
             except Exception as e:  # noqa: BLE001
                 print("FAIL %s: %s" % (name, str(e).replace("\n", " | ")[:800]), flush=True)
@@ -201,6 +223,72 @@ def run_case_file(binary, label, path, want):
             print("FAIL %s/exits cleanly: %s" % (prefix, problem.replace("\n", " | ")), flush=True)
     finally:
         srv.cleanup()
+
+
+# -- the same cases over HTTP/2 ----------------------------------------------------
+
+H2C_OPTION = "\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n"
+
+
+def with_h2c(config):
+    """config with HTTP/2 prior knowledge on its cleartext listeners."""
+    if config.lstrip().startswith("{"):
+        i = config.index("{") + 1
+        return config[:i] + "\n" + H2C_OPTION + config[i:]
+    return "{\n" + H2C_OPTION + "}\n" + config
+
+
+def h1_only(test):
+    """Why a case only makes sense over HTTP/1.1, or None."""
+    if "raw" in test:
+        return "raw bytes"
+    if "closed" in test:
+        return "a connection's close"
+    if len(strip_trailing_blank(test.get("status", "")).split()) > 1:
+        return "pipelining"
+    first = strip_trailing_blank(test.get("request", "")).split("\n")[0].split()
+    if len(first) > 2 and first[2] != "HTTP/1.1":
+        return first[2]
+    return None
+
+
+def run_case_test_h2(srv, test):
+    import h2client
+    test = with_proto(test, "h2")
+    for key in ("request", "request_body"):
+        if key in test:
+            test[key] = srv.render(test[key])
+    lines = strip_trailing_blank(test["request"]).split("\n")
+    method, target = lines[0].split()[:2]
+    headers, authority = [], "localhost"
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "host":
+            authority = v.strip()
+        else:
+            headers.append((k.strip(), v.strip()))
+    body = None
+    if "request_body" in test:
+        body = codecs.escape_decode(strip_trailing_blank(test["request_body"]).encode())[0]
+        if not any(k.lower() == "content-length" for k, _ in headers):
+            headers.append(("content-length", str(len(body))))
+    with h2client.H2Conn(srv.port) as c:
+        last = c.response(c.request(method, target, headers, body, authority=authority))
+    statuses = strip_trailing_blank(test.get("status", "")).split()
+    if statuses and last.status != int(statuses[0]):
+        raise E2EError("expected status %s, got %d (body %r)" % (statuses[0], last.status, last.body[:200]))
+    if "headers" in test:
+        check_headers(last, srv.render(test["headers"]))
+    if "body" in test:
+        want = srv.render(strip_trailing_blank(test["body"])).encode()
+        if last.body != want:
+            raise E2EError("body: expected %r, got %r" % (want[:300], last.body[:300]))
+    if "body_like" in test:
+        pat = srv.render(strip_trailing_blank(test["body_like"]))
+        if not re.search(pat.encode(), last.body, re.S):
+            raise E2EError("body %r does not match %r" % (last.body[:300], pat))
 
 
 # -- Python tests ----------------------------------------------------------------
@@ -241,13 +329,16 @@ def main():
     ap.add_argument("--label", default="e2e")
     ap.add_argument("--tests-dir", default=HERE,
                     help="the folder whose cases/**/*.t and test_*.py run (default: tests/e2e)")
+    ap.add_argument("--protocol", choices=("h1", "h2"), default="h1",
+                    help="h2: the case files only, over HTTP/2 with prior knowledge")
     ap.add_argument("filters", nargs="*")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     tests_dir = os.path.abspath(args.tests_dir)
     for path in sorted(glob.glob(os.path.join(tests_dir, "cases", "**", "*.t"), recursive=True)):
-        run_case_file(binary, args.label, path, args.filters)
-    run_python_tests(binary, args.label, args.filters, tests_dir)
+        run_case_file(binary, args.label, path, args.filters, args.protocol)
+    if args.protocol == "h1":
+        run_python_tests(binary, args.label, args.filters, tests_dir)
 
 
 if __name__ == "__main__":

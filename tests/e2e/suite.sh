@@ -20,5 +20,9 @@ for pair in "release:${IFRIT_RELEASE:-$root/build/release}" "asan:${IFRIT_ASAN:-
     # run.py exits non-zero only when it crashed or timed out: some results are missing.
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} timeout 900 python3 "$here/run.py" --binary "$bin" --label "$label" "$@" ||
         { rc=$?; echo "FAIL e2e/$label: tests/e2e/run.py exited with status $rc, so some results are missing"; status=1; }
+    # The case files once more, over HTTP/2 (README: "The same cases over HTTP/2").
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} timeout 600 python3 "$here/run.py" --binary "$bin" --label "$label-h2" \
+        --protocol h2 "$@" ||
+        { rc=$?; echo "FAIL e2e/$label-h2: tests/e2e/run.py exited with status $rc, so some results are missing"; status=1; }
 done
 exit $status

@@ -51,6 +51,12 @@
 	}
 	respond @notlocal "remote"
 	respond /h11 "{http.request.proto}"
+	@v2 {
+		path /v2
+		protocol http/2
+	}
+	respond @v2 "HTTP/2.0"
+	respond /v2 "HTTP/1.1"
 	respond /api/* "api"
 	respond @notapi "not api"
 }
@@ -160,7 +166,14 @@ api
 GET /h11
 --- status: 200
 --- body
-HTTP/1.1
+@PROTO@
+
+=== protocol matcher
+--- request
+GET /v2
+--- status: 200
+--- body
+@PROTO@
 
 === remote_ip CIDR ranges
 --- request
