@@ -20,7 +20,7 @@
 #include "server/commands.h"
 #include "server/srv_server.h"
 
-static int cmd_edge_usage(void)
+static int srv__cmd_edge_usage(void)
 {
     fprintf(stderr, "usage: ifrit edge config --config Caddyfile --out DIR [--listen HOST:PORT]\n"
                     "                         [--outbound public|private] [--shim DIR] [--wasm FILE]\n");
@@ -35,7 +35,7 @@ typedef struct {
     bool failed;
 } cmd_edge_imports_t;
 
-static void cmd_edge_on_import(void *ud, const char *path)
+static void srv__cmd_edge_on_import(void *ud, const char *path)
 {
     cmd_edge_imports_t *im = ud;
     for (size_t i = 0; i < im->n; i++)
@@ -54,7 +54,7 @@ static void cmd_edge_on_import(void *ud, const char *path)
 }
 
 /* The source tree of this binary: three levels above build/<variant>/ifrit. */
-static bool cmd_edge_tree(char *out, size_t cap)
+static bool srv__cmd_edge_tree(char *out, size_t cap)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -68,12 +68,12 @@ static bool cmd_edge_tree(char *out, size_t cap)
     return snprintf(out, cap, "%s", exe[0] ? exe : "/") < (int)cap;
 }
 
-static int cmd_edge_config(int argc, char **argv)
+static int srv__cmd_edge_config(int argc, char **argv)
 {
-    edge_bundle_opts_t o = { .listen = "127.0.0.1:8080" };
+    srv_edge_bundle_opts_t o = { .listen = "127.0.0.1:8080" };
     for (int i = 0; i < argc; i += 2) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) return cmd_edge_usage();
+        if (!v) return srv__cmd_edge_usage();
         if (strcmp(k, "--config") == 0 || strcmp(k, "-c") == 0) o.config = v;
         else if (strcmp(k, "--out") == 0) o.out = v;
         else if (strcmp(k, "--listen") == 0) o.listen = v;
@@ -81,11 +81,11 @@ static int cmd_edge_config(int argc, char **argv)
         else if (strcmp(k, "--wasm") == 0) o.wasm = v;
         else if (strcmp(k, "--outbound") == 0 && (strcmp(v, "public") == 0 || strcmp(v, "private") == 0))
             o.private_outbound = strcmp(v, "private") == 0;
-        else return cmd_edge_usage();
+        else return srv__cmd_edge_usage();
     }
-    if (!o.config || !o.out) return cmd_edge_usage();
+    if (!o.config || !o.out) return srv__cmd_edge_usage();
     char tree[PATH_MAX], shim[PATH_MAX + 8], wasm[PATH_MAX + 24];
-    if ((!o.shim_dir || !o.wasm) && cmd_edge_tree(tree, sizeof tree)) {
+    if ((!o.shim_dir || !o.wasm) && srv__cmd_edge_tree(tree, sizeof tree)) {
         snprintf(shim, sizeof shim, "%s/edge", tree);
         snprintf(wasm, sizeof wasm, "%s/build/edge/ifrit.wasm", tree);
         if (!o.shim_dir) o.shim_dir = shim;
@@ -102,20 +102,20 @@ static int cmd_edge_config(int argc, char **argv)
     cfg_error_t err = { 0 };
     char dir_buf[PATH_MAX];
     snprintf(dir_buf, sizeof dir_buf, "%s", o.config);
-    edge_scan_t scan;
+    srv_edge_scan_t scan;
     int rc = 1;
     cmd_edge_imports_t imports = { .a = &a };
-    cfg_parse_opts_t popts = { .on_import = cmd_edge_on_import, .on_import_ud = &imports };
+    cfg_parse_opts_t popts = { .on_import = srv__cmd_edge_on_import, .on_import_ud = &imports };
     if (cfg_parse_file(&a, o.config, &popts, &doc, &err) != 0) {
         char msg[1024];
         srv_format_config_error(&err, msg, sizeof msg);
         fprintf(stderr, "%s\n", msg);
     } else if (imports.failed) {
         fprintf(stderr, "edge config: out of memory\n");
-    } else if (edge_scan(&a, doc, dirname(dir_buf), &scan) == 0) {
+    } else if (srv_edge_scan(&a, doc, dirname(dir_buf), &scan) == 0) {
         scan.imports = imports.paths;
         scan.nimports = imports.n;
-        rc = edge_bundle_write(&o, &scan) == 0 ? 0 : 1;
+        rc = srv_edge_bundle_write(&o, &scan) == 0 ? 0 : 1;
     }
     ifr_arena_destroy(&a);
     return rc;
@@ -123,6 +123,6 @@ static int cmd_edge_config(int argc, char **argv)
 
 int cmd_edge(int argc, char **argv)
 {
-    if (argc >= 1 && strcmp(argv[0], "config") == 0) return cmd_edge_config(argc - 1, argv + 1);
-    return cmd_edge_usage();
+    if (argc >= 1 && strcmp(argv[0], "config") == 0) return srv__cmd_edge_config(argc - 1, argv + 1);
+    return srv__cmd_edge_usage();
 }

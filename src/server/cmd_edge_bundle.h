@@ -12,11 +12,11 @@ typedef struct {
     const char *wasm;        /* build/edge/ifrit.wasm */
     const char *listen;      /* the socket address in config.capnp */
     bool private_outbound;   /* fetch() may reach private and loopback addresses */
-} edge_bundle_opts_t;
+} srv_edge_bundle_opts_t;
 
 /* Copies the shim, the core, the Caddyfile, every file under the scanned
  * roots and every file it imports (as assets/N) and the function modules (as functions/N.wasm), and
  * writes bundle.mjs and config.capnp. 0, or -1 with the reason on stderr. */
-int edge_bundle_write(const edge_bundle_opts_t *o, const edge_scan_t *scan);
+int srv_edge_bundle_write(const srv_edge_bundle_opts_t *o, const srv_edge_scan_t *scan);
 
 #endif

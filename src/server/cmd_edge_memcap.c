@@ -11,9 +11,9 @@
 
 typedef struct {
     const uint8_t *p, *end;
-} edge_reader_t;
+} srv__edge_reader_t;
 
-static int edge_leb(edge_reader_t *r, uint64_t *v)
+static int srv__edge_leb(srv__edge_reader_t *r, uint64_t *v)
 {
     *v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -25,7 +25,7 @@ static int edge_leb(edge_reader_t *r, uint64_t *v)
     return -1;
 }
 
-static int edge_put_leb(ifr_buf_t *b, uint64_t v)
+static int srv__edge_put_leb(ifr_buf_t *b, uint64_t v)
 {
     do {
         uint8_t byte = v & 0x7f;
@@ -36,28 +36,28 @@ static int edge_put_leb(ifr_buf_t *b, uint64_t v)
 }
 
 /* The memory section's payload with the caps applied; 1 when none applied. */
-static int edge_cap_section(edge_reader_t *r, uint64_t limit_pages, ifr_buf_t *out)
+static int srv__edge_cap_section(srv__edge_reader_t *r, uint64_t limit_pages, ifr_buf_t *out)
 {
     uint64_t count, flags, min, max = 0;
     int capped = 0;
-    if (edge_leb(r, &count) < 0 || edge_put_leb(out, count) < 0) return -1;
+    if (srv__edge_leb(r, &count) < 0 || srv__edge_put_leb(out, count) < 0) return -1;
     for (uint64_t i = 0; i < count; i++) {
-        if (edge_leb(r, &flags) < 0 || edge_leb(r, &min) < 0) return -1;
+        if (srv__edge_leb(r, &flags) < 0 || srv__edge_leb(r, &min) < 0) return -1;
         bool has_max = flags & 1;
-        if (has_max && edge_leb(r, &max) < 0) return -1;
+        if (has_max && srv__edge_leb(r, &max) < 0) return -1;
         if (!(flags & 4) && min <= limit_pages) {
             max = has_max && max < limit_pages ? max : limit_pages;
             flags |= 1;
             has_max = true;
             capped = 1;
         }
-        if (edge_put_leb(out, flags) < 0 || edge_put_leb(out, min) < 0 || (has_max && edge_put_leb(out, max) < 0))
+        if (srv__edge_put_leb(out, flags) < 0 || srv__edge_put_leb(out, min) < 0 || (has_max && srv__edge_put_leb(out, max) < 0))
             return -1;
     }
     return r->p == r->end ? !capped : -1;
 }
 
-int edge_memcap(const uint8_t *in, size_t len, uint64_t limit, ifr_buf_t *out)
+int srv_edge_memcap(const uint8_t *in, size_t len, uint64_t limit, ifr_buf_t *out)
 {
     static const uint8_t magic[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
     if (len < 8 || memcmp(in, magic, 8) != 0) return -1;
@@ -65,21 +65,21 @@ int edge_memcap(const uint8_t *in, size_t len, uint64_t limit, ifr_buf_t *out)
     size_t start = out->len;
     int rc = 1;
     if (ifr_buf_append(out, in, 8) < 0) return -1;
-    edge_reader_t r = { in + 8, in + len };
+    srv__edge_reader_t r = { in + 8, in + len };
     while (r.p < r.end) {
         uint8_t id = *r.p++;
         uint64_t size;
-        if (edge_leb(&r, &size) < 0 || size > (uint64_t)(r.end - r.p)) return -1;
+        if (srv__edge_leb(&r, &size) < 0 || size > (uint64_t)(r.end - r.p)) return -1;
         const uint8_t *raw = r.p;
-        edge_reader_t body = { raw, raw + size };
+        srv__edge_reader_t body = { raw, raw + size };
         r.p += size;
         ifr_buf_t payload = IFR_BUF_INIT;
-        int s = id == 5 ? edge_cap_section(&body, limit_pages, &payload) : 1;
+        int s = id == 5 ? srv__edge_cap_section(&body, limit_pages, &payload) : 1;
         if (s < 0) { ifr_buf_free(&payload); return -1; }
         if (s == 0) rc = 0;
         const uint8_t *data = s == 0 ? (const uint8_t *)payload.data : raw;
         size_t n = s == 0 ? payload.len : size;
-        int w = ifr_buf_append_byte(out, (char)id) | edge_put_leb(out, n) | ifr_buf_append(out, data, n);
+        int w = ifr_buf_append_byte(out, (char)id) | srv__edge_put_leb(out, n) | ifr_buf_append(out, data, n);
         ifr_buf_free(&payload);
         if (w < 0) return -1;
     }

@@ -16,6 +16,6 @@
  * could be capped (no memory of its own, a 64-bit memory, or one whose
  * initial size is already past the limit: out then holds the module
  * unchanged); -1 for a binary that is not a wasm module. */
-int edge_memcap(const uint8_t *in, size_t len, uint64_t limit, ifr_buf_t *out);
+int srv_edge_memcap(const uint8_t *in, size_t len, uint64_t limit, ifr_buf_t *out);
 
 #endif

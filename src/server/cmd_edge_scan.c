@@ -12,19 +12,19 @@
 typedef struct {
     ifr_arena_t *a;
     const char *config_dir;
-    edge_scan_t *out;
+    srv_edge_scan_t *out;
     bool file_server;
     int rc;
-} edge_scan_walk_t;
+} srv__edge_scan_walk_t;
 
-static bool edge_scan_is(const cfg_directive_t *d, const char *name)
+static bool srv__edge_scan_is(const cfg_directive_t *d, const char *name)
 {
     return ifr_str_eq_cstr(d->name.text, name);
 }
 
-static void edge_scan_root(edge_scan_walk_t *w, const char *dir)
+static void srv__edge_scan_root(srv__edge_scan_walk_t *w, const char *dir)
 {
-    edge_scan_t *o = w->out;
+    srv_edge_scan_t *o = w->out;
     if (strchr(dir, '{')) {
         fprintf(stderr, "edge config: root %s has placeholders; its files are not embedded\n", dir);
         return;
@@ -40,13 +40,13 @@ static void edge_scan_root(edge_scan_walk_t *w, const char *dir)
 }
 
 /* The memory_limit line of a function's block, if any. */
-static int edge_scan_memory_limit(const cfg_directive_t *d, uint64_t *limit)
+static int srv__edge_scan_memory_limit(const cfg_directive_t *d, uint64_t *limit)
 {
     *limit = 0;
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         cfg_error_t err = { 0 };
-        if (!edge_scan_is(s, "memory_limit") || s->nargs != 1) continue;
+        if (!srv__edge_scan_is(s, "memory_limit") || s->nargs != 1) continue;
         if (cfg_parse_size(&s->args[0], CFG_SIZE_BINARY, limit, &err) != 0) {
             fprintf(stderr, "%s:%d:%d: %s\n", err.file, err.line, err.col, err.message);
             return -1;
@@ -55,11 +55,11 @@ static int edge_scan_memory_limit(const cfg_directive_t *d, uint64_t *limit)
     return 0;
 }
 
-static void edge_scan_module(edge_scan_walk_t *w, const cfg_directive_t *d, const char *written)
+static void srv__edge_scan_module(srv__edge_scan_walk_t *w, const cfg_directive_t *d, const char *written)
 {
-    edge_scan_t *o = w->out;
+    srv_edge_scan_t *o = w->out;
     uint64_t limit;
-    if (edge_scan_memory_limit(d, &limit) != 0) { w->rc = -1; return; }
+    if (srv__edge_scan_memory_limit(d, &limit) != 0) { w->rc = -1; return; }
     for (size_t i = 0; i < o->nmodules; i++)
         if (strcmp(o->modules[i].written, written) == 0 && o->modules[i].memory_limit == limit) return;
     const char *real = written[0] == '/' ? written : ifr_arena_printf(w->a, "%s/%s", w->config_dir, written);
@@ -74,30 +74,30 @@ static void edge_scan_module(edge_scan_walk_t *w, const cfg_directive_t *d, cons
         w->rc = -1;
         return;
     }
-    o->modules[o->nmodules++] = (edge_scan_module_t){ written, real, limit };
+    o->modules[o->nmodules++] = (srv_edge_scan_module_t){ written, real, limit };
 }
 
-static void edge_scan_block(edge_scan_walk_t *w, const cfg_block_t *b)
+static void srv__edge_scan_block(srv__edge_scan_walk_t *w, const cfg_block_t *b)
 {
     for (size_t i = 0; b && i < b->count; i++) {
         const cfg_directive_t *d = &b->items[i];
         const char *last = d->nargs ? d->args[d->nargs - 1].text.ptr : NULL;
-        if (last && edge_scan_is(d, "root")) edge_scan_root(w, last);
-        else if (last && (edge_scan_is(d, "wasm") || edge_scan_is(d, "reactor") || edge_scan_is(d, "gojinn")))
-            edge_scan_module(w, d, last);
-        if (edge_scan_is(d, "file_server")) w->file_server = true;
-        edge_scan_block(w, d->block);
+        if (last && srv__edge_scan_is(d, "root")) srv__edge_scan_root(w, last);
+        else if (last && (srv__edge_scan_is(d, "wasm") || srv__edge_scan_is(d, "reactor") || srv__edge_scan_is(d, "gojinn")))
+            srv__edge_scan_module(w, d, last);
+        if (srv__edge_scan_is(d, "file_server")) w->file_server = true;
+        srv__edge_scan_block(w, d->block);
     }
 }
 
-int edge_scan(ifr_arena_t *a, const cfg_doc_t *doc, const char *config_dir, edge_scan_t *out)
+int srv_edge_scan(ifr_arena_t *a, const cfg_doc_t *doc, const char *config_dir, srv_edge_scan_t *out)
 {
-    *out = (edge_scan_t){ 0 };
+    *out = (srv_edge_scan_t){ 0 };
     out->roots = ifr_arena_calloc(a, EDGE_SCAN_MAX, sizeof(*out->roots));
     out->modules = ifr_arena_calloc(a, EDGE_SCAN_MAX, sizeof(*out->modules));
     if (!out->roots || !out->modules) return -1;
-    edge_scan_walk_t w = { .a = a, .config_dir = config_dir, .out = out };
-    for (size_t i = 0; i < doc->nsites; i++) edge_scan_block(&w, &doc->sites[i].body);
+    srv__edge_scan_walk_t w = { .a = a, .config_dir = config_dir, .out = out };
+    for (size_t i = 0; i < doc->nsites; i++) srv__edge_scan_block(&w, &doc->sites[i].body);
     if (out->nroots == 0 && w.file_server) out->roots[out->nroots++] = ".";
     return w.rc;
 }

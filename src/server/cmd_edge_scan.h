@@ -14,17 +14,17 @@ typedef struct {
     const char *written;
     const char *real;
     uint64_t memory_limit;     /* the directive's memory_limit in bytes; 0: none */
-} edge_scan_module_t;
+} srv_edge_scan_module_t;
 
-/* Everything lives in the arena given to edge_scan. */
+/* Everything lives in the arena given to srv_edge_scan. */
 typedef struct {
     const char **roots;        /* as written; relative ones from the working directory */
     size_t nroots;
-    edge_scan_module_t *modules;
+    srv_edge_scan_module_t *modules;
     size_t nmodules;
     const char **imports;      /* files the Caddyfile imports, as resolved here */
     size_t nimports;
-} edge_scan_t;
+} srv_edge_scan_t;
 
 /* Walks every block of every site. `root [matcher] DIR` (and file_server's
  * `root DIR`) names a directory; without any, a `file_server` serves the
@@ -33,6 +33,6 @@ typedef struct {
  * memory_limit its directives give it. Roots with
  * placeholders and modules that are not files here are reported on stderr
  * and left out. 0, or -1 (reported) when out of memory or past 256 of either. */
-int edge_scan(ifr_arena_t *a, const cfg_doc_t *doc, const char *config_dir, edge_scan_t *out);
+int srv_edge_scan(ifr_arena_t *a, const cfg_doc_t *doc, const char *config_dir, srv_edge_scan_t *out);
 
 #endif
