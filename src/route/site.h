@@ -82,7 +82,7 @@ const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x);
 /* Keeps fd open as long as the plan lives. 0 or -1 (out of memory; fd closed). */
 int route_plan_own_fd(route_plan_t *p, int fd);
 
-/* Access log (handler_log.c): writes x's line to each of the site's logs. */
+/* Access log (access_log.c): writes x's line to each of the site's logs. */
 void route_access_log_write(const route_access_log_t *log, route_exchange_t *x);
 
 #endif
