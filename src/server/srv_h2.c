@@ -104,7 +104,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
     switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
         if (!st) break;
-        if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) st->ready = true;
+        if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) st->ready = true, st->no_body = end;
         if (end) st->req_done = true;
         break;
     case NGHTTP2_DATA:
@@ -324,7 +324,10 @@ static void stream_begin(srv_h2_stream_t *st)
     const http_header_t *cl = http_headers_get(&r->headers, IFR_LIT("content-length"));
     uint64_t len = 0;
     if (cl && !ifr_str_to_u64(cl->value, UINT64_MAX, &len)) return stream_refuse(st, 400);
-    r->body_kind = cl ? HTTP_BODY_LENGTH : st->req_done ? HTTP_BODY_NONE : HTTP_BODY_CHUNKED;
+    /* Without content-length the body's length is the stream's; the
+     * route layer sees it as HTTP/1.1's chunked (a length not known
+     * before the end). */
+    r->body_kind = cl ? HTTP_BODY_LENGTH : st->no_body ? HTTP_BODY_NONE : HTTP_BODY_CHUNKED;
     r->content_length = cl ? len : 0;
     const http_header_t *expect = http_headers_get(&r->headers, IFR_LIT("expect"));
     r->expect_continue = expect && ifr_str_eq_nocase(expect->value, IFR_LIT("100-continue"));

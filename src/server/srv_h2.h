@@ -72,6 +72,7 @@ struct srv_h2_stream {
     bool ready;                  /* the head is complete: begin the exchange */
     bool began;                  /* the exchange was begun (or refused) */
     bool req_done;               /* the client ended its side (END_STREAM) */
+    bool no_body;                /* ... on the request's HEADERS: there is no body */
     bool closed;                 /* nghttp2 closed the stream: free it */
     http_headers_t *trailers_in; /* request trailer fields, as they arrive */
     ifr_buf_t body;              /* request body bytes not delivered yet */

@@ -44,6 +44,7 @@ class H2Conn:
         self.events = []       # every event received, in order
         self.closed = False    # the server closed the socket
         self.streams = {}      # stream id -> {"headers", "body", "trailers", "ended", "reset", "interim"}
+        self.hold = set()      # streams whose window is not opened again (the connection's is)
 
     def close(self):
         try:
@@ -76,8 +77,13 @@ class H2Conn:
             st["interim"].append(ev.headers)
         elif isinstance(ev, h2.events.DataReceived):
             st["body"] += ev.data
-            if ev.flow_controlled_length:
-                self.h2.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            if ev.flow_controlled_length and ev.stream_id in self.hold:
+                self.h2.increment_flow_control_window(ev.flow_controlled_length)
+            elif ev.flow_controlled_length:
+                try:
+                    self.h2.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                except h2.exceptions.StreamClosedError:
+                    self.h2.increment_flow_control_window(ev.flow_controlled_length)
         elif isinstance(ev, h2.events.TrailersReceived):
             st["trailers"] = ev.headers
         elif isinstance(ev, h2.events.StreamEnded):
