@@ -202,6 +202,13 @@ static int cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t, con
 static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
                         const cfg_options_t *o, cfg_error_t *err)
 {
+    if (t->wants_acme && t->host[0] == '*') {
+        /* CAs issue wildcards only by DNS-01, which ifrit does not do. */
+        ifr_log_warn("acme", "%s: a wildcard certificate needs the DNS challenge, which ifrit does not have: "
+                             "give it with tls CERT KEY (its handshakes fail meanwhile)", t->host);
+        if (!cfg_store_for(c, t->port, o)) return cfg_errorf(err, NULL, "out of memory");
+        return 0;
+    }
     if (t->wants_acme) return cfg_add_acme_host(c, t, o, err);
     char msg[1024];
     tls_cert_t *cert = cfg_cert_for(c, t, storage, msg, sizeof msg);

@@ -281,3 +281,17 @@ def test_acme_ocsp_stapled(binary):
     finally:
         ocsp.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def test_acme_wildcard_needs_dns(binary):
+    """A public wildcard name with no certificate given is not ordered (CAs
+    issue wildcards by DNS-01 only, which ifrit does not do): the log says
+    so and its handshakes fail with unrecognized_name."""
+    config = ("{\n\tstorage file_system @DIR@/data\n\thttp_port @PORT@\n\thttps_port @PORT2@\n"
+              "\tacme_ca https://127.0.0.1:1/dir\n}\n*.wild.example.test {\n\trespond \"no\"\n}\n")
+    with Server(binary, config) as srv:
+        srv.wait_log("*.wild.example.test: a wildcard certificate needs the DNS challenge")
+        r = subprocess.run("openssl s_client -connect 127.0.0.1:%d -servername a.wild.example.test </dev/null 2>&1"
+                           % srv.port2, shell=True, stdout=subprocess.PIPE, text=True, timeout=30)
+        check("unrecognized name" in r.stdout, r.stdout[-1500:])
+        check("ordering a certificate" not in srv.read_log(), srv.read_log()[-2000:])
