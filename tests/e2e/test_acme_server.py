@@ -295,3 +295,50 @@ def test_acme_wildcard_needs_dns(binary):
                            % srv.port2, shell=True, stdout=subprocess.PIPE, text=True, timeout=30)
         check("unrecognized name" in r.stdout, r.stdout[-1500:])
         check("ordering a certificate" not in srv.read_log(), srv.read_log()[-2000:])
+
+
+def test_acme_server_errors_retried(binary):
+    """The CA's directory answers 503 twice (a front the test puts before
+    pebble's directory, with pebble's own TLS certificate): each is retried
+    after a backoff and the certificate still comes."""
+    import http.server
+    import ssl
+    import threading
+    import urllib.request
+    with _pebble() as p:
+        state = {"left": 2}
+        upstream = ssl.create_default_context(cafile=p.ca)
+
+        class Front(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if state["left"] > 0:
+                    state["left"] -= 1
+                    body, status = b"busy", 503
+                else:
+                    body, status = urllib.request.urlopen(p.directory, context=upstream, timeout=10).read(), 200
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(p.dir + "/pebble.crt", p.dir + "/pebble.key")
+        front.socket = tls.wrap_socket(front.socket, server_side=True)
+        threading.Thread(target=front.serve_forever, daemon=True).start()
+        try:
+            config = _config(p, "@DIR@/data", sites=(HTTP01,)).replace(
+                p.directory, "https://127.0.0.1:%d/dir" % front.server_address[1])
+            with Server(binary, config) as srv:
+                _wait_log_count(srv, "%s: certificate in use" % HTTP01, 1)
+                log = srv.read_log()
+                check("answered 503; retry 1 in" in log and "answered 503; retry 2 in" in log, log[-3000:])
+                rc, out = _curl(p, HTTP01, p.tls_port, p.root())
+                check(rc == 0 and out == "hello " + HTTP01, "curl: " + out[-1200:])
+        finally:
+            front.shutdown()
+            front.server_close()
