@@ -1,5 +1,5 @@
 /* Placeholder templates: compiled at load, rendered per request. */
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -24,7 +24,7 @@
  *                             argument: {http.request.header.X-Id}, {query.q}
  * {http.vars.client_ip} is the peer, or what a trusted proxy says
  * (client_ip.h). */
-#define ROUTE_PH_TABLE(N, A, P) \
+#define ROUTE__TMPL_TABLE(N, A, P) \
     N(URI, "http.request.uri", "uri") \
     N(PATH, "http.request.uri.path", "path") \
     N(DIR, "http.request.uri.path.dir", "dir") \
@@ -87,41 +87,41 @@
     N(ORIG_PREFIXED_QUERY, "http.request.orig_uri.prefixed_query", "orig_?query") \
     N(ORIG_METHOD, "http.request.orig_method", "orig_method")
 
-#define ROUTE_PH_KIND(k, ...) PH_##k,
-#define ROUTE_PH_NONE(k, ...)
+#define ROUTE__TMPL_KIND(k, ...) ROUTE__TMPL_##k,
+#define ROUTE__TMPL_NONE(k, ...)
 typedef enum {
-    PH_LIT,   /* literal text */
-    ROUTE_PH_TABLE(ROUTE_PH_KIND, ROUTE_PH_NONE, ROUTE_PH_KIND)
-} route_ph_kind_t;
+    ROUTE__TMPL_LIT,   /* literal text */
+    ROUTE__TMPL_TABLE(ROUTE__TMPL_KIND, ROUTE__TMPL_NONE, ROUTE__TMPL_KIND)
+} route__tmpl_kind_t;
 
 typedef struct {
-    route_ph_kind_t kind;
+    route__tmpl_kind_t kind;
     ifr_str_t arg;      /* literal text, or the NAME of a header/query/regexp placeholder */
     ifr_str_t group;    /* re.NAME.GROUP: a named group */
     long n;             /* index for path.N, labels.N, re.NAME.N (-1: by group name) */
-} route_seg_t;
+} route__tmpl_seg_t;
 
 struct route_tmpl {
-    route_seg_t *segs;
+    route__tmpl_seg_t *segs;
     size_t nsegs;
     bool is_static;
 };
 
 /* Exact names, long and short (NULL: none). */
-#define ROUTE_PH_NAMES(k, l, sh) { l, PH_##k }, { sh, PH_##k },
-#define ROUTE_PH_ALIAS(k, l) { l, PH_##k },
-static const struct { const char *name; route_ph_kind_t kind; } route_ph_names[] = {
-    ROUTE_PH_TABLE(ROUTE_PH_NAMES, ROUTE_PH_ALIAS, ROUTE_PH_NONE)
+#define ROUTE__TMPL_NAMES(k, l, sh) { l, ROUTE__TMPL_##k }, { sh, ROUTE__TMPL_##k },
+#define ROUTE__TMPL_ALIAS(k, l) { l, ROUTE__TMPL_##k },
+static const struct { const char *name; route__tmpl_kind_t kind; } route__tmpl_names[] = {
+    ROUTE__TMPL_TABLE(ROUTE__TMPL_NAMES, ROUTE__TMPL_ALIAS, ROUTE__TMPL_NONE)
 };
 
 /* Names followed by an argument. */
-#define ROUTE_PH_PREFIX(k, l, sh) { l, PH_##k }, { sh, PH_##k },
-static const struct { const char *prefix; route_ph_kind_t kind; } route_ph_prefixes[] = {
-    ROUTE_PH_TABLE(ROUTE_PH_NONE, ROUTE_PH_NONE, ROUTE_PH_PREFIX)
+#define ROUTE__TMPL_PREFIX(k, l, sh) { l, ROUTE__TMPL_##k }, { sh, ROUTE__TMPL_##k },
+static const struct { const char *prefix; route__tmpl_kind_t kind; } route__tmpl_prefixes[] = {
+    ROUTE__TMPL_TABLE(ROUTE__TMPL_NONE, ROUTE__TMPL_NONE, ROUTE__TMPL_PREFIX)
 };
 
 /* Splits "NAME.N" of a regexp capture; N may also be a group's name. */
-static bool route_ph_split_capture(route_seg_t *s)
+static bool route__tmpl_split_capture(route__tmpl_seg_t *s)
 {
     long dot = -1;
     for (size_t i = s->arg.len; i-- > 0;)
@@ -136,7 +136,7 @@ static bool route_ph_split_capture(route_seg_t *s)
     return true;
 }
 
-static long route_ph_index(ifr_str_t s)
+static long route__tmpl_index(ifr_str_t s)
 {
     uint64_t n;
     if (s.len > 6 || !ifr_str_to_u64(s, UINT64_MAX, &n)) return -1;
@@ -145,28 +145,28 @@ static long route_ph_index(ifr_str_t s)
 
 /* Resolves a name to a segment kind. Values fixed for the process life
  * ({env.*}, {system.*}) become literals. False when unknown. */
-static bool route_ph_lookup(ifr_arena_t *a, ifr_str_t name, route_seg_t *s)
+static bool route__tmpl_lookup(ifr_arena_t *a, ifr_str_t name, route__tmpl_seg_t *s)
 {
-    for (size_t i = 0; i < sizeof(route_ph_names) / sizeof(route_ph_names[0]); i++)
-        if (route_ph_names[i].name && ifr_str_eq_cstr(name, route_ph_names[i].name)) {
-            *s = (route_seg_t){ .kind = route_ph_names[i].kind };
+    for (size_t i = 0; i < sizeof(route__tmpl_names) / sizeof(route__tmpl_names[0]); i++)
+        if (route__tmpl_names[i].name && ifr_str_eq_cstr(name, route__tmpl_names[i].name)) {
+            *s = (route__tmpl_seg_t){ .kind = route__tmpl_names[i].kind };
             return true;
         }
-    for (size_t i = 0; i < sizeof(route_ph_prefixes) / sizeof(route_ph_prefixes[0]); i++) {
-        ifr_str_t pre = ifr_cstr(route_ph_prefixes[i].prefix);
+    for (size_t i = 0; i < sizeof(route__tmpl_prefixes) / sizeof(route__tmpl_prefixes[0]); i++) {
+        ifr_str_t pre = ifr_cstr(route__tmpl_prefixes[i].prefix);
         if (name.len <= pre.len || !ifr_str_starts_with(name, pre)) continue;
-        *s = (route_seg_t){ .kind = route_ph_prefixes[i].kind, .arg = ifr_str_sub(name, pre.len, name.len) };
-        if (s->kind == PH_PATH_N || s->kind == PH_LABEL) {
-            s->n = route_ph_index(s->arg);
+        *s = (route__tmpl_seg_t){ .kind = route__tmpl_prefixes[i].kind, .arg = ifr_str_sub(name, pre.len, name.len) };
+        if (s->kind == ROUTE__TMPL_PATH_N || s->kind == ROUTE__TMPL_LABEL) {
+            s->n = route__tmpl_index(s->arg);
             if (s->n < 0) continue;   /* {path.x} is no placeholder we know */
         }
-        if (s->kind == PH_REGEXP && !route_ph_split_capture(s)) continue;
+        if (s->kind == ROUTE__TMPL_REGEXP && !route__tmpl_split_capture(s)) continue;
         return true;
     }
     if (ifr_str_starts_with(name, IFR_LIT("env.")) && name.len > 4) {
         char *var = ifr_arena_strndup(a, name.ptr + 4, name.len - 4);
         const char *v = var ? getenv(var) : NULL;
-        *s = (route_seg_t){ .kind = PH_LIT, .arg = ifr_arena_str(a, ifr_cstr(v ? v : "")) };
+        *s = (route__tmpl_seg_t){ .kind = ROUTE__TMPL_LIT, .arg = ifr_arena_str(a, ifr_cstr(v ? v : "")) };
         return true;
     }
     if (ifr_str_starts_with(name, IFR_LIT("system."))) {
@@ -180,7 +180,7 @@ static bool route_ph_lookup(ifr_arena_t *a, ifr_str_t name, route_seg_t *s)
         else if (ifr_str_eq_cstr(name, "system.slash")) v = "/";
         else if (ifr_str_eq_cstr(name, "system.wd")) v = getcwd(cwd, sizeof(cwd));
         if (!v) return false;
-        *s = (route_seg_t){ .kind = PH_LIT, .arg = ifr_arena_str(a, ifr_cstr(v)) };
+        *s = (route__tmpl_seg_t){ .kind = ROUTE__TMPL_LIT, .arg = ifr_arena_str(a, ifr_cstr(v)) };
         return true;
     }
     return false;
@@ -192,14 +192,14 @@ route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text)
     /* At most one literal and one placeholder per '{', plus a tail. */
     size_t max = 1;
     for (size_t i = 0; i < text.len; i++) max += text.ptr[i] == '{' ? 2 : 0;
-    if (!t || !(t->segs = ifr_arena_calloc(a, max, sizeof(route_seg_t)))) return NULL;
+    if (!t || !(t->segs = ifr_arena_calloc(a, max, sizeof(route__tmpl_seg_t)))) return NULL;
     /* Literal bytes are gathered in a copy, since `\{` drops its backslash. */
     char *lit = ifr_arena_alloc(a, text.len + 1);
     if (!lit) return NULL;
     size_t litn = 0, lit_start = 0;
     t->is_static = true;
     for (size_t i = 0; i <= text.len; i++) {
-        route_seg_t s = { .kind = PH_LIT };
+        route__tmpl_seg_t s = { .kind = ROUTE__TMPL_LIT };
         size_t end = i;
         if (i < text.len) {
             char c = text.ptr[i];
@@ -213,18 +213,18 @@ route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text)
                    text.ptr[j] != ' ' && text.ptr[j] != '\n')
                 j++;
             if (!(j < text.len && text.ptr[j] == '}' && j > i + 1 &&
-                  route_ph_lookup(a, ifr_str(text.ptr + i + 1, j - i - 1), &s))) {
+                  route__tmpl_lookup(a, ifr_str(text.ptr + i + 1, j - i - 1), &s))) {
                 lit[litn++] = c;   /* unknown: stays as written */
                 continue;
             }
             end = j;
         }
         if (litn > lit_start)
-            t->segs[t->nsegs++] = (route_seg_t){ .kind = PH_LIT, .arg = ifr_str(lit + lit_start, litn - lit_start) };
+            t->segs[t->nsegs++] = (route__tmpl_seg_t){ .kind = ROUTE__TMPL_LIT, .arg = ifr_str(lit + lit_start, litn - lit_start) };
         lit_start = litn;
         if (i < text.len) {
-            if (s.kind != PH_LIT) t->is_static = false;
-            if (s.kind != PH_LIT || s.arg.len) t->segs[t->nsegs++] = s;
+            if (s.kind != ROUTE__TMPL_LIT) t->is_static = false;
+            if (s.kind != ROUTE__TMPL_LIT || s.arg.len) t->segs[t->nsegs++] = s;
         }
         i = end;
     }
@@ -240,7 +240,7 @@ route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text)
             n += t->segs[i].arg.len;
         }
         b[n] = '\0';
-        t->segs[0] = (route_seg_t){ .kind = PH_LIT, .arg = ifr_str(b, n) };
+        t->segs[0] = (route__tmpl_seg_t){ .kind = ROUTE__TMPL_LIT, .arg = ifr_str(b, n) };
         t->nsegs = 1;
     }
     return t;
@@ -250,14 +250,14 @@ bool route_tmpl_is_static(const route_tmpl_t *t) { return t->is_static; }
 
 /* ---- values ---- */
 
-static ifr_str_t route_fmt(route_exchange_t *x, const char *fmt, long long v)
+static ifr_str_t route__tmpl_fmt(route_exchange_t *x, const char *fmt, long long v)
 {
     char *s = ifr_arena_printf(x->arena, fmt, v);
     return s ? ifr_cstr(s) : IFR_LIT("");
 }
 
 /* The request path, percent-decoded (not cleaned, like Caddy's r.URL.Path). */
-static ifr_str_t route_ph_path(route_exchange_t *x, ifr_str_t raw)
+static ifr_str_t route__tmpl_path(route_exchange_t *x, ifr_str_t raw)
 {
     if (!memchr(raw.ptr ? raw.ptr : "", '%', raw.len)) return raw;
     char *b = ifr_arena_alloc(x->arena, raw.len + 1);
@@ -265,26 +265,26 @@ static ifr_str_t route_ph_path(route_exchange_t *x, ifr_str_t raw)
     return n < 0 ? raw : ifr_str(b, (size_t)n);
 }
 
-static ifr_str_t route_time(route_exchange_t *x, route_ph_kind_t k)
+static ifr_str_t route__tmpl_time(route_exchange_t *x, route__tmpl_kind_t k)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    if (k == PH_NOW_UNIX) return route_fmt(x, "%lld", (long long)ts.tv_sec);
-    if (k == PH_NOW_UNIX_MS)
-        return route_fmt(x, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    if (k == ROUTE__TMPL_NOW_UNIX) return route__tmpl_fmt(x, "%lld", (long long)ts.tv_sec);
+    if (k == ROUTE__TMPL_NOW_UNIX_MS)
+        return route__tmpl_fmt(x, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
     struct tm tm;
     time_t now = ts.tv_sec;
     gmtime_r(&now, &tm);
     char *b = ifr_arena_alloc(x->arena, 64);
     if (!b) return IFR_LIT("");
-    const char *f = k == PH_NOW_HTTP ? "%a, %d %b %Y %H:%M:%S GMT"
-                  : k == PH_NOW_COMMON ? "%d/%b/%Y:%H:%M:%S +0000"
-                  : k == PH_NOW_YEAR ? "%Y" : "%Y-%m-%dT%H:%M:%SZ";
+    const char *f = k == ROUTE__TMPL_NOW_HTTP ? "%a, %d %b %Y %H:%M:%S GMT"
+                  : k == ROUTE__TMPL_NOW_COMMON ? "%d/%b/%Y:%H:%M:%S +0000"
+                  : k == ROUTE__TMPL_NOW_YEAR ? "%Y" : "%Y-%m-%dT%H:%M:%SZ";
     return ifr_str(b, strftime(b, 64, f, &tm));
 }
 
 /* A random-looking but stable UUID (v4 layout) for the exchange. */
-static ifr_str_t route_uuid(route_exchange_t *x)
+static ifr_str_t route__tmpl_uuid(route_exchange_t *x)
 {
     static atomic_uint_fast64_t seed;
     uint64_t s = atomic_load(&seed);
@@ -314,7 +314,7 @@ static ifr_str_t route_uuid(route_exchange_t *x)
 }
 
 /* Element n of a '/'-separated path (segment 0 is the first after "/"). */
-static ifr_str_t route_nth(ifr_str_t s, char sep, long n, bool from_end)
+static ifr_str_t route__tmpl_nth(ifr_str_t s, char sep, long n, bool from_end)
 {
     size_t count = 0, i = 0;
     ifr_str_t parts[64];
@@ -328,7 +328,7 @@ static ifr_str_t route_nth(ifr_str_t s, char sep, long n, bool from_end)
     return parts[from_end ? count - 1 - (size_t)n : (size_t)n];
 }
 
-static ifr_str_t route_cookie(route_exchange_t *x, ifr_str_t name)
+static ifr_str_t route__tmpl_cookie(route_exchange_t *x, ifr_str_t name)
 {
     for (uint32_t i = 0; i < x->req->headers.count; i++) {
         const http_header_t *h = &x->req->headers.items[i];
@@ -348,7 +348,7 @@ static ifr_str_t route_cookie(route_exchange_t *x, ifr_str_t name)
     return IFR_LIT("");
 }
 
-static ifr_str_t route_capture_value(route_exchange_t *x, const route_seg_t *s)
+static ifr_str_t route__tmpl_capture_value(route_exchange_t *x, const route__tmpl_seg_t *s)
 {
     route_state_t *st = x->route_state;
     for (route_capture_t *c = st ? st->captures : NULL; c; c = c->next) {
@@ -364,14 +364,14 @@ static ifr_str_t route_capture_value(route_exchange_t *x, const route_seg_t *s)
 
 /* Time since the request head was complete: in a deferred header, the
  * time until the response head; elsewhere, the time so far. */
-static int64_t route_elapsed_ns(route_exchange_t *x)
+static int64_t route__tmpl_elapsed_ns(route_exchange_t *x)
 {
     int64_t d = ifr_monotonic_ns() - x->start_ns;
     return x->start_ns == 0 || d < 0 ? 0 : d;
 }
 
 /* "?query", or "" without a query (Caddy's prefixed_query). */
-static ifr_str_t route_prefixed(route_exchange_t *x, ifr_str_t query)
+static ifr_str_t route__tmpl_prefixed(route_exchange_t *x, ifr_str_t query)
 {
     if (query.len == 0) return query;
     char *b = ifr_arena_printf(x->arena, "?%.*s", (int)query.len, query.ptr);
@@ -379,7 +379,7 @@ static ifr_str_t route_prefixed(route_exchange_t *x, ifr_str_t query)
 }
 
 /* The original target's path (encoded as received) and query. */
-static ifr_str_t route_orig_part(route_exchange_t *x, bool query)
+static ifr_str_t route__tmpl_orig_part(route_exchange_t *x, bool query)
 {
     ifr_str_t o = x->orig_uri.len ? x->orig_uri : x->req->target;
     long q = ifr_str_find_char(o, '?');
@@ -388,7 +388,7 @@ static ifr_str_t route_orig_part(route_exchange_t *x, bool query)
 }
 
 /* Path and query, after rewrites. */
-static ifr_str_t route_uri(route_exchange_t *x)
+static ifr_str_t route__tmpl_uri(route_exchange_t *x)
 {
     http_request_t *r = x->req;
     if (r->query.len == 0) return r->path;
@@ -398,7 +398,7 @@ static ifr_str_t route_uri(route_exchange_t *x)
 }
 
 /* "ip:port", "[v6]:port". */
-static ifr_str_t route_ip_port(route_exchange_t *x, ifr_str_t ip, unsigned port)
+static ifr_str_t route__tmpl_ip_port(route_exchange_t *x, ifr_str_t ip, unsigned port)
 {
     bool v6 = ifr_str_find_char(ip, ':') >= 0;
     char *b = ifr_arena_printf(x->arena, v6 ? "[%.*s]:%u" : "%.*s:%u", (int)ip.len, ip.ptr, port);
@@ -406,96 +406,96 @@ static ifr_str_t route_ip_port(route_exchange_t *x, ifr_str_t ip, unsigned port)
 }
 
 /* The part of p up to and including its last '/' (dir), or after it. */
-static ifr_str_t route_last_slash_split(ifr_str_t p, bool dir)
+static ifr_str_t route__tmpl_last_slash_split(ifr_str_t p, bool dir)
 {
     size_t i = p.len;
     while (i > 0 && p.ptr[i - 1] != '/') i--;
     return dir ? ifr_str_sub(p, 0, i) : ifr_str_sub(p, i, p.len);
 }
 
-static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
+static ifr_str_t route__tmpl_seg_value(route_exchange_t *x, const route__tmpl_seg_t *s)
 {
     http_request_t *r = x->req;
     route_state_t *st = x->route_state;
     switch (s->kind) {
-    case PH_LIT: return s->arg;
-    case PH_URI: return route_uri(x);
-    case PH_PATH: return route_ph_path(x, r->path);
-    case PH_DIR: return route_last_slash_split(route_ph_path(x, r->path), true);
-    case PH_FILE: case PH_FILE_BASE: case PH_FILE_EXT: {
-        ifr_str_t f = route_last_slash_split(route_ph_path(x, r->path), false);
-        if (s->kind == PH_FILE) return f;
+    case ROUTE__TMPL_LIT: return s->arg;
+    case ROUTE__TMPL_URI: return route__tmpl_uri(x);
+    case ROUTE__TMPL_PATH: return route__tmpl_path(x, r->path);
+    case ROUTE__TMPL_DIR: return route__tmpl_last_slash_split(route__tmpl_path(x, r->path), true);
+    case ROUTE__TMPL_FILE: case ROUTE__TMPL_FILE_BASE: case ROUTE__TMPL_FILE_EXT: {
+        ifr_str_t f = route__tmpl_last_slash_split(route__tmpl_path(x, r->path), false);
+        if (s->kind == ROUTE__TMPL_FILE) return f;
         size_t d = f.len;
         while (d > 0 && f.ptr[d - 1] != '.') d--;
-        if (d == 0) return s->kind == PH_FILE_BASE ? f : IFR_LIT("");
-        return s->kind == PH_FILE_BASE ? ifr_str_sub(f, 0, d - 1) : ifr_str_sub(f, d - 1, f.len);
+        if (d == 0) return s->kind == ROUTE__TMPL_FILE_BASE ? f : IFR_LIT("");
+        return s->kind == ROUTE__TMPL_FILE_BASE ? ifr_str_sub(f, 0, d - 1) : ifr_str_sub(f, d - 1, f.len);
     }
-    case PH_PATH_N: return route_nth(route_ph_path(x, r->path), '/', s->n, false);
-    case PH_QUERY: return r->query;
-    case PH_QUERY_ARG: {
+    case ROUTE__TMPL_PATH_N: return route__tmpl_nth(route__tmpl_path(x, r->path), '/', s->n, false);
+    case ROUTE__TMPL_QUERY: return r->query;
+    case ROUTE__TMPL_QUERY_ARG: {
         ifr_str_t v = IFR_LIT("");
         route_query_get(x->arena, r->query, s->arg, &v);
         return v;
     }
-    case PH_PATH_ESCAPED: return route_query_escape(x->arena, route_ph_path(x, r->path));
-    case PH_QUERY_ESCAPED: return route_query_escape(x->arena, r->query);
-    case PH_PREFIXED_QUERY: return route_prefixed(x, r->query);
-    case PH_URI_ESCAPED: return route_query_escape(x->arena, route_uri(x));
-    case PH_ORIG_URI: return x->orig_uri.len ? x->orig_uri : r->target;
-    case PH_ORIG_PATH: return route_ph_path(x, route_orig_part(x, false));
-    case PH_ORIG_QUERY: return route_orig_part(x, true);
-    case PH_ORIG_PREFIXED_QUERY: return route_prefixed(x, route_orig_part(x, true));
-    case PH_ORIG_DIR: case PH_ORIG_FILE:
-        return route_last_slash_split(route_ph_path(x, route_orig_part(x, false)), s->kind == PH_ORIG_DIR);
-    case PH_METHOD: return r->method;
-    case PH_ORIG_METHOD: return x->orig_method.len ? x->orig_method : r->method;
-    case PH_HOST: return route_host_only(r->host);
-    case PH_HOSTPORT: return r->host;
-    case PH_PORT: {
+    case ROUTE__TMPL_PATH_ESCAPED: return route_query_escape(x->arena, route__tmpl_path(x, r->path));
+    case ROUTE__TMPL_QUERY_ESCAPED: return route_query_escape(x->arena, r->query);
+    case ROUTE__TMPL_PREFIXED_QUERY: return route__tmpl_prefixed(x, r->query);
+    case ROUTE__TMPL_URI_ESCAPED: return route_query_escape(x->arena, route__tmpl_uri(x));
+    case ROUTE__TMPL_ORIG_URI: return x->orig_uri.len ? x->orig_uri : r->target;
+    case ROUTE__TMPL_ORIG_PATH: return route__tmpl_path(x, route__tmpl_orig_part(x, false));
+    case ROUTE__TMPL_ORIG_QUERY: return route__tmpl_orig_part(x, true);
+    case ROUTE__TMPL_ORIG_PREFIXED_QUERY: return route__tmpl_prefixed(x, route__tmpl_orig_part(x, true));
+    case ROUTE__TMPL_ORIG_DIR: case ROUTE__TMPL_ORIG_FILE:
+        return route__tmpl_last_slash_split(route__tmpl_path(x, route__tmpl_orig_part(x, false)), s->kind == ROUTE__TMPL_ORIG_DIR);
+    case ROUTE__TMPL_METHOD: return r->method;
+    case ROUTE__TMPL_ORIG_METHOD: return x->orig_method.len ? x->orig_method : r->method;
+    case ROUTE__TMPL_HOST: return route_host_only(r->host);
+    case ROUTE__TMPL_HOSTPORT: return r->host;
+    case ROUTE__TMPL_PORT: {
         ifr_str_t h = r->host, host = route_host_only(h);
         size_t after = (h.len && h.ptr[0] == '[') ? host.len + 2 : host.len;
         if (after < h.len && h.ptr[after] == ':') return ifr_str_sub(h, after + 1, h.len);
-        return route_fmt(x, "%lld", x->conn->local_port);
+        return route__tmpl_fmt(x, "%lld", x->conn->local_port);
     }
-    case PH_SCHEME: return x->conn->tls ? IFR_LIT("https") : IFR_LIT("http");
-    case PH_PROTO:
-        return route_fmt(x, r->version_major >= 2 ? "HTTP/%lld.0" : "HTTP/1.%lld",
+    case ROUTE__TMPL_SCHEME: return x->conn->tls ? IFR_LIT("https") : IFR_LIT("http");
+    case ROUTE__TMPL_PROTO:
+        return route__tmpl_fmt(x, r->version_major >= 2 ? "HTTP/%lld.0" : "HTTP/1.%lld",
                          r->version_major >= 2 ? r->version_major : r->version_minor);
-    case PH_REMOTE: return route_ip_port(x, x->conn->remote_ip, x->conn->remote_port);
-    case PH_REMOTE_HOST: return x->conn->remote_ip;
-    case PH_CLIENT_IP: return route_client_ip(x);
-    case PH_LOCAL: return route_ip_port(x, x->conn->local_ip, x->conn->local_port);
-    case PH_LOCAL_HOST: return x->conn->local_ip;
-    case PH_LOCAL_PORT: return route_fmt(x, "%lld", x->conn->local_port);
-    case PH_DURATION: return route_go_duration(x->arena, route_elapsed_ns(x));
-    case PH_DURATION_MS: return route_duration_ms(x->arena, route_elapsed_ns(x));
-    case PH_REMOTE_PORT: return route_fmt(x, "%lld", x->conn->remote_port);
-    case PH_HEADER: {
+    case ROUTE__TMPL_REMOTE: return route__tmpl_ip_port(x, x->conn->remote_ip, x->conn->remote_port);
+    case ROUTE__TMPL_REMOTE_HOST: return x->conn->remote_ip;
+    case ROUTE__TMPL_CLIENT_IP: return route_client_ip(x);
+    case ROUTE__TMPL_LOCAL: return route__tmpl_ip_port(x, x->conn->local_ip, x->conn->local_port);
+    case ROUTE__TMPL_LOCAL_HOST: return x->conn->local_ip;
+    case ROUTE__TMPL_LOCAL_PORT: return route__tmpl_fmt(x, "%lld", x->conn->local_port);
+    case ROUTE__TMPL_DURATION: return route_go_duration(x->arena, route__tmpl_elapsed_ns(x));
+    case ROUTE__TMPL_DURATION_MS: return route_duration_ms(x->arena, route__tmpl_elapsed_ns(x));
+    case ROUTE__TMPL_REMOTE_PORT: return route__tmpl_fmt(x, "%lld", x->conn->remote_port);
+    case ROUTE__TMPL_HEADER: {
         if (ifr_str_eq_nocase(s->arg, IFR_LIT("Host"))) return r->host;
         const http_header_t *h = http_headers_get(&r->headers, s->arg);
         return h ? h->value : IFR_LIT("");
     }
-    case PH_COOKIE: return route_cookie(x, s->arg);
-    case PH_LABEL: return route_nth(route_host_only(r->host), '.', s->n, true);
-    case PH_UUID: return route_uuid(x);
-    case PH_REGEXP: return route_capture_value(x, s);
-    case PH_ERR_CODE: return x->error_status ? route_fmt(x, "%lld", x->error_status) : IFR_LIT("");
-    case PH_ERR_TEXT: return x->error_status ? ifr_cstr(http_status_reason(x->error_status)) : IFR_LIT("");
-    case PH_ERR_MSG: return ifr_cstr(x->error_message);
-    case PH_AUTH_USER: return st ? st->auth_user : IFR_LIT("");
-    case PH_ROOT: return st ? st->root : IFR_LIT("");
-    case PH_TLS_SNI: return x->conn->tls_server_name;
-    case PH_TLS_VERSION: return x->conn->tls_version;
-    case PH_TLS_CIPHER: return x->conn->tls_cipher;
-    case PH_TLS_PROTO: return x->conn->tls_proto;
-    case PH_TLS_CLIENT_SUBJECT: return x->conn->tls_client_subject;
-    case PH_TLS_CLIENT_ISSUER: return x->conn->tls_client_issuer;
-    case PH_TLS_CLIENT_SERIAL: return x->conn->tls_client_serial;
-    case PH_TLS_CLIENT_FINGERPRINT: return x->conn->tls_client_fingerprint;
-    case PH_TLS_RESUMED: return !x->conn->tls ? IFR_LIT("") : x->conn->tls_resumed ? IFR_LIT("true") : IFR_LIT("false");
-    case PH_NOW: case PH_NOW_UNIX: case PH_NOW_UNIX_MS: case PH_NOW_HTTP: case PH_NOW_COMMON:
-    case PH_NOW_YEAR:
-        return route_time(x, s->kind);
+    case ROUTE__TMPL_COOKIE: return route__tmpl_cookie(x, s->arg);
+    case ROUTE__TMPL_LABEL: return route__tmpl_nth(route_host_only(r->host), '.', s->n, true);
+    case ROUTE__TMPL_UUID: return route__tmpl_uuid(x);
+    case ROUTE__TMPL_REGEXP: return route__tmpl_capture_value(x, s);
+    case ROUTE__TMPL_ERR_CODE: return x->error_status ? route__tmpl_fmt(x, "%lld", x->error_status) : IFR_LIT("");
+    case ROUTE__TMPL_ERR_TEXT: return x->error_status ? ifr_cstr(http_status_reason(x->error_status)) : IFR_LIT("");
+    case ROUTE__TMPL_ERR_MSG: return ifr_cstr(x->error_message);
+    case ROUTE__TMPL_AUTH_USER: return st ? st->auth_user : IFR_LIT("");
+    case ROUTE__TMPL_ROOT: return st ? st->root : IFR_LIT("");
+    case ROUTE__TMPL_TLS_SNI: return x->conn->tls_server_name;
+    case ROUTE__TMPL_TLS_VERSION: return x->conn->tls_version;
+    case ROUTE__TMPL_TLS_CIPHER: return x->conn->tls_cipher;
+    case ROUTE__TMPL_TLS_PROTO: return x->conn->tls_proto;
+    case ROUTE__TMPL_TLS_CLIENT_SUBJECT: return x->conn->tls_client_subject;
+    case ROUTE__TMPL_TLS_CLIENT_ISSUER: return x->conn->tls_client_issuer;
+    case ROUTE__TMPL_TLS_CLIENT_SERIAL: return x->conn->tls_client_serial;
+    case ROUTE__TMPL_TLS_CLIENT_FINGERPRINT: return x->conn->tls_client_fingerprint;
+    case ROUTE__TMPL_TLS_RESUMED: return !x->conn->tls ? IFR_LIT("") : x->conn->tls_resumed ? IFR_LIT("true") : IFR_LIT("false");
+    case ROUTE__TMPL_NOW: case ROUTE__TMPL_NOW_UNIX: case ROUTE__TMPL_NOW_UNIX_MS: case ROUTE__TMPL_NOW_HTTP: case ROUTE__TMPL_NOW_COMMON:
+    case ROUTE__TMPL_NOW_YEAR:
+        return route__tmpl_time(x, s->kind);
     }
     return IFR_LIT("");
 }
@@ -503,7 +503,7 @@ static ifr_str_t route_seg_value(route_exchange_t *x, const route_seg_t *s)
 /* Value slices kept on the stack for templates up to this many pieces. */
 #define ROUTE_TMPL_STACK_SEGS 16
 
-static ifr_str_t *route_tmpl_values(route_exchange_t *x, const route_tmpl_t *t,
+static ifr_str_t *route__tmpl_values(route_exchange_t *x, const route_tmpl_t *t,
                                     ifr_str_t *stackv, size_t *total)
 {
     ifr_str_t *v = t->nsegs <= ROUTE_TMPL_STACK_SEGS ? stackv
@@ -511,7 +511,7 @@ static ifr_str_t *route_tmpl_values(route_exchange_t *x, const route_tmpl_t *t,
     *total = 0;
     if (!v) return NULL;
     for (size_t i = 0; i < t->nsegs; i++) {
-        v[i] = route_seg_value(x, &t->segs[i]);
+        v[i] = route__tmpl_seg_value(x, &t->segs[i]);
         *total += v[i].len;
     }
     return v;
@@ -519,11 +519,11 @@ static ifr_str_t *route_tmpl_values(route_exchange_t *x, const route_tmpl_t *t,
 
 int route_tmpl_render(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out)
 {
-    if (t->nsegs == 1 && t->segs[0].kind == PH_LIT) { *out = t->segs[0].arg; return 0; }
+    if (t->nsegs == 1 && t->segs[0].kind == ROUTE__TMPL_LIT) { *out = t->segs[0].arg; return 0; }
     if (t->nsegs == 0) { *out = IFR_LIT(""); return 0; }
     ifr_str_t stackv[ROUTE_TMPL_STACK_SEGS];
     size_t total;
-    ifr_str_t *v = route_tmpl_values(x, t, stackv, &total);
+    ifr_str_t *v = route__tmpl_values(x, t, stackv, &total);
     if (!v) return -1;
     if (t->nsegs == 1) { *out = v[0]; return 0; }
     char *b = ifr_arena_alloc(x->arena, total + 1);
@@ -542,18 +542,18 @@ size_t route_tmpl_render_to(route_exchange_t *x, const route_tmpl_t *t, char *bu
 {
     size_t n = 0;
     for (size_t i = 0; i < t->nsegs; i++) {
-        ifr_str_t v = route_seg_value(x, &t->segs[i]);
+        ifr_str_t v = route__tmpl_seg_value(x, &t->segs[i]);
         if (n < cap) memcpy(buf + n, v.ptr, v.len < cap - n ? v.len : cap - n);
         n += v.len;
     }
     return n;
 }
 
-bool route_placeholder_get(route_exchange_t *x, ifr_str_t name, ifr_str_t *out)
+bool route_tmpl_get(route_exchange_t *x, ifr_str_t name, ifr_str_t *out)
 {
-    route_seg_t s;
+    route__tmpl_seg_t s;
     *out = IFR_LIT("");
-    if (!route_ph_lookup(x->arena, name, &s)) return false;
-    *out = route_seg_value(x, &s);
+    if (!route__tmpl_lookup(x->arena, name, &s)) return false;
+    *out = route__tmpl_seg_value(x, &s);
     return true;
 }

@@ -1,4 +1,5 @@
-/* Placeholders: `{path}`, `{http.request.header.X-Id}`, `{env.HOME}`, ...
+/* Templates (route_tmpl_*): text with placeholders such as `{path}`,
+ * `{http.request.header.X-Id}`, `{env.HOME}`.
  *
  * Config text is compiled once at load into a template of literal pieces and
  * placeholder references; rendering per request only copies slices (into the
@@ -8,8 +9,8 @@
  *
  * Ownership: templates live in the arena given to route_tmpl_compile (the
  * plan's); rendered text lives in x->arena. */
-#ifndef IFRIT_ROUTE_PLACEHOLDER_H
-#define IFRIT_ROUTE_PLACEHOLDER_H
+#ifndef IFRIT_ROUTE_TMPL_H
+#define IFRIT_ROUTE_TMPL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,6 +34,6 @@ size_t route_tmpl_render_to(route_exchange_t *x, const route_tmpl_t *t, char *bu
 
 /* The value of one placeholder given by its name without braces. False when
  * the name is unknown or has no value for this request (empty *out). */
-bool route_placeholder_get(route_exchange_t *x, ifr_str_t name, ifr_str_t *out);
+bool route_tmpl_get(route_exchange_t *x, ifr_str_t name, ifr_str_t *out);
 
 #endif
