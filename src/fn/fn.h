@@ -22,7 +22,7 @@
 
 #include "base/str.h"
 #include "route/exchange.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 
 typedef enum { FN_PROTOCOL_CGI, FN_PROTOCOL_JSON } fn_protocol_t;
 

@@ -8,7 +8,7 @@
 #include "route/exchange.h"
 #include "route/fs.h"
 #include "route/match_util.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 
 typedef struct {
     route_tmpl_t *root;          /* NULL: the `root` directive's, else "." */

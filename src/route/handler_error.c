@@ -3,7 +3,7 @@
  * alone means status 500. */
 #include "config/dispense.h"
 #include "route/directive.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 #include "route/response.h"
 
 typedef struct {

@@ -10,7 +10,7 @@
 #include "route/directive.h"
 #include "route/filter.h"
 #include "route/header_ops.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 #include "route/response.h"
 
 typedef struct {

@@ -5,7 +5,7 @@
 #include "config/dispense.h"
 #include "http/message.h"
 #include "route/directive.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 #include "route/response.h"
 
 typedef struct {

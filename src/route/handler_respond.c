@@ -5,7 +5,7 @@
 #include "base/json_read.h"
 #include "config/dispense.h"
 #include "route/directive.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 #include "route/response.h"
 #include "route/state.h"
 

@@ -3,7 +3,7 @@
  * first matching rewrite of a block runs (Caddy groups them). */
 #include "config/dispense.h"
 #include "route/directive.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 #include "route/request.h"
 #include "route/response.h"
 

@@ -4,7 +4,7 @@
  * most specific matching one applies), so they never overwrite each other. */
 #include "config/dispense.h"
 #include "route/directive.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 #include "route/response.h"
 #include "route/state.h"
 

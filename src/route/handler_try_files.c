@@ -10,7 +10,7 @@
 #include "route/directive.h"
 #include "route/fs.h"
 #include "route/path.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 #include "route/request.h"
 #include "route/response.h"
 #include "route/state.h"

@@ -6,7 +6,7 @@
 
 #include "config/dispense.h"
 #include "route/directive.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 #include "route/regexp.h"
 #include "route/request.h"
 #include "route/response.h"

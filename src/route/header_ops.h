@@ -14,7 +14,7 @@
 #include "base/str.h"
 #include "http/message.h"
 #include "route/exchange.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 
 typedef enum { ROUTE_HDR_SET, ROUTE_HDR_ADD, ROUTE_HDR_DELETE, ROUTE_HDR_DEFAULT, ROUTE_HDR_REPLACE } route_hdr_kind_t;
 

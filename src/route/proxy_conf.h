@@ -18,7 +18,7 @@
 #include "route/cidr.h"
 #include "route/directive.h"
 #include "route/header_ops.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 
 /* Passive health remembers this many recent failures per upstream, so
  * max_fails is at most this. */

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "fake_host.h"
-#include "route/placeholder.h"
+#include "route/tmpl.h"
 
 static ifr_arena_t plan_arena;
 
@@ -60,9 +60,9 @@ static void test_request_values(void)
     CHECK_STR_EQ(u1, u2);          /* stable within one request */
     CHECK(strlen(render(f, "{time.now.unix}")) >= 10);
     ifr_str_t v;
-    CHECK(route_placeholder_get(&f->x, IFR_LIT("http.request.header.X-Id"), &v));
+    CHECK(route_tmpl_get(&f->x, IFR_LIT("http.request.header.X-Id"), &v));
     CHECK_MEM_EQ(v.ptr, v.len, "99");
-    CHECK(!route_placeholder_get(&f->x, IFR_LIT("no.such.thing"), &v));
+    CHECK(!route_tmpl_get(&f->x, IFR_LIT("no.such.thing"), &v));
     ifr_arena_destroy(&f->arena);
     free(f);
 }
