@@ -26,7 +26,7 @@ struct route_access_log {
     route_access_log_t *next;   /* a site may have several `log` directives */
 };
 
-static int route_log_output(route_parse_t *p, const cfg_directive_t *s, route_access_log_t *log)
+static int route__log_output(route_parse_t *p, const cfg_directive_t *s, route_access_log_t *log)
 {
     if (cfg_expect_args(s, 1, 2, p->err) != 0) return -1;
     ifr_str_t kind = s->args[0].text;
@@ -54,7 +54,7 @@ static int route_log_output(route_parse_t *p, const cfg_directive_t *s, route_ac
     return 0;
 }
 
-static int route_log_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__log_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 0, 1, p->err) != 0) return -1;
     route_access_log_t *log = ifr_arena_calloc(p->arena, 1, sizeof(*log));
@@ -63,7 +63,7 @@ static int route_log_parse(route_parse_t *p, const cfg_directive_t *d, void **co
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (ifr_str_eq_cstr(s->name.text, "output")) {
-            if (route_log_output(p, s, log) != 0) return -1;
+            if (route__log_output(p, s, log) != 0) return -1;
         } else if (ifr_str_eq_cstr(s->name.text, "format")) {
             if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
             if (!ifr_str_eq_cstr(s->args[0].text, "json") && !ifr_str_eq_cstr(s->args[0].text, "console"))
@@ -84,7 +84,7 @@ static int route_log_parse(route_parse_t *p, const cfg_directive_t *d, void **co
 }
 
 const route_directive_t route_directive_log = {
-    .name = "log", .flags = ROUTE_DIR_SITE, .parse = route_log_parse,
+    .name = "log", .flags = ROUTE_DIR_SITE, .parse = route__log_parse,
 };
 
 /* A line being built in arena memory; grows by doubling. */
@@ -95,7 +95,7 @@ typedef struct {
     bool failed;
 } route_line_t;
 
-static bool route_line_room(route_line_t *l, size_t more)
+static bool route__line_room(route_line_t *l, size_t more)
 {
     if (l->failed) return false;
     if (l->n + more <= l->cap) return true;
@@ -109,47 +109,47 @@ static bool route_line_room(route_line_t *l, size_t more)
     return true;
 }
 
-static void route_line_raw(route_line_t *l, const char *s, size_t len)
+static void route__line_raw(route_line_t *l, const char *s, size_t len)
 {
-    if (route_line_room(l, len)) { memcpy(l->b + l->n, s, len); l->n += len; }
+    if (route__line_room(l, len)) { memcpy(l->b + l->n, s, len); l->n += len; }
 }
 
-static void route_line_lit(route_line_t *l, const char *s) { route_line_raw(l, s, strlen(s)); }
+static void route__line_lit(route_line_t *l, const char *s) { route__line_raw(l, s, strlen(s)); }
 
-static void route_line_str(route_line_t *l, ifr_str_t s)
+static void route__line_str(route_line_t *l, ifr_str_t s)
 {
     size_t need = s.len * 6 + 2;
-    if (route_line_room(l, need)) l->n += ifr_json_escape_to(l->b + l->n, need, s);
+    if (route__line_room(l, need)) l->n += ifr_json_escape_to(l->b + l->n, need, s);
 }
 
-static void route_line_headers(route_line_t *l, const http_headers_t *h)
+static void route__line_headers(route_line_t *l, const http_headers_t *h)
 {
     static const char *const secret[] = { "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie" };
-    route_line_lit(l, "{");
+    route__line_lit(l, "{");
     for (uint32_t i = 0; i < h->count; i++) {
         /* Repeated fields become one array, as Go's http.Header does. */
         bool seen = false;
         for (uint32_t k = 0; k < i && !seen; k++) seen = ifr_str_eq_nocase(h->items[k].name, h->items[i].name);
         if (seen) continue;
-        if (l->n && l->b[l->n - 1] != '{') route_line_lit(l, ",");
-        route_line_str(l, h->items[i].name);
-        route_line_lit(l, ":[");
+        if (l->n && l->b[l->n - 1] != '{') route__line_lit(l, ",");
+        route__line_str(l, h->items[i].name);
+        route__line_lit(l, ":[");
         bool redact = false;
         for (size_t s = 0; s < sizeof(secret) / sizeof(secret[0]); s++)
             redact |= ifr_str_eq_nocase(h->items[i].name, ifr_cstr(secret[s]));
         bool first = true;
         for (uint32_t k = i; k < h->count; k++) {
             if (!ifr_str_eq_nocase(h->items[k].name, h->items[i].name)) continue;
-            if (!first) route_line_lit(l, ",");
-            route_line_str(l, redact ? IFR_LIT("REDACTED") : h->items[k].value);
+            if (!first) route__line_lit(l, ",");
+            route__line_str(l, redact ? IFR_LIT("REDACTED") : h->items[k].value);
             first = false;
         }
-        route_line_lit(l, "]");
+        route__line_lit(l, "]");
     }
-    route_line_lit(l, "}");
+    route__line_lit(l, "}");
 }
 
-static void route_access_log_write_one(const route_access_log_t *log, route_exchange_t *x)
+static void route__access_log_write_one(const route_access_log_t *log, route_exchange_t *x)
 {
     if (log->fd < 0) return;
     struct timespec now;
@@ -162,37 +162,37 @@ static void route_access_log_write_one(const route_access_log_t *log, route_exch
     snprintf(num, sizeof(num), "{\"level\":\"info\",\"ts\":%lld.%06ld,\"logger\":\"http.log.access\","
              "\"msg\":\"handled request\",\"request\":{\"remote_ip\":",
              (long long)now.tv_sec, now.tv_nsec / 1000);
-    route_line_lit(&l, num);
-    route_line_str(&l, x->conn->remote_ip);
+    route__line_lit(&l, num);
+    route__line_str(&l, x->conn->remote_ip);
     snprintf(num, sizeof(num), ",\"remote_port\":\"%u\",\"client_ip\":", x->conn->remote_port);
-    route_line_lit(&l, num);
-    route_line_str(&l, route_client_ip(x));
+    route__line_lit(&l, num);
+    route__line_str(&l, route_client_ip(x));
     if (r->version_major >= 2) snprintf(num, sizeof(num), ",\"proto\":\"HTTP/%u.0\",\"method\":", r->version_major);
     else snprintf(num, sizeof(num), ",\"proto\":\"HTTP/%u.%u\",\"method\":", r->version_major, r->version_minor);
-    route_line_lit(&l, num);
-    route_line_str(&l, r->method);
-    route_line_lit(&l, ",\"host\":");
-    route_line_str(&l, r->host);
-    route_line_lit(&l, ",\"uri\":");
-    route_line_str(&l, x->orig_uri.len ? x->orig_uri : r->target);
-    route_line_lit(&l, ",\"headers\":");
-    route_line_headers(&l, &r->headers);
+    route__line_lit(&l, num);
+    route__line_str(&l, r->method);
+    route__line_lit(&l, ",\"host\":");
+    route__line_str(&l, r->host);
+    route__line_lit(&l, ",\"uri\":");
+    route__line_str(&l, x->orig_uri.len ? x->orig_uri : r->target);
+    route__line_lit(&l, ",\"headers\":");
+    route__line_headers(&l, &r->headers);
     if (x->conn->tls) {
         snprintf(num, sizeof(num), ",\"tls\":{\"resumed\":%s,\"version\":%u,\"cipher_suite\":%u,\"proto\":",
                  x->conn->tls_resumed ? "true" : "false", x->conn->tls_version_id, x->conn->tls_cipher_id);
-        route_line_lit(&l, num);
-        route_line_str(&l, x->conn->tls_proto);
-        route_line_lit(&l, ",\"server_name\":");
-        route_line_str(&l, x->conn->tls_server_name);
-        route_line_lit(&l, "}");
+        route__line_lit(&l, num);
+        route__line_str(&l, x->conn->tls_proto);
+        route__line_lit(&l, ",\"server_name\":");
+        route__line_str(&l, x->conn->tls_server_name);
+        route__line_lit(&l, "}");
     }
     int status = x->resp.status ? x->resp.status : x->error_status;
     snprintf(num, sizeof(num), "},\"bytes_read\":0,\"duration\":%lld.%09lld,\"size\":%llu,\"status\":%d,\"resp_headers\":",
              (long long)(dur_ns / 1000000000), (long long)(dur_ns % 1000000000),
              (unsigned long long)route_filter_bytes_sent(x), status);
-    route_line_lit(&l, num);
-    route_line_headers(&l, &x->resp.headers);
-    route_line_lit(&l, "}\n");
+    route__line_lit(&l, num);
+    route__line_headers(&l, &x->resp.headers);
+    route__line_lit(&l, "}\n");
     if (l.failed) return;
     /* One write per line: lines from several workers never interleave. */
     size_t off = 0;
@@ -206,5 +206,5 @@ static void route_access_log_write_one(const route_access_log_t *log, route_exch
 
 void route_access_log_write(const route_access_log_t *log, route_exchange_t *x)
 {
-    for (; log; log = log->next) route_access_log_write_one(log, x);
+    for (; log; log = log->next) route__access_log_write_one(log, x);
 }

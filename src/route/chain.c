@@ -37,7 +37,7 @@ route_result_t route_chain_run(route_exchange_t *x)
 }
 
 /* Whether a handle_errors block takes this status (no codes: all). */
-static bool route_errors_take(const route_errors_t *eb, int status)
+static bool route__errors_take(const route_errors_t *eb, int status)
 {
     if (eb->ncodes == 0) return true;
     for (size_t i = 0; i < eb->ncodes; i++) {
@@ -49,13 +49,13 @@ static bool route_errors_take(const route_errors_t *eb, int status)
 
 /* Runs the site's handle_errors routes for x->error_status. Returns
  * ROUTE_ERROR when none answered (the bare status is left to the caller). */
-static route_result_t route_run_errors(route_exchange_t *x)
+static route_result_t route__run_errors(route_exchange_t *x)
 {
     route_state_t *st = route_state(x);
     if (!st || st->in_errors || x->head_sent || !st->site) return ROUTE_ERROR;
     const route_errors_t *eb = NULL;
     for (size_t i = 0; i < st->site->nerrors && !eb; i++)
-        if (route_errors_take(&st->site->errors[i], x->error_status)) eb = &st->site->errors[i];
+        if (route__errors_take(&st->site->errors[i], x->error_status)) eb = &st->site->errors[i];
     if (!eb) return ROUTE_ERROR;
     st->in_errors = true;
     /* Caddy runs error routes on the unwrapped response writer: encoders and
@@ -68,7 +68,7 @@ static route_result_t route_run_errors(route_exchange_t *x)
 }
 
 /* The answer when the routes ran out: Caddy's empty 200. */
-static route_result_t route_default_response(route_exchange_t *x)
+static route_result_t route__default_response(route_exchange_t *x)
 {
     return route_send_simple(x, 200, IFR_LIT(""));
 }
@@ -77,7 +77,7 @@ static route_result_t route_default_response(route_exchange_t *x)
  * the headers handlers set on the way (WWW-Authenticate, Allow,
  * Content-Range), as Caddy writes it; never through the failed routes'
  * filters. ROUTE_ERROR stays only when the head is already out. */
-static route_result_t route_bare_error(route_exchange_t *x)
+static route_result_t route__bare_error(route_exchange_t *x)
 {
     if (x->head_sent) return ROUTE_ERROR;
     route_filter_clear(x);
@@ -86,25 +86,25 @@ static route_result_t route_bare_error(route_exchange_t *x)
 }
 
 /* After the routes: handle_errors, then the default response. */
-static route_result_t route_settle(route_exchange_t *x, route_result_t r)
+static route_result_t route__settle(route_exchange_t *x, route_result_t r)
 {
     if (r == ROUTE_ERROR) {
         if (x->error_status < 400 || x->error_status > 599) x->error_status = 500;
-        r = route_run_errors(x);
-        if (r == ROUTE_ERROR) r = route_bare_error(x);
+        r = route__run_errors(x);
+        if (r == ROUTE_ERROR) r = route__bare_error(x);
     }
-    if (r == ROUTE_NEXT) r = route_default_response(x);
+    if (r == ROUTE_NEXT) r = route__default_response(x);
     return r;
 }
 
 route_result_t route_chain_start(route_exchange_t *x, const route_list_t *routes)
 {
     if (route_chain_enter(x, routes) != 0) return route_fail(x, 500, "out of memory");
-    return route_settle(x, route_chain_run(x));
+    return route__settle(x, route_chain_run(x));
 }
 
 route_result_t route_resume(route_exchange_t *x, route_result_t result)
 {
     if (result == ROUTE_NEXT) result = route_chain_run(x);
-    return route_settle(x, result);
+    return route__settle(x, result);
 }

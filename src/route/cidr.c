@@ -6,7 +6,7 @@
 #include <string.h>
 #include "config/dispense.h"
 
-static const char *const route_private_ranges[] = {
+static const char *const route__private_ranges[] = {
     "192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1",
 };
 
@@ -31,7 +31,7 @@ int route_cidr_parse(ifr_str_t s, route_cidr_t *c)
     return 0;
 }
 
-static int route_cidrs_push(ifr_arena_t *a, route_cidrs_t *l, const route_cidr_t *c, cfg_error_t *err)
+static int route__cidrs_push(ifr_arena_t *a, route_cidrs_t *l, const route_cidr_t *c, cfg_error_t *err)
 {
     route_cidr_t *n = ifr_arena_alloc(a, (l->count + 1) * sizeof(*n));
     if (!n) return cfg_errorf(err, NULL, "out of memory");
@@ -46,9 +46,9 @@ int route_cidrs_add(ifr_arena_t *a, route_cidrs_t *l, const cfg_token_t *t, cons
 {
     route_cidr_t c;
     if (ifr_str_eq_cstr(t->text, "private_ranges")) {
-        for (size_t k = 0; k < sizeof(route_private_ranges) / sizeof(route_private_ranges[0]); k++) {
-            if (route_cidr_parse(ifr_cstr(route_private_ranges[k]), &c) != 0 ||
-                route_cidrs_push(a, l, &c, err) != 0)
+        for (size_t k = 0; k < sizeof(route__private_ranges) / sizeof(route__private_ranges[0]); k++) {
+            if (route_cidr_parse(ifr_cstr(route__private_ranges[k]), &c) != 0 ||
+                route__cidrs_push(a, l, &c, err) != 0)
                 return -1;
         }
         return 0;
@@ -56,10 +56,10 @@ int route_cidrs_add(ifr_arena_t *a, route_cidrs_t *l, const cfg_token_t *t, cons
     if (route_cidr_parse(t->text, &c) != 0)
         return cfg_errorf(err, t, "%s: expected an IP address or CIDR range, got '%.*s'", what,
                           (int)t->text.len, t->text.ptr);
-    return route_cidrs_push(a, l, &c, err);
+    return route__cidrs_push(a, l, &c, err);
 }
 
-static bool route_cidr_contains(const route_cidr_t *c, const uint8_t *addr)
+static bool route__cidr_contains(const route_cidr_t *c, const uint8_t *addr)
 {
     int full = c->bits / 8, rest = c->bits % 8;
     if (memcmp(c->addr, addr, (size_t)full) != 0) return false;
@@ -81,8 +81,8 @@ bool route_cidrs_contain(const route_cidrs_t *l, ifr_str_t ip)
     else if (memcmp(client.addr, v4mapped, 12) == 0) { memcpy(v4, client.addr + 12, 4); has_v4 = true; }
     for (size_t i = 0; i < l->count; i++) {
         const route_cidr_t *c = &l->items[i];
-        if (c->family == AF_INET ? has_v4 && route_cidr_contains(c, v4)
-                                 : client.family == AF_INET6 && route_cidr_contains(c, client.addr))
+        if (c->family == AF_INET ? has_v4 && route__cidr_contains(c, v4)
+                                 : client.family == AF_INET6 && route__cidr_contains(c, client.addr))
             return true;
     }
     return false;

@@ -16,7 +16,7 @@ int route_trust_build(ifr_arena_t *a, const cfg_options_t *o, route_trust_t *t, 
     return 0;
 }
 
-static const route_trust_t *route_trust_of(route_exchange_t *x)
+static const route_trust_t *route__trust_of(route_exchange_t *x)
 {
     route_state_t *st = route_state(x);
     return st && st->plan ? &st->plan->trust : NULL;
@@ -24,7 +24,7 @@ static const route_trust_t *route_trust_of(route_exchange_t *x)
 
 bool route_peer_trusted(route_exchange_t *x)
 {
-    const route_trust_t *t = route_trust_of(x);
+    const route_trust_t *t = route__trust_of(x);
     return t && route_cidrs_contain(&t->proxies, x->conn->remote_ip);
 }
 
@@ -32,7 +32,7 @@ bool route_peer_trusted(route_exchange_t *x)
  * netip.ParseAddr read it: spaces trimmed, "[v6]:port" and "v4:port"
  * lose the port, a zone ("%eth0") is cut off. The address, as inet_ntop
  * writes it, into buf; false when the entry is not an address. */
-static bool route_entry_addr(ifr_str_t e, char *buf, size_t size)
+static bool route__entry_addr(ifr_str_t e, char *buf, size_t size)
 {
     while (e.len && (e.ptr[0] == ' ' || e.ptr[0] == '\t')) { e.ptr++; e.len--; }
     while (e.len && (e.ptr[e.len - 1] == ' ' || e.ptr[e.len - 1] == '\t')) e.len--;
@@ -57,7 +57,7 @@ static bool route_entry_addr(ifr_str_t e, char *buf, size_t size)
 
 /* Calls each entry of every value of field, in order (reverse: from the
  * last), until take returns true; the entry's address is in buf then. */
-static bool route_header_entries(const http_request_t *r, ifr_str_t field, bool reverse, const route_cidrs_t *skip,
+static bool route__header_entries(const http_request_t *r, ifr_str_t field, bool reverse, const route_cidrs_t *skip,
                                  char *buf, size_t size)
 {
     const http_headers_t *h = &r->headers;
@@ -71,15 +71,15 @@ static bool route_header_entries(const http_request_t *r, ifr_str_t field, bool 
             if (!comma) { e = v; v.len = 0; }
             else if (reverse) { e = ifr_str(comma + 1, v.len - (size_t)(comma + 1 - v.ptr)); v.len = (size_t)(comma - v.ptr); }
             else { e = ifr_str(v.ptr, (size_t)(comma - v.ptr)); v = ifr_str(comma + 1, v.len - e.len - 1); }
-            if (route_entry_addr(e, buf, size) && !(skip && route_cidrs_contain(skip, ifr_cstr(buf)))) return true;
+            if (route__entry_addr(e, buf, size) && !(skip && route_cidrs_contain(skip, ifr_cstr(buf)))) return true;
         }
     }
     return false;
 }
 
-static ifr_str_t route_client_ip_find(route_exchange_t *x)
+static ifr_str_t route__client_ip_find(route_exchange_t *x)
 {
-    const route_trust_t *t = route_trust_of(x);
+    const route_trust_t *t = route__trust_of(x);
     if (!t || !route_cidrs_contain(&t->proxies, x->conn->remote_ip)) return x->conn->remote_ip;
     char buf[INET6_ADDRSTRLEN + 1];
     size_t n = t->headers ? t->nheaders : 1;
@@ -87,12 +87,12 @@ static ifr_str_t route_client_ip_find(route_exchange_t *x)
         ifr_str_t field = t->headers ? t->headers[i].text : IFR_LIT("X-Forwarded-For");
         if (t->strict) {
             /* Every header in turn, right to left, skipping trusted hops. */
-            if (route_header_entries(x->req, field, true, &t->proxies, buf, sizeof(buf))) goto found;
+            if (route__header_entries(x->req, field, true, &t->proxies, buf, sizeof(buf))) goto found;
             continue;
         }
         /* The first header present decides, as Caddy: its leftmost address. */
         if (!http_headers_get(&x->req->headers, field)) continue;
-        if (route_header_entries(x->req, field, false, NULL, buf, sizeof(buf))) goto found;
+        if (route__header_entries(x->req, field, false, NULL, buf, sizeof(buf))) goto found;
         break;
     }
     return x->conn->remote_ip;
@@ -105,6 +105,6 @@ ifr_str_t route_client_ip(route_exchange_t *x)
 {
     route_state_t *st = route_state(x);
     if (!st) return x->conn->remote_ip;
-    if (!st->client_ip.ptr) st->client_ip = route_client_ip_find(x);
+    if (!st->client_ip.ptr) st->client_ip = route__client_ip_find(x);
     return st->client_ip;
 }

@@ -48,16 +48,16 @@ ROUTE_DIRECTIVE_TABLE(X, ABOVE)
 
 /* Written only by route_directive_register, at start-up before any plan
  * is loaded; read-only once workers run. */
-static const route_directive_t *route_directive_table[] = {
+static const route_directive_t *route__directive_table[] = {
 #define X(n) &route_directive_##n,
 #define ABOVE(n) NULL,
     ROUTE_DIRECTIVE_TABLE(X, ABOVE)
 #undef X
 #undef ABOVE
 };
-#define ROUTE_NDIRECTIVES (sizeof(route_directive_table) / sizeof(route_directive_table[0]))
+#define ROUTE_NDIRECTIVES (sizeof(route__directive_table) / sizeof(route__directive_table[0]))
 
-static const char *const route_directive_names_table[] = {
+static const char *const route__directive_names_table[] = {
 #define X(n) #n,
     ROUTE_DIRECTIVE_TABLE(X, X)
 #undef X
@@ -66,9 +66,9 @@ static const char *const route_directive_names_table[] = {
 int route_directive_register(const route_directive_t *d)
 {
     for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++) {
-        if (strcmp(route_directive_names_table[i], d->name) != 0) continue;
-        if (route_directive_table[i] && route_directive_table[i] != d) return -1;
-        route_directive_table[i] = d;
+        if (strcmp(route__directive_names_table[i], d->name) != 0) continue;
+        if (route__directive_table[i] && route__directive_table[i] != d) return -1;
+        route__directive_table[i] = d;
         return 0;
     }
     return -1;
@@ -77,7 +77,7 @@ int route_directive_register(const route_directive_t *d)
 const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos)
 {
     for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++) {
-        const route_directive_t *d = route_directive_table[i];
+        const route_directive_t *d = route__directive_table[i];
         if (d && (ifr_str_eq_cstr(name, d->name) || (d->alias && ifr_str_eq_cstr(name, d->alias)))) {
             if (pos) *pos = i;
             return d;
@@ -89,12 +89,12 @@ const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos)
 bool route_directive_unregistered(ifr_str_t name)
 {
     for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++)
-        if (!route_directive_table[i] && ifr_str_eq_cstr(name, route_directive_names_table[i])) return true;
+        if (!route__directive_table[i] && ifr_str_eq_cstr(name, route__directive_names_table[i])) return true;
     return false;
 }
 
 size_t route_directive_names(const char *const **out)
 {
-    *out = route_directive_names_table;
+    *out = route__directive_names_table;
     return ROUTE_NDIRECTIVES;
 }

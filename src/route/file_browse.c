@@ -27,7 +27,7 @@ typedef struct {
     time_t mtime;
 } route_entry_info_t;
 
-static int route_entry_cmp(const void *a, const void *b)
+static int route__entry_cmp(const void *a, const void *b)
 {
     return strcmp(((const route_entry_info_t *)a)->name, ((const route_entry_info_t *)b)->name);
 }
@@ -40,7 +40,7 @@ typedef struct {
     bool failed;
 } route_page_t;
 
-static void route_page_put(route_page_t *p, ifr_str_t s)
+static void route__page_put(route_page_t *p, ifr_str_t s)
 {
     if (p->failed) return;
     if (p->n + s.len > p->cap) {
@@ -59,7 +59,7 @@ static void route_page_put(route_page_t *p, ifr_str_t s)
 /* Whether the entry name in the directory real (canonical, under
  * real_root) is listed, and its stat (of the target, for a symlink): the
  * same rules as for serving it, so every row links to something served. */
-static bool route_entry_listed(const route_file_conf_t *c, const char *real_root, const char *real,
+static bool route__entry_listed(const route_file_conf_t *c, const char *real_root, const char *real,
                                const char *full, const char *name, struct stat *es)
 {
     if (route_file_hidden(c, ifr_cstr(full)) || lstat(full, es) != 0) return false;
@@ -84,7 +84,7 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
         if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2]))) continue;
         char *full = ifr_arena_printf(x->arena, "%s/%s", real, de->d_name);
         struct stat es;
-        if (!full || !route_entry_listed(c, real_root, real, full, de->d_name, &es)) continue;
+        if (!full || !route__entry_listed(c, real_root, real, full, de->d_name, &es)) continue;
         if (n == cap) {
             route_entry_info_t *ne = ifr_arena_alloc(x->arena, cap * 2 * sizeof(*ents));
             if (!ne) break;
@@ -98,12 +98,12 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
     }
     closedir(d);
     if (!ents) return route_fail(x, 500, "out of memory");
-    qsort(ents, n, sizeof(*ents), route_entry_cmp);
+    qsort(ents, n, sizeof(*ents), route__entry_cmp);
 
     route_page_t page = { .a = x->arena };
     const http_header_t *accept = http_headers_get(&x->req->headers, IFR_LIT("Accept"));
     if (accept && route_wild_match(IFR_LIT("*application/json*"), accept->value, true)) {
-        route_page_put(&page, IFR_LIT("["));
+        route__page_put(&page, IFR_LIT("["));
         for (size_t i = 0; i < n; i++) {
             char date[ROUTE_HTTP_DATE_SIZE], num[64];
             route_http_date(ents[i].mtime, date);
@@ -114,46 +114,46 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
             size_t el = ifr_json_escape_to(esc, strlen(ents[i].name) * 6 + 3, ifr_cstr(ents[i].name));
             char *u = ifr_arena_printf(x->arena, "./%.*s%s", (int)url.len, url.ptr, ents[i].dir ? "/" : "");
             size_t ul = u ? ifr_json_escape_to(uesc, url.len * 6 + 8, ifr_cstr(u)) : 0;
-            route_page_put(&page, i ? IFR_LIT(",{\"name\":") : IFR_LIT("{\"name\":"));
-            route_page_put(&page, ifr_str(esc, el));
+            route__page_put(&page, i ? IFR_LIT(",{\"name\":") : IFR_LIT("{\"name\":"));
+            route__page_put(&page, ifr_str(esc, el));
             snprintf(num, sizeof(num), ",\"size\":%" PRIu64 ",\"url\":", ents[i].size);
-            route_page_put(&page, ifr_cstr(num));
-            route_page_put(&page, ifr_str(uesc, ul));
-            route_page_put(&page, IFR_LIT(",\"mod_time\":\""));
-            route_page_put(&page, ifr_cstr(date));
-            route_page_put(&page, ents[i].dir ? IFR_LIT("\",\"is_dir\":true}") : IFR_LIT("\",\"is_dir\":false}"));
+            route__page_put(&page, ifr_cstr(num));
+            route__page_put(&page, ifr_str(uesc, ul));
+            route__page_put(&page, IFR_LIT(",\"mod_time\":\""));
+            route__page_put(&page, ifr_cstr(date));
+            route__page_put(&page, ents[i].dir ? IFR_LIT("\",\"is_dir\":true}") : IFR_LIT("\",\"is_dir\":false}"));
         }
-        route_page_put(&page, IFR_LIT("]"));
+        route__page_put(&page, IFR_LIT("]"));
         if (page.failed || http_headers_set(&x->resp.headers, x->arena, IFR_LIT("Content-Type"),
                                             IFR_LIT("application/json")) != 0)
             return route_fail(x, 500, "out of memory");
         return route_send_simple(x, 200, ifr_str(page.b, page.n));
     }
     ifr_str_t title = route_html_escape(x->arena, x->req->path);
-    route_page_put(&page, IFR_LIT("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>"));
-    route_page_put(&page, title);
-    route_page_put(&page, IFR_LIT("</title>\n</head>\n<body>\n<h1>"));
-    route_page_put(&page, title);
-    route_page_put(&page, IFR_LIT("</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n"));
-    if (x->req->path.len > 1) route_page_put(&page, IFR_LIT("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n"));
+    route__page_put(&page, IFR_LIT("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>"));
+    route__page_put(&page, title);
+    route__page_put(&page, IFR_LIT("</title>\n</head>\n<body>\n<h1>"));
+    route__page_put(&page, title);
+    route__page_put(&page, IFR_LIT("</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n"));
+    if (x->req->path.len > 1) route__page_put(&page, IFR_LIT("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n"));
     for (size_t i = 0; i < n; i++) {
         char date[ROUTE_HTTP_DATE_SIZE], size[32];
         route_http_date(ents[i].mtime, date);
         snprintf(size, sizeof(size), "%" PRIu64, ents[i].size);
         ifr_str_t esc = route_html_escape(x->arena, ifr_cstr(ents[i].name));
-        route_page_put(&page, IFR_LIT("<tr><td><a href=\"./"));
-        route_page_put(&page, route_html_escape(x->arena, route_path_escape(x->arena, ifr_cstr(ents[i].name))));
-        if (ents[i].dir) route_page_put(&page, IFR_LIT("/"));
-        route_page_put(&page, IFR_LIT("\">"));
-        route_page_put(&page, esc);
-        if (ents[i].dir) route_page_put(&page, IFR_LIT("/"));
-        route_page_put(&page, IFR_LIT("</a></td><td>"));
-        route_page_put(&page, ents[i].dir ? IFR_LIT("") : ifr_cstr(size));
-        route_page_put(&page, IFR_LIT("</td><td>"));
-        route_page_put(&page, ifr_cstr(date));
-        route_page_put(&page, IFR_LIT("</td></tr>\n"));
+        route__page_put(&page, IFR_LIT("<tr><td><a href=\"./"));
+        route__page_put(&page, route_html_escape(x->arena, route_path_escape(x->arena, ifr_cstr(ents[i].name))));
+        if (ents[i].dir) route__page_put(&page, IFR_LIT("/"));
+        route__page_put(&page, IFR_LIT("\">"));
+        route__page_put(&page, esc);
+        if (ents[i].dir) route__page_put(&page, IFR_LIT("/"));
+        route__page_put(&page, IFR_LIT("</a></td><td>"));
+        route__page_put(&page, ents[i].dir ? IFR_LIT("") : ifr_cstr(size));
+        route__page_put(&page, IFR_LIT("</td><td>"));
+        route__page_put(&page, ifr_cstr(date));
+        route__page_put(&page, IFR_LIT("</td></tr>\n"));
     }
-    route_page_put(&page, IFR_LIT("</table>\n</body>\n</html>\n"));
+    route__page_put(&page, IFR_LIT("</table>\n</body>\n</html>\n"));
     if (page.failed) return route_fail(x, 500, "out of memory");
     if (route_header_default(x, IFR_LIT("Content-Type"), IFR_LIT("text/html; charset=utf-8")) != 0)
         return route_fail(x, 500, "out of memory");

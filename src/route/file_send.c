@@ -21,7 +21,7 @@ typedef struct {
 } route_range_t;
 
 /* Caddy's ETag: mtime in nanoseconds and size, both base 36. */
-static void route_etag(const struct stat *st, char *buf)
+static void route__etag(const struct stat *st, char *buf)
 {
     uint64_t v[2] = { (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec,
                       (uint64_t)st->st_size };
@@ -40,7 +40,7 @@ static void route_etag(const struct stat *st, char *buf)
 
 /* Whether a list of entity tags (If-Match / If-None-Match) names etag.
  * weak: W/ prefixes are ignored (If-None-Match's weak comparison). */
-static bool route_etag_listed(ifr_str_t list, ifr_str_t etag, bool weak)
+static bool route__etag_listed(ifr_str_t list, ifr_str_t etag, bool weak)
 {
     size_t p = 0;
     while (p < list.len) {
@@ -57,7 +57,7 @@ static bool route_etag_listed(ifr_str_t list, ifr_str_t etag, bool weak)
     return false;
 }
 
-static ifr_str_t route_req_header(route_exchange_t *x, const char *name)
+static ifr_str_t route__req_header(route_exchange_t *x, const char *name)
 {
     const http_header_t *h = http_headers_get(&x->req->headers, ifr_cstr(name));
     return h ? h->value : IFR_NULL_STR;
@@ -68,7 +68,7 @@ static ifr_str_t route_req_header(route_exchange_t *x, const char *name)
  * adding up to more than the file: overlaps that would send parts of it
  * many times, where Go's ServeContent and nginx send it once), -1 for "not
  * satisfiable". */
-static int route_parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
+static int route__parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
 {
     if (!ifr_str_starts_with(h, IFR_LIT("bytes="))) return 0;
     size_t p = 6;
@@ -116,7 +116,7 @@ static int route_parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
 /* Sends [off, off+len) of fd as body bytes through a fixed buffer. Used
  * for the parts of a multipart answer: send_file would take fd away, and
  * wasi-libc has no dup(). */
-static int route_send_part(route_exchange_t *x, int fd, uint64_t off, uint64_t len)
+static int route__send_part(route_exchange_t *x, int fd, uint64_t off, uint64_t len)
 {
     char buf[16384];
     while (len > 0) {
@@ -130,7 +130,7 @@ static int route_send_part(route_exchange_t *x, int fd, uint64_t off, uint64_t l
 }
 
 /* Picks a precompressed sibling the client accepts; fills *fd and *sst. */
-static const char *route_precompressed(route_exchange_t *x, const route_file_conf_t *c, const char *real,
+static const char *route__precompressed(route_exchange_t *x, const route_file_conf_t *c, const char *real,
                                        int *fd, struct stat *sst)
 {
     static const struct { const char *coding, *ext; } exts[] = { { "br", ".br" }, { "zstd", ".zst" }, { "gzip", ".gz" } };
@@ -158,7 +158,7 @@ static const char *route_precompressed(route_exchange_t *x, const route_file_con
 }
 
 /* A type for files with no known extension: text if the head has no NUL. */
-static const char *route_sniff(int fd)
+static const char *route__sniff(int fd)
 {
     char head[512];
     ssize_t n = pread(fd, head, sizeof(head), 0);
@@ -172,7 +172,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     http_headers_t *rh = &x->resp.headers;
     struct stat st = *st_in;
     int sib = -1;
-    const char *coding = c->precompressed.count ? route_precompressed(x, c, real, &sib, &st) : NULL;
+    const char *coding = c->precompressed.count ? route__precompressed(x, c, real, &sib, &st) : NULL;
     if (coding) {
         if (fd >= 0) close(fd);
         fd = sib;
@@ -189,9 +189,9 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         if (!S_ISREG(st.st_mode)) { close(fd); return route_fail(x, 404, "not a regular file"); }
     }
     const char *type = route_mime_type(ifr_cstr(real));
-    if (!type) type = route_sniff(fd);
+    if (!type) type = route__sniff(fd);
     char etag[40], lm[ROUTE_HTTP_DATE_SIZE];
-    route_etag(&st, etag);
+    route__etag(&st, etag);
     route_http_date(st.st_mtim.tv_sec, lm);
     ifr_str_t etag_s = ifr_cstr(etag);
     if (route_header_default(x, IFR_LIT("Content-Type"), ifr_cstr(type)) != 0 ||
@@ -205,14 +205,14 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
 
     /* Preconditions, in RFC 9110 section 13.2.2 order. */
     time_t since;
-    ifr_str_t im = route_req_header(x, "If-Match"), inm = route_req_header(x, "If-None-Match");
-    ifr_str_t ius = route_req_header(x, "If-Unmodified-Since"), ims = route_req_header(x, "If-Modified-Since");
-    if ((im.ptr && !route_etag_listed(im, etag_s, false)) ||
+    ifr_str_t im = route__req_header(x, "If-Match"), inm = route__req_header(x, "If-None-Match");
+    ifr_str_t ius = route__req_header(x, "If-Unmodified-Since"), ims = route__req_header(x, "If-Modified-Since");
+    if ((im.ptr && !route__etag_listed(im, etag_s, false)) ||
         (!im.ptr && ius.ptr && route_http_date_parse(ius, &since) && st.st_mtim.tv_sec > since)) {
         close(fd);
         return route_send_simple(x, 412, IFR_LIT(""));
     }
-    bool not_modified = inm.ptr ? route_etag_listed(inm, etag_s, true)
+    bool not_modified = inm.ptr ? route__etag_listed(inm, etag_s, true)
                                 : ims.ptr && route_http_date_parse(ims, &since) && st.st_mtim.tv_sec <= since;
     if (not_modified) {
         close(fd);
@@ -230,7 +230,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     if (!status && rs && rs->in_errors && x->error_status) status = x->error_status;
     route_range_t ranges[ROUTE_MAX_RANGES];
     int nr = 0;
-    ifr_str_t range = route_req_header(x, "Range"), ifrange = route_req_header(x, "If-Range");
+    ifr_str_t range = route__req_header(x, "Range"), ifrange = route__req_header(x, "If-Range");
     if (range.ptr && status == 0) {
         bool fresh = true;
         if (ifrange.ptr) {
@@ -238,7 +238,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
             fresh = ifrange.len && ifrange.ptr[0] == '"' ? ifr_str_eq(ifrange, etag_s)
                   : route_http_date_parse(ifrange, &d) && d == st.st_mtim.tv_sec;
         }
-        if (fresh) nr = route_parse_ranges(range, size, ranges);
+        if (fresh) nr = route__parse_ranges(range, size, ranges);
     }
     if (nr < 0) {
         close(fd);
@@ -302,7 +302,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     }
     for (int i = 0; i < nr; i++) {
         if (x->io->send_body(x, parts[i], strlen(parts[i]), false) != 0 ||
-            route_send_part(x, fd, ranges[i].start, ranges[i].len) != 0) {
+            route__send_part(x, fd, ranges[i].start, ranges[i].len) != 0) {
             close(fd);
             return ROUTE_DONE;
         }

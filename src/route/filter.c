@@ -29,20 +29,20 @@ int route_filter_body(route_exchange_t *x, route_filter_t *f, const void *data, 
  * plugins) see it and may change or remove it; a handler's own (an
  * upstream's) is kept. An arena too full for one more field only costs the
  * response its Server field. */
-static int route_io_send_head(route_exchange_t *x)
+static int route__io_send_head(route_exchange_t *x)
 {
     if (!http_headers_get(&x->resp.headers, IFR_LIT("Server")))
         http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Server"), IFR_LIT(ROUTE_SERVER_NAME));
     return route_filter_head(x, route_state(x)->filters);
 }
 
-static int route_io_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
+static int route__io_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
 {
     return route_filter_body(x, route_state(x)->filters, data, len, is_last);
 }
 
 /* Whether some filter wants to see body bytes. */
-static bool route_filters_touch_body(route_state_t *st)
+static bool route__filters_touch_body(route_state_t *st)
 {
     for (route_filter_t *f = st->filters; f; f = f->next)
         if (!f->bypass && f->ops->on_body) return true;
@@ -52,17 +52,17 @@ static bool route_filters_touch_body(route_state_t *st)
 /* Filters speak bodies, not trailers: a filter that sees the body (encode
  * compressing it) makes the trailers go, as they may no longer hold for
  * what the client gets (a checksum of the uncompressed bytes). */
-static int route_io_send_trailers(route_exchange_t *x, const http_headers_t *trailers)
+static int route__io_send_trailers(route_exchange_t *x, const http_headers_t *trailers)
 {
     route_state_t *st = route_state(x);
-    if (route_filters_touch_body(st) || !st->host_io->send_trailers) return route_io_send_body(x, NULL, 0, true);
+    if (route__filters_touch_body(st) || !st->host_io->send_trailers) return route__io_send_body(x, NULL, 0, true);
     return st->host_io->send_trailers(x, trailers);
 }
 
-static int route_io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
+static int route__io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
 {
     route_state_t *st = route_state(x);
-    if (!route_filters_touch_body(st) && st->host_io->send_file) {
+    if (!route__filters_touch_body(st) && st->host_io->send_file) {
         st->bytes_sent += len;
         return st->host_io->send_file(x, fd, offset, len, is_last);
     }
@@ -77,40 +77,40 @@ static int route_io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_
         if (n <= 0) { rc = -1; break; }
         offset += n;
         len -= (uint64_t)n;
-        rc = route_io_send_body(x, buf, (size_t)n, is_last && len == 0);
+        rc = route__io_send_body(x, buf, (size_t)n, is_last && len == 0);
     }
     close(fd);
     return rc;
 }
 
-static route_splice_t route_io_splice_body(route_exchange_t *x, int src_fd, uint64_t max, size_t *moved)
+static route_splice_t route__io_splice_body(route_exchange_t *x, int src_fd, uint64_t max, size_t *moved)
 {
     route_state_t *st = route_state(x);
-    if (route_filters_touch_body(st) || !st->host_io->splice_body) return ROUTE_SPLICE_NO;
+    if (route__filters_touch_body(st) || !st->host_io->splice_body) return ROUTE_SPLICE_NO;
     route_splice_t rc = st->host_io->splice_body(x, src_fd, max, moved);
     if (rc == ROUTE_SPLICE_MOVED) st->bytes_sent += *moved;
     return rc;
 }
 
-static int route_io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
+static int route__io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 {
     return route_state(x)->host_io->read_body(x, cb, ud);
 }
 
-static int route_io_resume_body(route_exchange_t *x)
+static int route__io_resume_body(route_exchange_t *x)
 {
     const route_io_t *h = route_state(x)->host_io;
     return h->resume_body ? h->resume_body(x) : -1;
 }
 
-static uint64_t route_io_queued(route_exchange_t *x)
+static uint64_t route__io_queued(route_exchange_t *x)
 {
     const route_io_t *h = route_state(x)->host_io;
     return h->queued ? h->queued(x) : 0;
 }
 
 /* A host without an output queue is always writable: resume at once. */
-static int route_io_wait_writable(route_exchange_t *x, route_resume_cb cb, void *ud)
+static int route__io_wait_writable(route_exchange_t *x, route_resume_cb cb, void *ud)
 {
     const route_io_t *h = route_state(x)->host_io;
     if (h->wait_writable) return h->wait_writable(x, cb, ud);
@@ -120,26 +120,26 @@ static int route_io_wait_writable(route_exchange_t *x, route_resume_cb cb, void 
 
 /* defer and timer pass straight to the host; -1 tells the caller that the
  * host has none (it then continues at once, or gives up waiting). */
-static int route_io_defer(route_exchange_t *x, route_resume_cb cb, void *ud)
+static int route__io_defer(route_exchange_t *x, route_resume_cb cb, void *ud)
 {
     const route_io_t *h = route_state(x)->host_io;
     return h->defer ? h->defer(x, cb, ud) : -1;
 }
 
-static int route_io_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud)
+static int route__io_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb, void *ud)
 {
     const route_io_t *h = route_state(x)->host_io;
     return h->timer ? h->timer(x, delay_ns, cb, ud) : -1;
 }
 
-static int route_io_abort(route_exchange_t *x)
+static int route__io_abort(route_exchange_t *x)
 {
     const route_io_t *h = route_state(x)->host_io;
     return h->abort ? h->abort(x) : -1;
 }
 
 /* A tunnel is bytes, not a response: filters stay out of it. */
-static int route_io_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
+static int route__io_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
 {
     const route_io_t *h = route_state(x)->host_io;
     if (!h->upgrade) {
@@ -152,44 +152,44 @@ static int route_io_upgrade(route_exchange_t *x, int peer_fd, const void *pendin
 }
 
 /* Output filters work on the final response; a hint passes them by. */
-static int route_io_send_interim(route_exchange_t *x, int status, const http_headers_t *headers)
+static int route__io_send_interim(route_exchange_t *x, int status, const http_headers_t *headers)
 {
     const route_io_t *h = route_state(x)->host_io;
     return h->send_interim ? h->send_interim(x, status, headers) : 0;
 }
 
 /* -1 without helpers: the caller runs the work inline. */
-static int route_io_offload(route_exchange_t *x, void (*work)(void *arg), void *arg, size_t size,
+static int route__io_offload(route_exchange_t *x, void (*work)(void *arg), void *arg, size_t size,
                             route_resume_cb done, void *ud)
 {
     const route_io_t *h = route_state(x)->host_io;
     return h->offload ? h->offload(x, work, arg, size, done, ud) : -1;
 }
 
-static const route_io_t route_filter_io = {
-    .send_head = route_io_send_head,
-    .send_body = route_io_send_body,
-    .send_trailers = route_io_send_trailers,
-    .send_file = route_io_send_file,
-    .splice_body = route_io_splice_body,
-    .read_body = route_io_read_body,
-    .resume_body = route_io_resume_body,
-    .queued = route_io_queued,
-    .wait_writable = route_io_wait_writable,
-    .defer = route_io_defer,
-    .timer = route_io_timer,
-    .abort = route_io_abort,
-    .upgrade = route_io_upgrade,
-    .offload = route_io_offload,
-    .send_interim = route_io_send_interim,
+static const route_io_t route__filter_io = {
+    .send_head = route__io_send_head,
+    .send_body = route__io_send_body,
+    .send_trailers = route__io_send_trailers,
+    .send_file = route__io_send_file,
+    .splice_body = route__io_splice_body,
+    .read_body = route__io_read_body,
+    .resume_body = route__io_resume_body,
+    .queued = route__io_queued,
+    .wait_writable = route__io_wait_writable,
+    .defer = route__io_defer,
+    .timer = route__io_timer,
+    .abort = route__io_abort,
+    .upgrade = route__io_upgrade,
+    .offload = route__io_offload,
+    .send_interim = route__io_send_interim,
 };
 
 /* Puts the route io in front of the host's (once per exchange). */
-static void route_filter_wrap_io(route_exchange_t *x, route_state_t *st)
+static void route__filter_wrap_io(route_exchange_t *x, route_state_t *st)
 {
-    if (x->io != &route_filter_io) {
+    if (x->io != &route__filter_io) {
         st->host_io = x->io;
-        x->io = &route_filter_io;
+        x->io = &route__filter_io;
     }
 }
 
@@ -199,7 +199,7 @@ int route_filter_push(route_exchange_t *x, const route_filter_ops_t *ops, void *
     if (!st || x->head_sent) return -1;
     route_filter_t *f = ifr_arena_calloc(x->arena, 1, sizeof(*f));
     if (!f) return -1;
-    route_filter_wrap_io(x, st);
+    route__filter_wrap_io(x, st);
     f->ops = ops;
     f->ctx = ctx;
     route_filter_t **at = &st->filters;
@@ -232,5 +232,5 @@ uint64_t route_filter_bytes_sent(route_exchange_t *x)
 void route_filter_install(route_exchange_t *x)
 {
     route_state_t *st = route_state(x);
-    if (st) route_filter_wrap_io(x, st);
+    if (st) route__filter_wrap_io(x, st);
 }

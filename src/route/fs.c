@@ -115,8 +115,8 @@ bool route_fs_within(const char *root, const char *path)
     return strncmp(root, path, rl) == 0 && (path[rl] == '\0' || path[rl] == '/');
 }
 
-static const char route_days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-static const char route_months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+static const char route__days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+static const char route__months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
 /* The last time formatted on this thread: a static file's Last-Modified
@@ -134,7 +134,7 @@ void route_http_date(time_t t, char *buf)
         struct tm tm;
         gmtime_r(&t, &tm);
         snprintf(route_date_cache.text, ROUTE_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                 route_days[tm.tm_wday % 7], tm.tm_mday, route_months[tm.tm_mon % 12], tm.tm_year + 1900,
+                 route__days[tm.tm_wday % 7], tm.tm_mday, route__months[tm.tm_mon % 12], tm.tm_year + 1900,
                  tm.tm_hour, tm.tm_min, tm.tm_sec);
         route_date_cache.t = t;
         route_date_cache.valid = true;
@@ -154,7 +154,7 @@ bool route_http_date_parse(ifr_str_t s, time_t *out)
                &tm.tm_min, &tm.tm_sec, &consumed) != 7 || consumed == 0)
         return false;
     int m = 0;
-    while (m < 12 && strcmp(mon, route_months[m])) m++;
+    while (m < 12 && strcmp(mon, route__months[m])) m++;
     if (m == 12) return false;
     tm.tm_mon = m;
     tm.tm_year = year - 1900;

@@ -37,20 +37,20 @@ static _Thread_local route_fs_cache_entry_t route_fs_cache[ROUTE_FS_CACHE_SLOTS]
 static _Thread_local bool route_fs_cache_ready;
 static _Thread_local unsigned route_fs_cache_sweep;
 
-static time_t route_fs_cache_now(void)
+static time_t route__fs_cache_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return ts.tv_sec;
 }
 
-static void route_fs_cache_drop(route_fs_cache_entry_t *e)
+static void route__fs_cache_drop(route_fs_cache_entry_t *e)
 {
     if (e->fd >= 0) close(e->fd);
     e->fd = -1;
 }
 
-static route_fs_cache_entry_t *route_fs_cache_slot(const char *path, size_t len)
+static route_fs_cache_entry_t *route__fs_cache_slot(const char *path, size_t len)
 {
     if (!route_fs_cache_ready) {
         for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route_fs_cache[i].fd = -1;
@@ -63,13 +63,13 @@ static route_fs_cache_entry_t *route_fs_cache_slot(const char *path, size_t len)
 
 /* Closes one other slot if it has been idle too long: a little cleaning
  * per lookup, without a timer. */
-static void route_fs_cache_sweep_one(time_t now)
+static void route__fs_cache_sweep_one(time_t now)
 {
     route_fs_cache_entry_t *e = &route_fs_cache[route_fs_cache_sweep++ % ROUTE_FS_CACHE_SLOTS];
-    if (e->fd >= 0 && now - e->used > ROUTE_FS_CACHE_IDLE_S) route_fs_cache_drop(e);
+    if (e->fd >= 0 && now - e->used > ROUTE_FS_CACHE_IDLE_S) route__fs_cache_drop(e);
 }
 
-static bool route_fs_same_file(const struct stat *a, const struct stat *b)
+static bool route__fs_same_file(const struct stat *a, const struct stat *b)
 {
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
            a->st_uid == b->st_uid && a->st_gid == b->st_gid && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
@@ -80,13 +80,13 @@ int route_fs_cache_open(const char *path, struct stat *st)
 {
     size_t len = strlen(path);
     if (len >= ROUTE_FS_CACHE_PATH) return -1;
-    route_fs_cache_entry_t *e = route_fs_cache_slot(path, len);
-    time_t now = route_fs_cache_now();
-    route_fs_cache_sweep_one(now);
+    route_fs_cache_entry_t *e = route__fs_cache_slot(path, len);
+    time_t now = route__fs_cache_now();
+    route__fs_cache_sweep_one(now);
     if (e->fd < 0 || memcmp(e->path, path, len + 1) != 0) return -1;
     struct stat now_st;
-    if (fstatat(AT_FDCWD, path, &now_st, AT_SYMLINK_NOFOLLOW) != 0 || !route_fs_same_file(&now_st, &e->st)) {
-        route_fs_cache_drop(e);
+    if (fstatat(AT_FDCWD, path, &now_st, AT_SYMLINK_NOFOLLOW) != 0 || !route__fs_same_file(&now_st, &e->st)) {
+        route__fs_cache_drop(e);
         return -1;
     }
     int fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
@@ -100,12 +100,12 @@ void route_fs_cache_put(const char *path, int fd, const struct stat *st)
 {
     size_t len = strlen(path);
     if (len >= ROUTE_FS_CACHE_PATH || !S_ISREG(st->st_mode)) return;
-    route_fs_cache_entry_t *e = route_fs_cache_slot(path, len);
-    time_t now = route_fs_cache_now();
+    route_fs_cache_entry_t *e = route__fs_cache_slot(path, len);
+    time_t now = route__fs_cache_now();
     /* A slot that served another file this second stays: two busy files
      * sharing a slot would otherwise cost a copy and a close each time. */
     if (e->fd >= 0 && e->used == now) return;
-    route_fs_cache_drop(e);
+    route__fs_cache_drop(e);
     e->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (e->fd < 0) return;
     e->used = now;
@@ -116,7 +116,7 @@ void route_fs_cache_put(const char *path, int fd, const struct stat *st)
 void route_fs_cache_thread_exit(void)
 {
     if (!route_fs_cache_ready) return;
-    for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route_fs_cache_drop(&route_fs_cache[i]);
+    for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route__fs_cache_drop(&route_fs_cache[i]);
 }
 
 #else

@@ -32,7 +32,7 @@ typedef struct {
     ifr_str_t challenge;  /* the WWW-Authenticate value */
 } route_basic_auth_conf_t;
 
-static int route_b64val(char c)
+static int route__b64val(char c)
 {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -43,13 +43,13 @@ static int route_b64val(char c)
 }
 
 /* Standard or URL-safe base64, padding optional. Returns the length or -1. */
-static long route_b64_decode(ifr_str_t s, char *out)
+static long route__b64_decode(ifr_str_t s, char *out)
 {
     size_t n = 0, bits = 0;
     uint32_t acc = 0;
     for (size_t i = 0; i < s.len; i++) {
         if (s.ptr[i] == '=') break;
-        int v = route_b64val(s.ptr[i]);
+        int v = route__b64val(s.ptr[i]);
         if (v < 0) return -1;
         acc = (acc << 6) | (uint32_t)v;
         bits += 6;
@@ -61,7 +61,7 @@ static long route_b64_decode(ifr_str_t s, char *out)
     return (long)n;
 }
 
-static int route_basic_auth_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__basic_auth_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 0, 2, p->err) != 0) return -1;
     if (d->nargs >= 1 && !ifr_str_eq_cstr(d->args[0].text, "bcrypt"))
@@ -87,7 +87,7 @@ static int route_basic_auth_parse(route_parse_t *p, const cfg_directive_t *d, vo
             hash = ifr_arena_strndup(p->arena, h.ptr, h.len);
         } else {
             hash = ifr_arena_alloc(p->arena, h.len + 1);
-            long l = hash ? route_b64_decode(h, hash) : -1;
+            long l = hash ? route__b64_decode(h, hash) : -1;
             if (l < 0 || l == 0 || hash[0] != '$')
                 return cfg_errorf(p->err, &s->args[0],
                                   "basic_auth: expected a bcrypt hash like $2a$14$... (see caddy hash-password)");
@@ -102,7 +102,7 @@ static int route_basic_auth_parse(route_parse_t *p, const cfg_directive_t *d, vo
     return 0;
 }
 
-static route_result_t route_basic_auth_deny(route_exchange_t *x, const route_basic_auth_conf_t *c)
+static route_result_t route__basic_auth_deny(route_exchange_t *x, const route_basic_auth_conf_t *c)
 {
     if (http_headers_set(&x->resp.headers, x->arena, IFR_LIT("WWW-Authenticate"), c->challenge) != 0)
         return route_fail(x, 500, "out of memory");
@@ -125,42 +125,42 @@ typedef struct {
     route_auth_check_t *check;
 } route_auth_wait_t;
 
-static void route_auth_check_run(void *arg)
+static void route__auth_check_run(void *arg)
 {
     route_auth_check_t *c = arg;
     c->result = route_password_verify(c->bytes, c->bytes + c->hash_len + 1, c->pass_len);
 }
 
-static route_result_t route_basic_auth_finish(route_exchange_t *x, const route_basic_auth_conf_t *c, bool known,
+static route_result_t route__basic_auth_finish(route_exchange_t *x, const route_basic_auth_conf_t *c, bool known,
                                               int ok, ifr_str_t user)
 {
     if (ok < 0) ifr_log_error("route", "basic_auth: no password verifier for this hash (or it failed)");
-    if (ok != 1 || !known) return route_basic_auth_deny(x, c);
+    if (ok != 1 || !known) return route__basic_auth_deny(x, c);
     route_state_t *st = route_state(x);
     if (st) st->auth_user = user;
     return ROUTE_NEXT;
 }
 
-static void route_basic_auth_checked(route_exchange_t *x, void *ud)
+static void route__basic_auth_checked(route_exchange_t *x, void *ud)
 {
     route_auth_wait_t *w = ud;
-    route_resume(x, route_basic_auth_finish(x, w->conf, w->known, w->check->result, w->user));
+    route_resume(x, route__basic_auth_finish(x, w->conf, w->known, w->check->result, w->user));
 }
 
-static route_result_t route_basic_auth_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__basic_auth_handle(route_exchange_t *x, const void *conf)
 {
     const route_basic_auth_conf_t *c = conf;
     const http_header_t *h = http_headers_get(&x->req->headers, IFR_LIT("Authorization"));
     if (!h || h->value.len < 6 || !ifr_str_eq_nocase(ifr_str_sub(h->value, 0, 6), IFR_LIT("Basic ")))
-        return route_basic_auth_deny(x, c);
+        return route__basic_auth_deny(x, c);
     ifr_str_t b64 = ifr_str_sub(h->value, 6, h->value.len);
     while (b64.len && b64.ptr[0] == ' ') b64 = ifr_str_sub(b64, 1, b64.len);
     char *plain = ifr_arena_alloc(x->arena, b64.len + 1);
-    long n = plain ? route_b64_decode(b64, plain) : -1;
-    if (n < 0) return route_basic_auth_deny(x, c);
+    long n = plain ? route__b64_decode(b64, plain) : -1;
+    if (n < 0) return route__basic_auth_deny(x, c);
     ifr_str_t cred = ifr_str(plain, (size_t)n);
     long colon = ifr_str_find_char(cred, ':');
-    if (colon < 0) return route_basic_auth_deny(x, c);
+    if (colon < 0) return route__basic_auth_deny(x, c);
     ifr_str_t user = ifr_str_sub(cred, 0, (size_t)colon), pass = ifr_str_sub(cred, (size_t)colon + 1, cred.len);
     const route_account_t *acct = NULL;
     for (size_t i = 0; i < c->count && !acct; i++)
@@ -170,7 +170,7 @@ static route_result_t route_basic_auth_handle(route_exchange_t *x, const void *c
     const char *hash = acct ? acct->hash : c->accounts[0].hash;
     if (acct && route_password_cached(hash, pass.ptr, pass.len)) {
         ifr_log_debug("route", "basic_auth: user %.*s: remembered login, no hash check", (int)user.len, user.ptr);
-        return route_basic_auth_finish(x, c, true, 1, user);
+        return route__basic_auth_finish(x, c, true, 1, user);
     }
     size_t hash_len = strlen(hash);
     size_t size = sizeof(route_auth_check_t) + hash_len + 1 + pass.len;
@@ -183,7 +183,7 @@ static route_result_t route_basic_auth_handle(route_exchange_t *x, const void *c
     memcpy(check->bytes, hash, hash_len + 1);
     memcpy(check->bytes + hash_len + 1, pass.ptr, pass.len);
     *w = (route_auth_wait_t){ c, acct != NULL, user, check };
-    int rc = x->io->offload ? x->io->offload(x, route_auth_check_run, check, size, route_basic_auth_checked, w) : -1;
+    int rc = x->io->offload ? x->io->offload(x, route__auth_check_run, check, size, route__basic_auth_checked, w) : -1;
     ifr_log_debug("route", "basic_auth: checking the password of user %.*s %s", (int)user.len, user.ptr,
                   rc == 0 ? "on a helper thread" : "inline");
     if (rc == 0) return ROUTE_ASYNC;
@@ -191,11 +191,11 @@ static route_result_t route_basic_auth_handle(route_exchange_t *x, const void *c
         ifr_log_warn("route", "basic_auth: too many password checks waiting; refusing with 503");
         return route_fail(x, 503, "too many password checks in progress");
     }
-    route_auth_check_run(check);    /* no helper threads here: inline */
-    return route_basic_auth_finish(x, c, acct != NULL, check->result, user);
+    route__auth_check_run(check);    /* no helper threads here: inline */
+    return route__basic_auth_finish(x, c, acct != NULL, check->result, user);
 }
 
 const route_directive_t route_directive_basic_auth = {
     .name = "basic_auth", .alias = "basicauth", .flags = ROUTE_DIR_MATCHER,
-    .parse = route_basic_auth_parse, .handle = route_basic_auth_handle,
+    .parse = route__basic_auth_parse, .handle = route__basic_auth_handle,
 };

@@ -59,7 +59,7 @@ typedef struct {
     route_filter_t *f;
 } route_encode_ctx_t;
 
-static const char *const route_encode_types[] = {
+static const char *const route__encode_types[] = {
     "text/*", "application/json*", "application/javascript*", "application/x-javascript*",
     "application/xml*", "application/xhtml+xml*", "application/rss+xml*", "application/atom+xml*",
     "application/ld+json*", "application/manifest+json*", "application/vnd.api+json*",
@@ -70,7 +70,7 @@ static const char *const route_encode_types[] = {
     "image/x-icon*", "image/vnd.microsoft.icon*", "multipart/bag*", "multipart/mixed*",
 };
 
-static int route_encode_format(route_parse_t *p, route_encode_conf_t *c, const cfg_token_t *name,
+static int route__encode_format(route_parse_t *p, route_encode_conf_t *c, const cfg_token_t *name,
                                const cfg_token_t *level)
 {
     if (!ifr_str_eq_cstr(name->text, "gzip") && !ifr_str_eq_cstr(name->text, "zstd"))
@@ -91,7 +91,7 @@ static int route_encode_format(route_parse_t *p, route_encode_conf_t *c, const c
     return 0;
 }
 
-static int route_encode_match_parse(route_parse_t *p, const cfg_directive_t *d, route_encode_match_t **out)
+static int route__encode_match_parse(route_parse_t *p, const cfg_directive_t *d, route_encode_match_t **out)
 {
     route_encode_match_t *m = ifr_arena_calloc(p->arena, 1, sizeof(*m));
     if (!m) return cfg_errorf(p->err, NULL, "out of memory");
@@ -126,7 +126,7 @@ static int route_encode_match_parse(route_parse_t *p, const cfg_directive_t *d, 
     return 0;
 }
 
-static bool route_encode_match(const route_encode_match_t *m, const http_response_t *r)
+static bool route__encode_match(const route_encode_match_t *m, const http_response_t *r)
 {
     bool status_ok = m->ncodes == 0;
     for (size_t i = 0; i < m->ncodes && !status_ok; i++)
@@ -143,26 +143,26 @@ static bool route_encode_match(const route_encode_match_t *m, const http_respons
     return true;
 }
 
-static int route_encode_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__encode_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     route_encode_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     c->minimum_length = 512;
     if (d->nargs > 2) return cfg_errorf(p->err, &d->args[2], "encode: expected at most gzip and zstd");
     for (size_t i = 0; i < d->nargs; i++)
-        if (route_encode_format(p, c, &d->args[i], NULL) != 0) return -1;
+        if (route__encode_format(p, c, &d->args[i], NULL) != 0) return -1;
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (ifr_str_eq_cstr(s->name.text, "gzip") || ifr_str_eq_cstr(s->name.text, "zstd")) {
             if (cfg_expect_args(s, 0, 1, p->err) != 0) return -1;
-            if (route_encode_format(p, c, &s->name, s->nargs ? &s->args[0] : NULL) != 0) return -1;
+            if (route__encode_format(p, c, &s->name, s->nargs ? &s->args[0] : NULL) != 0) return -1;
         } else if (ifr_str_eq_cstr(s->name.text, "minimum_length")) {
             if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
             int64_t v;
             if (cfg_parse_int(&s->args[0], 0, INT64_MAX, &v, p->err) != 0) return -1;
             c->minimum_length = (uint64_t)v;
         } else if (ifr_str_eq_cstr(s->name.text, "match")) {
-            if (route_encode_match_parse(p, s, &c->match) != 0) return -1;
+            if (route__encode_match_parse(p, s, &c->match) != 0) return -1;
         } else if (ifr_str_eq_cstr(s->name.text, "prefer")) {
             return cfg_errorf(p->err, &s->name, "encode: prefer is not supported by ifrit yet");
         } else {
@@ -178,16 +178,16 @@ static int route_encode_parse(route_parse_t *p, const cfg_directive_t *d, void *
     return 0;
 }
 
-static bool route_encode_type_ok(const http_headers_t *h)
+static bool route__encode_type_ok(const http_headers_t *h)
 {
     const http_header_t *ct = http_headers_get(h, IFR_LIT("Content-Type"));
     if (!ct) return false;
-    for (size_t i = 0; i < sizeof(route_encode_types) / sizeof(route_encode_types[0]); i++)
-        if (route_wild_match(ifr_cstr(route_encode_types[i]), ct->value, true)) return true;
+    for (size_t i = 0; i < sizeof(route__encode_types) / sizeof(route__encode_types[0]); i++)
+        if (route_wild_match(ifr_cstr(route__encode_types[i]), ct->value, true)) return true;
     return false;
 }
 
-static void route_encode_close(void *p)
+static void route__encode_close(void *p)
 {
     route_encode_ctx_t *e = p;
     if (e->stream) e->codec->close(e->stream);
@@ -196,7 +196,7 @@ static void route_encode_close(void *p)
 
 /* The head a compressed answer has (also for HEAD, which gets the head a
  * GET would). */
-static int route_encode_head_fields(route_exchange_t *x, const route_codec_t *codec)
+static int route__encode_head_fields(route_exchange_t *x, const route_codec_t *codec)
 {
     http_response_t *r = &x->resp;
     const http_header_t *etag = http_headers_get(&r->headers, IFR_LIT("ETag"));
@@ -210,7 +210,7 @@ static int route_encode_head_fields(route_exchange_t *x, const route_codec_t *co
     return http_headers_set(&r->headers, x->arena, IFR_LIT("Content-Encoding"), ifr_cstr(codec->name));
 }
 
-static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
+static int route__encode_on_head(route_exchange_t *x, route_filter_t *f)
 {
     route_encode_ctx_t *e = f->ctx;
     http_response_t *r = &x->resp;
@@ -218,8 +218,8 @@ static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
      * the ranges meaningless, so partial answers pass unchanged. */
     bool no_body = r->status < 200 || r->status == 204 || r->status == 206 || r->status == 304;
     bool compressible = !no_body && !http_headers_get(&r->headers, IFR_LIT("Content-Encoding")) &&
-                        (e->conf->match ? route_encode_match(e->conf->match, r)
-                                        : route_encode_type_ok(&r->headers));
+                        (e->conf->match ? route__encode_match(e->conf->match, r)
+                                        : route__encode_type_ok(&r->headers));
     /* Whether this answer is compressed depends on Accept-Encoding, so say
      * so even when it is not (no accepted coding, too short): a cache must
      * not hand this copy to a client that asked differently. A 304 carries
@@ -234,44 +234,44 @@ static int route_encode_on_head(route_exchange_t *x, route_filter_t *f)
     }
     /* HEAD: the head of the compressed GET, and no body to compress. */
     if (is_head) f->bypass = true;
-    else if (ifr_arena_on_cleanup(x->arena, route_encode_close, e) != 0) {
-        route_encode_close(e);
+    else if (ifr_arena_on_cleanup(x->arena, route__encode_close, e) != 0) {
+        route__encode_close(e);
         f->bypass = true;
         return route_filter_head(x, f->next);
     }
-    if (route_encode_head_fields(x, e->codec) != 0) return -1;
+    if (route__encode_head_fields(x, e->codec) != 0) return -1;
     return route_filter_head(x, f->next);
 }
 
-static int route_encode_emit(void *ud, const void *data, size_t len)
+static int route__encode_emit(void *ud, const void *data, size_t len)
 {
     route_encode_ctx_t *e = ud;
     return len ? route_filter_body(e->x, e->f->next, data, len, false) : 0;
 }
 
-static int route_encode_on_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len,
+static int route__encode_on_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len,
                                 bool is_last)
 {
     route_encode_ctx_t *e = f->ctx;
     e->x = x;
     e->f = f;
     if (!e->stream) return -1;
-    if (e->codec->write(e->stream, data, len, is_last, route_encode_emit, e) != 0) return -1;
+    if (e->codec->write(e->stream, data, len, is_last, route__encode_emit, e) != 0) return -1;
     return is_last ? route_filter_body(x, f->next, NULL, 0, true) : 0;
 }
 
-static const route_filter_ops_t route_encode_filter = {
-    .name = "encode", .on_head = route_encode_on_head, .on_body = route_encode_on_body,
+static const route_filter_ops_t route__encode_filter = {
+    .name = "encode", .on_head = route__encode_on_head, .on_body = route__encode_on_body,
 };
 
-static bool route_encode_any_codec(const route_encode_conf_t *c)
+static bool route__encode_any_codec(const route_encode_conf_t *c)
 {
     for (size_t i = 0; i < c->nformats; i++)
         if (route_codec_find(c->formats[i].name)) return true;
     return false;
 }
 
-static route_result_t route_encode_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__encode_handle(route_exchange_t *x, const void *conf)
 {
     const route_encode_conf_t *c = conf;
     const route_codec_t *best = NULL;
@@ -289,14 +289,14 @@ static route_result_t route_encode_handle(route_exchange_t *x, const void *conf)
     }
     /* With no compressor at all (a host that registered none) responses
      * pass untouched; a client accepting none of ours still gets Vary. */
-    if (!best && !route_encode_any_codec(c)) return ROUTE_NEXT;
+    if (!best && !route__encode_any_codec(c)) return ROUTE_NEXT;
     route_encode_ctx_t *e = ifr_arena_calloc(x->arena, 1, sizeof(*e));
     if (!e) return route_fail(x, 500, "out of memory");
     *e = (route_encode_ctx_t){ .conf = c, .codec = best, .level = level };
-    if (route_filter_push(x, &route_encode_filter, e) != 0) return route_fail(x, 500, "out of memory");
+    if (route_filter_push(x, &route__encode_filter, e) != 0) return route_fail(x, 500, "out of memory");
     return ROUTE_NEXT;
 }
 
 const route_directive_t route_directive_encode = {
-    .name = "encode", .flags = ROUTE_DIR_MATCHER, .parse = route_encode_parse, .handle = route_encode_handle,
+    .name = "encode", .flags = ROUTE_DIR_MATCHER, .parse = route__encode_parse, .handle = route__encode_handle,
 };

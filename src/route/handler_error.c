@@ -11,7 +11,7 @@ typedef struct {
     route_tmpl_t *message;
 } route_error_conf_t;
 
-static int route_error_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__error_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 0, 2, p->err) != 0) return -1;
     route_error_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
@@ -43,7 +43,7 @@ static int route_error_parse(route_parse_t *p, const cfg_directive_t *d, void **
     return 0;
 }
 
-static route_result_t route_error_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__error_handle(route_exchange_t *x, const void *conf)
 {
     const route_error_conf_t *c = conf;
     ifr_str_t msg = IFR_LIT("");
@@ -53,5 +53,5 @@ static route_result_t route_error_handle(route_exchange_t *x, const void *conf)
 }
 
 const route_directive_t route_directive_error = {
-    .name = "error", .flags = ROUTE_DIR_MATCHER, .parse = route_error_parse, .handle = route_error_handle,
+    .name = "error", .flags = ROUTE_DIR_MATCHER, .parse = route__error_parse, .handle = route__error_handle,
 };

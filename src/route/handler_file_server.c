@@ -21,7 +21,7 @@
 #include "route/response.h"
 #include "route/state.h"
 
-static int route_file_list(route_parse_t *p, const cfg_directive_t *s, route_strs_t *l, size_t min)
+static int route__file_list(route_parse_t *p, const cfg_directive_t *s, route_strs_t *l, size_t min)
 {
     if (cfg_expect_args(s, min, SIZE_MAX, p->err) != 0) return -1;
     l->count = 0;
@@ -30,7 +30,7 @@ static int route_file_list(route_parse_t *p, const cfg_directive_t *s, route_str
     return 0;
 }
 
-static int route_file_server_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__file_server_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     route_file_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
@@ -49,14 +49,14 @@ static int route_file_server_parse(route_parse_t *p, const cfg_directive_t *d, v
             if ((rc = cfg_expect_args(s, 1, 1, p->err)) == 0 && !(c->root = route_tmpl_compile(p->arena, s->args[0].text)))
                 rc = cfg_errorf(p->err, NULL, "out of memory");
         } else if (ifr_str_eq_cstr(n, "hide")) {
-            rc = route_file_list(p, s, &c->hide, 1);
+            rc = route__file_list(p, s, &c->hide, 1);
         } else if (ifr_str_eq_cstr(n, "index")) {
-            rc = route_file_list(p, s, &c->index, 0);
+            rc = route__file_list(p, s, &c->index, 0);
         } else if (ifr_str_eq_cstr(n, "browse")) {
             if (s->nargs) return cfg_errorf(p->err, &s->args[0], "file_server browse: custom templates are not supported by ifrit yet");
             c->browse = true;
         } else if (ifr_str_eq_cstr(n, "precompressed")) {
-            if ((rc = route_file_list(p, s, &c->precompressed, 0)) == 0) {
+            if ((rc = route__file_list(p, s, &c->precompressed, 0)) == 0) {
                 for (size_t k = 0; k < c->precompressed.count; k++) {
                     ifr_str_t f = c->precompressed.items[k];
                     if (!ifr_str_eq_cstr(f, "br") && !ifr_str_eq_cstr(f, "zstd") && !ifr_str_eq_cstr(f, "gzip"))
@@ -126,7 +126,7 @@ bool route_file_hidden(const route_file_conf_t *c, ifr_str_t fs_path)
  * real_root): real gets the canonical path and sb its stat. Returns the
  * open file when the direct open found it, else -1 with *err 0 (the walk
  * found it; it is not open) or the reason it is not served. */
-static int route_file_find(const char *real_root, const char *base, const char *rel, char *real,
+static int route__file_find(const char *real_root, const char *base, const char *rel, char *real,
                            struct stat *sb, int *err)
 {
     size_t bl = strlen(base), rl = strlen(rel);
@@ -158,7 +158,7 @@ static int route_file_find(const char *real_root, const char *base, const char *
     return -1;
 }
 
-static route_result_t route_file_missing(route_exchange_t *x, const route_file_conf_t *c, int err)
+static route_result_t route__file_missing(route_exchange_t *x, const route_file_conf_t *c, int err)
 {
     if (c->pass_thru) return ROUTE_NEXT;
     if (err == EACCES || err == EPERM) return route_fail(x, 403, "permission denied");
@@ -168,7 +168,7 @@ static route_result_t route_file_missing(route_exchange_t *x, const route_file_c
 }
 
 /* A redirect that keeps the query: Caddy's canonical-URI 308. */
-static route_result_t route_file_redirect(route_exchange_t *x, bool add_slash)
+static route_result_t route__file_redirect(route_exchange_t *x, bool add_slash)
 {
     ifr_str_t orig = x->orig_uri.len ? x->orig_uri : x->req->target;
     long q = ifr_str_find_char(orig, '?');
@@ -193,7 +193,7 @@ static route_result_t route_file_redirect(route_exchange_t *x, bool add_slash)
 
 /* Whether the last path element was changed by a rewrite: then Caddy does
  * not redirect to the canonical form (it would undo the rewrite). */
-static bool route_file_rewritten(route_exchange_t *x)
+static bool route__file_rewritten(route_exchange_t *x)
 {
     ifr_str_t orig = x->orig_uri.len ? x->orig_uri : x->req->target;
     long q = ifr_str_find_char(orig, '?');
@@ -208,7 +208,7 @@ static bool route_file_rewritten(route_exchange_t *x)
     return !ifr_str_eq(ifr_str_sub(orig, as, a), ifr_str_sub(cur, bs, b));
 }
 
-static route_result_t route_file_server_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__file_server_handle(route_exchange_t *x, const void *conf)
 {
     const route_file_conf_t *c = conf;
     route_state_t *st = route_state(x);
@@ -229,10 +229,10 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
     char *rel = ifr_arena_strndup(x->arena, path.ptr, path.len);
     if (!rel) return route_fail(x, 500, "out of memory");
     int err = route_fs_root(root, real_root);
-    if (err) return route_file_missing(x, c, err);
+    if (err) return route__file_missing(x, c, err);
     struct stat sb;
-    int fd = route_file_find(real_root, real_root, rel, real, &sb, &err);
-    if (err) return route_file_missing(x, c, err);
+    int fd = route__file_find(real_root, real_root, rel, real, &sb, &err);
+    if (err) return route__file_missing(x, c, err);
     bool regular = S_ISREG(sb.st_mode);
     if (!regular && fd >= 0) {
         close(fd);
@@ -240,7 +240,7 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
     }
     if (route_file_hidden(c, path) || route_file_hidden(c, ifr_cstr(real))) {
         if (fd >= 0) close(fd);
-        return route_file_missing(x, c, ENOENT);
+        return route__file_missing(x, c, ENOENT);
     }
 
     /* Caddy's canonical URIs: the trailing slash is judged on the path as
@@ -250,7 +250,7 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
     long q = ifr_str_find_char(orig, '?');
     if (q >= 0) orig.len = (size_t)q;
     bool orig_slash = orig.len > 0 && orig.ptr[orig.len - 1] == '/';
-    bool redirectable = !route_file_rewritten(x);
+    bool redirectable = !route__file_rewritten(x);
     if (S_ISDIR(sb.st_mode)) {
         for (size_t i = 0; i < c->index.count; i++) {
             ifr_str_t ix = c->index.items[i];
@@ -258,34 +258,34 @@ static route_result_t route_file_server_handle(route_exchange_t *x, const void *
             char cand_real[ROUTE_PATH_MAX];
             struct stat isb;
             if (!name) continue;
-            int ifd = route_file_find(real_root, real, name, cand_real, &isb, &err);
+            int ifd = route__file_find(real_root, real, name, cand_real, &isb, &err);
             if (err || route_file_hidden(c, ifr_cstr(cand_real)) || !S_ISREG(isb.st_mode)) {
                 if (ifd >= 0) close(ifd);
                 continue;
             }
             if (c->canonical && redirectable && !orig_slash) {
                 if (ifd >= 0) close(ifd);
-                return route_file_redirect(x, true);
+                return route__file_redirect(x, true);
             }
             return route_file_send(x, c, cand_real, &isb, ifd);
         }
         /* A listing needs the slash for its relative links, whatever
          * canonical_uris says (Caddy's browse redirects too). */
         if (c->browse) {
-            if (redirectable && !orig_slash) return route_file_redirect(x, true);
+            if (redirectable && !orig_slash) return route__file_redirect(x, true);
             return route_file_browse(x, c, real_root, real);
         }
-        return route_file_missing(x, c, ENOENT);
+        return route__file_missing(x, c, ENOENT);
     }
-    if (!regular) return route_file_missing(x, c, ENOENT);
+    if (!regular) return route__file_missing(x, c, ENOENT);
     if (c->canonical && redirectable && orig_slash) {
         if (fd >= 0) close(fd);
-        return route_file_redirect(x, false);
+        return route__file_redirect(x, false);
     }
     return route_file_send(x, c, real, &sb, fd);
 }
 
 const route_directive_t route_directive_file_server = {
-    .name = "file_server", .flags = ROUTE_DIR_MATCHER, .parse = route_file_server_parse,
-    .handle = route_file_server_handle,
+    .name = "file_server", .flags = ROUTE_DIR_MATCHER, .parse = route__file_server_parse,
+    .handle = route__file_server_handle,
 };

@@ -20,7 +20,7 @@ int route_parse_block(route_parse_t *p, const cfg_directive_t *d, bool literal, 
     return 0;
 }
 
-static int route_handle_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__handle_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     return route_parse_block(p, d, false, conf);
 }
@@ -34,5 +34,5 @@ route_result_t route_enter_block(route_exchange_t *x, const void *conf)
 
 const route_directive_t route_directive_handle = {
     .name = "handle", .flags = ROUTE_DIR_MATCHER | ROUTE_DIR_GROUP_HANDLE,
-    .parse = route_handle_parse, .handle = route_enter_block,
+    .parse = route__handle_parse, .handle = route_enter_block,
 };

@@ -9,7 +9,7 @@
 #include "route/block.h"
 #include "route/site.h"
 
-static int route_handle_errors_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__handle_errors_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     route_site_t *s = p->site;
     route_errors_t *n = ifr_arena_calloc(p->arena, s->nerrors + 1, sizeof(*n));
@@ -46,5 +46,5 @@ static int route_handle_errors_parse(route_parse_t *p, const cfg_directive_t *d,
 }
 
 const route_directive_t route_directive_handle_errors = {
-    .name = "handle_errors", .flags = ROUTE_DIR_SITE, .parse = route_handle_errors_parse,
+    .name = "handle_errors", .flags = ROUTE_DIR_SITE, .parse = route__handle_errors_parse,
 };

@@ -13,7 +13,7 @@ typedef struct {
     ifr_str_t prefix;
 } route_handle_path_conf_t;
 
-static int route_handle_path_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__handle_path_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     route_handle_path_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
@@ -27,7 +27,7 @@ static int route_handle_path_parse(route_parse_t *p, const cfg_directive_t *d, v
     return 0;
 }
 
-static route_result_t route_handle_path_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__handle_path_handle(route_exchange_t *x, const void *conf)
 {
     const route_handle_path_conf_t *c = conf;
     long n = route_raw_prefix_len(x->req->path, c->prefix);
@@ -39,5 +39,5 @@ static route_result_t route_handle_path_handle(route_exchange_t *x, const void *
 const route_directive_t route_directive_handle_path = {
     .name = "handle_path",
     .flags = ROUTE_DIR_MATCHER | ROUTE_DIR_GROUP_HANDLE | ROUTE_DIR_NEEDS_PATH,
-    .parse = route_handle_path_parse, .handle = route_handle_path_handle,
+    .parse = route__handle_path_parse, .handle = route__handle_path_handle,
 };

@@ -18,7 +18,7 @@ typedef struct {
     bool defer;
 } route_header_conf_t;
 
-static int route_header_op(route_parse_t *p, route_header_conf_t *c, const cfg_token_t *field,
+static int route__header_op(route_parse_t *p, route_header_conf_t *c, const cfg_token_t *field,
                            const cfg_token_t *args, size_t nargs)
 {
     route_hdr_op_t op = { .kind = ROUTE_HDR_SET };
@@ -57,42 +57,42 @@ static int route_header_op(route_parse_t *p, route_header_conf_t *c, const cfg_t
     return 0;
 }
 
-static int route_header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     route_header_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
-    if (d->nargs && route_header_op(p, c, &d->args[0], d->args + 1, d->nargs - 1) != 0) return -1;
+    if (d->nargs && route__header_op(p, c, &d->args[0], d->args + 1, d->nargs - 1) != 0) return -1;
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (ifr_str_eq_cstr(s->name.text, "defer") && s->nargs == 0) { c->defer = true; continue; }
-        if (route_header_op(p, c, &s->name, s->args, s->nargs) != 0) return -1;
+        if (route__header_op(p, c, &s->name, s->args, s->nargs) != 0) return -1;
     }
     if (c->ops.count == 0) return cfg_errorf(p->err, &d->name, "header: expected a header field to change");
     *conf = c;
     return 0;
 }
 
-static int route_header_apply(route_exchange_t *x, const route_header_conf_t *c)
+static int route__header_apply(route_exchange_t *x, const route_header_conf_t *c)
 {
     return route_hdr_ops_apply(x, &c->ops, &x->resp.headers, NULL, NULL);
 }
 
-static int route_header_on_head(route_exchange_t *x, route_filter_t *f)
+static int route__header_on_head(route_exchange_t *x, route_filter_t *f)
 {
-    route_header_apply(x, f->ctx);
+    route__header_apply(x, f->ctx);
     return route_filter_head(x, f->next);
 }
 
-static const route_filter_ops_t route_header_filter = { .name = "header", .on_head = route_header_on_head };
+static const route_filter_ops_t route__header_filter = { .name = "header", .on_head = route__header_on_head };
 
-static route_result_t route_header_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__header_handle(route_exchange_t *x, const void *conf)
 {
     const route_header_conf_t *c = conf;
-    int rc = c->defer ? route_filter_push(x, &route_header_filter, (void *)c) : route_header_apply(x, c);
+    int rc = c->defer ? route_filter_push(x, &route__header_filter, (void *)c) : route__header_apply(x, c);
     return rc == 0 ? ROUTE_NEXT : route_fail(x, 500, "out of memory");
 }
 
 const route_directive_t route_directive_header = {
-    .name = "header", .flags = ROUTE_DIR_MATCHER | ROUTE_DIR_BLOCK_ARGS, .min_args = 1, .parse = route_header_parse,
-    .handle = route_header_handle,
+    .name = "header", .flags = ROUTE_DIR_MATCHER | ROUTE_DIR_BLOCK_ARGS, .min_args = 1, .parse = route__header_parse,
+    .handle = route__header_handle,
 };

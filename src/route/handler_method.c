@@ -3,7 +3,7 @@
 #include "config/dispense.h"
 #include "route/directive.h"
 
-static int route_method_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__method_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 1, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
     char *m = ifr_arena_strndup(p->arena, d->args[0].text.ptr, d->args[0].text.len);
@@ -19,13 +19,13 @@ static int route_method_parse(route_parse_t *p, const cfg_directive_t *d, void *
     return 0;
 }
 
-static route_result_t route_method_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__method_handle(route_exchange_t *x, const void *conf)
 {
     x->req->method = *(const ifr_str_t *)conf;
     return ROUTE_NEXT;
 }
 
 const route_directive_t route_directive_method = {
-    .name = "method", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route_method_parse,
-    .handle = route_method_handle,
+    .name = "method", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route__method_parse,
+    .handle = route__method_handle,
 };

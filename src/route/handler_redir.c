@@ -14,7 +14,7 @@ typedef struct {
     int status;      /* 0 = html */
 } route_redir_conf_t;
 
-static int route_redir_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__redir_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 2, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
     route_redir_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
@@ -35,7 +35,7 @@ static int route_redir_parse(route_parse_t *p, const cfg_directive_t *d, void **
     return 0;
 }
 
-static route_result_t route_redir_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__redir_handle(route_exchange_t *x, const void *conf)
 {
     const route_redir_conf_t *c = conf;
     ifr_str_t to;
@@ -58,6 +58,6 @@ static route_result_t route_redir_handle(route_exchange_t *x, const void *conf)
 }
 
 const route_directive_t route_directive_redir = {
-    .name = "redir", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route_redir_parse,
-    .handle = route_redir_handle,
+    .name = "redir", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route__redir_parse,
+    .handle = route__redir_handle,
 };

@@ -5,7 +5,7 @@
 #include "route/directive.h"
 #include "route/response.h"
 
-static int route_request_body_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__request_body_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 0, 0, p->err) != 0) return -1;
     uint64_t *max = ifr_arena_calloc(p->arena, 1, sizeof(*max));
@@ -23,7 +23,7 @@ static int route_request_body_parse(route_parse_t *p, const cfg_directive_t *d, 
     return 0;
 }
 
-static route_result_t route_request_body_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__request_body_handle(route_exchange_t *x, const void *conf)
 {
     uint64_t max = *(const uint64_t *)conf;
     if (max == 0) return ROUTE_NEXT;
@@ -34,6 +34,6 @@ static route_result_t route_request_body_handle(route_exchange_t *x, const void 
 }
 
 const route_directive_t route_directive_request_body = {
-    .name = "request_body", .flags = ROUTE_DIR_MATCHER, .parse = route_request_body_parse,
-    .handle = route_request_body_handle,
+    .name = "request_body", .flags = ROUTE_DIR_MATCHER, .parse = route__request_body_parse,
+    .handle = route__request_body_handle,
 };

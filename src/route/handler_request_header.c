@@ -15,7 +15,7 @@ typedef struct {
     route_tmpl_t *value;
 } route_req_header_conf_t;
 
-static int route_request_header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__request_header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 3, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
     route_req_header_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
@@ -41,7 +41,7 @@ static int route_request_header_parse(route_parse_t *p, const cfg_directive_t *d
     return 0;
 }
 
-static route_result_t route_request_header_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__request_header_handle(route_exchange_t *x, const void *conf)
 {
     const route_req_header_conf_t *c = conf;
     http_headers_t *h = &x->req->headers;
@@ -82,5 +82,5 @@ static route_result_t route_request_header_handle(route_exchange_t *x, const voi
 
 const route_directive_t route_directive_request_header = {
     .name = "request_header", .flags = ROUTE_DIR_MATCHER, .min_args = 1,
-    .parse = route_request_header_parse, .handle = route_request_header_handle,
+    .parse = route__request_header_parse, .handle = route__request_header_handle,
 };

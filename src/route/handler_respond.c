@@ -19,7 +19,7 @@ typedef struct {
 } route_respond_conf_t;
 
 /* Caddy's rule: a JSON object or array is application/json. */
-static bool route_is_json(ifr_arena_t *a, ifr_str_t body)
+static bool route__is_json(ifr_arena_t *a, ifr_str_t body)
 {
     size_t i = 0;
     while (i < body.len && (body.ptr[i] == ' ' || body.ptr[i] == '\t' || body.ptr[i] == '\n' || body.ptr[i] == '\r'))
@@ -29,7 +29,7 @@ static bool route_is_json(ifr_arena_t *a, ifr_str_t body)
     return ifr_json_parse(a, body.ptr, body.len, &err) != NULL;
 }
 
-static int route_respond_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__respond_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 0, 2, p->err) != 0) return -1;
     route_respond_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
@@ -67,19 +67,19 @@ static int route_respond_parse(route_parse_t *p, const cfg_directive_t *d, void 
         ifr_arena_init(&scratch, 0);
         ifr_str_t text;
         route_tmpl_render(NULL, c->body, &text);
-        c->type = route_is_json(&scratch, text) ? ROUTE_BODY_JSON : ROUTE_BODY_TEXT;
+        c->type = route__is_json(&scratch, text) ? ROUTE_BODY_JSON : ROUTE_BODY_TEXT;
         ifr_arena_destroy(&scratch);
     }
     *conf = c;
     return 0;
 }
 
-static route_result_t route_respond_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__respond_handle(route_exchange_t *x, const void *conf)
 {
     const route_respond_conf_t *c = conf;
     ifr_str_t body = IFR_LIT("");
     if (c->body && route_tmpl_render(x, c->body, &body) != 0) return route_fail(x, 500, "out of memory");
-    bool json = c->type == ROUTE_BODY_JSON || (c->type == ROUTE_BODY_SNIFF && route_is_json(x->arena, body));
+    bool json = c->type == ROUTE_BODY_JSON || (c->type == ROUTE_BODY_SNIFF && route__is_json(x->arena, body));
     if (body.len && route_header_default(x, IFR_LIT("Content-Type"),
                                          json ? IFR_LIT("application/json") : IFR_LIT("text/plain; charset=utf-8")) != 0)
         return route_fail(x, 500, "out of memory");
@@ -91,6 +91,6 @@ static route_result_t route_respond_handle(route_exchange_t *x, const void *conf
 }
 
 const route_directive_t route_directive_respond = {
-    .name = "respond", .flags = ROUTE_DIR_MATCHER, .parse = route_respond_parse,
-    .handle = route_respond_handle,
+    .name = "respond", .flags = ROUTE_DIR_MATCHER, .parse = route__respond_parse,
+    .handle = route__respond_handle,
 };

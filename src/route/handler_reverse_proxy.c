@@ -35,9 +35,9 @@ typedef struct {
     bool set_cookie;
 } proxy_job_t;
 
-static route_result_t proxy_attempt(proxy_job_t *j);
+static route_result_t route__proxy_attempt(proxy_job_t *j);
 
-static void proxy_release_upstream(proxy_job_t *j)
+static void route__proxy_release_upstream(proxy_job_t *j)
 {
     if (j->up) atomic_fetch_sub_explicit(&j->up->in_flight, 1, memory_order_relaxed);
     j->up = NULL;
@@ -45,14 +45,14 @@ static void proxy_release_upstream(proxy_job_t *j)
 }
 
 /* The exchange ended (response sent or client gone): stop what runs. */
-static void proxy_job_cleanup(void *data)
+static void route__proxy_job_cleanup(void *data)
 {
     proxy_job_t *j = data;
     if (j->call) j->t->cancel(j->call);
-    proxy_release_upstream(j);
+    route__proxy_release_upstream(j);
 }
 
-static bool proxy_idempotent(ifr_str_t m)
+static bool route__proxy_idempotent(ifr_str_t m)
 {
     return ifr_str_eq(m, IFR_LIT("GET")) || ifr_str_eq(m, IFR_LIT("HEAD")) || ifr_str_eq(m, IFR_LIT("OPTIONS")) ||
            ifr_str_eq(m, IFR_LIT("TRACE")) || ifr_str_eq(m, IFR_LIT("PUT")) || ifr_str_eq(m, IFR_LIT("DELETE"));
@@ -60,23 +60,23 @@ static bool proxy_idempotent(ifr_str_t m)
 
 /* Caddy retries while either budget lasts: lb_retries more attempts, or
  * time left in lb_try_duration. */
-static bool proxy_may_retry(const proxy_job_t *j)
+static bool route__proxy_may_retry(const proxy_job_t *j)
 {
     if (j->attempts <= j->c->lb_retries) return true;
     return j->c->lb_try_duration_ns > 0 && proxy_now_ns() - j->started < j->c->lb_try_duration_ns;
 }
 
-static void proxy_retry_cb(route_exchange_t *x, void *ud)
+static void route__proxy_retry_cb(route_exchange_t *x, void *ud)
 {
     (void)x;
     proxy_job_t *j = ud;
-    route_result_t r = proxy_attempt(j);
+    route_result_t r = route__proxy_attempt(j);
     if (r != ROUTE_ASYNC) route_resume(j->x, r);
 }
 
 /* Nothing to pick: a 503, with a log line naming each upstream and why
  * it is out (the first four, then how many there are in all). */
-static route_result_t proxy_unavailable(proxy_job_t *j)
+static route_result_t route__proxy_unavailable(proxy_job_t *j)
 {
     route_exchange_t *x = j->x;
     char list[512], why[64];
@@ -102,21 +102,21 @@ static route_result_t proxy_unavailable(proxy_job_t *j)
  * loop's next turn, never by recursion: with nothing available that would
  * go on inside this call for all of lb_try_duration (Caddy spins there;
  * here the worker at least serves its other connections meanwhile). */
-static route_result_t proxy_wait_and_retry(proxy_job_t *j, int status, const char *msg)
+static route_result_t route__proxy_wait_and_retry(proxy_job_t *j, int status, const char *msg)
 {
     route_exchange_t *x = j->x;
     int64_t wait = j->c->lb_try_interval_ns;
-    if (wait > 0 ? x->io->timer && x->io->timer(x, wait, proxy_retry_cb, j) == 0
-                 : x->io->defer && x->io->defer(x, proxy_retry_cb, j) == 0)
+    if (wait > 0 ? x->io->timer && x->io->timer(x, wait, route__proxy_retry_cb, j) == 0
+                 : x->io->defer && x->io->defer(x, route__proxy_retry_cb, j) == 0)
         return ROUTE_ASYNC;
-    if (status == 503) return proxy_unavailable(j);
+    if (status == 503) return route__proxy_unavailable(j);
     /* A host without timers: an attempt that fails does so from a callback,
      * so trying again now does not recurse. */
-    if (wait <= 0) return proxy_attempt(j);
+    if (wait <= 0) return route__proxy_attempt(j);
     return route_fail(x, status, msg);
 }
 
-static int proxy_on_head(void *ud, const http_upstream_response_t *r)
+static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
 {
     proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
@@ -136,7 +136,7 @@ static int proxy_on_head(void *ud, const http_upstream_response_t *r)
 
 /* Caddy passes an upstream's 1xx heads on (103 Early Hints, say); the
  * host sends them only where a client can take them. */
-static void proxy_on_interim(void *ud, const http_upstream_response_t *r)
+static void route__proxy_on_interim(void *ud, const http_upstream_response_t *r)
 {
     proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
@@ -145,21 +145,21 @@ static void proxy_on_interim(void *ud, const http_upstream_response_t *r)
     x->io->send_interim(x, r->status, &h);
 }
 
-static void proxy_on_end(void *ud, bool ok)
+static void route__proxy_on_end(void *ud, bool ok)
 {
     proxy_job_t *j = ud;
     if (!ok)
         ifr_log_warn("reverse_proxy", "response from upstream %.*s for %.*s broke off",
                      (int)j->up->hostport.len, j->up->hostport.ptr, (int)j->x->req->target.len, j->x->req->target.ptr);
-    proxy_release_upstream(j);
+    route__proxy_release_upstream(j);
 }
 
-static void proxy_on_fail(void *ud, proxy_fail_t why, const char *detail, bool request_sent)
+static void route__proxy_on_fail(void *ud, proxy_fail_t why, const char *detail, bool request_sent)
 {
     proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
     proxy_upstream_t *u = j->up;
-    proxy_release_upstream(j);
+    route__proxy_release_upstream(j);
     if (why == PROXY_FAIL_CLIENT) {
         route_resume(x, route_fail(x, 400, detail));
         return;
@@ -170,25 +170,25 @@ static void proxy_on_fail(void *ud, proxy_fail_t why, const char *detail, bool r
                  (int)x->req->method.len, x->req->method.ptr, (int)x->req->target.len, x->req->target.ptr, detail, status);
     /* A request that reached the upstream may have had effects there:
      * only idempotent ones without a body may go again. */
-    bool safe = !request_sent || (proxy_idempotent(x->req->method) && !j->req.with_body);
-    if (safe && proxy_may_retry(j)) {
-        route_result_t r = proxy_wait_and_retry(j, status, detail);
+    bool safe = !request_sent || (route__proxy_idempotent(x->req->method) && !j->req.with_body);
+    if (safe && route__proxy_may_retry(j)) {
+        route_result_t r = route__proxy_wait_and_retry(j, status, detail);
         if (r != ROUTE_ASYNC) route_resume(x, r);
         return;
     }
     route_resume(x, route_fail(x, status, detail));
 }
 
-static const proxy_call_cb_t proxy_callbacks = {
-    .on_head = proxy_on_head, .on_fail = proxy_on_fail, .on_end = proxy_on_end, .on_interim = proxy_on_interim,
+static const proxy_call_cb_t route__proxy_callbacks = {
+    .on_head = route__proxy_on_head, .on_fail = route__proxy_on_fail, .on_end = route__proxy_on_end, .on_interim = route__proxy_on_interim,
 };
 
-static route_result_t proxy_attempt(proxy_job_t *j)
+static route_result_t route__proxy_attempt(proxy_job_t *j)
 {
     route_exchange_t *x = j->x;
     j->attempts++;
     proxy_upstream_t *u = proxy_lb_select(j->c, x, j->tried, proxy_now_ns(), &j->set_cookie);
-    if (!u) return proxy_may_retry(j) ? proxy_wait_and_retry(j, 503, "no upstream available") : proxy_unavailable(j);
+    if (!u) return route__proxy_may_retry(j) ? route__proxy_wait_and_retry(j, 503, "no upstream available") : route__proxy_unavailable(j);
     size_t idx = (size_t)(u - j->c->upstreams);
     if (idx < 64) j->tried |= 1ULL << idx;
     bool upgrade = j->t->tunnels && proxy_upgrade_requested(x->req);
@@ -219,26 +219,26 @@ static route_result_t proxy_attempt(proxy_job_t *j)
     }
     atomic_fetch_add_explicit(&u->in_flight, 1, memory_order_relaxed);
     j->up = u;
-    if (j->t->start(x, &j->req, &proxy_callbacks, j, &j->call) != 0) {
-        proxy_release_upstream(j);
+    if (j->t->start(x, &j->req, &route__proxy_callbacks, j, &j->call) != 0) {
+        route__proxy_release_upstream(j);
         return route_fail(x, 500, "out of memory");
     }
     return ROUTE_ASYNC;
 }
 
-static route_result_t proxy_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__proxy_handle(route_exchange_t *x, const void *conf)
 {
     const proxy_conf_t *c = conf;
     const proxy_transport_t *t = proxy_transport_get();
     if (!t) return route_fail(x, 502, "no reverse_proxy transport in this build");
     proxy_job_t *j = ifr_arena_calloc(x->arena, 1, sizeof(*j));
-    if (!j || ifr_arena_on_cleanup(x->arena, proxy_job_cleanup, j) != 0) return route_fail(x, 500, "out of memory");
+    if (!j || ifr_arena_on_cleanup(x->arena, route__proxy_job_cleanup, j) != 0) return route_fail(x, 500, "out of memory");
     *j = (proxy_job_t){ .x = x, .c = c, .t = t, .started = proxy_now_ns(), .ours = x->resp.headers };
     if (t->watch_health && c->health_uri.len) t->watch_health(x, c);
-    return proxy_attempt(j);
+    return route__proxy_attempt(j);
 }
 
-static int proxy_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__proxy_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     proxy_conf_t *c;
     if (proxy_conf_parse(p, d, &c) != 0) return -1;
@@ -247,5 +247,5 @@ static int proxy_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 }
 
 const route_directive_t route_directive_reverse_proxy = {
-    .name = "reverse_proxy", .flags = ROUTE_DIR_MATCHER, .parse = proxy_parse, .handle = proxy_handle,
+    .name = "reverse_proxy", .flags = ROUTE_DIR_MATCHER, .parse = route__proxy_parse, .handle = route__proxy_handle,
 };

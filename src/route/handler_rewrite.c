@@ -7,7 +7,7 @@
 #include "route/request.h"
 #include "route/response.h"
 
-static int route_rewrite_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__rewrite_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 1, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
     if (!(*conf = route_tmpl_compile(p->arena, d->args[0].text)))
@@ -15,7 +15,7 @@ static int route_rewrite_parse(route_parse_t *p, const cfg_directive_t *d, void 
     return 0;
 }
 
-static route_result_t route_rewrite_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__rewrite_handle(route_exchange_t *x, const void *conf)
 {
     ifr_str_t to;
     if (route_tmpl_render(x, conf, &to) != 0 || route_set_uri(x, to) != 0)
@@ -25,5 +25,5 @@ static route_result_t route_rewrite_handle(route_exchange_t *x, const void *conf
 
 const route_directive_t route_directive_rewrite = {
     .name = "rewrite", .flags = ROUTE_DIR_MATCHER | ROUTE_DIR_GROUP_REWRITE, .min_args = 1,
-    .parse = route_rewrite_parse, .handle = route_rewrite_handle,
+    .parse = route__rewrite_parse, .handle = route__rewrite_handle,
 };

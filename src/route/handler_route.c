@@ -2,11 +2,11 @@
  * written, not sorted. */
 #include "route/block.h"
 
-static int route_route_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__route_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     return route_parse_block(p, d, true, conf);
 }
 
 const route_directive_t route_directive_route = {
-    .name = "route", .flags = ROUTE_DIR_MATCHER, .parse = route_route_parse, .handle = route_enter_block,
+    .name = "route", .flags = ROUTE_DIR_MATCHER, .parse = route__route_parse, .handle = route_enter_block,
 };

@@ -21,7 +21,7 @@ typedef struct {
     int fallback_status;   /* 0: none, ROUTE_NEXT when nothing exists */
 } route_try_files_conf_t;
 
-static int route_try_files_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__try_files_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
     route_try_files_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
@@ -53,7 +53,7 @@ static int route_try_files_parse(route_parse_t *p, const cfg_directive_t *d, voi
 
 /* Whether candidate (a decoded URL path) names a file under root, or a
  * directory when it ends with '/'. */
-static bool route_try_exists(route_exchange_t *x, const char *real_root, ifr_str_t cand)
+static bool route__try_exists(route_exchange_t *x, const char *real_root, ifr_str_t cand)
 {
     char *clean = ifr_arena_alloc(x->arena, cand.len + 2);
     if (!clean) return false;
@@ -70,7 +70,7 @@ static bool route_try_exists(route_exchange_t *x, const char *real_root, ifr_str
     return want_dir ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode);
 }
 
-static route_result_t route_try_files_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__try_files_handle(route_exchange_t *x, const void *conf)
 {
     const route_try_files_conf_t *c = conf;
     route_state_t *st = route_state(x);
@@ -84,7 +84,7 @@ static route_result_t route_try_files_handle(route_exchange_t *x, const void *co
         if (route_tmpl_render(x, c->files[i], &to) != 0) return route_fail(x, 500, "out of memory");
         long q = ifr_str_find_char(to, '?');
         ifr_str_t path = q < 0 ? to : ifr_str_sub(to, 0, (size_t)q);
-        if (!route_try_exists(x, real_root, path)) continue;
+        if (!route__try_exists(x, real_root, path)) continue;
         /* The rewrite keeps the query unless the candidate gives one. */
         if (route_set_uri(x, to) != 0) return route_fail(x, 500, "out of memory");
         return ROUTE_NEXT;
@@ -93,6 +93,6 @@ static route_result_t route_try_files_handle(route_exchange_t *x, const void *co
 }
 
 const route_directive_t route_directive_try_files = {
-    .name = "try_files", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route_try_files_parse,
-    .handle = route_try_files_handle,
+    .name = "try_files", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route__try_files_parse,
+    .handle = route__try_files_handle,
 };

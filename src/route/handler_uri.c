@@ -20,7 +20,7 @@ typedef struct {
     route_regex_t *rx;
 } route_uri_conf_t;
 
-static int route_uri_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__uri_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     static const char *const ops[] = { "strip_prefix", "strip_suffix", "replace", "path_regexp" };
     if (cfg_expect_args(d, 2, 4, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
@@ -52,14 +52,14 @@ static int route_uri_parse(route_parse_t *p, const cfg_directive_t *d, void **co
 }
 
 /* Appends s to b (arena, size known to the caller). */
-static size_t route_put(char *b, size_t n, ifr_str_t s)
+static size_t route__put(char *b, size_t n, ifr_str_t s)
 {
     if (s.len) memcpy(b + n, s.ptr, s.len);
     return n + s.len;
 }
 
 /* Replaces the first match of rx in path with repl ($N / ${N} expanded). */
-static int route_uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr_str_t repl)
+static int route__uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr_str_t repl)
 {
     ifr_str_t path = x->req->path, g[ROUTE_MAX_GROUPS];
     if (!route_regex_match(c->rx, path, g)) return 0;
@@ -68,7 +68,7 @@ static int route_uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr_
         if (repl.ptr[i] == '$') cap += path.len;
     char *b = ifr_arena_alloc(x->arena, cap);
     if (!b) return -1;
-    size_t n = route_put(b, 0, ifr_str(path.ptr, (size_t)(g[0].ptr - path.ptr)));
+    size_t n = route__put(b, 0, ifr_str(path.ptr, (size_t)(g[0].ptr - path.ptr)));
     for (size_t i = 0; i < repl.len; i++) {
         size_t j = i + 1;
         bool brace = j < repl.len && repl.ptr[j] == '{';
@@ -82,14 +82,14 @@ static int route_uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr_
             if (j >= repl.len || repl.ptr[j] != '}') { b[n++] = repl.ptr[i]; continue; }
             j++;
         }
-        n = route_put(b, n, g[k]);
+        n = route__put(b, n, g[k]);
         i = j - 1;
     }
-    n = route_put(b, n, ifr_str(g[0].ptr + g[0].len, (size_t)(path.ptr + path.len - g[0].ptr - g[0].len)));
+    n = route__put(b, n, ifr_str(g[0].ptr + g[0].len, (size_t)(path.ptr + path.len - g[0].ptr - g[0].len)));
     return route_set_path(x, ifr_str(b, n));
 }
 
-static route_result_t route_uri_handle(route_exchange_t *x, const void *conf)
+static route_result_t route__uri_handle(route_exchange_t *x, const void *conf)
 {
     const route_uri_conf_t *c = conf;
     ifr_str_t a = IFR_LIT(""), b = IFR_LIT(""), path = x->req->path;
@@ -119,7 +119,7 @@ static route_result_t route_uri_handle(route_exchange_t *x, const void *conf)
         size_t n = 0, done = 0;
         for (size_t i = 0; i < path.len;) {
             if (done < hits && i + a.len <= path.len && memcmp(path.ptr + i, a.ptr, a.len) == 0) {
-                n = route_put(buf, n, b);
+                n = route__put(buf, n, b);
                 i += a.len;
                 done++;
             } else {
@@ -130,13 +130,13 @@ static route_result_t route_uri_handle(route_exchange_t *x, const void *conf)
         break;
     }
     case ROUTE_URI_REGEXP:
-        rc = route_uri_regexp(x, c, b);
+        rc = route__uri_regexp(x, c, b);
         break;
     }
     return rc == 0 ? ROUTE_NEXT : route_fail(x, 500, "out of memory");
 }
 
 const route_directive_t route_directive_uri = {
-    .name = "uri", .flags = ROUTE_DIR_MATCHER, .min_args = 2, .parse = route_uri_parse,
-    .handle = route_uri_handle,
+    .name = "uri", .flags = ROUTE_DIR_MATCHER, .min_args = 2, .parse = route__uri_parse,
+    .handle = route__uri_handle,
 };

@@ -39,7 +39,7 @@ int route_hdr_replace_all(ifr_arena_t *a, ifr_str_t s, ifr_str_t from, ifr_str_t
 }
 
 /* Removes every field whose name starts with prefix (any case). */
-static void route_hdr_remove_prefix(http_headers_t *h, ifr_str_t prefix)
+static void route__hdr_remove_prefix(http_headers_t *h, ifr_str_t prefix)
 {
     for (uint32_t k = 0; k < h->count;) {
         ifr_str_t name = h->items[k].name;
@@ -69,7 +69,7 @@ int route_hdr_ops_apply(route_exchange_t *x, const route_hdr_ops_t *ops, http_he
             if (!http_headers_get(h, op->field) && http_headers_add(h, x->arena, op->field, v) != 0) return -1;
             break;
         case ROUTE_HDR_DELETE:
-            if (op->prefix) route_hdr_remove_prefix(h, op->field);
+            if (op->prefix) route__hdr_remove_prefix(h, op->field);
             else http_headers_remove(h, op->field);
             break;
         case ROUTE_HDR_REPLACE:

@@ -19,7 +19,7 @@ typedef struct {
     size_t count;
 } route_hdr_conf_t;
 
-static int route_header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
     route_hdr_conf_t *c = *conf;
@@ -50,7 +50,7 @@ static int route_header_parse(route_parse_t *p, const cfg_directive_t *d, void *
 }
 
 /* Whether any value of the field called name matches one of the patterns. */
-static bool route_field_match(const http_request_t *r, const route_hdr_field_t *f)
+static bool route__field_match(const http_request_t *r, const route_hdr_field_t *f)
 {
     /* Host is not in the header list on every host (HTTP/2 :authority). */
     if (ifr_str_eq_nocase(f->name, IFR_LIT("Host"))) {
@@ -69,15 +69,15 @@ static bool route_field_match(const http_request_t *r, const route_hdr_field_t *
     return false;
 }
 
-static bool route_header_match(route_exchange_t *x, const void *conf)
+static bool route__header_match(route_exchange_t *x, const void *conf)
 {
     const route_hdr_conf_t *c = conf;
     for (size_t i = 0; i < c->count; i++) {
         const route_hdr_field_t *f = &c->fields[i];
         if (f->absent) {
             route_hdr_field_t any = { f->name, false, { NULL, 0 } };
-            if (route_field_match(x->req, &any)) return false;
-        } else if (!route_field_match(x->req, f)) {
+            if (route__field_match(x->req, &any)) return false;
+        } else if (!route__field_match(x->req, f)) {
             return false;
         }
     }
@@ -85,5 +85,5 @@ static bool route_header_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_header = {
-    .name = "header", .parse = route_header_parse, .match = route_header_match,
+    .name = "header", .parse = route__header_parse, .match = route__header_match,
 };

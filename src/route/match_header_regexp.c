@@ -12,7 +12,7 @@ typedef struct route_hdr_re {
     struct route_hdr_re *next;
 } route_hdr_re_t;
 
-static int route_header_re_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__header_re_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 2, 3, p->err) != 0) return -1;
     route_hdr_re_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
@@ -28,7 +28,7 @@ static int route_header_re_parse(route_parse_t *p, const cfg_directive_t *d, voi
     return 0;
 }
 
-static bool route_header_re_match(route_exchange_t *x, const void *conf)
+static bool route__header_re_match(route_exchange_t *x, const void *conf)
 {
     for (const route_hdr_re_t *c = conf; c; c = c->next) {
         ifr_str_t value = IFR_NULL_STR;
@@ -52,5 +52,5 @@ static bool route_header_re_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_header_regexp = {
-    .name = "header_regexp", .parse = route_header_re_parse, .match = route_header_re_match,
+    .name = "header_regexp", .parse = route__header_re_parse, .match = route__header_re_match,
 };

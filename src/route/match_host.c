@@ -5,7 +5,7 @@
 #include "route/matcher.h"
 #include "route/path.h"
 
-static int route_host_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__host_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
     route_strs_t *l = *conf;
@@ -17,7 +17,7 @@ static int route_host_parse(route_parse_t *p, const cfg_directive_t *d, void **c
     return 0;
 }
 
-static bool route_host_match(route_exchange_t *x, const void *conf)
+static bool route__host_match(route_exchange_t *x, const void *conf)
 {
     const route_strs_t *l = conf;
     ifr_str_t h = route_host_only(x->req->host);
@@ -27,5 +27,5 @@ static bool route_host_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_host = {
-    .name = "host", .parse = route_host_parse, .match = route_host_match,
+    .name = "host", .parse = route__host_parse, .match = route__host_match,
 };

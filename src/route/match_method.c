@@ -3,7 +3,7 @@
 #include "route/match_util.h"
 #include "route/matcher.h"
 
-static int route_method_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__method_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
     route_strs_t *l = *conf;
@@ -19,7 +19,7 @@ static int route_method_parse(route_parse_t *p, const cfg_directive_t *d, void *
     return 0;
 }
 
-static bool route_method_match(route_exchange_t *x, const void *conf)
+static bool route__method_match(route_exchange_t *x, const void *conf)
 {
     const route_strs_t *l = conf;
     for (size_t i = 0; i < l->count; i++)
@@ -28,5 +28,5 @@ static bool route_method_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_method = {
-    .name = "method", .parse = route_method_parse, .match = route_method_match,
+    .name = "method", .parse = route__method_parse, .match = route__method_match,
 };

@@ -4,7 +4,7 @@
 #include "config/dispense.h"
 #include "route/matcher.h"
 
-static int route_not_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__not_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     route_matcher_set_t *set;
     if (d->nargs == 0) {
@@ -21,11 +21,11 @@ static int route_not_parse(route_parse_t *p, const cfg_directive_t *d, void **co
     return 0;
 }
 
-static bool route_not_match(route_exchange_t *x, const void *conf)
+static bool route__not_match(route_exchange_t *x, const void *conf)
 {
     return !route_match(x, conf);
 }
 
 const route_matcher_t route_match_not = {
-    .name = "not", .flags = ROUTE_MATCH_SEPARATE, .parse = route_not_parse, .match = route_not_match,
+    .name = "not", .flags = ROUTE_MATCH_SEPARATE, .parse = route__not_parse, .match = route__not_match,
 };

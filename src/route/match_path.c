@@ -6,7 +6,7 @@
 #include "route/path.h"
 #include "route/state.h"
 
-static int route_path_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__path_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
     route_strs_t *l = *conf;
@@ -22,7 +22,7 @@ static int route_path_parse(route_parse_t *p, const cfg_directive_t *d, void **c
     return 0;
 }
 
-static bool route_path_matches(route_exchange_t *x, const void *conf)
+static bool route__path_matches(route_exchange_t *x, const void *conf)
 {
     const route_strs_t *l = conf;
     ifr_str_t path = route_clean_path(x);
@@ -32,13 +32,13 @@ static bool route_path_matches(route_exchange_t *x, const void *conf)
     return false;
 }
 
-static size_t route_path_sort_len(const void *conf)
+static size_t route__path_sort_len(const void *conf)
 {
     const route_strs_t *l = conf;
     return l->count == 1 ? l->items[0].len : 0;
 }
 
 const route_matcher_t route_match_path = {
-    .name = "path", .parse = route_path_parse, .match = route_path_matches,
-    .sort_len = route_path_sort_len,
+    .name = "path", .parse = route__path_parse, .match = route__path_matches,
+    .sort_len = route__path_sort_len,
 };

@@ -10,7 +10,7 @@ typedef struct {
     route_regex_t *rx;
 } route_path_re_t;
 
-static int route_path_re_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__path_re_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (*conf) return cfg_errorf(p->err, &d->name, "path_regexp: only one per matcher set");
     if (cfg_expect_args(d, 1, 2, p->err) != 0) return -1;
@@ -25,7 +25,7 @@ static int route_path_re_parse(route_parse_t *p, const cfg_directive_t *d, void 
     return 0;
 }
 
-static bool route_path_re_match(route_exchange_t *x, const void *conf)
+static bool route__path_re_match(route_exchange_t *x, const void *conf)
 {
     const route_path_re_t *c = conf;
     ifr_str_t g[ROUTE_MAX_GROUPS];
@@ -39,5 +39,5 @@ static bool route_path_re_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_path_regexp = {
-    .name = "path_regexp", .parse = route_path_re_parse, .match = route_path_re_match,
+    .name = "path_regexp", .parse = route__path_re_parse, .match = route__path_re_match,
 };

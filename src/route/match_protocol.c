@@ -9,7 +9,7 @@ typedef struct {
     bool or_newer;
 } route_proto_conf_t;
 
-static int route_protocol_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__protocol_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (*conf) return cfg_errorf(p->err, &d->name, "protocol: only one per matcher set");
     if (cfg_expect_args(d, 1, 1, p->err) != 0) return -1;
@@ -34,7 +34,7 @@ static int route_protocol_parse(route_parse_t *p, const cfg_directive_t *d, void
     return 0;
 }
 
-static bool route_protocol_match(route_exchange_t *x, const void *conf)
+static bool route__protocol_match(route_exchange_t *x, const void *conf)
 {
     const route_proto_conf_t *c = conf;
     if (c->scheme) return (c->scheme == 2) == x->conn->tls;
@@ -44,5 +44,5 @@ static bool route_protocol_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_protocol = {
-    .name = "protocol", .parse = route_protocol_parse, .match = route_protocol_match,
+    .name = "protocol", .parse = route__protocol_parse, .match = route__protocol_match,
 };

@@ -16,7 +16,7 @@ typedef struct {
     size_t count;
 } route_query_conf_t;
 
-static int route_query_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__query_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
     route_query_conf_t *c = *conf;
@@ -45,7 +45,7 @@ static int route_query_parse(route_parse_t *p, const cfg_directive_t *d, void **
 }
 
 /* Whether some occurrence of key in q has a value matching one of k's. */
-static bool route_query_key_match(route_exchange_t *x, ifr_str_t q, const route_query_key_t *k)
+static bool route__query_key_match(route_exchange_t *x, ifr_str_t q, const route_query_key_t *k)
 {
     size_t i = 0;
     while (i < q.len) {
@@ -68,14 +68,14 @@ static bool route_query_key_match(route_exchange_t *x, ifr_str_t q, const route_
     return false;
 }
 
-static bool route_query_match(route_exchange_t *x, const void *conf)
+static bool route__query_match(route_exchange_t *x, const void *conf)
 {
     const route_query_conf_t *c = conf;
     for (size_t i = 0; i < c->count; i++)
-        if (!route_query_key_match(x, x->req->query, &c->keys[i])) return false;
+        if (!route__query_key_match(x, x->req->query, &c->keys[i])) return false;
     return true;
 }
 
 const route_matcher_t route_match_query = {
-    .name = "query", .parse = route_query_parse, .match = route_query_match,
+    .name = "query", .parse = route__query_parse, .match = route__query_match,
 };

@@ -17,7 +17,7 @@ typedef struct {
     bool forwarded;
 } route_ip_match_t;
 
-static int route_ip_parse(route_parse_t *p, const cfg_directive_t *d, void **conf, bool remote)
+static int route__ip_parse(route_parse_t *p, const cfg_directive_t *d, void **conf, bool remote)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
     route_ip_match_t *m = *conf;
@@ -35,19 +35,19 @@ static int route_ip_parse(route_parse_t *p, const cfg_directive_t *d, void **con
     return 0;
 }
 
-static int route_remote_ip_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__remote_ip_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
-    return route_ip_parse(p, d, conf, true);
+    return route__ip_parse(p, d, conf, true);
 }
 
-static int route_client_ip_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__client_ip_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
-    return route_ip_parse(p, d, conf, false);
+    return route__ip_parse(p, d, conf, false);
 }
 
 /* Caddy 2.6's `forwarded`: the first entry of the first X-Forwarded-For
  * field, trimmed, with a port cut off; the peer when there is none. */
-static ifr_str_t route_forwarded_first(route_exchange_t *x)
+static ifr_str_t route__forwarded_first(route_exchange_t *x)
 {
     const http_header_t *h = http_headers_get(&x->req->headers, IFR_LIT("x-forwarded-for"));
     if (!h || h->value.len == 0) return x->conn->remote_ip;
@@ -66,21 +66,21 @@ static ifr_str_t route_forwarded_first(route_exchange_t *x)
     return v;
 }
 
-static bool route_remote_ip_match(route_exchange_t *x, const void *conf)
+static bool route__remote_ip_match(route_exchange_t *x, const void *conf)
 {
     const route_ip_match_t *m = conf;
-    return route_cidrs_contain(&m->ranges, m->forwarded ? route_forwarded_first(x) : x->conn->remote_ip);
+    return route_cidrs_contain(&m->ranges, m->forwarded ? route__forwarded_first(x) : x->conn->remote_ip);
 }
 
-static bool route_client_ip_match(route_exchange_t *x, const void *conf)
+static bool route__client_ip_match(route_exchange_t *x, const void *conf)
 {
     const route_ip_match_t *m = conf;
     return route_cidrs_contain(&m->ranges, route_client_ip(x));
 }
 
 const route_matcher_t route_match_remote_ip = {
-    .name = "remote_ip", .parse = route_remote_ip_parse, .match = route_remote_ip_match,
+    .name = "remote_ip", .parse = route__remote_ip_parse, .match = route__remote_ip_match,
 };
 const route_matcher_t route_match_client_ip = {
-    .name = "client_ip", .parse = route_client_ip_parse, .match = route_client_ip_match,
+    .name = "client_ip", .parse = route__client_ip_parse, .match = route__client_ip_match,
 };

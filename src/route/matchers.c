@@ -8,17 +8,17 @@ extern const route_matcher_t route_match_path, route_match_path_regexp, route_ma
     route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not;
 
 /* Adding a matcher kind: one file and one row here. */
-static const route_matcher_t *const route_matchers[] = {
+static const route_matcher_t *const route__matchers[] = {
     &route_match_path, &route_match_path_regexp, &route_match_method, &route_match_header,
     &route_match_header_regexp, &route_match_host, &route_match_query, &route_match_protocol,
     &route_match_remote_ip, &route_match_client_ip, &route_match_not,
 };
-#define ROUTE_NMATCHERS (sizeof(route_matchers) / sizeof(route_matchers[0]))
+#define ROUTE_NMATCHERS (sizeof(route__matchers) / sizeof(route__matchers[0]))
 
 const route_matcher_t *route_matcher_find(ifr_str_t name)
 {
     for (size_t i = 0; i < ROUTE_NMATCHERS; i++)
-        if (ifr_str_eq_cstr(name, route_matchers[i]->name)) return route_matchers[i];
+        if (ifr_str_eq_cstr(name, route__matchers[i]->name)) return route__matchers[i];
     return NULL;
 }
 
@@ -31,7 +31,7 @@ bool route_match(route_exchange_t *x, const route_matcher_set_t *s)
 }
 
 /* Caddy matchers ifrit does not have, so the error can say so. */
-static const char *const route_unsupported_matchers[] = {
+static const char *const route__unsupported_matchers[] = {
     "expression", "file", "vars", "vars_regexp", "tls",
 };
 
@@ -48,12 +48,12 @@ int route_matcher_parse_set(route_parse_t *p, const cfg_directive_t *lines, size
         const cfg_directive_t *d = &lines[i];
         const route_matcher_t *m = route_matcher_find(d->name.text);
         if (!m) {
-            for (size_t u = 0; u < sizeof(route_unsupported_matchers) / sizeof(char *); u++)
-                if (ifr_str_eq_cstr(d->name.text, route_unsupported_matchers[u]))
+            for (size_t u = 0; u < sizeof(route__unsupported_matchers) / sizeof(char *); u++)
+                if (ifr_str_eq_cstr(d->name.text, route__unsupported_matchers[u]))
                     return cfg_errorf(p->err, &d->name, "the %s matcher is not supported by ifrit yet",
-                                      route_unsupported_matchers[u]);
+                                      route__unsupported_matchers[u]);
             const char *names[ROUTE_NMATCHERS];
-            for (size_t k = 0; k < ROUTE_NMATCHERS; k++) names[k] = route_matchers[k]->name;
+            for (size_t k = 0; k < ROUTE_NMATCHERS; k++) names[k] = route__matchers[k]->name;
             return cfg_error_unknown(p->err, &d->name, "matcher", names, ROUTE_NMATCHERS);
         }
         route_cond_t *c = NULL;
@@ -81,7 +81,7 @@ int route_matcher_inline_path(route_parse_t *p, const cfg_token_t *t, route_matc
 }
 
 /* One `@name ...` definition: a block of matchers, or one matcher on the line. */
-static int route_scope_define(route_parse_t *p, const cfg_directive_t *d, route_matcher_set_t **out)
+static int route__scope_define(route_parse_t *p, const cfg_directive_t *d, route_matcher_set_t **out)
 {
     ifr_str_t name = ifr_str_sub(d->name.text, 1, d->name.text.len);
     if (name.len == 0) return cfg_errorf(p->err, &d->name, "a named matcher needs a name after '@'");
@@ -123,7 +123,7 @@ int route_scope_open(route_parse_t *p, const cfg_block_t *blk, route_scope_t *pa
             if (ifr_str_eq(s->sets[k]->name, name))
                 return cfg_errorf(p->err, &d->name, "matcher @%.*s is defined more than once in this block",
                                   (int)name.len, name.ptr);
-        if (route_scope_define(p, d, &s->sets[s->count]) != 0) { p->scope = saved; return -1; }
+        if (route__scope_define(p, d, &s->sets[s->count]) != 0) { p->scope = saved; return -1; }
         s->count++;
     }
     p->scope = saved;

@@ -2,7 +2,7 @@
 #include "route/negotiate.h"
 
 /* Parses "q=0.5" after a ';' into 0..1000; 1000 when absent or malformed. */
-static int route_qvalue(ifr_str_t params)
+static int route__qvalue(ifr_str_t params)
 {
     for (size_t i = 0; i + 1 < params.len; i++) {
         if ((params.ptr[i] != 'q' && params.ptr[i] != 'Q') || params.ptr[i + 1] != '=') continue;
@@ -21,7 +21,7 @@ static int route_qvalue(ifr_str_t params)
     return 1000;
 }
 
-static ifr_str_t route_trim(ifr_str_t s)
+static ifr_str_t route__trim(ifr_str_t s)
 {
     while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) s = ifr_str_sub(s, 1, s.len);
     while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t')) s.len--;
@@ -40,8 +40,8 @@ int route_accept_encoding_q(const http_headers_t *h, ifr_str_t coding)
             while (p < v.len && v.ptr[p] != ',') p++;
             ifr_str_t item = ifr_str_sub(v, st, p++);
             long semi = ifr_str_find_char(item, ';');
-            ifr_str_t name = route_trim(semi < 0 ? item : ifr_str_sub(item, 0, (size_t)semi));
-            int q = semi < 0 ? 1000 : route_qvalue(ifr_str_sub(item, (size_t)semi + 1, item.len));
+            ifr_str_t name = route__trim(semi < 0 ? item : ifr_str_sub(item, 0, (size_t)semi));
+            int q = semi < 0 ? 1000 : route__qvalue(ifr_str_sub(item, (size_t)semi + 1, item.len));
             if (ifr_str_eq_nocase(name, coding)) named = q;
             else if (ifr_str_eq_cstr(name, "*")) star = q;
         }

@@ -1,7 +1,7 @@
 /* Path decoding, cleaning and Caddy's path patterns. */
 #include "route/path.h"
 
-static int route_hexval(char c)
+static int route__hexval(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     c = ifr_ascii_lower(c);
@@ -16,7 +16,7 @@ long route_url_decode(ifr_str_t s, char *dst, bool plus_space)
         char c = s.ptr[i];
         if (c == '%') {
             if (i + 2 >= s.len) return -1;
-            int hi = route_hexval(s.ptr[i + 1]), lo = route_hexval(s.ptr[i + 2]);
+            int hi = route__hexval(s.ptr[i + 1]), lo = route__hexval(s.ptr[i + 2]);
             if (hi < 0 || lo < 0) return -1;
             c = (char)(hi * 16 + lo);
             i += 2;
@@ -61,13 +61,13 @@ size_t route_path_clean(char *p, size_t len)
     return w;
 }
 
-static bool route_char_eq(char a, char b, bool nocase)
+static bool route__char_eq(char a, char b, bool nocase)
 {
     return nocase ? ifr_ascii_lower(a) == ifr_ascii_lower(b) : a == b;
 }
 
 /* One [...] class at pattern[*pi]; advances *pi past it. -1 malformed. */
-static int route_glob_class(ifr_str_t pat, size_t *pi, char c, bool nocase)
+static int route__glob_class(ifr_str_t pat, size_t *pi, char c, bool nocase)
 {
     size_t i = *pi + 1;
     bool negate = false, hit = false;
@@ -101,12 +101,12 @@ bool route_glob(ifr_str_t pat, ifr_str_t s, bool nocase, bool slash_stops)
             if (pc == '?' && !(slash_stops && s.ptr[si] == '/')) { pi++; si++; continue; }
             if (pc == '[') {
                 size_t np = pi;
-                int m = route_glob_class(pat, &np, s.ptr[si], nocase);
+                int m = route__glob_class(pat, &np, s.ptr[si], nocase);
                 if (m < 0) return false;
                 if (m == 1 && !(slash_stops && s.ptr[si] == '/')) { pi = np; si++; continue; }
             } else if (pc == '\\' && pi + 1 < pat.len) {
-                if (route_char_eq(pat.ptr[pi + 1], s.ptr[si], nocase)) { pi += 2; si++; continue; }
-            } else if (pc != '?' && route_char_eq(pc, s.ptr[si], nocase)) {
+                if (route__char_eq(pat.ptr[pi + 1], s.ptr[si], nocase)) { pi += 2; si++; continue; }
+            } else if (pc != '?' && route__char_eq(pc, s.ptr[si], nocase)) {
                 pi++; si++; continue;
             }
         }
@@ -119,28 +119,28 @@ bool route_glob(ifr_str_t pat, ifr_str_t s, bool nocase, bool slash_stops)
     return pi == pat.len;
 }
 
-static bool route_contains_nocase(ifr_str_t hay, ifr_str_t needle, bool nocase)
+static bool route__contains_nocase(ifr_str_t hay, ifr_str_t needle, bool nocase)
 {
     if (needle.len == 0) return true;
     for (size_t i = 0; i + needle.len <= hay.len; i++) {
         size_t k = 0;
-        while (k < needle.len && route_char_eq(hay.ptr[i + k], needle.ptr[k], nocase)) k++;
+        while (k < needle.len && route__char_eq(hay.ptr[i + k], needle.ptr[k], nocase)) k++;
         if (k == needle.len) return true;
     }
     return false;
 }
 
-static bool route_prefix(ifr_str_t s, ifr_str_t pre, bool nocase)
+static bool route__prefix(ifr_str_t s, ifr_str_t pre, bool nocase)
 {
     if (s.len < pre.len) return false;
     for (size_t i = 0; i < pre.len; i++)
-        if (!route_char_eq(s.ptr[i], pre.ptr[i], nocase)) return false;
+        if (!route__char_eq(s.ptr[i], pre.ptr[i], nocase)) return false;
     return true;
 }
 
-static bool route_suffix(ifr_str_t s, ifr_str_t suf, bool nocase)
+static bool route__suffix(ifr_str_t s, ifr_str_t suf, bool nocase)
 {
-    return s.len >= suf.len && route_prefix(ifr_str(s.ptr + s.len - suf.len, suf.len), suf, nocase);
+    return s.len >= suf.len && route__prefix(ifr_str(s.ptr + s.len - suf.len, suf.len), suf, nocase);
 }
 
 bool route_wild_match(ifr_str_t pat, ifr_str_t s, bool nocase)
@@ -148,10 +148,10 @@ bool route_wild_match(ifr_str_t pat, ifr_str_t s, bool nocase)
     if (pat.len == 1 && pat.ptr[0] == '*') return true;
     bool lead = pat.len > 0 && pat.ptr[0] == '*';
     bool trail = pat.len > 1 && pat.ptr[pat.len - 1] == '*';
-    if (lead && trail) return route_contains_nocase(s, ifr_str_sub(pat, 1, pat.len - 1), nocase);
-    if (lead) return route_suffix(s, ifr_str_sub(pat, 1, pat.len), nocase);
-    if (trail) return route_prefix(s, ifr_str_sub(pat, 0, pat.len - 1), nocase);
-    return s.len == pat.len && route_prefix(s, pat, nocase);
+    if (lead && trail) return route__contains_nocase(s, ifr_str_sub(pat, 1, pat.len - 1), nocase);
+    if (lead) return route__suffix(s, ifr_str_sub(pat, 1, pat.len), nocase);
+    if (trail) return route__prefix(s, ifr_str_sub(pat, 0, pat.len - 1), nocase);
+    return s.len == pat.len && route__prefix(s, pat, nocase);
 }
 
 bool route_path_match(ifr_str_t pat, ifr_str_t path)

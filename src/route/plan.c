@@ -83,7 +83,7 @@ int route_site_build(route_plan_t *p, const cfg_site_t *cs, route_site_t *site, 
     return 0;
 }
 
-static route_plan_t *route_plan_build(route_plan_t *p, cfg_doc_t *doc, const char *base_dir,
+static route_plan_t *route__plan_build(route_plan_t *p, cfg_doc_t *doc, const char *base_dir,
                                       cfg_error_t *err)
 {
     if (cfg_parse_global_options(doc->global, &p->options, err) != 0 ||
@@ -99,7 +99,7 @@ static route_plan_t *route_plan_build(route_plan_t *p, cfg_doc_t *doc, const cha
     return p;
 }
 
-static route_plan_t *route_plan_new(void)
+static route_plan_t *route__plan_new(void)
 {
     route_plan_t *p = calloc(1, sizeof(*p));
     if (!p) return NULL;
@@ -108,7 +108,7 @@ static route_plan_t *route_plan_new(void)
     return p;
 }
 
-static void route_plan_free(route_plan_t *p)
+static void route__plan_free(route_plan_t *p)
 {
     for (size_t i = 0; i < p->nfds; i++) close(p->fds[i]);
     ifr_arena_destroy(&p->arena);
@@ -116,7 +116,7 @@ static void route_plan_free(route_plan_t *p)
 }
 
 /* The directory part of path, arena copy ("" for a bare file name). */
-static const char *route_dir_of(ifr_arena_t *a, const char *path)
+static const char *route__dir_of(ifr_arena_t *a, const char *path)
 {
     const char *slash = path ? strrchr(path, '/') : NULL;
     if (!slash) return "";
@@ -125,14 +125,14 @@ static const char *route_dir_of(ifr_arena_t *a, const char *path)
 
 route_plan_t *route_plan_load(const char *path, cfg_error_t *err)
 {
-    route_plan_t *p = route_plan_new();
+    route_plan_t *p = route__plan_new();
     cfg_doc_t *doc;
     if (!p) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
     /* The syntax tree lives in the plan's arena: directive configs point
      * into its token text. */
     if (cfg_parse_file(&p->arena, path, NULL, &doc, err) != 0 ||
-        !route_plan_build(p, doc, route_dir_of(&p->arena, path), err)) {
-        route_plan_free(p);
+        !route__plan_build(p, doc, route__dir_of(&p->arena, path), err)) {
+        route__plan_free(p);
         return NULL;
     }
     return p;
@@ -140,12 +140,12 @@ route_plan_t *route_plan_load(const char *path, cfg_error_t *err)
 
 route_plan_t *route_plan_load_text(const char *text, size_t len, const char *filename, cfg_error_t *err)
 {
-    route_plan_t *p = route_plan_new();
+    route_plan_t *p = route__plan_new();
     cfg_doc_t *doc;
     if (!p) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
     if (cfg_parse_text(&p->arena, text, len, filename, NULL, &doc, err) != 0 ||
-        !route_plan_build(p, doc, route_dir_of(&p->arena, filename), err)) {
-        route_plan_free(p);
+        !route__plan_build(p, doc, route__dir_of(&p->arena, filename), err)) {
+        route__plan_free(p);
         return NULL;
     }
     return p;
@@ -158,7 +158,7 @@ void route_plan_retain(route_plan_t *p)
 
 void route_plan_release(route_plan_t *p)
 {
-    if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) route_plan_free(p);
+    if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) route__plan_free(p);
 }
 
 size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out)
@@ -174,7 +174,7 @@ const cfg_options_t *route_plan_options(const route_plan_t *p)
 
 /* How specifically an address names this request's host: 3 exact, 2
  * wildcard, 1 any host, 0 not at all. */
-static int route_addr_score(const route_site_addr_t *a, ifr_str_t host)
+static int route__addr_score(const route_site_addr_t *a, ifr_str_t host)
 {
     if (a->host.len == 0) return 1;
     if (ifr_str_eq_nocase(a->host, host)) return 3;
@@ -193,7 +193,7 @@ const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x)
         for (size_t k = 0; k < s->naddrs; k++) {
             /* Port 0: a host without listeners (the edge) takes any site. */
             if (port && s->addrs[k].port != port) continue;
-            int score = route_addr_score(&s->addrs[k], host) * 2 + (s->path != NULL);
+            int score = route__addr_score(&s->addrs[k], host) * 2 + (s->path != NULL);
             if (score <= best_score || score < 2) continue;
             if (s->path && !route_match(x, s->path)) continue;
             best = s;

@@ -10,13 +10,13 @@
 
 /* Caddy directives ifrit does not have yet: a clear error instead of a
  * "did you mean". */
-static const char *const route_unsupported[] = {
+static const char *const route__unsupported[] = {
     "abort", "acme_server", "bind", "copy_response", "copy_response_headers", "forward_auth",
     "fs", "intercept", "invoke", "log_append", "log_skip", "log_name", "map", "metrics",
     "php_fastcgi", "push", "reverse_proxy", "skip_log", "templates", "tracing", "vars",
 };
 
-static bool route_is_matcher_token(const cfg_token_t *t)
+static bool route__is_matcher_token(const cfg_token_t *t)
 {
     if (cfg_token_is_literal(t) || t->text.len == 0) return false;
     char c = t->text.ptr[0];
@@ -65,7 +65,7 @@ typedef struct {
 /* Caddy's sortRoutes: directive order first; for the same directive, the
  * longer single path pattern first; with no path on either, the one with a
  * matcher first; otherwise file order (the sort is stable). */
-static bool route_sorts_before(const route_sortable_t *a, const route_sortable_t *b)
+static bool route__sorts_before(const route_sortable_t *a, const route_sortable_t *b)
 {
     if (a->pos != b->pos) return a->pos < b->pos;
     size_t al = a->e.match ? a->e.match->sort_len : 0, bl = b->e.match ? b->e.match->sort_len : 0;
@@ -73,7 +73,7 @@ static bool route_sorts_before(const route_sortable_t *a, const route_sortable_t
     return al > bl;
 }
 
-static int route_parse_one(route_parse_t *p, const cfg_directive_t *d, route_sortable_t *out, bool *emit)
+static int route__parse_one(route_parse_t *p, const cfg_directive_t *d, route_sortable_t *out, bool *emit)
 {
     size_t pos = 0;
     const route_directive_t *dir = route_directive_find(d->name.text, &pos);
@@ -82,10 +82,10 @@ static int route_parse_one(route_parse_t *p, const cfg_directive_t *d, route_sor
         if (route_directive_unregistered(d->name.text))
             return cfg_errorf(p->err, &d->name, "the %.*s directive is not part of this program",
                               (int)d->name.text.len, d->name.text.ptr);
-        for (size_t i = 0; i < sizeof(route_unsupported) / sizeof(route_unsupported[0]); i++)
-            if (ifr_str_eq_cstr(d->name.text, route_unsupported[i]))
+        for (size_t i = 0; i < sizeof(route__unsupported) / sizeof(route__unsupported[0]); i++)
+            if (ifr_str_eq_cstr(d->name.text, route__unsupported[i]))
                 return cfg_errorf(p->err, &d->name, "the %s directive is not supported by ifrit yet",
-                                  route_unsupported[i]);
+                                  route__unsupported[i]);
         const char *const *names;
         size_t n = route_directive_names(&names);
         return cfg_error_unknown(p->err, &d->name, "directive", names, n);
@@ -96,7 +96,7 @@ static int route_parse_one(route_parse_t *p, const cfg_directive_t *d, route_sor
     const route_matcher_set_t *match = NULL;
     p->matcher_token = NULL;
     size_t min_args = (dir->flags & ROUTE_DIR_BLOCK_ARGS) && d->block ? 0 : dir->min_args;
-    if ((dir->flags & ROUTE_DIR_MATCHER) && d->nargs > min_args && route_is_matcher_token(&d->args[0])) {
+    if ((dir->flags & ROUTE_DIR_MATCHER) && d->nargs > min_args && route__is_matcher_token(&d->args[0])) {
         if (route_parse_matcher_token(p, &d->args[0], &match) != 0) return -1;
         p->matcher_token = &d->args[0];
         args.args++;
@@ -131,10 +131,10 @@ int route_parse_list(route_parse_t *p, const cfg_block_t *blk, bool literal, rou
         const cfg_directive_t *d = &blk->items[i];
         if (d->name.text.len && d->name.text.ptr[0] == '@' && !cfg_token_is_literal(&d->name)) continue;
         bool emit;
-        if (route_parse_one(p, d, &tmp[count], &emit) != 0) { p->scope = saved; return -1; }
+        if (route__parse_one(p, d, &tmp[count], &emit) != 0) { p->scope = saved; return -1; }
         if (!emit) continue;
         /* Insertion sort keeps equal entries in file order. */
-        for (size_t k = count; !literal && k > 0 && route_sorts_before(&tmp[k], &tmp[k - 1]); k--) {
+        for (size_t k = count; !literal && k > 0 && route__sorts_before(&tmp[k], &tmp[k - 1]); k--) {
             route_sortable_t t = tmp[k];
             tmp[k] = tmp[k - 1];
             tmp[k - 1] = t;

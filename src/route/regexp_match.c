@@ -29,28 +29,28 @@ typedef struct {
     route_rx_frame_t *stack;
 } route_rx_vm_t;
 
-static bool rx_word(const route_rx_vm_t *vm, size_t i)
+static bool route__rx_word(const route_rx_vm_t *vm, size_t i)
 {
     if (i >= vm->len) return false;
     uint8_t c = vm->s[i];
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-static bool rx_assert(const route_rx_vm_t *vm, uint8_t kind, size_t pos)
+static bool route__rx_assert(const route_rx_vm_t *vm, uint8_t kind, size_t pos)
 {
     switch (kind) {
     case ROUTE_RX_TEXT_START: return pos == 0;
     case ROUTE_RX_TEXT_END: return pos == vm->len;
     case ROUTE_RX_LINE_START: return pos == 0 || vm->s[pos - 1] == '\n';
     case ROUTE_RX_LINE_END: return pos == vm->len || vm->s[pos] == '\n';
-    case ROUTE_RX_WORD_EDGE: return (pos > 0 && rx_word(vm, pos - 1)) != rx_word(vm, pos);
-    default: return (pos > 0 && rx_word(vm, pos - 1)) == rx_word(vm, pos);
+    case ROUTE_RX_WORD_EDGE: return (pos > 0 && route__rx_word(vm, pos - 1)) != route__rx_word(vm, pos);
+    default: return (pos > 0 && route__rx_word(vm, pos - 1)) == route__rx_word(vm, pos);
     }
 }
 
 /* Adds the thread at pc0 with captures vm->tmp (restored on return) to l,
  * following jumps, splits, saves and assertions at offset pos. */
-static void rx_addthread(route_rx_vm_t *vm, route_rx_list_t *l, uint32_t pc0, size_t pos)
+static void route__rx_addthread(route_rx_vm_t *vm, route_rx_list_t *l, uint32_t pc0, size_t pos)
 {
     const route_rx_inst_t *prog = vm->rx->prog;
     uint32_t ns = vm->rx->nslots;
@@ -80,7 +80,7 @@ static void rx_addthread(route_rx_vm_t *vm, route_rx_list_t *l, uint32_t pc0, si
             vm->stack[sp++] = (route_rx_frame_t){ pc + 1, 0 };
             break;
         case ROUTE_RX_OP_ASSERT:
-            if (rx_assert(vm, in->arg, pos)) vm->stack[sp++] = (route_rx_frame_t){ pc + 1, 0 };
+            if (route__rx_assert(vm, in->arg, pos)) vm->stack[sp++] = (route_rx_frame_t){ pc + 1, 0 };
             break;
         default:   /* a byte-consuming instruction, or MATCH: the thread waits here */
             l->pc[l->n] = pc;
@@ -91,7 +91,7 @@ static void rx_addthread(route_rx_vm_t *vm, route_rx_list_t *l, uint32_t pc0, si
     }
 }
 
-static bool rx_consumes(const route_rx_inst_t *in, uint8_t c)
+static bool route__rx_consumes(const route_rx_inst_t *in, uint8_t c)
 {
     switch (in->op) {
     case ROUTE_RX_OP_BYTE: return c == in->arg;
@@ -103,7 +103,7 @@ static bool rx_consumes(const route_rx_inst_t *in, uint8_t c)
 }
 
 /* The VM over prepared scratch; best gets the winning thread's captures. */
-static bool rx_run(route_rx_vm_t *vm, route_rx_list_t *cur, route_rx_list_t *next, uint32_t *best)
+static bool route__rx_run(route_rx_vm_t *vm, route_rx_list_t *cur, route_rx_list_t *next, uint32_t *best)
 {
     const route_regex_t *rx = vm->rx;
     uint32_t ns = rx->nslots;
@@ -115,7 +115,7 @@ static bool rx_run(route_rx_vm_t *vm, route_rx_list_t *cur, route_rx_list_t *nex
         }
         if (!matched && (pos == 0 || !rx->anchored)) {   /* a new start, lowest priority */
             for (uint32_t k = 0; k < ns; k++) vm->tmp[k] = RX_UNSET;
-            rx_addthread(vm, cur, 0, pos);
+            route__rx_addthread(vm, cur, 0, pos);
         }
         if (cur->n == 0 && (matched || rx->anchored)) break;
         next->n = 0;
@@ -128,9 +128,9 @@ static bool rx_run(route_rx_vm_t *vm, route_rx_list_t *cur, route_rx_list_t *nex
                 memcpy(best, caps, ns * sizeof(uint32_t));
                 break;
             }
-            if (pos < vm->len && rx_consumes(in, vm->s[pos])) {
+            if (pos < vm->len && route__rx_consumes(in, vm->s[pos])) {
                 memcpy(vm->tmp, caps, ns * sizeof(uint32_t));
-                rx_addthread(vm, next, cur->pc[t] + 1, pos + 1);
+                route__rx_addthread(vm, next, cur->pc[t] + 1, pos + 1);
             }
         }
         if (pos >= vm->len) break;
@@ -162,7 +162,7 @@ bool route_regex_match(const route_regex_t *rx, ifr_str_t subject, ifr_str_t *gr
         .rx = rx, .s = (const uint8_t *)subject.ptr, .len = subject.len, .tmp = tmp,
         .stack = (route_rx_frame_t *)(void *)(w + words),
     };
-    bool ok = rx_run(&vm, &l1, &l2, best);
+    bool ok = route__rx_run(&vm, &l1, &l2, best);
     if (ok && groups) {
         for (size_t g = 0; g < ROUTE_MAX_GROUPS; g++) {
             groups[g] = IFR_LIT("");

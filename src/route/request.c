@@ -31,7 +31,7 @@ int route_set_uri(route_exchange_t *x, ifr_str_t to)
     return route_set_path(x, path);
 }
 
-static int route_hex(char c)
+static int route__hex(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     c = ifr_ascii_lower(c);
@@ -47,7 +47,7 @@ long route_raw_prefix_len(ifr_str_t raw, ifr_str_t prefix)
         /* An escape in the raw path stands for one byte of the prefix,
          * unless the prefix itself was written with that escape. */
         if (c == '%' && r + 2 < raw.len && prefix.ptr[i] != '%') {
-            int hi = route_hex(raw.ptr[r + 1]), lo = route_hex(raw.ptr[r + 2]);
+            int hi = route__hex(raw.ptr[r + 1]), lo = route__hex(raw.ptr[r + 2]);
             if (hi >= 0 && lo >= 0) {
                 c = (char)(hi * 16 + lo);
                 r += 2;
