@@ -71,10 +71,17 @@ void acme_client_free(acme_client_t *c)
 
 const char *acme_client_account_url(const acme_client_t *c) { return c->kid[0] ? c->kid : NULL; }
 
-static void acme__sleep_ms(long ms)
+/* Waits ms, in slices so a stop is seen; false when told to stop. */
+static bool acme__sleep_ms(const acme_client_t *c, long ms)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0) {}
+    while (ms > 0) {
+        if (c->cfg.stop && atomic_load(c->cfg.stop)) return false;
+        long step = ms < ACME_STOP_CHECK_MS ? ms : ACME_STOP_CHECK_MS;
+        struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
+        while (nanosleep(&ts, &ts) != 0) {}
+        ms -= step;
+    }
+    return !(c->cfg.stop && atomic_load(c->cfg.stop));
 }
 
 static void acme__keep_nonce(acme_client_t *c, const acme_http_resp_t *r)
@@ -106,7 +113,12 @@ static int acme__send(acme_client_t *c, const char *what, const char *url, const
         else
             ifr_log_warn("acme", "%s: %s answered %ld; retry %d in %ld ms", what, url, r->status, attempt, wait);
         acme_http_resp_free(r);
-        acme__sleep_ms(wait);
+        if (!acme__sleep_ms(c, wait)) {
+            *r = (acme_http_resp_t){ .retry_after = -1 };
+            snprintf(r->error, sizeof r->error, "stopped");
+            ifr_log_info("acme", "%s: stopped before retry %d", what, attempt);
+            return -1;
+        }
     }
 }
 
@@ -280,7 +292,10 @@ static ifr_json_t *acme__poll(acme_client_t *c, ifr_arena_t *a, const char *what
         bool wait = false;
         for (size_t i = 0; i < nwaiting; i++) wait |= strcmp(status, waiting[i]) == 0;
         if (!wait) return obj;
-        acme__sleep_ms(acme_poll_wait_ms(retry_after, c->cfg.poll_default_ms, c->cfg.poll_max_ms));
+        if (!acme__sleep_ms(c, acme_poll_wait_ms(retry_after, c->cfg.poll_default_ms, c->cfg.poll_max_ms))) {
+            ifr_log_info("acme", "%s: stopped while polling %s", what, url);
+            return NULL;
+        }
     }
     ifr_log_error("acme", "%s: %s still not done after %d polls", what, url, c->cfg.poll_max);
     return NULL;

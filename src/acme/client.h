@@ -11,6 +11,7 @@
 #ifndef IFRIT_ACME_CLIENT_H
 #define IFRIT_ACME_CLIENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <openssl/evp.h>
 
@@ -31,7 +32,13 @@ typedef struct {
     int poll_max;               /* polls of one authorization or order */
     long poll_default_ms;       /* between polls when the CA sends no Retry-After */
     long poll_max_ms;           /* cap on a Retry-After */
+    /* When set (the server stopping or reloading), the client gives up at
+     * its next wait between retries or polls, within ACME_STOP_CHECK_MS.
+     * NULL: never. */
+    const atomic_bool *stop;
 } acme_config_t;
+
+#define ACME_STOP_CHECK_MS 50
 
 /* The defaults docs/tls.md lists (directory_url, ca_root and email NULL). */
 void acme_config_defaults(acme_config_t *cfg);

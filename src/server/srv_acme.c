@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "acme/client.h"
 #include "acme/key.h"
@@ -137,6 +138,7 @@ static tls_cert_t *acme_order(const tls_storage_t *st, const srv_acme_site_t *si
     cfg.ca_root = site->ca_root;
     cfg.email = site->email;
     cfg.challenge = site->tlsalpn ? ACME_CHALLENGE_TLSALPN01 : ACME_CHALLENGE_HTTP01;
+    cfg.stop = site->stop;
     EVP_PKEY *key = acme_key_generate();
     acme_client_t *c = key ? acme_client_new(&cfg, account) : NULL;
     EVP_PKEY_free(account);
@@ -161,7 +163,17 @@ tls_cert_t *srv_acme_obtain(const tls_storage_t *st, const srv_acme_site_t *site
     char lock_name[300];
     snprintf(lock_name, sizeof lock_name, "issue_cert_%s", site->name);
     tls_storage_lock_t lock;
-    if (tls_storage_lock(st, lock_name, true, &lock, err, err_len) != 0) return NULL;
+    int held;
+    /* Tried again and again rather than waited for, so a stop is seen. */
+    while ((held = tls_storage_lock(st, lock_name, false, &lock, err, err_len)) == 1) {
+        if (site->stop && atomic_load(site->stop)) {
+            snprintf(err, err_len, "stopped while another process held the lock of %s", site->name);
+            return NULL;
+        }
+        struct timespec ts = { 0, ACME_STOP_CHECK_MS * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    if (held != 0) return NULL;
     bool missing;
     char why[512];
     tls_cert_t *c = srv_acme_load(st, site, &missing, why, sizeof why);

@@ -15,6 +15,7 @@
 #ifndef IFRIT_SERVER_SRV_ACME_H
 #define IFRIT_SERVER_SRV_ACME_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -34,6 +35,7 @@ typedef struct {
     const char *email;     /* or NULL */
     bool tlsalpn;          /* TLS-ALPN-01 (when HTTP-01 is disabled), else HTTP-01 */
     double ratio;          /* renewal_window_ratio, 0 = 1/3 */
+    const atomic_bool *stop;   /* set when the configuration is dropped: give up waiting */
 } srv_acme_site_t;
 
 /* Caddy's issuer key for a directory URL (host-path, made safe). */
@@ -49,7 +51,8 @@ bool srv_acme_due(const srv_acme_site_t *site, const tls_cert_t *c, time_t now);
 
 /* A certificate for site that is not due: from storage when another
  * process put a fresh one there, else ordered from the CA and saved.
- * Blocks (run it on the ACME thread). NULL with the reason in err. */
+ * Blocks (run it on the ACME thread); a set site->stop ends the wait for
+ * the lock or the client's next wait. NULL with the reason in err. */
 tls_cert_t *srv_acme_obtain(const tls_storage_t *st, const srv_acme_site_t *site, char *err, size_t err_len);
 
 #endif

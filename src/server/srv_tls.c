@@ -1,6 +1,7 @@
 /* Building a plan's TLS configuration; see srv_tls.h. */
 #include "server/srv_tls.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ struct srv_tls_config {
     srv_tls_renew_t *renew;
     tls_storage_t storage;
     srv_tls_renew_t *acme;   /* the ACME thread, once started */
+    atomic_bool acme_stop;   /* set before it is stopped: orders give up their waits */
 };
 
 /* Contexts whose certificate comes from the local CA (renewed). */
@@ -180,6 +182,7 @@ static int cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t, con
         .email = tc && tc->acme_email ? tc->acme_email : o->acme_email,
         .tlsalpn = tc && tc->acme_no_http01,
         .ratio = o->renewal_window_ratio,
+        .stop = &c->acme_stop,
     };
     char msg[1024];
     bool missing;
@@ -297,7 +300,7 @@ static void cfg_acme_ocsp(cfg_ctx_t *x, SSL_CTX *ctx, const tls_cert_t *cert)
 static void cfg_acme_pass(void *ud)
 {
     srv_tls_config_t *c = ud;
-    for (size_t i = 0; i < c->nctxs; i++) {
+    for (size_t i = 0; i < c->nctxs && !atomic_load(&c->acme_stop); i++) {
         cfg_ctx_t *x = &c->ctxs[i];
         if (!x->acme.name) continue;
         if (x->cert && !x->revoked && !srv_acme_due(&x->acme, x->cert, time(NULL))) {
@@ -386,6 +389,7 @@ fail:
 void srv_tls_config_free(srv_tls_config_t *c)
 {
     if (!c) return;
+    atomic_store(&c->acme_stop, true);
     srv_tls_renew_stop(c->acme);    /* first: they use the CA, the entries and the stores */
     srv_tls_renew_stop(c->renew);
     for (size_t i = 0; i < c->nports; i++) tls_store_release(c->ports[i].store);

@@ -342,3 +342,16 @@ def test_acme_server_errors_retried(binary):
         finally:
             front.shutdown()
             front.server_close()
+
+
+def test_acme_stop_during_retries(binary):
+    """A stop while the ACME thread backs off from a CA that refuses
+    connections: the order gives up at its wait and the server exits
+    (rather than waiting out every retry)."""
+    config = ("{\n\tstorage file_system @DIR@/data\n\thttp_port @PORT@\n\thttps_port @PORT2@\n"
+              "\tacme_ca https://127.0.0.1:1/dir\n}\nstop.example.test {\n\trespond \"no\"\n}\n")
+    with Server(binary, config) as srv:
+        srv.wait_log("retry 1 in")
+        srv.stop()
+        log = srv.read_log()
+        check("stopped before retry" in log, log[-2000:])
