@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acme/challenge.h"
 #include "base/log.h"
 #include "tls/tls_ca.h"
 #include "tls/tls_cert.h"
@@ -252,6 +253,73 @@ static int connect_store(tls_store_t *st, const char *sni, int max_version, char
     return ok;
 }
 
+/* A handshake offering the ALPN list alpn (wire format) for sni: 1 when it
+ * completes, with the protocol agreed in proto and whether the server's
+ * certificate carries id-pe-acmeIdentifier in *acme_ext. */
+static int connect_alpn(tls_store_t *st, const char *sni, const unsigned char *alpn, size_t alpn_len, char *proto,
+                        size_t cap, bool *acme_ext)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return -1;
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    fcntl(sv[1], F_SETFL, O_NONBLOCK);
+    SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+    SSL *cli = SSL_new(cctx);
+    SSL_set_fd(cli, sv[0]);
+    SSL_set_connect_state(cli);
+    SSL_set_tlsext_host_name(cli, sni);
+    SSL_set_alpn_protos(cli, alpn, (unsigned)alpn_len);
+    SSL *srv = tls_store_new_ssl(st, sv[1]);
+    int ok = srv ? handshake(cli, srv) : 0;
+    proto[0] = '\0';
+    *acme_ext = false;
+    if (ok) {
+        const unsigned char *p;
+        unsigned n;
+        SSL_get0_alpn_selected(cli, &p, &n);
+        snprintf(proto, cap, "%.*s", (int)n, (const char *)p);
+        X509 *peer = SSL_get1_peer_certificate(cli);
+        ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
+        *acme_ext = peer && X509_get_ext_by_OBJ(peer, oid, -1) >= 0;
+        ASN1_OBJECT_free(oid);
+        X509_free(peer);
+    }
+    ERR_clear_error();
+    SSL_free(cli);
+    SSL_free(srv);
+    SSL_CTX_free(cctx);
+    close(sv[0]);
+    close(sv[1]);
+    return ok;
+}
+
+static int challenge_hook(SSL *ssl, const char *sni) { return acme_tlsalpn_use(ssl, sni); }
+
+/* TLS-ALPN-01 (RFC 8737): only a ClientHello offering acme-tls/1 alone,
+ * for a name with a pending challenge, gets the challenge certificate and
+ * acme-tls/1; the store may hold no certificate yet. */
+static void test_store_acme_challenge(void)
+{
+    static const unsigned char acme_only[] = "\x0a" "acme-tls/1";
+    static const unsigned char acme_and_h1[] = "\x0a" "acme-tls/1" "\x08" "http/1.1";
+    char proto[64];
+    bool ext;
+    tls_store_t *st = tls_store_new(NULL, NULL);
+    tls_store_set_challenge(challenge_hook);
+    CHECK(acme_tlsalpn_put("c.test", "token.thumbprint") == 0);
+    CHECK_INT_EQ(connect_alpn(st, "c.test", acme_only, sizeof acme_only - 1, proto, sizeof proto, &ext), 1);
+    CHECK_STR_EQ(proto, "acme-tls/1");
+    CHECK(ext);
+    /* No challenge pending for that name: refused. */
+    CHECK_INT_EQ(connect_alpn(st, "d.test", acme_only, sizeof acme_only - 1, proto, sizeof proto, &ext), 0);
+    /* Another protocol offered too: an ordinary handshake (no certificate here). */
+    CHECK_INT_EQ(connect_alpn(st, "c.test", acme_and_h1, sizeof acme_and_h1 - 1, proto, sizeof proto, &ext), 0);
+    acme_tlsalpn_remove("c.test");
+    CHECK_INT_EQ(connect_alpn(st, "c.test", acme_only, sizeof acme_only - 1, proto, sizeof proto, &ext), 0);
+    tls_store_set_challenge(NULL);
+    tls_store_release(st);
+}
+
 static void test_store_sni(void)
 {
     char err[512], got[256];
@@ -262,7 +330,10 @@ static void test_store_sni(void)
     SSL_CTX *cd = tls_ctx_new(&conf, d, err, sizeof err);
     CHECK(ca && cw && cd);
     tls_store_t *st = tls_store_new(NULL, NULL);
-    CHECK(tls_store_accept_ctx(st) == NULL);
+    /* Made while empty (an ACME host's first certificate may come by a
+     * TLS-ALPN-01 handshake); a handshake then finds no certificate. */
+    CHECK(tls_store_accept_ctx(st) != NULL);
+    CHECK_INT_EQ(connect_store(st, "a.test", 0, got, sizeof got), 0);
     tls_store_add(st, "a.test", ca);
     tls_store_add(st, "*.w.test", cw);
     tls_store_add(st, "A.test", cd);   /* first one wins */
@@ -395,6 +466,7 @@ int main(void)
     RUN(test_cert_load_and_errors);
     RUN(test_policy_errors);
     RUN(test_store_sni);
+    RUN(test_store_acme_challenge);
     RUN(test_local_ca);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
