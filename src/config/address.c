@@ -4,14 +4,14 @@
 #include "config/address.h"
 #include "config/dispense.h"
 
-static long find(ifr_str_t s, ifr_str_t needle)
+static long cfg__find(ifr_str_t s, ifr_str_t needle)
 {
     for (size_t i = 0; i + needle.len <= s.len; i++)
         if (memcmp(s.ptr + i, needle.ptr, needle.len) == 0) return (long)i;
     return -1;
 }
 
-static int parse_port(const cfg_token_t *key, ifr_str_t p, uint16_t *out, cfg_error_t *err)
+static int cfg__parse_port(const cfg_token_t *key, ifr_str_t p, uint16_t *out, cfg_error_t *err)
 {
     uint64_t v = 0;
     bool ok = p.len <= 5 && ifr_str_to_u64(p, 65535, &v);
@@ -27,7 +27,7 @@ int cfg_parse_address(const cfg_token_t *key, cfg_address_t *out, cfg_error_t *e
     /* Absent parts are empty slices of the key, never NULL pointers. */
     ifr_str_t s = key->text, none = ifr_str(s.ptr, 0);
     *out = (cfg_address_t){ .scheme = none, .host = none, .path = none };
-    long sep = find(s, IFR_LIT("://"));
+    long sep = cfg__find(s, IFR_LIT("://"));
     if (sep >= 0) {
         out->scheme = ifr_str_sub(s, 0, (size_t)sep);
         if (!ifr_str_eq_nocase(out->scheme, IFR_LIT("http")) &&
@@ -54,7 +54,7 @@ int cfg_parse_address(const cfg_token_t *key, cfg_address_t *out, cfg_error_t *e
                               key->text.ptr);
         if (rest.len) port = ifr_str_sub(rest, 1, rest.len);
         if (rest.len && !port.len)
-            return parse_port(key, port, &out->port, err);
+            return cfg__parse_port(key, port, &out->port, err);
     } else {
         long colon = -1;
         for (size_t i = s.len; i-- > 0;)
@@ -65,11 +65,11 @@ int cfg_parse_address(const cfg_token_t *key, cfg_address_t *out, cfg_error_t *e
             if (ifr_str_find_char(s, ':') >= 0)
                 return cfg_errorf(err, key, "site address '%s': write IPv6 hosts in brackets, "
                                   "like [::1]:8080", key->text.ptr);
-            if (!port.len) return parse_port(key, port, &out->port, err);
+            if (!port.len) return cfg__parse_port(key, port, &out->port, err);
         }
         out->host = s;
     }
-    if (port.len && parse_port(key, port, &out->port, err)) return -1;
+    if (port.len && cfg__parse_port(key, port, &out->port, err)) return -1;
     if (!out->scheme.len && !out->host.len && !out->port)
         return cfg_errorf(err, key, "site address '%s': expected a host, a port or a scheme",
                           key->text.ptr);

@@ -12,20 +12,20 @@ typedef struct {
 } dur_unit_t;
 
 /* Longest names first so "ms" is not read as "m" + "s". */
-static const dur_unit_t dur_units[] = {
+static const dur_unit_t cfg__dur_units[] = {
     { "ns", 1 }, { "us", 1000 }, { "\xc2\xb5s", 1000 }, { "\xce\xbcs", 1000 },
     { "ms", 1000000 }, { "s", 1000000000LL }, { "m", 60000000000LL },
     { "h", 3600000000000LL }, { "d", 86400000000000LL },
 };
 
-static const dur_unit_t *dur_unit(const char **p, const char *end)
+static const dur_unit_t *cfg__dur_unit(const char **p, const char *end)
 {
     const dur_unit_t *best = NULL;
     size_t best_len = 0;
-    for (size_t i = 0; i < sizeof dur_units / sizeof dur_units[0]; i++) {
-        size_t l = strlen(dur_units[i].name);
-        if ((size_t)(end - *p) >= l && memcmp(*p, dur_units[i].name, l) == 0 && l > best_len) {
-            best = &dur_units[i];
+    for (size_t i = 0; i < sizeof cfg__dur_units / sizeof cfg__dur_units[0]; i++) {
+        size_t l = strlen(cfg__dur_units[i].name);
+        if ((size_t)(end - *p) >= l && memcmp(*p, cfg__dur_units[i].name, l) == 0 && l > best_len) {
+            best = &cfg__dur_units[i];
             best_len = l;
         }
     }
@@ -34,7 +34,7 @@ static const dur_unit_t *dur_unit(const char **p, const char *end)
 }
 
 /* Adds number*unit for one "1.5h" element to *total; false on overflow. */
-static bool dur_add(uint64_t whole, uint64_t frac, uint64_t scale, int64_t unit, uint64_t *total)
+static bool cfg__dur_add(uint64_t whole, uint64_t frac, uint64_t scale, int64_t unit, uint64_t *total)
 {
     if (whole > (uint64_t)INT64_MAX / (uint64_t)unit) return false;
     uint64_t v = whole * (uint64_t)unit;
@@ -45,7 +45,7 @@ static bool dur_add(uint64_t whole, uint64_t frac, uint64_t scale, int64_t unit,
     return true;
 }
 
-static bool dur_parse(ifr_str_t s, unsigned flags, int64_t *out)
+static bool cfg__dur_parse(ifr_str_t s, unsigned flags, int64_t *out)
 {
     const char *p = s.ptr, *end = s.ptr + s.len;
     bool neg = false;
@@ -62,13 +62,13 @@ static bool dur_parse(ifr_str_t s, unsigned flags, int64_t *out)
     if (bare) {
         if (!(flags & CFG_DUR_BARE_SECONDS)) return false;
         cfg_number_t n;
-        if (!cfg_number_read(&p, end, &n) || !dur_add(n.whole, 0, 1, 1000000000LL, &total)) return false;
+        if (!cfg_number_read(&p, end, &n) || !cfg__dur_add(n.whole, 0, 1, 1000000000LL, &total)) return false;
     }
     while (p < end) {
         cfg_number_t n;
         if (!cfg_number_read(&p, end, &n)) return false;
-        const dur_unit_t *u = dur_unit(&p, end);
-        if (!u || !dur_add(n.whole, n.frac, n.scale, u->ns, &total)) return false;
+        const dur_unit_t *u = cfg__dur_unit(&p, end);
+        if (!u || !cfg__dur_add(n.whole, n.frac, n.scale, u->ns, &total)) return false;
     }
     *out = neg ? -(int64_t)total : (int64_t)total;
     return true;
@@ -77,7 +77,7 @@ static bool dur_parse(ifr_str_t s, unsigned flags, int64_t *out)
 int cfg_parse_duration(const cfg_token_t *t, unsigned flags, int64_t *out_ns, cfg_error_t *err)
 {
     int64_t v;
-    if (!dur_parse(t->text, flags, &v))
+    if (!cfg__dur_parse(t->text, flags, &v))
         return cfg_errorf(err, t, "expected a duration like 2s, 1m30s or 500ms%s, got '%s'",
                           (flags & CFG_DUR_BARE_SECONDS) ? " (or a number of seconds)" : "",
                           t->text.ptr);

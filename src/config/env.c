@@ -10,7 +10,7 @@
 /* The longest variable name we look up; longer ones are left as written. */
 #define ENV_NAME_MAX 256
 
-static const char *env_default_lookup(void *ud, const char *name)
+static const char *cfg__env_default_lookup(void *ud, const char *name)
 {
     (void)ud;
     return getenv(name);
@@ -21,7 +21,7 @@ typedef struct {
     size_t cap, segcap;
 } env_out_t;
 
-static int env_append(env_out_t *o, const char *p, size_t n)
+static int cfg__env_append(env_out_t *o, const char *p, size_t n)
 {
     if (n == 0) return 0;
     if (o->e->len + n > CFG_MAX_FILE_SIZE) return -1;
@@ -38,7 +38,7 @@ static int env_append(env_out_t *o, const char *p, size_t n)
     return 0;
 }
 
-static int env_segment(env_out_t *o, size_t src_off, bool from_env)
+static int cfg__env_segment(env_out_t *o, size_t src_off, bool from_env)
 {
     if (o->e->nsegs == o->segcap) {
         size_t cap = o->segcap ? o->segcap * 2 : 8;
@@ -53,7 +53,7 @@ static int env_segment(env_out_t *o, size_t src_off, bool from_env)
 
 /* Looks for the `}` closing a reference that starts at text[i] ("{$").
  * The reference must stay on one line; returns its end or 0. */
-static size_t env_ref_end(const char *text, size_t len, size_t i)
+static size_t cfg__env_ref_end(const char *text, size_t len, size_t i)
 {
     for (size_t j = i + 2; j < len; j++) {
         if (text[j] == '}') return j;
@@ -65,7 +65,7 @@ static size_t env_ref_end(const char *text, size_t len, size_t i)
 size_t cfg__env_ref_len(const char *text, size_t len, size_t i)
 {
     if (i + 1 >= len || text[i] != '{' || text[i + 1] != '$') return 0;
-    size_t end = env_ref_end(text, len, i);
+    size_t end = cfg__env_ref_end(text, len, i);
     return end ? end + 1 - i : 0;
 }
 
@@ -73,12 +73,12 @@ int cfg__expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg_
 {
     *e = (cfg__expanded_t){ 0 };
     env_out_t o = { e, 0, 0 };
-    if (!env) env = env_default_lookup;
-    if (env_segment(&o, 0, false) < 0) goto fail;
+    if (!env) env = cfg__env_default_lookup;
+    if (cfg__env_segment(&o, 0, false) < 0) goto fail;
     size_t copied = 0; /* text[copied..i) is still to be copied */
     for (size_t i = 0; i + 1 < len; i++) {
         if (text[i] != '{' || text[i + 1] != '$') continue;
-        size_t end = env_ref_end(text, len, i);
+        size_t end = cfg__env_ref_end(text, len, i);
         if (!end) continue;
         const char *ref = text + i + 2;
         size_t reflen = end - (i + 2);
@@ -91,14 +91,14 @@ int cfg__expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg_
         const char *val = namelen ? env(ud, name) : NULL;
         size_t vlen = val ? strlen(val) : 0;
         if (!val && colon) { val = colon + 1; vlen = reflen - namelen - 1; }
-        if (env_append(&o, text + copied, i - copied) < 0) goto fail;
-        if (env_segment(&o, i, true) < 0) goto fail;
-        if (env_append(&o, val ? val : "", vlen) < 0) goto fail;
-        if (env_segment(&o, end + 1, false) < 0) goto fail;
+        if (cfg__env_append(&o, text + copied, i - copied) < 0) goto fail;
+        if (cfg__env_segment(&o, i, true) < 0) goto fail;
+        if (cfg__env_append(&o, val ? val : "", vlen) < 0) goto fail;
+        if (cfg__env_segment(&o, end + 1, false) < 0) goto fail;
         copied = end + 1;
         i = end;
     }
-    if (env_append(&o, text + copied, len - copied) < 0) goto fail;
+    if (cfg__env_append(&o, text + copied, len - copied) < 0) goto fail;
     return 0;
 fail:
     cfg__expanded_free(e);

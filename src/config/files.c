@@ -44,7 +44,7 @@ bool cfg__has_wildcard(const char *s)
 
 /* Matches one bracket expression at *pat against c; moves *pat past it.
  * An unclosed '[' is an ordinary character. */
-static bool glob_class(const char **pat, char c, bool *matched)
+static bool cfg__glob_class(const char **pat, char c, bool *matched)
 {
     const char *p = *pat + 1;
     bool negate = (*p == '!' || *p == '^');
@@ -76,7 +76,7 @@ bool cfg__glob_match(const char *pat, const char *name)
         if (*pat == '[') {
             const char *p = pat;
             bool ok;
-            if (glob_class(&p, *name, &ok)) {
+            if (cfg__glob_class(&p, *name, &ok)) {
                 if (ok) { pat = p; name++; continue; }
                 goto backtrack;
             }
@@ -91,7 +91,7 @@ bool cfg__glob_match(const char *pat, const char *name)
     return *pat == '\0';
 }
 
-static int glob_cmp(const void *x, const void *y)
+static int cfg__glob_cmp(const void *x, const void *y)
 {
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
@@ -105,12 +105,12 @@ typedef struct {
 } glob_walk_t;
 
 /* dir "/" elem; dir NULL is the current directory, "" the root. */
-static char *glob_join(ifr_arena_t *a, const char *dir, const char *elem)
+static char *cfg__glob_join(ifr_arena_t *a, const char *dir, const char *elem)
 {
     return dir ? ifr_arena_printf(a, "%s/%s", dir, elem) : ifr_arena_strndup(a, elem, strlen(elem));
 }
 
-static int glob_add(glob_walk_t *w, char *path)
+static int cfg__glob_add(glob_walk_t *w, char *path)
 {
     struct stat st;
     if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return 0;
@@ -127,7 +127,7 @@ static int glob_add(glob_walk_t *w, char *path)
 
 /* Matches rest (the pattern's elements still to go) below dir. Recursion
  * is one level per element of the pattern, which the config bounds. */
-static int glob_walk(glob_walk_t *w, const char *dir, const char *rest)
+static int cfg__glob_walk(glob_walk_t *w, const char *dir, const char *rest)
 {
     while (*rest == '/') rest++;   /* "a//b" is "a/b" */
     const char *slash = strchr(rest, '/');
@@ -136,9 +136,9 @@ static int glob_walk(glob_walk_t *w, const char *dir, const char *rest)
     if (!elem) return -1;
     if (elen == 0) return 0;   /* a pattern ending in '/' names no file */
     if (!cfg__has_wildcard(elem)) {
-        char *path = glob_join(w->a, dir, elem);
+        char *path = cfg__glob_join(w->a, dir, elem);
         if (!path) return -1;
-        return slash ? glob_walk(w, path, slash + 1) : glob_add(w, path);
+        return slash ? cfg__glob_walk(w, path, slash + 1) : cfg__glob_add(w, path);
     }
     const char *open_dir = dir ? (dir[0] ? dir : "/") : ".";
     DIR *d = opendir(open_dir);
@@ -154,9 +154,9 @@ static int glob_walk(glob_walk_t *w, const char *dir, const char *rest)
     while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.' && elem[0] != '.') continue;
         if (!cfg__glob_match(elem, e->d_name)) continue;
-        char *path = glob_join(w->a, dir, e->d_name);
+        char *path = cfg__glob_join(w->a, dir, e->d_name);
         if (!path) rc = -1;
-        else rc = slash ? glob_walk(w, path, slash + 1) : glob_add(w, path);
+        else rc = slash ? cfg__glob_walk(w, path, slash + 1) : cfg__glob_add(w, path);
     }
     closedir(d);
     return rc;
@@ -168,9 +168,9 @@ int cfg__glob(ifr_arena_t *a, const char *pattern, char ***paths, size_t *n, cha
     *paths = NULL;
     *n = 0;
     glob_walk_t w = { .a = a, .why = why, .whysize = whysize };
-    int rc = glob_walk(&w, pattern[0] == '/' ? "" : NULL, pattern);
+    int rc = cfg__glob_walk(&w, pattern[0] == '/' ? "" : NULL, pattern);
     if (rc == 0 && w.n) {
-        qsort(w.list, w.n, sizeof *w.list, glob_cmp);
+        qsort(w.list, w.n, sizeof *w.list, cfg__glob_cmp);
         *paths = ifr_arena_alloc(a, w.n * sizeof **paths);
         if (*paths) {
             memcpy(*paths, w.list, w.n * sizeof **paths);

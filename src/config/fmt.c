@@ -27,7 +27,7 @@ typedef struct {
     bool failed;
 } fmt_t;
 
-static void fmt_put(fmt_t *f, const char *p, size_t n)
+static void cfg__fmt_put(fmt_t *f, const char *p, size_t n)
 {
     if (!f->failed && ifr_buf_append(f->out, p, n) < 0) f->failed = true;
 }
@@ -35,7 +35,7 @@ static void fmt_put(fmt_t *f, const char *p, size_t n)
 /* A line break (or a continuation) right after a word "<<WORD" would
  * make it a heredoc: such a word gets the backslash that keeps it a word
  * (`\<<WORD`), written in front of it. */
-static void fmt_keep_word(fmt_t *f)
+static void cfg__fmt_keep_word(fmt_t *f)
 {
     if (f->mid_line && f->heredoc_like && !f->failed) {
         if (ifr_buf_reserve(f->out, 1) < 0) {
@@ -49,32 +49,32 @@ static void fmt_keep_word(fmt_t *f)
     f->heredoc_like = false;
 }
 
-static void fmt_end_line(fmt_t *f)
+static void cfg__fmt_end_line(fmt_t *f)
 {
-    fmt_keep_word(f);
+    cfg__fmt_keep_word(f);
     f->glue_next = false;
-    if (f->mid_line) fmt_put(f, "\n", 1);
+    if (f->mid_line) cfg__fmt_put(f, "\n", 1);
     f->mid_line = false;
     f->line_has_comment = false;
 }
 
-static void fmt_indent(fmt_t *f, int extra)
+static void cfg__fmt_indent(fmt_t *f, int extra)
 {
     int n = f->depth + extra;
     if (n > FMT_MAX_INDENT) n = FMT_MAX_INDENT;
-    for (int i = 0; i < n; i++) fmt_put(f, "\t", 1);
+    for (int i = 0; i < n; i++) cfg__fmt_put(f, "\t", 1);
 }
 
 /* Starts a new line, with at most one blank line before it. */
-static void fmt_new_line(fmt_t *f, int newlines, bool closing)
+static void cfg__fmt_new_line(fmt_t *f, int newlines, bool closing)
 {
     bool had_output = f->mid_line || f->out->len > 0;
-    fmt_end_line(f);
-    if (newlines >= 2 && had_output && !f->after_open && !closing) fmt_put(f, "\n", 1);
-    fmt_indent(f, 0);
+    cfg__fmt_end_line(f);
+    if (newlines >= 2 && had_output && !f->after_open && !closing) cfg__fmt_put(f, "\n", 1);
+    cfg__fmt_indent(f, 0);
 }
 
-static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
+static void cfg__fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
 {
     /* "{" belongs at the end of the line it opens, unless that line ends
      * with a comment or a brace (or there is no such line: the global
@@ -82,15 +82,15 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
      * options block, and `import x {` would not parse). After a top-level
      * "}" it starts a new block, one blank line down (as caddy fmt). */
     if (f->after_close && f->depth == 0) {
-        fmt_new_line(f, 2, false);
-        fmt_put(f, "{", 1);
+        cfg__fmt_new_line(f, 2, false);
+        cfg__fmt_put(f, "{", 1);
     } else if (f->after_close ||
                (at_line_start && (!f->mid_line || f->line_has_comment || f->after_open ||
                                   (f->import_line && f->depth == 0)))) {
-        fmt_new_line(f, newlines, false);
-        fmt_put(f, "{", 1);
+        cfg__fmt_new_line(f, newlines, false);
+        cfg__fmt_put(f, "{", 1);
     } else {
-        fmt_put(f, " {", 2);
+        cfg__fmt_put(f, " {", 2);
     }
     f->mid_line = true;
     f->line_has_comment = false;
@@ -103,33 +103,33 @@ static void fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
 /* continued: the brace came after a backslash line continuation, which is
  * kept so that lines are never joined (joining could make a {$VAR} span
  * what were two lines). */
-static void fmt_close_brace(fmt_t *f, bool continued, bool line_start)
+static void cfg__fmt_close_brace(fmt_t *f, bool continued, bool line_start)
 {
     if (f->depth > 0) f->depth--;
     if (f->mid_line && continued) {
-        fmt_keep_word(f);
-        fmt_put(f, " \\\n", 3);
-        fmt_indent(f, 0);
-    } else if (f->mid_line && f->glue_next && !line_start) fmt_put(f, " ", 1);
+        cfg__fmt_keep_word(f);
+        cfg__fmt_put(f, " \\\n", 3);
+        cfg__fmt_indent(f, 0);
+    } else if (f->mid_line && f->glue_next && !line_start) cfg__fmt_put(f, " ", 1);
     else {
-        fmt_end_line(f);
-        fmt_indent(f, 0);
+        cfg__fmt_end_line(f);
+        cfg__fmt_indent(f, 0);
     }
-    fmt_put(f, "}", 1);
+    cfg__fmt_put(f, "}", 1);
     f->glue_next = f->heredoc_like = false;
     f->mid_line = true;
     f->after_open = false;
     f->after_close = true;
 }
 
-static bool fmt_is(const cfg_token_t *t, const char *s)
+static bool cfg__fmt_is(const cfg_token_t *t, const char *s)
 {
     return !cfg_token_is_literal(t) && ifr_str_eq_cstr(t->text, s);
 }
 
 /* Writes the bytes r->off .. r->off+len of one word (len may be shorter
  * than the token when a glued brace is split off, see below). */
-static void fmt_word(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, size_t len,
+static void cfg__fmt_word(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, size_t len,
                      bool line_start)
 {
     int newlines = r->newlines_before;
@@ -139,11 +139,11 @@ static void fmt_word(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, size_t
         line_start = true;
         newlines = f->depth == 0 ? 2 : 1;
     }
-    if (line_start) fmt_new_line(f, newlines, false);
-    else if (r->continued) { fmt_keep_word(f); fmt_put(f, " \\\n", 3); fmt_indent(f, 1); }
-    else fmt_put(f, " ", 1);
+    if (line_start) cfg__fmt_new_line(f, newlines, false);
+    else if (r->continued) { cfg__fmt_keep_word(f); cfg__fmt_put(f, " \\\n", 3); cfg__fmt_indent(f, 1); }
+    else cfg__fmt_put(f, " ", 1);
     f->word_at = f->out->len;
-    fmt_put(f, f->text + r->off, len);
+    cfg__fmt_put(f, f->text + r->off, len);
     /* A line break after "word\\" would make a line continuation, and one
      * after "<<WORD" a heredoc: a closing brace that follows such a token
      * stays on its line rather than change the meaning (and see
@@ -165,7 +165,7 @@ static void fmt_word(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, size_t
  * (`respond hi}`, not `{path}`). Returns how many such braces end the
  * token: they are written as braces of their own. A brace after a
  * backslash is escaped and stays. */
-static size_t fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r,
+static size_t cfg__fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r,
                                bool *opens)
 {
     *opens = false;
@@ -189,18 +189,18 @@ static size_t fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const cfg__
     return n <= (size_t)f->depth ? n : 0;
 }
 
-static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool first,
+static void cfg__fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool first,
                       bool after_brace_line)
 {
     bool line_start = first || r->newlines_before > 0 || after_brace_line;
-    if (fmt_is(t, "{")) { fmt_open_brace(f, line_start, r->newlines_before); return; }
-    if (fmt_is(t, "}")) { fmt_close_brace(f, r->continued && !line_start, line_start); return; }
+    if (cfg__fmt_is(t, "{")) { cfg__fmt_open_brace(f, line_start, r->newlines_before); return; }
+    if (cfg__fmt_is(t, "}")) { cfg__fmt_close_brace(f, r->continued && !line_start, line_start); return; }
     bool opens;
-    size_t braces = fmt_glued_braces(f, t, r, &opens);
-    if (braces < r->len) fmt_word(f, t, r, r->len - braces, line_start);
-    if (opens) fmt_open_brace(f, false, 0);
+    size_t braces = cfg__fmt_glued_braces(f, t, r, &opens);
+    if (braces < r->len) cfg__fmt_word(f, t, r, r->len - braces, line_start);
+    if (opens) cfg__fmt_open_brace(f, false, 0);
     for (size_t i = 0; !opens && i < braces; i++)
-        fmt_close_brace(f, false, braces == r->len && i == 0 && line_start);
+        cfg__fmt_close_brace(f, false, braces == r->len && i == 0 && line_start);
 }
 
 /* Whether the brace tokens pair up as they are, glued ones being plain
@@ -208,7 +208,7 @@ static void fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool 
  * left as words, so formatting never changes what a valid config means;
  * one that does not is read as caddy fmt reads it, which mends the
  * usual `:8080{`. */
-static bool fmt_braces_balance(const cfg__toks_t *toks)
+static bool cfg__fmt_braces_balance(const cfg__toks_t *toks)
 {
     long depth = 0;
     for (size_t i = 0; i < toks->count; i++) {
@@ -245,24 +245,24 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
         ifr_arena_destroy(&a);
         return -1;
     }
-    fmt_t f = { .out = out, .text = text, .masked = masked, .split_glued = !fmt_braces_balance(&toks) };
+    fmt_t f = { .out = out, .text = text, .masked = masked, .split_glued = !cfg__fmt_braces_balance(&toks) };
     /* The lexer skips a byte order mark; it is kept where it was. */
-    if (cfg__has_bom(text, len)) fmt_put(&f, text, CFG_BOM_LEN);
+    if (cfg__has_bom(text, len)) cfg__fmt_put(&f, text, CFG_BOM_LEN);
     bool after_brace_line = false; /* the rest of a line after "{" moves down */
     for (size_t i = 0; i < toks.count; i++) {
         const cfg_token_t *t = &toks.toks[i];
         const cfg__raw_t *r = &toks.raw[i];
         if (r->newlines_before > 0) after_brace_line = false;
-        fmt_token(&f, t, r, i == 0, after_brace_line);
+        cfg__fmt_token(&f, t, r, i == 0, after_brace_line);
         after_brace_line = f.after_open;
     }
     /* The final line break must not turn a last "word\\" into a line
      * continuation: end with an explicit (empty) one instead. */
     if (f.mid_line && f.glue_next && !f.heredoc_like) {
-        fmt_put(&f, " \\", 2);
+        cfg__fmt_put(&f, " \\", 2);
         f.glue_next = false;
     }
-    fmt_end_line(&f);
+    cfg__fmt_end_line(&f);
     ifr_arena_destroy(&a);
     if (f.failed) {
         cfg__errorf_at(err, filename, 0, 0, "out of memory while formatting");

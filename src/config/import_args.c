@@ -20,7 +20,7 @@ typedef struct {
 } arg_ref_t;
 
 /* Reads a decimal index (bounded so it cannot overflow). */
-static size_t ref_number(const char *p, const char *end, const char **after)
+static size_t cfg__ref_number(const char *p, const char *end, const char **after)
 {
     uint64_t v;
     *after = p + ifr_str_digits(ifr_str(p, (size_t)(end - p)), &v, NULL);
@@ -28,19 +28,19 @@ static size_t ref_number(const char *p, const char *end, const char **after)
 }
 
 /* Recognizes a placeholder at p; nargs bounds open ranges. */
-static arg_ref_t ref_at(const char *p, const char *end, size_t nargs)
+static arg_ref_t cfg__ref_at(const char *p, const char *end, size_t nargs)
 {
     arg_ref_t r = { 0 };
     const char *q;
     if ((size_t)(end - p) > 7 && memcmp(p, "{args.", 6) == 0 && p[6] >= '0' && p[6] <= '9') {
-        r.from = ref_number(p + 6, end, &q);
+        r.from = cfg__ref_number(p + 6, end, &q);
         if (q < end && *q == '}') r.len = (size_t)(q + 1 - p);
         return r;
     }
     if ((size_t)(end - p) < 8 || memcmp(p, "{args[", 6) != 0) return r;
     q = p + 6;
     bool has_from = q < end && *q >= '0' && *q <= '9';
-    size_t from = ref_number(q, end, &q);
+    size_t from = cfg__ref_number(q, end, &q);
     if (q < end && *q == ']') {
         if (!has_from || q + 1 >= end || q[1] != '}') return r;
         r.from = from;
@@ -50,7 +50,7 @@ static arg_ref_t ref_at(const char *p, const char *end, size_t nargs)
     if (q >= end || *q != ':') return r;
     q++;
     bool has_to = q < end && *q >= '0' && *q <= '9';
-    size_t to = has_to ? ref_number(q, end, &q) : nargs;
+    size_t to = has_to ? cfg__ref_number(q, end, &q) : nargs;
     if (q + 1 >= end || q[0] != ']' || q[1] != '}') return r;
     r.range = true;
     r.from = from < nargs ? from : nargs;
@@ -67,7 +67,7 @@ typedef struct {
     size_t n, cap, budget;
 } subst_t;
 
-static int subst_push(subst_t *s, const cfg_token_t *t)
+static int cfg__subst_push(subst_t *s, const cfg_token_t *t)
 {
     if (s->n == s->budget)
         return cfg__errorf_at(s->err, t->file, t->line, t->col,
@@ -85,7 +85,7 @@ static int subst_push(subst_t *s, const cfg_token_t *t)
 
 /* Replaces single placeholders inside t's text; a range is only allowed
  * as the whole token (handled by the caller). */
-static int subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, size_t nargs)
+static int cfg__subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, size_t nargs)
 {
     const char *p = t->text.ptr, *end = p + t->text.len;
     if (!memchr(p, '{', t->text.len)) return 0;
@@ -94,7 +94,7 @@ static int subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, size_
     int rc = 0;
     for (const char *q = p; q < end; q++) {
         if (*q != '{') continue;
-        arg_ref_t r = ref_at(q, end, nargs);
+        arg_ref_t r = cfg__ref_at(q, end, nargs);
         if (!r.len) continue;
         if (r.range) {
             rc = cfg__errorf_at(s->err, t->file, t->line, t->col,
@@ -123,7 +123,7 @@ static int subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, size_
 
 /* If toks[i] starts a snippet definition "(name) {", returns the index
  * just past its closing brace (or n when unclosed); else 0. */
-static size_t snippet_end(const cfg_token_t *toks, size_t n, size_t i)
+static size_t cfg__snippet_end(const cfg_token_t *toks, size_t n, size_t i)
 {
     const cfg_token_t *t = &toks[i];
     if (cfg_token_is_literal(t) || t->text.len < 3 || t->text.ptr[0] != '(' ||
@@ -151,18 +151,18 @@ int cfg__substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
         if (t.flags & CFG_TOK_LINE_START) line_start = true;
         /* A snippet defined in an imported file keeps its placeholders for
          * its own imports (as in Caddy): copy the definition as it is. */
-        size_t end = line_start ? snippet_end(toks, n, i) : 0;
+        size_t end = line_start ? cfg__snippet_end(toks, n, i) : 0;
         if (end) {
             for (; i < end && rc == 0; i++) {
                 t = toks[i];
                 if (line_start) t.flags |= CFG_TOK_LINE_START;
                 line_start = false;
-                rc = subst_push(&s, &t);
+                rc = cfg__subst_push(&s, &t);
             }
             i--;
             continue;
         }
-        arg_ref_t r = ref_at(t.text.ptr, t.text.ptr + t.text.len, nargs);
+        arg_ref_t r = cfg__ref_at(t.text.ptr, t.text.ptr + t.text.len, nargs);
         if (r.range && r.len == t.text.len) {
             /* Each argument becomes a token where the user wrote it. */
             for (size_t k = r.from; k < r.to && rc == 0; k++) {
@@ -170,14 +170,14 @@ int cfg__substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
                 v.flags = (v.flags & ~(unsigned)CFG_TOK_LINE_START) |
                           (line_start ? CFG_TOK_LINE_START : 0);
                 line_start = false;
-                rc = subst_push(&s, &v);
+                rc = cfg__subst_push(&s, &v);
             }
             continue;
         }
-        if ((rc = subst_text(&s, &t, args, nargs))) break;
+        if ((rc = cfg__subst_text(&s, &t, args, nargs))) break;
         t.flags = (t.flags & ~(unsigned)CFG_TOK_LINE_START) | (line_start ? CFG_TOK_LINE_START : 0);
         line_start = false;
-        rc = subst_push(&s, &t);
+        rc = cfg__subst_push(&s, &t);
     }
     *out = NULL;
     *outn = 0;

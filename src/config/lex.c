@@ -40,20 +40,20 @@ int cfg__errorf_at(cfg_error_t *err, const char *file, int line, int col, const 
     return -1;
 }
 
-static bool lx_space(char c)
+static bool cfg__lx_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 /* Whitespace that does not end a line. */
-static bool lx_blank(char c)
+static bool cfg__lx_blank(char c)
 {
-    return c != '\n' && lx_space(c);
+    return c != '\n' && cfg__lx_space(c);
 }
 
 /* Line and column in the original text of byte i of s. Tokens are asked
  * for in order, so the cursor only walks forward (restarting if not). */
-static void lx_pos(lexer_t *lx, size_t i, int *line, int *col)
+static void cfg__lx_pos(lexer_t *lx, size_t i, int *line, int *col)
 {
     size_t off = lx->map ? cfg__expanded_src_off(lx->map, i) : i;
     if (off > lx->src_len) off = lx->src_len;
@@ -66,11 +66,11 @@ static void lx_pos(lexer_t *lx, size_t i, int *line, int *col)
     *col = lx->cur_col;
 }
 
-static int lx_fail(lexer_t *lx, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int lx_fail(lexer_t *lx, size_t at, const char *fmt, ...)
+static int cfg__lx_fail(lexer_t *lx, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int cfg__lx_fail(lexer_t *lx, size_t at, const char *fmt, ...)
 {
     int line, col;
-    lx_pos(lx, at, &line, &col);
+    cfg__lx_pos(lx, at, &line, &col);
     char msg[sizeof lx->err->message];
     va_list ap;
     va_start(ap, fmt);
@@ -79,33 +79,33 @@ static int lx_fail(lexer_t *lx, size_t at, const char *fmt, ...)
     return cfg__errorf_at(lx->err, lx->file, line, col, "%s", msg);
 }
 
-static int lx_oom(lexer_t *lx)
+static int cfg__lx_oom(lexer_t *lx)
 {
     return cfg__errorf_at(lx->err, lx->file, 0, 0, "out of memory while reading the Caddyfile");
 }
 
 /* Adds the token held in lx->val, written at s[start..end). */
-static int lx_emit(lexer_t *lx, size_t start, size_t end, unsigned flags, int nl, bool cont,
+static int cfg__lx_emit(lexer_t *lx, size_t start, size_t end, unsigned flags, int nl, bool cont,
                    bool comment)
 {
     if (lx->count == CFG_MAX_TOKENS)
-        return lx_fail(lx, start, "too many tokens (the limit is %d)", CFG_MAX_TOKENS);
+        return cfg__lx_fail(lx, start, "too many tokens (the limit is %d)", CFG_MAX_TOKENS);
     if (lx->count == lx->cap) {
         size_t cap = lx->cap ? lx->cap * 2 : 64;
         cfg_token_t *t = realloc(lx->toks, cap * sizeof *t);
-        if (!t) return lx_oom(lx);
+        if (!t) return cfg__lx_oom(lx);
         lx->toks = t;
         cfg__raw_t *r = realloc(lx->raw, cap * sizeof *r);
-        if (!r) return lx_oom(lx);
+        if (!r) return cfg__lx_oom(lx);
         lx->raw = r;
         lx->cap = cap;
     }
     cfg_token_t *t = &lx->toks[lx->count];
     char *text = ifr_arena_strndup(lx->a, lx->val.data ? lx->val.data : "", lx->val.len);
-    if (!text) return lx_oom(lx);
+    if (!text) return cfg__lx_oom(lx);
     t->text = ifr_str(text, lx->val.len);
     t->file = lx->file;
-    lx_pos(lx, start, &t->line, &t->col);
+    cfg__lx_pos(lx, start, &t->line, &t->col);
     t->flags = flags;
     lx->raw[lx->count] = (cfg__raw_t){ start, end - start, nl, cont, comment };
     lx->count++;
@@ -113,44 +113,44 @@ static int lx_emit(lexer_t *lx, size_t start, size_t end, unsigned flags, int nl
     return 0;
 }
 
-static int lx_put(lexer_t *lx, const char *p, size_t n)
+static int cfg__lx_put(lexer_t *lx, const char *p, size_t n)
 {
-    return ifr_buf_append(&lx->val, p, n) < 0 ? lx_oom(lx) : 0;
+    return ifr_buf_append(&lx->val, p, n) < 0 ? cfg__lx_oom(lx) : 0;
 }
 
 /* "double quoted": only \" is an escape; other backslashes stay, together
  * with the byte they precede (as Caddy reads them). */
-static int lx_quoted(lexer_t *lx, size_t start)
+static int cfg__lx_quoted(lexer_t *lx, size_t start)
 {
     size_t i = start + 1;
     for (;;) {
         if (i >= lx->n)
-            return lx_fail(lx, start, "unterminated quoted string: expected a closing '\"'");
+            return cfg__lx_fail(lx, start, "unterminated quoted string: expected a closing '\"'");
         char c = lx->s[i];
         if (c == '"') break;
         if (c == '\\' && i + 1 < lx->n) {
-            if (lx->s[i + 1] == '"') { if (lx_put(lx, "\"", 1)) return -1; }
-            else if (lx_put(lx, lx->s + i, 2)) return -1;
+            if (lx->s[i + 1] == '"') { if (cfg__lx_put(lx, "\"", 1)) return -1; }
+            else if (cfg__lx_put(lx, lx->s + i, 2)) return -1;
             i += 2;
             continue;
         }
-        if (lx_put(lx, &c, 1)) return -1;
+        if (cfg__lx_put(lx, &c, 1)) return -1;
         i++;
     }
     lx->i = i + 1;
     return 0;
 }
 
-static int lx_backtick(lexer_t *lx, size_t start)
+static int cfg__lx_backtick(lexer_t *lx, size_t start)
 {
     const char *end = memchr(lx->s + start + 1, '`', lx->n - start - 1);
-    if (!end) return lx_fail(lx, start, "unterminated backtick string: expected a closing '`'");
-    if (lx_put(lx, lx->s + start + 1, (size_t)(end - lx->s) - start - 1)) return -1;
+    if (!end) return cfg__lx_fail(lx, start, "unterminated backtick string: expected a closing '`'");
+    if (cfg__lx_put(lx, lx->s + start + 1, (size_t)(end - lx->s) - start - 1)) return -1;
     lx->i = (size_t)(end - lx->s) + 1;
     return 0;
 }
 
-static bool lx_marker_char(char c)
+static bool cfg__lx_marker_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_' || c == '-';
@@ -158,33 +158,33 @@ static bool lx_marker_char(char c)
 
 /* Is s[k..) the closing marker, i.e. MARK followed by a space or the end
  * of the line? */
-static bool lx_closes_heredoc(const lexer_t *lx, size_t k, const char *mark, size_t mlen)
+static bool cfg__lx_closes_heredoc(const lexer_t *lx, size_t k, const char *mark, size_t mlen)
 {
     if (lx->n - k < mlen || memcmp(lx->s + k, mark, mlen)) return false;
-    return k + mlen == lx->n || lx_space(lx->s[k + mlen]);
+    return k + mlen == lx->n || cfg__lx_space(lx->s[k + mlen]);
 }
 
 /* Appends one body line (s[b..e)) without its padding and without CRs. */
-static int lx_heredoc_line(lexer_t *lx, size_t b, size_t e, size_t padlen)
+static int cfg__lx_heredoc_line(lexer_t *lx, size_t b, size_t e, size_t padlen)
 {
     for (size_t k = b + padlen; k < e; k++)
-        if (lx->s[k] != '\r' && lx_put(lx, lx->s + k, 1)) return -1;
+        if (lx->s[k] != '\r' && cfg__lx_put(lx, lx->s + k, 1)) return -1;
     return 0;
 }
 
 /* <<MARK\n ... \n<padding>MARK: start is the first '<', body the byte
  * after the marker's line break. */
-static int lx_heredoc(lexer_t *lx, size_t start, size_t mark_at, size_t mlen, size_t body)
+static int cfg__lx_heredoc(lexer_t *lx, size_t start, size_t mark_at, size_t mlen, size_t body)
 {
     const char *mark = lx->s + mark_at;
     size_t line = body;
     for (;;) {
         size_t k = line;
         while (k < lx->n && (lx->s[k] == ' ' || lx->s[k] == '\t')) k++;
-        if (lx_closes_heredoc(lx, k, mark, mlen)) break;
+        if (cfg__lx_closes_heredoc(lx, k, mark, mlen)) break;
         const char *nl = memchr(lx->s + line, '\n', lx->n - line);
         if (!nl)
-            return lx_fail(lx, start, "heredoc <<%.*s is not closed: expected a line with %.*s",
+            return cfg__lx_fail(lx, start, "heredoc <<%.*s is not closed: expected a line with %.*s",
                            (int)mlen, mark, (int)mlen, mark);
         line = (size_t)(nl - lx->s) + 1;
     }
@@ -197,56 +197,56 @@ static int lx_heredoc(lexer_t *lx, size_t start, size_t mark_at, size_t mlen, si
         size_t e = (size_t)((const char *)memchr(lx->s + b, '\n', close - b) - lx->s);
         bool blank = (e == b) || (e == b + 1 && lx->s[b] == '\r');
         if (!blank && (e - b < padlen || memcmp(lx->s + b, pad, padlen)))
-            return lx_fail(lx, b, "heredoc <<%.*s: this line must start with the same "
+            return cfg__lx_fail(lx, b, "heredoc <<%.*s: this line must start with the same "
                            "whitespace as the closing %.*s (%zu byte%s of tabs/spaces)",
                            (int)mlen, mark, (int)mlen, mark, padlen, padlen == 1 ? "" : "s");
-        if (!first && lx_put(lx, "\n", 1)) return -1;
+        if (!first && cfg__lx_put(lx, "\n", 1)) return -1;
         first = false;
-        if (!blank && lx_heredoc_line(lx, b, e, padlen)) return -1;
+        if (!blank && cfg__lx_heredoc_line(lx, b, e, padlen)) return -1;
         b = e + 1;
     }
     lx->i = close + padlen + mlen;
     return 0;
 }
 
-static size_t lx_continuation(const lexer_t *lx, size_t i);
+static size_t cfg__lx_continuation(const lexer_t *lx, size_t i);
 
 /* A token starting with "<<": a heredoc when the marker ends the line,
  * otherwise an ordinary word. Returns 1 when it was a heredoc. */
-static int lx_try_heredoc(lexer_t *lx, size_t start)
+static int cfg__lx_try_heredoc(lexer_t *lx, size_t start)
 {
     size_t j = start + 2;
-    while (j < lx->n && !lx_space(lx->s[j])) j++;
+    while (j < lx->n && !cfg__lx_space(lx->s[j])) j++;
     /* The marker must end its line. Trailing blanks are allowed (unlike
      * Caddy) so that fmt, which drops them, cannot turn a word into a
      * heredoc; for the same reason the end of the input counts as a line
      * end (and the heredoc is then unclosed). */
     size_t body = j, cont;
-    while (body < lx->n && lx_blank(lx->s[body])) body++;
-    if (body < lx->n && (cont = lx_continuation(lx, body))) body += cont; /* "<<END \" too */
+    while (body < lx->n && cfg__lx_blank(lx->s[body])) body++;
+    if (body < lx->n && (cont = cfg__lx_continuation(lx, body))) body += cont; /* "<<END \" too */
     else if (body < lx->n && lx->s[body] != '\n') return 0;
     else if (body < lx->n) body++;
     size_t mark_at = start + 2, mlen = j - mark_at;
     if (mlen == 0)
-        return lx_fail(lx, start, "expected a heredoc marker after '<<', like <<END");
+        return cfg__lx_fail(lx, start, "expected a heredoc marker after '<<', like <<END");
     if (lx->s[mark_at] == '<')
-        return lx_fail(lx, start, "too many '<' for a heredoc: write two, like <<END");
+        return cfg__lx_fail(lx, start, "too many '<' for a heredoc: write two, like <<END");
     for (size_t k = mark_at; k < j; k++)
-        if (!lx_marker_char(lx->s[k]))
-            return lx_fail(lx, start, "a heredoc marker may only contain letters, digits, "
+        if (!cfg__lx_marker_char(lx->s[k]))
+            return cfg__lx_fail(lx, start, "a heredoc marker may only contain letters, digits, "
                            "'-' and '_'; got '%.*s'", (int)mlen, lx->s + mark_at);
-    return lx_heredoc(lx, start, mark_at, mlen, body) < 0 ? -1 : 1;
+    return cfg__lx_heredoc(lx, start, mark_at, mlen, body) < 0 ? -1 : 1;
 }
 
 /* Is s[i] a backslash that continues the line? That is a backslash with
  * only blanks after it up to the line break (or the end of the input, so
  * that a formatter adding a final newline does not change the meaning).
  * Returns the bytes to skip, line break included; 0 if not. */
-static size_t lx_continuation(const lexer_t *lx, size_t i)
+static size_t cfg__lx_continuation(const lexer_t *lx, size_t i)
 {
     if (lx->s[i] != '\\') return 0;
     size_t k = i + 1;
-    while (k < lx->n && lx_blank(lx->s[k])) k++;
+    while (k < lx->n && cfg__lx_blank(lx->s[k])) k++;
     if (k == lx->n) return k - i;
     return lx->s[k] == '\n' ? k + 1 - i : 0;
 }
@@ -255,27 +255,27 @@ static size_t lx_continuation(const lexer_t *lx, size_t i)
  * Caddy does), except before '<' (where it only stops a heredoc), before
  * a blank (dropped) and before a line break (a continuation, handled by
  * the caller). */
-static int lx_word(lexer_t *lx, size_t i)
+static int cfg__lx_word(lexer_t *lx, size_t i)
 {
     size_t start = i;
-    while (i < lx->n && !lx_space(lx->s[i])) {
+    while (i < lx->n && !cfg__lx_space(lx->s[i])) {
         char c = lx->s[i];
         if (c == '\\') {
-            if (lx_continuation(lx, i)) break;
-            if (i + 1 < lx->n && lx->s[i + 1] == '<') { if (lx_put(lx, "<", 1)) return -1; i += 2; continue; }
+            if (cfg__lx_continuation(lx, i)) break;
+            if (i + 1 < lx->n && lx->s[i + 1] == '<') { if (cfg__lx_put(lx, "<", 1)) return -1; i += 2; continue; }
             /* Before a blank a backslash escapes nothing and is dropped, so
              * no word ends with a lone backslash (which a line break after
              * it would turn into a continuation). */
-            if (i + 1 < lx->n && lx_blank(lx->s[i + 1])) {
+            if (i + 1 < lx->n && cfg__lx_blank(lx->s[i + 1])) {
                 if (i == start) i++; /* consumed here only when it is all there is */
                 break;
             }
-            if (lx_put(lx, "\\", 1)) return -1;
+            if (cfg__lx_put(lx, "\\", 1)) return -1;
             i++;
-            if (i < lx->n && !lx_space(lx->s[i])) { if (lx_put(lx, lx->s + i, 1)) return -1; i++; }
+            if (i < lx->n && !cfg__lx_space(lx->s[i])) { if (cfg__lx_put(lx, lx->s + i, 1)) return -1; i++; }
             continue;
         }
-        if (lx_put(lx, &c, 1)) return -1;
+        if (cfg__lx_put(lx, &c, 1)) return -1;
         i++;
     }
     lx->i = i;
@@ -283,56 +283,56 @@ static int lx_word(lexer_t *lx, size_t i)
 }
 
 /* Returns 1 when a token was added, 0 when the text made none, -1 on error. */
-static int lx_token(lexer_t *lx, int nl, bool cont)
+static int cfg__lx_token(lexer_t *lx, int nl, bool cont)
 {
     size_t start = lx->i;
     unsigned flags = (nl > 0 || lx->count == 0) ? CFG_TOK_LINE_START : 0;
     char c = lx->s[start];
     int rc;
-    if (c == '"') { rc = lx_quoted(lx, start); flags |= CFG_TOK_QUOTED; }
-    else if (c == '`') { rc = lx_backtick(lx, start); flags |= CFG_TOK_BACKTICK; }
+    if (c == '"') { rc = cfg__lx_quoted(lx, start); flags |= CFG_TOK_QUOTED; }
+    else if (c == '`') { rc = cfg__lx_backtick(lx, start); flags |= CFG_TOK_BACKTICK; }
     else if (c == '<' && start + 1 < lx->n && lx->s[start + 1] == '<') {
-        rc = lx_try_heredoc(lx, start);
+        rc = cfg__lx_try_heredoc(lx, start);
         if (rc == 1) flags |= CFG_TOK_HEREDOC;
-        else if (rc == 0) rc = lx_word(lx, start);
-    } else rc = lx_word(lx, start);
+        else if (rc == 0) rc = cfg__lx_word(lx, start);
+    } else rc = cfg__lx_word(lx, start);
     if (rc < 0) return -1;
     /* a lone "\ " makes no token */
     if (!(flags & (CFG_TOK_QUOTED | CFG_TOK_BACKTICK | CFG_TOK_HEREDOC)) && lx->val.len == 0) return 0;
-    return lx_emit(lx, start, lx->i, flags, nl, cont, false) < 0 ? -1 : 1;
+    return cfg__lx_emit(lx, start, lx->i, flags, nl, cont, false) < 0 ? -1 : 1;
 }
 
 /* A comment runs to the end of the line; trailing blanks are dropped. */
-static int lx_comment(lexer_t *lx, int nl, bool cont)
+static int cfg__lx_comment(lexer_t *lx, int nl, bool cont)
 {
     size_t start = lx->i, end = start;
     while (end < lx->n && lx->s[end] != '\n') end++;
     lx->i = end;
     if (!lx->o->keep_comments) return 0;
-    while (end > start && lx_space(lx->s[end - 1])) end--;
-    if (lx_put(lx, lx->s + start, end - start)) return -1;
+    while (end > start && cfg__lx_space(lx->s[end - 1])) end--;
+    if (cfg__lx_put(lx, lx->s + start, end - start)) return -1;
     unsigned flags = (nl > 0 || lx->count == 0) ? CFG_TOK_LINE_START : 0;
-    return lx_emit(lx, start, end, flags, nl, cont, true);
+    return cfg__lx_emit(lx, start, end, flags, nl, cont, true);
 }
 
-static int lx_run(lexer_t *lx)
+static int cfg__lx_run(lexer_t *lx)
 {
     const char *nul = lx->n ? memchr(lx->s, '\0', lx->n) : NULL;
-    if (nul) return lx_fail(lx, (size_t)(nul - lx->s), "unexpected NUL byte");
+    if (nul) return cfg__lx_fail(lx, (size_t)(nul - lx->s), "unexpected NUL byte");
     int nl = 0;
     bool cont = false;
     while (lx->i < lx->n) {
         char c = lx->s[lx->i];
         size_t k;
         if (c == '\n') { nl++; lx->i++; }
-        else if (lx_space(c)) lx->i++;
-        else if ((k = lx_continuation(lx, lx->i))) { cont = true; lx->i += k; }
+        else if (cfg__lx_space(c)) lx->i++;
+        else if ((k = cfg__lx_continuation(lx, lx->i))) { cont = true; lx->i += k; }
         else if (c == '#') {
             /* a comment ends at its line break, which still counts */
-            if (lx_comment(lx, nl, cont)) return -1;
+            if (cfg__lx_comment(lx, nl, cont)) return -1;
             if (lx->o->keep_comments) { nl = 0; cont = false; }
         } else {
-            int made = lx_token(lx, nl, cont); /* 1: a token, 0: none */
+            int made = cfg__lx_token(lx, nl, cont); /* 1: a token, 0: none */
             if (made < 0) return -1;
             if (made) { nl = 0; cont = false; }
         }
@@ -381,11 +381,11 @@ int cfg__lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
     /* A byte order mark is not text; columns count from after it. The
      * substituted text starts with it too: {$VAR} cannot. */
     if (cfg__has_bom(text, len)) lx.i = lx.origin = lx.cur_off = CFG_BOM_LEN;
-    int rc = lx_run(&lx);
+    int rc = cfg__lx_run(&lx);
     if (rc == 0 && lx.count) {
         out->toks = ifr_arena_alloc(a, lx.count * sizeof *out->toks);
         out->raw = ifr_arena_alloc(a, lx.count * sizeof *out->raw);
-        if (!out->toks || !out->raw) rc = lx_oom(&lx);
+        if (!out->toks || !out->raw) rc = cfg__lx_oom(&lx);
         else {
             memcpy(out->toks, lx.toks, lx.count * sizeof *out->toks);
             memcpy(out->raw, lx.raw, lx.count * sizeof *out->raw);

@@ -8,7 +8,7 @@
 
 #define NS_PER_S 1000000000LL
 
-static const char *const known_options[] = {
+static const char *const cfg__known_options[] = {
     "admin", "auto_https", "debug", "default_sni", "fallback_sni", "grace_period", "http_port",
     "https_port", "local_certs", "renew_interval", "servers", "email", "acme_ca", "acme_ca_root",
     "cert_issuer", "renewal_window_ratio", "skip_install_trust", "storage", "wasm_memory_budget",
@@ -17,7 +17,7 @@ static const char *const known_options[] = {
 
 /* Caddy's other global options: recognised so the error can say "not
  * supported yet" instead of "unknown". */
-static const char *const caddy_options[] = {
+static const char *const cfg__caddy_options[] = {
     "acme_dns", "acme_eab", "cert_lifetime",
     "default_bind", "events", "filesystem", "key_type",
     "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
@@ -25,9 +25,9 @@ static const char *const caddy_options[] = {
     "storage_check", "storage_clean_interval",
 };
 
-static const char *const known_timeouts[] = { "idle", "read_body", "read_header", "write" };
+static const char *const cfg__known_timeouts[] = { "idle", "read_body", "read_header", "write" };
 
-static const char *const caddy_server_options[] = {
+static const char *const cfg__caddy_server_options[] = {
     "enable_full_duplex", "keepalive_interval", "listener_wrappers",
     "log_credentials", "max_header_size", "metrics", "name", "strict_sni_host",
 };
@@ -47,20 +47,20 @@ void cfg_options_defaults(cfg_options_t *o)
     };
 }
 
-static bool in_list(ifr_str_t name, const char *const *list, size_t n)
+static bool cfg__in_list(ifr_str_t name, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (ifr_str_eq_cstr(name, list[i])) return true;
     return false;
 }
 
-static int one_duration(const cfg_directive_t *d, int64_t *out, cfg_error_t *err)
+static int cfg__one_duration(const cfg_directive_t *d, int64_t *out, cfg_error_t *err)
 {
     if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
     return cfg_parse_duration(&d->args[0], 0, out, err);
 }
 
-static int parse_timeouts(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+static int cfg__parse_timeouts(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     if (cfg_expect_args(d, 0, 0, err)) return -1;
     if (!d->block) return cfg_errorf(err, &d->name, "timeouts: expected a block { read_body ... }");
@@ -72,8 +72,8 @@ static int parse_timeouts(const cfg_directive_t *d, cfg_options_t *o, cfg_error_
         else if (ifr_str_eq_cstr(t->name.text, "read_header")) slot = &o->read_header_timeout_ns;
         else if (ifr_str_eq_cstr(t->name.text, "write")) slot = &o->write_timeout_ns;
         else if (ifr_str_eq_cstr(t->name.text, "idle")) slot = &o->idle_timeout_ns;
-        if (!slot) return cfg_error_unknown(err, &t->name, "timeout", known_timeouts, COUNT(known_timeouts));
-        if (one_duration(t, slot, err)) return -1;
+        if (!slot) return cfg_error_unknown(err, &t->name, "timeout", cfg__known_timeouts, COUNT(cfg__known_timeouts));
+        if (cfg__one_duration(t, slot, err)) return -1;
     }
     return 0;
 }
@@ -81,7 +81,7 @@ static int parse_timeouts(const cfg_directive_t *d, cfg_options_t *o, cfg_error_
 /* trusted_proxies static <ranges...>: the ranges stay tokens here (the
  * route layer parses them, with their positions for errors); Caddy's
  * other sources are modules ifrit does not have. */
-static int parse_trusted_proxies(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+static int cfg__parse_trusted_proxies(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, err) || cfg_expect_no_block(d, err)) return -1;
     if (!cfg_is_word(&d->args[0], "static"))
@@ -99,7 +99,7 @@ static int parse_trusted_proxies(const cfg_directive_t *d, cfg_options_t *o, cfg
 /* protocols h1|h2|h2c|h3...: Caddy's spelling. HTTP/3 is not served, and
  * every listener serves HTTP/1.1 (a client without ALPN h2 must be
  * answered), so h1 must be listed. */
-static int parse_protocols(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+static int cfg__parse_protocols(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     static const char *const names[] = { "h1", "h2", "h2c" };
     static const unsigned bits[] = { CFG_PROTO_H1, CFG_PROTO_H2, CFG_PROTO_H2C };
@@ -125,7 +125,7 @@ static int parse_protocols(const cfg_directive_t *d, cfg_options_t *o, cfg_error
 
 /* servers [<listener>] { ... }: ifrit applies the settings to every
  * listener, so the listener argument is accepted and not used. */
-static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+static int cfg__parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     static const char *const known[] = { "timeouts", "trusted_proxies", "client_ip_headers",
                                          "trusted_proxies_strict", "protocols" };
@@ -134,9 +134,9 @@ static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t
     for (size_t i = 0; i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (cfg_is_word(&s->name, "timeouts")) {
-            if (parse_timeouts(s, o, err)) return -1;
+            if (cfg__parse_timeouts(s, o, err)) return -1;
         } else if (cfg_is_word(&s->name, "trusted_proxies")) {
-            if (parse_trusted_proxies(s, o, err)) return -1;
+            if (cfg__parse_trusted_proxies(s, o, err)) return -1;
         } else if (cfg_is_word(&s->name, "client_ip_headers")) {
             if (cfg_expect_args(s, 1, SIZE_MAX, err) || cfg_expect_no_block(s, err)) return -1;
             o->client_ip_headers = s->args;
@@ -145,8 +145,8 @@ static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t
             if (cfg_expect_args(s, 0, 0, err) || cfg_expect_no_block(s, err)) return -1;
             o->trusted_proxies_strict = true;
         } else if (cfg_is_word(&s->name, "protocols")) {
-            if (parse_protocols(s, o, err)) return -1;
-        } else if (in_list(s->name.text, caddy_server_options, COUNT(caddy_server_options))) {
+            if (cfg__parse_protocols(s, o, err)) return -1;
+        } else if (cfg__in_list(s->name.text, cfg__caddy_server_options, COUNT(cfg__caddy_server_options))) {
             return cfg_errorf(err, &s->name, "servers: '%s' is not supported by ifrit yet",
                               s->name.text.ptr);
         } else {
@@ -156,7 +156,7 @@ static int parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t
     return 0;
 }
 
-static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+static int cfg__parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     const cfg_token_t *name = &d->name;
     int64_t v;
@@ -183,7 +183,7 @@ static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t 
         if (name->text.ptr[0] == 'l') o->local_certs = true;
         else o->skip_install_trust = true;
     } else if (cfg_is_word(name, "renew_interval")) {
-        if (one_duration(d, &o->renew_interval_ns, err)) return -1;
+        if (cfg__one_duration(d, &o->renew_interval_ns, err)) return -1;
         if (o->renew_interval_ns < NS_PER_S)
             return cfg_errorf(err, &d->args[0], "renew_interval: must be at least 1s");
     } else if (cfg_is_word(name, "default_sni") || cfg_is_word(name, "fallback_sni")) {
@@ -217,7 +217,7 @@ static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t 
         if (name->text.ptr[4] == 's') o->https_port = (uint16_t)v;
         else o->http_port = (uint16_t)v;
     } else if (cfg_is_word(name, "grace_period")) {
-        if (one_duration(d, &o->grace_period_ns, err)) return -1;
+        if (cfg__one_duration(d, &o->grace_period_ns, err)) return -1;
     } else if (cfg_is_word(name, "wasm_memory_budget")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
         if (cfg_parse_size(&d->args[0], CFG_SIZE_BINARY, &o->wasm_memory_budget, err)) return -1;
@@ -228,12 +228,12 @@ static int parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t 
         if (cfg_parse_int(&d->args[0], 0, 4096, &v, err)) return -1;
         o->workers = (int)v;
     } else if (cfg_is_word(name, "servers")) {
-        if (parse_servers(d, o, err)) return -1;
-    } else if (in_list(name->text, caddy_options, COUNT(caddy_options))) {
+        if (cfg__parse_servers(d, o, err)) return -1;
+    } else if (cfg__in_list(name->text, cfg__caddy_options, COUNT(cfg__caddy_options))) {
         return cfg_errorf(err, name, "global option '%s' is not supported by ifrit yet",
                           name->text.ptr);
     } else {
-        return cfg_error_unknown(err, name, "global option", known_options, COUNT(known_options));
+        return cfg_error_unknown(err, name, "global option", cfg__known_options, COUNT(cfg__known_options));
     }
     return 0;
 }
@@ -243,7 +243,7 @@ int cfg_parse_global_options(const cfg_block_t *global, cfg_options_t *o, cfg_er
     cfg_options_defaults(o);
     if (!global) return 0;
     for (size_t i = 0; i < global->count; i++)
-        if (parse_option(&global->items[i], o, err)) return -1;
+        if (cfg__parse_option(&global->items[i], o, err)) return -1;
     if (o->http_port == o->https_port)
         return cfg_errorf(err, NULL, "http_port and https_port are both %u: they must differ",
                           o->http_port);

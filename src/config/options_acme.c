@@ -8,7 +8,7 @@
 #include "config/options_acme.h"
 
 /* cert_issuer acme [DIR] { dir URL; email E; trusted_roots FILE } */
-static int acme_issuer(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+static int cfg__acme_issuer(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     if (cfg_expect_args(d, 1, 2, err)) return -1;
     if (!cfg_is_word(&d->args[0], "acme"))
@@ -28,7 +28,7 @@ static int acme_issuer(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *
 }
 
 /* A ratio as Caddy takes it: a decimal strictly between 0 and 1. */
-static int acme_ratio(const cfg_token_t *t, double *out, cfg_error_t *err)
+static int cfg__acme_ratio(const cfg_token_t *t, double *out, cfg_error_t *err)
 {
     char *end;
     double v = strtod(t->text.ptr, &end);
@@ -42,14 +42,14 @@ static int acme_ratio(const cfg_token_t *t, double *out, cfg_error_t *err)
 int cfg_parse_acme_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     const cfg_token_t *name = &d->name;
-    if (cfg_is_word(name, "cert_issuer")) return acme_issuer(d, o, err) ? -1 : 0;
+    if (cfg_is_word(name, "cert_issuer")) return cfg__acme_issuer(d, o, err) ? -1 : 0;
     const char **slot = cfg_is_word(name, "email")          ? &o->acme_email
                         : cfg_is_word(name, "acme_ca")      ? &o->acme_ca
                         : cfg_is_word(name, "acme_ca_root") ? &o->acme_ca_root
                                                             : NULL;
     if (!slot && !cfg_is_word(name, "renewal_window_ratio")) return 1;
     if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
-    if (!slot) return acme_ratio(&d->args[0], &o->renewal_window_ratio, err);
+    if (!slot) return cfg__acme_ratio(&d->args[0], &o->renewal_window_ratio, err);
     if (d->args[0].text.len == 0) return cfg_errorf(err, &d->args[0], "%s: expected a value", name->text.ptr);
     *slot = d->args[0].text.ptr;
     return 0;

@@ -32,7 +32,7 @@ typedef struct {
     size_t n, cap;
 } vec_t;
 
-static int vec_push(vec_t *v, const void *item, size_t size)
+static int cfg__vec_push(vec_t *v, const void *item, size_t size)
 {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 8;
@@ -47,7 +47,7 @@ static int vec_push(vec_t *v, const void *item, size_t size)
 }
 
 /* Moves the items into the arena (NULL for none) and frees the heap copy. */
-static int vec_finish(vec_t *v, ifr_arena_t *a, size_t size, void **out)
+static int cfg__vec_finish(vec_t *v, ifr_arena_t *a, size_t size, void **out)
 {
     *out = NULL;
     int rc = 0;
@@ -61,23 +61,23 @@ static int vec_finish(vec_t *v, ifr_arena_t *a, size_t size, void **out)
     return rc;
 }
 
-static int oom(parser_t *p)
+static int cfg__oom(parser_t *p)
 {
     return cfg_errorf(p->err, NULL, "out of memory while parsing the Caddyfile");
 }
 
-static bool on_new_line(const cfg_token_t *t)
+static bool cfg__on_new_line(const cfg_token_t *t)
 {
     return (t->flags & CFG_TOK_LINE_START) != 0;
 }
 
 /* After a brace, the line must end. */
-static int expect_line_end(parser_t *p, const char *after)
+static int cfg__expect_line_end(parser_t *p, const char *after)
 {
     const cfg_token_t *n;
     int rc = cfg__peek(&p->cur, &n);
     if (rc < 0) return -1;
-    if (rc == 1 && !on_new_line(n)) {
+    if (rc == 1 && !cfg__on_new_line(n)) {
         if (strcmp(after, "{") == 0)
             return cfg_errorf(p->err, n, "unexpected '%s' after '{': a block's contents start on "
                               "the next line", n->text.ptr);
@@ -86,42 +86,42 @@ static int expect_line_end(parser_t *p, const char *after)
     return 0;
 }
 
-static int parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out);
+static int cfg__parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out);
 
 /* Refuses "word{" as the last token of a line (see cfg__glued_brace). */
-static int check_glued(parser_t *p, const cfg_token_t *t)
+static int cfg__check_glued(parser_t *p, const cfg_token_t *t)
 {
     if (!cfg__glued_brace(t)) return 0;
     const cfg_token_t *n;
     int rc = cfg__peek(&p->cur, &n);
     if (rc < 0) return -1;
-    if (rc == 1 && !on_new_line(n)) return 0;
+    if (rc == 1 && !cfg__on_new_line(n)) return 0;
     return cfg_errorf(p->err, t, "'%s' ends with '{': put a space before the brace to open a "
                       "block, or quote the token", t->text.ptr);
 }
 
-static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_directive_t *d)
+static int cfg__parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_directive_t *d)
 {
     *d = (cfg_directive_t){ .name = *name };
     if (cfg_is_word(name, "{"))
         return cfg_errorf(p->err, name, "unexpected '{' at the start of a line: put it at the "
                           "end of the previous line");
-    if (check_glued(p, name)) return -1;
+    if (cfg__check_glued(p, name)) return -1;
     vec_t args = { 0 };
     const cfg_token_t *t;
     int rc;
-    while ((rc = cfg__peek(&p->cur, &t)) == 1 && !on_new_line(t)) {
+    while ((rc = cfg__peek(&p->cur, &t)) == 1 && !cfg__on_new_line(t)) {
         cfg__next(&p->cur, &t);
         if (cfg_is_word(t, "{")) {
             if (depth >= CFG_MAX_NESTING) {
                 rc = cfg_errorf(p->err, t, "blocks are nested more than %d deep", CFG_MAX_NESTING);
                 break;
             }
-            if ((rc = expect_line_end(p, "{"))) break;
+            if ((rc = cfg__expect_line_end(p, "{"))) break;
             d->block = ifr_arena_calloc(p->a, 1, sizeof *d->block);
-            if (!d->block) { rc = oom(p); break; }
-            if ((rc = parse_block(p, t, depth + 1, d->block))) break;
-            rc = expect_line_end(p, "}");
+            if (!d->block) { rc = cfg__oom(p); break; }
+            if ((rc = cfg__parse_block(p, t, depth + 1, d->block))) break;
+            rc = cfg__expect_line_end(p, "}");
             break;
         }
         if (cfg_is_word(t, "}")) {
@@ -129,8 +129,8 @@ static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_
                             "a line of its own", name->text.ptr);
             break;
         }
-        if ((rc = check_glued(p, t))) break;
-        if (vec_push(&args, t, sizeof *t)) { rc = oom(p); break; }
+        if ((rc = cfg__check_glued(p, t))) break;
+        if (cfg__vec_push(&args, t, sizeof *t)) { rc = cfg__oom(p); break; }
     }
     if (rc > 0) rc = 0;
     /* An unquoted {} ending the line is almost always a block left empty
@@ -140,7 +140,7 @@ static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_
                         "unexpected '{}' at the end of the line: open a block with '{' and "
                         "close it on its own line, or quote it");
     void *items;
-    if (vec_finish(&args, p->a, sizeof(cfg_token_t), &items) && rc == 0) rc = oom(p);
+    if (cfg__vec_finish(&args, p->a, sizeof(cfg_token_t), &items) && rc == 0) rc = cfg__oom(p);
     d->args = items;
     d->nargs = args.n;
     return rc;
@@ -148,7 +148,7 @@ static int parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_
 
 /* Directives up to the "}" matching open, or to the end of the input when
  * open is NULL (a site written without braces). */
-static int parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out)
+static int cfg__parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out)
 {
     *out = (cfg_block_t){ .open = open };
     vec_t items = { 0 };
@@ -161,27 +161,27 @@ static int parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_bloc
             break;
         }
         cfg_directive_t d;
-        if ((rc = parse_directive(p, t, depth, &d))) break;
-        if (vec_push(&items, &d, sizeof d)) { rc = oom(p); break; }
+        if ((rc = cfg__parse_directive(p, t, depth, &d))) break;
+        if (cfg__vec_push(&items, &d, sizeof d)) { rc = cfg__oom(p); break; }
     }
     if (rc == 0 && open)
         rc = cfg_errorf(p->err, open, "this '{' is never closed: expected '}'");
     if (rc > 0) rc = 0;
     void *arr;
-    if (vec_finish(&items, p->a, sizeof(cfg_directive_t), &arr) && rc == 0) rc = oom(p);
+    if (cfg__vec_finish(&items, p->a, sizeof(cfg_directive_t), &arr) && rc == 0) rc = cfg__oom(p);
     out->items = arr;
     out->count = items.n;
     return rc;
 }
 
-static bool is_snippet_name(ifr_str_t s)
+static bool cfg__is_snippet_name(ifr_str_t s)
 {
     return s.len > 2 && s.ptr[0] == '(' && s.ptr[s.len - 1] == ')';
 }
 
 /* Addresses as Caddy reads them: separated by spaces and/or commas; a
  * trailing comma continues the list on the next line; "{" ends it. */
-static int parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const cfg_token_t **open)
+static int cfg__parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const cfg_token_t **open)
 {
     bool expecting = false;
     *open = NULL;
@@ -202,10 +202,10 @@ static int parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const cfg_
         expecting = key.text.len && key.text.ptr[key.text.len - 1] == ',';
         if (expecting) {
             char *s = ifr_arena_strndup(p->a, key.text.ptr, key.text.len - 1);
-            if (!s) return oom(p);
+            if (!s) return cfg__oom(p);
             key.text = ifr_str(s, key.text.len - 1);
         }
-        if (key.text.len && vec_push(keys, &key, sizeof key)) return oom(p);
+        if (key.text.len && cfg__vec_push(keys, &key, sizeof key)) return cfg__oom(p);
         const cfg_token_t *n;
         int rc = cfg__peek(&p->cur, &n);
         if (rc < 0) return -1;
@@ -213,28 +213,28 @@ static int parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const cfg_
             if (expecting) return cfg_errorf(p->err, t, "expected another address after ','");
             return 0;
         }
-        if (!expecting && on_new_line(n) && !cfg_is_word(n, "{")) return 0;
+        if (!expecting && cfg__on_new_line(n) && !cfg_is_word(n, "{")) return 0;
         cfg__next(&p->cur, &t);
     }
 }
 
-static int parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites)
+static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites)
 {
     vec_t keys = { 0 };
     const cfg_token_t *open;
-    int rc = parse_keys(p, first, &keys, &open);
+    int rc = cfg__parse_keys(p, first, &keys, &open);
     cfg_token_t *k = keys.items;
     if (rc == 0 && keys.n == 0) rc = cfg_errorf(p->err, first, "expected a site address");
     for (size_t i = 0; rc == 0 && i < keys.n; i++) {
-        if (is_snippet_name(k[i].text) && keys.n > 1)
+        if (cfg__is_snippet_name(k[i].text) && keys.n > 1)
             rc = cfg_errorf(p->err, &k[i], "a snippet is defined alone: '%s' cannot share its "
                             "line with other addresses", k[i].text.ptr);
         else if (k[i].text.len > 1 && k[i].text.ptr[0] == '&' && k[i].text.ptr[1] == '(')
             rc = cfg_errorf(p->err, &k[i], "named routes ('%s') are not supported", k[i].text.ptr);
     }
-    if (rc == 0 && is_snippet_name(k[0].text)) {
+    if (rc == 0 && cfg__is_snippet_name(k[0].text)) {
         cfg_token_t *name = ifr_arena_alloc(p->a, sizeof *name);
-        if (!name) rc = oom(p);
+        if (!name) rc = cfg__oom(p);
         else if (!open) {
             *name = k[0];
             rc = cfg_errorf(p->err, name, "snippet %s: expected '{' after its name", name->text.ptr);
@@ -246,30 +246,30 @@ static int parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites)
         return rc;
     }
     cfg_site_t site = { 0 };
-    if (rc == 0 && open && !(rc = expect_line_end(p, "{"))) {
-        if (!(rc = parse_block(p, open, 1, &site.body))) rc = expect_line_end(p, "}");
+    if (rc == 0 && open && !(rc = cfg__expect_line_end(p, "{"))) {
+        if (!(rc = cfg__parse_block(p, open, 1, &site.body))) rc = cfg__expect_line_end(p, "}");
     } else if (rc == 0) {
-        rc = parse_block(p, NULL, 1, &site.body);
+        rc = cfg__parse_block(p, NULL, 1, &site.body);
     }
     void *arr;
-    if (vec_finish(&keys, p->a, sizeof(cfg_token_t), &arr) && rc == 0) rc = oom(p);
+    if (cfg__vec_finish(&keys, p->a, sizeof(cfg_token_t), &arr) && rc == 0) rc = cfg__oom(p);
     site.keys = arr;
     site.nkeys = keys.n;
-    if (rc == 0 && vec_push(sites, &site, sizeof site)) rc = oom(p);
+    if (rc == 0 && cfg__vec_push(sites, &site, sizeof site)) rc = cfg__oom(p);
     return rc;
 }
 
-static int parse_document(parser_t *p, cfg_doc_t *doc)
+static int cfg__parse_document(parser_t *p, cfg_doc_t *doc)
 {
     const cfg_token_t *t;
     int rc = cfg__peek(&p->cur, &t);
     if (rc == 1 && cfg_is_word(t, "{")) {
         cfg__next(&p->cur, &t);
         doc->global = ifr_arena_calloc(p->a, 1, sizeof *doc->global);
-        if (!doc->global) return oom(p);
-        if ((rc = expect_line_end(p, "{"))) return rc;
-        if ((rc = parse_block(p, t, 1, doc->global))) return rc;
-        if ((rc = expect_line_end(p, "}"))) return rc;
+        if (!doc->global) return cfg__oom(p);
+        if ((rc = cfg__expect_line_end(p, "{"))) return rc;
+        if ((rc = cfg__parse_block(p, t, 1, doc->global))) return rc;
+        if ((rc = cfg__expect_line_end(p, "}"))) return rc;
     }
     if (rc < 0) return -1;
     vec_t sites = { 0 };
@@ -279,26 +279,26 @@ static int parse_document(parser_t *p, cfg_doc_t *doc)
                             "options block may only come first)");
             break;
         }
-        if ((rc = parse_site(p, t, &sites))) break;
+        if ((rc = cfg__parse_site(p, t, &sites))) break;
     }
     if (rc > 0) rc = 0;
     void *arr;
-    if (vec_finish(&sites, p->a, sizeof(cfg_site_t), &arr) && rc == 0) rc = oom(p);
+    if (cfg__vec_finish(&sites, p->a, sizeof(cfg_site_t), &arr) && rc == 0) rc = cfg__oom(p);
     doc->sites = arr;
     doc->nsites = sites.n;
     if (rc == 0) rc = cfg__check_site_keys(doc, p->err);
     return rc;
 }
 
-static int parse_tokens(ifr_arena_t *a, const cfg__toks_t *toks, const char *file, uint64_t dev,
+static int cfg__parse_tokens(ifr_arena_t *a, const cfg__toks_t *toks, const char *file, uint64_t dev,
                         uint64_t ino, const cfg_parse_opts_t *opts, cfg_doc_t **out,
                         cfg_error_t *err)
 {
     parser_t p = { .a = a, .err = err };
     cfg__cursor_init(&p.cur, a, opts, err, toks->toks, toks->count, file, dev, ino);
     cfg_doc_t *doc = ifr_arena_calloc(a, 1, sizeof *doc);
-    if (!doc) return oom(&p);
-    if (parse_document(&p, doc)) return -1;
+    if (!doc) return cfg__oom(&p);
+    if (cfg__parse_document(&p, doc)) return -1;
     *out = doc;
     return 0;
 }
@@ -312,7 +312,7 @@ int cfg_parse_text(ifr_arena_t *a, const char *text, size_t len, const char *fil
                            .env_ud = opts ? opts->env_ud : NULL };
     cfg__toks_t toks;
     if (cfg__lex(a, text, len, file, &lo, &toks, err)) return -1;
-    return parse_tokens(a, &toks, file, 0, 0, opts, out, err);
+    return cfg__parse_tokens(a, &toks, file, 0, 0, opts, out, err);
 }
 
 int cfg_parse_file(ifr_arena_t *a, const char *path, const cfg_parse_opts_t *opts,
@@ -330,5 +330,5 @@ int cfg_parse_file(ifr_arena_t *a, const char *path, const cfg_parse_opts_t *opt
                            .env_ud = opts ? opts->env_ud : NULL };
     cfg__toks_t toks;
     if (cfg__lex(a, text, len, file, &lo, &toks, err)) return -1;
-    return parse_tokens(a, &toks, file, dev, ino, opts, out, err);
+    return cfg__parse_tokens(a, &toks, file, dev, ino, opts, out, err);
 }

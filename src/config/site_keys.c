@@ -12,7 +12,7 @@ typedef struct {
     size_t order;   /* index among all keys */
 } site_key_t;
 
-static int by_text_then_order(const void *x, const void *y)
+static int cfg__by_text_then_order(const void *x, const void *y)
 {
     const site_key_t *a = x, *b = y;
     size_t n = a->key->text.len < b->key->text.len ? a->key->text.len : b->key->text.len;
@@ -33,7 +33,7 @@ int cfg__check_site_keys(const cfg_doc_t *doc, cfg_error_t *err)
     for (size_t i = 0; i < doc->nsites; i++)
         for (size_t j = 0; j < doc->sites[i].nkeys; j++, k++)
             keys[k] = (site_key_t){ &doc->sites[i].keys[j], i, k };
-    qsort(keys, n, sizeof *keys, by_text_then_order);
+    qsort(keys, n, sizeof *keys, cfg__by_text_then_order);
     /* In each run of equal text the first key is the first written; the
      * first of another block after it is a duplicate. Report the duplicate
      * that comes first in the file, as reading in order would. */

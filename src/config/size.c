@@ -12,7 +12,7 @@ typedef struct {
     bool binary;
 } size_unit_t;
 
-static const size_unit_t size_units[] = {
+static const size_unit_t cfg__size_units[] = {
     { "", 0, false }, { "b", 0, false },
     { "k", 1, false }, { "kb", 1, false }, { "ki", 1, true }, { "kib", 1, true },
     { "m", 2, false }, { "mb", 2, false }, { "mi", 2, true }, { "mib", 2, true },
@@ -22,7 +22,7 @@ static const size_unit_t size_units[] = {
     { "e", 6, false }, { "eb", 6, false }, { "ei", 6, true }, { "eib", 6, true },
 };
 
-static bool size_parse(ifr_str_t s, unsigned flags, uint64_t *out)
+static bool cfg__size_parse(ifr_str_t s, unsigned flags, uint64_t *out)
 {
     const char *p = s.ptr, *end = s.ptr + s.len;
     cfg_number_t n;
@@ -31,8 +31,8 @@ static bool size_parse(ifr_str_t s, unsigned flags, uint64_t *out)
     size_t ulen = (size_t)(end - p);
     if (ulen > 3) return false;
     for (size_t i = 0; i < ulen; i++) unit[i] = ifr_ascii_lower(p[i]);
-    for (size_t i = 0; i < sizeof size_units / sizeof size_units[0]; i++) {
-        const size_unit_t *u = &size_units[i];
+    for (size_t i = 0; i < sizeof cfg__size_units / sizeof cfg__size_units[0]; i++) {
+        const size_unit_t *u = &cfg__size_units[i];
         if (strlen(u->name) != ulen || memcmp(u->name, unit, ulen)) continue;
         uint64_t base = (u->binary || (flags & CFG_SIZE_BINARY)) ? 1024 : 1000, mult = 1;
         for (int k = 0; k < u->power; k++) mult *= base;
@@ -49,7 +49,7 @@ static bool size_parse(ifr_str_t s, unsigned flags, uint64_t *out)
 int cfg_parse_size(const cfg_token_t *t, unsigned flags, uint64_t *out_bytes, cfg_error_t *err)
 {
     uint64_t v;
-    if (!size_parse(t->text, flags, &v))
+    if (!cfg__size_parse(t->text, flags, &v))
         return cfg_errorf(err, t, "expected a size like 512KB, 50MB or 1GiB, got '%s'", t->text.ptr);
     *out_bytes = v;
     return 0;

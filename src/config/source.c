@@ -27,9 +27,9 @@ void cfg__cursor_init(cfg__cursor_t *c, ifr_arena_t *a, const cfg_parse_opts_t *
     c->depth = 1;
 }
 
-static int src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
+static int cfg__src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
+static int cfg__src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
 {
     char msg[sizeof c->err->message];
     va_list ap;
@@ -39,7 +39,7 @@ static int src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ..
     return cfg_errorf(c->err, at, "%s", msg);
 }
 
-static const cfg__snippet_t *find_snippet(const cfg__cursor_t *c, ifr_str_t name)
+static const cfg__snippet_t *cfg__find_snippet(const cfg__cursor_t *c, ifr_str_t name)
 {
     for (const cfg__snippet_t *s = c->snippets; s; s = s->next)
         if (ifr_str_eq(s->key, name)) return s;
@@ -47,33 +47,33 @@ static const cfg__snippet_t *find_snippet(const cfg__cursor_t *c, ifr_str_t name
 }
 
 /* Pushes toks (already substituted) as a new source. */
-static int push_source(cfg__cursor_t *c, const cfg_token_t *at, cfg__src_t src)
+static int cfg__push_source(cfg__cursor_t *c, const cfg_token_t *at, cfg__src_t src)
 {
     if (c->depth > CFG_MAX_IMPORT_DEPTH)
-        return src_fail(c, at, "imports are nested more than %d deep", CFG_MAX_IMPORT_DEPTH);
+        return cfg__src_fail(c, at, "imports are nested more than %d deep", CFG_MAX_IMPORT_DEPTH);
     if (src.n > c->budget_tokens)
-        return src_fail(c, at, "imports expand to more than %d tokens", CFG_MAX_TOKENS);
+        return cfg__src_fail(c, at, "imports expand to more than %d tokens", CFG_MAX_TOKENS);
     c->budget_tokens -= src.n;
     c->stack[c->depth++] = src;
     return 0;
 }
 
-static int import_snippet(cfg__cursor_t *c, const cfg_token_t *at, const cfg__snippet_t *s,
+static int cfg__import_snippet(cfg__cursor_t *c, const cfg_token_t *at, const cfg__snippet_t *s,
                           const cfg_token_t *args, size_t nargs)
 {
     for (int i = 0; i < c->depth; i++)
         if (c->stack[i].snippet == s)
-            return src_fail(c, at, "import cycle: snippet '%.*s' imports itself", (int)s->key.len,
+            return cfg__src_fail(c, at, "import cycle: snippet '%.*s' imports itself", (int)s->key.len,
                             s->key.ptr);
     cfg_token_t *toks;
     size_t n;
     if (cfg__substitute_args(c->a, s->toks, s->n, args, nargs, c->budget_tokens, &toks, &n, c->err))
         return -1;
     const char *what = ifr_arena_printf(c->a, "snippet '%.*s'", (int)s->key.len, s->key.ptr);
-    return push_source(c, at, (cfg__src_t){ .toks = toks, .n = n, .what = what, .snippet = s });
+    return cfg__push_source(c, at, (cfg__src_t){ .toks = toks, .n = n, .what = what, .snippet = s });
 }
 
-static int import_file(cfg__cursor_t *c, const cfg_token_t *at, const char *path,
+static int cfg__import_file(cfg__cursor_t *c, const cfg_token_t *at, const char *path,
                        const cfg_token_t *args, size_t nargs)
 {
     char why[200];
@@ -83,11 +83,11 @@ static int import_file(cfg__cursor_t *c, const cfg_token_t *at, const char *path
     size_t max = c->budget_bytes < CFG_MAX_FILE_SIZE ? c->budget_bytes : CFG_MAX_FILE_SIZE;
     if (c->opts->on_import) c->opts->on_import(c->opts->on_import_ud, path);
     if (cfg__read_file(c->a, path, max, &text, &len, &dev, &ino, why, sizeof why))
-        return src_fail(c, at, "import '%s': %s", path, why);
+        return cfg__src_fail(c, at, "import '%s': %s", path, why);
     c->budget_bytes -= len;
     for (int i = 0; i < c->depth; i++)
         if (c->stack[i].is_file && c->stack[i].dev == dev && c->stack[i].ino == ino)
-            return src_fail(c, at, "import cycle: '%s' is already being imported", path);
+            return cfg__src_fail(c, at, "import cycle: '%s' is already being imported", path);
     cfg__lex_opts_t lo = { .substitute_env = true, .env = c->opts->env, .env_ud = c->opts->env_ud };
     cfg__toks_t lexed;
     if (cfg__lex(c->a, text, len, path, &lo, &lexed, c->err)) return -1;
@@ -96,16 +96,16 @@ static int import_file(cfg__cursor_t *c, const cfg_token_t *at, const char *path
     if (cfg__substitute_args(c->a, lexed.toks, lexed.count, args, nargs, c->budget_tokens, &toks,
                              &n, c->err))
         return -1;
-    return push_source(c, at, (cfg__src_t){ .toks = toks, .n = n, .what = path, .is_file = true,
+    return cfg__push_source(c, at, (cfg__src_t){ .toks = toks, .n = n, .what = path, .is_file = true,
                                             .dev = dev, .ino = ino });
 }
 
 /* Pushes paths[0] of a glob's n matches; the others wait on its source and
  * replace it one by one when it ends (next_token). */
-static int import_glob_file(cfg__cursor_t *c, const cfg_token_t *at, char **paths, size_t n,
+static int cfg__import_glob_file(cfg__cursor_t *c, const cfg_token_t *at, char **paths, size_t n,
                             const cfg_token_t *args, size_t nargs)
 {
-    if (import_file(c, at, paths[0], args, nargs)) return -1;
+    if (cfg__import_file(c, at, paths[0], args, nargs)) return -1;
     cfg__src_t *top = &c->stack[c->depth - 1];
     top->glob_rest = paths + 1;
     top->glob_left = n - 1;
@@ -115,23 +115,23 @@ static int import_glob_file(cfg__cursor_t *c, const cfg_token_t *at, char **path
     return 0;
 }
 
-static int import_glob(cfg__cursor_t *c, const cfg_token_t *at, const char *pattern,
+static int cfg__import_glob(cfg__cursor_t *c, const cfg_token_t *at, const char *pattern,
                        const cfg_token_t *args, size_t nargs)
 {
     char why[200];
     char **paths;
     size_t n;
     if (cfg__glob(c->a, pattern, &paths, &n, why, sizeof why))
-        return src_fail(c, at, "import '%s': %s", pattern, why);
+        return cfg__src_fail(c, at, "import '%s': %s", pattern, why);
     if (n == 0) {
         ifr_log_warn("config", "%s:%d:%d: no files matching import glob pattern '%s'", at->file,
                      at->line, at->col, at->text.ptr);
         return 0;
     }
-    return import_glob_file(c, at, paths, n, args, nargs);
+    return cfg__import_glob_file(c, at, paths, n, args, nargs);
 }
 
-static int suggest_snippet(cfg__cursor_t *c, const cfg_token_t *name, const char *why)
+static int cfg__suggest_snippet(cfg__cursor_t *c, const cfg_token_t *name, const char *why)
 {
     const char *names[64];
     size_t k = 0;
@@ -142,15 +142,15 @@ static int suggest_snippet(cfg__cursor_t *c, const cfg_token_t *name, const char
              name->text.ptr);
     const char *close = cfg_closest(ifr_cstr(want), names, k);
     if (close)
-        return src_fail(c, name, "import '%s': no snippet by that name and no such file (%s); "
+        return cfg__src_fail(c, name, "import '%s': no snippet by that name and no such file (%s); "
                         "did you mean snippet '%.*s'?", name->text.ptr, why,
                         (int)strlen(close) - 2, close + 1);
-    return src_fail(c, name, "import '%s': no snippet by that name and no such file (%s)",
+    return cfg__src_fail(c, name, "import '%s': no snippet by that name and no such file (%s)",
                     name->text.ptr, why);
 }
 
 /* `import NAME args...` at the current position of the top source. */
-static int do_import(cfg__cursor_t *c, const cfg_token_t *kw)
+static int cfg__do_import(cfg__cursor_t *c, const cfg_token_t *kw)
 {
     cfg__src_t *top = &c->stack[c->depth - 1];
     const cfg_token_t *args = top->toks + top->pos;
@@ -159,31 +159,31 @@ static int do_import(cfg__cursor_t *c, const cfg_token_t *kw)
         top->pos++;
         nargs++;
     }
-    if (nargs == 0) return src_fail(c, kw, "import: expected a snippet name or a file path");
+    if (nargs == 0) return cfg__src_fail(c, kw, "import: expected a snippet name or a file path");
     const cfg_token_t *name = &args[0];
     if (cfg_is_word(&args[nargs - 1], "{"))
-        return src_fail(c, &args[nargs - 1], "import does not take a block");
+        return cfg__src_fail(c, &args[nargs - 1], "import does not take a block");
     /* A brace among the arguments is a layout mistake (a block closed on
      * the import's line), not an argument: quote it to pass one. */
     for (size_t i = 0; i < nargs; i++)
         if (cfg_is_word(&args[i], "{") || cfg_is_word(&args[i], "}"))
-            return src_fail(c, &args[i], "import: unexpected '%s' (a brace must be on a line of "
+            return cfg__src_fail(c, &args[i], "import: unexpected '%s' (a brace must be on a line of "
                             "its own; quote it to pass it as an argument)", args[i].text.ptr);
-    const cfg__snippet_t *s = find_snippet(c, name->text);
-    if (s) return import_snippet(c, name, s, args + 1, nargs - 1);
+    const cfg__snippet_t *s = cfg__find_snippet(c, name->text);
+    if (s) return cfg__import_snippet(c, name, s, args + 1, nargs - 1);
     if (c->opts->no_file_imports)
-        return src_fail(c, name, "import '%s': no snippet by that name (file imports are disabled)",
+        return cfg__src_fail(c, name, "import '%s': no snippet by that name (file imports are disabled)",
                         name->text.ptr);
     char *path = cfg__path_relative_to(c->a, name->file, name->text.ptr);
-    if (!path) return src_fail(c, name, "out of memory");
-    if (cfg__has_wildcard(name->text.ptr)) return import_glob(c, name, path, args + 1, nargs - 1);
+    if (!path) return cfg__src_fail(c, name, "out of memory");
+    if (cfg__has_wildcard(name->text.ptr)) return cfg__import_glob(c, name, path, args + 1, nargs - 1);
     /* Tell a missing file apart from a misspelt snippet before reading. */
     struct stat st;
-    if (stat(path, &st) < 0 && errno == ENOENT) return suggest_snippet(c, name, strerror(ENOENT));
-    return import_file(c, name, path, args + 1, nargs - 1);
+    if (stat(path, &st) < 0 && errno == ENOENT) return cfg__suggest_snippet(c, name, strerror(ENOENT));
+    return cfg__import_file(c, name, path, args + 1, nargs - 1);
 }
 
-static int next_token(cfg__cursor_t *c, const cfg_token_t **out)
+static int cfg__next_token(cfg__cursor_t *c, const cfg_token_t **out)
 {
     for (;;) {
         cfg__src_t *top = &c->stack[c->depth - 1];
@@ -191,14 +191,14 @@ static int next_token(cfg__cursor_t *c, const cfg_token_t **out)
             if (c->depth == 1) return 0;
             c->depth--;
             if (top->glob_left &&
-                import_glob_file(c, top->glob_at, top->glob_rest, top->glob_left, top->glob_args,
+                cfg__import_glob_file(c, top->glob_at, top->glob_rest, top->glob_left, top->glob_args,
                                  top->glob_nargs))
                 return -1;
             continue;
         }
         const cfg_token_t *t = &top->toks[top->pos++];
         if ((t->flags & CFG_TOK_LINE_START) && cfg_is_word(t, "import")) {
-            if (do_import(c, t)) return -1;
+            if (cfg__do_import(c, t)) return -1;
             continue;
         }
         *out = t;
@@ -209,7 +209,7 @@ static int next_token(cfg__cursor_t *c, const cfg_token_t **out)
 int cfg__peek(cfg__cursor_t *c, const cfg_token_t **out)
 {
     if (!c->peeked) {
-        int rc = next_token(c, &c->peeked);
+        int rc = cfg__next_token(c, &c->peeked);
         if (rc <= 0) { c->peeked = NULL; return rc; }
     }
     *out = c->peeked;
@@ -226,29 +226,29 @@ int cfg__next(cfg__cursor_t *c, const cfg_token_t **out)
 int cfg__define_snippet(cfg__cursor_t *c, const cfg_token_t *name, const cfg_token_t *open)
 {
     ifr_str_t key = ifr_str_sub(name->text, 1, name->text.len - 1);
-    if (find_snippet(c, key))
-        return src_fail(c, name, "snippet '%.*s' is already defined", (int)key.len, key.ptr);
+    if (cfg__find_snippet(c, key))
+        return cfg__src_fail(c, name, "snippet '%.*s' is already defined", (int)key.len, key.ptr);
     /* The body is the rest of the source the brace came from, up to the
      * matching brace: imports inside stay unexpanded until it is used. */
     cfg__src_t *top = &c->stack[c->depth - 1];
     size_t start = top->pos, depth = 1, i = start;
     if (i < top->n && !(top->toks[i].flags & CFG_TOK_LINE_START))
-        return src_fail(c, &top->toks[i], "unexpected '%s' after '{': a block's contents start "
+        return cfg__src_fail(c, &top->toks[i], "unexpected '%s' after '{': a block's contents start "
                         "on the next line", top->toks[i].text.ptr);
     for (; i < top->n; i++) {
         if (cfg_is_word(&top->toks[i], "{")) depth++;
         else if (cfg_is_word(&top->toks[i], "}") && --depth == 0) break;
     }
     if (i == top->n)
-        return src_fail(c, open, "snippet '%.*s' is not closed: expected '}' for this '{'",
+        return cfg__src_fail(c, open, "snippet '%.*s' is not closed: expected '}' for this '{'",
                         (int)key.len, key.ptr);
     cfg__snippet_t *s = ifr_arena_calloc(c->a, 1, sizeof *s);
-    if (!s) return src_fail(c, name, "out of memory");
+    if (!s) return cfg__src_fail(c, name, "out of memory");
     *s = (cfg__snippet_t){ name, key, top->toks + start, i - start, c->snippets };
     c->snippets = s;
     top->pos = i + 1;
     if (top->pos < top->n && !(top->toks[top->pos].flags & CFG_TOK_LINE_START))
-        return src_fail(c, &top->toks[top->pos], "unexpected '%s' after '}': expected a new line",
+        return cfg__src_fail(c, &top->toks[top->pos], "unexpected '%s' after '}': expected a new line",
                         top->toks[top->pos].text.ptr);
     return 0;
 }

@@ -8,12 +8,12 @@
  * directive name, and it keeps the distance table on the stack). */
 #define SUGGEST_MAX 64
 
-static bool same_letter(char x, char y)
+static bool cfg__same_letter(char x, char y)
 {
     return ifr_ascii_lower(x) == ifr_ascii_lower(y);
 }
 
-static size_t min2(size_t x, size_t y)
+static size_t cfg__min2(size_t x, size_t y)
 {
     return x < y ? x : y;
 }
@@ -21,7 +21,7 @@ static size_t min2(size_t x, size_t y)
 /* Optimal string alignment distance (Levenshtein plus the swap of two
  * neighbouring letters as one edit, the commonest typo: `paht`, `reidr`),
  * case-insensitive, with three rolling rows. */
-static size_t edit_distance(ifr_str_t a, const char *b, size_t blen)
+static size_t cfg__edit_distance(ifr_str_t a, const char *b, size_t blen)
 {
     size_t rows[3][SUGGEST_MAX + 1];
     size_t *before = rows[0], *prev = rows[1], *cur = rows[2];
@@ -29,11 +29,11 @@ static size_t edit_distance(ifr_str_t a, const char *b, size_t blen)
     for (size_t i = 1; i <= a.len; i++) {
         cur[0] = i;
         for (size_t j = 1; j <= blen; j++) {
-            size_t d = prev[j - 1] + !same_letter(a.ptr[i - 1], b[j - 1]);
-            d = min2(d, min2(prev[j] + 1, cur[j - 1] + 1));
-            if (i > 1 && j > 1 && same_letter(a.ptr[i - 1], b[j - 2]) &&
-                same_letter(a.ptr[i - 2], b[j - 1]))
-                d = min2(d, before[j - 2] + 1);
+            size_t d = prev[j - 1] + !cfg__same_letter(a.ptr[i - 1], b[j - 1]);
+            d = cfg__min2(d, cfg__min2(prev[j] + 1, cur[j - 1] + 1));
+            if (i > 1 && j > 1 && cfg__same_letter(a.ptr[i - 1], b[j - 2]) &&
+                cfg__same_letter(a.ptr[i - 2], b[j - 1]))
+                d = cfg__min2(d, before[j - 2] + 1);
             cur[j] = d;
         }
         size_t *old = before;
@@ -54,7 +54,7 @@ const char *cfg_closest(ifr_str_t word, const char *const *known, size_t n)
     for (size_t i = 0; i < n; i++) {
         size_t klen = strlen(known[i]);
         if (klen > SUGGEST_MAX) continue;
-        size_t d = edit_distance(word, known[i], klen);
+        size_t d = cfg__edit_distance(word, known[i], klen);
         if (d < best_d) { best_d = d; best = known[i]; }
     }
     return best;
