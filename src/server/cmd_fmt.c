@@ -16,7 +16,7 @@
 #include "config/fmt.h"
 #include "server/commands.h"
 
-static int fmt_read(FILE *in, ifr_buf_t *b)
+static int srv__fmt_read(FILE *in, ifr_buf_t *b)
 {
     char chunk[65536];
     size_t n;
@@ -29,7 +29,7 @@ static int fmt_read(FILE *in, ifr_buf_t *b)
 
 /* Writes next to the file and renames over it, so a crash never leaves a
  * half-written Caddyfile; the file keeps its permission bits. */
-static int fmt_overwrite(const char *path, ifr_str_t text)
+static int srv__fmt_overwrite(const char *path, ifr_str_t text)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.fmt-tmp", path) >= (int)sizeof tmp) { errno = ENAMETOOLONG; return -1; }
@@ -83,7 +83,7 @@ int cmd_fmt(int argc, char **argv)
         }
         if (!(f = fdopen(fd, "rb"))) close(fd);
     }
-    if (!f || fmt_read(f, &in) < 0) {
+    if (!f || srv__fmt_read(f, &in) < 0) {
         fprintf(stderr, "ifrit fmt: %s: %s\n", path, strerror(errno));
         if (f && !from_stdin) fclose(f);
         goto done;
@@ -97,7 +97,7 @@ int cmd_fmt(int argc, char **argv)
     }
     bool same = ifr_str_eq(ifr_buf_str(&in), ifr_buf_str(&out));
     if (overwrite) {
-        if (!same && fmt_overwrite(path, ifr_buf_str(&out)) < 0) {
+        if (!same && srv__fmt_overwrite(path, ifr_buf_str(&out)) < 0) {
             fprintf(stderr, "ifrit fmt: cannot write %s: %s\n", path, strerror(errno));
             goto done;
         }

@@ -19,7 +19,7 @@
  * config with many functions may take a while. */
 #define RELOAD_WAIT_MS 60000
 
-static int reload_wait(const char *pidfile, unsigned before, long pid)
+static int srv__reload_wait(const char *pidfile, unsigned before, long pid)
 {
     char msg[1100];
     for (int waited = 0; waited < RELOAD_WAIT_MS; waited += 10) {
@@ -78,5 +78,5 @@ int cmd_reload(int argc, char **argv)
         fprintf(stderr, "ifrit reload: cannot signal pid %ld: %s\n", pid, strerror(errno));
         return 1;
     }
-    return reload_wait(pidfile, before, pid);
+    return srv__reload_wait(pidfile, before, pid);
 }

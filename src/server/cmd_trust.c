@@ -24,7 +24,7 @@
 #define TRUST_DIR "/usr/local/share/ca-certificates"
 #define TRUST_FILE TRUST_DIR "/ifrit-local-root.crt"
 
-static int trust_update(void)
+static int srv__trust_update(void)
 {
     pid_t pid = fork();
     if (pid < 0) return -1;
@@ -41,7 +41,7 @@ static int trust_update(void)
 }
 
 /* The data directory, from --config's storage option or the default. */
-static int trust_storage(int argc, char **argv, const char *cmd, tls_storage_t *st)
+static int srv__trust_storage(int argc, char **argv, const char *cmd, tls_storage_t *st)
 {
     const char *config = NULL;
     for (int i = 0; i < argc; i += 2) {
@@ -75,7 +75,7 @@ static int trust_storage(int argc, char **argv, const char *cmd, tls_storage_t *
 int cmd_trust(int argc, char **argv)
 {
     tls_storage_t st;
-    int rc = trust_storage(argc, argv, "trust", &st);
+    int rc = srv__trust_storage(argc, argv, "trust", &st);
     if (rc != 0) return rc;
     char err[1024], path[TLS_STORAGE_PATH_MAX];
     tls_ca_t *ca = tls_ca_open(&st, err, sizeof err);
@@ -102,7 +102,7 @@ int cmd_trust(int argc, char **argv)
         fprintf(stderr, "ifrit trust: cannot write %s: %s\n", TRUST_FILE, strerror(errno));
         return 1;
     }
-    if (trust_update() != 0) {
+    if (srv__trust_update() != 0) {
         fprintf(stderr, "ifrit trust: update-ca-certificates failed\n");
         return 1;
     }
@@ -113,7 +113,7 @@ int cmd_trust(int argc, char **argv)
 int cmd_untrust(int argc, char **argv)
 {
     tls_storage_t st;
-    int rc = trust_storage(argc, argv, "untrust", &st);
+    int rc = srv__trust_storage(argc, argv, "untrust", &st);
     if (rc != 0) return rc;
     if (geteuid() != 0) {
         fprintf(stderr, "ifrit untrust: run it as root (it removes %s and runs update-ca-certificates)\n",
@@ -128,7 +128,7 @@ int cmd_untrust(int argc, char **argv)
         fprintf(stderr, "ifrit untrust: cannot remove %s: %s\n", TRUST_FILE, strerror(errno));
         return 1;
     }
-    if (trust_update() != 0) {
+    if (srv__trust_update() != 0) {
         fprintf(stderr, "ifrit untrust: update-ca-certificates failed\n");
         return 1;
     }

@@ -37,20 +37,20 @@ typedef struct {
     iwasi_ctx_t *ctx;
 } cmd_wasm_opts_t;
 
-static int cmd_wasm_usage(void)
+static int srv__cmd_wasm_usage(void)
 {
     fprintf(stderr, "usage: ifrit wasm run [--dir HOST[::GUEST]] [--env K=V] [--fuel N] [--max-memory SIZE]\n"
                     "                      [--timeout DURATION] [--profile] FILE.wasm [ARGS...]\n");
     return CMD_WASM_EXIT_USAGE;
 }
 
-static cfg_token_t cmd_wasm_token(const char *opt, const char *value)
+static cfg_token_t srv__cmd_wasm_token(const char *opt, const char *value)
 {
     return (cfg_token_t){ .text = ifr_cstr(value), .file = opt };
 }
 
 /* --dir HOST[::GUEST] */
-static int cmd_wasm_dir(iwasi_ctx_t *ctx, const char *spec)
+static int srv__cmd_wasm_dir(iwasi_ctx_t *ctx, const char *spec)
 {
     const char *sep = strstr(spec, "::");
     char host[4096];
@@ -67,7 +67,7 @@ static int cmd_wasm_dir(iwasi_ctx_t *ctx, const char *spec)
 }
 
 /* Reads options into o; returns -1 after printing what was wrong. */
-static int cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
+static int srv__cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
 {
     int i = 0;
     cfg_error_t err;
@@ -86,10 +86,10 @@ static int cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
             return -1;
         }
         const char *val = argv[++i];
-        cfg_token_t t = cmd_wasm_token(opt, val);
+        cfg_token_t t = srv__cmd_wasm_token(opt, val);
         int64_t n;
         if (!strcmp(opt, "--dir")) {
-            if (cmd_wasm_dir(o->ctx, val) < 0) return -1;
+            if (srv__cmd_wasm_dir(o->ctx, val) < 0) return -1;
         } else if (!strcmp(opt, "--env")) {
             if (iwasi_ctx_add_env(o->ctx, val) < 0) {
                 fprintf(stderr, "ifrit: --env: expected KEY=VALUE, got '%s'\n", val);
@@ -118,7 +118,7 @@ static int cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
     return 0;
 }
 
-static void cmd_wasm_print_trap(const char *file, const iw_trap_t *trap)
+static void srv__cmd_wasm_print_trap(const char *file, const iw_trap_t *trap)
 {
     fprintf(stderr, "ifrit: %s: trap: %s: %s\n", file, iw_trap_kind_name(trap->kind), trap->message);
     if (trap->frame_count) fprintf(stderr, "backtrace:\n");
@@ -129,7 +129,7 @@ static void cmd_wasm_print_trap(const char *file, const iw_trap_t *trap)
     }
 }
 
-static int64_t cmd_wasm_now_ns(void)
+static int64_t srv__cmd_wasm_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -137,7 +137,7 @@ static int64_t cmd_wasm_now_ns(void)
 }
 
 /* Instantiates and runs _start; returns the exit status. */
-static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
+static int srv__cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
 {
     iw_linker_t *l = iw_linker_new();
     if (!l || iwasi_link(l) < 0) {
@@ -145,7 +145,7 @@ static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
         fprintf(stderr, "ifrit: out of memory\n");
         return CMD_WASM_EXIT_LOAD;
     }
-    if (o->timeout_ns) o->limits.deadline_ns = cmd_wasm_now_ns() + o->timeout_ns;
+    if (o->timeout_ns) o->limits.deadline_ns = srv__cmd_wasm_now_ns() + o->timeout_ns;
     iwasi_ctx_set_deadline(o->ctx, o->limits.deadline_ns);
     iw_error_t err = { 0 };
     iw_trap_t trap = { 0 };
@@ -153,7 +153,7 @@ static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
     iw_linker_free(l);
     if (!inst) {
         if (trap.kind != IW_TRAP_NONE) {
-            cmd_wasm_print_trap(o->file, &trap);
+            srv__cmd_wasm_print_trap(o->file, &trap);
             return CMD_WASM_EXIT_TRAP;
         }
         fprintf(stderr, "ifrit: %s: cannot instantiate: %s\n", o->file, err.message);
@@ -173,7 +173,7 @@ static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
         case IW_FINISHED: status = 0; break;
         case IW_EXITED: status = iw_instance_exit_code(inst); break;
         case IW_TRAPPED:
-            cmd_wasm_print_trap(o->file, iw_instance_trap(inst));
+            srv__cmd_wasm_print_trap(o->file, iw_instance_trap(inst));
             status = CMD_WASM_EXIT_TRAP;
             break;
         default:   /* nothing here asks to suspend: stdio are host descriptors */
@@ -190,15 +190,15 @@ static int cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
 
 int cmd_wasm(int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "run") != 0) return cmd_wasm_usage();
+    if (argc < 1 || strcmp(argv[0], "run") != 0) return srv__cmd_wasm_usage();
     cmd_wasm_opts_t o = { .ctx = iwasi_ctx_new() };
     if (!o.ctx) {
         fprintf(stderr, "ifrit: out of memory\n");
         return CMD_WASM_EXIT_LOAD;
     }
     int status = CMD_WASM_EXIT_USAGE;
-    if (cmd_wasm_parse(argc - 1, argv + 1, &o) < 0) {
-        cmd_wasm_usage();
+    if (srv__cmd_wasm_parse(argc - 1, argv + 1, &o) < 0) {
+        srv__cmd_wasm_usage();
         goto out;
     }
     for (int i = 0; i < o.nargs; i++)
@@ -220,7 +220,7 @@ int cmd_wasm(int argc, char **argv)
         status = CMD_WASM_EXIT_LOAD;
         goto out;
     }
-    status = cmd_wasm_exec(&o, m);
+    status = srv__cmd_wasm_exec(&o, m);
     iw_module_release(m);
 out:
     iwasi_ctx_free(o.ctx);

@@ -16,7 +16,7 @@
 
 #define CMD_GO_FUNC_VALUE_OFFSET 0x1000u
 
-static uint64_t cmd_go_u(const cmd_go_names_t *t, uint64_t at, int bytes)
+static uint64_t srv__cmd_go_u(const cmd_go_names_t *t, uint64_t at, int bytes)
 {
     uint64_t v = 0;
     if (at > t->size || (uint64_t)bytes > t->size - at) return UINT64_MAX;
@@ -25,14 +25,14 @@ static uint64_t cmd_go_u(const cmd_go_names_t *t, uint64_t at, int bytes)
 }
 
 /* The header at off, if it is one. */
-static int cmd_go_header(cmd_go_names_t *t, uint64_t off)
+static int srv__cmd_go_header(cmd_go_names_t *t, uint64_t off)
 {
-    uint64_t magic = cmd_go_u(t, off, 4);
-    if ((magic != 0xfffffff0u && magic != 0xfffffff1u) || cmd_go_u(t, off + 4, 2) != 0 ||
-        cmd_go_u(t, off + 6, 1) != 1 || cmd_go_u(t, off + 7, 1) != 8)
+    uint64_t magic = srv__cmd_go_u(t, off, 4);
+    if ((magic != 0xfffffff0u && magic != 0xfffffff1u) || srv__cmd_go_u(t, off + 4, 2) != 0 ||
+        srv__cmd_go_u(t, off + 6, 1) != 1 || srv__cmd_go_u(t, off + 7, 1) != 8)
         return -1;
-    uint64_t names = cmd_go_u(t, off + 8 + 3 * 8, 8), functab = cmd_go_u(t, off + 8 + 7 * 8, 8);
-    t->nfunc = cmd_go_u(t, off + 8, 8);
+    uint64_t names = srv__cmd_go_u(t, off + 8 + 3 * 8, 8), functab = srv__cmd_go_u(t, off + 8 + 7 * 8, 8);
+    t->nfunc = srv__cmd_go_u(t, off + 8, 8);
     if (names >= t->size - off || functab >= t->size - off || !t->nfunc || t->nfunc >= (1u << 24)) return -1;
     t->names = off + names;
     t->functab = off + functab;
@@ -46,14 +46,14 @@ const char *cmd_go_name(const cmd_go_names_t *t, uint32_t func_index, char *out,
     /* entries are sorted: binary search */
     uint64_t lo = 0, hi = t->nfunc;
     while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2, e = cmd_go_u(t, t->functab + 8 * mid, 4);
+        uint64_t mid = lo + (hi - lo) / 2, e = srv__cmd_go_u(t, t->functab + 8 * mid, 4);
         if (e == UINT64_MAX) return NULL;
         if (e < want) lo = mid + 1;
         else hi = mid;
     }
-    if (lo >= t->nfunc || cmd_go_u(t, t->functab + 8 * lo, 4) != want) return NULL;
-    uint64_t fn = cmd_go_u(t, t->functab + 8 * lo + 4, 4);
-    uint64_t name_off = fn == UINT64_MAX ? UINT64_MAX : cmd_go_u(t, t->functab + fn + 4, 4);
+    if (lo >= t->nfunc || srv__cmd_go_u(t, t->functab + 8 * lo, 4) != want) return NULL;
+    uint64_t fn = srv__cmd_go_u(t, t->functab + 8 * lo + 4, 4);
+    uint64_t name_off = fn == UINT64_MAX ? UINT64_MAX : srv__cmd_go_u(t, t->functab + fn + 4, 4);
     if (name_off == UINT64_MAX || t->names + name_off >= t->size) return NULL;
     const char *s = (const char *)t->mem + t->names + name_off;
     size_t n = strnlen(s, (size_t)(t->size - t->names - name_off));
@@ -62,7 +62,7 @@ const char *cmd_go_name(const cmd_go_names_t *t, uint32_t func_index, char *out,
     return out;
 }
 
-static uint32_t cmd_go_export_func(const iw_module_t *m, const char *name)
+static uint32_t srv__cmd_go_export_func(const iw_module_t *m, const char *name)
 {
     for (uint32_t i = 0; i < iw_module_export_count(m); i++) {
         iw_extern_info_t e;
@@ -83,11 +83,11 @@ int cmd_go_names_find(iw_instance_t *inst, cmd_go_names_t *t)
         iw_module_import_info(m, i, &e);
         t->first_func += e.kind == IW_EXTERN_FUNC;
     }
-    uint32_t start = cmd_go_export_func(m, "_start");
+    uint32_t start = srv__cmd_go_export_func(m, "_start");
     char entry[32];
     for (uint64_t off = 0; off + 72 <= t->size; off += 4) {
         if (t->mem[off] != 0xf0 && t->mem[off] != 0xf1) continue;
-        if (cmd_go_header(t, off) < 0) continue;
+        if (srv__cmd_go_header(t, off) < 0) continue;
         const char *e = cmd_go_name(t, start, entry, sizeof entry);
         if (e && strcmp(e, "_rt0_wasm_wasip1") == 0) return 0;
     }

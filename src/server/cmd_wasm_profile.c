@@ -41,7 +41,7 @@ void cmd_profile_free(cmd_profile_t *p)
 /* Charges what ran since the last sample to the running function (to none
  * when no guest frame is left, as after the call ended). -1 on
  * out-of-memory. */
-static int cmd_profile_sample(cmd_profile_t *p, const iw_instance_t *inst)
+static int srv__cmd_profile_sample(cmd_profile_t *p, const iw_instance_t *inst)
 {
     uint64_t used = iw_instance_fuel_used(inst), ran = used - p->last_fuel;
     p->last_fuel = used;
@@ -71,7 +71,7 @@ iw_status_t cmd_profile_run(cmd_profile_t *p, iw_instance_t *inst, iw_func_t *st
     iw_instance_set_slice(inst, CMD_PROFILE_SLICE);
     iw_status_t st = iw_call(inst, start, NULL, 0, NULL, 0);
     while (st == IW_SUSPENDED) {
-        if (cmd_profile_sample(p, inst) < 0) p->incomplete = true;
+        if (srv__cmd_profile_sample(p, inst) < 0) p->incomplete = true;
         const char *call = NULL;
         if (iw_instance_suspended(inst, &call, NULL) == IW_SUSPEND_SLICE) {
             st = iw_resume(inst, NULL);
@@ -84,20 +84,20 @@ iw_status_t cmd_profile_run(cmd_profile_t *p, iw_instance_t *inst, iw_func_t *st
         iwasi_ctx_stdio_host_fd(ctx, 0, 0);
         st = iwasi_resume(inst);
     }
-    if (cmd_profile_sample(p, inst) < 0) p->incomplete = true;   /* the last slice's rest: in the total only */
+    if (srv__cmd_profile_sample(p, inst) < 0) p->incomplete = true;   /* the last slice's rest: in the total only */
     return st;
 }
 
-static int cmd_profile_part;   /* qsort's key: which part is being listed */
+static int srv__cmd_profile_part;   /* qsort's key: which part is being listed */
 
-static int cmd_profile_cmp(const void *a, const void *b)
+static int srv__cmd_profile_cmp(const void *a, const void *b)
 {
-    uint64_t x = ((const cmd_profile_fn_t *)a)->fuel[cmd_profile_part];
-    uint64_t y = ((const cmd_profile_fn_t *)b)->fuel[cmd_profile_part];
+    uint64_t x = ((const cmd_profile_fn_t *)a)->fuel[srv__cmd_profile_part];
+    uint64_t y = ((const cmd_profile_fn_t *)b)->fuel[srv__cmd_profile_part];
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static void cmd_profile_list(const cmd_profile_t *p, int part, const cmd_go_names_t *go, FILE *out)
+static void srv__cmd_profile_list(const cmd_profile_t *p, int part, const cmd_go_names_t *go, FILE *out)
 {
     cmd_profile_fn_t *sorted = p->nfns ? malloc((size_t)p->nfns * sizeof *sorted) : NULL;
     if (p->nfns && !sorted) {
@@ -106,8 +106,8 @@ static void cmd_profile_list(const cmd_profile_t *p, int part, const cmd_go_name
     }
     if (p->incomplete) fprintf(out, "  (out of memory while sampling: some samples are missing below)\n");
     if (p->nfns) memcpy(sorted, p->fns, (size_t)p->nfns * sizeof *sorted);
-    cmd_profile_part = part;
-    if (p->nfns) qsort(sorted, p->nfns, sizeof *sorted, cmd_profile_cmp);
+    srv__cmd_profile_part = part;
+    if (p->nfns) qsort(sorted, p->nfns, sizeof *sorted, srv__cmd_profile_cmp);
     fprintf(out, "  %14s %6s  function\n", "fuel", "share");
     for (uint32_t i = 0; i < p->nfns && i < CMD_PROFILE_TOP && sorted[i].fuel[part]; i++) {
         const cmd_profile_fn_t *fn = &sorted[i];
@@ -130,14 +130,14 @@ void cmd_profile_print(const cmd_profile_t *p, iw_instance_t *inst, FILE *out)
             (unsigned long long)p->samples, CMD_PROFILE_SLICE);
     if (!p->part) {
         fprintf(out, "the guest neither read stdin nor looked at its environment: no snapshot point\n");
-        cmd_profile_list(p, 0, go, out);
+        srv__cmd_profile_list(p, 0, go, out);
         return;
     }
     double share = all ? 100.0 * (double)p->total[0] / (double)all : 0;
     fprintf(out, "before the snapshot point (its first %s): %llu fuel (%.1f%%), what a snapshot keeps\n",
             p->point, (unsigned long long)p->total[0], share);
-    if (p->total[0]) cmd_profile_list(p, 0, go, out);
+    if (p->total[0]) srv__cmd_profile_list(p, 0, go, out);
     fprintf(out, "after it: %llu fuel (%.1f%%), what every request runs\n", (unsigned long long)p->total[1],
             100.0 - share);
-    if (p->total[1]) cmd_profile_list(p, 1, go, out);
+    if (p->total[1]) srv__cmd_profile_list(p, 1, go, out);
 }

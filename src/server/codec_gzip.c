@@ -5,7 +5,7 @@
 
 #include "server/codec_register.h"
 
-static void *srv_gzip_open(int level)
+static void *srv__gzip_open(int level)
 {
     z_stream *z = calloc(1, sizeof(*z));
     if (!z) return NULL;
@@ -17,7 +17,7 @@ static void *srv_gzip_open(int level)
     return z;
 }
 
-static int srv_gzip_write(void *stream, const void *data, size_t len, bool finish,
+static int srv__gzip_write(void *stream, const void *data, size_t len, bool finish,
                           route_codec_emit_cb emit, void *ud)
 {
     z_stream *z = stream;
@@ -44,7 +44,7 @@ static int srv_gzip_write(void *stream, const void *data, size_t len, bool finis
     return 0;
 }
 
-static void srv_gzip_close(void *stream)
+static void srv__gzip_close(void *stream)
 {
     deflateEnd(stream);
     free(stream);
@@ -52,5 +52,5 @@ static void srv_gzip_close(void *stream)
 
 const route_codec_t srv_codec_gzip = {
     .name = "gzip", .default_level = 5, .min_level = 1, .max_level = 9,
-    .open = srv_gzip_open, .write = srv_gzip_write, .close = srv_gzip_close,
+    .open = srv__gzip_open, .write = srv__gzip_write, .close = srv__gzip_close,
 };

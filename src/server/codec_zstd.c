@@ -4,7 +4,7 @@
 
 #include "server/codec_register.h"
 
-static void *srv_zstd_open(int level)
+static void *srv__zstd_open(int level)
 {
     ZSTD_CCtx *c = ZSTD_createCCtx();
     if (!c) return NULL;
@@ -15,7 +15,7 @@ static void *srv_zstd_open(int level)
     return c;
 }
 
-static int srv_zstd_write(void *stream, const void *data, size_t len, bool finish,
+static int srv__zstd_write(void *stream, const void *data, size_t len, bool finish,
                           route_codec_emit_cb emit, void *ud)
 {
     ZSTD_CCtx *c = stream;
@@ -32,12 +32,12 @@ static int srv_zstd_write(void *stream, const void *data, size_t len, bool finis
     return 0;
 }
 
-static void srv_zstd_close(void *stream)
+static void srv__zstd_close(void *stream)
 {
     ZSTD_freeCCtx(stream);
 }
 
 const route_codec_t srv_codec_zstd = {
     .name = "zstd", .default_level = 3, .min_level = 1, .max_level = 19,
-    .open = srv_zstd_open, .write = srv_zstd_write, .close = srv_zstd_close,
+    .open = srv__zstd_open, .write = srv__zstd_write, .close = srv__zstd_close,
 };

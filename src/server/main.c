@@ -12,16 +12,16 @@ typedef struct {
     const char *summary;
 } command_t;
 
-static int cmd_version(int argc, char **argv)
+static int srv__cmd_version(int argc, char **argv)
 {
     (void)argc; (void)argv;
     printf("ifrit %s\n", IFRIT_VERSION);
     return 0;
 }
 
-static int cmd_help(int argc, char **argv);
+static int srv__cmd_help(int argc, char **argv);
 
-static const command_t commands[] = {
+static const command_t srv__commands[] = {
     { "run", cmd_run, "serve the sites of a Caddyfile (default ./Caddyfile)" },
     { "validate", cmd_validate, "check a Caddyfile without serving it" },
     { "fmt", cmd_fmt, "print a Caddyfile in canonical form (--overwrite to rewrite it)" },
@@ -30,29 +30,29 @@ static const command_t commands[] = {
     { "edge", cmd_edge, "write a workerd bundle for a Caddyfile: ifrit edge config --config F --out DIR" },
     { "trust", cmd_trust, "print the local CA's root certificate and, as root, install it in the system store" },
     { "untrust", cmd_untrust, "remove the local CA's root from the system store (as root)" },
-    { "version", cmd_version, "print the version" },
-    { "help", cmd_help, "show this help" },
+    { "version", srv__cmd_version, "print the version" },
+    { "help", srv__cmd_help, "show this help" },
 };
 
-static int cmd_help(int argc, char **argv)
+static int srv__cmd_help(int argc, char **argv)
 {
     (void)argc; (void)argv;
     printf("usage: ifrit <command> [options]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < sizeof srv__commands / sizeof srv__commands[0]; i++)
+        printf("  %-10s %s\n", srv__commands[i].name, srv__commands[i].summary);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        cmd_help(0, NULL);
+        srv__cmd_help(0, NULL);
         return 2;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) return cmd_version(0, NULL);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(0, NULL);
+    for (size_t i = 0; i < sizeof srv__commands / sizeof srv__commands[0]; i++)
+        if (strcmp(argv[1], srv__commands[i].name) == 0) return srv__commands[i].run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) return srv__cmd_version(0, NULL);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return srv__cmd_help(0, NULL);
     fprintf(stderr, "ifrit: unknown command '%s' (try 'ifrit help')\n", argv[1]);
     return 2;
 }

@@ -23,34 +23,34 @@ typedef struct {
     size_t len;
 } srv_auth_entry_t;
 
-static srv_auth_entry_t srv_auth_cache[SRV_AUTH_CACHE];
-static size_t srv_auth_next;
-static pthread_mutex_t srv_auth_lock = PTHREAD_MUTEX_INITIALIZER;
+static srv_auth_entry_t srv__auth_cache[SRV_AUTH_CACHE];
+static size_t srv__auth_next;
+static pthread_mutex_t srv__auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
 bool srv_password_crypt_cached(const char *hash, const char *pw, size_t len)
 {
     bool hit = false;
-    pthread_mutex_lock(&srv_auth_lock);
+    pthread_mutex_lock(&srv__auth_lock);
     for (size_t i = 0; i < SRV_AUTH_CACHE && !hit; i++) {
-        srv_auth_entry_t *e = &srv_auth_cache[i];
+        srv_auth_entry_t *e = &srv__auth_cache[i];
         hit = e->hash && strcmp(e->hash, hash) == 0 && ifr_ct_equal(e->password, e->len, pw, len);
     }
-    pthread_mutex_unlock(&srv_auth_lock);
+    pthread_mutex_unlock(&srv__auth_lock);
     return hit;
 }
 
-static void srv_auth_remember(const char *hash, const char *pw, size_t len)
+static void srv__auth_remember(const char *hash, const char *pw, size_t len)
 {
     char *h = strdup(hash), *p = malloc(len + 1);
     if (!h || !p) { free(h); free(p); return; }
     memcpy(p, pw, len);
     p[len] = '\0';
-    pthread_mutex_lock(&srv_auth_lock);
-    srv_auth_entry_t *e = &srv_auth_cache[srv_auth_next++ % SRV_AUTH_CACHE];
+    pthread_mutex_lock(&srv__auth_lock);
+    srv_auth_entry_t *e = &srv__auth_cache[srv__auth_next++ % SRV_AUTH_CACHE];
     free(e->hash);
     free(e->password);
     *e = (srv_auth_entry_t){ h, p, len };
-    pthread_mutex_unlock(&srv_auth_lock);
+    pthread_mutex_unlock(&srv__auth_lock);
 }
 
 int srv_password_crypt_verify(const char *hash, const char *password, size_t len)
@@ -68,6 +68,6 @@ int srv_password_crypt_verify(const char *hash, const char *password, size_t len
     explicit_bzero(pw, len);
     free(pw);
     free(cd);
-    if (rc == 1) srv_auth_remember(hash, password, len);
+    if (rc == 1) srv__auth_remember(hash, password, len);
     return rc;
 }

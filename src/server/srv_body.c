@@ -9,7 +9,7 @@
 
 /* Keeps a piece of a chunked body's trailer section (the decoder bounds
  * the whole by HTTP_CHUNK_TRAILER_MAX). -1 out of memory. */
-static int body_keep_trailer(srv_conn_t *c, ifr_str_t piece)
+static int srv__body_keep_trailer(srv_conn_t *c, ifr_str_t piece)
 {
     srv_body_t *b = &c->body;
     if (!b->trailer) b->trailer = ifr_arena_alloc(&c->ex.arena, HTTP_CHUNK_TRAILER_MAX);
@@ -20,7 +20,7 @@ static int body_keep_trailer(srv_conn_t *c, ifr_str_t piece)
 }
 
 /* At the end of a read body: its trailer fields for x->req_trailers. */
-static void body_trailers_done(srv_conn_t *c)
+static void srv__body_trailers_done(srv_conn_t *c)
 {
     srv_body_t *b = &c->body;
     if (!b->trailer_len) return;
@@ -36,7 +36,7 @@ static void body_trailers_done(srv_conn_t *c)
  * and how many buffer bytes they used. 0 = nothing yet, 1 = got some,
  * -1 = malformed chunked framing. A body being read (not skipped) keeps
  * its trailer section. */
-static int body_take(srv_conn_t *c, bool discard, ifr_str_t *data, bool *last, size_t *used)
+static int srv__body_take(srv_conn_t *c, bool discard, ifr_str_t *data, bool *last, size_t *used)
 {
     srv_body_t *b = &c->body;
     *data = IFR_NULL_STR;
@@ -56,12 +56,12 @@ static int body_take(srv_conn_t *c, bool discard, ifr_str_t *data, bool *last, s
     http_chunked_status_t st = http_chunked_decode(&b->chunked, c->rbuf.data, c->rbuf.len, used, data);
     if (st == HTTP_CHUNKED_ERROR) return -1;
     if (st == HTTP_CHUNKED_TRAILER) {
-        if (body_keep_trailer(c, *data) != 0) ifr_log_debug("http", "request trailer piece dropped: out of memory");
+        if (srv__body_keep_trailer(c, *data) != 0) ifr_log_debug("http", "request trailer piece dropped: out of memory");
         *data = IFR_NULL_STR;
     }
     if (st == HTTP_CHUNKED_END) {
         *last = true;
-        if (!discard) body_trailers_done(c);
+        if (!discard) srv__body_trailers_done(c);
     }
     /* AGAIN may still have consumed framing bytes: report them as used. */
     return st == HTTP_CHUNKED_AGAIN && *used == 0 ? 0 : 1;
@@ -86,7 +86,7 @@ int srv_body_pump(srv_conn_t *c, bool discard)
         ifr_str_t data;
         bool last;
         size_t used;
-        int got = c->rbuf.len ? body_take(c, discard, &data, &last, &used) : 0;
+        int got = c->rbuf.len ? srv__body_take(c, discard, &data, &last, &used) : 0;
         if (got < 0) {
             ifr_log_debug("http", "bad chunked body from %s: %s", c->remote_ip, b->chunked.error);
             if (discard) srv_conn_close_lingering(c);

@@ -26,11 +26,11 @@
 
 enum { STEP_IDLE, STEP_AGAIN, STEP_CLOSED };
 
-static void conn_on_io(srv_watch_t *w, uint32_t events);
-static void conn_on_timer(srv_timer_t *t);
-static void conn_on_task(srv_task_t *t);
+static void srv__conn_on_io(srv_watch_t *w, uint32_t events);
+static void srv__conn_on_timer(srv_timer_t *t);
+static void srv__conn_on_task(srv_task_t *t);
 
-static void addr_text(const struct sockaddr_storage *ss, char *out, size_t out_len, uint16_t *port)
+static void srv__addr_text(const struct sockaddr_storage *ss, char *out, size_t out_len, uint16_t *port)
 {
     if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const void *)ss;
@@ -56,24 +56,24 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
         free(c);
         return NULL;
     }
-    c->watch = (srv_watch_t){ fd, conn_on_io, c };
+    c->watch = (srv_watch_t){ fd, srv__conn_on_io, c };
     c->worker = w;
     c->state = ops->handshake ? CONN_HANDSHAKE : CONN_READ_HEAD;
     c->rbuf = IFR_BUF_INIT;
     c->rbuf.limit = CONN_RBUF_LIMIT;
     http_head_scan_init(&c->scan);
     srv_outq_init(&c->out);
-    srv_timer_init(&c->timer, conn_on_timer, c);
-    srv_task_init(&c->task, conn_on_task, c);
+    srv_timer_init(&c->timer, srv__conn_on_timer, c);
+    srv_task_init(&c->task, srv__conn_on_task, c);
     srv_exchange_init(&c->ex, w, &srv_h1_proto, c);
 
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-        addr_text(&ss, c->remote_ip, sizeof c->remote_ip, &c->info.remote_port);
+        srv__addr_text(&ss, c->remote_ip, sizeof c->remote_ip, &c->info.remote_port);
     len = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-        addr_text(&ss, c->local_ip, sizeof c->local_ip, &c->info.local_port);
+        srv__addr_text(&ss, c->local_ip, sizeof c->local_ip, &c->info.local_port);
     c->info.remote_ip = ifr_cstr(c->remote_ip);
     c->info.local_ip = ifr_cstr(c->local_ip);
     c->info.tls_server_name = IFR_LIT("");
@@ -97,7 +97,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
     return c;
 }
 
-static void conn_free(srv_conn_t *c, bool close_fd)
+static void srv__conn_free(srv_conn_t *c, bool close_fd)
 {
     srv_worker_t *w = c->worker;
     srv_h2_free(c);              /* ends its streams' exchanges */
@@ -115,12 +115,12 @@ static void conn_free(srv_conn_t *c, bool close_fd)
     free(c);
 }
 
-void srv_conn_close(srv_conn_t *c) { conn_free(c, true); }
+void srv_conn_close(srv_conn_t *c) { srv__conn_free(c, true); }
 
 srv_transport_t srv_conn_detach(srv_conn_t *c)
 {
     srv_transport_t tp = c->tp;
-    conn_free(c, false);
+    srv__conn_free(c, false);
     return tp;
 }
 
@@ -161,7 +161,7 @@ int srv_conn_read(srv_conn_t *c)
 
 /* A bare error outside any exchange (the head could not be parsed, or
  * never completed): status line, Date, Server, empty body, and close. */
-static void conn_queue_error(srv_conn_t *c, int status)
+static void srv__conn_queue_error(srv_conn_t *c, int status)
 {
     ifr_buf_t *b = &c->worker->scratch;
     ifr_buf_clear(b);
@@ -177,7 +177,7 @@ static void conn_queue_error(srv_conn_t *c, int status)
 
 /* The connection's side of a new exchange: its body framing and
  * HTTP/1.1 state; then the exchange itself starts. */
-static void exchange_begin(srv_conn_t *c)
+static void srv__exchange_begin(srv_conn_t *c)
 {
     srv_worker_t *w = c->worker;
     const http_request_t *req = &c->ex.req;
@@ -193,12 +193,12 @@ static void exchange_begin(srv_conn_t *c)
 
 /* Copies a complete head into the exchange arena (so the read buffer can
  * move and be reused) and starts the exchange. */
-static void conn_start_exchange(srv_conn_t *c)
+static void srv__conn_start_exchange(srv_conn_t *c)
 {
     size_t start = c->scan.head_start, len = c->scan.head_end - c->scan.head_start;
     char *head = ifr_arena_alloc(&c->ex.arena, len);
     if (!head) {
-        conn_queue_error(c, 500);
+        srv__conn_queue_error(c, 500);
         return;
     }
     memcpy(head, c->rbuf.data + start, len);
@@ -208,16 +208,16 @@ static void conn_start_exchange(srv_conn_t *c)
     if (http_request_parse(&c->ex.req, head, len, &c->ex.arena, &err) < 0) {
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, err.reason, err.status);
         ifr_arena_reset(&c->ex.arena);
-        conn_queue_error(c, err.status);
+        srv__conn_queue_error(c, err.status);
         return;
     }
-    exchange_begin(c);
+    srv__exchange_begin(c);
 }
 
 /* HTTP/2 with prior knowledge (servers { protocols h2c }): the first
  * bytes of a cleartext connection are the client preface. 1 it is (c is
  * now HTTP/2), 0 it is not, -1 too few bytes yet to say. */
-static int conn_prior_knowledge(srv_conn_t *c)
+static int srv__conn_prior_knowledge(srv_conn_t *c)
 {
     if (c->served || c->info.tls || !c->rbuf.len) return 0;
     if (!(route_plan_options(c->worker->plan)->protocols & CFG_PROTO_H2C)) return 0;
@@ -227,10 +227,10 @@ static int conn_prior_knowledge(srv_conn_t *c)
     return srv_h2_start(c) == 0 ? 1 : 0;
 }
 
-static int step_read_head(srv_conn_t *c)
+static int srv__step_read_head(srv_conn_t *c)
 {
     srv_worker_t *w = c->worker;
-    int pk = conn_prior_knowledge(c);
+    int pk = srv__conn_prior_knowledge(c);
     if (pk > 0) return STEP_AGAIN;
     if (c->rbuf.len == 0 && w->stopping) {
         c->state = CONN_CLOSING;
@@ -247,11 +247,11 @@ static int step_read_head(srv_conn_t *c)
     if (st == HTTP_HEAD_ERROR) {
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, c->scan.err.reason,
                       c->scan.err.status);
-        conn_queue_error(c, c->scan.err.status);
+        srv__conn_queue_error(c, c->scan.err.status);
         return STEP_AGAIN;
     }
     if (st == HTTP_HEAD_COMPLETE) {
-        conn_start_exchange(c);
+        srv__conn_start_exchange(c);
         return STEP_AGAIN;
     }
     if (!srv_transport_readable(&c->tp)) return STEP_IDLE;
@@ -272,7 +272,7 @@ static int step_read_head(srv_conn_t *c)
     return r > 0 ? STEP_AGAIN : STEP_IDLE;
 }
 
-static int exchange_finish(srv_conn_t *c)
+static int srv__exchange_finish(srv_conn_t *c)
 {
     srv_exchange_t *ex = &c->ex;
     srv_worker_t *w = c->worker;
@@ -302,9 +302,9 @@ static int exchange_finish(srv_conn_t *c)
     return STEP_AGAIN;
 }
 
-static int step_exchange(srv_conn_t *c)
+static int srv__step_exchange(srv_conn_t *c)
 {
-    if (c->ex.resp_done) return exchange_finish(c);
+    if (c->ex.resp_done) return srv__exchange_finish(c);
     if (c->ex.writable_cb && c->out.bytes < SRV_OUT_LOW_WATER) {
         srv_exchange_check_writable(&c->ex);
         return STEP_AGAIN;
@@ -314,7 +314,7 @@ static int step_exchange(srv_conn_t *c)
     return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
 }
 
-static int step_discard(srv_conn_t *c)
+static int srv__step_discard(srv_conn_t *c)
 {
     if (c->body.done) {
         c->state = CONN_READ_HEAD;
@@ -328,7 +328,7 @@ static int step_discard(srv_conn_t *c)
 /* After our last response: shut the write side, then read and drop what
  * the client still sends until it closes, so the kernel does not answer
  * its unread data with a reset that would destroy our response. */
-static int step_closing(srv_conn_t *c)
+static int srv__step_closing(srv_conn_t *c)
 {
     if (!srv_outq_empty(&c->out)) return STEP_IDLE;
     int r = c->tp.ops->shutdown(&c->tp);
@@ -350,7 +350,7 @@ void srv_conn_close_lingering(srv_conn_t *c)
     srv_conn_wake(c);
 }
 
-static int step_linger(srv_conn_t *c)
+static int srv__step_linger(srv_conn_t *c)
 {
     char sink[16 * 1024];
     while (srv_transport_readable(&c->tp)) {
@@ -367,7 +367,7 @@ static int step_linger(srv_conn_t *c)
 }
 
 /* The transport's handshake; then the first request head. */
-static int step_handshake(srv_conn_t *c)
+static int srv__step_handshake(srv_conn_t *c)
 {
     int r = c->tp.ops->handshake(&c->tp);
     if (r == SRV_IO_AGAIN) return STEP_IDLE;
@@ -386,7 +386,7 @@ static int step_handshake(srv_conn_t *c)
 }
 
 /* Picks the one deadline that applies in the current state. */
-static void conn_arm_timer(srv_conn_t *c)
+static void srv__conn_arm_timer(srv_conn_t *c)
 {
     const srv_timeouts_t *t = &c->worker->timeouts;
     int64_t deadline = 0;
@@ -434,7 +434,7 @@ static void conn_arm_timer(srv_conn_t *c)
 
 /* Writes what the output queue holds while the socket takes it. Sets
  * *progress if bytes left; false if the connection had to be closed. */
-static bool conn_flush(srv_conn_t *c, bool *progress)
+static bool srv__conn_flush(srv_conn_t *c, bool *progress)
 {
     *progress = false;
     if (srv_outq_empty(&c->out) || !c->tp.can_write) return true;
@@ -450,15 +450,15 @@ static bool conn_flush(srv_conn_t *c, bool *progress)
     return true;
 }
 
-static int conn_step(srv_conn_t *c)
+static int srv__conn_step(srv_conn_t *c)
 {
     switch (c->state) {
-    case CONN_HANDSHAKE: return step_handshake(c);
-    case CONN_READ_HEAD: return step_read_head(c);
-    case CONN_EXCHANGE: return step_exchange(c);
-    case CONN_DISCARD_BODY: return step_discard(c);
-    case CONN_CLOSING: return step_closing(c);
-    case CONN_LINGER: return step_linger(c);
+    case CONN_HANDSHAKE: return srv__step_handshake(c);
+    case CONN_READ_HEAD: return srv__step_read_head(c);
+    case CONN_EXCHANGE: return srv__step_exchange(c);
+    case CONN_DISCARD_BODY: return srv__step_discard(c);
+    case CONN_CLOSING: return srv__step_closing(c);
+    case CONN_LINGER: return srv__step_linger(c);
     case CONN_H2: {
         int r = srv_h2_step(c);
         return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
@@ -469,7 +469,7 @@ static int conn_step(srv_conn_t *c)
 
 /* Pipelined requests are waiting in the read buffer: their responses
  * gather in the queue and leave in one send, not one send each. */
-static bool conn_batching(const srv_conn_t *c)
+static bool srv__conn_batching(const srv_conn_t *c)
 {
     if (c->rbuf.len == 0 || c->out.bytes >= SRV_OUT_LOW_WATER) return false;
     return c->state == CONN_READ_HEAD || (c->state == CONN_EXCHANGE && c->ex.resp_done);
@@ -482,40 +482,40 @@ void srv_conn_run(srv_conn_t *c)
     for (int budget = CONN_RUN_BUDGET; budget > 0; budget--) {
         /* Anything that may close the connection runs after a flush, so
          * responses already queued are not lost. */
-        if (!conn_batching(c) && !conn_flush(c, &progress)) return;
-        int step = conn_step(c);
+        if (!srv__conn_batching(c) && !srv__conn_flush(c, &progress)) return;
+        int step = srv__conn_step(c);
         if (step == STEP_CLOSED) return;
         if (step == STEP_IDLE) {
             /* What batching held back leaves now; steps that wait on the
              * queue (back-pressure, closing) get another look after it. */
-            if (!conn_flush(c, &progress)) return;
+            if (!srv__conn_flush(c, &progress)) return;
             if (!progress) {
                 c->running = false;
-                conn_arm_timer(c);
+                srv__conn_arm_timer(c);
                 return;
             }
         }
     }
     /* Out of budget with work left: send what is ready, continue next turn. */
-    if (!conn_flush(c, &progress)) return;
+    if (!srv__conn_flush(c, &progress)) return;
     c->running = false;
     srv_loop_post(&c->worker->loop, &c->task);
-    conn_arm_timer(c);
+    srv__conn_arm_timer(c);
 }
 
-static void conn_on_io(srv_watch_t *w, uint32_t events)
+static void srv__conn_on_io(srv_watch_t *w, uint32_t events)
 {
     srv_conn_t *c = w->data;
     srv_transport_events(&c->tp, events);
     srv_conn_run(c);
 }
 
-static void conn_on_task(srv_task_t *t)
+static void srv__conn_on_task(srv_task_t *t)
 {
     srv_conn_run(t->data);
 }
 
-static void conn_on_timer(srv_timer_t *t)
+static void srv__conn_on_timer(srv_timer_t *t)
 {
     srv_conn_t *c = t->data;
     if (!srv_outq_empty(&c->out) && !c->tp.can_write) {
@@ -532,7 +532,7 @@ static void conn_on_timer(srv_timer_t *t)
         ifr_log_debug("http", "read_header timeout for %s", c->remote_ip);
         c->rbuf.len = 0;
         http_head_scan_init(&c->scan);
-        conn_queue_error(c, 408);
+        srv__conn_queue_error(c, 408);
         break;
     case CONN_EXCHANGE:
         ifr_log_debug("http", "read_body timeout for %s", c->remote_ip);

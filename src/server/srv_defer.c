@@ -6,7 +6,7 @@
 #include "server/srv_exchange.h"
 #include "server/srv_offload.h"
 
-static void defer_fire(srv_task_t *t)
+static void srv__defer_fire(srv_task_t *t)
 {
     srv_exchange_t *ex = t->data;
     route_resume_cb cb = ex->defer_cb;
@@ -22,12 +22,12 @@ int srv_exchange_defer(route_exchange_t *x, route_resume_cb cb, void *ud)
     ex->defer_ud = ud;
     /* The exchange struct is re-made for every request, so the task is
      * (re)initialised here rather than once per connection. */
-    if (!ex->defer_task.pprev) srv_task_init(&ex->defer_task, defer_fire, ex);
+    if (!ex->defer_task.pprev) srv_task_init(&ex->defer_task, srv__defer_fire, ex);
     srv_loop_post(&ex->worker->loop, &ex->defer_task);
     return 0;
 }
 
-static void delay_fire(srv_timer_t *t)
+static void srv__delay_fire(srv_timer_t *t)
 {
     srv_exchange_t *ex = t->data;
     route_resume_cb cb = ex->delay_cb;
@@ -41,7 +41,7 @@ int srv_exchange_timer(route_exchange_t *x, int64_t delay_ns, route_resume_cb cb
     srv_exchange_t *ex = (srv_exchange_t *)x;
     if (!ex->active) return -1;
     srv_loop_t *l = &ex->worker->loop;
-    if (!ex->delay_armed) srv_timer_init(&ex->delay_timer, delay_fire, ex);
+    if (!ex->delay_armed) srv_timer_init(&ex->delay_timer, srv__delay_fire, ex);
     ex->delay_cb = cb;
     ex->delay_ud = ud;
     if (srv_timer_start_at(l, &ex->delay_timer, srv_clock_ns() + (delay_ns > 0 ? delay_ns : 0)) < 0) return -1;

@@ -12,7 +12,7 @@
 #include "server/srv_offload.h"
 #include "server/srv_tunnel.h"
 
-static srv_exchange_t *ex_of(route_exchange_t *x) { return (srv_exchange_t *)x; }
+static srv_exchange_t *srv__ex_of(route_exchange_t *x) { return (srv_exchange_t *)x; }
 
 void srv_exchange_init(srv_exchange_t *ex, srv_worker_t *w, const srv_proto_ops_t *proto, void *session)
 {
@@ -28,25 +28,25 @@ void srv_exchange_free(srv_exchange_t *ex)
 
 /* A queueing op failed: the response cannot be finished, the session
  * closes after what is queued. */
-static int cut_off(srv_exchange_t *ex)
+static int srv__cut_off(srv_exchange_t *ex)
 {
     ex->close_after = ex->resp_done = true;
     ex->proto->wake(ex);
     return -1;
 }
 
-static int io_send_head(route_exchange_t *x)
+static int srv__io_send_head(route_exchange_t *x)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex) || ex->head_sent) return -1;
-    if (ex->proto->send_head(ex) < 0) return cut_off(ex);
+    if (ex->proto->send_head(ex) < 0) return srv__cut_off(ex);
     ex->head_sent = x->head_sent = true;
     ex->proto->wake(ex);
     return 0;
 }
 
 /* Trims len to what the declared length still allows. */
-static uint64_t fit_declared(srv_exchange_t *ex, uint64_t len)
+static uint64_t srv__fit_declared(srv_exchange_t *ex, uint64_t len)
 {
     if (ex->declared_len < 0 || ex->body_sent + len <= (uint64_t)ex->declared_len) return len;
     ifr_log_warn("http", "handler sent more than its Content-Length; truncating");
@@ -55,7 +55,7 @@ static uint64_t fit_declared(srv_exchange_t *ex, uint64_t len)
 }
 
 /* trailers: see route_io_t.send_trailers; NULL for none. */
-static int body_end(srv_exchange_t *ex, bool is_last, const http_headers_t *trailers)
+static int srv__body_end(srv_exchange_t *ex, bool is_last, const http_headers_t *trailers)
 {
     if (is_last) {
         if (ex->proto->send_end(ex, trailers) < 0) ex->close_after = true;
@@ -68,60 +68,60 @@ static int body_end(srv_exchange_t *ex, bool is_last, const http_headers_t *trai
     return 0;
 }
 
-static int io_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
+static int srv__io_send_body(route_exchange_t *x, const void *data, size_t len, bool is_last)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex)) return -1;
-    if (!ex->head_sent && io_send_head(x) < 0) return -1;
+    if (!ex->head_sent && srv__io_send_head(x) < 0) return -1;
     if (len && !ex->no_body) {
-        len = (size_t)fit_declared(ex, len);
-        if (len && ex->proto->send_body(ex, data, len) < 0) return cut_off(ex);
+        len = (size_t)srv__fit_declared(ex, len);
+        if (len && ex->proto->send_body(ex, data, len) < 0) return srv__cut_off(ex);
         ex->body_sent += len;
     }
-    return body_end(ex, is_last, NULL);
+    return srv__body_end(ex, is_last, NULL);
 }
 
-static int io_send_trailers(route_exchange_t *x, const http_headers_t *trailers)
+static int srv__io_send_trailers(route_exchange_t *x, const http_headers_t *trailers)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex)) return -1;
-    if (!ex->head_sent && io_send_head(x) < 0) return -1;
-    return body_end(ex, true, trailers);
+    if (!ex->head_sent && srv__io_send_head(x) < 0) return -1;
+    return srv__body_end(ex, true, trailers);
 }
 
-static int io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
+static int srv__io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
 {
-    srv_exchange_t *ex = ex_of(x);
-    if (!srv_exchange_usable(ex) || (!ex->head_sent && io_send_head(x) < 0)) {
+    srv_exchange_t *ex = srv__ex_of(x);
+    if (!srv_exchange_usable(ex) || (!ex->head_sent && srv__io_send_head(x) < 0)) {
         close(fd);
         return -1;
     }
-    len = ex->no_body ? 0 : fit_declared(ex, len);
+    len = ex->no_body ? 0 : srv__fit_declared(ex, len);
     if (len == 0) {
         close(fd);
-        return body_end(ex, is_last, NULL);
+        return srv__body_end(ex, is_last, NULL);
     }
-    if (ex->proto->send_file(ex, fd, offset, len) < 0) return cut_off(ex);
+    if (ex->proto->send_file(ex, fd, offset, len) < 0) return srv__cut_off(ex);
     ex->body_sent += len;
-    return body_end(ex, is_last, NULL);
+    return srv__body_end(ex, is_last, NULL);
 }
 
-static route_splice_t io_splice_body(route_exchange_t *x, int src_fd, uint64_t max, size_t *moved)
+static route_splice_t srv__io_splice_body(route_exchange_t *x, int src_fd, uint64_t max, size_t *moved)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     *moved = 0;
-    if (!srv_exchange_usable(ex) || (!ex->head_sent && io_send_head(x) < 0)) return ROUTE_SPLICE_GONE;
+    if (!srv_exchange_usable(ex) || (!ex->head_sent && srv__io_send_head(x) < 0)) return ROUTE_SPLICE_GONE;
     if (ex->no_body) return ROUTE_SPLICE_NO;
-    max = fit_declared(ex, max);
+    max = srv__fit_declared(ex, max);
     if (max == 0) return ROUTE_SPLICE_NO;
     route_splice_t r = ex->proto->splice_body(ex, src_fd, max, moved);
     ex->body_sent += *moved;
     return r;
 }
 
-static int io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
+static int srv__io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex) || ex->body_started) return -1;
     if (x->body_limit && ex->req.body_kind == HTTP_BODY_LENGTH && ex->req.content_length > x->body_limit) {
         srv_exchange_fail(ex, 413);
@@ -136,7 +136,7 @@ static int io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 
 int srv_exchange_resume_body(route_exchange_t *x)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex) || !ex->body_started) return -1;
     if (!ex->last_delivered && !ex->body_reading) {
         ex->body_reading = true;
@@ -145,15 +145,15 @@ int srv_exchange_resume_body(route_exchange_t *x)
     return 0;
 }
 
-static uint64_t io_queued(route_exchange_t *x)
+static uint64_t srv__io_queued(route_exchange_t *x)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     return srv_exchange_usable(ex) ? ex->proto->queued(ex) : 0;
 }
 
-static int io_wait_writable(route_exchange_t *x, route_resume_cb cb, void *ud)
+static int srv__io_wait_writable(route_exchange_t *x, route_resume_cb cb, void *ud)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex) || ex->writable_cb) return -1;
     ex->writable_cb = cb;
     ex->writable_ud = ud;
@@ -173,27 +173,27 @@ void srv_exchange_check_writable(srv_exchange_t *ex)
 
 /* The host's 500 path does it: the response is cut off and the session
  * closes. */
-static int io_abort(route_exchange_t *x)
+static int srv__io_abort(route_exchange_t *x)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex)) return -1;
     srv_exchange_fail(ex, 500);
     return 0;
 }
 
-static int io_send_interim(route_exchange_t *x, int status, const http_headers_t *headers)
+static int srv__io_send_interim(route_exchange_t *x, int status, const http_headers_t *headers)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex)) return -1;
     if (ex->head_sent || status < 102 || status > 199) return 0;
-    if (ex->proto->send_interim(ex, status, headers) < 0) return cut_off(ex);
+    if (ex->proto->send_interim(ex, status, headers) < 0) return srv__cut_off(ex);
     ex->proto->wake(ex);
     return 0;
 }
 
-static int io_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
+static int srv__io_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
 {
-    srv_exchange_t *ex = ex_of(x);
+    srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex) || ex->head_sent || !ex->proto->upgrade) {
         srv_tunnel_peer_drop(peer_fd);
         return -1;
@@ -202,21 +202,21 @@ static int io_upgrade(route_exchange_t *x, int peer_fd, const void *pending, siz
 }
 
 const route_io_t srv_exchange_io = {
-    .send_head = io_send_head,
-    .send_body = io_send_body,
-    .send_trailers = io_send_trailers,
-    .send_file = io_send_file,
-    .splice_body = io_splice_body,
-    .read_body = io_read_body,
+    .send_head = srv__io_send_head,
+    .send_body = srv__io_send_body,
+    .send_trailers = srv__io_send_trailers,
+    .send_file = srv__io_send_file,
+    .splice_body = srv__io_splice_body,
+    .read_body = srv__io_read_body,
     .resume_body = srv_exchange_resume_body,
-    .queued = io_queued,
-    .wait_writable = io_wait_writable,
+    .queued = srv__io_queued,
+    .wait_writable = srv__io_wait_writable,
     .defer = srv_exchange_defer,
     .timer = srv_exchange_timer,
-    .abort = io_abort,
-    .upgrade = io_upgrade,
+    .abort = srv__io_abort,
+    .upgrade = srv__io_upgrade,
     .offload = srv_exchange_offload,
-    .send_interim = io_send_interim,
+    .send_interim = srv__io_send_interim,
 };
 
 void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)
@@ -228,7 +228,7 @@ void srv_exchange_send_bare(srv_exchange_t *ex, int status, bool keep_headers)
     if (!http_headers_get(&x->resp.headers, IFR_LIT("Server")))
         http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Server"), IFR_LIT(ROUTE_SERVER_NAME));
     x->resp.content_length = 0;
-    io_send_body(&ex->x, NULL, 0, true);
+    srv__io_send_body(&ex->x, NULL, 0, true);
 }
 
 void srv_exchange_fail(srv_exchange_t *ex, int status)

@@ -14,10 +14,10 @@
 #include "server/srv_fields.h"
 #include "server/srv_tunnel.h"
 
-static srv_conn_t *conn_of(srv_exchange_t *ex) { return ex->session; }
+static srv_conn_t *srv__conn_of(srv_exchange_t *ex) { return ex->session; }
 
 /* Parses a handler's own Content-Length header value; -1 if unusable. */
-static int64_t parse_length(ifr_str_t v)
+static int64_t srv__parse_length(ifr_str_t v)
 {
     uint64_t n;
     if (v.len > 18 || !ifr_str_to_u64(v, UINT64_MAX, &n)) return -1;
@@ -26,7 +26,7 @@ static int64_t parse_length(ifr_str_t v)
 
 /* Decides whether the connection can be reused after this response, given
  * what is left of the request body. */
-static bool must_close(const srv_exchange_t *ex)
+static bool srv__must_close(const srv_exchange_t *ex)
 {
     const srv_conn_t *c = ex->session;
     if (ex->close_after || !ex->req.keep_alive || c->worker->stopping) return true;
@@ -38,9 +38,9 @@ static bool must_close(const srv_exchange_t *ex)
     return false;
 }
 
-static int h1_send_head(srv_exchange_t *ex)
+static int srv__h1_send_head(srv_exchange_t *ex)
 {
-    srv_conn_t *c = conn_of(ex);
+    srv_conn_t *c = srv__conn_of(ex);
     route_exchange_t *x = &ex->x;
     ifr_buf_t *b = &c->worker->scratch;
     int status = x->resp.status ? x->resp.status : 200;
@@ -61,7 +61,7 @@ static int h1_send_head(srv_exchange_t *ex)
             /* Framing is ours; a handler's Content-Length only informs it,
              * and its "Connection: close" (respond's `close`) is obeyed. */
             if (declared < 0 && ifr_str_eq_nocase(h->name, IFR_LIT("content-length")))
-                declared = parse_length(h->value);
+                declared = srv__parse_length(h->value);
             else if (ifr_str_eq_nocase(h->name, IFR_LIT("connection")) && http_list_has(h->value, IFR_LIT("close")))
                 ex->close_after = true;
             continue;
@@ -86,7 +86,7 @@ static int h1_send_head(srv_exchange_t *ex)
     } else {
         ex->close_after = true;   /* HTTP/1.0: the body ends at close */
     }
-    if (must_close(ex)) {
+    if (srv__must_close(ex)) {
         ex->close_after = true;
         http_write_known_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
     } else if (ex->req.version_minor == 0) {
@@ -96,9 +96,9 @@ static int h1_send_head(srv_exchange_t *ex)
     return srv_outq_append(&c->out, b->data, b->len);
 }
 
-static int h1_send_body(srv_exchange_t *ex, const void *data, size_t len)
+static int srv__h1_send_body(srv_exchange_t *ex, const void *data, size_t len)
 {
-    srv_conn_t *c = conn_of(ex);
+    srv_conn_t *c = srv__conn_of(ex);
     if (!c->h1.chunked) return srv_outq_append(&c->out, data, len);
     char head[HTTP_CHUNK_HEAD_MAX];
     size_t hl = http_chunk_head(head, len);
@@ -108,9 +108,9 @@ static int h1_send_body(srv_exchange_t *ex, const void *data, size_t len)
     return rc;
 }
 
-static int h1_send_file(srv_exchange_t *ex, int fd, off_t offset, uint64_t len)
+static int srv__h1_send_file(srv_exchange_t *ex, int fd, off_t offset, uint64_t len)
 {
-    srv_conn_t *c = conn_of(ex);
+    srv_conn_t *c = srv__conn_of(ex);
     if (!c->h1.chunked) return srv_outq_append_file(&c->out, fd, offset, len);
     char head[HTTP_CHUNK_HEAD_MAX];
     size_t hl = http_chunk_head(head, len);
@@ -123,9 +123,9 @@ static int h1_send_file(srv_exchange_t *ex, int fd, off_t offset, uint64_t len)
 /* The bytes go from src_fd into the connection's output queue through its
  * pipe (srv_outq_splice_in) and leave in order behind the head; not where
  * the transport must see them (TLS without kTLS), nor chunked. */
-static route_splice_t h1_splice_body(srv_exchange_t *ex, int src_fd, uint64_t max, size_t *moved)
+static route_splice_t srv__h1_splice_body(srv_exchange_t *ex, int src_fd, uint64_t max, size_t *moved)
 {
-    srv_conn_t *c = conn_of(ex);
+    srv_conn_t *c = srv__conn_of(ex);
     if (c->h1.chunked || !c->tp.ops->can_splice(&c->tp)) return ROUTE_SPLICE_NO;
     ssize_t n = srv_outq_splice_in(&c->out, src_fd, max < (1u << 30) ? (size_t)max : (1u << 30));
     if (n > 0) {
@@ -146,9 +146,9 @@ static route_splice_t h1_splice_body(srv_exchange_t *ex, int src_fd, uint64_t ma
 /* The last chunk, with trailer fields if any: a field with bytes we would
  * not send is dropped alone, as in send_head. Without chunks there is
  * nothing to send. */
-static int h1_send_end(srv_exchange_t *ex, const http_headers_t *trailers)
+static int srv__h1_send_end(srv_exchange_t *ex, const http_headers_t *trailers)
 {
-    srv_conn_t *c = conn_of(ex);
+    srv_conn_t *c = srv__conn_of(ex);
     if (!c->h1.chunked) return 0;
     if (!trailers || !trailers->count) return srv_outq_append(&c->out, HTTP_CHUNKED_LAST, 5);
     ifr_buf_t *b = &c->worker->scratch;
@@ -161,9 +161,9 @@ static int h1_send_end(srv_exchange_t *ex, const http_headers_t *trailers)
 
 /* Only to HTTP/1.1 clients (RFC 9110 15.2). A field with bytes we would
  * not send costs the hint that field only. */
-static int h1_send_interim(srv_exchange_t *ex, int status, const http_headers_t *headers)
+static int srv__h1_send_interim(srv_exchange_t *ex, int status, const http_headers_t *headers)
 {
-    srv_conn_t *c = conn_of(ex);
+    srv_conn_t *c = srv__conn_of(ex);
     if (ex->req.version_minor < 1) return 0;
     ifr_buf_t *b = &c->worker->scratch;
     ifr_buf_clear(b);
@@ -173,9 +173,9 @@ static int h1_send_interim(srv_exchange_t *ex, int status, const http_headers_t 
     return srv_outq_append(&c->out, b->data, b->len);
 }
 
-static void h1_body_wanted(srv_exchange_t *ex, bool resumed)
+static void srv__h1_body_wanted(srv_exchange_t *ex, bool resumed)
 {
-    srv_conn_t *c = conn_of(ex);
+    srv_conn_t *c = srv__conn_of(ex);
     c->body_since = c->worker->loop.now;
     if (!resumed) {
         c->body_used = 0;
@@ -189,11 +189,11 @@ static void h1_body_wanted(srv_exchange_t *ex, bool resumed)
     srv_conn_wake(c);
 }
 
-static uint64_t h1_queued(srv_exchange_t *ex) { return conn_of(ex)->out.bytes; }
+static uint64_t srv__h1_queued(srv_exchange_t *ex) { return srv__conn_of(ex)->out.bytes; }
 
-static bool h1_writable(srv_exchange_t *ex)
+static bool srv__h1_writable(srv_exchange_t *ex)
 {
-    srv_conn_t *c = conn_of(ex);
+    srv_conn_t *c = srv__conn_of(ex);
     if (c->out.bytes >= SRV_OUT_LOW_WATER) return false;
     /* A pipe can run out of slots with few bytes in it: a splicer told the
      * client was full waits for the pipe to drain, or it would spin. */
@@ -202,18 +202,18 @@ static bool h1_writable(srv_exchange_t *ex)
     return true;
 }
 
-static void h1_wake(srv_exchange_t *ex) { srv_conn_wake(conn_of(ex)); }
+static void srv__h1_wake(srv_exchange_t *ex) { srv_conn_wake(srv__conn_of(ex)); }
 
 const srv_proto_ops_t srv_h1_proto = {
-    .send_head = h1_send_head,
-    .send_body = h1_send_body,
-    .send_file = h1_send_file,
-    .splice_body = h1_splice_body,
-    .send_end = h1_send_end,
-    .send_interim = h1_send_interim,
-    .body_wanted = h1_body_wanted,
-    .queued = h1_queued,
-    .writable = h1_writable,
+    .send_head = srv__h1_send_head,
+    .send_body = srv__h1_send_body,
+    .send_file = srv__h1_send_file,
+    .splice_body = srv__h1_splice_body,
+    .send_end = srv__h1_send_end,
+    .send_interim = srv__h1_send_interim,
+    .body_wanted = srv__h1_body_wanted,
+    .queued = srv__h1_queued,
+    .writable = srv__h1_writable,
     .upgrade = srv_h1_upgrade,
-    .wake = h1_wake,
+    .wake = srv__h1_wake,
 };

@@ -12,7 +12,7 @@
 
 #define LISTEN_BACKLOG 4096
 
-static int bind_listen(const struct sockaddr *addr, socklen_t len, int family, char *err, size_t err_len)
+static int srv__bind_listen(const struct sockaddr *addr, socklen_t len, int family, char *err, size_t err_len)
 {
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -36,11 +36,11 @@ srv_listener_t *srv_listener_open(const char *host, uint16_t port, char *err, si
     int fd = -1;
     if (!host || !*host) {
         struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = in6addr_any };
-        fd = bind_listen((struct sockaddr *)&a6, sizeof a6, AF_INET6, err, err_len);
+        fd = srv__bind_listen((struct sockaddr *)&a6, sizeof a6, AF_INET6, err, err_len);
         if (fd < 0 && errno != EADDRINUSE) {
             struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
             a4.sin_addr.s_addr = htonl(INADDR_ANY);
-            fd = bind_listen((struct sockaddr *)&a4, sizeof a4, AF_INET, err, err_len);
+            fd = srv__bind_listen((struct sockaddr *)&a4, sizeof a4, AF_INET, err, err_len);
         }
     } else {
         struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
@@ -53,7 +53,7 @@ srv_listener_t *srv_listener_open(const char *host, uint16_t port, char *err, si
             return NULL;
         }
         for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
-            fd = bind_listen(ai->ai_addr, ai->ai_addrlen, ai->ai_family, err, err_len);
+            fd = srv__bind_listen(ai->ai_addr, ai->ai_addrlen, ai->ai_family, err, err_len);
         freeaddrinfo(res);
     }
     if (fd < 0) {

@@ -64,25 +64,25 @@ void srv_loop_wake(srv_loop_t *l)
 
 /* ---- timers: a binary min-heap on deadline ---- */
 
-static void heap_place(srv_loop_t *l, size_t i, srv_timer_t *t)
+static void srv__heap_place(srv_loop_t *l, size_t i, srv_timer_t *t)
 {
     l->heap[i] = t;
     t->index = i;
 }
 
-static void heap_up(srv_loop_t *l, size_t i)
+static void srv__heap_up(srv_loop_t *l, size_t i)
 {
     srv_timer_t *t = l->heap[i];
     while (i > 0) {
         size_t parent = (i - 1) / 2;
         if (l->heap[parent]->deadline <= t->deadline) break;
-        heap_place(l, i, l->heap[parent]);
+        srv__heap_place(l, i, l->heap[parent]);
         i = parent;
     }
-    heap_place(l, i, t);
+    srv__heap_place(l, i, t);
 }
 
-static void heap_down(srv_loop_t *l, size_t i)
+static void srv__heap_down(srv_loop_t *l, size_t i)
 {
     srv_timer_t *t = l->heap[i];
     for (;;) {
@@ -90,10 +90,10 @@ static void heap_down(srv_loop_t *l, size_t i)
         if (child >= l->heap_len) break;
         if (child + 1 < l->heap_len && l->heap[child + 1]->deadline < l->heap[child]->deadline) child++;
         if (l->heap[child]->deadline >= t->deadline) break;
-        heap_place(l, i, l->heap[child]);
+        srv__heap_place(l, i, l->heap[child]);
         i = child;
     }
-    heap_place(l, i, t);
+    srv__heap_place(l, i, t);
 }
 
 int srv_timer_start_at(srv_loop_t *l, srv_timer_t *t, int64_t deadline)
@@ -101,8 +101,8 @@ int srv_timer_start_at(srv_loop_t *l, srv_timer_t *t, int64_t deadline)
     if (srv_timer_active(t)) {
         int64_t old = t->deadline;
         t->deadline = deadline;
-        if (deadline < old) heap_up(l, t->index);
-        else heap_down(l, t->index);
+        if (deadline < old) srv__heap_up(l, t->index);
+        else srv__heap_down(l, t->index);
         return 0;
     }
     if (l->heap_len == l->heap_cap) {
@@ -113,8 +113,8 @@ int srv_timer_start_at(srv_loop_t *l, srv_timer_t *t, int64_t deadline)
         l->heap_cap = cap;
     }
     t->deadline = deadline;
-    heap_place(l, l->heap_len++, t);
-    heap_up(l, t->index);
+    srv__heap_place(l, l->heap_len++, t);
+    srv__heap_up(l, t->index);
     return 0;
 }
 
@@ -125,9 +125,9 @@ void srv_timer_stop(srv_loop_t *l, srv_timer_t *t)
     t->index = SIZE_MAX;
     srv_timer_t *last = l->heap[--l->heap_len];
     if (last == t) return;
-    heap_place(l, i, last);
-    heap_up(l, i);
-    heap_down(l, last->index);
+    srv__heap_place(l, i, last);
+    srv__heap_up(l, i);
+    srv__heap_down(l, last->index);
 }
 
 /* ---- posted tasks: an intrusive FIFO ---- */
@@ -151,7 +151,7 @@ void srv_loop_cancel(srv_loop_t *l, srv_task_t *t)
     t->pprev = NULL;
 }
 
-static void run_tasks(srv_loop_t *l)
+static void srv__run_tasks(srv_loop_t *l)
 {
     /* Only the tasks queued before this turn: a task that re-posts itself
      * runs again next turn, after I/O had its chance. */
@@ -169,7 +169,7 @@ static void run_tasks(srv_loop_t *l)
     }
 }
 
-static void run_timers(srv_loop_t *l)
+static void srv__run_timers(srv_loop_t *l)
 {
     while (l->heap_len && l->heap[0]->deadline <= l->now) {
         srv_timer_t *t = l->heap[0];
@@ -197,6 +197,6 @@ void srv_loop_run_once(srv_loop_t *l, int64_t max_wait_ns)
         w->cb(w, events[i].events);
     }
     if (n < 0 && errno != EINTR) return;
-    run_timers(l);
-    run_tasks(l);
+    srv__run_timers(l);
+    srv__run_tasks(l);
 }

@@ -11,7 +11,7 @@
 
 /* The first line of a small kernel file (sizes there are not known ahead:
  * cgroup and proc files report 0). 0, or -1. */
-static int srv_memory_read_line(const char *path, char *out, size_t len)
+static int srv__memory_read_line(const char *path, char *out, size_t len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return -1;
@@ -25,13 +25,13 @@ static int srv_memory_read_line(const char *path, char *out, size_t len)
 
 /* memory.max of the cgroup at dir (below /sys/fs/cgroup) and of those above
  * it, the smallest; UINT64_MAX for "max" or none. */
-static uint64_t srv_memory_cgroup_limit(char *dir)
+static uint64_t srv__memory_cgroup_limit(char *dir)
 {
     uint64_t limit = UINT64_MAX;
     for (;;) {
         char path[4200], line[64];
         snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.max", dir);
-        if (srv_memory_read_line(path, line, sizeof line) == 0) {
+        if (srv__memory_read_line(path, line, sizeof line) == 0) {
             char *end;
             unsigned long long v = strtoull(line, &end, 10);
             if (end != line && v < limit) limit = v;   /* "max" reads as no number */
@@ -45,7 +45,7 @@ static uint64_t srv_memory_cgroup_limit(char *dir)
 
 /* The cgroup v2 path of this process ("0::/a/b" in /proc/self/cgroup,
  * among the v1 lines of a hybrid setup) into dir; -1 without one. */
-static int srv_memory_cgroup_path(char *dir, size_t len)
+static int srv__memory_cgroup_path(char *dir, size_t len)
 {
     char text[4096];
     int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
@@ -76,9 +76,9 @@ uint64_t srv_memory_available(void)
     uint64_t total = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
     uint64_t cg = UINT64_MAX;
     char dir[4096], line[64];
-    if (srv_memory_cgroup_path(dir, sizeof dir) == 0) cg = srv_memory_cgroup_limit(dir);
+    if (srv__memory_cgroup_path(dir, sizeof dir) == 0) cg = srv__memory_cgroup_limit(dir);
     /* cgroup v1, as a container sees its own group at the mount point. */
-    if (srv_memory_read_line("/sys/fs/cgroup/memory/memory.limit_in_bytes", line, sizeof line) == 0) {
+    if (srv__memory_read_line("/sys/fs/cgroup/memory/memory.limit_in_bytes", line, sizeof line) == 0) {
         unsigned long long v = strtoull(line, NULL, 10);
         if (v && v < cg) cg = v;
     }

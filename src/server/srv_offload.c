@@ -40,14 +40,14 @@ static struct {
     int count;
 } pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
-static void job_free(srv_offload_job_t *j)
+static void srv__job_free(srv_offload_job_t *j)
 {
     explicit_bzero(j->data, j->size);    /* it may hold a password */
     free(j);
 }
 
 /* Hands a finished (or skipped) job back to its worker. */
-static void job_return(srv_offload_job_t *j)
+static void srv__job_return(srv_offload_job_t *j)
 {
     srv_worker_t *w = j->worker;
     pthread_mutex_lock(&w->mu);
@@ -57,7 +57,7 @@ static void job_return(srv_offload_job_t *j)
     srv_loop_wake(&w->loop);
 }
 
-static void *helper_main(void *arg)
+static void *srv__helper_main(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&pool.mu);
@@ -70,7 +70,7 @@ static void *helper_main(void *arg)
         pool.queued--;
         pthread_mutex_unlock(&pool.mu);
         if (!atomic_load(&j->detached)) j->work(j->data);
-        job_return(j);
+        srv__job_return(j);
         pthread_mutex_lock(&pool.mu);
     }
     pthread_mutex_unlock(&pool.mu);
@@ -86,7 +86,7 @@ int srv_offload_start(int threads)
     pool.stopping = false;
     pthread_mutex_unlock(&pool.mu);
     for (int i = 0; i < threads; i++) {
-        if (pthread_create(&pool.threads[i], NULL, helper_main, NULL) != 0) {
+        if (pthread_create(&pool.threads[i], NULL, srv__helper_main, NULL) != 0) {
             ifr_log_error("server", "cannot start offload helper thread %d", i);
             break;
         }
@@ -120,7 +120,7 @@ int srv_exchange_offload(route_exchange_t *x, void (*work)(void *arg), void *arg
     pthread_mutex_lock(&pool.mu);
     if (pool.stopping || pool.queued >= SRV_OFFLOAD_QUEUE) {
         pthread_mutex_unlock(&pool.mu);
-        job_free(j);
+        srv__job_free(j);
         return ROUTE_OFFLOAD_BUSY;
     }
     *pool.tail = j;
@@ -158,7 +158,7 @@ void srv_offload_drain(srv_worker_t *w)
             ex->offload_job = NULL;
             memcpy(j->arg, j->data, j->size);
         }
-        job_free(j);
+        srv__job_free(j);
         /* done may end this exchange and start the next; the other jobs
          * in the list belong to other exchanges, detached if they ended. */
         if (ex && ex->active) done(&ex->x, ud);

@@ -26,7 +26,7 @@ struct srv_seg {
     char data[];
 };
 
-static srv_seg_t *seg_new(srv_outq_t *q, size_t cap)
+static srv_seg_t *srv__seg_new(srv_outq_t *q, size_t cap)
 {
     srv_seg_t *s;
     if (q->spare && q->spare->cap >= cap) {
@@ -47,14 +47,14 @@ static srv_seg_t *seg_new(srv_outq_t *q, size_t cap)
     return s;
 }
 
-static void seg_link(srv_outq_t *q, srv_seg_t *s)
+static void srv__seg_link(srv_outq_t *q, srv_seg_t *s)
 {
     if (q->tail) q->tail->next = s;
     else q->head = s;
     q->tail = s;
 }
 
-static void seg_release(srv_outq_t *q, srv_seg_t *s)
+static void srv__seg_release(srv_outq_t *q, srv_seg_t *s)
 {
     if (s->kind != SEG_MEMORY) {
         if (s->fd >= 0) close(s->fd);
@@ -72,9 +72,9 @@ int srv_outq_append(srv_outq_t *q, const void *data, size_t len)
     while (len) {
         srv_seg_t *t = q->tail;
         if (!t || t->kind != SEG_MEMORY || t->end == t->cap) {
-            t = seg_new(q, len > OUTQ_SEG_SIZE ? len : OUTQ_SEG_SIZE);
+            t = srv__seg_new(q, len > OUTQ_SEG_SIZE ? len : OUTQ_SEG_SIZE);
             if (!t) return -1;
-            seg_link(q, t);
+            srv__seg_link(q, t);
         }
         size_t n = t->cap - t->end;
         if (n > len) n = len;
@@ -100,7 +100,7 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len)
          * the flush. */
         srv_seg_t *t = q->tail;
         bool fresh = !t || t->kind != SEG_MEMORY || t->cap - t->end < len;
-        if (fresh && !(t = seg_new(q, OUTQ_SEG_SIZE))) {
+        if (fresh && !(t = srv__seg_new(q, OUTQ_SEG_SIZE))) {
             close(fd);
             return -1;
         }
@@ -113,10 +113,10 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len)
         }
         close(fd);
         if (got < len) {
-            if (fresh) seg_release(q, t);
+            if (fresh) srv__seg_release(q, t);
             return -1;
         }
-        if (fresh) seg_link(q, t);
+        if (fresh) srv__seg_link(q, t);
         t->end += got;
         q->bytes += got;
         return 0;
@@ -127,12 +127,12 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len)
         return -1;
     }
     *s = (srv_seg_t){ .kind = SEG_FILE, .fd = fd, .offset = offset, .file_left = len };
-    seg_link(q, s);
+    srv__seg_link(q, s);
     q->bytes += len;
     return 0;
 }
 
-static int pipe_open(srv_outq_t *q)
+static int srv__pipe_open(srv_outq_t *q)
 {
     if (pipe2(q->pipe, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
     q->has_pipe = true;
@@ -144,7 +144,7 @@ static int pipe_open(srv_outq_t *q)
 
 ssize_t srv_outq_splice_in(srv_outq_t *q, int src, size_t max)
 {
-    if (!q->has_pipe && pipe_open(q) != 0) return -1;
+    if (!q->has_pipe && srv__pipe_open(q) != 0) return -1;
     size_t room = q->pipe_cap - q->pipe_bytes;
     if (room == 0) {
         errno = ENOBUFS;
@@ -172,7 +172,7 @@ ssize_t srv_outq_splice_in(srv_outq_t *q, int src, size_t max)
     }
     if (fresh) {
         *t = (srv_seg_t){ .kind = SEG_PIPE, .fd = -1 };
-        seg_link(q, t);
+        srv__seg_link(q, t);
     }
     t->file_left += (uint64_t)n;
     q->pipe_bytes += (size_t)n;
@@ -181,7 +181,7 @@ ssize_t srv_outq_splice_in(srv_outq_t *q, int src, size_t max)
 }
 
 /* Drops n written bytes from the front of the queue's memory segments. */
-static void consume_memory(srv_outq_t *q, size_t n)
+static void srv__consume_memory(srv_outq_t *q, size_t n)
 {
     while (n) {
         srv_seg_t *s = q->head;
@@ -192,14 +192,14 @@ static void consume_memory(srv_outq_t *q, size_t n)
         if (s->start == s->end) {
             q->head = s->next;
             if (!q->head) q->tail = NULL;
-            seg_release(q, s);
+            srv__seg_release(q, s);
         }
     }
 }
 
 /* Moves up to want bytes from the queue's pipe to the socket (the
  * transport said it can_splice when they went in). */
-static ssize_t pipe_out(srv_outq_t *q, srv_transport_t *t, size_t want)
+static ssize_t srv__pipe_out(srv_outq_t *q, srv_transport_t *t, size_t want)
 {
     for (;;) {
         ssize_t r = splice(q->pipe[0], NULL, t->fd, NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -217,7 +217,7 @@ int srv_outq_flush(srv_outq_t *q, srv_transport_t *t, uint64_t *written)
         srv_seg_t *s = q->head;
         if (s->kind != SEG_MEMORY) {
             size_t want = s->file_left > (1u << 30) ? (1u << 30) : (size_t)s->file_left;
-            ssize_t r = s->kind == SEG_FILE ? t->ops->sendfile(t, s->fd, &s->offset, want) : pipe_out(q, t, want);
+            ssize_t r = s->kind == SEG_FILE ? t->ops->sendfile(t, s->fd, &s->offset, want) : srv__pipe_out(q, t, want);
             if (r < 0) return r == SRV_IO_AGAIN ? 1 : -1;
             if (r == 0) return -1;   /* the file shrank under us */
             if (s->kind == SEG_PIPE) q->pipe_bytes -= (size_t)r;
@@ -227,7 +227,7 @@ int srv_outq_flush(srv_outq_t *q, srv_transport_t *t, uint64_t *written)
             if (s->file_left == 0) {
                 q->head = s->next;
                 if (!q->head) q->tail = NULL;
-                seg_release(q, s);
+                srv__seg_release(q, s);
             }
             continue;
         }
@@ -239,7 +239,7 @@ int srv_outq_flush(srv_outq_t *q, srv_transport_t *t, uint64_t *written)
         if (r < 0) return r == SRV_IO_AGAIN ? 1 : -1;
         q->bytes -= (uint64_t)r;
         *written += (uint64_t)r;
-        consume_memory(q, (size_t)r);
+        srv__consume_memory(q, (size_t)r);
     }
     return 0;
 }

@@ -21,15 +21,15 @@ void srv_format_config_error(const cfg_error_t *err, char *out, size_t out_len)
     else snprintf(out, out_len, "%s: %s", file, err->message);
 }
 
-static void reload_status_path(const char *pidfile, char *out, size_t len)
+static void srv__reload_status_path(const char *pidfile, char *out, size_t len)
 {
     snprintf(out, len, "%s.reload", pidfile);
 }
 
-static void reload_status_put(const char *pidfile, unsigned seq, const char *state, const char *refused)
+static void srv__reload_status_put(const char *pidfile, unsigned seq, const char *state, const char *refused)
 {
     char path[4096], tmp[4110];
-    reload_status_path(pidfile, path, sizeof path);
+    srv__reload_status_path(pidfile, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) return;
@@ -40,18 +40,18 @@ static void reload_status_put(const char *pidfile, unsigned seq, const char *sta
 
 void srv_reload_status_write(const char *pidfile, unsigned seq, const char *refused)
 {
-    reload_status_put(pidfile, seq, refused ? "refused" : "ok", refused);
+    srv__reload_status_put(pidfile, seq, refused ? "refused" : "ok", refused);
 }
 
 void srv_reload_status_started(const char *pidfile, unsigned seq)
 {
-    reload_status_put(pidfile, seq, "started", NULL);
+    srv__reload_status_put(pidfile, seq, "started", NULL);
 }
 
 int srv_reload_status_read(const char *pidfile, unsigned *seq, char *msg, size_t len)
 {
     char path[4096], line[1200];
-    reload_status_path(pidfile, path, sizeof path);
+    srv__reload_status_path(pidfile, path, sizeof path);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     char *got = fgets(line, sizeof line, f);
@@ -70,6 +70,6 @@ int srv_reload_status_read(const char *pidfile, unsigned *seq, char *msg, size_t
 void srv_reload_status_clear(const char *pidfile)
 {
     char path[4096];
-    reload_status_path(pidfile, path, sizeof path);
+    srv__reload_status_path(pidfile, path, sizeof path);
     unlink(path);
 }

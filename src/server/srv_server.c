@@ -63,7 +63,7 @@ void srv_server_worker_exited(srv_server_t *s)
     pthread_mutex_unlock(&s->mu);
 }
 
-static int workers_alive(srv_server_t *s)
+static int srv__workers_alive(srv_server_t *s)
 {
     pthread_mutex_lock(&s->mu);
     int n = s->alive;
@@ -73,7 +73,7 @@ static int workers_alive(srv_server_t *s)
 
 /* A new listener for a TLS address: the TLS transport over a port object
  * whose store the configuration sets. */
-static srv_listener_t *open_tls_listener(const char *host, uint16_t port, char *err, size_t err_len)
+static srv_listener_t *srv__open_tls_listener(const char *host, uint16_t port, char *err, size_t err_len)
 {
     srv_tls_port_t *tp = srv_tls_port_new();
     srv_listener_t *l = tp ? srv_listener_open(host, port, err, err_len) : NULL;
@@ -92,7 +92,7 @@ static srv_listener_t *open_tls_listener(const char *host, uint16_t port, char *
  * addresses that stay (so a reload never closes a live listener), and
  * giving each TLS listener the certificates of tls. Returns the count, or
  * -1 with err filled (nothing leaked, no listener changed). */
-static int plan_listeners(const route_plan_t *p, const srv_tls_config_t *tls, srv_listener_t *const *have,
+static int srv__plan_listeners(const route_plan_t *p, const srv_tls_config_t *tls, srv_listener_t *const *have,
                           size_t have_count, srv_listener_t **out, char *err, size_t err_len)
 {
     const route_listener_t *want;
@@ -113,7 +113,7 @@ static int plan_listeners(const route_plan_t *p, const srv_tls_config_t *tls, sr
             if (have[k]->port == want[i].port && strcmp(have[k]->host, host) == 0 && have[k]->transport == tr)
                 l = have[k];
         if (l) srv_listener_retain(l);
-        else if (!(l = want[i].tls ? open_tls_listener(host, want[i].port, err, err_len)
+        else if (!(l = want[i].tls ? srv__open_tls_listener(host, want[i].port, err, err_len)
                                    : srv_listener_open(host, want[i].port, err, err_len)))
             goto fail;
         out[count++] = l;
@@ -131,7 +131,7 @@ fail:
     return -1;
 }
 
-static void server_reload_refused(srv_server_t *s, const char *msg)
+static void srv__server_reload_refused(srv_server_t *s, const char *msg)
 {
     ifr_log_error("server", "reload refused, still serving the previous configuration: %s", msg);
     if (s->pidfile) srv_reload_status_write(s->pidfile, s->reloads, msg);
@@ -139,7 +139,7 @@ static void server_reload_refused(srv_server_t *s, const char *msg)
 
 /* The budget for functions' guest memory: the config's, or half of what
  * the machine (or the cgroup) has. */
-static void server_apply_memory_budget(const route_plan_t *p)
+static void srv__server_apply_memory_budget(const route_plan_t *p)
 {
     uint64_t want = route_plan_options(p)->wasm_memory_budget;
     uint64_t budget = want ? want : srv_memory_default_budget();
@@ -151,13 +151,13 @@ static void server_apply_memory_budget(const route_plan_t *p)
 
 /* Takes the plan the reload thread loaded, and its TLS configuration
  * (main thread). */
-static void server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_config_t *tls)
+static void srv__server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_config_t *tls)
 {
     char msg[1024];
     srv_listener_t *set[SERVER_MAX_LISTENERS];
-    int n = plan_listeners(p, tls, s->listeners, s->listener_count, set, msg, sizeof msg);
+    int n = srv__plan_listeners(p, tls, s->listeners, s->listener_count, set, msg, sizeof msg);
     if (n < 0) {
-        server_reload_refused(s, msg);
+        srv__server_reload_refused(s, msg);
         srv_tls_config_free(tls);
         route_plan_release(p);
         return;
@@ -165,7 +165,7 @@ static void server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_config
     const cfg_options_t *o = route_plan_options(p);
     if (o->workers && o->workers != s->worker_count)
         ifr_log_warn("server", "workers changed to %d: takes effect at the next restart", o->workers);
-    server_apply_memory_budget(p);
+    srv__server_apply_memory_budget(p);
     for (int i = 0; i < s->worker_count; i++)
         if (srv_worker_post_update(&s->workers[i], p, set, (size_t)n) < 0)
             ifr_log_error("server", "worker %d: out of memory, it keeps the old configuration", i);
@@ -181,7 +181,7 @@ static void server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_config
     if (s->pidfile) srv_reload_status_write(s->pidfile, s->reloads, NULL);
 }
 
-static void *server_reload_main(void *arg)
+static void *srv__server_reload_main(void *arg)
 {
     srv_server_t *s = arg;
     s->reload_plan = route_plan_load(s->config_path, &s->reload_err);
@@ -195,7 +195,7 @@ static void *server_reload_main(void *arg)
     return NULL;
 }
 
-static void server_reload_start(srv_server_t *s)
+static void srv__server_reload_start(srv_server_t *s)
 {
     s->reloads++;
     ifr_log_info("server", "reloading %s", s->config_path);
@@ -204,11 +204,11 @@ static void server_reload_start(srv_server_t *s)
     s->reload_tls = NULL;
     s->reload_err = (cfg_error_t){ 0 };
     atomic_store(&s->reload_done, false);
-    int rc = pthread_create(&s->reload_thread, NULL, server_reload_main, s);
+    int rc = pthread_create(&s->reload_thread, NULL, srv__server_reload_main, s);
     if (rc != 0) {
         char msg[200];
         snprintf(msg, sizeof msg, "cannot start loading the configuration: %s", strerror(rc));
-        server_reload_refused(s, msg);
+        srv__server_reload_refused(s, msg);
         return;
     }
     s->reloading = true;
@@ -216,26 +216,26 @@ static void server_reload_start(srv_server_t *s)
 
 /* After the reload thread ended: applies or refuses its result, then
  * starts the reload a SIGHUP asked for meanwhile. */
-static void server_reload_finish(srv_server_t *s)
+static void srv__server_reload_finish(srv_server_t *s)
 {
     pthread_join(s->reload_thread, NULL);
     s->reloading = false;
     if (s->reload_plan) {
-        server_reload_apply(s, s->reload_plan, s->reload_tls);
+        srv__server_reload_apply(s, s->reload_plan, s->reload_tls);
     } else {
         char msg[1024];
         srv_format_config_error(&s->reload_err, msg, sizeof msg);
-        server_reload_refused(s, msg);
+        srv__server_reload_refused(s, msg);
     }
     s->reload_plan = NULL;
     s->reload_tls = NULL;
     if (s->reload_again) {
         s->reload_again = false;
-        server_reload_start(s);
+        srv__server_reload_start(s);
     }
 }
 
-static int write_pidfile(const char *path)
+static int srv__write_pidfile(const char *path)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -254,7 +254,7 @@ static int write_pidfile(const char *path)
  * Forced workers get SERVER_FORCE_WAIT_NS more (a third signal ends that
  * too); false when some did not stop by then: the caller exits without
  * them. */
-static bool server_shutdown(srv_server_t *s, const sigset_t *signals)
+static bool srv__server_shutdown(srv_server_t *s, const sigset_t *signals)
 {
     int64_t grace = route_plan_options(s->plan)->grace_period_ns;
     int64_t deadline = grace > 0 ? srv_clock_ns() + grace : 0, give_up = 0;
@@ -263,7 +263,7 @@ static bool server_shutdown(srv_server_t *s, const sigset_t *signals)
      * sockets close and new clients are refused instead of queued. */
     for (size_t k = 0; k < s->listener_count; k++) srv_listener_release(s->listeners[k]);
     s->listener_count = 0;
-    while (workers_alive(s) > 0) {
+    while (srv__workers_alive(s) > 0) {
         struct timespec wait = { 0, SERVER_POLL_NS };
         int sig = sigtimedwait(signals, NULL, &wait);
         bool again = sig == SIGTERM || sig == SIGINT;
@@ -279,7 +279,7 @@ static bool server_shutdown(srv_server_t *s, const sigset_t *signals)
     return true;
 }
 
-static int server_start(srv_server_t *s, const srv_run_options_t *o)
+static int srv__server_start(srv_server_t *s, const srv_run_options_t *o)
 {
     cfg_error_t cerr = { 0 };
     char msg[1024];
@@ -296,8 +296,8 @@ static int server_start(srv_server_t *s, const srv_run_options_t *o)
         fprintf(stderr, "ifrit: %s\n", msg);
         return -1;
     }
-    server_apply_memory_budget(s->plan);
-    int n = plan_listeners(s->plan, s->tls, NULL, 0, s->listeners, msg, sizeof msg);
+    srv__server_apply_memory_budget(s->plan);
+    int n = srv__plan_listeners(s->plan, s->tls, NULL, 0, s->listeners, msg, sizeof msg);
     if (n < 0) {
         fprintf(stderr, "ifrit: %s\n", msg);
         return -1;
@@ -326,7 +326,7 @@ static int server_start(srv_server_t *s, const srv_run_options_t *o)
     return 0;
 }
 
-static void server_cleanup(srv_server_t *s)
+static void srv__server_cleanup(srv_server_t *s)
 {
     for (int i = 0; i < s->worker_count; i++) {
         if (s->workers[i].thread) pthread_join(s->workers[i].thread, NULL);
@@ -354,15 +354,15 @@ int srv_server_run(const srv_run_options_t *o)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (server_start(&s, o) < 0) {
+    if (srv__server_start(&s, o) < 0) {
         if (s.workers) {
             for (int i = 0; i < s.worker_count; i++) srv_worker_post_stop(&s.workers[i], true);
         }
-        server_cleanup(&s);
+        srv__server_cleanup(&s);
         return 1;
     }
     if (o->pidfile) srv_reload_status_clear(o->pidfile);
-    if (o->pidfile && write_pidfile(o->pidfile) < 0)
+    if (o->pidfile && srv__write_pidfile(o->pidfile) < 0)
         ifr_log_warn("server", "cannot write pid file %s: %s", o->pidfile, strerror(errno));
     for (size_t k = 0; k < s.listener_count; k++)
         ifr_log_info("server", "listening on %s:%u%s", s.listeners[k]->host[0] ? s.listeners[k]->host : "*",
@@ -377,16 +377,16 @@ int srv_server_run(const srv_run_options_t *o)
         if (s.reloading) {
             struct timespec wait = { 0, SERVER_RELOAD_POLL_NS };
             sig = sigtimedwait(&signals, NULL, &wait);
-            if (atomic_load(&s.reload_done)) server_reload_finish(&s);
+            if (atomic_load(&s.reload_done)) srv__server_reload_finish(&s);
         } else {
             sig = sigwaitinfo(&signals, NULL);
         }
         if (sig == SIGHUP) {
             if (s.reloading) s.reload_again = true;
-            else server_reload_start(&s);
+            else srv__server_reload_start(&s);
         } else if (sig == SIGTERM || sig == SIGINT) {
             ifr_log_info("server", "stopping: finishing in-flight requests");
-            stopped = server_shutdown(&s, &signals);
+            stopped = srv__server_shutdown(&s, &signals);
             break;
         }
     }
@@ -408,7 +408,7 @@ int srv_server_run(const srv_run_options_t *o)
         fflush(NULL);
         _exit(stopped ? 0 : 1);
     }
-    server_cleanup(&s);
+    srv__server_cleanup(&s);
     ifr_log_info("server", "stopped");
     return 0;
 }

@@ -20,7 +20,7 @@
  * connections can keep a worker from its existing ones. */
 #define WORKER_ACCEPT_BATCH 64
 
-static void worker_on_accept(srv_watch_t *watch, uint32_t events)
+static void srv__worker_on_accept(srv_watch_t *watch, uint32_t events)
 {
     srv_worker_t *w = watch->data;
     const srv_listener_t *l = ((srv_worker_listener_t *)watch)->listener;   /* watch is its first member */
@@ -37,14 +37,14 @@ static void worker_on_accept(srv_watch_t *watch, uint32_t events)
     }
 }
 
-static void worker_apply_timeouts(srv_worker_t *w)
+static void srv__worker_apply_timeouts(srv_worker_t *w)
 {
     const cfg_options_t *o = route_plan_options(w->plan);
     w->timeouts = (srv_timeouts_t){ o->read_header_timeout_ns, o->read_body_timeout_ns,
                                     o->write_timeout_ns, o->idle_timeout_ns };
 }
 
-static void listener_unregister(srv_worker_t *w, srv_worker_listener_t *wl)
+static void srv__listener_unregister(srv_worker_t *w, srv_worker_listener_t *wl)
 {
     srv_loop_del(&w->loop, &wl->watch);
     srv_listener_release(wl->listener);
@@ -56,7 +56,7 @@ static void listener_unregister(srv_worker_t *w, srv_worker_listener_t *wl)
  * from a task, never from an I/O callback, so no pending event of this
  * turn can point at a watch freed here. Each watch is its own allocation:
  * epoll holds its address. */
-static void worker_set_listeners(srv_worker_t *w, srv_listener_t **set, size_t count)
+static void srv__worker_set_listeners(srv_worker_t *w, srv_listener_t **set, size_t count)
 {
     srv_worker_listener_t **next = calloc(count ? count : 1, sizeof *next);
     size_t n = 0;
@@ -78,7 +78,7 @@ static void worker_set_listeners(srv_worker_t *w, srv_listener_t **set, size_t c
             continue;
         }
         srv_worker_listener_t *wl = malloc(sizeof *wl);
-        if (wl) *wl = (srv_worker_listener_t){ { set[i]->fd, worker_on_accept, w }, set[i] };
+        if (wl) *wl = (srv_worker_listener_t){ { set[i]->fd, srv__worker_on_accept, w }, set[i] };
         /* EPOLLEXCLUSIVE: a new connection wakes one worker, not all. */
         if (!wl || srv_loop_add(&w->loop, &wl->watch, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
             ifr_log_error("server", "cannot watch listener on port %u: %s", set[i]->port, strerror(errno));
@@ -89,7 +89,7 @@ static void worker_set_listeners(srv_worker_t *w, srv_listener_t **set, size_t c
         next[n++] = wl;
     }
     for (size_t k = 0; k < w->listener_count; k++)
-        if (w->listeners[k]) listener_unregister(w, w->listeners[k]);
+        if (w->listeners[k]) srv__listener_unregister(w, w->listeners[k]);
     free(w->listeners);
     w->listeners = next;
     w->listener_count = n;
@@ -98,7 +98,7 @@ static void worker_set_listeners(srv_worker_t *w, srv_listener_t **set, size_t c
 /* Applies what the main thread posted. A task, not the wake-up callback
  * itself: changing listeners and closing connections must not happen while
  * this turn's other events may still refer to them. */
-static void worker_mail_task(srv_task_t *t)
+static void srv__worker_mail_task(srv_task_t *t)
 {
     srv_worker_t *w = t->data;
     pthread_mutex_lock(&w->mu);
@@ -116,14 +116,14 @@ static void worker_mail_task(srv_task_t *t)
         /* In-flight exchanges hold their own reference to the old plan. */
         route_plan_release(w->plan);
         w->plan = plan;
-        worker_apply_timeouts(w);
-        if (!w->stopping) worker_set_listeners(w, set, count);
+        srv__worker_apply_timeouts(w);
+        if (!w->stopping) srv__worker_set_listeners(w, set, count);
         else for (size_t i = 0; i < count; i++) srv_listener_release(set[i]);
         free(set);
     }
     if (stop && !w->stopping) {
         w->stopping = true;
-        worker_set_listeners(w, NULL, 0);
+        srv__worker_set_listeners(w, NULL, 0);
         for (srv_conn_t *c = w->conns, *next; c; c = next) {
             next = c->next;
             srv_conn_stop(c);
@@ -132,7 +132,7 @@ static void worker_mail_task(srv_task_t *t)
     if (force) while (w->conns) srv_conn_close(w->conns);
 }
 
-static void worker_on_wake(srv_watch_t *watch, uint32_t events)
+static void srv__worker_on_wake(srv_watch_t *watch, uint32_t events)
 {
     srv_worker_t *w = watch->data;
     uint64_t n;
@@ -143,7 +143,7 @@ static void worker_on_wake(srv_watch_t *watch, uint32_t events)
     srv_loop_post(&w->loop, &w->offload_task);
 }
 
-static void worker_offload_task(srv_task_t *t)
+static void srv__worker_offload_task(srv_task_t *t)
 {
     srv_offload_drain(t->data);
 }
@@ -156,24 +156,24 @@ int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t 
     w->server = server;
     w->scratch = IFR_BUF_INIT;
     pthread_mutex_init(&w->mu, NULL);
-    srv_task_init(&w->mail_task, worker_mail_task, w);
-    srv_task_init(&w->offload_task, worker_offload_task, w);
-    if (srv_loop_init(&w->loop, worker_on_wake, w) < 0) return -1;
+    srv_task_init(&w->mail_task, srv__worker_mail_task, w);
+    srv_task_init(&w->offload_task, srv__worker_offload_task, w);
+    if (srv_loop_init(&w->loop, srv__worker_on_wake, w) < 0) return -1;
     w->plan = plan;
     route_plan_retain(plan);
-    worker_apply_timeouts(w);
+    srv__worker_apply_timeouts(w);
     srv_listener_t **set = malloc((count ? count : 1) * sizeof *set);
     if (!set) return -1;
     for (size_t i = 0; i < count; i++) {
         srv_listener_retain(listeners[i]);
         set[i] = listeners[i];
     }
-    worker_set_listeners(w, set, count);
+    srv__worker_set_listeners(w, set, count);
     free(set);
     return 0;
 }
 
-static void *worker_main(void *arg)
+static void *srv__worker_main(void *arg)
 {
     srv_worker_t *w = arg;
     /* Offload jobs point at this worker: it waits for them to come back. */
@@ -186,13 +186,13 @@ static void *worker_main(void *arg)
 
 int srv_worker_start(srv_worker_t *w)
 {
-    return pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : -1;
+    return pthread_create(&w->thread, NULL, srv__worker_main, w) == 0 ? 0 : -1;
 }
 
 void srv_worker_destroy(srv_worker_t *w)
 {
     while (w->conns) srv_conn_close(w->conns);
-    worker_set_listeners(w, NULL, 0);
+    srv__worker_set_listeners(w, NULL, 0);
     free(w->listeners);
     w->listeners = NULL;
     if (w->plan) route_plan_release(w->plan);
