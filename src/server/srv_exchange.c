@@ -38,9 +38,9 @@ static int srv__cut_off(srv_exchange_t *ex)
 static int srv__io_send_head(route_exchange_t *x)
 {
     srv_exchange_t *ex = srv__ex_of(x);
-    if (!srv_exchange_usable(ex) || ex->head_sent) return -1;
+    if (!srv_exchange_usable(ex) || ex->x.head_sent) return -1;
     if (ex->proto->send_head(ex) < 0) return srv__cut_off(ex);
-    ex->head_sent = x->head_sent = true;
+    x->head_sent = true;
     ex->proto->wake(ex);
     return 0;
 }
@@ -72,7 +72,7 @@ static int srv__io_send_body(route_exchange_t *x, const void *data, size_t len, 
 {
     srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex)) return -1;
-    if (!ex->head_sent && srv__io_send_head(x) < 0) return -1;
+    if (!ex->x.head_sent && srv__io_send_head(x) < 0) return -1;
     if (len && !ex->no_body) {
         len = (size_t)srv__fit_declared(ex, len);
         if (len && ex->proto->send_body(ex, data, len) < 0) return srv__cut_off(ex);
@@ -85,14 +85,14 @@ static int srv__io_send_trailers(route_exchange_t *x, const http_headers_t *trai
 {
     srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex)) return -1;
-    if (!ex->head_sent && srv__io_send_head(x) < 0) return -1;
+    if (!ex->x.head_sent && srv__io_send_head(x) < 0) return -1;
     return srv__body_end(ex, true, trailers);
 }
 
 static int srv__io_send_file(route_exchange_t *x, int fd, off_t offset, uint64_t len, bool is_last)
 {
     srv_exchange_t *ex = srv__ex_of(x);
-    if (!srv_exchange_usable(ex) || (!ex->head_sent && srv__io_send_head(x) < 0)) {
+    if (!srv_exchange_usable(ex) || (!ex->x.head_sent && srv__io_send_head(x) < 0)) {
         close(fd);
         return -1;
     }
@@ -110,7 +110,7 @@ static route_splice_t srv__io_splice_body(route_exchange_t *x, int src_fd, uint6
 {
     srv_exchange_t *ex = srv__ex_of(x);
     *moved = 0;
-    if (!srv_exchange_usable(ex) || (!ex->head_sent && srv__io_send_head(x) < 0)) return ROUTE_SPLICE_GONE;
+    if (!srv_exchange_usable(ex) || (!ex->x.head_sent && srv__io_send_head(x) < 0)) return ROUTE_SPLICE_GONE;
     if (ex->no_body) return ROUTE_SPLICE_NO;
     max = srv__fit_declared(ex, max);
     if (max == 0) return ROUTE_SPLICE_NO;
@@ -185,7 +185,7 @@ static int srv__io_send_interim(route_exchange_t *x, int status, const http_head
 {
     srv_exchange_t *ex = srv__ex_of(x);
     if (!srv_exchange_usable(ex)) return -1;
-    if (ex->head_sent || status < 102 || status > 199) return 0;
+    if (ex->x.head_sent || status < 102 || status > 199) return 0;
     if (ex->proto->send_interim(ex, status, headers) < 0) return srv__cut_off(ex);
     ex->proto->wake(ex);
     return 0;
@@ -194,7 +194,7 @@ static int srv__io_send_interim(route_exchange_t *x, int status, const http_head
 static int srv__io_upgrade(route_exchange_t *x, int peer_fd, const void *pending, size_t len)
 {
     srv_exchange_t *ex = srv__ex_of(x);
-    if (!srv_exchange_usable(ex) || ex->head_sent || !ex->proto->upgrade) {
+    if (!srv_exchange_usable(ex) || ex->x.head_sent || !ex->proto->upgrade) {
         srv_tunnel_peer_drop(peer_fd);
         return -1;
     }
@@ -235,7 +235,7 @@ void srv_exchange_fail(srv_exchange_t *ex, int status)
 {
     ex->body_reading = false;
     ex->close_after = true;
-    if (!ex->head_sent) srv_exchange_send_bare(ex, status, false);
+    if (!ex->x.head_sent) srv_exchange_send_bare(ex, status, false);
     else ex->resp_done = true;
     ex->proto->wake(ex);
 }
@@ -263,9 +263,9 @@ void srv_exchange_begin(srv_exchange_t *ex, const route_conn_info_t *info)
     };
     route_result_t r = route_exchange_run(ex->plan, &ex->x);
     if (r == ROUTE_ERROR) {
-        if (!ex->head_sent) srv_exchange_send_bare(ex, ex->x.error_status, true);
+        if (!ex->x.head_sent) srv_exchange_send_bare(ex, ex->x.error_status, true);
         else ex->close_after = ex->resp_done = true;
-    } else if (!ex->head_sent && !ex->body_started && r != ROUTE_ASYNC) {
+    } else if (!ex->x.head_sent && !ex->body_started && r != ROUTE_ASYNC) {
         /* DONE (or NEXT) without a response is a handler bug: answer
          * rather than leave the client waiting forever. */
         ifr_log_warn("http", "handler returned %d without responding to %.*s", (int)r,

@@ -74,7 +74,7 @@ struct srv_exchange {
     /* From here on, per exchange: zeroed by srv_exchange_begin. */
     route_plan_t *plan;          /* reference held for the exchange */
     bool active;                 /* begun and not ended */
-    bool head_sent, resp_done;
+    bool resp_done;
     bool no_body;                /* HEAD, 1xx, 204, 304 */
     bool close_after;            /* the session must not carry another exchange after
                                     this one (HTTP/1.1: the connection closes) */

@@ -181,7 +181,7 @@ static void srv__h1_body_wanted(srv_exchange_t *ex, bool resumed)
         c->body_used = 0;
         /* 100 Continue only now: a handler that never reads the body never
          * makes the client send it. */
-        if (ex->req.expect_continue && !c->h1.continue_sent && !ex->head_sent && !c->body.done) {
+        if (ex->req.expect_continue && !c->h1.continue_sent && !ex->x.head_sent && !c->body.done) {
             static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
             if (srv_outq_append(&c->out, cont, sizeof cont - 1) == 0) c->h1.continue_sent = true;
         }

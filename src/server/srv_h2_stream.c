@@ -207,7 +207,7 @@ static void h2_body_wanted(srv_exchange_t *ex, bool resumed)
 {
     srv_h2_stream_t *st = stream_of(ex);
     /* As HTTP/1.1: 100 Continue only once the handler reads the body. */
-    if (!resumed && ex->req.expect_continue && !st->req_done && !ex->head_sent) {
+    if (!resumed && ex->req.expect_continue && !st->req_done && !ex->x.head_sent) {
         static const nghttp2_nv cont[] = { { (uint8_t *)":status", (uint8_t *)"100", 7, 3, NGHTTP2_NV_FLAG_NONE } };
         nghttp2_submit_headers(st->h2->ng, NGHTTP2_FLAG_NONE, st->id, NULL, cont, 1, NULL);
     }

@@ -130,7 +130,7 @@ int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t 
         (len && srv_outq_append(&c->out, pending, len) != 0))
         return -1;   /* the caller fails the exchange; the cleanup closes the peer */
     c->h1.upgrade_fd = fd;
-    ex->head_sent = x->head_sent = true;
+    x->head_sent = true;
     ex->resp_done = true;
     srv_conn_wake(c);
     return 0;
