@@ -1,9 +1,11 @@
 /* The edge host's side of one exchange: the request as the shim handed it
  * over (head and whole body), and the response collected in memory for the
  * shim to turn into a `Response`, or to take out piece by piece while an
- * upstream's body streams through (edge_proxy.h). route_io_t for the edge: no files
- * (send_file NULL: the route layer reads files and sends bytes), no queue,
- * no loop (defer/timer NULL: the route layer continues at once).
+ * upstream's body streams through (edge_proxy.h). route_io_t for the edge:
+ * send_file names a file of the shim's assets for the shim to stream; one
+ * timer at a time, which the shim waits out (reverse_proxy's
+ * lb_try_interval); no queue and no defer (NULL: the route layer goes on at
+ * once).
  *
  * Ownership: an edge_exchange_t owns its arena and its response buffers;
  * edge_exchange_end() releases everything. */

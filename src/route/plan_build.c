@@ -13,7 +13,7 @@
 static const char *const route__unsupported[] = {
     "abort", "acme_server", "bind", "copy_response", "copy_response_headers", "forward_auth",
     "fs", "intercept", "invoke", "log_append", "log_skip", "log_name", "map", "metrics",
-    "php_fastcgi", "push", "reverse_proxy", "skip_log", "templates", "tracing", "vars",
+    "php_fastcgi", "push", "skip_log", "templates", "tracing", "vars",
 };
 
 static bool route__is_matcher_token(const cfg_token_t *t)

@@ -1,5 +1,6 @@
 /* path_*: lift the guest's path strings and hand them to the directory's
- * operations, which resolve them beneath that directory (fs_posix.c). */
+ * operations, which resolve them beneath that directory (fs_dir.c,
+ * fs_resolve.c). */
 #include "wasi/call.h"
 
 /* The longest path a guest may pass (as Linux's PATH_MAX). */

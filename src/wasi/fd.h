@@ -1,6 +1,7 @@
 /* Private: the guest's descriptors. Each open descriptor is an entry with an
  * operations table saying what it can do: stdio streams (stream.c), or
- * files and directories of the POSIX file-system part (fs_posix.c). An
+ * files and directories of the POSIX file-system part (fs_file.c,
+ * fs_dir.c, resolved by fs_resolve.c). An
  * operation left NULL answers the errno the caller picks for "not this kind
  * of descriptor" (ESPIPE for seek on a stream, ENOTDIR for a path call on a
  * file, ...). */

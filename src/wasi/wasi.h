@@ -15,7 +15,8 @@
  *
  * Files exist only under preopened directories (none by default); guest
  * paths can never reach outside them. The file-system part lives in
- * fs_posix.c behind the descriptor operations table (fd.h): a build that
+ * fs_file.c, fs_dir.c and fs_resolve.c behind the descriptor operations
+ * table (fd.h): a build that
  * never calls iwasi_ctx_preopen links without it. See docs/wasi.md. */
 #ifndef IFRIT_WASI_WASI_H
 #define IFRIT_WASI_WASI_H
@@ -83,7 +84,7 @@ void iwasi_ctx_output_callback(iwasi_ctx_t *ctx, int which, iwasi_write_cb cb, v
 /* Gives the guest host_dir as the preopened directory guest_path (e.g. "/"
  * or "/data"; NULL = host_dir as written). Returns 0, or a WASI errno
  * (the host directory cannot be opened). Defined by the POSIX file-system
- * part (fs_posix.c). */
+ * part (fs_dir.c). */
 iwasi_errno_t iwasi_ctx_preopen(iwasi_ctx_t *ctx, const char *host_dir, const char *guest_path);
 
 /* ---- running ------------------------------------------------------------ */
