@@ -157,15 +157,6 @@ static const char *route__precompressed(route_exchange_t *x, const route_file_co
     return NULL;
 }
 
-/* A type for files with no known extension: text if the head has no NUL. */
-static const char *route__sniff(int fd)
-{
-    char head[512];
-    ssize_t n = pread(fd, head, sizeof(head), 0);
-    if (n <= 0) return "application/octet-stream";
-    return memchr(head, '\0', (size_t)n) ? "application/octet-stream" : "text/plain; charset=utf-8";
-}
-
 route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, const char *real,
                                const struct stat *st_in, int fd)
 {
@@ -188,13 +179,14 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         if (fstat(fd, &st) != 0) { close(fd); return route_fail(x, 500, "cannot stat file"); }
         if (!S_ISREG(st.st_mode)) { close(fd); return route_fail(x, 404, "not a regular file"); }
     }
+    /* An unknown extension gets no Content-Type, as Caddy (which stops Go
+     * from sniffing one): a guess could make a browser run what it is not. */
     const char *type = route_mime_type(ifr_cstr(real));
-    if (!type) type = route__sniff(fd);
     char etag[40], lm[ROUTE_HTTP_DATE_SIZE];
     route__etag(&st, etag);
     route_http_date(st.st_mtim.tv_sec, lm);
     ifr_str_t etag_s = ifr_cstr(etag);
-    if (route_header_default(x, IFR_LIT("Content-Type"), ifr_cstr(type)) != 0 ||
+    if ((type && route_header_default(x, IFR_LIT("Content-Type"), ifr_cstr(type)) != 0) ||
         http_headers_set(rh, x->arena, IFR_LIT("ETag"), ifr_arena_str(x->arena, etag_s)) != 0 ||
         http_headers_set(rh, x->arena, IFR_LIT("Last-Modified"), ifr_arena_str(x->arena, ifr_cstr(lm))) != 0 ||
         http_headers_set(rh, x->arena, IFR_LIT("Accept-Ranges"), IFR_LIT("bytes")) != 0 ||
