@@ -8,7 +8,7 @@
 #   BENCH_QUICK=1                   small sizes, short runs (trying the harness)
 set -u
 cd "$(dirname "$0")/.."
-all="http https compute simd json functions proxy plugins edge"
+all="http https http2 compute simd json functions proxy plugins edge"
 sections=${BENCH_SECTIONS:-$all}
 skip=" ${BENCH_SKIP:-} "
 
