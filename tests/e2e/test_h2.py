@@ -3,8 +3,9 @@ with prior knowledge, nghttp multiplexing, `protocols h1` turning it off,
 request bodies (and request_body max_size), responses from file_server
 (ranges), encode and reverse_proxy (streaming, trailers, 103 Early Hints),
 flow control (a stream whose reader stops does not stall the others), the
-memory of 100 concurrent 1 MiB downloads on one connection, and the
-GOAWAY of a graceful stop with the stream in flight finished."""
+memory of 100 concurrent 1 MiB downloads on one connection, the GOAWAY of
+a graceful stop with the stream in flight finished, and functions run per
+stream (one failing mid-stream resets only its stream)."""
 import os
 import re
 import shutil
@@ -229,3 +230,29 @@ def test_h2_graceful_stop_sends_goaway_and_finishes_the_stream(binary):
             check(r.status == 200 and r.body == b"done", r)
             c.wait(lambda: c.closed, what="the close after the last stream")
         check(s.stop() == 0, "exit status")
+
+
+def test_h2_functions_per_stream(binary):
+    """Functions run per stream: several at once on one connection, a
+    request body through the guest, and a guest failing mid-stream cuts
+    its stream (RST_STREAM) and only its stream."""
+    from ifrit_e2e import GUESTS, built
+    guest = lambda name: built(os.path.join(GUESTS, name + ".wasm"))  # noqa: E731
+    cfg = _h2c_site("\twasm /hello %s\n\twasm /echo %s\n\twasm /fail %s" %
+                    (guest("fn_hello"), guest("fn_echo"), guest("fn_fail")))
+    with Server(binary, cfg) as s:
+        with h2client.H2Conn(s.port) as c:
+            sids = [c.request("GET", "/hello") for _ in range(8)]
+            echo = c.request("POST", "/echo", [("content-type", "text/plain")], b"w" * 100000)
+            cut = c.request("GET", "/fail?cut")
+            for sid in sids:
+                r = c.response(sid)
+                check(r.status == 200 and r.body == b"hello from a function\n", r)
+            r = c.response(echo)
+            check(r.status == 200 and r.body == b"w" * 100000, "echo of %d bytes" % len(r.body))
+            c.wait(lambda: c.streams.get(cut, {}).get("reset") is not None or c.streams.get(cut, {}).get("ended"),
+                   what="the failed stream")
+            check(c.streams[cut]["reset"] is not None and not c.streams[cut]["ended"],
+                  "a guest failing mid-stream resets its stream: %r" % c.streams[cut])
+            r = c.response(c.request("GET", "/hello"))
+            check(r.status == 200, "the connection serves on after the cut")
