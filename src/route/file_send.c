@@ -189,7 +189,6 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     if ((type && route_header_default(x, IFR_LIT("Content-Type"), ifr_cstr(type)) != 0) ||
         http_headers_set(rh, x->arena, IFR_LIT("ETag"), ifr_arena_str(x->arena, etag_s)) != 0 ||
         http_headers_set(rh, x->arena, IFR_LIT("Last-Modified"), ifr_arena_str(x->arena, ifr_cstr(lm))) != 0 ||
-        http_headers_set(rh, x->arena, IFR_LIT("Accept-Ranges"), IFR_LIT("bytes")) != 0 ||
         (coding && http_headers_set(rh, x->arena, IFR_LIT("Content-Encoding"), ifr_cstr(coding)) != 0)) {
         close(fd);
         return route_fail(x, 500, "out of memory");
@@ -208,7 +207,11 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
                                 : ims.ptr && route_http_date_parse(ims, &since) && st.st_mtim.tv_sec <= since;
     if (not_modified) {
         close(fd);
+        /* As Go's ServeContent (so Caddy): the ETag stands for the file, so
+         * Last-Modified goes, and so do the fields of a body not sent. */
         http_headers_remove(rh, IFR_LIT("Content-Type"));
+        http_headers_remove(rh, IFR_LIT("Content-Encoding"));
+        http_headers_remove(rh, IFR_LIT("Last-Modified"));
         x->resp.status = 304;
         x->resp.content_length = 0;
         if (x->io->send_head(x) == 0) x->io->send_body(x, NULL, 0, true);
@@ -230,13 +233,23 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
             fresh = ifrange.len && ifrange.ptr[0] == '"' ? ifr_str_eq(ifrange, etag_s)
                   : route_http_date_parse(ifrange, &d) && d == st.st_mtim.tv_sec;
         }
-        if (fresh) nr = route__parse_ranges(range, size, ranges);
+        /* An empty file has no range to miss: it is sent whole (Go too). */
+        if (fresh && size > 0) nr = route__parse_ranges(range, size, ranges);
     }
     if (nr < 0) {
+        /* The answer itself, not an error for handle_errors: Caddy's comes
+         * from Go's ServeContent, with its text. */
         close(fd);
         char *cr = ifr_arena_printf(x->arena, "bytes */%" PRIu64, size);
-        if (cr) http_headers_set(rh, x->arena, IFR_LIT("Content-Range"), ifr_cstr(cr));
-        return route_fail(x, 416, "range not satisfiable");
+        if (!cr || http_headers_set(rh, x->arena, IFR_LIT("Content-Range"), ifr_cstr(cr)) != 0 ||
+            http_headers_set(rh, x->arena, IFR_LIT("Content-Type"), IFR_LIT("text/plain; charset=utf-8")) != 0 ||
+            http_headers_set(rh, x->arena, IFR_LIT("X-Content-Type-Options"), IFR_LIT("nosniff")) != 0)
+            return route_fail(x, 500, "out of memory");
+        return route_send_simple(x, 416, IFR_LIT("invalid range: failed to overlap\n"));
+    }
+    if (http_headers_set(rh, x->arena, IFR_LIT("Accept-Ranges"), IFR_LIT("bytes")) != 0) {
+        close(fd);
+        return route_fail(x, 500, "out of memory");
     }
     bool head = ifr_str_eq_cstr(x->req->method, "HEAD");
     if (nr == 0) {
@@ -274,7 +287,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     uint64_t total = 0;
     for (int i = 0; i < nr; i++) {
         parts[i] = ifr_arena_printf(x->arena, "%s--%s\r\nContent-Type: %s\r\nContent-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64 "\r\n\r\n",
-                                    i ? "\r\n" : "", boundary, type, ranges[i].start,
+                                    i ? "\r\n" : "", boundary, type ? type : "", ranges[i].start,
                                     ranges[i].start + ranges[i].len - 1, size);
         if (!parts[i]) { close(fd); return route_fail(x, 500, "out of memory"); }
         total += strlen(parts[i]) + ranges[i].len;
