@@ -18,6 +18,7 @@
 #include "route/proxy_headers.h"
 #include "route/proxy_transport.h"
 #include "server/srv_exchange.h"
+#include "server/srv_fields.h"
 #include "server/srv_proxy_health.h"
 #include "server/srv_tunnel.h"
 #include "server/srv_upstream.h"
@@ -97,14 +98,8 @@ static int call_serialize(proxy_call_t *c)
     ifr_buf_clear(b);
     int rc = ifr_buf_append_str(b, r->method) | ifr_buf_append_byte(b, ' ') | ifr_buf_append_str(b, r->target) |
              ifr_buf_append_cstr(b, " HTTP/1.1\r\n");
-    bool has_host = false;
-    for (uint32_t i = 0; i < r->headers->count; i++) {
-        const http_header_t *h = &r->headers->items[i];
-        if (ifr_str_eq_nocase(h->name, IFR_LIT("host"))) has_host = true;
-        if (http_write_field(b, h->name, h->value) < 0)
-            ifr_log_debug("reverse_proxy", "dropped header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
-    }
-    if (!has_host) rc |= http_write_field(b, IFR_LIT("Host"), r->upstream->hostport);
+    srv_write_fields(b, r->headers, "request header");
+    if (!http_headers_get(r->headers, IFR_LIT("host"))) rc |= http_write_field(b, IFR_LIT("Host"), r->upstream->hostport);
     c->body_chunked = false;
     if (r->with_body && in->body_kind == HTTP_BODY_LENGTH) {
         rc |= http_write_field_uint(b, IFR_LIT("Content-Length"), in->content_length);
@@ -235,10 +230,7 @@ static int call_body_end(proxy_call_t *c)
     memcpy(t.items, in->items, in->count * sizeof(*t.items));
     proxy_trailers_up(c->x->req, &t);
     int rc = ifr_buf_append(&c->wbuf, "0\r\n", 3);
-    for (uint32_t i = 0; i < t.count; i++)
-        if (http_write_field(&c->wbuf, t.items[i].name, t.items[i].value) < 0)
-            ifr_log_debug("reverse_proxy", "dropped request trailer %.*s with invalid bytes",
-                          (int)t.items[i].name.len, t.items[i].name.ptr);
+    srv_write_fields(&c->wbuf, &t, "request trailer");
     return rc | ifr_buf_append(&c->wbuf, "\r\n", 2);
 }
 
