@@ -57,7 +57,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
 
-.PHONY: all run test test-quick bench fuzz fuzz-replay clean edge-check deps deps-run guests gen
+.PHONY: all run test test-quick bench fuzz fuzz-replay clean edge-check deps deps-run guests guests-examples gen unit-bins
 all: $(IFRIT)
 
 deps:
@@ -106,9 +106,22 @@ $(TLS_LIB): $(TLS_OBJS)
 $(IFRIT): $(OUT)/obj/src/server/main.o $(SERVER_LIB) $(ACME_LIB) $(TLS_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(SERVER_LIB) $(ACME_LIB) $(TLS_LIB) $(CORE_LIB) tests/unit/testing.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_LIB) $(ACME_LIB) $(TLS_LIB) $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
+# A unit test links the layers it tests and those below them, no more: a
+# core layer's test the core library, src/tls's and src/acme's their own
+# library too (test_tls also drives the TLS-ALPN-01 answers src/acme keeps),
+# src/server's all of them. (The most specific pattern wins.)
+UNIT_LIBS_CORE   := $(CORE_LIB)
+UNIT_LIBS_NATIVE := $(ACME_LIB) $(TLS_LIB) $(CORE_LIB)
+UNIT_LIBS_SERVER := $(SERVER_LIB) $(UNIT_LIBS_NATIVE)
+define unit_test_rule
+$(OUT)/tests/$(1)%: tests/unit/$(1)%.c $(2) tests/unit/testing.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -Itests/unit $$< $(2) $$(LDFLAGS) $$(LDLIBS) -o $$@
+endef
+$(eval $(call unit_test_rule,,$(UNIT_LIBS_CORE)))
+$(eval $(call unit_test_rule,tls/,$(UNIT_LIBS_NATIVE)))
+$(eval $(call unit_test_rule,acme/,$(UNIT_LIBS_NATIVE)))
+$(eval $(call unit_test_rule,server/,$(UNIT_LIBS_SERVER)))
 
 $(OUT)/tools/%: tests/tools/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -146,6 +159,10 @@ fuzz-replay:
 
 edge-check:
 	@scripts/edge-check.sh
+
+# The guests the tests run (build/guests, build/plugins).
+guests:
+	@scripts/build-guests.sh tests
 
 guests-examples:
 	@scripts/build-guests.sh examples

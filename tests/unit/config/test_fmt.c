@@ -1,10 +1,10 @@
-/* The formatter (config/fmt.h) and the `ifrit fmt` command. Where ifrit
+/* The formatter (config/fmt.h); the `ifrit fmt` command is
+ * tests/unit/server/test_cmd_fmt.c. Where ifrit
  * lays a file out as caddy fmt does, the case is in caddy_cases and
  * test_caddy_fmt_agrees checks it against `caddy fmt` itself (Debian's
  * caddy, which scripts/install-deps.sh installs); every other expectation
  * is ifrit's own choice, and where caddy fmt differs the comment says why. */
 #define TEST_SUITE "config/fmt"
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,6 @@
 
 #include "config/caddyfile.h"
 #include "config/fmt.h"
-#include "server/commands.h"
 #include "testing.h"
 
 static cfg_error_t err;
@@ -240,45 +239,6 @@ static void test_errors(void)
     free(deep);
 }
 
-/* Runs cmd_fmt with stdout sent to /dev/null. */
-static int run_fmt(int argc, char **argv)
-{
-    fflush(stdout);
-    int saved = dup(1), null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    close(null);
-    int rc = cmd_fmt(argc, argv);
-    fflush(stdout);
-    dup2(saved, 1);
-    close(saved);
-    return rc;
-}
-
-static void test_command(void)
-{
-    char path[] = "/tmp/ifrit-fmt-test-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    if (fd < 0) return;
-    const char *messy = "a {\nrespond   hi\n}";
-    CHECK(write(fd, messy, strlen(messy)) == (ssize_t)strlen(messy));
-    close(fd);
-    char *check[] = { path };
-    CHECK_INT_EQ(run_fmt(1, check), 1); /* not formatted */
-    char *over[] = { "--overwrite", path };
-    CHECK_INT_EQ(run_fmt(2, over), 0);
-    char buf[128] = { 0 };
-    FILE *f = fopen(path, "r");
-    CHECK(f && fread(buf, 1, sizeof buf - 1, f) > 0);
-    if (f) fclose(f);
-    CHECK_STR_EQ(buf, "a {\n\trespond hi\n}\n");
-    CHECK_INT_EQ(run_fmt(1, check), 0); /* formatted now */
-    char *bad[] = { "--frobnicate", path };
-    CHECK_INT_EQ(run_fmt(2, bad), 2);
-    unlink(path);
-    CHECK_INT_EQ(run_fmt(1, check), 1); /* missing file */
-}
-
 int main(void)
 {
     RUN(test_indentation_and_spaces);
@@ -291,6 +251,5 @@ int main(void)
     RUN(test_literals_untouched);
     RUN(test_parse_equivalence);
     RUN(test_errors);
-    RUN(test_command);
     return testing_done();
 }
