@@ -75,3 +75,18 @@ out=$(python3 "$check" --root "$work/t" 2>&1); rc=$?
 if [ $rc = 1 ] && grep -q '^FAIL layers/table: .*no table' <<<"$out"
 then echo "PASS layers/catches-missing-table"
 else echo "FAIL layers/catches-missing-table: exit $rc: $(tr '\n' ' ' <<<"$out" | cut -c1-400)"; fi
+
+# Unit tests link only the layers they test and those below (Makefile): a
+# core layer's test the core library alone, a server test the server's too.
+# make -n prints the link lines without building anything.
+link_line() { make -C "$root" -n -B OUT=build/layers-dry "build/layers-dry/tests/$1" 2>/dev/null | grep -F "tests/unit/$1.c"; }
+for t in base/test_str_int route/test_directive_register; do
+    line=$(link_line "$t")
+    if grep -q 'libifrit-core\.a' <<<"$line" && ! grep -qE 'libifrit-(server|tls|acme)\.a' <<<"$line"
+    then echo "PASS layers/unit-links-${t%%/*}-only"
+    else echo "FAIL layers/unit-links-${t%%/*}-only: the link line of $t names more than the core library (or none): $(cut -c1-300 <<<"$line")"; fi
+done
+line=$(link_line server/test_cmd_fmt)
+if grep -q 'libifrit-server\.a' <<<"$line" && grep -q 'libifrit-core\.a' <<<"$line"
+then echo "PASS layers/unit-links-server-all"
+else echo "FAIL layers/unit-links-server-all: server/test_cmd_fmt's link line: $(cut -c1-300 <<<"$line")"; fi
