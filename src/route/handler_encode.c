@@ -7,8 +7,8 @@
  * default list: text/..., JSON, JavaScript, XML, SVG, fonts, wasm, ...; a
  * `match { status ...; header ... }` block replaces that list).
  * Encoded responses lose Content-Length and a strong ETag becomes weak;
- * a HEAD gets the head its GET would. Every response of a compressible
- * type, compressed or not, and every 304 gets Vary: Accept-Encoding. The compressors come from the host (codec.h);
+ * a HEAD gets the head its GET would. Compressed responses, and 304s to a
+ * client accepting one of ours, get Vary: Accept-Encoding. The compressors come from the host (codec.h);
  * a format no host registered is skipped. */
 #include <stdlib.h>
 
@@ -220,12 +220,12 @@ static int route__encode_on_head(route_exchange_t *x, route_filter_t *f)
     bool compressible = !no_body && !http_headers_get(&r->headers, IFR_LIT("Content-Encoding")) &&
                         (e->conf->match ? route__encode_match(e->conf->match, r)
                                         : route__encode_type_ok(&r->headers));
-    /* Whether this answer is compressed depends on Accept-Encoding, so say
-     * so even when it is not (no accepted coding, too short): a cache must
-     * not hand this copy to a client that asked differently. A 304 carries
-     * the Vary of the 200 it stands for (RFC 9110 15.4.5; Caddy too). */
-    if ((compressible || r->status == 304) && route_vary_add(x, IFR_LIT("Accept-Encoding")) != 0)
-        return -1;
+    /* Vary: Accept-Encoding goes only on what is compressed, as Caddy's
+     * encode (2.6 and later): an answer left as is (no coding accepted, too
+     * short, not of a listed type) has none. A 304 to a client accepting
+     * one of ours carries the Vary of the 200 it stands for (RFC 9110
+     * 15.4.5; Caddy 2.7.5 and later). */
+    if (r->status == 304 && e->codec && route_vary_add(x, IFR_LIT("Accept-Encoding")) != 0) return -1;
     bool small = r->content_length >= 0 && (uint64_t)r->content_length < e->conf->minimum_length;
     bool is_head = ifr_str_eq_cstr(x->req->method, "HEAD");
     if (!compressible || small || !e->codec || (!is_head && !(e->stream = e->codec->open(e->level)))) {
@@ -239,7 +239,8 @@ static int route__encode_on_head(route_exchange_t *x, route_filter_t *f)
         f->bypass = true;
         return route_filter_head(x, f->next);
     }
-    if (route__encode_head_fields(x, e->codec) != 0) return -1;
+    if (route__encode_head_fields(x, e->codec) != 0 || route_vary_add(x, IFR_LIT("Accept-Encoding")) != 0)
+        return -1;
     return route_filter_head(x, f->next);
 }
 
@@ -264,13 +265,6 @@ static const route_filter_ops_t route__encode_filter = {
     .name = "encode", .on_head = route__encode_on_head, .on_body = route__encode_on_body,
 };
 
-static bool route__encode_any_codec(const route_encode_conf_t *c)
-{
-    for (size_t i = 0; i < c->nformats; i++)
-        if (route_codec_find(c->formats[i].name)) return true;
-    return false;
-}
-
 static route_result_t route__encode_handle(route_exchange_t *x, const void *conf)
 {
     const route_encode_conf_t *c = conf;
@@ -287,9 +281,9 @@ static route_result_t route__encode_handle(route_exchange_t *x, const void *conf
             if (level > codec->max_level) level = codec->max_level;
         }
     }
-    /* With no compressor at all (a host that registered none) responses
-     * pass untouched; a client accepting none of ours still gets Vary. */
-    if (!best && !route__encode_any_codec(c)) return ROUTE_NEXT;
+    /* A client accepting none of ours gets the answer untouched (as with
+     * no compressor at all: a host that registered none). */
+    if (!best) return ROUTE_NEXT;
     route_encode_ctx_t *e = ifr_arena_calloc(x->arena, 1, sizeof(*e));
     if (!e) return route_fail(x, 500, "out of memory");
     *e = (route_encode_ctx_t){ .conf = c, .codec = best, .level = level };
