@@ -1,15 +1,20 @@
 /* `uri [<matcher>] strip_prefix <p> | strip_suffix <s> | replace <find> <repl> [<limit>]
  *                  | path_regexp <regexp> <replacement>`:
  * edits the request path. Replacements may use placeholders; path_regexp's
- * replacement may use $1 or ${1} for groups. */
+ * replacement may use $1 or ${1} for groups and replaces every match. */
 #include <stdlib.h>
 
+#include "base/buf.h"
 #include "config/dispense.h"
 #include "route/directive.h"
 #include "route/tmpl.h"
 #include "route/regexp.h"
 #include "route/request.h"
 #include "route/response.h"
+
+/* The longest path path_regexp may make (a replacement with groups, for
+ * each of many matches, could grow it without end). */
+#define ROUTE_URI_REGEXP_MAX 65536
 
 typedef enum { ROUTE_URI_STRIP_PREFIX, ROUTE_URI_STRIP_SUFFIX, ROUTE_URI_REPLACE, ROUTE_URI_REGEXP } route_uri_op_t;
 
@@ -58,35 +63,59 @@ static size_t route__put(char *b, size_t n, ifr_str_t s)
     return n + s.len;
 }
 
-/* Replaces the first match of rx in path with repl ($N / ${N} expanded). */
-static int route__uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr_str_t repl)
+/* Appends repl to b with $N / ${N} expanded from the groups g. */
+static int route__uri_expand(ifr_buf_t *b, ifr_str_t repl, const ifr_str_t *g)
 {
-    ifr_str_t path = x->req->path, g[ROUTE_MAX_GROUPS];
-    if (!route_regex_match(c->rx, path, g)) return 0;
-    size_t cap = path.len + repl.len * 1 + 1;
-    for (size_t i = 0; i < repl.len; i++)
-        if (repl.ptr[i] == '$') cap += path.len;
-    char *b = ifr_arena_alloc(x->arena, cap);
-    if (!b) return -1;
-    size_t n = route__put(b, 0, ifr_str(path.ptr, (size_t)(g[0].ptr - path.ptr)));
     for (size_t i = 0; i < repl.len; i++) {
         size_t j = i + 1;
         bool brace = j < repl.len && repl.ptr[j] == '{';
         if (repl.ptr[i] != '$' || j + brace >= repl.len || repl.ptr[j + brace] < '0' || repl.ptr[j + brace] > '9') {
-            b[n++] = repl.ptr[i];
+            if (ifr_buf_append_byte(b, repl.ptr[i]) != 0) return -1;
             continue;
         }
         j += brace;
         int k = repl.ptr[j++] - '0';
         if (brace) {
-            if (j >= repl.len || repl.ptr[j] != '}') { b[n++] = repl.ptr[i]; continue; }
+            if (j >= repl.len || repl.ptr[j] != '}') {
+                if (ifr_buf_append_byte(b, repl.ptr[i]) != 0) return -1;
+                continue;
+            }
             j++;
         }
-        n = route__put(b, n, g[k]);
+        if (ifr_buf_append_str(b, g[k]) != 0) return -1;
         i = j - 1;
     }
-    n = route__put(b, n, ifr_str(g[0].ptr + g[0].len, (size_t)(path.ptr + path.len - g[0].ptr - g[0].len)));
-    return route_set_path(x, ifr_str(b, n));
+    return 0;
+}
+
+/* Replaces every match of rx in path with repl, as Go's ReplaceAllString
+ * (so Caddy): matches do not overlap, and an empty match right after a
+ * match is not replaced. The new path is at most ROUTE_URI_REGEXP_MAX
+ * bytes. */
+static int route__uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr_str_t repl)
+{
+    ifr_str_t path = x->req->path, g[ROUTE_MAX_GROUPS];
+    if (!route_regex_match(c->rx, path, g)) return 0;
+    ifr_buf_t b = IFR_BUF_INIT;
+    b.limit = ROUTE_URI_REGEXP_MAX;
+    size_t search = 0, last_end = 0;
+    bool first = true;
+    int rc = 0;
+    while (rc == 0 && search <= path.len && (first || route_regex_match_from(c->rx, path, search, g))) {
+        first = false;
+        size_t a0 = (size_t)(g[0].ptr - path.ptr), a1 = a0 + g[0].len;
+        rc = ifr_buf_append_str(&b, ifr_str_sub(path, last_end, a0));
+        if (rc == 0 && (a1 > last_end || a0 == 0)) rc = route__uri_expand(&b, repl, g);
+        last_end = a1;
+        /* Past this match, and at least one character (UTF-8) on. */
+        size_t width = 1;
+        while (search + width < path.len && ((unsigned char)path.ptr[search + width] & 0xC0) == 0x80) width++;
+        search = search + width > a1 ? search + width : a1;
+    }
+    if (rc == 0) rc = ifr_buf_append_str(&b, ifr_str_sub(path, last_end, path.len));
+    if (rc == 0) rc = route_set_path(x, ifr_buf_str(&b));
+    ifr_buf_free(&b);
+    return rc;
 }
 
 static route_result_t route__uri_handle(route_exchange_t *x, const void *conf)

@@ -49,4 +49,8 @@ int route_regex_compile(ifr_arena_t *a, ifr_str_t pattern, route_regex_t **out, 
  * nothing) when groups is not NULL. */
 bool route_regex_match(const route_regex_t *rx, ifr_str_t subject, ifr_str_t *groups);
 
+/* The same, for a match starting at or after offset from; the assertions
+ * (^, \b, ...) still see the whole subject. */
+bool route_regex_match_from(const route_regex_t *rx, ifr_str_t subject, size_t from, ifr_str_t *groups);
+
 #endif

@@ -103,12 +103,13 @@ static bool route__rx_consumes(const route_rx_inst_t *in, uint8_t c)
 }
 
 /* The VM over prepared scratch; best gets the winning thread's captures. */
-static bool route__rx_run(route_rx_vm_t *vm, route_rx_list_t *cur, route_rx_list_t *next, uint32_t *best)
+static bool route__rx_run(route_rx_vm_t *vm, size_t from, route_rx_list_t *cur, route_rx_list_t *next,
+                          uint32_t *best)
 {
     const route_regex_t *rx = vm->rx;
     uint32_t ns = rx->nslots;
     bool matched = false;
-    for (size_t pos = 0;; pos++) {
+    for (size_t pos = from;; pos++) {
         if (!matched && cur->n == 0 && rx->first) {   /* nothing running: skip to a byte that can start */
             while (pos < vm->len && !route__rx_in_set(rx->first, vm->s[pos])) pos++;
             if (pos == vm->len) break;
@@ -143,7 +144,12 @@ static bool route__rx_run(route_rx_vm_t *vm, route_rx_list_t *cur, route_rx_list
 
 bool route_regex_match(const route_regex_t *rx, ifr_str_t subject, ifr_str_t *groups)
 {
-    if (subject.len >= RX_UNSET) return false;
+    return route_regex_match_from(rx, subject, 0, groups);
+}
+
+bool route_regex_match_from(const route_regex_t *rx, ifr_str_t subject, size_t from, ifr_str_t *groups)
+{
+    if (subject.len >= RX_UNSET || from > subject.len) return false;
     size_t ni = rx->ninst, ns = rx->nslots;
     /* two lists (mark, pc, caps), the working and best captures, then the
      * stack: every pc pushes at most two frames per addthread */
@@ -162,7 +168,7 @@ bool route_regex_match(const route_regex_t *rx, ifr_str_t subject, ifr_str_t *gr
         .rx = rx, .s = (const uint8_t *)subject.ptr, .len = subject.len, .tmp = tmp,
         .stack = (route_rx_frame_t *)(void *)(w + words),
     };
-    bool ok = route__rx_run(&vm, &l1, &l2, best);
+    bool ok = route__rx_run(&vm, from, &l1, &l2, best);
     if (ok && groups) {
         for (size_t g = 0; g < ROUTE_MAX_GROUPS; g++) {
             groups[g] = IFR_LIT("");

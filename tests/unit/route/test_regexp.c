@@ -106,6 +106,28 @@ static void test_names(void)
     CHECK_STR_EQ(rx->names[3], "b");
 }
 
+/* Where a match from an offset starts, or -1; the assertions see the
+ * whole subject, so ^ and \b do not take the offset for a start. */
+static long from(const char *pat, const char *subject, size_t off)
+{
+    route_regex_t *rx;
+    char err[200];
+    if (route_regex_compile(&arena, ifr_cstr(pat), &rx, err, sizeof(err)) != 0) return -2;
+    ifr_str_t s = ifr_cstr(subject), g[ROUTE_MAX_GROUPS];
+    if (!route_regex_match_from(rx, s, off, g)) return -1;
+    return (long)(g[0].ptr - s.ptr);
+}
+
+static void test_match_from(void)
+{
+    CHECK_INT_EQ(from("a", "aba", 1), 2);
+    CHECK_INT_EQ(from("a", "aba", 0), 0);
+    CHECK_INT_EQ(from("^a", "aa", 1), -1);
+    CHECK_INT_EQ(from("\\bb", "ab b", 1), 3);
+    CHECK_INT_EQ(from("x*", "ab", 2), 2);     /* an empty match at the end */
+    CHECK_INT_EQ(from("a", "a", 2), -1);      /* past the end */
+}
+
 /* Refused with a message, not compiled into something else. */
 static void test_errors(void)
 {
@@ -160,6 +182,7 @@ int main(void)
     ifr_arena_init(&arena, 4096);
     RUN(test_syntax_and_results);
     RUN(test_names);
+    RUN(test_match_from);
     RUN(test_errors);
     RUN(test_bounds);
     ifr_arena_destroy(&arena);
