@@ -79,8 +79,10 @@ void edge_proxy_head(edge_exchange_t *ex, int status, ifr_str_t fields, int64_t 
             call->cb->on_fail(call->ud, PROXY_FAIL_PROTOCOL, "out of memory", true);
             return;
         }
-    if (call->cb->on_head(call->ud, &r) != 0) {
-        call->cb->on_end(call->ud, false);
+    int taken = call->cb->on_head(call->ud, &r);
+    if (taken != 0) {
+        /* PROXY_HEAD_DONE: the head was all the handler wanted. */
+        call->cb->on_end(call->ud, taken == PROXY_HEAD_DONE);
         return;
     }
     ex->call = call;

@@ -3,8 +3,8 @@
  * https://caddyserver.com/docs/caddyfile/directives#directive-order).
  *
  * Adding a directive: one file defining route_directive_<name>, one row
- * here, at its place in Caddy's order. Not yet here, with their places:
- * forward_auth (after basic_auth), abort (before error). ifrit's own:
+ * here, at its place in Caddy's order. Not yet here, with its place:
+ * abort (before error). ifrit's own:
  * wasm_plugin first (plugins see every request), wasm (functions, also
  * spelled reactor and gojinn) beside reverse_proxy. Those three live above
  * route (src/plugin, src/fn): their rows are ABOVE, empty until the host
@@ -24,6 +24,7 @@
     X(uri)                       \
     X(try_files)                 \
     X(basic_auth)                \
+    X(forward_auth)              \
     X(request_header)            \
     X(encode)                    \
     X(handle)                    \

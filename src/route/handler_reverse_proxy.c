@@ -33,6 +33,7 @@ typedef struct {
     uint32_t attempts;
     int64_t started;
     bool set_cookie;
+    bool authorized;             /* forward_auth: a 2xx came; the routes go on after it */
 } proxy_job_t;
 
 static route_result_t route__proxy_attempt(proxy_job_t *j);
@@ -116,12 +117,29 @@ static route_result_t route__proxy_wait_and_retry(proxy_job_t *j, int status, co
     return route_fail(x, status, msg);
 }
 
+/* forward_auth's 2xx: each copy_headers field of the auth response goes
+ * into the request (replacing the client's); one the response lacks is
+ * taken out of the request, so a client cannot send it in its stead. */
+static int route__proxy_authorized(proxy_job_t *j, const http_upstream_response_t *r)
+{
+    const proxy_auth_conf_t *a = j->c->auth;
+    http_headers_t *h = &j->x->req->headers;
+    for (size_t i = 0; i < a->ncopy; i++) {
+        const http_header_t *f = http_headers_get(&r->headers, a->copy_from[i]);
+        if (!f) http_headers_remove(h, a->copy_to[i]);
+        else if (http_headers_set(h, j->x->arena, a->copy_to[i], f->value) != 0) return -1;
+    }
+    j->authorized = true;
+    return PROXY_HEAD_DONE;
+}
+
 static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
 {
     proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
     if (proxy_status_in(j->c->unhealthy_status, j->c->nunhealthy_status, r->status))
         proxy_upstream_failed(j->c, j->up, proxy_now_ns());
+    if (j->c->auth && r->status >= 200 && r->status < 300) return route__proxy_authorized(j, r);
     if (proxy_headers_down(x, j->c, j->up, &j->ours, r) != 0) return -1;
     if (j->set_cookie) {
         char v[17];
@@ -148,6 +166,11 @@ static void route__proxy_on_interim(void *ud, const http_upstream_response_t *r)
 static void route__proxy_on_end(void *ud, bool ok)
 {
     proxy_job_t *j = ud;
+    if (j->authorized) {
+        route__proxy_release_upstream(j);
+        route_resume(j->x, ROUTE_NEXT);
+        return;
+    }
     if (!ok)
         ifr_log_warn("reverse_proxy", "response from upstream %.*s for %.*s broke off",
                      (int)j->up->hostport.len, j->up->hostport.ptr, (int)j->x->req->target.len, j->x->req->target.ptr);
@@ -183,6 +206,39 @@ static const proxy_call_cb_t route__proxy_callbacks = {
     .on_head = route__proxy_on_head, .on_fail = route__proxy_on_fail, .on_end = route__proxy_on_end, .on_interim = route__proxy_on_interim,
 };
 
+static const proxy_call_cb_t route__proxy_callbacks;
+
+/* Starts the call to u; j->req is filled. */
+static route_result_t route__proxy_call(proxy_job_t *j, proxy_upstream_t *u)
+{
+    atomic_fetch_add_explicit(&u->in_flight, 1, memory_order_relaxed);
+    j->up = u;
+    if (j->t->start(j->x, &j->req, &route__proxy_callbacks, j, &j->call) != 0) {
+        route__proxy_release_upstream(j);
+        return route_fail(j->x, 500, "out of memory");
+    }
+    return ROUTE_ASYNC;
+}
+
+/* forward_auth's request, as Caddy 2.6 makes it: GET to the uri, the
+ * client's fields (and X-Forwarded-*) plus X-Forwarded-Method and
+ * X-Forwarded-Uri, no body (the body stays for the routes after). */
+static route_result_t route__proxy_attempt_auth(proxy_job_t *j, proxy_upstream_t *u)
+{
+    route_exchange_t *x = j->x;
+    ifr_str_t target, uri;
+    if (route_tmpl_render(x, j->c->auth->uri, &target) != 0 || !route_tmpl_get(x, IFR_LIT("http.request.uri"), &uri) ||
+        http_headers_set(&j->up_headers, x->arena, IFR_LIT("X-Forwarded-Method"), x->req->method) != 0 ||
+        http_headers_set(&j->up_headers, x->arena, IFR_LIT("X-Forwarded-Uri"), uri) != 0)
+        return route_fail(x, 500, "out of memory");
+    http_headers_remove(&j->up_headers, IFR_LIT("content-length"));
+    j->req = (proxy_request_t){
+        .upstream = u, .conf = &j->c->transport, .method = IFR_LIT("GET"), .target = target,
+        .headers = &j->up_headers, .flush_interval_ns = j->c->flush_interval_ns,
+    };
+    return route__proxy_call(j, u);
+}
+
 static route_result_t route__proxy_attempt(proxy_job_t *j)
 {
     route_exchange_t *x = j->x;
@@ -191,8 +247,9 @@ static route_result_t route__proxy_attempt(proxy_job_t *j)
     if (!u) return route__proxy_may_retry(j) ? route__proxy_wait_and_retry(j, 503, "no upstream available") : route__proxy_unavailable(j);
     size_t idx = (size_t)(u - j->c->upstreams);
     if (idx < 64) j->tried |= 1ULL << idx;
-    bool upgrade = j->t->tunnels && proxy_upgrade_requested(x->req);
+    bool upgrade = !j->c->auth && j->t->tunnels && proxy_upgrade_requested(x->req);
     if (proxy_headers_up(x, j->c, u, upgrade, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
+    if (j->c->auth) return route__proxy_attempt_auth(j, u);
     j->req = (proxy_request_t){
         .upstream = u,
         .conf = &j->c->transport,
@@ -217,16 +274,10 @@ static route_result_t route__proxy_attempt(proxy_job_t *j)
         if (!t) return route_fail(x, 500, "out of memory");
         j->req.target = ifr_cstr(t);
     }
-    atomic_fetch_add_explicit(&u->in_flight, 1, memory_order_relaxed);
-    j->up = u;
-    if (j->t->start(x, &j->req, &route__proxy_callbacks, j, &j->call) != 0) {
-        route__proxy_release_upstream(j);
-        return route_fail(x, 500, "out of memory");
-    }
-    return ROUTE_ASYNC;
+    return route__proxy_call(j, u);
 }
 
-static route_result_t route__proxy_handle(route_exchange_t *x, const void *conf)
+route_result_t proxy_handle(route_exchange_t *x, const void *conf)
 {
     const proxy_conf_t *c = conf;
     const proxy_transport_t *t = proxy_transport_get();
@@ -247,5 +298,5 @@ static int route__proxy_parse(route_parse_t *p, const cfg_directive_t *d, void *
 }
 
 const route_directive_t route_directive_reverse_proxy = {
-    .name = "reverse_proxy", .flags = ROUTE_DIR_MATCHER, .parse = route__proxy_parse, .handle = route__proxy_handle,
+    .name = "reverse_proxy", .flags = ROUTE_DIR_MATCHER, .parse = route__proxy_parse, .handle = proxy_handle,
 };

@@ -11,7 +11,7 @@
 /* Caddy directives ifrit does not have yet: a clear error instead of a
  * "did you mean". */
 static const char *const route__unsupported[] = {
-    "abort", "acme_server", "bind", "copy_response", "copy_response_headers", "forward_auth",
+    "abort", "acme_server", "bind", "copy_response", "copy_response_headers",
     "fs", "intercept", "invoke", "log_append", "log_skip", "log_name", "map", "metrics",
     "php_fastcgi", "push", "skip_log", "templates", "tracing", "vars",
 };

@@ -69,9 +69,18 @@ typedef struct {
     proxy_tls_conf_t tls;
 } proxy_transport_conf_t;
 
+/* forward_auth: reverse_proxy asking an auth service first (see
+ * handler_forward_auth.c). copy: response field -> request field. */
+typedef struct {
+    route_tmpl_t *uri;           /* the auth request's path and query */
+    ifr_str_t *copy_from, *copy_to;
+    size_t ncopy;
+} proxy_auth_conf_t;
+
 typedef struct {
     proxy_upstream_t *upstreams;
     size_t nupstreams;
+    const proxy_auth_conf_t *auth;   /* forward_auth's, or NULL for reverse_proxy */
 
     proxy_lb_kind_t lb;
     ifr_str_t lb_key;                /* header or cookie name */
@@ -110,5 +119,9 @@ static inline bool proxy_status_in(const int *list, size_t n, int status)
 /* Parses `reverse_proxy [<upstreams...>] { ... }` (the matcher token is
  * already taken off d). 0, or -1 with p->err filled. */
 int proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, proxy_conf_t **out);
+
+/* reverse_proxy's handler (handler_reverse_proxy.c); conf is a
+ * proxy_conf_t, also forward_auth's (with auth set). */
+route_result_t proxy_handle(route_exchange_t *x, const void *conf);
 
 #endif

@@ -23,6 +23,9 @@
 
 typedef struct proxy_call proxy_call_t;
 
+/* proxy_call_cb_t.on_head's answer when the handler needs no body. */
+#define PROXY_HEAD_DONE 1
+
 /* A bound on informational heads per response, so an upstream cannot
  * stream hints forever (Go's transport, Caddy's, allows 5). */
 #define PROXY_MAX_INTERIM 16
@@ -50,7 +53,10 @@ typedef struct {
     /* The upstream's final head (1xx interim heads go to on_interim, except a
      * 101 to an upgrade request); slices live in x->arena. Return 0 once x->resp is set and the head sent,
      * and the transport streams the body; -1 aborts the call (it then
-     * ends with on_end(false)). */
+     * ends with on_end(false)); PROXY_HEAD_DONE: the head was all the
+     * handler wanted (forward_auth's 2xx): nothing goes to the client, the
+     * body is not read (the upstream connection is closed), and the call
+     * ends with on_end(true). */
     int (*on_head)(void *ud, const http_upstream_response_t *r);
     /* Failed before a head arrived. request_sent: bytes of the request
      * reached the upstream, or the client's body started to be consumed

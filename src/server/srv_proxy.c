@@ -475,7 +475,15 @@ static void call_read_head(proxy_call_t *c)
             call_upgrade(c);
             return;
         }
-        if (c->cb->on_head(c->ud, &c->resp) != 0) {
+        int taken = c->cb->on_head(c->ud, &c->resp);
+        if (taken == PROXY_HEAD_DONE) {
+            /* The handler wanted the head only: the body stays unread,
+             * so the connection cannot serve another request. */
+            call_release(c, false);
+            c->cb->on_end(c->ud, true);
+            return;
+        }
+        if (taken != 0) {
             call_abort(c, "response head could not be passed on");
             return;
         }
