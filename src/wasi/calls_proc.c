@@ -1,5 +1,5 @@
 /* Clocks, randomness, process and scheduling calls, and the socket calls
- * (answered ENOTSUP: ifrit gives guests no sockets). */
+ * (ifrit gives guests no sockets: EBADF or ENOTSOCK). */
 #include <errno.h>
 #include <sched.h>
 #include <time.h>
@@ -96,7 +96,15 @@ int iwasi_call_sched_yield(const iwasi_call_t *c)
     return IWASI_CALL_SUSPEND;
 }
 
-int iwasi_call_sock_accept(const iwasi_call_t *c) { (void)c; return IWASI_ENOTSUP; }
-int iwasi_call_sock_recv(const iwasi_call_t *c) { (void)c; return IWASI_ENOTSUP; }
-int iwasi_call_sock_send(const iwasi_call_t *c) { (void)c; return IWASI_ENOTSUP; }
-int iwasi_call_sock_shutdown(const iwasi_call_t *c) { (void)c; return IWASI_ENOTSUP; }
+/* ifrit hands guests no sockets, so a socket call's descriptor is either
+ * not open (EBADF) or open and not a socket (ENOTSOCK), as wasmtime and
+ * POSIX answer; never ENOTSUP, which would say the call itself is missing. */
+static int iwasi__sock(const iwasi_call_t *c)
+{
+    return iwasi_fd_get(c->ctx, iwasi_arg32(c, 0)) ? IWASI_ENOTSOCK : IWASI_EBADF;
+}
+
+int iwasi_call_sock_accept(const iwasi_call_t *c) { return iwasi__sock(c); }
+int iwasi_call_sock_recv(const iwasi_call_t *c) { return iwasi__sock(c); }
+int iwasi_call_sock_send(const iwasi_call_t *c) { return iwasi__sock(c); }
+int iwasi_call_sock_shutdown(const iwasi_call_t *c) { return iwasi__sock(c); }

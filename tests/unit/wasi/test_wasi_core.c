@@ -237,7 +237,15 @@ static void test_bad_descriptors_and_rights(void)
     CHECK_INT_EQ(WCALL(ctx, "fd_write", 1, 0, 1, 100), IWASI_ENOTCAPABLE);
     CHECK_INT_EQ(WCALL(ctx, "fd_fdstat_set_rights", 1, rights, 0), IWASI_ENOTCAPABLE);
     CHECK_INT_EQ(WCALL(ctx, "fd_fdstat_get", 1, GUEST_SIZE - 10), IWASI_EFAULT);
-    CHECK_INT_EQ(WCALL(ctx, "sock_accept", 3, 0, 100), IWASI_ENOTSUP);
+    /* No socket ever exists: a closed fd is EBADF, any open one ENOTSOCK. */
+    CHECK_INT_EQ(WCALL(ctx, "sock_accept", 3, 0, 100), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "sock_accept", 1, 0, 100), IWASI_ENOTSOCK);
+    CHECK_INT_EQ(WCALL(ctx, "sock_recv", 99, 0, 1, 0, 100, 104), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "sock_recv", 0, 0, 1, 0, 100, 104), IWASI_ENOTSOCK);
+    CHECK_INT_EQ(WCALL(ctx, "sock_send", 99, 0, 1, 0, 100), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "sock_send", 2, 0, 1, 0, 100), IWASI_ENOTSOCK);
+    CHECK_INT_EQ(WCALL(ctx, "sock_shutdown", 99, 3), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "sock_shutdown", 1, 3), IWASI_ENOTSOCK);
     CHECK_INT_EQ(WCALL(ctx, "proc_raise", 9), IWASI_ENOSYS);
     CHECK_INT_EQ(WCALL(ctx, "sched_yield", 0), 0);
     iwasi_ctx_free(ctx);
