@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The libFuzzer targets tests/fuzz/fuzz_*.c, linked against the core layers,
-# src/tls and src/acme (with OpenSSL and libcurl) built once by `make BUILD=fuzz` (clang,
+# src/tls, src/acme and src/server (with OpenSSL, libcurl and nghttp2) built once by `make BUILD=fuzz` (clang,
 # -fsanitize=fuzzer,address,undefined) into FUZZ_OUT (default build/fuzz).
 #   tests/fuzz/run.sh            `make fuzz`: each target for FUZZ_SECONDS
 #                                (default 60) on its seed corpus
@@ -27,7 +27,7 @@ esac
 mode=fuzz; [ $replay = 1 ] && mode=fuzz-replay
 mkdir -p "$out"
 if ! make --no-print-directory -j2 BUILD=fuzz CC="$CLANG" OUT="$out" "$out/libifrit-core.a" "$out/libifrit-tls.a" \
-        "$out/libifrit-acme.a" >"$out/core.build.log" 2>&1; then
+        "$out/libifrit-acme.a" "$out/libifrit-server.a" >"$out/core.build.log" 2>&1; then
     echo "FAIL $mode/core: the core does not build for fuzzing: $(grep -m 1 error "$out/core.build.log")"
     exit 1
 fi
@@ -37,7 +37,9 @@ for t in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
     [ -e "$t" ] || continue
     name=$(basename "${t%.c}")
     # shellcheck disable=SC2086
-    if ! $CLANG $flags "$t" "$out/libifrit-acme.a" "$out/libifrit-tls.a" "$out/libifrit-core.a" -lcurl -lssl -lcrypto -lm -o "$out/$name" \
+    # The server library only for the targets that drive a worker (fuzz_h2).
+    if ! $CLANG $flags "$t" "$out/libifrit-server.a" "$out/libifrit-acme.a" "$out/libifrit-tls.a" "$out/libifrit-core.a" \
+            -lcurl -lssl -lcrypto -lnghttp2 -lz -lzstd -lbrotlienc -lbrotlidec -lcrypt -lm -o "$out/$name" \
             2>"$out/$name.build.log"; then
         echo "FAIL $mode/$name: does not build: $(head -n 3 "$out/$name.build.log" | tr '\n' ' ')"; status=1; continue
     fi
