@@ -76,6 +76,14 @@ int iwasi_hostcall_run(const iwasi_hostcall_t *h, iwasi_ctx_t *ctx, const iwasi_
 /* The open descriptor fd if it has every right in rights: 0, or
  * IWASI_EBADF / IWASI_ENOTCAPABLE. */
 iwasi_errno_t iwasi_fd_lookup(const iwasi_call_t *c, uint32_t fd, uint64_t rights, iwasi_fd_t **out);
+/* The same for calls on a file's data (read, write, seek, tell, size,
+ * allocate, advise): a directory answers IWASI_EBADF before its rights are
+ * looked at, as wasmtime does (the spec is silent). */
+iwasi_errno_t iwasi_fd_lookup_data(const iwasi_call_t *c, uint32_t fd, uint64_t rights, iwasi_fd_t **out);
+/* The same for calls needing a directory (path_*, fd_readdir): a file
+ * answers IWASI_ENOTDIR and a stdio stream IWASI_EBADF, both before the
+ * rights, as wasmtime does. */
+iwasi_errno_t iwasi_fd_lookup_dir(const iwasi_call_t *c, uint32_t fd, uint64_t rights, iwasi_fd_t **out);
 
 /* Writes st as the ABI's 64-byte filestat at p. */
 void iwasi_filestat_put(uint8_t *p, const iwasi_filestat_t *st);

@@ -10,7 +10,7 @@ static int iwasi__rw(const iwasi_call_t *c, bool write, bool positioned)
     struct iovec iov[IWASI_IOV_MAX];
     uint32_t count = iwasi_arg32(c, 2);
     uint32_t result = iwasi_arg32(c, positioned ? 4 : 3);
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), write ? IWASI_RIGHT_FD_WRITE : IWASI_RIGHT_FD_READ, &f);
+    iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), write ? IWASI_RIGHT_FD_WRITE : IWASI_RIGHT_FD_READ, &f);
     if (e) return e;
     if (!iwasi_lift(c->mem, result, 4)) return IWASI_EFAULT;
     if ((e = iwasi_iovs_lift(c->mem, iwasi_arg32(c, 1), count, iov))) return e;
@@ -21,7 +21,7 @@ static int iwasi__rw(const iwasi_call_t *c, bool write, bool positioned)
         if (!(write ? f->ops->pwrite : f->ops->pread)) return IWASI_ESPIPE;
         e = write ? f->ops->pwrite(f, iov, count, off, &done) : f->ops->pread(f, iov, count, off, &done);
     } else {
-        if (!(write ? f->ops->write : f->ops->read)) return f->filetype == IWASI_FILETYPE_DIRECTORY ? IWASI_EISDIR : IWASI_EBADF;
+        if (!(write ? f->ops->write : f->ops->read)) return IWASI_EBADF;
         e = write ? f->ops->write(c->ctx, f, iov, count, &done) : f->ops->read(c->ctx, f, iov, count, &done);
     }
     if (e == IWASI_READ_PENDING) return IWASI_CALL_SUSPEND;
@@ -37,10 +37,11 @@ int iwasi_call_fd_pread(const iwasi_call_t *c) { return iwasi__rw(c, false, true
 int iwasi_call_fd_pwrite(const iwasi_call_t *c) { return iwasi__rw(c, true, true); }
 
 /* A stream answers ESPIPE, as a pipe does, although it lacks the seek
- * rights too (wasi-libc's isatty wants those rights absent on terminals). */
+ * rights too (wasi-libc's isatty wants those rights absent on terminals);
+ * a directory EBADF, as wasmtime. */
 static iwasi_errno_t iwasi__seekable(const iwasi_call_t *c, uint64_t right, iwasi_fd_t **f)
 {
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), 0, f);
+    iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), 0, f);
     if (e) return e;
     if (!(*f)->ops->seek) return IWASI_ESPIPE;
     return ((*f)->rights_base & right) ? 0 : IWASI_ENOTCAPABLE;

@@ -29,7 +29,7 @@ int iwasi_call_fd_datasync(const iwasi_call_t *c) { return iwasi__sync(c, true);
 int iwasi_call_fd_advise(const iwasi_call_t *c)
 {
     iwasi_fd_t *f;
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_ADVISE, &f);
+    iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_ADVISE, &f);
     if (e) return e;
     uint32_t advice = iwasi_arg32(c, 3);
     if (advice > IWASI_ADVICE_MAX) return IWASI_EINVAL;
@@ -40,7 +40,7 @@ int iwasi_call_fd_advise(const iwasi_call_t *c)
 int iwasi_call_fd_allocate(const iwasi_call_t *c)
 {
     iwasi_fd_t *f;
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_ALLOCATE, &f);
+    iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_ALLOCATE, &f);
     if (e) return e;
     if (!f->ops->allocate) return IWASI_ESPIPE;
     return f->ops->allocate(f, iwasi_arg64(c, 1), iwasi_arg64(c, 2));
@@ -112,7 +112,7 @@ int iwasi_call_fd_filestat_get(const iwasi_call_t *c)
 int iwasi_call_fd_filestat_set_size(const iwasi_call_t *c)
 {
     iwasi_fd_t *f;
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_FILESTAT_SET_SIZE, &f);
+    iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_FILESTAT_SET_SIZE, &f);
     if (e) return e;
     return f->ops->set_size ? f->ops->set_size(f, iwasi_arg64(c, 1)) : IWASI_EINVAL;
 }
@@ -190,7 +190,7 @@ static bool iwasi__emit_dirent(void *ud, uint64_t next, uint64_t ino, uint8_t ty
 int iwasi_call_fd_readdir(const iwasi_call_t *c)
 {
     iwasi_fd_t *f;
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_READDIR, &f);
+    iwasi_errno_t e = iwasi_fd_lookup_dir(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_READDIR, &f);
     if (e) return e;
     uint32_t cap = iwasi_arg32(c, 2), result = iwasi_arg32(c, 4);
     iwasi__dirents_t d = { iwasi_lift(c->mem, iwasi_arg32(c, 1), cap), cap, 0 };

@@ -14,7 +14,7 @@
 static iwasi_errno_t iwasi__dir_path(const iwasi_call_t *c, int fd_arg, uint64_t rights, int p,
                                      iwasi_fd_t **dir, const char **path, size_t *len)
 {
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, fd_arg), rights, dir);
+    iwasi_errno_t e = iwasi_fd_lookup_dir(c, iwasi_arg32(c, fd_arg), rights, dir);
     if (e) return e;
     *len = iwasi_arg32(c, p + 1);
     if (*len > IWASI_PATH_MAX) return IWASI_ENAMETOOLONG;
@@ -35,7 +35,10 @@ int iwasi_call_path_open(const iwasi_call_t *c)
     uint64_t rights = iwasi_arg64(c, 5), inheriting = iwasi_arg64(c, 6);
     uint32_t result = iwasi_arg32(c, 8);
     if (oflags > 0xF || fdflags > 0x1F) return IWASI_EINVAL;
+    /* CREAT and TRUNC need their rights on the directory (the witx's
+     * path_create_file and path_filestat_set_size). */
     if ((oflags & IWASI_OFLAG_CREAT) && !(dir->rights_base & IWASI_RIGHT_PATH_CREATE_FILE)) return IWASI_ENOTCAPABLE;
+    if ((oflags & IWASI_OFLAG_TRUNC) && !(dir->rights_base & IWASI_RIGHT_PATH_FILESTAT_SET_SIZE)) return IWASI_ENOTCAPABLE;
     if (!iwasi_lift(c->mem, result, 4)) return IWASI_EFAULT;
     if (!dir->ops->path_open) return IWASI_ENOTDIR;
     /* A new descriptor gets at most what its directory lets it inherit. */

@@ -11,9 +11,23 @@
 #include "wasi/ctx.h"
 #include "wasi/fs.h"
 
-/* Rights of a directory descriptor and what it hands down: everything;
- * the sandbox is the directory tree, not the rights bits. */
-#define IWASI_DIR_RIGHTS IWASI_RIGHTS_ALL
+/* A preopen's rights are the ones wasmtime gives (and its tests and
+ * guests' libcs expect), plus PATH_FILESTAT_SET_SIZE, which the spec asks
+ * of the directory for path_open's TRUNC (wasmtime does not check it): the
+ * path calls, readdir and the directory's own stat and times. What it
+ * hands down is that and every right of a regular file. */
+#define IWASI_PREOPEN_BASE_RIGHTS                                                               \
+    (IWASI_RIGHT_PATH_CREATE_DIRECTORY | IWASI_RIGHT_PATH_CREATE_FILE | IWASI_RIGHT_PATH_LINK_SOURCE | \
+     IWASI_RIGHT_PATH_LINK_TARGET | IWASI_RIGHT_PATH_OPEN | IWASI_RIGHT_FD_READDIR |                 \
+     IWASI_RIGHT_PATH_READLINK | IWASI_RIGHT_PATH_RENAME_SOURCE | IWASI_RIGHT_PATH_RENAME_TARGET |   \
+     IWASI_RIGHT_PATH_SYMLINK | IWASI_RIGHT_PATH_REMOVE_DIRECTORY | IWASI_RIGHT_PATH_UNLINK_FILE |   \
+     IWASI_RIGHT_PATH_FILESTAT_GET | IWASI_RIGHT_PATH_FILESTAT_SET_TIMES |                          \
+     IWASI_RIGHT_PATH_FILESTAT_SET_SIZE | IWASI_RIGHT_FD_FILESTAT_GET | IWASI_RIGHT_FD_FILESTAT_SET_TIMES)
+#define IWASI_FILE_RIGHTS                                                                          \
+    (IWASI_RIGHT_FD_DATASYNC | IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_SEEK | IWASI_RIGHT_FD_FDSTAT_SET_FLAGS | \
+     IWASI_RIGHT_FD_SYNC | IWASI_RIGHT_FD_TELL | IWASI_RIGHT_FD_WRITE | IWASI_RIGHT_FD_ADVISE |          \
+     IWASI_RIGHT_FD_ALLOCATE | IWASI_RIGHT_FD_FILESTAT_GET | IWASI_RIGHT_FD_FILESTAT_SET_SIZE |        \
+     IWASI_RIGHT_FD_FILESTAT_SET_TIMES | IWASI_RIGHT_POLL_FD_READWRITE)
 
 static iwasi_errno_t iwasi__host(int r)
 {
@@ -25,7 +39,8 @@ iwasi_errno_t iwasi_ctx_preopen(iwasi_ctx_t *ctx, const char *host_dir, const ch
     int h = open(host_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (h < 0) return iwasi_errno_from_host(errno);
     iwasi_fd_t e = { .ops = &iwasi_dir_ops, .filetype = IWASI_FILETYPE_DIRECTORY, .host_fd = h,
-                     .stream = -1, .rights_base = IWASI_DIR_RIGHTS, .rights_inheriting = IWASI_DIR_RIGHTS,
+                     .stream = -1, .rights_base = IWASI_PREOPEN_BASE_RIGHTS,
+                     .rights_inheriting = IWASI_PREOPEN_BASE_RIGHTS | IWASI_FILE_RIGHTS,
                      .preopen = strdup(guest_path ? guest_path : host_dir) };
     uint32_t fd;
     iwasi_errno_t err = e.preopen ? iwasi_fd_insert(ctx, &e, &fd) : IWASI_ENOMEM;
@@ -176,9 +191,16 @@ static iwasi_errno_t iwasi__dir_open(iwasi_fd_t *dir, uint32_t lookup, const cha
     bool rd = rights & (IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_READDIR);
     bool wr = rights & (IWASI_RIGHT_FD_WRITE | IWASI_RIGHT_FD_DATASYNC | IWASI_RIGHT_FD_ALLOCATE |
                         IWASI_RIGHT_FD_FILESTAT_SET_SIZE);
-    /* A directory is only ever opened for reading (its rights include
-     * writes, which would make the kernel refuse with EISDIR). */
-    if (oflags & IWASI_OFLAG_DIRECTORY) wr = false;
+    /* A directory asked for with the right to write answers EISDIR (the
+     * kernel's answer, and wasmtime's); other write-like rights on a
+     * directory are harmless and it is opened for reading. */
+    if (oflags & IWASI_OFLAG_DIRECTORY) {
+        if (rights & IWASI_RIGHT_FD_WRITE) {
+            iwasi_resolved_done(&r);
+            return IWASI_EISDIR;
+        }
+        wr = false;
+    }
     int flags = O_CLOEXEC | O_NOFOLLOW | (wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY);
     if (oflags & IWASI_OFLAG_CREAT) flags |= O_CREAT;
     if (oflags & IWASI_OFLAG_EXCL) flags |= O_EXCL;

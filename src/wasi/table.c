@@ -38,3 +38,18 @@ iwasi_errno_t iwasi_fd_lookup(const iwasi_call_t *c, uint32_t fd, uint64_t right
     *out = f;
     return 0;
 }
+
+iwasi_errno_t iwasi_fd_lookup_data(const iwasi_call_t *c, uint32_t fd, uint64_t rights, iwasi_fd_t **out)
+{
+    iwasi_fd_t *f = iwasi_fd_get(c->ctx, fd);
+    if (!f || f->filetype == IWASI_FILETYPE_DIRECTORY) return IWASI_EBADF;
+    return iwasi_fd_lookup(c, fd, rights, out);
+}
+
+iwasi_errno_t iwasi_fd_lookup_dir(const iwasi_call_t *c, uint32_t fd, uint64_t rights, iwasi_fd_t **out)
+{
+    iwasi_fd_t *f = iwasi_fd_get(c->ctx, fd);
+    if (!f || f->ops == &iwasi_stream_ops) return IWASI_EBADF;
+    if (f->filetype != IWASI_FILETYPE_DIRECTORY) return IWASI_ENOTDIR;
+    return iwasi_fd_lookup(c, fd, rights, out);
+}

@@ -149,7 +149,7 @@ static void test_file_round_trip(void)
     CHECK_INT_EQ(open_path(ctx, "hello.txt", 0, 0, IWASI_RIGHT_FD_READ, &fd), 0);
     guest_iov(0, 1000, 1);
     CHECK_INT_EQ(WCALL(ctx, "fd_write", fd, 0, 1, RESULT), IWASI_ENOTCAPABLE);
-    CHECK_INT_EQ(WCALL(ctx, "fd_readdir", fd, 1000, 100, 0, RESULT), IWASI_ENOTCAPABLE);
+    CHECK_INT_EQ(WCALL(ctx, "fd_readdir", fd, 1000, 100, 0, RESULT), IWASI_ENOTDIR);
     CHECK_INT_EQ(open_path(ctx, "hello.txt/", 0, 0, IWASI_RIGHT_FD_READ, &fd), IWASI_ENOTDIR);
     CHECK_INT_EQ(open_path(ctx, "missing.txt", 0, 0, IWASI_RIGHT_FD_READ, &fd), IWASI_ENOENT);
     iwasi_ctx_free(ctx);
@@ -195,7 +195,7 @@ static void test_escapes_fail(void)
     CHECK_INT_EQ(WCALL(ctx, "fd_read", fd, 0, 1, RESULT), 0);
     CHECK(guest_u32(RESULT) == 5 && memcmp(guest + 1000, "inner", 5) == 0);
     /* Opening a subdirectory gives a directory fd that is sandboxed beneath the preopen too. */
-    CHECK_INT_EQ(open_path(ctx, "sub", 0, IWASI_OFLAG_DIRECTORY, IWASI_RIGHTS_ALL, &fd), 0);
+    CHECK_INT_EQ(open_path(ctx, "sub", 0, IWASI_OFLAG_DIRECTORY, IWASI_RIGHTS_ALL & ~IWASI_RIGHT_FD_WRITE, &fd), 0);
     len = guest_str(PATH_AT, "../hello.txt");
     CHECK_INT_EQ(WCALL(ctx, "path_open", fd, 0, PATH_AT, len, 0, r, 0, 0, RESULT), IWASI_ENOTCAPABLE);
     /* Bad guest pointers. */
@@ -284,11 +284,77 @@ static int list_dir(iwasi_ctx_t *ctx, uint32_t fd, uint32_t bufsize, char *names
     return -1;
 }
 
+/* Rights as wasmtime gives and checks them, and the errnos of calls on the
+ * wrong kind of descriptor. */
+static void test_rights_and_kinds(void)
+{
+    iwasi_ctx_t *ctx = new_ctx();
+    uint32_t fd, len;
+    CHECK_INT_EQ(WCALL(ctx, "fd_fdstat_get", 3, 600), 0);
+    uint64_t base_rights = guest_u64(608), inheriting = guest_u64(616);
+    /* A preopen: the path calls and readdir, not a file's data calls. */
+    CHECK(base_rights & IWASI_RIGHT_PATH_OPEN);
+    CHECK(base_rights & IWASI_RIGHT_FD_READDIR);
+    CHECK(!(base_rights & (IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_WRITE | IWASI_RIGHT_FD_SEEK)));
+    CHECK((inheriting & (IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_WRITE | IWASI_RIGHT_FD_SEEK)) ==
+          (IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_WRITE | IWASI_RIGHT_FD_SEEK));
+    /* Reopening the preopen with the rights it has works (wasmtime's
+     * path_open_preopen test), and so do empty rights. */
+    len = guest_str(PATH_AT, ".");
+    CHECK_INT_EQ(WCALL(ctx, "path_open", 3, 0, PATH_AT, len, 0, base_rights, inheriting, 0, RESULT), 0);
+    CHECK_INT_EQ(WCALL(ctx, "path_open", 3, 0, PATH_AT, len, IWASI_OFLAG_DIRECTORY, 0, 0, 0, RESULT), 0);
+    CHECK_INT_EQ(WCALL(ctx, "path_open", 3, 0, PATH_AT, len, IWASI_OFLAG_DIRECTORY, IWASI_RIGHT_FD_READ, 0, 0,
+                       RESULT), 0);
+    /* ... but a directory asked for writing is EISDIR. */
+    CHECK_INT_EQ(WCALL(ctx, "path_open", 3, 0, PATH_AT, len, IWASI_OFLAG_DIRECTORY,
+                       IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_WRITE, 0, 0, RESULT), IWASI_EISDIR);
+    /* A directory refuses a file's data calls with EBADF, before rights. */
+    guest_iov(0, 1000, 4);
+    CHECK_INT_EQ(WCALL(ctx, "fd_read", 3, 0, 1, RESULT), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_write", 3, 0, 1, RESULT), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_pread", 3, 0, 1, 0, RESULT), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_pwrite", 3, 0, 1, 0, RESULT), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_seek", 3, 0, IWASI_WHENCE_SET, RESULT), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_tell", 3, RESULT), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_filestat_set_size", 3, 0), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_allocate", 3, 0, 10), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_advise", 3, 0, 10, 0), IWASI_EBADF);
+    /* A stdio stream is no directory: EBADF; a file is: ENOTDIR. */
+    CHECK_INT_EQ(WCALL(ctx, "path_open", 1, 0, PATH_AT, len, 0, 0, 0, 0, RESULT), IWASI_EBADF);
+    CHECK_INT_EQ(WCALL(ctx, "fd_readdir", 0, 1000, 100, 0, RESULT), IWASI_EBADF);
+    CHECK_INT_EQ(open_path(ctx, "hello.txt", 0, 0, IWASI_RIGHT_FD_READ, &fd), 0);
+    CHECK_INT_EQ(WCALL(ctx, "path_create_directory", fd, PATH_AT, len), IWASI_ENOTDIR);
+    /* A file opened for reading cannot be truncated, and a right asked of
+     * a directory that cannot hand it down is not given. */
+    CHECK_INT_EQ(WCALL(ctx, "fd_filestat_set_size", fd, 0), IWASI_ENOTCAPABLE);
+    CHECK_INT_EQ(WCALL(ctx, "fd_fdstat_get", fd, 600), 0);
+    CHECK_INT_EQ(guest_u64(608), IWASI_RIGHT_FD_READ);
+    CHECK_INT_EQ(WCALL(ctx, "fd_fdstat_set_rights", fd, IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_WRITE, 0),
+                 IWASI_ENOTCAPABLE);
+    CHECK_INT_EQ(WCALL(ctx, "fd_fdstat_set_rights", fd, 0, 0), 0);
+    CHECK_INT_EQ(WCALL(ctx, "fd_read", fd, 0, 1, RESULT), IWASI_ENOTCAPABLE);
+    /* A directory that was given no TRUNC or CREAT right refuses them. */
+    len = guest_str(PATH_AT, ".");
+    CHECK_INT_EQ(WCALL(ctx, "path_open", 3, 0, PATH_AT, len, IWASI_OFLAG_DIRECTORY, IWASI_RIGHT_PATH_OPEN,
+                       IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_WRITE, 0, RESULT), 0);
+    uint32_t sub = guest_u32(RESULT);
+    len = guest_str(PATH_AT, "hello.txt");
+    CHECK_INT_EQ(WCALL(ctx, "path_open", sub, 0, PATH_AT, len, IWASI_OFLAG_TRUNC, IWASI_RIGHT_FD_WRITE, 0, 0,
+                       RESULT), IWASI_ENOTCAPABLE);
+    CHECK_INT_EQ(WCALL(ctx, "path_open", sub, 0, PATH_AT, len, IWASI_OFLAG_CREAT, IWASI_RIGHT_FD_WRITE, 0, 0,
+                       RESULT), IWASI_ENOTCAPABLE);
+    /* Rights it may hand down are intersected with those asked. */
+    CHECK_INT_EQ(WCALL(ctx, "path_open", sub, 0, PATH_AT, len, 0, IWASI_RIGHTS_ALL, 0, 0, RESULT), 0);
+    CHECK_INT_EQ(WCALL(ctx, "fd_fdstat_get", guest_u32(RESULT), 600), 0);
+    CHECK_INT_EQ(guest_u64(608), IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_WRITE);
+    iwasi_ctx_free(ctx);
+}
+
 static void test_readdir(void)
 {
     iwasi_ctx_t *ctx = new_ctx();
     uint32_t fd;
-    CHECK_INT_EQ(open_path(ctx, "sub", 0, IWASI_OFLAG_DIRECTORY, IWASI_RIGHTS_ALL, &fd), 0);
+    CHECK_INT_EQ(open_path(ctx, "sub", 0, IWASI_OFLAG_DIRECTORY, IWASI_RIGHTS_ALL & ~IWASI_RIGHT_FD_WRITE, &fd), 0);
     char names[512];
     CHECK_INT_EQ(list_dir(ctx, fd, 4096, names, sizeof names), 3);
     CHECK(strstr(names, "inner.txt|") && strstr(names, "up_and_out|") && strstr(names, "up_and_in|"));
@@ -397,6 +463,7 @@ int main(void)
     RUN(test_file_round_trip);
     RUN(test_escapes_fail);
     RUN(test_directories_and_links);
+    RUN(test_rights_and_kinds);
     RUN(test_readdir);
     RUN(test_clone_keeps_preopens);
     RUN(test_special_files_refused);
