@@ -1,9 +1,14 @@
-/* `try_files [<matcher>] <files...> [=<status>]`: rewrites the request to the
- * first candidate that exists under the site root (a candidate ending in
- * "/" must be a directory). Candidates take placeholders and may carry a
- * query ("/index.php?{query}"). A last `=404` fails with that status when
- * nothing exists. Like every file lookup, a candidate that resolves
- * outside the root (through .. or a symlink) does not exist. */
+/* `try_files <files...> [=<status>] { policy <p> }`: rewrites the request
+ * to a candidate under the site root (a candidate ending in "/" must be a
+ * directory). Policies, as Caddy's file matcher: first_exist (default: the
+ * first regular file or, for "/", directory), smallest_size, largest_size,
+ * most_recently_modified (of the candidates that exist, of any kind; a
+ * size policy skips empty files, as Caddy). Candidates take placeholders
+ * and may carry a query ("/index.php?{query}"). A last `=404` fails with
+ * that status when nothing exists (first_exist only, as Caddy). Like every
+ * file lookup, a candidate that resolves outside the root (through .. or a
+ * symlink) does not exist. As in Caddy, try_files takes no matcher: a first
+ * `@name` is a file name. */
 #include <errno.h>
 
 #include "config/dispense.h"
@@ -15,10 +20,19 @@
 #include "route/response.h"
 #include "route/state.h"
 
+typedef enum {
+    ROUTE_TRY_FIRST_EXIST, ROUTE_TRY_SMALLEST, ROUTE_TRY_LARGEST, ROUTE_TRY_NEWEST,
+} route_try_policy_t;
+
+static const char *const route__try_policies[] = {
+    "first_exist", "smallest_size", "largest_size", "most_recently_modified",
+};
+
 typedef struct {
     route_tmpl_t **files;
     size_t count;
     int fallback_status;   /* 0: none, ROUTE_NEXT when nothing exists */
+    route_try_policy_t policy;
 } route_try_files_conf_t;
 
 static int route__try_files_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
@@ -44,16 +58,20 @@ static int route__try_files_parse(route_parse_t *p, const cfg_directive_t *d, vo
         if (!ifr_str_eq_cstr(s->name.text, "policy"))
             return cfg_error_unknown(p->err, &s->name, "try_files option", (const char *const[]){ "policy" }, 1);
         if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
-        if (!ifr_str_eq_cstr(s->args[0].text, "first_exist"))
-            return cfg_errorf(p->err, &s->args[0], "try_files policy: only first_exist is supported by ifrit yet");
+        size_t k = 0;
+        while (k < 4 && !ifr_str_eq_cstr(s->args[0].text, route__try_policies[k])) k++;
+        if (k == 4) return cfg_error_unknown(p->err, &s->args[0], "try_files policy", route__try_policies, 4);
+        c->policy = (route_try_policy_t)k;
     }
     *conf = c;
     return 0;
 }
 
-/* Whether candidate (a decoded URL path) names a file under root, or a
- * directory when it ends with '/'. */
-static bool route__try_exists(route_exchange_t *x, const char *real_root, ifr_str_t cand)
+/* Whether candidate (a decoded URL path) exists under root, with its stat
+ * in sb: first_exist wants a regular file, or a directory when the
+ * candidate ends with '/'; the other policies take any kind. */
+static bool route__try_exists(route_exchange_t *x, const char *real_root, ifr_str_t cand, bool strict,
+                              struct stat *sb)
 {
     char *clean = ifr_arena_alloc(x->arena, cand.len + 2);
     if (!clean) return false;
@@ -64,10 +82,26 @@ static bool route__try_exists(route_exchange_t *x, const char *real_root, ifr_st
     bool want_dir = clean[n - 1] == '/';
     clean[n] = '\0';
     char *real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
-    struct stat sb;
-    if (!real || route_fs_resolve(real_root, clean, real, &sb) != 0 || !route_fs_within(real_root, real))
+    if (!real || route_fs_resolve(real_root, clean, real, sb) != 0 || !route_fs_within(real_root, real))
         return false;
-    return want_dir ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode);
+    if (!strict) return true;
+    return want_dir ? S_ISDIR(sb->st_mode) : S_ISREG(sb->st_mode);
+}
+
+/* Whether a candidate with stat sb beats the best so far (best_sb, NULL
+ * when none), in Caddy's terms: a size policy ignores empty files (its
+ * zero means "none yet") and the first of equals wins. */
+static bool route__try_better(route_try_policy_t policy, const struct stat *sb, const struct stat *best_sb)
+{
+    switch (policy) {
+    case ROUTE_TRY_LARGEST: return sb->st_size > (best_sb ? best_sb->st_size : 0);
+    case ROUTE_TRY_SMALLEST: return !best_sb || best_sb->st_size == 0 || sb->st_size < best_sb->st_size;
+    case ROUTE_TRY_NEWEST:
+        return !best_sb || sb->st_mtim.tv_sec > best_sb->st_mtim.tv_sec ||
+               (sb->st_mtim.tv_sec == best_sb->st_mtim.tv_sec && sb->st_mtim.tv_nsec > best_sb->st_mtim.tv_nsec);
+    case ROUTE_TRY_FIRST_EXIST: break;
+    }
+    return !best_sb;
 }
 
 static route_result_t route__try_files_handle(route_exchange_t *x, const void *conf)
@@ -79,20 +113,27 @@ static route_result_t route__try_files_handle(route_exchange_t *x, const void *c
     char *real_root = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
     if (!real_root) return route_fail(x, 500, "out of memory");
     bool have_root = route_fs_root(root, real_root) == 0;
+    bool first = c->policy == ROUTE_TRY_FIRST_EXIST;
+    ifr_str_t best = IFR_NULL_STR;
+    struct stat best_sb, sb;
     for (size_t i = 0; have_root && i < c->count; i++) {
         ifr_str_t to;
         if (route_tmpl_render(x, c->files[i], &to) != 0) return route_fail(x, 500, "out of memory");
         long q = ifr_str_find_char(to, '?');
         ifr_str_t path = q < 0 ? to : ifr_str_sub(to, 0, (size_t)q);
-        if (!route__try_exists(x, real_root, path)) continue;
-        /* The rewrite keeps the query unless the candidate gives one. */
-        if (route_set_uri(x, to) != 0) return route_fail(x, 500, "out of memory");
-        return ROUTE_NEXT;
+        if (!route__try_exists(x, real_root, path, first, &sb) ||
+            !route__try_better(c->policy, &sb, best.ptr ? &best_sb : NULL))
+            continue;
+        best = to;
+        best_sb = sb;
+        if (first) break;
     }
-    return c->fallback_status ? route_fail(x, c->fallback_status, "no file found") : ROUTE_NEXT;
+    /* The rewrite keeps the query unless the candidate gives one. */
+    if (best.ptr) return route_set_uri(x, best) != 0 ? route_fail(x, 500, "out of memory") : ROUTE_NEXT;
+    return c->fallback_status && first ? route_fail(x, c->fallback_status, "no file found") : ROUTE_NEXT;
 }
 
 const route_directive_t route_directive_try_files = {
-    .name = "try_files", .flags = ROUTE_DIR_MATCHER, .min_args = 1, .parse = route__try_files_parse,
+    .name = "try_files", .min_args = 1, .parse = route__try_files_parse,
     .handle = route__try_files_handle,
 };
