@@ -233,8 +233,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
             fresh = ifrange.len && ifrange.ptr[0] == '"' ? ifr_str_eq(ifrange, etag_s)
                   : route_http_date_parse(ifrange, &d) && d == st.st_mtim.tv_sec;
         }
-        /* An empty file has no range to miss: it is sent whole (Go too). */
-        if (fresh && size > 0) nr = route__parse_ranges(range, size, ranges);
+        if (fresh) nr = route__parse_ranges(range, size, ranges);
     }
     if (nr < 0) {
         /* The answer itself, not an error for handle_errors: Caddy's comes

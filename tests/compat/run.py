@@ -88,7 +88,7 @@ def parse_cases(path):
         if section == "config":
             case.config = text.rstrip("\n") + "\n"
         elif section.startswith("file "):
-            case.files[section[5:].strip()] = text + "\n"
+            case.files[section[5:].strip()] = text + "\n" if lines else ""   # no lines: an empty file
         elif section == "requests":
             for i, ln in enumerate(lines):
                 if ln.strip() and not ln.lstrip().startswith("#"):
