@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wasm/config.h"
+#include "wasm/jit.h"
 #include "wasm/numeric.h"
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
@@ -118,8 +119,17 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
         NEXT();                                                               \
     } while (0)
 
+/* Where a frame may go on in compiled code (jit.h): function entry, a
+ * return into it, after a host call and after the fuel slow path. */
+#if IW_JIT
+#define JIT_TRY() do { if (frame->fn && frame->fn->jit) goto jit_run; } while (0)
+#else
+#define JIT_TRY() do { } while (0)
+#endif
+
     RELOAD_MEM();
     ex->state = IW__RUNNING;
+    JIT_TRY();
     NEXT();
 
     /* ---- control ---- */
@@ -178,6 +188,7 @@ L_RETURN: {       /* w1 {src, n} */
         inst = frame->inst;
         RELOAD_MEM();
     }
+    JIT_TRY();
     NEXT();
 }
 L_LOOP:           /* w1 fuel of the block at the loop header */
@@ -241,6 +252,7 @@ call_func:
             case IW_HOST_OK:
                 memcpy(fp + base, res, fn->nresults * sizeof(uint64_t));
                 RELOAD_MEM();   /* the host may have grown the memory */
+                JIT_TRY();
                 NEXT();
             case IW_HOST_SUSPEND:
                 ex->reason = IW_SUSPEND_HOST;
@@ -288,6 +300,7 @@ enter:
         }
         budget -= callee->fuel;
         if (budget < 0 || INTERRUPTED()) goto refuel;
+        JIT_TRY();
         NEXT();
     }
 
@@ -658,6 +671,7 @@ refuel: {
     int r = iw__refuel(root);
     if (r == 0) {
         budget = ex->budget;
+        JIT_TRY();
         NEXT();
     }
     if (r < 0) {
@@ -668,6 +682,14 @@ refuel: {
     trap_kind = r;
     goto trap;
 }
+#if IW_JIT
+jit_run: {
+    iw__jit_ctx_t jc = { budget, mem, memsize, dirty, &ex->interrupt, inst->globals, NULL };
+    ip = iw__jit_run(frame->fn, ip, fp, &jc);
+    budget = jc.budget;
+    NEXT();
+}
+#endif
 trap:
     SAVE();
     iw__set_trap(root, (iw_trap_kind_t)trap_kind, trap_detail);
@@ -683,6 +705,7 @@ trap:
 #undef U32
 #undef INTERRUPTED
 #undef ENTER_LOOP
+#undef JIT_TRY
 }
 
 iw_status_t iw__run(iw_instance_t *root) { return iw__exec(root, NULL, NULL); }

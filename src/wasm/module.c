@@ -1,11 +1,14 @@
 /* The module's public face: loading, reference counting, introspection. */
 #include <stdlib.h>
 
+#include "wasm/jit.h"
 #include "wasm/module.h"
 
 iw_module_t *iw_module_new(const uint8_t *bytes, size_t len, iw_error_t *err)
 {
-    return iw__decode(bytes, len, err);
+    iw_module_t *m = iw__decode(bytes, len, err);
+    if (m) iw__jit_compile_module(m);
+    return m;
 }
 
 void iw_module_retain(iw_module_t *m) { atomic_fetch_add(&m->refs, 1); }
@@ -13,6 +16,7 @@ void iw_module_retain(iw_module_t *m) { atomic_fetch_add(&m->refs, 1); }
 void iw_module_release(iw_module_t *m)
 {
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1) return;
+    iw__jit_module_free(m->jit);
     ifr_arena_destroy(&m->arena);
     free(m);
 }

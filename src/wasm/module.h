@@ -88,6 +88,7 @@ typedef struct iw__code {
      * (code word index, byte offset in the binary), ascending. */
     const uint32_t *srcmap;
     uint32_t nsrcmap;
+    const struct iw__jit_func *jit;     /* machine code (jit.h), NULL: interpreted */
 } iw__code_t;
 
 /* The byte offset of the instruction at word `pos` of a function (or, when
@@ -124,6 +125,7 @@ struct iw_module {
     uint8_t *declared_funcs;        /* bitmap: may appear in ref.func */
     iw__code_t *codes;              /* one per defined function */
     const char **func_names;        /* name section, NULL where absent */
+    struct iw__jit_module *jit;     /* the compiled code (jit.h), NULL when none */
 };
 
 /* Decoding and compiling (decode.c, compile.c). */

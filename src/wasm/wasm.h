@@ -135,6 +135,16 @@ void iw_module_export_info(const iw_module_t *m, uint32_t i, iw_extern_info_t *o
  * the string is owned by the module. */
 const char *iw_module_func_sig(const iw_module_t *m, uint32_t func);
 
+/* Which engine runs the modules loaded from now on (docs/engine.md,
+ * "Compiler"); process-wide. DEFAULT follows the environment variable
+ * IFRIT_ENGINE ("compiler"; anything else or unset: the interpreter). The
+ * compiler exists on x86-64 Linux only; elsewhere every engine interprets. */
+typedef enum { IW_ENGINE_DEFAULT, IW_ENGINE_INTERPRETER, IW_ENGINE_COMPILER } iw_engine_t;
+void iw_set_engine(iw_engine_t engine);
+/* How many of m's defined functions run as machine code (the others run
+ * in the interpreter). */
+uint32_t iw_module_compiled_count(const iw_module_t *m);
+
 /* ---- host objects and linking ------------------------------------------ */
 
 /* What a host function tells the engine. */

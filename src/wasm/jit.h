@@ -1,0 +1,53 @@
+/* The compiler to x86-64 machine code, as the rest of the engine sees it
+ * (docs/engine.md, "Compiler"). Compiled code shares the interpreter's
+ * frames: the interpreter enters it at an instruction boundary with the
+ * frame pointer and a context, and it returns the internal instruction
+ * where the interpreter takes over (a trap, the fuel slow path, a call or
+ * return). Built only on x86-64 Linux (IW_JIT); elsewhere nothing is
+ * compiled and these are not called. */
+#ifndef IFRIT_WASM_JIT_H
+#define IFRIT_WASM_JIT_H
+
+#if defined(__x86_64__) && defined(__linux__)
+#define IW_JIT 1
+#else
+#define IW_JIT 0
+#endif
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "wasm/module.h"
+
+/* What compiled code reads and writes besides the frame; the offsets are
+ * part of the generated code (jit_compile.c checks them). */
+typedef struct {
+    int64_t budget;                 /* the fuel countdown, in and out */
+    uint8_t *mem;                   /* memory 0 of the frame's instance */
+    uint64_t memsize;
+    uint8_t *dirty;                 /* its write map or NULL */
+    atomic_int *interrupt;
+    iw_global_t **globals;          /* the frame's instance's globals */
+    const iw__word_t *exit_ip;      /* out: where the interpreter goes on */
+} iw__jit_ctx_t;
+
+/* One compiled function: the native offset of each internal instruction
+ * (0: not an instruction start), within its module's code. */
+struct iw__jit_func {
+    const struct iw__jit_module *module;
+    const uint32_t *native;
+    uint32_t ncode;
+};
+
+/* Compiles every defined function of m it can (after decoding, before any
+ * instance exists) when the selected engine is the compiler; a function it
+ * cannot compile keeps code->jit NULL and runs in the interpreter. */
+void iw__jit_compile_module(iw_module_t *m);
+void iw__jit_module_free(struct iw__jit_module *j);
+
+/* Runs fn's native code from ip (an instruction of fn) on frame fp and
+ * returns the instruction the interpreter continues at: ip itself when fn
+ * has no native code there. */
+const iw__word_t *iw__jit_run(const iw__code_t *fn, const iw__word_t *ip, uint64_t *fp, iw__jit_ctx_t *ctx);
+
+#endif

@@ -1,0 +1,737 @@
+/* The compiler: each function's internal code (compile.c) translated to
+ * x86-64, one internal instruction at a time, into one executable mapping
+ * per module (docs/engine.md, "Compiler"). Operands stay in their frame
+ * slots, so every instruction boundary is a place where the interpreter and
+ * compiled code can hand the frame to each other. Fixed registers:
+ *   rbx frame pointer, r12 context (iw__jit_ctx_t), r13 memory base,
+ *   r14 memory size, r15 fuel countdown, rbp the interrupt flag's address;
+ *   rax, rcx, rdx scratch.
+ * Anything the compiled code does not do itself (a failed check that will
+ * trap, the fuel slow path, calls, returns) is an exit: rax = the internal
+ * instruction's address, then the module's exit sequence stores it and the
+ * countdown in the context and returns to the interpreter, which runs that
+ * instruction. A check always exits before the instruction has any effect. */
+#include "wasm/jit.h"
+
+#if IW_JIT
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/config.h"
+#include "wasm/compile.h"
+#include "wasm/jit_code.h"
+#include "wasm/jit_x64.h"
+#include "wasm/ops.h"
+#include "wasm/runtime.h"
+
+#define RAX IW_X64_RAX
+#define RCX IW_X64_RCX
+#define RDX IW_X64_RDX
+#define RBX IW_X64_RBX
+#define RBP IW_X64_RBP
+#define RSI IW_X64_RSI
+#define RDI IW_X64_RDI
+#define R12 IW_X64_R12
+#define R13 IW_X64_R13
+#define R14 IW_X64_R14
+#define R15 IW_X64_R15
+
+struct iw__jit_module {
+    iw__jit_code_t code;
+    struct iw__jit_func *funcs;     /* one per defined function */
+    uint32_t nfuncs;
+};
+
+/* ---- what each internal op is to the compiler ---------------------------- */
+
+typedef enum {
+    IW__J_NONE,         /* not compiled yet: the function stays interpreted */
+    IW__J_EXIT,         /* the interpreter runs it (calls, returns, unreachable) */
+    IW__J_CONTROL,      /* branches, fuel, copies, constants, globals (by op) */
+    IW__J_ALU, IW__J_MUL, IW__J_SHIFT, IW__J_CMP, IW__J_DIV,     /* binary, _SS/_SI */
+    IW__J_CMP_BRANCH,   /* i32 compare-and-branch forms */
+    IW__J_UN,           /* one operand: arg says which */
+    IW__J_LOAD, IW__J_STORE,
+} iw__jit_class_t;
+
+typedef enum { IW__U_EQZ, IW__U_ZX32, IW__U_SX32, IW__U_SX8, IW__U_SX16 } iw__jit_un_t;
+typedef enum { IW__F_SS, IW__F_SI, IW__F_BT, IW__F_BF, IW__F_BL, IW__F_ADD, IW__F_ADDS, IW__F_I, IW__F_ADDI, IW__F_PLAIN } iw__jit_form_t;
+
+typedef struct {
+    uint8_t cls, form, arg, size;   /* arg: ALU/shift op, cc, division kind, unary kind; size: memory bytes */
+    bool w;                         /* 64-bit */
+    bool imm_b;                     /* BT/BF/BL forms: b is an immediate */
+    uint8_t opc[2], nopc;           /* loads: the x86 opcode */
+} iw__jit_info_t;
+
+/* Division kinds in arg: bit 0 signed, bit 1 remainder. */
+#define IW__DIV_S 1u
+#define IW__DIV_REM 2u
+
+#define IW__JIT_BINARY(X)                                                                                    \
+    X(I32_ADD, ALU, 0, IW_X64_ADD) X(I32_SUB, ALU, 0, IW_X64_SUB) X(I32_AND, ALU, 0, IW_X64_AND)            \
+    X(I32_OR, ALU, 0, IW_X64_OR) X(I32_XOR, ALU, 0, IW_X64_XOR) X(I32_MUL, MUL, 0, 0)                       \
+    X(I32_SHL, SHIFT, 0, IW_X64_SHL) X(I32_SHR_S, SHIFT, 0, IW_X64_SAR) X(I32_SHR_U, SHIFT, 0, IW_X64_SHR)  \
+    X(I32_ROTL, SHIFT, 0, IW_X64_ROL) X(I32_ROTR, SHIFT, 0, IW_X64_ROR)                                     \
+    X(I32_DIV_S, DIV, 0, IW__DIV_S) X(I32_DIV_U, DIV, 0, 0) X(I32_REM_S, DIV, 0, IW__DIV_S | IW__DIV_REM)   \
+    X(I32_REM_U, DIV, 0, IW__DIV_REM)                                                                        \
+    X(I64_ADD, ALU, 1, IW_X64_ADD) X(I64_SUB, ALU, 1, IW_X64_SUB) X(I64_AND, ALU, 1, IW_X64_AND)            \
+    X(I64_OR, ALU, 1, IW_X64_OR) X(I64_XOR, ALU, 1, IW_X64_XOR) X(I64_MUL, MUL, 1, 0)                       \
+    X(I64_SHL, SHIFT, 1, IW_X64_SHL) X(I64_SHR_S, SHIFT, 1, IW_X64_SAR) X(I64_SHR_U, SHIFT, 1, IW_X64_SHR)  \
+    X(I64_ROTL, SHIFT, 1, IW_X64_ROL) X(I64_ROTR, SHIFT, 1, IW_X64_ROR)                                     \
+    X(I64_DIV_S, DIV, 1, IW__DIV_S) X(I64_DIV_U, DIV, 1, 0) X(I64_REM_S, DIV, 1, IW__DIV_S | IW__DIV_REM)   \
+    X(I64_REM_U, DIV, 1, IW__DIV_REM)                                                                        \
+    X(I64_EQ, CMP, 1, IW_X64_CC_E) X(I64_NE, CMP, 1, IW_X64_CC_NE) X(I64_LT_S, CMP, 1, IW_X64_CC_L)         \
+    X(I64_LT_U, CMP, 1, IW_X64_CC_B) X(I64_GT_S, CMP, 1, IW_X64_CC_G) X(I64_GT_U, CMP, 1, IW_X64_CC_A)      \
+    X(I64_LE_S, CMP, 1, IW_X64_CC_LE) X(I64_LE_U, CMP, 1, IW_X64_CC_BE) X(I64_GE_S, CMP, 1, IW_X64_CC_GE)   \
+    X(I64_GE_U, CMP, 1, IW_X64_CC_AE)
+
+#define IW__JIT_I32_CMP(X)                                                                                   \
+    X(I32_EQ, IW_X64_CC_E) X(I32_NE, IW_X64_CC_NE) X(I32_LT_S, IW_X64_CC_L) X(I32_LT_U, IW_X64_CC_B)        \
+    X(I32_GT_S, IW_X64_CC_G) X(I32_GT_U, IW_X64_CC_A) X(I32_LE_S, IW_X64_CC_LE) X(I32_LE_U, IW_X64_CC_BE)   \
+    X(I32_GE_S, IW_X64_CC_GE) X(I32_GE_U, IW_X64_CC_AE)
+
+#define IW__JIT_UNARY(X)                                                                                     \
+    X(I32_EQZ, 0, IW__U_EQZ) X(I64_EQZ, 1, IW__U_EQZ) X(I32_WRAP_I64, 0, IW__U_ZX32)                        \
+    X(I64_EXTEND_I32_U, 0, IW__U_ZX32) X(I64_EXTEND_I32_S, 1, IW__U_SX32) X(I32_EXTEND8_S, 0, IW__U_SX8)    \
+    X(I32_EXTEND16_S, 0, IW__U_SX16) X(I64_EXTEND8_S, 1, IW__U_SX8) X(I64_EXTEND16_S, 1, IW__U_SX16)        \
+    X(I64_EXTEND32_S, 1, IW__U_SX32)
+
+/* Loads: X(NAME, w, opcode bytes...) of `op reg, [mem]` leaving the slot's
+ * value in rax (32-bit forms zero the upper half, as the slots want). */
+#define IW__JIT_LOADS(X)                                                                                     \
+    X(I32_LOAD, 0, 0x8B) X(I64_LOAD, 1, 0x8B) X(F32_LOAD, 0, 0x8B) X(F64_LOAD, 1, 0x8B)                     \
+    X(I32_LOAD8_S, 0, 0x0F, 0xBE) X(I32_LOAD8_U, 0, 0x0F, 0xB6) X(I32_LOAD16_S, 0, 0x0F, 0xBF)              \
+    X(I32_LOAD16_U, 0, 0x0F, 0xB7) X(I64_LOAD8_S, 1, 0x0F, 0xBE) X(I64_LOAD8_U, 0, 0x0F, 0xB6)              \
+    X(I64_LOAD16_S, 1, 0x0F, 0xBF) X(I64_LOAD16_U, 0, 0x0F, 0xB7) X(I64_LOAD32_S, 1, 0x63)                  \
+    X(I64_LOAD32_U, 0, 0x8B)
+
+static void iw__jit_info_init(iw__jit_info_t *info)
+{
+    memset(info, 0, IW_OP_COUNT * sizeof *info);
+    static const iw_op_t exits[] = { IW_OP_UNREACHABLE, IW_OP_RETURN, IW_OP_CALL, IW_OP_CALL_IMPORT,
+                                     IW_OP_CALL_INDIRECT };
+    for (size_t i = 0; i < sizeof exits / sizeof exits[0]; i++) info[exits[i]].cls = IW__J_EXIT;
+    static const iw_op_t control[] = { IW_OP_BR, IW_OP_BR_MOVE, IW_OP_BRZ, IW_OP_BRNZ, IW_OP_BRNZ_MOVE,
+                                       IW_OP_BR_LOOP, IW_OP_BRZ_LOOP, IW_OP_BRNZ_LOOP, IW_OP_LOOP, IW_OP_FUEL,
+                                       IW_OP_COPY, IW_OP_CONST, IW_OP_SELECT, IW_OP_GLOBAL_GET,
+                                       IW_OP_GLOBAL_SET, IW_OP_MEMORY_SIZE };
+    for (size_t i = 0; i < sizeof control / sizeof control[0]; i++) info[control[i]].cls = IW__J_CONTROL;
+#define IW__X(N, cls_, w_, arg_)                                                                             \
+    info[IW_OP_##N##_SS] = (iw__jit_info_t){ .cls = IW__J_##cls_, .form = IW__F_SS, .w = w_, .arg = arg_ };  \
+    info[IW_OP_##N##_SI] = (iw__jit_info_t){ .cls = IW__J_##cls_, .form = IW__F_SI, .w = w_, .arg = arg_ };
+    IW__JIT_BINARY(IW__X)
+#undef IW__X
+#define IW__B(N, f, imm) (iw__jit_info_t){ .cls = IW__J_CMP_BRANCH, .form = f, .arg = cc, .imm_b = imm }
+#define IW__X(N, cc_)                                                                                        \
+    {                                                                                                        \
+        uint8_t cc = cc_;                                                                                    \
+        info[IW_OP_##N##_SS] = (iw__jit_info_t){ .cls = IW__J_CMP, .form = IW__F_SS, .arg = cc };            \
+        info[IW_OP_##N##_SI] = (iw__jit_info_t){ .cls = IW__J_CMP, .form = IW__F_SI, .arg = cc };            \
+        info[IW_OP_##N##_BTSS] = IW__B(N, IW__F_BT, false);                                                  \
+        info[IW_OP_##N##_BTSI] = IW__B(N, IW__F_BT, true);                                                   \
+        info[IW_OP_##N##_BFSS] = IW__B(N, IW__F_BF, false);                                                  \
+        info[IW_OP_##N##_BFSI] = IW__B(N, IW__F_BF, true);                                                   \
+        info[IW_OP_##N##_BLSS] = IW__B(N, IW__F_BL, false);                                                  \
+        info[IW_OP_##N##_BLSI] = IW__B(N, IW__F_BL, true);                                                   \
+    }
+    IW__JIT_I32_CMP(IW__X)
+#undef IW__X
+#undef IW__B
+#define IW__X(N, w_, kind) info[IW_OP_##N##_S] = (iw__jit_info_t){ .cls = IW__J_UN, .w = w_, .arg = kind };
+    IW__JIT_UNARY(IW__X)
+#undef IW__X
+    static const uint8_t load_opc[][3] = {
+#define IW__X(N, w_, ...) { __VA_ARGS__ },
+        IW__JIT_LOADS(IW__X)
+#undef IW__X
+    };
+    static const bool load_w[] = {
+#define IW__X(N, w_, ...) w_,
+        IW__JIT_LOADS(IW__X)
+#undef IW__X
+    };
+    static const iw_op_t load_ops[] = {
+#define IW__X(N, w_, ...) IW_OP_##N,
+        IW__JIT_LOADS(IW__X)
+#undef IW__X
+    };
+    for (size_t i = 0; i < sizeof load_ops / sizeof load_ops[0]; i++) {
+        iw__jit_info_t l = { .cls = IW__J_LOAD, .w = load_w[i], .opc = { load_opc[i][0], load_opc[i][1] },
+                             .nopc = load_opc[i][0] == 0x0F ? 2 : 1 };
+        info[load_ops[i]] = l;
+    }
+#define IW__X(code, N, text, vt, al, ct, conv)                                                               \
+    info[IW_OP_##N].size = sizeof(ct);                                                                       \
+    info[IW_OP_##N].form = IW__F_PLAIN;                                                                      \
+    info[IW_OP_##N##_ADD] = info[IW_OP_##N];                                                                 \
+    info[IW_OP_##N##_ADD].form = IW__F_ADD;                                                                  \
+    info[IW_OP_##N##_ADDS] = info[IW_OP_##N];                                                                \
+    info[IW_OP_##N##_ADDS].form = IW__F_ADDS;
+    IW_LOAD_OPS(IW__X)
+#undef IW__X
+#define IW__S(N, f, ct) (iw__jit_info_t){ .cls = IW__J_STORE, .form = f, .size = sizeof(ct) }
+#define IW__X(code, N, text, vt, al, ct)                                                                     \
+    info[IW_OP_##N] = IW__S(N, IW__F_PLAIN, ct);                                                             \
+    info[IW_OP_##N##_ADD] = IW__S(N, IW__F_ADD, ct);                                                         \
+    info[IW_OP_##N##_I] = IW__S(N, IW__F_I, ct);                                                             \
+    info[IW_OP_##N##_ADDI] = IW__S(N, IW__F_ADDI, ct);                                                       \
+    info[IW_OP_##N##_ADDS] = IW__S(N, IW__F_ADDS, ct);
+    IW_STORE_OPS(IW__X)
+#undef IW__X
+#undef IW__S
+}
+
+/* Words of an instruction (op word included). */
+static uint32_t iw__jit_len(const iw__jit_info_t *in, iw_op_t op)
+{
+    switch ((iw__jit_class_t)in->cls) {
+    case IW__J_NONE: return 0;
+    case IW__J_EXIT:
+        return op == IW_OP_UNREACHABLE ? 1 : op == IW_OP_RETURN ? 2 : 3;
+    case IW__J_CONTROL:
+        switch (op) {
+        case IW_OP_BR: case IW_OP_BR_LOOP: case IW_OP_LOOP: case IW_OP_FUEL: case IW_OP_COPY:
+        case IW_OP_GLOBAL_GET: case IW_OP_GLOBAL_SET: case IW_OP_MEMORY_SIZE:
+            return 2;
+        case IW_OP_BRZ: case IW_OP_BRNZ: case IW_OP_BRZ_LOOP: case IW_OP_BRNZ_LOOP: case IW_OP_CONST:
+        case IW_OP_SELECT:
+            return 3;
+        case IW_OP_BR_MOVE: return 4;
+        case IW_OP_BRNZ_MOVE: return 5;
+        default: return 0;
+        }
+    case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP: case IW__J_DIV: return 3;
+    case IW__J_CMP_BRANCH: return 4;
+    case IW__J_UN: return 2;
+    case IW__J_LOAD: return in->form == IW__F_PLAIN ? 3 : 4;
+    case IW__J_STORE: return in->form == IW__F_PLAIN ? 3 : in->form == IW__F_ADDI ? 5 : 4;
+    }
+    return 0;
+}
+
+/* ---- handler address -> op ----------------------------------------------- */
+
+#define IW__OPMAP_BITS 12u
+typedef struct { const void *addr; uint32_t op; } iw__opmap_t;
+
+static uint32_t iw__opmap_hash(const void *addr)
+{
+    uint64_t h = (uint64_t)(uintptr_t)addr * 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(h >> (64 - IW__OPMAP_BITS));
+}
+
+static void iw__opmap_init(iw__opmap_t *map)
+{
+    memset(map, 0, (1u << IW__OPMAP_BITS) * sizeof *map);
+    const void *const *ops = iw__interp_ops();
+    for (uint32_t op = 0; op < IW_OP_COUNT; op++) {
+        uint32_t h = iw__opmap_hash(ops[op]);
+        while (map[h].addr && map[h].addr != ops[op]) h = (h + 1) & ((1u << IW__OPMAP_BITS) - 1);
+        if (!map[h].addr) map[h] = (iw__opmap_t){ ops[op], op };
+    }
+}
+
+static int64_t iw__opmap_get(const iw__opmap_t *map, const void *addr)
+{
+    for (uint32_t h = iw__opmap_hash(addr); map[h].addr; h = (h + 1) & ((1u << IW__OPMAP_BITS) - 1))
+        if (map[h].addr == addr) return map[h].op;
+    return -1;
+}
+
+/* ---- one function -------------------------------------------------------- */
+
+typedef struct { size_t at; uint32_t target; } iw__jit_fix_t;
+typedef struct { size_t at; uint32_t pos; int32_t undo; } iw__jit_stub_t;
+
+typedef struct {
+    iw__x64_buf_t b;
+    const iw__jit_info_t *info;
+    const iw__opmap_t *opmap;
+    size_t exit_at;                 /* the module's exit sequence */
+    /* per function */
+    const iw__code_t *fn;
+    uint32_t *native;               /* per code word; 0 = no instruction */
+    uint32_t ncode, native_cap;
+    iw__jit_fix_t *fix;
+    uint32_t nfix, fix_cap;
+    iw__jit_stub_t *stubs;
+    uint32_t nstubs, stubs_cap;
+    bool oom;
+} iw__jit_t;
+
+static bool iw__jit_grow(iw__jit_t *j, void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap) return true;
+    uint32_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    void *q = realloc(*p, (size_t)n * size);
+    if (!q) return !(j->oom = true);
+    if (p == (void **)&j->native) memset((uint32_t *)q + *cap, 0, (size_t)(n - *cap) * size);
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+/* Whether the srcmap has an instruction at pos (every emitted instruction
+ * has one): a cross-check of the walk below. */
+static bool iw__jit_in_srcmap(const iw__code_t *c, uint32_t pos)
+{
+    uint32_t lo = 0, hi = c->nsrcmap;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->srcmap[2 * mid] < pos) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < c->nsrcmap && c->srcmap[2 * lo] == pos;
+}
+
+/* The instructions of fn, in order, marked in j->native (1 = a start), and
+ * j->ncode. The code has no length of its own: the walk follows fall-through
+ * and ends after an instruction that does not fall through when no branch
+ * seen so far goes further. false when an instruction is not compiled yet,
+ * or anything looks wrong (then the function stays interpreted). */
+static bool iw__jit_walk(iw__jit_t *j)
+{
+    const iw__word_t *code = j->fn->code;
+    uint32_t pos = 0, furthest = 0;
+    for (;;) {
+        if (!iw__jit_in_srcmap(j->fn, pos)) return false;
+        int64_t op = iw__opmap_get(j->opmap, code[pos].op);
+        if (op < 0) return false;
+        const iw__jit_info_t *in = &j->info[op];
+        uint32_t len = iw__jit_len(in, (iw_op_t)op);
+        if (!len) return false;
+        if (!iw__jit_grow(j, (void **)&j->native, &j->native_cap, pos + len + 1, sizeof *j->native)) return false;
+        j->native[pos] = 1;
+        int64_t off = 0;
+        bool ends = false;
+        switch (op) {
+        case IW_OP_BR: case IW_OP_BR_MOVE: case IW_OP_BR_LOOP: off = code[pos + 1].i; ends = true; break;
+        case IW_OP_BRZ: case IW_OP_BRNZ: case IW_OP_BRZ_LOOP: case IW_OP_BRNZ_LOOP: case IW_OP_BRNZ_MOVE:
+            off = code[pos + 2].i;
+            break;
+        case IW_OP_RETURN: case IW_OP_UNREACHABLE: ends = true; break;
+        default:
+            if (in->cls == IW__J_CMP_BRANCH) off = code[pos + 3].i;
+            break;
+        }
+        if (off) {
+            int64_t t = (int64_t)pos + off;
+            if (t < 0 || t > (int64_t)UINT32_MAX / 2) return false;
+            if ((uint32_t)t > furthest) furthest = (uint32_t)t;
+        }
+        pos += len;
+        if (ends && furthest < pos) break;
+    }
+    j->ncode = pos;
+    return true;
+}
+
+static int32_t iw__slot(uint64_t slot) { return (int32_t)(slot * 8); }
+
+static void iw__jit_branch(iw__jit_t *j, size_t at, uint32_t target)
+{
+    if (!iw__jit_grow(j, (void **)&j->fix, &j->fix_cap, j->nfix + 1, sizeof *j->fix)) return;
+    j->fix[j->nfix++] = (iw__jit_fix_t){ at, target };
+}
+
+/* A conditional exit to the interpreter at instruction pos (undoing a fuel
+ * charge first). */
+static void iw__jit_exit_if(iw__jit_t *j, iw__x64_cc_t cc, uint32_t pos, int32_t undo)
+{
+    size_t at = iw__x64_jcc(&j->b, cc);
+    if (!iw__jit_grow(j, (void **)&j->stubs, &j->stubs_cap, j->nstubs + 1, sizeof *j->stubs)) return;
+    j->stubs[j->nstubs++] = (iw__jit_stub_t){ at, pos, undo };
+}
+
+static void iw__jit_exit(iw__jit_t *j, uint32_t pos)
+{
+    iw__x64_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)(j->fn->code + pos));
+    iw__x64_patch(&j->b, iw__x64_jmp(&j->b), j->exit_at);
+}
+
+static void iw__jit_moves(iw__jit_t *j, iw__word_t pair, uint64_t n)
+{
+    for (uint64_t k = 0; k < n; k++) {
+        iw__x64_load(&j->b, true, RAX, RBX, iw__slot(pair.p.hi + k));
+        iw__x64_store(&j->b, true, RBX, iw__slot(pair.p.lo + k), RAX);
+    }
+}
+
+/* rcx = operand b of a binary instruction: slot w or immediate w. */
+static void iw__jit_operand_b(iw__jit_t *j, bool imm, bool w, iw__word_t word)
+{
+    if (imm) iw__x64_mov_imm(&j->b, RCX, w ? word.u : (uint32_t)word.u);
+    else iw__x64_load(&j->b, w, RCX, RBX, iw__slot(word.u));
+}
+
+/* rax = the effective address of a load or store at pos, bounds-checked
+ * for `size` bytes (a failed check exits). */
+static void iw__jit_address(iw__jit_t *j, const iw__word_t *ins, uint32_t addr_slot, int form, uint32_t size,
+                            uint32_t pos)
+{
+    iw__x64_buf_t *b = &j->b;
+    iw__x64_load(b, false, RAX, RBX, iw__slot(addr_slot));
+    if (form == IW__F_ADD || form == IW__F_ADDI) iw__x64_alu_ri(b, IW_X64_ADD, false, RAX, (int32_t)(uint32_t)ins[3].u);
+    if (form == IW__F_ADDS) iw__x64_alu_rm(b, IW_X64_ADD, false, RAX, RBX, iw__slot(ins[3].u));
+    if (ins[2].u) {
+        iw__x64_mov_imm(b, RCX, ins[2].u);
+        iw__x64_alu_rr(b, IW_X64_ADD, true, RAX, RCX);
+    }
+    iw__x64_mov_rr(b, true, RCX, RAX);
+    iw__x64_alu_ri(b, IW_X64_ADD, true, RCX, (int32_t)size);
+    iw__x64_alu_rr(b, IW_X64_CMP, true, RCX, R14);
+    iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
+}
+
+static void iw__jit_div(iw__jit_t *j, const iw__jit_info_t *in, const iw__word_t *ins, uint32_t pos)
+{
+    iw__x64_buf_t *b = &j->b;
+    bool w = in->w, sgn = in->arg & IW__DIV_S;
+    iw__x64_load(b, w, RAX, RBX, iw__slot(ins[1].p.hi));
+    iw__jit_operand_b(j, in->form == IW__F_SI, w, ins[2]);
+    iw__x64_test_rr(b, w, RCX, RCX);
+    iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
+    if (sgn) {
+        /* INT_MIN / -1 traps and INT_MIN % -1 is 0: both left to the interpreter */
+        iw__x64_alu_ri(b, IW_X64_CMP, w, RCX, -1);
+        size_t skip = iw__x64_jcc(b, IW_X64_CC_NE);
+        iw__x64_mov_imm(b, RDX, w ? 0x8000000000000000ull : 0x80000000u);
+        iw__x64_alu_rr(b, IW_X64_CMP, w, RAX, RDX);
+        iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
+        iw__x64_patch(b, skip, b->len);
+        iw__x64_sign_extend_ax(b, w);
+    } else {
+        iw__x64_alu_rr(b, IW_X64_XOR, false, RDX, RDX);
+    }
+    iw__x64_div(b, w, sgn, RCX);
+    iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), (in->arg & IW__DIV_REM) ? RDX : RAX);
+}
+
+static void iw__jit_fuel(iw__jit_t *j, const iw__word_t *ins, uint32_t pos, bool interrupt)
+{
+    iw__x64_buf_t *b = &j->b;
+    int32_t fuel = (int32_t)ins[1].i;
+    iw__x64_alu_ri(b, IW_X64_SUB, true, R15, fuel);
+    iw__jit_exit_if(j, IW_X64_CC_S, pos, fuel);
+    if (interrupt) {
+        /* the flag is an atomic_int; a plain load is the relaxed load on x86-64 */
+        iw__x64_alu_mi(b, IW_X64_CMP, false, RBP, 0, 0);
+        iw__jit_exit_if(j, IW_X64_CC_NE, pos, fuel);
+    }
+}
+
+static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw__word_t *ins, uint32_t pos)
+{
+    iw__x64_buf_t *b = &j->b;
+    switch (op) {
+    case IW_OP_BR: case IW_OP_BR_LOOP:
+        iw__jit_branch(j, iw__x64_jmp(b), (uint32_t)(pos + ins[1].i));
+        break;
+    case IW_OP_BR_MOVE:
+        iw__jit_moves(j, ins[2], ins[3].u);
+        iw__jit_branch(j, iw__x64_jmp(b), (uint32_t)(pos + ins[1].i));
+        break;
+    case IW_OP_BRZ: case IW_OP_BRNZ: case IW_OP_BRZ_LOOP: case IW_OP_BRNZ_LOOP:
+        iw__x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
+        iw__x64_test_rr(b, false, RAX, RAX);
+        iw__jit_branch(j, iw__x64_jcc(b, op == IW_OP_BRZ || op == IW_OP_BRZ_LOOP ? IW_X64_CC_E : IW_X64_CC_NE),
+                       (uint32_t)(pos + ins[2].i));
+        break;
+    case IW_OP_BRNZ_MOVE: {
+        iw__x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
+        iw__x64_test_rr(b, false, RAX, RAX);
+        size_t skip = iw__x64_jcc(b, IW_X64_CC_E);
+        iw__jit_moves(j, ins[3], ins[4].u);
+        iw__jit_branch(j, iw__x64_jmp(b), (uint32_t)(pos + ins[2].i));
+        iw__x64_patch(b, skip, b->len);
+        break;
+    }
+    case IW_OP_LOOP: iw__jit_fuel(j, ins, pos, true); break;
+    case IW_OP_FUEL: iw__jit_fuel(j, ins, pos, false); break;
+    case IW_OP_COPY: iw__jit_moves(j, ins[1], 1); break;
+    case IW_OP_CONST:
+        iw__x64_mov_imm(b, RAX, ins[2].u);
+        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        break;
+    case IW_OP_SELECT:      /* w1 {dst, cond}, w2 {a, b} */
+        iw__x64_load(b, false, RCX, RBX, iw__slot(ins[1].p.hi));
+        iw__x64_load(b, true, RAX, RBX, iw__slot(ins[2].p.lo));
+        iw__x64_load(b, true, RDX, RBX, iw__slot(ins[2].p.hi));
+        iw__x64_test_rr(b, false, RCX, RCX);
+        iw__x64_cmov(b, IW_X64_CC_E, true, RAX, RDX);
+        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        break;
+    case IW_OP_GLOBAL_GET:  /* w1 {dst, global} */
+        iw__x64_load(b, true, RAX, R12, (int32_t)offsetof(iw__jit_ctx_t, globals));
+        iw__x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.hi));
+        iw__x64_load(b, true, RAX, RAX, (int32_t)offsetof(iw_global_t, value));
+        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        break;
+    case IW_OP_GLOBAL_SET:  /* w1 {src, global} */
+        iw__x64_load(b, true, RAX, R12, (int32_t)offsetof(iw__jit_ctx_t, globals));
+        iw__x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.hi));
+        iw__x64_load(b, true, RCX, RBX, iw__slot(ins[1].p.lo));
+        iw__x64_store(b, true, RAX, (int32_t)offsetof(iw_global_t, value), RCX);
+        break;
+    case IW_OP_MEMORY_SIZE:
+        iw__x64_mov_rr(b, true, RAX, R14);
+        iw__x64_shift_ri(b, IW_X64_SHR, true, RAX, 16);
+        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        break;
+    default: break;
+    }
+}
+
+static void iw__jit_store(iw__jit_t *j, const iw__jit_info_t *in, const iw__word_t *ins, uint32_t pos)
+{
+    iw__x64_buf_t *b = &j->b;
+    iw__jit_address(j, ins, ins[1].p.lo, in->form, in->size, pos);
+    if (in->form == IW__F_I) iw__x64_mov_imm(b, RCX, ins[3].u);
+    else if (in->form == IW__F_ADDI) iw__x64_mov_imm(b, RCX, ins[4].u);
+    else iw__x64_load(b, true, RCX, RBX, iw__slot(ins[1].p.hi));
+    uint8_t opc = in->size == 1 ? 0x88 : 0x89;
+    iw__x64_op_mem(b, in->size == 2, in->size == 8, &opc, 1, RCX, R13, RAX, 0);
+    /* the write map of a resettable instance: the block of the first byte */
+    iw__x64_load(b, true, RDX, R12, (int32_t)offsetof(iw__jit_ctx_t, dirty));
+    iw__x64_test_rr(b, true, RDX, RDX);
+    size_t skip = iw__x64_jcc(b, IW_X64_CC_E);
+    iw__x64_shift_ri(b, IW_X64_SHR, true, RAX, IW_DIRTY_BLOCK_SHIFT);
+    iw__x64_op_mem(b, false, false, (const uint8_t[]){ 0xC6 }, 1, 0, RDX, RAX, 0);
+    iw__x64_byte(b, 1);
+    iw__x64_patch(b, skip, b->len);
+}
+
+static void iw__jit_unary(iw__jit_t *j, const iw__jit_info_t *in, const iw__word_t *ins)
+{
+    iw__x64_buf_t *b = &j->b;
+    int32_t src = iw__slot(ins[1].p.hi);
+    switch ((iw__jit_un_t)in->arg) {
+    case IW__U_EQZ:
+        iw__x64_load(b, in->w, RAX, RBX, src);
+        iw__x64_test_rr(b, in->w, RAX, RAX);
+        iw__x64_setcc(b, IW_X64_CC_E, RAX);
+        iw__x64_movzx8_rr(b, RAX, RAX);
+        break;
+    case IW__U_ZX32: iw__x64_load(b, false, RAX, RBX, src); break;
+    case IW__U_SX32: iw__x64_op_mem(b, false, true, (const uint8_t[]){ 0x63 }, 1, RAX, RBX, -1, src); break;
+    case IW__U_SX8: iw__x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, RAX, RBX, -1, src); break;
+    case IW__U_SX16: iw__x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBF }, 2, RAX, RBX, -1, src); break;
+    }
+    iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+}
+
+static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw__word_t *ins, uint32_t pos)
+{
+    iw__x64_buf_t *b = &j->b;
+    const iw__jit_info_t *in = &j->info[op];
+    bool si = in->form == IW__F_SI;
+    switch ((iw__jit_class_t)in->cls) {
+    case IW__J_NONE: break;
+    case IW__J_EXIT: iw__jit_exit(j, pos); break;
+    case IW__J_CONTROL: iw__jit_control(j, op, ins, pos); break;
+    case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP:
+        iw__x64_load(b, in->w, RAX, RBX, iw__slot(ins[1].p.hi));
+        iw__jit_operand_b(j, si, in->w, ins[2]);
+        if (in->cls == IW__J_ALU) iw__x64_alu_rr(b, (iw__x64_alu_t)in->arg, in->w, RAX, RCX);
+        else if (in->cls == IW__J_MUL) iw__x64_imul_rr(b, in->w, RAX, RCX);
+        else if (in->cls == IW__J_SHIFT) iw__x64_shift_cl(b, (iw__x64_shift_t)in->arg, in->w, RAX);
+        else {
+            iw__x64_alu_rr(b, IW_X64_CMP, in->w, RAX, RCX);
+            iw__x64_setcc(b, (iw__x64_cc_t)in->arg, RAX);
+            iw__x64_movzx8_rr(b, RAX, RAX);
+        }
+        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        break;
+    case IW__J_DIV: iw__jit_div(j, in, ins, pos); break;
+    case IW__J_CMP_BRANCH: {    /* w1 {a}, w2 b, w3 offset */
+        iw__x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
+        iw__jit_operand_b(j, in->imm_b, false, ins[2]);
+        iw__x64_alu_rr(b, IW_X64_CMP, false, RAX, RCX);
+        iw__x64_cc_t cc = (iw__x64_cc_t)(in->form == IW__F_BF ? in->arg ^ 1 : in->arg);
+        iw__jit_branch(j, iw__x64_jcc(b, cc), (uint32_t)(pos + ins[3].i));
+        break;
+    }
+    case IW__J_UN: iw__jit_unary(j, in, ins); break;
+    case IW__J_LOAD:
+        iw__jit_address(j, ins, ins[1].p.hi, in->form, in->size, pos);
+        iw__x64_op_mem(b, false, in->w, in->opc, in->nopc, RAX, R13, RAX, 0);
+        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        break;
+    case IW__J_STORE: iw__jit_store(j, in, ins, pos); break;
+    }
+}
+
+/* Fuel charges must fit an imm32, as must slot displacements (frames are at
+ * most IW_MAX_FRAME_SLOTS); anything else keeps the function interpreted. */
+static bool iw__jit_fits(const iw__jit_t *j)
+{
+    const iw__word_t *code = j->fn->code;
+    for (uint32_t pos = 0; pos < j->ncode; pos++) {
+        if (!j->native[pos]) continue;
+        int64_t op = iw__opmap_get(j->opmap, code[pos].op);
+        if ((op == IW_OP_LOOP || op == IW_OP_FUEL) && (code[pos + 1].i < 0 || code[pos + 1].i > INT32_MAX))
+            return false;
+    }
+    return (uint64_t)j->fn->frame_slots * 8 < INT32_MAX;
+}
+
+/* Compiles j->fn into j->b; fills j->native with offsets. false: the
+ * function is not compiled (j->b is left as it was). */
+static bool iw__jit_function(iw__jit_t *j)
+{
+    j->ncode = j->nfix = j->nstubs = 0;
+    if (j->native_cap) memset(j->native, 0, j->native_cap * sizeof *j->native);
+    if (!j->fn->code || !iw__jit_walk(j) || !iw__jit_fits(j)) return false;
+    size_t start = j->b.len;
+    const iw__word_t *code = j->fn->code;
+    for (uint32_t pos = 0; pos < j->ncode; pos++) {
+        if (!j->native[pos]) continue;
+        j->native[pos] = (uint32_t)j->b.len;
+        int64_t op = iw__opmap_get(j->opmap, code[pos].op);
+        iw__jit_instr(j, (iw_op_t)op, code + pos, pos);
+    }
+    for (uint32_t i = 0; i < j->nstubs; i++) {
+        iw__x64_patch(&j->b, j->stubs[i].at, j->b.len);
+        if (j->stubs[i].undo) iw__x64_alu_ri(&j->b, IW_X64_ADD, true, R15, j->stubs[i].undo);
+        iw__jit_exit(j, j->stubs[i].pos);
+    }
+    for (uint32_t i = 0; i < j->nfix; i++) {
+        uint32_t t = j->fix[i].target;
+        if (t >= j->ncode || !j->native[t]) {     /* never: the walk saw every target */
+            j->b.len = start;
+            return false;
+        }
+        iw__x64_patch(&j->b, j->fix[i].at, j->native[t]);
+    }
+    if (j->b.oom || j->oom || j->b.len > UINT32_MAX) return false;
+    return true;
+}
+
+/* The module's entry and exit, at offset 0 of its code:
+ *   enter(fp, ctx, target): saves the callee-saved registers, loads the
+ *   fixed ones from the context and jumps to target;
+ *   exit (rax = the instruction to continue at): stores it and the
+ *   countdown in the context and returns to the interpreter. */
+static void iw__jit_trampoline(iw__jit_t *j)
+{
+    iw__x64_buf_t *b = &j->b;
+    static const int saved[] = { RBP, RBX, R12, R13, R14, R15 };
+    for (int i = 0; i < 6; i++) iw__x64_push(b, saved[i]);
+    iw__x64_mov_rr(b, true, RBX, RDI);
+    iw__x64_mov_rr(b, true, R12, RSI);
+    iw__x64_load(b, true, R15, R12, (int32_t)offsetof(iw__jit_ctx_t, budget));
+    iw__x64_load(b, true, R13, R12, (int32_t)offsetof(iw__jit_ctx_t, mem));
+    iw__x64_load(b, true, R14, R12, (int32_t)offsetof(iw__jit_ctx_t, memsize));
+    iw__x64_load(b, true, RBP, R12, (int32_t)offsetof(iw__jit_ctx_t, interrupt));
+    iw__x64_jmp_reg(b, RDX);
+    j->exit_at = b->len;
+    iw__x64_store(b, true, R12, (int32_t)offsetof(iw__jit_ctx_t, exit_ip), RAX);
+    iw__x64_store(b, true, R12, (int32_t)offsetof(iw__jit_ctx_t, budget), R15);
+    for (int i = 5; i >= 0; i--) iw__x64_pop(b, saved[i]);
+    iw__x64_ret(b);
+}
+
+static iw_engine_t iw__engine = IW_ENGINE_DEFAULT;
+
+void iw_set_engine(iw_engine_t e) { iw__engine = e; }
+
+static bool iw__jit_wanted(void)
+{
+    if (iw__engine != IW_ENGINE_DEFAULT) return iw__engine == IW_ENGINE_COMPILER;
+    const char *env = getenv("IFRIT_ENGINE");
+    return env && strcmp(env, "compiler") == 0;
+}
+
+void iw__jit_compile_module(iw_module_t *m)
+{
+    uint32_t ndefined = m->nfuncs - m->nimported_funcs;
+    if (!ndefined || !iw__jit_wanted()) return;
+    iw__jit_info_t *info = malloc(IW_OP_COUNT * sizeof *info);
+    iw__opmap_t *opmap = malloc((1u << IW__OPMAP_BITS) * sizeof *opmap);
+    struct iw__jit_module *jm = calloc(1, sizeof *jm);
+    uint32_t **natives = calloc(ndefined, sizeof *natives);
+    uint32_t *ncodes = calloc(ndefined, sizeof *ncodes);
+    iw__jit_t j = { .info = info, .opmap = opmap };
+    bool ok = info && opmap && jm && natives && ncodes;
+    if (ok) {
+        iw__jit_info_init(info);
+        iw__opmap_init(opmap);
+        iw__jit_trampoline(&j);
+        for (uint32_t i = 0; i < ndefined && !j.oom && !j.b.oom; i++) {
+            j.fn = &m->codes[i];
+            size_t mark = j.b.len;
+            if (!iw__jit_function(&j)) {
+                j.b.len = mark;
+                continue;
+            }
+            natives[i] = malloc((size_t)j.ncode * sizeof **natives);
+            if (!natives[i]) break;
+            memcpy(natives[i], j.native, (size_t)j.ncode * sizeof **natives);
+            ncodes[i] = j.ncode;
+        }
+        ok = !j.oom && !j.b.oom;
+    }
+    jm = ok ? jm : (free(jm), NULL);
+    if (jm) jm->funcs = calloc(ndefined, sizeof *jm->funcs);
+    if (jm && jm->funcs && iw__jit_code_new(&jm->code, j.b.p, j.b.len)) {
+        jm->nfuncs = ndefined;
+        for (uint32_t i = 0; i < ndefined; i++) {
+            jm->funcs[i] = (struct iw__jit_func){ jm, natives[i], ncodes[i] };
+            if (natives[i]) m->codes[i].jit = &jm->funcs[i];
+        }
+        m->jit = jm;
+    } else {
+        for (uint32_t i = 0; natives && i < ndefined; i++) free(natives[i]);
+        if (jm) free(jm->funcs);
+        free(jm);
+    }
+    free(natives);
+    free(ncodes);
+    free(info);
+    free(opmap);
+    free(j.native);
+    free(j.fix);
+    free(j.stubs);
+    iw__x64_free(&j.b);
+}
+
+void iw__jit_module_free(struct iw__jit_module *jm)
+{
+    if (!jm) return;
+    for (uint32_t i = 0; i < jm->nfuncs; i++) free((void *)jm->funcs[i].native);
+    free(jm->funcs);
+    iw__jit_code_free(&jm->code);
+    free(jm);
+}
+
+uint32_t iw_module_compiled_count(const iw_module_t *m)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; m->jit && i < m->jit->nfuncs; i++) n += m->jit->funcs[i].native != NULL;
+    return n;
+}
+
+typedef void (*iw__jit_enter_fn)(uint64_t *fp, iw__jit_ctx_t *ctx, const uint8_t *target);
+
+const iw__word_t *iw__jit_run(const iw__code_t *fn, const iw__word_t *ip, uint64_t *fp, iw__jit_ctx_t *ctx)
+{
+    const struct iw__jit_func *jf = fn->jit;
+    uint64_t pos = (uint64_t)(ip - fn->code);
+    if (ip < fn->code || pos >= jf->ncode || !jf->native[pos]) return ip;
+    const uint8_t *base = jf->module->code.base;
+    iw__jit_enter_fn enter;
+    memcpy(&enter, &base, sizeof enter);   /* the trampoline is at offset 0 */
+    enter(fp, ctx, base + jf->native[pos]);
+    return ctx->exit_ip;
+}
+#else
+#include "wasm/module.h"
+
+void iw_set_engine(iw_engine_t e) { (void)e; }
+void iw__jit_compile_module(iw_module_t *m) { (void)m; }
+void iw__jit_module_free(struct iw__jit_module *jm) { (void)jm; }
+uint32_t iw_module_compiled_count(const iw_module_t *m) { (void)m; return 0; }
+#endif
