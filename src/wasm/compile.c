@@ -33,6 +33,7 @@
 #include "wasm/compile.h"
 #include "wasm/config.h"
 #include "wasm/ops.h"
+#include "wasm/proposals.h"
 #include "wasm/simd.h"
 
 #define IW__UNKNOWN 0   /* a value type in unreachable code: matches anything */
@@ -464,7 +465,10 @@ static bool iw__read_blocktype(iw__comp_t *c, iw__functype_t *bt)
     case -16: k = 4; break;
     case -17: k = 5; break;
     case -5: k = 6; break;
-    default: return iw__fail_at(c->r, at, "malformed block type");
+    default:
+        if (iw__valtype_proposal((uint8_t)(v & 0x7f)) != IW__PROP_NONE)
+            return iw__unsupported(c->r, at, iw__valtype_proposal((uint8_t)(v & 0x7f)), "block type 0x%02x", (unsigned)(v & 0x7f));
+        return iw__fail_at(c->r, at, "malformed block type");
     }
     bt->nresults = 1;
     bt->results = single[k];
@@ -829,7 +833,7 @@ static bool iw__simd(iw__comp_t *c)
     }
     /* 0x100-0x113: the relaxed SIMD proposal (WebAssembly 3.0) */
     if (sub >= 0x100 && sub <= 0x113)
-        return iw__fail_at(c->r, at, "relaxed SIMD is not supported (opcode 0xfd %u)", sub);
+        return iw__unsupported(c->r, at, IW__PROP_RELAXED_SIMD, "opcode 0xfd %u", sub);
     return iw__fail_at(c->r, at, "illegal opcode 0xfd %u", sub);
 }
 
@@ -1229,7 +1233,12 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         uint8_t t;
         const uint8_t *tat = r->p;
         if (!iw__read_u8(r, &t)) return false;
-        if (t != IW_FUNCREF && t != IW_EXTERNREF) return iw__fail_at(r, tat, "malformed reference type");
+        if (t != IW_FUNCREF && t != IW_EXTERNREF) {
+            if (iw__valtype_proposal(t) != IW__PROP_NONE)
+                return iw__unsupported(r, tat, iw__valtype_proposal(t), "heap type 0x%02x", t);
+            if (t < 0x40) return iw__unsupported(r, tat, IW__PROP_FUNC_REFS, "heap type %u (a type index)", t);
+            return iw__fail_at(r, tat, "malformed reference type");
+        }
         if (!iw__push(c, t)) return false;
         uint32_t dst;
         if (!iw__live_top(c, &dst)) return true;
@@ -1262,7 +1271,9 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     }
     case IW_OPCODE_PREFIX_FC: return iw__prefixed(c);
     case IW_OPCODE_PREFIX_SIMD: return iw__simd(c);
-    default: return iw__fail_at(r, at, "illegal opcode 0x%02x", op);
+    default:
+        if (iw__opcode_proposal(op) != IW__PROP_NONE) return iw__unsupported(r, at, iw__opcode_proposal(op), "opcode 0x%02x", op);
+        return iw__fail_at(r, at, "illegal opcode %02x", op);
     }
 }
 

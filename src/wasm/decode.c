@@ -9,6 +9,7 @@
 #include "wasm/config.h"
 #include "wasm/module.h"
 #include "wasm/ops.h"
+#include "wasm/proposals.h"
 
 /* The rank of each section id in the required order (custom sections, id 0,
  * may appear anywhere). Data count (12) sits between element and code. */
@@ -47,6 +48,8 @@ bool iw__read_valtype(iw__reader_t *r, uint8_t *out)
     case IW_I32: case IW_I64: case IW_F32: case IW_F64: case IW_FUNCREF: case IW_EXTERNREF: case IW_V128:
         return true;
     default:
+        if (iw__valtype_proposal(*out) != IW__PROP_NONE)
+            return iw__unsupported(r, at, iw__valtype_proposal(*out), "value type 0x%02x", *out);
         return iw__fail_at(r, at, "malformed value type 0x%02x", *out);
     }
 }
@@ -55,8 +58,11 @@ static bool iw__read_reftype(iw__reader_t *r, uint8_t *out)
 {
     const uint8_t *at = r->p;
     if (!iw__read_u8(r, out)) return false;
-    if (*out != IW_FUNCREF && *out != IW_EXTERNREF)
+    if (*out != IW_FUNCREF && *out != IW_EXTERNREF) {
+        if (iw__valtype_proposal(*out) != IW__PROP_NONE)
+            return iw__unsupported(r, at, iw__valtype_proposal(*out), "reference type 0x%02x", *out);
         return iw__fail_at(r, at, "malformed reference type 0x%02x", *out);
+    }
     return true;
 }
 
@@ -68,6 +74,7 @@ static bool iw__read_limits(iw__reader_t *r, iw__limits_t *lim)
     /* the flags are a one-byte LEB128 number: a continuation bit makes it
      * too long, a value above 1 too large (the reference's wording) */
     if (flags & 0x80) return iw__fail_at(r, at, "malformed limits flags 0x%02x (integer representation too long)", flags);
+    if (flags == 4 || flags == 5) return iw__unsupported(r, at, IW__PROP_MEMORY64, "64-bit limits, flags 0x%02x", flags);
     if (flags > 1) return iw__fail_at(r, at, "malformed limits flags 0x%02x (integer too large)", flags);
     if (!iw__read_u32(r, &lim->min)) return false;
     lim->has_max = flags == 1;
@@ -157,14 +164,21 @@ static bool iw__read_const_instr(iw__decoder_t *d, uint8_t op, const uint8_t *at
         return true;
     case IW_OPCODE_GLOBAL_GET:
         if (!iw__read_u32(r, &c->index)) return false;
+        /* WebAssembly 3.0 (with GC) lets it read any earlier immutable global */
+        if (c->index >= nglobals && c->index < m->nglobals && !m->globals[c->index].mutable_)
+            return iw__unsupported(r, at, IW__PROP_GC, "unknown global %u: a constant expression reading a global the module defines",
+                                   c->index);
         if (c->index >= nglobals) return iw__fail_at(r, at, "unknown global %u", c->index);
         if (m->globals[c->index].mutable_)
             return iw__fail_at(r, at, "constant expression required (global %u is mutable)", c->index);
         c->kind = IW__CONST_GLOBAL;
         *got = m->globals[c->index].type;
         return true;
+    case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: /* i32/i64 add sub mul */
+        return iw__unsupported(r, at, IW__PROP_EXTENDED_CONST, "constant expression required (opcode 0x%02x)", op);
     default:
-        if (!iw__is_opcode(op)) return iw__fail_at(r, at, "illegal opcode 0x%02x", op);
+        if (iw__opcode_proposal(op) != IW__PROP_NONE) return iw__unsupported(r, at, iw__opcode_proposal(op), "opcode 0x%02x", op);
+        if (!iw__is_opcode(op)) return iw__fail_at(r, at, "illegal opcode %02x", op);
         return iw__fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
     }
 }
@@ -222,6 +236,8 @@ static bool iw__decode_types(iw__decoder_t *d)
         uint8_t form;
         const uint8_t *at = r->p;
         if (!iw__read_u8(r, &form)) return false;
+        if (form == 0x4e || form == 0x4f || form == 0x50 || form == 0x5e || form == 0x5f)
+            return iw__unsupported(r, at, IW__PROP_GC, "type form 0x%02x", form);
         if (form != 0x60) return iw__fail_at(r, at, "malformed function type 0x%02x (integer representation too long)", form);
         uint8_t *vt[2];
         uint32_t n[2];
@@ -280,12 +296,15 @@ static bool iw__decode_imports(iw__decoder_t *d)
             if (!iw__read_globaltype(r, &im->u.global)) return false;
             im->index = m->nimported_globals++;
             break;
+        case 4:
+            return iw__unsupported(r, at, IW__PROP_EXCEPTIONS, "a tag import; malformed import kind 0x04 before 3.0");
         default:
             return iw__fail_at(r, at, "malformed import kind 0x%02x", kind);
         }
         im->kind = (iw_extern_kind_t)kind;
     }
-    if (m->nimported_memories > 1) return iw__fail(r, "multiple memories");
+    if (m->nimported_memories > 1)
+        return iw__unsupported(r, r->p, IW__PROP_MULTI_MEMORY, "%u memories imported", m->nimported_memories);
     /* Fill the imported parts of the index spaces. */
     m->nfuncs = m->nimported_funcs;
     m->ntables = m->nimported_tables;
@@ -342,8 +361,11 @@ static bool iw__decode_tables(iw__decoder_t *d)
     uint32_t n;
     if (!iw__read_count(r, IW_MAX_TABLES, "tables", &n)) return false;
     if (!(m->tables = iw__extend(d, m->tables, m->ntables, m->ntables + n, sizeof *m->tables))) return false;
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
+        if (iw__left(r) && *r->p == 0x40)
+            return iw__unsupported(r, r->p, IW__PROP_FUNC_REFS, "a table with an initializer");
         if (!iw__read_tabletype(r, &m->tables[m->ntables + i])) return false;
+    }
     m->ntables += n;
     return true;
 }
@@ -354,7 +376,7 @@ static bool iw__decode_memories(iw__decoder_t *d)
     iw_module_t *m = d->m;
     uint32_t n;
     if (!iw__read_count(r, IW_MAX_TABLES, "memories", &n)) return false;
-    if (m->nmemories + n > 1) return iw__fail(r, "multiple memories");
+    if (m->nmemories + n > 1) return iw__unsupported(r, r->p, IW__PROP_MULTI_MEMORY, "%u memories", m->nmemories + n);
     if (!(m->memories = iw__extend(d, m->memories, m->nmemories, m->nmemories + n, sizeof *m->memories))) return false;
     for (uint32_t i = 0; i < n; i++)
         if (!iw__read_memtype(r, &m->memories[m->nmemories + i])) return false;
@@ -408,6 +430,7 @@ static bool iw__decode_export(iw__decoder_t *d, iw__export_t *e)
     if (!iw__read_name(r, &p, &len) || !(e->name = iw__dup_name(d, p, len))) return false;
     e->name_len = len;
     if (!iw__read_u8(r, &kind)) return false;
+    if (kind == 4) return iw__unsupported(r, at, IW__PROP_EXCEPTIONS, "a tag export; malformed export kind 0x04 before 3.0");
     if (kind > 3) return iw__fail_at(r, at, "malformed export kind 0x%02x", kind);
     if (!iw__read_u32(r, &e->index)) return false;
     static const char *const what[] = { "function", "table", "memory", "global" };
@@ -594,6 +617,7 @@ static bool iw__decode_sections(iw__decoder_t *d)
         const uint8_t *at = r->p, *body;
         if (!iw__read_u8(r, &id)) return false;
         int rank = iw__section_rank(id);
+        if (id == 13) return iw__unsupported(r, at, IW__PROP_EXCEPTIONS, "the tag section; malformed section id 13 before 3.0");
         if (rank < 0) return iw__fail_at(r, at, "malformed section id %u", id);
         if (!iw__read_u32(r, &size)) return false;
         if (size > iw__left(r)) return iw__fail(r, "section size mismatch: unexpected end (length out of bounds)");

@@ -4,9 +4,12 @@
 # release build and of the ASan+UBSan build (a few seconds more: conversion
 # is most of the time). $IFRIT_ASAN names that build, as tests/run.sh sets
 # it (its runner missing is a failure then); by hand the ASan runner runs
-# when build/asan has it. One PASS/FAIL line
-# per script and build (spec/<name>, spec/asan/<name>), then a summary of
-# modules and assertions per build.
+# when build/asan has it. One PASS/FAIL/SKIP line per script and build
+# (spec/<name>, spec/asan/<name>), then a summary of modules and assertions
+# per build. Then the same for the WebAssembly 3.0 scripts ($SPEC3_DIR,
+# default wasm-spec-tests-3.0 beside $SPEC_DIR): spec3/<name>,
+# spec3/asan/<name>; a script needing a proposal the engine refuses is a
+# SKIP naming it (tests/skips-allowed.txt lists those allowed in CI).
 #
 # First the runner's own check: every assertion of tests/spec/strict/ is
 # wrong on purpose (a missing export, a wrong trap text or kind, a module
@@ -68,38 +71,55 @@ for script in "$root"/tests/spec/strict/*.wast "$root"/tests/spec/strict/*.json;
 done
 
 # --- the official scripts ---------------------------------------------------
-declare -A modules passed failed skipped
-for l in "${labels[@]}"; do modules[$l]=0 passed[$l]=0 failed[$l]=0 skipped[$l]=0; done
-scripts=0 simd=0
-for wast in "$spec"/*.wast; do
-    name=$(basename "$wast" .wast)
-    case $name in simd_*) simd=$((simd + 1)) ;; esac
-    dir=$tmp/$name
-    convert "$wast" "$dir" || continue
-    scripts=$((scripts + 1))
+# run_suite DIR PREFIX: every script of DIR, lines PREFIX/<name> and
+# PREFIX/asan/<name>; a script the runner skips (it needs a proposal the
+# engine refuses, named in its SKIP line) counts as a skipped script.
+run_suite() {
+    local spec_dir=$1 prefix=$2 wast name dir i l out rc line kv scripts=0 simd=0
+    local -A modules passed failed skipped skipped_scripts
     for i in "${!runners[@]}"; do
-        l=${labels[$i]}
-        out=$(cd "$dir" && timeout 120 "${runners[$i]}" "$dir/$name.json" 2>&1)
-        rc=$?
-        line=$(grep -m 1 -E '^(PASS|FAIL) ' <<<"$out")
-        if grep -qE "$sanitizer" <<<"$out"; then
-            echo "FAIL $l/$name: sanitizer report: $(grep -m 1 -E "$sanitizer" <<<"$out" | cut -c1-300)"
-        elif [ $rc -ne 0 ] && [[ "$line" != FAIL* ]]; then
-            echo "FAIL $l/$name: runner exited with status $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
-        else
-            echo "$line" | sed "s#^\(PASS\|FAIL\) spec/#\1 $l/#"
-        fi
-        for kv in $(grep '^COUNTS ' <<<"$out"); do
-            case $kv in
-                modules=*) modules[$l]=$((modules[$l] + ${kv#*=})) ;;
-                passed=*) passed[$l]=$((passed[$l] + ${kv#*=})) ;;
-                failed=*) failed[$l]=$((failed[$l] + ${kv#*=})) ;;
-                skipped=*) skipped[$l]=$((skipped[$l] + ${kv#*=})) ;;
-            esac
-        done
+        l=$prefix${labels[$i]#spec}
+        modules[$l]=0 passed[$l]=0 failed[$l]=0 skipped[$l]=0 skipped_scripts[$l]=0
     done
-    rm -rf "${dir:?}"
-done
-for l in "${labels[@]}"; do
-    echo "$l summary: $scripts scripts ($simd of them SIMD), ${modules[$l]} modules, assertions: ${passed[$l]} passed, ${failed[$l]} failed, ${skipped[$l]} skipped"
-done
+    for wast in "$spec_dir"/*.wast; do
+        name=$(basename "$wast" .wast)
+        case $name in simd_*) simd=$((simd + 1)) ;; esac
+        dir=$tmp/$prefix/$name
+        convert "$wast" "$dir" || continue
+        scripts=$((scripts + 1))
+        for i in "${!runners[@]}"; do
+            l=$prefix${labels[$i]#spec}
+            out=$(cd "$dir" && timeout 120 "${runners[$i]}" "$dir/$name.json" 2>&1)
+            rc=$?
+            line=$(grep -m 1 -E '^(PASS|FAIL|SKIP) ' <<<"$out")
+            if grep -qE "$sanitizer" <<<"$out"; then
+                echo "FAIL $l/$name: sanitizer report: $(grep -m 1 -E "$sanitizer" <<<"$out" | cut -c1-300)"
+            elif [ $rc -ne 0 ] && [[ "$line" != FAIL* ]]; then
+                echo "FAIL $l/$name: runner exited with status $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+            else
+                [[ "$line" == SKIP* ]] && skipped_scripts[$l]=$((skipped_scripts[$l] + 1))
+                echo "$line" | sed "s#^\(PASS\|FAIL\|SKIP\) spec/#\1 $l/#"
+            fi
+            for kv in $(grep '^COUNTS ' <<<"$out"); do
+                case $kv in
+                    modules=*) modules[$l]=$((modules[$l] + ${kv#*=})) ;;
+                    passed=*) passed[$l]=$((passed[$l] + ${kv#*=})) ;;
+                    failed=*) failed[$l]=$((failed[$l] + ${kv#*=})) ;;
+                    skipped=*) skipped[$l]=$((skipped[$l] + ${kv#*=})) ;;
+                esac
+            done
+        done
+        rm -rf "${dir:?}"
+    done
+    for i in "${!runners[@]}"; do
+        l=$prefix${labels[$i]#spec}
+        echo "$l summary: $scripts scripts ($simd of them SIMD, ${skipped_scripts[$l]} skipped), ${modules[$l]} modules, assertions: ${passed[$l]} passed, ${failed[$l]} failed, ${skipped[$l]} skipped"
+    done
+}
+
+# The 2.0 suite ($SPEC_DIR), then the 3.0 one beside it ($SPEC3_DIR; its
+# README lists what each script covers).
+run_suite "$spec" spec
+spec3=${SPEC3_DIR:-$(dirname "$spec")/wasm-spec-tests-3.0}
+if [ -d "$spec3" ]; then run_suite "$spec3" spec3
+else echo "FAIL spec3: $spec3 not found (the WebAssembly 3.0 scripts, beside $spec)"; fi

@@ -16,7 +16,15 @@
  *     assert_uninstantiable a trap of the expected kind while
  *     instantiating (a segment that does not fit, the start function).
  * assert_malformed on text modules is skipped: the engine takes binaries,
- * and those faults are a text parser's (wast2json leaves them as .wat). */
+ * and those faults are a text parser's (wast2json leaves them as .wat).
+ * A module the engine refuses as a proposal it does not implement ("the
+ * <proposal> proposal is not supported (...)", src/wasm/proposals.c) is
+ * skipped with every command that needs it (actions on it, registering it,
+ * modules importing from it, an assert_invalid it fails for that reason);
+ * a script with such skips and no failure before the first of them prints
+ * `SKIP spec/<name>: ...` naming the proposals (a failure after it may
+ * come from the skipped module's missing effects, a table it would have
+ * written: it is counted as skipped and the SKIP line says how many). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +43,7 @@ typedef struct {
     char name[128];
     iw_instance_t *inst;
     iw_module_t *mod;
+    bool unsupported;   /* refused as an unimplemented proposal: its uses are skipped */
 } named_t;
 
 typedef struct {
@@ -43,6 +52,11 @@ typedef struct {
     named_t named[MAX_NAMED];
     int nnamed;
     iw_instance_t *current;
+    bool current_unsupported;
+    char unsupported_registered[16][128];   /* names registered for unsupported modules */
+    int nunsupported_registered;
+    char proposals[300];                    /* the proposals skipped for, comma-separated */
+    int failed_after_skip;
     iw_instance_t *all[4096];   /* freed at the end: registered ones stay importable */
     int nall;
     iw_module_t *mods[4096];
@@ -100,16 +114,39 @@ static int jline(const ifr_json_t *cmd)
 static void fail(runner_t *r, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void fail(runner_t *r, int line, const char *fmt, ...)
 {
-    r->failed++;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     fprintf(stderr, "line %d: %s\n", line, msg);    /* every one; the FAIL line has the first few */
+    if (r->proposals[0]) { r->failed_after_skip++; r->skipped++; return; }
+    r->failed++;
     size_t used = strlen(r->failures);
     if (used > sizeof r->failures - 120) return;
     snprintf(r->failures + used, sizeof r->failures - used, "%sline %d: %s", used ? "; " : "", line, msg);
+}
+
+/* The proposal an engine error refuses, copied into out; false when the
+ * error is not such a refusal. */
+static bool proposal_of(const char *message, char *out, size_t outlen)
+{
+    const char *end = strstr(message, " proposal is not supported (");
+    const char *start = strstr(message, "the ");
+    if (!end || !start || start > end) return false;
+    start += 4;
+    snprintf(out, outlen, "%.*s", (int)(end - start), start);
+    return true;
+}
+
+/* Counts one command skipped for an unimplemented proposal. */
+static void skip_proposal(runner_t *r, const char *proposal)
+{
+    r->skipped++;
+    size_t used = strlen(r->proposals), n = strlen(proposal);
+    for (const char *p = r->proposals; (p = strstr(p, proposal)); p += n)
+        if ((p == r->proposals || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0')) return;
+    snprintf(r->proposals + used, sizeof r->proposals - used, "%s%s", used ? ", " : "", proposal);
 }
 
 static uint8_t *read_file(const char *dir, const char *name, size_t *len)
@@ -159,6 +196,28 @@ static iw_instance_t *find_instance(runner_t *r, const char *name)
     for (int i = r->nnamed; i-- > 0;)
         if (strcmp(r->named[i].name, name) == 0) return r->named[i].inst;
     return NULL;
+}
+
+/* Whether the instance a command names is missing because its module was
+ * refused as an unimplemented proposal. */
+static bool instance_unsupported(runner_t *r, const char *name)
+{
+    if (!name) return !r->current && r->current_unsupported;
+    for (int i = r->nnamed; i-- > 0;)
+        if (strcmp(r->named[i].name, name) == 0) return r->named[i].unsupported;
+    return false;
+}
+
+/* Whether a link error names an import from a name registered for a module
+ * that was refused as an unimplemented proposal ("... for NAME.field"). */
+static bool link_needs_unsupported(runner_t *r, const char *message)
+{
+    for (int i = 0; i < r->nunsupported_registered; i++) {
+        char part[140];
+        snprintf(part, sizeof part, " %s.", r->unsupported_registered[i]);
+        if (strstr(message, part)) return true;
+    }
+    return false;
 }
 
 static iw_valtype_t type_of(const char *t)
@@ -288,7 +347,7 @@ static bool val_matches(const ifr_json_t *want, const iw_val_t *got, char *why, 
     return true;
 }
 
-typedef enum { ACT_FINISHED, ACT_TRAPPED, ACT_OTHER, ACT_MISSING } act_status_t;
+typedef enum { ACT_FINISHED, ACT_TRAPPED, ACT_OTHER, ACT_MISSING, ACT_UNSUPPORTED } act_status_t;
 
 /* Runs an action; fills results and their count. ACT_MISSING: the
  * instance, export or global named is not there (why says which), which is
@@ -300,6 +359,7 @@ static act_status_t run_action(runner_t *r, const ifr_json_t *act, iw_val_t *res
     iw_instance_t *inst = find_instance(r, mod);
     *used = inst;
     *nres = 0;
+    if (!inst && instance_unsupported(r, mod)) return ACT_UNSUPPORTED;
     if (!inst) {
         snprintf(why, whylen, "missing: no instance %s", mod ? mod : "(no module defined yet)");
         return ACT_MISSING;
@@ -390,19 +450,36 @@ static void cmd_module(runner_t *r, const ifr_json_t *cmd)
     iw_trap_t trap;
     bool unreadable;
     int line = jline(cmd);
+    char proposal[100];
+    const char *name = jstr(cmd, "name");
     r->modules++;
     r->current = NULL;
+    r->current_unsupported = false;
     iw_module_t *m = load(r, cmd, &err, &unreadable);
-    if (!m) { fail(r, line, "module failed to load: %s", err.message); return; }
-    if (r->nmods < 4096) r->mods[r->nmods++] = m;
-    iw_instance_t *inst = instantiate(r, m, &err, &trap);
-    if (!inst) { fail(r, line, "module failed to instantiate: %s%s", err.message, trap.message); return; }
+    iw_instance_t *inst = NULL;
+    if (m) {
+        if (r->nmods < 4096) r->mods[r->nmods++] = m;
+        inst = instantiate(r, m, &err, &trap);
+    }
+    bool unsupported = !inst && ((!m && proposal_of(err.message, proposal, sizeof proposal)) ||
+                                 (m && trap.kind == IW_TRAP_NONE && link_needs_unsupported(r, err.message)));
+    if (unsupported) {
+        if (m) r->skipped++;    /* it imports from a module refused as a proposal, counted there */
+        else skip_proposal(r, proposal);
+        r->current_unsupported = true;
+    } else if (!m) {
+        fail(r, line, "module failed to load: %s", err.message);
+        return;
+    } else if (!inst) {
+        fail(r, line, "module failed to instantiate: %s%s", err.message, trap.message);
+        return;
+    }
     r->current = inst;
-    const char *name = jstr(cmd, "name");
     if (name && r->nnamed < MAX_NAMED) {
         named_t *n = &r->named[r->nnamed++];
         snprintf(n->name, sizeof n->name, "%s", name);
         n->inst = inst;
+        n->unsupported = unsupported;
     }
 }
 
@@ -410,7 +487,11 @@ static void cmd_register(runner_t *r, const ifr_json_t *cmd)
 {
     const char *name = jstr(cmd, "name"), *as = jstr(cmd, "as");
     iw_instance_t *inst = find_instance(r, name);
-    if (!inst) fail(r, jline(cmd), "missing: no instance %s to register", name ? name : "(current)");
+    if (!inst && instance_unsupported(r, name)) {
+        r->skipped++;
+        if (as && r->nunsupported_registered < 16)
+            snprintf(r->unsupported_registered[r->nunsupported_registered++], 128, "%s", as);
+    } else if (!inst) fail(r, jline(cmd), "missing: no instance %s to register", name ? name : "(current)");
     else if (!as || iw_linker_define_instance(r->linker, as, inst) != 0) fail(r, jline(cmd), "register failed");
 }
 
@@ -422,6 +503,7 @@ static void cmd_assert_return(runner_t *r, const ifr_json_t *cmd, bool check)
     char why[200] = "";
     int line = jline(cmd);
     act_status_t st = run_action(r, ifr_json_get(cmd, "action"), results, &nres, &inst, why, sizeof why);
+    if (st == ACT_UNSUPPORTED) { r->skipped++; return; }
     if (st != ACT_FINISHED) { fail(r, line, "%s", why); return; }
     if (!check) { r->passed++; return; }
     const ifr_json_t *exp = ifr_json_get(cmd, "expected");
@@ -446,6 +528,7 @@ static void cmd_assert_trap(runner_t *r, const ifr_json_t *cmd)
     int line = jline(cmd);
     const char *text = jstr(cmd, "text");
     act_status_t st = run_action(r, ifr_json_get(cmd, "action"), results, &nres, &inst, why, sizeof why);
+    if (st == ACT_UNSUPPORTED) { r->skipped++; return; }
     if (st == ACT_MISSING || st == ACT_OTHER) { fail(r, line, "%s", why); return; }
     if (st != ACT_TRAPPED) { fail(r, line, "finished, expected a trap \"%s\"", text ? text : "?"); return; }
     if (!trap_matches(iw_instance_trap(inst), text, why, sizeof why)) { fail(r, line, "%s", why); return; }
@@ -513,6 +596,11 @@ static void cmd_assert_refused(runner_t *r, const ifr_json_t *cmd)
     iw_module_t *m = load(r, cmd, &err, &unreadable);
     if (m) { iw_module_release(m); fail(r, line, "module loaded, expected \"%s\"", text ? text : "?"); return; }
     if (unreadable) { fail(r, line, "%s", err.message); return; }
+    char proposal[100];
+    if ((!text || !error_matches(text, err.message)) && proposal_of(err.message, proposal, sizeof proposal)) {
+        skip_proposal(r, proposal);
+        return;
+    }
     if (!text || !error_matches(text, err.message)) {
         fail(r, line, "refused for another reason: \"%s\", expected \"%s\"", err.message, text ? text : "?");
         return;
@@ -529,10 +617,13 @@ static void cmd_assert_instantiation_fails(runner_t *r, const ifr_json_t *cmd, b
     iw_error_t err;
     iw_trap_t trap;
     bool unreadable;
+    char proposal[100];
     iw_module_t *m = load(r, cmd, &err, &unreadable);
+    if (!m && proposal_of(err.message, proposal, sizeof proposal)) { skip_proposal(r, proposal); return; }
     if (!m) { fail(r, line, "module failed to load: %s", err.message); return; }
     if (r->nmods < 4096) r->mods[r->nmods++] = m;
     iw_instance_t *inst = instantiate(r, m, &err, &trap);
+    if (!inst && trap.kind == IW_TRAP_NONE && link_needs_unsupported(r, err.message)) { r->skipped++; return; }
     if (inst) { fail(r, line, "instantiated, expected \"%s\"", text ? text : "?"); return; }
     char why[300];
     if (link_error) {
@@ -593,6 +684,9 @@ int main(int argc, char **argv)
     }
 
     if (r.failed) printf("FAIL spec/%s: %d failed: %s\n", name, r.failed, r.failures);
+    else if (r.proposals[0])
+        printf("SKIP spec/%s: needs %s (not supported)%s\n", name, r.proposals,
+               r.failed_after_skip ? "; later assertions failed without the skipped modules" : "");
     else printf("PASS spec/%s\n", name);
     printf("COUNTS modules=%d passed=%d failed=%d skipped=%d\n", r.modules, r.passed, r.failed, r.skipped);
 

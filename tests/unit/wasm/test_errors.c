@@ -48,7 +48,8 @@ static void test_limits_flags(void)
 
 static void test_constant_expressions(void)
 {
-    /* global i32 = (i32.const 0) (i32.const 1) (i32.add): not constant */
+    /* global i32 = (i32.const 0) (i32.const 1) (i32.add): not constant in
+     * 2.0, the extended constant expressions proposal (refused) in 3.0 */
     static const uint8_t add[] = { 0, 'a', 's', 'm', 1, 0, 0, 0, 0x06, 0x09, 0x01, 0x7f, 0x00,
                                    0x41, 0x00, 0x41, 0x01, 0x6a, 0x0b };
     /* global i32 = (i32.const 0) (i32.const 1): two values */
@@ -56,7 +57,7 @@ static void test_constant_expressions(void)
                                    0x41, 0x00, 0x41, 0x01, 0x0b };
     /* global i32 = 0xf3: no such instruction */
     static const uint8_t bad[] = { 0, 'a', 's', 'm', 1, 0, 0, 0, 0x06, 0x05, 0x01, 0x7f, 0x00, 0xf3, 0x0b };
-    CHECK_STARTS(refused(add, sizeof add), "constant expression required");
+    CHECK(strstr(refused(add, sizeof add), "constant expression required") != NULL);
     CHECK_STARTS(refused(two, sizeof two), "type mismatch");
     CHECK_STARTS(refused(bad, sizeof bad), "illegal opcode");
 }

@@ -286,7 +286,7 @@ static void test_relaxed_simd_refused(void)
                       0xfd, 0x80, 0x02, 0x1a, 0x0b };
     iw_error_t err;
     CHECK(iw_module_new(bin, sizeof bin, &err) == NULL);
-    CHECK(strstr(err.message, "relaxed SIMD is not supported (opcode 0xfd 256)") != NULL);
+    CHECK(strstr(err.message, "the relaxed SIMD proposal is not supported (opcode 0xfd 256)") != NULL);
     bin[sizeof bin - 4] = 0x94;   /* 0x114: not assigned */
     CHECK(iw_module_new(bin, sizeof bin, &err) == NULL);
     CHECK(strstr(err.message, "illegal opcode 0xfd 276") != NULL);

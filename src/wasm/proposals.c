@@ -1,0 +1,53 @@
+/* Refusing the WebAssembly 3.0 proposals the engine does not implement:
+ * which bytes belong to which proposal, and the sentence that names it. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "wasm/proposals.h"
+
+static const char *const iw__proposal_names[] = {
+    [IW__PROP_EXCEPTIONS] = "exception handling",
+    [IW__PROP_GC] = "GC",
+    [IW__PROP_FUNC_REFS] = "typed function references",
+    [IW__PROP_MEMORY64] = "memory64",
+    [IW__PROP_RELAXED_SIMD] = "relaxed SIMD",
+    [IW__PROP_MULTI_MEMORY] = "multiple memories",
+    [IW__PROP_TAIL_CALLS] = "tail calls",
+    [IW__PROP_EXTENDED_CONST] = "extended constant expressions",
+};
+
+bool iw__unsupported(iw__reader_t *r, const uint8_t *at, iw__proposal_t p, const char *fmt, ...)
+{
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return iw__fail_at(r, at, "the %s proposal is not supported (%s)", iw__proposal_names[p], what);
+}
+
+iw__proposal_t iw__valtype_proposal(uint8_t byte)
+{
+    switch (byte) {
+    case 0x63: case 0x64: return IW__PROP_FUNC_REFS;        /* ref null ht, ref ht */
+    case 0x69: case 0x74: return IW__PROP_EXCEPTIONS;       /* exnref, nullexnref */
+    case 0x6a: case 0x6b: case 0x6c: case 0x6d: case 0x6e: /* arrayref structref i31ref eqref anyref */
+    case 0x71: case 0x72: case 0x73:                        /* nullref nullexternref nullfuncref */
+        return IW__PROP_GC;
+    default: return IW__PROP_NONE;
+    }
+}
+
+iw__proposal_t iw__opcode_proposal(uint8_t op)
+{
+    switch (op) {
+    case 0x06: case 0x07: case 0x08: case 0x09: case 0x0a: /* try catch throw rethrow throw_ref */
+    case 0x18: case 0x19: case 0x1f:                        /* delegate catch_all try_table */
+        return IW__PROP_EXCEPTIONS;
+    case 0x14: case 0x15: case 0xd4: case 0xd5: case 0xd6: /* call_ref return_call_ref ref.as_non_null br_on_(non_)null */
+        return IW__PROP_FUNC_REFS;
+    case 0x12: case 0x13: return IW__PROP_TAIL_CALLS;       /* return_call, return_call_indirect */
+    case 0xd3: case 0xfb: return IW__PROP_GC;               /* ref.eq, the GC prefix */
+    default: return IW__PROP_NONE;
+    }
+}

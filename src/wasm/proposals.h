@@ -1,0 +1,38 @@
+/* The WebAssembly 3.0 proposals the engine does not implement, and the one
+ * error every refusal of them gives at load: "the <proposal> proposal is
+ * not supported (<what was found>)". The spec runner reads the proposal's
+ * name back from that sentence to count a script as skipped. */
+#ifndef IFRIT_WASM_PROPOSALS_H
+#define IFRIT_WASM_PROPOSALS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wasm/reader.h"
+
+typedef enum {
+    IW__PROP_NONE = -1,
+    IW__PROP_EXCEPTIONS,
+    IW__PROP_GC,
+    IW__PROP_FUNC_REFS,
+    IW__PROP_MEMORY64,
+    IW__PROP_RELAXED_SIMD,
+    IW__PROP_MULTI_MEMORY,
+    IW__PROP_TAIL_CALLS,
+    IW__PROP_EXTENDED_CONST,
+} iw__proposal_t;
+
+/* Records the refusal at `at`; always false. */
+bool iw__unsupported(iw__reader_t *r, const uint8_t *at, iw__proposal_t p, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The proposal a byte that is no value type of WebAssembly 2.0 belongs to
+ * as a value type (ref, ref null, exnref, GC's abstract heap types), or
+ * IW__PROP_NONE when it is simply malformed. */
+iw__proposal_t iw__valtype_proposal(uint8_t byte);
+
+/* The proposal a one-byte opcode unknown to WebAssembly 2.0 belongs to, or
+ * IW__PROP_NONE (0xfb, GC's prefix, included). */
+iw__proposal_t iw__opcode_proposal(uint8_t op);
+
+#endif
