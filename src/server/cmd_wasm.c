@@ -1,8 +1,10 @@
 /* ifrit wasm run [--dir HOST[::GUEST]] [--env K=V] [--fuel N] [--max-memory SIZE]
- *                [--timeout DURATION] [--profile] FILE.wasm [ARGS...]
+ *                [--timeout DURATION] [--profile] [--engine interpreter|compiler]
+ *                [--stats] FILE.wasm [ARGS...]
  *
  * Runs a WASI command module the way `wasmtime run` does; --profile then
- * prints where its instructions went (cmd_wasm_profile.c). Exit status:
+ * prints where its instructions went (cmd_wasm_profile.c); --stats says on
+ * stderr how many of its functions the compiler compiled. Exit status:
  *   the guest's      proc_exit(code), or 0 when _start returns
  *   1                the module cannot be read, decoded, validated or linked,
  *                    or has no _start (offset and reason on stderr)
@@ -31,6 +33,7 @@ typedef struct {
     iw_limits_t limits;
     int64_t timeout_ns;
     bool profile;           /* --profile */
+    bool stats;             /* --stats */
     const char *file;
     int nargs;              /* guest arguments after FILE */
     char **args;
@@ -40,7 +43,8 @@ typedef struct {
 static int srv__cmd_wasm_usage(void)
 {
     fprintf(stderr, "usage: ifrit wasm run [--dir HOST[::GUEST]] [--env K=V] [--fuel N] [--max-memory SIZE]\n"
-                    "                      [--timeout DURATION] [--profile] FILE.wasm [ARGS...]\n");
+                    "                      [--timeout DURATION] [--profile] [--engine interpreter|compiler]\n"
+                    "                      [--stats] FILE.wasm [ARGS...]\n");
     return CMD_WASM_EXIT_USAGE;
 }
 
@@ -81,6 +85,10 @@ static int srv__cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
             o->profile = true;
             continue;
         }
+        if (!strcmp(opt, "--stats")) {
+            o->stats = true;
+            continue;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "ifrit: %s needs a value\n", opt);
             return -1;
@@ -100,6 +108,12 @@ static int srv__cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
             o->limits.fuel = (uint64_t)n;
         } else if (!strcmp(opt, "--max-memory")) {
             if (cfg_parse_size(&t, CFG_SIZE_BINARY, &o->limits.max_memory_bytes, &err) < 0) goto bad;
+        } else if (!strcmp(opt, "--engine")) {
+            if (strcmp(val, "interpreter") != 0 && strcmp(val, "compiler") != 0) {
+                fprintf(stderr, "ifrit: --engine: expected interpreter or compiler, got '%s'\n", val);
+                return -1;
+            }
+            iw_set_engine(!strcmp(val, "compiler") ? IW_ENGINE_COMPILER : IW_ENGINE_INTERPRETER);
         } else if (!strcmp(opt, "--timeout")) {
             if (cfg_parse_duration(&t, 0, &o->timeout_ns, &err) < 0) goto bad;
         } else {
@@ -219,6 +233,11 @@ int cmd_wasm(int argc, char **argv)
                 (unsigned long long)err.offset, err.message);
         status = CMD_WASM_EXIT_LOAD;
         goto out;
+    }
+    if (o.stats) {
+        uint32_t defined = 0, compiled = iw_module_compiled_count(m, &defined);
+        fprintf(stderr, "ifrit: %s: %u of %u functions compiled, %u interpreted\n", o.file, compiled, defined,
+                defined - compiled);
     }
     status = srv__cmd_wasm_exec(&o, m);
     iw_module_release(m);

@@ -707,8 +707,9 @@ void iw__jit_module_free(struct iw__jit_module *jm)
     free(jm);
 }
 
-uint32_t iw_module_compiled_count(const iw_module_t *m)
+uint32_t iw_module_compiled_count(const iw_module_t *m, uint32_t *defined)
 {
+    if (defined) *defined = m->nfuncs - m->nimported_funcs;
     uint32_t n = 0;
     for (uint32_t i = 0; m->jit && i < m->jit->nfuncs; i++) n += m->jit->funcs[i].native != NULL;
     return n;
@@ -733,5 +734,9 @@ const iw__word_t *iw__jit_run(const iw__code_t *fn, const iw__word_t *ip, uint64
 void iw_set_engine(iw_engine_t e) { (void)e; }
 void iw__jit_compile_module(iw_module_t *m) { (void)m; }
 void iw__jit_module_free(struct iw__jit_module *jm) { (void)jm; }
-uint32_t iw_module_compiled_count(const iw_module_t *m) { (void)m; return 0; }
+uint32_t iw_module_compiled_count(const iw_module_t *m, uint32_t *defined)
+{
+    if (defined) *defined = m->nfuncs - m->nimported_funcs;
+    return 0;
+}
 #endif

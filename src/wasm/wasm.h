@@ -142,8 +142,8 @@ const char *iw_module_func_sig(const iw_module_t *m, uint32_t func);
 typedef enum { IW_ENGINE_DEFAULT, IW_ENGINE_INTERPRETER, IW_ENGINE_COMPILER } iw_engine_t;
 void iw_set_engine(iw_engine_t engine);
 /* How many of m's defined functions run as machine code (the others run
- * in the interpreter). */
-uint32_t iw_module_compiled_count(const iw_module_t *m);
+ * in the interpreter); *defined (if not NULL) gets how many it defines. */
+uint32_t iw_module_compiled_count(const iw_module_t *m, uint32_t *defined);
 
 /* ---- host objects and linking ------------------------------------------ */
 
