@@ -24,6 +24,7 @@ typedef struct {
     iw__reader_t *r;
     uint32_t ndefined_funcs;        /* from the function section */
     bool seen_funcs, seen_code;
+    bool code_count_mismatch;       /* reported once every section is read */
 } iw__decoder_t;
 
 static void *iw__alloc(iw__decoder_t *d, size_t count, size_t size)
@@ -534,8 +535,14 @@ static bool iw__decode_code(iw__decoder_t *d)
     iw_module_t *m = d->m;
     uint32_t n;
     if (!iw__read_count(r, IW_MAX_FUNCS, "function bodies", &n)) return false;
-    if (n != d->ndefined_funcs) return iw__fail(r, "function and code section have inconsistent lengths");
     d->seen_code = true;
+    /* The reference reads every section before it compares the counts, so
+     * a section after this one that is out of order is the error then. */
+    if (n != d->ndefined_funcs) {
+        d->code_count_mismatch = true;
+        r->p = r->end;
+        return true;
+    }
     if (!(m->codes = iw__alloc(d, n, sizeof *m->codes))) return false;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t size;
@@ -664,7 +671,8 @@ static bool iw__decode_sections(iw__decoder_t *d)
             m->declared_funcs = bits;
         }
     }
-    if (d->ndefined_funcs && !d->seen_code) return iw__fail(r, "function and code section have inconsistent lengths");
+    if (d->code_count_mismatch || (d->ndefined_funcs && !d->seen_code))
+        return iw__fail(r, "function and code section have inconsistent lengths");
     if (m->has_data_count && m->ndatas != m->data_count && m->data_count)
         return iw__fail(r, "data count and data section have inconsistent lengths");
     if (names) iw__decode_names(d, names, names_end);
@@ -682,7 +690,7 @@ iw_module_t *iw__decode(const uint8_t *bytes, size_t len, iw_error_t *err)
     ifr_arena_init(&m->arena, 64 * 1024);
     m->start = -1;
     iw__reader_t r = { bytes, bytes, bytes + len, err, false };
-    iw__decoder_t d = { m, &r, 0, false, false };
+    iw__decoder_t d = { m, &r, 0, false, false, false };
     m->declared_funcs = iw__alloc(&d, 1, 1);
     if (!m->declared_funcs) goto fail;
     const uint8_t *magic;

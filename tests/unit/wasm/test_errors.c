@@ -1,7 +1,7 @@
 /* The wording of load errors and traps where the spec's scripts name the
  * reason (issue 24: tests/spec/suite.sh checks them strictly; these keep
  * them checked where ../shared is missing): a header cut short, limits
- * flags, constant expressions, table.init's order of checks, and the
+ * flags, constant expressions, a code section twice, table.init's order of checks, and the
  * element a call_indirect trap names. */
 #define TEST_SUITE "wasm/errors"
 #include "testing.h"
@@ -102,8 +102,24 @@ static void test_call_indirect_traps_name_the_element(void)
     iw_module_release(m);
 }
 
+/* Two code sections of one body each for two functions: the reference
+ * reads every section before comparing counts, so the second section's
+ * place is the error (binary.wast of the 3.0 suite). */
+static void test_code_section_twice(void)
+{
+    static const uint8_t twice[] = { 0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+                                     0x03, 0x03, 0x02, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+                                     0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b };
+    /* one body for two functions, nothing after it: the counts */
+    static const uint8_t short_[] = { 0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+                                      0x03, 0x03, 0x02, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b };
+    CHECK_STARTS(refused(twice, sizeof twice), "unexpected content after last section");
+    CHECK_STARTS(refused(short_, sizeof short_), "function and code section have inconsistent lengths");
+}
+
 int main(void)
 {
+    RUN(test_code_section_twice);
     RUN(test_header_cut_short);
     RUN(test_limits_flags);
     RUN(test_constant_expressions);
