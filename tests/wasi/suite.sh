@@ -158,6 +158,9 @@ EOF
     run memfree "$g/memhog.wasm"
     check "$b/memhog-uncapped" 0 "allocated 64 MiB"
 
+    # Every preview1 call's answers (tests/wasi/conformance.expect), and node's.
+    "$here/conformance.sh" "$ifrit" "$g" "$b"
+
     printf '\0asm\1\0\0\0\1\5\1\140' >"$work/bad.wasm"   # a type section cut short
     run bad "$work/bad.wasm"
     check "$b/invalid-module" 1 "" "invalid module at offset 0x"
