@@ -10,6 +10,9 @@
 # default wasm-spec-tests-3.0 beside $SPEC_DIR): spec3/<name>,
 # spec3/asan/<name>; a script needing a proposal the engine refuses is a
 # SKIP naming it (tests/skips-allowed.txt lists those allowed in CI).
+# Every runner runs every script twice: with the interpreter, then with the
+# compiler (IFRIT_ENGINE=compiler; lines spec/compiler/<name>,
+# spec/asan/compiler/<name>; docs/engine.md, Compiler).
 #
 # First the runner's own check: every assertion of tests/spec/strict/ is
 # wrong on purpose (a missing export, a wrong trap text or kind, a module
@@ -21,11 +24,13 @@ release=${IFRIT_RELEASE:-$root/build/release}
 asan=${IFRIT_ASAN:-$root/build/asan}
 asan_given=${IFRIT_ASAN:+yes}
 spec=${SPEC_DIR:-$root/../shared/wasm-spec-tests}
-runners=("$release/tools/spec_run")
-labels=(spec)
+runners=("$release/tools/spec_run" "$release/tools/spec_run")
+labels=(spec spec/compiler)
+engines=(interpreter compiler)
 if [ ! -x "${runners[0]}" ]; then echo "FAIL spec: ${runners[0]} not built"; exit 1; fi
 if [ -x "$asan/tools/spec_run" ]; then
-    runners+=("$asan/tools/spec_run"); labels+=(spec/asan)
+    runners+=("$asan/tools/spec_run" "$asan/tools/spec_run"); labels+=(spec/asan spec/asan/compiler)
+    engines+=(interpreter compiler)
 elif [ -n "$asan_given" ]; then
     echo "FAIL spec/asan: $asan/tools/spec_run not built (IFRIT_ASAN names that build)"
 fi
@@ -57,7 +62,7 @@ for script in "$root"/tests/spec/strict/*.wast "$root"/tests/spec/strict/*.json;
     json=$dir/$name.json
     want=$(grep -o '"type": *"assert_[a-z_]*"' "$json" | wc -l)
     for i in "${!runners[@]}"; do
-        out=$(cd "$dir" && timeout 120 "${runners[$i]}" "$json" 2>&1)
+        out=$(cd "$dir" && IFRIT_ENGINE=${engines[$i]} timeout 120 "${runners[$i]}" "$json" 2>&1)
         counts=$(grep '^COUNTS ' <<<"$out")
         label="${labels[$i]}/strict/$name"
         if grep -qE "$sanitizer" <<<"$out"; then
@@ -89,7 +94,7 @@ run_suite() {
         scripts=$((scripts + 1))
         for i in "${!runners[@]}"; do
             l=$prefix${labels[$i]#spec}
-            out=$(cd "$dir" && timeout 120 "${runners[$i]}" "$dir/$name.json" 2>&1)
+            out=$(cd "$dir" && IFRIT_ENGINE=${engines[$i]} timeout 120 "${runners[$i]}" "$dir/$name.json" 2>&1)
             rc=$?
             line=$(grep -m 1 -E '^(PASS|FAIL|SKIP) ' <<<"$out")
             if grep -qE "$sanitizer" <<<"$out"; then
