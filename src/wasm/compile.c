@@ -528,7 +528,7 @@ static bool iw__memarg(iw__comp_t *c, uint32_t natural, uint32_t *offset)
 {
     uint32_t align;
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, &align) || !iw__read_u32(c->r, offset)) return false;
+    if (!iw__read_u32(c->r, &align) || !iw__read_u32_not_u64(c->r, offset, "memory offset")) return false;
     if (c->m->nmemories == 0) return iw__fail_at(c->r, at, "unknown memory 0");
     if (align > natural) return iw__fail_at(c->r, at, "alignment must not be larger than natural");
     return true;

@@ -77,10 +77,10 @@ static bool iw__read_limits(iw__reader_t *r, iw__limits_t *lim)
     if (flags & 0x80) return iw__fail_at(r, at, "malformed limits flags 0x%02x (integer representation too long)", flags);
     if (flags == 4 || flags == 5) return iw__unsupported(r, at, IW__PROP_MEMORY64, "64-bit limits, flags 0x%02x", flags);
     if (flags > 1) return iw__fail_at(r, at, "malformed limits flags 0x%02x (integer too large)", flags);
-    if (!iw__read_u32(r, &lim->min)) return false;
+    if (!iw__read_u32_not_u64(r, &lim->min, "limit")) return false;
     lim->has_max = flags == 1;
     lim->max = UINT32_MAX;
-    if (lim->has_max && !iw__read_u32(r, &lim->max)) return false;
+    if (lim->has_max && !iw__read_u32_not_u64(r, &lim->max, "limit")) return false;
     if (lim->has_max && lim->min > lim->max)
         return iw__fail_at(r, at, "size minimum must not be greater than maximum");
     return true;

@@ -51,3 +51,13 @@ iw__proposal_t iw__opcode_proposal(uint8_t op)
     default: return IW__PROP_NONE;
     }
 }
+
+bool iw__read_u32_not_u64(iw__reader_t *r, uint32_t *out, const char *what)
+{
+    size_t n = 0;
+    while (n < iw__left(r) && n < 10 && (r->p[n] & 0x80)) n++;
+    if (n >= 5 && n < 10)
+        return iw__unsupported(r, r->p, IW__PROP_MEMORY64, "integer representation too long for a 32-bit %s, a 64-bit one in 3.0",
+                               what);
+    return iw__read_u32(r, out);
+}

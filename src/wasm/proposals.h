@@ -35,4 +35,9 @@ iw__proposal_t iw__valtype_proposal(uint8_t byte);
  * IW__PROP_NONE (0xfb, GC's prefix, included). */
 iw__proposal_t iw__opcode_proposal(uint8_t op);
 
+/* A u32 where WebAssembly 3.0 reads a u64 (memory64: limits, memory
+ * offsets): one of 6 to 10 bytes, too long for a u32, is refused as that
+ * proposal, the sentence keeping 2.0's "integer representation too long". */
+bool iw__read_u32_not_u64(iw__reader_t *r, uint32_t *out, const char *what);
+
 #endif

@@ -132,8 +132,10 @@ static void fail(runner_t *r, int line, const char *fmt, ...)
 static bool proposal_of(const char *message, char *out, size_t outlen)
 {
     const char *end = strstr(message, " proposal is not supported (");
-    const char *start = strstr(message, "the ");
-    if (!end || !start || start > end) return false;
+    if (!end) return false;
+    const char *start = end;
+    while (start > message && strncmp(start, "the ", 4) != 0) start--;
+    if (strncmp(start, "the ", 4) != 0) return false;
     start += 4;
     snprintf(out, outlen, "%.*s", (int)(end - start), start);
     return true;
