@@ -158,6 +158,34 @@ EOF
     run memfree "$g/memhog.wasm"
     check "$b/memhog-uncapped" 0 "allocated 64 MiB"
 
+    # Programs from the wider world: esbuild's wasip1 build (Go, from npm,
+    # pinned by tests/guests/npm) and an AssemblyScript guest with its WASI
+    # shim give node's stdout and exit status.
+    local esbuild=$root/tests/guests/npm/node_modules/@esbuild/wasi-preview1/esbuild.wasm
+    if [ -f "$esbuild" ]; then
+        printf 'const x: number = 1 + 2;\nexport function f(a: string) { return a.repeat(x) }\n' >"$work/es.ts"
+        printf 'export const f = (a) => <div class="x">{a}</div>;\n' >"$work/es.jsx"
+        stdin_file=$work/es.ts
+        run esbuild "$esbuild" --loader=ts --minify
+        check "$b/esbuild-ts-minify" 0 "export function f(n){return n.repeat(3)}"
+        same_as_node "$b/esbuild-ts-minify-node" "$esbuild" --loader=ts --minify
+        run esbuild "$esbuild" --loader=ts --format=cjs --target=es2015
+        same_as_node "$b/esbuild-ts-cjs-node" "$esbuild" --loader=ts --format=cjs --target=es2015
+        stdin_file=$work/es.jsx
+        run esbuild "$esbuild" --loader=jsx
+        same_as_node "$b/esbuild-jsx-node" "$esbuild" --loader=jsx
+        run esbuild "$esbuild" --loader=ts   # JSX is a syntax error in .ts: exit 1 on both
+        same_as_node "$b/esbuild-syntax-error-node" "$esbuild" --loader=ts
+        stdin_file=/dev/null
+        run esbuild "$esbuild" --version
+        same_as_node "$b/esbuild-version-node" "$esbuild" --version
+    else
+        echo "SKIP $b/esbuild: $esbuild not installed (scripts/install-deps.sh)"
+    fi
+    run as_env --env GREETING=hi "$g/fn_as_env_report.wasm" one two
+    check "$b/assemblyscript-env" 0 "REQUEST_METHOD=(unset)"
+    same_as_node "$b/assemblyscript-env-node" --env GREETING=hi "$g/fn_as_env_report.wasm" one two
+
     # Every preview1 call's answers (tests/wasi/conformance.expect), and node's.
     "$here/conformance.sh" "$ifrit" "$g" "$b"
 
