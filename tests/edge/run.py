@@ -111,6 +111,8 @@ def run_file(binary, rel, differences, want):
     prefix = "edge/" + rel[:-2]
     config, files, tests = e2e.parse_case_file(case_path(rel))
     tests = [t for t in tests if not want or any(w in "%s/%s" % (prefix, t["name"]) for w in want)]
+    # Both the native server and workerd are spoken to over HTTP/1.1 here.
+    tests = [e2e.with_proto(t, "h1") for t in tests]
     if not tests:
         return
     with Server(binary, config, files=files) as native:
