@@ -18,10 +18,10 @@ import h2.connection
 import h2.events
 import h2.exceptions
 
-from ifrit_e2e import IO_TIMEOUT, E2EError, Response
+from ifrit_e2e import IO_TIMEOUT, E2EError, Response, SocketOwner
 
 
-class H2Conn:
+class H2Conn(SocketOwner):
     def __init__(self, port, host="127.0.0.1", tls=False, server_name="localhost", timeout=IO_TIMEOUT,
                  validate=True):
         raw = socket.create_connection((host, port), timeout=timeout)
@@ -45,18 +45,6 @@ class H2Conn:
         self.closed = False    # the server closed the socket
         self.streams = {}      # stream id -> {"headers", "body", "trailers", "ended", "reset", "interim"}
         self.hold = set()      # streams whose window is not opened again (the connection's is)
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def flush(self):
         data = self.h2.data_to_send()

@@ -15,7 +15,7 @@ import hpack
 from hyperframe.frame import (ContinuationFrame, DataFrame, Frame, GoAwayFrame, HeadersFrame, PingFrame,
                               RstStreamFrame, SettingsFrame, WindowUpdateFrame)
 
-from ifrit_e2e import IO_TIMEOUT, E2EError
+from ifrit_e2e import IO_TIMEOUT, E2EError, SocketOwner
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -31,7 +31,7 @@ def raw_frame(ftype, flags, stream_id, payload):
     return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream_id) + payload
 
 
-class RawConn:
+class RawConn(SocketOwner):
     def __init__(self, port, host="127.0.0.1", settings=None, handshake=True):
         self.sock = socket.create_connection((host, port), timeout=IO_TIMEOUT)
         self.buf = b""
@@ -48,18 +48,6 @@ class RawConn:
             ack = SettingsFrame(0)
             ack.flags.add("ACK")
             self.send(ack.serialize())
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def send(self, data):
         try:

@@ -91,12 +91,9 @@ class Response:
         return "<Response %d %r %r>" % (self.status, self.headers, self.body[:200])
 
 
-class Conn:
-    """One raw TCP connection with an HTTP/1.x response reader."""
-
-    def __init__(self, port, host="127.0.0.1", timeout=IO_TIMEOUT):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.buf = b""
+class SocketOwner:
+    """A client holding one socket in self.sock: closed by close() or at
+    the end of a with block (shared by Conn and the HTTP/2 clients)."""
 
     def close(self):
         try:
@@ -109,6 +106,15 @@ class Conn:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Conn(SocketOwner):
+    """One raw TCP connection with an HTTP/1.x response reader."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=IO_TIMEOUT):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+
 
     def send(self, data):
         if isinstance(data, str):
