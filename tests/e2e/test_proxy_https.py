@@ -42,6 +42,51 @@ def _pki():
     return d
 
 
+class TlsHeadServer:
+    """A TLS server on 127.0.0.1 with one exchange per connection: after
+    the handshake and the request head, self.answer(s, head, rest) runs on
+    the connection's own thread (rest: what came after the head). A
+    subclass sets up self.ctx, then calls start()."""
+
+    def __init__(self, pki):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"))
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, raw):
+        raw.settimeout(IO_TIMEOUT)
+        try:
+            s = self.ctx.wrap_socket(raw, server_side=True)
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                d = s.recv(65536)
+                if not d:
+                    return
+                buf += d
+            head, _, rest = buf.partition(b"\r\n\r\n")
+            self.answer(s, head, rest)
+            s.close()
+        except (ssl.SSLError, OSError):
+            raw.close()
+
+    def close(self):
+        self.sock.close()
+
+
 class TlsUpstream:
     """An HTTP/1.1 keep-alive server over TLS on 127.0.0.1. Answers GET /big
     with BIG, anything else with the connection's number, the SNI it got,

@@ -4,57 +4,26 @@ upstream gave), and ALPN offers http/1.1. The upstream is a Python ssl
 server (certificates from test_proxy_https's _pki) that answers each
 connection's one request with what the handshake was, then closes; the
 proxy runs with `keepalive off`, so every request is a new connection."""
-import os
-import socket
 import ssl
-import threading
 
-from ifrit_e2e import IO_TIMEOUT, Server, check
+from ifrit_e2e import Server, check
 from proxy_upstream import site
-from test_proxy_https import NAME, _pki
+from test_proxy_https import NAME, TlsHeadServer, _pki
 
 
-class HandshakeUpstream:
+class HandshakeUpstream(TlsHeadServer):
     """One request per TLS connection; the answer says whether the session
     was resumed and which ALPN protocol was agreed."""
 
     def __init__(self, pki, versions):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"))
+        super().__init__(pki)
         self.ctx.minimum_version, self.ctx.maximum_version = versions
         self.ctx.set_alpn_protocols(["h2", "http/1.1"])
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.start()
 
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _serve(self, raw):
-        raw.settimeout(IO_TIMEOUT)
-        try:
-            s = self.ctx.wrap_socket(raw, server_side=True)
-            head = b""
-            while b"\r\n\r\n" not in head:
-                d = s.recv(4096)
-                if not d:
-                    return
-                head += d
-            out = ("reused=%s alpn=%s" % (s.session_reused, s.selected_alpn_protocol())).encode()
-            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(out) + out)
-            s.close()
-        except (ssl.SSLError, OSError):
-            raw.close()
-
-    def close(self):
-        self.sock.close()
+    def answer(self, s, head, rest):
+        out = ("reused=%s alpn=%s" % (s.session_reused, s.selected_alpn_protocol())).encode()
+        s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(out) + out)
 
 
 def _run(binary, versions):

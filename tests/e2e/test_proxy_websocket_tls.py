@@ -7,64 +7,34 @@ closes when its input ends. The client speaks raw bytes to ifrit; every
 wait is bounded."""
 import os
 import socket
-import ssl
 import threading
 
 from ifrit_e2e import IO_TIMEOUT, Server, check
 from proxy_upstream import site
-from test_proxy_https import NAME, _pki
+from test_proxy_https import NAME, TlsHeadServer, _pki
 
 UPGRADE = b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
 
 
-class TlsEchoUpstream:
+class TlsEchoUpstream(TlsHeadServer):
     def __init__(self, pki):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"))
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
+        super().__init__(pki)
         self.heads = []
         self.ended = threading.Event()   # its input ended and it said bye
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.start()
 
-    def _accept(self):
+    def answer(self, s, head, rest):
+        self.heads.append(head)
+        s.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nearly")
+        if rest:
+            s.sendall(rest)
         while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _serve(self, raw):
-        raw.settimeout(IO_TIMEOUT)
-        try:
-            s = self.ctx.wrap_socket(raw, server_side=True)
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                d = s.recv(65536)
-                if not d:
-                    return
-                buf += d
-            head, _, rest = buf.partition(b"\r\n\r\n")
-            self.heads.append(head)
-            s.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nearly")
-            if rest:
-                s.sendall(rest)
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                s.sendall(d)
-            s.sendall(b"bye")
-            self.ended.set()
-            s.close()
-        except (ssl.SSLError, OSError):
-            raw.close()
-
-    def close(self):
-        self.sock.close()
+            d = s.recv(65536)
+            if not d:
+                break
+            s.sendall(d)
+        s.sendall(b"bye")
+        self.ended.set()
 
 
 def _read_exact(sock, n, have=b""):
