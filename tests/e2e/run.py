@@ -134,6 +134,21 @@ def with_proto(test, protocol):
     return {k: v.replace("@PROTO@", PROTO_TEXT[protocol]) if isinstance(v, str) else v for k, v in test.items()}
 
 
+def check_last_response(srv, test, last):
+    """A case's headers, body and body_like sections against its last
+    response (the same over HTTP/1.1 and HTTP/2)."""
+    if "headers" in test:
+        check_headers(last, srv.render(test["headers"]))
+    if "body" in test:
+        want = srv.render(strip_trailing_blank(test["body"])).encode()
+        if last.body != want:
+            raise E2EError("body: expected %r, got %r" % (want[:300], last.body[:300]))
+    if "body_like" in test:
+        pat = srv.render(strip_trailing_blank(test["body_like"]))
+        if not re.search(pat.encode(), last.body, re.S):
+            raise E2EError("body %r does not match %r" % (last.body[:300], pat))
+
+
 def run_case_test(srv, test):
     test = with_proto(test, "h1")
     for key in ("request", "request_body", "raw"):
@@ -153,16 +168,7 @@ def run_case_test(srv, test):
                 raise E2EError("response %d: expected status %s, got %d (body %r)" %
                                (i + 1, want, resps[i].status, resps[i].body[:200]))
         last = resps[-1]
-        if "headers" in test:
-            check_headers(last, srv.render(test["headers"]))
-        if "body" in test:
-            want = srv.render(strip_trailing_blank(test["body"])).encode()
-            if last.body != want:
-                raise E2EError("body: expected %r, got %r" % (want[:300], last.body[:300]))
-        if "body_like" in test:
-            pat = srv.render(strip_trailing_blank(test["body_like"]))
-            if not re.search(pat.encode(), last.body, re.S):
-                raise E2EError("body %r does not match %r" % (last.body[:300], pat))
+        check_last_response(srv, test, last)
         if "closed" in test:
             want_closed = test["closed"].strip() == "yes"
             if want_closed and not c.is_closed_by_server():
@@ -279,16 +285,7 @@ def run_case_test_h2(srv, test):
     statuses = strip_trailing_blank(test.get("status", "")).split()
     if statuses and last.status != int(statuses[0]):
         raise E2EError("expected status %s, got %d (body %r)" % (statuses[0], last.status, last.body[:200]))
-    if "headers" in test:
-        check_headers(last, srv.render(test["headers"]))
-    if "body" in test:
-        want = srv.render(strip_trailing_blank(test["body"])).encode()
-        if last.body != want:
-            raise E2EError("body: expected %r, got %r" % (want[:300], last.body[:300]))
-    if "body_like" in test:
-        pat = srv.render(strip_trailing_blank(test["body_like"]))
-        if not re.search(pat.encode(), last.body, re.S):
-            raise E2EError("body %r does not match %r" % (last.body[:300], pat))
+    check_last_response(srv, test, last)
 
 
 # -- Python tests ----------------------------------------------------------------
