@@ -28,7 +28,16 @@ route_result_t route_chain_run(route_exchange_t *x)
         }
         const route_entry_t *e = &f->list->items[f->next++];
         if (e->group && (f->done_groups & e->group)) continue;
-        if (!route_match(x, e->match)) continue;
+        if (!route_match(x, e->match)) {
+            if (st->match_error) {   /* a matcher failed the request (route_match_fail) */
+                /* Caddy's message is the status, as the candidate wrote it. */
+                const char *msg = ifr_arena_printf(x->arena, "%d", st->match_error);
+                route_result_t r = route_fail(x, st->match_error, msg ? msg : "matcher error");
+                st->match_error = 0;
+                return r;
+            }
+            continue;
+        }
         f->done_groups |= e->group;
         route_result_t r = e->dir->handle(x, e->conf);
         if (r != ROUTE_NEXT) return r;

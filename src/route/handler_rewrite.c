@@ -18,7 +18,7 @@ static int route__rewrite_parse(route_parse_t *p, const cfg_directive_t *d, void
 static route_result_t route__rewrite_handle(route_exchange_t *x, const void *conf)
 {
     ifr_str_t to;
-    if (route_tmpl_render(x, conf, &to) != 0 || route_set_uri(x, to) != 0)
+    if (route_tmpl_render_uri(x, conf, &to) != 0 || route_set_uri(x, to) != 0)
         return route_fail(x, 500, "out of memory");
     return ROUTE_NEXT;
 }

@@ -48,6 +48,11 @@ bool route_match(route_exchange_t *x, const route_matcher_set_t *s);
 
 const route_matcher_t *route_matcher_find(ifr_str_t name);
 
+/* For a matcher that must fail the request rather than only not match
+ * (Caddy's matcher error: the file matcher's `=404`): the route loop
+ * fails the request with status when the set it was in does not match. */
+void route_match_fail(route_exchange_t *x, int status);
+
 /* Parses matcher lines (the body of `@name { ... }`, of `not { ... }`, or one
  * line when blk has one item) into a new set called name. */
 int route_matcher_parse_set(route_parse_t *p, const cfg_directive_t *lines, size_t count,

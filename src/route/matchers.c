@@ -2,16 +2,17 @@
 #include "route/matcher.h"
 
 #include "config/dispense.h"
+#include "route/state.h"
 
 extern const route_matcher_t route_match_path, route_match_path_regexp, route_match_method,
     route_match_header, route_match_header_regexp, route_match_host, route_match_query,
-    route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not;
+    route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not, route_match_file;
 
 /* Adding a matcher kind: one file and one row here. */
 static const route_matcher_t *const route__matchers[] = {
     &route_match_path, &route_match_path_regexp, &route_match_method, &route_match_header,
     &route_match_header_regexp, &route_match_host, &route_match_query, &route_match_protocol,
-    &route_match_remote_ip, &route_match_client_ip, &route_match_not,
+    &route_match_remote_ip, &route_match_client_ip, &route_match_not, &route_match_file,
 };
 #define ROUTE_NMATCHERS (sizeof(route__matchers) / sizeof(route__matchers[0]))
 
@@ -20,6 +21,12 @@ const route_matcher_t *route_matcher_find(ifr_str_t name)
     for (size_t i = 0; i < ROUTE_NMATCHERS; i++)
         if (ifr_str_eq_cstr(name, route__matchers[i]->name)) return route__matchers[i];
     return NULL;
+}
+
+void route_match_fail(route_exchange_t *x, int status)
+{
+    route_state_t *st = route_state(x);
+    if (st) st->match_error = status;
 }
 
 bool route_match(route_exchange_t *x, const route_matcher_set_t *s)
@@ -32,7 +39,7 @@ bool route_match(route_exchange_t *x, const route_matcher_set_t *s)
 
 /* Caddy matchers ifrit does not have, so the error can say so. */
 static const char *const route__unsupported_matchers[] = {
-    "expression", "file", "vars", "vars_regexp", "tls",
+    "expression", "vars", "vars_regexp", "tls",
 };
 
 int route_matcher_parse_set(route_parse_t *p, const cfg_directive_t *lines, size_t count,

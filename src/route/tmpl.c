@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "http/message.h"
 #include "route/client_ip.h"
+#include "route/file_match.h"
 #include "route/path.h"
 #include "route/state.h"
 #include "route/value_text.h"
@@ -85,7 +86,11 @@
     N(ORIG_DIR, "http.request.orig_uri.path.dir", "orig_dir") \
     N(ORIG_FILE, "http.request.orig_uri.path.file", "orig_file") \
     N(ORIG_PREFIXED_QUERY, "http.request.orig_uri.prefixed_query", "orig_?query") \
-    N(ORIG_METHOD, "http.request.orig_method", "orig_method")
+    N(ORIG_METHOD, "http.request.orig_method", "orig_method") \
+    N(FILE_REL, "http.matchers.file.relative", "file_match.relative") \
+    N(FILE_ABS, "http.matchers.file.absolute", "file_match.absolute") \
+    N(FILE_TYPE, "http.matchers.file.type", "file_match.type") \
+    N(FILE_REMAINDER, "http.matchers.file.remainder", "file_match.remainder")
 
 #define ROUTE__TMPL_KIND(k, ...) ROUTE__TMPL_##k,
 #define ROUTE__TMPL_NONE(k, ...)
@@ -484,6 +489,11 @@ static ifr_str_t route__tmpl_seg_value(route_exchange_t *x, const route__tmpl_se
     case ROUTE__TMPL_ERR_MSG: return ifr_cstr(x->error_message);
     case ROUTE__TMPL_AUTH_USER: return st ? st->auth_user : IFR_LIT("");
     case ROUTE__TMPL_ROOT: return st ? st->root : IFR_LIT("");
+    case ROUTE__TMPL_FILE_REL: return st && st->file_match ? st->file_match->relative : IFR_LIT("");
+    case ROUTE__TMPL_FILE_ABS: return st && st->file_match ? st->file_match->absolute : IFR_LIT("");
+    case ROUTE__TMPL_FILE_REMAINDER: return st && st->file_match ? st->file_match->remainder : IFR_LIT("");
+    case ROUTE__TMPL_FILE_TYPE:
+        return !st || !st->file_match ? IFR_LIT("") : st->file_match->is_dir ? IFR_LIT("directory") : IFR_LIT("file");
     case ROUTE__TMPL_TLS_SNI: return x->conn->tls_server_name;
     case ROUTE__TMPL_TLS_VERSION: return x->conn->tls_version;
     case ROUTE__TMPL_TLS_CIPHER: return x->conn->tls_cipher;
@@ -526,6 +536,41 @@ int route_tmpl_render(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out
     ifr_str_t *v = route__tmpl_values(x, t, stackv, &total);
     if (!v) return -1;
     if (t->nsegs == 1) { *out = v[0]; return 0; }
+    char *b = ifr_arena_alloc(x->arena, total + 1);
+    if (!b) return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < t->nsegs; i++) {
+        if (v[i].len) memcpy(b + n, v[i].ptr, v[i].len);
+        n += v[i].len;
+    }
+    b[n] = '\0';
+    *out = ifr_str(b, n);
+    return 0;
+}
+
+int route_tmpl_render_uri(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out)
+{
+    if (t->is_static) return route_tmpl_render(x, t, out);
+    ifr_str_t stackv[ROUTE_TMPL_STACK_SEGS];
+    size_t total;
+    ifr_str_t *v = route__tmpl_values(x, t, stackv, &total);
+    if (!v) return -1;
+    /* Where the query starts, and whether each value stands where a key
+     * would begin (after '?' or '&'): {query} there is already escaped. */
+    bool in_query = false, at_key = false;
+    total = 0;
+    for (size_t i = 0; i < t->nsegs; i++) {
+        if (t->segs[i].kind == ROUTE__TMPL_LIT) {
+            ifr_str_t lit = t->segs[i].arg;
+            long q = in_query ? 0 : ifr_str_find_char(lit, '?');
+            if (q >= 0) in_query = true;
+            if (in_query && lit.len) at_key = lit.ptr[lit.len - 1] == '?' || lit.ptr[lit.len - 1] == '&';
+        } else if (in_query) {
+            if (!(at_key && t->segs[i].kind == ROUTE__TMPL_QUERY)) v[i] = route_query_escape(x->arena, v[i]);
+            at_key = false;
+        }
+        total += v[i].len;
+    }
     char *b = ifr_arena_alloc(x->arena, total + 1);
     if (!b) return -1;
     size_t n = 0;

@@ -29,6 +29,10 @@ bool route_tmpl_is_static(const route_tmpl_t *t);
 /* Renders into x->arena. 0, or -1 when the arena is exhausted. A static
  * template renders to its own text and may be given x == NULL. */
 int route_tmpl_render(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out);
+/* Renders a URI the way Caddy's rewrite builds one: in the query (after
+ * the first literal '?'), placeholder values are query-escaped, except
+ * {query} where a key begins, which is escaped already. */
+int route_tmpl_render_uri(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out);
 /* Renders into buf; returns the full length (writes at most cap bytes, no NUL). */
 size_t route_tmpl_render_to(route_exchange_t *x, const route_tmpl_t *t, char *buf, size_t cap);
 

@@ -57,12 +57,12 @@ GET /dir/
 --- body_like
 ^dir index\n$
 
-=== the fallback rewrites with its query
+=== the fallback rewrites with its query, the placeholder's value query-escaped (as Caddy's rewrite)
 --- request
 GET /client/route
 --- status: 200
 --- body
-spa from=/client/route
+spa from=%2Fclient%2Froute
 
 === a candidate with an extension added
 --- request
