@@ -74,9 +74,9 @@ typedef struct {
 
 typedef struct {
     iw_module_t *m;
-    iw__reader_t *r;
+    iw_reader_t *r;
     const void *const *ops;
-    const iw__functype_t *type;
+    const iw_functype_t *type;
 
     uint8_t *locals;        /* types of all locals, params first */
     uint32_t nlocals;
@@ -94,7 +94,7 @@ typedef struct {
     uint32_t entry_fuel;    /* charge of the function's first block */
     uint32_t fuel_block;    /* number of the current block (0: entry) */
 
-    iw__word_t *code;
+    iw_word_t *code;
     uint32_t len, cap;
     iw__patch_t *patches;
     uint32_t npatches, patches_cap;
@@ -111,7 +111,7 @@ typedef struct {
 static bool iw__oom(iw__comp_t *c)
 {
     c->oom = true;
-    return iw__fail(c->r, "out of memory while compiling");
+    return iw_fail(c->r, "out of memory while compiling");
 }
 
 static bool iw__grow(iw__comp_t *c, void **buf, uint32_t *cap, uint32_t need, size_t size)
@@ -166,14 +166,14 @@ static bool iw__pop_any(iw__comp_t *c, uint8_t expect, uint8_t *got, const char 
     uint8_t t;
     if (c->nvals == f->height) {
         if (!f->unreachable)
-            return iw__fail(c->r, "type mismatch in %s: expected %s but the stack is empty", where,
+            return iw_fail(c->r, "type mismatch in %s: expected %s but the stack is empty", where,
                             expect ? iw__type_name(expect) : "a value");
         t = IW__UNKNOWN;
     } else {
         t = c->vals[--c->nvals];
     }
     if (expect && t && t != expect)
-        return iw__fail(c->r, "type mismatch in %s: expected %s, got %s", where, iw__type_name(expect),
+        return iw_fail(c->r, "type mismatch in %s: expected %s, got %s", where, iw__type_name(expect),
                         iw__type_name(t));
     if (got) *got = t ? t : expect;
     return true;
@@ -429,9 +429,9 @@ static void iw__fuel_open(iw__comp_t *c, iw_op_t op)
 
 /* ---- control frames ------------------------------------------------------ */
 
-static bool iw__push_ctrl(iw__comp_t *c, iw__ctrl_kind_t kind, const iw__functype_t *bt)
+static bool iw__push_ctrl(iw__comp_t *c, iw__ctrl_kind_t kind, const iw_functype_t *bt)
 {
-    if (c->nctrls >= IW_MAX_BLOCK_DEPTH) return iw__fail(c->r, "blocks nested too deeply");
+    if (c->nctrls >= IW_MAX_BLOCK_DEPTH) return iw_fail(c->r, "blocks nested too deeply");
     if (!iw__grow(c, (void **)&c->ctrls, &c->ctrls_cap, c->nctrls + 1, sizeof *c->ctrls)) return false;
     bool live = c->nctrls == 0 || iw__live(c);
     iw__ctrl_t *f = &c->ctrls[c->nctrls++];
@@ -442,16 +442,16 @@ static bool iw__push_ctrl(iw__comp_t *c, iw__ctrl_kind_t kind, const iw__functyp
     return true;
 }
 
-static bool iw__read_blocktype(iw__comp_t *c, iw__functype_t *bt)
+static bool iw__read_blocktype(iw__comp_t *c, iw_functype_t *bt)
 {
     static const uint8_t single[7][1] = { { IW_I32 }, { IW_I64 }, { IW_F32 }, { IW_F64 }, { IW_FUNCREF }, { IW_EXTERNREF },
                                           { IW_V128 } };
     const uint8_t *at = c->r->p;
     int64_t v;
-    if (!iw__read_s33(c->r, &v)) return false;
+    if (!iw_read_s33(c->r, &v)) return false;
     memset(bt, 0, sizeof *bt);
     if (v >= 0) {
-        if ((uint64_t)v >= c->m->ntypes) return iw__fail_at(c->r, at, "unknown type %lld", (long long)v);
+        if ((uint64_t)v >= c->m->ntypes) return iw_fail_at(c->r, at, "unknown type %lld", (long long)v);
         *bt = c->m->types[v];
         return true;
     }
@@ -466,9 +466,9 @@ static bool iw__read_blocktype(iw__comp_t *c, iw__functype_t *bt)
     case -17: k = 5; break;
     case -5: k = 6; break;
     default:
-        if (iw__valtype_proposal((uint8_t)(v & 0x7f)) != IW__PROP_NONE)
-            return iw__unsupported(c->r, at, iw__valtype_proposal((uint8_t)(v & 0x7f)), "block type 0x%02x", (unsigned)(v & 0x7f));
-        return iw__fail_at(c->r, at, "malformed block type");
+        if (iw_valtype_proposal((uint8_t)(v & 0x7f)) != IW_PROP_NONE)
+            return iw_unsupported(c->r, at, iw_valtype_proposal((uint8_t)(v & 0x7f)), "block type 0x%02x", (unsigned)(v & 0x7f));
+        return iw_fail_at(c->r, at, "malformed block type");
     }
     bt->nresults = 1;
     bt->results = single[k];
@@ -528,9 +528,9 @@ static bool iw__memarg(iw__comp_t *c, uint32_t natural, uint32_t *offset)
 {
     uint32_t align;
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, &align) || !iw__read_u32_not_u64(c->r, offset, "memory offset")) return false;
-    if (c->m->nmemories == 0) return iw__fail_at(c->r, at, "unknown memory 0");
-    if (align > natural) return iw__fail_at(c->r, at, "alignment must not be larger than natural");
+    if (!iw_read_u32(c->r, &align) || !iw_read_u32_not_u64(c->r, offset, "memory offset")) return false;
+    if (c->m->nmemories == 0) return iw_fail_at(c->r, at, "unknown memory 0");
+    if (align > natural) return iw_fail_at(c->r, at, "alignment must not be larger than natural");
     return true;
 }
 
@@ -620,39 +620,39 @@ static bool iw__zero_byte(iw__comp_t *c)
 {
     uint8_t b;
     const uint8_t *at = c->r->p;
-    if (!iw__read_u8(c->r, &b)) return false;
-    if (b != 0) return iw__fail_at(c->r, at, "zero byte expected");
+    if (!iw_read_u8(c->r, &b)) return false;
+    if (b != 0) return iw_fail_at(c->r, at, "zero byte expected");
     return true;
 }
 
 static bool iw__table_index(iw__comp_t *c, uint32_t *t)
 {
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, t)) return false;
-    if (*t >= c->m->ntables) return iw__fail_at(c->r, at, "unknown table %u", *t);
+    if (!iw_read_u32(c->r, t)) return false;
+    if (*t >= c->m->ntables) return iw_fail_at(c->r, at, "unknown table %u", *t);
     return true;
 }
 
 static bool iw__elem_index(iw__comp_t *c, uint32_t *e)
 {
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, e)) return false;
-    if (*e >= c->m->nelems) return iw__fail_at(c->r, at, "unknown elem segment %u", *e);
+    if (!iw_read_u32(c->r, e)) return false;
+    if (*e >= c->m->nelems) return iw_fail_at(c->r, at, "unknown elem segment %u", *e);
     return true;
 }
 
 static bool iw__data_index(iw__comp_t *c, uint32_t *d)
 {
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, d)) return false;
-    if (!c->m->has_data_count) return iw__fail_at(c->r, at, "data count section required");
-    if (*d >= c->m->data_count) return iw__fail_at(c->r, at, "unknown data segment %u", *d);
+    if (!iw_read_u32(c->r, d)) return false;
+    if (!c->m->has_data_count) return iw_fail_at(c->r, at, "data count section required");
+    if (*d >= c->m->data_count) return iw_fail_at(c->r, at, "unknown data segment %u", *d);
     return true;
 }
 
 static bool iw__need_memory(iw__comp_t *c)
 {
-    if (c->m->nmemories == 0) return iw__fail(c->r, "unknown memory 0");
+    if (c->m->nmemories == 0) return iw_fail(c->r, "unknown memory 0");
     return true;
 }
 
@@ -661,7 +661,7 @@ static bool iw__prefixed(iw__comp_t *c)
 {
     uint32_t sub;
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, &sub)) return false;
+    if (!iw_read_u32(c->r, &sub)) return false;
     if (sub <= 7) return iw__numeric(c, iw__numeric_info(0xFC00 | sub));
     iw_module_t *m = c->m;
     uint32_t a, b;
@@ -687,9 +687,9 @@ static bool iw__prefixed(iw__comp_t *c)
         break;
     case 12: { /* table.init elem table; the table is checked first, as the spec's rule reads */
         const uint8_t *elem_at = c->r->p;
-        if (!iw__read_u32(c->r, &a) || !iw__table_index(c, &b)) return false;
-        if (a >= m->nelems) return iw__fail_at(c->r, elem_at, "unknown elem segment %u", a);
-        if (m->elems[a].type != m->tables[b].elem) return iw__fail_at(c->r, at, "type mismatch in table.init");
+        if (!iw_read_u32(c->r, &a) || !iw__table_index(c, &b)) return false;
+        if (a >= m->nelems) return iw_fail_at(c->r, elem_at, "unknown elem segment %u", a);
+        if (m->elems[a].type != m->tables[b].elem) return iw_fail_at(c->r, at, "type mismatch in table.init");
         if (!iw__pop(c, IW_I32, "table.init") || !iw__pop(c, IW_I32, "table.init") || !iw__pop(c, IW_I32, "table.init")) return false;
         if (iw__live(c)) iw__emit(c, IW_OP_TABLE_INIT, 2, iw__pair(iw__slot(c, c->nvals), b), (uint64_t)a);
         break;
@@ -700,7 +700,7 @@ static bool iw__prefixed(iw__comp_t *c)
         break;
     case 14: /* table.copy dst src */
         if (!iw__table_index(c, &a) || !iw__table_index(c, &b)) return false;
-        if (m->tables[a].elem != m->tables[b].elem) return iw__fail_at(c->r, at, "type mismatch in table.copy");
+        if (m->tables[a].elem != m->tables[b].elem) return iw_fail_at(c->r, at, "type mismatch in table.copy");
         if (!iw__pop(c, IW_I32, "table.copy") || !iw__pop(c, IW_I32, "table.copy") || !iw__pop(c, IW_I32, "table.copy")) return false;
         if (iw__live(c)) iw__emit(c, IW_OP_TABLE_COPY, 2, iw__pair(iw__slot(c, c->nvals), a), (uint64_t)b);
         break;
@@ -719,7 +719,7 @@ static bool iw__prefixed(iw__comp_t *c)
         if (iw__live(c)) iw__emit(c, IW_OP_TABLE_FILL, 1, iw__pair(iw__slot(c, c->nvals), a));
         break;
     default:
-        return iw__fail_at(c->r, at, "illegal opcode 0xfc %u", sub);
+        return iw_fail_at(c->r, at, "illegal opcode 0xfc %u", sub);
     }
     iw__hist_reset(c);
     return true;
@@ -730,24 +730,24 @@ static bool iw__prefixed(iw__comp_t *c)
 static bool iw__lane(iw__comp_t *c, uint32_t lanes, uint8_t *lane)
 {
     const uint8_t *at = c->r->p;
-    if (!iw__read_u8(c->r, lane)) return false;
-    if (*lane >= lanes) return iw__fail_at(c->r, at, "invalid lane index %u", *lane);
+    if (!iw_read_u8(c->r, lane)) return false;
+    if (*lane >= lanes) return iw_fail_at(c->r, at, "invalid lane index %u", *lane);
     return true;
 }
 
-static bool iw__simd_memory(iw__comp_t *c, const iw__simd_mem_info_t *mi)
+static bool iw__simd_memory(iw__comp_t *c, const iw_simd_mem_info_t *mi)
 {
     uint32_t offset;
     uint8_t lane = 0;
     if (!iw__memarg(c, mi->align, &offset)) return false;
-    if ((mi->kind == IW__SIMD_LOAD_LANE || mi->kind == IW__SIMD_STORE_LANE) && !iw__lane(c, mi->lanes, &lane))
+    if ((mi->kind == IW_SIMD_LOAD_LANE || mi->kind == IW_SIMD_STORE_LANE) && !iw__lane(c, mi->lanes, &lane))
         return false;
-    bool vector_in = mi->kind != IW__SIMD_LOAD;
+    bool vector_in = mi->kind != IW_SIMD_LOAD;
     if (vector_in && !iw__pop(c, IW_V128, mi->name)) return false;
     if (!iw__pop(c, IW_I32, mi->name)) return false;
     /* the operands' slots before the result's push changes the heights above */
     uint32_t dst = iw__slot(c, c->nvals), vec = vector_in ? iw__slot(c, c->nvals + 1) : dst;
-    bool load = mi->kind == IW__SIMD_LOAD || mi->kind == IW__SIMD_LOAD_LANE;
+    bool load = mi->kind == IW_SIMD_LOAD || mi->kind == IW_SIMD_LOAD_LANE;
     if (load && !iw__push(c, IW_V128)) return false;
     if (!iw__live(c)) return true;
     if (vector_in) vec = iw__take_slot(c, vec);
@@ -762,26 +762,26 @@ static bool iw__simd_memory(iw__comp_t *c, const iw__simd_mem_info_t *mi)
     return true;
 }
 
-static bool iw__simd_op(iw__comp_t *c, const iw__simd_info_t *si)
+static bool iw__simd_op(iw__comp_t *c, const iw_simd_info_t *si)
 {
     static const uint8_t ins[][3] = {
-        [IW__SIMD_UN] = { IW_V128 }, [IW__SIMD_BIN] = { IW_V128, IW_V128 },
-        [IW__SIMD_TERN] = { IW_V128, IW_V128, IW_V128 }, [IW__SIMD_TEST] = { IW_V128 },
-        [IW__SIMD_SHIFT] = { IW_V128, IW_I32 }, [IW__SIMD_SPLAT] = { 0 },
-        [IW__SIMD_EXTRACT] = { IW_V128 }, [IW__SIMD_REPLACE] = { IW_V128, 0 },
+        [IW_SIMD_UN] = { IW_V128 }, [IW_SIMD_BIN] = { IW_V128, IW_V128 },
+        [IW_SIMD_TERN] = { IW_V128, IW_V128, IW_V128 }, [IW_SIMD_TEST] = { IW_V128 },
+        [IW_SIMD_SHIFT] = { IW_V128, IW_I32 }, [IW_SIMD_SPLAT] = { 0 },
+        [IW_SIMD_EXTRACT] = { IW_V128 }, [IW_SIMD_REPLACE] = { IW_V128, 0 },
     };
-    static const uint8_t nins[] = { [IW__SIMD_UN] = 1, [IW__SIMD_BIN] = 2, [IW__SIMD_TERN] = 3, [IW__SIMD_TEST] = 1,
-                                    [IW__SIMD_SHIFT] = 2, [IW__SIMD_SPLAT] = 1, [IW__SIMD_EXTRACT] = 1,
-                                    [IW__SIMD_REPLACE] = 2 };
+    static const uint8_t nins[] = { [IW_SIMD_UN] = 1, [IW_SIMD_BIN] = 2, [IW_SIMD_TERN] = 3, [IW_SIMD_TEST] = 1,
+                                    [IW_SIMD_SHIFT] = 2, [IW_SIMD_SPLAT] = 1, [IW_SIMD_EXTRACT] = 1,
+                                    [IW_SIMD_REPLACE] = 2 };
     uint8_t lane = 0;
-    if ((si->kind == IW__SIMD_EXTRACT || si->kind == IW__SIMD_REPLACE) && !iw__lane(c, si->lanes, &lane))
+    if ((si->kind == IW_SIMD_EXTRACT || si->kind == IW_SIMD_REPLACE) && !iw__lane(c, si->lanes, &lane))
         return false;
     uint8_t in[3];
     uint32_t n = nins[si->kind];
     memcpy(in, ins[si->kind], sizeof in);
-    if (si->kind == IW__SIMD_SPLAT) in[0] = si->scalar;
-    if (si->kind == IW__SIMD_REPLACE) in[1] = si->scalar;
-    uint8_t out = si->kind == IW__SIMD_TEST ? IW_I32 : si->kind == IW__SIMD_EXTRACT ? si->scalar : IW_V128;
+    if (si->kind == IW_SIMD_SPLAT) in[0] = si->scalar;
+    if (si->kind == IW_SIMD_REPLACE) in[1] = si->scalar;
+    uint8_t out = si->kind == IW_SIMD_TEST ? IW_I32 : si->kind == IW_SIMD_EXTRACT ? si->scalar : IW_V128;
     if (!iw__pop_vals(c, in, n, si->name)) return false;
     /* the operands' slots before the result's push changes the heights above */
     uint32_t slot[3], dst = iw__slot(c, c->nvals);
@@ -799,15 +799,15 @@ static bool iw__simd(iw__comp_t *c)
 {
     uint32_t sub;
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, &sub)) return false;
-    const iw__simd_mem_info_t *mi = iw__simd_mem_info(sub);
+    if (!iw_read_u32(c->r, &sub)) return false;
+    const iw_simd_mem_info_t *mi = iw_simd_mem_info(sub);
     if (mi) return iw__simd_memory(c, mi);
-    const iw__simd_info_t *si = iw__simd_info(sub);
+    const iw_simd_info_t *si = iw_simd_info(sub);
     if (si) return iw__simd_op(c, si);
     const uint8_t *b;
     uint64_t w[2];
     if (sub == 12) { /* v128.const */
-        if (!iw__read_bytes(c->r, 16, &b) || !iw__push(c, IW_V128)) return false;
+        if (!iw_read_bytes(c->r, 16, &b) || !iw__push(c, IW_V128)) return false;
         uint32_t dst;
         if (!iw__live_top(c, &dst)) return true;
         memcpy(w, b, 16);
@@ -817,9 +817,9 @@ static bool iw__simd(iw__comp_t *c)
     }
     if (sub == 13) { /* i8x16.shuffle */
         const uint8_t *lanes_at = c->r->p;
-        if (!iw__read_bytes(c->r, 16, &b)) return false;
+        if (!iw_read_bytes(c->r, 16, &b)) return false;
         for (int i = 0; i < 16; i++)
-            if (b[i] >= 32) return iw__fail_at(c->r, lanes_at + i, "invalid lane index %u", b[i]);
+            if (b[i] >= 32) return iw_fail_at(c->r, lanes_at + i, "invalid lane index %u", b[i]);
         if (!iw__pop(c, IW_V128, "i8x16.shuffle") || !iw__pop(c, IW_V128, "i8x16.shuffle") || !iw__push(c, IW_V128))
             return false;
         uint32_t dst;
@@ -833,14 +833,14 @@ static bool iw__simd(iw__comp_t *c)
     }
     /* 0x100-0x113: the relaxed SIMD proposal (WebAssembly 3.0) */
     if (sub >= 0x100 && sub <= 0x113)
-        return iw__unsupported(c->r, at, IW__PROP_RELAXED_SIMD, "opcode 0xfd %u", sub);
-    return iw__fail_at(c->r, at, "illegal opcode 0xfd %u", sub);
+        return iw_unsupported(c->r, at, IW_PROP_RELAXED_SIMD, "opcode 0xfd %u", sub);
+    return iw_fail_at(c->r, at, "illegal opcode 0xfd %u", sub);
 }
 
 static bool iw__call(iw__comp_t *c, uint32_t f)
 {
     iw_module_t *m = c->m;
-    const iw__functype_t *t = iw__func_type(m, f);
+    const iw_functype_t *t = iw_func_type(m, f);
     if (!iw__pop_vals(c, t->params, t->nparams, "call")) return false;
     uint32_t base = iw__slot(c, c->nvals);
     if (!iw__push_vals(c, t->results, t->nresults)) return false;
@@ -856,12 +856,12 @@ static bool iw__call_indirect(iw__comp_t *c)
     iw_module_t *m = c->m;
     uint32_t ti, table;
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, &ti)) return false;
-    if (!iw__read_u32(c->r, &table)) return false;
-    if (ti >= m->ntypes) return iw__fail_at(c->r, at, "unknown type %u", ti);
-    if (table >= m->ntables) return iw__fail_at(c->r, at, "unknown table %u", table);
-    if (m->tables[table].elem != IW_FUNCREF) return iw__fail_at(c->r, at, "type mismatch: call_indirect needs a funcref table");
-    const iw__functype_t *t = &m->types[ti];
+    if (!iw_read_u32(c->r, &ti)) return false;
+    if (!iw_read_u32(c->r, &table)) return false;
+    if (ti >= m->ntypes) return iw_fail_at(c->r, at, "unknown type %u", ti);
+    if (table >= m->ntables) return iw_fail_at(c->r, at, "unknown table %u", table);
+    if (m->tables[table].elem != IW_FUNCREF) return iw_fail_at(c->r, at, "type mismatch: call_indirect needs a funcref table");
+    const iw_functype_t *t = &m->types[ti];
     if (!iw__pop(c, IW_I32, "call_indirect") || !iw__pop_vals(c, t->params, t->nparams, "call_indirect")) return false;
     uint32_t base = iw__slot(c, c->nvals);
     if (!iw__push_vals(c, t->results, t->nresults)) return false;
@@ -874,15 +874,15 @@ static bool iw__call_indirect(iw__comp_t *c)
 static bool iw__label(iw__comp_t *c, uint32_t *depth)
 {
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, depth)) return false;
-    if (*depth >= c->nctrls) return iw__fail_at(c->r, at, "unknown label %u", *depth);
+    if (!iw_read_u32(c->r, depth)) return false;
+    if (*depth >= c->nctrls) return iw_fail_at(c->r, at, "unknown label %u", *depth);
     return true;
 }
 
 static bool iw__br_table(iw__comp_t *c)
 {
     uint32_t n;
-    if (!iw__read_count(c->r, IW_MAX_BR_TABLE, "br_table targets", &n)) return false;
+    if (!iw_read_count(c->r, IW_MAX_BR_TABLE, "br_table targets", &n)) return false;
     uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
     if (!depths) return iw__oom(c);
     bool ok = true;
@@ -894,7 +894,7 @@ static bool iw__br_table(iw__comp_t *c)
      * copy, since unknown types may be refined differently per target). */
     for (uint32_t i = 0; i <= n && ok; i++) {
         iw__ctrl_t *t = &c->ctrls[c->nctrls - 1 - depths[i]];
-        if (iw__label_arity(t) != arity) { ok = iw__fail(c->r, "type mismatch: br_table targets have different arities"); break; }
+        if (iw__label_arity(t) != arity) { ok = iw_fail(c->r, "type mismatch: br_table targets have different arities"); break; }
         uint32_t saved = c->nvals;
         for (uint32_t k = arity; k-- > 0 && ok;)
             ok = iw__pop(c, iw__label_types(t)[k], "br_table");
@@ -940,7 +940,7 @@ static bool iw__end_frame(iw__comp_t *c, iw__ctrl_t *out)
 {
     iw__ctrl_t *f = iw__top(c);
     if (!iw__pop_vals(c, f->results, f->nresults, "end of block")) return false;
-    if (c->nvals != f->height) return iw__fail(c->r, "type mismatch: values remain on the stack at the end of the block");
+    if (c->nvals != f->height) return iw_fail(c->r, "type mismatch: values remain on the stack at the end of the block");
     *out = *f;
     c->nctrls--;
     return true;
@@ -950,8 +950,8 @@ static bool iw__end_frame(iw__comp_t *c, iw__ctrl_t *out)
 static uint8_t iw__local_type(iw__comp_t *c, uint32_t *x)
 {
     const uint8_t *at = c->r->p;
-    if (!iw__read_u32(c->r, x)) return 0;
-    if (*x >= c->nlocals) { iw__fail_at(c->r, at, "unknown local %u", *x); return 0; }
+    if (!iw_read_u32(c->r, x)) return 0;
+    if (*x >= c->nlocals) { iw_fail_at(c->r, at, "unknown local %u", *x); return 0; }
     uint8_t t = c->locals[*x];
     *x = c->local_slots[*x];
     return t;
@@ -981,15 +981,15 @@ static void iw__emit_local_set(iw__comp_t *c, uint32_t x, bool tee, uint8_t type
 /* One instruction. */
 static bool iw__instr(iw__comp_t *c, bool *done)
 {
-    iw__reader_t *r = c->r;
+    iw_reader_t *r = c->r;
     iw_module_t *m = c->m;
     const uint8_t *at = r->p;
     uint8_t op;
     uint32_t x;
-    c->instr_offset = (uint32_t)iw__offset(r);
+    c->instr_offset = (uint32_t)iw_offset(r);
     /* the body ran out between instructions: its last `end` is missing */
-    if (!r->failed && iw__left(r) == 0) return iw__fail(r, "unexpected end of section or function (END opcode expected)");
-    if (!iw__read_u8(r, &op)) return false;
+    if (!r->failed && iw_left(r) == 0) return iw_fail(r, "unexpected end of section or function (END opcode expected)");
+    if (!iw_read_u8(r, &op)) return false;
     if (iw__live(c)) c->fuel_count++;
 
     const iw__numinfo_t *ni = iw__numeric_info(op);
@@ -1004,7 +1004,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         return true;
     case IW_OPCODE_NOP: return true; /* nop */
     case IW_OPCODE_BLOCK: case IW_OPCODE_LOOP: case IW_OPCODE_IF: { /* block, loop, if */
-        iw__functype_t bt;
+        iw_functype_t bt;
         if (!iw__read_blocktype(c, &bt)) return false;
         if (op == IW_OPCODE_IF && !iw__pop(c, IW_I32, "if")) return false;
         if (!iw__pop_vals(c, bt.params, bt.nparams, "block parameters")) return false;
@@ -1025,9 +1025,9 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     }
     case IW_OPCODE_ELSE: { /* else */
         iw__ctrl_t *f = iw__top(c);
-        if (f->kind != IW__CTRL_IF) return iw__fail_at(r, at, "else without a matching if");
+        if (f->kind != IW__CTRL_IF) return iw_fail_at(r, at, "else without a matching if");
         if (!iw__pop_vals(c, f->results, f->nresults, "else")) return false;
-        if (c->nvals != f->height) return iw__fail_at(r, at, "type mismatch: values remain on the stack before else");
+        if (c->nvals != f->height) return iw_fail_at(r, at, "type mismatch: values remain on the stack before else");
         if (iw__live(c)) {
             /* the then-arm's results are already in place: jump to the end */
             uint32_t pos = iw__emit(c, IW_OP_BR, 1, (uint64_t)0);
@@ -1047,7 +1047,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__ctrl_t f = { 0 };
         if (iw__top(c)->kind == IW__CTRL_IF && (iw__top(c)->nparams != iw__top(c)->nresults ||
             (iw__top(c)->nresults && memcmp(iw__top(c)->params, iw__top(c)->results, iw__top(c)->nresults) != 0)))
-            return iw__fail_at(r, at, "type mismatch: if without else must leave its parameters unchanged");
+            return iw_fail_at(r, at, "type mismatch: if without else must leave its parameters unchanged");
         if (!iw__end_frame(c, &f)) return false;
         if (f.kind == IW__CTRL_FUNC) {
             if (f.live && !f.unreachable) iw__emit_return(c, iw__slot(c, 0), f.nresults, iw__slots(c, 0, f.nresults));
@@ -1112,8 +1112,8 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         return true;
     }
     case IW_OPCODE_CALL:
-        if (!iw__read_u32(r, &x)) return false;
-        if (x >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", x);
+        if (!iw_read_u32(r, &x)) return false;
+        if (x >= m->nfuncs) return iw_fail_at(r, at, "unknown function %u", x);
         return iw__call(c, x);
     case IW_OPCODE_CALL_INDIRECT: return iw__call_indirect(c);
     case IW_OPCODE_DROP: /* drop */
@@ -1122,17 +1122,17 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         uint8_t t = IW__UNKNOWN, t1, t2;
         if (op == IW_OPCODE_SELECT_T) {
             uint32_t n;
-            if (!iw__read_u32(r, &n)) return false;
-            if (n != 1) return iw__fail_at(r, at, "invalid result arity for select");
-            if (!iw__read_valtype(r, &t)) return false;
+            if (!iw_read_u32(r, &n)) return false;
+            if (n != 1) return iw_fail_at(r, at, "invalid result arity for select");
+            if (!iw_read_valtype(r, &t)) return false;
         }
         if (!iw__pop(c, IW_I32, "select") || !iw__pop_any(c, t, &t1, "select") || !iw__pop_any(c, t, &t2, "select"))
             return false;
         if (op == IW_OPCODE_SELECT) {
             bool num1 = t1 == IW__UNKNOWN || t1 == IW_I32 || t1 == IW_I64 || t1 == IW_F32 || t1 == IW_F64 || t1 == IW_V128;
             bool num2 = t2 == IW__UNKNOWN || t2 == IW_I32 || t2 == IW_I64 || t2 == IW_F32 || t2 == IW_F64 || t2 == IW_V128;
-            if (!num1 || !num2) return iw__fail_at(r, at, "type mismatch: select without a type needs numeric operands");
-            if (t1 && t2 && t1 != t2) return iw__fail_at(r, at, "type mismatch in select");
+            if (!num1 || !num2) return iw_fail_at(r, at, "type mismatch: select without a type needs numeric operands");
+            if (t1 && t2 && t1 != t2) return iw_fail_at(r, at, "type mismatch in select");
             t = t1 ? t1 : t2;
         }
         if (!iw__push(c, t)) return false;
@@ -1162,9 +1162,9 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         return true;
     }
     case IW_OPCODE_GLOBAL_GET: case IW_OPCODE_GLOBAL_SET: { /* global.get, global.set */
-        if (!iw__read_u32(r, &x)) return false;
-        if (x >= m->nglobals) return iw__fail_at(r, at, "unknown global %u", x);
-        const iw__globaltype_t *g = &m->globals[x];
+        if (!iw_read_u32(r, &x)) return false;
+        if (x >= m->nglobals) return iw_fail_at(r, at, "unknown global %u", x);
+        const iw_globaltype_t *g = &m->globals[x];
         if (op == IW_OPCODE_GLOBAL_GET) {
             if (!iw__push(c, g->type)) return false;
             uint32_t dst;
@@ -1173,7 +1173,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             iw__hist_dst(c, pos, dst);
             return true;
         }
-        if (!g->mutable_) return iw__fail_at(r, at, "global is immutable: global.set %u", x);
+        if (!g->mutable_) return iw_fail_at(r, at, "global is immutable: global.set %u", x);
         if (!iw__pop(c, g->type, "global.set")) return false;
         if (!iw__live(c)) return true;
         uint32_t src = iw__take_slot(c, iw__slot(c, c->nvals));
@@ -1211,11 +1211,11 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     case IW_OPCODE_I32_CONST: case IW_OPCODE_I64_CONST: case IW_OPCODE_F32_CONST: case IW_OPCODE_F64_CONST: { /* constants */
         uint64_t v = 0;
         uint8_t t;
-        if (op == IW_OPCODE_I32_CONST) { int32_t s; if (!iw__read_s32(r, &s)) return false; v = (uint32_t)s; t = IW_I32; }
-        else if (op == IW_OPCODE_I64_CONST) { int64_t s; if (!iw__read_s64(r, &s)) return false; v = (uint64_t)s; t = IW_I64; }
-        else if (op == IW_OPCODE_F32_CONST) { const uint8_t *b; if (!iw__read_bytes(r, 4, &b)) return false;
+        if (op == IW_OPCODE_I32_CONST) { int32_t s; if (!iw_read_s32(r, &s)) return false; v = (uint32_t)s; t = IW_I32; }
+        else if (op == IW_OPCODE_I64_CONST) { int64_t s; if (!iw_read_s64(r, &s)) return false; v = (uint64_t)s; t = IW_I64; }
+        else if (op == IW_OPCODE_F32_CONST) { const uint8_t *b; if (!iw_read_bytes(r, 4, &b)) return false;
                                uint32_t u; memcpy(&u, b, 4); v = u; t = IW_F32; }
-        else { const uint8_t *b; if (!iw__read_bytes(r, 8, &b)) return false; memcpy(&v, b, 8); t = IW_F64; }
+        else { const uint8_t *b; if (!iw_read_bytes(r, 8, &b)) return false; memcpy(&v, b, 8); t = IW_F64; }
         if (!iw__push(c, t)) return false;
         uint32_t dst;
         if (!iw__live_top(c, &dst)) return true;
@@ -1232,12 +1232,12 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     case IW_OPCODE_REF_NULL: { /* ref.null t */
         uint8_t t;
         const uint8_t *tat = r->p;
-        if (!iw__read_u8(r, &t)) return false;
+        if (!iw_read_u8(r, &t)) return false;
         if (t != IW_FUNCREF && t != IW_EXTERNREF) {
-            if (iw__valtype_proposal(t) != IW__PROP_NONE)
-                return iw__unsupported(r, tat, iw__valtype_proposal(t), "heap type 0x%02x", t);
-            if (t < 0x40) return iw__unsupported(r, tat, IW__PROP_FUNC_REFS, "heap type %u (a type index)", t);
-            return iw__fail_at(r, tat, "malformed reference type");
+            if (iw_valtype_proposal(t) != IW_PROP_NONE)
+                return iw_unsupported(r, tat, iw_valtype_proposal(t), "heap type 0x%02x", t);
+            if (t < 0x40) return iw_unsupported(r, tat, IW_PROP_FUNC_REFS, "heap type %u (a type index)", t);
+            return iw_fail_at(r, tat, "malformed reference type");
         }
         if (!iw__push(c, t)) return false;
         uint32_t dst;
@@ -1249,7 +1249,7 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     case IW_OPCODE_REF_IS_NULL: { /* ref.is_null */
         uint8_t t;
         if (!iw__pop_any(c, IW__UNKNOWN, &t, "ref.is_null")) return false;
-        if (t && t != IW_FUNCREF && t != IW_EXTERNREF) return iw__fail_at(r, at, "type mismatch: ref.is_null needs a reference");
+        if (t && t != IW_FUNCREF && t != IW_EXTERNREF) return iw_fail_at(r, at, "type mismatch: ref.is_null needs a reference");
         if (!iw__push(c, IW_I32)) return false;
         uint32_t dst;
         if (!iw__live_top(c, &dst)) return true;
@@ -1258,10 +1258,10 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         return true;
     }
     case IW_OPCODE_REF_FUNC: { /* ref.func */
-        if (!iw__read_u32(r, &x)) return false;
-        if (x >= m->nfuncs) return iw__fail_at(r, at, "unknown function %u", x);
+        if (!iw_read_u32(r, &x)) return false;
+        if (x >= m->nfuncs) return iw_fail_at(r, at, "unknown function %u", x);
         if (!(m->declared_funcs[x / 8] & (1u << (x % 8))))
-            return iw__fail_at(r, at, "undeclared function reference %u", x);
+            return iw_fail_at(r, at, "undeclared function reference %u", x);
         if (!iw__push(c, IW_FUNCREF)) return false;
         uint32_t dst;
         if (!iw__live_top(c, &dst)) return true;
@@ -1272,25 +1272,25 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     case IW_OPCODE_PREFIX_FC: return iw__prefixed(c);
     case IW_OPCODE_PREFIX_SIMD: return iw__simd(c);
     default:
-        if (iw__opcode_proposal(op) != IW__PROP_NONE) return iw__unsupported(r, at, iw__opcode_proposal(op), "opcode 0x%02x", op);
-        return iw__fail_at(r, at, "illegal opcode %02x", op);
+        if (iw_opcode_proposal(op) != IW_PROP_NONE) return iw_unsupported(r, at, iw_opcode_proposal(op), "opcode 0x%02x", op);
+        return iw_fail_at(r, at, "illegal opcode %02x", op);
     }
 }
 
 static bool iw__read_locals(iw__comp_t *c)
 {
-    const iw__functype_t *t = c->type;
+    const iw_functype_t *t = c->type;
     uint32_t ngroups;
     uint64_t total = t->nparams;
-    if (!iw__read_u32(c->r, &ngroups)) return false;
+    if (!iw_read_u32(c->r, &ngroups)) return false;
     const uint8_t *groups = c->r->p;
     /* First pass: count, so the array is allocated once. */
     for (uint32_t i = 0; i < ngroups; i++) {
         uint32_t n;
         uint8_t vt;
-        if (!iw__read_u32(c->r, &n) || !iw__read_valtype(c->r, &vt)) return false;
+        if (!iw_read_u32(c->r, &n) || !iw_read_valtype(c->r, &vt)) return false;
         total += n;
-        if (total > IW_MAX_LOCALS) return iw__fail(c->r, "too many locals");
+        if (total > IW_MAX_LOCALS) return iw_fail(c->r, "too many locals");
     }
     c->nlocals = (uint32_t)total;
     c->locals = malloc(total ? total : 1);
@@ -1302,8 +1302,8 @@ static bool iw__read_locals(iw__comp_t *c)
     for (uint32_t i = 0; i < ngroups; i++) {
         uint32_t n;
         uint8_t vt;
-        iw__read_u32(c->r, &n);
-        iw__read_valtype(c->r, &vt);
+        iw_read_u32(c->r, &n);
+        iw_read_valtype(c->r, &vt);
         if (n) memset(c->locals + k, vt, n);
         k += n;
     }
@@ -1317,38 +1317,38 @@ static bool iw__read_locals(iw__comp_t *c)
     return true;
 }
 
-bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, iw__code_t *out)
+bool iw_compile_function(iw_module_t *m, uint32_t func_index, iw_reader_t *r, iw_code_t *out)
 {
-    iw__comp_t c = { .m = m, .r = r, .ops = iw__interp_ops(), .type = iw__func_type(m, func_index),
+    iw__comp_t c = { .m = m, .r = r, .ops = iw_interp_ops(), .type = iw_func_type(m, func_index),
                      .fuel_site = IW__NONE };
-    uint32_t body_offset = (uint32_t)iw__offset(r);
+    uint32_t body_offset = (uint32_t)iw_offset(r);
     c.heights = calloc(16, sizeof *c.heights);   /* heights[0] = 0: an empty stack */
     c.heights_cap = 16;
     bool ok = c.heights ? iw__read_locals(&c) : iw__oom(&c);
     if (ok) {
-        iw__functype_t ft = *c.type;
+        iw_functype_t ft = *c.type;
         ft.nparams = 0;   /* the function frame starts with an empty stack */
         ok = iw__push_ctrl(&c, IW__CTRL_FUNC, &ft);
     }
     bool done = false;
     while (ok && !done) ok = iw__instr(&c, &done) && !c.oom;
-    if (ok && r->p != r->end) ok = iw__fail(r, "section size mismatch: bytes after the function's end");
-    if (ok && (uint64_t)c.nlocal_slots + c.max_slots + 1 > IW_MAX_FRAME_SLOTS) ok = iw__fail(r, "function too large");
+    if (ok && r->p != r->end) ok = iw_fail(r, "section size mismatch: bytes after the function's end");
+    if (ok && (uint64_t)c.nlocal_slots + c.max_slots + 1 > IW_MAX_FRAME_SLOTS) ok = iw_fail(r, "function too large");
     if (ok) {
-        iw__word_t *code = ifr_arena_alloc(&m->arena, (size_t)c.len * sizeof *code);
+        iw_word_t *code = ifr_arena_alloc(&m->arena, (size_t)c.len * sizeof *code);
         uint32_t *map = ifr_arena_alloc(&m->arena, (size_t)c.nsrcmap * 2 * sizeof *map);
         if (!code || !map) ok = iw__oom(&c);
         else {
             if (c.len) memcpy(code, c.code, (size_t)c.len * sizeof *code);
             if (c.nsrcmap) memcpy(map, c.srcmap, (size_t)c.nsrcmap * 2 * sizeof *map);
-            *out = (iw__code_t){ .code = code, .type = c.type, .func_index = func_index,
+            *out = (iw_code_t){ .code = code, .type = c.type, .func_index = func_index,
                                  .nparams = c.param_slots, .nlocals = c.nlocal_slots,
                                  .frame_slots = c.nlocal_slots + c.max_slots + 1,
                                  .fuel = c.entry_fuel, .body_offset = body_offset,
                                  .srcmap = map, .nsrcmap = c.nsrcmap };
         }
     }
-    if (!ok && !r->failed) iw__fail(r, "unexpected end of section or function");
+    if (!ok && !r->failed) iw_fail(r, "unexpected end of section or function");
     free(c.locals);
     free(c.local_slots);
     free(c.heights);
@@ -1360,7 +1360,7 @@ bool iw__compile_function(iw_module_t *m, uint32_t func_index, iw__reader_t *r, 
     return ok;
 }
 
-uint32_t iw__code_offset(const iw__code_t *c, uint32_t pos, bool before)
+uint32_t iw_code_offset(const iw_code_t *c, uint32_t pos, bool before)
 {
     /* the last entry at or before pos (strictly before, for a return address) */
     uint32_t lo = 0, hi = c->nsrcmap;

@@ -30,9 +30,9 @@ static const char *iw__trap_text(iw_trap_kind_t kind)
     return (unsigned)kind < sizeof texts / sizeof texts[0] ? texts[kind] : "trap";
 }
 
-void iw__exec_init(iw_instance_t *inst)
+void iw_exec_init(iw_instance_t *inst)
 {
-    iw__exec_t *ex = &inst->ex;
+    iw_exec_t *ex = &inst->ex;
     const iw_limits_t *lim = &inst->limits;
     ex->max_depth = lim->max_call_depth ? lim->max_call_depth : IW_DEFAULT_CALL_DEPTH;
     ex->stack_max_slots = (lim->max_stack_bytes ? lim->max_stack_bytes : IW_DEFAULT_STACK_BYTES) / sizeof(uint64_t);
@@ -41,7 +41,7 @@ void iw__exec_init(iw_instance_t *inst)
     atomic_init(&ex->interrupt, 0);
 }
 
-void iw__exec_free(iw_instance_t *inst)
+void iw_exec_free(iw_instance_t *inst)
 {
     free(inst->ex.stack);
     free(inst->ex.frames);
@@ -49,9 +49,9 @@ void iw__exec_free(iw_instance_t *inst)
 
 /* Value stack growth: doubling, up to the limit; frame pointers into the
  * old stack are moved along. */
-bool iw__stack_grow(iw_instance_t *root, size_t need_total)
+bool iw_stack_grow(iw_instance_t *root, size_t need_total)
 {
-    iw__exec_t *ex = &root->ex;
+    iw_exec_t *ex = &root->ex;
     if (need_total > ex->stack_max_slots) return false;
     size_t n = ex->stack_slots ? ex->stack_slots : IW_INITIAL_STACK_SLOTS;
     while (n < need_total) n *= 2;
@@ -66,13 +66,13 @@ bool iw__stack_grow(iw_instance_t *root, size_t need_total)
     return true;
 }
 
-bool iw__frames_grow(iw_instance_t *root)
+bool iw_frames_grow(iw_instance_t *root)
 {
-    iw__exec_t *ex = &root->ex;
+    iw_exec_t *ex = &root->ex;
     if (ex->depth + 1 > ex->max_depth) return false;
     uint32_t n = ex->frame_cap ? ex->frame_cap * 2 : IW_INITIAL_FRAMES;
     if (n > ex->max_depth + 2) n = ex->max_depth + 2;
-    iw__frame_t *p = realloc(ex->frames, n * sizeof *p);
+    iw_exec_frame_t *p = realloc(ex->frames, n * sizeof *p);
     if (!p) return false;
     ex->frames = p;
     ex->frame_cap = n;
@@ -81,25 +81,25 @@ bool iw__frames_grow(iw_instance_t *root)
 
 /* The guest frames of ex's call, innermost first, at most max. past: the
  * innermost ip has already moved past its instruction. */
-static uint32_t iw__frames(const iw__exec_t *ex, bool past, iw_frame_t *frames, uint32_t max)
+static uint32_t iw__frames(const iw_exec_t *ex, bool past, iw_frame_t *frames, uint32_t max)
 {
     uint32_t n = 0;
     for (uint32_t d = ex->depth; d >= 1 && ex->frames && n < max; d--) {
-        const iw__frame_t *f = &ex->frames[d];
+        const iw_exec_frame_t *f = &ex->frames[d];
         if (!f->fn) continue;
         const iw_module_t *m = f->inst->module;
-        const iw__word_t *ip = d == ex->depth ? ex->ip : ex->frames[d + 1].ret_ip;
+        const iw_word_t *ip = d == ex->depth ? ex->ip : ex->frames[d + 1].ret_ip;
         iw_frame_t *out = &frames[n++];
         out->func_index = f->fn->func_index;
         out->code_offset = f->fn->body_offset;
         if (ip >= f->fn->code)
-            out->code_offset = iw__code_offset(f->fn, (uint32_t)(ip - f->fn->code), d != ex->depth || past);
+            out->code_offset = iw_code_offset(f->fn, (uint32_t)(ip - f->fn->code), d != ex->depth || past);
         out->name = m->func_names ? m->func_names[f->fn->func_index] : NULL;
     }
     return n;
 }
 
-void iw__set_trap(iw_instance_t *root, iw_trap_kind_t kind, const char *detail)
+void iw_set_trap(iw_instance_t *root, iw_trap_kind_t kind, const char *detail)
 {
     iw_trap_t *t = &root->trap;
     t->kind = kind;
@@ -120,13 +120,13 @@ static int64_t iw__now_ns(void)
 /* The next countdown: the check period, cut short by the fuel limit or the
  * end of the slice so that those are noticed on time. */
 /* Adds what the countdown used since it was set to the total. */
-static void iw__fuel_settle(iw__exec_t *ex)
+static void iw__fuel_settle(iw_exec_t *ex)
 {
     ex->consumed += (uint64_t)(ex->budget_base - ex->budget);
     ex->budget_base = ex->budget;
 }
 
-static void iw__budget_reset(iw__exec_t *ex)
+static void iw__budget_reset(iw_exec_t *ex)
 {
     int64_t next = IW_CHECK_PERIOD;
     if (ex->fuel_limit) {
@@ -140,9 +140,9 @@ static void iw__budget_reset(iw__exec_t *ex)
     ex->budget = ex->budget_base = next;
 }
 
-int iw__refuel(iw_instance_t *root)
+int iw_refuel(iw_instance_t *root)
 {
-    iw__exec_t *ex = &root->ex;
+    iw_exec_t *ex = &root->ex;
     iw__fuel_settle(ex);
     if (ex->fuel_limit && ex->consumed > ex->fuel_limit) return IW_TRAP_OUT_OF_FUEL;
     if (atomic_exchange(&ex->interrupt, 0)) return IW_TRAP_INTERRUPTED;
@@ -166,26 +166,26 @@ static iw_status_t iw__host_trap_status(iw_instance_t *inst, const char *fmt, ..
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     /* a misuse while a call is paused or running must not disturb it */
-    if (inst->ex.state == IW__IDLE) inst->ex.depth = 0;
-    iw__set_trap(inst, IW_TRAP_HOST, msg);
+    if (inst->ex.state == IW_IDLE) inst->ex.depth = 0;
+    iw_set_trap(inst, IW_TRAP_HOST, msg);
     return IW_TRAPPED;
 }
 
 /* After the interpreter: results of a finished call go to the caller. */
 static iw_status_t iw__finish(iw_instance_t *inst, iw_status_t st)
 {
-    iw__exec_t *ex = &inst->ex;
+    iw_exec_t *ex = &inst->ex;
     if (st == IW_FINISHED && ex->results) {
         const char *rs = ex->entry->sig + ex->entry->nparams + 1;   /* one letter per parameter, then ':' */
         const uint64_t *slot = ex->stack;
         for (uint32_t i = 0; i < ex->nresults && rs[i]; i++) {
-            ex->results[i] = iw__val_load(iw__sig_type(rs[i]), slot);
+            ex->results[i] = iw_val_load(iw_sig_type(rs[i]), slot);
             slot += rs[i] == 'v' ? 2 : 1;
         }
     }
     if (st != IW_SUSPENDED) {
         ex->last_status = st;
-        ex->state = IW__IDLE;
+        ex->state = IW_IDLE;
         ex->depth = 0;
     }
     return st;
@@ -193,43 +193,43 @@ static iw_status_t iw__finish(iw_instance_t *inst, iw_status_t st)
 
 static iw_status_t iw__start(iw_instance_t *inst)
 {
-    iw__exec_t *ex = &inst->ex;
+    iw_exec_t *ex = &inst->ex;
     if (ex->budget < 0) {
-        int r = iw__refuel(inst);
+        int r = iw_refuel(inst);
         if (r > 0) {
-            iw__set_trap(inst, (iw_trap_kind_t)r, NULL);
+            iw_set_trap(inst, (iw_trap_kind_t)r, NULL);
             return iw__finish(inst, IW_TRAPPED);
         }
         if (r < 0) {
             ex->reason = IW_SUSPEND_SLICE;
-            ex->state = IW__PAUSED;
+            ex->state = IW_PAUSED;
             return IW_SUSPENDED;
         }
     }
-    return iw__finish(inst, iw__run(inst));
+    return iw__finish(inst, iw_run(inst));
 }
 
 iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uint32_t nargs,
                     iw_val_t *results, uint32_t nresults)
 {
-    iw__exec_t *ex = &inst->ex;
-    if (ex->state != IW__IDLE)
+    iw_exec_t *ex = &inst->ex;
+    if (ex->state != IW_IDLE)
         return iw__host_trap_status(inst, "a call is already in progress on this instance");
     if (!f) return iw__host_trap_status(inst, "no function to call");
     if (nargs != f->nparams || nresults < f->nresults)
         return iw__host_trap_status(inst, "wrong number of arguments or results for a function of type %s", f->sig);
     for (uint32_t i = 0; i < nargs; i++)
-        if ((uint8_t)args[i].type != iw__sig_type(f->sig[i]))
+        if ((uint8_t)args[i].type != iw_sig_type(f->sig[i]))
             return iw__host_trap_status(inst, "argument %u has the wrong type for a function of type %s", i, f->sig);
     size_t need = f->code ? f->code->frame_slots : f->nparams + IW_HOST_MAX_RESULTS;
-    if ((!ex->frames || ex->frame_cap < 2) && !iw__frames_grow(inst))
+    if ((!ex->frames || ex->frame_cap < 2) && !iw_frames_grow(inst))
         return iw__host_trap_status(inst, "out of memory for the call stack");
-    if (ex->stack_slots < need && !iw__stack_grow(inst, need)) {
+    if (ex->stack_slots < need && !iw_stack_grow(inst, need)) {
         ex->depth = 0;
-        iw__set_trap(inst, IW_TRAP_STACK_EXHAUSTED, NULL);
+        iw_set_trap(inst, IW_TRAP_STACK_EXHAUSTED, NULL);
         return IW_TRAPPED;
     }
-    for (uint32_t i = 0, k = 0; i < nargs; i++) k += iw__val_store(args[i], ex->stack + k);
+    for (uint32_t i = 0, k = 0; i < nargs; i++) k += iw_val_store(args[i], ex->stack + k);
     ex->results = results;
     ex->nresults = nresults;
     ex->entry = f;
@@ -239,7 +239,7 @@ iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uin
     iw__fuel_settle(ex);
     ex->slice_end = ex->consumed + ex->slice;
     iw__budget_reset(ex);
-    ex->frames[0] = (iw__frame_t){ NULL, ex->stack, inst, NULL };
+    ex->frames[0] = (iw_exec_frame_t){ NULL, ex->stack, inst, NULL };
     ex->depth = 0;
 
     if (f->host) {
@@ -247,29 +247,29 @@ iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uin
          * resuming continues at a HALT that returns its results. */
         uint64_t res[IW_HOST_MAX_RESULTS];
         inst->host_trapped = false;
-        ex->state = IW__RUNNING;
+        ex->state = IW_RUNNING;
         iw_host_result_t r = f->host(inst, f->env, ex->stack, res);
         switch (r) {
         case IW_HOST_OK:
             memcpy(ex->stack, res, f->nresults * sizeof *res);
             return iw__finish(inst, IW_FINISHED);
         case IW_HOST_SUSPEND:
-            ex->state = IW__PAUSED;
+            ex->state = IW_PAUSED;
             ex->reason = IW_SUSPEND_HOST;
             ex->host = f;
             ex->host_base = 0;
-            ex->ip = iw__halt_code();
+            ex->ip = iw_halt_code();
             return IW_SUSPENDED;
         case IW_HOST_EXIT:
             return iw__finish(inst, IW_EXITED);
         default:
-            iw__set_trap(inst, IW_TRAP_HOST, inst->host_trapped ? inst->host_message : "host function failed");
+            iw_set_trap(inst, IW_TRAP_HOST, inst->host_trapped ? inst->host_message : "host function failed");
             return iw__finish(inst, IW_TRAPPED);
         }
     }
 
-    const iw__code_t *c = f->code;
-    ex->frames[1] = (iw__frame_t){ iw__halt_code(), ex->stack, f->inst, c };
+    const iw_code_t *c = f->code;
+    ex->frames[1] = (iw_exec_frame_t){ iw_halt_code(), ex->stack, f->inst, c };
     ex->depth = 1;
     memset(ex->stack + c->nparams, 0, (c->nlocals - c->nparams) * sizeof(uint64_t));
     ex->ip = c->code;
@@ -279,8 +279,8 @@ iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uin
 
 iw_status_t iw_resume(iw_instance_t *inst, const uint64_t *host_results)
 {
-    iw__exec_t *ex = &inst->ex;
-    if (ex->state != IW__PAUSED) return iw__host_trap_status(inst, "no suspended call to resume");
+    iw_exec_t *ex = &inst->ex;
+    if (ex->state != IW_PAUSED) return iw__host_trap_status(inst, "no suspended call to resume");
     if (ex->reason == IW_SUSPEND_HOST && ex->host->nresults) {
         if (!host_results) return iw__host_trap_status(inst, "resuming a host call needs its results");
         memcpy(ex->stack + ex->host_base, host_results, ex->host->nresults * sizeof(uint64_t));
@@ -290,12 +290,12 @@ iw_status_t iw_resume(iw_instance_t *inst, const uint64_t *host_results)
     iw__fuel_settle(ex);
     ex->slice_end = ex->consumed + ex->slice;
     iw__budget_reset(ex);
-    return iw__finish(inst, iw__run(inst));
+    return iw__finish(inst, iw_run(inst));
 }
 
 void iw_instance_set_slice(iw_instance_t *inst, uint64_t fuel)
 {
-    iw__exec_t *ex = &inst->ex;
+    iw_exec_t *ex = &inst->ex;
     iw__fuel_settle(ex);
     ex->slice = fuel;
     ex->slice_end = ex->consumed + fuel;
@@ -304,8 +304,8 @@ void iw_instance_set_slice(iw_instance_t *inst, uint64_t fuel)
 iw_suspend_reason_t iw_instance_suspended(const iw_instance_t *inst, const char **import_name,
                                           const uint64_t **args)
 {
-    const iw__exec_t *ex = &inst->ex;
-    if (ex->state != IW__PAUSED) return IW_SUSPEND_NONE;
+    const iw_exec_t *ex = &inst->ex;
+    if (ex->state != IW_PAUSED) return IW_SUSPEND_NONE;
     if (import_name) *import_name = ex->reason == IW_SUSPEND_HOST ? ex->host->name : NULL;
     if (args) *args = ex->reason == IW_SUSPEND_HOST ? ex->stack + ex->host_base : NULL;
     return ex->reason;
@@ -313,14 +313,14 @@ iw_suspend_reason_t iw_instance_suspended(const iw_instance_t *inst, const char 
 
 uint32_t iw_instance_frames(const iw_instance_t *inst, iw_frame_t *frames, uint32_t max)
 {
-    const iw__exec_t *ex = &inst->ex;
-    return ex->state == IW__PAUSED ? iw__frames(ex, true, frames, max) : 0;
+    const iw_exec_t *ex = &inst->ex;
+    return ex->state == IW_PAUSED ? iw__frames(ex, true, frames, max) : 0;
 }
 
 void iw_instance_abort_call(iw_instance_t *inst)
 {
-    iw__exec_t *ex = &inst->ex;
-    ex->state = IW__IDLE;
+    iw_exec_t *ex = &inst->ex;
+    ex->state = IW_IDLE;
     ex->depth = 0;
     ex->reason = IW_SUSPEND_NONE;
     ex->host = NULL;
@@ -328,13 +328,13 @@ void iw_instance_abort_call(iw_instance_t *inst)
 
 uint32_t iw_instance_results(const iw_instance_t *inst, iw_val_t *out, uint32_t n)
 {
-    const iw__exec_t *ex = &inst->ex;
-    if (!ex->entry || ex->state != IW__IDLE || ex->last_status != IW_FINISHED) return 0;
+    const iw_exec_t *ex = &inst->ex;
+    if (!ex->entry || ex->state != IW_IDLE || ex->last_status != IW_FINISHED) return 0;
     const char *rs = strchr(ex->entry->sig, ':') + 1;
     uint32_t k = 0;
     const uint64_t *slot = ex->stack;
     for (; k < n && rs[k]; k++) {
-        out[k] = iw__val_load(iw__sig_type(rs[k]), slot);
+        out[k] = iw_val_load(iw_sig_type(rs[k]), slot);
         slot += rs[k] == 'v' ? 2 : 1;
     }
     return k;
@@ -345,14 +345,14 @@ int32_t iw_instance_exit_code(const iw_instance_t *inst) { return inst->exit_cod
 
 uint64_t iw_instance_fuel_used(const iw_instance_t *inst)
 {
-    const iw__exec_t *ex = &inst->ex;
+    const iw_exec_t *ex = &inst->ex;
     int64_t pending = ex->budget_base - ex->budget;
     return ex->consumed + (pending > 0 ? (uint64_t)pending : 0);
 }
 
 void iw_instance_add_fuel(iw_instance_t *inst, uint64_t fuel)
 {
-    iw__exec_t *ex = &inst->ex;
+    iw_exec_t *ex = &inst->ex;
     if (ex->fuel_limit) ex->fuel_limit += fuel;
 }
 

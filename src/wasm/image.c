@@ -26,11 +26,11 @@
 #include <unistd.h>
 #endif
 
-static void iw__image_free(iw_image_t *img)
+static void iw_image_free(iw_image_t *img)
 {
     if (!img) return;
     for (uint32_t i = 0; i < img->nown_tables; i++) free(img->own_tables[i].items);
-    iw__map_pool_release(img->mem_pool);
+    iw_map_pool_release(img->mem_pool);
     free(img->own_tables);
     free(img->funcs);
     free(img->host_funcs);
@@ -43,7 +43,7 @@ static void iw__image_free(iw_image_t *img)
     free(img->data_dropped);
     free(img->stack);
     free(img->frames);
-    iw__reset_image_free(img);
+    iw_reset_image_free(img);
     if (img->module) iw_module_release(img->module);
     free(img);
 }
@@ -52,7 +52,7 @@ void iw_image_retain(iw_image_t *img) { atomic_fetch_add(&img->refs, 1); }
 
 void iw_image_release(iw_image_t *img)
 {
-    if (img && atomic_fetch_sub(&img->refs, 1) == 1) iw__image_free(img);
+    if (img && atomic_fetch_sub(&img->refs, 1) == 1) iw_image_free(img);
 }
 
 static uint32_t iw__func_index_of(const iw_instance_t *inst, const iw_func_t *f)
@@ -64,7 +64,7 @@ static uint32_t iw__func_index_of(const iw_instance_t *inst, const iw_func_t *f)
 
 static bool iw__zero_block(const uint8_t *p, size_t n)
 {
-    static const uint8_t zeros[IW__IMAGE_BLOCK];
+    static const uint8_t zeros[IW_IMAGE_BLOCK];
     return memcmp(p, zeros, n) == 0;
 }
 
@@ -74,7 +74,7 @@ static bool iw__zero_block(const uint8_t *p, size_t n)
  * file where it is untouched, so each of its blocks is looked at. */
 typedef struct {
     const iw_memory_t *mem;
-    iw__touched_t *touched;     /* NULL: look at every block */
+    iw_touched_t *touched;     /* NULL: look at every block */
 } iw__scan_t;
 
 static bool iw__scan_open(iw__scan_t *s, const iw_memory_t *mem)
@@ -84,13 +84,13 @@ static bool iw__scan_open(iw__scan_t *s, const iw_memory_t *mem)
     if (mem->pool) return true;
     s->touched = malloc(sizeof *s->touched);
     if (!s->touched) return false;
-    iw__touched_open(s->touched);
+    iw_touched_open(s->touched);
     return true;
 }
 
 static void iw__scan_close(iw__scan_t *s)
 {
-    if (s->touched) iw__touched_close(s->touched);
+    if (s->touched) iw_touched_close(s->touched);
     free(s->touched);
     s->touched = NULL;
 }
@@ -99,7 +99,7 @@ static void iw__scan_close(iw__scan_t *s)
 static bool iw__scan_zero(iw__scan_t *s, size_t at, size_t n)
 {
     const uint8_t *p = s->mem->data + at;
-    if (s->touched && !iw__touched(s->touched, p) && !iw__touched(s->touched, p + n - 1)) return true;
+    if (s->touched && !iw_touched(s->touched, p) && !iw_touched(s->touched, p + n - 1)) return true;
     return iw__zero_block(p, n);
 }
 
@@ -114,7 +114,7 @@ static int iw__memory_file(const iw_memory_t *mem)
     int fd = memfd_create("ifrit-image", MFD_CLOEXEC);
     if (fd < 0) goto fail;
     if (ftruncate(fd, (off_t)mem->size) != 0) goto fail;
-    const size_t block = IW__IMAGE_BLOCK;
+    const size_t block = IW_IMAGE_BLOCK;
     size_t at = 0;
     while (at < mem->size) {
         size_t left = (size_t)mem->size - at, n = left < block ? left : block;
@@ -148,15 +148,15 @@ static bool iw__capture_blocks(iw_image_t *img, const iw_memory_t *mem)
 {
     iw__scan_t scan;
     if (!iw__scan_open(&scan, mem)) return false;
-    uint32_t nblocks = (uint32_t)(mem->size / IW__IMAGE_BLOCK), n = 0;
-    for (uint32_t b = 0; b < nblocks; b++) n += !iw__scan_zero(&scan, (size_t)b * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK);
-    img->mem_blocks = malloc(n ? (size_t)n * IW__IMAGE_BLOCK : 1);
+    uint32_t nblocks = (uint32_t)(mem->size / IW_IMAGE_BLOCK), n = 0;
+    for (uint32_t b = 0; b < nblocks; b++) n += !iw__scan_zero(&scan, (size_t)b * IW_IMAGE_BLOCK, IW_IMAGE_BLOCK);
+    img->mem_blocks = malloc(n ? (size_t)n * IW_IMAGE_BLOCK : 1);
     img->mem_block_at = malloc((n ? n : 1) * sizeof *img->mem_block_at);
     bool ok = img->mem_blocks && img->mem_block_at;
     for (uint32_t b = 0; ok && b < nblocks; b++) {
-        if (iw__scan_zero(&scan, (size_t)b * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK)) continue;
-        memcpy(img->mem_blocks + (size_t)img->mem_nblocks * IW__IMAGE_BLOCK,
-               mem->data + (size_t)b * IW__IMAGE_BLOCK, IW__IMAGE_BLOCK);
+        if (iw__scan_zero(&scan, (size_t)b * IW_IMAGE_BLOCK, IW_IMAGE_BLOCK)) continue;
+        memcpy(img->mem_blocks + (size_t)img->mem_nblocks * IW_IMAGE_BLOCK,
+               mem->data + (size_t)b * IW_IMAGE_BLOCK, IW_IMAGE_BLOCK);
         img->mem_block_at[img->mem_nblocks++] = b;
     }
     iw__scan_close(&scan);
@@ -173,7 +173,7 @@ static bool iw__capture_memory(iw_image_t *img, const iw_memory_t *mem)
 #ifdef __linux__
     int fd = mem->size > IW_IMAGE_COPY_MAX_BYTES ? iw__memory_file(mem) : -1;
     if (fd >= 0) {
-        img->mem_pool = iw__map_pool_new(fd, mem->size, (uint64_t)mem->max_pages * IW_PAGE_SIZE);
+        img->mem_pool = iw_map_pool_new(fd, mem->size, (uint64_t)mem->max_pages * IW_PAGE_SIZE);
         if (img->mem_pool) return true;
         close(fd);
     }
@@ -184,8 +184,8 @@ static bool iw__capture_memory(iw_image_t *img, const iw_memory_t *mem)
 iw_image_t *iw_image_capture(iw_instance_t *inst)
 {
     iw_module_t *m = inst->module;
-    const iw__exec_t *ex = &inst->ex;
-    if (ex->state == IW__RUNNING) return NULL;
+    const iw_exec_t *ex = &inst->ex;
+    if (ex->state == IW_RUNNING) return NULL;
     iw_image_t *img = calloc(1, sizeof *img);
     if (!img) return NULL;
     atomic_init(&img->refs, 1);
@@ -227,8 +227,8 @@ iw_image_t *iw_image_capture(iw_instance_t *inst)
     } else {
         img->imported_memory = inst->memory;
     }
-    if (ex->state == IW__PAUSED) {
-        const iw__frame_t *top = &ex->frames[ex->depth];
+    if (ex->state == IW_PAUSED) {
+        const iw_exec_frame_t *top = &ex->frames[ex->depth];
         size_t used = (size_t)(top->fp - ex->stack) + (top->fn ? top->fn->frame_slots : 0);
         if (ex->reason == IW_SUSPEND_HOST) {
             size_t host_end = ex->host_base + IW_HOST_MAX_RESULTS;
@@ -258,22 +258,22 @@ iw_image_t *iw_image_capture(iw_instance_t *inst)
     }
     return img;
 fail:
-    iw__image_free(img);
+    iw_image_free(img);
     return NULL;
 }
 
-uint64_t iw__rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v)
+uint64_t iw_rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v)
 {
     if (v < img->own_lo || v >= img->own_hi || (v - img->own_lo) % sizeof(iw_func_t)) return v;
     return (uint64_t)(uintptr_t)&inst->own_funcs[(v - img->own_lo) / sizeof(iw_func_t)];
 }
 
-iw_memory_t *iw__image_memory_new(const iw_image_t *img, iw_instance_t *inst)
+iw_memory_t *iw_image_memory_new(const iw_image_t *img, iw_instance_t *inst)
 {
     iw_memory_t *mem = malloc(sizeof *mem);
     if (!mem) return NULL;
     uint64_t limit = inst->limits.max_memory_bytes;
-    if (!iw__memory_init(mem, 0, img->mem_has_max ? img->mem_max_pages : UINT32_MAX, limit)) {
+    if (!iw_memory_init(mem, 0, img->mem_has_max ? img->mem_max_pages : UINT32_MAX, limit)) {
         free(mem);
         return NULL;
     }
@@ -283,18 +283,18 @@ iw_memory_t *iw__image_memory_new(const iw_image_t *img, iw_instance_t *inst)
     return mem;
 }
 
-bool iw__image_memory_copy(const iw_image_t *img, uint8_t *dst)
+bool iw_image_memory_copy(const iw_image_t *img, uint8_t *dst)
 {
     if (!img->mem_pool) {
         for (uint32_t k = 0; k < img->mem_nblocks; k++)
-            memcpy(dst + (size_t)img->mem_block_at[k] * IW__IMAGE_BLOCK, img->mem_blocks + (size_t)k * IW__IMAGE_BLOCK,
-                   IW__IMAGE_BLOCK);
+            memcpy(dst + (size_t)img->mem_block_at[k] * IW_IMAGE_BLOCK, img->mem_blocks + (size_t)k * IW_IMAGE_BLOCK,
+                   IW_IMAGE_BLOCK);
         return true;
     }
 #ifdef __linux__
     size_t done = 0;
     while (done < img->mem_size) {
-        ssize_t n = pread(iw__map_pool_fd(img->mem_pool), dst + done, (size_t)img->mem_size - done, (off_t)done);
+        ssize_t n = pread(iw_map_pool_fd(img->mem_pool), dst + done, (size_t)img->mem_size - done, (off_t)done);
         if (n <= 0) return false;
         done += (size_t)n;
     }
@@ -302,20 +302,20 @@ bool iw__image_memory_copy(const iw_image_t *img, uint8_t *dst)
     return true;
 }
 
-void iw__image_table_copy(const iw_image_t *img, const iw_instance_t *inst, iw_table_t *t, const iw_table_t *src)
+void iw_image_table_copy(const iw_image_t *img, const iw_instance_t *inst, iw_table_t *t, const iw_table_t *src)
 {
     for (uint32_t k = 0; k < src->size; k++)
-        t->items[k] = src->elem == IW_FUNCREF ? iw__rebase(img, inst, src->items[k]) : src->items[k];
+        t->items[k] = src->elem == IW_FUNCREF ? iw_rebase(img, inst, src->items[k]) : src->items[k];
     t->size = src->size;
 }
 
-void iw__image_globals_copy(const iw_image_t *img, iw_instance_t *inst)
+void iw_image_globals_copy(const iw_image_t *img, iw_instance_t *inst)
 {
     const iw_module_t *m = inst->module;
     for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
         iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
         *g = img->own_globals[i];
-        if (g->type == IW_FUNCREF) g->value = iw__rebase(img, inst, g->value);
+        if (g->type == IW_FUNCREF) g->value = iw_rebase(img, inst, g->value);
     }
 }
 
@@ -323,20 +323,20 @@ void iw__image_globals_copy(const iw_image_t *img, iw_instance_t *inst)
  * or (no file, or no address space for the mapping) a copy. */
 static bool iw__restore_memory(const iw_image_t *img, iw_instance_t *inst)
 {
-    iw_memory_t *mem = iw__image_memory_new(img, inst);
+    iw_memory_t *mem = iw_image_memory_new(img, inst);
     if (!mem) return false;
-    if (img->mem_pool && iw__mapped_map(mem, img->mem_pool)) return true;
+    if (img->mem_pool && iw_mapped_map(mem, img->mem_pool)) return true;
     mem->data = calloc(img->mem_size ? (size_t)img->mem_size : 1, 1);
     if (!mem->data) return false;
     mem->size = img->mem_size;
-    return iw__image_memory_copy(img, mem->data);
+    return iw_image_memory_copy(img, mem->data);
 }
 
 static iw_instance_t *iw__from_image(iw_image_t *img, const iw_limits_t *limits, bool resettable, iw_error_t *err)
 {
     iw_module_t *m = img->module;
     if (err) memset(err, 0, sizeof *err);
-    iw_instance_t *inst = iw__instance_alloc(m, limits);
+    iw_instance_t *inst = iw_instance_alloc(m, limits);
     if (!inst) goto fail;
     for (uint32_t i = 0; i < m->nimported_funcs; i++) {
         if ((uintptr_t)img->funcs[i] >= img->own_lo && (uintptr_t)img->funcs[i] < img->own_hi) {
@@ -352,36 +352,36 @@ static iw_instance_t *iw__from_image(iw_image_t *img, const iw_limits_t *limits,
     for (uint32_t i = 0; i < img->nown_tables; i++) {
         const iw_table_t *src = &img->own_tables[i];
         iw_table_t *t = &inst->own_tables[i];
-        if (!iw__table_init(t, src->elem, src->size, src->max)) goto fail;
+        if (!iw_table_init(t, src->elem, src->size, src->max)) goto fail;
         inst->nown_tables = i + 1;
-        iw__image_table_copy(img, inst, t, src);
+        iw_image_table_copy(img, inst, t, src);
         inst->tables[m->nimported_tables + i] = t;
     }
     memcpy(inst->globals, img->globals, m->nimported_globals * sizeof *inst->globals);
-    iw__image_globals_copy(img, inst);
+    iw_image_globals_copy(img, inst);
     for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) inst->globals[i] = &inst->own_globals[i - m->nimported_globals];
     memcpy(inst->elem_dropped, img->elem_dropped, m->nelems);
     memcpy(inst->data_dropped, img->data_dropped, m->ndatas);
     if (img->has_own_memory) {
-        if (!(resettable ? iw__reset_memory_new(img, inst) : iw__restore_memory(img, inst))) goto fail;
+        if (!(resettable ? iw_reset_memory_new(img, inst) : iw__restore_memory(img, inst))) goto fail;
     } else {
         inst->memory = img->imported_memory;
     }
     if (img->paused) {
-        iw__exec_t *ex = &inst->ex;
+        iw_exec_t *ex = &inst->ex;
         while (ex->frame_cap < img->depth + 2)
-            if (!iw__frames_grow(inst)) goto fail;
-        if (!iw__stack_grow(inst, img->stack_used)) goto fail;
-        for (size_t i = 0; i < img->stack_used; i++) ex->stack[i] = iw__rebase(img, inst, img->stack[i]);
+            if (!iw_frames_grow(inst)) goto fail;
+        if (!iw_stack_grow(inst, img->stack_used)) goto fail;
+        for (size_t i = 0; i < img->stack_used; i++) ex->stack[i] = iw_rebase(img, inst, img->stack[i]);
         for (uint32_t d = 0; d <= img->depth; d++) {
-            iw__frame_t f = img->frames[d];
+            iw_exec_frame_t f = img->frames[d];
             f.fp = ex->stack + (uintptr_t)img->frames[d].fp;
             if (!f.inst) f.inst = inst;
             ex->frames[d] = f;
         }
         ex->depth = img->depth;
         ex->ip = img->ip;
-        ex->state = IW__PAUSED;
+        ex->state = IW_PAUSED;
         ex->reason = img->reason;
         ex->host = img->reason == IW_SUSPEND_HOST ? inst->funcs[img->host_index] : NULL;
         ex->host_base = img->host_base;

@@ -7,7 +7,7 @@
 
 /* Zero blocks of this size are left out of an image (memory sizes are
  * multiples of it). */
-#define IW__IMAGE_BLOCK 4096u
+#define IW_IMAGE_BLOCK 4096u
 
 struct iw_image {
     atomic_int refs;
@@ -23,7 +23,7 @@ struct iw_image {
     uint64_t mem_size;
     uint32_t mem_max_pages;
     bool mem_has_max;
-    iw__map_pool_t *mem_pool;       /* NULL: use the sparse copy */
+    iw_map_pool_t *mem_pool;       /* NULL: use the sparse copy */
     uint8_t *mem_blocks;            /* the non-zero blocks, in address order */
     uint32_t *mem_block_at;         /* block number of each */
     uint32_t mem_nblocks;
@@ -36,9 +36,9 @@ struct iw_image {
     bool paused;
     uint64_t *stack;
     size_t stack_used;
-    iw__frame_t *frames;
+    iw_exec_frame_t *frames;
     uint32_t depth;
-    const iw__word_t *ip;
+    const iw_word_t *ip;
     iw_suspend_reason_t reason;
     uint32_t host_index;            /* SUSPEND_HOST: function index */
     uint32_t host_base;
@@ -48,28 +48,28 @@ struct iw_image {
 
 /* A slot value pointing at one of the source's own functions, moved to the
  * same function of inst. */
-uint64_t iw__rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v);
+uint64_t iw_rebase(const iw_image_t *img, const iw_instance_t *inst, uint64_t v);
 
 /* Restoring an instance's state from img, shared by a new instance
  * (image.c) and a reset (reset.c):
- *   iw__image_memory_new  inst's own memory, empty, with the image's
+ *   iw_image_memory_new  inst's own memory, empty, with the image's
  *                         maximum and inst's limit; NULL when out of
  *                         memory or when the image's memory is over the
  *                         limit (inst owns what was made either way)
- *   iw__image_memory_copy the image's memory (mem_size bytes) into dst,
+ *   iw_image_memory_copy the image's memory (mem_size bytes) into dst,
  *                         which is zero: its stored blocks, or its file
  *                         read through; false when the read fails
- *   iw__image_table_copy  a table's items and size from the image's src
- *   iw__image_globals_copy the module's own globals */
-iw_memory_t *iw__image_memory_new(const iw_image_t *img, iw_instance_t *inst);
-bool iw__image_memory_copy(const iw_image_t *img, uint8_t *dst);
-void iw__image_table_copy(const iw_image_t *img, const iw_instance_t *inst, iw_table_t *t, const iw_table_t *src);
-void iw__image_globals_copy(const iw_image_t *img, iw_instance_t *inst);
+ *   iw_image_table_copy  a table's items and size from the image's src
+ *   iw_image_globals_copy the module's own globals */
+iw_memory_t *iw_image_memory_new(const iw_image_t *img, iw_instance_t *inst);
+bool iw_image_memory_copy(const iw_image_t *img, uint8_t *dst);
+void iw_image_table_copy(const iw_image_t *img, const iw_instance_t *inst, iw_table_t *t, const iw_table_t *src);
+void iw_image_globals_copy(const iw_image_t *img, iw_instance_t *inst);
 
 /* reset.c: the memory of a resettable instance made from img (a heap copy
  * with a write map). false when out of memory or over the limit. */
-bool iw__reset_memory_new(iw_image_t *img, iw_instance_t *inst);
-/* reset.c: frees what iw__image_free must (the flat copy). */
-void iw__reset_image_free(iw_image_t *img);
+bool iw_reset_memory_new(iw_image_t *img, iw_instance_t *inst);
+/* reset.c: frees what iw_image_free must (the flat copy). */
+void iw_reset_image_free(iw_image_t *img);
 
 #endif

@@ -25,7 +25,7 @@ static bool iw__link_error(iw_error_t *err, const char *fmt, ...)
 
 /* Limits subtyping for imports: the provided object must be at least as
  * big and, if the import has a maximum, have one no larger. */
-static bool iw__limits_match(uint64_t size, uint64_t max, bool has_max, const iw__limits_t *want)
+static bool iw__limits_match(uint64_t size, uint64_t max, bool has_max, const iw_decl_limits_t *want)
 {
     if (size < want->min) return false;
     if (want->has_max && (!has_max || max > want->max)) return false;
@@ -107,15 +107,15 @@ static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t 
 {
     iw_module_t *m = inst->module;
     for (uint32_t i = 0; i < m->nimports; i++) {
-        const iw__import_t *im = &m->imports[i];
-        const iw__def_t *d = iw__linker_find(l, im->module, im->name);
+        const iw_import_t *im = &m->imports[i];
+        const iw_def_t *d = iw_linker_find(l, im->module, im->name);
         if (!d) return iw__link_error(err, "unknown import %s.%s", im->module, im->name);
         if (d->kind != im->kind)
             return iw__link_error(err, "incompatible import type for %s.%s: imported as %s, it is %s", im->module,
                                   im->name, iw__kind_text(im->kind), iw__kind_text(d->kind));
         switch (im->kind) {
         case IW_EXTERN_FUNC: {
-            const iw__functype_t *t = &m->types[im->u.func_type];
+            const iw_functype_t *t = &m->types[im->u.func_type];
             /* Compare before the copy below: the copy takes the module's
              * signature string, which would make any comparison pass. */
             const char *have = d->func ? d->func->sig : d->host.sig;
@@ -140,7 +140,7 @@ static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t 
         }
         case IW_EXTERN_TABLE: {
             iw_table_t *t = d->table;
-            const iw__limits_t *want = &im->u.table.lim;
+            const iw_decl_limits_t *want = &im->u.table.lim;
             if (t->elem != im->u.table.elem || !iw__limits_match(t->size, t->max, t->max != UINT32_MAX, want)) {
                 char a[48], b[48];
                 return iw__link_error(err, "incompatible import type for table %s.%s: imported as %s %s, it is %s %s",
@@ -154,7 +154,7 @@ static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t 
         }
         case IW_EXTERN_MEMORY: {
             iw_memory_t *mem = d->memory;
-            const iw__limits_t *want = &im->u.memory;
+            const iw_decl_limits_t *want = &im->u.memory;
             if (!iw__limits_match(mem->size / IW_PAGE_SIZE, mem->max_pages, mem->has_max, want)) {
                 char a[48], b[48];
                 return iw__link_error(err, "incompatible import type for memory %s.%s: imported as %s pages, it is %s",
@@ -186,17 +186,17 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
     inst->own_tables = calloc(ntab ? ntab : 1, sizeof *inst->own_tables);
     if (!inst->own_tables) return iw__link_error(err, "out of memory");
     for (uint32_t i = 0; i < ntab; i++) {
-        const iw__tabletype_t *tt = &m->tables[m->nimported_tables + i];
-        if (!iw__table_init(&inst->own_tables[i], tt->elem, tt->lim.min, tt->lim.has_max ? tt->lim.max : UINT32_MAX))
+        const iw_tabletype_t *tt = &m->tables[m->nimported_tables + i];
+        if (!iw_table_init(&inst->own_tables[i], tt->elem, tt->lim.min, tt->lim.has_max ? tt->lim.max : UINT32_MAX))
             return iw__link_error(err, "cannot allocate table %u of %u elements", m->nimported_tables + i, tt->lim.min);
         inst->nown_tables = i + 1;
         inst->tables[m->nimported_tables + i] = &inst->own_tables[i];
     }
     if (m->nmemories > m->nimported_memories) {
-        const iw__limits_t *ml = &m->memories[0];
+        const iw_decl_limits_t *ml = &m->memories[0];
         inst->own_memory = malloc(sizeof *inst->own_memory);
         if (!inst->own_memory ||
-            !iw__memory_init(inst->own_memory, ml->min, ml->has_max ? ml->max : UINT32_MAX, inst->limits.max_memory_bytes)) {
+            !iw_memory_init(inst->own_memory, ml->min, ml->has_max ? ml->max : UINT32_MAX, inst->limits.max_memory_bytes)) {
             free(inst->own_memory);
             inst->own_memory = NULL;
             return iw__link_error(err, "cannot allocate memory of %u pages (limit %llu bytes)", ml->min,
@@ -210,8 +210,8 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
         iw_global_t *g = &inst->own_globals[i - m->nimported_globals];
         g->type = m->globals[i].type;
         g->mutable_ = m->globals[i].mutable_;
-        if (g->type == IW_V128) iw__const_eval_v128(inst, &m->globals[i].init, &g->value, &g->hi);
-        else g->value = iw__const_eval(inst, &m->globals[i].init);
+        if (g->type == IW_V128) iw_const_eval_v128(inst, &m->globals[i].init, &g->value, &g->hi);
+        else g->value = iw_const_eval(inst, &m->globals[i].init);
         inst->globals[i] = g;
     }
     return true;
@@ -223,25 +223,25 @@ static bool iw__run_segments(iw_instance_t *inst, iw_trap_t *trap)
 {
     iw_module_t *m = inst->module;
     for (uint32_t i = 0; i < m->nelems; i++) {
-        const iw__elem_t *e = &m->elems[i];
-        if (e->mode == IW__SEG_ACTIVE) {
+        const iw_elem_t *e = &m->elems[i];
+        if (e->mode == IW_SEG_ACTIVE) {
             iw_table_t *t = inst->tables[e->table];
-            uint64_t off = (uint32_t)iw__const_eval(inst, &e->offset);
+            uint64_t off = (uint32_t)iw_const_eval(inst, &e->offset);
             if (off + e->count > t->size) {
-                iw__set_trap(inst, IW_TRAP_TABLE_OOB, NULL);
+                iw_set_trap(inst, IW_TRAP_TABLE_OOB, NULL);
                 if (trap) *trap = inst->trap;
                 return false;
             }
-            for (uint32_t k = 0; k < e->count; k++) t->items[off + k] = iw__const_eval(inst, &e->items[k]);
+            for (uint32_t k = 0; k < e->count; k++) t->items[off + k] = iw_const_eval(inst, &e->items[k]);
         }
-        if (e->mode != IW__SEG_PASSIVE) inst->elem_dropped[i] = true;
+        if (e->mode != IW_SEG_PASSIVE) inst->elem_dropped[i] = true;
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
-        const iw__data_t *d = &m->datas[i];
-        if (d->mode != IW__SEG_ACTIVE) continue;
-        uint64_t off = (uint32_t)iw__const_eval(inst, &d->offset);
+        const iw_data_t *d = &m->datas[i];
+        if (d->mode != IW_SEG_ACTIVE) continue;
+        uint64_t off = (uint32_t)iw_const_eval(inst, &d->offset);
         if (off + d->len > inst->memory->size) {
-            iw__set_trap(inst, IW_TRAP_MEMORY_OOB, NULL);
+            iw_set_trap(inst, IW_TRAP_MEMORY_OOB, NULL);
             if (trap) *trap = inst->trap;
             return false;
         }
@@ -252,7 +252,7 @@ static bool iw__run_segments(iw_instance_t *inst, iw_trap_t *trap)
 }
 
 /* The allocation common to a fresh instance and one made from an image. */
-iw_instance_t *iw__instance_alloc(iw_module_t *m, const iw_limits_t *limits)
+iw_instance_t *iw_instance_alloc(iw_module_t *m, const iw_limits_t *limits)
 {
     iw_instance_t *inst = calloc(1, sizeof *inst);
     if (!inst) return NULL;
@@ -273,12 +273,12 @@ iw_instance_t *iw__instance_alloc(iw_module_t *m, const iw_limits_t *limits)
     }
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
         iw_func_t *f = &inst->own_funcs[i];
-        const iw__code_t *c = &m->codes[i - m->nimported_funcs];
+        const iw_code_t *c = &m->codes[i - m->nimported_funcs];
         *f = (iw_func_t){ .sig = c->type->sig, .inst = inst, .code = c,
                           .nparams = c->type->nparams, .nresults = c->type->nresults };
         inst->funcs[i] = f;
     }
-    iw__exec_init(inst);
+    iw_exec_init(inst);
     return inst;
 }
 
@@ -304,7 +304,7 @@ iw_instance_t *iw_instance_new(iw_module_t *m, iw_linker_t *l, const iw_limits_t
 {
     if (err) memset(err, 0, sizeof *err);
     if (trap) memset(trap, 0, sizeof *trap);
-    iw_instance_t *inst = iw__instance_alloc(m, limits);
+    iw_instance_t *inst = iw_instance_alloc(m, limits);
     if (!inst) {
         iw__link_error(err, "out of memory");
         return NULL;
@@ -332,10 +332,10 @@ iw_instance_t *iw_instance_new(iw_module_t *m, iw_linker_t *l, const iw_limits_t
 void iw_instance_free(iw_instance_t *inst)
 {
     if (!inst) return;
-    for (uint32_t i = 0; i < inst->nown_tables; i++) iw__table_release(&inst->own_tables[i]);
+    for (uint32_t i = 0; i < inst->nown_tables; i++) iw_table_release(&inst->own_tables[i]);
     free(inst->own_tables);
     if (inst->own_memory) {
-        iw__memory_release(inst->own_memory);
+        iw_memory_release(inst->own_memory);
         free(inst->own_memory);
     }
     free(inst->funcs);
@@ -345,7 +345,7 @@ void iw_instance_free(iw_instance_t *inst)
     free(inst->own_globals);
     free(inst->elem_dropped);
     free(inst->data_dropped);
-    iw__exec_free(inst);
+    iw_exec_free(inst);
     iw_image_release(inst->image);
     iw_module_release(inst->module);
     free(inst);
@@ -355,31 +355,31 @@ void iw_instance_set_user_data(iw_instance_t *inst, void *data) { inst->user_dat
 void *iw_instance_user_data(const iw_instance_t *inst) { return inst->user_data; }
 iw_module_t *iw_instance_module(const iw_instance_t *inst) { return inst->module; }
 
-static const iw__export_t *iw__find_export_n(const iw_instance_t *inst, const char *name, size_t len,
+static const iw_export_t *iw__find_export_n(const iw_instance_t *inst, const char *name, size_t len,
                                              iw_extern_kind_t kind)
 {
     const iw_module_t *m = inst->module;
     for (uint32_t i = 0; i < m->nexports; i++) {
-        const iw__export_t *e = &m->exports[i];
+        const iw_export_t *e = &m->exports[i];
         if (e->name_len == len && memcmp(e->name, name, len) == 0) return e->kind == kind ? e : NULL;
     }
     return NULL;
 }
 
-static const iw__export_t *iw__find_export(const iw_instance_t *inst, const char *name, iw_extern_kind_t kind)
+static const iw_export_t *iw__find_export(const iw_instance_t *inst, const char *name, iw_extern_kind_t kind)
 {
     return iw__find_export_n(inst, name, strlen(name), kind);
 }
 
 iw_func_t *iw_instance_func(iw_instance_t *inst, const char *name)
 {
-    const iw__export_t *e = iw__find_export(inst, name, IW_EXTERN_FUNC);
+    const iw_export_t *e = iw__find_export(inst, name, IW_EXTERN_FUNC);
     return e ? inst->funcs[e->index] : NULL;
 }
 
 iw_func_t *iw_instance_func_n(iw_instance_t *inst, const char *name, size_t len)
 {
-    const iw__export_t *e = iw__find_export_n(inst, name, len, IW_EXTERN_FUNC);
+    const iw_export_t *e = iw__find_export_n(inst, name, len, IW_EXTERN_FUNC);
     return e ? inst->funcs[e->index] : NULL;
 }
 
@@ -390,13 +390,13 @@ iw_memory_t *iw_instance_memory(iw_instance_t *inst, const char *name)
 
 iw_table_t *iw_instance_table(iw_instance_t *inst, const char *name)
 {
-    const iw__export_t *e = iw__find_export(inst, name, IW_EXTERN_TABLE);
+    const iw_export_t *e = iw__find_export(inst, name, IW_EXTERN_TABLE);
     return e ? inst->tables[e->index] : NULL;
 }
 
 iw_global_t *iw_instance_global(iw_instance_t *inst, const char *name)
 {
-    const iw__export_t *e = iw__find_export(inst, name, IW_EXTERN_GLOBAL);
+    const iw_export_t *e = iw__find_export(inst, name, IW_EXTERN_GLOBAL);
     return e ? inst->globals[e->index] : NULL;
 }
 
@@ -406,7 +406,7 @@ void *iw_memory_lift(iw_instance_t *inst, uint64_t offset, uint64_t len)
 {
     iw_memory_t *m = inst->memory;
     if (!m || offset > m->size || len > m->size - offset) return NULL;
-    iw__mark_dirty(m, offset, len);    /* the host may write what it lifts */
+    iw_mark_dirty(m, offset, len);    /* the host may write what it lifts */
     return m->data + offset;
 }
 

@@ -23,12 +23,12 @@
 #define IW__CT_F64 double
 #define IW__GET_I32(x) ((uint32_t)(x))
 #define IW__GET_I64(x) ((uint64_t)(x))
-#define IW__GET_F32(x) iw__f32_from((uint32_t)(x))
-#define IW__GET_F64(x) iw__f64_from((uint64_t)(x))
+#define IW__GET_F32(x) iw_f32_from((uint32_t)(x))
+#define IW__GET_F64(x) iw_f64_from((uint64_t)(x))
 #define IW__PUT_I32(v) ((uint64_t)(uint32_t)(v))
 #define IW__PUT_I64(v) ((uint64_t)(v))
-#define IW__PUT_F32(v) ((uint64_t)iw__f32_bits(v))
-#define IW__PUT_F64(v) iw__f64_bits(v)
+#define IW__PUT_F32(v) ((uint64_t)iw_f32_bits(v))
+#define IW__PUT_F64(v) iw_f64_bits(v)
 
 /* Moves n values down the frame (dst <= src, so ascending order is safe). */
 static inline void iw__move(uint64_t *fp, uint32_t dst, uint32_t src, uint64_t n)
@@ -36,7 +36,7 @@ static inline void iw__move(uint64_t *fp, uint32_t dst, uint32_t src, uint64_t n
     for (uint64_t i = 0; i < n; i++) fp[dst + i] = fp[src + i];
 }
 
-static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, const iw__word_t **halt_out)
+static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, const iw_word_t **halt_out)
 {
     static const void *const ops[IW_OP_COUNT] = {
 #define IW__X(N) [IW_OP_##N] = &&L_##N,
@@ -61,17 +61,17 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
         IW_STORE_OPS(IW__X)
 #undef IW__X
 #define IW__X(code, kind, scalar, lanes, fn, text) [IW_OP_SIMD_##fn] = &&L_SIMD_##fn,
-        IW__SIMD_OPS(IW__X)
+        IW_SIMD_OPS(IW__X)
 #undef IW__X
 #define IW__L_LOAD(N) [IW_OP_##N] = &&L_##N,
 #define IW__L_LOAD_LANE(N) IW__L_LOAD(N)
 #define IW__L_STORE(N)
 #define IW__L_STORE_LANE(N)
 #define IW__X(code, N, kind, bytes, align, lanes, fn, text) IW__L_##kind(N)
-        IW__SIMD_MEM_OPS(IW__X)
+        IW_SIMD_MEM_OPS(IW__X)
 #undef IW__X
     };
-    static const iw__word_t halt[1] = { { .op = &&L_HALT } };
+    static const iw_word_t halt[1] = { { .op = &&L_HALT } };
 
     if (!root) {
         *ops_out = ops;
@@ -79,12 +79,12 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
         return IW_FINISHED;
     }
 
-    iw__exec_t *ex = &root->ex;
-    iw__frame_t *frame = &ex->frames[ex->depth];
+    iw_exec_t *ex = &root->ex;
+    iw_exec_frame_t *frame = &ex->frames[ex->depth];
     iw_instance_t *inst = frame->inst;
     uint64_t *fp = frame->fp;
     uint64_t *stack_end = ex->stack + ex->stack_slots;
-    const iw__word_t *ip = ex->ip;
+    const iw_word_t *ip = ex->ip;
     int64_t budget = ex->budget;
     uint8_t *mem;
     uint64_t memsize;
@@ -128,14 +128,14 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
 #endif
 
     RELOAD_MEM();
-    ex->state = IW__RUNNING;
+    ex->state = IW_RUNNING;
     JIT_TRY();
     NEXT();
 
     /* ---- control ---- */
 L_HALT:
     SAVE();
-    ex->state = IW__IDLE;
+    ex->state = IW_IDLE;
     return IW_FINISHED;
 L_UNREACHABLE:
     TRAP(IW_TRAP_UNREACHABLE);
@@ -172,7 +172,7 @@ L_BRNZ_LOOP:
     NEXT();
 L_BR_TABLE: {     /* w1 {index, n}, then n+1 entries {offset, {dst, src}, count} */
     uint32_t i = U32(fp[ip[1].p.lo]), n = ip[1].p.hi;
-    const iw__word_t *e = ip + 2 + 3 * (uint64_t)(i < n ? i : n);
+    const iw_word_t *e = ip + 2 + 3 * (uint64_t)(i < n ? i : n);
     if (e[2].u) iw__move(fp, e[1].p.lo, e[1].p.hi, e[2].u);
     ip += e[0].i;
     NEXT();
@@ -204,11 +204,11 @@ L_FUEL:           /* w1 fuel of the block starting here (a merge point) */
 
     /* ---- calls ---- */
     {
-        const iw__code_t *callee;
+        const iw_code_t *callee;
         iw_instance_t *callee_inst;
         iw_func_t *fn;
         uint64_t *nfp;
-        const iw__word_t *ret;
+        const iw_word_t *ret;
         uint32_t base;
 
 L_CALL:           /* w1 code, w2 base slot */
@@ -223,7 +223,7 @@ L_CALL_IMPORT:    /* w1 function index, w2 base slot */
         ret = ip + 3;
         goto call_func;
 L_CALL_INDIRECT: {/* w1 {table, base}, w2 type */
-        const iw__functype_t *type = ip[2].ptr;
+        const iw_functype_t *type = ip[2].ptr;
         iw_table_t *tab = inst->tables[ip[1].p.lo];
         base = ip[1].p.hi;
         uint32_t i = U32(fp[base + type->param_slots]);
@@ -258,11 +258,11 @@ call_func:
                 ex->reason = IW_SUSPEND_HOST;
                 ex->host = fn;
                 ex->host_base = (uint32_t)(fp + base - ex->stack);
-                ex->state = IW__PAUSED;
+                ex->state = IW_PAUSED;
                 return IW_SUSPENDED;
             case IW_HOST_EXIT:
                 root->exit_code = inst->exit_code;
-                ex->state = IW__IDLE;
+                ex->state = IW_IDLE;
                 ex->depth = 0;
                 return IW_EXITED;
             default:
@@ -276,14 +276,14 @@ enter:
         if (nfp + callee->frame_slots > stack_end) {
             size_t fp_off = (size_t)(fp - ex->stack), nfp_off = (size_t)(nfp - ex->stack);
             SAVE();
-            if (!iw__stack_grow(root, nfp_off + callee->frame_slots)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+            if (!iw_stack_grow(root, nfp_off + callee->frame_slots)) TRAP(IW_TRAP_STACK_EXHAUSTED);
             fp = ex->stack + fp_off;
             nfp = ex->stack + nfp_off;
             stack_end = ex->stack + ex->stack_slots;
         }
         if (ex->depth + 1 >= ex->frame_cap) {
             SAVE();
-            if (!iw__frames_grow(root)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+            if (!iw_frames_grow(root)) TRAP(IW_TRAP_STACK_EXHAUSTED);
         }
         frame = &ex->frames[++ex->depth];
         frame->ret_ip = ret;
@@ -379,7 +379,7 @@ L_GLOBAL_SET128: { /* w1 {src, global} */
 #define IW__SIMD_OUT_EXTRACT IW__SIMD_OUT_TEST
 #define IW__X(code, kind, scalar, lanes, fn, text)                            \
 L_SIMD_##fn: {                                                                \
-    iw__v128_t a_, b_, c_, r_;                                                \
+    iw_v128_t a_, b_, c_, r_;                                                \
     memcpy(&a_, fp + ip[1].p.hi, 16);                                         \
     memcpy(&b_, fp + ip[2].p.lo, 16);                                         \
     memcpy(&c_, fp + ip[2].p.hi, 16);                                         \
@@ -388,7 +388,7 @@ L_SIMD_##fn: {                                                                \
     ip += 4;                                                                  \
     NEXT();                                                                   \
 }
-    IW__SIMD_OPS(IW__X)
+    IW_SIMD_OPS(IW__X)
 #undef IW__X
 #undef IW__SIMD_OUT_UN
 #undef IW__SIMD_OUT_BIN
@@ -416,7 +416,7 @@ L_SHUFFLE: {      /* w1 {dst, a}, w2 {b}, w3 lane indices 0-7, w4 8-15 */
 L_##N: {                                                                      \
     uint64_t ea = (uint64_t)U32(fp[ip[1].p.hi]) + ip[2].u;                    \
     if (ea + (bytes) > memsize) TRAP(IW_TRAP_MEMORY_OOB);                     \
-    iw__v128_t a_, b_, r_;                                                    \
+    iw_v128_t a_, b_, r_;                                                    \
     memset(&a_, 0, sizeof a_);                                                \
     memcpy(&a_, mem + ea, (bytes));                                           \
     memcpy(&b_, fp + ip[3].p.lo, 16);                                         \
@@ -429,7 +429,7 @@ L_##N: {                                                                      \
 #define IW__LOAD_H_STORE(N, bytes, fn)
 #define IW__LOAD_H_STORE_LANE(N, bytes, fn)
 #define IW__X(code, N, kind, bytes, align, lanes, fn, text) IW__LOAD_H_##kind(N, bytes, fn)
-    IW__SIMD_MEM_OPS(IW__X)
+    IW_SIMD_MEM_OPS(IW__X)
 #undef IW__X
 #undef IW__LOAD_H_LOAD
 #undef IW__LOAD_H_LOAD_LANE
@@ -490,19 +490,19 @@ L_MEMORY_SIZE:    /* w1 {dst} */
     ip += 2;
     NEXT();
 L_MEMORY_GROW:    /* w1 {dst, delta} */
-    fp[ip[1].p.lo] = U32(iw__memory_grow(inst->memory, U32(fp[ip[1].p.hi])));
+    fp[ip[1].p.lo] = U32(iw_memory_try_grow(inst->memory, U32(fp[ip[1].p.hi])));
     RELOAD_MEM();
     ip += 2;
     NEXT();
 L_MEMORY_INIT: {  /* w1 {base: dst src n, segment} */
     uint64_t *a = fp + ip[1].p.lo;
     uint32_t seg = ip[1].p.hi;
-    const iw__data_t *ds = &inst->module->datas[seg];
+    const iw_data_t *ds = &inst->module->datas[seg];
     uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > len || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memcpy(mem + d, ds->bytes + s, n);
-    iw__mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(inst->memory, d, n);
     ip += 2;
     NEXT();
 }
@@ -515,7 +515,7 @@ L_MEMORY_COPY: {  /* w1 {base: dst src n} */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > memsize || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memmove(mem + d, mem + s, n);
-    iw__mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(inst->memory, d, n);
     ip += 2;
     NEXT();
 }
@@ -524,7 +524,7 @@ L_MEMORY_FILL: {  /* w1 {base: dst value n} */
     uint64_t d = U32(a[0]), n = U32(a[2]);
     if (d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memset(mem + d, (int)(uint8_t)a[1], n);
-    iw__mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(inst->memory, d, n);
     ip += 2;
     NEXT();
 }
@@ -554,7 +554,7 @@ L_TABLE_SIZE:     /* w1 {dst, table} */
 L_TABLE_GROW: {   /* w1 {base: init delta -> result, table} */
     uint64_t *a = fp + ip[1].p.lo;
     inst->tables[ip[1].p.hi]->changed = true;
-    a[0] = U32(iw__table_grow(inst->tables[ip[1].p.hi], U32(a[1]), a[0]));
+    a[0] = U32(iw_table_grow(inst->tables[ip[1].p.hi], U32(a[1]), a[0]));
     ip += 2;
     NEXT();
 }
@@ -581,12 +581,12 @@ L_TABLE_COPY: {   /* w1 {base: dst src n, dst table}, w2 src table */
 L_TABLE_INIT: {   /* w1 {base: dst src n, table}, w2 segment */
     iw_table_t *t = inst->tables[ip[1].p.hi];
     uint32_t seg = (uint32_t)ip[2].u;
-    const iw__elem_t *es = &inst->module->elems[seg];
+    const iw_elem_t *es = &inst->module->elems[seg];
     uint64_t *a = fp + ip[1].p.lo;
     uint64_t count = inst->elem_dropped[seg] ? 0 : es->count;
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > count || d + n > t->size) TRAP(IW_TRAP_TABLE_OOB);
-    for (uint64_t k = 0; k < n; k++) t->items[d + k] = iw__const_eval(inst, &es->items[s + k]);
+    for (uint64_t k = 0; k < n; k++) t->items[d + k] = iw_const_eval(inst, &es->items[s + k]);
     t->changed = true;
     ip += 3;
     NEXT();
@@ -668,7 +668,7 @@ L_ELEM_DROP:      /* w1 segment */
     /* ---- slow paths ---- */
 refuel: {
     SAVE();
-    int r = iw__refuel(root);
+    int r = iw_refuel(root);
     if (r == 0) {
         budget = ex->budget;
         JIT_TRY();
@@ -676,7 +676,7 @@ refuel: {
     }
     if (r < 0) {
         ex->reason = IW_SUSPEND_SLICE;
-        ex->state = IW__PAUSED;
+        ex->state = IW_PAUSED;
         return IW_SUSPENDED;
     }
     trap_kind = r;
@@ -684,16 +684,16 @@ refuel: {
 }
 #if IW_JIT
 jit_run: {
-    iw__jit_ctx_t jc = { budget, mem, memsize, dirty, &ex->interrupt, inst->globals, NULL };
-    ip = iw__jit_run(frame->fn, ip, fp, &jc);
+    iw_jit_ctx_t jc = { budget, mem, memsize, dirty, &ex->interrupt, inst->globals, NULL };
+    ip = iw_jit_run(frame->fn, ip, fp, &jc);
     budget = jc.budget;
     NEXT();
 }
 #endif
 trap:
     SAVE();
-    iw__set_trap(root, (iw_trap_kind_t)trap_kind, trap_detail);
-    ex->state = IW__IDLE;
+    iw_set_trap(root, (iw_trap_kind_t)trap_kind, trap_detail);
+    ex->state = IW_IDLE;
     ex->depth = 0;
     return IW_TRAPPED;
 
@@ -708,20 +708,20 @@ trap:
 #undef JIT_TRY
 }
 
-iw_status_t iw__run(iw_instance_t *root) { return iw__exec(root, NULL, NULL); }
+iw_status_t iw_run(iw_instance_t *root) { return iw__exec(root, NULL, NULL); }
 
-const void *const *iw__interp_ops(void)
+const void *const *iw_interp_ops(void)
 {
     const void *const *ops;
-    const iw__word_t *halt;
+    const iw_word_t *halt;
     iw__exec(NULL, &ops, &halt);
     return ops;
 }
 
-const iw__word_t *iw__halt_code(void)
+const iw_word_t *iw_halt_code(void)
 {
     const void *const *ops;
-    const iw__word_t *halt;
+    const iw_word_t *halt;
     iw__exec(NULL, &ops, &halt);
     return halt;
 }

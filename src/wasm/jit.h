@@ -28,13 +28,13 @@ typedef struct {
     uint8_t *dirty;                 /* its write map or NULL */
     atomic_int *interrupt;
     iw_global_t **globals;          /* the frame's instance's globals */
-    const iw__word_t *exit_ip;      /* out: where the interpreter goes on */
-} iw__jit_ctx_t;
+    const iw_word_t *exit_ip;      /* out: where the interpreter goes on */
+} iw_jit_ctx_t;
 
 /* One compiled function: the native offset of each internal instruction
  * (0: not an instruction start), within its module's code. */
-struct iw__jit_func {
-    const struct iw__jit_module *module;
+struct iw_jit_func {
+    const struct iw_jit_module *module;
     const uint32_t *native;
     uint32_t ncode;
 };
@@ -42,12 +42,12 @@ struct iw__jit_func {
 /* Compiles every defined function of m it can (after decoding, before any
  * instance exists) when the selected engine is the compiler; a function it
  * cannot compile keeps code->jit NULL and runs in the interpreter. */
-void iw__jit_compile_module(iw_module_t *m);
-void iw__jit_module_free(struct iw__jit_module *j);
+void iw_jit_compile_module(iw_module_t *m);
+void iw_jit_module_free(struct iw_jit_module *j);
 
 /* Runs fn's native code from ip (an instruction of fn) on frame fp and
  * returns the instruction the interpreter continues at: ip itself when fn
  * has no native code there. */
-const iw__word_t *iw__jit_run(const iw__code_t *fn, const iw__word_t *ip, uint64_t *fp, iw__jit_ctx_t *ctx);
+const iw_word_t *iw_jit_run(const iw_code_t *fn, const iw_word_t *ip, uint64_t *fp, iw_jit_ctx_t *ctx);
 
 #endif

@@ -9,9 +9,9 @@
 
 #include "wasm/jit_code.h"
 
-bool iw__jit_code_new(iw__jit_code_t *out, const uint8_t *bytes, size_t n)
+bool iw_jit_code_new(iw_jit_code_t *out, const uint8_t *bytes, size_t n)
 {
-    *out = (iw__jit_code_t){ 0 };
+    *out = (iw_jit_code_t){ 0 };
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t len = (n + page - 1) / page * page;
     if (!len) return false;
@@ -22,13 +22,13 @@ bool iw__jit_code_new(iw__jit_code_t *out, const uint8_t *bytes, size_t n)
         munmap(p, len);
         return false;
     }
-    *out = (iw__jit_code_t){ p, len };
+    *out = (iw_jit_code_t){ p, len };
     return true;
 }
 
-void iw__jit_code_free(iw__jit_code_t *c)
+void iw_jit_code_free(iw_jit_code_t *c)
 {
     if (c->base) munmap(c->base, c->len);
-    *c = (iw__jit_code_t){ 0 };
+    *c = (iw_jit_code_t){ 0 };
 }
 #endif

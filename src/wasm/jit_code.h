@@ -11,11 +11,11 @@
 typedef struct {
     uint8_t *base;      /* NULL: none */
     size_t len;         /* mapped bytes, whole pages */
-} iw__jit_code_t;
+} iw_jit_code_t;
 
 /* Maps a copy of bytes[0, n) read-execute; false (and nothing mapped) when
  * mmap or mprotect fails. */
-bool iw__jit_code_new(iw__jit_code_t *out, const uint8_t *bytes, size_t n);
-void iw__jit_code_free(iw__jit_code_t *c);
+bool iw_jit_code_new(iw_jit_code_t *out, const uint8_t *bytes, size_t n);
+void iw_jit_code_free(iw_jit_code_t *c);
 
 #endif

@@ -3,7 +3,7 @@
  * per module (docs/engine.md, "Compiler"). Operands stay in their frame
  * slots, so every instruction boundary is a place where the interpreter and
  * compiled code can hand the frame to each other. Fixed registers:
- *   rbx frame pointer, r12 context (iw__jit_ctx_t), r13 memory base,
+ *   rbx frame pointer, r12 context (iw_jit_ctx_t), r13 memory base,
  *   r14 memory size, r15 fuel countdown, rbp the interrupt flag's address;
  *   rax, rcx, rdx scratch.
  * Anything the compiled code does not do itself (a failed check that will
@@ -37,9 +37,9 @@
 #define R14 IW_X64_R14
 #define R15 IW_X64_R15
 
-struct iw__jit_module {
-    iw__jit_code_t code;
-    struct iw__jit_func *funcs;     /* one per defined function */
+struct iw_jit_module {
+    iw_jit_code_t code;
+    struct iw_jit_func *funcs;     /* one per defined function */
     uint32_t nfuncs;
 };
 
@@ -225,7 +225,7 @@ static uint32_t iw__opmap_hash(const void *addr)
 static void iw__opmap_init(iw__opmap_t *map)
 {
     memset(map, 0, (1u << IW__OPMAP_BITS) * sizeof *map);
-    const void *const *ops = iw__interp_ops();
+    const void *const *ops = iw_interp_ops();
     for (uint32_t op = 0; op < IW_OP_COUNT; op++) {
         uint32_t h = iw__opmap_hash(ops[op]);
         while (map[h].addr && map[h].addr != ops[op]) h = (h + 1) & ((1u << IW__OPMAP_BITS) - 1);
@@ -246,12 +246,12 @@ typedef struct { size_t at; uint32_t target; } iw__jit_fix_t;
 typedef struct { size_t at; uint32_t pos; int32_t undo; } iw__jit_stub_t;
 
 typedef struct {
-    iw__x64_buf_t b;
+    iw_x64_buf_t b;
     const iw__jit_info_t *info;
     const iw__opmap_t *opmap;
     size_t exit_at;                 /* the module's exit sequence */
     /* per function */
-    const iw__code_t *fn;
+    const iw_code_t *fn;
     uint32_t *native;               /* per code word; 0 = no instruction */
     uint32_t ncode, native_cap;
     iw__jit_fix_t *fix;
@@ -276,7 +276,7 @@ static bool iw__jit_grow(iw__jit_t *j, void **p, uint32_t *cap, uint32_t need, s
 
 /* Whether the srcmap has an instruction at pos (every emitted instruction
  * has one): a cross-check of the walk below. */
-static bool iw__jit_in_srcmap(const iw__code_t *c, uint32_t pos)
+static bool iw__jit_in_srcmap(const iw_code_t *c, uint32_t pos)
 {
     uint32_t lo = 0, hi = c->nsrcmap;
     while (lo < hi) {
@@ -294,7 +294,7 @@ static bool iw__jit_in_srcmap(const iw__code_t *c, uint32_t pos)
  * or anything looks wrong (then the function stays interpreted). */
 static bool iw__jit_walk(iw__jit_t *j)
 {
-    const iw__word_t *code = j->fn->code;
+    const iw_word_t *code = j->fn->code;
     uint32_t pos = 0, furthest = 0;
     for (;;) {
         if (!iw__jit_in_srcmap(j->fn, pos)) return false;
@@ -339,193 +339,193 @@ static void iw__jit_branch(iw__jit_t *j, size_t at, uint32_t target)
 
 /* A conditional exit to the interpreter at instruction pos (undoing a fuel
  * charge first). */
-static void iw__jit_exit_if(iw__jit_t *j, iw__x64_cc_t cc, uint32_t pos, int32_t undo)
+static void iw__jit_exit_if(iw__jit_t *j, iw_x64_cc_t cc, uint32_t pos, int32_t undo)
 {
-    size_t at = iw__x64_jcc(&j->b, cc);
+    size_t at = iw_x64_jcc(&j->b, cc);
     if (!iw__jit_grow(j, (void **)&j->stubs, &j->stubs_cap, j->nstubs + 1, sizeof *j->stubs)) return;
     j->stubs[j->nstubs++] = (iw__jit_stub_t){ at, pos, undo };
 }
 
 static void iw__jit_exit(iw__jit_t *j, uint32_t pos)
 {
-    iw__x64_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)(j->fn->code + pos));
-    iw__x64_patch(&j->b, iw__x64_jmp(&j->b), j->exit_at);
+    iw_x64_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)(j->fn->code + pos));
+    iw_x64_patch(&j->b, iw_x64_jmp(&j->b), j->exit_at);
 }
 
-static void iw__jit_moves(iw__jit_t *j, iw__word_t pair, uint64_t n)
+static void iw__jit_moves(iw__jit_t *j, iw_word_t pair, uint64_t n)
 {
     for (uint64_t k = 0; k < n; k++) {
-        iw__x64_load(&j->b, true, RAX, RBX, iw__slot(pair.p.hi + k));
-        iw__x64_store(&j->b, true, RBX, iw__slot(pair.p.lo + k), RAX);
+        iw_x64_load(&j->b, true, RAX, RBX, iw__slot(pair.p.hi + k));
+        iw_x64_store(&j->b, true, RBX, iw__slot(pair.p.lo + k), RAX);
     }
 }
 
 /* rcx = operand b of a binary instruction: slot w or immediate w. */
-static void iw__jit_operand_b(iw__jit_t *j, bool imm, bool w, iw__word_t word)
+static void iw__jit_operand_b(iw__jit_t *j, bool imm, bool w, iw_word_t word)
 {
-    if (imm) iw__x64_mov_imm(&j->b, RCX, w ? word.u : (uint32_t)word.u);
-    else iw__x64_load(&j->b, w, RCX, RBX, iw__slot(word.u));
+    if (imm) iw_x64_mov_imm(&j->b, RCX, w ? word.u : (uint32_t)word.u);
+    else iw_x64_load(&j->b, w, RCX, RBX, iw__slot(word.u));
 }
 
 /* rax = the effective address of a load or store at pos, bounds-checked
  * for `size` bytes (a failed check exits). */
-static void iw__jit_address(iw__jit_t *j, const iw__word_t *ins, uint32_t addr_slot, int form, uint32_t size,
+static void iw__jit_address(iw__jit_t *j, const iw_word_t *ins, uint32_t addr_slot, int form, uint32_t size,
                             uint32_t pos)
 {
-    iw__x64_buf_t *b = &j->b;
-    iw__x64_load(b, false, RAX, RBX, iw__slot(addr_slot));
-    if (form == IW__F_ADD || form == IW__F_ADDI) iw__x64_alu_ri(b, IW_X64_ADD, false, RAX, (int32_t)(uint32_t)ins[3].u);
-    if (form == IW__F_ADDS) iw__x64_alu_rm(b, IW_X64_ADD, false, RAX, RBX, iw__slot(ins[3].u));
+    iw_x64_buf_t *b = &j->b;
+    iw_x64_load(b, false, RAX, RBX, iw__slot(addr_slot));
+    if (form == IW__F_ADD || form == IW__F_ADDI) iw_x64_alu_ri(b, IW_X64_ADD, false, RAX, (int32_t)(uint32_t)ins[3].u);
+    if (form == IW__F_ADDS) iw_x64_alu_rm(b, IW_X64_ADD, false, RAX, RBX, iw__slot(ins[3].u));
     if (ins[2].u) {
-        iw__x64_mov_imm(b, RCX, ins[2].u);
-        iw__x64_alu_rr(b, IW_X64_ADD, true, RAX, RCX);
+        iw_x64_mov_imm(b, RCX, ins[2].u);
+        iw_x64_alu_rr(b, IW_X64_ADD, true, RAX, RCX);
     }
-    iw__x64_mov_rr(b, true, RCX, RAX);
-    iw__x64_alu_ri(b, IW_X64_ADD, true, RCX, (int32_t)size);
-    iw__x64_alu_rr(b, IW_X64_CMP, true, RCX, R14);
+    iw_x64_mov_rr(b, true, RCX, RAX);
+    iw_x64_alu_ri(b, IW_X64_ADD, true, RCX, (int32_t)size);
+    iw_x64_alu_rr(b, IW_X64_CMP, true, RCX, R14);
     iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
 }
 
-static void iw__jit_div(iw__jit_t *j, const iw__jit_info_t *in, const iw__word_t *ins, uint32_t pos)
+static void iw__jit_div(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins, uint32_t pos)
 {
-    iw__x64_buf_t *b = &j->b;
+    iw_x64_buf_t *b = &j->b;
     bool w = in->w, sgn = in->arg & IW__DIV_S;
-    iw__x64_load(b, w, RAX, RBX, iw__slot(ins[1].p.hi));
+    iw_x64_load(b, w, RAX, RBX, iw__slot(ins[1].p.hi));
     iw__jit_operand_b(j, in->form == IW__F_SI, w, ins[2]);
-    iw__x64_test_rr(b, w, RCX, RCX);
+    iw_x64_test_rr(b, w, RCX, RCX);
     iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
     if (sgn) {
         /* INT_MIN / -1 traps and INT_MIN % -1 is 0: both left to the interpreter */
-        iw__x64_alu_ri(b, IW_X64_CMP, w, RCX, -1);
-        size_t skip = iw__x64_jcc(b, IW_X64_CC_NE);
-        iw__x64_mov_imm(b, RDX, w ? 0x8000000000000000ull : 0x80000000u);
-        iw__x64_alu_rr(b, IW_X64_CMP, w, RAX, RDX);
+        iw_x64_alu_ri(b, IW_X64_CMP, w, RCX, -1);
+        size_t skip = iw_x64_jcc(b, IW_X64_CC_NE);
+        iw_x64_mov_imm(b, RDX, w ? 0x8000000000000000ull : 0x80000000u);
+        iw_x64_alu_rr(b, IW_X64_CMP, w, RAX, RDX);
         iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
-        iw__x64_patch(b, skip, b->len);
-        iw__x64_sign_extend_ax(b, w);
+        iw_x64_patch(b, skip, b->len);
+        iw_x64_sign_extend_ax(b, w);
     } else {
-        iw__x64_alu_rr(b, IW_X64_XOR, false, RDX, RDX);
+        iw_x64_alu_rr(b, IW_X64_XOR, false, RDX, RDX);
     }
-    iw__x64_div(b, w, sgn, RCX);
-    iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), (in->arg & IW__DIV_REM) ? RDX : RAX);
+    iw_x64_div(b, w, sgn, RCX);
+    iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), (in->arg & IW__DIV_REM) ? RDX : RAX);
 }
 
-static void iw__jit_fuel(iw__jit_t *j, const iw__word_t *ins, uint32_t pos, bool interrupt)
+static void iw__jit_fuel(iw__jit_t *j, const iw_word_t *ins, uint32_t pos, bool interrupt)
 {
-    iw__x64_buf_t *b = &j->b;
+    iw_x64_buf_t *b = &j->b;
     int32_t fuel = (int32_t)ins[1].i;
-    iw__x64_alu_ri(b, IW_X64_SUB, true, R15, fuel);
+    iw_x64_alu_ri(b, IW_X64_SUB, true, R15, fuel);
     iw__jit_exit_if(j, IW_X64_CC_S, pos, fuel);
     if (interrupt) {
         /* the flag is an atomic_int; a plain load is the relaxed load on x86-64 */
-        iw__x64_alu_mi(b, IW_X64_CMP, false, RBP, 0, 0);
+        iw_x64_alu_mi(b, IW_X64_CMP, false, RBP, 0, 0);
         iw__jit_exit_if(j, IW_X64_CC_NE, pos, fuel);
     }
 }
 
-static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw__word_t *ins, uint32_t pos)
+static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32_t pos)
 {
-    iw__x64_buf_t *b = &j->b;
+    iw_x64_buf_t *b = &j->b;
     switch (op) {
     case IW_OP_BR: case IW_OP_BR_LOOP:
-        iw__jit_branch(j, iw__x64_jmp(b), (uint32_t)(pos + ins[1].i));
+        iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + ins[1].i));
         break;
     case IW_OP_BR_MOVE:
         iw__jit_moves(j, ins[2], ins[3].u);
-        iw__jit_branch(j, iw__x64_jmp(b), (uint32_t)(pos + ins[1].i));
+        iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + ins[1].i));
         break;
     case IW_OP_BRZ: case IW_OP_BRNZ: case IW_OP_BRZ_LOOP: case IW_OP_BRNZ_LOOP:
-        iw__x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
-        iw__x64_test_rr(b, false, RAX, RAX);
-        iw__jit_branch(j, iw__x64_jcc(b, op == IW_OP_BRZ || op == IW_OP_BRZ_LOOP ? IW_X64_CC_E : IW_X64_CC_NE),
+        iw_x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
+        iw_x64_test_rr(b, false, RAX, RAX);
+        iw__jit_branch(j, iw_x64_jcc(b, op == IW_OP_BRZ || op == IW_OP_BRZ_LOOP ? IW_X64_CC_E : IW_X64_CC_NE),
                        (uint32_t)(pos + ins[2].i));
         break;
     case IW_OP_BRNZ_MOVE: {
-        iw__x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
-        iw__x64_test_rr(b, false, RAX, RAX);
-        size_t skip = iw__x64_jcc(b, IW_X64_CC_E);
+        iw_x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
+        iw_x64_test_rr(b, false, RAX, RAX);
+        size_t skip = iw_x64_jcc(b, IW_X64_CC_E);
         iw__jit_moves(j, ins[3], ins[4].u);
-        iw__jit_branch(j, iw__x64_jmp(b), (uint32_t)(pos + ins[2].i));
-        iw__x64_patch(b, skip, b->len);
+        iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + ins[2].i));
+        iw_x64_patch(b, skip, b->len);
         break;
     }
     case IW_OP_LOOP: iw__jit_fuel(j, ins, pos, true); break;
     case IW_OP_FUEL: iw__jit_fuel(j, ins, pos, false); break;
     case IW_OP_COPY: iw__jit_moves(j, ins[1], 1); break;
     case IW_OP_CONST:
-        iw__x64_mov_imm(b, RAX, ins[2].u);
-        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_mov_imm(b, RAX, ins[2].u);
+        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
         break;
     case IW_OP_SELECT:      /* w1 {dst, cond}, w2 {a, b} */
-        iw__x64_load(b, false, RCX, RBX, iw__slot(ins[1].p.hi));
-        iw__x64_load(b, true, RAX, RBX, iw__slot(ins[2].p.lo));
-        iw__x64_load(b, true, RDX, RBX, iw__slot(ins[2].p.hi));
-        iw__x64_test_rr(b, false, RCX, RCX);
-        iw__x64_cmov(b, IW_X64_CC_E, true, RAX, RDX);
-        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_load(b, false, RCX, RBX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, true, RAX, RBX, iw__slot(ins[2].p.lo));
+        iw_x64_load(b, true, RDX, RBX, iw__slot(ins[2].p.hi));
+        iw_x64_test_rr(b, false, RCX, RCX);
+        iw_x64_cmov(b, IW_X64_CC_E, true, RAX, RDX);
+        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
         break;
     case IW_OP_GLOBAL_GET:  /* w1 {dst, global} */
-        iw__x64_load(b, true, RAX, R12, (int32_t)offsetof(iw__jit_ctx_t, globals));
-        iw__x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.hi));
-        iw__x64_load(b, true, RAX, RAX, (int32_t)offsetof(iw_global_t, value));
-        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_load(b, true, RAX, R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
+        iw_x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, true, RAX, RAX, (int32_t)offsetof(iw_global_t, value));
+        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
         break;
     case IW_OP_GLOBAL_SET:  /* w1 {src, global} */
-        iw__x64_load(b, true, RAX, R12, (int32_t)offsetof(iw__jit_ctx_t, globals));
-        iw__x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.hi));
-        iw__x64_load(b, true, RCX, RBX, iw__slot(ins[1].p.lo));
-        iw__x64_store(b, true, RAX, (int32_t)offsetof(iw_global_t, value), RCX);
+        iw_x64_load(b, true, RAX, R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
+        iw_x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, true, RCX, RBX, iw__slot(ins[1].p.lo));
+        iw_x64_store(b, true, RAX, (int32_t)offsetof(iw_global_t, value), RCX);
         break;
     case IW_OP_MEMORY_SIZE:
-        iw__x64_mov_rr(b, true, RAX, R14);
-        iw__x64_shift_ri(b, IW_X64_SHR, true, RAX, 16);
-        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_mov_rr(b, true, RAX, R14);
+        iw_x64_shift_ri(b, IW_X64_SHR, true, RAX, 16);
+        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
         break;
     default: break;
     }
 }
 
-static void iw__jit_store(iw__jit_t *j, const iw__jit_info_t *in, const iw__word_t *ins, uint32_t pos)
+static void iw__jit_store(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins, uint32_t pos)
 {
-    iw__x64_buf_t *b = &j->b;
+    iw_x64_buf_t *b = &j->b;
     iw__jit_address(j, ins, ins[1].p.lo, in->form, in->size, pos);
-    if (in->form == IW__F_I) iw__x64_mov_imm(b, RCX, ins[3].u);
-    else if (in->form == IW__F_ADDI) iw__x64_mov_imm(b, RCX, ins[4].u);
-    else iw__x64_load(b, true, RCX, RBX, iw__slot(ins[1].p.hi));
+    if (in->form == IW__F_I) iw_x64_mov_imm(b, RCX, ins[3].u);
+    else if (in->form == IW__F_ADDI) iw_x64_mov_imm(b, RCX, ins[4].u);
+    else iw_x64_load(b, true, RCX, RBX, iw__slot(ins[1].p.hi));
     uint8_t opc = in->size == 1 ? 0x88 : 0x89;
-    iw__x64_op_mem(b, in->size == 2, in->size == 8, &opc, 1, RCX, R13, RAX, 0);
+    iw_x64_op_mem(b, in->size == 2, in->size == 8, &opc, 1, RCX, R13, RAX, 0);
     /* the write map of a resettable instance: the block of the first byte */
-    iw__x64_load(b, true, RDX, R12, (int32_t)offsetof(iw__jit_ctx_t, dirty));
-    iw__x64_test_rr(b, true, RDX, RDX);
-    size_t skip = iw__x64_jcc(b, IW_X64_CC_E);
-    iw__x64_shift_ri(b, IW_X64_SHR, true, RAX, IW_DIRTY_BLOCK_SHIFT);
-    iw__x64_op_mem(b, false, false, (const uint8_t[]){ 0xC6 }, 1, 0, RDX, RAX, 0);
-    iw__x64_byte(b, 1);
-    iw__x64_patch(b, skip, b->len);
+    iw_x64_load(b, true, RDX, R12, (int32_t)offsetof(iw_jit_ctx_t, dirty));
+    iw_x64_test_rr(b, true, RDX, RDX);
+    size_t skip = iw_x64_jcc(b, IW_X64_CC_E);
+    iw_x64_shift_ri(b, IW_X64_SHR, true, RAX, IW_DIRTY_BLOCK_SHIFT);
+    iw_x64_op_mem(b, false, false, (const uint8_t[]){ 0xC6 }, 1, 0, RDX, RAX, 0);
+    iw_x64_byte(b, 1);
+    iw_x64_patch(b, skip, b->len);
 }
 
-static void iw__jit_unary(iw__jit_t *j, const iw__jit_info_t *in, const iw__word_t *ins)
+static void iw__jit_unary(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins)
 {
-    iw__x64_buf_t *b = &j->b;
+    iw_x64_buf_t *b = &j->b;
     int32_t src = iw__slot(ins[1].p.hi);
     switch ((iw__jit_un_t)in->arg) {
     case IW__U_EQZ:
-        iw__x64_load(b, in->w, RAX, RBX, src);
-        iw__x64_test_rr(b, in->w, RAX, RAX);
-        iw__x64_setcc(b, IW_X64_CC_E, RAX);
-        iw__x64_movzx8_rr(b, RAX, RAX);
+        iw_x64_load(b, in->w, RAX, RBX, src);
+        iw_x64_test_rr(b, in->w, RAX, RAX);
+        iw_x64_setcc(b, IW_X64_CC_E, RAX);
+        iw_x64_movzx8_rr(b, RAX, RAX);
         break;
-    case IW__U_ZX32: iw__x64_load(b, false, RAX, RBX, src); break;
-    case IW__U_SX32: iw__x64_op_mem(b, false, true, (const uint8_t[]){ 0x63 }, 1, RAX, RBX, -1, src); break;
-    case IW__U_SX8: iw__x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, RAX, RBX, -1, src); break;
-    case IW__U_SX16: iw__x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBF }, 2, RAX, RBX, -1, src); break;
+    case IW__U_ZX32: iw_x64_load(b, false, RAX, RBX, src); break;
+    case IW__U_SX32: iw_x64_op_mem(b, false, true, (const uint8_t[]){ 0x63 }, 1, RAX, RBX, -1, src); break;
+    case IW__U_SX8: iw_x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, RAX, RBX, -1, src); break;
+    case IW__U_SX16: iw_x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBF }, 2, RAX, RBX, -1, src); break;
     }
-    iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+    iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
 }
 
-static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw__word_t *ins, uint32_t pos)
+static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32_t pos)
 {
-    iw__x64_buf_t *b = &j->b;
+    iw_x64_buf_t *b = &j->b;
     const iw__jit_info_t *in = &j->info[op];
     bool si = in->form == IW__F_SI;
     switch ((iw__jit_class_t)in->cls) {
@@ -533,32 +533,32 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw__word_t *ins, uint3
     case IW__J_EXIT: iw__jit_exit(j, pos); break;
     case IW__J_CONTROL: iw__jit_control(j, op, ins, pos); break;
     case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP:
-        iw__x64_load(b, in->w, RAX, RBX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, in->w, RAX, RBX, iw__slot(ins[1].p.hi));
         iw__jit_operand_b(j, si, in->w, ins[2]);
-        if (in->cls == IW__J_ALU) iw__x64_alu_rr(b, (iw__x64_alu_t)in->arg, in->w, RAX, RCX);
-        else if (in->cls == IW__J_MUL) iw__x64_imul_rr(b, in->w, RAX, RCX);
-        else if (in->cls == IW__J_SHIFT) iw__x64_shift_cl(b, (iw__x64_shift_t)in->arg, in->w, RAX);
+        if (in->cls == IW__J_ALU) iw_x64_alu_rr(b, (iw_x64_alu_t)in->arg, in->w, RAX, RCX);
+        else if (in->cls == IW__J_MUL) iw_x64_imul_rr(b, in->w, RAX, RCX);
+        else if (in->cls == IW__J_SHIFT) iw_x64_shift_cl(b, (iw_x64_shift_t)in->arg, in->w, RAX);
         else {
-            iw__x64_alu_rr(b, IW_X64_CMP, in->w, RAX, RCX);
-            iw__x64_setcc(b, (iw__x64_cc_t)in->arg, RAX);
-            iw__x64_movzx8_rr(b, RAX, RAX);
+            iw_x64_alu_rr(b, IW_X64_CMP, in->w, RAX, RCX);
+            iw_x64_setcc(b, (iw_x64_cc_t)in->arg, RAX);
+            iw_x64_movzx8_rr(b, RAX, RAX);
         }
-        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
         break;
     case IW__J_DIV: iw__jit_div(j, in, ins, pos); break;
     case IW__J_CMP_BRANCH: {    /* w1 {a}, w2 b, w3 offset */
-        iw__x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
+        iw_x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
         iw__jit_operand_b(j, in->imm_b, false, ins[2]);
-        iw__x64_alu_rr(b, IW_X64_CMP, false, RAX, RCX);
-        iw__x64_cc_t cc = (iw__x64_cc_t)(in->form == IW__F_BF ? in->arg ^ 1 : in->arg);
-        iw__jit_branch(j, iw__x64_jcc(b, cc), (uint32_t)(pos + ins[3].i));
+        iw_x64_alu_rr(b, IW_X64_CMP, false, RAX, RCX);
+        iw_x64_cc_t cc = (iw_x64_cc_t)(in->form == IW__F_BF ? in->arg ^ 1 : in->arg);
+        iw__jit_branch(j, iw_x64_jcc(b, cc), (uint32_t)(pos + ins[3].i));
         break;
     }
     case IW__J_UN: iw__jit_unary(j, in, ins); break;
     case IW__J_LOAD:
         iw__jit_address(j, ins, ins[1].p.hi, in->form, in->size, pos);
-        iw__x64_op_mem(b, false, in->w, in->opc, in->nopc, RAX, R13, RAX, 0);
-        iw__x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_op_mem(b, false, in->w, in->opc, in->nopc, RAX, R13, RAX, 0);
+        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
         break;
     case IW__J_STORE: iw__jit_store(j, in, ins, pos); break;
     }
@@ -568,7 +568,7 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw__word_t *ins, uint3
  * most IW_MAX_FRAME_SLOTS); anything else keeps the function interpreted. */
 static bool iw__jit_fits(const iw__jit_t *j)
 {
-    const iw__word_t *code = j->fn->code;
+    const iw_word_t *code = j->fn->code;
     for (uint32_t pos = 0; pos < j->ncode; pos++) {
         if (!j->native[pos]) continue;
         int64_t op = iw__opmap_get(j->opmap, code[pos].op);
@@ -586,7 +586,7 @@ static bool iw__jit_function(iw__jit_t *j)
     if (j->native_cap) memset(j->native, 0, j->native_cap * sizeof *j->native);
     if (!j->fn->code || !iw__jit_walk(j) || !iw__jit_fits(j)) return false;
     size_t start = j->b.len;
-    const iw__word_t *code = j->fn->code;
+    const iw_word_t *code = j->fn->code;
     for (uint32_t pos = 0; pos < j->ncode; pos++) {
         if (!j->native[pos]) continue;
         j->native[pos] = (uint32_t)j->b.len;
@@ -594,8 +594,8 @@ static bool iw__jit_function(iw__jit_t *j)
         iw__jit_instr(j, (iw_op_t)op, code + pos, pos);
     }
     for (uint32_t i = 0; i < j->nstubs; i++) {
-        iw__x64_patch(&j->b, j->stubs[i].at, j->b.len);
-        if (j->stubs[i].undo) iw__x64_alu_ri(&j->b, IW_X64_ADD, true, R15, j->stubs[i].undo);
+        iw_x64_patch(&j->b, j->stubs[i].at, j->b.len);
+        if (j->stubs[i].undo) iw_x64_alu_ri(&j->b, IW_X64_ADD, true, R15, j->stubs[i].undo);
         iw__jit_exit(j, j->stubs[i].pos);
     }
     for (uint32_t i = 0; i < j->nfix; i++) {
@@ -604,7 +604,7 @@ static bool iw__jit_function(iw__jit_t *j)
             j->b.len = start;
             return false;
         }
-        iw__x64_patch(&j->b, j->fix[i].at, j->native[t]);
+        iw_x64_patch(&j->b, j->fix[i].at, j->native[t]);
     }
     if (j->b.oom || j->oom || j->b.len > UINT32_MAX) return false;
     return true;
@@ -617,21 +617,21 @@ static bool iw__jit_function(iw__jit_t *j)
  *   countdown in the context and returns to the interpreter. */
 static void iw__jit_trampoline(iw__jit_t *j)
 {
-    iw__x64_buf_t *b = &j->b;
+    iw_x64_buf_t *b = &j->b;
     static const int saved[] = { RBP, RBX, R12, R13, R14, R15 };
-    for (int i = 0; i < 6; i++) iw__x64_push(b, saved[i]);
-    iw__x64_mov_rr(b, true, RBX, RDI);
-    iw__x64_mov_rr(b, true, R12, RSI);
-    iw__x64_load(b, true, R15, R12, (int32_t)offsetof(iw__jit_ctx_t, budget));
-    iw__x64_load(b, true, R13, R12, (int32_t)offsetof(iw__jit_ctx_t, mem));
-    iw__x64_load(b, true, R14, R12, (int32_t)offsetof(iw__jit_ctx_t, memsize));
-    iw__x64_load(b, true, RBP, R12, (int32_t)offsetof(iw__jit_ctx_t, interrupt));
-    iw__x64_jmp_reg(b, RDX);
+    for (int i = 0; i < 6; i++) iw_x64_push(b, saved[i]);
+    iw_x64_mov_rr(b, true, RBX, RDI);
+    iw_x64_mov_rr(b, true, R12, RSI);
+    iw_x64_load(b, true, R15, R12, (int32_t)offsetof(iw_jit_ctx_t, budget));
+    iw_x64_load(b, true, R13, R12, (int32_t)offsetof(iw_jit_ctx_t, mem));
+    iw_x64_load(b, true, R14, R12, (int32_t)offsetof(iw_jit_ctx_t, memsize));
+    iw_x64_load(b, true, RBP, R12, (int32_t)offsetof(iw_jit_ctx_t, interrupt));
+    iw_x64_jmp_reg(b, RDX);
     j->exit_at = b->len;
-    iw__x64_store(b, true, R12, (int32_t)offsetof(iw__jit_ctx_t, exit_ip), RAX);
-    iw__x64_store(b, true, R12, (int32_t)offsetof(iw__jit_ctx_t, budget), R15);
-    for (int i = 5; i >= 0; i--) iw__x64_pop(b, saved[i]);
-    iw__x64_ret(b);
+    iw_x64_store(b, true, R12, (int32_t)offsetof(iw_jit_ctx_t, exit_ip), RAX);
+    iw_x64_store(b, true, R12, (int32_t)offsetof(iw_jit_ctx_t, budget), R15);
+    for (int i = 5; i >= 0; i--) iw_x64_pop(b, saved[i]);
+    iw_x64_ret(b);
 }
 
 static iw_engine_t iw__engine = IW_ENGINE_DEFAULT;
@@ -645,13 +645,13 @@ static bool iw__jit_wanted(void)
     return env && strcmp(env, "compiler") == 0;
 }
 
-void iw__jit_compile_module(iw_module_t *m)
+void iw_jit_compile_module(iw_module_t *m)
 {
     uint32_t ndefined = m->nfuncs - m->nimported_funcs;
     if (!ndefined || !iw__jit_wanted()) return;
     iw__jit_info_t *info = malloc(IW_OP_COUNT * sizeof *info);
     iw__opmap_t *opmap = malloc((1u << IW__OPMAP_BITS) * sizeof *opmap);
-    struct iw__jit_module *jm = calloc(1, sizeof *jm);
+    struct iw_jit_module *jm = calloc(1, sizeof *jm);
     uint32_t **natives = calloc(ndefined, sizeof *natives);
     uint32_t *ncodes = calloc(ndefined, sizeof *ncodes);
     iw__jit_t j = { .info = info, .opmap = opmap };
@@ -676,10 +676,10 @@ void iw__jit_compile_module(iw_module_t *m)
     }
     jm = ok ? jm : (free(jm), NULL);
     if (jm) jm->funcs = calloc(ndefined, sizeof *jm->funcs);
-    if (jm && jm->funcs && iw__jit_code_new(&jm->code, j.b.p, j.b.len)) {
+    if (jm && jm->funcs && iw_jit_code_new(&jm->code, j.b.p, j.b.len)) {
         jm->nfuncs = ndefined;
         for (uint32_t i = 0; i < ndefined; i++) {
-            jm->funcs[i] = (struct iw__jit_func){ jm, natives[i], ncodes[i] };
+            jm->funcs[i] = (struct iw_jit_func){ jm, natives[i], ncodes[i] };
             if (natives[i]) m->codes[i].jit = &jm->funcs[i];
         }
         m->jit = jm;
@@ -695,15 +695,15 @@ void iw__jit_compile_module(iw_module_t *m)
     free(j.native);
     free(j.fix);
     free(j.stubs);
-    iw__x64_free(&j.b);
+    iw_x64_free(&j.b);
 }
 
-void iw__jit_module_free(struct iw__jit_module *jm)
+void iw_jit_module_free(struct iw_jit_module *jm)
 {
     if (!jm) return;
     for (uint32_t i = 0; i < jm->nfuncs; i++) free((void *)jm->funcs[i].native);
     free(jm->funcs);
-    iw__jit_code_free(&jm->code);
+    iw_jit_code_free(&jm->code);
     free(jm);
 }
 
@@ -715,11 +715,11 @@ uint32_t iw_module_compiled_count(const iw_module_t *m, uint32_t *defined)
     return n;
 }
 
-typedef void (*iw__jit_enter_fn)(uint64_t *fp, iw__jit_ctx_t *ctx, const uint8_t *target);
+typedef void (*iw__jit_enter_fn)(uint64_t *fp, iw_jit_ctx_t *ctx, const uint8_t *target);
 
-const iw__word_t *iw__jit_run(const iw__code_t *fn, const iw__word_t *ip, uint64_t *fp, iw__jit_ctx_t *ctx)
+const iw_word_t *iw_jit_run(const iw_code_t *fn, const iw_word_t *ip, uint64_t *fp, iw_jit_ctx_t *ctx)
 {
-    const struct iw__jit_func *jf = fn->jit;
+    const struct iw_jit_func *jf = fn->jit;
     uint64_t pos = (uint64_t)(ip - fn->code);
     if (ip < fn->code || pos >= jf->ncode || !jf->native[pos]) return ip;
     const uint8_t *base = jf->module->code.base;
@@ -732,8 +732,8 @@ const iw__word_t *iw__jit_run(const iw__code_t *fn, const iw__word_t *ip, uint64
 #include "wasm/module.h"
 
 void iw_set_engine(iw_engine_t e) { (void)e; }
-void iw__jit_compile_module(iw_module_t *m) { (void)m; }
-void iw__jit_module_free(struct iw__jit_module *jm) { (void)jm; }
+void iw_jit_compile_module(iw_module_t *m) { (void)m; }
+void iw_jit_module_free(struct iw_jit_module *jm) { (void)jm; }
 uint32_t iw_module_compiled_count(const iw_module_t *m, uint32_t *defined)
 {
     if (defined) *defined = m->nfuncs - m->nimported_funcs;

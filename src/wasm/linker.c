@@ -20,16 +20,16 @@ void iw_linker_free(iw_linker_t *l)
     free(l);
 }
 
-static iw__def_t *iw__linker_add(iw_linker_t *l, const char *module, const char *name, iw_extern_kind_t kind)
+static iw_def_t *iw__linker_add(iw_linker_t *l, const char *module, const char *name, iw_extern_kind_t kind)
 {
     if (l->count == l->cap) {
         uint32_t cap = l->cap ? l->cap * 2 : 32;
-        iw__def_t *d = realloc(l->defs, cap * sizeof *d);
+        iw_def_t *d = realloc(l->defs, cap * sizeof *d);
         if (!d) return NULL;
         l->defs = d;
         l->cap = cap;
     }
-    iw__def_t *d = &l->defs[l->count];
+    iw_def_t *d = &l->defs[l->count];
     memset(d, 0, sizeof *d);
     d->module = strdup(module);
     d->name = strdup(name);
@@ -43,11 +43,11 @@ static iw__def_t *iw__linker_add(iw_linker_t *l, const char *module, const char 
     return d;
 }
 
-const iw__def_t *iw__linker_find(const iw_linker_t *l, const char *module, const char *name)
+const iw_def_t *iw_linker_find(const iw_linker_t *l, const char *module, const char *name)
 {
     if (!l) return NULL;
     for (uint32_t i = l->count; i-- > 0;) {
-        const iw__def_t *d = &l->defs[i];
+        const iw_def_t *d = &l->defs[i];
         if (strcmp(d->name, name) == 0 && strcmp(d->module, module) == 0) return d;
     }
     return NULL;
@@ -61,7 +61,7 @@ static bool iw__sig_parse(const char *sig, uint32_t *np, uint32_t *nr)
     const char *colon = sig ? strchr(sig, ':') : NULL;
     if (!colon || strchr(colon + 1, ':')) return false;
     for (const char *p = sig; *p; p++)
-        if (p != colon && (!iw__sig_type(*p) || *p == 'v')) return false;
+        if (p != colon && (!iw_sig_type(*p) || *p == 'v')) return false;
     *np = (uint32_t)(colon - sig);
     *nr = (uint32_t)strlen(colon + 1);
     return *nr <= IW_HOST_MAX_RESULTS;
@@ -74,7 +74,7 @@ int iw_linker_define_func(iw_linker_t *l, const char *module, const char *name, 
     if (!l || !fn || !iw__sig_parse(sig, &np, &nr)) return -1;
     char *sig_copy = strdup(sig);
     if (!sig_copy) return -1;
-    iw__def_t *d = iw__linker_add(l, module, name, IW_EXTERN_FUNC);
+    iw_def_t *d = iw__linker_add(l, module, name, IW_EXTERN_FUNC);
     if (!d) { free(sig_copy); return -1; }
     d->host_sig = sig_copy;
     d->host = (iw_func_t){ .sig = sig_copy, .host = fn, .env = env, .name = d->name, .nparams = np, .nresults = nr };
@@ -83,7 +83,7 @@ int iw_linker_define_func(iw_linker_t *l, const char *module, const char *name, 
 
 int iw_linker_define_memory(iw_linker_t *l, const char *module, const char *name, iw_memory_t *mem)
 {
-    iw__def_t *d = l && mem ? iw__linker_add(l, module, name, IW_EXTERN_MEMORY) : NULL;
+    iw_def_t *d = l && mem ? iw__linker_add(l, module, name, IW_EXTERN_MEMORY) : NULL;
     if (!d) return -1;
     d->memory = mem;
     return 0;
@@ -91,7 +91,7 @@ int iw_linker_define_memory(iw_linker_t *l, const char *module, const char *name
 
 int iw_linker_define_table(iw_linker_t *l, const char *module, const char *name, iw_table_t *tab)
 {
-    iw__def_t *d = l && tab ? iw__linker_add(l, module, name, IW_EXTERN_TABLE) : NULL;
+    iw_def_t *d = l && tab ? iw__linker_add(l, module, name, IW_EXTERN_TABLE) : NULL;
     if (!d) return -1;
     d->table = tab;
     return 0;
@@ -99,7 +99,7 @@ int iw_linker_define_table(iw_linker_t *l, const char *module, const char *name,
 
 int iw_linker_define_global(iw_linker_t *l, const char *module, const char *name, iw_global_t *glob)
 {
-    iw__def_t *d = l && glob ? iw__linker_add(l, module, name, IW_EXTERN_GLOBAL) : NULL;
+    iw_def_t *d = l && glob ? iw__linker_add(l, module, name, IW_EXTERN_GLOBAL) : NULL;
     if (!d) return -1;
     d->global = glob;
     return 0;
@@ -110,8 +110,8 @@ int iw_linker_define_instance(iw_linker_t *l, const char *module, iw_instance_t 
     if (!l || !inst) return -1;
     const iw_module_t *m = inst->module;
     for (uint32_t i = 0; i < m->nexports; i++) {
-        const iw__export_t *e = &m->exports[i];
-        iw__def_t *d = iw__linker_add(l, module, e->name, e->kind);
+        const iw_export_t *e = &m->exports[i];
+        iw_def_t *d = iw__linker_add(l, module, e->name, e->kind);
         if (!d) return -1;
         switch (e->kind) {
         case IW_EXTERN_FUNC: d->func = inst->funcs[e->index]; break;

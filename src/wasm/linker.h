@@ -13,14 +13,14 @@ typedef struct {
     iw_memory_t *memory;
     iw_table_t *table;
     iw_global_t *global;
-} iw__def_t;
+} iw_def_t;
 
 struct iw_linker {
-    iw__def_t *defs;
+    iw_def_t *defs;
     uint32_t count, cap;
 };
 
 /* The newest definition of module.name, or NULL. */
-const iw__def_t *iw__linker_find(const iw_linker_t *l, const char *module, const char *name);
+const iw_def_t *iw_linker_find(const iw_linker_t *l, const char *module, const char *name);
 
 #endif

@@ -31,7 +31,7 @@ typedef struct {
     size_t len;
 } iw__mapping_t;
 
-struct iw__map_pool {
+struct iw_map_pool {
     atomic_int refs;                /* the image, plus each memory using it */
     atomic_flag lock;               /* guards idle/nidle; held for a few loads */
     int fd;                         /* the image's memory; owned */
@@ -40,10 +40,10 @@ struct iw__map_pool {
     uint32_t nidle;
 };
 
-iw__map_pool_t *iw__map_pool_new(int fd, uint64_t size, uint64_t reserve)
+iw_map_pool_t *iw_map_pool_new(int fd, uint64_t size, uint64_t reserve)
 {
     if (reserve < size || reserve > SIZE_MAX) return NULL;
-    iw__map_pool_t *p = calloc(1, sizeof *p);
+    iw_map_pool_t *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     atomic_init(&p->refs, 1);
     atomic_flag_clear(&p->lock);
@@ -53,9 +53,9 @@ iw__map_pool_t *iw__map_pool_new(int fd, uint64_t size, uint64_t reserve)
     return p;
 }
 
-int iw__map_pool_fd(const iw__map_pool_t *p) { return p->fd; }
+int iw_map_pool_fd(const iw_map_pool_t *p) { return p->fd; }
 
-void iw__map_pool_release(iw__map_pool_t *p)
+void iw_map_pool_release(iw_map_pool_t *p)
 {
     if (!p || atomic_fetch_sub(&p->refs, 1) != 1) return;
     for (uint32_t i = 0; i < p->nidle; i++) munmap(p->idle[i].base, p->idle[i].len);
@@ -63,15 +63,15 @@ void iw__map_pool_release(iw__map_pool_t *p)
     free(p);
 }
 
-static void iw__pool_lock(iw__map_pool_t *p)
+static void iw__pool_lock(iw_map_pool_t *p)
 {
     while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire)) {}
 }
 
-static void iw__pool_unlock(iw__map_pool_t *p) { atomic_flag_clear_explicit(&p->lock, memory_order_release); }
+static void iw__pool_unlock(iw_map_pool_t *p) { atomic_flag_clear_explicit(&p->lock, memory_order_release); }
 
 /* A fresh reservation with the file mapped copy-on-write at its start. */
-static bool iw__pool_map_new(iw__map_pool_t *p, iw__mapping_t *out)
+static bool iw__pool_map_new(iw_map_pool_t *p, iw__mapping_t *out)
 {
     size_t len = (size_t)p->reserve;
     uint8_t *base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -84,7 +84,7 @@ static bool iw__pool_map_new(iw__map_pool_t *p, iw__mapping_t *out)
     return true;
 }
 
-bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p)
+bool iw_mapped_map(iw_memory_t *m, iw_map_pool_t *p)
 {
     iw__mapping_t map = { 0 };
     iw__pool_lock(p);
@@ -94,7 +94,7 @@ bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p)
     atomic_fetch_add(&p->refs, 1);
     m->data = map.base;
     m->size = p->size;
-    m->kind = IW__MEM_MAPPED;
+    m->kind = IW_MEM_MAPPED;
     m->mapped_len = map.len;
     m->pool = p;
     return true;
@@ -104,7 +104,7 @@ bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p)
  * pages it grew into are inaccessible (and zero) again. The kernel walks
  * only the page tables that exist, so this costs in proportion to what the
  * guest touched. */
-bool iw__mapped_reset(iw_memory_t *m, uint64_t size)
+bool iw_mapped_reset(iw_memory_t *m, uint64_t size)
 {
     if (!m->pool) return false;
     if (m->size > size && mprotect(m->data + size, (size_t)(m->size - size), PROT_NONE) != 0) return false;
@@ -113,13 +113,13 @@ bool iw__mapped_reset(iw_memory_t *m, uint64_t size)
     return true;
 }
 
-bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes)
+bool iw_mapped_grow(iw_memory_t *m, uint64_t bytes)
 {
     if (bytes > m->mapped_len) return false;
     return mprotect(m->data + m->size, (size_t)(bytes - m->size), PROT_READ | PROT_WRITE) == 0;
 }
 
-bool iw__mapped_adopt(iw_memory_t *m, uint64_t bytes)
+bool iw_mapped_adopt(iw_memory_t *m, uint64_t bytes)
 {
     uint64_t reserve = (uint64_t)m->max_pages * IW_PAGE_SIZE;
     if (m->limit_bytes && m->limit_bytes < reserve) reserve = m->limit_bytes - m->limit_bytes % IW_PAGE_SIZE;
@@ -133,17 +133,17 @@ bool iw__mapped_adopt(iw_memory_t *m, uint64_t bytes)
     if (m->size) memcpy(base, m->data, (size_t)m->size);
     free(m->data);
     m->data = base;
-    m->kind = IW__MEM_MAPPED;
+    m->kind = IW_MEM_MAPPED;
     m->mapped_len = (size_t)reserve;
     return true;
 }
 
-void iw__mapped_release(iw_memory_t *m)
+void iw_mapped_release(iw_memory_t *m)
 {
-    iw__map_pool_t *p = m->pool;
+    iw_map_pool_t *p = m->pool;
     if (!m->data) return;
     bool kept = false;
-    if (p && iw__mapped_reset(m, p->size)) {
+    if (p && iw_mapped_reset(m, p->size)) {
         iw__pool_lock(p);
         if (p->nidle < IW_IMAGE_POOL_MAX) {
             p->idle[p->nidle++] = (iw__mapping_t){ m->data, m->mapped_len };
@@ -153,49 +153,49 @@ void iw__mapped_release(iw_memory_t *m)
     }
     if (!kept) munmap(m->data, m->mapped_len);
     m->pool = NULL;
-    iw__map_pool_release(p);
+    iw_map_pool_release(p);
 }
 
 #else
 
-iw__map_pool_t *iw__map_pool_new(int fd, uint64_t size, uint64_t reserve)
+iw_map_pool_t *iw_map_pool_new(int fd, uint64_t size, uint64_t reserve)
 {
     (void)fd, (void)size, (void)reserve;
     return NULL;
 }
 
-int iw__map_pool_fd(const iw__map_pool_t *p)
+int iw_map_pool_fd(const iw_map_pool_t *p)
 {
     (void)p;
     return -1;
 }
 
-void iw__map_pool_release(iw__map_pool_t *p) { (void)p; }
+void iw_map_pool_release(iw_map_pool_t *p) { (void)p; }
 
-bool iw__mapped_map(iw_memory_t *m, iw__map_pool_t *p)
+bool iw_mapped_map(iw_memory_t *m, iw_map_pool_t *p)
 {
     (void)m, (void)p;
     return false;
 }
 
-bool iw__mapped_grow(iw_memory_t *m, uint64_t bytes)
+bool iw_mapped_grow(iw_memory_t *m, uint64_t bytes)
 {
     (void)m, (void)bytes;
     return false;
 }
 
-bool iw__mapped_reset(iw_memory_t *m, uint64_t size)
+bool iw_mapped_reset(iw_memory_t *m, uint64_t size)
 {
     (void)m, (void)size;
     return false;
 }
 
-bool iw__mapped_adopt(iw_memory_t *m, uint64_t bytes)
+bool iw_mapped_adopt(iw_memory_t *m, uint64_t bytes)
 {
     (void)m, (void)bytes;
     return false;
 }
 
-void iw__mapped_release(iw_memory_t *m) { (void)m; }
+void iw_mapped_release(iw_memory_t *m) { (void)m; }
 
 #endif

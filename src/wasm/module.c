@@ -6,8 +6,8 @@
 
 iw_module_t *iw_module_new(const uint8_t *bytes, size_t len, iw_error_t *err)
 {
-    iw_module_t *m = iw__decode(bytes, len, err);
-    if (m) iw__jit_compile_module(m);
+    iw_module_t *m = iw_decode(bytes, len, err);
+    if (m) iw_jit_compile_module(m);
     return m;
 }
 
@@ -16,7 +16,7 @@ void iw_module_retain(iw_module_t *m) { atomic_fetch_add(&m->refs, 1); }
 void iw_module_release(iw_module_t *m)
 {
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1) return;
-    iw__jit_module_free(m->jit);
+    iw_jit_module_free(m->jit);
     ifr_arena_destroy(&m->arena);
     free(m);
 }
@@ -26,17 +26,17 @@ uint32_t iw_module_export_count(const iw_module_t *m) { return m->nexports; }
 
 void iw_module_import_info(const iw_module_t *m, uint32_t i, iw_extern_info_t *out)
 {
-    const iw__import_t *im = &m->imports[i];
+    const iw_import_t *im = &m->imports[i];
     *out = (iw_extern_info_t){ im->module, im->name, im->kind, im->index };
 }
 
 void iw_module_export_info(const iw_module_t *m, uint32_t i, iw_extern_info_t *out)
 {
-    const iw__export_t *e = &m->exports[i];
+    const iw_export_t *e = &m->exports[i];
     *out = (iw_extern_info_t){ NULL, e->name, e->kind, e->index };
 }
 
 const char *iw_module_func_sig(const iw_module_t *m, uint32_t func)
 {
-    return func < m->nfuncs ? iw__func_type(m, func)->sig : NULL;
+    return func < m->nfuncs ? iw_func_type(m, func)->sig : NULL;
 }

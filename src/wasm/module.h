@@ -19,28 +19,28 @@ typedef union {
     int64_t i;
     struct { uint32_t lo, hi; } p;
     const void *ptr;
-} iw__word_t;
+} iw_word_t;
 
 typedef struct {
     uint32_t nparams, nresults;
     const uint8_t *params, *results;   /* valtype bytes */
     const char *sig;                   /* iw_sig_t form: "ii:i" */
     uint32_t param_slots;              /* frame slots of the params (a v128 takes two) */
-} iw__functype_t;
+} iw_functype_t;
 
 /* A constant expression (globals, segment offsets, element items): one
  * instruction since WebAssembly 2.0 has no extended constants. */
-typedef enum { IW__CONST_VALUE, IW__CONST_GLOBAL, IW__CONST_FUNC } iw__const_kind_t;
+typedef enum { IW_CONST_VALUE, IW_CONST_GLOBAL, IW_CONST_FUNC } iw_const_kind_t;
 typedef struct {
-    iw__const_kind_t kind;
+    iw_const_kind_t kind;
     uint64_t value;     /* VALUE: the slot bits (ref.null is 0); a v128's first 8 bytes */
     uint32_t index;     /* GLOBAL / FUNC index */
     uint64_t hi;        /* VALUE: a v128's last 8 bytes */
-} iw__const_t;
+} iw_const_t;
 
-typedef struct { uint32_t min, max; bool has_max; } iw__limits_t;
-typedef struct { uint8_t elem; iw__limits_t lim; } iw__tabletype_t;
-typedef struct { uint8_t type; bool mutable_; iw__const_t init; } iw__globaltype_t;
+typedef struct { uint32_t min, max; bool has_max; } iw_decl_limits_t;
+typedef struct { uint8_t elem; iw_decl_limits_t lim; } iw_tabletype_t;
+typedef struct { uint8_t type; bool mutable_; iw_const_t init; } iw_globaltype_t;
 
 typedef struct {
     const char *module, *name;
@@ -48,37 +48,37 @@ typedef struct {
     uint32_t index;                 /* index in its space */
     union {
         uint32_t func_type;
-        iw__tabletype_t table;
-        iw__limits_t memory;
-        iw__globaltype_t global;
+        iw_tabletype_t table;
+        iw_decl_limits_t memory;
+        iw_globaltype_t global;
     } u;
-} iw__import_t;
+} iw_import_t;
 
-typedef struct { const char *name; uint32_t name_len; iw_extern_kind_t kind; uint32_t index; } iw__export_t;
+typedef struct { const char *name; uint32_t name_len; iw_extern_kind_t kind; uint32_t index; } iw_export_t;
 
-typedef enum { IW__SEG_ACTIVE, IW__SEG_PASSIVE, IW__SEG_DECLARATIVE } iw__segmode_t;
+typedef enum { IW_SEG_ACTIVE, IW_SEG_PASSIVE, IW_SEG_DECLARATIVE } iw_segmode_t;
 
 typedef struct {
-    iw__segmode_t mode;
+    iw_segmode_t mode;
     uint8_t type;           /* IW_FUNCREF or IW_EXTERNREF */
     uint32_t table;
-    iw__const_t offset;
+    iw_const_t offset;
     uint32_t count;
-    iw__const_t *items;
-} iw__elem_t;
+    iw_const_t *items;
+} iw_elem_t;
 
 typedef struct {
-    iw__segmode_t mode;
+    iw_segmode_t mode;
     uint32_t memory;
-    iw__const_t offset;
+    iw_const_t offset;
     const uint8_t *bytes;   /* a copy in the module's arena */
     uint32_t len;
-} iw__data_t;
+} iw_data_t;
 
 /* A compiled function body. */
-typedef struct iw__code {
-    const iw__word_t *code;
-    const iw__functype_t *type;
+typedef struct iw_code {
+    const iw_word_t *code;
+    const iw_functype_t *type;
     uint32_t func_index;    /* in the function index space */
     uint32_t nparams, nlocals;      /* nlocals includes the params */
     uint32_t frame_slots;   /* locals + deepest operand stack */
@@ -88,48 +88,48 @@ typedef struct iw__code {
      * (code word index, byte offset in the binary), ascending. */
     const uint32_t *srcmap;
     uint32_t nsrcmap;
-    const struct iw__jit_func *jit;     /* machine code (jit.h), NULL: interpreted */
-} iw__code_t;
+    const struct iw_jit_func *jit;     /* machine code (jit.h), NULL: interpreted */
+} iw_code_t;
 
 /* The byte offset of the instruction at word `pos` of a function (or, when
  * before is set, of the last one starting before it: a return address). */
-uint32_t iw__code_offset(const iw__code_t *c, uint32_t pos, bool before);
+uint32_t iw_code_offset(const iw_code_t *c, uint32_t pos, bool before);
 
 struct iw_module {
     atomic_int refs;
     ifr_arena_t arena;
 
-    iw__functype_t *types;
+    iw_functype_t *types;
     uint32_t ntypes;
     uint32_t *func_types;           /* type index of every function, imports first */
     uint32_t nfuncs, nimported_funcs;
-    iw__tabletype_t *tables;
+    iw_tabletype_t *tables;
     uint32_t ntables, nimported_tables;
-    iw__limits_t *memories;
+    iw_decl_limits_t *memories;
     uint32_t nmemories, nimported_memories;
-    iw__globaltype_t *globals;
+    iw_globaltype_t *globals;
     uint32_t nglobals, nimported_globals;
 
-    iw__import_t *imports;
+    iw_import_t *imports;
     uint32_t nimports;
-    iw__export_t *exports;
+    iw_export_t *exports;
     uint32_t nexports;
     int64_t start;                  /* -1: none */
-    iw__elem_t *elems;
+    iw_elem_t *elems;
     uint32_t nelems;
-    iw__data_t *datas;
+    iw_data_t *datas;
     uint32_t ndatas;
     bool has_data_count;
     uint32_t data_count;
 
     uint8_t *declared_funcs;        /* bitmap: may appear in ref.func */
-    iw__code_t *codes;              /* one per defined function */
+    iw_code_t *codes;              /* one per defined function */
     const char **func_names;        /* name section, NULL where absent */
-    struct iw__jit_module *jit;     /* the compiled code (jit.h), NULL when none */
+    struct iw_jit_module *jit;     /* the compiled code (jit.h), NULL when none */
 };
 
 /* Decoding and compiling (decode.c, compile.c). */
-iw_module_t *iw__decode(const uint8_t *bytes, size_t len, iw_error_t *err);
-const iw__functype_t *iw__func_type(const iw_module_t *m, uint32_t func);
+iw_module_t *iw_decode(const uint8_t *bytes, size_t len, iw_error_t *err);
+const iw_functype_t *iw_func_type(const iw_module_t *m, uint32_t func);
 
 #endif

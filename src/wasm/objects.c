@@ -10,20 +10,20 @@
 
 /* ---- values --------------------------------------------------------------- */
 
-uint64_t iw__val_bits(iw_val_t v)
+uint64_t iw_val_bits(iw_val_t v)
 {
     switch (v.type) {
     case IW_I32: return (uint32_t)v.of.i32;
     case IW_I64: return (uint64_t)v.of.i64;
-    case IW_F32: return iw__f32_bits(v.of.f32);
-    case IW_F64: return iw__f64_bits(v.of.f64);
+    case IW_F32: return iw_f32_bits(v.of.f32);
+    case IW_F64: return iw_f64_bits(v.of.f64);
     case IW_FUNCREF: return (uint64_t)(uintptr_t)v.of.funcref;
     case IW_EXTERNREF: return (uint64_t)(uintptr_t)v.of.externref;
     default: return 0;
     }
 }
 
-iw_val_t iw__bits_val(uint8_t type, uint64_t bits)
+iw_val_t iw_bits_val(uint8_t type, uint64_t bits)
 {
     iw_val_t v;
     memset(&v, 0, sizeof v);
@@ -31,15 +31,15 @@ iw_val_t iw__bits_val(uint8_t type, uint64_t bits)
     switch (type) {
     case IW_I32: v.of.i32 = (int32_t)(uint32_t)bits; break;
     case IW_I64: v.of.i64 = (int64_t)bits; break;
-    case IW_F32: v.of.f32 = iw__f32_from((uint32_t)bits); break;
-    case IW_F64: v.of.f64 = iw__f64_from(bits); break;
+    case IW_F32: v.of.f32 = iw_f32_from((uint32_t)bits); break;
+    case IW_F64: v.of.f64 = iw_f64_from(bits); break;
     case IW_FUNCREF: v.of.funcref = (iw_func_t *)(uintptr_t)bits; break;
     case IW_EXTERNREF: v.of.externref = (void *)(uintptr_t)bits; break;
     }
     return v;
 }
 
-uint8_t iw__sig_type(char letter)
+uint8_t iw_sig_type(char letter)
 {
     switch (letter) {
     case 'i': return IW_I32;
@@ -53,19 +53,19 @@ uint8_t iw__sig_type(char letter)
     }
 }
 
-uint32_t iw__val_store(iw_val_t v, uint64_t *slots)
+uint32_t iw_val_store(iw_val_t v, uint64_t *slots)
 {
     if (v.type != IW_V128) {
-        slots[0] = iw__val_bits(v);
+        slots[0] = iw_val_bits(v);
         return 1;
     }
     memcpy(slots, v.of.v128, 16);
     return 2;
 }
 
-iw_val_t iw__val_load(uint8_t type, const uint64_t *slots)
+iw_val_t iw_val_load(uint8_t type, const uint64_t *slots)
 {
-    if (type != IW_V128) return iw__bits_val(type, slots[0]);
+    if (type != IW_V128) return iw_bits_val(type, slots[0]);
     iw_val_t v;
     memset(&v, 0, sizeof v);
     v.type = IW_V128;
@@ -73,9 +73,9 @@ iw_val_t iw__val_load(uint8_t type, const uint64_t *slots)
     return v;
 }
 
-void iw__const_eval_v128(const iw_instance_t *inst, const iw__const_t *c, uint64_t *lo, uint64_t *hi)
+void iw_const_eval_v128(const iw_instance_t *inst, const iw_const_t *c, uint64_t *lo, uint64_t *hi)
 {
-    if (c->kind == IW__CONST_GLOBAL) {
+    if (c->kind == IW_CONST_GLOBAL) {
         *lo = inst->globals[c->index]->value;
         *hi = inst->globals[c->index]->hi;
     } else {
@@ -84,29 +84,29 @@ void iw__const_eval_v128(const iw_instance_t *inst, const iw__const_t *c, uint64
     }
 }
 
-uint64_t iw__const_eval(const iw_instance_t *inst, const iw__const_t *c)
+uint64_t iw_const_eval(const iw_instance_t *inst, const iw_const_t *c)
 {
     switch (c->kind) {
-    case IW__CONST_GLOBAL: return inst->globals[c->index]->value;
-    case IW__CONST_FUNC: return (uint64_t)(uintptr_t)inst->funcs[c->index];
+    case IW_CONST_GLOBAL: return inst->globals[c->index]->value;
+    case IW_CONST_FUNC: return (uint64_t)(uintptr_t)inst->funcs[c->index];
     default: return c->value;
     }
 }
 
 /* ---- memories ------------------------------------------------------------- */
 
-bool iw__memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t limit_bytes)
+bool iw_memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t limit_bytes)
 {
     memset(m, 0, sizeof *m);
     m->has_max = max_pages != UINT32_MAX;
     m->max_pages = max_pages > IW_MAX_PAGES ? IW_MAX_PAGES : max_pages;
     m->limit_bytes = limit_bytes;
-    m->kind = IW__MEM_MALLOC;
+    m->kind = IW_MEM_MALLOC;
     uint64_t bytes = (uint64_t)min * IW_PAGE_SIZE;
     if (bytes > SIZE_MAX || (limit_bytes && bytes > limit_bytes)) return false;
     /* A big memory is a reservation from the start: its pages cost nothing
      * until the guest touches them, and it never moves when it grows. */
-    if (bytes > IW_MEMORY_MAP_MIN_BYTES && iw__mapped_adopt(m, bytes)) {
+    if (bytes > IW_MEMORY_MAP_MIN_BYTES && iw_mapped_adopt(m, bytes)) {
         m->size = bytes;
         return true;
     }
@@ -118,19 +118,19 @@ bool iw__memory_init(iw_memory_t *m, uint32_t min, uint32_t max_pages, uint64_t 
     return true;
 }
 
-void iw__memory_release(iw_memory_t *m)
+void iw_memory_release(iw_memory_t *m)
 {
     free(m->dirty);
     m->dirty = NULL;
-    if (m->kind == IW__MEM_MALLOC) free(m->data);
-    else iw__mapped_release(m);
+    if (m->kind == IW_MEM_MALLOC) free(m->data);
+    else iw_mapped_release(m);
     m->data = NULL;
     m->size = 0;
 }
 
 /* Old size in pages, or -1 when the module's maximum, the embedder's limit
  * or the host refuses. Guest-controlled, so never aborts. */
-int64_t iw__memory_grow(iw_memory_t *m, uint32_t delta)
+int64_t iw_memory_try_grow(iw_memory_t *m, uint32_t delta)
 {
     uint64_t old_pages = m->size / IW_PAGE_SIZE;
     if (delta == 0) return (int64_t)old_pages;
@@ -145,9 +145,9 @@ int64_t iw__memory_grow(iw_memory_t *m, uint32_t delta)
         memset(d + had, 0, need - had);
         m->dirty = d;
     }
-    if (m->kind == IW__MEM_MAPPED) {
-        if (!iw__mapped_grow(m, bytes)) return -1;
-    } else if (bytes <= IW_MEMORY_MAP_MIN_BYTES || !iw__mapped_adopt(m, bytes)) {
+    if (m->kind == IW_MEM_MAPPED) {
+        if (!iw_mapped_grow(m, bytes)) return -1;
+    } else if (bytes <= IW_MEMORY_MAP_MIN_BYTES || !iw_mapped_adopt(m, bytes)) {
         /* a heap block: small, or no reservations on this platform */
         uint8_t *p = realloc(m->data, (size_t)bytes);
         if (!p) return -1;
@@ -163,33 +163,33 @@ iw_memory_t *iw_memory_new(uint32_t min_pages, uint32_t max_pages)
     if (min_pages > IW_MAX_PAGES || (max_pages != UINT32_MAX && max_pages < min_pages)) return NULL;
     iw_memory_t *m = malloc(sizeof *m);
     if (!m) return NULL;
-    if (!iw__memory_init(m, min_pages, max_pages, 0)) { free(m); return NULL; }
+    if (!iw_memory_init(m, min_pages, max_pages, 0)) { free(m); return NULL; }
     return m;
 }
 
 void iw_memory_free(iw_memory_t *m)
 {
     if (!m) return;
-    iw__memory_release(m);
+    iw_memory_release(m);
     free(m);
 }
 
 uint8_t *iw_memory_data(iw_memory_t *m, uint64_t *size_out)
 {
     /* the host may write anywhere through this pointer */
-    if (m) iw__mark_dirty(m, 0, m->size);
+    if (m) iw_mark_dirty(m, 0, m->size);
     if (size_out) *size_out = m ? m->size : 0;
     return m ? m->data : NULL;
 }
 
 int iw_memory_grow(iw_memory_t *m, uint32_t delta_pages)
 {
-    return m ? (int)iw__memory_grow(m, delta_pages) : -1;
+    return m ? (int)iw_memory_try_grow(m, delta_pages) : -1;
 }
 
 /* ---- tables --------------------------------------------------------------- */
 
-bool iw__table_init(iw_table_t *t, uint8_t elem, uint32_t min, uint32_t max)
+bool iw_table_init(iw_table_t *t, uint8_t elem, uint32_t min, uint32_t max)
 {
     memset(t, 0, sizeof *t);
     t->elem = elem;
@@ -201,7 +201,7 @@ bool iw__table_init(iw_table_t *t, uint8_t elem, uint32_t min, uint32_t max)
     return true;
 }
 
-int64_t iw__table_grow(iw_table_t *t, uint32_t delta, uint64_t init)
+int64_t iw_table_grow(iw_table_t *t, uint32_t delta, uint64_t init)
 {
     uint64_t old = t->size, n = old + delta;
     if (delta == 0) return (int64_t)old;
@@ -214,7 +214,7 @@ int64_t iw__table_grow(iw_table_t *t, uint32_t delta, uint64_t init)
     return (int64_t)old;
 }
 
-void iw__table_release(iw_table_t *t)
+void iw_table_release(iw_table_t *t)
 {
     for (uint32_t i = 0; i < t->nkept; i++) iw_instance_free(t->kept[i]);
     free(t->kept);
@@ -228,14 +228,14 @@ iw_table_t *iw_table_new(iw_valtype_t elem, uint32_t min, uint32_t max)
     if ((elem != IW_FUNCREF && elem != IW_EXTERNREF) || max < min) return NULL;
     iw_table_t *t = malloc(sizeof *t);
     if (!t) return NULL;
-    if (!iw__table_init(t, (uint8_t)elem, min, max)) { free(t); return NULL; }
+    if (!iw_table_init(t, (uint8_t)elem, min, max)) { free(t); return NULL; }
     return t;
 }
 
 void iw_table_free(iw_table_t *t)
 {
     if (!t) return;
-    iw__table_release(t);
+    iw_table_release(t);
     free(t);
 }
 
@@ -244,7 +244,7 @@ void iw_table_free(iw_table_t *t)
 static void iw__global_store(iw_global_t *g, iw_val_t v)
 {
     uint64_t s[2] = { 0, 0 };
-    iw__val_store(v, s);
+    iw_val_store(v, s);
     g->value = s[0];
     g->hi = s[1];
 }
@@ -268,7 +268,7 @@ void iw_global_free(iw_global_t *g) { free(g); }
 iw_val_t iw_global_get(const iw_global_t *g)
 {
     uint64_t s[2] = { g->value, g->hi };
-    return iw__val_load(g->type, s);
+    return iw_val_load(g->type, s);
 }
 
 int iw_global_set(iw_global_t *g, iw_val_t v)

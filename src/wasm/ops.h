@@ -60,10 +60,10 @@
     X(0x6A, I32_ADD, "i32.add", BIN, I32, I32, a + b)                         \
     X(0x6B, I32_SUB, "i32.sub", BIN, I32, I32, a - b)                         \
     X(0x6C, I32_MUL, "i32.mul", BIN, I32, I32, a * b)                         \
-    X(0x6D, I32_DIV_S, "i32.div_s", BINT, I32, I32, iw__i32_div_s)            \
-    X(0x6E, I32_DIV_U, "i32.div_u", BINT, I32, I32, iw__i32_div_u)            \
-    X(0x6F, I32_REM_S, "i32.rem_s", BINT, I32, I32, iw__i32_rem_s)            \
-    X(0x70, I32_REM_U, "i32.rem_u", BINT, I32, I32, iw__i32_rem_u)            \
+    X(0x6D, I32_DIV_S, "i32.div_s", BINT, I32, I32, iw_i32_div_s)            \
+    X(0x6E, I32_DIV_U, "i32.div_u", BINT, I32, I32, iw_i32_div_u)            \
+    X(0x6F, I32_REM_S, "i32.rem_s", BINT, I32, I32, iw_i32_rem_s)            \
+    X(0x70, I32_REM_U, "i32.rem_u", BINT, I32, I32, iw_i32_rem_u)            \
     X(0x71, I32_AND, "i32.and", BIN, I32, I32, a & b)                         \
     X(0x72, I32_OR, "i32.or", BIN, I32, I32, a | b)                           \
     X(0x73, I32_XOR, "i32.xor", BIN, I32, I32, a ^ b)                         \
@@ -78,10 +78,10 @@
     X(0x7C, I64_ADD, "i64.add", BIN, I64, I64, a + b)                         \
     X(0x7D, I64_SUB, "i64.sub", BIN, I64, I64, a - b)                         \
     X(0x7E, I64_MUL, "i64.mul", BIN, I64, I64, a * b)                         \
-    X(0x7F, I64_DIV_S, "i64.div_s", BINT, I64, I64, iw__i64_div_s)            \
-    X(0x80, I64_DIV_U, "i64.div_u", BINT, I64, I64, iw__i64_div_u)            \
-    X(0x81, I64_REM_S, "i64.rem_s", BINT, I64, I64, iw__i64_rem_s)            \
-    X(0x82, I64_REM_U, "i64.rem_u", BINT, I64, I64, iw__i64_rem_u)            \
+    X(0x7F, I64_DIV_S, "i64.div_s", BINT, I64, I64, iw_i64_div_s)            \
+    X(0x80, I64_DIV_U, "i64.div_u", BINT, I64, I64, iw_i64_div_u)            \
+    X(0x81, I64_REM_S, "i64.rem_s", BINT, I64, I64, iw_i64_rem_s)            \
+    X(0x82, I64_REM_U, "i64.rem_u", BINT, I64, I64, iw_i64_rem_u)            \
     X(0x83, I64_AND, "i64.and", BIN, I64, I64, a & b)                         \
     X(0x84, I64_OR, "i64.or", BIN, I64, I64, a | b)                           \
     X(0x85, I64_XOR, "i64.xor", BIN, I64, I64, a ^ b)                         \
@@ -90,45 +90,45 @@
     X(0x88, I64_SHR_U, "i64.shr_u", BIN, I64, I64, a >> (b & 63))             \
     X(0x89, I64_ROTL, "i64.rotl", BIN, I64, I64, (a << (b & 63)) | (a >> ((64 - b) & 63))) \
     X(0x8A, I64_ROTR, "i64.rotr", BIN, I64, I64, (a >> (b & 63)) | (a << ((64 - b) & 63))) \
-    X(0x8B, F32_ABS, "f32.abs", UN, F32, F32, iw__f32_abs(a))                 \
-    X(0x8C, F32_NEG, "f32.neg", UN, F32, F32, iw__f32_neg(a))                 \
-    X(0x8D, F32_CEIL, "f32.ceil", UN, F32, F32, iw__f32_round(a, ceilf))                     \
-    X(0x8E, F32_FLOOR, "f32.floor", UN, F32, F32, iw__f32_round(a, floorf))                  \
-    X(0x8F, F32_TRUNC, "f32.trunc", UN, F32, F32, iw__f32_round(a, truncf))                  \
-    X(0x90, F32_NEAREST, "f32.nearest", UN, F32, F32, iw__f32_round(a, rintf))               \
+    X(0x8B, F32_ABS, "f32.abs", UN, F32, F32, iw_f32_abs(a))                 \
+    X(0x8C, F32_NEG, "f32.neg", UN, F32, F32, iw_f32_neg(a))                 \
+    X(0x8D, F32_CEIL, "f32.ceil", UN, F32, F32, iw_f32_round(a, ceilf))                     \
+    X(0x8E, F32_FLOOR, "f32.floor", UN, F32, F32, iw_f32_round(a, floorf))                  \
+    X(0x8F, F32_TRUNC, "f32.trunc", UN, F32, F32, iw_f32_round(a, truncf))                  \
+    X(0x90, F32_NEAREST, "f32.nearest", UN, F32, F32, iw_f32_round(a, rintf))               \
     X(0x91, F32_SQRT, "f32.sqrt", UN, F32, F32, sqrtf(a))                     \
     X(0x92, F32_ADD, "f32.add", BIN, F32, F32, a + b)                         \
     X(0x93, F32_SUB, "f32.sub", BIN, F32, F32, a - b)                         \
     X(0x94, F32_MUL, "f32.mul", BIN, F32, F32, a * b)                         \
     X(0x95, F32_DIV, "f32.div", BIN, F32, F32, a / b)                         \
-    X(0x96, F32_MIN, "f32.min", BIN, F32, F32, iw__f32_min(a, b))             \
-    X(0x97, F32_MAX, "f32.max", BIN, F32, F32, iw__f32_max(a, b))             \
-    X(0x98, F32_COPYSIGN, "f32.copysign", BIN, F32, F32, iw__f32_copysign(a, b)) \
-    X(0x99, F64_ABS, "f64.abs", UN, F64, F64, iw__f64_abs(a))                 \
-    X(0x9A, F64_NEG, "f64.neg", UN, F64, F64, iw__f64_neg(a))                 \
-    X(0x9B, F64_CEIL, "f64.ceil", UN, F64, F64, iw__f64_round(a, ceil))                      \
-    X(0x9C, F64_FLOOR, "f64.floor", UN, F64, F64, iw__f64_round(a, floor))                   \
-    X(0x9D, F64_TRUNC, "f64.trunc", UN, F64, F64, iw__f64_round(a, trunc))                   \
-    X(0x9E, F64_NEAREST, "f64.nearest", UN, F64, F64, iw__f64_round(a, rint))                \
+    X(0x96, F32_MIN, "f32.min", BIN, F32, F32, iw_f32_min(a, b))             \
+    X(0x97, F32_MAX, "f32.max", BIN, F32, F32, iw_f32_max(a, b))             \
+    X(0x98, F32_COPYSIGN, "f32.copysign", BIN, F32, F32, iw_f32_copysign(a, b)) \
+    X(0x99, F64_ABS, "f64.abs", UN, F64, F64, iw_f64_abs(a))                 \
+    X(0x9A, F64_NEG, "f64.neg", UN, F64, F64, iw_f64_neg(a))                 \
+    X(0x9B, F64_CEIL, "f64.ceil", UN, F64, F64, iw_f64_round(a, ceil))                      \
+    X(0x9C, F64_FLOOR, "f64.floor", UN, F64, F64, iw_f64_round(a, floor))                   \
+    X(0x9D, F64_TRUNC, "f64.trunc", UN, F64, F64, iw_f64_round(a, trunc))                   \
+    X(0x9E, F64_NEAREST, "f64.nearest", UN, F64, F64, iw_f64_round(a, rint))                \
     X(0x9F, F64_SQRT, "f64.sqrt", UN, F64, F64, sqrt(a))                      \
     X(0xA0, F64_ADD, "f64.add", BIN, F64, F64, a + b)                         \
     X(0xA1, F64_SUB, "f64.sub", BIN, F64, F64, a - b)                         \
     X(0xA2, F64_MUL, "f64.mul", BIN, F64, F64, a * b)                         \
     X(0xA3, F64_DIV, "f64.div", BIN, F64, F64, a / b)                         \
-    X(0xA4, F64_MIN, "f64.min", BIN, F64, F64, iw__f64_min(a, b))             \
-    X(0xA5, F64_MAX, "f64.max", BIN, F64, F64, iw__f64_max(a, b))             \
-    X(0xA6, F64_COPYSIGN, "f64.copysign", BIN, F64, F64, iw__f64_copysign(a, b)) \
+    X(0xA4, F64_MIN, "f64.min", BIN, F64, F64, iw_f64_min(a, b))             \
+    X(0xA5, F64_MAX, "f64.max", BIN, F64, F64, iw_f64_max(a, b))             \
+    X(0xA6, F64_COPYSIGN, "f64.copysign", BIN, F64, F64, iw_f64_copysign(a, b)) \
     X(0xA7, I32_WRAP_I64, "i32.wrap_i64", UN, I64, I32, (uint32_t)a)          \
-    X(0xA8, I32_TRUNC_F32_S, "i32.trunc_f32_s", UNT, F32, I32, iw__i32_trunc_f32_s) \
-    X(0xA9, I32_TRUNC_F32_U, "i32.trunc_f32_u", UNT, F32, I32, iw__i32_trunc_f32_u) \
-    X(0xAA, I32_TRUNC_F64_S, "i32.trunc_f64_s", UNT, F64, I32, iw__i32_trunc_f64_s) \
-    X(0xAB, I32_TRUNC_F64_U, "i32.trunc_f64_u", UNT, F64, I32, iw__i32_trunc_f64_u) \
+    X(0xA8, I32_TRUNC_F32_S, "i32.trunc_f32_s", UNT, F32, I32, iw_i32_trunc_f32_s) \
+    X(0xA9, I32_TRUNC_F32_U, "i32.trunc_f32_u", UNT, F32, I32, iw_i32_trunc_f32_u) \
+    X(0xAA, I32_TRUNC_F64_S, "i32.trunc_f64_s", UNT, F64, I32, iw_i32_trunc_f64_s) \
+    X(0xAB, I32_TRUNC_F64_U, "i32.trunc_f64_u", UNT, F64, I32, iw_i32_trunc_f64_u) \
     X(0xAC, I64_EXTEND_I32_S, "i64.extend_i32_s", UN, I32, I64, (uint64_t)(int64_t)(int32_t)a) \
     X(0xAD, I64_EXTEND_I32_U, "i64.extend_i32_u", UN, I32, I64, (uint64_t)a)  \
-    X(0xAE, I64_TRUNC_F32_S, "i64.trunc_f32_s", UNT, F32, I64, iw__i64_trunc_f32_s) \
-    X(0xAF, I64_TRUNC_F32_U, "i64.trunc_f32_u", UNT, F32, I64, iw__i64_trunc_f32_u) \
-    X(0xB0, I64_TRUNC_F64_S, "i64.trunc_f64_s", UNT, F64, I64, iw__i64_trunc_f64_s) \
-    X(0xB1, I64_TRUNC_F64_U, "i64.trunc_f64_u", UNT, F64, I64, iw__i64_trunc_f64_u) \
+    X(0xAE, I64_TRUNC_F32_S, "i64.trunc_f32_s", UNT, F32, I64, iw_i64_trunc_f32_s) \
+    X(0xAF, I64_TRUNC_F32_U, "i64.trunc_f32_u", UNT, F32, I64, iw_i64_trunc_f32_u) \
+    X(0xB0, I64_TRUNC_F64_S, "i64.trunc_f64_s", UNT, F64, I64, iw_i64_trunc_f64_s) \
+    X(0xB1, I64_TRUNC_F64_U, "i64.trunc_f64_u", UNT, F64, I64, iw_i64_trunc_f64_u) \
     X(0xB2, F32_CONVERT_I32_S, "f32.convert_i32_s", UN, I32, F32, (float)(int32_t)a) \
     X(0xB3, F32_CONVERT_I32_U, "f32.convert_i32_u", UN, I32, F32, (float)a)   \
     X(0xB4, F32_CONVERT_I64_S, "f32.convert_i64_s", UN, I64, F32, (float)(int64_t)a) \
@@ -144,14 +144,14 @@
     X(0xC2, I64_EXTEND8_S, "i64.extend8_s", UN, I64, I64, (uint64_t)(int64_t)(int8_t)a) \
     X(0xC3, I64_EXTEND16_S, "i64.extend16_s", UN, I64, I64, (uint64_t)(int64_t)(int16_t)a) \
     X(0xC4, I64_EXTEND32_S, "i64.extend32_s", UN, I64, I64, (uint64_t)(int64_t)(int32_t)a) \
-    X(0xFC00, I32_TRUNC_SAT_F32_S, "i32.trunc_sat_f32_s", UN, F32, I32, iw__i32_trunc_sat_f32_s(a)) \
-    X(0xFC01, I32_TRUNC_SAT_F32_U, "i32.trunc_sat_f32_u", UN, F32, I32, iw__i32_trunc_sat_f32_u(a)) \
-    X(0xFC02, I32_TRUNC_SAT_F64_S, "i32.trunc_sat_f64_s", UN, F64, I32, iw__i32_trunc_sat_f64_s(a)) \
-    X(0xFC03, I32_TRUNC_SAT_F64_U, "i32.trunc_sat_f64_u", UN, F64, I32, iw__i32_trunc_sat_f64_u(a)) \
-    X(0xFC04, I64_TRUNC_SAT_F32_S, "i64.trunc_sat_f32_s", UN, F32, I64, iw__i64_trunc_sat_f32_s(a)) \
-    X(0xFC05, I64_TRUNC_SAT_F32_U, "i64.trunc_sat_f32_u", UN, F32, I64, iw__i64_trunc_sat_f32_u(a)) \
-    X(0xFC06, I64_TRUNC_SAT_F64_S, "i64.trunc_sat_f64_s", UN, F64, I64, iw__i64_trunc_sat_f64_s(a)) \
-    X(0xFC07, I64_TRUNC_SAT_F64_U, "i64.trunc_sat_f64_u", UN, F64, I64, iw__i64_trunc_sat_f64_u(a))
+    X(0xFC00, I32_TRUNC_SAT_F32_S, "i32.trunc_sat_f32_s", UN, F32, I32, iw_i32_trunc_sat_f32_s(a)) \
+    X(0xFC01, I32_TRUNC_SAT_F32_U, "i32.trunc_sat_f32_u", UN, F32, I32, iw_i32_trunc_sat_f32_u(a)) \
+    X(0xFC02, I32_TRUNC_SAT_F64_S, "i32.trunc_sat_f64_s", UN, F64, I32, iw_i32_trunc_sat_f64_s(a)) \
+    X(0xFC03, I32_TRUNC_SAT_F64_U, "i32.trunc_sat_f64_u", UN, F64, I32, iw_i32_trunc_sat_f64_u(a)) \
+    X(0xFC04, I64_TRUNC_SAT_F32_S, "i64.trunc_sat_f32_s", UN, F32, I64, iw_i64_trunc_sat_f32_s(a)) \
+    X(0xFC05, I64_TRUNC_SAT_F32_U, "i64.trunc_sat_f32_u", UN, F32, I64, iw_i64_trunc_sat_f32_u(a)) \
+    X(0xFC06, I64_TRUNC_SAT_F64_S, "i64.trunc_sat_f64_s", UN, F64, I64, iw_i64_trunc_sat_f64_s(a)) \
+    X(0xFC07, I64_TRUNC_SAT_F64_U, "i64.trunc_sat_f64_u", UN, F64, I64, iw_i64_trunc_sat_f64_u(a))
 
 /* Loads and stores: X(opcode, NAME, "text", VALTYPE, natural align log2,
  * C type in memory, conversion of the loaded value v / stored value a). */
@@ -238,18 +238,18 @@ enum {
  * immediate and an _ADDS form whose address is slot + slot (an i32.add
  * folded in, wrapping in 32 bits as wasm does), and stores _I and _ADDI
  * forms that store an immediate value. */
-#define IW__OPS_UN(N) IW_OP_##N##_S,
-#define IW__OPS_UNT(N) IW_OP_##N##_S,
-#define IW__OPS_BIN(N) IW_OP_##N##_SS, IW_OP_##N##_SI,
-#define IW__OPS_BINT(N) IW_OP_##N##_SS, IW_OP_##N##_SI,
-#define IW__OPS_CMP(N) IW_OP_##N##_SS, IW_OP_##N##_SI, IW_OP_##N##_BTSS, \
+#define IW_OPS_UN(N) IW_OP_##N##_S,
+#define IW_OPS_UNT(N) IW_OP_##N##_S,
+#define IW_OPS_BIN(N) IW_OP_##N##_SS, IW_OP_##N##_SI,
+#define IW_OPS_BINT(N) IW_OP_##N##_SS, IW_OP_##N##_SI,
+#define IW_OPS_CMP(N) IW_OP_##N##_SS, IW_OP_##N##_SI, IW_OP_##N##_BTSS, \
     IW_OP_##N##_BTSI, IW_OP_##N##_BFSS, IW_OP_##N##_BFSI, IW_OP_##N##_BLSS, IW_OP_##N##_BLSI,
 
 typedef enum {
 #define IW__X(N) IW_OP_##N,
     IW_CONTROL_OPS(IW__X)
 #undef IW__X
-#define IW__X(code, N, text, cls, in, out, expr) IW__OPS_##cls(N)
+#define IW__X(code, N, text, cls, in, out, expr) IW_OPS_##cls(N)
     IW_NUMERIC_OPS(IW__X)
 #undef IW__X
 #define IW__X(code, N, text, vt, al, ct, conv) IW_OP_##N, IW_OP_##N##_ADD, IW_OP_##N##_ADDS,
@@ -260,14 +260,14 @@ typedef enum {
     IW_STORE_OPS(IW__X)
 #undef IW__X
 #define IW__X(code, kind, scalar, lanes, fn, text) IW_OP_SIMD_##fn,
-    IW__SIMD_OPS(IW__X)
+    IW_SIMD_OPS(IW__X)
 #undef IW__X
-#define IW__OPS_LOAD(N) IW_OP_##N,
-#define IW__OPS_LOAD_LANE(N) IW_OP_##N,
-#define IW__OPS_STORE(N)
-#define IW__OPS_STORE_LANE(N)
-#define IW__X(code, N, kind, bytes, align, lanes, fn, text) IW__OPS_##kind(N)
-    IW__SIMD_MEM_OPS(IW__X)
+#define IW_OPS_LOAD(N) IW_OP_##N,
+#define IW_OPS_LOAD_LANE(N) IW_OP_##N,
+#define IW_OPS_STORE(N)
+#define IW_OPS_STORE_LANE(N)
+#define IW__X(code, N, kind, bytes, align, lanes, fn, text) IW_OPS_##kind(N)
+    IW_SIMD_MEM_OPS(IW__X)
 #undef IW__X
     IW_OP_COUNT
 } iw_op_t;

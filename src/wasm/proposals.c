@@ -6,58 +6,58 @@
 #include "wasm/proposals.h"
 
 static const char *const iw__proposal_names[] = {
-    [IW__PROP_EXCEPTIONS] = "exception handling",
-    [IW__PROP_GC] = "GC",
-    [IW__PROP_FUNC_REFS] = "typed function references",
-    [IW__PROP_MEMORY64] = "memory64",
-    [IW__PROP_RELAXED_SIMD] = "relaxed SIMD",
-    [IW__PROP_MULTI_MEMORY] = "multiple memories",
-    [IW__PROP_TAIL_CALLS] = "tail calls",
-    [IW__PROP_EXTENDED_CONST] = "extended constant expressions",
+    [IW_PROP_EXCEPTIONS] = "exception handling",
+    [IW_PROP_GC] = "GC",
+    [IW_PROP_FUNC_REFS] = "typed function references",
+    [IW_PROP_MEMORY64] = "memory64",
+    [IW_PROP_RELAXED_SIMD] = "relaxed SIMD",
+    [IW_PROP_MULTI_MEMORY] = "multiple memories",
+    [IW_PROP_TAIL_CALLS] = "tail calls",
+    [IW_PROP_EXTENDED_CONST] = "extended constant expressions",
 };
 
-bool iw__unsupported(iw__reader_t *r, const uint8_t *at, iw__proposal_t p, const char *fmt, ...)
+bool iw_unsupported(iw_reader_t *r, const uint8_t *at, iw_proposal_t p, const char *fmt, ...)
 {
     char what[160];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return iw__fail_at(r, at, "the %s proposal is not supported (%s)", iw__proposal_names[p], what);
+    return iw_fail_at(r, at, "the %s proposal is not supported (%s)", iw__proposal_names[p], what);
 }
 
-iw__proposal_t iw__valtype_proposal(uint8_t byte)
+iw_proposal_t iw_valtype_proposal(uint8_t byte)
 {
     switch (byte) {
-    case 0x63: case 0x64: return IW__PROP_FUNC_REFS;        /* ref null ht, ref ht */
-    case 0x69: case 0x74: return IW__PROP_EXCEPTIONS;       /* exnref, nullexnref */
+    case 0x63: case 0x64: return IW_PROP_FUNC_REFS;        /* ref null ht, ref ht */
+    case 0x69: case 0x74: return IW_PROP_EXCEPTIONS;       /* exnref, nullexnref */
     case 0x6a: case 0x6b: case 0x6c: case 0x6d: case 0x6e: /* arrayref structref i31ref eqref anyref */
     case 0x71: case 0x72: case 0x73:                        /* nullref nullexternref nullfuncref */
-        return IW__PROP_GC;
-    default: return IW__PROP_NONE;
+        return IW_PROP_GC;
+    default: return IW_PROP_NONE;
     }
 }
 
-iw__proposal_t iw__opcode_proposal(uint8_t op)
+iw_proposal_t iw_opcode_proposal(uint8_t op)
 {
     switch (op) {
     case 0x06: case 0x07: case 0x08: case 0x09: case 0x0a: /* try catch throw rethrow throw_ref */
     case 0x18: case 0x19: case 0x1f:                        /* delegate catch_all try_table */
-        return IW__PROP_EXCEPTIONS;
+        return IW_PROP_EXCEPTIONS;
     case 0x14: case 0x15: case 0xd4: case 0xd5: case 0xd6: /* call_ref return_call_ref ref.as_non_null br_on_(non_)null */
-        return IW__PROP_FUNC_REFS;
-    case 0x12: case 0x13: return IW__PROP_TAIL_CALLS;       /* return_call, return_call_indirect */
-    case 0xd3: case 0xfb: return IW__PROP_GC;               /* ref.eq, the GC prefix */
-    default: return IW__PROP_NONE;
+        return IW_PROP_FUNC_REFS;
+    case 0x12: case 0x13: return IW_PROP_TAIL_CALLS;       /* return_call, return_call_indirect */
+    case 0xd3: case 0xfb: return IW_PROP_GC;               /* ref.eq, the GC prefix */
+    default: return IW_PROP_NONE;
     }
 }
 
-bool iw__read_u32_not_u64(iw__reader_t *r, uint32_t *out, const char *what)
+bool iw_read_u32_not_u64(iw_reader_t *r, uint32_t *out, const char *what)
 {
     size_t n = 0;
-    while (n < iw__left(r) && n < 10 && (r->p[n] & 0x80)) n++;
+    while (n < iw_left(r) && n < 10 && (r->p[n] & 0x80)) n++;
     if (n >= 5 && n < 10)
-        return iw__unsupported(r, r->p, IW__PROP_MEMORY64, "integer representation too long for a 32-bit %s, a 64-bit one in 3.0",
+        return iw_unsupported(r, r->p, IW_PROP_MEMORY64, "integer representation too long for a 32-bit %s, a 64-bit one in 3.0",
                                what);
-    return iw__read_u32(r, out);
+    return iw_read_u32(r, out);
 }

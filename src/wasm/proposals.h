@@ -11,33 +11,33 @@
 #include "wasm/reader.h"
 
 typedef enum {
-    IW__PROP_NONE = -1,
-    IW__PROP_EXCEPTIONS,
-    IW__PROP_GC,
-    IW__PROP_FUNC_REFS,
-    IW__PROP_MEMORY64,
-    IW__PROP_RELAXED_SIMD,
-    IW__PROP_MULTI_MEMORY,
-    IW__PROP_TAIL_CALLS,
-    IW__PROP_EXTENDED_CONST,
-} iw__proposal_t;
+    IW_PROP_NONE = -1,
+    IW_PROP_EXCEPTIONS,
+    IW_PROP_GC,
+    IW_PROP_FUNC_REFS,
+    IW_PROP_MEMORY64,
+    IW_PROP_RELAXED_SIMD,
+    IW_PROP_MULTI_MEMORY,
+    IW_PROP_TAIL_CALLS,
+    IW_PROP_EXTENDED_CONST,
+} iw_proposal_t;
 
 /* Records the refusal at `at`; always false. */
-bool iw__unsupported(iw__reader_t *r, const uint8_t *at, iw__proposal_t p, const char *fmt, ...)
+bool iw_unsupported(iw_reader_t *r, const uint8_t *at, iw_proposal_t p, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* The proposal a byte that is no value type of WebAssembly 2.0 belongs to
  * as a value type (ref, ref null, exnref, GC's abstract heap types), or
- * IW__PROP_NONE when it is simply malformed. */
-iw__proposal_t iw__valtype_proposal(uint8_t byte);
+ * IW_PROP_NONE when it is simply malformed. */
+iw_proposal_t iw_valtype_proposal(uint8_t byte);
 
 /* The proposal a one-byte opcode unknown to WebAssembly 2.0 belongs to, or
- * IW__PROP_NONE (0xfb, GC's prefix, included). */
-iw__proposal_t iw__opcode_proposal(uint8_t op);
+ * IW_PROP_NONE (0xfb, GC's prefix, included). */
+iw_proposal_t iw_opcode_proposal(uint8_t op);
 
 /* A u32 where WebAssembly 3.0 reads a u64 (memory64: limits, memory
  * offsets): one of 6 to 10 bytes, too long for a u32, is refused as that
  * proposal, the sentence keeping 2.0's "integer representation too long". */
-bool iw__read_u32_not_u64(iw__reader_t *r, uint32_t *out, const char *what);
+bool iw_read_u32_not_u64(iw_reader_t *r, uint32_t *out, const char *what);
 
 #endif

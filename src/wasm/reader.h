@@ -15,26 +15,26 @@ typedef struct {
     const uint8_t *p, *end;
     iw_error_t *err;
     bool failed;
-} iw__reader_t;
+} iw_reader_t;
 
 /* Records an error at the current position (only the first one counts). */
-bool iw__fail(iw__reader_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool iw__fail_at(iw__reader_t *r, const uint8_t *at, const char *fmt, ...)
+bool iw_fail(iw_reader_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool iw_fail_at(iw_reader_t *r, const uint8_t *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-bool iw__read_u8(iw__reader_t *r, uint8_t *out);
-bool iw__read_u32(iw__reader_t *r, uint32_t *out);
-bool iw__read_s32(iw__reader_t *r, int32_t *out);
-bool iw__read_s33(iw__reader_t *r, int64_t *out);
-bool iw__read_s64(iw__reader_t *r, int64_t *out);
-bool iw__read_bytes(iw__reader_t *r, size_t n, const uint8_t **out);
+bool iw_read_u8(iw_reader_t *r, uint8_t *out);
+bool iw_read_u32(iw_reader_t *r, uint32_t *out);
+bool iw_read_s32(iw_reader_t *r, int32_t *out);
+bool iw_read_s33(iw_reader_t *r, int64_t *out);
+bool iw_read_s64(iw_reader_t *r, int64_t *out);
+bool iw_read_bytes(iw_reader_t *r, size_t n, const uint8_t **out);
 /* A name: u32 length + UTF-8 bytes, validated. */
-bool iw__read_name(iw__reader_t *r, const uint8_t **ptr, uint32_t *len);
+bool iw_read_name(iw_reader_t *r, const uint8_t **ptr, uint32_t *len);
 /* A vector count, refused if larger than max or than the bytes left (each
  * element takes at least one byte), so no absurd allocation follows. */
-bool iw__read_count(iw__reader_t *r, uint32_t max, const char *what, uint32_t *out);
+bool iw_read_count(iw_reader_t *r, uint32_t max, const char *what, uint32_t *out);
 
-static inline size_t iw__left(const iw__reader_t *r) { return (size_t)(r->end - r->p); }
-static inline uint64_t iw__offset(const iw__reader_t *r) { return (uint64_t)(r->p - r->base); }
+static inline size_t iw_left(const iw_reader_t *r) { return (size_t)(r->end - r->p); }
+static inline uint64_t iw_offset(const iw_reader_t *r) { return (uint64_t)(r->p - r->base); }
 
 #endif

@@ -28,7 +28,7 @@ static const uint8_t *iw__image_flat(iw_image_t *img)
     if (flat) return flat;
     flat = calloc(img->mem_size ? (size_t)img->mem_size : 1, 1);
     if (!flat) return NULL;
-    if (!iw__image_memory_copy(img, flat)) {
+    if (!iw_image_memory_copy(img, flat)) {
         free(flat);
         return NULL;
     }
@@ -41,18 +41,18 @@ static const uint8_t *iw__image_flat(iw_image_t *img)
     return flat;
 }
 
-void iw__reset_image_free(iw_image_t *img)
+void iw_reset_image_free(iw_image_t *img)
 {
     free(atomic_load_explicit(&img->mem_flat, memory_order_relaxed));
 }
 
-bool iw__reset_memory_new(iw_image_t *img, iw_instance_t *inst)
+bool iw_reset_memory_new(iw_image_t *img, iw_instance_t *inst)
 {
-    iw_memory_t *mem = iw__image_memory_new(img, inst);
+    iw_memory_t *mem = iw_image_memory_new(img, inst);
     if (!mem) return false;
     /* A big image: a copy-on-write mapping of its file and no write map;
-     * a reset drops the pages written (iw__mapped_reset). */
-    if (img->mem_pool && img->mem_size > IW_RESET_COPY_MAX_BYTES && iw__mapped_map(mem, img->mem_pool)) return true;
+     * a reset drops the pages written (iw_mapped_reset). */
+    if (img->mem_pool && img->mem_size > IW_RESET_COPY_MAX_BYTES && iw_mapped_map(mem, img->mem_pool)) return true;
     const uint8_t *flat = iw__image_flat(img);
     if (!flat) return false;
     mem->data = malloc(img->mem_size ? (size_t)img->mem_size : 1);
@@ -76,7 +76,7 @@ static void iw__reset_block(iw_memory_t *m, const uint8_t *flat, uint64_t img_si
 
 static bool iw__reset_memory(iw_image_t *img, iw_memory_t *m)
 {
-    if (m->pool) return iw__mapped_reset(m, img->mem_size);
+    if (m->pool) return iw_mapped_reset(m, img->mem_size);
     const uint8_t *flat = atomic_load_explicit(&img->mem_flat, memory_order_acquire);
     uint64_t nblocks = (m->size >> IW_DIRTY_BLOCK_SHIFT) + 1;
     uint64_t b = 0;
@@ -106,11 +106,11 @@ int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits)
     if (!img) return -1;
     iw_module_t *m = inst->module;
     iw_instance_abort_call(inst);
-    iw__image_globals_copy(img, inst);
+    iw_image_globals_copy(img, inst);
     /* a table only grows, so the captured items fit */
     for (uint32_t i = 0; i < inst->nown_tables; i++)
         if (inst->own_tables[i].changed) {
-            iw__image_table_copy(img, inst, &inst->own_tables[i], &img->own_tables[i]);
+            iw_image_table_copy(img, inst, &inst->own_tables[i], &img->own_tables[i]);
             inst->own_tables[i].changed = false;
         }
     if (m->nelems) memcpy(inst->elem_dropped, img->elem_dropped, m->nelems);
@@ -121,8 +121,8 @@ int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits)
         inst->own_memory->limit_bytes = inst->limits.max_memory_bytes;
         if (inst->limits.max_memory_bytes && img->mem_size > inst->limits.max_memory_bytes) return -1;
     }
-    iw__exec_t *ex = &inst->ex;
-    iw__exec_init(inst);
+    iw_exec_t *ex = &inst->ex;
+    iw_exec_init(inst);
     ex->consumed = 0;
     ex->budget = ex->budget_base = 0;
     ex->slice = ex->slice_end = 0;

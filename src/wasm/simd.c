@@ -4,21 +4,21 @@
 #include "wasm/simd.h"
 #include "wasm/simd_table.h"
 
-const iw__simd_info_t *iw__simd_info(uint32_t sub)
+const iw_simd_info_t *iw_simd_info(uint32_t sub)
 {
     switch (sub) {
 #define IW__X(code, kind, scalar, lanes, fn, text)                            \
     case code: {                                                              \
-        static const iw__simd_info_t info = { IW__SIMD_##kind, scalar, lanes, IW_OP_SIMD_##fn, text }; \
+        static const iw_simd_info_t info = { IW_SIMD_##kind, scalar, lanes, IW_OP_SIMD_##fn, text }; \
         return &info;                                                         \
     }
-        IW__SIMD_OPS(IW__X)
+        IW_SIMD_OPS(IW__X)
 #undef IW__X
     default: return NULL;
     }
 }
 
-const iw__simd_mem_info_t *iw__simd_mem_info(uint32_t sub)
+const iw_simd_mem_info_t *iw_simd_mem_info(uint32_t sub)
 {
     switch (sub) {
 #define IW__OP_LOAD(N) IW_OP_##N
@@ -27,10 +27,10 @@ const iw__simd_mem_info_t *iw__simd_mem_info(uint32_t sub)
 #define IW__OP_STORE_LANE(N) IW_OP_SIMD_STORE
 #define IW__X(code, N, kind, bytes, align, lanes, fn, text)                   \
     case code: {                                                              \
-        static const iw__simd_mem_info_t info = { IW__SIMD_##kind, bytes, align, lanes, IW__OP_##kind(N), text }; \
+        static const iw_simd_mem_info_t info = { IW_SIMD_##kind, bytes, align, lanes, IW__OP_##kind(N), text }; \
         return &info;                                                         \
     }
-        IW__SIMD_MEM_OPS(IW__X)
+        IW_SIMD_MEM_OPS(IW__X)
 #undef IW__X
 #undef IW__OP_LOAD
 #undef IW__OP_LOAD_LANE

@@ -14,7 +14,7 @@
 
 #include "wasm/module.h"
 
-typedef union iw__v128 {
+typedef union iw_v128 {
     uint8_t u8[16];
     int8_t i8[16];
     uint16_t u16[8];
@@ -25,7 +25,7 @@ typedef union iw__v128 {
     int64_t i64[2];
     float f32[4];
     double f64[2];
-} iw__v128_t;
+} iw_v128_t;
 
 /* How an instruction takes and gives its values:
  *   UN v128 -> v128; BIN (v128, v128) -> v128; TERN three v128 -> v128;
@@ -35,38 +35,38 @@ typedef union iw__v128 {
  *   operand (b for SHIFT and REPLACE, a for SPLAT) and gives a scalar
  *   result in r->u64[0]; imm is the lane. */
 typedef enum {
-    IW__SIMD_UN, IW__SIMD_BIN, IW__SIMD_TERN, IW__SIMD_TEST, IW__SIMD_SHIFT,
-    IW__SIMD_SPLAT, IW__SIMD_EXTRACT, IW__SIMD_REPLACE
-} iw__simd_kind_t;
+    IW_SIMD_UN, IW_SIMD_BIN, IW_SIMD_TERN, IW_SIMD_TEST, IW_SIMD_SHIFT,
+    IW_SIMD_SPLAT, IW_SIMD_EXTRACT, IW_SIMD_REPLACE
+} iw_simd_kind_t;
 
 typedef struct {
-    iw__simd_kind_t kind;
+    iw_simd_kind_t kind;
     uint8_t scalar;         /* SPLAT/EXTRACT/REPLACE: the scalar's type */
     uint8_t lanes;          /* EXTRACT/REPLACE: lanes of the shape */
     uint32_t op;            /* the internal op (ops.h), its own handler */
     const char *name;
-} iw__simd_info_t;
+} iw_simd_info_t;
 
 /* NULL for the sub-opcodes that are not plain operations (memory,
  * v128.const, i8x16.shuffle) and for unknown ones. */
-const iw__simd_info_t *iw__simd_info(uint32_t sub);
+const iw_simd_info_t *iw_simd_info(uint32_t sub);
 
 /* Memory instructions: LOAD reads `bytes` (16, 8 for the extending loads,
  * the lane size for splats and _zero) into a zeroed v128 given to the
  * load's function (simd_table.h) as a;
  * LOAD_LANE also passes the vector operand as b and the lane as imm; STORE
  * writes the whole vector, STORE_LANE `bytes` of one lane. */
-typedef enum { IW__SIMD_LOAD, IW__SIMD_LOAD_LANE, IW__SIMD_STORE, IW__SIMD_STORE_LANE } iw__simd_mem_kind_t;
+typedef enum { IW_SIMD_LOAD, IW_SIMD_LOAD_LANE, IW_SIMD_STORE, IW_SIMD_STORE_LANE } iw_simd_mem_kind_t;
 
 typedef struct {
-    iw__simd_mem_kind_t kind;
+    iw_simd_mem_kind_t kind;
     uint8_t bytes;
     uint8_t align;          /* natural alignment, log2 */
     uint8_t lanes;          /* _LANE forms: lanes of the shape */
     uint32_t op;            /* the internal op: a load's own, SIMD_STORE for stores */
     const char *name;
-} iw__simd_mem_info_t;
+} iw_simd_mem_info_t;
 
-const iw__simd_mem_info_t *iw__simd_mem_info(uint32_t sub);
+const iw_simd_mem_info_t *iw_simd_mem_info(uint32_t sub);
 
 #endif

@@ -17,7 +17,7 @@
 #include "wasm/simd.h"
 
 
-#define IW__ARGS iw__v128_t *r, const iw__v128_t *A, const iw__v128_t *B, const iw__v128_t *C, uint64_t imm
+#define IW__ARGS iw_v128_t *r, const iw_v128_t *A, const iw_v128_t *B, const iw_v128_t *C, uint64_t imm
 #define IW__UNUSED (void)A, (void)B, (void)C, (void)imm
 
 /* r.OF[i] = EXPR over lanes a = A->IF[i] (and b = B->IF[i]). */
@@ -52,7 +52,7 @@
         }                                                                     \
     }
 
-static inline int iw__sat(int64_t v, int64_t lo, int64_t hi) { return (int)(v < lo ? lo : v > hi ? hi : v); }
+static inline int iw_sat(int64_t v, int64_t lo, int64_t hi) { return (int)(v < lo ? lo : v > hi ? hi : v); }
 #define IW__MASK(c) (0u - (unsigned)(c))
 #define IW__MASK64(c) (0ull - (uint64_t)(c))
 
@@ -188,10 +188,10 @@ IW__MINMAX(i16x8, i16, u16, 8)
 IW__MINMAX(i32x4, i32, u32, 4)
 
 #define IW__SATS(SH, S, U, N, SMIN, SMAX, UMAX)                               \
-    IW__LANES2(SH##_add_sat_s, S, S, N, iw__sat((int64_t)a + b, SMIN, SMAX))  \
-    IW__LANES2(SH##_add_sat_u, U, U, N, iw__sat((int64_t)a + b, 0, UMAX))     \
-    IW__LANES2(SH##_sub_sat_s, S, S, N, iw__sat((int64_t)a - b, SMIN, SMAX))  \
-    IW__LANES2(SH##_sub_sat_u, U, U, N, iw__sat((int64_t)a - b, 0, UMAX))     \
+    IW__LANES2(SH##_add_sat_s, S, S, N, iw_sat((int64_t)a + b, SMIN, SMAX))  \
+    IW__LANES2(SH##_add_sat_u, U, U, N, iw_sat((int64_t)a + b, 0, UMAX))     \
+    IW__LANES2(SH##_sub_sat_s, S, S, N, iw_sat((int64_t)a - b, SMIN, SMAX))  \
+    IW__LANES2(SH##_sub_sat_u, U, U, N, iw_sat((int64_t)a - b, 0, UMAX))     \
     IW__LANES2(SH##_avgr_u, U, U, N, ((uint32_t)a + b + 1) >> 1)
 IW__SATS(i8x16, i8, u8, 16, INT8_MIN, INT8_MAX, UINT8_MAX)
 IW__SATS(i16x8, i16, u16, 8, INT16_MIN, INT16_MAX, UINT16_MAX)
@@ -200,7 +200,7 @@ IW__LANES1(i8x16_popcnt, u8, u8, 16, __builtin_popcount(a))
 IW__LANES2(i16x8_mul, u16, u16, 8, (uint16_t)((uint32_t)a * b))
 IW__LANES2(i32x4_mul, u32, u32, 4, a * b)
 IW__LANES2(i64x2_mul, u64, u64, 2, a * b)
-IW__LANES2(i16x8_q15mulr_sat_s, i16, i16, 8, iw__sat(((int64_t)a * b + 0x4000) >> 15, INT16_MIN, INT16_MAX))
+IW__LANES2(i16x8_q15mulr_sat_s, i16, i16, 8, iw_sat(((int64_t)a * b + 0x4000) >> 15, INT16_MIN, INT16_MAX))
 
 static inline void i32x4_dot_i16x8_s(IW__ARGS)
 {
@@ -217,8 +217,8 @@ static inline void i32x4_dot_i16x8_s(IW__ARGS)
     {                                                                         \
         IW__UNUSED;                                                           \
         for (int i = 0; i < (N); i++) {                                       \
-            r->OF[i] = iw__sat(A->IF[i], LO, HI);                             \
-            r->OF[i + (N)] = iw__sat(B->IF[i], LO, HI);                       \
+            r->OF[i] = iw_sat(A->IF[i], LO, HI);                             \
+            r->OF[i + (N)] = iw_sat(B->IF[i], LO, HI);                       \
         }                                                                     \
     }
 IW__NARROW(i8x16_narrow_i16x8_s, i16, i8, 8, INT8_MIN, INT8_MAX)
@@ -288,31 +288,31 @@ IW__FCMPS(f32x4, f32, u32, 4, IW__MASK)
 IW__FCMPS(f64x2, f64, u64, 2, IW__MASK64)
 
 #define IW__FARITH(SH, F, N, P)                                               \
-    IW__LANES1(SH##_abs, F, F, N, iw__##P##_abs(a))                           \
-    IW__LANES1(SH##_neg, F, F, N, iw__##P##_neg(a))                           \
+    IW__LANES1(SH##_abs, F, F, N, iw_##P##_abs(a))                           \
+    IW__LANES1(SH##_neg, F, F, N, iw_##P##_neg(a))                           \
     IW__LANES2(SH##_add, F, F, N, a + b)                                      \
     IW__LANES2(SH##_sub, F, F, N, a - b)                                      \
     IW__LANES2(SH##_mul, F, F, N, a * b)                                      \
     IW__LANES2(SH##_div, F, F, N, a / b)                                      \
-    IW__LANES2(SH##_min, F, F, N, iw__##P##_min(a, b))                        \
-    IW__LANES2(SH##_max, F, F, N, iw__##P##_max(a, b))                        \
+    IW__LANES2(SH##_min, F, F, N, iw_##P##_min(a, b))                        \
+    IW__LANES2(SH##_max, F, F, N, iw_##P##_max(a, b))                        \
     IW__LANES2(SH##_pmin, F, F, N, b < a ? b : a)                             \
     IW__LANES2(SH##_pmax, F, F, N, a < b ? b : a)
 IW__FARITH(f32x4, f32, 4, f32)
 IW__FARITH(f64x2, f64, 2, f64)
 IW__LANES1(f32x4_sqrt, f32, f32, 4, sqrtf(a))
 IW__LANES1(f64x2_sqrt, f64, f64, 2, sqrt(a))
-IW__LANES1(f32x4_ceil, f32, f32, 4, iw__f32_round(a, ceilf))
-IW__LANES1(f32x4_floor, f32, f32, 4, iw__f32_round(a, floorf))
-IW__LANES1(f32x4_trunc, f32, f32, 4, iw__f32_round(a, truncf))
-IW__LANES1(f32x4_nearest, f32, f32, 4, iw__f32_round(a, rintf))
-IW__LANES1(f64x2_ceil, f64, f64, 2, iw__f64_round(a, ceil))
-IW__LANES1(f64x2_floor, f64, f64, 2, iw__f64_round(a, floor))
-IW__LANES1(f64x2_trunc, f64, f64, 2, iw__f64_round(a, trunc))
-IW__LANES1(f64x2_nearest, f64, f64, 2, iw__f64_round(a, rint))
+IW__LANES1(f32x4_ceil, f32, f32, 4, iw_f32_round(a, ceilf))
+IW__LANES1(f32x4_floor, f32, f32, 4, iw_f32_round(a, floorf))
+IW__LANES1(f32x4_trunc, f32, f32, 4, iw_f32_round(a, truncf))
+IW__LANES1(f32x4_nearest, f32, f32, 4, iw_f32_round(a, rintf))
+IW__LANES1(f64x2_ceil, f64, f64, 2, iw_f64_round(a, ceil))
+IW__LANES1(f64x2_floor, f64, f64, 2, iw_f64_round(a, floor))
+IW__LANES1(f64x2_trunc, f64, f64, 2, iw_f64_round(a, trunc))
+IW__LANES1(f64x2_nearest, f64, f64, 2, iw_f64_round(a, rint))
 
-IW__LANES1(i32x4_trunc_sat_f32x4_s, f32, u32, 4, iw__i32_trunc_sat_f32_s(a))
-IW__LANES1(i32x4_trunc_sat_f32x4_u, f32, u32, 4, iw__i32_trunc_sat_f32_u(a))
+IW__LANES1(i32x4_trunc_sat_f32x4_s, f32, u32, 4, iw_i32_trunc_sat_f32_s(a))
+IW__LANES1(i32x4_trunc_sat_f32x4_u, f32, u32, 4, iw_i32_trunc_sat_f32_u(a))
 IW__LANES1(f32x4_convert_i32x4_s, i32, f32, 4, (float)a)
 IW__LANES1(f32x4_convert_i32x4_u, u32, f32, 4, (float)a)
 
@@ -322,7 +322,7 @@ IW__LANES1(f32x4_convert_i32x4_u, u32, f32, 4, (float)a)
     static inline void NAME(IW__ARGS)                                         \
     {                                                                         \
         IW__UNUSED;                                                           \
-        iw__v128_t t;                                                         \
+        iw_v128_t t;                                                         \
         memset(&t, 0, sizeof t);                                              \
         for (int i = 0; i < 2; i++) {                                         \
             __auto_type a = A->IF[i];                                         \
@@ -330,8 +330,8 @@ IW__LANES1(f32x4_convert_i32x4_u, u32, f32, 4, (float)a)
         }                                                                     \
         *r = t;                                                               \
     }
-IW__LOW2(i32x4_trunc_sat_f64x2_s_zero, f64, u32, iw__i32_trunc_sat_f64_s(a))
-IW__LOW2(i32x4_trunc_sat_f64x2_u_zero, f64, u32, iw__i32_trunc_sat_f64_u(a))
+IW__LOW2(i32x4_trunc_sat_f64x2_s_zero, f64, u32, iw_i32_trunc_sat_f64_s(a))
+IW__LOW2(i32x4_trunc_sat_f64x2_u_zero, f64, u32, iw_i32_trunc_sat_f64_u(a))
 IW__LOW2(f32x4_demote_f64x2_zero, f64, f32, (float)a)
 IW__LOW2(f64x2_promote_low_f32x4, f32, f64, (double)a)
 IW__LOW2(f64x2_convert_low_i32x4_s, i32, f64, (double)a)

@@ -3,13 +3,13 @@
  * instruction and each load, interp.c one handler (the function of
  * simd_ops.h inlined), simd.c the info the validator and compiler read.
  *
- * IW__SIMD_OPS: sub-opcode, kind (simd.h), the scalar type of
+ * IW_SIMD_OPS: sub-opcode, kind (simd.h), the scalar type of
  * SPLAT/EXTRACT/REPLACE, the lanes of EXTRACT/REPLACE, the function, the
  * text name. */
 #ifndef IFRIT_WASM_SIMD_TABLE_H
 #define IFRIT_WASM_SIMD_TABLE_H
 
-#define IW__SIMD_OPS(X)                                                       \
+#define IW_SIMD_OPS(X)                                                       \
     X(0x0E, BIN, 0, 0, i8x16_swizzle, "i8x16.swizzle")                        \
     X(0x0F, SPLAT, IW_I32, 0, i8x16_splat, "i8x16.splat")                     \
     X(0x10, SPLAT, IW_I32, 0, i16x8_splat, "i16x8.splat")                     \
@@ -223,12 +223,12 @@
     X(0xFE, UN, 0, 0, f64x2_convert_low_i32x4_s, "f64x2.convert_low_i32x4_s") \
     X(0xFF, UN, 0, 0, f64x2_convert_low_i32x4_u, "f64x2.convert_low_i32x4_u")
 
-/* IW__SIMD_MEM_OPS: sub-opcode, op name, kind (simd.h), bytes accessed,
+/* IW_SIMD_MEM_OPS: sub-opcode, op name, kind (simd.h), bytes accessed,
  * natural alignment (log2), lanes of the _LANE forms, the function that
  * makes a load's result from the bytes read (zero-extended to 16) and the
  * vector operand of a load_lane (`none` for stores: one generic handler
  * copies the bytes), the text name. */
-#define IW__SIMD_MEM_OPS(X)                                                   \
+#define IW_SIMD_MEM_OPS(X)                                                   \
     X(0x00, V128_LOAD, LOAD, 16, 4, 0, v128_load, "v128.load")                \
     X(0x01, V128_LOAD8X8_S, LOAD, 8, 3, 0, v128_load8x8_s, "v128.load8x8_s")  \
     X(0x02, V128_LOAD8X8_U, LOAD, 8, 3, 0, v128_load8x8_u, "v128.load8x8_u")  \

@@ -17,7 +17,7 @@
 #define IW__PAGEMAP_PRESENT (1ull << 63)
 #define IW__PAGEMAP_SWAPPED (1ull << 62)
 
-void iw__touched_open(iw__touched_t *t)
+void iw_touched_open(iw_touched_t *t)
 {
     long page = sysconf(_SC_PAGESIZE);
     t->page = page > 0 ? (size_t)page : 4096;
@@ -26,20 +26,20 @@ void iw__touched_open(iw__touched_t *t)
     t->count = 0;
 }
 
-void iw__touched_close(iw__touched_t *t)
+void iw_touched_close(iw_touched_t *t)
 {
     if (t->fd >= 0) close(t->fd);
     t->fd = -1;
 }
 
-bool iw__touched(iw__touched_t *t, const void *p)
+bool iw_touched(iw_touched_t *t, const void *p)
 {
     if (t->fd < 0) return true;
     uintptr_t page = (uintptr_t)p / t->page;
     if (page < t->first || page >= t->first + t->count) {
         ssize_t n = pread(t->fd, t->entries, sizeof t->entries, (off_t)(page * sizeof t->entries[0]));
         if (n < (ssize_t)sizeof t->entries[0]) {
-            iw__touched_close(t);   /* unreadable: every page counts */
+            iw_touched_close(t);   /* unreadable: every page counts */
             return true;
         }
         t->first = page;
@@ -50,15 +50,15 @@ bool iw__touched(iw__touched_t *t, const void *p)
 
 #else
 
-void iw__touched_open(iw__touched_t *t)
+void iw_touched_open(iw_touched_t *t)
 {
     t->fd = -1;
     t->page = 4096;
 }
 
-void iw__touched_close(iw__touched_t *t) { (void)t; }
+void iw_touched_close(iw_touched_t *t) { (void)t; }
 
-bool iw__touched(iw__touched_t *t, const void *p)
+bool iw_touched(iw_touched_t *t, const void *p)
 {
     (void)t, (void)p;
     return true;

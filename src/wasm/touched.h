@@ -13,12 +13,12 @@ typedef struct {
     uintptr_t first;        /* page number of entries[0] */
     size_t count;           /* entries read */
     uint64_t entries[4096]; /* one per page: 16 MiB of memory per read */
-} iw__touched_t;
+} iw_touched_t;
 
-void iw__touched_open(iw__touched_t *t);
-void iw__touched_close(iw__touched_t *t);
+void iw_touched_open(iw_touched_t *t);
+void iw_touched_close(iw_touched_t *t);
 /* Whether the page holding p may hold anything but zeros: false only for a
  * page of private anonymous memory that is neither present nor swapped. */
-bool iw__touched(iw__touched_t *t, const void *p);
+bool iw_touched(iw_touched_t *t, const void *p);
 
 #endif

@@ -13,35 +13,35 @@
 
 static void test_encoder(void)
 {
-    iw__x64_buf_t b = { 0 };
-    iw__x64_load(&b, true, IW_X64_RAX, IW_X64_RBX, 8);                     /* mov rax, [rbx+8] */
-    iw__x64_store(&b, true, IW_X64_RBX, 0x200, IW_X64_RAX);                /* mov [rbx+0x200], rax */
-    iw__x64_op_mem(&b, false, false, (const uint8_t[]){ 0x8B }, 1, IW_X64_RAX, IW_X64_R13, IW_X64_RAX, 0);
-    iw__x64_alu_ri(&b, IW_X64_SUB, true, IW_X64_R15, 7);                    /* sub r15, 7 */
-    iw__x64_alu_mi(&b, IW_X64_CMP, false, IW_X64_RBP, 0, 0);                /* cmp dword [rbp+0], 0 */
-    iw__x64_load(&b, true, IW_X64_R15, IW_X64_R12, 0);                      /* mov r15, [r12] */
-    iw__x64_mov_imm(&b, IW_X64_RCX, 0x1122334455667788ull);                 /* movabs rcx */
-    iw__x64_mov_imm(&b, IW_X64_RCX, 5);                                     /* mov ecx, 5 */
-    iw__x64_push(&b, IW_X64_R12);
-    iw__x64_pop(&b, IW_X64_RBP);
-    iw__x64_jmp_reg(&b, IW_X64_RDX);
-    iw__x64_shift_cl(&b, IW_X64_SHL, false, IW_X64_RAX);
-    iw__x64_shift_cl(&b, IW_X64_SAR, true, IW_X64_RAX);
-    iw__x64_setcc(&b, IW_X64_CC_L, IW_X64_RAX);
-    iw__x64_movzx8_rr(&b, IW_X64_RAX, IW_X64_RAX);
-    iw__x64_cmov(&b, IW_X64_CC_E, true, IW_X64_RAX, IW_X64_RDX);
-    iw__x64_div(&b, true, true, IW_X64_RCX);                                /* idiv rcx */
-    iw__x64_div(&b, false, false, IW_X64_RCX);                              /* div ecx */
-    iw__x64_sign_extend_ax(&b, true);                                       /* cqo */
-    iw__x64_op_mem(&b, false, false, (const uint8_t[]){ 0xC6 }, 1, 0, IW_X64_RDX, IW_X64_RAX, 0);
-    iw__x64_byte(&b, 1);                                                    /* mov byte [rdx+rax], 1 */
-    iw__x64_op_mem(&b, true, false, (const uint8_t[]){ 0x89 }, 1, IW_X64_RCX, IW_X64_R13, IW_X64_RAX, 0);
-    iw__x64_alu_rr(&b, IW_X64_CMP, true, IW_X64_RCX, IW_X64_R14);           /* cmp rcx, r14 */
-    iw__x64_alu_ri(&b, IW_X64_ADD, false, IW_X64_RAX, 100000);              /* add eax, 100000 */
-    iw__x64_imul_rr(&b, true, IW_X64_RAX, IW_X64_RCX);
-    iw__x64_shift_ri(&b, IW_X64_SHR, true, IW_X64_RAX, 16);
-    iw__x64_op_mem(&b, false, true, (const uint8_t[]){ 0x63 }, 1, IW_X64_RAX, IW_X64_RBX, -1, 16);
-    iw__x64_ret(&b);
+    iw_x64_buf_t b = { 0 };
+    iw_x64_load(&b, true, IW_X64_RAX, IW_X64_RBX, 8);                     /* mov rax, [rbx+8] */
+    iw_x64_store(&b, true, IW_X64_RBX, 0x200, IW_X64_RAX);                /* mov [rbx+0x200], rax */
+    iw_x64_op_mem(&b, false, false, (const uint8_t[]){ 0x8B }, 1, IW_X64_RAX, IW_X64_R13, IW_X64_RAX, 0);
+    iw_x64_alu_ri(&b, IW_X64_SUB, true, IW_X64_R15, 7);                    /* sub r15, 7 */
+    iw_x64_alu_mi(&b, IW_X64_CMP, false, IW_X64_RBP, 0, 0);                /* cmp dword [rbp+0], 0 */
+    iw_x64_load(&b, true, IW_X64_R15, IW_X64_R12, 0);                      /* mov r15, [r12] */
+    iw_x64_mov_imm(&b, IW_X64_RCX, 0x1122334455667788ull);                 /* movabs rcx */
+    iw_x64_mov_imm(&b, IW_X64_RCX, 5);                                     /* mov ecx, 5 */
+    iw_x64_push(&b, IW_X64_R12);
+    iw_x64_pop(&b, IW_X64_RBP);
+    iw_x64_jmp_reg(&b, IW_X64_RDX);
+    iw_x64_shift_cl(&b, IW_X64_SHL, false, IW_X64_RAX);
+    iw_x64_shift_cl(&b, IW_X64_SAR, true, IW_X64_RAX);
+    iw_x64_setcc(&b, IW_X64_CC_L, IW_X64_RAX);
+    iw_x64_movzx8_rr(&b, IW_X64_RAX, IW_X64_RAX);
+    iw_x64_cmov(&b, IW_X64_CC_E, true, IW_X64_RAX, IW_X64_RDX);
+    iw_x64_div(&b, true, true, IW_X64_RCX);                                /* idiv rcx */
+    iw_x64_div(&b, false, false, IW_X64_RCX);                              /* div ecx */
+    iw_x64_sign_extend_ax(&b, true);                                       /* cqo */
+    iw_x64_op_mem(&b, false, false, (const uint8_t[]){ 0xC6 }, 1, 0, IW_X64_RDX, IW_X64_RAX, 0);
+    iw_x64_byte(&b, 1);                                                    /* mov byte [rdx+rax], 1 */
+    iw_x64_op_mem(&b, true, false, (const uint8_t[]){ 0x89 }, 1, IW_X64_RCX, IW_X64_R13, IW_X64_RAX, 0);
+    iw_x64_alu_rr(&b, IW_X64_CMP, true, IW_X64_RCX, IW_X64_R14);           /* cmp rcx, r14 */
+    iw_x64_alu_ri(&b, IW_X64_ADD, false, IW_X64_RAX, 100000);              /* add eax, 100000 */
+    iw_x64_imul_rr(&b, true, IW_X64_RAX, IW_X64_RCX);
+    iw_x64_shift_ri(&b, IW_X64_SHR, true, IW_X64_RAX, 16);
+    iw_x64_op_mem(&b, false, true, (const uint8_t[]){ 0x63 }, 1, IW_X64_RAX, IW_X64_RBX, -1, 16);
+    iw_x64_ret(&b);
     static const uint8_t want[] = {
         0x48, 0x8b, 0x43, 0x08, 0x48, 0x89, 0x83, 0x00, 0x02, 0x00, 0x00, 0x41, 0x8b, 0x44, 0x05, 0x00,
         0x49, 0x83, 0xef, 0x07, 0x83, 0x7d, 0x00, 0x00, 0x4d, 0x8b, 0x3c, 0x24, 0x48, 0xb9, 0x88, 0x77,
@@ -56,12 +56,12 @@ static void test_encoder(void)
     CHECK(b.len == sizeof want && memcmp(b.p, want, sizeof want) == 0);
     /* a forward jump patched to its target: rel32 counts from the next instruction */
     b.len = 0;
-    size_t at = iw__x64_jcc(&b, IW_X64_CC_NE);
-    iw__x64_ret(&b);
-    iw__x64_patch(&b, at, b.len);
+    size_t at = iw_x64_jcc(&b, IW_X64_CC_NE);
+    iw_x64_ret(&b);
+    iw_x64_patch(&b, at, b.len);
     static const uint8_t jump[] = { 0x0f, 0x85, 0x01, 0x00, 0x00, 0x00, 0xc3 };
     CHECK(b.len == sizeof jump && memcmp(b.p, jump, sizeof jump) == 0);
-    iw__x64_free(&b);
+    iw_x64_free(&b);
 }
 
 static const char *const WAT =
