@@ -17,7 +17,7 @@ static const char *cfg__env_default_lookup(void *ud, const char *name)
 }
 
 typedef struct {
-    cfg__expanded_t *e;
+    cfg_expanded_t *e;
     size_t cap, segcap;
 } env_out_t;
 
@@ -42,12 +42,12 @@ static int cfg__env_segment(env_out_t *o, size_t src_off, bool from_env)
 {
     if (o->e->nsegs == o->segcap) {
         size_t cap = o->segcap ? o->segcap * 2 : 8;
-        cfg__seg_t *s = realloc(o->e->segs, cap * sizeof *s);
+        cfg_seg_t *s = realloc(o->e->segs, cap * sizeof *s);
         if (!s) return -1;
         o->e->segs = s;
         o->segcap = cap;
     }
-    o->e->segs[o->e->nsegs++] = (cfg__seg_t){ o->e->len, src_off, from_env };
+    o->e->segs[o->e->nsegs++] = (cfg_seg_t){ o->e->len, src_off, from_env };
     return 0;
 }
 
@@ -62,16 +62,16 @@ static size_t cfg__env_ref_end(const char *text, size_t len, size_t i)
     return 0;
 }
 
-size_t cfg__env_ref_len(const char *text, size_t len, size_t i)
+size_t cfg_env_ref_len(const char *text, size_t len, size_t i)
 {
     if (i + 1 >= len || text[i] != '{' || text[i + 1] != '$') return 0;
     size_t end = cfg__env_ref_end(text, len, i);
     return end ? end + 1 - i : 0;
 }
 
-int cfg__expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg__expanded_t *e)
+int cfg_expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg_expanded_t *e)
 {
-    *e = (cfg__expanded_t){ 0 };
+    *e = (cfg_expanded_t){ 0 };
     env_out_t o = { e, 0, 0 };
     if (!env) env = cfg__env_default_lookup;
     if (cfg__env_segment(&o, 0, false) < 0) goto fail;
@@ -101,18 +101,18 @@ int cfg__expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg_
     if (cfg__env_append(&o, text + copied, len - copied) < 0) goto fail;
     return 0;
 fail:
-    cfg__expanded_free(e);
+    cfg_expanded_free(e);
     return -1;
 }
 
-void cfg__expanded_free(cfg__expanded_t *e)
+void cfg_expanded_free(cfg_expanded_t *e)
 {
     free(e->text);
     free(e->segs);
-    *e = (cfg__expanded_t){ 0 };
+    *e = (cfg_expanded_t){ 0 };
 }
 
-size_t cfg__expanded_src_off(const cfg__expanded_t *e, size_t off)
+size_t cfg_expanded_src_off(const cfg_expanded_t *e, size_t off)
 {
     /* The last segment starting at or before off (segments are sorted;
      * empty ones are skipped by taking the last of equal starts). */
@@ -122,6 +122,6 @@ size_t cfg__expanded_src_off(const cfg__expanded_t *e, size_t off)
         if (e->segs[mid].out_off <= off) lo = mid;
         else hi = mid;
     }
-    const cfg__seg_t *s = &e->segs[lo];
+    const cfg_seg_t *s = &e->segs[lo];
     return s->from_env ? s->src_off : s->src_off + (off - s->out_off);
 }

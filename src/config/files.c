@@ -11,7 +11,7 @@
 #include "base/file.h"
 #include "config/source.h"
 
-char *cfg__path_relative_to(ifr_arena_t *a, const char *base, const char *rel)
+char *cfg_path_relative_to(ifr_arena_t *a, const char *base, const char *rel)
 {
     if (rel[0] == '/' || !base || strcmp(base, "<input>") == 0)
         return ifr_arena_strndup(a, rel, strlen(rel));
@@ -20,7 +20,7 @@ char *cfg__path_relative_to(ifr_arena_t *a, const char *base, const char *rel)
     return ifr_arena_printf(a, "%.*s/%s", (int)(slash - base), base, rel);
 }
 
-int cfg__read_file(ifr_arena_t *a, const char *path, size_t max, char **text, size_t *len,
+int cfg_read_file(ifr_arena_t *a, const char *path, size_t max, char **text, size_t *len,
                    uint64_t *dev, uint64_t *ino, char *why, size_t whysize)
 {
     size_t size;
@@ -37,7 +37,7 @@ int cfg__read_file(ifr_arena_t *a, const char *path, size_t max, char **text, si
     return 0;
 }
 
-bool cfg__has_wildcard(const char *s)
+bool cfg_has_wildcard(const char *s)
 {
     return strpbrk(s, "*?[") != NULL;
 }
@@ -68,7 +68,7 @@ static bool cfg__glob_class(const char **pat, char c, bool *matched)
 
 /* Iterative matcher with one backtrack point for the last '*': linear in
  * practice and never recursive, whatever the pattern. */
-bool cfg__glob_match(const char *pat, const char *name)
+bool cfg_glob_match(const char *pat, const char *name)
 {
     const char *star = NULL, *resume = NULL;
     while (*name) {
@@ -135,7 +135,7 @@ static int cfg__glob_walk(glob_walk_t *w, const char *dir, const char *rest)
     char *elem = ifr_arena_strndup(w->a, rest, elen);
     if (!elem) return -1;
     if (elen == 0) return 0;   /* a pattern ending in '/' names no file */
-    if (!cfg__has_wildcard(elem)) {
+    if (!cfg_has_wildcard(elem)) {
         char *path = cfg__glob_join(w->a, dir, elem);
         if (!path) return -1;
         return slash ? cfg__glob_walk(w, path, slash + 1) : cfg__glob_add(w, path);
@@ -153,7 +153,7 @@ static int cfg__glob_walk(glob_walk_t *w, const char *dir, const char *rest)
     struct dirent *e;
     while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.' && elem[0] != '.') continue;
-        if (!cfg__glob_match(elem, e->d_name)) continue;
+        if (!cfg_glob_match(elem, e->d_name)) continue;
         char *path = cfg__glob_join(w->a, dir, e->d_name);
         if (!path) rc = -1;
         else rc = slash ? cfg__glob_walk(w, path, slash + 1) : cfg__glob_add(w, path);
@@ -162,7 +162,7 @@ static int cfg__glob_walk(glob_walk_t *w, const char *dir, const char *rest)
     return rc;
 }
 
-int cfg__glob(ifr_arena_t *a, const char *pattern, char ***paths, size_t *n, char *why,
+int cfg_glob(ifr_arena_t *a, const char *pattern, char ***paths, size_t *n, char *why,
               size_t whysize)
 {
     *paths = NULL;

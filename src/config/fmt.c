@@ -129,7 +129,7 @@ static bool cfg__fmt_is(const cfg_token_t *t, const char *s)
 
 /* Writes the bytes r->off .. r->off+len of one word (len may be shorter
  * than the token when a glued brace is split off, see below). */
-static void cfg__fmt_word(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, size_t len,
+static void cfg__fmt_word(fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r, size_t len,
                      bool line_start)
 {
     int newlines = r->newlines_before;
@@ -165,7 +165,7 @@ static void cfg__fmt_word(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, s
  * (`respond hi}`, not `{path}`). Returns how many such braces end the
  * token: they are written as braces of their own. A brace after a
  * backslash is escaped and stays. */
-static size_t cfg__fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r,
+static size_t cfg__fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r,
                                bool *opens)
 {
     *opens = false;
@@ -189,7 +189,7 @@ static size_t cfg__fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const 
     return n <= (size_t)f->depth ? n : 0;
 }
 
-static void cfg__fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, bool first,
+static void cfg__fmt_token(fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r, bool first,
                       bool after_brace_line)
 {
     bool line_start = first || r->newlines_before > 0 || after_brace_line;
@@ -208,7 +208,7 @@ static void cfg__fmt_token(fmt_t *f, const cfg_token_t *t, const cfg__raw_t *r, 
  * left as words, so formatting never changes what a valid config means;
  * one that does not is read as caddy fmt reads it, which mends the
  * usual `:8080{`. */
-static bool cfg__fmt_braces_balance(const cfg__toks_t *toks)
+static bool cfg__fmt_braces_balance(const cfg_toks_t *toks)
 {
     long depth = 0;
     for (size_t i = 0; i < toks->count; i++) {
@@ -232,26 +232,26 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
     char *masked = len ? ifr_arena_alloc(&a, len) : NULL;
     if (len && !masked) {
         ifr_arena_destroy(&a);
-        return cfg__errorf_at(err, filename, 0, 0, "out of memory while formatting");
+        return cfg_errorf_at(err, filename, 0, 0, "out of memory while formatting");
     }
     if (len) memcpy(masked, text, len);
     for (size_t i = 0; i < len; i++) {
-        size_t ref = cfg__env_ref_len(masked, len, i);
+        size_t ref = cfg_env_ref_len(masked, len, i);
         if (ref) { memset(masked + i, 'x', ref); i += ref - 1; }
     }
-    cfg__lex_opts_t lo = { .keep_comments = true };
-    cfg__toks_t toks;
-    if (cfg__lex(&a, masked, len, filename, &lo, &toks, err)) {
+    cfg_lex_opts_t lo = { .keep_comments = true };
+    cfg_toks_t toks;
+    if (cfg_lex(&a, masked, len, filename, &lo, &toks, err)) {
         ifr_arena_destroy(&a);
         return -1;
     }
     fmt_t f = { .out = out, .text = text, .masked = masked, .split_glued = !cfg__fmt_braces_balance(&toks) };
     /* The lexer skips a byte order mark; it is kept where it was. */
-    if (cfg__has_bom(text, len)) cfg__fmt_put(&f, text, CFG_BOM_LEN);
+    if (cfg_has_bom(text, len)) cfg__fmt_put(&f, text, CFG_BOM_LEN);
     bool after_brace_line = false; /* the rest of a line after "{" moves down */
     for (size_t i = 0; i < toks.count; i++) {
         const cfg_token_t *t = &toks.toks[i];
-        const cfg__raw_t *r = &toks.raw[i];
+        const cfg_raw_t *r = &toks.raw[i];
         if (r->newlines_before > 0) after_brace_line = false;
         cfg__fmt_token(&f, t, r, i == 0, after_brace_line);
         after_brace_line = f.after_open;
@@ -265,7 +265,7 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
     cfg__fmt_end_line(&f);
     ifr_arena_destroy(&a);
     if (f.failed) {
-        cfg__errorf_at(err, filename, 0, 0, "out of memory while formatting");
+        cfg_errorf_at(err, filename, 0, 0, "out of memory while formatting");
         return -1;
     }
     return 0;

@@ -70,12 +70,12 @@ typedef struct {
 static int cfg__subst_push(subst_t *s, const cfg_token_t *t)
 {
     if (s->n == s->budget)
-        return cfg__errorf_at(s->err, t->file, t->line, t->col,
+        return cfg_errorf_at(s->err, t->file, t->line, t->col,
                               "imports expand to more than %d tokens", CFG_MAX_TOKENS);
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         cfg_token_t *o = realloc(s->out, cap * sizeof *o);
-        if (!o) return cfg__errorf_at(s->err, t->file, t->line, t->col, "out of memory");
+        if (!o) return cfg_errorf_at(s->err, t->file, t->line, t->col, "out of memory");
         s->out = o;
         s->cap = cap;
     }
@@ -97,14 +97,14 @@ static int cfg__subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, 
         arg_ref_t r = cfg__ref_at(q, end, nargs);
         if (!r.len) continue;
         if (r.range) {
-            rc = cfg__errorf_at(s->err, t->file, t->line, t->col,
+            rc = cfg_errorf_at(s->err, t->file, t->line, t->col,
                                 "%.*s: an argument range must be a whole token",
                                 (int)r.len, q);
             break;
         }
         ifr_str_t v = r.from < nargs ? args[r.from].text : IFR_LIT("");
         if (ifr_buf_append(&b, copied, (size_t)(q - copied)) < 0 || ifr_buf_append_str(&b, v) < 0) {
-            rc = cfg__errorf_at(s->err, t->file, t->line, t->col, "out of memory");
+            rc = cfg_errorf_at(s->err, t->file, t->line, t->col, "out of memory");
             break;
         }
         q += r.len - 1;
@@ -114,7 +114,7 @@ static int cfg__subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, 
         char *text = NULL;
         if (ifr_buf_append(&b, copied, (size_t)(end - copied)) == 0)
             text = ifr_arena_strndup(s->a, b.data ? b.data : "", b.len);
-        if (!text) rc = cfg__errorf_at(s->err, t->file, t->line, t->col, "out of memory");
+        if (!text) rc = cfg_errorf_at(s->err, t->file, t->line, t->col, "out of memory");
         else t->text = ifr_str(text, b.len);
     }
     ifr_buf_free(&b);
@@ -139,7 +139,7 @@ static size_t cfg__snippet_end(const cfg_token_t *toks, size_t n, size_t i)
     return n;
 }
 
-int cfg__substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
+int cfg_substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
                          const cfg_token_t *args, size_t nargs, size_t budget,
                          cfg_token_t **out, size_t *outn, cfg_error_t *err)
 {
@@ -183,7 +183,7 @@ int cfg__substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
     *outn = 0;
     if (rc == 0 && s.n) {
         *out = ifr_arena_alloc(a, s.n * sizeof **out);
-        if (!*out) rc = cfg__errorf_at(err, toks[0].file, toks[0].line, toks[0].col, "out of memory");
+        if (!*out) rc = cfg_errorf_at(err, toks[0].file, toks[0].line, toks[0].col, "out of memory");
         else { memcpy(*out, s.out, s.n * sizeof **out); *outn = s.n; }
     }
     free(s.out);

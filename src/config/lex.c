@@ -12,23 +12,23 @@
 typedef struct {
     const char *s;                /* text being tokenized (after substitution) */
     size_t n, i;
-    const cfg__expanded_t *map;   /* NULL when s is the original text */
+    const cfg_expanded_t *map;   /* NULL when s is the original text */
     const char *src;              /* the original text, for line/col */
     size_t src_len;
     size_t origin;                /* where tokens may start in src: after a BOM */
     size_t cur_off;               /* line/col cursor into src, moves forward */
     int cur_line, cur_col;
     const char *file;
-    const cfg__lex_opts_t *o;
+    const cfg_lex_opts_t *o;
     ifr_arena_t *a;
     cfg_error_t *err;
     ifr_buf_t val;                /* the token being built */
     cfg_token_t *toks;            /* heap while lexing, copied to the arena at the end */
-    cfg__raw_t *raw;
+    cfg_raw_t *raw;
     size_t count, cap;
 } lexer_t;
 
-int cfg__errorf_at(cfg_error_t *err, const char *file, int line, int col, const char *fmt, ...)
+int cfg_errorf_at(cfg_error_t *err, const char *file, int line, int col, const char *fmt, ...)
 {
     snprintf(err->file, sizeof err->file, "%s", file ? file : "<input>");
     err->line = line;
@@ -55,7 +55,7 @@ static bool cfg__lx_blank(char c)
  * for in order, so the cursor only walks forward (restarting if not). */
 static void cfg__lx_pos(lexer_t *lx, size_t i, int *line, int *col)
 {
-    size_t off = lx->map ? cfg__expanded_src_off(lx->map, i) : i;
+    size_t off = lx->map ? cfg_expanded_src_off(lx->map, i) : i;
     if (off > lx->src_len) off = lx->src_len;
     if (off < lx->cur_off) { lx->cur_off = lx->origin; lx->cur_line = 1; lx->cur_col = 1; }
     for (; lx->cur_off < off; lx->cur_off++) {
@@ -76,12 +76,12 @@ static int cfg__lx_fail(lexer_t *lx, size_t at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return cfg__errorf_at(lx->err, lx->file, line, col, "%s", msg);
+    return cfg_errorf_at(lx->err, lx->file, line, col, "%s", msg);
 }
 
 static int cfg__lx_oom(lexer_t *lx)
 {
-    return cfg__errorf_at(lx->err, lx->file, 0, 0, "out of memory while reading the Caddyfile");
+    return cfg_errorf_at(lx->err, lx->file, 0, 0, "out of memory while reading the Caddyfile");
 }
 
 /* Adds the token held in lx->val, written at s[start..end). */
@@ -95,7 +95,7 @@ static int cfg__lx_emit(lexer_t *lx, size_t start, size_t end, unsigned flags, i
         cfg_token_t *t = realloc(lx->toks, cap * sizeof *t);
         if (!t) return cfg__lx_oom(lx);
         lx->toks = t;
-        cfg__raw_t *r = realloc(lx->raw, cap * sizeof *r);
+        cfg_raw_t *r = realloc(lx->raw, cap * sizeof *r);
         if (!r) return cfg__lx_oom(lx);
         lx->raw = r;
         lx->cap = cap;
@@ -107,7 +107,7 @@ static int cfg__lx_emit(lexer_t *lx, size_t start, size_t end, unsigned flags, i
     t->file = lx->file;
     cfg__lx_pos(lx, start, &t->line, &t->col);
     t->flags = flags;
-    lx->raw[lx->count] = (cfg__raw_t){ start, end - start, nl, cont, comment };
+    lx->raw[lx->count] = (cfg_raw_t){ start, end - start, nl, cont, comment };
     lx->count++;
     ifr_buf_clear(&lx->val);
     return 0;
@@ -340,12 +340,12 @@ static int cfg__lx_run(lexer_t *lx)
     return 0;
 }
 
-bool cfg__has_bom(const char *text, size_t len)
+bool cfg_has_bom(const char *text, size_t len)
 {
     return len >= CFG_BOM_LEN && memcmp(text, "\xef\xbb\xbf", CFG_BOM_LEN) == 0;
 }
 
-bool cfg__glued_brace(const cfg_token_t *t)
+bool cfg_glued_brace(const cfg_token_t *t)
 {
     /* "x{{" is left alone: once split, "x{" would be glued again. */
     if (cfg_token_is_literal(t) || t->text.len < 2 || t->text.ptr[t->text.len - 1] != '{' ||
@@ -357,21 +357,21 @@ bool cfg__glued_brace(const cfg_token_t *t)
     return balance > 0;
 }
 
-int cfg__lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
-             const cfg__lex_opts_t *opts, cfg__toks_t *out, cfg_error_t *err)
+int cfg_lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
+             const cfg_lex_opts_t *opts, cfg_toks_t *out, cfg_error_t *err)
 {
-    static const cfg__lex_opts_t defaults = { 0 };
+    static const cfg_lex_opts_t defaults = { 0 };
     if (!opts) opts = &defaults;
-    *out = (cfg__toks_t){ 0 };
+    *out = (cfg_toks_t){ 0 };
     if (len > CFG_MAX_FILE_SIZE)
-        return cfg__errorf_at(err, file, 0, 0, "file is larger than %u bytes", CFG_MAX_FILE_SIZE);
-    cfg__expanded_t exp = { 0 };
+        return cfg_errorf_at(err, file, 0, 0, "file is larger than %u bytes", CFG_MAX_FILE_SIZE);
+    cfg_expanded_t exp = { 0 };
     lexer_t lx = { .s = text, .n = len, .src = text, .src_len = len, .cur_line = 1,
                    .cur_col = 1, .file = file ? file : "<input>", .o = opts, .a = a,
                    .err = err, .val = IFR_BUF_INIT };
     if (opts->substitute_env) {
-        if (cfg__expand_env(text, len, opts->env, opts->env_ud, &exp) < 0)
-            return cfg__errorf_at(err, lx.file, 0, 0,
+        if (cfg_expand_env(text, len, opts->env, opts->env_ud, &exp) < 0)
+            return cfg_errorf_at(err, lx.file, 0, 0,
                                   "out of memory or over %u bytes substituting {$VARIABLES}",
                                   CFG_MAX_FILE_SIZE);
         lx.s = exp.text;
@@ -380,7 +380,7 @@ int cfg__lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
     }
     /* A byte order mark is not text; columns count from after it. The
      * substituted text starts with it too: {$VAR} cannot. */
-    if (cfg__has_bom(text, len)) lx.i = lx.origin = lx.cur_off = CFG_BOM_LEN;
+    if (cfg_has_bom(text, len)) lx.i = lx.origin = lx.cur_off = CFG_BOM_LEN;
     int rc = cfg__lx_run(&lx);
     if (rc == 0 && lx.count) {
         out->toks = ifr_arena_alloc(a, lx.count * sizeof *out->toks);
@@ -395,6 +395,6 @@ int cfg__lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
     free(lx.toks);
     free(lx.raw);
     ifr_buf_free(&lx.val);
-    cfg__expanded_free(&exp);
+    cfg_expanded_free(&exp);
     return rc;
 }

@@ -35,29 +35,29 @@ typedef struct {
     int newlines_before;    /* unescaped line breaks since the previous token */
     bool continued;         /* a backslash line continuation came before it */
     bool comment;           /* a # comment (only with keep_comments) */
-} cfg__raw_t;
+} cfg_raw_t;
 
 typedef struct {
     bool substitute_env;    /* replace {$VAR}; when false env/env_ud are unused */
     cfg_env_cb env;         /* NULL: getenv(3) */
     void *env_ud;
     bool keep_comments;     /* emit comments as tokens (for the formatter) */
-} cfg__lex_opts_t;
+} cfg_lex_opts_t;
 
 typedef struct {
     cfg_token_t *toks;      /* arena array of count tokens */
-    cfg__raw_t *raw;        /* arena array, parallel to toks */
+    cfg_raw_t *raw;        /* arena array, parallel to toks */
     size_t count;
-} cfg__toks_t;
+} cfg_toks_t;
 
 /* A UTF-8 byte order mark at the start of text (the lexer skips it). */
 #define CFG_BOM_LEN 3
-bool cfg__has_bom(const char *text, size_t len);
+bool cfg_has_bom(const char *text, size_t len);
 
 /* Tokenizes text[0..len). file (arena-owned or static) goes into every
  * token. Returns 0, or -1 with *err filled. */
-int cfg__lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
-             const cfg__lex_opts_t *opts, cfg__toks_t *out, cfg_error_t *err);
+int cfg_lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
+             const cfg_lex_opts_t *opts, cfg_toks_t *out, cfg_error_t *err);
 
 /* Environment substitution, the lexer's first pass. The result is a new
  * text plus a map from its offsets back to the original ones, so tokens
@@ -68,32 +68,32 @@ typedef struct {
     size_t out_off;
     size_t src_off;
     bool from_env;
-} cfg__seg_t;
+} cfg_seg_t;
 
 typedef struct {
-    char *text;             /* heap; freed by cfg__expanded_free */
+    char *text;             /* heap; freed by cfg_expanded_free */
     size_t len;
-    cfg__seg_t *segs;       /* heap; at least one segment */
+    cfg_seg_t *segs;       /* heap; at least one segment */
     size_t nsegs;
-} cfg__expanded_t;
+} cfg_expanded_t;
 
 /* Returns 0, or -1 when memory runs out or the result would exceed
  * CFG_MAX_FILE_SIZE. */
-int cfg__expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg__expanded_t *out);
-void cfg__expanded_free(cfg__expanded_t *e);
+int cfg_expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg_expanded_t *out);
+void cfg_expanded_free(cfg_expanded_t *e);
 /* Length of the {$...} reference starting at text[i], or 0 if none. */
-size_t cfg__env_ref_len(const char *text, size_t len, size_t i);
+size_t cfg_env_ref_len(const char *text, size_t len, size_t i);
 
 /* Offset in the original text of byte off of the expanded text. */
-size_t cfg__expanded_src_off(const cfg__expanded_t *e, size_t off);
+size_t cfg_expanded_src_off(const cfg_expanded_t *e, size_t off);
 
 /* An unquoted word ending in a '{' that its other braces do not balance
  * ("example.com{", "handle /x{"): at the end of a line this is a block
  * opener missing its space, and the parser refuses it there. */
-bool cfg__glued_brace(const cfg_token_t *t);
+bool cfg_glued_brace(const cfg_token_t *t);
 
 /* Fills *err with file:line:col and a formatted message; returns -1. */
-int cfg__errorf_at(cfg_error_t *err, const char *file, int line, int col, const char *fmt, ...)
+int cfg_errorf_at(cfg_error_t *err, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -20,7 +20,7 @@
 #include "config/source.h"
 
 typedef struct {
-    cfg__cursor_t cur;
+    cfg_cursor_t cur;
     ifr_arena_t *a;
     cfg_error_t *err;
     size_t nsites;
@@ -75,7 +75,7 @@ static bool cfg__on_new_line(const cfg_token_t *t)
 static int cfg__expect_line_end(parser_t *p, const char *after)
 {
     const cfg_token_t *n;
-    int rc = cfg__peek(&p->cur, &n);
+    int rc = cfg_peek(&p->cur, &n);
     if (rc < 0) return -1;
     if (rc == 1 && !cfg__on_new_line(n)) {
         if (strcmp(after, "{") == 0)
@@ -88,12 +88,12 @@ static int cfg__expect_line_end(parser_t *p, const char *after)
 
 static int cfg__parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out);
 
-/* Refuses "word{" as the last token of a line (see cfg__glued_brace). */
+/* Refuses "word{" as the last token of a line (see cfg_glued_brace). */
 static int cfg__check_glued(parser_t *p, const cfg_token_t *t)
 {
-    if (!cfg__glued_brace(t)) return 0;
+    if (!cfg_glued_brace(t)) return 0;
     const cfg_token_t *n;
-    int rc = cfg__peek(&p->cur, &n);
+    int rc = cfg_peek(&p->cur, &n);
     if (rc < 0) return -1;
     if (rc == 1 && !cfg__on_new_line(n)) return 0;
     return cfg_errorf(p->err, t, "'%s' ends with '{': put a space before the brace to open a "
@@ -110,8 +110,8 @@ static int cfg__parse_directive(parser_t *p, const cfg_token_t *name, int depth,
     vec_t args = { 0 };
     const cfg_token_t *t;
     int rc;
-    while ((rc = cfg__peek(&p->cur, &t)) == 1 && !cfg__on_new_line(t)) {
-        cfg__next(&p->cur, &t);
+    while ((rc = cfg_peek(&p->cur, &t)) == 1 && !cfg__on_new_line(t)) {
+        cfg_next(&p->cur, &t);
         if (cfg_is_word(t, "{")) {
             if (depth >= CFG_MAX_NESTING) {
                 rc = cfg_errorf(p->err, t, "blocks are nested more than %d deep", CFG_MAX_NESTING);
@@ -154,7 +154,7 @@ static int cfg__parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg
     vec_t items = { 0 };
     const cfg_token_t *t;
     int rc;
-    while ((rc = cfg__next(&p->cur, &t)) == 1) {
+    while ((rc = cfg_next(&p->cur, &t)) == 1) {
         if (cfg_is_word(t, "}")) {
             if (!open) { rc = cfg_errorf(p->err, t, "unexpected '}': no block is open"); break; }
             out->close = t;
@@ -207,14 +207,14 @@ static int cfg__parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const
         }
         if (key.text.len && cfg__vec_push(keys, &key, sizeof key)) return cfg__oom(p);
         const cfg_token_t *n;
-        int rc = cfg__peek(&p->cur, &n);
+        int rc = cfg_peek(&p->cur, &n);
         if (rc < 0) return -1;
         if (rc == 0) {
             if (expecting) return cfg_errorf(p->err, t, "expected another address after ','");
             return 0;
         }
         if (!expecting && cfg__on_new_line(n) && !cfg_is_word(n, "{")) return 0;
-        cfg__next(&p->cur, &t);
+        cfg_next(&p->cur, &t);
     }
 }
 
@@ -240,7 +240,7 @@ static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites)
             rc = cfg_errorf(p->err, name, "snippet %s: expected '{' after its name", name->text.ptr);
         } else {
             *name = k[0];
-            rc = cfg__define_snippet(&p->cur, name, open);
+            rc = cfg_define_snippet(&p->cur, name, open);
         }
         free(keys.items);
         return rc;
@@ -262,9 +262,9 @@ static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites)
 static int cfg__parse_document(parser_t *p, cfg_doc_t *doc)
 {
     const cfg_token_t *t;
-    int rc = cfg__peek(&p->cur, &t);
+    int rc = cfg_peek(&p->cur, &t);
     if (rc == 1 && cfg_is_word(t, "{")) {
-        cfg__next(&p->cur, &t);
+        cfg_next(&p->cur, &t);
         doc->global = ifr_arena_calloc(p->a, 1, sizeof *doc->global);
         if (!doc->global) return cfg__oom(p);
         if ((rc = cfg__expect_line_end(p, "{"))) return rc;
@@ -273,7 +273,7 @@ static int cfg__parse_document(parser_t *p, cfg_doc_t *doc)
     }
     if (rc < 0) return -1;
     vec_t sites = { 0 };
-    while ((rc = cfg__next(&p->cur, &t)) == 1) {
+    while ((rc = cfg_next(&p->cur, &t)) == 1) {
         if (cfg_is_word(t, "{")) {
             rc = cfg_errorf(p->err, t, "unexpected '{': expected a site address (a global "
                             "options block may only come first)");
@@ -286,16 +286,16 @@ static int cfg__parse_document(parser_t *p, cfg_doc_t *doc)
     if (cfg__vec_finish(&sites, p->a, sizeof(cfg_site_t), &arr) && rc == 0) rc = cfg__oom(p);
     doc->sites = arr;
     doc->nsites = sites.n;
-    if (rc == 0) rc = cfg__check_site_keys(doc, p->err);
+    if (rc == 0) rc = cfg_check_site_keys(doc, p->err);
     return rc;
 }
 
-static int cfg__parse_tokens(ifr_arena_t *a, const cfg__toks_t *toks, const char *file, uint64_t dev,
+static int cfg__parse_tokens(ifr_arena_t *a, const cfg_toks_t *toks, const char *file, uint64_t dev,
                         uint64_t ino, const cfg_parse_opts_t *opts, cfg_doc_t **out,
                         cfg_error_t *err)
 {
     parser_t p = { .a = a, .err = err };
-    cfg__cursor_init(&p.cur, a, opts, err, toks->toks, toks->count, file, dev, ino);
+    cfg_cursor_init(&p.cur, a, opts, err, toks->toks, toks->count, file, dev, ino);
     cfg_doc_t *doc = ifr_arena_calloc(a, 1, sizeof *doc);
     if (!doc) return cfg__oom(&p);
     if (cfg__parse_document(&p, doc)) return -1;
@@ -308,10 +308,10 @@ int cfg_parse_text(ifr_arena_t *a, const char *text, size_t len, const char *fil
 {
     const char *file = filename ? ifr_arena_strndup(a, filename, strlen(filename)) : "<input>";
     if (!file) return cfg_errorf(err, NULL, "out of memory");
-    cfg__lex_opts_t lo = { .substitute_env = true, .env = opts ? opts->env : NULL,
+    cfg_lex_opts_t lo = { .substitute_env = true, .env = opts ? opts->env : NULL,
                            .env_ud = opts ? opts->env_ud : NULL };
-    cfg__toks_t toks;
-    if (cfg__lex(a, text, len, file, &lo, &toks, err)) return -1;
+    cfg_toks_t toks;
+    if (cfg_lex(a, text, len, file, &lo, &toks, err)) return -1;
     return cfg__parse_tokens(a, &toks, file, 0, 0, opts, out, err);
 }
 
@@ -324,11 +324,11 @@ int cfg_parse_file(ifr_arena_t *a, const char *path, const cfg_parse_opts_t *opt
     uint64_t dev, ino;
     const char *file = ifr_arena_strndup(a, path, strlen(path));
     if (!file) return cfg_errorf(err, NULL, "out of memory");
-    if (cfg__read_file(a, path, CFG_MAX_FILE_SIZE, &text, &len, &dev, &ino, why, sizeof why))
-        return cfg__errorf_at(err, path, 0, 0, "cannot read the Caddyfile: %s", why);
-    cfg__lex_opts_t lo = { .substitute_env = true, .env = opts ? opts->env : NULL,
+    if (cfg_read_file(a, path, CFG_MAX_FILE_SIZE, &text, &len, &dev, &ino, why, sizeof why))
+        return cfg_errorf_at(err, path, 0, 0, "cannot read the Caddyfile: %s", why);
+    cfg_lex_opts_t lo = { .substitute_env = true, .env = opts ? opts->env : NULL,
                            .env_ud = opts ? opts->env_ud : NULL };
-    cfg__toks_t toks;
-    if (cfg__lex(a, text, len, file, &lo, &toks, err)) return -1;
+    cfg_toks_t toks;
+    if (cfg_lex(a, text, len, file, &lo, &toks, err)) return -1;
     return cfg__parse_tokens(a, &toks, file, dev, ino, opts, out, err);
 }

@@ -22,7 +22,7 @@ static int cfg__by_text_then_order(const void *x, const void *y)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
-int cfg__check_site_keys(const cfg_doc_t *doc, cfg_error_t *err)
+int cfg_check_site_keys(const cfg_doc_t *doc, cfg_error_t *err)
 {
     size_t n = 0;
     for (size_t i = 0; i < doc->nsites; i++) n += doc->sites[i].nkeys;

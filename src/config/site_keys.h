@@ -8,6 +8,6 @@
  * site blocks is an error at the later one (the same one twice in one
  * block is allowed, as Caddy keeps it once). Addresses compare as written,
  * after {$VAR} substitution. Returns 0, or -1 with *err filled. */
-int cfg__check_site_keys(const cfg_doc_t *doc, cfg_error_t *err);
+int cfg_check_site_keys(const cfg_doc_t *doc, cfg_error_t *err);
 
 #endif

@@ -14,22 +14,22 @@
 /* Bytes all imported files together may add (each one is also capped). */
 #define CFG_MAX_IMPORT_BYTES (64u << 20)
 
-void cfg__cursor_init(cfg__cursor_t *c, ifr_arena_t *a, const cfg_parse_opts_t *opts,
+void cfg_cursor_init(cfg_cursor_t *c, ifr_arena_t *a, const cfg_parse_opts_t *opts,
                       cfg_error_t *err, const cfg_token_t *toks, size_t n, const char *file,
                       uint64_t dev, uint64_t ino)
 {
     static const cfg_parse_opts_t defaults = { 0 };
-    *c = (cfg__cursor_t){ .a = a, .opts = opts ? opts : &defaults, .err = err,
+    *c = (cfg_cursor_t){ .a = a, .opts = opts ? opts : &defaults, .err = err,
                           .budget_tokens = CFG_MAX_TOKENS > n ? CFG_MAX_TOKENS - n : 0,
                           .budget_bytes = CFG_MAX_IMPORT_BYTES };
-    c->stack[0] = (cfg__src_t){ .toks = toks, .n = n, .what = file, .is_file = dev || ino,
+    c->stack[0] = (cfg_src_t){ .toks = toks, .n = n, .what = file, .is_file = dev || ino,
                                 .dev = dev, .ino = ino };
     c->depth = 1;
 }
 
-static int cfg__src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
+static int cfg__src_fail(cfg_cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int cfg__src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
+static int cfg__src_fail(cfg_cursor_t *c, const cfg_token_t *at, const char *fmt, ...)
 {
     char msg[sizeof c->err->message];
     va_list ap;
@@ -39,15 +39,15 @@ static int cfg__src_fail(cfg__cursor_t *c, const cfg_token_t *at, const char *fm
     return cfg_errorf(c->err, at, "%s", msg);
 }
 
-static const cfg__snippet_t *cfg__find_snippet(const cfg__cursor_t *c, ifr_str_t name)
+static const cfg_snippet_t *cfg__find_snippet(const cfg_cursor_t *c, ifr_str_t name)
 {
-    for (const cfg__snippet_t *s = c->snippets; s; s = s->next)
+    for (const cfg_snippet_t *s = c->snippets; s; s = s->next)
         if (ifr_str_eq(s->key, name)) return s;
     return NULL;
 }
 
 /* Pushes toks (already substituted) as a new source. */
-static int cfg__push_source(cfg__cursor_t *c, const cfg_token_t *at, cfg__src_t src)
+static int cfg__push_source(cfg_cursor_t *c, const cfg_token_t *at, cfg_src_t src)
 {
     if (c->depth > CFG_MAX_IMPORT_DEPTH)
         return cfg__src_fail(c, at, "imports are nested more than %d deep", CFG_MAX_IMPORT_DEPTH);
@@ -58,7 +58,7 @@ static int cfg__push_source(cfg__cursor_t *c, const cfg_token_t *at, cfg__src_t 
     return 0;
 }
 
-static int cfg__import_snippet(cfg__cursor_t *c, const cfg_token_t *at, const cfg__snippet_t *s,
+static int cfg__import_snippet(cfg_cursor_t *c, const cfg_token_t *at, const cfg_snippet_t *s,
                           const cfg_token_t *args, size_t nargs)
 {
     for (int i = 0; i < c->depth; i++)
@@ -67,13 +67,13 @@ static int cfg__import_snippet(cfg__cursor_t *c, const cfg_token_t *at, const cf
                             s->key.ptr);
     cfg_token_t *toks;
     size_t n;
-    if (cfg__substitute_args(c->a, s->toks, s->n, args, nargs, c->budget_tokens, &toks, &n, c->err))
+    if (cfg_substitute_args(c->a, s->toks, s->n, args, nargs, c->budget_tokens, &toks, &n, c->err))
         return -1;
     const char *what = ifr_arena_printf(c->a, "snippet '%.*s'", (int)s->key.len, s->key.ptr);
-    return cfg__push_source(c, at, (cfg__src_t){ .toks = toks, .n = n, .what = what, .snippet = s });
+    return cfg__push_source(c, at, (cfg_src_t){ .toks = toks, .n = n, .what = what, .snippet = s });
 }
 
-static int cfg__import_file(cfg__cursor_t *c, const cfg_token_t *at, const char *path,
+static int cfg__import_file(cfg_cursor_t *c, const cfg_token_t *at, const char *path,
                        const cfg_token_t *args, size_t nargs)
 {
     char why[200];
@@ -82,31 +82,31 @@ static int cfg__import_file(cfg__cursor_t *c, const cfg_token_t *at, const char 
     uint64_t dev, ino;
     size_t max = c->budget_bytes < CFG_MAX_FILE_SIZE ? c->budget_bytes : CFG_MAX_FILE_SIZE;
     if (c->opts->on_import) c->opts->on_import(c->opts->on_import_ud, path);
-    if (cfg__read_file(c->a, path, max, &text, &len, &dev, &ino, why, sizeof why))
+    if (cfg_read_file(c->a, path, max, &text, &len, &dev, &ino, why, sizeof why))
         return cfg__src_fail(c, at, "import '%s': %s", path, why);
     c->budget_bytes -= len;
     for (int i = 0; i < c->depth; i++)
         if (c->stack[i].is_file && c->stack[i].dev == dev && c->stack[i].ino == ino)
             return cfg__src_fail(c, at, "import cycle: '%s' is already being imported", path);
-    cfg__lex_opts_t lo = { .substitute_env = true, .env = c->opts->env, .env_ud = c->opts->env_ud };
-    cfg__toks_t lexed;
-    if (cfg__lex(c->a, text, len, path, &lo, &lexed, c->err)) return -1;
+    cfg_lex_opts_t lo = { .substitute_env = true, .env = c->opts->env, .env_ud = c->opts->env_ud };
+    cfg_toks_t lexed;
+    if (cfg_lex(c->a, text, len, path, &lo, &lexed, c->err)) return -1;
     cfg_token_t *toks;
     size_t n;
-    if (cfg__substitute_args(c->a, lexed.toks, lexed.count, args, nargs, c->budget_tokens, &toks,
+    if (cfg_substitute_args(c->a, lexed.toks, lexed.count, args, nargs, c->budget_tokens, &toks,
                              &n, c->err))
         return -1;
-    return cfg__push_source(c, at, (cfg__src_t){ .toks = toks, .n = n, .what = path, .is_file = true,
+    return cfg__push_source(c, at, (cfg_src_t){ .toks = toks, .n = n, .what = path, .is_file = true,
                                             .dev = dev, .ino = ino });
 }
 
 /* Pushes paths[0] of a glob's n matches; the others wait on its source and
  * replace it one by one when it ends (next_token). */
-static int cfg__import_glob_file(cfg__cursor_t *c, const cfg_token_t *at, char **paths, size_t n,
+static int cfg__import_glob_file(cfg_cursor_t *c, const cfg_token_t *at, char **paths, size_t n,
                             const cfg_token_t *args, size_t nargs)
 {
     if (cfg__import_file(c, at, paths[0], args, nargs)) return -1;
-    cfg__src_t *top = &c->stack[c->depth - 1];
+    cfg_src_t *top = &c->stack[c->depth - 1];
     top->glob_rest = paths + 1;
     top->glob_left = n - 1;
     top->glob_at = at;
@@ -115,13 +115,13 @@ static int cfg__import_glob_file(cfg__cursor_t *c, const cfg_token_t *at, char *
     return 0;
 }
 
-static int cfg__import_glob(cfg__cursor_t *c, const cfg_token_t *at, const char *pattern,
+static int cfg__import_glob(cfg_cursor_t *c, const cfg_token_t *at, const char *pattern,
                        const cfg_token_t *args, size_t nargs)
 {
     char why[200];
     char **paths;
     size_t n;
-    if (cfg__glob(c->a, pattern, &paths, &n, why, sizeof why))
+    if (cfg_glob(c->a, pattern, &paths, &n, why, sizeof why))
         return cfg__src_fail(c, at, "import '%s': %s", pattern, why);
     if (n == 0) {
         ifr_log_warn("config", "%s:%d:%d: no files matching import glob pattern '%s'", at->file,
@@ -131,11 +131,11 @@ static int cfg__import_glob(cfg__cursor_t *c, const cfg_token_t *at, const char 
     return cfg__import_glob_file(c, at, paths, n, args, nargs);
 }
 
-static int cfg__suggest_snippet(cfg__cursor_t *c, const cfg_token_t *name, const char *why)
+static int cfg__suggest_snippet(cfg_cursor_t *c, const cfg_token_t *name, const char *why)
 {
     const char *names[64];
     size_t k = 0;
-    for (const cfg__snippet_t *s = c->snippets; s && k < 64; s = s->next) names[k++] = s->name->text.ptr;
+    for (const cfg_snippet_t *s = c->snippets; s && k < 64; s = s->next) names[k++] = s->name->text.ptr;
     /* snippet names are stored with their parentheses: compare likewise */
     char want[160];
     snprintf(want, sizeof want, "(%.*s)", (int)(name->text.len < 150 ? name->text.len : 150),
@@ -150,9 +150,9 @@ static int cfg__suggest_snippet(cfg__cursor_t *c, const cfg_token_t *name, const
 }
 
 /* `import NAME args...` at the current position of the top source. */
-static int cfg__do_import(cfg__cursor_t *c, const cfg_token_t *kw)
+static int cfg__do_import(cfg_cursor_t *c, const cfg_token_t *kw)
 {
-    cfg__src_t *top = &c->stack[c->depth - 1];
+    cfg_src_t *top = &c->stack[c->depth - 1];
     const cfg_token_t *args = top->toks + top->pos;
     size_t nargs = 0;
     while (top->pos < top->n && !(top->toks[top->pos].flags & CFG_TOK_LINE_START)) {
@@ -169,24 +169,24 @@ static int cfg__do_import(cfg__cursor_t *c, const cfg_token_t *kw)
         if (cfg_is_word(&args[i], "{") || cfg_is_word(&args[i], "}"))
             return cfg__src_fail(c, &args[i], "import: unexpected '%s' (a brace must be on a line of "
                             "its own; quote it to pass it as an argument)", args[i].text.ptr);
-    const cfg__snippet_t *s = cfg__find_snippet(c, name->text);
+    const cfg_snippet_t *s = cfg__find_snippet(c, name->text);
     if (s) return cfg__import_snippet(c, name, s, args + 1, nargs - 1);
     if (c->opts->no_file_imports)
         return cfg__src_fail(c, name, "import '%s': no snippet by that name (file imports are disabled)",
                         name->text.ptr);
-    char *path = cfg__path_relative_to(c->a, name->file, name->text.ptr);
+    char *path = cfg_path_relative_to(c->a, name->file, name->text.ptr);
     if (!path) return cfg__src_fail(c, name, "out of memory");
-    if (cfg__has_wildcard(name->text.ptr)) return cfg__import_glob(c, name, path, args + 1, nargs - 1);
+    if (cfg_has_wildcard(name->text.ptr)) return cfg__import_glob(c, name, path, args + 1, nargs - 1);
     /* Tell a missing file apart from a misspelt snippet before reading. */
     struct stat st;
     if (stat(path, &st) < 0 && errno == ENOENT) return cfg__suggest_snippet(c, name, strerror(ENOENT));
     return cfg__import_file(c, name, path, args + 1, nargs - 1);
 }
 
-static int cfg__next_token(cfg__cursor_t *c, const cfg_token_t **out)
+static int cfg__next_token(cfg_cursor_t *c, const cfg_token_t **out)
 {
     for (;;) {
-        cfg__src_t *top = &c->stack[c->depth - 1];
+        cfg_src_t *top = &c->stack[c->depth - 1];
         if (top->pos == top->n) {
             if (c->depth == 1) return 0;
             c->depth--;
@@ -206,7 +206,7 @@ static int cfg__next_token(cfg__cursor_t *c, const cfg_token_t **out)
     }
 }
 
-int cfg__peek(cfg__cursor_t *c, const cfg_token_t **out)
+int cfg_peek(cfg_cursor_t *c, const cfg_token_t **out)
 {
     if (!c->peeked) {
         int rc = cfg__next_token(c, &c->peeked);
@@ -216,21 +216,21 @@ int cfg__peek(cfg__cursor_t *c, const cfg_token_t **out)
     return 1;
 }
 
-int cfg__next(cfg__cursor_t *c, const cfg_token_t **out)
+int cfg_next(cfg_cursor_t *c, const cfg_token_t **out)
 {
-    int rc = cfg__peek(c, out);
+    int rc = cfg_peek(c, out);
     c->peeked = NULL;
     return rc;
 }
 
-int cfg__define_snippet(cfg__cursor_t *c, const cfg_token_t *name, const cfg_token_t *open)
+int cfg_define_snippet(cfg_cursor_t *c, const cfg_token_t *name, const cfg_token_t *open)
 {
     ifr_str_t key = ifr_str_sub(name->text, 1, name->text.len - 1);
     if (cfg__find_snippet(c, key))
         return cfg__src_fail(c, name, "snippet '%.*s' is already defined", (int)key.len, key.ptr);
     /* The body is the rest of the source the brace came from, up to the
      * matching brace: imports inside stay unexpanded until it is used. */
-    cfg__src_t *top = &c->stack[c->depth - 1];
+    cfg_src_t *top = &c->stack[c->depth - 1];
     size_t start = top->pos, depth = 1, i = start;
     if (i < top->n && !(top->toks[i].flags & CFG_TOK_LINE_START))
         return cfg__src_fail(c, &top->toks[i], "unexpected '%s' after '{': a block's contents start "
@@ -242,9 +242,9 @@ int cfg__define_snippet(cfg__cursor_t *c, const cfg_token_t *name, const cfg_tok
     if (i == top->n)
         return cfg__src_fail(c, open, "snippet '%.*s' is not closed: expected '}' for this '{'",
                         (int)key.len, key.ptr);
-    cfg__snippet_t *s = ifr_arena_calloc(c->a, 1, sizeof *s);
+    cfg_snippet_t *s = ifr_arena_calloc(c->a, 1, sizeof *s);
     if (!s) return cfg__src_fail(c, name, "out of memory");
-    *s = (cfg__snippet_t){ name, key, top->toks + start, i - start, c->snippets };
+    *s = (cfg_snippet_t){ name, key, top->toks + start, i - start, c->snippets };
     c->snippets = s;
     top->pos = i + 1;
     if (top->pos < top->n && !(top->toks[top->pos].flags & CFG_TOK_LINE_START))

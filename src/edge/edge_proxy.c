@@ -5,45 +5,45 @@
 
 struct proxy_call {
     edge_exchange_t *ex;
-    proxy_request_t req;
-    const proxy_call_cb_t *cb;
+    route_proxy_request_t req;
+    const route_proxy_call_cb_t *cb;
     void *ud;
 };
 
-static int edge__proxy_start(route_exchange_t *x, const proxy_request_t *req, const proxy_call_cb_t *cb, void *ud,
-                            proxy_call_t **out)
+static int edge__proxy_start(route_exchange_t *x, const route_proxy_request_t *req, const route_proxy_call_cb_t *cb, void *ud,
+                            route_proxy_call_t **out)
 {
     edge_exchange_t *ex = x->io_ctx;
-    proxy_call_t *call = ifr_arena_alloc(x->arena, sizeof(*call));
+    route_proxy_call_t *call = ifr_arena_alloc(x->arena, sizeof(*call));
     if (!call) return -1;
-    *call = (proxy_call_t){ .ex = ex, .req = *req, .cb = cb, .ud = ud };
+    *call = (route_proxy_call_t){ .ex = ex, .req = *req, .cb = cb, .ud = ud };
     ex->call = *out = call;
     return 0;
 }
 
-static void edge__proxy_cancel(proxy_call_t *call)
+static void edge__proxy_cancel(route_proxy_call_t *call)
 {
     if (call->ex->call != call) return;
     call->ex->call = NULL;
     call->ex->upstream_body = false;
 }
 
-static const proxy_transport_t edge__proxy_transport = {
+static const route_proxy_transport_t edge__proxy_transport = {
     .start = edge__proxy_start,
     .cancel = edge__proxy_cancel,
 };
 
 void edge_proxy_register(void)
 {
-    proxy_transport_register(&edge__proxy_transport);
+    route_proxy_transport_register(&edge__proxy_transport);
 }
 
 int edge_proxy_request(edge_exchange_t *ex, ifr_buf_t *out, bool *with_body)
 {
-    const proxy_call_t *call = ex->call;
+    const route_proxy_call_t *call = ex->call;
     if (!call || !call->req.upstream->host) return -1;   /* unix sockets are not reachable from here */
     ifr_buf_clear(out);
-    const proxy_request_t *r = &call->req;
+    const route_proxy_request_t *r = &call->req;
     /* An https upstream is fetched over https: the Workers runtime makes
      * the TLS connection and verifies it its own way (docs/edge.md). */
     const char *scheme = r->upstream->tls ? "https" : "http";
@@ -60,7 +60,7 @@ int edge_proxy_request(edge_exchange_t *ex, ifr_buf_t *out, bool *with_body)
 
 void edge_proxy_head(edge_exchange_t *ex, int status, ifr_str_t fields, int64_t length)
 {
-    proxy_call_t *call = ex->call;
+    route_proxy_call_t *call = ex->call;
     if (!call) return;
     ex->call = NULL;
     route_exchange_t *x = &ex->x;
@@ -81,8 +81,8 @@ void edge_proxy_head(edge_exchange_t *ex, int status, ifr_str_t fields, int64_t 
         }
     int taken = call->cb->on_head(call->ud, &r);
     if (taken != 0) {
-        /* PROXY_HEAD_DONE: the head was all the handler wanted. */
-        call->cb->on_end(call->ud, taken == PROXY_HEAD_DONE);
+        /* ROUTE_PROXY_HEAD_DONE: the head was all the handler wanted. */
+        call->cb->on_end(call->ud, taken == ROUTE_PROXY_HEAD_DONE);
         return;
     }
     ex->call = call;
@@ -91,7 +91,7 @@ void edge_proxy_head(edge_exchange_t *ex, int status, ifr_str_t fields, int64_t 
 
 void edge_proxy_body(edge_exchange_t *ex, ifr_str_t bytes, bool last, bool broken)
 {
-    proxy_call_t *call = ex->call;
+    route_proxy_call_t *call = ex->call;
     if (!call || !ex->upstream_body) return;
     route_exchange_t *x = &ex->x;
     bool ok = !broken && x->io->send_body(x, bytes.ptr, bytes.len, last) == 0;
@@ -103,7 +103,7 @@ void edge_proxy_body(edge_exchange_t *ex, ifr_str_t bytes, bool last, bool broke
 
 void edge_proxy_failed(edge_exchange_t *ex, ifr_str_t why)
 {
-    proxy_call_t *call = ex->call;
+    route_proxy_call_t *call = ex->call;
     if (!call) return;
     ex->call = NULL;
     const char *detail = ifr_arena_strndup(&ex->arena, why.ptr, why.len);

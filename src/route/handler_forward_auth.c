@@ -14,7 +14,7 @@
 #include "route/proxy_conf.h"
 
 /* One copy_headers entry: "Name" or "From>To". */
-static int route__auth_copy_add(route_parse_t *p, proxy_auth_conf_t *a, const cfg_token_t *t, size_t *cap)
+static int route__auth_copy_add(route_parse_t *p, route_proxy_auth_conf_t *a, const cfg_token_t *t, size_t *cap)
 {
     ifr_str_t s = t->text, from = s, to = s;
     const char *gt = memchr(s.ptr, '>', s.len);
@@ -43,7 +43,7 @@ static int route__auth_copy_add(route_parse_t *p, proxy_auth_conf_t *a, const cf
 
 static int route__auth_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
-    proxy_auth_conf_t *a = ifr_arena_calloc(p->arena, 1, sizeof(*a));
+    route_proxy_auth_conf_t *a = ifr_arena_calloc(p->arena, 1, sizeof(*a));
     cfg_directive_t rd = *d;   /* what reverse_proxy parses: the block minus our two options */
     cfg_block_t *blk = NULL;
     if (!a) return cfg_errorf(p->err, NULL, "out of memory");
@@ -77,13 +77,13 @@ static int route__auth_parse(route_parse_t *p, const cfg_directive_t *d, void **
         }
     }
     if (!a->uri) return cfg_errorf(p->err, &d->name, "forward_auth: the 'uri' subdirective is required");
-    proxy_conf_t *c;
-    if (proxy_conf_parse(p, &rd, &c) != 0) return -1;
+    route_proxy_conf_t *c;
+    if (route_proxy_conf_parse(p, &rd, &c) != 0) return -1;
     c->auth = a;
     *conf = c;
     return 0;
 }
 
 const route_directive_t route_directive_forward_auth = {
-    .name = "forward_auth", .flags = ROUTE_DIR_MATCHER, .parse = route__auth_parse, .handle = proxy_handle,
+    .name = "forward_auth", .flags = ROUTE_DIR_MATCHER, .parse = route__auth_parse, .handle = route_proxy_handle,
 };

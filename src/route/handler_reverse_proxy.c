@@ -22,11 +22,11 @@
 /* Per-exchange state, in x->arena. */
 typedef struct {
     route_exchange_t *x;
-    const proxy_conf_t *c;
-    const proxy_transport_t *t;
-    proxy_call_t *call;          /* the call in flight, or NULL */
-    proxy_upstream_t *up;        /* its upstream; in_flight counted while set */
-    proxy_request_t req;
+    const route_proxy_conf_t *c;
+    const route_proxy_transport_t *t;
+    route_proxy_call_t *call;          /* the call in flight, or NULL */
+    route_proxy_upstream_t *up;        /* its upstream; in_flight counted while set */
+    route_proxy_request_t req;
     http_headers_t up_headers;
     http_headers_t ours;         /* x->resp.headers as reverse_proxy found them */
     uint64_t tried;              /* upstreams tried, bit i = upstream i */
@@ -64,7 +64,7 @@ static bool route__proxy_idempotent(ifr_str_t m)
 static bool route__proxy_may_retry(const proxy_job_t *j)
 {
     if (j->attempts <= j->c->lb_retries) return true;
-    return j->c->lb_try_duration_ns > 0 && proxy_now_ns() - j->started < j->c->lb_try_duration_ns;
+    return j->c->lb_try_duration_ns > 0 && route_proxy_now_ns() - j->started < j->c->lb_try_duration_ns;
 }
 
 static void route__proxy_retry_cb(route_exchange_t *x, void *ud)
@@ -82,12 +82,12 @@ static route_result_t route__proxy_unavailable(proxy_job_t *j)
     route_exchange_t *x = j->x;
     char list[512], why[64];
     size_t len = 0;
-    int64_t now = proxy_now_ns();
+    int64_t now = route_proxy_now_ns();
     list[0] = 0;
     for (size_t i = 0; i < j->c->nupstreams && i < 4; i++) {
-        proxy_upstream_t *u = &j->c->upstreams[i];
+        route_proxy_upstream_t *u = &j->c->upstreams[i];
         int n = snprintf(list + len, sizeof list - len, "%s%.*s (%s)", i ? ", " : "", (int)u->hostport.len,
-                         u->hostport.ptr, proxy_upstream_why_down(j->c, u, now, why, sizeof why));
+                         u->hostport.ptr, route_proxy_upstream_why_down(j->c, u, now, why, sizeof why));
         if (n < 0 || (size_t)n >= sizeof list - len) break;
         len += (size_t)n;
     }
@@ -122,7 +122,7 @@ static route_result_t route__proxy_wait_and_retry(proxy_job_t *j, int status, co
  * taken out of the request, so a client cannot send it in its stead. */
 static int route__proxy_authorized(proxy_job_t *j, const http_upstream_response_t *r)
 {
-    const proxy_auth_conf_t *a = j->c->auth;
+    const route_proxy_auth_conf_t *a = j->c->auth;
     http_headers_t *h = &j->x->req->headers;
     for (size_t i = 0; i < a->ncopy; i++) {
         const http_header_t *f = http_headers_get(&r->headers, a->copy_from[i]);
@@ -130,20 +130,20 @@ static int route__proxy_authorized(proxy_job_t *j, const http_upstream_response_
         else if (http_headers_set(h, j->x->arena, a->copy_to[i], f->value) != 0) return -1;
     }
     j->authorized = true;
-    return PROXY_HEAD_DONE;
+    return ROUTE_PROXY_HEAD_DONE;
 }
 
 static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
 {
     proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
-    if (proxy_status_in(j->c->unhealthy_status, j->c->nunhealthy_status, r->status))
-        proxy_upstream_failed(j->c, j->up, proxy_now_ns());
+    if (route_proxy_status_in(j->c->unhealthy_status, j->c->nunhealthy_status, r->status))
+        route_proxy_upstream_failed(j->c, j->up, route_proxy_now_ns());
     if (j->c->auth && r->status >= 200 && r->status < 300) return route__proxy_authorized(j, r);
-    if (proxy_headers_down(x, j->c, j->up, &j->ours, r) != 0) return -1;
+    if (route_proxy_headers_down(x, j->c, j->up, &j->ours, r) != 0) return -1;
     if (j->set_cookie) {
         char v[17];
-        proxy_lb_cookie_value(j->up, v);
+        route_proxy_lb_cookie_value(j->up, v);
         char *cookie = ifr_arena_printf(x->arena, "%.*s=%s; Path=/", (int)j->c->lb_key.len, j->c->lb_key.ptr, v);
         if (!cookie || http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Set-Cookie"), ifr_cstr(cookie)) != 0)
             return -1;
@@ -159,7 +159,7 @@ static void route__proxy_on_interim(void *ud, const http_upstream_response_t *r)
     proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
     http_headers_t h;
-    if (!x->io->send_interim || proxy_headers_interim(x, r, &h) != 0) return;
+    if (!x->io->send_interim || route_proxy_headers_interim(x, r, &h) != 0) return;
     x->io->send_interim(x, r->status, &h);
 }
 
@@ -177,17 +177,17 @@ static void route__proxy_on_end(void *ud, bool ok)
     route__proxy_release_upstream(j);
 }
 
-static void route__proxy_on_fail(void *ud, proxy_fail_t why, const char *detail, bool request_sent)
+static void route__proxy_on_fail(void *ud, route_proxy_fail_t why, const char *detail, bool request_sent)
 {
     proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
-    proxy_upstream_t *u = j->up;
+    route_proxy_upstream_t *u = j->up;
     route__proxy_release_upstream(j);
     if (why == PROXY_FAIL_CLIENT) {
         route_resume(x, route_fail(x, 400, detail));
         return;
     }
-    proxy_upstream_failed(j->c, u, proxy_now_ns());
+    route_proxy_upstream_failed(j->c, u, route_proxy_now_ns());
     int status = why == PROXY_FAIL_HEADER_TIMEOUT ? 504 : 502;
     ifr_log_warn("reverse_proxy", "upstream %.*s failed for %.*s %.*s: %s (%d)", (int)u->hostport.len, u->hostport.ptr,
                  (int)x->req->method.len, x->req->method.ptr, (int)x->req->target.len, x->req->target.ptr, detail, status);
@@ -202,14 +202,14 @@ static void route__proxy_on_fail(void *ud, proxy_fail_t why, const char *detail,
     route_resume(x, route_fail(x, status, detail));
 }
 
-static const proxy_call_cb_t route__proxy_callbacks = {
+static const route_proxy_call_cb_t route__proxy_callbacks = {
     .on_head = route__proxy_on_head, .on_fail = route__proxy_on_fail, .on_end = route__proxy_on_end, .on_interim = route__proxy_on_interim,
 };
 
-static const proxy_call_cb_t route__proxy_callbacks;
+static const route_proxy_call_cb_t route__proxy_callbacks;
 
 /* Starts the call to u; j->req is filled. */
-static route_result_t route__proxy_call(proxy_job_t *j, proxy_upstream_t *u)
+static route_result_t route__proxy_call(proxy_job_t *j, route_proxy_upstream_t *u)
 {
     atomic_fetch_add_explicit(&u->in_flight, 1, memory_order_relaxed);
     j->up = u;
@@ -223,7 +223,7 @@ static route_result_t route__proxy_call(proxy_job_t *j, proxy_upstream_t *u)
 /* forward_auth's request, as Caddy 2.6 makes it: GET to the uri, the
  * client's fields (and X-Forwarded-*) plus X-Forwarded-Method and
  * X-Forwarded-Uri, no body (the body stays for the routes after). */
-static route_result_t route__proxy_attempt_auth(proxy_job_t *j, proxy_upstream_t *u)
+static route_result_t route__proxy_attempt_auth(proxy_job_t *j, route_proxy_upstream_t *u)
 {
     route_exchange_t *x = j->x;
     ifr_str_t target, uri;
@@ -232,7 +232,7 @@ static route_result_t route__proxy_attempt_auth(proxy_job_t *j, proxy_upstream_t
         http_headers_set(&j->up_headers, x->arena, IFR_LIT("X-Forwarded-Uri"), uri) != 0)
         return route_fail(x, 500, "out of memory");
     http_headers_remove(&j->up_headers, IFR_LIT("content-length"));
-    j->req = (proxy_request_t){
+    j->req = (route_proxy_request_t){
         .upstream = u, .conf = &j->c->transport, .method = IFR_LIT("GET"), .target = target,
         .headers = &j->up_headers, .flush_interval_ns = j->c->flush_interval_ns,
     };
@@ -243,14 +243,14 @@ static route_result_t route__proxy_attempt(proxy_job_t *j)
 {
     route_exchange_t *x = j->x;
     j->attempts++;
-    proxy_upstream_t *u = proxy_lb_select(j->c, x, j->tried, proxy_now_ns(), &j->set_cookie);
+    route_proxy_upstream_t *u = route_proxy_lb_select(j->c, x, j->tried, route_proxy_now_ns(), &j->set_cookie);
     if (!u) return route__proxy_may_retry(j) ? route__proxy_wait_and_retry(j, 503, "no upstream available") : route__proxy_unavailable(j);
     size_t idx = (size_t)(u - j->c->upstreams);
     if (idx < 64) j->tried |= 1ULL << idx;
-    bool upgrade = !j->c->auth && j->t->tunnels && proxy_upgrade_requested(x->req);
-    if (proxy_headers_up(x, j->c, u, upgrade, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
+    bool upgrade = !j->c->auth && j->t->tunnels && route_proxy_upgrade_requested(x->req);
+    if (route_proxy_headers_up(x, j->c, u, upgrade, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
     if (j->c->auth) return route__proxy_attempt_auth(j, u);
-    j->req = (proxy_request_t){
+    j->req = (route_proxy_request_t){
         .upstream = u,
         .conf = &j->c->transport,
         .method = x->req->method,
@@ -277,26 +277,26 @@ static route_result_t route__proxy_attempt(proxy_job_t *j)
     return route__proxy_call(j, u);
 }
 
-route_result_t proxy_handle(route_exchange_t *x, const void *conf)
+route_result_t route_proxy_handle(route_exchange_t *x, const void *conf)
 {
-    const proxy_conf_t *c = conf;
-    const proxy_transport_t *t = proxy_transport_get();
+    const route_proxy_conf_t *c = conf;
+    const route_proxy_transport_t *t = route_proxy_transport_get();
     if (!t) return route_fail(x, 502, "no reverse_proxy transport in this build");
     proxy_job_t *j = ifr_arena_calloc(x->arena, 1, sizeof(*j));
     if (!j || ifr_arena_on_cleanup(x->arena, route__proxy_job_cleanup, j) != 0) return route_fail(x, 500, "out of memory");
-    *j = (proxy_job_t){ .x = x, .c = c, .t = t, .started = proxy_now_ns(), .ours = x->resp.headers };
+    *j = (proxy_job_t){ .x = x, .c = c, .t = t, .started = route_proxy_now_ns(), .ours = x->resp.headers };
     if (t->watch_health && c->health_uri.len) t->watch_health(x, c);
     return route__proxy_attempt(j);
 }
 
 static int route__proxy_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
-    proxy_conf_t *c;
-    if (proxy_conf_parse(p, d, &c) != 0) return -1;
+    route_proxy_conf_t *c;
+    if (route_proxy_conf_parse(p, d, &c) != 0) return -1;
     *conf = c;
     return 0;
 }
 
 const route_directive_t route_directive_reverse_proxy = {
-    .name = "reverse_proxy", .flags = ROUTE_DIR_MATCHER, .parse = route__proxy_parse, .handle = proxy_handle,
+    .name = "reverse_proxy", .flags = ROUTE_DIR_MATCHER, .parse = route__proxy_parse, .handle = route_proxy_handle,
 };

@@ -2,7 +2,7 @@
  * health settings, header rules and the transport options, as parsed from
  * the Caddyfile (proxy_parse.c).
  *
- * Ownership: a proxy_conf_t and everything it points to live in the plan's
+ * Ownership: a route_proxy_conf_t and everything it points to live in the plan's
  * arena and are immutable while serving, except the fields marked "shared
  * state": those are atomics that every worker updates (health, counters),
  * so they need no lock and cost nothing on the edge build. */
@@ -22,7 +22,7 @@
 
 /* Passive health remembers this many recent failures per upstream, so
  * max_fails is at most this. */
-#define PROXY_FAIL_RING 32
+#define ROUTE_PROXY_FAIL_RING 32
 
 /* transport http's tls options: TLS to the upstreams (Caddy's names).
  * Strings are NUL-terminated, in the plan's arena; NULL when not given. */
@@ -39,25 +39,25 @@ typedef struct {
      * reload that changes a TLS option never reuses a connection (or a
      * context) made under the old ones. */
     const char *key;
-} proxy_tls_conf_t;
+} route_proxy_tls_conf_t;
 
 typedef struct {
     ifr_str_t hostport;      /* {upstream_hostport}: "127.0.0.1:8080", or the socket path */
     const char *host;        /* NUL-terminated host to dial; NULL for a unix socket */
     uint16_t port;
     const char *unix_path;   /* NUL-terminated socket path, or NULL */
-    const proxy_tls_conf_t *tls;   /* TLS to this upstream, or NULL (plain) */
+    const route_proxy_tls_conf_t *tls;   /* TLS to this upstream, or NULL (plain) */
     /* Shared state. */
     atomic_int in_flight;                   /* requests using it now (least_conn) */
     atomic_bool active_down;                /* the last active health check failed */
-    atomic_llong fail_at[PROXY_FAIL_RING];  /* monotonic ns of recent failures */
+    atomic_llong fail_at[ROUTE_PROXY_FAIL_RING];  /* monotonic ns of recent failures */
     atomic_uint fail_next;
-} proxy_upstream_t;
+} route_proxy_upstream_t;
 
 typedef enum {
     PROXY_LB_RANDOM, PROXY_LB_ROUND_ROBIN, PROXY_LB_LEAST_CONN, PROXY_LB_FIRST,
     PROXY_LB_IP_HASH, PROXY_LB_URI_HASH, PROXY_LB_HEADER, PROXY_LB_COOKIE
-} proxy_lb_kind_t;
+} route_proxy_lb_kind_t;
 
 /* transport http { ... } */
 typedef struct {
@@ -66,8 +66,8 @@ typedef struct {
     int64_t keepalive_ns;                /* idle pooled connections close after; 0 = no pooling */
     uint32_t keepalive_idle_conns;       /* idle connections kept per upstream per worker; UINT32_MAX: no limit */
     uint32_t read_buffer;                /* bytes read from the upstream at a time */
-    proxy_tls_conf_t tls;
-} proxy_transport_conf_t;
+    route_proxy_tls_conf_t tls;
+} route_proxy_transport_conf_t;
 
 /* forward_auth: reverse_proxy asking an auth service first (see
  * handler_forward_auth.c). copy: response field -> request field. */
@@ -75,14 +75,14 @@ typedef struct {
     route_tmpl_t *uri;           /* the auth request's path and query */
     ifr_str_t *copy_from, *copy_to;
     size_t ncopy;
-} proxy_auth_conf_t;
+} route_proxy_auth_conf_t;
 
 typedef struct {
-    proxy_upstream_t *upstreams;
+    route_proxy_upstream_t *upstreams;
     size_t nupstreams;
-    const proxy_auth_conf_t *auth;   /* forward_auth's, or NULL for reverse_proxy */
+    const route_proxy_auth_conf_t *auth;   /* forward_auth's, or NULL for reverse_proxy */
 
-    proxy_lb_kind_t lb;
+    route_proxy_lb_kind_t lb;
     ifr_str_t lb_key;                /* header or cookie name */
     uint32_t lb_retries;
     int64_t lb_try_duration_ns;
@@ -103,13 +103,13 @@ typedef struct {
      * fields are kept; empty: the server's trusted_proxies decide. */
     route_cidrs_t trusted_proxies;
     int64_t flush_interval_ns;       /* -1: flush every write */
-    proxy_transport_conf_t transport;
+    route_proxy_transport_conf_t transport;
 
     atomic_uint rr_next;             /* shared state: round_robin position */
-} proxy_conf_t;
+} route_proxy_conf_t;
 
 /* The status matches a list entry (exact code, or class 1..5 for "Nxx"). */
-static inline bool proxy_status_in(const int *list, size_t n, int status)
+static inline bool route_proxy_status_in(const int *list, size_t n, int status)
 {
     for (size_t i = 0; i < n; i++)
         if (list[i] == status || (list[i] < 10 && status / 100 == list[i])) return true;
@@ -118,10 +118,10 @@ static inline bool proxy_status_in(const int *list, size_t n, int status)
 
 /* Parses `reverse_proxy [<upstreams...>] { ... }` (the matcher token is
  * already taken off d). 0, or -1 with p->err filled. */
-int proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, proxy_conf_t **out);
+int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_proxy_conf_t **out);
 
 /* reverse_proxy's handler (handler_reverse_proxy.c); conf is a
- * proxy_conf_t, also forward_auth's (with auth set). */
-route_result_t proxy_handle(route_exchange_t *x, const void *conf);
+ * route_proxy_conf_t, also forward_auth's (with auth set). */
+route_result_t route_proxy_handle(route_exchange_t *x, const void *conf);
 
 #endif

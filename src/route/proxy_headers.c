@@ -6,7 +6,7 @@
 #include "route/client_ip.h"
 
 /* By length first: every field of every proxied message passes here. */
-bool proxy_is_hop_field(ifr_str_t n)
+bool route_proxy_is_hop_field(ifr_str_t n)
 {
     switch (n.len) {
     case 2: return ifr_str_eq_nocase(n, IFR_LIT("te"));
@@ -60,7 +60,7 @@ static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
     return hdr_lists_token(h, IFR_LIT("connection"), name);
 }
 
-bool proxy_upgrade_requested(const http_request_t *req)
+bool route_proxy_upgrade_requested(const http_request_t *req)
 {
     return req->body_kind == HTTP_BODY_NONE && http_headers_get(&req->headers, IFR_LIT("upgrade")) &&
            hdr_named_by_connection(&req->headers, IFR_LIT("upgrade"));
@@ -118,7 +118,7 @@ static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_he
     }
     for (uint32_t i = 0; i < in->count; i++) {
         const http_header_t *h = &in->items[i];
-        if (proxy_is_hop_field(h->name) && !(keep_trailer && ifr_str_eq_nocase(h->name, IFR_LIT("trailer"))))
+        if (route_proxy_is_hop_field(h->name) && !(keep_trailer && ifr_str_eq_nocase(h->name, IFR_LIT("trailer"))))
             continue;
         if (conn.count && hdr_conn_named(&conn, in, h->name)) continue;
         if (http_headers_add(out, a, h->name, h->value) != 0) return -1;
@@ -130,7 +130,7 @@ static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_he
  * which the generic placeholder code cannot know. */
 static int hdr_render(route_exchange_t *x, const void *upstream, const route_tmpl_t *t, ifr_str_t *out)
 {
-    const proxy_upstream_t *u = upstream;
+    const route_proxy_upstream_t *u = upstream;
     if (route_tmpl_render(x, t, out) != 0) return -1;
     if (ifr_str_find_char(*out, '{') < 0) return 0;
     if (route_hdr_replace_all(x->arena, *out, IFR_LIT("{upstream_hostport}"), u->hostport, out) != 0) return -1;
@@ -151,7 +151,7 @@ static ifr_str_t hdr_last_value(const http_headers_t *h, ifr_str_t name)
  * when the directive has none), the client's X-Forwarded-For values
  * joined with ", " and the peer appended, and its last X-Forwarded-Proto
  * and X-Forwarded-Host kept when not empty. */
-static int hdr_forwarded(route_exchange_t *x, const proxy_conf_t *c, http_headers_t *out)
+static int hdr_forwarded(route_exchange_t *x, const route_proxy_conf_t *c, http_headers_t *out)
 {
     const http_request_t *req = x->req;
     bool trusted = c->trusted_proxies.count ? route_cidrs_contain(&c->trusted_proxies, x->conn->remote_ip)
@@ -194,7 +194,7 @@ static int hdr_forwarded(route_exchange_t *x, const proxy_conf_t *c, http_header
     return 0;
 }
 
-int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u, bool upgrade,
+int route_proxy_headers_up(route_exchange_t *x, const route_proxy_conf_t *c, const route_proxy_upstream_t *u, bool upgrade,
                      http_headers_t *out)
 {
     *out = (http_headers_t){ 0 };
@@ -205,7 +205,7 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
     if (hdr_lists_token(&req->headers, IFR_LIT("te"), IFR_LIT("trailers")) &&
         http_headers_add(out, x->arena, IFR_LIT("TE"), IFR_LIT("trailers")) != 0)
         return -1;
-    /* A chunked body goes up chunked with its trailers (proxy_trailers_up),
+    /* A chunked body goes up chunked with its trailers (route_proxy_trailers_up),
      * so the client's announcement of them goes too, as Go's transport
      * writes it. */
     const http_header_t *announce = http_headers_get(&req->headers, IFR_LIT("trailer"));
@@ -220,7 +220,7 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
     return route_hdr_ops_apply(x, &c->header_up, out, hdr_render, u);
 }
 
-int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+int route_proxy_headers_down(route_exchange_t *x, const route_proxy_conf_t *c, const route_proxy_upstream_t *u,
                        const http_headers_t *ours, const http_upstream_response_t *r)
 {
     x->resp.status = r->status;
@@ -228,7 +228,7 @@ int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_u
     x->resp.content_length = -1;
     for (uint32_t i = 0; i < ours->count; i++) {
         const http_header_t *h = &ours->items[i];
-        if (proxy_is_hop_field(h->name) || http_headers_get(&r->headers, h->name)) continue;
+        if (route_proxy_is_hop_field(h->name) || http_headers_get(&r->headers, h->name)) continue;
         if (http_headers_add(&x->resp.headers, x->arena, h->name, h->value) != 0) return -1;
     }
     if (hdr_copy_end_to_end(x->arena, &r->headers, &x->resp.headers, true) != 0) return -1;
@@ -251,7 +251,7 @@ int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_u
     return route_hdr_ops_apply(x, &c->header_down, &x->resp.headers, hdr_render, u);
 }
 
-int proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out)
+int route_proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out)
 {
     *out = (http_headers_t){ 0 };
     return hdr_copy_end_to_end(x->arena, &r->headers, out, false);
@@ -265,19 +265,19 @@ static void hdr_trailers_filter(const http_headers_t *h, http_headers_t *t)
     uint32_t kept = 0;
     for (uint32_t i = 0; i < t->count; i++) {
         ifr_str_t n = t->items[i].name;
-        if (proxy_is_hop_field(n) || hdr_never_trailer(n) || (conn.count && hdr_conn_named(&conn, h, n)))
+        if (route_proxy_is_hop_field(n) || hdr_never_trailer(n) || (conn.count && hdr_conn_named(&conn, h, n)))
             continue;
         t->items[kept++] = t->items[i];
     }
     t->count = kept;
 }
 
-void proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t)
+void route_proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t)
 {
     hdr_trailers_filter(&r->headers, t);
 }
 
-void proxy_trailers_up(const http_request_t *req, http_headers_t *t)
+void route_proxy_trailers_up(const http_request_t *req, http_headers_t *t)
 {
     hdr_trailers_filter(&req->headers, t);
 }

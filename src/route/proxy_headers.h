@@ -18,15 +18,15 @@
 
 /* True for fields that describe one connection, not the message (RFC 9110
  * section 7.6.1), framing fields included. */
-bool proxy_is_hop_field(ifr_str_t name);
+bool route_proxy_is_hop_field(ifr_str_t name);
 
 /* Whether the client asks to switch protocols (Connection: upgrade with an
  * Upgrade field, and no body), which reverse_proxy then passes on. */
-bool proxy_upgrade_requested(const http_request_t *req);
+bool route_proxy_upgrade_requested(const http_request_t *req);
 
 /* Fills *out with the fields to send upstream; with upgrade, Connection:
  * Upgrade and the client's Upgrade field survive. 0, or -1 out of memory. */
-int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u, bool upgrade,
+int route_proxy_headers_up(route_exchange_t *x, const route_proxy_conf_t *c, const route_proxy_upstream_t *u, bool upgrade,
                      http_headers_t *out);
 
 /* Sets x->resp (status, fields, content_length) from the upstream's head.
@@ -34,7 +34,7 @@ int proxy_headers_up(route_exchange_t *x, const proxy_conf_t *c, const proxy_ups
  * `header X-Served-By ifrit`); an upstream field replaces ours of the same
  * name, as in Caddy. A 101 keeps Upgrade and says `Connection: Upgrade`.
  * 0, or -1 out of memory. */
-int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_upstream_t *u,
+int route_proxy_headers_down(route_exchange_t *x, const route_proxy_conf_t *c, const route_proxy_upstream_t *u,
                        const http_headers_t *ours, const http_upstream_response_t *r);
 
 /* Filters an upstream's trailer fields in place, keeping those that may go
@@ -43,15 +43,15 @@ int proxy_headers_down(route_exchange_t *x, const proxy_conf_t *c, const proxy_u
  * Host, Content-Type, Content-Encoding, Content-Range, Authorization,
  * WWW-Authenticate, Cookie, Set-Cookie, Cache-Control, Expect,
  * Max-Forwards, Pragma, Range). Allocates nothing. */
-void proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t);
+void route_proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t);
 
 /* The same for a client's request trailers going up (x->req_trailers,
  * copied first: the filter works in place), by req's Connection field. */
-void proxy_trailers_up(const http_request_t *req, http_headers_t *t);
+void route_proxy_trailers_up(const http_request_t *req, http_headers_t *t);
 
 /* The fields of an upstream's informational (1xx) head to pass on: its
  * end-to-end ones only; header_down is for the final response. 0, or -1
  * out of memory. */
-int proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out);
+int route_proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out);
 
 #endif

@@ -7,27 +7,27 @@
 #include "base/clock.h"
 #include "base/log.h"
 
-int64_t proxy_now_ns(void) { return ifr_monotonic_ns(); }
+int64_t route_proxy_now_ns(void) { return ifr_monotonic_ns(); }
 
 /* Failures are stamped into a ring; those younger than fail_duration count. */
-static uint32_t health_recent_fails(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
+static uint32_t health_recent_fails(const route_proxy_conf_t *c, route_proxy_upstream_t *u, int64_t now)
 {
     uint32_t recent = 0;
-    for (int i = 0; i < PROXY_FAIL_RING; i++) {
+    for (int i = 0; i < ROUTE_PROXY_FAIL_RING; i++) {
         long long at = atomic_load_explicit(&u->fail_at[i], memory_order_relaxed);
         if (at && now - at < c->fail_duration_ns) recent++;
     }
     return recent;
 }
 
-bool proxy_upstream_available(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
+bool route_proxy_upstream_available(const route_proxy_conf_t *c, route_proxy_upstream_t *u, int64_t now)
 {
     if (atomic_load_explicit(&u->active_down, memory_order_relaxed)) return false;
     if (c->fail_duration_ns <= 0) return true;
     return health_recent_fails(c, u, now) < c->max_fails;
 }
 
-const char *proxy_upstream_why_down(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now, char *buf, size_t n)
+const char *route_proxy_upstream_why_down(const route_proxy_conf_t *c, route_proxy_upstream_t *u, int64_t now, char *buf, size_t n)
 {
     if (atomic_load_explicit(&u->active_down, memory_order_relaxed)) return "failed its health check";
     uint32_t recent = c->fail_duration_ns > 0 ? health_recent_fails(c, u, now) : 0;
@@ -36,14 +36,14 @@ const char *proxy_upstream_why_down(const proxy_conf_t *c, proxy_upstream_t *u, 
     return buf;
 }
 
-void proxy_upstream_failed(const proxy_conf_t *c, proxy_upstream_t *u, int64_t now)
+void route_proxy_upstream_failed(const route_proxy_conf_t *c, route_proxy_upstream_t *u, int64_t now)
 {
     if (c->fail_duration_ns <= 0) return;
-    unsigned slot = atomic_fetch_add_explicit(&u->fail_next, 1, memory_order_relaxed) % PROXY_FAIL_RING;
+    unsigned slot = atomic_fetch_add_explicit(&u->fail_next, 1, memory_order_relaxed) % ROUTE_PROXY_FAIL_RING;
     atomic_store_explicit(&u->fail_at[slot], now ? now : 1, memory_order_relaxed);
 }
 
-void proxy_upstream_probed(proxy_upstream_t *u, bool healthy, const char *why)
+void route_proxy_upstream_probed(route_proxy_upstream_t *u, bool healthy, const char *why)
 {
     bool was_down = atomic_exchange_explicit(&u->active_down, !healthy, memory_order_relaxed);
     if (was_down == !healthy) return;
@@ -53,7 +53,7 @@ void proxy_upstream_probed(proxy_upstream_t *u, bool healthy, const char *why)
         ifr_log_warn("reverse_proxy", "upstream %.*s is unhealthy: %s", (int)u->hostport.len, u->hostport.ptr, why);
 }
 
-bool proxy_health_status_ok(const proxy_conf_t *c, int status)
+bool route_proxy_health_status_ok(const route_proxy_conf_t *c, int status)
 {
     if (c->health_status == 0) return status >= 200 && status < 300;
     if (c->health_status < 10) return status / 100 == c->health_status;

@@ -18,20 +18,20 @@ static uint64_t lb_fnv(uint64_t h, ifr_str_t s)
 static uint64_t lb_random(void)
 {
     static _Thread_local uint64_t state;
-    if (!state) state = (uint64_t)proxy_now_ns() ^ (uint64_t)(uintptr_t)&state;
+    if (!state) state = (uint64_t)route_proxy_now_ns() ^ (uint64_t)(uintptr_t)&state;
     uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
 
-void proxy_lb_cookie_value(const proxy_upstream_t *u, char out[17])
+void route_proxy_lb_cookie_value(const route_proxy_upstream_t *u, char out[17])
 {
     snprintf(out, 17, "%016llx", (unsigned long long)lb_fnv(0xcbf29ce484222325ULL, u->hostport));
 }
 
 typedef struct {
-    const proxy_conf_t *c;
+    const route_proxy_conf_t *c;
     uint64_t tried;
     int64_t now;
     bool avoid_tried;     /* false on the second pass, when every available one was tried */
@@ -40,10 +40,10 @@ typedef struct {
 static bool lb_ok(const lb_filter_t *f, size_t i)
 {
     if (f->avoid_tried && i < 64 && (f->tried >> i & 1)) return false;
-    return proxy_upstream_available(f->c, &f->c->upstreams[i], f->now);
+    return route_proxy_upstream_available(f->c, &f->c->upstreams[i], f->now);
 }
 
-static proxy_upstream_t *lb_random_pick(const lb_filter_t *f)
+static route_proxy_upstream_t *lb_random_pick(const lb_filter_t *f)
 {
     size_t n = 0, pick = 0;
     for (size_t i = 0; i < f->c->nupstreams; i++)
@@ -64,10 +64,10 @@ static uint32_t lb_fnv32a(uint32_t h, ifr_str_t s)
 /* Rendezvous hashing exactly as Caddy 2.6's hostByHashing: the upstream
  * whose FNV-1a-32 of the key then its dial address is highest, the first on
  * a tie, so a key picks the same upstream under ifrit and under Caddy. */
-static proxy_upstream_t *lb_hash_pick(const lb_filter_t *f, ifr_str_t key)
+static route_proxy_upstream_t *lb_hash_pick(const lb_filter_t *f, ifr_str_t key)
 {
     uint32_t best = 0, kh = lb_fnv32a(2166136261u, key);
-    proxy_upstream_t *choice = NULL;
+    route_proxy_upstream_t *choice = NULL;
     for (size_t i = 0; i < f->c->nupstreams; i++) {
         if (!lb_ok(f, i)) continue;
         uint32_t score = lb_fnv32a(kh, f->c->upstreams[i].hostport);
@@ -100,13 +100,13 @@ static bool lb_cookie(route_exchange_t *x, ifr_str_t name, ifr_str_t *out)
     return false;
 }
 
-static proxy_upstream_t *lb_cookie_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
+static route_proxy_upstream_t *lb_cookie_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
 {
     ifr_str_t v;
     if (lb_cookie(x, f->c->lb_key, &v)) {
         for (size_t i = 0; i < f->c->nupstreams; i++) {
             char want[17];
-            proxy_lb_cookie_value(&f->c->upstreams[i], want);
+            route_proxy_lb_cookie_value(&f->c->upstreams[i], want);
             if (ifr_str_eq(v, ifr_str(want, 16)) && lb_ok(f, i)) return &f->c->upstreams[i];
         }
     }
@@ -114,9 +114,9 @@ static proxy_upstream_t *lb_cookie_pick(const lb_filter_t *f, route_exchange_t *
     return lb_random_pick(f);
 }
 
-static proxy_upstream_t *lb_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
+static route_proxy_upstream_t *lb_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
 {
-    const proxy_conf_t *c = f->c;
+    const route_proxy_conf_t *c = f->c;
     switch (c->lb) {
     case PROXY_LB_FIRST:
         for (size_t i = 0; i < c->nupstreams; i++)
@@ -132,7 +132,7 @@ static proxy_upstream_t *lb_pick(const lb_filter_t *f, route_exchange_t *x, bool
         return NULL;
     }
     case PROXY_LB_LEAST_CONN: {
-        proxy_upstream_t *best = NULL;
+        route_proxy_upstream_t *best = NULL;
         int best_n = 0;
         size_t ties = 0;
         for (size_t i = 0; i < c->nupstreams; i++) {
@@ -159,12 +159,12 @@ static proxy_upstream_t *lb_pick(const lb_filter_t *f, route_exchange_t *x, bool
     }
 }
 
-proxy_upstream_t *proxy_lb_select(const proxy_conf_t *c, route_exchange_t *x, uint64_t tried,
+route_proxy_upstream_t *route_proxy_lb_select(const route_proxy_conf_t *c, route_exchange_t *x, uint64_t tried,
                                   int64_t now, bool *set_cookie)
 {
     *set_cookie = false;
     lb_filter_t f = { c, tried, now, tried != 0 };
-    proxy_upstream_t *u = lb_pick(&f, x, set_cookie);
+    route_proxy_upstream_t *u = lb_pick(&f, x, set_cookie);
     if (!u && f.avoid_tried) {
         f.avoid_tried = false;
         u = lb_pick(&f, x, set_cookie);

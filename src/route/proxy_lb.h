@@ -11,12 +11,12 @@
 #include "route/proxy_conf.h"
 
 /* The upstream's value for the cookie policy's cookie (16 hex digits). */
-void proxy_lb_cookie_value(const proxy_upstream_t *u, char out[17]);
+void route_proxy_lb_cookie_value(const route_proxy_upstream_t *u, char out[17]);
 
 /* An available upstream, preferring ones not in tried (bit i = upstream i,
  * for the first 64), or NULL when every upstream is down. *set_cookie
  * becomes true when the cookie policy wants the choice remembered. */
-proxy_upstream_t *proxy_lb_select(const proxy_conf_t *c, route_exchange_t *x, uint64_t tried,
+route_proxy_upstream_t *route_proxy_lb_select(const route_proxy_conf_t *c, route_exchange_t *x, uint64_t tried,
                                   int64_t now, bool *set_cookie);
 
 #endif

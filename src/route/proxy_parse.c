@@ -1,4 +1,4 @@
-/* reverse_proxy's Caddyfile block into a proxy_conf_t (see proxy_conf.h).
+/* reverse_proxy's Caddyfile block into a route_proxy_conf_t (see proxy_conf.h).
  * Option names, defaults and upstream address forms follow Caddy's
  * reverse_proxy documentation. */
 #include <errno.h>
@@ -19,7 +19,7 @@ static int proxy_oom(route_parse_t *p) { return cfg_errorf(p->err, NULL, "out of
  * (TLS; port 443 by default), :port (localhost), [::1]:port,
  * unix//path.sock. tls: the transport's TLS options, which an https://
  * upstream points at. */
-static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, proxy_upstream_t *u, const proxy_tls_conf_t *tls)
+static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, route_proxy_upstream_t *u, const route_proxy_tls_conf_t *tls)
 {
     ifr_str_t s = t->text;
     if (ifr_str_starts_with(s, IFR_LIT("unix/"))) {
@@ -76,16 +76,16 @@ static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, proxy_up
     return 0;
 }
 
-static int proxy_add_upstreams(route_parse_t *p, proxy_conf_t *c, const cfg_token_t *args, size_t n)
+static int proxy_add_upstreams(route_parse_t *p, route_proxy_conf_t *c, const cfg_token_t *args, size_t n)
 {
     if (c->nupstreams + n > PROXY_MAX_UPSTREAMS)
         return cfg_errorf(p->err, &args[0], "reverse_proxy: at most %d upstreams", PROXY_MAX_UPSTREAMS);
-    proxy_upstream_t *u = ifr_arena_calloc(p->arena, c->nupstreams + n, sizeof(*u));
+    route_proxy_upstream_t *u = ifr_arena_calloc(p->arena, c->nupstreams + n, sizeof(*u));
     if (!u) return proxy_oom(p);
     /* Nothing is shared yet at parse time, so a plain copy of the atomics is fine. */
     if (c->nupstreams) memcpy((void *)u, (const void *)c->upstreams, c->nupstreams * sizeof(*u));
     for (size_t i = 0; i < n; i++) {
-        proxy_upstream_t *nu = &u[c->nupstreams + i];
+        route_proxy_upstream_t *nu = &u[c->nupstreams + i];
         if (proxy_parse_upstream(p, &args[i], nu, &c->transport.tls) != 0) return -1;
         /* As in Caddy, one transport serves every upstream: all https:// or none. */
         if (c->nupstreams + i > 0 && !u[0].tls != !nu->tls)
@@ -165,7 +165,7 @@ static int proxy_tls_file(route_parse_t *p, const cfg_token_t *t, const char **o
 }
 
 /* The tls_* options of transport http; any of them turns TLS on, as in Caddy. */
-static int proxy_parse_tls_option(route_parse_t *p, const cfg_directive_t *o, proxy_tls_conf_t *tls)
+static int proxy_parse_tls_option(route_parse_t *p, const cfg_directive_t *o, route_proxy_tls_conf_t *tls)
 {
     ifr_str_t n = o->name.text;
     tls->enabled = true;
@@ -199,8 +199,8 @@ static int proxy_parse_tls_option(route_parse_t *p, const cfg_directive_t *o, pr
     return proxy_tls_file(p, &o->args[1], &tls->client_key);
 }
 
-/* The text pools are keyed by (proxy_tls_conf_t.key). */
-static int proxy_tls_key(route_parse_t *p, proxy_tls_conf_t *tls)
+/* The text pools are keyed by (route_proxy_tls_conf_t.key). */
+static int proxy_tls_key(route_parse_t *p, route_proxy_tls_conf_t *tls)
 {
     ifr_buf_t b = IFR_BUF_INIT;
     int rc = ifr_buf_append_cstr(&b, tls->insecure_skip_verify ? "tls insecure|" : "tls|");
@@ -214,7 +214,7 @@ static int proxy_tls_key(route_parse_t *p, proxy_tls_conf_t *tls)
     return tls->key ? 0 : proxy_oom(p);
 }
 
-static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, proxy_transport_conf_t *t)
+static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, route_proxy_transport_conf_t *t)
 {
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     if (!cfg_is_word(&s->args[0], "http"))
@@ -268,14 +268,14 @@ static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, pro
     return 0;
 }
 
-static int proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, proxy_conf_t *c)
+static int proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, route_proxy_conf_t *c)
 {
     static const char *const names[] = { "random", "round_robin", "least_conn", "first",
                                          "ip_hash", "uri_hash", "header", "cookie" };
     if (cfg_expect_args(s, 1, 2, p->err) != 0) return -1;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         if (!ifr_str_eq_cstr(s->args[0].text, names[i])) continue;
-        c->lb = (proxy_lb_kind_t)i;
+        c->lb = (route_proxy_lb_kind_t)i;
         bool keyed = c->lb == PROXY_LB_HEADER || c->lb == PROXY_LB_COOKIE;
         if (keyed != (s->nargs == 2))
             return cfg_errorf(p->err, &s->args[0], keyed ? "lb_policy %s: expected a field name" : "lb_policy %s: takes no argument",
@@ -286,7 +286,7 @@ static int proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, proxy_conf
     return cfg_error_unknown(p->err, &s->args[0], "lb_policy", names, sizeof names / sizeof *names);
 }
 
-static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, proxy_conf_t *c)
+static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, route_proxy_conf_t *c)
 {
     ifr_str_t n = s->name.text;
     if (ifr_str_eq_cstr(n, "to")) {
@@ -311,7 +311,7 @@ static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, proxy_
     }
     if (ifr_str_eq_cstr(n, "fail_duration")) return proxy_one_duration(p, s, 0, &c->fail_duration_ns);
     if (ifr_str_eq_cstr(n, "max_fails")) {
-        if (proxy_one_uint(p, s, PROXY_FAIL_RING, &c->max_fails) != 0) return -1;
+        if (proxy_one_uint(p, s, ROUTE_PROXY_FAIL_RING, &c->max_fails) != 0) return -1;
         if (c->max_fails == 0) return cfg_errorf(p->err, &s->args[0], "max_fails: expected at least 1");
         return 0;
     }
@@ -351,15 +351,15 @@ static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, proxy_
     return cfg_error_unknown(p->err, &s->name, "reverse_proxy option", known, sizeof known / sizeof *known);
 }
 
-int proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, proxy_conf_t **out)
+int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_proxy_conf_t **out)
 {
-    proxy_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route_proxy_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return proxy_oom(p);
     c->lb_try_interval_ns = 250000000LL;
     c->health_interval_ns = 30000000000LL;
     c->health_timeout_ns = 5000000000LL;
     c->max_fails = 1;
-    c->transport = (proxy_transport_conf_t){
+    c->transport = (route_proxy_transport_conf_t){
         .dial_timeout_ns = 3000000000LL,
         .keepalive_ns = 120000000000LL,
         .keepalive_idle_conns = 64,

@@ -2,9 +2,9 @@
  * written once at start-up, read-only while serving. */
 #include "route/proxy_transport.h"
 
-static const proxy_transport_t *proxy_transport_current;
+static const route_proxy_transport_t *proxy_transport_current;
 
-int64_t proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_response_t *r)
+int64_t route_proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_response_t *r)
 {
     if (flush_interval_ns <= 0 || r->body_kind != HTTP_BODY_LENGTH) return 0;
     const http_header_t *ct = http_headers_get(&r->headers, IFR_LIT("content-type"));
@@ -18,6 +18,6 @@ int64_t proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_respons
     return flush_interval_ns;
 }
 
-void proxy_transport_register(const proxy_transport_t *t) { proxy_transport_current = t; }
+void route_proxy_transport_register(const route_proxy_transport_t *t) { proxy_transport_current = t; }
 
-const proxy_transport_t *proxy_transport_get(void) { return proxy_transport_current; }
+const route_proxy_transport_t *route_proxy_transport_get(void) { return proxy_transport_current; }

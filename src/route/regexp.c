@@ -163,7 +163,7 @@ int route_regex_compile(ifr_arena_t *a, ifr_str_t pat, route_regex_t **out, char
     route_regex_t *rx = ifr_arena_calloc(a, 1, sizeof(*rx));
     if (!rx) { snprintf(err, errcap, "out of memory"); return -1; }
     int ngroups = 0;
-    route_rx_node_t *root = route__rx_parse(a, pat, &ngroups, rx->names, err, errcap);
+    route_rx_node_t *root = route_rx_parse(a, pat, &ngroups, rx->names, err, errcap);
     if (!root) return -1;
     size_t body = route__rx_size(root);
     if (body > ROUTE_REGEX_MAX_PROGRAM - 3) {

@@ -50,9 +50,9 @@ struct route_rx_inst {
 
 /* The parse: the tree, the number of capture groups, and their names
  * (names[g] for g < ROUTE_MAX_GROUPS). NULL with a message in err. */
-route_rx_node_t *route__rx_parse(ifr_arena_t *a, ifr_str_t pattern, int *ngroups,
+route_rx_node_t *route_rx_parse(ifr_arena_t *a, ifr_str_t pattern, int *ngroups,
                                  const char **names, char *err, size_t errcap);
 
-static inline bool route__rx_in_set(const uint8_t *set, uint8_t c) { return set[c >> 3] & (1u << (c & 7)); }
+static inline bool route_rx_in_set(const uint8_t *set, uint8_t c) { return set[c >> 3] & (1u << (c & 7)); }
 
 #endif

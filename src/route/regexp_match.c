@@ -95,7 +95,7 @@ static bool route__rx_consumes(const route_rx_inst_t *in, uint8_t c)
 {
     switch (in->op) {
     case ROUTE_RX_OP_BYTE: return c == in->arg;
-    case ROUTE_RX_OP_SET: return route__rx_in_set(in->set, c);
+    case ROUTE_RX_OP_SET: return route_rx_in_set(in->set, c);
     case ROUTE_RX_OP_ANY: return true;
     case ROUTE_RX_OP_ANY_NL: return c != '\n';
     default: return false;
@@ -111,7 +111,7 @@ static bool route__rx_run(route_rx_vm_t *vm, size_t from, route_rx_list_t *cur, 
     bool matched = false;
     for (size_t pos = from;; pos++) {
         if (!matched && cur->n == 0 && rx->first) {   /* nothing running: skip to a byte that can start */
-            while (pos < vm->len && !route__rx_in_set(rx->first, vm->s[pos])) pos++;
+            while (pos < vm->len && !route_rx_in_set(rx->first, vm->s[pos])) pos++;
             if (pos == vm->len) break;
         }
         if (!matched && (pos == 0 || !rx->anchored)) {   /* a new start, lowest priority */

@@ -111,7 +111,7 @@ static bool route__rx_perl_class(uint8_t *set, uint8_t e)
 static void route__rx_fold_set(uint8_t *set)
 {
     for (unsigned c = 'A'; c <= 'Z'; c++) {
-        if (route__rx_in_set(set, (uint8_t)c) || route__rx_in_set(set, (uint8_t)(c + 32))) {
+        if (route_rx_in_set(set, (uint8_t)c) || route_rx_in_set(set, (uint8_t)(c + 32))) {
             route__rx_set_range(set, c, c);
             route__rx_set_range(set, c + 32, c + 32);
         }
@@ -578,7 +578,7 @@ static route_rx_node_t *route__rx_alternation(route_rx_parser_t *p)
     return alt;
 }
 
-route_rx_node_t *route__rx_parse(ifr_arena_t *a, ifr_str_t pattern, int *ngroups, const char **names,
+route_rx_node_t *route_rx_parse(ifr_arena_t *a, ifr_str_t pattern, int *ngroups, const char **names,
                                  char *err, size_t errcap)
 {
     route_rx_parser_t p = {

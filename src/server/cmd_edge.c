@@ -121,7 +121,7 @@ static int srv__cmd_edge_config(int argc, char **argv)
     return rc;
 }
 
-int cmd_edge(int argc, char **argv)
+int srv_cmd_edge(int argc, char **argv)
 {
     if (argc >= 1 && strcmp(argv[0], "config") == 0) return srv__cmd_edge_config(argc - 1, argv + 1);
     return srv__cmd_edge_usage();

@@ -48,7 +48,7 @@ static int srv__fmt_overwrite(const char *path, ifr_str_t text)
     return 0;
 }
 
-int cmd_fmt(int argc, char **argv)
+int srv_cmd_fmt(int argc, char **argv)
 {
     bool overwrite = false;
     const char *path = NULL;

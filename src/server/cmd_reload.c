@@ -44,7 +44,7 @@ static int srv__reload_wait(const char *pidfile, unsigned before, long pid)
     return 1;
 }
 
-int cmd_reload(int argc, char **argv)
+int srv_cmd_reload(int argc, char **argv)
 {
     char pid_default[PATH_MAX];
     const char *pidfile = srv_default_pidfile(pid_default, sizeof pid_default);

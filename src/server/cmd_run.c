@@ -7,7 +7,7 @@
 #include "server/srv_natives.h"
 #include "server/srv_server.h"
 
-int cmd_run(int argc, char **argv)
+int srv_cmd_run(int argc, char **argv)
 {
     char pid_default[PATH_MAX];
     srv_run_options_t o = { .config_path = "Caddyfile", .pidfile = srv_default_pidfile(pid_default, sizeof pid_default) };

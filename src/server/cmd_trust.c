@@ -72,7 +72,7 @@ static int srv__trust_storage(int argc, char **argv, const char *cmd, tls_storag
     return 0;
 }
 
-int cmd_trust(int argc, char **argv)
+int srv_cmd_trust(int argc, char **argv)
 {
     tls_storage_t st;
     int rc = srv__trust_storage(argc, argv, "trust", &st);
@@ -110,7 +110,7 @@ int cmd_trust(int argc, char **argv)
     return 0;
 }
 
-int cmd_untrust(int argc, char **argv)
+int srv_cmd_untrust(int argc, char **argv)
 {
     tls_storage_t st;
     int rc = srv__trust_storage(argc, argv, "untrust", &st);

@@ -10,7 +10,7 @@
 #include "server/srv_server.h"
 #include "server/srv_tls.h"
 
-int cmd_validate(int argc, char **argv)
+int srv_cmd_validate(int argc, char **argv)
 {
     const char *path = "Caddyfile";
     for (int i = 0; i < argc; i += 2) {

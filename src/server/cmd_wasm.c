@@ -180,9 +180,9 @@ static int srv__cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
         fprintf(stderr, "ifrit: %s: not a WASI command: no exported function _start\n", o->file);
         status = CMD_WASM_EXIT_LOAD;
     } else {
-        cmd_profile_t *profile = o->profile ? cmd_profile_new() : NULL;
+        srv_cmd_profile_t *profile = o->profile ? srv_cmd_profile_new() : NULL;
         if (o->profile && !profile) fprintf(stderr, "ifrit: --profile: out of memory; running without it\n");
-        iw_status_t st = profile ? cmd_profile_run(profile, inst, start, o->ctx) : iw_call(inst, start, NULL, 0, NULL, 0);
+        iw_status_t st = profile ? srv_cmd_profile_run(profile, inst, start, o->ctx) : iw_call(inst, start, NULL, 0, NULL, 0);
         switch (st) {
         case IW_FINISHED: status = 0; break;
         case IW_EXITED: status = iw_instance_exit_code(inst); break;
@@ -195,14 +195,14 @@ static int srv__cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
             status = CMD_WASM_EXIT_TRAP;
             break;
         }
-        if (profile) cmd_profile_print(profile, inst, stderr);
-        cmd_profile_free(profile);
+        if (profile) srv_cmd_profile_print(profile, inst, stderr);
+        srv_cmd_profile_free(profile);
     }
     iw_instance_free(inst);
     return status;
 }
 
-int cmd_wasm(int argc, char **argv)
+int srv_cmd_wasm(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "run") != 0) return srv__cmd_wasm_usage();
     cmd_wasm_opts_t o = { .ctx = iwasi_ctx_new() };

@@ -16,7 +16,7 @@
 
 #define CMD_GO_FUNC_VALUE_OFFSET 0x1000u
 
-static uint64_t srv__cmd_go_u(const cmd_go_names_t *t, uint64_t at, int bytes)
+static uint64_t srv__cmd_go_u(const srv_cmd_go_names_t *t, uint64_t at, int bytes)
 {
     uint64_t v = 0;
     if (at > t->size || (uint64_t)bytes > t->size - at) return UINT64_MAX;
@@ -25,7 +25,7 @@ static uint64_t srv__cmd_go_u(const cmd_go_names_t *t, uint64_t at, int bytes)
 }
 
 /* The header at off, if it is one. */
-static int srv__cmd_go_header(cmd_go_names_t *t, uint64_t off)
+static int srv__cmd_go_header(srv_cmd_go_names_t *t, uint64_t off)
 {
     uint64_t magic = srv__cmd_go_u(t, off, 4);
     if ((magic != 0xfffffff0u && magic != 0xfffffff1u) || srv__cmd_go_u(t, off + 4, 2) != 0 ||
@@ -39,7 +39,7 @@ static int srv__cmd_go_header(cmd_go_names_t *t, uint64_t off)
     return 0;
 }
 
-const char *cmd_go_name(const cmd_go_names_t *t, uint32_t func_index, char *out, size_t size)
+const char *srv_cmd_go_name(const srv_cmd_go_names_t *t, uint32_t func_index, char *out, size_t size)
 {
     if (func_index < t->first_func) return NULL;
     uint64_t want = CMD_GO_FUNC_VALUE_OFFSET + (func_index - t->first_func);
@@ -72,10 +72,10 @@ static uint32_t srv__cmd_go_export_func(const iw_module_t *m, const char *name)
     return UINT32_MAX;
 }
 
-int cmd_go_names_find(iw_instance_t *inst, cmd_go_names_t *t)
+int srv_cmd_go_names_find(iw_instance_t *inst, srv_cmd_go_names_t *t)
 {
     const iw_module_t *m = iw_instance_module(inst);
-    *t = (cmd_go_names_t){ .size = iw_memory_size(inst) };
+    *t = (srv_cmd_go_names_t){ .size = iw_memory_size(inst) };
     t->mem = t->size ? iw_memory_lift(inst, 0, t->size) : NULL;
     if (!t->mem) return -1;
     for (uint32_t i = 0; i < iw_module_import_count(m); i++) {
@@ -88,7 +88,7 @@ int cmd_go_names_find(iw_instance_t *inst, cmd_go_names_t *t)
     for (uint64_t off = 0; off + 72 <= t->size; off += 4) {
         if (t->mem[off] != 0xf0 && t->mem[off] != 0xf1) continue;
         if (srv__cmd_go_header(t, off) < 0) continue;
-        const char *e = cmd_go_name(t, start, entry, sizeof entry);
+        const char *e = srv_cmd_go_name(t, start, entry, sizeof entry);
         if (e && strcmp(e, "_rt0_wasm_wasip1") == 0) return 0;
     }
     return -1;

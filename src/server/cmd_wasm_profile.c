@@ -1,4 +1,4 @@
-/* `ifrit wasm run --profile`. The call runs in slices of CMD_PROFILE_SLICE
+/* `ifrit wasm run --profile`. The call runs in slices of SRV_CMD_PROFILE_SLICE
  * instructions (fuel); at the end of each, the function running then (the
  * innermost guest frame) is charged what ran since the last sample: a flat
  * profile of self instructions, exact in total and statistical per
@@ -29,9 +29,9 @@ struct cmd_profile {
     bool incomplete;            /* a sample found no memory: the lists miss it */
 };
 
-cmd_profile_t *cmd_profile_new(void) { return calloc(1, sizeof(cmd_profile_t)); }
+srv_cmd_profile_t *srv_cmd_profile_new(void) { return calloc(1, sizeof(srv_cmd_profile_t)); }
 
-void cmd_profile_free(cmd_profile_t *p)
+void srv_cmd_profile_free(srv_cmd_profile_t *p)
 {
     if (!p) return;
     free(p->fns);
@@ -41,7 +41,7 @@ void cmd_profile_free(cmd_profile_t *p)
 /* Charges what ran since the last sample to the running function (to none
  * when no guest frame is left, as after the call ended). -1 on
  * out-of-memory. */
-static int srv__cmd_profile_sample(cmd_profile_t *p, const iw_instance_t *inst)
+static int srv__cmd_profile_sample(srv_cmd_profile_t *p, const iw_instance_t *inst)
 {
     uint64_t used = iw_instance_fuel_used(inst), ran = used - p->last_fuel;
     p->last_fuel = used;
@@ -64,11 +64,11 @@ static int srv__cmd_profile_sample(cmd_profile_t *p, const iw_instance_t *inst)
     return 0;
 }
 
-iw_status_t cmd_profile_run(cmd_profile_t *p, iw_instance_t *inst, iw_func_t *start, iwasi_ctx_t *ctx)
+iw_status_t srv_cmd_profile_run(srv_cmd_profile_t *p, iw_instance_t *inst, iw_func_t *start, iwasi_ctx_t *ctx)
 {
     iwasi_ctx_stdin_pending(ctx);
     iwasi_ctx_env_pending(ctx, true);
-    iw_instance_set_slice(inst, CMD_PROFILE_SLICE);
+    iw_instance_set_slice(inst, SRV_CMD_PROFILE_SLICE);
     iw_status_t st = iw_call(inst, start, NULL, 0, NULL, 0);
     while (st == IW_SUSPENDED) {
         if (srv__cmd_profile_sample(p, inst) < 0) p->incomplete = true;
@@ -97,7 +97,7 @@ static int srv__cmd_profile_cmp(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static void srv__cmd_profile_list(const cmd_profile_t *p, int part, const cmd_go_names_t *go, FILE *out)
+static void srv__cmd_profile_list(const srv_cmd_profile_t *p, int part, const srv_cmd_go_names_t *go, FILE *out)
 {
     cmd_profile_fn_t *sorted = p->nfns ? malloc((size_t)p->nfns * sizeof *sorted) : NULL;
     if (p->nfns && !sorted) {
@@ -109,25 +109,25 @@ static void srv__cmd_profile_list(const cmd_profile_t *p, int part, const cmd_go
     srv__cmd_profile_part = part;
     if (p->nfns) qsort(sorted, p->nfns, sizeof *sorted, srv__cmd_profile_cmp);
     fprintf(out, "  %14s %6s  function\n", "fuel", "share");
-    for (uint32_t i = 0; i < p->nfns && i < CMD_PROFILE_TOP && sorted[i].fuel[part]; i++) {
+    for (uint32_t i = 0; i < p->nfns && i < SRV_CMD_PROFILE_TOP && sorted[i].fuel[part]; i++) {
         const cmd_profile_fn_t *fn = &sorted[i];
         fprintf(out, "  %14llu %5.1f%%  ", (unsigned long long)fn->fuel[part],
                 100.0 * (double)fn->fuel[part] / (double)p->total[part]);
         char go_name[256];
         if (fn->name) fprintf(out, "%s\n", fn->name);
-        else if (go && cmd_go_name(go, fn->index, go_name, sizeof go_name)) fprintf(out, "%s\n", go_name);
+        else if (go && srv_cmd_go_name(go, fn->index, go_name, sizeof go_name)) fprintf(out, "%s\n", go_name);
         else fprintf(out, "func[%u]\n", fn->index);
     }
     free(sorted);
 }
 
-void cmd_profile_print(const cmd_profile_t *p, iw_instance_t *inst, FILE *out)
+void srv_cmd_profile_print(const srv_cmd_profile_t *p, iw_instance_t *inst, FILE *out)
 {
-    cmd_go_names_t names;
-    const cmd_go_names_t *go = cmd_go_names_find(inst, &names) == 0 ? &names : NULL;
+    srv_cmd_go_names_t names;
+    const srv_cmd_go_names_t *go = srv_cmd_go_names_find(inst, &names) == 0 ? &names : NULL;
     uint64_t all = p->total[0] + p->total[1];
     fprintf(out, "profile: %llu fuel (wasm instructions, charged per block), %llu samples (one every %u)\n", (unsigned long long)all,
-            (unsigned long long)p->samples, CMD_PROFILE_SLICE);
+            (unsigned long long)p->samples, SRV_CMD_PROFILE_SLICE);
     if (!p->part) {
         fprintf(out, "the guest neither read stdin nor looked at its environment: no snapshot point\n");
         srv__cmd_profile_list(p, 0, go, out);

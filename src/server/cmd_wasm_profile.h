@@ -10,23 +10,23 @@
 #include "wasm/wasm.h"
 
 /* Fuel between two samples. */
-#define CMD_PROFILE_SLICE 10000u
+#define SRV_CMD_PROFILE_SLICE 10000u
 /* Functions listed per part. */
-#define CMD_PROFILE_TOP 25u
+#define SRV_CMD_PROFILE_TOP 25u
 
-typedef struct cmd_profile cmd_profile_t;
+typedef struct cmd_profile srv_cmd_profile_t;
 
-cmd_profile_t *cmd_profile_new(void);   /* NULL on out-of-memory */
-void cmd_profile_free(cmd_profile_t *p);
+srv_cmd_profile_t *srv_cmd_profile_new(void);   /* NULL on out-of-memory */
+void srv_cmd_profile_free(srv_cmd_profile_t *p);
 
 /* Runs start in inst (whose WASI context is ctx, stdin the host's
  * descriptor 0) to its end, sampling. Returns like iw_call; the guest
  * sees neither the sampling nor the split. */
-iw_status_t cmd_profile_run(cmd_profile_t *p, iw_instance_t *inst, iw_func_t *start, iwasi_ctx_t *ctx);
+iw_status_t srv_cmd_profile_run(srv_cmd_profile_t *p, iw_instance_t *inst, iw_func_t *start, iwasi_ctx_t *ctx);
 
 /* The flat top lists, before and after the snapshot point. Functions the
  * name section does not name get their name from a Go program's own
  * symbol table in inst's memory when it has one (cmd_wasm_gonames.h). */
-void cmd_profile_print(const cmd_profile_t *p, iw_instance_t *inst, FILE *out);
+void srv_cmd_profile_print(const srv_cmd_profile_t *p, iw_instance_t *inst, FILE *out);
 
 #endif

@@ -3,13 +3,13 @@
 #ifndef IFRIT_SERVER_COMMANDS_H
 #define IFRIT_SERVER_COMMANDS_H
 
-int cmd_run(int argc, char **argv);       /* ifrit run [--config F] [--adapter caddyfile] [--pidfile F] */
-int cmd_validate(int argc, char **argv);  /* ifrit validate [--config F] */
-int cmd_fmt(int argc, char **argv);       /* ifrit fmt [--overwrite] FILE */
-int cmd_reload(int argc, char **argv);    /* ifrit reload [--pidfile F] */
-int cmd_wasm(int argc, char **argv);      /* ifrit wasm run [...] FILE.wasm [ARGS...] */
-int cmd_edge(int argc, char **argv);      /* ifrit edge config --config F --out DIR [...] */
-int cmd_trust(int argc, char **argv);     /* ifrit trust [--config F] */
-int cmd_untrust(int argc, char **argv);   /* ifrit untrust [--config F] */
+int srv_cmd_run(int argc, char **argv);       /* ifrit run [--config F] [--adapter caddyfile] [--pidfile F] */
+int srv_cmd_validate(int argc, char **argv);  /* ifrit validate [--config F] */
+int srv_cmd_fmt(int argc, char **argv);       /* ifrit fmt [--overwrite] FILE */
+int srv_cmd_reload(int argc, char **argv);    /* ifrit reload [--pidfile F] */
+int srv_cmd_wasm(int argc, char **argv);      /* ifrit wasm run [...] FILE.wasm [ARGS...] */
+int srv_cmd_edge(int argc, char **argv);      /* ifrit edge config --config F --out DIR [...] */
+int srv_cmd_trust(int argc, char **argv);     /* ifrit trust [--config F] */
+int srv_cmd_untrust(int argc, char **argv);   /* ifrit untrust [--config F] */
 
 #endif

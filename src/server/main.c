@@ -22,14 +22,14 @@ static int srv__cmd_version(int argc, char **argv)
 static int srv__cmd_help(int argc, char **argv);
 
 static const command_t srv__commands[] = {
-    { "run", cmd_run, "serve the sites of a Caddyfile (default ./Caddyfile)" },
-    { "validate", cmd_validate, "check a Caddyfile without serving it" },
-    { "fmt", cmd_fmt, "print a Caddyfile in canonical form (--overwrite to rewrite it)" },
-    { "reload", cmd_reload, "make the running server load its Caddyfile again" },
-    { "wasm", cmd_wasm, "run a WebAssembly module: ifrit wasm run FILE.wasm [ARGS...]" },
-    { "edge", cmd_edge, "write a workerd bundle for a Caddyfile: ifrit edge config --config F --out DIR" },
-    { "trust", cmd_trust, "print the local CA's root certificate and, as root, install it in the system store" },
-    { "untrust", cmd_untrust, "remove the local CA's root from the system store (as root)" },
+    { "run", srv_cmd_run, "serve the sites of a Caddyfile (default ./Caddyfile)" },
+    { "validate", srv_cmd_validate, "check a Caddyfile without serving it" },
+    { "fmt", srv_cmd_fmt, "print a Caddyfile in canonical form (--overwrite to rewrite it)" },
+    { "reload", srv_cmd_reload, "make the running server load its Caddyfile again" },
+    { "wasm", srv_cmd_wasm, "run a WebAssembly module: ifrit wasm run FILE.wasm [ARGS...]" },
+    { "edge", srv_cmd_edge, "write a workerd bundle for a Caddyfile: ifrit edge config --config F --out DIR" },
+    { "trust", srv_cmd_trust, "print the local CA's root certificate and, as root, install it in the system store" },
+    { "untrust", srv_cmd_untrust, "remove the local CA's root from the system store (as root)" },
     { "version", srv__cmd_version, "print the version" },
     { "help", srv__cmd_help, "show this help" },
 };

@@ -38,8 +38,8 @@ struct proxy_call {
     route_exchange_t *x;
     srv_exchange_t *ex;
     srv_loop_t *loop;
-    proxy_request_t req;
-    const proxy_call_cb_t *cb;
+    route_proxy_request_t req;
+    const route_proxy_call_cb_t *cb;
     void *ud;
     srv_upconn_t *up;
     srv_upwait_t wait;           /* queued while the upstream's name is looked up */
@@ -71,10 +71,10 @@ struct proxy_call {
     const char *kick_error;      /* a failure found in start, reported from the loop */
 };
 
-static void call_pump(proxy_call_t *c);
+static void call_pump(route_proxy_call_t *c);
 
 /* Releases the connection (to the pool when keep), timers and buffers. */
-static void call_release(proxy_call_t *c, bool keep)
+static void call_release(route_proxy_call_t *c, bool keep)
 {
     c->state = CALL_DONE;
     srv_timer_stop(c->loop, &c->timer);
@@ -90,9 +90,9 @@ static void call_release(proxy_call_t *c, bool keep)
     ifr_buf_free(&c->hold);
 }
 
-static int call_serialize(proxy_call_t *c)
+static int call_serialize(route_proxy_call_t *c)
 {
-    const proxy_request_t *r = &c->req;
+    const route_proxy_request_t *r = &c->req;
     const http_request_t *in = c->x->req;
     ifr_buf_t *b = &c->wbuf;
     ifr_buf_clear(b);
@@ -115,7 +115,7 @@ static int call_serialize(proxy_call_t *c)
 /* Fails the call before a head arrived. A pooled connection the upstream
  * closed while idle looks like this too: that is retried at once on a
  * fresh connection, as long as nothing of the body was consumed. */
-static void call_fail(proxy_call_t *c, proxy_fail_t why, const char *detail)
+static void call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const char *detail)
 {
     if (c->state == CALL_DONE) return;
     if (why == PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == CALL_HEAD) {
@@ -136,7 +136,7 @@ static void call_fail(proxy_call_t *c, proxy_fail_t why, const char *detail)
 
 /* The response broke off after its head went to the client: the client
  * learns by the connection closing (no final chunk). */
-static void call_abort(proxy_call_t *c, const char *why)
+static void call_abort(route_proxy_call_t *c, const char *why)
 {
     if (c->state == CALL_DONE) return;
     ifr_log_warn("reverse_proxy", "upstream %.*s: %s", (int)c->req.upstream->hostport.len,
@@ -147,7 +147,7 @@ static void call_abort(proxy_call_t *c, const char *why)
 }
 
 /* The trailer fields that go on to the client (none if the arena is full). */
-static http_headers_t call_trailers(proxy_call_t *c)
+static http_headers_t call_trailers(route_proxy_call_t *c)
 {
     http_headers_t t = { 0 };
     if (!c->trailer_len) return t;
@@ -155,11 +155,11 @@ static http_headers_t call_trailers(proxy_call_t *c)
         ifr_log_debug("reverse_proxy", "trailers dropped: out of memory");
         t.count = 0;
     }
-    proxy_trailers_down(&c->resp, &t);
+    route_proxy_trailers_down(&c->resp, &t);
     return t;
 }
 
-static void call_complete(proxy_call_t *c)
+static void call_complete(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     bool keep = c->resp.keep_alive && !c->write_failed && c->wbuf.len == 0 && c->rbuf.len == 0 &&
@@ -176,7 +176,7 @@ static void call_complete(proxy_call_t *c)
 
 /* Keeps a piece of the upstream's trailer section for call_complete. The
  * decoder bounds the whole section by HTTP_CHUNK_TRAILER_MAX. -1 out of memory. */
-static int call_keep_trailer(proxy_call_t *c, ifr_str_t piece)
+static int call_keep_trailer(route_proxy_call_t *c, ifr_str_t piece)
 {
     if (!c->trailer) c->trailer = ifr_arena_alloc(c->x->arena, HTTP_CHUNK_TRAILER_MAX);
     if (!c->trailer || c->trailer_len + piece.len > HTTP_CHUNK_TRAILER_MAX) return -1;
@@ -185,13 +185,13 @@ static int call_keep_trailer(proxy_call_t *c, ifr_str_t piece)
     return 0;
 }
 
-static bool call_request_written(const proxy_call_t *c)
+static bool call_request_written(const route_proxy_call_t *c)
 {
     return c->wbuf.len == 0 && (!c->req.with_body || c->body_done);
 }
 
 /* Writes what the socket takes. -1 on a write error. */
-static int call_flush(proxy_call_t *c)
+static int call_flush(route_proxy_call_t *c)
 {
     while (c->wbuf.len && c->up->tr.can_write) {
         struct iovec iov = { c->wbuf.data, c->wbuf.len };
@@ -218,9 +218,9 @@ static int call_flush(proxy_call_t *c)
 }
 
 /* The last chunk of a chunked request body, with the client's trailer
- * fields that may go on (proxy_trailers_up); a field with bytes that
+ * fields that may go on (route_proxy_trailers_up); a field with bytes that
  * could split the message is dropped, as in a head. Nonzero out of memory. */
-static int call_body_end(proxy_call_t *c)
+static int call_body_end(route_proxy_call_t *c)
 {
     const http_headers_t *in = c->x->req_trailers;
     if (!in || in->count == 0) return ifr_buf_append(&c->wbuf, HTTP_CHUNKED_LAST, 5);
@@ -228,7 +228,7 @@ static int call_body_end(proxy_call_t *c)
     t.items = ifr_arena_alloc(c->x->arena, in->count * sizeof(*t.items));
     if (!t.items) return -1;
     memcpy(t.items, in->items, in->count * sizeof(*t.items));
-    proxy_trailers_up(c->x->req, &t);
+    route_proxy_trailers_up(c->x->req, &t);
     int rc = ifr_buf_append(&c->wbuf, "0\r\n", 3);
     srv_write_fields(&c->wbuf, &t, "request trailer");
     return rc | ifr_buf_append(&c->wbuf, "\r\n", 2);
@@ -238,7 +238,7 @@ static int call_body_end(proxy_call_t *c)
 static int call_client_body(route_exchange_t *x, const void *data, size_t len, bool is_last, void *ud)
 {
     (void)x;
-    proxy_call_t *c = ud;
+    route_proxy_call_t *c = ud;
     if (c->state == CALL_DONE || c->write_failed) return 1;
     int rc = 0;
     if (len && c->body_chunked) {
@@ -268,13 +268,13 @@ static int call_client_body(route_exchange_t *x, const void *data, size_t len, b
 static void call_client_writable(route_exchange_t *x, void *ud)
 {
     (void)x;
-    proxy_call_t *c = ud;
+    route_proxy_call_t *c = ud;
     c->waiting_client = false;
     call_pump(c);
 }
 
 /* Passes on what flush_interval held. 0, or -1 when the client is gone. */
-static int call_send_held(proxy_call_t *c)
+static int call_send_held(route_proxy_call_t *c)
 {
     if (!c->hold.len) return 0;
     int rc = c->x->io->send_body(c->x, c->hold.data, c->hold.len, false);
@@ -285,7 +285,7 @@ static int call_send_held(proxy_call_t *c)
 static void call_flush_due(route_exchange_t *x, void *ud)
 {
     (void)x;
-    proxy_call_t *c = ud;
+    route_proxy_call_t *c = ud;
     c->flush_armed = false;
     if (c->state != CALL_BODY) return;
     if (call_send_held(c) != 0) {
@@ -298,7 +298,7 @@ static void call_flush_due(route_exchange_t *x, void *ud)
 
 /* Body bytes for the client: at once, or held for flush_interval (until
  * the timer, a buffer's worth, or the end). 0, or -1 when the client is gone. */
-static int call_send_body(proxy_call_t *c, ifr_str_t data)
+static int call_send_body(route_proxy_call_t *c, ifr_str_t data)
 {
     route_exchange_t *x = c->x;
     if (!c->flush_ns) return x->io->send_body(x, data.ptr, data.len, false);
@@ -310,7 +310,7 @@ static int call_send_body(proxy_call_t *c, ifr_str_t data)
 }
 
 /* Hands response body bytes in rbuf to the client. */
-static void call_relay_body(proxy_call_t *c)
+static void call_relay_body(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     while (c->state == CALL_BODY && c->rbuf.len && !c->waiting_client) {
@@ -358,7 +358,7 @@ static void call_relay_body(proxy_call_t *c)
 
 /* Moves the body by splice_body once rbuf is drained. false when the
  * host said no: the caller reads the body instead, from now on. */
-static bool call_splice(proxy_call_t *c)
+static bool call_splice(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     while (c->state == CALL_BODY && !c->waiting_client && c->up->tr.can_read) {
@@ -398,7 +398,7 @@ static bool call_splice(proxy_call_t *c)
 
 /* A 101 to an upgrade request: the client gets the head, and both
  * connections become a tunnel (never back to the pool). */
-static void call_upgrade(proxy_call_t *c)
+static void call_upgrade(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     if (c->cb->on_head(c->ud, &c->resp) != 0) {
@@ -424,7 +424,7 @@ static void call_upgrade(proxy_call_t *c)
 }
 
 /* Looks for the response head in rbuf. */
-static void call_read_head(proxy_call_t *c)
+static void call_read_head(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     while (c->state == CALL_HEAD && c->rbuf.len) {
@@ -440,7 +440,7 @@ static void call_read_head(proxy_call_t *c)
             return;
         }
         if (r.status < 200 && r.status != 101) {   /* interim: the final head follows */
-            if (++c->interim > PROXY_MAX_INTERIM) {
+            if (++c->interim > ROUTE_PROXY_MAX_INTERIM) {
                 call_fail(c, PROXY_FAIL_PROTOCOL, "too many informational (1xx) responses");
                 return;
             }
@@ -465,7 +465,7 @@ static void call_read_head(proxy_call_t *c)
         srv_timer_stop(c->loop, &c->timer);
         c->state = CALL_BODY;
         c->body_left = c->resp.content_length;
-        c->flush_ns = proxy_flush_delay(c->req.flush_interval_ns, &c->resp);
+        c->flush_ns = route_proxy_flush_delay(c->req.flush_interval_ns, &c->resp);
         c->splicing = c->resp.body_kind == HTTP_BODY_LENGTH && c->body_left >= CALL_SPLICE_MIN && !c->flush_ns &&
                       x->io->splice_body && x->io->queued && x->io->wait_writable && c->up->tr.ops->can_splice &&
                       c->up->tr.ops->can_splice(&c->up->tr);
@@ -476,7 +476,7 @@ static void call_read_head(proxy_call_t *c)
             return;
         }
         int taken = c->cb->on_head(c->ud, &c->resp);
-        if (taken == PROXY_HEAD_DONE) {
+        if (taken == ROUTE_PROXY_HEAD_DONE) {
             /* The handler wanted the head only: the body stays unread,
              * so the connection cannot serve another request. */
             call_release(c, false);
@@ -492,7 +492,7 @@ static void call_read_head(proxy_call_t *c)
 }
 
 /* Reads from the upstream as far as buffers and back-pressure allow. */
-static void call_read(proxy_call_t *c)
+static void call_read(route_proxy_call_t *c)
 {
     size_t chunk = c->req.conf->read_buffer;
     for (;;) {
@@ -532,7 +532,7 @@ static void call_read(proxy_call_t *c)
     }
 }
 
-static void call_pump(proxy_call_t *c)
+static void call_pump(route_proxy_call_t *c)
 {
     if (c->state == CALL_DONE || c->state == CALL_DIAL) return;
     if (c->wbuf.len && c->up->tr.can_write) call_flush(c);
@@ -540,7 +540,7 @@ static void call_pump(proxy_call_t *c)
 }
 
 /* The connection is ready: start the request body, if any, and write. */
-static void call_connected(proxy_call_t *c)
+static void call_connected(route_proxy_call_t *c)
 {
     c->state = CALL_HEAD;
     srv_timer_stop(c->loop, &c->timer);
@@ -557,7 +557,7 @@ static void call_connected(proxy_call_t *c)
 /* A dial failed after connect() started: while the upstream's name has
  * addresses this call did not dial yet, dial again (the pool moved on to
  * the next), as Go's dialer does. true when it did. */
-static bool call_redial(proxy_call_t *c)
+static bool call_redial(route_proxy_call_t *c)
 {
     if (++c->dials >= srv_upstream_addr_count(c->req.upstream)) return false;
     srv_timer_stop(c->loop, &c->timer);
@@ -569,7 +569,7 @@ static bool call_redial(proxy_call_t *c)
 
 /* A failure's words kept in the exchange's arena: the connection that
  * holds them is closed before they are logged. */
-static const char *call_copy(proxy_call_t *c, const char *err)
+static const char *call_copy(route_proxy_call_t *c, const char *err)
 {
     const char *s = ifr_arena_printf(c->x->arena, "%s", err);
     return s ? s : "upstream failed";
@@ -577,7 +577,7 @@ static const char *call_copy(proxy_call_t *c, const char *err)
 
 static void call_event(void *owner, uint32_t events)
 {
-    proxy_call_t *c = owner;
+    route_proxy_call_t *c = owner;
     if (c->state == CALL_DIAL) {
         bool handshaking = c->up->handshaking;
         if (!handshaking && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
@@ -606,7 +606,7 @@ static void call_event(void *owner, uint32_t events)
 
 static void call_timeout(srv_timer_t *t)
 {
-    proxy_call_t *c = t->data;
+    route_proxy_call_t *c = t->data;
     if (c->state == CALL_DIAL && !c->up) {
         /* Still waiting for the name: the lookup counts against dial_timeout, as in Go's dialer. */
         srv_upwait_cancel(&c->wait);
@@ -623,7 +623,7 @@ static void call_timeout(srv_timer_t *t)
 /* The upstream's name lookup ended (srv_upwait_t.cb). */
 static void call_resolved(void *owner, const char *err)
 {
-    proxy_call_t *c = owner;
+    route_proxy_call_t *c = owner;
     if (c->state != CALL_DIAL) return;
     if (err) {
         const char *why = ifr_arena_printf(c->x->arena, "cannot resolve %s: %s", c->req.upstream->host, err);
@@ -636,7 +636,7 @@ static void call_resolved(void *owner, const char *err)
 /* From the loop: report an early error, or take a connection and go. */
 static void call_kick(srv_task_t *t)
 {
-    proxy_call_t *c = t->data;
+    route_proxy_call_t *c = t->data;
     if (c->state == CALL_DONE) return;
     if (c->kick_error) {
         call_fail(c, c->up ? PROXY_FAIL_PROTOCOL : PROXY_FAIL_DIAL, c->kick_error);
@@ -669,13 +669,13 @@ static void call_kick(srv_task_t *t)
     call_connected(c);
 }
 
-static int proxy_start(route_exchange_t *x, const proxy_request_t *req, const proxy_call_cb_t *cb, void *ud,
-                       proxy_call_t **out)
+static int proxy_start(route_exchange_t *x, const route_proxy_request_t *req, const route_proxy_call_cb_t *cb, void *ud,
+                       route_proxy_call_t **out)
 {
     srv_exchange_t *ex = x->io_ctx;
-    proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
+    route_proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
     if (!c) return -1;
-    *c = (proxy_call_t){ .x = x, .ex = ex, .loop = &ex->worker->loop, .req = *req, .cb = cb, .ud = ud,
+    *c = (route_proxy_call_t){ .x = x, .ex = ex, .loop = &ex->worker->loop, .req = *req, .cb = cb, .ud = ud,
                          .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT, .hold = IFR_BUF_INIT };
     http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
     srv_timer_init(&c->timer, call_timeout, c);
@@ -686,19 +686,19 @@ static int proxy_start(route_exchange_t *x, const proxy_request_t *req, const pr
     return 0;
 }
 
-static void proxy_cancel(proxy_call_t *c)
+static void proxy_cancel(route_proxy_call_t *c)
 {
     if (c->state != CALL_DONE) call_release(c, false);
 }
 
-static const proxy_transport_t srv_proxy_transport = {
+static const route_proxy_transport_t srv_proxy_transport = {
     .start = proxy_start,
     .cancel = proxy_cancel,
     .tunnels = true,
     .watch_health = srv_proxy_health_watch,
 };
 
-void srv_proxy_register(void) { proxy_transport_register(&srv_proxy_transport); }
+void srv_proxy_register(void) { route_proxy_transport_register(&srv_proxy_transport); }
 
 void srv_proxy_thread_exit(void)
 {

@@ -8,7 +8,7 @@
  *                  queue is below SRV_PROXY_HIGH_WATER (x->io->queued /
  *                  wait_writable).
  * Every byte read is handed on at once (flushed as it arrives), unless a
- * positive flush_interval applies (proxy_flush_delay): then up to one
+ * positive flush_interval applies (route_proxy_flush_delay): then up to one
  * read_buffer is held until the exchange timer fires. A 101 to an upgrade
  * request hands the connection to x->io->upgrade (srv_tunnel.h).
  *

@@ -21,7 +21,7 @@ typedef struct srv_health_watch srv_health_watch_t;
 /* One upstream's probe in flight (or waiting for the next round). */
 typedef struct {
     srv_health_watch_t *watch;
-    proxy_upstream_t *u;
+    route_proxy_upstream_t *u;
     srv_upconn_t *conn;          /* NULL between probes */
     srv_upwait_t wait;           /* queued while the name is looked up */
     ifr_buf_t out, in;
@@ -31,7 +31,7 @@ typedef struct {
 
 struct srv_health_watch {
     srv_health_watch_t *next;
-    const proxy_conf_t *conf;
+    const route_proxy_conf_t *conf;
     route_plan_t *plan;          /* one reference, so conf stays alive */
     srv_worker_t *worker;
     srv_timer_t tick;
@@ -48,7 +48,7 @@ static void probe_end(srv_probe_t *p, bool healthy, const char *why)
     srv_timer_stop(&p->watch->worker->loop, &p->timeout);
     ifr_buf_free(&p->out);
     ifr_buf_free(&p->in);
-    proxy_upstream_probed(p->u, healthy, why);
+    route_proxy_upstream_probed(p->u, healthy, why);
 }
 
 static void probe_start(srv_probe_t *p);
@@ -111,7 +111,7 @@ static void probe_io(void *owner, uint32_t events)
             probe_end(p, false, "malformed status line");
             return;
         }
-        bool ok = proxy_health_status_ok(p->watch->conf, status);
+        bool ok = route_proxy_health_status_ok(p->watch->conf, status);
         char why[32];
         snprintf(why, sizeof why, "unexpected status %d", status);
         probe_end(p, ok, ok ? "" : why);
@@ -205,7 +205,7 @@ static void watch_tick(srv_timer_t *t)
     srv_timer_start_at(&w->worker->loop, &w->tick, w->worker->loop.now + w->conf->health_interval_ns);
 }
 
-void srv_proxy_health_watch(route_exchange_t *x, const proxy_conf_t *conf)
+void srv_proxy_health_watch(route_exchange_t *x, const route_proxy_conf_t *conf)
 {
     for (srv_health_watch_t *w = health_watches; w; w = w->next)
         if (w->conf == conf) return;

@@ -15,8 +15,8 @@
 #include "route/exchange.h"
 #include "route/proxy_conf.h"
 
-/* proxy_transport_t.watch_health: idempotent per worker and conf. */
-void srv_proxy_health_watch(route_exchange_t *x, const proxy_conf_t *conf);
+/* route_proxy_transport_t.watch_health: idempotent per worker and conf. */
+void srv_proxy_health_watch(route_exchange_t *x, const route_proxy_conf_t *conf);
 
 /* Stops every check of this thread and drops its plan references. */
 void srv_proxy_health_thread_exit(void);

@@ -60,7 +60,7 @@ static int tlsc_new_session(SSL *ssl, SSL_SESSION *sess)
     return 1;   /* the slot keeps the reference */
 }
 
-SSL_CTX *srv_tls_client_ctx_new(const proxy_tls_conf_t *conf, char *err, size_t errlen)
+SSL_CTX *srv_tls_client_ctx_new(const route_proxy_tls_conf_t *conf, char *err, size_t errlen)
 {
     pthread_once(&tlsc_session_once, tlsc_session_slot_make);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());

@@ -28,13 +28,13 @@
 typedef struct {
     SSL_CTX *ssl_ctx;
     const char *host;            /* the upstream's host (NULL for a unix socket) */
-    const proxy_tls_conf_t *conf;
+    const route_proxy_tls_conf_t *conf;
 } srv_tls_client_start_t;
 
 extern const srv_transport_ops_t srv_transport_tls_client;
 
 /* A context for conf, or NULL with err (NUL-terminated) saying why. */
-SSL_CTX *srv_tls_client_ctx_new(const proxy_tls_conf_t *conf, char *err, size_t errlen);
+SSL_CTX *srv_tls_client_ctx_new(const route_proxy_tls_conf_t *conf, char *err, size_t errlen);
 void srv_tls_client_ctx_free(SSL_CTX *ctx);
 
 /* Why the handshake on t failed ("" before a failure). */

@@ -23,7 +23,7 @@
 struct srv_upstream_pool {
     srv_upstream_pool_t *next;
     char *key;                        /* hostport or socket path; owned */
-    char *tls_key;                    /* proxy_tls_conf_t.key, or NULL for plain; owned */
+    char *tls_key;                    /* route_proxy_tls_conf_t.key, or NULL for plain; owned */
     SSL_CTX *ssl_ctx;                 /* made at the first TLS dial */
     /* The name's addresses in getaddrinfo's order, resolved once. Dials go
      * to addrs[cur]; a failed one moves cur on, so a name whose first
@@ -48,7 +48,7 @@ static _Thread_local srv_upconn_t *up_dead;
 static _Thread_local srv_task_t up_reaper;
 static _Thread_local srv_loop_t *up_reaper_loop;   /* where up_reaper is queued, or NULL */
 
-static srv_upstream_pool_t *up_pool_find(const proxy_upstream_t *u, bool create)
+static srv_upstream_pool_t *up_pool_find(const route_proxy_upstream_t *u, bool create)
 {
     const char *tls_key = u->tls ? u->tls->key : NULL;
     for (srv_upstream_pool_t *p = up_pools; p; p = p->next)
@@ -109,7 +109,7 @@ static void up_lookup_done(void *ud, const struct addrinfo *res, const char *err
 }
 
 /* 0: p has addresses; 1: a lookup runs (wait queued); -1 with *err. */
-static int up_resolve(srv_upstream_pool_t *p, const proxy_upstream_t *u, srv_upwait_t *wait, const char **err)
+static int up_resolve(srv_upstream_pool_t *p, const route_proxy_upstream_t *u, srv_upwait_t *wait, const char **err)
 {
     p->cur = p->failed_in_row = 0;
     if (u->unix_path) {
@@ -162,7 +162,7 @@ void srv_upconn_dial_failed(srv_upconn_t *c)
     up_dial_failed(c->pool, c->addr_idx);
 }
 
-unsigned srv_upstream_addr_count(const proxy_upstream_t *u)
+unsigned srv_upstream_addr_count(const route_proxy_upstream_t *u)
 {
     srv_upstream_pool_t *p = up_pool_find(u, false);
     return p && p->naddrs ? p->naddrs : 1;
@@ -249,7 +249,7 @@ static void up_idle_expired(srv_timer_t *t)
     srv_upconn_close(t->data);
 }
 
-int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
+int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
                        srv_upwait_t *wait, srv_upconn_t **out, bool *reused, const char **err)
 {
     srv_upstream_pool_t *p = up_pool_find(u, true);
@@ -384,7 +384,7 @@ int srv_upconn_connected(srv_upconn_t *c, const char **err)
     return 0;
 }
 
-void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc)
+void srv_upconn_release(srv_upconn_t *c, const route_proxy_transport_conf_t *tc)
 {
     srv_upstream_pool_t *p = c->pool;
     /* One the upstream already half-closed would only fail the next request. */
@@ -400,7 +400,7 @@ void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc)
     srv_timer_start_at(c->loop, &c->idle_timer, c->loop->now + tc->keepalive_ns);
 }
 
-uint32_t srv_upstream_idle_count(const proxy_upstream_t *u)
+uint32_t srv_upstream_idle_count(const route_proxy_upstream_t *u)
 {
     srv_upstream_pool_t *p = up_pool_find(u, false);
     return p ? p->idle_count : 0;

@@ -5,7 +5,7 @@
  * Pools are keyed by the upstream's address text, so a reload that keeps an
  * upstream keeps its warm connections. Everything here is per thread: no
  * locks, and a pooled connection is only ever used by the worker that
- * dialed it. An upstream with TLS (proxy_upstream_t.tls) gets the OpenSSL
+ * dialed it. An upstream with TLS (route_proxy_upstream_t.tls) gets the OpenSSL
  * client transport (srv_transport_tls_client.h) and a pool of its own,
  * keyed by its TLS options too; its pooled connections are reused as
  * plain ones are. A name with several addresses (localhost: ::1 and
@@ -71,7 +71,7 @@ struct srv_upwait {
  * every one of its addresses failed in a row: acquire then returns 1 with
  * wait queued, and wait->cb runs from the loop once the lookup ended (one
  * lookup serves every waiter). 0, 1, or -1 with *err a static reason. */
-int srv_upconn_acquire(srv_loop_t *loop, const proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
+int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
                        srv_upwait_t *wait, srv_upconn_t **out, bool *reused, const char **err);
 
 /* Stops waiting (the owner gave up: timeout, client gone); safe when w
@@ -93,11 +93,11 @@ void srv_upconn_dial_failed(srv_upconn_t *c);
 /* How many addresses u's name has (1 until resolved, or after every one
  * failed in a row and the name is due to be resolved again): how many
  * dials a request may make before its dial counts as failed. */
-unsigned srv_upstream_addr_count(const proxy_upstream_t *u);
+unsigned srv_upstream_addr_count(const route_proxy_upstream_t *u);
 
 /* Back to the pool for another request (closed instead when keepalive is
  * off or the pool holds keepalive_idle_conns already). */
-void srv_upconn_release(srv_upconn_t *c, const proxy_transport_conf_t *tc);
+void srv_upconn_release(srv_upconn_t *c, const route_proxy_transport_conf_t *tc);
 
 /* Closes now (the fd) and frees on a later task. */
 void srv_upconn_close(srv_upconn_t *c);
@@ -109,7 +109,7 @@ void srv_upconn_close(srv_upconn_t *c);
 srv_transport_t srv_upconn_detach(srv_upconn_t *c);
 
 /* Number of idle connections this thread keeps for u (tests, logs). */
-uint32_t srv_upstream_idle_count(const proxy_upstream_t *u);
+uint32_t srv_upstream_idle_count(const route_proxy_upstream_t *u);
 
 /* Closes every pooled connection and frees the pools of this thread. Called
  * by a worker when its loop ends. */

@@ -12,32 +12,32 @@
 /* What the fake transport saw last. */
 static struct {
     int starts;
-    proxy_request_t req;
-    const proxy_call_cb_t *cb;
+    route_proxy_request_t req;
+    const route_proxy_call_cb_t *cb;
     void *ud;
     int cancels;
 } ft;
 static int ft_call;   /* its address is the call handle */
 
-static int ft_start(route_exchange_t *x, const proxy_request_t *req, const proxy_call_cb_t *cb, void *ud,
-                    proxy_call_t **out)
+static int ft_start(route_exchange_t *x, const route_proxy_request_t *req, const route_proxy_call_cb_t *cb, void *ud,
+                    route_proxy_call_t **out)
 {
     (void)x;
     ft.starts++;
     ft.req = *req;
     ft.cb = cb;
     ft.ud = ud;
-    *out = (proxy_call_t *)&ft_call;
+    *out = (route_proxy_call_t *)&ft_call;
     return 0;
 }
 
-static void ft_cancel(proxy_call_t *c)
+static void ft_cancel(route_proxy_call_t *c)
 {
     (void)c;
     ft.cancels++;
 }
 
-static const proxy_transport_t fake_transport = { .start = ft_start, .cancel = ft_cancel };
+static const route_proxy_transport_t fake_transport = { .start = ft_start, .cancel = ft_cancel };
 
 /* Like fake_run, but leaves the exchange open so the test can play the
  * transport's callbacks; proxy_end closes it. */
@@ -220,7 +220,7 @@ static void test_lb_policies(void)
 
     p = plan_from(":8080 {\n reverse_proxy 127.0.0.1:1 127.0.0.1:2 127.0.0.1:3 {\n lb_policy header X-User\n }\n}\n");
     const char *const alice[] = { "X-User: alice", NULL };
-    const proxy_upstream_t *first = NULL;
+    const route_proxy_upstream_t *first = NULL;
     bool sticky = true;
     for (int i = 0; i < 5; i++) {
         fake_t *f = proxy_run(p, "GET", "/", alice);
@@ -245,7 +245,7 @@ static void test_trailers_down(void)
                                       "Content-Encoding", "WWW-Authenticate", "X-Other" };
     http_headers_t t = { 0 };
     for (size_t i = 0; i < sizeof in / sizeof *in; i++) http_headers_add(&t, &a, ifr_cstr(in[i]), IFR_LIT("v"));
-    proxy_trailers_down(&r, &t);
+    route_proxy_trailers_down(&r, &t);
     CHECK_INT_EQ(t.count, 2);
     if (t.count == 2) {
         CHECK_MEM_EQ(t.items[0].name.ptr, t.items[0].name.len, "X-Sum");
@@ -256,7 +256,7 @@ static void test_trailers_down(void)
 
 int main(void)
 {
-    proxy_transport_register(&fake_transport);
+    route_proxy_transport_register(&fake_transport);
     RUN(test_parse_errors);
     RUN(test_request_up);
     RUN(test_response_down_and_retry);

@@ -1,7 +1,7 @@
-/* The `ifrit fmt` command (server/cmd_fmt.c): exit status 1 for a file
+/* The `ifrit fmt` command (server/srv_cmd_fmt.c): exit status 1 for a file
  * that is not formatted or cannot be read, 0 once --overwrite wrote it,
  * 2 for an unknown option. The formatter itself: tests/unit/config/test_fmt.c. */
-#define TEST_SUITE "server/cmd_fmt"
+#define TEST_SUITE "server/srv_cmd_fmt"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,14 +12,14 @@
 #include "server/commands.h"
 #include "testing.h"
 
-/* Runs cmd_fmt with stdout sent to /dev/null. */
+/* Runs srv_cmd_fmt with stdout sent to /dev/null. */
 static int run_fmt(int argc, char **argv)
 {
     fflush(stdout);
     int saved = dup(1), null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
     close(null);
-    int rc = cmd_fmt(argc, argv);
+    int rc = srv_cmd_fmt(argc, argv);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
