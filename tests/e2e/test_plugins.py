@@ -8,9 +8,10 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ifrit_e2e import PLUGINS, ROOT, Server, built, check, free_port
+from ifrit_e2e import GUESTS, IO_TIMEOUT, PLUGINS, ROOT, Server, built, check, free_port
 
 
 def plugin(name):
@@ -346,19 +347,45 @@ def test_every_limit_fires_and_fails_open(binary):
 def test_auto_disable_after_ten_traps_and_reenable_on_reload(binary):
     plugin("trap")
     plugin("add_header")
-    # Two lines with the same file: each counts its own traps.
+    slow = built(os.path.join(GUESTS, "loop.wasm"))
+    # Two lines with the same file: each counts its own traps. A plugin's
+    # state is keyed by its line, so the reloads below change only the
+    # text the default handle answers with (@TAG@), which tells which plan
+    # served a request. The function on /slow spins in its start-up until
+    # its load allowance (1 s) ends, so every load of this config takes a
+    # second: requests sent right after a reload signal are certain to be
+    # answered by the old plan, and the test must wait for the new one.
     config = """:@PORT@ {
 	handle /a {
 		wasm_plugin ./p.wasm
 		respond "a={header.X-Plugin}"
 	}
+	handle /slow {
+		wasm ./slow.wasm {
+			timeout 1s
+		}
+	}
 	handle {
 		wasm_plugin ./p.wasm
-		respond "x={header.X-Plugin}"
+		respond "@TAG@={header.X-Plugin}"
 	}
 }
 """
-    with Server(binary, config, files={"p.wasm": plugin_bytes("trap")}) as s:
+
+    def served_by(s, tag):
+        """Requests / until the plan tagged tag answers (workers take a new
+        plan from their mailbox some time after the reload is logged);
+        that answer's body, or the last one at the deadline."""
+        deadline = time.monotonic() + IO_TIMEOUT
+        body = b""
+        while time.monotonic() < deadline:
+            body = s.request("GET", "/").body
+            if body.startswith(tag.encode() + b"="):
+                break
+        return body
+
+    with Server(binary, config.replace("@TAG@", "x"),
+                files={"p.wasm": plugin_bytes("trap"), "slow.wasm": open(slow, "rb").read()}) as s:
         for _ in range(12):
             r = s.request("GET", "/")
             check(r.status == 200 and r.body == b"x=", "fail-open: %r" % r)
@@ -375,21 +402,18 @@ def test_auto_disable_after_ten_traps_and_reenable_on_reload(binary):
         check(log.count("trapped in on_request") == 12, "the other line must still run: %d traps"
               % log.count("trapped in on_request"))
         check(log.count("(2 consecutive)") == 2, "the other line must count from 1: %s" % log[-800:])
-        # The same file again: still disabled.
-        s.reload()
-        check(s.wait_log("configuration reloaded"), "reload did not happen")
+        # The same file again: still disabled, also in the new plan.
+        s.reload(config.replace("@TAG@", "y"))
+        body = served_by(s, "y")
+        check(body == b"y=", "the reloaded plan did not answer, or the unchanged plugin ran: %r" % body)
         for _ in range(3):
-            s.request("GET", "/")
+            check(s.request("GET", "/").body == b"y=", "the unchanged plugin ran")
         check(s.read_log().count("trapped in on_request") == 12, "an unchanged file must stay disabled")
         # A fixed file at the same path: enabled again.
         s.write_files({"p.wasm": plugin_bytes("add_header")})
-        s.reload()
-        body = b""
-        for _ in range(100):   # workers pick up the new plan from their mailbox
-            body = s.request("GET", "/").body
-            if body == b"x=injected":
-                break
-        check(body == b"x=injected", "the fixed plugin did not run after reload: %r" % body)
+        s.reload(config.replace("@TAG@", "z"))
+        body = served_by(s, "z")
+        check(body == b"z=injected", "the fixed plugin did not run after reload: %r" % body)
 
 
 def test_load_errors_name_the_file(binary):
