@@ -6,22 +6,22 @@
 
 #include "fn/fn_function.h"
 
-static _Atomic uint64_t fn_budget_cap;
-static _Atomic uint64_t fn_budget_used;
+static _Atomic uint64_t fn__budget_cap;
+static _Atomic uint64_t fn__budget_used;
 
-void fn_memory_budget_set(uint64_t bytes) { atomic_store(&fn_budget_cap, bytes); }
+void fn_memory_budget_set(uint64_t bytes) { atomic_store(&fn__budget_cap, bytes); }
 
-uint64_t fn_memory_budget(void) { return atomic_load(&fn_budget_cap); }
+uint64_t fn_memory_budget(void) { return atomic_load(&fn__budget_cap); }
 
 fn_admit_t fn_budget_take(uint64_t bytes)
 {
-    uint64_t cap = atomic_load(&fn_budget_cap);
-    uint64_t used = atomic_load(&fn_budget_used);
+    uint64_t cap = atomic_load(&fn__budget_cap);
+    uint64_t used = atomic_load(&fn__budget_used);
     do {
         if (cap && bytes > cap) return FN_ADMIT_NEVER;
         if (cap && used + bytes > cap) return FN_ADMIT_NO_MEMORY;
-    } while (!atomic_compare_exchange_weak(&fn_budget_used, &used, used + bytes));
+    } while (!atomic_compare_exchange_weak(&fn__budget_used, &used, used + bytes));
     return FN_ADMIT_OK;
 }
 
-void fn_budget_release(uint64_t bytes) { atomic_fetch_sub(&fn_budget_used, bytes); }
+void fn_budget_release(uint64_t bytes) { atomic_fetch_sub(&fn__budget_used, bytes); }

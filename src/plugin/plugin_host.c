@@ -355,7 +355,7 @@ static const struct {
     const char *name;
     iw_sig_t sig;
     iw_host_fn_t fn;
-} plugin_host_table[] = {
+} plugin__host_table[] = {
     { "method", "ii:i", plugin__h_method },
     { "path", "ii:i", plugin__h_path },
     { "set_path", "ii:i", plugin__h_set_path },
@@ -380,16 +380,16 @@ static const struct {
 bool plugin_host_has(const char *module, const char *name)
 {
     if (strcmp(module, "ifrit") != 0) return false;
-    for (size_t i = 0; i < sizeof(plugin_host_table) / sizeof(plugin_host_table[0]); i++)
-        if (strcmp(name, plugin_host_table[i].name) == 0) return true;
+    for (size_t i = 0; i < sizeof(plugin__host_table) / sizeof(plugin__host_table[0]); i++)
+        if (strcmp(name, plugin__host_table[i].name) == 0) return true;
     return false;
 }
 
 int plugin_host_define(iw_linker_t *l, plugin_t *p)
 {
-    for (size_t i = 0; i < sizeof(plugin_host_table) / sizeof(plugin_host_table[0]); i++)
-        if (iw_linker_define_func(l, "ifrit", plugin_host_table[i].name, plugin_host_table[i].sig,
-                                  plugin_host_table[i].fn, p) != 0)
+    for (size_t i = 0; i < sizeof(plugin__host_table) / sizeof(plugin__host_table[0]); i++)
+        if (iw_linker_define_func(l, "ifrit", plugin__host_table[i].name, plugin__host_table[i].sig,
+                                  plugin__host_table[i].fn, p) != 0)
             return -1;
     return 0;
 }

@@ -20,7 +20,7 @@
 static const struct {
     const char *name;
     const char *sig;
-} plugin_hooks[PLUGIN_NHOOKS] = {
+} plugin__hooks[PLUGIN_NHOOKS] = {
     [PLUGIN_ON_REQUEST] = { "on_request", ":i" },
     [PLUGIN_ON_RESPONSE] = { "on_response", ":i" },
     [PLUGIN_ON_BODY] = { "on_body", "ii:i" },
@@ -28,7 +28,7 @@ static const struct {
 
 const char *plugin_hook_name(plugin_hook_t h)
 {
-    return h < PLUGIN_NHOOKS ? plugin_hooks[h].name : "?";
+    return h < PLUGIN_NHOOKS ? plugin__hooks[h].name : "?";
 }
 
 void plugin_options_init(plugin_options_t *o)
@@ -62,11 +62,11 @@ static int plugin__find_hooks(plugin_t *p, char *err, size_t errlen)
         iw_extern_info_t e;
         iw_module_export_info(p->module, i, &e);
         for (int h = 0; h < PLUGIN_NHOOKS; h++) {
-            if (e.kind != IW_EXTERN_FUNC || strcmp(e.name, plugin_hooks[h].name) != 0) continue;
+            if (e.kind != IW_EXTERN_FUNC || strcmp(e.name, plugin__hooks[h].name) != 0) continue;
             const char *sig = iw_module_func_sig(p->module, e.index);
-            if (strcmp(sig, plugin_hooks[h].sig) != 0) {
+            if (strcmp(sig, plugin__hooks[h].sig) != 0) {
                 plugin__fail(err, errlen, p->path, "export %s has the signature (%s), expected (%s)",
-                            e.name, sig, plugin_hooks[h].sig);
+                            e.name, sig, plugin__hooks[h].sig);
                 return -1;
             }
             p->has_hook[h] = true;

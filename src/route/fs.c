@@ -85,15 +85,15 @@ static _Thread_local struct {
     char root[512];
     char real[ROUTE_PATH_MAX];
     int64_t until_ns;
-} route_root_cache;
+} route__root_cache;
 
 int route_fs_root(ifr_str_t root, char *out)
 {
     int64_t now = ifr_monotonic_ns();
-    bool cacheable = root.len < sizeof(route_root_cache.root);
-    if (cacheable && now < route_root_cache.until_ns && strlen(route_root_cache.root) == root.len &&
-        memcmp(route_root_cache.root, root.ptr, root.len) == 0) {
-        strcpy(out, route_root_cache.real);
+    bool cacheable = root.len < sizeof(route__root_cache.root);
+    if (cacheable && now < route__root_cache.until_ns && strlen(route__root_cache.root) == root.len &&
+        memcmp(route__root_cache.root, root.ptr, root.len) == 0) {
+        strcpy(out, route__root_cache.real);
         return 0;
     }
     char path[ROUTE_PATH_MAX];
@@ -102,9 +102,9 @@ int route_fs_root(ifr_str_t root, char *out)
     path[root.len] = '\0';
     int err = route_fs_realpath(path, out);
     if (err || !cacheable) return err;
-    memcpy(route_root_cache.root, path, root.len + 1);
-    strcpy(route_root_cache.real, out);
-    route_root_cache.until_ns = now + 1000000000;
+    memcpy(route__root_cache.root, path, root.len + 1);
+    strcpy(route__root_cache.real, out);
+    route__root_cache.until_ns = now + 1000000000;
     return 0;
 }
 
@@ -126,20 +126,20 @@ static _Thread_local struct {
     time_t t;
     bool valid;
     char text[ROUTE_HTTP_DATE_SIZE];
-} route_date_cache;
+} route__date_cache;
 
 void route_http_date(time_t t, char *buf)
 {
-    if (!route_date_cache.valid || route_date_cache.t != t) {
+    if (!route__date_cache.valid || route__date_cache.t != t) {
         struct tm tm;
         gmtime_r(&t, &tm);
-        snprintf(route_date_cache.text, ROUTE_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+        snprintf(route__date_cache.text, ROUTE_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT",
                  route__days[tm.tm_wday % 7], tm.tm_mday, route__months[tm.tm_mon % 12], tm.tm_year + 1900,
                  tm.tm_hour, tm.tm_min, tm.tm_sec);
-        route_date_cache.t = t;
-        route_date_cache.valid = true;
+        route__date_cache.t = t;
+        route__date_cache.valid = true;
     }
-    memcpy(buf, route_date_cache.text, ROUTE_HTTP_DATE_SIZE);
+    memcpy(buf, route__date_cache.text, ROUTE_HTTP_DATE_SIZE);
 }
 
 bool route_http_date_parse(ifr_str_t s, time_t *out)

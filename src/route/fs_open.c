@@ -15,11 +15,11 @@
 
 /* Set once a call said the kernel (or a seccomp filter) has no openat2, so
  * the failing call is not repeated for every request. */
-static _Thread_local bool route_no_openat2;
+static _Thread_local bool route__no_openat2;
 
 int route_fs_open_nofollow(const char *path, struct stat *st)
 {
-    if (route_no_openat2) {
+    if (route__no_openat2) {
         errno = ENOSYS;
         return -1;
     }
@@ -34,7 +34,7 @@ int route_fs_open_nofollow(const char *path, struct stat *st)
     fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
     if (fd < 0) {
         if (errno == ENOSYS || errno == EPERM) {
-            route_no_openat2 = true;
+            route__no_openat2 = true;
             errno = ENOSYS;
         }
         return -1;

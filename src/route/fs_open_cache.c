@@ -33,9 +33,9 @@ typedef struct {
 } route_fs_cache_entry_t;
 
 /* Direct-mapped by a hash of the path; per thread, so no locks. */
-static _Thread_local route_fs_cache_entry_t route_fs_cache[ROUTE_FS_CACHE_SLOTS];
-static _Thread_local bool route_fs_cache_ready;
-static _Thread_local unsigned route_fs_cache_sweep;
+static _Thread_local route_fs_cache_entry_t route__fs_cache[ROUTE_FS_CACHE_SLOTS];
+static _Thread_local bool route__fs_cache_ready;
+static _Thread_local unsigned route__fs_cache_sweep;
 
 static time_t route__fs_cache_now(void)
 {
@@ -52,20 +52,20 @@ static void route__fs_cache_drop(route_fs_cache_entry_t *e)
 
 static route_fs_cache_entry_t *route__fs_cache_slot(const char *path, size_t len)
 {
-    if (!route_fs_cache_ready) {
-        for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route_fs_cache[i].fd = -1;
-        route_fs_cache_ready = true;
+    if (!route__fs_cache_ready) {
+        for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route__fs_cache[i].fd = -1;
+        route__fs_cache_ready = true;
     }
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)path[i]) * 16777619u;
-    return &route_fs_cache[h % ROUTE_FS_CACHE_SLOTS];
+    return &route__fs_cache[h % ROUTE_FS_CACHE_SLOTS];
 }
 
 /* Closes one other slot if it has been idle too long: a little cleaning
  * per lookup, without a timer. */
 static void route__fs_cache_sweep_one(time_t now)
 {
-    route_fs_cache_entry_t *e = &route_fs_cache[route_fs_cache_sweep++ % ROUTE_FS_CACHE_SLOTS];
+    route_fs_cache_entry_t *e = &route__fs_cache[route__fs_cache_sweep++ % ROUTE_FS_CACHE_SLOTS];
     if (e->fd >= 0 && now - e->used > ROUTE_FS_CACHE_IDLE_S) route__fs_cache_drop(e);
 }
 
@@ -115,8 +115,8 @@ void route_fs_cache_put(const char *path, int fd, const struct stat *st)
 
 void route_fs_cache_thread_exit(void)
 {
-    if (!route_fs_cache_ready) return;
-    for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route__fs_cache_drop(&route_fs_cache[i]);
+    if (!route__fs_cache_ready) return;
+    for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route__fs_cache_drop(&route__fs_cache[i]);
 }
 
 #else

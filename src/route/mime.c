@@ -2,7 +2,7 @@
  * mime package with its built-in table) would send them. */
 #include "route/fs.h"
 
-static const struct { const char *ext; const char *type; } route_mime_table[] = {
+static const struct { const char *ext; const char *type; } route__mime_table[] = {
     { "html", "text/html; charset=utf-8" }, { "htm", "text/html; charset=utf-8" },
     { "css", "text/css; charset=utf-8" }, { "js", "text/javascript; charset=utf-8" },
     { "mjs", "text/javascript; charset=utf-8" }, { "json", "application/json" },
@@ -26,7 +26,7 @@ const char *route_mime_type(ifr_str_t name)
     while (dot > 0 && name.ptr[dot - 1] != '.' && name.ptr[dot - 1] != '/') dot--;
     if (dot == 0 || name.ptr[dot - 1] != '.') return NULL;
     ifr_str_t ext = ifr_str_sub(name, dot, name.len);
-    for (size_t i = 0; i < sizeof(route_mime_table) / sizeof(route_mime_table[0]); i++)
-        if (ifr_str_eq_nocase(ext, ifr_cstr(route_mime_table[i].ext))) return route_mime_table[i].type;
+    for (size_t i = 0; i < sizeof(route__mime_table) / sizeof(route__mime_table[0]); i++)
+        if (ifr_str_eq_nocase(ext, ifr_cstr(route__mime_table[i].ext))) return route__mime_table[i].type;
     return NULL;
 }

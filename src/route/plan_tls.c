@@ -38,7 +38,7 @@ int route_site_tls_addresses(route_plan_t *p, const cfg_site_t *cs, route_site_t
 
 /* Names Caddy never asks a public CA for: localhost, IPs, .local,
  * .internal, .home.arpa. */
-static bool tls_name_is_local(ifr_str_t h)
+static bool route__tls_name_is_local(ifr_str_t h)
 {
     if (h.len == 0) return true;
     if (ifr_str_eq(h, IFR_LIT("localhost")) || ifr_str_ends_with(h, IFR_LIT(".localhost")) ||
@@ -53,7 +53,7 @@ static bool tls_name_is_local(ifr_str_t h)
     return ip && (memchr(h.ptr, ':', h.len) || (h.ptr[0] >= '0' && h.ptr[0] <= '9' && h.ptr[h.len - 1] != '.'));
 }
 
-static bool tls_host_seen(const route_plan_t *p, size_t upto, const char *host)
+static bool route__tls_host_seen(const route_plan_t *p, size_t upto, const char *host)
 {
     for (size_t i = 0; i < upto; i++)
         if (strcmp(p->tls_sites[i].host, host) == 0) return true;
@@ -62,7 +62,7 @@ static bool tls_host_seen(const route_plan_t *p, size_t upto, const char *host)
 
 /* Whether a site of the Caddyfile serves host on the http_port already
  * (then Caddy adds no redirect for it). */
-static bool tls_http_served(const route_plan_t *p, const char *host)
+static bool route__tls_http_served(const route_plan_t *p, const char *host)
 {
     for (size_t i = 0; i < p->nsites; i++)
         for (size_t k = 0; k < p->sites[i].naddrs; k++) {
@@ -75,12 +75,12 @@ static bool tls_http_served(const route_plan_t *p, const char *host)
 
 /* Appends "http://h:HTTP_PORT" for each TLS host on tls_port that no
  * site serves over HTTP already to text (comma separated). */
-static int tls_redirect_keys(const route_plan_t *p, uint16_t tls_port, ifr_buf_t *text)
+static int route__tls_redirect_keys(const route_plan_t *p, uint16_t tls_port, ifr_buf_t *text)
 {
     size_t before = text->len;
     for (size_t i = 0; i < p->ntls_sites; i++) {
         const route_tls_site_t *t = &p->tls_sites[i];
-        if (t->port != tls_port || !t->host[0] || tls_host_seen(p, i, t->host) || tls_http_served(p, t->host))
+        if (t->port != tls_port || !t->host[0] || route__tls_host_seen(p, i, t->host) || route__tls_http_served(p, t->host))
             continue;
         bool v6 = strchr(t->host, ':') != NULL;
         char key[400];
@@ -96,7 +96,7 @@ static int tls_redirect_keys(const route_plan_t *p, uint16_t tls_port, ifr_buf_t
 /* One site per TLS port, "http://a:80, http://b:80 { redir
  * https://{host}:TLS_PORT{uri} 308 }", parsed and built as if the
  * Caddyfile had it. */
-static int tls_add_redirects(route_plan_t *p, const char *base_dir, cfg_error_t *err)
+static int route__tls_add_redirects(route_plan_t *p, const char *base_dir, cfg_error_t *err)
 {
     ifr_buf_t text = IFR_BUF_INIT;
     int rc = 0;
@@ -105,7 +105,7 @@ static int tls_add_redirects(route_plan_t *p, const char *base_dir, cfg_error_t 
         bool done = false;
         for (size_t k = 0; k < i; k++) done |= p->tls_sites[k].port == port;
         if (done) continue;
-        int keys = tls_redirect_keys(p, port, &text);
+        int keys = route__tls_redirect_keys(p, port, &text);
         char block[96] = "";
         if (keys > 0) {
             char suffix[16] = "";
@@ -135,7 +135,7 @@ static int tls_add_redirects(route_plan_t *p, const char *base_dir, cfg_error_t 
 }
 
 /* The TLS ports with a client_auth site: strict SNI/Host there. */
-static int tls_strict_ports(route_plan_t *p, cfg_error_t *err)
+static int route__tls_strict_ports(route_plan_t *p, cfg_error_t *err)
 {
     p->strict_sni_ports = ifr_arena_calloc(&p->arena, p->ntls_sites, sizeof *p->strict_sni_ports);
     if (!p->strict_sni_ports) return cfg_errorf(err, NULL, "out of memory");
@@ -179,7 +179,7 @@ int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *er
             t->host = a->host.ptr;
             t->conf = s->tls;
             bool given = s->tls && s->tls->cert_file;
-            t->local_ca = !given && ((s->tls && s->tls->internal) || o->local_certs || tls_name_is_local(a->host));
+            t->local_ca = !given && ((s->tls && s->tls->internal) || o->local_certs || route__tls_name_is_local(a->host));
             t->wants_acme = !given && !t->local_ca;
             if (!given && o->auto_https_no_certs && !(s->tls && s->tls->internal)) {
                 const cfg_token_t *at = s->tls ? &s->tls->at : NULL;
@@ -189,9 +189,9 @@ int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *er
             }
         }
     }
-    if (tls_strict_ports(p, err) != 0) return -1;
+    if (route__tls_strict_ports(p, err) != 0) return -1;
     if (o->auto_https_no_redirects) return 0;
-    return tls_add_redirects(p, base_dir, err);
+    return route__tls_add_redirects(p, base_dir, err);
 }
 
 size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out)

@@ -26,7 +26,7 @@ bool route_proxy_is_hop_field(ifr_str_t n)
  * recipient acted on those before the trailer came. These are Go's
  * (httpguts.ValidTrailerHeader) minus the hop-by-hop ones, which are
  * dropped anyway, plus the cookies. */
-static bool hdr_never_trailer(ifr_str_t n)
+static bool route__hdr_never_trailer(ifr_str_t n)
 {
     switch (n.len) {
     case 4: return ifr_str_eq_nocase(n, IFR_LIT("host"));
@@ -47,7 +47,7 @@ static bool hdr_never_trailer(ifr_str_t n)
 }
 
 /* Does any field called field in h list token? */
-static bool hdr_lists_token(const http_headers_t *h, ifr_str_t field, ifr_str_t token)
+static bool route__hdr_lists_token(const http_headers_t *h, ifr_str_t field, ifr_str_t token)
 {
     for (uint32_t i = 0; i < h->count; i++)
         if (ifr_str_eq_nocase(h->items[i].name, field) && http_list_has(h->items[i].value, token)) return true;
@@ -55,15 +55,15 @@ static bool hdr_lists_token(const http_headers_t *h, ifr_str_t field, ifr_str_t 
 }
 
 /* Is name listed in any Connection field of h? Those are hop-by-hop too. */
-static bool hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
+static bool route__hdr_named_by_connection(const http_headers_t *h, ifr_str_t name)
 {
-    return hdr_lists_token(h, IFR_LIT("connection"), name);
+    return route__hdr_lists_token(h, IFR_LIT("connection"), name);
 }
 
 bool route_proxy_upgrade_requested(const http_request_t *req)
 {
     return req->body_kind == HTTP_BODY_NONE && http_headers_get(&req->headers, IFR_LIT("upgrade")) &&
-           hdr_named_by_connection(&req->headers, IFR_LIT("upgrade"));
+           route__hdr_named_by_connection(&req->headers, IFR_LIT("upgrade"));
 }
 
 /* The names the Connection fields of h list, collected once per message
@@ -71,10 +71,10 @@ bool route_proxy_upgrade_requested(const http_request_t *req)
 typedef struct {
     ifr_str_t names[8];
     size_t count;
-    bool overflow;   /* more than fit: ask hdr_named_by_connection */
+    bool overflow;   /* more than fit: ask route__hdr_named_by_connection */
 } hdr_conn_names_t;
 
-static void hdr_conn_names(const http_headers_t *h, hdr_conn_names_t *o)
+static void route__hdr_conn_names(const http_headers_t *h, hdr_conn_names_t *o)
 {
     o->count = 0;
     o->overflow = false;
@@ -96,9 +96,9 @@ static void hdr_conn_names(const http_headers_t *h, hdr_conn_names_t *o)
     }
 }
 
-static bool hdr_conn_named(const hdr_conn_names_t *o, const http_headers_t *h, ifr_str_t name)
+static bool route__hdr_conn_named(const hdr_conn_names_t *o, const http_headers_t *h, ifr_str_t name)
 {
-    if (o->overflow) return hdr_named_by_connection(h, name);
+    if (o->overflow) return route__hdr_named_by_connection(h, name);
     for (size_t i = 0; i < o->count; i++)
         if (o->names[i].len == name.len && ifr_str_eq_nocase(o->names[i], name)) return true;
     return false;
@@ -106,10 +106,10 @@ static bool hdr_conn_named(const hdr_conn_names_t *o, const http_headers_t *h, i
 
 /* keep_trailer: a final response's Trailer field (the names its trailer
  * section will carry) goes on, as Go's proxy announces them again. */
-static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out, bool keep_trailer)
+static int route__hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out, bool keep_trailer)
 {
     hdr_conn_names_t conn;
-    hdr_conn_names(in, &conn);
+    route__hdr_conn_names(in, &conn);
     if (!out->cap) {   /* one allocation for the usual case */
         uint32_t cap = in->count + 4;
         out->items = ifr_arena_alloc(a, cap * sizeof(http_header_t));
@@ -120,7 +120,7 @@ static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_he
         const http_header_t *h = &in->items[i];
         if (route_proxy_is_hop_field(h->name) && !(keep_trailer && ifr_str_eq_nocase(h->name, IFR_LIT("trailer"))))
             continue;
-        if (conn.count && hdr_conn_named(&conn, in, h->name)) continue;
+        if (conn.count && route__hdr_conn_named(&conn, in, h->name)) continue;
         if (http_headers_add(out, a, h->name, h->value) != 0) return -1;
     }
     return 0;
@@ -128,7 +128,7 @@ static int hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_he
 
 /* Renders a rule's value: request placeholders, then the upstream's own,
  * which the generic placeholder code cannot know. */
-static int hdr_render(route_exchange_t *x, const void *upstream, const route_tmpl_t *t, ifr_str_t *out)
+static int route__hdr_render(route_exchange_t *x, const void *upstream, const route_tmpl_t *t, ifr_str_t *out)
 {
     const route_proxy_upstream_t *u = upstream;
     if (route_tmpl_render(x, t, out) != 0) return -1;
@@ -138,7 +138,7 @@ static int hdr_render(route_exchange_t *x, const void *upstream, const route_tmp
 }
 
 /* The last non-empty value of a field the client sent, or an empty slice. */
-static ifr_str_t hdr_last_value(const http_headers_t *h, ifr_str_t name)
+static ifr_str_t route__hdr_last_value(const http_headers_t *h, ifr_str_t name)
 {
     for (uint32_t i = h->count; i-- > 0;)
         if (ifr_str_eq_nocase(h->items[i].name, name)) return h->items[i].value;
@@ -151,7 +151,7 @@ static ifr_str_t hdr_last_value(const http_headers_t *h, ifr_str_t name)
  * when the directive has none), the client's X-Forwarded-For values
  * joined with ", " and the peer appended, and its last X-Forwarded-Proto
  * and X-Forwarded-Host kept when not empty. */
-static int hdr_forwarded(route_exchange_t *x, const route_proxy_conf_t *c, http_headers_t *out)
+static int route__hdr_forwarded(route_exchange_t *x, const route_proxy_conf_t *c, http_headers_t *out)
 {
     const http_request_t *req = x->req;
     bool trusted = c->trusted_proxies.count ? route_cidrs_contain(&c->trusted_proxies, x->conn->remote_ip)
@@ -182,9 +182,9 @@ static int hdr_forwarded(route_exchange_t *x, const route_proxy_conf_t *c, http_
                 xff = ifr_str(buf, off + 2 + xff.len);
             }
         }
-        ifr_str_t v = hdr_last_value(&req->headers, IFR_LIT("x-forwarded-proto"));
+        ifr_str_t v = route__hdr_last_value(&req->headers, IFR_LIT("x-forwarded-proto"));
         if (v.len) proto = v;
-        v = hdr_last_value(&req->headers, IFR_LIT("x-forwarded-host"));
+        v = route__hdr_last_value(&req->headers, IFR_LIT("x-forwarded-host"));
         if (v.len) host = v;
     }
     if (http_headers_set(out, x->arena, IFR_LIT("X-Forwarded-For"), xff) != 0 ||
@@ -199,10 +199,10 @@ int route_proxy_headers_up(route_exchange_t *x, const route_proxy_conf_t *c, con
 {
     *out = (http_headers_t){ 0 };
     const http_request_t *req = x->req;
-    if (hdr_copy_end_to_end(x->arena, &req->headers, out, false) != 0) return -1;
+    if (route__hdr_copy_end_to_end(x->arena, &req->headers, out, false) != 0) return -1;
     /* TE is hop-by-hop, but a client that takes trailers lets the upstream
      * know it may send them: Go keeps exactly that token. */
-    if (hdr_lists_token(&req->headers, IFR_LIT("te"), IFR_LIT("trailers")) &&
+    if (route__hdr_lists_token(&req->headers, IFR_LIT("te"), IFR_LIT("trailers")) &&
         http_headers_add(out, x->arena, IFR_LIT("TE"), IFR_LIT("trailers")) != 0)
         return -1;
     /* A chunked body goes up chunked with its trailers (route_proxy_trailers_up),
@@ -216,8 +216,8 @@ int route_proxy_headers_up(route_exchange_t *x, const route_proxy_conf_t *c, con
                     http_headers_add(out, x->arena, IFR_LIT("Upgrade"),
                                      http_headers_get(&req->headers, IFR_LIT("upgrade"))->value) != 0))
         return -1;
-    if (hdr_forwarded(x, c, out) != 0) return -1;
-    return route_hdr_ops_apply(x, &c->header_up, out, hdr_render, u);
+    if (route__hdr_forwarded(x, c, out) != 0) return -1;
+    return route_hdr_ops_apply(x, &c->header_up, out, route__hdr_render, u);
 }
 
 int route_proxy_headers_down(route_exchange_t *x, const route_proxy_conf_t *c, const route_proxy_upstream_t *u,
@@ -231,7 +231,7 @@ int route_proxy_headers_down(route_exchange_t *x, const route_proxy_conf_t *c, c
         if (route_proxy_is_hop_field(h->name) || http_headers_get(&r->headers, h->name)) continue;
         if (http_headers_add(&x->resp.headers, x->arena, h->name, h->value) != 0) return -1;
     }
-    if (hdr_copy_end_to_end(x->arena, &r->headers, &x->resp.headers, true) != 0) return -1;
+    if (route__hdr_copy_end_to_end(x->arena, &r->headers, &x->resp.headers, true) != 0) return -1;
     if (r->status == 101) {
         const http_header_t *up = http_headers_get(&r->headers, IFR_LIT("upgrade"));
         if (http_headers_add(&x->resp.headers, x->arena, IFR_LIT("Connection"), IFR_LIT("Upgrade")) != 0 ||
@@ -248,24 +248,24 @@ int route_proxy_headers_down(route_exchange_t *x, const route_proxy_conf_t *c, c
         bool head = ifr_str_eq(x->req->method, IFR_LIT("HEAD"));
         x->resp.content_length = cl || !head ? n : -1;
     }
-    return route_hdr_ops_apply(x, &c->header_down, &x->resp.headers, hdr_render, u);
+    return route_hdr_ops_apply(x, &c->header_down, &x->resp.headers, route__hdr_render, u);
 }
 
 int route_proxy_headers_interim(route_exchange_t *x, const http_upstream_response_t *r, http_headers_t *out)
 {
     *out = (http_headers_t){ 0 };
-    return hdr_copy_end_to_end(x->arena, &r->headers, out, false);
+    return route__hdr_copy_end_to_end(x->arena, &r->headers, out, false);
 }
 
 /* Keeps the fields of t that may be passed on from a message with fields h. */
-static void hdr_trailers_filter(const http_headers_t *h, http_headers_t *t)
+static void route__hdr_trailers_filter(const http_headers_t *h, http_headers_t *t)
 {
     hdr_conn_names_t conn;
-    hdr_conn_names(h, &conn);
+    route__hdr_conn_names(h, &conn);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < t->count; i++) {
         ifr_str_t n = t->items[i].name;
-        if (route_proxy_is_hop_field(n) || hdr_never_trailer(n) || (conn.count && hdr_conn_named(&conn, h, n)))
+        if (route_proxy_is_hop_field(n) || route__hdr_never_trailer(n) || (conn.count && route__hdr_conn_named(&conn, h, n)))
             continue;
         t->items[kept++] = t->items[i];
     }
@@ -274,10 +274,10 @@ static void hdr_trailers_filter(const http_headers_t *h, http_headers_t *t)
 
 void route_proxy_trailers_down(const http_upstream_response_t *r, http_headers_t *t)
 {
-    hdr_trailers_filter(&r->headers, t);
+    route__hdr_trailers_filter(&r->headers, t);
 }
 
 void route_proxy_trailers_up(const http_request_t *req, http_headers_t *t)
 {
-    hdr_trailers_filter(&req->headers, t);
+    route__hdr_trailers_filter(&req->headers, t);
 }

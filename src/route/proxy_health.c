@@ -10,7 +10,7 @@
 int64_t route_proxy_now_ns(void) { return ifr_monotonic_ns(); }
 
 /* Failures are stamped into a ring; those younger than fail_duration count. */
-static uint32_t health_recent_fails(const route_proxy_conf_t *c, route_proxy_upstream_t *u, int64_t now)
+static uint32_t route__health_recent_fails(const route_proxy_conf_t *c, route_proxy_upstream_t *u, int64_t now)
 {
     uint32_t recent = 0;
     for (int i = 0; i < ROUTE_PROXY_FAIL_RING; i++) {
@@ -24,13 +24,13 @@ bool route_proxy_upstream_available(const route_proxy_conf_t *c, route_proxy_ups
 {
     if (atomic_load_explicit(&u->active_down, memory_order_relaxed)) return false;
     if (c->fail_duration_ns <= 0) return true;
-    return health_recent_fails(c, u, now) < c->max_fails;
+    return route__health_recent_fails(c, u, now) < c->max_fails;
 }
 
 const char *route_proxy_upstream_why_down(const route_proxy_conf_t *c, route_proxy_upstream_t *u, int64_t now, char *buf, size_t n)
 {
     if (atomic_load_explicit(&u->active_down, memory_order_relaxed)) return "failed its health check";
-    uint32_t recent = c->fail_duration_ns > 0 ? health_recent_fails(c, u, now) : 0;
+    uint32_t recent = c->fail_duration_ns > 0 ? route__health_recent_fails(c, u, now) : 0;
     if (recent < c->max_fails || c->fail_duration_ns <= 0) return "available";
     snprintf(buf, n, "%u failure%s within fail_duration", recent, recent == 1 ? "" : "s");
     return buf;

@@ -5,7 +5,7 @@
 
 #include "route/proxy_health.h"
 
-static uint64_t lb_fnv(uint64_t h, ifr_str_t s)
+static uint64_t route__lb_fnv(uint64_t h, ifr_str_t s)
 {
     for (size_t i = 0; i < s.len; i++) {
         h ^= (unsigned char)s.ptr[i];
@@ -15,7 +15,7 @@ static uint64_t lb_fnv(uint64_t h, ifr_str_t s)
 }
 
 /* splitmix64: a cheap, well-mixed per-thread random source. */
-static uint64_t lb_random(void)
+static uint64_t route__lb_random(void)
 {
     static _Thread_local uint64_t state;
     if (!state) state = (uint64_t)route_proxy_now_ns() ^ (uint64_t)(uintptr_t)&state;
@@ -27,7 +27,7 @@ static uint64_t lb_random(void)
 
 void route_proxy_lb_cookie_value(const route_proxy_upstream_t *u, char out[17])
 {
-    snprintf(out, 17, "%016llx", (unsigned long long)lb_fnv(0xcbf29ce484222325ULL, u->hostport));
+    snprintf(out, 17, "%016llx", (unsigned long long)route__lb_fnv(0xcbf29ce484222325ULL, u->hostport));
 }
 
 typedef struct {
@@ -37,22 +37,22 @@ typedef struct {
     bool avoid_tried;     /* false on the second pass, when every available one was tried */
 } lb_filter_t;
 
-static bool lb_ok(const lb_filter_t *f, size_t i)
+static bool route__lb_ok(const lb_filter_t *f, size_t i)
 {
     if (f->avoid_tried && i < 64 && (f->tried >> i & 1)) return false;
     return route_proxy_upstream_available(f->c, &f->c->upstreams[i], f->now);
 }
 
-static route_proxy_upstream_t *lb_random_pick(const lb_filter_t *f)
+static route_proxy_upstream_t *route__lb_random_pick(const lb_filter_t *f)
 {
     size_t n = 0, pick = 0;
     for (size_t i = 0; i < f->c->nupstreams; i++)
-        if (lb_ok(f, i) && lb_random() % ++n == 0) pick = i;   /* reservoir sampling */
+        if (route__lb_ok(f, i) && route__lb_random() % ++n == 0) pick = i;   /* reservoir sampling */
     return n ? &f->c->upstreams[pick] : NULL;
 }
 
 /* FNV-1a, 32 bits, continued from h over s. */
-static uint32_t lb_fnv32a(uint32_t h, ifr_str_t s)
+static uint32_t route__lb_fnv32a(uint32_t h, ifr_str_t s)
 {
     for (size_t i = 0; i < s.len; i++) {
         h ^= (unsigned char)s.ptr[i];
@@ -64,20 +64,20 @@ static uint32_t lb_fnv32a(uint32_t h, ifr_str_t s)
 /* Rendezvous hashing exactly as Caddy 2.6's hostByHashing: the upstream
  * whose FNV-1a-32 of the key then its dial address is highest, the first on
  * a tie, so a key picks the same upstream under ifrit and under Caddy. */
-static route_proxy_upstream_t *lb_hash_pick(const lb_filter_t *f, ifr_str_t key)
+static route_proxy_upstream_t *route__lb_hash_pick(const lb_filter_t *f, ifr_str_t key)
 {
-    uint32_t best = 0, kh = lb_fnv32a(2166136261u, key);
+    uint32_t best = 0, kh = route__lb_fnv32a(2166136261u, key);
     route_proxy_upstream_t *choice = NULL;
     for (size_t i = 0; i < f->c->nupstreams; i++) {
-        if (!lb_ok(f, i)) continue;
-        uint32_t score = lb_fnv32a(kh, f->c->upstreams[i].hostport);
+        if (!route__lb_ok(f, i)) continue;
+        uint32_t score = route__lb_fnv32a(kh, f->c->upstreams[i].hostport);
         if (!choice || score > best) { best = score; choice = &f->c->upstreams[i]; }
     }
     return choice;
 }
 
 /* The value of cookie name in the request's Cookie fields. */
-static bool lb_cookie(route_exchange_t *x, ifr_str_t name, ifr_str_t *out)
+static bool route__lb_cookie(route_exchange_t *x, ifr_str_t name, ifr_str_t *out)
 {
     const http_headers_t *h = &x->req->headers;
     for (uint32_t i = 0; i < h->count; i++) {
@@ -100,34 +100,34 @@ static bool lb_cookie(route_exchange_t *x, ifr_str_t name, ifr_str_t *out)
     return false;
 }
 
-static route_proxy_upstream_t *lb_cookie_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
+static route_proxy_upstream_t *route__lb_cookie_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
 {
     ifr_str_t v;
-    if (lb_cookie(x, f->c->lb_key, &v)) {
+    if (route__lb_cookie(x, f->c->lb_key, &v)) {
         for (size_t i = 0; i < f->c->nupstreams; i++) {
             char want[17];
             route_proxy_lb_cookie_value(&f->c->upstreams[i], want);
-            if (ifr_str_eq(v, ifr_str(want, 16)) && lb_ok(f, i)) return &f->c->upstreams[i];
+            if (ifr_str_eq(v, ifr_str(want, 16)) && route__lb_ok(f, i)) return &f->c->upstreams[i];
         }
     }
     *set_cookie = true;
-    return lb_random_pick(f);
+    return route__lb_random_pick(f);
 }
 
-static route_proxy_upstream_t *lb_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
+static route_proxy_upstream_t *route__lb_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
 {
     const route_proxy_conf_t *c = f->c;
     switch (c->lb) {
     case PROXY_LB_FIRST:
         for (size_t i = 0; i < c->nupstreams; i++)
-            if (lb_ok(f, i)) return &c->upstreams[i];
+            if (route__lb_ok(f, i)) return &c->upstreams[i];
         return NULL;
     case PROXY_LB_ROUND_ROBIN: {
         /* rr_next is shared state in an immutable conf: an atomic on purpose. */
         unsigned start = atomic_fetch_add_explicit((atomic_uint *)&c->rr_next, 1, memory_order_relaxed);
         for (size_t k = 0; k < c->nupstreams; k++) {
             size_t i = (start + k) % c->nupstreams;
-            if (lb_ok(f, i)) return &c->upstreams[i];
+            if (route__lb_ok(f, i)) return &c->upstreams[i];
         }
         return NULL;
     }
@@ -136,26 +136,26 @@ static route_proxy_upstream_t *lb_pick(const lb_filter_t *f, route_exchange_t *x
         int best_n = 0;
         size_t ties = 0;
         for (size_t i = 0; i < c->nupstreams; i++) {
-            if (!lb_ok(f, i)) continue;
+            if (!route__lb_ok(f, i)) continue;
             int n = atomic_load_explicit(&c->upstreams[i].in_flight, memory_order_relaxed);
             if (!best || n < best_n) { best = &c->upstreams[i]; best_n = n; ties = 1; }
-            else if (n == best_n && lb_random() % ++ties == 0) best = &c->upstreams[i];
+            else if (n == best_n && route__lb_random() % ++ties == 0) best = &c->upstreams[i];
         }
         return best;
     }
     case PROXY_LB_IP_HASH:
-        return lb_hash_pick(f, x->conn->remote_ip);
+        return route__lb_hash_pick(f, x->conn->remote_ip);
     case PROXY_LB_URI_HASH:
-        return lb_hash_pick(f, x->req->target);
+        return route__lb_hash_pick(f, x->req->target);
     case PROXY_LB_HEADER: {
         const http_header_t *h = http_headers_get(&x->req->headers, c->lb_key);
-        return h ? lb_hash_pick(f, h->value) : lb_random_pick(f);
+        return h ? route__lb_hash_pick(f, h->value) : route__lb_random_pick(f);
     }
     case PROXY_LB_COOKIE:
-        return lb_cookie_pick(f, x, set_cookie);
+        return route__lb_cookie_pick(f, x, set_cookie);
     case PROXY_LB_RANDOM:
     default:
-        return lb_random_pick(f);
+        return route__lb_random_pick(f);
     }
 }
 
@@ -164,10 +164,10 @@ route_proxy_upstream_t *route_proxy_lb_select(const route_proxy_conf_t *c, route
 {
     *set_cookie = false;
     lb_filter_t f = { c, tried, now, tried != 0 };
-    route_proxy_upstream_t *u = lb_pick(&f, x, set_cookie);
+    route_proxy_upstream_t *u = route__lb_pick(&f, x, set_cookie);
     if (!u && f.avoid_tried) {
         f.avoid_tried = false;
-        u = lb_pick(&f, x, set_cookie);
+        u = route__lb_pick(&f, x, set_cookie);
     }
     return u;
 }

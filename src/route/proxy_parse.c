@@ -13,13 +13,13 @@
 
 #define PROXY_MAX_UPSTREAMS 256
 
-static int proxy_oom(route_parse_t *p) { return cfg_errorf(p->err, NULL, "out of memory"); }
+static int route__proxy_oom(route_parse_t *p) { return cfg_errorf(p->err, NULL, "out of memory"); }
 
 /* Upstream forms: host:port, http://host[:port], https://host[:port]
  * (TLS; port 443 by default), :port (localhost), [::1]:port,
  * unix//path.sock. tls: the transport's TLS options, which an https://
  * upstream points at. */
-static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, route_proxy_upstream_t *u, const route_proxy_tls_conf_t *tls)
+static int route__proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, route_proxy_upstream_t *u, const route_proxy_tls_conf_t *tls)
 {
     ifr_str_t s = t->text;
     if (ifr_str_starts_with(s, IFR_LIT("unix/"))) {
@@ -28,7 +28,7 @@ static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, route_pr
             return cfg_errorf(p->err, t, "reverse_proxy: expected unix//path/to.sock, got '%s'", s.ptr);
         u->unix_path = ifr_arena_strndup(p->arena, path.ptr, path.len);
         u->hostport = ifr_str(u->unix_path, path.len);
-        return u->unix_path ? 0 : proxy_oom(p);
+        return u->unix_path ? 0 : route__proxy_oom(p);
     }
     unsigned long n = 80;
     if (ifr_str_starts_with(s, IFR_LIT("https://"))) {
@@ -71,22 +71,22 @@ static int proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, route_pr
     u->port = (uint16_t)n;
     bool v6 = ifr_str_find_char(host, ':') >= 0;
     char *hp = ifr_arena_printf(p->arena, v6 ? "[%s]:%lu" : "%s:%lu", u->host ? u->host : "", n);
-    if (!u->host || !hp) return proxy_oom(p);
+    if (!u->host || !hp) return route__proxy_oom(p);
     u->hostport = ifr_cstr(hp);
     return 0;
 }
 
-static int proxy_add_upstreams(route_parse_t *p, route_proxy_conf_t *c, const cfg_token_t *args, size_t n)
+static int route__proxy_add_upstreams(route_parse_t *p, route_proxy_conf_t *c, const cfg_token_t *args, size_t n)
 {
     if (c->nupstreams + n > PROXY_MAX_UPSTREAMS)
         return cfg_errorf(p->err, &args[0], "reverse_proxy: at most %d upstreams", PROXY_MAX_UPSTREAMS);
     route_proxy_upstream_t *u = ifr_arena_calloc(p->arena, c->nupstreams + n, sizeof(*u));
-    if (!u) return proxy_oom(p);
+    if (!u) return route__proxy_oom(p);
     /* Nothing is shared yet at parse time, so a plain copy of the atomics is fine. */
     if (c->nupstreams) memcpy((void *)u, (const void *)c->upstreams, c->nupstreams * sizeof(*u));
     for (size_t i = 0; i < n; i++) {
         route_proxy_upstream_t *nu = &u[c->nupstreams + i];
-        if (proxy_parse_upstream(p, &args[i], nu, &c->transport.tls) != 0) return -1;
+        if (route__proxy_parse_upstream(p, &args[i], nu, &c->transport.tls) != 0) return -1;
         /* As in Caddy, one transport serves every upstream: all https:// or none. */
         if (c->nupstreams + i > 0 && !u[0].tls != !nu->tls)
             return cfg_errorf(p->err, &args[i], "reverse_proxy: all upstreams must use the same scheme (https:// or not), got '%s'",
@@ -98,7 +98,7 @@ static int proxy_add_upstreams(route_parse_t *p, route_proxy_conf_t *c, const cf
 }
 
 /* header_up / header_down: [+|-]Field [value] | Field find replace */
-static int proxy_parse_hdr(route_parse_t *p, const cfg_directive_t *s, route_hdr_ops_t *ops)
+static int route__proxy_parse_hdr(route_parse_t *p, const cfg_directive_t *s, route_hdr_ops_t *ops)
 {
     if (cfg_expect_args(s, 1, 3, p->err) != 0) return -1;
     route_hdr_op_t op = { .kind = ROUTE_HDR_SET };
@@ -119,19 +119,19 @@ static int proxy_parse_hdr(route_parse_t *p, const cfg_directive_t *s, route_hdr
         } else if (sign == '+') {
             op.kind = ROUTE_HDR_ADD;
         }
-        if (!(op.value = route_tmpl_compile(p->arena, s->args[nv].text))) return proxy_oom(p);
+        if (!(op.value = route_tmpl_compile(p->arena, s->args[nv].text))) return route__proxy_oom(p);
     }
     op.field = f;
-    return route_hdr_ops_add(p->arena, ops, op) == 0 ? 0 : proxy_oom(p);
+    return route_hdr_ops_add(p->arena, ops, op) == 0 ? 0 : route__proxy_oom(p);
 }
 
-static int proxy_one_duration(route_parse_t *p, const cfg_directive_t *s, unsigned flags, int64_t *out)
+static int route__proxy_one_duration(route_parse_t *p, const cfg_directive_t *s, unsigned flags, int64_t *out)
 {
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     return cfg_parse_duration(&s->args[0], flags, out, p->err);
 }
 
-static int proxy_one_uint(route_parse_t *p, const cfg_directive_t *s, int64_t max, uint32_t *out)
+static int route__proxy_one_uint(route_parse_t *p, const cfg_directive_t *s, int64_t max, uint32_t *out)
 {
     int64_t v;
     if (cfg_expect_args(s, 1, 1, p->err) != 0 || cfg_parse_int(&s->args[0], 0, max, &v, p->err) != 0) return -1;
@@ -140,7 +140,7 @@ static int proxy_one_uint(route_parse_t *p, const cfg_directive_t *s, int64_t ma
 }
 
 /* A status code, or a class written "5xx". */
-static int proxy_parse_status(route_parse_t *p, const cfg_token_t *t, int *out)
+static int route__proxy_parse_status(route_parse_t *p, const cfg_token_t *t, int *out)
 {
     ifr_str_t s = t->text;
     if (s.len == 3 && s.ptr[0] >= '1' && s.ptr[0] <= '5' && (s.ptr[1] | 0x20) == 'x' && (s.ptr[2] | 0x20) == 'x') {
@@ -153,10 +153,10 @@ static int proxy_parse_status(route_parse_t *p, const cfg_token_t *t, int *out)
 
 /* A file the TLS options name must be readable now: a typo shows at
  * load time, not as a 502 on the first request. */
-static int proxy_tls_file(route_parse_t *p, const cfg_token_t *t, const char **out)
+static int route__proxy_tls_file(route_parse_t *p, const cfg_token_t *t, const char **out)
 {
     char *path = ifr_arena_strndup(p->arena, t->text.ptr, t->text.len);
-    if (!path) return proxy_oom(p);
+    if (!path) return route__proxy_oom(p);
     FILE *f = fopen(path, "r");
     if (!f) return cfg_errorf(p->err, t, "cannot read '%s': %s", path, strerror(errno));
     fclose(f);
@@ -165,7 +165,7 @@ static int proxy_tls_file(route_parse_t *p, const cfg_token_t *t, const char **o
 }
 
 /* The tls_* options of transport http; any of them turns TLS on, as in Caddy. */
-static int proxy_parse_tls_option(route_parse_t *p, const cfg_directive_t *o, route_proxy_tls_conf_t *tls)
+static int route__proxy_parse_tls_option(route_parse_t *p, const cfg_directive_t *o, route_proxy_tls_conf_t *tls)
 {
     ifr_str_t n = o->name.text;
     tls->enabled = true;
@@ -174,20 +174,20 @@ static int proxy_parse_tls_option(route_parse_t *p, const cfg_directive_t *o, ro
         tls->insecure_skip_verify = true;
         return cfg_expect_args(o, 0, 0, p->err);
     }
-    if (ifr_str_eq_cstr(n, "tls_timeout")) return proxy_one_duration(p, o, 0, &tls->timeout_ns);
+    if (ifr_str_eq_cstr(n, "tls_timeout")) return route__proxy_one_duration(p, o, 0, &tls->timeout_ns);
     if (ifr_str_eq_cstr(n, "tls_server_name")) {
         if (cfg_expect_args(o, 1, 1, p->err) != 0) return -1;
         if (ifr_str_find_char(o->args[0].text, '{') >= 0)
             return cfg_errorf(p->err, &o->args[0], "tls_server_name: placeholders are not supported here");
         tls->server_name = ifr_arena_strndup(p->arena, o->args[0].text.ptr, o->args[0].text.len);
-        return tls->server_name ? 0 : proxy_oom(p);
+        return tls->server_name ? 0 : route__proxy_oom(p);
     }
     if (ifr_str_eq_cstr(n, "tls_trusted_ca_certs")) {
         if (cfg_expect_args(o, 1, 64, p->err) != 0) return -1;
         const char **files = ifr_arena_calloc(p->arena, o->nargs, sizeof *files);
-        if (!files) return proxy_oom(p);
+        if (!files) return route__proxy_oom(p);
         for (size_t i = 0; i < o->nargs; i++)
-            if (proxy_tls_file(p, &o->args[i], &files[i]) != 0) return -1;
+            if (route__proxy_tls_file(p, &o->args[i], &files[i]) != 0) return -1;
         tls->ca_files = files;
         tls->nca_files = o->nargs;
         return 0;
@@ -195,12 +195,12 @@ static int proxy_parse_tls_option(route_parse_t *p, const cfg_directive_t *o, ro
     /* tls_client_auth: Caddy also takes one argument, a certificate it
      * manages by name; here only the files form. */
     if (cfg_expect_args(o, 2, 2, p->err) != 0) return -1;
-    if (proxy_tls_file(p, &o->args[0], &tls->client_cert) != 0) return -1;
-    return proxy_tls_file(p, &o->args[1], &tls->client_key);
+    if (route__proxy_tls_file(p, &o->args[0], &tls->client_cert) != 0) return -1;
+    return route__proxy_tls_file(p, &o->args[1], &tls->client_key);
 }
 
 /* The text pools are keyed by (route_proxy_tls_conf_t.key). */
-static int proxy_tls_key(route_parse_t *p, route_proxy_tls_conf_t *tls)
+static int route__proxy_tls_key(route_parse_t *p, route_proxy_tls_conf_t *tls)
 {
     ifr_buf_t b = IFR_BUF_INIT;
     int rc = ifr_buf_append_cstr(&b, tls->insecure_skip_verify ? "tls insecure|" : "tls|");
@@ -211,10 +211,10 @@ static int proxy_tls_key(route_parse_t *p, route_proxy_tls_conf_t *tls)
     rc |= ifr_buf_append_byte(&b, '|');
     tls->key = rc ? NULL : ifr_arena_strndup(p->arena, (const char *)b.data, b.len);
     ifr_buf_free(&b);
-    return tls->key ? 0 : proxy_oom(p);
+    return tls->key ? 0 : route__proxy_oom(p);
 }
 
-static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, route_proxy_transport_conf_t *t)
+static int route__proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, route_proxy_transport_conf_t *t)
 {
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     if (!cfg_is_word(&s->args[0], "http"))
@@ -234,18 +234,18 @@ static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, rou
         if (ifr_str_eq_cstr(n, "tls") || ifr_str_eq_cstr(n, "tls_insecure_skip_verify") ||
             ifr_str_eq_cstr(n, "tls_server_name") || ifr_str_eq_cstr(n, "tls_trusted_ca_certs") ||
             ifr_str_eq_cstr(n, "tls_client_auth") || ifr_str_eq_cstr(n, "tls_timeout")) {
-            if (proxy_parse_tls_option(p, o, &t->tls) != 0) return -1;
+            if (route__proxy_parse_tls_option(p, o, &t->tls) != 0) return -1;
         } else if (ifr_str_eq_cstr(n, "dial_timeout")) {
-            if (proxy_one_duration(p, o, 0, &t->dial_timeout_ns) != 0) return -1;
+            if (route__proxy_one_duration(p, o, 0, &t->dial_timeout_ns) != 0) return -1;
         } else if (ifr_str_eq_cstr(n, "response_header_timeout")) {
-            if (proxy_one_duration(p, o, 0, &t->response_header_timeout_ns) != 0) return -1;
+            if (route__proxy_one_duration(p, o, 0, &t->response_header_timeout_ns) != 0) return -1;
         } else if (ifr_str_eq_cstr(n, "keepalive")) {
             if (cfg_expect_args(o, 1, 1, p->err) != 0) return -1;
             if (cfg_is_word(&o->args[0], "off")) t->keepalive_ns = 0;
             else if (cfg_parse_duration(&o->args[0], 0, &t->keepalive_ns, p->err) != 0) return -1;
         } else if (ifr_str_eq_cstr(n, "keepalive_idle_conns") || ifr_str_eq_cstr(n, "keepalive_idle_conns_per_host")) {
             uint32_t v;
-            if (proxy_one_uint(p, o, 100000, &v) != 0) return -1;
+            if (route__proxy_one_uint(p, o, 100000, &v) != 0) return -1;
             if (ifr_str_eq_cstr(n, "keepalive_idle_conns")) idle_total = v;
             else idle_per_host = v;
         } else if (ifr_str_eq_cstr(n, "read_buffer")) {
@@ -268,7 +268,7 @@ static int proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, rou
     return 0;
 }
 
-static int proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, route_proxy_conf_t *c)
+static int route__proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, route_proxy_conf_t *c)
 {
     static const char *const names[] = { "random", "round_robin", "least_conn", "first",
                                          "ip_hash", "uri_hash", "header", "cookie" };
@@ -286,41 +286,41 @@ static int proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, route_prox
     return cfg_error_unknown(p->err, &s->args[0], "lb_policy", names, sizeof names / sizeof *names);
 }
 
-static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, route_proxy_conf_t *c)
+static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, route_proxy_conf_t *c)
 {
     ifr_str_t n = s->name.text;
     if (ifr_str_eq_cstr(n, "to")) {
         if (cfg_expect_args(s, 1, SIZE_MAX, p->err) != 0) return -1;
-        return proxy_add_upstreams(p, c, s->args, s->nargs);
+        return route__proxy_add_upstreams(p, c, s->args, s->nargs);
     }
-    if (ifr_str_eq_cstr(n, "lb_policy")) return proxy_parse_lb(p, s, c);
-    if (ifr_str_eq_cstr(n, "lb_retries")) return proxy_one_uint(p, s, 1000, &c->lb_retries);
-    if (ifr_str_eq_cstr(n, "lb_try_duration")) return proxy_one_duration(p, s, 0, &c->lb_try_duration_ns);
-    if (ifr_str_eq_cstr(n, "lb_try_interval")) return proxy_one_duration(p, s, 0, &c->lb_try_interval_ns);
+    if (ifr_str_eq_cstr(n, "lb_policy")) return route__proxy_parse_lb(p, s, c);
+    if (ifr_str_eq_cstr(n, "lb_retries")) return route__proxy_one_uint(p, s, 1000, &c->lb_retries);
+    if (ifr_str_eq_cstr(n, "lb_try_duration")) return route__proxy_one_duration(p, s, 0, &c->lb_try_duration_ns);
+    if (ifr_str_eq_cstr(n, "lb_try_interval")) return route__proxy_one_duration(p, s, 0, &c->lb_try_interval_ns);
     if (ifr_str_eq_cstr(n, "health_uri")) {
         if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
         if (s->args[0].text.ptr[0] != '/') return cfg_errorf(p->err, &s->args[0], "health_uri: expected a path starting with /");
         c->health_uri = s->args[0].text;
         return 0;
     }
-    if (ifr_str_eq_cstr(n, "health_interval")) return proxy_one_duration(p, s, 0, &c->health_interval_ns);
-    if (ifr_str_eq_cstr(n, "health_timeout")) return proxy_one_duration(p, s, 0, &c->health_timeout_ns);
+    if (ifr_str_eq_cstr(n, "health_interval")) return route__proxy_one_duration(p, s, 0, &c->health_interval_ns);
+    if (ifr_str_eq_cstr(n, "health_timeout")) return route__proxy_one_duration(p, s, 0, &c->health_timeout_ns);
     if (ifr_str_eq_cstr(n, "health_status")) {
         if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
-        return proxy_parse_status(p, &s->args[0], &c->health_status);
+        return route__proxy_parse_status(p, &s->args[0], &c->health_status);
     }
-    if (ifr_str_eq_cstr(n, "fail_duration")) return proxy_one_duration(p, s, 0, &c->fail_duration_ns);
+    if (ifr_str_eq_cstr(n, "fail_duration")) return route__proxy_one_duration(p, s, 0, &c->fail_duration_ns);
     if (ifr_str_eq_cstr(n, "max_fails")) {
-        if (proxy_one_uint(p, s, ROUTE_PROXY_FAIL_RING, &c->max_fails) != 0) return -1;
+        if (route__proxy_one_uint(p, s, ROUTE_PROXY_FAIL_RING, &c->max_fails) != 0) return -1;
         if (c->max_fails == 0) return cfg_errorf(p->err, &s->args[0], "max_fails: expected at least 1");
         return 0;
     }
     if (ifr_str_eq_cstr(n, "unhealthy_status")) {
         if (cfg_expect_args(s, 1, 64, p->err) != 0) return -1;
         c->unhealthy_status = ifr_arena_calloc(p->arena, s->nargs, sizeof(int));
-        if (!c->unhealthy_status) return proxy_oom(p);
+        if (!c->unhealthy_status) return route__proxy_oom(p);
         for (size_t i = 0; i < s->nargs; i++)
-            if (proxy_parse_status(p, &s->args[i], &c->unhealthy_status[i]) != 0) return -1;
+            if (route__proxy_parse_status(p, &s->args[i], &c->unhealthy_status[i]) != 0) return -1;
         c->nunhealthy_status = s->nargs;
         return 0;
     }
@@ -331,8 +331,8 @@ static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, route_
                 return -1;
         return 0;
     }
-    if (ifr_str_eq_cstr(n, "header_up")) return proxy_parse_hdr(p, s, &c->header_up);
-    if (ifr_str_eq_cstr(n, "header_down")) return proxy_parse_hdr(p, s, &c->header_down);
+    if (ifr_str_eq_cstr(n, "header_up")) return route__proxy_parse_hdr(p, s, &c->header_up);
+    if (ifr_str_eq_cstr(n, "header_down")) return route__proxy_parse_hdr(p, s, &c->header_down);
     if (ifr_str_eq_cstr(n, "flush_interval")) {
         /* -1 (flush every write) is written without a unit, as in Caddy. */
         if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
@@ -342,7 +342,7 @@ static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, route_
         }
         return cfg_parse_duration(&s->args[0], CFG_DUR_NEGATIVE, &c->flush_interval_ns, p->err);
     }
-    if (ifr_str_eq_cstr(n, "transport")) return proxy_parse_transport(p, s, &c->transport);
+    if (ifr_str_eq_cstr(n, "transport")) return route__proxy_parse_transport(p, s, &c->transport);
     static const char *const known[] = {
         "to", "lb_policy", "lb_retries", "lb_try_duration", "lb_try_interval", "health_uri",
         "health_interval", "health_timeout", "health_status", "fail_duration", "max_fails",
@@ -354,7 +354,7 @@ static int proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, route_
 int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_proxy_conf_t **out)
 {
     route_proxy_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
-    if (!c) return proxy_oom(p);
+    if (!c) return route__proxy_oom(p);
     c->lb_try_interval_ns = 250000000LL;
     c->health_interval_ns = 30000000000LL;
     c->health_timeout_ns = 5000000000LL;
@@ -366,14 +366,14 @@ int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_pro
         .read_buffer = 64 * 1024,
         .tls = { .timeout_ns = 10000000000LL },
     };
-    if (d->nargs && proxy_add_upstreams(p, c, d->args, d->nargs) != 0) return -1;
+    if (d->nargs && route__proxy_add_upstreams(p, c, d->args, d->nargs) != 0) return -1;
     for (size_t i = 0; d->block && i < d->block->count; i++)
-        if (proxy_parse_option(p, &d->block->items[i], c) != 0) return -1;
+        if (route__proxy_parse_option(p, &d->block->items[i], c) != 0) return -1;
     if (c->nupstreams == 0) return cfg_errorf(p->err, &d->name, "reverse_proxy: expected at least one upstream");
     /* An https:// upstream turns TLS on; a tls option turns it on for every upstream. */
     if (c->upstreams[0].tls) c->transport.tls.enabled = true;
     if (c->transport.tls.enabled) {
-        if (proxy_tls_key(p, &c->transport.tls) != 0) return -1;
+        if (route__proxy_tls_key(p, &c->transport.tls) != 0) return -1;
         for (size_t i = 0; i < c->nupstreams; i++) c->upstreams[i].tls = &c->transport.tls;
     }
     *out = c;

@@ -2,7 +2,7 @@
  * written once at start-up, read-only while serving. */
 #include "route/proxy_transport.h"
 
-static const route_proxy_transport_t *proxy_transport_current;
+static const route_proxy_transport_t *route__proxy_transport_current;
 
 int64_t route_proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_response_t *r)
 {
@@ -18,6 +18,6 @@ int64_t route_proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_r
     return flush_interval_ns;
 }
 
-void route_proxy_transport_register(const route_proxy_transport_t *t) { proxy_transport_current = t; }
+void route_proxy_transport_register(const route_proxy_transport_t *t) { route__proxy_transport_current = t; }
 
-const route_proxy_transport_t *route_proxy_transport_get(void) { return proxy_transport_current; }
+const route_proxy_transport_t *route_proxy_transport_get(void) { return route__proxy_transport_current; }

@@ -79,7 +79,7 @@ typedef struct {
 } route_rx_ranges_t;
 
 /* The ASCII classes Go knows by name. */
-static const struct { const char *name; route_rx_ranges_t ranges; } rx_named[] = {
+static const struct { const char *name; route_rx_ranges_t ranges; } route__rx_named[] = {
     { "alnum", { "09AZaz", 3 } }, { "alpha", { "AZaz", 2 } }, { "ascii", { "\0\x7f", 1 } },
     { "blank", { "\t\t  ", 2 } }, { "cntrl", { "\0\x1f\x7f\x7f", 2 } }, { "digit", { "09", 1 } },
     { "graph", { "!~", 1 } }, { "lower", { "az", 1 } }, { "print", { " ~", 1 } },
@@ -299,13 +299,13 @@ static route_rx_node_t *route__rx_class(route_rx_parser_t *p)
             bool neg = j < p->len && p->s[j] == '^';
             size_t name = j + neg, k = name;
             while (k + 1 < p->len && !(p->s[k] == ':' && p->s[k + 1] == ']')) k++;
-            size_t i = 0, n = sizeof(rx_named) / sizeof(rx_named[0]);
+            size_t i = 0, n = sizeof(route__rx_named) / sizeof(route__rx_named[0]);
             while (k + 1 < p->len && i < n &&
-                   !(strlen(rx_named[i].name) == k - name && memcmp(rx_named[i].name, p->s + name, k - name) == 0))
+                   !(strlen(route__rx_named[i].name) == k - name && memcmp(route__rx_named[i].name, p->s + name, k - name) == 0))
                 i++;
             if (k + 1 >= p->len || i == n)
                 return route__rx_fail(p, "invalid character class name at offset %zu", p->i);
-            route__rx_add_ranges(set, &rx_named[i].ranges, neg);
+            route__rx_add_ranges(set, &route__rx_named[i].ranges, neg);
             p->i = k + 2;
             continue;
         }

@@ -29,24 +29,24 @@
 #include "route/site.h"
 #include "route/tls_issuer_acme.h"
 
-static bool route_tls_outside;
+static bool route__tls_outside;
 
-void route_plan_tls_outside(bool outside) { route_tls_outside = outside; }
+void route_plan_tls_outside(bool outside) { route__tls_outside = outside; }
 
 /* Caddy's subdirectives ifrit does not have: "not supported yet". */
-static const char *const tls_unsupported[] = {
+static const char *const route__tls_unsupported[] = {
     "dns", "dns_challenge_override_domain", "dns_ttl", "eab", "get_certificate",
     "insecure_secrets_log", "key_type", "load", "on_demand", "propagation_delay", "propagation_timeout",
     "reuse_private_keys", "resolvers", "renewal_window_ratio",
 };
-static const char *const tls_known[] = { "alpn", "ca", "ca_root", "ciphers", "client_auth", "curves", "issuer",
+static const char *const route__tls_known[] = { "alpn", "ca", "ca_root", "ciphers", "client_auth", "curves", "issuer",
                                          "protocols" };
-static const char *const tls_modes[] = { "request", "require", "verify_if_given", "require_and_verify" };
+static const char *const route__tls_modes[] = { "request", "require", "verify_if_given", "require_and_verify" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The arguments of d as a string array in the arena. */
-static int tls_words(route_parse_t *p, const cfg_directive_t *d, const char ***out, size_t *n)
+static int route__tls_words(route_parse_t *p, const cfg_directive_t *d, const char ***out, size_t *n)
 {
     if (cfg_expect_args(d, 1, 64, p->err) || cfg_expect_no_block(d, p->err)) return -1;
     const char **w = ifr_arena_calloc(p->arena, d->nargs, sizeof *w);
@@ -57,7 +57,7 @@ static int tls_words(route_parse_t *p, const cfg_directive_t *d, const char ***o
     return 0;
 }
 
-static int tls_protocol(route_parse_t *p, const cfg_token_t *t, const char **out)
+static int route__tls_protocol(route_parse_t *p, const cfg_token_t *t, const char **out)
 {
     if (cfg_is_word(t, "tls1.2") || cfg_is_word(t, "tls1.3")) {
         *out = t->text.ptr;
@@ -69,7 +69,7 @@ static int tls_protocol(route_parse_t *p, const cfg_token_t *t, const char **out
     return cfg_errorf(p->err, t, "protocols: expected tls1.2 or tls1.3, got '%s'", t->text.ptr);
 }
 
-static int tls_client_auth(route_parse_t *p, const cfg_directive_t *d, route_tls_conf_t *c)
+static int route__tls_client_auth(route_parse_t *p, const cfg_directive_t *d, route_tls_conf_t *c)
 {
     if (cfg_expect_args(d, 0, 0, p->err)) return -1;
     if (!d->block) return cfg_errorf(p->err, &d->name, "client_auth: expected a block { mode ... }");
@@ -82,9 +82,9 @@ static int tls_client_auth(route_parse_t *p, const cfg_directive_t *d, route_tls
         const cfg_directive_t *s = &d->block->items[i];
         if (cfg_is_word(&s->name, "mode")) {
             if (cfg_expect_args(s, 1, 1, p->err) || cfg_expect_no_block(s, p->err)) return -1;
-            for (size_t k = 0; k < COUNT(tls_modes); k++)
-                if (cfg_is_word(&s->args[0], tls_modes[k])) mode = (int)k + 1;
-            if (!mode) return cfg_error_unknown(p->err, &s->args[0], "client_auth mode", tls_modes, COUNT(tls_modes));
+            for (size_t k = 0; k < COUNT(route__tls_modes); k++)
+                if (cfg_is_word(&s->args[0], route__tls_modes[k])) mode = (int)k + 1;
+            if (!mode) return cfg_error_unknown(p->err, &s->args[0], "client_auth mode", route__tls_modes, COUNT(route__tls_modes));
         } else if (cfg_is_word(&s->name, "trusted_ca_cert_file")) {
             if (cfg_expect_args(s, 1, 64, p->err) || cfg_expect_no_block(s, p->err)) return -1;
             for (size_t k = 0; k < s->nargs; k++)
@@ -105,7 +105,7 @@ static int tls_client_auth(route_parse_t *p, const cfg_directive_t *d, route_tls
 
 /* issuer internal { lifetime D }: the leaves' lifetime (at least 1s,
  * less than the intermediate's 7 days). */
-static int tls_internal_block(route_parse_t *p, const cfg_directive_t *s, route_tls_conf_t *c)
+static int route__tls_internal_block(route_parse_t *p, const cfg_directive_t *s, route_tls_conf_t *c)
 {
     for (size_t i = 0; s->block && i < s->block->count; i++) {
         const cfg_directive_t *o = &s->block->items[i];
@@ -129,44 +129,44 @@ static int tls_internal_block(route_parse_t *p, const cfg_directive_t *s, route_
     return 0;
 }
 
-static int tls_block_item(route_parse_t *p, const cfg_directive_t *s, route_tls_conf_t *c)
+static int route__tls_block_item(route_parse_t *p, const cfg_directive_t *s, route_tls_conf_t *c)
 {
     const cfg_token_t *n = &s->name;
     if (cfg_is_word(n, "protocols")) {
         if (cfg_expect_args(s, 1, 2, p->err) || cfg_expect_no_block(s, p->err)) return -1;
-        if (tls_protocol(p, &s->args[0], &c->protocol_min)) return -1;
-        if (s->nargs == 2 && tls_protocol(p, &s->args[1], &c->protocol_max)) return -1;
+        if (route__tls_protocol(p, &s->args[0], &c->protocol_min)) return -1;
+        if (s->nargs == 2 && route__tls_protocol(p, &s->args[1], &c->protocol_max)) return -1;
         if (c->protocol_max && strcmp(c->protocol_min, c->protocol_max) > 0)
             return cfg_errorf(p->err, &s->args[1], "protocols: the maximum %s is below the minimum %s",
                               c->protocol_max, c->protocol_min);
         return 0;
     }
-    if (cfg_is_word(n, "ciphers")) return tls_words(p, s, &c->ciphers, &c->nciphers);
-    if (cfg_is_word(n, "curves")) return tls_words(p, s, &c->curves, &c->ncurves);
-    if (cfg_is_word(n, "alpn")) return tls_words(p, s, &c->alpn, &c->nalpn);
-    if (cfg_is_word(n, "client_auth")) return tls_client_auth(p, s, c);
+    if (cfg_is_word(n, "ciphers")) return route__tls_words(p, s, &c->ciphers, &c->nciphers);
+    if (cfg_is_word(n, "curves")) return route__tls_words(p, s, &c->curves, &c->ncurves);
+    if (cfg_is_word(n, "alpn")) return route__tls_words(p, s, &c->alpn, &c->nalpn);
+    if (cfg_is_word(n, "client_auth")) return route__tls_client_auth(p, s, c);
     if (cfg_is_word(n, "issuer")) {
         if (cfg_expect_args(s, 1, 64, p->err)) return -1;
         if (cfg_is_word(&s->args[0], "internal")) {
             if (s->nargs > 1) return cfg_errorf(p->err, &s->args[1], "issuer internal: options go in a block");
             c->internal = true;
-            return tls_internal_block(p, s, c);
+            return route__tls_internal_block(p, s, c);
         }
         if (cfg_is_word(&s->args[0], "acme")) return route_tls_issuer_acme(p, s, c);
         return cfg_errorf(p->err, &s->args[0], "issuer %s: not supported by ifrit; issuer acme or issuer internal",
                           s->args[0].text.ptr);
     }
     if (cfg_is_word(n, "ca") || cfg_is_word(n, "ca_root")) return route_tls_acme_item(p, s, c);
-    for (size_t i = 0; i < COUNT(tls_unsupported); i++)
-        if (cfg_is_word(n, tls_unsupported[i]))
-            return cfg_errorf(p->err, n, "tls: '%s' is not supported by ifrit yet", tls_unsupported[i]);
-    return cfg_error_unknown(p->err, n, "tls option", tls_known, COUNT(tls_known));
+    for (size_t i = 0; i < COUNT(route__tls_unsupported); i++)
+        if (cfg_is_word(n, route__tls_unsupported[i]))
+            return cfg_errorf(p->err, n, "tls: '%s' is not supported by ifrit yet", route__tls_unsupported[i]);
+    return cfg_error_unknown(p->err, n, "tls option", route__tls_known, COUNT(route__tls_known));
 }
 
-static int route_tls_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+static int route__tls_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     *conf = NULL;
-    if (route_tls_outside) {
+    if (route__tls_outside) {
         ifr_log_info("edge", "%s:%d: tls ignored: the edge terminates TLS", d->name.file ? d->name.file : "Caddyfile",
                      d->name.line);
         return 0;
@@ -189,7 +189,7 @@ static int route_tls_parse(route_parse_t *p, const cfg_directive_t *d, void **co
         c->key_file = route_parse_path(p, d->args[1].text);
     }
     for (size_t i = 0; d->block && i < d->block->count; i++)
-        if (tls_block_item(p, &d->block->items[i], c) != 0) return -1;
+        if (route__tls_block_item(p, &d->block->items[i], c) != 0) return -1;
     if (c->internal && c->cert_file)
         return cfg_errorf(p->err, &d->name, "tls: a certificate file and issuer internal exclude each other");
     p->site->tls = c;
@@ -197,5 +197,5 @@ static int route_tls_parse(route_parse_t *p, const cfg_directive_t *d, void **co
 }
 
 const route_directive_t route_directive_tls = {
-    .name = "tls", .flags = ROUTE_DIR_SITE, .parse = route_tls_parse,
+    .name = "tls", .flags = ROUTE_DIR_SITE, .parse = route__tls_parse,
 };

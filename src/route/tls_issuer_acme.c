@@ -5,7 +5,7 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int acme_one(route_parse_t *p, const cfg_directive_t *s, const char **out)
+static int route__acme_one(route_parse_t *p, const cfg_directive_t *s, const char **out)
 {
     if (cfg_expect_args(s, 1, 1, p->err) || cfg_expect_no_block(s, p->err)) return -1;
     *out = s->args[0].text.ptr;
@@ -14,8 +14,8 @@ static int acme_one(route_parse_t *p, const cfg_directive_t *s, const char **out
 
 int route_tls_acme_item(route_parse_t *p, const cfg_directive_t *s, route_tls_conf_t *c)
 {
-    if (cfg_is_word(&s->name, "ca")) return acme_one(p, s, &c->acme_ca);
-    return acme_one(p, s, &c->acme_ca_root);
+    if (cfg_is_word(&s->name, "ca")) return route__acme_one(p, s, &c->acme_ca);
+    return route__acme_one(p, s, &c->acme_ca_root);
 }
 
 int route_tls_issuer_acme(route_parse_t *p, const cfg_directive_t *s, route_tls_conf_t *c)
@@ -28,9 +28,9 @@ int route_tls_issuer_acme(route_parse_t *p, const cfg_directive_t *s, route_tls_
         const cfg_directive_t *o = &s->block->items[i];
         const cfg_token_t *n = &o->name;
         int rc;
-        if (cfg_is_word(n, "dir")) rc = acme_one(p, o, &c->acme_ca);
-        else if (cfg_is_word(n, "email")) rc = acme_one(p, o, &c->acme_email);
-        else if (cfg_is_word(n, "trusted_roots")) rc = acme_one(p, o, &c->acme_ca_root);
+        if (cfg_is_word(n, "dir")) rc = route__acme_one(p, o, &c->acme_ca);
+        else if (cfg_is_word(n, "email")) rc = route__acme_one(p, o, &c->acme_email);
+        else if (cfg_is_word(n, "trusted_roots")) rc = route__acme_one(p, o, &c->acme_ca_root);
         else if (cfg_is_word(n, "disable_http_challenge") || cfg_is_word(n, "disable_tlsalpn_challenge")) {
             rc = cfg_expect_args(o, 0, 0, p->err) || cfg_expect_no_block(o, p->err) ? -1 : 0;
             if (n->text.ptr[8] == 'h') c->acme_no_http01 = true;

@@ -27,7 +27,7 @@ void srv_acme_issuer_key(const char *ca, char *out, size_t out_len)
     tls_storage_safe_name(key, out, out_len);
 }
 
-static int acme_rel(const srv_acme_site_t *site, const char *ext, char *out, size_t len)
+static int srv__acme_rel(const srv_acme_site_t *site, const char *ext, char *out, size_t len)
 {
     char issuer[256];
     srv_acme_issuer_key(site->ca, issuer, sizeof issuer);
@@ -39,7 +39,7 @@ tls_cert_t *srv_acme_load(const tls_storage_t *st, const srv_acme_site_t *site, 
 {
     char crt_rel[TLS_STORAGE_PATH_MAX], key_rel[TLS_STORAGE_PATH_MAX];
     *missing = false;
-    if (acme_rel(site, "crt", crt_rel, sizeof crt_rel) || acme_rel(site, "key", key_rel, sizeof key_rel)) {
+    if (srv__acme_rel(site, "crt", crt_rel, sizeof crt_rel) || srv__acme_rel(site, "key", key_rel, sizeof key_rel)) {
         snprintf(err, err_len, "the storage path for %s is too long", site->name);
         return NULL;
     }
@@ -64,7 +64,7 @@ bool srv_acme_due(const srv_acme_site_t *site, const tls_cert_t *c, time_t now)
 
 /* The account key of site's email at this CA, made and saved the first
  * time. NULL with err. */
-static EVP_PKEY *acme_account_key(const tls_storage_t *st, const srv_acme_site_t *site, char *err, size_t err_len)
+static EVP_PKEY *srv__acme_account_key(const tls_storage_t *st, const srv_acme_site_t *site, char *err, size_t err_len)
 {
     char issuer[256], email[256], user[256], rel[TLS_STORAGE_PATH_MAX];
     srv_acme_issuer_key(site->ca, issuer, sizeof issuer);
@@ -100,7 +100,7 @@ static EVP_PKEY *acme_account_key(const tls_storage_t *st, const srv_acme_site_t
 }
 
 /* Writes the chain, its key and Caddy's metadata file. 0, or -1 with err. */
-static int acme_save(const tls_storage_t *st, const srv_acme_site_t *site, const ifr_buf_t *chain, EVP_PKEY *key,
+static int srv__acme_save(const tls_storage_t *st, const srv_acme_site_t *site, const ifr_buf_t *chain, EVP_PKEY *key,
                      char *err, size_t err_len)
 {
     char rel[TLS_STORAGE_PATH_MAX], json[1024];
@@ -118,9 +118,9 @@ static int acme_save(const tls_storage_t *st, const srv_acme_site_t *site, const
     }
     /* The key first: a crash between the two leaves no certificate
      * without its key. */
-    if (acme_rel(site, "key", rel, sizeof rel) || tls_storage_write(st, rel, key_pem.data, key_pem.len, 0600, err, err_len) ||
-        acme_rel(site, "crt", rel, sizeof rel) || tls_storage_write(st, rel, chain->data, chain->len, 0644, err, err_len) ||
-        acme_rel(site, "json", rel, sizeof rel) || tls_storage_write(st, rel, json, (size_t)jn, 0644, err, err_len))
+    if (srv__acme_rel(site, "key", rel, sizeof rel) || tls_storage_write(st, rel, key_pem.data, key_pem.len, 0600, err, err_len) ||
+        srv__acme_rel(site, "crt", rel, sizeof rel) || tls_storage_write(st, rel, chain->data, chain->len, 0644, err, err_len) ||
+        srv__acme_rel(site, "json", rel, sizeof rel) || tls_storage_write(st, rel, json, (size_t)jn, 0644, err, err_len))
         goto out;
     rc = 0;
 out:
@@ -128,9 +128,9 @@ out:
     return rc;
 }
 
-static tls_cert_t *acme_order(const tls_storage_t *st, const srv_acme_site_t *site, char *err, size_t err_len)
+static tls_cert_t *srv__acme_order(const tls_storage_t *st, const srv_acme_site_t *site, char *err, size_t err_len)
 {
-    EVP_PKEY *account = acme_account_key(st, site, err, err_len);
+    EVP_PKEY *account = srv__acme_account_key(st, site, err, err_len);
     if (!account) return NULL;
     acme_config_t cfg;
     acme_config_defaults(&cfg);
@@ -148,7 +148,7 @@ static tls_cert_t *acme_order(const tls_storage_t *st, const srv_acme_site_t *si
     if (!c || acme_client_obtain(c, names, 1, key, &chain) != 0) {
         snprintf(err, err_len, "the CA at %s gave no certificate for %s (the acme log lines say why)", site->ca,
                  site->name);
-    } else if (acme_save(st, site, &chain, key, err, err_len) == 0) {
+    } else if (srv__acme_save(st, site, &chain, key, err, err_len) == 0) {
         bool missing;
         cert = srv_acme_load(st, site, &missing, err, err_len);
     }
@@ -186,7 +186,7 @@ tls_cert_t *srv_acme_obtain(const tls_storage_t *st, const srv_acme_site_t *site
     } else {
         ifr_log_info("acme", "%s: ordering a certificate from %s by %s", site->name, site->ca,
                      site->tlsalpn ? "tls-alpn-01" : "http-01");
-        c = acme_order(st, site, err, err_len);
+        c = srv__acme_order(st, site, err, err_len);
     }
     tls_storage_unlock(&lock);
     return c;

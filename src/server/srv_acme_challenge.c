@@ -15,7 +15,7 @@
 /* GET (or HEAD) /.well-known/acme-challenge/<pending token>: the key
  * authorization as text/plain (RFC 8555 8.3). Any other request goes on
  * to the sites. */
-static bool http01_answer(route_exchange_t *x, route_result_t *r)
+static bool srv__http01_answer(route_exchange_t *x, route_result_t *r)
 {
     const http_request_t *q = x->req;
     if (!ifr_str_eq_cstr(q->method, "GET") && !ifr_str_eq_cstr(q->method, "HEAD")) return false;
@@ -39,7 +39,7 @@ static bool http01_answer(route_exchange_t *x, route_result_t *r)
     return true;
 }
 
-static int tlsalpn_answer(SSL *ssl, const char *sni)
+static int srv__tlsalpn_answer(SSL *ssl, const char *sni)
 {
     int rc = acme_tlsalpn_use(ssl, sni);
     if (rc == 0) ifr_log_info("acme", "answered the tls-alpn-01 challenge for %s", sni);
@@ -48,6 +48,6 @@ static int tlsalpn_answer(SSL *ssl, const char *sni)
 
 void srv_acme_challenges_register(void)
 {
-    route_exchange_set_early(http01_answer);
-    tls_store_set_challenge(tlsalpn_answer);
+    route_exchange_set_early(srv__http01_answer);
+    tls_store_set_challenge(srv__tlsalpn_answer);
 }

@@ -13,7 +13,7 @@
  * '+', '/' and '=' percent-encoded; a request is well under 200 bytes. */
 #define OCSP_URL_MAX 2048
 
-static int ocsp_get_url(const char *base, const unsigned char *der, size_t len, char *out, size_t cap)
+static int srv__ocsp_get_url(const char *base, const unsigned char *der, size_t len, char *out, size_t cap)
 {
     unsigned char b64[1024];
     if (len > 3 * (sizeof b64 / 4) - 3) return -1;
@@ -43,7 +43,7 @@ int srv_acme_ocsp_update(SSL_CTX *ctx, const tls_cert_t *c, time_t *refresh_at, 
     rc = -1;
     acme_http_t *h = NULL;
     acme_http_resp_t resp = { 0 };
-    if (ocsp_get_url(base, req, req_len, url, sizeof url) != 0) {
+    if (srv__ocsp_get_url(base, req, req_len, url, sizeof url) != 0) {
         snprintf(err, err_len, "the OCSP request does not fit a URL");
         goto out;
     }

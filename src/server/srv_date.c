@@ -3,9 +3,9 @@
 
 #include <time.h>
 
-static _Thread_local time_t date_second = -1;
-static _Thread_local char date_text[32];
-static _Thread_local size_t date_len;
+static _Thread_local time_t srv__date_second = -1;
+static _Thread_local char srv__date_text[32];
+static _Thread_local size_t srv__date_len;
 
 ifr_str_t srv_date_now(void)
 {
@@ -13,11 +13,11 @@ ifr_str_t srv_date_now(void)
     /* The coarse clock is a memory read on Linux; a second's precision is
      * all the header carries. */
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    if (ts.tv_sec != date_second) {
+    if (ts.tv_sec != srv__date_second) {
         struct tm tm;
         gmtime_r(&ts.tv_sec, &tm);
-        date_len = strftime(date_text, sizeof date_text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        date_second = ts.tv_sec;
+        srv__date_len = strftime(srv__date_text, sizeof srv__date_text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        srv__date_second = ts.tv_sec;
     }
-    return ifr_str(date_text, date_len);
+    return ifr_str(srv__date_text, srv__date_len);
 }

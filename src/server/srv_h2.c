@@ -22,14 +22,14 @@
 /* Client bytes fed to nghttp2 per step, so one busy connection yields. */
 #define H2_READ_CHUNK (16 * 1024)
 
-static srv_h2_session_t *session_of(void *ud) { return ud; }
+static srv_h2_session_t *srv__session_of(void *ud) { return ud; }
 
-static srv_h2_stream_t *stream_get(srv_h2_session_t *h2, int32_t id)
+static srv_h2_stream_t *srv__stream_get(srv_h2_session_t *h2, int32_t id)
 {
     return nghttp2_session_get_stream_user_data(h2->ng, id);
 }
 
-static void stream_free(srv_h2_session_t *h2, srv_h2_stream_t *st)
+static void srv__stream_free(srv_h2_session_t *h2, srv_h2_stream_t *st)
 {
     if (!st->closed) nghttp2_session_set_stream_user_data(h2->ng, st->id, NULL);
     srv_exchange_free(&st->ex);   /* ends it (route_exchange_done) if active */
@@ -42,9 +42,9 @@ static void stream_free(srv_h2_session_t *h2, srv_h2_stream_t *st)
     if (--h2->nstreams == 0) h2->last_active = h2->conn->worker->loop.now;
 }
 
-static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
+static int srv__on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
-    srv_h2_session_t *h2 = session_of(ud);
+    srv_h2_session_t *h2 = srv__session_of(ud);
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     srv_h2_stream_t *st = calloc(1, sizeof *st);
     if (!st) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;   /* RST_STREAM for this one */
@@ -63,13 +63,13 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
 
 /* One request field, or a request trailer field, into the stream's
  * arena; past the limits the rest is only counted (431 at the end). */
-static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
+static int srv__on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
                      const uint8_t *value, size_t valuelen, uint8_t flags, void *ud)
 {
     (void)flags;
-    srv_h2_session_t *h2 = session_of(ud);
+    srv_h2_session_t *h2 = srv__session_of(ud);
     (void)ng;
-    srv_h2_stream_t *st = stream_get(h2, frame->hd.stream_id);
+    srv_h2_stream_t *st = srv__stream_get(h2, frame->hd.stream_id);
     if (!st) return 0;
     st->field_bytes += (uint32_t)(namelen + valuelen + 32);
     st->fields++;
@@ -95,11 +95,11 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
     return http_headers_add(&st->ex.req.headers, a, n, v) < 0 ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
 }
 
-static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
+static int srv__on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
     (void)ng;
-    srv_h2_session_t *h2 = session_of(ud);
-    srv_h2_stream_t *st = frame->hd.stream_id ? stream_get(h2, frame->hd.stream_id) : NULL;
+    srv_h2_session_t *h2 = srv__session_of(ud);
+    srv_h2_stream_t *st = frame->hd.stream_id ? srv__stream_get(h2, frame->hd.stream_id) : NULL;
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
@@ -128,12 +128,12 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 /* Request body bytes wait in the stream until its handler takes them:
  * the connection's window opens at once (one stream's unread body does
  * not stall the others), the stream's only as the handler reads. */
-static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, size_t len, void *ud)
+static int srv__on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, size_t len, void *ud)
 {
     (void)flags;
-    srv_h2_session_t *h2 = session_of(ud);
+    srv_h2_session_t *h2 = srv__session_of(ud);
     nghttp2_session_consume_connection(ng, len);
-    srv_h2_stream_t *st = stream_get(h2, id);
+    srv_h2_stream_t *st = srv__stream_get(h2, id);
     if (!st) return 0;
     st->body_received += len;
     if (st->ex.resp_done || (st->began && !st->ex.active)) {
@@ -148,17 +148,17 @@ static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const u
     return 0;
 }
 
-static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code, void *ud)
+static int srv__on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code, void *ud)
 {
     (void)ng; (void)error_code;
-    srv_h2_stream_t *st = stream_get(session_of(ud), id);
+    srv_h2_stream_t *st = srv__stream_get(srv__session_of(ud), id);
     if (st) st->closed = true;
     return 0;
 }
 
-static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
+static int srv__on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
-    srv_h2_session_t *h2 = session_of(ud);
+    srv_h2_session_t *h2 = srv__session_of(ud);
     if (frame->hd.type == NGHTTP2_GOAWAY) {
         uint32_t code = frame->goaway.error_code;
         if (code == NGHTTP2_NO_ERROR)
@@ -174,7 +174,7 @@ static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
         /* The response is whole but the request is not: the client may
          * stop sending it (RFC 9113 8.1). */
-        srv_h2_stream_t *st = stream_get(h2, frame->hd.stream_id);
+        srv_h2_stream_t *st = srv__stream_get(h2, frame->hd.stream_id);
         if (st && !st->req_done) {
             nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
             st->reset_sent = true;
@@ -183,11 +183,11 @@ static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *
     return 0;
 }
 
-static int on_invalid_frame(nghttp2_session *ng, const nghttp2_frame *frame, int lib_error, void *ud)
+static int srv__on_invalid_frame(nghttp2_session *ng, const nghttp2_frame *frame, int lib_error, void *ud)
 {
     (void)ng;
     ifr_log_debug("http", "h2: invalid frame (type %d, stream %d) from %s: %s", frame->hd.type,
-                  (int)frame->hd.stream_id, session_of(ud)->conn->remote_ip, nghttp2_strerror(lib_error));
+                  (int)frame->hd.stream_id, srv__session_of(ud)->conn->remote_ip, nghttp2_strerror(lib_error));
     return 0;
 }
 
@@ -197,13 +197,13 @@ int srv_h2_start(srv_conn_t *c)
     nghttp2_session_callbacks *cb = NULL;
     nghttp2_option *opt = NULL;
     if (!h2 || nghttp2_session_callbacks_new(&cb) != 0 || nghttp2_option_new(&opt) != 0) goto fail;
-    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
-    nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
-    nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
-    nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb, on_invalid_frame);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, srv__on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cb, srv__on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, srv__on_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, srv__on_data_chunk);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, srv__on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cb, srv__on_frame_send);
+    nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb, srv__on_invalid_frame);
     /* Windows open as handlers read, not as bytes arrive. */
     nghttp2_option_set_no_auto_window_update(opt, 1);
     nghttp2_option_set_max_deflate_dynamic_table_size(opt, SRV_H2_HEADER_TABLE);
@@ -246,14 +246,14 @@ void srv_h2_free(srv_conn_t *c)
 {
     srv_h2_session_t *h2 = c->h2;
     if (!h2) return;
-    while (h2->streams) stream_free(h2, h2->streams);
+    while (h2->streams) srv__stream_free(h2, h2->streams);
     nghttp2_session_del(h2->ng);
     free(h2);
     c->h2 = NULL;
 }
 
 /* A request the route layer never sees (its fields were refused). */
-static void stream_refuse(srv_h2_stream_t *st, int status)
+static void srv__stream_refuse(srv_h2_stream_t *st, int status)
 {
     char code[4];
     snprintf(code, sizeof code, "%d", status);
@@ -267,7 +267,7 @@ static void stream_refuse(srv_h2_stream_t *st, int status)
 
 /* Whether the :path bytes are ones HTTP/1.1's parser would take (they
  * may be passed on to an HTTP/1.1 upstream as they are). */
-static bool path_ok(ifr_str_t p)
+static bool srv__path_ok(ifr_str_t p)
 {
     if (!p.len) return false;
     for (size_t i = 0; i < p.len; i++) {
@@ -279,7 +279,7 @@ static bool path_ok(ifr_str_t p)
 
 /* Several cookie fields become one, as RFC 9113 8.2.3 says for passing
  * the request on to HTTP/1.1. 0, or -1 out of memory. */
-static int join_cookies(http_request_t *r, ifr_arena_t *a)
+static int srv__join_cookies(http_request_t *r, ifr_arena_t *a)
 {
     size_t total = 0, count = 0;
     for (uint32_t i = 0; i < r->headers.count; i++)
@@ -299,15 +299,15 @@ static int join_cookies(http_request_t *r, ifr_arena_t *a)
 }
 
 /* The request from the stream's fields, then its exchange. */
-static void stream_begin(srv_h2_stream_t *st)
+static void srv__stream_begin(srv_h2_stream_t *st)
 {
     srv_conn_t *c = st->h2->conn;
     http_request_t *r = &st->ex.req;
     ifr_arena_t *a = &st->ex.arena;
     st->began = true;
-    if (st->fields_over) return stream_refuse(st, 431);
-    if (ifr_str_eq(st->method, IFR_LIT("CONNECT"))) return stream_refuse(st, 501);
-    if (!path_ok(st->path) || !st->method.len) return stream_refuse(st, 400);
+    if (st->fields_over) return srv__stream_refuse(st, 431);
+    if (ifr_str_eq(st->method, IFR_LIT("CONNECT"))) return srv__stream_refuse(st, 501);
+    if (!srv__path_ok(st->path) || !st->method.len) return srv__stream_refuse(st, 400);
     r->method = st->method;
     r->target = st->path;
     const char *q = memchr(st->path.ptr, '?', st->path.len);
@@ -319,11 +319,11 @@ static void stream_begin(srv_h2_stream_t *st)
     const http_header_t *host = http_headers_get(&r->headers, IFR_LIT("host"));
     r->host = st->authority.len ? st->authority : host ? host->value : IFR_LIT("");
     if (!host && st->authority.len && http_headers_add(&r->headers, a, IFR_LIT("host"), st->authority) < 0)
-        return stream_refuse(st, 500);
-    if (join_cookies(r, a) < 0) return stream_refuse(st, 500);
+        return srv__stream_refuse(st, 500);
+    if (srv__join_cookies(r, a) < 0) return srv__stream_refuse(st, 500);
     const http_header_t *cl = http_headers_get(&r->headers, IFR_LIT("content-length"));
     uint64_t len = 0;
-    if (cl && !ifr_str_to_u64(cl->value, UINT64_MAX, &len)) return stream_refuse(st, 400);
+    if (cl && !ifr_str_to_u64(cl->value, UINT64_MAX, &len)) return srv__stream_refuse(st, 400);
     /* Without content-length the body's length is the stream's; the
      * route layer sees it as HTTP/1.1's chunked (a length not known
      * before the end). */
@@ -335,7 +335,7 @@ static void stream_begin(srv_h2_stream_t *st)
 }
 
 /* Hands buffered request body bytes to the handler that reads them. */
-static void stream_pump_body(srv_h2_stream_t *st)
+static void srv__stream_pump_body(srv_h2_stream_t *st)
 {
     srv_exchange_t *ex = &st->ex;
     if (!srv_exchange_usable(ex) || !ex->body_reading || ex->last_delivered) return;
@@ -359,18 +359,18 @@ static void stream_pump_body(srv_h2_stream_t *st)
 
 /* One pass over the streams: begin, deliver, wake writers, submit, and
  * free the closed ones. Whether any response bytes wait for a window. */
-static bool streams_pass(srv_h2_session_t *h2)
+static bool srv__streams_pass(srv_h2_session_t *h2)
 {
     bool waiting = false;
     for (srv_h2_stream_t *st = h2->streams, *next; st; st = next) {
         next = st->next;
         if (st->closed) {
-            stream_free(h2, st);
+            srv__stream_free(h2, st);
             continue;
         }
-        if (st->ready && !st->began) stream_begin(st);
+        if (st->ready && !st->began) srv__stream_begin(st);
         if (!st->ex.active) continue;
-        stream_pump_body(st);
+        srv__stream_pump_body(st);
         if (st->ex.writable_cb) srv_exchange_check_writable(&st->ex);
         srv_h2_stream_submit(st);
         if (st->submitted && !st->reset_sent && st->seg_head) waiting = true;
@@ -380,7 +380,7 @@ static bool streams_pass(srv_h2_session_t *h2)
 
 /* Ends the session after a fatal error: GOAWAY if nghttp2 can still
  * send it, then the connection closes after what is queued. */
-static int h2_fail(srv_conn_t *c, int lib_error)
+static int srv__h2_fail(srv_conn_t *c, int lib_error)
 {
     srv_h2_session_t *h2 = c->h2;
     uint32_t code = lib_error == NGHTTP2_ERR_FLOODED || lib_error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
@@ -397,7 +397,7 @@ static int h2_fail(srv_conn_t *c, int lib_error)
 }
 
 /* Client bytes into nghttp2. 1 progress, 0 nothing to read, -1 c closed. */
-static int h2_recv(srv_conn_t *c)
+static int srv__h2_recv(srv_conn_t *c)
 {
     srv_h2_session_t *h2 = c->h2;
     if (!nghttp2_session_want_read(h2->ng) || c->out.bytes > SRV_OUT_HIGH_WATER) return 0;
@@ -418,7 +418,7 @@ static int h2_recv(srv_conn_t *c)
     }
     size_t len = c->rbuf.len < H2_READ_CHUNK ? c->rbuf.len : H2_READ_CHUNK;
     ssize_t n = nghttp2_session_mem_recv(h2->ng, (const uint8_t *)c->rbuf.data, len);
-    if (n < 0) return h2_fail(c, (int)n);
+    if (n < 0) return srv__h2_fail(c, (int)n);
     ifr_buf_consume(&c->rbuf, (size_t)n);
     h2->last_recv = c->worker->loop.now;
     return 1;
@@ -426,13 +426,13 @@ static int h2_recv(srv_conn_t *c)
 
 /* nghttp2's frames into the output queue while it has room. 0, 1 when
  * the session ended (c closes after its queue), -1 when c was closed. */
-static int h2_send(srv_conn_t *c, bool *progress)
+static int srv__h2_send(srv_conn_t *c, bool *progress)
 {
     srv_h2_session_t *h2 = c->h2;
     while (c->out.bytes < SRV_H2_OUT_HIGH_WATER) {
         const uint8_t *data;
         ssize_t n = nghttp2_session_mem_send(h2->ng, &data);
-        if (n < 0) return h2_fail(c, (int)n);
+        if (n < 0) return srv__h2_fail(c, (int)n);
         if (n == 0) break;
         if (srv_outq_append(&c->out, data, (size_t)n) < 0) {
             srv_h2_free(c);
@@ -448,12 +448,12 @@ int srv_h2_step(srv_conn_t *c)
 {
     srv_h2_session_t *h2 = c->h2;
     if (c->worker->stopping && !h2->stop_sent) srv_h2_stop(c);
-    int r = h2_recv(c);
+    int r = srv__h2_recv(c);
     if (r < 0 || c->state != CONN_H2) return r;
     bool progress = r > 0;
     h2->sent_data = false;
-    bool waiting = streams_pass(h2);
-    int s = h2_send(c, &progress);
+    bool waiting = srv__streams_pass(h2);
+    int s = srv__h2_send(c, &progress);
     if (s != 0) return s;
     /* Response bytes wait and none went: the client's windows (or its
      * socket) hold them; srv_h2_deadline bounds how long. */
@@ -478,14 +478,14 @@ void srv_h2_stop(srv_conn_t *c)
 }
 
 /* A stream whose handler waits for request body bytes. */
-static bool body_awaited(const srv_h2_session_t *h2)
+static bool srv__body_awaited(const srv_h2_session_t *h2)
 {
     for (const srv_h2_stream_t *st = h2->streams; st; st = st->next)
         if (st->ex.active && st->ex.body_reading && !st->req_done) return true;
     return false;
 }
 
-static int64_t earliest(int64_t a, int64_t b) { return !a ? b : !b ? a : a < b ? a : b; }
+static int64_t srv__earliest(int64_t a, int64_t b) { return !a ? b : !b ? a : a < b ? a : b; }
 
 int64_t srv_h2_deadline(const srv_conn_t *c)
 {
@@ -494,9 +494,9 @@ int64_t srv_h2_deadline(const srv_conn_t *c)
     int64_t d = 0;
     if (h2->nstreams == 0 && t->idle) d = h2->last_active + t->idle;
     int64_t stall = t->write ? t->write : t->idle;
-    if (h2->blocked_since && stall) d = earliest(d, h2->blocked_since + stall);
+    if (h2->blocked_since && stall) d = srv__earliest(d, h2->blocked_since + stall);
     int64_t body = t->read_body ? t->read_body : t->idle;
-    if (body && body_awaited(h2)) d = earliest(d, h2->last_recv + body);
+    if (body && srv__body_awaited(h2)) d = srv__earliest(d, h2->last_recv + body);
     return d;
 }
 

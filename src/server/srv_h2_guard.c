@@ -22,7 +22,7 @@ void srv_h2_guard_init(srv_h2_session_t *h2)
     h2->budget_at = h2->conn->worker->loop.now;
 }
 
-static void guard_refill(srv_h2_session_t *h2)
+static void srv__guard_refill(srv_h2_session_t *h2)
 {
     int64_t now = h2->conn->worker->loop.now;
     double s = (double)(now - h2->budget_at) / 1e9;
@@ -34,9 +34,9 @@ static void guard_refill(srv_h2_session_t *h2)
     if (h2->reset_budget > H2_RESET_BURST) h2->reset_budget = H2_RESET_BURST;
 }
 
-static bool guard_spend(srv_h2_session_t *h2, double *budget, const char *what)
+static bool srv__guard_spend(srv_h2_session_t *h2, double *budget, const char *what)
 {
-    guard_refill(h2);
+    srv__guard_refill(h2);
     if (--*budget >= 0) return true;
     if (!h2->terminated) {
         ifr_log_warn("http", "h2: %s flood from %s: closing the connection", what, h2->conn->remote_ip);
@@ -48,10 +48,10 @@ static bool guard_spend(srv_h2_session_t *h2, double *budget, const char *what)
 
 bool srv_h2_guard_control(srv_h2_session_t *h2, const char *what)
 {
-    return guard_spend(h2, &h2->ctl_budget, what);
+    return srv__guard_spend(h2, &h2->ctl_budget, what);
 }
 
 bool srv_h2_guard_reset(srv_h2_session_t *h2)
 {
-    return guard_spend(h2, &h2->reset_budget, "stream reset (Rapid Reset)");
+    return srv__guard_spend(h2, &h2->reset_budget, "stream reset (Rapid Reset)");
 }

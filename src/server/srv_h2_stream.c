@@ -14,19 +14,19 @@
 #include "base/log.h"
 #include "server/srv_date.h"
 
-static srv_h2_stream_t *stream_of(srv_exchange_t *ex) { return ex->session; }
+static srv_h2_stream_t *srv__stream_of(srv_exchange_t *ex) { return ex->session; }
 
-static void stream_wake(srv_h2_stream_t *st) { srv_conn_wake(st->h2->conn); }
+static void srv__stream_wake(srv_h2_stream_t *st) { srv_conn_wake(st->h2->conn); }
 
 /* Fields HTTP/2 forbids (RFC 9113 8.2.2): the framing is the protocol's. */
-static bool is_connection_specific(ifr_str_t n)
+static bool srv__is_connection_specific(ifr_str_t n)
 {
     return ifr_str_eq_nocase(n, IFR_LIT("connection")) || ifr_str_eq_nocase(n, IFR_LIT("keep-alive")) ||
            ifr_str_eq_nocase(n, IFR_LIT("proxy-connection")) || ifr_str_eq_nocase(n, IFR_LIT("transfer-encoding")) ||
            ifr_str_eq_nocase(n, IFR_LIT("upgrade"));
 }
 
-static nghttp2_nv make_nv(ifr_str_t name, ifr_str_t value)
+static nghttp2_nv srv__make_nv(ifr_str_t name, ifr_str_t value)
 {
     return (nghttp2_nv){ (uint8_t *)name.ptr, (uint8_t *)value.ptr, name.len, value.len, NGHTTP2_NV_FLAG_NONE };
 }
@@ -35,7 +35,7 @@ static nghttp2_nv make_nv(ifr_str_t name, ifr_str_t value)
  * into the arena (the head is submitted after the handler's turn, and
  * the caller's slices need not live that long), to nva if both are bytes
  * HTTP/2 may carry; false when dropped. */
-static bool add_field(ifr_arena_t *a, nghttp2_nv *nva, size_t *n, ifr_str_t name, ifr_str_t value)
+static bool srv__add_field(ifr_arena_t *a, nghttp2_nv *nva, size_t *n, ifr_str_t name, ifr_str_t value)
 {
     char *low = name.len ? ifr_arena_alloc(a, name.len + value.len + 1) : NULL;
     if (!low) return false;
@@ -48,11 +48,11 @@ static bool add_field(ifr_arena_t *a, nghttp2_nv *nva, size_t *n, ifr_str_t name
     if (!nghttp2_check_header_name((const uint8_t *)low, name.len) ||
         !nghttp2_check_header_value((const uint8_t *)val, value.len) || low[0] == ':')
         return false;
-    nva[(*n)++] = make_nv(ifr_str(low, name.len), ifr_str(val, value.len));
+    nva[(*n)++] = srv__make_nv(ifr_str(low, name.len), ifr_str(val, value.len));
     return true;
 }
 
-static int64_t parse_length(ifr_str_t v)
+static int64_t srv__parse_length(ifr_str_t v)
 {
     uint64_t n;
     if (v.len > 18 || !ifr_str_to_u64(v, UINT64_MAX, &n)) return -1;
@@ -62,9 +62,9 @@ static int64_t parse_length(ifr_str_t v)
 /* Builds the final head's fields; srv_h2_stream_submit hands them to
  * nghttp2 once the handler's first turn is over (so a response complete
  * by then goes out as HEADERS with END_STREAM, no empty DATA). */
-static int h2_send_head(srv_exchange_t *ex)
+static int srv__h2_send_head(srv_exchange_t *ex)
 {
-    srv_h2_stream_t *st = stream_of(ex);
+    srv_h2_stream_t *st = srv__stream_of(ex);
     route_exchange_t *x = &ex->x;
     int status = x->resp.status ? x->resp.status : 200;
     if (status < 200 || status > 999) {
@@ -77,7 +77,7 @@ static int h2_send_head(srv_exchange_t *ex)
     if (!nva || !code) return -1;
     snprintf(code, 4, "%d", status);
     size_t n = 0;
-    nva[n++] = make_nv(IFR_LIT(":status"), ifr_str(code, 3));
+    nva[n++] = srv__make_nv(IFR_LIT(":status"), ifr_str(code, 3));
     bool is_head = ifr_str_eq(ex->req.method, IFR_LIT("HEAD"));
     bool bodiless_status = status == 204 || status == 304;
     int64_t declared = x->resp.content_length;
@@ -85,21 +85,21 @@ static int h2_send_head(srv_exchange_t *ex)
     for (uint32_t i = 0; i < x->resp.headers.count; i++) {
         const http_header_t *h = &x->resp.headers.items[i];
         if (ifr_str_eq_nocase(h->name, IFR_LIT("content-length"))) {
-            if (declared < 0) declared = parse_length(h->value);
+            if (declared < 0) declared = srv__parse_length(h->value);
             continue;
         }
-        if (is_connection_specific(h->name)) continue;
+        if (srv__is_connection_specific(h->name)) continue;
         if (ifr_str_eq_nocase(h->name, IFR_LIT("date"))) has_date = true;
-        if (!add_field(x->arena, nva, &n, h->name, h->value))
+        if (!srv__add_field(x->arena, nva, &n, h->name, h->value))
             ifr_log_warn("http", "dropped response header %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
     }
-    if (!has_date) add_field(x->arena, nva, &n, IFR_LIT("date"), srv_date_now());
+    if (!has_date) srv__add_field(x->arena, nva, &n, IFR_LIT("date"), srv_date_now());
     ex->no_body = is_head || bodiless_status;
     ex->declared_len = -1;
     if (declared >= 0 && !bodiless_status) {
         char *len = ifr_arena_alloc(x->arena, 24);
         if (!len) return -1;
-        nva[n++] = make_nv(IFR_LIT("content-length"), ifr_str(len, (size_t)snprintf(len, 24, "%lld", (long long)declared)));
+        nva[n++] = srv__make_nv(IFR_LIT("content-length"), ifr_str(len, (size_t)snprintf(len, 24, "%lld", (long long)declared)));
         ex->declared_len = declared;
     }
     st->nva = nva;
@@ -107,7 +107,7 @@ static int h2_send_head(srv_exchange_t *ex)
     return 0;
 }
 
-static srv_h2_seg_t *seg_push(srv_h2_stream_t *st, size_t data_len)
+static srv_h2_seg_t *srv__seg_push(srv_h2_stream_t *st, size_t data_len)
 {
     srv_h2_seg_t *s = malloc(sizeof *s + data_len);
     if (!s) return NULL;
@@ -119,31 +119,31 @@ static srv_h2_seg_t *seg_push(srv_h2_stream_t *st, size_t data_len)
 }
 
 /* New bytes for a source that said DEFERRED. */
-static void stream_resume(srv_h2_stream_t *st)
+static void srv__stream_resume(srv_h2_stream_t *st)
 {
     if (st->submitted && st->deferred) {
         st->deferred = false;
         nghttp2_session_resume_data(st->h2->ng, st->id);
     }
-    stream_wake(st);
+    srv__stream_wake(st);
 }
 
-static int h2_send_body(srv_exchange_t *ex, const void *data, size_t len)
+static int srv__h2_send_body(srv_exchange_t *ex, const void *data, size_t len)
 {
-    srv_h2_stream_t *st = stream_of(ex);
-    srv_h2_seg_t *s = seg_push(st, len);
+    srv_h2_stream_t *st = srv__stream_of(ex);
+    srv_h2_seg_t *s = srv__seg_push(st, len);
     if (!s) return -1;
     memcpy(s->data, data, len);
     s->len = len;
     st->seg_bytes += len;
-    stream_resume(st);
+    srv__stream_resume(st);
     return 0;
 }
 
-static int h2_send_file(srv_exchange_t *ex, int fd, off_t offset, uint64_t len)
+static int srv__h2_send_file(srv_exchange_t *ex, int fd, off_t offset, uint64_t len)
 {
-    srv_h2_stream_t *st = stream_of(ex);
-    srv_h2_seg_t *s = seg_push(st, 0);
+    srv_h2_stream_t *st = srv__stream_of(ex);
+    srv_h2_seg_t *s = srv__seg_push(st, 0);
     if (!s) {
         close(fd);
         return -1;
@@ -151,20 +151,20 @@ static int h2_send_file(srv_exchange_t *ex, int fd, off_t offset, uint64_t len)
     s->fd = fd;
     s->off = offset;
     s->len = len;
-    stream_resume(st);
+    srv__stream_resume(st);
     return 0;
 }
 
 /* No splicing: every byte goes through nghttp2's framing. */
-static route_splice_t h2_splice_body(srv_exchange_t *ex, int src_fd, uint64_t max, size_t *moved)
+static route_splice_t srv__h2_splice_body(srv_exchange_t *ex, int src_fd, uint64_t max, size_t *moved)
 {
     (void)ex; (void)src_fd; (void)max; (void)moved;
     return ROUTE_SPLICE_NO;
 }
 
-static int h2_send_end(srv_exchange_t *ex, const http_headers_t *trailers)
+static int srv__h2_send_end(srv_exchange_t *ex, const http_headers_t *trailers)
 {
-    srv_h2_stream_t *st = stream_of(ex);
+    srv_h2_stream_t *st = srv__stream_of(ex);
     st->end_queued = true;
     /* Shorter than its content-length: the client must not take it whole. */
     if (!ex->no_body && ex->declared_len >= 0 && ex->body_sent < (uint64_t)ex->declared_len) st->cut = true;
@@ -174,64 +174,64 @@ static int h2_send_end(srv_exchange_t *ex, const http_headers_t *trailers)
         size_t n = 0;
         for (uint32_t i = 0; i < trailers->count; i++) {
             const http_header_t *h = &trailers->items[i];
-            if (is_connection_specific(h->name) || !add_field(ex->x.arena, nva, &n, h->name, h->value))
+            if (srv__is_connection_specific(h->name) || !srv__add_field(ex->x.arena, nva, &n, h->name, h->value))
                 ifr_log_warn("http", "dropped trailer %.*s with invalid bytes", (int)h->name.len, h->name.ptr);
         }
         st->trailers = n ? nva : NULL;
         st->ntrailers = n;
     }
-    stream_resume(st);
+    srv__stream_resume(st);
     return 0;
 }
 
-static int h2_send_interim(srv_exchange_t *ex, int status, const http_headers_t *headers)
+static int srv__h2_send_interim(srv_exchange_t *ex, int status, const http_headers_t *headers)
 {
-    srv_h2_stream_t *st = stream_of(ex);
+    srv_h2_stream_t *st = srv__stream_of(ex);
     ifr_arena_t *a = ex->x.arena;
     nghttp2_nv *nva = ifr_arena_alloc(a, (headers->count + 1) * sizeof *nva);
     char *code = ifr_arena_alloc(a, 4);
     if (!nva || !code) return -1;
     snprintf(code, 4, "%d", status);
     size_t n = 0;
-    nva[n++] = make_nv(IFR_LIT(":status"), ifr_str(code, 3));
+    nva[n++] = srv__make_nv(IFR_LIT(":status"), ifr_str(code, 3));
     for (uint32_t i = 0; i < headers->count; i++)
-        if (!is_connection_specific(headers->items[i].name))
-            add_field(a, nva, &n, headers->items[i].name, headers->items[i].value);
+        if (!srv__is_connection_specific(headers->items[i].name))
+            srv__add_field(a, nva, &n, headers->items[i].name, headers->items[i].value);
     /* nghttp2 copies the fields. */
     if (nghttp2_submit_headers(st->h2->ng, NGHTTP2_FLAG_NONE, st->id, NULL, nva, n, NULL) != 0) return -1;
-    stream_wake(st);
+    srv__stream_wake(st);
     return 0;
 }
 
-static void h2_body_wanted(srv_exchange_t *ex, bool resumed)
+static void srv__h2_body_wanted(srv_exchange_t *ex, bool resumed)
 {
-    srv_h2_stream_t *st = stream_of(ex);
+    srv_h2_stream_t *st = srv__stream_of(ex);
     /* As HTTP/1.1: 100 Continue only once the handler reads the body. */
     if (!resumed && ex->req.expect_continue && !st->req_done && !ex->x.head_sent) {
         static const nghttp2_nv cont[] = { { (uint8_t *)":status", (uint8_t *)"100", 7, 3, NGHTTP2_NV_FLAG_NONE } };
         nghttp2_submit_headers(st->h2->ng, NGHTTP2_FLAG_NONE, st->id, NULL, cont, 1, NULL);
     }
-    stream_wake(st);
+    srv__stream_wake(st);
 }
 
-static uint64_t h2_queued(srv_exchange_t *ex) { return stream_of(ex)->seg_bytes; }
+static uint64_t srv__h2_queued(srv_exchange_t *ex) { return srv__stream_of(ex)->seg_bytes; }
 
-static bool h2_writable(srv_exchange_t *ex) { return stream_of(ex)->seg_bytes < SRV_OUT_LOW_WATER; }
+static bool srv__h2_writable(srv_exchange_t *ex) { return srv__stream_of(ex)->seg_bytes < SRV_OUT_LOW_WATER; }
 
-static void h2_wake(srv_exchange_t *ex) { stream_wake(stream_of(ex)); }
+static void srv__h2_wake(srv_exchange_t *ex) { srv__stream_wake(srv__stream_of(ex)); }
 
 const srv_proto_ops_t srv_h2_proto = {
-    .send_head = h2_send_head,
-    .send_body = h2_send_body,
-    .send_file = h2_send_file,
-    .splice_body = h2_splice_body,
-    .send_end = h2_send_end,
-    .send_interim = h2_send_interim,
-    .body_wanted = h2_body_wanted,
-    .queued = h2_queued,
-    .writable = h2_writable,
+    .send_head = srv__h2_send_head,
+    .send_body = srv__h2_send_body,
+    .send_file = srv__h2_send_file,
+    .splice_body = srv__h2_splice_body,
+    .send_end = srv__h2_send_end,
+    .send_interim = srv__h2_send_interim,
+    .body_wanted = srv__h2_body_wanted,
+    .queued = srv__h2_queued,
+    .writable = srv__h2_writable,
     .upgrade = NULL,
-    .wake = h2_wake,
+    .wake = srv__h2_wake,
 };
 
 void srv_h2_stream_drop_body(srv_h2_stream_t *st)
@@ -247,7 +247,7 @@ void srv_h2_stream_drop_body(srv_h2_stream_t *st)
 
 /* Copies up to len bytes of the first piece into buf: the count, 0 when
  * the piece is used up, -1 when its file cannot be read (or shrank). */
-static ssize_t seg_take(srv_h2_seg_t *s, uint8_t *buf, size_t len)
+static ssize_t srv__seg_take(srv_h2_seg_t *s, uint8_t *buf, size_t len)
 {
     if (len > s->len) len = (size_t)s->len;
     if (s->fd < 0) {
@@ -271,7 +271,7 @@ ssize_t srv_h2_read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
     size_t n = 0;
     while (n < len && st->seg_head) {
         srv_h2_seg_t *s = st->seg_head;
-        ssize_t r = seg_take(s, buf + n, len - n);
+        ssize_t r = srv__seg_take(s, buf + n, len - n);
         if (r < 0) {
             ifr_log_warn("http", "stream %d: the file being sent cannot be read: %s", (int)st->id,
                          errno ? strerror(errno) : "it shrank");

@@ -1,4 +1,4 @@
-/* The helper-thread pool behind route_io_t.offload; see srv_offload.h. */
+/* The helper-thread srv__pool behind route_io_t.offload; see srv_offload.h. */
 #include "server/srv_offload.h"
 
 #include <pthread.h>
@@ -19,7 +19,7 @@
 struct srv_offload_job {
     srv_offload_job_t *next;
     void (*work)(void *arg);
-    unsigned char *data;       /* the pool's copy of the argument (in this record) */
+    unsigned char *data;       /* the srv__pool's copy of the argument (in this record) */
     size_t size;
     srv_worker_t *worker;      /* where the job goes back to */
     /* Worker thread only: */
@@ -38,7 +38,7 @@ static struct {
     bool stopping;
     pthread_t threads[SRV_OFFLOAD_MAX_THREADS];
     int count;
-} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+} srv__pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static void srv__job_free(srv_offload_job_t *j)
 {
@@ -60,20 +60,20 @@ static void srv__job_return(srv_offload_job_t *j)
 static void *srv__helper_main(void *arg)
 {
     (void)arg;
-    pthread_mutex_lock(&pool.mu);
+    pthread_mutex_lock(&srv__pool.mu);
     for (;;) {
-        while (!pool.head && !pool.stopping) pthread_cond_wait(&pool.cv, &pool.mu);
-        srv_offload_job_t *j = pool.head;
+        while (!srv__pool.head && !srv__pool.stopping) pthread_cond_wait(&srv__pool.cv, &srv__pool.mu);
+        srv_offload_job_t *j = srv__pool.head;
         if (!j) break;                          /* stopping, queue empty */
-        pool.head = j->next;
-        if (!pool.head) pool.tail = &pool.head;
-        pool.queued--;
-        pthread_mutex_unlock(&pool.mu);
+        srv__pool.head = j->next;
+        if (!srv__pool.head) srv__pool.tail = &srv__pool.head;
+        srv__pool.queued--;
+        pthread_mutex_unlock(&srv__pool.mu);
         if (!atomic_load(&j->detached)) j->work(j->data);
         srv__job_return(j);
-        pthread_mutex_lock(&pool.mu);
+        pthread_mutex_lock(&srv__pool.mu);
     }
-    pthread_mutex_unlock(&pool.mu);
+    pthread_mutex_unlock(&srv__pool.mu);
     return NULL;
 }
 
@@ -81,35 +81,35 @@ int srv_offload_start(int threads)
 {
     if (threads < 1) threads = 1;
     if (threads > SRV_OFFLOAD_MAX_THREADS) threads = SRV_OFFLOAD_MAX_THREADS;
-    pthread_mutex_lock(&pool.mu);
-    pool.tail = &pool.head;
-    pool.stopping = false;
-    pthread_mutex_unlock(&pool.mu);
+    pthread_mutex_lock(&srv__pool.mu);
+    srv__pool.tail = &srv__pool.head;
+    srv__pool.stopping = false;
+    pthread_mutex_unlock(&srv__pool.mu);
     for (int i = 0; i < threads; i++) {
-        if (pthread_create(&pool.threads[i], NULL, srv__helper_main, NULL) != 0) {
+        if (pthread_create(&srv__pool.threads[i], NULL, srv__helper_main, NULL) != 0) {
             ifr_log_error("server", "cannot start offload helper thread %d", i);
             break;
         }
-        pool.count = i + 1;
+        srv__pool.count = i + 1;
     }
-    return pool.count > 0 ? 0 : -1;
+    return srv__pool.count > 0 ? 0 : -1;
 }
 
 void srv_offload_stop(void)
 {
-    pthread_mutex_lock(&pool.mu);
-    pool.stopping = true;
-    pthread_cond_broadcast(&pool.cv);
-    pthread_mutex_unlock(&pool.mu);
-    for (int i = 0; i < pool.count; i++) pthread_join(pool.threads[i], NULL);
-    pool.count = 0;
+    pthread_mutex_lock(&srv__pool.mu);
+    srv__pool.stopping = true;
+    pthread_cond_broadcast(&srv__pool.cv);
+    pthread_mutex_unlock(&srv__pool.mu);
+    for (int i = 0; i < srv__pool.count; i++) pthread_join(srv__pool.threads[i], NULL);
+    srv__pool.count = 0;
 }
 
 int srv_exchange_offload(route_exchange_t *x, void (*work)(void *arg), void *arg, size_t size,
                          route_resume_cb done, void *ud)
 {
     srv_exchange_t *ex = (srv_exchange_t *)x;
-    if (!ex->active || ex->offload_job || pool.count == 0) return -1;
+    if (!ex->active || ex->offload_job || srv__pool.count == 0) return -1;
     size_t head = (sizeof(srv_offload_job_t) + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
     srv_offload_job_t *j = malloc(head + (size ? size : 1));
     if (!j) return -1;
@@ -117,17 +117,17 @@ int srv_exchange_offload(route_exchange_t *x, void (*work)(void *arg), void *arg
                               .worker = ex->worker, .ex = ex, .arg = arg, .done = done, .ud = ud };
     atomic_init(&j->detached, false);
     memcpy(j->data, arg, size);
-    pthread_mutex_lock(&pool.mu);
-    if (pool.stopping || pool.queued >= SRV_OFFLOAD_QUEUE) {
-        pthread_mutex_unlock(&pool.mu);
+    pthread_mutex_lock(&srv__pool.mu);
+    if (srv__pool.stopping || srv__pool.queued >= SRV_OFFLOAD_QUEUE) {
+        pthread_mutex_unlock(&srv__pool.mu);
         srv__job_free(j);
         return ROUTE_OFFLOAD_BUSY;
     }
-    *pool.tail = j;
-    pool.tail = &j->next;
-    pool.queued++;
-    pthread_cond_signal(&pool.cv);
-    pthread_mutex_unlock(&pool.mu);
+    *srv__pool.tail = j;
+    srv__pool.tail = &j->next;
+    srv__pool.queued++;
+    pthread_cond_signal(&srv__pool.cv);
+    pthread_mutex_unlock(&srv__pool.mu);
     ex->offload_job = j;
     ex->worker->offload_pending++;
     return 0;

@@ -45,7 +45,7 @@ struct proxy_call {
     srv_upwait_t wait;           /* queued while the upstream's name is looked up */
     call_state_t state;
     srv_timer_t timer;           /* dial_timeout, then response_header_timeout */
-    srv_task_t task;             /* runs call_kick from the loop */
+    srv_task_t task;             /* runs srv__call_kick from the loop */
     ifr_buf_t wbuf;              /* request bytes not yet written upstream; owned */
     ifr_buf_t rbuf;              /* response bytes not yet handled; owned */
     ifr_buf_t hold;              /* body bytes held for flush_interval; owned */
@@ -71,10 +71,10 @@ struct proxy_call {
     const char *kick_error;      /* a failure found in start, reported from the loop */
 };
 
-static void call_pump(route_proxy_call_t *c);
+static void srv__call_pump(route_proxy_call_t *c);
 
 /* Releases the connection (to the pool when keep), timers and buffers. */
-static void call_release(route_proxy_call_t *c, bool keep)
+static void srv__call_release(route_proxy_call_t *c, bool keep)
 {
     c->state = CALL_DONE;
     srv_timer_stop(c->loop, &c->timer);
@@ -90,7 +90,7 @@ static void call_release(route_proxy_call_t *c, bool keep)
     ifr_buf_free(&c->hold);
 }
 
-static int call_serialize(route_proxy_call_t *c)
+static int srv__call_serialize(route_proxy_call_t *c)
 {
     const route_proxy_request_t *r = &c->req;
     const http_request_t *in = c->x->req;
@@ -115,7 +115,7 @@ static int call_serialize(route_proxy_call_t *c)
 /* Fails the call before a head arrived. A pooled connection the upstream
  * closed while idle looks like this too: that is retried at once on a
  * fresh connection, as long as nothing of the body was consumed. */
-static void call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const char *detail)
+static void srv__call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const char *detail)
 {
     if (c->state == CALL_DONE) return;
     if (why == PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == CALL_HEAD) {
@@ -130,24 +130,24 @@ static void call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const char 
      * the request counts as sent even if no byte reached the socket (a
      * reset before the first write): a retry would find no body. */
     bool sent = c->sent_any || c->body_started;
-    call_release(c, false);
+    srv__call_release(c, false);
     c->cb->on_fail(c->ud, why, detail, sent);
 }
 
 /* The response broke off after its head went to the client: the client
  * learns by the connection closing (no final chunk). */
-static void call_abort(route_proxy_call_t *c, const char *why)
+static void srv__call_abort(route_proxy_call_t *c, const char *why)
 {
     if (c->state == CALL_DONE) return;
     ifr_log_warn("reverse_proxy", "upstream %.*s: %s", (int)c->req.upstream->hostport.len,
                  c->req.upstream->hostport.ptr, why);
-    call_release(c, false);
+    srv__call_release(c, false);
     srv_exchange_fail(c->ex, 502);
     c->cb->on_end(c->ud, false);
 }
 
 /* The trailer fields that go on to the client (none if the arena is full). */
-static http_headers_t call_trailers(route_proxy_call_t *c)
+static http_headers_t srv__call_trailers(route_proxy_call_t *c)
 {
     http_headers_t t = { 0 };
     if (!c->trailer_len) return t;
@@ -159,24 +159,24 @@ static http_headers_t call_trailers(route_proxy_call_t *c)
     return t;
 }
 
-static void call_complete(route_proxy_call_t *c)
+static void srv__call_complete(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     bool keep = c->resp.keep_alive && !c->write_failed && c->wbuf.len == 0 && c->rbuf.len == 0 &&
                 (!c->req.with_body || c->body_done);
     ifr_buf_t held = c->hold;    /* what flush_interval still holds goes out with the end */
     c->hold = IFR_BUF_INIT;
-    http_headers_t trailers = call_trailers(c);
-    call_release(c, keep);
+    http_headers_t trailers = srv__call_trailers(c);
+    srv__call_release(c, keep);
     if (held.len) x->io->send_body(x, held.data, held.len, false);
     x->io->send_trailers(x, &trailers);   /* with none, the plain end of the body */
     ifr_buf_free(&held);
     c->cb->on_end(c->ud, true);
 }
 
-/* Keeps a piece of the upstream's trailer section for call_complete. The
+/* Keeps a piece of the upstream's trailer section for srv__call_complete. The
  * decoder bounds the whole section by HTTP_CHUNK_TRAILER_MAX. -1 out of memory. */
-static int call_keep_trailer(route_proxy_call_t *c, ifr_str_t piece)
+static int srv__call_keep_trailer(route_proxy_call_t *c, ifr_str_t piece)
 {
     if (!c->trailer) c->trailer = ifr_arena_alloc(c->x->arena, HTTP_CHUNK_TRAILER_MAX);
     if (!c->trailer || c->trailer_len + piece.len > HTTP_CHUNK_TRAILER_MAX) return -1;
@@ -185,13 +185,13 @@ static int call_keep_trailer(route_proxy_call_t *c, ifr_str_t piece)
     return 0;
 }
 
-static bool call_request_written(const route_proxy_call_t *c)
+static bool srv__call_request_written(const route_proxy_call_t *c)
 {
     return c->wbuf.len == 0 && (!c->req.with_body || c->body_done);
 }
 
 /* Writes what the socket takes. -1 on a write error. */
-static int call_flush(route_proxy_call_t *c)
+static int srv__call_flush(route_proxy_call_t *c)
 {
     while (c->wbuf.len && c->up->tr.can_write) {
         struct iovec iov = { c->wbuf.data, c->wbuf.len };
@@ -211,7 +211,7 @@ static int call_flush(route_proxy_call_t *c)
         c->body_paused = false;
         c->x->io->resume_body(c->x);
     }
-    if (c->state == CALL_HEAD && call_request_written(c) && !srv_timer_active(&c->timer) &&
+    if (c->state == CALL_HEAD && srv__call_request_written(c) && !srv_timer_active(&c->timer) &&
         c->req.conf->response_header_timeout_ns > 0)
         srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->response_header_timeout_ns);
     return 0;
@@ -220,7 +220,7 @@ static int call_flush(route_proxy_call_t *c)
 /* The last chunk of a chunked request body, with the client's trailer
  * fields that may go on (route_proxy_trailers_up); a field with bytes that
  * could split the message is dropped, as in a head. Nonzero out of memory. */
-static int call_body_end(route_proxy_call_t *c)
+static int srv__call_body_end(route_proxy_call_t *c)
 {
     const http_headers_t *in = c->x->req_trailers;
     if (!in || in->count == 0) return ifr_buf_append(&c->wbuf, HTTP_CHUNKED_LAST, 5);
@@ -235,7 +235,7 @@ static int call_body_end(route_proxy_call_t *c)
 }
 
 /* The client's request body, chunk by chunk (route_body_cb). */
-static int call_client_body(route_exchange_t *x, const void *data, size_t len, bool is_last, void *ud)
+static int srv__call_client_body(route_exchange_t *x, const void *data, size_t len, bool is_last, void *ud)
 {
     (void)x;
     route_proxy_call_t *c = ud;
@@ -250,14 +250,14 @@ static int call_client_body(route_exchange_t *x, const void *data, size_t len, b
     }
     if (is_last) {
         c->body_done = true;
-        if (c->body_chunked) rc |= call_body_end(c);
+        if (c->body_chunked) rc |= srv__call_body_end(c);
     }
     if (rc) {
         c->kick_error = "out of memory";
         srv_loop_post(c->loop, &c->task);
         return 1;
     }
-    call_flush(c);   /* an error shows when the response is read */
+    srv__call_flush(c);   /* an error shows when the response is read */
     if (c->wbuf.len >= SRV_PROXY_HIGH_WATER && !is_last) {
         c->body_paused = true;
         return 1;
@@ -265,16 +265,16 @@ static int call_client_body(route_exchange_t *x, const void *data, size_t len, b
     return 0;
 }
 
-static void call_client_writable(route_exchange_t *x, void *ud)
+static void srv__call_client_writable(route_exchange_t *x, void *ud)
 {
     (void)x;
     route_proxy_call_t *c = ud;
     c->waiting_client = false;
-    call_pump(c);
+    srv__call_pump(c);
 }
 
 /* Passes on what flush_interval held. 0, or -1 when the client is gone. */
-static int call_send_held(route_proxy_call_t *c)
+static int srv__call_send_held(route_proxy_call_t *c)
 {
     if (!c->hold.len) return 0;
     int rc = c->x->io->send_body(c->x, c->hold.data, c->hold.len, false);
@@ -282,35 +282,35 @@ static int call_send_held(route_proxy_call_t *c)
     return rc;
 }
 
-static void call_flush_due(route_exchange_t *x, void *ud)
+static void srv__call_flush_due(route_exchange_t *x, void *ud)
 {
     (void)x;
     route_proxy_call_t *c = ud;
     c->flush_armed = false;
     if (c->state != CALL_BODY) return;
-    if (call_send_held(c) != 0) {
-        call_release(c, false);
+    if (srv__call_send_held(c) != 0) {
+        srv__call_release(c, false);
         c->cb->on_end(c->ud, false);
         return;
     }
-    call_pump(c);
+    srv__call_pump(c);
 }
 
 /* Body bytes for the client: at once, or held for flush_interval (until
  * the timer, a buffer's worth, or the end). 0, or -1 when the client is gone. */
-static int call_send_body(route_proxy_call_t *c, ifr_str_t data)
+static int srv__call_send_body(route_proxy_call_t *c, ifr_str_t data)
 {
     route_exchange_t *x = c->x;
     if (!c->flush_ns) return x->io->send_body(x, data.ptr, data.len, false);
     if (ifr_buf_append(&c->hold, data.ptr, data.len) != 0) return -1;
-    if (c->hold.len >= c->req.conf->read_buffer) return call_send_held(c);
-    if (!c->flush_armed && x->io->timer(x, c->flush_ns, call_flush_due, c) == 0) c->flush_armed = true;
-    if (!c->flush_armed) return call_send_held(c);   /* a host without timers */
+    if (c->hold.len >= c->req.conf->read_buffer) return srv__call_send_held(c);
+    if (!c->flush_armed && x->io->timer(x, c->flush_ns, srv__call_flush_due, c) == 0) c->flush_armed = true;
+    if (!c->flush_armed) return srv__call_send_held(c);   /* a host without timers */
     return 0;
 }
 
 /* Hands response body bytes in rbuf to the client. */
-static void call_relay_body(route_proxy_call_t *c)
+static void srv__call_relay_body(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     while (c->state == CALL_BODY && c->rbuf.len && !c->waiting_client) {
@@ -321,11 +321,11 @@ static void call_relay_body(route_proxy_call_t *c)
             http_chunked_status_t st = http_chunked_decode(&c->chunked, c->rbuf.data, c->rbuf.len, &used, &data);
             if (st == HTTP_CHUNKED_ERROR) {
                 const char *why = ifr_arena_printf(x->arena, "malformed chunked response body: %s", c->chunked.error);
-                call_abort(c, why ? why : "malformed chunked response body");
+                srv__call_abort(c, why ? why : "malformed chunked response body");
                 return;
             }
-            if (st == HTTP_CHUNKED_TRAILER && call_keep_trailer(c, data) != 0) {
-                call_abort(c, "out of memory");
+            if (st == HTTP_CHUNKED_TRAILER && srv__call_keep_trailer(c, data) != 0) {
+                srv__call_abort(c, "out of memory");
                 return;
             }
             if (st != HTTP_CHUNKED_DATA) data = IFR_NULL_STR;
@@ -340,25 +340,25 @@ static void call_relay_body(route_proxy_call_t *c)
             used = c->rbuf.len;
             data = ifr_str(c->rbuf.data, used);
         }
-        if (data.len && call_send_body(c, data) != 0) {
-            call_release(c, false);   /* the client is gone; the exchange ends */
+        if (data.len && srv__call_send_body(c, data) != 0) {
+            srv__call_release(c, false);   /* the client is gone; the exchange ends */
             c->cb->on_end(c->ud, false);
             return;
         }
         ifr_buf_consume(&c->rbuf, used);
         if (end) {
-            call_complete(c);
+            srv__call_complete(c);
             return;
         }
         if (x->io->queued && x->io->queued(x) >= SRV_PROXY_HIGH_WATER &&
-            x->io->wait_writable(x, call_client_writable, c) == 0)
+            x->io->wait_writable(x, srv__call_client_writable, c) == 0)
             c->waiting_client = true;
     }
 }
 
 /* Moves the body by splice_body once rbuf is drained. false when the
  * host said no: the caller reads the body instead, from now on. */
-static bool call_splice(route_proxy_call_t *c)
+static bool srv__call_splice(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     while (c->state == CALL_BODY && !c->waiting_client && c->up->tr.can_read) {
@@ -368,24 +368,24 @@ static bool call_splice(route_proxy_call_t *c)
             c->got_any = true;
             c->body_left -= moved;
             if (c->body_left == 0) {
-                call_complete(c);
+                srv__call_complete(c);
                 return true;
             }
-            if (x->io->queued(x) >= SRV_PROXY_HIGH_WATER && x->io->wait_writable(x, call_client_writable, c) == 0)
+            if (x->io->queued(x) >= SRV_PROXY_HIGH_WATER && x->io->wait_writable(x, srv__call_client_writable, c) == 0)
                 c->waiting_client = true;
             break;
         case ROUTE_SPLICE_SRC_EMPTY:
             c->up->tr.can_read = false;
             return true;
         case ROUTE_SPLICE_CLIENT_FULL:
-            if (x->io->wait_writable(x, call_client_writable, c) == 0) c->waiting_client = true;
-            else call_abort(c, "client output stalled");
+            if (x->io->wait_writable(x, srv__call_client_writable, c) == 0) c->waiting_client = true;
+            else srv__call_abort(c, "client output stalled");
             return true;
         case ROUTE_SPLICE_SRC_END:
-            call_abort(c, "upstream closed the connection in the middle of the response body");
+            srv__call_abort(c, "upstream closed the connection in the middle of the response body");
             return true;
         case ROUTE_SPLICE_GONE:
-            call_release(c, false);
+            srv__call_release(c, false);
             c->cb->on_end(c->ud, false);
             return true;
         case ROUTE_SPLICE_NO:
@@ -398,11 +398,11 @@ static bool call_splice(route_proxy_call_t *c)
 
 /* A 101 to an upgrade request: the client gets the head, and both
  * connections become a tunnel (never back to the pool). */
-static void call_upgrade(route_proxy_call_t *c)
+static void srv__call_upgrade(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     if (c->cb->on_head(c->ud, &c->resp) != 0) {
-        call_abort(c, "response head could not be passed on");
+        srv__call_abort(c, "response head could not be passed on");
         return;
     }
     /* The tunnel relays through the connection's transport: over TLS
@@ -412,7 +412,7 @@ static void call_upgrade(route_proxy_call_t *c)
     int fd = srv_tunnel_peer_keep(&tp);
     ifr_buf_t pending = c->rbuf;   /* what the upstream sent past its head */
     c->rbuf = IFR_BUF_INIT;
-    call_release(c, false);
+    srv__call_release(c, false);
     int rc = fd < 0 ? -1 : x->io->upgrade(x, fd, pending.data, pending.len);
     ifr_buf_free(&pending);
     if (rc != 0) {
@@ -424,7 +424,7 @@ static void call_upgrade(route_proxy_call_t *c)
 }
 
 /* Looks for the response head in rbuf. */
-static void call_read_head(route_proxy_call_t *c)
+static void srv__call_read_head(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
     while (c->state == CALL_HEAD && c->rbuf.len) {
@@ -432,16 +432,16 @@ static void call_read_head(route_proxy_call_t *c)
         http_resp_status_t st = http_resp_parse(&c->parser, c->rbuf.data, c->rbuf.len, x->arena, &r);
         if (st == HTTP_RESP_INCOMPLETE) return;
         if (st == HTTP_RESP_ERROR) {
-            call_fail(c, PROXY_FAIL_PROTOCOL, c->parser.reason);
+            srv__call_fail(c, PROXY_FAIL_PROTOCOL, c->parser.reason);
             return;
         }
         if (r.status == 101 && !c->req.upgrade) {
-            call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
+            srv__call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
             return;
         }
         if (r.status < 200 && r.status != 101) {   /* interim: the final head follows */
             if (++c->interim > ROUTE_PROXY_MAX_INTERIM) {
-                call_fail(c, PROXY_FAIL_PROTOCOL, "too many informational (1xx) responses");
+                srv__call_fail(c, PROXY_FAIL_PROTOCOL, "too many informational (1xx) responses");
                 return;
             }
             /* 100 Continue is between the upstream and us: the server
@@ -455,7 +455,7 @@ static void call_read_head(route_proxy_call_t *c)
         /* The head outlives the read buffer: keep an arena copy. */
         char *copy = ifr_arena_alloc(x->arena, r.head_len);
         if (!copy) {
-            call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+            srv__call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
         memcpy(copy, c->rbuf.data, r.head_len);
@@ -472,38 +472,38 @@ static void call_read_head(route_proxy_call_t *c)
         http_chunked_decoder_init(&c->chunked);
         c->chunked.keep_trailers = true;
         if (c->resp.status == 101) {
-            call_upgrade(c);
+            srv__call_upgrade(c);
             return;
         }
         int taken = c->cb->on_head(c->ud, &c->resp);
         if (taken == ROUTE_PROXY_HEAD_DONE) {
             /* The handler wanted the head only: the body stays unread,
              * so the connection cannot serve another request. */
-            call_release(c, false);
+            srv__call_release(c, false);
             c->cb->on_end(c->ud, true);
             return;
         }
         if (taken != 0) {
-            call_abort(c, "response head could not be passed on");
+            srv__call_abort(c, "response head could not be passed on");
             return;
         }
-        if (c->resp.body_kind == HTTP_BODY_NONE) call_complete(c);
+        if (c->resp.body_kind == HTTP_BODY_NONE) srv__call_complete(c);
     }
 }
 
 /* Reads from the upstream as far as buffers and back-pressure allow. */
-static void call_read(route_proxy_call_t *c)
+static void srv__call_read(route_proxy_call_t *c)
 {
     size_t chunk = c->req.conf->read_buffer;
     for (;;) {
         /* A read may hold the end of the head and the start of the body. */
-        if (c->state == CALL_HEAD) call_read_head(c);
-        if (c->state == CALL_BODY) call_relay_body(c);
+        if (c->state == CALL_HEAD) srv__call_read_head(c);
+        if (c->state == CALL_BODY) srv__call_relay_body(c);
         if (c->state == CALL_DONE || c->waiting_client || !srv_transport_readable(&c->up->tr)) return;
-        if (c->state == CALL_BODY && c->splicing && c->rbuf.len == 0 && call_splice(c)) return;
+        if (c->state == CALL_BODY && c->splicing && c->rbuf.len == 0 && srv__call_splice(c)) return;
         if (c->rbuf.len >= chunk + CALL_HEAD_ROOM) return;   /* the parser refuses long before */
         if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
-            call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+            srv__call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
         /* The transport clears can_read on a short read that drained the
@@ -517,47 +517,47 @@ static void call_read(route_proxy_call_t *c)
         if (n == SRV_IO_AGAIN) return;
         /* EOF or reset. */
         if (c->state == CALL_HEAD) {
-            call_fail(c, PROXY_FAIL_PROTOCOL, c->got_any ? "upstream closed inside the response head"
+            srv__call_fail(c, PROXY_FAIL_PROTOCOL, c->got_any ? "upstream closed inside the response head"
                                                           : "upstream closed the connection without responding");
         } else if (c->resp.body_kind == HTTP_BODY_UNTIL_CLOSE) {
             c->resp.keep_alive = false;
-            call_relay_body(c);
+            srv__call_relay_body(c);
             if (c->state != CALL_BODY) return;
             if (c->waiting_client) c->up->tr.can_read = true;   /* read the EOF again after the wait */
-            else call_complete(c);
+            else srv__call_complete(c);
         } else {
-            call_abort(c, "upstream closed the connection in the middle of the response body");
+            srv__call_abort(c, "upstream closed the connection in the middle of the response body");
         }
         return;
     }
 }
 
-static void call_pump(route_proxy_call_t *c)
+static void srv__call_pump(route_proxy_call_t *c)
 {
     if (c->state == CALL_DONE || c->state == CALL_DIAL) return;
-    if (c->wbuf.len && c->up->tr.can_write) call_flush(c);
-    call_read(c);
+    if (c->wbuf.len && c->up->tr.can_write) srv__call_flush(c);
+    srv__call_read(c);
 }
 
 /* The connection is ready: start the request body, if any, and write. */
-static void call_connected(route_proxy_call_t *c)
+static void srv__call_connected(route_proxy_call_t *c)
 {
     c->state = CALL_HEAD;
     srv_timer_stop(c->loop, &c->timer);
     if (c->req.with_body && !c->body_started) {
         c->body_started = true;
-        if (c->x->io->read_body(c->x, call_client_body, c) != 0) {
-            call_fail(c, PROXY_FAIL_CLIENT, "request body refused");
+        if (c->x->io->read_body(c->x, srv__call_client_body, c) != 0) {
+            srv__call_fail(c, PROXY_FAIL_CLIENT, "request body refused");
             return;
         }
     }
-    call_pump(c);
+    srv__call_pump(c);
 }
 
 /* A dial failed after connect() started: while the upstream's name has
  * addresses this call did not dial yet, dial again (the pool moved on to
  * the next), as Go's dialer does. true when it did. */
-static bool call_redial(route_proxy_call_t *c)
+static bool srv__call_redial(route_proxy_call_t *c)
 {
     if (++c->dials >= srv_upstream_addr_count(c->req.upstream)) return false;
     srv_timer_stop(c->loop, &c->timer);
@@ -569,13 +569,13 @@ static bool call_redial(route_proxy_call_t *c)
 
 /* A failure's words kept in the exchange's arena: the connection that
  * holds them is closed before they are logged. */
-static const char *call_copy(route_proxy_call_t *c, const char *err)
+static const char *srv__call_copy(route_proxy_call_t *c, const char *err)
 {
     const char *s = ifr_arena_printf(c->x->arena, "%s", err);
     return s ? s : "upstream failed";
 }
 
-static void call_event(void *owner, uint32_t events)
+static void srv__call_event(void *owner, uint32_t events)
 {
     route_proxy_call_t *c = owner;
     if (c->state == CALL_DIAL) {
@@ -591,70 +591,70 @@ static void call_event(void *owner, uint32_t events)
             return;
         }
         if (rc < 0 && handshaking) {
-            call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));   /* the name's other addresses serve the same certificate */
+            srv__call_fail(c, PROXY_FAIL_DIAL, srv__call_copy(c, err));   /* the name's other addresses serve the same certificate */
             return;
         }
         if (rc < 0) {
-            if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));
+            if (!srv__call_redial(c)) srv__call_fail(c, PROXY_FAIL_DIAL, srv__call_copy(c, err));
             return;
         }
-        call_connected(c);
+        srv__call_connected(c);
         return;
     }
-    call_pump(c);
+    srv__call_pump(c);
 }
 
-static void call_timeout(srv_timer_t *t)
+static void srv__call_timeout(srv_timer_t *t)
 {
     route_proxy_call_t *c = t->data;
     if (c->state == CALL_DIAL && !c->up) {
         /* Still waiting for the name: the lookup counts against dial_timeout, as in Go's dialer. */
         srv_upwait_cancel(&c->wait);
-        call_fail(c, PROXY_FAIL_DIAL, call_copy(c, "dial timeout (name lookup)"));
+        srv__call_fail(c, PROXY_FAIL_DIAL, srv__call_copy(c, "dial timeout (name lookup)"));
     } else if (c->state == CALL_DIAL && c->up->handshaking) {
-        call_fail(c, PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
+        srv__call_fail(c, PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
     } else if (c->state == CALL_DIAL) {
         srv_upconn_dial_failed(c->up);
-        if (!call_redial(c)) call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
+        if (!srv__call_redial(c)) srv__call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
     }
-    else if (c->state == CALL_HEAD) call_fail(c, PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
+    else if (c->state == CALL_HEAD) srv__call_fail(c, PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
 }
 
 /* The upstream's name lookup ended (srv_upwait_t.cb). */
-static void call_resolved(void *owner, const char *err)
+static void srv__call_resolved(void *owner, const char *err)
 {
     route_proxy_call_t *c = owner;
     if (c->state != CALL_DIAL) return;
     if (err) {
         const char *why = ifr_arena_printf(c->x->arena, "cannot resolve %s: %s", c->req.upstream->host, err);
-        call_fail(c, PROXY_FAIL_DIAL, why ? why : "cannot resolve host");
+        srv__call_fail(c, PROXY_FAIL_DIAL, why ? why : "cannot resolve host");
         return;
     }
-    srv_loop_post(c->loop, &c->task);   /* call_kick acquires again */
+    srv_loop_post(c->loop, &c->task);   /* srv__call_kick acquires again */
 }
 
 /* From the loop: report an early error, or take a connection and go. */
-static void call_kick(srv_task_t *t)
+static void srv__call_kick(srv_task_t *t)
 {
     route_proxy_call_t *c = t->data;
     if (c->state == CALL_DONE) return;
     if (c->kick_error) {
-        call_fail(c, c->up ? PROXY_FAIL_PROTOCOL : PROXY_FAIL_DIAL, c->kick_error);
+        srv__call_fail(c, c->up ? PROXY_FAIL_PROTOCOL : PROXY_FAIL_DIAL, c->kick_error);
         return;
     }
     const char *err = NULL;
-    if (call_serialize(c) != 0) {
-        call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+    if (srv__call_serialize(c) != 0) {
+        srv__call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
         return;
     }
-    int rc = srv_upconn_acquire(c->loop, c->req.upstream, false, call_event, c, &c->wait, &c->up, &c->reused, &err);
+    int rc = srv_upconn_acquire(c->loop, c->req.upstream, false, srv__call_event, c, &c->wait, &c->up, &c->reused, &err);
     if (rc < 0) {
         c->up = NULL;
-        call_fail(c, PROXY_FAIL_DIAL, call_copy(c, err));
+        srv__call_fail(c, PROXY_FAIL_DIAL, srv__call_copy(c, err));
         return;
     }
     if (rc > 0) {
-        /* The name is being looked up: call_resolved goes on. */
+        /* The name is being looked up: srv__call_resolved goes on. */
         c->up = NULL;
         if (c->req.conf->dial_timeout_ns > 0 && !srv_timer_active(&c->timer))
             srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->dial_timeout_ns);
@@ -666,10 +666,10 @@ static void call_kick(srv_task_t *t)
             srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->dial_timeout_ns);
         return;   /* EPOLLOUT says when */
     }
-    call_connected(c);
+    srv__call_connected(c);
 }
 
-static int proxy_start(route_exchange_t *x, const route_proxy_request_t *req, const route_proxy_call_cb_t *cb, void *ud,
+static int srv__proxy_start(route_exchange_t *x, const route_proxy_request_t *req, const route_proxy_call_cb_t *cb, void *ud,
                        route_proxy_call_t **out)
 {
     srv_exchange_t *ex = x->io_ctx;
@@ -678,27 +678,27 @@ static int proxy_start(route_exchange_t *x, const route_proxy_request_t *req, co
     *c = (route_proxy_call_t){ .x = x, .ex = ex, .loop = &ex->worker->loop, .req = *req, .cb = cb, .ud = ud,
                          .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT, .hold = IFR_BUF_INIT };
     http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
-    srv_timer_init(&c->timer, call_timeout, c);
-    srv_task_init(&c->task, call_kick, c);
-    c->wait = (srv_upwait_t){ .cb = call_resolved, .owner = c };
+    srv_timer_init(&c->timer, srv__call_timeout, c);
+    srv_task_init(&c->task, srv__call_kick, c);
+    c->wait = (srv_upwait_t){ .cb = srv__call_resolved, .owner = c };
     srv_loop_post(c->loop, &c->task);
     *out = c;
     return 0;
 }
 
-static void proxy_cancel(route_proxy_call_t *c)
+static void srv__proxy_cancel(route_proxy_call_t *c)
 {
-    if (c->state != CALL_DONE) call_release(c, false);
+    if (c->state != CALL_DONE) srv__call_release(c, false);
 }
 
-static const route_proxy_transport_t srv_proxy_transport = {
-    .start = proxy_start,
-    .cancel = proxy_cancel,
+static const route_proxy_transport_t srv__proxy_transport = {
+    .start = srv__proxy_start,
+    .cancel = srv__proxy_cancel,
     .tunnels = true,
     .watch_health = srv_proxy_health_watch,
 };
 
-void srv_proxy_register(void) { route_proxy_transport_register(&srv_proxy_transport); }
+void srv_proxy_register(void) { route_proxy_transport_register(&srv__proxy_transport); }
 
 void srv_proxy_thread_exit(void)
 {

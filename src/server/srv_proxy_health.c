@@ -26,7 +26,7 @@ typedef struct {
     srv_upwait_t wait;           /* queued while the name is looked up */
     ifr_buf_t out, in;
     srv_timer_t timeout;
-    unsigned dials;              /* failed dials in this round (see probe_redial) */
+    unsigned dials;              /* failed dials in this round (see srv__probe_redial) */
 } srv_probe_t;
 
 struct srv_health_watch {
@@ -38,9 +38,9 @@ struct srv_health_watch {
     srv_probe_t *probes;         /* one per upstream */
 };
 
-static _Thread_local srv_health_watch_t *health_watches;
+static _Thread_local srv_health_watch_t *srv__health_watches;
 
-static void probe_end(srv_probe_t *p, bool healthy, const char *why)
+static void srv__probe_end(srv_probe_t *p, bool healthy, const char *why)
 {
     if (p->conn) srv_upconn_close(p->conn);
     p->conn = NULL;
@@ -51,21 +51,21 @@ static void probe_end(srv_probe_t *p, bool healthy, const char *why)
     route_proxy_upstream_probed(p->u, healthy, why);
 }
 
-static void probe_start(srv_probe_t *p);
+static void srv__probe_start(srv_probe_t *p);
 
 /* As a proxied request does, a probe whose dial failed tries the name's
  * next address (localhost: ::1, then 127.0.0.1) before it judges. */
-static bool probe_redial(srv_probe_t *p)
+static bool srv__probe_redial(srv_probe_t *p)
 {
     if (++p->dials >= srv_upstream_addr_count(p->u)) return false;
     srv_upconn_close(p->conn);
     p->conn = NULL;
     srv_timer_stop(&p->watch->worker->loop, &p->timeout);
-    probe_start(p);
+    srv__probe_start(p);
     return true;
 }
 
-static void probe_io(void *owner, uint32_t events)
+static void srv__probe_io(void *owner, uint32_t events)
 {
     srv_probe_t *p = owner;
     srv_upconn_t *c = p->conn;
@@ -76,7 +76,7 @@ static void probe_io(void *owner, uint32_t events)
         int rc = srv_upconn_connected(c, &err);
         if (rc > 0) return;   /* https upstream: the TLS handshake goes on */
         if (rc < 0) {
-            if (handshaking || !probe_redial(p)) probe_end(p, false, err);
+            if (handshaking || !srv__probe_redial(p)) srv__probe_end(p, false, err);
             return;
         }
     }
@@ -85,19 +85,19 @@ static void probe_io(void *owner, uint32_t events)
         ssize_t n = srv_transport_writev(&c->tr, &iov, 1);
         if (n > 0) ifr_buf_consume(&p->out, (size_t)n);
         else if (n != SRV_IO_AGAIN) {
-            probe_end(p, false, "write failed");
+            srv__probe_end(p, false, "write failed");
             return;
         }
     }
     while (srv_transport_readable(&c->tr)) {
         if (p->in.len >= PROBE_READ_MAX || ifr_buf_reserve(&p->in, 2048) != 0) {
-            probe_end(p, false, "response head too large");
+            srv__probe_end(p, false, "response head too large");
             return;
         }
         ssize_t n = srv_transport_read(&c->tr, p->in.data + p->in.len, 2048);
         if (n == SRV_IO_AGAIN) break;
         if (n <= 0) {
-            probe_end(p, false, "closed without a response");
+            srv__probe_end(p, false, "closed without a response");
             return;
         }
         if (n > 0) p->in.len += (size_t)n;
@@ -108,41 +108,41 @@ static void probe_io(void *owner, uint32_t events)
         if (p->in.len >= 12 && !memcmp(p->in.data, "HTTP/1.", 7))
             for (int i = 9; i < 12; i++) status = status * 10 + (p->in.data[i] - '0');
         if (status < 100 || status > 999) {
-            probe_end(p, false, "malformed status line");
+            srv__probe_end(p, false, "malformed status line");
             return;
         }
         bool ok = route_proxy_health_status_ok(p->watch->conf, status);
         char why[32];
         snprintf(why, sizeof why, "unexpected status %d", status);
-        probe_end(p, ok, ok ? "" : why);
+        srv__probe_end(p, ok, ok ? "" : why);
         return;
     }
 }
 
-static void probe_timeout(srv_timer_t *t)
+static void srv__probe_timeout(srv_timer_t *t)
 {
     srv_probe_t *p = t->data;
     if (p->conn && p->conn->connecting) {
         srv_upconn_dial_failed(p->conn);
-        if (probe_redial(p)) return;
+        if (srv__probe_redial(p)) return;
     }
-    probe_end(p, false, "health_timeout");
+    srv__probe_end(p, false, "health_timeout");
 }
 
 /* The name lookup ended (srv_upwait_t.cb): dial, or judge. */
-static void probe_resolved(void *owner, const char *err)
+static void srv__probe_resolved(void *owner, const char *err)
 {
     srv_probe_t *p = owner;
     if (err) {
         char why[192];
         snprintf(why, sizeof why, "cannot resolve %s: %s", p->u->host, err);
-        probe_end(p, false, why);
+        srv__probe_end(p, false, why);
         return;
     }
-    probe_start(p);
+    srv__probe_start(p);
 }
 
-static void probe_start(srv_probe_t *p)
+static void srv__probe_start(srv_probe_t *p)
 {
     srv_health_watch_t *w = p->watch;
     if (p->conn || p->wait.pprev) return;   /* the last one is still running: let it finish */
@@ -153,10 +153,10 @@ static void probe_start(srv_probe_t *p)
                        (int)w->conf->health_uri.len, w->conf->health_uri.ptr, (int)p->u->hostport.len,
                        p->u->hostport.ptr) != 0)
         return;
-    int rc = srv_upconn_acquire(&w->worker->loop, p->u, true, probe_io, p, &p->wait, &p->conn, &reused, &err);
+    int rc = srv_upconn_acquire(&w->worker->loop, p->u, true, srv__probe_io, p, &p->wait, &p->conn, &reused, &err);
     if (rc < 0) {
         p->conn = NULL;
-        probe_end(p, false, err);
+        srv__probe_end(p, false, err);
         return;
     }
     /* A lookup counts against health_timeout; the dial after it keeps that deadline. */
@@ -166,12 +166,12 @@ static void probe_start(srv_probe_t *p)
         p->conn = NULL;
         return;
     }
-    if (!p->conn->connecting) probe_io(p, EPOLLOUT);
+    if (!p->conn->connecting) srv__probe_io(p, EPOLLOUT);
 }
 
-static void watch_free(srv_health_watch_t *w)
+static void srv__watch_free(srv_health_watch_t *w)
 {
-    for (srv_health_watch_t **pp = &health_watches; *pp; pp = &(*pp)->next)
+    for (srv_health_watch_t **pp = &srv__health_watches; *pp; pp = &(*pp)->next)
         if (*pp == w) {
             *pp = w->next;
             break;
@@ -190,24 +190,24 @@ static void watch_free(srv_health_watch_t *w)
     free(w);
 }
 
-static void watch_tick(srv_timer_t *t)
+static void srv__watch_tick(srv_timer_t *t)
 {
     srv_health_watch_t *w = t->data;
     /* A reload gave this worker another plan: this config is retired. */
     if (w->worker->plan != w->plan || w->worker->stopping) {
-        watch_free(w);
+        srv__watch_free(w);
         return;
     }
     for (size_t i = 0; i < w->conf->nupstreams; i++) {
         if (!w->probes[i].conn) w->probes[i].dials = 0;
-        probe_start(&w->probes[i]);
+        srv__probe_start(&w->probes[i]);
     }
     srv_timer_start_at(&w->worker->loop, &w->tick, w->worker->loop.now + w->conf->health_interval_ns);
 }
 
 void srv_proxy_health_watch(route_exchange_t *x, const route_proxy_conf_t *conf)
 {
-    for (srv_health_watch_t *w = health_watches; w; w = w->next)
+    for (srv_health_watch_t *w = srv__health_watches; w; w = w->next)
         if (w->conf == conf) return;
     srv_exchange_t *ex = x->io_ctx;
     if (!ex->plan) return;
@@ -225,16 +225,16 @@ void srv_proxy_health_watch(route_exchange_t *x, const route_proxy_conf_t *conf)
     w->probes = probes;
     for (size_t i = 0; i < conf->nupstreams; i++) {
         probes[i] = (srv_probe_t){ .watch = w, .u = &conf->upstreams[i], .out = IFR_BUF_INIT, .in = IFR_BUF_INIT,
-                                   .wait = { .cb = probe_resolved, .owner = &probes[i] } };
-        srv_timer_init(&probes[i].timeout, probe_timeout, &probes[i]);
+                                   .wait = { .cb = srv__probe_resolved, .owner = &probes[i] } };
+        srv_timer_init(&probes[i].timeout, srv__probe_timeout, &probes[i]);
     }
-    srv_timer_init(&w->tick, watch_tick, w);
-    w->next = health_watches;
-    health_watches = w;
-    watch_tick(&w->tick);
+    srv_timer_init(&w->tick, srv__watch_tick, w);
+    w->next = srv__health_watches;
+    srv__health_watches = w;
+    srv__watch_tick(&w->tick);
 }
 
 void srv_proxy_health_thread_exit(void)
 {
-    while (health_watches) watch_free(health_watches);
+    while (srv__health_watches) srv__watch_free(srv__health_watches);
 }

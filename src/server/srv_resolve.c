@@ -27,9 +27,9 @@ struct srv_lookup {
     int gai_err;
 };
 
-static atomic_int lookups_running;
+static atomic_int srv__lookups_running;
 
-static void lookup_unref(srv_lookup_t *l)
+static void srv__lookup_unref(srv_lookup_t *l)
 {
     if (atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) != 1) return;
     if (l->res) freeaddrinfo(l->res);
@@ -37,7 +37,7 @@ static void lookup_unref(srv_lookup_t *l)
     free(l);
 }
 
-static void *lookup_main(void *arg)
+static void *srv__lookup_main(void *arg)
 {
     srv_lookup_t *l = arg;
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
@@ -45,31 +45,31 @@ static void *lookup_main(void *arg)
     uint64_t one = 1;
     /* The eventfd's counter cannot overflow from one write: this never fails. */
     if (write(l->efd, &one, sizeof one) != (ssize_t)sizeof one) l->gai_err = EAI_SYSTEM;
-    atomic_fetch_sub(&lookups_running, 1);
-    lookup_unref(l);
+    atomic_fetch_sub(&srv__lookups_running, 1);
+    srv__lookup_unref(l);
     return NULL;
 }
 
-static void lookup_release_task(srv_task_t *t)
+static void srv__lookup_release_task(srv_task_t *t)
 {
-    lookup_unref(t->data);
+    srv__lookup_unref(t->data);
 }
 
 /* The owner's side is done: out of the loop now, freed on a later turn. */
-static void lookup_finish(srv_lookup_t *l)
+static void srv__lookup_finish(srv_lookup_t *l)
 {
     l->done = true;
     srv_loop_del(l->loop, &l->watch);
     srv_loop_post(l->loop, &l->release);
 }
 
-static void lookup_ready(srv_watch_t *w, uint32_t events)
+static void srv__lookup_ready(srv_watch_t *w, uint32_t events)
 {
     (void)events;
     srv_lookup_t *l = w->data;
     uint64_t n;
     if (l->done || read(l->efd, &n, sizeof n) != (ssize_t)sizeof n) return;
-    lookup_finish(l);
+    srv__lookup_finish(l);
     const char *err = NULL;
     if (l->gai_err) err = l->gai_err == EAI_SYSTEM ? "system error" : gai_strerror(l->gai_err);
     else if (!l->res) err = "no address";
@@ -83,8 +83,8 @@ srv_lookup_t *srv_lookup_start(srv_loop_t *loop, const char *host, uint16_t port
         *err = "host name too long";
         return NULL;
     }
-    if (atomic_fetch_add(&lookups_running, 1) >= SRV_LOOKUP_MAX) {
-        atomic_fetch_sub(&lookups_running, 1);
+    if (atomic_fetch_add(&srv__lookups_running, 1) >= SRV_LOOKUP_MAX) {
+        atomic_fetch_sub(&srv__lookups_running, 1);
         *err = "too many name lookups in progress";
         return NULL;
     }
@@ -92,7 +92,7 @@ srv_lookup_t *srv_lookup_start(srv_loop_t *loop, const char *host, uint16_t port
     int efd = l ? eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) : -1;
     if (efd < 0) {
         free(l);
-        atomic_fetch_sub(&lookups_running, 1);
+        atomic_fetch_sub(&srv__lookups_running, 1);
         *err = l ? strerror(errno) : "out of memory";
         return NULL;
     }
@@ -101,8 +101,8 @@ srv_lookup_t *srv_lookup_start(srv_loop_t *loop, const char *host, uint16_t port
     l->loop = loop;
     l->cb = cb;
     l->ud = ud;
-    l->watch = (srv_watch_t){ .fd = efd, .cb = lookup_ready, .data = l };
-    srv_task_init(&l->release, lookup_release_task, l);
+    l->watch = (srv_watch_t){ .fd = efd, .cb = srv__lookup_ready, .data = l };
+    srv_task_init(&l->release, srv__lookup_release_task, l);
     snprintf(l->host, sizeof l->host, "%s", host);
     snprintf(l->port, sizeof l->port, "%u", (unsigned)port);
     if (srv_loop_add(loop, &l->watch, EPOLLIN) != 0) {
@@ -114,7 +114,7 @@ srv_lookup_t *srv_lookup_start(srv_loop_t *loop, const char *host, uint16_t port
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 256 * 1024);   /* getaddrinfo needs little */
-    int rc = pthread_create(&th, &attr, lookup_main, l);
+    int rc = pthread_create(&th, &attr, srv__lookup_main, l);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         srv_loop_del(loop, &l->watch);
@@ -125,7 +125,7 @@ srv_lookup_t *srv_lookup_start(srv_loop_t *loop, const char *host, uint16_t port
 fail:
     close(efd);
     free(l);
-    atomic_fetch_sub(&lookups_running, 1);
+    atomic_fetch_sub(&srv__lookups_running, 1);
     return NULL;
 }
 
@@ -133,10 +133,10 @@ void srv_lookup_cancel(srv_lookup_t *l, bool loop_ends)
 {
     if (!l || l->done) return;
     if (!loop_ends) {
-        lookup_finish(l);
+        srv__lookup_finish(l);
         return;
     }
     l->done = true;
     srv_loop_del(l->loop, &l->watch);
-    lookup_unref(l);
+    srv__lookup_unref(l);
 }

@@ -83,9 +83,9 @@ struct srv_tls_config {
 };
 
 /* Contexts whose certificate comes from the local CA (renewed). */
-static bool cfg_ctx_local(const cfg_ctx_t *x) { return !x->acme.name && (!x->conf || !x->conf->cert_file); }
+static bool srv__cfg_ctx_local(const cfg_ctx_t *x) { return !x->acme.name && (!x->conf || !x->conf->cert_file); }
 
-static tls_store_t *cfg_store_for(srv_tls_config_t *c, uint16_t port, const cfg_options_t *o)
+static tls_store_t *srv__cfg_store_for(srv_tls_config_t *c, uint16_t port, const cfg_options_t *o)
 {
     for (size_t i = 0; i < c->nports; i++)
         if (c->ports[i].port == port) return c->ports[i].store;
@@ -95,7 +95,7 @@ static tls_store_t *cfg_store_for(srv_tls_config_t *c, uint16_t port, const cfg_
     return s;
 }
 
-static void srv_tls_policy_of(const route_tls_conf_t *t, const cfg_options_t *o, tls_policy_conf_t *out)
+static void srv__tls_policy_of(const route_tls_conf_t *t, const cfg_options_t *o, tls_policy_conf_t *out)
 {
     *out = (tls_policy_conf_t){ .http2 = (o->protocols & CFG_PROTO_H2) != 0 };
     if (!t) return;
@@ -112,20 +112,20 @@ static void srv_tls_policy_of(const route_tls_conf_t *t, const cfg_options_t *o,
 
 /* A context for cert under a site's policy (an ACME host's, built again
  * at each renewal). */
-static SSL_CTX *cfg_ctx_build(const srv_tls_config_t *c, const route_tls_conf_t *conf, tls_cert_t *cert, char *msg,
+static SSL_CTX *srv__cfg_ctx_build(const srv_tls_config_t *c, const route_tls_conf_t *conf, tls_cert_t *cert, char *msg,
                               size_t len)
 {
     tls_policy_conf_t pc;
-    srv_tls_policy_of(conf, route_plan_options(c->plan), &pc);
+    srv__tls_policy_of(conf, route_plan_options(c->plan), &pc);
     return tls_ctx_new(&pc, cert, msg, len);
 }
 
 /* An ACME host's context: with its (empty) OCSP staple installed before
  * it serves, so the ACME thread only ever swaps the staple's bytes. */
-static SSL_CTX *cfg_acme_ctx(const srv_tls_config_t *c, const route_tls_conf_t *conf, tls_cert_t *cert, char *msg,
+static SSL_CTX *srv__cfg_acme_ctx(const srv_tls_config_t *c, const route_tls_conf_t *conf, tls_cert_t *cert, char *msg,
                              size_t len)
 {
-    SSL_CTX *ctx = cfg_ctx_build(c, conf, cert, msg, len);
+    SSL_CTX *ctx = srv__cfg_ctx_build(c, conf, cert, msg, len);
     if (ctx && tls_ocsp_staple(ctx, NULL, 0) != 0) {
         snprintf(msg, len, "out of memory");
         SSL_CTX_free(ctx);
@@ -135,7 +135,7 @@ static SSL_CTX *cfg_acme_ctx(const srv_tls_config_t *c, const route_tls_conf_t *
 }
 
 /* The error at the site's tls directive (or without a place). */
-static void cfg_fail(cfg_error_t *err, const route_tls_site_t *t, const char *msg)
+static void srv__cfg_fail(cfg_error_t *err, const route_tls_site_t *t, const char *msg)
 {
     if (t->conf) cfg_errorf(err, &t->conf->at, "tls: %s", msg);
     else cfg_errorf(err, NULL, "%s", msg);
@@ -143,7 +143,7 @@ static void cfg_fail(cfg_error_t *err, const route_tls_site_t *t, const char *ms
 
 /* The certificate of one TLS host: loaded from the site's files (shared
  * when another host named the same), or the local CA's leaf. */
-static tls_cert_t *cfg_cert_for(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
+static tls_cert_t *srv__cfg_cert_for(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
                                 char *msg, size_t len)
 {
     if (t->conf && t->conf->cert_file) {
@@ -169,7 +169,7 @@ static tls_cert_t *cfg_cert_for(srv_tls_config_t *c, const route_tls_site_t *t, 
 /* An ACME host: its certificate from storage when one is there and valid
  * (the ACME thread renews it when due), else none until the thread has
  * one: its handshakes fail (unrecognized_name) meanwhile, as Caddy's. */
-static int cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t, const cfg_options_t *o,
+static int srv__cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t, const cfg_options_t *o,
                              cfg_error_t *err)
 {
     const route_tls_conf_t *tc = t->conf;
@@ -188,13 +188,13 @@ static int cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t, con
     bool missing;
     x->cert = srv_acme_load(&c->storage, &x->acme, &missing, msg, sizeof msg);
     if (!x->cert && !missing) ifr_log_warn("acme", "%s: %s; a new certificate will be ordered", t->host, msg);
-    if (x->cert && !(x->ctx = cfg_acme_ctx(c, tc, x->cert, msg, sizeof msg))) {
-        cfg_fail(err, t, msg);
+    if (x->cert && !(x->ctx = srv__cfg_acme_ctx(c, tc, x->cert, msg, sizeof msg))) {
+        srv__cfg_fail(err, t, msg);
         tls_cert_release(x->cert);
         return -1;
     }
     c->nctxs++;
-    tls_store_t *s = cfg_store_for(c, t->port, o);
+    tls_store_t *s = srv__cfg_store_for(c, t->port, o);
     if (!s || (x->ctx && tls_store_add(s, t->host, x->ctx) != 0)) {
         cfg_errorf(err, NULL, "out of memory");
         return -1;
@@ -202,21 +202,21 @@ static int cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t, con
     return 0;
 }
 
-static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
+static int srv__cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
                         const cfg_options_t *o, cfg_error_t *err)
 {
     if (t->wants_acme && t->host[0] == '*') {
         /* CAs issue wildcards only by DNS-01, which ifrit does not do. */
         ifr_log_warn("acme", "%s: a wildcard certificate needs the DNS challenge, which ifrit does not have: "
                              "give it with tls CERT KEY (its handshakes fail meanwhile)", t->host);
-        if (!cfg_store_for(c, t->port, o)) return cfg_errorf(err, NULL, "out of memory");
+        if (!srv__cfg_store_for(c, t->port, o)) return cfg_errorf(err, NULL, "out of memory");
         return 0;
     }
-    if (t->wants_acme) return cfg_add_acme_host(c, t, o, err);
+    if (t->wants_acme) return srv__cfg_add_acme_host(c, t, o, err);
     char msg[1024];
-    tls_cert_t *cert = cfg_cert_for(c, t, storage, msg, sizeof msg);
+    tls_cert_t *cert = srv__cfg_cert_for(c, t, storage, msg, sizeof msg);
     if (!cert) {
-        cfg_fail(err, t, msg);
+        srv__cfg_fail(err, t, msg);
         return -1;
     }
     SSL_CTX *ctx = NULL;
@@ -224,17 +224,17 @@ static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tl
         if (c->ctxs[i].conf == t->conf && c->ctxs[i].cert == cert) ctx = c->ctxs[i].ctx;
     if (!ctx) {
         tls_policy_conf_t pc;
-        srv_tls_policy_of(t->conf, o, &pc);
+        srv__tls_policy_of(t->conf, o, &pc);
         if (!(ctx = tls_ctx_new(&pc, cert, msg, sizeof msg))) {
             tls_cert_release(cert);
-            cfg_fail(err, t, msg);
+            srv__cfg_fail(err, t, msg);
             return -1;
         }
         tls_cert_retain(cert);
         c->ctxs[c->nctxs++] = (cfg_ctx_t){ .conf = t->conf, .cert = cert, .ctx = ctx };
     }
     tls_cert_release(cert);
-    tls_store_t *s = cfg_store_for(c, t->port, o);
+    tls_store_t *s = srv__cfg_store_for(c, t->port, o);
     if (!s || tls_store_add(s, t->host, ctx) != 0) {
         cfg_errorf(err, NULL, "out of memory");
         return -1;
@@ -245,17 +245,17 @@ static int cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tl
 /* The renewal thread's work: every local CA leaf that is due is issued
  * again, and its new context replaces the old one in the stores (new
  * handshakes get it; connections keep the context they started with). */
-static void cfg_renew_due(void *ud)
+static void srv__cfg_renew_due(void *ud)
 {
     srv_tls_config_t *c = ud;
     time_t now = time(NULL);
     for (size_t i = 0; i < c->nctxs; i++) {
         cfg_ctx_t *x = &c->ctxs[i];
-        if (!cfg_ctx_local(x) || !tls_cert_due(x->cert, now) || x->cert->nnames == 0) continue;
+        if (!srv__cfg_ctx_local(x) || !tls_cert_due(x->cert, now) || x->cert->nnames == 0) continue;
         char msg[1024];
         tls_cert_t *fresh = tls_ca_leaf(c->ca, x->cert->names[0], x->conf ? x->conf->lifetime_s : 0, msg, sizeof msg);
         tls_policy_conf_t pc;
-        srv_tls_policy_of(x->conf, route_plan_options(c->plan), &pc);
+        srv__tls_policy_of(x->conf, route_plan_options(c->plan), &pc);
         SSL_CTX *ctx = fresh ? tls_ctx_new(&pc, fresh, msg, sizeof msg) : NULL;
         if (!ctx) {
             ifr_log_error("tls", "renewing %s: %s (the current certificate stays)", x->cert->names[0], msg);
@@ -275,7 +275,7 @@ static void cfg_renew_due(void *ud)
  * fetched again halfway to the response's nextUpdate, or at the next pass
  * (renew_interval) when the fetch failed (clients then get the staple
  * they had, or none). */
-static void cfg_acme_ocsp(cfg_ctx_t *x, SSL_CTX *ctx, const tls_cert_t *cert)
+static void srv__cfg_acme_ocsp(cfg_ctx_t *x, SSL_CTX *ctx, const tls_cert_t *cert)
 {
     char msg[512];
     time_t at = time(NULL);
@@ -297,26 +297,26 @@ static void cfg_acme_ocsp(cfg_ctx_t *x, SSL_CTX *ctx, const tls_cert_t *cert)
  * stores: new handshakes get it, with no reload. A failure keeps what the
  * host had and is tried again at the next pass. OCSP staples are fetched
  * for new certificates before they serve, and refreshed when due. */
-static void cfg_acme_pass(void *ud)
+static void srv__cfg_acme_pass(void *ud)
 {
     srv_tls_config_t *c = ud;
     for (size_t i = 0; i < c->nctxs && !atomic_load(&c->acme_stop); i++) {
         cfg_ctx_t *x = &c->ctxs[i];
         if (!x->acme.name) continue;
         if (x->cert && !x->revoked && !srv_acme_due(&x->acme, x->cert, time(NULL))) {
-            if (time(NULL) >= x->ocsp_at) cfg_acme_ocsp(x, x->ctx, x->cert);
+            if (time(NULL) >= x->ocsp_at) srv__cfg_acme_ocsp(x, x->ctx, x->cert);
             if (!x->revoked) continue;
         }
         char msg[1024];
         tls_cert_t *fresh = srv_acme_obtain(&c->storage, &x->acme, msg, sizeof msg);
-        SSL_CTX *ctx = fresh ? cfg_acme_ctx(c, x->conf, fresh, msg, sizeof msg) : NULL;
+        SSL_CTX *ctx = fresh ? srv__cfg_acme_ctx(c, x->conf, fresh, msg, sizeof msg) : NULL;
         if (!ctx) {
             ifr_log_error("acme", "%s: %s (%s; tried again in the next renew_interval)", x->acme.name, msg,
                           x->cert ? "the current certificate stays" : "its handshakes fail until then");
             tls_cert_release(fresh);
             continue;
         }
-        cfg_acme_ocsp(x, ctx, fresh);
+        srv__cfg_acme_ocsp(x, ctx, fresh);
         if (x->ctx) {
             for (size_t k = 0; k < c->nports; k++) tls_store_replace(c->ports[k].store, x->ctx, ctx);
         } else {
@@ -339,7 +339,7 @@ void srv_tls_config_start(srv_tls_config_t *c)
     for (size_t i = 0; c && i < c->nctxs; i++) any |= c->ctxs[i].acme.name != NULL;
     if (!any || c->acme) return;
     const cfg_options_t *o = route_plan_options(c->plan);
-    if (!(c->acme = srv_tls_renew_start(0, o->renew_interval_ns, cfg_acme_pass, c)))
+    if (!(c->acme = srv_tls_renew_start(0, o->renew_interval_ns, srv__cfg_acme_pass, c)))
         ifr_log_error("acme", "cannot start the ACME thread: no certificate will be obtained or renewed");
 }
 
@@ -364,19 +364,19 @@ srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
         goto fail;
     }
     for (size_t i = 0; i < n; i++)
-        if (cfg_add_host(c, &sites[i], &c->storage, o, err) != 0) goto fail;
+        if (srv__cfg_add_host(c, &sites[i], &c->storage, o, err) != 0) goto fail;
     /* Then the names the loaded certificates carry, for clients that ask
      * for a name the site address did not spell (a site's host wins). */
     for (size_t i = 0; i < c->nctxs; i++) {
         if (!c->ctxs[i].conf || !c->ctxs[i].conf->cert_file) continue;
         for (size_t k = 0; k < n; k++) {
             if (sites[k].conf != c->ctxs[i].conf) continue;
-            tls_store_t *s = cfg_store_for(c, sites[k].port, o);
+            tls_store_t *s = srv__cfg_store_for(c, sites[k].port, o);
             for (size_t m = 0; s && m < c->ctxs[i].cert->nnames; m++)
                 if (tls_store_add(s, c->ctxs[i].cert->names[m], c->ctxs[i].ctx) != 0) goto oom;
         }
     }
-    if (c->ca && !(c->renew = srv_tls_renew_start(o->renew_interval_ns, o->renew_interval_ns, cfg_renew_due, c)))
+    if (c->ca && !(c->renew = srv_tls_renew_start(o->renew_interval_ns, o->renew_interval_ns, srv__cfg_renew_due, c)))
         ifr_log_error("tls", "cannot start the renewal thread: the local CA's certificates will not be renewed");
     return c;
 oom:

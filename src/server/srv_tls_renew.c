@@ -16,7 +16,7 @@ struct srv_tls_renew {
     void *ud;
 };
 
-static void *renew_main(void *arg)
+static void *srv__renew_main(void *arg)
 {
     srv_tls_renew_t *r = arg;
     pthread_mutex_lock(&r->mu);
@@ -55,7 +55,7 @@ srv_tls_renew_t *srv_tls_renew_start(int64_t first_ns, int64_t interval_ns, void
     pthread_condattr_destroy(&ca);
     /* The thread must not take the signals the main thread waits for:
      * the server blocks them before any thread starts, so it inherits that. */
-    if (pthread_create(&r->thread, NULL, renew_main, r) != 0) {
+    if (pthread_create(&r->thread, NULL, srv__renew_main, r) != 0) {
         pthread_cond_destroy(&r->cv);
         pthread_mutex_destroy(&r->mu);
         free(r);

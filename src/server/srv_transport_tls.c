@@ -43,9 +43,9 @@ typedef struct {
 } tls_conn_t;
 
 /* One record's bytes, gathered before SSL_write; a worker thread's own. */
-static _Thread_local unsigned char tls_stage[TLS_RECORD];
+static _Thread_local unsigned char srv__tls_stage[TLS_RECORD];
 
-static int tls_start(srv_transport_t *t, int fd, void *ctx)
+static int srv__tls_start(srv_transport_t *t, int fd, void *ctx)
 {
     srv_tls_port_t *port = ctx;
     tls_store_t *store = srv_tls_port_get(port);
@@ -66,7 +66,7 @@ static int tls_start(srv_transport_t *t, int fd, void *ctx)
 
 /* An OpenSSL call that returned r <= 0: sets the flags and says what the
  * caller returns. eof_ok: a clean end (close_notify) reads as 0. */
-static ssize_t tls_failed(srv_transport_t *t, int r, bool reading)
+static ssize_t srv__tls_failed(srv_transport_t *t, int r, bool reading)
 {
     tls_conn_t *c = t->impl;
     int e = SSL_get_error(c->ssl, r);
@@ -91,7 +91,7 @@ static ssize_t tls_failed(srv_transport_t *t, int r, bool reading)
 }
 
 /* name as RFC 2253 text ("CN=client,O=Example"), into b. */
-static void tls_name_text(BIO *b, const X509_NAME *name)
+static void srv__tls_name_text(BIO *b, const X509_NAME *name)
 {
     X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253);
     BIO_write(b, "", 1);
@@ -99,13 +99,13 @@ static void tls_name_text(BIO *b, const X509_NAME *name)
 
 /* Subject, issuer, serial and fingerprint of the client's certificate, as
  * four NUL-terminated strings in one allocation. */
-static void tls_note_client(tls_conn_t *c)
+static void srv__tls_note_client(tls_conn_t *c)
 {
     X509 *peer = SSL_get0_peer_certificate(c->ssl);
     BIO *b = peer ? BIO_new(BIO_s_mem()) : NULL;
     if (!b) return;
-    tls_name_text(b, X509_get_subject_name(peer));
-    tls_name_text(b, X509_get_issuer_name(peer));
+    srv__tls_name_text(b, X509_get_subject_name(peer));
+    srv__tls_name_text(b, X509_get_issuer_name(peer));
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(peer), NULL);
     char *dec = bn ? BN_bn2dec(bn) : NULL;
     BIO_write(b, dec ? dec : "", (int)(dec ? strlen(dec) : 0) + 1);
@@ -132,7 +132,7 @@ static void tls_note_client(tls_conn_t *c)
     ERR_clear_error();
 }
 
-static void tls_note_done(tls_conn_t *c)
+static void srv__tls_note_done(tls_conn_t *c)
 {
     const char *sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
     snprintf(c->sni, sizeof c->sni, "%s", sni ? sni : "");
@@ -149,10 +149,10 @@ static void tls_note_done(tls_conn_t *c)
     SSL_get0_alpn_selected(c->ssl, &proto, &plen);
     snprintf(c->alpn, sizeof c->alpn, "%.*s", (int)(plen < sizeof c->alpn ? plen : 0), proto ? (const char *)proto : "");
     c->resumed = SSL_session_reused(c->ssl);
-    tls_note_client(c);
+    srv__tls_note_client(c);
 }
 
-static int tls_handshake(srv_transport_t *t)
+static int srv__tls_handshake(srv_transport_t *t)
 {
     tls_conn_t *c = t->impl;
     if (c->done) return 0;
@@ -160,13 +160,13 @@ static int tls_handshake(srv_transport_t *t)
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
         c->done = true;
-        tls_note_done(c);
+        srv__tls_note_done(c);
         tls_store_release(c->store);
         c->store = NULL;
         return 0;
     }
     int e = SSL_get_error(c->ssl, r);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return (int)tls_failed(t, r, true);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return (int)srv__tls_failed(t, r, true);
     unsigned long why = ERR_peek_error();
     ifr_log(IFR_LOG_DEBUG, "tls", "handshake failed: %s",
             why ? ERR_reason_error_string(why) : e == SSL_ERROR_SYSCALL ? "the client went away" : "refused");
@@ -174,25 +174,25 @@ static int tls_handshake(srv_transport_t *t)
     return SRV_IO_ERROR;
 }
 
-static ssize_t tls_read(srv_transport_t *t, void *buf, size_t len)
+static ssize_t srv__tls_read(srv_transport_t *t, void *buf, size_t len)
 {
     tls_conn_t *c = t->impl;
     size_t n = 0;
     ERR_clear_error();
     int r = SSL_read_ex(c->ssl, buf, len, &n);
     if (r == 1) return (ssize_t)n;
-    return tls_failed(t, r, true);
+    return srv__tls_failed(t, r, true);
 }
 
 /* Finishes the staged record. 0 when nothing is left staged. */
-static ssize_t tls_flush_stage(srv_transport_t *t)
+static ssize_t srv__tls_flush_stage(srv_transport_t *t)
 {
     tls_conn_t *c = t->impl;
     if (!c->pending) return 0;
     size_t n = 0;
     ERR_clear_error();
     int r = SSL_write_ex(c->ssl, c->pending, c->pending_len, &n);
-    if (r != 1) return tls_failed(t, r, false);
+    if (r != 1) return srv__tls_failed(t, r, false);
     free(c->pending);
     c->pending = NULL;
     return 0;
@@ -200,43 +200,43 @@ static ssize_t tls_flush_stage(srv_transport_t *t)
 
 /* Encrypts the len bytes in stage as one record: len when it left or is
  * staged (taken either way), or an error. */
-static ssize_t tls_write_stage(srv_transport_t *t, size_t len)
+static ssize_t srv__tls_write_stage(srv_transport_t *t, size_t len)
 {
     tls_conn_t *c = t->impl;
     size_t n = 0;
     ERR_clear_error();
-    int r = SSL_write_ex(c->ssl, tls_stage, len, &n);
+    int r = SSL_write_ex(c->ssl, srv__tls_stage, len, &n);
     if (r == 1) return (ssize_t)len;
-    ssize_t f = tls_failed(t, r, false);
+    ssize_t f = srv__tls_failed(t, r, false);
     if (f != SRV_IO_AGAIN) return f;
     /* OpenSSL holds the record: the bytes are taken, and kept for the
      * retry it needs (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets them move). */
     if (!(c->pending = malloc(len))) return SRV_IO_ERROR;
-    memcpy(c->pending, tls_stage, len);
+    memcpy(c->pending, srv__tls_stage, len);
     c->pending_len = len;
     return (ssize_t)len;
 }
 
-static ssize_t tls_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
+static ssize_t srv__tls_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
 {
     const tls_conn_t *c = t->impl;
-    ssize_t f = tls_flush_stage(t);
+    ssize_t f = srv__tls_flush_stage(t);
     if (f != 0) return f;
     size_t total = 0;
     int i = 0;
     size_t off = 0;
     while (total < TLS_WRITE_BUDGET && i < cnt) {
         size_t fill = 0;
-        while (fill < sizeof tls_stage && i < cnt) {
+        while (fill < sizeof srv__tls_stage && i < cnt) {
             size_t take = iov[i].iov_len - off;
-            if (take > sizeof tls_stage - fill) take = sizeof tls_stage - fill;
-            memcpy(tls_stage + fill, (const char *)iov[i].iov_base + off, take);
+            if (take > sizeof srv__tls_stage - fill) take = sizeof srv__tls_stage - fill;
+            memcpy(srv__tls_stage + fill, (const char *)iov[i].iov_base + off, take);
             fill += take;
             off += take;
             if (off == iov[i].iov_len) i++, off = 0;
         }
         if (fill == 0) break;
-        ssize_t w = tls_write_stage(t, fill);
+        ssize_t w = srv__tls_write_stage(t, fill);
         if (w < 0) return total ? (ssize_t)total : w;
         total += (size_t)w;
         if (c->pending) break;   /* the socket is full */
@@ -244,19 +244,19 @@ static ssize_t tls_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
     return (ssize_t)total;
 }
 
-static ssize_t tls_sendfile(srv_transport_t *t, int file_fd, off_t *offset, size_t len)
+static ssize_t srv__tls_sendfile(srv_transport_t *t, int file_fd, off_t *offset, size_t len)
 {
     const tls_conn_t *c = t->impl;
-    ssize_t f = tls_flush_stage(t);
+    ssize_t f = srv__tls_flush_stage(t);
     if (f != 0) return f;
     size_t total = 0;
     while (total < len && total < TLS_WRITE_BUDGET) {
-        size_t want = len - total < sizeof tls_stage ? len - total : sizeof tls_stage;
-        ssize_t r = pread(file_fd, tls_stage, want, *offset);
+        size_t want = len - total < sizeof srv__tls_stage ? len - total : sizeof srv__tls_stage;
+        ssize_t r = pread(file_fd, srv__tls_stage, want, *offset);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) return total ? (ssize_t)total : SRV_IO_ERROR;
         if (r == 0) return total ? (ssize_t)total : 0;   /* the file shrank */
-        ssize_t w = tls_write_stage(t, (size_t)r);
+        ssize_t w = srv__tls_write_stage(t, (size_t)r);
         if (w < 0) return total ? (ssize_t)total : w;
         *offset += w;
         total += (size_t)w;
@@ -265,22 +265,22 @@ static ssize_t tls_sendfile(srv_transport_t *t, int file_fd, off_t *offset, size
     return (ssize_t)total;
 }
 
-static bool tls_can_splice(const srv_transport_t *t)
+static bool srv__tls_can_splice(const srv_transport_t *t)
 {
     (void)t;
     return false;
 }
 
-static int tls_shutdown(srv_transport_t *t)
+static int srv__tls_shutdown(srv_transport_t *t)
 {
     tls_conn_t *c = t->impl;
-    ssize_t f = tls_flush_stage(t);
+    ssize_t f = srv__tls_flush_stage(t);
     if (f != 0) return (int)f;
     if (c->done && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
         ERR_clear_error();
         int r = SSL_shutdown(c->ssl);
         if (r < 0) {
-            ssize_t e = tls_failed(t, r, false);
+            ssize_t e = srv__tls_failed(t, r, false);
             if (e == SRV_IO_AGAIN) return SRV_IO_AGAIN;
             /* The close_notify cannot go: still end the write side. */
         }
@@ -288,13 +288,13 @@ static int tls_shutdown(srv_transport_t *t)
     return shutdown(t->fd, SHUT_WR) == 0 || errno == ENOTCONN ? 0 : SRV_IO_ERROR;
 }
 
-static bool tls_has_pending_input(const srv_transport_t *t)
+static bool srv__tls_has_pending_input(const srv_transport_t *t)
 {
     const tls_conn_t *c = t->impl;
     return SSL_has_pending(c->ssl) == 1;
 }
 
-static void tls_describe(const srv_transport_t *t, route_conn_info_t *info)
+static void srv__tls_describe(const srv_transport_t *t, route_conn_info_t *info)
 {
     const tls_conn_t *c = t->impl;
     info->tls = true;
@@ -313,7 +313,7 @@ static void tls_describe(const srv_transport_t *t, route_conn_info_t *info)
     }
 }
 
-static void tls_close(srv_transport_t *t)
+static void srv__tls_close(srv_transport_t *t)
 {
     tls_conn_t *c = t->impl;
     if (c) {
@@ -330,14 +330,14 @@ static void tls_close(srv_transport_t *t)
 
 const srv_transport_ops_t srv_transport_tls = {
     .name = "tls",
-    .start = tls_start,
-    .handshake = tls_handshake,
-    .read = tls_read,
-    .writev = tls_writev,
-    .sendfile = tls_sendfile,
-    .can_splice = tls_can_splice,
-    .shutdown = tls_shutdown,
-    .has_pending_input = tls_has_pending_input,
-    .describe = tls_describe,
-    .close = tls_close,
+    .start = srv__tls_start,
+    .handshake = srv__tls_handshake,
+    .read = srv__tls_read,
+    .writev = srv__tls_writev,
+    .sendfile = srv__tls_sendfile,
+    .can_splice = srv__tls_can_splice,
+    .shutdown = srv__tls_shutdown,
+    .has_pending_input = srv__tls_has_pending_input,
+    .describe = srv__tls_describe,
+    .close = srv__tls_close,
 };

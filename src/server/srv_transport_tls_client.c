@@ -22,7 +22,7 @@ typedef struct {
     char failure[256];
 } tlsc_conn_t;
 
-static void tlsc_openssl_error(char *out, size_t len, const char *what)
+static void srv__tlsc_openssl_error(char *out, size_t len, const char *what)
 {
     unsigned long e = ERR_get_error();
     char buf[200] = "unknown error";
@@ -36,45 +36,45 @@ static void tlsc_openssl_error(char *out, size_t len, const char *what)
  * (a TLS 1.2 session or a TLS 1.3 ticket) in an ex_data slot, and every
  * new connection offers it; a server that declines just does a full
  * handshake. The slot's free callback drops it with the context. */
-static int tlsc_session_idx = -1;
-static pthread_once_t tlsc_session_once = PTHREAD_ONCE_INIT;
+static int srv__tlsc_session_idx = -1;
+static pthread_once_t srv__tlsc_session_once = PTHREAD_ONCE_INIT;
 
-static void tlsc_session_slot_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+static void srv__tlsc_session_slot_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
     SSL_SESSION_free(ptr);
 }
 
-static void tlsc_session_slot_make(void)
+static void srv__tlsc_session_slot_make(void)
 {
-    tlsc_session_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, tlsc_session_slot_free);
+    srv__tlsc_session_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, srv__tlsc_session_slot_free);
 }
 
-static int tlsc_new_session(SSL *ssl, SSL_SESSION *sess)
+static int srv__tlsc_new_session(SSL *ssl, SSL_SESSION *sess)
 {
     SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
-    if (tlsc_session_idx < 0 || !SSL_SESSION_is_resumable(sess)) return 0;
-    SSL_SESSION *old = SSL_CTX_get_ex_data(ctx, tlsc_session_idx);
-    if (SSL_CTX_set_ex_data(ctx, tlsc_session_idx, sess) != 1) return 0;
+    if (srv__tlsc_session_idx < 0 || !SSL_SESSION_is_resumable(sess)) return 0;
+    SSL_SESSION *old = SSL_CTX_get_ex_data(ctx, srv__tlsc_session_idx);
+    if (SSL_CTX_set_ex_data(ctx, srv__tlsc_session_idx, sess) != 1) return 0;
     SSL_SESSION_free(old);
     return 1;   /* the slot keeps the reference */
 }
 
 SSL_CTX *srv_tls_client_ctx_new(const route_proxy_tls_conf_t *conf, char *err, size_t errlen)
 {
-    pthread_once(&tlsc_session_once, tlsc_session_slot_make);
+    pthread_once(&srv__tlsc_session_once, srv__tlsc_session_slot_make);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
-        tlsc_openssl_error(err, errlen, "cannot make a TLS context");
+        srv__tlsc_openssl_error(err, errlen, "cannot make a TLS context");
         return NULL;
     }
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-    SSL_CTX_sess_set_new_cb(ctx, tlsc_new_session);
+    SSL_CTX_sess_set_new_cb(ctx, srv__tlsc_new_session);
     /* ifrit speaks HTTP/1.1 to upstreams, and says so: a server that
      * picks its protocol by ALPN (h2 first) then answers in HTTP/1.1. */
     static const unsigned char alpn[] = "\x08http/1.1";
     if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1) != 0) {
-        tlsc_openssl_error(err, errlen, "cannot set ALPN");
+        srv__tlsc_openssl_error(err, errlen, "cannot set ALPN");
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -92,11 +92,11 @@ SSL_CTX *srv_tls_client_ctx_new(const route_proxy_tls_conf_t *conf, char *err, s
                 if (!ok) {
                     char what[300];
                     snprintf(what, sizeof what, "tls_trusted_ca_certs %s", conf->ca_files[i]);
-                    tlsc_openssl_error(err, errlen, what);
+                    srv__tlsc_openssl_error(err, errlen, what);
                 }
             }
         else if (!(ok = SSL_CTX_set_default_verify_paths(ctx)))
-            tlsc_openssl_error(err, errlen, "cannot load the system trust store");
+            srv__tlsc_openssl_error(err, errlen, "cannot load the system trust store");
         if (!ok) {
             SSL_CTX_free(ctx);
             return NULL;
@@ -106,7 +106,7 @@ SSL_CTX *srv_tls_client_ctx_new(const route_proxy_tls_conf_t *conf, char *err, s
         if (SSL_CTX_use_certificate_chain_file(ctx, conf->client_cert) != 1 ||
             SSL_CTX_use_PrivateKey_file(ctx, conf->client_key, SSL_FILETYPE_PEM) != 1 ||
             SSL_CTX_check_private_key(ctx) != 1) {
-            tlsc_openssl_error(err, errlen, "tls_client_auth");
+            srv__tlsc_openssl_error(err, errlen, "tls_client_auth");
             SSL_CTX_free(ctx);
             return NULL;
         }
@@ -119,7 +119,7 @@ void srv_tls_client_ctx_free(SSL_CTX *ctx)
     SSL_CTX_free(ctx);
 }
 
-static int tlsc_start(srv_transport_t *t, int fd, void *arg)
+static int srv__tlsc_start(srv_transport_t *t, int fd, void *arg)
 {
     const srv_tls_client_start_t *s = arg;
     tlsc_conn_t *c = calloc(1, sizeof *c);
@@ -138,7 +138,7 @@ static int tlsc_start(srv_transport_t *t, int fd, void *arg)
             if (ok != 1) goto fail;
         }
     }
-    SSL_SESSION *last = tlsc_session_idx >= 0 ? SSL_CTX_get_ex_data(s->ssl_ctx, tlsc_session_idx) : NULL;
+    SSL_SESSION *last = srv__tlsc_session_idx >= 0 ? SSL_CTX_get_ex_data(s->ssl_ctx, srv__tlsc_session_idx) : NULL;
     if (last && SSL_set_session(ssl, last) != 1) ERR_clear_error();   /* then a full handshake */
     SSL_set_connect_state(ssl);
     c->ssl = ssl;
@@ -153,7 +153,7 @@ fail:
 }
 
 /* An OpenSSL call that returned r <= 0: the flags, and what to return. */
-static ssize_t tlsc_failed(srv_transport_t *t, int r, bool reading)
+static ssize_t srv__tlsc_failed(srv_transport_t *t, int r, bool reading)
 {
     tlsc_conn_t *c = t->impl;
     switch (SSL_get_error(c->ssl, r)) {
@@ -176,12 +176,12 @@ static ssize_t tlsc_failed(srv_transport_t *t, int r, bool reading)
         ERR_clear_error();
         return SRV_IO_ERROR;
     default:
-        tlsc_openssl_error(c->failure, sizeof c->failure, "TLS error");
+        srv__tlsc_openssl_error(c->failure, sizeof c->failure, "TLS error");
         return SRV_IO_ERROR;
     }
 }
 
-static int tlsc_handshake(srv_transport_t *t)
+static int srv__tlsc_handshake(srv_transport_t *t)
 {
     tlsc_conn_t *c = t->impl;
     if (c->done) return 0;
@@ -191,7 +191,7 @@ static int tlsc_handshake(srv_transport_t *t)
         return 0;
     }
     int e = SSL_get_error(c->ssl, r);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return (int)tlsc_failed(t, r, true);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return (int)srv__tlsc_failed(t, r, true);
     long v = SSL_get_verify_result(c->ssl);
     if (v != X509_V_OK) {
         snprintf(c->failure, sizeof c->failure, "TLS handshake: certificate verify failed: %s",
@@ -202,12 +202,12 @@ static int tlsc_handshake(srv_transport_t *t)
                  errno && e == SSL_ERROR_SYSCALL ? strerror(errno) : "the upstream closed the connection");
         ERR_clear_error();
     } else {
-        tlsc_openssl_error(c->failure, sizeof c->failure, "TLS handshake");
+        srv__tlsc_openssl_error(c->failure, sizeof c->failure, "TLS handshake");
     }
     return SRV_IO_ERROR;
 }
 
-static ssize_t tlsc_read(srv_transport_t *t, void *buf, size_t len)
+static ssize_t srv__tlsc_read(srv_transport_t *t, void *buf, size_t len)
 {
     tlsc_conn_t *c = t->impl;
     size_t n = 0;
@@ -215,10 +215,10 @@ static ssize_t tlsc_read(srv_transport_t *t, void *buf, size_t len)
     /* A short read proves nothing about the socket (a record ended): the
      * next read says WANT_READ when it is drained. */
     if (r == 1) return (ssize_t)n;
-    return tlsc_failed(t, r, true);
+    return srv__tlsc_failed(t, r, true);
 }
 
-static ssize_t tlsc_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
+static ssize_t srv__tlsc_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
 {
     tlsc_conn_t *c = t->impl;
     /* One buffer at a time: a write that must be retried is retried with
@@ -227,51 +227,51 @@ static ssize_t tlsc_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
     size_t n = 0;
     int r = SSL_write_ex(c->ssl, iov[0].iov_base, iov[0].iov_len, &n);
     if (r == 1) return (ssize_t)n;
-    return tlsc_failed(t, r, false);
+    return srv__tlsc_failed(t, r, false);
 }
 
-static ssize_t tlsc_sendfile(srv_transport_t *t, int file_fd, off_t *offset, size_t len)
+static ssize_t srv__tlsc_sendfile(srv_transport_t *t, int file_fd, off_t *offset, size_t len)
 {
     unsigned char buf[TLSC_FILE_CHUNK];
     ssize_t got = pread(file_fd, buf, len < sizeof buf ? len : sizeof buf, *offset);
     if (got < 0) return SRV_IO_ERROR;
     if (got == 0) return 0;
     struct iovec iov = { buf, (size_t)got };
-    ssize_t n = tlsc_writev(t, &iov, 1);
+    ssize_t n = srv__tlsc_writev(t, &iov, 1);
     if (n > 0) *offset += n;
     return n;
 }
 
-static bool tlsc_can_splice(const srv_transport_t *t)
+static bool srv__tlsc_can_splice(const srv_transport_t *t)
 {
     (void)t;
     return false;
 }
 
-static int tlsc_shutdown(srv_transport_t *t)
+static int srv__tlsc_shutdown(srv_transport_t *t)
 {
     tlsc_conn_t *c = t->impl;
     int r = SSL_shutdown(c->ssl);
     if (r < 0) {
-        ssize_t e = tlsc_failed(t, r, false);
+        ssize_t e = srv__tlsc_failed(t, r, false);
         if (e == SRV_IO_AGAIN) return SRV_IO_AGAIN;
     }
     return shutdown(t->fd, SHUT_WR) == 0 ? 0 : SRV_IO_ERROR;
 }
 
-static bool tlsc_has_pending_input(const srv_transport_t *t)
+static bool srv__tlsc_has_pending_input(const srv_transport_t *t)
 {
     const tlsc_conn_t *c = t->impl;
     return SSL_pending(c->ssl) > 0;
 }
 
-static void tlsc_describe(const srv_transport_t *t, route_conn_info_t *info)
+static void srv__tlsc_describe(const srv_transport_t *t, route_conn_info_t *info)
 {
     (void)t;
     info->tls = true;
 }
 
-static void tlsc_close(srv_transport_t *t)
+static void srv__tlsc_close(srv_transport_t *t)
 {
     tlsc_conn_t *c = t->impl;
     if (c) {
@@ -297,14 +297,14 @@ const char *srv_tls_client_failure(const srv_transport_t *t)
 
 const srv_transport_ops_t srv_transport_tls_client = {
     .name = "tls-client",
-    .start = tlsc_start,
-    .handshake = tlsc_handshake,
-    .read = tlsc_read,
-    .writev = tlsc_writev,
-    .sendfile = tlsc_sendfile,
-    .can_splice = tlsc_can_splice,
-    .shutdown = tlsc_shutdown,
-    .has_pending_input = tlsc_has_pending_input,
-    .describe = tlsc_describe,
-    .close = tlsc_close,
+    .start = srv__tlsc_start,
+    .handshake = srv__tlsc_handshake,
+    .read = srv__tlsc_read,
+    .writev = srv__tlsc_writev,
+    .sendfile = srv__tlsc_sendfile,
+    .can_splice = srv__tlsc_can_splice,
+    .shutdown = srv__tlsc_shutdown,
+    .has_pending_input = srv__tlsc_has_pending_input,
+    .describe = srv__tlsc_describe,
+    .close = srv__tlsc_close,
 };

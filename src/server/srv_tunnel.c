@@ -27,7 +27,7 @@ typedef struct {
 
 typedef struct srv_tunnel srv_tunnel_t;
 struct srv_tunnel {
-    srv_tunnel_t *prev, *next;   /* this thread's tunnels */
+    srv_tunnel_t *prev, *next;   /* this thread's srv__tunnels */
     srv_worker_t *worker;
     tun_side_t client, peer;
     tun_dir_t up, down;          /* client -> peer, peer -> client */
@@ -38,7 +38,7 @@ struct srv_tunnel {
     bool closed;
 };
 
-static _Thread_local srv_tunnel_t *tunnels;
+static _Thread_local srv_tunnel_t *srv__tunnels;
 
 /* Peers' transports kept by srv_tunnel_peer_keep, by socket. */
 typedef struct tun_kept {
@@ -46,7 +46,7 @@ typedef struct tun_kept {
     srv_transport_t tp;
 } tun_kept_t;
 
-static _Thread_local tun_kept_t *kept_peers;
+static _Thread_local tun_kept_t *srv__kept_peers;
 
 int srv_tunnel_peer_keep(const srv_transport_t *tp)
 {
@@ -57,15 +57,15 @@ int srv_tunnel_peer_keep(const srv_transport_t *tp)
         return -1;
     }
     k->tp = *tp;
-    k->next = kept_peers;
-    kept_peers = k;
+    k->next = srv__kept_peers;
+    srv__kept_peers = k;
     return tp->fd;
 }
 
 /* The kept transport of fd, taken out of the list; false if none. */
-static bool peer_take(int fd, srv_transport_t *out)
+static bool srv__peer_take(int fd, srv_transport_t *out)
 {
-    for (tun_kept_t **pp = &kept_peers; *pp; pp = &(*pp)->next) {
+    for (tun_kept_t **pp = &srv__kept_peers; *pp; pp = &(*pp)->next) {
         tun_kept_t *k = *pp;
         if (k->tp.fd != fd) continue;
         *pp = k->next;
@@ -80,12 +80,12 @@ void srv_tunnel_peer_drop(int fd)
 {
     srv_transport_t tp;
     if (fd < 0) return;
-    if (peer_take(fd, &tp)) srv_transport_close(&tp);
+    if (srv__peer_take(fd, &tp)) srv_transport_close(&tp);
     else close(fd);
 }
 
 /* Owned by the exchange's arena until claimed: closes an unclaimed peer. */
-static void peer_fd_cleanup(void *data)
+static void srv__peer_fd_cleanup(void *data)
 {
     int *fd = data;
     srv_tunnel_peer_drop(*fd);
@@ -93,7 +93,7 @@ static void peer_fd_cleanup(void *data)
 }
 
 /* The 101 head: the handler's fields minus framing ones, and Date. */
-static int upgrade_head(srv_exchange_t *ex, ifr_buf_t *b)
+static int srv__upgrade_head(srv_exchange_t *ex, ifr_buf_t *b)
 {
     const http_headers_t *h = &ex->x.resp.headers;
     bool has_date = false;
@@ -119,14 +119,14 @@ int srv_h1_upgrade(srv_exchange_t *ex, int peer_fd, const void *pending, size_t 
     /* Only a request whose body (none) is behind us: what the client sends
      * next belongs to the new protocol. */
     int *fd = !c->body.done || c->h1.upgrade_fd ? NULL : ifr_arena_alloc(x->arena, sizeof *fd);
-    if (!fd || ifr_arena_on_cleanup(x->arena, peer_fd_cleanup, fd) != 0) {
+    if (!fd || ifr_arena_on_cleanup(x->arena, srv__peer_fd_cleanup, fd) != 0) {
         srv_tunnel_peer_drop(peer_fd);
         return -1;
     }
     *fd = peer_fd;
     ifr_buf_t *b = &c->worker->scratch;
     ifr_buf_clear(b);
-    if (upgrade_head(ex, b) != 0 || srv_outq_append(&c->out, b->data, b->len) != 0 ||
+    if (srv__upgrade_head(ex, b) != 0 || srv_outq_append(&c->out, b->data, b->len) != 0 ||
         (len && srv_outq_append(&c->out, pending, len) != 0))
         return -1;   /* the caller fails the exchange; the cleanup closes the peer */
     c->h1.upgrade_fd = fd;
@@ -145,7 +145,7 @@ int srv_tunnel_claim(srv_conn_t *c)
     return fd;
 }
 
-static void tun_free(srv_task_t *t)
+static void srv__tun_free(srv_task_t *t)
 {
     srv_tunnel_t *tn = t->data;
     free(tn->up.buf);
@@ -153,7 +153,7 @@ static void tun_free(srv_task_t *t)
     free(tn);
 }
 
-static void tun_close(srv_tunnel_t *t, const char *why)
+static void srv__tun_close(srv_tunnel_t *t, const char *why)
 {
     if (t->closed) return;
     ifr_log_debug("http", "tunnel closed: %s", why);
@@ -165,16 +165,16 @@ static void tun_close(srv_tunnel_t *t, const char *why)
     srv_transport_close(&t->peer.tp);
     srv_outq_free(&t->head);
     if (t->prev) t->prev->next = t->next;
-    else tunnels = t->next;
+    else srv__tunnels = t->next;
     if (t->next) t->next->prev = t->prev;
     /* Freed on a later task: an event already fetched for it is ignored. */
-    srv_task_init(&t->task, tun_free, t);
+    srv_task_init(&t->task, srv__tun_free, t);
     srv_loop_post(loop, &t->task);
 }
 
 /* Moves bytes from src to dst as far as both allow. 1 on progress, 0 none,
  * -1 on an error (the tunnel is over). */
-static int tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
+static int srv__tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
 {
     int progress = 0;
     for (;;) {
@@ -214,10 +214,10 @@ static int tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
     return progress;
 }
 
-static void tun_pump(srv_tunnel_t *t)
+static void srv__tun_pump(srv_tunnel_t *t)
 {
     if (t->closed) return;
-    int up = tun_relay(&t->up, &t->client, &t->peer);
+    int up = srv__tun_relay(&t->up, &t->client, &t->peer);
     int down = 0;
     if (up >= 0 && !srv_outq_empty(&t->head) && t->client.tp.can_write) {
         uint64_t written = 0;
@@ -225,42 +225,42 @@ static void tun_pump(srv_tunnel_t *t)
         else if (written) down = 1;
     }
     if (up >= 0 && down >= 0 && srv_outq_empty(&t->head)) {
-        int r = tun_relay(&t->down, &t->peer, &t->client);
+        int r = srv__tun_relay(&t->down, &t->peer, &t->client);
         down = r < 0 ? -1 : down | r;
     }
     if (up < 0 || down < 0) {
-        tun_close(t, "connection error");
+        srv__tun_close(t, "connection error");
         return;
     }
     if (up || down) t->last_active = t->worker->loop.now;
-    if (t->up.shut && t->down.shut) tun_close(t, "both sides done");
+    if (t->up.shut && t->down.shut) srv__tun_close(t, "both sides done");
 }
 
-static void tun_on_io(srv_watch_t *w, uint32_t events)
+static void srv__tun_on_io(srv_watch_t *w, uint32_t events)
 {
     srv_tunnel_t *t = w->data;
     if (t->closed) return;
     tun_side_t *s = w == &t->client.watch ? &t->client : &t->peer;
     srv_transport_events(&s->tp, events);
-    tun_pump(t);
+    srv__tun_pump(t);
 }
 
-static void tun_on_idle(srv_timer_t *tm)
+static void srv__tun_on_idle(srv_timer_t *tm)
 {
     srv_tunnel_t *t = tm->data;
     int64_t limit = t->worker->timeouts.idle;
     if (!limit) return;
     int64_t deadline = t->last_active + limit;
-    if (t->worker->loop.now >= deadline) tun_close(t, "idle timeout");
+    if (t->worker->loop.now >= deadline) srv__tun_close(t, "idle timeout");
     else srv_timer_start_at(&t->worker->loop, &t->idle, deadline);
 }
 
 /* The first pump, from the loop: the sockets may hold bytes already. */
-static void tun_first_pump(srv_task_t *task)
+static void srv__tun_first_pump(srv_task_t *task)
 {
     srv_tunnel_t *t = task->data;
-    srv_task_init(&t->task, tun_free, t);
-    tun_pump(t);
+    srv_task_init(&t->task, srv__tun_free, t);
+    srv__tun_pump(t);
 }
 
 void srv_tunnel_start(srv_conn_t *c, int peer_fd)
@@ -269,7 +269,7 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
     srv_tunnel_t *t = calloc(1, sizeof *t);
     char *ubuf = malloc(SRV_TUNNEL_BUFFER), *dbuf = malloc(SRV_TUNNEL_BUFFER);
     srv_transport_t peer_tp;
-    bool kept = peer_take(peer_fd, &peer_tp);
+    bool kept = srv__peer_take(peer_fd, &peer_tp);
     if (!t || !ubuf || !dbuf || c->rbuf.len > SRV_TUNNEL_BUFFER) {
         free(t);
         free(ubuf);
@@ -281,8 +281,8 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
     }
     *t = (srv_tunnel_t){
         .worker = w,
-        .client = { .watch = { .cb = tun_on_io, .data = t } },
-        .peer = { .watch = { .fd = peer_fd, .cb = tun_on_io, .data = t } },
+        .client = { .watch = { .cb = srv__tun_on_io, .data = t } },
+        .peer = { .watch = { .fd = peer_fd, .cb = srv__tun_on_io, .data = t } },
         .up = { .buf = ubuf, .end = c->rbuf.len },
         .down = { .buf = dbuf },
         .head = c->out,
@@ -299,14 +299,14 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
      * the first pump tries them. */
     t->client.tp.can_read = t->client.tp.can_write = true;
     t->peer.tp.can_read = t->peer.tp.can_write = true;
-    srv_timer_init(&t->idle, tun_on_idle, t);
-    srv_task_init(&t->task, tun_first_pump, t);
-    t->next = tunnels;
-    if (tunnels) tunnels->prev = t;
-    tunnels = t;
+    srv_timer_init(&t->idle, srv__tun_on_idle, t);
+    srv_task_init(&t->task, srv__tun_first_pump, t);
+    t->next = srv__tunnels;
+    if (srv__tunnels) srv__tunnels->prev = t;
+    srv__tunnels = t;
     if (srv_loop_add(&w->loop, &t->client.watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0 ||
         srv_loop_add(&w->loop, &t->peer.watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0) {
-        tun_close(t, "cannot watch the sockets");
+        srv__tun_close(t, "cannot watch the sockets");
         return;
     }
     if (w->timeouts.idle) srv_timer_start_at(&w->loop, &t->idle, w->loop.now + w->timeouts.idle);
@@ -316,11 +316,11 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
 void srv_tunnel_thread_exit(void)
 {
     srv_transport_t tp;
-    while (kept_peers && peer_take(kept_peers->tp.fd, &tp)) srv_transport_close(&tp);
-    while (tunnels) {
-        srv_tunnel_t *t = tunnels;
-        tun_close(t, "server stopping");
+    while (srv__kept_peers && srv__peer_take(srv__kept_peers->tp.fd, &tp)) srv_transport_close(&tp);
+    while (srv__tunnels) {
+        srv_tunnel_t *t = srv__tunnels;
+        srv__tun_close(t, "server stopping");
         srv_loop_cancel(&t->worker->loop, &t->task);
-        tun_free(&t->task);
+        srv__tun_free(&t->task);
     }
 }

@@ -43,15 +43,15 @@ struct srv_upstream_pool {
 };
 
 /* Per worker thread: the pools, and closed connections waiting to be freed. */
-static _Thread_local srv_upstream_pool_t *up_pools;
-static _Thread_local srv_upconn_t *up_dead;
-static _Thread_local srv_task_t up_reaper;
-static _Thread_local srv_loop_t *up_reaper_loop;   /* where up_reaper is queued, or NULL */
+static _Thread_local srv_upstream_pool_t *srv__up_pools;
+static _Thread_local srv_upconn_t *srv__up_dead;
+static _Thread_local srv_task_t srv__up_reaper;
+static _Thread_local srv_loop_t *srv__up_reaper_loop;   /* where srv__up_reaper is queued, or NULL */
 
-static srv_upstream_pool_t *up_pool_find(const route_proxy_upstream_t *u, bool create)
+static srv_upstream_pool_t *srv__up_pool_find(const route_proxy_upstream_t *u, bool create)
 {
     const char *tls_key = u->tls ? u->tls->key : NULL;
-    for (srv_upstream_pool_t *p = up_pools; p; p = p->next)
+    for (srv_upstream_pool_t *p = srv__up_pools; p; p = p->next)
         if (ifr_str_eq(ifr_cstr(p->key), u->hostport) && !p->tls_key == !tls_key &&
             (!tls_key || strcmp(p->tls_key, tls_key) == 0))
             return p;
@@ -62,13 +62,13 @@ static srv_upstream_pool_t *up_pool_find(const route_proxy_upstream_t *u, bool c
         free(p);
         return NULL;
     }
-    p->next = up_pools;
-    up_pools = p;
+    p->next = srv__up_pools;
+    srv__up_pools = p;
     return p;
 }
 
 /* Keeps up to UP_MAX_ADDRS of res's addresses. 0, or -1 when none fits. */
-static int up_take_addrs(srv_upstream_pool_t *p, const struct addrinfo *res)
+static int srv__up_take_addrs(srv_upstream_pool_t *p, const struct addrinfo *res)
 {
     unsigned n = 0;
     for (const struct addrinfo *a = res; a && n < UP_MAX_ADDRS; a = a->ai_next) {
@@ -91,11 +91,11 @@ void srv_upwait_cancel(srv_upwait_t *w)
 }
 
 /* The name's lookup ended: every waiter hears (and may acquire again). */
-static void up_lookup_done(void *ud, const struct addrinfo *res, const char *err)
+static void srv__up_lookup_done(void *ud, const struct addrinfo *res, const char *err)
 {
     srv_upstream_pool_t *p = ud;
     p->lookup = NULL;
-    if (!err && up_take_addrs(p, res) != 0) err = "no usable address";
+    if (!err && srv__up_take_addrs(p, res) != 0) err = "no usable address";
     /* The waiters of this lookup only: one that acquires again may start
      * the next lookup (its dial failed at once) and queue on p anew. */
     srv_upwait_t *list = p->waiters;
@@ -109,7 +109,7 @@ static void up_lookup_done(void *ud, const struct addrinfo *res, const char *err
 }
 
 /* 0: p has addresses; 1: a lookup runs (wait queued); -1 with *err. */
-static int up_resolve(srv_upstream_pool_t *p, const route_proxy_upstream_t *u, srv_upwait_t *wait, const char **err)
+static int srv__up_resolve(srv_upstream_pool_t *p, const route_proxy_upstream_t *u, srv_upwait_t *wait, const char **err)
 {
     p->cur = p->failed_in_row = 0;
     if (u->unix_path) {
@@ -133,14 +133,14 @@ static int up_resolve(srv_upstream_pool_t *p, const route_proxy_upstream_t *u, s
                               .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
     struct addrinfo *res = NULL;
     if (getaddrinfo(u->host, port, &hints, &res) == 0 && res) {
-        int rc = up_take_addrs(p, res);
+        int rc = srv__up_take_addrs(p, res);
         freeaddrinfo(res);
         if (rc != 0) *err = "cannot resolve host";
         return rc;
     }
     /* A name: looked up on a helper thread, so a DNS that hangs never
      * stalls this loop (srv_resolve.h). */
-    if (!p->lookup && !(p->lookup = srv_lookup_start(p->loop, u->host, u->port, up_lookup_done, p, err)))
+    if (!p->lookup && !(p->lookup = srv_lookup_start(p->loop, u->host, u->port, srv__up_lookup_done, p, err)))
         return -1;
     wait->next = p->waiters;
     if (wait->next) wait->next->pprev = &wait->next;
@@ -150,7 +150,7 @@ static int up_resolve(srv_upstream_pool_t *p, const route_proxy_upstream_t *u, s
 }
 
 /* A dial to address idx failed: the next dial tries the next address. */
-static void up_dial_failed(srv_upstream_pool_t *p, unsigned idx)
+static void srv__up_dial_failed(srv_upstream_pool_t *p, unsigned idx)
 {
     if (!p->naddrs || idx != p->cur) return;   /* another dial moved on already */
     p->cur = (p->cur + 1) % p->naddrs;
@@ -159,27 +159,27 @@ static void up_dial_failed(srv_upstream_pool_t *p, unsigned idx)
 
 void srv_upconn_dial_failed(srv_upconn_t *c)
 {
-    up_dial_failed(c->pool, c->addr_idx);
+    srv__up_dial_failed(c->pool, c->addr_idx);
 }
 
 unsigned srv_upstream_addr_count(const route_proxy_upstream_t *u)
 {
-    srv_upstream_pool_t *p = up_pool_find(u, false);
+    srv_upstream_pool_t *p = srv__up_pool_find(u, false);
     return p && p->naddrs ? p->naddrs : 1;
 }
 
-static void up_reap(srv_task_t *t)
+static void srv__up_reap(srv_task_t *t)
 {
     (void)t;
-    up_reaper_loop = NULL;
-    while (up_dead) {
-        srv_upconn_t *c = up_dead;
-        up_dead = c->next;
+    srv__up_reaper_loop = NULL;
+    while (srv__up_dead) {
+        srv_upconn_t *c = srv__up_dead;
+        srv__up_dead = c->next;
         free(c);
     }
 }
 
-static void up_unlink_idle(srv_upconn_t *c)
+static void srv__up_unlink_idle(srv_upconn_t *c)
 {
     srv_upstream_pool_t *p = c->pool;
     for (srv_upconn_t **pp = &p->idle; *pp; pp = &(*pp)->next) {
@@ -193,18 +193,18 @@ static void up_unlink_idle(srv_upconn_t *c)
 }
 
 /* Forgets c (freed on a later task); the caller did what the fd needs. */
-static void up_retire(srv_upconn_t *c)
+static void srv__up_retire(srv_upconn_t *c)
 {
-    if (c->idle) up_unlink_idle(c);
+    if (c->idle) srv__up_unlink_idle(c);
     srv_timer_stop(c->loop, &c->idle_timer);
     c->closed = true;
     c->owner = NULL;
-    c->next = up_dead;
-    up_dead = c;
-    if (!up_reaper_loop) {
-        srv_task_init(&up_reaper, up_reap, NULL);
-        up_reaper_loop = c->loop;
-        srv_loop_post(c->loop, &up_reaper);
+    c->next = srv__up_dead;
+    srv__up_dead = c;
+    if (!srv__up_reaper_loop) {
+        srv_task_init(&srv__up_reaper, srv__up_reap, NULL);
+        srv__up_reaper_loop = c->loop;
+        srv_loop_post(c->loop, &srv__up_reaper);
     }
 }
 
@@ -212,18 +212,18 @@ void srv_upconn_close(srv_upconn_t *c)
 {
     if (c->closed) return;
     srv_transport_close(&c->tr);   /* closing the fd also leaves the epoll set */
-    up_retire(c);
+    srv__up_retire(c);
 }
 
 srv_transport_t srv_upconn_detach(srv_upconn_t *c)
 {
     srv_transport_t tr = c->tr;
     srv_loop_del(c->loop, &c->watch);
-    up_retire(c);
+    srv__up_retire(c);
     return tr;
 }
 
-static void up_io(srv_watch_t *w, uint32_t events)
+static void srv__up_io(srv_watch_t *w, uint32_t events)
 {
     srv_upconn_t *c = w->data;
     if (c->closed) return;
@@ -244,7 +244,7 @@ static void up_io(srv_watch_t *w, uint32_t events)
     srv_upconn_close(c);
 }
 
-static void up_idle_expired(srv_timer_t *t)
+static void srv__up_idle_expired(srv_timer_t *t)
 {
     srv_upconn_close(t->data);
 }
@@ -252,7 +252,7 @@ static void up_idle_expired(srv_timer_t *t)
 int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
                        srv_upwait_t *wait, srv_upconn_t **out, bool *reused, const char **err)
 {
-    srv_upstream_pool_t *p = up_pool_find(u, true);
+    srv_upstream_pool_t *p = srv__up_pool_find(u, true);
     if (!p) {
         *err = "out of memory";
         return -1;
@@ -260,7 +260,7 @@ int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool f
     p->loop = loop;
     if (p->idle && !fresh) {
         srv_upconn_t *c = p->idle;
-        up_unlink_idle(c);
+        srv__up_unlink_idle(c);
         srv_timer_stop(loop, &c->idle_timer);
         c->on_event = cb;
         c->owner = owner;
@@ -284,7 +284,7 @@ int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool f
         }
     }
     if (!p->naddrs) {
-        int rc = up_resolve(p, u, wait, err);
+        int rc = srv__up_resolve(p, u, wait, err);
         if (rc != 0) return rc;
     }
     for (unsigned tries = 0;;) {
@@ -307,7 +307,7 @@ int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool f
         *err = strerror(errno);
         close(fd);
         unsigned n = p->naddrs;
-        up_dial_failed(p, idx);
+        srv__up_dial_failed(p, idx);
         if (++tries >= n || !p->naddrs) return -1;   /* all failed: *err says why the last did */
     }
     if (!connecting) p->failed_in_row = 0;
@@ -319,7 +319,7 @@ int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool f
         *err = "out of memory";
         return -1;
     }
-    *c = (srv_upconn_t){ .watch = { .fd = fd, .cb = up_io, .data = c }, .loop = loop, .pool = p,
+    *c = (srv_upconn_t){ .watch = { .fd = fd, .cb = srv__up_io, .data = c }, .loop = loop, .pool = p,
                          .on_event = cb, .owner = owner, .connecting = connecting, .uses = 1, .addr_idx = idx };
     if (u->tls) {
         /* The handshake follows the connect: the owner drives both through
@@ -338,7 +338,7 @@ int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool f
     /* An upstream says nothing before the request: no read until epoll
      * reports input (a read now would only say EAGAIN). */
     c->tr.can_read = false;
-    srv_timer_init(&c->idle_timer, up_idle_expired, c);
+    srv_timer_init(&c->idle_timer, srv__up_idle_expired, c);
     if (srv_loop_add(loop, &c->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != 0) {
         *err = strerror(errno);
         srv_transport_close(&c->tr);
@@ -350,7 +350,7 @@ int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool f
 }
 
 /* Drives the TLS handshake: as srv_upconn_connected. */
-static int up_handshake(srv_upconn_t *c, const char **err)
+static int srv__up_handshake(srv_upconn_t *c, const char **err)
 {
     int r = c->tr.ops->handshake(&c->tr);
     if (r == SRV_IO_AGAIN) return 1;
@@ -366,19 +366,19 @@ static int up_handshake(srv_upconn_t *c, const char **err)
 
 int srv_upconn_connected(srv_upconn_t *c, const char **err)
 {
-    if (c->handshaking) return up_handshake(c, err);
+    if (c->handshaking) return srv__up_handshake(c, err);
     int e = 0;
     socklen_t len = sizeof e;
     if (getsockopt(c->watch.fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0) e = errno;
     if (e) {
         *err = strerror(e);
-        up_dial_failed(c->pool, c->addr_idx);
+        srv__up_dial_failed(c->pool, c->addr_idx);
         return -1;
     }
     if (c->addr_idx == c->pool->cur) c->pool->failed_in_row = 0;
     if (c->tr.ops->handshake) {
         c->handshaking = true;
-        return up_handshake(c, err);
+        return srv__up_handshake(c, err);
     }
     c->connecting = false;
     return 0;
@@ -402,15 +402,15 @@ void srv_upconn_release(srv_upconn_t *c, const route_proxy_transport_conf_t *tc)
 
 uint32_t srv_upstream_idle_count(const route_proxy_upstream_t *u)
 {
-    srv_upstream_pool_t *p = up_pool_find(u, false);
+    srv_upstream_pool_t *p = srv__up_pool_find(u, false);
     return p ? p->idle_count : 0;
 }
 
 void srv_upstream_thread_exit(void)
 {
-    while (up_pools) {
-        srv_upstream_pool_t *p = up_pools;
-        up_pools = p->next;
+    while (srv__up_pools) {
+        srv_upstream_pool_t *p = srv__up_pools;
+        srv__up_pools = p->next;
         while (p->idle) srv_upconn_close(p->idle);
         srv_lookup_cancel(p->lookup, true);
         srv_tls_client_ctx_free(p->ssl_ctx);
@@ -418,6 +418,6 @@ void srv_upstream_thread_exit(void)
         free(p->key);
         free(p);
     }
-    if (up_reaper_loop) srv_loop_cancel(up_reaper_loop, &up_reaper);
-    up_reap(NULL);
+    if (srv__up_reaper_loop) srv_loop_cancel(srv__up_reaper_loop, &srv__up_reaper);
+    srv__up_reap(NULL);
 }

@@ -33,7 +33,7 @@ bool tls_cert_due(const tls_cert_t *c, time_t now)
 
 /* The text a memory BIO holds after a successful PEM write (written: the
  * write's result), as a NUL-terminated malloc'd copy; NULL on failure. */
-static char *ca_pem_text(BIO *b, bool written, size_t *len)
+static char *tls__ca_pem_text(BIO *b, bool written, size_t *len)
 {
     char *out = NULL;
     if (b && written) {
@@ -49,19 +49,19 @@ static char *ca_pem_text(BIO *b, bool written, size_t *len)
     return out;
 }
 
-static char *ca_pem_of_cert(X509 *x, size_t *len)
+static char *tls__ca_pem_of_cert(X509 *x, size_t *len)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    return ca_pem_text(b, b && PEM_write_bio_X509(b, x) == 1, len);
+    return tls__ca_pem_text(b, b && PEM_write_bio_X509(b, x) == 1, len);
 }
 
-static char *ca_pem_of_key(EVP_PKEY *k, size_t *len)
+static char *tls__ca_pem_of_key(EVP_PKEY *k, size_t *len)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    return ca_pem_text(b, b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1, len);
+    return tls__ca_pem_text(b, b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1, len);
 }
 
-static bool ca_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+static bool tls__ca_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {
     X509V3_CTX v3;
     X509V3_set_ctx_nodb(&v3);
@@ -74,7 +74,7 @@ static bool ca_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 
 /* A certificate for key signed by issuer_key (self-signed when issuer is
  * NULL). kind: 0 root, 1 intermediate, 2 leaf for san. */
-static X509 *ca_make(int kind, const char *cn, const char *san, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
+static X509 *tls__ca_make(int kind, const char *cn, const char *san, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
                      time_t not_after)
 {
     time_t now = time(NULL);
@@ -97,18 +97,18 @@ static X509 *ca_make(int kind, const char *cn, const char *san, EVP_PKEY *key, X
     X509_NAME_free(name);
     X509 *signer = issuer ? issuer : x;
     if (ok && kind == 0)
-        ok = ca_add_ext(x, signer, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") &&
-             ca_add_ext(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+        ok = tls__ca_add_ext(x, signer, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") &&
+             tls__ca_add_ext(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
     if (ok && kind == 1)
-        ok = ca_add_ext(x, signer, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
-             ca_add_ext(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+        ok = tls__ca_add_ext(x, signer, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
+             tls__ca_add_ext(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
     if (ok && kind == 2)
-        ok = ca_add_ext(x, signer, NID_basic_constraints, "critical,CA:FALSE") &&
-             ca_add_ext(x, signer, NID_key_usage, "critical,digitalSignature") &&
-             ca_add_ext(x, signer, NID_ext_key_usage, "serverAuth,clientAuth") &&
-             ca_add_ext(x, signer, NID_subject_alt_name, san);
-    ok = ok && ca_add_ext(x, signer, NID_subject_key_identifier, "hash");
-    if (ok && kind != 0) ok = ca_add_ext(x, signer, NID_authority_key_identifier, "keyid:always");
+        ok = tls__ca_add_ext(x, signer, NID_basic_constraints, "critical,CA:FALSE") &&
+             tls__ca_add_ext(x, signer, NID_key_usage, "critical,digitalSignature") &&
+             tls__ca_add_ext(x, signer, NID_ext_key_usage, "serverAuth,clientAuth") &&
+             tls__ca_add_ext(x, signer, NID_subject_alt_name, san);
+    ok = ok && tls__ca_add_ext(x, signer, NID_subject_key_identifier, "hash");
+    if (ok && kind != 0) ok = tls__ca_add_ext(x, signer, NID_authority_key_identifier, "keyid:always");
     ok = ok && X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()) > 0;
     if (!ok) {
         X509_free(x);
@@ -118,12 +118,12 @@ static X509 *ca_make(int kind, const char *cn, const char *san, EVP_PKEY *key, X
 }
 
 /* Stores a certificate (chain appended) and its key; 0 or -1 with err. */
-static int ca_store(tls_ca_t *ca, const char *crt_rel, const char *key_rel, X509 *x, X509 *chain, EVP_PKEY *key,
+static int tls__ca_store(tls_ca_t *ca, const char *crt_rel, const char *key_rel, X509 *x, X509 *chain, EVP_PKEY *key,
                     char *err, size_t err_len)
 {
     size_t clen = 0, xlen = 0, klen = 0;
-    char *cpem = ca_pem_of_cert(x, &clen), *xpem = chain ? ca_pem_of_cert(chain, &xlen) : NULL;
-    char *kpem = ca_pem_of_key(key, &klen);
+    char *cpem = tls__ca_pem_of_cert(x, &clen), *xpem = chain ? tls__ca_pem_of_cert(chain, &xlen) : NULL;
+    char *kpem = tls__ca_pem_of_key(key, &klen);
     int rc = -1;
     char *all = cpem ? malloc(clen + xlen + 1) : NULL;
     if (!all || !kpem || (chain && !xpem)) {
@@ -147,7 +147,7 @@ out:
 
 /* Reads a stored certificate and key; NULL with *missing when either
  * file is not there. */
-static tls_cert_t *ca_read(tls_ca_t *ca, const char *crt_rel, const char *key_rel, bool *missing, char *err,
+static tls_cert_t *tls__ca_read(tls_ca_t *ca, const char *crt_rel, const char *key_rel, bool *missing, char *err,
                            size_t err_len)
 {
     size_t clen = 0, klen = 0;
@@ -168,10 +168,10 @@ static tls_cert_t *ca_read(tls_ca_t *ca, const char *crt_rel, const char *key_re
     return out;
 }
 
-static tls_cert_t *ca_cert_of(X509 *x, EVP_PKEY *key)
+static tls_cert_t *tls__ca_cert_of(X509 *x, EVP_PKEY *key)
 {
     size_t clen = 0, klen = 0;
-    char *c = ca_pem_of_cert(x, &clen), *k = ca_pem_of_key(key, &klen), err[256];
+    char *c = tls__ca_pem_of_cert(x, &clen), *k = tls__ca_pem_of_key(key, &klen), err[256];
     tls_cert_t *out = c && k ? tls_cert_from_pem(c, clen, "(new)", k, klen, "(new)", err, sizeof err) : NULL;
     if (k) OPENSSL_cleanse(k, klen);
     free(c);
@@ -179,7 +179,7 @@ static tls_cert_t *ca_cert_of(X509 *x, EVP_PKEY *key)
     return out;
 }
 
-static int ca_make_root(tls_ca_t *ca, char *err, size_t err_len)
+static int tls__ca_make_root(tls_ca_t *ca, char *err, size_t err_len)
 {
     EVP_PKEY *key = EVP_EC_gen("P-256");
     time_t now = time(NULL);
@@ -187,11 +187,11 @@ static int ca_make_root(tls_ca_t *ca, char *err, size_t err_len)
     gmtime_r(&now, &tm);
     char cn[80];
     snprintf(cn, sizeof cn, "ifrit Local Authority - %d ECC Root", tm.tm_year + 1900);
-    X509 *x = key ? ca_make(0, cn, NULL, key, NULL, NULL, now + TLS_CA_ROOT_LIFETIME) : NULL;
+    X509 *x = key ? tls__ca_make(0, cn, NULL, key, NULL, NULL, now + TLS_CA_ROOT_LIFETIME) : NULL;
     int rc = -1;
     if (!x) snprintf(err, err_len, "cannot create the local CA's root certificate");
-    else if (ca_store(ca, TLS_CA_ROOT_CRT, TLS_CA_ROOT_KEY, x, NULL, key, err, err_len) == 0 &&
-             (ca->root = ca_cert_of(x, key))) {
+    else if (tls__ca_store(ca, TLS_CA_ROOT_CRT, TLS_CA_ROOT_KEY, x, NULL, key, err, err_len) == 0 &&
+             (ca->root = tls__ca_cert_of(x, key))) {
         char path[TLS_STORAGE_PATH_MAX];
         tls_storage_path(&ca->storage, TLS_CA_ROOT_CRT, path, sizeof path);
         ifr_log_info("tls", "created the local CA's root certificate %s (ifrit trust installs it)", path);
@@ -202,19 +202,19 @@ static int ca_make_root(tls_ca_t *ca, char *err, size_t err_len)
     return rc;
 }
 
-static int ca_make_intermediate(tls_ca_t *ca, char *err, size_t err_len)
+static int tls__ca_make_intermediate(tls_ca_t *ca, char *err, size_t err_len)
 {
     EVP_PKEY *key = EVP_EC_gen("P-256");
     time_t end = time(NULL) + TLS_CA_INTERMEDIATE_LIFETIME;
     if (end > ca->root->not_after) end = ca->root->not_after;
-    X509 *x = key ? ca_make(1, "ifrit Local Authority - ECC Intermediate", NULL, key, ca->root->leaf, ca->root->key,
+    X509 *x = key ? tls__ca_make(1, "ifrit Local Authority - ECC Intermediate", NULL, key, ca->root->leaf, ca->root->key,
                             end)
                   : NULL;
     int rc = -1;
     if (!x) snprintf(err, err_len, "cannot create the local CA's intermediate certificate");
-    else if (ca_store(ca, TLS_CA_INTER_CRT, TLS_CA_INTER_KEY, x, NULL, key, err, err_len) == 0) {
+    else if (tls__ca_store(ca, TLS_CA_INTER_CRT, TLS_CA_INTER_KEY, x, NULL, key, err, err_len) == 0) {
         tls_cert_release(ca->inter);
-        if ((ca->inter = ca_cert_of(x, key))) rc = 0;
+        if ((ca->inter = tls__ca_cert_of(x, key))) rc = 0;
         else snprintf(err, err_len, "out of memory");
     }
     X509_free(x);
@@ -233,15 +233,15 @@ tls_ca_t *tls_ca_open(const tls_storage_t *storage, char *err, size_t err_len)
         return NULL;
     }
     bool missing = false;
-    ca->root = ca_read(ca, TLS_CA_ROOT_CRT, TLS_CA_ROOT_KEY, &missing, err, err_len);
-    if (!ca->root && (!missing || ca_make_root(ca, err, err_len) != 0)) goto fail;
-    ca->inter = ca_read(ca, TLS_CA_INTER_CRT, TLS_CA_INTER_KEY, &missing, err, err_len);
+    ca->root = tls__ca_read(ca, TLS_CA_ROOT_CRT, TLS_CA_ROOT_KEY, &missing, err, err_len);
+    if (!ca->root && (!missing || tls__ca_make_root(ca, err, err_len) != 0)) goto fail;
+    ca->inter = tls__ca_read(ca, TLS_CA_INTER_CRT, TLS_CA_INTER_KEY, &missing, err, err_len);
     /* A missing, expired or due intermediate is made again; one that does
      * not verify under this root (the root was replaced) too. */
     bool bad = !ca->inter || tls_cert_due(ca->inter, time(NULL)) ||
                X509_verify(ca->inter->leaf, X509_get0_pubkey(ca->root->leaf)) != 1;
     ERR_clear_error();
-    if (bad && ca_make_intermediate(ca, err, err_len) != 0) goto fail;
+    if (bad && tls__ca_make_intermediate(ca, err, err_len) != 0) goto fail;
     tls_storage_unlock(&lock);
     return ca;
 fail:
@@ -260,11 +260,11 @@ void tls_ca_free(tls_ca_t *ca)
 
 char *tls_ca_root_pem(const tls_ca_t *ca, size_t *len)
 {
-    return ca_pem_of_cert(ca->root->leaf, len);
+    return tls__ca_pem_of_cert(ca->root->leaf, len);
 }
 
 /* Whether the stored leaf was signed by the current intermediate. */
-static bool ca_signed_by_current(const tls_ca_t *ca, const tls_cert_t *c)
+static bool tls__ca_signed_by_current(const tls_ca_t *ca, const tls_cert_t *c)
 {
     bool ok = X509_verify(c->leaf, X509_get0_pubkey(ca->inter->leaf)) == 1;
     ERR_clear_error();
@@ -288,13 +288,13 @@ tls_cert_t *tls_ca_leaf(tls_ca_t *ca, const char *name, long long lifetime, char
         return NULL;
     }
     time_t now = time(NULL);
-    if (tls_cert_due(ca->inter, now) && ca_make_intermediate(ca, err, err_len) != 0) return NULL;
+    if (tls_cert_due(ca->inter, now) && tls__ca_make_intermediate(ca, err, err_len) != 0) return NULL;
     snprintf(lockname, sizeof lockname, "issue_cert_%s", name);
     tls_storage_lock_t lock;
     if (tls_storage_lock(&ca->storage, lockname, true, &lock, err, err_len) != 0) return NULL;
     bool missing = false;
-    tls_cert_t *c = ca_read(ca, crt, key, &missing, err, err_len);
-    if (c && (tls_cert_due(c, now) || !tls_cert_covers(c, name) || !ca_signed_by_current(ca, c))) {
+    tls_cert_t *c = tls__ca_read(ca, crt, key, &missing, err, err_len);
+    if (c && (tls_cert_due(c, now) || !tls_cert_covers(c, name) || !tls__ca_signed_by_current(ca, c))) {
         tls_cert_release(c);
         c = NULL;
     }
@@ -309,15 +309,15 @@ tls_cert_t *tls_ca_leaf(tls_ca_t *ca, const char *name, long long lifetime, char
     time_t end = now + (lifetime > 0 ? lifetime : TLS_CA_LEAF_LIFETIME);
     if (end > ca->inter->not_after) end = ca->inter->not_after;
     EVP_PKEY *k = EVP_EC_gen("P-256");
-    X509 *x = k ? ca_make(2, name, san, k, ca->inter->leaf, ca->inter->key, end) : NULL;
+    X509 *x = k ? tls__ca_make(2, name, san, k, ca->inter->leaf, ca->inter->key, end) : NULL;
     if (!x) {
         ERR_clear_error();
         snprintf(err, err_len, "the local CA cannot issue a certificate for '%s'", name);
-    } else if (ca_store(ca, crt, key, x, ca->inter->leaf, k, err, err_len) == 0) {
+    } else if (tls__ca_store(ca, crt, key, x, ca->inter->leaf, k, err, err_len) == 0) {
         char json[700];
         int n = snprintf(json, sizeof json, "{\"sans\":[\"%s\"],\"issuer\":\"local\"}\n", name);
         if (tls_storage_write(&ca->storage, meta, json, (size_t)n, 0644, err, err_len) == 0)
-            c = ca_read(ca, crt, key, &missing, err, err_len);
+            c = tls__ca_read(ca, crt, key, &missing, err, err_len);
     }
     X509_free(x);
     EVP_PKEY_free(k);

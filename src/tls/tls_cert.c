@@ -22,7 +22,7 @@ void tls_time_text(time_t t, char *out, size_t out_len)
 }
 
 /* The last OpenSSL error as a short reason, or fallback. */
-static const char *cert_ssl_reason(const char *fallback)
+static const char *tls__cert_ssl_reason(const char *fallback)
 {
     unsigned long e = ERR_peek_last_error();
     const char *r = e ? ERR_reason_error_string(e) : NULL;
@@ -30,14 +30,14 @@ static const char *cert_ssl_reason(const char *fallback)
     return r ? r : fallback;
 }
 
-static time_t cert_time(const ASN1_TIME *t)
+static time_t tls__cert_time(const ASN1_TIME *t)
 {
     struct tm tm;
     if (!t || !ASN1_TIME_to_tm(t, &tm)) return 0;
     return timegm(&tm);
 }
 
-static int cert_add_name(tls_cert_t *c, const char *name, size_t len)
+static int tls__cert_add_name(tls_cert_t *c, const char *name, size_t len)
 {
     if (c->nnames == TLS_CERT_MAX_NAMES || len == 0) return 0;
     char *n = malloc(len + 1);
@@ -50,7 +50,7 @@ static int cert_add_name(tls_cert_t *c, const char *name, size_t len)
 
 /* DNS and IP entries of the subjectAltName; the common name when there is
  * none (old self-signed certificates). */
-static int cert_collect_names(tls_cert_t *c)
+static int tls__cert_collect_names(tls_cert_t *c)
 {
     c->names = calloc(TLS_CERT_MAX_NAMES, sizeof *c->names);
     if (!c->names) return -1;
@@ -59,26 +59,26 @@ static int cert_collect_names(tls_cert_t *c)
     for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans) && rc == 0; i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
         if (g->type == GEN_DNS) {
-            rc = cert_add_name(c, (const char *)ASN1_STRING_get0_data(g->d.dNSName),
+            rc = tls__cert_add_name(c, (const char *)ASN1_STRING_get0_data(g->d.dNSName),
                                (size_t)ASN1_STRING_length(g->d.dNSName));
         } else if (g->type == GEN_IPADD) {
             char ip[INET6_ADDRSTRLEN];
             int len = ASN1_STRING_length(g->d.iPAddress);
             int af = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
             if (af && inet_ntop(af, ASN1_STRING_get0_data(g->d.iPAddress), ip, sizeof ip))
-                rc = cert_add_name(c, ip, strlen(ip));
+                rc = tls__cert_add_name(c, ip, strlen(ip));
         }
     }
     GENERAL_NAMES_free(sans);
     if (rc == 0 && c->nnames == 0) {
         char cn[256];
         int n = X509_NAME_get_text_by_NID(X509_get_subject_name(c->leaf), NID_commonName, cn, sizeof cn);
-        if (n > 0) rc = cert_add_name(c, cn, (size_t)n);
+        if (n > 0) rc = tls__cert_add_name(c, cn, (size_t)n);
     }
     return rc;
 }
 
-static void cert_free(tls_cert_t *c)
+static void tls__cert_free(tls_cert_t *c)
 {
     X509_free(c->leaf);
     sk_X509_pop_free(c->chain, X509_free);
@@ -100,7 +100,7 @@ tls_cert_t *tls_cert_from_pem(const char *cert_pem, size_t cert_len, const char 
     c->leaf = PEM_read_bio_X509(b, NULL, NULL, NULL);
     if (!c->leaf) {
         snprintf(err, err_len, "certificate file %s: no PEM certificate in it (%s)", cert_file,
-                 cert_ssl_reason("empty"));
+                 tls__cert_ssl_reason("empty"));
         goto fail;
     }
     for (X509 *x; (x = PEM_read_bio_X509(b, NULL, NULL, NULL));)
@@ -111,7 +111,7 @@ tls_cert_t *tls_cert_from_pem(const char *cert_pem, size_t cert_len, const char 
     if (!b) { snprintf(err, err_len, "out of memory"); goto fail; }
     c->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
     if (!c->key) {
-        snprintf(err, err_len, "key file %s: no PEM private key in it (%s)", key_file, cert_ssl_reason("empty"));
+        snprintf(err, err_len, "key file %s: no PEM private key in it (%s)", key_file, tls__cert_ssl_reason("empty"));
         goto fail;
     }
     if (X509_check_private_key(c->leaf, c->key) != 1) {
@@ -119,8 +119,8 @@ tls_cert_t *tls_cert_from_pem(const char *cert_pem, size_t cert_len, const char 
         snprintf(err, err_len, "key file %s does not match the certificate in %s", key_file, cert_file);
         goto fail;
     }
-    c->not_before = cert_time(X509_get0_notBefore(c->leaf));
-    c->not_after = cert_time(X509_get0_notAfter(c->leaf));
+    c->not_before = tls__cert_time(X509_get0_notBefore(c->leaf));
+    c->not_after = tls__cert_time(X509_get0_notAfter(c->leaf));
     time_t now = time(NULL);
     char when[64];
     if (c->not_after <= now) {
@@ -133,12 +133,12 @@ tls_cert_t *tls_cert_from_pem(const char *cert_pem, size_t cert_len, const char 
         snprintf(err, err_len, "certificate file %s: the certificate is not valid before %s", cert_file, when);
         goto fail;
     }
-    if (cert_collect_names(c) != 0) { snprintf(err, err_len, "out of memory"); goto fail; }
+    if (tls__cert_collect_names(c) != 0) { snprintf(err, err_len, "out of memory"); goto fail; }
     BIO_free(b);
     return c;
 fail:
     BIO_free(b);
-    cert_free(c);
+    tls__cert_free(c);
     return NULL;
 }
 
@@ -172,7 +172,7 @@ void tls_cert_retain(tls_cert_t *c) { atomic_fetch_add_explicit(&c->refs, 1, mem
 
 void tls_cert_release(tls_cert_t *c)
 {
-    if (c && atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) cert_free(c);
+    if (c && atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) tls__cert_free(c);
 }
 
 bool tls_cert_covers(const tls_cert_t *c, const char *host)

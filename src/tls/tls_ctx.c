@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Caddy's (Go's) cipher suite names and OpenSSL's. */
-static const struct { const char *caddy, *openssl; int v13; } ctx_ciphers[] = {
+static const struct { const char *caddy, *openssl; int v13; } tls__ctx_ciphers[] = {
     { "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384", 0 },
     { "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", 0 },
     { "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", 0 },
@@ -28,18 +28,18 @@ static const struct { const char *caddy, *openssl; int v13; } ctx_ciphers[] = {
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 #define CTX_DEFAULT_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
-static const struct { const char *caddy, *openssl; } ctx_curves[] = {
+static const struct { const char *caddy, *openssl; } tls__ctx_curves[] = {
     { "x25519", "X25519" }, { "secp256r1", "P-256" }, { "secp384r1", "P-384" }, { "secp521r1", "P-521" },
 };
 #define CTX_DEFAULT_GROUPS "X25519:P-256"
 
 /* ALPN values served, in the server's order of preference: a client
  * offering both gets HTTP/2. */
-static const char *const ctx_alpn_known[] = { "h2", "http/1.1" };
+static const char *const tls__ctx_alpn_known[] = { "h2", "http/1.1" };
 
-static int ctx_policy_index = -1;
-static int ctx_cert_index = -1;
-static pthread_once_t ctx_index_once = PTHREAD_ONCE_INIT;
+static int tls__ctx_policy_index = -1;
+static int tls__ctx_cert_index = -1;
+static pthread_once_t tls__ctx_index_once = PTHREAD_ONCE_INIT;
 
 int tls_protocol_version(const char *name)
 {
@@ -48,7 +48,7 @@ int tls_protocol_version(const char *name)
     return 0;
 }
 
-static bool ctx_append(char *buf, size_t cap, const char *item)
+static bool tls__ctx_append(char *buf, size_t cap, const char *item)
 {
     size_t n = strlen(buf), k = strlen(item);
     if (n + k + 2 > cap) return false;
@@ -57,21 +57,21 @@ static bool ctx_append(char *buf, size_t cap, const char *item)
     return true;
 }
 
-static int ctx_ciphers_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
+static int tls__ctx_ciphers_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
 {
     snprintf(p->ciphers, sizeof p->ciphers, "%s", c->nciphers ? "" : CTX_DEFAULT_CIPHERS);
     snprintf(p->ciphersuites, sizeof p->ciphersuites, "%s", c->nciphers ? "" : CTX_DEFAULT_SUITES);
     for (size_t i = 0; i < c->nciphers; i++) {
-        size_t k = 0, n = sizeof ctx_ciphers / sizeof ctx_ciphers[0];
-        while (k < n && strcmp(ctx_ciphers[k].caddy, c->ciphers[i]) != 0) k++;
+        size_t k = 0, n = sizeof tls__ctx_ciphers / sizeof tls__ctx_ciphers[0];
+        while (k < n && strcmp(tls__ctx_ciphers[k].caddy, c->ciphers[i]) != 0) k++;
         if (k == n) {
             snprintf(err, err_len, "ciphers: '%s' is not a cipher suite ifrit offers (ECDHE with AES-GCM, "
                                    "ChaCha20-Poly1305 or AES-CBC, or a TLS 1.3 suite, in Go's spelling such as "
                                    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)", c->ciphers[i]);
             return -1;
         }
-        if (ctx_ciphers[k].v13) ctx_append(p->ciphersuites, sizeof p->ciphersuites, ctx_ciphers[k].openssl);
-        else ctx_append(p->ciphers, sizeof p->ciphers, ctx_ciphers[k].openssl);
+        if (tls__ctx_ciphers[k].v13) tls__ctx_append(p->ciphersuites, sizeof p->ciphersuites, tls__ctx_ciphers[k].openssl);
+        else tls__ctx_append(p->ciphers, sizeof p->ciphers, tls__ctx_ciphers[k].openssl);
     }
     /* Caddy's ciphers only narrows TLS 1.2 (Go's TLS 1.3 suites are fixed):
      * naming only 1.2 suites keeps every 1.3 one. */
@@ -84,32 +84,32 @@ static int ctx_ciphers_from(const tls_policy_conf_t *c, tls_policy_t *p, char *e
     return 0;
 }
 
-static int ctx_curves_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
+static int tls__ctx_curves_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
 {
     snprintf(p->groups, sizeof p->groups, "%s", c->ncurves ? "" : CTX_DEFAULT_GROUPS);
     for (size_t i = 0; i < c->ncurves; i++) {
-        size_t k = 0, n = sizeof ctx_curves / sizeof ctx_curves[0];
-        while (k < n && strcmp(ctx_curves[k].caddy, c->curves[i]) != 0) k++;
+        size_t k = 0, n = sizeof tls__ctx_curves / sizeof tls__ctx_curves[0];
+        while (k < n && strcmp(tls__ctx_curves[k].caddy, c->curves[i]) != 0) k++;
         if (k == n) {
             snprintf(err, err_len, "curves: '%s' is not a curve ifrit offers (x25519, secp256r1, secp384r1, "
                                    "secp521r1)", c->curves[i]);
             return -1;
         }
-        ctx_append(p->groups, sizeof p->groups, ctx_curves[k].openssl);
+        tls__ctx_append(p->groups, sizeof p->groups, tls__ctx_curves[k].openssl);
     }
     return 0;
 }
 
-static int ctx_alpn_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
+static int tls__ctx_alpn_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
 {
     /* The default: both, or http/1.1 alone where HTTP/2 is off. */
-    const char *const *names = c->nalpn ? c->alpn : c->http2 ? ctx_alpn_known : ctx_alpn_known + 1;
+    const char *const *names = c->nalpn ? c->alpn : c->http2 ? tls__ctx_alpn_known : tls__ctx_alpn_known + 1;
     size_t n = c->nalpn ? c->nalpn : c->http2 ? 2 : 1;
     p->alpn_len = 0;
     for (size_t i = 0; i < n; i++) {
         bool known = false;
-        for (size_t k = 0; k < sizeof ctx_alpn_known / sizeof ctx_alpn_known[0]; k++)
-            known |= strcmp(ctx_alpn_known[k], names[i]) == 0;
+        for (size_t k = 0; k < sizeof tls__ctx_alpn_known / sizeof tls__ctx_alpn_known[0]; k++)
+            known |= strcmp(tls__ctx_alpn_known[k], names[i]) == 0;
         if (!known) {
             snprintf(err, err_len, "alpn: '%s' is not served by ifrit (h2 or http/1.1)", names[i]);
             return -1;
@@ -130,7 +130,7 @@ static int ctx_alpn_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err,
     return 0;
 }
 
-static int ctx_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+static int tls__ctx_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
                            unsigned int inlen, void *arg)
 {
     (void)arg;
@@ -153,34 +153,34 @@ static int ctx_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *o
     return SSL_TLSEXT_ERR_OK;
 }
 
-void tls_ctx_set_alpn_select(SSL_CTX *ctx) { SSL_CTX_set_alpn_select_cb(ctx, ctx_alpn_select, NULL); }
+void tls_ctx_set_alpn_select(SSL_CTX *ctx) { SSL_CTX_set_alpn_select_cb(ctx, tls__ctx_alpn_select, NULL); }
 
-static void ctx_free_policy(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+static void tls__ctx_free_policy(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
     OPENSSL_free(ptr);
 }
 
-static void ctx_free_cert(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+static void tls__ctx_free_cert(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
     tls_cert_release(ptr);
 }
 
 /* "request"/"require" accept whatever comes: a callback saying yes. */
-static int ctx_accept_any(int ok, X509_STORE_CTX *x)
+static int tls__ctx_accept_any(int ok, X509_STORE_CTX *x)
 {
     (void)ok; (void)x;
     return 1;
 }
 
-static void ctx_make_indexes(void)
+static void tls__ctx_make_indexes(void)
 {
-    ctx_policy_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_free_policy);
-    ctx_cert_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_free_cert);
+    tls__ctx_policy_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, tls__ctx_free_policy);
+    tls__ctx_cert_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, tls__ctx_free_cert);
 }
 
-static int ctx_client_auth(SSL_CTX *ctx, const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
+static int tls__ctx_client_auth(SSL_CTX *ctx, const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
 {
     static const int modes[] = {
         [TLS_CLIENT_AUTH_NONE] = SSL_VERIFY_NONE,
@@ -211,13 +211,13 @@ static int ctx_client_auth(SSL_CTX *ctx, const tls_policy_conf_t *c, tls_policy_
     }
     SSL_CTX_set_client_CA_list(ctx, names);
     /* Request and require take any certificate: the check always passes. */
-    SSL_CTX_set_verify(ctx, p->verify_mode, verifies ? NULL : ctx_accept_any);
+    SSL_CTX_set_verify(ctx, p->verify_mode, verifies ? NULL : tls__ctx_accept_any);
     return 0;
 }
 
 SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err, size_t err_len)
 {
-    pthread_once(&ctx_index_once, ctx_make_indexes);
+    pthread_once(&tls__ctx_index_once, tls__ctx_make_indexes);
     tls_policy_t *p = OPENSSL_zalloc(sizeof *p);
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!p || !ctx) {
@@ -226,7 +226,7 @@ SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err,
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    SSL_CTX_set_ex_data(ctx, ctx_policy_index, p);
+    SSL_CTX_set_ex_data(ctx, tls__ctx_policy_index, p);
     p->min_version = TLS1_2_VERSION;
     p->max_version = TLS1_3_VERSION;
     if (conf->protocol_min && !(p->min_version = tls_protocol_version(conf->protocol_min))) {
@@ -242,8 +242,8 @@ SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err,
                  conf->protocol_max);
         goto fail;
     }
-    if (ctx_ciphers_from(conf, p, err, err_len) != 0 || ctx_curves_from(conf, p, err, err_len) != 0 ||
-        ctx_alpn_from(conf, p, err, err_len) != 0)
+    if (tls__ctx_ciphers_from(conf, p, err, err_len) != 0 || tls__ctx_curves_from(conf, p, err, err_len) != 0 ||
+        tls__ctx_alpn_from(conf, p, err, err_len) != 0)
         goto fail;
     if (!SSL_CTX_set_min_proto_version(ctx, p->min_version) || !SSL_CTX_set_max_proto_version(ctx, p->max_version) ||
         (p->ciphers[0] && !SSL_CTX_set_cipher_list(ctx, p->ciphers)) ||
@@ -263,14 +263,14 @@ SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err,
         goto fail;
     }
     tls_ctx_set_alpn_select(ctx);
-    if (ctx_client_auth(ctx, conf, p, err, err_len) != 0) goto fail;
+    if (tls__ctx_client_auth(ctx, conf, p, err, err_len) != 0) goto fail;
     if (SSL_CTX_use_certificate(ctx, cert->leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, cert->key) != 1 ||
         SSL_CTX_set1_chain(ctx, cert->chain) != 1) {
         snprintf(err, err_len, "OpenSSL refused the certificate: %s", ERR_reason_error_string(ERR_peek_last_error()));
         goto fail;
     }
     tls_cert_retain(cert);
-    SSL_CTX_set_ex_data(ctx, ctx_cert_index, cert);
+    SSL_CTX_set_ex_data(ctx, tls__ctx_cert_index, cert);
     return ctx;
 fail:
     ERR_clear_error();
@@ -280,10 +280,10 @@ fail:
 
 const tls_policy_t *tls_ctx_policy(const SSL_CTX *ctx)
 {
-    return ctx_policy_index < 0 ? NULL : SSL_CTX_get_ex_data(ctx, ctx_policy_index);
+    return tls__ctx_policy_index < 0 ? NULL : SSL_CTX_get_ex_data(ctx, tls__ctx_policy_index);
 }
 
 tls_cert_t *tls_ctx_cert(const SSL_CTX *ctx)
 {
-    return ctx_cert_index < 0 ? NULL : SSL_CTX_get_ex_data(ctx, ctx_cert_index);
+    return tls__ctx_cert_index < 0 ? NULL : SSL_CTX_get_ex_data(ctx, tls__ctx_cert_index);
 }

@@ -16,10 +16,10 @@ typedef struct {
     size_t len;
 } ocsp_staple_t;
 
-static int ocsp_index = -1;
-static pthread_once_t ocsp_index_once = PTHREAD_ONCE_INIT;
+static int tls__ocsp_index = -1;
+static pthread_once_t tls__ocsp_index_once = PTHREAD_ONCE_INIT;
 
-static void ocsp_staple_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+static void tls__ocsp_staple_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
     ocsp_staple_t *s = ptr;
@@ -29,10 +29,10 @@ static void ocsp_staple_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int id
     free(s);
 }
 
-static void ocsp_make_index(void) { ocsp_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ocsp_staple_free); }
+static void tls__ocsp_make_index(void) { tls__ocsp_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, tls__ocsp_staple_free); }
 
 /* The leaf's issuer: the first certificate of the chain that issued it. */
-static X509 *ocsp_issuer(const tls_cert_t *c)
+static X509 *tls__ocsp_issuer(const tls_cert_t *c)
 {
     for (int i = 0; c->chain && i < sk_X509_num(c->chain); i++) {
         X509 *x = sk_X509_value(c->chain, i);
@@ -44,7 +44,7 @@ static X509 *ocsp_issuer(const tls_cert_t *c)
 int tls_ocsp_request(const tls_cert_t *c, char *url, size_t url_len, unsigned char **der, size_t *der_len)
 {
     STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(c->leaf);
-    X509 *issuer = ocsp_issuer(c);
+    X509 *issuer = tls__ocsp_issuer(c);
     int rc = 1;
     if (!urls || sk_OPENSSL_STRING_num(urls) == 0 || !issuer) goto out;
     rc = -1;
@@ -79,7 +79,7 @@ int tls_ocsp_check(const tls_cert_t *c, const unsigned char *der, size_t len, ti
     OCSP_BASICRESP *basic = NULL;
     OCSP_CERTID *id = NULL;
     X509_STORE *store = X509_STORE_new();
-    X509 *issuer = ocsp_issuer(c);
+    X509 *issuer = tls__ocsp_issuer(c);
     int rc = -1;
     if (!resp || p != der + len) {
         snprintf(err, err_len, "the OCSP response is not DER");
@@ -135,10 +135,10 @@ out:
 }
 
 /* Called in a handshake whose client sent status_request. */
-static int ocsp_status_cb(SSL *ssl, void *arg)
+static int tls__ocsp_status_cb(SSL *ssl, void *arg)
 {
     (void)arg;
-    ocsp_staple_t *s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ocsp_index);
+    ocsp_staple_t *s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls__ocsp_index);
     if (!s) return SSL_TLSEXT_ERR_NOACK;
     pthread_mutex_lock(&s->mu);
     unsigned char *copy = s->len ? OPENSSL_malloc(s->len) : NULL;
@@ -155,13 +155,13 @@ static int ocsp_status_cb(SSL *ssl, void *arg)
 
 int tls_ocsp_staple(SSL_CTX *ctx, const unsigned char *der, size_t len)
 {
-    pthread_once(&ocsp_index_once, ocsp_make_index);
-    ocsp_staple_t *s = SSL_CTX_get_ex_data(ctx, ocsp_index);
+    pthread_once(&tls__ocsp_index_once, tls__ocsp_make_index);
+    ocsp_staple_t *s = SSL_CTX_get_ex_data(ctx, tls__ocsp_index);
     if (!s) {
         if (!(s = calloc(1, sizeof *s))) return -1;
         pthread_mutex_init(&s->mu, NULL);
-        SSL_CTX_set_ex_data(ctx, ocsp_index, s);
-        SSL_CTX_set_tlsext_status_cb(ctx, ocsp_status_cb);
+        SSL_CTX_set_ex_data(ctx, tls__ocsp_index, s);
+        SSL_CTX_set_tlsext_status_cb(ctx, tls__ocsp_status_cb);
     }
     unsigned char *copy = NULL;
     if (len && !(copy = malloc(len))) return -1;

@@ -79,7 +79,7 @@ int tls_storage_cert_rel(const char *issuer, const char *name, const char *ext, 
 }
 
 /* mkdir -p of path's directory part, each new level 0700. */
-static int storage_make_parents(char *path, char *err, size_t err_len)
+static int tls__storage_make_parents(char *path, char *err, size_t err_len)
 {
     for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
         *p = '\0';
@@ -104,7 +104,7 @@ int tls_storage_write(const tls_storage_t *s, const char *rel, const void *data,
         snprintf(err, err_len, "%s/%s: the path is too long", s->root, rel);
         return -1;
     }
-    if (storage_make_parents(path, err, err_len) != 0) return -1;
+    if (tls__storage_make_parents(path, err, err_len) != 0) return -1;
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     /* O_EXCL after unlink: a leftover from a crash, never someone's link. */
     unlink(tmp);
@@ -172,7 +172,7 @@ int tls_storage_lock(const tls_storage_t *s, const char *name, bool wait, tls_st
         snprintf(err, err_len, "no lock file name for '%s'", name);
         return -1;
     }
-    if (storage_make_parents(path, err, err_len) != 0) return -1;
+    if (tls__storage_make_parents(path, err, err_len) != 0) return -1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, err_len, "cannot open the lock file %s: %s", path, strerror(errno));

@@ -82,14 +82,14 @@ out:
 }
 
 /* Under mu: the entry named exactly, or NULL. */
-static SSL_CTX *store_exact(tls_store_t *s, const char *name)
+static SSL_CTX *tls__store_exact(tls_store_t *s, const char *name)
 {
     for (size_t i = 0; i < s->count; i++)
         if (strcasecmp(s->entries[i].name, name) == 0) return s->entries[i].ctx;
     return NULL;
 }
 
-static SSL_CTX *store_wildcard(tls_store_t *s, const char *name)
+static SSL_CTX *tls__store_wildcard(tls_store_t *s, const char *name)
 {
     for (size_t i = 0; i < s->count; i++)
         if (s->entries[i].name[0] == '*' && tls_name_matches(s->entries[i].name, name)) return s->entries[i].ctx;
@@ -100,12 +100,12 @@ SSL_CTX *tls_store_pick(tls_store_t *s, const char *sni, const char *local_ip)
 {
     pthread_mutex_lock(&s->mu);
     SSL_CTX *ctx = NULL;
-    if (sni && sni[0]) ctx = store_exact(s, sni);
-    if (!ctx && sni && sni[0]) ctx = store_wildcard(s, sni);
-    if (!ctx && (!sni || !sni[0]) && local_ip) ctx = store_exact(s, local_ip);
-    if (!ctx) ctx = store_exact(s, "");
+    if (sni && sni[0]) ctx = tls__store_exact(s, sni);
+    if (!ctx && sni && sni[0]) ctx = tls__store_wildcard(s, sni);
+    if (!ctx && (!sni || !sni[0]) && local_ip) ctx = tls__store_exact(s, local_ip);
+    if (!ctx) ctx = tls__store_exact(s, "");
     const char *instead = sni && sni[0] ? s->fallback_sni : s->default_sni;
-    if (!ctx && instead) ctx = store_exact(s, instead);
+    if (!ctx && instead) ctx = tls__store_exact(s, instead);
     if (ctx) SSL_CTX_up_ref(ctx);
     pthread_mutex_unlock(&s->mu);
     return ctx;
@@ -125,7 +125,7 @@ void tls_store_replace(tls_store_t *s, SSL_CTX *old, SSL_CTX *new_ctx)
 
 /* The host_name from a server_name extension body (RFC 6066 3): a list of
  * (type, length, name). Lowercased into out; 0 none, -1 malformed. */
-static int store_parse_sni(const unsigned char *p, size_t len, char *out, size_t cap)
+static int tls__store_parse_sni(const unsigned char *p, size_t len, char *out, size_t cap)
 {
     if (len < 2) return -1;
     size_t list = ((size_t)p[0] << 8) | p[1];
@@ -156,7 +156,7 @@ static int store_parse_sni(const unsigned char *p, size_t len, char *out, size_t
     return list ? -1 : 0;
 }
 
-static void store_local_ip(SSL *ssl, char *out, size_t cap)
+static void tls__store_local_ip(SSL *ssl, char *out, size_t cap)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
@@ -178,7 +178,7 @@ void tls_store_set_challenge(tls_challenge_fn fn) { atomic_store(&store_challeng
 
 /* Whether the ClientHello's ALPN list is exactly acme-tls/1 (RFC 8737 3:
  * a validation offers that protocol and no other). */
-static bool store_wants_acme_tls(SSL *ssl)
+static bool tls__store_wants_acme_tls(SSL *ssl)
 {
     static const unsigned char want[] = "\x00\x0b\x0a" "acme-tls/1";
     const unsigned char *ext;
@@ -187,7 +187,7 @@ static bool store_wants_acme_tls(SSL *ssl)
            len == sizeof want - 1 && memcmp(ext, want, len) == 0;
 }
 
-static int store_client_hello(SSL *ssl, int *al, void *arg)
+static int tls__store_client_hello(SSL *ssl, int *al, void *arg)
 {
     tls_store_t *s = arg;
     const unsigned char *ext;
@@ -195,7 +195,7 @@ static int store_client_hello(SSL *ssl, int *al, void *arg)
     char name[256], ip[64];
     const char *sni = NULL;
     if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &len)) {
-        int r = store_parse_sni(ext, len, name, sizeof name);
+        int r = tls__store_parse_sni(ext, len, name, sizeof name);
         if (r < 0) {
             *al = SSL_AD_UNRECOGNIZED_NAME;
             return SSL_CLIENT_HELLO_ERROR;
@@ -203,13 +203,13 @@ static int store_client_hello(SSL *ssl, int *al, void *arg)
         if (r > 0) sni = name;
     }
     tls_challenge_fn challenge = atomic_load(&store_challenge);
-    if (sni && challenge && store_wants_acme_tls(ssl)) {
+    if (sni && challenge && tls__store_wants_acme_tls(ssl)) {
         /* Stays on the accepting context, with the challenge's certificate. */
         if (challenge(ssl, sni) == 0) return SSL_CLIENT_HELLO_SUCCESS;
         *al = SSL_AD_UNRECOGNIZED_NAME;
         return SSL_CLIENT_HELLO_ERROR;
     }
-    if (!sni) store_local_ip(ssl, ip, sizeof ip);
+    if (!sni) tls__store_local_ip(ssl, ip, sizeof ip);
     SSL_CTX *ctx = tls_store_pick(s, sni, sni ? NULL : ip);
     if (!ctx) {
         *al = SSL_AD_UNRECOGNIZED_NAME;
@@ -248,7 +248,7 @@ SSL_CTX *tls_store_accept_ctx(tls_store_t *s)
             SSL_CTX_set_mode(a, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
             static const unsigned char sid[] = "ifrit";
             SSL_CTX_set_session_id_context(a, sid, sizeof sid - 1);
-            SSL_CTX_set_client_hello_cb(a, store_client_hello, s);
+            SSL_CTX_set_client_hello_cb(a, tls__store_client_hello, s);
             tls_ctx_set_alpn_select(a);
             /* Read what the socket has in one call, not a record header
              * and then its body: the transport asks SSL_has_pending before

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #endif
 
-static void iw_image_free(iw_image_t *img)
+static void iw__image_free(iw_image_t *img)
 {
     if (!img) return;
     for (uint32_t i = 0; i < img->nown_tables; i++) free(img->own_tables[i].items);
@@ -52,7 +52,7 @@ void iw_image_retain(iw_image_t *img) { atomic_fetch_add(&img->refs, 1); }
 
 void iw_image_release(iw_image_t *img)
 {
-    if (img && atomic_fetch_sub(&img->refs, 1) == 1) iw_image_free(img);
+    if (img && atomic_fetch_sub(&img->refs, 1) == 1) iw__image_free(img);
 }
 
 static uint32_t iw__func_index_of(const iw_instance_t *inst, const iw_func_t *f)
@@ -258,7 +258,7 @@ iw_image_t *iw_image_capture(iw_instance_t *inst)
     }
     return img;
 fail:
-    iw_image_free(img);
+    iw__image_free(img);
     return NULL;
 }
 
