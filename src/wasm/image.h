@@ -69,7 +69,7 @@ void iw_image_globals_copy(const iw_image_t *img, iw_instance_t *inst);
 /* reset.c: the memory of a resettable instance made from img (a heap copy
  * with a write map). false when out of memory or over the limit. */
 bool iw_reset_memory_new(iw_image_t *img, iw_instance_t *inst);
-/* reset.c: frees what iw_image_free must (the flat copy). */
+/* reset.c: frees what image.c's iw__image_free must (the flat copy). */
 void iw_reset_image_free(iw_image_t *img);
 
 #endif
