@@ -243,10 +243,10 @@ int route_proxy_headers_down(route_exchange_t *x, const route_proxy_conf_t *c, c
     } else if (r->body_kind == HTTP_BODY_NONE && r->status != 204 && r->status != 304) {
         /* HEAD keeps the length the upstream announced; an empty body is 0. */
         const http_header_t *cl = http_headers_get(&r->headers, IFR_LIT("content-length"));
-        int64_t n = 0;
-        for (size_t i = 0; cl && i < cl->value.len; i++) n = n * 10 + (cl->value.ptr[i] - '0');
+        uint64_t n = 0;
+        bool known = cl && ifr_str_to_u64(cl->value, INT64_MAX, &n);
         bool head = ifr_str_eq(x->req->method, IFR_LIT("HEAD"));
-        x->resp.content_length = cl || !head ? n : -1;
+        x->resp.content_length = known ? (int64_t)n : head ? -1 : 0;
     }
     return route_hdr_ops_apply(x, &c->header_down, &x->resp.headers, route__hdr_render, u);
 }

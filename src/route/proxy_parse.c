@@ -58,13 +58,11 @@ static int route__proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, r
         }
     }
     if (port.ptr && port.len) {
-        n = 0;
-        for (size_t i = 0; i < port.len; i++) {
-            if (port.ptr[i] < '0' || port.ptr[i] > '9' || i > 5)
-                return cfg_errorf(p->err, t, "reverse_proxy: invalid port in '%s'", t->text.ptr);
-            n = n * 10 + (unsigned long)(port.ptr[i] - '0');
-        }
-        if (n == 0 || n > 65535) return cfg_errorf(p->err, t, "reverse_proxy: port out of range in '%s'", t->text.ptr);
+        uint64_t v;
+        if (!ifr_str_to_u64(port, UINT64_MAX, &v))
+            return cfg_errorf(p->err, t, "reverse_proxy: invalid port in '%s'", t->text.ptr);
+        if (v == 0 || v > 65535) return cfg_errorf(p->err, t, "reverse_proxy: port out of range in '%s'", t->text.ptr);
+        n = (unsigned long)v;
     }
     if (host.len == 0) host = IFR_LIT("localhost");
     u->host = ifr_arena_strndup(p->arena, host.ptr, host.len);

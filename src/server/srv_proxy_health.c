@@ -104,13 +104,14 @@ static void srv__probe_io(void *owner, uint32_t events)
         /* Only the status line matters: read the three digits. */
         const char *lf = memchr(p->in.data, '\n', p->in.len);
         if (!lf) continue;
-        int status = 0;
+        uint64_t code = 0;
         if (p->in.len >= 12 && !memcmp(p->in.data, "HTTP/1.", 7))
-            for (int i = 9; i < 12; i++) status = status * 10 + (p->in.data[i] - '0');
-        if (status < 100 || status > 999) {
+            ifr_str_to_u64(ifr_str(p->in.data + 9, 3), 999, &code);
+        if (code < 100) {
             srv__probe_end(p, false, "malformed status line");
             return;
         }
+        int status = (int)code;
         bool ok = route_proxy_health_status_ok(p->watch->conf, status);
         char why[32];
         snprintf(why, sizeof why, "unexpected status %d", status);
