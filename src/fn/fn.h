@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "base/str.h"
+#include "fn/fn_host_conf.h"
 #include "route/exchange.h"
 #include "route/tmpl.h"
 
@@ -70,6 +71,7 @@ typedef struct {
     size_t nenv;
     fn_mount_t *mounts;
     size_t nmounts;
+    fn_host_config_t host;     /* what its host calls may do (permissions, allow_host, ...) */
 } fn_config_t;
 
 /* Defaults for everything but path and name. */

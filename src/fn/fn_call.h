@@ -27,11 +27,14 @@
 /* How often a request waiting for a free sandbox (pool_size) looks again. */
 #define FN_POOL_POLL_NS 1000000
 
+struct fn_host_call;
+
 typedef struct fn_call {
     route_exchange_t *x;
     fn_function_t *f;
     iw_instance_t *inst;       /* owned while the guest runs */
     iwasi_ctx_t *ctx;          /* owned, with inst */
+    struct fn_host_call *host; /* a host call in progress and the last outbound response (fn_host_call.h) */
     ifr_buf_t body;            /* the request body */
     ifr_buf_t input;           /* json: the request document (stdin) */
     ifr_buf_t out;             /* stdout not sent yet (all of it for json) */

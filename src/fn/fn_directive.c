@@ -4,6 +4,8 @@
  *   timeout DUR        memory_limit SIZE    env KEY VALUE    args A...
  *   protocol cgi|json  fuel N / fuel_limit N                max_output SIZE
  *   snapshot on|off    mount HOST_DIR GUEST_DIR             pool_size N
+ *   permissions { ... } allow_host HOST...  kv_namespace NAME
+ *   http_timeout DUR   http_max_response SIZE   (fn_host_directive.c)
  * The module is read, compiled and snapshotted here, at config load, so a
  * bad module is a config error and the server never starts with it. The
  * runtime is the rest of src/fn (fn.h); docs/functions.md describes the
@@ -12,13 +14,17 @@
 #include <stdio.h>
 
 #include "config/dispense.h"
+#include "config/options.h"
 #include "fn/fn.h"
+#include "fn/fn_host_directive.h"
 #include "route/directive.h"
+#include "route/plan.h"
 #include "route/response.h"
 
 static const char *const fn__directive_options[] = {
     "timeout", "memory_limit", "env", "args", "protocol", "fuel", "fuel_limit",
     "max_output", "snapshot", "mount", "pool_size",
+    "permissions", "allow_host", "kv_namespace", "http_timeout", "http_max_response",
 };
 #define FN_DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
 
@@ -26,7 +32,7 @@ static const char *const fn__directive_options[] = {
 static bool fn__directive_gojinn_only(ifr_str_t name)
 {
     static const char *const prefixes[] = { "db_", "s3_", "nats_", "cluster_", "ai_", "mqtt_", "kv_" };
-    static const char *const names[] = { "cron", "security", "debug_secret", "trust_proxy", "api_keys",
+    static const char *const names[] = { "kv", "cron", "security", "debug_secret", "trust_proxy", "api_keys",
                                          "cors_origins", "rate_limit", "mcp" };
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (ifr_str_starts_with(name, ifr_cstr(prefixes[i]))) return true;
@@ -84,6 +90,7 @@ static int fn__directive_option(route_parse_t *p, const cfg_directive_t *s, fn_c
     if (ifr_str_eq_cstr(n, "env")) return fn__directive_env(p, s, c);
     if (ifr_str_eq_cstr(n, "args")) return fn__directive_args(p, s, c);
     if (ifr_str_eq_cstr(n, "mount")) return fn__directive_mount(p, s, c);
+    if (fn_host_is_option(n)) return fn_host_option(p, s, &c->host);
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     const cfg_token_t *a = &s->args[0];
     if (ifr_str_eq_cstr(n, "timeout")) {
@@ -127,6 +134,7 @@ static int fn__directive_parse(route_parse_t *p, const cfg_directive_t *d, void 
     fn_config_t *c = ifr_arena_alloc(p->arena, sizeof *c);
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     fn_config_defaults(c);
+    c->host.storage_path = route_plan_options(p->plan)->storage_path;
     c->path = route_parse_path(p, d->args[0].text);
     if (!c->path) return cfg_errorf(p->err, NULL, "out of memory");
     c->name = fn__directive_basename(c->path);

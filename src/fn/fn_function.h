@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 #include "base/log_budget.h"
-#include "base/log_budget.h"
 #include "fn/fn.h"
+#include "fn/fn_host.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
 
@@ -28,6 +28,8 @@ struct fn_function {
     uint64_t reserve;              /* memory budget bytes a sandbox holds (0: runs elsewhere) */
     char logger[96];               /* "fn:hello.wasm" */
     ifr_log_budget_t log_budget;   /* what its requests' stderr may log (fn_stdio.c) */
+    fn_kv_store_t *kv;             /* the backend's store, when its block grants a KV capability */
+    char *kv_ns;                   /* owned: its KV namespace (kv_namespace, or "fn:" and its path) */
 };
 
 struct fn_call;

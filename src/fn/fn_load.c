@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "fn/fn_function.h"
+#include "fn/fn_host_link.h"
 #include "fn/fn_runner.h"
 
 uint64_t fn_memory_limit(const fn_config_t *c)
@@ -29,6 +30,7 @@ void fn_config_defaults(fn_config_t *c)
         .max_output = FN_DEFAULT_MAX_OUTPUT,
         .protocol = FN_PROTOCOL_CGI,
         .snapshot = true,
+        .host = { .http_timeout_ns = FN_HTTP_DEFAULT_TIMEOUT_NS, .http_max_response = FN_HTTP_DEFAULT_MAX_RESPONSE },
     };
 }
 
@@ -198,7 +200,7 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
     atomic_init(&f->live, 0);
     const fn_runner_t *runner = fn_runner_get();
     if (runner) {   /* the runner keeps the module; nothing runs in-process */
-        if (runner->load(c, why, size) == 0) return f;
+        if (fn_host_check_runner(c, why, size) == 0 && runner->load(c, why, size) == 0) return f;
         goto fail;
     }
     f->reserve = fn_memory_limit(c);
@@ -226,6 +228,10 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
     if (!l || iwasi_link(l) < 0) {
         iw_linker_free(l);
         fn__fail(why, size, "out of memory");
+        goto fail;
+    }
+    if (fn_host_link(l, f, why, size) < 0) {
+        iw_linker_free(l);
         goto fail;
     }
     int64_t deadline = fn__now_ns() + fn__load_budget_ns(c);
@@ -265,5 +271,6 @@ void fn_function_free(fn_function_t *f)
     if (f->module) iw_module_release(f->module);
     iwasi_ctx_free(f->ctx);
     free(f->prelude);
+    free(f->kv_ns);
     free(f);
 }

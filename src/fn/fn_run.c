@@ -5,7 +5,9 @@
  * requests on the same worker. A guest that sleeps or yields (poll_oneoff
  * on a clock, sched_yield) is suspended inside that WASI call
  * (iwasi_ctx_suspend_waits) and resumed from the loop, by a timer for a
- * sleep (x->io->timer): it never blocks the worker either.
+ * sleep (x->io->timer): it never blocks the worker either. A host call
+ * that waits (outbound HTTP, fn_host_call.h) suspends the guest the same
+ * way and runs on a helper thread (x->io->offload).
  *
  * The timeout bounds the whole request from the handler's start: a timer
  * at the deadline covers the wait for the request body; the deadline is
@@ -13,6 +15,7 @@
  * instance's deadline, and a sleep never wakes after it. */
 #include "base/log.h"
 #include "fn/fn_call.h"
+#include "fn/fn_host_call.h"
 #include "fn/fn_runner.h"
 #include "fn/fn_proto.h"
 #include "route/response.h"
@@ -54,11 +57,19 @@ void fn_call_release(fn_call_t *c)
 /* The exchange ended (answered, or the client left): free what is left. */
 static void fn__call_cleanup(void *data) { fn_call_release(data); }
 
-/* A guest suspended inside a WASI call (a sleep or a yield) completes
- * that call first; otherwise the sandbox starts it or runs a slice. */
+/* A guest suspended inside a host call whose answer is in resumes with
+ * it; one suspended inside a WASI call (a sleep or a yield) completes that
+ * call first; otherwise the sandbox starts it or runs a slice. Host calls
+ * find their request through fn_host_current while it runs. */
 static iw_status_t fn__step(fn_call_t *c)
 {
-    return c->started && iwasi_ctx_waiting(c->ctx) ? iwasi_resume(c->inst) : fn_sandbox_step(c);
+    const uint64_t *results;
+    fn_host_enter(c);
+    iw_status_t st = fn_host_take_results(c, &results) ? iw_resume(c->inst, results)
+                   : c->started && iwasi_ctx_waiting(c->ctx) ? iwasi_resume(c->inst)
+                   : fn_sandbox_step(c);
+    fn_host_leave();
+    return st;
 }
 
 /* Runs slices until the guest stops or sleeps, the client must catch up,
@@ -79,11 +90,22 @@ static void fn__drive(fn_call_t *c)
         iw_suspend_reason_t why = st == IW_SUSPENDED ? iw_instance_suspended(c->inst, NULL, NULL) : IW_SUSPEND_NONE;
         int64_t wake = 0;
         bool waits = why == IW_SUSPEND_HOST && iwasi_ctx_wake_at(c->ctx, &wake);
+        bool host_call = why == IW_SUSPEND_HOST && !waits && fn_host_suspended(c);
         /* Another host suspension is a read of stdin, which has all it
          * will ever get: fn_reply answers 500. */
-        if ((why != IW_SUSPEND_SLICE && !waits) || c->client_gone || c->overflow) {
+        if ((why != IW_SUSPEND_SLICE && !waits && !host_call) || c->client_gone || c->overflow) {
             fn_reply(c, st);
             return;
+        }
+        if (host_call) {
+            /* An outbound call: a helper thread does it, the loop serves
+             * the others, and the guest resumes when its answer is in (or
+             * at the deadline, which ends the request). */
+            if (fn_host_wait(c, fn__continue) == 0) {
+                x->io->timer(x, c->deadline - fn_clock_ns(), fn__deadline_passed, c);
+                return;
+            }
+            continue;   /* answered at once: resume with it */
         }
         int64_t now = fn_clock_ns();
         if (waits && wake > now) {

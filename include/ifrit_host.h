@@ -1,0 +1,79 @@
+/* ifrit's host module for functions (`wasm` directive): the guest side of
+ * the "ifrit_host" imports, for functions written in C and compiled with
+ * clang for wasm32-wasi as commands:
+ *
+ *   clang --target=wasm32-wasi -O2 -I include fn.c -o fn.wasm
+ *
+ * Each call is allowed only when the function's block grants it
+ * (`permissions { kv_read kv_write mutex http_get http }`, `allow_host`;
+ * docs/functions.md, "Host calls"); a denied call returns
+ * IFRIT_HOST_DENIED and the server logs a line.
+ *
+ * Conventions:
+ * - Strings and bytes are (pointer, length) pairs; nothing is
+ *   NUL-terminated.
+ * - Calls return 0 (IFRIT_HOST_OK) or one of the codes below.
+ * - A call that fills a buffer writes the full length to *len. When the
+ *   buffer is smaller it returns IFRIT_HOST_BUFFER_TOO_SMALL (the buffer
+ *   holds the first cap bytes): call with cap 0 to learn the size, then
+ *   with a buffer that large.
+ * - A pointer/length outside the guest's memory traps the call (the
+ *   request gets 500).
+ * - An outbound call suspends the guest until its response is in; the
+ *   server serves other requests meanwhile. */
+#ifndef IFRIT_HOST_H
+#define IFRIT_HOST_H
+
+#include <stdint.h>
+
+enum {
+    IFRIT_HOST_OK = 0,
+    IFRIT_HOST_NOT_FOUND = 1,          /* no such key (or it expired); unlock of a lock not held */
+    IFRIT_HOST_DENIED = 2,             /* the function's permissions do not grant this call */
+    IFRIT_HOST_TOO_LARGE = 3,          /* a key over 1024 bytes, a value over 1 MiB, a request body over 1 MiB */
+    IFRIT_HOST_BUFFER_TOO_SMALL = 4,   /* *len says how large the buffer must be */
+    IFRIT_HOST_INVALID = 5,            /* an empty key, a bad URL, method or header line */
+    IFRIT_HOST_UNAVAILABLE = 6,        /* the store or the helper threads failed (see the log) */
+    IFRIT_HOST_BLOCKED = 7,            /* a loopback, link-local or private address allow_host does not name */
+    IFRIT_HOST_TIMEOUT = 8,            /* no complete response within http_timeout */
+    IFRIT_HOST_BUSY = 9,               /* the lock is held */
+    IFRIT_HOST_NETWORK = 10,           /* connection, TLS or HTTP failure */
+    IFRIT_HOST_RESPONSE_TOO_LARGE = 11, /* the body is over http_max_response */
+    IFRIT_HOST_NO_RESPONSE = 12,       /* http_headers/http_body with no response held */
+};
+
+enum { IFRIT_HOST_LOG_DEBUG = 0, IFRIT_HOST_LOG_INFO = 1, IFRIT_HOST_LOG_WARN = 2, IFRIT_HOST_LOG_ERROR = 3 };
+
+#define IFRIT_HOST_IMPORT(n) __attribute__((import_module("ifrit_host"), import_name(n)))
+
+/* A line in the server log, tagged with the function and the request. */
+IFRIT_HOST_IMPORT("log") void ifrit_host_log(int32_t level, const char *msg, uint32_t len);
+
+/* The KV store (kv_read / kv_write), namespaced per function unless the
+ * block sets kv_namespace. ttl_ms 0: kept until replaced or deleted. */
+IFRIT_HOST_IMPORT("kv_get")
+int32_t ifrit_kv_get(const char *key, uint32_t key_len, void *out, uint32_t cap, uint32_t *len);
+IFRIT_HOST_IMPORT("kv_set")
+int32_t ifrit_kv_set(const char *key, uint32_t key_len, const void *value, uint32_t value_len, int64_t ttl_ms);
+IFRIT_HOST_IMPORT("kv_delete") int32_t ifrit_kv_delete(const char *key, uint32_t key_len);
+
+/* Locks on the KV store (mutex): never waits; IFRIT_HOST_BUSY when held.
+ * A lock expires after ttl_ms (0: held until unlocked). */
+IFRIT_HOST_IMPORT("lock") int32_t ifrit_lock(const char *key, uint32_t key_len, int64_t ttl_ms);
+IFRIT_HOST_IMPORT("unlock") int32_t ifrit_unlock(const char *key, uint32_t key_len);
+
+/* An outbound request (http_get for GET, http for any method; the host
+ * must be named by allow_host). headers: "Name: value" lines separated by
+ * "\n" or "\r\n" (Host, Content-Length, Transfer-Encoding and Connection
+ * are ifrit's). Redirects are not followed. On IFRIT_HOST_OK the response
+ * is held until the next http_request: read it with the three below. */
+IFRIT_HOST_IMPORT("http_request")
+int32_t ifrit_http_request(const char *method, uint32_t method_len, const char *url, uint32_t url_len,
+                           const char *headers, uint32_t headers_len, const void *body, uint32_t body_len);
+/* The held response's status, or 0 when none is held. */
+IFRIT_HOST_IMPORT("http_status") int32_t ifrit_http_status(void);
+/* Its header fields as "Name: value\r\n" lines. */
+IFRIT_HOST_IMPORT("http_headers") int32_t ifrit_http_headers(char *out, uint32_t cap, uint32_t *len);
+IFRIT_HOST_IMPORT("http_body") int32_t ifrit_http_body(void *out, uint32_t cap, uint32_t *len);
+
+#endif

@@ -1,0 +1,129 @@
+/* What a function's host calls reach outside its sandbox: the KV store
+ * (values and locks) and outbound HTTP. Both are native (SQLite, sockets,
+ * TLS), so src/fn defines this small interface and the native server
+ * fills it at start-up (src/server/srv_fnhost_kv.c, srv_fnhost_http.c),
+ * as route's codec.h and fs.h are filled. A build without a backend (the
+ * edge) refuses at load a function whose block grants a capability the
+ * backend would serve.
+ *
+ * Threads: every function here may be called from any worker thread at
+ * once. The KV calls return in microseconds (an embedded store) and run on
+ * the worker; http_fetch blocks for up to its timeout and runs only on a
+ * helper thread (route_io_t.offload), never on a worker's loop. */
+#ifndef IFRIT_FN_FN_HOST_H
+#define IFRIT_FN_FN_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/str.h"
+
+/* The error codes of ifrit's own host module (include/ifrit_host.h has
+ * the same values for guests): name, value, sentence. */
+#define FN_HOST_ERRORS(X)                                                                     \
+    X(OK, 0, "success")                                                                        \
+    X(NOT_FOUND, 1, "no such key")                                                             \
+    X(DENIED, 2, "the function's permissions do not grant this call")                         \
+    X(TOO_LARGE, 3, "a key, value or request is over its limit")                              \
+    X(BUFFER_TOO_SMALL, 4, "the buffer is smaller than the value; the length says how large") \
+    X(INVALID, 5, "an argument is malformed (an empty key, a bad URL or header)")             \
+    X(UNAVAILABLE, 6, "the store or the helper threads failed; see the server log")           \
+    X(BLOCKED, 7, "the address is loopback, link-local or private and allow_host does not name the host") \
+    X(TIMEOUT, 8, "the outbound call did not finish within its timeout")                      \
+    X(BUSY, 9, "the lock is held")                                                             \
+    X(NETWORK, 10, "the connection or the TLS handshake failed, or the peer broke HTTP")      \
+    X(RESPONSE_TOO_LARGE, 11, "the response is larger than http_max_response")                \
+    X(NO_RESPONSE, 12, "no outbound response is held")
+
+typedef enum {
+#define FN_HOST_ENUM(name, value, text) FN_HOST_E_##name = value,
+    FN_HOST_ERRORS(FN_HOST_ENUM)
+#undef FN_HOST_ENUM
+} fn_host_error_t;
+
+/* "NOT_FOUND", or "?" for an unknown value. */
+const char *fn_host_error_name(int e);
+
+/* Limits of the KV store (docs/functions.md, "Limits"). */
+#define FN_KV_MAX_KEY 1024u
+#define FN_KV_MAX_VALUE (1u << 20)
+
+typedef struct fn_kv_store fn_kv_store_t;   /* the backend's */
+
+/* One outbound request and, when it is done, its response: one
+ * self-contained block (no pointers), as route_io_t.offload needs, so the
+ * helper thread touches nothing the exchange owns. data holds the
+ * request's method, URL, host, header lines ("Name: value\r\n" each) and
+ * body one after the other, then room for the response: its header lines
+ * (FN_HTTP_MAX_RESPONSE_HEADERS) and its body (max_body). */
+#define FN_HTTP_MAX_RESPONSE_HEADERS (64u * 1024)
+typedef struct {
+    /* in */
+    int64_t timeout_ms;          /* the whole exchange, connect to last byte */
+    uint64_t max_body;           /* response body bytes kept */
+    bool truncate;               /* over max_body: keep the first max_body (Gojinn's form), else an error */
+    bool allow_private;          /* allow_host names this host: private addresses allowed */
+    uint32_t method_len, url_len, host_len, headers_len;
+    uint64_t body_len;
+    /* out */
+    int error;                   /* FN_HOST_E_* */
+    int status;                  /* the response's, when error is 0 */
+    uint32_t resp_headers_len;
+    uint64_t resp_body_len;
+    char detail[200];            /* why it failed, for the log */
+    unsigned char data[];
+} fn_http_job_t;
+
+/* Where each part of a job sits in data. */
+static inline unsigned char *fn_http_job_method(fn_http_job_t *j) { return j->data; }
+static inline unsigned char *fn_http_job_url(fn_http_job_t *j) { return j->data + j->method_len; }
+static inline unsigned char *fn_http_job_host(fn_http_job_t *j) { return fn_http_job_url(j) + j->url_len; }
+static inline unsigned char *fn_http_job_headers(fn_http_job_t *j) { return fn_http_job_host(j) + j->host_len; }
+static inline unsigned char *fn_http_job_body(fn_http_job_t *j) { return fn_http_job_headers(j) + j->headers_len; }
+static inline unsigned char *fn_http_job_resp_headers(fn_http_job_t *j) { return fn_http_job_body(j) + j->body_len; }
+static inline unsigned char *fn_http_job_resp_body(fn_http_job_t *j)
+{
+    return fn_http_job_resp_headers(j) + FN_HTTP_MAX_RESPONSE_HEADERS;
+}
+
+typedef struct {
+    /* The store in the data directory storage_path (NULL: the default
+     * one), opened once per process and shared by every function and
+     * reload. NULL with a sentence in why. */
+    fn_kv_store_t *(*kv_open)(const char *storage_path, char *why, size_t size);
+    /* The namespace of a function without kv_namespace, malloc'd: "fn:"
+     * and its module's absolute path (stable across reloads, restarts and
+     * working directories). NULL when out of memory. */
+    char *(*kv_default_namespace)(const char *module_path);
+    /* 1: found; min(value length, cap) bytes copied to out, *len = the
+     * value's length. 0: absent or expired. -1: the store failed (the
+     * backend logs why). */
+    int (*kv_get)(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, void *out, size_t cap, size_t *len);
+    /* ttl_ms 0: kept until replaced or deleted. 0, or -1 (logged). */
+    int (*kv_set)(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, ifr_str_t value, int64_t ttl_ms);
+    /* 1 deleted, 0 absent, -1 failed. */
+    int (*kv_delete)(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key);
+    /* Never waits: 1 taken, 0 held (and not expired), -1 failed. ttl_ms 0:
+     * held until unlocked. */
+    int (*lock)(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, int64_t ttl_ms);
+    /* 1 released, 0 not held, -1 failed. */
+    int (*unlock)(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key);
+    /* Performs the job (blocking; helper threads only) and fills its out
+     * fields. */
+    void (*http_fetch)(fn_http_job_t *job);
+} fn_host_backend_t;
+
+/* Once, at start-up, before a plan is loaded. */
+void fn_host_backend_register(const fn_host_backend_t *b);
+/* NULL when none was registered. */
+const fn_host_backend_t *fn_host_backend(void);
+
+/* Whether an outbound call may reach ip (4 bytes IPv4 or 16 bytes IPv6,
+ * network order) without allow_host naming its host: false for
+ * unspecified, loopback, private, shared (100.64/10), link-local,
+ * multicast, benchmarking, documentation and reserved ranges, also inside
+ * the IPv4-mapped, IPv4-compatible, NAT64 and 6to4 IPv6 forms. */
+bool fn_host_ip_is_public(const uint8_t *ip, size_t len);
+
+#endif

@@ -1,0 +1,102 @@
+/* Host calls inside src/fn: the state one request's host calls share, and
+ * the host functions of the two import modules (Gojinn's `gojinn` and
+ * ifrit's `ifrit_host`, docs/functions.md "Host calls").
+ *
+ * A host function finds its request through fn_host_current(): fn_run.c
+ * sets it around every slice of the guest on this thread (a guest runs on
+ * one worker thread, one slice at a time). While a function loads (its
+ * snapshot run) there is no request, and every host call fails.
+ *
+ * A call that waits (outbound HTTP) prepares a job, records it here and
+ * returns IW_HOST_SUSPEND; fn_run.c then hands the job to a helper thread
+ * (fn_host_wait) and, when it is back on the worker's loop, resumes the
+ * guest with the results (fn_host_take_results). */
+#ifndef IFRIT_FN_FN_HOST_CALL_H
+#define IFRIT_FN_FN_HOST_CALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/log.h"
+#include "fn/fn_call.h"
+#include "fn/fn_host.h"
+
+typedef struct fn_host_call {
+    bool suspended;            /* the guest waits for job: not started yet */
+    bool ready;                /* results hold the suspended call's answer */
+    uint64_t results[1];
+    fn_http_job_t *job;        /* x->arena; offload copies it and writes it back */
+    size_t job_size;
+    /* Turns the finished job into the call's results (and guest memory). */
+    void (*complete)(fn_call_t *c);
+    route_resume_cb resume;    /* continues the guest once complete ran */
+    /* Gojinn's host_http_get: where the body goes. */
+    uint32_t out;
+    /* ifrit's http_request: the last response, read by http_status,
+     * http_headers and http_body (x->arena). */
+    fn_http_job_t *response;
+} fn_host_call_t;
+
+void fn_host_enter(fn_call_t *c);
+void fn_host_leave(void);
+/* The request whose guest runs on this thread, or NULL (at load). */
+fn_call_t *fn_host_current(void);
+
+/* c's host state, made in its arena at first use; NULL when out of memory. */
+fn_host_call_t *fn_host_state(fn_call_t *c);
+
+/* True when the guest is suspended in a host call whose job has not started. */
+bool fn_host_suspended(const fn_call_t *c);
+/* Starts that job on a helper thread. 0: it runs, and resume(x, c) is
+ * called from the loop when its results are ready. 1: it finished already
+ * (no helper threads here: it ran inline; or it failed at once): resume now. */
+int fn_host_wait(fn_call_t *c, route_resume_cb resume);
+/* True, with *results, when a finished host call waits to be resumed. */
+bool fn_host_take_results(fn_call_t *c, const uint64_t **results);
+
+/* A line about c's host calls ("request 12: host_kv_set denied: ..."),
+ * within the function's log budget like its stderr. */
+void fn_host_log(fn_call_t *c, ifr_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Whether the grant covers key (fn_key_scope_t). */
+bool fn_host_key_allowed(const fn_key_scope_t *s, ifr_str_t key);
+
+/* The guest's bytes [ptr, ptr+len), or NULL after iw_host_trap naming the
+ * call and what (the caller returns IW_HOST_TRAP). */
+void *fn_host_lift(iw_instance_t *inst, const char *call, const char *what, uint64_t ptr, uint64_t len);
+
+/* fn_host_net.c: the parts of an outbound URL allow_host and the backend
+ * need. 0, or -1 with a sentence in why. host is the name or address as
+ * written (an IPv6 literal without its brackets), lowercased into hbuf. */
+typedef struct {
+    bool https;
+    ifr_str_t host;
+    unsigned port;
+} fn_url_t;
+int fn_host_url_parse(ifr_str_t url, fn_url_t *u, char *hbuf, size_t hsize, char *why, size_t size);
+/* 0: allow_host does not cover host. 1: covered by a wildcard ("*",
+ * "*.example.com"): public addresses only. 2: named exactly: private
+ * addresses allowed too. */
+int fn_host_allowed(const fn_host_config_t *h, ifr_str_t host);
+
+/* Host functions, in the import tables of fn_host_link.c. */
+#define FN_HOST_FN(name) iw_host_result_t name(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+FN_HOST_FN(fn_gojinn_log);
+FN_HOST_FN(fn_gojinn_kv_set);
+FN_HOST_FN(fn_gojinn_kv_get32);
+FN_HOST_FN(fn_gojinn_kv_get64);
+FN_HOST_FN(fn_gojinn_mutex_lock);
+FN_HOST_FN(fn_gojinn_mutex_unlock);
+FN_HOST_FN(fn_gojinn_http_get);
+FN_HOST_FN(fn_ifrit_log);
+FN_HOST_FN(fn_ifrit_kv_get);
+FN_HOST_FN(fn_ifrit_kv_set);
+FN_HOST_FN(fn_ifrit_kv_delete);
+FN_HOST_FN(fn_ifrit_lock);
+FN_HOST_FN(fn_ifrit_unlock);
+FN_HOST_FN(fn_ifrit_http_request);
+FN_HOST_FN(fn_ifrit_http_status);
+FN_HOST_FN(fn_ifrit_http_headers);
+FN_HOST_FN(fn_ifrit_http_body);
+
+#endif

@@ -1,0 +1,42 @@
+/* What a function's block grants its host calls (docs/functions.md, "Host
+ * calls"): the capabilities of `permissions { ... }`, the outbound hosts of
+ * `allow_host`, the KV namespace and the outbound limits. Filled by
+ * fn_host_directive.c; everything is off by default. */
+#ifndef IFRIT_FN_FN_HOST_CONF_H
+#define IFRIT_FN_FN_HOST_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One bit per capability a permissions block can grant. */
+enum {
+    FN_PERM_KV_READ = 1u << 0,   /* host_kv_get, kv_get */
+    FN_PERM_KV_WRITE = 1u << 1,  /* host_kv_set, kv_set, kv_delete */
+    FN_PERM_MUTEX = 1u << 2,     /* host_mutex_lock/unlock, lock/unlock */
+    FN_PERM_HTTP_GET = 1u << 3,  /* host_http_get, http_request with GET */
+    FN_PERM_HTTP = 1u << 4,      /* http_request with any method (implies http_get) */
+};
+
+/* The keys a kv_read or kv_write grant covers: none listed means every
+ * key; otherwise keys starting with one of them ("*" is every key). */
+typedef struct {
+    const char **prefixes;
+    size_t count;
+} fn_key_scope_t;
+
+#define FN_HTTP_DEFAULT_TIMEOUT_NS (10LL * 1000000000LL)
+#define FN_HTTP_DEFAULT_MAX_RESPONSE (1u << 20)
+#define FN_HTTP_MAX_REQUEST_BODY (1u << 20)
+
+typedef struct {
+    unsigned perms;                 /* FN_PERM_* */
+    fn_key_scope_t kv_read, kv_write;
+    const char **allow_hosts;       /* "api.example.com", "*.example.com", "*" */
+    size_t nallow_hosts;
+    const char *kv_namespace;       /* NULL: the module's own (its absolute path) */
+    int64_t http_timeout_ns;        /* per outbound call, never past the request's deadline */
+    uint64_t http_max_response;     /* response body bytes */
+    const char *storage_path;       /* the plan's data directory (storage file_system), NULL: the default */
+} fn_host_config_t;
+
+#endif

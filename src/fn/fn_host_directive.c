@@ -1,0 +1,131 @@
+/* The options of a `wasm` block that concern host calls (fn_host_conf.h):
+ *
+ *   permissions {                 what the function may call; nothing
+ *       kv_read [PREFIX...]       without a grant
+ *       kv_write [PREFIX...]
+ *       mutex
+ *       http_get
+ *       http
+ *   }
+ *   allow_host HOST...            outbound hosts ("api.example.com",
+ *                                 "*.example.com", "*"); repeatable
+ *   kv_namespace NAME             share a KV namespace between functions
+ *   http_timeout DUR              per outbound call (10s)
+ *   http_max_response SIZE        response body bytes (1MiB)
+ *
+ * Gojinn's capabilities ifrit does not have yet (db, enqueue) are refused
+ * by name, never ignored. */
+#include <string.h>
+
+#include "config/dispense.h"
+#include "fn/fn_host_directive.h"
+
+static const char *const fn__host_perm_names[] = { "kv_read", "kv_write", "mutex", "http_get", "http" };
+static const unsigned fn__host_perm_bits[] = { FN_PERM_KV_READ, FN_PERM_KV_WRITE, FN_PERM_MUTEX,
+                                               FN_PERM_HTTP_GET, FN_PERM_HTTP };
+#define FN_HOST_NPERMS (sizeof fn__host_perm_names / sizeof fn__host_perm_names[0])
+
+static int fn__host_append(route_parse_t *p, const char ***list, size_t *count, const cfg_token_t *t)
+{
+    const char **grown = ifr_arena_alloc(p->arena, (*count + 1) * sizeof *grown);
+    if (!grown) return cfg_errorf(p->err, NULL, "out of memory");
+    if (*count) memcpy(grown, *list, *count * sizeof *grown);
+    grown[(*count)++] = t->text.ptr;
+    *list = grown;
+    return 0;
+}
+
+static int fn__host_scope(route_parse_t *p, const cfg_directive_t *s, fn_key_scope_t *scope)
+{
+    for (size_t i = 0; i < s->nargs; i++)
+        if (fn__host_append(p, &scope->prefixes, &scope->count, &s->args[i]) != 0) return -1;
+    return 0;
+}
+
+static int fn__host_permissions(route_parse_t *p, const cfg_directive_t *d, fn_host_config_t *h)
+{
+    if (cfg_expect_args(d, 0, 0, p->err) != 0) return -1;
+    if (!d->block) return cfg_errorf(p->err, &d->name, "permissions: expected a block { kv_read kv_write ... }");
+    for (size_t i = 0; i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        ifr_str_t n = s->name.text;
+        if (ifr_str_eq_cstr(n, "db") || ifr_str_eq_cstr(n, "enqueue"))
+            return cfg_errorf(p->err, &s->name, "permissions: '%s' is not supported yet by ifrit", n.ptr);
+        size_t k = 0;
+        while (k < FN_HOST_NPERMS && !ifr_str_eq_cstr(n, fn__host_perm_names[k])) k++;
+        if (k == FN_HOST_NPERMS)
+            return cfg_error_unknown(p->err, &s->name, "permission", fn__host_perm_names, FN_HOST_NPERMS);
+        if (cfg_expect_no_block(s, p->err) != 0) return -1;
+        unsigned bit = fn__host_perm_bits[k];
+        if (bit == FN_PERM_KV_READ || bit == FN_PERM_KV_WRITE) {
+            if (fn__host_scope(p, s, bit == FN_PERM_KV_READ ? &h->kv_read : &h->kv_write) != 0) return -1;
+        } else if (cfg_expect_args(s, 0, 0, p->err) != 0) {
+            return -1;
+        }
+        h->perms |= bit;
+    }
+    if (h->perms & FN_PERM_HTTP) h->perms |= FN_PERM_HTTP_GET;
+    return 0;
+}
+
+/* A host name as allow_host takes it: letters, digits, '-', '.', an
+ * IPv6 literal's ':' (brackets optional), or a leading "*." / a lone "*". */
+static bool fn__host_name_ok(ifr_str_t n)
+{
+    if (n.len == 0 || n.len > 255) return false;
+    if (ifr_str_eq_cstr(n, "*")) return true;
+    size_t i = ifr_str_starts_with(n, IFR_LIT("*.")) ? 2 : 0;
+    if (i == n.len) return false;
+    for (; i < n.len; i++) {
+        char ch = n.ptr[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+                  ch == '.' || ch == ':' || ch == '[' || ch == ']';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t *h)
+{
+    ifr_str_t n = s->name.text;
+    if (ifr_str_eq_cstr(n, "permissions")) return fn__host_permissions(p, s, h);
+    if (ifr_str_eq_cstr(n, "allow_host")) {
+        if (cfg_expect_args(s, 1, SIZE_MAX, p->err) != 0) return -1;
+        for (size_t i = 0; i < s->nargs; i++) {
+            if (!fn__host_name_ok(s->args[i].text))
+                return cfg_errorf(p->err, &s->args[i], "allow_host: '%s' is not a host name, '*.' and a domain, "
+                                  "or '*'", s->args[i].text.ptr);
+            if (fn__host_append(p, &h->allow_hosts, &h->nallow_hosts, &s->args[i]) != 0) return -1;
+        }
+        return 0;
+    }
+    if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+    const cfg_token_t *a = &s->args[0];
+    if (ifr_str_eq_cstr(n, "kv_namespace")) {
+        if (a->text.len == 0 || a->text.len > 200)
+            return cfg_errorf(p->err, a, "kv_namespace: expected a name of 1 to 200 bytes");
+        h->kv_namespace = a->text.ptr;
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "http_timeout")) {
+        if (cfg_parse_duration(a, 0, &h->http_timeout_ns, p->err) != 0) return -1;
+        if (h->http_timeout_ns <= 0) return cfg_errorf(p->err, a, "http_timeout: must be more than zero");
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "http_max_response")) {
+        if (cfg_parse_size(a, CFG_SIZE_BINARY, &h->http_max_response, p->err) != 0) return -1;
+        if (h->http_max_response == 0 || h->http_max_response > (64u << 20))
+            return cfg_errorf(p->err, a, "http_max_response: expected 1 byte to 64MiB");
+        return 0;
+    }
+    return cfg_errorf(p->err, &s->name, "%s: not a host call option", n.ptr);
+}
+
+bool fn_host_is_option(ifr_str_t name)
+{
+    static const char *const names[] = { "permissions", "allow_host", "kv_namespace", "http_timeout",
+                                         "http_max_response" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ifr_str_eq_cstr(name, names[i])) return true;
+    return false;
+}

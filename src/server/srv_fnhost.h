@@ -1,0 +1,14 @@
+/* The native backend of functions' host calls (fn/fn_host.h): the KV store
+ * on SQLite (srv_fnhost_kv.c) and outbound HTTP with libcurl on the offload
+ * helpers (srv_fnhost_http.c). */
+#ifndef IFRIT_SERVER_SRV_FNHOST_H
+#define IFRIT_SERVER_SRV_FNHOST_H
+
+#include "fn/fn_host.h"
+
+void srv_fnhost_kv_fill(fn_host_backend_t *b);
+void srv_fnhost_http_fill(fn_host_backend_t *b);
+/* Fills and registers the backend: once, at start-up (srv_register_natives). */
+void srv_fnhost_register(void);
+
+#endif

@@ -1,0 +1,345 @@
+/* The functions' KV store (fn_host.h) on SQLite: one file,
+ * <data directory>/functions/kv.sqlite3, in WAL mode, shared by every
+ * function, namespaced by the function's namespace.
+ *
+ * Why SQLite: an embedded, transactional, crash-safe store that Debian
+ * ships (libsqlite3), needing no server, readable with the sqlite3 tool,
+ * and fast enough that a lookup costs about a microsecond, so KV calls run
+ * on the worker itself instead of hopping to a helper thread.
+ *
+ * One connection per store, used under a mutex: each statement takes
+ * microseconds (WAL with synchronous=NORMAL: a commit appends to the log,
+ * no fsync), and no two of this process's threads ever wait on SQLite's
+ * own locks. The WAL's checkpoints, which do fsync, run on a thread of the
+ * store's own (a second connection, PASSIVE: it never blocks a writer),
+ * woken when the log has grown past SRV_KV_CHECKPOINT_PAGES; that thread
+ * also deletes expired keys and locks in small batches. Reads never see an
+ * expired row, swept or not. */
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "fn/fn_host.h"
+#include "server/srv_fnhost.h"
+#include "tls/tls_storage.h"
+
+#define SRV_KV_FILE "functions/kv.sqlite3"
+#define SRV_KV_CHECKPOINT_PAGES 1000
+#define SRV_KV_SWEEP_EVERY_S 30
+#define SRV_KV_SWEEP_BATCH 256
+/* Another process writing the file (ifrit validate, an old server still
+ * stopping) holds SQLite's lock for at most this long before a call fails. */
+#define SRV_KV_BUSY_MS 50
+
+enum { SRV_KV_GET, SRV_KV_SET, SRV_KV_DELETE, SRV_KV_LOCK, SRV_KV_UNLOCK, SRV_KV_SWEEP, SRV_KV_SWEEP_LOCKS, SRV_KV_NSTMT };
+
+static const char *const srv__kv_sql[SRV_KV_NSTMT] = {
+    [SRV_KV_GET] = "SELECT value FROM kv WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
+    [SRV_KV_SET] = "INSERT INTO kv (ns, key, value, expires) VALUES (?1, ?2, ?3, ?4) "
+                   "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+    [SRV_KV_DELETE] = "DELETE FROM kv WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
+    /* Taken when absent, or when the holder's TTL has run out. */
+    [SRV_KV_LOCK] = "INSERT INTO locks (ns, key, expires) VALUES (?1, ?2, ?3) "
+                    "ON CONFLICT (ns, key) DO UPDATE SET expires = excluded.expires "
+                    "WHERE locks.expires <> 0 AND locks.expires <= ?4",
+    [SRV_KV_UNLOCK] = "DELETE FROM locks WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
+    [SRV_KV_SWEEP] = "DELETE FROM kv WHERE (ns, key) IN "
+                     "(SELECT ns, key FROM kv WHERE expires > 0 AND expires <= ?1 LIMIT 256)",
+    [SRV_KV_SWEEP_LOCKS] = "DELETE FROM locks WHERE (ns, key) IN "
+                           "(SELECT ns, key FROM locks WHERE expires > 0 AND expires <= ?1 LIMIT 256)",
+};
+
+static const char srv__kv_schema[] =
+    "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = NORMAL;"
+    "PRAGMA wal_autocheckpoint = 0;"
+    "CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
+    " expires INTEGER NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires) WHERE expires > 0;"
+    "CREATE TABLE IF NOT EXISTS locks (ns TEXT NOT NULL, key BLOB NOT NULL, expires INTEGER NOT NULL,"
+    " PRIMARY KEY (ns, key)) WITHOUT ROWID;";
+
+struct fn_kv_store {
+    struct fn_kv_store *next;
+    char path[TLS_STORAGE_PATH_MAX];
+    pthread_mutex_t mu;              /* db and its statements */
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SRV_KV_NSTMT];
+    pthread_mutex_t wake_mu;         /* the checkpoint thread's wake-up */
+    pthread_cond_t wake;
+    int wal_pages;
+    pthread_t thread;
+};
+
+static pthread_mutex_t srv__kv_stores_mu = PTHREAD_MUTEX_INITIALIZER;
+static fn_kv_store_t *srv__kv_stores;
+
+static int64_t srv__kv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mkdir -p of the directory part of path, new levels 0700. */
+static int srv__kv_mkdirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        int rc = mkdir(path, 0700);
+        *p = '/';
+        if (rc != 0 && errno != EEXIST) return -1;
+    }
+    return 0;
+}
+
+static int srv__kv_wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    fn_kv_store_t *s = ud;
+    if (pages < SRV_KV_CHECKPOINT_PAGES) return SQLITE_OK;
+    pthread_mutex_lock(&s->wake_mu);
+    s->wal_pages = pages;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->wake_mu);
+    return SQLITE_OK;
+}
+
+/* Runs a sweep statement until it deletes less than a batch. */
+static void srv__kv_sweep(fn_kv_store_t *s, int which)
+{
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        sqlite3_stmt *st = s->stmt[which];
+        sqlite3_bind_int64(st, 1, srv__kv_now_ms());
+        int rc = sqlite3_step(st);
+        int n = sqlite3_changes(s->db);
+        sqlite3_reset(st);
+        pthread_mutex_unlock(&s->mu);
+        if (rc != SQLITE_DONE || n < SRV_KV_SWEEP_BATCH) return;
+    }
+}
+
+static void *srv__kv_thread(void *arg)
+{
+    fn_kv_store_t *s = arg;
+    sqlite3 *ck = NULL;
+    if (sqlite3_open_v2(s->path, &ck, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        ifr_log_error("fn", "kv store %s: cannot open it for checkpoints: %s", s->path, sqlite3_errmsg(ck));
+        sqlite3_close(ck);
+        return NULL;
+    }
+    sqlite3_busy_timeout(ck, 1000);
+    for (;;) {
+        pthread_mutex_lock(&s->wake_mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SRV_KV_SWEEP_EVERY_S;
+        while (s->wal_pages < SRV_KV_CHECKPOINT_PAGES)
+            if (pthread_cond_timedwait(&s->wake, &s->wake_mu, &until) == ETIMEDOUT) break;
+        bool checkpoint = s->wal_pages >= SRV_KV_CHECKPOINT_PAGES;
+        s->wal_pages = 0;
+        pthread_mutex_unlock(&s->wake_mu);
+        if (checkpoint) {
+            int rc = sqlite3_wal_checkpoint_v2(ck, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+                ifr_log_warn("fn", "kv store %s: checkpoint failed: %s", s->path, sqlite3_errmsg(ck));
+        } else {
+            srv__kv_sweep(s, SRV_KV_SWEEP);
+            srv__kv_sweep(s, SRV_KV_SWEEP_LOCKS);
+        }
+    }
+    return NULL;
+}
+
+static void srv__kv_close(fn_kv_store_t *s)
+{
+    for (int i = 0; i < SRV_KV_NSTMT; i++) sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->wake_mu);
+    pthread_cond_destroy(&s->wake);
+    free(s);
+}
+
+static fn_kv_store_t *srv__kv_new(const char *path, char *why, size_t size)
+{
+    fn_kv_store_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(why, size, "out of memory");
+        return NULL;
+    }
+    snprintf(s->path, sizeof s->path, "%s", path);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->wake_mu, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    char dir[TLS_STORAGE_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    if (srv__kv_mkdirs(dir) != 0) {
+        snprintf(why, size, "cannot make the directory of %s: %s", path, strerror(errno));
+        srv__kv_close(s);
+        return NULL;
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    char *err = NULL;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(s->db, SRV_KV_BUSY_MS) != SQLITE_OK ||
+        sqlite3_exec(s->db, srv__kv_schema, NULL, NULL, &err) != SQLITE_OK) {
+        snprintf(why, size, "cannot open %s: %s", path, err ? err : sqlite3_errmsg(s->db));
+        sqlite3_free(err);
+        srv__kv_close(s);
+        return NULL;
+    }
+    for (int i = 0; i < SRV_KV_NSTMT; i++)
+        if (sqlite3_prepare_v3(s->db, srv__kv_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL) != SQLITE_OK) {
+            snprintf(why, size, "%s: %s", path, sqlite3_errmsg(s->db));
+            srv__kv_close(s);
+            return NULL;
+        }
+    sqlite3_wal_hook(s->db, srv__kv_wal_hook, s);
+    if (pthread_create(&s->thread, NULL, srv__kv_thread, s) != 0) {
+        snprintf(why, size, "cannot start its checkpoint thread");
+        srv__kv_close(s);
+        return NULL;
+    }
+    pthread_detach(s->thread);
+    return s;
+}
+
+static fn_kv_store_t *srv__kv_open(const char *storage_path, char *why, size_t size)
+{
+    tls_storage_t st;
+    char path[TLS_STORAGE_PATH_MAX];
+    if (tls_storage_init(&st, storage_path, why, size) != 0) return NULL;
+    if (tls_storage_path(&st, SRV_KV_FILE, path, sizeof path) != 0) {
+        snprintf(why, size, "the data directory's path is too long");
+        return NULL;
+    }
+    pthread_mutex_lock(&srv__kv_stores_mu);
+    fn_kv_store_t *s = srv__kv_stores;
+    while (s && strcmp(s->path, path) != 0) s = s->next;
+    if (!s && (s = srv__kv_new(path, why, size))) {
+        s->next = srv__kv_stores;
+        srv__kv_stores = s;
+    }
+    pthread_mutex_unlock(&srv__kv_stores_mu);
+    return s;
+}
+
+/* Binds ns and key as ?1 and ?2. */
+static void srv__kv_bind_key(sqlite3_stmt *st, ifr_str_t ns, ifr_str_t key)
+{
+    sqlite3_bind_text(st, 1, ns.ptr, (int)ns.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, key.len ? key.ptr : "", (int)key.len, SQLITE_STATIC);
+}
+
+/* Steps a write statement: its changed rows, or -1 (logged). */
+static int srv__kv_write(fn_kv_store_t *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int n = rc == SQLITE_DONE ? sqlite3_changes(s->db) : -1;
+    if (n < 0) ifr_log_error("fn", "kv store %s: %s failed: %s", s->path, what, sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return n;
+}
+
+static int srv__kv_get(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, void *out, size_t cap, size_t *len)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = s->stmt[SRV_KV_GET];
+    srv__kv_bind_key(st, ns, key);
+    sqlite3_bind_int64(st, 3, srv__kv_now_ms());
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW) {
+        const void *v = sqlite3_column_blob(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        if (n && cap) memcpy(out, v, n < cap ? n : cap);
+        *len = n;
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        ifr_log_error("fn", "kv store %s: get failed: %s", s->path, sqlite3_errmsg(s->db));
+        found = -1;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&s->mu);
+    return found;
+}
+
+static int srv__kv_set(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, ifr_str_t value, int64_t ttl_ms)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = s->stmt[SRV_KV_SET];
+    srv__kv_bind_key(st, ns, key);
+    sqlite3_bind_blob(st, 3, value.len ? value.ptr : "", (int)value.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ttl_ms ? srv__kv_now_ms() + ttl_ms : 0);
+    int n = srv__kv_write(s, st, "set");
+    pthread_mutex_unlock(&s->mu);
+    return n < 0 ? -1 : 0;
+}
+
+static int srv__kv_delete(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = s->stmt[SRV_KV_DELETE];
+    srv__kv_bind_key(st, ns, key);
+    sqlite3_bind_int64(st, 3, srv__kv_now_ms());
+    int n = srv__kv_write(s, st, "delete");
+    pthread_mutex_unlock(&s->mu);
+    return n < 0 ? -1 : n > 0;
+}
+
+static int srv__kv_lock(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, int64_t ttl_ms)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = s->stmt[SRV_KV_LOCK];
+    int64_t now = srv__kv_now_ms();
+    srv__kv_bind_key(st, ns, key);
+    sqlite3_bind_int64(st, 3, ttl_ms ? now + ttl_ms : 0);
+    sqlite3_bind_int64(st, 4, now);
+    int n = srv__kv_write(s, st, "lock");
+    pthread_mutex_unlock(&s->mu);
+    return n < 0 ? -1 : n > 0;
+}
+
+static int srv__kv_unlock(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = s->stmt[SRV_KV_UNLOCK];
+    srv__kv_bind_key(st, ns, key);
+    sqlite3_bind_int64(st, 3, srv__kv_now_ms());
+    int n = srv__kv_write(s, st, "unlock");
+    pthread_mutex_unlock(&s->mu);
+    return n < 0 ? -1 : n > 0;
+}
+
+static char *srv__kv_default_namespace(const char *module_path)
+{
+    char *real = realpath(module_path, NULL);
+    const char *p = real ? real : module_path;
+    size_t n = strlen(p) + 4;
+    char *ns = malloc(n);
+    if (ns) snprintf(ns, n, "fn:%s", p);
+    free(real);
+    return ns;
+}
+
+void srv_fnhost_kv_fill(fn_host_backend_t *b)
+{
+    b->kv_default_namespace = srv__kv_default_namespace;
+    b->kv_open = srv__kv_open;
+    b->kv_get = srv__kv_get;
+    b->kv_set = srv__kv_set;
+    b->kv_delete = srv__kv_delete;
+    b->lock = srv__kv_lock;
+    b->unlock = srv__kv_unlock;
+}
