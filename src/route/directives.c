@@ -15,6 +15,8 @@
 
 #define ROUTE_DIRECTIVE_TABLE(X, ABOVE) \
     ABOVE(wasm_plugin) /* first: plugins see every request and the final response */ \
+    X(map)                       \
+    X(vars)                      \
     X(root)                      \
     X(header)                    \
     X(request_body)              \
@@ -39,7 +41,8 @@
     /* site-level: no place in the order */ \
     X(log)                       \
     X(handle_errors)             \
-    X(tls)
+    X(tls)                       \
+    X(bind)
 
 #define X(n) extern const route_directive_t route_directive_##n;
 #define ABOVE(n)

@@ -6,13 +6,14 @@
 
 extern const route_matcher_t route_match_path, route_match_path_regexp, route_match_method,
     route_match_header, route_match_header_regexp, route_match_host, route_match_query,
-    route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not, route_match_file;
+    route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not, route_match_file, route_match_vars, route_match_vars_regexp;
 
 /* Adding a matcher kind: one file and one row here. */
 static const route_matcher_t *const route__matchers[] = {
     &route_match_path, &route_match_path_regexp, &route_match_method, &route_match_header,
     &route_match_header_regexp, &route_match_host, &route_match_query, &route_match_protocol,
     &route_match_remote_ip, &route_match_client_ip, &route_match_not, &route_match_file,
+    &route_match_vars, &route_match_vars_regexp,
 };
 #define ROUTE_NMATCHERS (sizeof(route__matchers) / sizeof(route__matchers[0]))
 
@@ -39,7 +40,7 @@ bool route_match(route_exchange_t *x, const route_matcher_set_t *s)
 
 /* Caddy matchers ifrit does not have, so the error can say so. */
 static const char *const route__unsupported_matchers[] = {
-    "expression", "vars", "vars_regexp", "tls",
+    "expression", "tls",
 };
 
 int route_matcher_parse_set(route_parse_t *p, const cfg_directive_t *lines, size_t count,

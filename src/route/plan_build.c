@@ -11,9 +11,9 @@
 /* Caddy directives ifrit does not have yet: a clear error instead of a
  * "did you mean". */
 static const char *const route__unsupported[] = {
-    "abort", "acme_server", "bind", "copy_response", "copy_response_headers",
-    "fs", "intercept", "invoke", "log_append", "log_skip", "log_name", "map", "metrics",
-    "php_fastcgi", "push", "skip_log", "templates", "tracing", "vars",
+    "abort", "acme_server", "copy_response", "copy_response_headers",
+    "fs", "intercept", "invoke", "log_append", "log_skip", "log_name", "metrics",
+    "php_fastcgi", "push", "skip_log", "templates", "tracing",
 };
 
 static bool route__is_matcher_token(const cfg_token_t *t)
@@ -62,6 +62,8 @@ typedef struct {
     size_t pos;       /* the directive's row in the table */
 } route_sortable_t;
 
+extern const route_directive_t route_directive_vars;
+
 /* Caddy's sortRoutes: directive order first; for the same directive, the
  * longer single path pattern first; with no path on either, the one with a
  * matcher first; otherwise file order (the sort is stable). */
@@ -69,6 +71,9 @@ static bool route__sorts_before(const route_sortable_t *a, const route_sortable_
 {
     if (a->pos != b->pos) return a->pos < b->pos;
     size_t al = a->e.match ? a->e.match->sort_len : 0, bl = b->e.match ? b->e.match->sort_len : 0;
+    /* vars the other way round (Caddy 2.6.2): the shorter path first, so
+     * the most specific one that matches sets the value last. */
+    if (a->e.dir == &route_directive_vars) return al < bl;
     if (al == 0 && bl == 0) return a->e.match && !b->e.match;
     return al > bl;
 }

@@ -33,6 +33,8 @@ typedef struct route_capture {
 
 typedef struct route_site route_site_t;
 typedef struct route_file_found route_file_found_t;
+typedef struct route_var route_var_t;
+typedef struct route_map_active route_map_active_t;
 
 typedef struct {
     const route_plan_t *plan;
@@ -45,6 +47,8 @@ typedef struct {
     ifr_str_t client_ip;          /* route_client_ip's answer once asked (client_ip.h) */
     route_capture_t *captures;    /* newest first */
     route_file_found_t *file_match; /* the file matcher's choice, for {file_match.*} */
+    route_var_t *vars;            /* set by vars, newest first (vars.h) */
+    route_map_active_t *maps;     /* maps that ran, newest first (vars.h) */
     int match_error;              /* a status a matcher failed the request with (route_match_fail) */
     /* Cache of the decoded, cleaned path for the raw path it came from. */
     ifr_str_t path_raw;

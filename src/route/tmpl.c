@@ -16,6 +16,7 @@
 #include "route/path.h"
 #include "route/state.h"
 #include "route/value_text.h"
+#include "route/vars.h"
 
 /* Every placeholder kind, written once: the enum, the exact names and the
  * prefixes are made from this table.
@@ -57,6 +58,7 @@
     N(ERR_MSG, "http.error.message", "err.message") \
     N(AUTH_USER, "http.auth.user.id", NULL) \
     N(ROOT, "http.vars.root", "vars.root") \
+    P(VAR, "http.vars.", "vars.") \
     N(TLS_SNI, "http.request.tls.server_name", NULL) \
     N(TLS_VERSION, "http.request.tls.version", "tls_version") \
     N(TLS_CIPHER, "http.request.tls.cipher_suite", "tls_cipher") \
@@ -96,13 +98,14 @@
 #define ROUTE__TMPL_NONE(k, ...)
 typedef enum {
     ROUTE__TMPL_LIT,   /* literal text */
+    ROUTE__TMPL_DYN,   /* a name no table knows: a map's destination, else its own text */
     ROUTE__TMPL_TABLE(ROUTE__TMPL_KIND, ROUTE__TMPL_NONE, ROUTE__TMPL_KIND)
 } route__tmpl_kind_t;
 
 typedef struct {
     route__tmpl_kind_t kind;
     ifr_str_t arg;      /* literal text, or the NAME of a header/query/regexp placeholder */
-    ifr_str_t group;    /* re.NAME.GROUP: a named group */
+    ifr_str_t group;    /* re.NAME.GROUP: a named group; DYN: the text as written, braces included */
     long n;             /* index for path.N, labels.N, re.NAME.N (-1: by group name) */
 } route__tmpl_seg_t;
 
@@ -188,7 +191,15 @@ static bool route__tmpl_lookup(ifr_arena_t *a, ifr_str_t name, route__tmpl_seg_t
         *s = (route__tmpl_seg_t){ .kind = ROUTE__TMPL_LIT, .arg = ifr_arena_str(a, ifr_cstr(v)) };
         return true;
     }
-    return false;
+    /* Any other name may be a map's destination, known only per request. */
+    for (size_t i = 0; i < name.len; i++) {
+        char c = name.ptr[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-' || c == '.'))
+            return false;
+    }
+    *s = (route__tmpl_seg_t){ .kind = ROUTE__TMPL_DYN, .arg = name, .group = ifr_str(name.ptr - 1, name.len + 2) };
+    return true;
 }
 
 route_tmpl_t *route_tmpl_compile(ifr_arena_t *a, ifr_str_t text)
@@ -424,6 +435,15 @@ static ifr_str_t route__tmpl_seg_value(route_exchange_t *x, const route__tmpl_se
     route_state_t *st = x->route_state;
     switch (s->kind) {
     case ROUTE__TMPL_LIT: return s->arg;
+    case ROUTE__TMPL_DYN: {
+        ifr_str_t v;
+        return route_map_get(x, s->arg, &v) ? v : s->group;
+    }
+    case ROUTE__TMPL_VAR: {
+        ifr_str_t v;
+        route_var_get(x, s->arg, &v);
+        return v;
+    }
     case ROUTE__TMPL_URI: return route__tmpl_uri(x);
     case ROUTE__TMPL_PATH: return route__tmpl_path(x, r->path);
     case ROUTE__TMPL_DIR: return route__tmpl_last_slash_split(route__tmpl_path(x, r->path), true);
@@ -599,6 +619,7 @@ bool route_tmpl_get(route_exchange_t *x, ifr_str_t name, ifr_str_t *out)
     route__tmpl_seg_t s;
     *out = IFR_LIT("");
     if (!route__tmpl_lookup(x->arena, name, &s)) return false;
+    if (s.kind == ROUTE__TMPL_DYN) return route_map_get(x, name, out);
     *out = route__tmpl_seg_value(x, &s);
     return true;
 }
