@@ -9,18 +9,19 @@
 #define NS_PER_S 1000000000LL
 
 static const char *const cfg__known_options[] = {
-    "admin", "auto_https", "debug", "default_sni", "fallback_sni", "grace_period", "http_port",
+    "admin", "auto_https", "debug", "default_bind", "default_sni", "fallback_sni", "grace_period", "http_port",
     "https_port", "local_certs", "renew_interval", "servers", "email", "acme_ca", "acme_ca_root",
-    "cert_issuer", "renewal_window_ratio", "skip_install_trust", "storage", "wasm_memory_budget",
+    "acme_eab", "cert_issuer", "on_demand_tls", "renewal_window_ratio",
+    "skip_install_trust", "storage", "wasm_memory_budget",
     "workers",
 };
 
 /* Caddy's other global options: recognised so the error can say "not
  * supported yet" instead of "unknown". */
 static const char *const cfg__caddy_options[] = {
-    "acme_dns", "acme_eab", "cert_lifetime",
-    "default_bind", "events", "filesystem", "key_type",
-    "log", "metrics", "ocsp_interval", "ocsp_stapling", "on_demand_tls", "order",
+    "acme_dns", "cert_lifetime",
+    "events", "filesystem", "key_type",
+    "log", "metrics", "ocsp_interval", "ocsp_stapling", "order",
     "persist_config", "pki", "preferred_chains", "shutdown_delay",
     "storage_check", "storage_clean_interval",
 };
@@ -227,6 +228,15 @@ static int cfg__parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_err
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
         if (cfg_parse_int(&d->args[0], 0, 4096, &v, err)) return -1;
         o->workers = (int)v;
+    } else if (cfg_is_word(name, "default_bind")) {
+        if (cfg_expect_args(d, 1, SIZE_MAX, err) || cfg_expect_no_block(d, err)) return -1;
+        for (size_t i = 0; i < d->nargs; i++) {
+            cfg_bind_t b;
+            if (cfg_parse_bind(&d->args[i], &b, err) != 0) return -1;
+        }
+        /* As Caddy, a second default_bind line replaces the first. */
+        o->default_bind = d->args;
+        o->ndefault_bind = d->nargs;
     } else if (cfg_is_word(name, "servers")) {
         if (cfg__parse_servers(d, o, err)) return -1;
     } else if (cfg__in_list(name->text, cfg__caddy_options, COUNT(cfg__caddy_options))) {

@@ -17,6 +17,7 @@
  *       grace_period 10s
  *       wasm_memory_budget 4GiB
  *       workers 4
+ *       default_bind 127.0.0.1 [::1] unix//run/ifrit.sock
  *       servers {
  *           timeouts {
  *               read_body 10s
@@ -83,6 +84,20 @@ typedef struct {
     const char *acme_ca;
     const char *acme_ca_root;
     double renewal_window_ratio;
+    /* on_demand_tls { ask URL; interval D; burst N }: the endpoint that
+     * approves a name for an on-demand certificate (GET URL?domain=NAME,
+     * 2xx: yes), and at most burst orders per interval (0: no limit). */
+    const char *on_demand_ask;
+    int64_t on_demand_interval_ns;
+    int on_demand_burst;
+    /* acme_eab { key_id K; mac_key M }: the CA's external account
+     * binding (RFC 8555 7.3.4), or NULL. */
+    const char *acme_eab_key_id, *acme_eab_mac_key;
+    /* default_bind: the addresses of every site without a `bind` of its
+     * own (checked by cfg_parse_bind; the route layer reads them again);
+     * NULL: all interfaces. */
+    const cfg_token_t *default_bind;
+    size_t ndefault_bind;
 } cfg_options_t;
 
 #define CFG_PROTO_H1 1u    /* HTTP/1.1 (and 1.0) */
@@ -92,6 +107,23 @@ typedef struct {
 /* Unlike Caddy (which waits for ever unless told), a stop ends within
  * this by default; `grace_period 0` waits for every in-flight request. */
 #define CFG_DEFAULT_GRACE_PERIOD_NS (30LL * 1000000000LL)
+
+/* An address of `bind` or `default_bind`, as Caddy writes it:
+ * [network/]host with no port (the port is the site's). network is tcp
+ * (the default), tcp4, tcp6 or unix; a host is a name, an IP address, or
+ * an IPv6 address in brackets; empty is every interface (of that family).
+ * unix/PATH is a unix socket (unix//run/x.sock: the path is absolute). */
+typedef enum { CFG_BIND_TCP, CFG_BIND_TCP4, CFG_BIND_TCP6, CFG_BIND_UNIX } cfg_bind_network_t;
+typedef struct {
+    cfg_bind_network_t network;
+    ifr_str_t host;    /* brackets removed; the socket path for unix; points into the token */
+} cfg_bind_t;
+
+/* Splits t; the other networks (udp, ...), a host:port and an overlong
+ * socket path are errors naming the token. 0, or -1 with *err filled. */
+int cfg_parse_bind(const cfg_token_t *t, cfg_bind_t *out, cfg_error_t *err);
+/* The same listener address (hosts compare without case, paths exactly). */
+bool cfg_bind_eq(const cfg_bind_t *a, const cfg_bind_t *b);
 
 /* The defaults, as Caddy has them where Caddy has one:
  *   workers 0 (one per core), grace_period 30s (the above), debug off,

@@ -43,6 +43,8 @@ typedef struct {
     uint16_t remote_port;
     ifr_str_t local_ip;
     uint16_t local_port;     /* the listener's port */
+    ifr_str_t listener;      /* the listener's bind address as route_listener_t.host has it
+                                ("" every interface): which sites it serves */
     bool tls;                /* scheme is https */
     ifr_str_t tls_server_name; /* SNI, empty without TLS */
     ifr_str_t tls_version;   /* "tls1.2", "tls1.3"; empty without TLS */

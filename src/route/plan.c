@@ -31,22 +31,26 @@ int route_plan_own_fd(route_plan_t *p, int fd)
     return 0;
 }
 
-/* Adds the address's port to the listeners, refusing a port wanted both
- * with and without TLS. */
-int route_plan_add_listener(route_plan_t *p, const cfg_token_t *key, const route_site_addr_t *a,
+/* Adds the address's port on bind to the listeners, refusing a port
+ * wanted both with and without TLS (on any address). */
+int route_plan_add_listener(route_plan_t *p, const cfg_token_t *key, const route_site_addr_t *a, const char *bind,
                             cfg_error_t *err)
 {
+    bool have = false;
     for (size_t i = 0; i < p->nlisteners; i++) {
         if (p->listeners[i].port != a->port) continue;
         if (p->listeners[i].tls != a->tls)
             return cfg_errorf(err, key, "port %u is used both with and without TLS", a->port);
-        return 0;
+        const char *h = p->listeners[i].host;
+        have |= bind ? h && strcmp(h, bind) == 0 : !h;
     }
+    if (have) return 0;
     route_listener_t *n = ifr_arena_calloc(&p->arena, p->nlisteners + 1, sizeof(*n));
     if (!n) return cfg_errorf(err, NULL, "out of memory");
     if (p->nlisteners) memcpy(n, p->listeners, p->nlisteners * sizeof(*n));
-    /* Caddy listens on every interface, whatever the site's host. */
-    n[p->nlisteners++] = (route_listener_t){ NULL, a->port, a->tls };
+    /* Caddy listens on every interface, whatever the site's host, unless
+     * the site says where (bind, default_bind). */
+    n[p->nlisteners++] = (route_listener_t){ bind, a->port, a->tls };
     p->listeners = n;
     return 0;
 }
@@ -76,10 +80,14 @@ int route_site_build(route_plan_t *p, const cfg_site_t *cs, route_site_t *site, 
         }
     }
     if (route_parse_list(&pc, &cs->body, false, &site->routes) != 0) return -1;
+    if (route_site_default_bind(p, site, err) != 0) return -1;
     /* A tls directive makes the site's addresses TLS: known only now. */
     if (route_site_tls_addresses(p, cs, site, err) != 0) return -1;
-    for (size_t i = 0; i < site->naddrs; i++)
-        if (route_plan_add_listener(p, &cs->keys[i], &site->addrs[i], err) != 0) return -1;
+    for (size_t i = 0; i < site->naddrs; i++) {
+        if (!site->nbinds && route_plan_add_listener(p, &cs->keys[i], &site->addrs[i], NULL, err) != 0) return -1;
+        for (size_t k = 0; k < site->nbinds; k++)
+            if (route_plan_add_listener(p, &cs->keys[i], &site->addrs[i], site->binds[k], err) != 0) return -1;
+    }
     return 0;
 }
 
@@ -192,7 +200,7 @@ const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x)
         const route_site_t *s = &p->sites[i];
         for (size_t k = 0; k < s->naddrs; k++) {
             /* Port 0: a host without listeners (the edge) takes any site. */
-            if (port && s->addrs[k].port != port) continue;
+            if (port && (s->addrs[k].port != port || !route_site_bound(s, x->conn->listener))) continue;
             int score = route__addr_score(&s->addrs[k], host) * 2 + (s->path != NULL);
             if (score <= best_score || score < 2) continue;
             if (s->path && !route_match(x, s->path)) continue;

@@ -20,7 +20,10 @@
 
 typedef struct route_plan route_plan_t;
 
-/* One address to listen on. host is NULL/empty for all interfaces. */
+/* One address to listen on. host is NULL/empty for all interfaces, else
+ * a bind address: a name or IP address ("::1" without brackets), that
+ * with "tcp4/" or "tcp6/" before it for one family, or "unix/PATH" for a
+ * unix socket (route/bind_directive.c). */
 typedef struct {
     const char *host;
     uint16_t port;

@@ -37,6 +37,10 @@ struct route_site {
     size_t nerrors;
     route_access_log_t *log;            /* NULL: no access log; else a list, one per `log` */
     const route_tls_conf_t *tls;        /* the tls directive, or NULL */
+    /* The listener addresses of bind (or default_bind), as
+     * route_listener_t.host has them; none: every interface. */
+    const char **binds;
+    size_t nbinds;
 };
 
 struct route_plan {
@@ -73,8 +77,16 @@ int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *er
  * the Host of a site that wanted its certificate. true when refused
  * (x->error_status set). */
 bool route_tls_host_refused(const route_plan_t *p, route_exchange_t *x);
-/* Adds the listener an address needs (plan.c). */
-int route_plan_add_listener(route_plan_t *p, const cfg_token_t *key, const route_site_addr_t *a, cfg_error_t *err);
+/* Adds the listener an address needs on one bind address (NULL: every
+ * interface) (plan.c). */
+int route_plan_add_listener(route_plan_t *p, const cfg_token_t *key, const route_site_addr_t *a, const char *bind,
+                            cfg_error_t *err);
+/* After a site's directives are parsed (bind_directive.c): a site without
+ * bind takes the global default_bind. */
+int route_site_default_bind(route_plan_t *p, route_site_t *site, cfg_error_t *err);
+/* Whether the site is served on the listener whose address is this
+ * (route_conn_info_t.listener; "" every interface). */
+bool route_site_bound(const route_site_t *site, ifr_str_t listener);
 
 /* The site for this request, or NULL. */
 const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x);

@@ -76,6 +76,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
         srv__addr_text(&ss, c->local_ip, sizeof c->local_ip, &c->info.local_port);
     c->info.remote_ip = ifr_cstr(c->remote_ip);
     c->info.local_ip = ifr_cstr(c->local_ip);
+    c->info.listener = IFR_LIT("");
     c->info.tls_server_name = IFR_LIT("");
 
     /* Responses leave in one writev; Nagle would only add delay. */
@@ -94,6 +95,18 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
     /* The handshake and the first request must be done within
      * read_header of the connect. */
     c->head_since = w->loop.now;
+    return c;
+}
+
+srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l)
+{
+    srv_conn_t *c = srv_conn_new(w, fd, l->transport, l->transport_ctx);
+    if (!c) return NULL;
+    /* Sites are chosen by the listener's address and port (a unix
+     * socket has no port of its own: the site's is the listener's). */
+    snprintf(c->listener, sizeof c->listener, "%s", l->host);
+    c->info.listener = ifr_cstr(c->listener);
+    c->info.local_port = l->port;
     return c;
 }
 

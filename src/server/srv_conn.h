@@ -21,6 +21,7 @@
 #include "http/chunked.h"
 #include "http/request_parser.h"
 #include "server/srv_exchange.h"
+#include "server/srv_listener.h"
 #include "server/srv_loop.h"
 #include "server/srv_outq.h"
 #include "server/srv_transport.h"
@@ -80,6 +81,7 @@ struct srv_conn {
     srv_task_t task;             /* runs srv_conn_run on the next turn */
     route_conn_info_t info;
     char remote_ip[48], local_ip[48];
+    char listener[sizeof(((srv_listener_t *)0)->host)];   /* info.listener's text */
     bool running;                /* inside srv_conn_run */
     srv_exchange_t ex;           /* ex.active while one is being served */
     srv_h1_state_t h1;           /* its HTTP/1.1 side */
@@ -95,6 +97,9 @@ struct srv_conn {
 /* Takes over an accepted socket with the transport ops (started with
  * ctx, see srv_transport_ops_t.start). NULL (and fd closed) on failure. */
 srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx);
+/* srv_conn_new for a socket l accepted: l's transport, and l's address
+ * and port in the connection's info (they choose its sites). */
+srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l);
 /* Drives the connection as far as it can go now. */
 void srv_conn_run(srv_conn_t *c);
 /* Asks for srv_conn_run on the next loop turn (safe from anywhere on the

@@ -17,7 +17,7 @@
 
 typedef struct {
     int fd;
-    char host[256];      /* as configured; "" = all interfaces */
+    char host[256];      /* the bind address as route_listener_t.host has it; "" = all interfaces */
     uint16_t port;
     atomic_int refs;
     /* How accepted connections talk: srv_transport_plain (what open sets),
@@ -29,7 +29,10 @@ typedef struct {
     void (*transport_ctx_free)(void *ctx);
 } srv_listener_t;
 
-/* Opens a non-blocking listening socket; NULL with a sentence in err. */
+/* Opens a non-blocking listening socket on a bind address (route/plan.h's
+ * route_listener_t.host: "", a host, "tcp4/" or "tcp6/" and a host, or
+ * "unix/PATH"; the port is not used for a unix socket); NULL with a
+ * sentence in err. */
 srv_listener_t *srv_listener_open(const char *host, uint16_t port, char *err, size_t err_len);
 void srv_listener_retain(srv_listener_t *l);
 void srv_listener_release(srv_listener_t *l);

@@ -32,7 +32,7 @@ static void srv__worker_on_accept(srv_watch_t *watch, uint32_t events)
             if (errno != EAGAIN) ifr_log_warn("server", "accept: %s", strerror(errno));
             return;
         }
-        srv_conn_t *c = srv_conn_new(w, fd, l->transport, l->transport_ctx);
+        srv_conn_t *c = srv_conn_accepted(w, fd, l);
         if (c) srv_conn_run(c);
     }
 }
