@@ -383,7 +383,7 @@ L_SIMD_##fn: {                                                                \
     memcpy(&a_, fp + ip[1].p.hi, 16);                                         \
     memcpy(&b_, fp + ip[2].p.lo, 16);                                         \
     memcpy(&c_, fp + ip[2].p.hi, 16);                                         \
-    fn(&r_, &a_, &b_, &c_, ip[3].u);                                          \
+    iw_simd_##fn(&r_, &a_, &b_, &c_, ip[3].u);                                \
     IW__SIMD_OUT_##kind;                                                      \
     ip += 4;                                                                  \
     NEXT();                                                                   \
@@ -420,7 +420,7 @@ L_##N: {                                                                      \
     memset(&a_, 0, sizeof a_);                                                \
     memcpy(&a_, mem + ea, (bytes));                                           \
     memcpy(&b_, fp + ip[3].p.lo, 16);                                         \
-    fn(&r_, &a_, &b_, &b_, ip[3].p.hi);                                       \
+    iw_simd_##fn(&r_, &a_, &b_, &b_, ip[3].p.hi);                             \
     memcpy(fp + ip[1].p.lo, &r_, 16);                                         \
     ip += 4;                                                                  \
     NEXT();                                                                   \

@@ -22,7 +22,7 @@
 
 /* r.OF[i] = EXPR over lanes a = A->IF[i] (and b = B->IF[i]). */
 #define IW__LANES1(NAME, IF, OF, N, EXPR)                                     \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         for (int i = 0; i < (N); i++) {                                       \
@@ -31,7 +31,7 @@
         }                                                                     \
     }
 #define IW__LANES2(NAME, IF, OF, N, EXPR)                                     \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         for (int i = 0; i < (N); i++) {                                       \
@@ -42,7 +42,7 @@
     }
 /* Shifts: the count is b's i32 modulo the lane width. */
 #define IW__SHIFT(NAME, F, N, BITS, EXPR)                                     \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         unsigned s = B->u32[0] & ((BITS) - 1);                                \
@@ -63,12 +63,12 @@ IW__LANES2(v128_and, u64, u64, 2, a & b)
 IW__LANES2(v128_andnot, u64, u64, 2, a & ~b)
 IW__LANES2(v128_or, u64, u64, 2, a | b)
 IW__LANES2(v128_xor, u64, u64, 2, a ^ b)
-static inline void v128_bitselect(IW__ARGS)
+static inline void iw_simd_v128_bitselect(IW__ARGS)
 {
     IW__UNUSED;
     for (int i = 0; i < 2; i++) r->u64[i] = (A->u64[i] & C->u64[i]) | (B->u64[i] & ~C->u64[i]);
 }
-static inline void v128_any_true(IW__ARGS)
+static inline void iw_simd_v128_any_true(IW__ARGS)
 {
     IW__UNUSED;
     r->u64[0] = (A->u64[0] | A->u64[1]) != 0;
@@ -76,14 +76,14 @@ static inline void v128_any_true(IW__ARGS)
 
 /* all_true and bitmask per shape */
 #define IW__TESTS(SH, F, N)                                                   \
-    static inline void SH##_all_true(IW__ARGS)                                \
+    static inline void iw_simd_##SH##_all_true(IW__ARGS)                      \
     {                                                                         \
         IW__UNUSED;                                                           \
         uint64_t all = 1;                                                     \
         for (int i = 0; i < (N); i++) all &= A->F[i] != 0;                    \
         r->u64[0] = all;                                                      \
     }                                                                         \
-    static inline void SH##_bitmask(IW__ARGS)                                 \
+    static inline void iw_simd_##SH##_bitmask(IW__ARGS)                       \
     {                                                                         \
         IW__UNUSED;                                                           \
         uint64_t m = 0;                                                       \
@@ -98,7 +98,7 @@ IW__TESTS(i64x2, i64, 2)
 /* ---- splat, lanes, swizzle ---------------------------------------------- */
 
 #define IW__SPLAT(NAME, F, N)                                                 \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         for (int i = 0; i < (N); i++) r->F[i] = A->F[0];                      \
@@ -109,7 +109,7 @@ IW__SPLAT(i32x4_splat, u32, 4)
 IW__SPLAT(i64x2_splat, u64, 2)
 
 #define IW__EXTRACT(NAME, EXPR)                                               \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         r->u64[0] = (EXPR);                                                   \
@@ -123,7 +123,7 @@ IW__EXTRACT(i32x4_extract_lane, A->u32[imm])
 IW__EXTRACT(i64x2_extract_lane, A->u64[imm])
 
 #define IW__REPLACE(NAME, F)                                                  \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         *r = *A;                                                              \
@@ -134,7 +134,7 @@ IW__REPLACE(i16x8_replace_lane, u16)
 IW__REPLACE(i32x4_replace_lane, u32)
 IW__REPLACE(i64x2_replace_lane, u64)
 
-static inline void i8x16_swizzle(IW__ARGS)
+static inline void iw_simd_i8x16_swizzle(IW__ARGS)
 {
     IW__UNUSED;
     for (int i = 0; i < 16; i++) r->u8[i] = B->u8[i] < 16 ? A->u8[B->u8[i]] : 0;
@@ -202,7 +202,7 @@ IW__LANES2(i32x4_mul, u32, u32, 4, a * b)
 IW__LANES2(i64x2_mul, u64, u64, 2, a * b)
 IW__LANES2(i16x8_q15mulr_sat_s, i16, i16, 8, iw_sat(((int64_t)a * b + 0x4000) >> 15, INT16_MIN, INT16_MAX))
 
-static inline void i32x4_dot_i16x8_s(IW__ARGS)
+static inline void iw_simd_i32x4_dot_i16x8_s(IW__ARGS)
 {
     IW__UNUSED;
     for (int i = 0; i < 4; i++) {
@@ -213,7 +213,7 @@ static inline void i32x4_dot_i16x8_s(IW__ARGS)
 
 /* narrowing with saturation: a's lanes first, then b's */
 #define IW__NARROW(NAME, IF, OF, N, LO, HI)                                   \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         for (int i = 0; i < (N); i++) {                                       \
@@ -228,7 +228,7 @@ IW__NARROW(i16x8_narrow_i32x4_u, i32, u16, 4, 0, UINT16_MAX)
 
 /* widening: lanes FROM.. of a (low half 0, high half N) */
 #define IW__EXTEND(NAME, IF, OF, N, FROM)                                     \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         for (int i = 0; i < (N); i++) r->OF[i] = A->IF[i + (FROM)];           \
@@ -243,7 +243,7 @@ IW__EXTENDS(i32x4, i16x8, i16, u16, i32, u32, 4)
 IW__EXTENDS(i64x2, i32x4, i32, u32, i64, u64, 2)
 
 #define IW__EXTMUL(NAME, IF, OF, WT, N, FROM)                                 \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         for (int i = 0; i < (N); i++) r->OF[i] = (WT)A->IF[i + (FROM)] * (WT)B->IF[i + (FROM)]; \
@@ -258,7 +258,7 @@ IW__EXTMULS(i32x4, i16x8, i16, u16, i32, u32, int64_t, uint64_t, 4)
 IW__EXTMULS(i64x2, i32x4, i32, u32, i64, u64, int64_t, uint64_t, 2)
 
 #define IW__PAIRWISE(NAME, IF, OF, N)                                         \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         for (int i = 0; i < (N); i++) r->OF[i] = A->IF[2 * i] + A->IF[2 * i + 1]; \
@@ -319,7 +319,7 @@ IW__LANES1(f32x4_convert_i32x4_u, u32, f32, 4, (float)a)
 /* the f64x2 <-> 32-bit lane conversions use the low two lanes; the _zero
  * forms clear the high two */
 #define IW__LOW2(NAME, IF, OF, EXPR)                                          \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         iw_v128_t t;                                                         \
@@ -340,7 +340,7 @@ IW__LOW2(f64x2_convert_low_i32x4_u, u32, f64, (double)a)
 /* ---- loads: a is the bytes read (zero above), b the vector operand -------- */
 
 /* v128.load, load32_zero, load64_zero: the bytes read, zero above */
-static inline void v128_load(IW__ARGS)
+static inline void iw_simd_v128_load(IW__ARGS)
 {
     IW__UNUSED;
     *r = *A;
@@ -352,7 +352,7 @@ IW__EXTEND(v128_load16x4_u, u16, u32, 4, 0)
 IW__EXTEND(v128_load32x2_s, i32, i64, 2, 0)
 IW__EXTEND(v128_load32x2_u, u32, u64, 2, 0)
 #define IW__LOAD_LANE(NAME, F)                                                \
-    static inline void NAME(IW__ARGS)                                         \
+    static inline void iw_simd_##NAME(IW__ARGS)                               \
     {                                                                         \
         IW__UNUSED;                                                           \
         *r = *B;                                                              \
