@@ -2,6 +2,7 @@
 # Compiles the WebAssembly guests written in this repo with clang for wasm32-wasi.
 #   scripts/build-guests.sh tests      tests/guests/*.c   -> build/guests/NAME.wasm (WASI commands)
 #                                      tests/guests/rust/*.rs -> build/guests/NAME.wasm (Debian's rustc, std only)
+#                                      tests/guests/wasi-conformance.rs -> build/guests/wasi-conformance-rs.wasm
 #                                      tests/guests/as/*.ts -> build/guests/NAME.wasm (AssemblyScript and its
 #                                        WASI shim from tests/guests/npm, which scripts/install-deps.sh installs)
 #                                      tests/plugins/*.c  -> build/plugins/NAME.wasm (plugin modules)
@@ -43,7 +44,9 @@ build_one() { # kind src out
 build_rust() { # src out
     local src=$1 out=$2
     [ "$out" -nt "$src" ] && return
-    if "$RUSTC" --target wasm32-wasi -O -C strip=debuginfo "$src" -o "$out" 2>"$out.err"; then
+    local crate
+    crate=$(basename "${out%.wasm}" | tr - _)   # a crate name has no '-'
+    if "$RUSTC" --target wasm32-wasi -O -C strip=debuginfo --crate-name "$crate" "$src" -o "$out" 2>"$out.err"; then
         rm -f "$out.err"; echo "built $out"
     else
         fail "$src" "$out.err"
@@ -67,6 +70,7 @@ tests)
     mkdir -p build/guests build/plugins
     for f in tests/guests/*.c; do [ -e "$f" ] && build_one command "$f" "build/guests/$(basename "${f%.c}").wasm"; done
     for f in tests/guests/rust/*.rs; do [ -e "$f" ] && build_rust "$f" "build/guests/$(basename "${f%.rs}").wasm"; done
+    build_rust tests/guests/wasi-conformance.rs build/guests/wasi-conformance-rs.wasm
     for f in tests/guests/as/*.ts; do [ -e "$f" ] && build_as "$f" "build/guests/$(basename "${f%.ts}").wasm"; done
     for f in tests/plugins/*.c; do [ -e "$f" ] && build_one plugin "$f" "build/plugins/$(basename "${f%.c}").wasm"; done
     ;;

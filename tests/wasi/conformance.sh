@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# WASI preview1 conformance (tests/guests/wasi-conformance.c): runs the guest
-# under `ifrit wasm run` and checks every case's answer against
-# tests/wasi/conformance.expect, then (with node installed) runs it under
-# node's WASI and under ifrit with the argument `node` and checks that each
-# case where the two differ is one the expectation file explains.
-# Usage: conformance.sh IFRIT GUESTS_DIR LABEL. Prints PASS/FAIL lines and
-# the counts.
+# WASI preview1 conformance (tests/guests/wasi-conformance.c, and .rs):
+# runs a conformance guest under `ifrit wasm run` and checks every case's
+# answer against its expectation file, then (with node installed) runs it
+# under node's WASI and under ifrit with the argument `node` and checks that
+# each case where the two differ is one the expectation file explains.
+# Usage: conformance.sh IFRIT GUESTS_DIR LABEL [GUEST EXPECT]: GUEST.wasm in
+# GUESTS_DIR (default wasi-conformance, the C guest), EXPECT in this
+# directory (default conformance.expect). Prints PASS/FAIL lines and the
+# counts.
 set -u
 ifrit=$1 guests=$2 label=$3
 here=$(cd "$(dirname "$0")" && pwd)
-expect=$here/conformance.expect
-wasm=$guests/wasi-conformance.wasm
+expect=$here/${5:-conformance.expect}
+wasm=$guests/${4:-wasi-conformance}.wasm
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 LIMIT=60
@@ -29,7 +31,7 @@ if [ $rc != 0 ]; then
 elif ! grep -qx "cases $((total + 1))" "$work/ifrit.out"; then
     echo "FAIL $label/conformance: the guest did not report $((total + 1)) cases: $(tail -n 1 "$work/ifrit.out")"
 elif ! diff <(grep -v '^cases ' "$work/ifrit.out") "$work/want" >"$work/diff"; then
-    echo "FAIL $label/conformance: $(grep -c '^<' "$work/diff") of $total cases differ from conformance.expect (< ifrit, > expected): $(grep '^[<>]' "$work/diff" | head -n 8 | tr '\n' ' ')"
+    echo "FAIL $label/conformance: $(grep -c '^<' "$work/diff") of $total cases differ from $(basename "$expect") (< ifrit, > expected): $(grep '^[<>]' "$work/diff" | head -n 8 | tr '\n' ' ')"
 else
     echo "PASS $label/conformance ($total cases as expected)"
 fi
@@ -52,7 +54,7 @@ while read -r name answer; do
     differ=$((differ + 1))
     if ! grep -q "^node $name $answer " "$expect"; then
         unexplained=$((unexplained + 1))
-        echo "FAIL $label/conformance-node: $name: ifrit $mine, node $answer, not explained in conformance.expect"
+        echo "FAIL $label/conformance-node: $name: ifrit $mine, node $answer, not explained in $(basename "$expect")"
     fi
 done <"$work/node.out"
 skipped=$(grep -c ' skipped$' "$work/node.out")

@@ -186,8 +186,10 @@ EOF
     check "$b/assemblyscript-env" 0 "REQUEST_METHOD=(unset)"
     same_as_node "$b/assemblyscript-env-node" --env GREETING=hi "$g/fn_as_env_report.wasm" one two
 
-    # Every preview1 call's answers (tests/wasi/conformance.expect), and node's.
+    # Every preview1 call's answers (tests/wasi/conformance.expect, and
+    # conformance-rust.expect for the Rust guest), and node's.
     "$here/conformance.sh" "$ifrit" "$g" "$b"
+    "$here/conformance.sh" "$ifrit" "$g" "$b/rust" wasi-conformance-rs conformance-rust.expect
 
     printf '\0asm\1\0\0\0\1\5\1\140' >"$work/bad.wasm"   # a type section cut short
     run bad "$work/bad.wasm"
