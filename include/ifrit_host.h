@@ -44,7 +44,11 @@ enum {
 
 enum { IFRIT_HOST_LOG_DEBUG = 0, IFRIT_HOST_LOG_INFO = 1, IFRIT_HOST_LOG_WARN = 2, IFRIT_HOST_LOG_ERROR = 3 };
 
+#ifdef __wasm__
 #define IFRIT_HOST_IMPORT(n) __attribute__((import_module("ifrit_host"), import_name(n)))
+#else   /* a native build (a tool reading the codes) sees plain declarations */
+#define IFRIT_HOST_IMPORT(n)
+#endif
 
 /* A line in the server log, tagged with the function and the request. */
 IFRIT_HOST_IMPORT("log") void ifrit_host_log(int32_t level, const char *msg, uint32_t len);
