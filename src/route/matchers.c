@@ -6,14 +6,15 @@
 
 extern const route_matcher_t route_match_path, route_match_path_regexp, route_match_method,
     route_match_header, route_match_header_regexp, route_match_host, route_match_query,
-    route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not, route_match_file, route_match_vars, route_match_vars_regexp;
+    route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not, route_match_file, route_match_vars, route_match_vars_regexp,
+    route_match_expression;
 
 /* Adding a matcher kind: one file and one row here. */
 static const route_matcher_t *const route__matchers[] = {
     &route_match_path, &route_match_path_regexp, &route_match_method, &route_match_header,
     &route_match_header_regexp, &route_match_host, &route_match_query, &route_match_protocol,
     &route_match_remote_ip, &route_match_client_ip, &route_match_not, &route_match_file,
-    &route_match_vars, &route_match_vars_regexp,
+    &route_match_vars, &route_match_vars_regexp, &route_match_expression,
 };
 #define ROUTE_NMATCHERS (sizeof(route__matchers) / sizeof(route__matchers[0]))
 
@@ -40,7 +41,7 @@ bool route_match(route_exchange_t *x, const route_matcher_set_t *s)
 
 /* Caddy matchers ifrit does not have, so the error can say so. */
 static const char *const route__unsupported_matchers[] = {
-    "expression", "tls",
+    "tls",
 };
 
 int route_matcher_parse_set(route_parse_t *p, const cfg_directive_t *lines, size_t count,
@@ -99,12 +100,12 @@ static int route__scope_define(route_parse_t *p, const cfg_directive_t *d, route
                               (int)name.len, name.ptr);
         return route_matcher_parse_set(p, d->block->items, d->block->count, name, out);
     }
-    if (cfg_token_is_literal(&d->args[0]))
-        return cfg_errorf(p->err, &d->args[0],
-                          "matcher @%.*s: CEL expressions are not supported by ifrit yet",
-                          (int)name.len, name.ptr);
     cfg_directive_t line = { .name = d->args[0], .args = d->args + 1, .nargs = d->nargs - 1,
                              .block = d->block };
+    if (cfg_token_is_literal(&d->args[0])) {   /* @name `cel`: the expression matcher's short form */
+        line = (cfg_directive_t){ .name = d->args[0], .args = d->args, .nargs = d->nargs, .block = d->block };
+        line.name.text = IFR_LIT("expression");
+    }
     return route_matcher_parse_set(p, &line, 1, name, out);
 }
 

@@ -1,0 +1,78 @@
+"""Issue 18: Caddyfile parts that must be a config error naming what is
+not supported (never ignored), checked with `ifrit validate`. The
+behaviour of what is supported is compared with Caddy in tests/compat."""
+import os
+import subprocess
+import tempfile
+
+from ifrit_e2e import check
+
+
+def validate(binary, config):
+    """(exit status, output) of `ifrit validate` on config."""
+    with tempfile.TemporaryDirectory(prefix="ifrit-breadth-") as d:
+        path = os.path.join(d, "Caddyfile")
+        with open(path, "w") as f:
+            f.write(config)
+        out = subprocess.run([binary, "validate", "--config", path], capture_output=True, timeout=30)
+        return out.returncode, (out.stdout + out.stderr).decode()
+
+
+def site(body):
+    return "{\n\tadmin off\n}\n:8080 {\n%s\n\trespond ok\n}\n" % body
+
+
+def test_expression_parts_not_supported_are_named(binary):
+    cases = [
+        ("\t@m expression {path}.lowerAscii() == '/x'", "Caddyfile:5:16", "lowerAscii"),
+        ("\t@m expression client_ip('10.0.0.0/8')", "Caddyfile:5:16", "client_ip"),
+        ("\t@m expression {path} - 1", "Caddyfile:5:16", "subtraction"),
+        ("\t@m expression req.method == 'GET'", "Caddyfile:5:16", "'req'"),
+        ("\t@m expression {path} == '/x", "Caddyfile:5:16", "never closed"),
+        ("\t@m expression ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((true))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))", "Caddyfile:5:16", "nested too deep"),
+        ("\t@m `{path}.matches('(')`", "Caddyfile:5:5", "matches"),
+        ("\t@m expression {'a': 1} == 1", "Caddyfile:5:16", "map"),
+    ]
+    for body, where, word in cases:
+        rc, msg = validate(binary, site(body))
+        check(rc != 0 and where in msg and word in msg, "%r: %r" % (body, msg))
+
+
+def test_expression_valid_forms_load(binary):
+    body = "\n".join([
+        "\t@a expression {method} == \"GET\" && path('/g/*')",
+        "\t@b `path('/a') || {query.x} == '1'`",
+        "\t@c expression !header({'X': ['1', '2']}) && {path}.startsWith('/n') && size({path}) > 2",
+        "\t@d expression {method} in ['GET', 'HEAD'] ? true : remote_ip('127.0.0.1')",
+        "\trespond @a a",
+        "\trespond @b b",
+        "\trespond @c c",
+        "\trespond @d d",
+    ])
+    rc, msg = validate(binary, site(body))
+    check(rc == 0, msg)
+
+
+def test_map_and_vars_errors_name_the_option(binary):
+    cases = [
+        ("\tmap {path} notaplaceholder {\n\t\t/a b\n\t}", "Caddyfile:5:13", "placeholder"),
+        ("\tmap {path} {x} {\n\t\t/a b c\n\t}", "Caddyfile:6:8", "2 outputs for 1 destinations"),
+        ("\tmap {path} {x} {\n\t\t/a b\n\t\t/a c\n\t}", "Caddyfile:7:3", "given twice"),
+        ("\tmap {path} {x} {\n\t\t~( b\n\t}", "Caddyfile:6:3", "map:"),
+        ("\tvars", "Caddyfile:5:2", "vars"),
+        ("\t@v vars_regexp x {path} (", "Caddyfile:5:26", "vars_regexp"),
+    ]
+    for body, where, word in cases:
+        rc, msg = validate(binary, site(body))
+        check(rc != 0 and where in msg and word in msg, "%r: %r" % (body, msg))
+
+
+def test_file_matcher_errors_name_the_option(binary):
+    cases = [
+        ("\t@f file {\n\t\ttry_policy newest\n\t}", "Caddyfile:6:14", "try policy"),
+        ("\t@f file {\n\t\tspilt_path .php\n\t}", "Caddyfile:6:3", "split_path"),
+        ("\t@f file /a*/b.html", "Caddyfile:5:10", "glob"),
+    ]
+    for body, where, word in cases:
+        rc, msg = validate(binary, site(body))
+        check(rc != 0 and where in msg and word in msg, "%r: %r" % (body, msg))
