@@ -5,14 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define ARENA_DEFAULT_BLOCK 4096
-#define ARENA_ALIGN 16
+#define IFR__ARENA_DEFAULT_BLOCK 4096
+#define IFR__ARENA_ALIGN 16
 
 struct ifr_arena_block {
     ifr_arena_block_t *next;
     size_t size;      /* usable bytes in data[] */
     size_t used;
-    _Alignas(ARENA_ALIGN) unsigned char data[];
+    _Alignas(IFR__ARENA_ALIGN) unsigned char data[];
 };
 
 struct ifr_arena_cleanup {
@@ -25,7 +25,7 @@ void ifr_arena_init(ifr_arena_t *a, size_t block_size)
 {
     a->blocks = NULL;
     a->cleanups = NULL;
-    a->block_size = block_size ? block_size : ARENA_DEFAULT_BLOCK;
+    a->block_size = block_size ? block_size : IFR__ARENA_DEFAULT_BLOCK;
     a->used = 0;
     a->cap = 0;
 }
@@ -43,8 +43,8 @@ static ifr_arena_block_t *ifr__arena_new_block(size_t size)
 void *ifr_arena_alloc(ifr_arena_t *a, size_t size)
 {
     if (size == 0) size = 1;
-    if (size > SIZE_MAX - ARENA_ALIGN) return NULL;
-    size_t rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (size > SIZE_MAX - IFR__ARENA_ALIGN) return NULL;
+    size_t rounded = (size + IFR__ARENA_ALIGN - 1) & ~(size_t)(IFR__ARENA_ALIGN - 1);
     if (a->cap && (rounded > a->cap || a->used > a->cap - rounded)) return NULL;
 
 #ifdef IFR_POOL_MALLOC

@@ -9,18 +9,18 @@
 #include "base/ct_equal.h"
 #include "blowfish_pi.h"
 
-#define BF_ROUNDS 16
-#define BF_P (BF_ROUNDS + 2)
-#define BF_KEY_BYTES (BF_P * 4)        /* 72: the password bytes that count */
-#define BF_SALT_BYTES 16
-#define BF_SETTING_LEN 29              /* "$2b$NN$" + 22 salt characters */
+#define IFR__BF_ROUNDS 16
+#define IFR__BF_P (IFR__BF_ROUNDS + 2)
+#define IFR__BF_KEY_BYTES (IFR__BF_P * 4)        /* 72: the password bytes that count */
+#define IFR__BF_SALT_BYTES 16
+#define IFR__BF_SETTING_LEN 29              /* "$2b$NN$" + 22 salt characters */
 
 typedef struct {
-    uint32_t p[BF_P];
+    uint32_t p[IFR__BF_P];
     uint32_t s[4][256];
-} bf_state_t;
+} ifr__bf_state_t;
 
-_Static_assert(BLOWFISH_PI_WORDS == BF_P + 4 * 256, "pi words make P and the S-boxes");
+_Static_assert(BLOWFISH_PI_WORDS == IFR__BF_P + 4 * 256, "pi words make P and the S-boxes");
 
 static const char ifr__bf_alphabet[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -30,47 +30,47 @@ static int ifr__bf_digit(char c)
     return at ? (int)(at - ifr__bf_alphabet) : -1;
 }
 
-static uint32_t ifr__bf_f(const bf_state_t *st, uint32_t x)
+static uint32_t ifr__bf_f(const ifr__bf_state_t *st, uint32_t x)
 {
     return ((st->s[0][x >> 24] + st->s[1][(x >> 16) & 0xff]) ^ st->s[2][(x >> 8) & 0xff]) + st->s[3][x & 0xff];
 }
 
-static void ifr__bf_encrypt(const bf_state_t *st, uint32_t *lp, uint32_t *rp)
+static void ifr__bf_encrypt(const ifr__bf_state_t *st, uint32_t *lp, uint32_t *rp)
 {
     uint32_t l = *lp, r = *rp;
-    for (int i = 0; i < BF_ROUNDS; i += 2) {
+    for (int i = 0; i < IFR__BF_ROUNDS; i += 2) {
         l ^= st->p[i];
         r ^= ifr__bf_f(st, l);
         r ^= st->p[i + 1];
         l ^= ifr__bf_f(st, r);
     }
-    *lp = r ^ st->p[BF_P - 1];
-    *rp = l ^ st->p[BF_P - 2];
+    *lp = r ^ st->p[IFR__BF_P - 1];
+    *rp = l ^ st->p[IFR__BF_P - 2];
 }
 
 /* Re-keys P and the S-boxes by encrypting a running block, XORed with the
  * salt's words in turn when there is a salt (the "expensive key schedule"). */
-static void ifr__bf_rekey(bf_state_t *st, const uint32_t *salt)
+static void ifr__bf_rekey(ifr__bf_state_t *st, const uint32_t *salt)
 {
     uint32_t l = 0, r = 0;
     size_t k = 0;
     uint32_t *words = st->p;
-    for (size_t i = 0; i < BF_P + 4 * 256; i += 2) {
+    for (size_t i = 0; i < IFR__BF_P + 4 * 256; i += 2) {
         if (salt) {
             l ^= salt[k];
             r ^= salt[k + 1];
             k = (k + 2) % 4;
         }
         ifr__bf_encrypt(st, &l, &r);
-        uint32_t *w = i < BF_P ? &words[i] : &st->s[(i - BF_P) / 256][(i - BF_P) % 256];
+        uint32_t *w = i < IFR__BF_P ? &words[i] : &st->s[(i - IFR__BF_P) / 256][(i - IFR__BF_P) % 256];
         w[0] = l;
         w[1] = r;
     }
 }
 
-static void ifr__bf_xor_key(bf_state_t *st, const uint32_t *key)
+static void ifr__bf_xor_key(ifr__bf_state_t *st, const uint32_t *key)
 {
-    for (size_t i = 0; i < BF_P; i++) st->p[i] ^= key[i];
+    for (size_t i = 0; i < IFR__BF_P; i++) st->p[i] ^= key[i];
 }
 
 /* The key words: the password and a NUL, repeated to 72 bytes, big-endian.
@@ -80,11 +80,11 @@ static void ifr__bf_xor_key(bf_state_t *st, const uint32_t *key)
  * happened somewhere yet the buggy words equal the right ones, $2a$ flips
  * bit 16 of the first P word, so such a $2a$ hash never matches a $2x$
  * one; libxcrypt does it, so this does too. */
-static bool ifr__bf_key_words(const unsigned char *pw, size_t len, uint32_t key[BF_P])
+static bool ifr__bf_key_words(const unsigned char *pw, size_t len, uint32_t key[IFR__BF_P])
 {
-    size_t n = len < BF_KEY_BYTES ? len + 1 : BF_KEY_BYTES;
+    size_t n = len < IFR__BF_KEY_BYTES ? len + 1 : IFR__BF_KEY_BYTES;
     bool high_inside = false, differs = false;
-    for (size_t i = 0, at = 0; i < BF_P; i++) {
+    for (size_t i = 0, at = 0; i < IFR__BF_P; i++) {
         uint32_t right = 0, buggy = 0;
         for (int j = 0; j < 4; j++, at = (at + 1) % n) {
             unsigned char c = at < len ? pw[at] : 0;
@@ -139,7 +139,7 @@ int ifr_bcrypt_cost(const char *h)
     if (h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$') return -1;
     int cost = (h[4] - '0') * 10 + (h[5] - '0');
     if (cost < 4 || cost > 31) return -1;
-    for (int i = 7; i < BF_SETTING_LEN; i++)
+    for (int i = 7; i < IFR__BF_SETTING_LEN; i++)
         if (ifr__bf_digit(h[i]) < 0) return -1;
     return cost;
 }
@@ -148,16 +148,16 @@ int ifr_bcrypt_hash(const char *setting, const void *password, size_t len, char 
 {
     int cost = ifr_bcrypt_cost(setting);
     if (cost < 0) return -1;
-    unsigned char salt_bytes[BF_SALT_BYTES];
+    unsigned char salt_bytes[IFR__BF_SALT_BYTES];
     if (ifr__bf_decode(setting + 7, salt_bytes, sizeof(salt_bytes)) != 0) return -1;
-    uint32_t salt[4], key[BF_P], salt_key[BF_P];
+    uint32_t salt[4], key[IFR__BF_P], salt_key[IFR__BF_P];
     for (size_t i = 0; i < 4; i++)
         salt[i] = (uint32_t)salt_bytes[4 * i] << 24 | (uint32_t)salt_bytes[4 * i + 1] << 16 |
                   (uint32_t)salt_bytes[4 * i + 2] << 8 | salt_bytes[4 * i + 3];
-    for (size_t i = 0; i < BF_P; i++) salt_key[i] = salt[i % 4];
+    for (size_t i = 0; i < IFR__BF_P; i++) salt_key[i] = salt[i % 4];
     bool flip = ifr__bf_key_words(password, len, key) && setting[2] == 'a';
 
-    bf_state_t st;
+    ifr__bf_state_t st;
     memcpy(&st, blowfish_pi, sizeof(st));
     ifr__bf_xor_key(&st, key);
     if (flip) st.p[0] ^= 0x10000;

@@ -16,9 +16,9 @@ const ifr_json_t *ifr_json_get(const ifr_json_t *obj, const char *key)
  * "12" + "50". */
 typedef struct {
     ifr_str_t int_part, frac_part;
-} json_digits_t;
+} ifr__json_digits_t;
 
-static unsigned ifr__json_digit_at(const json_digits_t *d, size_t i)
+static unsigned ifr__json_digit_at(const ifr__json_digits_t *d, size_t i)
 {
     char c = i < d->int_part.len ? d->int_part.ptr[i] : d->frac_part.ptr[i - d->int_part.len];
     return (unsigned)(c - '0');
@@ -32,7 +32,7 @@ static bool ifr__json_integer_magnitude(ifr_str_t raw, bool *negative, uint64_t 
     const char *p = raw.ptr, *end = raw.ptr + raw.len;
     *negative = p < end && *p == '-';
     if (*negative) p++;
-    json_digits_t d = { { p, 0 }, { p, 0 } };
+    ifr__json_digits_t d = { { p, 0 }, { p, 0 } };
     while (p < end && *p >= '0' && *p <= '9') p++;
     d.int_part.len = (size_t)(p - d.int_part.ptr);
     if (p < end && *p == '.') {

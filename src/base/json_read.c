@@ -23,7 +23,7 @@
 
 #include "base/utf8.h"
 
-#define JSON_SCRATCH_INLINE 32
+#define IFR__JSON_SCRATCH_INLINE 32
 
 typedef struct {
     const unsigned char *p;     /* next byte to read */
@@ -38,11 +38,11 @@ typedef struct {
      * child. The container itself is always the slot just before it. */
     size_t depth;
     size_t first[IFR_JSON_MAX_DEPTH];
-} json_parser_t;
+} ifr__json_parser_t;
 
 /* Records the first error at byte offset `at`; always returns false so
  * callers can `return json_fail(...)`. */
-static bool ifr__json_fail(json_parser_t *ps, const unsigned char *at, const char *msg)
+static bool ifr__json_fail(ifr__json_parser_t *ps, const unsigned char *at, const char *msg)
 {
     if (ps->err) {
         ps->err->offset = (size_t)(at - ps->start);
@@ -51,12 +51,12 @@ static bool ifr__json_fail(json_parser_t *ps, const unsigned char *at, const cha
     return false;
 }
 
-static bool ifr__json_out_of_memory(json_parser_t *ps)
+static bool ifr__json_out_of_memory(ifr__json_parser_t *ps)
 {
     return ifr__json_fail(ps, ps->p, "out of memory while building the JSON tree");
 }
 
-static void ifr__json_skip_ws(json_parser_t *ps)
+static void ifr__json_skip_ws(ifr__json_parser_t *ps)
 {
     while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
         ps->p++;
@@ -64,7 +64,7 @@ static void ifr__json_skip_ws(json_parser_t *ps)
 
 /* Pushes an empty member onto the scratch stack; returns its index or
  * SIZE_MAX when memory runs out. */
-static size_t ifr__json_push(json_parser_t *ps)
+static size_t ifr__json_push(ifr__json_parser_t *ps)
 {
     if (ps->top == ps->cap) {
         size_t ncap = ps->cap * 2;
@@ -122,7 +122,7 @@ static size_t ifr__json_put_utf8(char *o, uint32_t cp)
  * string's closing quote `close`) into o; a high surrogate must be followed
  * by a \u low surrogate. Advances *pp. Returns the bytes written, or 0
  * after recording an error. */
-static size_t ifr__json_unicode_escape(json_parser_t *ps, const unsigned char **pp,
+static size_t ifr__json_unicode_escape(ifr__json_parser_t *ps, const unsigned char **pp,
                                   const unsigned char *close, char *o)
 {
     const unsigned char *p = *pp;
@@ -146,7 +146,7 @@ static size_t ifr__json_unicode_escape(json_parser_t *ps, const unsigned char **
 
 /* Parses the string whose opening quote is at ps->p into *out (arena copy,
  * unescaped, NUL-terminated). */
-static bool ifr__json_string(json_parser_t *ps, ifr_str_t *out)
+static bool ifr__json_string(ifr__json_parser_t *ps, ifr_str_t *out)
 {
     const unsigned char *open = ps->p;
     const unsigned char *p = open + 1;
@@ -220,7 +220,7 @@ static const double ifr__json_pow10[] = {
 
 /* Parses a number per the RFC grammar into v (raw text copied to the
  * arena, value as a double). */
-static bool ifr__json_number(json_parser_t *ps, ifr_json_t *v)
+static bool ifr__json_number(ifr__json_parser_t *ps, ifr_json_t *v)
 {
     const unsigned char *s = ps->p, *p = s;
     if (p < ps->end && *p == '-') p++;
@@ -279,7 +279,7 @@ static bool ifr__json_number(json_parser_t *ps, ifr_json_t *v)
 }
 
 /* Matches the literal word at ps->p. */
-static bool ifr__json_literal(json_parser_t *ps, ifr_json_t *v)
+static bool ifr__json_literal(ifr__json_parser_t *ps, ifr_json_t *v)
 {
     static const struct { const char *word; size_t len; ifr_json_type_t type; bool value; } words[] = {
         { "true", 4, IFR_JSON_BOOL, true },
@@ -301,7 +301,7 @@ static bool ifr__json_literal(json_parser_t *ps, ifr_json_t *v)
 
 /* Moves the children of the innermost open container into the arena and
  * pops it. */
-static bool ifr__json_close(json_parser_t *ps)
+static bool ifr__json_close(ifr__json_parser_t *ps)
 {
     size_t first = ps->first[--ps->depth];
     size_t count = ps->top - first;
@@ -326,7 +326,7 @@ static bool ifr__json_close(json_parser_t *ps)
 
 /* Reads `"key" :` of an object member into a new scratch slot; returns the
  * slot or SIZE_MAX after recording an error. */
-static size_t ifr__json_member_key(json_parser_t *ps)
+static size_t ifr__json_member_key(ifr__json_parser_t *ps)
 {
     ifr__json_skip_ws(ps);
     if (ps->p >= ps->end) return ifr__json_fail(ps, ps->p, "unexpected end of input: an object key was expected"), SIZE_MAX;
@@ -346,7 +346,7 @@ static size_t ifr__json_member_key(json_parser_t *ps)
 /* Opens a container whose value lives in scratch[*slot] (always the top of
  * the stack); *slot becomes the first child's slot, or SIZE_MAX when the
  * container is empty (and already closed). */
-static bool ifr__json_open(json_parser_t *ps, size_t *slot)
+static bool ifr__json_open(ifr__json_parser_t *ps, size_t *slot)
 {
     bool is_object = *ps->p == '{';
     if (ps->depth == IFR_JSON_MAX_DEPTH)
@@ -368,7 +368,7 @@ static bool ifr__json_open(json_parser_t *ps, size_t *slot)
 /* Parses one scalar or opens a container at ps->p into scratch[slot]. On
  * return, *slot is the next slot to fill, or SIZE_MAX when the value is
  * complete. */
-static bool ifr__json_value(json_parser_t *ps, size_t *slot)
+static bool ifr__json_value(ifr__json_parser_t *ps, size_t *slot)
 {
     ifr__json_skip_ws(ps);
     if (ps->p >= ps->end) return ifr__json_fail(ps, ps->p, "unexpected end of input: a value was expected");
@@ -390,7 +390,7 @@ static bool ifr__json_value(json_parser_t *ps, size_t *slot)
 
 /* After a complete value inside a container: ',' opens the next slot, a
  * closing bracket closes the container. */
-static bool ifr__json_after_value(json_parser_t *ps, size_t *slot)
+static bool ifr__json_after_value(ifr__json_parser_t *ps, size_t *slot)
 {
     bool is_object = ps->scratch[ps->first[ps->depth - 1] - 1].value.type == IFR_JSON_OBJECT;
     ifr__json_skip_ws(ps);
@@ -415,7 +415,7 @@ static bool ifr__json_after_value(json_parser_t *ps, size_t *slot)
                                              : "',' or ']' was expected after an array element");
 }
 
-static bool ifr__json_document(json_parser_t *ps)
+static bool ifr__json_document(ifr__json_parser_t *ps)
 {
     if (ps->end - ps->p >= 3 && memcmp(ps->p, "\xEF\xBB\xBF", 3) == 0) ps->p += 3;
     size_t slot = ifr__json_push(ps); /* the root: inline scratch has room */
@@ -433,13 +433,13 @@ static bool ifr__json_document(json_parser_t *ps)
 
 ifr_json_t *ifr_json_parse(ifr_arena_t *a, const char *text, size_t len, ifr_json_error_t *err)
 {
-    ifr_json_member_t inline_scratch[JSON_SCRATCH_INLINE];
-    json_parser_t parser, *ps = &parser;
+    ifr_json_member_t inline_scratch[IFR__JSON_SCRATCH_INLINE];
+    ifr__json_parser_t parser, *ps = &parser;
     if (err) { err->offset = 0; err->message[0] = '\0'; }
     const unsigned char *start = (const unsigned char *)(text ? text : "");
-    *ps = (json_parser_t){ .p = start, .end = start + (text ? len : 0), .start = start,
+    *ps = (ifr__json_parser_t){ .p = start, .end = start + (text ? len : 0), .start = start,
                            .arena = a, .err = err, .scratch = inline_scratch,
-                           .cap = JSON_SCRATCH_INLINE };
+                           .cap = IFR__JSON_SCRATCH_INLINE };
     ifr_json_t *root = NULL;
     if (ifr__json_document(ps)) {
         root = ifr_arena_alloc(a, sizeof(*root));

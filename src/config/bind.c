@@ -20,7 +20,7 @@ static const char *const cfg__bind_other_networks[] = {
     "udp", "udp4", "udp6", "unixgram", "unixpacket", "ip", "ip4", "ip6", "fd", "fdgram",
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define CFG__COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static int cfg__bind_host(const cfg_token_t *t, ifr_str_t host, cfg_bind_t *out, cfg_error_t *err)
 {
@@ -55,9 +55,9 @@ int cfg_parse_bind(const cfg_token_t *t, cfg_bind_t *out, cfg_error_t *err)
     if (slash > 0) {
         ifr_str_t net = ifr_str_sub(text, 0, (size_t)slash);
         size_t i = 0;
-        while (i < COUNT(cfg__bind_networks) && !ifr_str_eq_cstr(net, cfg__bind_networks[i].name)) i++;
-        if (i == COUNT(cfg__bind_networks)) {
-            for (size_t k = 0; k < COUNT(cfg__bind_other_networks); k++)
+        while (i < CFG__COUNT(cfg__bind_networks) && !ifr_str_eq_cstr(net, cfg__bind_networks[i].name)) i++;
+        if (i == CFG__COUNT(cfg__bind_networks)) {
+            for (size_t k = 0; k < CFG__COUNT(cfg__bind_other_networks); k++)
                 if (ifr_str_eq_cstr(net, cfg__bind_other_networks[k]))
                     return cfg_errorf(err, t, "bind: network '%s' is not supported by ifrit (tcp, tcp4, tcp6 "
                                       "or unix)", cfg__bind_other_networks[k]);

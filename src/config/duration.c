@@ -9,18 +9,18 @@
 typedef struct {
     const char *name;
     int64_t ns;
-} dur_unit_t;
+} cfg__dur_unit_t;
 
 /* Longest names first so "ms" is not read as "m" + "s". */
-static const dur_unit_t cfg__dur_units[] = {
+static const cfg__dur_unit_t cfg__dur_units[] = {
     { "ns", 1 }, { "us", 1000 }, { "\xc2\xb5s", 1000 }, { "\xce\xbcs", 1000 },
     { "ms", 1000000 }, { "s", 1000000000LL }, { "m", 60000000000LL },
     { "h", 3600000000000LL }, { "d", 86400000000000LL },
 };
 
-static const dur_unit_t *cfg__dur_unit(const char **p, const char *end)
+static const cfg__dur_unit_t *cfg__dur_unit(const char **p, const char *end)
 {
-    const dur_unit_t *best = NULL;
+    const cfg__dur_unit_t *best = NULL;
     size_t best_len = 0;
     for (size_t i = 0; i < sizeof cfg__dur_units / sizeof cfg__dur_units[0]; i++) {
         size_t l = strlen(cfg__dur_units[i].name);
@@ -67,7 +67,7 @@ static bool cfg__dur_parse(ifr_str_t s, unsigned flags, int64_t *out)
     while (p < end) {
         cfg_number_t n;
         if (!cfg_number_read(&p, end, &n)) return false;
-        const dur_unit_t *u = cfg__dur_unit(&p, end);
+        const cfg__dur_unit_t *u = cfg__dur_unit(&p, end);
         if (!u || !cfg__dur_add(n.whole, n.frac, n.scale, u->ns, &total)) return false;
     }
     *out = neg ? -(int64_t)total : (int64_t)total;

@@ -8,7 +8,7 @@
 #include "config/lex.h"
 
 /* The longest variable name we look up; longer ones are left as written. */
-#define ENV_NAME_MAX 256
+#define CFG__ENV_NAME_MAX 256
 
 static const char *cfg__env_default_lookup(void *ud, const char *name)
 {
@@ -19,9 +19,9 @@ static const char *cfg__env_default_lookup(void *ud, const char *name)
 typedef struct {
     cfg_expanded_t *e;
     size_t cap, segcap;
-} env_out_t;
+} cfg__env_out_t;
 
-static int cfg__env_append(env_out_t *o, const char *p, size_t n)
+static int cfg__env_append(cfg__env_out_t *o, const char *p, size_t n)
 {
     if (n == 0) return 0;
     if (o->e->len + n > CFG_MAX_FILE_SIZE) return -1;
@@ -38,7 +38,7 @@ static int cfg__env_append(env_out_t *o, const char *p, size_t n)
     return 0;
 }
 
-static int cfg__env_segment(env_out_t *o, size_t src_off, bool from_env)
+static int cfg__env_segment(cfg__env_out_t *o, size_t src_off, bool from_env)
 {
     if (o->e->nsegs == o->segcap) {
         size_t cap = o->segcap ? o->segcap * 2 : 8;
@@ -72,7 +72,7 @@ size_t cfg_env_ref_len(const char *text, size_t len, size_t i)
 int cfg_expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg_expanded_t *e)
 {
     *e = (cfg_expanded_t){ 0 };
-    env_out_t o = { e, 0, 0 };
+    cfg__env_out_t o = { e, 0, 0 };
     if (!env) env = cfg__env_default_lookup;
     if (cfg__env_segment(&o, 0, false) < 0) goto fail;
     size_t copied = 0; /* text[copied..i) is still to be copied */
@@ -84,8 +84,8 @@ int cfg_expand_env(const char *text, size_t len, cfg_env_cb env, void *ud, cfg_e
         size_t reflen = end - (i + 2);
         const char *colon = memchr(ref, ':', reflen);
         size_t namelen = colon ? (size_t)(colon - ref) : reflen;
-        if (namelen >= ENV_NAME_MAX) continue;
-        char name[ENV_NAME_MAX];
+        if (namelen >= CFG__ENV_NAME_MAX) continue;
+        char name[CFG__ENV_NAME_MAX];
         memcpy(name, ref, namelen);
         name[namelen] = '\0';
         const char *val = namelen ? env(ud, name) : NULL;

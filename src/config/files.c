@@ -102,7 +102,7 @@ typedef struct {
     size_t n, cap;
     char *why;
     size_t whysize;
-} glob_walk_t;
+} cfg__glob_walk_t;
 
 /* dir "/" elem; dir NULL is the current directory, "" the root. */
 static char *cfg__glob_join(ifr_arena_t *a, const char *dir, const char *elem)
@@ -110,7 +110,7 @@ static char *cfg__glob_join(ifr_arena_t *a, const char *dir, const char *elem)
     return dir ? ifr_arena_printf(a, "%s/%s", dir, elem) : ifr_arena_strndup(a, elem, strlen(elem));
 }
 
-static int cfg__glob_add(glob_walk_t *w, char *path)
+static int cfg__glob_add(cfg__glob_walk_t *w, char *path)
 {
     struct stat st;
     if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return 0;
@@ -127,7 +127,7 @@ static int cfg__glob_add(glob_walk_t *w, char *path)
 
 /* Matches rest (the pattern's elements still to go) below dir. Recursion
  * is one level per element of the pattern, which the config bounds. */
-static int cfg__glob_walk(glob_walk_t *w, const char *dir, const char *rest)
+static int cfg__glob_walk(cfg__glob_walk_t *w, const char *dir, const char *rest)
 {
     while (*rest == '/') rest++;   /* "a//b" is "a/b" */
     const char *slash = strchr(rest, '/');
@@ -167,7 +167,7 @@ int cfg_glob(ifr_arena_t *a, const char *pattern, char ***paths, size_t *n, char
 {
     *paths = NULL;
     *n = 0;
-    glob_walk_t w = { .a = a, .why = why, .whysize = whysize };
+    cfg__glob_walk_t w = { .a = a, .why = why, .whysize = whysize };
     int rc = cfg__glob_walk(&w, pattern[0] == '/' ? "" : NULL, pattern);
     if (rc == 0 && w.n) {
         qsort(w.list, w.n, sizeof *w.list, cfg__glob_cmp);

@@ -8,7 +8,7 @@
 
 /* Indentation stops growing here, so a pathological nesting cannot make
  * the output quadratic in size. */
-#define FMT_MAX_INDENT CFG_MAX_NESTING
+#define CFG__FMT_MAX_INDENT CFG_MAX_NESTING
 
 typedef struct {
     ifr_buf_t *out;
@@ -25,9 +25,9 @@ typedef struct {
     bool import_line;      /* the current top-level line starts with `import` */
     bool split_glued;      /* braces glued to words are read as braces (see below) */
     bool failed;
-} fmt_t;
+} cfg__fmt_t;
 
-static void cfg__fmt_put(fmt_t *f, const char *p, size_t n)
+static void cfg__fmt_put(cfg__fmt_t *f, const char *p, size_t n)
 {
     if (!f->failed && ifr_buf_append(f->out, p, n) < 0) f->failed = true;
 }
@@ -35,7 +35,7 @@ static void cfg__fmt_put(fmt_t *f, const char *p, size_t n)
 /* A line break (or a continuation) right after a word "<<WORD" would
  * make it a heredoc: such a word gets the backslash that keeps it a word
  * (`\<<WORD`), written in front of it. */
-static void cfg__fmt_keep_word(fmt_t *f)
+static void cfg__fmt_keep_word(cfg__fmt_t *f)
 {
     if (f->mid_line && f->heredoc_like && !f->failed) {
         if (ifr_buf_reserve(f->out, 1) < 0) {
@@ -49,7 +49,7 @@ static void cfg__fmt_keep_word(fmt_t *f)
     f->heredoc_like = false;
 }
 
-static void cfg__fmt_end_line(fmt_t *f)
+static void cfg__fmt_end_line(cfg__fmt_t *f)
 {
     cfg__fmt_keep_word(f);
     f->glue_next = false;
@@ -58,15 +58,15 @@ static void cfg__fmt_end_line(fmt_t *f)
     f->line_has_comment = false;
 }
 
-static void cfg__fmt_indent(fmt_t *f, int extra)
+static void cfg__fmt_indent(cfg__fmt_t *f, int extra)
 {
     int n = f->depth + extra;
-    if (n > FMT_MAX_INDENT) n = FMT_MAX_INDENT;
+    if (n > CFG__FMT_MAX_INDENT) n = CFG__FMT_MAX_INDENT;
     for (int i = 0; i < n; i++) cfg__fmt_put(f, "\t", 1);
 }
 
 /* Starts a new line, with at most one blank line before it. */
-static void cfg__fmt_new_line(fmt_t *f, int newlines, bool closing)
+static void cfg__fmt_new_line(cfg__fmt_t *f, int newlines, bool closing)
 {
     bool had_output = f->mid_line || f->out->len > 0;
     cfg__fmt_end_line(f);
@@ -74,7 +74,7 @@ static void cfg__fmt_new_line(fmt_t *f, int newlines, bool closing)
     cfg__fmt_indent(f, 0);
 }
 
-static void cfg__fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
+static void cfg__fmt_open_brace(cfg__fmt_t *f, bool at_line_start, int newlines)
 {
     /* "{" belongs at the end of the line it opens, unless that line ends
      * with a comment or a brace (or there is no such line: the global
@@ -103,7 +103,7 @@ static void cfg__fmt_open_brace(fmt_t *f, bool at_line_start, int newlines)
 /* continued: the brace came after a backslash line continuation, which is
  * kept so that lines are never joined (joining could make a {$VAR} span
  * what were two lines). */
-static void cfg__fmt_close_brace(fmt_t *f, bool continued, bool line_start)
+static void cfg__fmt_close_brace(cfg__fmt_t *f, bool continued, bool line_start)
 {
     if (f->depth > 0) f->depth--;
     if (f->mid_line && continued) {
@@ -129,7 +129,7 @@ static bool cfg__fmt_is(const cfg_token_t *t, const char *s)
 
 /* Writes the bytes r->off .. r->off+len of one word (len may be shorter
  * than the token when a glued brace is split off, see below). */
-static void cfg__fmt_word(fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r, size_t len,
+static void cfg__fmt_word(cfg__fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r, size_t len,
                      bool line_start)
 {
     int newlines = r->newlines_before;
@@ -165,7 +165,7 @@ static void cfg__fmt_word(fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r, si
  * (`respond hi}`, not `{path}`). Returns how many such braces end the
  * token: they are written as braces of their own. A brace after a
  * backslash is escaped and stays. */
-static size_t cfg__fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r,
+static size_t cfg__fmt_glued_braces(const cfg__fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r,
                                bool *opens)
 {
     *opens = false;
@@ -189,7 +189,7 @@ static size_t cfg__fmt_glued_braces(const fmt_t *f, const cfg_token_t *t, const 
     return n <= (size_t)f->depth ? n : 0;
 }
 
-static void cfg__fmt_token(fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r, bool first,
+static void cfg__fmt_token(cfg__fmt_t *f, const cfg_token_t *t, const cfg_raw_t *r, bool first,
                       bool after_brace_line)
 {
     bool line_start = first || r->newlines_before > 0 || after_brace_line;
@@ -245,7 +245,7 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
         ifr_arena_destroy(&a);
         return -1;
     }
-    fmt_t f = { .out = out, .text = text, .masked = masked, .split_glued = !cfg__fmt_braces_balance(&toks) };
+    cfg__fmt_t f = { .out = out, .text = text, .masked = masked, .split_glued = !cfg__fmt_braces_balance(&toks) };
     /* The lexer skips a byte order mark; it is kept where it was. */
     if (cfg_has_bom(text, len)) cfg__fmt_put(&f, text, CFG_BOM_LEN);
     bool after_brace_line = false; /* the rest of a line after "{" moves down */

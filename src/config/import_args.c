@@ -17,7 +17,7 @@ typedef struct {
     size_t len;        /* bytes of the placeholder, 0 if none here */
     bool range;
     size_t from, to;   /* [from, to) for ranges; from for single */
-} arg_ref_t;
+} cfg__arg_ref_t;
 
 /* Reads a decimal index (bounded so it cannot overflow). */
 static size_t cfg__ref_number(const char *p, const char *end, const char **after)
@@ -28,9 +28,9 @@ static size_t cfg__ref_number(const char *p, const char *end, const char **after
 }
 
 /* Recognizes a placeholder at p; nargs bounds open ranges. */
-static arg_ref_t cfg__ref_at(const char *p, const char *end, size_t nargs)
+static cfg__arg_ref_t cfg__ref_at(const char *p, const char *end, size_t nargs)
 {
-    arg_ref_t r = { 0 };
+    cfg__arg_ref_t r = { 0 };
     const char *q;
     if ((size_t)(end - p) > 7 && memcmp(p, "{args.", 6) == 0 && p[6] >= '0' && p[6] <= '9') {
         r.from = cfg__ref_number(p + 6, end, &q);
@@ -65,9 +65,9 @@ typedef struct {
     cfg_error_t *err;
     cfg_token_t *out;
     size_t n, cap, budget;
-} subst_t;
+} cfg__subst_t;
 
-static int cfg__subst_push(subst_t *s, const cfg_token_t *t)
+static int cfg__subst_push(cfg__subst_t *s, const cfg_token_t *t)
 {
     if (s->n == s->budget)
         return cfg_errorf_at(s->err, t->file, t->line, t->col,
@@ -85,7 +85,7 @@ static int cfg__subst_push(subst_t *s, const cfg_token_t *t)
 
 /* Replaces single placeholders inside t's text; a range is only allowed
  * as the whole token (handled by the caller). */
-static int cfg__subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, size_t nargs)
+static int cfg__subst_text(cfg__subst_t *s, cfg_token_t *t, const cfg_token_t *args, size_t nargs)
 {
     const char *p = t->text.ptr, *end = p + t->text.len;
     if (!memchr(p, '{', t->text.len)) return 0;
@@ -94,7 +94,7 @@ static int cfg__subst_text(subst_t *s, cfg_token_t *t, const cfg_token_t *args, 
     int rc = 0;
     for (const char *q = p; q < end; q++) {
         if (*q != '{') continue;
-        arg_ref_t r = cfg__ref_at(q, end, nargs);
+        cfg__arg_ref_t r = cfg__ref_at(q, end, nargs);
         if (!r.len) continue;
         if (r.range) {
             rc = cfg_errorf_at(s->err, t->file, t->line, t->col,
@@ -143,7 +143,7 @@ int cfg_substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
                          const cfg_token_t *args, size_t nargs, size_t budget,
                          cfg_token_t **out, size_t *outn, cfg_error_t *err)
 {
-    subst_t s = { a, err, NULL, 0, 0, budget };
+    cfg__subst_t s = { a, err, NULL, 0, 0, budget };
     bool line_start = true; /* the import's first token starts a line */
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -162,7 +162,7 @@ int cfg_substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
             i--;
             continue;
         }
-        arg_ref_t r = cfg__ref_at(t.text.ptr, t.text.ptr + t.text.len, nargs);
+        cfg__arg_ref_t r = cfg__ref_at(t.text.ptr, t.text.ptr + t.text.len, nargs);
         if (r.range && r.len == t.text.len) {
             /* Each argument becomes a token where the user wrote it. */
             for (size_t k = r.from; k < r.to && rc == 0; k++) {

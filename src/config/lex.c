@@ -26,7 +26,7 @@ typedef struct {
     cfg_token_t *toks;            /* heap while lexing, copied to the arena at the end */
     cfg_raw_t *raw;
     size_t count, cap;
-} lexer_t;
+} cfg__lexer_t;
 
 int cfg_errorf_at(cfg_error_t *err, const char *file, int line, int col, const char *fmt, ...)
 {
@@ -53,7 +53,7 @@ static bool cfg__lx_blank(char c)
 
 /* Line and column in the original text of byte i of s. Tokens are asked
  * for in order, so the cursor only walks forward (restarting if not). */
-static void cfg__lx_pos(lexer_t *lx, size_t i, int *line, int *col)
+static void cfg__lx_pos(cfg__lexer_t *lx, size_t i, int *line, int *col)
 {
     size_t off = lx->map ? cfg_expanded_src_off(lx->map, i) : i;
     if (off > lx->src_len) off = lx->src_len;
@@ -66,8 +66,8 @@ static void cfg__lx_pos(lexer_t *lx, size_t i, int *line, int *col)
     *col = lx->cur_col;
 }
 
-static int cfg__lx_fail(lexer_t *lx, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int cfg__lx_fail(lexer_t *lx, size_t at, const char *fmt, ...)
+static int cfg__lx_fail(cfg__lexer_t *lx, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int cfg__lx_fail(cfg__lexer_t *lx, size_t at, const char *fmt, ...)
 {
     int line, col;
     cfg__lx_pos(lx, at, &line, &col);
@@ -79,13 +79,13 @@ static int cfg__lx_fail(lexer_t *lx, size_t at, const char *fmt, ...)
     return cfg_errorf_at(lx->err, lx->file, line, col, "%s", msg);
 }
 
-static int cfg__lx_oom(lexer_t *lx)
+static int cfg__lx_oom(cfg__lexer_t *lx)
 {
     return cfg_errorf_at(lx->err, lx->file, 0, 0, "out of memory while reading the Caddyfile");
 }
 
 /* Adds the token held in lx->val, written at s[start..end). */
-static int cfg__lx_emit(lexer_t *lx, size_t start, size_t end, unsigned flags, int nl, bool cont,
+static int cfg__lx_emit(cfg__lexer_t *lx, size_t start, size_t end, unsigned flags, int nl, bool cont,
                    bool comment)
 {
     if (lx->count == CFG_MAX_TOKENS)
@@ -113,14 +113,14 @@ static int cfg__lx_emit(lexer_t *lx, size_t start, size_t end, unsigned flags, i
     return 0;
 }
 
-static int cfg__lx_put(lexer_t *lx, const char *p, size_t n)
+static int cfg__lx_put(cfg__lexer_t *lx, const char *p, size_t n)
 {
     return ifr_buf_append(&lx->val, p, n) < 0 ? cfg__lx_oom(lx) : 0;
 }
 
 /* "double quoted": only \" is an escape; other backslashes stay, together
  * with the byte they precede (as Caddy reads them). */
-static int cfg__lx_quoted(lexer_t *lx, size_t start)
+static int cfg__lx_quoted(cfg__lexer_t *lx, size_t start)
 {
     size_t i = start + 1;
     for (;;) {
@@ -141,7 +141,7 @@ static int cfg__lx_quoted(lexer_t *lx, size_t start)
     return 0;
 }
 
-static int cfg__lx_backtick(lexer_t *lx, size_t start)
+static int cfg__lx_backtick(cfg__lexer_t *lx, size_t start)
 {
     const char *end = memchr(lx->s + start + 1, '`', lx->n - start - 1);
     if (!end) return cfg__lx_fail(lx, start, "unterminated backtick string: expected a closing '`'");
@@ -158,14 +158,14 @@ static bool cfg__lx_marker_char(char c)
 
 /* Is s[k..) the closing marker, i.e. MARK followed by a space or the end
  * of the line? */
-static bool cfg__lx_closes_heredoc(const lexer_t *lx, size_t k, const char *mark, size_t mlen)
+static bool cfg__lx_closes_heredoc(const cfg__lexer_t *lx, size_t k, const char *mark, size_t mlen)
 {
     if (lx->n - k < mlen || memcmp(lx->s + k, mark, mlen)) return false;
     return k + mlen == lx->n || cfg__lx_space(lx->s[k + mlen]);
 }
 
 /* Appends one body line (s[b..e)) without its padding and without CRs. */
-static int cfg__lx_heredoc_line(lexer_t *lx, size_t b, size_t e, size_t padlen)
+static int cfg__lx_heredoc_line(cfg__lexer_t *lx, size_t b, size_t e, size_t padlen)
 {
     for (size_t k = b + padlen; k < e; k++)
         if (lx->s[k] != '\r' && cfg__lx_put(lx, lx->s + k, 1)) return -1;
@@ -174,7 +174,7 @@ static int cfg__lx_heredoc_line(lexer_t *lx, size_t b, size_t e, size_t padlen)
 
 /* <<MARK\n ... \n<padding>MARK: start is the first '<', body the byte
  * after the marker's line break. */
-static int cfg__lx_heredoc(lexer_t *lx, size_t start, size_t mark_at, size_t mlen, size_t body)
+static int cfg__lx_heredoc(cfg__lexer_t *lx, size_t start, size_t mark_at, size_t mlen, size_t body)
 {
     const char *mark = lx->s + mark_at;
     size_t line = body;
@@ -209,11 +209,11 @@ static int cfg__lx_heredoc(lexer_t *lx, size_t start, size_t mark_at, size_t mle
     return 0;
 }
 
-static size_t cfg__lx_continuation(const lexer_t *lx, size_t i);
+static size_t cfg__lx_continuation(const cfg__lexer_t *lx, size_t i);
 
 /* A token starting with "<<": a heredoc when the marker ends the line,
  * otherwise an ordinary word. Returns 1 when it was a heredoc. */
-static int cfg__lx_try_heredoc(lexer_t *lx, size_t start)
+static int cfg__lx_try_heredoc(cfg__lexer_t *lx, size_t start)
 {
     size_t j = start + 2;
     while (j < lx->n && !cfg__lx_space(lx->s[j])) j++;
@@ -242,7 +242,7 @@ static int cfg__lx_try_heredoc(lexer_t *lx, size_t start)
  * only blanks after it up to the line break (or the end of the input, so
  * that a formatter adding a final newline does not change the meaning).
  * Returns the bytes to skip, line break included; 0 if not. */
-static size_t cfg__lx_continuation(const lexer_t *lx, size_t i)
+static size_t cfg__lx_continuation(const cfg__lexer_t *lx, size_t i)
 {
     if (lx->s[i] != '\\') return 0;
     size_t k = i + 1;
@@ -255,7 +255,7 @@ static size_t cfg__lx_continuation(const lexer_t *lx, size_t i)
  * Caddy does), except before '<' (where it only stops a heredoc), before
  * a blank (dropped) and before a line break (a continuation, handled by
  * the caller). */
-static int cfg__lx_word(lexer_t *lx, size_t i)
+static int cfg__lx_word(cfg__lexer_t *lx, size_t i)
 {
     size_t start = i;
     while (i < lx->n && !cfg__lx_space(lx->s[i])) {
@@ -283,7 +283,7 @@ static int cfg__lx_word(lexer_t *lx, size_t i)
 }
 
 /* Returns 1 when a token was added, 0 when the text made none, -1 on error. */
-static int cfg__lx_token(lexer_t *lx, int nl, bool cont)
+static int cfg__lx_token(cfg__lexer_t *lx, int nl, bool cont)
 {
     size_t start = lx->i;
     unsigned flags = (nl > 0 || lx->count == 0) ? CFG_TOK_LINE_START : 0;
@@ -303,7 +303,7 @@ static int cfg__lx_token(lexer_t *lx, int nl, bool cont)
 }
 
 /* A comment runs to the end of the line; trailing blanks are dropped. */
-static int cfg__lx_comment(lexer_t *lx, int nl, bool cont)
+static int cfg__lx_comment(cfg__lexer_t *lx, int nl, bool cont)
 {
     size_t start = lx->i, end = start;
     while (end < lx->n && lx->s[end] != '\n') end++;
@@ -315,7 +315,7 @@ static int cfg__lx_comment(lexer_t *lx, int nl, bool cont)
     return cfg__lx_emit(lx, start, end, flags, nl, cont, true);
 }
 
-static int cfg__lx_run(lexer_t *lx)
+static int cfg__lx_run(cfg__lexer_t *lx)
 {
     const char *nul = lx->n ? memchr(lx->s, '\0', lx->n) : NULL;
     if (nul) return cfg__lx_fail(lx, (size_t)(nul - lx->s), "unexpected NUL byte");
@@ -366,7 +366,7 @@ int cfg_lex(ifr_arena_t *a, const char *text, size_t len, const char *file,
     if (len > CFG_MAX_FILE_SIZE)
         return cfg_errorf_at(err, file, 0, 0, "file is larger than %u bytes", CFG_MAX_FILE_SIZE);
     cfg_expanded_t exp = { 0 };
-    lexer_t lx = { .s = text, .n = len, .src = text, .src_len = len, .cur_line = 1,
+    cfg__lexer_t lx = { .s = text, .n = len, .src = text, .src_len = len, .cur_line = 1,
                    .cur_col = 1, .file = file ? file : "<input>", .o = opts, .a = a,
                    .err = err, .val = IFR_BUF_INIT };
     if (opts->substitute_env) {

@@ -6,7 +6,7 @@
 #include "config/options.h"
 #include "config/options_acme.h"
 
-#define NS_PER_S 1000000000LL
+#define CFG__NS_PER_S 1000000000LL
 
 static const char *const cfg__known_options[] = {
     "admin", "auto_https", "debug", "default_bind", "default_sni", "fallback_sni", "grace_period", "http_port",
@@ -33,7 +33,7 @@ static const char *const cfg__caddy_server_options[] = {
     "log_credentials", "max_header_size", "metrics", "name", "strict_sni_host",
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define CFG__COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 void cfg_options_defaults(cfg_options_t *o)
 {
@@ -41,9 +41,9 @@ void cfg_options_defaults(cfg_options_t *o)
         .http_port = 80,
         .https_port = 443,
         .grace_period_ns = CFG_DEFAULT_GRACE_PERIOD_NS,
-        .read_header_timeout_ns = 60 * NS_PER_S,
-        .idle_timeout_ns = 300 * NS_PER_S,
-        .renew_interval_ns = 600 * NS_PER_S,
+        .read_header_timeout_ns = 60 * CFG__NS_PER_S,
+        .idle_timeout_ns = 300 * CFG__NS_PER_S,
+        .renew_interval_ns = 600 * CFG__NS_PER_S,
         .protocols = CFG_PROTO_H1 | CFG_PROTO_H2,
     };
 }
@@ -73,7 +73,7 @@ static int cfg__parse_timeouts(const cfg_directive_t *d, cfg_options_t *o, cfg_e
         else if (ifr_str_eq_cstr(t->name.text, "read_header")) slot = &o->read_header_timeout_ns;
         else if (ifr_str_eq_cstr(t->name.text, "write")) slot = &o->write_timeout_ns;
         else if (ifr_str_eq_cstr(t->name.text, "idle")) slot = &o->idle_timeout_ns;
-        if (!slot) return cfg_error_unknown(err, &t->name, "timeout", cfg__known_timeouts, COUNT(cfg__known_timeouts));
+        if (!slot) return cfg_error_unknown(err, &t->name, "timeout", cfg__known_timeouts, CFG__COUNT(cfg__known_timeouts));
         if (cfg__one_duration(t, slot, err)) return -1;
     }
     return 0;
@@ -109,11 +109,11 @@ static int cfg__parse_protocols(const cfg_directive_t *d, cfg_options_t *o, cfg_
     for (size_t i = 0; i < d->nargs; i++) {
         const cfg_token_t *a = &d->args[i];
         size_t k = 0;
-        while (k < COUNT(names) && !cfg_is_word(a, names[k])) k++;
-        if (k == COUNT(names)) {
+        while (k < CFG__COUNT(names) && !cfg_is_word(a, names[k])) k++;
+        if (k == CFG__COUNT(names)) {
             if (cfg_is_word(a, "h3"))
                 return cfg_errorf(err, a, "protocols: h3 (HTTP/3) is not served by ifrit yet");
-            return cfg_error_unknown(err, a, "protocol", names, COUNT(names));
+            return cfg_error_unknown(err, a, "protocol", names, CFG__COUNT(names));
         }
         set |= bits[k];
     }
@@ -147,11 +147,11 @@ static int cfg__parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_er
             o->trusted_proxies_strict = true;
         } else if (cfg_is_word(&s->name, "protocols")) {
             if (cfg__parse_protocols(s, o, err)) return -1;
-        } else if (cfg__in_list(s->name.text, cfg__caddy_server_options, COUNT(cfg__caddy_server_options))) {
+        } else if (cfg__in_list(s->name.text, cfg__caddy_server_options, CFG__COUNT(cfg__caddy_server_options))) {
             return cfg_errorf(err, &s->name, "servers: '%s' is not supported by ifrit yet",
                               s->name.text.ptr);
         } else {
-            return cfg_error_unknown(err, &s->name, "servers option", known, COUNT(known));
+            return cfg_error_unknown(err, &s->name, "servers option", known, CFG__COUNT(known));
         }
     }
     return 0;
@@ -185,7 +185,7 @@ static int cfg__parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_err
         else o->skip_install_trust = true;
     } else if (cfg_is_word(name, "renew_interval")) {
         if (cfg__one_duration(d, &o->renew_interval_ns, err)) return -1;
-        if (o->renew_interval_ns < NS_PER_S)
+        if (o->renew_interval_ns < CFG__NS_PER_S)
             return cfg_errorf(err, &d->args[0], "renew_interval: must be at least 1s");
     } else if (cfg_is_word(name, "default_sni") || cfg_is_word(name, "fallback_sni")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
@@ -239,11 +239,11 @@ static int cfg__parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_err
         o->ndefault_bind = d->nargs;
     } else if (cfg_is_word(name, "servers")) {
         if (cfg__parse_servers(d, o, err)) return -1;
-    } else if (cfg__in_list(name->text, cfg__caddy_options, COUNT(cfg__caddy_options))) {
+    } else if (cfg__in_list(name->text, cfg__caddy_options, CFG__COUNT(cfg__caddy_options))) {
         return cfg_errorf(err, name, "global option '%s' is not supported by ifrit yet",
                           name->text.ptr);
     } else {
-        return cfg_error_unknown(err, name, "global option", cfg__known_options, COUNT(cfg__known_options));
+        return cfg_error_unknown(err, name, "global option", cfg__known_options, CFG__COUNT(cfg__known_options));
     }
     return 0;
 }

@@ -11,11 +11,11 @@ typedef struct {
     const cfg_token_t *key;
     size_t site;    /* index of its site block; with order, file order */
     size_t order;   /* index among all keys */
-} site_key_t;
+} cfg__site_key_t;
 
 static int cfg__by_text_then_order(const void *x, const void *y)
 {
-    const site_key_t *a = x, *b = y;
+    const cfg__site_key_t *a = x, *b = y;
     size_t n = a->key->text.len < b->key->text.len ? a->key->text.len : b->key->text.len;
     int c = memcmp(a->key->text.ptr, b->key->text.ptr, n);
     if (c) return c;
@@ -29,7 +29,7 @@ static int cfg__by_text_then_order(const void *x, const void *y)
 typedef struct {
     cfg_bind_t *binds;
     size_t n;
-} site_binds_t;
+} cfg__site_binds_t;
 
 static size_t cfg__bind_args(const cfg_block_t *b, const char *name, cfg_bind_t *out)
 {
@@ -51,7 +51,7 @@ static size_t cfg__bind_args(const cfg_block_t *b, const char *name, cfg_bind_t 
 
 /* Fills sb[i] for each site from one allocation (*mem, freed by the
  * caller). -1 out of memory. */
-static int cfg__site_binds(const cfg_doc_t *doc, site_binds_t *sb, cfg_bind_t **mem)
+static int cfg__site_binds(const cfg_doc_t *doc, cfg__site_binds_t *sb, cfg_bind_t **mem)
 {
     size_t ndef = cfg__bind_args(doc->global, "default_bind", NULL), total = ndef + 1;
     for (size_t i = 0; i < doc->nsites; i++) total += cfg__bind_args(&doc->sites[i].body, "bind", NULL);
@@ -62,9 +62,9 @@ static int cfg__site_binds(const cfg_doc_t *doc, site_binds_t *sb, cfg_bind_t **
     *any = (cfg_bind_t){ CFG_BIND_TCP, IFR_LIT("") };
     for (size_t i = 0; i < doc->nsites; i++) {
         size_t n = cfg__bind_args(&doc->sites[i].body, "bind", next);
-        if (n) sb[i] = (site_binds_t){ next, n };
-        else if (ndef) sb[i] = (site_binds_t){ all, ndef };
-        else sb[i] = (site_binds_t){ any, 1 };
+        if (n) sb[i] = (cfg__site_binds_t){ next, n };
+        else if (ndef) sb[i] = (cfg__site_binds_t){ all, ndef };
+        else sb[i] = (cfg__site_binds_t){ any, 1 };
         next += n;
     }
     *mem = all;
@@ -72,7 +72,7 @@ static int cfg__site_binds(const cfg_doc_t *doc, site_binds_t *sb, cfg_bind_t **
 }
 
 /* Two blocks share a listener: the same address there is ambiguous. */
-static bool cfg__binds_meet(const site_binds_t *a, const site_binds_t *b)
+static bool cfg__binds_meet(const cfg__site_binds_t *a, const cfg__site_binds_t *b)
 {
     for (size_t i = 0; i < a->n; i++)
         for (size_t k = 0; k < b->n; k++)
@@ -85,8 +85,8 @@ int cfg_check_site_keys(const cfg_doc_t *doc, cfg_error_t *err)
     size_t n = 0;
     for (size_t i = 0; i < doc->nsites; i++) n += doc->sites[i].nkeys;
     if (n < 2) return 0;
-    site_key_t *keys = malloc(n * sizeof *keys);
-    site_binds_t *sb = malloc(doc->nsites * sizeof *sb);
+    cfg__site_key_t *keys = malloc(n * sizeof *keys);
+    cfg__site_binds_t *sb = malloc(doc->nsites * sizeof *sb);
     cfg_bind_t *bind_mem = NULL;
     if (!keys || !sb || cfg__site_binds(doc, sb, &bind_mem) != 0) {
         free(keys);
@@ -96,18 +96,18 @@ int cfg_check_site_keys(const cfg_doc_t *doc, cfg_error_t *err)
     size_t k = 0;
     for (size_t i = 0; i < doc->nsites; i++)
         for (size_t j = 0; j < doc->sites[i].nkeys; j++, k++)
-            keys[k] = (site_key_t){ &doc->sites[i].keys[j], i, k };
+            keys[k] = (cfg__site_key_t){ &doc->sites[i].keys[j], i, k };
     qsort(keys, n, sizeof *keys, cfg__by_text_then_order);
     /* In each run of equal text, in file order, a key of another block
      * bound where an earlier one is (bind, default_bind) is a duplicate.
      * Report the duplicate that comes first in the file, as reading in
      * order would. */
-    const site_key_t *dup = NULL, *first = NULL;
+    const cfg__site_key_t *dup = NULL, *first = NULL;
     for (size_t run = 0; run < n;) {
         size_t end = run + 1;
         while (end < n && ifr_str_eq(keys[end].key->text, keys[run].key->text)) end++;
         for (size_t i = run + 1; i < end; i++) {
-            const site_key_t *met = NULL;
+            const cfg__site_key_t *met = NULL;
             for (size_t j = run; j < i && !met; j++)
                 if (keys[j].site != keys[i].site && cfg__binds_meet(&sb[keys[j].site], &sb[keys[i].site]))
                     met = &keys[j];

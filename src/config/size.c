@@ -10,9 +10,9 @@ typedef struct {
     const char *name;  /* lowercase */
     int power;         /* of 1000 or 1024 */
     bool binary;
-} size_unit_t;
+} cfg__size_unit_t;
 
-static const size_unit_t cfg__size_units[] = {
+static const cfg__size_unit_t cfg__size_units[] = {
     { "", 0, false }, { "b", 0, false },
     { "k", 1, false }, { "kb", 1, false }, { "ki", 1, true }, { "kib", 1, true },
     { "m", 2, false }, { "mb", 2, false }, { "mi", 2, true }, { "mib", 2, true },
@@ -32,7 +32,7 @@ static bool cfg__size_parse(ifr_str_t s, unsigned flags, uint64_t *out)
     if (ulen > 3) return false;
     for (size_t i = 0; i < ulen; i++) unit[i] = ifr_ascii_lower(p[i]);
     for (size_t i = 0; i < sizeof cfg__size_units / sizeof cfg__size_units[0]; i++) {
-        const size_unit_t *u = &cfg__size_units[i];
+        const cfg__size_unit_t *u = &cfg__size_units[i];
         if (strlen(u->name) != ulen || memcmp(u->name, unit, ulen)) continue;
         uint64_t base = (u->binary || (flags & CFG_SIZE_BINARY)) ? 1024 : 1000, mult = 1;
         for (int k = 0; k < u->power; k++) mult *= base;

@@ -12,7 +12,7 @@
 #include "config/source.h"
 
 /* Bytes all imported files together may add (each one is also capped). */
-#define CFG_MAX_IMPORT_BYTES (64u << 20)
+#define CFG__MAX_IMPORT_BYTES (64u << 20)
 
 void cfg_cursor_init(cfg_cursor_t *c, ifr_arena_t *a, const cfg_parse_opts_t *opts,
                       cfg_error_t *err, const cfg_token_t *toks, size_t n, const char *file,
@@ -21,7 +21,7 @@ void cfg_cursor_init(cfg_cursor_t *c, ifr_arena_t *a, const cfg_parse_opts_t *op
     static const cfg_parse_opts_t defaults = { 0 };
     *c = (cfg_cursor_t){ .a = a, .opts = opts ? opts : &defaults, .err = err,
                           .budget_tokens = CFG_MAX_TOKENS > n ? CFG_MAX_TOKENS - n : 0,
-                          .budget_bytes = CFG_MAX_IMPORT_BYTES };
+                          .budget_bytes = CFG__MAX_IMPORT_BYTES };
     c->stack[0] = (cfg_src_t){ .toks = toks, .n = n, .what = file, .is_file = dev || ino,
                                 .dev = dev, .ino = ino };
     c->depth = 1;

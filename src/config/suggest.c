@@ -6,7 +6,7 @@
 
 /* Names longer than this are not compared (nobody misspells a 64-byte
  * directive name, and it keeps the distance table on the stack). */
-#define SUGGEST_MAX 64
+#define CFG__SUGGEST_MAX 64
 
 static bool cfg__same_letter(char x, char y)
 {
@@ -23,7 +23,7 @@ static size_t cfg__min2(size_t x, size_t y)
  * case-insensitive, with three rolling rows. */
 static size_t cfg__edit_distance(ifr_str_t a, const char *b, size_t blen)
 {
-    size_t rows[3][SUGGEST_MAX + 1];
+    size_t rows[3][CFG__SUGGEST_MAX + 1];
     size_t *before = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= blen; j++) prev[j] = j;
     for (size_t i = 1; i <= a.len; i++) {
@@ -46,14 +46,14 @@ static size_t cfg__edit_distance(ifr_str_t a, const char *b, size_t blen)
 
 const char *cfg_closest(ifr_str_t word, const char *const *known, size_t n)
 {
-    if (word.len == 0 || word.len > SUGGEST_MAX) return NULL;
+    if (word.len == 0 || word.len > CFG__SUGGEST_MAX) return NULL;
     /* Allow about one edit per three letters, at least one. */
     size_t limit = word.len / 3 > 0 ? word.len / 3 : 1;
     const char *best = NULL;
     size_t best_d = limit + 1;
     for (size_t i = 0; i < n; i++) {
         size_t klen = strlen(known[i]);
-        if (klen > SUGGEST_MAX) continue;
+        if (klen > CFG__SUGGEST_MAX) continue;
         size_t d = cfg__edit_distance(word, known[i], klen);
         if (d < best_d) { best_d = d; best = known[i]; }
     }

@@ -49,7 +49,7 @@ typedef struct {
     /* Work only the shim can do, waiting between calls into the core:
      * an upstream request (edge_proxy.c), a function run (edge_function.c)
      * or a timer. */
-    struct proxy_call *call;
+    struct route_proxy_call *call;
     bool upstream_body;         /* call's head is in: the core waits for its body */
     struct fn_call *fn;
     route_resume_cb timer_cb;

@@ -28,7 +28,7 @@
 #include "fn/fn.h"
 #include "plugin/plugin.h"
 
-#define EDGE_EXPORT(name) __attribute__((export_name(#name)))
+#define EDGE__EXPORT(name) __attribute__((export_name(#name)))
 
 static route_plan_t *edge__plan;
 /* Live exchanges by id - 1 (NULL: a free slot); ids are reused, and so is
@@ -44,8 +44,8 @@ static bool edge__fetch_with;
 static ifr_buf_t edge__fn_buf;
 static ifr_str_t edge__fn_in;
 
-EDGE_EXPORT(edge_alloc) void *edge_alloc(uint32_t n) { return malloc(n ? n : 1); }
-EDGE_EXPORT(edge_free) void edge_free(void *p) { free(p); }
+EDGE__EXPORT(edge_alloc) void *edge_alloc(uint32_t n) { return malloc(n ? n : 1); }
+EDGE__EXPORT(edge_free) void edge_free(void *p) { free(p); }
 
 static edge_exchange_t *edge__cur(void)
 {
@@ -73,7 +73,7 @@ static uint32_t edge__slot_new(void)
 }
 
 /* Makes exchange id current; -1 when there is no such exchange. */
-EDGE_EXPORT(edge_select) int edge_select(uint32_t id)
+EDGE__EXPORT(edge_select) int edge_select(uint32_t id)
 {
     if (id == 0 || id > edge__nslots || !edge__slots[id - 1]) {
         edge__cur_id = 0;
@@ -83,14 +83,14 @@ EDGE_EXPORT(edge_select) int edge_select(uint32_t id)
     edge_codec_attach(&edge__slots[id - 1]->host_encodes);
     return 0;
 }
-EDGE_EXPORT(edge_exchange_id) uint32_t edge_exchange_id(void) { return edge__cur_id; }
+EDGE__EXPORT(edge_exchange_id) uint32_t edge_exchange_id(void) { return edge__cur_id; }
 
 /* Loads the plan from the Caddyfile text; modules lists the function
  * modules the bundle holds (edge_function_register); name is the
  * Caddyfile's path inside the edge, which relative imports resolve from
  * (empty: "Caddyfile" in /). 0, or -1 with the error logged as
  * FILE:LINE:COL: message. */
-EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char *modules, uint32_t modules_len,
+EDGE__EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char *modules, uint32_t modules_len,
                                      const char *name, uint32_t name_len)
 {
     if (edge__plan) return 0;
@@ -122,7 +122,7 @@ EDGE_EXPORT(edge_init) int edge_init(const char *text, uint32_t len, const char 
  * _REQUEST_BODY (1 to 5): the core waits for the shim (edge_fetch_*,
  * edge_timer_*, edge_fn_*, edge_request_body); or -1 when no answer could
  * be made (the shim answers 500). */
-EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, const void *body, uint32_t body_len,
+EDGE__EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, const void *body, uint32_t body_len,
                                          const char *remote, uint32_t remote_len, int tls, int body_pending)
 {
     edge__cur_id = 0;
@@ -136,24 +136,24 @@ EDGE_EXPORT(edge_handle) int edge_handle(const char *head, uint32_t head_len, co
 
 /* EDGE_WAIT_REQUEST_BODY: the request body, whole; the same return values
  * as edge_handle. */
-EDGE_EXPORT(edge_request_body) int edge_request_body(const char *body, uint32_t len)
+EDGE__EXPORT(edge_request_body) int edge_request_body(const char *body, uint32_t len)
 {
     return edge__cur_id ? edge_exchange_take_body(edge__cur(), body, len) : -1;
 }
 
 /* EDGE_WAIT_FETCH: the request to fetch, as edge_proxy_request lays it
  * out; whether the client's body goes along. 0 when there is none. */
-EDGE_EXPORT(edge_fetch_request) const char *edge_fetch_request(void)
+EDGE__EXPORT(edge_fetch_request) const char *edge_fetch_request(void)
 {
     return edge_proxy_request(edge__cur(), &edge__fetch_buf, &edge__fetch_with) == 0 ? edge__fetch_buf.data : NULL;
 }
-EDGE_EXPORT(edge_fetch_request_len) uint32_t edge_fetch_request_len(void) { return (uint32_t)edge__fetch_buf.len; }
-EDGE_EXPORT(edge_fetch_with_body) int edge_fetch_with_body(void) { return edge__fetch_with; }
+EDGE__EXPORT(edge_fetch_request_len) uint32_t edge_fetch_request_len(void) { return (uint32_t)edge__fetch_buf.len; }
+EDGE__EXPORT(edge_fetch_with_body) int edge_fetch_with_body(void) { return edge__fetch_with; }
 
 /* The upstream's answer: status, fields as in edge_resp_fields, the body's
  * length (-1: unknown); then the same return values as edge_handle, with
  * EDGE_WAIT_BODY while the core wants the body through edge_fetch_body. */
-EDGE_EXPORT(edge_fetch_head) int edge_fetch_head(int status, const char *fields, uint32_t fields_len, double length)
+EDGE__EXPORT(edge_fetch_head) int edge_fetch_head(int status, const char *fields, uint32_t fields_len, double length)
 {
     edge_proxy_head(edge__cur(), status, ifr_str(fields, fields_len), (int64_t)length);
     return edge__settle();
@@ -162,13 +162,13 @@ EDGE_EXPORT(edge_fetch_head) int edge_fetch_head(int status, const char *fields,
 /* The next piece of the upstream's body; last: 1 when it ended there, -1
  * when it broke off. The same return values as edge_handle; what the
  * answer's body gained meanwhile is at edge_resp_body (edge_resp_drain). */
-EDGE_EXPORT(edge_fetch_body) int edge_fetch_body(const char *bytes, uint32_t len, int last)
+EDGE__EXPORT(edge_fetch_body) int edge_fetch_body(const char *bytes, uint32_t len, int last)
 {
     edge_proxy_body(edge__cur(), ifr_str(bytes, len), last > 0, last < 0);
     return edge__settle();
 }
 
-EDGE_EXPORT(edge_fetch_failed) int edge_fetch_failed(const char *why, uint32_t len)
+EDGE__EXPORT(edge_fetch_failed) int edge_fetch_failed(const char *why, uint32_t len)
 {
     edge_proxy_failed(edge__cur(), ifr_str(why, len));
     return edge__settle();
@@ -176,18 +176,18 @@ EDGE_EXPORT(edge_fetch_failed) int edge_fetch_failed(const char *why, uint32_t l
 
 /* EDGE_WAIT_FUNCTION: the run, as edge_function_request lays it out, and
  * its stdin. 0 when there is none. */
-EDGE_EXPORT(edge_fn_request) const char *edge_fn_request(void)
+EDGE__EXPORT(edge_fn_request) const char *edge_fn_request(void)
 {
     return edge_function_request(edge__cur(), &edge__fn_buf, &edge__fn_in) == 0 ? edge__fn_buf.data : NULL;
 }
-EDGE_EXPORT(edge_fn_request_len) uint32_t edge_fn_request_len(void) { return (uint32_t)edge__fn_buf.len; }
-EDGE_EXPORT(edge_fn_stdin) const char *edge_fn_stdin(void) { return edge__fn_in.ptr; }
-EDGE_EXPORT(edge_fn_stdin_len) uint32_t edge_fn_stdin_len(void) { return (uint32_t)edge__fn_in.len; }
+EDGE__EXPORT(edge_fn_request_len) uint32_t edge_fn_request_len(void) { return (uint32_t)edge__fn_buf.len; }
+EDGE__EXPORT(edge_fn_stdin) const char *edge_fn_stdin(void) { return edge__fn_in.ptr; }
+EDGE__EXPORT(edge_fn_stdin_len) uint32_t edge_fn_stdin_len(void) { return (uint32_t)edge__fn_in.len; }
 
 /* How the run ended (fn_runner_end_t: 0 exited with exit_code, 1 trapped,
  * 2 timed out), its stdout and stderr, and the trap's message; then the
  * same return values as edge_handle. */
-EDGE_EXPORT(edge_fn_done) int edge_fn_done(int how, int exit_code, const char *out, uint32_t out_len,
+EDGE__EXPORT(edge_fn_done) int edge_fn_done(int how, int exit_code, const char *out, uint32_t out_len,
                                            const char *err, uint32_t err_len, const char *detail, uint32_t detail_len)
 {
     fn_runner_end_t end = how == 1 ? FN_RUNNER_TRAPPED : how == 2 ? FN_RUNNER_TIMED_OUT : FN_RUNNER_EXITED;
@@ -197,37 +197,37 @@ EDGE_EXPORT(edge_fn_done) int edge_fn_done(int how, int exit_code, const char *o
 }
 
 /* EDGE_WAIT_TIMER: how long to wait (ms), then edge_timer_fire. */
-EDGE_EXPORT(edge_timer_ms) double edge_timer_ms(void) { return (double)edge__cur()->timer_ns / 1e6; }
-EDGE_EXPORT(edge_timer_fire) int edge_timer_fire(void) { return edge__cur_id ? edge_exchange_fire_timer(edge__cur()) : -1; }
+EDGE__EXPORT(edge_timer_ms) double edge_timer_ms(void) { return (double)edge__cur()->timer_ns / 1e6; }
+EDGE__EXPORT(edge_timer_fire) int edge_timer_fire(void) { return edge__cur_id ? edge_exchange_fire_timer(edge__cur()) : -1; }
 
 /* The answer of the current exchange: header fields as a sequence of
  * (u32 length, bytes) pairs, name then value, little-endian; and the body. */
-EDGE_EXPORT(edge_resp_fields) const char *edge_resp_fields(void) { return edge__cur()->head.data; }
-EDGE_EXPORT(edge_resp_fields_len) uint32_t edge_resp_fields_len(void) { return (uint32_t)edge__cur()->head.len; }
-EDGE_EXPORT(edge_resp_body) const char *edge_resp_body(void) { return edge__cur()->out.data; }
-EDGE_EXPORT(edge_resp_body_len) uint32_t edge_resp_body_len(void) { return (uint32_t)edge__cur()->out.len; }
+EDGE__EXPORT(edge_resp_fields) const char *edge_resp_fields(void) { return edge__cur()->head.data; }
+EDGE__EXPORT(edge_resp_fields_len) uint32_t edge_resp_fields_len(void) { return (uint32_t)edge__cur()->head.len; }
+EDGE__EXPORT(edge_resp_body) const char *edge_resp_body(void) { return edge__cur()->out.data; }
+EDGE__EXPORT(edge_resp_body_len) uint32_t edge_resp_body_len(void) { return (uint32_t)edge__cur()->out.len; }
 /* When the body is a stretch of an embedded file (the exchange's send_file):
  * its WASI fd (-1: the body is edge_resp_body), offset and length. Assets
  * are at most 25 MiB, so 32 bits hold both. */
-EDGE_EXPORT(edge_resp_file_fd) int edge_resp_file_fd(void) { return edge__cur()->file_fd; }
-EDGE_EXPORT(edge_resp_file_offset) uint32_t edge_resp_file_offset(void) { return (uint32_t)edge__cur()->file_offset; }
-EDGE_EXPORT(edge_resp_file_len) uint32_t edge_resp_file_len(void) { return (uint32_t)edge__cur()->file_len; }
+EDGE__EXPORT(edge_resp_file_fd) int edge_resp_file_fd(void) { return edge__cur()->file_fd; }
+EDGE__EXPORT(edge_resp_file_offset) uint32_t edge_resp_file_offset(void) { return (uint32_t)edge__cur()->file_offset; }
+EDGE__EXPORT(edge_resp_file_len) uint32_t edge_resp_file_len(void) { return (uint32_t)edge__cur()->file_len; }
 /* 1 when the host must compress the body as Content-Encoding says (the
  * edge's gzip codec ran, edge_codec.h); 0: send the bytes as they are. */
-EDGE_EXPORT(edge_resp_host_encodes) int edge_resp_host_encodes(void) { return edge__cur()->host_encodes; }
+EDGE__EXPORT(edge_resp_host_encodes) int edge_resp_host_encodes(void) { return edge__cur()->host_encodes; }
 
 /* While the body streams (EDGE_WAIT_BODY): the status once the head is
  * decided (0 before; edge_resp_fields is complete then), the Content-Length it declared (-1: none),
  * whether a handler gave up on the answer after it began; and
  * edge_resp_drain after the shim took edge_resp_body. */
-EDGE_EXPORT(edge_resp_status) int edge_resp_status(void) { return edge__cur()->status; }
-EDGE_EXPORT(edge_resp_length) double edge_resp_length(void) { return (double)edge__cur()->length; }
-EDGE_EXPORT(edge_resp_aborted) int edge_resp_aborted(void) { return edge__cur()->aborted; }
-EDGE_EXPORT(edge_resp_drain) void edge_resp_drain(void) { edge_exchange_drain(edge__cur()); }
+EDGE__EXPORT(edge_resp_status) int edge_resp_status(void) { return edge__cur()->status; }
+EDGE__EXPORT(edge_resp_length) double edge_resp_length(void) { return (double)edge__cur()->length; }
+EDGE__EXPORT(edge_resp_aborted) int edge_resp_aborted(void) { return edge__cur()->aborted; }
+EDGE__EXPORT(edge_resp_drain) void edge_resp_drain(void) { edge_exchange_drain(edge__cur()); }
 
 /* Ends the current exchange: access log, then its memory is freed; its id
  * is free again. */
-EDGE_EXPORT(edge_release) void edge_release(void)
+EDGE__EXPORT(edge_release) void edge_release(void)
 {
     if (!edge__cur_id) return;
     edge_exchange_t *ex = edge__slots[edge__cur_id - 1];

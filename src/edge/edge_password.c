@@ -15,22 +15,22 @@
 #include "base/log.h"
 #include "route/password.h"
 
-#define EDGE_AUTH_CACHE 16
+#define EDGE__AUTH_CACHE 16
 
 typedef struct {
     char hash[IFR_BCRYPT_LEN + 1];
     char *password;    /* owned */
     size_t len;
-} edge_auth_entry_t;
+} edge__auth_entry_t;
 
-static edge_auth_entry_t edge__auth_cache[EDGE_AUTH_CACHE];
+static edge__auth_entry_t edge__auth_cache[EDGE__AUTH_CACHE];
 static size_t edge__auth_next;
 
 static bool edge__auth_cached(const char *hash, const char *pw, size_t len)
 {
     bool hit = false;
-    for (size_t i = 0; i < EDGE_AUTH_CACHE; i++) {
-        const edge_auth_entry_t *e = &edge__auth_cache[i];
+    for (size_t i = 0; i < EDGE__AUTH_CACHE; i++) {
+        const edge__auth_entry_t *e = &edge__auth_cache[i];
         hit |= e->password && strcmp(e->hash, hash) == 0 && ifr_ct_equal(e->password, e->len, pw, len);
     }
     return hit;
@@ -41,7 +41,7 @@ static void edge__auth_remember(const char *hash, const char *pw, size_t len)
     char *copy = malloc(len ? len : 1);
     if (!copy) return;
     memcpy(copy, pw, len);
-    edge_auth_entry_t *e = &edge__auth_cache[edge__auth_next++ % EDGE_AUTH_CACHE];
+    edge__auth_entry_t *e = &edge__auth_cache[edge__auth_next++ % EDGE__AUTH_CACHE];
     free(e->password);
     strcpy(e->hash, hash);     /* a verified hash is IFR_BCRYPT_LEN long */
     e->password = copy;

@@ -3,7 +3,7 @@
 
 #include "route/proxy_transport.h"
 
-struct proxy_call {
+struct route_proxy_call {
     edge_exchange_t *ex;
     route_proxy_request_t req;
     const route_proxy_call_cb_t *cb;
@@ -76,7 +76,7 @@ void edge_proxy_head(edge_exchange_t *ex, int status, ifr_str_t fields, int64_t 
     /* Slices must live in x->arena: fields is the shim's buffer. */
     while (edge_item_next(fields, &off, &name) && edge_item_next(fields, &off, &value))
         if (http_headers_add(&r.headers, x->arena, ifr_arena_str(x->arena, name), ifr_arena_str(x->arena, value)) != 0) {
-            call->cb->on_fail(call->ud, PROXY_FAIL_PROTOCOL, "out of memory", true);
+            call->cb->on_fail(call->ud, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory", true);
             return;
         }
     int taken = call->cb->on_head(call->ud, &r);
@@ -109,5 +109,5 @@ void edge_proxy_failed(edge_exchange_t *ex, ifr_str_t why)
     const char *detail = ifr_arena_strndup(&ex->arena, why.ptr, why.len);
     /* Whether the request reached the upstream is unknown: say it did, so
      * only requests safe to repeat are retried. */
-    call->cb->on_fail(call->ud, PROXY_FAIL_DIAL, detail ? detail : "fetch failed", true);
+    call->cb->on_fail(call->ud, ROUTE_PROXY_FAIL_DIAL, detail ? detail : "fetch failed", true);
 }

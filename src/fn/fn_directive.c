@@ -26,7 +26,7 @@ static const char *const fn__directive_options[] = {
     "max_output", "snapshot", "mount", "pool_size",
     "permissions", "allow_host", "kv_namespace", "http_timeout", "http_max_response",
 };
-#define FN_DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
+#define FN__DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
 
 /* Gojinn features ifrit does not have: refused by name, never ignored. */
 static bool fn__directive_gojinn_only(ifr_str_t name)
@@ -141,13 +141,13 @@ static int fn__directive_parse(route_parse_t *p, const cfg_directive_t *d, void 
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         bool known = false;
-        for (size_t k = 0; k < FN_DIRECTIVE_NOPTIONS && !known; k++)
+        for (size_t k = 0; k < FN__DIRECTIVE_NOPTIONS && !known; k++)
             known = ifr_str_eq_cstr(s->name.text, fn__directive_options[k]);
         if (!known && fn__directive_gojinn_only(s->name.text))
             return cfg_errorf(p->err, &s->name, "%.*s: option '%s' is not supported yet by ifrit",
                               (int)d->name.text.len, d->name.text.ptr, s->name.text.ptr);
         if (!known)
-            return cfg_error_unknown(p->err, &s->name, "wasm option", fn__directive_options, FN_DIRECTIVE_NOPTIONS);
+            return cfg_error_unknown(p->err, &s->name, "wasm option", fn__directive_options, FN__DIRECTIVE_NOPTIONS);
         if (fn__directive_option(p, s, c) != 0) return -1;
     }
     char why[300];

@@ -20,9 +20,9 @@ const fn_host_backend_t *fn_host_backend(void) { return fn__host_backend; }
 const char *fn_host_error_name(int e)
 {
     switch (e) {
-#define FN_HOST_NAME(name, value, text) case value: return #name;
-        FN_HOST_ERRORS(FN_HOST_NAME)
-#undef FN_HOST_NAME
+#define FN__HOST_NAME(name, value, text) case value: return #name;
+        FN_HOST_ERRORS(FN__HOST_NAME)
+#undef FN__HOST_NAME
     }
     return "?";
 }

@@ -23,7 +23,7 @@
 static const char *const fn__host_perm_names[] = { "kv_read", "kv_write", "mutex", "http_get", "http" };
 static const unsigned fn__host_perm_bits[] = { FN_PERM_KV_READ, FN_PERM_KV_WRITE, FN_PERM_MUTEX,
                                                FN_PERM_HTTP_GET, FN_PERM_HTTP };
-#define FN_HOST_NPERMS (sizeof fn__host_perm_names / sizeof fn__host_perm_names[0])
+#define FN__HOST_NPERMS (sizeof fn__host_perm_names / sizeof fn__host_perm_names[0])
 
 static int fn__host_append(route_parse_t *p, const char ***list, size_t *count, const cfg_token_t *t)
 {
@@ -52,9 +52,9 @@ static int fn__host_permissions(route_parse_t *p, const cfg_directive_t *d, fn_h
         if (ifr_str_eq_cstr(n, "db") || ifr_str_eq_cstr(n, "enqueue"))
             return cfg_errorf(p->err, &s->name, "permissions: '%s' is not supported yet by ifrit", n.ptr);
         size_t k = 0;
-        while (k < FN_HOST_NPERMS && !ifr_str_eq_cstr(n, fn__host_perm_names[k])) k++;
-        if (k == FN_HOST_NPERMS)
-            return cfg_error_unknown(p->err, &s->name, "permission", fn__host_perm_names, FN_HOST_NPERMS);
+        while (k < FN__HOST_NPERMS && !ifr_str_eq_cstr(n, fn__host_perm_names[k])) k++;
+        if (k == FN__HOST_NPERMS)
+            return cfg_error_unknown(p->err, &s->name, "permission", fn__host_perm_names, FN__HOST_NPERMS);
         if (cfg_expect_no_block(s, p->err) != 0) return -1;
         unsigned bit = fn__host_perm_bits[k];
         if (bit == FN_PERM_KV_READ || bit == FN_PERM_KV_WRITE) {

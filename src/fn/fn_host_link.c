@@ -18,9 +18,9 @@ typedef struct {
     const char *name;
     iw_sig_t sig;
     iw_host_fn_t fn;
-} fn_host_import_t;
+} fn__host_import_t;
 
-static const fn_host_import_t fn__host_imports[] = {
+static const fn__host_import_t fn__host_imports[] = {
     { "gojinn", "host_log", "iii:", fn_gojinn_log },
     { "gojinn", "host_kv_set", "iiii:", fn_gojinn_kv_set },
     { "gojinn", "host_kv_get", "iiii:i", fn_gojinn_kv_get32 },
@@ -40,7 +40,7 @@ static const fn_host_import_t fn__host_imports[] = {
     { "ifrit_host", "http_headers", "iii:i", fn_ifrit_http_headers },
     { "ifrit_host", "http_body", "iii:i", fn_ifrit_http_body },
 };
-#define FN_HOST_NIMPORTS (sizeof fn__host_imports / sizeof fn__host_imports[0])
+#define FN__HOST_NIMPORTS (sizeof fn__host_imports / sizeof fn__host_imports[0])
 
 /* Gojinn's functions ifrit has not built yet, and what they are for. */
 static const char *const fn__host_not_yet[][2] = {
@@ -76,8 +76,8 @@ static int fn__host_link_one(iw_linker_t *l, fn_function_t *f, const iw_extern_i
                              char *why, size_t size)
 {
     bool known = false;
-    for (size_t i = 0; i < FN_HOST_NIMPORTS; i++) {
-        const fn_host_import_t *e = &fn__host_imports[i];
+    for (size_t i = 0; i < FN__HOST_NIMPORTS; i++) {
+        const fn__host_import_t *e = &fn__host_imports[i];
         if (strcmp(e->module, imp->module) != 0 || strcmp(e->name, imp->name) != 0) continue;
         known = true;
         if (strcmp(e->sig, want) != 0) continue;
@@ -91,8 +91,8 @@ static int fn__host_link_one(iw_linker_t *l, fn_function_t *f, const iw_extern_i
     if (known) {
         char have[160], forms[320] = "";
         fn__host_sig_text(want, have, sizeof have);
-        for (size_t i = 0; i < FN_HOST_NIMPORTS; i++) {
-            const fn_host_import_t *e = &fn__host_imports[i];
+        for (size_t i = 0; i < FN__HOST_NIMPORTS; i++) {
+            const fn__host_import_t *e = &fn__host_imports[i];
             if (strcmp(e->module, imp->module) != 0 || strcmp(e->name, imp->name) != 0) continue;
             char one[160];
             fn__host_sig_text(e->sig, one, sizeof one);

@@ -4,19 +4,19 @@
 #include "http/chars.h"
 
 enum {
-    CH_SIZE,          /* hex digits of the chunk size */
-    CH_SIZE_WS,       /* BWS after the size, before ';' or CR */
-    CH_EXT,           /* chunk extensions up to CR */
-    CH_SIZE_LF,
-    CH_DATA,
-    CH_DATA_CR,
-    CH_DATA_LF,
-    CH_TRAILER_START, /* start of a trailer line, or the final CRLF */
-    CH_TRAILER,       /* inside a trailer field line */
-    CH_TRAILER_LF,
-    CH_FINAL_LF,
-    CH_DONE,
-    CH_FAILED
+    HTTP__CH_SIZE,          /* hex digits of the chunk size */
+    HTTP__CH_SIZE_WS,       /* BWS after the size, before ';' or CR */
+    HTTP__CH_EXT,           /* chunk extensions up to CR */
+    HTTP__CH_SIZE_LF,
+    HTTP__CH_DATA,
+    HTTP__CH_DATA_CR,
+    HTTP__CH_DATA_LF,
+    HTTP__CH_TRAILER_START, /* start of a trailer line, or the final CRLF */
+    HTTP__CH_TRAILER,       /* inside a trailer field line */
+    HTTP__CH_TRAILER_LF,
+    HTTP__CH_FINAL_LF,
+    HTTP__CH_DONE,
+    HTTP__CH_FAILED
 };
 
 void http_chunked_decoder_init(http_chunked_decoder_t *d)
@@ -35,7 +35,7 @@ static int http__hex_value(unsigned char c)
 static http_chunked_status_t http__chunk_fail(http_chunked_decoder_t *d, const char *why,
                                         size_t at, size_t *consumed)
 {
-    d->state = CH_FAILED;
+    d->state = HTTP__CH_FAILED;
     d->error = why;
     *consumed = at;
     return HTTP_CHUNKED_ERROR;
@@ -55,25 +55,25 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
     size_t i = 0;
     size_t kept = SIZE_MAX;   /* keep_trailers: where this call's trailer bytes start */
     *data = IFR_NULL_STR;
-    if (d->state == CH_FAILED) return http__chunk_fail(d, d->error, 0, consumed);
+    if (d->state == HTTP__CH_FAILED) return http__chunk_fail(d, d->error, 0, consumed);
     while (i < len) {
         unsigned char c = (unsigned char)in[i];
-        if (d->keep_trailers && kept == SIZE_MAX && d->state >= CH_TRAILER_START && d->state <= CH_TRAILER_LF &&
-            !(d->state == CH_TRAILER_START && c == '\r'))
+        if (d->keep_trailers && kept == SIZE_MAX && d->state >= HTTP__CH_TRAILER_START && d->state <= HTTP__CH_TRAILER_LF &&
+            !(d->state == HTTP__CH_TRAILER_START && c == '\r'))
             kept = i;
-        if (d->state == CH_DATA) {
+        if (d->state == HTTP__CH_DATA) {
             size_t n = len - i;
             if (n > d->remaining) n = (size_t)d->remaining;
             *data = ifr_str(in + i, n);
             d->remaining -= n;
-            if (d->remaining == 0) d->state = CH_DATA_CR;
+            if (d->remaining == 0) d->state = HTTP__CH_DATA_CR;
             *consumed = i + n;
             return HTTP_CHUNKED_DATA;
         }
-        if (d->state <= CH_EXT && ++d->line_bytes > HTTP_CHUNK_LINE_MAX)
+        if (d->state <= HTTP__CH_EXT && ++d->line_bytes > HTTP_CHUNK_LINE_MAX)
             return http__chunk_fail(d, "chunk size line too long", i, consumed);
         switch (d->state) {
-        case CH_SIZE: {
+        case HTTP__CH_SIZE: {
             int v = http__hex_value(c);
             if (v >= 0) {
                 /* 15 significant hex digits cap a chunk at 2^60 bytes: no
@@ -86,74 +86,74 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
                 break;
             }
             if (!d->size_seen) return http__chunk_fail(d, "invalid chunk size", i, consumed);
-            if (c == '\r') d->state = CH_SIZE_LF;
-            else if (c == ';') d->state = CH_EXT;
-            else if (http_is_ows(c)) d->state = CH_SIZE_WS;
+            if (c == '\r') d->state = HTTP__CH_SIZE_LF;
+            else if (c == ';') d->state = HTTP__CH_EXT;
+            else if (http_is_ows(c)) d->state = HTTP__CH_SIZE_WS;
             else return http__chunk_fail(d, "invalid chunk size", i, consumed);
             break;
         }
-        case CH_SIZE_WS:
-            if (c == ';') d->state = CH_EXT;
-            else if (c == '\r') d->state = CH_SIZE_LF;
+        case HTTP__CH_SIZE_WS:
+            if (c == ';') d->state = HTTP__CH_EXT;
+            else if (c == '\r') d->state = HTTP__CH_SIZE_LF;
             else if (!http_is_ows(c)) return http__chunk_fail(d, "invalid chunk extension", i, consumed);
             break;
-        case CH_EXT:
-            if (c == '\r') d->state = CH_SIZE_LF;
+        case HTTP__CH_EXT:
+            if (c == '\r') d->state = HTTP__CH_SIZE_LF;
             else if (!http_is_field_char(c)) return http__chunk_fail(d, "invalid chunk extension", i, consumed);
             break;
-        case CH_SIZE_LF:
+        case HTTP__CH_SIZE_LF:
             if (c != '\n') return http__chunk_fail(d, "bare CR in chunk size line", i, consumed);
             d->line_bytes = 0;
             d->size_digits = 0;
             d->size_seen = false;
-            d->state = d->remaining ? CH_DATA : CH_TRAILER_START;
+            d->state = d->remaining ? HTTP__CH_DATA : HTTP__CH_TRAILER_START;
             break;
-        case CH_DATA_CR:
+        case HTTP__CH_DATA_CR:
             if (c != '\r') return http__chunk_fail(d, "chunk data longer than its size", i, consumed);
-            d->state = CH_DATA_LF;
+            d->state = HTTP__CH_DATA_LF;
             break;
-        case CH_DATA_LF:
+        case HTTP__CH_DATA_LF:
             if (c != '\n') return http__chunk_fail(d, "bare CR after chunk data", i, consumed);
-            d->state = CH_SIZE;
+            d->state = HTTP__CH_SIZE;
             break;
-        case CH_TRAILER_START:
+        case HTTP__CH_TRAILER_START:
             if (c == '\r') {
                 /* The kept lines go out before the final CRLF is read. */
                 if (kept != SIZE_MAX) return http__trailer_piece(in, kept, i, consumed, data);
-                d->state = CH_FINAL_LF;
+                d->state = HTTP__CH_FINAL_LF;
                 break;
             }
             if (!http_is_tchar(c)) return http__chunk_fail(d, "invalid trailer field", i, consumed);
             if (++d->trailer_fields > HTTP_CHUNK_TRAILER_FIELDS)
                 return http__chunk_fail(d, "too many trailer fields", i, consumed);
             d->in_name = 1;
-            d->state = CH_TRAILER;
+            d->state = HTTP__CH_TRAILER;
             /* the byte counts toward the trailer size */
             __attribute__((fallthrough));
-        case CH_TRAILER:
+        case HTTP__CH_TRAILER:
             if (++d->trailer_bytes > HTTP_CHUNK_TRAILER_MAX)
                 return http__chunk_fail(d, "trailer section too large", i, consumed);
             if (d->in_name) {
                 if (c == ':') d->in_name = 0;
                 else if (!http_is_tchar(c)) return http__chunk_fail(d, "invalid trailer field name", i, consumed);
             } else if (c == '\r') {
-                d->state = CH_TRAILER_LF;
+                d->state = HTTP__CH_TRAILER_LF;
             } else if (!http_is_field_char(c)) {
                 return http__chunk_fail(d, "invalid trailer field value", i, consumed);
             }
             break;
-        case CH_TRAILER_LF:
+        case HTTP__CH_TRAILER_LF:
             if (c != '\n') return http__chunk_fail(d, "bare CR in trailer", i, consumed);
             if (++d->trailer_bytes > HTTP_CHUNK_TRAILER_MAX)
                 return http__chunk_fail(d, "trailer section too large", i, consumed);
-            d->state = CH_TRAILER_START;
+            d->state = HTTP__CH_TRAILER_START;
             break;
-        case CH_FINAL_LF:
+        case HTTP__CH_FINAL_LF:
             if (c != '\n') return http__chunk_fail(d, "bare CR at end of chunked body", i, consumed);
-            d->state = CH_DONE;
+            d->state = HTTP__CH_DONE;
             *consumed = i + 1;
             return HTTP_CHUNKED_END;
-        case CH_DONE:
+        case HTTP__CH_DONE:
             *consumed = i;
             return HTTP_CHUNKED_END;
         default:
@@ -163,7 +163,7 @@ http_chunked_status_t http_chunked_decode(http_chunked_decoder_t *d, const char 
     }
     if (kept != SIZE_MAX) return http__trailer_piece(in, kept, i, consumed, data);
     *consumed = i;
-    return d->state == CH_DONE ? HTTP_CHUNKED_END : HTTP_CHUNKED_AGAIN;
+    return d->state == HTTP__CH_DONE ? HTTP_CHUNKED_END : HTTP_CHUNKED_AGAIN;
 }
 
 int http_chunked_trailers(ifr_str_t raw, ifr_arena_t *a, http_headers_t *out)

@@ -6,7 +6,7 @@
 
 /* RFC 9112 section 2.2 lets a server skip empty lines before the request
  * line (some clients send a CRLF after a POST body); a few are enough. */
-#define SCAN_MAX_LEADING_EMPTY 8
+#define HTTP__SCAN_MAX_LEADING_EMPTY 8
 
 void http_head_scan_init(http_head_scanner_t *s)
 {
@@ -89,7 +89,7 @@ http_head_status_t http_head_scan(http_head_scanner_t *s, const char *buf, size_
         size_t line_len = i - 1 - s->line_start;   /* without CRLF */
         if (s->fields_start == 0) {
             if (line_len == 0) {
-                if (i + 1 > 2 * SCAN_MAX_LEADING_EMPTY) {
+                if (i + 1 > 2 * HTTP__SCAN_MAX_LEADING_EMPTY) {
                     s->scanned = i;
                     return http__scan_fail(s, 400, "too many empty lines before the request");
                 }

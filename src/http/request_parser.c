@@ -19,7 +19,7 @@ typedef struct {
     bool te_other;          /* a coding other than chunked appeared */
     bool conn_close;
     bool conn_keep_alive;
-} framing_t;
+} http__framing_t;
 
 static int http__fail(http_parse_error_t *err, int status, const char *reason)
 {
@@ -37,9 +37,9 @@ static ifr_str_t http__trim_ows(ifr_str_t s)
 
 /* Calls fn for each non-empty element of a comma-separated list (RFC 9110
  * section 5.6.1: empty elements are ignored). Stops at a non-zero result. */
-typedef int (*list_item_fn)(ifr_str_t item, framing_t *f, http_parse_error_t *err);
+typedef int (*http__list_item_fn)(ifr_str_t item, http__framing_t *f, http_parse_error_t *err);
 
-static int http__for_each_item(ifr_str_t list, list_item_fn fn, framing_t *f, http_parse_error_t *err)
+static int http__for_each_item(ifr_str_t list, http__list_item_fn fn, http__framing_t *f, http_parse_error_t *err)
 {
     size_t start = 0;
     for (size_t i = 0; i <= list.len; i++) {
@@ -51,7 +51,7 @@ static int http__for_each_item(ifr_str_t list, list_item_fn fn, framing_t *f, ht
     return 0;
 }
 
-static int http__te_item(ifr_str_t coding, framing_t *f, http_parse_error_t *err)
+static int http__te_item(ifr_str_t coding, http__framing_t *f, http_parse_error_t *err)
 {
     if (f->te_chunked_last) return http__fail(err, 400, "chunked is not the final transfer coding");
     if (ifr_str_eq_nocase(coding, IFR_LIT("chunked"))) {
@@ -67,7 +67,7 @@ static int http__te_item(ifr_str_t coding, framing_t *f, http_parse_error_t *err
     return 0;
 }
 
-static int http__connection_item(ifr_str_t option, framing_t *f, http_parse_error_t *err)
+static int http__connection_item(ifr_str_t option, http__framing_t *f, http_parse_error_t *err)
 {
     (void)err;
     if (ifr_str_eq_nocase(option, IFR_LIT("close"))) f->conn_close = true;
@@ -77,7 +77,7 @@ static int http__connection_item(ifr_str_t option, framing_t *f, http_parse_erro
 
 /* Content-Length = 1*DIGIT. A list ("5, 5") or a second field is refused
  * even when the values agree: only one reading of the framing is allowed. */
-static int http__parse_content_length(ifr_str_t v, framing_t *f, http_parse_error_t *err)
+static int http__parse_content_length(ifr_str_t v, http__framing_t *f, http_parse_error_t *err)
 {
     if (f->has_length) return http__fail(err, 400, "more than one Content-Length");
     uint64_t n;
@@ -88,7 +88,7 @@ static int http__parse_content_length(ifr_str_t v, framing_t *f, http_parse_erro
 }
 
 /* Looks at the fields that change how the message is read. */
-static int http__inspect_field(http_request_t *req, const http_header_t *h, framing_t *f,
+static int http__inspect_field(http_request_t *req, const http_header_t *h, http__framing_t *f,
                          http_parse_error_t *err)
 {
     switch (h->name.len) {
@@ -212,7 +212,7 @@ static int http__parse_request_line(http_request_t *req, ifr_str_t line, http_pa
 }
 
 /* Decides how the body is framed once every field was seen. */
-static int http__settle_framing(http_request_t *req, const framing_t *f, ifr_str_t authority,
+static int http__settle_framing(http_request_t *req, const http__framing_t *f, ifr_str_t authority,
                           http_parse_error_t *err)
 {
     bool v11 = req->version_minor >= 1;
@@ -258,7 +258,7 @@ int http_request_parse(http_request_t *req, const char *head, size_t len, ifr_ar
     if (!req->headers.items) return http__fail(err, 500, "out of memory");
     req->headers.cap = fields ? fields : 1;
 
-    framing_t f = { 0 };
+    http__framing_t f = { 0 };
     const char *p = eol + 2, *end = head + len - 2;
     while (p < end) {
         const char *cr = memchr(p, '\r', (size_t)(end - p));

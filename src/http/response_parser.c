@@ -12,7 +12,7 @@ typedef struct {
     bool te_chunked_last;
     bool conn_close;
     bool conn_keep_alive;
-} resp_framing_t;
+} http__resp_framing_t;
 
 static http_resp_status_t http__resp_fail(http_resp_parser_t *p, const char *reason)
 {
@@ -58,7 +58,7 @@ static int http__resp_status_line(ifr_str_t line, http_upstream_response_t *out)
     return 0;
 }
 
-static int http__resp_content_length(ifr_str_t v, resp_framing_t *f)
+static int http__resp_content_length(ifr_str_t v, http__resp_framing_t *f)
 {
     uint64_t n;
     if (f->has_length || v.len > 18 || !ifr_str_to_u64(v, UINT64_MAX, &n)) return -1;
@@ -70,7 +70,7 @@ static int http__resp_content_length(ifr_str_t v, resp_framing_t *f)
 /* Walks a comma-separated list; for Transfer-Encoding only the last coding
  * matters (chunked must be last for the body to be chunked), for
  * Connection the close / keep-alive options. */
-static void http__resp_list(ifr_str_t list, bool te, resp_framing_t *f)
+static void http__resp_list(ifr_str_t list, bool te, http__resp_framing_t *f)
 {
     size_t start = 0;
     for (size_t i = 0; i <= list.len; i++) {
@@ -84,7 +84,7 @@ static void http__resp_list(ifr_str_t list, bool te, resp_framing_t *f)
     }
 }
 
-static int http__resp_field(ifr_str_t line, http_header_t *h, resp_framing_t *f)
+static int http__resp_field(ifr_str_t line, http_header_t *h, http__resp_framing_t *f)
 {
     if (http_is_ows((unsigned char)line.ptr[0])) return -1;   /* obs-fold */
     size_t i = 0;
@@ -105,7 +105,7 @@ static int http__resp_field(ifr_str_t line, http_header_t *h, resp_framing_t *f)
 }
 
 /* RFC 9112 section 6.3, in its order. */
-static int http__resp_settle(http_resp_parser_t *p, const resp_framing_t *f, http_upstream_response_t *out)
+static int http__resp_settle(http_resp_parser_t *p, const http__resp_framing_t *f, http_upstream_response_t *out)
 {
     int s = out->status;
     out->keep_alive = out->version_minor >= 1 ? !f->conn_close : (f->conn_keep_alive && !f->conn_close);
@@ -137,7 +137,7 @@ static http_resp_status_t http__resp_parse_head(http_resp_parser_t *p, const cha
         if (!out->headers.items) return http__resp_fail(p, "out of memory");
         out->headers.cap = p->fields;
     }
-    resp_framing_t f = { 0 };
+    http__resp_framing_t f = { 0 };
     size_t start = lf + 1;
     while (start < head_len) {
         const char *nl = memchr(buf + start, '\n', head_len - start);

@@ -33,7 +33,7 @@
 #define PLUGIN_DEFAULT_MEMORY (16u << 20)
 #define PLUGIN_DEFAULT_TIMEOUT_NS (50 * 1000000LL)
 
-typedef struct plugin plugin_t;
+typedef struct plugin_obj plugin_t;
 
 /* One `config key=value` pair. */
 typedef struct {

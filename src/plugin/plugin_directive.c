@@ -16,7 +16,7 @@
 typedef struct {
     plugin_chain_t *chain;     /* plan arena, shared by the list's entries */
     bool runs_chain;           /* the first entry of its list */
-} plugin_directive_conf_t;
+} plugin__directive_conf_t;
 
 /* The chain of the list being parsed, kept in the list's scope; *first
  * says it was just made. */
@@ -115,7 +115,7 @@ static int plugin__directive_parse(route_parse_t *p, const cfg_directive_t *d, v
 {
     if (cfg_expect_args(d, 1, 1, p->err) != 0) return -1;
     plugin_options_t *o = ifr_arena_alloc(p->arena, sizeof(*o));
-    plugin_directive_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    plugin__directive_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     const char *path = route_parse_path(p, d->args[0].text);
     if (!o || !c || !path) return cfg_errorf(p->err, NULL, "out of memory");
     plugin_options_init(o);
@@ -138,7 +138,7 @@ static int plugin__directive_parse(route_parse_t *p, const cfg_directive_t *d, v
 
 static route_result_t plugin__directive_handle(route_exchange_t *x, const void *conf)
 {
-    const plugin_directive_conf_t *c = conf;
+    const plugin__directive_conf_t *c = conf;
     return c->runs_chain ? plugin_chain_run(x, c->chain) : ROUTE_NEXT;
 }
 

@@ -11,11 +11,11 @@ typedef struct {
     plugin_t *const *plugins;   /* x->arena */
     size_t count;               /* lowered when a hook answers skip */
     ifr_buf_t bufs[2];          /* replacement chunks, ping-pong between plugins */
-} plugin_filter_ctx_t;
+} plugin__filter_ctx_t;
 
 static void plugin__filter_free(void *ud)
 {
-    plugin_filter_ctx_t *fc = ud;
+    plugin__filter_ctx_t *fc = ud;
     ifr_buf_free(&fc->bufs[0]);
     ifr_buf_free(&fc->bufs[1]);
 }
@@ -42,7 +42,7 @@ static bool plugin__bodiless(route_exchange_t *x)
 
 static int plugin__filter_head(route_exchange_t *x, route_filter_t *f)
 {
-    plugin_filter_ctx_t *fc = f->ctx;
+    plugin__filter_ctx_t *fc = f->ctx;
     for (size_t i = 0; i < fc->count; i++) {
         plugin_t *p = fc->plugins[i];
         if (!p->has_hook[PLUGIN_ON_RESPONSE] || plugin_is_disabled(p)) continue;
@@ -62,7 +62,7 @@ static int plugin__filter_head(route_exchange_t *x, route_filter_t *f)
 
 static int plugin__filter_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len, bool is_last)
 {
-    plugin_filter_ctx_t *fc = f->ctx;
+    plugin__filter_ctx_t *fc = f->ctx;
     ifr_str_t cur = ifr_str(data, len);
     int k = 0;
     for (size_t i = 0; i < fc->count; i++) {
@@ -87,7 +87,7 @@ static const route_filter_ops_t plugin__filter_ops = {
 
 int plugin_filter_push(route_exchange_t *x, plugin_t *const *plugins, size_t n)
 {
-    plugin_filter_ctx_t *fc = ifr_arena_calloc(x->arena, 1, sizeof(*fc));
+    plugin__filter_ctx_t *fc = ifr_arena_calloc(x->arena, 1, sizeof(*fc));
     if (!fc) return -1;
     fc->plugins = plugins;
     fc->count = n;

@@ -15,9 +15,9 @@
 #include "plugin/plugin_undo.h"
 #include "route/request.h"
 
-enum { PLUGIN_WHICH_REQUEST = 0, PLUGIN_WHICH_RESPONSE = 1 };
+enum { PLUGIN__WHICH_REQUEST = 0, PLUGIN__WHICH_RESPONSE = 1 };
 
-#define PLUGIN_ARG(i) ((uint32_t)args[i])
+#define PLUGIN__ARG(i) ((uint32_t)args[i])
 
 /* The i32 result of a host function (slots hold i32 zero-extended). */
 static iw_host_result_t plugin__ret(uint64_t *results, int64_t v)
@@ -96,8 +96,8 @@ static bool plugin__is_value(ifr_str_t s)
 /* The header list a call may read (which = 0 request, 1 response). */
 static http_headers_t *plugin__headers(plugin_call_t *c, uint32_t which)
 {
-    if (which == PLUGIN_WHICH_REQUEST) return &c->x->req->headers;
-    if (which != PLUGIN_WHICH_RESPONSE) return NULL;
+    if (which == PLUGIN__WHICH_REQUEST) return &c->x->req->headers;
+    if (which != PLUGIN__WHICH_RESPONSE) return NULL;
     return c->hook == PLUGIN_ON_REQUEST ? &c->headers : &c->x->resp.headers;
 }
 
@@ -107,7 +107,7 @@ static http_headers_t *plugin__headers(plugin_call_t *c, uint32_t which)
 static http_headers_t *plugin__headers_rw(plugin_call_t *c, uint32_t which)
 {
     http_headers_t *h;
-    if (which == PLUGIN_WHICH_REQUEST) h = c->hook == PLUGIN_ON_REQUEST ? &c->x->req->headers : NULL;
+    if (which == PLUGIN__WHICH_REQUEST) h = c->hook == PLUGIN_ON_REQUEST ? &c->x->req->headers : NULL;
     else h = c->hook == PLUGIN_ON_BODY ? NULL : plugin__headers(c, which);
     return h && plugin_undo_save(c, h) == 0 ? h : NULL;
 }
@@ -117,7 +117,7 @@ static iw_host_result_t plugin__h_method(iw_instance_t *inst, void *env, const u
     (void)env;
     plugin_call_t *c = plugin__hook_ctx(inst, "method");
     if (!c) return IW_HOST_TRAP;
-    return plugin__out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), c->x->req->method, results);
+    return plugin__out(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), c->x->req->method, results);
 }
 
 static iw_host_result_t plugin__h_path(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -133,7 +133,7 @@ static iw_host_result_t plugin__h_path(iw_instance_t *inst, void *env, const uin
         if (!b) return plugin__ret(results, -1);
         v = ifr_cstr(b);
     }
-    return plugin__out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), v, results);
+    return plugin__out(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), v, results);
 }
 
 static iw_host_result_t plugin__h_set_path(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -141,7 +141,7 @@ static iw_host_result_t plugin__h_set_path(iw_instance_t *inst, void *env, const
     (void)env;
     plugin_call_t *c = plugin__hook_ctx(inst, "set_path");
     ifr_str_t v;
-    if (!c || !plugin__in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
+    if (!c || !plugin__in(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), &v)) return IW_HOST_TRAP;
     if (c->hook != PLUGIN_ON_REQUEST || v.len == 0 || v.ptr[0] != '/' || !plugin__is_value(v) ||
         ifr_str_find_char(v, ' ') >= 0)
         return plugin__ret(results, -1);
@@ -165,22 +165,22 @@ static iw_host_result_t plugin__h_client_ip(iw_instance_t *inst, void *env, cons
     (void)env;
     plugin_call_t *c = plugin__hook_ctx(inst, "client_ip");
     if (!c) return IW_HOST_TRAP;
-    return plugin__out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), c->x->conn->remote_ip, results);
+    return plugin__out(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), c->x->conn->remote_ip, results);
 }
 
 static iw_host_result_t plugin__h_config(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     const plugin_t *p = env;
-    return plugin__out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), p->opt.config, results);
+    return plugin__out(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), p->opt.config, results);
 }
 
 static iw_host_result_t plugin__h_config_get(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     const plugin_options_t *o = &((const plugin_t *)env)->opt;
     ifr_str_t key;
-    if (!plugin__in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &key)) return IW_HOST_TRAP;
+    if (!plugin__in(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), &key)) return IW_HOST_TRAP;
     for (size_t i = 0; i < o->npairs; i++)
-        if (ifr_str_eq(o->pairs[i].key, key)) return plugin__out(inst, PLUGIN_ARG(2), PLUGIN_ARG(3), o->pairs[i].value, results);
+        if (ifr_str_eq(o->pairs[i].key, key)) return plugin__out(inst, PLUGIN__ARG(2), PLUGIN__ARG(3), o->pairs[i].value, results);
     return plugin__ret(results, -1);
 }
 
@@ -189,7 +189,7 @@ static iw_host_result_t plugin__h_header_count(iw_instance_t *inst, void *env, c
     (void)env;
     plugin_call_t *c = plugin__hook_ctx(inst, "header_count");
     if (!c) return IW_HOST_TRAP;
-    const http_headers_t *h = plugin__headers(c, PLUGIN_ARG(0));
+    const http_headers_t *h = plugin__headers(c, PLUGIN__ARG(0));
     return plugin__ret(results, h ? (int64_t)h->count : -1);
 }
 
@@ -198,8 +198,8 @@ static iw_host_result_t plugin__header_at(iw_instance_t *inst, const uint64_t *a
 {
     plugin_call_t *c = plugin__hook_ctx(inst, name ? "header_name" : "header_value");
     if (!c) return IW_HOST_TRAP;
-    const http_headers_t *h = plugin__headers(c, PLUGIN_ARG(0));
-    uint32_t i = PLUGIN_ARG(1);
+    const http_headers_t *h = plugin__headers(c, PLUGIN__ARG(0));
+    uint32_t i = PLUGIN__ARG(1);
     if (!h || i >= h->count) return plugin__ret(results, -1);
     ifr_str_t v = name ? h->items[i].name : h->items[i].value;
     if (name) {
@@ -208,7 +208,7 @@ static iw_host_result_t plugin__header_at(iw_instance_t *inst, const uint64_t *a
         for (size_t k = 0; k < v.len; k++) low[k] = ifr_ascii_lower(v.ptr[k]);
         v = ifr_str(low, v.len);
     }
-    return plugin__out(inst, PLUGIN_ARG(2), PLUGIN_ARG(3), v, results);
+    return plugin__out(inst, PLUGIN__ARG(2), PLUGIN__ARG(3), v, results);
 }
 
 static iw_host_result_t plugin__h_header_name(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -228,11 +228,11 @@ static iw_host_result_t plugin__h_header_get(iw_instance_t *inst, void *env, con
     (void)env;
     plugin_call_t *c = plugin__hook_ctx(inst, "header_get");
     if (!c) return IW_HOST_TRAP;
-    const http_headers_t *h = plugin__headers(c, PLUGIN_ARG(0));
+    const http_headers_t *h = plugin__headers(c, PLUGIN__ARG(0));
     ifr_str_t name;
-    if (!plugin__in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
+    if (!plugin__in(inst, PLUGIN__ARG(1), PLUGIN__ARG(2), &name)) return IW_HOST_TRAP;
     const http_header_t *f = h ? http_headers_get(h, name) : NULL;
-    return f ? plugin__out(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), f->value, results) : plugin__ret(results, -1);
+    return f ? plugin__out(inst, PLUGIN__ARG(3), PLUGIN__ARG(4), f->value, results) : plugin__ret(results, -1);
 }
 
 static bool plugin__is_response_list(const plugin_call_t *c, const http_headers_t *h)
@@ -245,9 +245,9 @@ static iw_host_result_t plugin__header_put(iw_instance_t *inst, const uint64_t *
 {
     plugin_call_t *c = plugin__hook_ctx(inst, add ? "header_add" : "header_set");
     ifr_str_t name, value;
-    if (!c || !plugin__in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name) || !plugin__in(inst, PLUGIN_ARG(3), PLUGIN_ARG(4), &value))
+    if (!c || !plugin__in(inst, PLUGIN__ARG(1), PLUGIN__ARG(2), &name) || !plugin__in(inst, PLUGIN__ARG(3), PLUGIN__ARG(4), &value))
         return IW_HOST_TRAP;
-    http_headers_t *h = plugin__headers_rw(c, PLUGIN_ARG(0));
+    http_headers_t *h = plugin__headers_rw(c, PLUGIN__ARG(0));
     if (!h || !plugin__is_token(name) || !plugin__is_value(value)) return plugin__ret(results, -1);
     /* The host frames responses itself: a guest cannot make it lie about the length. */
     if (plugin__is_response_list(c, h) && (ifr_str_eq_nocase(name, IFR_LIT("Content-Length")) ||
@@ -277,8 +277,8 @@ static iw_host_result_t plugin__h_header_remove(iw_instance_t *inst, void *env, 
     (void)env;
     plugin_call_t *c = plugin__hook_ctx(inst, "header_remove");
     ifr_str_t name;
-    if (!c || !plugin__in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &name)) return IW_HOST_TRAP;
-    http_headers_t *h = plugin__headers_rw(c, PLUGIN_ARG(0));
+    if (!c || !plugin__in(inst, PLUGIN__ARG(1), PLUGIN__ARG(2), &name)) return IW_HOST_TRAP;
+    http_headers_t *h = plugin__headers_rw(c, PLUGIN__ARG(0));
     return plugin__ret(results, h ? (int64_t)http_headers_remove(h, name) : -1);
 }
 
@@ -296,7 +296,7 @@ static iw_host_result_t plugin__h_set_status(iw_instance_t *inst, void *env, con
     (void)env;
     plugin_call_t *c = plugin__hook_ctx(inst, "set_status");
     if (!c) return IW_HOST_TRAP;
-    int32_t s = (int32_t)PLUGIN_ARG(0);
+    int32_t s = (int32_t)PLUGIN__ARG(0);
     if (s < 100 || s > 999 || c->hook == PLUGIN_ON_BODY) return plugin__ret(results, -1);
     if (c->hook == PLUGIN_ON_REQUEST) c->status = s;
     else c->x->resp.status = s;
@@ -308,7 +308,7 @@ static iw_host_result_t plugin__h_set_body(iw_instance_t *inst, void *env, const
     (void)env;
     plugin_call_t *c = plugin__hook_ctx(inst, "set_body");
     ifr_str_t v;
-    if (!c || !plugin__in(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), &v)) return IW_HOST_TRAP;
+    if (!c || !plugin__in(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), &v)) return IW_HOST_TRAP;
     if (c->hook == PLUGIN_ON_REQUEST) {
         c->body = ifr_arena_str(c->x->arena, v);
         return plugin__ret(results, c->body.ptr || !v.len ? 0 : -1);
@@ -327,7 +327,7 @@ static iw_host_result_t plugin__h_chunk(iw_instance_t *inst, void *env, const ui
     plugin_call_t *c = plugin__hook_ctx(inst, "chunk");
     if (!c) return IW_HOST_TRAP;
     if (c->hook != PLUGIN_ON_BODY) return plugin__ret(results, -1);
-    return plugin__out(inst, PLUGIN_ARG(0), PLUGIN_ARG(1), c->chunk, results);
+    return plugin__out(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), c->chunk, results);
 }
 
 static iw_host_result_t plugin__h_log(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -335,8 +335,8 @@ static iw_host_result_t plugin__h_log(iw_instance_t *inst, void *env, const uint
     (void)results;
     plugin_t *p = env;
     ifr_str_t msg;
-    if (!plugin__in(inst, PLUGIN_ARG(1), PLUGIN_ARG(2), &msg)) return IW_HOST_TRAP;
-    int32_t level = (int32_t)PLUGIN_ARG(0);
+    if (!plugin__in(inst, PLUGIN__ARG(1), PLUGIN__ARG(2), &msg)) return IW_HOST_TRAP;
+    int32_t level = (int32_t)PLUGIN__ARG(0);
     if (level < IFR_LOG_DEBUG) level = IFR_LOG_DEBUG;
     if (level > IFR_LOG_ERROR) level = IFR_LOG_ERROR;
     if ((ifr_log_level_t)level < ifr_log_get_level()) return IW_HOST_OK;

@@ -46,7 +46,7 @@ typedef struct {
 /* Idle instances a plugin keeps: about one per worker running it. */
 #define PLUGIN_POOL_SLOTS 16
 
-struct plugin {
+struct plugin_obj {
     char *path;                       /* owned */
     const char *name;                 /* file name, inside path: for logs */
     char logger[96];                  /* "plugin:auth.wasm" */

@@ -14,8 +14,8 @@
 /* Start-up (start function and _initialize) runs once per load with no
  * fuel limit but this much wall clock, so a plugin that loops forever in
  * start-up fails the load instead of hanging it. */
-#define PLUGIN_START_TIMEOUT_NS (2 * 1000000000LL)
-#define PLUGIN_MAX_FILE_BYTES (64u << 20)
+#define PLUGIN__START_TIMEOUT_NS (2 * 1000000000LL)
+#define PLUGIN__MAX_FILE_BYTES (64u << 20)
 
 static const struct {
     const char *name;
@@ -103,7 +103,7 @@ static int plugin__start(plugin_t *p, char *err, size_t errlen)
     }
     iw_limits_t lim = {
         .max_memory_bytes = p->opt.memory_bytes,
-        .deadline_ns = ifr_monotonic_ns() + PLUGIN_START_TIMEOUT_NS,
+        .deadline_ns = ifr_monotonic_ns() + PLUGIN__START_TIMEOUT_NS,
     };
     iw_error_t e = { 0 };
     iw_trap_t trap = { 0 };
@@ -139,7 +139,7 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
 {
     size_t len = 0;
     char why[160];
-    uint8_t *bytes = (uint8_t *)ifr_read_file(path, PLUGIN_MAX_FILE_BYTES, &len, why, sizeof why);
+    uint8_t *bytes = (uint8_t *)ifr_read_file(path, PLUGIN__MAX_FILE_BYTES, &len, why, sizeof why);
     if (!bytes) return plugin__fail(err, errlen, path, "cannot read the file: %s", why);
     plugin_t *p = calloc(1, sizeof(*p));
     if (!p || !(p->path = strdup(path))) {

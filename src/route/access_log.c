@@ -93,9 +93,9 @@ typedef struct {
     char *b;
     size_t n, cap;
     bool failed;
-} route_line_t;
+} route__line_t;
 
-static bool route__line_room(route_line_t *l, size_t more)
+static bool route__line_room(route__line_t *l, size_t more)
 {
     if (l->failed) return false;
     if (l->n + more <= l->cap) return true;
@@ -109,20 +109,20 @@ static bool route__line_room(route_line_t *l, size_t more)
     return true;
 }
 
-static void route__line_raw(route_line_t *l, const char *s, size_t len)
+static void route__line_raw(route__line_t *l, const char *s, size_t len)
 {
     if (route__line_room(l, len)) { memcpy(l->b + l->n, s, len); l->n += len; }
 }
 
-static void route__line_lit(route_line_t *l, const char *s) { route__line_raw(l, s, strlen(s)); }
+static void route__line_lit(route__line_t *l, const char *s) { route__line_raw(l, s, strlen(s)); }
 
-static void route__line_str(route_line_t *l, ifr_str_t s)
+static void route__line_str(route__line_t *l, ifr_str_t s)
 {
     size_t need = s.len * 6 + 2;
     if (route__line_room(l, need)) l->n += ifr_json_escape_to(l->b + l->n, need, s);
 }
 
-static void route__line_headers(route_line_t *l, const http_headers_t *h)
+static void route__line_headers(route__line_t *l, const http_headers_t *h)
 {
     static const char *const secret[] = { "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie" };
     route__line_lit(l, "{");
@@ -156,7 +156,7 @@ static void route__access_log_write_one(const route_access_log_t *log, route_exc
     clock_gettime(CLOCK_REALTIME, &now);
     int64_t dur_ns = ifr_monotonic_ns() - x->start_ns;
     if (x->start_ns == 0 || dur_ns < 0) dur_ns = 0;
-    route_line_t l = { .a = x->arena };
+    route__line_t l = { .a = x->arena };
     char num[160];
     const http_request_t *r = x->req;
     snprintf(num, sizeof(num), "{\"level\":\"info\",\"ts\":%lld.%06ld,\"logger\":\"http.log.access\","

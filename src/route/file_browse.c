@@ -18,18 +18,18 @@
 #include "route/response.h"
 #include "route/value_text.h"
 
-#define ROUTE_BROWSE_MAX 10000   /* entries listed at most */
+#define ROUTE__BROWSE_MAX 10000   /* entries listed at most */
 
 typedef struct {
     char *name;
     bool dir;
     uint64_t size;
     time_t mtime;
-} route_entry_info_t;
+} route__entry_info_t;
 
 static int route__entry_cmp(const void *a, const void *b)
 {
-    return strcmp(((const route_entry_info_t *)a)->name, ((const route_entry_info_t *)b)->name);
+    return strcmp(((const route__entry_info_t *)a)->name, ((const route__entry_info_t *)b)->name);
 }
 
 /* Appends to a growing arena buffer. */
@@ -38,9 +38,9 @@ typedef struct {
     char *b;
     size_t n, cap;
     bool failed;
-} route_page_t;
+} route__page_t;
 
-static void route__page_put(route_page_t *p, ifr_str_t s)
+static void route__page_put(route__page_t *p, ifr_str_t s)
 {
     if (p->failed) return;
     if (p->n + s.len > p->cap) {
@@ -78,21 +78,21 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
     DIR *d = opendir(real);
     if (!d) return route_fail(x, 403, "cannot list directory");
     size_t cap = 64, n = 0;
-    route_entry_info_t *ents = ifr_arena_alloc(x->arena, cap * sizeof(*ents));
+    route__entry_info_t *ents = ifr_arena_alloc(x->arena, cap * sizeof(*ents));
     struct dirent *de;
-    while (ents && (de = readdir(d)) && n < ROUTE_BROWSE_MAX) {
+    while (ents && (de = readdir(d)) && n < ROUTE__BROWSE_MAX) {
         if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2]))) continue;
         char *full = ifr_arena_printf(x->arena, "%s/%s", real, de->d_name);
         struct stat es;
         if (!full || !route__entry_listed(c, real_root, real, full, de->d_name, &es)) continue;
         if (n == cap) {
-            route_entry_info_t *ne = ifr_arena_alloc(x->arena, cap * 2 * sizeof(*ents));
+            route__entry_info_t *ne = ifr_arena_alloc(x->arena, cap * 2 * sizeof(*ents));
             if (!ne) break;
             memcpy(ne, ents, n * sizeof(*ents));
             ents = ne;
             cap *= 2;
         }
-        ents[n++] = (route_entry_info_t){ ifr_arena_strndup(x->arena, de->d_name, strlen(de->d_name)),
+        ents[n++] = (route__entry_info_t){ ifr_arena_strndup(x->arena, de->d_name, strlen(de->d_name)),
                                           S_ISDIR(es.st_mode), (uint64_t)es.st_size, es.st_mtim.tv_sec };
         if (!ents[n - 1].name) n--;
     }
@@ -100,7 +100,7 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
     if (!ents) return route_fail(x, 500, "out of memory");
     qsort(ents, n, sizeof(*ents), route__entry_cmp);
 
-    route_page_t page = { .a = x->arena };
+    route__page_t page = { .a = x->arena };
     const http_header_t *accept = http_headers_get(&x->req->headers, IFR_LIT("Accept"));
     if (accept && route_wild_match(IFR_LIT("*application/json*"), accept->value, true)) {
         route__page_put(&page, IFR_LIT("["));

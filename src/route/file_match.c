@@ -13,7 +13,7 @@
 
 /* Names a glob may expand to in one directory; past it the rest of the
  * directory is not looked at (a config error cannot know the directory). */
-#define ROUTE_FILE_GLOB_MAX 256
+#define ROUTE__FILE_GLOB_MAX 256
 
 static const char *const route__file_policies[] = {
     "first_exist", "smallest_size", "largest_size", "most_recently_modified",
@@ -161,14 +161,14 @@ static ifr_str_t *route__file_glob(route_exchange_t *x, const char *real_root, i
     *count = 0;
     char *path = ifr_arena_strndup(x->arena, dir.ptr, dir.len);
     char *real = ifr_arena_alloc(x->arena, ROUTE_PATH_MAX);
-    ifr_str_t *names = ifr_arena_alloc(x->arena, ROUTE_FILE_GLOB_MAX * sizeof(ifr_str_t));
+    ifr_str_t *names = ifr_arena_alloc(x->arena, ROUTE__FILE_GLOB_MAX * sizeof(ifr_str_t));
     if (!path || !real || !names || route_fs_resolve(real_root, path, real, NULL) != 0 ||
         !route_fs_within(real_root, real))
         return names;
     DIR *d = opendir(real);
     if (!d) return names;
     struct dirent *de;
-    while (*count < ROUTE_FILE_GLOB_MAX && (de = readdir(d))) {
+    while (*count < ROUTE__FILE_GLOB_MAX && (de = readdir(d))) {
         ifr_str_t name = ifr_cstr(de->d_name);
         if (ifr_str_eq_cstr(name, ".") || ifr_str_eq_cstr(name, "..")) continue;
         if (!route_glob(pattern, name, false, true)) continue;

@@ -14,11 +14,11 @@
 #include "route/response.h"
 #include "route/state.h"
 
-#define ROUTE_MAX_RANGES 16
+#define ROUTE__MAX_RANGES 16
 
 typedef struct {
     uint64_t start, len;
-} route_range_t;
+} route__range_t;
 
 /* Caddy's ETag: mtime in nanoseconds and size, both base 36. */
 static void route__etag(const struct stat *st, char *buf)
@@ -68,7 +68,7 @@ static ifr_str_t route__req_header(route_exchange_t *x, const char *name)
  * adding up to more than the file: overlaps that would send parts of it
  * many times, where Go's ServeContent and nginx send it once), -1 for "not
  * satisfiable". */
-static int route__parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
+static int route__parse_ranges(ifr_str_t h, uint64_t size, route__range_t *out)
 {
     if (!ifr_str_starts_with(h, IFR_LIT("bytes="))) return 0;
     size_t p = 6;
@@ -93,18 +93,18 @@ static int route__parse_ranges(ifr_str_t h, uint64_t size, route_range_t *out)
         if (p < h.len && h.ptr[p] != ',') return 0;
         if (!has_a && !has_b) return 0;
         any = true;
-        route_range_t r;
+        route__range_t r;
         if (!has_a) {              /* suffix: the last b bytes */
             if (b == 0) continue;
             if (b > size) b = size;
-            r = (route_range_t){ size - b, b };
+            r = (route__range_t){ size - b, b };
         } else {
             if (has_b && b < a) return 0;
             if (a >= size) continue;   /* this one is unsatisfiable; others may not be */
             uint64_t end = has_b && b < size ? b : size - 1;
-            r = (route_range_t){ a, end - a + 1 };
+            r = (route__range_t){ a, end - a + 1 };
         }
-        if (n == ROUTE_MAX_RANGES) return 0;
+        if (n == ROUTE__MAX_RANGES) return 0;
         sum += r.len;   /* each len <= size: no overflow before the check */
         if (sum > size) return 0;
         out[n++] = r;
@@ -223,7 +223,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     int status = c->status;
     route_state_t *rs = route_state(x);
     if (!status && rs && rs->in_errors && x->error_status) status = x->error_status;
-    route_range_t ranges[ROUTE_MAX_RANGES];
+    route__range_t ranges[ROUTE__MAX_RANGES];
     int nr = 0;
     ifr_str_t range = route__req_header(x, "Range"), ifrange = route__req_header(x, "If-Range");
     if (range.ptr && status == 0) {
@@ -282,7 +282,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     /* Several ranges: multipart/byteranges with a boundary per response. */
     char boundary[40];
     snprintf(boundary, sizeof(boundary), "ifrit%016" PRIx64, x->id * 0x9e3779b97f4a7c15u ^ size);
-    char *parts[ROUTE_MAX_RANGES];
+    char *parts[ROUTE__MAX_RANGES];
     uint64_t total = 0;
     for (int i = 0; i < nr; i++) {
         parts[i] = ifr_arena_printf(x->arena, "%s--%s\r\nContent-Type: %s\r\nContent-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64 "\r\n\r\n",

@@ -19,21 +19,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ROUTE_FS_CACHE_SLOTS 32
-#define ROUTE_FS_CACHE_PATH 256
+#define ROUTE__FS_CACHE_SLOTS 32
+#define ROUTE__FS_CACHE_PATH 256
 /* An entry unused this long is closed by the next lookup that passes by,
  * so a deleted file's space is not held for long on a busy worker. */
-#define ROUTE_FS_CACHE_IDLE_S 10
+#define ROUTE__FS_CACHE_IDLE_S 10
 
 typedef struct {
     int fd;   /* -1: empty slot */
     time_t used;
     struct stat st;
-    char path[ROUTE_FS_CACHE_PATH];
-} route_fs_cache_entry_t;
+    char path[ROUTE__FS_CACHE_PATH];
+} route__fs_cache_entry_t;
 
 /* Direct-mapped by a hash of the path; per thread, so no locks. */
-static _Thread_local route_fs_cache_entry_t route__fs_cache[ROUTE_FS_CACHE_SLOTS];
+static _Thread_local route__fs_cache_entry_t route__fs_cache[ROUTE__FS_CACHE_SLOTS];
 static _Thread_local bool route__fs_cache_ready;
 static _Thread_local unsigned route__fs_cache_sweep;
 
@@ -44,29 +44,29 @@ static time_t route__fs_cache_now(void)
     return ts.tv_sec;
 }
 
-static void route__fs_cache_drop(route_fs_cache_entry_t *e)
+static void route__fs_cache_drop(route__fs_cache_entry_t *e)
 {
     if (e->fd >= 0) close(e->fd);
     e->fd = -1;
 }
 
-static route_fs_cache_entry_t *route__fs_cache_slot(const char *path, size_t len)
+static route__fs_cache_entry_t *route__fs_cache_slot(const char *path, size_t len)
 {
     if (!route__fs_cache_ready) {
-        for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route__fs_cache[i].fd = -1;
+        for (size_t i = 0; i < ROUTE__FS_CACHE_SLOTS; i++) route__fs_cache[i].fd = -1;
         route__fs_cache_ready = true;
     }
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)path[i]) * 16777619u;
-    return &route__fs_cache[h % ROUTE_FS_CACHE_SLOTS];
+    return &route__fs_cache[h % ROUTE__FS_CACHE_SLOTS];
 }
 
 /* Closes one other slot if it has been idle too long: a little cleaning
  * per lookup, without a timer. */
 static void route__fs_cache_sweep_one(time_t now)
 {
-    route_fs_cache_entry_t *e = &route__fs_cache[route__fs_cache_sweep++ % ROUTE_FS_CACHE_SLOTS];
-    if (e->fd >= 0 && now - e->used > ROUTE_FS_CACHE_IDLE_S) route__fs_cache_drop(e);
+    route__fs_cache_entry_t *e = &route__fs_cache[route__fs_cache_sweep++ % ROUTE__FS_CACHE_SLOTS];
+    if (e->fd >= 0 && now - e->used > ROUTE__FS_CACHE_IDLE_S) route__fs_cache_drop(e);
 }
 
 static bool route__fs_same_file(const struct stat *a, const struct stat *b)
@@ -79,8 +79,8 @@ static bool route__fs_same_file(const struct stat *a, const struct stat *b)
 int route_fs_cache_open(const char *path, struct stat *st)
 {
     size_t len = strlen(path);
-    if (len >= ROUTE_FS_CACHE_PATH) return -1;
-    route_fs_cache_entry_t *e = route__fs_cache_slot(path, len);
+    if (len >= ROUTE__FS_CACHE_PATH) return -1;
+    route__fs_cache_entry_t *e = route__fs_cache_slot(path, len);
     time_t now = route__fs_cache_now();
     route__fs_cache_sweep_one(now);
     if (e->fd < 0 || memcmp(e->path, path, len + 1) != 0) return -1;
@@ -99,8 +99,8 @@ int route_fs_cache_open(const char *path, struct stat *st)
 void route_fs_cache_put(const char *path, int fd, const struct stat *st)
 {
     size_t len = strlen(path);
-    if (len >= ROUTE_FS_CACHE_PATH || !S_ISREG(st->st_mode)) return;
-    route_fs_cache_entry_t *e = route__fs_cache_slot(path, len);
+    if (len >= ROUTE__FS_CACHE_PATH || !S_ISREG(st->st_mode)) return;
+    route__fs_cache_entry_t *e = route__fs_cache_slot(path, len);
     time_t now = route__fs_cache_now();
     /* A slot that served another file this second stays: two busy files
      * sharing a slot would otherwise cost a copy and a close each time. */
@@ -116,7 +116,7 @@ void route_fs_cache_put(const char *path, int fd, const struct stat *st)
 void route_fs_cache_thread_exit(void)
 {
     if (!route__fs_cache_ready) return;
-    for (size_t i = 0; i < ROUTE_FS_CACHE_SLOTS; i++) route__fs_cache_drop(&route__fs_cache[i]);
+    for (size_t i = 0; i < ROUTE__FS_CACHE_SLOTS; i++) route__fs_cache_drop(&route__fs_cache[i]);
 }
 
 #else

@@ -24,13 +24,13 @@
 typedef struct {
     ifr_str_t user;
     const char *hash;     /* NUL-terminated modular crypt string */
-} route_account_t;
+} route__account_t;
 
 typedef struct {
-    route_account_t *accounts;
+    route__account_t *accounts;
     size_t count;
     ifr_str_t challenge;  /* the WWW-Authenticate value */
-} route_basic_auth_conf_t;
+} route__basic_auth_conf_t;
 
 static int route__b64val(char c)
 {
@@ -67,7 +67,7 @@ static int route__basic_auth_parse(route_parse_t *p, const cfg_directive_t *d, v
     if (d->nargs >= 1 && !ifr_str_eq_cstr(d->args[0].text, "bcrypt"))
         return cfg_errorf(p->err, &d->args[0], "basic_auth: only the bcrypt hash algorithm is supported, got '%s'",
                           d->args[0].text.ptr);
-    route_basic_auth_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__basic_auth_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     const char *realm = d->nargs == 2 ? d->args[1].text.ptr : "restricted";
     char *ch = ifr_arena_printf(p->arena, "Basic realm=\"%s\"", realm);
@@ -75,7 +75,7 @@ static int route__basic_auth_parse(route_parse_t *p, const cfg_directive_t *d, v
     c->challenge = ifr_cstr(ch);
     size_t n = d->block ? d->block->count : 0;
     if (n == 0) return cfg_errorf(p->err, &d->name, "basic_auth: expected a block of <username> <hashed_password> lines");
-    if (!(c->accounts = ifr_arena_calloc(p->arena, n, sizeof(route_account_t))))
+    if (!(c->accounts = ifr_arena_calloc(p->arena, n, sizeof(route__account_t))))
         return cfg_errorf(p->err, NULL, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const cfg_directive_t *s = &d->block->items[i];
@@ -96,13 +96,13 @@ static int route__basic_auth_parse(route_parse_t *p, const cfg_directive_t *d, v
         if (!hash) return cfg_errorf(p->err, NULL, "out of memory");
         if (!(hash[1] == '2' && (hash[2] == '$' || hash[3] == '$')))
             return cfg_errorf(p->err, &s->args[0], "basic_auth: expected a bcrypt hash ($2a$, $2b$ or $2y$)");
-        c->accounts[c->count++] = (route_account_t){ s->name.text, hash };
+        c->accounts[c->count++] = (route__account_t){ s->name.text, hash };
     }
     *conf = c;
     return 0;
 }
 
-static route_result_t route__basic_auth_deny(route_exchange_t *x, const route_basic_auth_conf_t *c)
+static route_result_t route__basic_auth_deny(route_exchange_t *x, const route__basic_auth_conf_t *c)
 {
     if (http_headers_set(&x->resp.headers, x->arena, IFR_LIT("WWW-Authenticate"), c->challenge) != 0)
         return route_fail(x, 500, "out of memory");
@@ -115,23 +115,23 @@ typedef struct {
     int result;            /* route_password_verify's, written by the check */
     size_t hash_len, pass_len;
     char bytes[];          /* hash, NUL, password */
-} route_auth_check_t;
+} route__auth_check_t;
 
 /* What the handler needs when the check comes back (x->arena). */
 typedef struct {
-    const route_basic_auth_conf_t *conf;
+    const route__basic_auth_conf_t *conf;
     bool known;            /* the user exists (else the hash was a stand-in) */
     ifr_str_t user;
-    route_auth_check_t *check;
-} route_auth_wait_t;
+    route__auth_check_t *check;
+} route__auth_wait_t;
 
 static void route__auth_check_run(void *arg)
 {
-    route_auth_check_t *c = arg;
+    route__auth_check_t *c = arg;
     c->result = route_password_verify(c->bytes, c->bytes + c->hash_len + 1, c->pass_len);
 }
 
-static route_result_t route__basic_auth_finish(route_exchange_t *x, const route_basic_auth_conf_t *c, bool known,
+static route_result_t route__basic_auth_finish(route_exchange_t *x, const route__basic_auth_conf_t *c, bool known,
                                               int ok, ifr_str_t user)
 {
     if (ok < 0) ifr_log_error("route", "basic_auth: no password verifier for this hash (or it failed)");
@@ -143,13 +143,13 @@ static route_result_t route__basic_auth_finish(route_exchange_t *x, const route_
 
 static void route__basic_auth_checked(route_exchange_t *x, void *ud)
 {
-    route_auth_wait_t *w = ud;
+    route__auth_wait_t *w = ud;
     route_resume(x, route__basic_auth_finish(x, w->conf, w->known, w->check->result, w->user));
 }
 
 static route_result_t route__basic_auth_handle(route_exchange_t *x, const void *conf)
 {
-    const route_basic_auth_conf_t *c = conf;
+    const route__basic_auth_conf_t *c = conf;
     const http_header_t *h = http_headers_get(&x->req->headers, IFR_LIT("Authorization"));
     if (!h || h->value.len < 6 || !ifr_str_eq_nocase(ifr_str_sub(h->value, 0, 6), IFR_LIT("Basic ")))
         return route__basic_auth_deny(x, c);
@@ -162,7 +162,7 @@ static route_result_t route__basic_auth_handle(route_exchange_t *x, const void *
     long colon = ifr_str_find_char(cred, ':');
     if (colon < 0) return route__basic_auth_deny(x, c);
     ifr_str_t user = ifr_str_sub(cred, 0, (size_t)colon), pass = ifr_str_sub(cred, (size_t)colon + 1, cred.len);
-    const route_account_t *acct = NULL;
+    const route__account_t *acct = NULL;
     for (size_t i = 0; i < c->count && !acct; i++)
         if (ifr_str_eq(c->accounts[i].user, user)) acct = &c->accounts[i];
     /* An unknown user still costs one full hash check, the same way
@@ -173,16 +173,16 @@ static route_result_t route__basic_auth_handle(route_exchange_t *x, const void *
         return route__basic_auth_finish(x, c, true, 1, user);
     }
     size_t hash_len = strlen(hash);
-    size_t size = sizeof(route_auth_check_t) + hash_len + 1 + pass.len;
-    route_auth_check_t *check = ifr_arena_alloc(x->arena, size);
-    route_auth_wait_t *w = ifr_arena_alloc(x->arena, sizeof(*w));
+    size_t size = sizeof(route__auth_check_t) + hash_len + 1 + pass.len;
+    route__auth_check_t *check = ifr_arena_alloc(x->arena, size);
+    route__auth_wait_t *w = ifr_arena_alloc(x->arena, sizeof(*w));
     if (!check || !w) return route_fail(x, 500, "out of memory");
     check->result = -1;
     check->hash_len = hash_len;
     check->pass_len = pass.len;
     memcpy(check->bytes, hash, hash_len + 1);
     memcpy(check->bytes + hash_len + 1, pass.ptr, pass.len);
-    *w = (route_auth_wait_t){ c, acct != NULL, user, check };
+    *w = (route__auth_wait_t){ c, acct != NULL, user, check };
     int rc = x->io->offload ? x->io->offload(x, route__auth_check_run, check, size, route__basic_auth_checked, w) : -1;
     ifr_log_debug("route", "basic_auth: checking the password of user %.*s %s", (int)user.len, user.ptr,
                   rc == 0 ? "on a helper thread" : "inline");

@@ -21,12 +21,12 @@
 #include "route/path.h"
 #include "route/response.h"
 
-#define ROUTE_ENCODE_MAX_FORMATS 4
+#define ROUTE__ENCODE_MAX_FORMATS 4
 
 typedef struct {
     ifr_str_t name;
     int level;            /* 0 = the codec's default */
-} route_format_t;
+} route__format_t;
 
 /* A `match` block: which responses to encode (instead of the default
  * Content-Type list). Status codes are OR-ed (1..5 = a class like 2xx);
@@ -40,24 +40,24 @@ typedef struct {
         size_t nvalues;
     } headers[8];
     size_t nheaders;
-} route_encode_match_t;
+} route__encode_match_t;
 
 typedef struct {
-    route_format_t formats[ROUTE_ENCODE_MAX_FORMATS];
+    route__format_t formats[ROUTE__ENCODE_MAX_FORMATS];
     size_t nformats;
     uint64_t minimum_length;
-    route_encode_match_t *match;    /* NULL: Caddy's default type list */
-} route_encode_conf_t;
+    route__encode_match_t *match;    /* NULL: Caddy's default type list */
+} route__encode_conf_t;
 
 /* Per response: the chosen codec and its stream. */
 typedef struct {
-    const route_encode_conf_t *conf;
+    const route__encode_conf_t *conf;
     const route_codec_t *codec;
     int level;
     void *stream;
     route_exchange_t *x;
     route_filter_t *f;
-} route_encode_ctx_t;
+} route__encode_ctx_t;
 
 static const char *const route__encode_types[] = {
     "text/*", "application/json*", "application/javascript*", "application/x-javascript*",
@@ -70,7 +70,7 @@ static const char *const route__encode_types[] = {
     "image/x-icon*", "image/vnd.microsoft.icon*", "multipart/bag*", "multipart/mixed*",
 };
 
-static int route__encode_format(route_parse_t *p, route_encode_conf_t *c, const cfg_token_t *name,
+static int route__encode_format(route_parse_t *p, route__encode_conf_t *c, const cfg_token_t *name,
                                const cfg_token_t *level)
 {
     if (!ifr_str_eq_cstr(name->text, "gzip") && !ifr_str_eq_cstr(name->text, "zstd"))
@@ -78,10 +78,10 @@ static int route__encode_format(route_parse_t *p, route_encode_conf_t *c, const 
     for (size_t i = 0; i < c->nformats; i++)
         if (ifr_str_eq(c->formats[i].name, name->text)) {
             c->nformats--;   /* written again: the later line wins, at its place */
-            memmove(&c->formats[i], &c->formats[i + 1], (c->nformats - i) * sizeof(route_format_t));
+            memmove(&c->formats[i], &c->formats[i + 1], (c->nformats - i) * sizeof(route__format_t));
             break;
         }
-    route_format_t f = { name->text, 0 };
+    route__format_t f = { name->text, 0 };
     if (level) {
         int64_t lv;
         if (cfg_parse_int(level, 1, 22, &lv, p->err) != 0) return -1;
@@ -91,9 +91,9 @@ static int route__encode_format(route_parse_t *p, route_encode_conf_t *c, const 
     return 0;
 }
 
-static int route__encode_match_parse(route_parse_t *p, const cfg_directive_t *d, route_encode_match_t **out)
+static int route__encode_match_parse(route_parse_t *p, const cfg_directive_t *d, route__encode_match_t **out)
 {
-    route_encode_match_t *m = ifr_arena_calloc(p->arena, 1, sizeof(*m));
+    route__encode_match_t *m = ifr_arena_calloc(p->arena, 1, sizeof(*m));
     if (!m) return cfg_errorf(p->err, NULL, "out of memory");
     if (d->nargs || !d->block || d->block->count == 0)
         return cfg_errorf(p->err, &d->name, "encode match: expected a block of status and header lines");
@@ -126,7 +126,7 @@ static int route__encode_match_parse(route_parse_t *p, const cfg_directive_t *d,
     return 0;
 }
 
-static bool route__encode_match(const route_encode_match_t *m, const http_response_t *r)
+static bool route__encode_match(const route__encode_match_t *m, const http_response_t *r)
 {
     bool status_ok = m->ncodes == 0;
     for (size_t i = 0; i < m->ncodes && !status_ok; i++)
@@ -145,7 +145,7 @@ static bool route__encode_match(const route_encode_match_t *m, const http_respon
 
 static int route__encode_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
-    route_encode_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__encode_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     c->minimum_length = 512;
     if (d->nargs > 2) return cfg_errorf(p->err, &d->args[2], "encode: expected at most gzip and zstd");
@@ -171,8 +171,8 @@ static int route__encode_parse(route_parse_t *p, const cfg_directive_t *d, void 
         }
     }
     if (c->nformats == 0) {
-        c->formats[c->nformats++] = (route_format_t){ IFR_LIT("zstd"), 0 };
-        c->formats[c->nformats++] = (route_format_t){ IFR_LIT("gzip"), 0 };
+        c->formats[c->nformats++] = (route__format_t){ IFR_LIT("zstd"), 0 };
+        c->formats[c->nformats++] = (route__format_t){ IFR_LIT("gzip"), 0 };
     }
     *conf = c;
     return 0;
@@ -189,7 +189,7 @@ static bool route__encode_type_ok(const http_headers_t *h)
 
 static void route__encode_close(void *p)
 {
-    route_encode_ctx_t *e = p;
+    route__encode_ctx_t *e = p;
     if (e->stream) e->codec->close(e->stream);
     e->stream = NULL;
 }
@@ -212,7 +212,7 @@ static int route__encode_head_fields(route_exchange_t *x, const route_codec_t *c
 
 static int route__encode_on_head(route_exchange_t *x, route_filter_t *f)
 {
-    route_encode_ctx_t *e = f->ctx;
+    route__encode_ctx_t *e = f->ctx;
     http_response_t *r = &x->resp;
     /* A 206 is a slice of the identity body: compressing it would make
      * the ranges meaningless, so partial answers pass unchanged. */
@@ -246,14 +246,14 @@ static int route__encode_on_head(route_exchange_t *x, route_filter_t *f)
 
 static int route__encode_emit(void *ud, const void *data, size_t len)
 {
-    route_encode_ctx_t *e = ud;
+    route__encode_ctx_t *e = ud;
     return len ? route_filter_body(e->x, e->f->next, data, len, false) : 0;
 }
 
 static int route__encode_on_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len,
                                 bool is_last)
 {
-    route_encode_ctx_t *e = f->ctx;
+    route__encode_ctx_t *e = f->ctx;
     e->x = x;
     e->f = f;
     if (!e->stream) return -1;
@@ -267,7 +267,7 @@ static const route_filter_ops_t route__encode_filter = {
 
 static route_result_t route__encode_handle(route_exchange_t *x, const void *conf)
 {
-    const route_encode_conf_t *c = conf;
+    const route__encode_conf_t *c = conf;
     const route_codec_t *best = NULL;
     int best_q = 0, level = 0;
     for (size_t i = 0; i < c->nformats; i++) {
@@ -284,9 +284,9 @@ static route_result_t route__encode_handle(route_exchange_t *x, const void *conf
     /* A client accepting none of ours gets the answer untouched (as with
      * no compressor at all: a host that registered none). */
     if (!best) return ROUTE_NEXT;
-    route_encode_ctx_t *e = ifr_arena_calloc(x->arena, 1, sizeof(*e));
+    route__encode_ctx_t *e = ifr_arena_calloc(x->arena, 1, sizeof(*e));
     if (!e) return route_fail(x, 500, "out of memory");
-    *e = (route_encode_ctx_t){ .conf = c, .codec = best, .level = level };
+    *e = (route__encode_ctx_t){ .conf = c, .codec = best, .level = level };
     if (route_filter_push(x, &route__encode_filter, e) != 0) return route_fail(x, 500, "out of memory");
     return ROUTE_NEXT;
 }

@@ -9,12 +9,12 @@
 typedef struct {
     int status;
     route_tmpl_t *message;
-} route_error_conf_t;
+} route__error_conf_t;
 
 static int route__error_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 0, 2, p->err) != 0) return -1;
-    route_error_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__error_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     c->status = 500;
     const cfg_token_t *msg = NULL;
@@ -45,7 +45,7 @@ static int route__error_parse(route_parse_t *p, const cfg_directive_t *d, void *
 
 static route_result_t route__error_handle(route_exchange_t *x, const void *conf)
 {
-    const route_error_conf_t *c = conf;
+    const route__error_conf_t *c = conf;
     ifr_str_t msg = IFR_LIT("");
     if (c->message && route_tmpl_render(x, c->message, &msg) != 0) msg = IFR_LIT("");
     char *m = ifr_arena_strndup(x->arena, msg.ptr ? msg.ptr : "", msg.len);

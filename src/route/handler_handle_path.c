@@ -11,11 +11,11 @@
 typedef struct {
     route_block_conf_t block;
     ifr_str_t prefix;
-} route_handle_path_conf_t;
+} route__handle_path_conf_t;
 
 static int route__handle_path_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
-    route_handle_path_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__handle_path_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     ifr_str_t pat = p->matcher_token->text;   /* checked by ROUTE_DIR_NEEDS_PATH */
     if (pat.len && pat.ptr[pat.len - 1] == '*') pat.len--;
@@ -29,7 +29,7 @@ static int route__handle_path_parse(route_parse_t *p, const cfg_directive_t *d, 
 
 static route_result_t route__handle_path_handle(route_exchange_t *x, const void *conf)
 {
-    const route_handle_path_conf_t *c = conf;
+    const route__handle_path_conf_t *c = conf;
     long n = route_raw_prefix_len(x->req->path, c->prefix);
     if (n > 0 && route_set_path(x, ifr_str_sub(x->req->path, (size_t)n, x->req->path.len)) != 0)
         return route_fail(x, 500, "out of memory");

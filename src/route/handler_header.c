@@ -16,9 +16,9 @@
 typedef struct {
     route_hdr_ops_t ops;
     bool defer;
-} route_header_conf_t;
+} route__header_conf_t;
 
-static int route__header_op(route_parse_t *p, route_header_conf_t *c, const cfg_token_t *field,
+static int route__header_op(route_parse_t *p, route__header_conf_t *c, const cfg_token_t *field,
                            const cfg_token_t *args, size_t nargs)
 {
     route_hdr_op_t op = { .kind = ROUTE_HDR_SET };
@@ -59,7 +59,7 @@ static int route__header_op(route_parse_t *p, route_header_conf_t *c, const cfg_
 
 static int route__header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
-    route_header_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__header_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     if (d->nargs && route__header_op(p, c, &d->args[0], d->args + 1, d->nargs - 1) != 0) return -1;
     for (size_t i = 0; d->block && i < d->block->count; i++) {
@@ -72,7 +72,7 @@ static int route__header_parse(route_parse_t *p, const cfg_directive_t *d, void 
     return 0;
 }
 
-static int route__header_apply(route_exchange_t *x, const route_header_conf_t *c)
+static int route__header_apply(route_exchange_t *x, const route__header_conf_t *c)
 {
     return route_hdr_ops_apply(x, &c->ops, &x->resp.headers, NULL, NULL);
 }
@@ -87,7 +87,7 @@ static const route_filter_ops_t route__header_filter = { .name = "header", .on_h
 
 static route_result_t route__header_handle(route_exchange_t *x, const void *conf)
 {
-    const route_header_conf_t *c = conf;
+    const route__header_conf_t *c = conf;
     int rc = c->defer ? route_filter_push(x, &route__header_filter, (void *)c) : route__header_apply(x, c);
     return rc == 0 ? ROUTE_NEXT : route_fail(x, 500, "out of memory");
 }

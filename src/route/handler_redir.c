@@ -12,12 +12,12 @@
 typedef struct {
     route_tmpl_t *to;
     int status;      /* 0 = html */
-} route_redir_conf_t;
+} route__redir_conf_t;
 
 static int route__redir_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 2, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
-    route_redir_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__redir_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c || !(c->to = route_tmpl_compile(p->arena, d->args[0].text)))
         return cfg_errorf(p->err, NULL, "out of memory");
     c->status = 302;
@@ -37,7 +37,7 @@ static int route__redir_parse(route_parse_t *p, const cfg_directive_t *d, void *
 
 static route_result_t route__redir_handle(route_exchange_t *x, const void *conf)
 {
-    const route_redir_conf_t *c = conf;
+    const route__redir_conf_t *c = conf;
     ifr_str_t to;
     if (route_tmpl_render(x, c->to, &to) != 0) return route_fail(x, 500, "out of memory");
     if (c->status == 0) {

@@ -13,12 +13,12 @@ typedef struct {
     ifr_str_t field;
     ifr_str_t find;
     route_tmpl_t *value;
-} route_req_header_conf_t;
+} route__req_header_conf_t;
 
 static int route__request_header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, 3, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
-    route_req_header_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__req_header_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     ifr_str_t f = d->args[0].text;
     c->op = f.len && (f.ptr[0] == '+' || f.ptr[0] == '-') ? f.ptr[0] : '=';
@@ -43,7 +43,7 @@ static int route__request_header_parse(route_parse_t *p, const cfg_directive_t *
 
 static route_result_t route__request_header_handle(route_exchange_t *x, const void *conf)
 {
-    const route_req_header_conf_t *c = conf;
+    const route__req_header_conf_t *c = conf;
     http_headers_t *h = &x->req->headers;
     ifr_str_t v = IFR_LIT("");
     if (c->value && route_tmpl_render(x, c->value, &v) != 0) return route_fail(x, 500, "out of memory");

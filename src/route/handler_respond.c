@@ -9,14 +9,14 @@
 #include "route/response.h"
 #include "route/state.h"
 
-typedef enum { ROUTE_BODY_TEXT, ROUTE_BODY_JSON, ROUTE_BODY_SNIFF } route_body_type_t;
+typedef enum { ROUTE__BODY_TEXT, ROUTE__BODY_JSON, ROUTE__BODY_SNIFF } route__body_type_t;
 
 typedef struct {
     int status;            /* 0: 200, or the error's status inside handle_errors (as Caddy) */
     route_tmpl_t *body;    /* NULL: empty */
-    route_body_type_t type;/* known at load for a body without placeholders */
+    route__body_type_t type;/* known at load for a body without placeholders */
     bool close;
-} route_respond_conf_t;
+} route__respond_conf_t;
 
 /* Caddy's rule: a JSON object or array is application/json. */
 static bool route__is_json(ifr_arena_t *a, ifr_str_t body)
@@ -32,7 +32,7 @@ static bool route__is_json(ifr_arena_t *a, ifr_str_t body)
 static int route__respond_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 0, 2, p->err) != 0) return -1;
-    route_respond_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__respond_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     if (d->nargs == 1 && route_parse_status(&d->args[0], &c->status) == 0) {
         /* `respond 404`: a status alone */
@@ -60,14 +60,14 @@ static int route__respond_parse(route_parse_t *p, const cfg_directive_t *d, void
             return cfg_error_unknown(p->err, &s->name, "respond option", known, 2);
         }
     }
-    c->type = ROUTE_BODY_SNIFF;
+    c->type = ROUTE__BODY_SNIFF;
     if (c->body && route_tmpl_is_static(c->body)) {
         /* Parsed once here, into a scratch arena, rather than per request. */
         ifr_arena_t scratch;
         ifr_arena_init(&scratch, 0);
         ifr_str_t text;
         route_tmpl_render(NULL, c->body, &text);
-        c->type = route__is_json(&scratch, text) ? ROUTE_BODY_JSON : ROUTE_BODY_TEXT;
+        c->type = route__is_json(&scratch, text) ? ROUTE__BODY_JSON : ROUTE__BODY_TEXT;
         ifr_arena_destroy(&scratch);
     }
     *conf = c;
@@ -76,10 +76,10 @@ static int route__respond_parse(route_parse_t *p, const cfg_directive_t *d, void
 
 static route_result_t route__respond_handle(route_exchange_t *x, const void *conf)
 {
-    const route_respond_conf_t *c = conf;
+    const route__respond_conf_t *c = conf;
     ifr_str_t body = IFR_LIT("");
     if (c->body && route_tmpl_render(x, c->body, &body) != 0) return route_fail(x, 500, "out of memory");
-    bool json = c->type == ROUTE_BODY_JSON || (c->type == ROUTE_BODY_SNIFF && route__is_json(x->arena, body));
+    bool json = c->type == ROUTE__BODY_JSON || (c->type == ROUTE__BODY_SNIFF && route__is_json(x->arena, body));
     if (body.len && route_header_default(x, IFR_LIT("Content-Type"),
                                          json ? IFR_LIT("application/json") : IFR_LIT("text/plain; charset=utf-8")) != 0)
         return route_fail(x, 500, "out of memory");

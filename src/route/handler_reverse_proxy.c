@@ -34,11 +34,11 @@ typedef struct {
     int64_t started;
     bool set_cookie;
     bool authorized;             /* forward_auth: a 2xx came; the routes go on after it */
-} proxy_job_t;
+} route__proxy_job_t;
 
-static route_result_t route__proxy_attempt(proxy_job_t *j);
+static route_result_t route__proxy_attempt(route__proxy_job_t *j);
 
-static void route__proxy_release_upstream(proxy_job_t *j)
+static void route__proxy_release_upstream(route__proxy_job_t *j)
 {
     if (j->up) atomic_fetch_sub_explicit(&j->up->in_flight, 1, memory_order_relaxed);
     j->up = NULL;
@@ -48,7 +48,7 @@ static void route__proxy_release_upstream(proxy_job_t *j)
 /* The exchange ended (response sent or client gone): stop what runs. */
 static void route__proxy_job_cleanup(void *data)
 {
-    proxy_job_t *j = data;
+    route__proxy_job_t *j = data;
     if (j->call) j->t->cancel(j->call);
     route__proxy_release_upstream(j);
 }
@@ -61,7 +61,7 @@ static bool route__proxy_idempotent(ifr_str_t m)
 
 /* Caddy retries while either budget lasts: lb_retries more attempts, or
  * time left in lb_try_duration. */
-static bool route__proxy_may_retry(const proxy_job_t *j)
+static bool route__proxy_may_retry(const route__proxy_job_t *j)
 {
     if (j->attempts <= j->c->lb_retries) return true;
     return j->c->lb_try_duration_ns > 0 && route_proxy_now_ns() - j->started < j->c->lb_try_duration_ns;
@@ -70,14 +70,14 @@ static bool route__proxy_may_retry(const proxy_job_t *j)
 static void route__proxy_retry_cb(route_exchange_t *x, void *ud)
 {
     (void)x;
-    proxy_job_t *j = ud;
+    route__proxy_job_t *j = ud;
     route_result_t r = route__proxy_attempt(j);
     if (r != ROUTE_ASYNC) route_resume(j->x, r);
 }
 
 /* Nothing to pick: a 503, with a log line naming each upstream and why
  * it is out (the first four, then how many there are in all). */
-static route_result_t route__proxy_unavailable(proxy_job_t *j)
+static route_result_t route__proxy_unavailable(route__proxy_job_t *j)
 {
     route_exchange_t *x = j->x;
     char list[512], why[64];
@@ -103,7 +103,7 @@ static route_result_t route__proxy_unavailable(proxy_job_t *j)
  * loop's next turn, never by recursion: with nothing available that would
  * go on inside this call for all of lb_try_duration (Caddy spins there;
  * here the worker at least serves its other connections meanwhile). */
-static route_result_t route__proxy_wait_and_retry(proxy_job_t *j, int status, const char *msg)
+static route_result_t route__proxy_wait_and_retry(route__proxy_job_t *j, int status, const char *msg)
 {
     route_exchange_t *x = j->x;
     int64_t wait = j->c->lb_try_interval_ns;
@@ -120,7 +120,7 @@ static route_result_t route__proxy_wait_and_retry(proxy_job_t *j, int status, co
 /* forward_auth's 2xx: each copy_headers field of the auth response goes
  * into the request (replacing the client's); one the response lacks is
  * taken out of the request, so a client cannot send it in its stead. */
-static int route__proxy_authorized(proxy_job_t *j, const http_upstream_response_t *r)
+static int route__proxy_authorized(route__proxy_job_t *j, const http_upstream_response_t *r)
 {
     const route_proxy_auth_conf_t *a = j->c->auth;
     http_headers_t *h = &j->x->req->headers;
@@ -135,7 +135,7 @@ static int route__proxy_authorized(proxy_job_t *j, const http_upstream_response_
 
 static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
 {
-    proxy_job_t *j = ud;
+    route__proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
     if (route_proxy_status_in(j->c->unhealthy_status, j->c->nunhealthy_status, r->status))
         route_proxy_upstream_failed(j->c, j->up, route_proxy_now_ns());
@@ -156,7 +156,7 @@ static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
  * host sends them only where a client can take them. */
 static void route__proxy_on_interim(void *ud, const http_upstream_response_t *r)
 {
-    proxy_job_t *j = ud;
+    route__proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
     http_headers_t h;
     if (!x->io->send_interim || route_proxy_headers_interim(x, r, &h) != 0) return;
@@ -165,7 +165,7 @@ static void route__proxy_on_interim(void *ud, const http_upstream_response_t *r)
 
 static void route__proxy_on_end(void *ud, bool ok)
 {
-    proxy_job_t *j = ud;
+    route__proxy_job_t *j = ud;
     if (j->authorized) {
         route__proxy_release_upstream(j);
         route_resume(j->x, ROUTE_NEXT);
@@ -179,16 +179,16 @@ static void route__proxy_on_end(void *ud, bool ok)
 
 static void route__proxy_on_fail(void *ud, route_proxy_fail_t why, const char *detail, bool request_sent)
 {
-    proxy_job_t *j = ud;
+    route__proxy_job_t *j = ud;
     route_exchange_t *x = j->x;
     route_proxy_upstream_t *u = j->up;
     route__proxy_release_upstream(j);
-    if (why == PROXY_FAIL_CLIENT) {
+    if (why == ROUTE_PROXY_FAIL_CLIENT) {
         route_resume(x, route_fail(x, 400, detail));
         return;
     }
     route_proxy_upstream_failed(j->c, u, route_proxy_now_ns());
-    int status = why == PROXY_FAIL_HEADER_TIMEOUT ? 504 : 502;
+    int status = why == ROUTE_PROXY_FAIL_HEADER_TIMEOUT ? 504 : 502;
     ifr_log_warn("reverse_proxy", "upstream %.*s failed for %.*s %.*s: %s (%d)", (int)u->hostport.len, u->hostport.ptr,
                  (int)x->req->method.len, x->req->method.ptr, (int)x->req->target.len, x->req->target.ptr, detail, status);
     /* A request that reached the upstream may have had effects there:
@@ -209,7 +209,7 @@ static const route_proxy_call_cb_t route__proxy_callbacks = {
 static const route_proxy_call_cb_t route__proxy_callbacks;
 
 /* Starts the call to u; j->req is filled. */
-static route_result_t route__proxy_call(proxy_job_t *j, route_proxy_upstream_t *u)
+static route_result_t route__proxy_call(route__proxy_job_t *j, route_proxy_upstream_t *u)
 {
     atomic_fetch_add_explicit(&u->in_flight, 1, memory_order_relaxed);
     j->up = u;
@@ -223,7 +223,7 @@ static route_result_t route__proxy_call(proxy_job_t *j, route_proxy_upstream_t *
 /* forward_auth's request, as Caddy 2.6 makes it: GET to the uri, the
  * client's fields (and X-Forwarded-*) plus X-Forwarded-Method and
  * X-Forwarded-Uri, no body (the body stays for the routes after). */
-static route_result_t route__proxy_attempt_auth(proxy_job_t *j, route_proxy_upstream_t *u)
+static route_result_t route__proxy_attempt_auth(route__proxy_job_t *j, route_proxy_upstream_t *u)
 {
     route_exchange_t *x = j->x;
     ifr_str_t target, uri;
@@ -239,7 +239,7 @@ static route_result_t route__proxy_attempt_auth(proxy_job_t *j, route_proxy_upst
     return route__proxy_call(j, u);
 }
 
-static route_result_t route__proxy_attempt(proxy_job_t *j)
+static route_result_t route__proxy_attempt(route__proxy_job_t *j)
 {
     route_exchange_t *x = j->x;
     j->attempts++;
@@ -282,9 +282,9 @@ route_result_t route_proxy_handle(route_exchange_t *x, const void *conf)
     const route_proxy_conf_t *c = conf;
     const route_proxy_transport_t *t = route_proxy_transport_get();
     if (!t) return route_fail(x, 502, "no reverse_proxy transport in this build");
-    proxy_job_t *j = ifr_arena_calloc(x->arena, 1, sizeof(*j));
+    route__proxy_job_t *j = ifr_arena_calloc(x->arena, 1, sizeof(*j));
     if (!j || ifr_arena_on_cleanup(x->arena, route__proxy_job_cleanup, j) != 0) return route_fail(x, 500, "out of memory");
-    *j = (proxy_job_t){ .x = x, .c = c, .t = t, .started = route_proxy_now_ns(), .ours = x->resp.headers };
+    *j = (route__proxy_job_t){ .x = x, .c = c, .t = t, .started = route_proxy_now_ns(), .ours = x->resp.headers };
     if (t->watch_health && c->health_uri.len) t->watch_health(x, c);
     return route__proxy_attempt(j);
 }

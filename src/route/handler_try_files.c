@@ -19,17 +19,17 @@
 typedef struct {
     route_file_conf_t sel;
     route_tmpl_t *query;    /* "?..." the rewrite appends, or NULL to keep the request's */
-} route_try_group_t;
+} route__try_group_t;
 
 typedef struct {
-    route_try_group_t *groups;
+    route__try_group_t *groups;
     size_t count;
-} route_try_files_conf_t;
+} route__try_files_conf_t;
 
 static int route__try_files_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
-    route_try_files_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__try_files_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c || !(c->groups = ifr_arena_calloc(p->arena, d->nargs, sizeof(*c->groups))))
         return cfg_errorf(p->err, NULL, "out of memory");
     route_file_conf_t policy = { 0 };
@@ -41,11 +41,11 @@ static int route__try_files_parse(route_parse_t *p, const cfg_directive_t *d, vo
             route_file_parse_policy(p, &policy, &s->args[0]) != 0)
             return -1;
     }
-    route_try_group_t *open = NULL;   /* the selection that takes plain candidates */
+    route__try_group_t *open = NULL;   /* the selection that takes plain candidates */
     for (size_t i = 0; i < d->nargs; i++) {
         cfg_token_t t = d->args[i];
         long q = ifr_str_find_char(t.text, '?');
-        route_try_group_t *g = q < 0 && open ? open : &c->groups[c->count++];
+        route__try_group_t *g = q < 0 && open ? open : &c->groups[c->count++];
         g->sel.policy = policy.policy;
         if (q >= 0) {
             if (!(g->query = route_tmpl_compile(p->arena, ifr_str_sub(t.text, (size_t)q, t.text.len))))
@@ -63,9 +63,9 @@ static int route__try_files_parse(route_parse_t *p, const cfg_directive_t *d, vo
 
 static route_result_t route__try_files_handle(route_exchange_t *x, const void *conf)
 {
-    const route_try_files_conf_t *c = conf;
+    const route__try_files_conf_t *c = conf;
     for (size_t i = 0; i < c->count; i++) {
-        const route_try_group_t *g = &c->groups[i];
+        const route__try_group_t *g = &c->groups[i];
         int status;
         int r = route_file_select(x, &g->sel, &status);
         if (r < 0) return route_fail(x, 500, "out of memory");

@@ -14,31 +14,31 @@
 
 /* The longest path path_regexp may make (a replacement with groups, for
  * each of many matches, could grow it without end). */
-#define ROUTE_URI_REGEXP_MAX 65536
+#define ROUTE__URI_REGEXP_MAX 65536
 
-typedef enum { ROUTE_URI_STRIP_PREFIX, ROUTE_URI_STRIP_SUFFIX, ROUTE_URI_REPLACE, ROUTE_URI_REGEXP } route_uri_op_t;
+typedef enum { ROUTE__URI_STRIP_PREFIX, ROUTE__URI_STRIP_SUFFIX, ROUTE__URI_REPLACE, ROUTE__URI_REGEXP } route__uri_op_t;
 
 typedef struct {
-    route_uri_op_t op;
+    route__uri_op_t op;
     route_tmpl_t *a, *b;    /* prefix/suffix/find; replacement */
     long limit;             /* replace: at most this many (0 = all) */
     route_regex_t *rx;
-} route_uri_conf_t;
+} route__uri_conf_t;
 
 static int route__uri_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     static const char *const ops[] = { "strip_prefix", "strip_suffix", "replace", "path_regexp" };
     if (cfg_expect_args(d, 2, 4, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
-    route_uri_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__uri_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     size_t op = 0;
     while (op < 4 && !ifr_str_eq_cstr(d->args[0].text, ops[op])) op++;
     if (op == 4) return cfg_error_unknown(p->err, &d->args[0], "uri operation", ops, 4);
-    c->op = (route_uri_op_t)op;
+    c->op = (route__uri_op_t)op;
     size_t want_min = op < 2 ? 2 : 3, want_max = op < 2 ? 2 : op == 2 ? 4 : 3;
     if (d->nargs < want_min || d->nargs > want_max)
         return cfg_errorf(p->err, &d->args[0], "uri %s: expected %zu argument(s)", ops[op], want_min - 1);
-    if (c->op == ROUTE_URI_REGEXP) {
+    if (c->op == ROUTE__URI_REGEXP) {
         char msg[200];
         if (route_regex_compile(p->arena, d->args[1].text, &c->rx, msg, sizeof(msg)) != 0)
             return cfg_errorf(p->err, &d->args[1], "uri path_regexp: %s", msg);
@@ -90,14 +90,14 @@ static int route__uri_expand(ifr_buf_t *b, ifr_str_t repl, const ifr_str_t *g)
 
 /* Replaces every match of rx in path with repl, as Go's ReplaceAllString
  * (so Caddy): matches do not overlap, and an empty match right after a
- * match is not replaced. The new path is at most ROUTE_URI_REGEXP_MAX
+ * match is not replaced. The new path is at most ROUTE__URI_REGEXP_MAX
  * bytes. */
-static int route__uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr_str_t repl)
+static int route__uri_regexp(route_exchange_t *x, const route__uri_conf_t *c, ifr_str_t repl)
 {
     ifr_str_t path = x->req->path, g[ROUTE_MAX_GROUPS];
     if (!route_regex_match(c->rx, path, g)) return 0;
     ifr_buf_t b = IFR_BUF_INIT;
-    b.limit = ROUTE_URI_REGEXP_MAX;
+    b.limit = ROUTE__URI_REGEXP_MAX;
     size_t search = 0, last_end = 0;
     bool first = true;
     int rc = 0;
@@ -120,23 +120,23 @@ static int route__uri_regexp(route_exchange_t *x, const route_uri_conf_t *c, ifr
 
 static route_result_t route__uri_handle(route_exchange_t *x, const void *conf)
 {
-    const route_uri_conf_t *c = conf;
+    const route__uri_conf_t *c = conf;
     ifr_str_t a = IFR_LIT(""), b = IFR_LIT(""), path = x->req->path;
     if ((c->a && route_tmpl_render(x, c->a, &a) != 0) || (c->b && route_tmpl_render(x, c->b, &b) != 0))
         return route_fail(x, 500, "out of memory");
     int rc = 0;
     switch (c->op) {
-    case ROUTE_URI_STRIP_PREFIX: {
+    case ROUTE__URI_STRIP_PREFIX: {
         /* Caddy lets the prefix be written with or without its leading slash. */
         if (a.len && a.ptr[0] != '/' && path.len && path.ptr[0] == '/') path = ifr_str_sub(path, 1, path.len);
         long n = route_raw_prefix_len(path, a);
         if (n >= 0) rc = route_set_path(x, ifr_str_sub(path, (size_t)n, path.len));
         break;
     }
-    case ROUTE_URI_STRIP_SUFFIX:
+    case ROUTE__URI_STRIP_SUFFIX:
         if (ifr_str_ends_with(path, a)) rc = route_set_path(x, ifr_str_sub(path, 0, path.len - a.len));
         break;
-    case ROUTE_URI_REPLACE: {
+    case ROUTE__URI_REPLACE: {
         if (a.len == 0) break;
         size_t hits = 0;
         for (size_t i = 0; i + a.len <= path.len; i++)
@@ -158,7 +158,7 @@ static route_result_t route__uri_handle(route_exchange_t *x, const void *conf)
         rc = route_set_path(x, ifr_str(buf, n));
         break;
     }
-    case ROUTE_URI_REGEXP:
+    case ROUTE__URI_REGEXP:
         rc = route__uri_regexp(x, c, b);
         break;
     }

@@ -11,9 +11,9 @@ typedef struct {
     ifr_str_t *names;
     route_tmpl_t **values;
     size_t count;
-} route_vars_conf_t;
+} route__vars_conf_t;
 
-static int route__vars_add(route_parse_t *p, route_vars_conf_t *c, const cfg_token_t *name, const cfg_token_t *value)
+static int route__vars_add(route_parse_t *p, route__vars_conf_t *c, const cfg_token_t *name, const cfg_token_t *value)
 {
     c->names[c->count] = name->text;
     if (!(c->values[c->count++] = route_tmpl_compile(p->arena, value ? value->text : IFR_LIT(""))))
@@ -27,7 +27,7 @@ static int route__vars_parse(route_parse_t *p, const cfg_directive_t *d, void **
     if (d->nargs == 0 && (!d->block || d->block->count == 0))
         return cfg_errorf(p->err, &d->name, "vars: expected <name> <value>, or a block of them");
     size_t n = (d->nargs ? 1 : 0) + (d->block ? d->block->count : 0);
-    route_vars_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__vars_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c || !(c->names = ifr_arena_calloc(p->arena, n, sizeof(ifr_str_t))) ||
         !(c->values = ifr_arena_calloc(p->arena, n, sizeof(route_tmpl_t *))))
         return cfg_errorf(p->err, NULL, "out of memory");
@@ -43,7 +43,7 @@ static int route__vars_parse(route_parse_t *p, const cfg_directive_t *d, void **
 
 static route_result_t route__vars_handle(route_exchange_t *x, const void *conf)
 {
-    const route_vars_conf_t *c = conf;
+    const route__vars_conf_t *c = conf;
     for (size_t i = 0; i < c->count; i++) {
         ifr_str_t v;
         if (route_tmpl_render(x, c->values[i], &v) != 0 || route_var_set(x, c->names[i], v) != 0)

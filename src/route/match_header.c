@@ -12,17 +12,17 @@ typedef struct {
     ifr_str_t name;
     bool absent;           /* !field */
     route_strs_t values;   /* empty: present with any value */
-} route_hdr_field_t;
+} route__hdr_field_t;
 
 typedef struct {
-    route_hdr_field_t *fields;
+    route__hdr_field_t *fields;
     size_t count;
-} route_hdr_conf_t;
+} route__hdr_conf_t;
 
 static int route__header_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
-    route_hdr_conf_t *c = *conf;
+    route__hdr_conf_t *c = *conf;
     if (!c && !(c = *conf = ifr_arena_calloc(p->arena, 1, sizeof(*c))))
         return cfg_errorf(p->err, NULL, "out of memory");
     ifr_str_t name = d->args[0].text;
@@ -31,11 +31,11 @@ static int route__header_parse(route_parse_t *p, const cfg_directive_t *d, void 
     if (name.len == 0) return cfg_errorf(p->err, &d->args[0], "header: expected a field name");
     if (absent && d->nargs > 1)
         return cfg_errorf(p->err, &d->args[1], "header: !%.*s takes no value", (int)name.len, name.ptr);
-    route_hdr_field_t *f = NULL;
+    route__hdr_field_t *f = NULL;
     for (size_t i = 0; i < c->count; i++)
         if (ifr_str_eq_nocase(c->fields[i].name, name) && c->fields[i].absent == absent) f = &c->fields[i];
     if (!f) {
-        route_hdr_field_t *n = ifr_arena_calloc(p->arena, c->count + 1, sizeof(*n));
+        route__hdr_field_t *n = ifr_arena_calloc(p->arena, c->count + 1, sizeof(*n));
         if (!n) return cfg_errorf(p->err, NULL, "out of memory");
         if (c->count) memcpy(n, c->fields, c->count * sizeof(*n));
         c->fields = n;
@@ -50,7 +50,7 @@ static int route__header_parse(route_parse_t *p, const cfg_directive_t *d, void 
 }
 
 /* Whether any value of the field called name matches one of the patterns. */
-static bool route__field_match(const http_request_t *r, const route_hdr_field_t *f)
+static bool route__field_match(const http_request_t *r, const route__hdr_field_t *f)
 {
     /* Host is not in the header list on every host (HTTP/2 :authority). */
     if (ifr_str_eq_nocase(f->name, IFR_LIT("Host"))) {
@@ -71,11 +71,11 @@ static bool route__field_match(const http_request_t *r, const route_hdr_field_t 
 
 static bool route__header_match(route_exchange_t *x, const void *conf)
 {
-    const route_hdr_conf_t *c = conf;
+    const route__hdr_conf_t *c = conf;
     for (size_t i = 0; i < c->count; i++) {
-        const route_hdr_field_t *f = &c->fields[i];
+        const route__hdr_field_t *f = &c->fields[i];
         if (f->absent) {
-            route_hdr_field_t any = { f->name, false, { NULL, 0 } };
+            route__hdr_field_t any = { f->name, false, { NULL, 0 } };
             if (route__field_match(x->req, &any)) return false;
         } else if (!route__field_match(x->req, f)) {
             return false;

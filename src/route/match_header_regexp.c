@@ -6,16 +6,16 @@
 #include "route/regexp.h"
 #include "route/state.h"
 
-typedef struct route_hdr_re {
+typedef struct route__hdr_re {
     ifr_str_t name, field;
     route_regex_t *rx;
-    struct route_hdr_re *next;
-} route_hdr_re_t;
+    struct route__hdr_re *next;
+} route__hdr_re_t;
 
 static int route__header_re_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 2, 3, p->err) != 0) return -1;
-    route_hdr_re_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__hdr_re_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     c->name = d->nargs == 3 ? d->args[0].text : p->matcher_name;
     c->field = d->args[d->nargs - 2].text;
@@ -30,7 +30,7 @@ static int route__header_re_parse(route_parse_t *p, const cfg_directive_t *d, vo
 
 static bool route__header_re_match(route_exchange_t *x, const void *conf)
 {
-    for (const route_hdr_re_t *c = conf; c; c = c->next) {
+    for (const route__hdr_re_t *c = conf; c; c = c->next) {
         ifr_str_t value = IFR_NULL_STR;
         bool found = false;
         if (ifr_str_eq_nocase(c->field, IFR_LIT("Host"))) {

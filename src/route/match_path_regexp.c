@@ -8,13 +8,13 @@
 typedef struct {
     ifr_str_t name;
     route_regex_t *rx;
-} route_path_re_t;
+} route__path_re_t;
 
 static int route__path_re_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (*conf) return cfg_errorf(p->err, &d->name, "path_regexp: only one per matcher set");
     if (cfg_expect_args(d, 1, 2, p->err) != 0) return -1;
-    route_path_re_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__path_re_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     c->name = d->nargs == 2 ? d->args[0].text : p->matcher_name;
     const cfg_token_t *re = &d->args[d->nargs - 1];
@@ -27,7 +27,7 @@ static int route__path_re_parse(route_parse_t *p, const cfg_directive_t *d, void
 
 static bool route__path_re_match(route_exchange_t *x, const void *conf)
 {
-    const route_path_re_t *c = conf;
+    const route__path_re_t *c = conf;
     ifr_str_t g[ROUTE_MAX_GROUPS];
     if (!route_regex_match(c->rx, route_clean_path(x), g)) return false;
     route_capture_t *cap = route_capture_add(x, c->name);

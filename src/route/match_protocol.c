@@ -7,13 +7,13 @@ typedef struct {
     int scheme;        /* 0 any, 1 http, 2 https */
     int version;       /* major*10+minor, 0 = any */
     bool or_newer;
-} route_proto_conf_t;
+} route__proto_conf_t;
 
 static int route__protocol_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (*conf) return cfg_errorf(p->err, &d->name, "protocol: only one per matcher set");
     if (cfg_expect_args(d, 1, 1, p->err) != 0) return -1;
-    route_proto_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__proto_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     ifr_str_t a = d->args[0].text;
     if (ifr_str_eq_cstr(a, "http")) c->scheme = 1;
@@ -36,7 +36,7 @@ static int route__protocol_parse(route_parse_t *p, const cfg_directive_t *d, voi
 
 static bool route__protocol_match(route_exchange_t *x, const void *conf)
 {
-    const route_proto_conf_t *c = conf;
+    const route__proto_conf_t *c = conf;
     if (c->scheme) return (c->scheme == 2) == x->conn->tls;
     int v = x->req->version_major >= 2 ? x->req->version_major * 10
                                        : x->req->version_major * 10 + x->req->version_minor;

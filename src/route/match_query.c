@@ -9,17 +9,17 @@
 typedef struct {
     ifr_str_t key;
     route_strs_t values;
-} route_query_key_t;
+} route__query_key_t;
 
 typedef struct {
-    route_query_key_t *keys;
+    route__query_key_t *keys;
     size_t count;
-} route_query_conf_t;
+} route__query_conf_t;
 
 static int route__query_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
-    route_query_conf_t *c = *conf;
+    route__query_conf_t *c = *conf;
     if (!c && !(c = *conf = ifr_arena_calloc(p->arena, 1, sizeof(*c))))
         return cfg_errorf(p->err, NULL, "out of memory");
     for (size_t i = 0; i < d->nargs; i++) {
@@ -28,11 +28,11 @@ static int route__query_parse(route_parse_t *p, const cfg_directive_t *d, void *
         if (eq <= 0)
             return cfg_errorf(p->err, &d->args[i], "query: expected key=value, got '%.*s'", (int)a.len, a.ptr);
         ifr_str_t key = ifr_str_sub(a, 0, (size_t)eq), val = ifr_str_sub(a, (size_t)eq + 1, a.len);
-        route_query_key_t *k = NULL;
+        route__query_key_t *k = NULL;
         for (size_t j = 0; j < c->count; j++)
             if (ifr_str_eq(c->keys[j].key, key)) k = &c->keys[j];
         if (!k) {
-            route_query_key_t *n = ifr_arena_calloc(p->arena, c->count + 1, sizeof(*n));
+            route__query_key_t *n = ifr_arena_calloc(p->arena, c->count + 1, sizeof(*n));
             if (!n) return cfg_errorf(p->err, NULL, "out of memory");
             if (c->count) memcpy(n, c->keys, c->count * sizeof(*n));
             c->keys = n;
@@ -45,7 +45,7 @@ static int route__query_parse(route_parse_t *p, const cfg_directive_t *d, void *
 }
 
 /* Whether some occurrence of key in q has a value matching one of k's. */
-static bool route__query_key_match(route_exchange_t *x, ifr_str_t q, const route_query_key_t *k)
+static bool route__query_key_match(route_exchange_t *x, ifr_str_t q, const route__query_key_t *k)
 {
     size_t i = 0;
     while (i < q.len) {
@@ -70,7 +70,7 @@ static bool route__query_key_match(route_exchange_t *x, ifr_str_t q, const route
 
 static bool route__query_match(route_exchange_t *x, const void *conf)
 {
-    const route_query_conf_t *c = conf;
+    const route__query_conf_t *c = conf;
     for (size_t i = 0; i < c->count; i++)
         if (!route__query_key_match(x, x->req->query, &c->keys[i])) return false;
     return true;

@@ -15,12 +15,12 @@
 typedef struct {
     route_cidrs_t ranges;
     bool forwarded;
-} route_ip_match_t;
+} route__ip_match_t;
 
 static int route__ip_parse(route_parse_t *p, const cfg_directive_t *d, void **conf, bool remote)
 {
     if (cfg_expect_args(d, 1, SIZE_MAX, p->err) != 0) return -1;
-    route_ip_match_t *m = *conf;
+    route__ip_match_t *m = *conf;
     if (!m && !(m = *conf = ifr_arena_calloc(p->arena, 1, sizeof(*m))))
         return cfg_errorf(p->err, NULL, "out of memory");
     size_t first = 0;
@@ -68,13 +68,13 @@ static ifr_str_t route__forwarded_first(route_exchange_t *x)
 
 static bool route__remote_ip_match(route_exchange_t *x, const void *conf)
 {
-    const route_ip_match_t *m = conf;
+    const route__ip_match_t *m = conf;
     return route_cidrs_contain(&m->ranges, m->forwarded ? route__forwarded_first(x) : x->conn->remote_ip);
 }
 
 static bool route__client_ip_match(route_exchange_t *x, const void *conf)
 {
-    const route_ip_match_t *m = conf;
+    const route__ip_match_t *m = conf;
     return route_cidrs_contain(&m->ranges, route_client_ip(x));
 }
 

@@ -9,17 +9,17 @@
 #include "route/regexp.h"
 #include "route/vars.h"
 
-typedef struct route_vars_cond {
+typedef struct route__vars_cond {
     ifr_str_t var;              /* a variable's name, when key is NULL */
     route_tmpl_t *key;          /* a placeholder */
     route_tmpl_t **values;      /* vars */
     size_t nvalues;
     route_regex_t *rx;          /* vars_regexp */
     ifr_str_t capture;
-    struct route_vars_cond *next;
-} route_vars_cond_t;
+    struct route__vars_cond *next;
+} route__vars_cond_t;
 
-static int route__vars_key(route_parse_t *p, const cfg_token_t *t, route_vars_cond_t *c)
+static int route__vars_key(route_parse_t *p, const cfg_token_t *t, route__vars_cond_t *c)
 {
     ifr_str_t s = t->text;
     bool placeholder = s.len > 2 && s.ptr[0] == '{' && s.ptr[s.len - 1] == '}';
@@ -34,7 +34,7 @@ static int route__vars_key(route_parse_t *p, const cfg_token_t *t, route_vars_co
 static int route__vars_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 2, SIZE_MAX, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
-    route_vars_cond_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__vars_cond_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c || !(c->values = ifr_arena_calloc(p->arena, d->nargs - 1, sizeof(route_tmpl_t *))))
         return cfg_errorf(p->err, NULL, "out of memory");
     if (route__vars_key(p, &d->args[0], c) != 0) return -1;
@@ -49,7 +49,7 @@ static int route__vars_parse(route_parse_t *p, const cfg_directive_t *d, void **
 static int route__vars_re_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 2, 3, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0) return -1;
-    route_vars_cond_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
+    route__vars_cond_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
     if (!c) return cfg_errorf(p->err, NULL, "out of memory");
     c->capture = d->nargs == 3 ? d->args[0].text : p->matcher_name;
     if (route__vars_key(p, &d->args[d->nargs - 2], c) != 0) return -1;
@@ -62,7 +62,7 @@ static int route__vars_re_parse(route_parse_t *p, const cfg_directive_t *d, void
     return 0;
 }
 
-static bool route__vars_value(route_exchange_t *x, const route_vars_cond_t *c, ifr_str_t *v)
+static bool route__vars_value(route_exchange_t *x, const route__vars_cond_t *c, ifr_str_t *v)
 {
     if (c->key) return route_tmpl_render(x, c->key, v) == 0;
     route_var_get(x, c->var, v);
@@ -71,7 +71,7 @@ static bool route__vars_value(route_exchange_t *x, const route_vars_cond_t *c, i
 
 static bool route__vars_match(route_exchange_t *x, const void *conf)
 {
-    for (const route_vars_cond_t *c = conf; c; c = c->next) {
+    for (const route__vars_cond_t *c = conf; c; c = c->next) {
         ifr_str_t v, want;
         if (!route__vars_value(x, c, &v)) return false;
         bool any = false;
@@ -84,7 +84,7 @@ static bool route__vars_match(route_exchange_t *x, const void *conf)
 
 static bool route__vars_re_match(route_exchange_t *x, const void *conf)
 {
-    for (const route_vars_cond_t *c = conf; c; c = c->next) {
+    for (const route__vars_cond_t *c = conf; c; c = c->next) {
         ifr_str_t v, g[ROUTE_MAX_GROUPS];
         if (!route__vars_value(x, c, &v) || !route_regex_match(c->rx, v, g)) return false;
         route_capture_t *cap = route_capture_add(x, c->capture);

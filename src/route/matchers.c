@@ -4,23 +4,23 @@
 #include "config/dispense.h"
 #include "route/state.h"
 
-extern const route_matcher_t route_match_path, route_match_path_regexp, route_match_method,
-    route_match_header, route_match_header_regexp, route_match_host, route_match_query,
-    route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not, route_match_file, route_match_vars, route_match_vars_regexp,
+extern const route_matcher_t route__match_path, route__match_path_regexp, route__match_method,
+    route__match_header, route__match_header_regexp, route__match_host, route__match_query,
+    route__match_protocol, route__match_remote_ip, route__match_client_ip, route__match_not, route__match_file, route__match_vars, route__match_vars_regexp,
     route_match_expression;
 
 /* Adding a matcher kind: one file and one row here. */
 static const route_matcher_t *const route__matchers[] = {
-    &route_match_path, &route_match_path_regexp, &route_match_method, &route_match_header,
-    &route_match_header_regexp, &route_match_host, &route_match_query, &route_match_protocol,
-    &route_match_remote_ip, &route_match_client_ip, &route_match_not, &route_match_file,
-    &route_match_vars, &route_match_vars_regexp, &route_match_expression,
+    &route__match_path, &route__match_path_regexp, &route__match_method, &route__match_header,
+    &route__match_header_regexp, &route__match_host, &route__match_query, &route__match_protocol,
+    &route__match_remote_ip, &route__match_client_ip, &route__match_not, &route__match_file,
+    &route__match_vars, &route__match_vars_regexp, &route_match_expression,
 };
-#define ROUTE_NMATCHERS (sizeof(route__matchers) / sizeof(route__matchers[0]))
+#define ROUTE__NMATCHERS (sizeof(route__matchers) / sizeof(route__matchers[0]))
 
 const route_matcher_t *route_matcher_find(ifr_str_t name)
 {
-    for (size_t i = 0; i < ROUTE_NMATCHERS; i++)
+    for (size_t i = 0; i < ROUTE__NMATCHERS; i++)
         if (ifr_str_eq_cstr(name, route__matchers[i]->name)) return route__matchers[i];
     return NULL;
 }
@@ -61,9 +61,9 @@ int route_matcher_parse_set(route_parse_t *p, const cfg_directive_t *lines, size
                 if (ifr_str_eq_cstr(d->name.text, route__unsupported_matchers[u]))
                     return cfg_errorf(p->err, &d->name, "the %s matcher is not supported by ifrit yet",
                                       route__unsupported_matchers[u]);
-            const char *names[ROUTE_NMATCHERS];
-            for (size_t k = 0; k < ROUTE_NMATCHERS; k++) names[k] = route__matchers[k]->name;
-            return cfg_error_unknown(p->err, &d->name, "matcher", names, ROUTE_NMATCHERS);
+            const char *names[ROUTE__NMATCHERS];
+            for (size_t k = 0; k < ROUTE__NMATCHERS; k++) names[k] = route__matchers[k]->name;
+            return cfg_error_unknown(p->err, &d->name, "matcher", names, ROUTE__NMATCHERS);
         }
         route_cond_t *c = NULL;
         if (!(m->flags & ROUTE_MATCH_SEPARATE))

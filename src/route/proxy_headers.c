@@ -72,9 +72,9 @@ typedef struct {
     ifr_str_t names[8];
     size_t count;
     bool overflow;   /* more than fit: ask route__hdr_named_by_connection */
-} hdr_conn_names_t;
+} route__hdr_conn_names_t;
 
-static void route__hdr_conn_names(const http_headers_t *h, hdr_conn_names_t *o)
+static void route__hdr_conn_names(const http_headers_t *h, route__hdr_conn_names_t *o)
 {
     o->count = 0;
     o->overflow = false;
@@ -96,7 +96,7 @@ static void route__hdr_conn_names(const http_headers_t *h, hdr_conn_names_t *o)
     }
 }
 
-static bool route__hdr_conn_named(const hdr_conn_names_t *o, const http_headers_t *h, ifr_str_t name)
+static bool route__hdr_conn_named(const route__hdr_conn_names_t *o, const http_headers_t *h, ifr_str_t name)
 {
     if (o->overflow) return route__hdr_named_by_connection(h, name);
     for (size_t i = 0; i < o->count; i++)
@@ -108,7 +108,7 @@ static bool route__hdr_conn_named(const hdr_conn_names_t *o, const http_headers_
  * section will carry) goes on, as Go's proxy announces them again. */
 static int route__hdr_copy_end_to_end(ifr_arena_t *a, const http_headers_t *in, http_headers_t *out, bool keep_trailer)
 {
-    hdr_conn_names_t conn;
+    route__hdr_conn_names_t conn;
     route__hdr_conn_names(in, &conn);
     if (!out->cap) {   /* one allocation for the usual case */
         uint32_t cap = in->count + 4;
@@ -260,7 +260,7 @@ int route_proxy_headers_interim(route_exchange_t *x, const http_upstream_respons
 /* Keeps the fields of t that may be passed on from a message with fields h. */
 static void route__hdr_trailers_filter(const http_headers_t *h, http_headers_t *t)
 {
-    hdr_conn_names_t conn;
+    route__hdr_conn_names_t conn;
     route__hdr_conn_names(h, &conn);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < t->count; i++) {

@@ -35,15 +35,15 @@ typedef struct {
     uint64_t tried;
     int64_t now;
     bool avoid_tried;     /* false on the second pass, when every available one was tried */
-} lb_filter_t;
+} route__lb_filter_t;
 
-static bool route__lb_ok(const lb_filter_t *f, size_t i)
+static bool route__lb_ok(const route__lb_filter_t *f, size_t i)
 {
     if (f->avoid_tried && i < 64 && (f->tried >> i & 1)) return false;
     return route_proxy_upstream_available(f->c, &f->c->upstreams[i], f->now);
 }
 
-static route_proxy_upstream_t *route__lb_random_pick(const lb_filter_t *f)
+static route_proxy_upstream_t *route__lb_random_pick(const route__lb_filter_t *f)
 {
     size_t n = 0, pick = 0;
     for (size_t i = 0; i < f->c->nupstreams; i++)
@@ -64,7 +64,7 @@ static uint32_t route__lb_fnv32a(uint32_t h, ifr_str_t s)
 /* Rendezvous hashing exactly as Caddy 2.6's hostByHashing: the upstream
  * whose FNV-1a-32 of the key then its dial address is highest, the first on
  * a tie, so a key picks the same upstream under ifrit and under Caddy. */
-static route_proxy_upstream_t *route__lb_hash_pick(const lb_filter_t *f, ifr_str_t key)
+static route_proxy_upstream_t *route__lb_hash_pick(const route__lb_filter_t *f, ifr_str_t key)
 {
     uint32_t best = 0, kh = route__lb_fnv32a(2166136261u, key);
     route_proxy_upstream_t *choice = NULL;
@@ -100,7 +100,7 @@ static bool route__lb_cookie(route_exchange_t *x, ifr_str_t name, ifr_str_t *out
     return false;
 }
 
-static route_proxy_upstream_t *route__lb_cookie_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
+static route_proxy_upstream_t *route__lb_cookie_pick(const route__lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
 {
     ifr_str_t v;
     if (route__lb_cookie(x, f->c->lb_key, &v)) {
@@ -114,15 +114,15 @@ static route_proxy_upstream_t *route__lb_cookie_pick(const lb_filter_t *f, route
     return route__lb_random_pick(f);
 }
 
-static route_proxy_upstream_t *route__lb_pick(const lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
+static route_proxy_upstream_t *route__lb_pick(const route__lb_filter_t *f, route_exchange_t *x, bool *set_cookie)
 {
     const route_proxy_conf_t *c = f->c;
     switch (c->lb) {
-    case PROXY_LB_FIRST:
+    case ROUTE_PROXY_LB_FIRST:
         for (size_t i = 0; i < c->nupstreams; i++)
             if (route__lb_ok(f, i)) return &c->upstreams[i];
         return NULL;
-    case PROXY_LB_ROUND_ROBIN: {
+    case ROUTE_PROXY_LB_ROUND_ROBIN: {
         /* rr_next is shared state in an immutable conf: an atomic on purpose. */
         unsigned start = atomic_fetch_add_explicit((atomic_uint *)&c->rr_next, 1, memory_order_relaxed);
         for (size_t k = 0; k < c->nupstreams; k++) {
@@ -131,7 +131,7 @@ static route_proxy_upstream_t *route__lb_pick(const lb_filter_t *f, route_exchan
         }
         return NULL;
     }
-    case PROXY_LB_LEAST_CONN: {
+    case ROUTE_PROXY_LB_LEAST_CONN: {
         route_proxy_upstream_t *best = NULL;
         int best_n = 0;
         size_t ties = 0;
@@ -143,17 +143,17 @@ static route_proxy_upstream_t *route__lb_pick(const lb_filter_t *f, route_exchan
         }
         return best;
     }
-    case PROXY_LB_IP_HASH:
+    case ROUTE_PROXY_LB_IP_HASH:
         return route__lb_hash_pick(f, x->conn->remote_ip);
-    case PROXY_LB_URI_HASH:
+    case ROUTE_PROXY_LB_URI_HASH:
         return route__lb_hash_pick(f, x->req->target);
-    case PROXY_LB_HEADER: {
+    case ROUTE_PROXY_LB_HEADER: {
         const http_header_t *h = http_headers_get(&x->req->headers, c->lb_key);
         return h ? route__lb_hash_pick(f, h->value) : route__lb_random_pick(f);
     }
-    case PROXY_LB_COOKIE:
+    case ROUTE_PROXY_LB_COOKIE:
         return route__lb_cookie_pick(f, x, set_cookie);
-    case PROXY_LB_RANDOM:
+    case ROUTE_PROXY_LB_RANDOM:
     default:
         return route__lb_random_pick(f);
     }
@@ -163,7 +163,7 @@ route_proxy_upstream_t *route_proxy_lb_select(const route_proxy_conf_t *c, route
                                   int64_t now, bool *set_cookie)
 {
     *set_cookie = false;
-    lb_filter_t f = { c, tried, now, tried != 0 };
+    route__lb_filter_t f = { c, tried, now, tried != 0 };
     route_proxy_upstream_t *u = route__lb_pick(&f, x, set_cookie);
     if (!u && f.avoid_tried) {
         f.avoid_tried = false;

@@ -274,7 +274,7 @@ static int route__proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, rou
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         if (!ifr_str_eq_cstr(s->args[0].text, names[i])) continue;
         c->lb = (route_proxy_lb_kind_t)i;
-        bool keyed = c->lb == PROXY_LB_HEADER || c->lb == PROXY_LB_COOKIE;
+        bool keyed = c->lb == ROUTE_PROXY_LB_HEADER || c->lb == ROUTE_PROXY_LB_COOKIE;
         if (keyed != (s->nargs == 2))
             return cfg_errorf(p->err, &s->args[0], keyed ? "lb_policy %s: expected a field name" : "lb_policy %s: takes no argument",
                               names[i]);

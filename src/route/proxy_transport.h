@@ -21,7 +21,7 @@
 #include "route/exchange.h"
 #include "route/proxy_conf.h"
 
-typedef struct proxy_call route_proxy_call_t;
+typedef struct route_proxy_call route_proxy_call_t;
 
 /* route_proxy_call_cb_t.on_head's answer when the handler needs no body. */
 #define ROUTE_PROXY_HEAD_DONE 1
@@ -43,10 +43,10 @@ typedef struct {
 } route_proxy_request_t;
 
 typedef enum {
-    PROXY_FAIL_DIAL,            /* refused / unreachable / dial_timeout: 502 */
-    PROXY_FAIL_HEADER_TIMEOUT,  /* response_header_timeout: 504 */
-    PROXY_FAIL_PROTOCOL,        /* garbage, oversized head, early close: 502 */
-    PROXY_FAIL_CLIENT,          /* the client went away or its body was refused */
+    ROUTE_PROXY_FAIL_DIAL,            /* refused / unreachable / dial_timeout: 502 */
+    ROUTE_PROXY_FAIL_HEADER_TIMEOUT,  /* response_header_timeout: 504 */
+    ROUTE_PROXY_FAIL_PROTOCOL,        /* garbage, oversized head, early close: 502 */
+    ROUTE_PROXY_FAIL_CLIENT,          /* the client went away or its body was refused */
 } route_proxy_fail_t;
 
 typedef struct {

@@ -9,7 +9,7 @@
 typedef struct {
     route_rx_inst_t *prog;
     uint32_t n;
-} route_rx_emit_t;
+} route__rx_emit_t;
 
 static size_t route__rx_add(size_t a, size_t b) { return a + b > ROUTE_REGEX_MAX_PROGRAM ? ROUTE_REGEX_MAX_PROGRAM + 1 : a + b; }
 
@@ -42,15 +42,15 @@ static size_t route__rx_size(const route_rx_node_t *n)
     }
 }
 
-static uint32_t route__rx_put(route_rx_emit_t *e, uint8_t op, uint8_t arg, uint32_t x, uint32_t y)
+static uint32_t route__rx_put(route__rx_emit_t *e, uint8_t op, uint8_t arg, uint32_t x, uint32_t y)
 {
     e->prog[e->n] = (route_rx_inst_t){ .op = op, .arg = arg, .x = x, .y = y };
     return e->n++;
 }
 
-static void route__rx_emit(route_rx_emit_t *e, const route_rx_node_t *n);
+static void route__rx_emit(route__rx_emit_t *e, const route_rx_node_t *n);
 
-static void route__rx_emit_repeat(route_rx_emit_t *e, const route_rx_node_t *n)
+static void route__rx_emit_repeat(route__rx_emit_t *e, const route_rx_node_t *n)
 {
     const route_rx_node_t *x = n->kids;
     int min = n->min;
@@ -87,7 +87,7 @@ static void route__rx_emit_repeat(route_rx_emit_t *e, const route_rx_node_t *n)
     }
 }
 
-static void route__rx_emit(route_rx_emit_t *e, const route_rx_node_t *n)
+static void route__rx_emit(route__rx_emit_t *e, const route_rx_node_t *n)
 {
     switch (n->kind) {
     case ROUTE_RX_EMPTY: return;
@@ -171,7 +171,7 @@ int route_regex_compile(ifr_arena_t *a, ifr_str_t pat, route_regex_t **out, char
                  ROUTE_REGEX_MAX_PROGRAM);
         return -1;
     }
-    route_rx_emit_t e = { .prog = ifr_arena_calloc(a, body + 3, sizeof(route_rx_inst_t)) };
+    route__rx_emit_t e = { .prog = ifr_arena_calloc(a, body + 3, sizeof(route_rx_inst_t)) };
     if (!e.prog) { snprintf(err, errcap, "out of memory"); return -1; }
     route__rx_put(&e, ROUTE_RX_OP_SAVE, 0, 0, 0);
     route__rx_emit(&e, root);

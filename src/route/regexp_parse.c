@@ -6,14 +6,14 @@
 
 #include "route/regexp_int.h"
 
-#define ROUTE_RX_MAX_NESTING 1000   /* Go's limit on the tree's height */
+#define ROUTE__RX_MAX_NESTING 1000   /* Go's limit on the tree's height */
 
-enum { RX_FOLD = 1, RX_MULTILINE = 2, RX_DOT_NL = 4, RX_UNGREEDY = 8 };
+enum { ROUTE__RX_FOLD = 1, ROUTE__RX_MULTILINE = 2, ROUTE__RX_DOT_NL = 4, ROUTE__RX_UNGREEDY = 8 };
 
-typedef struct route_rx_name {
+typedef struct route__rx_name {
     ifr_str_t name;
-    struct route_rx_name *next;
-} route_rx_name_t;
+    struct route__rx_name *next;
+} route__rx_name_t;
 
 typedef struct {
     ifr_arena_t *a;
@@ -22,13 +22,13 @@ typedef struct {
     unsigned flags;
     int ngroups, depth;
     const char **names;
-    route_rx_name_t *all_names;
+    route__rx_name_t *all_names;
     char *err;
     size_t errcap;
     bool failed;
-} route_rx_parser_t;
+} route__rx_parser_t;
 
-static route_rx_node_t *route__rx_fail(route_rx_parser_t *p, const char *fmt, ...)
+static route_rx_node_t *route__rx_fail(route__rx_parser_t *p, const char *fmt, ...)
 {
     if (!p->failed) {
         va_list ap;
@@ -40,7 +40,7 @@ static route_rx_node_t *route__rx_fail(route_rx_parser_t *p, const char *fmt, ..
     return NULL;
 }
 
-static route_rx_node_t *route__rx_node(route_rx_parser_t *p, route_rx_kind_t kind)
+static route_rx_node_t *route__rx_node(route__rx_parser_t *p, route_rx_kind_t kind)
 {
     route_rx_node_t *n = ifr_arena_calloc(p->a, 1, sizeof(*n));
     if (!n) return route__rx_fail(p, "out of memory");
@@ -55,7 +55,7 @@ static void route__rx_add_kid(route_rx_node_t *parent, route_rx_node_t *kid)
     parent->last = kid;
 }
 
-static uint8_t *route__rx_new_set(route_rx_parser_t *p)
+static uint8_t *route__rx_new_set(route__rx_parser_t *p)
 {
     uint8_t *set = ifr_arena_calloc(p->a, 32, 1);
     if (!set) route__rx_fail(p, "out of memory");
@@ -76,10 +76,10 @@ static bool route__rx_is_word(uint8_t c)
 typedef struct {
     uint8_t r[9];   /* room for the literal's NUL */
     uint8_t n;
-} route_rx_ranges_t;
+} route__rx_ranges_t;
 
 /* The ASCII classes Go knows by name. */
-static const struct { const char *name; route_rx_ranges_t ranges; } route__rx_named[] = {
+static const struct { const char *name; route__rx_ranges_t ranges; } route__rx_named[] = {
     { "alnum", { "09AZaz", 3 } }, { "alpha", { "AZaz", 2 } }, { "ascii", { "\0\x7f", 1 } },
     { "blank", { "\t\t  ", 2 } }, { "cntrl", { "\0\x1f\x7f\x7f", 2 } }, { "digit", { "09", 1 } },
     { "graph", { "!~", 1 } }, { "lower", { "az", 1 } }, { "print", { " ~", 1 } },
@@ -88,7 +88,7 @@ static const struct { const char *name; route_rx_ranges_t ranges; } route__rx_na
 };
 
 /* Adds the ranges (or their complement) to set. */
-static void route__rx_add_ranges(uint8_t *set, const route_rx_ranges_t *ranges, bool negate)
+static void route__rx_add_ranges(uint8_t *set, const route__rx_ranges_t *ranges, bool negate)
 {
     uint8_t tmp[32] = { 0 };
     for (int k = 0; k < ranges->n; k++) route__rx_set_range(tmp, ranges->r[2 * k], ranges->r[2 * k + 1]);
@@ -98,7 +98,7 @@ static void route__rx_add_ranges(uint8_t *set, const route_rx_ranges_t *ranges, 
 /* \d \w \s and their capitals into set; false if e is none of them. */
 static bool route__rx_perl_class(uint8_t *set, uint8_t e)
 {
-    static const route_rx_ranges_t digit = { "09", 1 }, word = { "09AZ__az", 4 },
+    static const route__rx_ranges_t digit = { "09", 1 }, word = { "09AZ__az", 4 },
                                    space = { "\t\n\f\r  ", 3 };   /* Go's \s: no \v */
     switch (e | 0x20) {
     case 'd': route__rx_add_ranges(set, &digit, e < 'a'); return true;
@@ -126,22 +126,22 @@ static int route__rx_hex(uint8_t c)
 }
 
 /* What an escape stands for. */
-typedef enum { RX_ESC_CHAR, RX_ESC_SET, RX_ESC_ASSERT, RX_ESC_QUOTE } route_rx_esc_kind_t;
+typedef enum { ROUTE__RX_ESC_CHAR, ROUTE__RX_ESC_SET, ROUTE__RX_ESC_ASSERT, ROUTE__RX_ESC_QUOTE } route__rx_esc_kind_t;
 
 typedef struct {
-    route_rx_esc_kind_t kind;
+    route__rx_esc_kind_t kind;
     uint32_t cp;          /* CHAR: a code point */
     uint8_t assert;       /* ASSERT */
     uint8_t *set;         /* SET */
-} route_rx_esc_t;
+} route__rx_esc_t;
 
 /* Reads the escape at p->i (just past the backslash). */
-static bool route__rx_escape(route_rx_parser_t *p, bool in_class, route_rx_esc_t *out)
+static bool route__rx_escape(route__rx_parser_t *p, bool in_class, route__rx_esc_t *out)
 {
     size_t at = p->i - 1;
     if (p->i >= p->len) return route__rx_fail(p, "trailing backslash at end of expression"), false;
     uint8_t e = p->s[p->i++];
-    out->kind = RX_ESC_CHAR;
+    out->kind = ROUTE__RX_ESC_CHAR;
     switch (e) {
     case 'a': out->cp = 7; return true;
     case 'f': out->cp = '\f'; return true;
@@ -150,7 +150,7 @@ static bool route__rx_escape(route_rx_parser_t *p, bool in_class, route_rx_esc_t
     case 'r': out->cp = '\r'; return true;
     case 'v': out->cp = '\v'; return true;
     case 'd': case 'D': case 'w': case 'W': case 's': case 'S':
-        out->kind = RX_ESC_SET;
+        out->kind = ROUTE__RX_ESC_SET;
         if (!(out->set = route__rx_new_set(p))) return false;
         route__rx_perl_class(out->set, e);
         return true;
@@ -181,13 +181,13 @@ static bool route__rx_escape(route_rx_parser_t *p, bool in_class, route_rx_esc_t
     }
     case 'A': case 'z': case 'b': case 'B':
         if (in_class) break;
-        out->kind = RX_ESC_ASSERT;
+        out->kind = ROUTE__RX_ESC_ASSERT;
         out->assert = e == 'A' ? ROUTE_RX_TEXT_START : e == 'z' ? ROUTE_RX_TEXT_END
                     : e == 'b' ? ROUTE_RX_WORD_EDGE : ROUTE_RX_NOT_WORD_EDGE;
         return true;
     case 'Q':
         if (in_class) break;
-        out->kind = RX_ESC_QUOTE;
+        out->kind = ROUTE__RX_ESC_QUOTE;
         return true;
     case 'p': case 'P':
         return route__rx_fail(p, "Unicode classes (\\%c at offset %zu) are not supported: matching is on bytes", e, at), false;
@@ -199,11 +199,11 @@ static bool route__rx_escape(route_rx_parser_t *p, bool in_class, route_rx_esc_t
 }
 
 /* A node for one code point: one byte, or its UTF-8 bytes in a row. */
-static route_rx_node_t *route__rx_char(route_rx_parser_t *p, uint32_t cp)
+static route_rx_node_t *route__rx_char(route__rx_parser_t *p, uint32_t cp)
 {
     if (cp < 0x80) {
         uint8_t c = (uint8_t)cp;
-        if ((p->flags & RX_FOLD) && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+        if ((p->flags & ROUTE__RX_FOLD) && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
             route_rx_node_t *n = route__rx_node(p, ROUTE_RX_SET);
             uint8_t *set = route__rx_new_set(p);
             if (!n || !set) return NULL;
@@ -236,7 +236,7 @@ static route_rx_node_t *route__rx_char(route_rx_parser_t *p, uint32_t cp)
  * the bytes of one UTF-8 sequence kept together as they are written, so
  * that a repetition after it takes the whole character, as in Go; a stray
  * byte stands alone. */
-static route_rx_node_t *route__rx_literal(route_rx_parser_t *p)
+static route_rx_node_t *route__rx_literal(route__rx_parser_t *p)
 {
     uint8_t c = p->s[p->i];
     if (c < 0x80) {
@@ -260,15 +260,15 @@ static route_rx_node_t *route__rx_literal(route_rx_parser_t *p)
 }
 
 /* One [lo] or [lo-hi] end inside a class: a byte, or a set from \d etc. */
-static bool route__rx_class_char(route_rx_parser_t *p, uint8_t *set, int *cp)
+static bool route__rx_class_char(route__rx_parser_t *p, uint8_t *set, int *cp)
 {
     size_t at = p->i;
     uint8_t c = p->s[p->i];
     if (c == '\\') {
         p->i++;
-        route_rx_esc_t e;
+        route__rx_esc_t e;
         if (!route__rx_escape(p, true, &e)) return false;
-        if (e.kind == RX_ESC_SET) {
+        if (e.kind == ROUTE__RX_ESC_SET) {
             for (int k = 0; k < 32; k++) set[k] |= e.set[k];
             *cp = -1;
             return true;
@@ -284,7 +284,7 @@ static bool route__rx_class_char(route_rx_parser_t *p, uint8_t *set, int *cp)
     return true;
 }
 
-static route_rx_node_t *route__rx_class(route_rx_parser_t *p)
+static route_rx_node_t *route__rx_class(route__rx_parser_t *p)
 {
     size_t open = p->i++;
     uint8_t *set = route__rx_new_set(p);
@@ -321,7 +321,7 @@ static route_rx_node_t *route__rx_class(route_rx_parser_t *p)
         route__rx_set_range(set, (unsigned)lo, (unsigned)hi);
     }
     p->i++;
-    if (p->flags & RX_FOLD) route__rx_fold_set(set);
+    if (p->flags & ROUTE__RX_FOLD) route__rx_fold_set(set);
     if (negate)
         for (int k = 0; k < 32; k++) set[k] = (uint8_t)~set[k];
     route_rx_node_t *n = route__rx_node(p, ROUTE_RX_SET);
@@ -329,16 +329,16 @@ static route_rx_node_t *route__rx_class(route_rx_parser_t *p)
     return n;
 }
 
-static route_rx_node_t *route__rx_alternation(route_rx_parser_t *p);
+static route_rx_node_t *route__rx_alternation(route__rx_parser_t *p);
 
 /* Flags after "(?" up to ':' or ')': returns the new flags, sets *scoped
  * for "(?flags:". */
-static bool route__rx_flags(route_rx_parser_t *p, size_t open, unsigned *flags, bool *scoped)
+static bool route__rx_flags(route__rx_parser_t *p, size_t open, unsigned *flags, bool *scoped)
 {
     bool neg = false, any = false;
     for (; p->i < p->len; p->i++) {
         uint8_t c = p->s[p->i];
-        unsigned f = c == 'i' ? RX_FOLD : c == 'm' ? RX_MULTILINE : c == 's' ? RX_DOT_NL : c == 'U' ? RX_UNGREEDY : 0;
+        unsigned f = c == 'i' ? ROUTE__RX_FOLD : c == 'm' ? ROUTE__RX_MULTILINE : c == 's' ? ROUTE__RX_DOT_NL : c == 'U' ? ROUTE__RX_UNGREEDY : 0;
         if (f) {
             *flags = neg ? *flags & ~f : *flags | f;
             any = true;
@@ -358,7 +358,7 @@ static bool route__rx_flags(route_rx_parser_t *p, size_t open, unsigned *flags, 
 }
 
 /* "(?P<name>" / "(?<name>": the name, p->i past '>'. */
-static bool route__rx_group_name(route_rx_parser_t *p, size_t open, ifr_str_t *name)
+static bool route__rx_group_name(route__rx_parser_t *p, size_t open, ifr_str_t *name)
 {
     size_t start = p->i;
     while (p->i < p->len && route__rx_is_word(p->s[p->i])) p->i++;
@@ -366,10 +366,10 @@ static bool route__rx_group_name(route_rx_parser_t *p, size_t open, ifr_str_t *n
         return route__rx_fail(p, "invalid group name at offset %zu", open), false;
     *name = ifr_str((const char *)p->s + start, p->i - start);
     p->i++;
-    for (route_rx_name_t *n = p->all_names; n; n = n->next)
+    for (route__rx_name_t *n = p->all_names; n; n = n->next)
         if (ifr_str_eq(n->name, *name))
             return route__rx_fail(p, "duplicate group name %.*s at offset %zu", (int)name->len, name->ptr, open), false;
-    route_rx_name_t *n = ifr_arena_calloc(p->a, 1, sizeof(*n));
+    route__rx_name_t *n = ifr_arena_calloc(p->a, 1, sizeof(*n));
     if (!n) return route__rx_fail(p, "out of memory"), false;
     n->name = *name;
     n->next = p->all_names;
@@ -378,10 +378,10 @@ static bool route__rx_group_name(route_rx_parser_t *p, size_t open, ifr_str_t *n
 }
 
 /* '(' at p->i. *repeatable is false for a bare flag group such as "(?i)". */
-static route_rx_node_t *route__rx_group(route_rx_parser_t *p, bool *repeatable)
+static route_rx_node_t *route__rx_group(route__rx_parser_t *p, bool *repeatable)
 {
     size_t open = p->i++;
-    if (++p->depth > ROUTE_RX_MAX_NESTING) return route__rx_fail(p, "groups nested deeper than %d", ROUTE_RX_MAX_NESTING);
+    if (++p->depth > ROUTE__RX_MAX_NESTING) return route__rx_fail(p, "groups nested deeper than %d", ROUTE__RX_MAX_NESTING);
     ifr_str_t name = IFR_NULL_STR;
     bool capture = true;
     unsigned saved = p->flags;
@@ -423,7 +423,7 @@ static route_rx_node_t *route__rx_group(route_rx_parser_t *p, bool *repeatable)
 }
 
 /* "{n}", "{n,}" or "{n,m}" at p->i; false (p->i unchanged) if it is not one. */
-static bool route__rx_counts(route_rx_parser_t *p, long *min, long *max)
+static bool route__rx_counts(route__rx_parser_t *p, long *min, long *max)
 {
     size_t j = p->i + 1;
     long v[2] = { -1, -1 };
@@ -444,7 +444,7 @@ static bool route__rx_counts(route_rx_parser_t *p, long *min, long *max)
     return true;
 }
 
-static bool route__rx_is_quantifier(route_rx_parser_t *p)
+static bool route__rx_is_quantifier(route__rx_parser_t *p)
 {
     if (p->i >= p->len) return false;
     uint8_t c = p->s[p->i];
@@ -457,7 +457,7 @@ static bool route__rx_is_quantifier(route_rx_parser_t *p)
 }
 
 /* atom followed by the quantifier at p->i. */
-static route_rx_node_t *route__rx_quantify(route_rx_parser_t *p, route_rx_node_t *atom)
+static route_rx_node_t *route__rx_quantify(route__rx_parser_t *p, route_rx_node_t *atom)
 {
     long min, max;
     size_t qat = p->i;
@@ -473,7 +473,7 @@ static route_rx_node_t *route__rx_quantify(route_rx_parser_t *p, route_rx_node_t
     }
     bool lazy = p->i < p->len && p->s[p->i] == '?';
     if (lazy) p->i++;
-    if (p->flags & RX_UNGREEDY) lazy = !lazy;
+    if (p->flags & ROUTE__RX_UNGREEDY) lazy = !lazy;
     if (route__rx_is_quantifier(p)) return route__rx_fail(p, "invalid nested repetition operator at offset %zu", p->i);
     route_rx_node_t *rep = route__rx_node(p, ROUTE_RX_REPEAT);
     if (!rep) return NULL;
@@ -486,7 +486,7 @@ static route_rx_node_t *route__rx_quantify(route_rx_parser_t *p, route_rx_node_t
 
 
 /* An atom and the one quantifier after it, if any. */
-static route_rx_node_t *route__rx_piece(route_rx_parser_t *p)
+static route_rx_node_t *route__rx_piece(route__rx_parser_t *p)
 {
     size_t at = p->i;
     uint8_t c = p->s[p->i];
@@ -498,24 +498,24 @@ static route_rx_node_t *route__rx_piece(route_rx_parser_t *p)
     case '[': atom = route__rx_class(p); break;
     case '.':
         p->i++;
-        atom = route__rx_node(p, p->flags & RX_DOT_NL ? ROUTE_RX_ANY : ROUTE_RX_ANY_NL);
+        atom = route__rx_node(p, p->flags & ROUTE__RX_DOT_NL ? ROUTE_RX_ANY : ROUTE_RX_ANY_NL);
         break;
     case '^': case '$':
         p->i++;
         if ((atom = route__rx_node(p, ROUTE_RX_ASSERT)))
-            atom->byte = c == '^' ? (p->flags & RX_MULTILINE ? ROUTE_RX_LINE_START : ROUTE_RX_TEXT_START)
-                                  : (p->flags & RX_MULTILINE ? ROUTE_RX_LINE_END : ROUTE_RX_TEXT_END);
+            atom->byte = c == '^' ? (p->flags & ROUTE__RX_MULTILINE ? ROUTE_RX_LINE_START : ROUTE_RX_TEXT_START)
+                                  : (p->flags & ROUTE__RX_MULTILINE ? ROUTE_RX_LINE_END : ROUTE_RX_TEXT_END);
         break;
     case '\\': {
         p->i++;
-        route_rx_esc_t e;
+        route__rx_esc_t e;
         if (!route__rx_escape(p, false, &e)) return NULL;
-        if (e.kind == RX_ESC_CHAR) {
+        if (e.kind == ROUTE__RX_ESC_CHAR) {
             atom = route__rx_char(p, e.cp);
-        } else if (e.kind == RX_ESC_SET) {
-            if (p->flags & RX_FOLD) route__rx_fold_set(e.set);
+        } else if (e.kind == ROUTE__RX_ESC_SET) {
+            if (p->flags & ROUTE__RX_FOLD) route__rx_fold_set(e.set);
             if ((atom = route__rx_node(p, ROUTE_RX_SET))) atom->set = e.set;
-        } else if (e.kind == RX_ESC_ASSERT) {
+        } else if (e.kind == ROUTE__RX_ESC_ASSERT) {
             if ((atom = route__rx_node(p, ROUTE_RX_ASSERT))) atom->byte = e.assert;
         } else {   /* \Q...\E: literal text; a repetition after it takes its last byte */
             atom = route__rx_node(p, ROUTE_RX_CAT);
@@ -551,7 +551,7 @@ static route_rx_node_t *route__rx_piece(route_rx_parser_t *p)
     return route__rx_quantify(p, atom);
 }
 
-static route_rx_node_t *route__rx_concat(route_rx_parser_t *p)
+static route_rx_node_t *route__rx_concat(route__rx_parser_t *p)
 {
     route_rx_node_t *cat = route__rx_node(p, ROUTE_RX_CAT);
     while (cat && p->i < p->len && p->s[p->i] != '|' && p->s[p->i] != ')') {
@@ -562,7 +562,7 @@ static route_rx_node_t *route__rx_concat(route_rx_parser_t *p)
     return cat;
 }
 
-static route_rx_node_t *route__rx_alternation(route_rx_parser_t *p)
+static route_rx_node_t *route__rx_alternation(route__rx_parser_t *p)
 {
     route_rx_node_t *first = route__rx_concat(p);
     if (!first || p->i >= p->len || p->s[p->i] != '|') return first;
@@ -581,7 +581,7 @@ static route_rx_node_t *route__rx_alternation(route_rx_parser_t *p)
 route_rx_node_t *route_rx_parse(ifr_arena_t *a, ifr_str_t pattern, int *ngroups, const char **names,
                                  char *err, size_t errcap)
 {
-    route_rx_parser_t p = {
+    route__rx_parser_t p = {
         .a = a, .s = (const uint8_t *)pattern.ptr, .len = pattern.len, .names = names, .err = err, .errcap = errcap,
     };
     route_rx_node_t *root = route__rx_alternation(&p);

@@ -531,12 +531,12 @@ static ifr_str_t route__tmpl_seg_value(route_exchange_t *x, const route__tmpl_se
 }
 
 /* Value slices kept on the stack for templates up to this many pieces. */
-#define ROUTE_TMPL_STACK_SEGS 16
+#define ROUTE__TMPL_STACK_SEGS 16
 
 static ifr_str_t *route__tmpl_values(route_exchange_t *x, const route_tmpl_t *t,
                                     ifr_str_t *stackv, size_t *total)
 {
-    ifr_str_t *v = t->nsegs <= ROUTE_TMPL_STACK_SEGS ? stackv
+    ifr_str_t *v = t->nsegs <= ROUTE__TMPL_STACK_SEGS ? stackv
                  : ifr_arena_alloc(x->arena, t->nsegs * sizeof(ifr_str_t));
     *total = 0;
     if (!v) return NULL;
@@ -551,7 +551,7 @@ int route_tmpl_render(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out
 {
     if (t->nsegs == 1 && t->segs[0].kind == ROUTE__TMPL_LIT) { *out = t->segs[0].arg; return 0; }
     if (t->nsegs == 0) { *out = IFR_LIT(""); return 0; }
-    ifr_str_t stackv[ROUTE_TMPL_STACK_SEGS];
+    ifr_str_t stackv[ROUTE__TMPL_STACK_SEGS];
     size_t total;
     ifr_str_t *v = route__tmpl_values(x, t, stackv, &total);
     if (!v) return -1;
@@ -571,7 +571,7 @@ int route_tmpl_render(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out
 int route_tmpl_render_uri(route_exchange_t *x, const route_tmpl_t *t, ifr_str_t *out)
 {
     if (t->is_static) return route_tmpl_render(x, t, out);
-    ifr_str_t stackv[ROUTE_TMPL_STACK_SEGS];
+    ifr_str_t stackv[ROUTE__TMPL_STACK_SEGS];
     size_t total;
     ifr_str_t *v = route__tmpl_values(x, t, stackv, &total);
     if (!v) return -1;

@@ -33,11 +33,11 @@ typedef struct {
     const char **paths;
     size_t n, cap;
     bool failed;
-} cmd_edge_imports_t;
+} srv__cmd_edge_imports_t;
 
 static void srv__cmd_edge_on_import(void *ud, const char *path)
 {
-    cmd_edge_imports_t *im = ud;
+    srv__cmd_edge_imports_t *im = ud;
     for (size_t i = 0; i < im->n; i++)
         if (strcmp(im->paths[i], path) == 0) return;
     if (im->n == im->cap) {
@@ -104,7 +104,7 @@ static int srv__cmd_edge_config(int argc, char **argv)
     snprintf(dir_buf, sizeof dir_buf, "%s", o.config);
     srv_edge_scan_t scan;
     int rc = 1;
-    cmd_edge_imports_t imports = { .a = &a };
+    srv__cmd_edge_imports_t imports = { .a = &a };
     cfg_parse_opts_t popts = { .on_import = srv__cmd_edge_on_import, .on_import_ud = &imports };
     if (cfg_parse_file(&a, o.config, &popts, &doc, &err) != 0) {
         char msg[1024];

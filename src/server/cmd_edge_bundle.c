@@ -18,8 +18,8 @@
 #include "base/json.h"
 #include "server/cmd_edge_memcap.h"
 
-#define EDGE_MAX_ASSET (25u << 20)   /* the Workers limit for one asset */
-#define EDGE_MAX_DEPTH 64            /* directory nesting (a symlink loop ends here) */
+#define SRV__EDGE_MAX_ASSET (25u << 20)   /* the Workers limit for one asset */
+#define SRV__EDGE_MAX_DEPTH 64            /* directory nesting (a symlink loop ends here) */
 
 static const char *const srv__edge_shim_files[] = { "worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs" };
 
@@ -39,7 +39,7 @@ static int srv__edge_fail(const char *what, const char *path)
 static int srv__edge_copy(const char *from, const char *to)
 {
     char why[160];
-    int fd = ifr_file_open(from, EDGE_MAX_ASSET, NULL, NULL, NULL, why, sizeof why);
+    int fd = ifr_file_open(from, SRV__EDGE_MAX_ASSET, NULL, NULL, NULL, why, sizeof why);
     if (fd < 0) {
         fprintf(stderr, "edge config: cannot read %s: %s\n", from, why);
         return -1;
@@ -170,8 +170,8 @@ static void srv__edge_walk(srv__edge_bundle_t *b, const char *real, const char *
         snprintf(e, sizeof e, "%s%s%s", inside, strcmp(inside, "/") ? "/" : "", names[i]->d_name);
         struct stat st;
         if (b->rc == 0 && stat(r, &st) == 0) {
-            if (S_ISDIR(st.st_mode) && depth < EDGE_MAX_DEPTH) srv__edge_walk(b, r, e, depth + 1);
-            else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size <= EDGE_MAX_ASSET) srv__edge_add_asset(b, r, e, &st);
+            if (S_ISDIR(st.st_mode) && depth < SRV__EDGE_MAX_DEPTH) srv__edge_walk(b, r, e, depth + 1);
+            else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size <= SRV__EDGE_MAX_ASSET) srv__edge_add_asset(b, r, e, &st);
             else if (S_ISREG(st.st_mode)) fprintf(stderr, "edge config: %s is over 25 MiB; not embedded\n", r);
         }
         free(names[i]);
@@ -184,7 +184,7 @@ static int srv__edge_write_capped(const srv_edge_scan_module_t *m, const char *t
 {
     size_t len;
     char why[160];
-    uint8_t *in = (uint8_t *)ifr_read_file(m->real, EDGE_MAX_ASSET, &len, why, sizeof why);
+    uint8_t *in = (uint8_t *)ifr_read_file(m->real, SRV__EDGE_MAX_ASSET, &len, why, sizeof why);
     if (!in) {
         fprintf(stderr, "edge config: cannot read %s: %s\n", m->real, why);
         return -1;

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#define WASM_PAGE 65536u
-#define WASM_MAX_PAGES 65536u   /* 4 GiB: the most a 32-bit memory may declare */
+#define SRV__WASM_PAGE 65536u
+#define SRV__WASM_MAX_PAGES 65536u   /* 4 GiB: the most a 32-bit memory may declare */
 
 typedef struct {
     const uint8_t *p, *end;
@@ -61,7 +61,7 @@ int srv_edge_memcap(const uint8_t *in, size_t len, uint64_t limit, ifr_buf_t *ou
 {
     static const uint8_t magic[8] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
     if (len < 8 || memcmp(in, magic, 8) != 0) return -1;
-    uint64_t limit_pages = limit / WASM_PAGE < WASM_MAX_PAGES ? limit / WASM_PAGE : WASM_MAX_PAGES;
+    uint64_t limit_pages = limit / SRV__WASM_PAGE < SRV__WASM_MAX_PAGES ? limit / SRV__WASM_PAGE : SRV__WASM_MAX_PAGES;
     size_t start = out->len;
     int rc = 1;
     if (ifr_buf_append(out, in, 8) < 0) return -1;

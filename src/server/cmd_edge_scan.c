@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define EDGE_SCAN_MAX 256   /* roots, and modules: far more than any Caddyfile names */
+#define SRV__EDGE_SCAN_MAX 256   /* roots, and modules: far more than any Caddyfile names */
 
 typedef struct {
     ifr_arena_t *a;
@@ -31,8 +31,8 @@ static void srv__edge_scan_root(srv__edge_scan_walk_t *w, const char *dir)
     }
     for (size_t i = 0; i < o->nroots; i++)
         if (strcmp(o->roots[i], dir) == 0) return;
-    if (o->nroots == EDGE_SCAN_MAX) {
-        fprintf(stderr, "edge config: more than %d roots\n", EDGE_SCAN_MAX);
+    if (o->nroots == SRV__EDGE_SCAN_MAX) {
+        fprintf(stderr, "edge config: more than %d roots\n", SRV__EDGE_SCAN_MAX);
         w->rc = -1;
         return;
     }
@@ -69,8 +69,8 @@ static void srv__edge_scan_module(srv__edge_scan_walk_t *w, const cfg_directive_
         fprintf(stderr, "edge config: function module %s is not a file here; not embedded\n", written);
         return;
     }
-    if (o->nmodules == EDGE_SCAN_MAX) {
-        fprintf(stderr, "edge config: more than %d function modules\n", EDGE_SCAN_MAX);
+    if (o->nmodules == SRV__EDGE_SCAN_MAX) {
+        fprintf(stderr, "edge config: more than %d function modules\n", SRV__EDGE_SCAN_MAX);
         w->rc = -1;
         return;
     }
@@ -93,8 +93,8 @@ static void srv__edge_scan_block(srv__edge_scan_walk_t *w, const cfg_block_t *b)
 int srv_edge_scan(ifr_arena_t *a, const cfg_doc_t *doc, const char *config_dir, srv_edge_scan_t *out)
 {
     *out = (srv_edge_scan_t){ 0 };
-    out->roots = ifr_arena_calloc(a, EDGE_SCAN_MAX, sizeof(*out->roots));
-    out->modules = ifr_arena_calloc(a, EDGE_SCAN_MAX, sizeof(*out->modules));
+    out->roots = ifr_arena_calloc(a, SRV__EDGE_SCAN_MAX, sizeof(*out->roots));
+    out->modules = ifr_arena_calloc(a, SRV__EDGE_SCAN_MAX, sizeof(*out->modules));
     if (!out->roots || !out->modules) return -1;
     srv__edge_scan_walk_t w = { .a = a, .config_dir = config_dir, .out = out };
     for (size_t i = 0; i < doc->nsites; i++) srv__edge_scan_block(&w, &doc->sites[i].body);

@@ -1,5 +1,5 @@
 /* ifrit reload [--pidfile FILE]: sends SIGHUP to the server whose pid the
- * pid file holds, then waits (up to RELOAD_WAIT_MS) for the outcome the
+ * pid file holds, then waits (up to SRV__RELOAD_WAIT_MS) for the outcome the
  * server records beside its pid file: exit 0 when the new config was
  * taken, 1 with the server's error (file:line:col) when it was refused.
  * The outcome is that of a reload begun after the signal: one still
@@ -17,12 +17,12 @@
 
 /* A load is bounded (each function's start-up by its load limit), but a
  * config with many functions may take a while. */
-#define RELOAD_WAIT_MS 60000
+#define SRV__RELOAD_WAIT_MS 60000
 
 static int srv__reload_wait(const char *pidfile, unsigned before, long pid)
 {
     char msg[1100];
-    for (int waited = 0; waited < RELOAD_WAIT_MS; waited += 10) {
+    for (int waited = 0; waited < SRV__RELOAD_WAIT_MS; waited += 10) {
         unsigned seq = 0;
         int rc = srv_reload_status_read(pidfile, &seq, msg, sizeof msg);
         if ((rc == 0 || rc == 1) && seq != before) {
@@ -40,7 +40,7 @@ static int srv__reload_wait(const char *pidfile, unsigned before, long pid)
         nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000000L }, NULL);
     }
     fprintf(stderr, "ifrit reload: signal sent to pid %ld, but it reported no outcome within %d s (see its log)\n",
-            pid, RELOAD_WAIT_MS / 1000);
+            pid, SRV__RELOAD_WAIT_MS / 1000);
     return 1;
 }
 

@@ -21,8 +21,8 @@
 
 /* Debian's directory for local CA certificates, and the file name ours
  * gets there. */
-#define TRUST_DIR "/usr/local/share/ca-certificates"
-#define TRUST_FILE TRUST_DIR "/ifrit-local-root.crt"
+#define SRV__TRUST_DIR "/usr/local/share/ca-certificates"
+#define SRV__TRUST_FILE SRV__TRUST_DIR "/ifrit-local-root.crt"
 
 static int srv__trust_update(void)
 {
@@ -94,19 +94,19 @@ int srv_cmd_trust(int argc, char **argv)
         free(pem);
         return 0;
     }
-    FILE *f = pem ? fopen(TRUST_FILE, "w") : NULL;
+    FILE *f = pem ? fopen(SRV__TRUST_FILE, "w") : NULL;
     bool wrote = f && fwrite(pem, 1, len, f) == len;
     if (f && fclose(f) != 0) wrote = false;
     free(pem);
     if (!wrote) {
-        fprintf(stderr, "ifrit trust: cannot write %s: %s\n", TRUST_FILE, strerror(errno));
+        fprintf(stderr, "ifrit trust: cannot write %s: %s\n", SRV__TRUST_FILE, strerror(errno));
         return 1;
     }
     if (srv__trust_update() != 0) {
         fprintf(stderr, "ifrit trust: update-ca-certificates failed\n");
         return 1;
     }
-    printf("installed as %s\n", TRUST_FILE);
+    printf("installed as %s\n", SRV__TRUST_FILE);
     return 0;
 }
 
@@ -117,21 +117,21 @@ int srv_cmd_untrust(int argc, char **argv)
     if (rc != 0) return rc;
     if (geteuid() != 0) {
         fprintf(stderr, "ifrit untrust: run it as root (it removes %s and runs update-ca-certificates)\n",
-                TRUST_FILE);
+                SRV__TRUST_FILE);
         return 1;
     }
-    if (unlink(TRUST_FILE) != 0) {
+    if (unlink(SRV__TRUST_FILE) != 0) {
         if (errno == ENOENT) {
-            printf("not installed (%s does not exist)\n", TRUST_FILE);
+            printf("not installed (%s does not exist)\n", SRV__TRUST_FILE);
             return 0;
         }
-        fprintf(stderr, "ifrit untrust: cannot remove %s: %s\n", TRUST_FILE, strerror(errno));
+        fprintf(stderr, "ifrit untrust: cannot remove %s: %s\n", SRV__TRUST_FILE, strerror(errno));
         return 1;
     }
     if (srv__trust_update() != 0) {
         fprintf(stderr, "ifrit untrust: update-ca-certificates failed\n");
         return 1;
     }
-    printf("removed %s from the system store\n", TRUST_FILE);
+    printf("removed %s from the system store\n", SRV__TRUST_FILE);
     return 0;
 }

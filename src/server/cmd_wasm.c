@@ -25,9 +25,9 @@
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
 
-#define CMD_WASM_EXIT_LOAD 1
-#define CMD_WASM_EXIT_USAGE 2
-#define CMD_WASM_EXIT_TRAP 134
+#define SRV__CMD_WASM_EXIT_LOAD 1
+#define SRV__CMD_WASM_EXIT_USAGE 2
+#define SRV__CMD_WASM_EXIT_TRAP 134
 
 typedef struct {
     iw_limits_t limits;
@@ -38,14 +38,14 @@ typedef struct {
     int nargs;              /* guest arguments after FILE */
     char **args;
     iwasi_ctx_t *ctx;
-} cmd_wasm_opts_t;
+} srv__cmd_wasm_opts_t;
 
 static int srv__cmd_wasm_usage(void)
 {
     fprintf(stderr, "usage: ifrit wasm run [--dir HOST[::GUEST]] [--env K=V] [--fuel N] [--max-memory SIZE]\n"
                     "                      [--timeout DURATION] [--profile] [--engine interpreter|compiler]\n"
                     "                      [--stats] FILE.wasm [ARGS...]\n");
-    return CMD_WASM_EXIT_USAGE;
+    return SRV__CMD_WASM_EXIT_USAGE;
 }
 
 static cfg_token_t srv__cmd_wasm_token(const char *opt, const char *value)
@@ -71,7 +71,7 @@ static int srv__cmd_wasm_dir(iwasi_ctx_t *ctx, const char *spec)
 }
 
 /* Reads options into o; returns -1 after printing what was wrong. */
-static int srv__cmd_wasm_parse(int argc, char **argv, cmd_wasm_opts_t *o)
+static int srv__cmd_wasm_parse(int argc, char **argv, srv__cmd_wasm_opts_t *o)
 {
     int i = 0;
     cfg_error_t err;
@@ -151,13 +151,13 @@ static int64_t srv__cmd_wasm_now_ns(void)
 }
 
 /* Instantiates and runs _start; returns the exit status. */
-static int srv__cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
+static int srv__cmd_wasm_exec(srv__cmd_wasm_opts_t *o, iw_module_t *m)
 {
     iw_linker_t *l = iw_linker_new();
     if (!l || iwasi_link(l) < 0) {
         iw_linker_free(l);
         fprintf(stderr, "ifrit: out of memory\n");
-        return CMD_WASM_EXIT_LOAD;
+        return SRV__CMD_WASM_EXIT_LOAD;
     }
     if (o->timeout_ns) o->limits.deadline_ns = srv__cmd_wasm_now_ns() + o->timeout_ns;
     iwasi_ctx_set_deadline(o->ctx, o->limits.deadline_ns);
@@ -168,17 +168,17 @@ static int srv__cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
     if (!inst) {
         if (trap.kind != IW_TRAP_NONE) {
             srv__cmd_wasm_print_trap(o->file, &trap);
-            return CMD_WASM_EXIT_TRAP;
+            return SRV__CMD_WASM_EXIT_TRAP;
         }
         fprintf(stderr, "ifrit: %s: cannot instantiate: %s\n", o->file, err.message);
-        return CMD_WASM_EXIT_LOAD;
+        return SRV__CMD_WASM_EXIT_LOAD;
     }
     iw_instance_set_user_data(inst, o->ctx);
     int status;
     iw_func_t *start = iw_instance_func(inst, "_start");
     if (!start) {
         fprintf(stderr, "ifrit: %s: not a WASI command: no exported function _start\n", o->file);
-        status = CMD_WASM_EXIT_LOAD;
+        status = SRV__CMD_WASM_EXIT_LOAD;
     } else {
         srv_cmd_profile_t *profile = o->profile ? srv_cmd_profile_new() : NULL;
         if (o->profile && !profile) fprintf(stderr, "ifrit: --profile: out of memory; running without it\n");
@@ -188,11 +188,11 @@ static int srv__cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
         case IW_EXITED: status = iw_instance_exit_code(inst); break;
         case IW_TRAPPED:
             srv__cmd_wasm_print_trap(o->file, iw_instance_trap(inst));
-            status = CMD_WASM_EXIT_TRAP;
+            status = SRV__CMD_WASM_EXIT_TRAP;
             break;
         default:   /* nothing here asks to suspend: stdio are host descriptors */
             fprintf(stderr, "ifrit: %s: the guest suspended unexpectedly\n", o->file);
-            status = CMD_WASM_EXIT_TRAP;
+            status = SRV__CMD_WASM_EXIT_TRAP;
             break;
         }
         if (profile) srv_cmd_profile_print(profile, inst, stderr);
@@ -205,12 +205,12 @@ static int srv__cmd_wasm_exec(cmd_wasm_opts_t *o, iw_module_t *m)
 int srv_cmd_wasm(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "run") != 0) return srv__cmd_wasm_usage();
-    cmd_wasm_opts_t o = { .ctx = iwasi_ctx_new() };
+    srv__cmd_wasm_opts_t o = { .ctx = iwasi_ctx_new() };
     if (!o.ctx) {
         fprintf(stderr, "ifrit: out of memory\n");
-        return CMD_WASM_EXIT_LOAD;
+        return SRV__CMD_WASM_EXIT_LOAD;
     }
-    int status = CMD_WASM_EXIT_USAGE;
+    int status = SRV__CMD_WASM_EXIT_USAGE;
     if (srv__cmd_wasm_parse(argc - 1, argv + 1, &o) < 0) {
         srv__cmd_wasm_usage();
         goto out;
@@ -222,7 +222,7 @@ int srv_cmd_wasm(int argc, char **argv)
     uint8_t *bytes = (uint8_t *)ifr_read_file(o.file, FN_MAX_MODULE_BYTES, &len, why, sizeof why);
     if (!bytes) {
         fprintf(stderr, "ifrit: %s: %s\n", o.file, why);
-        status = CMD_WASM_EXIT_LOAD;
+        status = SRV__CMD_WASM_EXIT_LOAD;
         goto out;
     }
     iw_error_t err = { 0 };
@@ -231,7 +231,7 @@ int srv_cmd_wasm(int argc, char **argv)
     if (!m) {
         fprintf(stderr, "ifrit: %s: invalid module at offset 0x%llx: %s\n", o.file,
                 (unsigned long long)err.offset, err.message);
-        status = CMD_WASM_EXIT_LOAD;
+        status = SRV__CMD_WASM_EXIT_LOAD;
         goto out;
     }
     if (o.stats) {

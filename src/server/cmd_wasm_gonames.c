@@ -14,7 +14,7 @@
 
 #include "server/cmd_wasm_gonames.h"
 
-#define CMD_GO_FUNC_VALUE_OFFSET 0x1000u
+#define SRV__CMD_GO_FUNC_VALUE_OFFSET 0x1000u
 
 static uint64_t srv__cmd_go_u(const srv_cmd_go_names_t *t, uint64_t at, int bytes)
 {
@@ -42,7 +42,7 @@ static int srv__cmd_go_header(srv_cmd_go_names_t *t, uint64_t off)
 const char *srv_cmd_go_name(const srv_cmd_go_names_t *t, uint32_t func_index, char *out, size_t size)
 {
     if (func_index < t->first_func) return NULL;
-    uint64_t want = CMD_GO_FUNC_VALUE_OFFSET + (func_index - t->first_func);
+    uint64_t want = SRV__CMD_GO_FUNC_VALUE_OFFSET + (func_index - t->first_func);
     /* entries are sorted: binary search */
     uint64_t lo = 0, hi = t->nfunc;
     while (lo < hi) {

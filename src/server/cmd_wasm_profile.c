@@ -16,10 +16,10 @@ typedef struct {
     uint64_t fuel[2];           /* before / after the snapshot point */
     const char *name;           /* owned by the module, or NULL */
     uint32_t index;             /* in the module's function space */
-} cmd_profile_fn_t;
+} srv__cmd_profile_fn_t;
 
-struct cmd_profile {
-    cmd_profile_fn_t *fns;      /* by function index */
+struct srv_cmd_profile {
+    srv__cmd_profile_fn_t *fns;      /* by function index */
     uint32_t nfns;
     uint64_t total[2];
     uint64_t samples;
@@ -50,13 +50,13 @@ static int srv__cmd_profile_sample(srv_cmd_profile_t *p, const iw_instance_t *in
     if (iw_instance_frames(inst, &top, 1) == 0) return 0;
     if (top.func_index >= p->nfns) {
         uint32_t n = top.func_index + 1 > 2 * p->nfns ? top.func_index + 1 : 2 * p->nfns;
-        cmd_profile_fn_t *fns = realloc(p->fns, (size_t)n * sizeof *fns);
+        srv__cmd_profile_fn_t *fns = realloc(p->fns, (size_t)n * sizeof *fns);
         if (!fns) return -1;
         memset(fns + p->nfns, 0, (size_t)(n - p->nfns) * sizeof *fns);
         p->fns = fns;
         p->nfns = n;
     }
-    cmd_profile_fn_t *fn = &p->fns[top.func_index];
+    srv__cmd_profile_fn_t *fn = &p->fns[top.func_index];
     fn->fuel[p->part] += ran;
     fn->name = top.name;
     fn->index = top.func_index;
@@ -92,14 +92,14 @@ static int srv__cmd_profile_part;   /* qsort's key: which part is being listed *
 
 static int srv__cmd_profile_cmp(const void *a, const void *b)
 {
-    uint64_t x = ((const cmd_profile_fn_t *)a)->fuel[srv__cmd_profile_part];
-    uint64_t y = ((const cmd_profile_fn_t *)b)->fuel[srv__cmd_profile_part];
+    uint64_t x = ((const srv__cmd_profile_fn_t *)a)->fuel[srv__cmd_profile_part];
+    uint64_t y = ((const srv__cmd_profile_fn_t *)b)->fuel[srv__cmd_profile_part];
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
 static void srv__cmd_profile_list(const srv_cmd_profile_t *p, int part, const srv_cmd_go_names_t *go, FILE *out)
 {
-    cmd_profile_fn_t *sorted = p->nfns ? malloc((size_t)p->nfns * sizeof *sorted) : NULL;
+    srv__cmd_profile_fn_t *sorted = p->nfns ? malloc((size_t)p->nfns * sizeof *sorted) : NULL;
     if (p->nfns && !sorted) {
         fprintf(out, "  (out of memory for the list)\n");
         return;
@@ -110,7 +110,7 @@ static void srv__cmd_profile_list(const srv_cmd_profile_t *p, int part, const sr
     if (p->nfns) qsort(sorted, p->nfns, sizeof *sorted, srv__cmd_profile_cmp);
     fprintf(out, "  %14s %6s  function\n", "fuel", "share");
     for (uint32_t i = 0; i < p->nfns && i < SRV_CMD_PROFILE_TOP && sorted[i].fuel[part]; i++) {
-        const cmd_profile_fn_t *fn = &sorted[i];
+        const srv__cmd_profile_fn_t *fn = &sorted[i];
         fprintf(out, "  %14llu %5.1f%%  ", (unsigned long long)fn->fuel[part],
                 100.0 * (double)fn->fuel[part] / (double)p->total[part]);
         char go_name[256];

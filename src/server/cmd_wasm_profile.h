@@ -14,7 +14,7 @@
 /* Functions listed per part. */
 #define SRV_CMD_PROFILE_TOP 25u
 
-typedef struct cmd_profile srv_cmd_profile_t;
+typedef struct srv_cmd_profile srv_cmd_profile_t;
 
 srv_cmd_profile_t *srv_cmd_profile_new(void);   /* NULL on out-of-memory */
 void srv_cmd_profile_free(srv_cmd_profile_t *p);

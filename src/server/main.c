@@ -4,24 +4,24 @@
 
 #include "server/commands.h"
 
-#define IFRIT_VERSION "0.1.0-dev"
+#define SRV__IFRIT_VERSION "0.1.0-dev"
 
 typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
-} command_t;
+} srv__command_t;
 
 static int srv__cmd_version(int argc, char **argv)
 {
     (void)argc; (void)argv;
-    printf("ifrit %s\n", IFRIT_VERSION);
+    printf("ifrit %s\n", SRV__IFRIT_VERSION);
     return 0;
 }
 
 static int srv__cmd_help(int argc, char **argv);
 
-static const command_t srv__commands[] = {
+static const srv__command_t srv__commands[] = {
     { "run", srv_cmd_run, "serve the sites of a Caddyfile (default ./Caddyfile)" },
     { "validate", srv_cmd_validate, "check a Caddyfile without serving it" },
     { "fmt", srv_cmd_fmt, "print a Caddyfile in canonical form (--overwrite to rewrite it)" },

@@ -16,14 +16,14 @@
 #include "base/ct_equal.h"
 #include "server/codec_register.h"
 
-#define SRV_AUTH_CACHE 64
+#define SRV__AUTH_CACHE 64
 
 typedef struct {
     char *hash, *password;
     size_t len;
-} srv_auth_entry_t;
+} srv__auth_entry_t;
 
-static srv_auth_entry_t srv__auth_cache[SRV_AUTH_CACHE];
+static srv__auth_entry_t srv__auth_cache[SRV__AUTH_CACHE];
 static size_t srv__auth_next;
 static pthread_mutex_t srv__auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -31,8 +31,8 @@ bool srv_password_crypt_cached(const char *hash, const char *pw, size_t len)
 {
     bool hit = false;
     pthread_mutex_lock(&srv__auth_lock);
-    for (size_t i = 0; i < SRV_AUTH_CACHE && !hit; i++) {
-        srv_auth_entry_t *e = &srv__auth_cache[i];
+    for (size_t i = 0; i < SRV__AUTH_CACHE && !hit; i++) {
+        srv__auth_entry_t *e = &srv__auth_cache[i];
         hit = e->hash && strcmp(e->hash, hash) == 0 && ifr_ct_equal(e->password, e->len, pw, len);
     }
     pthread_mutex_unlock(&srv__auth_lock);
@@ -46,10 +46,10 @@ static void srv__auth_remember(const char *hash, const char *pw, size_t len)
     memcpy(p, pw, len);
     p[len] = '\0';
     pthread_mutex_lock(&srv__auth_lock);
-    srv_auth_entry_t *e = &srv__auth_cache[srv__auth_next++ % SRV_AUTH_CACHE];
+    srv__auth_entry_t *e = &srv__auth_cache[srv__auth_next++ % SRV__AUTH_CACHE];
     free(e->hash);
     free(e->password);
-    *e = (srv_auth_entry_t){ h, p, len };
+    *e = (srv__auth_entry_t){ h, p, len };
     pthread_mutex_unlock(&srv__auth_lock);
 }
 

@@ -13,7 +13,7 @@
 #include "base/log.h"
 
 /* An account or certificate key file is small; anything bigger is not ours. */
-#define ACME_KEY_FILE_MAX (64 * 1024)
+#define SRV__ACME_KEY_FILE_MAX (64 * 1024)
 
 void srv_acme_issuer_key(const char *ca, char *out, size_t out_len)
 {
@@ -45,7 +45,7 @@ tls_cert_t *srv_acme_load(const tls_storage_t *st, const srv_acme_site_t *site, 
     }
     size_t clen, klen;
     char *crt = tls_storage_read(st, crt_rel, TLS_PEM_MAX, &clen, missing, err, err_len);
-    char *key = crt ? tls_storage_read(st, key_rel, ACME_KEY_FILE_MAX, &klen, missing, err, err_len) : NULL;
+    char *key = crt ? tls_storage_read(st, key_rel, SRV__ACME_KEY_FILE_MAX, &klen, missing, err, err_len) : NULL;
     tls_cert_t *c = key ? tls_cert_from_pem(crt, clen, crt_rel, key, klen, key_rel, err, err_len) : NULL;
     free(crt);
     free(key);
@@ -79,7 +79,7 @@ static EVP_PKEY *srv__acme_account_key(const tls_storage_t *st, const srv_acme_s
     }
     size_t len;
     bool missing;
-    char *pem = tls_storage_read(st, rel, ACME_KEY_FILE_MAX, &len, &missing, err, err_len);
+    char *pem = tls_storage_read(st, rel, SRV__ACME_KEY_FILE_MAX, &len, &missing, err, err_len);
     if (pem) {
         EVP_PKEY *k = acme_key_from_pem(pem, len);
         free(pem);

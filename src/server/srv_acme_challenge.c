@@ -10,7 +10,7 @@
 #include "tls/tls_store.h"
 
 /* A key authorization is a token, a dot and a SHA-256 thumbprint. */
-#define HTTP01_ANSWER_MAX 512
+#define SRV__HTTP01_ANSWER_MAX 512
 
 /* GET (or HEAD) /.well-known/acme-challenge/<pending token>: the key
  * authorization as text/plain (RFC 8555 8.3). Any other request goes on
@@ -19,7 +19,7 @@ static bool srv__http01_answer(route_exchange_t *x, route_result_t *r)
 {
     const http_request_t *q = x->req;
     if (!ifr_str_eq_cstr(q->method, "GET") && !ifr_str_eq_cstr(q->method, "HEAD")) return false;
-    char answer[HTTP01_ANSWER_MAX];
+    char answer[SRV__HTTP01_ANSWER_MAX];
     long n = acme_http01_lookup(q->path, answer, sizeof answer);
     if (n < 0) return false;
     ifr_log_info("acme", "answered the http-01 challenge at %.*s", (int)q->path.len, q->path.ptr);

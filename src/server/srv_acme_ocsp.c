@@ -11,7 +11,7 @@
 
 /* A GET URL is the responder's, a slash and the request in base64 with
  * '+', '/' and '=' percent-encoded; a request is well under 200 bytes. */
-#define OCSP_URL_MAX 2048
+#define SRV__OCSP_URL_MAX 2048
 
 static int srv__ocsp_get_url(const char *base, const unsigned char *der, size_t len, char *out, size_t cap)
 {
@@ -32,7 +32,7 @@ static int srv__ocsp_get_url(const char *base, const unsigned char *der, size_t 
 int srv_acme_ocsp_update(SSL_CTX *ctx, const tls_cert_t *c, time_t *refresh_at, bool *revoked, char *err,
                          size_t err_len)
 {
-    char base[1024], url[OCSP_URL_MAX];
+    char base[1024], url[SRV__OCSP_URL_MAX];
     unsigned char *req = NULL;
     size_t req_len = 0;
     int rc = tls_ocsp_request(c, base, sizeof base, &req, &req_len);

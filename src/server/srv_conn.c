@@ -58,7 +58,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
     }
     c->watch = (srv_watch_t){ fd, srv__conn_on_io, c };
     c->worker = w;
-    c->state = ops->handshake ? CONN_HANDSHAKE : CONN_READ_HEAD;
+    c->state = ops->handshake ? SRV_CONN_HANDSHAKE : SRV_CONN_READ_HEAD;
     c->rbuf = IFR_BUF_INIT;
     c->rbuf.limit = CONN_RBUF_LIMIT;
     http_head_scan_init(&c->scan);
@@ -144,11 +144,11 @@ void srv_conn_wake(srv_conn_t *c)
 
 void srv_conn_stop(srv_conn_t *c)
 {
-    if (c->state == CONN_H2) {
+    if (c->state == SRV_CONN_H2) {
         srv_h2_stop(c);   /* GOAWAY; the streams in flight finish */
         return;
     }
-    bool idle = c->state == CONN_HANDSHAKE || (c->state == CONN_READ_HEAD && c->rbuf.len == 0);
+    bool idle = c->state == SRV_CONN_HANDSHAKE || (c->state == SRV_CONN_READ_HEAD && c->rbuf.len == 0);
     if (idle && srv_outq_empty(&c->out)) {
         srv_conn_close(c);
         return;
@@ -185,7 +185,7 @@ static void srv__conn_queue_error(srv_conn_t *c, int status)
     http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
     ifr_buf_append(b, "\r\n", 2);
     srv_outq_append(&c->out, b->data, b->len);
-    c->state = CONN_CLOSING;
+    c->state = SRV_CONN_CLOSING;
 }
 
 /* The connection's side of a new exchange: its body framing and
@@ -200,7 +200,7 @@ static void srv__exchange_begin(srv_conn_t *c)
     c->body.done = req->body_kind == HTTP_BODY_NONE;
     c->body_since = w->loop.now;
     c->body_used = 0;
-    c->state = CONN_EXCHANGE;
+    c->state = SRV_CONN_EXCHANGE;
     srv_exchange_begin(&c->ex, &c->info);
 }
 
@@ -246,7 +246,7 @@ static int srv__step_read_head(srv_conn_t *c)
     int pk = srv__conn_prior_knowledge(c);
     if (pk > 0) return STEP_AGAIN;
     if (c->rbuf.len == 0 && w->stopping) {
-        c->state = CONN_CLOSING;
+        c->state = SRV_CONN_CLOSING;
         return STEP_AGAIN;
     }
     /* Back-pressure: a client that pipelines without reading gets no new
@@ -278,7 +278,7 @@ static int srv__step_read_head(srv_conn_t *c)
             return STEP_CLOSED;
         }
         c->rbuf.len = 0;
-        c->state = CONN_CLOSING;
+        c->state = SRV_CONN_CLOSING;
         return STEP_AGAIN;
     }
     if (r > 0 && before == 0 && c->served > 0) c->head_since = w->loop.now;
@@ -302,14 +302,14 @@ static int srv__exchange_finish(srv_conn_t *c)
      * a handler that answered early (an upstream's 413) left it unread. */
     bool too_long = c->body.kind == HTTP_BODY_LENGTH && c->body.remaining > SRV_DISCARD_MAX;
     if (!keep || (!c->body.done && (expect_pending || too_long))) {
-        c->state = CONN_CLOSING;
+        c->state = SRV_CONN_CLOSING;
     } else if (!c->body.done) {
-        c->state = CONN_DISCARD_BODY;
+        c->state = SRV_CONN_DISCARD_BODY;
         c->discarded = 0;
         c->body_since = w->loop.now;
         c->body_used = 0;
     } else {
-        c->state = CONN_READ_HEAD;
+        c->state = SRV_CONN_READ_HEAD;
         c->idle_since = c->head_since = w->loop.now;
     }
     return STEP_AGAIN;
@@ -330,7 +330,7 @@ static int srv__step_exchange(srv_conn_t *c)
 static int srv__step_discard(srv_conn_t *c)
 {
     if (c->body.done) {
-        c->state = CONN_READ_HEAD;
+        c->state = SRV_CONN_READ_HEAD;
         c->idle_since = c->head_since = c->worker->loop.now;
         return STEP_AGAIN;
     }
@@ -350,7 +350,7 @@ static int srv__step_closing(srv_conn_t *c)
         srv_conn_close(c);
         return STEP_CLOSED;
     }
-    c->state = CONN_LINGER;
+    c->state = SRV_CONN_LINGER;
     c->linger_since = c->linger_last = c->worker->loop.now;
     return STEP_AGAIN;
 }
@@ -359,7 +359,7 @@ void srv_conn_close_lingering(srv_conn_t *c)
 {
     c->rbuf.len = 0;
     http_head_scan_init(&c->scan);
-    c->state = CONN_CLOSING;
+    c->state = SRV_CONN_CLOSING;
     srv_conn_wake(c);
 }
 
@@ -389,7 +389,7 @@ static int srv__step_handshake(srv_conn_t *c)
         return STEP_CLOSED;
     }
     if (c->tp.ops->describe) c->tp.ops->describe(&c->tp, &c->info);
-    c->state = CONN_READ_HEAD;
+    c->state = SRV_CONN_READ_HEAD;
     /* ALPN chose HTTP/2 (offered only where servers { protocols } has h2). */
     if (ifr_str_eq(c->info.tls_proto, IFR_LIT("h2")) && srv_h2_start(c) != 0) {
         srv_conn_close(c);
@@ -406,38 +406,38 @@ static void srv__conn_arm_timer(srv_conn_t *c)
     if (!srv_outq_empty(&c->out) && !c->tp.can_write) {
         /* Without a write timeout, a connection we are closing anyway is
          * still not kept forever by a client that stopped reading. */
-        int64_t limit = t->write ? t->write : c->state == CONN_CLOSING || c->state == CONN_H2 ? t->idle : 0;
+        int64_t limit = t->write ? t->write : c->state == SRV_CONN_CLOSING || c->state == SRV_CONN_H2 ? t->idle : 0;
         if (limit) deadline = c->write_since + limit;
     } else {
         switch (c->state) {
-        case CONN_HANDSHAKE:
+        case SRV_CONN_HANDSHAKE:
             if (t->read_header) deadline = c->head_since + t->read_header;
             break;
-        case CONN_READ_HEAD:
+        case SRV_CONN_READ_HEAD:
             if (c->rbuf.len == 0 && c->served > 0) {
                 if (t->idle) deadline = c->idle_since + t->idle;
             } else if (t->read_header) {
                 deadline = c->head_since + t->read_header;
             }
             break;
-        case CONN_EXCHANGE:
+        case SRV_CONN_EXCHANGE:
             /* read_body bounds the whole body, as Caddy's (Go's ReadTimeout)
              * does, less the time the handler kept it paused. */
             if (c->ex.body_reading && !c->body.done && t->read_body)
                 deadline = c->body_since + t->read_body - c->body_used;
             break;
-        case CONN_DISCARD_BODY:
+        case SRV_CONN_DISCARD_BODY:
             if (t->read_body) deadline = c->body_since + t->read_body - c->body_used;
             else if (t->read_header) deadline = c->body_since + t->read_header;
             break;
-        case CONN_LINGER:
+        case SRV_CONN_LINGER:
             deadline = c->linger_last + SRV_LINGER_IDLE_NS;
             if (deadline > c->linger_since + SRV_LINGER_MAX_NS) deadline = c->linger_since + SRV_LINGER_MAX_NS;
             break;
-        case CONN_H2:
+        case SRV_CONN_H2:
             deadline = srv_h2_deadline(c);
             break;
-        case CONN_CLOSING:
+        case SRV_CONN_CLOSING:
             break;
         }
     }
@@ -466,13 +466,13 @@ static bool srv__conn_flush(srv_conn_t *c, bool *progress)
 static int srv__conn_step(srv_conn_t *c)
 {
     switch (c->state) {
-    case CONN_HANDSHAKE: return srv__step_handshake(c);
-    case CONN_READ_HEAD: return srv__step_read_head(c);
-    case CONN_EXCHANGE: return srv__step_exchange(c);
-    case CONN_DISCARD_BODY: return srv__step_discard(c);
-    case CONN_CLOSING: return srv__step_closing(c);
-    case CONN_LINGER: return srv__step_linger(c);
-    case CONN_H2: {
+    case SRV_CONN_HANDSHAKE: return srv__step_handshake(c);
+    case SRV_CONN_READ_HEAD: return srv__step_read_head(c);
+    case SRV_CONN_EXCHANGE: return srv__step_exchange(c);
+    case SRV_CONN_DISCARD_BODY: return srv__step_discard(c);
+    case SRV_CONN_CLOSING: return srv__step_closing(c);
+    case SRV_CONN_LINGER: return srv__step_linger(c);
+    case SRV_CONN_H2: {
         int r = srv_h2_step(c);
         return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
     }
@@ -485,7 +485,7 @@ static int srv__conn_step(srv_conn_t *c)
 static bool srv__conn_batching(const srv_conn_t *c)
 {
     if (c->rbuf.len == 0 || c->out.bytes >= SRV_OUT_LOW_WATER) return false;
-    return c->state == CONN_READ_HEAD || (c->state == CONN_EXCHANGE && c->ex.resp_done);
+    return c->state == SRV_CONN_READ_HEAD || (c->state == SRV_CONN_EXCHANGE && c->ex.resp_done);
 }
 
 void srv_conn_run(srv_conn_t *c)
@@ -537,7 +537,7 @@ static void srv__conn_on_timer(srv_timer_t *t)
         return;
     }
     switch (c->state) {
-    case CONN_READ_HEAD:
+    case SRV_CONN_READ_HEAD:
         if (c->rbuf.len == 0) {
             srv_conn_close(c);   /* idle keep-alive, or connected and silent */
             return;
@@ -547,11 +547,11 @@ static void srv__conn_on_timer(srv_timer_t *t)
         http_head_scan_init(&c->scan);
         srv__conn_queue_error(c, 408);
         break;
-    case CONN_EXCHANGE:
+    case SRV_CONN_EXCHANGE:
         ifr_log_debug("http", "read_body timeout for %s", c->remote_ip);
         srv_exchange_fail(&c->ex, 408);
         break;
-    case CONN_H2:
+    case SRV_CONN_H2:
         srv_h2_timeout(c);
         break;
     default:

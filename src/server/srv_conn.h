@@ -37,13 +37,13 @@
 #define SRV_LINGER_MAX_NS (30 * 1000000000LL)
 
 typedef enum {
-    CONN_HANDSHAKE,     /* the transport's handshake (TLS) is under way */
-    CONN_READ_HEAD,     /* waiting for (the rest of) a request head */
-    CONN_EXCHANGE,      /* a handler owns the exchange */
-    CONN_DISCARD_BODY,  /* skipping a body the handler did not read */
-    CONN_CLOSING,       /* flushing the last response, then shutdown */
-    CONN_LINGER,        /* write side shut, draining input until EOF */
-    CONN_H2             /* an HTTP/2 session (srv_h2.h) carries the connection */
+    SRV_CONN_HANDSHAKE,     /* the transport's handshake (TLS) is under way */
+    SRV_CONN_READ_HEAD,     /* waiting for (the rest of) a request head */
+    SRV_CONN_EXCHANGE,      /* a handler owns the exchange */
+    SRV_CONN_DISCARD_BODY,  /* skipping a body the handler did not read */
+    SRV_CONN_CLOSING,       /* flushing the last response, then shutdown */
+    SRV_CONN_LINGER,        /* write side shut, draining input until EOF */
+    SRV_CONN_H2             /* an HTTP/2 session (srv_h2.h) carries the connection */
 } srv_conn_state_t;
 
 /* How far the current request body has been read; lives in the
@@ -85,7 +85,7 @@ struct srv_conn {
     bool running;                /* inside srv_conn_run */
     srv_exchange_t ex;           /* ex.active while one is being served */
     srv_h1_state_t h1;           /* its HTTP/1.1 side */
-    struct srv_h2_session *h2;   /* in CONN_H2: the session and its streams' exchanges */
+    struct srv_h2_session *h2;   /* in SRV_CONN_H2: the session and its streams' exchanges */
     srv_body_t body;
     uint64_t served;             /* exchanges finished on this connection */
     uint64_t discarded;

@@ -12,7 +12,7 @@
  * no fsync), and no two of this process's threads ever wait on SQLite's
  * own locks. The WAL's checkpoints, which do fsync, run on a thread of the
  * store's own (a second connection, PASSIVE: it never blocks a writer),
- * woken when the log has grown past SRV_KV_CHECKPOINT_PAGES; that thread
+ * woken when the log has grown past SRV__KV_CHECKPOINT_PAGES; that thread
  * also deletes expired keys and locks in small batches. Reads never see an
  * expired row, swept or not. */
 #include <errno.h>
@@ -29,29 +29,29 @@
 #include "server/srv_fnhost.h"
 #include "tls/tls_storage.h"
 
-#define SRV_KV_FILE "functions/kv.sqlite3"
-#define SRV_KV_CHECKPOINT_PAGES 1000
-#define SRV_KV_SWEEP_EVERY_S 30
-#define SRV_KV_SWEEP_BATCH 256
+#define SRV__KV_FILE "functions/kv.sqlite3"
+#define SRV__KV_CHECKPOINT_PAGES 1000
+#define SRV__KV_SWEEP_EVERY_S 30
+#define SRV__KV_SWEEP_BATCH 256
 /* Another process writing the file (ifrit validate, an old server still
  * stopping) holds SQLite's lock for at most this long before a call fails. */
-#define SRV_KV_BUSY_MS 50
+#define SRV__KV_BUSY_MS 50
 
-enum { SRV_KV_GET, SRV_KV_SET, SRV_KV_DELETE, SRV_KV_LOCK, SRV_KV_UNLOCK, SRV_KV_SWEEP, SRV_KV_SWEEP_LOCKS, SRV_KV_NSTMT };
+enum { SRV__KV_GET, SRV__KV_SET, SRV__KV_DELETE, SRV__KV_LOCK, SRV__KV_UNLOCK, SRV__KV_SWEEP, SRV__KV_SWEEP_LOCKS, SRV__KV_NSTMT };
 
-static const char *const srv__kv_sql[SRV_KV_NSTMT] = {
-    [SRV_KV_GET] = "SELECT value FROM kv WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
-    [SRV_KV_SET] = "INSERT INTO kv (ns, key, value, expires) VALUES (?1, ?2, ?3, ?4) "
+static const char *const srv__kv_sql[SRV__KV_NSTMT] = {
+    [SRV__KV_GET] = "SELECT value FROM kv WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
+    [SRV__KV_SET] = "INSERT INTO kv (ns, key, value, expires) VALUES (?1, ?2, ?3, ?4) "
                    "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
-    [SRV_KV_DELETE] = "DELETE FROM kv WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
+    [SRV__KV_DELETE] = "DELETE FROM kv WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
     /* Taken when absent, or when the holder's TTL has run out. */
-    [SRV_KV_LOCK] = "INSERT INTO locks (ns, key, expires) VALUES (?1, ?2, ?3) "
+    [SRV__KV_LOCK] = "INSERT INTO locks (ns, key, expires) VALUES (?1, ?2, ?3) "
                     "ON CONFLICT (ns, key) DO UPDATE SET expires = excluded.expires "
                     "WHERE locks.expires <> 0 AND locks.expires <= ?4",
-    [SRV_KV_UNLOCK] = "DELETE FROM locks WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
-    [SRV_KV_SWEEP] = "DELETE FROM kv WHERE (ns, key) IN "
+    [SRV__KV_UNLOCK] = "DELETE FROM locks WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
+    [SRV__KV_SWEEP] = "DELETE FROM kv WHERE (ns, key) IN "
                      "(SELECT ns, key FROM kv WHERE expires > 0 AND expires <= ?1 LIMIT 256)",
-    [SRV_KV_SWEEP_LOCKS] = "DELETE FROM locks WHERE (ns, key) IN "
+    [SRV__KV_SWEEP_LOCKS] = "DELETE FROM locks WHERE (ns, key) IN "
                            "(SELECT ns, key FROM locks WHERE expires > 0 AND expires <= ?1 LIMIT 256)",
 };
 
@@ -70,7 +70,7 @@ struct fn_kv_store {
     char path[TLS_STORAGE_PATH_MAX];
     pthread_mutex_t mu;              /* db and its statements */
     sqlite3 *db;
-    sqlite3_stmt *stmt[SRV_KV_NSTMT];
+    sqlite3_stmt *stmt[SRV__KV_NSTMT];
     pthread_mutex_t wake_mu;         /* the checkpoint thread's wake-up */
     pthread_cond_t wake;
     int wal_pages;
@@ -105,7 +105,7 @@ static int srv__kv_wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
     (void)db;
     (void)name;
     fn_kv_store_t *s = ud;
-    if (pages < SRV_KV_CHECKPOINT_PAGES) return SQLITE_OK;
+    if (pages < SRV__KV_CHECKPOINT_PAGES) return SQLITE_OK;
     pthread_mutex_lock(&s->wake_mu);
     s->wal_pages = pages;
     pthread_cond_signal(&s->wake);
@@ -124,7 +124,7 @@ static void srv__kv_sweep(fn_kv_store_t *s, int which)
         int n = sqlite3_changes(s->db);
         sqlite3_reset(st);
         pthread_mutex_unlock(&s->mu);
-        if (rc != SQLITE_DONE || n < SRV_KV_SWEEP_BATCH) return;
+        if (rc != SQLITE_DONE || n < SRV__KV_SWEEP_BATCH) return;
     }
 }
 
@@ -142,10 +142,10 @@ static void *srv__kv_thread(void *arg)
         pthread_mutex_lock(&s->wake_mu);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += SRV_KV_SWEEP_EVERY_S;
-        while (s->wal_pages < SRV_KV_CHECKPOINT_PAGES)
+        until.tv_sec += SRV__KV_SWEEP_EVERY_S;
+        while (s->wal_pages < SRV__KV_CHECKPOINT_PAGES)
             if (pthread_cond_timedwait(&s->wake, &s->wake_mu, &until) == ETIMEDOUT) break;
-        bool checkpoint = s->wal_pages >= SRV_KV_CHECKPOINT_PAGES;
+        bool checkpoint = s->wal_pages >= SRV__KV_CHECKPOINT_PAGES;
         s->wal_pages = 0;
         pthread_mutex_unlock(&s->wake_mu);
         if (checkpoint) {
@@ -153,8 +153,8 @@ static void *srv__kv_thread(void *arg)
             if (rc != SQLITE_OK && rc != SQLITE_BUSY)
                 ifr_log_warn("fn", "kv store %s: checkpoint failed: %s", s->path, sqlite3_errmsg(ck));
         } else {
-            srv__kv_sweep(s, SRV_KV_SWEEP);
-            srv__kv_sweep(s, SRV_KV_SWEEP_LOCKS);
+            srv__kv_sweep(s, SRV__KV_SWEEP);
+            srv__kv_sweep(s, SRV__KV_SWEEP_LOCKS);
         }
     }
     return NULL;
@@ -162,7 +162,7 @@ static void *srv__kv_thread(void *arg)
 
 static void srv__kv_close(fn_kv_store_t *s)
 {
-    for (int i = 0; i < SRV_KV_NSTMT; i++) sqlite3_finalize(s->stmt[i]);
+    for (int i = 0; i < SRV__KV_NSTMT; i++) sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->wake_mu);
@@ -191,14 +191,14 @@ static fn_kv_store_t *srv__kv_new(const char *path, char *why, size_t size)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     char *err = NULL;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(s->db, SRV_KV_BUSY_MS) != SQLITE_OK ||
+        sqlite3_busy_timeout(s->db, SRV__KV_BUSY_MS) != SQLITE_OK ||
         sqlite3_exec(s->db, srv__kv_schema, NULL, NULL, &err) != SQLITE_OK) {
         snprintf(why, size, "cannot open %s: %s", path, err ? err : sqlite3_errmsg(s->db));
         sqlite3_free(err);
         srv__kv_close(s);
         return NULL;
     }
-    for (int i = 0; i < SRV_KV_NSTMT; i++)
+    for (int i = 0; i < SRV__KV_NSTMT; i++)
         if (sqlite3_prepare_v3(s->db, srv__kv_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL) != SQLITE_OK) {
             snprintf(why, size, "%s: %s", path, sqlite3_errmsg(s->db));
             srv__kv_close(s);
@@ -219,7 +219,7 @@ static fn_kv_store_t *srv__kv_open(const char *storage_path, char *why, size_t s
     tls_storage_t st;
     char path[TLS_STORAGE_PATH_MAX];
     if (tls_storage_init(&st, storage_path, why, size) != 0) return NULL;
-    if (tls_storage_path(&st, SRV_KV_FILE, path, sizeof path) != 0) {
+    if (tls_storage_path(&st, SRV__KV_FILE, path, sizeof path) != 0) {
         snprintf(why, size, "the data directory's path is too long");
         return NULL;
     }
@@ -255,7 +255,7 @@ static int srv__kv_write(fn_kv_store_t *s, sqlite3_stmt *st, const char *what)
 static int srv__kv_get(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, void *out, size_t cap, size_t *len)
 {
     pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = s->stmt[SRV_KV_GET];
+    sqlite3_stmt *st = s->stmt[SRV__KV_GET];
     srv__kv_bind_key(st, ns, key);
     sqlite3_bind_int64(st, 3, srv__kv_now_ms());
     int rc = sqlite3_step(st), found = 0;
@@ -278,7 +278,7 @@ static int srv__kv_get(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, void *out,
 static int srv__kv_set(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, ifr_str_t value, int64_t ttl_ms)
 {
     pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = s->stmt[SRV_KV_SET];
+    sqlite3_stmt *st = s->stmt[SRV__KV_SET];
     srv__kv_bind_key(st, ns, key);
     sqlite3_bind_blob(st, 3, value.len ? value.ptr : "", (int)value.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, ttl_ms ? srv__kv_now_ms() + ttl_ms : 0);
@@ -290,7 +290,7 @@ static int srv__kv_set(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, ifr_str_t 
 static int srv__kv_delete(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key)
 {
     pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = s->stmt[SRV_KV_DELETE];
+    sqlite3_stmt *st = s->stmt[SRV__KV_DELETE];
     srv__kv_bind_key(st, ns, key);
     sqlite3_bind_int64(st, 3, srv__kv_now_ms());
     int n = srv__kv_write(s, st, "delete");
@@ -301,7 +301,7 @@ static int srv__kv_delete(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key)
 static int srv__kv_lock(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, int64_t ttl_ms)
 {
     pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = s->stmt[SRV_KV_LOCK];
+    sqlite3_stmt *st = s->stmt[SRV__KV_LOCK];
     int64_t now = srv__kv_now_ms();
     srv__kv_bind_key(st, ns, key);
     sqlite3_bind_int64(st, 3, ttl_ms ? now + ttl_ms : 0);
@@ -314,7 +314,7 @@ static int srv__kv_lock(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, int64_t t
 static int srv__kv_unlock(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key)
 {
     pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = s->stmt[SRV_KV_UNLOCK];
+    sqlite3_stmt *st = s->stmt[SRV__KV_UNLOCK];
     srv__kv_bind_key(st, ns, key);
     sqlite3_bind_int64(st, 3, srv__kv_now_ms());
     int n = srv__kv_write(s, st, "unlock");

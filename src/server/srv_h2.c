@@ -1,6 +1,6 @@
 /* The HTTP/2 session of a connection: nghttp2's callbacks collect each
  * stream's request, and the driver (srv_h2_step, the connection's step
- * in CONN_H2) moves bytes between the connection and nghttp2, begins the
+ * in SRV_CONN_H2) moves bytes between the connection and nghttp2, begins the
  * exchanges of complete requests, delivers request bodies, hands
  * responses to nghttp2, and frees closed streams. See srv_h2.h. */
 #include "server/srv_h2.h"
@@ -14,13 +14,13 @@
 
 /* A request's field section, counted as HPACK does (32 bytes a field):
  * HTTP/1.1's request line and fields together. */
-#define H2_FIELD_BYTES_MAX (HTTP_MAX_REQUEST_LINE + HTTP_MAX_FIELD_SECTION)
-#define H2_FIELDS_MAX (HTTP_MAX_FIELDS + 4)
+#define SRV__H2_FIELD_BYTES_MAX (HTTP_MAX_REQUEST_LINE + HTTP_MAX_FIELD_SECTION)
+#define SRV__H2_FIELDS_MAX (HTTP_MAX_FIELDS + 4)
 /* Field lists nghttp2 may take in one header block (CONTINUATION frames
  * after a HEADERS): past this the connection ends (the 2024 floods). */
-#define H2_CONTINUATIONS_MAX 8
+#define SRV__H2_CONTINUATIONS_MAX 8
 /* Client bytes fed to nghttp2 per step, so one busy connection yields. */
-#define H2_READ_CHUNK (16 * 1024)
+#define SRV__H2_READ_CHUNK (16 * 1024)
 
 static srv_h2_session_t *srv__session_of(void *ud) { return ud; }
 
@@ -73,7 +73,7 @@ static int srv__on_header(nghttp2_session *ng, const nghttp2_frame *frame, const
     if (!st) return 0;
     st->field_bytes += (uint32_t)(namelen + valuelen + 32);
     st->fields++;
-    if (st->field_bytes > H2_FIELD_BYTES_MAX || st->fields > H2_FIELDS_MAX) st->fields_over = true;
+    if (st->field_bytes > SRV__H2_FIELD_BYTES_MAX || st->fields > SRV__H2_FIELDS_MAX) st->fields_over = true;
     if (st->fields_over) return 0;
     ifr_arena_t *a = &st->ex.arena;
     ifr_str_t n = ifr_arena_str(a, ifr_str((const char *)name, namelen));
@@ -207,7 +207,7 @@ int srv_h2_start(srv_conn_t *c)
     /* Windows open as handlers read, not as bytes arrive. */
     nghttp2_option_set_no_auto_window_update(opt, 1);
     nghttp2_option_set_max_deflate_dynamic_table_size(opt, SRV_H2_HEADER_TABLE);
-    nghttp2_option_set_max_continuations(opt, H2_CONTINUATIONS_MAX);
+    nghttp2_option_set_max_continuations(opt, SRV__H2_CONTINUATIONS_MAX);
     /* SETTINGS and PING acknowledgements queued and not yet sent (a
      * client that sends them and does not read), and entries per
      * SETTINGS frame: nghttp2's defaults, set here on purpose. */
@@ -223,7 +223,7 @@ int srv_h2_start(srv_conn_t *c)
         { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, SRV_H2_MAX_STREAMS },
         { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, SRV_H2_STREAM_WINDOW },
         { NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, SRV_H2_HEADER_TABLE },
-        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, H2_FIELD_BYTES_MAX },
+        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, SRV__H2_FIELD_BYTES_MAX },
     };
     if (nghttp2_submit_settings(h2->ng, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
         nghttp2_session_set_local_window_size(h2->ng, NGHTTP2_FLAG_NONE, 0, SRV_H2_CONN_WINDOW) != 0) {
@@ -233,7 +233,7 @@ int srv_h2_start(srv_conn_t *c)
     h2->last_recv = h2->last_active = c->worker->loop.now;
     srv_h2_guard_init(h2);
     c->h2 = h2;
-    c->state = CONN_H2;
+    c->state = SRV_CONN_H2;
     return 0;
 fail:
     if (cb) nghttp2_session_callbacks_del(cb);
@@ -412,11 +412,11 @@ static int srv__h2_recv(srv_conn_t *c)
                 srv_conn_close(c);
                 return -1;
             }
-            c->state = CONN_CLOSING;
+            c->state = SRV_CONN_CLOSING;
             return 1;
         }
     }
-    size_t len = c->rbuf.len < H2_READ_CHUNK ? c->rbuf.len : H2_READ_CHUNK;
+    size_t len = c->rbuf.len < SRV__H2_READ_CHUNK ? c->rbuf.len : SRV__H2_READ_CHUNK;
     ssize_t n = nghttp2_session_mem_recv(h2->ng, (const uint8_t *)c->rbuf.data, len);
     if (n < 0) return srv__h2_fail(c, (int)n);
     ifr_buf_consume(&c->rbuf, (size_t)n);
@@ -449,7 +449,7 @@ int srv_h2_step(srv_conn_t *c)
     srv_h2_session_t *h2 = c->h2;
     if (c->worker->stopping && !h2->stop_sent) srv_h2_stop(c);
     int r = srv__h2_recv(c);
-    if (r < 0 || c->state != CONN_H2) return r;
+    if (r < 0 || c->state != SRV_CONN_H2) return r;
     bool progress = r > 0;
     h2->sent_data = false;
     bool waiting = srv__streams_pass(h2);
@@ -461,7 +461,7 @@ int srv_h2_step(srv_conn_t *c)
     else if (!h2->blocked_since) h2->blocked_since = c->worker->loop.now;
     if (!nghttp2_session_want_read(h2->ng) && !nghttp2_session_want_write(h2->ng)) {
         srv_h2_free(c);
-        c->state = CONN_CLOSING;
+        c->state = SRV_CONN_CLOSING;
         return 1;
     }
     return progress;

@@ -10,15 +10,15 @@
 
 #include "base/log.h"
 
-#define H2_CTL_BURST 1000.0     /* control frames a client may send at once */
-#define H2_CTL_RATE 100.0       /* ... and per second after that */
-#define H2_RESET_BURST 1000.0   /* streams it may reset at once (as nghttp2 1.57's default) */
-#define H2_RESET_RATE 33.0      /* ... and per second after that */
+#define SRV__H2_CTL_BURST 1000.0     /* control frames a client may send at once */
+#define SRV__H2_CTL_RATE 100.0       /* ... and per second after that */
+#define SRV__H2_RESET_BURST 1000.0   /* streams it may reset at once (as nghttp2 1.57's default) */
+#define SRV__H2_RESET_RATE 33.0      /* ... and per second after that */
 
 void srv_h2_guard_init(srv_h2_session_t *h2)
 {
-    h2->ctl_budget = H2_CTL_BURST;
-    h2->reset_budget = H2_RESET_BURST;
+    h2->ctl_budget = SRV__H2_CTL_BURST;
+    h2->reset_budget = SRV__H2_RESET_BURST;
     h2->budget_at = h2->conn->worker->loop.now;
 }
 
@@ -28,10 +28,10 @@ static void srv__guard_refill(srv_h2_session_t *h2)
     double s = (double)(now - h2->budget_at) / 1e9;
     if (s <= 0) return;
     h2->budget_at = now;
-    h2->ctl_budget += s * H2_CTL_RATE;
-    if (h2->ctl_budget > H2_CTL_BURST) h2->ctl_budget = H2_CTL_BURST;
-    h2->reset_budget += s * H2_RESET_RATE;
-    if (h2->reset_budget > H2_RESET_BURST) h2->reset_budget = H2_RESET_BURST;
+    h2->ctl_budget += s * SRV__H2_CTL_RATE;
+    if (h2->ctl_budget > SRV__H2_CTL_BURST) h2->ctl_budget = SRV__H2_CTL_BURST;
+    h2->reset_budget += s * SRV__H2_RESET_RATE;
+    if (h2->reset_budget > SRV__H2_RESET_BURST) h2->reset_budget = SRV__H2_RESET_BURST;
 }
 
 static bool srv__guard_spend(srv_h2_session_t *h2, double *budget, const char *what)

@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define LISTEN_BACKLOG 4096
+#define SRV__LISTEN_BACKLOG 4096
 
 static int srv__bind_listen(const struct sockaddr *addr, socklen_t len, int family, bool v6only, char *err,
                             size_t err_len)
@@ -28,7 +28,7 @@ static int srv__bind_listen(const struct sockaddr *addr, socklen_t len, int fami
     /* One socket for IPv4 and IPv6 when listening on all interfaces
      * (unless tcp6/ asked for IPv6 alone). */
     if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof v6);
-    if (bind(fd, addr, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+    if (bind(fd, addr, len) < 0 || listen(fd, SRV__LISTEN_BACKLOG) < 0) {
         snprintf(err, err_len, "%s", strerror(errno));
         close(fd);
         return -1;

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOOP_MAX_EVENTS 256
+#define SRV__LOOP_MAX_EVENTS 256
 
 int64_t srv_clock_ns(void)
 {
@@ -189,8 +189,8 @@ void srv_loop_run_once(srv_loop_t *l, int64_t max_wait_ns)
     }
     /* Round up so a timer is never polled for just before it is due. */
     int ms = wait < 0 ? -1 : (int)((wait + 999999) / 1000000);
-    struct epoll_event events[LOOP_MAX_EVENTS];
-    int n = epoll_wait(l->epfd, events, LOOP_MAX_EVENTS, ms);
+    struct epoll_event events[SRV__LOOP_MAX_EVENTS];
+    int n = epoll_wait(l->epfd, events, SRV__LOOP_MAX_EVENTS, ms);
     l->now = srv_clock_ns();
     for (int i = 0; i < n; i++) {
         srv_watch_t *w = events[i].data.ptr;

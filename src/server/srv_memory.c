@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SRV_MEMORY_UNKNOWN_BUDGET (1ull << 30)
+#define SRV__MEMORY_UNKNOWN_BUDGET (1ull << 30)
 
 /* The first line of a small kernel file (sizes there are not known ahead:
  * cgroup and proc files report 0). 0, or -1. */
@@ -89,5 +89,5 @@ uint64_t srv_memory_available(void)
 uint64_t srv_memory_default_budget(void)
 {
     uint64_t total = srv_memory_available();
-    return total ? total / 2 : SRV_MEMORY_UNKNOWN_BUDGET;
+    return total ? total / 2 : SRV__MEMORY_UNKNOWN_BUDGET;
 }

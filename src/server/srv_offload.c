@@ -13,8 +13,8 @@
 
 /* Jobs waiting for a helper: beyond this, offload says busy rather than
  * letting a flood of bad logins queue without bound. */
-#define SRV_OFFLOAD_QUEUE 256
-#define SRV_OFFLOAD_MAX_THREADS 16
+#define SRV__OFFLOAD_QUEUE 256
+#define SRV__OFFLOAD_MAX_THREADS 16
 
 struct srv_offload_job {
     srv_offload_job_t *next;
@@ -36,7 +36,7 @@ static struct {
     srv_offload_job_t *head, **tail;
     size_t queued;
     bool stopping;
-    pthread_t threads[SRV_OFFLOAD_MAX_THREADS];
+    pthread_t threads[SRV__OFFLOAD_MAX_THREADS];
     int count;
 } srv__pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
@@ -80,7 +80,7 @@ static void *srv__helper_main(void *arg)
 int srv_offload_start(int threads)
 {
     if (threads < 1) threads = 1;
-    if (threads > SRV_OFFLOAD_MAX_THREADS) threads = SRV_OFFLOAD_MAX_THREADS;
+    if (threads > SRV__OFFLOAD_MAX_THREADS) threads = SRV__OFFLOAD_MAX_THREADS;
     pthread_mutex_lock(&srv__pool.mu);
     srv__pool.tail = &srv__pool.head;
     srv__pool.stopping = false;
@@ -118,7 +118,7 @@ int srv_exchange_offload(route_exchange_t *x, void (*work)(void *arg), void *arg
     atomic_init(&j->detached, false);
     memcpy(j->data, arg, size);
     pthread_mutex_lock(&srv__pool.mu);
-    if (srv__pool.stopping || srv__pool.queued >= SRV_OFFLOAD_QUEUE) {
+    if (srv__pool.stopping || srv__pool.queued >= SRV__OFFLOAD_QUEUE) {
         pthread_mutex_unlock(&srv__pool.mu);
         srv__job_free(j);
         return ROUTE_OFFLOAD_BUSY;

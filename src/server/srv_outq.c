@@ -9,15 +9,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define OUTQ_SEG_SIZE (16 * 1024)
-#define OUTQ_MAX_IOV 32
-_Static_assert(SRV_OUTQ_INLINE_FILE <= OUTQ_SEG_SIZE, "an inlined file fits one segment");
+#define SRV__OUTQ_SEG_SIZE (16 * 1024)
+#define SRV__OUTQ_MAX_IOV 32
+_Static_assert(SRV_OUTQ_INLINE_FILE <= SRV__OUTQ_SEG_SIZE, "an inlined file fits one segment");
 
-typedef enum { SEG_MEMORY, SEG_FILE, SEG_PIPE } seg_kind_t;
+typedef enum { SRV__SEG_MEMORY, SRV__SEG_FILE, SRV__SEG_PIPE } srv__seg_kind_t;
 
 struct srv_seg {
     srv_seg_t *next;
-    seg_kind_t kind;
+    srv__seg_kind_t kind;
     int fd;              /* file: the open file; -1 otherwise */
     off_t offset;        /* file: next byte to send */
     uint64_t file_left;  /* file, pipe: bytes left (a pipe's are in q->pipe) */
@@ -38,7 +38,7 @@ static srv_seg_t *srv__seg_new(srv_outq_t *q, size_t cap)
         if (!s) return NULL;
     }
     s->next = NULL;
-    s->kind = SEG_MEMORY;
+    s->kind = SRV__SEG_MEMORY;
     s->fd = -1;
     s->offset = 0;
     s->file_left = 0;
@@ -56,10 +56,10 @@ static void srv__seg_link(srv_outq_t *q, srv_seg_t *s)
 
 static void srv__seg_release(srv_outq_t *q, srv_seg_t *s)
 {
-    if (s->kind != SEG_MEMORY) {
+    if (s->kind != SRV__SEG_MEMORY) {
         if (s->fd >= 0) close(s->fd);
         free(s);
-    } else if (!q->spare && s->cap == OUTQ_SEG_SIZE) {
+    } else if (!q->spare && s->cap == SRV__OUTQ_SEG_SIZE) {
         q->spare = s;
     } else {
         free(s);
@@ -71,8 +71,8 @@ int srv_outq_append(srv_outq_t *q, const void *data, size_t len)
     const char *p = data;
     while (len) {
         srv_seg_t *t = q->tail;
-        if (!t || t->kind != SEG_MEMORY || t->end == t->cap) {
-            t = srv__seg_new(q, len > OUTQ_SEG_SIZE ? len : OUTQ_SEG_SIZE);
+        if (!t || t->kind != SRV__SEG_MEMORY || t->end == t->cap) {
+            t = srv__seg_new(q, len > SRV__OUTQ_SEG_SIZE ? len : SRV__OUTQ_SEG_SIZE);
             if (!t) return -1;
             srv__seg_link(q, t);
         }
@@ -99,8 +99,8 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len)
          * linked only once it holds the bytes: an empty one would stall
          * the flush. */
         srv_seg_t *t = q->tail;
-        bool fresh = !t || t->kind != SEG_MEMORY || t->cap - t->end < len;
-        if (fresh && !(t = srv__seg_new(q, OUTQ_SEG_SIZE))) {
+        bool fresh = !t || t->kind != SRV__SEG_MEMORY || t->cap - t->end < len;
+        if (fresh && !(t = srv__seg_new(q, SRV__OUTQ_SEG_SIZE))) {
             close(fd);
             return -1;
         }
@@ -126,7 +126,7 @@ int srv_outq_append_file(srv_outq_t *q, int fd, off_t offset, uint64_t len)
         close(fd);
         return -1;
     }
-    *s = (srv_seg_t){ .kind = SEG_FILE, .fd = fd, .offset = offset, .file_left = len };
+    *s = (srv_seg_t){ .kind = SRV__SEG_FILE, .fd = fd, .offset = offset, .file_left = len };
     srv__seg_link(q, s);
     q->bytes += len;
     return 0;
@@ -154,7 +154,7 @@ ssize_t srv_outq_splice_in(srv_outq_t *q, int src, size_t max)
     /* Bytes in the queue's tail pipe segment are the pipe's last ones, so
      * a new stretch joins it; one behind other output gets its own. */
     srv_seg_t *t = q->tail;
-    bool fresh = !t || t->kind != SEG_PIPE;
+    bool fresh = !t || t->kind != SRV__SEG_PIPE;
     if (fresh && !(t = malloc(sizeof *t))) {
         errno = ENOMEM;
         return -1;
@@ -171,7 +171,7 @@ ssize_t srv_outq_splice_in(srv_outq_t *q, int src, size_t max)
         return n;
     }
     if (fresh) {
-        *t = (srv_seg_t){ .kind = SEG_PIPE, .fd = -1 };
+        *t = (srv_seg_t){ .kind = SRV__SEG_PIPE, .fd = -1 };
         srv__seg_link(q, t);
     }
     t->file_left += (uint64_t)n;
@@ -215,12 +215,12 @@ int srv_outq_flush(srv_outq_t *q, srv_transport_t *t, uint64_t *written)
 {
     while (q->head) {
         srv_seg_t *s = q->head;
-        if (s->kind != SEG_MEMORY) {
+        if (s->kind != SRV__SEG_MEMORY) {
             size_t want = s->file_left > (1u << 30) ? (1u << 30) : (size_t)s->file_left;
-            ssize_t r = s->kind == SEG_FILE ? t->ops->sendfile(t, s->fd, &s->offset, want) : srv__pipe_out(q, t, want);
+            ssize_t r = s->kind == SRV__SEG_FILE ? t->ops->sendfile(t, s->fd, &s->offset, want) : srv__pipe_out(q, t, want);
             if (r < 0) return r == SRV_IO_AGAIN ? 1 : -1;
             if (r == 0) return -1;   /* the file shrank under us */
-            if (s->kind == SEG_PIPE) q->pipe_bytes -= (size_t)r;
+            if (s->kind == SRV__SEG_PIPE) q->pipe_bytes -= (size_t)r;
             s->file_left -= (uint64_t)r;
             q->bytes -= (uint64_t)r;
             *written += (uint64_t)r;
@@ -231,9 +231,9 @@ int srv_outq_flush(srv_outq_t *q, srv_transport_t *t, uint64_t *written)
             }
             continue;
         }
-        struct iovec iov[OUTQ_MAX_IOV];
+        struct iovec iov[SRV__OUTQ_MAX_IOV];
         int n = 0;
-        for (srv_seg_t *m = s; m && m->kind == SEG_MEMORY && n < OUTQ_MAX_IOV; m = m->next)
+        for (srv_seg_t *m = s; m && m->kind == SRV__SEG_MEMORY && n < SRV__OUTQ_MAX_IOV; m = m->next)
             iov[n++] = (struct iovec){ m->data + m->start, m->end - m->start };
         ssize_t r = srv_transport_writev(t, iov, n);
         if (r < 0) return r == SRV_IO_AGAIN ? 1 : -1;

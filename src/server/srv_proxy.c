@@ -34,7 +34,7 @@
 
 typedef enum { CALL_DIAL, CALL_HEAD, CALL_BODY, CALL_DONE } call_state_t;
 
-struct proxy_call {
+struct route_proxy_call {
     route_exchange_t *x;
     srv_exchange_t *ex;
     srv_loop_t *loop;
@@ -118,7 +118,7 @@ static int srv__call_serialize(route_proxy_call_t *c)
 static void srv__call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const char *detail)
 {
     if (c->state == CALL_DONE) return;
-    if (why == PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == CALL_HEAD) {
+    if (why == ROUTE_PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == CALL_HEAD) {
         srv_upconn_close(c->up);
         c->up = NULL;
         c->reused = c->sent_any = c->write_failed = false;
@@ -432,16 +432,16 @@ static void srv__call_read_head(route_proxy_call_t *c)
         http_resp_status_t st = http_resp_parse(&c->parser, c->rbuf.data, c->rbuf.len, x->arena, &r);
         if (st == HTTP_RESP_INCOMPLETE) return;
         if (st == HTTP_RESP_ERROR) {
-            srv__call_fail(c, PROXY_FAIL_PROTOCOL, c->parser.reason);
+            srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, c->parser.reason);
             return;
         }
         if (r.status == 101 && !c->req.upgrade) {
-            srv__call_fail(c, PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
+            srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "101 Switching Protocols to a request that did not ask to upgrade");
             return;
         }
         if (r.status < 200 && r.status != 101) {   /* interim: the final head follows */
             if (++c->interim > ROUTE_PROXY_MAX_INTERIM) {
-                srv__call_fail(c, PROXY_FAIL_PROTOCOL, "too many informational (1xx) responses");
+                srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "too many informational (1xx) responses");
                 return;
             }
             /* 100 Continue is between the upstream and us: the server
@@ -455,7 +455,7 @@ static void srv__call_read_head(route_proxy_call_t *c)
         /* The head outlives the read buffer: keep an arena copy. */
         char *copy = ifr_arena_alloc(x->arena, r.head_len);
         if (!copy) {
-            srv__call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+            srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
         memcpy(copy, c->rbuf.data, r.head_len);
@@ -503,7 +503,7 @@ static void srv__call_read(route_proxy_call_t *c)
         if (c->state == CALL_BODY && c->splicing && c->rbuf.len == 0 && srv__call_splice(c)) return;
         if (c->rbuf.len >= chunk + CALL_HEAD_ROOM) return;   /* the parser refuses long before */
         if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
-            srv__call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+            srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
         /* The transport clears can_read on a short read that drained the
@@ -517,7 +517,7 @@ static void srv__call_read(route_proxy_call_t *c)
         if (n == SRV_IO_AGAIN) return;
         /* EOF or reset. */
         if (c->state == CALL_HEAD) {
-            srv__call_fail(c, PROXY_FAIL_PROTOCOL, c->got_any ? "upstream closed inside the response head"
+            srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, c->got_any ? "upstream closed inside the response head"
                                                           : "upstream closed the connection without responding");
         } else if (c->resp.body_kind == HTTP_BODY_UNTIL_CLOSE) {
             c->resp.keep_alive = false;
@@ -547,7 +547,7 @@ static void srv__call_connected(route_proxy_call_t *c)
     if (c->req.with_body && !c->body_started) {
         c->body_started = true;
         if (c->x->io->read_body(c->x, srv__call_client_body, c) != 0) {
-            srv__call_fail(c, PROXY_FAIL_CLIENT, "request body refused");
+            srv__call_fail(c, ROUTE_PROXY_FAIL_CLIENT, "request body refused");
             return;
         }
     }
@@ -591,11 +591,11 @@ static void srv__call_event(void *owner, uint32_t events)
             return;
         }
         if (rc < 0 && handshaking) {
-            srv__call_fail(c, PROXY_FAIL_DIAL, srv__call_copy(c, err));   /* the name's other addresses serve the same certificate */
+            srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__call_copy(c, err));   /* the name's other addresses serve the same certificate */
             return;
         }
         if (rc < 0) {
-            if (!srv__call_redial(c)) srv__call_fail(c, PROXY_FAIL_DIAL, srv__call_copy(c, err));
+            if (!srv__call_redial(c)) srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__call_copy(c, err));
             return;
         }
         srv__call_connected(c);
@@ -610,14 +610,14 @@ static void srv__call_timeout(srv_timer_t *t)
     if (c->state == CALL_DIAL && !c->up) {
         /* Still waiting for the name: the lookup counts against dial_timeout, as in Go's dialer. */
         srv_upwait_cancel(&c->wait);
-        srv__call_fail(c, PROXY_FAIL_DIAL, srv__call_copy(c, "dial timeout (name lookup)"));
+        srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__call_copy(c, "dial timeout (name lookup)"));
     } else if (c->state == CALL_DIAL && c->up->handshaking) {
-        srv__call_fail(c, PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
+        srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
     } else if (c->state == CALL_DIAL) {
         srv_upconn_dial_failed(c->up);
-        if (!srv__call_redial(c)) srv__call_fail(c, PROXY_FAIL_DIAL, "dial timeout");
+        if (!srv__call_redial(c)) srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, "dial timeout");
     }
-    else if (c->state == CALL_HEAD) srv__call_fail(c, PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
+    else if (c->state == CALL_HEAD) srv__call_fail(c, ROUTE_PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
 }
 
 /* The upstream's name lookup ended (srv_upwait_t.cb). */
@@ -627,7 +627,7 @@ static void srv__call_resolved(void *owner, const char *err)
     if (c->state != CALL_DIAL) return;
     if (err) {
         const char *why = ifr_arena_printf(c->x->arena, "cannot resolve %s: %s", c->req.upstream->host, err);
-        srv__call_fail(c, PROXY_FAIL_DIAL, why ? why : "cannot resolve host");
+        srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, why ? why : "cannot resolve host");
         return;
     }
     srv_loop_post(c->loop, &c->task);   /* srv__call_kick acquires again */
@@ -639,18 +639,18 @@ static void srv__call_kick(srv_task_t *t)
     route_proxy_call_t *c = t->data;
     if (c->state == CALL_DONE) return;
     if (c->kick_error) {
-        srv__call_fail(c, c->up ? PROXY_FAIL_PROTOCOL : PROXY_FAIL_DIAL, c->kick_error);
+        srv__call_fail(c, c->up ? ROUTE_PROXY_FAIL_PROTOCOL : ROUTE_PROXY_FAIL_DIAL, c->kick_error);
         return;
     }
     const char *err = NULL;
     if (srv__call_serialize(c) != 0) {
-        srv__call_fail(c, PROXY_FAIL_PROTOCOL, "out of memory");
+        srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory");
         return;
     }
     int rc = srv_upconn_acquire(c->loop, c->req.upstream, false, srv__call_event, c, &c->wait, &c->up, &c->reused, &err);
     if (rc < 0) {
         c->up = NULL;
-        srv__call_fail(c, PROXY_FAIL_DIAL, srv__call_copy(c, err));
+        srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__call_copy(c, err));
         return;
     }
     if (rc > 0) {

@@ -22,14 +22,14 @@
 #include "server/srv_tls.h"
 #include "server/srv_worker.h"
 
-#define SERVER_MAX_LISTENERS 64
+#define SRV__SERVER_MAX_LISTENERS 64
 /* How often the main thread looks at the workers while shutting down. */
-#define SERVER_POLL_NS (50 * 1000000LL)
+#define SRV__SERVER_POLL_NS (50 * 1000000LL)
 /* How often it looks at a reload in progress (between signals). */
-#define SERVER_RELOAD_POLL_NS (10 * 1000000LL)
+#define SRV__SERVER_RELOAD_POLL_NS (10 * 1000000LL)
 /* How long workers told to close everything get before the process exits
  * without them: one that has not stopped by then is wedged. */
-#define SERVER_FORCE_WAIT_NS (1000 * 1000000LL)
+#define SRV__SERVER_FORCE_WAIT_NS (1000 * 1000000LL)
 
 struct srv_server {
     const char *config_path;
@@ -37,7 +37,7 @@ struct srv_server {
     unsigned reloads;
     route_plan_t *plan;                  /* the main thread's reference */
     srv_tls_config_t *tls;               /* the plan's certificates and contexts */
-    srv_listener_t *listeners[SERVER_MAX_LISTENERS];  /* one reference each */
+    srv_listener_t *listeners[SRV__SERVER_MAX_LISTENERS];  /* one reference each */
     size_t listener_count;
     srv_worker_t *workers;
     int worker_count;
@@ -104,8 +104,8 @@ static int srv__plan_listeners(const route_plan_t *p, const srv_tls_config_t *tl
         for (size_t k = 0; k < count; k++)
             if (out[k]->port == want[i].port && strcmp(out[k]->host, host) == 0) dup = true;
         if (dup) continue;
-        if (count == SERVER_MAX_LISTENERS) {
-            snprintf(err, err_len, "more than %d listening addresses", SERVER_MAX_LISTENERS);
+        if (count == SRV__SERVER_MAX_LISTENERS) {
+            snprintf(err, err_len, "more than %d listening addresses", SRV__SERVER_MAX_LISTENERS);
             goto fail;
         }
         srv_listener_t *l = NULL;
@@ -154,7 +154,7 @@ static void srv__server_apply_memory_budget(const route_plan_t *p)
 static void srv__server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_config_t *tls)
 {
     char msg[1024];
-    srv_listener_t *set[SERVER_MAX_LISTENERS];
+    srv_listener_t *set[SRV__SERVER_MAX_LISTENERS];
     int n = srv__plan_listeners(p, tls, s->listeners, s->listener_count, set, msg, sizeof msg);
     if (n < 0) {
         srv__server_reload_refused(s, msg);
@@ -251,7 +251,7 @@ static int srv__write_pidfile(const char *path)
 
 /* Stops accepting, lets in-flight requests finish within grace_period (0:
  * no limit, as Caddy), then closes what is left. A second signal forces.
- * Forced workers get SERVER_FORCE_WAIT_NS more (a third signal ends that
+ * Forced workers get SRV__SERVER_FORCE_WAIT_NS more (a third signal ends that
  * too); false when some did not stop by then: the caller exits without
  * them. */
 static bool srv__server_shutdown(srv_server_t *s, const sigset_t *signals)
@@ -264,7 +264,7 @@ static bool srv__server_shutdown(srv_server_t *s, const sigset_t *signals)
     for (size_t k = 0; k < s->listener_count; k++) srv_listener_release(s->listeners[k]);
     s->listener_count = 0;
     while (srv__workers_alive(s) > 0) {
-        struct timespec wait = { 0, SERVER_POLL_NS };
+        struct timespec wait = { 0, SRV__SERVER_POLL_NS };
         int sig = sigtimedwait(signals, NULL, &wait);
         bool again = sig == SIGTERM || sig == SIGINT;
         int64_t now = srv_clock_ns();
@@ -273,7 +273,7 @@ static bool srv__server_shutdown(srv_server_t *s, const sigset_t *signals)
             ifr_log_warn("server", "%s: closing the remaining connections",
                          again ? "second stop signal" : "grace period over");
             for (int i = 0; i < s->worker_count; i++) srv_worker_post_stop(&s->workers[i], true);
-            give_up = now + SERVER_FORCE_WAIT_NS;
+            give_up = now + SRV__SERVER_FORCE_WAIT_NS;
         }
     }
     return true;
@@ -375,7 +375,7 @@ int srv_server_run(const srv_run_options_t *o)
     for (;;) {
         int sig;
         if (s.reloading) {
-            struct timespec wait = { 0, SERVER_RELOAD_POLL_NS };
+            struct timespec wait = { 0, SRV__SERVER_RELOAD_POLL_NS };
             sig = sigtimedwait(&signals, NULL, &wait);
             if (atomic_load(&s.reload_done)) srv__server_reload_finish(&s);
         } else {

@@ -16,21 +16,21 @@ typedef struct {
     size_t start, end;           /* unwritten bytes are buf[start, end) */
     bool eof;                    /* the source side ended its input */
     bool shut;                   /* ... and that was passed on */
-} tun_dir_t;
+} srv__tun_dir_t;
 
 /* One side of the tunnel: the client's transport (taken over from its
  * connection) or a plain one over the peer's socket. */
 typedef struct {
     srv_watch_t watch;           /* tp.fd in the loop */
     srv_transport_t tp;
-} tun_side_t;
+} srv__tun_side_t;
 
-typedef struct srv_tunnel srv_tunnel_t;
+typedef struct srv_tunnel srv__tunnel_t;
 struct srv_tunnel {
-    srv_tunnel_t *prev, *next;   /* this thread's srv__tunnels */
+    srv__tunnel_t *prev, *next;   /* this thread's srv__tunnels */
     srv_worker_t *worker;
-    tun_side_t client, peer;
-    tun_dir_t up, down;          /* client -> peer, peer -> client */
+    srv__tun_side_t client, peer;
+    srv__tun_dir_t up, down;          /* client -> peer, peer -> client */
     srv_outq_t head;             /* the 101 head and early peer bytes, to the client first */
     srv_timer_t idle;
     srv_task_t task;             /* pumps once after the start, then frees */
@@ -38,19 +38,19 @@ struct srv_tunnel {
     bool closed;
 };
 
-static _Thread_local srv_tunnel_t *srv__tunnels;
+static _Thread_local srv__tunnel_t *srv__tunnels;
 
 /* Peers' transports kept by srv_tunnel_peer_keep, by socket. */
-typedef struct tun_kept {
-    struct tun_kept *next;
+typedef struct srv__tun_kept {
+    struct srv__tun_kept *next;
     srv_transport_t tp;
-} tun_kept_t;
+} srv__tun_kept_t;
 
-static _Thread_local tun_kept_t *srv__kept_peers;
+static _Thread_local srv__tun_kept_t *srv__kept_peers;
 
 int srv_tunnel_peer_keep(const srv_transport_t *tp)
 {
-    tun_kept_t *k = malloc(sizeof *k);
+    srv__tun_kept_t *k = malloc(sizeof *k);
     if (!k) {
         srv_transport_t copy = *tp;
         srv_transport_close(&copy);
@@ -65,8 +65,8 @@ int srv_tunnel_peer_keep(const srv_transport_t *tp)
 /* The kept transport of fd, taken out of the list; false if none. */
 static bool srv__peer_take(int fd, srv_transport_t *out)
 {
-    for (tun_kept_t **pp = &srv__kept_peers; *pp; pp = &(*pp)->next) {
-        tun_kept_t *k = *pp;
+    for (srv__tun_kept_t **pp = &srv__kept_peers; *pp; pp = &(*pp)->next) {
+        srv__tun_kept_t *k = *pp;
         if (k->tp.fd != fd) continue;
         *pp = k->next;
         *out = k->tp;
@@ -147,13 +147,13 @@ int srv_tunnel_claim(srv_conn_t *c)
 
 static void srv__tun_free(srv_task_t *t)
 {
-    srv_tunnel_t *tn = t->data;
+    srv__tunnel_t *tn = t->data;
     free(tn->up.buf);
     free(tn->down.buf);
     free(tn);
 }
 
-static void srv__tun_close(srv_tunnel_t *t, const char *why)
+static void srv__tun_close(srv__tunnel_t *t, const char *why)
 {
     if (t->closed) return;
     ifr_log_debug("http", "tunnel closed: %s", why);
@@ -174,7 +174,7 @@ static void srv__tun_close(srv_tunnel_t *t, const char *why)
 
 /* Moves bytes from src to dst as far as both allow. 1 on progress, 0 none,
  * -1 on an error (the tunnel is over). */
-static int srv__tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
+static int srv__tun_relay(srv__tun_dir_t *d, srv__tun_side_t *src, srv__tun_side_t *dst)
 {
     int progress = 0;
     for (;;) {
@@ -214,7 +214,7 @@ static int srv__tun_relay(tun_dir_t *d, tun_side_t *src, tun_side_t *dst)
     return progress;
 }
 
-static void srv__tun_pump(srv_tunnel_t *t)
+static void srv__tun_pump(srv__tunnel_t *t)
 {
     if (t->closed) return;
     int up = srv__tun_relay(&t->up, &t->client, &t->peer);
@@ -238,16 +238,16 @@ static void srv__tun_pump(srv_tunnel_t *t)
 
 static void srv__tun_on_io(srv_watch_t *w, uint32_t events)
 {
-    srv_tunnel_t *t = w->data;
+    srv__tunnel_t *t = w->data;
     if (t->closed) return;
-    tun_side_t *s = w == &t->client.watch ? &t->client : &t->peer;
+    srv__tun_side_t *s = w == &t->client.watch ? &t->client : &t->peer;
     srv_transport_events(&s->tp, events);
     srv__tun_pump(t);
 }
 
 static void srv__tun_on_idle(srv_timer_t *tm)
 {
-    srv_tunnel_t *t = tm->data;
+    srv__tunnel_t *t = tm->data;
     int64_t limit = t->worker->timeouts.idle;
     if (!limit) return;
     int64_t deadline = t->last_active + limit;
@@ -258,7 +258,7 @@ static void srv__tun_on_idle(srv_timer_t *tm)
 /* The first pump, from the loop: the sockets may hold bytes already. */
 static void srv__tun_first_pump(srv_task_t *task)
 {
-    srv_tunnel_t *t = task->data;
+    srv__tunnel_t *t = task->data;
     srv_task_init(&t->task, srv__tun_free, t);
     srv__tun_pump(t);
 }
@@ -266,7 +266,7 @@ static void srv__tun_first_pump(srv_task_t *task)
 void srv_tunnel_start(srv_conn_t *c, int peer_fd)
 {
     srv_worker_t *w = c->worker;
-    srv_tunnel_t *t = calloc(1, sizeof *t);
+    srv__tunnel_t *t = calloc(1, sizeof *t);
     char *ubuf = malloc(SRV_TUNNEL_BUFFER), *dbuf = malloc(SRV_TUNNEL_BUFFER);
     srv_transport_t peer_tp;
     bool kept = srv__peer_take(peer_fd, &peer_tp);
@@ -279,7 +279,7 @@ void srv_tunnel_start(srv_conn_t *c, int peer_fd)
         srv_conn_close(c);
         return;
     }
-    *t = (srv_tunnel_t){
+    *t = (srv__tunnel_t){
         .worker = w,
         .client = { .watch = { .cb = srv__tun_on_io, .data = t } },
         .peer = { .watch = { .fd = peer_fd, .cb = srv__tun_on_io, .data = t } },
@@ -318,7 +318,7 @@ void srv_tunnel_thread_exit(void)
     srv_transport_t tp;
     while (srv__kept_peers && srv__peer_take(srv__kept_peers->tp.fd, &tp)) srv_transport_close(&tp);
     while (srv__tunnels) {
-        srv_tunnel_t *t = srv__tunnels;
+        srv__tunnel_t *t = srv__tunnels;
         srv__tun_close(t, "server stopping");
         srv_loop_cancel(&t->worker->loop, &t->task);
         srv__tun_free(&t->task);

@@ -22,8 +22,8 @@ struct tls_ca {
 /* Issued certificates start this long ago, for clients whose clock is a
  * little behind; not those living less than an hour, where a minute would
  * be most of their life (and make them due at once). */
-#define CA_BACKDATE 60
-#define CA_BACKDATE_MIN_LIFE 3600
+#define TLS__CA_BACKDATE 60
+#define TLS__CA_BACKDATE_MIN_LIFE 3600
 
 bool tls_cert_due(const tls_cert_t *c, time_t now)
 {
@@ -78,7 +78,7 @@ static X509 *tls__ca_make(int kind, const char *cn, const char *san, EVP_PKEY *k
                      time_t not_after)
 {
     time_t now = time(NULL);
-    long backdate = not_after - now >= CA_BACKDATE_MIN_LIFE ? CA_BACKDATE : 0;
+    long backdate = not_after - now >= TLS__CA_BACKDATE_MIN_LIFE ? TLS__CA_BACKDATE : 0;
     X509 *x = X509_new();
     unsigned char serial[16];
     BIGNUM *bn = NULL;

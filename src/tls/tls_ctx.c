@@ -23,15 +23,15 @@ static const struct { const char *caddy, *openssl; int v13; } tls__ctx_ciphers[]
     { "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", 1 },
     { "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", 1 },
 };
-#define CTX_DEFAULT_CIPHERS                                                                   \
+#define TLS__CTX_DEFAULT_CIPHERS                                                                   \
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:" \
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-#define CTX_DEFAULT_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define TLS__CTX_DEFAULT_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
 static const struct { const char *caddy, *openssl; } tls__ctx_curves[] = {
     { "x25519", "X25519" }, { "secp256r1", "P-256" }, { "secp384r1", "P-384" }, { "secp521r1", "P-521" },
 };
-#define CTX_DEFAULT_GROUPS "X25519:P-256"
+#define TLS__CTX_DEFAULT_GROUPS "X25519:P-256"
 
 /* ALPN values served, in the server's order of preference: a client
  * offering both gets HTTP/2. */
@@ -59,8 +59,8 @@ static bool tls__ctx_append(char *buf, size_t cap, const char *item)
 
 static int tls__ctx_ciphers_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
 {
-    snprintf(p->ciphers, sizeof p->ciphers, "%s", c->nciphers ? "" : CTX_DEFAULT_CIPHERS);
-    snprintf(p->ciphersuites, sizeof p->ciphersuites, "%s", c->nciphers ? "" : CTX_DEFAULT_SUITES);
+    snprintf(p->ciphers, sizeof p->ciphers, "%s", c->nciphers ? "" : TLS__CTX_DEFAULT_CIPHERS);
+    snprintf(p->ciphersuites, sizeof p->ciphersuites, "%s", c->nciphers ? "" : TLS__CTX_DEFAULT_SUITES);
     for (size_t i = 0; i < c->nciphers; i++) {
         size_t k = 0, n = sizeof tls__ctx_ciphers / sizeof tls__ctx_ciphers[0];
         while (k < n && strcmp(tls__ctx_ciphers[k].caddy, c->ciphers[i]) != 0) k++;
@@ -75,7 +75,7 @@ static int tls__ctx_ciphers_from(const tls_policy_conf_t *c, tls_policy_t *p, ch
     }
     /* Caddy's ciphers only narrows TLS 1.2 (Go's TLS 1.3 suites are fixed):
      * naming only 1.2 suites keeps every 1.3 one. */
-    if (!p->ciphersuites[0]) snprintf(p->ciphersuites, sizeof p->ciphersuites, "%s", CTX_DEFAULT_SUITES);
+    if (!p->ciphersuites[0]) snprintf(p->ciphersuites, sizeof p->ciphersuites, "%s", TLS__CTX_DEFAULT_SUITES);
     if (!p->ciphers[0] && p->min_version < TLS1_3_VERSION) {
         snprintf(err, err_len, "ciphers: no TLS 1.2 suite is named, so TLS 1.2 clients could not connect "
                                "(add one, or use protocols tls1.3)");
@@ -86,7 +86,7 @@ static int tls__ctx_ciphers_from(const tls_policy_conf_t *c, tls_policy_t *p, ch
 
 static int tls__ctx_curves_from(const tls_policy_conf_t *c, tls_policy_t *p, char *err, size_t err_len)
 {
-    snprintf(p->groups, sizeof p->groups, "%s", c->ncurves ? "" : CTX_DEFAULT_GROUPS);
+    snprintf(p->groups, sizeof p->groups, "%s", c->ncurves ? "" : TLS__CTX_DEFAULT_GROUPS);
     for (size_t i = 0; i < c->ncurves; i++) {
         size_t k = 0, n = sizeof tls__ctx_curves / sizeof tls__ctx_curves[0];
         while (k < n && strcmp(tls__ctx_curves[k].caddy, c->curves[i]) != 0) k++;

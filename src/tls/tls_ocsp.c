@@ -14,7 +14,7 @@ typedef struct {
     pthread_mutex_t mu;
     unsigned char *der;
     size_t len;
-} ocsp_staple_t;
+} tls__ocsp_staple_t;
 
 static int tls__ocsp_index = -1;
 static pthread_once_t tls__ocsp_index_once = PTHREAD_ONCE_INIT;
@@ -22,7 +22,7 @@ static pthread_once_t tls__ocsp_index_once = PTHREAD_ONCE_INIT;
 static void tls__ocsp_staple_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
-    ocsp_staple_t *s = ptr;
+    tls__ocsp_staple_t *s = ptr;
     if (!s) return;
     free(s->der);
     pthread_mutex_destroy(&s->mu);
@@ -138,7 +138,7 @@ out:
 static int tls__ocsp_status_cb(SSL *ssl, void *arg)
 {
     (void)arg;
-    ocsp_staple_t *s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls__ocsp_index);
+    tls__ocsp_staple_t *s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls__ocsp_index);
     if (!s) return SSL_TLSEXT_ERR_NOACK;
     pthread_mutex_lock(&s->mu);
     unsigned char *copy = s->len ? OPENSSL_malloc(s->len) : NULL;
@@ -156,7 +156,7 @@ static int tls__ocsp_status_cb(SSL *ssl, void *arg)
 int tls_ocsp_staple(SSL_CTX *ctx, const unsigned char *der, size_t len)
 {
     pthread_once(&tls__ocsp_index_once, tls__ocsp_make_index);
-    ocsp_staple_t *s = SSL_CTX_get_ex_data(ctx, tls__ocsp_index);
+    tls__ocsp_staple_t *s = SSL_CTX_get_ex_data(ctx, tls__ocsp_index);
     if (!s) {
         if (!(s = calloc(1, sizeof *s))) return -1;
         pthread_mutex_init(&s->mu, NULL);

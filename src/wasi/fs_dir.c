@@ -16,14 +16,14 @@
  * of the directory for path_open's TRUNC (wasmtime does not check it): the
  * path calls, readdir and the directory's own stat and times. What it
  * hands down is that and every right of a regular file. */
-#define IWASI_PREOPEN_BASE_RIGHTS                                                               \
+#define IWASI__PREOPEN_BASE_RIGHTS                                                               \
     (IWASI_RIGHT_PATH_CREATE_DIRECTORY | IWASI_RIGHT_PATH_CREATE_FILE | IWASI_RIGHT_PATH_LINK_SOURCE | \
      IWASI_RIGHT_PATH_LINK_TARGET | IWASI_RIGHT_PATH_OPEN | IWASI_RIGHT_FD_READDIR |                 \
      IWASI_RIGHT_PATH_READLINK | IWASI_RIGHT_PATH_RENAME_SOURCE | IWASI_RIGHT_PATH_RENAME_TARGET |   \
      IWASI_RIGHT_PATH_SYMLINK | IWASI_RIGHT_PATH_REMOVE_DIRECTORY | IWASI_RIGHT_PATH_UNLINK_FILE |   \
      IWASI_RIGHT_PATH_FILESTAT_GET | IWASI_RIGHT_PATH_FILESTAT_SET_TIMES |                          \
      IWASI_RIGHT_PATH_FILESTAT_SET_SIZE | IWASI_RIGHT_FD_FILESTAT_GET | IWASI_RIGHT_FD_FILESTAT_SET_TIMES)
-#define IWASI_FILE_RIGHTS                                                                          \
+#define IWASI__FILE_RIGHTS                                                                          \
     (IWASI_RIGHT_FD_DATASYNC | IWASI_RIGHT_FD_READ | IWASI_RIGHT_FD_SEEK | IWASI_RIGHT_FD_FDSTAT_SET_FLAGS | \
      IWASI_RIGHT_FD_SYNC | IWASI_RIGHT_FD_TELL | IWASI_RIGHT_FD_WRITE | IWASI_RIGHT_FD_ADVISE |          \
      IWASI_RIGHT_FD_ALLOCATE | IWASI_RIGHT_FD_FILESTAT_GET | IWASI_RIGHT_FD_FILESTAT_SET_SIZE |        \
@@ -39,8 +39,8 @@ iwasi_errno_t iwasi_ctx_preopen(iwasi_ctx_t *ctx, const char *host_dir, const ch
     int h = open(host_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (h < 0) return iwasi_errno_from_host(errno);
     iwasi_fd_t e = { .ops = &iwasi_dir_ops, .filetype = IWASI_FILETYPE_DIRECTORY, .host_fd = h,
-                     .stream = -1, .rights_base = IWASI_PREOPEN_BASE_RIGHTS,
-                     .rights_inheriting = IWASI_PREOPEN_BASE_RIGHTS | IWASI_FILE_RIGHTS,
+                     .stream = -1, .rights_base = IWASI__PREOPEN_BASE_RIGHTS,
+                     .rights_inheriting = IWASI__PREOPEN_BASE_RIGHTS | IWASI__FILE_RIGHTS,
                      .preopen = strdup(guest_path ? guest_path : host_dir) };
     uint32_t fd;
     iwasi_errno_t err = e.preopen ? iwasi_fd_insert(ctx, &e, &fd) : IWASI_ENOMEM;

@@ -12,12 +12,12 @@
 
 #include "wasi/fs.h"
 
-#define IWASI_RESOLVE_DEPTH 128     /* directories open at once */
-#define IWASI_RESOLVE_LINKS 40      /* symlinks expanded per path (as Linux) */
-#define IWASI_RESOLVE_BUF 8192      /* the path with its expansions */
+#define IWASI__RESOLVE_DEPTH 128     /* directories open at once */
+#define IWASI__RESOLVE_LINKS 40      /* symlinks expanded per path (as Linux) */
+#define IWASI__RESOLVE_BUF 8192      /* the path with its expansions */
 
 typedef struct {
-    int fds[IWASI_RESOLVE_DEPTH];   /* fds[0] is the root (not ours) */
+    int fds[IWASI__RESOLVE_DEPTH];   /* fds[0] is the root (not ours) */
     int depth;                      /* index of the current directory */
 } iwasi__dirstack_t;
 
@@ -36,13 +36,13 @@ static void iwasi__unwind(iwasi__dirstack_t *s)
  * from dir with target + rest. */
 static iwasi_errno_t iwasi__expand(int dir, const char *comp, char *work, size_t *wlen, size_t rest_at)
 {
-    char target[IWASI_RESOLVE_BUF];
+    char target[IWASI__RESOLVE_BUF];
     ssize_t n = readlinkat(dir, comp, target, sizeof target);
     if (n < 0) return iwasi_errno_from_host(errno);
     if (n == 0) return IWASI_ENOENT;
     if (target[0] == '/') return IWASI_ENOTCAPABLE;
     size_t rest = *wlen - rest_at;
-    if ((size_t)n + rest > IWASI_RESOLVE_BUF) return IWASI_ENAMETOOLONG;
+    if ((size_t)n + rest > IWASI__RESOLVE_BUF) return IWASI_ENAMETOOLONG;
     memmove(work + n, work + rest_at, rest);
     memcpy(work, target, (size_t)n);
     *wlen = (size_t)n + rest;
@@ -93,7 +93,7 @@ static iwasi_errno_t iwasi__walk(iwasi__dirstack_t *s, char *work, size_t wlen, 
         int link = iwasi__is_symlink(s->fds[s->depth], comp);
         if (link < 0) return iwasi_errno_from_host(errno);
         if (link) {
-            if (++links > IWASI_RESOLVE_LINKS) return IWASI_ELOOP;
+            if (++links > IWASI__RESOLVE_LINKS) return IWASI_ELOOP;
             iwasi_errno_t e = iwasi__expand(s->fds[s->depth], comp, work, &wlen, pos);
             if (e) return e;
             pos = 0;
@@ -104,7 +104,7 @@ static iwasi_errno_t iwasi__walk(iwasi__dirstack_t *s, char *work, size_t wlen, 
             out->trailing_slash = slash;
             return 0;
         }
-        if (s->depth + 1 >= IWASI_RESOLVE_DEPTH) return IWASI_ENAMETOOLONG;
+        if (s->depth + 1 >= IWASI__RESOLVE_DEPTH) return IWASI_ENAMETOOLONG;
         int fd = openat(s->fds[s->depth], comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return iwasi_errno_from_host(errno);
         s->fds[++s->depth] = fd;
@@ -115,8 +115,8 @@ iwasi_errno_t iwasi_resolve(int root, const char *path, size_t len, bool follow,
 {
     if (len == 0) return IWASI_ENOENT;
     if (path[0] == '/') return IWASI_ENOTCAPABLE;
-    if (len > IWASI_RESOLVE_BUF) return IWASI_ENAMETOOLONG;
-    char work[IWASI_RESOLVE_BUF];
+    if (len > IWASI__RESOLVE_BUF) return IWASI_ENAMETOOLONG;
+    char work[IWASI__RESOLVE_BUF];
     memcpy(work, path, len);
     iwasi__dirstack_t s = { .fds = { root }, .depth = 0 };
     iwasi_errno_t e = iwasi__walk(&s, work, len, follow, out);

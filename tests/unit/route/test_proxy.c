@@ -161,7 +161,7 @@ static void test_response_down_and_retry(void)
                                 " header_down X-Via {upstream_hostport}\n }\n}\n");
     fake_t *f = proxy_run(p, "GET", "/", NULL);
     CHECK_MEM_EQ(ft.req.upstream->hostport.ptr, ft.req.upstream->hostport.len, "127.0.0.1:1");
-    ft.cb->on_fail(ft.ud, PROXY_FAIL_DIAL, "refused", false);
+    ft.cb->on_fail(ft.ud, ROUTE_PROXY_FAIL_DIAL, "refused", false);
     CHECK_INT_EQ(ft.starts, 2);   /* retried at once, on the other upstream */
     CHECK_MEM_EQ(ft.req.upstream->hostport.ptr, ft.req.upstream->hostport.len, "127.0.0.1:2");
     CHECK_INT_EQ(answer(201, "X-Secret", "s"), 0);
@@ -178,7 +178,7 @@ static void test_error_statuses(void)
 {
     route_plan_t *p = plan_from(":8080 {\n reverse_proxy 127.0.0.1:1 {\n fail_duration 1m\n }\n}\n");
     fake_t *f = proxy_run(p, "GET", "/", NULL);
-    ft.cb->on_fail(ft.ud, PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout", true);
+    ft.cb->on_fail(ft.ud, ROUTE_PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout", true);
     CHECK_INT_EQ(f->status, 504);
     proxy_end(p, f);
     /* That failure took the only upstream out for fail_duration: 503, no call. */
@@ -190,7 +190,7 @@ static void test_error_statuses(void)
 
     p = plan_from(":8080 {\n reverse_proxy 127.0.0.1:1 {\n lb_retries 5\n lb_try_interval 0\n }\n}\n");
     f = proxy_run(p, "POST", "/", NULL);
-    ft.cb->on_fail(ft.ud, PROXY_FAIL_PROTOCOL, "closed", true);
+    ft.cb->on_fail(ft.ud, ROUTE_PROXY_FAIL_PROTOCOL, "closed", true);
     CHECK_INT_EQ(ft.starts, 1);   /* a POST that reached the upstream is not sent again */
     CHECK_INT_EQ(f->status, 502);
     proxy_end(p, f);
