@@ -4,17 +4,17 @@
 #include "config/dispense.h"
 #include "route/state.h"
 
-extern const route_matcher_t route__match_path, route__match_path_regexp, route__match_method,
-    route__match_header, route__match_header_regexp, route__match_host, route__match_query,
-    route__match_protocol, route__match_remote_ip, route__match_client_ip, route__match_not, route__match_file, route__match_vars, route__match_vars_regexp,
+extern const route_matcher_t route_match_path, route_match_path_regexp, route_match_method,
+    route_match_header, route_match_header_regexp, route_match_host, route_match_query,
+    route_match_protocol, route_match_remote_ip, route_match_client_ip, route_match_not, route_match_file, route_match_vars, route_match_vars_regexp,
     route_match_expression;
 
 /* Adding a matcher kind: one file and one row here. */
 static const route_matcher_t *const route__matchers[] = {
-    &route__match_path, &route__match_path_regexp, &route__match_method, &route__match_header,
-    &route__match_header_regexp, &route__match_host, &route__match_query, &route__match_protocol,
-    &route__match_remote_ip, &route__match_client_ip, &route__match_not, &route__match_file,
-    &route__match_vars, &route__match_vars_regexp, &route_match_expression,
+    &route_match_path, &route_match_path_regexp, &route_match_method, &route_match_header,
+    &route_match_header_regexp, &route_match_host, &route_match_query, &route_match_protocol,
+    &route_match_remote_ip, &route_match_client_ip, &route_match_not, &route_match_file,
+    &route_match_vars, &route_match_vars_regexp, &route_match_expression,
 };
 #define ROUTE__NMATCHERS (sizeof(route__matchers) / sizeof(route__matchers[0]))
 
