@@ -11,6 +11,8 @@
 # snapshot on and off in one run: the sandbox cost and fuel per request,
 # req/s and server CPU per request through HTTP, and the Go guest's
 # profile (`ifrit wasm run --profile`).
+# Host calls (issue 20): a KV-increment function and one making one
+# outbound call, as ratios to hello.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
@@ -46,22 +48,35 @@ fn_wrk() { # URL [LUA]
         END { if (bad) rps = "errors(" bad ")"; print (rps != "" ? rps : "failed"), (p50 ? p50 : "-"), (p99 ? p99 : "-") }'
 }
 
-site=$'\trespond /respond "hello"\n\twasm /hello '"$guests/fn_hello.wasm"$'\n\twasm /tax '"$guests/fn_tax.wasm"$' {\n\t\tprotocol json\n\t}'
 port=$(bench_free_port) || { bench_na "functions" "no free port"; exit 0; }
+# Host calls (issue 20): a function doing one KV increment per request
+# (the store under this work directory: XDG_DATA_HOME) and one making one
+# outbound call to this server's own /respond.
+export XDG_DATA_HOME=$BENCH_DIR/data
+site=$'\trespond /respond "hello"\n\twasm /hello '"$guests/fn_hello.wasm"$'\n\twasm /tax '"$guests/fn_tax.wasm"$' {\n\t\tprotocol json\n\t}'
+site+=$'\n\twasm /kv '"$guests/hostapi_gojinn.wasm"$' {\n\t\tpermissions {\n\t\t\tkv_read\n\t\t\tkv_write\n\t\t}\n\t}'
+site+=$'\n\twasm /fetch '"$guests/hostapi_gojinn.wasm"$' {\n\t\tpermissions {\n\t\t\thttp_get\n\t\t}\n\t\tallow_host 127.0.0.1\n\t}'
+kv_lua=$BENCH_DIR/kv.lua
+printf 'wrk.method = "POST"\nwrk.body = "incr n"\n' > "$kv_lua"
+fetch_lua=$BENCH_DIR/fetch.lua
+printf 'wrk.method = "POST"\nwrk.body = "fetch http://127.0.0.1:%s/respond"\n' "$port" > "$fetch_lua"
 declare -A rps
 if bench_start ifrit fn "$port" "$BENCH_SERVER_CPU" "$site" "" &&
    [ "$(curl -s "http://127.0.0.1:$port/hello")" = "hello from a function" ]; then
     printf '%-22s %12s %10s %10s\n' route "req/s" p50 p99
-    for route in respond hello tax; do
-        lua=""; [ $route = tax ] && lua=$post_lua
+    for route in respond hello tax kv fetch; do
+        lua=""; [ $route = tax ] && lua=$post_lua; [ $route = kv ] && lua=$kv_lua; [ $route = fetch ] && lua=$fetch_lua
         read -r r p50 p99 < <(fn_wrk "http://127.0.0.1:$port/$route" "$lua")
         rps[$route]=$r
         label=$route; [ $route = hello ] && label="hello (cgi)"; [ $route = tax ] && label="tax (json, POST)"
+        [ $route = kv ] && label="kv increment"; [ $route = fetch ] && label="one outbound GET"
         printf '%-22s %12s %10s %10s\n' "$label" "$r" "$p50" "$p99"
     done
     bench_stop "$pid"
     printf 'hello/respond %s   tax/respond %s   (issue 4 target: hello >= 0.5)\n' \
         "$(bench_ratio "${rps[hello]:-}" "${rps[respond]:-}")" "$(bench_ratio "${rps[tax]:-}" "${rps[respond]:-}")"
+    printf 'kv/hello %s   fetch/hello %s   (issue 20 target: kv >= 0.5)\n' \
+        "$(bench_ratio "${rps[kv]:-}" "${rps[hello]:-}")" "$(bench_ratio "${rps[fetch]:-}" "${rps[hello]:-}")"
 else
     bench_na "functions wrk" "ifrit did not start: $(tail -n 1 "$BENCH_DIR/fn.log" | cut -c1-100)"
     [ -n "$pid" ] && bench_stop "$pid"
