@@ -118,8 +118,8 @@ for server in ifrit nginx caddy; do
     case $server in
     ifrit|caddy)
         conf=$BENCH_DIR/$server-rss.Caddyfile
-        if [ $server = ifrit ]; then printf '{\n\tworkers 1\n\tadmin off\n\tauto_https off\n}\n' > "$conf"
-        else printf '{\n\tadmin off\n\tauto_https off\n\tstorage file_system %s\n}\n' "$BENCH_DIR/caddy-rss-data" > "$conf"; fi
+        if [ $server = ifrit ]; then printf '{\n\tworkers 1\n\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n}\n' > "$conf"
+        else printf '{\n\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n\tstorage file_system %s\n}\n' "$BENCH_DIR/caddy-rss-data" > "$conf"; fi
         for i in $(seq 1 100); do
             printf 'https://name%s.test:%s {\n\ttls %s %s\n\trespond "hi"\n}\n' "$i" "$port" "$certs/$i.crt" "$certs/$i.key" >> "$conf"
         done

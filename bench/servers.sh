@@ -14,9 +14,10 @@ bench_workdir() {
     trap 'for p in "${bench_pids[@]}"; do bench_stop "$p"; done; rm -rf "$BENCH_DIR"' EXIT
 }
 
-# The same site for ifrit and caddy: a Caddyfile with global options.
+# The same site for ifrit and caddy: a Caddyfile with global options,
+# listening on 127.0.0.1 only.
 bench_caddyfile() { # FILE PORT GLOBAL_EXTRA SITE_BODY
-    printf '{\n%s\tadmin off\n\tauto_https off\n}\n:%s {\n%s\n}\n' "$3" "$2" "$4" > "$1"
+    printf '{\n%s\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n}\n:%s {\n%s\n}\n' "$3" "$2" "$4" > "$1"
 }
 
 bench_nginx_conf() { # FILE NAME PORT SERVER_BODY [HTTP_EXTRA]

@@ -42,6 +42,7 @@ RSS_SLACK_KB = 16 * 1024
 CONFIG = """{
 	admin off
 	workers 2
+	default_bind 127.0.0.1
 }
 :@PORT@ {
 	handle /version {
@@ -59,7 +60,7 @@ CONFIG = """{
 	}
 }
 """
-BAD_LINE = 7            # the line of `respond` (misspelt in the bad config)
+BAD_LINE = 8            # the line of `respond` (misspelt in the bad config)
 
 FILES = {"site/index.html": "the index page\n", "site/static/a.txt": "a static file\n"}
 FIXED = {"/": b"the index page\n", "/static/a.txt": b"a static file\n",

@@ -147,7 +147,9 @@ class Caddy:
             self.port, self.port2 = free_port(), free_port()
             path = os.path.join(self.state, "Caddyfile")
             with open(path, "w") as f:
-                f.write(render(self.config, self.port, self.port2, self.files_dir, self.state, self.subst))
+                # 127.0.0.1 only, as ifrit's side (the harness's loopback_only)
+                f.write(ifrit_e2e.loopback_only(render(self.config, self.port, self.port2, self.files_dir,
+                                                       self.state, self.subst)))
             env = dict(os.environ, HOME=self.state, XDG_CONFIG_HOME=os.path.join(self.state, "config"),
                        XDG_DATA_HOME=os.path.join(self.state, "data"))
             log = open(os.path.join(self.state, "caddy.log"), "wb")

@@ -12,9 +12,10 @@ ASan or UBSan finding at shutdown is a failure like any other.
         r = srv.request("GET", "/")
         assert r.status == 200 and r.body == b"hi"
 
-Config text may use @PORT@ (the main port), @PORT2@ (a second free port),
-@DIR@ (the server's temp dir, where `files` are written) and @ROOT@ (the
-repository root).
+Every server listens on 127.0.0.1 only (loopback_only adds `default_bind
+127.0.0.1` to its Caddyfile). Config text may use @PORT@ (the main port),
+@PORT2@ (a second free port), @DIR@ (the server's temp dir, where `files`
+are written) and @ROOT@ (the repository root).
 """
 import os
 import re
@@ -229,6 +230,25 @@ def build_request(method, target, headers=None, body=None, version="HTTP/1.1", h
     return head.encode("latin-1") + (body or b"")
 
 
+# Test servers listen on 127.0.0.1 only, never on every interface of the
+# machine: a Caddyfile the tests write gets this global option, unless it
+# has one (a site's own bind wins over it anyway).
+LOOPBACK_BIND = "\tdefault_bind 127.0.0.1\n"
+_GLOBAL_BLOCK = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*\{[ \t]*(?:#[^\n]*)?\n")
+
+
+def loopback_only(config):
+    """config with default_bind 127.0.0.1 in its global options block (one
+    is added when it has none: the lines after it move by one, or by
+    three)."""
+    if re.search(r"^[ \t]*default_bind\b", config, re.M):
+        return config
+    m = _GLOBAL_BLOCK.match(config)
+    if m:
+        return config[:m.end()] + LOOPBACK_BIND + config[m.end():]
+    return "{\n" + LOOPBACK_BIND + "}\n" + config
+
+
 class Server:
     """The ifrit binary running one Caddyfile. Use as a context manager."""
 
@@ -254,9 +274,12 @@ class Server:
         return (text.replace("@PORT@", str(self.port)).replace("@PORT2@", str(self.port2))
                 .replace("@DIR@", self.dir).replace("@ROOT@", ROOT))
 
-    def write_config(self, text):
+    def write_config(self, text, loopback=True):
+        """Writes the Caddyfile; loopback=False leaves it as written (for a
+        config only validated, whose error positions a test checks)."""
+        text = self.render(text)
         with open(self.config_path, "w") as f:
-            f.write(self.render(text))
+            f.write(loopback_only(text) if loopback else text)
 
     def write_files(self, files):
         for rel, content in files.items():
