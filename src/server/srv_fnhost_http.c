@@ -188,7 +188,7 @@ static void srv__http_fetch(fn_http_job_t *j)
         j->error = FN_HOST_E_TIMEOUT;
         snprintf(j->detail, sizeof j->detail, "no complete response within %lld ms", (long long)j->timeout_ms);
     } else {
-        srv__http_fail(j, FN_HOST_E_NETWORK, "%s", err[0] ? err : curl_easy_strerror(rc));
+        srv__http_fail(j, FN_HOST_E_NETWORK, "%.180s", err[0] ? err : curl_easy_strerror(rc));
     }
     if (j->error) j->resp_body_len = j->resp_headers_len = 0;
 done:
