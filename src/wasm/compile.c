@@ -837,37 +837,73 @@ static bool iw__simd(iw__comp_t *c)
     return iw_fail_at(c->r, at, "illegal opcode 0xfd %u", sub);
 }
 
-static bool iw__call(iw__comp_t *c, uint32_t f)
+/* return_call and return_call_indirect: the callee's results are the
+ * function's results, exactly (WebAssembly 3.0 has no subtyping among
+ * the types the engine knows). */
+static bool iw__tail_results(iw__comp_t *c, const iw_functype_t *t, const char *where)
 {
-    iw_module_t *m = c->m;
-    const iw_functype_t *t = iw_func_type(m, f);
-    if (!iw__pop_vals(c, t->params, t->nparams, "call")) return false;
-    uint32_t base = iw__slot(c, c->nvals);
-    if (!iw__push_vals(c, t->results, t->nresults)) return false;
-    if (!iw__live(c)) return true;
-    if (f < m->nimported_funcs) iw__emit(c, IW_OP_CALL_IMPORT, 2, (uint64_t)f, (uint64_t)base);
-    else iw__emit(c, IW_OP_CALL, 2, (uint64_t)(uintptr_t)&m->codes[f - m->nimported_funcs], (uint64_t)base);
-    iw__hist_reset(c);
+    const iw__ctrl_t *fn = &c->ctrls[0];
+    if (t->nresults != fn->nresults || (t->nresults && memcmp(t->results, fn->results, t->nresults) != 0))
+        return iw_fail(c->r, "type mismatch in %s: the callee's results are not the function's", where);
     return true;
 }
 
-static bool iw__call_indirect(iw__comp_t *c)
+/* After a tail call: the rest of the block is dead. A tail call that
+ * reaches a host function (RETURN_CALL_IMPORT, RETURN_CALL_INDIRECT) calls
+ * it as CALL would and goes on at the RETURN emitted right after it, which
+ * returns the host's results from the call's base slot. */
+static void iw__tail_end(iw__comp_t *c, bool host_possible, uint32_t base, const iw_functype_t *t)
+{
+    if (host_possible && iw__live(c)) {
+        uint32_t nslots = 0;
+        for (uint32_t i = 0; i < t->nresults; i++) nslots += iw__width(t->results[i]);
+        iw__emit(c, IW_OP_RETURN, 1, iw__pair(base, nslots));
+    }
+    iw__hist_reset(c);
+    iw__top(c)->unreachable = true;
+    c->nvals = iw__top(c)->height;
+}
+
+static bool iw__call(iw__comp_t *c, uint32_t f, bool tail)
+{
+    iw_module_t *m = c->m;
+    const iw_functype_t *t = iw_func_type(m, f);
+    const char *where = tail ? "return_call" : "call";
+    if (!iw__pop_vals(c, t->params, t->nparams, where)) return false;
+    if (tail && !iw__tail_results(c, t, where)) return false;
+    uint32_t base = iw__slot(c, c->nvals);
+    if (!iw__push_vals(c, t->results, t->nresults)) return false;
+    bool import = f < m->nimported_funcs;
+    if (iw__live(c)) {
+        if (import) iw__emit(c, tail ? IW_OP_RETURN_CALL_IMPORT : IW_OP_CALL_IMPORT, 2, (uint64_t)f, (uint64_t)base);
+        else iw__emit(c, tail ? IW_OP_RETURN_CALL : IW_OP_CALL, 2,
+                      (uint64_t)(uintptr_t)&m->codes[f - m->nimported_funcs], (uint64_t)base);
+    }
+    if (tail) iw__tail_end(c, import, base, t);
+    else iw__hist_reset(c);
+    return true;
+}
+
+static bool iw__call_indirect(iw__comp_t *c, bool tail)
 {
     iw_module_t *m = c->m;
     uint32_t ti, table;
+    const char *where = tail ? "return_call_indirect" : "call_indirect";
     const uint8_t *at = c->r->p;
     if (!iw_read_u32(c->r, &ti)) return false;
     if (!iw_read_u32(c->r, &table)) return false;
     if (ti >= m->ntypes) return iw_fail_at(c->r, at, "unknown type %u", ti);
     if (table >= m->ntables) return iw_fail_at(c->r, at, "unknown table %u", table);
-    if (m->tables[table].elem != IW_FUNCREF) return iw_fail_at(c->r, at, "type mismatch: call_indirect needs a funcref table");
+    if (m->tables[table].elem != IW_FUNCREF) return iw_fail_at(c->r, at, "type mismatch: %s needs a funcref table", where);
     const iw_functype_t *t = &m->types[ti];
-    if (!iw__pop(c, IW_I32, "call_indirect") || !iw__pop_vals(c, t->params, t->nparams, "call_indirect")) return false;
+    if (!iw__pop(c, IW_I32, where) || !iw__pop_vals(c, t->params, t->nparams, where)) return false;
+    if (tail && !iw__tail_results(c, t, where)) return false;
     uint32_t base = iw__slot(c, c->nvals);
     if (!iw__push_vals(c, t->results, t->nresults)) return false;
-    if (!iw__live(c)) return true;
-    iw__emit(c, IW_OP_CALL_INDIRECT, 2, iw__pair(table, base), (uint64_t)(uintptr_t)t);
-    iw__hist_reset(c);
+    if (iw__live(c))
+        iw__emit(c, tail ? IW_OP_RETURN_CALL_INDIRECT : IW_OP_CALL_INDIRECT, 2, iw__pair(table, base), (uint64_t)(uintptr_t)t);
+    if (tail) iw__tail_end(c, true, base, t);
+    else iw__hist_reset(c);
     return true;
 }
 
@@ -1114,8 +1150,13 @@ static bool iw__instr(iw__comp_t *c, bool *done)
     case IW_OPCODE_CALL:
         if (!iw_read_u32(r, &x)) return false;
         if (x >= m->nfuncs) return iw_fail_at(r, at, "unknown function %u", x);
-        return iw__call(c, x);
-    case IW_OPCODE_CALL_INDIRECT: return iw__call_indirect(c);
+        return iw__call(c, x, false);
+    case IW_OPCODE_CALL_INDIRECT: return iw__call_indirect(c, false);
+    case IW_OPCODE_RETURN_CALL:
+        if (!iw_read_u32(r, &x)) return false;
+        if (x >= m->nfuncs) return iw_fail_at(r, at, "unknown function %u", x);
+        return iw__call(c, x, true);
+    case IW_OPCODE_RETURN_CALL_INDIRECT: return iw__call_indirect(c, true);
     case IW_OPCODE_DROP: /* drop */
         return iw__pop(c, IW__UNKNOWN, "drop");
     case IW_OPCODE_SELECT: case IW_OPCODE_SELECT_T: { /* select, select t */

@@ -241,6 +241,65 @@ L_CALL_INDIRECT: {/* w1 {table, base}, w2 type */
         ret = ip + 3;
         goto call_func;
     }
+        /* Tail calls: the callee takes the caller's frame (same fp, same
+         * return address), so neither stack grows. A host callee is called
+         * as CALL calls it; the RETURN the compiler put after the
+         * instruction then returns its results. */
+L_RETURN_CALL:    /* w1 code, w2 base slot */
+        callee = ip[1].ptr;
+        callee_inst = inst;
+        base = (uint32_t)ip[2].u;
+        goto tail_enter;
+L_RETURN_CALL_IMPORT: /* w1 function index, w2 base slot; then RETURN */
+        fn = inst->funcs[ip[1].u];
+        base = (uint32_t)ip[2].u;
+        ret = ip + 3;
+        if (fn->host) goto call_func;
+        callee = fn->code;
+        callee_inst = fn->inst;
+        goto tail_enter;
+L_RETURN_CALL_INDIRECT: { /* w1 {table, base}, w2 type; then RETURN */
+        const iw_functype_t *type = ip[2].ptr;
+        iw_table_t *tab = inst->tables[ip[1].p.lo];
+        base = ip[1].p.hi;
+        uint32_t i = U32(fp[base + type->param_slots]);
+        if (i >= tab->size) {
+            snprintf(trap_text, sizeof trap_text, "undefined element %u", i);
+            TRAP_MSG(IW_TRAP_TABLE_OOB, trap_text);
+        }
+        fn = (iw_func_t *)(uintptr_t)tab->items[i];
+        if (!fn) {
+            snprintf(trap_text, sizeof trap_text, "uninitialized element %u", i);
+            TRAP_MSG(IW_TRAP_UNINITIALIZED_ELEMENT, trap_text);
+        }
+        if (fn->sig != type->sig && strcmp(fn->sig, type->sig) != 0) TRAP(IW_TRAP_INDIRECT_MISMATCH);
+        ret = ip + 3;
+        if (fn->host) goto call_func;
+        callee = fn->code;
+        callee_inst = fn->inst;
+        goto tail_enter;
+    }
+tail_enter:
+        if (fp + callee->frame_slots > stack_end) {
+            size_t fp_off = (size_t)(fp - ex->stack);
+            SAVE();
+            if (!iw_stack_grow(root, fp_off + callee->frame_slots)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+            fp = ex->stack + fp_off;
+            stack_end = ex->stack + ex->stack_slots;
+        }
+        iw__move(fp, 0, base, callee->nparams);
+        frame->inst = callee_inst;
+        frame->fn = callee;
+        for (uint32_t k = callee->nparams; k < callee->nlocals; k++) fp[k] = 0;
+        ip = callee->code;
+        if (callee_inst != inst) {
+            inst = callee_inst;
+            RELOAD_MEM();
+        }
+        budget -= callee->fuel;
+        if (budget < 0 || INTERRUPTED()) goto refuel;
+        JIT_TRY();
+        NEXT();
 call_func:
         if (fn->host) {
             uint64_t res[IW_HOST_MAX_RESULTS];

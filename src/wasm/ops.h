@@ -193,7 +193,8 @@
     X(0x05, ELSE, "else") X(0x0B, END, "end") X(0x0C, BR, "br")               \
     X(0x0D, BR_IF, "br_if") X(0x0E, BR_TABLE, "br_table")                     \
     X(0x0F, RETURN, "return") X(0x10, CALL, "call")                           \
-    X(0x11, CALL_INDIRECT, "call_indirect") X(0x1A, DROP, "drop")             \
+    X(0x11, CALL_INDIRECT, "call_indirect") X(0x12, RETURN_CALL, "return_call") \
+    X(0x13, RETURN_CALL_INDIRECT, "return_call_indirect") X(0x1A, DROP, "drop") \
     X(0x1B, SELECT, "select") X(0x1C, SELECT_T, "select t")                   \
     X(0x20, LOCAL_GET, "local.get") X(0x21, LOCAL_SET, "local.set")           \
     X(0x22, LOCAL_TEE, "local.tee") X(0x23, GLOBAL_GET, "global.get")         \
@@ -228,7 +229,8 @@ enum {
     X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)       \
     X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC)           \
     X(COPY128) X(CONST128) X(SELECT128) X(GLOBAL_GET128) X(GLOBAL_SET128)       \
-    X(SHUFFLE) X(SIMD_STORE)
+    X(SHUFFLE) X(SIMD_STORE)                                                  \
+    X(RETURN_CALL) X(RETURN_CALL_IMPORT) X(RETURN_CALL_INDIRECT)
 
 /* The internal op numbers: one per control op, and per numeric op one per
  * operand form (_S: slot; _SS: two slots; _SI: slot and immediate; the

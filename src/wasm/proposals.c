@@ -12,7 +12,6 @@ static const char *const iw__proposal_names[] = {
     [IW_PROP_MEMORY64] = "memory64",
     [IW_PROP_RELAXED_SIMD] = "relaxed SIMD",
     [IW_PROP_MULTI_MEMORY] = "multiple memories",
-    [IW_PROP_TAIL_CALLS] = "tail calls",
     [IW_PROP_EXTENDED_CONST] = "extended constant expressions",
 };
 
@@ -46,7 +45,6 @@ iw_proposal_t iw_opcode_proposal(uint8_t op)
         return IW_PROP_EXCEPTIONS;
     case 0x14: case 0x15: case 0xd4: case 0xd5: case 0xd6: /* call_ref return_call_ref ref.as_non_null br_on_(non_)null */
         return IW_PROP_FUNC_REFS;
-    case 0x12: case 0x13: return IW_PROP_TAIL_CALLS;       /* return_call, return_call_indirect */
     case 0xd3: case 0xfb: return IW_PROP_GC;               /* ref.eq, the GC prefix */
     default: return IW_PROP_NONE;
     }

@@ -44,7 +44,6 @@ static void test_each_proposal_is_named(void)
     REFUSED("\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00" "\x05\x03\x01\x00\x01"
             "\x0a\x10\x01\x0e\x00\x41\x00\x28\x02\x82\x80\x80\x80\x80\x80\x00\x1a\x0b",
             "the memory64 proposal is not supported (integer representation too long for a 32-bit memory offset");
-    REFUSED(ONE_FUNC "\x0a\x06\x01\x04\x00\x12\x00\x0b", "the tail calls proposal is not supported (opcode 0x12)");
     REFUSED("\x06\x09\x01\x7f\x00\x41\x01\x41\x02\x6a\x0b",
             "the extended constant expressions proposal is not supported (constant expression required (opcode 0x6a))");
 }

@@ -25,7 +25,7 @@ static iw_module_t *wat_module(const char *wat)
     fclose(f);
     char out[64], cmd[256];
     snprintf(out, sizeof out, "%s.wasm", src);
-    snprintf(cmd, sizeof cmd, "wat2wasm --debug-names %s -o %s", src, out);
+    snprintf(cmd, sizeof cmd, "wat2wasm --debug-names --enable-tail-call --enable-multi-memory --enable-extended-const %s -o %s", src, out);
     int rc = system(cmd);
     unlink(src);
     if (rc != 0) { printf("wat2wasm failed\n"); return NULL; }
