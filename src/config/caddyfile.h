@@ -109,6 +109,10 @@ typedef struct {
     cfg_block_t *global;
     cfg_site_t *sites;
     size_t nsites;
+    /* Named routes (`&(name) { ... }`, Caddy 2.7): one key, the `&(name)`
+     * token, and the route's directives; `invoke name` runs one. */
+    cfg_site_t *routes;
+    size_t nroutes;
 } cfg_doc_t;
 
 /* Looks up an environment variable for {$NAME}; returns NULL when unset. */

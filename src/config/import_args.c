@@ -4,6 +4,8 @@
  *   {args[:]} {args[1:]} {args[:2]} {args[1:3]}
  *                         a range of arguments, each its own token; must
  *                         be a whole token
+ *   {block}               the import's block (Caddy 2.9), a whole token
+ *   {blocks.NAME}         the contents of NAME { ... } in that block
  */
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,32 @@ static int cfg__subst_text(cfg__subst_t *s, cfg_token_t *t, const cfg_token_t *a
     return rc;
 }
 
+/* The part of an import's block {blocks.NAME} stands for: the contents
+ * of a top-level `NAME {` ... `}` in it; none when there is no such line. */
+static void cfg__named_block(const cfg_import_args_t *ia, ifr_str_t name, const cfg_token_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t depth = 0;
+    for (size_t i = 0; i < ia->nblock; i++) {
+        const cfg_token_t *t = &ia->block[i];
+        if (cfg_is_word(t, "{")) { depth++; continue; }
+        if (cfg_is_word(t, "}")) { if (depth) depth--; continue; }
+        if (depth || !(t->flags & CFG_TOK_LINE_START) || cfg_token_is_literal(t) || !ifr_str_eq(t->text, name) ||
+            i + 1 >= ia->nblock || !cfg_is_word(&ia->block[i + 1], "{") ||
+            (ia->block[i + 1].flags & CFG_TOK_LINE_START))
+            continue;
+        size_t k = i + 2, d = 1;
+        for (; k < ia->nblock; k++) {
+            if (cfg_is_word(&ia->block[k], "{")) d++;
+            else if (cfg_is_word(&ia->block[k], "}") && --d == 0) break;
+        }
+        *out = ia->block + i + 2;
+        *n = k - (i + 2);
+        return;
+    }
+}
+
 /* If toks[i] starts a snippet definition "(name) {", returns the index
  * just past its closing brace (or n when unclosed); else 0. */
 static size_t cfg__snippet_end(const cfg_token_t *toks, size_t n, size_t i)
@@ -140,9 +168,11 @@ static size_t cfg__snippet_end(const cfg_token_t *toks, size_t n, size_t i)
 }
 
 int cfg_substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
-                         const cfg_token_t *args, size_t nargs, size_t budget,
+                         const cfg_import_args_t *ia, size_t budget,
                          cfg_token_t **out, size_t *outn, cfg_error_t *err)
 {
+    const cfg_token_t *args = ia->args;
+    size_t nargs = ia->nargs;
     cfg__subst_t s = { a, err, NULL, 0, 0, budget };
     bool line_start = true; /* the import's first token starts a line */
     int rc = 0;
@@ -160,6 +190,16 @@ int cfg_substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
                 rc = cfg__subst_push(&s, &t);
             }
             i--;
+            continue;
+        }
+        if (!cfg_token_is_literal(&t) && (ifr_str_eq_cstr(t.text, "{block}") ||
+                                          (ifr_str_starts_with(t.text, IFR_LIT("{blocks.")) && t.text.len > 9 &&
+                                           t.text.ptr[t.text.len - 1] == '}'))) {
+            const cfg_token_t *b = ia->block;
+            size_t nb = ia->nblock;
+            if (t.text.ptr[6] == 's') cfg__named_block(ia, ifr_str_sub(t.text, 8, t.text.len - 1), &b, &nb);
+            for (size_t k = 0; k < nb && rc == 0; k++) rc = cfg__subst_push(&s, &b[k]);
+            line_start = false;
             continue;
         }
         cfg__arg_ref_t r = cfg__ref_at(t.text.ptr, t.text.ptr + t.text.len, nargs);

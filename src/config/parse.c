@@ -2,6 +2,7 @@
  *
  *   document  = [ "{" options "}" ] { snippet | site }
  *   snippet   = "(" name ")" "{" tokens "}"
+ *   route     = "&(" name ")" "{" directives "}"     (a named route)
  *   site      = address { [","] address } ( "{" block "}" | block-to-EOF )
  *   block     = { directive }
  *   directive = name { arg } [ "{" NEWLINE block "}" ] NEWLINE
@@ -218,7 +219,12 @@ static int cfg__parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const
     }
 }
 
-static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites)
+static bool cfg__is_route_name(ifr_str_t s)
+{
+    return s.len > 3 && s.ptr[0] == '&' && s.ptr[1] == '(' && s.ptr[s.len - 1] == ')';
+}
+
+static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites, vec_t *routes)
 {
     vec_t keys = { 0 };
     const cfg_token_t *open;
@@ -229,9 +235,13 @@ static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites)
         if (cfg__is_snippet_name(k[i].text) && keys.n > 1)
             rc = cfg_errorf(p->err, &k[i], "a snippet is defined alone: '%s' cannot share its "
                             "line with other addresses", k[i].text.ptr);
-        else if (k[i].text.len > 1 && k[i].text.ptr[0] == '&' && k[i].text.ptr[1] == '(')
-            rc = cfg_errorf(p->err, &k[i], "named routes ('%s') are not supported", k[i].text.ptr);
+        else if (k[i].text.len > 1 && k[i].text.ptr[0] == '&' && k[i].text.ptr[1] == '(' &&
+                 (keys.n > 1 || !cfg__is_route_name(k[i].text)))
+            rc = cfg_errorf(p->err, &k[i], "a named route is defined alone, as &(name): '%s'", k[i].text.ptr);
     }
+    bool named_route = rc == 0 && cfg__is_route_name(k[0].text);
+    if (named_route && !open)
+        rc = cfg_errorf(p->err, &k[0], "named route %s: expected '{' after its name", k[0].text.ptr);
     if (rc == 0 && cfg__is_snippet_name(k[0].text)) {
         cfg_token_t *name = ifr_arena_alloc(p->a, sizeof *name);
         if (!name) rc = cfg__oom(p);
@@ -255,7 +265,12 @@ static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites)
     if (cfg__vec_finish(&keys, p->a, sizeof(cfg_token_t), &arr) && rc == 0) rc = cfg__oom(p);
     site.keys = arr;
     site.nkeys = keys.n;
-    if (rc == 0 && cfg__vec_push(sites, &site, sizeof site)) rc = cfg__oom(p);
+    if (named_route) {
+        for (size_t i = 0; rc == 0 && i < routes->n; i++)
+            if (ifr_str_eq(((cfg_site_t *)routes->items)[i].keys[0].text, site.keys[0].text))
+                rc = cfg_errorf(p->err, &site.keys[0], "named route %s is defined twice", site.keys[0].text.ptr);
+    }
+    if (rc == 0 && cfg__vec_push(named_route ? routes : sites, &site, sizeof site)) rc = cfg__oom(p);
     return rc;
 }
 
@@ -272,20 +287,23 @@ static int cfg__parse_document(parser_t *p, cfg_doc_t *doc)
         if ((rc = cfg__expect_line_end(p, "}"))) return rc;
     }
     if (rc < 0) return -1;
-    vec_t sites = { 0 };
+    vec_t sites = { 0 }, routes = { 0 };
     while ((rc = cfg_next(&p->cur, &t)) == 1) {
         if (cfg_is_word(t, "{")) {
             rc = cfg_errorf(p->err, t, "unexpected '{': expected a site address (a global "
                             "options block may only come first)");
             break;
         }
-        if ((rc = cfg__parse_site(p, t, &sites))) break;
+        if ((rc = cfg__parse_site(p, t, &sites, &routes))) break;
     }
     if (rc > 0) rc = 0;
     void *arr;
     if (cfg__vec_finish(&sites, p->a, sizeof(cfg_site_t), &arr) && rc == 0) rc = cfg__oom(p);
     doc->sites = arr;
     doc->nsites = sites.n;
+    if (cfg__vec_finish(&routes, p->a, sizeof(cfg_site_t), &arr) && rc == 0) rc = cfg__oom(p);
+    doc->routes = arr;
+    doc->nroutes = routes.n;
     if (rc == 0) rc = cfg_check_site_keys(doc, p->err);
     return rc;
 }

@@ -59,7 +59,7 @@ static int cfg__push_source(cfg_cursor_t *c, const cfg_token_t *at, cfg_src_t sr
 }
 
 static int cfg__import_snippet(cfg_cursor_t *c, const cfg_token_t *at, const cfg_snippet_t *s,
-                          const cfg_token_t *args, size_t nargs)
+                          const cfg_import_args_t *args)
 {
     for (int i = 0; i < c->depth; i++)
         if (c->stack[i].snippet == s)
@@ -67,14 +67,14 @@ static int cfg__import_snippet(cfg_cursor_t *c, const cfg_token_t *at, const cfg
                             s->key.ptr);
     cfg_token_t *toks;
     size_t n;
-    if (cfg_substitute_args(c->a, s->toks, s->n, args, nargs, c->budget_tokens, &toks, &n, c->err))
+    if (cfg_substitute_args(c->a, s->toks, s->n, args, c->budget_tokens, &toks, &n, c->err))
         return -1;
     const char *what = ifr_arena_printf(c->a, "snippet '%.*s'", (int)s->key.len, s->key.ptr);
     return cfg__push_source(c, at, (cfg_src_t){ .toks = toks, .n = n, .what = what, .snippet = s });
 }
 
 static int cfg__import_file(cfg_cursor_t *c, const cfg_token_t *at, const char *path,
-                       const cfg_token_t *args, size_t nargs)
+                       const cfg_import_args_t *args)
 {
     char why[200];
     char *text;
@@ -93,7 +93,7 @@ static int cfg__import_file(cfg_cursor_t *c, const cfg_token_t *at, const char *
     if (cfg_lex(c->a, text, len, path, &lo, &lexed, c->err)) return -1;
     cfg_token_t *toks;
     size_t n;
-    if (cfg_substitute_args(c->a, lexed.toks, lexed.count, args, nargs, c->budget_tokens, &toks,
+    if (cfg_substitute_args(c->a, lexed.toks, lexed.count, args, c->budget_tokens, &toks,
                              &n, c->err))
         return -1;
     return cfg__push_source(c, at, (cfg_src_t){ .toks = toks, .n = n, .what = path, .is_file = true,
@@ -103,20 +103,20 @@ static int cfg__import_file(cfg_cursor_t *c, const cfg_token_t *at, const char *
 /* Pushes paths[0] of a glob's n matches; the others wait on its source and
  * replace it one by one when it ends (next_token). */
 static int cfg__import_glob_file(cfg_cursor_t *c, const cfg_token_t *at, char **paths, size_t n,
-                            const cfg_token_t *args, size_t nargs)
+                            const cfg_import_args_t *args)
 {
-    if (cfg__import_file(c, at, paths[0], args, nargs)) return -1;
+    cfg_import_args_t keep = *args;   /* args may live in the source this replaces */
+    if (cfg__import_file(c, at, paths[0], &keep)) return -1;
     cfg_src_t *top = &c->stack[c->depth - 1];
     top->glob_rest = paths + 1;
     top->glob_left = n - 1;
     top->glob_at = at;
-    top->glob_args = args;
-    top->glob_nargs = nargs;
+    top->glob_args = keep;
     return 0;
 }
 
 static int cfg__import_glob(cfg_cursor_t *c, const cfg_token_t *at, const char *pattern,
-                       const cfg_token_t *args, size_t nargs)
+                       const cfg_import_args_t *args)
 {
     char why[200];
     char **paths;
@@ -128,7 +128,7 @@ static int cfg__import_glob(cfg_cursor_t *c, const cfg_token_t *at, const char *
                      at->line, at->col, at->text.ptr);
         return 0;
     }
-    return cfg__import_glob_file(c, at, paths, n, args, nargs);
+    return cfg__import_glob_file(c, at, paths, n, args);
 }
 
 static int cfg__suggest_snippet(cfg_cursor_t *c, const cfg_token_t *name, const char *why)
@@ -161,8 +161,24 @@ static int cfg__do_import(cfg_cursor_t *c, const cfg_token_t *kw)
     }
     if (nargs == 0) return cfg__src_fail(c, kw, "import: expected a snippet name or a file path");
     const cfg_token_t *name = &args[0];
-    if (cfg_is_word(&args[nargs - 1], "{"))
-        return cfg__src_fail(c, &args[nargs - 1], "import does not take a block");
+    cfg_import_args_t ia = { args + 1, nargs - 1, NULL, 0 };
+    if (nargs > 1 && cfg_is_word(&args[nargs - 1], "{")) {
+        /* A block for {block} and {blocks.NAME}: the tokens up to the
+         * matching brace, which must end its line. */
+        const cfg_token_t *open = &args[nargs - 1];
+        size_t start = top->pos, depth = 1, i = start;
+        for (; i < top->n; i++) {
+            if (cfg_is_word(&top->toks[i], "{")) depth++;
+            else if (cfg_is_word(&top->toks[i], "}") && --depth == 0) break;
+        }
+        if (i == top->n) return cfg__src_fail(c, open, "import: this '{' is never closed: expected '}'");
+        if (i + 1 < top->n && !(top->toks[i + 1].flags & CFG_TOK_LINE_START))
+            return cfg__src_fail(c, &top->toks[i + 1], "unexpected '%s' after '}': expected a new line",
+                                 top->toks[i + 1].text.ptr);
+        ia = (cfg_import_args_t){ args + 1, nargs - 2, top->toks + start, i - start };
+        top->pos = i + 1;
+        nargs--;
+    }
     /* A brace among the arguments is a layout mistake (a block closed on
      * the import's line), not an argument: quote it to pass one. */
     for (size_t i = 0; i < nargs; i++)
@@ -170,17 +186,17 @@ static int cfg__do_import(cfg_cursor_t *c, const cfg_token_t *kw)
             return cfg__src_fail(c, &args[i], "import: unexpected '%s' (a brace must be on a line of "
                             "its own; quote it to pass it as an argument)", args[i].text.ptr);
     const cfg_snippet_t *s = cfg__find_snippet(c, name->text);
-    if (s) return cfg__import_snippet(c, name, s, args + 1, nargs - 1);
+    if (s) return cfg__import_snippet(c, name, s, &ia);
     if (c->opts->no_file_imports)
         return cfg__src_fail(c, name, "import '%s': no snippet by that name (file imports are disabled)",
                         name->text.ptr);
     char *path = cfg_path_relative_to(c->a, name->file, name->text.ptr);
     if (!path) return cfg__src_fail(c, name, "out of memory");
-    if (cfg_has_wildcard(name->text.ptr)) return cfg__import_glob(c, name, path, args + 1, nargs - 1);
+    if (cfg_has_wildcard(name->text.ptr)) return cfg__import_glob(c, name, path, &ia);
     /* Tell a missing file apart from a misspelt snippet before reading. */
     struct stat st;
     if (stat(path, &st) < 0 && errno == ENOENT) return cfg__suggest_snippet(c, name, strerror(ENOENT));
-    return cfg__import_file(c, name, path, args + 1, nargs - 1);
+    return cfg__import_file(c, name, path, &ia);
 }
 
 static int cfg__next_token(cfg_cursor_t *c, const cfg_token_t **out)
@@ -191,8 +207,7 @@ static int cfg__next_token(cfg_cursor_t *c, const cfg_token_t **out)
             if (c->depth == 1) return 0;
             c->depth--;
             if (top->glob_left &&
-                cfg__import_glob_file(c, top->glob_at, top->glob_rest, top->glob_left, top->glob_args,
-                                 top->glob_nargs))
+                cfg__import_glob_file(c, top->glob_at, top->glob_rest, top->glob_left, &top->glob_args))
                 return -1;
             continue;
         }

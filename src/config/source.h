@@ -23,6 +23,15 @@
 #include "config/caddyfile.h"
 #include "config/error.h"
 
+/* What an `import` passes: its arguments and the tokens of its block
+ * (between the braces; Caddy 2.9's `import name { ... }`). */
+typedef struct {
+    const cfg_token_t *args;
+    size_t nargs;
+    const cfg_token_t *block;
+    size_t nblock;
+} cfg_import_args_t;
+
 typedef struct cfg_snippet {
     const cfg_token_t *name;      /* the "(name)" token that defined it */
     ifr_str_t key;                /* name without parentheses */
@@ -43,8 +52,8 @@ typedef struct {
      * import that names them. */
     char **glob_rest;
     size_t glob_left;
-    const cfg_token_t *glob_at, *glob_args;
-    size_t glob_nargs;
+    const cfg_token_t *glob_at;
+    cfg_import_args_t glob_args;
 } cfg_src_t;
 
 typedef struct {
@@ -78,10 +87,12 @@ int cfg_define_snippet(cfg_cursor_t *c, const cfg_token_t *name, const cfg_token
 
 /* Copies toks[0..n) into the arena with {args[N]}, {args.N} and the
  * variadic {args[A:B]} (a whole token only) replaced by the import's
- * arguments; the first copy is marked as a line start. At most budget
+ * arguments, and a whole-token {block} by the import's block, {blocks.NAME}
+ * by the contents of its NAME { ... } (nothing when absent); the first copy
+ * is marked as a line start. At most budget
  * tokens are produced. Returns 0 or -1 with *err filled. */
 int cfg_substitute_args(ifr_arena_t *a, const cfg_token_t *toks, size_t n,
-                         const cfg_token_t *args, size_t nargs, size_t budget,
+                         const cfg_import_args_t *args, size_t budget,
                          cfg_token_t **out, size_t *outn, cfg_error_t *err);
 
 /* Files, with plain POSIX calls that wasi-libc also has. */

@@ -29,6 +29,7 @@
     X(forward_auth)              \
     X(request_header)            \
     X(encode)                    \
+    X(invoke)                    \
     X(handle)                    \
     X(handle_path)               \
     X(route)                     \

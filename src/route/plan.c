@@ -97,6 +97,11 @@ static route_plan_t *route__plan_build(route_plan_t *p, cfg_doc_t *doc, const ch
     if (cfg_parse_global_options(doc->global, &p->options, err) != 0 ||
         route_trust_build(&p->arena, &p->options, &p->trust, err) != 0)
         return NULL;
+    p->doc = doc;
+    if (doc->nroutes && !(p->named = ifr_arena_calloc(&p->arena, doc->nroutes, sizeof(route_named_t)))) {
+        cfg_errorf(err, NULL, "out of memory");
+        return NULL;
+    }
     p->sites = doc->nsites ? ifr_arena_calloc(&p->arena, doc->nsites, sizeof(route_site_t)) : NULL;
     if (doc->nsites && !p->sites) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
     for (size_t i = 0; i < doc->nsites; i++) {
@@ -104,6 +109,7 @@ static route_plan_t *route__plan_build(route_plan_t *p, cfg_doc_t *doc, const ch
         p->nsites++;
     }
     if (route_plan_tls_finish(p, base_dir, err) != 0) return NULL;
+    p->doc = NULL;
     return p;
 }
 

@@ -12,7 +12,7 @@
  * "did you mean". */
 static const char *const route__unsupported[] = {
     "abort", "acme_server", "copy_response", "copy_response_headers",
-    "fs", "intercept", "invoke", "log_append", "log_skip", "log_name", "metrics",
+    "fs", "intercept", "log_append", "log_skip", "log_name", "metrics",
     "php_fastcgi", "push", "skip_log", "templates", "tracing",
 };
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "route/block.h"
 #include "route/chain.h"
 #include "route/client_ip.h"
 #include "route/plan.h"
@@ -43,6 +44,12 @@ struct route_site {
     size_t nbinds;
 };
 
+/* A named route (`&(name)`), built by its first `invoke` (handler_invoke.c). */
+typedef struct {
+    enum { ROUTE_NAMED_NONE, ROUTE_NAMED_BUILDING, ROUTE_NAMED_BUILT } state;
+    route_block_conf_t block;
+} route_named_t;
+
 struct route_plan {
     ifr_arena_t arena;       /* owns everything below */
     atomic_int refs;
@@ -56,6 +63,8 @@ struct route_plan {
     size_t ntls_sites;
     uint16_t *strict_sni_ports;  /* TLS ports where Host must equal the SNI */
     size_t nstrict_sni_ports;
+    const cfg_doc_t *doc;    /* the Caddyfile while the plan is built, NULL after */
+    route_named_t *named;    /* one per doc->routes */
     /* Resources to close when the last reference goes (log files). */
     int *fds;
     size_t nfds, capfds;

@@ -76,3 +76,28 @@ def test_file_matcher_errors_name_the_option(binary):
     for body, where, word in cases:
         rc, msg = validate(binary, site(body))
         check(rc != 0 and where in msg and word in msg, "%r: %r" % (body, msg))
+
+
+def test_import_block_and_named_route_errors(binary):
+    cases = [
+        ("(s) {\n\t{block}\n}\n:8080 {\n\timport s {\n\t\trespond x\n}\n", "Caddyfile:4:7", "never closed"),
+        ("(s) {\n\t{block}\n}\n:8080 {\n\timport s {\n\t\trespond x\n\t} y\n}\n", "Caddyfile:7:4", "after '}'"),
+        ("&(r) {\n\trespond r\n}\n&(r) {\n\trespond s\n}\n:8080 {\n\tinvoke r\n}\n", "Caddyfile:4:1", "defined twice"),
+        ("&(r)\n:8080 {\n\tinvoke r\n}\n", "Caddyfile:1:1", "expected '{'"),
+        (":8080 {\n\tinvoke nope\n}\n", "Caddyfile:2:9", "no named route 'nope'"),
+        ("&(r) {\n\tinvoke r\n}\n:8080 {\n\tinvoke r\n}\n", "Caddyfile:2:9", "invokes itself"),
+        ("&(r), b.com {\n\trespond r\n}\n", "Caddyfile:1:1", "named route"),
+    ]
+    for config, where, word in cases:
+        rc, msg = validate(binary, config)
+        check(rc != 0 and where in msg and word in msg, "%r: %r" % (config, msg))
+
+
+def test_header_match_errors_name_the_option(binary):
+    cases = [
+        ("\theader {\n\t\tX a\n\t\tmatch {\n\t\t\tstatus abc\n\t\t}\n\t}", "Caddyfile:8:11", "header match status"),
+        ("\theader {\n\t\tX a\n\t\tmatch {\n\t\t\tcode 200\n\t\t}\n\t}", "Caddyfile:8:4", "header match condition"),
+    ]
+    for body, where, word in cases:
+        rc, msg = validate(binary, site(body))
+        check(rc != 0 and where in msg and word in msg, "%r: %r" % (body, msg))
