@@ -7,7 +7,7 @@
 #include "config/dispense.h"
 #include "route/cel_int.h"
 
-typedef enum { T_END, T_INT, T_STR, T_IDENT, T_PH, T_OP } route__cel_tok_t;
+typedef enum { ROUTE__CEL_END, ROUTE__CEL_INT, ROUTE__CEL_STR, ROUTE__CEL_IDENT, ROUTE__CEL_PH, ROUTE__CEL_OP } route__cel_tok_t;
 
 typedef struct {
     route_parse_t *p;
@@ -62,7 +62,7 @@ static int route__cel_string(route__cel_t *c)
     if (c->pos >= c->s.len) return route__cel_err(c, "a string is never closed");
     c->pos++;
     b[n] = '\0';
-    c->tk = T_STR;
+    c->tk = ROUTE__CEL_STR;
     c->text = ifr_str(b, n);
     return 0;
 }
@@ -72,7 +72,7 @@ static int route__cel_next(route__cel_t *c)
 {
     while (c->pos < c->s.len && strchr(" \t\r\n", c->s.ptr[c->pos])) c->pos++;
     c->tpos = c->pos;
-    if (c->pos >= c->s.len) { c->tk = T_END; c->text = IFR_LIT(""); return 0; }
+    if (c->pos >= c->s.len) { c->tk = ROUTE__CEL_END; c->text = IFR_LIT(""); return 0; }
     const char *s = c->s.ptr;
     char ch = s[c->pos];
     if (ch == '\'' || ch == '"') return route__cel_string(c);
@@ -83,7 +83,7 @@ static int route__cel_next(route__cel_t *c)
             if (v > (INT64_MAX - 9) / 10) return route__cel_err(c, "an integer out of range");
             v = v * 10 + (s[c->pos++] - '0');
         }
-        c->tk = T_INT;
+        c->tk = ROUTE__CEL_INT;
         c->ival = v;
         c->text = ifr_str(s + st, c->pos - st);
         return 0;
@@ -91,7 +91,7 @@ static int route__cel_next(route__cel_t *c)
     if (route__cel_ident_char(ch, true)) {
         size_t st = c->pos;
         while (c->pos < c->s.len && route__cel_ident_char(s[c->pos], false)) c->pos++;
-        c->tk = T_IDENT;
+        c->tk = ROUTE__CEL_IDENT;
         c->text = ifr_str(s + st, c->pos - st);
         return 0;
     }
@@ -99,7 +99,7 @@ static int route__cel_next(route__cel_t *c)
         size_t j = c->pos + 1;
         while (j < c->s.len && route__cel_ph_char(s[j])) j++;
         if (j > c->pos + 1 && j < c->s.len && s[j] == '}') {
-            c->tk = T_PH;
+            c->tk = ROUTE__CEL_PH;
             c->text = ifr_str(s + c->pos, j + 1 - c->pos);
             c->pos = j + 1;
             return 0;
@@ -108,13 +108,13 @@ static int route__cel_next(route__cel_t *c)
     static const char *const two[] = { "&&", "||", "==", "!=", "<=", ">=" };
     for (size_t i = 0; i < 6; i++)
         if (c->pos + 1 < c->s.len && s[c->pos] == two[i][0] && s[c->pos + 1] == two[i][1]) {
-            c->tk = T_OP;
+            c->tk = ROUTE__CEL_OP;
             c->text = ifr_str(s + c->pos, 2);
             c->pos += 2;
             return 0;
         }
     if (strchr("()[]{},.:!<>+-?", ch)) {
-        c->tk = T_OP;
+        c->tk = ROUTE__CEL_OP;
         c->text = ifr_str(s + c->pos++, 1);
         return 0;
     }
@@ -123,7 +123,7 @@ static int route__cel_next(route__cel_t *c)
 
 static bool route__cel_is(const route__cel_t *c, const char *op)
 {
-    return c->tk == T_OP && ifr_str_eq_cstr(c->text, op);
+    return c->tk == ROUTE__CEL_OP && ifr_str_eq_cstr(c->text, op);
 }
 
 static int route__cel_expect(route__cel_t *c, const char *op)
@@ -158,7 +158,7 @@ typedef struct {
 
 static int route__cel_word(route__cel_t *c, route__cel_words_t *w)
 {
-    if (c->tk != T_STR && c->tk != T_PH)
+    if (c->tk != ROUTE__CEL_STR && c->tk != ROUTE__CEL_PH)
         return route__cel_err(c, "a matcher function takes strings here, got '%.*s'", (int)c->text.len, c->text.ptr);
     if (w->n == 64) return route__cel_err(c, "more than 64 values");
     w->words[w->n++] = c->text;
@@ -191,7 +191,7 @@ static int route__cel_map_arg(route__cel_t *c, ifr_str_t fn, cfg_directive_t *li
 {
     if (route__cel_expect(c, "{") != 0) return -1;
     while (!route__cel_is(c, "}")) {
-        if (c->tk != T_STR) return route__cel_err(c, "a map key must be a string");
+        if (c->tk != ROUTE__CEL_STR) return route__cel_err(c, "a map key must be a string");
         ifr_str_t key = c->text;
         route__cel_words_t vals = { .n = 0 };
         if (route__cel_next(c) != 0 || route__cel_expect(c, ":") != 0) return -1;
@@ -276,13 +276,13 @@ static int route__cel_primary(route__cel_t *c, route_cel_node_t **out)
 {
     route_cel_node_t *n;
     switch (c->tk) {
-    case T_INT: case T_STR:
+    case ROUTE__CEL_INT: case ROUTE__CEL_STR:
         if (!(n = route__cel_node(c, ROUTE_CEL_N_LIT))) return -1;
-        n->val = c->tk == T_INT ? (route_cel_val_t){ .type = ROUTE_CEL_INT, .i = c->ival }
+        n->val = c->tk == ROUTE__CEL_INT ? (route_cel_val_t){ .type = ROUTE_CEL_INT, .i = c->ival }
                                 : (route_cel_val_t){ .type = ROUTE_CEL_STR, .s = c->text };
         *out = n;
         return route__cel_next(c);
-    case T_PH: {
+    case ROUTE__CEL_PH: {
         if (!(n = route__cel_node(c, ROUTE_CEL_N_PH))) return -1;
         if (!(n->tmpl = route_tmpl_compile(c->p->arena, c->text))) return cfg_errorf(c->p->err, NULL, "out of memory");
         /* Caddy's status code placeholder is an integer, the others text. */
@@ -290,7 +290,7 @@ static int route__cel_primary(route__cel_t *c, route_cel_node_t **out)
         *out = n;
         return route__cel_next(c);
     }
-    case T_IDENT: {
+    case ROUTE__CEL_IDENT: {
         ifr_str_t id = c->text;
         if (route__cel_next(c) != 0) return -1;
         if (route__cel_is(c, "(")) return route__cel_call(c, id, out);
@@ -305,7 +305,7 @@ static int route__cel_primary(route__cel_t *c, route_cel_node_t **out)
         *out = n;
         return 0;
     }
-    case T_OP:
+    case ROUTE__CEL_OP:
         if (route__cel_is(c, "(")) {
             if (route__cel_next(c) != 0 || route__cel_cond(c, out) != 0) return -1;
             return route__cel_expect(c, ")");
@@ -328,7 +328,7 @@ static int route__cel_primary(route__cel_t *c, route_cel_node_t **out)
         }
         if (route__cel_is(c, "{")) return route__cel_err(c, "a map is supported only as the argument of header(), query() or vars()");
         break;
-    case T_END:
+    case ROUTE__CEL_END:
         return route__cel_err(c, "the expression ends too early");
     }
     return route__cel_err(c, "unexpected '%.*s'", (int)c->text.len, c->text.ptr);
@@ -340,7 +340,7 @@ static int route__cel_postfix(route__cel_t *c, route_cel_node_t **out)
     if (route__cel_primary(c, out) != 0) return -1;
     while (route__cel_is(c, ".")) {
         if (route__cel_next(c) != 0) return -1;
-        if (c->tk != T_IDENT) return route__cel_err(c, "expected a method name after '.'");
+        if (c->tk != ROUTE__CEL_IDENT) return route__cel_err(c, "expected a method name after '.'");
         ifr_str_t m = c->text;
         route_cel_kind_t k = ifr_str_eq_cstr(m, "startsWith") ? ROUTE_CEL_N_STARTS
                            : ifr_str_eq_cstr(m, "endsWith") ? ROUTE_CEL_N_ENDS
@@ -352,7 +352,7 @@ static int route__cel_postfix(route__cel_t *c, route_cel_node_t **out)
         if (!n || route__cel_next(c) != 0 || route__cel_expect(c, "(") != 0) return -1;
         n->kids[0] = *out;
         if (k == ROUTE_CEL_N_MATCHES) {
-            if (c->tk != T_STR) return route__cel_err(c, "matches() takes a string literal");
+            if (c->tk != ROUTE__CEL_STR) return route__cel_err(c, "matches() takes a string literal");
             char msg[200];
             if (route_regex_compile(c->p->arena, c->text, &n->rx, msg, sizeof(msg)) != 0)
                 return route__cel_err(c, "%s", msg);
@@ -403,7 +403,7 @@ static int route__cel_rel(route__cel_t *c, route_cel_node_t **out)
     route_cel_kind_t k = ROUTE_CEL_N_LIT;
     for (size_t i = 0; i < 6; i++)
         if (route__cel_is(c, ops[i].op)) k = ops[i].k;
-    if (c->tk == T_IDENT && ifr_str_eq_cstr(c->text, "in")) k = ROUTE_CEL_N_IN;
+    if (c->tk == ROUTE__CEL_IDENT && ifr_str_eq_cstr(c->text, "in")) k = ROUTE_CEL_N_IN;
     if (k == ROUTE_CEL_N_LIT) return 0;
     route_cel_node_t *n = route__cel_node(c, k);
     if (!n) return -1;
@@ -449,6 +449,6 @@ int route_cel_parse(route_parse_t *p, const cfg_token_t *at, ifr_str_t text, rou
 {
     route__cel_t c = { .p = p, .at = at, .s = text };
     if (route__cel_next(&c) != 0 || route__cel_cond(&c, out) != 0) return -1;
-    if (c.tk != T_END) return route__cel_err(&c, "unexpected '%.*s' after the expression", (int)c.text.len, c.text.ptr);
+    if (c.tk != ROUTE__CEL_END) return route__cel_err(&c, "unexpected '%.*s' after the expression", (int)c.text.len, c.text.ptr);
     return 0;
 }

@@ -16,6 +16,7 @@
 #include "http/message.h"
 #include "route/codec.h"
 #include "route/directive.h"
+#include "route/resp_match.h"
 #include "route/filter.h"
 #include "route/negotiate.h"
 #include "route/path.h"
@@ -28,25 +29,12 @@ typedef struct {
     int level;            /* 0 = the codec's default */
 } route__format_t;
 
-/* A `match` block: which responses to encode (instead of the default
- * Content-Type list). Status codes are OR-ed (1..5 = a class like 2xx);
- * header lines are AND-ed, each with OR-ed value patterns. */
-typedef struct {
-    int codes[16];
-    size_t ncodes;
-    struct route_encode_hdr {
-        ifr_str_t field;
-        ifr_str_t values[8];
-        size_t nvalues;
-    } headers[8];
-    size_t nheaders;
-} route__encode_match_t;
 
 typedef struct {
     route__format_t formats[ROUTE__ENCODE_MAX_FORMATS];
     size_t nformats;
     uint64_t minimum_length;
-    route__encode_match_t *match;    /* NULL: Caddy's default type list */
+    route_resp_match_t *match;       /* NULL: Caddy's default type list */
 } route__encode_conf_t;
 
 /* Per response: the chosen codec and its stream. */
@@ -91,57 +79,6 @@ static int route__encode_format(route_parse_t *p, route__encode_conf_t *c, const
     return 0;
 }
 
-static int route__encode_match_parse(route_parse_t *p, const cfg_directive_t *d, route__encode_match_t **out)
-{
-    route__encode_match_t *m = ifr_arena_calloc(p->arena, 1, sizeof(*m));
-    if (!m) return cfg_errorf(p->err, NULL, "out of memory");
-    if (d->nargs || !d->block || d->block->count == 0)
-        return cfg_errorf(p->err, &d->name, "encode match: expected a block of status and header lines");
-    for (size_t i = 0; i < d->block->count; i++) {
-        const cfg_directive_t *l = &d->block->items[i];
-        if (ifr_str_eq_cstr(l->name.text, "status")) {
-            if (cfg_expect_args(l, 1, 16 - m->ncodes, p->err) != 0) return -1;
-            for (size_t k = 0; k < l->nargs; k++) {
-                ifr_str_t a = l->args[k].text;
-                int code;
-                if (a.len == 3 && a.ptr[0] >= '1' && a.ptr[0] <= '5' && ifr_ascii_lower(a.ptr[1]) == 'x' &&
-                    ifr_ascii_lower(a.ptr[2]) == 'x')
-                    code = a.ptr[0] - '0';
-                else if (route_parse_status(&l->args[k], &code) != 0)
-                    return cfg_errorf(p->err, &l->args[k], "encode match status: expected a code like 200 or 2xx");
-                m->codes[m->ncodes++] = code;
-            }
-        } else if (ifr_str_eq_cstr(l->name.text, "header")) {
-            if (m->nheaders == 8) return cfg_errorf(p->err, &l->name, "encode match: at most 8 header lines");
-            if (cfg_expect_args(l, 1, 9, p->err) != 0) return -1;
-            struct route_encode_hdr *h = &m->headers[m->nheaders++];
-            h->field = l->args[0].text;
-            for (size_t k = 1; k < l->nargs; k++) h->values[h->nvalues++] = l->args[k].text;
-        } else {
-            static const char *const known[] = { "status", "header" };
-            return cfg_error_unknown(p->err, &l->name, "encode match condition", known, 2);
-        }
-    }
-    *out = m;
-    return 0;
-}
-
-static bool route__encode_match(const route__encode_match_t *m, const http_response_t *r)
-{
-    bool status_ok = m->ncodes == 0;
-    for (size_t i = 0; i < m->ncodes && !status_ok; i++)
-        status_ok = m->codes[i] == r->status || (m->codes[i] <= 5 && r->status / 100 == m->codes[i]);
-    if (!status_ok) return false;
-    for (size_t i = 0; i < m->nheaders; i++) {
-        const struct route_encode_hdr *h = &m->headers[i];
-        const http_header_t *v = http_headers_get(&r->headers, h->field);
-        if (!v) return false;
-        bool any = h->nvalues == 0;
-        for (size_t k = 0; k < h->nvalues && !any; k++) any = route_wild_match(h->values[k], v->value, false);
-        if (!any) return false;
-    }
-    return true;
-}
 
 static int route__encode_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
@@ -162,7 +99,7 @@ static int route__encode_parse(route_parse_t *p, const cfg_directive_t *d, void 
             if (cfg_parse_int(&s->args[0], 0, INT64_MAX, &v, p->err) != 0) return -1;
             c->minimum_length = (uint64_t)v;
         } else if (ifr_str_eq_cstr(s->name.text, "match")) {
-            if (route__encode_match_parse(p, s, &c->match) != 0) return -1;
+            if (route_resp_match_parse(p, s, "encode", &c->match) != 0) return -1;
         } else if (ifr_str_eq_cstr(s->name.text, "prefer")) {
             return cfg_errorf(p->err, &s->name, "encode: prefer is not supported by ifrit yet");
         } else {
@@ -218,7 +155,7 @@ static int route__encode_on_head(route_exchange_t *x, route_filter_t *f)
      * the ranges meaningless, so partial answers pass unchanged. */
     bool no_body = r->status < 200 || r->status == 204 || r->status == 206 || r->status == 304;
     bool compressible = !no_body && !http_headers_get(&r->headers, IFR_LIT("Content-Encoding")) &&
-                        (e->conf->match ? route__encode_match(e->conf->match, r)
+                        (e->conf->match ? route_resp_match(e->conf->match, r)
                                         : route__encode_type_ok(&r->headers));
     /* Vary: Accept-Encoding goes only on what is compressed, as Caddy's
      * encode (2.6 and later): an answer left as is (no coding accepted, too

@@ -4,18 +4,22 @@
  * (`Field find replace`: substring), `>Field` = set, deferred. Edits happen
  * at once, except when deferred (explicitly, or because an op deletes,
  * replaces or defaults, as Caddy does): then they apply to the final
- * response head, after the handler set its own headers. */
+ * response head, after the handler set its own headers. A `match { status
+ * ...; header ... }` block (Caddy 2.7+) limits the edits to responses that
+ * match, which defers them. */
 #include "config/dispense.h"
 #include "http/message.h"
 #include "route/directive.h"
 #include "route/filter.h"
 #include "route/header_ops.h"
+#include "route/resp_match.h"
 #include "route/tmpl.h"
 #include "route/response.h"
 
 typedef struct {
     route_hdr_ops_t ops;
     bool defer;
+    route_resp_match_t *match;   /* NULL: every response */
 } route__header_conf_t;
 
 static int route__header_op(route_parse_t *p, route__header_conf_t *c, const cfg_token_t *field,
@@ -65,6 +69,12 @@ static int route__header_parse(route_parse_t *p, const cfg_directive_t *d, void 
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (ifr_str_eq_cstr(s->name.text, "defer") && s->nargs == 0) { c->defer = true; continue; }
+        if (ifr_str_eq_cstr(s->name.text, "match") && s->nargs == 0 && s->block) {
+            if (c->match) return cfg_errorf(p->err, &s->name, "header: one match block only");
+            if (route_resp_match_parse(p, s, "header", &c->match) != 0) return -1;
+            c->defer = true;
+            continue;
+        }
         if (route__header_op(p, c, &s->name, s->args, s->nargs) != 0) return -1;
     }
     if (c->ops.count == 0) return cfg_errorf(p->err, &d->name, "header: expected a header field to change");
@@ -79,7 +89,8 @@ static int route__header_apply(route_exchange_t *x, const route__header_conf_t *
 
 static int route__header_on_head(route_exchange_t *x, route_filter_t *f)
 {
-    route__header_apply(x, f->ctx);
+    const route__header_conf_t *c = f->ctx;
+    if (!c->match || route_resp_match(c->match, &x->resp)) route__header_apply(x, c);
     return route_filter_head(x, f->next);
 }
 
