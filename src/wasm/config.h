@@ -24,6 +24,7 @@
 #define IW_MAX_BLOCK_DEPTH      100000u     /* nesting of block/loop/if */
 #define IW_MAX_FRAME_SLOTS      1000000u    /* locals + operand stack of one function */
 #define IW_MAX_BR_TABLE         1000000u
+#define IW_MAX_CONST_DEPTH      256u        /* values on the stack of an extended constant expression */
 
 /* Execution. The value stack starts small and doubles on demand up to the
  * instance's max_stack_bytes; the frame stack likewise up to the call depth. */

@@ -175,8 +175,6 @@ static bool iw__read_const_instr(iw__decoder_t *d, uint8_t op, const uint8_t *at
         c->kind = IW_CONST_GLOBAL;
         *got = m->globals[c->index].type;
         return true;
-    case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: /* i32/i64 add sub mul */
-        return iw_unsupported(r, at, IW_PROP_EXTENDED_CONST, "constant expression required (opcode 0x%02x)", op);
     default:
         if (iw_opcode_proposal(op) != IW_PROP_NONE) return iw_unsupported(r, at, iw_opcode_proposal(op), "opcode 0x%02x", op);
         if (!iw__is_opcode(op)) return iw_fail_at(r, at, "illegal opcode %02x", op);
@@ -184,33 +182,78 @@ static bool iw__read_const_instr(iw__decoder_t *d, uint8_t op, const uint8_t *at
     }
 }
 
+/* What WebAssembly 2.0, which has no arithmetic in constant expressions,
+ * calls an ill-typed expression using it (the 2.0 scripts expect it). */
+#define IW__CONST_2_0 "constant expression required before 3.0's extended constant expressions"
+
+/* i32/i64 add, sub and mul: the arithmetic extended constant expressions
+ * allow (WebAssembly 3.0); 0 for any other opcode. */
+static uint8_t iw__const_arith_type(uint8_t op)
+{
+    switch (op) {
+    case 0x6a: case 0x6b: case 0x6c: return IW_I32;
+    case 0x7c: case 0x7d: case 0x7e: return IW_I64;
+    default: return 0;
+    }
+}
+
 /* A constant expression of type `type`. nglobals is how many globals it may
- * read (only imported ones in WebAssembly 2.0), and they must be immutable.
- * A second constant instruction is read on, so that what follows it decides
- * the error: a non-constant one (i32.add) is "constant expression
- * required", the end is a type mismatch (two values left). */
+ * read (only imported ones without GC), and they must be immutable. One
+ * instruction is stored as itself; a longer expression (extended constant
+ * expressions) is validated with a type stack and kept as an EXPR program
+ * in the module's arena. */
 static bool iw__read_const(iw__decoder_t *d, uint8_t type, uint32_t nglobals, iw_const_t *c)
 {
     iw_reader_t *r = d->r;
     const uint8_t *at = r->p;
-    uint8_t op, got = 0;
+    uint8_t op, types[IW_MAX_CONST_DEPTH];
+    uint32_t depth = 0, n = 0, cap = 0;
+    iw_const_t *prog = NULL;     /* from the second instruction on: all of them */
+    bool ok = true, arith = false;
     memset(c, 0, sizeof *c);
-    if (!iw_read_u8(r, &op)) return false;
-    if (op == IW_OPCODE_END) return iw_fail_at(r, at, "type mismatch: empty constant expression");
-    if (!iw__read_const_instr(d, op, at, nglobals, c, &got)) return false;
-    const uint8_t *extra = NULL;
-    for (;;) {
+    while (ok) {
         at = r->p;
-        if (!iw_read_u8(r, &op)) return false;
-        if (op == IW_OPCODE_END) break;
-        iw_const_t more = { 0 };
-        uint8_t more_type;
-        if (!iw__read_const_instr(d, op, at, nglobals, &more, &more_type)) return false;
-        if (!extra) extra = at;
+        if (!(ok = iw_read_u8(r, &op)) || op == IW_OPCODE_END) break;
+        iw_const_t one = { 0 };
+        uint8_t t = iw__const_arith_type(op), got = 0;
+        if (t) {
+            if (depth < 2 || types[depth - 1] != t || types[depth - 2] != t)
+                ok = iw_fail_at(r, at, "type mismatch in constant expression (opcode 0x%02x; " IW__CONST_2_0 ")", op);
+            one = (iw_const_t){ .kind = IW_CONST_ARITH, .index = op };
+            depth--;
+            arith = true;
+        } else if ((ok = iw__read_const_instr(d, op, at, nglobals, &one, &got))) {
+            if (depth == IW_MAX_CONST_DEPTH) ok = iw_fail_at(r, at, "constant expression too deep");
+            else types[depth++] = got;
+        }
+        if (!ok) break;
+        if (n == 0) *c = one;
+        else {
+            if (n + 1 > cap) {
+                cap = cap ? cap * 2 : 8;
+                iw_const_t *p = realloc(prog, cap * sizeof *p);
+                if (!p) { ok = iw_fail(r, "out of memory while loading the module"); break; }
+                if (!prog) p[0] = *c;
+                prog = p;
+            }
+            prog[n] = one;
+        }
+        n++;
     }
-    if (extra) return iw_fail_at(r, extra, "type mismatch: constant expression leaves more than one value");
-    if (got != type) return iw_fail_at(r, at, "type mismatch in constant expression");
-    return true;
+    if (ok && n == 0) ok = iw_fail_at(r, at, "type mismatch: empty constant expression");
+    if (ok && depth != 1) ok = iw_fail_at(r, at, "type mismatch: constant expression leaves %u values", depth);
+    if (ok && types[0] != type)
+        ok = iw_fail_at(r, at, "type mismatch in constant expression%s", arith ? " (" IW__CONST_2_0 ")" : "");
+    if (ok && n > 1) {
+        iw_const_t *e = ifr_arena_alloc(&d->m->arena, n * sizeof *e);
+        if (!e) ok = iw_fail(r, "out of memory while loading the module");
+        else {
+            memcpy(e, prog, n * sizeof *e);
+            *c = (iw_const_t){ .kind = IW_CONST_EXPR, .index = n, .expr = e };
+        }
+    }
+    free(prog);
+    return ok;
 }
 
 static char iw__sig_letter(uint8_t t)
@@ -521,7 +564,7 @@ static bool iw__decode_elems(iw__decoder_t *d)
             if (!iw_read_u32(r, &f)) return false;
             if (f >= m->nfuncs) return iw_fail_at(r, fat, "unknown function %u", f);
             m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
-            e->items[j] = (iw_const_t){ IW_CONST_FUNC, 0, f, 0 };
+            e->items[j] = (iw_const_t){ .kind = IW_CONST_FUNC, .index = f };
         }
         if (e->mode == IW_SEG_ACTIVE && m->tables[e->table].elem != e->type)
             return iw_fail_at(r, at, "type mismatch: element segment does not match table %u", e->table);

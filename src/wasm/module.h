@@ -29,13 +29,16 @@ typedef struct {
 } iw_functype_t;
 
 /* A constant expression (globals, segment offsets, element items): one
- * instruction since WebAssembly 2.0 has no extended constants. */
-typedef enum { IW_CONST_VALUE, IW_CONST_GLOBAL, IW_CONST_FUNC } iw_const_kind_t;
-typedef struct {
+ * instruction, or (extended constant expressions, WebAssembly 3.0) EXPR,
+ * a postfix program of such instructions and ARITH ones (i32/i64 add,
+ * sub, mul) that iw_const_eval runs on a small stack. */
+typedef enum { IW_CONST_VALUE, IW_CONST_GLOBAL, IW_CONST_FUNC, IW_CONST_ARITH, IW_CONST_EXPR } iw_const_kind_t;
+typedef struct iw_const {
     iw_const_kind_t kind;
     uint64_t value;     /* VALUE: the slot bits (ref.null is 0); a v128's first 8 bytes */
-    uint32_t index;     /* GLOBAL / FUNC index */
+    uint32_t index;     /* GLOBAL / FUNC index; ARITH: the opcode; EXPR: how many instructions */
     uint64_t hi;        /* VALUE: a v128's last 8 bytes */
+    const struct iw_const *expr;    /* EXPR: the instructions, none of them EXPR */
 } iw_const_t;
 
 typedef struct { uint32_t min, max; bool has_max; } iw_decl_limits_t;

@@ -84,13 +84,45 @@ void iw_const_eval_v128(const iw_instance_t *inst, const iw_const_t *c, uint64_t
     }
 }
 
-uint64_t iw_const_eval(const iw_instance_t *inst, const iw_const_t *c)
+static uint64_t iw__const_one(const iw_instance_t *inst, const iw_const_t *c)
 {
     switch (c->kind) {
     case IW_CONST_GLOBAL: return inst->globals[c->index]->value;
     case IW_CONST_FUNC: return (uint64_t)(uintptr_t)inst->funcs[c->index];
     default: return c->value;
     }
+}
+
+/* i32/i64 add, sub, mul (the decoder let no other opcode through); an i32
+ * result is kept zero-extended, as slots hold it. */
+static uint64_t iw__const_arith(uint32_t op, uint64_t a, uint64_t b)
+{
+    switch (op) {
+    case 0x6a: return (uint32_t)(a + b);
+    case 0x6b: return (uint32_t)(a - b);
+    case 0x6c: return (uint32_t)((uint32_t)a * (uint32_t)b);
+    case 0x7c: return a + b;
+    case 0x7d: return a - b;
+    default: return a * b;
+    }
+}
+
+uint64_t iw_const_eval(const iw_instance_t *inst, const iw_const_t *c)
+{
+    if (c->kind != IW_CONST_EXPR) return iw__const_one(inst, c);
+    /* the decoder checked the depth, the operands' types and that one value remains */
+    uint64_t stack[IW_MAX_CONST_DEPTH];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->index; i++) {
+        const iw_const_t *e = &c->expr[i];
+        if (e->kind == IW_CONST_ARITH) {
+            n--;
+            stack[n - 1] = iw__const_arith(e->index, stack[n - 1], stack[n]);
+        } else {
+            stack[n++] = iw__const_one(inst, e);
+        }
+    }
+    return stack[0];
 }
 
 /* ---- memories ------------------------------------------------------------- */

@@ -18,7 +18,6 @@ typedef enum {
     IW_PROP_MEMORY64,
     IW_PROP_RELAXED_SIMD,
     IW_PROP_MULTI_MEMORY,
-    IW_PROP_EXTENDED_CONST,
 } iw_proposal_t;
 
 /* Records the refusal at `at`; always false. */

@@ -48,10 +48,10 @@ static void test_limits_flags(void)
 
 static void test_constant_expressions(void)
 {
-    /* global i32 = (i32.const 0) (i32.const 1) (i32.add): not constant in
-     * 2.0, the extended constant expressions proposal (refused) in 3.0 */
+    /* global i32 = (i32.const 0) (i32.const 1) (i32.div_s): not constant,
+     * not even with 3.0's extended constant expressions (add, sub, mul) */
     static const uint8_t add[] = { 0, 'a', 's', 'm', 1, 0, 0, 0, 0x06, 0x09, 0x01, 0x7f, 0x00,
-                                   0x41, 0x00, 0x41, 0x01, 0x6a, 0x0b };
+                                   0x41, 0x00, 0x41, 0x01, 0x6d, 0x0b };
     /* global i32 = (i32.const 0) (i32.const 1): two values */
     static const uint8_t two[] = { 0, 'a', 's', 'm', 1, 0, 0, 0, 0x06, 0x08, 0x01, 0x7f, 0x00,
                                    0x41, 0x00, 0x41, 0x01, 0x0b };

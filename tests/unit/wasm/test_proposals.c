@@ -44,15 +44,13 @@ static void test_each_proposal_is_named(void)
     REFUSED("\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00" "\x05\x03\x01\x00\x01"
             "\x0a\x10\x01\x0e\x00\x41\x00\x28\x02\x82\x80\x80\x80\x80\x80\x00\x1a\x0b",
             "the memory64 proposal is not supported (integer representation too long for a 32-bit memory offset");
-    REFUSED("\x06\x09\x01\x7f\x00\x41\x01\x41\x02\x6a\x0b",
-            "the extended constant expressions proposal is not supported (constant expression required (opcode 0x6a))");
 }
 
 static void test_the_2_0_wording_stays(void)
 {
     REFUSED("\x0d\x01\x00", "malformed section id");
     REFUSED("\x05\x05\x02\x00\x00\x00\x00", "multiple memories");
-    REFUSED("\x06\x09\x01\x7f\x00\x41\x01\x41\x02\x6a\x0b", "constant expression required");
+    REFUSED("\x06\x09\x01\x7f\x00\x41\x01\x41\x02\x6d\x0b", "constant expression required");   /* i32.div_s */
     /* global.get of a global the module defines: 3.0 (with GC) allows it */
     REFUSED("\x06\x0b\x02\x7f\x00\x41\x01\x0b\x7f\x00\x23\x00\x0b", "unknown global 0");
     REFUSED(ONE_FUNC "\x0a\x05\x01\x03\x00\xff\x0b", "illegal opcode ff");
