@@ -6,7 +6,7 @@
 static int iwasi__strlist_get(const iwasi_call_t *c, const iwasi_strlist_t *l)
 {
     uint32_t ptrs = iwasi_arg32(c, 0), buf = iwasi_arg32(c, 1);
-    uint8_t *p = iwasi_lift(c->mem, ptrs, (uint64_t)l->count * 4);
+    uint8_t *p = iwasi_lift_aligned(c->mem, ptrs, (uint64_t)l->count * 4, 4);
     uint8_t *b = iwasi_lift(c->mem, buf, l->buf.len);
     if (!p || !b) return IWASI_EFAULT;
     if (l->buf.len) memcpy(b, l->buf.data, l->buf.len);   /* data is NULL when empty */

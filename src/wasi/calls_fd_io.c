@@ -12,7 +12,7 @@ static int iwasi__rw(const iwasi_call_t *c, bool write, bool positioned)
     uint32_t result = iwasi_arg32(c, positioned ? 4 : 3);
     iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), write ? IWASI_RIGHT_FD_WRITE : IWASI_RIGHT_FD_READ, &f);
     if (e) return e;
-    if (!iwasi_lift(c->mem, result, 4)) return IWASI_EFAULT;
+    if (!iwasi_lift_aligned(c->mem, result, 4, 4)) return IWASI_EFAULT;
     if ((e = iwasi_iovs_lift(c->mem, iwasi_arg32(c, 1), count, iov))) return e;
     size_t done = 0;
     if (positioned) {
@@ -57,7 +57,7 @@ int iwasi_call_fd_seek(const iwasi_call_t *c)
     iwasi_errno_t e = iwasi__seekable(c, right, &f);
     if (e) return e;
     if (whence > IWASI_WHENCE_END) return IWASI_EINVAL;
-    if (!iwasi_lift(c->mem, result, 8)) return IWASI_EFAULT;
+    if (!iwasi_lift_aligned(c->mem, result, 8, 8)) return IWASI_EFAULT;
     uint64_t pos;
     if ((e = f->ops->seek(f, off, (uint8_t)whence, &pos))) return e;
     return iwasi_store_u64(c->mem, result, pos);
@@ -68,7 +68,7 @@ int iwasi_call_fd_tell(const iwasi_call_t *c)
     iwasi_fd_t *f;
     iwasi_errno_t e = iwasi__seekable(c, IWASI_RIGHT_FD_TELL, &f);
     if (e) return e;
-    if (!iwasi_lift(c->mem, iwasi_arg32(c, 1), 8)) return IWASI_EFAULT;
+    if (!iwasi_lift_aligned(c->mem, iwasi_arg32(c, 1), 8, 8)) return IWASI_EFAULT;
     uint64_t pos;
     if ((e = f->ops->seek(f, 0, IWASI_WHENCE_CUR, &pos))) return e;
     return iwasi_store_u64(c->mem, iwasi_arg32(c, 1), pos);

@@ -50,7 +50,7 @@ int iwasi_call_fd_fdstat_get(const iwasi_call_t *c)
 {
     iwasi_fd_t *f = iwasi_fd_get(c->ctx, iwasi_arg32(c, 0));
     if (!f) return IWASI_EBADF;
-    uint8_t *p = iwasi_lift(c->mem, iwasi_arg32(c, 1), IWASI_FDSTAT_SIZE);
+    uint8_t *p = iwasi_lift_aligned(c->mem, iwasi_arg32(c, 1), IWASI_FDSTAT_SIZE, 8);
     if (!p) return IWASI_EFAULT;
     memset(p, 0, IWASI_FDSTAT_SIZE);
     p[0] = f->filetype;
@@ -100,7 +100,7 @@ int iwasi_call_fd_filestat_get(const iwasi_call_t *c)
     iwasi_fd_t *f;
     iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_FILESTAT_GET, &f);
     if (e) return e;
-    uint8_t *p = iwasi_lift(c->mem, iwasi_arg32(c, 1), IWASI_FILESTAT_SIZE);
+    uint8_t *p = iwasi_lift_aligned(c->mem, iwasi_arg32(c, 1), IWASI_FILESTAT_SIZE, 8);
     if (!p) return IWASI_EFAULT;
     iwasi_filestat_t st;
     if (!f->ops->filestat) return IWASI_EBADF;
@@ -140,7 +140,7 @@ int iwasi_call_fd_prestat_get(const iwasi_call_t *c)
 {
     iwasi_fd_t *f = iwasi_fd_get(c->ctx, iwasi_arg32(c, 0));
     if (!f || !f->preopen) return IWASI_EBADF;
-    uint8_t *p = iwasi_lift(c->mem, iwasi_arg32(c, 1), IWASI_PRESTAT_SIZE);
+    uint8_t *p = iwasi_lift_aligned(c->mem, iwasi_arg32(c, 1), IWASI_PRESTAT_SIZE, 4);
     if (!p) return IWASI_EFAULT;
     memset(p, 0, IWASI_PRESTAT_SIZE);
     p[0] = IWASI_PREOPEN_DIR;
@@ -194,7 +194,7 @@ int iwasi_call_fd_readdir(const iwasi_call_t *c)
     if (e) return e;
     uint32_t cap = iwasi_arg32(c, 2), result = iwasi_arg32(c, 4);
     iwasi__dirents_t d = { iwasi_lift(c->mem, iwasi_arg32(c, 1), cap), cap, 0 };
-    if ((!d.buf && cap) || !iwasi_lift(c->mem, result, 4)) return IWASI_EFAULT;
+    if ((!d.buf && cap) || !iwasi_lift_aligned(c->mem, result, 4, 4)) return IWASI_EFAULT;
     if (!f->ops->readdir) return IWASI_ENOTDIR;
     if (cap && (e = f->ops->readdir(f, iwasi_arg64(c, 3), iwasi__emit_dirent, &d))) return e;
     return iwasi_store_u32(c->mem, result, d.used);

@@ -39,7 +39,7 @@ int iwasi_call_path_open(const iwasi_call_t *c)
      * path_create_file and path_filestat_set_size). */
     if ((oflags & IWASI_OFLAG_CREAT) && !(dir->rights_base & IWASI_RIGHT_PATH_CREATE_FILE)) return IWASI_ENOTCAPABLE;
     if ((oflags & IWASI_OFLAG_TRUNC) && !(dir->rights_base & IWASI_RIGHT_PATH_FILESTAT_SET_SIZE)) return IWASI_ENOTCAPABLE;
-    if (!iwasi_lift(c->mem, result, 4)) return IWASI_EFAULT;
+    if (!iwasi_lift_aligned(c->mem, result, 4, 4)) return IWASI_EFAULT;
     if (!dir->ops->path_open) return IWASI_ENOTDIR;
     /* A new descriptor gets at most what its directory lets it inherit. */
     rights &= dir->rights_inheriting;
@@ -138,7 +138,7 @@ int iwasi_call_path_readlink(const iwasi_call_t *c)
     if (e) return e;
     uint32_t cap = iwasi_arg32(c, 4), result = iwasi_arg32(c, 5);
     char *buf = (char *)iwasi_lift(c->mem, iwasi_arg32(c, 3), cap);
-    if ((!buf && cap) || !iwasi_lift(c->mem, result, 4)) return IWASI_EFAULT;
+    if ((!buf && cap) || !iwasi_lift_aligned(c->mem, result, 4, 4)) return IWASI_EFAULT;
     if (!dir->ops->path_readlink) return IWASI_ENOTDIR;
     size_t n = 0;
     if ((e = dir->ops->path_readlink(dir, path, len, buf, cap, &n))) return e;
@@ -152,7 +152,7 @@ int iwasi_call_path_filestat_get(const iwasi_call_t *c)
     size_t len;
     iwasi_errno_t e = iwasi__dir_path(c, 0, IWASI_RIGHT_PATH_FILESTAT_GET, 2, &dir, &path, &len);
     if (e) return e;
-    uint8_t *p = iwasi_lift(c->mem, iwasi_arg32(c, 4), IWASI_FILESTAT_SIZE);
+    uint8_t *p = iwasi_lift_aligned(c->mem, iwasi_arg32(c, 4), IWASI_FILESTAT_SIZE, 8);
     if (!p) return IWASI_EFAULT;
     if (!dir->ops->path_stat) return IWASI_ENOTDIR;
     iwasi_filestat_t st;

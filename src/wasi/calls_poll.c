@@ -86,9 +86,9 @@ int iwasi_call_poll_oneoff(const iwasi_call_t *c)
 {
     uint32_t nsubs = iwasi_arg32(c, 2), result = iwasi_arg32(c, 3);
     if (nsubs == 0) return IWASI_EINVAL;
-    const uint8_t *in = iwasi_lift(c->mem, iwasi_arg32(c, 0), (uint64_t)nsubs * IWASI_SUBSCRIPTION_SIZE);
-    uint8_t *out = iwasi_lift(c->mem, iwasi_arg32(c, 1), (uint64_t)nsubs * IWASI_EVENT_SIZE);
-    if (!in || !out || !iwasi_lift(c->mem, result, 4)) return IWASI_EFAULT;
+    const uint8_t *in = iwasi_lift_aligned(c->mem, iwasi_arg32(c, 0), (uint64_t)nsubs * IWASI_SUBSCRIPTION_SIZE, 8);
+    uint8_t *out = iwasi_lift_aligned(c->mem, iwasi_arg32(c, 1), (uint64_t)nsubs * IWASI_EVENT_SIZE, 8);
+    if (!in || !out || !iwasi_lift_aligned(c->mem, result, 4, 4)) return IWASI_EFAULT;
     iwasi__sub_t *subs = calloc(nsubs, sizeof *subs);
     struct pollfd *pfd = calloc(nsubs, sizeof *pfd);
     int r = IWASI_ENOMEM;

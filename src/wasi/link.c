@@ -28,6 +28,13 @@ static iw_host_result_t iwasi__trampoline(iw_instance_t *inst, void *env, const 
         return IW_HOST_EXIT;
     }
     if (r == IWASI_CALL_SUSPEND) return IW_HOST_SUSPEND;
+    /* The witx (witx-docs.md, Pointers): a misaligned pointer, or one out of
+     * bounds that the call needs, traps rather than answering EFAULT. The
+     * calls give EFAULT for nothing else. */
+    if (r == IWASI_EFAULT) {
+        iw_host_trap(inst, "%s: a pointer argument is out of bounds or misaligned", h->name);
+        return IW_HOST_TRAP;
+    }
     if (iwasi__has_result(h)) results[0] = (uint32_t)r;
     return IW_HOST_OK;
 }

@@ -3,7 +3,7 @@
 
 iwasi_errno_t iwasi_store_u32(const iwasi_mem_t *m, uint32_t at, uint32_t v)
 {
-    uint8_t *p = iwasi_lift(m, at, 4);
+    uint8_t *p = iwasi_lift_aligned(m, at, 4, 4);
     if (!p) return IWASI_EFAULT;
     iwasi_put_u32(p, v);
     return 0;
@@ -11,7 +11,7 @@ iwasi_errno_t iwasi_store_u32(const iwasi_mem_t *m, uint32_t at, uint32_t v)
 
 iwasi_errno_t iwasi_store_u64(const iwasi_mem_t *m, uint32_t at, uint64_t v)
 {
-    uint8_t *p = iwasi_lift(m, at, 8);
+    uint8_t *p = iwasi_lift_aligned(m, at, 8, 8);
     if (!p) return IWASI_EFAULT;
     iwasi_put_u64(p, v);
     return 0;
@@ -20,7 +20,7 @@ iwasi_errno_t iwasi_store_u64(const iwasi_mem_t *m, uint32_t at, uint64_t v)
 iwasi_errno_t iwasi_iovs_lift(const iwasi_mem_t *m, uint32_t iovs, uint32_t count, struct iovec *out)
 {
     if (count > IWASI_IOV_MAX) return IWASI_EINVAL;
-    const uint8_t *arr = iwasi_lift(m, iovs, (uint64_t)count * IWASI_IOVEC_SIZE);
+    const uint8_t *arr = iwasi_lift_aligned(m, iovs, (uint64_t)count * IWASI_IOVEC_SIZE, 4);
     if (!arr) return IWASI_EFAULT;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t buf = iwasi_get_u32(arr + i * IWASI_IOVEC_SIZE);

@@ -29,6 +29,13 @@ static inline uint8_t *iwasi_lift(const iwasi_mem_t *m, uint64_t offset, uint64_
     return m->lift(m->env, offset, len);
 }
 
+/* The same for a pointer to a value of the ABI's types, which must be
+ * aligned to its type (align: 2, 4 or 8); a misaligned one gives NULL. */
+static inline uint8_t *iwasi_lift_aligned(const iwasi_mem_t *m, uint64_t offset, uint64_t len, uint64_t align)
+{
+    return (offset & (align - 1)) ? NULL : m->lift(m->env, offset, len);
+}
+
 static inline uint16_t iwasi_get_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline uint32_t iwasi_get_u32(const uint8_t *p)
 {
@@ -49,13 +56,15 @@ static inline void iwasi_put_u64(uint8_t *p, uint64_t v)
     iwasi_put_u32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Stores a u32 / u64 result at a guest address: 0 or IWASI_EFAULT. */
+/* Stores a u32 / u64 result at a guest address: 0 or IWASI_EFAULT (out of
+ * bounds or not aligned to 4 / 8). */
 iwasi_errno_t iwasi_store_u32(const iwasi_mem_t *m, uint32_t at, uint32_t v);
 iwasi_errno_t iwasi_store_u64(const iwasi_mem_t *m, uint32_t at, uint64_t v);
 
 /* Gathers the guest's iovec array (count entries at iovs) into host iovecs:
  * out[i] points into guest memory. Returns 0, IWASI_EFAULT if the array or
- * a buffer is out of bounds, IWASI_EINVAL if count > IWASI_IOV_MAX. */
+ * a buffer is out of bounds or the array is not aligned to 4, IWASI_EINVAL
+ * if count > IWASI_IOV_MAX. */
 iwasi_errno_t iwasi_iovs_lift(const iwasi_mem_t *m, uint32_t iovs, uint32_t count, struct iovec *out);
 
 /* Total length of n iovecs, saturating at SIZE_MAX (they may overlap). */

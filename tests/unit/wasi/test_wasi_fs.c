@@ -20,7 +20,7 @@ static char rootdir[300];
 
 #define PATH_AT 2000        /* where path strings go in guest memory */
 #define PATH2_AT 3000
-#define RESULT 100
+#define RESULT 104         /* aligned to 8, as every result of the ABI must be */
 
 static iwasi_ctx_t *new_ctx(void)
 {
