@@ -277,7 +277,12 @@ static route_result_t route__file_server_handle(route_exchange_t *x, const void 
         }
         return route__file_missing(x, c, ENOENT);
     }
-    if (!regular) return route__file_missing(x, c, ENOENT);
+    /* A file asked for as a directory ("/f.txt/") is not there when no
+     * redirect will fix the slash (Caddy: the stat of "f.txt/" fails). */
+    if (!regular || (!c->canonical && path.ptr[path.len - 1] == '/')) {
+        if (fd >= 0) close(fd);
+        return route__file_missing(x, c, ENOENT);
+    }
     if (c->canonical && redirectable && orig_slash) {
         if (fd >= 0) close(fd);
         return route__file_redirect(x, false);
