@@ -1,5 +1,6 @@
 /* Argument checks and plain values for directive parsers (dispense.h). */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config/dispense.h"
@@ -63,4 +64,34 @@ int cfg_parse_bool(const cfg_token_t *t, bool *out, cfg_error_t *err)
         if (ifr_str_eq_nocase(t->text, ifr_cstr(no[i]))) { *out = false; return 0; }
     }
     return cfg_errorf(err, t, "expected on or off, got '%s'", t->text.ptr);
+}
+
+/* The directive of blk (or a block inside it) with an argument at the
+ * error's place, or NULL. */
+static const cfg_directive_t *cfg__option_at(const cfg_error_t *err, const cfg_block_t *blk, int depth)
+{
+    for (size_t i = 0; blk && depth < CFG_MAX_NESTING && i < blk->count; i++) {
+        const cfg_directive_t *d = &blk->items[i];
+        for (size_t k = 0; k < d->nargs; k++)
+            if (d->args[k].line == err->line && d->args[k].col == err->col && d->args[k].file &&
+                strncmp(d->args[k].file, err->file, sizeof(err->file) - 1) == 0)
+                return d;
+        const cfg_directive_t *in = cfg__option_at(err, d->block, depth + 1);
+        if (in) return in;
+    }
+    return NULL;
+}
+
+void cfg_error_name_option(cfg_error_t *err, const cfg_block_t *blk)
+{
+    if (strncmp(err->message, "expected ", 9) != 0 || err->line == 0) return;
+    const cfg_directive_t *d = cfg__option_at(err, blk, 0);
+    if (!d) return;
+    /* The name in front; a message that no longer fits loses its end. */
+    size_t n = d->name.text.len < 100 ? d->name.text.len : 100, len = strlen(err->message);
+    if (len + n + 2 >= sizeof(err->message)) len = sizeof(err->message) - n - 3;
+    memmove(err->message + n + 2, err->message, len);
+    memcpy(err->message, d->name.text.ptr, n);
+    memcpy(err->message + n, ": ", 2);
+    err->message[n + 2 + len] = '\0';
 }

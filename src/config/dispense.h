@@ -26,6 +26,12 @@
 int cfg_errorf(cfg_error_t *err, const cfg_token_t *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* After a failure inside the directives of blk: a value error of the
+ * helpers below ("expected an integer ..., got 'many'") gets the name of
+ * the option whose argument it points at in front ("lb_retries: expected
+ * ..."), as Caddy's messages name it. Other errors are left as they are. */
+void cfg_error_name_option(cfg_error_t *err, const cfg_block_t *blk);
+
 /* Is t an unquoted word with exactly this text? (A quoted "off" is an
  * argument, never a keyword.) */
 bool cfg_is_word(const cfg_token_t *t, const char *word);

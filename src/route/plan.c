@@ -94,9 +94,11 @@ int route_site_build(route_plan_t *p, const cfg_site_t *cs, route_site_t *site, 
 static route_plan_t *route__plan_build(route_plan_t *p, cfg_doc_t *doc, const char *base_dir,
                                       cfg_error_t *err)
 {
-    if (cfg_parse_global_options(doc->global, &p->options, err) != 0 ||
-        route_trust_build(&p->arena, &p->options, &p->trust, err) != 0)
+    if (cfg_parse_global_options(doc->global, &p->options, err) != 0) {
+        cfg_error_name_option(err, doc->global);
         return NULL;
+    }
+    if (route_trust_build(&p->arena, &p->options, &p->trust, err) != 0) return NULL;
     p->doc = doc;
     if (doc->nroutes && !(p->named = ifr_arena_calloc(&p->arena, doc->nroutes, sizeof(route_named_t)))) {
         cfg_errorf(err, NULL, "out of memory");
@@ -105,7 +107,13 @@ static route_plan_t *route__plan_build(route_plan_t *p, cfg_doc_t *doc, const ch
     p->sites = doc->nsites ? ifr_arena_calloc(&p->arena, doc->nsites, sizeof(route_site_t)) : NULL;
     if (doc->nsites && !p->sites) { cfg_errorf(err, NULL, "out of memory"); return NULL; }
     for (size_t i = 0; i < doc->nsites; i++) {
-        if (route_site_build(p, &doc->sites[i], &p->sites[i], base_dir, err) != 0) return NULL;
+        if (route_site_build(p, &doc->sites[i], &p->sites[i], base_dir, err) != 0) {
+            /* Name the option a bad value belongs to, in the site or in a
+             * named route it invokes. */
+            cfg_error_name_option(err, &doc->sites[i].body);
+            for (size_t r = 0; r < doc->nroutes; r++) cfg_error_name_option(err, &doc->routes[r].body);
+            return NULL;
+        }
         p->nsites++;
     }
     if (route_plan_tls_finish(p, base_dir, err) != 0) return NULL;

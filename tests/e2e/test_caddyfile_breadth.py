@@ -101,3 +101,19 @@ def test_header_match_errors_name_the_option(binary):
     for body, where, word in cases:
         rc, msg = validate(binary, site(body))
         check(rc != 0 and where in msg and word in msg, "%r: %r" % (body, msg))
+
+
+def test_value_errors_name_the_option(binary):
+    """As Caddy's messages do: a bad value says whose value it is."""
+    cases = [
+        (site("\treverse_proxy localhost:1 {\n\t\tlb_retries many\n\t}"), "Caddyfile:6:14: lb_retries: expected an integer"),
+        (site("\tencode {\n\t\tminimum_length lots\n\t}"), "Caddyfile:6:18: minimum_length: expected an integer"),
+        (site("\trequest_body {\n\t\tmax_size huge\n\t}"), "Caddyfile:6:12: max_size: expected a size"),
+        ("{\n\tgrace_period long\n}\n:8080 {\n}\n", "Caddyfile:2:15: grace_period: expected a duration"),
+        ("{\n\tservers {\n\t\ttimeouts {\n\t\t\tidle x\n\t\t}\n\t}\n}\n:8080 {\n}\n", "Caddyfile:4:9: idle: expected a duration"),
+        ("&(r) {\n\treverse_proxy localhost:1 {\n\t\tlb_retries x\n\t}\n}\n:8080 {\n\tinvoke r\n}\n",
+         "Caddyfile:3:14: lb_retries: expected an integer"),
+    ]
+    for config, want in cases:
+        rc, msg = validate(binary, config)
+        check(rc != 0 and want in msg, "%r: %r" % (config, msg))

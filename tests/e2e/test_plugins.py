@@ -429,7 +429,7 @@ def test_load_errors_name_the_file(binary):
         check(needle in out, "%s: expected %r in %r" % (line, needle, out))
         check(line.split()[1][2:] in out, "%s: the error must name the file: %s" % (line, out))
     # Option errors point at the line in the Caddyfile.
-    for block, needle in (("fuel lots", "Caddyfile:3:8: expected an integer"),
+    for block, needle in (("fuel lots", "Caddyfile:3:8: fuel: expected an integer"),
                           ("colour red", "unknown wasm_plugin option 'colour'"),
                           ("timeout soon", "Caddyfile:3:11:"),
                           ("config \"a\"\n\t\tconfig k=v", "config given twice")):
