@@ -30,6 +30,7 @@ struct fn_function {
     ifr_log_budget_t log_budget;   /* what its requests' stderr may log (fn_stdio.c) */
     fn_kv_store_t *kv;             /* the backend's store, when its block grants a KV capability */
     char *kv_ns;                   /* owned: its KV namespace (kv_namespace, or "fn:" and its path) */
+    fn_traffic_t *traffic;         /* owned: rate_limit's buckets, or NULL */
 };
 
 struct fn_call;

@@ -197,6 +197,10 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
     }
     f->conf = c;
     snprintf(f->logger, sizeof f->logger, "fn:%s", c->name);
+    if (c->traffic.rate > 0 && !(f->traffic = fn_traffic_new(&c->traffic))) {
+        fn__fail(why, size, "out of memory");
+        goto fail;
+    }
     atomic_init(&f->live, 0);
     const fn_runner_t *runner = fn_runner_get();
     if (runner) {   /* the runner keeps the module; nothing runs in-process */
@@ -272,5 +276,6 @@ void fn_function_free(fn_function_t *f)
     iwasi_ctx_free(f->ctx);
     free(f->prelude);
     free(f->kv_ns);
+    fn_traffic_free(f->traffic);
     free(f);
 }

@@ -17,6 +17,7 @@
 #include "fn/fn_call.h"
 #include "fn/fn_host_call.h"
 #include "fn/fn_runner.h"
+#include "fn/fn_traffic_check.h"
 #include "fn/fn_proto.h"
 #include "route/response.h"
 
@@ -208,6 +209,11 @@ route_result_t fn_run(route_exchange_t *x, fn_function_t *f)
     c->x = x;
     c->f = f;
     c->deadline = fn_clock_ns() + f->conf->timeout_ns;
+    int refused = fn_traffic_check(c);   /* cors_origin, api_key, rate_limit */
+    if (refused) {
+        fn_reply_status(c, refused);
+        return ROUTE_DONE;
+    }
     if (x->req->body_kind == HTTP_BODY_NONE) {
         fn__acquire(x, c);
         return c->finished ? ROUTE_DONE : ROUTE_ASYNC;
