@@ -90,6 +90,7 @@ enum { IWASI_WHENCE_SET, IWASI_WHENCE_CUR, IWASI_WHENCE_END };
 #define IWASI_FDFLAG_NONBLOCK (1u << 2)
 #define IWASI_FDFLAG_RSYNC    (1u << 3)
 #define IWASI_FDFLAG_SYNC     (1u << 4)
+#define IWASI_FDFLAGS_ALL     0x1Fu
 
 /* fstflags (u16) */
 #define IWASI_FSTFLAG_ATIM     (1u << 0)
@@ -100,11 +101,16 @@ enum { IWASI_WHENCE_SET, IWASI_WHENCE_CUR, IWASI_WHENCE_END };
 /* lookupflags (u32) */
 #define IWASI_LOOKUP_SYMLINK_FOLLOW (1u << 0)
 
+/* riflags (u16), siflags (u16: no flags), sdflags (u8) of the socket calls */
+#define IWASI_RIFLAGS_ALL 0x3u      /* RECV_PEEK, RECV_WAITALL */
+#define IWASI_SDFLAGS_ALL 0x3u      /* RD, WR */
+
 /* oflags (u16) */
 #define IWASI_OFLAG_CREAT     (1u << 0)
 #define IWASI_OFLAG_DIRECTORY (1u << 1)
 #define IWASI_OFLAG_EXCL      (1u << 2)
 #define IWASI_OFLAG_TRUNC     (1u << 3)
+#define IWASI_OFLAGS_ALL      0xFu
 
 /* eventtype (u8), eventrwflags (u16), subclockflags (u16) */
 enum { IWASI_EVENT_CLOCK, IWASI_EVENT_FD_READ, IWASI_EVENT_FD_WRITE };

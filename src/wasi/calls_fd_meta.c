@@ -63,11 +63,15 @@ int iwasi_call_fd_fdstat_get(const iwasi_call_t *c)
 int iwasi_call_fd_fdstat_set_flags(const iwasi_call_t *c)
 {
     iwasi_fd_t *f;
-    iwasi_errno_t e = iwasi_fd_lookup(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_FDSTAT_SET_FLAGS, &f);
+    /* A directory has no flags to set: EBADF, as wasmtime (a file call). */
+    iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), IWASI_RIGHT_FD_FDSTAT_SET_FLAGS, &f);
     if (e) return e;
     uint32_t flags = iwasi_arg32(c, 1);
-    if (flags > 0xFFFF) return IWASI_EINVAL;
-    return f->ops->set_flags ? f->ops->set_flags(f, (uint16_t)flags) : IWASI_ENOTSUP;
+    /* Bits the witx does not define, and the sync flags, which an open
+     * descriptor cannot take on: EINVAL, as wasmtime. */
+    if (flags & ~IWASI_FDFLAGS_ALL) return IWASI_EINVAL;
+    if (flags & (IWASI_FDFLAG_DSYNC | IWASI_FDFLAG_RSYNC | IWASI_FDFLAG_SYNC)) return IWASI_EINVAL;
+    return f->ops->set_flags(f, (uint16_t)flags);   /* files and streams have one */
 }
 
 /* Rights can only be dropped, never gained. */

@@ -34,7 +34,12 @@ int iwasi_call_path_open(const iwasi_call_t *c)
     uint32_t lookup = iwasi_arg32(c, 1), oflags = iwasi_arg32(c, 4), fdflags = iwasi_arg32(c, 7);
     uint64_t rights = iwasi_arg64(c, 5), inheriting = iwasi_arg64(c, 6);
     uint32_t result = iwasi_arg32(c, 8);
-    if (oflags > 0xF || fdflags > 0x1F) return IWASI_EINVAL;
+    if ((oflags & ~IWASI_OFLAGS_ALL) || (fdflags & ~IWASI_FDFLAGS_ALL) || (lookup & ~IWASI_LOOKUP_SYMLINK_FOLLOW))
+        return IWASI_EINVAL;
+    /* A directory is never created or truncated by path_open: EINVAL, as
+     * wasmtime (the kernel would say EISDIR for some of these). */
+    if ((oflags & IWASI_OFLAG_DIRECTORY) && (oflags & (IWASI_OFLAG_CREAT | IWASI_OFLAG_EXCL | IWASI_OFLAG_TRUNC)))
+        return IWASI_EINVAL;
     /* CREAT and TRUNC need their rights on the directory (the witx's
      * path_create_file and path_filestat_set_size). */
     if ((oflags & IWASI_OFLAG_CREAT) && !(dir->rights_base & IWASI_RIGHT_PATH_CREATE_FILE)) return IWASI_ENOTCAPABLE;
@@ -108,6 +113,7 @@ int iwasi_call_path_link(const iwasi_call_t *c)
     size_t len, to_len;
     iwasi_errno_t e = iwasi__dir_path(c, 0, IWASI_RIGHT_PATH_LINK_SOURCE, 2, &dir, &path, &len);
     if (e || (e = iwasi__dir_path(c, 4, IWASI_RIGHT_PATH_LINK_TARGET, 5, &to_dir, &to, &to_len))) return e;
+    if (iwasi_arg32(c, 1) & ~IWASI_LOOKUP_SYMLINK_FOLLOW) return IWASI_EINVAL;
     if (!dir->ops->path_link) return IWASI_ENOTDIR;
     if (!to_dir->ops->path_link) return IWASI_ENOTDIR;
     return dir->ops->path_link(dir, iwasi_arg32(c, 1), path, len, to_dir, to, to_len);
@@ -152,6 +158,7 @@ int iwasi_call_path_filestat_get(const iwasi_call_t *c)
     size_t len;
     iwasi_errno_t e = iwasi__dir_path(c, 0, IWASI_RIGHT_PATH_FILESTAT_GET, 2, &dir, &path, &len);
     if (e) return e;
+    if (iwasi_arg32(c, 1) & ~IWASI_LOOKUP_SYMLINK_FOLLOW) return IWASI_EINVAL;
     uint8_t *p = iwasi_lift_aligned(c->mem, iwasi_arg32(c, 4), IWASI_FILESTAT_SIZE, 8);
     if (!p) return IWASI_EFAULT;
     if (!dir->ops->path_stat) return IWASI_ENOTDIR;
@@ -169,6 +176,7 @@ int iwasi_call_path_filestat_set_times(const iwasi_call_t *c)
     iwasi_errno_t e = iwasi__dir_path(c, 0, IWASI_RIGHT_PATH_FILESTAT_SET_TIMES, 2, &dir, &path, &len);
     if (e) return e;
     uint32_t fst = iwasi_arg32(c, 6);
+    if (iwasi_arg32(c, 1) & ~IWASI_LOOKUP_SYMLINK_FOLLOW) return IWASI_EINVAL;
     if ((e = iwasi_fstflags_check(fst))) return e;
     if (!dir->ops->path_set_times) return IWASI_ENOTDIR;
     return dir->ops->path_set_times(dir, iwasi_arg32(c, 1), path, len, iwasi_arg64(c, 4),

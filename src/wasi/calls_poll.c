@@ -51,7 +51,7 @@ static iwasi_errno_t iwasi__clock_deadline(const uint8_t *sub, const iwasi_wait_
         *deadline = w->mono + (t > 0 ? t : 0);
         return 0;
     }
-    return id <= IWASI_CLOCK_THREAD_CPUTIME ? IWASI_ENOTSUP : IWASI_EINVAL;
+    return IWASI_ENOTSUP;   /* the CPU-time clocks (an unknown id never comes here) */
 }
 
 /* Sleeps or polls until the deadline (INT64_MAX = none) or an fd event.
@@ -105,6 +105,13 @@ int iwasi_call_poll_oneoff(const iwasi_call_t *c)
         const uint8_t *sub = in + (size_t)i * IWASI_SUBSCRIPTION_SIZE;
         subs[i] = (iwasi__sub_t){ sub, INT64_MAX, -1 };
         uint8_t tag = sub[8];
+        /* A clock the witx does not name, or flags it does not define, make
+         * the subscription malformed: the call answers EINVAL, as wasmtime. */
+        if (tag == IWASI_EVENT_CLOCK && (iwasi_get_u32(sub + IWASI_SUB_CLOCK_ID) > IWASI_CLOCK_THREAD_CPUTIME ||
+                                         (iwasi_get_u16(sub + IWASI_SUB_CLOCK_FLAGS) & ~IWASI_SUBCLOCK_ABSTIME))) {
+            r = IWASI_EINVAL;
+            goto done;
+        }
         if (tag == IWASI_EVENT_CLOCK) {
             iwasi_errno_t e = iwasi__clock_deadline(sub, w, &subs[i].deadline);
             if (e) nev = iwasi__event(out, nev, sub, e, 0, 0);

@@ -98,13 +98,17 @@ int iwasi_call_sched_yield(const iwasi_call_t *c)
 
 /* ifrit hands guests no sockets, so a socket call's descriptor is either
  * not open (EBADF) or open and not a socket (ENOTSOCK), as wasmtime and
- * POSIX answer; never ENOTSUP, which would say the call itself is missing. */
-static int iwasi__sock(const iwasi_call_t *c)
+ * POSIX answer; never ENOTSUP, which would say the call itself is missing.
+ * Flags the witx does not define (flags_arg's bits outside valid) are
+ * EINVAL first, as wasmtime refuses them before looking at anything. */
+static int iwasi__sock(const iwasi_call_t *c, int flags_arg, uint32_t valid)
 {
-    return iwasi_fd_get(c->ctx, iwasi_arg32(c, 0)) ? IWASI_ENOTSOCK : IWASI_EBADF;
+    if (!iwasi_fd_get(c->ctx, iwasi_arg32(c, 0))) return IWASI_EBADF;
+    if (iwasi_arg32(c, flags_arg) & ~valid) return IWASI_EINVAL;
+    return IWASI_ENOTSOCK;
 }
 
-int iwasi_call_sock_accept(const iwasi_call_t *c) { return iwasi__sock(c); }
-int iwasi_call_sock_recv(const iwasi_call_t *c) { return iwasi__sock(c); }
-int iwasi_call_sock_send(const iwasi_call_t *c) { return iwasi__sock(c); }
-int iwasi_call_sock_shutdown(const iwasi_call_t *c) { return iwasi__sock(c); }
+int iwasi_call_sock_accept(const iwasi_call_t *c) { return iwasi__sock(c, 1, IWASI_FDFLAGS_ALL); }
+int iwasi_call_sock_recv(const iwasi_call_t *c) { return iwasi__sock(c, 3, IWASI_RIFLAGS_ALL); }
+int iwasi_call_sock_send(const iwasi_call_t *c) { return iwasi__sock(c, 3, 0); }
+int iwasi_call_sock_shutdown(const iwasi_call_t *c) { return iwasi__sock(c, 1, IWASI_SDFLAGS_ALL); }

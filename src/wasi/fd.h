@@ -47,7 +47,7 @@ struct iwasi_fd_ops {
     iwasi_errno_t (*pread)(iwasi_fd_t *fd, const struct iovec *iov, size_t n, uint64_t off, size_t *done);
     iwasi_errno_t (*pwrite)(iwasi_fd_t *fd, const struct iovec *iov, size_t n, uint64_t off, size_t *done);
     iwasi_errno_t (*seek)(iwasi_fd_t *fd, int64_t off, uint8_t whence, uint64_t *pos);
-    iwasi_errno_t (*set_flags)(iwasi_fd_t *fd, uint16_t flags);
+    iwasi_errno_t (*set_flags)(iwasi_fd_t *fd, uint16_t flags);   /* every kind but directories */
     iwasi_errno_t (*filestat)(iwasi_fd_t *fd, iwasi_filestat_t *st);
     iwasi_errno_t (*set_size)(iwasi_fd_t *fd, uint64_t size);
     iwasi_errno_t (*set_times)(iwasi_fd_t *fd, uint64_t atim, uint64_t mtim, uint16_t fst);

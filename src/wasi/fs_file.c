@@ -87,8 +87,7 @@ static iwasi_errno_t iwasi__file_seek(iwasi_fd_t *fd, int64_t off, uint8_t whenc
 
 static iwasi_errno_t iwasi__file_set_flags(iwasi_fd_t *fd, uint16_t flags)
 {
-    /* Only these two can change on an open host descriptor. */
-    if (flags & ~(IWASI_FDFLAG_APPEND | IWASI_FDFLAG_NONBLOCK)) return IWASI_ENOTSUP;
+    /* Only APPEND and NONBLOCK come here (fd_fdstat_set_flags refuses the rest). */
     int fl = fcntl(fd->host_fd, F_GETFL);
     if (fl < 0) return iwasi_errno_from_host(errno);
     fl &= ~(O_APPEND | O_NONBLOCK);

@@ -115,9 +115,9 @@ static iwasi_errno_t iwasi__stream_filestat(iwasi_fd_t *fd, iwasi_filestat_t *st
 
 static iwasi_errno_t iwasi__stream_set_flags(iwasi_fd_t *fd, uint16_t flags)
 {
-    /* Streams are always appended to and never block the guest's view;
-     * accept the flags the guest may see, refuse the sync ones. */
-    if (flags & ~(IWASI_FDFLAG_APPEND | IWASI_FDFLAG_NONBLOCK)) return IWASI_ENOTSUP;
+    /* Streams are always appended to and never block the guest's view:
+     * APPEND and NONBLOCK (the only ones fd_fdstat_set_flags lets through)
+     * are only remembered. */
     fd->flags = flags;
     return 0;
 }

@@ -148,6 +148,8 @@ static void descriptors(void)
     __wasi_fd_fdstat_get(f, &st);
     V("fd_fdstat_get.file_flags", st.fs_flags);
     V("fd_fdstat_get.file_type", st.fs_filetype);
+    T("fd_fdstat_set_flags.sync", __wasi_fd_fdstat_set_flags(f, __WASI_FDFLAGS_APPEND | __WASI_FDFLAGS_SYNC));
+    T("fd_fdstat_set_flags.unknown_bit", __wasi_fd_fdstat_set_flags(f, __WASI_FDFLAGS_APPEND | 0x20));
     T("fd_readdir.file", __wasi_fd_readdir(f, (uint8_t *)buf, sizeof buf, 0, &n));
     T("path_open.on_file", (open_at(f, "x", 0, 0, 0, &e), e));
     T("path_create_directory.on_file", __wasi_path_create_directory(f, "x"));
@@ -186,6 +188,7 @@ static void descriptors(void)
     T("fd_tell.dir", __wasi_fd_tell(DIR, &pos));
     T("fd_filestat_set_size.dir", __wasi_fd_filestat_set_size(DIR, 0));
     T("fd_allocate.dir", __wasi_fd_allocate(DIR, 0, 10));
+    T("fd_fdstat_set_flags.dir", __wasi_fd_fdstat_set_flags(DIR, __WASI_FDFLAGS_APPEND));
     T("fd_filestat_get.dir", __wasi_fd_filestat_get(DIR, &fs));
     V("fd_filestat_get.dir_type", fs.filetype);
 
@@ -219,6 +222,7 @@ static void paths(void)
     __wasi_errno_t e;
     __wasi_filestat_t fs;
     __wasi_size_t n;
+    __wasi_fd_t f = NOFD;
 
     T("path_open.missing", (open_at(DIR, "missing", 0, __WASI_RIGHTS_FD_READ, 0, &e), e));
     T("path_open.excl_exists", (open_at(DIR, "f.txt", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, 0, 0, &e), e));
@@ -227,7 +231,17 @@ static void paths(void)
     T("path_open.dotdot_escape", (open_at(DIR, "../x", 0, __WASI_RIGHTS_FD_READ, 0, &e), e));
     T("path_open.absolute", (open_at(DIR, "/etc/passwd", 0, __WASI_RIGHTS_FD_READ, 0, &e), e));
     T("path_open.bad_oflags", (open_at(DIR, "f.txt", 0x40, 0, 0, &e), e));
-    __wasi_fd_t f = open_at(DIR, "f.txt", __WASI_OFLAGS_TRUNC, __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_FILESTAT_GET, 0, &e);
+    T("path_open.directory_creat",
+      (open_at(DIR, "newdir", __WASI_OFLAGS_DIRECTORY | __WASI_OFLAGS_CREAT, __WASI_RIGHTS_FD_READDIR, 0, &e), e));
+    T("path_open.directory_trunc",
+      (open_at(DIR, ".", __WASI_OFLAGS_DIRECTORY | __WASI_OFLAGS_TRUNC, __WASI_RIGHTS_FD_READDIR, 0, &e), e));
+    T("path_open.directory_excl",
+      (open_at(DIR, ".", __WASI_OFLAGS_DIRECTORY | __WASI_OFLAGS_EXCL, __WASI_RIGHTS_FD_READDIR, 0, &e), e));
+    T("path_open.bad_lookupflags", __wasi_path_open(DIR, 2, "f.txt", 0, __WASI_RIGHTS_FD_READ, 0, 0, &f));
+    T("path_filestat_get.bad_lookupflags", __wasi_path_filestat_get(DIR, 2, "f.txt", &fs));
+    T("path_link.bad_lookupflags", __wasi_path_link(DIR, 2, "f.txt", DIR, "l2.txt"));
+    __wasi_path_unlink_file(DIR, "l2.txt");   /* made where the flags are not checked (node) */
+    f = open_at(DIR, "f.txt", __WASI_OFLAGS_TRUNC, __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_FILESTAT_GET, 0, &e);
     T("path_open.trunc", e);
     __wasi_fd_filestat_get(f, &fs);
     V("path_open.trunc_size", fs.size);
@@ -261,11 +275,14 @@ static void paths(void)
     if (wedges_node) {
         skip("path_filestat_set_times.bad_flags");
         skip("path_filestat_set_times.missing");
+        skip("path_filestat_set_times.bad_lookupflags");
     } else {
         T("path_filestat_set_times.bad_flags",
           __wasi_path_filestat_set_times(DIR, 0, "f.txt", 0, 0, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_ATIM_NOW));
         T("path_filestat_set_times.missing",
           __wasi_path_filestat_set_times(DIR, 0, "missing", 0, 0, __WASI_FSTFLAGS_MTIM));
+        T("path_filestat_set_times.bad_lookupflags",
+          __wasi_path_filestat_set_times(DIR, 2, "f.txt", 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
     }
 
     T("path_rename.ok", __wasi_path_rename(DIR, "f.txt", DIR, "g.txt"));
@@ -350,6 +367,11 @@ static void others(void)
     V("poll_oneoff.clock_events", n);
     V("poll_oneoff.clock_userdata", ev.userdata);
     T("poll_oneoff.none", __wasi_poll_oneoff(&sub, &ev, 0, &n));
+    __wasi_subscription_t clock9 = { .userdata = 8, .u.tag = __WASI_EVENTTYPE_CLOCK, .u.u.clock = { .id = 9, .timeout = 1 } };
+    T("poll_oneoff.unknown_clock", __wasi_poll_oneoff(&clock9, &ev, 1, &n));
+    __wasi_subscription_t clockflags = { .userdata = 9, .u.tag = __WASI_EVENTTYPE_CLOCK,
+                                         .u.u.clock = { .id = __WASI_CLOCKID_MONOTONIC, .timeout = 1, .flags = 2 } };
+    T("poll_oneoff.unknown_clock_flags", __wasi_poll_oneoff(&clockflags, &ev, 1, &n));
     __wasi_subscription_t bad = { .userdata = 7, .u.tag = __WASI_EVENTTYPE_FD_READ, .u.u.fd_read = { NOFD } };
     T("poll_oneoff.badfd", __wasi_poll_oneoff(&bad, &ev, 1, &n));
     V("poll_oneoff.badfd_events", n);
@@ -358,6 +380,7 @@ static void others(void)
     /* Sockets: none exist, so EBADF for a closed fd, ENOTSOCK for any open one. */
     T("sock_accept.badfd", __wasi_sock_accept(NOFD, 0, &fd));
     T("sock_accept.not_socket", __wasi_sock_accept(DIR, 0, &fd));
+    T("sock_accept.bad_flags", __wasi_sock_accept(DIR, 0x40, &fd));
     T("sock_recv.badfd", __wasi_sock_recv(NOFD, &iov, 1, 0, &n, &rf));
     T("sock_send.badfd", __wasi_sock_send(NOFD, &ciov, 1, 0, &n));
     T("sock_shutdown.badfd", __wasi_sock_shutdown(NOFD, __WASI_SDFLAGS_RD));
@@ -365,10 +388,16 @@ static void others(void)
         skip("sock_recv.not_socket");
         skip("sock_send.not_socket");
         skip("sock_shutdown.not_socket");
+        skip("sock_recv.bad_flags");
+        skip("sock_send.bad_flags");
+        skip("sock_shutdown.bad_flags");
     } else {
         T("sock_recv.not_socket", __wasi_sock_recv(0, &iov, 1, 0, &n, &rf));
         T("sock_send.not_socket", __wasi_sock_send(1, &ciov, 1, 0, &n));
         T("sock_shutdown.not_socket", __wasi_sock_shutdown(1, __WASI_SDFLAGS_RD));
+        T("sock_recv.bad_flags", __wasi_sock_recv(0, &iov, 1, 4, &n, &rf));
+        T("sock_send.bad_flags", __wasi_sock_send(1, &ciov, 1, 1, &n));
+        T("sock_shutdown.bad_flags", __wasi_sock_shutdown(1, 4));
     }
 }
 
