@@ -139,8 +139,10 @@ def state_closed_stream_reused(c):
 
 def state_concurrent_streams_over_the_limit(c):
     # 251 streams left open (no END_STREAM): the one past 250 is refused.
-    for i in range(251):
-        c.request(1 + 2 * i, method="POST", end_stream=False)
+    # One write, so the server reads them together: sent one by one, the
+    # first streams can be answered (and closed) before the last arrive.
+    fields = [(":method", "POST"), (":scheme", "http"), (":path", "/"), (":authority", "localhost")]
+    c.send(b"".join(c.headers(1 + 2 * i, fields, end_stream=False) for i in range(251)))
     c.expect_rst(1 + 2 * 250, (REFUSED_STREAM, PROTOCOL_ERROR), "stream 251 over SETTINGS_MAX_CONCURRENT_STREAMS 250")
 
 
