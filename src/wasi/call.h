@@ -73,6 +73,9 @@ const iwasi_hostcall_t *iwasi_hostcall_find(const char *name);
 int iwasi_hostcall_run(const iwasi_hostcall_t *h, iwasi_ctx_t *ctx, const iwasi_mem_t *mem,
                        const uint64_t *args);
 
+/* Whether f has every right in rights, FD_SEEK counting as FD_TELL too
+ * (the witx: "This flag implies rights::fd_tell"). */
+bool iwasi_fd_has_rights(const iwasi_fd_t *f, uint64_t rights);
 /* The open descriptor fd if it has every right in rights: 0, or
  * IWASI_EBADF / IWASI_ENOTCAPABLE. */
 iwasi_errno_t iwasi_fd_lookup(const iwasi_call_t *c, uint32_t fd, uint64_t rights, iwasi_fd_t **out);

@@ -3,22 +3,27 @@
 #include "wasi/call.h"
 
 /* The guest's results are checked before any data moves, so a bad result
- * pointer cannot make the guest lose what was read or written. */
+ * pointer cannot make the guest lose what was read or written. A
+ * positioned call needs FD_SEEK besides FD_READ / FD_WRITE (the witx: "If
+ * rights::fd_seek is set, includes the right to invoke fd_pread"); a
+ * stream answers ESPIPE before its rights are looked at. */
 static int iwasi__rw(const iwasi_call_t *c, bool write, bool positioned)
 {
     iwasi_fd_t *f;
     struct iovec iov[IWASI_IOV_MAX];
     uint32_t count = iwasi_arg32(c, 2);
     uint32_t result = iwasi_arg32(c, positioned ? 4 : 3);
-    iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), write ? IWASI_RIGHT_FD_WRITE : IWASI_RIGHT_FD_READ, &f);
+    iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), 0, &f);
     if (e) return e;
+    if (positioned && !(write ? f->ops->pwrite : f->ops->pread)) return IWASI_ESPIPE;
+    uint64_t need = (write ? IWASI_RIGHT_FD_WRITE : IWASI_RIGHT_FD_READ) | (positioned ? IWASI_RIGHT_FD_SEEK : 0);
+    if (!iwasi_fd_has_rights(f, need)) return IWASI_ENOTCAPABLE;
     if (!iwasi_lift_aligned(c->mem, result, 4, 4)) return IWASI_EFAULT;
     if ((e = iwasi_iovs_lift(c->mem, iwasi_arg32(c, 1), count, iov))) return e;
     size_t done = 0;
     if (positioned) {
         uint64_t off = iwasi_arg64(c, 3);
         if (off > INT64_MAX) return IWASI_EINVAL;
-        if (!(write ? f->ops->pwrite : f->ops->pread)) return IWASI_ESPIPE;
         e = write ? f->ops->pwrite(f, iov, count, off, &done) : f->ops->pread(f, iov, count, off, &done);
     } else {
         if (!(write ? f->ops->write : f->ops->read)) return IWASI_EBADF;
@@ -44,7 +49,7 @@ static iwasi_errno_t iwasi__seekable(const iwasi_call_t *c, uint64_t right, iwas
     iwasi_errno_t e = iwasi_fd_lookup_data(c, iwasi_arg32(c, 0), 0, f);
     if (e) return e;
     if (!(*f)->ops->seek) return IWASI_ESPIPE;
-    return ((*f)->rights_base & right) ? 0 : IWASI_ENOTCAPABLE;
+    return iwasi_fd_has_rights(*f, right) ? 0 : IWASI_ENOTCAPABLE;
 }
 
 int iwasi_call_fd_seek(const iwasi_call_t *c)

@@ -126,7 +126,11 @@ int iwasi_call_poll_oneoff(const iwasi_call_t *c)
         iwasi_fd_t *f = iwasi_fd_get(c->ctx, iwasi_get_u32(sub + IWASI_SUB_FD));
         uint64_t nbytes = 0;
         int wait_fd = -1;
-        iwasi_errno_t e = !f ? IWASI_EBADF : !f->ops->ready ? IWASI_ENOTSUP
+        /* The witx: POLL_FD_READWRITE with FD_READ (FD_WRITE) is the right
+         * to subscribe to fd_read (fd_write). */
+        uint64_t need = IWASI_RIGHT_POLL_FD_READWRITE | (write ? IWASI_RIGHT_FD_WRITE : IWASI_RIGHT_FD_READ);
+        iwasi_errno_t e = !f ? IWASI_EBADF : !iwasi_fd_has_rights(f, need) ? IWASI_ENOTCAPABLE
+                        : !f->ops->ready ? IWASI_ENOTSUP
                         : f->ops->ready(c->ctx, f, write, &nbytes, &wait_fd);
         if (e == IWASI_READ_PENDING) {
             w->timed = false;          /* a wait for stdin, not for a time */

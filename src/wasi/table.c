@@ -30,11 +30,18 @@ int iwasi_hostcall_run(const iwasi_hostcall_t *h, iwasi_ctx_t *ctx, const iwasi_
     return r;
 }
 
+bool iwasi_fd_has_rights(const iwasi_fd_t *f, uint64_t rights)
+{
+    uint64_t have = f->rights_base;
+    if (have & IWASI_RIGHT_FD_SEEK) have |= IWASI_RIGHT_FD_TELL;
+    return (have & rights) == rights;
+}
+
 iwasi_errno_t iwasi_fd_lookup(const iwasi_call_t *c, uint32_t fd, uint64_t rights, iwasi_fd_t **out)
 {
     iwasi_fd_t *f = iwasi_fd_get(c->ctx, fd);
     if (!f) return IWASI_EBADF;
-    if ((f->rights_base & rights) != rights) return IWASI_ENOTCAPABLE;
+    if (!iwasi_fd_has_rights(f, rights)) return IWASI_ENOTCAPABLE;
     *out = f;
     return 0;
 }

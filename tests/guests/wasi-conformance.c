@@ -163,7 +163,7 @@ static void descriptors(void)
     T("fd_write.no_right", __wasi_fd_write(f, &ciov, 1, &n));
     T("fd_filestat_set_size.no_right", __wasi_fd_filestat_set_size(f, 0));
     T("fd_sync.no_right", __wasi_fd_sync(f));
-    T("fd_tell.no_right", __wasi_fd_tell(f, &pos));
+    T("fd_tell.no_right", (__wasi_fd_fdstat_set_rights(f, __WASI_RIGHTS_FD_READ, 0), __wasi_fd_tell(f, &pos)));
     T("fd_close.file", __wasi_fd_close(f));
     T("fd_close.again", __wasi_fd_close(f));
 
@@ -177,6 +177,20 @@ static void descriptors(void)
     T("fd_pwrite.read_only", __wasi_fd_pwrite(f, &ciov, 1, 0, &n));
     T("fd_seek.no_seek_right", __wasi_fd_seek(f, 1, __WASI_WHENCE_SET, &pos));
     T("fd_read.read_only", __wasi_fd_read(f, &iov, 1, &n));
+    /* fd_pread needs FD_SEEK besides FD_READ (the witx's rights::fd_read). */
+    T("fd_pread.no_seek_right", __wasi_fd_pread(f, &iov, 1, 0, &n));
+    /* poll needs POLL_FD_READWRITE with FD_READ: the event carries the error. */
+    __wasi_subscription_t rd = { .userdata = 5, .u.tag = __WASI_EVENTTYPE_FD_READ, .u.u.fd_read = { f } };
+    __wasi_event_t ev = { 0 };
+    T("poll_oneoff.no_poll_right", __wasi_poll_oneoff(&rd, &ev, 1, &n));
+    V("poll_oneoff.no_poll_right_error", ev.error);
+    __wasi_fd_close(f);
+
+    /* FD_SEEK implies FD_TELL (the witx's rights::fd_seek). */
+    f = open_at(DIR, "f.txt", 0, __WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_READ, 0, &e);
+    T("fd_tell.seek_right_only", __wasi_fd_tell(f, &pos));
+    T("fd_seek.cur_zero_seek_right_only", __wasi_fd_seek(f, 0, __WASI_WHENCE_CUR, &pos));
+    T("fd_pread.read_and_seek_rights", __wasi_fd_pread(f, &iov, 1, 0, &n));
     __wasi_fd_close(f);
 
     /* A directory refuses a file's data calls. */
