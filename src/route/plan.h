@@ -51,6 +51,7 @@ typedef struct {
     /* ACME (tls_issuer_acme.h); NULL: the global options' */
     const char *acme_email, *acme_ca, *acme_ca_root;
     bool acme_no_http01, acme_no_tlsalpn01;   /* disable_http_challenge, disable_tlsalpn_challenge */
+    bool on_demand;                  /* tls { on_demand }: certificates obtained at the first handshake */
 } route_tls_conf_t;
 
 /* One host a TLS listener serves, and where its certificate comes from. */
@@ -60,6 +61,7 @@ typedef struct {
     const route_tls_conf_t *conf;    /* the site's tls directive, or NULL */
     bool local_ca;                   /* from the local CA (tls internal, local_certs, localhost, IPs, ...) */
     bool wants_acme;                 /* a public name with no certificate given: ACME's */
+    bool on_demand;                  /* ... obtained at the first handshake for a name (not wants_acme) */
 } route_tls_site_t;
 
 /* Reads, parses and checks the Caddyfile at path (imports resolve relative

@@ -74,13 +74,16 @@ static bool route__tls_http_served(const route_plan_t *p, const char *host)
 }
 
 /* Appends "http://h:HTTP_PORT" for each TLS host on tls_port that no
- * site serves over HTTP already to text (comma separated). */
+ * site serves over HTTP already to text (comma separated). A host-less
+ * on-demand site gets "http://:HTTP_PORT", a catch-all: its names come
+ * with handshakes, and their HTTP-01 challenges need the port. */
 static int route__tls_redirect_keys(const route_plan_t *p, uint16_t tls_port, ifr_buf_t *text)
 {
     size_t before = text->len;
     for (size_t i = 0; i < p->ntls_sites; i++) {
         const route_tls_site_t *t = &p->tls_sites[i];
-        if (t->port != tls_port || !t->host[0] || route__tls_host_seen(p, i, t->host) || route__tls_http_served(p, t->host))
+        if (t->port != tls_port || (!t->host[0] && !t->on_demand) || route__tls_host_seen(p, i, t->host) ||
+            route__tls_http_served(p, t->host))
             continue;
         bool v6 = strchr(t->host, ':') != NULL;
         char key[400];
@@ -181,6 +184,15 @@ int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *er
             bool given = s->tls && s->tls->cert_file;
             t->local_ca = !given && ((s->tls && s->tls->internal) || o->local_certs || route__tls_name_is_local(a->host));
             t->wants_acme = !given && !t->local_ca;
+            if (s->tls && s->tls->on_demand) {
+                if (!o->on_demand_ask)
+                    return cfg_errorf(err, &s->tls->at, "tls: on_demand needs the global option on_demand_tls "
+                                      "{ ask URL }: without it anyone could make the server order certificates "
+                                      "for any name");
+                /* Any host, local ones too: the name comes with the handshake. */
+                t->on_demand = true;
+                t->wants_acme = t->local_ca = false;
+            }
             if (!given && o->auto_https_no_certs && !(s->tls && s->tls->internal)) {
                 const cfg_token_t *at = s->tls ? &s->tls->at : NULL;
                 return cfg_errorf(err, at, "auto_https disable_certs: the site for '%s' on port %u has no "

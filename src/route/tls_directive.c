@@ -11,11 +11,12 @@
  *       }
  *       issuer internal [{ lifetime D }]
  *       issuer acme ..., ca URL, ca_root FILE   (tls_issuer_acme.h)
+ *       on_demand
  *   }
  *
  * The names in ciphers, curves and alpn are checked when the server
  * builds the contexts (src/tls knows them); the error still points here.
- * Caddy's subdirectives ifrit does not have (on_demand, dns, ...) are an
+ * Caddy's subdirectives ifrit does not have (dns, load, ...) are an
  * error saying ifrit does not do them yet.
  *
  * A host that terminates TLS outside the core (the edge: workerd and
@@ -36,11 +37,11 @@ void route_plan_tls_outside(bool outside) { route__tls_outside = outside; }
 /* Caddy's subdirectives ifrit does not have: "not supported yet". */
 static const char *const route__tls_unsupported[] = {
     "dns", "dns_challenge_override_domain", "dns_ttl", "eab", "get_certificate",
-    "insecure_secrets_log", "key_type", "load", "on_demand", "propagation_delay", "propagation_timeout",
+    "insecure_secrets_log", "key_type", "load", "propagation_delay", "propagation_timeout",
     "reuse_private_keys", "resolvers", "renewal_window_ratio",
 };
-static const char *const route__tls_known[] = { "alpn", "ca", "ca_root", "ciphers", "client_auth", "curves", "issuer",
-                                         "protocols" };
+static const char *const route__tls_known[] = { "alpn", "ca", "ca_root", "ciphers", "client_auth", "curves",
+                                                "issuer", "on_demand", "protocols" };
 static const char *const route__tls_modes[] = { "request", "require", "verify_if_given", "require_and_verify" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -157,6 +158,11 @@ static int route__tls_block_item(route_parse_t *p, const cfg_directive_t *s, rou
                           s->args[0].text.ptr);
     }
     if (cfg_is_word(n, "ca") || cfg_is_word(n, "ca_root")) return route_tls_acme_item(p, s, c);
+    if (cfg_is_word(n, "on_demand")) {
+        if (cfg_expect_args(s, 0, 0, p->err) || cfg_expect_no_block(s, p->err)) return -1;
+        c->on_demand = true;
+        return 0;
+    }
     for (size_t i = 0; i < COUNT(route__tls_unsupported); i++)
         if (cfg_is_word(n, route__tls_unsupported[i]))
             return cfg_errorf(p->err, n, "tls: '%s' is not supported by ifrit yet", route__tls_unsupported[i]);
@@ -192,6 +198,10 @@ static int route__tls_parse(route_parse_t *p, const cfg_directive_t *d, void **c
         if (route__tls_block_item(p, &d->block->items[i], c) != 0) return -1;
     if (c->internal && c->cert_file)
         return cfg_errorf(p->err, &d->name, "tls: a certificate file and issuer internal exclude each other");
+    if (c->on_demand && (c->internal || c->cert_file))
+        return cfg_errorf(p->err, &d->name, "tls: on_demand obtains certificates by ACME: it cannot go with %s "
+                          "(on-demand certificates from the local CA are not supported by ifrit yet)",
+                          c->internal ? "issuer internal" : "a certificate file");
     p->site->tls = c;
     return 0;
 }

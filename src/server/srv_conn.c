@@ -383,7 +383,11 @@ static int srv__step_linger(srv_conn_t *c)
 static int srv__step_handshake(srv_conn_t *c)
 {
     int r = c->tp.ops->handshake(&c->tp);
-    if (r == SRV_IO_AGAIN) return STEP_IDLE;
+    if (r == SRV_IO_AGAIN) {
+        /* Parked (an on-demand certificate): woken through the task. */
+        if (c->tp.ops->wait_elsewhere) c->tp.ops->wait_elsewhere(&c->tp, c->worker, &c->task);
+        return STEP_IDLE;
+    }
     if (r < 0) {
         srv_conn_close(c);
         return STEP_CLOSED;

@@ -11,6 +11,7 @@
 #include "config/dispense.h"
 #include "server/srv_acme.h"
 #include "server/srv_acme_ocsp.h"
+#include "server/srv_tls_ondemand.h"
 #include "server/srv_tls_renew.h"
 #include "tls/tls_ca.h"
 #include "tls/tls_ctx.h"
@@ -79,6 +80,7 @@ struct srv_tls_config {
     srv_tls_renew_t *renew;
     tls_storage_t storage;
     srv_tls_renew_t *acme;   /* the ACME thread, once started */
+    srv_tls_ondemand_t *ondemand;   /* tls { on_demand } sites' certificates, or NULL */
     atomic_bool acme_stop;   /* set before it is stopped: orders give up their waits */
 };
 
@@ -166,6 +168,40 @@ static tls_cert_t *srv__cfg_cert_for(srv_tls_config_t *c, const route_tls_site_t
     return tls_ca_leaf(c->ca, t->host, t->conf ? t->conf->lifetime_s : 0, msg, len);
 }
 
+/* A host's ACME settings: its tls directive's over the global options. */
+static srv_acme_site_t srv__cfg_acme_site(srv_tls_config_t *c, const route_tls_conf_t *tc, const cfg_options_t *o,
+                                          const char *name)
+{
+    return (srv_acme_site_t){
+        .name = name,
+        .ca = tc && tc->acme_ca ? tc->acme_ca : o->acme_ca ? o->acme_ca : SRV_ACME_DEFAULT_CA,
+        .ca_root = tc && tc->acme_ca_root ? tc->acme_ca_root : o->acme_ca_root,
+        .email = tc && tc->acme_email ? tc->acme_email : o->acme_email,
+        .tlsalpn = tc && tc->acme_no_http01,
+        .ratio = o->renewal_window_ratio,
+        .stop = &c->acme_stop,
+    };
+}
+
+/* The on-demand manager's context builder. */
+static SSL_CTX *srv__cfg_ondemand_ctx(void *ud, const route_tls_conf_t *conf, tls_cert_t *cert, char *msg, size_t len)
+{
+    return srv__cfg_acme_ctx(ud, conf, cert, msg, len);
+}
+
+/* A tls { on_demand } host: no certificate now; the manager gets one at
+ * the first handshake for each name its pattern covers. */
+static int srv__cfg_add_on_demand(srv_tls_config_t *c, const route_tls_site_t *t, const cfg_options_t *o,
+                                  cfg_error_t *err)
+{
+    tls_store_t *s = srv__cfg_store_for(c, t->port, o);
+    if (!c->ondemand) c->ondemand = srv_tls_ondemand_new(&c->storage, o, srv__cfg_ondemand_ctx, c);
+    srv_acme_site_t site = srv__cfg_acme_site(c, t->conf, o, t->host);
+    if (!s || !c->ondemand || srv_tls_ondemand_add(c->ondemand, s, t->host, t->conf, &site) != 0)
+        return cfg_errorf(err, NULL, "out of memory");
+    return 0;
+}
+
 /* An ACME host: its certificate from storage when one is there and valid
  * (the ACME thread renews it when due), else none until the thread has
  * one: its handshakes fail (unrecognized_name) meanwhile, as Caddy's. */
@@ -175,15 +211,7 @@ static int srv__cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t
     const route_tls_conf_t *tc = t->conf;
     cfg_ctx_t *x = &c->ctxs[c->nctxs];
     *x = (cfg_ctx_t){ .conf = tc, .port = t->port };
-    x->acme = (srv_acme_site_t){
-        .name = t->host,
-        .ca = tc && tc->acme_ca ? tc->acme_ca : o->acme_ca ? o->acme_ca : SRV_ACME_DEFAULT_CA,
-        .ca_root = tc && tc->acme_ca_root ? tc->acme_ca_root : o->acme_ca_root,
-        .email = tc && tc->acme_email ? tc->acme_email : o->acme_email,
-        .tlsalpn = tc && tc->acme_no_http01,
-        .ratio = o->renewal_window_ratio,
-        .stop = &c->acme_stop,
-    };
+    x->acme = srv__cfg_acme_site(c, tc, o, t->host);
     char msg[1024];
     bool missing;
     x->cert = srv_acme_load(&c->storage, &x->acme, &missing, msg, sizeof msg);
@@ -212,6 +240,7 @@ static int srv__cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, con
         if (!srv__cfg_store_for(c, t->port, o)) return cfg_errorf(err, NULL, "out of memory");
         return 0;
     }
+    if (t->on_demand) return srv__cfg_add_on_demand(c, t, o, err);
     if (t->wants_acme) return srv__cfg_add_acme_host(c, t, o, err);
     char msg[1024];
     tls_cert_t *cert = srv__cfg_cert_for(c, t, storage, msg, sizeof msg);
@@ -336,6 +365,8 @@ static void srv__cfg_acme_pass(void *ud)
 void srv_tls_config_start(srv_tls_config_t *c)
 {
     bool any = false;
+    if (c && c->ondemand && srv_tls_ondemand_start(c->ondemand) != 0)
+        ifr_log_error("acme", "cannot start the on-demand thread: no on-demand certificate will be obtained");
     for (size_t i = 0; c && i < c->nctxs; i++) any |= c->ctxs[i].acme.name != NULL;
     if (!any || c->acme) return;
     const cfg_options_t *o = route_plan_options(c->plan);
@@ -358,7 +389,7 @@ srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
     if (!c->ports || !c->ctxs) goto oom;
     char msg[1024];
     bool needs_storage = false;
-    for (size_t i = 0; i < n; i++) needs_storage |= sites[i].local_ca || sites[i].wants_acme;
+    for (size_t i = 0; i < n; i++) needs_storage |= sites[i].local_ca || sites[i].wants_acme || sites[i].on_demand;
     if (needs_storage && tls_storage_init(&c->storage, o->storage_path, msg, sizeof msg) != 0) {
         cfg_errorf(err, NULL, "%s", msg);
         goto fail;
@@ -390,6 +421,7 @@ void srv_tls_config_free(srv_tls_config_t *c)
 {
     if (!c) return;
     atomic_store(&c->acme_stop, true);
+    srv_tls_ondemand_free(c->ondemand);   /* unhooks the stores; parked handshakes fail */
     srv_tls_renew_stop(c->acme);    /* first: they use the CA, the entries and the stores */
     srv_tls_renew_stop(c->renew);
     for (size_t i = 0; i < c->nports; i++) tls_store_release(c->ports[i].store);

@@ -50,6 +50,8 @@
 #define SRV_IO_AGAIN (-2)   /* would block: retry once the flags say so */
 
 typedef struct srv_transport srv_transport_t;
+struct srv_worker;
+struct srv_task;
 
 typedef struct {
     const char *name;   /* "plain", "tls", "ktls": for logs */
@@ -98,6 +100,12 @@ typedef struct {
     void (*describe)(const srv_transport_t *t, route_conn_info_t *info);
     /* Frees impl and closes fd, without waiting for anything. */
     void (*close)(srv_transport_t *t);
+    /* After handshake said SRV_IO_AGAIN: when the handshake waits for
+     * something other than the socket (TLS: an on-demand certificate
+     * being obtained), arranges for wake to be posted on w's loop when
+     * it comes (at once if it came already) and returns true; false when
+     * it waits for the socket. NULL: it never waits elsewhere (plain). */
+    bool (*wait_elsewhere)(srv_transport_t *t, struct srv_worker *w, struct srv_task *wake);
 } srv_transport_ops_t;
 
 struct srv_transport {

@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "server/srv_tls.h"
+#include "server/srv_tls_ondemand.h"
 
 #define TLS_RECORD 16384
 /* Bytes one writev call encrypts at most before it returns (so one
@@ -160,6 +161,7 @@ static int srv__tls_handshake(srv_transport_t *t)
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
         c->done = true;
+        srv_tls_park_drop(c->ssl);
         srv__tls_note_done(c);
         tls_store_release(c->store);
         c->store = NULL;
@@ -167,6 +169,9 @@ static int srv__tls_handshake(srv_transport_t *t)
     }
     int e = SSL_get_error(c->ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return (int)srv__tls_failed(t, r, true);
+    /* The ClientHello callback paused the handshake (an on-demand
+     * certificate on its way): the owner parks it (wait_elsewhere). */
+    if (e == SSL_ERROR_WANT_CLIENT_HELLO_CB) return SRV_IO_AGAIN;
     unsigned long why = ERR_peek_error();
     ifr_log(IFR_LOG_DEBUG, "tls", "handshake failed: %s",
             why ? ERR_reason_error_string(why) : e == SSL_ERROR_SYSCALL ? "the client went away" : "refused");
@@ -313,6 +318,12 @@ static void srv__tls_describe(const srv_transport_t *t, route_conn_info_t *info)
     }
 }
 
+static bool srv__tls_wait_elsewhere(srv_transport_t *t, srv_worker_t *w, srv_task_t *wake)
+{
+    const tls_conn_t *c = t->impl;
+    return !c->done && srv_tls_park_wait(c->ssl, w, wake);
+}
+
 static void srv__tls_close(srv_transport_t *t)
 {
     tls_conn_t *c = t->impl;
@@ -340,4 +351,5 @@ const srv_transport_ops_t srv_transport_tls = {
     .has_pending_input = srv__tls_has_pending_input,
     .describe = srv__tls_describe,
     .close = srv__tls_close,
+    .wait_elsewhere = srv__tls_wait_elsewhere,
 };

@@ -15,6 +15,7 @@
 #include "server/srv_conn.h"
 #include "server/srv_offload.h"
 #include "server/srv_server.h"
+#include "server/srv_tls_ondemand.h"
 
 /* Accepts per wake-up per listener: bounds the time one burst of new
  * connections can keep a worker from its existing ones. */
@@ -141,6 +142,12 @@ static void srv__worker_on_wake(srv_watch_t *watch, uint32_t events)
     (void)r;
     srv_loop_post(&w->loop, &w->mail_task);
     srv_loop_post(&w->loop, &w->offload_task);
+    srv_loop_post(&w->loop, &w->tls_park_task);
+}
+
+static void srv__worker_tls_park_task(srv_task_t *t)
+{
+    srv_tls_park_drain(t->data);
 }
 
 static void srv__worker_offload_task(srv_task_t *t)
@@ -158,6 +165,7 @@ int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t 
     pthread_mutex_init(&w->mu, NULL);
     srv_task_init(&w->mail_task, srv__worker_mail_task, w);
     srv_task_init(&w->offload_task, srv__worker_offload_task, w);
+    srv_task_init(&w->tls_park_task, srv__worker_tls_park_task, w);
     if (srv_loop_init(&w->loop, srv__worker_on_wake, w) < 0) return -1;
     w->plan = plan;
     route_plan_retain(plan);
@@ -192,6 +200,7 @@ int srv_worker_start(srv_worker_t *w)
 void srv_worker_destroy(srv_worker_t *w)
 {
     while (w->conns) srv_conn_close(w->conns);
+    srv_tls_park_drain(w);   /* parks completed after the last connection went */
     srv__worker_set_listeners(w, NULL, 0);
     free(w->listeners);
     w->listeners = NULL;

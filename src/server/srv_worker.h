@@ -47,6 +47,7 @@ typedef struct srv_worker {
     ifr_buf_t scratch;             /* response heads are composed here */
     srv_task_t mail_task;          /* applies the mailbox after this turn's I/O */
     srv_task_t offload_task;       /* runs finished offload jobs' callbacks */
+    srv_task_t tls_park_task;      /* resumes handshakes in tls_parks_ready */
     size_t offload_pending;        /* offload jobs submitted and not yet back */
 
     /* Mailbox, written by the main thread under mu, read on wake-up. */
@@ -57,6 +58,7 @@ typedef struct srv_worker {
     size_t mail_listener_count;
     bool mail_stop, mail_force;
     struct srv_offload_job *offload_done; /* finished jobs, pushed by helper threads */
+    struct srv_tls_park *tls_parks_ready; /* handshakes whose on-demand certificate came (srv_tls_ondemand.h) */
 } srv_worker_t;
 
 /* Prepares a worker with plan and listeners (it takes a reference to

@@ -25,6 +25,8 @@ struct tls_store {
     char *default_sni;    /* for a ClientHello without SNI */
     char *fallback_sni;   /* for one whose SNI matches nothing */
     SSL_CTX *accept_ctx;
+    tls_on_demand_fn on_demand;   /* under mu */
+    void *on_demand_ud;
 };
 
 tls_store_t *tls_store_new(const char *default_sni, const char *fallback_sni)
@@ -96,19 +98,44 @@ static SSL_CTX *tls__store_wildcard(tls_store_t *s, const char *name)
     return NULL;
 }
 
-SSL_CTX *tls_store_pick(tls_store_t *s, const char *sni, const char *local_ip)
+/* Under mu: the pick, with the on-demand hook asked after the named
+ * entries when ssl is given (a handshake); *od is its answer. */
+static SSL_CTX *tls__store_pick_locked(tls_store_t *s, const char *sni, const char *local_ip, SSL *ssl,
+                                       tls_on_demand_t *od)
 {
-    pthread_mutex_lock(&s->mu);
     SSL_CTX *ctx = NULL;
+    *od = TLS_ON_DEMAND_NONE;
     if (sni && sni[0]) ctx = tls__store_exact(s, sni);
     if (!ctx && sni && sni[0]) ctx = tls__store_wildcard(s, sni);
-    if (!ctx && (!sni || !sni[0]) && local_ip) ctx = tls__store_exact(s, local_ip);
+    if (ctx) SSL_CTX_up_ref(ctx);
+    if (!ctx && sni && sni[0] && ssl && s->on_demand) {
+        *od = s->on_demand(s->on_demand_ud, ssl, sni, &ctx);
+        if (*od != TLS_ON_DEMAND_NONE) return *od == TLS_ON_DEMAND_READY ? ctx : NULL;
+    }
+    if (ctx) return ctx;
+    if ((!sni || !sni[0]) && local_ip) ctx = tls__store_exact(s, local_ip);
     if (!ctx) ctx = tls__store_exact(s, "");
     const char *instead = sni && sni[0] ? s->fallback_sni : s->default_sni;
     if (!ctx && instead) ctx = tls__store_exact(s, instead);
     if (ctx) SSL_CTX_up_ref(ctx);
+    return ctx;
+}
+
+SSL_CTX *tls_store_pick(tls_store_t *s, const char *sni, const char *local_ip)
+{
+    tls_on_demand_t od;
+    pthread_mutex_lock(&s->mu);
+    SSL_CTX *ctx = tls__store_pick_locked(s, sni, local_ip, NULL, &od);
     pthread_mutex_unlock(&s->mu);
     return ctx;
+}
+
+void tls_store_set_on_demand(tls_store_t *s, tls_on_demand_fn fn, void *ud)
+{
+    pthread_mutex_lock(&s->mu);
+    s->on_demand = fn;
+    s->on_demand_ud = ud;
+    pthread_mutex_unlock(&s->mu);
 }
 
 void tls_store_replace(tls_store_t *s, SSL_CTX *old, SSL_CTX *new_ctx)
@@ -210,7 +237,12 @@ static int tls__store_client_hello(SSL *ssl, int *al, void *arg)
         return SSL_CLIENT_HELLO_ERROR;
     }
     if (!sni) tls__store_local_ip(ssl, ip, sizeof ip);
-    SSL_CTX *ctx = tls_store_pick(s, sni, sni ? NULL : ip);
+    tls_on_demand_t od;
+    pthread_mutex_lock(&s->mu);
+    SSL_CTX *ctx = tls__store_pick_locked(s, sni, sni ? NULL : ip, ssl, &od);
+    pthread_mutex_unlock(&s->mu);
+    /* Called again when the connection is woken: the answer is there then. */
+    if (od == TLS_ON_DEMAND_WAIT) return SSL_CLIENT_HELLO_RETRY;
     if (!ctx) {
         *al = SSL_AD_UNRECOGNIZED_NAME;
         return SSL_CLIENT_HELLO_ERROR;

@@ -49,6 +49,19 @@ SSL_CTX *tls_store_pick(tls_store_t *s, const char *sni, const char *local_ip);
 typedef int (*tls_challenge_fn)(SSL *ssl, const char *sni);
 void tls_store_set_challenge(tls_challenge_fn fn);
 
+/* On-demand certificates (tls { on_demand }): asked about a ClientHello
+ * whose SNI matches no exact or wildcard entry, before the catch-all and
+ * fallback_sni. fn answers NONE (not an on-demand name: the usual order
+ * goes on), READY with *ctx (a reference for the caller), WAIT (the
+ * certificate is being obtained: the handshake is paused with
+ * SSL_CLIENT_HELLO_RETRY, fn having arranged for the connection to be
+ * woken) or REFUSED (the handshake fails). Called under the store's
+ * lock, so fn must not call back into the store; setting NULL (the
+ * configuration going away) waits for a call in progress. */
+typedef enum { TLS_ON_DEMAND_NONE, TLS_ON_DEMAND_READY, TLS_ON_DEMAND_WAIT, TLS_ON_DEMAND_REFUSED } tls_on_demand_t;
+typedef tls_on_demand_t (*tls_on_demand_fn)(void *ud, SSL *ssl, const char *sni, SSL_CTX **ctx);
+void tls_store_set_on_demand(tls_store_t *s, tls_on_demand_fn fn, void *ud);
+
 /* Every entry mapped to old now maps to new (renewal). */
 void tls_store_replace(tls_store_t *s, SSL_CTX *old, SSL_CTX *new_ctx);
 
