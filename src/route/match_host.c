@@ -27,5 +27,5 @@ static bool route__host_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_host = {
-    .name = "host", .parse = route__host_parse, .match = route__host_match,
+    .name = "host", .flags = ROUTE_MATCH_STRS, .parse = route__host_parse, .match = route__host_match,
 };

@@ -28,5 +28,5 @@ static bool route__method_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_method = {
-    .name = "method", .parse = route__method_parse, .match = route__method_match,
+    .name = "method", .flags = ROUTE_MATCH_STRS, .parse = route__method_parse, .match = route__method_match,
 };

@@ -39,6 +39,6 @@ static size_t route__path_sort_len(const void *conf)
 }
 
 const route_matcher_t route_match_path = {
-    .name = "path", .parse = route__path_parse, .match = route__path_matches,
+    .name = "path", .flags = ROUTE_MATCH_STRS, .parse = route__path_parse, .match = route__path_matches,
     .sort_len = route__path_sort_len,
 };

@@ -17,7 +17,10 @@
 
 #include "route/directive.h"
 
-enum { ROUTE_MATCH_SEPARATE = 1u << 0 };
+enum {
+    ROUTE_MATCH_SEPARATE = 1u << 0,
+    ROUTE_MATCH_STRS = 1u << 1,      /* conf is a route_strs_t of the values Caddy's JSON lists */
+};
 
 typedef struct route_matcher {
     const char *name;

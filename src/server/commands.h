@@ -5,6 +5,7 @@
 
 int srv_cmd_run(int argc, char **argv);       /* ifrit run [--config F] [--adapter caddyfile] [--pidfile F] */
 int srv_cmd_validate(int argc, char **argv);  /* ifrit validate [--config F] */
+int srv_cmd_adapt(int argc, char **argv);     /* ifrit adapt [--config F] [--pretty] */
 int srv_cmd_fmt(int argc, char **argv);       /* ifrit fmt [--overwrite] FILE */
 int srv_cmd_reload(int argc, char **argv);    /* ifrit reload [--pidfile F] */
 int srv_cmd_wasm(int argc, char **argv);      /* ifrit wasm run [...] FILE.wasm [ARGS...] */

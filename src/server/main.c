@@ -24,6 +24,7 @@ static int srv__cmd_help(int argc, char **argv);
 static const srv__command_t srv__commands[] = {
     { "run", srv_cmd_run, "serve the sites of a Caddyfile (default ./Caddyfile)" },
     { "validate", srv_cmd_validate, "check a Caddyfile without serving it" },
+    { "adapt", srv_cmd_adapt, "print the Caddyfile as Caddy's JSON structure, as ifrit understood it (--pretty)" },
     { "fmt", srv_cmd_fmt, "print a Caddyfile in canonical form (--overwrite to rewrite it)" },
     { "reload", srv_cmd_reload, "make the running server load its Caddyfile again" },
     { "wasm", srv_cmd_wasm, "run a WebAssembly module: ifrit wasm run FILE.wasm [ARGS...]" },
