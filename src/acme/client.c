@@ -9,6 +9,7 @@
 #include "acme/b64url.h"
 #include "acme/challenge.h"
 #include "acme/csr.h"
+#include "acme/eab.h"
 #include "acme/http.h"
 #include "acme/jws.h"
 #include "acme/schedule.h"
@@ -183,6 +184,12 @@ static int acme__directory(acme_client_t *c, ifr_arena_t *a)
         ifr_log_error("acme", "directory: %s is not an ACME directory (no newNonce, newAccount or newOrder)",
                       c->cfg.directory_url);
     } else {
+        /* A CA that wants a binding says so (RFC 8555 7.1.1): without
+         * one configured, say that rather than its refusal later. */
+        const ifr_json_t *req = ifr_json_get(ifr_json_get(d, "meta"), "externalAccountRequired");
+        if (req && req->type == IFR_JSON_BOOL && req->boolean && !c->cfg.eab_key_id)
+            ifr_log_error("acme", "directory: the CA at %s requires an external account binding: give it with "
+                          "acme_eab { key_id ... mac_key ... } (or eab in issuer acme)", c->cfg.directory_url);
         strcpy(c->new_nonce, nn);
         strcpy(c->new_account, na);
         strcpy(c->new_order, no);
@@ -243,6 +250,13 @@ int acme_client_account(acme_client_t *c)
         char *mailto = ifr_arena_printf(&a, "mailto:%s", c->cfg.email);
         ifr_json_append_string(&payload, ifr_cstr(mailto ? mailto : ""));
         ifr_buf_append_byte(&payload, ']');
+    }
+    if (c->cfg.eab_key_id && (ifr_buf_append_cstr(&payload, ",\"externalAccountBinding\":") < 0 ||
+                              acme_eab_append(&payload, c->key, c->cfg.eab_key_id, c->cfg.eab_mac_key,
+                                              c->new_account) < 0)) {
+        ifr_log_error("acme", "newAccount: the external account binding's mac_key is not base64url");
+        ifr_buf_free(&payload);
+        goto out;
     }
     if (ifr_buf_append_cstr(&payload, "}") < 0 || ifr_buf_append_byte(&payload, '\0') < 0) {
         ifr_buf_free(&payload);

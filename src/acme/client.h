@@ -23,6 +23,9 @@ typedef struct {
     const char *directory_url;  /* acme_ca */
     const char *ca_root;        /* acme_ca_root: PEM roots to trust for the CA, NULL = the system's */
     const char *email;          /* the account's contact, or NULL */
+    /* External account binding (acme_eab, eab.h): the CA's key id and
+     * base64url MAC key for newAccount, or NULL. */
+    const char *eab_key_id, *eab_mac_key;
     acme_challenge_t challenge;
     long request_timeout_ms;    /* one whole HTTP request */
     int request_attempts;       /* tries of one request on a connection failure or a 5xx */

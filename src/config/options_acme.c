@@ -1,5 +1,5 @@
 /* The global options that steer ACME (options.h): email, acme_ca,
- * acme_ca_root, cert_issuer acme, renewal_window_ratio and
+ * acme_ca_root, cert_issuer acme, renewal_window_ratio, acme_eab and
  * on_demand_tls. Kept apart from options.c so the certificate options
  * have one place. */
 #include <stdlib.h>
@@ -25,6 +25,28 @@ static int cfg__acme_issuer(const cfg_directive_t *d, cfg_options_t *o, cfg_erro
         else if (cfg_is_word(&s->name, "trusted_roots")) o->acme_ca_root = s->args[0].text.ptr;
         else return cfg_error_unknown(err, &s->name, "cert_issuer acme option", known, 3);
     }
+    return 0;
+}
+
+/* acme_eab { key_id K  mac_key M }: both, each once. */
+static int cfg__acme_eab(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+{
+    if (cfg_expect_args(d, 0, 0, err)) return -1;
+    if (!d->block) return cfg_errorf(err, &d->name, "acme_eab: expected a block { key_id ...  mac_key ... }");
+    o->acme_eab_key_id = o->acme_eab_mac_key = NULL;
+    for (size_t i = 0; i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        static const char *const known[] = { "key_id", "mac_key" };
+        const char **slot = cfg_is_word(&s->name, "key_id")    ? &o->acme_eab_key_id
+                            : cfg_is_word(&s->name, "mac_key") ? &o->acme_eab_mac_key
+                                                               : NULL;
+        if (!slot) return cfg_error_unknown(err, &s->name, "acme_eab option", known, 2);
+        if (cfg_expect_args(s, 1, 1, err) || cfg_expect_no_block(s, err)) return -1;
+        if (s->args[0].text.len == 0) return cfg_errorf(err, &s->args[0], "%s: expected a value", s->name.text.ptr);
+        *slot = s->args[0].text.ptr;
+    }
+    if (!o->acme_eab_key_id || !o->acme_eab_mac_key)
+        return cfg_errorf(err, &d->name, "acme_eab: needs both key_id and mac_key");
     return 0;
 }
 
@@ -83,6 +105,7 @@ int cfg_parse_acme_option(const cfg_directive_t *d, cfg_options_t *o, cfg_error_
 {
     const cfg_token_t *name = &d->name;
     if (cfg_is_word(name, "cert_issuer")) return cfg__acme_issuer(d, o, err) ? -1 : 0;
+    if (cfg_is_word(name, "acme_eab")) return cfg__acme_eab(d, o, err) ? -1 : 0;
     if (cfg_is_word(name, "on_demand_tls")) return cfg__on_demand(d, o, err) ? -1 : 0;
     const char **slot = cfg_is_word(name, "email")          ? &o->acme_email
                         : cfg_is_word(name, "acme_ca")      ? &o->acme_ca

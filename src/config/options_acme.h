@@ -5,6 +5,7 @@
  *   acme_ca_root /etc/ssl/my-ca.pem
  *   cert_issuer acme [DIR] { dir URL  email E  trusted_roots FILE }
  *   renewal_window_ratio 0.33
+ *   acme_eab { key_id KID  mac_key BASE64URL }
  *   on_demand_tls { ask URL  interval 2m  burst 5 }
  */
 #ifndef IFRIT_CONFIG_OPTIONS_ACME_H

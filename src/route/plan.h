@@ -51,6 +51,7 @@ typedef struct {
     /* ACME (tls_issuer_acme.h); NULL: the global options' */
     const char *acme_email, *acme_ca, *acme_ca_root;
     bool acme_no_http01, acme_no_tlsalpn01;   /* disable_http_challenge, disable_tlsalpn_challenge */
+    const char *acme_eab_key_id, *acme_eab_mac_key;   /* issuer acme { eab K M }; NULL: acme_eab's */
     bool on_demand;                  /* tls { on_demand }: certificates obtained at the first handshake */
 } route_tls_conf_t;
 

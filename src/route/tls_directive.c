@@ -36,11 +36,11 @@ void route_plan_tls_outside(bool outside) { route__tls_outside = outside; }
 
 /* Caddy's subdirectives ifrit does not have: "not supported yet". */
 static const char *const route__tls_unsupported[] = {
-    "dns", "dns_challenge_override_domain", "dns_ttl", "eab", "get_certificate",
+    "dns", "dns_challenge_override_domain", "dns_ttl", "get_certificate",
     "insecure_secrets_log", "key_type", "load", "propagation_delay", "propagation_timeout",
     "reuse_private_keys", "resolvers", "renewal_window_ratio",
 };
-static const char *const route__tls_known[] = { "alpn", "ca", "ca_root", "ciphers", "client_auth", "curves",
+static const char *const route__tls_known[] = { "alpn", "ca", "ca_root", "ciphers", "client_auth", "curves", "eab",
                                                 "issuer", "on_demand", "protocols" };
 static const char *const route__tls_modes[] = { "request", "require", "verify_if_given", "require_and_verify" };
 
@@ -157,7 +157,7 @@ static int route__tls_block_item(route_parse_t *p, const cfg_directive_t *s, rou
         return cfg_errorf(p->err, &s->args[0], "issuer %s: not supported by ifrit; issuer acme or issuer internal",
                           s->args[0].text.ptr);
     }
-    if (cfg_is_word(n, "ca") || cfg_is_word(n, "ca_root")) return route_tls_acme_item(p, s, c);
+    if (cfg_is_word(n, "ca") || cfg_is_word(n, "ca_root") || cfg_is_word(n, "eab")) return route_tls_acme_item(p, s, c);
     if (cfg_is_word(n, "on_demand")) {
         if (cfg_expect_args(s, 0, 0, p->err) || cfg_expect_no_block(s, p->err)) return -1;
         c->on_demand = true;

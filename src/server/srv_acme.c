@@ -137,6 +137,8 @@ static tls_cert_t *srv__acme_order(const tls_storage_t *st, const srv_acme_site_
     cfg.directory_url = site->ca;
     cfg.ca_root = site->ca_root;
     cfg.email = site->email;
+    cfg.eab_key_id = site->eab_key_id;
+    cfg.eab_mac_key = site->eab_mac_key;
     cfg.challenge = site->tlsalpn ? ACME_CHALLENGE_TLSALPN01 : ACME_CHALLENGE_HTTP01;
     cfg.stop = site->stop;
     EVP_PKEY *key = acme_key_generate();

@@ -33,6 +33,7 @@ typedef struct {
     const char *ca;        /* directory URL */
     const char *ca_root;   /* PEM file of roots trusted for the CA, or NULL: the system's */
     const char *email;     /* or NULL */
+    const char *eab_key_id, *eab_mac_key;   /* the external account binding, or NULL */
     bool tlsalpn;          /* TLS-ALPN-01 (when HTTP-01 is disabled), else HTTP-01 */
     double ratio;          /* renewal_window_ratio, 0 = 1/3 */
     const atomic_bool *stop;   /* set when the configuration is dropped: give up waiting */

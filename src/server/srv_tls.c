@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "acme/eab.h"
 #include "base/log.h"
 #include "config/dispense.h"
 #include "server/srv_acme.h"
@@ -177,6 +178,8 @@ static srv_acme_site_t srv__cfg_acme_site(srv_tls_config_t *c, const route_tls_c
         .ca = tc && tc->acme_ca ? tc->acme_ca : o->acme_ca ? o->acme_ca : SRV_ACME_DEFAULT_CA,
         .ca_root = tc && tc->acme_ca_root ? tc->acme_ca_root : o->acme_ca_root,
         .email = tc && tc->acme_email ? tc->acme_email : o->acme_email,
+        .eab_key_id = tc && tc->acme_eab_key_id ? tc->acme_eab_key_id : o->acme_eab_key_id,
+        .eab_mac_key = tc && tc->acme_eab_key_id ? tc->acme_eab_mac_key : o->acme_eab_mac_key,
         .tlsalpn = tc && tc->acme_no_http01,
         .ratio = o->renewal_window_ratio,
         .stop = &c->acme_stop,
@@ -233,6 +236,12 @@ static int srv__cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t
 static int srv__cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, const tls_storage_t *storage,
                         const cfg_options_t *o, cfg_error_t *err)
 {
+    /* A MAC key that cannot be one is refused now, not at the first order. */
+    const char *mac = t->conf && t->conf->acme_eab_mac_key ? t->conf->acme_eab_mac_key : o->acme_eab_mac_key;
+    if ((t->wants_acme || t->on_demand) && mac && !acme_eab_mac_valid(mac)) {
+        srv__cfg_fail(err, t, "eab: the mac_key is not base64url (as the CA gives it: A-Z a-z 0-9 - _)");
+        return -1;
+    }
     if (t->wants_acme && t->host[0] == '*') {
         /* CAs issue wildcards only by DNS-01, which ifrit does not do. */
         ifr_log_warn("acme", "%s: a wildcard certificate needs the DNS challenge, which ifrit does not have: "

@@ -8,6 +8,7 @@ its tlsPort); pebble validates for real (never PEBBLE_VA_ALWAYS_VALID).
     tests/acme/test_acme.py TOOL LABEL
 
 Prints PASS/FAIL/SKIP lines (see tests/run.sh)."""
+import json
 import os
 import shutil
 import socket
@@ -37,9 +38,11 @@ class Pebble:
     """pebble and pebble-challtestsrv in a temp dir with their own ports and
     a TLS certificate for pebble's listener from a CA made here (acme_ca_root).
     validity_s: the lifetime of the certificates pebble issues (0: its default);
-    ocsp_url: the OCSP responder pebble names in them ("": none)."""
+    ocsp_url: the OCSP responder pebble names in them ("": none);
+    eab_keys: {key_id: base64url MAC key}: pebble then requires an external
+    account binding with one of them."""
 
-    def __init__(self, env=None, start=True, validity_s=0, ocsp_url=""):
+    def __init__(self, env=None, start=True, validity_s=0, ocsp_url="", eab_keys=None):
         self.dir = tempfile.mkdtemp(prefix="ifrit-acme-")
         self.env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0")
         self.env.update(env or {})
@@ -64,8 +67,10 @@ class Pebble:
         with open(d + "/pebble.json", "w") as f:
             f.write('{"pebble":{"listenAddress":"127.0.0.1:%d","managementListenAddress":"127.0.0.1:%d",'
                     '"certificate":"%s/pebble.crt","privateKey":"%s/pebble.key","httpPort":%d,"tlsPort":%d,'
-                    '"ocspResponderURL":"%s","externalAccountBindingRequired":false%s}}'
+                    '"ocspResponderURL":"%s","externalAccountBindingRequired":%s%s%s}}'
                     % (self.acme_port, self.mgmt_port, d, d, self.http_port, self.tls_port, ocsp_url,
+                       "true" if eab_keys else "false",
+                       ',"externalAccountMACKeys":%s' % json.dumps(eab_keys) if eab_keys else "",
                        ',"certificateValidityPeriod":%d' % validity_s if validity_s else ""))
         self.directory = "https://127.0.0.1:%d/dir" % self.acme_port
         self.dns = subprocess.Popen(

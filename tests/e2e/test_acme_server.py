@@ -355,3 +355,48 @@ def test_acme_stop_during_retries(binary):
         srv.stop()
         log = srv.read_log()
         check("stopped before retry" in log, log[-2000:])
+
+
+EAB_KID = "kid-ifrit"
+EAB_MAC = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
+
+
+def test_acme_external_account_binding(binary):
+    """pebble requiring an external account binding (its
+    externalAccountMACKeys): with acme_eab the newAccount carries the HS256
+    binding, pebble accepts it and the certificate comes; the same key id
+    with a wrong MAC key is refused by pebble and no order is made."""
+    with _pebble(eab_keys={EAB_KID: EAB_MAC}) as p:
+        good = "\tacme_eab {\n\t\tkey_id %s\n\t\tmac_key %s\n\t}\n" % (EAB_KID, EAB_MAC)
+        with Server(binary, _config(p, "@DIR@/data", sites=(HTTP01,), extra=good)) as srv:
+            _wait_log_count(srv, "%s: certificate in use" % HTTP01, 1)
+            rc, out = _curl(p, HTTP01, p.tls_port, p.root())
+            check(rc == 0 and out == "hello " + HTTP01, "curl: " + out[-1200:])
+        check(_orders(p) == 1, "pebble saw %d orders" % _orders(p))
+        wrong = good.replace(EAB_MAC, "A" * len(EAB_MAC))
+        with Server(binary, _config(p, "@DIR@/other", sites=(HTTP01,), extra=wrong)) as srv:
+            srv.wait_log("newAccount: the CA refused", timeout=ISSUE_TIMEOUT)
+        check(_orders(p) == 1, "an order went out with a wrong binding: %d" % _orders(p))
+
+
+def test_acme_eab_required_but_missing(binary):
+    """A CA whose directory says externalAccountRequired, with no acme_eab:
+    the log says what is missing."""
+    with _pebble(eab_keys={EAB_KID: EAB_MAC}) as p, \
+            Server(binary, _config(p, "@DIR@/data", sites=(HTTP01,))) as srv:
+        srv.wait_log("requires an external account binding: give it with acme_eab", timeout=ISSUE_TIMEOUT)
+        check(_orders(p) == 0, "pebble saw %d orders" % _orders(p))
+
+
+def test_acme_eab_bad_mac_key_is_a_config_error(binary):
+    """A mac_key that is not base64url is refused when the configuration is
+    loaded, naming the option."""
+    config = ("{\n\tstorage file_system @DIR@/data\n\tacme_eab {\n\t\tkey_id k\n\t\tmac_key not+base64/\n\t}\n}\n"
+              "eab.example.test {\n\trespond hi\n}\n")
+    srv = Server(binary, config)
+    srv.port, srv.port2 = 1, 2
+    srv.write_config(config)
+    r = subprocess.run([binary, "validate", "--config", srv.config_path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=30)
+    srv.cleanup()
+    check(r.returncode != 0 and "eab: the mac_key is not base64url" in r.stdout, r.stdout)

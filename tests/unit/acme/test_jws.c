@@ -1,5 +1,6 @@
-/* src/acme: base64url, P-256 keys, JWK, thumbprint and ES256 JWS, checked
- * against RFC 4648 and RFC 7515 A.3 and against OpenSSL itself. */
+/* src/acme: base64url, P-256 keys, JWK, thumbprint, ES256 JWS and the
+ * HS256 external account binding, checked against RFC 4648 and RFC 7515
+ * A.3, against values computed with Python's hmac, and against OpenSSL. */
 #define TEST_SUITE "acme/jws"
 #include "testing.h"
 
@@ -7,6 +8,7 @@
 #include <openssl/ec.h>
 
 #include "acme/b64url.h"
+#include "acme/eab.h"
 #include "acme/jws.h"
 #include "acme/key.h"
 
@@ -250,6 +252,51 @@ static void test_key_pem_round_trip(void)
     EVP_PKEY_free(key);
 }
 
+/* The binding of the A.3 key to "kid-1" under the MAC key 00 01 .. 1f,
+ * for https://ca.example/acme/new-acct: every part computed independently
+ * (Python: base64.urlsafe_b64encode without padding, hmac.new(key,
+ * input, hashlib.sha256)). */
+static void test_eab_known_vector(void)
+{
+    ifr_arena_t a;
+    ifr_arena_init(&a, 0);
+    EVP_PKEY *key = a3_key(&a);
+    ifr_buf_t out = IFR_BUF_INIT;
+    CHECK(key && acme_eab_append(&out, key, "kid-1", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+                                 "https://ca.example/acme/new-acct") == 0);
+    CHECK_MEM_EQ(out.data, out.len,
+                 "{\"protected\":\"eyJhbGciOiJIUzI1NiIsImtpZCI6ImtpZC0xIiwidXJsIjoiaHR0cHM6Ly9jYS5leGFtcGxlL2FjbWUv"
+                 "bmV3LWFjY3QifQ\",\"payload\":\"eyJjcnYiOiJQLTI1NiIsImt0eSI6IkVDIiwieCI6ImY4M09KM0QyeEYxQmc4dnViOXRMZT"
+                 "FnSE16Vjc2ZThUdXM5dVBIdlJWRVUiLCJ5IjoieF9GRXpSdTltMzZITE5fdHVlNjU5TE5wWFc2cEN5U3Rpa1lqS0lXSTVhMCJ9\","
+                 "\"signature\":\"vovq8J6aN8DMp5ypa3M6s-0W7ydrkYSB7Df915Hc3Mg\"}");
+    /* A trailing '=' some CAs print is the same key. */
+    ifr_buf_t padded = IFR_BUF_INIT;
+    CHECK(acme_eab_append(&padded, key, "kid-1", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                          "https://ca.example/acme/new-acct") == 0);
+    CHECK(padded.len == out.len && memcmp(padded.data, out.data, out.len) == 0);
+    ifr_buf_free(&padded);
+    ifr_buf_free(&out);
+    EVP_PKEY_free(key);
+    ifr_arena_destroy(&a);
+}
+
+static void test_eab_refusals(void)
+{
+    ifr_arena_t a;
+    ifr_arena_init(&a, 0);
+    EVP_PKEY *key = a3_key(&a);
+    static const char *const bad[] = { "", "=", "not base64!", "AAEC+wQF", "A", "AAECAwQF/gcI" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ifr_buf_t out = IFR_BUF_INIT;
+        CHECK(!acme_eab_mac_valid(bad[i]));
+        CHECK(acme_eab_append(&out, key, "kid", bad[i], "https://ca.example/new-acct") == -1);
+        ifr_buf_free(&out);
+    }
+    CHECK(acme_eab_mac_valid("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"));
+    EVP_PKEY_free(key);
+    ifr_arena_destroy(&a);
+}
+
 int main(void)
 {
     RUN(test_b64url_rfc4648_vectors);
@@ -261,5 +308,7 @@ int main(void)
     RUN(test_own_jws_with_jwk_and_empty_payload);
     RUN(test_jws_json_refusals);
     RUN(test_key_pem_round_trip);
+    RUN(test_eab_known_vector);
+    RUN(test_eab_refusals);
     return testing_done();
 }
