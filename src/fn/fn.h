@@ -22,6 +22,7 @@
 
 #include "base/str.h"
 #include "fn/fn_host_conf.h"
+#include "fn/fn_sign.h"
 #include "fn/fn_traffic.h"
 #include "route/exchange.h"
 #include "route/tmpl.h"
@@ -74,6 +75,7 @@ typedef struct {
     size_t nmounts;
     fn_host_config_t host;     /* what its host calls may do (permissions, allow_host, ...) */
     fn_traffic_config_t traffic; /* api_key, cors_origin, rate_limit */
+    fn_sign_config_t sign;     /* security { policy; trusted_key } */
 } fn_config_t;
 
 /* Defaults for everything but path and name. */

@@ -7,6 +7,7 @@
  *   permissions { ... } allow_host HOST...  kv_namespace NAME
  *   http_timeout DUR   http_max_response SIZE   (fn_host_directive.c)
  *   api_key KEY        cors_origin ORIGIN   rate_limit RPS [BURST] (fn_traffic_check.c)
+ *   security { policy strict|audit; trusted_key HEX }     (fn_sign.c)
  * The module is read, compiled and snapshotted here, at config load, so a
  * bad module is a config error and the server never starts with it. The
  * runtime is the rest of src/fn (fn.h); docs/functions.md describes the
@@ -27,7 +28,7 @@ static const char *const fn__directive_options[] = {
     "timeout", "memory_limit", "env", "args", "protocol", "fuel", "fuel_limit",
     "max_output", "snapshot", "mount", "pool_size",
     "permissions", "allow_host", "kv_namespace", "http_timeout", "http_max_response",
-    "api_key", "cors_origin", "rate_limit",
+    "api_key", "cors_origin", "rate_limit", "security",
 };
 #define FN__DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
 
@@ -35,7 +36,7 @@ static const char *const fn__directive_options[] = {
 static bool fn__directive_gojinn_only(ifr_str_t name)
 {
     static const char *const prefixes[] = { "db_", "s3_", "nats_", "cluster_", "ai_", "mqtt_", "kv_" };
-    static const char *const names[] = { "kv", "cron", "security", "debug_secret", "trust_proxy", "api_keys",
+    static const char *const names[] = { "kv", "cron", "debug_secret", "trust_proxy", "api_keys",
                                          "cors_origins", "mcp" };
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (ifr_str_starts_with(name, ifr_cstr(prefixes[i]))) return true;
@@ -95,6 +96,7 @@ static int fn__directive_option(route_parse_t *p, const cfg_directive_t *s, fn_c
     if (ifr_str_eq_cstr(n, "mount")) return fn__directive_mount(p, s, c);
     if (fn_host_is_option(n)) return fn_host_option(p, s, &c->host);
     if (fn_traffic_is_option(n)) return fn_traffic_option(p, s, &c->traffic);
+    if (ifr_str_eq_cstr(n, "security")) return fn_sign_option(p, s, &c->sign);
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     const cfg_token_t *a = &s->args[0];
     if (ifr_str_eq_cstr(n, "timeout")) {

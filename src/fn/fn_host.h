@@ -112,6 +112,8 @@ typedef struct {
     /* Performs the job (blocking; helper threads only) and fills its out
      * fields. */
     void (*http_fetch)(fn_http_job_t *job);
+    /* Whether sig (64 bytes) is key's (32 bytes) Ed25519 signature of msg. */
+    bool (*verify_ed25519)(const uint8_t *key, const uint8_t *msg, size_t len, const uint8_t *sig);
 } fn_host_backend_t;
 
 /* Once, at start-up, before a plan is loaded. */

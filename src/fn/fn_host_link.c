@@ -149,6 +149,10 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
 
 int fn_host_check_runner(const fn_config_t *c, char *why, size_t size)
 {
+    if (c->sign.policy != FN_SIGN_OFF) {
+        snprintf(why, size, "security: signature checks are not available in this build");
+        return -1;
+    }
     if (!c->host.perms) return 0;
     snprintf(why, size, "permissions: host calls (KV, locks, outbound HTTP) are not available in this build");
     return -1;

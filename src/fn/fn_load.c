@@ -215,6 +215,10 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
         fn__fail(why, size, "cannot read the module: %s", read_why);
         goto fail;
     }
+    if (fn_sign_check(&c->sign, c->path, bytes, &len, f->logger, why, size) < 0) {
+        free(bytes);
+        goto fail;
+    }
     iw_error_t err = { 0 };
     f->module = iw_module_new(bytes, len, &err);
     free(bytes);
