@@ -524,14 +524,49 @@ static bool iw__numeric(iw__comp_t *c, const iw__numinfo_t *ni)
     return true;
 }
 
-static bool iw__memarg(iw__comp_t *c, uint32_t natural, uint32_t *offset)
+/* A memory index (multiple memories, WebAssembly 3.0). Where 2.0 had a
+ * zero byte, its words stay in the message. */
+static bool iw__memory_index(iw__comp_t *c, uint32_t *mem, bool was_zero_byte)
+{
+    const uint8_t *at = c->r->p;
+    if (!iw_read_u32(c->r, mem)) return false;
+    if (*mem >= c->m->nmemories)
+        return iw_fail_at(c->r, at, "unknown memory %u%s", *mem,
+                           was_zero_byte && *mem ? " (zero byte expected before 3.0's multiple memories)" : "");
+    return true;
+}
+
+/* memarg: alignment, then (bit 6 of it set) a memory index, then the offset. */
+static bool iw__memarg(iw__comp_t *c, uint32_t natural, uint32_t *offset, uint32_t *mem)
 {
     uint32_t align;
     const uint8_t *at = c->r->p;
-    if (!iw_read_u32(c->r, &align) || !iw_read_u32_not_u64(c->r, offset, "memory offset")) return false;
-    if (c->m->nmemories == 0) return iw_fail_at(c->r, at, "unknown memory 0");
+    if (!iw_read_u32(c->r, &align)) return false;
+    *mem = 0;
+    if ((align & 0x40) && !iw__memory_index(c, mem, false)) return false;
+    align &= ~0x40u;
+    if (!iw_read_u32_not_u64(c->r, offset, "memory offset")) return false;
+    if (*mem >= c->m->nmemories) return iw_fail_at(c->r, at, "unknown memory %u", *mem);
     if (align > natural) return iw_fail_at(c->r, at, "alignment must not be larger than natural");
     return true;
+}
+
+/* An instruction on memory mem != 0 runs between MEM_SELECT mem and
+ * MEM_SELECT 0, which point the interpreter's memory registers at that
+ * memory and back: the instructions on memory 0, the only ones of most
+ * modules, stay as they are. */
+static void iw__mem_select(iw__comp_t *c, uint32_t mem)
+{
+    if (!mem) return;
+    iw__emit(c, IW_OP_MEM_SELECT, 1, (uint64_t)mem);
+    iw__hist_reset(c);
+}
+
+static void iw__mem_back(iw__comp_t *c, uint32_t mem)
+{
+    if (!mem) return;
+    iw__emit(c, IW_OP_MEM_SELECT, 1, (uint64_t)0);
+    iw__hist_reset(c);
 }
 
 /* An address computed by the instruction just emitted as an i32.add: that
@@ -553,22 +588,24 @@ static bool iw__take_addr_add(iw__comp_t *c, uint32_t slot, uint32_t *base, uint
 /* Loads: op, op + 1 the _ADD form, op + 2 the _ADDS form. */
 static bool iw__load(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, const char *name)
 {
-    uint32_t offset;
-    if (!iw__memarg(c, natural, &offset)) return false;
+    uint32_t offset, mem;
+    if (!iw__memarg(c, natural, &offset, &mem)) return false;
     if (!iw__pop(c, IW_I32, name) || !iw__push(c, type)) return false;
     if (!iw__live(c)) return true;
     uint32_t dst = iw__slot(c, c->nvals - 1), base;
     uint64_t b;
     bool b_imm;
     uint32_t pos;
+    iw__mem_select(c, mem);
     if (iw__take_addr_add(c, dst, &base, &b, &b_imm)) {
         pos = iw__emit(c, (iw_op_t)(op + (b_imm ? 1 : 2)), 3, iw__pair(dst, base), (uint64_t)offset, b);
         iw__hist_dst(c, pos, dst);
-        return true;
+    } else {
+        uint32_t addr = iw__take_slot(c, dst);
+        pos = iw__emit(c, op, 2, iw__pair(dst, addr), (uint64_t)offset);
+        iw__hist_dst(c, pos, dst);
     }
-    uint32_t addr = iw__take_slot(c, dst);
-    pos = iw__emit(c, op, 2, iw__pair(dst, addr), (uint64_t)offset);
-    iw__hist_dst(c, pos, dst);
+    iw__mem_back(c, mem);
     return true;
 }
 
@@ -576,10 +613,18 @@ static bool iw__load(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, 
  * op + 4 _ADDS. */
 static bool iw__store(iw__comp_t *c, iw_op_t op, uint8_t type, uint32_t natural, const char *name)
 {
-    uint32_t offset;
-    if (!iw__memarg(c, natural, &offset)) return false;
+    uint32_t offset, mem;
+    if (!iw__memarg(c, natural, &offset, &mem)) return false;
     if (!iw__pop(c, type, name) || !iw__pop(c, IW_I32, name)) return false;
     if (!iw__live(c)) return true;
+    if (mem) {
+        /* no folding of the address or the value across MEM_SELECT */
+        uint32_t vs = iw__slot(c, c->nvals + 1);
+        iw__mem_select(c, mem);
+        iw__emit(c, op, 2, iw__pair(vs - 1, vs), (uint64_t)offset);
+        iw__mem_back(c, mem);
+        return true;
+    }
     uint32_t vslot = iw__slot(c, c->nvals + 1), addr = vslot - 1, base;
     uint64_t value, b;
     bool value_imm = iw__take_imm(c, vslot, &value), b_imm;
@@ -616,15 +661,6 @@ static bool iw__memory_op(iw__comp_t *c, uint32_t code)
     }
 }
 
-static bool iw__zero_byte(iw__comp_t *c)
-{
-    uint8_t b;
-    const uint8_t *at = c->r->p;
-    if (!iw_read_u8(c->r, &b)) return false;
-    if (b != 0) return iw_fail_at(c->r, at, "zero byte expected");
-    return true;
-}
-
 static bool iw__table_index(iw__comp_t *c, uint32_t *t)
 {
     const uint8_t *at = c->r->p;
@@ -650,12 +686,6 @@ static bool iw__data_index(iw__comp_t *c, uint32_t *d)
     return true;
 }
 
-static bool iw__need_memory(iw__comp_t *c)
-{
-    if (c->m->nmemories == 0) return iw_fail(c->r, "unknown memory 0");
-    return true;
-}
-
 /* The 0xFC prefix: saturating conversions, bulk memory, table operations. */
 static bool iw__prefixed(iw__comp_t *c)
 {
@@ -664,26 +694,36 @@ static bool iw__prefixed(iw__comp_t *c)
     if (!iw_read_u32(c->r, &sub)) return false;
     if (sub <= 7) return iw__numeric(c, iw__numeric_info(0xFC00 | sub));
     iw_module_t *m = c->m;
-    uint32_t a, b;
+    uint32_t a, b, mem, mem2;
     switch (sub) {
     case 8: /* memory.init */
-        if (!iw__data_index(c, &a) || !iw__zero_byte(c) || !iw__need_memory(c)) return false;
+        if (!iw__data_index(c, &a) || !iw__memory_index(c, &mem, true)) return false;
         if (!iw__pop(c, IW_I32, "memory.init") || !iw__pop(c, IW_I32, "memory.init") || !iw__pop(c, IW_I32, "memory.init")) return false;
-        if (iw__live(c)) iw__emit(c, IW_OP_MEMORY_INIT, 1, iw__pair(iw__slot(c, c->nvals), a));
+        if (iw__live(c)) {
+            iw__mem_select(c, mem);
+            iw__emit(c, IW_OP_MEMORY_INIT, 1, iw__pair(iw__slot(c, c->nvals), a));
+            iw__mem_back(c, mem);
+        }
         break;
     case 9: /* data.drop */
         if (!iw__data_index(c, &a)) return false;
         if (iw__live(c)) iw__emit(c, IW_OP_DATA_DROP, 1, (uint64_t)a);
         break;
-    case 10: /* memory.copy */
-        if (!iw__zero_byte(c) || !iw__zero_byte(c) || !iw__need_memory(c)) return false;
+    case 10: /* memory.copy dst src */
+        if (!iw__memory_index(c, &mem, true) || !iw__memory_index(c, &mem2, true)) return false;
         if (!iw__pop(c, IW_I32, "memory.copy") || !iw__pop(c, IW_I32, "memory.copy") || !iw__pop(c, IW_I32, "memory.copy")) return false;
-        if (iw__live(c)) iw__emit(c, IW_OP_MEMORY_COPY, 1, iw__pair(iw__slot(c, c->nvals), 0));
+        if (!iw__live(c)) break;
+        if (mem || mem2) iw__emit(c, IW_OP_MEMORY_COPY_MM, 2, iw__pair(iw__slot(c, c->nvals), 0), iw__pair(mem, mem2));
+        else iw__emit(c, IW_OP_MEMORY_COPY, 1, iw__pair(iw__slot(c, c->nvals), 0));
         break;
     case 11: /* memory.fill */
-        if (!iw__zero_byte(c) || !iw__need_memory(c)) return false;
+        if (!iw__memory_index(c, &mem, true)) return false;
         if (!iw__pop(c, IW_I32, "memory.fill") || !iw__pop(c, IW_I32, "memory.fill") || !iw__pop(c, IW_I32, "memory.fill")) return false;
-        if (iw__live(c)) iw__emit(c, IW_OP_MEMORY_FILL, 1, iw__pair(iw__slot(c, c->nvals), 0));
+        if (iw__live(c)) {
+            iw__mem_select(c, mem);
+            iw__emit(c, IW_OP_MEMORY_FILL, 1, iw__pair(iw__slot(c, c->nvals), 0));
+            iw__mem_back(c, mem);
+        }
         break;
     case 12: { /* table.init elem table; the table is checked first, as the spec's rule reads */
         const uint8_t *elem_at = c->r->p;
@@ -737,9 +777,9 @@ static bool iw__lane(iw__comp_t *c, uint32_t lanes, uint8_t *lane)
 
 static bool iw__simd_memory(iw__comp_t *c, const iw_simd_mem_info_t *mi)
 {
-    uint32_t offset;
+    uint32_t offset, mem;
     uint8_t lane = 0;
-    if (!iw__memarg(c, mi->align, &offset)) return false;
+    if (!iw__memarg(c, mi->align, &offset, &mem)) return false;
     if ((mi->kind == IW_SIMD_LOAD_LANE || mi->kind == IW_SIMD_STORE_LANE) && !iw__lane(c, mi->lanes, &lane))
         return false;
     bool vector_in = mi->kind != IW_SIMD_LOAD;
@@ -752,6 +792,7 @@ static bool iw__simd_memory(iw__comp_t *c, const iw_simd_mem_info_t *mi)
     if (!iw__live(c)) return true;
     if (vector_in) vec = iw__take_slot(c, vec);
     uint32_t addr = iw__take_slot(c, dst);
+    iw__mem_select(c, mem);
     if (load) {
         uint32_t pos = iw__emit(c, (iw_op_t)mi->op, 3, iw__pair(dst, addr), (uint64_t)offset, iw__pair(vec, lane));
         iw__hist_dst(c, pos, dst);
@@ -759,6 +800,7 @@ static bool iw__simd_memory(iw__comp_t *c, const iw_simd_mem_info_t *mi)
         iw__emit(c, IW_OP_SIMD_STORE, 3, iw__pair(addr, vec), (uint64_t)offset, iw__pair(mi->bytes, lane));
         iw__hist_reset(c);
     }
+    iw__mem_back(c, mem);
     return true;
 }
 
@@ -1238,17 +1280,20 @@ static bool iw__instr(iw__comp_t *c, bool *done)
         iw__hist_reset(c);
         return true;
     }
-    case IW_OPCODE_MEMORY_SIZE: case IW_OPCODE_MEMORY_GROW: /* memory.size, memory.grow */
-        if (!iw__zero_byte(c) || !iw__need_memory(c)) return false;
+    case IW_OPCODE_MEMORY_SIZE: case IW_OPCODE_MEMORY_GROW: { /* memory.size, memory.grow */
+        uint32_t mem, dst;
+        if (!iw__memory_index(c, &mem, true)) return false;
         if (op == IW_OPCODE_MEMORY_GROW && !iw__pop(c, IW_I32, "memory.grow")) return false;
         if (!iw__push(c, IW_I32)) return false;
-        uint32_t dst;
         if (iw__live_top(c, &dst)) {
+            iw__mem_select(c, mem);
             if (op == IW_OPCODE_MEMORY_SIZE) iw__emit(c, IW_OP_MEMORY_SIZE, 1, iw__pair(dst, 0));
             else iw__emit(c, IW_OP_MEMORY_GROW, 1, iw__pair(dst, dst));
+            iw__mem_back(c, mem);
             iw__hist_reset(c);
         }
         return true;
+    }
     case IW_OPCODE_I32_CONST: case IW_OPCODE_I64_CONST: case IW_OPCODE_F32_CONST: case IW_OPCODE_F64_CONST: { /* constants */
         uint64_t v = 0;
         uint8_t t;

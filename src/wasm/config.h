@@ -16,6 +16,7 @@
 #define IW_MAX_EXPORTS          100000u
 #define IW_MAX_GLOBALS          1000000u
 #define IW_MAX_TABLES           100000u
+#define IW_MAX_MEMORIES         100u        /* imported and defined */
 #define IW_MAX_SEGMENTS         100000u
 #define IW_MAX_SEGMENT_ITEMS    10000000u
 #define IW_MAX_PARAMS           1000u

@@ -347,8 +347,7 @@ static bool iw__decode_imports(iw__decoder_t *d)
         }
         im->kind = (iw_extern_kind_t)kind;
     }
-    if (m->nimported_memories > 1)
-        return iw_unsupported(r, r->p, IW_PROP_MULTI_MEMORY, "%u memories imported", m->nimported_memories);
+    if (m->nimported_memories > IW_MAX_MEMORIES) return iw_fail(r, "too many memories (%u imported)", m->nimported_memories);
     /* Fill the imported parts of the index spaces. */
     m->nfuncs = m->nimported_funcs;
     m->ntables = m->nimported_tables;
@@ -419,8 +418,8 @@ static bool iw__decode_memories(iw__decoder_t *d)
     iw_reader_t *r = d->r;
     iw_module_t *m = d->m;
     uint32_t n;
-    if (!iw_read_count(r, IW_MAX_TABLES, "memories", &n)) return false;
-    if (m->nmemories + n > 1) return iw_unsupported(r, r->p, IW_PROP_MULTI_MEMORY, "%u memories", m->nmemories + n);
+    if (!iw_read_count(r, IW_MAX_MEMORIES, "memories", &n)) return false;
+    if (m->nmemories + n > IW_MAX_MEMORIES) return iw_fail(r, "too many memories (%u)", m->nmemories + n);
     if (!(m->memories = iw__extend(d, m->memories, m->nmemories, m->nmemories + n, sizeof *m->memories))) return false;
     for (uint32_t i = 0; i < n; i++)
         if (!iw__read_memtype(r, &m->memories[m->nmemories + i])) return false;

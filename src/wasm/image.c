@@ -36,6 +36,9 @@ static void iw__image_free(iw_image_t *img)
     free(img->host_funcs);
     free(img->tables);
     free(img->mem_blocks);
+    for (uint32_t i = 0; i < img->nmore; i++) free(img->more[i].data);
+    free(img->more);
+    free(img->memories);
     free(img->mem_block_at);
     free(img->globals);
     free(img->own_globals);
@@ -221,11 +224,22 @@ iw_image_t *iw_image_capture(iw_instance_t *inst)
     for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) img->own_globals[i] = *inst->globals[i];
     memcpy(img->elem_dropped, inst->elem_dropped, m->nelems);
     memcpy(img->data_dropped, inst->data_dropped, m->ndatas);
+    img->memories = malloc((m->nmemories + 1) * sizeof *img->memories);
+    img->more = calloc(inst->nmore_memories + 1, sizeof *img->more);
+    if (!img->memories || !img->more) goto fail;
+    memcpy(img->memories, inst->memories, m->nmemories * sizeof *img->memories);
     if (inst->own_memory) {
         img->has_own_memory = true;
         if (!iw__capture_memory(img, inst->own_memory)) goto fail;
-    } else {
-        img->imported_memory = inst->memory;
+    }
+    for (uint32_t i = 0; i < inst->nmore_memories; i++) {
+        const iw_memory_t *src = &inst->more_memories[i];
+        iw_image_mem_t *c = &img->more[i];
+        *c = (iw_image_mem_t){ .size = src->size, .max_pages = src->max_pages, .has_max = src->has_max };
+        c->data = malloc(src->size ? (size_t)src->size : 1);
+        if (!c->data) goto fail;
+        img->nmore = i + 1;
+        memcpy(c->data, src->data, (size_t)src->size);
     }
     if (ex->state == IW_PAUSED) {
         const iw_exec_frame_t *top = &ex->frames[ex->depth];
@@ -279,8 +293,28 @@ iw_memory_t *iw_image_memory_new(const iw_image_t *img, iw_instance_t *inst)
     }
     inst->own_memory = mem;
     inst->memory = mem;
+    inst->memories[0] = mem;
     if (limit && img->mem_size > limit) return NULL;
     return mem;
+}
+
+bool iw_image_more_memories_copy(const iw_image_t *img, iw_instance_t *inst)
+{
+    uint64_t limit = inst->limits.max_memory_bytes;
+    for (uint32_t i = 0; i < img->nmore; i++) {
+        const iw_image_mem_t *src = &img->more[i];
+        iw_memory_t *mem = &inst->more_memories[i];
+        if (limit && src->size > limit) return false;
+        mem->limit_bytes = 0;   /* the image's size was allowed; the limit holds from here on */
+        if (mem->size < src->size && iw_memory_try_grow(mem, (uint32_t)((src->size - mem->size) / IW_PAGE_SIZE)) < 0)
+            return false;
+        memcpy(mem->data, src->data, (size_t)src->size);
+        /* pages grown past the image are zero again; the allocation stays */
+        if (mem->size > src->size) memset(mem->data + src->size, 0, (size_t)(mem->size - src->size));
+        mem->size = src->size;
+        mem->limit_bytes = limit;
+    }
+    return true;
 }
 
 bool iw_image_memory_copy(const iw_image_t *img, uint8_t *dst)
@@ -362,10 +396,20 @@ static iw_instance_t *iw__from_image(iw_image_t *img, const iw_limits_t *limits,
     for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) inst->globals[i] = &inst->own_globals[i - m->nimported_globals];
     memcpy(inst->elem_dropped, img->elem_dropped, m->nelems);
     memcpy(inst->data_dropped, img->data_dropped, m->ndatas);
-    if (img->has_own_memory) {
-        if (!(resettable ? iw_reset_memory_new(img, inst) : iw__restore_memory(img, inst))) goto fail;
-    } else {
-        inst->memory = img->imported_memory;
+    memcpy(inst->memories, img->memories, m->nmemories * sizeof *inst->memories);
+    if (img->has_own_memory && !(resettable ? iw_reset_memory_new(img, inst) : iw__restore_memory(img, inst))) goto fail;
+    inst->memory = inst->memories[0];
+    if (img->nmore) {
+        uint32_t first = iw_first_more_memory(m);
+        inst->more_memories = calloc(img->nmore, sizeof *inst->more_memories);
+        if (!inst->more_memories) goto fail;
+        for (uint32_t i = 0; i < img->nmore; i++) {
+            const iw_image_mem_t *src = &img->more[i];
+            if (!iw_memory_init(&inst->more_memories[i], 0, src->has_max ? src->max_pages : UINT32_MAX, 0)) goto fail;
+            inst->nmore_memories = i + 1;
+            inst->memories[first + i] = &inst->more_memories[i];
+        }
+        if (!iw_image_more_memories_copy(img, inst)) goto fail;
     }
     if (img->paused) {
         iw_exec_t *ex = &inst->ex;

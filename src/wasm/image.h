@@ -9,6 +9,15 @@
  * multiples of it). */
 #define IW_IMAGE_BLOCK 4096u
 
+/* A defined memory other than memory 0 (multiple memories): its bytes
+ * copied whole, restored and reset by copying. */
+typedef struct {
+    uint8_t *data;
+    uint64_t size;
+    uint32_t max_pages;
+    bool has_max;
+} iw_image_mem_t;
+
 struct iw_image {
     atomic_int refs;
     iw_module_t *module;
@@ -18,8 +27,10 @@ struct iw_image {
     iw_table_t **tables;            /* imported: shared pointers */
     iw_table_t *own_tables;         /* defined: copies */
     uint32_t nown_tables;
-    iw_memory_t *imported_memory;
-    bool has_own_memory;
+    iw_memory_t **memories;         /* the memory index space; imported ones shared */
+    bool has_own_memory;            /* memory 0 is defined (kept in the mem_* fields) */
+    iw_image_mem_t *more;           /* the instance's more_memories: plain copies */
+    uint32_t nmore;
     uint64_t mem_size;
     uint32_t mem_max_pages;
     bool mem_has_max;
@@ -65,6 +76,11 @@ iw_memory_t *iw_image_memory_new(const iw_image_t *img, iw_instance_t *inst);
 bool iw_image_memory_copy(const iw_image_t *img, uint8_t *dst);
 void iw_image_table_copy(const iw_image_t *img, const iw_instance_t *inst, iw_table_t *t, const iw_table_t *src);
 void iw_image_globals_copy(const iw_image_t *img, iw_instance_t *inst);
+
+/* The image's more memories into inst's (allocated by the caller, nmore
+ * of them, fresh or to be reset); false when out of memory or over
+ * inst's limit. */
+bool iw_image_more_memories_copy(const iw_image_t *img, iw_instance_t *inst);
 
 /* reset.c: the memory of a resettable instance made from img (a heap copy
  * with a write map). false when out of memory or over the limit. */

@@ -161,7 +161,7 @@ static bool iw__resolve_imports(iw_instance_t *inst, iw_linker_t *l, iw_error_t 
                                       im->module, im->name, iw__limits_text(want->min, want->max, want->has_max, a, sizeof a),
                                       iw__limits_text(mem->size / IW_PAGE_SIZE, mem->max_pages, mem->has_max, b, sizeof b));
             }
-            inst->memory = mem;
+            inst->memories[im->index] = mem;
             break;
         }
         case IW_EXTERN_GLOBAL: {
@@ -192,7 +192,7 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
         inst->nown_tables = i + 1;
         inst->tables[m->nimported_tables + i] = &inst->own_tables[i];
     }
-    if (m->nmemories > m->nimported_memories) {
+    if (m->nmemories > m->nimported_memories && m->nimported_memories == 0) {
         const iw_decl_limits_t *ml = &m->memories[0];
         inst->own_memory = malloc(sizeof *inst->own_memory);
         if (!inst->own_memory ||
@@ -202,8 +202,25 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
             return iw__link_error(err, "cannot allocate memory of %u pages (limit %llu bytes)", ml->min,
                                   (unsigned long long)inst->limits.max_memory_bytes);
         }
-        inst->memory = inst->own_memory;
+        inst->memories[0] = inst->own_memory;
     }
+    /* the other defined memories (multiple memories): each has the
+     * embedder's cap of its own */
+    uint32_t first = iw_first_more_memory(m), nmore = m->nmemories - first;
+    if (nmore) {
+        inst->more_memories = calloc(nmore, sizeof *inst->more_memories);
+        if (!inst->more_memories) return iw__link_error(err, "out of memory");
+        for (uint32_t i = 0; i < nmore; i++) {
+            const iw_decl_limits_t *ml = &m->memories[first + i];
+            if (!iw_memory_init(&inst->more_memories[i], ml->min, ml->has_max ? ml->max : UINT32_MAX,
+                                inst->limits.max_memory_bytes))
+                return iw__link_error(err, "cannot allocate memory %u of %u pages (limit %llu bytes)", first + i, ml->min,
+                                      (unsigned long long)inst->limits.max_memory_bytes);
+            inst->nmore_memories = i + 1;
+            inst->memories[first + i] = &inst->more_memories[i];
+        }
+    }
+    inst->memory = inst->memories[0];
     /* Globals in order: an initializer may read imported globals and take
      * references to functions, which are all in place by now. */
     for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
@@ -240,12 +257,13 @@ static bool iw__run_segments(iw_instance_t *inst, iw_trap_t *trap)
         const iw_data_t *d = &m->datas[i];
         if (d->mode != IW_SEG_ACTIVE) continue;
         uint64_t off = (uint32_t)iw_const_eval(inst, &d->offset);
-        if (off + d->len > inst->memory->size) {
+        iw_memory_t *mem = inst->memories[d->memory];
+        if (off + d->len > mem->size) {
             iw_set_trap(inst, IW_TRAP_MEMORY_OOB, NULL);
             if (trap) *trap = inst->trap;
             return false;
         }
-        if (d->len) memcpy(inst->memory->data + off, d->bytes, d->len);
+        if (d->len) memcpy(mem->data + off, d->bytes, d->len);
         inst->data_dropped[i] = true;
     }
     return true;
@@ -262,11 +280,12 @@ iw_instance_t *iw_instance_alloc(iw_module_t *m, const iw_limits_t *limits)
     inst->funcs = calloc(m->nfuncs + 1, sizeof *inst->funcs);
     inst->own_funcs = calloc(m->nfuncs + 1, sizeof *inst->own_funcs);
     inst->tables = calloc(m->ntables + 1, sizeof *inst->tables);
+    inst->memories = calloc(m->nmemories + 1, sizeof *inst->memories);
     inst->globals = calloc(m->nglobals + 1, sizeof *inst->globals);
     inst->own_globals = calloc(m->nglobals - m->nimported_globals + 1, sizeof *inst->own_globals);
     inst->elem_dropped = calloc(m->nelems + 1, sizeof(bool));
     inst->data_dropped = calloc(m->ndatas + 1, sizeof(bool));
-    if (!inst->funcs || !inst->own_funcs || !inst->tables || !inst->globals || !inst->own_globals ||
+    if (!inst->funcs || !inst->own_funcs || !inst->tables || !inst->memories || !inst->globals || !inst->own_globals ||
         !inst->elem_dropped || !inst->data_dropped) {
         iw_instance_free(inst);
         return NULL;
@@ -338,6 +357,9 @@ void iw_instance_free(iw_instance_t *inst)
         iw_memory_release(inst->own_memory);
         free(inst->own_memory);
     }
+    for (uint32_t i = 0; i < inst->nmore_memories; i++) iw_memory_release(&inst->more_memories[i]);
+    free(inst->more_memories);
+    free(inst->memories);
     free(inst->funcs);
     free(inst->own_funcs);
     free(inst->tables);
@@ -385,7 +407,8 @@ iw_func_t *iw_instance_func_n(iw_instance_t *inst, const char *name, size_t len)
 
 iw_memory_t *iw_instance_memory(iw_instance_t *inst, const char *name)
 {
-    return iw__find_export(inst, name, IW_EXTERN_MEMORY) ? inst->memory : NULL;
+    const iw_export_t *e = iw__find_export(inst, name, IW_EXTERN_MEMORY);
+    return e ? inst->memories[e->index] : NULL;
 }
 
 iw_table_t *iw_instance_table(iw_instance_t *inst, const char *name)

@@ -89,16 +89,19 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
     uint8_t *mem;
     uint64_t memsize;
     uint8_t *dirty;     /* the memory's write map, NULL when not tracked */
+    iw_memory_t *memobj;    /* the memory mem is: memory 0 but between MEM_SELECTs */
     int trap_kind;
     const char *trap_detail = NULL;
     char trap_text[48];     /* a detail with a number in it */
 
 #define NEXT() goto *ip->op
-#define RELOAD_MEM()                                                          \
+#define RELOAD_MEM() do { memobj = inst->memory; REFRESH_MEM(); } while (0)
+/* after memobj changed or grew */
+#define REFRESH_MEM()                                                         \
     do {                                                                      \
-        mem = inst->memory ? inst->memory->data : NULL;                       \
-        memsize = inst->memory ? inst->memory->size : 0;                      \
-        dirty = inst->memory ? inst->memory->dirty : NULL;                    \
+        mem = memobj ? memobj->data : NULL;                                   \
+        memsize = memobj ? memobj->size : 0;                                  \
+        dirty = memobj ? memobj->dirty : NULL;                                \
     } while (0)
 #define SAVE() (ex->ip = ip, ex->budget = budget)
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
@@ -549,8 +552,13 @@ L_MEMORY_SIZE:    /* w1 {dst} */
     ip += 2;
     NEXT();
 L_MEMORY_GROW:    /* w1 {dst, delta} */
-    fp[ip[1].p.lo] = U32(iw_memory_try_grow(inst->memory, U32(fp[ip[1].p.hi])));
-    RELOAD_MEM();
+    fp[ip[1].p.lo] = U32(iw_memory_try_grow(memobj, U32(fp[ip[1].p.hi])));
+    REFRESH_MEM();
+    ip += 2;
+    NEXT();
+L_MEM_SELECT:     /* w1 memory index: the memory the next instruction uses (0: back to memory 0) */
+    memobj = inst->memories[ip[1].u];
+    REFRESH_MEM();
     ip += 2;
     NEXT();
 L_MEMORY_INIT: {  /* w1 {base: dst src n, segment} */
@@ -561,7 +569,7 @@ L_MEMORY_INIT: {  /* w1 {base: dst src n, segment} */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > len || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memcpy(mem + d, ds->bytes + s, n);
-    iw_mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(memobj, d, n);
     ip += 2;
     NEXT();
 }
@@ -574,8 +582,18 @@ L_MEMORY_COPY: {  /* w1 {base: dst src n} */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > memsize || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memmove(mem + d, mem + s, n);
-    iw_mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(memobj, d, n);
     ip += 2;
+    NEXT();
+}
+L_MEMORY_COPY_MM: { /* w1 {base: dst src n}, w2 {dst memory, src memory} */
+    uint64_t *a = fp + ip[1].p.lo;
+    iw_memory_t *md = inst->memories[ip[2].p.lo], *ms = inst->memories[ip[2].p.hi];
+    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
+    if (s + n > ms->size || d + n > md->size) TRAP(IW_TRAP_MEMORY_OOB);
+    if (n) memmove(md->data + d, ms->data + s, n);
+    iw_mark_dirty(md, d, n);
+    ip += 3;
     NEXT();
 }
 L_MEMORY_FILL: {  /* w1 {base: dst value n} */
@@ -583,7 +601,7 @@ L_MEMORY_FILL: {  /* w1 {base: dst value n} */
     uint64_t d = U32(a[0]), n = U32(a[2]);
     if (d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memset(mem + d, (int)(uint8_t)a[1], n);
-    iw_mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(memobj, d, n);
     ip += 2;
     NEXT();
 }
@@ -758,6 +776,7 @@ trap:
 
 #undef NEXT
 #undef RELOAD_MEM
+#undef REFRESH_MEM
 #undef SAVE
 #undef TRAP
 #undef TRAP_MSG

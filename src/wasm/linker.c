@@ -116,7 +116,7 @@ int iw_linker_define_instance(iw_linker_t *l, const char *module, iw_instance_t 
         switch (e->kind) {
         case IW_EXTERN_FUNC: d->func = inst->funcs[e->index]; break;
         case IW_EXTERN_TABLE: d->table = inst->tables[e->index]; break;
-        case IW_EXTERN_MEMORY: d->memory = inst->memory; break;
+        case IW_EXTERN_MEMORY: d->memory = inst->memories[e->index]; break;
         case IW_EXTERN_GLOBAL: d->global = inst->globals[e->index]; break;
         }
     }

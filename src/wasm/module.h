@@ -131,6 +131,14 @@ struct iw_module {
     struct iw_jit_module *jit;     /* the compiled code (jit.h), NULL when none */
 };
 
+/* The index of the first defined memory that is not memory 0 (the
+ * instance's more_memories start there); nmemories when there is none. */
+static inline uint32_t iw_first_more_memory(const iw_module_t *m)
+{
+    uint32_t first = m->nimported_memories ? m->nimported_memories : 1;
+    return first < m->nmemories ? first : m->nmemories;
+}
+
 /* Decoding and compiling (decode.c, compile.c). */
 iw_module_t *iw_decode(const uint8_t *bytes, size_t len, iw_error_t *err);
 const iw_functype_t *iw_func_type(const iw_module_t *m, uint32_t func);

@@ -230,7 +230,8 @@ enum {
     X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC)           \
     X(COPY128) X(CONST128) X(SELECT128) X(GLOBAL_GET128) X(GLOBAL_SET128)       \
     X(SHUFFLE) X(SIMD_STORE)                                                  \
-    X(RETURN_CALL) X(RETURN_CALL_IMPORT) X(RETURN_CALL_INDIRECT)
+    X(RETURN_CALL) X(RETURN_CALL_IMPORT) X(RETURN_CALL_INDIRECT)              \
+    X(MEM_SELECT) X(MEMORY_COPY_MM)
 
 /* The internal op numbers: one per control op, and per numeric op one per
  * operand form (_S: slot; _SS: two slots; _SI: slot and immediate; the

@@ -11,7 +11,6 @@ static const char *const iw__proposal_names[] = {
     [IW_PROP_FUNC_REFS] = "typed function references",
     [IW_PROP_MEMORY64] = "memory64",
     [IW_PROP_RELAXED_SIMD] = "relaxed SIMD",
-    [IW_PROP_MULTI_MEMORY] = "multiple memories",
 };
 
 bool iw_unsupported(iw_reader_t *r, const uint8_t *at, iw_proposal_t p, const char *fmt, ...)

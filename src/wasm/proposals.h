@@ -17,7 +17,6 @@ typedef enum {
     IW_PROP_FUNC_REFS,
     IW_PROP_MEMORY64,
     IW_PROP_RELAXED_SIMD,
-    IW_PROP_MULTI_MEMORY,
 } iw_proposal_t;
 
 /* Records the refusal at `at`; always false. */

@@ -121,6 +121,7 @@ int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits)
         inst->own_memory->limit_bytes = inst->limits.max_memory_bytes;
         if (inst->limits.max_memory_bytes && img->mem_size > inst->limits.max_memory_bytes) return -1;
     }
+    if (!iw_image_more_memories_copy(img, inst)) return -1;
     iw_exec_t *ex = &inst->ex;
     iw_exec_init(inst);
     ex->consumed = 0;

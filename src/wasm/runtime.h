@@ -114,6 +114,9 @@ struct iw_instance {
     uint32_t nown_tables;
     iw_memory_t *memory;            /* memory 0 or NULL */
     iw_memory_t *own_memory;        /* set when memory 0 is defined here */
+    iw_memory_t **memories;         /* the memory index space: memories[0] is memory */
+    iw_memory_t *more_memories;     /* the defined memories after memory 0 (multiple memories) */
+    uint32_t nmore_memories;
     iw_global_t **globals;
     iw_global_t *own_globals;
     bool *elem_dropped, *data_dropped;

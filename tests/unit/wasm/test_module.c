@@ -144,7 +144,7 @@ static void test_errors(void)
         { (const uint8_t *)"\0asm\1\0\0\0\1", 9, "unexpected end" },
         { (const uint8_t *)"\0asm\1\0\0\0\x0d\0", 10, "section id" },
         { (const uint8_t *)"\0asm\1\0\0\0\1\5\1\x60\0\0\0", 15, "section size mismatch" },
-        { (const uint8_t *)"\0asm\1\0\0\0\5\3\2\0\0", 13, "multiple memories" },
+        { (const uint8_t *)"\0asm\1\0\0\0\5\1\x65", 11, "too many memories" },   /* 101 > IW_MAX_MEMORIES */
         { (const uint8_t *)"\0asm\1\0\0\0\3\2\1\0", 12, "unknown type" },
         { (const uint8_t *)"\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0", 18, "inconsistent lengths" },
     };

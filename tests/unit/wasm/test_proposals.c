@@ -38,7 +38,6 @@ static void test_each_proposal_is_named(void)
     REFUSED("\x01\x03\x01\x5f\x00", "the GC proposal is not supported (type form 0x5f)");
     REFUSED("\x01\x06\x01\x60\x01\x64\x70\x00", "the typed function references proposal is not supported (value type 0x64)");
     REFUSED("\x05\x03\x01\x04\x00", "the memory64 proposal is not supported (64-bit limits");
-    REFUSED("\x05\x05\x02\x00\x00\x00\x00", "the multiple memories proposal is not supported (2 memories)");
     /* a limit and a memory offset of 6 bytes: too long for 2.0's u32, a u64 in 3.0 */
     REFUSED("\x05\x08\x01\x00\x82\x80\x80\x80\x80\x00", "the memory64 proposal is not supported (integer representation too long");
     REFUSED("\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00" "\x05\x03\x01\x00\x01"
@@ -49,7 +48,6 @@ static void test_each_proposal_is_named(void)
 static void test_the_2_0_wording_stays(void)
 {
     REFUSED("\x0d\x01\x00", "malformed section id");
-    REFUSED("\x05\x05\x02\x00\x00\x00\x00", "multiple memories");
     REFUSED("\x06\x09\x01\x7f\x00\x41\x01\x41\x02\x6d\x0b", "constant expression required");   /* i32.div_s */
     /* global.get of a global the module defines: 3.0 (with GC) allows it */
     REFUSED("\x06\x0b\x02\x7f\x00\x41\x01\x0b\x7f\x00\x23\x00\x0b", "unknown global 0");
