@@ -9,7 +9,7 @@
 #define CFG__NS_PER_S 1000000000LL
 
 static const char *const cfg__known_options[] = {
-    "admin", "auto_https", "debug", "default_bind", "default_sni", "fallback_sni", "grace_period", "http_port",
+    "admin", "auto_https", "debug", "default_bind", "order", "persist_config", "default_sni", "fallback_sni", "grace_period", "http_port",
     "https_port", "local_certs", "renew_interval", "servers", "email", "acme_ca", "acme_ca_root",
     "acme_eab", "cert_issuer", "on_demand_tls", "renewal_window_ratio",
     "skip_install_trust", "storage", "wasm_memory_budget",
@@ -21,8 +21,8 @@ static const char *const cfg__known_options[] = {
 static const char *const cfg__caddy_options[] = {
     "acme_dns", "cert_lifetime",
     "events", "filesystem", "key_type",
-    "log", "metrics", "ocsp_interval", "ocsp_stapling", "order",
-    "persist_config", "pki", "preferred_chains", "shutdown_delay",
+    "log", "metrics", "ocsp_interval", "ocsp_stapling",
+    "pki", "preferred_chains", "shutdown_delay",
     "storage_check", "storage_clean_interval",
 };
 
@@ -239,6 +239,23 @@ static int cfg__parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_err
         o->ndefault_bind = d->nargs;
     } else if (cfg_is_word(name, "servers")) {
         if (cfg__parse_servers(d, o, err)) return -1;
+    } else if (cfg_is_word(name, "persist_config")) {
+        /* ifrit never writes the config it runs anywhere: only off says that. */
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        if (!cfg_is_word(&d->args[0], "off"))
+            return cfg_errorf(err, &d->args[0], "persist_config: only 'off' (ifrit never saves its config)");
+    } else if (cfg_is_word(name, "order")) {
+        if (cfg_expect_args(d, 2, 3, err) || cfg_expect_no_block(d, err)) return -1;
+        const cfg_token_t *w = &d->args[1];
+        bool pair = cfg_is_word(w, "before") || cfg_is_word(w, "after");
+        if (!pair && !cfg_is_word(w, "first") && !cfg_is_word(w, "last"))
+            return cfg_errorf(err, w, "order: expected first, last, before <directive> or after <directive>, got '%s'",
+                              w->text.ptr);
+        if ((d->nargs == 3) != pair)
+            return cfg_errorf(err, pair ? w : &d->args[2], pair ? "order %s: expected the other directive's name"
+                                                                  : "order %s: takes no other directive", w->text.ptr);
+        if (o->norder == CFG_MAX_ORDER) return cfg_errorf(err, name, "order: at most %d lines", CFG_MAX_ORDER);
+        o->order[o->norder++] = (struct cfg_order){ &d->args[0], w, pair ? &d->args[2] : NULL };
     } else if (cfg__in_list(name->text, cfg__caddy_options, CFG__COUNT(cfg__caddy_options))) {
         return cfg_errorf(err, name, "global option '%s' is not supported by ifrit yet",
                           name->text.ptr);

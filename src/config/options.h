@@ -45,6 +45,8 @@
 #include "config/caddyfile.h"
 #include "config/error.h"
 
+#define CFG_MAX_ORDER 64   /* `order` lines in the global options */
+
 /* The global options block, with defaults filled in. */
 typedef struct {
     int workers;                  /* 0 = one per core */
@@ -98,6 +100,13 @@ typedef struct {
      * NULL: all interfaces. */
     const cfg_token_t *default_bind;
     size_t ndefault_bind;
+    /* `order <dir> first|last|before <other>|after <other>`, in file
+     * order; the directive names are checked where the directive table is
+     * (src/route). Tokens point into the document. */
+    struct cfg_order {
+        const cfg_token_t *dir, *where, *other;   /* other: NULL for first/last */
+    } order[CFG_MAX_ORDER];
+    size_t norder;
 } cfg_options_t;
 
 #define CFG_PROTO_H1 1u    /* HTTP/1.1 (and 1.0) */

@@ -98,7 +98,8 @@ static route_plan_t *route__plan_build(route_plan_t *p, cfg_doc_t *doc, const ch
         cfg_error_name_option(err, doc->global);
         return NULL;
     }
-    if (route_trust_build(&p->arena, &p->options, &p->trust, err) != 0) return NULL;
+    if (route_trust_build(&p->arena, &p->options, &p->trust, err) != 0 || route_plan_order(p, err) != 0)
+        return NULL;
     p->doc = doc;
     if (doc->nroutes && !(p->named = ifr_arena_calloc(&p->arena, doc->nroutes, sizeof(route_named_t)))) {
         cfg_errorf(err, NULL, "out of memory");

@@ -1,6 +1,7 @@
 /* From a site block's directives to a sorted route list. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config/dispense.h"
 #include "route/chain.h"
@@ -117,7 +118,7 @@ static int route__parse_one(route_parse_t *p, const cfg_directive_t *d, route_so
     /* handle_path sorts as handle (Caddy's sortRoutes does the same), so a
      * catch-all `handle { }` never shadows a more specific `handle_path`. */
     if (dir->flags & ROUTE_DIR_GROUP_HANDLE) route_directive_find(IFR_LIT("handle"), &pos);
-    out->pos = pos;
+    out->pos = p->plan && p->plan->order_rank ? p->plan->order_rank[pos] : pos;
     *emit = true;
     return 0;
 }
@@ -151,6 +152,53 @@ int route_parse_list(route_parse_t *p, const cfg_block_t *blk, bool literal, rou
     out->items = count ? ifr_arena_calloc(p->arena, count, sizeof(route_entry_t)) : NULL;
     if (count && !out->items) return cfg_errorf(p->err, NULL, "out of memory");
     for (size_t i = 0; i < count; i++) out->items[i] = tmp[i].e;
+    return 0;
+}
+
+/* The table row of an `order` line's directive name; -1 (err filled) for
+ * one this program does not know. */
+static long route__order_row(const cfg_token_t *t, cfg_error_t *err)
+{
+    size_t pos;
+    if (route_directive_find(t->text, &pos) && !(route_directive_find(t->text, NULL)->flags & ROUTE_DIR_SITE))
+        return (long)pos;
+    const char *const *names;
+    size_t n = route_directive_names(&names);
+    return cfg_error_unknown(err, t, "directive to order", names, n);
+}
+
+int route_plan_order(route_plan_t *p, cfg_error_t *err)
+{
+    const cfg_options_t *o = &p->options;
+    if (o->norder == 0) return 0;
+    const char *const *names;
+    size_t n = route_directive_names(&names);
+    size_t *seq = ifr_arena_calloc(&p->arena, n, sizeof(size_t));
+    p->order_rank = ifr_arena_calloc(&p->arena, n, sizeof(size_t));
+    if (!seq || !p->order_rank) return cfg_errorf(err, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) seq[i] = i;
+    /* Each line takes its directive out of the sequence and puts it back
+     * where it says, as Caddy's order does. */
+    for (size_t k = 0; k < o->norder; k++) {
+        const struct cfg_order *r = &o->order[k];
+        long dir = route__order_row(r->dir, err);
+        long other = r->other ? route__order_row(r->other, err) : 0;
+        if (dir < 0 || other < 0) return -1;
+        if (r->other && dir == other)
+            return cfg_errorf(err, r->other, "order: %s cannot be ordered against itself", r->dir->text.ptr);
+        size_t at = 0;
+        while (seq[at] != (size_t)dir) at++;
+        memmove(seq + at, seq + at + 1, (n - at - 1) * sizeof(size_t));
+        size_t to = 0;
+        if (cfg_is_word(r->where, "last")) to = n - 1;
+        else if (r->other) {
+            while (seq[to] != (size_t)other) to++;
+            if (cfg_is_word(r->where, "after")) to++;
+        }
+        memmove(seq + to + 1, seq + to, (n - 1 - to) * sizeof(size_t));
+        seq[to] = (size_t)dir;
+    }
+    for (size_t i = 0; i < n; i++) p->order_rank[seq[i]] = i;
     return 0;
 }
 

@@ -65,6 +65,7 @@ struct route_plan {
     size_t nstrict_sni_ports;
     const cfg_doc_t *doc;    /* the Caddyfile while the plan is built, NULL after */
     route_named_t *named;    /* one per doc->routes */
+    size_t *order_rank;      /* the global `order` lines: table row -> sort key; NULL: the table's */
     /* Resources to close when the last reference goes (log files). */
     int *fds;
     size_t nfds, capfds;
@@ -96,6 +97,10 @@ int route_site_default_bind(route_plan_t *p, route_site_t *site, cfg_error_t *er
 /* Whether the site is served on the listener whose address is this
  * (route_conn_info_t.listener; "" every interface). */
 bool route_site_bound(const route_site_t *site, ifr_str_t listener);
+
+/* Applies the global options' `order` lines to the directive order
+ * (plan_build.c). 0, or -1 with err at a line naming no directive. */
+int route_plan_order(route_plan_t *p, cfg_error_t *err);
 
 /* The site for this request, or NULL. */
 const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x);

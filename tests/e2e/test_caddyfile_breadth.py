@@ -117,3 +117,17 @@ def test_value_errors_name_the_option(binary):
     for config, want in cases:
         rc, msg = validate(binary, config)
         check(rc != 0 and want in msg, "%r: %r" % (config, msg))
+
+
+def test_order_and_persist_config_errors(binary):
+    cases = [
+        ("{\n\torder rate_limit before basicauth\n}\n:8080 {\n}\n", "Caddyfile:2:8", "directive to order"),
+        ("{\n\torder respond sideways\n}\n:8080 {\n}\n", "Caddyfile:2:16", "first, last, before"),
+        ("{\n\torder respond before\n}\n:8080 {\n}\n", "Caddyfile:2:16", "other directive"),
+        ("{\n\torder respond first redir\n}\n:8080 {\n}\n", "Caddyfile:2:22", "takes no other"),
+        ("{\n\torder respond before respond\n}\n:8080 {\n}\n", "Caddyfile:2:23", "against itself"),
+        ("{\n\tpersist_config on\n}\n:8080 {\n}\n", "Caddyfile:2:17", "only 'off'"),
+    ]
+    for config, where, word in cases:
+        rc, msg = validate(binary, config)
+        check(rc != 0 and where in msg and word in msg, "%r: %r" % (config, msg))
