@@ -1,4 +1,5 @@
-/* `log [<name>] { output stdout|stderr|discard|file <path>; format json|console; level <l> }`:
+/* `log [<name>] { output stdout|stderr|discard|file <path>; format json|console; level <l> }`
+ * and `skip_log [<matcher>]` (also 2.8's `log_skip`):
  * one JSON access-log line per request, written when the exchange ends
  * (route_exchange_done), in Caddy's shape:
  *   {"level":"info","ts":..,"logger":"http.log.access","msg":"handled request",
@@ -7,7 +8,10 @@
  * ("tls" only over TLS: resumed, version and cipher_suite as their wire
  * numbers, proto, server_name, as Caddy logs them)
  * Credentials (Authorization, Cookie, ...) are logged as "REDACTED", as
- * Caddy does by default. `format console` writes JSON too. */
+ * Caddy does by default. `format console` writes JSON too. As Caddy, an
+ * answer of 400 or more is an "error" entry, others "info"; `level`
+ * leaves out entries below it. A request `skip_log` matched is not
+ * logged. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,10 +23,18 @@
 #include "config/dispense.h"
 #include "route/directive.h"
 #include "route/filter.h"
+#include "route/response.h"
 #include "route/site.h"
+#include "route/state.h"
+
+/* Caddy's (zap's) levels, lowest first. */
+static const char *const route__log_levels[] = { "DEBUG", "INFO", "WARN", "ERROR", "DPANIC", "PANIC", "FATAL" };
+#define ROUTE__LOG_INFO 1
+#define ROUTE__LOG_ERROR 3
 
 struct route_access_log {
     int fd;             /* -1: discard */
+    int level;          /* entries below it are left out (route__log_levels) */
     route_access_log_t *next;   /* a site may have several `log` directives */
 };
 
@@ -60,6 +72,7 @@ static int route__log_parse(route_parse_t *p, const cfg_directive_t *d, void **c
     route_access_log_t *log = ifr_arena_calloc(p->arena, 1, sizeof(*log));
     if (!log) return cfg_errorf(p->err, NULL, "out of memory");
     log->fd = 2;   /* Caddy's default access log goes to stderr */
+    log->level = ROUTE__LOG_INFO;
     for (size_t i = 0; d->block && i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         if (ifr_str_eq_cstr(s->name.text, "output")) {
@@ -70,6 +83,10 @@ static int route__log_parse(route_parse_t *p, const cfg_directive_t *d, void **c
                 return cfg_errorf(p->err, &s->args[0], "log format: expected json or console");
         } else if (ifr_str_eq_cstr(s->name.text, "level")) {
             if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+            size_t k = 0;
+            while (k < 7 && !ifr_str_eq_nocase(s->args[0].text, ifr_cstr(route__log_levels[k]))) k++;
+            if (k == 7) return cfg_error_unknown(p->err, &s->args[0], "log level", route__log_levels, 7);
+            log->level = (int)k;
         } else {
             static const char *const known[] = { "output", "format", "level" };
             return cfg_error_unknown(p->err, &s->name, "log option", known, 3);
@@ -151,7 +168,9 @@ static void route__line_headers(route__line_t *l, const http_headers_t *h)
 
 static void route__access_log_write_one(const route_access_log_t *log, route_exchange_t *x)
 {
-    if (log->fd < 0) return;
+    int status = x->resp.status ? x->resp.status : x->error_status;
+    int level = status >= 400 ? ROUTE__LOG_ERROR : ROUTE__LOG_INFO;
+    if (log->fd < 0 || level < log->level) return;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     int64_t dur_ns = ifr_monotonic_ns() - x->start_ns;
@@ -159,9 +178,9 @@ static void route__access_log_write_one(const route_access_log_t *log, route_exc
     route__line_t l = { .a = x->arena };
     char num[160];
     const http_request_t *r = x->req;
-    snprintf(num, sizeof(num), "{\"level\":\"info\",\"ts\":%lld.%06ld,\"logger\":\"http.log.access\","
+    snprintf(num, sizeof(num), "{\"level\":\"%s\",\"ts\":%lld.%06ld,\"logger\":\"http.log.access\","
              "\"msg\":\"handled request\",\"request\":{\"remote_ip\":",
-             (long long)now.tv_sec, now.tv_nsec / 1000);
+             level == ROUTE__LOG_ERROR ? "error" : "info", (long long)now.tv_sec, now.tv_nsec / 1000);
     route__line_lit(&l, num);
     route__line_str(&l, x->conn->remote_ip);
     snprintf(num, sizeof(num), ",\"remote_port\":\"%u\",\"client_ip\":", x->conn->remote_port);
@@ -186,7 +205,6 @@ static void route__access_log_write_one(const route_access_log_t *log, route_exc
         route__line_str(&l, x->conn->tls_server_name);
         route__line_lit(&l, "}");
     }
-    int status = x->resp.status ? x->resp.status : x->error_status;
     snprintf(num, sizeof(num), "},\"bytes_read\":0,\"duration\":%lld.%09lld,\"size\":%llu,\"status\":%d,\"resp_headers\":",
              (long long)(dur_ns / 1000000000), (long long)(dur_ns % 1000000000),
              (unsigned long long)route_filter_bytes_sent(x), status);
@@ -206,5 +224,27 @@ static void route__access_log_write_one(const route_access_log_t *log, route_exc
 
 void route_access_log_write(const route_access_log_t *log, route_exchange_t *x)
 {
+    const route_state_t *st = x->route_state;
+    if (st && st->skip_log) return;
     for (; log; log = log->next) route__access_log_write_one(log, x);
 }
+
+static int route__skip_log_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
+{
+    *conf = NULL;
+    return cfg_expect_args(d, 0, 0, p->err) != 0 || cfg_expect_no_block(d, p->err) != 0 ? -1 : 0;
+}
+
+static route_result_t route__skip_log_handle(route_exchange_t *x, const void *conf)
+{
+    (void)conf;
+    route_state_t *st = route_state(x);
+    if (!st) return route_fail(x, 500, "out of memory");
+    st->skip_log = true;
+    return ROUTE_NEXT;
+}
+
+const route_directive_t route_directive_skip_log = {
+    .name = "skip_log", .alias = "log_skip", .flags = ROUTE_DIR_MATCHER, .parse = route__skip_log_parse,
+    .handle = route__skip_log_handle,
+};

@@ -18,6 +18,7 @@
     X(map)                       \
     X(vars)                      \
     X(root)                      \
+    X(skip_log) /* alias log_skip */ \
     X(header)                    \
     X(request_body)              \
     X(redir)                     \

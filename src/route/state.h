@@ -42,6 +42,7 @@ typedef struct {
     route_frame_t frames[ROUTE_MAX_FRAMES];
     int nframes;
     bool in_errors;               /* running handle_errors routes */
+    bool skip_log;                /* skip_log matched: no access log line */
     ifr_str_t root;               /* set by `root`; empty = current directory */
     ifr_str_t auth_user;          /* set by basic_auth */
     ifr_str_t client_ip;          /* route_client_ip's answer once asked (client_ip.h) */

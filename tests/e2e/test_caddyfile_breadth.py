@@ -131,3 +131,56 @@ def test_order_and_persist_config_errors(binary):
     for config, where, word in cases:
         rc, msg = validate(binary, config)
         check(rc != 0 and where in msg and word in msg, "%r: %r" % (config, msg))
+
+
+def test_access_log_level_and_skip_log(binary):
+    """As Caddy 2.6.2: an answer of 400 or more is an "error" entry, others
+    "info"; `level ERROR` leaves the info entries out; skip_log (2.8's
+    log_skip) leaves a matched request out."""
+    import json
+    import time
+    from ifrit_e2e import Server
+    config = """{
+	admin off
+}
+:@PORT@ {
+	log {
+		output file @DIR@/access.log
+		level error
+	}
+	log {
+		output file @DIR@/all.log
+	}
+	skip_log /skip*
+	log_skip /quiet
+	respond /nf 404
+	respond /err 502
+	respond /skip 404
+	respond /quiet 404
+	respond "ok"
+}
+"""
+    with Server(binary, config) as s:
+        for path in ("/ok", "/nf", "/err", "/skip", "/quiet", "/last"):
+            s.request("GET", path)
+        s.request("GET", "/nf?end=1")
+        path = os.path.join(s.dir, "access.log")
+        deadline = time.monotonic() + 10   # a bound on waiting for the last line, not a timing check
+        lines = []
+        while time.monotonic() < deadline:
+            with open(path) as f:
+                lines = [json.loads(ln) for ln in f if ln.strip()]
+            if any(e["request"]["uri"] == "/nf?end=1" for e in lines):
+                break
+            time.sleep(0.05)
+        got = [(e["level"], e["status"], e["request"]["uri"]) for e in lines]
+        check(got == [("error", 404, "/nf"), ("error", 502, "/err"), ("error", 404, "/nf?end=1")], got)
+        with open(os.path.join(s.dir, "all.log")) as f:
+            every = [(e["level"], e["request"]["uri"]) for e in (json.loads(ln) for ln in f if ln.strip())]
+        check(("info", "/ok") in every and ("info", "/last") in every and
+              not any(u in ("/skip", "/quiet") for _, u in every), every)
+
+
+def test_log_level_errors(binary):
+    rc, msg = validate(binary, site("\tlog {\n\t\tlevel LOUD\n\t}"))
+    check(rc != 0 and "Caddyfile:6:9" in msg and "log level" in msg, msg)
