@@ -73,17 +73,28 @@ static bool route__tls_http_served(const route_plan_t *p, const char *host)
     return false;
 }
 
-/* Appends "http://h:HTTP_PORT" for each TLS host on tls_port that no
- * site serves over HTTP already to text (comma separated). A host-less
- * on-demand site gets "http://:HTTP_PORT", a catch-all: its names come
- * with handshakes, and their HTTP-01 challenges need the port. */
-static int route__tls_redirect_keys(const route_plan_t *p, uint16_t tls_port, ifr_buf_t *text)
+/* Whether two sites listen on the same addresses (bind, default_bind). */
+static bool route__tls_same_binds(const route_site_t *a, const route_site_t *b)
+{
+    if (a->nbinds != b->nbinds) return false;
+    for (size_t i = 0; i < a->nbinds; i++)
+        if (strcmp(a->binds[i], b->binds[i]) != 0) return false;
+    return true;
+}
+
+/* Appends "http://h:HTTP_PORT" for each TLS host on tls_port of a site
+ * bound as `like` that no site serves over HTTP already to text (comma
+ * separated). A host-less on-demand site gets "http://:HTTP_PORT", a
+ * catch-all: its names come with handshakes, and their HTTP-01
+ * challenges need the port. owner[i]: the site of p->tls_sites[i]. */
+static int route__tls_redirect_keys(const route_plan_t *p, const route_site_t *const *owner, uint16_t tls_port,
+                                    const route_site_t *like, ifr_buf_t *text)
 {
     size_t before = text->len;
     for (size_t i = 0; i < p->ntls_sites; i++) {
         const route_tls_site_t *t = &p->tls_sites[i];
-        if (t->port != tls_port || (!t->host[0] && !t->on_demand) || route__tls_host_seen(p, i, t->host) ||
-            route__tls_http_served(p, t->host))
+        if (t->port != tls_port || !route__tls_same_binds(owner[i], like) || (!t->host[0] && !t->on_demand) ||
+            route__tls_host_seen(p, i, t->host) || route__tls_http_served(p, t->host))
             continue;
         bool v6 = strchr(t->host, ':') != NULL;
         char key[400];
@@ -96,27 +107,30 @@ static int route__tls_redirect_keys(const route_plan_t *p, uint16_t tls_port, if
     return text->len > before ? 1 : 0;
 }
 
-/* One site per TLS port, "http://a:80, http://b:80 { redir
- * https://{host}:TLS_PORT{uri} 308 }", parsed and built as if the
- * Caddyfile had it. */
-static int route__tls_add_redirects(route_plan_t *p, const char *base_dir, cfg_error_t *err)
+/* One site per TLS port and set of bind addresses, "http://a:80,
+ * http://b:80 { bind ...; redir https://{host}:TLS_PORT{uri} 308 }",
+ * parsed and built as if the Caddyfile had it: the redirect listens
+ * where its sites do, as Caddy's. */
+static int route__tls_add_redirects(route_plan_t *p, const route_site_t *const *owner, const char *base_dir,
+                                    cfg_error_t *err)
 {
     ifr_buf_t text = IFR_BUF_INIT;
     int rc = 0;
     for (size_t i = 0; i < p->ntls_sites && rc == 0; i++) {
         uint16_t port = p->tls_sites[i].port;
         bool done = false;
-        for (size_t k = 0; k < i; k++) done |= p->tls_sites[k].port == port;
+        for (size_t k = 0; k < i; k++) done |= p->tls_sites[k].port == port && route__tls_same_binds(owner[k], owner[i]);
         if (done) continue;
-        int keys = route__tls_redirect_keys(p, port, &text);
-        char block[96] = "";
+        int keys = route__tls_redirect_keys(p, owner, port, owner[i], &text);
         if (keys > 0) {
             char suffix[16] = "";
             if (port != 443) snprintf(suffix, sizeof suffix, ":%u", port);
-            snprintf(block, sizeof block, " {\n\tredir https://{host}%s{uri} 308\n}\n", suffix);
+            rc |= ifr_buf_append_cstr(&text, " {\n");
+            for (size_t b = 0; b < owner[i]->nbinds; b++)
+                rc |= ifr_buf_printf(&text, "\tbind \"%s\"\n", owner[i]->binds[b]);
+            rc |= ifr_buf_printf(&text, "\tredir https://{host}%s{uri} 308\n}\n", suffix);
         }
-        if (keys < 0 || ifr_buf_append_cstr(&text, block) != 0)
-            rc = cfg_errorf(err, NULL, "too many TLS sites for the HTTP->HTTPS redirects");
+        if (keys < 0 || rc != 0) rc = cfg_errorf(err, NULL, "too many TLS sites for the HTTP->HTTPS redirects");
     }
     cfg_doc_t *doc = NULL;
     char *copy = rc == 0 && text.len ? ifr_arena_strndup(&p->arena, text.data, text.len) : NULL;
@@ -171,12 +185,14 @@ int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *er
         for (size_t k = 0; k < p->sites[i].naddrs; k++) n += p->sites[i].addrs[k].tls;
     if (n == 0) return 0;
     p->tls_sites = ifr_arena_calloc(&p->arena, n, sizeof *p->tls_sites);
-    if (!p->tls_sites) return cfg_errorf(err, NULL, "out of memory");
+    const route_site_t **owner = ifr_arena_calloc(&p->arena, n, sizeof *owner);   /* each one's site */
+    if (!p->tls_sites || !owner) return cfg_errorf(err, NULL, "out of memory");
     for (size_t i = 0; i < p->nsites; i++) {
         const route_site_t *s = &p->sites[i];
         for (size_t k = 0; k < s->naddrs; k++) {
             const route_site_addr_t *a = &s->addrs[k];
             if (!a->tls) continue;
+            owner[p->ntls_sites] = s;
             route_tls_site_t *t = &p->tls_sites[p->ntls_sites++];
             t->port = a->port;
             t->host = a->host.ptr;
@@ -203,7 +219,7 @@ int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *er
     }
     if (route__tls_strict_ports(p, err) != 0) return -1;
     if (o->auto_https_no_redirects) return 0;
-    return route__tls_add_redirects(p, base_dir, err);
+    return route__tls_add_redirects(p, owner, base_dir, err);
 }
 
 size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out)

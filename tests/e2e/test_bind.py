@@ -175,3 +175,30 @@ def test_config_errors_name_bind(binary):
             check(out.returncode == 1 and needle in msg, "%r: expected %r in %r" % (config, needle, msg))
     finally:
         srv.cleanup()
+
+
+def test_https_redirect_listens_where_its_site_does(binary):
+    """The automatic HTTP->HTTPS redirect of a bound TLS site is bound the
+    same way (as Caddy's): on 127.0.0.2, not on the harness's 127.0.0.1."""
+    config = """{
+	http_port @PORT@
+	storage file_system @DIR@/data
+	skip_install_trust
+}
+http://other.test:@PORT@ {
+	respond "plain"
+}
+https://a.test:@PORT2@ {
+	bind 127.0.0.2
+	tls internal
+	respond "secure"
+}
+"""
+    with Server(binary, config) as srv:
+        r = get("127.0.0.2", srv.port, "/x?y=1", hostname="a.test")
+        check(r.status == 308 and r.header("location") == "https://a.test:%d/x?y=1" % srv.port2, r)
+        r = get("127.0.0.1", srv.port, "/x", hostname="a.test")
+        check(r.status == 200 and r.body == b"", "no redirect on 127.0.0.1: %r" % r)
+        check(get("127.0.0.1", srv.port, hostname="other.test").body == b"plain", "other.test")
+        check(refused("127.0.0.1", srv.port2), "the TLS port is bound to 127.0.0.2 only")
+        check(not refused("127.0.0.2", srv.port2), "the TLS port on 127.0.0.2")
