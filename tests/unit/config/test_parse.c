@@ -299,6 +299,47 @@ static void test_snippets(void)
     CHECK_STR_EQ(b->items[5].name.text.ptr, "file_server");
 }
 
+/* import with a block: {block} and {blocks.NAME} (Caddy 2.9); named routes
+ * kept apart from the sites (Caddy 2.7). */
+static void test_import_blocks_and_named_routes(void)
+{
+    cfg_doc_t *doc = parse("(wrap) {\n"
+                           "\tbefore {args[0]}\n"
+                           "\t{block}\n"
+                           "\t{blocks.inner}\n"
+                           "\t{blocks.missing}\n"
+                           "}\n"
+                           "&(api) {\n\trespond api\n}\n"
+                           "a.com {\n"
+                           "\timport wrap x {\n"
+                           "\t\tfrom_block {args[0]}\n"
+                           "\t\tinner {\n"
+                           "\t\t\tnested 1\n"
+                           "\t\t}\n"
+                           "\t}\n"
+                           "\tafter\n"
+                           "}\n");
+    CHECK(doc != NULL);
+    if (!doc) return;
+    CHECK_INT_EQ(doc->nsites, 1);
+    CHECK_INT_EQ(doc->nroutes, 1);
+    if (doc->nroutes == 1) CHECK_STR_EQ(doc->routes[0].keys[0].text.ptr, "&(api)");
+    cfg_block_t *b = &doc->sites[0].body;
+    /* before x; from_block {args[0]} (the block is not the snippet's);
+     * inner {...}; nested 1; after */
+    CHECK_INT_EQ(b->count, 5);
+    if (b->count != 5) return;
+    CHECK_STR_EQ(b->items[0].name.text.ptr, "before");
+    CHECK_STR_EQ(ARG(&b->items[0], 0), "x");
+    CHECK_STR_EQ(b->items[1].name.text.ptr, "from_block");
+    CHECK_STR_EQ(ARG(&b->items[1], 0), "{args[0]}");
+    CHECK_INT_EQ(b->items[1].name.line, 12);   /* where the import's block wrote it */
+    CHECK_STR_EQ(b->items[2].name.text.ptr, "inner");
+    CHECK(b->items[2].block != NULL);
+    CHECK_STR_EQ(b->items[3].name.text.ptr, "nested");
+    CHECK_STR_EQ(b->items[4].name.text.ptr, "after");
+}
+
 static void test_snippet_errors(void)
 {
     expect_error("(a) {\n\timport b\n}\n(b) {\n\timport a\n}\nx {\n\timport a\n}\n", 5, 9,
@@ -339,7 +380,9 @@ static void test_syntax_errors(void)
     expect_error("a,\n", 1, 1, "another address");
     expect_error("a {\n}\n{\n}\n", 3, 1, "global options block may only come first");
     expect_error("a {\n\trespond {}\n}\n", 2, 10, "'{}'");
-    expect_error("&(route) {\n}\n", 1, 1, "named routes");
+    expect_error("&(route)\na {\n}\n", 1, 1, "expected '{'");
+    expect_error("&(route), b {\n}\n", 1, 1, "named route is defined alone");
+    expect_error("&(r) {\n}\n&(r) {\n}\n", 3, 1, "defined twice");
     expect_error("(s) a {\n}\n", 1, 1, "snippet");
     static const char nul[] = "a {\n\tre\0spond\n}\n";
     ifr_arena_reset(&arena);
@@ -571,6 +614,7 @@ int main(void)
     RUN(test_braceless_site);
     RUN(test_snippets);
     RUN(test_snippet_errors);
+    RUN(test_import_blocks_and_named_routes);
     RUN(test_syntax_errors);
     RUN(test_deep_nesting);
     RUN(test_site_addresses_once);
