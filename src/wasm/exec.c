@@ -239,7 +239,7 @@ iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uin
     iw__fuel_settle(ex);
     ex->slice_end = ex->consumed + ex->slice;
     iw__budget_reset(ex);
-    ex->frames[0] = (iw_exec_frame_t){ NULL, ex->stack, inst, NULL };
+    ex->frames[0] = (iw_exec_frame_t){ NULL, ex->stack, inst, NULL, NULL };
     ex->depth = 0;
 
     if (f->host) {
@@ -269,7 +269,7 @@ iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uin
     }
 
     const iw_code_t *c = f->code;
-    ex->frames[1] = (iw_exec_frame_t){ iw_halt_code(), ex->stack, f->inst, c };
+    ex->frames[1] = (iw_exec_frame_t){ iw_halt_code(), ex->stack, f->inst, c, NULL };
     ex->depth = 1;
     memset(ex->stack + c->nparams, 0, (c->nlocals - c->nparams) * sizeof(uint64_t));
     ex->ip = c->code;

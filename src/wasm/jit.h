@@ -17,10 +17,13 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "wasm/module.h"
+#include "wasm/runtime.h"
 
 /* What compiled code reads and writes besides the frame; the offsets are
- * part of the generated code (jit_compile.c checks them). */
+ * part of the generated code. Calls and returns in compiled code stay within
+ * `inst` and push and pop frame records as the interpreter does (frame,
+ * *depth); the arrays never move while compiled code runs (growing them is
+ * left to the interpreter). */
 typedef struct {
     int64_t budget;                 /* the fuel countdown, in and out */
     uint8_t *mem;                   /* memory 0 of the frame's instance */
@@ -29,6 +32,12 @@ typedef struct {
     atomic_int *interrupt;
     iw_global_t **globals;          /* the frame's instance's globals */
     const iw_word_t *exit_ip;      /* out: where the interpreter goes on */
+    iw_instance_t *inst;            /* the frame's instance */
+    iw_table_t **tables;            /* its tables */
+    iw_exec_frame_t *frame;         /* in: the current frame record */
+    uint32_t *depth;                /* the call's depth, kept up to date */
+    const iw_exec_frame_t *frames_last;     /* the last record there is room for */
+    const uint64_t *stack_end;      /* the value stack's end */
 } iw_jit_ctx_t;
 
 /* One compiled function: the native offset of each internal instruction
@@ -37,6 +46,7 @@ struct iw_jit_func {
     const struct iw_jit_module *module;
     const uint32_t *native;
     uint32_t ncode;
+    const uint8_t *entry;           /* the native code of instruction 0 */
 };
 
 /* Compiles every defined function of m it can (after decoding, before any

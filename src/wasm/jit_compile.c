@@ -4,13 +4,18 @@
  * slots, so every instruction boundary is a place where the interpreter and
  * compiled code can hand the frame to each other. Fixed registers:
  *   rbx frame pointer, r12 context (iw_jit_ctx_t), r13 memory base,
- *   r14 memory size, r15 fuel countdown, rbp the interrupt flag's address;
- *   rax, rcx, rdx scratch.
- * Anything the compiled code does not do itself (a failed check that will
- * trap, the fuel slow path, calls, returns) is an exit: rax = the internal
- * instruction's address, then the module's exit sequence stores it and the
- * countdown in the context and returns to the interpreter, which runs that
- * instruction. A check always exits before the instruction has any effect. */
+ *   r14 memory size, r15 fuel countdown, rbp the interrupt flag's address,
+ *   rsi the current frame record, rdi the address of the call's depth;
+ *   rax, rcx, rdx, r8, r9 scratch.
+ * Calls to compiled functions of the same instance push a frame record as
+ * the interpreter does and jump to the callee; returns pop it and jump
+ * back (no native stack is used, so guest recursion never touches the C
+ * stack). Anything the compiled code does not do itself (a failed check
+ * that will trap, the fuel slow path, other calls and returns) is an exit:
+ * rax = the internal instruction's address, then the module's exit
+ * sequence stores it and the countdown in the context and returns to the
+ * interpreter, which runs that instruction in the frame record at the
+ * depth. A check always exits before the instruction has any effect. */
 #include "wasm/jit.h"
 
 #if IW_JIT
@@ -32,6 +37,8 @@
 #define RBP IW_X64_RBP
 #define RSI IW_X64_RSI
 #define RDI IW_X64_RDI
+#define R8 IW_X64_R8
+#define R9 IW_X64_R9
 #define R12 IW_X64_R12
 #define R13 IW_X64_R13
 #define R14 IW_X64_R14
@@ -47,7 +54,8 @@ struct iw_jit_module {
 
 typedef enum {
     IW__J_NONE,         /* not compiled yet: the function stays interpreted */
-    IW__J_EXIT,         /* the interpreter runs it (calls, returns, unreachable) */
+    IW__J_EXIT,         /* the interpreter runs it (imported calls, unreachable) */
+    IW__J_CALL,         /* call, call_indirect, return: compiled when they stay in compiled code */
     IW__J_CONTROL,      /* branches, fuel, copies, constants, globals (by op) */
     IW__J_ALU, IW__J_MUL, IW__J_SHIFT, IW__J_CMP, IW__J_DIV,     /* binary, _SS/_SI */
     IW__J_CMP_BRANCH,   /* i32 compare-and-branch forms */
@@ -110,9 +118,8 @@ typedef struct {
 static void iw__jit_info_init(iw__jit_info_t *info)
 {
     memset(info, 0, IW_OP_COUNT * sizeof *info);
-    static const iw_op_t exits[] = { IW_OP_UNREACHABLE, IW_OP_RETURN, IW_OP_CALL, IW_OP_CALL_IMPORT,
-                                     IW_OP_CALL_INDIRECT };
-    for (size_t i = 0; i < sizeof exits / sizeof exits[0]; i++) info[exits[i]].cls = IW__J_EXIT;
+    info[IW_OP_UNREACHABLE].cls = info[IW_OP_CALL_IMPORT].cls = IW__J_EXIT;
+    info[IW_OP_CALL].cls = info[IW_OP_CALL_INDIRECT].cls = info[IW_OP_RETURN].cls = IW__J_CALL;
     static const iw_op_t control[] = { IW_OP_BR, IW_OP_BR_MOVE, IW_OP_BRZ, IW_OP_BRNZ, IW_OP_BRNZ_MOVE,
                                        IW_OP_BR_LOOP, IW_OP_BRZ_LOOP, IW_OP_BRNZ_LOOP, IW_OP_LOOP, IW_OP_FUEL,
                                        IW_OP_COPY, IW_OP_CONST, IW_OP_SELECT, IW_OP_GLOBAL_GET,
@@ -188,7 +195,7 @@ static uint32_t iw__jit_len(const iw__jit_info_t *in, iw_op_t op)
 {
     switch ((iw__jit_class_t)in->cls) {
     case IW__J_NONE: return 0;
-    case IW__J_EXIT:
+    case IW__J_EXIT: case IW__J_CALL:
         return op == IW_OP_UNREACHABLE ? 1 : op == IW_OP_RETURN ? 2 : 3;
     case IW__J_CONTROL:
         switch (op) {
@@ -250,6 +257,10 @@ typedef struct {
     const iw__jit_info_t *info;
     const iw__opmap_t *opmap;
     size_t exit_at;                 /* the module's exit sequence */
+    const iw_module_t *m;
+    const bool *planned;            /* per defined function: will have native code */
+    iw__jit_fix_t *calls;           /* direct calls: rel32 -> a callee's entry (target = its index) */
+    uint32_t ncalls, calls_cap;
     /* per function */
     const iw_code_t *fn;
     uint32_t *native;               /* per code word; 0 = no instruction */
@@ -523,6 +534,167 @@ static void iw__jit_unary(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_
     iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
 }
 
+/* ---- calls and returns ----------------------------------------------------- */
+
+#define IW__FRAME(field) ((int32_t)offsetof(iw_exec_frame_t, field))
+#define IW__CTX(field) ((int32_t)offsetof(iw_jit_ctx_t, field))
+
+/* The checks of the interpreter's call that do not depend on the callee
+ * being known: a free frame record and the interrupt flag. rax = the fuel
+ * countdown after the callee's entry charge, which must not be negative.
+ * Each failing check exits at the call, before it had any effect. */
+static void iw__jit_call_checks(iw__jit_t *j, uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    iw__jit_exit_if(j, IW_X64_CC_S, pos, 0);
+    iw_x64_alu_mi(b, IW_X64_CMP, false, RBP, 0, 0);
+    iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
+    iw_x64_lea(b, RCX, RSI, -1, (int32_t)sizeof(iw_exec_frame_t));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, RCX, R12, IW__CTX(frames_last));
+    iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
+}
+
+/* Past the checks: charges the entry fuel (rax), pushes the frame record
+ * for the call at pos (callee code in rdx) with the native return address
+ * (the next instruction), and makes rbx the callee's frame. */
+static void iw__jit_push_frame(iw__jit_t *j, uint32_t pos, uint32_t base)
+{
+    iw_x64_buf_t *b = &j->b;
+    iw_x64_mov_rr(b, true, R15, RAX);
+    iw_x64_alu_ri(b, IW_X64_ADD, true, RSI, (int32_t)sizeof(iw_exec_frame_t));
+    iw_x64_mov_imm(b, RAX, (uint64_t)(uintptr_t)(j->fn->code + pos + 3));
+    iw_x64_store(b, true, RSI, IW__FRAME(ret_ip), RAX);
+    iw_x64_lea(b, RBX, RBX, -1, iw__slot(base));
+    iw_x64_store(b, true, RSI, IW__FRAME(fp), RBX);
+    iw_x64_load(b, true, RAX, R12, IW__CTX(inst));
+    iw_x64_store(b, true, RSI, IW__FRAME(inst), RAX);
+    iw_x64_store(b, true, RSI, IW__FRAME(fn), RDX);
+    iw__jit_branch(j, iw_x64_lea_rip(b, RAX), pos + 3);
+    iw_x64_store(b, true, RSI, IW__FRAME(jit_ret), RAX);
+    iw_x64_alu_mi(b, IW_X64_ADD, false, RDI, 0, 1);
+}
+
+/* Declared locals start at zero: slots [r8, r9) of the frame in rbx, both
+ * in bytes. */
+static void iw__jit_zero_loop(iw__jit_t *j)
+{
+    iw_x64_buf_t *b = &j->b;
+    size_t test = iw_x64_jmp(b);
+    size_t loop = b->len;
+    iw_x64_store_imm(b, true, RBX, R8, 0, 0);
+    iw_x64_alu_ri(b, IW_X64_ADD, true, R8, 8);
+    iw_x64_patch(b, test, b->len);
+    iw_x64_alu_rr(b, IW_X64_CMP, true, R8, R9);
+    iw_x64_patch(b, iw_x64_jcc(b, IW_X64_CC_B), loop);
+}
+
+/* call: w1 callee code, w2 base slot. A callee with native code in this
+ * module is entered directly; any other goes through the interpreter. */
+static void iw__jit_call(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    const iw_code_t *callee = ins[1].ptr;
+    uint32_t base = (uint32_t)ins[2].u;
+    size_t idx = (size_t)(callee - j->m->codes);
+    if (!j->planned[idx] || callee->fuel > INT32_MAX) {
+        iw__jit_exit(j, pos);
+        return;
+    }
+    iw_x64_lea(b, RCX, RBX, -1, iw__slot((uint64_t)base + callee->frame_slots));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, RCX, R12, IW__CTX(stack_end));
+    iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
+    iw_x64_mov_rr(b, true, RAX, R15);
+    iw_x64_alu_ri(b, IW_X64_SUB, true, RAX, (int32_t)callee->fuel);
+    iw__jit_call_checks(j, pos);
+    iw_x64_mov_imm(b, RDX, (uint64_t)(uintptr_t)callee);
+    iw__jit_push_frame(j, pos, base);
+    uint32_t nzero = callee->nlocals - callee->nparams;
+    if (nzero <= 8) {
+        for (uint32_t k = 0; k < nzero; k++) iw_x64_store_imm(b, true, RBX, -1, iw__slot(callee->nparams + k), 0);
+    } else {
+        iw_x64_mov_imm(b, R8, (uint64_t)callee->nparams * 8);
+        iw_x64_mov_imm(b, R9, (uint64_t)callee->nlocals * 8);
+        iw__jit_zero_loop(j);
+    }
+    size_t at = iw_x64_jmp(b);
+    if (!iw__jit_grow(j, (void **)&j->calls, &j->calls_cap, j->ncalls + 1, sizeof *j->calls)) return;
+    j->calls[j->ncalls++] = (iw__jit_fix_t){ at, (uint32_t)idx };
+}
+
+/* call_indirect: w1 {table, base}, w2 type. The element must be in the
+ * table, not null, of the same signature string (other strings may still
+ * match: the interpreter compares them), a wasm function of this instance
+ * with native code; anything else, and every trap, goes through the
+ * interpreter, which checks again and raises the trap itself. */
+static void iw__jit_call_indirect(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    const iw_functype_t *type = ins[2].ptr;
+    uint32_t base = ins[1].p.hi;
+    iw_x64_load(b, true, RAX, R12, IW__CTX(tables));
+    iw_x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.lo));
+    iw_x64_load(b, false, RCX, RBX, iw__slot((uint64_t)base + type->param_slots));
+    iw_x64_alu_rm(b, IW_X64_CMP, false, RCX, RAX, (int32_t)offsetof(iw_table_t, size));
+    iw__jit_exit_if(j, IW_X64_CC_AE, pos, 0);
+    iw_x64_load(b, true, RAX, RAX, (int32_t)offsetof(iw_table_t, items));
+    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x8B }, 1, RDX, RAX, RCX, 3, 0);   /* items[i] */
+    iw_x64_test_rr(b, true, RDX, RDX);
+    iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
+    iw_x64_mov_imm(b, RAX, (uint64_t)(uintptr_t)type->sig);
+    iw_x64_alu_rm(b, IW_X64_CMP, true, RAX, RDX, (int32_t)offsetof(iw_func_t, sig));
+    iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
+    iw_x64_alu_mi(b, IW_X64_CMP, true, RDX, (int32_t)offsetof(iw_func_t, host), 0);
+    iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
+    iw_x64_load(b, true, RAX, R12, IW__CTX(inst));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, RAX, RDX, (int32_t)offsetof(iw_func_t, inst));
+    iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
+    iw_x64_load(b, true, RDX, RDX, (int32_t)offsetof(iw_func_t, code));
+    iw_x64_load(b, true, R9, RDX, (int32_t)offsetof(iw_code_t, jit));
+    iw_x64_test_rr(b, true, R9, R9);
+    iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
+    iw_x64_load(b, false, RCX, RDX, (int32_t)offsetof(iw_code_t, frame_slots));
+    /* the callee's frame end: rbx + (base + frame_slots) * 8 */
+    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x8D }, 1, RCX, RBX, RCX, 3, iw__slot(base));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, RCX, R12, IW__CTX(stack_end));
+    iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
+    iw_x64_load(b, false, RCX, RDX, (int32_t)offsetof(iw_code_t, fuel));
+    iw_x64_mov_rr(b, true, RAX, R15);
+    iw_x64_alu_rr(b, IW_X64_SUB, true, RAX, RCX);
+    iw__jit_call_checks(j, pos);
+    iw__jit_push_frame(j, pos, base);
+    iw_x64_load(b, false, R8, RDX, (int32_t)offsetof(iw_code_t, nparams));
+    iw_x64_shift_ri(b, IW_X64_SHL, true, R8, 3);
+    iw_x64_load(b, false, RCX, RDX, (int32_t)offsetof(iw_code_t, nlocals));
+    iw_x64_shift_ri(b, IW_X64_SHL, true, RCX, 3);
+    iw_x64_load(b, true, RAX, R9, (int32_t)offsetof(struct iw_jit_func, entry));
+    iw_x64_mov_rr(b, true, R9, RCX);
+    iw__jit_zero_loop(j);
+    iw_x64_jmp_reg(b, RAX);
+}
+
+/* return: w1 {src, n}. Back into the caller's native code when a compiled
+ * call pushed this frame within the same instance; the results move to
+ * slot 0 only once that is known (the interpreter would move them again). */
+static void iw__jit_return(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    iw_x64_load(b, true, RAX, RSI, IW__FRAME(jit_ret));
+    iw_x64_test_rr(b, true, RAX, RAX);
+    iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
+    iw_x64_load(b, true, RCX, RSI, IW__FRAME(inst) - (int32_t)sizeof(iw_exec_frame_t));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, RCX, R12, IW__CTX(inst));
+    iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
+    uint32_t src = ins[1].p.lo, n = ins[1].p.hi;
+    for (uint32_t k = 0; src && k < n; k++) {
+        iw_x64_load(b, true, RCX, RBX, iw__slot((uint64_t)src + k));
+        iw_x64_store(b, true, RBX, iw__slot(k), RCX);
+    }
+    iw_x64_alu_ri(b, IW_X64_SUB, true, RSI, (int32_t)sizeof(iw_exec_frame_t));
+    iw_x64_alu_mi(b, IW_X64_SUB, false, RDI, 0, 1);
+    iw_x64_load(b, true, RBX, RSI, IW__FRAME(fp));
+    iw_x64_jmp_reg(b, RAX);
+}
+
 static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32_t pos)
 {
     iw_x64_buf_t *b = &j->b;
@@ -531,6 +703,11 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32
     switch ((iw__jit_class_t)in->cls) {
     case IW__J_NONE: break;
     case IW__J_EXIT: iw__jit_exit(j, pos); break;
+    case IW__J_CALL:
+        if (op == IW_OP_CALL) iw__jit_call(j, ins, pos);
+        else if (op == IW_OP_CALL_INDIRECT) iw__jit_call_indirect(j, ins, pos);
+        else iw__jit_return(j, ins, pos);
+        break;
     case IW__J_CONTROL: iw__jit_control(j, op, ins, pos); break;
     case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP:
         iw_x64_load(b, in->w, RAX, RBX, iw__slot(ins[1].p.hi));
@@ -612,7 +789,8 @@ static bool iw__jit_function(iw__jit_t *j)
 
 /* The module's entry and exit, at offset 0 of its code:
  *   enter(fp, ctx, target): saves the callee-saved registers, loads the
- *   fixed ones from the context and jumps to target;
+ *   fixed ones from the context and jumps to target (rdi and rsi, the
+ *   arguments, are free once read);
  *   exit (rax = the instruction to continue at): stores it and the
  *   countdown in the context and returns to the interpreter. */
 static void iw__jit_trampoline(iw__jit_t *j)
@@ -626,6 +804,8 @@ static void iw__jit_trampoline(iw__jit_t *j)
     iw_x64_load(b, true, R13, R12, (int32_t)offsetof(iw_jit_ctx_t, mem));
     iw_x64_load(b, true, R14, R12, (int32_t)offsetof(iw_jit_ctx_t, memsize));
     iw_x64_load(b, true, RBP, R12, (int32_t)offsetof(iw_jit_ctx_t, interrupt));
+    iw_x64_load(b, true, RSI, R12, (int32_t)offsetof(iw_jit_ctx_t, frame));
+    iw_x64_load(b, true, RDI, R12, (int32_t)offsetof(iw_jit_ctx_t, depth));
     iw_x64_jmp_reg(b, RDX);
     j->exit_at = b->len;
     iw_x64_store(b, true, R12, (int32_t)offsetof(iw_jit_ctx_t, exit_ip), RAX);
@@ -654,33 +834,44 @@ void iw_jit_compile_module(iw_module_t *m)
     struct iw_jit_module *jm = calloc(1, sizeof *jm);
     uint32_t **natives = calloc(ndefined, sizeof *natives);
     uint32_t *ncodes = calloc(ndefined, sizeof *ncodes);
-    iw__jit_t j = { .info = info, .opmap = opmap };
-    bool ok = info && opmap && jm && natives && ncodes;
+    bool *planned = calloc(ndefined, sizeof *planned);
+    iw__jit_t j = { .info = info, .opmap = opmap, .m = m, .planned = planned };
+    bool ok = info && opmap && jm && natives && ncodes && planned;
     if (ok) {
         iw__jit_info_init(info);
         iw__opmap_init(opmap);
-        iw__jit_trampoline(&j);
-        for (uint32_t i = 0; i < ndefined && !j.oom && !j.b.oom; i++) {
+        /* which functions will have native code, so that a call knows
+         * whether it can enter its callee directly */
+        for (uint32_t i = 0; i < ndefined && !j.oom; i++) {
             j.fn = &m->codes[i];
-            size_t mark = j.b.len;
-            if (!iw__jit_function(&j)) {
-                j.b.len = mark;
-                continue;
-            }
-            natives[i] = malloc((size_t)j.ncode * sizeof **natives);
-            if (!natives[i]) break;
-            memcpy(natives[i], j.native, (size_t)j.ncode * sizeof **natives);
+            j.ncode = 0;
+            if (j.native_cap) memset(j.native, 0, j.native_cap * sizeof *j.native);
+            planned[i] = j.fn->code && iw__jit_walk(&j) && iw__jit_fits(&j);
+        }
+        iw__jit_trampoline(&j);
+        for (uint32_t i = 0; i < ndefined && ok && !j.oom && !j.b.oom; i++) {
+            if (!planned[i]) continue;
+            j.fn = &m->codes[i];
+            /* a planned function that does not compile would leave calls
+             * to it pointing nowhere: then nothing of the module is compiled */
+            if (!iw__jit_function(&j)) ok = false;
+            natives[i] = ok ? malloc((size_t)j.ncode * sizeof **natives) : NULL;
+            if (!natives[i]) ok = false;
+            else memcpy(natives[i], j.native, (size_t)j.ncode * sizeof **natives);
             ncodes[i] = j.ncode;
         }
-        ok = !j.oom && !j.b.oom;
+        for (uint32_t k = 0; ok && k < j.ncalls; k++) iw_x64_patch(&j.b, j.calls[k].at, natives[j.calls[k].target][0]);
+        ok = ok && !j.oom && !j.b.oom;
     }
     jm = ok ? jm : (free(jm), NULL);
     if (jm) jm->funcs = calloc(ndefined, sizeof *jm->funcs);
     if (jm && jm->funcs && iw_jit_code_new(&jm->code, j.b.p, j.b.len)) {
         jm->nfuncs = ndefined;
         for (uint32_t i = 0; i < ndefined; i++) {
-            jm->funcs[i] = (struct iw_jit_func){ jm, natives[i], ncodes[i] };
-            if (natives[i]) m->codes[i].jit = &jm->funcs[i];
+            jm->funcs[i] = (struct iw_jit_func){ jm, natives[i], ncodes[i], NULL };
+            if (!natives[i]) continue;
+            jm->funcs[i].entry = jm->code.base + natives[i][0];
+            m->codes[i].jit = &jm->funcs[i];
         }
         m->jit = jm;
     } else {
@@ -690,11 +881,13 @@ void iw_jit_compile_module(iw_module_t *m)
     }
     free(natives);
     free(ncodes);
+    free(planned);
     free(info);
     free(opmap);
     free(j.native);
     free(j.fix);
     free(j.stubs);
+    free(j.calls);
     iw_x64_free(&j.b);
 }
 

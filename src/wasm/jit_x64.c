@@ -43,6 +43,12 @@ static void iw__x64_rex(iw_x64_buf_t *b, bool w, int reg, int index, int base)
 void iw_x64_op_mem(iw_x64_buf_t *b, bool p66, bool w, const uint8_t *opc, int nopc, int reg, int base, int index,
                     int32_t disp)
 {
+    iw_x64_op_mem_scaled(b, p66, w, opc, nopc, reg, base, index, 0, disp);
+}
+
+void iw_x64_op_mem_scaled(iw_x64_buf_t *b, bool p66, bool w, const uint8_t *opc, int nopc, int reg, int base,
+                          int index, int scale, int32_t disp)
+{
     if (p66) iw_x64_byte(b, 0x66);
     iw__x64_rex(b, w, reg, index < 0 ? 0 : index, base);
     for (int i = 0; i < nopc; i++) iw_x64_byte(b, opc[i]);
@@ -50,7 +56,7 @@ void iw_x64_op_mem(iw_x64_buf_t *b, bool p66, bool w, const uint8_t *opc, int no
     int mod = disp == 0 && (base & 7) != 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
     bool sib = index >= 0 || (base & 7) == 4;
     iw_x64_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | (sib ? 4 : (base & 7))));
-    if (sib) iw_x64_byte(b, (uint8_t)((index >= 0 ? (index & 7) : 4) << 3 | (base & 7)));
+    if (sib) iw_x64_byte(b, (uint8_t)(scale << 6 | (index >= 0 ? (index & 7) : 4) << 3 | (base & 7)));
     if (mod == 1) iw_x64_byte(b, (uint8_t)(int8_t)disp);
     if (mod == 2) iw__x64_u32(b, (uint32_t)disp);
 }
@@ -75,6 +81,32 @@ void iw_x64_store(iw_x64_buf_t *b, bool w, int base, int32_t disp, int reg)
 void iw_x64_mov_rr(iw_x64_buf_t *b, bool w, int dst, int src)
 {
     iw_x64_op_rr(b, w, (const uint8_t[]){ 0x89 }, 1, src, dst);
+}
+
+void iw_x64_lea(iw_x64_buf_t *b, int dst, int base, int index, int32_t disp)
+{
+    iw_x64_op_mem(b, false, true, (const uint8_t[]){ 0x8D }, 1, dst, base, index, disp);
+}
+
+size_t iw_x64_lea_rip(iw_x64_buf_t *b, int dst)
+{
+    iw__x64_rex(b, true, dst, 0, 0);
+    iw_x64_byte(b, 0x8D);
+    iw_x64_byte(b, (uint8_t)((dst & 7) << 3 | 5));     /* mod 00, rm 101: [rip + rel32] */
+    size_t at = b->len;
+    iw__x64_u32(b, 0);
+    return at;
+}
+
+void iw_x64_store_imm(iw_x64_buf_t *b, bool w, int base, int index, int32_t disp, int32_t imm)
+{
+    iw_x64_op_mem(b, false, w, (const uint8_t[]){ 0xC7 }, 1, 0, base, index, disp);
+    iw__x64_u32(b, (uint32_t)imm);
+}
+
+void iw_x64_jmp_mem(iw_x64_buf_t *b, int base, int32_t disp)
+{
+    iw_x64_op_mem(b, false, false, (const uint8_t[]){ 0xFF }, 1, 4, base, -1, disp);
 }
 
 void iw_x64_mov_imm(iw_x64_buf_t *b, int dst, uint64_t imm)

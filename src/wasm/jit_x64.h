@@ -37,12 +37,22 @@ void iw_x64_byte(iw_x64_buf_t *b, uint8_t v);
  * bytes, ModRM for register `reg` and the memory operand. */
 void iw_x64_op_mem(iw_x64_buf_t *b, bool p66, bool w, const uint8_t *opc, int nopc, int reg, int base, int index,
                     int32_t disp);
+/* The same with the index scaled by 1 << scale (0-3). */
+void iw_x64_op_mem_scaled(iw_x64_buf_t *b, bool p66, bool w, const uint8_t *opc, int nopc, int reg, int base,
+                          int index, int scale, int32_t disp);
 /* The same with a register operand rm (ModRM mod = 3). */
 void iw_x64_op_rr(iw_x64_buf_t *b, bool w, const uint8_t *opc, int nopc, int reg, int rm);
 
 void iw_x64_load(iw_x64_buf_t *b, bool w, int reg, int base, int32_t disp);    /* mov reg, [base+disp] */
 void iw_x64_store(iw_x64_buf_t *b, bool w, int base, int32_t disp, int reg);   /* mov [base+disp], reg */
 void iw_x64_mov_rr(iw_x64_buf_t *b, bool w, int dst, int src);
+void iw_x64_lea(iw_x64_buf_t *b, int dst, int base, int index, int32_t disp);  /* 64-bit */
+/* lea dst, [rip + rel32] with a zero displacement: returns where the rel32
+ * is, for iw_x64_patch (which makes it point to a buffer position). */
+size_t iw_x64_lea_rip(iw_x64_buf_t *b, int dst);
+/* mov (d/q)word [base+index+disp], imm32 (sign-extended in the 64-bit form) */
+void iw_x64_store_imm(iw_x64_buf_t *b, bool w, int base, int index, int32_t disp, int32_t imm);
+void iw_x64_jmp_mem(iw_x64_buf_t *b, int base, int32_t disp);                 /* jmp [base+disp] */
 /* dst = imm: mov r32, imm32 when it zero-extends, else movabs. */
 void iw_x64_mov_imm(iw_x64_buf_t *b, int dst, uint64_t imm);
 void iw_x64_alu_rr(iw_x64_buf_t *b, iw_x64_alu_t op, bool w, int dst, int src);

@@ -76,6 +76,9 @@ typedef struct {
     uint64_t *fp;                   /* this function's frame */
     iw_instance_t *inst;            /* whose memory, globals and tables */
     const iw_code_t *fn;
+    /* Set only by a call in compiled code (jit.h): the caller's native
+     * code to return to. NULL: the return goes through the interpreter. */
+    const void *jit_ret;
 } iw_exec_frame_t;
 
 typedef enum { IW_IDLE, IW_RUNNING, IW_PAUSED } iw_exec_state_t;

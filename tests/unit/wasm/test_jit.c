@@ -2,7 +2,10 @@
  * (checked against objdump -D -b binary -mi386:x86-64), and compiled
  * functions against the interpreter on the same module: results, traps
  * with their messages and backtraces, fuel used, slices that pause and
- * resume, calls both ways between compiled and interpreted code. */
+ * resume, calls both ways between compiled and interpreted code, calls
+ * and returns that stay in compiled code (direct and through a table, with
+ * the table's traps, declared locals zeroed, the depth and value stack
+ * limits). */
 #include <string.h>
 
 #define TEST_SUITE "wasm/jit"
@@ -100,6 +103,35 @@ static const char *const WAT =
     "  (func $deep (export \"deep\") (param i32) (result i32)\n"
     "    (if (result i32) (local.get 0) (then (call $deep (i32.sub (local.get 0) (i32.const 1))))\n"
     "      (else (i32.div_u (i32.const 1) (local.get 0)))))\n"
+    "  (type $ii (func (param i32) (result i32)))\n"
+    "  (table 5 funcref)\n"
+    "  (elem (i32.const 0) $twice $locals $get $sum)\n"
+    "  (func $twice (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))\n"
+    /* ten declared locals (more than the compiler zeroes one by one):
+     * they must read zero on entry, however the frame's slots were used */
+    "  (func $locals (param $n i32) (result i32)\n"
+    "    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)\n"
+    "    (local $f i32) (local $g i32) (local $h i32) (local $i i32) (local $k i32)\n"
+    "    (local.set $k (i32.add (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d)))\n"
+    "      (i32.add (i32.add (local.get $e) (local.get $f)) (i32.add (i32.add (local.get $g) (local.get $h))\n"
+    "        (i32.add (local.get $i) (local.get $k))))))\n"
+    "    (local.set $a (local.tee $b (local.tee $c (local.tee $d (local.tee $e (local.tee $f\n"
+    "      (local.tee $g (local.tee $h (local.tee $i (i32.add (local.get $n) (i32.const 7)))))))))))\n"
+    "    (if (result i32) (local.get $n)\n"
+    "      (then (i32.add (i32.mul (local.get $k) (i32.const 1000)) (i32.add (local.get $a)\n"
+    "        (call $locals (i32.sub (local.get $n) (i32.const 1))))))\n"
+    "      (else (i32.mul (local.get $k) (i32.const 1000)))))\n"
+    "  (func (export \"indirect\") (param $i i32) (param $x i32) (result i32)\n"
+    "    (call_indirect (type $ii) (local.get $x) (local.get $i)))\n"
+    "  (func (export \"indirect_loop\") (param $n i32) (result i32) (local $acc i32)\n"
+    "    (loop $l\n"
+    "      (local.set $acc (i32.add (local.get $acc)\n"
+    "        (call_indirect (type $ii) (i32.and (local.get $n) (i32.const 15)) (i32.and (local.get $n) (i32.const 1)))))\n"
+    "      (local.tee $n (i32.sub (local.get $n) (i32.const 1)))\n"
+    "      (br_if $l))\n"
+    "    (local.get $acc))\n"
+    "  (func (export \"indirect_wrong_type\") (result i32)\n"
+    "    (call_indirect (result i32) (i32.const 0)))\n"
     ")\n";
 
 static bool suspend_get;
@@ -166,9 +198,9 @@ static void test_compiled_count(void)
 {
     uint32_t defined = 0;
     CHECK_INT_EQ(iw_module_compiled_count(modules[0], &defined), 0);
-    CHECK_INT_EQ(defined, 7);
+    CHECK_INT_EQ(defined, 12);
     /* every function of the module uses only what the compiler translates */
-    CHECK_INT_EQ(iw_module_compiled_count(modules[1], NULL), IW_JIT ? 7 : 0);
+    CHECK_INT_EQ(iw_module_compiled_count(modules[1], NULL), IW_JIT ? 12 : 0);
 }
 
 static void test_results_match(void)
@@ -184,6 +216,36 @@ static void test_results_match(void)
     same("rem", mn, 2, NULL, IW_FINISHED);   /* INT_MIN % -1 = 0 */
 }
 
+/* call_indirect to a compiled function, to one with many locals, to a host
+ * function and to an exported wasm function called from the host too; its
+ * traps (out of the table, a null element, a wrong type) as the
+ * interpreter raises them. */
+static void test_indirect_match(void)
+{
+    for (int32_t i = 0; i < 4; i++) {
+        iw_val_t a[] = { I32(i), I32(9) };
+        same("indirect", a, 2, NULL, IW_FINISHED);
+    }
+    iw_val_t n[] = { I32(300) };
+    same("indirect_loop", n, 1, NULL, IW_FINISHED);
+    outcome_t o = run(1, "indirect_loop", n, 1, NULL);
+    /* 150 calls of $twice (even n) and 150 of $locals (odd n, n & 15 deep) */
+    int64_t want = 0;
+    for (int32_t k = 300; k > 0; k--) {
+        if (!(k & 1)) want += 2 * (k & 15);
+        else for (int32_t d = k & 15; d > 0; d--) want += d + 7;
+    }
+    CHECK_INT_EQ(o.value, want);
+    iw_val_t oob[] = { I32(5), I32(1) }, null[] = { I32(4), I32(1) };
+    same("indirect", oob, 2, NULL, IW_TRAPPED);
+    same("indirect", null, 2, NULL, IW_TRAPPED);
+    same("indirect_wrong_type", NULL, 0, NULL, IW_TRAPPED);
+    for (uint64_t fuel = 1; fuel < 3000; fuel += 211) {
+        iw_limits_t lim = { .fuel = fuel };
+        same("indirect_loop", n, 1, &lim, IW_TRAPPED);
+    }
+}
+
 static void test_traps_match(void)
 {
     iw_val_t z[] = { I32(1), I32(0) }, mn[] = { I32(INT32_MIN), I32(-1) }, oob[] = { I32(65530) }, deep[] = { I32(5) };
@@ -194,6 +256,13 @@ static void test_traps_match(void)
     iw_limits_t depth = { .max_call_depth = 50 };
     iw_val_t far[] = { I32(1000) };
     same("deep", far, 1, &depth, IW_TRAPPED);
+    /* the value stack limit, and a recursion deeper than the frame array
+     * starts (compiled calls leave growing it to the interpreter) */
+    iw_limits_t stack = { .max_stack_bytes = 4096 };
+    same("deep", far, 1, &stack, IW_TRAPPED);
+    iw_val_t farther[] = { I32(9000) };
+    same("deep", farther, 1, NULL, IW_TRAPPED);
+    CHECK_INT_EQ(run(1, "deep", farther, 1, NULL).kind, IW_TRAP_DIV_BY_ZERO);
 }
 
 static void test_fuel_match(void)
@@ -267,6 +336,7 @@ int main(void)
     if (modules[0] && modules[1]) {
         RUN(test_compiled_count);
         RUN(test_results_match);
+        RUN(test_indirect_match);
         RUN(test_traps_match);
         RUN(test_fuel_match);
         RUN(test_suspend_resume);
