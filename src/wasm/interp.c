@@ -16,6 +16,7 @@
 #include "wasm/runtime.h"
 #include "wasm/simd.h"
 #include "wasm/simd_ops.h"
+#include "wasm/simd_sse.h"
 
 #define IW__CT_I32 uint32_t
 #define IW__CT_I64 uint64_t
@@ -384,7 +385,10 @@ L_SIMD_##fn: {                                                                \
     memcpy(&a_, fp + ip[1].p.hi, 16);                                         \
     memcpy(&b_, fp + ip[2].p.lo, 16);                                         \
     memcpy(&c_, fp + ip[2].p.hi, 16);                                         \
-    iw_simd_##fn(&r_, &a_, &b_, &c_, ip[3].u);                                \
+    if (iw_simd_fast[IW_SIMD_FN_##fn]) /* SSE4.1 (simd_sse.h) */              \
+        iw_simd_fast[IW_SIMD_FN_##fn](&r_, &a_, &b_, &c_, ip[3].u);           \
+    else                                                                      \
+        iw_simd_##fn(&r_, &a_, &b_, &c_, ip[3].u);                            \
     IW__SIMD_OUT_##kind;                                                      \
     ip += 4;                                                                  \
     NEXT();                                                                   \
@@ -405,7 +409,8 @@ L_SHUFFLE: {      /* w1 {dst, a}, w2 {b}, w3 lane indices 0-7, w4 8-15 */
     memcpy(ab + 16, fp + ip[2].p.lo, 16);
     memcpy(idx, &ip[3].u, 8);
     memcpy(idx + 8, &ip[4].u, 8);
-    for (int i = 0; i < 16; i++) r[i] = ab[idx[i]];
+    if (iw_simd_fast_shuffle) iw_simd_fast_shuffle(r, ab, idx);
+    else for (int i = 0; i < 16; i++) r[i] = ab[idx[i]];
     memcpy(fp + ip[1].p.lo, r, 16);
     ip += 5;
     NEXT();

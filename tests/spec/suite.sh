@@ -12,7 +12,9 @@
 # SKIP naming it (tests/skips-allowed.txt lists those allowed in CI).
 # Every runner runs every script twice: with the interpreter, then with the
 # compiler (IFRIT_ENGINE=compiler; lines spec/compiler/<name>,
-# spec/asan/compiler/<name>; docs/engine.md, Compiler).
+# spec/asan/compiler/<name>; docs/engine.md, Compiler). The SIMD scripts
+# run a third time on the release interpreter with IFRIT_SIMD=portable
+# (spec/portable-simd/<name>): the SSE4.1 forms and the portable C both.
 #
 # First the runner's own check: every assertion of tests/spec/strict/ is
 # wrong on purpose (a missing export, a wrong trap text or kind, a module
@@ -114,6 +116,20 @@ run_suite() {
                 esac
             done
         done
+        # A SIMD script once more, on the release interpreter with the
+        # portable C of every instruction (IFRIT_SIMD=portable): the runs
+        # above took the SSE4.1 forms where the CPU has them
+        # (src/wasm/simd_sse.h). Lines PREFIX/portable-simd/<name>.
+        if [[ $name == simd_* ]]; then
+            out=$(cd "$dir" && IFRIT_SIMD=portable timeout 120 "${runners[0]}" "$dir/$name.json" 2>&1)
+            rc=$?
+            line=$(grep -m 1 -E '^(PASS|FAIL|SKIP) ' <<<"$out")
+            if [ $rc -ne 0 ] && [[ "$line" != FAIL* ]]; then
+                echo "FAIL $prefix/portable-simd/$name: runner exited with status $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+            else
+                echo "$line" | sed "s#^\(PASS\|FAIL\|SKIP\) spec/#\1 $prefix/portable-simd/#"
+            fi
+        fi
         rm -rf "${dir:?}"
     done
     for i in "${!runners[@]}"; do
