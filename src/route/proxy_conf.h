@@ -35,6 +35,7 @@ typedef struct {
     const char *client_cert;     /* tls_client_auth <cert_file> <key_file> */
     const char *client_key;
     int64_t timeout_ns;          /* tls_timeout: the handshake's limit; default 10s */
+    bool alpn_h2, alpn_h1;       /* ALPN offers h2 / http/1.1 (from versions) */
     /* Every option above as text: upstream pools are keyed by it, so a
      * reload that changes a TLS option never reuses a connection (or a
      * context) made under the old ones. */
@@ -47,6 +48,7 @@ typedef struct {
     uint16_t port;
     const char *unix_path;   /* NUL-terminated socket path, or NULL */
     const route_proxy_tls_conf_t *tls;   /* TLS to this upstream, or NULL (plain) */
+    bool h2c;                /* written h2c://host:port: HTTP/2 over cleartext */
     /* Shared state. */
     atomic_int in_flight;                   /* requests using it now (least_conn) */
     atomic_bool active_down;                /* the last active health check failed */
@@ -59,8 +61,14 @@ typedef enum {
     ROUTE_PROXY_LB_IP_HASH, ROUTE_PROXY_LB_URI_HASH, ROUTE_PROXY_LB_HEADER, ROUTE_PROXY_LB_COOKIE
 } route_proxy_lb_kind_t;
 
+/* transport http's versions (Caddy's names), a set of bits. */
+#define ROUTE_PROXY_V1 1u     /* 1.1 */
+#define ROUTE_PROXY_V2 2u     /* 2: HTTP/2 over TLS, chosen by ALPN */
+#define ROUTE_PROXY_V2C 4u    /* h2c: HTTP/2 over cleartext with prior knowledge */
+
 /* transport http { ... } */
 typedef struct {
+    unsigned versions;                   /* ROUTE_PROXY_V*; default 1.1 2; h2c:// upstreams: h2c 2 */
     int64_t dial_timeout_ns;             /* default 3s, as Caddy */
     int64_t response_header_timeout_ns;  /* 0 = none */
     int64_t keepalive_ns;                /* idle pooled connections close after; 0 = no pooling */

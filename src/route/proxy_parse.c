@@ -16,7 +16,8 @@
 static int route__proxy_oom(route_parse_t *p) { return cfg_errorf(p->err, NULL, "out of memory"); }
 
 /* Upstream forms: host:port, http://host[:port], https://host[:port]
- * (TLS; port 443 by default), :port (localhost), [::1]:port,
+ * (TLS; port 443 by default), h2c://host[:port] (HTTP/2 over cleartext,
+ * Caddy's scheme), :port (localhost), [::1]:port,
  * unix//path.sock. tls: the transport's TLS options, which an https://
  * upstream points at. */
 static int route__proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, route_proxy_upstream_t *u, const route_proxy_tls_conf_t *tls)
@@ -37,6 +38,9 @@ static int route__proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, r
         n = 443;
     } else if (ifr_str_starts_with(s, IFR_LIT("http://"))) {
         s = ifr_str_sub(s, 7, s.len);
+    } else if (ifr_str_starts_with(s, IFR_LIT("h2c://"))) {
+        s = ifr_str_sub(s, 6, s.len);
+        u->h2c = true;
     }
     if (s.len && s.ptr[s.len - 1] == '/') s.len--;
     if (s.len == 0 || ifr_str_find_char(s, '/') >= 0 || ifr_str_find_char(s, '{') >= 0)
@@ -85,9 +89,10 @@ static int route__proxy_add_upstreams(route_parse_t *p, route_proxy_conf_t *c, c
     for (size_t i = 0; i < n; i++) {
         route_proxy_upstream_t *nu = &u[c->nupstreams + i];
         if (route__proxy_parse_upstream(p, &args[i], nu, &c->transport.tls) != 0) return -1;
-        /* As in Caddy, one transport serves every upstream: all https:// or none. */
-        if (c->nupstreams + i > 0 && !u[0].tls != !nu->tls)
-            return cfg_errorf(p->err, &args[i], "reverse_proxy: all upstreams must use the same scheme (https:// or not), got '%s'",
+        /* As in Caddy, one transport serves every upstream: all https://,
+         * all h2c:// or none. */
+        if (c->nupstreams + i > 0 && (!u[0].tls != !nu->tls || u[0].h2c != nu->h2c))
+            return cfg_errorf(p->err, &args[i], "reverse_proxy: all upstreams must use the same scheme (https://, h2c:// or neither), got '%s'",
                               args[i].text.ptr);
     }
     c->upstreams = u;
@@ -206,10 +211,27 @@ static int route__proxy_tls_key(route_parse_t *p, route_proxy_tls_conf_t *tls)
     for (size_t i = 0; i < tls->nca_files; i++) rc |= ifr_buf_append_byte(&b, '|') | ifr_buf_append_cstr(&b, tls->ca_files[i]);
     rc |= ifr_buf_append_cstr(&b, "|cert ") | ifr_buf_append_cstr(&b, tls->client_cert ? tls->client_cert : "");
     rc |= ifr_buf_append_cstr(&b, "|key ") | ifr_buf_append_cstr(&b, tls->client_key ? tls->client_key : "");
-    rc |= ifr_buf_append_byte(&b, '|');
+    rc |= ifr_buf_append_cstr(&b, tls->alpn_h2 ? "|alpn h2" : "|alpn") | ifr_buf_append_cstr(&b, tls->alpn_h1 ? " http/1.1|" : "|");
     tls->key = rc ? NULL : ifr_arena_strndup(p->arena, (const char *)b.data, b.len);
     ifr_buf_free(&b);
     return tls->key ? 0 : route__proxy_oom(p);
+}
+
+/* versions 1.1 | 2 | h2c, any of them (Caddy's names; 3 is not served). */
+static int route__proxy_parse_versions(route_parse_t *p, const cfg_directive_t *o, unsigned *out)
+{
+    static const char *const names[] = { "1.1", "2", "h2c" };
+    static const unsigned bits[] = { ROUTE_PROXY_V1, ROUTE_PROXY_V2, ROUTE_PROXY_V2C };
+    if (cfg_expect_args(o, 1, 3, p->err) != 0) return -1;
+    unsigned v = 0;
+    for (size_t i = 0; i < o->nargs; i++) {
+        size_t k = 0;
+        while (k < 3 && !ifr_str_eq_cstr(o->args[i].text, names[k])) k++;
+        if (k == 3) return cfg_error_unknown(p->err, &o->args[i], "HTTP version", names, 3);
+        v |= bits[k];
+    }
+    *out = v;
+    return 0;
 }
 
 static int route__proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, route_proxy_transport_conf_t *t)
@@ -218,7 +240,7 @@ static int route__proxy_parse_transport(route_parse_t *p, const cfg_directive_t 
     if (!cfg_is_word(&s->args[0], "http"))
         return cfg_errorf(p->err, &s->args[0], "transport: only 'http' is supported, got '%s'", s->args[0].text.ptr);
     static const char *const known[] = { "dial_timeout", "response_header_timeout", "keepalive",
-                                         "keepalive_idle_conns", "keepalive_idle_conns_per_host", "read_buffer",
+                                         "keepalive_idle_conns", "keepalive_idle_conns_per_host", "read_buffer", "versions",
                                          "tls", "tls_insecure_skip_verify", "tls_server_name", "tls_trusted_ca_certs",
                                          "tls_client_auth", "tls_timeout" };
     /* Caddy has a total cap (keepalive_idle_conns, 0 = no limit) and one
@@ -246,6 +268,8 @@ static int route__proxy_parse_transport(route_parse_t *p, const cfg_directive_t 
             if (route__proxy_one_uint(p, o, 100000, &v) != 0) return -1;
             if (ifr_str_eq_cstr(n, "keepalive_idle_conns")) idle_total = v;
             else idle_per_host = v;
+        } else if (ifr_str_eq_cstr(n, "versions")) {
+            if (route__proxy_parse_versions(p, o, &t->versions) != 0) return -1;
         } else if (ifr_str_eq_cstr(n, "read_buffer")) {
             /* Caddy reads it with go-humanize: 64k and 64KB are 64000, 64KiB 65536. */
             uint64_t v;
@@ -358,6 +382,7 @@ int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_pro
     c->health_timeout_ns = 5000000000LL;
     c->max_fails = 1;
     c->transport = (route_proxy_transport_conf_t){
+        .versions = ROUTE_PROXY_V1 | ROUTE_PROXY_V2,
         .dial_timeout_ns = 3000000000LL,
         .keepalive_ns = 120000000000LL,
         .keepalive_idle_conns = 64,
@@ -370,6 +395,18 @@ int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_pro
     if (c->nupstreams == 0) return cfg_errorf(p->err, &d->name, "reverse_proxy: expected at least one upstream");
     /* An https:// upstream turns TLS on; a tls option turns it on for every upstream. */
     if (c->upstreams[0].tls) c->transport.tls.enabled = true;
+    if (c->upstreams[0].h2c) {
+        /* Caddy's h2c:// is versions h2c 2 (cleartext: prior knowledge). */
+        if (c->transport.tls.enabled)
+            return cfg_errorf(p->err, &d->name, "reverse_proxy: h2c:// upstreams are cleartext; the transport's tls options do not apply");
+        c->transport.versions |= ROUTE_PROXY_V2C | ROUTE_PROXY_V2;
+    }
+    if (c->transport.tls.enabled && !(c->transport.versions & (ROUTE_PROXY_V1 | ROUTE_PROXY_V2)))
+        return cfg_errorf(p->err, &d->name, "reverse_proxy: versions over TLS needs 1.1 or 2 (h2c is cleartext only)");
+    if (!c->transport.tls.enabled && !(c->transport.versions & (ROUTE_PROXY_V1 | ROUTE_PROXY_V2C)))
+        return cfg_errorf(p->err, &d->name, "reverse_proxy: versions 2 alone needs TLS upstreams (h2c for cleartext HTTP/2)");
+    c->transport.tls.alpn_h2 = c->transport.versions & ROUTE_PROXY_V2;
+    c->transport.tls.alpn_h1 = c->transport.versions & ROUTE_PROXY_V1;
     if (c->transport.tls.enabled) {
         if (route__proxy_tls_key(p, &c->transport.tls) != 0) return -1;
         for (size_t i = 0; i < c->nupstreams; i++) c->upstreams[i].tls = &c->transport.tls;

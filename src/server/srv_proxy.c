@@ -19,7 +19,9 @@
 #include "route/proxy_transport.h"
 #include "server/srv_exchange.h"
 #include "server/srv_fields.h"
+#include "server/srv_h2_upstream.h"
 #include "server/srv_proxy_health.h"
+#include "server/srv_transport_tls_client.h"
 #include "server/srv_tunnel.h"
 #include "server/srv_upstream.h"
 
@@ -69,6 +71,7 @@ struct route_proxy_call {
     unsigned interim;            /* informational heads seen */
     unsigned dials;              /* dials that failed after connect() started */
     const char *kick_error;      /* a failure found in start, reported from the loop */
+    srv_h2up_call_t *h2;         /* the call went over HTTP/2 (srv_h2_upstream.h): it runs there */
 };
 
 static void srv__call_pump(route_proxy_call_t *c);
@@ -539,9 +542,24 @@ static void srv__call_pump(route_proxy_call_t *c)
     srv__call_read(c);
 }
 
+/* A TLS upstream chose h2 by ALPN: the connection becomes an HTTP/2
+ * session and the call goes on there. */
+static void srv__call_to_h2(route_proxy_call_t *c)
+{
+    int rc = srv_h2up_adopt(c->up, &c->req);
+    c->up = NULL;
+    srv__call_release(c, false);
+    if (rc != 0 || srv_h2up_start(c->x, &c->req, c->cb, c->ud, &c->h2) != 0)
+        c->cb->on_fail(c->ud, ROUTE_PROXY_FAIL_DIAL, "cannot start an HTTP/2 session", false);
+}
+
 /* The connection is ready: start the request body, if any, and write. */
 static void srv__call_connected(route_proxy_call_t *c)
 {
+    if (c->up->tr.ops == &srv_transport_tls_client && srv_tls_client_chose_h2(&c->up->tr)) {
+        srv__call_to_h2(c);
+        return;
+    }
     c->state = CALL_HEAD;
     srv_timer_stop(c->loop, &c->timer);
     if (c->req.with_body && !c->body_started) {
@@ -647,7 +665,8 @@ static void srv__call_kick(srv_task_t *t)
         srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory");
         return;
     }
-    int rc = srv_upconn_acquire(c->loop, c->req.upstream, false, srv__call_event, c, &c->wait, &c->up, &c->reused, &err);
+    unsigned flags = c->req.upgrade ? 0 : SRV_UPCONN_H2;
+    int rc = srv_upconn_acquire(c->loop, c->req.upstream, flags, srv__call_event, c, &c->wait, &c->up, &c->reused, &err);
     if (rc < 0) {
         c->up = NULL;
         srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__call_copy(c, err));
@@ -681,14 +700,19 @@ static int srv__proxy_start(route_exchange_t *x, const route_proxy_request_t *re
     srv_timer_init(&c->timer, srv__call_timeout, c);
     srv_task_init(&c->task, srv__call_kick, c);
     c->wait = (srv_upwait_t){ .cb = srv__call_resolved, .owner = c };
-    srv_loop_post(c->loop, &c->task);
     *out = c;
+    if (srv_h2up_wanted(req)) {
+        c->state = CALL_DONE;
+        return srv_h2up_start(x, req, cb, ud, &c->h2);
+    }
+    srv_loop_post(c->loop, &c->task);
     return 0;
 }
 
 static void srv__proxy_cancel(route_proxy_call_t *c)
 {
-    if (c->state != CALL_DONE) srv__call_release(c, false);
+    if (c->h2) srv_h2up_cancel(c->h2);
+    else if (c->state != CALL_DONE) srv__call_release(c, false);
 }
 
 static const route_proxy_transport_t srv__proxy_transport = {
@@ -704,5 +728,6 @@ void srv_proxy_thread_exit(void)
 {
     srv_tunnel_thread_exit();
     srv_proxy_health_thread_exit();
+    srv_h2up_thread_exit();
     srv_upstream_thread_exit();
 }

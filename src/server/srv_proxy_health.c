@@ -154,7 +154,7 @@ static void srv__probe_start(srv_probe_t *p)
                        (int)w->conf->health_uri.len, w->conf->health_uri.ptr, (int)p->u->hostport.len,
                        p->u->hostport.ptr) != 0)
         return;
-    int rc = srv_upconn_acquire(&w->worker->loop, p->u, true, srv__probe_io, p, &p->wait, &p->conn, &reused, &err);
+    int rc = srv_upconn_acquire(&w->worker->loop, p->u, SRV_UPCONN_FRESH, srv__probe_io, p, &p->wait, &p->conn, &reused, &err);
     if (rc < 0) {
         p->conn = NULL;
         srv__probe_end(p, false, err);

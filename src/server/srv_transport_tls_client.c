@@ -70,14 +70,6 @@ SSL_CTX *srv_tls_client_ctx_new(const route_proxy_tls_conf_t *conf, char *err, s
     }
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, srv__tlsc_new_session);
-    /* ifrit speaks HTTP/1.1 to upstreams, and says so: a server that
-     * picks its protocol by ALPN (h2 first) then answers in HTTP/1.1. */
-    static const unsigned char alpn[] = "\x08http/1.1";
-    if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1) != 0) {
-        srv__tlsc_openssl_error(err, errlen, "cannot set ALPN");
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     /* A server that closes without close_notify ends a body read until
      * close like a plain one (Go's transport does not insist either). */
@@ -138,6 +130,16 @@ static int srv__tlsc_start(srv_transport_t *t, int fd, void *arg)
             if (ok != 1) goto fail;
         }
     }
+    /* ALPN says which HTTP versions this connection may speak (versions):
+     * a server that picks by ALPN (h2 first) then answers in that one. */
+    static const unsigned char both[] = "\x02h2\x08http/1.1";
+    const unsigned char *alpn = both + 3;       /* http/1.1 */
+    size_t alpn_len = sizeof both - 1 - 3;
+    if (s->offer_h2) {
+        alpn = both;
+        alpn_len = s->conf->alpn_h1 ? sizeof both - 1 : 3;
+    }
+    if (SSL_set_alpn_protos(ssl, alpn, (unsigned)alpn_len) != 0) goto fail;
     SSL_SESSION *last = srv__tlsc_session_idx >= 0 ? SSL_CTX_get_ex_data(s->ssl_ctx, srv__tlsc_session_idx) : NULL;
     if (last && SSL_set_session(ssl, last) != 1) ERR_clear_error();   /* then a full handshake */
     SSL_set_connect_state(ssl);
@@ -287,6 +289,15 @@ static void srv__tlsc_close(srv_transport_t *t)
     }
     t->impl = NULL;
     close(t->fd);
+}
+
+bool srv_tls_client_chose_h2(const srv_transport_t *t)
+{
+    const tlsc_conn_t *c = t->impl;
+    const unsigned char *p = NULL;
+    unsigned n = 0;
+    if (c && c->ssl) SSL_get0_alpn_selected(c->ssl, &p, &n);
+    return n == 2 && memcmp(p, "h2", 2) == 0;
 }
 
 const char *srv_tls_client_failure(const srv_transport_t *t)

@@ -6,7 +6,8 @@
  * tls_trusted_ca_certs), a client certificate for tls_client_auth, no
  * verification with tls_insecure_skip_verify. Each connection sends SNI
  * (the host, or tls_server_name; none for an IP address) and verifies the
- * certificate against that name or IP, offers ALPN http/1.1, and offers
+ * certificate against that name or IP, offers ALPN http/1.1 (and h2 first
+ * when the caller can speak it: versions 2), and offers
  * the last session the context's upstream gave (resumption). The
  * handshake runs non-blocking
  * through ops->handshake; when it fails, srv_tls_client_failure() says
@@ -29,6 +30,7 @@ typedef struct {
     SSL_CTX *ssl_ctx;
     const char *host;            /* the upstream's host (NULL for a unix socket) */
     const route_proxy_tls_conf_t *conf;
+    bool offer_h2;               /* ALPN offers h2 (conf's alpn_h1 says whether http/1.1 too) */
 } srv_tls_client_start_t;
 
 extern const srv_transport_ops_t srv_transport_tls_client;
@@ -36,6 +38,9 @@ extern const srv_transport_ops_t srv_transport_tls_client;
 /* A context for conf, or NULL with err (NUL-terminated) saying why. */
 SSL_CTX *srv_tls_client_ctx_new(const route_proxy_tls_conf_t *conf, char *err, size_t errlen);
 void srv_tls_client_ctx_free(SSL_CTX *ctx);
+
+/* Whether the upstream chose h2 by ALPN (after the handshake). */
+bool srv_tls_client_chose_h2(const srv_transport_t *t);
 
 /* Why the handshake on t failed ("" before a failure). */
 const char *srv_tls_client_failure(const srv_transport_t *t);

@@ -249,7 +249,7 @@ static void srv__up_idle_expired(srv_timer_t *t)
     srv_upconn_close(t->data);
 }
 
-int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
+int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, unsigned flags, srv_upconn_event_cb cb, void *owner,
                        srv_upwait_t *wait, srv_upconn_t **out, bool *reused, const char **err)
 {
     srv_upstream_pool_t *p = srv__up_pool_find(u, true);
@@ -258,7 +258,7 @@ int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool f
         return -1;
     }
     p->loop = loop;
-    if (p->idle && !fresh) {
+    if (p->idle && !(flags & SRV_UPCONN_FRESH)) {
         srv_upconn_t *c = p->idle;
         srv__up_unlink_idle(c);
         srv_timer_stop(loop, &c->idle_timer);
@@ -326,7 +326,8 @@ int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool f
          * srv_upconn_connected (a connect that finished at once still gets
          * its EPOLLOUT when the socket joins the loop). */
         c->connecting = true;
-        srv_tls_client_start_t st = { .ssl_ctx = p->ssl_ctx, .host = u->host, .conf = u->tls };
+        srv_tls_client_start_t st = { .ssl_ctx = p->ssl_ctx, .host = u->host, .conf = u->tls,
+                                      .offer_h2 = (flags & SRV_UPCONN_H2) && u->tls->alpn_h2 };
         if (srv_transport_tls_client.start(&c->tr, fd, &st) != 0) {
             free(c);
             *err = "cannot start TLS";

@@ -62,16 +62,22 @@ struct srv_upwait {
     void *owner;
 };
 
+/* srv_upconn_acquire's flags. */
+#define SRV_UPCONN_FRESH 1u   /* always dial (health probes must not judge an upstream
+                                 by a connection that went stale in the pool) */
+#define SRV_UPCONN_H2 2u      /* the owner speaks HTTP/2 too: TLS offers ALPN h2 when the
+                                 transport's versions have 2 (srv_tls_client_chose_h2 says
+                                 whether the upstream took it) */
+
 /* An idle pooled connection to u (*reused = true), or a new one being
  * dialed (connecting set; EPOLLOUT tells the owner when it completed; see
- * srv_upconn_connected). fresh: always dial (health probes must not judge
- * an upstream by a connection that went stale in the pool).
+ * srv_upconn_connected). flags: SRV_UPCONN_*.
  * A name that is not a numeric address is looked up off the loop
  * (srv_resolve.h) the first time this worker dials it, and again after
  * every one of its addresses failed in a row: acquire then returns 1 with
  * wait queued, and wait->cb runs from the loop once the lookup ended (one
  * lookup serves every waiter). 0, 1, or -1 with *err a static reason. */
-int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, bool fresh, srv_upconn_event_cb cb, void *owner,
+int srv_upconn_acquire(srv_loop_t *loop, const route_proxy_upstream_t *u, unsigned flags, srv_upconn_event_cb cb, void *owner,
                        srv_upwait_t *wait, srv_upconn_t **out, bool *reused, const char **err);
 
 /* Stops waiting (the owner gave up: timeout, client gone); safe when w

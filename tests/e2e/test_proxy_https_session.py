@@ -1,6 +1,7 @@
 """reverse_proxy to an https upstream: TLS sessions are resumed across
 connections (each pool keeps the last session or TLS 1.3 ticket its
-upstream gave), and ALPN offers http/1.1. The upstream is a Python ssl
+upstream gave), and ALPN offers http/1.1 with `versions 1.1` (the default
+offers h2 first: test_grpc_proxy). The upstream is a Python ssl
 server (certificates from test_proxy_https's _pki) that answers each
 connection's one request with what the handshake was, then closes; the
 proxy runs with `keepalive off`, so every request is a new connection."""
@@ -30,7 +31,7 @@ def _run(binary, versions):
     pki = _pki()
     up = HandshakeUpstream(pki, versions)
     body = ("reverse_proxy https://127.0.0.1:%d {\n transport http {\n  tls_trusted_ca_certs %s/ca.crt\n"
-            "  tls_server_name %s\n  keepalive off\n }\n}" % (up.port, pki, NAME))
+            "  tls_server_name %s\n  keepalive off\n  versions 1.1\n }\n}" % (up.port, pki, NAME))
     try:
         with Server(binary, site(body, "workers 1")) as srv:
             return [srv.request("GET", "/%d" % i).body.decode() for i in range(3)]
