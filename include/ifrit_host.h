@@ -39,7 +39,8 @@ enum {
     IFRIT_HOST_BUSY = 9,               /* the lock is held */
     IFRIT_HOST_NETWORK = 10,           /* connection, TLS or HTTP failure */
     IFRIT_HOST_RESPONSE_TOO_LARGE = 11, /* the body is over http_max_response */
-    IFRIT_HOST_NO_RESPONSE = 12,       /* http_headers/http_body with no response held */
+    IFRIT_HOST_NO_RESPONSE = 12,       /* http_headers/http_body (db_result) with no response (result) held */
+    IFRIT_HOST_QUERY = 13,             /* the database refused the query (the log says why) */
 };
 
 enum { IFRIT_HOST_LOG_DEBUG = 0, IFRIT_HOST_LOG_INFO = 1, IFRIT_HOST_LOG_WARN = 2, IFRIT_HOST_LOG_ERROR = 3 };
@@ -79,5 +80,15 @@ IFRIT_HOST_IMPORT("http_status") int32_t ifrit_http_status(void);
 /* Its header fields as "Name: value\r\n" lines. */
 IFRIT_HOST_IMPORT("http_headers") int32_t ifrit_http_headers(char *out, uint32_t cap, uint32_t *len);
 IFRIT_HOST_IMPORT("http_body") int32_t ifrit_http_body(void *out, uint32_t cap, uint32_t *len);
+
+/* One SQL statement on the function's database (db, with db_driver sqlite
+ * and db_dsn), params a JSON array bound to ?1, ?2, ... (null, true/false,
+ * numbers, strings; empty: none). On IFRIT_HOST_OK the rows are held,
+ * until the next query, as a JSON array of objects (one member per
+ * column, in column order): read them with db_result. The guest waits
+ * while the query runs; the server does not. */
+IFRIT_HOST_IMPORT("db_query")
+int32_t ifrit_db_query(const char *sql, uint32_t sql_len, const char *params, uint32_t params_len);
+IFRIT_HOST_IMPORT("db_result") int32_t ifrit_db_result(char *out, uint32_t cap, uint32_t *len);
 
 #endif

@@ -28,7 +28,7 @@ static const char *const fn__directive_options[] = {
     "timeout", "memory_limit", "env", "args", "protocol", "fuel", "fuel_limit",
     "max_output", "snapshot", "mount", "pool_size",
     "permissions", "allow_host", "kv_namespace", "http_timeout", "http_max_response",
-    "api_key", "cors_origin", "rate_limit", "security",
+    "api_key", "cors_origin", "rate_limit", "security", "db_driver", "db_dsn",
 };
 #define FN__DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
 

@@ -31,6 +31,7 @@ struct fn_function {
     fn_kv_store_t *kv;             /* the backend's store, when its block grants a KV capability */
     char *kv_ns;                   /* owned: its KV namespace (kv_namespace, or "fn:" and its path) */
     fn_traffic_t *traffic;         /* owned: rate_limit's buckets, or NULL */
+    fn_db_t *db;                   /* the backend's database (db_dsn), when its block grants db */
 };
 
 struct fn_call;

@@ -80,19 +80,6 @@ bool fn_host_take_results(fn_call_t *c, const uint64_t **results)
     return true;
 }
 
-/* The helper thread's part: the job is the pool's copy. */
-static void fn__host_work(void *arg)
-{
-    const fn_host_backend_t *b = fn__host_backend;
-    fn_http_job_t *job = arg;
-    if (b && b->http_fetch) {
-        b->http_fetch(job);
-    } else {
-        job->error = FN_HOST_E_UNAVAILABLE;
-        snprintf(job->detail, sizeof job->detail, "no outbound HTTP in this build");
-    }
-}
-
 static void fn__host_finish(fn_call_t *c)
 {
     fn_host_call_t *h = c->host;
@@ -115,13 +102,19 @@ int fn_host_wait(fn_call_t *c, route_resume_cb resume)
     route_exchange_t *x = c->x;
     h->suspended = false;
     h->resume = resume;
-    int rc = x->io->offload(x, fn__host_work, h->job, h->job_size, fn__host_done, c);
+    int rc = x->io->offload(x, h->work, h->pending, h->pending_size, fn__host_done, c);
     if (rc == 0) return 0;
     if (rc == ROUTE_OFFLOAD_BUSY) {
-        h->job->error = FN_HOST_E_UNAVAILABLE;
-        snprintf(h->job->detail, sizeof h->job->detail, "every helper thread is busy and their queue is full");
+        /* Both kinds of job start with the same out fields' meaning. */
+        if (h->pending == h->job) {
+            h->job->error = FN_HOST_E_UNAVAILABLE;
+            snprintf(h->job->detail, sizeof h->job->detail, "every helper thread is busy and their queue is full");
+        } else {
+            h->db_job->error = FN_HOST_E_UNAVAILABLE;
+            snprintf(h->db_job->detail, sizeof h->db_job->detail, "every helper thread is busy and their queue is full");
+        }
     } else {
-        fn__host_work(h->job);   /* no helper threads in this host: it runs here */
+        h->work(h->pending);   /* no helper threads in this host: it runs here */
     }
     fn__host_finish(c);
     return 1;

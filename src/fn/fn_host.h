@@ -34,7 +34,8 @@
     X(BUSY, 9, "the lock is held")                                                             \
     X(NETWORK, 10, "the connection or the TLS handshake failed, or the peer broke HTTP")      \
     X(RESPONSE_TOO_LARGE, 11, "the response is larger than http_max_response")                \
-    X(NO_RESPONSE, 12, "no outbound response is held")
+    X(NO_RESPONSE, 12, "no outbound response (or query result) is held")                    \
+    X(QUERY, 13, "the database refused the query; see the server log")
 
 typedef enum {
 #define FN_HOST_ENUM(name, value, text) FN_HOST_E_##name = value,
@@ -87,6 +88,25 @@ static inline unsigned char *fn_http_job_resp_body(fn_http_job_t *j)
     return fn_http_job_resp_headers(j) + FN_HTTP_MAX_RESPONSE_HEADERS;
 }
 
+/* One database query and, when it is done, its rows as JSON: one
+ * self-contained block like fn_http_job_t (db is the backend's, alive as
+ * long as the process). data holds the SQL, the parameters (a JSON array,
+ * or nothing), then room for the result (max_result bytes). */
+#define FN_DB_MAX_RESULT (1u << 20)
+typedef struct fn_db fn_db_t;
+typedef struct {
+    fn_db_t *db;
+    uint32_t sql_len, params_len;
+    uint64_t max_result;
+    bool truncate;               /* over max_result: keep the first bytes (Gojinn's form), else an error */
+    int error;                   /* FN_HOST_E_* */
+    uint64_t result_len;
+    char detail[200];
+    unsigned char data[];
+} fn_db_job_t;
+
+static inline unsigned char *fn_db_job_result(fn_db_job_t *j) { return j->data + j->sql_len + j->params_len; }
+
 typedef struct {
     /* The store in the data directory storage_path (NULL: the default
      * one), opened once per process and shared by every function and
@@ -112,6 +132,13 @@ typedef struct {
     /* Performs the job (blocking; helper threads only) and fills its out
      * fields. */
     void (*http_fetch)(fn_http_job_t *job);
+    /* The SQLite database at path (made when absent), opened once per
+     * process. NULL with a sentence in why. */
+    fn_db_t *(*db_open)(const char *path, char *why, size_t size);
+    /* Runs the job's one statement with its parameters bound (helper
+     * threads only): the rows as a JSON array of objects, one member per
+     * column in column order. */
+    void (*db_query)(fn_db_job_t *job);
     /* Whether sig (64 bytes) is key's (32 bytes) Ed25519 signature of msg. */
     bool (*verify_ed25519)(const uint8_t *key, const uint8_t *msg, size_t len, const uint8_t *sig);
 } fn_host_backend_t;

@@ -22,11 +22,18 @@
 #include "fn/fn_host.h"
 
 typedef struct fn_host_call {
-    bool suspended;            /* the guest waits for job: not started yet */
+    bool suspended;            /* the guest waits for pending: not started yet */
     bool ready;                /* results hold the suspended call's answer */
     uint64_t results[1];
-    fn_http_job_t *job;        /* x->arena; offload copies it and writes it back */
+    /* The job that waits: x->arena; offload copies it, work runs on a
+     * helper thread, and the copy is written back. */
+    void *pending;
+    size_t pending_size;
+    void (*work)(void *job);
+    fn_http_job_t *job;        /* the last outbound call's job (reused when large enough) */
     size_t job_size;
+    fn_db_job_t *db_job;       /* the last query's job, likewise */
+    size_t db_job_size;
     /* Turns the finished job into the call's results (and guest memory). */
     void (*complete)(fn_call_t *c);
     route_resume_cb resume;    /* continues the guest once complete ran */
@@ -35,6 +42,8 @@ typedef struct fn_host_call {
     /* ifrit's http_request: the last response, read by http_status,
      * http_headers and http_body (x->arena). */
     fn_http_job_t *response;
+    /* ifrit's db_query: the last result, read by db_result (x->arena). */
+    fn_db_job_t *result;
 } fn_host_call_t;
 
 void fn_host_enter(fn_call_t *c);
@@ -98,5 +107,8 @@ FN_HOST_FN(fn_ifrit_http_request);
 FN_HOST_FN(fn_ifrit_http_status);
 FN_HOST_FN(fn_ifrit_http_headers);
 FN_HOST_FN(fn_ifrit_http_body);
+FN_HOST_FN(fn_gojinn_db_query);
+FN_HOST_FN(fn_ifrit_db_query);
+FN_HOST_FN(fn_ifrit_db_result);
 
 #endif

@@ -15,6 +15,7 @@ enum {
     FN_PERM_MUTEX = 1u << 2,     /* host_mutex_lock/unlock, lock/unlock */
     FN_PERM_HTTP_GET = 1u << 3,  /* host_http_get, http_request with GET */
     FN_PERM_HTTP = 1u << 4,      /* http_request with any method (implies http_get) */
+    FN_PERM_DB = 1u << 5,        /* host_db_query, db_query (needs db_driver and db_dsn) */
 };
 
 /* The keys a kv_read or kv_write grant covers: none listed means every
@@ -37,6 +38,7 @@ typedef struct {
     int64_t http_timeout_ns;        /* per outbound call, never past the request's deadline */
     uint64_t http_max_response;     /* response body bytes */
     const char *storage_path;       /* the plan's data directory (storage file_system), NULL: the default */
+    const char *db_path;            /* db_driver sqlite's db_dsn, resolved; NULL: no database */
 } fn_host_config_t;
 
 #endif

@@ -12,17 +12,19 @@
  *   kv_namespace NAME             share a KV namespace between functions
  *   http_timeout DUR              per outbound call (10s)
  *   http_max_response SIZE        response body bytes (1MiB)
+ *   db_driver sqlite              the database host_db_query/db_query reach
+ *   db_dsn PATH                   (its file, relative to the Caddyfile)
  *
- * Gojinn's capabilities ifrit does not have yet (db, enqueue) are refused
+ * Gojinn's capabilities ifrit does not have yet (enqueue, other drivers) are refused
  * by name, never ignored. */
 #include <string.h>
 
 #include "config/dispense.h"
 #include "fn/fn_host_directive.h"
 
-static const char *const fn__host_perm_names[] = { "kv_read", "kv_write", "mutex", "http_get", "http" };
+static const char *const fn__host_perm_names[] = { "kv_read", "kv_write", "mutex", "http_get", "http", "db" };
 static const unsigned fn__host_perm_bits[] = { FN_PERM_KV_READ, FN_PERM_KV_WRITE, FN_PERM_MUTEX,
-                                               FN_PERM_HTTP_GET, FN_PERM_HTTP };
+                                               FN_PERM_HTTP_GET, FN_PERM_HTTP, FN_PERM_DB };
 #define FN__HOST_NPERMS (sizeof fn__host_perm_names / sizeof fn__host_perm_names[0])
 
 static int fn__host_append(route_parse_t *p, const char ***list, size_t *count, const cfg_token_t *t)
@@ -49,7 +51,7 @@ static int fn__host_permissions(route_parse_t *p, const cfg_directive_t *d, fn_h
     for (size_t i = 0; i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         ifr_str_t n = s->name.text;
-        if (ifr_str_eq_cstr(n, "db") || ifr_str_eq_cstr(n, "enqueue"))
+        if (ifr_str_eq_cstr(n, "enqueue"))
             return cfg_errorf(p->err, &s->name, "permissions: '%s' is not supported yet by ifrit", n.ptr);
         size_t k = 0;
         while (k < FN__HOST_NPERMS && !ifr_str_eq_cstr(n, fn__host_perm_names[k])) k++;
@@ -101,6 +103,18 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
     }
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     const cfg_token_t *a = &s->args[0];
+    if (ifr_str_eq_cstr(n, "db_driver")) {
+        if (cfg_is_word(a, "sqlite") || cfg_is_word(a, "sqlite3") || cfg_is_word(a, "libsql")) return 0;
+        return cfg_errorf(p->err, a, "db_driver: '%s' is not supported yet by ifrit (sqlite is)", a->text.ptr);
+    }
+    if (ifr_str_eq_cstr(n, "db_dsn")) {
+        ifr_str_t dsn = a->text;
+        if (ifr_str_starts_with(dsn, IFR_LIT("file:"))) dsn = ifr_str_sub(dsn, 5, dsn.len);   /* Gojinn's form */
+        if (dsn.len == 0 || ifr_str_find_char(dsn, '?') >= 0)
+            return cfg_errorf(p->err, a, "db_dsn: expected the SQLite file's path");
+        if (!(h->db_path = route_parse_path(p, dsn))) return cfg_errorf(p->err, NULL, "out of memory");
+        return 0;
+    }
     if (ifr_str_eq_cstr(n, "kv_namespace")) {
         if (a->text.len == 0 || a->text.len > 200)
             return cfg_errorf(p->err, a, "kv_namespace: expected a name of 1 to 200 bytes");
@@ -124,7 +138,7 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
 bool fn_host_is_option(ifr_str_t name)
 {
     static const char *const names[] = { "permissions", "allow_host", "kv_namespace", "http_timeout",
-                                         "http_max_response" };
+                                         "http_max_response", "db_driver", "db_dsn" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ifr_str_eq_cstr(name, names[i])) return true;
     return false;

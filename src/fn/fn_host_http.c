@@ -16,6 +16,19 @@
 #include "fn/fn_function.h"
 #include "fn/fn_host_call.h"
 
+/* The helper thread's part: the job is the pool's copy. */
+static void fn__http_work(void *arg)
+{
+    const fn_host_backend_t *b = fn_host_backend();
+    fn_http_job_t *job = arg;
+    if (b && b->http_fetch) {
+        b->http_fetch(job);
+    } else {
+        job->error = FN_HOST_E_UNAVAILABLE;
+        snprintf(job->detail, sizeof job->detail, "no outbound HTTP in this build");
+    }
+}
+
 /* The request a call serves, or NULL at load (logged). */
 static fn_call_t *fn__http_request_of(fn_function_t *f, const char *call)
 {
@@ -91,6 +104,10 @@ static int fn__http_prepare(fn_call_t *c, const char *call, ifr_str_t method, if
     }
     j->truncate = truncate;
     j->allow_private = allowed == 2;
+    fn_host_call_t *hc = c->host;
+    hc->pending = j;
+    hc->pending_size = hc->job_size;
+    hc->work = fn__http_work;
     return FN_HOST_E_OK;
 }
 

@@ -39,12 +39,15 @@ static const fn__host_import_t fn__host_imports[] = {
     { "ifrit_host", "http_status", ":i", fn_ifrit_http_status },
     { "ifrit_host", "http_headers", "iii:i", fn_ifrit_http_headers },
     { "ifrit_host", "http_body", "iii:i", fn_ifrit_http_body },
+    { "gojinn", "host_db_query", "iiii:i", fn_gojinn_db_query },
+    { "ifrit_host", "db_query", "iiii:i", fn_ifrit_db_query },
+    { "ifrit_host", "db_result", "iii:i", fn_ifrit_db_result },
 };
 #define FN__HOST_NIMPORTS (sizeof fn__host_imports / sizeof fn__host_imports[0])
 
 /* Gojinn's functions ifrit has not built yet, and what they are for. */
 static const char *const fn__host_not_yet[][2] = {
-    { "host_db_query", "SQL databases" },    { "host_enqueue", "jobs" },
+    { "host_enqueue", "jobs" },
     { "host_s3_put", "S3" },                 { "host_s3_get", "S3" },
     { "host_ws_upgrade", "WebSockets" },     { "host_ws_read", "WebSockets" },
     { "host_ws_write", "WebSockets" },       { "host_ask_ai", "AI" },
@@ -133,6 +136,21 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
         snprintf(why, size, "permissions: outbound HTTP is not available in this build");
         return -1;
     }
+    if (h->perms & FN_PERM_DB) {
+        char db_why[300];
+        if (!h->db_path) {
+            snprintf(why, size, "permissions: db needs a database: db_driver sqlite and db_dsn PATH");
+            return -1;
+        }
+        if (!b || !b->db_open || !b->db_query) {
+            snprintf(why, size, "permissions: databases are not available in this build");
+            return -1;
+        }
+        if (!(f->db = b->db_open(h->db_path, db_why, sizeof db_why))) {
+            snprintf(why, size, "the database: %s", db_why);
+            return -1;
+        }
+    }
     if (!(h->perms & (FN_PERM_KV_READ | FN_PERM_KV_WRITE | FN_PERM_MUTEX))) return 0;
     if (!b || !b->kv_open) {
         snprintf(why, size, "permissions: the KV store is not available in this build");
@@ -154,6 +172,6 @@ int fn_host_check_runner(const fn_config_t *c, char *why, size_t size)
         return -1;
     }
     if (!c->host.perms) return 0;
-    snprintf(why, size, "permissions: host calls (KV, locks, outbound HTTP) are not available in this build");
+    snprintf(why, size, "permissions: host calls (KV, locks, outbound HTTP, databases) are not available in this build");
     return -1;
 }
