@@ -1,6 +1,7 @@
 /* Gojinn's traffic options on the request path, and their parsing
  * (fn_traffic.h). Gojinn's order: CORS first (a preflight ends there),
- * then the API key (401), then the rate limit per client (429). */
+ * then the API key (401), then the rate limit per client (429). Refusals
+ * are logged within the function's log budget: clients choose how many. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "base/log.h"
 #include "config/dispense.h"
 #include "fn/fn_call.h"
+#include "fn/fn_host_call.h"
 #include "fn/fn_traffic_check.h"
 #include "route/response.h"
 
@@ -38,7 +40,6 @@ int fn_traffic_check(fn_call_t *c)
 {
     route_exchange_t *x = c->x;
     const fn_traffic_config_t *t = &c->f->conf->traffic;
-    unsigned long long id = (unsigned long long)x->id;
     const http_header_t *origin = http_headers_get(&x->req->headers, IFR_LIT("Origin"));
     if (t->ncors_origins && origin && origin->value.len) {
         bool allowed = false;
@@ -54,14 +55,14 @@ int fn_traffic_check(fn_call_t *c)
         for (size_t i = 0; i < t->napi_keys; i++)
             ok |= ifr_ct_equal(key.ptr ? key.ptr : "", key.len, t->api_keys[i], strlen(t->api_keys[i]));
         if (!ok) {
-            ifr_log_warn(c->f->logger, "request %llu: refused (401): %s", id,
-                         key.len ? "its API key is not one of the function's" : "it has no API key");
+            fn_host_log(c, IFR_LOG_WARN, "refused (401): %s",
+                        key.len ? "its API key is not one of the function's" : "it has no API key");
             return 401;
         }
         client = key;   /* the rate limit is per key, as Gojinn's */
     }
     if (!fn_traffic_take(c->f->traffic, t, client, fn_clock_ns())) {
-        ifr_log_warn(c->f->logger, "request %llu: refused (429): over rate_limit %g/s", id, t->rate);
+        fn_host_log(c, IFR_LOG_WARN, "refused (429): over rate_limit %g/s", t->rate);
         return 429;
     }
     return 0;
