@@ -90,16 +90,19 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
     uint8_t *mem;
     uint64_t memsize;
     uint8_t *dirty;     /* the memory's write map, NULL when not tracked */
+    iw_memory_t *memobj;    /* the memory mem is: memory 0 but between MEM_SELECTs */
     int trap_kind;
     const char *trap_detail = NULL;
     char trap_text[48];     /* a detail with a number in it */
 
 #define NEXT() goto *ip->op
-#define RELOAD_MEM()                                                          \
+#define RELOAD_MEM() do { memobj = inst->memory; REFRESH_MEM(); } while (0)
+/* after memobj changed or grew */
+#define REFRESH_MEM()                                                         \
     do {                                                                      \
-        mem = inst->memory ? inst->memory->data : NULL;                       \
-        memsize = inst->memory ? inst->memory->size : 0;                      \
-        dirty = inst->memory ? inst->memory->dirty : NULL;                    \
+        mem = memobj ? memobj->data : NULL;                                   \
+        memsize = memobj ? memobj->size : 0;                                  \
+        dirty = memobj ? memobj->dirty : NULL;                                \
     } while (0)
 #define SAVE() (ex->ip = ip, ex->budget = budget)
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
@@ -242,6 +245,65 @@ L_CALL_INDIRECT: {/* w1 {table, base}, w2 type */
         ret = ip + 3;
         goto call_func;
     }
+        /* Tail calls: the callee takes the caller's frame (same fp, same
+         * return address), so neither stack grows. A host callee is called
+         * as CALL calls it; the RETURN the compiler put after the
+         * instruction then returns its results. */
+L_RETURN_CALL:    /* w1 code, w2 base slot */
+        callee = ip[1].ptr;
+        callee_inst = inst;
+        base = (uint32_t)ip[2].u;
+        goto tail_enter;
+L_RETURN_CALL_IMPORT: /* w1 function index, w2 base slot; then RETURN */
+        fn = inst->funcs[ip[1].u];
+        base = (uint32_t)ip[2].u;
+        ret = ip + 3;
+        if (fn->host) goto call_func;
+        callee = fn->code;
+        callee_inst = fn->inst;
+        goto tail_enter;
+L_RETURN_CALL_INDIRECT: { /* w1 {table, base}, w2 type; then RETURN */
+        const iw_functype_t *type = ip[2].ptr;
+        iw_table_t *tab = inst->tables[ip[1].p.lo];
+        base = ip[1].p.hi;
+        uint32_t i = U32(fp[base + type->param_slots]);
+        if (i >= tab->size) {
+            snprintf(trap_text, sizeof trap_text, "undefined element %u", i);
+            TRAP_MSG(IW_TRAP_TABLE_OOB, trap_text);
+        }
+        fn = (iw_func_t *)(uintptr_t)tab->items[i];
+        if (!fn) {
+            snprintf(trap_text, sizeof trap_text, "uninitialized element %u", i);
+            TRAP_MSG(IW_TRAP_UNINITIALIZED_ELEMENT, trap_text);
+        }
+        if (fn->sig != type->sig && strcmp(fn->sig, type->sig) != 0) TRAP(IW_TRAP_INDIRECT_MISMATCH);
+        ret = ip + 3;
+        if (fn->host) goto call_func;
+        callee = fn->code;
+        callee_inst = fn->inst;
+        goto tail_enter;
+    }
+tail_enter:
+        if (fp + callee->frame_slots > stack_end) {
+            size_t fp_off = (size_t)(fp - ex->stack);
+            SAVE();
+            if (!iw_stack_grow(root, fp_off + callee->frame_slots)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+            fp = ex->stack + fp_off;
+            stack_end = ex->stack + ex->stack_slots;
+        }
+        iw__move(fp, 0, base, callee->nparams);
+        frame->inst = callee_inst;
+        frame->fn = callee;
+        for (uint32_t k = callee->nparams; k < callee->nlocals; k++) fp[k] = 0;
+        ip = callee->code;
+        if (callee_inst != inst) {
+            inst = callee_inst;
+            RELOAD_MEM();
+        }
+        budget -= callee->fuel;
+        if (budget < 0 || INTERRUPTED()) goto refuel;
+        JIT_TRY();
+        NEXT();
 call_func:
         if (fn->host) {
             uint64_t res[IW_HOST_MAX_RESULTS];
@@ -496,8 +558,13 @@ L_MEMORY_SIZE:    /* w1 {dst} */
     ip += 2;
     NEXT();
 L_MEMORY_GROW:    /* w1 {dst, delta} */
-    fp[ip[1].p.lo] = U32(iw_memory_try_grow(inst->memory, U32(fp[ip[1].p.hi])));
-    RELOAD_MEM();
+    fp[ip[1].p.lo] = U32(iw_memory_try_grow(memobj, U32(fp[ip[1].p.hi])));
+    REFRESH_MEM();
+    ip += 2;
+    NEXT();
+L_MEM_SELECT:     /* w1 memory index: the memory the next instruction uses (0: back to memory 0) */
+    memobj = inst->memories[ip[1].u];
+    REFRESH_MEM();
     ip += 2;
     NEXT();
 L_MEMORY_INIT: {  /* w1 {base: dst src n, segment} */
@@ -508,7 +575,7 @@ L_MEMORY_INIT: {  /* w1 {base: dst src n, segment} */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > len || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memcpy(mem + d, ds->bytes + s, n);
-    iw_mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(memobj, d, n);
     ip += 2;
     NEXT();
 }
@@ -521,8 +588,18 @@ L_MEMORY_COPY: {  /* w1 {base: dst src n} */
     uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
     if (s + n > memsize || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memmove(mem + d, mem + s, n);
-    iw_mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(memobj, d, n);
     ip += 2;
+    NEXT();
+}
+L_MEMORY_COPY_MM: { /* w1 {base: dst src n}, w2 {dst memory, src memory} */
+    uint64_t *a = fp + ip[1].p.lo;
+    iw_memory_t *md = inst->memories[ip[2].p.lo], *ms = inst->memories[ip[2].p.hi];
+    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
+    if (s + n > ms->size || d + n > md->size) TRAP(IW_TRAP_MEMORY_OOB);
+    if (n) memmove(md->data + d, ms->data + s, n);
+    iw_mark_dirty(md, d, n);
+    ip += 3;
     NEXT();
 }
 L_MEMORY_FILL: {  /* w1 {base: dst value n} */
@@ -530,7 +607,7 @@ L_MEMORY_FILL: {  /* w1 {base: dst value n} */
     uint64_t d = U32(a[0]), n = U32(a[2]);
     if (d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memset(mem + d, (int)(uint8_t)a[1], n);
-    iw_mark_dirty(inst->memory, d, n);
+    iw_mark_dirty(memobj, d, n);
     ip += 2;
     NEXT();
 }
@@ -715,6 +792,7 @@ trap:
 
 #undef NEXT
 #undef RELOAD_MEM
+#undef REFRESH_MEM
 #undef SAVE
 #undef TRAP
 #undef TRAP_MSG
