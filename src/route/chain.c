@@ -98,7 +98,9 @@ static route_result_t route__bare_error(route_exchange_t *x)
 static route_result_t route__settle(route_exchange_t *x, route_result_t r)
 {
     if (r == ROUTE_ERROR) {
-        if (x->error_status < 400 || x->error_status > 599) x->error_status = 500;
+        /* `error` may fail with any final status (Caddy's error handler
+         * does); anything else out of range is a 500. */
+        if (x->error_status < 200 || x->error_status > 999) x->error_status = 500;
         r = route__run_errors(x);
         if (r == ROUTE_ERROR) r = route__bare_error(x);
     }

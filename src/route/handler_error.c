@@ -1,6 +1,7 @@
 /* `error [<matcher>] <status>|<message> [<status>] { message <text> }`:
  * fails the request so handle_errors answers it ({http.error.*}). A message
- * alone means status 500. */
+ * alone means status 500. Any status from 200 to 999 goes, as in Caddy
+ * (`error /old 302` answers a bare 302); a 1xx cannot end a request. */
 #include "config/dispense.h"
 #include "route/directive.h"
 #include "route/tmpl.h"
@@ -35,8 +36,9 @@ static int route__error_parse(route_parse_t *p, const cfg_directive_t *d, void *
         if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
         msg = &s->args[0];
     }
-    if (c->status < 400 || c->status > 599)
-        return cfg_errorf(p->err, &d->name, "error: the status must be from 400 to 599, got %d", c->status);
+    if (c->status < 200)
+        return cfg_errorf(p->err, &d->name, "error: the status must be from 200 to 999 (a 1xx cannot end a request), got %d",
+                          c->status);
     if (msg && !(c->message = route_tmpl_compile(p->arena, msg->text)))
         return cfg_errorf(p->err, NULL, "out of memory");
     *conf = c;
