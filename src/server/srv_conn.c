@@ -45,7 +45,31 @@ static void srv__addr_text(const struct sockaddr_storage *ss, char *out, size_t 
     }
 }
 
-srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx)
+/* The peer's address (from accept4, or asked for) and ours: for a
+ * listener bound to an IP address that address, else asked for. */
+static void srv__conn_addresses(srv_conn_t *c, int fd, const struct sockaddr_storage *peer, const char *bound)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (peer) srv__addr_text(peer, c->remote_ip, sizeof c->remote_ip, &c->info.remote_port);
+    else if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+        srv__addr_text(&ss, c->remote_ip, sizeof c->remote_ip, &c->info.remote_port);
+    if (bound && (!strncmp(bound, "tcp4/", 5) || !strncmp(bound, "tcp6/", 5))) bound += 5;
+    unsigned char ip[sizeof(struct in6_addr)];
+    if (bound && inet_pton(AF_INET, bound, ip) == 1) {
+        inet_ntop(AF_INET, ip, c->local_ip, sizeof c->local_ip);
+    } else if (bound && inet_pton(AF_INET6, bound, ip) == 1) {
+        inet_ntop(AF_INET6, ip, c->local_ip, sizeof c->local_ip);
+    } else {
+        len = sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+            srv__addr_text(&ss, c->local_ip, sizeof c->local_ip, &c->info.local_port);
+    }
+    c->info.remote_ip = ifr_cstr(c->remote_ip);
+    c->info.local_ip = ifr_cstr(c->local_ip);
+}
+
+static srv_conn_t *srv__conn_create(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx)
 {
     srv_conn_t *c = calloc(1, sizeof *c);
     if (!c) {
@@ -67,15 +91,7 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
     srv_task_init(&c->task, srv__conn_on_task, c);
     srv_exchange_init(&c->ex, w, &srv_h1_proto, c);
 
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-        srv__addr_text(&ss, c->remote_ip, sizeof c->remote_ip, &c->info.remote_port);
-    len = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-        srv__addr_text(&ss, c->local_ip, sizeof c->local_ip, &c->info.local_port);
-    c->info.remote_ip = ifr_cstr(c->remote_ip);
-    c->info.local_ip = ifr_cstr(c->local_ip);
+    c->info.remote_ip = c->info.local_ip = IFR_LIT("");
     c->info.listener = IFR_LIT("");
     c->info.tls_server_name = IFR_LIT("");
 
@@ -98,10 +114,18 @@ srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops
     return c;
 }
 
-srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l)
+srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx)
 {
-    srv_conn_t *c = srv_conn_new(w, fd, l->transport, l->transport_ctx);
+    srv_conn_t *c = srv__conn_create(w, fd, ops, ctx);
+    if (c) srv__conn_addresses(c, fd, NULL, NULL);
+    return c;
+}
+
+srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l, const struct sockaddr_storage *peer)
+{
+    srv_conn_t *c = srv__conn_create(w, fd, l->transport, l->transport_ctx);
     if (!c) return NULL;
+    srv__conn_addresses(c, fd, peer, l->host);
     /* Sites are chosen by the listener's address and port (a unix
      * socket has no port of its own: the site's is the listener's). */
     snprintf(c->listener, sizeof c->listener, "%s", l->host);

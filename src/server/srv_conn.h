@@ -15,6 +15,7 @@
 #define IFRIT_SERVER_SRV_CONN_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <stdint.h>
 
 #include "base/buf.h"
@@ -97,9 +98,10 @@ struct srv_conn {
 /* Takes over an accepted socket with the transport ops (started with
  * ctx, see srv_transport_ops_t.start). NULL (and fd closed) on failure. */
 srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx);
-/* srv_conn_new for a socket l accepted: l's transport, and l's address
- * and port in the connection's info (they choose its sites). */
-srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l);
+/* srv_conn_new for a socket l accepted from peer (accept4's address, so
+ * it is not asked for again): l's transport, and l's address and port in
+ * the connection's info (they choose its sites). */
+srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l, const struct sockaddr_storage *peer);
 /* Drives the connection as far as it can go now. */
 void srv_conn_run(srv_conn_t *c);
 /* Asks for srv_conn_run on the next loop turn (safe from anywhere on the

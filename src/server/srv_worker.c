@@ -27,13 +27,15 @@ static void srv__worker_on_accept(srv_watch_t *watch, uint32_t events)
     const srv_listener_t *l = ((srv_worker_listener_t *)watch)->listener;   /* watch is its first member */
     (void)events;
     for (int i = 0; i < WORKER_ACCEPT_BATCH && !w->stopping; i++) {
-        int fd = accept4(watch->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer;
+        socklen_t peer_len = sizeof peer;
+        int fd = accept4(watch->fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             if (errno != EAGAIN) ifr_log_warn("server", "accept: %s", strerror(errno));
             return;
         }
-        srv_conn_t *c = srv_conn_accepted(w, fd, l);
+        srv_conn_t *c = srv_conn_accepted(w, fd, l, &peer);
         if (c) srv_conn_run(c);
     }
 }

@@ -48,6 +48,30 @@ int tls_protocol_version(const char *name)
     return 0;
 }
 
+void tls_policy_defaults(tls_policy_t *p)
+{
+    *p = (tls_policy_t){ .min_version = TLS1_2_VERSION, .max_version = TLS1_3_VERSION };
+    snprintf(p->ciphers, sizeof p->ciphers, "%s", TLS__CTX_DEFAULT_CIPHERS);
+    snprintf(p->ciphersuites, sizeof p->ciphersuites, "%s", TLS__CTX_DEFAULT_SUITES);
+    snprintf(p->groups, sizeof p->groups, "%s", TLS__CTX_DEFAULT_GROUPS);
+}
+
+bool tls_policy_same_protocols(const tls_policy_t *a, const tls_policy_t *b)
+{
+    return a->min_version == b->min_version && a->max_version == b->max_version &&
+           strcmp(a->ciphers, b->ciphers) == 0 && strcmp(a->ciphersuites, b->ciphersuites) == 0 &&
+           strcmp(a->groups, b->groups) == 0;
+}
+
+int tls_policy_apply_ctx(SSL_CTX *ctx, const tls_policy_t *p)
+{
+    return SSL_CTX_set_min_proto_version(ctx, p->min_version) && SSL_CTX_set_max_proto_version(ctx, p->max_version) &&
+                   (!p->ciphers[0] || SSL_CTX_set_cipher_list(ctx, p->ciphers)) &&
+                   SSL_CTX_set_ciphersuites(ctx, p->ciphersuites) && SSL_CTX_set1_groups_list(ctx, p->groups)
+               ? 0
+               : -1;
+}
+
 static bool tls__ctx_append(char *buf, size_t cap, const char *item)
 {
     size_t n = strlen(buf), k = strlen(item);
@@ -245,15 +269,14 @@ SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err,
     if (tls__ctx_ciphers_from(conf, p, err, err_len) != 0 || tls__ctx_curves_from(conf, p, err, err_len) != 0 ||
         tls__ctx_alpn_from(conf, p, err, err_len) != 0)
         goto fail;
-    if (!SSL_CTX_set_min_proto_version(ctx, p->min_version) || !SSL_CTX_set_max_proto_version(ctx, p->max_version) ||
-        (p->ciphers[0] && !SSL_CTX_set_cipher_list(ctx, p->ciphers)) ||
-        !SSL_CTX_set_ciphersuites(ctx, p->ciphersuites) || !SSL_CTX_set1_groups_list(ctx, p->groups)) {
+    if (tls_policy_apply_ctx(ctx, p) != 0) {
         snprintf(err, err_len, "OpenSSL refused the TLS settings: %s", ERR_reason_error_string(ERR_peek_last_error()));
         goto fail;
     }
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
                                  SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_num_tickets(ctx, TLS_CTX_TICKETS);
     /* Sessions resume only in the context that made them: every context
      * has its own session id context, so a ticket from one site cannot
      * skip another site's client_auth (or policy) by resumption. */

@@ -64,6 +64,23 @@ const tls_policy_t *tls_ctx_policy(const SSL_CTX *ctx);
 void tls_ctx_set_alpn_select(SSL_CTX *ctx);
 tls_cert_t *tls_ctx_cert(const SSL_CTX *ctx);
 
+/* Session tickets a full handshake sends (TLS 1.3): one, as Go's server.
+ * OpenSSL's default of two costs a second ticket's encryption, session
+ * copy and record per handshake; one is enough for a client's next
+ * connection, and each resumption brings a new one. */
+#define TLS_CTX_TICKETS 1
+
+/* The protocol settings a site without a tls block gets (versions,
+ * ciphers, suites, groups; the rest zero). */
+void tls_policy_defaults(tls_policy_t *p);
+/* Whether a and b set the same versions, ciphers, suites and groups: a
+ * connection made under a needs none of them applied again for b (they
+ * are parsed anew by every SSL_set_cipher_list, SSL_set_ciphersuites and
+ * SSL_set1_groups_list). */
+bool tls_policy_same_protocols(const tls_policy_t *a, const tls_policy_t *b);
+/* Applies p's versions, ciphers, suites and groups to ctx. 0, or -1. */
+int tls_policy_apply_ctx(SSL_CTX *ctx, const tls_policy_t *p);
+
 /* "tls1.2" -> TLS1_2_VERSION, "tls1.3" -> TLS1_3_VERSION; 0 for any
  * other (tls1.0 and tls1.1 are not offered). */
 int tls_protocol_version(const char *name);

@@ -25,6 +25,7 @@ struct tls_store {
     char *default_sni;    /* for a ClientHello without SNI */
     char *fallback_sni;   /* for one whose SNI matches nothing */
     SSL_CTX *accept_ctx;
+    tls_policy_t accept_policy;   /* its protocol settings: the defaults */
     tls_on_demand_fn on_demand;   /* under mu */
     void *on_demand_ud;
 };
@@ -248,9 +249,13 @@ static int tls__store_client_hello(SSL *ssl, int *al, void *arg)
         return SSL_CLIENT_HELLO_ERROR;
     }
     const tls_policy_t *p = tls_ctx_policy(ctx);
-    bool ok = SSL_set_SSL_CTX(ssl, ctx) != NULL && p && SSL_set_min_proto_version(ssl, p->min_version) &&
-              SSL_set_max_proto_version(ssl, p->max_version) && SSL_set_ciphersuites(ssl, p->ciphersuites) &&
-              (!p->ciphers[0] || SSL_set_cipher_list(ssl, p->ciphers)) && SSL_set1_groups_list(ssl, p->groups);
+    /* Most sites have the accepting context's protocol settings (the
+     * defaults): then nothing is parsed again for this connection. */
+    bool ok = SSL_set_SSL_CTX(ssl, ctx) != NULL && p &&
+              (tls_policy_same_protocols(&s->accept_policy, p) ||
+               (SSL_set_min_proto_version(ssl, p->min_version) && SSL_set_max_proto_version(ssl, p->max_version) &&
+                SSL_set_ciphersuites(ssl, p->ciphersuites) && (!p->ciphers[0] || SSL_set_cipher_list(ssl, p->ciphers)) &&
+                SSL_set1_groups_list(ssl, p->groups)));
     if (ok) {
         SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), SSL_CTX_get_verify_callback(ctx));
         SSL_set_options(ssl, SSL_CTX_get_options(ctx));
@@ -270,11 +275,15 @@ SSL_CTX *tls_store_accept_ctx(tls_store_t *s)
      * certificate may come by a TLS-ALPN-01 handshake. */
     if (!s->accept_ctx) {
         SSL_CTX *a = SSL_CTX_new(TLS_server_method());
+        /* The default policy's versions, ciphers and groups; a connection
+         * for a site with other ones gets them in the ClientHello callback. */
+        tls_policy_defaults(&s->accept_policy);
+        if (a && tls_policy_apply_ctx(a, &s->accept_policy) != 0) {
+            SSL_CTX_free(a);
+            a = NULL;
+        }
         if (a) {
-            /* The widest range any policy may pick; each connection is
-             * narrowed to its site's in the ClientHello callback. */
-            SSL_CTX_set_min_proto_version(a, TLS1_2_VERSION);
-            SSL_CTX_set_max_proto_version(a, TLS1_3_VERSION);
+            SSL_CTX_set_num_tickets(a, TLS_CTX_TICKETS);   /* copied by SSL_new: the switch keeps it */
             SSL_CTX_set_options(a, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
                                        SSL_OP_NO_RENEGOTIATION);
             SSL_CTX_set_mode(a, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
