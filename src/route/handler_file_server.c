@@ -54,6 +54,10 @@ static int route__file_server_parse(route_parse_t *p, const cfg_directive_t *d, 
             rc = route__file_list(p, s, &c->index, 0);
         } else if (ifr_str_eq_cstr(n, "browse")) {
             if (s->nargs) return cfg_errorf(p->err, &s->args[0], "file_server browse: custom templates are not supported by ifrit yet");
+            if (s->block && s->block->count)   /* Caddy 2.8's reveal_symlinks, sort, file_limit */
+                return cfg_errorf(p->err, &s->block->items[0].name,
+                                  "file_server browse: option '%s' is not supported by ifrit yet",
+                                  s->block->items[0].name.text.ptr);
             c->browse = true;
         } else if (ifr_str_eq_cstr(n, "precompressed")) {
             if ((rc = route__file_list(p, s, &c->precompressed, 0)) == 0) {

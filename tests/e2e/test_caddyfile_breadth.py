@@ -184,3 +184,20 @@ def test_access_log_level_and_skip_log(binary):
 def test_log_level_errors(binary):
     rc, msg = validate(binary, site("\tlog {\n\t\tlevel LOUD\n\t}"))
     check(rc != 0 and "Caddyfile:6:9" in msg and "log level" in msg, msg)
+
+
+def test_options_not_built_are_named(binary):
+    """Never ignored: what ifrit does not build is a config error naming it."""
+    cases = [
+        (site("\tfile_server {\n\t\tbrowse {\n\t\t\tsort size desc\n\t\t}\n\t}"), "Caddyfile:7:4", "'sort'"),
+        (site("\tfile_server {\n\t\tetag_file_extensions .sha256\n\t}"), "Caddyfile:6:3", "etag_file_extensions"),
+        (site("\tlog {\n\t\thostnames a.com\n\t}"), "Caddyfile:6:3", "hostnames"),
+        (site("\tlog {\n\t\toutput file x.log {\n\t\t\troll_size 1MB\n\t\t}\n\t}"), "Caddyfile:6:", "rolling"),
+        ("{\n\tshutdown_delay 5s\n}\n:8080 {\n}\n", "Caddyfile:2:2", "shutdown_delay"),
+        ("{\n\tservers {\n\t\tmax_header_size 5MB\n\t}\n}\n:8080 {\n}\n", "Caddyfile:3:3", "max_header_size"),
+        ("{\n\tlog {\n\t\toutput stderr\n\t}\n}\n:8080 {\n}\n", "Caddyfile:2:2", "'log'"),
+        (site("\ttemplates"), "Caddyfile:5:2", "templates"),
+    ]
+    for config, where, word in cases:
+        rc, msg = validate(binary, config)
+        check(rc != 0 and where in msg and word in msg, "%r: %r" % (config, msg))
