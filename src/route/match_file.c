@@ -55,5 +55,5 @@ static bool route__file_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_file = {
-    .name = "file", .parse = route__file_parse, .match = route__file_match,
+    .name = "file", .flags = ROUTE_MATCH_BLOCK, .parse = route__file_parse, .match = route__file_match,
 };

@@ -27,5 +27,5 @@ static bool route__not_match(route_exchange_t *x, const void *conf)
 }
 
 const route_matcher_t route_match_not = {
-    .name = "not", .flags = ROUTE_MATCH_SEPARATE, .parse = route__not_parse, .match = route__not_match,
+    .name = "not", .flags = ROUTE_MATCH_SEPARATE | ROUTE_MATCH_BLOCK, .parse = route__not_parse, .match = route__not_match,
 };

@@ -20,6 +20,7 @@
 enum {
     ROUTE_MATCH_SEPARATE = 1u << 0,
     ROUTE_MATCH_STRS = 1u << 1,      /* conf is a route_strs_t of the values Caddy's JSON lists */
+    ROUTE_MATCH_BLOCK = 1u << 2,     /* takes a block (not, file); others refuse one */
 };
 
 typedef struct route_matcher {

@@ -65,6 +65,8 @@ int route_matcher_parse_set(route_parse_t *p, const cfg_directive_t *lines, size
             for (size_t k = 0; k < ROUTE__NMATCHERS; k++) names[k] = route__matchers[k]->name;
             return cfg_error_unknown(p->err, &d->name, "matcher", names, ROUTE__NMATCHERS);
         }
+        if (d->block && !(m->flags & ROUTE_MATCH_BLOCK))
+            return cfg_errorf(p->err, d->block->open, "the %s matcher takes no block", m->name);
         route_cond_t *c = NULL;
         if (!(m->flags & ROUTE_MATCH_SEPARATE))
             for (size_t k = 0; k < set->count; k++)

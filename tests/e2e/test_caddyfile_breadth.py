@@ -197,6 +197,9 @@ def test_options_not_built_are_named(binary):
         ("{\n\tservers {\n\t\tmax_header_size 5MB\n\t}\n}\n:8080 {\n}\n", "Caddyfile:3:3", "max_header_size"),
         ("{\n\tlog {\n\t\toutput stderr\n\t}\n}\n:8080 {\n}\n", "Caddyfile:2:2", "'log'"),
         (site("\ttemplates"), "Caddyfile:5:2", "templates"),
+        (site("\t@m path /a {\n\t\tfoo\n\t}\n\trespond @m x"), "Caddyfile:5:13", "path matcher takes no block"),
+        (site("\t@m {\n\t\theader X y {\n\t\t\tz\n\t\t}\n\t}\n\trespond @m x"), "Caddyfile:6:14",
+         "header matcher takes no block"),
     ]
     for config, where, word in cases:
         rc, msg = validate(binary, config)
