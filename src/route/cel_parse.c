@@ -161,7 +161,10 @@ static int route__cel_word(route__cel_t *c, route__cel_words_t *w)
     if (c->tk != ROUTE__CEL_STR && c->tk != ROUTE__CEL_PH)
         return route__cel_err(c, "a matcher function takes strings here, got '%.*s'", (int)c->text.len, c->text.ptr);
     if (w->n == 64) return route__cel_err(c, "more than 64 values");
-    w->words[w->n++] = c->text;
+    /* A copy ending in NUL: matchers may read their arguments as C strings. */
+    char *t = ifr_arena_strndup(c->p->arena, c->text.ptr, c->text.len);
+    if (!t) return cfg_errorf(c->p->err, NULL, "out of memory");
+    w->words[w->n++] = ifr_str(t, c->text.len);
     return route__cel_next(c);
 }
 
@@ -171,8 +174,10 @@ static int route__cel_line(route__cel_t *c, cfg_directive_t *lines, size_t *nlin
     if (*nlines == 64) return route__cel_err(c, "more than 64 conditions in one call");
     cfg_directive_t *d = &lines[(*nlines)++];
     memset(d, 0, sizeof(*d));
+    char *n = ifr_arena_strndup(c->p->arena, name.ptr, name.len);
+    if (!n) return cfg_errorf(c->p->err, NULL, "out of memory");
     d->name = *c->at;
-    d->name.text = name;
+    d->name.text = ifr_str(n, name.len);
     d->name.flags = 0;
     if (w->n && !(d->args = ifr_arena_calloc(c->p->arena, w->n, sizeof(cfg_token_t))))
         return cfg_errorf(c->p->err, NULL, "out of memory");
