@@ -280,8 +280,9 @@ static route_result_t route__proxy_attempt(route__proxy_job_t *j)
 route_result_t route_proxy_handle(route_exchange_t *x, const void *conf)
 {
     const route_proxy_conf_t *c = conf;
-    const route_proxy_transport_t *t = route_proxy_transport_get();
-    if (!t) return route_fail(x, 502, "no reverse_proxy transport in this build");
+    const route_proxy_transport_t *t = c->transport.fastcgi ? route_proxy_transport_get_fastcgi() : route_proxy_transport_get();
+    if (!t) return route_fail(x, 502, c->transport.fastcgi ? "no FastCGI transport in this build"
+                                                           : "no reverse_proxy transport in this build");
     route__proxy_job_t *j = ifr_arena_calloc(x->arena, 1, sizeof(*j));
     if (!j || ifr_arena_on_cleanup(x->arena, route__proxy_job_cleanup, j) != 0) return route_fail(x, 500, "out of memory");
     *j = (route__proxy_job_t){ .x = x, .c = c, .t = t, .started = route_proxy_now_ns(), .ours = x->resp.headers };

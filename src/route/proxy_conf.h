@@ -75,6 +75,8 @@ typedef struct {
     uint32_t keepalive_idle_conns;       /* idle connections kept per upstream per worker; UINT32_MAX: no limit */
     uint32_t read_buffer;                /* bytes read from the upstream at a time */
     route_proxy_tls_conf_t tls;
+    /* transport fastcgi { ... } (route/fastcgi.h), or NULL: HTTP. */
+    const struct route_fastcgi_conf *fastcgi;
 } route_proxy_transport_conf_t;
 
 /* forward_auth: reverse_proxy asking an auth service first (see

@@ -9,6 +9,7 @@
 #include "base/buf.h"
 
 #include "config/dispense.h"
+#include "route/fastcgi.h"
 #include "route/proxy_conf.h"
 
 #define PROXY_MAX_UPSTREAMS 256
@@ -237,8 +238,14 @@ static int route__proxy_parse_versions(route_parse_t *p, const cfg_directive_t *
 static int route__proxy_parse_transport(route_parse_t *p, const cfg_directive_t *s, route_proxy_transport_conf_t *t)
 {
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
+    if (cfg_is_word(&s->args[0], "fastcgi")) {
+        route_fastcgi_conf_t *f;
+        if (route_fastcgi_parse(p, s, &f, &t->dial_timeout_ns, &t->keepalive_ns) != 0) return -1;
+        t->fastcgi = f;
+        return 0;
+    }
     if (!cfg_is_word(&s->args[0], "http"))
-        return cfg_errorf(p->err, &s->args[0], "transport: only 'http' is supported, got '%s'", s->args[0].text.ptr);
+        return cfg_errorf(p->err, &s->args[0], "transport: expected http or fastcgi, got '%s'", s->args[0].text.ptr);
     static const char *const known[] = { "dial_timeout", "response_header_timeout", "keepalive",
                                          "keepalive_idle_conns", "keepalive_idle_conns_per_host", "read_buffer", "versions",
                                          "tls", "tls_insecure_skip_verify", "tls_server_name", "tls_trusted_ca_certs",
@@ -393,6 +400,9 @@ int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_pro
     for (size_t i = 0; d->block && i < d->block->count; i++)
         if (route__proxy_parse_option(p, &d->block->items[i], c) != 0) return -1;
     if (c->nupstreams == 0) return cfg_errorf(p->err, &d->name, "reverse_proxy: expected at least one upstream");
+    if (c->transport.fastcgi && (c->upstreams[0].tls || c->upstreams[0].h2c || c->transport.tls.enabled))
+        return cfg_errorf(p->err, &d->name, "reverse_proxy: transport fastcgi speaks FastCGI to its upstreams, in "
+                          "the clear (no https:// or h2c:// and no tls options)");
     /* An https:// upstream turns TLS on; a tls option turns it on for every upstream. */
     if (c->upstreams[0].tls) c->transport.tls.enabled = true;
     if (c->upstreams[0].h2c) {

@@ -1,8 +1,9 @@
-/* The one registered reverse_proxy transport (see proxy_transport.h):
- * written once at start-up, read-only while serving. */
+/* The registered reverse_proxy transports, HTTP and FastCGI (see
+ * proxy_transport.h): written once at start-up, read-only while serving. */
 #include "route/proxy_transport.h"
 
 static const route_proxy_transport_t *route__proxy_transport_current;
+static const route_proxy_transport_t *route__proxy_transport_fastcgi;
 
 int64_t route_proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_response_t *r)
 {
@@ -21,3 +22,7 @@ int64_t route_proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_r
 void route_proxy_transport_register(const route_proxy_transport_t *t) { route__proxy_transport_current = t; }
 
 const route_proxy_transport_t *route_proxy_transport_get(void) { return route__proxy_transport_current; }
+
+void route_proxy_transport_register_fastcgi(const route_proxy_transport_t *t) { route__proxy_transport_fastcgi = t; }
+
+const route_proxy_transport_t *route_proxy_transport_get_fastcgi(void) { return route__proxy_transport_fastcgi; }

@@ -97,5 +97,9 @@ int64_t route_proxy_flush_delay(int64_t flush_interval_ns, const http_upstream_r
 void route_proxy_transport_register(const route_proxy_transport_t *t);
 /* NULL when the host registered none: reverse_proxy then answers 502. */
 const route_proxy_transport_t *route_proxy_transport_get(void);
+/* The same for `transport fastcgi` (route/fastcgi.h): a call's
+ * req->conf->fastcgi is set. NULL on a host without one (the edge). */
+void route_proxy_transport_register_fastcgi(const route_proxy_transport_t *t);
+const route_proxy_transport_t *route_proxy_transport_get_fastcgi(void);
 
 #endif

@@ -6,6 +6,7 @@
 #include "plugin/plugin.h"
 
 #include "server/codec_register.h"
+#include "server/srv_fastcgi.h"
 #include "server/srv_fnhost.h"
 #include "server/srv_proxy.h"
 
@@ -13,6 +14,7 @@ void srv_register_natives(void)
 {
     srv_route_natives_register();   /* gzip, zstd, bcrypt (codec_register.c) */
     srv_proxy_register();           /* reverse_proxy transport (srv_proxy.c) */
+    srv_fastcgi_register();         /* its transport fastcgi (srv_fastcgi.c) */
     srv_fnhost_register();          /* functions' KV store and outbound HTTP (srv_fnhost*.c) */
     /* Route's table has a place for each; these register into it only. */
     (void)fn_register_directives();      /* wasm, gojinn */

@@ -520,7 +520,7 @@ def test_proxy_opt_config_errors(binary):
         ("reverse_proxy :9 {\n health_uri health\n}", 3, 13, "starting with /"),
         ("reverse_proxy :9 {\n health_status 2xy\n}", 3, 16, "status code"),
         ("reverse_proxy :9 {\n frobnicate 1\n}", 3, 2, "reverse_proxy option"),
-        ("reverse_proxy :9 {\n transport fastcgi\n}", 3, 12, "only 'http'"),
+        ("reverse_proxy :9 {\n transport gopher\n}", 3, 12, "expected http or fastcgi"),
         ("reverse_proxy :9 {\n transport http {\n read_buffer lots\n }\n}", 4, 14, ""),
         ("reverse_proxy :9 {\n transport http {\n dial_timeout soon\n }\n}", 4, 15, ""),
         ("reverse_proxy :9 {\n transport http {\n tls_versions tls1.3\n }\n}", 4, 2, "transport http option"),

@@ -103,7 +103,7 @@ static void test_parse_errors(void)
         ":8080 {\n reverse_proxy x:1 {\n lb_policy header\n }\n}\n",
         ":8080 {\n reverse_proxy x:1 {\n lb_policy fastest\n }\n}\n",
         ":8080 {\n reverse_proxy x:1 {\n max_fails 0\n }\n}\n",
-        ":8080 {\n reverse_proxy x:1 {\n transport fastcgi\n }\n}\n",
+        ":8080 {\n reverse_proxy x:1 {\n transport gopher\n }\n}\n",
         ":8080 {\n reverse_proxy x:1 {\n flush_interval soon\n }\n}\n",
         ":8080 {\n reverse_proxy x:1 {\n helth_uri /h\n }\n}\n",
     };
