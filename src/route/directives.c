@@ -37,6 +37,7 @@
     X(error)                     \
     X(respond)                   \
     X(reverse_proxy)             \
+    X(php_fastcgi)               \
     ABOVE(wasm) /* alias reactor */ \
     ABOVE(gojinn)                \
     X(file_server)               \

@@ -14,7 +14,7 @@
 static const char *const route__unsupported[] = {
     "abort", "acme_server", "copy_response", "copy_response_headers",
     "fs", "intercept", "log_append", "log_name", "metrics",
-    "php_fastcgi", "push", "templates", "tracing",
+    "push", "templates", "tracing",
 };
 
 static bool route__is_matcher_token(const cfg_token_t *t)

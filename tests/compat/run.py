@@ -32,6 +32,7 @@ import ifrit_e2e  # noqa: E402
 from ifrit_e2e import Conn, E2EError, Server, build_request, free_port  # noqa: E402
 from proxy_upstream import Reply, Upstream  # noqa: E402
 import fcgi_upstream  # noqa: E402
+import php_fpm  # noqa: E402
 
 ROOT = ifrit_e2e.ROOT
 DIFFERENCES = os.path.join(ROOT, "docs", "caddy-differences.md")
@@ -357,6 +358,15 @@ def main():
     ups = [Upstream(echo_app("up1")).start(), Upstream(echo_app("up2")).start()]
     fcgi = fcgi_upstream.FastCGIServer().start()
     subst = {"@UP@": ups[0].addr, "@UP2@": ups[1].addr, "@FCGI@": fcgi.addr}
+    # Debian's php-fpm for the PHP cases, one pool both servers share.
+    fpm = None
+    if any("@PHPFPM" in c.config for c in cases):
+        try:
+            fpm = php_fpm.PhpFpm(children=4).start()
+            subst.update({"@PHPFPM@": fpm.addr, "@PHPFPM_SOCK@": fpm.sock})
+        except ifrit_e2e.Skip as e:
+            print("SKIP compat/php: %s" % e)
+            cases = [c for c in cases if "@PHPFPM" not in c.config]
     totals = {"requests": 0, "matched": 0, "documented": 0}
     lock = threading.Lock()
 
@@ -402,6 +412,8 @@ def main():
         for u in ups:
             u.stop()
         fcgi.stop()
+        if fpm:
+            fpm.cleanup()
 
     for r in rows:
         print(r)
