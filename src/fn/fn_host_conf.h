@@ -5,6 +5,7 @@
 #ifndef IFRIT_FN_FN_HOST_CONF_H
 #define IFRIT_FN_FN_HOST_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,7 @@ typedef struct {
     uint64_t http_max_response;     /* response body bytes */
     const char *storage_path;       /* the plan's data directory (storage file_system), NULL: the default */
     const char *db_path;            /* db_driver sqlite's db_dsn, resolved; NULL: no database */
+    bool db_sqlite;                 /* db_driver sqlite (or sqlite3, libsql) was given */
 } fn_host_config_t;
 
 #endif

@@ -104,12 +104,18 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
     if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
     const cfg_token_t *a = &s->args[0];
     if (ifr_str_eq_cstr(n, "db_driver")) {
-        if (cfg_is_word(a, "sqlite") || cfg_is_word(a, "sqlite3") || cfg_is_word(a, "libsql")) return 0;
+        if (cfg_is_word(a, "sqlite") || cfg_is_word(a, "sqlite3") || cfg_is_word(a, "libsql")) {
+            h->db_sqlite = true;
+            return 0;
+        }
         return cfg_errorf(p->err, a, "db_driver: '%s' is not supported yet by ifrit (sqlite is)", a->text.ptr);
     }
     if (ifr_str_eq_cstr(n, "db_dsn")) {
         ifr_str_t dsn = a->text;
         if (ifr_str_starts_with(dsn, IFR_LIT("file:"))) dsn = ifr_str_sub(dsn, 5, dsn.len);   /* Gojinn's form */
+        if (ifr_str_find_char(dsn, ':') >= 0 && ifr_str_find_char(dsn, '/') > ifr_str_find_char(dsn, ':'))
+            return cfg_errorf(p->err, a, "db_dsn: '%s' is a URL: only SQLite files are supported yet by ifrit "
+                              "(db_driver sqlite, db_dsn PATH)", a->text.ptr);
         if (dsn.len == 0 || ifr_str_find_char(dsn, '?') >= 0)
             return cfg_errorf(p->err, a, "db_dsn: expected the SQLite file's path");
         if (!(h->db_path = route_parse_path(p, dsn))) return cfg_errorf(p->err, NULL, "out of memory");

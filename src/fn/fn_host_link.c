@@ -136,6 +136,10 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
         snprintf(why, size, "permissions: outbound HTTP is not available in this build");
         return -1;
     }
+    if (h->db_path && !h->db_sqlite) {
+        snprintf(why, size, "db_dsn needs db_driver sqlite (the only driver ifrit has yet)");
+        return -1;
+    }
     if (h->perms & FN_PERM_DB) {
         char db_why[300];
         if (!h->db_path) {

@@ -398,7 +398,7 @@ def test_fn_config_errors(binary):
         ("\twasm ./bad.wasm\n", {"bad.wasm": b"\0asm\x01\0\0\0\x99"}, "not a valid WebAssembly module"),
         ("\twasm ./lib.wasm\n", {"lib.wasm": b"\0asm\x01\0\0\0"}, "exports no _start"),
         ("\twasm ./h.wasm {\n\t\tdb_dsn postgres://x\n\t}\n", {"h.wasm": hello},
-         "option 'db_dsn' is not supported yet"),
+         "db_dsn: 'postgres://x' is a URL: only SQLite files are supported yet"),
         ("\tgojinn ./h.wasm {\n\t\tcron \"* * * * *\"\n\t}\n", {"h.wasm": hello}, "option 'cron' is not supported yet"),
         ("\twasm ./h.wasm {\n\t\ttimout 2s\n\t}\n", {"h.wasm": hello}, "did you mean 'timeout'"),
         ("\twasm ./h.wasm {\n\t\tprotocol xml\n\t}\n", {"h.wasm": hello}, "expected cgi or json"),
