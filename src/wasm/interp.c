@@ -773,13 +773,12 @@ jit_run: {
                         .frames_last = ex->frames + ex->frame_cap - 1, .stack_end = stack_end };
     ip = iw_jit_run(frame->fn, ip, fp, &jc);
     budget = jc.budget;
-    /* compiled code may have called and returned: go on in the frame it left */
+    /* compiled code may have called and returned (go on in the frame it
+     * left) and grown the memory */
     frame = &ex->frames[ex->depth];
     fp = frame->fp;
-    if (frame->inst != inst) {
-        inst = frame->inst;
-        RELOAD_MEM();
-    }
+    inst = frame->inst;
+    RELOAD_MEM();
     NEXT();
 }
 #endif

@@ -38,6 +38,7 @@ typedef struct {
     uint32_t *depth;                /* the call's depth, kept up to date */
     const iw_exec_frame_t *frames_last;     /* the last record there is room for */
     const uint64_t *stack_end;      /* the value stack's end */
+    uint64_t scratch;               /* a trapping helper's result (jit_helpers.h) */
 } iw_jit_ctx_t;
 
 /* One compiled function: the native offset of each internal instruction

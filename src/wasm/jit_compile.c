@@ -26,6 +26,7 @@
 #include "wasm/config.h"
 #include "wasm/compile.h"
 #include "wasm/jit_code.h"
+#include "wasm/jit_helpers.h"
 #include "wasm/jit_x64.h"
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
@@ -61,6 +62,9 @@ typedef enum {
     IW__J_CMP_BRANCH,   /* i32 compare-and-branch forms */
     IW__J_UN,           /* one operand: arg says which */
     IW__J_LOAD, IW__J_STORE,
+    IW__J_NUMERIC,      /* a call of its numeric helper (jit_helpers.h) */
+    IW__J_OPHELPER,     /* a call of its memory/table/reference helper */
+    IW__J_BR_TABLE,
 } iw__jit_class_t;
 
 typedef enum { IW__U_EQZ, IW__U_ZX32, IW__U_SX32, IW__U_SX8, IW__U_SX16 } iw__jit_un_t;
@@ -115,7 +119,7 @@ typedef struct {
     X(I64_LOAD16_S, 1, 0x0F, 0xBF) X(I64_LOAD16_U, 0, 0x0F, 0xB7) X(I64_LOAD32_S, 1, 0x63)                  \
     X(I64_LOAD32_U, 0, 0x8B)
 
-static void iw__jit_info_init(iw__jit_info_t *info)
+static void iw__jit_info_init(iw__jit_info_t *info, const iw_jit_numeric_t *numeric)
 {
     memset(info, 0, IW_OP_COUNT * sizeof *info);
     info[IW_OP_UNREACHABLE].cls = info[IW_OP_CALL_IMPORT].cls = IW__J_EXIT;
@@ -188,6 +192,18 @@ static void iw__jit_info_init(iw__jit_info_t *info)
     IW_STORE_OPS(IW__X)
 #undef IW__X
 #undef IW__S
+    info[IW_OP_BR_TABLE].cls = IW__J_BR_TABLE;
+    /* what has no inline translation calls its helper */
+    for (uint32_t op = 0; op < IW_OP_COUNT; op++) {
+        uint32_t len;
+        if (info[op].cls != IW__J_NONE) continue;
+        if (numeric[op].fn) {
+            uint8_t form = numeric[op].unary ? IW__F_PLAIN : numeric[op].imm ? IW__F_SI : IW__F_SS;
+            info[op] = (iw__jit_info_t){ .cls = IW__J_NUMERIC, .form = form };
+        } else if (iw_jit_op_helper((iw_op_t)op, &len)) {
+            info[op] = (iw__jit_info_t){ .cls = IW__J_OPHELPER, .size = (uint8_t)len };
+        }
+    }
 }
 
 /* Words of an instruction (op word included). */
@@ -214,6 +230,9 @@ static uint32_t iw__jit_len(const iw__jit_info_t *in, iw_op_t op)
     case IW__J_UN: return 2;
     case IW__J_LOAD: return in->form == IW__F_PLAIN ? 3 : 4;
     case IW__J_STORE: return in->form == IW__F_PLAIN ? 3 : in->form == IW__F_ADDI ? 5 : 4;
+    case IW__J_NUMERIC: return in->form == IW__F_PLAIN ? 2 : 3;
+    case IW__J_OPHELPER: return in->size;
+    case IW__J_BR_TABLE: return 0;     /* variable: the walk reads it */
     }
     return 0;
 }
@@ -259,6 +278,7 @@ typedef struct {
     size_t exit_at;                 /* the module's exit sequence */
     const iw_module_t *m;
     const bool *planned;            /* per defined function: will have native code */
+    const iw_jit_numeric_t *numeric;    /* per op */
     iw__jit_fix_t *calls;           /* direct calls: rel32 -> a callee's entry (target = its index) */
     uint32_t ncalls, calls_cap;
     /* per function */
@@ -313,6 +333,7 @@ static bool iw__jit_walk(iw__jit_t *j)
         if (op < 0) return false;
         const iw__jit_info_t *in = &j->info[op];
         uint32_t len = iw__jit_len(in, (iw_op_t)op);
+        if (op == IW_OP_BR_TABLE) len = 2 + 3 * (code[pos + 1].p.hi + 1);
         if (!len) return false;
         if (!iw__jit_grow(j, (void **)&j->native, &j->native_cap, pos + len + 1, sizeof *j->native)) return false;
         j->native[pos] = 1;
@@ -324,6 +345,14 @@ static bool iw__jit_walk(iw__jit_t *j)
             off = code[pos + 2].i;
             break;
         case IW_OP_RETURN: case IW_OP_UNREACHABLE: ends = true; break;
+        case IW_OP_BR_TABLE:
+            ends = true;
+            for (uint32_t e = 0; e <= code[pos + 1].p.hi; e++) {
+                int64_t t = (int64_t)pos + code[pos + 2 + 3 * e].i;
+                if (t < 0 || t > (int64_t)UINT32_MAX / 2) return false;
+                if ((uint32_t)t > furthest) furthest = (uint32_t)t;
+            }
+            break;
         default:
             if (in->cls == IW__J_CMP_BRANCH) off = code[pos + 3].i;
             break;
@@ -695,6 +724,92 @@ static void iw__jit_return(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
     iw_x64_jmp_reg(b, RAX);
 }
 
+/* ---- helper calls ------------------------------------------------------------ */
+
+/* A call of a C function: rsi and rdi are saved around it (the other fixed
+ * registers are callee-saved), the stack stays 16-byte aligned; the
+ * arguments are set between begin and end. */
+static void iw__jit_c_begin(iw__jit_t *j)
+{
+    iw_x64_push(&j->b, RSI);
+    iw_x64_push(&j->b, RDI);
+}
+
+static void iw__jit_c_end(iw__jit_t *j, uint64_t fn)
+{
+    iw_x64_mov_imm(&j->b, RAX, fn);
+    iw_x64_call_reg(&j->b, RAX);
+    iw_x64_pop(&j->b, RDI);
+    iw_x64_pop(&j->b, RSI);
+}
+
+/* _S: w1 {dst, a}; _SS/_SI: w1 {dst, a}, w2 b slot or immediate. */
+static void iw__jit_numeric(iw__jit_t *j, const iw__jit_info_t *in, iw_op_t op, const iw_word_t *ins,
+                            uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    const iw_jit_numeric_t *h = &j->numeric[op];
+    iw__jit_c_begin(j);
+    iw_x64_load(b, true, RDI, RBX, iw__slot(ins[1].p.hi));
+    if (in->form == IW__F_SS) iw_x64_load(b, true, RSI, RBX, iw__slot(ins[2].u));
+    if (in->form == IW__F_SI) iw_x64_mov_imm(b, RSI, ins[2].u);
+    if (h->traps) iw_x64_lea(b, RDX, R12, -1, IW__CTX(scratch));
+    iw__jit_c_end(j, (uint64_t)(uintptr_t)h->fn);
+    if (h->traps) {
+        iw_x64_test_rr(b, true, RAX, RAX);
+        iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
+        iw_x64_load(b, true, RAX, R12, IW__CTX(scratch));
+    }
+    iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+}
+
+static void iw__jit_ophelper(iw__jit_t *j, iw_op_t op, uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    uint32_t len;
+    iw_jit_op_fn fn = iw_jit_op_helper(op, &len);
+    iw__jit_c_begin(j);
+    iw_x64_mov_rr(b, true, RDI, R12);
+    iw_x64_mov_rr(b, true, RSI, RBX);
+    iw_x64_mov_imm(b, RDX, (uint64_t)(uintptr_t)(j->fn->code + pos));
+    iw__jit_c_end(j, (uint64_t)(uintptr_t)fn);
+    iw_x64_test_rr(b, false, RAX, RAX);
+    iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
+    if (op == IW_OP_MEMORY_GROW) {
+        iw_x64_load(b, true, R13, R12, IW__CTX(mem));
+        iw_x64_load(b, true, R14, R12, IW__CTX(memsize));
+    }
+}
+
+/* br_table: w1 {index, n}, then n+1 entries {offset, {dst, src}, count}.
+ * A table of rel32 offsets (from the table's start) to one stub per entry
+ * that makes the entry's moves and jumps to its target. */
+static void iw__jit_br_table(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    uint32_t n = ins[1].p.hi;
+    iw_x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
+    iw_x64_mov_imm(b, RCX, n);
+    iw_x64_alu_rr(b, IW_X64_CMP, false, RAX, RCX);
+    iw_x64_cmov(b, IW_X64_CC_A, false, RAX, RCX);
+    size_t lea = iw_x64_lea_rip(b, RCX);
+    /* movsxd rax, dword [rcx + rax*4]; add rax, rcx; jmp rax */
+    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x63 }, 1, RAX, RCX, RAX, 2, 0);
+    iw_x64_alu_rr(b, IW_X64_ADD, true, RAX, RCX);
+    iw_x64_jmp_reg(b, RAX);
+    size_t table = b->len;
+    iw_x64_patch(b, lea, table);
+    for (uint32_t e = 0; e <= n; e++)
+        for (int k = 0; k < 4; k++) iw_x64_byte(b, 0);
+    for (uint32_t e = 0; e <= n; e++) {
+        const iw_word_t *en = ins + 2 + 3 * (uint64_t)e;
+        uint32_t rel = (uint32_t)(b->len - table);
+        if (!b->oom) memcpy(b->p + table + 4 * (size_t)e, &rel, 4);
+        iw__jit_moves(j, en[1], en[2].u);
+        iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + en[0].i));
+    }
+}
+
 static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32_t pos)
 {
     iw_x64_buf_t *b = &j->b;
@@ -738,6 +853,9 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32
         iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
         break;
     case IW__J_STORE: iw__jit_store(j, in, ins, pos); break;
+    case IW__J_NUMERIC: iw__jit_numeric(j, in, op, ins, pos); break;
+    case IW__J_OPHELPER: iw__jit_ophelper(j, op, pos); break;
+    case IW__J_BR_TABLE: iw__jit_br_table(j, ins, pos); break;
     }
 }
 
@@ -798,6 +916,7 @@ static void iw__jit_trampoline(iw__jit_t *j)
     iw_x64_buf_t *b = &j->b;
     static const int saved[] = { RBP, RBX, R12, R13, R14, R15 };
     for (int i = 0; i < 6; i++) iw_x64_push(b, saved[i]);
+    iw_x64_alu_ri(b, IW_X64_SUB, true, IW_X64_RSP, 8);     /* 16-byte aligned for helper calls */
     iw_x64_mov_rr(b, true, RBX, RDI);
     iw_x64_mov_rr(b, true, R12, RSI);
     iw_x64_load(b, true, R15, R12, (int32_t)offsetof(iw_jit_ctx_t, budget));
@@ -810,6 +929,7 @@ static void iw__jit_trampoline(iw__jit_t *j)
     j->exit_at = b->len;
     iw_x64_store(b, true, R12, (int32_t)offsetof(iw_jit_ctx_t, exit_ip), RAX);
     iw_x64_store(b, true, R12, (int32_t)offsetof(iw_jit_ctx_t, budget), R15);
+    iw_x64_alu_ri(b, IW_X64_ADD, true, IW_X64_RSP, 8);
     for (int i = 5; i >= 0; i--) iw_x64_pop(b, saved[i]);
     iw_x64_ret(b);
 }
@@ -835,10 +955,12 @@ void iw_jit_compile_module(iw_module_t *m)
     uint32_t **natives = calloc(ndefined, sizeof *natives);
     uint32_t *ncodes = calloc(ndefined, sizeof *ncodes);
     bool *planned = calloc(ndefined, sizeof *planned);
-    iw__jit_t j = { .info = info, .opmap = opmap, .m = m, .planned = planned };
-    bool ok = info && opmap && jm && natives && ncodes && planned;
+    iw_jit_numeric_t *numeric = malloc(IW_OP_COUNT * sizeof *numeric);
+    iw__jit_t j = { .info = info, .opmap = opmap, .m = m, .planned = planned, .numeric = numeric };
+    bool ok = info && opmap && jm && natives && ncodes && planned && numeric;
     if (ok) {
-        iw__jit_info_init(info);
+        iw_jit_numeric_helpers(numeric);
+        iw__jit_info_init(info, numeric);
         iw__opmap_init(opmap);
         /* which functions will have native code, so that a call knows
          * whether it can enter its callee directly */
@@ -882,6 +1004,7 @@ void iw_jit_compile_module(iw_module_t *m)
     free(natives);
     free(ncodes);
     free(planned);
+    free(numeric);
     free(info);
     free(opmap);
     free(j.native);

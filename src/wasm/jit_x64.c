@@ -204,6 +204,11 @@ void iw_x64_pop(iw_x64_buf_t *b, int reg)
 
 void iw_x64_ret(iw_x64_buf_t *b) { iw_x64_byte(b, 0xC3); }
 
+void iw_x64_call_reg(iw_x64_buf_t *b, int reg)
+{
+    iw_x64_op_rr(b, false, (const uint8_t[]){ 0xFF }, 1, 2, reg);
+}
+
 void iw_x64_jmp_reg(iw_x64_buf_t *b, int reg)
 {
     iw_x64_op_rr(b, false, (const uint8_t[]){ 0xFF }, 1, 4, reg);

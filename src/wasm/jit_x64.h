@@ -72,6 +72,7 @@ void iw_x64_push(iw_x64_buf_t *b, int reg);
 void iw_x64_pop(iw_x64_buf_t *b, int reg);
 void iw_x64_ret(iw_x64_buf_t *b);
 void iw_x64_jmp_reg(iw_x64_buf_t *b, int reg);
+void iw_x64_call_reg(iw_x64_buf_t *b, int reg);
 /* jmp / jcc rel32 with a zero displacement: return where the rel32 is, for
  * iw_x64_patch. */
 size_t iw_x64_jmp(iw_x64_buf_t *b);

@@ -132,6 +132,38 @@ static const char *const WAT =
     "    (local.get $acc))\n"
     "  (func (export \"indirect_wrong_type\") (result i32)\n"
     "    (call_indirect (result i32) (i32.const 0)))\n"
+    /* what compiled code hands to helpers: floating point, conversions
+     * that trap, memory.grow, bulk memory, tables; and br_table */
+    "  (func (export \"floaty\") (param $n i32) (result i64) (local $x f64) (local $i i32)\n"
+    "    (local.set $x (f64.const 0.5))\n"
+    "    (loop $l\n"
+    "      (local.set $x (f64.add (f64.mul (local.get $x) (f64.const 1.0001))\n"
+    "        (f64.sqrt (f64.convert_i32_s (local.get $i)))))\n"
+    "      (local.set $x (f64.min (local.get $x) (f64.promote_f32 (f32.div (f32.const 1) (f32.const 0)))))\n"
+    "      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+    "      (br_if $l (i32.lt_s (local.get $i) (local.get $n))))\n"
+    "    (i64.reinterpret_f64 (f64.nearest (local.get $x))))\n"
+    "  (func (export \"trunc\") (param i32) (result i32)\n"
+    "    (i32.trunc_f64_s (f64.mul (f64.convert_i32_s (local.get 0)) (f64.const 1e6))))\n"
+    "  (func (export \"switch\") (param $i i32) (result i32)\n"
+    "    (block $d (block $c (block $b (block $a\n"
+    "      (br_table $a $b $c $d (local.get $i)))\n"
+    "      (return (i32.const 10)))\n"
+    "      (return (i32.const 20)))\n"
+    "      (return (i32.const 30)))\n"
+    "    (i32.const 40))\n"
+    "  (func (export \"switch_value\") (param $i i32) (result i32)\n"
+    "    (block $x (result i32) (i32.add (i32.const 100) (block $y (result i32)\n"
+    "      (br_table $y $x $y (i32.mul (local.get $i) (i32.const 3)) (local.get $i))))))\n"
+    "  (func (export \"bulk\") (param $n i32) (result i32)\n"
+    "    (drop (memory.grow (i32.const 1)))\n"
+    "    (memory.fill (i32.const 65536) (i32.const 0xab) (local.get $n))\n"
+    "    (memory.copy (i32.const 65600) (i32.const 65530) (i32.const 20))\n"
+    "    (i32.add (memory.size) (i32.load (i32.const 65608))))\n"
+    "  (func (export \"tables\") (param $i i32) (result i32)\n"
+    "    (table.set 0 (i32.const 4) (table.get 0 (local.get $i)))\n"
+    "    (i32.add (i32.add (table.size 0) (ref.is_null (table.get 0 (i32.const 4))))\n"
+    "      (call_indirect (type $ii) (i32.const 5) (i32.const 4))))\n"
     ")\n";
 
 static bool suspend_get;
@@ -198,9 +230,9 @@ static void test_compiled_count(void)
 {
     uint32_t defined = 0;
     CHECK_INT_EQ(iw_module_compiled_count(modules[0], &defined), 0);
-    CHECK_INT_EQ(defined, 12);
+    CHECK_INT_EQ(defined, 18);
     /* every function of the module uses only what the compiler translates */
-    CHECK_INT_EQ(iw_module_compiled_count(modules[1], NULL), IW_JIT ? 12 : 0);
+    CHECK_INT_EQ(iw_module_compiled_count(modules[1], NULL), IW_JIT ? 18 : 0);
 }
 
 static void test_results_match(void)
@@ -243,6 +275,33 @@ static void test_indirect_match(void)
     for (uint64_t fuel = 1; fuel < 3000; fuel += 211) {
         iw_limits_t lim = { .fuel = fuel };
         same("indirect_loop", n, 1, &lim, IW_TRAPPED);
+    }
+}
+
+/* Instructions compiled as helper calls, and br_table: the same results,
+ * traps and fuel as the interpreter. */
+static void test_helpers_match(void)
+{
+    iw_val_t n[] = { I32(500) };
+    same("floaty", n, 1, NULL, IW_FINISHED);
+    iw_val_t ok[] = { I32(2000) }, big[] = { I32(3000) };
+    same("trunc", ok, 1, NULL, IW_FINISHED);
+    same("trunc", big, 1, NULL, IW_TRAPPED);    /* 3e9 does not fit an i32 */
+    for (int32_t i = -1; i < 6; i++) {
+        iw_val_t a[] = { I32(i) };
+        same("switch", a, 1, NULL, IW_FINISHED);
+        same("switch_value", a, 1, NULL, IW_FINISHED);
+        same("tables", a, 1, NULL, i >= 0 && i < 4 ? IW_FINISHED : IW_TRAPPED);
+    }
+    iw_val_t fill[] = { I32(100) }, overfill[] = { I32(70000) };
+    same("bulk", fill, 1, NULL, IW_FINISHED);
+    same("bulk", overfill, 1, NULL, IW_TRAPPED);
+    CHECK_INT_EQ(run(1, "bulk", fill, 1, NULL).value, 2 + (int32_t)0xabababab);
+    iw_limits_t cap = { .max_memory_bytes = 65536 };  /* memory.grow fails: the fill is out of bounds */
+    same("bulk", fill, 1, &cap, IW_TRAPPED);
+    for (uint64_t fuel = 1; fuel < 4000; fuel += 301) {
+        iw_limits_t lim = { .fuel = fuel };
+        same("floaty", n, 1, &lim, IW_TRAPPED);
     }
 }
 
@@ -337,6 +396,7 @@ int main(void)
         RUN(test_compiled_count);
         RUN(test_results_match);
         RUN(test_indirect_match);
+        RUN(test_helpers_match);
         RUN(test_traps_match);
         RUN(test_fuel_match);
         RUN(test_suspend_resume);
