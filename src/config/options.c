@@ -12,7 +12,7 @@ static const char *const cfg__known_options[] = {
     "admin", "auto_https", "debug", "default_bind", "order", "persist_config", "default_sni", "fallback_sni", "grace_period", "http_port",
     "https_port", "local_certs", "renew_interval", "servers", "email", "acme_ca", "acme_ca_root",
     "acme_eab", "cert_issuer", "on_demand_tls", "renewal_window_ratio",
-    "skip_install_trust", "storage", "wasm_memory_budget",
+    "skip_install_trust", "storage", "wasm_memory_budget", "engine",
     "workers",
 };
 
@@ -224,6 +224,13 @@ static int cfg__parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_err
         if (cfg_parse_size(&d->args[0], CFG_SIZE_BINARY, &o->wasm_memory_budget, err)) return -1;
         if (o->wasm_memory_budget == 0)
             return cfg_errorf(err, &d->args[0], "wasm_memory_budget: must be more than zero");
+    } else if (cfg_is_word(name, "engine")) {
+        if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+        if (cfg_is_word(&d->args[0], "interpreter")) o->engine = CFG_ENGINE_INTERPRETER;
+        else if (cfg_is_word(&d->args[0], "compiler")) o->engine = CFG_ENGINE_COMPILER;
+        else
+            return cfg_errorf(err, &d->args[0], "engine: expected interpreter or compiler, got '%s'",
+                              d->args[0].text.ptr);
     } else if (cfg_is_word(name, "workers")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
         if (cfg_parse_int(&d->args[0], 0, 4096, &v, err)) return -1;

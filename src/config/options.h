@@ -47,11 +47,16 @@
 
 #define CFG_MAX_ORDER 64   /* `order` lines in the global options */
 
+/* The `engine` option; NONE: not given (the compiler on x86-64 Linux when
+ * IFRIT_ENGINE=compiler, else the interpreter: docs/engine.md). */
+typedef enum { CFG_ENGINE_NONE, CFG_ENGINE_INTERPRETER, CFG_ENGINE_COMPILER } cfg_engine_t;
+
 /* The global options block, with defaults filled in. */
 typedef struct {
     int workers;                  /* 0 = one per core */
     int64_t grace_period_ns;      /* graceful shutdown limit; 0 = none */
     uint64_t wasm_memory_budget;  /* functions' guest memory, bytes; 0 = from the machine's */
+    cfg_engine_t engine;          /* engine interpreter|compiler: how functions and plugins run */
     bool debug;                   /* debug-level logging */
     bool admin_off;
     bool auto_https_off;          /* auto_https off: no automatic HTTPS, no redirects */

@@ -231,6 +231,9 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
         fn__fail(why, size, "not a WASI command: the module exports no _start function");
         goto fail;
     }
+    uint32_t ndefined, ncompiled = iw_module_compiled_count(f->module, &ndefined);
+    if (ncompiled)  /* the `engine compiler` option (docs/engine.md) */
+        ifr_log_info(f->logger, "%u of %u functions compiled to machine code", ncompiled, ndefined);
     if (!(f->ctx = fn__base_ctx(c, why, size))) goto fail;
     iw_linker_t *l = iw_linker_new();
     if (!l || iwasi_link(l) < 0) {

@@ -184,6 +184,16 @@ static void test_global_options(void)
     CHECK(options("{\n\twasm_memory_budget 0\n}\n", &o) == -1);
     CHECK_STR_EQ(err.message, "wasm_memory_budget: must be more than zero");
     CHECK(options("{\n\twasm_memory_budget lots\n}\n", &o) == -1);
+    CHECK(options("a {\n}\n", &o) == 0);
+    CHECK_INT_EQ(o.engine, CFG_ENGINE_NONE);
+    CHECK(options("{\n\tengine compiler\n}\n", &o) == 0);
+    CHECK_INT_EQ(o.engine, CFG_ENGINE_COMPILER);
+    CHECK(options("{\n\tengine interpreter\n}\n", &o) == 0);
+    CHECK_INT_EQ(o.engine, CFG_ENGINE_INTERPRETER);
+    CHECK(options("{\n\tengine jit\n}\n", &o) == -1);
+    CHECK_STR_EQ(err.message, "engine: expected interpreter or compiler, got 'jit'");
+    CHECK_INT_EQ(err.line, 2);
+    CHECK(options("{\n\tengine\n}\n", &o) == -1);
     CHECK(options("{\n\tadmin off\n\tauto_https off\n\thttp_port 8080\n\thttps_port 8443\n"
                   "\tdebug\n\tgrace_period 10s\n\tworkers 4\n"
                   "\tservers :443 {\n\t\ttimeouts {\n\t\t\tread_body 10s\n\t\t\tread_header 5s\n"
