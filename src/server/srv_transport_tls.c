@@ -21,10 +21,17 @@
 #include "server/srv_tls.h"
 #include "server/srv_tls_ondemand.h"
 
-#define TLS_RECORD 16384
-/* Bytes one writev call encrypts at most before it returns (so one
- * connection's big body does not hold the loop). */
-#define TLS_WRITE_BUDGET (4 * TLS_RECORD)
+/* Plaintext bytes per record, TLS's largest (RFC 8446 5.1): what each
+ * SSL_write is given, so a record OpenSSL could not send is at most this. */
+#define SRV__TLS_RECORD 16384
+/* Bytes of a file one pread takes (four records, then encrypted one by
+ * one): a quarter of the preads of reading a record at a time. */
+#define SRV__TLS_FILE_READ (4 * SRV__TLS_RECORD)
+/* Bytes one writev or sendfile call encrypts at most before it returns,
+ * so one connection's big body does not hold the loop long (256 KiB is
+ * about a tenth of a millisecond of AES-GCM) yet a large file does not
+ * cost a trip around the loop every 64 KiB. */
+#define SRV__TLS_WRITE_BUDGET (16 * SRV__TLS_RECORD)
 
 typedef struct {
     SSL *ssl;
@@ -43,8 +50,9 @@ typedef struct {
     const char *client_subject, *client_issuer, *client_serial, *client_fingerprint;
 } tls_conn_t;
 
-/* One record's bytes, gathered before SSL_write; a worker thread's own. */
-static _Thread_local unsigned char srv__tls_stage[TLS_RECORD];
+/* A record's bytes gathered before SSL_write, or a file's read; a worker
+ * thread's own. */
+static _Thread_local unsigned char srv__tls_stage[SRV__TLS_FILE_READ];
 
 static int srv__tls_start(srv_transport_t *t, int fd, void *ctx)
 {
@@ -203,21 +211,21 @@ static ssize_t srv__tls_flush_stage(srv_transport_t *t)
     return 0;
 }
 
-/* Encrypts the len bytes in stage as one record: len when it left or is
- * staged (taken either way), or an error. */
-static ssize_t srv__tls_write_stage(srv_transport_t *t, size_t len)
+/* Encrypts the len bytes (at most a record) at p as one record: len when
+ * it left or is staged (taken either way), or an error. */
+static ssize_t srv__tls_write_record(srv_transport_t *t, const unsigned char *p, size_t len)
 {
     tls_conn_t *c = t->impl;
     size_t n = 0;
     ERR_clear_error();
-    int r = SSL_write_ex(c->ssl, srv__tls_stage, len, &n);
+    int r = SSL_write_ex(c->ssl, p, len, &n);
     if (r == 1) return (ssize_t)len;
     ssize_t f = srv__tls_failed(t, r, false);
     if (f != SRV_IO_AGAIN) return f;
     /* OpenSSL holds the record: the bytes are taken, and kept for the
      * retry it needs (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets them move). */
     if (!(c->pending = malloc(len))) return SRV_IO_ERROR;
-    memcpy(c->pending, srv__tls_stage, len);
+    memcpy(c->pending, p, len);
     c->pending_len = len;
     return (ssize_t)len;
 }
@@ -230,18 +238,18 @@ static ssize_t srv__tls_writev(srv_transport_t *t, const struct iovec *iov, int 
     size_t total = 0;
     int i = 0;
     size_t off = 0;
-    while (total < TLS_WRITE_BUDGET && i < cnt) {
+    while (total < SRV__TLS_WRITE_BUDGET && i < cnt) {
         size_t fill = 0;
-        while (fill < sizeof srv__tls_stage && i < cnt) {
+        while (fill < SRV__TLS_RECORD && i < cnt) {
             size_t take = iov[i].iov_len - off;
-            if (take > sizeof srv__tls_stage - fill) take = sizeof srv__tls_stage - fill;
+            if (take > SRV__TLS_RECORD - fill) take = SRV__TLS_RECORD - fill;
             memcpy(srv__tls_stage + fill, (const char *)iov[i].iov_base + off, take);
             fill += take;
             off += take;
             if (off == iov[i].iov_len) i++, off = 0;
         }
         if (fill == 0) break;
-        ssize_t w = srv__tls_write_stage(t, fill);
+        ssize_t w = srv__tls_write_record(t, srv__tls_stage, fill);
         if (w < 0) return total ? (ssize_t)total : w;
         total += (size_t)w;
         if (c->pending) break;   /* the socket is full */
@@ -255,17 +263,23 @@ static ssize_t srv__tls_sendfile(srv_transport_t *t, int file_fd, off_t *offset,
     ssize_t f = srv__tls_flush_stage(t);
     if (f != 0) return f;
     size_t total = 0;
-    while (total < len && total < TLS_WRITE_BUDGET) {
+    while (total < len && total < SRV__TLS_WRITE_BUDGET) {
         size_t want = len - total < sizeof srv__tls_stage ? len - total : sizeof srv__tls_stage;
         ssize_t r = pread(file_fd, srv__tls_stage, want, *offset);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) return total ? (ssize_t)total : SRV_IO_ERROR;
         if (r == 0) return total ? (ssize_t)total : 0;   /* the file shrank */
-        ssize_t w = srv__tls_write_stage(t, (size_t)r);
-        if (w < 0) return total ? (ssize_t)total : w;
-        *offset += w;
-        total += (size_t)w;
-        if (c->pending) break;
+        for (size_t done = 0; done < (size_t)r;) {
+            size_t rec = (size_t)r - done < SRV__TLS_RECORD ? (size_t)r - done : SRV__TLS_RECORD;
+            ssize_t w = srv__tls_write_record(t, srv__tls_stage + done, rec);
+            if (w < 0) return total ? (ssize_t)total : w;
+            *offset += w;
+            total += (size_t)w;
+            done += (size_t)w;
+            /* The socket is full: what is left of this read is read
+             * again next time, from the new offset. */
+            if (c->pending) return (ssize_t)total;
+        }
     }
     return (ssize_t)total;
 }
