@@ -134,9 +134,10 @@ static void cfg__named_block(const cfg_import_args_t *ia, ifr_str_t name, const 
         const cfg_token_t *t = &ia->block[i];
         if (cfg_is_word(t, "{")) { depth++; continue; }
         if (cfg_is_word(t, "}")) { if (depth) depth--; continue; }
+        /* The brace may end NAME's line or stand alone below it, as the
+         * parser takes it (so `ifrit fmt` moving it changes nothing). */
         if (depth || !(t->flags & CFG_TOK_LINE_START) || cfg_token_is_literal(t) || !ifr_str_eq(t->text, name) ||
-            i + 1 >= ia->nblock || !cfg_is_word(&ia->block[i + 1], "{") ||
-            (ia->block[i + 1].flags & CFG_TOK_LINE_START))
+            i + 1 >= ia->nblock || !cfg_is_word(&ia->block[i + 1], "{"))
             continue;
         size_t k = i + 2, d = 1;
         for (; k < ia->nblock; k++) {

@@ -338,6 +338,14 @@ static void test_import_blocks_and_named_routes(void)
     CHECK(b->items[2].block != NULL);
     CHECK_STR_EQ(b->items[3].name.text.ptr, "nested");
     CHECK_STR_EQ(b->items[4].name.text.ptr, "after");
+    /* The brace of NAME may stand alone below it, as the parser takes it
+     * (ifrit fmt moves it up: the meaning must not change). */
+    doc = parse("(s) {\n\t{blocks.inner}\n}\na.com {\n\timport s {\n\t\tinner\n\t\t{\n\t\t\tnested 1\n\t\t}\n\t}\n}\n");
+    CHECK(doc != NULL);
+    if (doc) {
+        CHECK_INT_EQ(doc->sites[0].body.count, 1);
+        if (doc->sites[0].body.count == 1) CHECK_STR_EQ(doc->sites[0].body.items[0].name.text.ptr, "nested");
+    }
 }
 
 static void test_snippet_errors(void)
