@@ -285,6 +285,7 @@ typedef struct {
     const iw_code_t *fn;
     uint32_t *native;               /* per code word; 0 = no instruction */
     uint32_t ncode, native_cap;
+    uint32_t native_hi;             /* entries [0, native_hi) may be non-zero */
     iw__jit_fix_t *fix;
     uint32_t nfix, fix_cap;
     iw__jit_stub_t *stubs;
@@ -305,17 +306,22 @@ static bool iw__jit_grow(iw__jit_t *j, void **p, uint32_t *cap, uint32_t need, s
     return true;
 }
 
+/* Clears the marks and offsets the last function left (only as far as it
+ * went: clearing the whole array per function made compiling a module
+ * with many small functions and one big one quadratic). */
+static void iw__jit_clear_native(iw__jit_t *j)
+{
+    if (j->native_hi) memset(j->native, 0, (size_t)j->native_hi * sizeof *j->native);
+    j->native_hi = 0;
+}
+
 /* Whether the srcmap has an instruction at pos (every emitted instruction
  * has one): a cross-check of the walk below. */
-static bool iw__jit_in_srcmap(const iw_code_t *c, uint32_t pos)
+static bool iw__jit_in_srcmap(const iw_code_t *c, uint32_t pos, uint32_t *k)
 {
-    uint32_t lo = 0, hi = c->nsrcmap;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (c->srcmap[2 * mid] < pos) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < c->nsrcmap && c->srcmap[2 * lo] == pos;
+    /* the walk asks in ascending order: a cursor instead of a search */
+    while (*k < c->nsrcmap && c->srcmap[2 * *k] < pos) (*k)++;
+    return *k < c->nsrcmap && c->srcmap[2 * *k] == pos;
 }
 
 /* The instructions of fn, in order, marked in j->native (1 = a start), and
@@ -326,9 +332,9 @@ static bool iw__jit_in_srcmap(const iw_code_t *c, uint32_t pos)
 static bool iw__jit_walk(iw__jit_t *j)
 {
     const iw_word_t *code = j->fn->code;
-    uint32_t pos = 0, furthest = 0;
+    uint32_t pos = 0, furthest = 0, k = 0;
     for (;;) {
-        if (!iw__jit_in_srcmap(j->fn, pos)) return false;
+        if (!iw__jit_in_srcmap(j->fn, pos, &k)) return false;
         int64_t op = iw__opmap_get(j->opmap, code[pos].op);
         if (op < 0) return false;
         const iw__jit_info_t *in = &j->info[op];
@@ -337,6 +343,7 @@ static bool iw__jit_walk(iw__jit_t *j)
         if (!len) return false;
         if (!iw__jit_grow(j, (void **)&j->native, &j->native_cap, pos + len + 1, sizeof *j->native)) return false;
         j->native[pos] = 1;
+        if (pos + 1 > j->native_hi) j->native_hi = pos + 1;
         int64_t off = 0;
         bool ends = false;
         switch (op) {
@@ -878,7 +885,7 @@ static bool iw__jit_fits(const iw__jit_t *j)
 static bool iw__jit_function(iw__jit_t *j)
 {
     j->ncode = j->nfix = j->nstubs = 0;
-    if (j->native_cap) memset(j->native, 0, j->native_cap * sizeof *j->native);
+    iw__jit_clear_native(j);
     if (!j->fn->code || !iw__jit_walk(j) || !iw__jit_fits(j)) return false;
     size_t start = j->b.len;
     const iw_word_t *code = j->fn->code;
@@ -967,7 +974,7 @@ void iw_jit_compile_module(iw_module_t *m)
         for (uint32_t i = 0; i < ndefined && !j.oom; i++) {
             j.fn = &m->codes[i];
             j.ncode = 0;
-            if (j.native_cap) memset(j.native, 0, j.native_cap * sizeof *j.native);
+            iw__jit_clear_native(&j);
             planned[i] = j.fn->code && iw__jit_walk(&j) && iw__jit_fits(&j);
         }
         iw__jit_trampoline(&j);
