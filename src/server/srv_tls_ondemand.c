@@ -27,7 +27,7 @@ struct srv_tls_park {
     struct srv_tls_park *ready_next;   /* the worker's completed parks (worker's mu) */
 };
 
-typedef struct srv_tls_park srv_tls_park_t;
+typedef struct srv_tls_park srv__park_t;
 
 /* A hooked store's ud (its own allocation: its address is the hook's). */
 typedef struct {
@@ -49,7 +49,7 @@ typedef struct {
     bool queued, working;
     SSL_CTX *ctx;                 /* its certificate's context once there */
     tls_cert_t *cert;
-    srv_tls_park_t *waiters;
+    srv__park_t *waiters;
 } srv__od_name_t;
 
 struct srv_tls_ondemand {
@@ -75,7 +75,7 @@ struct srv_tls_ondemand {
 static int srv__park_index = -1;
 static pthread_once_t srv__park_once = PTHREAD_ONCE_INIT;
 
-static void srv__park_release(srv_tls_park_t *p)
+static void srv__park_release(srv__park_t *p)
 {
     if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) return;
     SSL_CTX_free(p->ctx);
@@ -84,7 +84,7 @@ static void srv__park_release(srv_tls_park_t *p)
 }
 
 /* The connection's side lets go: nothing is woken for it any more. */
-static void srv__park_unbind_release(srv_tls_park_t *p)
+static void srv__park_unbind_release(srv__park_t *p)
 {
     pthread_mutex_lock(&p->mu);
     p->worker = NULL;
@@ -107,7 +107,7 @@ static void srv__park_make_index(void)
 /* Gives p its answer and wakes its worker (the list's reference goes
  * there, or is dropped when no connection is bound). Under p's lock, so
  * a connection closing meanwhile cannot let its worker exit first. */
-static void srv__park_complete(srv_tls_park_t *p, SSL_CTX *ctx)
+static void srv__park_complete(srv__park_t *p, SSL_CTX *ctx)
 {
     pthread_mutex_lock(&p->mu);
     p->done = true;
@@ -127,7 +127,7 @@ static void srv__park_complete(srv_tls_park_t *p, SSL_CTX *ctx)
 
 bool srv_tls_park_wait(SSL *ssl, srv_worker_t *w, srv_task_t *task)
 {
-    srv_tls_park_t *p = srv__park_index < 0 ? NULL : SSL_get_ex_data(ssl, srv__park_index);
+    srv__park_t *p = srv__park_index < 0 ? NULL : SSL_get_ex_data(ssl, srv__park_index);
     if (!p) return false;
     pthread_mutex_lock(&p->mu);
     bool done = p->done;
@@ -142,7 +142,7 @@ bool srv_tls_park_wait(SSL *ssl, srv_worker_t *w, srv_task_t *task)
 
 void srv_tls_park_drop(SSL *ssl)
 {
-    srv_tls_park_t *p = srv__park_index < 0 ? NULL : SSL_get_ex_data(ssl, srv__park_index);
+    srv__park_t *p = srv__park_index < 0 ? NULL : SSL_get_ex_data(ssl, srv__park_index);
     if (!p) return;
     SSL_set_ex_data(ssl, srv__park_index, NULL);
     srv__park_unbind_release(p);
@@ -151,11 +151,11 @@ void srv_tls_park_drop(SSL *ssl)
 void srv_tls_park_drain(srv_worker_t *w)
 {
     pthread_mutex_lock(&w->mu);
-    srv_tls_park_t *list = w->tls_parks_ready;
+    srv__park_t *list = w->tls_parks_ready;
     w->tls_parks_ready = NULL;
     pthread_mutex_unlock(&w->mu);
     while (list) {
-        srv_tls_park_t *p = list;
+        srv__park_t *p = list;
         list = p->ready_next;
         /* Unbinding happens on this thread too: a task still set belongs
          * to a live connection. */
@@ -237,7 +237,7 @@ static tls_on_demand_t srv__od_hook(void *ud, SSL *ssl, const char *sni, SSL_CTX
 {
     const srv__od_hook_t *hook = ud;
     srv_tls_ondemand_t *od = hook->od;
-    srv_tls_park_t *p = srv__park_index < 0 ? NULL : SSL_get_ex_data(ssl, srv__park_index);
+    srv__park_t *p = srv__park_index < 0 ? NULL : SSL_get_ex_data(ssl, srv__park_index);
     if (p) {
         /* Woken (or a client that sent more meanwhile): the answer, or wait on. */
         pthread_mutex_lock(&p->mu);
@@ -397,7 +397,7 @@ static SSL_CTX *srv__od_work(srv_tls_ondemand_t *od, const char *name, const srv
  * certificate is dropped (a later handshake tries again). */
 static void srv__od_finish(srv_tls_ondemand_t *od, srv__od_name_t *e)
 {
-    for (srv_tls_park_t *p = e->waiters, *next; p; p = next) {
+    for (srv__park_t *p = e->waiters, *next; p; p = next) {
         next = p->next;
         srv__park_complete(p, e->ctx);
     }
@@ -522,7 +522,7 @@ void srv_tls_ondemand_free(srv_tls_ondemand_t *od)
     if (od->started) pthread_join(od->thread, NULL);
     for (size_t i = 0; i < od->nnames; i++) {
         srv__od_name_t *e = od->names[i];
-        for (srv_tls_park_t *p = e->waiters, *next; p; p = next) {
+        for (srv__park_t *p = e->waiters, *next; p; p = next) {
             next = p->next;
             srv__park_complete(p, NULL);   /* refused: the configuration is gone */
         }
