@@ -32,8 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     route_parse_t p = { .arena = &a, .err = &err, .matcher_name = IFR_LIT("m") };
     route_cel_node_t *n = NULL;
     if (route_cel_parse(&p, &at, ifr_str(expr, elen), &n) == 0) {
-        http_request_t req = { .method = IFR_LIT("GET"), .target = ifr_str(path, plen + 1),
-                               .path = ifr_str(path, plen + 1), .host = IFR_LIT("example.com") };
+        /* As the request parser gives them: the query never a NULL slice. */
+        ifr_str_t target = ifr_str(path, plen + 1);
+        long q = ifr_str_find_char(target, '?');
+        http_request_t req = { .method = IFR_LIT("GET"), .target = target,
+                               .path = q < 0 ? target : ifr_str_sub(target, 0, (size_t)q),
+                               .query = q < 0 ? ifr_str(path + plen + 1, 0) : ifr_str_sub(target, (size_t)q + 1, target.len),
+                               .host = IFR_LIT("example.com") };
         route_conn_info_t conn = { .remote_ip = IFR_LIT("127.0.0.1"), .remote_port = 1234 };
         route_exchange_t x = { .arena = &a, .req = &req, .conn = &conn };
         route_state_t *st = route_state(&x);
