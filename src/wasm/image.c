@@ -291,6 +291,7 @@ iw_memory_t *iw_image_memory_new(const iw_image_t *img, iw_instance_t *inst)
         free(mem);
         return NULL;
     }
+    mem->owner = inst;
     inst->own_memory = mem;
     inst->memory = mem;
     inst->memories[0] = mem;
@@ -314,7 +315,8 @@ bool iw_image_more_memories_copy(const iw_image_t *img, iw_instance_t *inst)
         mem->size = src->size;
         mem->limit_bytes = limit;
     }
-    return true;
+    /* the cap is on all the instance's memories together */
+    return !limit || iw_memory_total(inst) <= limit;
 }
 
 bool iw_image_memory_copy(const iw_image_t *img, uint8_t *dst)
@@ -406,6 +408,7 @@ static iw_instance_t *iw__from_image(iw_image_t *img, const iw_limits_t *limits,
         for (uint32_t i = 0; i < img->nmore; i++) {
             const iw_image_mem_t *src = &img->more[i];
             if (!iw_memory_init(&inst->more_memories[i], 0, src->has_max ? src->max_pages : UINT32_MAX, 0)) goto fail;
+            inst->more_memories[i].owner = inst;
             inst->nmore_memories = i + 1;
             inst->memories[first + i] = &inst->more_memories[i];
         }

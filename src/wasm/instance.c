@@ -192,6 +192,13 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
         inst->nown_tables = i + 1;
         inst->tables[m->nimported_tables + i] = &inst->own_tables[i];
     }
+    /* the embedder's cap bounds all the memories defined here together */
+    uint64_t limit = inst->limits.max_memory_bytes, initial = 0;
+    for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) initial += (uint64_t)m->memories[i].min * IW_PAGE_SIZE;
+    if (limit && initial > limit)
+        return iw__link_error(err, "the initial sizes of the %u memories defined (%llu bytes together) exceed the memory "
+                                   "limit of %llu bytes", m->nmemories - m->nimported_memories,
+                              (unsigned long long)initial, (unsigned long long)limit);
     if (m->nmemories > m->nimported_memories && m->nimported_memories == 0) {
         const iw_decl_limits_t *ml = &m->memories[0];
         inst->own_memory = malloc(sizeof *inst->own_memory);
@@ -202,10 +209,10 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
             return iw__link_error(err, "cannot allocate memory of %u pages (limit %llu bytes)", ml->min,
                                   (unsigned long long)inst->limits.max_memory_bytes);
         }
+        inst->own_memory->owner = inst;
         inst->memories[0] = inst->own_memory;
     }
-    /* the other defined memories (multiple memories): each has the
-     * embedder's cap of its own */
+    /* the other defined memories (multiple memories), under the same cap */
     uint32_t first = iw_first_more_memory(m), nmore = m->nmemories - first;
     if (nmore) {
         inst->more_memories = calloc(nmore, sizeof *inst->more_memories);
@@ -216,6 +223,7 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
                                 inst->limits.max_memory_bytes))
                 return iw__link_error(err, "cannot allocate memory %u of %u pages (limit %llu bytes)", first + i, ml->min,
                                       (unsigned long long)inst->limits.max_memory_bytes);
+            inst->more_memories[i].owner = inst;
             inst->nmore_memories = i + 1;
             inst->memories[first + i] = &inst->more_memories[i];
         }

@@ -169,7 +169,10 @@ int64_t iw_memory_try_grow(iw_memory_t *m, uint32_t delta)
     uint64_t pages = old_pages + delta;
     uint64_t bytes = pages * IW_PAGE_SIZE;
     if (pages > m->max_pages || bytes > SIZE_MAX) return -1;
-    if (m->limit_bytes && bytes > m->limit_bytes) return -1;
+    if (m->limit_bytes) {
+        uint64_t others = m->owner ? iw_memory_total(m->owner) - m->size : 0;
+        if (bytes > m->limit_bytes || others > m->limit_bytes - bytes) return -1;
+    }
     if (m->dirty) {
         size_t had = (size_t)(m->size >> IW_DIRTY_BLOCK_SHIFT) + 1, need = (size_t)(bytes >> IW_DIRTY_BLOCK_SHIFT) + 1;
         uint8_t *d = realloc(m->dirty, need);
@@ -212,6 +215,13 @@ uint8_t *iw_memory_data(iw_memory_t *m, uint64_t *size_out)
     if (m) iw_mark_dirty(m, 0, m->size);
     if (size_out) *size_out = m ? m->size : 0;
     return m ? m->data : NULL;
+}
+
+uint64_t iw_memory_total(const iw_instance_t *inst)
+{
+    uint64_t total = inst->own_memory ? inst->own_memory->size : 0;
+    for (uint32_t i = 0; i < inst->nmore_memories; i++) total += inst->more_memories[i].size;
+    return total;
 }
 
 int iw_memory_grow(iw_memory_t *m, uint32_t delta_pages)

@@ -29,6 +29,9 @@ struct iw_memory {
     uint32_t max_pages;             /* declared maximum (or IW_MAX_PAGES) */
     bool has_max;
     uint64_t limit_bytes;           /* the embedder's cap, 0 = none */
+    /* The instance that defines it: limit_bytes then caps the sum of all the
+     * memories that instance defines (iw_memory_total). NULL = this one alone. */
+    const iw_instance_t *owner;
     iw_mem_kind_t kind;
     size_t mapped_len;              /* MAPPED: reserved bytes, grow within */
     iw_map_pool_t *pool;           /* MAPPED from an image: where it goes back */

@@ -187,7 +187,7 @@ void iw_global_free(iw_global_t *g);
 /* ---- instances ---------------------------------------------------------- */
 
 typedef struct {
-    uint64_t max_memory_bytes;  /* 0 = only the module's own limits; memory.grow past returns -1 */
+    uint64_t max_memory_bytes;  /* all defined memories together; 0 = only the module's own limits; memory.grow past returns -1 */
     uint64_t fuel;              /* 0 = unlimited; else the call traps OUT_OF_FUEL when spent */
     uint32_t max_call_depth;    /* 0 = default (IW_DEFAULT_CALL_DEPTH) */
     uint32_t max_stack_bytes;   /* value stack; 0 = default (IW_DEFAULT_STACK_BYTES) */
@@ -228,6 +228,9 @@ const char *iw_func_sig(const iw_func_t *f);
  * (memory.grow may move the memory). */
 void *iw_memory_lift(iw_instance_t *inst, uint64_t offset, uint64_t len);
 uint64_t iw_memory_size(iw_instance_t *inst);      /* bytes of memory 0 */
+/* Bytes of all the memories the instance defines (imported ones are their
+ * definer's): what the embedder's max_memory_bytes caps. */
+uint64_t iw_memory_total(const iw_instance_t *inst);
 uint8_t *iw_memory_data(iw_memory_t *m, uint64_t *size_out);
 int iw_memory_grow(iw_memory_t *m, uint32_t delta_pages); /* old size in pages, or -1 */
 
