@@ -101,7 +101,7 @@ iw_status_t fn_sandbox_step(fn_call_t *c)
 
 void fn_sandbox_note_memory(fn_call_t *c)
 {
-    uint64_t used = iw_memory_size(c->inst), limit = fn_memory_limit(c->f->conf);
+    uint64_t used = iw_memory_total(c->inst), limit = fn_memory_limit(c->f->conf);
     if (used < limit - limit / 16) return;
     ifr_log_error(c->f->logger, "request %llu: the guest failed with its memory at %.1f of its %.1f MiB "
                   "(memory_limit%s): an allocation most likely failed", (unsigned long long)c->x->id,
