@@ -192,12 +192,14 @@ static bool iw__alloc_objects(iw_instance_t *inst, iw_error_t *err)
         inst->nown_tables = i + 1;
         inst->tables[m->nimported_tables + i] = &inst->own_tables[i];
     }
-    /* the embedder's cap bounds all the memories defined here together */
+    /* the embedder's cap bounds all the memories defined here together (one
+     * alone over it gets the allocation's own error below) */
     uint64_t limit = inst->limits.max_memory_bytes, initial = 0;
+    uint32_t ndefined = m->nmemories - m->nimported_memories;
     for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) initial += (uint64_t)m->memories[i].min * IW_PAGE_SIZE;
-    if (limit && initial > limit)
+    if (limit && initial > limit && ndefined > 1)
         return iw__link_error(err, "the initial sizes of the %u memories defined (%llu bytes together) exceed the memory "
-                                   "limit of %llu bytes", m->nmemories - m->nimported_memories,
+                                   "limit of %llu bytes", ndefined,
                               (unsigned long long)initial, (unsigned long long)limit);
     if (m->nmemories > m->nimported_memories && m->nimported_memories == 0) {
         const iw_decl_limits_t *ml = &m->memories[0];
