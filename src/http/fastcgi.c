@@ -215,13 +215,9 @@ static int http__fcgi_field(ifr_str_t line, ifr_arena_t *a, http_headers_t *h, c
 /* Status: "404", "404 Not Found". 0 when it is not three digits. */
 static int http__fcgi_status(ifr_str_t v)
 {
+    uint64_t s;
     if (v.len < 3 || (v.len > 3 && v.ptr[3] != ' ')) return 0;
-    int s = 0;
-    for (int k = 0; k < 3; k++) {
-        if (v.ptr[k] < '0' || v.ptr[k] > '9') return 0;
-        s = s * 10 + (v.ptr[k] - '0');
-    }
-    return s;
+    return ifr_str_to_u64(ifr_str(v.ptr, 3), 999, &s) ? (int)s : 0;
 }
 
 /* Status, Content-Length and Transfer-Encoding decide the response. */

@@ -219,9 +219,12 @@ const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x)
     int best_score = 0;
     for (size_t i = 0; i < p->nsites; i++) {
         const route_site_t *s = &p->sites[i];
+        /* Port 0: a host without listeners (the edge) takes any site. A
+         * site without binds is on the unbound listeners only: that test
+         * inline, since most sites have none. */
+        if (port && (s->nbinds ? !route_site_bound(s, x->conn->listener) : x->conn->listener.len != 0)) continue;
         for (size_t k = 0; k < s->naddrs; k++) {
-            /* Port 0: a host without listeners (the edge) takes any site. */
-            if (port && (s->addrs[k].port != port || !route_site_bound(s, x->conn->listener))) continue;
+            if (port && s->addrs[k].port != port) continue;
             int score = route__addr_score(&s->addrs[k], host) * 2 + (s->path != NULL);
             if (score <= best_score || score < 2) continue;
             if (s->path && !route_match(x, s->path)) continue;
