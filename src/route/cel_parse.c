@@ -78,13 +78,11 @@ static int route__cel_next(route__cel_t *c)
     if (ch == '\'' || ch == '"') return route__cel_string(c);
     if (ch >= '0' && ch <= '9') {
         size_t st = c->pos;
-        int64_t v = 0;
-        while (c->pos < c->s.len && s[c->pos] >= '0' && s[c->pos] <= '9') {
-            if (v > (INT64_MAX - 9) / 10) return route__cel_err(c, "an integer out of range");
-            v = v * 10 + (s[c->pos++] - '0');
-        }
+        uint64_t v;
+        c->pos += ifr_str_digits(ifr_str_sub(c->s, c->pos, c->s.len), &v, NULL);
+        if (v > INT64_MAX) return route__cel_err(c, "an integer out of range");
         c->tk = ROUTE__CEL_INT;
-        c->ival = v;
+        c->ival = (int64_t)v;
         c->text = ifr_str(s + st, c->pos - st);
         return 0;
     }

@@ -311,8 +311,9 @@ static int srv__h2up_on_header(nghttp2_session *ng, const nghttp2_frame *f, cons
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
     if (namelen && name[0] == ':') {
-        if (namelen == 7 && memcmp(name, ":status", 7) == 0 && valuelen == 3)
-            c->status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
+        uint64_t code;
+        if (namelen == 7 && memcmp(name, ":status", 7) == 0 && ifr_str_to_u64(ifr_str((const char *)value, valuelen), 999, &code))
+            c->status = (int)code;
         return 0;
     }
     char *n = ifr_arena_strndup(c->x->arena, (const char *)name, namelen);
