@@ -25,15 +25,15 @@ typedef struct {
     ifr_arena_t *a;
     cfg_error_t *err;
     size_t nsites;
-} parser_t;
+} cfg__parser_t;
 
 /* A growable heap array, copied into the arena once complete. */
 typedef struct {
     void *items;
     size_t n, cap;
-} vec_t;
+} cfg__vec_t;
 
-static int cfg__vec_push(vec_t *v, const void *item, size_t size)
+static int cfg__vec_push(cfg__vec_t *v, const void *item, size_t size)
 {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 8;
@@ -48,7 +48,7 @@ static int cfg__vec_push(vec_t *v, const void *item, size_t size)
 }
 
 /* Moves the items into the arena (NULL for none) and frees the heap copy. */
-static int cfg__vec_finish(vec_t *v, ifr_arena_t *a, size_t size, void **out)
+static int cfg__vec_finish(cfg__vec_t *v, ifr_arena_t *a, size_t size, void **out)
 {
     *out = NULL;
     int rc = 0;
@@ -62,7 +62,7 @@ static int cfg__vec_finish(vec_t *v, ifr_arena_t *a, size_t size, void **out)
     return rc;
 }
 
-static int cfg__oom(parser_t *p)
+static int cfg__oom(cfg__parser_t *p)
 {
     return cfg_errorf(p->err, NULL, "out of memory while parsing the Caddyfile");
 }
@@ -73,7 +73,7 @@ static bool cfg__on_new_line(const cfg_token_t *t)
 }
 
 /* After a brace, the line must end. */
-static int cfg__expect_line_end(parser_t *p, const char *after)
+static int cfg__expect_line_end(cfg__parser_t *p, const char *after)
 {
     const cfg_token_t *n;
     int rc = cfg_peek(&p->cur, &n);
@@ -87,10 +87,10 @@ static int cfg__expect_line_end(parser_t *p, const char *after)
     return 0;
 }
 
-static int cfg__parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out);
+static int cfg__parse_block(cfg__parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out);
 
 /* Refuses "word{" as the last token of a line (see cfg_glued_brace). */
-static int cfg__check_glued(parser_t *p, const cfg_token_t *t)
+static int cfg__check_glued(cfg__parser_t *p, const cfg_token_t *t)
 {
     if (!cfg_glued_brace(t)) return 0;
     const cfg_token_t *n;
@@ -101,14 +101,14 @@ static int cfg__check_glued(parser_t *p, const cfg_token_t *t)
                       "block, or quote the token", t->text.ptr);
 }
 
-static int cfg__parse_directive(parser_t *p, const cfg_token_t *name, int depth, cfg_directive_t *d)
+static int cfg__parse_directive(cfg__parser_t *p, const cfg_token_t *name, int depth, cfg_directive_t *d)
 {
     *d = (cfg_directive_t){ .name = *name };
     if (cfg_is_word(name, "{"))
         return cfg_errorf(p->err, name, "unexpected '{' at the start of a line: put it at the "
                           "end of the previous line");
     if (cfg__check_glued(p, name)) return -1;
-    vec_t args = { 0 };
+    cfg__vec_t args = { 0 };
     const cfg_token_t *t;
     int rc;
     while ((rc = cfg_peek(&p->cur, &t)) == 1 && !cfg__on_new_line(t)) {
@@ -149,10 +149,10 @@ static int cfg__parse_directive(parser_t *p, const cfg_token_t *name, int depth,
 
 /* Directives up to the "}" matching open, or to the end of the input when
  * open is NULL (a site written without braces). */
-static int cfg__parse_block(parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out)
+static int cfg__parse_block(cfg__parser_t *p, const cfg_token_t *open, int depth, cfg_block_t *out)
 {
     *out = (cfg_block_t){ .open = open };
-    vec_t items = { 0 };
+    cfg__vec_t items = { 0 };
     const cfg_token_t *t;
     int rc;
     while ((rc = cfg_next(&p->cur, &t)) == 1) {
@@ -182,7 +182,7 @@ static bool cfg__is_snippet_name(ifr_str_t s)
 
 /* Addresses as Caddy reads them: separated by spaces and/or commas; a
  * trailing comma continues the list on the next line; "{" ends it. */
-static int cfg__parse_keys(parser_t *p, const cfg_token_t *t, vec_t *keys, const cfg_token_t **open)
+static int cfg__parse_keys(cfg__parser_t *p, const cfg_token_t *t, cfg__vec_t *keys, const cfg_token_t **open)
 {
     bool expecting = false;
     *open = NULL;
@@ -224,9 +224,9 @@ static bool cfg__is_route_name(ifr_str_t s)
     return s.len > 3 && s.ptr[0] == '&' && s.ptr[1] == '(' && s.ptr[s.len - 1] == ')';
 }
 
-static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites, vec_t *routes)
+static int cfg__parse_site(cfg__parser_t *p, const cfg_token_t *first, cfg__vec_t *sites, cfg__vec_t *routes)
 {
-    vec_t keys = { 0 };
+    cfg__vec_t keys = { 0 };
     const cfg_token_t *open;
     int rc = cfg__parse_keys(p, first, &keys, &open);
     cfg_token_t *k = keys.items;
@@ -274,7 +274,7 @@ static int cfg__parse_site(parser_t *p, const cfg_token_t *first, vec_t *sites, 
     return rc;
 }
 
-static int cfg__parse_document(parser_t *p, cfg_doc_t *doc)
+static int cfg__parse_document(cfg__parser_t *p, cfg_doc_t *doc)
 {
     const cfg_token_t *t;
     int rc = cfg_peek(&p->cur, &t);
@@ -287,7 +287,7 @@ static int cfg__parse_document(parser_t *p, cfg_doc_t *doc)
         if ((rc = cfg__expect_line_end(p, "}"))) return rc;
     }
     if (rc < 0) return -1;
-    vec_t sites = { 0 }, routes = { 0 };
+    cfg__vec_t sites = { 0 }, routes = { 0 };
     while ((rc = cfg_next(&p->cur, &t)) == 1) {
         if (cfg_is_word(t, "{")) {
             rc = cfg_errorf(p->err, t, "unexpected '{': expected a site address (a global "
@@ -312,7 +312,7 @@ static int cfg__parse_tokens(ifr_arena_t *a, const cfg_toks_t *toks, const char 
                         uint64_t ino, const cfg_parse_opts_t *opts, cfg_doc_t **out,
                         cfg_error_t *err)
 {
-    parser_t p = { .a = a, .err = err };
+    cfg__parser_t p = { .a = a, .err = err };
     cfg_cursor_init(&p.cur, a, opts, err, toks->toks, toks->count, file, dev, ino);
     cfg_doc_t *doc = ifr_arena_calloc(a, 1, sizeof *doc);
     if (!doc) return cfg__oom(&p);

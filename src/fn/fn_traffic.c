@@ -10,20 +10,20 @@
 
 #include "fn/fn_traffic.h"
 
-#define FN_TRAFFIC_PROBE 8
-#define FN_TRAFFIC_KEY 64      /* bytes of the client's key kept beside its hash */
+#define FN__TRAFFIC_PROBE 8
+#define FN__TRAFFIC_KEY 64      /* bytes of the client's key kept beside its hash */
 
 typedef struct {
     uint64_t hash;             /* 0: free */
     uint8_t key_len;
-    char key[FN_TRAFFIC_KEY];
+    char key[FN__TRAFFIC_KEY];
     double tokens;
     int64_t last_ns;
-} fn_bucket_t;
+} fn__bucket_t;
 
 struct fn_traffic {
     atomic_flag lock;
-    fn_bucket_t buckets[FN_TRAFFIC_CLIENTS];
+    fn__bucket_t buckets[FN_TRAFFIC_CLIENTS];
 };
 
 fn_traffic_t *fn_traffic_new(const fn_traffic_config_t *t)
@@ -48,12 +48,12 @@ bool fn_traffic_take(fn_traffic_t *tr, const fn_traffic_config_t *t, ifr_str_t c
     if (!tr) return true;
     double burst = t->burst ? (double)t->burst : (t->rate >= 1 ? (double)(uint64_t)t->rate : 1);
     uint64_t h = fn__traffic_hash(client);
-    size_t klen = client.len < FN_TRAFFIC_KEY ? client.len : FN_TRAFFIC_KEY;
+    size_t klen = client.len < FN__TRAFFIC_KEY ? client.len : FN__TRAFFIC_KEY;
     while (atomic_flag_test_and_set_explicit(&tr->lock, memory_order_acquire)) {
     }
-    fn_bucket_t *b = NULL, *oldest = NULL;
-    for (size_t i = 0; i < FN_TRAFFIC_PROBE && !b; i++) {
-        fn_bucket_t *s = &tr->buckets[(h + i) % FN_TRAFFIC_CLIENTS];
+    fn__bucket_t *b = NULL, *oldest = NULL;
+    for (size_t i = 0; i < FN__TRAFFIC_PROBE && !b; i++) {
+        fn__bucket_t *s = &tr->buckets[(h + i) % FN_TRAFFIC_CLIENTS];
         if (s->hash == h && s->key_len == klen && memcmp(s->key, client.ptr, klen) == 0) b = s;
         else if (!oldest || s->hash == 0 || (oldest->hash && s->last_ns < oldest->last_ns)) oldest = s;
     }

@@ -7,72 +7,72 @@
  * abort (before error). ifrit's own:
  * wasm_plugin first (plugins see every request), wasm (functions, also
  * spelled reactor and gojinn) beside reverse_proxy. Those three live above
- * route (src/plugin, src/fn): their rows are ABOVE, empty until the host
+ * route (src/plugin, src/fn): their rows are ROUTE__ABOVE, empty until the host
  * registers them (route_directive_register). */
 #include "route/directive.h"
 
 #include <string.h>
 
-#define ROUTE_DIRECTIVE_TABLE(X, ABOVE) \
-    ABOVE(wasm_plugin) /* first: plugins see every request and the final response */ \
-    X(map)                       \
-    X(vars)                      \
-    X(root)                      \
-    X(skip_log) /* alias log_skip */ \
-    X(header)                    \
-    X(request_body)              \
-    X(redir)                     \
-    X(method)                    \
-    X(rewrite)                   \
-    X(uri)                       \
-    X(try_files)                 \
-    X(basic_auth)                \
-    X(forward_auth)              \
-    X(request_header)            \
-    X(encode)                    \
-    X(invoke)                    \
-    X(handle)                    \
-    X(handle_path)               \
-    X(route)                     \
-    X(error)                     \
-    X(respond)                   \
-    X(reverse_proxy)             \
-    X(php_fastcgi)               \
-    ABOVE(wasm) /* alias reactor */ \
-    ABOVE(gojinn)                \
-    X(file_server)               \
+#define ROUTE__DIRECTIVE_TABLE(ROUTE__X, ROUTE__ABOVE) \
+    ROUTE__ABOVE(wasm_plugin) /* first: plugins see every request and the final response */ \
+    ROUTE__X(map)                       \
+    ROUTE__X(vars)                      \
+    ROUTE__X(root)                      \
+    ROUTE__X(skip_log) /* alias log_skip */ \
+    ROUTE__X(header)                    \
+    ROUTE__X(request_body)              \
+    ROUTE__X(redir)                     \
+    ROUTE__X(method)                    \
+    ROUTE__X(rewrite)                   \
+    ROUTE__X(uri)                       \
+    ROUTE__X(try_files)                 \
+    ROUTE__X(basic_auth)                \
+    ROUTE__X(forward_auth)              \
+    ROUTE__X(request_header)            \
+    ROUTE__X(encode)                    \
+    ROUTE__X(invoke)                    \
+    ROUTE__X(handle)                    \
+    ROUTE__X(handle_path)               \
+    ROUTE__X(route)                     \
+    ROUTE__X(error)                     \
+    ROUTE__X(respond)                   \
+    ROUTE__X(reverse_proxy)             \
+    ROUTE__X(php_fastcgi)               \
+    ROUTE__ABOVE(wasm) /* alias reactor */ \
+    ROUTE__ABOVE(gojinn)                \
+    ROUTE__X(file_server)               \
     /* site-level: no place in the order */ \
-    X(log)                       \
-    X(handle_errors)             \
-    X(tls)                       \
-    X(bind)
+    ROUTE__X(log)                       \
+    ROUTE__X(handle_errors)             \
+    ROUTE__X(tls)                       \
+    ROUTE__X(bind)
 
-#define X(n) extern const route_directive_t route_directive_##n;
-#define ABOVE(n)
-ROUTE_DIRECTIVE_TABLE(X, ABOVE)
-#undef X
-#undef ABOVE
+#define ROUTE__X(n) extern const route_directive_t route_directive_##n;
+#define ROUTE__ABOVE(n)
+ROUTE__DIRECTIVE_TABLE(ROUTE__X, ROUTE__ABOVE)
+#undef ROUTE__X
+#undef ROUTE__ABOVE
 
 /* Written only by route_directive_register, at start-up before any plan
  * is loaded; read-only once workers run. */
 static const route_directive_t *route__directive_table[] = {
-#define X(n) &route_directive_##n,
-#define ABOVE(n) NULL,
-    ROUTE_DIRECTIVE_TABLE(X, ABOVE)
-#undef X
-#undef ABOVE
+#define ROUTE__X(n) &route_directive_##n,
+#define ROUTE__ABOVE(n) NULL,
+    ROUTE__DIRECTIVE_TABLE(ROUTE__X, ROUTE__ABOVE)
+#undef ROUTE__X
+#undef ROUTE__ABOVE
 };
-#define ROUTE_NDIRECTIVES (sizeof(route__directive_table) / sizeof(route__directive_table[0]))
+#define ROUTE__NDIRECTIVES (sizeof(route__directive_table) / sizeof(route__directive_table[0]))
 
 static const char *const route__directive_names_table[] = {
-#define X(n) #n,
-    ROUTE_DIRECTIVE_TABLE(X, X)
-#undef X
+#define ROUTE__X(n) #n,
+    ROUTE__DIRECTIVE_TABLE(ROUTE__X, ROUTE__X)
+#undef ROUTE__X
 };
 
 int route_directive_register(const route_directive_t *d)
 {
-    for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++) {
+    for (size_t i = 0; i < ROUTE__NDIRECTIVES; i++) {
         if (strcmp(route__directive_names_table[i], d->name) != 0) continue;
         if (route__directive_table[i] && route__directive_table[i] != d) return -1;
         route__directive_table[i] = d;
@@ -83,7 +83,7 @@ int route_directive_register(const route_directive_t *d)
 
 const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos)
 {
-    for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++) {
+    for (size_t i = 0; i < ROUTE__NDIRECTIVES; i++) {
         const route_directive_t *d = route__directive_table[i];
         if (d && (ifr_str_eq_cstr(name, d->name) || (d->alias && ifr_str_eq_cstr(name, d->alias)))) {
             if (pos) *pos = i;
@@ -95,7 +95,7 @@ const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos)
 
 bool route_directive_unregistered(ifr_str_t name)
 {
-    for (size_t i = 0; i < ROUTE_NDIRECTIVES; i++)
+    for (size_t i = 0; i < ROUTE__NDIRECTIVES; i++)
         if (!route__directive_table[i] && ifr_str_eq_cstr(name, route__directive_names_table[i])) return true;
     return false;
 }
@@ -103,5 +103,5 @@ bool route_directive_unregistered(ifr_str_t name)
 size_t route_directive_names(const char *const **out)
 {
     *out = route__directive_names_table;
-    return ROUTE_NDIRECTIVES;
+    return ROUTE__NDIRECTIVES;
 }

@@ -61,14 +61,14 @@ void **route_parse_list_slot(route_parse_t *p) { return &p->scope->list_slot; }
 typedef struct {
     route_entry_t e;
     size_t pos;       /* the directive's row in the table */
-} route_sortable_t;
+} route__sortable_t;
 
 extern const route_directive_t route_directive_vars;
 
 /* Caddy's sortRoutes: directive order first; for the same directive, the
  * longer single path pattern first; with no path on either, the one with a
  * matcher first; otherwise file order (the sort is stable). */
-static bool route__sorts_before(const route_sortable_t *a, const route_sortable_t *b)
+static bool route__sorts_before(const route__sortable_t *a, const route__sortable_t *b)
 {
     if (a->pos != b->pos) return a->pos < b->pos;
     size_t al = a->e.match ? a->e.match->sort_len : 0, bl = b->e.match ? b->e.match->sort_len : 0;
@@ -79,7 +79,7 @@ static bool route__sorts_before(const route_sortable_t *a, const route_sortable_
     return al > bl;
 }
 
-static int route__parse_one(route_parse_t *p, const cfg_directive_t *d, route_sortable_t *out, bool *emit)
+static int route__parse_one(route_parse_t *p, const cfg_directive_t *d, route__sortable_t *out, bool *emit)
 {
     size_t pos = 0;
     const route_directive_t *dir = route_directive_find(d->name.text, &pos);
@@ -130,7 +130,7 @@ int route_parse_list(route_parse_t *p, const cfg_block_t *blk, bool literal, rou
     if (route_scope_open(p, blk, p->scope, &scope) != 0) return -1;
     p->scope = scope;
     size_t n = blk ? blk->count : 0;
-    route_sortable_t *tmp = n ? ifr_arena_calloc(p->arena, n, sizeof(*tmp)) : NULL;
+    route__sortable_t *tmp = n ? ifr_arena_calloc(p->arena, n, sizeof(*tmp)) : NULL;
     if (n && !tmp) return cfg_errorf(p->err, NULL, "out of memory");
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
@@ -141,7 +141,7 @@ int route_parse_list(route_parse_t *p, const cfg_block_t *blk, bool literal, rou
         if (!emit) continue;
         /* Insertion sort keeps equal entries in file order. */
         for (size_t k = count; !literal && k > 0 && route__sorts_before(&tmp[k], &tmp[k - 1]); k--) {
-            route_sortable_t t = tmp[k];
+            route__sortable_t t = tmp[k];
             tmp[k] = tmp[k - 1];
             tmp[k - 1] = t;
         }

@@ -14,7 +14,7 @@
 
 /* At most this many bytes of generated redirect site text (hosts are
  * bounded by the Caddyfile anyway). */
-#define TLS_REDIRECT_TEXT_MAX (1024 * 1024)
+#define ROUTE__TLS_REDIRECT_TEXT_MAX (1024 * 1024)
 
 int route_site_tls_addresses(route_plan_t *p, const cfg_site_t *cs, route_site_t *site, cfg_error_t *err)
 {
@@ -100,7 +100,7 @@ static int route__tls_redirect_keys(const route_plan_t *p, const route_site_t *c
         char key[400];
         int n = snprintf(key, sizeof key, "%shttp://%s%s%s:%u", text->len > before ? ", " : "", v6 ? "[" : "",
                          t->host, v6 ? "]" : "", p->options.http_port);
-        if (n < 0 || (size_t)n >= sizeof key || text->len + (size_t)n > TLS_REDIRECT_TEXT_MAX ||
+        if (n < 0 || (size_t)n >= sizeof key || text->len + (size_t)n > ROUTE__TLS_REDIRECT_TEXT_MAX ||
             ifr_buf_append(text, key, (size_t)n) != 0)
             return -1;
     }

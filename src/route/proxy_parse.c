@@ -12,7 +12,7 @@
 #include "route/fastcgi.h"
 #include "route/proxy_conf.h"
 
-#define PROXY_MAX_UPSTREAMS 256
+#define ROUTE__PROXY_MAX_UPSTREAMS 256
 
 static int route__proxy_oom(route_parse_t *p) { return cfg_errorf(p->err, NULL, "out of memory"); }
 
@@ -81,8 +81,8 @@ static int route__proxy_parse_upstream(route_parse_t *p, const cfg_token_t *t, r
 
 static int route__proxy_add_upstreams(route_parse_t *p, route_proxy_conf_t *c, const cfg_token_t *args, size_t n)
 {
-    if (c->nupstreams + n > PROXY_MAX_UPSTREAMS)
-        return cfg_errorf(p->err, &args[0], "reverse_proxy: at most %d upstreams", PROXY_MAX_UPSTREAMS);
+    if (c->nupstreams + n > ROUTE__PROXY_MAX_UPSTREAMS)
+        return cfg_errorf(p->err, &args[0], "reverse_proxy: at most %d upstreams", ROUTE__PROXY_MAX_UPSTREAMS);
     route_proxy_upstream_t *u = ifr_arena_calloc(p->arena, c->nupstreams + n, sizeof(*u));
     if (!u) return route__proxy_oom(p);
     /* Nothing is shared yet at parse time, so a plain copy of the atomics is fine. */

@@ -44,7 +44,7 @@ static const char *const route__tls_known[] = { "alpn", "ca", "ca_root", "cipher
                                                 "issuer", "on_demand", "protocols" };
 static const char *const route__tls_modes[] = { "request", "require", "verify_if_given", "require_and_verify" };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define ROUTE__COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The arguments of d as a string array in the arena. */
 static int route__tls_words(route_parse_t *p, const cfg_directive_t *d, const char ***out, size_t *n)
@@ -83,9 +83,9 @@ static int route__tls_client_auth(route_parse_t *p, const cfg_directive_t *d, ro
         const cfg_directive_t *s = &d->block->items[i];
         if (cfg_is_word(&s->name, "mode")) {
             if (cfg_expect_args(s, 1, 1, p->err) || cfg_expect_no_block(s, p->err)) return -1;
-            for (size_t k = 0; k < COUNT(route__tls_modes); k++)
+            for (size_t k = 0; k < ROUTE__COUNT(route__tls_modes); k++)
                 if (cfg_is_word(&s->args[0], route__tls_modes[k])) mode = (int)k + 1;
-            if (!mode) return cfg_error_unknown(p->err, &s->args[0], "client_auth mode", route__tls_modes, COUNT(route__tls_modes));
+            if (!mode) return cfg_error_unknown(p->err, &s->args[0], "client_auth mode", route__tls_modes, ROUTE__COUNT(route__tls_modes));
         } else if (cfg_is_word(&s->name, "trusted_ca_cert_file")) {
             if (cfg_expect_args(s, 1, 64, p->err) || cfg_expect_no_block(s, p->err)) return -1;
             for (size_t k = 0; k < s->nargs; k++)
@@ -96,7 +96,7 @@ static int route__tls_client_auth(route_parse_t *p, const cfg_directive_t *d, ro
                               "trusted_ca_cert_file)", s->name.text.ptr);
         } else {
             static const char *const known[] = { "mode", "trusted_ca_cert_file" };
-            return cfg_error_unknown(p->err, &s->name, "client_auth option", known, COUNT(known));
+            return cfg_error_unknown(p->err, &s->name, "client_auth option", known, ROUTE__COUNT(known));
         }
     }
     /* Caddy's default: with trusted CAs, require and verify; else require. */
@@ -163,10 +163,10 @@ static int route__tls_block_item(route_parse_t *p, const cfg_directive_t *s, rou
         c->on_demand = true;
         return 0;
     }
-    for (size_t i = 0; i < COUNT(route__tls_unsupported); i++)
+    for (size_t i = 0; i < ROUTE__COUNT(route__tls_unsupported); i++)
         if (cfg_is_word(n, route__tls_unsupported[i]))
             return cfg_errorf(p->err, n, "tls: '%s' is not supported by ifrit yet", route__tls_unsupported[i]);
-    return cfg_error_unknown(p->err, n, "tls option", route__tls_known, COUNT(route__tls_known));
+    return cfg_error_unknown(p->err, n, "tls option", route__tls_known, ROUTE__COUNT(route__tls_known));
 }
 
 static int route__tls_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)

@@ -3,7 +3,7 @@
 
 #include "config/dispense.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define ROUTE__COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static int route__acme_one(route_parse_t *p, const cfg_directive_t *s, const char **out)
 {
@@ -47,7 +47,7 @@ int route_tls_issuer_acme(route_parse_t *p, const cfg_directive_t *s, route_tls_
             if (n->text.ptr[8] == 'h') c->acme_no_http01 = true;
             else c->acme_no_tlsalpn01 = true;
         } else {
-            return cfg_error_unknown(p->err, n, "issuer acme option", known, COUNT(known));
+            return cfg_error_unknown(p->err, n, "issuer acme option", known, ROUTE__COUNT(known));
         }
         if (rc) return -1;
     }

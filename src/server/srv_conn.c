@@ -17,14 +17,14 @@
 #include "server/srv_h2.h"
 #include "server/srv_tunnel.h"
 
-#define CONN_READ_CHUNK (16 * 1024)
+#define SRV__CONN_READ_CHUNK (16 * 1024)
 /* The head limits (8 KiB line + 32 KiB fields) fit with room to spare; the
  * body is consumed as it is delivered, so this bounds the buffer. */
-#define CONN_RBUF_LIMIT (64 * 1024)
+#define SRV__CONN_RBUF_LIMIT (64 * 1024)
 /* Driver iterations per turn before yielding to other connections. */
-#define CONN_RUN_BUDGET 64
+#define SRV__CONN_RUN_BUDGET 64
 
-enum { STEP_IDLE, STEP_AGAIN, STEP_CLOSED };
+enum { SRV__STEP_IDLE, SRV__STEP_AGAIN, SRV__STEP_CLOSED };
 
 static void srv__conn_on_io(srv_watch_t *w, uint32_t events);
 static void srv__conn_on_timer(srv_timer_t *t);
@@ -84,7 +84,7 @@ static srv_conn_t *srv__conn_create(srv_worker_t *w, int fd, const srv_transport
     c->worker = w;
     c->state = ops->handshake ? SRV_CONN_HANDSHAKE : SRV_CONN_READ_HEAD;
     c->rbuf = IFR_BUF_INIT;
-    c->rbuf.limit = CONN_RBUF_LIMIT;
+    c->rbuf.limit = SRV__CONN_RBUF_LIMIT;
     http_head_scan_init(&c->scan);
     srv_outq_init(&c->out);
     srv_timer_init(&c->timer, srv__conn_on_timer, c);
@@ -186,7 +186,7 @@ int srv_conn_read(srv_conn_t *c)
 {
     size_t room = c->rbuf.limit - c->rbuf.len;
     if (room == 0) return 0;
-    if (room > CONN_READ_CHUNK) room = CONN_READ_CHUNK;
+    if (room > SRV__CONN_READ_CHUNK) room = SRV__CONN_READ_CHUNK;
     if (ifr_buf_reserve(&c->rbuf, room) < 0) return -1;
     ssize_t r = srv_transport_read(&c->tp, c->rbuf.data + c->rbuf.len, room);
     if (r > 0) {
@@ -268,14 +268,14 @@ static int srv__step_read_head(srv_conn_t *c)
 {
     srv_worker_t *w = c->worker;
     int pk = srv__conn_prior_knowledge(c);
-    if (pk > 0) return STEP_AGAIN;
+    if (pk > 0) return SRV__STEP_AGAIN;
     if (c->rbuf.len == 0 && w->stopping) {
         c->state = SRV_CONN_CLOSING;
-        return STEP_AGAIN;
+        return SRV__STEP_AGAIN;
     }
     /* Back-pressure: a client that pipelines without reading gets no new
      * responses queued until it drains the ones it has. */
-    if (c->out.bytes > SRV_OUT_HIGH_WATER) return STEP_IDLE;
+    if (c->out.bytes > SRV_OUT_HIGH_WATER) return SRV__STEP_IDLE;
     /* Bytes the scanner already looked at cannot complete a head: only new
      * ones are worth a scan (most turns start with an empty buffer). */
     http_head_status_t st = pk == 0 && c->rbuf.len > c->scan.scanned
@@ -285,13 +285,13 @@ static int srv__step_read_head(srv_conn_t *c)
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, c->scan.err.reason,
                       c->scan.err.status);
         srv__conn_queue_error(c, c->scan.err.status);
-        return STEP_AGAIN;
+        return SRV__STEP_AGAIN;
     }
     if (st == HTTP_HEAD_COMPLETE) {
         srv__conn_start_exchange(c);
-        return STEP_AGAIN;
+        return SRV__STEP_AGAIN;
     }
-    if (!srv_transport_readable(&c->tp)) return STEP_IDLE;
+    if (!srv_transport_readable(&c->tp)) return SRV__STEP_IDLE;
     size_t before = c->rbuf.len;
     int r = srv_conn_read(c);
     if (r < 0) {
@@ -299,14 +299,14 @@ static int srv__step_read_head(srv_conn_t *c)
          * after its requests still gets the responses already queued. */
         if (srv_outq_empty(&c->out)) {
             srv_conn_close(c);
-            return STEP_CLOSED;
+            return SRV__STEP_CLOSED;
         }
         c->rbuf.len = 0;
         c->state = SRV_CONN_CLOSING;
-        return STEP_AGAIN;
+        return SRV__STEP_AGAIN;
     }
     if (r > 0 && before == 0 && c->served > 0) c->head_since = w->loop.now;
-    return r > 0 ? STEP_AGAIN : STEP_IDLE;
+    return r > 0 ? SRV__STEP_AGAIN : SRV__STEP_IDLE;
 }
 
 static int srv__exchange_finish(srv_conn_t *c)
@@ -320,7 +320,7 @@ static int srv__exchange_finish(srv_conn_t *c)
     c->served++;
     if (tunnel_peer >= 0) {
         srv_tunnel_start(c, tunnel_peer);
-        return STEP_CLOSED;
+        return SRV__STEP_CLOSED;
     }
     /* A body too long to skip is drained by the lingering close instead:
      * a handler that answered early (an upstream's 413) left it unread. */
@@ -336,7 +336,7 @@ static int srv__exchange_finish(srv_conn_t *c)
         c->state = SRV_CONN_READ_HEAD;
         c->idle_since = c->head_since = w->loop.now;
     }
-    return STEP_AGAIN;
+    return SRV__STEP_AGAIN;
 }
 
 static int srv__step_exchange(srv_conn_t *c)
@@ -344,11 +344,11 @@ static int srv__step_exchange(srv_conn_t *c)
     if (c->ex.resp_done) return srv__exchange_finish(c);
     if (c->ex.writable_cb && c->out.bytes < SRV_OUT_LOW_WATER) {
         srv_exchange_check_writable(&c->ex);
-        return STEP_AGAIN;
+        return SRV__STEP_AGAIN;
     }
-    if (!c->ex.body_reading) return STEP_IDLE;
+    if (!c->ex.body_reading) return SRV__STEP_IDLE;
     int r = srv_body_pump(c, false);
-    return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
+    return r < 0 ? SRV__STEP_CLOSED : r > 0 ? SRV__STEP_AGAIN : SRV__STEP_IDLE;
 }
 
 static int srv__step_discard(srv_conn_t *c)
@@ -356,10 +356,10 @@ static int srv__step_discard(srv_conn_t *c)
     if (c->body.done) {
         c->state = SRV_CONN_READ_HEAD;
         c->idle_since = c->head_since = c->worker->loop.now;
-        return STEP_AGAIN;
+        return SRV__STEP_AGAIN;
     }
     int r = srv_body_pump(c, true);
-    return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
+    return r < 0 ? SRV__STEP_CLOSED : r > 0 ? SRV__STEP_AGAIN : SRV__STEP_IDLE;
 }
 
 /* After our last response: shut the write side, then read and drop what
@@ -367,16 +367,16 @@ static int srv__step_discard(srv_conn_t *c)
  * its unread data with a reset that would destroy our response. */
 static int srv__step_closing(srv_conn_t *c)
 {
-    if (!srv_outq_empty(&c->out)) return STEP_IDLE;
+    if (!srv_outq_empty(&c->out)) return SRV__STEP_IDLE;
     int r = c->tp.ops->shutdown(&c->tp);
-    if (r == SRV_IO_AGAIN) return STEP_IDLE;
+    if (r == SRV_IO_AGAIN) return SRV__STEP_IDLE;
     if (r < 0) {
         srv_conn_close(c);
-        return STEP_CLOSED;
+        return SRV__STEP_CLOSED;
     }
     c->state = SRV_CONN_LINGER;
     c->linger_since = c->linger_last = c->worker->loop.now;
-    return STEP_AGAIN;
+    return SRV__STEP_AGAIN;
 }
 
 void srv_conn_close_lingering(srv_conn_t *c)
@@ -398,9 +398,9 @@ static int srv__step_linger(srv_conn_t *c)
         }
         if (r == SRV_IO_AGAIN) break;
         srv_conn_close(c);   /* the client's end of input, or an error */
-        return STEP_CLOSED;
+        return SRV__STEP_CLOSED;
     }
-    return STEP_IDLE;
+    return SRV__STEP_IDLE;
 }
 
 /* The transport's handshake; then the first request head. */
@@ -410,20 +410,20 @@ static int srv__step_handshake(srv_conn_t *c)
     if (r == SRV_IO_AGAIN) {
         /* Parked (an on-demand certificate): woken through the task. */
         if (c->tp.ops->wait_elsewhere) c->tp.ops->wait_elsewhere(&c->tp, c->worker, &c->task);
-        return STEP_IDLE;
+        return SRV__STEP_IDLE;
     }
     if (r < 0) {
         srv_conn_close(c);
-        return STEP_CLOSED;
+        return SRV__STEP_CLOSED;
     }
     if (c->tp.ops->describe) c->tp.ops->describe(&c->tp, &c->info);
     c->state = SRV_CONN_READ_HEAD;
     /* ALPN chose HTTP/2 (offered only where servers { protocols } has h2). */
     if (ifr_str_eq(c->info.tls_proto, IFR_LIT("h2")) && srv_h2_start(c) != 0) {
         srv_conn_close(c);
-        return STEP_CLOSED;
+        return SRV__STEP_CLOSED;
     }
-    return STEP_AGAIN;
+    return SRV__STEP_AGAIN;
 }
 
 /* Picks the one deadline that applies in the current state. */
@@ -502,10 +502,10 @@ static int srv__conn_step(srv_conn_t *c)
     case SRV_CONN_LINGER: return srv__step_linger(c);
     case SRV_CONN_H2: {
         int r = srv_h2_step(c);
-        return r < 0 ? STEP_CLOSED : r > 0 ? STEP_AGAIN : STEP_IDLE;
+        return r < 0 ? SRV__STEP_CLOSED : r > 0 ? SRV__STEP_AGAIN : SRV__STEP_IDLE;
     }
     }
-    return STEP_IDLE;
+    return SRV__STEP_IDLE;
 }
 
 /* Pipelined requests are waiting in the read buffer: their responses
@@ -520,13 +520,13 @@ void srv_conn_run(srv_conn_t *c)
 {
     c->running = true;
     bool progress;
-    for (int budget = CONN_RUN_BUDGET; budget > 0; budget--) {
+    for (int budget = SRV__CONN_RUN_BUDGET; budget > 0; budget--) {
         /* Anything that may close the connection runs after a flush, so
          * responses already queued are not lost. */
         if (!srv__conn_batching(c) && !srv__conn_flush(c, &progress)) return;
         int step = srv__conn_step(c);
-        if (step == STEP_CLOSED) return;
-        if (step == STEP_IDLE) {
+        if (step == SRV__STEP_CLOSED) return;
+        if (step == SRV__STEP_IDLE) {
             /* What batching held back leaves now; steps that wait on the
              * queue (back-pressure, closing) get another look after it. */
             if (!srv__conn_flush(c, &progress)) return;

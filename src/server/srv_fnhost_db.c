@@ -2,7 +2,7 @@
  * sqlite` with `db_dsn PATH`, on SQLite. One connection per database file
  * in serialized mode, shared by the helper threads the queries run on
  * (never a worker: a query may take any time); a statement waits up to
- * SRV_DB_BUSY_MS for a lock another process holds. A query is one
+ * SRV__DB_BUSY_MS for a lock another process holds. A query is one
  * statement, its parameters a JSON array bound in order; the rows come
  * back as a JSON array of objects, one member per column in column order
  * (integers and reals as numbers, text and blobs as strings, NULL as
@@ -19,7 +19,7 @@
 #include "base/json_read.h"
 #include "server/srv_fnhost.h"
 
-#define SRV_DB_BUSY_MS 5000
+#define SRV__DB_BUSY_MS 5000
 
 struct fn_db {
     struct fn_db *next;
@@ -45,7 +45,7 @@ static fn_db_t *srv__db_open(const char *path, char *why, size_t size)
             free(d);
             d = NULL;
         } else {
-            sqlite3_busy_timeout(d->db, SRV_DB_BUSY_MS);
+            sqlite3_busy_timeout(d->db, SRV__DB_BUSY_MS);
             d->next = srv__dbs;
             srv__dbs = d;
         }

@@ -35,11 +35,11 @@ typedef struct {
     char blocked_addr[64];
     bool over;               /* the body went past max_body */
     bool headers_over;
-} srv_fetch_t;
+} srv__fetch_t;
 
 static curl_socket_t srv__http_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
-    srv_fetch_t *f = ud;
+    srv__fetch_t *f = ud;
     (void)purpose;
     const uint8_t *ip = NULL;
     size_t len = 0;
@@ -61,7 +61,7 @@ static curl_socket_t srv__http_open_socket(void *ud, curlsocktype purpose, struc
 
 static size_t srv__http_header(char *data, size_t size, size_t n, void *ud)
 {
-    srv_fetch_t *f = ud;
+    srv__fetch_t *f = ud;
     fn_http_job_t *j = f->job;
     size_t len = size * n;
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
@@ -80,7 +80,7 @@ static size_t srv__http_header(char *data, size_t size, size_t n, void *ud)
 
 static size_t srv__http_body(char *data, size_t size, size_t n, void *ud)
 {
-    srv_fetch_t *f = ud;
+    srv__fetch_t *f = ud;
     fn_http_job_t *j = f->job;
     size_t len = size * n, room = j->max_body - j->resp_body_len;
     size_t take = len < room ? len : room;
@@ -117,7 +117,7 @@ static bool srv__http_same_host(CURLU *u, fn_http_job_t *j)
 
 static void srv__http_fetch(fn_http_job_t *j)
 {
-    srv_fetch_t f = { .job = j };
+    srv__fetch_t f = { .job = j };
     char *url = strndup((const char *)fn_http_job_url(j), j->url_len);
     char *method = strndup((const char *)fn_http_job_method(j), j->method_len);
     CURL *e = curl_easy_init();

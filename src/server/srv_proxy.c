@@ -27,14 +27,14 @@
 
 /* Room in the read buffer beyond read_buffer, so a head at the parser's
  * limits always fits and the parser, not the buffer, refuses it. */
-#define CALL_HEAD_ROOM (HTTP_RESP_MAX_STATUS_LINE + HTTP_RESP_MAX_FIELD_SECTION + 1024)
+#define SRV__CALL_HEAD_ROOM (HTTP_RESP_MAX_STATUS_LINE + HTTP_RESP_MAX_FIELD_SECTION + 1024)
 
 /* A body of known length at least this long goes from socket to socket
  * through a pipe (route_io_t.splice_body): past a few pages, the two
  * copies through user space cost more than the splices. */
-#define CALL_SPLICE_MIN (64 * 1024)
+#define SRV__CALL_SPLICE_MIN (64 * 1024)
 
-typedef enum { CALL_DIAL, CALL_HEAD, CALL_BODY, CALL_DONE } call_state_t;
+typedef enum { SRV__CALL_DIAL, SRV__CALL_HEAD, SRV__CALL_BODY, SRV__CALL_DONE } srv__call_state_t;
 
 struct route_proxy_call {
     route_exchange_t *x;
@@ -45,7 +45,7 @@ struct route_proxy_call {
     void *ud;
     srv_upconn_t *up;
     srv_upwait_t wait;           /* queued while the upstream's name is looked up */
-    call_state_t state;
+    srv__call_state_t state;
     srv_timer_t timer;           /* dial_timeout, then response_header_timeout */
     srv_task_t task;             /* runs srv__call_kick from the loop */
     ifr_buf_t wbuf;              /* request bytes not yet written upstream; owned */
@@ -79,7 +79,7 @@ static void srv__call_pump(route_proxy_call_t *c);
 /* Releases the connection (to the pool when keep), timers and buffers. */
 static void srv__call_release(route_proxy_call_t *c, bool keep)
 {
-    c->state = CALL_DONE;
+    c->state = SRV__CALL_DONE;
     srv_timer_stop(c->loop, &c->timer);
     srv_loop_cancel(c->loop, &c->task);
     srv_upwait_cancel(&c->wait);
@@ -120,12 +120,12 @@ static int srv__call_serialize(route_proxy_call_t *c)
  * fresh connection, as long as nothing of the body was consumed. */
 static void srv__call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const char *detail)
 {
-    if (c->state == CALL_DONE) return;
-    if (why == ROUTE_PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == CALL_HEAD) {
+    if (c->state == SRV__CALL_DONE) return;
+    if (why == ROUTE_PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == SRV__CALL_HEAD) {
         srv_upconn_close(c->up);
         c->up = NULL;
         c->reused = c->sent_any = c->write_failed = false;
-        c->state = CALL_DIAL;
+        c->state = SRV__CALL_DIAL;
         srv_loop_post(c->loop, &c->task);
         return;
     }
@@ -141,7 +141,7 @@ static void srv__call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const 
  * learns by the connection closing (no final chunk). */
 static void srv__call_abort(route_proxy_call_t *c, const char *why)
 {
-    if (c->state == CALL_DONE) return;
+    if (c->state == SRV__CALL_DONE) return;
     ifr_log_warn("reverse_proxy", "upstream %.*s: %s", (int)c->req.upstream->hostport.len,
                  c->req.upstream->hostport.ptr, why);
     srv__call_release(c, false);
@@ -214,7 +214,7 @@ static int srv__call_flush(route_proxy_call_t *c)
         c->body_paused = false;
         c->x->io->resume_body(c->x);
     }
-    if (c->state == CALL_HEAD && srv__call_request_written(c) && !srv_timer_active(&c->timer) &&
+    if (c->state == SRV__CALL_HEAD && srv__call_request_written(c) && !srv_timer_active(&c->timer) &&
         c->req.conf->response_header_timeout_ns > 0)
         srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->response_header_timeout_ns);
     return 0;
@@ -242,7 +242,7 @@ static int srv__call_client_body(route_exchange_t *x, const void *data, size_t l
 {
     (void)x;
     route_proxy_call_t *c = ud;
-    if (c->state == CALL_DONE || c->write_failed) return 1;
+    if (c->state == SRV__CALL_DONE || c->write_failed) return 1;
     int rc = 0;
     if (len && c->body_chunked) {
         char head[HTTP_CHUNK_HEAD_MAX];
@@ -290,7 +290,7 @@ static void srv__call_flush_due(route_exchange_t *x, void *ud)
     (void)x;
     route_proxy_call_t *c = ud;
     c->flush_armed = false;
-    if (c->state != CALL_BODY) return;
+    if (c->state != SRV__CALL_BODY) return;
     if (srv__call_send_held(c) != 0) {
         srv__call_release(c, false);
         c->cb->on_end(c->ud, false);
@@ -316,7 +316,7 @@ static int srv__call_send_body(route_proxy_call_t *c, ifr_str_t data)
 static void srv__call_relay_body(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    while (c->state == CALL_BODY && c->rbuf.len && !c->waiting_client) {
+    while (c->state == SRV__CALL_BODY && c->rbuf.len && !c->waiting_client) {
         ifr_str_t data = IFR_NULL_STR;
         size_t used = 0;
         bool end = false;
@@ -364,7 +364,7 @@ static void srv__call_relay_body(route_proxy_call_t *c)
 static bool srv__call_splice(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    while (c->state == CALL_BODY && !c->waiting_client && c->up->tr.can_read) {
+    while (c->state == SRV__CALL_BODY && !c->waiting_client && c->up->tr.can_read) {
         size_t moved = 0;
         switch (x->io->splice_body(x, c->up->tr.fd, c->body_left, &moved)) {
         case ROUTE_SPLICE_MOVED:
@@ -430,7 +430,7 @@ static void srv__call_upgrade(route_proxy_call_t *c)
 static void srv__call_read_head(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    while (c->state == CALL_HEAD && c->rbuf.len) {
+    while (c->state == SRV__CALL_HEAD && c->rbuf.len) {
         http_upstream_response_t r;
         http_resp_status_t st = http_resp_parse(&c->parser, c->rbuf.data, c->rbuf.len, x->arena, &r);
         if (st == HTTP_RESP_INCOMPLETE) return;
@@ -450,7 +450,7 @@ static void srv__call_read_head(route_proxy_call_t *c)
             /* 100 Continue is between the upstream and us: the server
              * answers the client's Expect itself when the body is read. */
             if (r.status != 100 && c->cb->on_interim) c->cb->on_interim(c->ud, &r);
-            if (c->state != CALL_HEAD) return;
+            if (c->state != SRV__CALL_HEAD) return;
             ifr_buf_consume(&c->rbuf, r.head_len);
             http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
             continue;
@@ -466,10 +466,10 @@ static void srv__call_read_head(route_proxy_call_t *c)
         c->resp = r;
         ifr_buf_consume(&c->rbuf, r.head_len);
         srv_timer_stop(c->loop, &c->timer);
-        c->state = CALL_BODY;
+        c->state = SRV__CALL_BODY;
         c->body_left = c->resp.content_length;
         c->flush_ns = route_proxy_flush_delay(c->req.flush_interval_ns, &c->resp);
-        c->splicing = c->resp.body_kind == HTTP_BODY_LENGTH && c->body_left >= CALL_SPLICE_MIN && !c->flush_ns &&
+        c->splicing = c->resp.body_kind == HTTP_BODY_LENGTH && c->body_left >= SRV__CALL_SPLICE_MIN && !c->flush_ns &&
                       x->io->splice_body && x->io->queued && x->io->wait_writable && c->up->tr.ops->can_splice &&
                       c->up->tr.ops->can_splice(&c->up->tr);
         http_chunked_decoder_init(&c->chunked);
@@ -500,11 +500,11 @@ static void srv__call_read(route_proxy_call_t *c)
     size_t chunk = c->req.conf->read_buffer;
     for (;;) {
         /* A read may hold the end of the head and the start of the body. */
-        if (c->state == CALL_HEAD) srv__call_read_head(c);
-        if (c->state == CALL_BODY) srv__call_relay_body(c);
-        if (c->state == CALL_DONE || c->waiting_client || !srv_transport_readable(&c->up->tr)) return;
-        if (c->state == CALL_BODY && c->splicing && c->rbuf.len == 0 && srv__call_splice(c)) return;
-        if (c->rbuf.len >= chunk + CALL_HEAD_ROOM) return;   /* the parser refuses long before */
+        if (c->state == SRV__CALL_HEAD) srv__call_read_head(c);
+        if (c->state == SRV__CALL_BODY) srv__call_relay_body(c);
+        if (c->state == SRV__CALL_DONE || c->waiting_client || !srv_transport_readable(&c->up->tr)) return;
+        if (c->state == SRV__CALL_BODY && c->splicing && c->rbuf.len == 0 && srv__call_splice(c)) return;
+        if (c->rbuf.len >= chunk + SRV__CALL_HEAD_ROOM) return;   /* the parser refuses long before */
         if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
             srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory");
             return;
@@ -519,13 +519,13 @@ static void srv__call_read(route_proxy_call_t *c)
         }
         if (n == SRV_IO_AGAIN) return;
         /* EOF or reset. */
-        if (c->state == CALL_HEAD) {
+        if (c->state == SRV__CALL_HEAD) {
             srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, c->got_any ? "upstream closed inside the response head"
                                                           : "upstream closed the connection without responding");
         } else if (c->resp.body_kind == HTTP_BODY_UNTIL_CLOSE) {
             c->resp.keep_alive = false;
             srv__call_relay_body(c);
-            if (c->state != CALL_BODY) return;
+            if (c->state != SRV__CALL_BODY) return;
             if (c->waiting_client) c->up->tr.can_read = true;   /* read the EOF again after the wait */
             else srv__call_complete(c);
         } else {
@@ -537,7 +537,7 @@ static void srv__call_read(route_proxy_call_t *c)
 
 static void srv__call_pump(route_proxy_call_t *c)
 {
-    if (c->state == CALL_DONE || c->state == CALL_DIAL) return;
+    if (c->state == SRV__CALL_DONE || c->state == SRV__CALL_DIAL) return;
     if (c->wbuf.len && c->up->tr.can_write) srv__call_flush(c);
     srv__call_read(c);
 }
@@ -560,7 +560,7 @@ static void srv__call_connected(route_proxy_call_t *c)
         srv__call_to_h2(c);
         return;
     }
-    c->state = CALL_HEAD;
+    c->state = SRV__CALL_HEAD;
     srv_timer_stop(c->loop, &c->timer);
     if (c->req.with_body && !c->body_started) {
         c->body_started = true;
@@ -596,7 +596,7 @@ static const char *srv__call_copy(route_proxy_call_t *c, const char *err)
 static void srv__call_event(void *owner, uint32_t events)
 {
     route_proxy_call_t *c = owner;
-    if (c->state == CALL_DIAL) {
+    if (c->state == SRV__CALL_DIAL) {
         bool handshaking = c->up->handshaking;
         if (!handshaking && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
         const char *err;
@@ -625,24 +625,24 @@ static void srv__call_event(void *owner, uint32_t events)
 static void srv__call_timeout(srv_timer_t *t)
 {
     route_proxy_call_t *c = t->data;
-    if (c->state == CALL_DIAL && !c->up) {
+    if (c->state == SRV__CALL_DIAL && !c->up) {
         /* Still waiting for the name: the lookup counts against dial_timeout, as in Go's dialer. */
         srv_upwait_cancel(&c->wait);
         srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__call_copy(c, "dial timeout (name lookup)"));
-    } else if (c->state == CALL_DIAL && c->up->handshaking) {
+    } else if (c->state == SRV__CALL_DIAL && c->up->handshaking) {
         srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
-    } else if (c->state == CALL_DIAL) {
+    } else if (c->state == SRV__CALL_DIAL) {
         srv_upconn_dial_failed(c->up);
         if (!srv__call_redial(c)) srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, "dial timeout");
     }
-    else if (c->state == CALL_HEAD) srv__call_fail(c, ROUTE_PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
+    else if (c->state == SRV__CALL_HEAD) srv__call_fail(c, ROUTE_PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
 }
 
 /* The upstream's name lookup ended (srv_upwait_t.cb). */
 static void srv__call_resolved(void *owner, const char *err)
 {
     route_proxy_call_t *c = owner;
-    if (c->state != CALL_DIAL) return;
+    if (c->state != SRV__CALL_DIAL) return;
     if (err) {
         const char *why = ifr_arena_printf(c->x->arena, "cannot resolve %s: %s", c->req.upstream->host, err);
         srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, why ? why : "cannot resolve host");
@@ -655,7 +655,7 @@ static void srv__call_resolved(void *owner, const char *err)
 static void srv__call_kick(srv_task_t *t)
 {
     route_proxy_call_t *c = t->data;
-    if (c->state == CALL_DONE) return;
+    if (c->state == SRV__CALL_DONE) return;
     if (c->kick_error) {
         srv__call_fail(c, c->up ? ROUTE_PROXY_FAIL_PROTOCOL : ROUTE_PROXY_FAIL_DIAL, c->kick_error);
         return;
@@ -695,14 +695,14 @@ static int srv__proxy_start(route_exchange_t *x, const route_proxy_request_t *re
     route_proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
     if (!c) return -1;
     *c = (route_proxy_call_t){ .x = x, .ex = ex, .loop = &ex->worker->loop, .req = *req, .cb = cb, .ud = ud,
-                         .state = CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT, .hold = IFR_BUF_INIT };
+                         .state = SRV__CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT, .hold = IFR_BUF_INIT };
     http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
     srv_timer_init(&c->timer, srv__call_timeout, c);
     srv_task_init(&c->task, srv__call_kick, c);
     c->wait = (srv_upwait_t){ .cb = srv__call_resolved, .owner = c };
     *out = c;
     if (srv_h2up_wanted(req)) {
-        c->state = CALL_DONE;
+        c->state = SRV__CALL_DONE;
         return srv_h2up_start(x, req, cb, ud, &c->h2);
     }
     srv_loop_post(c->loop, &c->task);
@@ -712,7 +712,7 @@ static int srv__proxy_start(route_exchange_t *x, const route_proxy_request_t *re
 static void srv__proxy_cancel(route_proxy_call_t *c)
 {
     if (c->h2) srv_h2up_cancel(c->h2);
-    else if (c->state != CALL_DONE) srv__call_release(c, false);
+    else if (c->state != SRV__CALL_DONE) srv__call_release(c, false);
 }
 
 static const route_proxy_transport_t srv__proxy_transport = {

@@ -14,33 +14,33 @@
 #include "server/srv_exchange.h"
 #include "server/srv_upstream.h"
 
-#define PROBE_READ_MAX 8192   /* the status line is all a probe needs */
+#define SRV__PROBE_READ_MAX 8192   /* the status line is all a probe needs */
 
-typedef struct srv_health_watch srv_health_watch_t;
+typedef struct srv__health_watch srv__health_watch_t;
 
 /* One upstream's probe in flight (or waiting for the next round). */
 typedef struct {
-    srv_health_watch_t *watch;
+    srv__health_watch_t *watch;
     route_proxy_upstream_t *u;
     srv_upconn_t *conn;          /* NULL between probes */
     srv_upwait_t wait;           /* queued while the name is looked up */
     ifr_buf_t out, in;
     srv_timer_t timeout;
     unsigned dials;              /* failed dials in this round (see srv__probe_redial) */
-} srv_probe_t;
+} srv__probe_t;
 
-struct srv_health_watch {
-    srv_health_watch_t *next;
+struct srv__health_watch {
+    srv__health_watch_t *next;
     const route_proxy_conf_t *conf;
     route_plan_t *plan;          /* one reference, so conf stays alive */
     srv_worker_t *worker;
     srv_timer_t tick;
-    srv_probe_t *probes;         /* one per upstream */
+    srv__probe_t *probes;         /* one per upstream */
 };
 
-static _Thread_local srv_health_watch_t *srv__health_watches;
+static _Thread_local srv__health_watch_t *srv__health_watches;
 
-static void srv__probe_end(srv_probe_t *p, bool healthy, const char *why)
+static void srv__probe_end(srv__probe_t *p, bool healthy, const char *why)
 {
     if (p->conn) srv_upconn_close(p->conn);
     p->conn = NULL;
@@ -51,11 +51,11 @@ static void srv__probe_end(srv_probe_t *p, bool healthy, const char *why)
     route_proxy_upstream_probed(p->u, healthy, why);
 }
 
-static void srv__probe_start(srv_probe_t *p);
+static void srv__probe_start(srv__probe_t *p);
 
 /* As a proxied request does, a probe whose dial failed tries the name's
  * next address (localhost: ::1, then 127.0.0.1) before it judges. */
-static bool srv__probe_redial(srv_probe_t *p)
+static bool srv__probe_redial(srv__probe_t *p)
 {
     if (++p->dials >= srv_upstream_addr_count(p->u)) return false;
     srv_upconn_close(p->conn);
@@ -67,7 +67,7 @@ static bool srv__probe_redial(srv_probe_t *p)
 
 static void srv__probe_io(void *owner, uint32_t events)
 {
-    srv_probe_t *p = owner;
+    srv__probe_t *p = owner;
     srv_upconn_t *c = p->conn;
     const char *err;
     if (c->connecting) {
@@ -90,7 +90,7 @@ static void srv__probe_io(void *owner, uint32_t events)
         }
     }
     while (srv_transport_readable(&c->tr)) {
-        if (p->in.len >= PROBE_READ_MAX || ifr_buf_reserve(&p->in, 2048) != 0) {
+        if (p->in.len >= SRV__PROBE_READ_MAX || ifr_buf_reserve(&p->in, 2048) != 0) {
             srv__probe_end(p, false, "response head too large");
             return;
         }
@@ -122,7 +122,7 @@ static void srv__probe_io(void *owner, uint32_t events)
 
 static void srv__probe_timeout(srv_timer_t *t)
 {
-    srv_probe_t *p = t->data;
+    srv__probe_t *p = t->data;
     if (p->conn && p->conn->connecting) {
         srv_upconn_dial_failed(p->conn);
         if (srv__probe_redial(p)) return;
@@ -133,7 +133,7 @@ static void srv__probe_timeout(srv_timer_t *t)
 /* The name lookup ended (srv_upwait_t.cb): dial, or judge. */
 static void srv__probe_resolved(void *owner, const char *err)
 {
-    srv_probe_t *p = owner;
+    srv__probe_t *p = owner;
     if (err) {
         char why[192];
         snprintf(why, sizeof why, "cannot resolve %s: %s", p->u->host, err);
@@ -143,9 +143,9 @@ static void srv__probe_resolved(void *owner, const char *err)
     srv__probe_start(p);
 }
 
-static void srv__probe_start(srv_probe_t *p)
+static void srv__probe_start(srv__probe_t *p)
 {
-    srv_health_watch_t *w = p->watch;
+    srv__health_watch_t *w = p->watch;
     if (p->conn || p->wait.pprev) return;   /* the last one is still running: let it finish */
     const char *err;
     bool reused;
@@ -170,16 +170,16 @@ static void srv__probe_start(srv_probe_t *p)
     if (!p->conn->connecting) srv__probe_io(p, EPOLLOUT);
 }
 
-static void srv__watch_free(srv_health_watch_t *w)
+static void srv__watch_free(srv__health_watch_t *w)
 {
-    for (srv_health_watch_t **pp = &srv__health_watches; *pp; pp = &(*pp)->next)
+    for (srv__health_watch_t **pp = &srv__health_watches; *pp; pp = &(*pp)->next)
         if (*pp == w) {
             *pp = w->next;
             break;
         }
     srv_timer_stop(&w->worker->loop, &w->tick);
     for (size_t i = 0; i < w->conf->nupstreams; i++) {
-        srv_probe_t *p = &w->probes[i];
+        srv__probe_t *p = &w->probes[i];
         if (p->conn) srv_upconn_close(p->conn);
         srv_upwait_cancel(&p->wait);
         srv_timer_stop(&w->worker->loop, &p->timeout);
@@ -193,7 +193,7 @@ static void srv__watch_free(srv_health_watch_t *w)
 
 static void srv__watch_tick(srv_timer_t *t)
 {
-    srv_health_watch_t *w = t->data;
+    srv__health_watch_t *w = t->data;
     /* A reload gave this worker another plan: this config is retired. */
     if (w->worker->plan != w->plan || w->worker->stopping) {
         srv__watch_free(w);
@@ -208,12 +208,12 @@ static void srv__watch_tick(srv_timer_t *t)
 
 void srv_proxy_health_watch(route_exchange_t *x, const route_proxy_conf_t *conf)
 {
-    for (srv_health_watch_t *w = srv__health_watches; w; w = w->next)
+    for (srv__health_watch_t *w = srv__health_watches; w; w = w->next)
         if (w->conf == conf) return;
     srv_exchange_t *ex = x->io_ctx;
     if (!ex->plan) return;
-    srv_health_watch_t *w = calloc(1, sizeof(*w));
-    srv_probe_t *probes = calloc(conf->nupstreams, sizeof(*probes));
+    srv__health_watch_t *w = calloc(1, sizeof(*w));
+    srv__probe_t *probes = calloc(conf->nupstreams, sizeof(*probes));
     if (!w || !probes) {
         free(w);
         free(probes);
@@ -225,7 +225,7 @@ void srv_proxy_health_watch(route_exchange_t *x, const route_proxy_conf_t *conf)
     w->worker = ex->worker;
     w->probes = probes;
     for (size_t i = 0; i < conf->nupstreams; i++) {
-        probes[i] = (srv_probe_t){ .watch = w, .u = &conf->upstreams[i], .out = IFR_BUF_INIT, .in = IFR_BUF_INIT,
+        probes[i] = (srv__probe_t){ .watch = w, .u = &conf->upstreams[i], .out = IFR_BUF_INIT, .in = IFR_BUF_INIT,
                                    .wait = { .cb = srv__probe_resolved, .owner = &probes[i] } };
         srv_timer_init(&probes[i].timeout, srv__probe_timeout, &probes[i]);
     }

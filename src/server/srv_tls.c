@@ -56,7 +56,7 @@ tls_store_t *srv_tls_port_get(srv_tls_port_t *p)
 typedef struct {
     uint16_t port;
     tls_store_t *store;
-} cfg_port_t;
+} srv__cfg_port_t;
 
 /* A context built for one site's policy and one certificate, shared by
  * that site's hosts; or one ACME host's (acme.name set: its own
@@ -69,13 +69,13 @@ typedef struct {
     uint16_t port;
     time_t ocsp_at;   /* when to fetch the OCSP staple again (an ACME host's) */
     bool revoked;     /* the staple said so: renewed at the next pass */
-} cfg_ctx_t;
+} srv__cfg_ctx_t;
 
 struct srv_tls_config {
     route_plan_t *plan;
-    cfg_port_t *ports;
+    srv__cfg_port_t *ports;
     size_t nports;
-    cfg_ctx_t *ctxs;
+    srv__cfg_ctx_t *ctxs;
     size_t nctxs;
     tls_ca_t *ca;
     srv_tls_renew_t *renew;
@@ -86,7 +86,7 @@ struct srv_tls_config {
 };
 
 /* Contexts whose certificate comes from the local CA (renewed). */
-static bool srv__cfg_ctx_local(const cfg_ctx_t *x) { return !x->acme.name && (!x->conf || !x->conf->cert_file); }
+static bool srv__cfg_ctx_local(const srv__cfg_ctx_t *x) { return !x->acme.name && (!x->conf || !x->conf->cert_file); }
 
 static tls_store_t *srv__cfg_store_for(srv_tls_config_t *c, uint16_t port, const cfg_options_t *o)
 {
@@ -94,7 +94,7 @@ static tls_store_t *srv__cfg_store_for(srv_tls_config_t *c, uint16_t port, const
         if (c->ports[i].port == port) return c->ports[i].store;
     tls_store_t *s = tls_store_new(o->default_sni, o->fallback_sni);
     if (!s) return NULL;
-    c->ports[c->nports++] = (cfg_port_t){ port, s };
+    c->ports[c->nports++] = (srv__cfg_port_t){ port, s };
     return s;
 }
 
@@ -212,8 +212,8 @@ static int srv__cfg_add_acme_host(srv_tls_config_t *c, const route_tls_site_t *t
                              cfg_error_t *err)
 {
     const route_tls_conf_t *tc = t->conf;
-    cfg_ctx_t *x = &c->ctxs[c->nctxs];
-    *x = (cfg_ctx_t){ .conf = tc, .port = t->port };
+    srv__cfg_ctx_t *x = &c->ctxs[c->nctxs];
+    *x = (srv__cfg_ctx_t){ .conf = tc, .port = t->port };
     x->acme = srv__cfg_acme_site(c, tc, o, t->host);
     char msg[1024];
     bool missing;
@@ -269,7 +269,7 @@ static int srv__cfg_add_host(srv_tls_config_t *c, const route_tls_site_t *t, con
             return -1;
         }
         tls_cert_retain(cert);
-        c->ctxs[c->nctxs++] = (cfg_ctx_t){ .conf = t->conf, .cert = cert, .ctx = ctx };
+        c->ctxs[c->nctxs++] = (srv__cfg_ctx_t){ .conf = t->conf, .cert = cert, .ctx = ctx };
     }
     tls_cert_release(cert);
     tls_store_t *s = srv__cfg_store_for(c, t->port, o);
@@ -288,7 +288,7 @@ static void srv__cfg_renew_due(void *ud)
     srv_tls_config_t *c = ud;
     time_t now = time(NULL);
     for (size_t i = 0; i < c->nctxs; i++) {
-        cfg_ctx_t *x = &c->ctxs[i];
+        srv__cfg_ctx_t *x = &c->ctxs[i];
         if (!srv__cfg_ctx_local(x) || !tls_cert_due(x->cert, now) || x->cert->nnames == 0) continue;
         char msg[1024];
         tls_cert_t *fresh = tls_ca_leaf(c->ca, x->cert->names[0], x->conf ? x->conf->lifetime_s : 0, msg, sizeof msg);
@@ -313,7 +313,7 @@ static void srv__cfg_renew_due(void *ud)
  * fetched again halfway to the response's nextUpdate, or at the next pass
  * (renew_interval) when the fetch failed (clients then get the staple
  * they had, or none). */
-static void srv__cfg_acme_ocsp(cfg_ctx_t *x, SSL_CTX *ctx, const tls_cert_t *cert)
+static void srv__cfg_acme_ocsp(srv__cfg_ctx_t *x, SSL_CTX *ctx, const tls_cert_t *cert)
 {
     char msg[512];
     time_t at = time(NULL);
@@ -339,7 +339,7 @@ static void srv__cfg_acme_pass(void *ud)
 {
     srv_tls_config_t *c = ud;
     for (size_t i = 0; i < c->nctxs && !atomic_load(&c->acme_stop); i++) {
-        cfg_ctx_t *x = &c->ctxs[i];
+        srv__cfg_ctx_t *x = &c->ctxs[i];
         if (!x->acme.name) continue;
         if (x->cert && !x->revoked && !srv_acme_due(&x->acme, x->cert, time(NULL))) {
             if (time(NULL) >= x->ocsp_at) srv__cfg_acme_ocsp(x, x->ctx, x->cert);

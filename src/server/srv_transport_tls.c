@@ -48,7 +48,7 @@ typedef struct {
     /* The client certificate's, when one was sent (one allocation). */
     char *client;
     const char *client_subject, *client_issuer, *client_serial, *client_fingerprint;
-} tls_conn_t;
+} srv__tls_conn_t;
 
 /* A record's bytes gathered before SSL_write, or a file's read; a worker
  * thread's own. */
@@ -58,7 +58,7 @@ static int srv__tls_start(srv_transport_t *t, int fd, void *ctx)
 {
     srv_tls_port_t *port = ctx;
     tls_store_t *store = srv_tls_port_get(port);
-    tls_conn_t *c = store ? calloc(1, sizeof *c) : NULL;
+    srv__tls_conn_t *c = store ? calloc(1, sizeof *c) : NULL;
     SSL *ssl = c ? tls_store_new_ssl(store, fd) : NULL;
     if (!ssl) {
         free(c);
@@ -77,7 +77,7 @@ static int srv__tls_start(srv_transport_t *t, int fd, void *ctx)
  * caller returns. eof_ok: a clean end (close_notify) reads as 0. */
 static ssize_t srv__tls_failed(srv_transport_t *t, int r, bool reading)
 {
-    tls_conn_t *c = t->impl;
+    srv__tls_conn_t *c = t->impl;
     int e = SSL_get_error(c->ssl, r);
     switch (e) {
     case SSL_ERROR_WANT_READ:
@@ -108,7 +108,7 @@ static void srv__tls_name_text(BIO *b, const X509_NAME *name)
 
 /* Subject, issuer, serial and fingerprint of the client's certificate, as
  * four NUL-terminated strings in one allocation. */
-static void srv__tls_note_client(tls_conn_t *c)
+static void srv__tls_note_client(srv__tls_conn_t *c)
 {
     X509 *peer = SSL_get0_peer_certificate(c->ssl);
     BIO *b = peer ? BIO_new(BIO_s_mem()) : NULL;
@@ -141,7 +141,7 @@ static void srv__tls_note_client(tls_conn_t *c)
     ERR_clear_error();
 }
 
-static void srv__tls_note_done(tls_conn_t *c)
+static void srv__tls_note_done(srv__tls_conn_t *c)
 {
     const char *sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
     snprintf(c->sni, sizeof c->sni, "%s", sni ? sni : "");
@@ -163,7 +163,7 @@ static void srv__tls_note_done(tls_conn_t *c)
 
 static int srv__tls_handshake(srv_transport_t *t)
 {
-    tls_conn_t *c = t->impl;
+    srv__tls_conn_t *c = t->impl;
     if (c->done) return 0;
     ERR_clear_error();
     int r = SSL_do_handshake(c->ssl);
@@ -189,7 +189,7 @@ static int srv__tls_handshake(srv_transport_t *t)
 
 static ssize_t srv__tls_read(srv_transport_t *t, void *buf, size_t len)
 {
-    tls_conn_t *c = t->impl;
+    srv__tls_conn_t *c = t->impl;
     size_t n = 0;
     ERR_clear_error();
     int r = SSL_read_ex(c->ssl, buf, len, &n);
@@ -200,7 +200,7 @@ static ssize_t srv__tls_read(srv_transport_t *t, void *buf, size_t len)
 /* Finishes the staged record. 0 when nothing is left staged. */
 static ssize_t srv__tls_flush_stage(srv_transport_t *t)
 {
-    tls_conn_t *c = t->impl;
+    srv__tls_conn_t *c = t->impl;
     if (!c->pending) return 0;
     size_t n = 0;
     ERR_clear_error();
@@ -215,7 +215,7 @@ static ssize_t srv__tls_flush_stage(srv_transport_t *t)
  * it left or is staged (taken either way), or an error. */
 static ssize_t srv__tls_write_record(srv_transport_t *t, const unsigned char *p, size_t len)
 {
-    tls_conn_t *c = t->impl;
+    srv__tls_conn_t *c = t->impl;
     size_t n = 0;
     ERR_clear_error();
     int r = SSL_write_ex(c->ssl, p, len, &n);
@@ -232,7 +232,7 @@ static ssize_t srv__tls_write_record(srv_transport_t *t, const unsigned char *p,
 
 static ssize_t srv__tls_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
 {
-    const tls_conn_t *c = t->impl;
+    const srv__tls_conn_t *c = t->impl;
     ssize_t f = srv__tls_flush_stage(t);
     if (f != 0) return f;
     size_t total = 0;
@@ -259,7 +259,7 @@ static ssize_t srv__tls_writev(srv_transport_t *t, const struct iovec *iov, int 
 
 static ssize_t srv__tls_sendfile(srv_transport_t *t, int file_fd, off_t *offset, size_t len)
 {
-    const tls_conn_t *c = t->impl;
+    const srv__tls_conn_t *c = t->impl;
     ssize_t f = srv__tls_flush_stage(t);
     if (f != 0) return f;
     size_t total = 0;
@@ -292,7 +292,7 @@ static bool srv__tls_can_splice(const srv_transport_t *t)
 
 static int srv__tls_shutdown(srv_transport_t *t)
 {
-    tls_conn_t *c = t->impl;
+    srv__tls_conn_t *c = t->impl;
     ssize_t f = srv__tls_flush_stage(t);
     if (f != 0) return (int)f;
     if (c->done && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
@@ -309,13 +309,13 @@ static int srv__tls_shutdown(srv_transport_t *t)
 
 static bool srv__tls_has_pending_input(const srv_transport_t *t)
 {
-    const tls_conn_t *c = t->impl;
+    const srv__tls_conn_t *c = t->impl;
     return SSL_has_pending(c->ssl) == 1;
 }
 
 static void srv__tls_describe(const srv_transport_t *t, route_conn_info_t *info)
 {
-    const tls_conn_t *c = t->impl;
+    const srv__tls_conn_t *c = t->impl;
     info->tls = true;
     info->tls_server_name = ifr_cstr(c->sni);
     info->tls_version = ifr_cstr(c->version);
@@ -334,13 +334,13 @@ static void srv__tls_describe(const srv_transport_t *t, route_conn_info_t *info)
 
 static bool srv__tls_wait_elsewhere(srv_transport_t *t, srv_worker_t *w, srv_task_t *wake)
 {
-    const tls_conn_t *c = t->impl;
+    const srv__tls_conn_t *c = t->impl;
     return !c->done && srv_tls_park_wait(c->ssl, w, wake);
 }
 
 static void srv__tls_close(srv_transport_t *t)
 {
-    tls_conn_t *c = t->impl;
+    srv__tls_conn_t *c = t->impl;
     if (c) {
         SSL_free(c->ssl);
         tls_store_release(c->store);

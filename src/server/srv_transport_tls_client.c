@@ -14,13 +14,13 @@
 
 /* Bytes of a file read per sendfile call (files go up only through the
  * generic interface; the proxy writes through writev). */
-#define TLSC_FILE_CHUNK 16384
+#define SRV__TLSC_FILE_CHUNK 16384
 
 typedef struct {
     SSL *ssl;
     bool done;
     char failure[256];
-} tlsc_conn_t;
+} srv__tlsc_conn_t;
 
 static void srv__tlsc_openssl_error(char *out, size_t len, const char *what)
 {
@@ -114,7 +114,7 @@ void srv_tls_client_ctx_free(SSL_CTX *ctx)
 static int srv__tlsc_start(srv_transport_t *t, int fd, void *arg)
 {
     const srv_tls_client_start_t *s = arg;
-    tlsc_conn_t *c = calloc(1, sizeof *c);
+    srv__tlsc_conn_t *c = calloc(1, sizeof *c);
     SSL *ssl = c ? SSL_new(s->ssl_ctx) : NULL;
     if (!ssl || SSL_set_fd(ssl, fd) != 1) goto fail;
     const char *name = s->conf->server_name ? s->conf->server_name : s->host;
@@ -157,7 +157,7 @@ fail:
 /* An OpenSSL call that returned r <= 0: the flags, and what to return. */
 static ssize_t srv__tlsc_failed(srv_transport_t *t, int r, bool reading)
 {
-    tlsc_conn_t *c = t->impl;
+    srv__tlsc_conn_t *c = t->impl;
     switch (SSL_get_error(c->ssl, r)) {
     case SSL_ERROR_WANT_READ:
         t->can_read = false;
@@ -185,7 +185,7 @@ static ssize_t srv__tlsc_failed(srv_transport_t *t, int r, bool reading)
 
 static int srv__tlsc_handshake(srv_transport_t *t)
 {
-    tlsc_conn_t *c = t->impl;
+    srv__tlsc_conn_t *c = t->impl;
     if (c->done) return 0;
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
@@ -211,7 +211,7 @@ static int srv__tlsc_handshake(srv_transport_t *t)
 
 static ssize_t srv__tlsc_read(srv_transport_t *t, void *buf, size_t len)
 {
-    tlsc_conn_t *c = t->impl;
+    srv__tlsc_conn_t *c = t->impl;
     size_t n = 0;
     int r = SSL_read_ex(c->ssl, buf, len, &n);
     /* A short read proves nothing about the socket (a record ended): the
@@ -222,7 +222,7 @@ static ssize_t srv__tlsc_read(srv_transport_t *t, void *buf, size_t len)
 
 static ssize_t srv__tlsc_writev(srv_transport_t *t, const struct iovec *iov, int cnt)
 {
-    tlsc_conn_t *c = t->impl;
+    srv__tlsc_conn_t *c = t->impl;
     /* One buffer at a time: a write that must be retried is retried with
      * the same first bytes, as OpenSSL wants. */
     (void)cnt;
@@ -234,7 +234,7 @@ static ssize_t srv__tlsc_writev(srv_transport_t *t, const struct iovec *iov, int
 
 static ssize_t srv__tlsc_sendfile(srv_transport_t *t, int file_fd, off_t *offset, size_t len)
 {
-    unsigned char buf[TLSC_FILE_CHUNK];
+    unsigned char buf[SRV__TLSC_FILE_CHUNK];
     ssize_t got = pread(file_fd, buf, len < sizeof buf ? len : sizeof buf, *offset);
     if (got < 0) return SRV_IO_ERROR;
     if (got == 0) return 0;
@@ -252,7 +252,7 @@ static bool srv__tlsc_can_splice(const srv_transport_t *t)
 
 static int srv__tlsc_shutdown(srv_transport_t *t)
 {
-    tlsc_conn_t *c = t->impl;
+    srv__tlsc_conn_t *c = t->impl;
     int r = SSL_shutdown(c->ssl);
     if (r < 0) {
         ssize_t e = srv__tlsc_failed(t, r, false);
@@ -263,7 +263,7 @@ static int srv__tlsc_shutdown(srv_transport_t *t)
 
 static bool srv__tlsc_has_pending_input(const srv_transport_t *t)
 {
-    const tlsc_conn_t *c = t->impl;
+    const srv__tlsc_conn_t *c = t->impl;
     return SSL_pending(c->ssl) > 0;
 }
 
@@ -275,7 +275,7 @@ static void srv__tlsc_describe(const srv_transport_t *t, route_conn_info_t *info
 
 static void srv__tlsc_close(srv_transport_t *t)
 {
-    tlsc_conn_t *c = t->impl;
+    srv__tlsc_conn_t *c = t->impl;
     if (c) {
         /* A close_notify first (one try, never waited on): OpenSSL marks
          * the session of a connection freed without one as not
@@ -293,7 +293,7 @@ static void srv__tlsc_close(srv_transport_t *t)
 
 bool srv_tls_client_chose_h2(const srv_transport_t *t)
 {
-    const tlsc_conn_t *c = t->impl;
+    const srv__tlsc_conn_t *c = t->impl;
     const unsigned char *p = NULL;
     unsigned n = 0;
     if (c && c->ssl) SSL_get0_alpn_selected(c->ssl, &p, &n);
@@ -302,7 +302,7 @@ bool srv_tls_client_chose_h2(const srv_transport_t *t)
 
 const char *srv_tls_client_failure(const srv_transport_t *t)
 {
-    const tlsc_conn_t *c = t->impl;
+    const srv__tlsc_conn_t *c = t->impl;
     return c && c->failure[0] ? c->failure : "TLS failure";
 }
 

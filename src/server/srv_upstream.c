@@ -18,7 +18,7 @@
 
 /* Addresses kept per upstream name: "localhost" is usually ::1 and
  * 127.0.0.1, and a server often listens on only one of them. */
-#define UP_MAX_ADDRS 4
+#define SRV__UP_MAX_ADDRS 4
 
 struct srv_upstream_pool {
     srv_upstream_pool_t *next;
@@ -30,8 +30,8 @@ struct srv_upstream_pool {
      * address refuses still works, and the one that answered is kept, as
      * Go's dialer (Caddy's) tries each address in turn. After every
      * address failed in a row the name is resolved again. */
-    struct sockaddr_storage addrs[UP_MAX_ADDRS];
-    socklen_t lens[UP_MAX_ADDRS];
+    struct sockaddr_storage addrs[SRV__UP_MAX_ADDRS];
+    socklen_t lens[SRV__UP_MAX_ADDRS];
     unsigned naddrs;                  /* 0 = not resolved */
     unsigned cur;
     unsigned failed_in_row;
@@ -67,11 +67,11 @@ static srv_upstream_pool_t *srv__up_pool_find(const route_proxy_upstream_t *u, b
     return p;
 }
 
-/* Keeps up to UP_MAX_ADDRS of res's addresses. 0, or -1 when none fits. */
+/* Keeps up to SRV__UP_MAX_ADDRS of res's addresses. 0, or -1 when none fits. */
 static int srv__up_take_addrs(srv_upstream_pool_t *p, const struct addrinfo *res)
 {
     unsigned n = 0;
-    for (const struct addrinfo *a = res; a && n < UP_MAX_ADDRS; a = a->ai_next) {
+    for (const struct addrinfo *a = res; a && n < SRV__UP_MAX_ADDRS; a = a->ai_next) {
         if (a->ai_addrlen > sizeof p->addrs[n]) continue;
         memcpy(&p->addrs[n], a->ai_addr, a->ai_addrlen);
         p->lens[n++] = a->ai_addrlen;

@@ -19,14 +19,14 @@
 
 /* Accepts per wake-up per listener: bounds the time one burst of new
  * connections can keep a worker from its existing ones. */
-#define WORKER_ACCEPT_BATCH 64
+#define SRV__WORKER_ACCEPT_BATCH 64
 
 static void srv__worker_on_accept(srv_watch_t *watch, uint32_t events)
 {
     srv_worker_t *w = watch->data;
     const srv_listener_t *l = ((srv_worker_listener_t *)watch)->listener;   /* watch is its first member */
     (void)events;
-    for (int i = 0; i < WORKER_ACCEPT_BATCH && !w->stopping; i++) {
+    for (int i = 0; i < SRV__WORKER_ACCEPT_BATCH && !w->stopping; i++) {
         struct sockaddr_storage peer;
         socklen_t peer_len = sizeof peer;
         int fd = accept4(watch->fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);

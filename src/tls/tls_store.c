@@ -15,12 +15,12 @@
 typedef struct {
     char *name;
     SSL_CTX *ctx;
-} store_entry_t;
+} tls__store_entry_t;
 
 struct tls_store {
     atomic_int refs;
     pthread_mutex_t mu;
-    store_entry_t *entries;
+    tls__store_entry_t *entries;
     size_t count, cap;
     char *default_sni;    /* for a ClientHello without SNI */
     char *fallback_sni;   /* for one whose SNI matches nothing */
@@ -69,7 +69,7 @@ int tls_store_add(tls_store_t *s, const char *name, SSL_CTX *ctx)
         if (strcasecmp(s->entries[i].name, name) == 0) goto out;
     if (s->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 8;
-        store_entry_t *n = realloc(s->entries, cap * sizeof *n);
+        tls__store_entry_t *n = realloc(s->entries, cap * sizeof *n);
         if (!n) { rc = -1; goto out; }
         s->entries = n;
         s->cap = cap;
@@ -78,7 +78,7 @@ int tls_store_add(tls_store_t *s, const char *name, SSL_CTX *ctx)
     if (!copy) { rc = -1; goto out; }
     for (char *c = copy; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
     SSL_CTX_up_ref(ctx);
-    s->entries[s->count++] = (store_entry_t){ copy, ctx };
+    s->entries[s->count++] = (tls__store_entry_t){ copy, ctx };
 out:
     pthread_mutex_unlock(&s->mu);
     return rc;

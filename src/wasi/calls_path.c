@@ -4,7 +4,7 @@
 #include "wasi/call.h"
 
 /* The longest path a guest may pass (as Linux's PATH_MAX). */
-#define IWASI_PATH_MAX 4096
+#define IWASI__PATH_MAX 4096
 
 /* Path calls on a descriptor that is not a directory answer ENOTDIR
  * (its operations table has no path_* members). */
@@ -17,7 +17,7 @@ static iwasi_errno_t iwasi__dir_path(const iwasi_call_t *c, int fd_arg, uint64_t
     iwasi_errno_t e = iwasi_fd_lookup_dir(c, iwasi_arg32(c, fd_arg), rights, dir);
     if (e) return e;
     *len = iwasi_arg32(c, p + 1);
-    if (*len > IWASI_PATH_MAX) return IWASI_ENAMETOOLONG;
+    if (*len > IWASI__PATH_MAX) return IWASI_ENAMETOOLONG;
     *path = (const char *)iwasi_lift(c->mem, iwasi_arg32(c, p), *len);
     if (!*path) return *len ? IWASI_EFAULT : IWASI_ENOENT;
     if (memchr(*path, 0, *len)) return IWASI_EILSEQ;   /* a NUL cannot be in a host path */
@@ -125,7 +125,7 @@ int iwasi_call_path_symlink(const iwasi_call_t *c)
     const char *path;
     size_t len;
     size_t target_len = iwasi_arg32(c, 1);
-    if (target_len > IWASI_PATH_MAX) return IWASI_ENAMETOOLONG;
+    if (target_len > IWASI__PATH_MAX) return IWASI_ENAMETOOLONG;
     const char *target = (const char *)iwasi_lift(c->mem, iwasi_arg32(c, 0), target_len);
     if (!target) return IWASI_EFAULT;
     if (memchr(target, 0, target_len)) return IWASI_EILSEQ;

@@ -3,7 +3,7 @@
  * the completion of a call that suspended waiting for stdin. */
 #include "wasi/call.h"
 
-#define IWASI_MODULE "wasi_snapshot_preview1"
+#define IWASI__MODULE "wasi_snapshot_preview1"
 
 static void *iwasi__engine_lift(void *env, uint64_t offset, uint64_t len)
 {
@@ -44,7 +44,7 @@ int iwasi_link(iw_linker_t *l)
     for (size_t i = 0; i < iwasi_hostcall_count; i++) {
         const iwasi_hostcall_t *h = &iwasi_hostcalls[i];
         /* env is only ever read back as a const row (see the trampoline). */
-        if (iw_linker_define_func(l, IWASI_MODULE, h->name, h->sig, iwasi__trampoline, (void *)h) < 0)
+        if (iw_linker_define_func(l, IWASI__MODULE, h->name, h->sig, iwasi__trampoline, (void *)h) < 0)
             return -1;
     }
     return 0;

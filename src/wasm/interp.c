@@ -95,91 +95,91 @@ static iw_status_t iw__exec(iw_instance_t *root, const void *const **ops_out, co
     const char *trap_detail = NULL;
     char trap_text[48];     /* a detail with a number in it */
 
-#define NEXT() goto *ip->op
-#define RELOAD_MEM() do { memobj = inst->memory; REFRESH_MEM(); } while (0)
+#define IW__NEXT() goto *ip->op
+#define IW__RELOAD_MEM() do { memobj = inst->memory; IW__REFRESH_MEM(); } while (0)
 /* after memobj changed or grew */
-#define REFRESH_MEM()                                                         \
+#define IW__REFRESH_MEM()                                                         \
     do {                                                                      \
         mem = memobj ? memobj->data : NULL;                                   \
         memsize = memobj ? memobj->size : 0;                                  \
         dirty = memobj ? memobj->dirty : NULL;                                \
     } while (0)
-#define SAVE() (ex->ip = ip, ex->budget = budget)
-#define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
-#define TRAP_MSG(kind, msg) do { trap_kind = (kind); trap_detail = (msg); goto trap; } while (0)
-#define U32(x) ((uint32_t)(x))
+#define IW__SAVE() (ex->ip = ip, ex->budget = budget)
+#define IW__TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
+#define IW__TRAP_MSG(kind, msg) do { trap_kind = (kind); trap_detail = (msg); goto trap; } while (0)
+#define IW__U32(x) ((uint32_t)(x))
 /* Loop back-edges and calls look at the interrupt flag every time (a
  * relaxed load); the clock is read only in the slow path. */
-#define INTERRUPTED() atomic_load_explicit(&ex->interrupt, memory_order_relaxed)
+#define IW__INTERRUPTED() atomic_load_explicit(&ex->interrupt, memory_order_relaxed)
 /* A back-edge: jump by `offset` to a LOOP instruction and do its work
  * (charge the loop's fuel, look at the interrupt flag) without
  * dispatching it, one dispatch less per iteration. */
-#define ENTER_LOOP(offset)                                                    \
+#define IW__ENTER_LOOP(offset)                                                    \
     do {                                                                      \
         ip += (offset);                                                       \
         budget -= ip[1].i;                                                    \
         ip += 2;                                                              \
-        if (budget < 0 || INTERRUPTED()) goto refuel;                         \
-        NEXT();                                                               \
+        if (budget < 0 || IW__INTERRUPTED()) goto refuel;                         \
+        IW__NEXT();                                                               \
     } while (0)
 
 /* Where a frame may go on in compiled code (jit.h): function entry, a
  * return into it, after a host call and after the fuel slow path. */
 #if IW_JIT
-#define JIT_TRY() do { if (frame->fn && frame->fn->jit) goto jit_run; } while (0)
+#define IW__JIT_TRY() do { if (frame->fn && frame->fn->jit) goto jit_run; } while (0)
 #else
-#define JIT_TRY() do { } while (0)
+#define IW__JIT_TRY() do { } while (0)
 #endif
 
-    RELOAD_MEM();
+    IW__RELOAD_MEM();
     ex->state = IW_RUNNING;
-    JIT_TRY();
-    NEXT();
+    IW__JIT_TRY();
+    IW__NEXT();
 
     /* ---- control ---- */
 L_HALT:
-    SAVE();
+    IW__SAVE();
     ex->state = IW_IDLE;
     return IW_FINISHED;
 L_UNREACHABLE:
-    TRAP(IW_TRAP_UNREACHABLE);
+    IW__TRAP(IW_TRAP_UNREACHABLE);
 L_BR:             /* w1 offset */
     ip += ip[1].i;
-    NEXT();
+    IW__NEXT();
 L_BR_MOVE:        /* w1 offset, w2 {dst, src}, w3 n */
     iw__move(fp, ip[2].p.lo, ip[2].p.hi, ip[3].u);
     ip += ip[1].i;
-    NEXT();
+    IW__NEXT();
 L_BRZ:            /* w1 {cond}, w2 offset */
-    ip += U32(fp[ip[1].p.lo]) == 0 ? ip[2].i : 3;
-    NEXT();
+    ip += IW__U32(fp[ip[1].p.lo]) == 0 ? ip[2].i : 3;
+    IW__NEXT();
 L_BRNZ:
-    ip += U32(fp[ip[1].p.lo]) != 0 ? ip[2].i : 3;
-    NEXT();
+    ip += IW__U32(fp[ip[1].p.lo]) != 0 ? ip[2].i : 3;
+    IW__NEXT();
 L_BRNZ_MOVE:      /* w1 {cond}, w2 offset, w3 {dst, src}, w4 n */
-    if (U32(fp[ip[1].p.lo])) {
+    if (IW__U32(fp[ip[1].p.lo])) {
         iw__move(fp, ip[3].p.lo, ip[3].p.hi, ip[4].u);
         ip += ip[2].i;
     } else {
         ip += 5;
     }
-    NEXT();
+    IW__NEXT();
 L_BR_LOOP:        /* like BR, BRZ, BRNZ, the target a LOOP instruction */
-    ENTER_LOOP(ip[1].i);
+    IW__ENTER_LOOP(ip[1].i);
 L_BRZ_LOOP:
-    if (U32(fp[ip[1].p.lo]) == 0) ENTER_LOOP(ip[2].i);
+    if (IW__U32(fp[ip[1].p.lo]) == 0) IW__ENTER_LOOP(ip[2].i);
     ip += 3;
-    NEXT();
+    IW__NEXT();
 L_BRNZ_LOOP:
-    if (U32(fp[ip[1].p.lo]) != 0) ENTER_LOOP(ip[2].i);
+    if (IW__U32(fp[ip[1].p.lo]) != 0) IW__ENTER_LOOP(ip[2].i);
     ip += 3;
-    NEXT();
+    IW__NEXT();
 L_BR_TABLE: {     /* w1 {index, n}, then n+1 entries {offset, {dst, src}, count} */
-    uint32_t i = U32(fp[ip[1].p.lo]), n = ip[1].p.hi;
+    uint32_t i = IW__U32(fp[ip[1].p.lo]), n = ip[1].p.hi;
     const iw_word_t *e = ip + 2 + 3 * (uint64_t)(i < n ? i : n);
     if (e[2].u) iw__move(fp, e[1].p.lo, e[1].p.hi, e[2].u);
     ip += e[0].i;
-    NEXT();
+    IW__NEXT();
 }
 L_RETURN: {       /* w1 {src, n} */
     uint32_t src = ip[1].p.lo, n = ip[1].p.hi;
@@ -190,21 +190,21 @@ L_RETURN: {       /* w1 {src, n} */
     fp = frame->fp;
     if (frame->inst != inst) {
         inst = frame->inst;
-        RELOAD_MEM();
+        IW__RELOAD_MEM();
     }
-    JIT_TRY();
-    NEXT();
+    IW__JIT_TRY();
+    IW__NEXT();
 }
 L_LOOP:           /* w1 fuel of the block at the loop header */
     budget -= ip[1].i;
     ip += 2;
-    if (budget < 0 || INTERRUPTED()) goto refuel;
-    NEXT();
+    if (budget < 0 || IW__INTERRUPTED()) goto refuel;
+    IW__NEXT();
 L_FUEL:           /* w1 fuel of the block starting here (a merge point) */
     budget -= ip[1].i;
     ip += 2;
     if (budget < 0) goto refuel;
-    NEXT();
+    IW__NEXT();
 
     /* ---- calls ---- */
     {
@@ -230,18 +230,18 @@ L_CALL_INDIRECT: {/* w1 {table, base}, w2 type */
         const iw_functype_t *type = ip[2].ptr;
         iw_table_t *tab = inst->tables[ip[1].p.lo];
         base = ip[1].p.hi;
-        uint32_t i = U32(fp[base + type->param_slots]);
+        uint32_t i = IW__U32(fp[base + type->param_slots]);
         /* the element's index in the message, as the reference interpreter words it */
         if (i >= tab->size) {
             snprintf(trap_text, sizeof trap_text, "undefined element %u", i);
-            TRAP_MSG(IW_TRAP_TABLE_OOB, trap_text);
+            IW__TRAP_MSG(IW_TRAP_TABLE_OOB, trap_text);
         }
         fn = (iw_func_t *)(uintptr_t)tab->items[i];
         if (!fn) {
             snprintf(trap_text, sizeof trap_text, "uninitialized element %u", i);
-            TRAP_MSG(IW_TRAP_UNINITIALIZED_ELEMENT, trap_text);
+            IW__TRAP_MSG(IW_TRAP_UNINITIALIZED_ELEMENT, trap_text);
         }
-        if (fn->sig != type->sig && strcmp(fn->sig, type->sig) != 0) TRAP(IW_TRAP_INDIRECT_MISMATCH);
+        if (fn->sig != type->sig && strcmp(fn->sig, type->sig) != 0) IW__TRAP(IW_TRAP_INDIRECT_MISMATCH);
         ret = ip + 3;
         goto call_func;
     }
@@ -266,17 +266,17 @@ L_RETURN_CALL_INDIRECT: { /* w1 {table, base}, w2 type; then RETURN */
         const iw_functype_t *type = ip[2].ptr;
         iw_table_t *tab = inst->tables[ip[1].p.lo];
         base = ip[1].p.hi;
-        uint32_t i = U32(fp[base + type->param_slots]);
+        uint32_t i = IW__U32(fp[base + type->param_slots]);
         if (i >= tab->size) {
             snprintf(trap_text, sizeof trap_text, "undefined element %u", i);
-            TRAP_MSG(IW_TRAP_TABLE_OOB, trap_text);
+            IW__TRAP_MSG(IW_TRAP_TABLE_OOB, trap_text);
         }
         fn = (iw_func_t *)(uintptr_t)tab->items[i];
         if (!fn) {
             snprintf(trap_text, sizeof trap_text, "uninitialized element %u", i);
-            TRAP_MSG(IW_TRAP_UNINITIALIZED_ELEMENT, trap_text);
+            IW__TRAP_MSG(IW_TRAP_UNINITIALIZED_ELEMENT, trap_text);
         }
-        if (fn->sig != type->sig && strcmp(fn->sig, type->sig) != 0) TRAP(IW_TRAP_INDIRECT_MISMATCH);
+        if (fn->sig != type->sig && strcmp(fn->sig, type->sig) != 0) IW__TRAP(IW_TRAP_INDIRECT_MISMATCH);
         ret = ip + 3;
         if (fn->host) goto call_func;
         callee = fn->code;
@@ -286,8 +286,8 @@ L_RETURN_CALL_INDIRECT: { /* w1 {table, base}, w2 type; then RETURN */
 tail_enter:
         if (fp + callee->frame_slots > stack_end) {
             size_t fp_off = (size_t)(fp - ex->stack);
-            SAVE();
-            if (!iw_stack_grow(root, fp_off + callee->frame_slots)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+            IW__SAVE();
+            if (!iw_stack_grow(root, fp_off + callee->frame_slots)) IW__TRAP(IW_TRAP_STACK_EXHAUSTED);
             fp = ex->stack + fp_off;
             stack_end = ex->stack + ex->stack_slots;
         }
@@ -298,25 +298,25 @@ tail_enter:
         ip = callee->code;
         if (callee_inst != inst) {
             inst = callee_inst;
-            RELOAD_MEM();
+            IW__RELOAD_MEM();
         }
         budget -= callee->fuel;
-        if (budget < 0 || INTERRUPTED()) goto refuel;
-        JIT_TRY();
-        NEXT();
+        if (budget < 0 || IW__INTERRUPTED()) goto refuel;
+        IW__JIT_TRY();
+        IW__NEXT();
 call_func:
         if (fn->host) {
             uint64_t res[IW_HOST_MAX_RESULTS];
             ip = ret;
-            SAVE();
+            IW__SAVE();
             inst->host_trapped = false;
             iw_host_result_t r = fn->host(inst, fn->env, fp + base, res);
             switch (r) {
             case IW_HOST_OK:
                 memcpy(fp + base, res, fn->nresults * sizeof(uint64_t));
-                RELOAD_MEM();   /* the host may have grown the memory */
-                JIT_TRY();
-                NEXT();
+                IW__RELOAD_MEM();   /* the host may have grown the memory */
+                IW__JIT_TRY();
+                IW__NEXT();
             case IW_HOST_SUSPEND:
                 ex->reason = IW_SUSPEND_HOST;
                 ex->host = fn;
@@ -329,7 +329,7 @@ call_func:
                 ex->depth = 0;
                 return IW_EXITED;
             default:
-                TRAP_MSG(IW_TRAP_HOST, inst->host_trapped ? inst->host_message : "host function failed");
+                IW__TRAP_MSG(IW_TRAP_HOST, inst->host_trapped ? inst->host_message : "host function failed");
             }
         }
         callee = fn->code;
@@ -338,15 +338,15 @@ enter:
         nfp = fp + base;
         if (nfp + callee->frame_slots > stack_end) {
             size_t fp_off = (size_t)(fp - ex->stack), nfp_off = (size_t)(nfp - ex->stack);
-            SAVE();
-            if (!iw_stack_grow(root, nfp_off + callee->frame_slots)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+            IW__SAVE();
+            if (!iw_stack_grow(root, nfp_off + callee->frame_slots)) IW__TRAP(IW_TRAP_STACK_EXHAUSTED);
             fp = ex->stack + fp_off;
             nfp = ex->stack + nfp_off;
             stack_end = ex->stack + ex->stack_slots;
         }
         if (ex->depth + 1 >= ex->frame_cap) {
-            SAVE();
-            if (!iw_frames_grow(root)) TRAP(IW_TRAP_STACK_EXHAUSTED);
+            IW__SAVE();
+            if (!iw_frames_grow(root)) IW__TRAP(IW_TRAP_STACK_EXHAUSTED);
         }
         frame = &ex->frames[++ex->depth];
         frame->ret_ip = ret;
@@ -360,71 +360,71 @@ enter:
         ip = callee->code;
         if (callee_inst != inst) {
             inst = callee_inst;
-            RELOAD_MEM();
+            IW__RELOAD_MEM();
         }
         budget -= callee->fuel;
-        if (budget < 0 || INTERRUPTED()) goto refuel;
-        JIT_TRY();
-        NEXT();
+        if (budget < 0 || IW__INTERRUPTED()) goto refuel;
+        IW__JIT_TRY();
+        IW__NEXT();
     }
 
     /* ---- variables and constants ---- */
 L_COPY:           /* w1 {dst, src} */
     fp[ip[1].p.lo] = fp[ip[1].p.hi];
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_CONST:          /* w1 {dst}, w2 value */
     fp[ip[1].p.lo] = ip[2].u;
     ip += 3;
-    NEXT();
+    IW__NEXT();
 L_SELECT:         /* w1 {dst, cond}, w2 {a, b} */
-    fp[ip[1].p.lo] = U32(fp[ip[1].p.hi]) ? fp[ip[2].p.lo] : fp[ip[2].p.hi];
+    fp[ip[1].p.lo] = IW__U32(fp[ip[1].p.hi]) ? fp[ip[2].p.lo] : fp[ip[2].p.hi];
     ip += 3;
-    NEXT();
+    IW__NEXT();
 L_GLOBAL_GET:     /* w1 {dst, global} */
     fp[ip[1].p.lo] = inst->globals[ip[1].p.hi]->value;
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_GLOBAL_SET:     /* w1 {src, global} */
     inst->globals[ip[1].p.hi]->value = fp[ip[1].p.lo];
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_REF_FUNC:       /* w1 {dst, function} */
     fp[ip[1].p.lo] = (uint64_t)(uintptr_t)inst->funcs[ip[1].p.hi];
     ip += 2;
-    NEXT();
+    IW__NEXT();
 
     /* ---- v128: two slots each (simd.h) ---- */
 L_COPY128:        /* w1 {dst, src} */
     fp[ip[1].p.lo] = fp[ip[1].p.hi];
     fp[ip[1].p.lo + 1] = fp[ip[1].p.hi + 1];
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_CONST128:       /* w1 {dst}, w2 bytes 0-7, w3 bytes 8-15 */
     fp[ip[1].p.lo] = ip[2].u;
     fp[ip[1].p.lo + 1] = ip[3].u;
     ip += 4;
-    NEXT();
+    IW__NEXT();
 L_SELECT128: {    /* w1 {dst, cond}, w2 {a, b} */
-    uint32_t s = U32(fp[ip[1].p.hi]) ? ip[2].p.lo : ip[2].p.hi;
+    uint32_t s = IW__U32(fp[ip[1].p.hi]) ? ip[2].p.lo : ip[2].p.hi;
     fp[ip[1].p.lo] = fp[s];
     fp[ip[1].p.lo + 1] = fp[s + 1];
     ip += 3;
-    NEXT();
+    IW__NEXT();
 }
 L_GLOBAL_GET128: { /* w1 {dst, global} */
     const iw_global_t *g = inst->globals[ip[1].p.hi];
     fp[ip[1].p.lo] = g->value;
     fp[ip[1].p.lo + 1] = g->hi;
     ip += 2;
-    NEXT();
+    IW__NEXT();
 }
 L_GLOBAL_SET128: { /* w1 {src, global} */
     iw_global_t *g = inst->globals[ip[1].p.hi];
     g->value = fp[ip[1].p.lo];
     g->hi = fp[ip[1].p.lo + 1];
     ip += 2;
-    NEXT();
+    IW__NEXT();
 }
 /* The plain SIMD instructions, one handler each (simd_table.h), the
  * function of simd_ops.h inlined: w1 {dst, a}, w2 {b, c}, w3 the lane
@@ -453,7 +453,7 @@ L_SIMD_##fn: {                                                                \
         iw_simd_##fn(&r_, &a_, &b_, &c_, ip[3].u);                            \
     IW__SIMD_OUT_##kind;                                                      \
     ip += 4;                                                                  \
-    NEXT();                                                                   \
+    IW__NEXT();                                                                   \
 }
     IW_SIMD_OPS(IW__X)
 #undef IW__X
@@ -475,15 +475,15 @@ L_SHUFFLE: {      /* w1 {dst, a}, w2 {b}, w3 lane indices 0-7, w4 8-15 */
     else for (int i = 0; i < 16; i++) r[i] = ab[idx[i]];
     memcpy(fp + ip[1].p.lo, r, 16);
     ip += 5;
-    NEXT();
+    IW__NEXT();
 }
 /* The loads, one handler each (simd_table.h): w1 {dst, addr}, w2 offset,
  * w3 {vector operand, lane} (the _lane forms). The bytes read, zero above,
  * and the vector operand go to the function, which makes the result. */
 #define IW__LOAD_H_LOAD(N, bytes, fn)                                         \
 L_##N: {                                                                      \
-    uint64_t ea = (uint64_t)U32(fp[ip[1].p.hi]) + ip[2].u;                    \
-    if (ea + (bytes) > memsize) TRAP(IW_TRAP_MEMORY_OOB);                     \
+    uint64_t ea = (uint64_t)IW__U32(fp[ip[1].p.hi]) + ip[2].u;                    \
+    if (ea + (bytes) > memsize) IW__TRAP(IW_TRAP_MEMORY_OOB);                     \
     iw_v128_t a_, b_, r_;                                                    \
     memset(&a_, 0, sizeof a_);                                                \
     memcpy(&a_, mem + ea, (bytes));                                           \
@@ -491,7 +491,7 @@ L_##N: {                                                                      \
     iw_simd_##fn(&r_, &a_, &b_, &b_, ip[3].p.hi);                             \
     memcpy(fp + ip[1].p.lo, &r_, 16);                                         \
     ip += 4;                                                                  \
-    NEXT();                                                                   \
+    IW__NEXT();                                                                   \
 }
 #define IW__LOAD_H_LOAD_LANE IW__LOAD_H_LOAD
 #define IW__LOAD_H_STORE(N, bytes, fn)
@@ -504,13 +504,13 @@ L_##N: {                                                                      \
 #undef IW__LOAD_H_STORE
 #undef IW__LOAD_H_STORE_LANE
 L_SIMD_STORE: {   /* w1 {addr, value}, w2 offset, w3 {bytes, lane} */
-    uint64_t ea = (uint64_t)U32(fp[ip[1].p.lo]) + ip[2].u;
+    uint64_t ea = (uint64_t)IW__U32(fp[ip[1].p.lo]) + ip[2].u;
     uint32_t n = ip[3].p.lo;
-    if (ea + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    if (ea + n > memsize) IW__TRAP(IW_TRAP_MEMORY_OOB);
     memcpy(mem + ea, (const uint8_t *)(fp + ip[1].p.hi) + (size_t)ip[3].p.hi * n, n);
     if (dirty) dirty[ea >> IW_DIRTY_BLOCK_SHIFT] = 1;
     ip += 4;
-    NEXT();
+    IW__NEXT();
 }
 
     /* ---- memory ---- */
@@ -519,17 +519,17 @@ L_SIMD_STORE: {   /* w1 {addr, value}, w2 offset, w3 {bytes, lane} */
 #define IW__LOAD(LBL, ct, conv, ADDR, SIZE)                                    \
     LBL: {                                                                     \
         uint64_t ea = (uint64_t)(ADDR) + ip[2].u;                              \
-        if (ea + sizeof(ct) > memsize) TRAP(IW_TRAP_MEMORY_OOB);               \
+        if (ea + sizeof(ct) > memsize) IW__TRAP(IW_TRAP_MEMORY_OOB);               \
         ct v;                                                                  \
         memcpy(&v, mem + ea, sizeof v);                                        \
         fp[ip[1].p.lo] = (uint64_t)(conv);                                     \
         ip += SIZE;                                                            \
-        NEXT();                                                                \
+        IW__NEXT();                                                                \
     }
 #define IW__X(code, N, text, vt, al, ct, conv)                                 \
-    IW__LOAD(L_##N, ct, conv, U32(fp[ip[1].p.hi]), 3)                          \
-    IW__LOAD(L_##N##_ADD, ct, conv, U32(U32(fp[ip[1].p.hi]) + U32(ip[3].u)), 4) \
-    IW__LOAD(L_##N##_ADDS, ct, conv, U32(U32(fp[ip[1].p.hi]) + U32(fp[ip[3].u])), 4)
+    IW__LOAD(L_##N, ct, conv, IW__U32(fp[ip[1].p.hi]), 3)                          \
+    IW__LOAD(L_##N##_ADD, ct, conv, IW__U32(IW__U32(fp[ip[1].p.hi]) + IW__U32(ip[3].u)), 4) \
+    IW__LOAD(L_##N##_ADDS, ct, conv, IW__U32(IW__U32(fp[ip[1].p.hi]) + IW__U32(fp[ip[3].u])), 4)
     IW_LOAD_OPS(IW__X)
 #undef IW__X
 /* w1 {addr, value}, w2 offset; the _ADD form adds the immediate w3 to the
@@ -538,128 +538,128 @@ L_SIMD_STORE: {   /* w1 {addr, value}, w2 offset, w3 {bytes, lane} */
 #define IW__STORE(LBL, ct, ADDR, VALUE, SIZE)                                  \
     LBL: {                                                                     \
         uint64_t ea = (uint64_t)(ADDR) + ip[2].u;                              \
-        if (ea + sizeof(ct) > memsize) TRAP(IW_TRAP_MEMORY_OOB);               \
+        if (ea + sizeof(ct) > memsize) IW__TRAP(IW_TRAP_MEMORY_OOB);               \
         ct v = (ct)(VALUE);                                                    \
         memcpy(mem + ea, &v, sizeof v);                                        \
         if (dirty) dirty[ea >> IW_DIRTY_BLOCK_SHIFT] = 1;                      \
         ip += SIZE;                                                            \
-        NEXT();                                                                \
+        IW__NEXT();                                                                \
     }
 #define IW__X(code, N, text, vt, al, ct)                                       \
-    IW__STORE(L_##N, ct, U32(fp[ip[1].p.lo]), fp[ip[1].p.hi], 3)               \
-    IW__STORE(L_##N##_ADD, ct, U32(U32(fp[ip[1].p.lo]) + U32(ip[3].u)), fp[ip[1].p.hi], 4) \
-    IW__STORE(L_##N##_I, ct, U32(fp[ip[1].p.lo]), ip[3].u, 4)                  \
-    IW__STORE(L_##N##_ADDI, ct, U32(U32(fp[ip[1].p.lo]) + U32(ip[3].u)), ip[4].u, 5) \
-    IW__STORE(L_##N##_ADDS, ct, U32(U32(fp[ip[1].p.lo]) + U32(fp[ip[3].u])), fp[ip[1].p.hi], 4)
+    IW__STORE(L_##N, ct, IW__U32(fp[ip[1].p.lo]), fp[ip[1].p.hi], 3)               \
+    IW__STORE(L_##N##_ADD, ct, IW__U32(IW__U32(fp[ip[1].p.lo]) + IW__U32(ip[3].u)), fp[ip[1].p.hi], 4) \
+    IW__STORE(L_##N##_I, ct, IW__U32(fp[ip[1].p.lo]), ip[3].u, 4)                  \
+    IW__STORE(L_##N##_ADDI, ct, IW__U32(IW__U32(fp[ip[1].p.lo]) + IW__U32(ip[3].u)), ip[4].u, 5) \
+    IW__STORE(L_##N##_ADDS, ct, IW__U32(IW__U32(fp[ip[1].p.lo]) + IW__U32(fp[ip[3].u])), fp[ip[1].p.hi], 4)
     IW_STORE_OPS(IW__X)
 #undef IW__X
 L_MEMORY_SIZE:    /* w1 {dst} */
     fp[ip[1].p.lo] = memsize / IW_PAGE_SIZE;
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_MEMORY_GROW:    /* w1 {dst, delta} */
-    fp[ip[1].p.lo] = U32(iw_memory_try_grow(memobj, U32(fp[ip[1].p.hi])));
-    REFRESH_MEM();
+    fp[ip[1].p.lo] = IW__U32(iw_memory_try_grow(memobj, IW__U32(fp[ip[1].p.hi])));
+    IW__REFRESH_MEM();
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_MEM_SELECT:     /* w1 memory index: the memory the next instruction uses (0: back to memory 0) */
     memobj = inst->memories[ip[1].u];
-    REFRESH_MEM();
+    IW__REFRESH_MEM();
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_MEMORY_INIT: {  /* w1 {base: dst src n, segment} */
     uint64_t *a = fp + ip[1].p.lo;
     uint32_t seg = ip[1].p.hi;
     const iw_data_t *ds = &inst->module->datas[seg];
     uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
-    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
-    if (s + n > len || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    uint64_t d = IW__U32(a[0]), s = IW__U32(a[1]), n = IW__U32(a[2]);
+    if (s + n > len || d + n > memsize) IW__TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memcpy(mem + d, ds->bytes + s, n);
     iw_mark_dirty(memobj, d, n);
     ip += 2;
-    NEXT();
+    IW__NEXT();
 }
 L_DATA_DROP:      /* w1 segment */
     inst->data_dropped[ip[1].u] = true;
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_MEMORY_COPY: {  /* w1 {base: dst src n} */
     uint64_t *a = fp + ip[1].p.lo;
-    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
-    if (s + n > memsize || d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    uint64_t d = IW__U32(a[0]), s = IW__U32(a[1]), n = IW__U32(a[2]);
+    if (s + n > memsize || d + n > memsize) IW__TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memmove(mem + d, mem + s, n);
     iw_mark_dirty(memobj, d, n);
     ip += 2;
-    NEXT();
+    IW__NEXT();
 }
 L_MEMORY_COPY_MM: { /* w1 {base: dst src n}, w2 {dst memory, src memory} */
     uint64_t *a = fp + ip[1].p.lo;
     iw_memory_t *md = inst->memories[ip[2].p.lo], *ms = inst->memories[ip[2].p.hi];
-    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
-    if (s + n > ms->size || d + n > md->size) TRAP(IW_TRAP_MEMORY_OOB);
+    uint64_t d = IW__U32(a[0]), s = IW__U32(a[1]), n = IW__U32(a[2]);
+    if (s + n > ms->size || d + n > md->size) IW__TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memmove(md->data + d, ms->data + s, n);
     iw_mark_dirty(md, d, n);
     ip += 3;
-    NEXT();
+    IW__NEXT();
 }
 L_MEMORY_FILL: {  /* w1 {base: dst value n} */
     uint64_t *a = fp + ip[1].p.lo;
-    uint64_t d = U32(a[0]), n = U32(a[2]);
-    if (d + n > memsize) TRAP(IW_TRAP_MEMORY_OOB);
+    uint64_t d = IW__U32(a[0]), n = IW__U32(a[2]);
+    if (d + n > memsize) IW__TRAP(IW_TRAP_MEMORY_OOB);
     if (n) memset(mem + d, (int)(uint8_t)a[1], n);
     iw_mark_dirty(memobj, d, n);
     ip += 2;
-    NEXT();
+    IW__NEXT();
 }
 
     /* ---- tables ---- */
 L_TABLE_GET: {    /* w1 {dst, index}, w2 table */
     iw_table_t *t = inst->tables[ip[2].u];
-    uint32_t i = U32(fp[ip[1].p.hi]);
-    if (i >= t->size) TRAP(IW_TRAP_TABLE_OOB);
+    uint32_t i = IW__U32(fp[ip[1].p.hi]);
+    if (i >= t->size) IW__TRAP(IW_TRAP_TABLE_OOB);
     fp[ip[1].p.lo] = t->items[i];
     ip += 3;
-    NEXT();
+    IW__NEXT();
 }
 L_TABLE_SET: {    /* w1 {base: index value, table} */
     iw_table_t *t = inst->tables[ip[1].p.hi];
     uint64_t *a = fp + ip[1].p.lo;
-    if (U32(a[0]) >= t->size) TRAP(IW_TRAP_TABLE_OOB);
-    t->items[U32(a[0])] = a[1];
+    if (IW__U32(a[0]) >= t->size) IW__TRAP(IW_TRAP_TABLE_OOB);
+    t->items[IW__U32(a[0])] = a[1];
     t->changed = true;
     ip += 2;
-    NEXT();
+    IW__NEXT();
 }
 L_TABLE_SIZE:     /* w1 {dst, table} */
     fp[ip[1].p.lo] = inst->tables[ip[1].p.hi]->size;
     ip += 2;
-    NEXT();
+    IW__NEXT();
 L_TABLE_GROW: {   /* w1 {base: init delta -> result, table} */
     uint64_t *a = fp + ip[1].p.lo;
     inst->tables[ip[1].p.hi]->changed = true;
-    a[0] = U32(iw_table_grow(inst->tables[ip[1].p.hi], U32(a[1]), a[0]));
+    a[0] = IW__U32(iw_table_grow(inst->tables[ip[1].p.hi], IW__U32(a[1]), a[0]));
     ip += 2;
-    NEXT();
+    IW__NEXT();
 }
 L_TABLE_FILL: {   /* w1 {base: index value n, table} */
     iw_table_t *t = inst->tables[ip[1].p.hi];
     uint64_t *a = fp + ip[1].p.lo;
-    uint64_t i = U32(a[0]), n = U32(a[2]);
-    if (i + n > t->size) TRAP(IW_TRAP_TABLE_OOB);
+    uint64_t i = IW__U32(a[0]), n = IW__U32(a[2]);
+    if (i + n > t->size) IW__TRAP(IW_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) t->items[i + k] = a[1];
     t->changed = true;
     ip += 2;
-    NEXT();
+    IW__NEXT();
 }
 L_TABLE_COPY: {   /* w1 {base: dst src n, dst table}, w2 src table */
     iw_table_t *td = inst->tables[ip[1].p.hi], *ts = inst->tables[ip[2].u];
     uint64_t *a = fp + ip[1].p.lo;
-    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
-    if (s + n > ts->size || d + n > td->size) TRAP(IW_TRAP_TABLE_OOB);
+    uint64_t d = IW__U32(a[0]), s = IW__U32(a[1]), n = IW__U32(a[2]);
+    if (s + n > ts->size || d + n > td->size) IW__TRAP(IW_TRAP_TABLE_OOB);
     if (n) memmove(td->items + d, ts->items + s, n * sizeof(uint64_t));
     td->changed = true;
     ip += 3;
-    NEXT();
+    IW__NEXT();
 }
 L_TABLE_INIT: {   /* w1 {base: dst src n, table}, w2 segment */
     iw_table_t *t = inst->tables[ip[1].p.hi];
@@ -667,17 +667,17 @@ L_TABLE_INIT: {   /* w1 {base: dst src n, table}, w2 segment */
     const iw_elem_t *es = &inst->module->elems[seg];
     uint64_t *a = fp + ip[1].p.lo;
     uint64_t count = inst->elem_dropped[seg] ? 0 : es->count;
-    uint64_t d = U32(a[0]), s = U32(a[1]), n = U32(a[2]);
-    if (s + n > count || d + n > t->size) TRAP(IW_TRAP_TABLE_OOB);
+    uint64_t d = IW__U32(a[0]), s = IW__U32(a[1]), n = IW__U32(a[2]);
+    if (s + n > count || d + n > t->size) IW__TRAP(IW_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) t->items[d + k] = iw_const_eval(inst, &es->items[s + k]);
     t->changed = true;
     ip += 3;
-    NEXT();
+    IW__NEXT();
 }
 L_ELEM_DROP:      /* w1 segment */
     inst->elem_dropped[ip[1].u] = true;
     ip += 2;
-    NEXT();
+    IW__NEXT();
 
     /* ---- numeric, generated from IW_NUMERIC_OPS ---- */
 #define IW__H_UN(N, IN, OUT, EXPR)                                             \
@@ -685,14 +685,14 @@ L_ELEM_DROP:      /* w1 segment */
         IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.hi]);                          \
         fp[ip[1].p.lo] = IW__PUT_##OUT(EXPR);                                  \
         ip += 2;                                                               \
-        NEXT();                                                                \
+        IW__NEXT();                                                                \
     }
 #define IW__H_BIN_FORM(LBL, IN, OUT, EXPR, BSRC)                               \
     LBL: {        /* w1 {dst, a}, w2 b slot or immediate */                    \
         IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.hi]), b = IW__GET_##IN(BSRC);  \
         fp[ip[1].p.lo] = IW__PUT_##OUT(EXPR);                                  \
         ip += 3;                                                               \
-        NEXT();                                                                \
+        IW__NEXT();                                                                \
     }
 #define IW__H_BIN(N, IN, OUT, EXPR)                                            \
     IW__H_BIN_FORM(L_##N##_SS, IN, OUT, EXPR, fp[ip[2].u])                     \
@@ -702,20 +702,20 @@ L_ELEM_DROP:      /* w1 segment */
         IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.hi]);                          \
         IW__CT_##OUT r;                                                        \
         int k = FN(a, &r);                                                     \
-        if (k) TRAP(k);                                                        \
+        if (k) IW__TRAP(k);                                                        \
         fp[ip[1].p.lo] = IW__PUT_##OUT(r);                                     \
         ip += 2;                                                               \
-        NEXT();                                                                \
+        IW__NEXT();                                                                \
     }
 #define IW__H_BINT_FORM(LBL, IN, OUT, FN, BSRC)                                \
     LBL: {                                                                     \
         IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.hi]), b = IW__GET_##IN(BSRC);  \
         IW__CT_##OUT r;                                                        \
         int k = FN(a, b, &r);                                                  \
-        if (k) TRAP(k);                                                        \
+        if (k) IW__TRAP(k);                                                        \
         fp[ip[1].p.lo] = IW__PUT_##OUT(r);                                     \
         ip += 3;                                                               \
-        NEXT();                                                                \
+        IW__NEXT();                                                                \
     }
 #define IW__H_BINT(N, IN, OUT, FN)                                             \
     IW__H_BINT_FORM(L_##N##_SS, IN, OUT, FN, fp[ip[2].u])                      \
@@ -725,14 +725,14 @@ L_ELEM_DROP:      /* w1 segment */
     LBL: {                                                                     \
         IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.lo]), b = IW__GET_##IN(BSRC);  \
         ip += (WHEN(EXPR)) ? ip[3].i : 4;                                      \
-        NEXT();                                                                \
+        IW__NEXT();                                                                \
     }
 #define IW__H_LOOP_BRANCH_FORM(LBL, IN, EXPR, BSRC)                            \
     LBL: {                                                                     \
         IW__CT_##IN a = IW__GET_##IN(fp[ip[1].p.lo]), b = IW__GET_##IN(BSRC);  \
-        if (EXPR) ENTER_LOOP(ip[3].i);                                         \
+        if (EXPR) IW__ENTER_LOOP(ip[3].i);                                         \
         ip += 4;                                                               \
-        NEXT();                                                                \
+        IW__NEXT();                                                                \
     }
 #define IW__TRUE(x) (x)
 #define IW__FALSE(x) !(x)
@@ -750,12 +750,12 @@ L_ELEM_DROP:      /* w1 segment */
 
     /* ---- slow paths ---- */
 refuel: {
-    SAVE();
+    IW__SAVE();
     int r = iw_refuel(root);
     if (r == 0) {
         budget = ex->budget;
-        JIT_TRY();
-        NEXT();
+        IW__JIT_TRY();
+        IW__NEXT();
     }
     if (r < 0) {
         ex->reason = IW_SUSPEND_SLICE;
@@ -778,27 +778,27 @@ jit_run: {
     frame = &ex->frames[ex->depth];
     fp = frame->fp;
     inst = frame->inst;
-    RELOAD_MEM();
-    NEXT();
+    IW__RELOAD_MEM();
+    IW__NEXT();
 }
 #endif
 trap:
-    SAVE();
+    IW__SAVE();
     iw_set_trap(root, (iw_trap_kind_t)trap_kind, trap_detail);
     ex->state = IW_IDLE;
     ex->depth = 0;
     return IW_TRAPPED;
 
-#undef NEXT
-#undef RELOAD_MEM
-#undef REFRESH_MEM
-#undef SAVE
-#undef TRAP
-#undef TRAP_MSG
-#undef U32
-#undef INTERRUPTED
-#undef ENTER_LOOP
-#undef JIT_TRY
+#undef IW__NEXT
+#undef IW__RELOAD_MEM
+#undef IW__REFRESH_MEM
+#undef IW__SAVE
+#undef IW__TRAP
+#undef IW__TRAP_MSG
+#undef IW__U32
+#undef IW__INTERRUPTED
+#undef IW__ENTER_LOOP
+#undef IW__JIT_TRY
 }
 
 iw_status_t iw_run(iw_instance_t *root) { return iw__exec(root, NULL, NULL); }

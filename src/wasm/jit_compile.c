@@ -31,19 +31,19 @@
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
 
-#define RAX IW_X64_RAX
-#define RCX IW_X64_RCX
-#define RDX IW_X64_RDX
-#define RBX IW_X64_RBX
-#define RBP IW_X64_RBP
-#define RSI IW_X64_RSI
-#define RDI IW_X64_RDI
-#define R8 IW_X64_R8
-#define R9 IW_X64_R9
-#define R12 IW_X64_R12
-#define R13 IW_X64_R13
-#define R14 IW_X64_R14
-#define R15 IW_X64_R15
+#define IW__RAX IW_X64_RAX
+#define IW__RCX IW_X64_RCX
+#define IW__RDX IW_X64_RDX
+#define IW__RBX IW_X64_RBX
+#define IW__RBP IW_X64_RBP
+#define IW__RSI IW_X64_RSI
+#define IW__RDI IW_X64_RDI
+#define IW__R8 IW_X64_R8
+#define IW__R9 IW_X64_R9
+#define IW__R12 IW_X64_R12
+#define IW__R13 IW_X64_R13
+#define IW__R14 IW_X64_R14
+#define IW__R15 IW_X64_R15
 
 struct iw_jit_module {
     iw_jit_code_t code;
@@ -395,23 +395,23 @@ static void iw__jit_exit_if(iw__jit_t *j, iw_x64_cc_t cc, uint32_t pos, int32_t 
 
 static void iw__jit_exit(iw__jit_t *j, uint32_t pos)
 {
-    iw_x64_mov_imm(&j->b, RAX, (uint64_t)(uintptr_t)(j->fn->code + pos));
+    iw_x64_mov_imm(&j->b, IW__RAX, (uint64_t)(uintptr_t)(j->fn->code + pos));
     iw_x64_patch(&j->b, iw_x64_jmp(&j->b), j->exit_at);
 }
 
 static void iw__jit_moves(iw__jit_t *j, iw_word_t pair, uint64_t n)
 {
     for (uint64_t k = 0; k < n; k++) {
-        iw_x64_load(&j->b, true, RAX, RBX, iw__slot(pair.p.hi + k));
-        iw_x64_store(&j->b, true, RBX, iw__slot(pair.p.lo + k), RAX);
+        iw_x64_load(&j->b, true, IW__RAX, IW__RBX, iw__slot(pair.p.hi + k));
+        iw_x64_store(&j->b, true, IW__RBX, iw__slot(pair.p.lo + k), IW__RAX);
     }
 }
 
 /* rcx = operand b of a binary instruction: slot w or immediate w. */
 static void iw__jit_operand_b(iw__jit_t *j, bool imm, bool w, iw_word_t word)
 {
-    if (imm) iw_x64_mov_imm(&j->b, RCX, w ? word.u : (uint32_t)word.u);
-    else iw_x64_load(&j->b, w, RCX, RBX, iw__slot(word.u));
+    if (imm) iw_x64_mov_imm(&j->b, IW__RCX, w ? word.u : (uint32_t)word.u);
+    else iw_x64_load(&j->b, w, IW__RCX, IW__RBX, iw__slot(word.u));
 }
 
 /* rax = the effective address of a load or store at pos, bounds-checked
@@ -420,16 +420,16 @@ static void iw__jit_address(iw__jit_t *j, const iw_word_t *ins, uint32_t addr_sl
                             uint32_t pos)
 {
     iw_x64_buf_t *b = &j->b;
-    iw_x64_load(b, false, RAX, RBX, iw__slot(addr_slot));
-    if (form == IW__F_ADD || form == IW__F_ADDI) iw_x64_alu_ri(b, IW_X64_ADD, false, RAX, (int32_t)(uint32_t)ins[3].u);
-    if (form == IW__F_ADDS) iw_x64_alu_rm(b, IW_X64_ADD, false, RAX, RBX, iw__slot(ins[3].u));
+    iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(addr_slot));
+    if (form == IW__F_ADD || form == IW__F_ADDI) iw_x64_alu_ri(b, IW_X64_ADD, false, IW__RAX, (int32_t)(uint32_t)ins[3].u);
+    if (form == IW__F_ADDS) iw_x64_alu_rm(b, IW_X64_ADD, false, IW__RAX, IW__RBX, iw__slot(ins[3].u));
     if (ins[2].u) {
-        iw_x64_mov_imm(b, RCX, ins[2].u);
-        iw_x64_alu_rr(b, IW_X64_ADD, true, RAX, RCX);
+        iw_x64_mov_imm(b, IW__RCX, ins[2].u);
+        iw_x64_alu_rr(b, IW_X64_ADD, true, IW__RAX, IW__RCX);
     }
-    iw_x64_mov_rr(b, true, RCX, RAX);
-    iw_x64_alu_ri(b, IW_X64_ADD, true, RCX, (int32_t)size);
-    iw_x64_alu_rr(b, IW_X64_CMP, true, RCX, R14);
+    iw_x64_mov_rr(b, true, IW__RCX, IW__RAX);
+    iw_x64_alu_ri(b, IW_X64_ADD, true, IW__RCX, (int32_t)size);
+    iw_x64_alu_rr(b, IW_X64_CMP, true, IW__RCX, IW__R14);
     iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
 }
 
@@ -437,35 +437,35 @@ static void iw__jit_div(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t 
 {
     iw_x64_buf_t *b = &j->b;
     bool w = in->w, sgn = in->arg & IW__DIV_S;
-    iw_x64_load(b, w, RAX, RBX, iw__slot(ins[1].p.hi));
+    iw_x64_load(b, w, IW__RAX, IW__RBX, iw__slot(ins[1].p.hi));
     iw__jit_operand_b(j, in->form == IW__F_SI, w, ins[2]);
-    iw_x64_test_rr(b, w, RCX, RCX);
+    iw_x64_test_rr(b, w, IW__RCX, IW__RCX);
     iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
     if (sgn) {
         /* INT_MIN / -1 traps and INT_MIN % -1 is 0: both left to the interpreter */
-        iw_x64_alu_ri(b, IW_X64_CMP, w, RCX, -1);
+        iw_x64_alu_ri(b, IW_X64_CMP, w, IW__RCX, -1);
         size_t skip = iw_x64_jcc(b, IW_X64_CC_NE);
-        iw_x64_mov_imm(b, RDX, w ? 0x8000000000000000ull : 0x80000000u);
-        iw_x64_alu_rr(b, IW_X64_CMP, w, RAX, RDX);
+        iw_x64_mov_imm(b, IW__RDX, w ? 0x8000000000000000ull : 0x80000000u);
+        iw_x64_alu_rr(b, IW_X64_CMP, w, IW__RAX, IW__RDX);
         iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
         iw_x64_patch(b, skip, b->len);
         iw_x64_sign_extend_ax(b, w);
     } else {
-        iw_x64_alu_rr(b, IW_X64_XOR, false, RDX, RDX);
+        iw_x64_alu_rr(b, IW_X64_XOR, false, IW__RDX, IW__RDX);
     }
-    iw_x64_div(b, w, sgn, RCX);
-    iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), (in->arg & IW__DIV_REM) ? RDX : RAX);
+    iw_x64_div(b, w, sgn, IW__RCX);
+    iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), (in->arg & IW__DIV_REM) ? IW__RDX : IW__RAX);
 }
 
 static void iw__jit_fuel(iw__jit_t *j, const iw_word_t *ins, uint32_t pos, bool interrupt)
 {
     iw_x64_buf_t *b = &j->b;
     int32_t fuel = (int32_t)ins[1].i;
-    iw_x64_alu_ri(b, IW_X64_SUB, true, R15, fuel);
+    iw_x64_alu_ri(b, IW_X64_SUB, true, IW__R15, fuel);
     iw__jit_exit_if(j, IW_X64_CC_S, pos, fuel);
     if (interrupt) {
         /* the flag is an atomic_int; a plain load is the relaxed load on x86-64 */
-        iw_x64_alu_mi(b, IW_X64_CMP, false, RBP, 0, 0);
+        iw_x64_alu_mi(b, IW_X64_CMP, false, IW__RBP, 0, 0);
         iw__jit_exit_if(j, IW_X64_CC_NE, pos, fuel);
     }
 }
@@ -482,14 +482,14 @@ static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint
         iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + ins[1].i));
         break;
     case IW_OP_BRZ: case IW_OP_BRNZ: case IW_OP_BRZ_LOOP: case IW_OP_BRNZ_LOOP:
-        iw_x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
-        iw_x64_test_rr(b, false, RAX, RAX);
+        iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo));
+        iw_x64_test_rr(b, false, IW__RAX, IW__RAX);
         iw__jit_branch(j, iw_x64_jcc(b, op == IW_OP_BRZ || op == IW_OP_BRZ_LOOP ? IW_X64_CC_E : IW_X64_CC_NE),
                        (uint32_t)(pos + ins[2].i));
         break;
     case IW_OP_BRNZ_MOVE: {
-        iw_x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
-        iw_x64_test_rr(b, false, RAX, RAX);
+        iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo));
+        iw_x64_test_rr(b, false, IW__RAX, IW__RAX);
         size_t skip = iw_x64_jcc(b, IW_X64_CC_E);
         iw__jit_moves(j, ins[3], ins[4].u);
         iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + ins[2].i));
@@ -500,33 +500,33 @@ static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint
     case IW_OP_FUEL: iw__jit_fuel(j, ins, pos, false); break;
     case IW_OP_COPY: iw__jit_moves(j, ins[1], 1); break;
     case IW_OP_CONST:
-        iw_x64_mov_imm(b, RAX, ins[2].u);
-        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_mov_imm(b, IW__RAX, ins[2].u);
+        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
         break;
     case IW_OP_SELECT:      /* w1 {dst, cond}, w2 {a, b} */
-        iw_x64_load(b, false, RCX, RBX, iw__slot(ins[1].p.hi));
-        iw_x64_load(b, true, RAX, RBX, iw__slot(ins[2].p.lo));
-        iw_x64_load(b, true, RDX, RBX, iw__slot(ins[2].p.hi));
-        iw_x64_test_rr(b, false, RCX, RCX);
-        iw_x64_cmov(b, IW_X64_CC_E, true, RAX, RDX);
-        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_load(b, false, IW__RCX, IW__RBX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, true, IW__RAX, IW__RBX, iw__slot(ins[2].p.lo));
+        iw_x64_load(b, true, IW__RDX, IW__RBX, iw__slot(ins[2].p.hi));
+        iw_x64_test_rr(b, false, IW__RCX, IW__RCX);
+        iw_x64_cmov(b, IW_X64_CC_E, true, IW__RAX, IW__RDX);
+        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
         break;
     case IW_OP_GLOBAL_GET:  /* w1 {dst, global} */
-        iw_x64_load(b, true, RAX, R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
-        iw_x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.hi));
-        iw_x64_load(b, true, RAX, RAX, (int32_t)offsetof(iw_global_t, value));
-        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_load(b, true, IW__RAX, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
+        iw_x64_load(b, true, IW__RAX, IW__RAX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, true, IW__RAX, IW__RAX, (int32_t)offsetof(iw_global_t, value));
+        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
         break;
     case IW_OP_GLOBAL_SET:  /* w1 {src, global} */
-        iw_x64_load(b, true, RAX, R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
-        iw_x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.hi));
-        iw_x64_load(b, true, RCX, RBX, iw__slot(ins[1].p.lo));
-        iw_x64_store(b, true, RAX, (int32_t)offsetof(iw_global_t, value), RCX);
+        iw_x64_load(b, true, IW__RAX, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
+        iw_x64_load(b, true, IW__RAX, IW__RAX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot(ins[1].p.lo));
+        iw_x64_store(b, true, IW__RAX, (int32_t)offsetof(iw_global_t, value), IW__RCX);
         break;
     case IW_OP_MEMORY_SIZE:
-        iw_x64_mov_rr(b, true, RAX, R14);
-        iw_x64_shift_ri(b, IW_X64_SHR, true, RAX, 16);
-        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_mov_rr(b, true, IW__RAX, IW__R14);
+        iw_x64_shift_ri(b, IW_X64_SHR, true, IW__RAX, 16);
+        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
         break;
     default: break;
     }
@@ -536,17 +536,17 @@ static void iw__jit_store(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_
 {
     iw_x64_buf_t *b = &j->b;
     iw__jit_address(j, ins, ins[1].p.lo, in->form, in->size, pos);
-    if (in->form == IW__F_I) iw_x64_mov_imm(b, RCX, ins[3].u);
-    else if (in->form == IW__F_ADDI) iw_x64_mov_imm(b, RCX, ins[4].u);
-    else iw_x64_load(b, true, RCX, RBX, iw__slot(ins[1].p.hi));
+    if (in->form == IW__F_I) iw_x64_mov_imm(b, IW__RCX, ins[3].u);
+    else if (in->form == IW__F_ADDI) iw_x64_mov_imm(b, IW__RCX, ins[4].u);
+    else iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot(ins[1].p.hi));
     uint8_t opc = in->size == 1 ? 0x88 : 0x89;
-    iw_x64_op_mem(b, in->size == 2, in->size == 8, &opc, 1, RCX, R13, RAX, 0);
+    iw_x64_op_mem(b, in->size == 2, in->size == 8, &opc, 1, IW__RCX, IW__R13, IW__RAX, 0);
     /* the write map of a resettable instance: the block of the first byte */
-    iw_x64_load(b, true, RDX, R12, (int32_t)offsetof(iw_jit_ctx_t, dirty));
-    iw_x64_test_rr(b, true, RDX, RDX);
+    iw_x64_load(b, true, IW__RDX, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, dirty));
+    iw_x64_test_rr(b, true, IW__RDX, IW__RDX);
     size_t skip = iw_x64_jcc(b, IW_X64_CC_E);
-    iw_x64_shift_ri(b, IW_X64_SHR, true, RAX, IW_DIRTY_BLOCK_SHIFT);
-    iw_x64_op_mem(b, false, false, (const uint8_t[]){ 0xC6 }, 1, 0, RDX, RAX, 0);
+    iw_x64_shift_ri(b, IW_X64_SHR, true, IW__RAX, IW_DIRTY_BLOCK_SHIFT);
+    iw_x64_op_mem(b, false, false, (const uint8_t[]){ 0xC6 }, 1, 0, IW__RDX, IW__RAX, 0);
     iw_x64_byte(b, 1);
     iw_x64_patch(b, skip, b->len);
 }
@@ -557,17 +557,17 @@ static void iw__jit_unary(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_
     int32_t src = iw__slot(ins[1].p.hi);
     switch ((iw__jit_un_t)in->arg) {
     case IW__U_EQZ:
-        iw_x64_load(b, in->w, RAX, RBX, src);
-        iw_x64_test_rr(b, in->w, RAX, RAX);
-        iw_x64_setcc(b, IW_X64_CC_E, RAX);
-        iw_x64_movzx8_rr(b, RAX, RAX);
+        iw_x64_load(b, in->w, IW__RAX, IW__RBX, src);
+        iw_x64_test_rr(b, in->w, IW__RAX, IW__RAX);
+        iw_x64_setcc(b, IW_X64_CC_E, IW__RAX);
+        iw_x64_movzx8_rr(b, IW__RAX, IW__RAX);
         break;
-    case IW__U_ZX32: iw_x64_load(b, false, RAX, RBX, src); break;
-    case IW__U_SX32: iw_x64_op_mem(b, false, true, (const uint8_t[]){ 0x63 }, 1, RAX, RBX, -1, src); break;
-    case IW__U_SX8: iw_x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, RAX, RBX, -1, src); break;
-    case IW__U_SX16: iw_x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBF }, 2, RAX, RBX, -1, src); break;
+    case IW__U_ZX32: iw_x64_load(b, false, IW__RAX, IW__RBX, src); break;
+    case IW__U_SX32: iw_x64_op_mem(b, false, true, (const uint8_t[]){ 0x63 }, 1, IW__RAX, IW__RBX, -1, src); break;
+    case IW__U_SX8: iw_x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, IW__RAX, IW__RBX, -1, src); break;
+    case IW__U_SX16: iw_x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBF }, 2, IW__RAX, IW__RBX, -1, src); break;
     }
-    iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+    iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
 }
 
 /* ---- calls and returns ----------------------------------------------------- */
@@ -583,10 +583,10 @@ static void iw__jit_call_checks(iw__jit_t *j, uint32_t pos)
 {
     iw_x64_buf_t *b = &j->b;
     iw__jit_exit_if(j, IW_X64_CC_S, pos, 0);
-    iw_x64_alu_mi(b, IW_X64_CMP, false, RBP, 0, 0);
+    iw_x64_alu_mi(b, IW_X64_CMP, false, IW__RBP, 0, 0);
     iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
-    iw_x64_lea(b, RCX, RSI, -1, (int32_t)sizeof(iw_exec_frame_t));
-    iw_x64_alu_rm(b, IW_X64_CMP, true, RCX, R12, IW__CTX(frames_last));
+    iw_x64_lea(b, IW__RCX, IW__RSI, -1, (int32_t)sizeof(iw_exec_frame_t));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, IW__RCX, IW__R12, IW__CTX(frames_last));
     iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
 }
 
@@ -596,18 +596,18 @@ static void iw__jit_call_checks(iw__jit_t *j, uint32_t pos)
 static void iw__jit_push_frame(iw__jit_t *j, uint32_t pos, uint32_t base)
 {
     iw_x64_buf_t *b = &j->b;
-    iw_x64_mov_rr(b, true, R15, RAX);
-    iw_x64_alu_ri(b, IW_X64_ADD, true, RSI, (int32_t)sizeof(iw_exec_frame_t));
-    iw_x64_mov_imm(b, RAX, (uint64_t)(uintptr_t)(j->fn->code + pos + 3));
-    iw_x64_store(b, true, RSI, IW__FRAME(ret_ip), RAX);
-    iw_x64_lea(b, RBX, RBX, -1, iw__slot(base));
-    iw_x64_store(b, true, RSI, IW__FRAME(fp), RBX);
-    iw_x64_load(b, true, RAX, R12, IW__CTX(inst));
-    iw_x64_store(b, true, RSI, IW__FRAME(inst), RAX);
-    iw_x64_store(b, true, RSI, IW__FRAME(fn), RDX);
-    iw__jit_branch(j, iw_x64_lea_rip(b, RAX), pos + 3);
-    iw_x64_store(b, true, RSI, IW__FRAME(jit_ret), RAX);
-    iw_x64_alu_mi(b, IW_X64_ADD, false, RDI, 0, 1);
+    iw_x64_mov_rr(b, true, IW__R15, IW__RAX);
+    iw_x64_alu_ri(b, IW_X64_ADD, true, IW__RSI, (int32_t)sizeof(iw_exec_frame_t));
+    iw_x64_mov_imm(b, IW__RAX, (uint64_t)(uintptr_t)(j->fn->code + pos + 3));
+    iw_x64_store(b, true, IW__RSI, IW__FRAME(ret_ip), IW__RAX);
+    iw_x64_lea(b, IW__RBX, IW__RBX, -1, iw__slot(base));
+    iw_x64_store(b, true, IW__RSI, IW__FRAME(fp), IW__RBX);
+    iw_x64_load(b, true, IW__RAX, IW__R12, IW__CTX(inst));
+    iw_x64_store(b, true, IW__RSI, IW__FRAME(inst), IW__RAX);
+    iw_x64_store(b, true, IW__RSI, IW__FRAME(fn), IW__RDX);
+    iw__jit_branch(j, iw_x64_lea_rip(b, IW__RAX), pos + 3);
+    iw_x64_store(b, true, IW__RSI, IW__FRAME(jit_ret), IW__RAX);
+    iw_x64_alu_mi(b, IW_X64_ADD, false, IW__RDI, 0, 1);
 }
 
 /* Declared locals start at zero: slots [r8, r9) of the frame in rbx, both
@@ -617,10 +617,10 @@ static void iw__jit_zero_loop(iw__jit_t *j)
     iw_x64_buf_t *b = &j->b;
     size_t test = iw_x64_jmp(b);
     size_t loop = b->len;
-    iw_x64_store_imm(b, true, RBX, R8, 0, 0);
-    iw_x64_alu_ri(b, IW_X64_ADD, true, R8, 8);
+    iw_x64_store_imm(b, true, IW__RBX, IW__R8, 0, 0);
+    iw_x64_alu_ri(b, IW_X64_ADD, true, IW__R8, 8);
     iw_x64_patch(b, test, b->len);
-    iw_x64_alu_rr(b, IW_X64_CMP, true, R8, R9);
+    iw_x64_alu_rr(b, IW_X64_CMP, true, IW__R8, IW__R9);
     iw_x64_patch(b, iw_x64_jcc(b, IW_X64_CC_B), loop);
 }
 
@@ -636,20 +636,20 @@ static void iw__jit_call(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
         iw__jit_exit(j, pos);
         return;
     }
-    iw_x64_lea(b, RCX, RBX, -1, iw__slot((uint64_t)base + callee->frame_slots));
-    iw_x64_alu_rm(b, IW_X64_CMP, true, RCX, R12, IW__CTX(stack_end));
+    iw_x64_lea(b, IW__RCX, IW__RBX, -1, iw__slot((uint64_t)base + callee->frame_slots));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, IW__RCX, IW__R12, IW__CTX(stack_end));
     iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
-    iw_x64_mov_rr(b, true, RAX, R15);
-    iw_x64_alu_ri(b, IW_X64_SUB, true, RAX, (int32_t)callee->fuel);
+    iw_x64_mov_rr(b, true, IW__RAX, IW__R15);
+    iw_x64_alu_ri(b, IW_X64_SUB, true, IW__RAX, (int32_t)callee->fuel);
     iw__jit_call_checks(j, pos);
-    iw_x64_mov_imm(b, RDX, (uint64_t)(uintptr_t)callee);
+    iw_x64_mov_imm(b, IW__RDX, (uint64_t)(uintptr_t)callee);
     iw__jit_push_frame(j, pos, base);
     uint32_t nzero = callee->nlocals - callee->nparams;
     if (nzero <= 8) {
-        for (uint32_t k = 0; k < nzero; k++) iw_x64_store_imm(b, true, RBX, -1, iw__slot(callee->nparams + k), 0);
+        for (uint32_t k = 0; k < nzero; k++) iw_x64_store_imm(b, true, IW__RBX, -1, iw__slot(callee->nparams + k), 0);
     } else {
-        iw_x64_mov_imm(b, R8, (uint64_t)callee->nparams * 8);
-        iw_x64_mov_imm(b, R9, (uint64_t)callee->nlocals * 8);
+        iw_x64_mov_imm(b, IW__R8, (uint64_t)callee->nparams * 8);
+        iw_x64_mov_imm(b, IW__R9, (uint64_t)callee->nlocals * 8);
         iw__jit_zero_loop(j);
     }
     size_t at = iw_x64_jmp(b);
@@ -667,45 +667,45 @@ static void iw__jit_call_indirect(iw__jit_t *j, const iw_word_t *ins, uint32_t p
     iw_x64_buf_t *b = &j->b;
     const iw_functype_t *type = ins[2].ptr;
     uint32_t base = ins[1].p.hi;
-    iw_x64_load(b, true, RAX, R12, IW__CTX(tables));
-    iw_x64_load(b, true, RAX, RAX, iw__slot(ins[1].p.lo));
-    iw_x64_load(b, false, RCX, RBX, iw__slot((uint64_t)base + type->param_slots));
-    iw_x64_alu_rm(b, IW_X64_CMP, false, RCX, RAX, (int32_t)offsetof(iw_table_t, size));
+    iw_x64_load(b, true, IW__RAX, IW__R12, IW__CTX(tables));
+    iw_x64_load(b, true, IW__RAX, IW__RAX, iw__slot(ins[1].p.lo));
+    iw_x64_load(b, false, IW__RCX, IW__RBX, iw__slot((uint64_t)base + type->param_slots));
+    iw_x64_alu_rm(b, IW_X64_CMP, false, IW__RCX, IW__RAX, (int32_t)offsetof(iw_table_t, size));
     iw__jit_exit_if(j, IW_X64_CC_AE, pos, 0);
-    iw_x64_load(b, true, RAX, RAX, (int32_t)offsetof(iw_table_t, items));
-    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x8B }, 1, RDX, RAX, RCX, 3, 0);   /* items[i] */
-    iw_x64_test_rr(b, true, RDX, RDX);
+    iw_x64_load(b, true, IW__RAX, IW__RAX, (int32_t)offsetof(iw_table_t, items));
+    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x8B }, 1, IW__RDX, IW__RAX, IW__RCX, 3, 0);   /* items[i] */
+    iw_x64_test_rr(b, true, IW__RDX, IW__RDX);
     iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
-    iw_x64_mov_imm(b, RAX, (uint64_t)(uintptr_t)type->sig);
-    iw_x64_alu_rm(b, IW_X64_CMP, true, RAX, RDX, (int32_t)offsetof(iw_func_t, sig));
+    iw_x64_mov_imm(b, IW__RAX, (uint64_t)(uintptr_t)type->sig);
+    iw_x64_alu_rm(b, IW_X64_CMP, true, IW__RAX, IW__RDX, (int32_t)offsetof(iw_func_t, sig));
     iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
-    iw_x64_alu_mi(b, IW_X64_CMP, true, RDX, (int32_t)offsetof(iw_func_t, host), 0);
+    iw_x64_alu_mi(b, IW_X64_CMP, true, IW__RDX, (int32_t)offsetof(iw_func_t, host), 0);
     iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
-    iw_x64_load(b, true, RAX, R12, IW__CTX(inst));
-    iw_x64_alu_rm(b, IW_X64_CMP, true, RAX, RDX, (int32_t)offsetof(iw_func_t, inst));
+    iw_x64_load(b, true, IW__RAX, IW__R12, IW__CTX(inst));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, IW__RAX, IW__RDX, (int32_t)offsetof(iw_func_t, inst));
     iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
-    iw_x64_load(b, true, RDX, RDX, (int32_t)offsetof(iw_func_t, code));
-    iw_x64_load(b, true, R9, RDX, (int32_t)offsetof(iw_code_t, jit));
-    iw_x64_test_rr(b, true, R9, R9);
+    iw_x64_load(b, true, IW__RDX, IW__RDX, (int32_t)offsetof(iw_func_t, code));
+    iw_x64_load(b, true, IW__R9, IW__RDX, (int32_t)offsetof(iw_code_t, jit));
+    iw_x64_test_rr(b, true, IW__R9, IW__R9);
     iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
-    iw_x64_load(b, false, RCX, RDX, (int32_t)offsetof(iw_code_t, frame_slots));
+    iw_x64_load(b, false, IW__RCX, IW__RDX, (int32_t)offsetof(iw_code_t, frame_slots));
     /* the callee's frame end: rbx + (base + frame_slots) * 8 */
-    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x8D }, 1, RCX, RBX, RCX, 3, iw__slot(base));
-    iw_x64_alu_rm(b, IW_X64_CMP, true, RCX, R12, IW__CTX(stack_end));
+    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x8D }, 1, IW__RCX, IW__RBX, IW__RCX, 3, iw__slot(base));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, IW__RCX, IW__R12, IW__CTX(stack_end));
     iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
-    iw_x64_load(b, false, RCX, RDX, (int32_t)offsetof(iw_code_t, fuel));
-    iw_x64_mov_rr(b, true, RAX, R15);
-    iw_x64_alu_rr(b, IW_X64_SUB, true, RAX, RCX);
+    iw_x64_load(b, false, IW__RCX, IW__RDX, (int32_t)offsetof(iw_code_t, fuel));
+    iw_x64_mov_rr(b, true, IW__RAX, IW__R15);
+    iw_x64_alu_rr(b, IW_X64_SUB, true, IW__RAX, IW__RCX);
     iw__jit_call_checks(j, pos);
     iw__jit_push_frame(j, pos, base);
-    iw_x64_load(b, false, R8, RDX, (int32_t)offsetof(iw_code_t, nparams));
-    iw_x64_shift_ri(b, IW_X64_SHL, true, R8, 3);
-    iw_x64_load(b, false, RCX, RDX, (int32_t)offsetof(iw_code_t, nlocals));
-    iw_x64_shift_ri(b, IW_X64_SHL, true, RCX, 3);
-    iw_x64_load(b, true, RAX, R9, (int32_t)offsetof(struct iw_jit_func, entry));
-    iw_x64_mov_rr(b, true, R9, RCX);
+    iw_x64_load(b, false, IW__R8, IW__RDX, (int32_t)offsetof(iw_code_t, nparams));
+    iw_x64_shift_ri(b, IW_X64_SHL, true, IW__R8, 3);
+    iw_x64_load(b, false, IW__RCX, IW__RDX, (int32_t)offsetof(iw_code_t, nlocals));
+    iw_x64_shift_ri(b, IW_X64_SHL, true, IW__RCX, 3);
+    iw_x64_load(b, true, IW__RAX, IW__R9, (int32_t)offsetof(struct iw_jit_func, entry));
+    iw_x64_mov_rr(b, true, IW__R9, IW__RCX);
     iw__jit_zero_loop(j);
-    iw_x64_jmp_reg(b, RAX);
+    iw_x64_jmp_reg(b, IW__RAX);
 }
 
 /* return: w1 {src, n}. Back into the caller's native code when a compiled
@@ -714,21 +714,21 @@ static void iw__jit_call_indirect(iw__jit_t *j, const iw_word_t *ins, uint32_t p
 static void iw__jit_return(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
 {
     iw_x64_buf_t *b = &j->b;
-    iw_x64_load(b, true, RAX, RSI, IW__FRAME(jit_ret));
-    iw_x64_test_rr(b, true, RAX, RAX);
+    iw_x64_load(b, true, IW__RAX, IW__RSI, IW__FRAME(jit_ret));
+    iw_x64_test_rr(b, true, IW__RAX, IW__RAX);
     iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
-    iw_x64_load(b, true, RCX, RSI, IW__FRAME(inst) - (int32_t)sizeof(iw_exec_frame_t));
-    iw_x64_alu_rm(b, IW_X64_CMP, true, RCX, R12, IW__CTX(inst));
+    iw_x64_load(b, true, IW__RCX, IW__RSI, IW__FRAME(inst) - (int32_t)sizeof(iw_exec_frame_t));
+    iw_x64_alu_rm(b, IW_X64_CMP, true, IW__RCX, IW__R12, IW__CTX(inst));
     iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
     uint32_t src = ins[1].p.lo, n = ins[1].p.hi;
     for (uint32_t k = 0; src && k < n; k++) {
-        iw_x64_load(b, true, RCX, RBX, iw__slot((uint64_t)src + k));
-        iw_x64_store(b, true, RBX, iw__slot(k), RCX);
+        iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot((uint64_t)src + k));
+        iw_x64_store(b, true, IW__RBX, iw__slot(k), IW__RCX);
     }
-    iw_x64_alu_ri(b, IW_X64_SUB, true, RSI, (int32_t)sizeof(iw_exec_frame_t));
-    iw_x64_alu_mi(b, IW_X64_SUB, false, RDI, 0, 1);
-    iw_x64_load(b, true, RBX, RSI, IW__FRAME(fp));
-    iw_x64_jmp_reg(b, RAX);
+    iw_x64_alu_ri(b, IW_X64_SUB, true, IW__RSI, (int32_t)sizeof(iw_exec_frame_t));
+    iw_x64_alu_mi(b, IW_X64_SUB, false, IW__RDI, 0, 1);
+    iw_x64_load(b, true, IW__RBX, IW__RSI, IW__FRAME(fp));
+    iw_x64_jmp_reg(b, IW__RAX);
 }
 
 /* ---- helper calls ------------------------------------------------------------ */
@@ -738,16 +738,16 @@ static void iw__jit_return(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
  * arguments are set between begin and end. */
 static void iw__jit_c_begin(iw__jit_t *j)
 {
-    iw_x64_push(&j->b, RSI);
-    iw_x64_push(&j->b, RDI);
+    iw_x64_push(&j->b, IW__RSI);
+    iw_x64_push(&j->b, IW__RDI);
 }
 
 static void iw__jit_c_end(iw__jit_t *j, uint64_t fn)
 {
-    iw_x64_mov_imm(&j->b, RAX, fn);
-    iw_x64_call_reg(&j->b, RAX);
-    iw_x64_pop(&j->b, RDI);
-    iw_x64_pop(&j->b, RSI);
+    iw_x64_mov_imm(&j->b, IW__RAX, fn);
+    iw_x64_call_reg(&j->b, IW__RAX);
+    iw_x64_pop(&j->b, IW__RDI);
+    iw_x64_pop(&j->b, IW__RSI);
 }
 
 /* _S: w1 {dst, a}; _SS/_SI: w1 {dst, a}, w2 b slot or immediate. */
@@ -757,17 +757,17 @@ static void iw__jit_numeric(iw__jit_t *j, const iw__jit_info_t *in, iw_op_t op, 
     iw_x64_buf_t *b = &j->b;
     const iw_jit_numeric_t *h = &j->numeric[op];
     iw__jit_c_begin(j);
-    iw_x64_load(b, true, RDI, RBX, iw__slot(ins[1].p.hi));
-    if (in->form == IW__F_SS) iw_x64_load(b, true, RSI, RBX, iw__slot(ins[2].u));
-    if (in->form == IW__F_SI) iw_x64_mov_imm(b, RSI, ins[2].u);
-    if (h->traps) iw_x64_lea(b, RDX, R12, -1, IW__CTX(scratch));
+    iw_x64_load(b, true, IW__RDI, IW__RBX, iw__slot(ins[1].p.hi));
+    if (in->form == IW__F_SS) iw_x64_load(b, true, IW__RSI, IW__RBX, iw__slot(ins[2].u));
+    if (in->form == IW__F_SI) iw_x64_mov_imm(b, IW__RSI, ins[2].u);
+    if (h->traps) iw_x64_lea(b, IW__RDX, IW__R12, -1, IW__CTX(scratch));
     iw__jit_c_end(j, (uint64_t)(uintptr_t)h->fn);
     if (h->traps) {
-        iw_x64_test_rr(b, true, RAX, RAX);
+        iw_x64_test_rr(b, true, IW__RAX, IW__RAX);
         iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
-        iw_x64_load(b, true, RAX, R12, IW__CTX(scratch));
+        iw_x64_load(b, true, IW__RAX, IW__R12, IW__CTX(scratch));
     }
-    iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+    iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
 }
 
 static void iw__jit_ophelper(iw__jit_t *j, iw_op_t op, uint32_t pos)
@@ -776,15 +776,15 @@ static void iw__jit_ophelper(iw__jit_t *j, iw_op_t op, uint32_t pos)
     uint32_t len;
     iw_jit_op_fn fn = iw_jit_op_helper(op, &len);
     iw__jit_c_begin(j);
-    iw_x64_mov_rr(b, true, RDI, R12);
-    iw_x64_mov_rr(b, true, RSI, RBX);
-    iw_x64_mov_imm(b, RDX, (uint64_t)(uintptr_t)(j->fn->code + pos));
+    iw_x64_mov_rr(b, true, IW__RDI, IW__R12);
+    iw_x64_mov_rr(b, true, IW__RSI, IW__RBX);
+    iw_x64_mov_imm(b, IW__RDX, (uint64_t)(uintptr_t)(j->fn->code + pos));
     iw__jit_c_end(j, (uint64_t)(uintptr_t)fn);
-    iw_x64_test_rr(b, false, RAX, RAX);
+    iw_x64_test_rr(b, false, IW__RAX, IW__RAX);
     iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
     if (op == IW_OP_MEMORY_GROW) {
-        iw_x64_load(b, true, R13, R12, IW__CTX(mem));
-        iw_x64_load(b, true, R14, R12, IW__CTX(memsize));
+        iw_x64_load(b, true, IW__R13, IW__R12, IW__CTX(mem));
+        iw_x64_load(b, true, IW__R14, IW__R12, IW__CTX(memsize));
     }
 }
 
@@ -795,15 +795,15 @@ static void iw__jit_br_table(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
 {
     iw_x64_buf_t *b = &j->b;
     uint32_t n = ins[1].p.hi;
-    iw_x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
-    iw_x64_mov_imm(b, RCX, n);
-    iw_x64_alu_rr(b, IW_X64_CMP, false, RAX, RCX);
-    iw_x64_cmov(b, IW_X64_CC_A, false, RAX, RCX);
-    size_t lea = iw_x64_lea_rip(b, RCX);
+    iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo));
+    iw_x64_mov_imm(b, IW__RCX, n);
+    iw_x64_alu_rr(b, IW_X64_CMP, false, IW__RAX, IW__RCX);
+    iw_x64_cmov(b, IW_X64_CC_A, false, IW__RAX, IW__RCX);
+    size_t lea = iw_x64_lea_rip(b, IW__RCX);
     /* movsxd rax, dword [rcx + rax*4]; add rax, rcx; jmp rax */
-    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x63 }, 1, RAX, RCX, RAX, 2, 0);
-    iw_x64_alu_rr(b, IW_X64_ADD, true, RAX, RCX);
-    iw_x64_jmp_reg(b, RAX);
+    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x63 }, 1, IW__RAX, IW__RCX, IW__RAX, 2, 0);
+    iw_x64_alu_rr(b, IW_X64_ADD, true, IW__RAX, IW__RCX);
+    iw_x64_jmp_reg(b, IW__RAX);
     size_t table = b->len;
     iw_x64_patch(b, lea, table);
     for (uint32_t e = 0; e <= n; e++)
@@ -832,23 +832,23 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32
         break;
     case IW__J_CONTROL: iw__jit_control(j, op, ins, pos); break;
     case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP:
-        iw_x64_load(b, in->w, RAX, RBX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, in->w, IW__RAX, IW__RBX, iw__slot(ins[1].p.hi));
         iw__jit_operand_b(j, si, in->w, ins[2]);
-        if (in->cls == IW__J_ALU) iw_x64_alu_rr(b, (iw_x64_alu_t)in->arg, in->w, RAX, RCX);
-        else if (in->cls == IW__J_MUL) iw_x64_imul_rr(b, in->w, RAX, RCX);
-        else if (in->cls == IW__J_SHIFT) iw_x64_shift_cl(b, (iw_x64_shift_t)in->arg, in->w, RAX);
+        if (in->cls == IW__J_ALU) iw_x64_alu_rr(b, (iw_x64_alu_t)in->arg, in->w, IW__RAX, IW__RCX);
+        else if (in->cls == IW__J_MUL) iw_x64_imul_rr(b, in->w, IW__RAX, IW__RCX);
+        else if (in->cls == IW__J_SHIFT) iw_x64_shift_cl(b, (iw_x64_shift_t)in->arg, in->w, IW__RAX);
         else {
-            iw_x64_alu_rr(b, IW_X64_CMP, in->w, RAX, RCX);
-            iw_x64_setcc(b, (iw_x64_cc_t)in->arg, RAX);
-            iw_x64_movzx8_rr(b, RAX, RAX);
+            iw_x64_alu_rr(b, IW_X64_CMP, in->w, IW__RAX, IW__RCX);
+            iw_x64_setcc(b, (iw_x64_cc_t)in->arg, IW__RAX);
+            iw_x64_movzx8_rr(b, IW__RAX, IW__RAX);
         }
-        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
         break;
     case IW__J_DIV: iw__jit_div(j, in, ins, pos); break;
     case IW__J_CMP_BRANCH: {    /* w1 {a}, w2 b, w3 offset */
-        iw_x64_load(b, false, RAX, RBX, iw__slot(ins[1].p.lo));
+        iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo));
         iw__jit_operand_b(j, in->imm_b, false, ins[2]);
-        iw_x64_alu_rr(b, IW_X64_CMP, false, RAX, RCX);
+        iw_x64_alu_rr(b, IW_X64_CMP, false, IW__RAX, IW__RCX);
         iw_x64_cc_t cc = (iw_x64_cc_t)(in->form == IW__F_BF ? in->arg ^ 1 : in->arg);
         iw__jit_branch(j, iw_x64_jcc(b, cc), (uint32_t)(pos + ins[3].i));
         break;
@@ -856,8 +856,8 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32
     case IW__J_UN: iw__jit_unary(j, in, ins); break;
     case IW__J_LOAD:
         iw__jit_address(j, ins, ins[1].p.hi, in->form, in->size, pos);
-        iw_x64_op_mem(b, false, in->w, in->opc, in->nopc, RAX, R13, RAX, 0);
-        iw_x64_store(b, true, RBX, iw__slot(ins[1].p.lo), RAX);
+        iw_x64_op_mem(b, false, in->w, in->opc, in->nopc, IW__RAX, IW__R13, IW__RAX, 0);
+        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
         break;
     case IW__J_STORE: iw__jit_store(j, in, ins, pos); break;
     case IW__J_NUMERIC: iw__jit_numeric(j, in, op, ins, pos); break;
@@ -897,7 +897,7 @@ static bool iw__jit_function(iw__jit_t *j)
     }
     for (uint32_t i = 0; i < j->nstubs; i++) {
         iw_x64_patch(&j->b, j->stubs[i].at, j->b.len);
-        if (j->stubs[i].undo) iw_x64_alu_ri(&j->b, IW_X64_ADD, true, R15, j->stubs[i].undo);
+        if (j->stubs[i].undo) iw_x64_alu_ri(&j->b, IW_X64_ADD, true, IW__R15, j->stubs[i].undo);
         iw__jit_exit(j, j->stubs[i].pos);
     }
     for (uint32_t i = 0; i < j->nfix; i++) {
@@ -921,21 +921,21 @@ static bool iw__jit_function(iw__jit_t *j)
 static void iw__jit_trampoline(iw__jit_t *j)
 {
     iw_x64_buf_t *b = &j->b;
-    static const int saved[] = { RBP, RBX, R12, R13, R14, R15 };
+    static const int saved[] = { IW__RBP, IW__RBX, IW__R12, IW__R13, IW__R14, IW__R15 };
     for (int i = 0; i < 6; i++) iw_x64_push(b, saved[i]);
     iw_x64_alu_ri(b, IW_X64_SUB, true, IW_X64_RSP, 8);     /* 16-byte aligned for helper calls */
-    iw_x64_mov_rr(b, true, RBX, RDI);
-    iw_x64_mov_rr(b, true, R12, RSI);
-    iw_x64_load(b, true, R15, R12, (int32_t)offsetof(iw_jit_ctx_t, budget));
-    iw_x64_load(b, true, R13, R12, (int32_t)offsetof(iw_jit_ctx_t, mem));
-    iw_x64_load(b, true, R14, R12, (int32_t)offsetof(iw_jit_ctx_t, memsize));
-    iw_x64_load(b, true, RBP, R12, (int32_t)offsetof(iw_jit_ctx_t, interrupt));
-    iw_x64_load(b, true, RSI, R12, (int32_t)offsetof(iw_jit_ctx_t, frame));
-    iw_x64_load(b, true, RDI, R12, (int32_t)offsetof(iw_jit_ctx_t, depth));
-    iw_x64_jmp_reg(b, RDX);
+    iw_x64_mov_rr(b, true, IW__RBX, IW__RDI);
+    iw_x64_mov_rr(b, true, IW__R12, IW__RSI);
+    iw_x64_load(b, true, IW__R15, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, budget));
+    iw_x64_load(b, true, IW__R13, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, mem));
+    iw_x64_load(b, true, IW__R14, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, memsize));
+    iw_x64_load(b, true, IW__RBP, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, interrupt));
+    iw_x64_load(b, true, IW__RSI, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, frame));
+    iw_x64_load(b, true, IW__RDI, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, depth));
+    iw_x64_jmp_reg(b, IW__RDX);
     j->exit_at = b->len;
-    iw_x64_store(b, true, R12, (int32_t)offsetof(iw_jit_ctx_t, exit_ip), RAX);
-    iw_x64_store(b, true, R12, (int32_t)offsetof(iw_jit_ctx_t, budget), R15);
+    iw_x64_store(b, true, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, exit_ip), IW__RAX);
+    iw_x64_store(b, true, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, budget), IW__R15);
     iw_x64_alu_ri(b, IW_X64_ADD, true, IW_X64_RSP, 8);
     for (int i = 5; i >= 0; i--) iw_x64_pop(b, saved[i]);
     iw_x64_ret(b);
