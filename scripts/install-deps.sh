@@ -9,7 +9,7 @@ build_pkgs=(make gcc clang-19 lld-19 libclang-rt-19-dev libclang-rt-19-dev-wasm3
             libssl-dev libnghttp2-dev zlib1g-dev libzstd-dev libcrypt-dev libcurl4-openssl-dev
             libsqlite3-dev pkg-config rustc libstd-rust-dev-wasm32)
 test_pkgs=(curl python3 zstd wabt nginx-light caddy wrk nghttp2-client openssl nodejs npm pebble testssl.sh
-           python3-h2 php-fpm)
+           python3-h2 php-fpm universal-ctags)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--run" ] || want+=("${test_pkgs[@]}")
