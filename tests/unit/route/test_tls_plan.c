@@ -120,7 +120,7 @@ static void test_errors(void)
     expect_error("a.test {\n tls {\n  issuer acme {\n   dns cloudflare\n  }\n }\n}\n",
                  "4:4: unknown issuer acme option 'dns'");
     expect_error("a.test {\n tls {\n  issuer zerossl\n }\n}\n", "3:10: issuer zerossl: not supported by ifrit");
-    expect_error("localhost {\n tls {\n  on_demand\n }\n}\n", "3:3: tls: 'on_demand' is not supported by ifrit yet");
+    expect_error("localhost {\n tls {\n  on_demand\n }\n}\n", "2:2: tls: on_demand needs the global option on_demand_tls { ask URL }");
     expect_error("localhost {\n tls {\n  protocols tls1.3 tls1.2\n }\n}\n", "the maximum tls1.2 is below the minimum");
     expect_error("localhost {\n tls {\n  client_auth {\n   mode sometimes\n  }\n }\n}\n",
                  "unknown client_auth mode 'sometimes'");
