@@ -20,6 +20,7 @@
 #include "fn/fn.h"
 #include "fn/fn_host_directive.h"
 #include "fn/fn_traffic_check.h"
+#include "wasm/wasm.h"
 #include "route/directive.h"
 #include "route/plan.h"
 #include "route/response.h"
@@ -184,7 +185,17 @@ static const route_directive_t fn__directive_gojinn = {
     .parse = fn__directive_parse, .handle = fn__directive_handle,
 };
 
+/* `engine`: the modules the plan's functions and plugins load run on it
+ * (read when a module loads; without the option IFRIT_ENGINE decides). */
+static void fn__set_engine(const cfg_options_t *o)
+{
+    iw_set_engine(o->engine == CFG_ENGINE_COMPILER      ? IW_ENGINE_COMPILER
+                  : o->engine == CFG_ENGINE_INTERPRETER ? IW_ENGINE_INTERPRETER
+                                                        : IW_ENGINE_DEFAULT);
+}
+
 int fn_register_directives(void)
 {
+    route_options_hook_register(fn__set_engine);
     return route_directive_register(&fn__directive_wasm) | route_directive_register(&fn__directive_gojinn);
 }

@@ -77,6 +77,13 @@ const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos);
  * Returns 0, or -1 when the table has no row of d->name or the row holds
  * another directive. */
 int route_directive_register(const route_directive_t *d);
+/* A hook a layer above route registers at start-up (fn: the `engine`
+ * option picks the engine the plan's modules load on). A plan calls it
+ * once its global options are parsed, before any directive loads a
+ * module; route itself knows no engine. NULL: no hook. */
+typedef void (*route_options_hook_t)(const cfg_options_t *options);
+void route_options_hook_register(route_options_hook_t hook);
+void route_options_hook_run(const cfg_options_t *options);
 /* A row of the table whose directive this program did not register. */
 bool route_directive_unregistered(ifr_str_t name);
 /* All names (for "did you mean"). */

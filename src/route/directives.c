@@ -70,6 +70,16 @@ static const char *const route__directive_names_table[] = {
 #undef ROUTE__X
 };
 
+/* Written only at start-up, like the table. */
+static route_options_hook_t route__options_hook;
+
+void route_options_hook_register(route_options_hook_t hook) { route__options_hook = hook; }
+
+void route_options_hook_run(const cfg_options_t *options)
+{
+    if (route__options_hook) route__options_hook(options);
+}
+
 int route_directive_register(const route_directive_t *d)
 {
     for (size_t i = 0; i < ROUTE__NDIRECTIVES; i++) {

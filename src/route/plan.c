@@ -16,7 +16,6 @@
 #include "route/plan.h"
 #include "route/site.h"
 #include "route/state.h"
-#include "wasm/wasm.h"
 
 int route_plan_own_fd(route_plan_t *p, int fd)
 {
@@ -99,11 +98,8 @@ static route_plan_t *route__plan_build(route_plan_t *p, cfg_doc_t *doc, const ch
         cfg_error_name_option(err, doc->global);
         return NULL;
     }
-    /* `engine`: the modules this plan's functions and plugins load run on it
-     * (read when a module loads; without the option IFRIT_ENGINE decides) */
-    cfg_engine_t e = p->options.engine;
-    iw_set_engine(e == CFG_ENGINE_COMPILER ? IW_ENGINE_COMPILER
-                  : e == CFG_ENGINE_INTERPRETER ? IW_ENGINE_INTERPRETER : IW_ENGINE_DEFAULT);
+    /* e.g. `engine`, which the modules this plan loads run on (fn's hook) */
+    route_options_hook_run(&p->options);
     if (route_trust_build(&p->arena, &p->options, &p->trust, err) != 0 || route_plan_order(p, err) != 0)
         return NULL;
     p->doc = doc;
