@@ -39,7 +39,7 @@ for t in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
     # shellcheck disable=SC2086
     # The server library only for the targets that drive a worker (fuzz_h2).
     if ! $CLANG $flags "$t" "$out/libifrit-server.a" "$out/libifrit-acme.a" "$out/libifrit-tls.a" "$out/libifrit-core.a" \
-            -lcurl -lssl -lcrypto -lnghttp2 -lz -lzstd -lbrotlienc -lbrotlidec -lcrypt -lm -o "$out/$name" \
+            -lcurl -lsqlite3 -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm -o "$out/$name" \
             2>"$out/$name.build.log"; then
         echo "FAIL $mode/$name: does not build: $(head -n 3 "$out/$name.build.log" | tr '\n' ' ')"; status=1; continue
     fi
