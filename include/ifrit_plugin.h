@@ -1,13 +1,17 @@
 /* ifrit plugins: the guest side of the `wasm_plugin` ABI, for plugins
  * written in C and compiled with clang for wasm32 as reactor modules:
  *
- *   clang --target=wasm32-wasi -O2 -mexec-model=reactor -I include plugin.c -o plugin.wasm
+ *   clang-19 --target=wasm32-wasi -O2 -mexec-model=reactor -I include plugin.c -o plugin.wasm
  *
- * A plugin exports any of these hooks (see docs/plugins.md):
+ * A plugin exports any of these hooks (see docs/plugins.md), each marked
+ * with IFRIT_EXPORT so that the linker exports it under that name (a
+ * plain function is not exported from a wasm32 module):
  *
- *   int32_t on_request(void);                                  request head arrived
- *   int32_t on_response(void);                                 response head is about to leave
- *   int32_t on_body(int32_t chunk_len, int32_t end_of_stream); each response body chunk
+ *   IFRIT_EXPORT("on_request") int32_t on_request(void);       request head arrived
+ *   IFRIT_EXPORT("on_response") int32_t on_response(void);     response head is about to leave
+ *   IFRIT_EXPORT("on_body") int32_t on_body(int32_t chunk_len, int32_t end_of_stream);
+ *                                                              each response body chunk, at most
+ *                                                              IFRIT_BODY_CHUNK_MAX bytes
  *
  * Each returns an ifrit_action_t. Every hook call starts from a snapshot
  * taken after the module's start-up (_initialize), so globals and memory
@@ -40,6 +44,15 @@ typedef enum {
 enum { IFRIT_REQUEST = 0, IFRIT_RESPONSE = 1 };
 
 enum { IFRIT_LOG_DEBUG = 0, IFRIT_LOG_INFO = 1, IFRIT_LOG_WARN = 2, IFRIT_LOG_ERROR = 3 };
+
+/* on_body never gets a chunk longer than this: the host cuts longer ones
+ * (a proxied body arrives in reads of up to 64 KiB), so a static buffer of
+ * this size always holds the chunk, and the default fuel of 1,000,000 per
+ * call buys about 60 wasm instructions per byte. */
+#define IFRIT_BODY_CHUNK_MAX 16384
+
+/* Exports a hook under its name: IFRIT_EXPORT("on_request") int32_t on_request(void) { ... } */
+#define IFRIT_EXPORT(n) __attribute__((export_name(n)))
 
 #define IFRIT_IMPORT(n) __attribute__((import_module("ifrit"), import_name(n)))
 

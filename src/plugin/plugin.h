@@ -32,6 +32,10 @@
 #define PLUGIN_DEFAULT_FUEL 1000000u
 #define PLUGIN_DEFAULT_MEMORY (16u << 20)
 #define PLUGIN_DEFAULT_TIMEOUT_NS (50 * 1000000LL)
+/* on_body gets chunks of at most this many bytes (longer ones are cut), so
+ * the per-call fuel bounds the work per byte; include/ifrit_plugin.h says
+ * the same as IFRIT_BODY_CHUNK_MAX. */
+#define PLUGIN_BODY_CHUNK_MAX 16384u
 
 typedef struct plugin_obj plugin_t;
 

@@ -60,10 +60,11 @@ static int plugin__filter_head(route_exchange_t *x, route_filter_t *f)
     return route_filter_head(x, f->next);
 }
 
-static int plugin__filter_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len, bool is_last)
+/* Runs the on_body hooks over one piece of at most PLUGIN_BODY_CHUNK_MAX
+ * bytes and passes what they leave on. */
+static int plugin__filter_piece(route_exchange_t *x, route_filter_t *f, ifr_str_t cur, bool is_last)
 {
     plugin__filter_ctx_t *fc = f->ctx;
-    ifr_str_t cur = ifr_str(data, len);
     int k = 0;
     for (size_t i = 0; i < fc->count; i++) {
         plugin_t *p = fc->plugins[i];
@@ -78,6 +79,19 @@ static int plugin__filter_body(route_exchange_t *x, route_filter_t *f, const voi
     }
     if (cur.len == 0 && !is_last) return 0;
     return route_filter_body(x, f->next, cur.ptr, cur.len, is_last);
+}
+
+/* A chunk longer than PLUGIN_BODY_CHUNK_MAX goes to the hooks in pieces:
+ * the per-call fuel then buys a known amount of work per byte. */
+static int plugin__filter_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len, bool is_last)
+{
+    const char *at = data;
+    while (len > PLUGIN_BODY_CHUNK_MAX) {
+        if (plugin__filter_piece(x, f, ifr_str(at, PLUGIN_BODY_CHUNK_MAX), false) != 0) return -1;
+        at += PLUGIN_BODY_CHUNK_MAX;
+        len -= PLUGIN_BODY_CHUNK_MAX;
+    }
+    return plugin__filter_piece(x, f, ifr_str(at, len), is_last);
 }
 
 static const route_filter_ops_t plugin__filter_ops = {
