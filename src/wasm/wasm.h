@@ -257,6 +257,15 @@ typedef enum {
  * call traps HOST with a message). results must have room for every result. */
 iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uint32_t nargs,
                     iw_val_t *results, uint32_t nresults);
+/* Like iw_call, also from inside a host function called by inst's running
+ * call (how a host has the guest allocate memory for a result: proxy-wasm's
+ * malloc): the nested call runs to its end on stacks of its own, with the
+ * fuel the running call has left and its deadline, and the fuel it uses
+ * counts toward the running call. inst is the instance iw_call was given.
+ * A nested call cannot suspend (it traps). When inst is idle, this is
+ * iw_call. */
+iw_status_t iw_call_from_host(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uint32_t nargs,
+                              iw_val_t *results, uint32_t nresults);
 /* Makes calls on this instance stop with IW_SUSPENDED (IW_SUSPEND_SLICE)
  * after about `fuel` more instructions; 0 = no slicing. Independent of the
  * total fuel limit. */
@@ -314,5 +323,29 @@ iw_instance_t *iw_instance_from_image_resettable(iw_image_t *img, const iw_limit
  * progress. Returns -1 for an instance not made resettable or whose image
  * does not fit `limits`: free it then. */
 int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits);
+
+/* ---- components --------------------------------------------------------- */
+
+/* A WebAssembly component (the component model's binary format, version
+ * 0x0d, layer 1; docs/engine.md, "Components"): decoded and checked, its
+ * nested core modules loaded as iw_module_t. What the engine does not
+ * support is refused at load with a sentence naming it and its offset. */
+typedef struct iw_component iw_component_t;
+
+/* True if bytes start with a component's preamble (a core module's layer
+ * is 0). */
+bool iw_is_component(const uint8_t *bytes, size_t len);
+/* bytes is only read during the call. NULL and *err on a bad component. */
+iw_component_t *iw_component_new(const uint8_t *bytes, size_t len, iw_error_t *err);
+void iw_component_free(iw_component_t *c);
+uint32_t iw_component_import_count(const iw_component_t *c);
+uint32_t iw_component_export_count(const iw_component_t *c);
+/* The name of import (import true) or export i, owned by the component;
+ * NULL past the end. */
+const char *iw_component_extern_name(const iw_component_t *c, bool import, uint32_t i);
+/* Its type in WIT-like text into buf, NUL-terminated, "..." at the end if
+ * it does not fit: "func(eos: bool) -> enum { continue, respond, skip }".
+ * Returns the length written (0 past the end). */
+size_t iw_component_extern_type(const iw_component_t *c, bool import, uint32_t i, char *buf, size_t cap);
 
 #endif
