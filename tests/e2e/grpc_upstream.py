@@ -90,6 +90,12 @@ class GrpcUpstream:
 
     def __exit__(self, *exc):
         self.stopping = True
+        # close() alone does not wake a thread blocked in accept() on Linux;
+        # shutdown() does (accept fails with EINVAL), so the join is prompt.
+        try:
+            self.lsock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.lsock.close()
         for t in self.threads:
             t.join(IO_TIMEOUT)
