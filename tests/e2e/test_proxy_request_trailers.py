@@ -34,6 +34,11 @@ class RawUpstream:
         return self
 
     def __exit__(self, *exc):
+        # shutdown() wakes the accept() the thread is blocked in (close() alone does not).
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
         self.thread.join(WAIT)
 
