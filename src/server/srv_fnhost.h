@@ -9,6 +9,9 @@
 #include "fn/fn_host.h"
 
 void srv_fnhost_kv_fill(fn_host_backend_t *b);
+/* Commits every KV write still waiting in memory: when the server stops,
+ * after its workers did. */
+void srv_fnhost_kv_flush_all(void);
 void srv_fnhost_http_fill(fn_host_backend_t *b);
 void srv_fnhost_sign_fill(fn_host_backend_t *b);
 void srv_fnhost_db_fill(fn_host_backend_t *b);

@@ -1,6 +1,7 @@
 /* The functions' KV store on SQLite (server/srv_fnhost_kv.c) through the
  * backend table src/fn calls: values, namespaces, TTLs, locks, a store
- * opened twice being one store, and the file under the data directory. */
+ * opened twice being one store, the file under the data directory, and
+ * writes reaching the file (srv_fnhost_kv_flush_all, as at a stop). */
 #define TEST_SUITE "server/fnhost_kv"
 
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "server/srv_fnhost.h"
 #include "testing.h"
@@ -97,6 +100,56 @@ static void test_locks(void)
     CHECK(b.kv_get(store, IFR_LIT("n"), IFR_LIT("E"), out, sizeof out, &len) == 0);
 }
 
+/* The value of ns/key as the file has it, read by a connection of its own
+ * ("" with *found false when absent). */
+static void file_value(const char *ns, const char *key, char *out, size_t cap, bool *found)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/functions/kv.sqlite3", dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    *found = false;
+    out[0] = '\0';
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT value FROM kv WHERE ns = ?1 AND key = ?2", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, key, (int)strlen(key), SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *found = true;
+            snprintf(out, cap, "%.*s", sqlite3_column_bytes(st, 0), (const char *)sqlite3_column_blob(st, 0));
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_writes_reach_the_file(void)
+{
+    char v[64];
+    bool found;
+    CHECK(b.kv_set(store, IFR_LIT("d"), IFR_LIT("k"), IFR_LIT("first"), 0) == 0);
+    CHECK(b.kv_set(store, IFR_LIT("d"), IFR_LIT("k"), IFR_LIT("second"), 0) == 0);
+    CHECK(b.kv_set(store, IFR_LIT("d"), IFR_LIT("gone"), IFR_LIT("x"), 0) == 0);
+    srv_fnhost_kv_flush_all();
+    file_value("d", "k", v, sizeof v, &found);
+    CHECK(found && !strcmp(v, "second"));
+    file_value("d", "gone", v, sizeof v, &found);
+    CHECK(found);
+    CHECK(b.kv_delete(store, IFR_LIT("d"), IFR_LIT("gone")) == 1);
+    srv_fnhost_kv_flush_all();
+    file_value("d", "gone", v, sizeof v, &found);
+    CHECK(!found);
+    /* The thread commits on its own too (within about 10 ms; waited for
+     * here up to 2 s). */
+    CHECK(b.kv_set(store, IFR_LIT("d"), IFR_LIT("later"), IFR_LIT("by the thread"), 0) == 0);
+    for (int i = 0; i < 200; i++) {
+        file_value("d", "later", v, sizeof v, &found);
+        if (found) break;
+        sleep_ms(10);
+    }
+    CHECK(found && !strcmp(v, "by the thread"));
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) return 1;
@@ -106,6 +159,7 @@ int main(void)
         RUN(test_values_and_namespaces);
         RUN(test_ttl);
         RUN(test_locks);
+        RUN(test_writes_reach_the_file);
     }
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
