@@ -19,6 +19,7 @@
 #include "server/srv_memory.h"
 #include "server/srv_offload.h"
 #include "server/srv_acme_challenge.h"
+#include "server/srv_fnhost.h"
 #include "server/srv_tls.h"
 #include "server/srv_worker.h"
 
@@ -396,6 +397,9 @@ int srv_server_run(const srv_run_options_t *o)
         if (s.reload_plan) route_plan_release(s.reload_plan);
         s.reloading = false;
     }
+    /* The functions' KV writes still in memory go to their file now that
+     * the workers are done (srv_fnhost_kv.c). */
+    srv_fnhost_kv_flush_all();
     if (o->pidfile) {
         unlink(o->pidfile);
         srv_reload_status_clear(o->pidfile);
