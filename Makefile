@@ -132,6 +132,11 @@ $(OUT)/tools/acme_%: tests/tools/acme_%.c $(ACME_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< $(ACME_LIB) $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
+# The functions' host backend tools call the server's backend: they link it.
+$(OUT)/tools/bench_fnhost_%: tests/tools/bench_fnhost_%.c $(UNIT_LIBS_SERVER)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(UNIT_LIBS_SERVER) $(LDFLAGS) $(LDLIBS) -o $@
+
 unit-bins: $(UNIT_BINS) $(TOOL_BINS)
 
 run: deps-run

@@ -12,7 +12,7 @@
 # req/s and server CPU per request through HTTP, and the Go guest's
 # profile (`ifrit wasm run --profile`).
 # Host calls (issue 20): a KV-increment function and one making one
-# outbound call, as ratios to hello.
+# outbound call, as ratios to hello; the KV backend's calls in process.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
@@ -80,6 +80,17 @@ if bench_start ifrit fn "$port" "$BENCH_SERVER_CPU" "$site" "" &&
 else
     bench_na "functions wrk" "ifrit did not start: $(tail -n 1 "$BENCH_DIR/fn.log" | cut -c1-100)"
     [ -n "$pid" ] && bench_stop "$pid"
+fi
+
+# Host calls in process (issue 20): the KV backend's calls as a host call
+# makes them (tests/tools/bench_fnhost_kv): a get in memory, a set, a lock
+# and unlock, a first read from the file.
+kvtool=$BENCH_TOOLS_OUT/tools/bench_fnhost_kv
+if make --no-print-directory OUT="$BENCH_TOOLS_OUT" "$kvtool" >"$BENCH_DIR/kvtool.log" 2>&1; then
+    echo "KV host calls in process (issue 20 target: a get under 2000 ns):"
+    "$kvtool" 2>&1 | grep -v '"level"' | sed 's/^/  /'
+else
+    bench_na "KV host calls in process" "bench_fnhost_kv does not build: $(tail -n 1 "$BENCH_DIR/kvtool.log" | cut -c1-100)"
 fi
 
 # The Go guest: esbuild's wasip1 build (tests/guests/npm).
