@@ -4,6 +4,8 @@
  *   get KEY          host_kv_get into a 4 KiB buffer: the value, or "absent"
  *   getcut KEY N     host_kv_get into an N-byte buffer: what came back and its length
  *   incr KEY         reads a decimal counter, adds one, stores it, prints it
+ *   lincr KEY        incr under host_mutex_lock on "KEY.lock" (tried again after a
+ *                    sched_yield while another request holds it): exact under concurrency
  *   setbig KEY N     stores a value of N bytes 'x' (over 1 MiB is refused)
  *   lock KEY TTL     host_mutex_lock: 1 or 0
  *   unlock KEY       host_mutex_unlock: 1 or 0
@@ -11,6 +13,7 @@
  *   log TEXT         host_log at level 1
  *   badptr           host_kv_get with a buffer past the end of memory (traps)
  *   badlen           host_kv_set with a value length of 2 GiB (traps) */
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +51,18 @@ int main(void)
         long v = got == 0xFFFFFFFFu ? 0 : strtol((buf[got < 32 ? got : 31] = '\0', buf), NULL, 10);
         int len = snprintf(buf, sizeof buf, "%ld", v + 1);
         host_kv_set(a, strlen(a), buf, (uint32_t)len);
+        printf("%ld", v + 1);
+    } else if (!strcmp(cmd, "lincr") && a) {
+        char lock[64];
+        int ll = snprintf(lock, sizeof lock, "%s.lock", a);
+        int tries = 0;
+        while (host_mutex_lock(lock, (uint32_t)ll, 10) != 1)
+            if (++tries > 1000000 || sched_yield() != 0) return 4;
+        uint32_t got = host_kv_get(a, strlen(a), buf, 32);
+        long v = got == 0xFFFFFFFFu ? 0 : strtol((buf[got < 32 ? got : 31] = '\0', buf), NULL, 10);
+        int len = snprintf(buf, sizeof buf, "%ld", v + 1);
+        host_kv_set(a, strlen(a), buf, (uint32_t)len);
+        host_mutex_unlock(lock, (uint32_t)ll);
         printf("%ld", v + 1);
     } else if (!strcmp(cmd, "setbig") && a && b) {
         size_t size = (size_t)atol(b);
