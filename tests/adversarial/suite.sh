@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=${IFRIT_ROOT:-$(cd "$here/../.." && pwd)}
 export IFRIT_ROOT=$root
 status=0
+jobs=${E2E_JOBS:-$(( $(nproc 2>/dev/null || echo 2) * 2 ))}
 for pair in "release:${IFRIT_RELEASE:-$root/build/release}" "asan:${IFRIT_ASAN:-$root/build/asan}"; do
     label=${pair%%:*}
     bin=${pair#*:}/ifrit
@@ -18,7 +19,7 @@ for pair in "release:${IFRIT_RELEASE:-$root/build/release}" "asan:${IFRIT_ASAN:-
         continue
     fi
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} timeout 900 python3 "$root/tests/e2e/run.py" \
-        --tests-dir "$here" --binary "$bin" --label "adversarial/$label" "$@" ||
+        --tests-dir "$here" --binary "$bin" --label "adversarial/$label" --jobs "$jobs" "$@" ||
         { rc=$?; echo "FAIL adversarial/$label: tests/e2e/run.py exited with status $rc, so some results are missing"; status=1; }
 done
 exit $status

@@ -21,7 +21,9 @@ import glob
 import importlib.util
 import os
 import re
+import signal
 import sys
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -290,34 +292,121 @@ def run_case_test_h2(srv, test):
 
 # -- Python tests ----------------------------------------------------------------
 
-def run_python_tests(binary, label, want, tests_dir):
+def run_python_module(binary, label, want, tests_dir, path):
     if tests_dir not in sys.path:
         sys.path.insert(0, tests_dir)
-    for path in sorted(glob.glob(os.path.join(tests_dir, "test_*.py"))):
-        mod_name = os.path.basename(path)[:-3]
-        spec = importlib.util.spec_from_file_location(mod_name, path)
-        mod = importlib.util.module_from_spec(spec)
-        try:
-            spec.loader.exec_module(mod)
-        except Exception as e:  # noqa: BLE001
-            print("FAIL %s/%s: does not load: %s" % (label, mod_name, e), flush=True)
+    mod_name = os.path.basename(path)[:-3]
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    mod = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(mod)
+    except Exception as e:  # noqa: BLE001
+        print("FAIL %s/%s: does not load: %s" % (label, mod_name, e), flush=True)
+        return
+    for fname in [n for n in vars(mod) if n.startswith("test_") and callable(getattr(mod, n))]:
+        name = "%s/%s/%s" % (label, mod_name, fname[5:])
+        if not selected(name, want):
             continue
-        for fname in [n for n in vars(mod) if n.startswith("test_") and callable(getattr(mod, n))]:
-            name = "%s/%s/%s" % (label, mod_name, fname[5:])
-            if not selected(name, want):
-                continue
-            try:
-                getattr(mod, fname)(binary)
-                print("PASS " + name, flush=True)
-            except Skip as e:
-                print("SKIP %s: %s" % (name, e), flush=True)
-            except Exception as e:  # noqa: BLE001
-                detail = str(e) or traceback.format_exc(limit=2)
-                print("FAIL %s: %s" % (name, detail.replace("\n", " | ")[:1000]), flush=True)
+        start = time.monotonic()
+        try:
+            getattr(mod, fname)(binary)
+            print("PASS " + name, flush=True)
+        except Skip as e:
+            print("SKIP %s: %s" % (name, e), flush=True)
+        except Exception as e:  # noqa: BLE001
+            detail = str(e) or traceback.format_exc(limit=2)
+            print("FAIL %s: %s" % (name, detail.replace("\n", " | ")[:1000]), flush=True)
+        took = time.monotonic() - start
+        if took >= SLOW_TEST:
+            print("# %s took %.1f s" % (name, took), flush=True)
+
+
+# A test taking this long gets a `# NAME took S s` line (to see where the
+# suite's time goes; never a failure).
+SLOW_TEST = 5.0
 
 
 def selected(name, want):
     return not want or any(w in name for w in want)
+
+
+def units(tests_dir, protocol, h2_label):
+    """The independent pieces of a run, each one server's worth or one
+    module: (kind, path, protocol). Python modules come first: they are the
+    long ones, and a pool that starts them first ends sooner."""
+    cases = sorted(glob.glob(os.path.join(tests_dir, "cases", "**", "*.t"), recursive=True))
+    out = []
+    if protocol == "h1":
+        out += [("py", p, "h1") for p in sorted(glob.glob(os.path.join(tests_dir, "test_*.py")))]
+    out += [("case", p, protocol) for p in cases]
+    if h2_label:
+        out += [("case", p, "h2") for p in cases]
+    return out
+
+
+def run_unit(binary, label, h2_label, want, tests_dir, kind, path, protocol):
+    if kind == "py":
+        run_python_module(binary, label, want, tests_dir, path)
+    else:
+        run_case_file(binary, h2_label if protocol == "h2" and h2_label else label, path, want, protocol)
+
+
+def run_pool(args, binary, tests_dir, todo):
+    """Runs each unit in a child run.py, up to args.jobs at once, and prints
+    each one's lines whole as it ends (lines of two units never mix). A unit
+    that outlives UNIT_TIMEOUT is killed with its servers and is one FAIL."""
+    import concurrent.futures
+    import subprocess
+
+    live = set()
+
+    def stop_all(signum, _frame):
+        # run.py killed (tests/*/suite.sh's timeout): its units go with it.
+        for proc in list(live):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        os._exit(128 + signum)
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+
+    def one(unit):
+        kind, path, protocol = unit
+        cmd = [sys.executable, os.path.abspath(__file__), "--binary", binary, "--label", args.label,
+               "--tests-dir", tests_dir, "--protocol", protocol, "--unit", kind + ":" + path]
+        if args.h2_label:
+            cmd += ["--h2-label", args.h2_label]
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd + args.filters, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        live.add(proc)
+        try:
+            out, _ = proc.communicate(timeout=UNIT_TIMEOUT)
+            text = out.decode("utf-8", "replace")
+            if proc.returncode != 0:
+                text += "FAIL %s/%s: its runner exited with status %d\n" % (
+                    args.label, os.path.relpath(path, tests_dir), proc.returncode)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+            text = out.decode("utf-8", "replace") + "FAIL %s/%s: still running after %d s, killed\n" % (
+                args.label, os.path.relpath(path, tests_dir), UNIT_TIMEOUT)
+        live.discard(proc)
+        took = time.monotonic() - start
+        rel = os.path.relpath(path, tests_dir)
+        return text + "# %s %s (%s) took %.1f s\n" % (kind, rel, protocol, took)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for fut in concurrent.futures.as_completed([pool.submit(one, u) for u in todo]):
+            sys.stdout.write(fut.result())
+            sys.stdout.flush()
+
+
+# A bound on one unit's wall time in a parallel run (not a performance
+# threshold: the longest module takes a few minutes under ASan on a loaded
+# machine; a unit that hangs must not hold the whole suite).
+UNIT_TIMEOUT = 600
 
 
 def main():
@@ -328,14 +417,25 @@ def main():
                     help="the folder whose cases/**/*.t and test_*.py run (default: tests/e2e)")
     ap.add_argument("--protocol", choices=("h1", "h2"), default="h1",
                     help="h2: the case files only, over HTTP/2 with prior knowledge")
+    ap.add_argument("--h2-label", default=None,
+                    help="also run the case files over HTTP/2, their names under this label")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="run this many case files / test modules at once, each in its own process")
+    ap.add_argument("--unit", default=None, help=argparse.SUPPRESS)   # KIND:PATH, for --jobs' children
     ap.add_argument("filters", nargs="*")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     tests_dir = os.path.abspath(args.tests_dir)
-    for path in sorted(glob.glob(os.path.join(tests_dir, "cases", "**", "*.t"), recursive=True)):
-        run_case_file(binary, args.label, path, args.filters, args.protocol)
-    if args.protocol == "h1":
-        run_python_tests(binary, args.label, args.filters, tests_dir)
+    if args.unit:
+        kind, _, path = args.unit.partition(":")
+        run_unit(binary, args.label, args.h2_label, args.filters, tests_dir, kind, path, args.protocol)
+        return
+    todo = units(tests_dir, args.protocol, args.h2_label)
+    if args.jobs > 1:
+        run_pool(args, binary, tests_dir, todo)
+        return
+    for kind, path, protocol in todo:
+        run_unit(binary, args.label, args.h2_label, args.filters, tests_dir, kind, path, protocol)
 
 
 if __name__ == "__main__":
