@@ -127,7 +127,8 @@ static void iw__jit_info_init(iw__jit_info_t *info, const iw_jit_numeric_t *nume
     static const iw_op_t control[] = { IW_OP_BR, IW_OP_BR_MOVE, IW_OP_BRZ, IW_OP_BRNZ, IW_OP_BRNZ_MOVE,
                                        IW_OP_BR_LOOP, IW_OP_BRZ_LOOP, IW_OP_BRNZ_LOOP, IW_OP_LOOP, IW_OP_FUEL,
                                        IW_OP_COPY, IW_OP_CONST, IW_OP_SELECT, IW_OP_GLOBAL_GET,
-                                       IW_OP_GLOBAL_SET, IW_OP_MEMORY_SIZE };
+                                       IW_OP_GLOBAL_SET, IW_OP_MEMORY_SIZE, IW_OP_COPY128, IW_OP_CONST128,
+                                       IW_OP_SELECT128, IW_OP_GLOBAL_GET128, IW_OP_GLOBAL_SET128 };
     for (size_t i = 0; i < sizeof control / sizeof control[0]; i++) info[control[i]].cls = IW__J_CONTROL;
 #define IW__X(N, cls_, w_, arg_)                                                                             \
     info[IW_OP_##N##_SS] = (iw__jit_info_t){ .cls = IW__J_##cls_, .form = IW__F_SS, .w = w_, .arg = arg_ };  \
@@ -216,11 +217,13 @@ static uint32_t iw__jit_len(const iw__jit_info_t *in, iw_op_t op)
     case IW__J_CONTROL:
         switch (op) {
         case IW_OP_BR: case IW_OP_BR_LOOP: case IW_OP_LOOP: case IW_OP_FUEL: case IW_OP_COPY:
-        case IW_OP_GLOBAL_GET: case IW_OP_GLOBAL_SET: case IW_OP_MEMORY_SIZE:
+        case IW_OP_GLOBAL_GET: case IW_OP_GLOBAL_SET: case IW_OP_MEMORY_SIZE: case IW_OP_COPY128:
+        case IW_OP_GLOBAL_GET128: case IW_OP_GLOBAL_SET128:
             return 2;
         case IW_OP_BRZ: case IW_OP_BRNZ: case IW_OP_BRZ_LOOP: case IW_OP_BRNZ_LOOP: case IW_OP_CONST:
-        case IW_OP_SELECT:
+        case IW_OP_SELECT: case IW_OP_SELECT128:
             return 3;
+        case IW_OP_CONST128: return 4;
         case IW_OP_BR_MOVE: return 4;
         case IW_OP_BRNZ_MOVE: return 5;
         default: return 0;
@@ -522,6 +525,40 @@ static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint
         iw_x64_load(b, true, IW__RAX, IW__RAX, iw__slot(ins[1].p.hi));
         iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot(ins[1].p.lo));
         iw_x64_store(b, true, IW__RAX, (int32_t)offsetof(iw_global_t, value), IW__RCX);
+        break;
+    case IW_OP_COPY128: iw__jit_moves(j, ins[1], 2); break;
+    case IW_OP_CONST128:    /* w1 {dst}, w2 bytes 0-7, w3 bytes 8-15 */
+        for (int k = 0; k < 2; k++) {
+            iw_x64_mov_imm(b, IW__RAX, ins[2 + k].u);
+            iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo + (uint64_t)k), IW__RAX);
+        }
+        break;
+    case IW_OP_SELECT128:   /* w1 {dst, cond}, w2 {a, b}: rcx = the chosen operand's address */
+        iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(ins[1].p.hi));
+        iw_x64_lea(b, IW__RCX, IW__RBX, -1, iw__slot(ins[2].p.lo));
+        iw_x64_lea(b, IW__RDX, IW__RBX, -1, iw__slot(ins[2].p.hi));
+        iw_x64_test_rr(b, false, IW__RAX, IW__RAX);
+        iw_x64_cmov(b, IW_X64_CC_E, true, IW__RCX, IW__RDX);
+        for (int k = 0; k < 2; k++) {
+            iw_x64_load(b, true, IW__RAX, IW__RCX, 8 * k);
+            iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo + (uint64_t)k), IW__RAX);
+        }
+        break;
+    case IW_OP_GLOBAL_GET128:   /* w1 {dst, global} */
+        iw_x64_load(b, true, IW__RCX, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
+        iw_x64_load(b, true, IW__RCX, IW__RCX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, true, IW__RAX, IW__RCX, (int32_t)offsetof(iw_global_t, value));
+        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
+        iw_x64_load(b, true, IW__RAX, IW__RCX, (int32_t)offsetof(iw_global_t, hi));
+        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo + 1ull), IW__RAX);
+        break;
+    case IW_OP_GLOBAL_SET128:   /* w1 {src, global} */
+        iw_x64_load(b, true, IW__RCX, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
+        iw_x64_load(b, true, IW__RCX, IW__RCX, iw__slot(ins[1].p.hi));
+        iw_x64_load(b, true, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo));
+        iw_x64_store(b, true, IW__RCX, (int32_t)offsetof(iw_global_t, value), IW__RAX);
+        iw_x64_load(b, true, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo + 1ull));
+        iw_x64_store(b, true, IW__RCX, (int32_t)offsetof(iw_global_t, hi), IW__RAX);
         break;
     case IW_OP_MEMORY_SIZE:
         iw_x64_mov_rr(b, true, IW__RAX, IW__R14);

@@ -236,7 +236,7 @@ iw_jit_op_fn iw_jit_op_helper(iw_op_t op, uint32_t *len)
     case IW_OP_TABLE_INIT: *len = 3; return iw__jh_table_init;
     case IW_OP_ELEM_DROP: return iw__jh_elem_drop;
     case IW_OP_REF_FUNC: return iw__jh_ref_func;
-    default: *len = 0; return NULL;
+    default: return iw_jit_simd_helper(op, len);
     }
 }
 #endif

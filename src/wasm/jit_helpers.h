@@ -39,4 +39,8 @@ typedef int (*iw_jit_op_fn)(iw_jit_ctx_t *ctx, uint64_t *fp, const iw_word_t *in
  * that have none. */
 iw_jit_op_fn iw_jit_op_helper(iw_op_t op, uint32_t *len);
 
+/* The same for the v128 instructions (jit_simd.c): every plain SIMD
+ * instruction, the loads, the stores and the shuffle. */
+iw_jit_op_fn iw_jit_simd_helper(iw_op_t op, uint32_t *len);
+
 #endif
