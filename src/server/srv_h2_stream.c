@@ -6,7 +6,6 @@
 #include "server/srv_h2.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,14 +20,28 @@ static void srv__stream_wake(srv_h2_stream_t *st) { srv_conn_wake(st->h2->conn);
 /* Fields HTTP/2 forbids (RFC 9113 8.2.2): the framing is the protocol's. */
 static bool srv__is_connection_specific(ifr_str_t n)
 {
-    return ifr_str_eq_nocase(n, IFR_LIT("connection")) || ifr_str_eq_nocase(n, IFR_LIT("keep-alive")) ||
-           ifr_str_eq_nocase(n, IFR_LIT("proxy-connection")) || ifr_str_eq_nocase(n, IFR_LIT("transfer-encoding")) ||
-           ifr_str_eq_nocase(n, IFR_LIT("upgrade"));
+    switch (n.len) {
+    case 7: return ifr_str_eq_nocase(n, IFR_LIT("upgrade"));
+    case 10: return ifr_str_eq_nocase(n, IFR_LIT("connection")) || ifr_str_eq_nocase(n, IFR_LIT("keep-alive"));
+    case 16: return ifr_str_eq_nocase(n, IFR_LIT("proxy-connection"));
+    case 17: return ifr_str_eq_nocase(n, IFR_LIT("transfer-encoding"));
+    default: return false;
+    }
 }
 
 static nghttp2_nv srv__make_nv(ifr_str_t name, ifr_str_t value)
 {
     return (nghttp2_nv){ (uint8_t *)name.ptr, (uint8_t *)value.ptr, name.len, value.len, NGHTTP2_NV_FLAG_NONE };
+}
+
+/* A field name byte lowercased, as HTTP/2 carries names, or 0 when it is
+ * not a token character (RFC 9110 5.6.2). */
+static char srv__name_byte(char ch)
+{
+    if (ch >= 'a' && ch <= 'z') return ch;
+    if (ch >= 'A' && ch <= 'Z') return (char)(ch + 32);
+    if ((ch >= '0' && ch <= '9') || ch == '-') return ch;
+    return ch && strchr("!#$%&'*+.^_`|~", ch) ? ch : 0;
 }
 
 /* Appends name (lowercased, as HTTP/2 wants it) and value, both copied
@@ -39,17 +52,39 @@ static bool srv__add_field(ifr_arena_t *a, nghttp2_nv *nva, size_t *n, ifr_str_t
 {
     char *low = name.len ? ifr_arena_alloc(a, name.len + value.len + 1) : NULL;
     if (!low) return false;
-    for (size_t i = 0; i < name.len; i++) {
-        char ch = name.ptr[i];
-        low[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-    }
+    for (size_t i = 0; i < name.len; i++)
+        if (!(low[i] = srv__name_byte(name.ptr[i]))) return false;
     char *val = low + name.len;
     if (value.len) memcpy(val, value.ptr, value.len);
-    if (!nghttp2_check_header_name((const uint8_t *)low, name.len) ||
-        !nghttp2_check_header_value((const uint8_t *)val, value.len) || low[0] == ':')
-        return false;
+    if (!nghttp2_check_header_value((const uint8_t *)val, value.len)) return false;
     nva[(*n)++] = srv__make_nv(ifr_str(low, name.len), ifr_str(val, value.len));
     return true;
+}
+
+/* The status code's three digits (100..999). */
+static char *srv__status_code(ifr_arena_t *a, int status)
+{
+    char *code = ifr_arena_alloc(a, 3);
+    if (!code) return NULL;
+    code[0] = (char)('0' + status / 100);
+    code[1] = (char)('0' + status / 10 % 10);
+    code[2] = (char)('0' + status % 10);
+    return code;
+}
+
+/* n in decimal, in the arena; an empty slice when out of memory. */
+static ifr_str_t srv__decimal(ifr_arena_t *a, uint64_t n)
+{
+    char digits[20];
+    size_t k = sizeof digits;
+    do {
+        digits[--k] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    char *out = ifr_arena_alloc(a, sizeof digits - k);
+    if (!out) return IFR_LIT("");
+    memcpy(out, digits + k, sizeof digits - k);
+    return ifr_str(out, sizeof digits - k);
 }
 
 static int64_t srv__parse_length(ifr_str_t v)
@@ -73,9 +108,8 @@ static int srv__h2_send_head(srv_exchange_t *ex)
     }
     /* :status, the fields, date, content-length. */
     nghttp2_nv *nva = ifr_arena_alloc(x->arena, (x->resp.headers.count + 3) * sizeof *nva);
-    char *code = ifr_arena_alloc(x->arena, 4);
+    char *code = srv__status_code(x->arena, status);
     if (!nva || !code) return -1;
-    snprintf(code, 4, "%d", status);
     size_t n = 0;
     nva[n++] = srv__make_nv(IFR_LIT(":status"), ifr_str(code, 3));
     bool is_head = ifr_str_eq(ex->req.method, IFR_LIT("HEAD"));
@@ -97,9 +131,9 @@ static int srv__h2_send_head(srv_exchange_t *ex)
     ex->no_body = is_head || bodiless_status;
     ex->declared_len = -1;
     if (declared >= 0 && !bodiless_status) {
-        char *len = ifr_arena_alloc(x->arena, 24);
-        if (!len) return -1;
-        nva[n++] = srv__make_nv(IFR_LIT("content-length"), ifr_str(len, (size_t)snprintf(len, 24, "%lld", (long long)declared)));
+        ifr_str_t len = srv__decimal(x->arena, (uint64_t)declared);
+        if (!len.len) return -1;
+        nva[n++] = srv__make_nv(IFR_LIT("content-length"), len);
         ex->declared_len = declared;
     }
     st->nva = nva;
@@ -189,9 +223,8 @@ static int srv__h2_send_interim(srv_exchange_t *ex, int status, const http_heade
     srv_h2_stream_t *st = srv__stream_of(ex);
     ifr_arena_t *a = ex->x.arena;
     nghttp2_nv *nva = ifr_arena_alloc(a, (headers->count + 1) * sizeof *nva);
-    char *code = ifr_arena_alloc(a, 4);
+    char *code = status >= 100 && status <= 999 ? srv__status_code(a, status) : NULL;
     if (!nva || !code) return -1;
-    snprintf(code, 4, "%d", status);
     size_t n = 0;
     nva[n++] = srv__make_nv(IFR_LIT(":status"), ifr_str(code, 3));
     for (uint32_t i = 0; i < headers->count; i++)
