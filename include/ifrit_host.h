@@ -91,4 +91,14 @@ IFRIT_HOST_IMPORT("db_query")
 int32_t ifrit_db_query(const char *sql, uint32_t sql_len, const char *params, uint32_t params_len);
 IFRIT_HOST_IMPORT("db_result") int32_t ifrit_db_result(char *out, uint32_t cap, uint32_t *len);
 
+/* Jobs (permission enqueue): queues payload for the function name
+ * designates (its module path, or the end of it: "worker.wasm") in this
+ * configuration; it runs later with payload on stdin, with no client.
+ * On IFRIT_HOST_OK the job's id (32 hex digits, no NUL) is at id_out; a
+ * GET of .../_sys/jobs/ID on a function granted enqueue tells its state.
+ * IFRIT_HOST_INVALID: no such function (or more than one); TOO_LARGE: a
+ * payload over 1 MiB. */
+IFRIT_HOST_IMPORT("enqueue")
+int32_t ifrit_enqueue(const char *name, uint32_t name_len, const char *payload, uint32_t payload_len, char *id_out);
+
 #endif

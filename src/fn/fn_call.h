@@ -49,6 +49,7 @@ typedef struct fn_call {
     bool overflow;             /* stdout past max_output (or out of memory) */
     bool client_gone;
     bool finished;             /* the response is complete */
+    bool job;                  /* X-Gojinn-Async: queued as a job once its body is in (fn_jobs.h) */
 } fn_call_t;
 
 int64_t fn_clock_ns(void);

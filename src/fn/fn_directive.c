@@ -19,6 +19,7 @@
 #include "config/options.h"
 #include "fn/fn.h"
 #include "fn/fn_host_directive.h"
+#include "fn/fn_jobs.h"
 #include "fn/fn_traffic_check.h"
 #include "wasm/wasm.h"
 #include "route/directive.h"
@@ -29,7 +30,7 @@ static const char *const fn__directive_options[] = {
     "timeout", "memory_limit", "env", "args", "protocol", "fuel", "fuel_limit",
     "max_output", "snapshot", "mount", "pool_size",
     "permissions", "allow_host", "kv_namespace", "http_timeout", "http_max_response",
-    "api_key", "cors_origin", "rate_limit", "security", "db_driver", "db_dsn",
+    "api_key", "cors_origin", "rate_limit", "security", "db_driver", "db_dsn", "max_retries", "retry_backoff",
 };
 #define FN__DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
 
@@ -133,7 +134,11 @@ static const char *fn__directive_basename(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static void fn__directive_free(void *f) { fn_function_free(f); }
+static void fn__directive_free(void *f)
+{
+    fn_jobs_forget(f);
+    fn_function_free(f);
+}
 
 static int fn__directive_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
@@ -161,7 +166,8 @@ static int fn__directive_parse(route_parse_t *p, const cfg_directive_t *d, void 
     fn_function_t *f = fn_function_load(c, why, sizeof why);
     if (!f) return cfg_errorf(p->err, &d->args[0], "%.*s: %s: %s", (int)d->name.text.len, d->name.text.ptr,
                               c->path, why);
-    if (ifr_arena_on_cleanup(p->arena, fn__directive_free, f) < 0) {
+    if (fn_jobs_remember(f, p->plan) < 0 || ifr_arena_on_cleanup(p->arena, fn__directive_free, f) < 0) {
+        fn_jobs_forget(f);
         fn_function_free(f);
         return cfg_errorf(p->err, NULL, "out of memory");
     }

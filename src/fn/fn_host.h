@@ -107,6 +107,34 @@ typedef struct {
 
 static inline unsigned char *fn_db_job_result(fn_db_job_t *j) { return j->data + j->sql_len + j->params_len; }
 
+/* A job (docs/functions.md, "Jobs"): a request with no client, for the
+ * function loaded from path, kept in the data directory until it ran.
+ * headers are "Name: value\r\n" lines. An id is FN_JOB_ID_LEN hex
+ * digits, random. */
+#define FN_JOB_ID_LEN 32
+#define FN_JOB_MAX_PAYLOAD (1u << 20)
+typedef struct {
+    ifr_str_t function;          /* the module's path, as its config resolved it */
+    uint32_t ordinal;            /* which of the functions loaded from that file (0: the first) */
+    ifr_str_t method, uri, headers, body;
+    uint32_t max_retries;        /* the function's max_retries */
+    int64_t backoff_ms;          /* its retry_backoff */
+} fn_job_request_t;
+
+/* How a job's run ended: the status the function answered (0: it could
+ * not run; 500 and up: it failed, trapped or timed out) and why, for the
+ * job's state and the log. */
+typedef struct {
+    int status;
+    char detail[200];
+} fn_job_outcome_t;
+
+struct route_plan;
+/* Runs a job with the function plan loaded from job->function, to its
+ * end, on the calling thread (a host's job thread: no loop, so sleeps and
+ * outbound calls block it, never a worker). plan is held by the caller. */
+void fn_job_run(struct route_plan *plan, const fn_job_request_t *job, const char *id, fn_job_outcome_t *out);
+
 typedef struct {
     /* The store in the data directory storage_path (NULL: the default
      * one), opened once per process and shared by every function and
@@ -139,6 +167,16 @@ typedef struct {
      * threads only): the rows as a JSON array of objects, one member per
      * column in column order. */
     void (*db_query)(fn_db_job_t *job);
+    /* The jobs file of the data directory storage_path, opened once per
+     * process (at load, so a function granted enqueue fails there if it
+     * cannot be): 0, or -1 with a sentence in why. */
+    int (*jobs_open)(const char *storage_path, char *why, size_t size);
+    /* Queues job durably (committed before it returns): 0 with its id in
+     * id (FN_JOB_ID_LEN digits and a NUL), or -1 with why. */
+    int (*job_enqueue)(const char *storage_path, const fn_job_request_t *job, char *id, char *why, size_t size);
+    /* The job's state as a JSON object in out (cap bytes): 1 (*len its
+     * length), 0 no such job, -1 failed (logged). */
+    int (*job_state)(const char *storage_path, ifr_str_t id, char *out, size_t cap, size_t *len);
     /* Whether sig (64 bytes) is key's (32 bytes) Ed25519 signature of msg. */
     bool (*verify_ed25519)(const uint8_t *key, const uint8_t *msg, size_t len, const uint8_t *sig);
 } fn_host_backend_t;

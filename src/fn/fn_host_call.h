@@ -110,5 +110,7 @@ FN_HOST_FN(fn_ifrit_http_body);
 FN_HOST_FN(fn_gojinn_db_query);
 FN_HOST_FN(fn_ifrit_db_query);
 FN_HOST_FN(fn_ifrit_db_result);
+FN_HOST_FN(fn_gojinn_enqueue);
+FN_HOST_FN(fn_ifrit_enqueue);
 
 #endif

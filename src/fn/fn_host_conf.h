@@ -17,6 +17,7 @@ enum {
     FN_PERM_HTTP_GET = 1u << 3,  /* host_http_get, http_request with GET */
     FN_PERM_HTTP = 1u << 4,      /* http_request with any method (implies http_get) */
     FN_PERM_DB = 1u << 5,        /* host_db_query, db_query (needs db_driver and db_dsn) */
+    FN_PERM_ENQUEUE = 1u << 6,   /* host_enqueue, enqueue, X-Gojinn-Async requests, job states */
 };
 
 /* The keys a kv_read or kv_write grant covers: none listed means every
@@ -29,6 +30,10 @@ typedef struct {
 #define FN_HTTP_DEFAULT_TIMEOUT_NS (10LL * 1000000000LL)
 #define FN_HTTP_DEFAULT_MAX_RESPONSE (1u << 20)
 #define FN_HTTP_MAX_REQUEST_BODY (1u << 20)
+/* A job of this function is tried again this many times after a failure
+ * (Gojinn's MaxRetries), waiting attempts x retry_backoff before each. */
+#define FN_JOB_DEFAULT_MAX_RETRIES 5u
+#define FN_JOB_DEFAULT_BACKOFF_NS (1000000000LL)
 
 typedef struct {
     unsigned perms;                 /* FN_PERM_* */
@@ -41,6 +46,8 @@ typedef struct {
     const char *storage_path;       /* the plan's data directory (storage file_system), NULL: the default */
     const char *db_path;            /* db_driver sqlite's db_dsn, resolved; NULL: no database */
     bool db_sqlite;                 /* db_driver sqlite (or sqlite3, libsql) was given */
+    uint32_t max_retries;           /* its jobs' retries after a failure */
+    int64_t retry_backoff_ns;       /* the wait before retry N is N times this */
 } fn_host_config_t;
 
 #endif

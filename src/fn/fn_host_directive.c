@@ -14,17 +14,20 @@
  *   http_max_response SIZE        response body bytes (1MiB)
  *   db_driver sqlite              the database host_db_query/db_query reach
  *   db_dsn PATH                   (its file, relative to the Caddyfile)
+ *   max_retries N                 its jobs' retries after a failure (5)
+ *   retry_backoff DUR             the wait before retry N is N times this (1s)
  *
- * Gojinn's capabilities ifrit does not have yet (enqueue, other drivers) are refused
+ * Gojinn's capabilities ifrit does not have yet (other drivers) are refused
  * by name, never ignored. */
 #include <string.h>
 
 #include "config/dispense.h"
 #include "fn/fn_host_directive.h"
 
-static const char *const fn__host_perm_names[] = { "kv_read", "kv_write", "mutex", "http_get", "http", "db" };
+static const char *const fn__host_perm_names[] = { "kv_read", "kv_write", "mutex", "http_get", "http", "db",
+                                                   "enqueue" };
 static const unsigned fn__host_perm_bits[] = { FN_PERM_KV_READ, FN_PERM_KV_WRITE, FN_PERM_MUTEX,
-                                               FN_PERM_HTTP_GET, FN_PERM_HTTP, FN_PERM_DB };
+                                               FN_PERM_HTTP_GET, FN_PERM_HTTP, FN_PERM_DB, FN_PERM_ENQUEUE };
 #define FN__HOST_NPERMS (sizeof fn__host_perm_names / sizeof fn__host_perm_names[0])
 
 static int fn__host_append(route_parse_t *p, const char ***list, size_t *count, const cfg_token_t *t)
@@ -51,8 +54,6 @@ static int fn__host_permissions(route_parse_t *p, const cfg_directive_t *d, fn_h
     for (size_t i = 0; i < d->block->count; i++) {
         const cfg_directive_t *s = &d->block->items[i];
         ifr_str_t n = s->name.text;
-        if (ifr_str_eq_cstr(n, "enqueue"))
-            return cfg_errorf(p->err, &s->name, "permissions: '%s' is not supported yet by ifrit", n.ptr);
         size_t k = 0;
         while (k < FN__HOST_NPERMS && !ifr_str_eq_cstr(n, fn__host_perm_names[k])) k++;
         if (k == FN__HOST_NPERMS)
@@ -132,6 +133,18 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
         if (h->http_timeout_ns <= 0) return cfg_errorf(p->err, a, "http_timeout: must be more than zero");
         return 0;
     }
+    if (ifr_str_eq_cstr(n, "max_retries")) {
+        int64_t v;
+        if (cfg_parse_int(a, 0, 100, &v, p->err) != 0) return -1;
+        h->max_retries = (uint32_t)v;
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "retry_backoff")) {
+        if (cfg_parse_duration(a, 0, &h->retry_backoff_ns, p->err) != 0) return -1;
+        if (h->retry_backoff_ns <= 0 || h->retry_backoff_ns > 3600LL * 1000000000LL)
+            return cfg_errorf(p->err, a, "retry_backoff: expected more than zero and at most 1h");
+        return 0;
+    }
     if (ifr_str_eq_cstr(n, "http_max_response")) {
         if (cfg_parse_size(a, CFG_SIZE_BINARY, &h->http_max_response, p->err) != 0) return -1;
         if (h->http_max_response == 0 || h->http_max_response > (64u << 20))
@@ -144,7 +157,8 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
 bool fn_host_is_option(ifr_str_t name)
 {
     static const char *const names[] = { "permissions", "allow_host", "kv_namespace", "http_timeout",
-                                         "http_max_response", "db_driver", "db_dsn" };
+                                         "http_max_response", "db_driver", "db_dsn", "max_retries",
+                                         "retry_backoff" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ifr_str_eq_cstr(name, names[i])) return true;
     return false;

@@ -5,7 +5,7 @@
  * the type the guest declares. An import of either module that ifrit does
  * not provide is a load error naming it; so is one whose type fits no
  * form. And at load the function's store is opened, when its block grants
- * a KV capability. */
+ * a KV capability, and the jobs file, when it grants enqueue. */
 #include <stdio.h>
 #include <string.h>
 
@@ -42,12 +42,13 @@ static const fn__host_import_t fn__host_imports[] = {
     { "gojinn", "host_db_query", "iiii:i", fn_gojinn_db_query },
     { "ifrit_host", "db_query", "iiii:i", fn_ifrit_db_query },
     { "ifrit_host", "db_result", "iii:i", fn_ifrit_db_result },
+    { "gojinn", "host_enqueue", "iiii:i", fn_gojinn_enqueue },
+    { "ifrit_host", "enqueue", "iiiii:i", fn_ifrit_enqueue },
 };
 #define FN__HOST_NIMPORTS (sizeof fn__host_imports / sizeof fn__host_imports[0])
 
 /* Gojinn's functions ifrit has not built yet, and what they are for. */
 static const char *const fn__host_not_yet[][2] = {
-    { "host_enqueue", "jobs" },
     { "host_s3_put", "S3" },                 { "host_s3_get", "S3" },
     { "host_ws_upgrade", "WebSockets" },     { "host_ws_read", "WebSockets" },
     { "host_ws_write", "WebSockets" },       { "host_ask_ai", "AI" },
@@ -152,6 +153,17 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
         }
         if (!(f->db = b->db_open(h->db_path, db_why, sizeof db_why))) {
             snprintf(why, size, "the database: %s", db_why);
+            return -1;
+        }
+    }
+    if (h->perms & FN_PERM_ENQUEUE) {
+        char jobs_why[300];
+        if (!b || !b->jobs_open || !b->job_enqueue || !b->job_state) {
+            snprintf(why, size, "permissions: jobs are not available in this build");
+            return -1;
+        }
+        if (b->jobs_open(h->storage_path, jobs_why, sizeof jobs_why) != 0) {
+            snprintf(why, size, "the jobs file: %s", jobs_why);
             return -1;
         }
     }

@@ -30,7 +30,8 @@ void fn_config_defaults(fn_config_t *c)
         .max_output = FN_DEFAULT_MAX_OUTPUT,
         .protocol = FN_PROTOCOL_CGI,
         .snapshot = true,
-        .host = { .http_timeout_ns = FN_HTTP_DEFAULT_TIMEOUT_NS, .http_max_response = FN_HTTP_DEFAULT_MAX_RESPONSE },
+        .host = { .http_timeout_ns = FN_HTTP_DEFAULT_TIMEOUT_NS, .http_max_response = FN_HTTP_DEFAULT_MAX_RESPONSE,
+                  .max_retries = FN_JOB_DEFAULT_MAX_RETRIES, .retry_backoff_ns = FN_JOB_DEFAULT_BACKOFF_NS },
     };
 }
 

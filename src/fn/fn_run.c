@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "fn/fn_call.h"
 #include "fn/fn_host_call.h"
+#include "fn/fn_jobs.h"
 #include "fn/fn_runner.h"
 #include "fn/fn_traffic_check.h"
 #include "fn/fn_proto.h"
@@ -197,7 +198,8 @@ static int fn__body_chunk(route_exchange_t *x, const void *data, size_t len, boo
     }
     if (is_last) {
         c->body_pending = false;
-        fn__acquire(x, c);
+        if (c->job) fn_jobs_accept(c);
+        else fn__acquire(x, c);
     }
     return 0;
 }
@@ -214,8 +216,11 @@ route_result_t fn_run(route_exchange_t *x, fn_function_t *f)
         fn_reply_status(c, refused);
         return ROUTE_DONE;
     }
+    if (fn_jobs_intercept(c)) return ROUTE_DONE;   /* a job's state, or X-Gojinn-Async refused */
+    c->job = fn_jobs_wanted(c);
     if (x->req->body_kind == HTTP_BODY_NONE) {
-        fn__acquire(x, c);
+        if (c->job) fn_jobs_accept(c);
+        else fn__acquire(x, c);
         return c->finished ? ROUTE_DONE : ROUTE_ASYNC;
     }
     c->body_pending = true;

@@ -1,8 +1,8 @@
 /* The native backend of functions' host calls (fn/fn_host.h): the KV store
  * on SQLite (srv_fnhost_kv.c), outbound HTTP with libcurl on the offload
  * helpers (srv_fnhost_http.c), functions' SQLite databases
- * (srv_fnhost_db.c) and Ed25519 checks of signed modules with OpenSSL
- * (srv_fnhost_sign.c). */
+ * (srv_fnhost_db.c), Ed25519 checks of signed modules with OpenSSL
+ * (srv_fnhost_sign.c) and jobs (srv_fnhost_jobs.c). */
 #ifndef IFRIT_SERVER_SRV_FNHOST_H
 #define IFRIT_SERVER_SRV_FNHOST_H
 
@@ -15,6 +15,17 @@ void srv_fnhost_kv_flush_all(void);
 void srv_fnhost_http_fill(fn_host_backend_t *b);
 void srv_fnhost_sign_fill(fn_host_backend_t *b);
 void srv_fnhost_db_fill(fn_host_backend_t *b);
+void srv_fnhost_jobs_fill(fn_host_backend_t *b);
+struct route_plan;
+/* Jobs run with plan from now on (a reference is taken; the last one is
+ * dropped), and every jobs file opened so far gets its thread: after the
+ * first load and after each reload (srv_fnhost_jobs.c). */
+void srv_fnhost_jobs_serve(struct route_plan *plan);
+/* No job starts any more: the server stops. */
+void srv_fnhost_jobs_stop(void);
+/* mkdir -p of the directory part of path (changed and restored on the
+ * way), new levels 0700: 0, or -1 with errno. */
+int srv_fnhost_mkdirs(char *path);
 /* Fills and registers the backend: once, at start-up (srv_register_natives). */
 void srv_fnhost_register(void);
 

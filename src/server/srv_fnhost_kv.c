@@ -113,8 +113,7 @@ static int64_t srv__kv_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* mkdir -p of the directory part of path, new levels 0700. */
-static int srv__kv_mkdirs(char *path)
+int srv_fnhost_mkdirs(char *path)
 {
     for (char *p = path + 1; *p; p++) {
         if (*p != '/') continue;
@@ -351,7 +350,7 @@ static fn_kv_store_t *srv__kv_new(const char *path, char *why, size_t size)
     }
     char dir[TLS_STORAGE_PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
-    if (srv__kv_mkdirs(dir) != 0) {
+    if (srv_fnhost_mkdirs(dir) != 0) {
         snprintf(why, size, "cannot make the directory of %s: %s", path, strerror(errno));
         srv__kv_close(s);
         return NULL;

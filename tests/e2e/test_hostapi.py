@@ -379,7 +379,7 @@ def test_hostapi_unknown_imports_are_config_errors(binary):
                 shutil.rmtree(srv.dir, ignore_errors=True)
         # Options ifrit does not have yet stay errors naming them.
         for line, want in (("kv redis://127.0.0.1:6379/0", "'kv' is not supported yet"),
-                           ("permissions {\n\t\tenqueue\n\t}", "'enqueue' is not supported yet"),
+                           ("retry_backoff 0s", "retry_backoff: expected more than zero"),
                            ("permissions {\n\t\tkv_raed\n\t}", "did you mean 'kv_read'"),
                            ("allow_host a/b", "'a/b' is not a host name")):
             srv = Server(binary, config("\twasm %s {\n\t%s\n\t}\n" % (guest("hostapi_gojinn"), line)))

@@ -6,13 +6,17 @@
  *   incr KEY         reads a decimal counter, adds one, stores it, prints it
  *   lincr KEY        incr under host_mutex_lock on "KEY.lock" (tried again after a
  *                    sched_yield while another request holds it): exact under concurrency
+ *   enqueue NAME PAYLOAD  host_enqueue: prints what it returned (0 queued)
+ *   failonce KEY     incr KEY; fails (exit 5) when that made it 1, else prints "ok"
+ *   fail             fails (exit 5)
  *   setbig KEY N     stores a value of N bytes 'x' (over 1 MiB is refused)
  *   lock KEY TTL     host_mutex_lock: 1 or 0
  *   unlock KEY       host_mutex_unlock: 1 or 0
  *   fetch URL        host_http_get into a 64 KiB buffer: the body's length, then the body
  *   log TEXT         host_log at level 1
  *   badptr           host_kv_get with a buffer past the end of memory (traps)
- *   badlen           host_kv_set with a value length of 2 GiB (traps) */
+ *   badlen           host_kv_set with a value length of 2 GiB (traps)
+ *   badenqueue       host_enqueue with a payload length of 2 GiB (traps) */
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@ GOJINN("host_kv_get") uint32_t host_kv_get(const char *k, uint32_t kl, char *out
 GOJINN("host_mutex_lock") uint32_t host_mutex_lock(const char *k, uint32_t kl, uint32_t ttl);
 GOJINN("host_mutex_unlock") uint32_t host_mutex_unlock(const char *k, uint32_t kl);
 GOJINN("host_http_get") uint64_t host_http_get(const char *u, uint32_t ul, char *out, uint32_t max);
+GOJINN("host_enqueue") uint32_t host_enqueue(const char *m, uint32_t ml, const char *p, uint32_t pl);
 
 static char body[8192];
 static char buf[65536];
@@ -64,6 +69,17 @@ int main(void)
         host_kv_set(a, strlen(a), buf, (uint32_t)len);
         host_mutex_unlock(lock, (uint32_t)ll);
         printf("%ld", v + 1);
+    } else if (!strcmp(cmd, "enqueue") && a && b) {
+        printf("%u", host_enqueue(a, strlen(a), b, strlen(b)));
+    } else if (!strcmp(cmd, "failonce") && a) {
+        uint32_t got = host_kv_get(a, strlen(a), buf, 32);
+        long v = got == 0xFFFFFFFFu ? 0 : strtol((buf[got < 32 ? got : 31] = '\0', buf), NULL, 10);
+        int len = snprintf(buf, sizeof buf, "%ld", v + 1);
+        host_kv_set(a, strlen(a), buf, (uint32_t)len);
+        if (v + 1 == 1) return 5;
+        printf("ok");
+    } else if (!strcmp(cmd, "fail")) {
+        return 5;
     } else if (!strcmp(cmd, "setbig") && a && b) {
         size_t size = (size_t)atol(b);
         char *v = malloc(size);
@@ -88,6 +104,9 @@ int main(void)
         printf("not trapped");
     } else if (!strcmp(cmd, "badlen")) {
         host_kv_set("k", 1, buf, 0x80000000u);
+        printf("not trapped");
+    } else if (!strcmp(cmd, "badenqueue")) {
+        host_enqueue("w.wasm", 6, buf, 0x80000000u);
         printf("not trapped");
     } else {
         return 2;

@@ -10,7 +10,8 @@
  *   req METHOD URL [BODY]   http_request with an X-Test header and BODY;
  *                           prints the status, the X-Upstream field and the body
  *   reqh URL HEADERS        http_request GET with HEADERS as given (\n for a newline)
- *   nores                   http_body with no response held */
+ *   nores                   http_body with no response held
+ *   enqueue NAME PAYLOAD    enqueue: the code, then the job's id */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,11 @@ int main(void)
         char *h = strtok(NULL, "");
         for (char *p = h; p && (p = strstr(p, "\\n")); p++) { p[0] = '\n'; memmove(p + 1, p + 2, strlen(p + 2) + 1); }
         fetch("GET", a, h ? h : "", NULL);
+    } else if (!strcmp(cmd, "enqueue") && a) {
+        char id[32], *payload = strtok(NULL, "");
+        if (!payload) return 2;
+        int32_t e = ifrit_enqueue(a, strlen(a), payload, strlen(payload), id);
+        printf("%d %.*s", e, e ? 0 : 32, id);
     } else if (!strcmp(cmd, "nores")) {
         uint32_t len = 0;
         printf("%d %d", ifrit_http_body(NULL, 0, &len), ifrit_http_status());
