@@ -129,6 +129,20 @@ static int route__send_part(route_exchange_t *x, int fd, uint64_t off, uint64_t 
     return 0;
 }
 
+/* fd, unless the bytes came from the open-file cache (nothing open). */
+static void route__file_close(int fd)
+{
+    if (fd >= 0) close(fd);
+}
+
+/* Sends [off, off+len) of the file as the last of the body: from the
+ * cached bytes when there are (body.ptr), else from fd (taken over). */
+static void route__send_span(route_exchange_t *x, int fd, ifr_str_t body, uint64_t off, uint64_t len)
+{
+    if (body.ptr) x->io->send_body(x, body.ptr + off, (size_t)len, true);
+    else x->io->send_file(x, fd, (off_t)off, len, true);
+}
+
 /* Picks a precompressed sibling the client accepts; fills *fd and *sst. */
 static const char *route__precompressed(route_exchange_t *x, const route_file_conf_t *c, const char *real,
                                        int *fd, struct stat *sst)
@@ -165,14 +179,18 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     int sib = -1;
     const char *coding = c->precompressed.count ? route__precompressed(x, c, real, &sib, &st) : NULL;
     if (coding) {
-        if (fd >= 0) close(fd);
+        route__file_close(fd);
         fd = sib;
     }
     if (c->precompressed.count && route_vary_add(x, IFR_LIT("Accept-Encoding")) != 0) {
-        if (fd >= 0) close(fd);
+        route__file_close(fd);
         return route_fail(x, 500, "out of memory");
     }
-    if (fd < 0) {
+    /* The bytes the open-file cache holds, while they are still the ones
+     * of the file stat'ed; else the file is opened again here. */
+    ifr_str_t body = IFR_NULL_STR;
+    if (fd == ROUTE_FS_IN_CACHE && !route_fs_cache_body(real, &st, &body)) fd = -1;
+    if (fd == -1) {
         /* Found regular, but it may have been swapped for a FIFO since. */
         fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0) return route_fail(x, errno == EACCES ? 403 : 404, "cannot open file");
@@ -190,7 +208,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         http_headers_set(rh, x->arena, IFR_LIT("ETag"), ifr_arena_str(x->arena, etag_s)) != 0 ||
         http_headers_set(rh, x->arena, IFR_LIT("Last-Modified"), ifr_arena_str(x->arena, ifr_cstr(lm))) != 0 ||
         (coding && http_headers_set(rh, x->arena, IFR_LIT("Content-Encoding"), ifr_cstr(coding)) != 0)) {
-        close(fd);
+        route__file_close(fd);
         return route_fail(x, 500, "out of memory");
     }
 
@@ -200,13 +218,13 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     ifr_str_t ius = route__req_header(x, "If-Unmodified-Since"), ims = route__req_header(x, "If-Modified-Since");
     if ((im.ptr && !route__etag_listed(im, etag_s, false)) ||
         (!im.ptr && ius.ptr && route_http_date_parse(ius, &since) && st.st_mtim.tv_sec > since)) {
-        close(fd);
+        route__file_close(fd);
         return route_send_simple(x, 412, IFR_LIT(""));
     }
     bool not_modified = inm.ptr ? route__etag_listed(inm, etag_s, true)
                                 : ims.ptr && route_http_date_parse(ims, &since) && st.st_mtim.tv_sec <= since;
     if (not_modified) {
-        close(fd);
+        route__file_close(fd);
         /* As Go's ServeContent (so Caddy): the ETag stands for the file, so
          * Last-Modified goes, and so do the fields of a body not sent. */
         http_headers_remove(rh, IFR_LIT("Content-Type"));
@@ -238,7 +256,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     if (nr < 0) {
         /* The answer itself, not an error for handle_errors: Caddy's comes
          * from Go's ServeContent, with its text. */
-        close(fd);
+        route__file_close(fd);
         char *cr = ifr_arena_printf(x->arena, "bytes */%" PRIu64, size);
         if (!cr || http_headers_set(rh, x->arena, IFR_LIT("Content-Range"), ifr_cstr(cr)) != 0 ||
             http_headers_set(rh, x->arena, IFR_LIT("Content-Type"), IFR_LIT("text/plain; charset=utf-8")) != 0 ||
@@ -247,7 +265,7 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         return route_send_simple(x, 416, IFR_LIT("invalid range: failed to overlap\n"));
     }
     if (http_headers_set(rh, x->arena, IFR_LIT("Accept-Ranges"), IFR_LIT("bytes")) != 0) {
-        close(fd);
+        route__file_close(fd);
         return route_fail(x, 500, "out of memory");
     }
     bool head = ifr_str_eq_cstr(x->req->method, "HEAD");
@@ -255,11 +273,11 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         x->resp.status = status ? status : 200;
         x->resp.content_length = (int64_t)size;
         if (x->io->send_head(x) != 0 || head || size == 0) {
-            close(fd);
+            route__file_close(fd);
             if (head || size == 0) x->io->send_body(x, NULL, 0, true);
             return ROUTE_DONE;
         }
-        x->io->send_file(x, fd, 0, size, true);
+        route__send_span(x, fd, body, 0, size);
         return ROUTE_DONE;
     }
     x->resp.status = 206;
@@ -267,16 +285,16 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         char *cr = ifr_arena_printf(x->arena, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, ranges[0].start,
                                     ranges[0].start + ranges[0].len - 1, size);
         if (!cr || http_headers_set(rh, x->arena, IFR_LIT("Content-Range"), ifr_cstr(cr)) != 0) {
-            close(fd);
+            route__file_close(fd);
             return route_fail(x, 500, "out of memory");
         }
         x->resp.content_length = (int64_t)ranges[0].len;
         if (x->io->send_head(x) != 0 || head) {
-            close(fd);
+            route__file_close(fd);
             if (head) x->io->send_body(x, NULL, 0, true);
             return ROUTE_DONE;
         }
-        x->io->send_file(x, fd, (off_t)ranges[0].start, ranges[0].len, true);
+        route__send_span(x, fd, body, ranges[0].start, ranges[0].len);
         return ROUTE_DONE;
     }
     /* Several ranges: multipart/byteranges with a boundary per response. */
@@ -288,30 +306,31 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
         parts[i] = ifr_arena_printf(x->arena, "%s--%s\r\nContent-Type: %s\r\nContent-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64 "\r\n\r\n",
                                     i ? "\r\n" : "", boundary, type ? type : "", ranges[i].start,
                                     ranges[i].start + ranges[i].len - 1, size);
-        if (!parts[i]) { close(fd); return route_fail(x, 500, "out of memory"); }
+        if (!parts[i]) { route__file_close(fd); return route_fail(x, 500, "out of memory"); }
         total += strlen(parts[i]) + ranges[i].len;
     }
     char *tail = ifr_arena_printf(x->arena, "\r\n--%s--\r\n", boundary);
     char *ct = ifr_arena_printf(x->arena, "multipart/byteranges; boundary=%s", boundary);
     if (!tail || !ct || http_headers_set(rh, x->arena, IFR_LIT("Content-Type"), ifr_cstr(ct)) != 0) {
-        close(fd);
+        route__file_close(fd);
         return route_fail(x, 500, "out of memory");
     }
     total += strlen(tail);
     x->resp.content_length = (int64_t)total;
     if (x->io->send_head(x) != 0 || head) {
-        close(fd);
+        route__file_close(fd);
         if (head) x->io->send_body(x, NULL, 0, true);
         return ROUTE_DONE;
     }
     for (int i = 0; i < nr; i++) {
         if (x->io->send_body(x, parts[i], strlen(parts[i]), false) != 0 ||
-            route__send_part(x, fd, ranges[i].start, ranges[i].len) != 0) {
-            close(fd);
+            (body.ptr ? x->io->send_body(x, body.ptr + ranges[i].start, (size_t)ranges[i].len, false)
+                      : route__send_part(x, fd, ranges[i].start, ranges[i].len)) != 0) {
+            route__file_close(fd);
             return ROUTE_DONE;
         }
     }
-    close(fd);
+    route__file_close(fd);
     x->io->send_body(x, tail, strlen(tail), true);
     return ROUTE_DONE;
 }

@@ -27,7 +27,8 @@ bool route_file_hidden(const route_file_conf_t *c, ifr_str_t fs_path);
 
 /* Serves the regular file at real (canonical path) with stat st, answering
  * conditionals, ranges and precompressed siblings. fd is real already open
- * (st is then its fstat), or -1 to open it here; it is taken over. */
+ * (st is then its fstat; fd is taken over), ROUTE_FS_IN_CACHE (the bytes
+ * are the open-file cache's: route_fs_cache_body), or -1 to open it here. */
 route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, const char *real,
                                const struct stat *st, int fd);
 

@@ -35,18 +35,30 @@ int route_fs_root(ifr_str_t root, char *out);
  * type, opened non-blocking), or -1 with errno: ENOENT and ENOTDIR are
  * final; ELOOP (a symlink on the way), ENOSYS (no such call here) and
  * anything else mean "resolve it with route_fs_resolve instead" (EACCES
- * too: a directory that may be searched but not read still has an index). */
+ * too: a directory that may be searched but not read still has an index).
+ * ROUTE_FS_IN_CACHE instead of a descriptor: path is a regular file whose
+ * bytes the cache holds (st is its stat; route_fs_cache_body gives them,
+ * nothing is open and nothing needs closing). */
 int route_fs_open_nofollow(const char *path, struct stat *st);
+#define ROUTE_FS_IN_CACHE (-2)
 
 /* The cache route_fs_open_nofollow keeps of the regular files it opened
  * (fs_open_cache.c; Linux only, elsewhere it never hits). _open returns a
  * new descriptor (the caller's) for path and its current stat when the
- * cached one still is the file path names, else -1; _put remembers a copy
- * of fd (fd stays the caller's). Each thread has its own cache: a thread
- * that served files calls route_fs_cache_thread_exit before it ends, which
- * closes its descriptors. */
+ * cached one still is the file path names, ROUTE_FS_IN_CACHE when it also
+ * holds the file's bytes, else -1; _put remembers a copy of fd (fd stays
+ * the caller's). _body points body at the bytes of path kept for the file
+ * with stat st (as _open gave it) and says whether there are: valid until
+ * the next call into the cache on this thread, so they are to be sent (a
+ * copy taken) at once. Bytes are kept for regular files of at most
+ * ROUTE_FS_CACHE_BODY_MAX bytes not changed in the last seconds. Each
+ * thread has its own cache: a thread that served files calls
+ * route_fs_cache_thread_exit before it ends, which closes its descriptors
+ * and frees the bytes. */
+#define ROUTE_FS_CACHE_BODY_MAX (16 * 1024)
 int route_fs_cache_open(const char *path, struct stat *st);
 void route_fs_cache_put(const char *path, int fd, const struct stat *st);
+bool route_fs_cache_body(const char *path, const struct stat *st, ifr_str_t *body);
 void route_fs_cache_thread_exit(void);
 
 /* Whether path is root itself or lies under it (both canonical). */

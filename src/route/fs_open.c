@@ -24,7 +24,7 @@ int route_fs_open_nofollow(const char *path, struct stat *st)
         return -1;
     }
     int fd = route_fs_cache_open(path, st);
-    if (fd >= 0) return fd;
+    if (fd >= 0 || fd == ROUTE_FS_IN_CACHE) return fd;
     /* O_NONBLOCK: a FIFO must not block the worker in open (it is refused
      * after fstat, like every file that is not regular or a directory). */
     struct open_how how = {

@@ -128,8 +128,9 @@ bool route_file_hidden(const route_file_conf_t *c, ifr_str_t fs_path)
 
 /* Finds rel (cleaned, relative) under base (a canonical directory under
  * real_root): real gets the canonical path and sb its stat. Returns the
- * open file when the direct open found it, else -1 with *err 0 (the walk
- * found it; it is not open) or the reason it is not served. */
+ * open file when the direct open found it (or ROUTE_FS_IN_CACHE: its
+ * bytes are in the open-file cache), else -1 with *err 0 (the walk found
+ * it; it is not open) or the reason it is not served. */
 static int route__file_find(const char *real_root, const char *base, const char *rel, char *real,
                            struct stat *sb, int *err)
 {
@@ -148,7 +149,7 @@ static int route__file_find(const char *real_root, const char *base, const char 
     if (n == 0) real[n++] = '/';
     real[n] = '\0';
     int fd = route_fs_open_nofollow(real, sb);
-    if (fd >= 0) {
+    if (fd >= 0 || fd == ROUTE_FS_IN_CACHE) {
         *err = 0;
         return fd;
     }
