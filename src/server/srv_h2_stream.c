@@ -340,6 +340,9 @@ void srv_h2_stream_submit(srv_h2_stream_t *st)
     srv_exchange_t *ex = &st->ex;
     nghttp2_session *ng = st->h2->ng;
     if (st->reset_sent) return;
+    /* Ended without send_end (srv_exchange_fail after the head: an
+     * upstream that broke off, say): the response is not whole. */
+    if (ex->resp_done && !st->end_queued) st->cut = true;
     if (ex->resp_done && st->cut && (!st->nva || st->submitted)) {
         /* Cut off after the head: the client must see it was not whole. */
         nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
@@ -347,7 +350,6 @@ void srv_h2_stream_submit(srv_h2_stream_t *st)
         return;
     }
     if (!st->nva || st->submitted) return;
-    if (ex->resp_done && !st->end_queued) st->cut = true;   /* failed after send_head */
     st->submitted = true;
     bool empty = ex->no_body || (st->end_queued && !st->seg_head && !st->trailers && !st->cut);
     if (ex->no_body) srv_h2_stream_drop_body(st);
