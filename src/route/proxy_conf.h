@@ -71,6 +71,8 @@ typedef struct {
     unsigned versions;                   /* ROUTE_PROXY_V*; default 1.1 2; h2c:// upstreams: h2c 2 */
     int64_t dial_timeout_ns;             /* default 3s, as Caddy */
     int64_t response_header_timeout_ns;  /* 0 = none */
+    int64_t read_timeout_ns;             /* each wait for the upstream's next bytes; 0 = none */
+    int64_t write_timeout_ns;            /* each wait for the upstream to take request bytes; 0 = none */
     int64_t keepalive_ns;                /* idle pooled connections close after; 0 = no pooling */
     uint32_t keepalive_idle_conns;       /* idle connections kept per upstream per worker; UINT32_MAX: no limit */
     uint32_t read_buffer;                /* bytes read from the upstream at a time */

@@ -246,7 +246,7 @@ static int route__proxy_parse_transport(route_parse_t *p, const cfg_directive_t 
     }
     if (!cfg_is_word(&s->args[0], "http"))
         return cfg_errorf(p->err, &s->args[0], "transport: expected http or fastcgi, got '%s'", s->args[0].text.ptr);
-    static const char *const known[] = { "dial_timeout", "response_header_timeout", "keepalive",
+    static const char *const known[] = { "dial_timeout", "response_header_timeout", "read_timeout", "write_timeout", "keepalive",
                                          "keepalive_idle_conns", "keepalive_idle_conns_per_host", "read_buffer", "versions",
                                          "tls", "tls_insecure_skip_verify", "tls_server_name", "tls_trusted_ca_certs",
                                          "tls_client_auth", "tls_timeout" };
@@ -266,6 +266,10 @@ static int route__proxy_parse_transport(route_parse_t *p, const cfg_directive_t 
             if (route__proxy_one_duration(p, o, 0, &t->dial_timeout_ns) != 0) return -1;
         } else if (ifr_str_eq_cstr(n, "response_header_timeout")) {
             if (route__proxy_one_duration(p, o, 0, &t->response_header_timeout_ns) != 0) return -1;
+        } else if (ifr_str_eq_cstr(n, "read_timeout")) {
+            if (route__proxy_one_duration(p, o, 0, &t->read_timeout_ns) != 0) return -1;
+        } else if (ifr_str_eq_cstr(n, "write_timeout")) {
+            if (route__proxy_one_duration(p, o, 0, &t->write_timeout_ns) != 0) return -1;
         } else if (ifr_str_eq_cstr(n, "keepalive")) {
             if (cfg_expect_args(o, 1, 1, p->err) != 0) return -1;
             if (cfg_is_word(&o->args[0], "off")) t->keepalive_ns = 0;

@@ -46,7 +46,11 @@ struct srv_h2up_call {
     void *ud;
     srv__h2up_state_t state;
     int32_t id;                       /* the stream; 0 until submitted */
-    srv_timer_t timer;                /* response_header_timeout */
+    srv_timer_t timer;                /* the nearest of response_header_timeout, read_timeout,
+                                         write_timeout (srv__h2up_arm) */
+    int64_t header_at;                /* response_header_timeout's deadline once the request is whole; 0 = none */
+    int64_t read_since;               /* read_timeout counts from here: the stream's last frame */
+    int64_t write_since;              /* write_timeout counts from here (while up holds bytes) */
     srv_task_t task;                  /* srv__h2up_kick: find a session */
     ifr_buf_t up;                     /* request body bytes nghttp2 has not taken; owned */
     ifr_buf_t down;                   /* response body bytes the client has not taken; owned */
@@ -59,6 +63,7 @@ struct srv_h2up_call {
     unsigned interim, retries;
     bool body_started, body_done, body_paused;
     bool got_head, in_trailers, remote_ended, waiting_client;
+    bool request_whole;               /* the request went to nghttp2 whole: the wait for the response began */
 };
 
 struct srv__h2up_sess {
@@ -239,6 +244,8 @@ static bool srv__h2up_retry(srv_h2up_call_t *c)
     srv__h2up_unlink(c);
     srv_timer_stop(c->loop, &c->timer);
     c->id = 0;
+    c->request_whole = false;
+    c->header_at = 0;
     c->state = SRV__H2UP_WAIT;
     c->fields = (http_headers_t){ 0 };
     c->interim = 0;
@@ -276,6 +283,58 @@ static void srv__h2up_die(srv__h2up_sess_t *s, route_proxy_fail_t why, const cha
         srv__h2up_reaper_loop = s->loop;
         srv_loop_post(s->loop, &srv__h2up_reaper);
     }
+}
+
+/* ---- the call's timeouts ---- */
+
+static int64_t srv__h2up_earliest(int64_t a, int64_t b) { return !a ? b : !b ? a : a < b ? a : b; }
+
+/* read_timeout's deadline: the upstream owes the stream frames (the
+ * request is whole, or the response began, and it has not ended) and the
+ * client is not what holds them back. 0 when it does not run. */
+static int64_t srv__h2up_read_deadline(const srv_h2up_call_t *c)
+{
+    int64_t t = c->req.conf->read_timeout_ns;
+    if (t <= 0 || c->waiting_client || c->remote_ended || !(c->request_whole || c->got_head)) return 0;
+    return c->read_since + t;
+}
+
+/* write_timeout's deadline: request body bytes wait for the upstream's
+ * window (or its socket). */
+static int64_t srv__h2up_write_deadline(const srv_h2up_call_t *c)
+{
+    int64_t t = c->req.conf->write_timeout_ns;
+    return t > 0 && c->up.len ? c->write_since + t : 0;
+}
+
+/* The call's timer waits for its nearest deadline (left alone when that
+ * did not move). */
+static void srv__h2up_arm(srv_h2up_call_t *c)
+{
+    if (c->state != SRV__H2UP_HEAD && c->state != SRV__H2UP_BODY) return;
+    int64_t at = c->state == SRV__H2UP_HEAD ? c->header_at : 0;
+    at = srv__h2up_earliest(at, srv__h2up_read_deadline(c));
+    at = srv__h2up_earliest(at, srv__h2up_write_deadline(c));
+    if (srv_timer_active(&c->timer) && c->timer.deadline == at) return;
+    srv_timer_stop(c->loop, &c->timer);
+    if (at) srv_timer_start_at(c->loop, &c->timer, at);
+}
+
+/* The request is with nghttp2 whole: the wait for the response begins. */
+static void srv__h2up_request_whole(srv_h2up_call_t *c)
+{
+    if (c->request_whole) return;
+    c->request_whole = true;
+    c->read_since = c->loop->now;
+    if (c->req.conf->response_header_timeout_ns > 0) c->header_at = c->loop->now + c->req.conf->response_header_timeout_ns;
+    srv__h2up_arm(c);
+}
+
+/* A frame of c's stream arrived. */
+static void srv__h2up_heard(srv_h2up_call_t *c)
+{
+    c->read_since = c->loop->now;
+    if (c->req.conf->read_timeout_ns > 0) srv__h2up_arm(c);
 }
 
 /* ---- nghttp2's callbacks ---- */
@@ -329,7 +388,6 @@ static int srv__h2up_on_header(nghttp2_session *ng, const nghttp2_frame *f, cons
 static void srv__h2up_final_head(srv_h2up_call_t *c, bool end_stream)
 {
     c->got_head = true;
-    srv_timer_stop(c->loop, &c->timer);
     http_upstream_response_t *r = &c->resp;
     *r = (http_upstream_response_t){ .status = c->status, .version_minor = 1, .headers = c->fields, .keep_alive = true };
     const http_header_t *cl = http_headers_get(&r->headers, IFR_LIT("content-length"));
@@ -341,6 +399,7 @@ static void srv__h2up_final_head(srv_h2up_call_t *c, bool end_stream)
     else
         r->body_kind = HTTP_BODY_CHUNKED;   /* ends with the stream: to HTTP/1.1 clients, chunked */
     c->state = SRV__H2UP_BODY;
+    srv__h2up_arm(c);   /* response_header_timeout is over; read_timeout goes on */
     int taken = c->cb->on_head(c->ud, r);
     if (taken == ROUTE_PROXY_HEAD_DONE) {
         srv__h2up_reset(c, NGHTTP2_CANCEL);   /* the body is not wanted */
@@ -382,6 +441,7 @@ static int srv__h2up_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, 
     }
     srv_h2up_call_t *c = srv__h2up_call_of(ng, f->hd.stream_id);
     if (!c) return 0;
+    srv__h2up_heard(c);
     bool end = f->hd.flags & NGHTTP2_FLAG_END_STREAM;
     if (end && (f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA)) c->remote_ended = true;
     if (f->hd.type != NGHTTP2_HEADERS) return 0;
@@ -445,6 +505,7 @@ static void srv__h2up_client_writable(route_exchange_t *x, void *ud)
     srv_h2up_call_t *c = ud;
     c->waiting_client = false;
     if (c->state != SRV__H2UP_BODY) return;
+    c->read_since = c->loop->now;   /* the wait for the client does not count against read_timeout */
     if (c->down.len) {
         size_t n = c->down.len;
         if (x->io->send_body(x, c->down.data, n, false) != 0) {
@@ -463,6 +524,7 @@ static void srv__h2up_client_writable(route_exchange_t *x, void *ud)
         return;
     }
     srv__h2up_watch_client(c);
+    srv__h2up_arm(c);
 }
 
 static int srv__h2up_on_close(nghttp2_session *ng, int32_t id, uint32_t code, void *ud)
@@ -499,12 +561,16 @@ static ssize_t srv__h2up_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf
     if (n) {
         memcpy(buf, c->up.data, n);
         ifr_buf_consume(&c->up, n);
+        c->write_since = c->loop->now;
     }
     if (c->body_paused && c->up.len < SRV_PROXY_LOW_WATER) {
         c->body_paused = false;
         c->x->io->resume_body(c->x);
     }
-    if (c->up.len || !c->body_done) return n ? (ssize_t)n : NGHTTP2_ERR_DEFERRED;
+    if (c->up.len || !c->body_done) {
+        srv__h2up_arm(c);
+        return n ? (ssize_t)n : NGHTTP2_ERR_DEFERRED;
+    }
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     const http_headers_t *in = c->x->req_trailers;
     if (in && in->count) {
@@ -526,8 +592,7 @@ static ssize_t srv__h2up_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf
             if (k && nghttp2_submit_trailer(ng, id, nva, k) == 0) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
         }
     }
-    if (c->req.conf->response_header_timeout_ns > 0 && !c->got_head)
-        srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->response_header_timeout_ns);
+    srv__h2up_request_whole(c);
     return (ssize_t)n;
 }
 
@@ -815,6 +880,7 @@ static int srv__h2up_client_body(route_exchange_t *x, const void *data, size_t l
     (void)x;
     srv_h2up_call_t *c = ud;
     if (c->state == SRV__H2UP_DONE || !c->s || c->id <= 0) return 1;
+    if (!c->up.len) c->write_since = c->loop->now;
     if (len && ifr_buf_append(&c->up, data, len) != 0) {
         c->why = "out of memory";
         nghttp2_submit_rst_stream(c->s->ng, NGHTTP2_FLAG_NONE, c->id, NGHTTP2_INTERNAL_ERROR);
@@ -824,6 +890,7 @@ static int srv__h2up_client_body(route_exchange_t *x, const void *data, size_t l
     if (is_last) c->body_done = true;
     nghttp2_session_resume_data(c->s->ng, c->id);
     srv__h2up_post_flush(c->s);
+    srv__h2up_arm(c);
     if (c->up.len >= SRV_PROXY_HIGH_WATER && !is_last) {
         c->body_paused = true;
         return 1;
@@ -853,9 +920,9 @@ static int srv__h2up_submit(srv_h2up_call_t *c)
     }
     c->id = id;
     c->state = SRV__H2UP_HEAD;
+    c->read_since = c->write_since = c->loop->now;
     if (!c->req.with_body) {
-        if (c->req.conf->response_header_timeout_ns > 0)
-            srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->response_header_timeout_ns);
+        srv__h2up_request_whole(c);
         return 0;
     }
     c->body_started = true;
@@ -866,10 +933,19 @@ static int srv__h2up_submit(srv_h2up_call_t *c)
     return 0;
 }
 
+/* A deadline of srv__h2up_arm passed (or moved since it was armed).
+ * Before the head the client gets a 504; after it, a response cut off. */
 static void srv__h2up_call_timeout(srv_timer_t *t)
 {
     srv_h2up_call_t *c = t->data;
-    if (c->state == SRV__H2UP_HEAD) srv__h2up_fail(c, ROUTE_PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout", true);
+    int64_t now = c->loop->now, r = srv__h2up_read_deadline(c), w = srv__h2up_write_deadline(c);
+    const char *why = c->state == SRV__H2UP_HEAD && c->header_at && now >= c->header_at ? "response_header_timeout"
+                      : w && now >= w                                                   ? "write_timeout"
+                      : r && now >= r                                                   ? "read_timeout"
+                                                                                        : NULL;
+    if (!why) srv__h2up_arm(c);
+    else if (c->state == SRV__H2UP_HEAD) srv__h2up_fail(c, ROUTE_PROXY_FAIL_HEADER_TIMEOUT, why, true);
+    else if (c->state == SRV__H2UP_BODY) srv__h2up_abort(c, why);
 }
 
 /* From the loop: a session with room, or a new one. */

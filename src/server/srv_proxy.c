@@ -46,7 +46,11 @@ struct route_proxy_call {
     srv_upconn_t *up;
     srv_upwait_t wait;           /* queued while the upstream's name is looked up */
     srv__call_state_t state;
-    srv_timer_t timer;           /* dial_timeout, then response_header_timeout */
+    srv_timer_t timer;           /* dial_timeout, then the nearest of response_header_timeout,
+                                    read_timeout and write_timeout (srv__call_arm) */
+    int64_t header_at;           /* response_header_timeout's deadline once the request is written; 0 = none */
+    int64_t read_since;          /* read_timeout counts from here */
+    int64_t write_since;         /* write_timeout counts from here (while wbuf holds bytes) */
     srv_task_t task;             /* runs srv__call_kick from the loop */
     ifr_buf_t wbuf;              /* request bytes not yet written upstream; owned */
     ifr_buf_t rbuf;              /* response bytes not yet handled; owned */
@@ -68,6 +72,7 @@ struct route_proxy_call {
     bool waiting_client;         /* wait_writable pending */
     bool splicing;               /* the body goes by splice_body (while it says yes) */
     bool write_failed;
+    bool request_whole;          /* the request was all written: header_at and read_since set */
     unsigned interim;            /* informational heads seen */
     unsigned dials;              /* dials that failed after connect() started */
     const char *kick_error;      /* a failure found in start, reported from the loop */
@@ -124,7 +129,8 @@ static void srv__call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const 
     if (why == ROUTE_PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == SRV__CALL_HEAD) {
         srv_upconn_close(c->up);
         c->up = NULL;
-        c->reused = c->sent_any = c->write_failed = false;
+        c->reused = c->sent_any = c->write_failed = c->request_whole = false;
+        c->header_at = 0;
         c->state = SRV__CALL_DIAL;
         srv_loop_post(c->loop, &c->task);
         return;
@@ -193,6 +199,38 @@ static bool srv__call_request_written(const route_proxy_call_t *c)
     return c->wbuf.len == 0 && (!c->req.with_body || c->body_done);
 }
 
+/* read_timeout's deadline: the upstream owes bytes (the request is
+ * written, or its response began) and the client is not what holds them
+ * back. 0 when it does not run. */
+static int64_t srv__call_read_deadline(const route_proxy_call_t *c)
+{
+    int64_t t = c->req.conf->read_timeout_ns;
+    if (t <= 0 || c->waiting_client || !(srv__call_request_written(c) || c->got_any)) return 0;
+    return c->read_since + t;
+}
+
+/* write_timeout's deadline: request bytes wait for the upstream to take them. */
+static int64_t srv__call_write_deadline(const route_proxy_call_t *c)
+{
+    int64_t t = c->req.conf->write_timeout_ns;
+    return t > 0 && c->wbuf.len ? c->write_since + t : 0;
+}
+
+static int64_t srv__earliest(int64_t a, int64_t b) { return !a ? b : !b ? a : a < b ? a : b; }
+
+/* Once connected, the one timer waits for the nearest deadline (left
+ * alone when that did not move). */
+static void srv__call_arm(route_proxy_call_t *c)
+{
+    if (c->state != SRV__CALL_HEAD && c->state != SRV__CALL_BODY) return;
+    int64_t at = c->state == SRV__CALL_HEAD ? c->header_at : 0;
+    at = srv__earliest(at, srv__call_read_deadline(c));
+    at = srv__earliest(at, srv__call_write_deadline(c));
+    if (srv_timer_active(&c->timer) && c->timer.deadline == at) return;
+    srv_timer_stop(c->loop, &c->timer);
+    if (at) srv_timer_start_at(c->loop, &c->timer, at);
+}
+
 /* Writes what the socket takes. -1 on a write error. */
 static int srv__call_flush(route_proxy_call_t *c)
 {
@@ -201,6 +239,7 @@ static int srv__call_flush(route_proxy_call_t *c)
         ssize_t n = srv_transport_writev(&c->up->tr, &iov, 1);
         if (n > 0) {
             c->sent_any = true;
+            c->write_since = c->loop->now;
             ifr_buf_consume(&c->wbuf, (size_t)n);
         } else if (n == SRV_IO_AGAIN) {
             /* the transport cleared can_write */
@@ -214,9 +253,14 @@ static int srv__call_flush(route_proxy_call_t *c)
         c->body_paused = false;
         c->x->io->resume_body(c->x);
     }
-    if (c->state == SRV__CALL_HEAD && srv__call_request_written(c) && !srv_timer_active(&c->timer) &&
-        c->req.conf->response_header_timeout_ns > 0)
-        srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->response_header_timeout_ns);
+    if (c->state == SRV__CALL_HEAD && srv__call_request_written(c) && !c->request_whole) {
+        /* The wait for the response begins. */
+        c->request_whole = true;
+        c->read_since = c->loop->now;
+        if (c->req.conf->response_header_timeout_ns > 0)
+            c->header_at = c->loop->now + c->req.conf->response_header_timeout_ns;
+    }
+    srv__call_arm(c);
     return 0;
 }
 
@@ -243,6 +287,7 @@ static int srv__call_client_body(route_exchange_t *x, const void *data, size_t l
     (void)x;
     route_proxy_call_t *c = ud;
     if (c->state == SRV__CALL_DONE || c->write_failed) return 1;
+    if (!c->wbuf.len) c->write_since = c->loop->now;
     int rc = 0;
     if (len && c->body_chunked) {
         char head[HTTP_CHUNK_HEAD_MAX];
@@ -273,6 +318,7 @@ static void srv__call_client_writable(route_exchange_t *x, void *ud)
     (void)x;
     route_proxy_call_t *c = ud;
     c->waiting_client = false;
+    c->read_since = c->loop->now;   /* the wait for the client does not count against read_timeout */
     srv__call_pump(c);
 }
 
@@ -369,6 +415,7 @@ static bool srv__call_splice(route_proxy_call_t *c)
         switch (x->io->splice_body(x, c->up->tr.fd, c->body_left, &moved)) {
         case ROUTE_SPLICE_MOVED:
             c->got_any = true;
+            c->read_since = c->loop->now;
             c->body_left -= moved;
             if (c->body_left == 0) {
                 srv__call_complete(c);
@@ -514,6 +561,7 @@ static void srv__call_read(route_proxy_call_t *c)
         ssize_t n = srv_transport_read(&c->up->tr, c->rbuf.data + c->rbuf.len, chunk);
         if (n > 0) {
             c->got_any = true;
+            c->read_since = c->loop->now;
             c->rbuf.len += (size_t)n;
             continue;
         }
@@ -540,6 +588,7 @@ static void srv__call_pump(route_proxy_call_t *c)
     if (c->state == SRV__CALL_DONE || c->state == SRV__CALL_DIAL) return;
     if (c->wbuf.len && c->up->tr.can_write) srv__call_flush(c);
     srv__call_read(c);
+    srv__call_arm(c);
 }
 
 /* A TLS upstream chose h2 by ALPN: the connection becomes an HTTP/2
@@ -562,6 +611,7 @@ static void srv__call_connected(route_proxy_call_t *c)
     }
     c->state = SRV__CALL_HEAD;
     srv_timer_stop(c->loop, &c->timer);
+    c->read_since = c->write_since = c->loop->now;
     if (c->req.with_body && !c->body_started) {
         c->body_started = true;
         if (c->x->io->read_body(c->x, srv__call_client_body, c) != 0) {
@@ -622,6 +672,20 @@ static void srv__call_event(void *owner, uint32_t events)
     srv__call_pump(c);
 }
 
+/* A deadline of srv__call_arm passed (or moved since it was armed). Before
+ * the head the client gets a 504; after it, a response cut off. */
+static void srv__call_io_timeout(route_proxy_call_t *c)
+{
+    int64_t now = c->loop->now, r = srv__call_read_deadline(c), w = srv__call_write_deadline(c);
+    const char *why = c->state == SRV__CALL_HEAD && c->header_at && now >= c->header_at ? "response_header_timeout"
+                      : w && now >= w                                                 ? "write_timeout"
+                      : r && now >= r                                                 ? "read_timeout"
+                                                                                      : NULL;
+    if (!why) srv__call_arm(c);
+    else if (c->state == SRV__CALL_HEAD) srv__call_fail(c, ROUTE_PROXY_FAIL_HEADER_TIMEOUT, why);
+    else if (c->state == SRV__CALL_BODY) srv__call_abort(c, why);
+}
+
 static void srv__call_timeout(srv_timer_t *t)
 {
     route_proxy_call_t *c = t->data;
@@ -635,7 +699,7 @@ static void srv__call_timeout(srv_timer_t *t)
         srv_upconn_dial_failed(c->up);
         if (!srv__call_redial(c)) srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, "dial timeout");
     }
-    else if (c->state == SRV__CALL_HEAD) srv__call_fail(c, ROUTE_PROXY_FAIL_HEADER_TIMEOUT, "response_header_timeout");
+    else srv__call_io_timeout(c);
 }
 
 /* The upstream's name lookup ended (srv_upwait_t.cb). */

@@ -11,6 +11,7 @@ Methods, by path:
   /test.Echo/Fail    a trailers-only response: grpc-status 5
   /test.Echo/Reset   one message, then RST_STREAM (INTERNAL_ERROR)
   /test.Echo/Hang    the head and one message, then nothing (for cancels)
+  /test.Echo/Silent  nothing at all (for timeouts before the head)
   /test.Echo/GoAway  a GOAWAY that keeps this stream, then the unary answer
   any other path     (a plain request) "ok", or for /refuse-next: a GOAWAY
                      whose last stream is this one, sent when the next
@@ -220,6 +221,8 @@ class GrpcUpstream:
         elif path == "/test.Echo/Hang":
             conn.send_headers(sid, GRPC_HEAD)
             conn.send_data(sid, frame(b"first"))
+        elif path == "/test.Echo/Silent":
+            pass
         elif path == "/test.Echo/GoAway":
             st["sock"].sendall(conn.data_to_send() + raw_goaway(sid))
             self._answer(st, sid, [b"echo:" + (msgs[0] if msgs else b"")])
