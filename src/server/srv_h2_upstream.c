@@ -29,6 +29,9 @@
 #define SRV__H2UP_FIRST_STREAMS 100
 /* Times one call goes again after streams the upstream refused (GOAWAY). */
 #define SRV__H2UP_MAX_RETRIES 3
+/* Request body bytes a call keeps so that a refused stream can go again
+ * with its body; a longer body is not kept, and its refusal is a 502. */
+#define SRV__H2UP_REPLAY_MAX (64 * 1024)
 #define SRV__H2UP_READ_CHUNK 16384
 
 typedef enum { SRV__H2UP_WAIT, SRV__H2UP_HEAD, SRV__H2UP_BODY, SRV__H2UP_DONE } srv__h2up_state_t;
@@ -54,6 +57,7 @@ struct srv_h2up_call {
     srv_task_t task;                  /* srv__h2up_kick: find a session */
     ifr_buf_t up;                     /* request body bytes nghttp2 has not taken; owned */
     ifr_buf_t down;                   /* response body bytes the client has not taken; owned */
+    ifr_buf_t replay;                 /* the request body so far, for a refused stream; owned */
     http_headers_t fields;            /* the header block being received (x->arena) */
     http_headers_t trailers;          /* the upstream's trailer section */
     http_upstream_response_t resp;
@@ -64,6 +68,7 @@ struct srv_h2up_call {
     bool body_started, body_done, body_paused;
     bool got_head, in_trailers, remote_ended, waiting_client;
     bool request_whole;               /* the request went to nghttp2 whole: the wait for the response began */
+    bool replay_over;                 /* the body outgrew SRV__H2UP_REPLAY_MAX: no replay */
 };
 
 struct srv__h2up_sess {
@@ -196,6 +201,7 @@ static void srv__h2up_detach(srv_h2up_call_t *c)
     srv_loop_cancel(c->loop, &c->task);
     ifr_buf_free(&c->up);
     ifr_buf_free(&c->down);
+    ifr_buf_free(&c->replay);
 }
 
 /* Resets c's stream (code) and takes c off it. */
@@ -236,14 +242,21 @@ static void srv__h2up_abort(srv_h2up_call_t *c, const char *why)
 }
 
 /* The upstream refused c's stream (GOAWAY, REFUSED_STREAM): it did
- * nothing with it, so c goes again, on another session. */
+ * nothing with it, so c goes again, on another session; a body that had
+ * started goes again from its start if it was kept (c->replay). */
 static bool srv__h2up_retry(srv_h2up_call_t *c)
 {
-    if (c->body_started || ++c->retries > SRV__H2UP_MAX_RETRIES) return false;
+    if ((c->body_started && c->replay_over) || ++c->retries > SRV__H2UP_MAX_RETRIES) return false;
+    if (c->body_started) {
+        ifr_buf_clear(&c->up);
+        if (ifr_buf_append(&c->up, c->replay.data, c->replay.len) != 0) return false;
+        c->write_since = c->loop->now;
+    }
     if (c->s && c->id > 0 && c->s->ng && !c->s->dead) nghttp2_session_set_stream_user_data(c->s->ng, c->id, NULL);
     srv__h2up_unlink(c);
     srv_timer_stop(c->loop, &c->timer);
     c->id = 0;
+    c->why = NULL;
     c->request_whole = false;
     c->header_at = 0;
     c->state = SRV__H2UP_WAIT;
@@ -879,17 +892,32 @@ static int srv__h2up_client_body(route_exchange_t *x, const void *data, size_t l
 {
     (void)x;
     srv_h2up_call_t *c = ud;
-    if (c->state == SRV__H2UP_DONE || !c->s || c->id <= 0) return 1;
+    if (c->state == SRV__H2UP_DONE) return 1;
+    /* Between streams (a refused one going again) the bytes wait in up. */
+    bool live = c->s && c->id > 0;
     if (!c->up.len) c->write_since = c->loop->now;
     if (len && ifr_buf_append(&c->up, data, len) != 0) {
         c->why = "out of memory";
-        nghttp2_submit_rst_stream(c->s->ng, NGHTTP2_FLAG_NONE, c->id, NGHTTP2_INTERNAL_ERROR);
-        srv__h2up_post_flush(c->s);
+        if (live) {
+            nghttp2_submit_rst_stream(c->s->ng, NGHTTP2_FLAG_NONE, c->id, NGHTTP2_INTERNAL_ERROR);
+            srv__h2up_post_flush(c->s);
+        } else {
+            srv_loop_post(c->loop, &c->task);   /* srv__h2up_kick fails it */
+        }
         return 1;
     }
+    if (!c->replay_over && c->replay.len + len > SRV__H2UP_REPLAY_MAX) {
+        c->replay_over = true;
+        ifr_buf_free(&c->replay);
+    } else if (!c->replay_over && len && ifr_buf_append(&c->replay, data, len) != 0) {
+        c->replay_over = true;
+        ifr_buf_free(&c->replay);
+    }
     if (is_last) c->body_done = true;
-    nghttp2_session_resume_data(c->s->ng, c->id);
-    srv__h2up_post_flush(c->s);
+    if (live) {
+        nghttp2_session_resume_data(c->s->ng, c->id);
+        srv__h2up_post_flush(c->s);
+    }
     srv__h2up_arm(c);
     if (c->up.len >= SRV_PROXY_HIGH_WATER && !is_last) {
         c->body_paused = true;
@@ -925,6 +953,7 @@ static int srv__h2up_submit(srv_h2up_call_t *c)
         srv__h2up_request_whole(c);
         return 0;
     }
+    if (c->body_started) return 0;   /* a replay: the body goes on from c->up, and the client's keeps coming */
     c->body_started = true;
     if (c->x->io->read_body(c->x, srv__h2up_client_body, c) != 0) {
         srv__h2up_fail(c, ROUTE_PROXY_FAIL_CLIENT, "request body refused", false);
@@ -953,6 +982,12 @@ static void srv__h2up_kick(srv_task_t *t)
 {
     srv_h2up_call_t *c = t->data;
     if (c->state != SRV__H2UP_WAIT) return;
+    if (c->why) {
+        const char *why = c->why;
+        srv__h2up_detach(c);
+        c->cb->on_fail(c->ud, ROUTE_PROXY_FAIL_PROTOCOL, why, true);
+        return;
+    }
     const route_proxy_upstream_t *u = c->req.upstream;
     srv__h2up_sess_t *s = srv__h2up_find(u);
     if (s) {
@@ -983,7 +1018,7 @@ int srv_h2up_start(route_exchange_t *x, const route_proxy_request_t *req, const 
     srv_h2up_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof *c);
     if (!c) return -1;
     *c = (srv_h2up_call_t){ .x = x, .ex = ex, .loop = &ex->worker->loop, .req = *req, .cb = cb, .ud = ud,
-                            .up = IFR_BUF_INIT, .down = IFR_BUF_INIT };
+                            .up = IFR_BUF_INIT, .down = IFR_BUF_INIT, .replay = IFR_BUF_INIT };
     srv_timer_init(&c->timer, srv__h2up_call_timeout, c);
     srv_task_init(&c->task, srv__h2up_kick, c);
     srv_loop_post(c->loop, &c->task);

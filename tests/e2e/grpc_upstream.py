@@ -15,7 +15,9 @@ Methods, by path:
   /test.Echo/GoAway  a GOAWAY that keeps this stream, then the unary answer
   any other path     (a plain request) "ok", or for /refuse-next: a GOAWAY
                      whose last stream is this one, sent when the next
-                     stream's head arrives, which it leaves unanswered
+                     stream's head arrives, which it leaves unanswered;
+                     /refuse-next-whole: the same once the next stream's
+                     whole request (its body too) has arrived
 
 Every call is recorded (path, headers, messages, connection number), and
 every stream the proxy reset, so tests check multiplexing and cancels.
@@ -78,6 +80,7 @@ class GrpcUpstream:
         self.lock = threading.Lock()
         self.calls = []      # {"path", "headers", "messages", "conn"}
         self.resets = []     # (path, error code) of streams the proxy reset
+        self.refused = []    # (path, body bytes) of streams refused whole (/refuse-next-whole)
         self.conns = 0
         self.closed_conns = 0
         self.stopping = False
@@ -127,7 +130,8 @@ class GrpcUpstream:
         sock.settimeout(0.2)
         conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
         conn.initiate_connection()
-        st = {"sock": sock, "conn": conn, "n": n, "streams": {}, "pending": {}, "refuse_after": None}
+        st = {"sock": sock, "conn": conn, "n": n, "streams": {}, "pending": {}, "refuse_after": None,
+              "refuse_whole_after": None}
         sock.sendall(conn.data_to_send())
         idle = 0
         try:
@@ -168,6 +172,12 @@ class GrpcUpstream:
             conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
         elif isinstance(ev, h2.events.StreamEnded):
             s = streams.get(ev.stream_id)
+            if s and st["refuse_whole_after"] is not None and ev.stream_id > st["refuse_whole_after"]:
+                st["sock"].sendall(conn.data_to_send() + raw_goaway(st["refuse_whole_after"]))
+                st["refuse_whole_after"] = None
+                s["refused"] = True
+                with self.lock:
+                    self.refused.append((s["headers"].get(":path"), len(s["body"])))
             if s and not s.get("refused"):
                 self._dispatch(st, ev.stream_id, s)
         elif isinstance(ev, h2.events.StreamReset):
@@ -229,5 +239,7 @@ class GrpcUpstream:
         else:
             if path == "/refuse-next":
                 st["refuse_after"] = sid
+            elif path == "/refuse-next-whole":
+                st["refuse_whole_after"] = sid
             conn.send_headers(sid, [(":status", "200"), ("content-length", "2")])
             conn.send_data(sid, b"ok", end_stream=True)
