@@ -76,6 +76,8 @@ typedef struct {
     fn_host_config_t host;     /* what its host calls may do (permissions, allow_host, ...) */
     fn_traffic_config_t traffic; /* api_key, cors_origin, rate_limit */
     fn_sign_config_t sign;     /* security { policy; trusted_key } */
+    struct fn_cron_entry *crons; /* `cron "SPEC" FILE` (fn_cron.h): each runs FILE with this block's options */
+    size_t ncrons;
 } fn_config_t;
 
 /* Defaults for everything but path and name. */

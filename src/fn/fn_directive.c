@@ -18,6 +18,7 @@
 #include "config/dispense.h"
 #include "config/options.h"
 #include "fn/fn.h"
+#include "fn/fn_cron_directive.h"
 #include "fn/fn_host_directive.h"
 #include "fn/fn_jobs.h"
 #include "fn/fn_traffic_check.h"
@@ -31,6 +32,7 @@ static const char *const fn__directive_options[] = {
     "max_output", "snapshot", "mount", "pool_size",
     "permissions", "allow_host", "kv_namespace", "http_timeout", "http_max_response",
     "api_key", "cors_origin", "rate_limit", "security", "db_driver", "db_dsn", "max_retries", "retry_backoff",
+    "cron",
 };
 #define FN__DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
 
@@ -38,7 +40,7 @@ static const char *const fn__directive_options[] = {
 static bool fn__directive_gojinn_only(ifr_str_t name)
 {
     static const char *const prefixes[] = { "db_", "s3_", "nats_", "cluster_", "ai_", "mqtt_", "kv_" };
-    static const char *const names[] = { "kv", "cron", "debug_secret", "trust_proxy", "api_keys",
+    static const char *const names[] = { "kv", "debug_secret", "trust_proxy", "api_keys",
                                          "cors_origins", "mcp" };
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (ifr_str_starts_with(name, ifr_cstr(prefixes[i]))) return true;
@@ -96,6 +98,7 @@ static int fn__directive_option(route_parse_t *p, const cfg_directive_t *s, fn_c
     if (ifr_str_eq_cstr(n, "env")) return fn__directive_env(p, s, c);
     if (ifr_str_eq_cstr(n, "args")) return fn__directive_args(p, s, c);
     if (ifr_str_eq_cstr(n, "mount")) return fn__directive_mount(p, s, c);
+    if (ifr_str_eq_cstr(n, "cron")) return fn_cron_option(p, s, c);
     if (fn_host_is_option(n)) return fn_host_option(p, s, &c->host);
     if (fn_traffic_is_option(n)) return fn_traffic_option(p, s, &c->traffic);
     if (ifr_str_eq_cstr(n, "security")) return fn_sign_option(p, s, &c->sign);
@@ -171,6 +174,7 @@ static int fn__directive_parse(route_parse_t *p, const cfg_directive_t *d, void 
         fn_function_free(f);
         return cfg_errorf(p->err, NULL, "out of memory");
     }
+    if (fn_cron_load(p, c) != 0) return -1;
     *conf = f;
     return 0;
 }

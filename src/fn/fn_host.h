@@ -135,6 +135,17 @@ struct route_plan;
  * outbound calls block it, never a worker). plan is held by the caller. */
 void fn_job_run(struct route_plan *plan, const fn_job_request_t *job, const char *id, fn_job_outcome_t *out);
 
+/* The cron schedules of plan (its wasm blocks' cron lines), in load
+ * order. */
+size_t fn_cron_count(struct route_plan *plan);
+/* Schedule i of plan: the job it queues each time (Gojinn's cron event
+ * as its body) in *job, the data directory of its jobs in *storage, its
+ * schedule as written in *spec (all the plan's memory); returns the first
+ * time after after_ms (ms since the epoch) it fires, -1 never (or no
+ * schedule i). */
+int64_t fn_cron_at(struct route_plan *plan, size_t i, int64_t after_ms, fn_job_request_t *job, const char **storage,
+                   const char **spec);
+
 typedef struct {
     /* The store in the data directory storage_path (NULL: the default
      * one), opened once per process and shared by every function and

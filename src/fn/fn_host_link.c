@@ -156,7 +156,7 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
             return -1;
         }
     }
-    if (h->perms & FN_PERM_ENQUEUE) {
+    if ((h->perms & FN_PERM_ENQUEUE) || f->conf->ncrons) {   /* jobs, or a cron's */
         char jobs_why[300];
         if (!b || !b->jobs_open || !b->job_enqueue || !b->job_state) {
             snprintf(why, size, "permissions: jobs are not available in this build");
@@ -185,6 +185,10 @@ int fn_host_check_runner(const fn_config_t *c, char *why, size_t size)
 {
     if (c->sign.policy != FN_SIGN_OFF) {
         snprintf(why, size, "security: signature checks are not available in this build");
+        return -1;
+    }
+    if (c->ncrons) {
+        snprintf(why, size, "cron: schedules are not available in this build");
         return -1;
     }
     if (!c->host.perms) return 0;

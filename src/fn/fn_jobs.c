@@ -17,6 +17,7 @@ typedef struct fn__jobs_entry {
     struct fn__jobs_entry *next;
     const struct route_plan *plan;
     fn_function_t *f;
+    const fn_cron_entry_t *cron;   /* a cron's function (no route reaches it), or NULL */
 } fn__jobs_entry_t;
 
 static fn__jobs_entry_t *fn__jobs_list, **fn__jobs_tail = &fn__jobs_list;   /* in load order */
@@ -30,12 +31,13 @@ static void fn__jobs_lock(void)
 
 static void fn__jobs_unlock(void) { atomic_flag_clear_explicit(&fn__jobs_busy, memory_order_release); }
 
-int fn_jobs_remember(fn_function_t *f, const struct route_plan *plan)
+int fn_jobs_remember_cron(fn_function_t *f, const struct route_plan *plan, const fn_cron_entry_t *cron)
 {
     fn__jobs_entry_t *e = malloc(sizeof *e);
     if (!e) return -1;
     e->plan = plan;
     e->f = f;
+    e->cron = cron;
     e->next = NULL;
     fn__jobs_lock();
     *fn__jobs_tail = e;
@@ -43,6 +45,8 @@ int fn_jobs_remember(fn_function_t *f, const struct route_plan *plan)
     fn__jobs_unlock();
     return 0;
 }
+
+int fn_jobs_remember(fn_function_t *f, const struct route_plan *plan) { return fn_jobs_remember_cron(f, plan, NULL); }
 
 void fn_jobs_forget(fn_function_t *f)
 {
@@ -106,7 +110,7 @@ static int fn__jobs_find(const struct route_plan *plan, ifr_str_t name, fn_funct
     int found = 0;
     fn__jobs_lock();
     for (fn__jobs_entry_t *e = fn__jobs_list; e; e = e->next) {
-        if (e->plan != plan || !fn__jobs_names(name, e->f->conf->path)) continue;
+        if (e->plan != plan || e->cron || !fn__jobs_names(name, e->f->conf->path)) continue;
         if (found && strcmp((*out)->conf->path, e->f->conf->path) == 0) continue;
         *out = e->f;
         found++;
@@ -250,6 +254,42 @@ void fn_jobs_accept(fn_call_t *c)
         return;
     }
     fn__jobs_answer_json(c, 202, ifr_cstr(body));
+}
+
+/* ---- cron ------------------------------------------------------------------ */
+
+size_t fn_cron_count(struct route_plan *plan)
+{
+    size_t n = 0;
+    fn__jobs_lock();
+    for (fn__jobs_entry_t *e = fn__jobs_list; e; e = e->next) n += e->plan == plan && e->cron;
+    fn__jobs_unlock();
+    return n;
+}
+
+int64_t fn_cron_at(struct route_plan *plan, size_t i, int64_t after_ms, fn_job_request_t *job, const char **storage,
+                   const char **spec)
+{
+    fn_function_t *f = NULL;
+    const fn_cron_entry_t *cron = NULL;
+    fn__jobs_lock();
+    for (fn__jobs_entry_t *e = fn__jobs_list; e && !f; e = e->next)
+        if (e->plan == plan && e->cron && i-- == 0) {
+            f = e->f;
+            cron = e->cron;
+        }
+    fn__jobs_unlock();
+    if (!f) return -1;
+    /* Gojinn's cron event (its runBackgroundJob), in its job request. */
+    *job = (fn_job_request_t){ .method = IFR_LIT("ASYNC"), .uri = IFR_LIT("internal://async/job"),
+                               .headers = IFR_LIT("X-Source: internal\r\n"),
+                               .body = IFR_LIT("{\"event_type\": \"cron\", \"source\": \"gojinn_scheduler\"}"),
+                               .function = ifr_cstr(f->conf->path), .max_retries = f->conf->host.max_retries,
+                               .backoff_ms = f->conf->host.retry_backoff_ns / 1000000 };
+    fn__jobs_plan_of(f, &job->ordinal);
+    *storage = f->conf->host.storage_path;
+    *spec = cron->text;
+    return fn_cron_next(&cron->spec, after_ms);
 }
 
 /* ---- running a job -------------------------------------------------------- */

@@ -7,11 +7,15 @@
 #define IFRIT_FN_FN_JOBS_H
 
 #include "fn/fn_call.h"
+#include "fn/fn_cron.h"
 
 struct route_plan;
 
 /* At load: f belongs to plan (its arena frees it). 0, or -1 out of memory. */
 int fn_jobs_remember(fn_function_t *f, const struct route_plan *plan);
+/* The same for the function of a cron line (fn_cron_directive.c), which
+ * no route reaches and no job names by file. */
+int fn_jobs_remember_cron(fn_function_t *f, const struct route_plan *plan, const fn_cron_entry_t *cron);
 /* When f goes (idempotent). */
 void fn_jobs_forget(fn_function_t *f);
 

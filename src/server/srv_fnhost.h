@@ -23,6 +23,16 @@ struct route_plan;
 void srv_fnhost_jobs_serve(struct route_plan *plan);
 /* No job starts any more: the server stops. */
 void srv_fnhost_jobs_stop(void);
+/* The plan jobs run with now (a reference the caller releases), NULL
+ * once the server stops. */
+struct route_plan *srv_fnhost_jobs_plan(void);
+/* Queues a job as fn_host_backend_t.job_enqueue does. */
+int srv_fnhost_job_enqueue(const char *storage_path, const fn_job_request_t *job, char *id, char *why, size_t size);
+/* Whether job id of that data directory is queued or running. */
+bool srv_fnhost_job_active(const char *storage_path, const char *id);
+/* The schedules changed (a new plan): srv_fnhost_cron.c takes them from
+ * srv_fnhost_jobs_plan; its thread starts at the first call. */
+void srv_fnhost_cron_replan(void);
 /* mkdir -p of the directory part of path (changed and restored on the
  * way), new levels 0700: 0, or -1 with errno. */
 int srv_fnhost_mkdirs(char *path);

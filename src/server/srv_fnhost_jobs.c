@@ -361,10 +361,7 @@ static void *srv__jobs_thread(void *arg)
             continue;
         }
         pthread_mutex_unlock(&j->mu);
-        pthread_mutex_lock(&srv__jobs_plan_mu);
-        route_plan_t *plan = srv__jobs_stopping ? NULL : srv__jobs_plan;
-        if (plan) route_plan_retain(plan);
-        pthread_mutex_unlock(&srv__jobs_plan_mu);
+        route_plan_t *plan = srv_fnhost_jobs_plan();
         if (!plan) {   /* stopping: it stays running, and runs again at the next start */
             free(r.block);
             return NULL;
@@ -399,6 +396,40 @@ void srv_fnhost_jobs_serve(route_plan_t *plan)
         j->serving = true;
     }
     pthread_mutex_unlock(&srv__jobs_list_mu);
+    srv_fnhost_cron_replan();
+}
+
+route_plan_t *srv_fnhost_jobs_plan(void)
+{
+    pthread_mutex_lock(&srv__jobs_plan_mu);
+    route_plan_t *plan = srv__jobs_stopping ? NULL : srv__jobs_plan;
+    if (plan) route_plan_retain(plan);
+    pthread_mutex_unlock(&srv__jobs_plan_mu);
+    return plan;
+}
+
+bool srv_fnhost_job_active(const char *storage_path, const char *id)
+{
+    char why[300];
+    srv__jobs_t *j = srv__jobs_get(storage_path, why, sizeof why);
+    if (!j) return false;
+    pthread_mutex_lock(&j->mu);
+    sqlite3_stmt *st = j->stmt[SRV__JOBS_STATE];
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    bool active = false;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(st, 1);
+        active = strcmp(state, "queued") == 0 || strcmp(state, "running") == 0;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&j->mu);
+    return active;
+}
+
+int srv_fnhost_job_enqueue(const char *storage_path, const fn_job_request_t *job, char *id, char *why, size_t size)
+{
+    return srv__jobs_enqueue(storage_path, job, id, why, size);
 }
 
 void srv_fnhost_jobs_stop(void)
