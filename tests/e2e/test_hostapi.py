@@ -38,6 +38,30 @@ def call(s, path, command):
     return s.request("POST", path, body=command.encode())
 
 
+def validate(binary, cfg, files=None):
+    """`ifrit validate` of cfg with files beside it (no server starts):
+    its exit code and output."""
+    srv = Server(binary, cfg, files=files)
+    try:
+        srv.port, srv.port2 = 1, 2
+        if files:
+            srv.write_files(files)
+        srv.write_config(srv.config_template)
+        p = subprocess.run([binary, "validate", "--config", srv.config_path], capture_output=True, timeout=30,
+                           cwd=srv.dir)
+        return p.returncode, (p.stdout + p.stderr).decode()
+    finally:
+        shutil.rmtree(srv.dir, ignore_errors=True)
+
+
+def expect(s, steps):
+    """Runs (path, command, want, what) steps in order: each call's body
+    must be want."""
+    for path, command, want, what in steps:
+        body = call(s, path, command).body
+        check(body == want, "%s: %s %r answered %r, not %r" % (what, path, command, body, want))
+
+
 class Upstream:
     """A local HTTP server the functions call: /hello, /echo (method, body
     and X-Test back), /big (N bytes), /redirect (302), /slow (answers once
@@ -108,31 +132,39 @@ def test_hostapi_gojinn_kv(binary):
                  fn_block("/shared2", "./b.wasm", ALL_KV + "\t\t\tkv_namespace team\n"))
     data = open(g, "rb").read()
     with Server(binary, cfg, files={"a.wasm": data, "b.wasm": data}) as s:
-        check(call(s, "/a", "get k").body == b"absent", "a fresh store has no k")
-        check(call(s, "/a", "set k hello world").body == b"ok", "set")
-        check(call(s, "/a", "get k").body == b"hello world", "get after set")
+        expect(s, [
+            ("/a", "get k", b"absent", "a fresh store has no k"),
+            ("/a", "set k hello world", b"ok", "set"),
+            ("/a", "get k", b"hello world", "get after set"),
+        ])
         # Gojinn cuts a value at the buffer and returns what it wrote.
         check(call(s, "/a", "getcut k 5").body == b"5:hello", "a short buffer gets the first bytes")
         # Per-function namespaces; kv_namespace shares one.
-        check(call(s, "/b", "get k").body == b"absent", "b must not see a's keys")
-        check(call(s, "/shared1", "set t 42").body == b"ok", "set in the shared namespace")
-        check(call(s, "/shared2", "get t").body == b"42", "the shared namespace is shared")
-        check(call(s, "/a", "get t").body == b"absent", "the shared namespace is not a's")
+        expect(s, [
+            ("/b", "get k", b"absent", "b must not see a's keys"),
+            ("/shared1", "set t 42", b"ok", "set in the shared namespace"),
+            ("/shared2", "get t", b"42", "the shared namespace is shared"),
+            ("/a", "get t", b"absent", "the shared namespace is not a's"),
+        ])
         for want in (b"1", b"2", b"3"):
             check(call(s, "/a", "incr n").body == want, "counter")
         # The value cap: 1 MiB goes in, one byte more is refused and logged.
-        check(call(s, "/a", "setbig big 1048576").body == b"ok", "1 MiB")
-        check(call(s, "/a", "getcut big 3").body == b"3:xxx", "the 1 MiB value is there")
-        check(call(s, "/a", "setbig big2 1048577").body == b"ok", "the guest goes on")
-        check(call(s, "/a", "get big2").body == b"absent", "a value over 1 MiB must not be stored")
+        expect(s, [
+            ("/a", "setbig big 1048576", b"ok", "1 MiB"),
+            ("/a", "getcut big 3", b"3:xxx", "the 1 MiB value is there"),
+            ("/a", "setbig big2 1048577", b"ok", "the guest goes on"),
+            ("/a", "get big2", b"absent", "a value over 1 MiB must not be stored"),
+        ])
         check(s.wait_log("the value has 1048577 bytes, more than the 1048576"), "no log line for the cap")
         # Locks: never wait; 1 taken, 0 held.
-        check(call(s, "/a", "lock L 0").body == b"1", "lock")
-        check(call(s, "/a", "lock L 0").body == b"0", "a held lock")
-        check(call(s, "/b", "lock L 0").body == b"1", "locks are per namespace too")
-        check(call(s, "/a", "unlock L").body == b"1", "unlock")
-        check(call(s, "/a", "unlock L").body == b"0", "unlock of a lock not held")
-        check(call(s, "/a", "log hello from the guest").body == b"logged", "log")
+        expect(s, [
+            ("/a", "lock L 0", b"1", "lock"),
+            ("/a", "lock L 0", b"0", "a held lock"),
+            ("/b", "lock L 0", b"1", "locks are per namespace too"),
+            ("/a", "unlock L", b"1", "unlock"),
+            ("/a", "unlock L", b"0", "unlock of a lock not held"),
+            ("/a", "log hello from the guest", b"logged", "log"),
+        ])
         check(s.wait_log("hello from the guest"), "host_log must reach the server log")
 
 
@@ -176,11 +208,13 @@ def test_hostapi_permissions_denied(binary):
             check(call(s, "/all", "set k v").body == b"ok", "granted")
             check(call(s, "/none", "get k").body == b"absent", "denied reads look absent (Gojinn)")
             check(s.wait_log("host_kv_get denied: the function's permissions do not grant kv_read"), "no denial line")
-            check(call(s, "/none", "set k other").body == b"ok", "a denied write returns")
-            check(call(s, "/all", "get k").body == b"v", "a denied write must not reach the store")
-            check(call(s, "/scoped", "set user:1 u").body == b"ok", "in scope")
-            check(call(s, "/scoped", "get user:1").body == b"u", "in scope")
-            check(call(s, "/scoped", "set admin x").body == b"ok", "out of scope returns")
+            expect(s, [
+                ("/none", "set k other", b"ok", "a denied write returns"),
+                ("/all", "get k", b"v", "a denied write must not reach the store"),
+                ("/scoped", "set user:1 u", b"ok", "in scope"),
+                ("/scoped", "get user:1", b"u", "in scope"),
+                ("/scoped", "set admin x", b"ok", "out of scope returns"),
+            ])
             check(s.wait_log("kv_write does not cover the key 'admin'"), "no scope line")
             check(call(s, "/scoped", "lock user:1 0").body == b"0", "mutex is not granted")
             check(call(s, "/nohost", "fetch " + up.url("/hello")).body == b"0:", "allow_host does not name it")
@@ -204,12 +238,14 @@ def test_hostapi_bad_pointers_trap(binary):
 
 def test_hostapi_ifrit_module_kv_and_locks(binary):
     with Server(binary, config(fn_block("/f", guest("hostapi_ifrit")))) as s:
-        check(call(s, "/f", "get k").body == b"1", "absent: NOT_FOUND")
-        check(call(s, "/f", "set k 0 some value").body == b"0", "set")
-        check(call(s, "/f", "get k").body == b"0 10 some value", "size first, then the value")
-        check(call(s, "/f", "del k").body == b"0", "delete")
-        check(call(s, "/f", "del k").body == b"1", "delete of an absent key")
-        check(call(s, "/f", "set k -5 v").body == b"5", "a negative TTL is INVALID")
+        expect(s, [
+            ("/f", "get k", b"1", "absent: NOT_FOUND"),
+            ("/f", "set k 0 some value", b"0", "set"),
+            ("/f", "get k", b"0 10 some value", "size first, then the value"),
+            ("/f", "del k", b"0", "delete"),
+            ("/f", "del k", b"1", "delete of an absent key"),
+            ("/f", "set k -5 v", b"5", "a negative TTL is INVALID"),
+        ])
         # A TTL: the key is there, then (some time later) it is not.
         check(call(s, "/f", "set t 300 soon gone").body == b"0", "set with a TTL")
         check(call(s, "/f", "set keep 0 stays").body == b"0", "set without")
@@ -221,12 +257,14 @@ def test_hostapi_ifrit_module_kv_and_locks(binary):
             check(body == b"0 9 soon gone", "before it expires: %r" % body)
             time.sleep(0.05)
         check(body == b"1", "the key must expire")
-        check(call(s, "/f", "get keep").body == b"0 5 stays", "a key without a TTL stays")
-        check(call(s, "/f", "lock L 0").body == b"0", "lock")
-        check(call(s, "/f", "lock L 0").body == b"9", "BUSY")
-        check(call(s, "/f", "unlock L").body == b"0", "unlock")
-        check(call(s, "/f", "unlock L").body == b"1", "NOT_FOUND")
-        check(call(s, "/f", "lock E 200").body == b"0", "a lock with a TTL")
+        expect(s, [
+            ("/f", "get keep", b"0 5 stays", "a key without a TTL stays"),
+            ("/f", "lock L 0", b"0", "lock"),
+            ("/f", "lock L 0", b"9", "BUSY"),
+            ("/f", "unlock L", b"0", "unlock"),
+            ("/f", "unlock L", b"1", "NOT_FOUND"),
+            ("/f", "lock E 200", b"0", "a lock with a TTL"),
+        ])
         deadline = time.monotonic() + IO_TIMEOUT
         while time.monotonic() < deadline and call(s, "/f", "lock E 200").body == b"9":
             time.sleep(0.05)
@@ -256,9 +294,11 @@ def test_hostapi_outbound_http(binary):
             check(call(s, "/i", "nores").body == b"12 0", "no response held")
             check(call(s, "/get", "req POST %s x" % up.url("/echo")).body == b"2", "http_get grants GET only")
             check(call(s, "/get", "req GET %s" % up.url("/hello")).body.endswith(b" upstream says hi"), "GET")
-            check(call(s, "/i", "req GET ftp://127.0.0.1/").body == b"5", "http and https only")
-            check(call(s, "/i", "req GET http://user@127.0.0.1:%d/hello" % up.port).body == b"5", "no user info")
-            check(call(s, "/i", "req GET https://127.0.0.1:%d/hello" % up.port).body == b"10", "TLS to plain HTTP")
+            expect(s, [
+                ("/i", "req GET ftp://127.0.0.1/", b"5", "http and https only"),
+                ("/i", "req GET http://user@127.0.0.1:%d/hello" % up.port, b"5", "no user info"),
+                ("/i", "req GET https://127.0.0.1:%d/hello" % up.port, b"10", "TLS to plain HTTP"),
+            ])
 
 
 def test_hostapi_https_verifies_the_certificate(binary):
@@ -366,31 +406,14 @@ def test_hostapi_unknown_imports_are_config_errors(binary):
             "ifrit": "ifrit_host.kv_frobnicate, which ifrit does not provide",
         }
         for name, want in wants.items():
-            srv = Server(binary, config("\twasm ./%s.wasm\n" % name), files=files)
-            try:
-                srv.port, srv.port2 = 1, 2
-                srv.write_files(files)
-                srv.write_config(srv.config_template)
-                p = subprocess.run([binary, "validate", "--config", srv.config_path], capture_output=True,
-                                   timeout=30, cwd=srv.dir)
-                out = (p.stdout + p.stderr).decode()
-                check(p.returncode != 0 and want in out and name + ".wasm" in out, (name, out))
-            finally:
-                shutil.rmtree(srv.dir, ignore_errors=True)
+            code, out = validate(binary, config("\twasm ./%s.wasm\n" % name), files)
+            check(code != 0 and want in out and name + ".wasm" in out, (name, out))
         # Options ifrit does not have yet stay errors naming them.
         for line, want in (("kv redis://127.0.0.1:6379/0", "'kv' is not supported yet"),
                            ("retry_backoff 0s", "retry_backoff: expected more than zero"),
                            ("permissions {\n\t\tkv_raed\n\t}", "did you mean 'kv_read'"),
                            ("allow_host a/b", "'a/b' is not a host name")):
-            srv = Server(binary, config("\twasm %s {\n\t%s\n\t}\n" % (guest("hostapi_gojinn"), line)))
-            try:
-                srv.port, srv.port2 = 1, 2
-                srv.write_config(srv.config_template)
-                p = subprocess.run([binary, "validate", "--config", srv.config_path], capture_output=True,
-                                   timeout=30, cwd=srv.dir)
-                out = (p.stdout + p.stderr).decode()
-                check(p.returncode != 0 and want in out, (line, out))
-            finally:
-                shutil.rmtree(srv.dir, ignore_errors=True)
+            code, out = validate(binary, config("\twasm %s {\n\t%s\n\t}\n" % (guest("hostapi_gojinn"), line)))
+            check(code != 0 and want in out, (line, out))
     finally:
         shutil.rmtree(d, ignore_errors=True)

@@ -7,11 +7,8 @@ import json
 import os
 import sqlite3
 
-from ifrit_e2e import GUESTS, Server, built, check
-
-
-def guest(name):
-    return built(os.path.join(GUESTS, name + ".wasm"))
+from ifrit_e2e import Server, check
+from test_hostapi import guest, validate
 
 
 def config(body):
@@ -71,8 +68,6 @@ def test_hostapi_sqlite_database(binary):
 
 
 def test_hostapi_database_config_errors(binary):
-    import shutil
-    import subprocess
     for block, want in (("permissions {\n\t\t\tdb\n\t\t}", "db needs a database: db_driver sqlite and db_dsn"),
                         ("db_driver postgres\n\t\tdb_dsn x", "db_driver: 'postgres' is not supported yet"),
                         ("db_driver mysql", "db_driver: 'mysql' is not supported yet"),
@@ -80,13 +75,5 @@ def test_hostapi_database_config_errors(binary):
                         ("db_driver sqlite\n\t\tdb_dsn postgres://u@h/db", "'postgres://u@h/db' is a URL"),
                         ("permissions {\n\t\t\tdb\n\t\t}\n\t\tdb_driver sqlite\n\t\tdb_dsn /proc/no/such/dir/x.db",
                          "the database: cannot open /proc/no/such/dir/x.db")):
-        srv = Server(binary, config("\twasm %s {\n\t\t%s\n\t}\n" % (guest("hostapi_db"), block)))
-        try:
-            srv.port, srv.port2 = 1, 2
-            srv.write_config(srv.config_template)
-            p = subprocess.run([binary, "validate", "--config", srv.config_path], capture_output=True, timeout=30,
-                               cwd=srv.dir)
-            out = (p.stdout + p.stderr).decode()
-            check(p.returncode != 0 and want in out, (block, out))
-        finally:
-            shutil.rmtree(srv.dir, ignore_errors=True)
+        code, out = validate(binary, config("\twasm %s {\n\t\t%s\n\t}\n" % (guest("hostapi_db"), block)))
+        check(code != 0 and want in out, (block, out))

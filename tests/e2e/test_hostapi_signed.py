@@ -9,11 +9,8 @@ import shutil
 import subprocess
 import tempfile
 
-from ifrit_e2e import GUESTS, Server, built, check
-
-
-def guest(name):
-    return built(os.path.join(GUESTS, name + ".wasm"))
+from ifrit_e2e import Server, check
+from test_hostapi import guest, validate
 
 
 def keypair(d, name):
@@ -42,19 +39,6 @@ def block(path, module, key_hex, policy="strict"):
         path, module, policy, key_hex)
 
 
-def validate(binary, body, files):
-    srv = Server(binary, config(body), files=files)
-    try:
-        srv.port, srv.port2 = 1, 2
-        srv.write_files(files)
-        srv.write_config(srv.config_template)
-        p = subprocess.run([binary, "validate", "--config", srv.config_path], capture_output=True, timeout=30,
-                           cwd=srv.dir)
-        return p.returncode, (p.stdout + p.stderr).decode()
-    finally:
-        shutil.rmtree(srv.dir, ignore_errors=True)
-
-
 def test_hostapi_signed_modules(binary):
     d = tempfile.mkdtemp(prefix="ifrit-e2e-sign-")
     try:
@@ -81,17 +65,17 @@ def test_hostapi_signed_modules(binary):
                             ("tampered.wasm", "the detached signature is not valid for any trusted_key"),
                             ("otherkey.wasm", "the detached signature is not valid for any trusted_key"),
                             ("badsig.wasm", "badsig.wasm.sig is not an Ed25519 signature")):
-            code, out = validate(binary, block("/x", module, pub), files)
+            code, out = validate(binary, config(block("/x", module, pub)), files)
             check(code != 0 and "security policy strict: " in out and why in out and module in out, (module, out))
         # Gojinn's embedded form, one byte changed.
         bad = bytearray(embedded)
         bad[100] ^= 1
-        code, out = validate(binary, block("/x", "g.wasm", pub), {"g.wasm": bytes(bad)})
+        code, out = validate(binary, config(block("/x", "g.wasm", pub)), {"g.wasm": bytes(bad)})
         check(code != 0 and "the embedded signature is not valid" in out, out)
         for sec, why in (("security {\n\t\t\tpolicy strict\n\t\t}", "no trusted_key"),
                          ("security {\n\t\t\ttrusted_key abcd\n\t\t}", "64 hex digits"),
                          ("security {\n\t\t\tpolicy lax\n\t\t\ttrusted_key %s\n\t\t}" % pub, "expected strict or audit")):
-            code, out = validate(binary, "\twasm ./raw.wasm {\n\t\t%s\n\t}\n" % sec, files)
+            code, out = validate(binary, config("\twasm ./raw.wasm {\n\t\t%s\n\t}\n" % sec), files)
             check(code != 0 and why in out, (sec, out))
     finally:
         shutil.rmtree(d, ignore_errors=True)
