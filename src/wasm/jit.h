@@ -15,6 +15,7 @@
 #endif
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wasm/runtime.h"
@@ -55,6 +56,9 @@ struct iw_jit_func {
  * cannot compile keeps code->jit NULL and runs in the interpreter. */
 void iw_jit_compile_module(iw_module_t *m);
 void iw_jit_module_free(struct iw_jit_module *j);
+/* The machine code of a compiled module and its per-instruction offset
+ * tables, in bytes (0 for NULL): what compiling costs in memory. */
+size_t iw_jit_module_code_bytes(const struct iw_jit_module *j, size_t *tables);
 
 /* Runs fn's native code from ip (an instruction of fn) on frame fp and
  * returns the instruction the interpreter continues at: ip itself when fn

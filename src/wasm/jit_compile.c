@@ -30,6 +30,7 @@
 #include "wasm/jit_x64.h"
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
+#include "wasm/simd_sse.h"
 
 #define IW__RAX IW_X64_RAX
 #define IW__RCX IW_X64_RCX
@@ -47,6 +48,7 @@
 
 struct iw_jit_module {
     iw_jit_code_t code;
+    size_t code_bytes;              /* of code's mapping, the machine code's */
     struct iw_jit_func *funcs;     /* one per defined function */
     uint32_t nfuncs;
 };
@@ -65,7 +67,25 @@ typedef enum {
     IW__J_NUMERIC,      /* a call of its numeric helper (jit_helpers.h) */
     IW__J_OPHELPER,     /* a call of its memory/table/reference helper */
     IW__J_BR_TABLE,
+    IW__J_SIMD,         /* a v128 instruction translated inline: arg says how (iw__jit_simd_t) */
 } iw__jit_class_t;
+
+/* The inline v128 forms: BIN an SSE instruction on two vectors (opc after
+ * 0x0F; vflags may swap the operands and negate the result), LOAD a whole
+ * vector, LOAD_EXT an SSE4.1 widening load of 8 bytes (pmovsx/pmovzx),
+ * LOAD_ZERO and LOAD_SPLAT `size` bytes, STORE the vector or a lane's
+ * bytes, SPLAT/EXTRACT/REPLACE a lane of `size` bytes (w: extract signed),
+ * ANY_TRUE, BITMASK8 (i8x16.bitmask). */
+typedef enum {
+    IW__V_BIN, IW__V_LOAD, IW__V_LOAD_EXT, IW__V_LOAD_ZERO, IW__V_LOAD_SPLAT, IW__V_STORE, IW__V_SPLAT,
+    IW__V_EXTRACT, IW__V_REPLACE, IW__V_ANY_TRUE, IW__V_BITMASK8,
+    IW__V_CMP_U,        /* unsigned compare: pmaxu (opc) then pcmpeq (size) against b or a (w) */
+    IW__V_EXTEND,       /* pmovsx/pmovzx (opc) of the low or high half (w) of the operand */
+    IW__V_SHIFT,        /* by b's i32 modulo the lane bits (size): opc the xmm-count form */
+    IW__V_BITSELECT, IW__V_LOAD_LANE,
+} iw__jit_simd_t;
+#define IW__VF_SWAP 1u      /* op b, a instead of op a, b */
+#define IW__VF_NOT 2u       /* the result's bits inverted */
 
 typedef enum { IW__U_EQZ, IW__U_ZX32, IW__U_SX32, IW__U_SX8, IW__U_SX16 } iw__jit_un_t;
 typedef enum { IW__F_SS, IW__F_SI, IW__F_BT, IW__F_BF, IW__F_BL, IW__F_ADD, IW__F_ADDS, IW__F_I, IW__F_ADDI, IW__F_PLAIN } iw__jit_form_t;
@@ -74,7 +94,8 @@ typedef struct {
     uint8_t cls, form, arg, size;   /* arg: ALU/shift op, cc, division kind, unary kind; size: memory bytes */
     bool w;                         /* 64-bit */
     bool imm_b;                     /* BT/BF/BL forms: b is an immediate */
-    uint8_t opc[2], nopc;           /* loads: the x86 opcode */
+    uint8_t opc[2], nopc;           /* loads: the x86 opcode; SIMD: the SSE opcode after 0x0F */
+    uint8_t vflags;                 /* SIMD BIN: IW__VF_* */
 } iw__jit_info_t;
 
 /* Division kinds in arg: bit 0 signed, bit 1 remainder. */
@@ -118,6 +139,128 @@ typedef struct {
     X(I32_LOAD16_U, 0, 0x0F, 0xB7) X(I64_LOAD8_S, 1, 0x0F, 0xBE) X(I64_LOAD8_U, 0, 0x0F, 0xB6)              \
     X(I64_LOAD16_S, 1, 0x0F, 0xBF) X(I64_LOAD16_U, 0, 0x0F, 0xB7) X(I64_LOAD32_S, 1, 0x63)                  \
     X(I64_LOAD32_U, 0, 0x8B)
+
+/* The v128 instructions with one SSE instruction each: X(fn, SSE4.1
+ * needed, opcode bytes after 0x0F, flags). Integer lanes only: the results
+ * are exact, so they are those of the interpreter's functions; float lanes
+ * keep their helpers (NaN choice and signed zeros as the interpreter). */
+#define IW__JIT_SIMD_BIN(X)                                                                                  \
+    X(v128_and, 0, 0xDB, 0, 0) X(v128_or, 0, 0xEB, 0, 0) X(v128_xor, 0, 0xEF, 0, 0)                         \
+    X(v128_andnot, 0, 0xDF, 0, IW__VF_SWAP)                                                                  \
+    X(i8x16_add, 0, 0xFC, 0, 0) X(i16x8_add, 0, 0xFD, 0, 0) X(i32x4_add, 0, 0xFE, 0, 0)                     \
+    X(i64x2_add, 0, 0xD4, 0, 0) X(i8x16_sub, 0, 0xF8, 0, 0) X(i16x8_sub, 0, 0xF9, 0, 0)                     \
+    X(i32x4_sub, 0, 0xFA, 0, 0) X(i64x2_sub, 0, 0xFB, 0, 0) X(i16x8_mul, 0, 0xD5, 0, 0)                     \
+    X(i32x4_mul, 1, 0x38, 0x40, 0)                                                                           \
+    X(i8x16_add_sat_s, 0, 0xEC, 0, 0) X(i8x16_add_sat_u, 0, 0xDC, 0, 0) X(i8x16_sub_sat_s, 0, 0xE8, 0, 0)   \
+    X(i8x16_sub_sat_u, 0, 0xD8, 0, 0) X(i16x8_add_sat_s, 0, 0xED, 0, 0) X(i16x8_add_sat_u, 0, 0xDD, 0, 0)   \
+    X(i16x8_sub_sat_s, 0, 0xE9, 0, 0) X(i16x8_sub_sat_u, 0, 0xD9, 0, 0)                                     \
+    X(i8x16_min_u, 0, 0xDA, 0, 0) X(i8x16_max_u, 0, 0xDE, 0, 0) X(i16x8_min_s, 0, 0xEA, 0, 0)               \
+    X(i16x8_max_s, 0, 0xEE, 0, 0) X(i8x16_min_s, 1, 0x38, 0x38, 0) X(i8x16_max_s, 1, 0x38, 0x3C, 0)         \
+    X(i16x8_min_u, 1, 0x38, 0x3A, 0) X(i16x8_max_u, 1, 0x38, 0x3E, 0) X(i32x4_min_s, 1, 0x38, 0x39, 0)      \
+    X(i32x4_max_s, 1, 0x38, 0x3D, 0) X(i32x4_min_u, 1, 0x38, 0x3B, 0) X(i32x4_max_u, 1, 0x38, 0x3F, 0)      \
+    X(i8x16_avgr_u, 0, 0xE0, 0, 0) X(i16x8_avgr_u, 0, 0xE3, 0, 0) X(i32x4_dot_i16x8_s, 0, 0xF5, 0, 0)       \
+    X(i8x16_eq, 0, 0x74, 0, 0) X(i16x8_eq, 0, 0x75, 0, 0) X(i32x4_eq, 0, 0x76, 0, 0)                        \
+    X(i64x2_eq, 1, 0x38, 0x29, 0)                                                                            \
+    X(i8x16_ne, 0, 0x74, 0, IW__VF_NOT) X(i16x8_ne, 0, 0x75, 0, IW__VF_NOT) X(i32x4_ne, 0, 0x76, 0, IW__VF_NOT) \
+    X(i64x2_ne, 1, 0x38, 0x29, IW__VF_NOT)                                                                   \
+    X(i8x16_gt_s, 0, 0x64, 0, 0) X(i16x8_gt_s, 0, 0x65, 0, 0) X(i32x4_gt_s, 0, 0x66, 0, 0)                  \
+    X(i8x16_lt_s, 0, 0x64, 0, IW__VF_SWAP) X(i16x8_lt_s, 0, 0x65, 0, IW__VF_SWAP)                           \
+    X(i32x4_lt_s, 0, 0x66, 0, IW__VF_SWAP)                                                                   \
+    X(i8x16_le_s, 0, 0x64, 0, IW__VF_NOT) X(i16x8_le_s, 0, 0x65, 0, IW__VF_NOT) X(i32x4_le_s, 0, 0x66, 0, IW__VF_NOT) \
+    X(i8x16_ge_s, 0, 0x64, 0, IW__VF_SWAP | IW__VF_NOT) X(i16x8_ge_s, 0, 0x65, 0, IW__VF_SWAP | IW__VF_NOT) \
+    X(i32x4_ge_s, 0, 0x66, 0, IW__VF_SWAP | IW__VF_NOT)
+
+/* Unsigned compares: X(fn, SSE4.1 needed, pmaxu opcode bytes, lane bytes,
+ * flags): a > b is !(max(a, b) == b), a >= b is max(a, b) == a (w), and
+ * lt/le swap the operands. */
+#define IW__JIT_SIMD_CMP_U(X)                                                                                \
+    X(i8x16_gt_u, 0, 0xDE, 0, 1, 0, IW__VF_NOT) X(i8x16_lt_u, 0, 0xDE, 0, 1, 0, IW__VF_SWAP | IW__VF_NOT)   \
+    X(i8x16_ge_u, 0, 0xDE, 0, 1, 1, 0) X(i8x16_le_u, 0, 0xDE, 0, 1, 1, IW__VF_SWAP)                         \
+    X(i16x8_gt_u, 1, 0x38, 0x3E, 2, 0, IW__VF_NOT) X(i16x8_lt_u, 1, 0x38, 0x3E, 2, 0, IW__VF_SWAP | IW__VF_NOT) \
+    X(i16x8_ge_u, 1, 0x38, 0x3E, 2, 1, 0) X(i16x8_le_u, 1, 0x38, 0x3E, 2, 1, IW__VF_SWAP)                   \
+    X(i32x4_gt_u, 1, 0x38, 0x3F, 4, 0, IW__VF_NOT) X(i32x4_lt_u, 1, 0x38, 0x3F, 4, 0, IW__VF_SWAP | IW__VF_NOT) \
+    X(i32x4_ge_u, 1, 0x38, 0x3F, 4, 1, 0) X(i32x4_le_u, 1, 0x38, 0x3F, 4, 1, IW__VF_SWAP)
+
+/* Widening (SSE4.1): X(fn, pmov opcode after 0x0F 0x38, high half) */
+#define IW__JIT_SIMD_EXTEND(X)                                                                               \
+    X(i16x8_extend_low_i8x16_s, 0x20, 0) X(i16x8_extend_high_i8x16_s, 0x20, 1)                              \
+    X(i16x8_extend_low_i8x16_u, 0x30, 0) X(i16x8_extend_high_i8x16_u, 0x30, 1)                              \
+    X(i32x4_extend_low_i16x8_s, 0x23, 0) X(i32x4_extend_high_i16x8_s, 0x23, 1)                              \
+    X(i32x4_extend_low_i16x8_u, 0x33, 0) X(i32x4_extend_high_i16x8_u, 0x33, 1)                              \
+    X(i64x2_extend_low_i32x4_s, 0x25, 0) X(i64x2_extend_high_i32x4_s, 0x25, 1)                              \
+    X(i64x2_extend_low_i32x4_u, 0x35, 0) X(i64x2_extend_high_i32x4_u, 0x35, 1)
+
+/* Shifts of 16-, 32- and 64-bit lanes (SSE2; bytes and i64x2.shr_s have
+ * no SSE form): X(fn, psll/psrl/psra opcode, lane bits) */
+#define IW__JIT_SIMD_SHIFT(X)                                                                                \
+    X(i16x8_shl, 0xF1, 16) X(i16x8_shr_u, 0xD1, 16) X(i16x8_shr_s, 0xE1, 16)                                \
+    X(i32x4_shl, 0xF2, 32) X(i32x4_shr_u, 0xD2, 32) X(i32x4_shr_s, 0xE2, 32)                                \
+    X(i64x2_shl, 0xF3, 64) X(i64x2_shr_u, 0xD3, 64)
+
+/* SPLAT/EXTRACT/REPLACE: X(fn, kind, lane bytes, signed) */
+#define IW__JIT_SIMD_LANES(X)                                                                                \
+    X(i8x16_splat, SPLAT, 1, 0) X(i16x8_splat, SPLAT, 2, 0) X(i32x4_splat, SPLAT, 4, 0)                     \
+    X(i64x2_splat, SPLAT, 8, 0) X(f32x4_splat, SPLAT, 4, 0) X(f64x2_splat, SPLAT, 8, 0)                     \
+    X(i8x16_extract_lane_s, EXTRACT, 1, 1) X(i8x16_extract_lane_u, EXTRACT, 1, 0)                           \
+    X(i16x8_extract_lane_s, EXTRACT, 2, 1) X(i16x8_extract_lane_u, EXTRACT, 2, 0)                           \
+    X(i32x4_extract_lane, EXTRACT, 4, 0) X(i64x2_extract_lane, EXTRACT, 8, 0)                               \
+    X(f32x4_extract_lane, EXTRACT, 4, 0) X(f64x2_extract_lane, EXTRACT, 8, 0)                               \
+    X(i8x16_replace_lane, REPLACE, 1, 0) X(i16x8_replace_lane, REPLACE, 2, 0)                               \
+    X(i32x4_replace_lane, REPLACE, 4, 0) X(i64x2_replace_lane, REPLACE, 8, 0)                               \
+    X(f32x4_replace_lane, REPLACE, 4, 0) X(f64x2_replace_lane, REPLACE, 8, 0)
+
+/* Loads other than v128.load: X(op, kind, bytes, pmov opcode after 0x0F 0x38) */
+#define IW__JIT_SIMD_LOADS(X)                                                                                \
+    X(V128_LOAD8X8_S, LOAD_EXT, 8, 0x20) X(V128_LOAD8X8_U, LOAD_EXT, 8, 0x30)                               \
+    X(V128_LOAD16X4_S, LOAD_EXT, 8, 0x23) X(V128_LOAD16X4_U, LOAD_EXT, 8, 0x33)                             \
+    X(V128_LOAD32X2_S, LOAD_EXT, 8, 0x25) X(V128_LOAD32X2_U, LOAD_EXT, 8, 0x35)                             \
+    X(V128_LOAD8_SPLAT, LOAD_SPLAT, 1, 0) X(V128_LOAD16_SPLAT, LOAD_SPLAT, 2, 0)                            \
+    X(V128_LOAD32_SPLAT, LOAD_SPLAT, 4, 0) X(V128_LOAD64_SPLAT, LOAD_SPLAT, 8, 0)                           \
+    X(V128_LOAD32_ZERO, LOAD_ZERO, 4, 0) X(V128_LOAD64_ZERO, LOAD_ZERO, 8, 0)
+
+static void iw__jit_simd_info(iw__jit_info_t *info)
+{
+    /* the SSE4.1 forms only where simd_sse.c chose SSE4.1 (the CPU has it,
+     * IFRIT_SIMD=portable not set); SSE2 is baseline x86-64 */
+    bool sse41 = iw_simd_fast_shuffle != NULL;
+#define IW__V(kind_, ...) (iw__jit_info_t){ .cls = IW__J_SIMD, .arg = IW__V_##kind_, __VA_ARGS__ }
+#define IW__X(fn, needs41, o1, o2, flags)                                                                    \
+    if (sse41 || !(needs41))                                                                                 \
+        info[IW_OP_SIMD_##fn] = IW__V(BIN, .opc = { o1, o2 }, .nopc = (o1) == 0x38 ? 2 : 1, .vflags = flags);
+    IW__JIT_SIMD_BIN(IW__X)
+#undef IW__X
+#define IW__X(fn, kind_, bytes, sgn) info[IW_OP_SIMD_##fn] = IW__V(kind_, .size = bytes, .w = sgn);
+    IW__JIT_SIMD_LANES(IW__X)
+#undef IW__X
+#define IW__X(N, kind_, bytes, o)                                                                            \
+    if (sse41 || IW__V_##kind_ != IW__V_LOAD_EXT)                                                             \
+        info[IW_OP_##N] = IW__V(kind_, .size = bytes, .opc = { 0x38, o }, .nopc = 2);
+    IW__JIT_SIMD_LOADS(IW__X)
+#undef IW__X
+#define IW__X(fn, needs41, o1, o2, bytes, vs_a, flags)                                                     \
+    if (sse41 || !(needs41))                                                                                 \
+        info[IW_OP_SIMD_##fn] = IW__V(CMP_U, .opc = { o1, o2 }, .nopc = (o1) == 0x38 ? 2 : 1, .size = bytes,  \
+                                      .w = vs_a, .vflags = flags);
+    IW__JIT_SIMD_CMP_U(IW__X)
+#undef IW__X
+#define IW__X(fn, o, high)                                                                                   \
+    if (sse41) info[IW_OP_SIMD_##fn] = IW__V(EXTEND, .opc = { 0x38, o }, .nopc = 2, .w = high);
+    IW__JIT_SIMD_EXTEND(IW__X)
+#undef IW__X
+#define IW__X(fn, o, bits) info[IW_OP_SIMD_##fn] = IW__V(SHIFT, .opc = { o }, .nopc = 1, .size = bits);
+    IW__JIT_SIMD_SHIFT(IW__X)
+#undef IW__X
+    info[IW_OP_SIMD_v128_bitselect] = IW__V(BITSELECT);
+    info[IW_OP_V128_LOAD8_LANE] = IW__V(LOAD_LANE, .size = 1);
+    info[IW_OP_V128_LOAD16_LANE] = IW__V(LOAD_LANE, .size = 2);
+    info[IW_OP_V128_LOAD32_LANE] = IW__V(LOAD_LANE, .size = 4);
+    info[IW_OP_V128_LOAD64_LANE] = IW__V(LOAD_LANE, .size = 8);
+    info[IW_OP_V128_LOAD] = IW__V(LOAD, .size = 16);
+    info[IW_OP_SIMD_STORE] = IW__V(STORE);
+    info[IW_OP_SIMD_v128_any_true] = IW__V(ANY_TRUE);
+    info[IW_OP_SIMD_i8x16_bitmask] = IW__V(BITMASK8);
+#undef IW__V
+}
 
 static void iw__jit_info_init(iw__jit_info_t *info, const iw_jit_numeric_t *numeric)
 {
@@ -194,6 +337,7 @@ static void iw__jit_info_init(iw__jit_info_t *info, const iw_jit_numeric_t *nume
 #undef IW__X
 #undef IW__S
     info[IW_OP_BR_TABLE].cls = IW__J_BR_TABLE;
+    iw__jit_simd_info(info);
     /* what has no inline translation calls its helper */
     for (uint32_t op = 0; op < IW_OP_COUNT; op++) {
         uint32_t len;
@@ -236,6 +380,7 @@ static uint32_t iw__jit_len(const iw__jit_info_t *in, iw_op_t op)
     case IW__J_NUMERIC: return in->form == IW__F_PLAIN ? 2 : 3;
     case IW__J_OPHELPER: return in->size;
     case IW__J_BR_TABLE: return 0;     /* variable: the walk reads it */
+    case IW__J_SIMD: return 4;
     }
     return 0;
 }
@@ -569,16 +714,27 @@ static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint
     }
 }
 
-static void iw__jit_store(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins, uint32_t pos)
+/* mov [base + index + disp], the low `size` bytes of reg (rax-rdx) */
+static void iw__jit_store_n(iw_x64_buf_t *b, int base, int index, int32_t disp, int reg, unsigned size)
+{
+    uint8_t opc = size == 1 ? 0x88 : 0x89;
+    iw_x64_op_mem(b, size == 2, size == 8, &opc, 1, reg, base, index, disp);
+}
+
+/* reg = the `size` bytes at [base + index + disp], zero- or (sgn, to 32
+ * bits) sign-extended: the upper half is zero but for 8 bytes. */
+static void iw__jit_load_n(iw_x64_buf_t *b, int reg, int base, int index, int32_t disp, unsigned size, bool sgn)
+{
+    uint8_t opc[2] = { 0x0F, size == 1 ? (sgn ? 0xBE : 0xB6) : (sgn ? 0xBF : 0xB7) };
+    if (size <= 2) iw_x64_op_mem(b, false, false, opc, 2, reg, base, index, disp);
+    else iw_x64_op_mem(b, false, size == 8, (const uint8_t[]){ 0x8B }, 1, reg, base, index, disp);
+}
+
+/* The write map of a resettable instance, after a store at rax: the block
+ * of the first byte (runtime.h). */
+static void iw__jit_mark_dirty(iw__jit_t *j)
 {
     iw_x64_buf_t *b = &j->b;
-    iw__jit_address(j, ins, ins[1].p.lo, in->form, in->size, pos);
-    if (in->form == IW__F_I) iw_x64_mov_imm(b, IW__RCX, ins[3].u);
-    else if (in->form == IW__F_ADDI) iw_x64_mov_imm(b, IW__RCX, ins[4].u);
-    else iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot(ins[1].p.hi));
-    uint8_t opc = in->size == 1 ? 0x88 : 0x89;
-    iw_x64_op_mem(b, in->size == 2, in->size == 8, &opc, 1, IW__RCX, IW__R13, IW__RAX, 0);
-    /* the write map of a resettable instance: the block of the first byte */
     iw_x64_load(b, true, IW__RDX, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, dirty));
     iw_x64_test_rr(b, true, IW__RDX, IW__RDX);
     size_t skip = iw_x64_jcc(b, IW_X64_CC_E);
@@ -586,6 +742,182 @@ static void iw__jit_store(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_
     iw_x64_op_mem(b, false, false, (const uint8_t[]){ 0xC6 }, 1, 0, IW__RDX, IW__RAX, 0);
     iw_x64_byte(b, 1);
     iw_x64_patch(b, skip, b->len);
+}
+
+static void iw__jit_store(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins, uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    iw__jit_address(j, ins, ins[1].p.lo, in->form, in->size, pos);
+    if (in->form == IW__F_I) iw_x64_mov_imm(b, IW__RCX, ins[3].u);
+    else if (in->form == IW__F_ADDI) iw_x64_mov_imm(b, IW__RCX, ins[4].u);
+    else iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot(ins[1].p.hi));
+    iw__jit_store_n(b, IW__R13, IW__RAX, 0, IW__RCX, in->size);
+    iw__jit_mark_dirty(j);
+}
+
+/* ---- v128 inline (IW__J_SIMD) ------------------------------------------------ */
+
+/* movdqu xmm, [base + index + disp] and back: frame slots are 8-byte aligned */
+static void iw__jit_vload(iw_x64_buf_t *b, int xmm, int base, int index, int32_t disp)
+{
+    iw_x64_sse_mem(b, 0xF3, (const uint8_t[]){ 0x0F, 0x6F }, 2, xmm, base, index, disp);
+}
+
+static void iw__jit_vstore(iw_x64_buf_t *b, int base, int index, int32_t disp, int xmm)
+{
+    iw_x64_sse_mem(b, 0xF3, (const uint8_t[]){ 0x0F, 0x7F }, 2, xmm, base, index, disp);
+}
+
+/* The v128 at slot dst = rcx's low `size` bytes in every lane. */
+static void iw__jit_splat(iw_x64_buf_t *b, unsigned size, uint32_t dst)
+{
+    if (size < 8) {
+        iw_x64_mov_imm(b, IW__RDX, size == 1 ? 0x0101010101010101ull : size == 2 ? 0x0001000100010001ull : 0x100000001ull);
+        iw_x64_imul_rr(b, true, IW__RCX, IW__RDX);
+    }
+    iw_x64_store(b, true, IW__RBX, iw__slot(dst), IW__RCX);
+    iw_x64_store(b, true, IW__RBX, iw__slot(dst + 1ull), IW__RCX);
+}
+
+/* The plain forms: w1 {dst, a}, w2 {b, c}, w3 lane; the loads: w1 {dst,
+ * addr}, w2 offset; SIMD_STORE: w1 {addr, value}, w2 offset, w3 {bytes,
+ * lane}. Every operand is read before dst is written (dst may be one). */
+static void iw__jit_simd(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins, uint32_t pos)
+{
+    iw_x64_buf_t *b = &j->b;
+    uint32_t dst = ins[1].p.lo, a = ins[1].p.hi;
+    unsigned size = in->size;
+    switch ((iw__jit_simd_t)in->arg) {
+    case IW__V_BIN: {
+        bool swap = in->vflags & IW__VF_SWAP;
+        int r = swap ? 1 : 0;
+        uint8_t opc[3] = { 0x0F, in->opc[0], in->opc[1] };
+        iw__jit_vload(b, 0, IW__RBX, -1, iw__slot(a));
+        iw__jit_vload(b, 1, IW__RBX, -1, iw__slot(ins[2].p.lo));
+        iw_x64_sse_rr(b, 0x66, opc, 1 + in->nopc, r, swap ? 0 : 1);
+        if (in->vflags & IW__VF_NOT) {
+            iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0x74 }, 2, 2, 2);   /* pcmpeqb xmm2, xmm2: all ones */
+            iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0xEF }, 2, r, 2);   /* pxor */
+        }
+        iw__jit_vstore(b, IW__RBX, -1, iw__slot(dst), r);
+        break;
+    }
+    case IW__V_LOAD:
+        iw__jit_address(j, ins, a, IW__F_PLAIN, 16, pos);
+        iw__jit_vload(b, 0, IW__R13, IW__RAX, 0);
+        iw__jit_vstore(b, IW__RBX, -1, iw__slot(dst), 0);
+        break;
+    case IW__V_LOAD_EXT: {
+        uint8_t opc[3] = { 0x0F, in->opc[0], in->opc[1] };
+        iw__jit_address(j, ins, a, IW__F_PLAIN, 8, pos);
+        iw_x64_sse_mem(b, 0x66, opc, 3, 0, IW__R13, IW__RAX, 0);
+        iw__jit_vstore(b, IW__RBX, -1, iw__slot(dst), 0);
+        break;
+    }
+    case IW__V_LOAD_ZERO: case IW__V_LOAD_SPLAT:
+        iw__jit_address(j, ins, a, IW__F_PLAIN, size, pos);
+        iw__jit_load_n(b, IW__RCX, IW__R13, IW__RAX, 0, size, false);
+        if (in->arg == IW__V_LOAD_SPLAT) {
+            iw__jit_splat(b, size, dst);
+        } else {
+            iw_x64_store(b, true, IW__RBX, iw__slot(dst), IW__RCX);
+            iw_x64_store_imm(b, true, IW__RBX, -1, iw__slot(dst + 1ull), 0);
+        }
+        break;
+    case IW__V_STORE: {
+        unsigned n = ins[3].p.lo;
+        int32_t src = iw__slot(a) + (int32_t)(ins[3].p.hi * n);
+        iw__jit_address(j, ins, dst, IW__F_PLAIN, n, pos);
+        if (n == 16) {
+            iw__jit_vload(b, 0, IW__RBX, -1, src);
+            iw__jit_vstore(b, IW__R13, IW__RAX, 0, 0);
+        } else {
+            iw__jit_load_n(b, IW__RCX, IW__RBX, -1, src, n, false);
+            iw__jit_store_n(b, IW__R13, IW__RAX, 0, IW__RCX, n);
+        }
+        iw__jit_mark_dirty(j);
+        break;
+    }
+    case IW__V_SPLAT:
+        iw__jit_load_n(b, IW__RCX, IW__RBX, -1, iw__slot(a), size, false);
+        iw__jit_splat(b, size, dst);
+        break;
+    case IW__V_EXTRACT:
+        iw__jit_load_n(b, IW__RCX, IW__RBX, -1, iw__slot(a) + (int32_t)(ins[3].u * size), size, in->w);
+        iw_x64_store(b, true, IW__RBX, iw__slot(dst), IW__RCX);
+        break;
+    case IW__V_REPLACE:
+        iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot(ins[2].p.lo));
+        iw_x64_load(b, true, IW__RAX, IW__RBX, iw__slot(a));
+        iw_x64_load(b, true, IW__RDX, IW__RBX, iw__slot(a + 1ull));
+        iw_x64_store(b, true, IW__RBX, iw__slot(dst), IW__RAX);
+        iw_x64_store(b, true, IW__RBX, iw__slot(dst + 1ull), IW__RDX);
+        iw__jit_store_n(b, IW__RBX, -1, iw__slot(dst) + (int32_t)(ins[3].u * size), IW__RCX, size);
+        break;
+    case IW__V_ANY_TRUE:
+        iw_x64_load(b, true, IW__RAX, IW__RBX, iw__slot(a));
+        iw_x64_alu_rm(b, IW_X64_OR, true, IW__RAX, IW__RBX, iw__slot(a + 1ull));
+        iw_x64_setcc(b, IW_X64_CC_NE, IW__RAX);
+        iw_x64_movzx8_rr(b, IW__RAX, IW__RAX);
+        iw_x64_store(b, true, IW__RBX, iw__slot(dst), IW__RAX);
+        break;
+    case IW__V_CMP_U: {
+        /* xmm0 = x, xmm1 = y (b, a when swapped), xmm2 = x kept */
+        bool swap = in->vflags & IW__VF_SWAP;
+        uint8_t opc[3] = { 0x0F, in->opc[0], in->opc[1] };
+        uint8_t eq[2] = { 0x0F, size == 1 ? 0x74 : size == 2 ? 0x75 : 0x76 };
+        iw__jit_vload(b, 0, IW__RBX, -1, iw__slot(swap ? ins[2].p.lo : a));
+        iw__jit_vload(b, 1, IW__RBX, -1, iw__slot(swap ? a : ins[2].p.lo));
+        iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0x6F }, 2, 2, 0);      /* movdqa xmm2, xmm0 */
+        iw_x64_sse_rr(b, 0x66, opc, 1 + in->nopc, 0, 1);                        /* pmaxu xmm0, xmm1 */
+        iw_x64_sse_rr(b, 0x66, eq, 2, 0, in->w ? 2 : 1);
+        if (in->vflags & IW__VF_NOT) {
+            iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0x74 }, 2, 2, 2);
+            iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0xEF }, 2, 0, 2);
+        }
+        iw__jit_vstore(b, IW__RBX, -1, iw__slot(dst), 0);
+        break;
+    }
+    case IW__V_EXTEND: {
+        uint8_t opc[3] = { 0x0F, in->opc[0], in->opc[1] };
+        iw_x64_sse_mem(b, 0x66, opc, 3, 0, IW__RBX, -1, iw__slot(a) + (in->w ? 8 : 0));
+        iw__jit_vstore(b, IW__RBX, -1, iw__slot(dst), 0);
+        break;
+    }
+    case IW__V_SHIFT:
+        iw_x64_load(b, false, IW__RCX, IW__RBX, iw__slot(ins[2].p.lo));
+        iw_x64_alu_ri(b, IW_X64_AND, false, IW__RCX, (int32_t)size - 1);
+        iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0x6E }, 2, 1, IW__RCX);   /* movd xmm1, ecx */
+        iw__jit_vload(b, 0, IW__RBX, -1, iw__slot(a));
+        iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, in->opc[0] }, 2, 0, 1);
+        iw__jit_vstore(b, IW__RBX, -1, iw__slot(dst), 0);
+        break;
+    case IW__V_BITSELECT:   /* (a & c) | (b & ~c) */
+        iw__jit_vload(b, 0, IW__RBX, -1, iw__slot(a));
+        iw__jit_vload(b, 1, IW__RBX, -1, iw__slot(ins[2].p.lo));
+        iw__jit_vload(b, 2, IW__RBX, -1, iw__slot(ins[2].p.hi));
+        iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0xDB }, 2, 0, 2);      /* pand xmm0, xmm2 */
+        iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0xDF }, 2, 2, 1);      /* pandn xmm2, xmm1 */
+        iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0xEB }, 2, 0, 2);      /* por xmm0, xmm2 */
+        iw__jit_vstore(b, IW__RBX, -1, iw__slot(dst), 0);
+        break;
+    case IW__V_LOAD_LANE: {     /* w3 {vector, lane} */
+        uint32_t vec = ins[3].p.lo;
+        iw__jit_address(j, ins, a, IW__F_PLAIN, size, pos);
+        iw__jit_load_n(b, IW__RCX, IW__R13, IW__RAX, 0, size, false);
+        iw_x64_load(b, true, IW__R8, IW__RBX, iw__slot(vec));
+        iw_x64_load(b, true, IW__R9, IW__RBX, iw__slot(vec + 1ull));
+        iw_x64_store(b, true, IW__RBX, iw__slot(dst), IW__R8);
+        iw_x64_store(b, true, IW__RBX, iw__slot(dst + 1ull), IW__R9);
+        iw__jit_store_n(b, IW__RBX, -1, iw__slot(dst) + (int32_t)(ins[3].p.hi * size), IW__RCX, size);
+        break;
+    }
+    case IW__V_BITMASK8:
+        iw__jit_vload(b, 0, IW__RBX, -1, iw__slot(a));
+        iw_x64_sse_rr(b, 0x66, (const uint8_t[]){ 0x0F, 0xD7 }, 2, IW__RAX, 0);     /* pmovmskb eax, xmm0 */
+        iw_x64_store(b, true, IW__RBX, iw__slot(dst), IW__RAX);
+        break;
+    }
 }
 
 static void iw__jit_unary(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins)
@@ -900,6 +1232,7 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32
     case IW__J_NUMERIC: iw__jit_numeric(j, in, op, ins, pos); break;
     case IW__J_OPHELPER: iw__jit_ophelper(j, op, pos); break;
     case IW__J_BR_TABLE: iw__jit_br_table(j, ins, pos); break;
+    case IW__J_SIMD: iw__jit_simd(j, in, ins, pos); break;
     }
 }
 
@@ -1033,6 +1366,7 @@ void iw_jit_compile_module(iw_module_t *m)
     if (jm) jm->funcs = calloc(ndefined, sizeof *jm->funcs);
     if (jm && jm->funcs && iw_jit_code_new(&jm->code, j.b.p, j.b.len)) {
         jm->nfuncs = ndefined;
+        jm->code_bytes = j.b.len;
         for (uint32_t i = 0; i < ndefined; i++) {
             jm->funcs[i] = (struct iw_jit_func){ jm, natives[i], ncodes[i], NULL };
             if (!natives[i]) continue;
@@ -1067,6 +1401,14 @@ void iw_jit_module_free(struct iw_jit_module *jm)
     free(jm);
 }
 
+size_t iw_jit_module_code_bytes(const struct iw_jit_module *jm, size_t *tables)
+{
+    size_t t = 0;
+    for (uint32_t i = 0; jm && i < jm->nfuncs; i++) t += (size_t)jm->funcs[i].ncode * sizeof *jm->funcs[i].native;
+    if (tables) *tables = t;
+    return jm ? jm->code_bytes : 0;
+}
+
 uint32_t iw_module_compiled_count(const iw_module_t *m, uint32_t *defined)
 {
     if (defined) *defined = m->nfuncs - m->nimported_funcs;
@@ -1094,6 +1436,12 @@ const iw_word_t *iw_jit_run(const iw_code_t *fn, const iw_word_t *ip, uint64_t *
 void iw_set_engine(iw_engine_t e) { (void)e; }
 void iw_jit_compile_module(iw_module_t *m) { (void)m; }
 void iw_jit_module_free(struct iw_jit_module *jm) { (void)jm; }
+size_t iw_jit_module_code_bytes(const struct iw_jit_module *jm, size_t *tables)
+{
+    (void)jm;
+    if (tables) *tables = 0;
+    return 0;
+}
 uint32_t iw_module_compiled_count(const iw_module_t *m, uint32_t *defined)
 {
     if (defined) *defined = m->nfuncs - m->nimported_funcs;

@@ -68,6 +68,19 @@ void iw_x64_op_rr(iw_x64_buf_t *b, bool w, const uint8_t *opc, int nopc, int reg
     iw_x64_byte(b, (uint8_t)(0xC0 | (reg & 7) << 3 | (rm & 7)));
 }
 
+void iw_x64_sse_mem(iw_x64_buf_t *b, uint8_t prefix, const uint8_t *opc, int nopc, int reg, int base, int index,
+                    int32_t disp)
+{
+    if (prefix) iw_x64_byte(b, prefix);
+    iw_x64_op_mem_scaled(b, false, false, opc, nopc, reg, base, index, 0, disp);
+}
+
+void iw_x64_sse_rr(iw_x64_buf_t *b, uint8_t prefix, const uint8_t *opc, int nopc, int reg, int rm)
+{
+    if (prefix) iw_x64_byte(b, prefix);
+    iw_x64_op_rr(b, false, opc, nopc, reg, rm);
+}
+
 void iw_x64_load(iw_x64_buf_t *b, bool w, int reg, int base, int32_t disp)
 {
     iw_x64_op_mem(b, false, w, (const uint8_t[]){ 0x8B }, 1, reg, base, -1, disp);

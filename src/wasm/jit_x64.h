@@ -43,6 +43,13 @@ void iw_x64_op_mem_scaled(iw_x64_buf_t *b, bool p66, bool w, const uint8_t *opc,
 /* The same with a register operand rm (ModRM mod = 3). */
 void iw_x64_op_rr(iw_x64_buf_t *b, bool w, const uint8_t *opc, int nopc, int reg, int rm);
 
+/* An SSE instruction: its mandatory prefix (0x66, 0xF3, 0xF2; 0 for none)
+ * before any REX, then the opcode bytes (0x0F first), ModRM for xmm
+ * register `reg` and the memory operand, or for the register rm. */
+void iw_x64_sse_mem(iw_x64_buf_t *b, uint8_t prefix, const uint8_t *opc, int nopc, int reg, int base, int index,
+                    int32_t disp);
+void iw_x64_sse_rr(iw_x64_buf_t *b, uint8_t prefix, const uint8_t *opc, int nopc, int reg, int rm);
+
 void iw_x64_load(iw_x64_buf_t *b, bool w, int reg, int base, int32_t disp);    /* mov reg, [base+disp] */
 void iw_x64_store(iw_x64_buf_t *b, bool w, int base, int32_t disp, int reg);   /* mov [base+disp], reg */
 void iw_x64_mov_rr(iw_x64_buf_t *b, bool w, int dst, int src);

@@ -12,9 +12,12 @@
 # SKIP naming it (tests/skips-allowed.txt lists those allowed in CI).
 # Every runner runs every script twice: with the interpreter, then with the
 # compiler (IFRIT_ENGINE=compiler; lines spec/compiler/<name>,
-# spec/asan/compiler/<name>; docs/engine.md, Compiler). The SIMD scripts
-# run a third time on the release interpreter with IFRIT_SIMD=portable
-# (spec/portable-simd/<name>): the SSE4.1 forms and the portable C both.
+# spec/asan/compiler/<name>; docs/engine.md, Compiler; a compiler run's
+# summary says how many of the modules' functions got machine code). The
+# SIMD scripts run once more on the release build, both engines, with
+# IFRIT_SIMD=portable (spec/portable-simd/<name>,
+# spec/portable-simd/compiler/<name>): the SSE4.1 forms and the portable C
+# both.
 #
 # First the runner's own check: every assertion of tests/spec/strict/ is
 # wrong on purpose (a missing export, a wrong trap text or kind, a module
@@ -82,11 +85,11 @@ done
 # PREFIX/asan/<name>; a script the runner skips (it needs a proposal the
 # engine refuses, named in its SKIP line) counts as a skipped script.
 run_suite() {
-    local spec_dir=$1 prefix=$2 wast name dir i l out rc line kv scripts=0 simd=0
-    local -A modules passed failed skipped skipped_scripts
+    local spec_dir=$1 prefix=$2 wast name dir i l out rc line kv fn e pl scripts=0 simd=0
+    local -A modules passed failed skipped skipped_scripts funcs compiled
     for i in "${!runners[@]}"; do
         l=$prefix${labels[$i]#spec}
-        modules[$l]=0 passed[$l]=0 failed[$l]=0 skipped[$l]=0 skipped_scripts[$l]=0
+        modules[$l]=0 passed[$l]=0 failed[$l]=0 skipped[$l]=0 skipped_scripts[$l]=0 funcs[$l]=0 compiled[$l]=0
     done
     for wast in "$spec_dir"/*.wast; do
         name=$(basename "$wast" .wast)
@@ -113,28 +116,38 @@ run_suite() {
                     passed=*) passed[$l]=$((passed[$l] + ${kv#*=})) ;;
                     failed=*) failed[$l]=$((failed[$l] + ${kv#*=})) ;;
                     skipped=*) skipped[$l]=$((skipped[$l] + ${kv#*=})) ;;
+                    funcs=*) funcs[$l]=$((funcs[$l] + ${kv#*=})) ;;
+                    compiled=*) compiled[$l]=$((compiled[$l] + ${kv#*=})) ;;
                 esac
             done
         done
-        # A SIMD script once more, on the release interpreter with the
-        # portable C of every instruction (IFRIT_SIMD=portable): the runs
-        # above took the SSE4.1 forms where the CPU has them
-        # (src/wasm/simd_sse.h). Lines PREFIX/portable-simd/<name>.
+        # A SIMD script once more on the release build, interpreter and
+        # compiler, with the portable C of every instruction
+        # (IFRIT_SIMD=portable): the runs above took the SSE4.1 forms where
+        # the CPU has them (src/wasm/simd_sse.h; the compiler's inline
+        # SSE4.1 forms too). Lines PREFIX/portable-simd/<name> and
+        # PREFIX/portable-simd/compiler/<name>.
         if [[ $name == simd_* ]]; then
-            out=$(cd "$dir" && IFRIT_SIMD=portable timeout 120 "${runners[0]}" "$dir/$name.json" 2>&1)
-            rc=$?
-            line=$(grep -m 1 -E '^(PASS|FAIL|SKIP) ' <<<"$out")
-            if [ $rc -ne 0 ] && [[ "$line" != FAIL* ]]; then
-                echo "FAIL $prefix/portable-simd/$name: runner exited with status $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
-            else
-                echo "$line" | sed "s#^\(PASS\|FAIL\|SKIP\) spec/#\1 $prefix/portable-simd/#"
-            fi
+            for e in interpreter compiler; do
+                pl=$prefix/portable-simd
+                [ $e = compiler ] && pl=$pl/compiler
+                out=$(cd "$dir" && IFRIT_SIMD=portable IFRIT_ENGINE=$e timeout 120 "${runners[0]}" "$dir/$name.json" 2>&1)
+                rc=$?
+                line=$(grep -m 1 -E '^(PASS|FAIL|SKIP) ' <<<"$out")
+                if [ $rc -ne 0 ] && [[ "$line" != FAIL* ]]; then
+                    echo "FAIL $pl/$name: runner exited with status $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+                else
+                    echo "$line" | sed "s#^\(PASS\|FAIL\|SKIP\) spec/#\1 $pl/#"
+                fi
+            done
         fi
         rm -rf "${dir:?}"
     done
     for i in "${!runners[@]}"; do
         l=$prefix${labels[$i]#spec}
-        echo "$l summary: $scripts scripts ($simd of them SIMD, ${skipped_scripts[$l]} skipped), ${modules[$l]} modules, assertions: ${passed[$l]} passed, ${failed[$l]} failed, ${skipped[$l]} skipped"
+        fn=""
+        [ "${engines[$i]}" = compiler ] && fn=", functions: ${compiled[$l]} of ${funcs[$l]} compiled"
+        echo "$l summary: $scripts scripts ($simd of them SIMD, ${skipped_scripts[$l]} skipped), ${modules[$l]} modules, assertions: ${passed[$l]} passed, ${failed[$l]} failed, ${skipped[$l]} skipped$fn"
     done
 }
 

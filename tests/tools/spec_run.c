@@ -1,7 +1,9 @@
 /* Runs one WebAssembly spec-test script, already converted by wast2json:
  *   spec_run DIR/script.json
  * Prints `PASS spec/<name>` or `FAIL spec/<name>: <first failures>`, then
- * `COUNTS modules=N passed=N failed=N skipped=N` for tests/spec/suite.sh.
+ * `COUNTS modules=N passed=N failed=N skipped=N funcs=N compiled=N` for
+ * tests/spec/suite.sh (funcs: the functions the loaded modules define;
+ * compiled: how many of them got machine code, IFRIT_ENGINE=compiler).
  * Every command is run: module, register, action and every assert_*.
  * Strict, as the reference interpreter is:
  *   - a missing instance, export or global is a failure of its own, never
@@ -67,6 +69,7 @@ typedef struct {
     iw_module_t *mods[4096];
     int nmods;
     int modules, passed, failed, skipped;
+    uint32_t funcs, compiled;   /* defined functions of the modules loaded, and how many got native code */
     char failures[600];
 } runner_t;
 
@@ -187,6 +190,11 @@ static iw_module_t *load(runner_t *r, const ifr_json_t *cmd, iw_error_t *err, bo
     }
     iw_module_t *m = iw_module_new(bytes, len, err);
     free(bytes);
+    if (m) {
+        uint32_t defined = 0;
+        r->compiled += iw_module_compiled_count(m, &defined);
+        r->funcs += defined;
+    }
     return m;
 }
 
@@ -732,7 +740,8 @@ int main(int argc, char **argv)
         printf("PASS spec/%s (%d assertions of 2.0 skipped: valid since WebAssembly 3.0's %s)\n", name, r.superseded,
                r.superseded_why);
     else printf("PASS spec/%s\n", name);
-    printf("COUNTS modules=%d passed=%d failed=%d skipped=%d\n", r.modules, r.passed, r.failed, r.skipped);
+    printf("COUNTS modules=%d passed=%d failed=%d skipped=%d funcs=%u compiled=%u\n", r.modules, r.passed, r.failed,
+           r.skipped, r.funcs, r.compiled);
 
     for (int i = r.nall; i-- > 0;) iw_instance_free(r.all[i]);
     for (int i = 0; i < r.nmods; i++) iw_module_release(r.mods[i]);

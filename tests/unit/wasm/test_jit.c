@@ -64,6 +64,22 @@ static void test_encoder(void)
     iw_x64_patch(&b, at, b.len);
     static const uint8_t jump[] = { 0x0f, 0x85, 0x01, 0x00, 0x00, 0x00, 0xc3 };
     CHECK(b.len == sizeof jump && memcmp(b.p, jump, sizeof jump) == 0);
+    /* SSE: the mandatory prefix before REX */
+    b.len = 0;
+    iw_x64_sse_mem(&b, 0xF3, (const uint8_t[]){ 0x0F, 0x6F }, 2, 0, IW_X64_RBX, -1, 8);            /* movdqu xmm0, [rbx+8] */
+    iw_x64_sse_mem(&b, 0xF3, (const uint8_t[]){ 0x0F, 0x7F }, 2, 1, IW_X64_R13, IW_X64_RAX, 0);    /* movdqu [r13+rax], xmm1 */
+    iw_x64_sse_rr(&b, 0x66, (const uint8_t[]){ 0x0F, 0xFE }, 2, 0, 1);                            /* paddd xmm0, xmm1 */
+    iw_x64_sse_rr(&b, 0x66, (const uint8_t[]){ 0x0F, 0x38, 0x40 }, 3, 1, 0);                      /* pmulld xmm1, xmm0 */
+    iw_x64_sse_rr(&b, 0x66, (const uint8_t[]){ 0x0F, 0xD7 }, 2, IW_X64_RAX, 0);                   /* pmovmskb eax, xmm0 */
+    iw_x64_sse_rr(&b, 0x66, (const uint8_t[]){ 0x0F, 0x6E }, 2, 1, IW_X64_RCX);                   /* movd xmm1, ecx */
+    iw_x64_sse_mem(&b, 0x66, (const uint8_t[]){ 0x0F, 0x38, 0x20 }, 3, 0, IW_X64_RBX, -1, 0x108); /* pmovsxbw xmm0, [rbx+0x108] */
+    static const uint8_t sse[] = {
+        0xf3, 0x0f, 0x6f, 0x43, 0x08, 0xf3, 0x41, 0x0f, 0x7f, 0x4c, 0x05, 0x00, 0x66, 0x0f, 0xfe, 0xc1,
+        0x66, 0x0f, 0x38, 0x40, 0xc8, 0x66, 0x0f, 0xd7, 0xc0, 0x66, 0x0f, 0x6e, 0xc9, 0x66, 0x0f, 0x38,
+        0x20, 0x83, 0x08, 0x01, 0x00, 0x00,
+    };
+    CHECK_INT_EQ(b.len, sizeof sse);
+    CHECK(b.len == sizeof sse && memcmp(b.p, sse, sizeof sse) == 0);
     iw_x64_free(&b);
 }
 

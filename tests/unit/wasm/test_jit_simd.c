@@ -55,6 +55,26 @@ static const char *const WAT =
     "      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))\n"
     "    (i64.add (i64.add (local.get $h) (i64.extend_i32_u (local.get $k)))\n"
     "      (i64x2.extract_lane 1 (global.get $acc))))\n"
+    "  (func (export \"mix2\") (param $n i32) (result i64) (local $i i32) (local $v v128) (local $w v128) (local $h i64)\n"
+    "    (local.set $v (v128.load (i32.const 0)))\n"
+    "    (local.set $w (v128.load offset=4 (i32.const 0)))\n"
+    "    (loop $l\n"
+    "      (local.set $v (v128.bitselect (local.get $v) (local.get $w) (i8x16.gt_u (local.get $v) (local.get $w))))\n"
+    "      (local.set $w (v128.xor (local.get $w) (i16x8.le_u (local.get $v) (local.get $w))))\n"
+    "      (local.set $v (i8x16.sub (local.get $v) (i32x4.ge_u (local.get $w) (local.get $v))))\n"
+    "      (local.set $w (i16x8.add (local.get $w) (i32x4.lt_u (local.get $v) (local.get $w))))\n"
+    "      (local.set $v (i32x4.add (local.get $v) (i16x8.extend_high_i8x16_u (local.get $w))))\n"
+    "      (local.set $w (i64x2.add (local.get $w) (i32x4.extend_low_i16x8_s (local.get $v))))\n"
+    "      (local.set $v (i16x8.shr_s (local.get $v) (i32.add (local.get $i) (i32.const 14))))\n"
+    "      (local.set $w (i32x4.shr_u (local.get $w) (i32.sub (i32.const 33) (local.get $i))))\n"
+    "      (local.set $v (v128.load8_lane 9 (local.get $i) (local.get $v)))\n"
+    "      (local.set $w (v128.load64_lane offset=3 1 (local.get $i) (local.get $w)))\n"
+    "      (local.set $v (i16x8.min_u (local.get $v) (i8x16.max_s (local.get $w) (local.get $v))))\n"
+    "      (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 37))\n"
+    "        (i64.add (i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $w)))))\n"
+    "      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+    "      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))\n"
+    "    (local.get $h))\n"
     "  (func (export \"load_at\") (param i32) (result i32) (i32x4.extract_lane 3 (v128.load (local.get 0))))\n"
     "  (func (export \"store_at\") (param i32) (result i32)\n"
     "    (v128.store64_lane 1 (local.get 0) (v128.const i64x2 7 8)) (i32.const 1))\n"
@@ -129,14 +149,15 @@ static void test_all_compiled(void)
 {
     uint32_t defined = 0;
     CHECK_INT_EQ(iw_module_compiled_count(modules[0], &defined), 0);
-    CHECK_INT_EQ(defined, 5);
-    CHECK_INT_EQ(iw_module_compiled_count(modules[1], NULL), IW_JIT ? 5 : 0);
+    CHECK_INT_EQ(defined, 6);
+    CHECK_INT_EQ(iw_module_compiled_count(modules[1], NULL), IW_JIT ? 6 : 0);
 }
 
 static void test_results_match(void)
 {
     for (int32_t n = 1; n <= 16; n += 5) same("mix", n, NULL, IW_FINISHED);
     CHECK(run(1, "mix", 16, NULL).value != run(1, "mix", 15, NULL).value);
+    for (int32_t n = 1; n <= 20; n += 19) same("mix2", n, NULL, IW_FINISHED);
     same("around_host", 9, NULL, IW_FINISHED);
 }
 
@@ -159,6 +180,7 @@ static void test_fuel_match(void)
     for (uint64_t fuel = 1; fuel < 2000; fuel += 97) {
         iw_limits_t lim = { .fuel = fuel };
         same("mix", 16, &lim, IW_TRAPPED);
+        same("mix2", 200, &lim, IW_TRAPPED);
     }
 }
 
