@@ -3,11 +3,13 @@
 # search, 16-bit dot products, a base64 encoder), plain C that compilers
 # vectorise, as whole processes: natively (gcc -O3, whose auto-vectorisation
 # uses SSE2), and built twice for wasm32-wasi with clang-19 -O2, without and
-# with -msimd128, each run on ifrit's engine (`ifrit wasm run`) and on
-# node's V8 (node:wasi). Prints the best of BENCH_RUNS in seconds, the
-# ratios engine/native, engine/node and scalar/SIMD per runtime (above 1:
-# the SIMD build is faster), and whether all five checksums agree. Every
-# runtime runs pinned to core BENCH_SERVER_CPU.
+# with -msimd128, each run on ifrit's engine with the interpreter (`ifrit
+# wasm run --engine interpreter`) and with the compiler (`--engine
+# compiler`, the comp columns: its compile time included) and on node's V8
+# (node:wasi). Prints the best of BENCH_RUNS in seconds, the ratios
+# engine/native, engine/node and scalar/SIMD per runtime (above 1: the SIMD
+# build is faster), and whether all seven checksums agree. Every runtime
+# runs pinned to core BENCH_SERVER_CPU.
 set -u
 . "$(dirname "$0")/lib.sh"
 src=$BENCH_ROOT/bench/simd
@@ -51,28 +53,34 @@ run() {
     [ "$(cat "$out/runs/$tag")" = "$want" ] && echo "$t" || echo wrong
 }
 
-printf '%-8s %7s %7s %7s %7s %7s %13s %12s %14s %13s %14s  %s\n' kernel native engine eng-simd node node-simd \
-    engine/native simd/native simd:eng/node simd-gain:eng simd-gain:node checksums
+printf '%-8s %7s %7s %7s %7s %9s %7s %7s %13s %12s %13s %14s %13s %14s %14s  %s\n' kernel native engine eng-simd \
+    comp comp-simd node node-simd engine/native simd/native csimd/native simd:eng/node simd-gain:eng simd-gain:comp \
+    simd-gain:node checksums
 for k in $kernels; do
     IFS=: read -r name _ quick <<<"$k"
     args=()
     [ "$BENCH_QUICK" = 1 ] && args=("$quick")
     t_native=$(bench_best_time "$out/runs/$name.native" "${pin[@]}" "$out/native/$name" "${args[@]}") || t_native=failed
     want=$(cat "$out/runs/$name.native")
-    e="" es="" n="" ns=""
+    e="" es="" c="" cs="" n="" ns=""
     if [ $engine_ok = 1 ]; then
-        e=$(run "$name.engine" "$IFRIT" wasm run "$out/wasm/$name.wasm" "${args[@]}")
-        es=$(run "$name.engine-simd" "$IFRIT" wasm run "$out/wasm/$name-simd.wasm" "${args[@]}")
+        e=$(run "$name.engine" "$IFRIT" wasm run --engine interpreter "$out/wasm/$name.wasm" "${args[@]}")
+        es=$(run "$name.engine-simd" "$IFRIT" wasm run --engine interpreter "$out/wasm/$name-simd.wasm" "${args[@]}")
+        c=$(run "$name.comp" "$IFRIT" wasm run --engine compiler "$out/wasm/$name.wasm" "${args[@]}")
+        cs=$(run "$name.comp-simd" "$IFRIT" wasm run --engine compiler "$out/wasm/$name-simd.wasm" "${args[@]}")
     fi
     if [ $node_ok = 1 ]; then
         n=$(run "$name.node" node --no-warnings "$node_runner" "$out/wasm/$name.wasm" "${args[@]}")
         ns=$(run "$name.node-simd" node --no-warnings "$node_runner" "$out/wasm/$name-simd.wasm" "${args[@]}")
     fi
     sums="agree"
-    for t in "$e" "$es" "$n" "$ns"; do case $t in failed|wrong) sums="differ or failed (see $out/runs)" ;; esac; done
-    printf '%-8s %7s %7s %7s %7s %7s %13s %12s %14s %13s %14s  %s\n' "$name" "$t_native" "${e:-n/a}" "${es:-n/a}" \
-        "${n:-n/a}" "${ns:-n/a}" "$(bench_ratio "$e" "$t_native")" "$(bench_ratio "$es" "$t_native")" \
-        "$(bench_ratio "$es" "$ns")" "$(bench_ratio "$e" "$es")" "$(bench_ratio "$n" "$ns")" "$sums"
+    for t in "$e" "$es" "$c" "$cs" "$n" "$ns"; do case $t in failed|wrong) sums="differ or failed (see $out/runs)" ;; esac; done
+    printf '%-8s %7s %7s %7s %7s %9s %7s %7s %13s %12s %13s %14s %13s %14s %14s  %s\n' "$name" "$t_native" \
+        "${e:-n/a}" "${es:-n/a}" "${c:-n/a}" "${cs:-n/a}" "${n:-n/a}" "${ns:-n/a}" \
+        "$(bench_ratio "$e" "$t_native")" "$(bench_ratio "$es" "$t_native")" "$(bench_ratio "$cs" "$t_native")" \
+        "$(bench_ratio "$es" "$ns")" "$(bench_ratio "$e" "$es")" "$(bench_ratio "$c" "$cs")" "$(bench_ratio "$n" "$ns")" \
+        "$sums"
 done
-echo "engine/native, simd/native: the engine's time for the scalar and the SIMD build over native's;" \
-     "simd:eng/node: engine over node, SIMD builds; simd-gain: the scalar build's time over the SIMD build's on that runtime"
+echo "engine/native, simd/native: the interpreter's time for the scalar and the SIMD build over native's;" \
+     "csimd/native: the compiler's for the SIMD build; simd:eng/node: interpreter over node, SIMD builds;" \
+     "simd-gain: the scalar build's time over the SIMD build's on that runtime"
