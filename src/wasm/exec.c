@@ -277,6 +277,40 @@ iw_status_t iw_call(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uin
     return iw__start(inst);
 }
 
+iw_status_t iw_call_from_host(iw_instance_t *inst, iw_func_t *f, const iw_val_t *args, uint32_t nargs,
+                              iw_val_t *results, uint32_t nresults)
+{
+    iw_exec_t *ex = &inst->ex;
+    if (ex->state == IW_IDLE) return iw_call(inst, f, args, nargs, results, nresults);
+    if (ex->state != IW_RUNNING) return iw__host_trap_status(inst, "a nested call needs a running call");
+    /* The outer call's state is set aside whole (its interpreter loop
+     * keeps pointers into its stacks, which stay as they are) and the
+     * nested call runs on stacks of its own with the fuel that is left. */
+    iw__fuel_settle(ex);
+    uint64_t left = ex->fuel_limit > ex->consumed ? ex->fuel_limit - ex->consumed : 0;
+    if (ex->fuel_limit && left == 0) {
+        iw_set_trap(inst, IW_TRAP_OUT_OF_FUEL, NULL);
+        return IW_TRAPPED;
+    }
+    iw_exec_t outer;
+    memcpy(&outer, ex, sizeof outer);
+    memset(ex, 0, sizeof *ex);
+    iw_exec_init(inst);
+    ex->fuel_limit = outer.fuel_limit ? left : 0;
+    ex->deadline_ns = outer.deadline_ns;
+    iw_status_t st = iw_call(inst, f, args, nargs, results, nresults);
+    if (st == IW_SUSPENDED) {
+        iw_instance_abort_call(inst);
+        iw_set_trap(inst, IW_TRAP_HOST, "a nested call cannot suspend");
+        st = IW_TRAPPED;
+    }
+    uint64_t used = iw_instance_fuel_used(inst);
+    iw_exec_free(inst);
+    memcpy(ex, &outer, sizeof *ex);
+    ex->consumed += used;
+    return st;
+}
+
 iw_status_t iw_resume(iw_instance_t *inst, const uint64_t *host_results)
 {
     iw_exec_t *ex = &inst->ex;
