@@ -48,7 +48,10 @@ static size_t http__scan_segment(const http_head_scanner_t *s, const char *buf, 
         *status = 400;
         *reason = "bare CR in request head";
     }
+    /* With max_head, the whole head's cap (http_head_scan) replaces the
+     * field section's. */
     size_t limit = s->fields_start == 0 ? s->head_start + HTTP_MAX_REQUEST_LINE + 1
+                   : s->max_head        ? to
                                         : s->fields_start + HTTP_MAX_FIELD_SECTION;
     if (limit < from) limit = from;
     /* At equal offsets the CR rule came first. */
@@ -79,6 +82,11 @@ http_head_status_t http_head_scan(http_head_scanner_t *s, const char *buf, size_
         if (fail_at < stop) {
             s->scanned = fail_at;
             return http__scan_fail(s, status, reason);
+        }
+        /* The bytes up to the line end (its LF included) within max_head. */
+        if (s->max_head && (nl ? stop + 1 : stop) > s->head_start + s->max_head) {
+            s->scanned = s->head_start + s->max_head;
+            return http__scan_fail(s, 431, "request head larger than max_header_size");
         }
         if (!nl) break;
         i = stop;

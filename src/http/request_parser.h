@@ -44,9 +44,14 @@ typedef struct {
     size_t fields_start;  /* offset after the request line; 0 = not seen yet */
     size_t head_end;      /* on COMPLETE: offset just past the empty line */
     uint32_t fields;      /* field lines seen */
+    /* Caddy's max_header_size: the most bytes of the head, from its
+     * request line to the end of its empty line (more: 431). 0: the
+     * separate limits above. Set after http_head_scan_init. */
+    size_t max_head;
     http_parse_error_t err;
 } http_head_scanner_t;
 
+/* Clears *s, max_head too. */
 void http_head_scan_init(http_head_scanner_t *s);
 
 /* Looks at buf[0..len), which must start with the same bytes as in the

@@ -308,6 +308,49 @@ static void test_any_split(void)
     }
 }
 
+/* max_head caps the whole head, the empty line included: a head of
+ * exactly that many bytes passes, one byte more is 431, fed whole or a
+ * byte at a time; a cap above the field section's limit lets a larger
+ * field section through, and a request line longer than the cap is 431
+ * (not 414). */
+static void test_max_head(void)
+{
+    const char *head = "GET / HTTP/1.1\r\nHost: h\r\nX: abcdef\r\n\r\n";
+    size_t len = strlen(head);
+    for (int bytewise = 0; bytewise < 2; bytewise++) {
+        for (size_t cap = len - 1; cap <= len; cap++) {
+            http_head_scanner_t s;
+            http_head_scan_init(&s);
+            s.max_head = cap;
+            http_head_status_t st = HTTP_HEAD_INCOMPLETE;
+            for (size_t n = bytewise ? 1 : len; n <= len && st == HTTP_HEAD_INCOMPLETE; n++)
+                st = http_head_scan(&s, head, n);
+            CHECK_INT_EQ(st, cap == len ? HTTP_HEAD_COMPLETE : HTTP_HEAD_ERROR);
+            CHECK_INT_EQ(s.err.status, cap == len ? 0 : 431);
+        }
+    }
+    size_t big = HTTP_MAX_FIELD_SECTION + 1000;
+    char *text = malloc(big + 64);
+    CHECK(text != NULL);
+    int n = snprintf(text, 64, "GET / HTTP/1.1\r\nHost: h\r\nX: ");
+    memset(text + n, 'a', big);
+    memcpy(text + n + big, "\r\n\r\n", 4);
+    size_t total = (size_t)n + big + 4;
+    http_head_scanner_t s;
+    http_head_scan_init(&s);
+    CHECK_INT_EQ(http_head_scan(&s, text, total), HTTP_HEAD_ERROR);
+    CHECK_INT_EQ(s.err.status, 431);
+    http_head_scan_init(&s);
+    s.max_head = total;
+    CHECK_INT_EQ(http_head_scan(&s, text, total), HTTP_HEAD_COMPLETE);
+    free(text);
+    const char *line = "GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n";
+    http_head_scan_init(&s);
+    s.max_head = 20;
+    CHECK_INT_EQ(http_head_scan(&s, line, strlen(line)), HTTP_HEAD_ERROR);
+    CHECK_INT_EQ(s.err.status, 431);
+}
+
 int main(void)
 {
     RUN(test_simple_get);
@@ -324,5 +367,6 @@ int main(void)
     RUN(test_request_line_limit);
     RUN(test_field_limits);
     RUN(test_any_split);
+    RUN(test_max_head);
     return testing_done();
 }
