@@ -73,6 +73,16 @@ static int srv__tls_start(srv_transport_t *t, int fd, void *ctx)
     return 0;
 }
 
+/* Empties the thread's error queue before an SSL call, as SSL_get_error
+ * needs. Looking first is the cheap part: ERR_clear_error wipes all of
+ * its slots every time (about 800 instructions, a tenth of a small
+ * request's SSL_write), and the queue is nearly always empty already,
+ * since every failure below clears it. */
+static inline void srv__tls_errors_reset(void)
+{
+    if (ERR_peek_error()) ERR_clear_error();
+}
+
 /* An OpenSSL call that returned r <= 0: sets the flags and says what the
  * caller returns. eof_ok: a clean end (close_notify) reads as 0. */
 static ssize_t srv__tls_failed(srv_transport_t *t, int r, bool reading)
@@ -165,7 +175,7 @@ static int srv__tls_handshake(srv_transport_t *t)
 {
     srv__tls_conn_t *c = t->impl;
     if (c->done) return 0;
-    ERR_clear_error();
+    srv__tls_errors_reset();
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
         c->done = true;
@@ -191,7 +201,7 @@ static ssize_t srv__tls_read(srv_transport_t *t, void *buf, size_t len)
 {
     srv__tls_conn_t *c = t->impl;
     size_t n = 0;
-    ERR_clear_error();
+    srv__tls_errors_reset();
     int r = SSL_read_ex(c->ssl, buf, len, &n);
     if (r == 1) return (ssize_t)n;
     return srv__tls_failed(t, r, true);
@@ -203,7 +213,7 @@ static ssize_t srv__tls_flush_stage(srv_transport_t *t)
     srv__tls_conn_t *c = t->impl;
     if (!c->pending) return 0;
     size_t n = 0;
-    ERR_clear_error();
+    srv__tls_errors_reset();
     int r = SSL_write_ex(c->ssl, c->pending, c->pending_len, &n);
     if (r != 1) return srv__tls_failed(t, r, false);
     free(c->pending);
@@ -217,7 +227,7 @@ static ssize_t srv__tls_write_record(srv_transport_t *t, const unsigned char *p,
 {
     srv__tls_conn_t *c = t->impl;
     size_t n = 0;
-    ERR_clear_error();
+    srv__tls_errors_reset();
     int r = SSL_write_ex(c->ssl, p, len, &n);
     if (r == 1) return (ssize_t)len;
     ssize_t f = srv__tls_failed(t, r, false);
@@ -296,7 +306,7 @@ static int srv__tls_shutdown(srv_transport_t *t)
     ssize_t f = srv__tls_flush_stage(t);
     if (f != 0) return (int)f;
     if (c->done && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
-        ERR_clear_error();
+        srv__tls_errors_reset();
         int r = SSL_shutdown(c->ssl);
         if (r < 0) {
             ssize_t e = srv__tls_failed(t, r, false);
