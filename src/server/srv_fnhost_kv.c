@@ -14,12 +14,15 @@
  * statement costs SQLite's per-transaction file locks (about 16 us for a
  * lookup on the test VM); memory is about a hundred times cheaper.
  *
+ * Locks are in memory only (srv_fnhost_kv_locks.c): they belong to this
+ * process's requests, so a restart frees them.
+ *
  * One connection per store, used under a mutex (misses, the commits of
- * waiting writes, locks): WAL with synchronous=NORMAL, a commit appends to
+ * waiting writes): WAL with synchronous=NORMAL, a commit appends to
  * the log, no fsync. The WAL's checkpoints, which do fsync, run on the
  * store's thread (a second connection, PASSIVE: it never blocks a writer),
  * when the log has grown past SRV__KV_CHECKPOINT_PAGES; that thread also
- * deletes expired keys and locks in small batches. Reads never see an
+ * deletes expired keys in small batches. Reads never see an
  * expired row, swept or not. */
 #include <errno.h>
 #include <pthread.h>
@@ -35,6 +38,7 @@
 #include "fn/fn_host.h"
 #include "server/srv_fnhost.h"
 #include "server/srv_fnhost_kv_cache.h"
+#include "server/srv_fnhost_kv_locks.h"
 #include "tls/tls_storage.h"
 
 #define SRV__KV_FILE "functions/kv.sqlite3"
@@ -53,25 +57,19 @@
 #define SRV__KV_WAITING_BYTES ((size_t)16 << 20)
 #define SRV__KV_BATCH_BYTES ((size_t)4 << 20)
 
-enum {
-    SRV__KV_LOAD, SRV__KV_SET, SRV__KV_DELETE, SRV__KV_LOCK, SRV__KV_UNLOCK, SRV__KV_SWEEP, SRV__KV_SWEEP_LOCKS,
-    SRV__KV_BEGIN, SRV__KV_COMMIT, SRV__KV_ROLLBACK, SRV__KV_NSTMT
-};
+/* Locks held at once per store (srv_fnhost_kv_locks.c); past it a lock
+ * call fails (UNAVAILABLE). */
+#define SRV__KV_MAX_LOCKS ((size_t)1 << 20)
+
+enum { SRV__KV_LOAD, SRV__KV_SET, SRV__KV_DELETE, SRV__KV_SWEEP, SRV__KV_BEGIN, SRV__KV_COMMIT, SRV__KV_ROLLBACK, SRV__KV_NSTMT };
 
 static const char *const srv__kv_sql[SRV__KV_NSTMT] = {
     [SRV__KV_LOAD] = "SELECT value, expires FROM kv WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
     [SRV__KV_SET] = "INSERT INTO kv (ns, key, value, expires) VALUES (?1, ?2, ?3, ?4) "
                    "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
     [SRV__KV_DELETE] = "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
-    /* Taken when absent, or when the holder's TTL has run out. */
-    [SRV__KV_LOCK] = "INSERT INTO locks (ns, key, expires) VALUES (?1, ?2, ?3) "
-                    "ON CONFLICT (ns, key) DO UPDATE SET expires = excluded.expires "
-                    "WHERE locks.expires <> 0 AND locks.expires <= ?4",
-    [SRV__KV_UNLOCK] = "DELETE FROM locks WHERE ns = ?1 AND key = ?2 AND (expires = 0 OR expires > ?3)",
     [SRV__KV_SWEEP] = "DELETE FROM kv WHERE (ns, key) IN "
                      "(SELECT ns, key FROM kv WHERE expires > 0 AND expires <= ?1 LIMIT 256)",
-    [SRV__KV_SWEEP_LOCKS] = "DELETE FROM locks WHERE (ns, key) IN "
-                           "(SELECT ns, key FROM locks WHERE expires > 0 AND expires <= ?1 LIMIT 256)",
     [SRV__KV_BEGIN] = "BEGIN IMMEDIATE",
     [SRV__KV_COMMIT] = "COMMIT",
     [SRV__KV_ROLLBACK] = "ROLLBACK",
@@ -83,9 +81,7 @@ static const char srv__kv_schema[] =
     "PRAGMA wal_autocheckpoint = 0;"
     "CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
     " expires INTEGER NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires) WHERE expires > 0;"
-    "CREATE TABLE IF NOT EXISTS locks (ns TEXT NOT NULL, key BLOB NOT NULL, expires INTEGER NOT NULL,"
-    " PRIMARY KEY (ns, key)) WITHOUT ROWID;";
+    "CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires) WHERE expires > 0;";
 
 struct fn_kv_store {
     struct fn_kv_store *next;
@@ -94,6 +90,7 @@ struct fn_kv_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[SRV__KV_NSTMT];
     srv_kv_cache_t *cache;
+    srv_kv_locks_t *locks;
     pthread_mutex_t flush_mu;        /* one commit of waiting writes at a time */
     bool failing;                    /* the last commit failed (logged once until one succeeds) */
     atomic_bool flush_pending;       /* writes wait and the thread was told */
@@ -278,7 +275,6 @@ static void *srv__kv_thread(void *arg)
         }
         if (sweep) {
             srv__kv_sweep(s, SRV__KV_SWEEP);
-            srv__kv_sweep(s, SRV__KV_SWEEP_LOCKS);
             clock_gettime(CLOCK_REALTIME, &sweep_at);
             sweep_at.tv_sec += SRV__KV_SWEEP_EVERY_S;
         }
@@ -323,6 +319,7 @@ static void srv__kv_close(fn_kv_store_t *s)
     for (int i = 0; i < SRV__KV_NSTMT; i++) sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
     srv_kv_cache_free(s->cache);
+    srv_kv_locks_free(s->locks);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->flush_mu);
     pthread_mutex_destroy(&s->wake_mu);
@@ -343,7 +340,8 @@ static fn_kv_store_t *srv__kv_new(const char *path, char *why, size_t size)
     pthread_mutex_init(&s->wake_mu, NULL);
     pthread_cond_init(&s->wake, NULL);
     atomic_init(&s->flush_pending, false);
-    if (!(s->cache = srv_kv_cache_new(SRV__KV_CACHE_BYTES, SRV__KV_WAITING_BYTES, srv__kv_load, s))) {
+    if (!(s->cache = srv_kv_cache_new(SRV__KV_CACHE_BYTES, SRV__KV_WAITING_BYTES, srv__kv_load, s)) ||
+        !(s->locks = srv_kv_locks_new(SRV__KV_MAX_LOCKS))) {
         snprintf(why, size, "out of memory");
         srv__kv_close(s);
         return NULL;
@@ -439,39 +437,18 @@ static int srv__kv_delete(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key)
     return rc;
 }
 
-/* Steps a lock statement: its changed rows, or -1 (logged). */
-static int srv__kv_lock_write(fn_kv_store_t *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    int n = rc == SQLITE_DONE ? sqlite3_changes(s->db) : -1;
-    if (n < 0) ifr_log_error("fn", "kv store %s: %s failed: %s", s->path, what, sqlite3_errmsg(s->db));
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return n;
-}
-
 static int srv__kv_lock(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, int64_t ttl_ms)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = s->stmt[SRV__KV_LOCK];
     int64_t now = srv__kv_now_ms();
-    srv__kv_bind_key(st, ns, key);
-    sqlite3_bind_int64(st, 3, ttl_ms ? now + ttl_ms : 0);
-    sqlite3_bind_int64(st, 4, now);
-    int n = srv__kv_lock_write(s, st, "lock");
-    pthread_mutex_unlock(&s->mu);
-    return n < 0 ? -1 : n > 0;
+    int rc = srv_kv_locks_take(s->locks, ns, key, ttl_ms ? now + ttl_ms : 0, now);
+    if (rc < 0) ifr_log_error("fn", "kv store %s: a lock failed: %zu locks are held (or out of memory)", s->path,
+                              SRV__KV_MAX_LOCKS);
+    return rc;
 }
 
 static int srv__kv_unlock(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = s->stmt[SRV__KV_UNLOCK];
-    srv__kv_bind_key(st, ns, key);
-    sqlite3_bind_int64(st, 3, srv__kv_now_ms());
-    int n = srv__kv_lock_write(s, st, "unlock");
-    pthread_mutex_unlock(&s->mu);
-    return n < 0 ? -1 : n > 0;
+    return srv_kv_locks_release(s->locks, ns, key, srv__kv_now_ms());
 }
 
 static char *srv__kv_default_namespace(const char *module_path)
