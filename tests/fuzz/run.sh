@@ -26,21 +26,37 @@ case ${1:-} in
 esac
 mode=fuzz; [ $replay = 1 ] && mode=fuzz-replay
 mkdir -p "$out"
-if ! make --no-print-directory -j2 BUILD=fuzz CC="$CLANG" OUT="$out" "$out/libifrit-core.a" "$out/libifrit-tls.a" \
+jobs=$(nproc 2>/dev/null || echo 2)
+if ! make --no-print-directory -j"$jobs" BUILD=fuzz CC="$CLANG" OUT="$out" "$out/libifrit-core.a" "$out/libifrit-tls.a" \
         "$out/libifrit-acme.a" "$out/libifrit-server.a" >"$out/core.build.log" 2>&1; then
     echo "FAIL $mode/core: the core does not build for fuzzing: $(grep -m 1 error "$out/core.build.log")"
     exit 1
 fi
 flags="-std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+# build_target T: compiles and links one target (its log: FUZZ_OUT/NAME.build.log).
+build_target() {
+    local name
+    name=$(basename "${1%.c}")
+    rm -f "$out/$name"
+    # Every target links the server library too (fuzz_h2 drives a worker; the
+    # others take only what they use from it).
+    # shellcheck disable=SC2086
+    $CLANG $flags "$1" "$out/libifrit-server.a" "$out/libifrit-acme.a" "$out/libifrit-tls.a" "$out/libifrit-core.a" \
+        -lcurl -lsqlite3 -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm -o "$out/$name" 2>"$out/$name.build.log"
+}
+# The targets build a core's worth of jobs at a time (each is one compile
+# and a big link), then run one after the other.
+for t in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
+    [ -e "$t" ] || continue
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    build_target "$t" &
+done
+wait
 status=0
 for t in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
     [ -e "$t" ] || continue
     name=$(basename "${t%.c}")
-    # shellcheck disable=SC2086
-    # The server library only for the targets that drive a worker (fuzz_h2).
-    if ! $CLANG $flags "$t" "$out/libifrit-server.a" "$out/libifrit-acme.a" "$out/libifrit-tls.a" "$out/libifrit-core.a" \
-            -lcurl -lsqlite3 -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm -o "$out/$name" \
-            2>"$out/$name.build.log"; then
+    if [ ! -x "$out/$name" ]; then
         echo "FAIL $mode/$name: does not build: $(head -n 3 "$out/$name.build.log" | tr '\n' ' ')"; status=1; continue
     fi
     seeds=tests/fuzz/corpus/$name
