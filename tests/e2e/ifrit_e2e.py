@@ -425,12 +425,15 @@ class Server:
             exc.args = ("%s | and the server: %s" % (exc, problem[:1500]),)
 
     # -- clients -----------------------------------------------------------
-    def conn(self, port=None):
-        return Conn(port or self.port)
+    def conn(self, port=None, timeout=IO_TIMEOUT):
+        return Conn(port or self.port, timeout=timeout)
 
-    def request(self, method, target, headers=None, body=None, version="HTTP/1.1", host="localhost", port=None):
-        """One request on a fresh connection; returns the Response."""
-        with self.conn(port) as c:
+    def request(self, method, target, headers=None, body=None, version="HTTP/1.1", host="localhost", port=None,
+                timeout=IO_TIMEOUT):
+        """One request on a fresh connection; returns the Response. timeout
+        bounds each socket wait (longer for a request that does heavy work
+        under ASan)."""
+        with self.conn(port, timeout) as c:
             c.send(build_request(method, target, headers, body, version, host))
             return c.read_response(method)
 
