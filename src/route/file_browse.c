@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "base/json.h"
 #include "http/message.h"
@@ -18,7 +19,7 @@
 #include "route/response.h"
 #include "route/value_text.h"
 
-#define ROUTE__BROWSE_MAX 10000   /* entries listed at most */
+#define ROUTE__BROWSE_MAX 10000   /* entries listed at most without file_limit (Caddy's default too) */
 
 typedef struct {
     char *name;
@@ -30,6 +31,51 @@ typedef struct {
 static int route__entry_cmp(const void *a, const void *b)
 {
     return strcmp(((const route__entry_info_t *)a)->name, ((const route__entry_info_t *)b)->name);
+}
+
+/* browse { sort }: Caddy's orders. Names compare without case; size puts
+ * directories first (by name), as their sizes mean nothing. */
+static int route__name_cmp(const route__entry_info_t *a, const route__entry_info_t *b)
+{
+    return strcasecmp(a->name, b->name);
+}
+
+static int route__sort_namedirfirst(const void *a, const void *b)
+{
+    const route__entry_info_t *x = a, *y = b;
+    if (x->dir != y->dir) return x->dir ? -1 : 1;
+    return route__name_cmp(x, y);
+}
+
+static int route__sort_name(const void *a, const void *b) { return route__name_cmp(a, b); }
+
+static int route__sort_size(const void *a, const void *b)
+{
+    const route__entry_info_t *x = a, *y = b;
+    if (x->dir || y->dir) return x->dir && y->dir ? route__name_cmp(x, y) : x->dir ? -1 : 1;
+    return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static int route__sort_time(const void *a, const void *b)
+{
+    const route__entry_info_t *x = a, *y = b;
+    return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+static void route__entries_sort(const route_file_conf_t *c, route__entry_info_t *ents, size_t n)
+{
+    static int (*const by[])(const void *, const void *) = { route__sort_name, route__sort_namedirfirst,
+                                                              route__sort_size, route__sort_time };
+    if (!c->browse_sort_set) {
+        qsort(ents, n, sizeof(*ents), route__entry_cmp);
+        return;
+    }
+    qsort(ents, n, sizeof(*ents), by[c->browse_sort]);
+    for (size_t i = 0; c->browse_desc && i < n / 2; i++) {
+        route__entry_info_t t = ents[i];
+        ents[i] = ents[n - 1 - i];
+        ents[n - 1 - i] = t;
+    }
 }
 
 /* Appends to a growing arena buffer. */
@@ -80,7 +126,9 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
     size_t cap = 64, n = 0;
     route__entry_info_t *ents = ifr_arena_alloc(x->arena, cap * sizeof(*ents));
     struct dirent *de;
-    while (ents && (de = readdir(d)) && n < ROUTE__BROWSE_MAX) {
+    /* file_limit, as Caddy's: the entries read, before they are sorted. */
+    size_t limit = c->browse_limit ? (size_t)c->browse_limit : ROUTE__BROWSE_MAX;
+    while (ents && (de = readdir(d)) && n < limit) {
         if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2]))) continue;
         char *full = ifr_arena_printf(x->arena, "%s/%s", real, de->d_name);
         struct stat es;
@@ -98,7 +146,7 @@ route_result_t route_file_browse(route_exchange_t *x, const route_file_conf_t *c
     }
     closedir(d);
     if (!ents) return route_fail(x, 500, "out of memory");
-    qsort(ents, n, sizeof(*ents), route__entry_cmp);
+    route__entries_sort(c, ents, n);
 
     route__page_t page = { .a = x->arena };
     const http_header_t *accept = http_headers_get(&x->req->headers, IFR_LIT("Accept"));

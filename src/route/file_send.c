@@ -204,6 +204,14 @@ route_result_t route_file_send(route_exchange_t *x, const route_file_conf_t *c, 
     route__etag(&st, etag);
     route_http_date(st.st_mtim.tv_sec, lm);
     ifr_str_t etag_s = ifr_cstr(etag);
+    if (c->etag_exts.count) {
+        int got = route_file_etag_sidecar(x, c, real, coding, &etag_s);
+        if (got < 0) {
+            route__file_close(fd);
+            return route_fail(x, 500, "cannot read the ETag sidecar file");
+        }
+        if (got > 0 || etag_s.len == 0) etag_s = ifr_cstr(etag);   /* none, or empty: Caddy's own */
+    }
     if ((type && route_header_default(x, IFR_LIT("Content-Type"), ifr_cstr(type)) != 0) ||
         http_headers_set(rh, x->arena, IFR_LIT("ETag"), ifr_arena_str(x->arena, etag_s)) != 0 ||
         http_headers_set(rh, x->arena, IFR_LIT("Last-Modified"), ifr_arena_str(x->arena, ifr_cstr(lm))) != 0 ||

@@ -30,6 +30,43 @@ static int route__file_list(route_parse_t *p, const cfg_directive_t *s, route_st
     return 0;
 }
 
+/* browse { sort <name|namedirfirst|size|time> [asc|desc]; file_limit <n> }
+ * (Caddy 2.8); reveal_symlinks is refused as not built yet. */
+static int route__browse_options(route_parse_t *p, const cfg_directive_t *s, route_file_conf_t *c)
+{
+    static const char *const fields[] = { "name", "namedirfirst", "size", "time" };
+    for (size_t i = 0; s->block && i < s->block->count; i++) {
+        const cfg_directive_t *o = &s->block->items[i];
+        if (cfg_is_word(&o->name, "sort")) {
+            if (cfg_expect_args(o, 1, 2, p->err) || cfg_expect_no_block(o, p->err)) return -1;
+            size_t k = 0;
+            while (k < 4 && !cfg_is_word(&o->args[0], fields[k])) k++;
+            if (k == 4) return cfg_error_unknown(p->err, &o->args[0], "browse sort field", fields, 4);
+            c->browse_sort = (int)k;
+            c->browse_sort_set = true;
+            c->browse_desc = false;
+            if (o->nargs == 2) {
+                if (cfg_is_word(&o->args[1], "desc")) c->browse_desc = true;
+                else if (!cfg_is_word(&o->args[1], "asc"))
+                    return cfg_errorf(p->err, &o->args[1], "file_server browse sort: expected asc or desc, got '%s'",
+                                      o->args[1].text.ptr);
+            }
+        } else if (cfg_is_word(&o->name, "file_limit")) {
+            int64_t v;
+            if (cfg_expect_args(o, 1, 1, p->err) || cfg_expect_no_block(o, p->err) ||
+                cfg_parse_int(&o->args[0], 1, 1000000, &v, p->err))
+                return -1;
+            c->browse_limit = (int)v;
+        } else if (cfg_is_word(&o->name, "reveal_symlinks")) {
+            return cfg_errorf(p->err, &o->name, "file_server browse: option 'reveal_symlinks' is not supported by ifrit yet");
+        } else {
+            static const char *const known[] = { "sort", "file_limit", "reveal_symlinks" };
+            return cfg_error_unknown(p->err, &o->name, "file_server browse option", known, 3);
+        }
+    }
+    return 0;
+}
+
 static int route__file_server_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     route_file_conf_t *c = ifr_arena_calloc(p->arena, 1, sizeof(*c));
@@ -54,11 +91,14 @@ static int route__file_server_parse(route_parse_t *p, const cfg_directive_t *d, 
             rc = route__file_list(p, s, &c->index, 0);
         } else if (ifr_str_eq_cstr(n, "browse")) {
             if (s->nargs) return cfg_errorf(p->err, &s->args[0], "file_server browse: custom templates are not supported by ifrit yet");
-            if (s->block && s->block->count)   /* Caddy 2.8's reveal_symlinks, sort, file_limit */
-                return cfg_errorf(p->err, &s->block->items[0].name,
-                                  "file_server browse: option '%s' is not supported by ifrit yet",
-                                  s->block->items[0].name.text.ptr);
+            if (route__browse_options(p, s, c) != 0) return -1;
             c->browse = true;
+        } else if (ifr_str_eq_cstr(n, "etag_file_extensions")) {
+            if ((rc = route__file_list(p, s, &c->etag_exts, 1)) == 0)
+                for (size_t k = 0; k < s->nargs; k++)
+                    if (ifr_str_find_char(s->args[k].text, '/') >= 0)
+                        return cfg_errorf(p->err, &s->args[k], "file_server etag_file_extensions: an extension "
+                                          "cannot hold '/', got '%s'", s->args[k].text.ptr);
         } else if (ifr_str_eq_cstr(n, "precompressed")) {
             if ((rc = route__file_list(p, s, &c->precompressed, 0)) == 0) {
                 for (size_t k = 0; k < c->precompressed.count; k++) {
@@ -82,8 +122,9 @@ static int route__file_server_parse(route_parse_t *p, const cfg_directive_t *d, 
             c->canonical = false;
         } else {
             static const char *const known[] = { "root", "hide", "index", "browse", "precompressed",
-                                                 "status", "pass_thru", "disable_canonical_uris" };
-            return cfg_error_unknown(p->err, &s->name, "file_server option", known, 8);
+                                                 "status", "pass_thru", "disable_canonical_uris",
+                                                 "etag_file_extensions" };
+            return cfg_error_unknown(p->err, &s->name, "file_server option", known, 9);
         }
         if (rc != 0) return -1;
     }
