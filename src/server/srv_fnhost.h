@@ -18,10 +18,11 @@ void srv_fnhost_db_fill(fn_host_backend_t *b);
 void srv_fnhost_jobs_fill(fn_host_backend_t *b);
 struct route_plan;
 /* Jobs run with plan from now on (a reference is taken; the last one is
- * dropped), and every jobs file opened so far gets its thread: after the
- * first load and after each reload (srv_fnhost_jobs.c). */
+ * dropped), and every jobs file opened so far gets its thread: called by
+ * worker 0 as it starts and as it takes each new plan (srv_worker.c), so
+ * only a serving process runs jobs (srv_fnhost_jobs.c). */
 void srv_fnhost_jobs_serve(struct route_plan *plan);
-/* No job starts any more: the server stops. */
+/* No job starts any more: the server stops (worker 0 is told to). */
 void srv_fnhost_jobs_stop(void);
 /* The plan jobs run with now (a reference the caller releases), NULL
  * once the server stops. */

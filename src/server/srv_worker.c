@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "route/fs.h"
 #include "server/srv_conn.h"
+#include "server/srv_fnhost.h"
 #include "server/srv_offload.h"
 #include "server/srv_server.h"
 #include "server/srv_tls_ondemand.h"
@@ -119,6 +120,7 @@ static void srv__worker_mail_task(srv_task_t *t)
         /* In-flight exchanges hold their own reference to the old plan. */
         route_plan_release(w->plan);
         w->plan = plan;
+        if (w->id == 0) srv_fnhost_jobs_serve(plan);   /* functions' jobs and crons: the new plan */
         srv__worker_apply_timeouts(w);
         if (!w->stopping) srv__worker_set_listeners(w, set, count);
         else for (size_t i = 0; i < count; i++) srv_listener_release(set[i]);
@@ -126,6 +128,7 @@ static void srv__worker_mail_task(srv_task_t *t)
     }
     if (stop && !w->stopping) {
         w->stopping = true;
+        if (w->id == 0) srv_fnhost_jobs_stop();   /* no job starts any more */
         srv__worker_set_listeners(w, NULL, 0);
         for (srv_conn_t *c = w->conns, *next; c; c = next) {
             next = c->next;
@@ -186,6 +189,9 @@ int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t 
 static void *srv__worker_main(void *arg)
 {
     srv_worker_t *w = arg;
+    /* The server serves: functions' jobs and crons run from now on with
+     * its plan (srv_fnhost_jobs.c); `ifrit validate` starts no worker. */
+    if (w->id == 0) srv_fnhost_jobs_serve(w->plan);
     /* Offload jobs point at this worker: it waits for them to come back. */
     while (!(w->stopping && w->conn_count == 0 && w->offload_pending == 0)) srv_loop_run_once(&w->loop, -1);
     srv_proxy_thread_exit();   /* this thread's upstream pools and health checks */
