@@ -1,7 +1,22 @@
+// cflags: -Iinclude
 /* A JSON webhook receiver (protocol json): checks the HMAC-SHA256 signature
  * a sender puts in the X-Signature-256 header ("sha256=<hex>", as GitHub
  * does) against the body and the shared secret in $WEBHOOK_SECRET, then
  * answers 200 with a small JSON summary, or 401.
+ *
+ * With host calls granted (docs/functions.md, "Host calls"; examples/
+ * Caddyfile shows the block) it also
+ *   - drops a delivery it has seen already: the X-Delivery-ID header (as
+ *     GitHub's X-GitHub-Delivery) is kept in KV for a day (kv_read,
+ *     kv_write), and a repeat answers {"ok":true,"duplicate":true};
+ *   - forwards the body to $FORWARD_URL with a POST (http, allow_host);
+ *   - when the target is down (no answer, or 5xx), queues itself a job
+ *     with the body (enqueue) and still answers 200 {"queued":true}: the
+ *     job runs this function again with method ASYNC (no signature to
+ *     check: it comes from the server), forwards, and fails while the
+ *     target is down, so the server tries it again (max_retries,
+ *     retry_backoff) and dead-letters it in the end.
+ * Without a grant, those calls fail and the receiver answers as before.
  *
  * SHA-256 (FIPS 180-4) and HMAC (RFC 2104) are written out below. Their
  * test vectors run at start-up, before the first read of stdin: with
@@ -13,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ifrit_host.h"
 
 /* ---- SHA-256 ---------------------------------------------------------- */
 
@@ -198,6 +215,28 @@ static void answer(int status, const char *json_body)
     printf("\"}");
 }
 
+/* POSTs body to $FORWARD_URL: 1 delivered (2xx-4xx), 0 not (down), -1
+ * nothing to forward to. */
+static int forward(const char *body, size_t len)
+{
+    const char *url = getenv("FORWARD_URL");
+    if (!url || !*url) return -1;
+    static const char headers[] = "Content-Type: application/json";
+    int32_t e = ifrit_http_request("POST", 4, url, strlen(url), headers, sizeof headers - 1, body, len);
+    int status = e == IFRIT_HOST_OK ? ifrit_http_status() : 0;
+    if (status && status < 500) return 1;
+    fprintf(stderr, "webhook: forwarding to %s failed (error %d, status %d)\n", url, (int)e, status);
+    return 0;
+}
+
+/* The function's own module, as the job names it ($WEBHOOK_MODULE, else
+ * the Caddyfile's name for it). */
+static const char *self_module(void)
+{
+    const char *m = getenv("WEBHOOK_MODULE");
+    return m && *m ? m : "webhook.wasm";
+}
+
 int main(void)
 {
     if (self_test() != 0) {
@@ -209,6 +248,13 @@ int main(void)
     doc[n] = 0;
     const char *secret = getenv("WEBHOOK_SECRET");
     long body_len = json_string_after(doc, "body", 0, body, sizeof body);
+    static char method[16];
+    if (json_string_after(doc, "method", 0, method, sizeof method) > 0 && !strcmp(method, "ASYNC")) {
+        /* A retry the server runs (a job): forward, or fail so it is tried again. */
+        int sent = body_len < 0 ? -1 : forward(body, (size_t)body_len);
+        answer(sent == 1 ? 200 : 503, sent == 1 ? "{\"ok\":true,\"forwarded\":true}" : "{\"ok\":false}");
+        return 0;
+    }
     if (!secret || !*secret) {
         fprintf(stderr, "webhook: WEBHOOK_SECRET is not set\n");
         answer(500, "{\"ok\":false,\"error\":\"not configured\"}");
@@ -230,8 +276,29 @@ int main(void)
         answer(401, "{\"ok\":false,\"error\":\"bad signature\"}");
         return 0;
     }
-    char ok[96];
-    snprintf(ok, sizeof ok, "{\"ok\":true,\"bytes\":%ld}", body_len);
+    static char id[128], key[160];
+    if (json_string_after(doc, "X-Delivery-Id", 1, id, sizeof id) > 0) {
+        int kl = snprintf(key, sizeof key, "delivery:%s", id);
+        uint32_t seen = 0;
+        int32_t e = ifrit_kv_get(key, (uint32_t)kl, NULL, 0, &seen);
+        if (e == IFRIT_HOST_OK || e == IFRIT_HOST_BUFFER_TOO_SMALL) {
+            answer(200, "{\"ok\":true,\"duplicate\":true}");
+            return 0;
+        }
+        ifrit_kv_set(key, (uint32_t)kl, "1", 1, 24LL * 3600 * 1000);
+    }
+    int sent = forward(body, (size_t)body_len);
+    char ok[128];
+    if (sent == 0) {
+        char job[32];
+        const char *m = self_module();
+        int32_t e = ifrit_enqueue(m, strlen(m), body, (uint32_t)body_len, job);
+        if (e == IFRIT_HOST_OK) snprintf(ok, sizeof ok, "{\"ok\":true,\"bytes\":%ld,\"queued\":\"%.32s\"}", body_len, job);
+        else snprintf(ok, sizeof ok, "{\"ok\":false,\"bytes\":%ld,\"error\":\"not forwarded\"}", body_len);
+        answer(e == IFRIT_HOST_OK ? 200 : 502, ok);
+        return 0;
+    }
+    snprintf(ok, sizeof ok, "{\"ok\":true,\"bytes\":%ld%s}", body_len, sent == 1 ? ",\"forwarded\":true" : "");
     answer(200, ok);
     return 0;
 }
