@@ -13,6 +13,7 @@
 #include "server/srv_acme.h"
 #include "server/srv_acme_ocsp.h"
 #include "server/srv_tls_ondemand.h"
+#include "server/srv_tls_ktls.h"
 #include "server/srv_tls_renew.h"
 #include "tls/tls_ca.h"
 #include "tls/tls_ctx.h"
@@ -377,6 +378,7 @@ void srv_tls_config_start(srv_tls_config_t *c)
     if (c && c->ondemand && srv_tls_ondemand_start(c->ondemand) != 0)
         ifr_log_error("acme", "cannot start the on-demand thread: no on-demand certificate will be obtained");
     for (size_t i = 0; c && i < c->nctxs; i++) any |= c->ctxs[i].acme.name != NULL;
+    if (c && c->nports) srv_tls_ktls_log_once();
     if (!any || c->acme) return;
     const cfg_options_t *o = route_plan_options(c->plan);
     if (!(c->acme = srv_tls_renew_start(0, o->renew_interval_ns, srv__cfg_acme_pass, c)))
@@ -393,6 +395,7 @@ srv_tls_config_t *srv_tls_config_load(route_plan_t *p, cfg_error_t *err)
     route_plan_retain(p);
     c->plan = p;
     if (n == 0) return c;
+    srv_tls_ktls_decide();   /* before the first context: it may ask for kTLS */
     c->ports = calloc(n, sizeof *c->ports);
     c->ctxs = calloc(n, sizeof *c->ctxs);
     if (!c->ports || !c->ctxs) goto oom;

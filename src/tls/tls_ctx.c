@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,13 @@ static const char *const tls__ctx_alpn_known[] = { "h2", "http/1.1" };
 static int tls__ctx_policy_index = -1;
 static int tls__ctx_cert_index = -1;
 static pthread_once_t tls__ctx_index_once = PTHREAD_ONCE_INIT;
+
+/* Set once at start, before the contexts that read it are made. */
+static atomic_bool tls__ctx_ktls;
+
+void tls_ctx_set_ktls(bool on) { atomic_store(&tls__ctx_ktls, on); }
+bool tls_ctx_ktls(void) { return atomic_load(&tls__ctx_ktls); }
+uint64_t tls_ctx_ktls_option(void) { return tls_ctx_ktls() ? SSL_OP_ENABLE_KTLS : 0; }
 
 int tls_protocol_version(const char *name)
 {
@@ -274,7 +282,7 @@ SSL_CTX *tls_ctx_new(const tls_policy_conf_t *conf, tls_cert_t *cert, char *err,
         goto fail;
     }
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
-                                 SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
+                                 SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | tls_ctx_ktls_option());
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_num_tickets(ctx, TLS_CTX_TICKETS);
     /* Sessions resume only in the context that made them: every context

@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tls/tls_cert.h"
 
@@ -80,6 +81,15 @@ void tls_policy_defaults(tls_policy_t *p);
 bool tls_policy_same_protocols(const tls_policy_t *a, const tls_policy_t *b);
 /* Applies p's versions, ciphers, suites and groups to ctx. 0, or -1. */
 int tls_policy_apply_ctx(SSL_CTX *ctx, const tls_policy_t *p);
+
+/* Whether contexts made from now on ask OpenSSL for kTLS
+ * (SSL_OP_ENABLE_KTLS): the server turns it on once it found the kernel
+ * offers it (server/srv_tls_ktls.c); off by default. tls_ctx_ktls says
+ * what is set. */
+void tls_ctx_set_ktls(bool on);
+bool tls_ctx_ktls(void);
+/* SSL_OP_ENABLE_KTLS when it is on, else 0: for every server context. */
+uint64_t tls_ctx_ktls_option(void);
 
 /* "tls1.2" -> TLS1_2_VERSION, "tls1.3" -> TLS1_3_VERSION; 0 for any
  * other (tls1.0 and tls1.1 are not offered). */

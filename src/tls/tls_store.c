@@ -284,8 +284,10 @@ SSL_CTX *tls_store_accept_ctx(tls_store_t *s)
         }
         if (a) {
             SSL_CTX_set_num_tickets(a, TLS_CTX_TICKETS);   /* copied by SSL_new: the switch keeps it */
+            /* Options are copied into a connection by SSL_new, so kTLS
+             * is asked for here, not by the site's context. */
             SSL_CTX_set_options(a, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                       SSL_OP_NO_RENEGOTIATION);
+                                       SSL_OP_NO_RENEGOTIATION | tls_ctx_ktls_option());
             SSL_CTX_set_mode(a, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
             static const unsigned char sid[] = "ifrit";
             SSL_CTX_set_session_id_context(a, sid, sizeof sid - 1);
