@@ -15,10 +15,6 @@
 #include "base/log.h"
 #include "tls/tls_ctx.h"
 
-#ifndef TCP_ULP
-#define TCP_ULP 31   /* linux/tcp.h; older libc headers lack it */
-#endif
-
 /* The ULPs the kernel has registered, for the reason when tls is not one. */
 static void srv__ktls_ulps(char *out, size_t len)
 {
