@@ -379,6 +379,10 @@ static void *srv__jobs_thread(void *arg)
 void srv_fnhost_jobs_serve(route_plan_t *plan)
 {
     pthread_mutex_lock(&srv__jobs_plan_mu);
+    if (srv__jobs_stopping) {   /* a plan that comes while the server stops is not kept */
+        pthread_mutex_unlock(&srv__jobs_plan_mu);
+        return;
+    }
     route_plan_retain(plan);
     route_plan_t *old = srv__jobs_plan;
     srv__jobs_plan = plan;
@@ -436,7 +440,11 @@ void srv_fnhost_jobs_stop(void)
 {
     pthread_mutex_lock(&srv__jobs_plan_mu);
     srv__jobs_stopping = true;
+    route_plan_t *plan = srv__jobs_plan;
+    srv__jobs_plan = NULL;
     pthread_mutex_unlock(&srv__jobs_plan_mu);
+    /* A job running now keeps its own reference until it ends. */
+    if (plan) route_plan_release(plan);
 }
 
 void srv_fnhost_jobs_fill(fn_host_backend_t *b)
