@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # WASI end to end: each guest of tests/guests run through the real
-# `ifrit wasm run` (the release build and the asan build), checking
+# `ifrit wasm run` (the release build and the asan build, and the release
+# build with the compiler), checking
 # stdout, stderr and exit status; where node is installed, behaviour that
 # must match is compared with node's WASI (tests/wasi/node-run.mjs).
 # Env: IFRIT_RELEASE, IFRIT_ASAN (build dirs), IFRIT_GUESTS (compiled guests).
@@ -221,11 +222,14 @@ EOF
     check "$b/bad-dir" 2 "" "cannot open directory"
 }
 
-for b in release asan; do
-    [ $b = release ] && dir=${IFRIT_RELEASE:-$root/build/release} || dir=${IFRIT_ASAN:-$root/build/asan}
+# release and asan with the interpreter, then release once more with the
+# compiler (IFRIT_ENGINE=compiler: every guest's functions as machine code;
+# docs/engine.md, Compiler): lines wasi/compiler/...
+for b in release asan compiler; do
+    [ $b = asan ] && dir=${IFRIT_ASAN:-$root/build/asan} || dir=${IFRIT_RELEASE:-$root/build/release}
     ifrit=$dir/ifrit
     if [ -z "$dir" ] || [ ! -x "$ifrit" ]; then echo "FAIL wasi/$b: no ifrit binary in '$dir'"; continue; fi
     if [ ! -f "$guests/exit_code.wasm" ]; then echo "FAIL wasi/$b: guests not built in $guests (scripts/build-guests.sh tests)"; continue; fi
-    suite "wasi/$b"
+    if [ $b = compiler ]; then IFRIT_ENGINE=compiler suite "wasi/$b"; else IFRIT_ENGINE=interpreter suite "wasi/$b"; fi
 done
 exit 0
