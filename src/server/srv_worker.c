@@ -120,6 +120,9 @@ static void srv__worker_mail_task(srv_task_t *t)
         /* In-flight exchanges hold their own reference to the old plan. */
         route_plan_release(w->plan);
         w->plan = plan;
+        pthread_mutex_lock(&w->mu);
+        w->plan_taken = plan;   /* what the main thread waits for before it says "reloaded" */
+        pthread_mutex_unlock(&w->mu);
         if (w->id == 0) srv_fnhost_jobs_serve(plan);   /* functions' jobs and crons: the new plan */
         srv__worker_apply_timeouts(w);
         if (!w->stopping) srv__worker_set_listeners(w, set, count);
@@ -173,6 +176,7 @@ int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t 
     srv_task_init(&w->tls_park_task, srv__worker_tls_park_task, w);
     if (srv_loop_init(&w->loop, srv__worker_on_wake, w) < 0) return -1;
     w->plan = plan;
+    w->plan_taken = plan;
     route_plan_retain(plan);
     srv__worker_apply_timeouts(w);
     srv_listener_t **set = malloc((count ? count : 1) * sizeof *set);
@@ -250,6 +254,14 @@ int srv_worker_post_update(srv_worker_t *w, route_plan_t *plan, srv_listener_t *
     pthread_mutex_unlock(&w->mu);
     srv_loop_wake(&w->loop);
     return 0;
+}
+
+bool srv_worker_serves(srv_worker_t *w, const route_plan_t *plan)
+{
+    pthread_mutex_lock(&w->mu);
+    bool yes = w->plan_taken == plan;
+    pthread_mutex_unlock(&w->mu);
+    return yes;
 }
 
 void srv_worker_post_stop(srv_worker_t *w, bool force)

@@ -57,6 +57,7 @@ typedef struct srv_worker {
     srv_listener_t **mail_listeners; /* one reference each, handed over */
     size_t mail_listener_count;
     bool mail_stop, mail_force;
+    const route_plan_t *plan_taken; /* the plan this worker serves now (compared, never followed) */
     struct srv_offload_job *offload_done; /* finished jobs, pushed by helper threads */
     struct srv_tls_park *tls_parks_ready; /* handshakes whose on-demand certificate came (srv_tls_ondemand.h) */
 } srv_worker_t;
@@ -73,6 +74,9 @@ void srv_worker_destroy(srv_worker_t *w);
  * taken for the worker here). 0, or -1 when out of memory. */
 int srv_worker_post_update(srv_worker_t *w, route_plan_t *plan, srv_listener_t *const *listeners,
                            size_t count);
+/* Main thread: true once the worker serves plan (it took the update that
+ * carried it, or started with it). */
+bool srv_worker_serves(srv_worker_t *w, const route_plan_t *plan);
 /* Main thread: stop accepting and finish in-flight work (force: close
  * everything now). */
 void srv_worker_post_stop(srv_worker_t *w, bool force);
