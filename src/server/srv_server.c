@@ -28,6 +28,10 @@
 #define SRV__SERVER_POLL_NS (50 * 1000000LL)
 /* How often it looks at a reload in progress (between signals). */
 #define SRV__SERVER_RELOAD_POLL_NS (10 * 1000000LL)
+/* How long a reload waits for every worker to take its plan before it
+ * says "reloaded" anyway, naming the one still busy (a worker takes it at
+ * its loop's next turn: only a call that holds the loop delays it). */
+#define SRV__SERVER_ANNOUNCE_WAIT_NS (10 * 1000000000LL)
 /* How long workers told to close everything get before the process exits
  * without them: one that has not stopped by then is wedged. */
 #define SRV__SERVER_FORCE_WAIT_NS (1000 * 1000000LL)
@@ -55,6 +59,8 @@ struct srv_server {
     route_plan_t *reload_plan;           /* its result, or NULL with reload_err */
     srv_tls_config_t *reload_tls;        /* and the plan's TLS configuration */
     cfg_error_t reload_err;
+    bool announcing;                     /* applied; "reloaded" not said yet */
+    int64_t announce_by;                 /* when it is said regardless */
 };
 
 void srv_server_worker_exited(srv_server_t *s)
@@ -178,8 +184,8 @@ static void srv__server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_c
     srv_tls_config_start(tls);   /* ACME, now that the listeners serve its challenges */
     route_plan_release(s->plan);
     s->plan = p;
-    ifr_log_info("server", "configuration reloaded from %s", s->config_path);
-    if (s->pidfile) srv_reload_status_write(s->pidfile, s->reloads, NULL);
+    s->announcing = true;   /* srv__server_reload_announce says it */
+    s->announce_by = srv_clock_ns() + SRV__SERVER_ANNOUNCE_WAIT_NS;
 }
 
 static void *srv__server_reload_main(void *arg)
@@ -215,8 +221,30 @@ static void srv__server_reload_start(srv_server_t *s)
     s->reloading = true;
 }
 
-/* After the reload thread ended: applies or refuses its result, then
+/* Says "configuration reloaded" (the log line, and the pid file's status
+ * that `ifrit reload` waits for) once every worker serves the new plan, so
+ * a client that hears it gets the new configuration from any worker. Then
  * starts the reload a SIGHUP asked for meanwhile. */
+static void srv__server_reload_announce(srv_server_t *s)
+{
+    int busy = -1;
+    for (int i = 0; i < s->worker_count && busy < 0; i++)
+        if (!srv_worker_serves(&s->workers[i], s->plan)) busy = i;
+    if (busy >= 0 && srv_clock_ns() < s->announce_by) return;
+    s->announcing = false;
+    if (busy >= 0)
+        ifr_log_warn("server", "worker %d has not taken the new configuration yet: it is inside one long call", busy);
+    ifr_log_info("server", "configuration reloaded from %s", s->config_path);
+    if (s->pidfile) srv_reload_status_write(s->pidfile, s->reloads, NULL);
+    if (s->reload_again) {
+        s->reload_again = false;
+        srv__server_reload_start(s);
+    }
+}
+
+/* After the reload thread ended: applies or refuses its result, then
+ * starts the reload a SIGHUP asked for meanwhile (once the applied one is
+ * announced). */
 static void srv__server_reload_finish(srv_server_t *s)
 {
     pthread_join(s->reload_thread, NULL);
@@ -230,7 +258,9 @@ static void srv__server_reload_finish(srv_server_t *s)
     }
     s->reload_plan = NULL;
     s->reload_tls = NULL;
-    if (s->reload_again) {
+    if (s->announcing) {
+        srv__server_reload_announce(s);
+    } else if (s->reload_again) {
         s->reload_again = false;
         srv__server_reload_start(s);
     }
@@ -375,15 +405,16 @@ int srv_server_run(const srv_run_options_t *o)
     bool stopped = true;
     for (;;) {
         int sig;
-        if (s.reloading) {
+        if (s.reloading || s.announcing) {
             struct timespec wait = { 0, SRV__SERVER_RELOAD_POLL_NS };
             sig = sigtimedwait(&signals, NULL, &wait);
-            if (atomic_load(&s.reload_done)) srv__server_reload_finish(&s);
+            if (s.reloading && atomic_load(&s.reload_done)) srv__server_reload_finish(&s);
+            else if (s.announcing) srv__server_reload_announce(&s);
         } else {
             sig = sigwaitinfo(&signals, NULL);
         }
         if (sig == SIGHUP) {
-            if (s.reloading) s.reload_again = true;
+            if (s.reloading || s.announcing) s.reload_again = true;
             else srv__server_reload_start(&s);
         } else if (sig == SIGTERM || sig == SIGINT) {
             ifr_log_info("server", "stopping: finishing in-flight requests");
