@@ -10,6 +10,8 @@
 static ifr_log_level_t ifr__log_min = IFR_LOG_INFO;
 static ifr_log_sink_cb ifr__log_sink;
 static void *ifr__log_sink_ud;
+static ifr_log_entry_cb ifr__log_entry_sink;
+static void *ifr__log_entry_ud;
 
 static const char *const ifr__log_level_names[] = { "debug", "info", "warn", "error" };
 
@@ -20,6 +22,12 @@ void ifr_log_set_sink(ifr_log_sink_cb sink, void *ud)
 {
     ifr__log_sink = sink;
     ifr__log_sink_ud = ud;
+}
+
+void ifr_log_set_entry_sink(ifr_log_entry_cb sink, void *ud)
+{
+    ifr__log_entry_sink = sink;
+    ifr__log_entry_ud = ud;
 }
 
 void ifr_log(ifr_log_level_t level, const char *logger, const char *fmt, ...)
@@ -38,6 +46,7 @@ void ifr_log_msg(ifr_log_level_t level, const char *logger, ifr_str_t msg)
 {
     if (level < ifr__log_min) return;
     if (msg.len > IFR_LOG_MSG_MAX) msg.len = IFR_LOG_MSG_MAX;
+    if (ifr__log_entry_sink && ifr__log_entry_sink(level, logger ? logger : "", msg, ifr__log_entry_ud)) return;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     /* Fixed-size line: JSON escaping can at most sextuple the message. */

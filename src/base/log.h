@@ -4,6 +4,7 @@
 #ifndef IFRIT_BASE_LOG_H
 #define IFRIT_BASE_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/str.h"
@@ -17,6 +18,14 @@ void ifr_log_set_level(ifr_log_level_t min);
 ifr_log_level_t ifr_log_get_level(void);
 /* NULL restores the default sink (stderr). */
 void ifr_log_set_sink(ifr_log_sink_cb sink, void *ud);
+
+/* Receives each entry in its parts first (the server's global `log`
+ * options encode and route them: src/server/srv_log_default.c); true: it
+ * took the entry, false: the line sink (or stderr) gets it as usual. NULL
+ * turns it off. Set it before the workers start; the callback is called
+ * from any thread. */
+typedef bool (*ifr_log_entry_cb)(ifr_log_level_t level, const char *logger, ifr_str_t msg, void *ud);
+void ifr_log_set_entry_sink(ifr_log_entry_cb sink, void *ud);
 
 /* logger names the module ("http", "config", "fn:hello.wasm"). */
 void ifr_log(ifr_log_level_t level, const char *logger, const char *fmt, ...)
