@@ -13,6 +13,7 @@ Case format and the compared headers: tests/compat/README.md.
 import argparse
 import codecs
 import glob
+import json
 import gzip
 import os
 import re
@@ -60,6 +61,7 @@ class Case:
     def __init__(self, name, path):
         self.name, self.path = name, path
         self.config, self.files, self.requests = None, {}, []
+        self.logs = {}   # a log file under @OUT@ -> the field paths compared, line by line
 
 
 def parse_request(line, where):
@@ -91,6 +93,8 @@ def parse_cases(path):
             case.config = text.rstrip("\n") + "\n"
         elif section.startswith("file "):
             case.files[section[5:].strip()] = text + "\n" if lines else ""   # no lines: an empty file
+        elif section.startswith("log "):
+            case.logs[section[4:].strip()] = [f for ln in lines for f in ln.split() if not ln.startswith("#")]
         elif section == "requests":
             for i, ln in enumerate(lines):
                 if ln.strip() and not ln.lstrip().startswith("#"):
@@ -290,6 +294,47 @@ def describe(a, b):
     return "; ".join(out) + " (Caddy vs ifrit)"
 
 
+def log_fields(path, fields, port):
+    """The fields (paths like request>uri) of each JSON line of the log
+    file at path, as a list of tuples (JSON text, the server's port written
+    @PORT@); a missing field is null, a line that is not JSON its text."""
+    out = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = [ln for ln in f.read().splitlines() if ln.strip()]
+    except OSError as e:
+        return "no log file (%s)" % e.strerror
+    for ln in lines:
+        try:
+            entry = json.loads(ln)
+        except ValueError:
+            out.append(ln)
+            continue
+        row = []
+        for path_ in fields:
+            v = entry
+            for k in path_.split(">"):
+                v = v.get(k) if isinstance(v, dict) else None
+            row.append(json.dumps(v, sort_keys=True).replace(str(port), "@PORT@"))
+        out.append(tuple(row))
+    return out
+
+
+def compare_logs(case, caddy_dir, caddy_port, ifrit_dir, ifrit_port):
+    """(label, difference or None) for each `--- log FILE` of the case, read
+    after both servers stopped (so every line is written)."""
+    results = []
+    for name, fields in sorted(case.logs.items()):
+        a = log_fields(os.path.join(caddy_dir, name), fields, caddy_port)
+        b = log_fields(os.path.join(ifrit_dir, name), fields, ifrit_port)
+        diff = None
+        if a != b:
+            diff = "log %s: Caddy %r vs ifrit %r" % (name, a if isinstance(a, str) else a[:4],
+                                                     b if isinstance(b, str) else b[:4])
+        results.append(("log " + name, diff))
+    return results
+
+
 def run_case(case, binary, caddy, subst):
     """Returns a list of (request label, None when equal else the difference)
     and the load problem (ifrit refused the config) or None."""
@@ -307,6 +352,7 @@ def run_case(case, binary, caddy, subst):
             log = srv.read_log().strip().splitlines()
             return [], "ifrit refused the config: " + (log[-1] if log else str(e))[:300]
         cad = Caddy(caddy, case.config, srv.dir, subst)
+        problem = None
         try:
             cad.start()
             for req in case.requests:
@@ -319,9 +365,13 @@ def run_case(case, binary, caddy, subst):
                 except (OSError, E2EError) as e:
                     b = "no answer (%s)" % e
                 results.append((req["label"], None if a == b else describe(a, b)))
+            # Both stopped first: their log lines are all written then.
+            cad.stop()
+            problem = srv.shutdown_problem()
+            if case.logs:
+                results += compare_logs(case, cad.state, cad.port, os.path.join(srv.dir, "out-ifrit"), srv.port)
         finally:
             cad.cleanup()
-        problem = srv.shutdown_problem()
         if problem:
             results.append(("shutdown", "ifrit: " + problem[:500]))
     finally:
@@ -367,7 +417,7 @@ def main():
         except ifrit_e2e.Skip as e:
             print("SKIP compat/php: %s" % e)
             cases = [c for c in cases if "@PHPFPM" not in c.config]
-    totals = {"requests": 0, "matched": 0, "documented": 0}
+    totals = {"requests": 0, "matched": 0, "documented": 0, "logs": 0}
     lock = threading.Lock()
 
     def one(case):
@@ -378,6 +428,7 @@ def main():
         bad, notes = [], []
         with lock:
             totals["requests"] += len(case.requests)
+            totals["logs"] += len(case.logs)
             if refused:
                 for key in ((case.name, "load"), (case.name, "*")):
                     if key in documented:
@@ -423,8 +474,8 @@ def main():
             why = "no such case" if key[0] not in known else "it no longer differs"
             print("FAIL compat/differences: docs/caddy-differences.md lists `%s` `%s` but %s; remove the row"
                   % (key[0], key[1], why))
-    print("compat: %d cases, %d requests, %d matched, %d documented differences"
-          % (len(cases), totals["requests"], totals["matched"], totals["documented"]))
+    print("compat: %d cases, %d requests, %d log files compared, %d matched, %d documented differences"
+          % (len(cases), totals["requests"], totals["logs"], totals["matched"], totals["documented"]))
     return 0
 
 

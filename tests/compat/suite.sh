@@ -2,7 +2,7 @@
 # The differential suite: each case's Caddyfile and requests against Caddy
 # (Debian's caddy package) and the release build of ifrit; see
 # tests/compat/README.md. Prints PASS/FAIL/SKIP lines (tests/run.sh) and
-# `compat: N cases, M requests, K matched, D documented differences`.
+# `compat: N cases, M requests, L log files compared, K matched, D documented differences`.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=${IFRIT_ROOT:-$(cd "$here/../.." && pwd)}
