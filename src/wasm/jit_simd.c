@@ -14,6 +14,33 @@
 #include "wasm/simd_ops.h"
 #include "wasm/simd_sse.h"
 
+/* w1 {addr, value}, w2 offset, w3 {bytes, lane}: the whole vector or the
+ * lane's bytes; the write map of a resettable instance marked. */
+static int iw__js_store(iw_jit_ctx_t *ctx, uint64_t *fp, const iw_word_t *ins)
+{
+    uint64_t ea = (uint64_t)(uint32_t)fp[ins[1].p.lo] + ins[2].u;
+    uint32_t n = ins[3].p.lo;
+    if (ea + n > ctx->memsize) return 1;
+    memcpy(ctx->mem + ea, (const uint8_t *)(fp + ins[1].p.hi) + (size_t)ins[3].p.hi * n, n);
+    if (ctx->dirty) ctx->dirty[ea >> IW_DIRTY_BLOCK_SHIFT] = 1;
+    return 0;
+}
+
+/* w1 {dst, a}, w2 {b}, w3 lane indices 0-7, w4 8-15 */
+static int iw__js_shuffle(iw_jit_ctx_t *ctx, uint64_t *fp, const iw_word_t *ins)
+{
+    (void)ctx;
+    uint8_t ab[32], idx[16], r[16];
+    memcpy(ab, fp + ins[1].p.hi, 16);
+    memcpy(ab + 16, fp + ins[2].p.lo, 16);
+    memcpy(idx, &ins[3].u, 8);
+    memcpy(idx + 8, &ins[4].u, 8);
+    if (iw_simd_fast_shuffle) iw_simd_fast_shuffle(r, ab, idx);
+    else for (int i = 0; i < 16; i++) r[i] = ab[idx[i]];
+    memcpy(fp + ins[1].p.lo, r, 16);
+    return 0;
+}
+
 /* w1 {dst, a}, w2 {b, c}, w3 the lane immediate; operands are read as 16
  * bytes into locals first (dst may be an operand's slot). TEST and EXTRACT
  * write one slot, the others a v128. */
@@ -76,33 +103,6 @@ IW_SIMD_MEM_OPS(IW__X)
 #undef IW__JS_LOAD_LOAD_LANE
 #undef IW__JS_LOAD_STORE
 #undef IW__JS_LOAD_STORE_LANE
-
-/* w1 {addr, value}, w2 offset, w3 {bytes, lane}: the whole vector or the
- * lane's bytes; the write map of a resettable instance marked. */
-static int iw__js_store(iw_jit_ctx_t *ctx, uint64_t *fp, const iw_word_t *ins)
-{
-    uint64_t ea = (uint64_t)(uint32_t)fp[ins[1].p.lo] + ins[2].u;
-    uint32_t n = ins[3].p.lo;
-    if (ea + n > ctx->memsize) return 1;
-    memcpy(ctx->mem + ea, (const uint8_t *)(fp + ins[1].p.hi) + (size_t)ins[3].p.hi * n, n);
-    if (ctx->dirty) ctx->dirty[ea >> IW_DIRTY_BLOCK_SHIFT] = 1;
-    return 0;
-}
-
-/* w1 {dst, a}, w2 {b}, w3 lane indices 0-7, w4 8-15 */
-static int iw__js_shuffle(iw_jit_ctx_t *ctx, uint64_t *fp, const iw_word_t *ins)
-{
-    (void)ctx;
-    uint8_t ab[32], idx[16], r[16];
-    memcpy(ab, fp + ins[1].p.hi, 16);
-    memcpy(ab + 16, fp + ins[2].p.lo, 16);
-    memcpy(idx, &ins[3].u, 8);
-    memcpy(idx + 8, &ins[4].u, 8);
-    if (iw_simd_fast_shuffle) iw_simd_fast_shuffle(r, ab, idx);
-    else for (int i = 0; i < 16; i++) r[i] = ab[idx[i]];
-    memcpy(fp + ins[1].p.lo, r, 16);
-    return 0;
-}
 
 iw_jit_op_fn iw_jit_simd_helper(iw_op_t op, uint32_t *len)
 {
