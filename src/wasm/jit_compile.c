@@ -472,15 +472,19 @@ static bool iw__jit_in_srcmap(const iw_code_t *c, uint32_t pos, uint32_t *k)
     return *k < c->nsrcmap && c->srcmap[2 * *k] == pos;
 }
 
-/* The instructions of fn, in order, marked in j->native (1 = a start), and
- * j->ncode. The code has no length of its own: the walk follows fall-through
- * and ends after an instruction that does not fall through when no branch
- * seen so far goes further. false when an instruction is not compiled yet,
- * or anything looks wrong (then the function stays interpreted). */
+/* The instructions of fn, in order, marked in j->native (a start holds its
+ * op + 1, so translating needs no second look-up), and j->ncode. The code
+ * has no length of its own: the walk follows fall-through and ends after an
+ * instruction that does not fall through when no branch seen so far goes
+ * further. false when an instruction is not compiled yet, or anything
+ * looks wrong, or does not fit the encodings (fuel charges and slot
+ * displacements must fit an imm32; frames are at most IW_MAX_FRAME_SLOTS):
+ * then the function stays interpreted. */
 static bool iw__jit_walk(iw__jit_t *j)
 {
     const iw_word_t *code = j->fn->code;
     uint32_t pos = 0, furthest = 0, k = 0;
+    if ((uint64_t)j->fn->frame_slots * 8 >= INT32_MAX) return false;
     for (;;) {
         if (!iw__jit_in_srcmap(j->fn, pos, &k)) return false;
         int64_t op = iw__opmap_get(j->opmap, code[pos].op);
@@ -490,8 +494,10 @@ static bool iw__jit_walk(iw__jit_t *j)
         if (op == IW_OP_BR_TABLE) len = 2 + 3 * (code[pos + 1].p.hi + 1);
         if (!len) return false;
         if (!iw__jit_grow(j, (void **)&j->native, &j->native_cap, pos + len + 1, sizeof *j->native)) return false;
-        j->native[pos] = 1;
+        j->native[pos] = (uint32_t)op + 1;
         if (pos + 1 > j->native_hi) j->native_hi = pos + 1;
+        if ((op == IW_OP_LOOP || op == IW_OP_FUEL) && (code[pos + 1].i < 0 || code[pos + 1].i > INT32_MAX))
+            return false;
         int64_t off = 0;
         bool ends = false;
         switch (op) {
@@ -1236,34 +1242,20 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32
     }
 }
 
-/* Fuel charges must fit an imm32, as must slot displacements (frames are at
- * most IW_MAX_FRAME_SLOTS); anything else keeps the function interpreted. */
-static bool iw__jit_fits(const iw__jit_t *j)
-{
-    const iw_word_t *code = j->fn->code;
-    for (uint32_t pos = 0; pos < j->ncode; pos++) {
-        if (!j->native[pos]) continue;
-        int64_t op = iw__opmap_get(j->opmap, code[pos].op);
-        if ((op == IW_OP_LOOP || op == IW_OP_FUEL) && (code[pos + 1].i < 0 || code[pos + 1].i > INT32_MAX))
-            return false;
-    }
-    return (uint64_t)j->fn->frame_slots * 8 < INT32_MAX;
-}
-
 /* Compiles j->fn into j->b; fills j->native with offsets. false: the
  * function is not compiled (j->b is left as it was). */
 static bool iw__jit_function(iw__jit_t *j)
 {
     j->ncode = j->nfix = j->nstubs = 0;
     iw__jit_clear_native(j);
-    if (!j->fn->code || !iw__jit_walk(j) || !iw__jit_fits(j)) return false;
+    if (!j->fn->code || !iw__jit_walk(j)) return false;
     size_t start = j->b.len;
     const iw_word_t *code = j->fn->code;
     for (uint32_t pos = 0; pos < j->ncode; pos++) {
         if (!j->native[pos]) continue;
+        iw_op_t op = (iw_op_t)(j->native[pos] - 1);
         j->native[pos] = (uint32_t)j->b.len;
-        int64_t op = iw__opmap_get(j->opmap, code[pos].op);
-        iw__jit_instr(j, (iw_op_t)op, code + pos, pos);
+        iw__jit_instr(j, op, code + pos, pos);
     }
     for (uint32_t i = 0; i < j->nstubs; i++) {
         iw_x64_patch(&j->b, j->stubs[i].at, j->b.len);
@@ -1345,7 +1337,7 @@ void iw_jit_compile_module(iw_module_t *m)
             j.fn = &m->codes[i];
             j.ncode = 0;
             iw__jit_clear_native(&j);
-            planned[i] = j.fn->code && iw__jit_walk(&j) && iw__jit_fits(&j);
+            planned[i] = j.fn->code && iw__jit_walk(&j);
         }
         iw__jit_trampoline(&j);
         for (uint32_t i = 0; i < ndefined && ok && !j.oom && !j.b.oom; i++) {

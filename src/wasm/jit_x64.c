@@ -13,7 +13,7 @@ void iw_x64_free(iw_x64_buf_t *b)
     *b = (iw_x64_buf_t){ 0 };
 }
 
-void iw_x64_byte(iw_x64_buf_t *b, uint8_t v)
+void iw_x64_byte_grow(iw_x64_buf_t *b, uint8_t v)
 {
     if (b->oom) return;
     if (b->len == b->cap) {

@@ -31,7 +31,15 @@ typedef struct {
 } iw_x64_buf_t;
 
 void iw_x64_free(iw_x64_buf_t *b);
-void iw_x64_byte(iw_x64_buf_t *b, uint8_t v);
+/* Appends one byte: in place while there is room (the common case, kept
+ * inline: compiling is mostly appending bytes), else through
+ * iw_x64_byte_grow. */
+void iw_x64_byte_grow(iw_x64_buf_t *b, uint8_t v);
+static inline void iw_x64_byte(iw_x64_buf_t *b, uint8_t v)
+{
+    if (b->len < b->cap) b->p[b->len++] = v;
+    else iw_x64_byte_grow(b, v);
+}
 
 /* A general instruction: optional 0x66 prefix, REX as needed, 1-3 opcode
  * bytes, ModRM for register `reg` and the memory operand. */
