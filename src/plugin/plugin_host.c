@@ -75,7 +75,7 @@ static bool plugin__is_tchar(char c)
     }
 }
 
-static bool plugin__is_token(ifr_str_t s)
+bool plugin_is_token(ifr_str_t s)
 {
     if (s.len == 0) return false;
     for (size_t i = 0; i < s.len; i++)
@@ -84,7 +84,7 @@ static bool plugin__is_token(ifr_str_t s)
 }
 
 /* Field values may hold tabs and visible bytes, never CR, LF or NUL. */
-static bool plugin__is_value(ifr_str_t s)
+bool plugin_is_field_value(ifr_str_t s)
 {
     for (size_t i = 0; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
@@ -142,7 +142,7 @@ static iw_host_result_t plugin__h_set_path(iw_instance_t *inst, void *env, const
     plugin_call_t *c = plugin__hook_ctx(inst, "set_path");
     ifr_str_t v;
     if (!c || !plugin__in(inst, PLUGIN__ARG(0), PLUGIN__ARG(1), &v)) return IW_HOST_TRAP;
-    if (c->hook != PLUGIN_ON_REQUEST || v.len == 0 || v.ptr[0] != '/' || !plugin__is_value(v) ||
+    if (c->hook != PLUGIN_ON_REQUEST || v.len == 0 || v.ptr[0] != '/' || !plugin_is_field_value(v) ||
         ifr_str_find_char(v, ' ') >= 0)
         return plugin__ret(results, -1);
     /* route_set_uri copies into the arena: the guest's memory dies with the call. */
@@ -248,7 +248,7 @@ static iw_host_result_t plugin__header_put(iw_instance_t *inst, const uint64_t *
     if (!c || !plugin__in(inst, PLUGIN__ARG(1), PLUGIN__ARG(2), &name) || !plugin__in(inst, PLUGIN__ARG(3), PLUGIN__ARG(4), &value))
         return IW_HOST_TRAP;
     http_headers_t *h = plugin__headers_rw(c, PLUGIN__ARG(0));
-    if (!h || !plugin__is_token(name) || !plugin__is_value(value)) return plugin__ret(results, -1);
+    if (!h || !plugin_is_token(name) || !plugin_is_field_value(value)) return plugin__ret(results, -1);
     /* The host frames responses itself: a guest cannot make it lie about the length. */
     if (plugin__is_response_list(c, h) && (ifr_str_eq_nocase(name, IFR_LIT("Content-Length")) ||
                                     ifr_str_eq_nocase(name, IFR_LIT("Transfer-Encoding"))))

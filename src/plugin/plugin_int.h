@@ -43,6 +43,9 @@ typedef struct {
     iw_func_t *hooks[PLUGIN_NHOOKS];  /* NULL for hooks not exported */
 } plugin_inst_t;
 
+/* A proxy-wasm filter's side of a plugin (plugin/proxy_wasm.h). */
+typedef struct plugin_pw plugin_pw_t;
+
 /* Idle instances a plugin keeps: about one per worker running it. */
 #define PLUGIN_POOL_SLOTS 16
 
@@ -57,6 +60,8 @@ struct plugin_obj {
     plugin_state_t *state;            /* owned reference */
     _Atomic(plugin_inst_t *) idle[PLUGIN_POOL_SLOTS];  /* owned; NULL = empty slot */
     ifr_log_budget_t log_budget;      /* what its log calls may write (plugin_host.c) */
+    plugin_pw_t *pw;                  /* owned; set for a proxy-wasm filter, whose hooks it runs */
+    struct plugin_cmp *cmp;           /* owned; set for a Dwaar plugin component (plugin_component.h) */
 };
 
 /* An instance reset to the image's state with these limits: an idle one,
@@ -92,6 +97,10 @@ const char *plugin_hook_name(plugin_hook_t h);
 /* Defines every host function of the "ifrit" import module, with p as
  * their env (what config and log read, also at start-up). 0 or -1. */
 int plugin_host_define(iw_linker_t *l, plugin_t *p);
+/* A header name a plugin may set (an RFC 9110 token), and a value (tabs
+ * and visible bytes: never CR, LF, NUL or other controls). */
+bool plugin_is_token(ifr_str_t s);
+bool plugin_is_field_value(ifr_str_t s);
 /* Whether module.name is one of those host functions. */
 bool plugin_host_has(const char *module, const char *name);
 
@@ -99,6 +108,10 @@ bool plugin_host_has(const char *module, const char *name);
  * image's state.
  * Traps are logged, counted and answered with PLUGIN_CONTINUE. */
 plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1);
+
+/* Fail-open accounting of a trap in the named hook or callback: logs it
+ * and disables the plugin at the PLUGIN_MAX_TRAPS-th in a row. */
+void plugin_count_trap(const plugin_t *p, const char *hook, const char *why);
 
 static inline bool plugin_is_disabled(const plugin_t *p)
 {

@@ -1,10 +1,12 @@
-/* The process-wide registry of plugin states (see plugin_int.h). Touched
- * only when plugins are loaded and freed, i.e. at config (re)load time, so
- * a spin lock on an atomic flag is enough and keeps the wasm32 build free
- * of pthreads. */
+/* The process-wide registry of plugin states (see plugin_int.h), and the
+ * fail-open accounting of traps in them. The registry is touched only when
+ * plugins are loaded and freed, i.e. at config (re)load time, so a spin
+ * lock on an atomic flag is enough and keeps the wasm32 build free of
+ * pthreads; trap counts are atomics of their own. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "plugin/plugin_int.h"
 
 static atomic_flag plugin__state_lock = ATOMIC_FLAG_INIT;
@@ -74,4 +76,19 @@ void plugin_state_put(plugin_state_t *s)
         free(s->path);
         free(s);
     }
+}
+
+/* Fail-open: the call counts as `continue`; the tenth trap in a row turns
+ * the plugin off for every worker until a load finds a changed file. */
+void plugin_count_trap(const plugin_t *p, const char *hook, const char *why)
+{
+    unsigned n = atomic_fetch_add_explicit(&p->state->traps, 1, memory_order_relaxed) + 1;
+    ifr_log_warn(p->logger, "plugin %s trapped in %s (%u consecutive): %s; continuing without it",
+                 p->path, hook, n, why);
+    /* the key says which wasm_plugin line: each counts its own traps */
+    if (n >= PLUGIN_MAX_TRAPS && !atomic_exchange(&p->state->disabled, true))
+        ifr_log_error(p->logger,
+                      "plugin %s disabled after %u consecutive traps (wasm_plugin of site %s); "
+                      "reload with a changed file to enable it",
+                      p->path, n, p->opt.key ? p->opt.key : "?");
 }
