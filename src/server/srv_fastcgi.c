@@ -16,7 +16,7 @@
 #include "route/proxy_transport.h"
 #include "server/srv_exchange.h"
 #include "server/srv_proxy.h"
-#include "server/srv_upstream.h"
+#include "server/srv_upcall.h"
 
 /* One request at a time on a connection: always request id 1. */
 #define SRV__FCGI_ID 1
@@ -32,18 +32,14 @@ typedef enum { SRV__FCGI_DIAL, SRV__FCGI_HEAD, SRV__FCGI_BODY, SRV__FCGI_DONE } 
 struct route_proxy_call {
     route_exchange_t *x;
     srv_exchange_t *ex;
-    srv_loop_t *loop;
+    srv_upcall_t u;              /* connection, timer (dial_timeout, then read_timeout /
+                                    write_timeout), records to write and bytes read; its
+                                    task runs srv__fcgi_kick */
     route_proxy_request_t req;
     const route_fastcgi_conf_t *conf;
     const route_proxy_call_cb_t *cb;
     void *ud;
-    srv_upconn_t *up;
-    srv_upwait_t wait;
     srv__fcgi_state_t state;
-    srv_timer_t timer;           /* dial_timeout, then read_timeout / write_timeout */
-    srv_task_t task;             /* runs srv__fcgi_kick from the loop */
-    ifr_buf_t wbuf;              /* records not yet written; owned */
-    ifr_buf_t rbuf;              /* bytes read and not yet taken by the reader; owned */
     ifr_buf_t head;              /* standard output until the CGI head is whole; owned */
     ifr_buf_t err;               /* standard error kept for the log; owned */
     ifr_buf_t hold;              /* a short body held back (SRV__FCGI_HOLD); owned */
@@ -52,14 +48,8 @@ struct route_proxy_call {
     http_fcgi_reader_t rd;
     http_upstream_response_t resp;
     uint64_t body_left;          /* HTTP_BODY_LENGTH: body bytes still to come */
-    int64_t read_since;          /* the read_timeout counts from here */
-    int64_t write_since;         /* the write_timeout counts from here (while wbuf holds bytes) */
     bool with_body;              /* the client's body goes to STDIN */
-    bool reused, body_started, body_paused, body_done;
-    bool sent_any, got_any, waiting_client, write_failed;
     bool overflow;               /* standard output past Content-Length: the connection is not reused */
-    unsigned dials;
-    const char *kick_error;
 };
 
 static void srv__fcgi_pump(route_proxy_call_t *c);
@@ -67,16 +57,7 @@ static void srv__fcgi_pump(route_proxy_call_t *c);
 static void srv__fcgi_release(route_proxy_call_t *c, bool keep)
 {
     c->state = SRV__FCGI_DONE;
-    srv_timer_stop(c->loop, &c->timer);
-    srv_loop_cancel(c->loop, &c->task);
-    srv_upwait_cancel(&c->wait);
-    if (c->up) {
-        if (keep) srv_upconn_release(c->up, c->req.conf);
-        else srv_upconn_close(c->up);
-    }
-    c->up = NULL;
-    ifr_buf_free(&c->wbuf);
-    ifr_buf_free(&c->rbuf);
+    srv_upcall_release(&c->u, c->req.conf, keep);
     ifr_buf_free(&c->head);
     ifr_buf_free(&c->err);
     ifr_buf_free(&c->hold);
@@ -107,16 +88,13 @@ static void srv__fcgi_log_stderr(route_proxy_call_t *c, int status)
 static void srv__fcgi_fail(route_proxy_call_t *c, route_proxy_fail_t why, const char *detail)
 {
     if (c->state == SRV__FCGI_DONE) return;
-    if (why == ROUTE_PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started &&
+    if (why == ROUTE_PROXY_FAIL_PROTOCOL && c->u.reused && !c->u.got_any && !c->u.body_started &&
         c->state == SRV__FCGI_HEAD) {
-        srv_upconn_close(c->up);
-        c->up = NULL;
-        c->reused = c->sent_any = c->write_failed = false;
         c->state = SRV__FCGI_DIAL;
-        srv_loop_post(c->loop, &c->task);
+        srv_upcall_retry_fresh(&c->u);
         return;
     }
-    bool sent = c->sent_any || c->body_started;
+    bool sent = c->u.sent_any || c->u.body_started;
     srv__fcgi_log_stderr(c, 502);
     srv__fcgi_release(c, false);
     c->cb->on_fail(c->ud, why, detail, sent);
@@ -155,75 +133,39 @@ static const char *srv__fcgi_words(route_proxy_call_t *c, const char *what, cons
 static void srv__fcgi_arm(route_proxy_call_t *c)
 {
     if (c->state != SRV__FCGI_HEAD && c->state != SRV__FCGI_BODY) return;
-    int64_t at = 0;
-    const route_fastcgi_conf_t *f = c->conf;
-    bool written = c->wbuf.len == 0 && (!c->with_body || c->body_done);
-    if (f->read_timeout_ns > 0 && !c->waiting_client && (written || c->got_any)) at = c->read_since + f->read_timeout_ns;
-    if (f->write_timeout_ns > 0 && c->wbuf.len) {
-        int64_t w = c->write_since + f->write_timeout_ns;
-        if (!at || w < at) at = w;
-    }
-    srv_timer_stop(c->loop, &c->timer);
-    if (at) srv_timer_start_at(c->loop, &c->timer, at);
-}
-
-/* Writes what the socket takes. -1 on a write error. */
-static int srv__fcgi_flush(route_proxy_call_t *c)
-{
-    while (c->wbuf.len && c->up->tr.can_write) {
-        struct iovec iov = { c->wbuf.data, c->wbuf.len };
-        ssize_t n = srv_transport_writev(&c->up->tr, &iov, 1);
-        if (n > 0) {
-            c->sent_any = true;
-            c->write_since = c->loop->now;
-            ifr_buf_consume(&c->wbuf, (size_t)n);
-        } else if (n != SRV_IO_AGAIN) {
-            c->write_failed = true;
-            ifr_buf_clear(&c->wbuf);
-            return -1;
-        }
-    }
-    if (c->body_paused && c->wbuf.len < SRV_PROXY_LOW_WATER) {
-        c->body_paused = false;
-        c->x->io->resume_body(c->x);
-    }
-    return 0;
+    bool written = c->u.wbuf.len == 0 && (!c->with_body || c->u.body_done);
+    srv_upcall_arm(&c->u, srv_upcall_earliest(srv_upcall_read_deadline(&c->u, c->conf->read_timeout_ns, written),
+                                              srv_upcall_write_deadline(&c->u, c->conf->write_timeout_ns)));
 }
 
 /* The client's request body as STDIN records (route_body_cb); the empty
  * record after its last byte. */
 static int srv__fcgi_client_body(route_exchange_t *x, const void *data, size_t len, bool is_last, void *ud)
 {
-    (void)x;
     route_proxy_call_t *c = ud;
-    if (c->state == SRV__FCGI_DONE || c->write_failed) return 1;
-    bool was_empty = c->wbuf.len == 0;
-    int rc = len ? http_fcgi_stream(&c->wbuf, HTTP_FCGI_STDIN, SRV__FCGI_ID, data, len) : 0;
+    if (c->state == SRV__FCGI_DONE || c->u.write_failed) return 1;
+    bool was_empty = c->u.wbuf.len == 0;
+    int rc = len ? http_fcgi_stream(&c->u.wbuf, HTTP_FCGI_STDIN, SRV__FCGI_ID, data, len) : 0;
     if (is_last) {
-        c->body_done = true;
-        rc |= http_fcgi_stream(&c->wbuf, HTTP_FCGI_STDIN, SRV__FCGI_ID, NULL, 0);
+        c->u.body_done = true;
+        rc |= http_fcgi_stream(&c->u.wbuf, HTTP_FCGI_STDIN, SRV__FCGI_ID, NULL, 0);
     }
     if (rc) {
-        c->kick_error = "out of memory";
-        srv_loop_post(c->loop, &c->task);
+        c->u.kick_error = "out of memory";
+        srv_loop_post(c->u.loop, &c->u.task);
         return 1;
     }
-    if (was_empty) c->write_since = c->loop->now;
-    srv__fcgi_flush(c);   /* an error shows when the answer is read */
+    if (was_empty) c->u.write_since = c->u.loop->now;
+    srv_upcall_flush(&c->u, x);   /* an error shows when the answer is read */
     srv__fcgi_arm(c);
-    if (c->wbuf.len >= SRV_PROXY_HIGH_WATER && !is_last) {
-        c->body_paused = true;
-        return 1;
-    }
-    return 0;
+    return srv_upcall_body_taken(&c->u, is_last);
 }
 
 static void srv__fcgi_client_writable(route_exchange_t *x, void *ud)
 {
     (void)x;
     route_proxy_call_t *c = ud;
-    c->waiting_client = false;
-    c->read_since = c->loop->now;
+    srv_upcall_client_writable(&c->u);
     srv__fcgi_pump(c);
 }
 
@@ -232,8 +174,8 @@ static void srv__fcgi_client_writable(route_exchange_t *x, void *ud)
 static void srv__fcgi_complete(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    bool keep = c->req.conf->keepalive_ns > 0 && !c->overflow && !c->write_failed && c->wbuf.len == 0 &&
-                c->rbuf.len == 0 && (!c->with_body || c->body_done);
+    bool keep = c->req.conf->keepalive_ns > 0 && !c->overflow && !c->u.write_failed && c->u.wbuf.len == 0 &&
+                c->u.rbuf.len == 0 && (!c->with_body || c->u.body_done);
     srv__fcgi_log_stderr(c, c->resp.status);
     srv__fcgi_release(c, keep);
     x->io->send_trailers(x, NULL);
@@ -282,7 +224,7 @@ static int srv__fcgi_body(route_proxy_call_t *c, ifr_str_t data)
     if (x->io->send_body(x, data.ptr, data.len, false) != 0) return -1;
     if (x->io->queued && x->io->queued(x) >= SRV_PROXY_HIGH_WATER &&
         x->io->wait_writable(x, srv__fcgi_client_writable, c) == 0)
-        c->waiting_client = true;
+        c->u.waiting_client = true;
     return 0;
 }
 
@@ -368,10 +310,10 @@ static void srv__fcgi_end(route_proxy_call_t *c)
 static void srv__fcgi_records(route_proxy_call_t *c)
 {
     size_t off = 0;
-    while (c->state != SRV__FCGI_DONE && c->state != SRV__FCGI_DIAL && off < c->rbuf.len && !c->waiting_client) {
+    while (c->state != SRV__FCGI_DONE && c->state != SRV__FCGI_DIAL && off < c->u.rbuf.len && !c->u.waiting_client) {
         size_t used;
         ifr_str_t data;
-        http_fcgi_event_t ev = http_fcgi_read(&c->rd, c->rbuf.data + off, c->rbuf.len - off, &used, &data);
+        http_fcgi_event_t ev = http_fcgi_read(&c->rd, c->u.rbuf.data + off, c->u.rbuf.len - off, &used, &data);
         off += used;
         switch (ev) {
         case HTTP_FCGI_STDOUT_DATA:
@@ -388,7 +330,7 @@ static void srv__fcgi_records(route_proxy_call_t *c)
             break;
         }
         case HTTP_FCGI_END:
-            ifr_buf_consume(&c->rbuf, off);
+            ifr_buf_consume(&c->u.rbuf, off);
             off = 0;
             srv__fcgi_end(c);
             return;
@@ -403,7 +345,7 @@ static void srv__fcgi_records(route_proxy_call_t *c)
             break;
         }
     }
-    if (c->state != SRV__FCGI_DONE) ifr_buf_consume(&c->rbuf, off);
+    if (c->state != SRV__FCGI_DONE) ifr_buf_consume(&c->u.rbuf, off);
 }
 
 /* Reads as far as buffers and back-pressure allow. */
@@ -412,24 +354,24 @@ static void srv__fcgi_read(route_proxy_call_t *c)
     size_t chunk = c->req.conf->read_buffer;
     for (;;) {
         srv__fcgi_records(c);
-        if (c->state == SRV__FCGI_DONE || c->state == SRV__FCGI_DIAL || c->waiting_client ||
-            !srv_transport_readable(&c->up->tr))
+        if (c->state == SRV__FCGI_DONE || c->state == SRV__FCGI_DIAL || c->u.waiting_client ||
+            !srv_transport_readable(&c->u.up->tr))
             return;
-        if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
+        if (ifr_buf_reserve(&c->u.rbuf, chunk) != 0) {
             srv__fcgi_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
-        ssize_t n = srv_transport_read(&c->up->tr, c->rbuf.data + c->rbuf.len, chunk);
+        ssize_t n = srv_transport_read(&c->u.up->tr, c->u.rbuf.data + c->u.rbuf.len, chunk);
         if (n > 0) {
-            c->got_any = true;
-            c->read_since = c->loop->now;
-            c->rbuf.len += (size_t)n;
+            c->u.got_any = true;
+            c->u.read_since = c->u.loop->now;
+            c->u.rbuf.len += (size_t)n;
             continue;
         }
         if (n == SRV_IO_AGAIN) return;
         /* EOF or reset before END_REQUEST. */
         if (c->state == SRV__FCGI_HEAD)
-            srv__fcgi_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, c->got_any ? "FastCGI application closed the connection mid-response"
+            srv__fcgi_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, c->u.got_any ? "FastCGI application closed the connection mid-response"
                                                                     : "FastCGI application closed the connection without responding");
         else
             srv__fcgi_abort(c, "FastCGI application closed the connection before END_REQUEST");
@@ -440,9 +382,8 @@ static void srv__fcgi_read(route_proxy_call_t *c)
 static void srv__fcgi_pump(route_proxy_call_t *c)
 {
     if (c->state == SRV__FCGI_DONE || c->state == SRV__FCGI_DIAL) return;
-    if (c->wbuf.len && c->up->tr.can_write && srv__fcgi_flush(c) != 0) {
-        /* The application stopped reading; what it answered may still come. */
-    }
+    /* A write error: the application stopped reading; what it answered may still come. */
+    if (c->u.wbuf.len && c->u.up->tr.can_write) srv_upcall_flush(&c->u, c->x);
     if (c->state != SRV__FCGI_DONE) srv__fcgi_read(c);
     srv__fcgi_arm(c);
 }
@@ -454,10 +395,10 @@ static int srv__fcgi_request(route_proxy_call_t *c, const char **why)
     ifr_buf_t params = IFR_BUF_INIT;
     int status = route_fastcgi_params(c->x, c->conf, c->req.headers, &params, why);
     if (status == 0 &&
-        (http_fcgi_begin_request(&c->wbuf, SRV__FCGI_ID, c->req.conf->keepalive_ns > 0) != 0 ||
-         http_fcgi_stream(&c->wbuf, HTTP_FCGI_PARAMS, SRV__FCGI_ID, params.data, params.len) != 0 ||
-         http_fcgi_stream(&c->wbuf, HTTP_FCGI_PARAMS, SRV__FCGI_ID, NULL, 0) != 0 ||
-         (!c->with_body && http_fcgi_stream(&c->wbuf, HTTP_FCGI_STDIN, SRV__FCGI_ID, NULL, 0) != 0))) {
+        (http_fcgi_begin_request(&c->u.wbuf, SRV__FCGI_ID, c->req.conf->keepalive_ns > 0) != 0 ||
+         http_fcgi_stream(&c->u.wbuf, HTTP_FCGI_PARAMS, SRV__FCGI_ID, params.data, params.len) != 0 ||
+         http_fcgi_stream(&c->u.wbuf, HTTP_FCGI_PARAMS, SRV__FCGI_ID, NULL, 0) != 0 ||
+         (!c->with_body && http_fcgi_stream(&c->u.wbuf, HTTP_FCGI_STDIN, SRV__FCGI_ID, NULL, 0) != 0))) {
         *why = "out of memory";
         status = 500;
     }
@@ -468,10 +409,9 @@ static int srv__fcgi_request(route_proxy_call_t *c, const char **why)
 static void srv__fcgi_connected(route_proxy_call_t *c)
 {
     c->state = SRV__FCGI_HEAD;
-    srv_timer_stop(c->loop, &c->timer);
-    c->read_since = c->write_since = c->loop->now;
-    if (c->with_body && !c->body_started) {
-        c->body_started = true;
+    srv_upcall_connected(&c->u);
+    if (c->with_body && !c->u.body_started) {
+        c->u.body_started = true;
         if (c->x->io->read_body(c->x, srv__fcgi_client_body, c) != 0) {
             srv__fcgi_fail(c, ROUTE_PROXY_FAIL_CLIENT, "request body refused");
             return;
@@ -480,23 +420,9 @@ static void srv__fcgi_connected(route_proxy_call_t *c)
     srv__fcgi_pump(c);
 }
 
-/* A dial failed after connect() started: the name's next address, while
- * it has one this call did not dial yet. */
-static bool srv__fcgi_redial(route_proxy_call_t *c)
-{
-    if (++c->dials >= srv_upstream_addr_count(c->req.upstream)) return false;
-    srv_timer_stop(c->loop, &c->timer);
-    srv_upconn_close(c->up);
-    c->up = NULL;
-    srv_loop_post(c->loop, &c->task);
-    return true;
-}
+static bool srv__fcgi_redial(route_proxy_call_t *c) { return srv_upcall_redial(&c->u, c->req.upstream); }
 
-static const char *srv__fcgi_copy(route_proxy_call_t *c, const char *err)
-{
-    const char *s = ifr_arena_printf(c->x->arena, "%s", err);
-    return s ? s : "upstream failed";
-}
+static const char *srv__fcgi_copy(route_proxy_call_t *c, const char *err) { return srv_upcall_words(c->x, err); }
 
 static void srv__fcgi_event(void *owner, uint32_t events)
 {
@@ -504,7 +430,7 @@ static void srv__fcgi_event(void *owner, uint32_t events)
     if (c->state == SRV__FCGI_DIAL) {
         if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
         const char *err;
-        int rc = srv_upconn_connected(c->up, &err);
+        int rc = srv_upconn_connected(c->u.up, &err);
         if (rc < 0) {
             if (!srv__fcgi_redial(c)) srv__fcgi_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__fcgi_copy(c, err));
             return;
@@ -518,20 +444,20 @@ static void srv__fcgi_event(void *owner, uint32_t events)
 static void srv__fcgi_timeout(srv_timer_t *t)
 {
     route_proxy_call_t *c = t->data;
-    if (c->state == SRV__FCGI_DIAL && !c->up) {
-        srv_upwait_cancel(&c->wait);
+    if (c->state == SRV__FCGI_DIAL && !c->u.up) {
+        srv_upwait_cancel(&c->u.wait);
         srv__fcgi_fail(c, ROUTE_PROXY_FAIL_DIAL, "dial timeout (name lookup)");
         return;
     }
     if (c->state == SRV__FCGI_DIAL) {
-        srv_upconn_dial_failed(c->up);
+        srv_upconn_dial_failed(c->u.up);
         if (!srv__fcgi_redial(c)) srv__fcgi_fail(c, ROUTE_PROXY_FAIL_DIAL, "dial timeout");
         return;
     }
     const route_fastcgi_conf_t *f = c->conf;
-    bool wrote_late = f->write_timeout_ns > 0 && c->wbuf.len && c->loop->now >= c->write_since + f->write_timeout_ns;
+    bool wrote_late = f->write_timeout_ns > 0 && c->u.wbuf.len && c->u.loop->now >= c->u.write_since + f->write_timeout_ns;
     const char *why = wrote_late ? "write_timeout" : "read_timeout";
-    if (!wrote_late && !(f->read_timeout_ns > 0 && c->loop->now >= c->read_since + f->read_timeout_ns)) {
+    if (!wrote_late && !(f->read_timeout_ns > 0 && c->u.loop->now >= c->u.read_since + f->read_timeout_ns)) {
         srv__fcgi_arm(c);   /* progress since it was armed */
         return;
     }
@@ -548,7 +474,7 @@ static void srv__fcgi_resolved(void *owner, const char *err)
         srv__fcgi_fail(c, ROUTE_PROXY_FAIL_DIAL, why ? why : "cannot resolve host");
         return;
     }
-    srv_loop_post(c->loop, &c->task);
+    srv_loop_post(c->u.loop, &c->u.task);
 }
 
 /* From the loop: report an early error, or take a connection and go. */
@@ -556,11 +482,11 @@ static void srv__fcgi_kick(srv_task_t *t)
 {
     route_proxy_call_t *c = t->data;
     if (c->state == SRV__FCGI_DONE) return;
-    if (c->kick_error) {
-        srv__fcgi_fail(c, c->up ? ROUTE_PROXY_FAIL_PROTOCOL : ROUTE_PROXY_FAIL_DIAL, c->kick_error);
+    if (c->u.kick_error) {
+        srv__fcgi_fail(c, c->u.up ? ROUTE_PROXY_FAIL_PROTOCOL : ROUTE_PROXY_FAIL_DIAL, c->u.kick_error);
         return;
     }
-    ifr_buf_clear(&c->wbuf);
+    ifr_buf_clear(&c->u.wbuf);
     http_fcgi_reader_init(&c->rd, SRV__FCGI_ID);
     const char *why = "";
     int status = srv__fcgi_request(c, &why);
@@ -569,16 +495,15 @@ static void srv__fcgi_kick(srv_task_t *t)
         return;
     }
     const char *err = NULL;
-    int rc = srv_upconn_acquire(c->loop, c->req.upstream, 0, srv__fcgi_event, c, &c->wait, &c->up, &c->reused, &err);
+    int rc = srv_upconn_acquire(c->u.loop, c->req.upstream, 0, srv__fcgi_event, c, &c->u.wait, &c->u.up, &c->u.reused, &err);
     if (rc < 0) {
-        c->up = NULL;
+        c->u.up = NULL;
         srv__fcgi_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__fcgi_copy(c, err));
         return;
     }
-    if (rc > 0 || c->up->connecting) {
-        if (rc > 0) c->up = NULL;   /* the name is being looked up: srv__fcgi_resolved goes on */
-        if (c->req.conf->dial_timeout_ns > 0 && !srv_timer_active(&c->timer))
-            srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->dial_timeout_ns);
+    if (rc > 0 || c->u.up->connecting) {
+        if (rc > 0) c->u.up = NULL;   /* the name is being looked up: srv__fcgi_resolved goes on */
+        srv_upcall_dial_wait(&c->u, c->req.conf);
         return;
     }
     srv__fcgi_connected(c);
@@ -590,14 +515,11 @@ static int srv__fcgi_start(route_exchange_t *x, const route_proxy_request_t *req
     srv_exchange_t *ex = x->io_ctx;
     route_proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
     if (!c) return -1;
-    *c = (route_proxy_call_t){ .x = x, .ex = ex, .loop = &ex->worker->loop, .req = *req, .conf = req->conf->fastcgi,
-                               .cb = cb, .ud = ud, .state = SRV__FCGI_DIAL, .wbuf = IFR_BUF_INIT,
-                               .rbuf = IFR_BUF_INIT, .head = IFR_BUF_INIT, .err = IFR_BUF_INIT, .hold = IFR_BUF_INIT,
-                               .with_body = req->with_body && route_fastcgi_sends_body(x) };
-    srv_timer_init(&c->timer, srv__fcgi_timeout, c);
-    srv_task_init(&c->task, srv__fcgi_kick, c);
-    c->wait = (srv_upwait_t){ .cb = srv__fcgi_resolved, .owner = c };
-    srv_loop_post(c->loop, &c->task);
+    *c = (route_proxy_call_t){ .x = x, .ex = ex, .req = *req, .conf = req->conf->fastcgi, .cb = cb, .ud = ud,
+                               .state = SRV__FCGI_DIAL, .head = IFR_BUF_INIT, .err = IFR_BUF_INIT,
+                               .hold = IFR_BUF_INIT, .with_body = req->with_body && route_fastcgi_sends_body(x) };
+    srv_upcall_init(&c->u, &ex->worker->loop, srv__fcgi_timeout, srv__fcgi_kick, srv__fcgi_resolved, c);
+    srv_loop_post(c->u.loop, &c->u.task);
     *out = c;
     return 0;
 }

@@ -23,6 +23,7 @@
 #include "server/srv_proxy_health.h"
 #include "server/srv_transport_tls_client.h"
 #include "server/srv_tunnel.h"
+#include "server/srv_upcall.h"
 #include "server/srv_upstream.h"
 
 /* Room in the read buffer beyond read_buffer, so a head at the parser's
@@ -39,21 +40,14 @@ typedef enum { SRV__CALL_DIAL, SRV__CALL_HEAD, SRV__CALL_BODY, SRV__CALL_DONE } 
 struct route_proxy_call {
     route_exchange_t *x;
     srv_exchange_t *ex;
-    srv_loop_t *loop;
+    srv_upcall_t u;              /* connection, timer (dial_timeout, then the nearest of
+                                    response_header_timeout, read_timeout and write_timeout:
+                                    srv__call_arm), buffers; its task runs srv__call_kick */
     route_proxy_request_t req;
     const route_proxy_call_cb_t *cb;
     void *ud;
-    srv_upconn_t *up;
-    srv_upwait_t wait;           /* queued while the upstream's name is looked up */
     srv__call_state_t state;
-    srv_timer_t timer;           /* dial_timeout, then the nearest of response_header_timeout,
-                                    read_timeout and write_timeout (srv__call_arm) */
     int64_t header_at;           /* response_header_timeout's deadline once the request is written; 0 = none */
-    int64_t read_since;          /* read_timeout counts from here */
-    int64_t write_since;         /* write_timeout counts from here (while wbuf holds bytes) */
-    srv_task_t task;             /* runs srv__call_kick from the loop */
-    ifr_buf_t wbuf;              /* request bytes not yet written upstream; owned */
-    ifr_buf_t rbuf;              /* response bytes not yet handled; owned */
     ifr_buf_t hold;              /* body bytes held for flush_interval; owned */
     int64_t flush_ns;            /* 0: every body write goes on at once */
     bool flush_armed;            /* the exchange timer will pass hold on */
@@ -64,18 +58,10 @@ struct route_proxy_call {
                                     HTTP_CHUNK_TRAILER_MAX bytes once one starts) */
     size_t trailer_len;
     uint64_t body_left;          /* HTTP_BODY_LENGTH: response bytes still to come */
-    bool reused;                 /* the connection came from the pool */
     bool body_chunked;           /* the request body goes up chunked */
-    bool body_started, body_paused, body_done;
-    bool sent_any;               /* request bytes reached the socket */
-    bool got_any;                /* response bytes arrived */
-    bool waiting_client;         /* wait_writable pending */
     bool splicing;               /* the body goes by splice_body (while it says yes) */
-    bool write_failed;
     bool request_whole;          /* the request was all written: header_at and read_since set */
     unsigned interim;            /* informational heads seen */
-    unsigned dials;              /* dials that failed after connect() started */
-    const char *kick_error;      /* a failure found in start, reported from the loop */
     srv_h2up_call_t *h2;         /* the call went over HTTP/2 (srv_h2_upstream.h): it runs there */
 };
 
@@ -85,16 +71,7 @@ static void srv__call_pump(route_proxy_call_t *c);
 static void srv__call_release(route_proxy_call_t *c, bool keep)
 {
     c->state = SRV__CALL_DONE;
-    srv_timer_stop(c->loop, &c->timer);
-    srv_loop_cancel(c->loop, &c->task);
-    srv_upwait_cancel(&c->wait);
-    if (c->up) {
-        if (keep) srv_upconn_release(c->up, c->req.conf);
-        else srv_upconn_close(c->up);
-    }
-    c->up = NULL;
-    ifr_buf_free(&c->wbuf);
-    ifr_buf_free(&c->rbuf);
+    srv_upcall_release(&c->u, c->req.conf, keep);
     ifr_buf_free(&c->hold);
 }
 
@@ -102,7 +79,7 @@ static int srv__call_serialize(route_proxy_call_t *c)
 {
     const route_proxy_request_t *r = &c->req;
     const http_request_t *in = c->x->req;
-    ifr_buf_t *b = &c->wbuf;
+    ifr_buf_t *b = &c->u.wbuf;
     ifr_buf_clear(b);
     int rc = ifr_buf_append_str(b, r->method) | ifr_buf_append_byte(b, ' ') | ifr_buf_append_str(b, r->target) |
              ifr_buf_append_cstr(b, " HTTP/1.1\r\n");
@@ -126,19 +103,17 @@ static int srv__call_serialize(route_proxy_call_t *c)
 static void srv__call_fail(route_proxy_call_t *c, route_proxy_fail_t why, const char *detail)
 {
     if (c->state == SRV__CALL_DONE) return;
-    if (why == ROUTE_PROXY_FAIL_PROTOCOL && c->reused && !c->got_any && !c->body_started && c->state == SRV__CALL_HEAD) {
-        srv_upconn_close(c->up);
-        c->up = NULL;
-        c->reused = c->sent_any = c->write_failed = c->request_whole = false;
+    if (why == ROUTE_PROXY_FAIL_PROTOCOL && c->u.reused && !c->u.got_any && !c->u.body_started && c->state == SRV__CALL_HEAD) {
+        c->request_whole = false;
         c->header_at = 0;
         c->state = SRV__CALL_DIAL;
-        srv_loop_post(c->loop, &c->task);
+        srv_upcall_retry_fresh(&c->u);
         return;
     }
     /* Once the client's body started flowing it cannot be read again, so
      * the request counts as sent even if no byte reached the socket (a
      * reset before the first write): a retry would find no body. */
-    bool sent = c->sent_any || c->body_started;
+    bool sent = c->u.sent_any || c->u.body_started;
     srv__call_release(c, false);
     c->cb->on_fail(c->ud, why, detail, sent);
 }
@@ -171,8 +146,8 @@ static http_headers_t srv__call_trailers(route_proxy_call_t *c)
 static void srv__call_complete(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    bool keep = c->resp.keep_alive && !c->write_failed && c->wbuf.len == 0 && c->rbuf.len == 0 &&
-                (!c->req.with_body || c->body_done);
+    bool keep = c->resp.keep_alive && !c->u.write_failed && c->u.wbuf.len == 0 && c->u.rbuf.len == 0 &&
+                (!c->req.with_body || c->u.body_done);
     ifr_buf_t held = c->hold;    /* what flush_interval still holds goes out with the end */
     c->hold = IFR_BUF_INIT;
     http_headers_t trailers = srv__call_trailers(c);
@@ -196,7 +171,7 @@ static int srv__call_keep_trailer(route_proxy_call_t *c, ifr_str_t piece)
 
 static bool srv__call_request_written(const route_proxy_call_t *c)
 {
-    return c->wbuf.len == 0 && (!c->req.with_body || c->body_done);
+    return c->u.wbuf.len == 0 && (!c->req.with_body || c->u.body_done);
 }
 
 /* read_timeout's deadline: the upstream owes bytes (the request is
@@ -205,18 +180,14 @@ static bool srv__call_request_written(const route_proxy_call_t *c)
 static int64_t srv__call_read_deadline(const route_proxy_call_t *c)
 {
     int64_t t = c->req.conf->read_timeout_ns;
-    if (t <= 0 || c->waiting_client || !(srv__call_request_written(c) || c->got_any)) return 0;
-    return c->read_since + t;
+    return t > 0 ? srv_upcall_read_deadline(&c->u, t, srv__call_request_written(c)) : 0;
 }
 
 /* write_timeout's deadline: request bytes wait for the upstream to take them. */
 static int64_t srv__call_write_deadline(const route_proxy_call_t *c)
 {
-    int64_t t = c->req.conf->write_timeout_ns;
-    return t > 0 && c->wbuf.len ? c->write_since + t : 0;
+    return srv_upcall_write_deadline(&c->u, c->req.conf->write_timeout_ns);
 }
-
-static int64_t srv__earliest(int64_t a, int64_t b) { return !a ? b : !b ? a : a < b ? a : b; }
 
 /* Once connected, the one timer waits for the nearest deadline (left
  * alone when that did not move). */
@@ -224,41 +195,21 @@ static void srv__call_arm(route_proxy_call_t *c)
 {
     if (c->state != SRV__CALL_HEAD && c->state != SRV__CALL_BODY) return;
     int64_t at = c->state == SRV__CALL_HEAD ? c->header_at : 0;
-    at = srv__earliest(at, srv__call_read_deadline(c));
-    at = srv__earliest(at, srv__call_write_deadline(c));
-    if (srv_timer_active(&c->timer) && c->timer.deadline == at) return;
-    srv_timer_stop(c->loop, &c->timer);
-    if (at) srv_timer_start_at(c->loop, &c->timer, at);
+    at = srv_upcall_earliest(at, srv__call_read_deadline(c));
+    at = srv_upcall_earliest(at, srv__call_write_deadline(c));
+    srv_upcall_arm(&c->u, at);
 }
 
 /* Writes what the socket takes. -1 on a write error. */
 static int srv__call_flush(route_proxy_call_t *c)
 {
-    while (c->wbuf.len && c->up->tr.can_write) {
-        struct iovec iov = { c->wbuf.data, c->wbuf.len };
-        ssize_t n = srv_transport_writev(&c->up->tr, &iov, 1);
-        if (n > 0) {
-            c->sent_any = true;
-            c->write_since = c->loop->now;
-            ifr_buf_consume(&c->wbuf, (size_t)n);
-        } else if (n == SRV_IO_AGAIN) {
-            /* the transport cleared can_write */
-        } else {
-            c->write_failed = true;
-            ifr_buf_clear(&c->wbuf);
-            return -1;
-        }
-    }
-    if (c->body_paused && c->wbuf.len < SRV_PROXY_LOW_WATER) {
-        c->body_paused = false;
-        c->x->io->resume_body(c->x);
-    }
+    if (srv_upcall_flush(&c->u, c->x) != 0) return -1;
     if (c->state == SRV__CALL_HEAD && srv__call_request_written(c) && !c->request_whole) {
         /* The wait for the response begins. */
         c->request_whole = true;
-        c->read_since = c->loop->now;
+        c->u.read_since = c->u.loop->now;
         if (c->req.conf->response_header_timeout_ns > 0)
-            c->header_at = c->loop->now + c->req.conf->response_header_timeout_ns;
+            c->header_at = c->u.loop->now + c->req.conf->response_header_timeout_ns;
     }
     srv__call_arm(c);
     return 0;
@@ -270,15 +221,15 @@ static int srv__call_flush(route_proxy_call_t *c)
 static int srv__call_body_end(route_proxy_call_t *c)
 {
     const http_headers_t *in = c->x->req_trailers;
-    if (!in || in->count == 0) return ifr_buf_append(&c->wbuf, HTTP_CHUNKED_LAST, 5);
+    if (!in || in->count == 0) return ifr_buf_append(&c->u.wbuf, HTTP_CHUNKED_LAST, 5);
     http_headers_t t = { .count = in->count, .cap = in->count };
     t.items = ifr_arena_alloc(c->x->arena, in->count * sizeof(*t.items));
     if (!t.items) return -1;
     memcpy(t.items, in->items, in->count * sizeof(*t.items));
     route_proxy_trailers_up(c->x->req, &t);
-    int rc = ifr_buf_append(&c->wbuf, "0\r\n", 3);
-    srv_write_fields(&c->wbuf, &t, "request trailer");
-    return rc | ifr_buf_append(&c->wbuf, "\r\n", 2);
+    int rc = ifr_buf_append(&c->u.wbuf, "0\r\n", 3);
+    srv_write_fields(&c->u.wbuf, &t, "request trailer");
+    return rc | ifr_buf_append(&c->u.wbuf, "\r\n", 2);
 }
 
 /* The client's request body, chunk by chunk (route_body_cb). */
@@ -286,39 +237,34 @@ static int srv__call_client_body(route_exchange_t *x, const void *data, size_t l
 {
     (void)x;
     route_proxy_call_t *c = ud;
-    if (c->state == SRV__CALL_DONE || c->write_failed) return 1;
-    if (!c->wbuf.len) c->write_since = c->loop->now;
+    if (c->state == SRV__CALL_DONE || c->u.write_failed) return 1;
+    if (!c->u.wbuf.len) c->u.write_since = c->u.loop->now;
     int rc = 0;
     if (len && c->body_chunked) {
         char head[HTTP_CHUNK_HEAD_MAX];
         size_t hl = http_chunk_head(head, len);
-        rc |= ifr_buf_append(&c->wbuf, head, hl) | ifr_buf_append(&c->wbuf, data, len) | ifr_buf_append(&c->wbuf, "\r\n", 2);
+        rc |= ifr_buf_append(&c->u.wbuf, head, hl) | ifr_buf_append(&c->u.wbuf, data, len) | ifr_buf_append(&c->u.wbuf, "\r\n", 2);
     } else if (len) {
-        rc |= ifr_buf_append(&c->wbuf, data, len);
+        rc |= ifr_buf_append(&c->u.wbuf, data, len);
     }
     if (is_last) {
-        c->body_done = true;
+        c->u.body_done = true;
         if (c->body_chunked) rc |= srv__call_body_end(c);
     }
     if (rc) {
-        c->kick_error = "out of memory";
-        srv_loop_post(c->loop, &c->task);
+        c->u.kick_error = "out of memory";
+        srv_loop_post(c->u.loop, &c->u.task);
         return 1;
     }
     srv__call_flush(c);   /* an error shows when the response is read */
-    if (c->wbuf.len >= SRV_PROXY_HIGH_WATER && !is_last) {
-        c->body_paused = true;
-        return 1;
-    }
-    return 0;
+    return srv_upcall_body_taken(&c->u, is_last);
 }
 
 static void srv__call_client_writable(route_exchange_t *x, void *ud)
 {
     (void)x;
     route_proxy_call_t *c = ud;
-    c->waiting_client = false;
-    c->read_since = c->loop->now;   /* the wait for the client does not count against read_timeout */
+    srv_upcall_client_writable(&c->u);
     srv__call_pump(c);
 }
 
@@ -362,12 +308,12 @@ static int srv__call_send_body(route_proxy_call_t *c, ifr_str_t data)
 static void srv__call_relay_body(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    while (c->state == SRV__CALL_BODY && c->rbuf.len && !c->waiting_client) {
+    while (c->state == SRV__CALL_BODY && c->u.rbuf.len && !c->u.waiting_client) {
         ifr_str_t data = IFR_NULL_STR;
         size_t used = 0;
         bool end = false;
         if (c->resp.body_kind == HTTP_BODY_CHUNKED) {
-            http_chunked_status_t st = http_chunked_decode(&c->chunked, c->rbuf.data, c->rbuf.len, &used, &data);
+            http_chunked_status_t st = http_chunked_decode(&c->chunked, c->u.rbuf.data, c->u.rbuf.len, &used, &data);
             if (st == HTTP_CHUNKED_ERROR) {
                 const char *why = ifr_arena_printf(x->arena, "malformed chunked response body: %s", c->chunked.error);
                 srv__call_abort(c, why ? why : "malformed chunked response body");
@@ -381,27 +327,27 @@ static void srv__call_relay_body(route_proxy_call_t *c)
             end = st == HTTP_CHUNKED_END;
             if (st == HTTP_CHUNKED_AGAIN && used == 0) break;
         } else if (c->resp.body_kind == HTTP_BODY_LENGTH) {
-            used = c->rbuf.len < c->body_left ? c->rbuf.len : (size_t)c->body_left;
-            data = ifr_str(c->rbuf.data, used);
+            used = c->u.rbuf.len < c->body_left ? c->u.rbuf.len : (size_t)c->body_left;
+            data = ifr_str(c->u.rbuf.data, used);
             c->body_left -= used;
             end = c->body_left == 0;
         } else {
-            used = c->rbuf.len;
-            data = ifr_str(c->rbuf.data, used);
+            used = c->u.rbuf.len;
+            data = ifr_str(c->u.rbuf.data, used);
         }
         if (data.len && srv__call_send_body(c, data) != 0) {
             srv__call_release(c, false);   /* the client is gone; the exchange ends */
             c->cb->on_end(c->ud, false);
             return;
         }
-        ifr_buf_consume(&c->rbuf, used);
+        ifr_buf_consume(&c->u.rbuf, used);
         if (end) {
             srv__call_complete(c);
             return;
         }
         if (x->io->queued && x->io->queued(x) >= SRV_PROXY_HIGH_WATER &&
             x->io->wait_writable(x, srv__call_client_writable, c) == 0)
-            c->waiting_client = true;
+            c->u.waiting_client = true;
     }
 }
 
@@ -410,25 +356,25 @@ static void srv__call_relay_body(route_proxy_call_t *c)
 static bool srv__call_splice(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    while (c->state == SRV__CALL_BODY && !c->waiting_client && c->up->tr.can_read) {
+    while (c->state == SRV__CALL_BODY && !c->u.waiting_client && c->u.up->tr.can_read) {
         size_t moved = 0;
-        switch (x->io->splice_body(x, c->up->tr.fd, c->body_left, &moved)) {
+        switch (x->io->splice_body(x, c->u.up->tr.fd, c->body_left, &moved)) {
         case ROUTE_SPLICE_MOVED:
-            c->got_any = true;
-            c->read_since = c->loop->now;
+            c->u.got_any = true;
+            c->u.read_since = c->u.loop->now;
             c->body_left -= moved;
             if (c->body_left == 0) {
                 srv__call_complete(c);
                 return true;
             }
             if (x->io->queued(x) >= SRV_PROXY_HIGH_WATER && x->io->wait_writable(x, srv__call_client_writable, c) == 0)
-                c->waiting_client = true;
+                c->u.waiting_client = true;
             break;
         case ROUTE_SPLICE_SRC_EMPTY:
-            c->up->tr.can_read = false;
+            c->u.up->tr.can_read = false;
             return true;
         case ROUTE_SPLICE_CLIENT_FULL:
-            if (x->io->wait_writable(x, srv__call_client_writable, c) == 0) c->waiting_client = true;
+            if (x->io->wait_writable(x, srv__call_client_writable, c) == 0) c->u.waiting_client = true;
             else srv__call_abort(c, "client output stalled");
             return true;
         case ROUTE_SPLICE_SRC_END:
@@ -457,11 +403,11 @@ static void srv__call_upgrade(route_proxy_call_t *c)
     }
     /* The tunnel relays through the connection's transport: over TLS
      * the session goes on (srv_tunnel_peer_keep). */
-    srv_transport_t tp = srv_upconn_detach(c->up);
-    c->up = NULL;
+    srv_transport_t tp = srv_upconn_detach(c->u.up);
+    c->u.up = NULL;
     int fd = srv_tunnel_peer_keep(&tp);
-    ifr_buf_t pending = c->rbuf;   /* what the upstream sent past its head */
-    c->rbuf = IFR_BUF_INIT;
+    ifr_buf_t pending = c->u.rbuf;   /* what the upstream sent past its head */
+    c->u.rbuf = IFR_BUF_INIT;
     srv__call_release(c, false);
     int rc = fd < 0 ? -1 : x->io->upgrade(x, fd, pending.data, pending.len);
     ifr_buf_free(&pending);
@@ -477,9 +423,9 @@ static void srv__call_upgrade(route_proxy_call_t *c)
 static void srv__call_read_head(route_proxy_call_t *c)
 {
     route_exchange_t *x = c->x;
-    while (c->state == SRV__CALL_HEAD && c->rbuf.len) {
+    while (c->state == SRV__CALL_HEAD && c->u.rbuf.len) {
         http_upstream_response_t r;
-        http_resp_status_t st = http_resp_parse(&c->parser, c->rbuf.data, c->rbuf.len, x->arena, &r);
+        http_resp_status_t st = http_resp_parse(&c->parser, c->u.rbuf.data, c->u.rbuf.len, x->arena, &r);
         if (st == HTTP_RESP_INCOMPLETE) return;
         if (st == HTTP_RESP_ERROR) {
             srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, c->parser.reason);
@@ -498,7 +444,7 @@ static void srv__call_read_head(route_proxy_call_t *c)
              * answers the client's Expect itself when the body is read. */
             if (r.status != 100 && c->cb->on_interim) c->cb->on_interim(c->ud, &r);
             if (c->state != SRV__CALL_HEAD) return;
-            ifr_buf_consume(&c->rbuf, r.head_len);
+            ifr_buf_consume(&c->u.rbuf, r.head_len);
             http_resp_parser_init(&c->parser, ifr_str_eq(c->req.method, IFR_LIT("HEAD")));
             continue;
         }
@@ -508,17 +454,17 @@ static void srv__call_read_head(route_proxy_call_t *c)
             srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
-        memcpy(copy, c->rbuf.data, r.head_len);
-        http_resp_rebase(&r, c->rbuf.data, copy);
+        memcpy(copy, c->u.rbuf.data, r.head_len);
+        http_resp_rebase(&r, c->u.rbuf.data, copy);
         c->resp = r;
-        ifr_buf_consume(&c->rbuf, r.head_len);
-        srv_timer_stop(c->loop, &c->timer);
+        ifr_buf_consume(&c->u.rbuf, r.head_len);
+        srv_timer_stop(c->u.loop, &c->u.timer);
         c->state = SRV__CALL_BODY;
         c->body_left = c->resp.content_length;
         c->flush_ns = route_proxy_flush_delay(c->req.flush_interval_ns, &c->resp);
         c->splicing = c->resp.body_kind == HTTP_BODY_LENGTH && c->body_left >= SRV__CALL_SPLICE_MIN && !c->flush_ns &&
-                      x->io->splice_body && x->io->queued && x->io->wait_writable && c->up->tr.ops->can_splice &&
-                      c->up->tr.ops->can_splice(&c->up->tr);
+                      x->io->splice_body && x->io->queued && x->io->wait_writable && c->u.up->tr.ops->can_splice &&
+                      c->u.up->tr.ops->can_splice(&c->u.up->tr);
         http_chunked_decoder_init(&c->chunked);
         c->chunked.keep_trailers = true;
         if (c->resp.status == 101) {
@@ -549,32 +495,32 @@ static void srv__call_read(route_proxy_call_t *c)
         /* A read may hold the end of the head and the start of the body. */
         if (c->state == SRV__CALL_HEAD) srv__call_read_head(c);
         if (c->state == SRV__CALL_BODY) srv__call_relay_body(c);
-        if (c->state == SRV__CALL_DONE || c->waiting_client || !srv_transport_readable(&c->up->tr)) return;
-        if (c->state == SRV__CALL_BODY && c->splicing && c->rbuf.len == 0 && srv__call_splice(c)) return;
-        if (c->rbuf.len >= chunk + SRV__CALL_HEAD_ROOM) return;   /* the parser refuses long before */
-        if (ifr_buf_reserve(&c->rbuf, chunk) != 0) {
+        if (c->state == SRV__CALL_DONE || c->u.waiting_client || !srv_transport_readable(&c->u.up->tr)) return;
+        if (c->state == SRV__CALL_BODY && c->splicing && c->u.rbuf.len == 0 && srv__call_splice(c)) return;
+        if (c->u.rbuf.len >= chunk + SRV__CALL_HEAD_ROOM) return;   /* the parser refuses long before */
+        if (ifr_buf_reserve(&c->u.rbuf, chunk) != 0) {
             srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, "out of memory");
             return;
         }
         /* The transport clears can_read on a short read that drained the
          * socket, so the read that would only say EAGAIN is skipped. */
-        ssize_t n = srv_transport_read(&c->up->tr, c->rbuf.data + c->rbuf.len, chunk);
+        ssize_t n = srv_transport_read(&c->u.up->tr, c->u.rbuf.data + c->u.rbuf.len, chunk);
         if (n > 0) {
-            c->got_any = true;
-            c->read_since = c->loop->now;
-            c->rbuf.len += (size_t)n;
+            c->u.got_any = true;
+            c->u.read_since = c->u.loop->now;
+            c->u.rbuf.len += (size_t)n;
             continue;
         }
         if (n == SRV_IO_AGAIN) return;
         /* EOF or reset. */
         if (c->state == SRV__CALL_HEAD) {
-            srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, c->got_any ? "upstream closed inside the response head"
+            srv__call_fail(c, ROUTE_PROXY_FAIL_PROTOCOL, c->u.got_any ? "upstream closed inside the response head"
                                                           : "upstream closed the connection without responding");
         } else if (c->resp.body_kind == HTTP_BODY_UNTIL_CLOSE) {
             c->resp.keep_alive = false;
             srv__call_relay_body(c);
             if (c->state != SRV__CALL_BODY) return;
-            if (c->waiting_client) c->up->tr.can_read = true;   /* read the EOF again after the wait */
+            if (c->u.waiting_client) c->u.up->tr.can_read = true;   /* read the EOF again after the wait */
             else srv__call_complete(c);
         } else {
             srv__call_abort(c, "upstream closed the connection in the middle of the response body");
@@ -586,7 +532,7 @@ static void srv__call_read(route_proxy_call_t *c)
 static void srv__call_pump(route_proxy_call_t *c)
 {
     if (c->state == SRV__CALL_DONE || c->state == SRV__CALL_DIAL) return;
-    if (c->wbuf.len && c->up->tr.can_write) srv__call_flush(c);
+    if (c->u.wbuf.len && c->u.up->tr.can_write) srv__call_flush(c);
     srv__call_read(c);
     srv__call_arm(c);
 }
@@ -595,8 +541,8 @@ static void srv__call_pump(route_proxy_call_t *c)
  * session and the call goes on there. */
 static void srv__call_to_h2(route_proxy_call_t *c)
 {
-    int rc = srv_h2up_adopt(c->up, &c->req);
-    c->up = NULL;
+    int rc = srv_h2up_adopt(c->u.up, &c->req);
+    c->u.up = NULL;
     srv__call_release(c, false);
     if (rc != 0 || srv_h2up_start(c->x, &c->req, c->cb, c->ud, &c->h2) != 0)
         c->cb->on_fail(c->ud, ROUTE_PROXY_FAIL_DIAL, "cannot start an HTTP/2 session", false);
@@ -605,15 +551,14 @@ static void srv__call_to_h2(route_proxy_call_t *c)
 /* The connection is ready: start the request body, if any, and write. */
 static void srv__call_connected(route_proxy_call_t *c)
 {
-    if (c->up->tr.ops == &srv_transport_tls_client && srv_tls_client_chose_h2(&c->up->tr)) {
+    if (c->u.up->tr.ops == &srv_transport_tls_client && srv_tls_client_chose_h2(&c->u.up->tr)) {
         srv__call_to_h2(c);
         return;
     }
     c->state = SRV__CALL_HEAD;
-    srv_timer_stop(c->loop, &c->timer);
-    c->read_since = c->write_since = c->loop->now;
-    if (c->req.with_body && !c->body_started) {
-        c->body_started = true;
+    srv_upcall_connected(&c->u);
+    if (c->req.with_body && !c->u.body_started) {
+        c->u.body_started = true;
         if (c->x->io->read_body(c->x, srv__call_client_body, c) != 0) {
             srv__call_fail(c, ROUTE_PROXY_FAIL_CLIENT, "request body refused");
             return;
@@ -622,40 +567,23 @@ static void srv__call_connected(route_proxy_call_t *c)
     srv__call_pump(c);
 }
 
-/* A dial failed after connect() started: while the upstream's name has
- * addresses this call did not dial yet, dial again (the pool moved on to
- * the next), as Go's dialer does. true when it did. */
-static bool srv__call_redial(route_proxy_call_t *c)
-{
-    if (++c->dials >= srv_upstream_addr_count(c->req.upstream)) return false;
-    srv_timer_stop(c->loop, &c->timer);
-    srv_upconn_close(c->up);
-    c->up = NULL;
-    srv_loop_post(c->loop, &c->task);
-    return true;
-}
+static bool srv__call_redial(route_proxy_call_t *c) { return srv_upcall_redial(&c->u, c->req.upstream); }
 
-/* A failure's words kept in the exchange's arena: the connection that
- * holds them is closed before they are logged. */
-static const char *srv__call_copy(route_proxy_call_t *c, const char *err)
-{
-    const char *s = ifr_arena_printf(c->x->arena, "%s", err);
-    return s ? s : "upstream failed";
-}
+static const char *srv__call_copy(route_proxy_call_t *c, const char *err) { return srv_upcall_words(c->x, err); }
 
 static void srv__call_event(void *owner, uint32_t events)
 {
     route_proxy_call_t *c = owner;
     if (c->state == SRV__CALL_DIAL) {
-        bool handshaking = c->up->handshaking;
+        bool handshaking = c->u.up->handshaking;
         if (!handshaking && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
         const char *err;
-        int rc = srv_upconn_connected(c->up, &err);
+        int rc = srv_upconn_connected(c->u.up, &err);
         if (rc > 0) {
             /* Connected: the TLS handshake has tls_timeout from now. */
-            srv_timer_stop(c->loop, &c->timer);
+            srv_timer_stop(c->u.loop, &c->u.timer);
             if (!handshaking && c->req.upstream->tls->timeout_ns > 0)
-                srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.upstream->tls->timeout_ns);
+                srv_timer_start_at(c->u.loop, &c->u.timer, c->u.loop->now + c->req.upstream->tls->timeout_ns);
             return;
         }
         if (rc < 0 && handshaking) {
@@ -676,7 +604,7 @@ static void srv__call_event(void *owner, uint32_t events)
  * the head the client gets a 504; after it, a response cut off. */
 static void srv__call_io_timeout(route_proxy_call_t *c)
 {
-    int64_t now = c->loop->now, r = srv__call_read_deadline(c), w = srv__call_write_deadline(c);
+    int64_t now = c->u.loop->now, r = srv__call_read_deadline(c), w = srv__call_write_deadline(c);
     const char *why = c->state == SRV__CALL_HEAD && c->header_at && now >= c->header_at ? "response_header_timeout"
                       : w && now >= w                                                 ? "write_timeout"
                       : r && now >= r                                                 ? "read_timeout"
@@ -689,14 +617,14 @@ static void srv__call_io_timeout(route_proxy_call_t *c)
 static void srv__call_timeout(srv_timer_t *t)
 {
     route_proxy_call_t *c = t->data;
-    if (c->state == SRV__CALL_DIAL && !c->up) {
+    if (c->state == SRV__CALL_DIAL && !c->u.up) {
         /* Still waiting for the name: the lookup counts against dial_timeout, as in Go's dialer. */
-        srv_upwait_cancel(&c->wait);
+        srv_upwait_cancel(&c->u.wait);
         srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__call_copy(c, "dial timeout (name lookup)"));
-    } else if (c->state == SRV__CALL_DIAL && c->up->handshaking) {
+    } else if (c->state == SRV__CALL_DIAL && c->u.up->handshaking) {
         srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, "TLS handshake timeout (tls_timeout)");
     } else if (c->state == SRV__CALL_DIAL) {
-        srv_upconn_dial_failed(c->up);
+        srv_upconn_dial_failed(c->u.up);
         if (!srv__call_redial(c)) srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, "dial timeout");
     }
     else srv__call_io_timeout(c);
@@ -712,7 +640,7 @@ static void srv__call_resolved(void *owner, const char *err)
         srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, why ? why : "cannot resolve host");
         return;
     }
-    srv_loop_post(c->loop, &c->task);   /* srv__call_kick acquires again */
+    srv_loop_post(c->u.loop, &c->u.task);   /* srv__call_kick acquires again */
 }
 
 /* From the loop: report an early error, or take a connection and go. */
@@ -720,8 +648,8 @@ static void srv__call_kick(srv_task_t *t)
 {
     route_proxy_call_t *c = t->data;
     if (c->state == SRV__CALL_DONE) return;
-    if (c->kick_error) {
-        srv__call_fail(c, c->up ? ROUTE_PROXY_FAIL_PROTOCOL : ROUTE_PROXY_FAIL_DIAL, c->kick_error);
+    if (c->u.kick_error) {
+        srv__call_fail(c, c->u.up ? ROUTE_PROXY_FAIL_PROTOCOL : ROUTE_PROXY_FAIL_DIAL, c->u.kick_error);
         return;
     }
     const char *err = NULL;
@@ -730,23 +658,20 @@ static void srv__call_kick(srv_task_t *t)
         return;
     }
     unsigned flags = c->req.upgrade ? 0 : SRV_UPCONN_H2;
-    int rc = srv_upconn_acquire(c->loop, c->req.upstream, flags, srv__call_event, c, &c->wait, &c->up, &c->reused, &err);
+    int rc = srv_upconn_acquire(c->u.loop, c->req.upstream, flags, srv__call_event, c, &c->u.wait, &c->u.up, &c->u.reused, &err);
     if (rc < 0) {
-        c->up = NULL;
+        c->u.up = NULL;
         srv__call_fail(c, ROUTE_PROXY_FAIL_DIAL, srv__call_copy(c, err));
         return;
     }
     if (rc > 0) {
         /* The name is being looked up: srv__call_resolved goes on. */
-        c->up = NULL;
-        if (c->req.conf->dial_timeout_ns > 0 && !srv_timer_active(&c->timer))
-            srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->dial_timeout_ns);
+        c->u.up = NULL;
+        srv_upcall_dial_wait(&c->u, c->req.conf);
         return;
     }
-    if (c->up->connecting) {
-        /* A dial after a lookup keeps the lookup's deadline. */
-        if (c->req.conf->dial_timeout_ns > 0 && !srv_timer_active(&c->timer))
-            srv_timer_start_at(c->loop, &c->timer, c->loop->now + c->req.conf->dial_timeout_ns);
+    if (c->u.up->connecting) {
+        srv_upcall_dial_wait(&c->u, c->req.conf);
         return;   /* EPOLLOUT says when */
     }
     srv__call_connected(c);
@@ -758,18 +683,16 @@ static int srv__proxy_start(route_exchange_t *x, const route_proxy_request_t *re
     srv_exchange_t *ex = x->io_ctx;
     route_proxy_call_t *c = ifr_arena_calloc(x->arena, 1, sizeof(*c));
     if (!c) return -1;
-    *c = (route_proxy_call_t){ .x = x, .ex = ex, .loop = &ex->worker->loop, .req = *req, .cb = cb, .ud = ud,
-                         .state = SRV__CALL_DIAL, .wbuf = IFR_BUF_INIT, .rbuf = IFR_BUF_INIT, .hold = IFR_BUF_INIT };
+    *c = (route_proxy_call_t){ .x = x, .ex = ex, .req = *req, .cb = cb, .ud = ud, .state = SRV__CALL_DIAL,
+                               .hold = IFR_BUF_INIT };
+    srv_upcall_init(&c->u, &ex->worker->loop, srv__call_timeout, srv__call_kick, srv__call_resolved, c);
     http_resp_parser_init(&c->parser, ifr_str_eq(req->method, IFR_LIT("HEAD")));
-    srv_timer_init(&c->timer, srv__call_timeout, c);
-    srv_task_init(&c->task, srv__call_kick, c);
-    c->wait = (srv_upwait_t){ .cb = srv__call_resolved, .owner = c };
     *out = c;
     if (srv_h2up_wanted(req)) {
         c->state = SRV__CALL_DONE;
         return srv_h2up_start(x, req, cb, ud, &c->h2);
     }
-    srv_loop_post(c->loop, &c->task);
+    srv_loop_post(c->u.loop, &c->u.task);
     return 0;
 }
 
