@@ -6,6 +6,9 @@
 #                                      tests/guests/as/*.ts -> build/guests/NAME.wasm (AssemblyScript and its
 #                                        WASI shim from tests/guests/npm, which scripts/install-deps.sh installs)
 #                                      tests/plugins/*.c  -> build/plugins/NAME.wasm (plugin modules)
+#                                      tests/plugins/components/ -> build/plugins/*.component.wasm (Dwaar
+#                                        plugin components: C wrapped by jco's wasm-tools, JavaScript by
+#                                        componentize-js, both from tests/guests/npm)
 #   scripts/build-guests.sh examples   examples/functions/*.c -> examples/functions/NAME.wasm
 # A guest may name extra flags in a first-line comment: `// cflags: -O0 -Wl,-z,stack-size=65536`.
 # Rebuilds only what changed, printing `built OUT` for each guest it built
@@ -65,6 +68,23 @@ build_as() { # src out
     fi
 }
 
+# A Dwaar plugin component: a core module in C (no libc) wrapped for a WIT
+# world, or JavaScript through componentize-js.
+build_component() { # src wit out [cflags]
+    local src=$1 wit=$2 out=$3 dir=tests/plugins/components
+    [ "$out" -nt "$src" ] && [ "$out" -nt "$wit" ] && return
+    local ok
+    if [ "${src##*.}" = js ]; then
+        node "$dir/componentize.mjs" "$NPM_DIR" "$src" "$wit" "$out" >"$out.err" 2>&1 && ok=1
+    else
+        # shellcheck disable=SC2086
+        $CLANG --target=wasm32 -O2 -Wall -Wextra -Werror -nostdlib -Wl,--no-entry ${4:-} "$src" -o "$out.core" \
+            2>"$out.err" && node "$dir/wrap.mjs" "$NPM_DIR" "$out.core" "$wit" "$out" 2>>"$out.err" && ok=1
+        rm -f "$out.core"
+    fi
+    if [ -n "${ok:-}" ]; then rm -f "$out.err"; echo "built $out"; else fail "$src" "$out.err"; fi
+}
+
 case "${1:-tests}" in
 tests)
     mkdir -p build/guests build/plugins
@@ -73,6 +93,10 @@ tests)
     build_rust tests/guests/wasi-conformance.rs build/guests/wasi-conformance-rs.wasm
     for f in tests/guests/as/*.ts; do [ -e "$f" ] && build_as "$f" "build/guests/$(basename "${f%.ts}").wasm"; done
     for f in tests/plugins/*.c; do [ -e "$f" ] && build_one plugin "$f" "build/plugins/$(basename "${f%.c}").wasm"; done
+    c=tests/plugins/components
+    build_component $c/gate.c $c/dwaar.wit build/plugins/gate.component.wasm
+    build_component $c/gate.c $c/dwaar-headers.wit build/plugins/gate_headers.component.wasm -DWITH_HEADERS
+    build_component $c/gate.js $c/dwaar.wit build/plugins/gate_js.component.wasm
     ;;
 examples)
     for f in examples/functions/*.c; do [ -e "$f" ] && build_one command "$f" "${f%.c}.wasm"; done

@@ -50,11 +50,13 @@ if [ "${1:-}" != "--run" ] && [ ! -x "$edge_dir/node_modules/.bin/workerd" ]; th
     (cd "$edge_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
-# The guest toolchains and programs of the functions tests and benchmark
-# (AssemblyScript with its WASI shim, esbuild's wasip1 build), pinned by
+# The guest toolchains and programs of the functions and plugin tests and
+# benchmark (AssemblyScript with its WASI shim, esbuild's wasip1 build, jco
+# and componentize-js for plugin components), pinned by
 # tests/guests/npm/package-lock.json, installed into its node_modules.
 guests_npm="$(dirname "$0")/../tests/guests/npm"
-if [ "${1:-}" != "--run" ] && [ ! -x "$guests_npm/node_modules/.bin/asc" ]; then
+if [ "${1:-}" != "--run" ] && { [ ! -x "$guests_npm/node_modules/.bin/asc" ] ||
+        [ ! -x "$guests_npm/node_modules/.bin/jco" ]; }; then
     echo "install-deps: installing the guests' npm packages (into tests/guests/npm/node_modules)"
     (cd "$guests_npm" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

@@ -85,3 +85,27 @@ size_t iw_component_extern_type(const iw_component_t *c, bool import, uint32_t i
     int n = snprintf(buf, cap, "%s", iw_csort_name(e->sort));
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
+
+static const iw_ctype_t *iw__export_func_type(const iw_component_t *c, const char *func)
+{
+    for (uint32_t i = 0; i < c->nexports; i++)
+        if (c->exports[i].sort == IW_CSORT_FUNC && strcmp(c->exports[i].name, func) == 0) return c->exports[i].type;
+    return NULL;
+}
+
+int iw_component_export_params(const iw_component_t *c, const char *func)
+{
+    const iw_ctype_t *t = iw__export_func_type(c, func);
+    return t && t->kind == IW_CT_FUNC ? (int)t->count : -1;
+}
+
+const char *iw_component_export_param_field(const iw_component_t *c, const char *func, uint32_t param,
+                                            uint32_t field, char *type, size_t cap)
+{
+    const iw_ctype_t *t = iw__export_func_type(c, func);
+    if (!t || t->kind != IW_CT_FUNC || param >= t->count) return NULL;
+    const iw_ctype_t *r = t->fields[param].type;
+    if (r->kind != IW_CT_RECORD || field >= r->count) return NULL;
+    iw_ctype_print(r->fields[field].type, type, cap);
+    return r->fields[field].name;
+}

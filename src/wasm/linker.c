@@ -81,6 +81,14 @@ int iw_linker_define_func(iw_linker_t *l, const char *module, const char *name, 
     return 0;
 }
 
+int iw_linker_define_func_ref(iw_linker_t *l, const char *module, const char *name, iw_func_t *f)
+{
+    iw_def_t *d = l && f ? iw__linker_add(l, module, name, IW_EXTERN_FUNC) : NULL;
+    if (!d) return -1;
+    d->func = f;
+    return 0;
+}
+
 int iw_linker_define_memory(iw_linker_t *l, const char *module, const char *name, iw_memory_t *mem)
 {
     iw_def_t *d = l && mem ? iw__linker_add(l, module, name, IW_EXTERN_MEMORY) : NULL;

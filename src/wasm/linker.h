@@ -20,6 +20,10 @@ struct iw_linker {
     uint32_t count, cap;
 };
 
+/* Defines module.name as f itself (a function of an instance, or one a
+ * component made), which must outlive the instances importing it. */
+int iw_linker_define_func_ref(iw_linker_t *l, const char *module, const char *name, iw_func_t *f);
+
 /* The newest definition of module.name, or NULL. */
 const iw_def_t *iw_linker_find(const iw_linker_t *l, const char *module, const char *name);
 

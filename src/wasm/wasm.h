@@ -347,5 +347,60 @@ const char *iw_component_extern_name(const iw_component_t *c, bool import, uint3
  * it does not fit: "func(eos: bool) -> enum { continue, respond, skip }".
  * Returns the length written (0 past the end). */
 size_t iw_component_extern_type(const iw_component_t *c, bool import, uint32_t i, char *buf, size_t cap);
+/* How many parameters the exported function func takes, -1 if there is no
+ * such export. */
+int iw_component_export_params(const iw_component_t *c, const char *func);
+/* Field `field` of the record parameter `param` of exported function func
+ * takes: its name (owned by the component) and its type as text into type
+ * (cap > 0). NULL past the last field or when that parameter is no record:
+ * how an embedder tells shapes of a world apart by their types. */
+const char *iw_component_export_param_field(const iw_component_t *c, const char *func, uint32_t param,
+                                            uint32_t field, char *type, size_t cap);
+
+/* Running a component. Values cross in iw_cval_t, whose meaning follows
+ * the type: bool and integers, char and enum cases and flags bits in u;
+ * floats in f; a string's UTF-8 (or a list's elements, a record's fields
+ * in order, a tuple's elements) in str/list; a variant's case, option's
+ * (0 none, 1 some) or result's (0 ok, 1 error) in var, with its payload
+ * or NULL. Lifted strings point into host scratch memory valid until the
+ * call (or host function) returns. */
+typedef struct iw_cval iw_cval_t;
+struct iw_cval {
+    union {
+        uint64_t u;
+        double f;
+        struct { const char *ptr; uint32_t len; } str;
+        struct { iw_cval_t *items; uint32_t count; } list;
+        struct { uint32_t which; iw_cval_t *payload; } var;
+    } of;
+};
+
+typedef struct iw_cinstance iw_cinstance_t;
+/* A host function a component imports, as `func` of the instance import
+ * `instance` ("dwaar:plugin/host@0.1.0"). It fills *result (ignored for a
+ * function without one), taking memory for lists and payloads from
+ * iw_cinstance_scratch(ci), and returns 0, or -1 after iw_cinstance_fail
+ * to trap the guest's call. */
+typedef int (*iw_chost_fn_t)(iw_cinstance_t *ci, void *env, const iw_cval_t *args, iw_cval_t *result);
+typedef struct { const char *instance, *func; iw_chost_fn_t fn; void *env; } iw_chost_def_t;
+
+/* Instantiates every core instance of the component in order, linking them
+ * as it says, and the functions of its instance imports to defs (an
+ * import defs lack fails the instantiation, naming it). defs must outlive
+ * the instance. Each core instance gets limits.
+ * NULL and *err (or *trap: a start function trapped) on failure. */
+iw_cinstance_t *iw_cinstance_new(iw_component_t *c, const iw_chost_def_t *defs, uint32_t ndefs,
+                                 const iw_limits_t *limits, iw_error_t *err, iw_trap_t *trap);
+void iw_cinstance_free(iw_cinstance_t *ci);
+void iw_cinstance_set_user_data(iw_cinstance_t *ci, void *data);
+void *iw_cinstance_user_data(const iw_cinstance_t *ci);
+/* Memory for a host function's results, freed with the next call. NULL when out of memory. */
+void *iw_cinstance_scratch(iw_cinstance_t *ci, size_t size);
+void iw_cinstance_fail(iw_cinstance_t *ci, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Calls the exported function `name` (a lifted core function) with args as
+ * its type says; *result gets its result. IW_TRAPPED: iw_cinstance_trap(). */
+iw_status_t iw_cinstance_call(iw_cinstance_t *ci, const char *name, const iw_cval_t *args, uint32_t nargs,
+                              iw_cval_t *result);
+const iw_trap_t *iw_cinstance_trap(const iw_cinstance_t *ci);
 
 #endif
