@@ -151,9 +151,13 @@ run_suite() {
     done
 }
 
-# The 2.0 suite ($SPEC_DIR), then the 3.0 one beside it ($SPEC3_DIR; its
-# README lists what each script covers).
-run_suite "$spec" spec
+# The 2.0 suite ($SPEC_DIR) and the 3.0 one beside it ($SPEC3_DIR; its
+# README lists what each script covers), side by side (each runner is one
+# thread: two cores run both at once); their lines come out one suite
+# after the other.
+run_suite "$spec" spec > "$tmp/spec2.out" 2>&1 &
 spec3=${SPEC3_DIR:-$(dirname "$spec")/wasm-spec-tests-3.0}
-if [ -d "$spec3" ]; then run_suite "$spec3" spec3
-else echo "FAIL spec3: $spec3 not found (the WebAssembly 3.0 scripts, beside $spec)"; fi
+if [ -d "$spec3" ]; then run_suite "$spec3" spec3 > "$tmp/spec3.out" 2>&1 &
+else echo "FAIL spec3: $spec3 not found (the WebAssembly 3.0 scripts, beside $spec)" > "$tmp/spec3.out"; fi
+wait
+cat "$tmp/spec2.out" "$tmp/spec3.out"
