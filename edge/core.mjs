@@ -212,7 +212,12 @@ export class EdgeCore {
     // workerd gives no client address; Cloudflare's edge adds this field.
     let remoteIp = "127.0.0.1";
     for (const [name, value] of request.headers) {
-      if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+      // workerd joins a repeated field into one, "a, b". A cookie-pair
+      // holds no comma or space (RFC 6265), so for Cookie the fields the
+      // client sent come back apart; other fields stay joined (docs/edge.md).
+      if (name === "cookie" && value.includes(", ")) {
+        for (const part of value.split(", ")) head += `cookie: ${part}\r\n`;
+      } else if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
       if (name === "cf-connecting-ip") remoteIp = value;
     }
     if (bodyLen || pending >= 0) head += `Content-Length: ${pending >= 0 ? pending : bodyLen}\r\n`;

@@ -38,4 +38,5 @@ else
     check edge/run.py timeout 900 python3 tests/edge/run.py --binary "$bin" "$@"
     check edge/upstream.py timeout 600 python3 tests/edge/upstream.py --binary "$bin"
     check edge/edge_only.py timeout 300 python3 tests/edge/edge_only.py --binary "$bin"
+    check edge/header_fields.py timeout 300 python3 tests/edge/header_fields.py --binary "$bin"
 fi
