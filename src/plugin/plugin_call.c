@@ -6,28 +6,17 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "plugin/plugin_component.h"
 #include "plugin/plugin_int.h"
+#include "plugin/proxy_wasm.h"
 
 static int64_t plugin__now_ns(void) { return ifr_monotonic_ns(); }
-
-/* Fail-open: the call counts as `continue`; the tenth trap in a row turns
- * the plugin off for every worker until a load finds a changed file. */
-static void plugin__count_trap(const plugin_t *p, plugin_hook_t hook, const char *why)
-{
-    unsigned n = atomic_fetch_add_explicit(&p->state->traps, 1, memory_order_relaxed) + 1;
-    ifr_log_warn(p->logger, "plugin %s trapped in %s (%u consecutive): %s; continuing without it",
-                 p->path, plugin_hook_name(hook), n, why);
-    /* the key says which wasm_plugin line: each counts its own traps */
-    if (n >= PLUGIN_MAX_TRAPS && !atomic_exchange(&p->state->disabled, true))
-        ifr_log_error(p->logger,
-                      "plugin %s disabled after %u consecutive traps (wasm_plugin of site %s); "
-                      "reload with a changed file to enable it",
-                      p->path, n, p->opt.key ? p->opt.key : "?");
-}
 
 plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
 {
     plugin_t *p = c->plugin;
+    if (p->pw) return plugin_pw_hook(c, a0, a1);
+    if (p->cmp) return plugin_cmp_hook(c, a0, a1);
     iw_limits_t lim = {
         .max_memory_bytes = p->opt.memory_bytes,
         .fuel = p->opt.fuel,
@@ -37,7 +26,7 @@ plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
     plugin_inst_t *pi = plugin_pool_take(p, &lim, &e);
     if (!pi) {
         c->trapped = true;
-        plugin__count_trap(p, c->hook, e.message);
+        plugin_count_trap(p, plugin_hook_name(c->hook), e.message);
         return PLUGIN_CONTINUE;
     }
     iw_instance_t *inst = pi->inst;
@@ -54,7 +43,7 @@ plugin_action_t plugin_call_hook(plugin_call_t *c, int32_t a0, int32_t a1)
     } else {
         c->trapped = true;
         const iw_trap_t *t = st == IW_TRAPPED && f ? iw_instance_trap(inst) : NULL;
-        plugin__count_trap(p, c->hook, t ? t->message : "the hook did not finish");
+        plugin_count_trap(p, plugin_hook_name(c->hook), t ? t->message : "the hook did not finish");
     }
     iw_instance_set_user_data(inst, NULL);
     plugin_pool_put(p, pi);

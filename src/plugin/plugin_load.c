@@ -9,7 +9,9 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "plugin/plugin_component.h"
 #include "plugin/plugin_int.h"
+#include "plugin/proxy_wasm.h"
 
 /* Start-up (start function and _initialize) runs once per load with no
  * fuel limit but this much wall clock, so a plugin that loops forever in
@@ -153,11 +155,18 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
     p->opt = *o;
     for (size_t i = 0; i < PLUGIN_POOL_SLOTS; i++) atomic_init(&p->idle[i], NULL);
     iw_error_t e = { 0 };
-    p->module = iw_module_new(bytes, len, &e);
-    if (!p->module) {
+    bool loaded = false;
+    if (iw_is_component(bytes, len)) {
+        loaded = plugin_cmp_load(p, bytes, len, err, errlen) == 0;
+    } else if (!(p->module = iw_module_new(bytes, len, &e))) {
         plugin__fail(err, errlen, path, "not a valid WebAssembly module: %s (at byte %llu)", e.message,
                     (unsigned long long)e.offset);
-    } else if (plugin__find_hooks(p, err, errlen) == 0 && plugin__start(p, err, errlen) == 0) {
+    } else if (plugin_pw_is_filter(p->module)) {
+        loaded = plugin_pw_load(p, err, errlen) == 0;
+    } else {
+        loaded = plugin__find_hooks(p, err, errlen) == 0 && plugin__start(p, err, errlen) == 0;
+    }
+    if (loaded) {
         p->state = plugin_state_get(p->opt.key, p->path, bytes, len);
         if (!p->state) plugin__fail(err, errlen, path, "out of memory");
     }
@@ -173,6 +182,8 @@ void plugin_free(plugin_t *p)
 {
     if (!p) return;
     plugin_pool_free(p);
+    plugin_cmp_free(p->cmp);
+    plugin_pw_free(p->pw);
     if (p->image) iw_image_release(p->image);
     if (p->module) iw_module_release(p->module);
     plugin_state_put(p->state);
