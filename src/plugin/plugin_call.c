@@ -8,7 +8,7 @@
 #include "base/log.h"
 #include "plugin/plugin_component.h"
 #include "plugin/plugin_int.h"
-#include "plugin/proxy_wasm.h"
+#include "plugin/plugin_proxy_wasm.h"
 
 static int64_t plugin__now_ns(void) { return ifr_monotonic_ns(); }
 

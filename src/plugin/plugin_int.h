@@ -43,7 +43,7 @@ typedef struct {
     iw_func_t *hooks[PLUGIN_NHOOKS];  /* NULL for hooks not exported */
 } plugin_inst_t;
 
-/* A proxy-wasm filter's side of a plugin (plugin/proxy_wasm.h). */
+/* A proxy-wasm filter's side of a plugin (plugin/plugin_proxy_wasm.h). */
 typedef struct plugin_pw plugin_pw_t;
 
 /* Idle instances a plugin keeps: about one per worker running it. */

@@ -11,7 +11,7 @@
 #include "base/file.h"
 #include "plugin/plugin_component.h"
 #include "plugin/plugin_int.h"
-#include "plugin/proxy_wasm.h"
+#include "plugin/plugin_proxy_wasm.h"
 
 /* Start-up (start function and _initialize) runs once per load with no
  * fuel limit but this much wall clock, so a plugin that loops forever in

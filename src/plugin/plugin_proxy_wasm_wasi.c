@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "plugin/proxy_wasm.h"
+#include "plugin/plugin_proxy_wasm.h"
 
 enum { PLUGIN__WASI_SUCCESS = 0, PLUGIN__WASI_BADF = 8, PLUGIN__WASI_INVAL = 28, PLUGIN__WASI_NOTSUP = 58 };
 

@@ -9,7 +9,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "plugin/proxy_wasm.h"
+#include "plugin/plugin_proxy_wasm.h"
 
 /* Tells VMs apart across recreations (a stream remembers its VM's). */
 static atomic_ulong plugin__pw_generations;

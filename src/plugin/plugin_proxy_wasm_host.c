@@ -12,7 +12,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "plugin/plugin_undo.h"
-#include "plugin/proxy_wasm.h"
+#include "plugin/plugin_proxy_wasm.h"
 #include "route/request.h"
 
 enum {

@@ -4,7 +4,7 @@
  * HTTP/2 has them; pseudo-headers (":path", ":status") come first. */
 #include <string.h>
 
-#include "plugin/proxy_wasm.h"
+#include "plugin/plugin_proxy_wasm.h"
 
 static void plugin__pw_le32(char *p, uint32_t v)
 {

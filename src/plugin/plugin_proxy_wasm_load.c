@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "plugin/proxy_wasm.h"
+#include "plugin/plugin_proxy_wasm.h"
 
 /* Start-up runs without fuel but this much wall clock (as plugin_load.c). */
 #define PLUGIN__PW_START_TIMEOUT_NS (2 * 1000000000LL)

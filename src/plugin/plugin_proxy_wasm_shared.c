@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin/proxy_wasm.h"
+#include "plugin/plugin_proxy_wasm.h"
 
 /* Bounds, so that filters cannot grow the process without end. */
 #define PLUGIN__PW_SHARED_MAX_BYTES (16u << 20)   /* keys and values together */
