@@ -395,7 +395,6 @@ iw_status_t iw_cinstance_call(iw_cinstance_t *ci, const char *name, const iw_cva
         iw_cabi_supported(ft, why, sizeof why);
         return iw__call_fail(ci, "%s", why);
     }
-    ifr_arena_reset(&ci->scratch);
     ci->running = f->inst;
     iw_cabi_cx_t cx = iw__cx(ci, &lift->opts);
     uint64_t slots[IW_CABI_MAX_FLAT_PARAMS];

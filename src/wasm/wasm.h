@@ -362,8 +362,8 @@ const char *iw_component_export_param_field(const iw_component_t *c, const char 
  * floats in f; a string's UTF-8 (or a list's elements, a record's fields
  * in order, a tuple's elements) in str/list; a variant's case, option's
  * (0 none, 1 some) or result's (0 ok, 1 error) in var, with its payload
- * or NULL. Lifted strings point into host scratch memory valid until the
- * call (or host function) returns. */
+ * or NULL. Lifted values live in the instance's scratch memory
+ * (iw_cinstance_scratch). */
 typedef struct iw_cval iw_cval_t;
 struct iw_cval {
     union {
@@ -394,7 +394,9 @@ iw_cinstance_t *iw_cinstance_new(iw_component_t *c, const iw_chost_def_t *defs, 
 void iw_cinstance_free(iw_cinstance_t *ci);
 void iw_cinstance_set_user_data(iw_cinstance_t *ci, void *data);
 void *iw_cinstance_user_data(const iw_cinstance_t *ci);
-/* Memory for a host function's results, freed with the next call. NULL when out of memory. */
+/* Memory for a call's arguments or a host function's results, freed with
+ * the instance (the arguments an embedder builds here must outlive the
+ * call). NULL when out of memory. */
 void *iw_cinstance_scratch(iw_cinstance_t *ci, size_t size);
 void iw_cinstance_fail(iw_cinstance_t *ci, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Calls the exported function `name` (a lifted core function) with args as
