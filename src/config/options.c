@@ -9,11 +9,11 @@
 #define CFG__NS_PER_S 1000000000LL
 
 static const char *const cfg__known_options[] = {
-    "admin", "auto_https", "debug", "default_bind", "order", "persist_config", "default_sni", "fallback_sni", "grace_period", "http_port",
+    "admin", "auto_https", "debug", "default_bind", "order", "persist_config", "default_sni", "fallback_sni", "grace_period", "shutdown_delay", "http_port",
     "https_port", "local_certs", "renew_interval", "servers", "email", "acme_ca", "acme_ca_root",
     "acme_eab", "cert_issuer", "on_demand_tls", "renewal_window_ratio",
     "skip_install_trust", "storage", "wasm_memory_budget", "engine",
-    "workers",
+    "workers", "log",
 };
 
 /* Caddy's other global options: recognised so the error can say "not
@@ -21,16 +21,15 @@ static const char *const cfg__known_options[] = {
 static const char *const cfg__caddy_options[] = {
     "acme_dns", "cert_lifetime",
     "events", "filesystem", "key_type",
-    "log", "metrics", "ocsp_interval", "ocsp_stapling",
-    "pki", "preferred_chains", "shutdown_delay",
+    "metrics", "ocsp_interval", "ocsp_stapling",
+    "pki", "preferred_chains",
     "storage_check", "storage_clean_interval",
 };
 
 static const char *const cfg__known_timeouts[] = { "idle", "read_body", "read_header", "write" };
 
 static const char *const cfg__caddy_server_options[] = {
-    "enable_full_duplex", "keepalive_interval", "listener_wrappers",
-    "log_credentials", "max_header_size", "metrics", "name", "strict_sni_host",
+    "enable_full_duplex", "listener_wrappers", "metrics", "name", "trace",
 };
 
 #define CFG__COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +44,7 @@ void cfg_options_defaults(cfg_options_t *o)
         .idle_timeout_ns = 300 * CFG__NS_PER_S,
         .renew_interval_ns = 600 * CFG__NS_PER_S,
         .protocols = CFG_PROTO_H1 | CFG_PROTO_H2,
+        .keepalive_interval_ns = 15 * CFG__NS_PER_S,
     };
 }
 
@@ -124,12 +124,39 @@ static int cfg__parse_protocols(const cfg_directive_t *d, cfg_options_t *o, cfg_
     return 0;
 }
 
+/* max_header_size <size>: go-humanize's units (KB = 1000, KiB = 1024),
+ * as Caddy reads them. */
+static int cfg__parse_max_header_size(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+{
+    if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
+    uint64_t v;
+    if (cfg_parse_size(&d->args[0], 0, &v, err)) return -1;
+    if (v == 0 || v > CFG_MAX_HEADER_SIZE_LIMIT)
+        return cfg_errorf(err, &d->args[0], "max_header_size: must be more than 0 and at most 16MiB, got '%s'",
+                          d->args[0].text.ptr);
+    o->max_header_size = v;
+    return 0;
+}
+
+/* strict_sni_host [on|insecure_off]: no argument is on, as Caddy. */
+static int cfg__parse_strict_sni(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+{
+    if (cfg_expect_args(d, 0, 1, err) || cfg_expect_no_block(d, err)) return -1;
+    if (d->nargs == 0 || cfg_is_word(&d->args[0], "on")) o->strict_sni_host = CFG_STRICT_SNI_ON;
+    else if (cfg_is_word(&d->args[0], "insecure_off")) o->strict_sni_host = CFG_STRICT_SNI_OFF;
+    else
+        return cfg_errorf(err, &d->args[0], "strict_sni_host: expected on or insecure_off, got '%s'",
+                          d->args[0].text.ptr);
+    return 0;
+}
+
 /* servers [<listener>] { ... }: ifrit applies the settings to every
  * listener, so the listener argument is accepted and not used. */
 static int cfg__parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     static const char *const known[] = { "timeouts", "trusted_proxies", "client_ip_headers",
-                                         "trusted_proxies_strict", "protocols" };
+                                         "trusted_proxies_strict", "protocols", "max_header_size",
+                                         "strict_sni_host", "keepalive_interval", "log_credentials" };
     if (cfg_expect_args(d, 0, 1, err)) return -1;
     if (!d->block) return cfg_errorf(err, &d->name, "servers: expected a block { timeouts { ... } }");
     for (size_t i = 0; i < d->block->count; i++) {
@@ -147,6 +174,21 @@ static int cfg__parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_er
             o->trusted_proxies_strict = true;
         } else if (cfg_is_word(&s->name, "protocols")) {
             if (cfg__parse_protocols(s, o, err)) return -1;
+        } else if (cfg_is_word(&s->name, "max_header_size")) {
+            if (cfg__parse_max_header_size(s, o, err)) return -1;
+        } else if (cfg_is_word(&s->name, "strict_sni_host")) {
+            if (cfg__parse_strict_sni(s, o, err)) return -1;
+        } else if (cfg_is_word(&s->name, "keepalive_interval")) {
+            /* Caddy's: a negative interval sends no probes (0 is Go's 15s) */
+            if (cfg_expect_args(s, 1, 1, err) || cfg_expect_no_block(s, err)) return -1;
+            if (cfg_parse_duration(&s->args[0], CFG_DUR_NEGATIVE, &o->keepalive_interval_ns, err)) return -1;
+            if (o->keepalive_interval_ns == 0) o->keepalive_interval_ns = 15 * CFG__NS_PER_S;
+            else if (o->keepalive_interval_ns < 0) o->keepalive_interval_ns = 0;
+            else if (o->keepalive_interval_ns < CFG__NS_PER_S)
+                return cfg_errorf(err, &s->args[0], "keepalive_interval: at least 1s (TCP counts whole seconds)");
+        } else if (cfg_is_word(&s->name, "log_credentials")) {
+            if (cfg_expect_args(s, 0, 0, err) || cfg_expect_no_block(s, err)) return -1;
+            o->log_credentials = true;
         } else if (cfg__in_list(s->name.text, cfg__caddy_server_options, CFG__COUNT(cfg__caddy_server_options))) {
             return cfg_errorf(err, &s->name, "servers: '%s' is not supported by ifrit yet",
                               s->name.text.ptr);
@@ -219,6 +261,8 @@ static int cfg__parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_err
         else o->http_port = (uint16_t)v;
     } else if (cfg_is_word(name, "grace_period")) {
         if (cfg__one_duration(d, &o->grace_period_ns, err)) return -1;
+    } else if (cfg_is_word(name, "shutdown_delay")) {
+        if (cfg__one_duration(d, &o->shutdown_delay_ns, err)) return -1;
     } else if (cfg_is_word(name, "wasm_memory_budget")) {
         if (cfg_expect_args(d, 1, 1, err) || cfg_expect_no_block(d, err)) return -1;
         if (cfg_parse_size(&d->args[0], CFG_SIZE_BINARY, &o->wasm_memory_budget, err)) return -1;
@@ -263,6 +307,11 @@ static int cfg__parse_option(const cfg_directive_t *d, cfg_options_t *o, cfg_err
                                                                   : "order %s: takes no other directive", w->text.ptr);
         if (o->norder == CFG_MAX_ORDER) return cfg_errorf(err, name, "order: at most %d lines", CFG_MAX_ORDER);
         o->order[o->norder++] = (struct cfg_order){ &d->args[0], w, pair ? &d->args[2] : NULL };
+    } else if (cfg_is_word(name, "log")) {
+        /* The block is the route layer's to read (src/route/log_conf.c),
+         * as the site directive's. */
+        if (o->nlogs == CFG_MAX_LOGS) return cfg_errorf(err, name, "log: at most %d global loggers", CFG_MAX_LOGS);
+        o->logs[o->nlogs++] = d;
     } else if (cfg__in_list(name->text, cfg__caddy_options, CFG__COUNT(cfg__caddy_options))) {
         return cfg_errorf(err, name, "global option '%s' is not supported by ifrit yet",
                           name->text.ptr);

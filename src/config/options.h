@@ -15,9 +15,11 @@
  *       https_port 8443
  *       debug
  *       grace_period 10s
+ *       shutdown_delay 30s
  *       wasm_memory_budget 4GiB
  *       workers 4
  *       default_bind 127.0.0.1 [::1] unix//run/ifrit.sock
+ *       log [<name>] { output ...; format ...; level ...; include/exclude ... }   (docs/directives.md)
  *       servers {
  *           timeouts {
  *               read_body 10s
@@ -29,6 +31,10 @@
  *           client_ip_headers X-Forwarded-For X-Real-IP
  *           trusted_proxies_strict
  *           protocols h1 h2 h2c
+ *           max_header_size 64KiB
+ *           strict_sni_host on|insecure_off
+ *           keepalive_interval 30s
+ *           log_credentials
  *       }
  *   }
  *
@@ -46,15 +52,19 @@
 #include "config/error.h"
 
 #define CFG_MAX_ORDER 64   /* `order` lines in the global options */
+#define CFG_MAX_LOGS 32    /* global `log` options (loggers) */
 
 /* The `engine` option; NONE: not given (the compiler on x86-64 Linux when
  * IFRIT_ENGINE=compiler, else the interpreter: docs/engine.md). */
 typedef enum { CFG_ENGINE_NONE, CFG_ENGINE_INTERPRETER, CFG_ENGINE_COMPILER } cfg_engine_t;
 
+typedef enum { CFG_STRICT_SNI_DEFAULT, CFG_STRICT_SNI_ON, CFG_STRICT_SNI_OFF } cfg_strict_sni_t;
+
 /* The global options block, with defaults filled in. */
 typedef struct {
     int workers;                  /* 0 = one per core */
     int64_t grace_period_ns;      /* graceful shutdown limit; 0 = none */
+    int64_t shutdown_delay_ns;    /* shutdown_delay: serving on, {http.shutting_down} true, before the grace period */
     uint64_t wasm_memory_budget;  /* functions' guest memory, bytes; 0 = from the machine's */
     cfg_engine_t engine;          /* engine interpreter|compiler: how functions and plugins run */
     bool debug;                   /* debug-level logging */
@@ -85,6 +95,14 @@ typedef struct {
     /* servers { protocols }: the HTTP versions served, CFG_PROTO_* bits
      * (default h1 h2: HTTP/2 by ALPN on TLS listeners, none in cleartext). */
     unsigned protocols;
+    /* servers { max_header_size N }: the most bytes of a request head
+     * (request line and fields); 0: the built-in limits (docs/server.md). */
+    uint64_t max_header_size;
+    /* servers { strict_sni_host on|insecure_off }: a TLS request's Host
+     * must equal its SNI; DEFAULT: only on ports with a client_auth site. */
+    cfg_strict_sni_t strict_sni_host;
+    int64_t keepalive_interval_ns;  /* TCP keep-alive probes; default 15s, 0: off */
+    bool log_credentials;           /* access logs keep Cookie, Authorization, ... */
     /* ACME (options_acme.h; docs/tls.md). NULL: Let's Encrypt, the
      * system's roots, no contact; ratio 0: Caddy's 1/3. */
     const char *acme_email;
@@ -112,6 +130,10 @@ typedef struct {
         const cfg_token_t *dir, *where, *other;   /* other: NULL for first/last */
     } order[CFG_MAX_ORDER];
     size_t norder;
+    /* The global `log [<name>] { ... }` options, in file order (the route
+     * layer reads them: src/route/log_global.c). */
+    const cfg_directive_t *logs[CFG_MAX_LOGS];
+    size_t nlogs;
 } cfg_options_t;
 
 #define CFG_PROTO_H1 1u    /* HTTP/1.1 (and 1.0) */
@@ -121,6 +143,9 @@ typedef struct {
 /* Unlike Caddy (which waits for ever unless told), a stop ends within
  * this by default; `grace_period 0` waits for every in-flight request. */
 #define CFG_DEFAULT_GRACE_PERIOD_NS (30LL * 1000000000LL)
+
+/* The largest max_header_size: a connection may buffer this much head. */
+#define CFG_MAX_HEADER_SIZE_LIMIT (16u << 20)
 
 /* An address of `bind` or `default_bind`, as Caddy writes it:
  * [network/]host with no port (the port is the site's). network is tcp
@@ -143,6 +168,7 @@ bool cfg_bind_eq(const cfg_bind_t *a, const cfg_bind_t *b);
  *   workers 0 (one per core), grace_period 30s (the above), debug off,
  *   admin on, auto_https on, http_port 80, https_port 443, read_header
  *   1m, idle 5m, read_body 0 and write 0 (0 = no timeout), protocols h1 h2,
+ *   shutdown_delay 0, max_header_size 0 (built-in limits), keepalive_interval 15s,
  *   wasm_memory_budget 0 (the server takes half the machine's memory). */
 void cfg_options_defaults(cfg_options_t *o);
 

@@ -1,99 +1,54 @@
-/* `log [<name>] { output stdout|stderr|discard|file <path>; format json|console; level <l> }`
- * and `skip_log [<matcher>]` (also 2.8's `log_skip`):
- * one JSON access-log line per request, written when the exchange ends
- * (route_exchange_done), in Caddy's shape:
- *   {"level":"info","ts":..,"logger":"http.log.access","msg":"handled request",
- *    "request":{"remote_ip":..,"remote_port":..,"proto":..,"method":..,"host":..,
- *    "uri":..,"headers":{..},"tls":{..}},"duration":..,"size":..,"status":..,"resp_headers":{..}}
+/* `log [<name>] { ... }` (the block: log.h) and `skip_log [<matcher>]`
+ * (also 2.8's `log_skip`): one access-log entry per request, written when
+ * the exchange ends (route_exchange_done), in Caddy's shape:
+ *   {"level":"info","ts":..,"logger":"http.log.access.log0","msg":"handled request",
+ *    "request":{"remote_ip":..,"remote_port":..,"client_ip":..,"proto":..,"method":..,"host":..,
+ *    "uri":..,"headers":{..},"tls":{..}},"bytes_read":..,"duration":..,"size":..,"status":..,
+ *    "resp_headers":{..}}
  * ("tls" only over TLS: resumed, version and cipher_suite as their wire
- * numbers, proto, server_name, as Caddy logs them)
- * Credentials (Authorization, Cookie, ...) are logged as "REDACTED", as
- * Caddy does by default. `format console` writes JSON too. As Caddy, an
- * answer of 400 or more is an "error" entry, others "info"; `level`
- * leaves out entries below it. A request `skip_log` matched is not
- * logged. */
-#include <errno.h>
-#include <fcntl.h>
+ * numbers, proto, server_name, as Caddy logs them). The logger is
+ * http.log.access.<name>: the directive's name, else log0, log1, ... in
+ * file order for a block with settings, and http.log.access for a bare
+ * `log`. Credentials (Authorization, Cookie, ...) are
+ * logged with no values unless servers { log_credentials }, as Caddy does.
+ * As Caddy, an answer of 400 or more is an "error" entry, others "info";
+ * `level` leaves out entries below it. A request `skip_log` matched is
+ * not logged. A `log` whose block sets no output, format or level writes
+ * to the default logger (the global `log` option's, else stderr). */
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "base/clock.h"
-#include "base/json.h"
 #include "config/dispense.h"
 #include "route/directive.h"
 #include "route/filter.h"
+#include "route/log.h"
+#include "route/path.h"
 #include "route/response.h"
 #include "route/site.h"
 #include "route/state.h"
 
-/* Caddy's (zap's) levels, lowest first. */
-static const char *const route__log_levels[] = { "DEBUG", "INFO", "WARN", "ERROR", "DPANIC", "PANIC", "FATAL" };
-#define ROUTE__LOG_INFO 1
-#define ROUTE__LOG_ERROR 3
-
-struct route_access_log {
-    int fd;             /* -1: discard */
-    int level;          /* entries below it are left out (route__log_levels) */
-    route_access_log_t *next;   /* a site may have several `log` directives */
-};
-
-static int route__log_output(route_parse_t *p, const cfg_directive_t *s, route_access_log_t *log)
-{
-    if (cfg_expect_args(s, 1, 2, p->err) != 0) return -1;
-    ifr_str_t kind = s->args[0].text;
-    if (ifr_str_eq_cstr(kind, "stdout")) log->fd = 1;
-    else if (ifr_str_eq_cstr(kind, "stderr")) log->fd = 2;
-    else if (ifr_str_eq_cstr(kind, "discard")) log->fd = -1;
-    else if (ifr_str_eq_cstr(kind, "file")) {
-        if (s->nargs != 2) return cfg_errorf(p->err, &s->args[0], "log output file: expected a path");
-        if (s->block)
-            return cfg_errorf(p->err, s->block->open,
-                              "log output file: rolling options are not supported by ifrit (use logrotate)");
-        /* O_NONBLOCK: a FIFO no process reads is an error (ENXIO), not a
-         * load that waits for a reader; writes block as usual after. */
-        int fd = open(s->args[1].text.ptr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
-        if (fd < 0)
-            return cfg_errorf(p->err, &s->args[1], "log output file: cannot open %s: %s",
-                              s->args[1].text.ptr, errno == ENXIO ? "a FIFO that no process reads" : strerror(errno));
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-        if (route_plan_own_fd(p->plan, fd) != 0) return cfg_errorf(p->err, NULL, "out of memory");
-        log->fd = fd;
-    } else {
-        static const char *const kinds[] = { "stdout", "stderr", "discard", "file" };
-        return cfg_error_unknown(p->err, &s->args[0], "log output", kinds, 4);
-    }
-    return 0;
-}
-
 static int route__log_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)
 {
     if (cfg_expect_args(d, 0, 1, p->err) != 0) return -1;
-    route_access_log_t *log = ifr_arena_calloc(p->arena, 1, sizeof(*log));
+    route_log_conf_t *log = ifr_arena_calloc(p->arena, 1, sizeof(*log));
     if (!log) return cfg_errorf(p->err, NULL, "out of memory");
-    log->fd = 2;   /* Caddy's default access log goes to stderr */
-    log->level = ROUTE__LOG_INFO;
-    for (size_t i = 0; d->block && i < d->block->count; i++) {
-        const cfg_directive_t *s = &d->block->items[i];
-        if (ifr_str_eq_cstr(s->name.text, "output")) {
-            if (route__log_output(p, s, log) != 0) return -1;
-        } else if (ifr_str_eq_cstr(s->name.text, "format")) {
-            if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
-            if (!ifr_str_eq_cstr(s->args[0].text, "json") && !ifr_str_eq_cstr(s->args[0].text, "console"))
-                return cfg_errorf(p->err, &s->args[0], "log format: expected json or console");
-        } else if (ifr_str_eq_cstr(s->name.text, "level")) {
-            if (cfg_expect_args(s, 1, 1, p->err) != 0) return -1;
-            size_t k = 0;
-            while (k < 7 && !ifr_str_eq_nocase(s->args[0].text, ifr_cstr(route__log_levels[k]))) k++;
-            if (k == 7) return cfg_error_unknown(p->err, &s->args[0], "log level", route__log_levels, 7);
-            log->level = (int)k;
-        } else {
-            static const char *const known[] = { "output", "format", "level" };
-            return cfg_error_unknown(p->err, &s->name, "log option", known, 3);
-        }
-    }
-    /* Appended, so lines go out in the order the directives were written. */
-    route_access_log_t **tail = &p->site->log;
+    log->out = ROUTE_LOG_OUT_STDERR;   /* Caddy's default access log goes to stderr */
+    log->level = ROUTE_LOG_INFO;
+    if (route_log_conf_parse(p->arena, d, ROUTE_LOG_IN_SITE, p->base_dir, log, p->err)) return -1;
+    /* The logger's name: http.log.access.<name> when given, log0, log1,
+     * ... for each block with settings of its own, and a bare `log` is
+     * http.log.access itself (Caddy 2.6's). */
+    const char *name;
+    if (d->nargs) name = ifr_arena_printf(p->arena, "http.log.access.%s", d->args[0].text.ptr);
+    else if (log->own) name = ifr_arena_printf(p->arena, "http.log.access.log%u", p->plan->site_logs++);
+    else name = "http.log.access";
+    if (!name) return cfg_errorf(p->err, NULL, "out of memory");
+    log->name = ifr_cstr(name);
+    /* Appended, so entries go out in the order the directives were written. */
+    route_log_conf_t **tail = &p->site->log;
     while (*tail) tail = &(*tail)->next;
     *tail = log;
     *conf = NULL;
@@ -104,129 +59,151 @@ const route_directive_t route_directive_log = {
     .name = "log", .flags = ROUTE_DIR_SITE, .parse = route__log_parse,
 };
 
-/* A line being built in arena memory; grows by doubling. */
+/* -- the entry -------------------------------------------------------------- */
+
 typedef struct {
     ifr_arena_t *a;
-    char *b;
-    size_t n, cap;
     bool failed;
-} route__line_t;
+} route__tree_t;
 
-static bool route__line_room(route__line_t *l, size_t more)
+static route_lf_t *route__kids(route__tree_t *t, route_lf_t *obj, uint32_t cap)
 {
-    if (l->failed) return false;
-    if (l->n + more <= l->cap) return true;
-    size_t cap = l->cap ? l->cap : 1024;
-    while (cap < l->n + more) cap *= 2;
-    char *nb = ifr_arena_alloc(l->a, cap);
-    if (!nb) { l->failed = true; return false; }
-    if (l->n) memcpy(nb, l->b, l->n);
-    l->b = nb;
-    l->cap = cap;
-    return true;
+    obj->kind = ROUTE_LF_OBJ;
+    obj->kids = ifr_arena_calloc(t->a, cap ? cap : 1, sizeof(route_lf_t));
+    if (!obj->kids) t->failed = true;
+    return obj->kids;
 }
 
-static void route__line_raw(route__line_t *l, const char *s, size_t len)
+static route_lf_t *route__add(route__tree_t *t, route_lf_t *obj, const char *key)
 {
-    if (route__line_room(l, len)) { memcpy(l->b + l->n, s, len); l->n += len; }
+    if (t->failed) return NULL;
+    route_lf_t *f = &obj->kids[obj->n++];
+    f->key = ifr_cstr(key);
+    return f;
 }
 
-static void route__line_lit(route__line_t *l, const char *s) { route__line_raw(l, s, strlen(s)); }
-
-static void route__line_str(route__line_t *l, ifr_str_t s)
+static void route__str(route__tree_t *t, route_lf_t *obj, const char *key, ifr_str_t v)
 {
-    size_t need = s.len * 6 + 2;
-    if (route__line_room(l, need)) l->n += ifr_json_escape_to(l->b + l->n, need, s);
+    route_lf_t *f = route__add(t, obj, key);
+    if (f) f->kind = ROUTE_LF_STR, f->str = v;
 }
 
-static void route__line_headers(route__line_t *l, const http_headers_t *h)
+static void route__raw(route__tree_t *t, route_lf_t *obj, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void route__raw(route__tree_t *t, route_lf_t *obj, const char *key, const char *fmt, ...)
+{
+    route_lf_t *f = route__add(t, obj, key);
+    if (!f) return;
+    char buf[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    f->kind = ROUTE_LF_RAW;
+    f->str = ifr_arena_str(t->a, ifr_cstr(buf));
+}
+
+/* Headers as Go's http.Header logs them: a name once, its values in an array. */
+static void route__headers(route__tree_t *t, route_lf_t *obj, const char *key, const http_headers_t *h, bool secrets)
 {
     static const char *const secret[] = { "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie" };
-    route__line_lit(l, "{");
+    route_lf_t *f = route__add(t, obj, key);
+    if (!f || !route__kids(t, f, h->count)) return;
     for (uint32_t i = 0; i < h->count; i++) {
-        /* Repeated fields become one array, as Go's http.Header does. */
         bool seen = false;
         for (uint32_t k = 0; k < i && !seen; k++) seen = ifr_str_eq_nocase(h->items[k].name, h->items[i].name);
         if (seen) continue;
-        if (l->n && l->b[l->n - 1] != '{') route__line_lit(l, ",");
-        route__line_str(l, h->items[i].name);
-        route__line_lit(l, ":[");
+        uint32_t count = 0;
+        for (uint32_t k = i; k < h->count; k++) count += ifr_str_eq_nocase(h->items[k].name, h->items[i].name);
+        route_lf_t *v = &f->kids[f->n++];
+        v->key = h->items[i].name;
+        v->kind = ROUTE_LF_STRS;
+        v->strs = ifr_arena_calloc(t->a, count, sizeof(ifr_str_t));
+        if (!v->strs) { t->failed = true; return; }
         bool redact = false;
-        for (size_t s = 0; s < sizeof(secret) / sizeof(secret[0]); s++)
+        for (size_t s = 0; !secrets && s < sizeof(secret) / sizeof(secret[0]); s++)
             redact |= ifr_str_eq_nocase(h->items[i].name, ifr_cstr(secret[s]));
-        bool first = true;
-        for (uint32_t k = i; k < h->count; k++) {
-            if (!ifr_str_eq_nocase(h->items[k].name, h->items[i].name)) continue;
-            if (!first) route__line_lit(l, ",");
-            route__line_str(l, redact ? IFR_LIT("REDACTED") : h->items[k].value);
-            first = false;
-        }
-        route__line_lit(l, "]");
+        /* Redacted: the name with no values, as Caddy logs them. */
+        for (uint32_t k = i; k < h->count && !redact; k++)
+            if (ifr_str_eq_nocase(h->items[k].name, h->items[i].name)) v->strs[v->n++] = h->items[k].value;
     }
-    route__line_lit(l, "}");
 }
 
-static void route__access_log_write_one(const route_access_log_t *log, route_exchange_t *x)
+static bool route__entry(route_exchange_t *x, route_log_entry_t *e)
 {
     int status = x->resp.status ? x->resp.status : x->error_status;
-    int level = status >= 400 ? ROUTE__LOG_ERROR : ROUTE__LOG_INFO;
-    if (log->fd < 0 || level < log->level) return;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     int64_t dur_ns = ifr_monotonic_ns() - x->start_ns;
     if (x->start_ns == 0 || dur_ns < 0) dur_ns = 0;
-    route__line_t l = { .a = x->arena };
-    char num[160];
+    const route_state_t *st = x->route_state;
+    bool secrets = st && st->plan && route_plan_options(st->plan)->log_credentials;
+    *e = (route_log_entry_t){
+        .level = status >= 400 ? ROUTE_LOG_ERROR : ROUTE_LOG_INFO,
+        .ts_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
+        .msg = IFR_LIT("handled request"),
+    };
+    route__tree_t t = { .a = x->arena };
     const http_request_t *r = x->req;
-    snprintf(num, sizeof(num), "{\"level\":\"%s\",\"ts\":%lld.%06ld,\"logger\":\"http.log.access\","
-             "\"msg\":\"handled request\",\"request\":{\"remote_ip\":",
-             level == ROUTE__LOG_ERROR ? "error" : "info", (long long)now.tv_sec, now.tv_nsec / 1000);
-    route__line_lit(&l, num);
-    route__line_str(&l, x->conn->remote_ip);
-    snprintf(num, sizeof(num), ",\"remote_port\":\"%u\",\"client_ip\":", x->conn->remote_port);
-    route__line_lit(&l, num);
-    route__line_str(&l, route_client_ip(x));
-    if (r->version_major >= 2) snprintf(num, sizeof(num), ",\"proto\":\"HTTP/%u.0\",\"method\":", r->version_major);
-    else snprintf(num, sizeof(num), ",\"proto\":\"HTTP/%u.%u\",\"method\":", r->version_major, r->version_minor);
-    route__line_lit(&l, num);
-    route__line_str(&l, r->method);
-    route__line_lit(&l, ",\"host\":");
-    route__line_str(&l, r->host);
-    route__line_lit(&l, ",\"uri\":");
-    route__line_str(&l, x->orig_uri.len ? x->orig_uri : r->target);
-    route__line_lit(&l, ",\"headers\":");
-    route__line_headers(&l, &r->headers);
+    route_lf_t *top = &e->fields;
+    if (!route__kids(&t, top, 6)) return false;
+    route_lf_t *req = route__add(&t, top, "request");
+    if (!req || !route__kids(&t, req, 9)) return false;
+    route__str(&t, req, "remote_ip", x->conn->remote_ip);
+    route__str(&t, req, "remote_port", ifr_str(ifr_arena_printf(x->arena, "%u", x->conn->remote_port), 0));
+    route_lf_t *port = &req->kids[req->n - 1];
+    if (!port->str.ptr) return false;
+    port->str.len = strlen(port->str.ptr);
+    route__str(&t, req, "client_ip", route_client_ip(x));
+    if (r->version_major >= 2) route__str(&t, req, "proto", ifr_arena_str(x->arena, r->version_major == 2
+                                                                          ? IFR_LIT("HTTP/2.0") : IFR_LIT("HTTP/3.0")));
+    else route__str(&t, req, "proto", r->version_minor ? IFR_LIT("HTTP/1.1") : IFR_LIT("HTTP/1.0"));
+    route__str(&t, req, "method", r->method);
+    route__str(&t, req, "host", r->host);
+    route__str(&t, req, "uri", x->orig_uri.len ? x->orig_uri : r->target);
+    route__headers(&t, req, "headers", &r->headers, secrets);
     if (x->conn->tls) {
-        snprintf(num, sizeof(num), ",\"tls\":{\"resumed\":%s,\"version\":%u,\"cipher_suite\":%u,\"proto\":",
-                 x->conn->tls_resumed ? "true" : "false", x->conn->tls_version_id, x->conn->tls_cipher_id);
-        route__line_lit(&l, num);
-        route__line_str(&l, x->conn->tls_proto);
-        route__line_lit(&l, ",\"server_name\":");
-        route__line_str(&l, x->conn->tls_server_name);
-        route__line_lit(&l, "}");
+        route_lf_t *tls = route__add(&t, req, "tls");
+        if (!tls || !route__kids(&t, tls, 5)) return false;
+        route__raw(&t, tls, "resumed", "%s", x->conn->tls_resumed ? "true" : "false");
+        route__raw(&t, tls, "version", "%u", x->conn->tls_version_id);
+        route__raw(&t, tls, "cipher_suite", "%u", x->conn->tls_cipher_id);
+        route__str(&t, tls, "proto", x->conn->tls_proto);
+        route__str(&t, tls, "server_name", x->conn->tls_server_name);
     }
-    snprintf(num, sizeof(num), "},\"bytes_read\":0,\"duration\":%lld.%09lld,\"size\":%llu,\"status\":%d,\"resp_headers\":",
-             (long long)(dur_ns / 1000000000), (long long)(dur_ns % 1000000000),
-             (unsigned long long)route_filter_bytes_sent(x), status);
-    route__line_lit(&l, num);
-    route__line_headers(&l, &x->resp.headers);
-    route__line_lit(&l, "}\n");
-    if (l.failed) return;
-    /* One write per line: lines from several workers never interleave. */
-    size_t off = 0;
-    while (off < l.n) {
-        ssize_t w = write(log->fd, l.b + off, l.n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return;
-        off += (size_t)w;
-    }
+    route__raw(&t, top, "bytes_read", "0");
+    route__raw(&t, top, "duration", "%lld.%09lld", (long long)(dur_ns / 1000000000), (long long)(dur_ns % 1000000000));
+    route__raw(&t, top, "size", "%llu", (unsigned long long)route_filter_bytes_sent(x));
+    route__raw(&t, top, "status", "%d", status);
+    route__headers(&t, top, "resp_headers", &x->resp.headers, secrets);
+    return !t.failed;
 }
 
-void route_access_log_write(const route_access_log_t *log, route_exchange_t *x)
+/* `hostnames`: only requests for these hosts (without the port). */
+static bool route__host_wanted(const route_log_conf_t *c, ifr_str_t host)
+{
+    if (!c->nhostnames) return true;
+    for (size_t i = 0; i < c->nhostnames; i++)
+        if (ifr_str_eq_nocase(c->hostnames[i], host)) return true;
+    return false;
+}
+
+void route_access_log_write(const route_log_conf_t *log, route_exchange_t *x)
 {
     const route_state_t *st = x->route_state;
-    if (st && st->skip_log) return;
-    for (; log; log = log->next) route__access_log_write_one(log, x);
+    if ((st && st->skip_log) || !log) return;
+    route_log_entry_t e;
+    if (!route__entry(x, &e)) return;
+    ifr_str_t host = route_host_only(x->req->host);
+    static const route_log_conf_t stderr_json = { .out = ROUTE_LOG_OUT_STDERR, .level = ROUTE_LOG_INFO };
+    for (; log; log = log->next) {
+        /* no_hostname: the site's requests are not this logger's (log_name sends them). */
+        if (log->no_hostname || !route__host_wanted(log, host)) continue;
+        e.logger = log->name;
+        if (log->own) route_log_emit(log, x->arena, &e);
+        if (st && st->plan) route_log_dispatch(st->plan, log->own ? NULL : &stderr_json, x->arena, &e);
+        else if (!log->own) route_log_emit(&stderr_json, x->arena, &e);
+    }
 }
 
 static int route__skip_log_parse(route_parse_t *p, const cfg_directive_t *d, void **conf)

@@ -11,25 +11,12 @@
 #include "config/options.h"
 #include "route/chain.h"
 #include "route/filter.h"
+#include "route/log.h"
 #include "route/matcher.h"
 #include "route/path.h"
 #include "route/plan.h"
 #include "route/site.h"
 #include "route/state.h"
-
-int route_plan_own_fd(route_plan_t *p, int fd)
-{
-    if (p->nfds == p->capfds) {
-        size_t cap = p->capfds ? p->capfds * 2 : 4;
-        int *n = ifr_arena_alloc(&p->arena, cap * sizeof(int));
-        if (!n) { close(fd); return -1; }
-        if (p->nfds) memcpy(n, p->fds, p->nfds * sizeof(int));
-        p->fds = n;
-        p->capfds = cap;
-    }
-    p->fds[p->nfds++] = fd;
-    return 0;
-}
 
 /* Adds the address's port on bind to the listeners, refusing a port
  * wanted both with and without TLS (on any address). */
@@ -100,7 +87,8 @@ static route_plan_t *route__plan_build(route_plan_t *p, cfg_doc_t *doc, const ch
     }
     /* e.g. `engine`, which the modules this plan loads run on (fn's hook) */
     route_options_hook_run(&p->options);
-    if (route_trust_build(&p->arena, &p->options, &p->trust, err) != 0 || route_plan_order(p, err) != 0)
+    if (route_trust_build(&p->arena, &p->options, &p->trust, err) != 0 || route_plan_order(p, err) != 0 ||
+        route_log_global_build(p, base_dir, err) != 0)
         return NULL;
     p->doc = doc;
     if (doc->nroutes && !(p->named = ifr_arena_calloc(&p->arena, doc->nroutes, sizeof(route_named_t)))) {
@@ -135,7 +123,6 @@ static route_plan_t *route__plan_new(void)
 
 static void route__plan_free(route_plan_t *p)
 {
-    for (size_t i = 0; i < p->nfds; i++) close(p->fds[i]);
     ifr_arena_destroy(&p->arena);
     free(p);
 }
@@ -195,6 +182,16 @@ size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out)
 const cfg_options_t *route_plan_options(const route_plan_t *p)
 {
     return &p->options;
+}
+
+void route_plan_shutdown_schedule(route_plan_t *p, int64_t at_ns)
+{
+    atomic_store_explicit(&p->shutdown_at_ns, at_ns, memory_order_relaxed);
+}
+
+int64_t route_plan_shutdown_at(const route_plan_t *p)
+{
+    return atomic_load_explicit(&((route_plan_t *)p)->shutdown_at_ns, memory_order_relaxed);
 }
 
 /* How specifically an address names this request's host: 3 exact, 2

@@ -87,6 +87,13 @@ size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out)
 size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out);
 const cfg_options_t *route_plan_options(const route_plan_t *p);
 
+/* shutdown_delay: the host is going to stop serving this plan at at_ns
+ * (ifr_monotonic_ns's clock); from now on {http.shutting_down} is true and
+ * {http.time_until_shutdown} counts down to at_ns. Any thread. */
+void route_plan_shutdown_schedule(route_plan_t *p, int64_t at_ns);
+/* The time set above, or 0 when no shutdown is scheduled. */
+int64_t route_plan_shutdown_at(const route_plan_t *p);
+
 /* Picks the site by Host and listener port, runs its routes and handlers.
  * Returns ROUTE_DONE, ROUTE_ASYNC, or ROUTE_ERROR with x->error_status when
  * no response could be sent (the host then sends a bare status, or ends the

@@ -151,14 +151,17 @@ static int route__tls_add_redirects(route_plan_t *p, const route_site_t *const *
     return rc;
 }
 
-/* The TLS ports with a client_auth site: strict SNI/Host there. */
+/* The TLS ports where Host must equal the SNI: every one with
+ * `strict_sni_host on`, none with insecure_off, else (Caddy's default)
+ * those with a client_auth site. */
 static int route__tls_strict_ports(route_plan_t *p, cfg_error_t *err)
 {
+    cfg_strict_sni_t mode = p->options.strict_sni_host;
     p->strict_sni_ports = ifr_arena_calloc(&p->arena, p->ntls_sites, sizeof *p->strict_sni_ports);
     if (!p->strict_sni_ports) return cfg_errorf(err, NULL, "out of memory");
-    for (size_t i = 0; i < p->ntls_sites; i++) {
+    for (size_t i = 0; i < p->ntls_sites && mode != CFG_STRICT_SNI_OFF; i++) {
         const route_tls_site_t *t = &p->tls_sites[i];
-        if (!t->conf || !t->conf->client_auth) continue;
+        if (mode == CFG_STRICT_SNI_DEFAULT && (!t->conf || !t->conf->client_auth)) continue;
         bool have = false;
         for (size_t k = 0; k < p->nstrict_sni_ports; k++) have |= p->strict_sni_ports[k] == t->port;
         if (!have) p->strict_sni_ports[p->nstrict_sni_ports++] = t->port;
@@ -172,7 +175,7 @@ bool route_tls_host_refused(const route_plan_t *p, route_exchange_t *x)
     bool strict = false;
     for (size_t i = 0; i < p->nstrict_sni_ports; i++) strict |= p->strict_sni_ports[i] == x->conn->local_port;
     if (!strict || ifr_str_eq_nocase(x->conn->tls_server_name, route_host_only(x->req->host))) return false;
-    x->error_status = 403;
+    x->error_status = 421;   /* Misdirected Request, as Caddy since 2.7 (2.6 answered 403) */
     x->error_message = "strict host matching: TLS ServerName and HTTP Host values differ";
     return true;
 }

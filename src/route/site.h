@@ -13,7 +13,7 @@
 #include "route/client_ip.h"
 #include "route/plan.h"
 
-typedef struct route_access_log route_access_log_t;
+typedef struct route_log_conf route_log_conf_t;
 
 /* One address of a site block, resolved. */
 typedef struct {
@@ -36,7 +36,7 @@ struct route_site {
     route_list_t routes;
     route_errors_t *errors;
     size_t nerrors;
-    route_access_log_t *log;            /* NULL: no access log; else a list, one per `log` */
+    route_log_conf_t *log;              /* NULL: no access log; else a list, one per `log` (log.h) */
     const route_tls_conf_t *tls;        /* the tls directive, or NULL */
     /* The listener addresses of bind (or default_bind), as
      * route_listener_t.host has them; none: every interface. */
@@ -53,6 +53,7 @@ typedef struct {
 struct route_plan {
     ifr_arena_t arena;       /* owns everything below */
     atomic_int refs;
+    _Atomic int64_t shutdown_at_ns;   /* route_plan_shutdown_schedule; 0: none */
     cfg_options_t options;
     route_trust_t trust;     /* servers { trusted_proxies ... }, from options */
     route_listener_t *listeners;
@@ -66,9 +67,12 @@ struct route_plan {
     const cfg_doc_t *doc;    /* the Caddyfile while the plan is built, NULL after */
     route_named_t *named;    /* one per doc->routes */
     size_t *order_rank;      /* the global `order` lines: table row -> sort key; NULL: the table's */
-    /* Resources to close when the last reference goes (log files). */
-    int *fds;
-    size_t nfds, capfds;
+    /* The global `log` options (log_global.c), in file order, and the
+     * one of them named default (or NULL); site `log` directives numbered
+     * so far (their names log0, log1, ...). */
+    route_log_conf_t *loggers;
+    const route_log_conf_t *default_log;
+    unsigned site_logs;
 };
 
 /* Builds one site block into site (plan.c): its addresses, listeners
@@ -82,8 +86,9 @@ int route_site_tls_addresses(route_plan_t *p, const cfg_site_t *cs, route_site_t
  * turns to TLS, the TLS host list, and the HTTP->HTTPS redirect site. */
 int route_plan_tls_finish(route_plan_t *p, const char *base_dir, cfg_error_t *err);
 /* Caddy's strict_sni_host, on by itself where a site of the port uses
- * client_auth: a request whose Host differs from the connection's SNI
- * gets 403 (plan_tls.c), so a client cannot send a benign SNI and then
+ * client_auth (servers { strict_sni_host on|insecure_off } sets it for
+ * every TLS port): a request whose Host differs from the connection's SNI
+ * gets 421 (plan_tls.c), so a client cannot send a benign SNI and then
  * the Host of a site that wanted its certificate. true when refused
  * (x->error_status set). */
 bool route_tls_host_refused(const route_plan_t *p, route_exchange_t *x);
@@ -105,10 +110,7 @@ int route_plan_order(route_plan_t *p, cfg_error_t *err);
 /* The site for this request, or NULL. */
 const route_site_t *route_site_pick(const route_plan_t *p, route_exchange_t *x);
 
-/* Keeps fd open as long as the plan lives. 0 or -1 (out of memory; fd closed). */
-int route_plan_own_fd(route_plan_t *p, int fd);
-
-/* Access log (access_log.c): writes x's line to each of the site's logs. */
-void route_access_log_write(const route_access_log_t *log, route_exchange_t *x);
+/* Access log (access_log.c): writes x's entry to each of the site's logs. */
+void route_access_log_write(const route_log_conf_t *log, route_exchange_t *x);
 
 #endif

@@ -14,6 +14,7 @@
 #include "route/client_ip.h"
 #include "route/file_match.h"
 #include "route/path.h"
+#include "route/plan.h"
 #include "route/state.h"
 #include "route/value_text.h"
 #include "route/vars.h"
@@ -92,7 +93,9 @@
     N(FILE_REL, "http.matchers.file.relative", "file_match.relative") \
     N(FILE_ABS, "http.matchers.file.absolute", "file_match.absolute") \
     N(FILE_TYPE, "http.matchers.file.type", "file_match.type") \
-    N(FILE_REMAINDER, "http.matchers.file.remainder", "file_match.remainder")
+    N(FILE_REMAINDER, "http.matchers.file.remainder", "file_match.remainder") \
+    N(SHUTTING_DOWN, "http.shutting_down", NULL) \
+    N(TIME_UNTIL_SHUTDOWN, "http.time_until_shutdown", NULL)
 
 #define ROUTE__TMPL_KIND(k, ...) ROUTE__TMPL_##k,
 #define ROUTE__TMPL_NONE(k, ...)
@@ -429,6 +432,44 @@ static ifr_str_t route__tmpl_last_slash_split(ifr_str_t p, bool dir)
     return dir ? ifr_str_sub(p, 0, i) : ifr_str_sub(p, i, p.len);
 }
 
+/* shutdown_delay's countdown as Go prints a Duration (negative once the
+ * grace period began); "" when no shutdown is scheduled. */
+static ifr_str_t route__tmpl_until_shutdown(route_exchange_t *x, const route_state_t *st)
+{
+    int64_t at = st && st->plan ? route_plan_shutdown_at(st->plan) : 0;
+    if (!at) return IFR_LIT("");
+    int64_t left = at - ifr_monotonic_ns();
+    if (left >= 0) return route_go_duration(x->arena, left);
+    ifr_str_t d = route_go_duration(x->arena, -left);
+    char *b = ifr_arena_printf(x->arena, "-%.*s", (int)d.len, d.ptr);
+    return b ? ifr_cstr(b) : IFR_LIT("");
+}
+
+/* Every field of the name, joined with "," as Caddy's placeholder does
+ * (Go's strings.Join of Header.Values). */
+static ifr_str_t route__tmpl_header(route_exchange_t *x, ifr_str_t name)
+{
+    const http_headers_t *hs = &x->req->headers;
+    ifr_str_t one = IFR_LIT("");
+    size_t count = 0, total = 0;
+    for (uint32_t i = 0; i < hs->count; i++)
+        if (ifr_str_eq_nocase(hs->items[i].name, name)) {
+            if (count++ == 0) one = hs->items[i].value;
+            total += hs->items[i].value.len + 1;
+        }
+    if (count < 2) return one;
+    char *b = ifr_arena_alloc(x->arena, total);
+    if (!b) return IFR_LIT("");
+    size_t n = 0;
+    for (uint32_t i = 0; i < hs->count; i++)
+        if (ifr_str_eq_nocase(hs->items[i].name, name)) {
+            if (n) b[n++] = ',';
+            memcpy(b + n, hs->items[i].value.ptr, hs->items[i].value.len);
+            n += hs->items[i].value.len;
+        }
+    return ifr_str(b, n);
+}
+
 static ifr_str_t route__tmpl_seg_value(route_exchange_t *x, const route__tmpl_seg_t *s)
 {
     http_request_t *r = x->req;
@@ -497,9 +538,11 @@ static ifr_str_t route__tmpl_seg_value(route_exchange_t *x, const route__tmpl_se
     case ROUTE__TMPL_REMOTE_PORT: return route__tmpl_fmt(x, "%lld", x->conn->remote_port);
     case ROUTE__TMPL_HEADER: {
         if (ifr_str_eq_nocase(s->arg, IFR_LIT("Host"))) return r->host;
-        const http_header_t *h = http_headers_get(&r->headers, s->arg);
-        return h ? h->value : IFR_LIT("");
+        return route__tmpl_header(x, s->arg);
     }
+    case ROUTE__TMPL_SHUTTING_DOWN:
+        return st && st->plan && route_plan_shutdown_at(st->plan) ? IFR_LIT("true") : IFR_LIT("false");
+    case ROUTE__TMPL_TIME_UNTIL_SHUTDOWN: return route__tmpl_until_shutdown(x, st);
     case ROUTE__TMPL_COOKIE: return route__tmpl_cookie(x, s->arg);
     case ROUTE__TMPL_LABEL: return route__tmpl_nth(route_host_only(r->host), '.', s->n, true);
     case ROUTE__TMPL_UUID: return route__tmpl_uuid(x);

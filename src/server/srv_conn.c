@@ -83,9 +83,13 @@ static srv_conn_t *srv__conn_create(srv_worker_t *w, int fd, const srv_transport
     c->watch = (srv_watch_t){ fd, srv__conn_on_io, c };
     c->worker = w;
     c->state = ops->handshake ? SRV_CONN_HANDSHAKE : SRV_CONN_READ_HEAD;
+    /* servers { max_header_size }: the buffer must hold a head that big
+     * for the scanner to see it end (or pass the cap). */
+    uint64_t max_head = route_plan_options(w->plan)->max_header_size;
     c->rbuf = IFR_BUF_INIT;
-    c->rbuf.limit = SRV__CONN_RBUF_LIMIT;
+    c->rbuf.limit = max_head >= SRV__CONN_RBUF_LIMIT ? (size_t)max_head + 1 : SRV__CONN_RBUF_LIMIT;
     http_head_scan_init(&c->scan);
+    c->scan.max_head = (size_t)max_head;
     srv_outq_init(&c->out);
     srv_timer_init(&c->timer, srv__conn_on_timer, c);
     srv_task_init(&c->task, srv__conn_on_task, c);
@@ -114,6 +118,17 @@ static srv_conn_t *srv__conn_create(srv_worker_t *w, int fd, const srv_transport
     return c;
 }
 
+/* servers { keepalive_interval }: TCP keep-alive probes after that much
+ * silence and then at that interval, as Go sets them (0: none). */
+static void srv__conn_keepalive(int fd, const struct sockaddr_storage *peer, int64_t interval_ns)
+{
+    if (interval_ns <= 0 || (peer->ss_family != AF_INET && peer->ss_family != AF_INET6)) return;
+    int on = 1, secs = (int)(interval_ns / 1000000000LL);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof secs);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &secs, sizeof secs);
+}
+
 srv_conn_t *srv_conn_new(srv_worker_t *w, int fd, const srv_transport_ops_t *ops, void *ctx)
 {
     srv_conn_t *c = srv__conn_create(w, fd, ops, ctx);
@@ -126,12 +141,21 @@ srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l, 
     srv_conn_t *c = srv__conn_create(w, fd, l->transport, l->transport_ctx);
     if (!c) return NULL;
     srv__conn_addresses(c, fd, peer, l->host);
+    srv__conn_keepalive(fd, peer, route_plan_options(w->plan)->keepalive_interval_ns);
     /* Sites are chosen by the listener's address and port (a unix
      * socket has no port of its own: the site's is the listener's). */
     snprintf(c->listener, sizeof c->listener, "%s", l->host);
     c->info.listener = ifr_cstr(c->listener);
     c->info.local_port = l->port;
     return c;
+}
+
+/* A fresh scan for the next head, with the connection's max_head. */
+static void srv__conn_scan_reset(srv_conn_t *c)
+{
+    size_t max_head = c->scan.max_head;
+    http_head_scan_init(&c->scan);
+    c->scan.max_head = max_head;
 }
 
 static void srv__conn_free(srv_conn_t *c, bool close_fd)
@@ -240,7 +264,7 @@ static void srv__conn_start_exchange(srv_conn_t *c)
     }
     memcpy(head, c->rbuf.data + start, len);
     ifr_buf_consume(&c->rbuf, c->scan.head_end);
-    http_head_scan_init(&c->scan);
+    srv__conn_scan_reset(c);
     http_parse_error_t err;
     if (http_request_parse(&c->ex.req, head, len, &c->ex.arena, &err) < 0) {
         ifr_log_debug("http", "refused request from %s: %s (%d)", c->remote_ip, err.reason, err.status);
@@ -382,7 +406,7 @@ static int srv__step_closing(srv_conn_t *c)
 void srv_conn_close_lingering(srv_conn_t *c)
 {
     c->rbuf.len = 0;
-    http_head_scan_init(&c->scan);
+    srv__conn_scan_reset(c);
     c->state = SRV_CONN_CLOSING;
     srv_conn_wake(c);
 }
@@ -572,7 +596,7 @@ static void srv__conn_on_timer(srv_timer_t *t)
         }
         ifr_log_debug("http", "read_header timeout for %s", c->remote_ip);
         c->rbuf.len = 0;
-        http_head_scan_init(&c->scan);
+        srv__conn_scan_reset(c);
         srv__conn_queue_error(c, 408);
         break;
     case SRV_CONN_EXCHANGE:

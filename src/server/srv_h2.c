@@ -73,7 +73,7 @@ static int srv__on_header(nghttp2_session *ng, const nghttp2_frame *frame, const
     if (!st) return 0;
     st->field_bytes += (uint32_t)(namelen + valuelen + 32);
     st->fields++;
-    if (st->field_bytes > SRV__H2_FIELD_BYTES_MAX || st->fields > SRV__H2_FIELDS_MAX) st->fields_over = true;
+    if (st->field_bytes > h2->max_field_bytes || st->fields > SRV__H2_FIELDS_MAX) st->fields_over = true;
     if (st->fields_over) return 0;
     ifr_arena_t *a = &st->ex.arena;
     ifr_str_t n = ifr_arena_str(a, ifr_str((const char *)name, namelen));
@@ -219,11 +219,15 @@ int srv_h2_start(srv_conn_t *c)
     nghttp2_option_del(opt);
     cb = NULL;
     opt = NULL;
+    /* servers { max_header_size } is the header list's size here (RFC
+     * 9113's measure: name, value and 32 per field). */
+    uint64_t max_head = route_plan_options(c->worker->plan)->max_header_size;
+    h2->max_field_bytes = max_head ? (uint32_t)max_head : SRV__H2_FIELD_BYTES_MAX;
     const nghttp2_settings_entry iv[] = {
         { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, SRV_H2_MAX_STREAMS },
         { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, SRV_H2_STREAM_WINDOW },
         { NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, SRV_H2_HEADER_TABLE },
-        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, SRV__H2_FIELD_BYTES_MAX },
+        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, h2->max_field_bytes },
     };
     if (nghttp2_submit_settings(h2->ng, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
         nghttp2_session_set_local_window_size(h2->ng, NGHTTP2_FLAG_NONE, 0, SRV_H2_CONN_WINDOW) != 0) {

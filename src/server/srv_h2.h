@@ -96,6 +96,7 @@ struct srv_h2_session {
     srv_conn_t *conn;
     srv_h2_stream_t *streams;    /* every stream not yet freed */
     size_t nstreams;
+    uint32_t max_field_bytes;    /* SETTINGS_MAX_HEADER_LIST_SIZE we sent; past it: 431 */
     int64_t last_recv;           /* the last bytes from the client */
     int64_t last_active;         /* the last stream ended (or the session began) */
     int64_t blocked_since;       /* response bytes wait and no DATA left; 0 = not blocked */

@@ -19,7 +19,10 @@
 #include "server/srv_memory.h"
 #include "server/srv_offload.h"
 #include "server/srv_acme_challenge.h"
+#include "server/srv_shutdown_delay.h"
 #include "server/srv_fnhost.h"
+#include "server/srv_log_default.h"
+#include "server/srv_log_file.h"
 #include "server/srv_tls.h"
 #include "server/srv_worker.h"
 
@@ -184,6 +187,7 @@ static void srv__server_reload_apply(srv_server_t *s, route_plan_t *p, srv_tls_c
     srv_tls_config_start(tls);   /* ACME, now that the listeners serve its challenges */
     route_plan_release(s->plan);
     s->plan = p;
+    srv_log_default_apply(p);   /* the global `log` options of the new plan */
     s->announcing = true;   /* srv__server_reload_announce says it */
     s->announce_by = srv_clock_ns() + SRV__SERVER_ANNOUNCE_WAIT_NS;
 }
@@ -247,6 +251,10 @@ static void srv__server_reload_announce(srv_server_t *s)
  * announced). */
 static void srv__server_reload_finish(srv_server_t *s)
 {
+    /* A plan that closes a listener waits for shutdown_delay: the loop
+     * asks again (a stop meanwhile releases it, as any loaded plan). */
+    if (s->reload_plan && srv_shutdown_delay_needed(s->plan, s->reload_plan) && srv_shutdown_delay_pending(s->plan))
+        return;
     pthread_join(s->reload_thread, NULL);
     s->reloading = false;
     if (s->reload_plan) {
@@ -280,13 +288,15 @@ static int srv__write_pidfile(const char *path)
     return 0;
 }
 
-/* Stops accepting, lets in-flight requests finish within grace_period (0:
+/* After shutdown_delay (serving on), stops accepting, lets in-flight
+ * requests finish within grace_period (0:
  * no limit, as Caddy), then closes what is left. A second signal forces.
  * Forced workers get SRV__SERVER_FORCE_WAIT_NS more (a third signal ends that
  * too); false when some did not stop by then: the caller exits without
  * them. */
 static bool srv__server_shutdown(srv_server_t *s, const sigset_t *signals)
 {
+    srv_shutdown_delay_wait(s->plan, signals);
     int64_t grace = route_plan_options(s->plan)->grace_period_ns;
     int64_t deadline = grace > 0 ? srv_clock_ns() + grace : 0, give_up = 0;
     for (int i = 0; i < s->worker_count; i++) srv_worker_post_stop(&s->workers[i], false);
@@ -322,6 +332,8 @@ static int srv__server_start(srv_server_t *s, const srv_run_options_t *o)
     }
     const cfg_options_t *opt = route_plan_options(s->plan);
     if (opt->debug) ifr_log_set_level(IFR_LOG_DEBUG);
+    srv_log_default_start();
+    srv_log_default_apply(s->plan);   /* the server's lines through the global `log` options */
     if (!(s->tls = srv_tls_config_load(s->plan, &cerr))) {
         srv_format_config_error(&cerr, msg, sizeof msg);
         fprintf(stderr, "ifrit: %s\n", msg);
@@ -431,6 +443,11 @@ int srv_server_run(const srv_run_options_t *o)
     /* The functions' KV writes still in memory go to their file now that
      * the workers are done (srv_fnhost_kv.c). */
     srv_fnhost_kv_flush_all();
+    if (stopped && !s.reloading) {
+        /* The workers are done: the log lines still waiting go to their files. */
+        srv_log_default_stop();
+        srv_log_files_stop();
+    }
     if (o->pidfile) {
         unlink(o->pidfile);
         srv_reload_status_clear(o->pidfile);

@@ -189,13 +189,14 @@ def test_log_level_errors(binary):
 def test_options_not_built_are_named(binary):
     """Never ignored: what ifrit does not build is a config error naming it."""
     cases = [
-        (site("\tfile_server {\n\t\tbrowse {\n\t\t\tsort size desc\n\t\t}\n\t}"), "Caddyfile:7:4", "'sort'"),
-        (site("\tfile_server {\n\t\tetag_file_extensions .sha256\n\t}"), "Caddyfile:6:3", "etag_file_extensions"),
-        (site("\tlog {\n\t\thostnames a.com\n\t}"), "Caddyfile:6:3", "hostnames"),
-        (site("\tlog {\n\t\toutput file x.log {\n\t\t\troll_size 1MB\n\t\t}\n\t}"), "Caddyfile:6:", "rolling"),
-        ("{\n\tshutdown_delay 5s\n}\n:8080 {\n}\n", "Caddyfile:2:2", "shutdown_delay"),
-        ("{\n\tservers {\n\t\tmax_header_size 5MB\n\t}\n}\n:8080 {\n}\n", "Caddyfile:3:3", "max_header_size"),
-        ("{\n\tlog {\n\t\toutput stderr\n\t}\n}\n:8080 {\n}\n", "Caddyfile:2:2", "'log'"),
+        (site("\tfile_server {\n\t\tbrowse {\n\t\t\treveal_symlinks\n\t\t}\n\t}"), "Caddyfile:7:4", "'reveal_symlinks'"),
+        (site("\tfile_server {\n\t\tbrowse listing.html\n\t}"), "Caddyfile:6:10", "custom templates"),
+        (site("\tlog {\n\t\toutput net localhost:9999\n\t}"), "Caddyfile:6:10", "net"),
+        (site("\tlog {\n\t\tformat append {\n\t\t\tx y\n\t\t}\n\t}"), "Caddyfile:6:10", "append"),
+        ("{\n\tocsp_interval 1h\n}\n:8080 {\n}\n", "Caddyfile:2:2", "ocsp_interval"),
+        ("{\n\tservers {\n\t\tenable_full_duplex\n\t}\n}\n:8080 {\n}\n", "Caddyfile:3:3", "enable_full_duplex"),
+        ("{\n\tlog {\n\t\tsampling {\n\t\t\tfirst 10\n\t\t}\n\t}\n}\n:8080 {\n}\n", "Caddyfile:3:3",
+         "sampling"),
         (site("\ttemplates"), "Caddyfile:5:2", "templates"),
         (site("\t@m path /a {\n\t\tfoo\n\t}\n\trespond @m x"), "Caddyfile:5:13", "path matcher takes no block"),
         (site("\t@m {\n\t\theader X y {\n\t\t\tz\n\t\t}\n\t}\n\trespond @m x"), "Caddyfile:6:14",

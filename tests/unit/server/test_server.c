@@ -86,6 +86,18 @@ size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out)
 
 const cfg_options_t *route_plan_options(const route_plan_t *p) { return &p->options; }
 
+/* The fake plan has no shutdown_delay, so nothing is ever scheduled. */
+void route_plan_shutdown_schedule(route_plan_t *p, int64_t at_ns) { (void)p; (void)at_ns; }
+int64_t route_plan_shutdown_at(const route_plan_t *p) { (void)p; return 0; }
+
+/* No global `log` options: the server's lines stay on stderr. */
+bool route_plan_has_loggers(const route_plan_t *p) { (void)p; return false; }
+void route_plan_log_line(const route_plan_t *p, int level, ifr_str_t logger, ifr_str_t msg)
+{
+    (void)p; (void)level; (void)logger; (void)msg;
+}
+int route_plan_log_min_level(const route_plan_t *p) { (void)p; return 1; }
+
 /* No TLS sites: the fake plan serves plain HTTP only. */
 size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out)
 {
