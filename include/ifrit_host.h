@@ -5,7 +5,7 @@
  *   clang --target=wasm32-wasi -O2 -I include fn.c -o fn.wasm
  *
  * Each call is allowed only when the function's block grants it
- * (`permissions { kv_read kv_write mutex http_get http }`, `allow_host`;
+ * (`permissions { kv_read kv_write mutex http_get http db enqueue ai }`, `allow_host`;
  * docs/functions.md, "Host calls"); a denied call returns
  * IFRIT_HOST_DENIED and the server logs a line.
  *
@@ -41,6 +41,7 @@ enum {
     IFRIT_HOST_RESPONSE_TOO_LARGE = 11, /* the body is over http_max_response */
     IFRIT_HOST_NO_RESPONSE = 12,       /* http_headers/http_body (db_result) with no response (result) held */
     IFRIT_HOST_QUERY = 13,             /* the database refused the query (the log says why) */
+    IFRIT_HOST_BAD_ANSWER = 14,        /* the AI endpoint answered an error status, or no completion */
 };
 
 enum { IFRIT_HOST_LOG_DEBUG = 0, IFRIT_HOST_LOG_INFO = 1, IFRIT_HOST_LOG_WARN = 2, IFRIT_HOST_LOG_ERROR = 3 };
@@ -100,5 +101,16 @@ IFRIT_HOST_IMPORT("db_result") int32_t ifrit_db_result(char *out, uint32_t cap, 
  * payload over 1 MiB. */
 IFRIT_HOST_IMPORT("enqueue")
 int32_t ifrit_enqueue(const char *name, uint32_t name_len, const char *payload, uint32_t payload_len, char *id_out);
+
+/* A chat completion (permission ai; the block's ai_provider, ai_endpoint,
+ * ai_model and ai_token, and allow_host naming the endpoint's host): the
+ * prompt goes as the one user message. On IFRIT_HOST_OK the answer's text
+ * (the completion's message content) is held until the next outbound
+ * call: read it with ai_answer (cap 0 first to learn its size).
+ * IFRIT_HOST_BAD_ANSWER: an error status, or a reply that is not a
+ * completion (the log says which). */
+IFRIT_HOST_IMPORT("ai_ask") int32_t ifrit_ai_ask(const char *prompt, uint32_t prompt_len);
+/* The held answer; IFRIT_HOST_NO_RESPONSE when none is held. */
+IFRIT_HOST_IMPORT("ai_answer") int32_t ifrit_ai_answer(char *out, uint32_t cap, uint32_t *len);
 
 #endif

@@ -5,7 +5,8 @@
  *   protocol cgi|json  fuel N / fuel_limit N                max_output SIZE
  *   snapshot on|off    mount HOST_DIR GUEST_DIR             pool_size N
  *   permissions { ... } allow_host HOST...  kv_namespace NAME
- *   http_timeout DUR   http_max_response SIZE   (fn_host_directive.c)
+ *   http_timeout DUR   http_max_response SIZE   ai_provider ai_endpoint ai_model ai_token
+ *                                               (fn_host_directive.c)
  *   api_key KEY        cors_origin ORIGIN   rate_limit RPS [BURST] (fn_traffic_check.c)
  *   security { policy strict|audit; trusted_key HEX }     (fn_sign.c)
  * The module is read, compiled and snapshotted here, at config load, so a
@@ -32,7 +33,7 @@ static const char *const fn__directive_options[] = {
     "max_output", "snapshot", "mount", "pool_size",
     "permissions", "allow_host", "kv_namespace", "http_timeout", "http_max_response",
     "api_key", "cors_origin", "rate_limit", "security", "db_driver", "db_dsn", "max_retries", "retry_backoff",
-    "cron",
+    "cron", "ai_provider", "ai_endpoint", "ai_model", "ai_token",
 };
 #define FN__DIRECTIVE_NOPTIONS (sizeof fn__directive_options / sizeof fn__directive_options[0])
 

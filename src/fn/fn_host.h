@@ -35,7 +35,8 @@
     X(NETWORK, 10, "the connection or the TLS handshake failed, or the peer broke HTTP")      \
     X(RESPONSE_TOO_LARGE, 11, "the response is larger than http_max_response")                \
     X(NO_RESPONSE, 12, "no outbound response (or query result) is held")                    \
-    X(QUERY, 13, "the database refused the query; see the server log")
+    X(QUERY, 13, "the database refused the query; see the server log")                     \
+    X(BAD_ANSWER, 14, "the AI endpoint answered an error status or a reply without a completion")
 
 typedef enum {
 #define FN_HOST_ENUM(name, value, text) FN_HOST_E_##name = value,

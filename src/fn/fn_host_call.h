@@ -37,13 +37,17 @@ typedef struct fn_host_call {
     /* Turns the finished job into the call's results (and guest memory). */
     void (*complete)(fn_call_t *c);
     route_resume_cb resume;    /* continues the guest once complete ran */
-    /* Gojinn's host_http_get: where the body goes. */
-    uint32_t out;
+    /* Gojinn's host_http_get and host_ask_ai: where the answer goes (and
+     * host_ask_ai's buffer size: its raw reply is larger than the text). */
+    uint32_t out, out_max;
     /* ifrit's http_request: the last response, read by http_status,
      * http_headers and http_body (x->arena). */
     fn_http_job_t *response;
     /* ifrit's db_query: the last result, read by db_result (x->arena). */
     fn_db_job_t *result;
+    /* ifrit's ai_ask: the job whose response body is the last answer's
+     * text, read by ai_answer; cleared when the job is reused. */
+    fn_http_job_t *ai_answer;
 } fn_host_call_t;
 
 void fn_host_enter(fn_call_t *c);
@@ -88,6 +92,16 @@ int fn_host_url_parse(ifr_str_t url, fn_url_t *u, char *hbuf, size_t hsize, char
  * addresses allowed too. */
 int fn_host_allowed(const fn_host_config_t *h, ifr_str_t host);
 
+/* fn_host_http.c: checks that perm (need, named grant in the log) and
+ * allow_host cover url, and prepares the outbound job in c's host state
+ * (c->host->job; the caller sets complete and suspends): FN_HOST_E_OK, or
+ * the error (logged). max_body bytes of the response are kept; truncate:
+ * a longer body is cut there, else it is RESPONSE_TOO_LARGE. */
+int fn_host_http_prepare(fn_call_t *c, const char *call, unsigned need, const char *grant, ifr_str_t method,
+                         ifr_str_t url, ifr_str_t headers, ifr_str_t body, uint64_t max_body, bool truncate);
+/* The request a host call serves, or NULL while f loads (logged). */
+fn_call_t *fn_host_request_of(fn_function_t *f, const char *call);
+
 /* Host functions, in the import tables of fn_host_link.c. */
 #define FN_HOST_FN(name) iw_host_result_t name(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 FN_HOST_FN(fn_gojinn_log);
@@ -112,5 +126,8 @@ FN_HOST_FN(fn_ifrit_db_query);
 FN_HOST_FN(fn_ifrit_db_result);
 FN_HOST_FN(fn_gojinn_enqueue);
 FN_HOST_FN(fn_ifrit_enqueue);
+FN_HOST_FN(fn_gojinn_ask_ai);
+FN_HOST_FN(fn_ifrit_ai_ask);
+FN_HOST_FN(fn_ifrit_ai_answer);
 
 #endif

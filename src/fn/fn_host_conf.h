@@ -18,6 +18,7 @@ enum {
     FN_PERM_HTTP = 1u << 4,      /* http_request with any method (implies http_get) */
     FN_PERM_DB = 1u << 5,        /* host_db_query, db_query (needs db_driver and db_dsn) */
     FN_PERM_ENQUEUE = 1u << 6,   /* host_enqueue, enqueue, X-Gojinn-Async requests, job states */
+    FN_PERM_AI = 1u << 7,        /* host_ask_ai, ai_ask (the ai_endpoint's host must be in allow_host) */
 };
 
 /* The keys a kv_read or kv_write grant covers: none listed means every
@@ -48,6 +49,10 @@ typedef struct {
     bool db_sqlite;                 /* db_driver sqlite (or sqlite3, libsql) was given */
     uint32_t max_retries;           /* its jobs' retries after a failure */
     int64_t retry_backoff_ns;       /* the wait before retry N is N times this */
+    bool ai_ollama;                 /* ai_provider ollama (else openai): the answer's shapes it reads */
+    const char *ai_endpoint;        /* NULL: the provider's default (fn_host_ai.c) */
+    const char *ai_model;           /* NULL: gpt-3.5-turbo, Gojinn's default */
+    const char *ai_token;           /* sent as "Authorization: Bearer", never logged; NULL: none */
 } fn_host_config_t;
 
 #endif

@@ -16,18 +16,23 @@
  *   db_dsn PATH                   (its file, relative to the Caddyfile)
  *   max_retries N                 its jobs' retries after a failure (5)
  *   retry_backoff DUR             the wait before retry N is N times this (1s)
+ *   ai_provider openai|ollama     what host_ask_ai/ai_ask talk to (openai)
+ *   ai_endpoint URL               its chat-completions URL (the provider's)
+ *   ai_model NAME                 the model asked (gpt-3.5-turbo)
+ *   ai_token TOKEN                sent as a bearer token, never logged
  *
  * Gojinn's capabilities ifrit does not have yet (other drivers) are refused
  * by name, never ignored. */
 #include <string.h>
 
 #include "config/dispense.h"
+#include "fn/fn_host_call.h"
 #include "fn/fn_host_directive.h"
 
 static const char *const fn__host_perm_names[] = { "kv_read", "kv_write", "mutex", "http_get", "http", "db",
-                                                   "enqueue" };
-static const unsigned fn__host_perm_bits[] = { FN_PERM_KV_READ, FN_PERM_KV_WRITE, FN_PERM_MUTEX,
-                                               FN_PERM_HTTP_GET, FN_PERM_HTTP, FN_PERM_DB, FN_PERM_ENQUEUE };
+                                                   "enqueue", "ai" };
+static const unsigned fn__host_perm_bits[] = { FN_PERM_KV_READ, FN_PERM_KV_WRITE, FN_PERM_MUTEX, FN_PERM_HTTP_GET,
+                                               FN_PERM_HTTP, FN_PERM_DB, FN_PERM_ENQUEUE, FN_PERM_AI };
 #define FN__HOST_NPERMS (sizeof fn__host_perm_names / sizeof fn__host_perm_names[0])
 
 static int fn__host_append(route_parse_t *p, const char ***list, size_t *count, const cfg_token_t *t)
@@ -88,6 +93,45 @@ static bool fn__host_name_ok(ifr_str_t n)
     return true;
 }
 
+/* Printable ASCII, no space: what may follow "Bearer " in a header. */
+static bool fn__host_token_ok(ifr_str_t t)
+{
+    if (t.len == 0 || t.len > 4096) return false;
+    for (size_t i = 0; i < t.len; i++)
+        if ((unsigned char)t.ptr[i] <= 0x20 || (unsigned char)t.ptr[i] >= 0x7f) return false;
+    return true;
+}
+
+/* ai_provider, ai_endpoint, ai_model, ai_token (one argument each). */
+static int fn__host_ai_option(route_parse_t *p, const cfg_directive_t *s, const cfg_token_t *a, fn_host_config_t *h)
+{
+    ifr_str_t n = s->name.text;
+    if (ifr_str_eq_cstr(n, "ai_provider")) {
+        if (cfg_is_word(a, "openai")) h->ai_ollama = false;
+        else if (cfg_is_word(a, "ollama")) h->ai_ollama = true;
+        else return cfg_errorf(p->err, a, "ai_provider: expected openai or ollama, got '%s'", a->text.ptr);
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "ai_endpoint")) {
+        char hbuf[256], why[120];
+        fn_url_t u;
+        if (fn_host_url_parse(a->text, &u, hbuf, sizeof hbuf, why, sizeof why) < 0)
+            return cfg_errorf(p->err, a, "ai_endpoint: %s", why);
+        h->ai_endpoint = a->text.ptr;
+        return 0;
+    }
+    if (ifr_str_eq_cstr(n, "ai_model")) {
+        if (a->text.len == 0 || a->text.len > 200)
+            return cfg_errorf(p->err, a, "ai_model: expected a name of 1 to 200 bytes");
+        h->ai_model = a->text.ptr;
+        return 0;
+    }
+    if (!fn__host_token_ok(a->text))   /* ai_token: not echoed, it is a secret */
+        return cfg_errorf(p->err, a, "ai_token: expected 1 to 4096 printable ASCII bytes without spaces");
+    h->ai_token = a->text.ptr;
+    return 0;
+}
+
 int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t *h)
 {
     ifr_str_t n = s->name.text;
@@ -122,6 +166,7 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
         if (!(h->db_path = route_parse_path(p, dsn))) return cfg_errorf(p->err, NULL, "out of memory");
         return 0;
     }
+    if (ifr_str_starts_with(n, IFR_LIT("ai_"))) return fn__host_ai_option(p, s, a, h);
     if (ifr_str_eq_cstr(n, "kv_namespace")) {
         if (a->text.len == 0 || a->text.len > 200)
             return cfg_errorf(p->err, a, "kv_namespace: expected a name of 1 to 200 bytes");
@@ -158,7 +203,7 @@ bool fn_host_is_option(ifr_str_t name)
 {
     static const char *const names[] = { "permissions", "allow_host", "kv_namespace", "http_timeout",
                                          "http_max_response", "db_driver", "db_dsn", "max_retries",
-                                         "retry_backoff" };
+                                         "retry_backoff", "ai_provider", "ai_endpoint", "ai_model", "ai_token" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ifr_str_eq_cstr(name, names[i])) return true;
     return false;

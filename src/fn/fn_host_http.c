@@ -29,8 +29,7 @@ static void fn__http_work(void *arg)
     }
 }
 
-/* The request a call serves, or NULL at load (logged). */
-static fn_call_t *fn__http_request_of(fn_function_t *f, const char *call)
+fn_call_t *fn_host_request_of(fn_function_t *f, const char *call)
 {
     fn_call_t *c = fn_host_current();
     if (c && c->f == f) return c;
@@ -54,6 +53,7 @@ static fn_http_job_t *fn__http_job(fn_call_t *c, ifr_str_t method, ifr_str_t url
         h->job_size = size;
     }
     if (h->response == j) h->response = NULL;   /* replaced by this request's */
+    if (h->ai_answer == j) h->ai_answer = NULL;
     memset(j, 0, sizeof *j);
     int64_t left_ms = (c->deadline - fn_clock_ns()) / 1000000;
     int64_t timeout_ms = c->f->conf->host.http_timeout_ns / 1000000;
@@ -73,17 +73,12 @@ static fn_http_job_t *fn__http_job(fn_call_t *c, ifr_str_t method, ifr_str_t url
     return j;
 }
 
-/* Checks the grant and allow_host for url, and prepares the job:
- * FN_HOST_E_OK with the job in c's host state, or the error (logged). */
-static int fn__http_prepare(fn_call_t *c, const char *call, ifr_str_t method, ifr_str_t url, ifr_str_t headers,
-                            ifr_str_t body, uint64_t max_body, bool truncate)
+int fn_host_http_prepare(fn_call_t *c, const char *call, unsigned need, const char *grant, ifr_str_t method,
+                         ifr_str_t url, ifr_str_t headers, ifr_str_t body, uint64_t max_body, bool truncate)
 {
     const fn_host_config_t *h = &c->f->conf->host;
-    bool get = ifr_str_eq_cstr(method, "GET");
-    unsigned need = get ? FN_PERM_HTTP_GET : FN_PERM_HTTP;
     if (!(h->perms & need)) {
-        fn_host_log(c, IFR_LOG_WARN, "%s denied: the function's permissions do not grant %s", call,
-                    get ? "http_get" : "http");
+        fn_host_log(c, IFR_LOG_WARN, "%s denied: the function's permissions do not grant %s", call, grant);
         return FN_HOST_E_DENIED;
     }
     char hbuf[256], why[120];
@@ -142,11 +137,12 @@ FN_HOST_FN(fn_gojinn_http_get)
     const char *url = fn_host_lift(inst, "host_http_get", "URL", (uint32_t)args[0], (uint32_t)args[1]);
     if (!url || !fn_host_lift(inst, "host_http_get", "buffer", (uint32_t)args[2], max)) return IW_HOST_TRAP;
     results[0] = 0;
-    fn_call_t *c = fn__http_request_of(f, "host_http_get");
+    fn_call_t *c = fn_host_request_of(f, "host_http_get");
     if (!c) return IW_HOST_OK;
     uint64_t cap = c->f->conf->host.http_max_response;
-    if (fn__http_prepare(c, "host_http_get", IFR_LIT("GET"), ifr_str(url, (uint32_t)args[1]), IFR_LIT(""),
-                         IFR_LIT(""), max < cap ? max : cap, true) != FN_HOST_E_OK)
+    if (fn_host_http_prepare(c, "host_http_get", FN_PERM_HTTP_GET, "http_get", IFR_LIT("GET"),
+                             ifr_str(url, (uint32_t)args[1]), IFR_LIT(""), IFR_LIT(""), max < cap ? max : cap,
+                             true) != FN_HOST_E_OK)
         return IW_HOST_OK;
     fn_host_call_t *h = c->host;
     h->out = (uint32_t)args[2];
@@ -224,7 +220,7 @@ FN_HOST_FN(fn_ifrit_http_request)
     const char *hdrs = url ? fn_host_lift(inst, call, "headers", (uint32_t)args[4], (uint32_t)args[5]) : NULL;
     const char *body = hdrs ? fn_host_lift(inst, call, "body", (uint32_t)args[6], (uint32_t)args[7]) : NULL;
     if (!body) return IW_HOST_TRAP;
-    fn_call_t *c = fn__http_request_of(f, call);
+    fn_call_t *c = fn_host_request_of(f, call);
     if (!c) {
         results[0] = FN_HOST_E_UNAVAILABLE;
         return IW_HOST_OK;
@@ -250,8 +246,10 @@ FN_HOST_FN(fn_ifrit_http_request)
         fn_host_log(c, IFR_LOG_WARN, "%s: %s", call, why);
         e = FN_HOST_E_INVALID;
     } else {
-        e = fn__http_prepare(c, call, m, ifr_str(url, (uint32_t)args[3]), ifr_str(hbuf, hlen),
-                             ifr_str(body, (uint32_t)args[7]), c->f->conf->host.http_max_response, false);
+        bool get = ifr_str_eq_cstr(m, "GET");
+        e = fn_host_http_prepare(c, call, get ? FN_PERM_HTTP_GET : FN_PERM_HTTP, get ? "http_get" : "http", m,
+                                 ifr_str(url, (uint32_t)args[3]), ifr_str(hbuf, hlen),
+                                 ifr_str(body, (uint32_t)args[7]), c->f->conf->host.http_max_response, false);
     }
     if (e != FN_HOST_E_OK) {
         if (c->host) c->host->response = NULL;

@@ -5,11 +5,13 @@
  * the type the guest declares. An import of either module that ifrit does
  * not provide is a load error naming it; so is one whose type fits no
  * form. And at load the function's store is opened, when its block grants
- * a KV capability, and the jobs file, when it grants enqueue. */
+ * a KV capability, and the jobs file, when it grants enqueue; a block
+ * granting ai must name the AI endpoint's host in allow_host. */
 #include <stdio.h>
 #include <string.h>
 
 #include "fn/fn_function.h"
+#include "fn/fn_host_ai.h"
 #include "fn/fn_host_call.h"
 #include "fn/fn_host_link.h"
 
@@ -44,6 +46,10 @@ static const fn__host_import_t fn__host_imports[] = {
     { "ifrit_host", "db_result", "iii:i", fn_ifrit_db_result },
     { "gojinn", "host_enqueue", "iiii:i", fn_gojinn_enqueue },
     { "ifrit_host", "enqueue", "iiiii:i", fn_ifrit_enqueue },
+    { "gojinn", "host_ask_ai", "iiii:I", fn_gojinn_ask_ai },
+    { "gojinn", "host_ask_ai", "iiii:i", fn_gojinn_ask_ai },
+    { "ifrit_host", "ai_ask", "ii:i", fn_ifrit_ai_ask },
+    { "ifrit_host", "ai_answer", "iii:i", fn_ifrit_ai_answer },
 };
 #define FN__HOST_NIMPORTS (sizeof fn__host_imports / sizeof fn__host_imports[0])
 
@@ -51,7 +57,7 @@ static const fn__host_import_t fn__host_imports[] = {
 static const char *const fn__host_not_yet[][2] = {
     { "host_s3_put", "S3" },                 { "host_s3_get", "S3" },
     { "host_ws_upgrade", "WebSockets" },     { "host_ws_read", "WebSockets" },
-    { "host_ws_write", "WebSockets" },       { "host_ask_ai", "AI" },
+    { "host_ws_write", "WebSockets" },
 };
 
 static bool fn__host_module(const char *m) { return strcmp(m, "gojinn") == 0 || strcmp(m, "ifrit_host") == 0; }
@@ -133,10 +139,11 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
     }
     const fn_host_config_t *h = &f->conf->host;
     const fn_host_backend_t *b = fn_host_backend();
-    if ((h->perms & FN_PERM_HTTP_GET) && (!b || !b->http_fetch)) {
+    if ((h->perms & (FN_PERM_HTTP_GET | FN_PERM_AI)) && (!b || !b->http_fetch)) {
         snprintf(why, size, "permissions: outbound HTTP is not available in this build");
         return -1;
     }
+    if (fn_host_ai_check(h, why, size) < 0) return -1;
     if (h->db_path && !h->db_sqlite) {
         snprintf(why, size, "db_dsn needs db_driver sqlite (the only driver ifrit has yet)");
         return -1;
@@ -192,6 +199,6 @@ int fn_host_check_runner(const fn_config_t *c, char *why, size_t size)
         return -1;
     }
     if (!c->host.perms) return 0;
-    snprintf(why, size, "permissions: host calls (KV, locks, outbound HTTP, databases) are not available in this build");
+    snprintf(why, size, "permissions: host calls (KV, locks, outbound HTTP, databases, AI) are not available in this build");
     return -1;
 }

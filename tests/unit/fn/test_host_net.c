@@ -106,6 +106,7 @@ static void test_error_codes_match_the_guest_header(void)
     CHECK_INT_EQ(IFRIT_HOST_RESPONSE_TOO_LARGE, FN_HOST_E_RESPONSE_TOO_LARGE);
     CHECK_INT_EQ(IFRIT_HOST_NO_RESPONSE, FN_HOST_E_NO_RESPONSE);
     CHECK_INT_EQ(IFRIT_HOST_QUERY, FN_HOST_E_QUERY);
+    CHECK_INT_EQ(IFRIT_HOST_BAD_ANSWER, FN_HOST_E_BAD_ANSWER);
     CHECK(strcmp(fn_host_error_name(FN_HOST_E_BLOCKED), "BLOCKED") == 0);
     CHECK(strcmp(fn_host_error_name(99), "?") == 0);
 }
