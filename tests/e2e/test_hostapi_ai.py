@@ -6,7 +6,11 @@ token), the answer's text, permission denied, the endpoint down, an
 answer over http_max_response, replies that are not completions, and the
 token never in the log. No timing thresholds."""
 import json
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -234,3 +238,28 @@ def test_ai_call_waits_without_holding_the_worker(binary):
             check(s.wait_log("host_ask_ai: the buffer (4096 bytes at 4294967040) is outside the guest's memory"),
                   "no trap line")
             check(s.request("GET", "/quick").body == b"quick", "the server keeps serving")
+
+
+def test_ai_gojinn_import_types(binary):
+    """host_ask_ai links as i64 and as i32, by the type the guest declares;
+    any other type is a load error naming the forms."""
+    check(shutil.which("wat2wasm") is not None, "wat2wasm (wabt) is needed")
+    d = tempfile.mkdtemp(prefix="ifrit-e2e-ai-wat-")
+    try:
+        files = {}
+        for name, result in (("i64", "i64"), ("i32", "i32"), ("f32", "f32")):
+            wat = os.path.join(d, name + ".wat")
+            with open(wat, "w") as f:
+                f.write('(module (import "gojinn" "host_ask_ai" (func (param i32 i32 i32 i32) (result %s)))'
+                        ' (memory (export "memory") 1) (func (export "_start")))' % result)
+            subprocess.run(["wat2wasm", wat, "-o", os.path.join(d, name + ".wasm")], check=True)
+            files[name + ".wasm"] = open(os.path.join(d, name + ".wasm"), "rb").read()
+        block = "\twasm ./%s.wasm {\n\t\tpermissions {\n\t\t\tai\n\t\t}\n\t\tallow_host api.openai.com\n\t}\n"
+        for name in ("i64", "i32"):
+            code, out = validate(binary, config(block % name), files)
+            check(code == 0, "the %s form links: %r" % (name, out))
+        code, out = validate(binary, config(block % "f32"), files)
+        check(code != 0 and "gojinn.host_ask_ai as (i32, i32, i32, i32) -> (f32); ifrit provides "
+              "(i32, i32, i32, i32) -> (i64) or (i32, i32, i32, i32) -> (i32)" in out, out)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
