@@ -120,6 +120,11 @@ static void fn__ai_work_ollama(void *arg)
 static int fn__ai_start(fn_call_t *c, const char *call, ifr_str_t prompt)
 {
     const fn_host_config_t *h = &c->f->conf->host;
+    if (prompt.len > FN_HTTP_MAX_REQUEST_BODY) {   /* before escaping it, which may make it six times larger */
+        fn_host_log(c, IFR_LOG_WARN, "%s: the prompt has %zu bytes, more than %u", call, prompt.len,
+                    FN_HTTP_MAX_REQUEST_BODY);
+        return FN_HOST_E_TOO_LARGE;
+    }
     ifr_buf_t body = IFR_BUF_INIT, headers = IFR_BUF_INIT;
     int rc = ifr_buf_append_cstr(&body, "{\"model\":");
     rc |= ifr_json_append_string(&body, ifr_cstr(h->ai_model ? h->ai_model : FN__AI_DEFAULT_MODEL));

@@ -181,7 +181,16 @@ def test_ai_endpoint_failures(binary):
                 ("/nochoice", "ask hi", b"14", "no choices: BAD_ANSWER"),
                 ("/status", "ask hi", b"14", "an error status: BAD_ANSWER"),
                 ("/any", "ask hi", b"7", "allow_host * does not open loopback"),
+                ("/bigok", "askbig 1048577 p", b"3", "a prompt over 1 MiB: TOO_LARGE"),
+                ("/bigok", "askbig 600000 \"", b"3", "a prompt whose request is over 1 MiB escaped"),
             ])
+            check(s.wait_log("the prompt has 1048577 bytes, more than 1048576"), "no line for the prompt")
+            check(s.wait_log("the request for a prompt of 600000 bytes has 1200"), "no line for the request")
+            n = len(ep.requests)
+            r = call(s, "/bigok", "askbig 300000 \"")
+            check(r.body == b"0", "600 KB escaped goes: %r" % r)
+            check(len(ep.requests) == n + 1 and len(ep.requests[-1][2]["messages"][0]["content"]) == 300000,
+                  "the endpoint got the prompt whole")
             r = call(s, "/down", "gojinn hi")
             check(r.status == 200 and b'{"error":"NETWORK: ' in r.body, "Gojinn's form: %r" % r)
             r = call(s, "/malformed", "gojinn hi")

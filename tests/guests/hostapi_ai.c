@@ -8,6 +8,7 @@
  *                        asked for the size first (cap 0), then read:
  *                        "CODE SIZECODE/LENGTH READCODE TEXT"
  *   noanswer             ai_answer with nothing held: its code
+ *   askbig N C           ai_ask with a prompt of N bytes C: its code
  *   badptr               host_ask_ai with a buffer past the end of memory (traps) */
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,13 @@ int main(void)
         gojinn(prompt, (uint32_t)atoi(rest));
     } else if (!strcmp(cmd, "ask") && rest) {
         ask(rest);
+    } else if (!strcmp(cmd, "askbig") && rest) {
+        char *c = strchr(rest, ' ');
+        size_t len = (size_t)atol(rest);
+        char *prompt = c ? malloc(len) : NULL;
+        if (!prompt) return 2;
+        memset(prompt, c[1], len);
+        printf("%d", ifrit_ai_ask(prompt, (uint32_t)len));
     } else if (!strcmp(cmd, "badptr")) {
         host_ask_ai("hi", 2, (char *)(uintptr_t)0xFFFFFF00u, 4096);
     } else if (!strcmp(cmd, "noanswer")) {
