@@ -14,9 +14,10 @@ import subprocess
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from ifrit_e2e import GUESTS, IO_TIMEOUT, Server, built, check
+from local_http import LocalHTTP
 
 
 def guest(name):
@@ -62,14 +63,12 @@ def expect(s, steps):
         check(body == want, "%s: %s %r answered %r, not %r" % (what, path, command, body, want))
 
 
-class Upstream:
+class Upstream(LocalHTTP):
     """A local HTTP server the functions call: /hello, /echo (method, body
     and X-Test back), /big (N bytes), /redirect (302), /slow (answers once
     released; `arrived` is set when it has the request)."""
 
     def __init__(self):
-        self.arrived = threading.Event()
-        self.release = threading.Event()
         up = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -107,22 +106,7 @@ class Upstream:
 
             do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = handle_any
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def url(self, path, host="127.0.0.1"):
-        return "http://%s:%d%s" % (host, self.port, path)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def test_hostapi_gojinn_kv(binary):

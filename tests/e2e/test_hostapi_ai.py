@@ -12,15 +12,16 @@ import socket
 import subprocess
 import tempfile
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from ifrit_e2e import IO_TIMEOUT, Server, check
+from local_http import LocalHTTP
 from test_hostapi import call, config, expect, fn_block, guest, validate
 
 TOKEN = "sk-test-Zq81secret"
 
 
-class ChatEndpoint:
+class ChatEndpoint(LocalHTTP):
     """Answers POSTs like an OpenAI-compatible endpoint, the completion
     naming the model and the prompt it got: /v1/chat/completions
     (choices[0].message.content), /api/chat (Ollama's message.content),
@@ -32,8 +33,6 @@ class ChatEndpoint:
 
     def __init__(self):
         self.requests = []
-        self.arrived = threading.Event()
-        self.release = threading.Event()
         ep = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,22 +77,7 @@ class ChatEndpoint:
                 else:
                     self.answer(401, b'{"error":{"message":"Incorrect API key"}}')
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def ai_block(path, endpoint, extra="", perms="\t\t\tpermissions {\n\t\t\t\tai\n\t\t\t}\n", allow="127.0.0.1"):

@@ -6,16 +6,16 @@ until the target is back. Outcomes only: waits are bounded."""
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from ifrit_e2e import IO_TIMEOUT, Server, check
+from local_http import LocalHTTP
 from test_functions import example
 from test_hostapi import config
 
 
-class Target:
+class Target(LocalHTTP):
     """Answers 503 while down, else 200, and keeps the bodies it took."""
 
     def __init__(self):
@@ -36,17 +36,7 @@ class Target:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def deliver(s, body, delivery):
@@ -58,7 +48,7 @@ def deliver(s, body, delivery):
 
 def test_hostapi_webhook_example_dedups_forwards_and_retries(binary):
     with Target() as target:
-        url = "http://127.0.0.1:%d/hook" % target.httpd.server_address[1]
+        url = target.url("/hook")
         cfg = config("""\thandle /webhook* {
 \t\twasm %s {
 \t\t\tprotocol json
