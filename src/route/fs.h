@@ -46,12 +46,14 @@ int route_fs_open_nofollow(const char *path, struct stat *st);
  * (fs_open_cache.c; Linux only, elsewhere it never hits). _open returns a
  * new descriptor (the caller's) for path and its current stat when the
  * cached one still is the file path names, ROUTE_FS_IN_CACHE when it also
- * holds the file's bytes, else -1; _put remembers a copy of fd (fd stays
- * the caller's). _body points body at the bytes of path kept for the file
+ * holds the file's bytes, else -1; _put remembers the file's bytes read
+ * from fd, or else a copy of fd (fd stays the caller's). _body points body at the bytes of path kept for the file
  * with stat st (as _open gave it) and says whether there are: valid until
  * the next call into the cache on this thread, so they are to be sent (a
  * copy taken) at once. Bytes are kept for regular files of at most
- * ROUTE_FS_CACHE_BODY_MAX bytes not changed in the last seconds. Each
+ * ROUTE_FS_CACHE_BODY_MAX bytes not changed in the last seconds, a few
+ * hundred files per thread, with ceilings on kept bytes and held
+ * descriptors (fs_open_cache.c says which). Each
  * thread has its own cache: a thread that served files calls
  * route_fs_cache_thread_exit before it ends, which closes its descriptors
  * and frees the bytes. */

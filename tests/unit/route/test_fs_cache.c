@@ -1,10 +1,13 @@
 /* The open-file cache (route/fs_open_cache.c): a small regular file that
  * has not changed for a few seconds is answered from its kept bytes
  * (ROUTE_FS_IN_CACHE), and any change to it, even one that leaves size and
- * mtime as they were, ends that at the next lookup. */
+ * mtime as they were, ends that at the next lookup. A page's worth of
+ * files all stay in; beyond its size the cache replaces the least recently
+ * used, and its kept bytes and held descriptors stay under their ceilings. */
 #define TEST_SUITE "route/fs_cache"
 #include "testing.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,13 @@
 #include "route/fs.h"
 
 static char dir[64];
+
+/* Files made before the settling wait: "page" small ones (as a page's
+ * assets), "many" 16 KiB ones (more than the cache holds), "big" ones
+ * over ROUTE_FS_CACHE_BODY_MAX (kept as descriptors only). */
+#define PAGE_FILES 60
+#define MANY_FILES 600
+#define BIG_FILES 200
 
 static void write_file(const char *path, const char *data, size_t len)
 {
@@ -46,6 +56,139 @@ static int open_and_read(const char *path, char *out, size_t cap, size_t *len)
         close(fd);
     }
     return fd;
+}
+
+static void numbered_path(char *out, size_t cap, const char *kind, int i)
+{
+    snprintf(out, cap, "%s/%s%d.txt", dir, kind, i);
+}
+
+/* What numbered file i of kind holds: its name repeated to len bytes. */
+static void numbered_body(char *out, size_t len, const char *kind, int i)
+{
+    char name[32];
+    int n = snprintf(name, sizeof name, "%s %d;", kind, i);
+    for (size_t k = 0; k < len; k++) out[k] = name[k % (size_t)n];
+}
+
+static void make_numbered(const char *kind, int count, size_t len)
+{
+    char path[128], *body = malloc(len);
+    CHECK(body != NULL);
+    if (!body) return;
+    for (int i = 0; i < count; i++) {
+        numbered_path(path, sizeof path, kind, i);
+        numbered_body(body, len, kind, i);
+        write_file(path, body, len);
+    }
+    free(body);
+}
+
+/* Opens numbered file i through the cache and checks its contents; how it
+ * was answered (ROUTE_FS_IN_CACHE, a descriptor, or -1). */
+static int open_numbered(const char *kind, int i, size_t len)
+{
+    char path[128], *want = malloc(len), *got = malloc(len + 1);
+    int fd = -1;
+    CHECK(want && got);
+    if (want && got) {
+        size_t n;
+        numbered_path(path, sizeof path, kind, i);
+        numbered_body(want, len, kind, i);
+        fd = open_and_read(path, got, len + 1, &n);
+        CHECK(fd == -1 || (n == len && memcmp(got, want, len) == 0));
+    }
+    free(want);
+    free(got);
+    return fd;
+}
+
+static int open_descriptors(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return -1;
+    int n = 0;
+    while (readdir(d)) n++;
+    closedir(d);
+    return n;
+}
+
+/* One connection's page: every asset of it is answered from the cache
+ * the second time (32 direct-mapped slots kept at most 32 of them). */
+static void test_a_page_of_assets_all_hits(void)
+{
+    for (int i = 0; i < PAGE_FILES; i++) CHECK(open_numbered("page", i, 1000) != -1);
+    int hits = 0;
+    for (int i = 0; i < PAGE_FILES; i++) hits += open_numbered("page", i, 1000) == ROUTE_FS_IN_CACHE;
+    CHECK_INT_EQ(hits, PAGE_FILES);
+}
+
+/* One of the page's files removed, one replaced by a rename: the next
+ * lookups see that, and every other file still hits. */
+static void test_removed_and_replaced_among_many(void)
+{
+    char path[128], tmp[128];
+    numbered_path(path, sizeof path, "page", 17);
+    CHECK(unlink(path) == 0);
+    numbered_path(path, sizeof path, "page", 33);
+    snprintf(tmp, sizeof tmp, "%s/new33.txt", dir);
+    write_file(tmp, "the new file 33", 15);
+    CHECK(rename(tmp, path) == 0);
+    struct stat st;
+    numbered_path(path, sizeof path, "page", 17);
+    CHECK_INT_EQ(route_fs_open_nofollow(path, &st), -1);
+    char got[64];
+    size_t len;
+    numbered_path(path, sizeof path, "page", 33);
+    int fd = open_and_read(path, got, sizeof got, &len);
+    CHECK(fd >= 0);
+    CHECK_MEM_EQ(got, len, "the new file 33");
+    int hits = 0;
+    for (int i = 0; i < PAGE_FILES; i++)
+        if (i != 17 && i != 33) hits += open_numbered("page", i, 1000) == ROUTE_FS_IN_CACHE;
+    CHECK_INT_EQ(hits, PAGE_FILES - 2);
+}
+
+/* 600 files of 16 KiB, more than the cache's 512 entries: every one is
+ * served right, at most 512 from kept bytes. Seconds later, new files take
+ * the place of the least recently used ones and hit from then on. */
+static void test_more_files_than_room(void)
+{
+    const size_t len = ROUTE_FS_CACHE_BODY_MAX;
+    for (int i = 0; i < MANY_FILES; i++) CHECK(open_numbered("many", i, len) != -1);
+    int kept = 0;
+    for (int i = 0; i < MANY_FILES; i++) {
+        int fd = open_numbered("many", i, len);
+        CHECK(fd != -1);
+        kept += fd == ROUTE_FS_IN_CACHE;
+    }
+    CHECK(kept > 0);
+    CHECK(kept <= 512);
+    /* Two seconds: the coarse clock the cache reads may lag by a tick, and
+     * entries used in the current second are not replaced. */
+    sleep(2);
+    for (int i = 0; i < PAGE_FILES; i++) CHECK(open_numbered("late", i, 1000) != -1);
+    int hits = 0;
+    for (int i = 0; i < PAGE_FILES; i++) hits += open_numbered("late", i, 1000) == ROUTE_FS_IN_CACHE;
+    CHECK_INT_EQ(hits, PAGE_FILES);
+}
+
+/* Files too big for their bytes to be kept hold descriptors, at most 128
+ * per thread: the rest are opened each time, and all are served right. */
+static void test_descriptors_stay_bounded(void)
+{
+    const size_t len = ROUTE_FS_CACHE_BODY_MAX + 1;
+    int before = open_descriptors();
+    CHECK(before > 0);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < BIG_FILES; i++) {
+            int fd = open_numbered("big", i, len);
+            CHECK(fd >= 0);
+            if (fd >= 0) close(fd);
+        }
+    int held = open_descriptors() - before;
+    CHECK(held > 0);
+    CHECK(held <= 128);
 }
 
 static void test_kept_bytes_follow_the_file(void)
@@ -103,6 +246,7 @@ int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/ifrit-fscache-XXXXXX");
     if (!mkdtemp(dir)) return 1;
+    int descriptors_at_start = open_descriptors();
     /* The files, then a wait so that all of them are settled (changed
      * more than the cache's few seconds ago) before the tests look. */
     char path[128];
@@ -115,6 +259,10 @@ int main(void)
     if (!big) return 1;
     write_file(path, big, ROUTE_FS_CACHE_BODY_MAX + 1);
     free(big);
+    make_numbered("page", PAGE_FILES, 1000);
+    make_numbered("late", PAGE_FILES, 1000);
+    make_numbered("many", MANY_FILES, ROUTE_FS_CACHE_BODY_MAX);
+    make_numbered("big", BIG_FILES, ROUTE_FS_CACHE_BODY_MAX + 1);
     sleep(3);
     RUN(test_kept_bytes_follow_the_file);
     RUN(test_big_file_keeps_a_descriptor_only);
@@ -123,7 +271,12 @@ int main(void)
      * files share a slot: one second later none of them holds its slot. */
     sleep(1);
     RUN(test_removed_file_is_gone);
+    RUN(test_a_page_of_assets_all_hits);
+    RUN(test_removed_and_replaced_among_many);
+    RUN(test_descriptors_stay_bounded);
+    RUN(test_more_files_than_room);
     route_fs_cache_thread_exit();
+    CHECK_INT_EQ(open_descriptors(), descriptors_at_start);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) return 1;
