@@ -5,6 +5,7 @@
 // status, header fields and body bytes read out of linear memory.
 import { Wasi, buildTree } from "./wasi.mjs";
 import { TRAPPED, runFunction } from "./function.mjs";
+import { fieldLines } from "./fields.mjs";
 
 // Framing belongs to the core's own parser (Content-Length is recomputed
 // from the body we pass) and hop-by-hop fields to workerd.
@@ -212,12 +213,11 @@ export class EdgeCore {
     // workerd gives no client address; Cloudflare's edge adds this field.
     let remoteIp = "127.0.0.1";
     for (const [name, value] of request.headers) {
-      // workerd joins a repeated field into one, "a, b". A cookie-pair
-      // holds no comma or space (RFC 6265), so for Cookie the fields the
-      // client sent come back apart; other fields stay joined (docs/edge.md).
-      if (name === "cookie" && value.includes(", ")) {
-        for (const part of value.split(", ")) head += `cookie: ${part}\r\n`;
-      } else if (!DROP_REQUEST_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+      // workerd joins a repeated field into one, "a, b": fields.mjs takes
+      // apart what can be (docs/edge.md, "Repeated request fields").
+      if (DROP_REQUEST_FIELDS.has(name)) continue;
+      if (value.includes(", ")) for (const line of fieldLines(name, value)) head += `${name}: ${line}\r\n`;
+      else head += `${name}: ${value}\r\n`;
       if (name === "cf-connecting-ip") remoteIp = value;
     }
     if (bodyLen || pending >= 0) head += `Content-Length: ${pending >= 0 ? pending : bodyLen}\r\n`;

@@ -21,7 +21,8 @@
 #define SRV__EDGE_MAX_ASSET (25u << 20)   /* the Workers limit for one asset */
 #define SRV__EDGE_MAX_DEPTH 64            /* directory nesting (a symlink loop ends here) */
 
-static const char *const srv__edge_shim_files[] = { "worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs" };
+static const char *const srv__edge_shim_files[] = { "worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs",
+                                                    "fields.mjs" };
 
 typedef struct {
     const srv_edge_bundle_opts_t *o;

@@ -71,7 +71,7 @@ def test_edge_config_writes_the_bundle(binary, work):
     check(open(os.path.join(out, "Caddyfile")).read() == CONFIG, "the Caddyfile is copied")
     capnp = open(os.path.join(out, "config.capnp")).read()
     check('allow = ["public", "private"]' in capnp and 'address = "127.0.0.1:9999"' in capnp, capnp)
-    for name in ("worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs", "ifrit.wasm"):
+    for name in ("worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs", "fields.mjs", "ifrit.wasm"):
         check(os.path.exists(os.path.join(out, name)), name)
         check(("embed \"%s\"" % name) in capnp, name)
     check('(name = "assets/1", data = embed "assets/1")' in capnp, capnp)
