@@ -146,7 +146,7 @@ static bool route__entry(route_exchange_t *x, route_log_entry_t *e)
     route__tree_t t = { .a = x->arena };
     const http_request_t *r = x->req;
     route_lf_t *top = &e->fields;
-    if (!route__kids(&t, top, 6)) return false;
+    if (!route__kids(&t, top, 6 + (uint32_t)route_log_extra_count(x))) return false;
     route_lf_t *req = route__add(&t, top, "request");
     if (!req || !route__kids(&t, req, 9)) return false;
     route__str(&t, req, "remote_ip", x->conn->remote_ip);
@@ -176,6 +176,13 @@ static bool route__entry(route_exchange_t *x, route_log_entry_t *e)
     route__raw(&t, top, "size", "%llu", (unsigned long long)route_filter_bytes_sent(x));
     route__raw(&t, top, "status", "%d", status);
     route__headers(&t, top, "resp_headers", &x->resp.headers, secrets);
+    /* log_append's fields last, as Caddy adds them. */
+    const route_log_extra_t *it = NULL;
+    ifr_str_t key, value;
+    while (!t.failed && route_log_extra_next(x, &it, &key, &value)) {
+        route_lf_t *f = &top->kids[top->n++];
+        *f = (route_lf_t){ .key = key, .kind = ROUTE_LF_STR, .str = value };
+    }
     return !t.failed;
 }
 
@@ -188,21 +195,50 @@ static bool route__host_wanted(const route_log_conf_t *c, ifr_str_t host)
     return false;
 }
 
+static const route_log_conf_t route__stderr_json = { .out = ROUTE_LOG_OUT_STDERR, .level = ROUTE_LOG_INFO };
+
+/* The site logger of this full name in any site of p, or NULL. */
+static const route_log_conf_t *route__site_logger(const route_plan_t *p, ifr_str_t name)
+{
+    for (size_t i = 0; i < p->nsites; i++)
+        for (const route_log_conf_t *c = p->sites[i].log; c; c = c->next)
+            if (ifr_str_eq(c->name, name)) return c;
+    return NULL;
+}
+
+/* log_name: the entry under each name given, to the site logger of that
+ * name when there is one, and to the global loggers that take the name
+ * (the default one too unless a site logger of its own writes it). */
+static void route__write_named(const route_state_t *st, route_exchange_t *x, route_log_entry_t *e)
+{
+    for (size_t i = 0; i < st->log_names->count; i++) {
+        e->logger = st->log_names->loggers[i];
+        const route_log_conf_t *c = route__site_logger(st->plan, e->logger);
+        bool own = c && c->own;
+        if (own) route_log_emit(c, x->arena, e);
+        route_log_dispatch(st->plan, own ? NULL : &route__stderr_json, x->arena, e);
+    }
+}
+
 void route_access_log_write(const route_log_conf_t *log, route_exchange_t *x)
 {
     const route_state_t *st = x->route_state;
     if ((st && st->skip_log) || !log) return;
     route_log_entry_t e;
     if (!route__entry(x, &e)) return;
+    if (st && st->plan && st->log_names) {
+        route__write_named(st, x, &e);
+        return;
+    }
     ifr_str_t host = route_host_only(x->req->host);
-    static const route_log_conf_t stderr_json = { .out = ROUTE_LOG_OUT_STDERR, .level = ROUTE_LOG_INFO };
+    const route_log_conf_t *stderr_json = &route__stderr_json;
     for (; log; log = log->next) {
         /* no_hostname: the site's requests are not this logger's (log_name sends them). */
         if (log->no_hostname || !route__host_wanted(log, host)) continue;
         e.logger = log->name;
         if (log->own) route_log_emit(log, x->arena, &e);
-        if (st && st->plan) route_log_dispatch(st->plan, log->own ? NULL : &stderr_json, x->arena, &e);
-        else if (!log->own) route_log_emit(&stderr_json, x->arena, &e);
+        if (st && st->plan) route_log_dispatch(st->plan, log->own ? NULL : stderr_json, x->arena, &e);
+        else if (!log->own) route_log_emit(stderr_json, x->arena, &e);
     }
 }
 

@@ -18,7 +18,9 @@
     ROUTE__X(map)                       \
     ROUTE__X(vars)                      \
     ROUTE__X(root)                      \
+    ROUTE__X(log_append)                \
     ROUTE__X(skip_log) /* alias log_skip */ \
+    ROUTE__X(log_name)                  \
     ROUTE__X(header)                    \
     ROUTE__X(request_body)              \
     ROUTE__X(redir)                     \

@@ -25,6 +25,11 @@
  *           <field> <filter> ...      (Caddy 2.8: fields outside a fields block)
  *       }
  *       level <level>
+ *       sampling {                per level and message: in each interval
+ *           interval <duration>   (default 1s) the first <first> entries
+ *           first <n>             (default 100), then every
+ *           thereafter <n>        <thereafter>-th (default 100)
+ *       }
  *       include|exclude <logger names...>   (global option only)
  *       hostnames <names...>      (site only: log only these hosts)
  *       no_hostname               (site only: the entries go only where
@@ -71,6 +76,9 @@ typedef struct {
     route_lf_t fields;           /* an OBJ with no key */
 } route_log_entry_t;
 
+/* A logger's `sampling` state (log_sample.c), shared by the workers. */
+typedef struct route_log_sampler route_log_sampler_t;
+
 /* A field filter of `format filter` (log_filter.c). */
 typedef struct route_log_filter route_log_filter_t;
 
@@ -86,6 +94,7 @@ typedef struct route_log_conf {
     route_log_format_t format;   /* the encoder, or what `format filter` wraps */
     const route_log_filter_t *filters;   /* in the order written; NULL: none */
     int level;
+    route_log_sampler_t *sampler;   /* `sampling`: plan memory; NULL: every entry */
     const cfg_token_t *include, *exclude;   /* logger names (global option) */
     size_t ninclude, nexclude;
     ifr_str_t *hostnames;        /* site: only requests for these hosts; NULL: the site's */
@@ -107,6 +116,13 @@ typedef enum { ROUTE_LOG_IN_SITE, ROUTE_LOG_IN_GLOBAL } route_log_where_t;
  * are taken against base_dir. 0, or -1 with err filled. */
 int route_log_conf_parse(ifr_arena_t *a, const cfg_directive_t *d, route_log_where_t where,
                          const char *base_dir, route_log_conf_t *c, cfg_error_t *err);
+
+/* The sampler of `sampling` (log_sample.c), in a's memory; NULL when out
+ * of memory. first and thereafter are at least 1. */
+route_log_sampler_t *route_log_sampler_new(ifr_arena_t *a, int64_t interval_ns, uint64_t first, uint64_t thereafter);
+/* Whether an entry of this level and message is written (counts it). A
+ * NULL sampler keeps every entry. */
+bool route_log_sample_keep(route_log_sampler_t *s, int level, ifr_str_t msg);
 
 /* Parses one field line of `format filter` (log_filter.c). */
 int route_log_filter_parse(ifr_arena_t *a, const cfg_directive_t *f, const route_log_filter_t **list, cfg_error_t *err);

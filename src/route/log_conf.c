@@ -144,10 +144,35 @@ static int route__log_level(const cfg_directive_t *s, route_log_conf_t *c, cfg_e
     return 0;
 }
 
+/* sampling { interval <duration>; first <n>; thereafter <n> }, zero or
+ * missing ones taking Caddy's defaults (1s, 100, 100). */
+static int route__log_sampling(ifr_arena_t *a, const cfg_directive_t *s, route_log_conf_t *c, cfg_error_t *err)
+{
+    static const char *const known[] = { "interval", "first", "thereafter" };
+    if (cfg_expect_args(s, 0, 0, err)) return -1;
+    if (!s->block) return cfg_errorf(err, &s->name, "log: sampling expects a block { interval, first, thereafter }");
+    int64_t interval_ns = 0, first = 0, thereafter = 0;
+    for (size_t i = 0; i < s->block->count; i++) {
+        const cfg_directive_t *o = &s->block->items[i];
+        const cfg_token_t *n = &o->name;
+        if (!cfg_is_word(n, "interval") && !cfg_is_word(n, "first") && !cfg_is_word(n, "thereafter"))
+            return cfg_error_unknown(err, n, "log sampling option", known, 3);
+        if (cfg_expect_args(o, 1, 1, err) || cfg_expect_no_block(o, err)) return -1;
+        if (cfg_is_word(n, "interval")) {
+            if (cfg_parse_duration(&o->args[0], 0, &interval_ns, err)) return -1;
+        } else if (cfg_parse_int(&o->args[0], 0, INT32_MAX, cfg_is_word(n, "first") ? &first : &thereafter, err)) {
+            return -1;
+        }
+    }
+    c->sampler = route_log_sampler_new(a, interval_ns ? interval_ns : 1000000000LL, first ? (uint64_t)first : 100,
+                                       thereafter ? (uint64_t)thereafter : 100);
+    return c->sampler ? 0 : cfg_errorf(err, NULL, "out of memory");
+}
+
 int route_log_conf_parse(ifr_arena_t *a, const cfg_directive_t *d, route_log_where_t where,
                          const char *base_dir, route_log_conf_t *c, cfg_error_t *err)
 {
-    static const char *const site_known[] = { "output", "format", "level", "hostnames", "no_hostname" };
+    static const char *const site_known[] = { "output", "format", "level", "sampling", "hostnames", "no_hostname" };
     static const char *const global_known[] = { "output", "format", "level", "include", "exclude", "sampling" };
     bool have_output = false, have_format = false;
     for (size_t i = 0; d->block && i < d->block->count; i++) {
@@ -177,8 +202,9 @@ int route_log_conf_parse(ifr_arena_t *a, const cfg_directive_t *d, route_log_whe
             if (cfg_expect_args(s, 1, SIZE_MAX, err) || cfg_expect_no_block(s, err)) return -1;
             if (n->text.ptr[0] == 'i') c->include = s->args, c->ninclude = s->nargs;
             else c->exclude = s->args, c->nexclude = s->nargs;
-        } else if (where == ROUTE_LOG_IN_GLOBAL && cfg_is_word(n, "sampling")) {
-            return cfg_errorf(err, n, "log: sampling is not supported by ifrit yet");
+        } else if (cfg_is_word(n, "sampling")) {
+            if (c->sampler) return cfg_errorf(err, n, "log: 'sampling' given twice in one block");
+            if (route__log_sampling(a, s, c, err)) return -1;
         } else if (where == ROUTE_LOG_IN_SITE && (cfg_is_word(n, "include") || cfg_is_word(n, "exclude"))) {
             return cfg_errorf(err, n, "log: %s is a global log option (a site's log takes its own entries only)",
                               n->text.ptr);
@@ -192,7 +218,7 @@ int route_log_conf_parse(ifr_arena_t *a, const cfg_directive_t *d, route_log_whe
                                      sizeof global_known / sizeof global_known[0]);
         }
     }
-    c->own = have_output || have_format || c->level != ROUTE_LOG_INFO;
+    c->own = have_output || have_format || c->level != ROUTE_LOG_INFO || c->sampler;
     if (c->nhostnames && c->no_hostname)
         return cfg_errorf(err, &d->name, "log: hostnames and no_hostname cannot be used together");
     return 0;

@@ -116,6 +116,8 @@ static void route__write_fd(int fd, const char *p, size_t n)
 void route_log_emit(const route_log_conf_t *c, ifr_arena_t *a, const route_log_entry_t *e)
 {
     if (c->out == ROUTE_LOG_OUT_DISCARD || e->level < c->level) return;
+    /* After the level, as zap's sampler: only entries the level lets through count. */
+    if (!route_log_sample_keep(c->sampler, e->level, e->msg)) return;
     route_log_entry_t filtered;
     if (c->filters) {
         filtered = *e;

@@ -13,7 +13,7 @@
  * "did you mean". */
 static const char *const route__unsupported[] = {
     "abort", "acme_server", "copy_response", "copy_response_headers",
-    "fs", "intercept", "log_append", "log_name", "metrics",
+    "fs", "intercept", "metrics",
     "push", "templates", "tracing",
 };
 

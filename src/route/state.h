@@ -36,6 +36,15 @@ typedef struct route_file_found route_file_found_t;
 typedef struct route_var route_var_t;
 typedef struct route_map_active route_map_active_t;
 
+/* log_name's loggers (handler_log_name.c): full names
+ * ("http.log.access.NAME"), in plan memory. */
+typedef struct {
+    ifr_str_t *loggers;
+    size_t count;
+} route_log_names_t;
+typedef struct route_log_append route_log_append_t;   /* a log_append directive */
+typedef struct route_log_extra route_log_extra_t;     /* the log_appends that ran */
+
 typedef struct {
     const route_plan_t *plan;
     const route_site_t *site;
@@ -43,6 +52,8 @@ typedef struct {
     int nframes;
     bool in_errors;               /* running handle_errors routes */
     bool skip_log;                /* skip_log matched: no access log line */
+    const route_log_names_t *log_names; /* the last log_name that ran, or NULL */
+    route_log_extra_t *log_extra; /* log_append fields, newest first */
     ifr_str_t root;               /* set by `root`; empty = current directory */
     ifr_str_t auth_user;          /* set by basic_auth */
     ifr_str_t client_ip;          /* route_client_ip's answer once asked (client_ip.h) */
@@ -67,6 +78,12 @@ route_state_t *route_state(route_exchange_t *x);
  * trailing slash kept), as path matchers and file_server see it. Cached
  * until the path is rewritten. Empty on a malformed escape or NUL byte. */
 ifr_str_t route_clean_path(route_exchange_t *x);
+
+/* The log_append fields of x in the order they go into the entry
+ * (handler_log_append.c): *it NULL starts; each call gives the next key
+ * and its value (in x->arena), false at the end. */
+size_t route_log_extra_count(const route_exchange_t *x);
+bool route_log_extra_next(route_exchange_t *x, const route_log_extra_t **it, ifr_str_t *key, ifr_str_t *value);
 
 /* Records regexp captures under name (newest wins on lookup). */
 route_capture_t *route_capture_add(route_exchange_t *x, ifr_str_t name);

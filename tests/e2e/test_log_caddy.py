@@ -238,7 +238,7 @@ def test_log_config_errors_name_the_place(binary):
         (site % "\t\thostnames a.test\n\t\tno_hostname", "Caddyfile:5:2", "together"),
         (site % "\t\toutput net localhost:9999", "Caddyfile:6:10", "net"),
         (glob_ % "\t\thostnames a.test", "Caddyfile:4:3", "site's log"),
-        (glob_ % "\t\tsampling {\n\t\t\tinterval 1s\n\t\t}", "Caddyfile:4:3", "sampling"),
+        (glob_ % "\t\tsampling {\n\t\t\tevery 3\n\t\t}", "Caddyfile:5:4", "log sampling option"),
         (glob_ % "\t\tlevel LOUD", "Caddyfile:4:9", "log level"),
         ("{\n\tlog a {\n\t}\n\tlog a {\n\t}\n}\n:8080 {\n}\n", "Caddyfile:4:6", "twice"),
     ]
