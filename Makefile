@@ -38,7 +38,7 @@ else
 endif
 CFLAGS  += $(CFLAGS_COMMON) $(CFLAGS_MODE)
 LDFLAGS += $(LDFLAGS_MODE) -pthread
-LDLIBS  += -lcurl -lsqlite3 -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm
+LDLIBS  += -lcurl -lsqlite3 -lhiredis -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm
 
 CORE_OBJS   := $(CORE_SRCS:%.c=$(OUT)/obj/%.o)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/obj/%.o)

@@ -31,7 +31,7 @@
 static const char *const fn__directive_options[] = {
     "timeout", "memory_limit", "env", "args", "protocol", "fuel", "fuel_limit",
     "max_output", "snapshot", "mount", "pool_size",
-    "permissions", "allow_host", "kv_namespace", "http_timeout", "http_max_response",
+    "permissions", "allow_host", "kv_namespace", "kv", "http_timeout", "http_max_response",
     "api_key", "cors_origin", "rate_limit", "security", "db_driver", "db_dsn", "max_retries", "retry_backoff",
     "cron", "ai_provider", "ai_endpoint", "ai_model", "ai_token",
 };
@@ -41,7 +41,7 @@ static const char *const fn__directive_options[] = {
 static bool fn__directive_gojinn_only(ifr_str_t name)
 {
     static const char *const prefixes[] = { "db_", "s3_", "nats_", "cluster_", "ai_", "mqtt_", "kv_" };
-    static const char *const names[] = { "kv", "debug_secret", "trust_proxy", "api_keys",
+    static const char *const names[] = { "debug_secret", "trust_proxy", "api_keys",
                                          "cors_origins", "mcp" };
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (ifr_str_starts_with(name, ifr_cstr(prefixes[i]))) return true;

@@ -28,7 +28,8 @@ struct fn_function {
     uint64_t reserve;              /* memory budget bytes a sandbox holds (0: runs elsewhere) */
     char logger[96];               /* "fn:hello.wasm" */
     ifr_log_budget_t log_budget;   /* what its requests' stderr may log (fn_stdio.c) */
-    fn_kv_store_t *kv;             /* the backend's store, when its block grants a KV capability */
+    fn_kv_store_t *kv;             /* the backend's embedded store, when its block grants a KV capability */
+    fn_kv_remote_t *kv_remote;     /* the backend's shared store instead (`kv redis://...`), or NULL */
     char *kv_ns;                   /* owned: its KV namespace (kv_namespace, or "fn:" and its path) */
     fn_traffic_t *traffic;         /* owned: rate_limit's buckets, or NULL */
     fn_db_t *db;                   /* the backend's database (db_dsn), when its block grants db */

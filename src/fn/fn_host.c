@@ -87,8 +87,9 @@ static void fn__host_finish(fn_call_t *c)
     h->ready = true;
 }
 
-/* Back on the loop: offload wrote the finished job over h->job. */
-static void fn__host_done(route_exchange_t *x, void *ud)
+/* Back on the loop: offload wrote the finished job over h->job (or a
+ * started job is done). */
+void fn_host_resume(route_exchange_t *x, void *ud)
 {
     fn_call_t *c = ud;
     if (c->finished || !c->inst) return;
@@ -102,7 +103,14 @@ int fn_host_wait(fn_call_t *c, route_resume_cb resume)
     route_exchange_t *x = c->x;
     h->suspended = false;
     h->resume = resume;
-    int rc = x->io->offload(x, h->work, h->pending, h->pending_size, fn__host_done, c);
+    if (h->start) {
+        int (*start)(fn_call_t *c) = h->start;
+        h->start = NULL;
+        if (start(c) == 0) return 0;
+        fn__host_finish(c);
+        return 1;
+    }
+    int rc = x->io->offload(x, h->work, h->pending, h->pending_size, fn_host_resume, c);
     if (rc == 0) return 0;
     if (rc == ROUTE_OFFLOAD_BUSY) {
         /* Both kinds of job start with the same out fields' meaning. */

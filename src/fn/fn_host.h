@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "base/str.h"
+#include "route/exchange.h"
 
 /* The error codes of ifrit's own host module (include/ifrit_host.h has
  * the same values for guests): name, value, sentence. */
@@ -52,6 +53,43 @@ const char *fn_host_error_name(int e);
 #define FN_KV_MAX_VALUE (1u << 20)
 
 typedef struct fn_kv_store fn_kv_store_t;   /* the backend's */
+
+/* A KV call on a shared store (`kv redis://HOST:PORT/DB`): the store
+ * answers over the network, so the guest is suspended while it waits
+ * (fn_host_call.h) and the backend fills the out fields. One block in
+ * the exchange's arena: data holds the namespace, the key, the lock
+ * owner's token, then the value (a set) or room for value_len bytes of it
+ * (a get). */
+typedef struct fn_kv_remote fn_kv_remote_t;   /* the backend's */
+typedef enum { FN_KV_OP_GET, FN_KV_OP_SET, FN_KV_OP_DELETE, FN_KV_OP_LOCK, FN_KV_OP_UNLOCK } fn_kv_op_t;
+typedef struct {
+    /* in */
+    fn_kv_remote_t *store;
+    fn_kv_op_t op;
+    int64_t ttl_ms;              /* set and lock: 0 none */
+    uint32_t ns_len, key_len, owner_len;
+    uint64_t value_len;          /* set: the value's bytes; get: the room for them */
+    /* out */
+    int rc;                      /* 1 found (get) or done, 0 absent (get, delete), held (lock) or
+                                    not held (unlock), -1 failed */
+    uint64_t len;                /* get: the value's whole length */
+    char detail[200];            /* why it failed (rc -1), for the log */
+    void *inflight;              /* the backend's, while the call waits */
+    unsigned char data[];
+} fn_kv_job_t;
+
+/* `redis://HOST[:PORT][/DB]` (port 6379 and database 0 by default; no
+ * user, password, query or fragment): 0, or -1 with a sentence in why. */
+typedef struct {
+    char host[256];              /* a name or an address (an IPv6 one without its brackets) */
+    unsigned port, db;
+} fn_kv_url_t;
+int fn_kv_url_parse(ifr_str_t url, fn_kv_url_t *u, char *why, size_t size);
+
+static inline unsigned char *fn_kv_job_ns(fn_kv_job_t *j) { return j->data; }
+static inline unsigned char *fn_kv_job_key(fn_kv_job_t *j) { return j->data + j->ns_len; }
+static inline unsigned char *fn_kv_job_owner(fn_kv_job_t *j) { return fn_kv_job_key(j) + j->key_len; }
+static inline unsigned char *fn_kv_job_value(fn_kv_job_t *j) { return fn_kv_job_owner(j) + j->owner_len; }
 
 /* One outbound request and, when it is done, its response: one
  * self-contained block (no pointers), as route_io_t.offload needs, so the
@@ -169,6 +207,18 @@ typedef struct {
     int (*lock)(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key, int64_t ttl_ms);
     /* 1 released, 0 not held, -1 failed. */
     int (*unlock)(fn_kv_store_t *s, ifr_str_t ns, ifr_str_t key);
+    /* The shared store at url (`redis://HOST[:PORT][/DB]`, checked by the
+     * config), opened once per process (its host resolved now, at load).
+     * NULL with a sentence in why. */
+    fn_kv_remote_t *(*kv_remote_open)(const char *url, char *why, size_t size);
+    /* Starts job for the exchange x, from x's thread. 0: it waits, and
+     * done(x, ud) runs from x's loop once the out fields are filled. 1:
+     * it finished already (it failed at once, or x has no loop, as a
+     * job's run: then it blocked until answered). */
+    int (*kv_remote_start)(route_exchange_t *x, fn_kv_job_t *job, route_resume_cb done, void *ud);
+    /* The exchange of a waiting job ends: its answer is dropped unread and
+     * done is never called. */
+    void (*kv_remote_cancel)(fn_kv_job_t *job);
     /* Performs the job (blocking; helper threads only) and fills its out
      * fields. */
     void (*http_fetch)(fn_http_job_t *job);

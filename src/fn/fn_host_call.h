@@ -30,6 +30,11 @@ typedef struct fn_host_call {
     void *pending;
     size_t pending_size;
     void (*work)(void *job);
+    /* Or a job that waits on the loop (a shared KV store's call): start
+     * begins it as route_io_t.offload would (0: it waits, and
+     * fn_host_resume runs when it is done; 1: done already). Cleared when
+     * fn_host_wait takes it. */
+    int (*start)(fn_call_t *c);
     fn_http_job_t *job;        /* the last outbound call's job (reused when large enough) */
     size_t job_size;
     fn_db_job_t *db_job;       /* the last query's job, likewise */
@@ -45,6 +50,14 @@ typedef struct fn_host_call {
     fn_http_job_t *response;
     /* ifrit's db_query: the last result, read by db_result (x->arena). */
     fn_db_job_t *result;
+    /* A shared KV store's call (fn_host_kv_remote.c): its job, the guest
+     * buffer its answer goes to, and this request's lock owner token. */
+    fn_kv_job_t *kv_job;
+    size_t kv_job_size;
+    uint32_t kv_len_ptr;
+    uint8_t kv_form;
+    bool kv_cleanup;           /* the exchange's cleanup cancels a waiting kv_job */
+    char kv_owner[33];         /* "" until its first lock */
     /* ifrit's ai_ask: the job whose response body is the last answer's
      * text, read by ai_answer; cleared when the job is reused. */
     fn_http_job_t *ai_answer;
@@ -64,6 +77,9 @@ bool fn_host_suspended(const fn_call_t *c);
  * called from the loop when its results are ready. 1: it finished already
  * (no helper threads here: it ran inline; or it failed at once): resume now. */
 int fn_host_wait(fn_call_t *c, route_resume_cb resume);
+/* A job begun by start is done (from the loop): completes the call and
+ * resumes the guest, as an offloaded job's return does. ud is the call. */
+void fn_host_resume(route_exchange_t *x, void *ud);
 /* True, with *results, when a finished host call waits to be resumed. */
 bool fn_host_take_results(fn_call_t *c, const uint64_t **results);
 
@@ -91,6 +107,14 @@ int fn_host_url_parse(ifr_str_t url, fn_url_t *u, char *hbuf, size_t hsize, char
  * "*.example.com"): public addresses only. 2: named exactly: private
  * addresses allowed too. */
 int fn_host_allowed(const fn_host_config_t *h, ifr_str_t host);
+
+/* fn_host_kv_remote.c: a KV call on the function's shared store (its
+ * grant and limits already checked): prepares the job in c's host state
+ * and suspends (the caller returns IW_HOST_SUSPEND), complete turning the
+ * answer into the results. value: a set's; cap: a get's room (out at
+ * h->out). FN_HOST_E_OK, or the error (logged). */
+int fn_host_kv_remote_prepare(fn_call_t *c, const char *call, fn_kv_op_t op, ifr_str_t key, ifr_str_t value,
+                              int64_t ttl_ms, uint64_t cap, void (*complete)(fn_call_t *c));
 
 /* fn_host_http.c: checks that perm (need, named grant in the log) and
  * allow_host cover url, and prepares the outbound job in c's host state

@@ -42,6 +42,7 @@ typedef struct {
     const char **allow_hosts;       /* "api.example.com", "*.example.com", "*" */
     size_t nallow_hosts;
     const char *kv_namespace;       /* NULL: the module's own (its absolute path) */
+    const char *kv_url;             /* `kv redis://...`: the shared store; NULL: the embedded one */
     int64_t http_timeout_ns;        /* per outbound call, never past the request's deadline */
     uint64_t http_max_response;     /* response body bytes */
     const char *storage_path;       /* the plan's data directory (storage file_system), NULL: the default */

@@ -10,6 +10,7 @@
  *   allow_host HOST...            outbound hosts ("api.example.com",
  *                                 "*.example.com", "*"); repeatable
  *   kv_namespace NAME             share a KV namespace between functions
+ *   kv sqlite|redis://HOST:PORT/DB  the KV store: embedded (sqlite) or shared
  *   http_timeout DUR              per outbound call (10s)
  *   http_max_response SIZE        response body bytes (1MiB)
  *   db_driver sqlite              the database host_db_query/db_query reach
@@ -167,6 +168,18 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
         return 0;
     }
     if (ifr_str_starts_with(n, IFR_LIT("ai_"))) return fn__host_ai_option(p, s, a, h);
+    if (ifr_str_eq_cstr(n, "kv")) {
+        if (cfg_is_word(a, "sqlite")) {
+            h->kv_url = NULL;
+            return 0;
+        }
+        char why[160];
+        fn_kv_url_t u;
+        if (fn_kv_url_parse(a->text, &u, why, sizeof why) < 0)
+            return cfg_errorf(p->err, a, "kv: '%s': %s", a->text.ptr, why);
+        h->kv_url = a->text.ptr;
+        return 0;
+    }
     if (ifr_str_eq_cstr(n, "kv_namespace")) {
         if (a->text.len == 0 || a->text.len > 200)
             return cfg_errorf(p->err, a, "kv_namespace: expected a name of 1 to 200 bytes");
@@ -201,7 +214,7 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
 
 bool fn_host_is_option(ifr_str_t name)
 {
-    static const char *const names[] = { "permissions", "allow_host", "kv_namespace", "http_timeout",
+    static const char *const names[] = { "permissions", "allow_host", "kv_namespace", "kv", "http_timeout",
                                          "http_max_response", "db_driver", "db_dsn", "max_retries",
                                          "retry_backoff", "ai_provider", "ai_endpoint", "ai_model", "ai_token" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

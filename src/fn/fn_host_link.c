@@ -181,6 +181,17 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
     }
     f->kv_ns = h->kv_namespace ? strdup(h->kv_namespace) : b->kv_default_namespace(f->conf->path);
     char open_why[300];
+    if (h->kv_url) {
+        if (!b->kv_remote_open) {
+            snprintf(why, size, "kv: a shared KV store is not available in this build");
+            return -1;
+        }
+        if (!f->kv_ns || !(f->kv_remote = b->kv_remote_open(h->kv_url, open_why, sizeof open_why))) {
+            snprintf(why, size, "kv %s: %s", h->kv_url, f->kv_ns ? open_why : "out of memory");
+            return -1;
+        }
+        return 0;
+    }
     if (!f->kv_ns || !(f->kv = b->kv_open(h->storage_path, open_why, sizeof open_why))) {
         snprintf(why, size, "the KV store: %s", f->kv_ns ? open_why : "out of memory");
         return -1;

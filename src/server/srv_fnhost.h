@@ -12,6 +12,8 @@ void srv_fnhost_kv_fill(fn_host_backend_t *b);
 /* Commits every KV write still waiting in memory: when the server stops,
  * after its workers did. */
 void srv_fnhost_kv_flush_all(void);
+/* The shared KV store on Redis (`kv redis://...`, srv_fnhost_redis.c). */
+void srv_fnhost_redis_fill(fn_host_backend_t *b);
 void srv_fnhost_http_fill(fn_host_backend_t *b);
 void srv_fnhost_sign_fill(fn_host_backend_t *b);
 void srv_fnhost_db_fill(fn_host_backend_t *b);

@@ -49,6 +49,12 @@ int srv_loop_add(srv_loop_t *l, srv_watch_t *w, uint32_t events)
     return epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev);
 }
 
+int srv_loop_mod(srv_loop_t *l, srv_watch_t *w, uint32_t events)
+{
+    struct epoll_event ev = { .events = events, .data.ptr = w };
+    return epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
 int srv_loop_del(srv_loop_t *l, srv_watch_t *w)
 {
     return epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);

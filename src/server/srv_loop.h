@@ -65,6 +65,8 @@ void srv_loop_destroy(srv_loop_t *l);
 
 /* epoll registration; events are EPOLLIN/EPOLLOUT/EPOLLET/... */
 int srv_loop_add(srv_loop_t *l, srv_watch_t *w, uint32_t events);
+/* Changes the events of a watch already added. */
+int srv_loop_mod(srv_loop_t *l, srv_watch_t *w, uint32_t events);
 int srv_loop_del(srv_loop_t *l, srv_watch_t *w);
 
 static inline void srv_timer_init(srv_timer_t *t, srv_timer_cb cb, void *data)

@@ -190,9 +190,15 @@ int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t 
     return 0;
 }
 
+/* The worker this thread runs, NULL on other threads (srv_worker_current). */
+static _Thread_local srv_worker_t *srv__worker_here;
+
+srv_worker_t *srv_worker_current(void) { return srv__worker_here; }
+
 static void *srv__worker_main(void *arg)
 {
     srv_worker_t *w = arg;
+    srv__worker_here = w;
     /* The server serves: functions' jobs and crons run from now on with
      * its plan (srv_fnhost_jobs.c); `ifrit validate` starts no worker. */
     if (w->id == 0) srv_fnhost_jobs_serve(w->plan);

@@ -67,6 +67,9 @@ typedef struct srv_worker {
 int srv_worker_init(srv_worker_t *w, int id, srv_server_t *server, route_plan_t *plan,
                     srv_listener_t *const *listeners, size_t count);
 int srv_worker_start(srv_worker_t *w);
+/* The worker whose thread calls, or NULL on any other thread (the main
+ * one, helpers, functions' job threads). */
+srv_worker_t *srv_worker_current(void);
 /* Frees what the thread left behind after it was joined. */
 void srv_worker_destroy(srv_worker_t *w);
 

@@ -1,0 +1,87 @@
+/* The shared KV store's address (`kv redis://HOST[:PORT][/DB]`,
+ * fn_host.h fn_kv_url_parse): read by the config and again by the
+ * backend that connects, so both agree on every part. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fn/fn_host.h"
+
+/* Reads the decimal digits at [*i, end) into *v (at most max): 0, or -1. */
+static int fn__kv_url_number(ifr_str_t s, size_t *i, size_t end, unsigned max, unsigned *v)
+{
+    size_t start = *i;
+    unsigned long n = 0;
+    while (*i < end && s.ptr[*i] >= '0' && s.ptr[*i] <= '9') {
+        n = n * 10 + (unsigned)(s.ptr[*i] - '0');
+        if (n > max) return -1;
+        (*i)++;
+    }
+    if (*i == start || *i != end) return -1;
+    *v = (unsigned)n;
+    return 0;
+}
+
+int fn_kv_url_parse(ifr_str_t url, fn_kv_url_t *u, char *why, size_t size)
+{
+    static const char scheme[] = "redis://";
+    memset(u, 0, sizeof *u);
+    u->port = 6379;
+    if (!ifr_str_starts_with(url, ifr_cstr(scheme))) {
+        snprintf(why, size, "expected redis://HOST[:PORT][/DB] (or sqlite, the embedded store)");
+        return -1;
+    }
+    ifr_str_t rest = ifr_str_sub(url, sizeof scheme - 1, url.len);
+    for (size_t i = 0; i < rest.len; i++) {
+        unsigned char ch = (unsigned char)rest.ptr[i];
+        if (ch == '@') {
+            snprintf(why, size, "a user name or password in the URL is not supported yet by ifrit");
+            return -1;
+        }
+        if (ch == '?' || ch == '#' || ch <= 0x20 || ch >= 0x7f) {
+            snprintf(why, size, "the URL has a query, a fragment or a byte that is no part of HOST:PORT/DB");
+            return -1;
+        }
+    }
+    long slash = ifr_str_find_char(rest, '/');
+    size_t hp_end = slash < 0 ? rest.len : (size_t)slash;
+    size_t host_start = 0, host_end, i;
+    if (hp_end && rest.ptr[0] == '[') {
+        ifr_str_t hp = ifr_str_sub(rest, 0, hp_end);
+        long close = ifr_str_find_char(hp, ']');
+        if (close < 0) {
+            snprintf(why, size, "an IPv6 address needs its closing ']'");
+            return -1;
+        }
+        host_start = 1;
+        host_end = (size_t)close;
+        i = (size_t)close + 1;
+    } else {
+        long colon = ifr_str_find_char(ifr_str_sub(rest, 0, hp_end), ':');
+        host_end = colon < 0 ? hp_end : (size_t)colon;
+        i = host_end;
+    }
+    if (host_end <= host_start || host_end - host_start >= sizeof u->host) {
+        snprintf(why, size, "expected a host of 1 to %zu bytes", sizeof u->host - 1);
+        return -1;
+    }
+    memcpy(u->host, rest.ptr + host_start, host_end - host_start);
+    if (i < hp_end) {
+        if (rest.ptr[i] != ':') {
+            snprintf(why, size, "expected ':' and a port after the host");
+            return -1;
+        }
+        i++;
+        if (fn__kv_url_number(rest, &i, hp_end, 65535, &u->port) < 0 || u->port == 0) {
+            snprintf(why, size, "the port must be a number from 1 to 65535");
+            return -1;
+        }
+    }
+    if (slash >= 0 && (size_t)slash + 1 < rest.len) {
+        i = (size_t)slash + 1;
+        if (fn__kv_url_number(rest, &i, rest.len, 9999, &u->db) < 0) {
+            snprintf(why, size, "the database (after '/') must be a number from 0 to 9999");
+            return -1;
+        }
+    }
+    return 0;
+}
