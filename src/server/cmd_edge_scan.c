@@ -82,7 +82,11 @@ static void srv__edge_scan_block(srv__edge_scan_walk_t *w, const cfg_block_t *b)
     for (size_t i = 0; b && i < b->count; i++) {
         const cfg_directive_t *d = &b->items[i];
         const char *last = d->nargs ? d->args[d->nargs - 1].text.ptr : NULL;
-        if (last && srv__edge_scan_is(d, "root")) srv__edge_scan_root(w, last);
+        /* `vars root DIR` is a root too: file_server without one serves
+         * {http.vars.root}, as Caddy (the block form `vars { root DIR }`
+         * is a `root` line, found below). */
+        bool vars_root = srv__edge_scan_is(d, "vars") && d->nargs == 2 && ifr_str_eq_cstr(d->args[0].text, "root");
+        if (last && (srv__edge_scan_is(d, "root") || vars_root)) srv__edge_scan_root(w, last);
         else if (last && (srv__edge_scan_is(d, "wasm") || srv__edge_scan_is(d, "reactor") || srv__edge_scan_is(d, "gojinn")))
             srv__edge_scan_module(w, d, last);
         if (srv__edge_scan_is(d, "file_server")) w->file_server = true;

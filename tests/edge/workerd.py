@@ -5,15 +5,16 @@
 
 Writes the bundle with `BINARY edge config` (run in cwd, so relative roots
 resolve as for the native server), starts the workerd from npm
-(edge/node_modules) on a free 127.0.0.1 port, waits until it listens, and
+(edge/node_modules) on a 127.0.0.1 socket the test binds, waits until it listens, and
 always stops it and removes the bundle. Every wait is bounded.
 """
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 
-from ifrit_e2e import START_TIMEOUT, Conn, E2EError, Server, free_port
+from ifrit_e2e import START_TIMEOUT, Conn, E2EError, Server
 
 
 def workerd_binary(root):
@@ -39,12 +40,21 @@ class Workerd:
             cwd=self.cwd, capture_output=True, text=True, timeout=60)
         if gen.returncode != 0:
             raise E2EError("edge config failed: " + gen.stderr[-2000:])
-        self.port = free_port()
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [workerd_binary(self.root), "serve", os.path.join(out, "config.capnp"),
-             "--socket-addr", "http=127.0.0.1:%d" % self.port],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=out)
+        # The listening socket is made here and handed over (--socket-fd),
+        # so no other process can take the port between choosing and binding
+        # it, and whatever answers on it is this workerd.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(128)
+            self.port = listener.getsockname()[1]
+            self.log = open(self.log_path, "ab")
+            self.proc = subprocess.Popen(
+                [workerd_binary(self.root), "serve", os.path.join(out, "config.capnp"),
+                 "--socket-fd", "http=%d" % listener.fileno()],
+                stdout=self.log, stderr=subprocess.STDOUT, cwd=out, pass_fds=(listener.fileno(),))
+        finally:
+            listener.close()
         # Server.wait_listening only needs .proc; borrow it rather than repeat it.
         if not Server.wait_listening(self, self.port, timeout=START_TIMEOUT):
             raise E2EError("workerd did not start listening; log:\n" + self.read_log()[-3000:])
