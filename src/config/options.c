@@ -29,7 +29,7 @@ static const char *const cfg__caddy_options[] = {
 static const char *const cfg__known_timeouts[] = { "idle", "read_body", "read_header", "write" };
 
 static const char *const cfg__caddy_server_options[] = {
-    "enable_full_duplex", "listener_wrappers", "metrics", "name", "trace",
+    "enable_full_duplex", "metrics", "trace",
 };
 
 #define CFG__COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -150,13 +150,76 @@ static int cfg__parse_strict_sni(const cfg_directive_t *d, cfg_options_t *o, cfg
     return 0;
 }
 
+/* proxy_protocol { timeout <d>; allow <cidrs...>; deny <cidrs...>;
+ * fallback_policy ignore|use|reject|require|skip }: checked here; the
+ * ranges are read again where the plan is built (src/route). */
+static int cfg__parse_proxy_protocol(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+{
+    static const char *const known[] = { "timeout", "allow", "deny", "fallback_policy" };
+    static const char *const policies[] = { "ignore", "use", "reject", "require", "skip" };
+    if (cfg_expect_args(d, 0, 0, err)) return -1;
+    if (o->proxy_protocol) return cfg_errorf(err, &d->name, "listener_wrappers: proxy_protocol given twice");
+    o->proxy_protocol = d;
+    o->proxy_protocol_timeout_ns = 5 * CFG__NS_PER_S;
+    o->proxy_protocol_fallback = CFG_PROXY_IGNORE;
+    for (size_t i = 0; d->block && i < d->block->count; i++) {
+        const cfg_directive_t *s = &d->block->items[i];
+        if (cfg_is_word(&s->name, "timeout")) {
+            if (cfg__one_duration(s, &o->proxy_protocol_timeout_ns, err)) return -1;
+        } else if (cfg_is_word(&s->name, "allow") || cfg_is_word(&s->name, "deny")) {
+            if (cfg_expect_args(s, 1, SIZE_MAX, err) || cfg_expect_no_block(s, err)) return -1;
+        } else if (cfg_is_word(&s->name, "fallback_policy")) {
+            if (cfg_expect_args(s, 1, 1, err) || cfg_expect_no_block(s, err)) return -1;
+            size_t k = 0;
+            while (k < CFG__COUNT(policies) && !ifr_str_eq_nocase(s->args[0].text, ifr_cstr(policies[k]))) k++;
+            if (k == CFG__COUNT(policies))
+                return cfg_error_unknown(err, &s->args[0], "proxy_protocol fallback_policy", policies,
+                                         CFG__COUNT(policies));
+            o->proxy_protocol_fallback = (cfg_proxy_policy_t)k;
+        } else {
+            return cfg_error_unknown(err, &s->name, "proxy_protocol option", known, CFG__COUNT(known));
+        }
+    }
+    return 0;
+}
+
+/* listener_wrappers { proxy_protocol { ... } tls }: ifrit reads the PROXY
+ * header before TLS, so proxy_protocol may not follow tls (Caddy would
+ * then look for the header inside the TLS stream). */
+static int cfg__parse_listener_wrappers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
+{
+    static const char *const known[] = { "proxy_protocol", "tls" };
+    if (cfg_expect_args(d, 0, 0, err)) return -1;
+    if (!d->block) return cfg_errorf(err, &d->name, "listener_wrappers: expected a block { proxy_protocol; tls }");
+    bool tls_seen = false;
+    for (size_t i = 0; i < d->block->count; i++) {
+        const cfg_directive_t *w = &d->block->items[i];
+        if (cfg_is_word(&w->name, "tls")) {
+            if (cfg_expect_args(w, 0, 0, err) || cfg_expect_no_block(w, err)) return -1;
+            if (tls_seen) return cfg_errorf(err, &w->name, "listener_wrappers: tls given twice");
+            tls_seen = true;
+        } else if (cfg_is_word(&w->name, "proxy_protocol")) {
+            if (tls_seen)
+                return cfg_errorf(err, &w->name, "listener_wrappers: proxy_protocol after tls (a PROXY header "
+                                  "inside TLS) is not supported by ifrit: put proxy_protocol first");
+            if (cfg__parse_proxy_protocol(w, o, err)) return -1;
+        } else if (cfg_is_word(&w->name, "http_redirect")) {
+            return cfg_errorf(err, &w->name, "listener_wrappers: 'http_redirect' is not supported by ifrit yet");
+        } else {
+            return cfg_error_unknown(err, &w->name, "listener wrapper", known, CFG__COUNT(known));
+        }
+    }
+    return 0;
+}
+
 /* servers [<listener>] { ... }: ifrit applies the settings to every
  * listener, so the listener argument is accepted and not used. */
 static int cfg__parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
     static const char *const known[] = { "timeouts", "trusted_proxies", "client_ip_headers",
                                          "trusted_proxies_strict", "protocols", "max_header_size",
-                                         "strict_sni_host", "keepalive_interval", "log_credentials" };
+                                         "strict_sni_host", "keepalive_interval", "log_credentials",
+                                         "listener_wrappers", "name" };
     if (cfg_expect_args(d, 0, 1, err)) return -1;
     if (!d->block) return cfg_errorf(err, &d->name, "servers: expected a block { timeouts { ... } }");
     for (size_t i = 0; i < d->block->count; i++) {
@@ -189,6 +252,12 @@ static int cfg__parse_servers(const cfg_directive_t *d, cfg_options_t *o, cfg_er
         } else if (cfg_is_word(&s->name, "log_credentials")) {
             if (cfg_expect_args(s, 0, 0, err) || cfg_expect_no_block(s, err)) return -1;
             o->log_credentials = true;
+        } else if (cfg_is_word(&s->name, "listener_wrappers")) {
+            if (cfg__parse_listener_wrappers(s, o, err)) return -1;
+        } else if (cfg_is_word(&s->name, "name")) {
+            /* Caddy's name for the server in its JSON, logs and metrics:
+             * nothing a request sees, so only checked. */
+            if (cfg_expect_args(s, 1, 1, err) || cfg_expect_no_block(s, err)) return -1;
         } else if (cfg__in_list(s->name.text, cfg__caddy_server_options, CFG__COUNT(cfg__caddy_server_options))) {
             return cfg_errorf(err, &s->name, "servers: '%s' is not supported by ifrit yet",
                               s->name.text.ptr);

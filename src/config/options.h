@@ -35,6 +35,16 @@
  *           strict_sni_host on|insecure_off
  *           keepalive_interval 30s
  *           log_credentials
+ *           listener_wrappers {
+ *               proxy_protocol {
+ *                   timeout 5s
+ *                   allow 10.0.0.0/8
+ *                   deny 10.9.0.0/16
+ *                   fallback_policy ignore|use|reject|require|skip
+ *               }
+ *               tls
+ *           }
+ *           name <name>
  *       }
  *   }
  *
@@ -59,6 +69,12 @@
 typedef enum { CFG_ENGINE_NONE, CFG_ENGINE_INTERPRETER, CFG_ENGINE_COMPILER } cfg_engine_t;
 
 typedef enum { CFG_STRICT_SNI_DEFAULT, CFG_STRICT_SNI_ON, CFG_STRICT_SNI_OFF } cfg_strict_sni_t;
+
+/* proxy_protocol's policies for a connection, as Caddy's (go-proxyproto's):
+ * IGNORE takes a header off and keeps the connection's address, USE takes
+ * the header's, REJECT closes a connection that sends one, REQUIRE one
+ * that does not, SKIP does not look (the bytes reach HTTP or TLS). */
+typedef enum { CFG_PROXY_IGNORE, CFG_PROXY_USE, CFG_PROXY_REJECT, CFG_PROXY_REQUIRE, CFG_PROXY_SKIP } cfg_proxy_policy_t;
 
 /* The global options block, with defaults filled in. */
 typedef struct {
@@ -103,6 +119,14 @@ typedef struct {
     cfg_strict_sni_t strict_sni_host;
     int64_t keepalive_interval_ns;  /* TCP keep-alive probes; default 15s, 0: off */
     bool log_credentials;           /* access logs keep Cookie, Authorization, ... */
+    /* servers { listener_wrappers { proxy_protocol { ... } } }: the block
+     * (its allow/deny ranges are read by src/route), or NULL: no PROXY
+     * header is looked for. timeout: the header must be in by then (0:
+     * only read_header bounds it). fallback: the policy for a peer in
+     * neither list (allow: USE, deny: REJECT, unix sockets: USE). */
+    const cfg_directive_t *proxy_protocol;
+    int64_t proxy_protocol_timeout_ns;
+    cfg_proxy_policy_t proxy_protocol_fallback;
     /* ACME (options_acme.h; docs/tls.md). NULL: Let's Encrypt, the
      * system's roots, no contact; ratio 0: Caddy's 1/3. */
     const char *acme_email;

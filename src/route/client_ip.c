@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "config/dispense.h"
 #include "route/site.h"
 #include "route/state.h"
 
@@ -13,7 +14,29 @@ int route_trust_build(ifr_arena_t *a, const cfg_options_t *o, route_trust_t *t, 
                           .strict = o->trusted_proxies_strict };
     for (size_t i = 0; i < o->ntrusted_proxies; i++)
         if (route_cidrs_add(a, &t->proxies, &o->trusted_proxies[i], "trusted_proxies", err) != 0) return -1;
+    const cfg_block_t *pp = o->proxy_protocol ? o->proxy_protocol->block : NULL;
+    for (size_t i = 0; pp && i < pp->count; i++) {
+        const cfg_directive_t *d = &pp->items[i];
+        bool allow = cfg_is_word(&d->name, "allow");
+        if (!allow && !cfg_is_word(&d->name, "deny")) continue;
+        for (size_t k = 0; k < d->nargs; k++)
+            if (route_cidrs_add(a, allow ? &t->proxy_allow : &t->proxy_deny, &d->args[k],
+                                allow ? "proxy_protocol allow" : "proxy_protocol deny", err) != 0)
+                return -1;
+    }
     return 0;
+}
+
+/* Caddy's order: unix sockets are trusted, then deny, then allow, then
+ * the fallback policy. */
+cfg_proxy_policy_t route_plan_proxy_policy(const route_plan_t *p, ifr_str_t peer_ip, bool unix_peer)
+{
+    const cfg_options_t *o = &p->options;
+    if (!o->proxy_protocol) return CFG_PROXY_SKIP;
+    if (unix_peer) return CFG_PROXY_USE;
+    if (route_cidrs_contain(&p->trust.proxy_deny, peer_ip)) return CFG_PROXY_REJECT;
+    if (route_cidrs_contain(&p->trust.proxy_allow, peer_ip)) return CFG_PROXY_USE;
+    return o->proxy_protocol_fallback;
 }
 
 static const route_trust_t *route__trust_of(route_exchange_t *x)

@@ -23,6 +23,8 @@ typedef struct {
     const cfg_token_t *headers;  /* client_ip_headers, or NULL: X-Forwarded-For */
     size_t nheaders;
     bool strict;
+    /* servers { listener_wrappers { proxy_protocol { allow; deny } } } */
+    route_cidrs_t proxy_allow, proxy_deny;
 } route_trust_t;
 
 /* Builds t from the global options (the ranges checked: an error names

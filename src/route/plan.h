@@ -86,6 +86,10 @@ size_t route_plan_tls_sites(const route_plan_t *p, const route_tls_site_t **out)
 /* The listeners the plan needs; the array is owned by the plan. */
 size_t route_plan_listeners(const route_plan_t *p, const route_listener_t **out);
 const cfg_options_t *route_plan_options(const route_plan_t *p);
+/* What to do with a PROXY header on a connection from peer_ip (a unix
+ * socket peer: unix_peer) under servers { listener_wrappers {
+ * proxy_protocol } } (client_ip.c); SKIP without proxy_protocol. */
+cfg_proxy_policy_t route_plan_proxy_policy(const route_plan_t *p, ifr_str_t peer_ip, bool unix_peer);
 
 /* shutdown_delay: the host is going to stop serving this plan at at_ns
  * (ifr_monotonic_ns's clock); from now on {http.shutting_down} is true and

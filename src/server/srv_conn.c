@@ -142,6 +142,8 @@ srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l, 
     if (!c) return NULL;
     srv__conn_addresses(c, fd, peer, l->host);
     srv__conn_keepalive(fd, peer, route_plan_options(w->plan)->keepalive_interval_ns);
+    c->proxy_policy = route_plan_proxy_policy(w->plan, c->info.remote_ip, peer->ss_family == AF_UNIX);
+    if (c->proxy_policy != CFG_PROXY_SKIP) c->state = SRV_CONN_PROXY_HEADER;
     /* Sites are chosen by the listener's address and port (a unix
      * socket has no port of its own: the site's is the listener's). */
     snprintf(c->listener, sizeof c->listener, "%s", l->host);
@@ -196,7 +198,8 @@ void srv_conn_stop(srv_conn_t *c)
         srv_h2_stop(c);   /* GOAWAY; the streams in flight finish */
         return;
     }
-    bool idle = c->state == SRV_CONN_HANDSHAKE || (c->state == SRV_CONN_READ_HEAD && c->rbuf.len == 0);
+    bool idle = c->state == SRV_CONN_HANDSHAKE || c->state == SRV_CONN_PROXY_HEADER ||
+                (c->state == SRV_CONN_READ_HEAD && c->rbuf.len == 0);
     if (idle && srv_outq_empty(&c->out)) {
         srv_conn_close(c);
         return;
@@ -462,6 +465,14 @@ static void srv__conn_arm_timer(srv_conn_t *c)
         if (limit) deadline = c->write_since + limit;
     } else {
         switch (c->state) {
+        case SRV_CONN_PROXY_HEADER: {
+            /* proxy_protocol's timeout, within read_header's (the handshake
+             * and the first head are in that too). */
+            int64_t pp = route_plan_options(c->worker->plan)->proxy_protocol_timeout_ns;
+            if (t->read_header) deadline = c->head_since + t->read_header;
+            if (pp && (!deadline || c->head_since + pp < deadline)) deadline = c->head_since + pp;
+            break;
+        }
         case SRV_CONN_HANDSHAKE:
             if (t->read_header) deadline = c->head_since + t->read_header;
             break;
@@ -518,6 +529,10 @@ static bool srv__conn_flush(srv_conn_t *c, bool *progress)
 static int srv__conn_step(srv_conn_t *c)
 {
     switch (c->state) {
+    case SRV_CONN_PROXY_HEADER: {
+        int r = srv_proxy_header_step(c);
+        return r < 0 ? SRV__STEP_CLOSED : r > 0 ? SRV__STEP_IDLE : SRV__STEP_AGAIN;
+    }
     case SRV_CONN_HANDSHAKE: return srv__step_handshake(c);
     case SRV_CONN_READ_HEAD: return srv__step_read_head(c);
     case SRV_CONN_EXCHANGE: return srv__step_exchange(c);
@@ -606,6 +621,11 @@ static void srv__conn_on_timer(srv_timer_t *t)
     case SRV_CONN_H2:
         srv_h2_timeout(c);
         break;
+    case SRV_CONN_PROXY_HEADER:
+        ifr_log_warn("http", "proxy_protocol: closing the connection from %s: no complete PROXY header in time",
+                     c->remote_ip);
+        srv_conn_close(c);
+        return;
     default:
         srv_conn_close(c);
         return;

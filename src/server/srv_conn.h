@@ -38,6 +38,7 @@
 #define SRV_LINGER_MAX_NS (30 * 1000000000LL)
 
 typedef enum {
+    SRV_CONN_PROXY_HEADER,  /* waiting for a PROXY header (srv_proxy_header.c) */
     SRV_CONN_HANDSHAKE,     /* the transport's handshake (TLS) is under way */
     SRV_CONN_READ_HEAD,     /* waiting for (the rest of) a request head */
     SRV_CONN_EXCHANGE,      /* a handler owns the exchange */
@@ -93,6 +94,7 @@ struct srv_conn {
     int64_t head_since, idle_since, body_since, write_since;
     int64_t linger_since, linger_last;  /* lingering began; its last byte */
     int64_t body_used;           /* read_body time spent before the last pause */
+    cfg_proxy_policy_t proxy_policy; /* proxy_protocol's policy for this peer; SKIP: none */
 };
 
 /* Takes over an accepted socket with the transport ops (started with
@@ -113,6 +115,12 @@ void srv_conn_close(srv_conn_t *c);
  * the epoll set, still open) to the caller: a connection becoming a
  * tunnel. The caller closes it with srv_transport_close. */
 srv_transport_t srv_conn_detach(srv_conn_t *c);
+
+/* In SRV_CONN_PROXY_HEADER (srv_proxy_header.c): 0 when the header was
+ * taken (or none was there and the policy lets that be) and c has moved
+ * on to its handshake or first head, 1 to wait for more bytes, -1 when c
+ * was closed. */
+int srv_proxy_header_step(srv_conn_t *c);
 /* Graceful stop: close if idle, else after the current response. */
 void srv_conn_stop(srv_conn_t *c);
 /* Closes after the responses already queued, lingering (see
