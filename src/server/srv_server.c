@@ -24,6 +24,7 @@
 #include "server/srv_log_default.h"
 #include "server/srv_log_file.h"
 #include "server/srv_tls.h"
+#include "server/srv_tls_ktls.h"
 #include "server/srv_worker.h"
 
 #define SRV__SERVER_MAX_LISTENERS 64
@@ -410,7 +411,7 @@ int srv_server_run(const srv_run_options_t *o)
     for (size_t k = 0; k < s.listener_count; k++)
         ifr_log_info("server", "listening on %s:%u%s", s.listeners[k]->host[0] ? s.listeners[k]->host : "*",
                      s.listeners[k]->port,
-                     s.listeners[k]->transport == &srv_transport_tls ? " (TLS, buffered: no kTLS)" : "");
+                     s.listeners[k]->transport == &srv_transport_tls ? srv_tls_ktls_listener_note() : "");
     ifr_log_info("server", "serving %s with %d worker%s", o->config_path, s.worker_count,
                  s.worker_count == 1 ? "" : "s");
 

@@ -102,3 +102,9 @@ void srv_tls_ktls_log_once(void)
         ifr_log_info("tls", "kTLS unavailable: %s; TLS connections encrypt in OpenSSL through a buffer "
                      "(files are read, not sent with sendfile)", srv__ktls_why);
 }
+
+const char *srv_tls_ktls_listener_note(void)
+{
+    return srv_tls_ktls_decide() ? " (TLS, kTLS offered: the kernel encrypts records; bodies go through SSL_write)"
+                                 : " (TLS, buffered: no kTLS)";
+}

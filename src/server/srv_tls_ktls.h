@@ -23,4 +23,8 @@ bool srv_tls_ktls_decide(void);
  * with TLS listeners starts serving). */
 void srv_tls_ktls_log_once(void);
 
+/* The path a TLS listener's connections take, for its "listening on"
+ * line: a static string, by srv_tls_ktls_decide's answer. */
+const char *srv_tls_ktls_listener_note(void);
+
 #endif

@@ -6,8 +6,9 @@
  * reported taken, copied to the connection (the only per-connection
  * buffer, and only while the socket is full), and the record is finished
  * before anything else is written. Files are read through the same
- * staging buffer (no kTLS yet: every TLS connection takes this buffered
- * path, and can_splice is false). */
+ * staging buffer and SSL_write on every TLS connection, can_splice false:
+ * where the kernel has kTLS, OpenSSL encrypts in the kernel underneath,
+ * but ifrit has no SSL_sendfile path (docs/tls.md, srv_tls_ktls.h). */
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>

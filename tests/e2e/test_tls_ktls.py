@@ -1,7 +1,8 @@
 """kTLS (docs/tls.md, "Connections"): the server says once at start which
 path TLS connections take, kTLS when the kernel's tls upper layer
 protocol and OpenSSL allow it, else the buffered path with the reason;
-a reload does not say it again. The expected answer comes from the same
+a reload does not say it again, and the TLS listener's "listening on"
+line names the same path. The expected answer comes from the same
 question asked of the kernel here (setsockopt TCP_ULP "tls" on an
 established loopback connection)."""
 import errno
@@ -51,6 +52,9 @@ def test_tls_ktls_path_logged_once(binary):
                 check("the kernel has no tls upper layer protocol" in srv.read_log(), "the reason: %s" % srv.read_log()[-600:])
         p = srv.curl("-k", "https://localhost:@PORT@/")
         check(p.stdout == b"one", "served over TLS: %r" % p.stdout)
+        # The TLS listener's own line names the same path.
+        listening = "(TLS, kTLS offered: " if has else "(TLS, buffered: no kTLS)"
+        check(listening in srv.read_log(), "the listener line says %r: %s" % (listening, srv.read_log()[-600:]))
         srv.reload(CONFIG % "two")
         for _ in range(100):
             if srv.curl("-k", "https://localhost:@PORT@/").stdout == b"two":
