@@ -26,7 +26,11 @@
  * early by a br_if is charged in full: fuel is exact on straight paths and
  * errs upwards on early exits. A label reached only from the block still
  * open (`block ... br_if 0 ... return end`) needs no charge of its own:
- * that block's charge already covers what follows. */
+ * that block's charge already covers what follows, unless nothing falls
+ * through to it: a label reached only by branches starts a block of its
+ * own, or a dispatch (`block block br_table end A end B`, every Go
+ * function's resume switch) would charge every path the whole function
+ * (A and B) instead of the path taken. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -1134,8 +1138,9 @@ static bool iw__instr(iw__comp_t *c, bool *done)
             return true;
         }
         if (f.else_site != IW__NONE && !c->oom) c->code[f.else_site].i = (int64_t)c->len - (int64_t)f.else_base;
-        /* paths from other blocks merge here: a new block with its own charge */
-        bool merge = f.live && iw__needs_merge(c, &f);
+        /* paths from other blocks merge here, or only branches reach it: a
+         * new block with its own charge */
+        bool merge = f.live && (iw__needs_merge(c, &f) || (f.unreachable && f.edge_block != IW__NONE));
         iw__bind(c, &f);
         if (merge) iw__fuel_open(c, IW_OP_FUEL);
         return iw__push_vals(c, f.results, f.nresults);

@@ -25,6 +25,17 @@ static const char *const WAT =
     "    (local.get $acc))\n"
     "  (func (export \"straight\") (result i32) (i32.add (i32.const 1) (i32.const 2)))\n"
     "  (func (export \"forever\") (loop $l (br $l)))\n"
+    /* a resume switch as Go compiles every function: each path pays for
+     * itself, not for the segments it jumps over (test_fuel) */
+    "  (func (export \"dispatch\") (param $pc i32) (result i32)\n"
+    "    (block $b2 (block $b1 (block $b0 (br_table $b0 $b1 $b2 (local.get $pc)))\n"
+    "        (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0))\n"
+    "        (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0))\n"
+    "        (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (return (i32.const 0)))\n"
+    "      (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0))\n"
+    "      (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0))\n"
+    "      (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0)) (return (i32.const 1)))\n"
+    "    (i32.const 2))\n"
     "  (func (export \"poke_forever\") (call $poke) (loop $l (br $l)))\n"
     "  (func $rec (export \"recurse\") (param i32) (result i32)\n"
     "    (i32.add (call $rec (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))\n"
@@ -160,6 +171,22 @@ static void test_fuel(void)
     CHECK(c20 > c10);
     CHECK_INT_EQ(c30 - c20, c20 - c10);
     iw_instance_free(inst);
+
+    /* a branch table's targets are charged per path: the last one runs
+     * block x3, local.get, br_table, end, i32.const, end; the first two
+     * their 60 drops and consts and a return too; the segments a path
+     * jumps over cost it nothing */
+    uint64_t per_pc[3];
+    for (int pc = 0; pc < 3; pc++) {
+        inst = make(&lim);
+        CHECK_INT_EQ(call1(inst, "dispatch", pc, true, &r), IW_FINISHED);
+        CHECK_INT_EQ(r, pc);
+        per_pc[pc] = iw_instance_fuel_used(inst);
+        iw_instance_free(inst);
+    }
+    CHECK(per_pc[2] <= 8);
+    CHECK(per_pc[0] >= 60 && per_pc[0] < 70);
+    CHECK_INT_EQ(per_pc[1], per_pc[0]);
 }
 
 static void test_slices(void)
