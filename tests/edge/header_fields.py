@@ -9,6 +9,8 @@ bundle in workerd with the same Caddyfile:
   function's header array; two Cookie fields; two X-Forwarded-For fields;
   a value holding a quoted ", ", a (comment) with ", ", or a date; a
   registered list field (Accept-Encoding) on one line; a field sent once;
+  two Set-Cookie request fields (workerd keeps them apart), and an
+  upstream's two Set-Cookie fields reaching the client as two;
 - not recoverable (checked to be exactly what docs/edge.md says): an
   extension field written on one line with ", " (`X-Token: first,
   second`) reaches the core as two fields, and a registered field sent
@@ -27,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [HERE, os.path.join(ROOT, "tests", "e2e")]
 
 from ifrit_e2e import Conn, Server  # noqa: E402
+from proxy_upstream import Reply, Upstream  # noqa: E402
 from workerd import Workerd  # noqa: E402
 
 CADDYFILE = """:@PORT@ {
@@ -45,6 +48,12 @@ CADDYFILE = """:@PORT@ {
 	}
 	handle /show {
 		respond "[{header.X-Token}] [{header.X-Forwarded-For}] [{header.Accept-Encoding}] [{header.X-Note}]"
+	}
+	handle /set-cookie {
+		respond "[{header.Set-Cookie}]"
+	}
+	handle /up/* {
+		reverse_proxy @UPSTREAM@
 	}
 	handle /json/* {
 		wasm @ROOT@/build/guests/fn_json_echo.wasm {
@@ -74,6 +83,9 @@ REQUESTS = (
     ("a date stays", "/show", [("X-Note", "Mon, 07 Dec 2026 10:00:00 GMT")], None),
     ("a registered list on one line stays", "/show", [("Accept-Encoding", "gzip, deflate, br")], None),
     ("a registered list: json function", "/json/e", [("Accept-Encoding", "gzip, deflate, br")], None),
+    ("two Set-Cookie request fields with dates", "/set-cookie",
+     [("Set-Cookie", "a=1; Expires=Mon, 07 Dec 2026 10:00:00 GMT"), ("Set-Cookie", "b=2")], None),
+    ("an upstream's two Set-Cookie fields reach the client apart", "/up/cookies", [], None),
     ("X-Token on one line with a comma (not recoverable)", "/show", ONE_LINE,
      (200, b"[first,second] [] [] []")),
     ("X-Token on one line: matcher (not recoverable)", "/token-match", ONE_LINE, (200, b"matched")),
@@ -88,24 +100,30 @@ def ask(port, target, fields):
         head = "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" % target
         head += "".join("%s: %s\r\n" % kv for kv in fields) + "\r\n"
         c.send(head.encode())
-        r = c.read_response()
-        return r.status, r.body
+        return c.read_response()
     finally:
         c.close()
 
 
-def seen(target, answer):
-    """What the answer says the core saw: for the json function, the
-    request document's field arrays other than Host (the edge names the
-    fields in another order, and Host is the listener's); else the answer."""
-    status, body = answer
+def seen(target, r):
+    """What matters of answer r: for the json function, the request
+    document's field arrays other than Host (the edge names the fields in
+    another order, and Host is the listener's); for the upstream, the
+    Set-Cookie fields the client got; else status and body."""
+    if target.startswith("/up/"):
+        return r.status, r.header_all("set-cookie")
     if not target.startswith("/json/"):
-        return answer
+        return r.status, r.body
     try:
-        fields = json.loads(body).get("headers", {})
+        fields = json.loads(r.body).get("headers", {})
     except ValueError:
-        return answer
-    return status, sorted((k.lower(), v) for k, v in fields.items() if k.lower() not in ("host", "connection"))
+        return r.status, r.body
+    return r.status, sorted((k.lower(), v) for k, v in fields.items() if k.lower() not in ("host", "connection"))
+
+
+# The upstream's answer: two Set-Cookie fields, one with a date.
+UPSTREAM_ANSWER = (b"HTTP/1.1 200 OK\r\nSet-Cookie: s=1; Expires=Tue, 08 Dec 2026 10:00:00 GMT; Path=/\r\n"
+                   b"Set-Cookie: t=2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 
 
 def main():
@@ -116,14 +134,21 @@ def main():
     if not os.path.exists(guest):
         print("FAIL edge/header-fields: no %s (scripts/build-guests.sh tests builds it)" % guest, flush=True)
         return
-    with Server(binary, CADDYFILE) as native:
-        want = [seen(t, ask(native.port, t, f)) for _, t, f, _ in REQUESTS]
-        try:
-            with Workerd(ROOT, binary, native.config_path, native.dir) as wd:
-                got = [seen(t, ask(wd.port, t, f)) for _, t, f, _ in REQUESTS]
-        except Exception as e:  # noqa: BLE001 - reported, never fatal
-            print("FAIL edge/header-fields: %s: %s" % (type(e).__name__, e), flush=True)
-            return
+    up = Upstream(lambda req: Reply(raw=UPSTREAM_ANSWER)).start()
+    try:
+        with Server(binary, CADDYFILE.replace("@UPSTREAM@", up.addr)) as native:
+            want = [seen(t, ask(native.port, t, f)) for _, t, f, _ in REQUESTS]
+            try:
+                with Workerd(ROOT, binary, native.config_path, native.dir) as wd:
+                    got = [seen(t, ask(wd.port, t, f)) for _, t, f, _ in REQUESTS]
+            except Exception as e:  # noqa: BLE001 - reported, never fatal
+                print("FAIL edge/header-fields: %s: %s" % (type(e).__name__, e), flush=True)
+                return
+    finally:
+        up.stop()
+    cookies = want[[t for _, t, _, _ in REQUESTS].index("/up/cookies")]
+    if len(cookies[1]) != 2:
+        print("FAIL edge/header-fields/upstream: natively the client got %r, not two Set-Cookie fields" % (cookies,))
     for (what, _, _, edge_says), w, g in zip(REQUESTS, want, got):
         if edge_says is None:
             ok, why = w == g and w[0] in (200, 201), "native %r, edge %r" % (w, g)
