@@ -8,8 +8,9 @@
 // wrote on one line with ", " in it looks exactly the same, so each field
 // gets one reading (docs/edge.md, "Repeated request fields"):
 //
-// - split at every ", " outside a quoted string and a (comment), and not
-//   after a day name before a digit (an HTTP date, "Mon, 07 Dec 2026"):
+// - split at every ", " outside a quoted string, a (comment) and JSON's
+//   {} and [], and not after a day name before a digit (an HTTP date,
+//   "Mon, 07 Dec 2026"):
 //   the forwarding fields proxies add a line to, and every field not
 //   registered below (extension fields: X-Token, X-Request-Id, Api-Key...,
 //   which carry tokens, ids and addresses, and are the ones repeated);
@@ -49,8 +50,9 @@ export function fieldLines(name, value) {
 }
 
 // Cuts value at each ", " that is outside a quoted string (backslash
-// escapes honoured) and a parenthesised comment (nested), and is not the
-// comma of a date's day name.
+// escapes honoured), a parenthesised comment, and JSON's braces and
+// brackets (a JSON value in an extension field), and is not the comma of a
+// date's day name.
 function splitAtSeams(value) {
   const parts = [];
   let from = 0;
@@ -62,8 +64,8 @@ function splitAtSeams(value) {
       if (c === "\\") i++;
       else if (c === '"') quoted = false;
     } else if (c === '"') quoted = true;
-    else if (c === "(") depth++;
-    else if (c === ")" && depth > 0) depth--;
+    else if (c === "(" || c === "{" || c === "[") depth++;
+    else if ((c === ")" || c === "}" || c === "]") && depth > 0) depth--;
     else if (c === "," && depth === 0 && value[i + 1] === " ") {
       const before = value.substring(from, i);
       if (DAY_BEFORE.test(before) && /[0-9]/.test(value[i + 2] ?? "")) continue;

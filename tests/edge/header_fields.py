@@ -7,7 +7,7 @@ bundle in workerd with the same Caddyfile:
 - recovered (native and edge must agree): X-Token sent twice, through a
   `header X-Token second` matcher, `{header.X-Token}` and a json-protocol
   function's header array; two Cookie fields; two X-Forwarded-For fields;
-  a value holding a quoted ", ", a (comment) with ", ", or a date; a
+  a value holding a quoted ", ", a (comment) with ", ", JSON, or a date; a
   registered list field (Accept-Encoding) on one line; a field sent once;
   two Set-Cookie request fields (workerd keeps them apart), and an
   upstream's two Set-Cookie fields reaching the client as two;
@@ -81,6 +81,7 @@ REQUESTS = (
     ("a quoted comma stays", "/show", [("X-Note", '"a, b"')], None),
     ("a comment's comma stays", "/show", [("X-Note", "agent (KHTML, like Gecko)")], None),
     ("a date stays", "/show", [("X-Note", "Mon, 07 Dec 2026 10:00:00 GMT")], None),
+    ("a JSON value stays", "/show", [("X-Note", '{"a": 1, "b": [2, 3]}')], None),
     ("a registered list on one line stays", "/show", [("Accept-Encoding", "gzip, deflate, br")], None),
     ("a registered list: json function", "/json/e", [("Accept-Encoding", "gzip, deflate, br")], None),
     ("two Set-Cookie request fields with dates", "/set-cookie",
