@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "route/chain.h"
 #include "route/directive.h"
+#include "route/matcher.h"
 #include "route/proxy_conf.h"
 #include "route/proxy_headers.h"
 #include "route/proxy_health.h"
@@ -53,10 +54,16 @@ static void route__proxy_job_cleanup(void *data)
     route__proxy_release_upstream(j);
 }
 
-static bool route__proxy_idempotent(ifr_str_t m)
+/* Caddy's rule for a request that reached the upstream: lb_retry_match's
+ * sets, else GET only. ifrit keeps no copy of a body it sent, so a request
+ * with one never goes again. */
+static bool route__proxy_retry_allowed(const route__proxy_job_t *j)
 {
-    return ifr_str_eq(m, IFR_LIT("GET")) || ifr_str_eq(m, IFR_LIT("HEAD")) || ifr_str_eq(m, IFR_LIT("OPTIONS")) ||
-           ifr_str_eq(m, IFR_LIT("TRACE")) || ifr_str_eq(m, IFR_LIT("PUT")) || ifr_str_eq(m, IFR_LIT("DELETE"));
+    if (j->req.with_body) return false;
+    if (!j->c->nretry_match) return ifr_str_eq(j->x->req->method, IFR_LIT("GET"));
+    for (size_t i = 0; i < j->c->nretry_match; i++)
+        if (route_match(j->x, j->c->retry_match[i])) return true;
+    return false;
 }
 
 /* Caddy retries while either budget lasts: lb_retries more attempts, or
@@ -192,8 +199,8 @@ static void route__proxy_on_fail(void *ud, route_proxy_fail_t why, const char *d
     ifr_log_warn("reverse_proxy", "upstream %.*s failed for %.*s %.*s: %s (%d)", (int)u->hostport.len, u->hostport.ptr,
                  (int)x->req->method.len, x->req->method.ptr, (int)x->req->target.len, x->req->target.ptr, detail, status);
     /* A request that reached the upstream may have had effects there:
-     * only idempotent ones without a body may go again. */
-    bool safe = !request_sent || (route__proxy_idempotent(x->req->method) && !j->req.with_body);
+     * only those lb_retry_match allows (GET by default) go again. */
+    bool safe = !request_sent || route__proxy_retry_allowed(j);
     if (safe && route__proxy_may_retry(j)) {
         route_result_t r = route__proxy_wait_and_retry(j, status, detail);
         if (r != ROUTE_ASYNC) route_resume(x, r);

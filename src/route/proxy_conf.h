@@ -99,6 +99,11 @@ typedef struct {
     uint32_t lb_retries;
     int64_t lb_try_duration_ns;
     int64_t lb_try_interval_ns;      /* default 250ms */
+    /* lb_retry_match { <matchers> }, each block one set: a request that
+     * reached an upstream is tried again only if it matches one (none
+     * given: only GET, as Caddy). */
+    const route_matcher_set_t **retry_match;
+    size_t nretry_match;
 
     ifr_str_t health_uri;            /* empty: no active checks */
     int64_t health_interval_ns;      /* default 30s */

@@ -10,6 +10,7 @@
 
 #include "config/dispense.h"
 #include "route/fastcgi.h"
+#include "route/matcher.h"
 #include "route/proxy_conf.h"
 
 #define ROUTE__PROXY_MAX_UPSTREAMS 256
@@ -319,6 +320,22 @@ static int route__proxy_parse_lb(route_parse_t *p, const cfg_directive_t *s, rou
     return cfg_error_unknown(p->err, &s->args[0], "lb_policy", names, sizeof names / sizeof *names);
 }
 
+/* lb_retry_match { <matcher lines> }: one more set a retried request may match. */
+static int route__proxy_parse_retry_match(route_parse_t *p, const cfg_directive_t *s, route_proxy_conf_t *c)
+{
+    if (cfg_expect_args(s, 0, 0, p->err) != 0) return -1;
+    if (!s->block || s->block->count == 0)
+        return cfg_errorf(p->err, &s->name, "lb_retry_match: expected a block of request matchers");
+    route_matcher_set_t *set;
+    if (route_matcher_parse_set(p, s->block->items, s->block->count, IFR_LIT("lb_retry_match"), &set) != 0) return -1;
+    const route_matcher_set_t **grown = ifr_arena_alloc(p->arena, (c->nretry_match + 1) * sizeof(*grown));
+    if (!grown) return route__proxy_oom(p);
+    for (size_t i = 0; i < c->nretry_match; i++) grown[i] = c->retry_match[i];
+    grown[c->nretry_match++] = set;
+    c->retry_match = grown;
+    return 0;
+}
+
 static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s, route_proxy_conf_t *c)
 {
     ifr_str_t n = s->name.text;
@@ -376,8 +393,23 @@ static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s,
         return cfg_parse_duration(&s->args[0], CFG_DUR_NEGATIVE, &c->flush_interval_ns, p->err);
     }
     if (ifr_str_eq_cstr(n, "transport")) return route__proxy_parse_transport(p, s, &c->transport);
+    if (ifr_str_eq_cstr(n, "lb_retry_match")) return route__proxy_parse_retry_match(p, s, c);
+    /* Caddy's, not built: an error naming them, not a "did you mean". */
+    static const char *const missing[] = {
+        "dynamic", "handle_response", "replace_status", "buffer_requests", "buffer_responses",
+        "request_buffers", "response_buffers", "stream_timeout", "stream_close_delay", "verbose_logs",
+        "health_port", "health_headers", "health_body", "health_follow_redirects", "health_passes",
+        "health_fails", "health_method", "health_request_body", "unhealthy_latency",
+        "unhealthy_request_count", "lb_try_interval_jitter",
+    };
+    for (size_t i = 0; i < sizeof missing / sizeof *missing; i++)
+        if (ifr_str_eq_cstr(n, missing[i]))
+            return cfg_errorf(p->err, &s->name, "reverse_proxy: option '%s' is not supported by ifrit yet", missing[i]);
+    if (n.len && n.ptr[0] == '@')
+        return cfg_errorf(p->err, &s->name, "reverse_proxy: response matchers (%.*s) and handle_response are not "
+                          "supported by ifrit yet", (int)n.len, n.ptr);
     static const char *const known[] = {
-        "to", "lb_policy", "lb_retries", "lb_try_duration", "lb_try_interval", "health_uri",
+        "to", "lb_policy", "lb_retries", "lb_try_duration", "lb_try_interval", "lb_retry_match", "health_uri",
         "health_interval", "health_timeout", "health_status", "fail_duration", "max_fails",
         "unhealthy_status", "header_up", "header_down", "flush_interval", "transport", "trusted_proxies",
     };

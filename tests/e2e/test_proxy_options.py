@@ -739,3 +739,34 @@ def test_proxy_opt_error_log_lines(binary):
                 _log_has(srv, "no upstream available for GET /garbage: 127.0.0.1:%d" % dead)
         finally:
             release.set()
+
+
+def test_proxy_opt_lb_retry_match(binary):
+    """Caddy's rule for a request that reached the upstream: retried only
+    if lb_retry_match matches it; without lb_retry_match only a GET is
+    (a DELETE is not). A request with a body never goes twice, whatever
+    matches (ifrit keeps no copy of it). Each case has a first upstream
+    that reads the request and closes without answering, and a second
+    that answers."""
+    def cut(req):
+        return Reply(raw=b"")
+    cases = [
+        ("", "DELETE", "/x", 502),
+        ("", "GET", "/x", 200),
+        ("\n lb_retry_match {\n  method DELETE\n }", "DELETE", "/x", 200),
+        ("\n lb_retry_match {\n  method DELETE\n }", "GET", "/x", 502),
+        ("\n lb_retry_match {\n  path /a*\n }\n lb_retry_match {\n  header X-Retry yes\n }", "PUT", "/b", 502),
+        ("\n lb_retry_match {\n  path /a*\n }\n lb_retry_match {\n  header X-Retry yes\n }", "PUT", "/a1", 200),
+    ]
+    for extra, method, path, want in cases:
+        with Upstream(cut) as bad, Upstream(echo_app) as good, \
+                _srv(binary, "reverse_proxy %s %s {\n lb_policy first\n lb_retries 1\n lb_try_interval 10ms%s\n}"
+                     % (bad.addr, good.addr, extra)) as srv:
+            r = srv.request(method, path)
+            check(r.status == want, "%s %s with %r: %d, want %d" % (method, path, extra, r.status, want))
+            check(len(good.requests) == (1 if want == 200 else 0), "second upstream: %r" % good.requests)
+    with Upstream(cut) as bad, Upstream(echo_app) as good, \
+            _srv(binary, "reverse_proxy %s %s {\n lb_policy first\n lb_retries 1\n lb_try_interval 10ms\n"
+                 " lb_retry_match {\n  method POST\n }\n}" % (bad.addr, good.addr)) as srv:
+        r = srv.request("POST", "/body", body=b"payload")
+        check(r.status == 502 and not good.requests, "a body is never sent twice: %d %r" % (r.status, good.requests))
