@@ -61,6 +61,10 @@ static const char *const route__encode_types[] = {
 static int route__encode_format(route_parse_t *p, route__encode_conf_t *c, const cfg_token_t *name,
                                const cfg_token_t *level)
 {
+    /* Caddy has no brotli encoder either (only precompressed .br files). */
+    if (ifr_str_eq_cstr(name->text, "br"))
+        return cfg_errorf(p->err, name, "encode: 'br' is not an encoder, in Caddy either (gzip or zstd; brotli "
+                          "files are served by file_server { precompressed br })");
     if (!ifr_str_eq_cstr(name->text, "gzip") && !ifr_str_eq_cstr(name->text, "zstd"))
         return cfg_errorf(p->err, name, "encode: expected gzip or zstd, got '%s'", name->text.ptr);
     for (size_t i = 0; i < c->nformats; i++)
