@@ -51,11 +51,16 @@
 /* Resettable instances of images up to this size keep a heap copy of the
  * memory with a write map (a reset copies back what changed, a few
  * hundred nanoseconds); bigger ones map the image copy-on-write and a
- * reset drops the pages written (madvise, then a page fault per page the
- * next call writes), so untouched pages never cost RAM. */
+ * reset puts back the pages written (mapped.c: in place, or dropped when
+ * there are many), so untouched pages never cost RAM. */
 #define IW_RESET_COPY_MAX_BYTES (16u << 20)
 /* Idle copy-on-write mappings an image keeps for its next instances
- * (address space only: their pages are dropped when they go idle). */
+ * (address space, and the pages the last guest wrote, reset in place). */
 #define IW_IMAGE_POOL_MAX       16u
+/* A mapping whose guest wrote up to this much keeps those pages present
+ * when it is reset (the image's bytes copied back: no page faults for the
+ * next guest); beyond it they are dropped, so an idle pool holds at most
+ * IW_IMAGE_POOL_MAX times this of private memory per image. */
+#define IW_MAPPED_KEEP_MAX_BYTES (4u << 20)
 
 #endif

@@ -10,8 +10,8 @@
  * was written past the image's size and shrinks the memory back. An image
  * bigger than IW_RESET_COPY_MAX_BYTES is not copied: the memory maps the
  * image's file copy-on-write, as iw_instance_from_image does, and a reset
- * drops the pages written, so a memory declared big but barely used costs
- * what the guest touched, not its size (twice). Globals
+ * puts back the pages written (iw_mapped_reset), so a memory declared big
+ * but barely used costs what the guest touched, not its size (twice). Globals
  * and dropped-segment flags are few and are copied whole; a table is
  * restored only when the guest wrote it. */
 #include <stdlib.h>
@@ -51,7 +51,7 @@ bool iw_reset_memory_new(iw_image_t *img, iw_instance_t *inst)
     iw_memory_t *mem = iw_image_memory_new(img, inst);
     if (!mem) return false;
     /* A big image: a copy-on-write mapping of its file and no write map;
-     * a reset drops the pages written (iw_mapped_reset). */
+     * a reset puts back the pages written (iw_mapped_reset). */
     if (img->mem_pool && img->mem_size > IW_RESET_COPY_MAX_BYTES && iw_mapped_map(mem, img->mem_pool)) return true;
     const uint8_t *flat = iw__image_flat(img);
     if (!flat) return false;

@@ -182,8 +182,9 @@ bool iw_mapped_map(iw_memory_t *m, iw_map_pool_t *p);
 bool iw_mapped_adopt(iw_memory_t *m, uint64_t bytes);
 bool iw_mapped_grow(iw_memory_t *m, uint64_t bytes);
 /* A memory mapped from a pool back to the file's content at `size` bytes:
- * pages written read the file again, pages grown into are inaccessible
- * (and zero) again. Costs in proportion to the pages touched. */
+ * pages written hold the file's bytes again (copied back in place, or
+ * dropped), pages grown into are inaccessible (and zero) again. Costs in
+ * proportion to the pages touched, plus a pagemap read (mapped.c). */
 bool iw_mapped_reset(iw_memory_t *m, uint64_t size);
 void iw_mapped_release(iw_memory_t *m);
 void iw_table_release(iw_table_t *t);

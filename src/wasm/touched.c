@@ -7,7 +7,11 @@
  * skips the untouched pages instead of reading (and faulting in) every
  * one. Only for memories not mapped from a file, whose absent pages read
  * the file. Where pagemap cannot be read every page counts as touched,
- * which is correct, only slower. */
+ * which is correct, only slower.
+ *
+ * In a copy-on-write mapping of a file, the pages the process wrote are
+ * its own (anonymous) copies and the others the file's: a reset that
+ * puts back only those keeps the rest shared (mapped.c). */
 #include "wasm/touched.h"
 
 #ifdef __linux__
@@ -16,6 +20,7 @@
 
 #define IW__PAGEMAP_PRESENT (1ull << 63)
 #define IW__PAGEMAP_SWAPPED (1ull << 62)
+#define IW__PAGEMAP_FILE    (1ull << 61)   /* a page of a file or of shared memory */
 
 void iw_touched_open(iw_touched_t *t)
 {
@@ -32,20 +37,37 @@ void iw_touched_close(iw_touched_t *t)
     t->fd = -1;
 }
 
-bool iw_touched(iw_touched_t *t, const void *p)
+/* The pagemap entry of the page holding p, read 4096 pages at a time; false
+ * (and the file closed) when pagemap cannot be read. */
+static bool iw__entry(iw_touched_t *t, const void *p, uint64_t *entry)
 {
-    if (t->fd < 0) return true;
+    if (t->fd < 0) return false;
     uintptr_t page = (uintptr_t)p / t->page;
     if (page < t->first || page >= t->first + t->count) {
         ssize_t n = pread(t->fd, t->entries, sizeof t->entries, (off_t)(page * sizeof t->entries[0]));
         if (n < (ssize_t)sizeof t->entries[0]) {
-            iw_touched_close(t);   /* unreadable: every page counts */
-            return true;
+            iw_touched_close(t);
+            return false;
         }
         t->first = page;
         t->count = (size_t)n / sizeof t->entries[0];
     }
-    return (t->entries[page - t->first] & (IW__PAGEMAP_PRESENT | IW__PAGEMAP_SWAPPED)) != 0;
+    *entry = t->entries[page - t->first];
+    return true;
+}
+
+bool iw_touched(iw_touched_t *t, const void *p)
+{
+    uint64_t e;
+    if (!iw__entry(t, p, &e)) return true;   /* unreadable: every page counts */
+    return (e & (IW__PAGEMAP_PRESENT | IW__PAGEMAP_SWAPPED)) != 0;
+}
+
+bool iw_touched_private(iw_touched_t *t, const void *p)
+{
+    uint64_t e;
+    if (!iw__entry(t, p, &e)) return true;
+    return (e & (IW__PAGEMAP_PRESENT | IW__PAGEMAP_SWAPPED)) != 0 && !(e & IW__PAGEMAP_FILE);
 }
 
 #else
@@ -59,6 +81,12 @@ void iw_touched_open(iw_touched_t *t)
 void iw_touched_close(iw_touched_t *t) { (void)t; }
 
 bool iw_touched(iw_touched_t *t, const void *p)
+{
+    (void)t, (void)p;
+    return true;
+}
+
+bool iw_touched_private(iw_touched_t *t, const void *p)
 {
     (void)t, (void)p;
     return true;

@@ -20,5 +20,11 @@ void iw_touched_close(iw_touched_t *t);
 /* Whether the page holding p may hold anything but zeros: false only for a
  * page of private anonymous memory that is neither present nor swapped. */
 bool iw_touched(iw_touched_t *t, const void *p);
+/* Whether the page holding p is the process's own copy: present or
+ * swapped, and not a page of a file or of shared memory (in a private
+ * mapping of a file, a page written since it was mapped). True for every
+ * page where pagemap cannot be read; t->fd is then -1, which a caller that
+ * must know checks. */
+bool iw_touched_private(iw_touched_t *t, const void *p);
 
 #endif

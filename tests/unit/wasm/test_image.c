@@ -6,11 +6,14 @@
  * instances do not see each other's writes (copy-on-write); tables and
  * globals holding function references keep working; an instance made after
  * another was freed (which may reuse its mapping) starts from the image,
- * not from what the freed one wrote or grew. A memory below that size is
- * kept sparsely (its non-zero blocks) and restored exactly. */
+ * not from what the freed one wrote or grew, byte for byte, whether its
+ * written pages were put back in place or dropped (test_reset_every_byte).
+ * A memory below that size is kept sparsely (its non-zero blocks) and
+ * restored exactly. */
 #define TEST_SUITE "wasm/image"
 #include "testing.h"
 #include "wat.h"
+#include "wasm/config.h"
 
 static const char *const WAT =
     "(module\n"
@@ -228,6 +231,65 @@ static void test_small_memory(void)
     iw_module_release(small);
 }
 
+/* Images of `pages` pages (max 200), their first half filled with 0x11.
+ * Each round checks every byte of a new instance, then writes every page
+ * and `grow` more: below IW_MAPPED_KEEP_MAX_BYTES a reset copies the
+ * image back into the written pages, above it drops them; both must give
+ * the next instance the image exactly, and zeros when it grows. */
+static const char *const FILL_WAT =
+    "(module\n"
+    "  (memory (export \"memory\") %u 200)\n"
+    "  (func (export \"fill\") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))\n"
+    ")\n";
+
+static bool image_bytes_ok(iw_instance_t *inst, uint32_t pages, uint32_t grown)
+{
+    uint64_t size = (uint64_t)(pages + grown) * 65536;
+    const uint8_t *mem = iw_memory_size(inst) == size ? iw_memory_lift(inst, 0, size) : NULL;
+    if (!mem) return false;
+    for (uint64_t i = 0; i < size; i++)
+        if (mem[i] != (i < (uint64_t)pages / 2 * 65536 ? 0x11 : 0)) return false;
+    return true;
+}
+
+static void reset_rounds(uint32_t pages, uint32_t grow)
+{
+    char wat[512];
+    snprintf(wat, sizeof wat, FILL_WAT, pages);
+    iw_module_t *m = wat_module(wat);
+    CHECK(m != NULL);
+    if (!m) return;
+    iw_instance_t *orig = iw_instance_new(m, NULL, NULL, NULL, NULL);
+    iw_val_t half[3] = { { .type = IW_I32, .of.i32 = 0 }, { .type = IW_I32, .of.i32 = 0x11 },
+                         { .type = IW_I32, .of.i32 = (int32_t)(pages / 2 * 65536) } };
+    CHECK(orig && iw_call(orig, iw_instance_func(orig, "fill"), half, 3, NULL, 0) == IW_FINISHED);
+    iw_image_t *img = orig ? iw_image_capture(orig) : NULL;
+    if (orig) iw_instance_free(orig);
+    CHECK(img != NULL);
+    for (int round = 0; img && round < 3; round++) {
+        iw_instance_t *a = iw_instance_from_image(img, NULL, NULL);
+        CHECK(a != NULL);
+        if (!a) break;
+        CHECK(image_bytes_ok(a, pages, 0));
+        CHECK_INT_EQ(iw_memory_grow(iw_instance_memory(a, "memory"), grow), pages);
+        CHECK(image_bytes_ok(a, pages, grow));
+        iw_val_t all[3] = { { .type = IW_I32, .of.i32 = 0 }, { .type = IW_I32, .of.i32 = 0x22 + round },
+                            { .type = IW_I32, .of.i32 = (int32_t)((pages + grow) * 65536) } };
+        CHECK_INT_EQ(iw_call(a, iw_instance_func(a, "fill"), all, 3, NULL, 0), IW_FINISHED);
+        iw_instance_free(a);
+    }
+    if (img) iw_image_release(img);
+    iw_module_release(m);
+}
+
+static void test_reset_every_byte(void)
+{
+    reset_rounds(8, 4);     /* 768 KiB written: put back in place */
+    CHECK((8 + 4) * 65536 < IW_MAPPED_KEEP_MAX_BYTES);
+    reset_rounds(96, 8);    /* 6.5 MiB: dropped */
+    CHECK((96 + 8) * 65536 > IW_MAPPED_KEEP_MAX_BYTES);
+}
+
 int main(void)
 {
     module = wat_module(WAT);
@@ -238,6 +300,7 @@ int main(void)
     RUN(test_copy_on_write);
     RUN(test_reuse_after_free);
     RUN(test_small_memory);
+    RUN(test_reset_every_byte);
     iw_linker_free(linker);
     iw_module_release(module);
     return testing_done();
