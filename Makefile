@@ -23,7 +23,8 @@ ACME_SRCS   ?= $(wildcard src/acme/*.c)
 GEN     := build/gen
 HOSTCC  ?= cc
 
-CFLAGS_COMMON := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -I$(GEN) -g -MMD -MP -pthread
+# libpq's headers are in their own directory on Debian (libpq-dev).
+CFLAGS_COMMON := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -I$(GEN) -I/usr/include/postgresql -g -MMD -MP -pthread
 ifeq ($(BUILD),asan)
   CFLAGS_MODE := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                  -fno-omit-frame-pointer -DIFR_POOL_MALLOC
@@ -38,7 +39,7 @@ else
 endif
 CFLAGS  += $(CFLAGS_COMMON) $(CFLAGS_MODE)
 LDFLAGS += $(LDFLAGS_MODE) -pthread
-LDLIBS  += -lcurl -lsqlite3 -lhiredis -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm
+LDLIBS  += -lcurl -lsqlite3 -lhiredis -lpq -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm
 
 CORE_OBJS   := $(CORE_SRCS:%.c=$(OUT)/obj/%.o)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/obj/%.o)

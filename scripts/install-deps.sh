@@ -7,9 +7,9 @@ set -euo pipefail
 
 build_pkgs=(make gcc clang-19 lld-19 libclang-rt-19-dev libclang-rt-19-dev-wasm32 wasi-libc
             libssl-dev libnghttp2-dev zlib1g-dev libzstd-dev libcrypt-dev libcurl4-openssl-dev
-            libsqlite3-dev libhiredis-dev pkg-config rustc libstd-rust-dev-wasm32)
+            libsqlite3-dev libhiredis-dev libpq-dev pkg-config rustc libstd-rust-dev-wasm32)
 test_pkgs=(curl python3 zstd wabt nginx-light caddy wrk nghttp2-client openssl nodejs npm pebble testssl.sh
-           python3-h2 php-fpm universal-ctags redis-server)
+           python3-h2 php-fpm universal-ctags redis-server postgresql)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--run" ] || want+=("${test_pkgs[@]}")
@@ -32,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # Debian starts these as services on install; tests start their own.
-    for svc in nginx caddy php8.2-fpm redis-server; do
+    for svc in nginx caddy php8.2-fpm redis-server postgresql; do
         if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
             $sudo systemctl stop "$svc" || true
             $sudo systemctl disable "$svc" >/dev/null 2>&1 || true

@@ -33,6 +33,7 @@ struct fn_function {
     char *kv_ns;                   /* owned: its KV namespace (kv_namespace, or "fn:" and its path) */
     fn_traffic_t *traffic;         /* owned: rate_limit's buckets, or NULL */
     fn_db_t *db;                   /* the backend's database (db_dsn), when its block grants db */
+    fn_pg_t *pg;                   /* or its PostgreSQL database (db_driver postgres) */
 };
 
 struct fn_call;

@@ -128,13 +128,16 @@ static inline unsigned char *fn_http_job_resp_body(fn_http_job_t *j)
 }
 
 /* One database query and, when it is done, its rows as JSON: one
- * self-contained block like fn_http_job_t (db is the backend's, alive as
- * long as the process). data holds the SQL, the parameters (a JSON array,
- * or nothing), then room for the result (max_result bytes). */
+ * self-contained block like fn_http_job_t (db or pg is the backend's,
+ * alive as long as the process). data holds the SQL, the parameters (a
+ * JSON array, or nothing), then room for the result (max_result bytes). */
 #define FN_DB_MAX_RESULT (1u << 20)
 typedef struct fn_db fn_db_t;
+typedef struct fn_pg fn_pg_t;
 typedef struct {
-    fn_db_t *db;
+    fn_db_t *db;                 /* an SQLite database, run on a helper thread */
+    fn_pg_t *pg;                 /* or a PostgreSQL one, run on the loop (db_start) */
+    void *inflight;              /* the backend's, while a PostgreSQL query waits */
     uint32_t sql_len, params_len;
     uint64_t max_result;
     bool truncate;               /* over max_result: keep the first bytes (Gojinn's form), else an error */
@@ -229,6 +232,15 @@ typedef struct {
      * threads only): the rows as a JSON array of objects, one member per
      * column in column order. */
     void (*db_query)(fn_db_job_t *job);
+    /* The PostgreSQL database of dsn (libpq's: key=value pairs or a
+     * postgres:// URL), one per dsn and process; no connection is made
+     * yet. NULL with a sentence in why. */
+    fn_pg_t *(*pg_open)(const char *dsn, char *why, size_t size);
+    /* Starts a query on job->pg for the exchange x, as kv_remote_start
+     * (0: done(x, ud) from the loop later; 1: finished, or blocked where
+     * x's thread has no loop), and drops a waiting one's answer. */
+    int (*db_start)(route_exchange_t *x, fn_db_job_t *job, route_resume_cb done, void *ud);
+    void (*db_cancel)(fn_db_job_t *job);
     /* The jobs file of the data directory storage_path, opened once per
      * process (at load, so a function granted enqueue fails there if it
      * cannot be): 0, or -1 with a sentence in why. */

@@ -57,6 +57,7 @@ typedef struct fn_host_call {
     uint32_t kv_len_ptr;
     uint8_t kv_form;
     bool kv_cleanup;           /* the exchange's cleanup cancels a waiting kv_job */
+    bool db_cleanup;           /* and a waiting PostgreSQL db_job */
     char kv_owner[33];         /* "" until its first lock */
     /* ifrit's ai_ask: the job whose response body is the last answer's
      * text, read by ai_answer; cleared when the job is reused. */

@@ -48,6 +48,8 @@ typedef struct {
     const char *storage_path;       /* the plan's data directory (storage file_system), NULL: the default */
     const char *db_path;            /* db_driver sqlite's db_dsn, resolved; NULL: no database */
     bool db_sqlite;                 /* db_driver sqlite (or sqlite3, libsql) was given */
+    bool db_postgres;               /* db_driver postgres (or postgresql, pgx) was given */
+    const char *db_dsn;             /* db_dsn as written: libpq's conninfo for postgres */
     uint32_t max_retries;           /* its jobs' retries after a failure */
     int64_t retry_backoff_ns;       /* the wait before retry N is N times this */
     bool ai_ollama;                 /* ai_provider ollama (else openai): the answer's shapes it reads */

@@ -8,7 +8,13 @@
  * out, cut at max, and the call returns its length; a failure is the
  * array [{"error": "why"}] in the same place. ifrit's form takes
  * parameters (a JSON array bound to ?1, ?2, ...), returns an error code
- * and holds the result for db_result (sizes before copying). */
+ * and holds the result for db_result (sizes before copying).
+ *
+ * On PostgreSQL (db_driver postgres) the backend runs the query on the
+ * worker's own loop instead (db_start, libpq's async API): the guest is
+ * suspended the same way, and if the exchange ends while it waits, the
+ * cleanup registered with the exchange's arena drops the answer before
+ * the arena, which holds the job, is reset. */
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +33,19 @@ static void fn__db_work(void *arg)
         job->error = FN_HOST_E_UNAVAILABLE;
         snprintf(job->detail, sizeof job->detail, "no database in this build");
     }
+}
+
+/* The exchange ends: a PostgreSQL query still waiting is dropped. */
+static void fn__db_cleanup(void *data)
+{
+    fn_call_t *c = data;
+    fn_host_call_t *h = c->host;
+    if (h && h->db_job && h->db_job->inflight) fn_host_backend()->db_cancel(h->db_job);
+}
+
+static int fn__db_start(fn_call_t *c)
+{
+    return fn_host_backend()->db_start(c->x, c->host->db_job, fn_host_resume, c);
 }
 
 static fn_call_t *fn__db_request(fn_function_t *f, const char *call)
@@ -64,15 +83,24 @@ static int fn__db_prepare(fn_call_t *c, const char *call, ifr_str_t sql, ifr_str
     if (h->result == j) h->result = NULL;   /* replaced by this query's */
     memset(j, 0, sizeof *j);
     j->db = f->db;
+    j->pg = f->pg;
     j->sql_len = (uint32_t)sql.len;
     j->params_len = (uint32_t)params.len;
     j->max_result = max;
     j->truncate = truncate;
     memcpy(j->data, sql.ptr, sql.len);
     if (params.len) memcpy(j->data + sql.len, params.ptr, params.len);
+    if (f->pg && !h->db_cleanup) {
+        if (ifr_arena_on_cleanup(c->x->arena, fn__db_cleanup, c) < 0) {
+            fn_host_log(c, IFR_LOG_ERROR, "%s: out of memory", call);
+            return FN_HOST_E_UNAVAILABLE;
+        }
+        h->db_cleanup = true;
+    }
     h->pending = j;
     h->pending_size = h->db_job_size;
     h->work = fn__db_work;
+    h->start = f->pg ? fn__db_start : NULL;
     h->suspended = true;
     return FN_HOST_E_OK;
 }

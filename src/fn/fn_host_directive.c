@@ -13,8 +13,8 @@
  *   kv sqlite|redis://HOST:PORT/DB  the KV store: embedded (sqlite) or shared
  *   http_timeout DUR              per outbound call (10s)
  *   http_max_response SIZE        response body bytes (1MiB)
- *   db_driver sqlite              the database host_db_query/db_query reach
- *   db_dsn PATH                   (its file, relative to the Caddyfile)
+ *   db_driver sqlite|postgres     the database host_db_query/db_query reach
+ *   db_dsn PATH|DSN               (its file, relative to the Caddyfile; libpq's DSN)
  *   max_retries N                 its jobs' retries after a failure (5)
  *   retry_backoff DUR             the wait before retry N is N times this (1s)
  *   ai_provider openai|ollama     what host_ask_ai/ai_ask talk to (openai)
@@ -152,19 +152,29 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
     if (ifr_str_eq_cstr(n, "db_driver")) {
         if (cfg_is_word(a, "sqlite") || cfg_is_word(a, "sqlite3") || cfg_is_word(a, "libsql")) {
             h->db_sqlite = true;
+            h->db_postgres = false;
             return 0;
         }
-        return cfg_errorf(p->err, a, "db_driver: '%s' is not supported yet by ifrit (sqlite is)", a->text.ptr);
+        if (cfg_is_word(a, "postgres") || cfg_is_word(a, "postgresql") || cfg_is_word(a, "pgx")) {
+            h->db_postgres = true;
+            h->db_sqlite = false;
+            return 0;
+        }
+        return cfg_errorf(p->err, a, "db_driver: '%s' is not supported yet by ifrit (sqlite and postgres are)",
+                          a->text.ptr);
     }
     if (ifr_str_eq_cstr(n, "db_dsn")) {
+        /* Kept as written (libpq reads it for postgres); for sqlite, the
+         * file's path too, unless it is a URL (db_driver may come later:
+         * fn_host_link.c checks the pair). */
         ifr_str_t dsn = a->text;
+        if (dsn.len == 0) return cfg_errorf(p->err, a, "db_dsn: expected the database (a path, or libpq's DSN)");
+        h->db_dsn = a->text.ptr;
+        h->db_path = NULL;
         if (ifr_str_starts_with(dsn, IFR_LIT("file:"))) dsn = ifr_str_sub(dsn, 5, dsn.len);   /* Gojinn's form */
-        if (ifr_str_find_char(dsn, ':') >= 0 && ifr_str_find_char(dsn, '/') > ifr_str_find_char(dsn, ':'))
-            return cfg_errorf(p->err, a, "db_dsn: '%s' is a URL: only SQLite files are supported yet by ifrit "
-                              "(db_driver sqlite, db_dsn PATH)", a->text.ptr);
-        if (dsn.len == 0 || ifr_str_find_char(dsn, '?') >= 0)
-            return cfg_errorf(p->err, a, "db_dsn: expected the SQLite file's path");
-        if (!(h->db_path = route_parse_path(p, dsn))) return cfg_errorf(p->err, NULL, "out of memory");
+        bool url = ifr_str_find_char(dsn, ':') >= 0 && ifr_str_find_char(dsn, '/') > ifr_str_find_char(dsn, ':');
+        if (!url && dsn.len && ifr_str_find_char(dsn, '?') < 0 && !(h->db_path = route_parse_path(p, dsn)))
+            return cfg_errorf(p->err, NULL, "out of memory");
         return 0;
     }
     if (ifr_str_starts_with(n, IFR_LIT("ai_"))) return fn__host_ai_option(p, s, a, h);

@@ -144,21 +144,27 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
         return -1;
     }
     if (fn_host_ai_check(h, why, size) < 0) return -1;
-    if (h->db_path && !h->db_sqlite) {
-        snprintf(why, size, "db_dsn needs db_driver sqlite (the only driver ifrit has yet)");
+    if (h->db_dsn && !h->db_sqlite && !h->db_postgres) {
+        snprintf(why, size, "db_dsn needs db_driver sqlite or postgres");
+        return -1;
+    }
+    if (h->db_sqlite && h->db_dsn && !h->db_path) {
+        snprintf(why, size, "db_dsn: '%s' is a URL: db_driver sqlite takes the SQLite file's path", h->db_dsn);
         return -1;
     }
     if (h->perms & FN_PERM_DB) {
         char db_why[300];
-        if (!h->db_path) {
-            snprintf(why, size, "permissions: db needs a database: db_driver sqlite and db_dsn PATH");
+        if (!h->db_dsn || (!h->db_sqlite && !h->db_postgres)) {
+            snprintf(why, size, "permissions: db needs a database: db_driver sqlite and db_dsn PATH, or "
+                     "db_driver postgres and db_dsn DSN");
             return -1;
         }
-        if (!b || !b->db_open || !b->db_query) {
+        if (h->db_postgres ? !b || !b->pg_open || !b->db_start : !b || !b->db_open || !b->db_query) {
             snprintf(why, size, "permissions: databases are not available in this build");
             return -1;
         }
-        if (!(f->db = b->db_open(h->db_path, db_why, sizeof db_why))) {
+        if (h->db_postgres ? !(f->pg = b->pg_open(h->db_dsn, db_why, sizeof db_why))
+                           : !(f->db = b->db_open(h->db_path, db_why, sizeof db_why))) {
             snprintf(why, size, "the database: %s", db_why);
             return -1;
         }

@@ -10,6 +10,7 @@ void srv_fnhost_register(void)
     srv_fnhost_http_fill(&srv__fnhost_backend);
     srv_fnhost_sign_fill(&srv__fnhost_backend);
     srv_fnhost_db_fill(&srv__fnhost_backend);
+    srv_fnhost_pg_fill(&srv__fnhost_backend);
     srv_fnhost_jobs_fill(&srv__fnhost_backend);
     fn_host_backend_register(&srv__fnhost_backend);
 }

@@ -1,7 +1,7 @@
 /* The native backend of functions' host calls (fn/fn_host.h): the KV store
  * on SQLite (srv_fnhost_kv.c), outbound HTTP with libcurl on the offload
  * helpers (srv_fnhost_http.c), functions' SQLite databases
- * (srv_fnhost_db.c), Ed25519 checks of signed modules with OpenSSL
+ * (srv_fnhost_db.c) and PostgreSQL ones (srv_fnhost_pg.c), Ed25519 checks of signed modules with OpenSSL
  * (srv_fnhost_sign.c) and jobs (srv_fnhost_jobs.c). */
 #ifndef IFRIT_SERVER_SRV_FNHOST_H
 #define IFRIT_SERVER_SRV_FNHOST_H
@@ -17,6 +17,8 @@ void srv_fnhost_redis_fill(fn_host_backend_t *b);
 void srv_fnhost_http_fill(fn_host_backend_t *b);
 void srv_fnhost_sign_fill(fn_host_backend_t *b);
 void srv_fnhost_db_fill(fn_host_backend_t *b);
+/* Functions' PostgreSQL databases (db_driver postgres, srv_fnhost_pg.c). */
+void srv_fnhost_pg_fill(fn_host_backend_t *b);
 void srv_fnhost_jobs_fill(fn_host_backend_t *b);
 struct route_plan;
 /* Jobs run with plan from now on (a reference is taken; the last one is
