@@ -91,6 +91,10 @@ static int srv__call_serialize(route_proxy_call_t *c)
     } else if (r->with_body) {
         rc |= http_write_field(b, IFR_LIT("Transfer-Encoding"), IFR_LIT("chunked"));
         c->body_chunked = true;
+    } else if (ifr_str_eq(r->method, IFR_LIT("POST")) || ifr_str_eq(r->method, IFR_LIT("PUT")) ||
+               ifr_str_eq(r->method, IFR_LIT("PATCH"))) {
+        /* As Go's transport (so Caddy): many servers want a length for these. */
+        rc |= http_write_field(b, IFR_LIT("Content-Length"), IFR_LIT("0"));
     }
     if (r->conf->keepalive_ns <= 0 && !r->upgrade) rc |= http_write_field(b, IFR_LIT("Connection"), IFR_LIT("close"));
     rc |= ifr_buf_append(b, "\r\n", 2);
