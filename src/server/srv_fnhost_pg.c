@@ -46,7 +46,8 @@ static fn_pg_t *srv__pgs;
 /* A query waiting for, or out on, a connection; freed once done ran (or
  * was skipped for a cancelled one). */
 typedef struct srv__pgq {
-    struct srv__pgq *next;
+    struct srv__pgq *next;       /* on its connection, while it waits or is out */
+    struct srv__pgq *done_next, **done_pprev; /* on srv__pgq_posted, once done is posted */
     fn_db_job_t *job;            /* NULL once cancelled */
     route_exchange_t *x;
     route_resume_cb done;
@@ -83,6 +84,7 @@ typedef struct srv__pgsync {
 } srv__pgsync_t;
 
 static _Thread_local srv__pgsync_t *srv__pgsyncs;
+static _Thread_local srv__pgq_t *srv__pgq_posted;   /* done, their turn not run yet */
 
 /* ---- databases ------------------------------------------------------------ */
 
@@ -152,6 +154,8 @@ static void srv__pgconn_watch(srv__pgconn_t *c, uint32_t want)
 static void srv__pgq_finish(srv_task_t *t)
 {
     srv__pgq_t *q = t->data;
+    *q->done_pprev = q->done_next;
+    if (q->done_next) q->done_next->done_pprev = q->done_pprev;
     if (q->job) {
         q->job->inflight = NULL;
         q->done(q->x, q->ud);
@@ -164,6 +168,10 @@ static void srv__pgq_finish(srv_task_t *t)
 static void srv__pgq_done(srv__pgq_t *q)
 {
     srv_task_init(&q->task, srv__pgq_finish, q);
+    q->done_next = srv__pgq_posted;
+    if (q->done_next) q->done_next->done_pprev = &q->done_next;
+    q->done_pprev = &srv__pgq_posted;
+    srv__pgq_posted = q;
     srv_loop_post(q->loop, &q->task);
 }
 
@@ -320,6 +328,20 @@ static int srv__pgconn_connect(srv__pgconn_t *c)
     return 0;
 }
 
+static void srv__pg_thread_exit(void *unused);
+
+static pthread_key_t srv__pg_exit_key;
+static pthread_once_t srv__pg_exit_once = PTHREAD_ONCE_INIT;
+
+static void srv__pg_exit_key_make(void) { pthread_key_create(&srv__pg_exit_key, srv__pg_thread_exit); }
+
+/* This thread's connections are freed when it ends. */
+static void srv__pg_on_thread_exit(void)
+{
+    pthread_once(&srv__pg_exit_once, srv__pg_exit_key_make);
+    pthread_setspecific(srv__pg_exit_key, (void *)1);
+}
+
 static srv__pgconn_t *srv__pgconn_get(fn_pg_t *d, srv_loop_t *loop)
 {
     for (srv__pgconn_t *c = srv__pgconns; c; c = c->next)
@@ -333,6 +355,7 @@ static srv__pgconn_t *srv__pgconn_get(fn_pg_t *d, srv_loop_t *loop)
     c->watch.cb = srv__pgconn_io;
     c->watch.data = c;
     c->backoff_ms = SRV__PG_BACKOFF_MIN_MS;
+    srv__pg_on_thread_exit();
     c->next = srv__pgconns;
     srv__pgconns = c;
     return c;
@@ -345,6 +368,7 @@ static void srv__pg_blocking(fn_db_job_t *j)
     srv__pgsync_t *k = srv__pgsyncs;
     while (k && k->db != j->pg) k = k->next;
     if (!k && (k = calloc(1, sizeof *k))) {
+        srv__pg_on_thread_exit();
         k->db = j->pg;
         k->next = srv__pgsyncs;
         srv__pgsyncs = k;
@@ -427,6 +451,38 @@ static void srv__pg_cancel(fn_db_job_t *job)
     srv__pgq_t *q = job->inflight;
     job->inflight = NULL;
     if (q) q->job = NULL;   /* its answer, when it comes, is dropped */
+}
+
+/* A thread that made connections ends (a worker stopping: its exchanges
+ * are over, every query cancelled; a job thread): they, and the queries
+ * they still held, are freed. A key's destructor, so no thread has to say
+ * so. */
+static void srv__pg_thread_exit(void *unused)
+{
+    (void)unused;
+    for (srv__pgconn_t *c = srv__pgconns, *next; c; c = next) {
+        next = c->next;
+        for (srv__pgq_t *q = c->head, *qn; q; q = qn) {
+            qn = q->next;
+            free(q);
+        }
+        if (c->events) srv_loop_del(c->loop, &c->watch);
+        PQfinish(c->conn);
+        free(c);
+    }
+    srv__pgconns = NULL;
+    while (srv__pgq_posted) {
+        srv__pgq_t *q = srv__pgq_posted;
+        srv__pgq_posted = q->done_next;
+        srv_loop_cancel(q->loop, &q->task);
+        free(q);
+    }
+    for (srv__pgsync_t *k = srv__pgsyncs, *next; k; k = next) {
+        next = k->next;
+        PQfinish(k->conn);
+        free(k);
+    }
+    srv__pgsyncs = NULL;
 }
 
 void srv_fnhost_pg_fill(fn_host_backend_t *b)

@@ -71,6 +71,7 @@ typedef struct srv__rconn {
     int64_t retry_at;            /* monotonic ns: no connect attempt before */
     int64_t backoff_ms;
     bool down;                   /* it failed and has not answered since (logged once) */
+    bool exiting;                /* the thread is leaving: answers free their calls at once */
 } srv__rconn_t;
 
 static _Thread_local srv__rconn_t *srv__rconns;
@@ -83,10 +84,12 @@ typedef struct srv__rsync {
 } srv__rsync_t;
 
 static _Thread_local srv__rsync_t *srv__rsyncs;
+static _Thread_local struct srv__rop *srv__rops;
 
 /* One waiting call: freed once its answer (or the loss of the
  * connection) came and done ran, or was skipped for a cancelled call. */
-typedef struct {
+typedef struct srv__rop {
+    struct srv__rop *next, **pprev; /* this thread's calls not freed yet (srv__rops) */
     fn_kv_job_t *job;            /* NULL once cancelled */
     srv__rconn_t *conn;
     route_exchange_t *x;
@@ -275,7 +278,7 @@ static void srv__ev_cleanup(void *p)
     srv_timer_stop(c->loop, &c->timer);
     c->ac = NULL;
     c->waiting = 0;
-    srv__rconn_down(c);
+    if (!c->exiting) srv__rconn_down(c);
 }
 
 static void srv__rconn_io(srv_watch_t *w, uint32_t events)
@@ -341,6 +344,20 @@ static int srv__rconn_connect(srv__rconn_t *c)
 }
 
 /* This thread's connection to s on loop, made at first use. */
+static void srv__redis_thread_exit(void *unused);
+
+static pthread_key_t srv__redis_exit_key;
+static pthread_once_t srv__redis_exit_once = PTHREAD_ONCE_INIT;
+
+static void srv__redis_exit_key_make(void) { pthread_key_create(&srv__redis_exit_key, srv__redis_thread_exit); }
+
+/* This thread's connections are freed when it ends. */
+static void srv__redis_on_thread_exit(void)
+{
+    pthread_once(&srv__redis_exit_once, srv__redis_exit_key_make);
+    pthread_setspecific(srv__redis_exit_key, (void *)1);
+}
+
 static srv__rconn_t *srv__rconn_get(fn_kv_remote_t *s, srv_loop_t *loop)
 {
     for (srv__rconn_t *c = srv__rconns; c; c = c->next)
@@ -351,12 +368,20 @@ static srv__rconn_t *srv__rconn_get(fn_kv_remote_t *s, srv_loop_t *loop)
     c->loop = loop;
     c->backoff_ms = SRV__REDIS_BACKOFF_MIN_MS;
     srv_timer_init(&c->timer, srv__rconn_timeout, c);
+    srv__redis_on_thread_exit();
     c->next = srv__rconns;
     srv__rconns = c;
     return c;
 }
 
 /* ---- calls on the loop --------------------------------------------------------- */
+
+static void srv__rop_free(srv__rop_t *op)
+{
+    *op->pprev = op->next;
+    if (op->next) op->next->pprev = op->pprev;
+    free(op);
+}
 
 static void srv__rop_finish(srv_task_t *t)
 {
@@ -365,13 +390,17 @@ static void srv__rop_finish(srv_task_t *t)
         op->job->inflight = NULL;
         op->done(op->x, op->ud);
     }
-    free(op);
+    srv__rop_free(op);
 }
 
 static void srv__rop_answered(redisAsyncContext *ac, void *reply, void *priv)
 {
     srv__rop_t *op = priv;
     srv__rconn_t *c = ac->data;
+    if (c->exiting) {   /* no loop turn will come: no exchange waits on it either */
+        srv__rop_free(op);
+        return;
+    }
     if (c->waiting) c->waiting--;
     if (c->waiting) srv_timer_start_at(c->loop, &c->timer, srv_clock_ns() + SRV__REDIS_TIMEOUT_NS);
     else srv_timer_stop(c->loop, &c->timer);
@@ -430,6 +459,7 @@ static void srv__redis_blocking(fn_kv_job_t *j)
     srv__rsync_t *k = srv__rsyncs;
     while (k && k->store != s) k = k->next;
     if (!k && (k = calloc(1, sizeof *k))) {
+        srv__redis_on_thread_exit();
         k->store = s;
         k->next = srv__rsyncs;
         srv__rsyncs = k;
@@ -494,6 +524,10 @@ static int srv__redis_start(route_exchange_t *x, fn_kv_job_t *job, route_resume_
         free(op);
         return 1;
     }
+    op->next = srv__rops;
+    if (op->next) op->next->pprev = &op->next;
+    op->pprev = &srv__rops;
+    srv__rops = op;
     job->inflight = op;
     return 0;
 }
@@ -503,6 +537,33 @@ static void srv__redis_cancel(fn_kv_job_t *job)
     srv__rop_t *op = job->inflight;
     job->inflight = NULL;
     if (op) op->job = NULL;   /* its answer, when it comes, is dropped and op freed */
+}
+
+/* A thread that made connections ends (a worker stopping: its exchanges
+ * are over; a job thread): they, and the calls they still held, are
+ * freed. A key's destructor, so no thread has to say so. */
+static void srv__redis_thread_exit(void *unused)
+{
+    (void)unused;
+    for (srv__rconn_t *c = srv__rconns; c; c = c->next) {
+        c->exiting = true;
+        if (c->ac) redisAsyncFree(c->ac);   /* its waiting calls are freed as they fail */
+    }
+    while (srv__rops) {   /* answered, their last turn not run */
+        srv_loop_cancel(srv__rops->conn->loop, &srv__rops->task);
+        srv__rop_free(srv__rops);
+    }
+    for (srv__rconn_t *c = srv__rconns, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    srv__rconns = NULL;
+    for (srv__rsync_t *k = srv__rsyncs, *next; k; k = next) {
+        next = k->next;
+        if (k->c) redisFree(k->c);
+        free(k);
+    }
+    srv__rsyncs = NULL;
 }
 
 void srv_fnhost_redis_fill(fn_host_backend_t *b)
