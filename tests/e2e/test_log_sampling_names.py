@@ -4,7 +4,9 @@ lacks (so the differential suite cannot hold them): a logger's
 goes to a named site logger, with `no_hostname` keeping it from the
 site's hosts), and `log_append` (fields added to the entry, placeholders
 and vars allowed). Each test stops the server before it reads the log
-files, which writes out every line still waiting."""
+files, which writes out every line still waiting. One worker, so the
+lines are in the order the requests were sent (with several, an entry is
+written when its exchange ends, which may be after the next request's)."""
 import json
 import os
 import subprocess
@@ -37,6 +39,7 @@ def test_log_sampling_first_then_every_nth(binary):
     interval of an hour covers every request."""
     config = """{
 	admin off
+	workers 1
 }
 :@PORT@ {
 	log {
@@ -69,6 +72,7 @@ def test_log_sampling_defaults_and_global(binary):
     option takes sampling too."""
     config = """{
 	admin off
+	workers 1
 	log sampled {
 		output file @DIR@/global.log
 		include http.log.access.log0
@@ -105,6 +109,7 @@ def test_log_name_routes_entries_to_named_loggers(binary):
     both), not to the site's own logger."""
     config = """{
 	admin off
+	workers 1
 }
 :@PORT@ {
 	log {
@@ -149,6 +154,7 @@ def test_log_name_with_skip_log_and_matcher(binary):
     """log_name takes a matcher; skip_log still wins over it."""
     config = """{
 	admin off
+	workers 1
 }
 :@PORT@ {
 	log {
@@ -181,6 +187,7 @@ def test_log_append_fields(binary):
     that sorts after log_append shows)."""
     config = """{
 	admin off
+	workers 1
 }
 :@PORT@ {
 	log {
