@@ -25,6 +25,7 @@
 
 #include "wasm/config.h"
 #include "wasm/compile.h"
+#include "wasm/jit_cache.h"
 #include "wasm/jit_code.h"
 #include "wasm/jit_helpers.h"
 #include "wasm/jit_x64.h"
@@ -68,6 +69,7 @@ typedef enum {
     IW__J_OPHELPER,     /* a call of its memory/table/reference helper */
     IW__J_BR_TABLE,
     IW__J_SIMD,         /* a v128 instruction translated inline: arg says how (iw__jit_simd_t) */
+    IW__J_FLOAT,        /* f32/f64 add, sub, mul, div: arg the SSE opcode after 0x0F */
 } iw__jit_class_t;
 
 /* The inline v128 forms: BIN an SSE instruction on two vectors (opc after
@@ -337,6 +339,15 @@ static void iw__jit_info_init(iw__jit_info_t *info, const iw_jit_numeric_t *nume
 #undef IW__X
 #undef IW__S
     info[IW_OP_BR_TABLE].cls = IW__J_BR_TABLE;
+    /* the scalar float arithmetic the helpers do with one SSE instruction
+     * (movq in, op xmm0 xmm1, movq out: the same instructions, so the same
+     * bits, NaNs included) */
+#define IW__X(N, w_, opc_)                                                                                   \
+    info[IW_OP_##N##_SS] = (iw__jit_info_t){ .cls = IW__J_FLOAT, .form = IW__F_SS, .w = w_, .arg = opc_ };   \
+    info[IW_OP_##N##_SI] = (iw__jit_info_t){ .cls = IW__J_FLOAT, .form = IW__F_SI, .w = w_, .arg = opc_ };
+    IW__X(F32_ADD, 0, 0x58) IW__X(F32_SUB, 0, 0x5C) IW__X(F32_MUL, 0, 0x59) IW__X(F32_DIV, 0, 0x5E)
+    IW__X(F64_ADD, 1, 0x58) IW__X(F64_SUB, 1, 0x5C) IW__X(F64_MUL, 1, 0x59) IW__X(F64_DIV, 1, 0x5E)
+#undef IW__X
     iw__jit_simd_info(info);
     /* what has no inline translation calls its helper */
     for (uint32_t op = 0; op < IW_OP_COUNT; op++) {
@@ -372,7 +383,7 @@ static uint32_t iw__jit_len(const iw__jit_info_t *in, iw_op_t op)
         case IW_OP_BRNZ_MOVE: return 5;
         default: return 0;
         }
-    case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP: case IW__J_DIV: return 3;
+    case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP: case IW__J_DIV: case IW__J_FLOAT: return 3;
     case IW__J_CMP_BRANCH: return 4;
     case IW__J_UN: return 2;
     case IW__J_LOAD: return in->form == IW__F_PLAIN ? 3 : 4;
@@ -418,6 +429,10 @@ static int64_t iw__opmap_get(const iw__opmap_t *map, const void *addr)
 
 typedef struct { size_t at; uint32_t target; } iw__jit_fix_t;
 typedef struct { size_t at; uint32_t pos; int32_t undo; } iw__jit_stub_t;
+/* A loop header reached only by falling into it and by its back-edges:
+ * the locals the registers held on the way in stay there (every back-edge
+ * puts them back). */
+typedef struct { uint32_t pos; iw_jit_cache_t state; } iw__jit_loop_t;
 
 typedef struct {
     iw_x64_buf_t b;
@@ -438,8 +453,19 @@ typedef struct {
     uint32_t nfix, fix_cap;
     iw__jit_stub_t *stubs;
     uint32_t nstubs, stubs_cap;
+    iw_jit_cache_t cache;           /* what r8-r11 hold at the instruction being translated */
+    iw__jit_loop_t *loops;          /* the loop headers translated so far, by position */
+    uint32_t nloops, loops_cap;
     bool oom;
 } iw__jit_t;
+
+/* In j->native during the walk: the instruction at this position is a
+ * branch target, and one from an instruction before it (its op + 1 is in
+ * the other bits). During translation IW__NATIVE_LABEL marks an offset
+ * where the interpreter must not enter (the cache is not empty there). */
+#define IW__NATIVE_LABEL 0x80000000u
+#define IW__NATIVE_FORWARD 0x40000000u
+#define IW__NATIVE_FLAGS (IW__NATIVE_LABEL | IW__NATIVE_FORWARD)
 
 static bool iw__jit_grow(iw__jit_t *j, void **p, uint32_t *cap, uint32_t need, size_t size)
 {
@@ -472,8 +498,19 @@ static bool iw__jit_in_srcmap(const iw_code_t *c, uint32_t pos, uint32_t *k)
     return *k < c->nsrcmap && c->srcmap[2 * *k] == pos;
 }
 
+/* A branch at pos goes to t: the register cache starts empty there, or
+ * for a loop header only branched to from below, as the loop was entered. */
+static bool iw__jit_mark_label(iw__jit_t *j, uint32_t pos, uint32_t t)
+{
+    if (!iw__jit_grow(j, (void **)&j->native, &j->native_cap, t + 1, sizeof *j->native)) return false;
+    j->native[t] |= IW__NATIVE_LABEL | (t > pos ? IW__NATIVE_FORWARD : 0);
+    if (t + 1 > j->native_hi) j->native_hi = t + 1;
+    return true;
+}
+
 /* The instructions of fn, in order, marked in j->native (a start holds its
- * op + 1, so translating needs no second look-up), and j->ncode. The code
+ * op + 1, so translating needs no second look-up, and IW__NATIVE_LABEL
+ * when a branch goes there), and j->ncode. The code
  * has no length of its own: the walk follows fall-through and ends after an
  * instruction that does not fall through when no branch seen so far goes
  * further. false when an instruction is not compiled yet, or anything
@@ -494,7 +531,7 @@ static bool iw__jit_walk(iw__jit_t *j)
         if (op == IW_OP_BR_TABLE) len = 2 + 3 * (code[pos + 1].p.hi + 1);
         if (!len) return false;
         if (!iw__jit_grow(j, (void **)&j->native, &j->native_cap, pos + len + 1, sizeof *j->native)) return false;
-        j->native[pos] = (uint32_t)op + 1;
+        j->native[pos] = (j->native[pos] & IW__NATIVE_FLAGS) | ((uint32_t)op + 1);
         if (pos + 1 > j->native_hi) j->native_hi = pos + 1;
         if ((op == IW_OP_LOOP || op == IW_OP_FUEL) && (code[pos + 1].i < 0 || code[pos + 1].i > INT32_MAX))
             return false;
@@ -512,6 +549,7 @@ static bool iw__jit_walk(iw__jit_t *j)
                 int64_t t = (int64_t)pos + code[pos + 2 + 3 * e].i;
                 if (t < 0 || t > (int64_t)UINT32_MAX / 2) return false;
                 if ((uint32_t)t > furthest) furthest = (uint32_t)t;
+                if (!iw__jit_mark_label(j, pos, (uint32_t)t)) return false;
             }
             break;
         default:
@@ -522,6 +560,7 @@ static bool iw__jit_walk(iw__jit_t *j)
             int64_t t = (int64_t)pos + off;
             if (t < 0 || t > (int64_t)UINT32_MAX / 2) return false;
             if ((uint32_t)t > furthest) furthest = (uint32_t)t;
+            if (!iw__jit_mark_label(j, pos, (uint32_t)t)) return false;
         }
         pos += len;
         if (ends && furthest < pos) break;
@@ -536,6 +575,45 @@ static void iw__jit_branch(iw__jit_t *j, size_t at, uint32_t target)
 {
     if (!iw__jit_grow(j, (void **)&j->fix, &j->fix_cap, j->nfix + 1, sizeof *j->fix)) return;
     j->fix[j->nfix++] = (iw__jit_fix_t){ at, target };
+}
+
+/* The state a back-edge to target must restore, or NULL (a forward
+ * branch, or a label where the cache starts empty). */
+static const iw_jit_cache_t *iw__jit_loop_state(const iw__jit_t *j, uint32_t target)
+{
+    uint32_t lo = 0, hi = j->nloops;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (j->loops[mid].pos < target) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < j->nloops && j->loops[lo].pos == target ? &j->loops[lo].state : NULL;
+}
+
+/* A jump (cc < 0) or conditional jump to target with the registers as
+ * `have` says (j->cache, or a copy less the slots a branch's moves wrote):
+ * when target is a loop header that keeps registers, they are put back
+ * first, on the taken path only. */
+static void iw__jit_jump(iw__jit_t *j, const iw_jit_cache_t *have, int cc, uint32_t target)
+{
+    iw_x64_buf_t *b = &j->b;
+    const iw_jit_cache_t *want = iw__jit_loop_state(j, target);
+    if (!want || iw_jit_cache_holds(have, want)) {
+        iw__jit_branch(j, cc < 0 ? iw_x64_jmp(b) : iw_x64_jcc(b, (iw_x64_cc_t)cc), target);
+        return;
+    }
+    size_t skip = cc < 0 ? 0 : iw_x64_jcc(b, (iw_x64_cc_t)(cc ^ 1));
+    iw_jit_cache_establish(b, have, want);
+    iw__jit_branch(j, iw_x64_jmp(b), target);
+    if (cc >= 0) iw_x64_patch(b, skip, b->len);
+}
+
+/* j->cache less the n slots from dst on, which a branch's moves wrote. */
+static iw_jit_cache_t iw__jit_after_moves(const iw__jit_t *j, iw_word_t pair, uint64_t n)
+{
+    iw_jit_cache_t c = j->cache;
+    for (uint64_t k = 0; k < n; k++) iw_jit_cache_forget(&c, (uint32_t)(pair.p.lo + k));
+    return c;
 }
 
 /* A conditional exit to the interpreter at instruction pos (undoing a fuel
@@ -553,11 +631,23 @@ static void iw__jit_exit(iw__jit_t *j, uint32_t pos)
     iw_x64_patch(&j->b, iw_x64_jmp(&j->b), j->exit_at);
 }
 
+/* n slots from src to dst, in ascending order as the interpreter moves
+ * them; a source still in a register is read from it unless an earlier
+ * move of this one wrote it. The cache is left as it was (a branch's moves
+ * are on the taken path only). */
 static void iw__jit_moves(iw__jit_t *j, iw_word_t pair, uint64_t n)
 {
+    uint64_t dst = pair.p.lo, src = pair.p.hi;
     for (uint64_t k = 0; k < n; k++) {
-        iw_x64_load(&j->b, true, IW__RAX, IW__RBX, iw__slot(pair.p.hi + k));
-        iw_x64_store(&j->b, true, IW__RBX, iw__slot(pair.p.lo + k), IW__RAX);
+        bool rewritten = src + k >= dst && src + k < dst + k;
+        iw_jit_cache_t keep = j->cache;
+        int r = rewritten ? -1 : iw_jit_cache_find(&j->cache, (uint32_t)(src + k));
+        j->cache = keep;
+        if (r < 0) {
+            r = IW__RAX;
+            iw_x64_load(&j->b, true, IW__RAX, IW__RBX, iw__slot(src + k));
+        }
+        iw_x64_store(&j->b, true, IW__RBX, iw__slot(dst + k), r);
     }
 }
 
@@ -565,7 +655,14 @@ static void iw__jit_moves(iw__jit_t *j, iw_word_t pair, uint64_t n)
 static void iw__jit_operand_b(iw__jit_t *j, bool imm, bool w, iw_word_t word)
 {
     if (imm) iw_x64_mov_imm(&j->b, IW__RCX, w ? word.u : (uint32_t)word.u);
-    else iw_x64_load(&j->b, w, IW__RCX, IW__RBX, iw__slot(word.u));
+    else iw_x64_mov_rr(&j->b, w, IW__RCX, iw_jit_cache_read(&j->cache, &j->b, (uint32_t)word.u));
+}
+
+/* An immediate operand that fits the sign-extended imm32 of a 64-bit (w)
+ * or a 32-bit operation. */
+static bool iw__jit_imm32(bool w, uint64_t v)
+{
+    return !w || (int64_t)v == (int64_t)(int32_t)(uint32_t)v;
 }
 
 /* rax = the effective address of a load or store at pos, bounds-checked
@@ -574,9 +671,10 @@ static void iw__jit_address(iw__jit_t *j, const iw_word_t *ins, uint32_t addr_sl
                             uint32_t pos)
 {
     iw_x64_buf_t *b = &j->b;
-    iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(addr_slot));
+    iw_x64_mov_rr(b, false, IW__RAX, iw_jit_cache_read(&j->cache, b, addr_slot));
     if (form == IW__F_ADD || form == IW__F_ADDI) iw_x64_alu_ri(b, IW_X64_ADD, false, IW__RAX, (int32_t)(uint32_t)ins[3].u);
-    if (form == IW__F_ADDS) iw_x64_alu_rm(b, IW_X64_ADD, false, IW__RAX, IW__RBX, iw__slot(ins[3].u));
+    if (form == IW__F_ADDS)
+        iw_x64_alu_rr(b, IW_X64_ADD, false, IW__RAX, iw_jit_cache_read(&j->cache, b, (uint32_t)ins[3].u));
     if (ins[2].u) {
         iw_x64_mov_imm(b, IW__RCX, ins[2].u);
         iw_x64_alu_rr(b, IW_X64_ADD, true, IW__RAX, IW__RCX);
@@ -591,7 +689,7 @@ static void iw__jit_div(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t 
 {
     iw_x64_buf_t *b = &j->b;
     bool w = in->w, sgn = in->arg & IW__DIV_S;
-    iw_x64_load(b, w, IW__RAX, IW__RBX, iw__slot(ins[1].p.hi));
+    iw_x64_mov_rr(b, w, IW__RAX, iw_jit_cache_read(&j->cache, b, ins[1].p.hi));
     iw__jit_operand_b(j, in->form == IW__F_SI, w, ins[2]);
     iw_x64_test_rr(b, w, IW__RCX, IW__RCX);
     iw__jit_exit_if(j, IW_X64_CC_E, pos, 0);
@@ -608,7 +706,9 @@ static void iw__jit_div(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t 
         iw_x64_alu_rr(b, IW_X64_XOR, false, IW__RDX, IW__RDX);
     }
     iw_x64_div(b, w, sgn, IW__RCX);
-    iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), (in->arg & IW__DIV_REM) ? IW__RDX : IW__RAX);
+    int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
+    iw_x64_mov_rr(b, true, rd, (in->arg & IW__DIV_REM) ? IW__RDX : IW__RAX);
+    iw_jit_cache_write(b, ins[1].p.lo, rd);
 }
 
 static void iw__jit_fuel(iw__jit_t *j, const iw_word_t *ins, uint32_t pos, bool interrupt)
@@ -629,54 +729,72 @@ static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint
     iw_x64_buf_t *b = &j->b;
     switch (op) {
     case IW_OP_BR: case IW_OP_BR_LOOP:
-        iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + ins[1].i));
+        iw__jit_jump(j, &j->cache, -1, (uint32_t)(pos + ins[1].i));
         break;
-    case IW_OP_BR_MOVE:
+    case IW_OP_BR_MOVE: {
         iw__jit_moves(j, ins[2], ins[3].u);
-        iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + ins[1].i));
+        iw_jit_cache_t have = iw__jit_after_moves(j, ins[2], ins[3].u);
+        iw__jit_jump(j, &have, -1, (uint32_t)(pos + ins[1].i));
         break;
-    case IW_OP_BRZ: case IW_OP_BRNZ: case IW_OP_BRZ_LOOP: case IW_OP_BRNZ_LOOP:
-        iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo));
-        iw_x64_test_rr(b, false, IW__RAX, IW__RAX);
-        iw__jit_branch(j, iw_x64_jcc(b, op == IW_OP_BRZ || op == IW_OP_BRZ_LOOP ? IW_X64_CC_E : IW_X64_CC_NE),
-                       (uint32_t)(pos + ins[2].i));
+    }
+    case IW_OP_BRZ: case IW_OP_BRNZ: case IW_OP_BRZ_LOOP: case IW_OP_BRNZ_LOOP: {
+        int rc = iw_jit_cache_read(&j->cache, b, ins[1].p.lo);
+        iw_x64_test_rr(b, false, rc, rc);
+        iw__jit_jump(j, &j->cache, op == IW_OP_BRZ || op == IW_OP_BRZ_LOOP ? IW_X64_CC_E : IW_X64_CC_NE,
+                     (uint32_t)(pos + ins[2].i));
         break;
+    }
     case IW_OP_BRNZ_MOVE: {
-        iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo));
-        iw_x64_test_rr(b, false, IW__RAX, IW__RAX);
+        int rc = iw_jit_cache_read(&j->cache, b, ins[1].p.lo);
+        iw_x64_test_rr(b, false, rc, rc);
         size_t skip = iw_x64_jcc(b, IW_X64_CC_E);
         iw__jit_moves(j, ins[3], ins[4].u);
-        iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + ins[2].i));
+        iw_jit_cache_t have = iw__jit_after_moves(j, ins[3], ins[4].u);
+        iw__jit_jump(j, &have, -1, (uint32_t)(pos + ins[2].i));
         iw_x64_patch(b, skip, b->len);
         break;
     }
     case IW_OP_LOOP: iw__jit_fuel(j, ins, pos, true); break;
     case IW_OP_FUEL: iw__jit_fuel(j, ins, pos, false); break;
-    case IW_OP_COPY: iw__jit_moves(j, ins[1], 1); break;
-    case IW_OP_CONST:
-        iw_x64_mov_imm(b, IW__RAX, ins[2].u);
-        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
+    case IW_OP_COPY: {     /* w1 {dst, src}: dst becomes another name of src's register */
+        int rs = iw_jit_cache_read(&j->cache, b, ins[1].p.hi);
+        iw_jit_cache_write(b, ins[1].p.lo, rs);
+        iw_jit_cache_alias(&j->cache, ins[1].p.lo, rs);
         break;
-    case IW_OP_SELECT:      /* w1 {dst, cond}, w2 {a, b} */
-        iw_x64_load(b, false, IW__RCX, IW__RBX, iw__slot(ins[1].p.hi));
-        iw_x64_load(b, true, IW__RAX, IW__RBX, iw__slot(ins[2].p.lo));
-        iw_x64_load(b, true, IW__RDX, IW__RBX, iw__slot(ins[2].p.hi));
-        iw_x64_test_rr(b, false, IW__RCX, IW__RCX);
-        iw_x64_cmov(b, IW_X64_CC_E, true, IW__RAX, IW__RDX);
-        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
+    }
+    case IW_OP_CONST: {
+        int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
+        iw_x64_mov_imm(b, rd, ins[2].u);
+        iw_jit_cache_write(b, ins[1].p.lo, rd);
         break;
-    case IW_OP_GLOBAL_GET:  /* w1 {dst, global} */
+    }
+    case IW_OP_SELECT: {    /* w1 {dst, cond}, w2 {a, b} */
+        int rc = iw_jit_cache_read(&j->cache, b, ins[1].p.hi);
+        int ra = iw_jit_cache_read(&j->cache, b, ins[2].p.lo);
+        int rb = iw_jit_cache_read(&j->cache, b, ins[2].p.hi);
+        iw_x64_mov_rr(b, true, IW__RAX, ra);
+        iw_x64_test_rr(b, false, rc, rc);
+        iw_x64_cmov(b, IW_X64_CC_E, true, IW__RAX, rb);
+        int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
+        iw_x64_mov_rr(b, true, rd, IW__RAX);
+        iw_jit_cache_write(b, ins[1].p.lo, rd);
+        break;
+    }
+    case IW_OP_GLOBAL_GET: {    /* w1 {dst, global} */
         iw_x64_load(b, true, IW__RAX, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
         iw_x64_load(b, true, IW__RAX, IW__RAX, iw__slot(ins[1].p.hi));
-        iw_x64_load(b, true, IW__RAX, IW__RAX, (int32_t)offsetof(iw_global_t, value));
-        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
+        int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
+        iw_x64_load(b, true, rd, IW__RAX, (int32_t)offsetof(iw_global_t, value));
+        iw_jit_cache_write(b, ins[1].p.lo, rd);
         break;
-    case IW_OP_GLOBAL_SET:  /* w1 {src, global} */
+    }
+    case IW_OP_GLOBAL_SET: {    /* w1 {src, global} */
+        int rs = iw_jit_cache_read(&j->cache, b, ins[1].p.lo);
         iw_x64_load(b, true, IW__RAX, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, globals));
         iw_x64_load(b, true, IW__RAX, IW__RAX, iw__slot(ins[1].p.hi));
-        iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot(ins[1].p.lo));
-        iw_x64_store(b, true, IW__RAX, (int32_t)offsetof(iw_global_t, value), IW__RCX);
+        iw_x64_store(b, true, IW__RAX, (int32_t)offsetof(iw_global_t, value), rs);
         break;
+    }
     case IW_OP_COPY128: iw__jit_moves(j, ins[1], 2); break;
     case IW_OP_CONST128:    /* w1 {dst}, w2 bytes 0-7, w3 bytes 8-15 */
         for (int k = 0; k < 2; k++) {
@@ -711,11 +829,13 @@ static void iw__jit_control(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint
         iw_x64_load(b, true, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo + 1ull));
         iw_x64_store(b, true, IW__RCX, (int32_t)offsetof(iw_global_t, hi), IW__RAX);
         break;
-    case IW_OP_MEMORY_SIZE:
-        iw_x64_mov_rr(b, true, IW__RAX, IW__R14);
-        iw_x64_shift_ri(b, IW_X64_SHR, true, IW__RAX, 16);
-        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
+    case IW_OP_MEMORY_SIZE: {
+        int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
+        iw_x64_mov_rr(b, true, rd, IW__R14);
+        iw_x64_shift_ri(b, IW_X64_SHR, true, rd, 16);
+        iw_jit_cache_write(b, ins[1].p.lo, rd);
         break;
+    }
     default: break;
     }
 }
@@ -754,10 +874,11 @@ static void iw__jit_store(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_
 {
     iw_x64_buf_t *b = &j->b;
     iw__jit_address(j, ins, ins[1].p.lo, in->form, in->size, pos);
+    int rv = IW__RCX;
     if (in->form == IW__F_I) iw_x64_mov_imm(b, IW__RCX, ins[3].u);
     else if (in->form == IW__F_ADDI) iw_x64_mov_imm(b, IW__RCX, ins[4].u);
-    else iw_x64_load(b, true, IW__RCX, IW__RBX, iw__slot(ins[1].p.hi));
-    iw__jit_store_n(b, IW__R13, IW__RAX, 0, IW__RCX, in->size);
+    else rv = iw_jit_cache_read(&j->cache, b, ins[1].p.hi);
+    iw__jit_store_n(b, IW__R13, IW__RAX, 0, rv, in->size);
     iw__jit_mark_dirty(j);
 }
 
@@ -929,20 +1050,20 @@ static void iw__jit_simd(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t
 static void iw__jit_unary(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins)
 {
     iw_x64_buf_t *b = &j->b;
-    int32_t src = iw__slot(ins[1].p.hi);
+    int rs = iw_jit_cache_read(&j->cache, b, ins[1].p.hi);
+    int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
     switch ((iw__jit_un_t)in->arg) {
     case IW__U_EQZ:
-        iw_x64_load(b, in->w, IW__RAX, IW__RBX, src);
-        iw_x64_test_rr(b, in->w, IW__RAX, IW__RAX);
-        iw_x64_setcc(b, IW_X64_CC_E, IW__RAX);
-        iw_x64_movzx8_rr(b, IW__RAX, IW__RAX);
+        iw_x64_alu_rr(b, IW_X64_XOR, false, rd, rd);
+        iw_x64_test_rr(b, in->w, rs, rs);
+        iw_x64_setcc(b, IW_X64_CC_E, rd);
         break;
-    case IW__U_ZX32: iw_x64_load(b, false, IW__RAX, IW__RBX, src); break;
-    case IW__U_SX32: iw_x64_op_mem(b, false, true, (const uint8_t[]){ 0x63 }, 1, IW__RAX, IW__RBX, -1, src); break;
-    case IW__U_SX8: iw_x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, IW__RAX, IW__RBX, -1, src); break;
-    case IW__U_SX16: iw_x64_op_mem(b, false, in->w, (const uint8_t[]){ 0x0F, 0xBF }, 2, IW__RAX, IW__RBX, -1, src); break;
+    case IW__U_ZX32: iw_x64_mov_rr(b, false, rd, rs); break;
+    case IW__U_SX32: iw_x64_op_rr(b, true, (const uint8_t[]){ 0x63 }, 1, rd, rs); break;
+    case IW__U_SX8: iw_x64_op_rr(b, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, rd, rs); break;
+    case IW__U_SX16: iw_x64_op_rr(b, in->w, (const uint8_t[]){ 0x0F, 0xBF }, 2, rd, rs); break;
     }
-    iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
+    iw_jit_cache_write(b, ins[1].p.lo, rd);
 }
 
 /* ---- calls and returns ----------------------------------------------------- */
@@ -1188,57 +1309,124 @@ static void iw__jit_br_table(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
         uint32_t rel = (uint32_t)(b->len - table);
         if (!b->oom) memcpy(b->p + table + 4 * (size_t)e, &rel, 4);
         iw__jit_moves(j, en[1], en[2].u);
-        iw__jit_branch(j, iw_x64_jmp(b), (uint32_t)(pos + en[0].i));
+        iw_jit_cache_t have = iw__jit_after_moves(j, en[1], en[2].u);
+        iw__jit_jump(j, &have, -1, (uint32_t)(pos + en[0].i));
     }
+}
+
+/* ALU, MUL, SHIFT, CMP: w1 {dst, a}, w2 b (slot or immediate). */
+static void iw__jit_binary(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins)
+{
+    iw_x64_buf_t *b = &j->b;
+    bool w = in->w, si = in->form == IW__F_SI;
+    uint64_t imm = w ? ins[2].u : (uint32_t)ins[2].u;
+    int ra = iw_jit_cache_read(&j->cache, b, ins[1].p.hi);
+    int rb = IW__RCX;
+    if (!si) rb = iw_jit_cache_read(&j->cache, b, (uint32_t)ins[2].u);
+    else if (in->cls == IW__J_SHIFT) rb = -1;                  /* shift_ri below */
+    else if (!iw__jit_imm32(w, imm) || in->cls == IW__J_MUL) iw_x64_mov_imm(b, IW__RCX, imm);
+    else rb = -1;                                              /* an imm32 operand */
+    int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
+    switch ((iw__jit_class_t)in->cls) {
+    case IW__J_CMP:
+        iw_x64_alu_rr(b, IW_X64_XOR, false, rd, rd);
+        if (rb < 0) iw_x64_alu_ri(b, IW_X64_CMP, w, ra, (int32_t)imm);
+        else iw_x64_alu_rr(b, IW_X64_CMP, w, ra, rb);
+        iw_x64_setcc(b, (iw_x64_cc_t)in->arg, rd);
+        break;
+    case IW__J_SHIFT:
+        iw_x64_mov_rr(b, true, rd, ra);
+        if (rb < 0) {
+            iw_x64_shift_ri(b, (iw_x64_shift_t)in->arg, w, rd, (uint8_t)(imm & (w ? 63 : 31)));
+        } else {
+            iw_x64_mov_rr(b, false, IW__RCX, rb);
+            iw_x64_shift_cl(b, (iw_x64_shift_t)in->arg, w, rd);
+        }
+        break;
+    case IW__J_MUL:
+        iw_x64_mov_rr(b, true, rd, ra);
+        iw_x64_imul_rr(b, w, rd, rb);
+        break;
+    default:
+        iw_x64_mov_rr(b, true, rd, ra);
+        if (rb < 0) iw_x64_alu_ri(b, (iw_x64_alu_t)in->arg, w, rd, (int32_t)imm);
+        else iw_x64_alu_rr(b, (iw_x64_alu_t)in->arg, w, rd, rb);
+        break;
+    }
+    iw_jit_cache_write(b, ins[1].p.lo, rd);
+}
+
+/* 66 (REX.W) 0F opc: movd/movq between an xmm register and a general one */
+static void iw__jit_movq(iw_x64_buf_t *b, bool w, uint8_t opc, int xmm, int gpr)
+{
+    iw_x64_byte(b, 0x66);
+    iw_x64_op_rr(b, w, (const uint8_t[]){ 0x0F, opc }, 2, xmm, gpr);
+}
+
+/* FLOAT: w1 {dst, a}, w2 b (slot or the immediate's bits): the helper's
+ * own instructions, movq xmm0 = a, xmm1 = b, op xmm0, xmm1, movq out. */
+static void iw__jit_float(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_t *ins)
+{
+    iw_x64_buf_t *b = &j->b;
+    bool w = in->w;
+    int ra = iw_jit_cache_read(&j->cache, b, ins[1].p.hi);
+    int rb = IW__RCX;
+    if (in->form == IW__F_SI) iw_x64_mov_imm(b, IW__RCX, w ? ins[2].u : (uint32_t)ins[2].u);
+    else rb = iw_jit_cache_read(&j->cache, b, (uint32_t)ins[2].u);
+    iw__jit_movq(b, w, 0x6E, 0, ra);
+    iw__jit_movq(b, w, 0x6E, 1, rb);
+    iw_x64_sse_rr(b, w ? 0xF2 : 0xF3, (const uint8_t[]){ 0x0F, in->arg }, 2, 0, 1);
+    int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
+    iw__jit_movq(b, w, 0x7E, 0, rd);
+    iw_jit_cache_write(b, ins[1].p.lo, rd);
 }
 
 static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32_t pos)
 {
     iw_x64_buf_t *b = &j->b;
     const iw__jit_info_t *in = &j->info[op];
-    bool si = in->form == IW__F_SI;
     switch ((iw__jit_class_t)in->cls) {
     case IW__J_NONE: break;
-    case IW__J_EXIT: iw__jit_exit(j, pos); break;
+    case IW__J_EXIT: iw__jit_exit(j, pos); iw_jit_cache_clear(&j->cache); break;
     case IW__J_CALL:
         if (op == IW_OP_CALL) iw__jit_call(j, ins, pos);
         else if (op == IW_OP_CALL_INDIRECT) iw__jit_call_indirect(j, ins, pos);
         else iw__jit_return(j, ins, pos);
+        iw_jit_cache_clear(&j->cache);
         break;
-    case IW__J_CONTROL: iw__jit_control(j, op, ins, pos); break;
-    case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP:
-        iw_x64_load(b, in->w, IW__RAX, IW__RBX, iw__slot(ins[1].p.hi));
-        iw__jit_operand_b(j, si, in->w, ins[2]);
-        if (in->cls == IW__J_ALU) iw_x64_alu_rr(b, (iw_x64_alu_t)in->arg, in->w, IW__RAX, IW__RCX);
-        else if (in->cls == IW__J_MUL) iw_x64_imul_rr(b, in->w, IW__RAX, IW__RCX);
-        else if (in->cls == IW__J_SHIFT) iw_x64_shift_cl(b, (iw_x64_shift_t)in->arg, in->w, IW__RAX);
-        else {
-            iw_x64_alu_rr(b, IW_X64_CMP, in->w, IW__RAX, IW__RCX);
-            iw_x64_setcc(b, (iw_x64_cc_t)in->arg, IW__RAX);
-            iw_x64_movzx8_rr(b, IW__RAX, IW__RAX);
-        }
-        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
+    case IW__J_CONTROL:
+        iw__jit_control(j, op, ins, pos);
+        /* the v128 moves write slots behind the cache; BR and BR_MOVE do not fall through */
+        if (op == IW_OP_BR || op == IW_OP_BR_LOOP || op == IW_OP_BR_MOVE || op == IW_OP_COPY128 ||
+            op == IW_OP_CONST128 || op == IW_OP_SELECT128 || op == IW_OP_GLOBAL_GET128)
+            iw_jit_cache_clear(&j->cache);
         break;
+    case IW__J_ALU: case IW__J_MUL: case IW__J_SHIFT: case IW__J_CMP: iw__jit_binary(j, in, ins); break;
     case IW__J_DIV: iw__jit_div(j, in, ins, pos); break;
     case IW__J_CMP_BRANCH: {    /* w1 {a}, w2 b, w3 offset */
-        iw_x64_load(b, false, IW__RAX, IW__RBX, iw__slot(ins[1].p.lo));
-        iw__jit_operand_b(j, in->imm_b, false, ins[2]);
-        iw_x64_alu_rr(b, IW_X64_CMP, false, IW__RAX, IW__RCX);
-        iw_x64_cc_t cc = (iw_x64_cc_t)(in->form == IW__F_BF ? in->arg ^ 1 : in->arg);
-        iw__jit_branch(j, iw_x64_jcc(b, cc), (uint32_t)(pos + ins[3].i));
+        int ra = iw_jit_cache_read(&j->cache, b, ins[1].p.lo);
+        if (in->imm_b) iw_x64_alu_ri(b, IW_X64_CMP, false, ra, (int32_t)(uint32_t)ins[2].u);
+        else iw_x64_alu_rr(b, IW_X64_CMP, false, ra, iw_jit_cache_read(&j->cache, b, (uint32_t)ins[2].u));
+        int cc = in->form == IW__F_BF ? in->arg ^ 1 : in->arg;
+        iw__jit_jump(j, &j->cache, cc, (uint32_t)(pos + ins[3].i));
         break;
     }
     case IW__J_UN: iw__jit_unary(j, in, ins); break;
-    case IW__J_LOAD:
+    case IW__J_LOAD: {
         iw__jit_address(j, ins, ins[1].p.hi, in->form, in->size, pos);
-        iw_x64_op_mem(b, false, in->w, in->opc, in->nopc, IW__RAX, IW__R13, IW__RAX, 0);
-        iw_x64_store(b, true, IW__RBX, iw__slot(ins[1].p.lo), IW__RAX);
+        int rd = iw_jit_cache_def(&j->cache, ins[1].p.lo);
+        iw_x64_op_mem(b, false, in->w, in->opc, in->nopc, rd, IW__R13, IW__RAX, 0);
+        iw_jit_cache_write(b, ins[1].p.lo, rd);
         break;
+    }
     case IW__J_STORE: iw__jit_store(j, in, ins, pos); break;
-    case IW__J_NUMERIC: iw__jit_numeric(j, in, op, ins, pos); break;
-    case IW__J_OPHELPER: iw__jit_ophelper(j, op, pos); break;
-    case IW__J_BR_TABLE: iw__jit_br_table(j, ins, pos); break;
-    case IW__J_SIMD: iw__jit_simd(j, in, ins, pos); break;
+    case IW__J_FLOAT: iw__jit_float(j, in, ins); break;
+    /* the rest may write slots behind the cache, and calls and helpers
+     * clobber r8-r11 */
+    case IW__J_NUMERIC: iw__jit_numeric(j, in, op, ins, pos); iw_jit_cache_clear(&j->cache); break;
+    case IW__J_OPHELPER: iw__jit_ophelper(j, op, pos); iw_jit_cache_clear(&j->cache); break;
+    case IW__J_BR_TABLE: iw__jit_br_table(j, ins, pos); iw_jit_cache_clear(&j->cache); break;     /* no fall-through */
+    case IW__J_SIMD: iw__jit_simd(j, in, ins, pos); iw_jit_cache_clear(&j->cache); break;
     }
 }
 
@@ -1251,10 +1439,31 @@ static bool iw__jit_function(iw__jit_t *j)
     if (!j->fn->code || !iw__jit_walk(j)) return false;
     size_t start = j->b.len;
     const iw_word_t *code = j->fn->code;
+    iw_jit_cache_clear(&j->cache);
+    j->nloops = 0;
     for (uint32_t pos = 0; pos < j->ncode; pos++) {
-        if (!j->native[pos]) continue;
-        iw_op_t op = (iw_op_t)(j->native[pos] - 1);
-        j->native[pos] = (uint32_t)j->b.len;
+        uint32_t mark = j->native[pos];
+        if (!(mark & ~IW__NATIVE_FLAGS)) {
+            j->native[pos] = 0;
+            continue;
+        }
+        iw_op_t op = (iw_op_t)((mark & ~IW__NATIVE_FLAGS) - 1);
+        if (op == IW_OP_LOOP && !(mark & IW__NATIVE_FORWARD)) {
+            /* fallen into and branched back to: the locals in registers stay */
+            iw_jit_cache_keep_below(&j->cache, j->fn->nlocals);
+            iw_jit_cache_one_per_reg(&j->cache);
+            if (!iw__jit_grow(j, (void **)&j->loops, &j->loops_cap, j->nloops + 1, sizeof *j->loops)) return false;
+            j->loops[j->nloops++] = (iw__jit_loop_t){ pos, j->cache };
+        } else if ((mark & IW__NATIVE_LABEL) || op == IW_OP_LOOP || op == IW_OP_FUEL) {
+            iw_jit_cache_clear(&j->cache);
+        }
+        /* the interpreter enters compiled code only at function entry, after
+         * a call and after LOOP/FUEL (interp.c's IW__JIT_TRY); where the
+         * cache is not empty the offset is marked, and below either made an
+         * entry that loads the registers (after a loop header) or cleared
+         * (so entering there stays in the interpreter) */
+        j->native[pos] = (uint32_t)j->b.len | (iw_jit_cache_empty(&j->cache) ? 0 : IW__NATIVE_LABEL);
+        iw_jit_cache_unpin(&j->cache);
         iw__jit_instr(j, op, code + pos, pos);
     }
     for (uint32_t i = 0; i < j->nstubs; i++) {
@@ -1268,9 +1477,22 @@ static bool iw__jit_function(iw__jit_t *j)
             j->b.len = start;
             return false;
         }
-        iw_x64_patch(&j->b, j->fix[i].at, j->native[t]);
+        iw_x64_patch(&j->b, j->fix[i].at, j->native[t] & ~IW__NATIVE_LABEL);
     }
-    if (j->b.oom || j->oom || j->b.len > UINT32_MAX) return false;
+    /* the slice and fuel slow paths go on after a loop header's LOOP: an
+     * entry there loads the loop's registers first */
+    for (uint32_t i = 0; i < j->nloops; i++) {
+        uint32_t body = j->loops[i].pos + 2;
+        if (body >= j->ncode || !(j->native[body] & IW__NATIVE_LABEL)) continue;
+        iw_jit_cache_t none = { 0 };
+        size_t entry = j->b.len;
+        iw_jit_cache_establish(&j->b, &none, &j->loops[i].state);
+        iw_x64_patch(&j->b, iw_x64_jmp(&j->b), j->native[body] & ~IW__NATIVE_LABEL);
+        j->native[body] = (uint32_t)entry;
+    }
+    for (uint32_t pos = 0; pos < j->ncode; pos++)
+        if (j->native[pos] & IW__NATIVE_LABEL) j->native[pos] = 0;
+    if (j->b.oom || j->oom || j->b.len >= IW__NATIVE_LABEL) return false;
     return true;
 }
 
@@ -1380,6 +1602,7 @@ void iw_jit_compile_module(iw_module_t *m)
     free(j.native);
     free(j.fix);
     free(j.stubs);
+    free(j.loops);
     free(j.calls);
     iw_x64_free(&j.b);
 }
