@@ -82,6 +82,19 @@ int plugin_chain_add(plugin_chain_t *c, ifr_arena_t *a, plugin_t *p);
  * (the request goes on), ROUTE_DONE (a plugin answered) or ROUTE_ERROR. */
 route_result_t plugin_chain_run(route_exchange_t *x, const plugin_chain_t *c);
 
+/* Worker timers, which the host offers for proxy-wasm ticks. every runs
+ * cb(ud, false) on the calling worker thread's loop after delay_ns, and
+ * again after each delay cb returns (0: the timer is gone); when the
+ * worker exits, cb(ud, true) runs once and the timer is gone. 0, or -1
+ * when there is no worker here or no memory. Without a registered one, a
+ * filter ticks only before its other callbacks. */
+typedef int64_t (*plugin_tick_cb)(void *ud, bool exiting);
+typedef struct {
+    int (*every)(int64_t delay_ns, plugin_tick_cb cb, void *ud);
+} plugin_ticker_t;
+/* Once, at start-up, before a plan is loaded; t must live as long. */
+void plugin_ticker_register(const plugin_ticker_t *t);
+
 /* Registers the `wasm_plugin` directive with route
  * (route_directive_register): once, at start-up, before a plan is loaded.
  * 0, or -1 when route's table has no place for it. */

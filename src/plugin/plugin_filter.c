@@ -1,9 +1,12 @@
 /* The response side of a plugin chain: one output filter (route/filter.h)
  * that runs on_response on the head and on_body on every chunk, for the
- * plugins that ran on the request, in the same priority order. */
+ * plugins that ran on the request, in the same priority order; and the
+ * request body on its way to the handler, for proxy-wasm filters with
+ * request body callbacks. */
 #include <stdlib.h>
 
 #include "plugin/plugin_int.h"
+#include "plugin/plugin_proxy_wasm.h"
 #include "plugin/plugin_undo.h"
 #include "route/filter.h"
 
@@ -94,8 +97,37 @@ static int plugin__filter_body(route_exchange_t *x, route_filter_t *f, const voi
     return plugin__filter_piece(x, f, ifr_str(at, len), is_last);
 }
 
+/* The request body through the plugins that see it, in priority order:
+ * what plugin i lets go goes to the next one, the last one's to the
+ * handler (route_filter_request_body). */
+typedef struct {
+    route_exchange_t *x;
+    route_filter_t *f;
+    size_t next;
+} plugin__body_step_t;
+
+static int plugin__request_body_from(void *ud, const void *data, size_t len, bool is_last)
+{
+    plugin__body_step_t *st = ud;
+    plugin__filter_ctx_t *fc = st->f->ctx;
+    for (size_t i = st->next; i < fc->count; i++)
+        if (fc->plugins[i]->sees_request_body) {
+            plugin__body_step_t next = { st->x, st->f, i + 1 };
+            return plugin_pw_request_body(st->x, fc->plugins[i], data, len, is_last, plugin__request_body_from, &next);
+        }
+    return route_filter_request_body(st->x, st->f, data, len, is_last);
+}
+
+static int plugin__filter_request_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len,
+                                       bool is_last)
+{
+    plugin__body_step_t first = { x, f, 0 };
+    return plugin__request_body_from(&first, data, len, is_last);
+}
+
 static const route_filter_ops_t plugin__filter_ops = {
     .name = "wasm_plugin", .on_head = plugin__filter_head, .on_body = plugin__filter_body,
+    .on_request_body = plugin__filter_request_body,
     .inner = true, .keep_on_error = true,
 };
 

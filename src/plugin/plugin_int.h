@@ -14,8 +14,22 @@
 
 typedef enum { PLUGIN_ON_REQUEST, PLUGIN_ON_RESPONSE, PLUGIN_ON_BODY, PLUGIN_NHOOKS } plugin_hook_t;
 
-/* What the guest's return value means (include/ifrit_plugin.h). */
-typedef enum { PLUGIN_CONTINUE = 0, PLUGIN_RESPOND = 1, PLUGIN_SKIP = 2 } plugin_action_t;
+/* What the guest's return value means (include/ifrit_plugin.h).
+ * PLUGIN_PAUSE is never a guest's answer: a proxy-wasm filter's request
+ * callback paused the stream (plugin_call_t.pause says how it goes on). */
+typedef enum { PLUGIN_CONTINUE = 0, PLUGIN_RESPOND = 1, PLUGIN_SKIP = 2, PLUGIN_PAUSE = 3 } plugin_action_t;
+
+typedef struct plugin_call plugin_call_t;
+
+/* A request hook that answered PLUGIN_PAUSE: the chain fills resume and
+ * ud before it returns ROUTE_ASYNC, and the filter calls resume once,
+ * from the loop (outside any guest call), with the call that holds the
+ * request's state (its response, for PLUGIN_RESPOND) and CONTINUE or
+ * RESPOND. Lives in the exchange's arena. */
+typedef struct {
+    void (*resume)(route_exchange_t *x, void *ud, plugin_call_t *call, plugin_action_t a);
+    void *ud;
+} plugin_pause_t;
 
 /* Trap counting and the disabled flag of one configured plugin (its key)
  * with one file at one path, shared by every load of it from the same
@@ -57,6 +71,7 @@ struct plugin_obj {
     iw_module_t *module;              /* owned reference */
     iw_image_t *image;                /* owned reference: state after start-up */
     bool has_hook[PLUGIN_NHOOKS];
+    bool sees_request_body;           /* a proxy-wasm filter with request body/trailer callbacks */
     plugin_state_t *state;            /* owned reference */
     _Atomic(plugin_inst_t *) idle[PLUGIN_POOL_SLOTS];  /* owned; NULL = empty slot */
     ifr_log_budget_t log_budget;      /* what its log calls may write (plugin_host.c) */
@@ -74,7 +89,7 @@ void plugin_pool_free(plugin_t *p);
 
 /* One hook call: what the host functions read and change. Lives on the C
  * stack of the caller for the duration of the call. */
-typedef struct {
+struct plugin_call {
     plugin_t *plugin;
     route_exchange_t *x;
     plugin_hook_t hook;
@@ -90,7 +105,8 @@ typedef struct {
     /* The header list this call changed, as it was before (plugin_undo.h). */
     http_headers_t *undo_of;          /* NULL = none changed */
     http_headers_t undo;              /* x->arena */
-} plugin_call_t;
+    plugin_pause_t *pause;            /* set with PLUGIN_PAUSE; the filter's */
+};
 
 const char *plugin_hook_name(plugin_hook_t h);
 
@@ -103,6 +119,9 @@ bool plugin_is_token(ifr_str_t s);
 bool plugin_is_field_value(ifr_str_t s);
 /* Whether module.name is one of those host functions. */
 bool plugin_host_has(const char *module, const char *name);
+
+/* Frees p and what it owns (plugin_free, once nothing ticks it). */
+void plugin_destroy(plugin_t *p);
 
 /* Runs c->plugin's hook with up to two i32 arguments in an instance in the
  * image's state.

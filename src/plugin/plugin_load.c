@@ -181,6 +181,13 @@ plugin_t *plugin_load(const char *path, const plugin_options_t *o, char *err, si
 void plugin_free(plugin_t *p)
 {
     if (!p) return;
+    /* A proxy-wasm filter whose VMs workers tick lives until they let go. */
+    if (p->pw && !plugin_pw_retire(p->pw)) return;
+    plugin_destroy(p);
+}
+
+void plugin_destroy(plugin_t *p)
+{
     plugin_pool_free(p);
     plugin_cmp_free(p->cmp);
     plugin_pw_free(p->pw);

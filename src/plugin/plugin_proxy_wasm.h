@@ -13,8 +13,15 @@
  * and deadline; a trap is fail-open and counted like a hook's, and the
  * trapping VM is thrown away: the worker's next callback makes a new one.
  *
+ * A request callback answering PAUSE keeps the request waiting (the chain
+ * returns ROUTE_ASYNC) until proxy_continue_stream, a local response, or
+ * nothing being left that could resume it; proxy_http_call goes through
+ * the host's upstream client (route/proxy_transport.h) on the worker's
+ * loop, and its answer comes back as proxy_on_http_call_response.
+ *
  * Files: proxy_wasm_load.c (checks, start-up, image), proxy_wasm_vm.c (VMs,
- * contexts, callbacks), proxy_wasm_host.c (the "env" functions),
+ * contexts, callbacks), proxy_wasm_stream.c (stream contexts, pause and
+ * resume), proxy_wasm_http.c (http_call), proxy_wasm_host.c (the "env" functions),
  * proxy_wasm_maps.c (header maps and their serialisation),
  * proxy_wasm_shared.c (shared data, queues and metrics: process-wide),
  * proxy_wasm_wasi.c (the WASI preview1 subset). */
@@ -35,6 +42,9 @@ typedef enum {
     PLUGIN_PW_LOG,
     PLUGIN_PW_DELETE,
     PLUGIN_PW_TICK,
+    PLUGIN_PW_HTTP_CALL_RESPONSE,
+    PLUGIN_PW_REQUEST_BODY,
+    PLUGIN_PW_REQUEST_TRAILERS,
     PLUGIN_PW_ALLOCATE,
     PLUGIN_PW_NCALLBACKS
 } plugin_pw_cb_t;
@@ -51,7 +61,17 @@ enum {
 /* VMs a filter keeps: one per worker thread (docs/plugins.md). */
 #define PLUGIN_PW_MAX_VMS 64
 
+/* A paused stream that nothing resumes goes on after this (fail-open). */
+#define PLUGIN_PW_PAUSE_MAX_NS (60 * 1000000000LL)
+/* http_call: calls in flight per stream, the answer's body kept. */
+#define PLUGIN_PW_HTTP_MAX_CALLS 8
+#define PLUGIN_PW_HTTP_BODY_MAX (1u << 20)
+/* A request body a filter keeps buffered (PAUSE from proxy_on_request_body)
+ * goes on past this without it. */
+#define PLUGIN_PW_BODY_HOLD_MAX (16u << 20)
+
 typedef struct plugin_pw_vm plugin_pw_vm_t;
+typedef struct plugin_pw_http plugin_pw_http_t;
 
 struct plugin_pw {
     plugin_t *plugin;                       /* the owner */
@@ -59,6 +79,11 @@ struct plugin_pw {
     const char *alloc_name;                 /* proxy_on_memory_allocate or malloc */
     bool has[PLUGIN_PW_NCALLBACKS];
     plugin_pw_vm_t *vms[PLUGIN_PW_MAX_VMS]; /* by worker; each touched by its worker only */
+    /* The plugin's reference and one per worker timer ticking a VM: the
+     * plugin (and this) is destroyed when the last goes, so a worker's
+     * tick never runs on a freed filter; retired once plugin_free ran. */
+    atomic_uint refs;
+    atomic_bool retired;
 };
 
 /* One VM of a filter. */
@@ -69,8 +94,10 @@ struct plugin_pw_vm {
     uint32_t next_id;                       /* the next stream context id */
     uint64_t generation;                    /* tells a recreated VM from the one a stream started in */
     int64_t tick_period_ns, next_tick_ns;   /* 0 = no tick */
+    bool ticking;                           /* a worker timer ticks it (proxy_wasm_tick.c) */
     bool broken;                            /* trapped: recreate before the next callback */
-    void **streams;                         /* the open stream contexts (proxy_wasm_vm.c) */
+    uint32_t next_token;                    /* the next http_call token */
+    void **streams;                         /* the open stream contexts (plugin_pw_stream_t) */
     size_t nstreams, cap_streams;
 };
 
@@ -79,6 +106,29 @@ typedef struct plugin_pw_prop {
     ifr_str_t path, value;                  /* the exchange's arena */
     struct plugin_pw_prop *next;
 } plugin_pw_prop_t;
+
+/* A stream context: one request through one filter, from its first
+ * callback to the end of the exchange. Lives in the exchange's arena. */
+typedef struct {
+    plugin_pw_t *pw;
+    unsigned worker;                        /* 1-based index into pw->vms */
+    uint64_t generation;                    /* of the VM it started in */
+    uint32_t id;
+    route_exchange_t *x;
+    plugin_pw_prop_t *props;
+    /* PAUSE from the request callback: the request waits. call is the
+     * request hook's (its undo record, the local response), pause what
+     * the chain said about going on. */
+    bool paused;
+    bool continue_wanted;                   /* proxy_continue_stream(request) while paused */
+    plugin_call_t call;
+    plugin_pause_t pause;
+    unsigned calls_out;                     /* http_calls in flight */
+    /* The request body the filter keeps (proxy_wasm_body.c); freed with the exchange. */
+    ifr_buf_t held;
+    bool hold_given_up;                     /* it grew past PLUGIN_PW_BODY_HOLD_MAX */
+    bool held_freed_at_end;                 /* its cleanup is registered */
+} plugin_pw_stream_t;
 
 /* What the host functions of one callback work on (the instance's user
  * data during the call). */
@@ -89,8 +139,23 @@ typedef struct {
     uint32_t context_id;                    /* the effective context */
     plugin_call_t *call;                    /* the hook call, NULL outside a request */
     plugin_pw_prop_t **props;               /* the request's set properties; NULL outside a request */
+    plugin_pw_stream_t *stream;             /* the callback's stream, NULL in the plugin context */
+    const plugin_pw_http_t *http;           /* proxy_on_http_call_response's call, else NULL */
+    /* proxy_on_request_body: the body so far, and what set_buffer_bytes
+     * makes of it (taken when the callback finishes). NULL elsewhere. */
+    const ifr_buf_t *req_body;
+    ifr_buf_t *req_body_out;
+    bool req_body_replaced;
+    http_headers_t *req_trailers;           /* proxy_on_request_trailers: the request's, writable */
     bool local_response;                    /* proxy_send_local_response was called */
 } plugin_pw_call_t;
+
+/* An http_call's answer as the filter reads it (proxy_wasm_http.c). */
+struct plugin_pw_http {
+    int status;                             /* 0: the call failed */
+    http_headers_t headers, trailers;       /* the exchange's arena */
+    ifr_buf_t body;                         /* at most PLUGIN_PW_HTTP_BODY_MAX */
+};
 
 /* Whether m is a proxy-wasm filter. */
 bool plugin_pw_is_filter(const iw_module_t *m);
@@ -99,6 +164,10 @@ bool plugin_pw_is_filter(const iw_module_t *m);
  * configuration. 0, or -1 with a sentence in err. */
 int plugin_pw_load(plugin_t *p, char *err, size_t errlen);
 void plugin_pw_free(plugin_pw_t *pw);
+/* plugin_free's part: marks pw retired and drops the plugin's reference.
+ * true when it was the last (the caller destroys the plugin now); else
+ * the last ticking worker does (plugin_destroy). */
+bool plugin_pw_retire(plugin_pw_t *pw);
 /* The name of a callback's export. */
 const char *plugin_pw_cb_name(plugin_pw_cb_t cb);
 
@@ -109,6 +178,52 @@ void plugin_pw_vm_free(plugin_pw_vm_t *vm);
 
 /* One hook call of a filter (plugin_call_hook hands it over). */
 plugin_action_t plugin_pw_hook(plugin_call_t *c, int32_t a0, int32_t a1);
+
+/* Runs callback pc->cb of a request with args under the plugin's limits;
+ * a trap is counted (fail-open) and marks the VM broken. true when it
+ * finished (*ret its result, if ret). */
+bool plugin_pw_request_cb(plugin_pw_vm_t *vm, plugin_pw_call_t *pc, const int32_t *args, uint32_t nargs,
+                          int32_t *ret);
+/* The calling worker's VM of pw, NULL when it has none running. */
+plugin_pw_vm_t *plugin_pw_running_vm(plugin_pw_t *pw);
+/* Ticks (proxy_wasm_tick.c): starts the worker timer of this worker's vm
+ * when it has a tick period and none runs yet (a no-op without a host
+ * ticker: vm is then ticked before callbacks, plugin_pw_tick_due). */
+void plugin_pw_tick_arm(plugin_pw_t *pw, plugin_pw_vm_t *vm, unsigned worker);
+/* Runs proxy_on_tick if the period has passed (for VMs no timer ticks),
+ * then lets paused streams that may go on go on. */
+void plugin_pw_tick_due(plugin_pw_vm_t *vm, plugin_t *p);
+/* The worker's VM that s started in, NULL when it is gone (trapped,
+ * recreated) or broken. */
+plugin_pw_vm_t *plugin_pw_stream_vm(const plugin_pw_stream_t *s);
+
+/* Stream contexts (proxy_wasm_stream.c). The stream of x in vm: found,
+ * or created (proxy_on_context_create); NULL when it cannot be. */
+plugin_pw_stream_t *plugin_pw_stream(plugin_pw_vm_t *vm, plugin_t *p, route_exchange_t *x, unsigned worker);
+/* The open stream of vm with this context id, or NULL. */
+plugin_pw_stream_t *plugin_pw_stream_find(plugin_pw_vm_t *vm, uint32_t id);
+/* After a request callback answered PAUSE: whether the stream waits
+ * (PLUGIN_PAUSE, c->pause set) or goes on at once (nothing could resume
+ * it; PLUGIN_CONTINUE). */
+plugin_action_t plugin_pw_stream_pause(plugin_pw_stream_t *s, plugin_pw_vm_t *vm, plugin_call_t *c);
+/* After a callback ran for a paused stream (outside it): resumes the
+ * request if the filter let it go on, answered it, or left nothing that
+ * could resume it. s may be gone when this returns. */
+void plugin_pw_stream_settle(plugin_pw_stream_t *s, bool local_response);
+
+/* The request body through a filter (proxy_wasm_body.c): runs
+ * proxy_on_request_body (and proxy_on_request_trailers at the end) for
+ * the piece, and passes on what the filter lets go with next. Returns
+ * what next returned (non-zero pauses the host), 0 while it holds. */
+typedef int (*plugin_pw_body_next_t)(void *ud, const void *data, size_t len, bool is_last);
+int plugin_pw_request_body(route_exchange_t *x, plugin_t *p, const void *data, size_t len, bool is_last,
+                           plugin_pw_body_next_t next, void *ud);
+/* At the request callback: a filter that sees the request body may change
+ * its length, so a Content-Length body goes on without one (chunked). */
+void plugin_pw_request_body_unframe(route_exchange_t *x, const plugin_t *p);
+
+/* proxy_http_call's host function (proxy_wasm_http.c). */
+iw_host_result_t plugin_pw_http_call(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results);
 
 /* Defines the "env" functions and the WASI subset, with pw as env. */
 int plugin_pw_host_define(iw_linker_t *l, plugin_pw_t *pw);

@@ -16,8 +16,10 @@
 #include "route/request.h"
 
 enum {
-    PLUGIN__PW_MAP_REQUEST_HEADERS = 0, PLUGIN__PW_MAP_RESPONSE_HEADERS = 2,
-    PLUGIN__PW_BUF_RESPONSE_BODY = 1, PLUGIN__PW_BUF_VM_CONFIGURATION = 6, PLUGIN__PW_BUF_PLUGIN_CONFIGURATION = 7,
+    PLUGIN__PW_MAP_REQUEST_HEADERS = 0, PLUGIN__PW_MAP_REQUEST_TRAILERS = 1, PLUGIN__PW_MAP_RESPONSE_HEADERS = 2,
+    PLUGIN__PW_MAP_HTTP_CALL_HEADERS = 6, PLUGIN__PW_MAP_HTTP_CALL_TRAILERS = 7,
+    PLUGIN__PW_BUF_REQUEST_BODY = 0, PLUGIN__PW_BUF_RESPONSE_BODY = 1, PLUGIN__PW_BUF_HTTP_CALL_BODY = 4, PLUGIN__PW_BUF_VM_CONFIGURATION = 6,
+    PLUGIN__PW_BUF_PLUGIN_CONFIGURATION = 7,
 };
 
 /* A body a filter makes may not grow past this (BAD_ARGUMENT). */
@@ -103,6 +105,16 @@ static route_exchange_t *plugin__pw_x(iw_instance_t *inst)
     return pc && pc->call ? pc->call->x : NULL;
 }
 
+/* Where a callback's results are made: the request's arena (also in a
+ * stream's callbacks outside the request hooks), else NULL. */
+static ifr_arena_t *plugin__pw_arena(iw_instance_t *inst)
+{
+    plugin_pw_call_t *pc = plugin__pw_ctx(inst);
+    route_exchange_t *x = plugin__pw_x(inst);
+    if (x) return x->arena;
+    return pc && pc->stream ? pc->stream->x->arena : NULL;
+}
+
 /* ---- logging, time, timers ---------------------------------------------- */
 
 static iw_host_result_t plugin__pw_log(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
@@ -161,9 +173,13 @@ static iw_host_result_t plugin__pw_set_effective_context(iw_instance_t *inst, vo
     (void)env;
     plugin_pw_call_t *pc = plugin__pw_ctx(inst);
     uint32_t id = PLUGIN__PW_ARG(0);
-    /* The contexts a callback may switch between: its own and the plugin's. */
-    if (!pc || (id != PLUGIN_PW_ROOT_ID && id != pc->context_id))
+    /* A callback may switch between its own context and the plugin's; a
+     * plugin-context callback (a tick) also to an open stream of its VM,
+     * to continue it (the SDKs do so before proxy_continue_stream). */
+    bool own = pc && (id == PLUGIN_PW_ROOT_ID || id == (pc->stream ? pc->stream->id : pc->context_id));
+    if (!pc || (!own && (pc->stream || !plugin_pw_stream_find(pc->vm, id))))
         return plugin__pw_ret(results, PLUGIN_PW_BAD_ARGUMENT);
+    pc->context_id = id;
     return plugin__pw_ret(results, PLUGIN_PW_OK);
 }
 
@@ -174,12 +190,21 @@ static iw_host_result_t plugin__pw_done(iw_instance_t *inst, void *env, const ui
     return plugin__pw_ret(results, PLUGIN_PW_NOT_FOUND);
 }
 
+/* proxy_continue_stream(type): a paused request of the effective context
+ * goes on once the running callback returns. The response never waits
+ * (PAUSE there is CONTINUE), so continuing it has nothing to do. */
 static iw_host_result_t plugin__pw_continue_stream(iw_instance_t *inst, void *env, const uint64_t *args,
                                                    uint64_t *results)
 {
-    (void)inst, (void)env;
-    /* Nothing is paused (PAUSE counts as CONTINUE), so there is nothing to resume. */
-    return plugin__pw_ret(results, PLUGIN__PW_ARG(0) <= 3 ? PLUGIN_PW_OK : PLUGIN_PW_BAD_ARGUMENT);
+    (void)env;
+    plugin_pw_call_t *pc = plugin__pw_ctx(inst);
+    uint32_t type = PLUGIN__PW_ARG(0);
+    if (!pc || type > 3) return plugin__pw_ret(results, PLUGIN_PW_BAD_ARGUMENT);
+    plugin_pw_stream_t *s = plugin_pw_stream_find(pc->vm, pc->context_id);
+    if (!s) return plugin__pw_ret(results, PLUGIN_PW_NOT_FOUND);
+    /* Called before the request callback returns PAUSE, it cancels that PAUSE. */
+    if (type == 0) s->continue_wanted = true;
+    return plugin__pw_ret(results, PLUGIN_PW_OK);
 }
 
 /* The functions of the ABI this host does not offer: they answer
@@ -205,6 +230,7 @@ typedef struct {
     http_headers_t pseudo;      /* :method :path :authority :scheme, or :status */
     bool writable;
     bool response;
+    bool trailers;              /* no pseudo-headers to set */
 } plugin__pw_map_t;
 
 /* Map map_type of the running callback; a status when there is none. */
@@ -213,7 +239,23 @@ static int plugin__pw_map(iw_instance_t *inst, uint32_t type, plugin__pw_map_t *
     if (type > 7) return PLUGIN_PW_BAD_ARGUMENT;
     route_exchange_t *x = plugin__pw_x(inst);
     plugin_call_t *c = x ? plugin__pw_ctx(inst)->call : NULL;
+    const plugin_pw_http_t *http = plugin__pw_ctx(inst) ? plugin__pw_ctx(inst)->http : NULL;
     *m = (plugin__pw_map_t){ 0 };
+    if (type == PLUGIN__PW_MAP_REQUEST_TRAILERS) {
+        plugin_pw_call_t *pc = plugin__pw_ctx(inst);
+        if (!pc || !pc->req_trailers) return PLUGIN_PW_NOT_FOUND;
+        m->h = pc->req_trailers;
+        m->writable = true;
+        m->trailers = true;
+        return PLUGIN_PW_OK;
+    }
+    if (type == PLUGIN__PW_MAP_HTTP_CALL_HEADERS || type == PLUGIN__PW_MAP_HTTP_CALL_TRAILERS) {
+        if (!http) return PLUGIN_PW_NOT_FOUND;
+        /* Read-only: the answer's fields (:status first) and trailers. */
+        m->h = (http_headers_t *)(type == PLUGIN__PW_MAP_HTTP_CALL_HEADERS ? &http->headers : &http->trailers);
+        m->response = true;
+        return PLUGIN_PW_OK;
+    }
     if (!x || (type != PLUGIN__PW_MAP_REQUEST_HEADERS && type != PLUGIN__PW_MAP_RESPONSE_HEADERS))
         return PLUGIN_PW_NOT_FOUND;
     if (type == PLUGIN__PW_MAP_REQUEST_HEADERS) {
@@ -251,7 +293,7 @@ static iw_host_result_t plugin__pw_map_size(iw_instance_t *inst, void *env, cons
     plugin__pw_map_t m;
     int st = plugin__pw_map(inst, PLUGIN__PW_ARG(0), &m);
     if (st != PLUGIN_PW_OK) return plugin__pw_ret(results, st);
-    ifr_str_t ser = plugin_pw_map_serialize(plugin__pw_x(inst)->arena, &m.pseudo, m.h);
+    ifr_str_t ser = plugin_pw_map_serialize(plugin__pw_arena(inst), &m.pseudo, m.h);
     if (!ser.ptr) return plugin__pw_ret(results, PLUGIN_PW_INTERNAL_FAILURE);
     return plugin__pw_ret(results, plugin_pw_put_u32(inst, PLUGIN__PW_ARG(1), (uint32_t)ser.len) ? 0 : -1);
 }
@@ -262,7 +304,7 @@ static iw_host_result_t plugin__pw_map_pairs(iw_instance_t *inst, void *env, con
     plugin__pw_map_t m;
     int st = plugin__pw_map(inst, PLUGIN__PW_ARG(0), &m);
     if (st != PLUGIN_PW_OK) return plugin__pw_ret(results, st);
-    ifr_str_t ser = plugin_pw_map_serialize(plugin__pw_x(inst)->arena, &m.pseudo, m.h);
+    ifr_str_t ser = plugin_pw_map_serialize(plugin__pw_arena(inst), &m.pseudo, m.h);
     if (!ser.ptr) return plugin__pw_ret(results, PLUGIN_PW_INTERNAL_FAILURE);
     return plugin__pw_ret(results, plugin_pw_give(inst, ser, PLUGIN__PW_ARG(1), PLUGIN__PW_ARG(2)));
 }
@@ -293,6 +335,7 @@ static bool plugin__pw_settable(const plugin__pw_map_t *m, ifr_str_t name, ifr_s
 /* A pseudo-header set: :path on the request, :status on the response. */
 static int plugin__pw_set_pseudo(route_exchange_t *x, const plugin__pw_map_t *m, ifr_str_t name, ifr_str_t value)
 {
+    if (m->trailers) return PLUGIN_PW_BAD_ARGUMENT;
     if (!m->response && ifr_str_eq_cstr(name, ":path")) {
         if (value.len == 0 || value.ptr[0] != '/' || !plugin_is_field_value(value) || ifr_str_find_char(value, ' ') >= 0)
             return PLUGIN_PW_BAD_ARGUMENT;
@@ -417,6 +460,14 @@ static int plugin__pw_buffer(iw_instance_t *inst, uint32_t type, ifr_str_t *out)
         *out = pc->plugin->opt.config;
         return PLUGIN_PW_OK;
     }
+    if (type == PLUGIN__PW_BUF_REQUEST_BODY && pc->req_body) {
+        *out = ifr_buf_str(pc->req_body_replaced ? pc->req_body_out : pc->req_body);
+        return PLUGIN_PW_OK;
+    }
+    if (type == PLUGIN__PW_BUF_HTTP_CALL_BODY && pc->http) {
+        *out = ifr_buf_str(&pc->http->body);
+        return PLUGIN_PW_OK;
+    }
     if (type == PLUGIN__PW_BUF_RESPONSE_BODY && pc->call && pc->call->hook == PLUGIN_ON_BODY) {
         *out = pc->call->replaced ? ifr_buf_str(pc->call->out) : pc->call->chunk;
         return PLUGIN_PW_OK;
@@ -459,8 +510,14 @@ static iw_host_result_t plugin__pw_set_buffer_bytes(iw_instance_t *inst, void *e
     if (!plugin__pw_in(inst, PLUGIN__PW_ARG(3), PLUGIN__PW_ARG(4), &v)) return IW_HOST_TRAP;
     int st = plugin__pw_buffer(inst, PLUGIN__PW_ARG(0), &b);
     if (st != PLUGIN_PW_OK) return plugin__pw_ret(results, st);
-    plugin_call_t *c = plugin__pw_ctx(inst)->call;
-    if (PLUGIN__PW_ARG(0) != PLUGIN__PW_BUF_RESPONSE_BODY) return plugin__pw_ret(results, PLUGIN_PW_BAD_ARGUMENT);
+    plugin_pw_call_t *pc = plugin__pw_ctx(inst);
+    plugin_call_t *c = pc->call;
+    /* The result goes where the callback's body is taken from when it finishes. */
+    ifr_buf_t *dst = NULL;
+    bool *replaced = NULL;
+    if (PLUGIN__PW_ARG(0) == PLUGIN__PW_BUF_RESPONSE_BODY) dst = c->out, replaced = &c->replaced;
+    else if (PLUGIN__PW_ARG(0) == PLUGIN__PW_BUF_REQUEST_BODY) dst = pc->req_body_out, replaced = &pc->req_body_replaced;
+    else return plugin__pw_ret(results, PLUGIN_PW_BAD_ARGUMENT);
     size_t start = PLUGIN__PW_ARG(1) < b.len ? PLUGIN__PW_ARG(1) : b.len;
     size_t size = PLUGIN__PW_ARG(2) < b.len - start ? PLUGIN__PW_ARG(2) : b.len - start;
     if (b.len - size + v.len > PLUGIN__PW_MAX_BODY) return plugin__pw_ret(results, PLUGIN_PW_BAD_ARGUMENT);
@@ -470,9 +527,9 @@ static iw_host_result_t plugin__pw_set_buffer_bytes(iw_instance_t *inst, void *e
         ifr_buf_free(&n);
         return plugin__pw_ret(results, PLUGIN_PW_INTERNAL_FAILURE);
     }
-    ifr_buf_free(c->out);
-    *c->out = n;
-    c->replaced = true;
+    ifr_buf_free(dst);
+    *dst = n;
+    *replaced = true;
     return plugin__pw_ret(results, PLUGIN_PW_OK);
 }
 
@@ -490,7 +547,10 @@ static iw_host_result_t plugin__pw_send_local_response(iw_instance_t *inst, void
         return IW_HOST_TRAP;
     plugin_pw_call_t *pc = plugin__pw_ctx(inst);
     uint32_t status = PLUGIN__PW_ARG(0);
-    if (!pc || !pc->call || pc->call->hook != PLUGIN_ON_REQUEST || status < 100 || status > 999)
+    /* The request callback, or a later one while the request is paused. */
+    bool may = pc && pc->call && pc->call->hook == PLUGIN_ON_REQUEST &&
+               (pc->cb == PLUGIN_PW_REQUEST_HEADERS || (pc->stream && pc->stream->paused));
+    if (!may || status < 100 || status > 999)
         return plugin__pw_ret(results, PLUGIN_PW_BAD_ARGUMENT);
     plugin_call_t *c = pc->call;
     http_headers_t h;
@@ -786,7 +846,7 @@ static const struct {
     { "proxy_get_metric", "ii:i", plugin__pw_metric_get },
     { "proxy_get_status", "iii:i", plugin__pw_not_found },
     { "proxy_call_foreign_function", "iiiiii:i", plugin__pw_not_found },
-    { "proxy_http_call", "iiiiiiiiii:i", plugin__pw_unimplemented },
+    { "proxy_http_call", "iiiiiiiiii:i", plugin_pw_http_call },
     { "proxy_grpc_call", "iiiiiiiiiiii:i", plugin__pw_unimplemented },
     { "proxy_grpc_stream", "iiiiiiiii:i", plugin__pw_unimplemented },
     { "proxy_grpc_send", "iiii:i", plugin__pw_unimplemented },

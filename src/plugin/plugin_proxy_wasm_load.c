@@ -26,6 +26,9 @@ static const struct {
     [PLUGIN_PW_LOG] = { "proxy_on_log", "i:" },
     [PLUGIN_PW_DELETE] = { "proxy_on_delete", "i:" },
     [PLUGIN_PW_TICK] = { "proxy_on_tick", "i:" },
+    [PLUGIN_PW_HTTP_CALL_RESPONSE] = { "proxy_on_http_call_response", "iiiii:" },
+    [PLUGIN_PW_REQUEST_BODY] = { "proxy_on_request_body", "iii:i" },
+    [PLUGIN_PW_REQUEST_TRAILERS] = { "proxy_on_request_trailers", "ii:i" },
     [PLUGIN_PW_ALLOCATE] = { "proxy_on_memory_allocate", "i:i" },
 };
 
@@ -128,6 +131,7 @@ int plugin_pw_load(plugin_t *p, char *err, size_t errlen)
         return -1;
     }
     pw->plugin = p;
+    atomic_init(&pw->refs, 1);
     p->pw = pw;
     if (plugin__pw_callbacks_find(pw, err, errlen) != 0 || plugin__pw_start(pw, err, errlen) != 0) return -1;
     plugin_pw_vm_t *vm = plugin_pw_vm_new(pw, err, errlen);
@@ -137,7 +141,14 @@ int plugin_pw_load(plugin_t *p, char *err, size_t errlen)
     p->has_hook[PLUGIN_ON_REQUEST] = true;
     p->has_hook[PLUGIN_ON_RESPONSE] = pw->has[PLUGIN_PW_RESPONSE_HEADERS];
     p->has_hook[PLUGIN_ON_BODY] = pw->has[PLUGIN_PW_RESPONSE_BODY];
+    p->sees_request_body = pw->has[PLUGIN_PW_REQUEST_BODY] || pw->has[PLUGIN_PW_REQUEST_TRAILERS];
     return 0;
+}
+
+bool plugin_pw_retire(plugin_pw_t *pw)
+{
+    atomic_store(&pw->retired, true);
+    return atomic_fetch_sub(&pw->refs, 1) == 1;
 }
 
 void plugin_pw_free(plugin_pw_t *pw)

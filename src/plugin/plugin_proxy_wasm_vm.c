@@ -17,16 +17,6 @@ static atomic_ulong plugin__pw_generations;
 static atomic_uint plugin__pw_workers;
 static _Thread_local unsigned plugin__pw_worker;
 
-/* A stream context: lives in the exchange's arena until it ends. */
-typedef struct {
-    plugin_pw_t *pw;
-    unsigned worker;
-    uint64_t generation;
-    uint32_t id;
-    const route_exchange_t *x;
-    plugin_pw_prop_t *props;
-} plugin__pw_stream_t;
-
 /* Runs callback pc->cb with args under the plugin's per-callback limits.
  * true when it finished (*ret its i32 result, if it has one); a trap
  * leaves a sentence in why and marks the VM broken. */
@@ -43,7 +33,7 @@ static bool plugin__pw_run(plugin_pw_vm_t *vm, plugin_pw_call_t *pc, const int32
         vm->fuel_limit = need;
     }
     iw_instance_set_deadline(vm->inst, ifr_monotonic_ns() + o->timeout_ns);
-    iw_val_t a[3], r = { .type = IW_I32 };
+    iw_val_t a[5], r = { .type = IW_I32 };   /* the most a callback takes: proxy_on_http_call_response */
     for (uint32_t i = 0; i < nargs; i++) a[i] = (iw_val_t){ .type = IW_I32, .of.i32 = args[i] };
     iw_instance_set_user_data(vm->inst, pc);
     iw_status_t st = iw_call(vm->inst, f, a, nargs, &r, 1);
@@ -83,6 +73,7 @@ plugin_pw_vm_t *plugin_pw_vm_new(plugin_pw_t *pw, char *err, size_t errlen)
             vm->cb[cb] = iw_instance_func(vm->inst, cb == PLUGIN_PW_ALLOCATE ? pw->alloc_name : plugin_pw_cb_name(cb));
     vm->fuel_limit = p->opt.fuel;
     vm->next_id = PLUGIN_PW_ROOT_ID + 1;
+    vm->next_token = 1;
     vm->generation = atomic_fetch_add(&plugin__pw_generations, 1) + 1;
     /* The plugin context: created, then its VM and plugin configuration
      * (the VM's is empty; the plugin's is the `config` of wasm_plugin). */
@@ -122,7 +113,7 @@ static plugin_pw_vm_t *plugin__pw_worker_vm(plugin_pw_t *pw, char *why, size_t w
         plugin_pw_vm_free(*slot);
         *slot = NULL;
     }
-    if (!*slot) *slot = plugin_pw_vm_new(pw, why, whylen);
+    if (!*slot && (*slot = plugin_pw_vm_new(pw, why, whylen))) plugin_pw_tick_arm(pw, *slot, plugin__pw_worker);
     return *slot;
 }
 
@@ -131,9 +122,7 @@ static void plugin__pw_trap(plugin_t *p, plugin_pw_cb_t cb, const char *why)
     plugin_count_trap(p, plugin_pw_cb_name(cb), why);
 }
 
-/* Runs a callback on behalf of a request; a trap is counted. */
-static bool plugin__pw_request_cb(plugin_pw_vm_t *vm, plugin_pw_call_t *pc, const int32_t *args, uint32_t nargs,
-                                  int32_t *ret)
+bool plugin_pw_request_cb(plugin_pw_vm_t *vm, plugin_pw_call_t *pc, const int32_t *args, uint32_t nargs, int32_t *ret)
 {
     char why[200];
     if (plugin__pw_run(vm, pc, args, nargs, ret, why, sizeof why)) {
@@ -144,74 +133,17 @@ static bool plugin__pw_request_cb(plugin_pw_vm_t *vm, plugin_pw_call_t *pc, cons
     return false;
 }
 
-/* proxy_on_tick when its period has passed: the worker's VM ticks when it
- * runs a callback (there is no timer of a worker that the plugin layer
- * may use), so a filter's tick runs at most once per period, and not
- * while its worker serves no request through it (docs/plugins.md). */
-static void plugin__pw_tick(plugin_pw_vm_t *vm, plugin_t *p)
+plugin_pw_vm_t *plugin_pw_running_vm(plugin_pw_t *pw)
 {
-    if (!vm->tick_period_ns || !vm->cb[PLUGIN_PW_TICK]) return;
-    int64_t now = ifr_monotonic_ns();
-    if (now < vm->next_tick_ns) return;
-    vm->next_tick_ns = now + vm->tick_period_ns;
-    plugin_pw_call_t pc = { .vm = vm, .plugin = p, .cb = PLUGIN_PW_TICK, .context_id = PLUGIN_PW_ROOT_ID };
-    int32_t arg = (int32_t)PLUGIN_PW_ROOT_ID;
-    plugin__pw_request_cb(vm, &pc, &arg, 1, NULL);
+    if (!plugin__pw_worker || plugin__pw_worker > PLUGIN_PW_MAX_VMS) return NULL;
+    plugin_pw_vm_t *vm = pw->vms[plugin__pw_worker - 1];
+    return vm && !vm->broken ? vm : NULL;
 }
 
-static void plugin__pw_stream_forget(plugin_pw_vm_t *vm, const plugin__pw_stream_t *s)
+plugin_pw_vm_t *plugin_pw_stream_vm(const plugin_pw_stream_t *s)
 {
-    for (size_t i = 0; i < vm->nstreams; i++)
-        if (vm->streams[i] == s) {
-            vm->streams[i] = vm->streams[--vm->nstreams];
-            return;
-        }
-}
-
-/* The end of an exchange: proxy_on_done, proxy_on_log, proxy_on_delete
- * for its stream context, if the VM it started in still runs. The
- * exchange is ending, so these callbacks see no request or response. */
-static void plugin__pw_stream_end(void *ud)
-{
-    plugin__pw_stream_t *s = ud;
     plugin_pw_vm_t *vm = s->pw->vms[s->worker - 1];
-    if (!vm || vm->generation != s->generation || vm->broken) return;
-    plugin__pw_stream_forget(vm, s);
-    static const plugin_pw_cb_t end[] = { PLUGIN_PW_DONE, PLUGIN_PW_LOG, PLUGIN_PW_DELETE };
-    for (size_t i = 0; i < sizeof end / sizeof end[0]; i++) {
-        if (!vm->cb[end[i]]) continue;
-        plugin_pw_call_t pc = { .vm = vm, .plugin = s->pw->plugin, .cb = end[i], .context_id = s->id };
-        int32_t arg = (int32_t)s->id;
-        if (!plugin__pw_request_cb(vm, &pc, &arg, 1, NULL)) return;
-    }
-}
-
-/* The stream context of x in vm: found, or created (proxy_on_context_create).
- * NULL when it cannot be (out of memory, or the callback trapped). */
-static plugin__pw_stream_t *plugin__pw_stream(plugin_pw_vm_t *vm, plugin_t *p, route_exchange_t *x)
-{
-    for (size_t i = 0; i < vm->nstreams; i++) {
-        plugin__pw_stream_t *s = vm->streams[i];
-        if (s->x == x) return s;
-    }
-    if (vm->nstreams == vm->cap_streams) {
-        size_t cap = vm->cap_streams ? vm->cap_streams * 2 : 16;
-        void **n = realloc(vm->streams, cap * sizeof(*n));
-        if (!n) return NULL;
-        vm->streams = n;
-        vm->cap_streams = cap;
-    }
-    plugin__pw_stream_t *s = ifr_arena_calloc(x->arena, 1, sizeof(*s));
-    if (!s) return NULL;
-    *s = (plugin__pw_stream_t){ p->pw, plugin__pw_worker, vm->generation, vm->next_id++, x, NULL };
-    if (ifr_arena_on_cleanup(x->arena, plugin__pw_stream_end, s) != 0) return NULL;
-    vm->streams[vm->nstreams++] = s;
-    if (vm->cb[PLUGIN_PW_CONTEXT_CREATE]) {
-        plugin_pw_call_t pc = { .vm = vm, .plugin = p, .cb = PLUGIN_PW_CONTEXT_CREATE, .context_id = s->id };
-        int32_t args[2] = { (int32_t)s->id, (int32_t)PLUGIN_PW_ROOT_ID };
-        if (!plugin__pw_request_cb(vm, &pc, args, 2, NULL)) return NULL;
-    }
-    return s;
+    return vm && vm->generation == s->generation && !vm->broken ? vm : NULL;
 }
 
 plugin_action_t plugin_pw_hook(plugin_call_t *c, int32_t a0, int32_t a1)
@@ -230,8 +162,9 @@ plugin_action_t plugin_pw_hook(plugin_call_t *c, int32_t a0, int32_t a1)
         plugin__pw_trap(p, cb, why);
         return PLUGIN_CONTINUE;
     }
-    plugin__pw_tick(vm, p);
-    plugin__pw_stream_t *s = vm->broken ? NULL : plugin__pw_stream(vm, p, c->x);
+    plugin_pw_tick_due(vm, p);
+    plugin_pw_stream_t *s = vm->broken ? NULL : plugin_pw_stream(vm, p, c->x, plugin__pw_worker);
+    if (s && c->hook == PLUGIN_ON_REQUEST) plugin_pw_request_body_unframe(c->x, p);
     if (!s || !vm->cb[cb]) {
         c->trapped = vm->broken;
         return PLUGIN_CONTINUE;
@@ -246,11 +179,17 @@ plugin_action_t plugin_pw_hook(plugin_call_t *c, int32_t a0, int32_t a1)
         args[1] = a0;
         args[2] = a1;
     }
-    plugin_pw_call_t pc = { .vm = vm, .plugin = p, .cb = cb, .context_id = s->id, .call = c, .props = &s->props };
-    if (!plugin__pw_request_cb(vm, &pc, args, 3, NULL)) {
+    plugin_pw_call_t pc = { .vm = vm, .plugin = p, .cb = cb, .context_id = s->id, .call = c, .props = &s->props,
+                            .stream = s };
+    int32_t action = 0;
+    if (!plugin_pw_request_cb(vm, &pc, args, 3, &action)) {
         c->trapped = true;
         return PLUGIN_CONTINUE;
     }
-    /* PAUSE counts as CONTINUE: nothing here resumes a stream yet. */
-    return pc.local_response ? PLUGIN_RESPOND : PLUGIN_CONTINUE;
+    plugin_pw_tick_arm(p->pw, vm, plugin__pw_worker);   /* the callback may have set a period */
+    if (pc.local_response) return PLUGIN_RESPOND;
+    /* Only the request may wait: the response side has no way to (its
+     * filter cannot return later), so PAUSE there counts as CONTINUE. */
+    if (action == 1 && c->hook == PLUGIN_ON_REQUEST) return plugin_pw_stream_pause(s, vm, c);
+    return PLUGIN_CONTINUE;
 }

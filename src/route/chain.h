@@ -43,10 +43,6 @@ route_result_t route_chain_run(route_exchange_t *x);
  * was already sent (the host then ends the connection). */
 route_result_t route_chain_start(route_exchange_t *x, const route_list_t *routes);
 
-/* For a handler that returned ROUTE_ASYNC and later wants the rest of the
- * routes to run (result ROUTE_NEXT) or wants handle_errors to answer
- * (ROUTE_ERROR with x->error_status). The route layer then finishes the
- * response itself (default 200, or the error status). */
-route_result_t route_resume(route_exchange_t *x, route_result_t result);
+/* route_resume, for a handler that waited, is in route/directive.h. */
 
 #endif

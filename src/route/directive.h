@@ -67,6 +67,14 @@ typedef struct route_directive {
     route_result_t (*handle)(route_exchange_t *x, const void *conf);
 } route_directive_t;
 
+/* For a handler that returned ROUTE_ASYNC and later wants the rest of the
+ * routes to run (result ROUTE_NEXT) or wants handle_errors to answer
+ * (ROUTE_ERROR with x->error_status); ROUTE_DONE when it answered. The
+ * route layer then finishes the response itself (default 200, or the
+ * error status). Directives registered from above (wasm_plugin's paused
+ * proxy-wasm filters) call it too. */
+route_result_t route_resume(route_exchange_t *x, route_result_t result);
+
 /* The directive table in Caddy's standard order (position = sort key).
  * Returns NULL for an unknown name; *pos gets the position. */
 const route_directive_t *route_directive_find(ifr_str_t name, size_t *pos);

@@ -92,9 +92,43 @@ static route_splice_t route__io_splice_body(route_exchange_t *x, int src_fd, uin
     return rc;
 }
 
+/* The handler reading the request body, for the filters that see it. */
+struct route_body_tap {
+    route_body_cb cb;
+    void *ud;
+};
+
+static route_filter_t *route__next_request_body(route_filter_t *f)
+{
+    while (f && !f->ops->on_request_body) f = f->next;
+    return f;
+}
+
+int route_filter_request_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len, bool is_last)
+{
+    route_filter_t *n = route__next_request_body(f->next);
+    if (n) return n->ops->on_request_body(x, n, data, len, is_last);
+    return f->tap->cb(x, data, len, is_last, f->tap->ud);
+}
+
+static int route__tap_first(route_exchange_t *x, const void *data, size_t len, bool is_last, void *ud)
+{
+    route_filter_t *f = ud;
+    return f->ops->on_request_body(x, f, data, len, is_last);
+}
+
+/* With filters that see the request body, the host delivers it to the
+ * first of them; the last passes it to the handler's callback. */
 static int route__io_read_body(route_exchange_t *x, route_body_cb cb, void *ud)
 {
-    return route_state(x)->host_io->read_body(x, cb, ud);
+    route_state_t *st = route_state(x);
+    route_filter_t *first = route__next_request_body(st->filters);
+    if (!first) return st->host_io->read_body(x, cb, ud);
+    struct route_body_tap *tap = ifr_arena_alloc(x->arena, sizeof(*tap));
+    if (!tap) return -1;
+    *tap = (struct route_body_tap){ cb, ud };
+    for (route_filter_t *f = first; f; f = route__next_request_body(f->next)) f->tap = tap;
+    return st->host_io->read_body(x, route__tap_first, first);
 }
 
 static int route__io_resume_body(route_exchange_t *x)

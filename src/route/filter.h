@@ -12,6 +12,10 @@
  * A filter that decides in on_head to leave the body alone sets f->bypass:
  * body calls skip it and files still go out through the host's send_file.
  *
+ * A filter may also see the request body on its way in (on_request_body:
+ * a proxy-wasm filter's body callbacks), while a handler reads it through
+ * x->io->read_body.
+ *
  * Ownership: filters and their ctx live in x->arena; a filter that holds
  * other resources (a compressor) frees them with ifr_arena_on_cleanup. */
 #ifndef IFRIT_ROUTE_FILTER_H
@@ -33,6 +37,12 @@ typedef struct {
      * NULL: the filter never touches bodies. */
     int (*on_body)(route_exchange_t *x, route_filter_t *f, const void *data, size_t len,
                    bool is_last);
+    /* Request body bytes on their way from the host to the handler that
+     * reads them (x->io->read_body), in the order the filters are listed;
+     * passes them (or others) on with route_filter_request_body(x, f, ...)
+     * and returns what that returned (non-zero pauses the host, as a
+     * route_body_cb does). NULL: the filter never sees them. */
+    int (*on_request_body)(route_exchange_t *x, route_filter_t *f, const void *data, size_t len, bool is_last);
     /* Stays next to the handler: filters pushed later that are not inner
      * go host-ward of it (plugins see the body before encode compresses it). */
     bool inner;
@@ -46,6 +56,7 @@ struct route_filter {
     void *ctx;
     route_filter_t *next;   /* toward the host; NULL = the host itself */
     bool bypass;            /* set by on_head: body goes past this filter */
+    struct route_body_tap *tap;   /* the handler's body callback while it reads (filter.c) */
 };
 
 /* Wraps the response: later output goes through ops (before the filters
@@ -57,6 +68,10 @@ int route_filter_push(route_exchange_t *x, const route_filter_ops_t *ops, void *
 int route_filter_head(route_exchange_t *x, route_filter_t *f);
 int route_filter_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len,
                       bool is_last);
+
+/* Passes request body bytes from f (which has on_request_body) on to the
+ * next filter that has one, or to the handler's callback. */
+int route_filter_request_body(route_exchange_t *x, route_filter_t *f, const void *data, size_t len, bool is_last);
 
 /* Puts the route io in front of the host's; route_dispatch calls it, so
  * every response is counted for the access log. */

@@ -15,6 +15,7 @@
 #include "server/srv_conn.h"
 #include "server/srv_fnhost.h"
 #include "server/srv_offload.h"
+#include "server/srv_plugin_ticker.h"
 #include "server/srv_server.h"
 #include "server/srv_tls_ondemand.h"
 
@@ -206,6 +207,7 @@ static void *srv__worker_main(void *arg)
     while (!(w->stopping && w->conn_count == 0 && w->offload_pending == 0)) srv_loop_run_once(&w->loop, -1);
     srv_proxy_thread_exit();   /* this thread's upstream pools and health checks */
     route_fs_cache_thread_exit();   /* this thread's open files (file_server) */
+    srv_plugin_ticker_thread_exit();   /* this thread's proxy-wasm tick timers */
     srv_server_worker_exited(w->server);
     return NULL;
 }

@@ -21,6 +21,7 @@ IO_TIMEOUT = 15.0
 class Request:
     def __init__(self, method, target, headers, body):
         self.method, self.target, self.headers, self.body = method, target, headers, body
+        self.trailers = []   # a chunked body's trailer fields
 
     def header(self, name, default=None):
         for k, v in self.headers:
@@ -161,8 +162,12 @@ class Upstream:
             while True:
                 size = int(f.readline(1024).split(b";")[0], 16)
                 if size == 0:
-                    while f.readline(65536) not in (b"\r\n", b"\n", b""):
-                        pass
+                    while True:   # the trailer section, kept as req.trailers
+                        t = f.readline(65536)
+                        if t in (b"\r\n", b"\n", b""):
+                            break
+                        k, _, v = t.decode("latin-1").rstrip("\r\n").partition(":")
+                        req.trailers.append((k, v.strip()))
                     break
                 parts.append(self._take(f, size))
                 f.readline(16)

@@ -14,8 +14,9 @@
 
 enum { PW_OK = 0, PW_NOT_FOUND = 1, PW_CAS_MISMATCH = 8 };
 enum { PW_CONTINUE = 0, PW_PAUSE = 1 };
-enum { PW_REQUEST_HEADERS = 0, PW_RESPONSE_HEADERS = 2 };
-enum { PW_RESPONSE_BODY = 1, PW_PLUGIN_CONFIGURATION = 7 };
+enum { PW_REQUEST_HEADERS = 0, PW_RESPONSE_HEADERS = 2, PW_HTTP_CALL_RESPONSE_HEADERS = 6 };
+enum { PW_RESPONSE_BODY = 1, PW_HTTP_CALL_RESPONSE_BODY = 4, PW_PLUGIN_CONFIGURATION = 7 };
+enum { PW_STREAM_REQUEST = 0 };
 enum { PW_LOG_INFO = 2, PW_LOG_WARN = 3 };
 
 PW_IMPORT("proxy_log") int32_t proxy_log(int32_t level, const char *msg, size_t len);
@@ -41,6 +42,11 @@ int32_t proxy_get_shared_data(const char *key, size_t klen, char **val, size_t *
 PW_IMPORT("proxy_set_shared_data")
 int32_t proxy_set_shared_data(const char *key, size_t klen, const char *val, size_t vlen, uint32_t cas);
 PW_IMPORT("proxy_set_tick_period_milliseconds") int32_t proxy_set_tick_period_milliseconds(uint32_t ms);
+PW_IMPORT("proxy_http_call")
+int32_t proxy_http_call(const char *upstream, size_t ulen, const char *headers, size_t hlen, const char *body,
+                        size_t blen, const char *trailers, size_t tlen, uint32_t timeout_ms, uint32_t *token);
+PW_IMPORT("proxy_continue_stream") int32_t proxy_continue_stream(int32_t type);
+PW_IMPORT("proxy_set_effective_context") int32_t proxy_set_effective_context(uint32_t id);
 
 PW_EXPORT("proxy_abi_version_0_2_1") void proxy_abi_version_0_2_1(void) {}
 #ifndef PW_OWN_ALLOCATOR
@@ -57,6 +63,26 @@ static inline size_t pw_utoa(uint64_t v, char *buf)
     do tmp[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
     for (size_t i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
     return n;
+}
+
+/* Serialises n pairs (NUL-terminated names and values, kv[2i], kv[2i+1])
+ * as the spec's header map into out (of cap bytes); its length, or 0
+ * when it does not fit. */
+static inline size_t pw_map(const char *const *kv, size_t n, char *out, size_t cap)
+{
+    size_t need = 4 + 8 * n;
+    for (size_t i = 0; i < 2 * n; i++) need += pw_len(kv[i]) + 1;
+    if (need > cap) return 0;
+    uint32_t count = (uint32_t)n;
+    memcpy(out, &count, 4);
+    char *bytes = out + 4 + 8 * n;
+    for (size_t i = 0; i < 2 * n; i++) {
+        uint32_t l = (uint32_t)pw_len(kv[i]);
+        memcpy(out + 4 + 4 * i, &l, 4);
+        memcpy(bytes, kv[i], l + 1);
+        bytes += l + 1;
+    }
+    return need;
 }
 
 /* Adds a header to map, names and values NUL-terminated. */
