@@ -246,8 +246,13 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
         return -1;
     }
     cfg__fmt_t f = { .out = out, .text = text, .masked = masked, .split_glued = !cfg__fmt_braces_balance(&toks) };
-    /* The lexer skips a byte order mark; it is kept where it was. */
-    if (cfg_has_bom(text, len)) cfg__fmt_put(&f, text, CFG_BOM_LEN);
+    /* The lexer skips a byte order mark; it is kept where it was. A first
+     * token that itself starts with those bytes (after blanks, so not a
+     * mark in the input) gets one written before it: at the start of the
+     * output it would be taken for the mark and lose them. */
+    size_t first = toks.count ? toks.raw[0].off : len;
+    if (cfg_has_bom(text, len) || cfg_has_bom(text + first, len - first))
+        cfg__fmt_put(&f, "\xef\xbb\xbf", CFG_BOM_LEN);
     bool after_brace_line = false; /* the rest of a line after "{" moves down */
     for (size_t i = 0; i < toks.count; i++) {
         const cfg_token_t *t = &toks.toks[i];

@@ -197,6 +197,10 @@ static void test_literals_untouched(void)
      * after it); the lexer skips it, so the first line is laid out as any */
     check_fmt("\xef\xbb\xbf{\nadmin off\n}\n", "\xef\xbb\xbf{\n\tadmin off\n}\n");
     check_fmt("\xef\xbb\xbf   a  {\n}\n", "\xef\xbb\xbf" "a {\n}\n");
+    /* Not at byte 0, those bytes begin a word: a mark written before it
+     * keeps them (fmt(fmt(x)) == fmt(x), found by fuzz_caddyfile). */
+    check_fmt("\r\xef\xbb\xbf\n{$}\\@ \\\t\n\t\n}\n", "\xef\xbb\xbf\xef\xbb\xbf\n{$}\\@\n}\n");
+    check_fmt(" \xef\xbb\xbfword x\n", "\xef\xbb\xbf\xef\xbb\xbfword x\n");
 }
 
 static void test_parse_equivalence(void)
