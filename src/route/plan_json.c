@@ -23,7 +23,7 @@ static const struct {
     { "forward_auth", "reverse_proxy", false }, { "request_body", "request_body", false },
     { "file_server", "file_server", false }, { "reverse_proxy", "reverse_proxy", false },
     { "handle", "subroute", true }, { "route", "subroute", true }, { "handle_path", "subroute", true },
-    { "invoke", "subroute", true },
+    { "invoke", "subroute", true }, { "log_name", "vars", false }, { "skip_log", "vars", false },
 };
 
 static int route__json_routes(const route_list_t *l, ifr_buf_t *out);

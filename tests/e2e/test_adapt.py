@@ -28,7 +28,7 @@ CASES = [
     "published/hugo-blog", "published/api-versioning", "published/cors-preflight",
     "published/old-paths-redirects", "published/lowercase-host-vhosts", "published/block-bad-bots",
     "setups/snippet-security-headers", "setups/error-custom-statuses", "matchers2/method-sets",
-    "vars/map-host-to-backend-name", "published/json-api-errors",
+    "vars/map-host-to-backend-name", "published/json-api-errors", "setups/log-level-and-skip",
 ]
 
 
