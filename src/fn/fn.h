@@ -66,6 +66,10 @@ typedef struct {
     uint64_t max_output;       /* bytes of stdout per request */
     fn_protocol_t protocol;
     bool snapshot;             /* start requests from the image at the first stdin or environ read */
+    /* false (`request_env off`): the guest's environment is the static
+     * `env` only, the same in every request (no CGI variables, no
+     * placeholders), so a snapshot waits for the first stdin read. */
+    bool request_env;
     uint32_t pool_size;        /* live sandboxes at once; 0 = no cap */
     const char **args;         /* argv[1..]; argv[0] is the module's name */
     size_t nargs;

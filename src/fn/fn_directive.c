@@ -30,7 +30,7 @@
 
 static const char *const fn__directive_options[] = {
     "timeout", "memory_limit", "env", "args", "protocol", "fuel", "fuel_limit",
-    "max_output", "snapshot", "mount", "pool_size",
+    "max_output", "snapshot", "request_env", "mount", "pool_size",
     "permissions", "allow_host", "kv_namespace", "kv", "http_timeout", "http_max_response",
     "api_key", "cors_origin", "rate_limit", "security", "db_driver", "db_dsn", "max_retries", "retry_backoff",
     "cron", "ai_provider", "ai_endpoint", "ai_model", "ai_token",
@@ -113,6 +113,7 @@ static int fn__directive_option(route_parse_t *p, const cfg_directive_t *s, fn_c
     if (ifr_str_eq_cstr(n, "memory_limit")) return cfg_parse_size(a, CFG_SIZE_BINARY, &c->memory_limit, p->err);
     if (ifr_str_eq_cstr(n, "max_output")) return cfg_parse_size(a, 0, &c->max_output, p->err);
     if (ifr_str_eq_cstr(n, "snapshot")) return cfg_parse_bool(a, &c->snapshot, p->err);
+    if (ifr_str_eq_cstr(n, "request_env")) return cfg_parse_bool(a, &c->request_env, p->err);
     if (ifr_str_eq_cstr(n, "fuel") || ifr_str_eq_cstr(n, "fuel_limit")) {
         if (cfg_parse_int(a, 0, INT64_MAX, &v, p->err) != 0) return -1;
         c->fuel = (uint64_t)v;

@@ -30,6 +30,7 @@ void fn_config_defaults(fn_config_t *c)
         .max_output = FN_DEFAULT_MAX_OUTPUT,
         .protocol = FN_PROTOCOL_CGI,
         .snapshot = true,
+        .request_env = true,
         .host = { .http_timeout_ns = FN_HTTP_DEFAULT_TIMEOUT_NS, .http_max_response = FN_HTTP_DEFAULT_MAX_RESPONSE,
                   .max_retries = FN_JOB_DEFAULT_MAX_RETRIES, .retry_backoff_ns = FN_JOB_DEFAULT_BACKOFF_NS },
     };
@@ -136,7 +137,7 @@ static int fn__snapshot(fn_function_t *f, iw_instance_t *inst, int64_t deadline,
     iwasi_ctx_t *run = iwasi_ctx_clone(f->ctx);
     if (!run) return fn__fail(why, size, "out of memory");
     iwasi_ctx_stdin_pending(run);
-    iwasi_ctx_env_pending(run, true);
+    iwasi_ctx_env_pending(run, c->request_env);   /* else the environment is the same in every request */
     iwasi_ctx_output_buffer(run, 1, c->max_output);
     iwasi_ctx_output_buffer(run, 2, 1u << 16);
     iwasi_ctx_set_deadline(run, deadline);
@@ -208,6 +209,12 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
         if (fn_host_check_runner(c, why, size) == 0 && runner->load(c, why, size) == 0) return f;
         goto fail;
     }
+    for (size_t i = 0; !c->request_env && i < c->nenv; i++)
+        if (!route_tmpl_is_static(c->env[i].value)) {
+            fn__fail(why, size, "env %s uses request placeholders, but with request_env off the environment "
+                     "is fixed when the function loads", c->env[i].key);
+            goto fail;
+        }
     f->reserve = fn_memory_limit(c);
     size_t len = 0;
     char read_why[160];

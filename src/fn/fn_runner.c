@@ -21,7 +21,9 @@ ifr_str_t fn_runner_stdin(const fn_call_t *c)
 
 int fn_runner_env(fn_call_t *c, int (*add)(void *ud, const char *kv), void *ud)
 {
-    if (fn_env_add(c, false, add, ud) < 0 || fn_cgi_env(c->x, c->body.len, add, ud) < 0) return -1;
+    if (fn_env_add(c, false, add, ud) < 0) return -1;
+    if (!c->f->conf->request_env) return 0;   /* the static env only */
+    if (fn_cgi_env(c->x, c->body.len, add, ud) < 0) return -1;
     return fn_env_add(c, true, add, ud);
 }
 

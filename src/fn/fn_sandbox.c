@@ -79,7 +79,8 @@ int fn_sandbox_open(fn_call_t *c)
     iwasi_ctx_set_deadline(c->ctx, c->deadline);
     iwasi_ctx_output_callback(c->ctx, 1, fn_stdout_sink, c);
     iwasi_ctx_output_callback(c->ctx, 2, fn_stderr_sink, c);
-    if (fn_cgi_env(c->x, c->body.len, fn__add_env, c->ctx) < 0 || fn_env_add(c, true, fn__add_env, c->ctx) < 0) {
+    if (conf->request_env &&
+        (fn_cgi_env(c->x, c->body.len, fn__add_env, c->ctx) < 0 || fn_env_add(c, true, fn__add_env, c->ctx) < 0)) {
         ifr_log_error(f->logger, "request %llu: out of memory for the environment", (unsigned long long)c->x->id);
         return -1;
     }

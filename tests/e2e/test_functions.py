@@ -312,6 +312,62 @@ def test_fn_go_guest_sees_its_request_variables(binary):
         check("snapshot taken at the guest's first look at its environment" in s.read_log(), s.read_log()[-2000:])
 
 
+def test_fn_request_env_off_snapshots_at_stdin(binary):
+    """`request_env off`: the environment is the static `env` only, the
+    same in every request, so the load runs on to the guest's first stdin
+    read even when the guest (Rust's std, Go's runtime, a C guest looking
+    early) reads its environment first: nothing that differs per request
+    is frozen. Each request still gets its own stdin (two requests with
+    different bodies, both protocols, both snapshot settings), no CGI
+    variables, and an env with request placeholders is a load error."""
+    routes, cases = [], []
+    for (lang, when), name in REPORTERS.items():
+        for protocol in ("cgi", "json"):
+            for snapshot in ("on", "off"):
+                path = "/%s-%s-%s-%s" % (lang, protocol, snapshot, when)
+                args = "--%s" % when + (" --json" if protocol == "json" else "")
+                routes.append("""
+	wasm %s* %s {
+		args %s
+		env DB_HOST "db.local"
+		protocol %s
+		snapshot %s
+		request_env off
+	}""" % (path, guest(name), args, protocol, snapshot))
+                cases.append((path, protocol))
+    routes.append("""
+	wasm /go %s {
+		args --loader=ts
+		request_env off
+		timeout 30s
+	}""" % built(ESBUILD))
+    with Server(binary, config("\n".join(routes))) as s:
+        for path, protocol in cases:
+            for method, body in (("PUT", b"payload"), ("POST", b"")):
+                r = s.request(method, path + "?a=1", [("X-Test", "one")], body)
+                check(r.status == 200, (path, r))
+                got = dict(line.split("=", 1) for line in r.body.decode().splitlines())
+                want = {"REQUEST_METHOD": "(unset)", "QUERY_STRING": "(unset)", "HTTP_X_TEST": "(unset)",
+                        "DB_HOST": "db.local"}
+                if protocol == "cgi":
+                    want["STDIN"] = str(len(body))
+                for k, v in want.items():
+                    check(got.get(k) == v, "%s %s: %s: want %r, got %r" % (method, path, k, v, got.get(k)))
+        for body, want in ((b"let x: number = 1", b"let x = 1;\n"), (b"let y: string = 'a'", b'let y = "a";\n')):
+            r = s.request("POST", "/go", None, body)
+            check(r.status == 200 and r.body == want, (body, r))
+        log = s.read_log()
+        check("first look at its environment" not in log, log[-2000:])
+        for logger in ("fn:fn_rust_env_report.wasm", "fn:esbuild.wasm"):
+            check(any(logger in line and "snapshot taken at the guest's first read of stdin" in line
+                      for line in log.splitlines()), (logger, log[-2000:]))
+    res = validate(binary, "\twasm ./h.wasm {\n\t\tenv TAG {http.request.header.X-Tag}\n\t\trequest_env off\n\t}\n",
+                   {"h.wasm": open(guest("fn_hello"), "rb").read()})
+    err = res.stderr.decode() + res.stdout.decode()
+    check(res.returncode != 0 and "env TAG uses request placeholders, but with request_env off" in err
+          and "Caddyfile:" in err, (res.returncode, err))
+
+
 def test_fn_large_bodies_and_limits(binary):
     cfg = config("""
 	route /small {

@@ -4,8 +4,10 @@
  * function through fn_function_load twice, with `snapshot on` (the image
  * waits at the guest's first read of stdin or of its environment) and
  * `snapshot off` (the image is the fresh module; `_start` runs every
- * time), loops about a second each (at least 3 requests) and prints
- * microseconds and fuel (wasm instructions, docs/engine.md) per request.
+ * time), then with `snapshot on` and `request_env off` (the environment
+ * is fixed, so the image waits at the first stdin read), loops about a
+ * second each (at least 3 requests) and prints microseconds and fuel
+ * (wasm instructions, docs/engine.md) per request, and the CPU time.
  *   bench_fn_sandbox FILE.wasm [STDIN_TEXT [ARGS...]]   (bench/functions.sh) */
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +46,15 @@ static int one_request(fn_function_t *f, const char *input, size_t *out_len, uin
     return ok;
 }
 
-static int measure(const char *path, bool snapshot, const char *input, const char **args, size_t nargs)
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int measure(const char *path, bool snapshot, bool request_env, const char *input, const char **args,
+                   size_t nargs)
 {
     fn_config_t c;
     fn_config_defaults(&c);
@@ -54,6 +64,7 @@ static int measure(const char *path, bool snapshot, const char *input, const cha
     const char *slash = strrchr(path, '/');
     c.name = slash ? slash + 1 : path;
     c.snapshot = snapshot;
+    c.request_env = request_env;
     char why[300];
     fn_function_t *f = fn_function_load(&c, why, sizeof why);
     if (!f) {
@@ -63,7 +74,7 @@ static int measure(const char *path, bool snapshot, const char *input, const cha
     size_t out_len = 0;
     uint64_t fuel = 0;
     long n = 0;
-    double start = now_s(), elapsed;
+    double start = now_s(), cpu_start = cpu_s(), elapsed;
     do {
         if (one_request(f, input, &out_len, &fuel) < 0) {
             fprintf(stderr, "bench_fn_sandbox: %s: the guest failed\n", path);
@@ -73,8 +84,10 @@ static int measure(const char *path, bool snapshot, const char *input, const cha
         n++;
         elapsed = now_s() - start;
     } while (elapsed < 1.0 || n < 3);
-    printf("sandbox per request, snapshot %-3s %10.1f us %14llu fuel  (%ld runs, %zu bytes out%s)\n",
-           snapshot ? "on" : "off", elapsed * 1e6 / (double)n, (unsigned long long)fuel, n, out_len,
+    double cpu = cpu_s() - cpu_start;
+    printf("sandbox per request, snapshot %-20s %10.1f us (CPU %10.1f us) %12llu fuel  (%ld runs, %zu bytes out%s)\n",
+           !snapshot ? "off" : request_env ? "on" : "on, request_env off",
+           elapsed * 1e6 / (double)n, cpu * 1e6 / (double)n, (unsigned long long)fuel, n, out_len,
            snapshot && !f->image_suspended ? "; the guest reads neither stdin nor its environment: no snapshot" : "");
     fn_function_free(f);
     return 0;
@@ -89,5 +102,6 @@ int main(int argc, char **argv)
     const char *input = argc > 2 ? argv[2] : "";
     const char **args = (const char **)(argv + 3);
     size_t nargs = argc > 3 ? (size_t)(argc - 3) : 0;
-    return measure(argv[1], true, input, args, nargs) | measure(argv[1], false, input, args, nargs);
+    return measure(argv[1], true, true, input, args, nargs) | measure(argv[1], false, true, input, args, nargs) |
+           measure(argv[1], true, false, input, args, nargs);
 }
