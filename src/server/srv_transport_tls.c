@@ -1,7 +1,8 @@
 /* The OpenSSL transport; see srv_transport.h and srv_tls.h.
  *
  * Writes are gathered into one TLS record at a time in the worker
- * thread's staging buffer. OpenSSL wants a write that could not finish
+ * thread's staging buffer (a whole record lying in one piece is
+ * encrypted where it lies). OpenSSL wants a write that could not finish
  * retried with the same bytes, so the bytes of a record it took are
  * reported taken, copied to the connection (the only per-connection
  * buffer, and only while the socket is full), and the record is finished
