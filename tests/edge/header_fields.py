@@ -9,8 +9,10 @@ bundle in workerd with the same Caddyfile:
   function's header array; two Cookie fields; two X-Forwarded-For fields;
   a value holding a quoted ", ", a (comment) with ", ", JSON, or a date; a
   registered list field (Accept-Encoding) on one line; a field sent once;
-  two Set-Cookie request fields (workerd keeps them apart), and an
-  upstream's two Set-Cookie fields reaching the client as two;
+  two Set-Cookie request fields (workerd keeps them apart), an
+  upstream's two Set-Cookie fields reaching the client as two, and two
+  X-Forwarded-Proto and X-Forwarded-For lines passed on by reverse_proxy
+  from a trusted peer (the last Proto, every For entry);
 - not recoverable (checked to be exactly what docs/edge.md says): an
   extension field written on one line with ", " (`X-Token: first,
   second`) reaches the core as two fields, and a registered field sent
@@ -55,6 +57,11 @@ CADDYFILE = """:@PORT@ {
 	handle /up/* {
 		reverse_proxy @UPSTREAM@
 	}
+	handle /fwd/* {
+		reverse_proxy @ECHO@ {
+			trusted_proxies private_ranges
+		}
+	}
 	handle /json/* {
 		wasm @ROOT@/build/guests/fn_json_echo.wasm {
 			protocol json
@@ -87,6 +94,9 @@ REQUESTS = (
     ("two Set-Cookie request fields with dates", "/set-cookie",
      [("Set-Cookie", "a=1; Expires=Mon, 07 Dec 2026 10:00:00 GMT"), ("Set-Cookie", "b=2")], None),
     ("an upstream's two Set-Cookie fields reach the client apart", "/up/cookies", [], None),
+    ("two X-Forwarded-Proto and X-Forwarded-For fields through reverse_proxy", "/fwd/x",
+     [("X-Forwarded-Proto", "https"), ("X-Forwarded-Proto", "http"),
+      ("X-Forwarded-For", "10.0.0.1"), ("X-Forwarded-For", "10.0.0.2")], None),
     ("X-Token on one line with a comma (not recoverable)", "/show", ONE_LINE,
      (200, b"[first,second] [] [] []")),
     ("X-Token on one line: matcher (not recoverable)", "/token-match", ONE_LINE, (200, b"matched")),
@@ -122,6 +132,14 @@ def seen(target, r):
     return r.status, sorted((k.lower(), v) for k, v in fields.items() if k.lower() not in ("host", "connection"))
 
 
+def echo_forwarded(req):
+    """The X-Forwarded-Proto and X-Forwarded-For lines the upstream got
+    (the proxy, trusting 127.0.0.1, passes the client's on)."""
+    lines = ["%s: %s" % (k.lower(), v) for k, v in req.headers
+             if k.lower() in ("x-forwarded-proto", "x-forwarded-for")]
+    return Reply(200, {"Content-Type": "text/plain"}, ("\n".join(sorted(lines)) + "\n").encode())
+
+
 # The upstream's answer: two Set-Cookie fields, one with a date.
 UPSTREAM_ANSWER = (b"HTTP/1.1 200 OK\r\nSet-Cookie: s=1; Expires=Tue, 08 Dec 2026 10:00:00 GMT; Path=/\r\n"
                    b"Set-Cookie: t=2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
@@ -136,8 +154,9 @@ def main():
         print("FAIL edge/header-fields: no %s (scripts/build-guests.sh tests builds it)" % guest, flush=True)
         return
     up = Upstream(lambda req: Reply(raw=UPSTREAM_ANSWER)).start()
+    echo = Upstream(echo_forwarded).start()
     try:
-        with Server(binary, CADDYFILE.replace("@UPSTREAM@", up.addr)) as native:
+        with Server(binary, CADDYFILE.replace("@UPSTREAM@", up.addr).replace("@ECHO@", echo.addr)) as native:
             want = [seen(t, ask(native.port, t, f)) for _, t, f, _ in REQUESTS]
             try:
                 with Workerd(ROOT, binary, native.config_path, native.dir) as wd:
@@ -147,6 +166,7 @@ def main():
                 return
     finally:
         up.stop()
+        echo.stop()
     cookies = want[[t for _, t, _, _ in REQUESTS].index("/up/cookies")]
     if len(cookies[1]) != 2:
         print("FAIL edge/header-fields/upstream: natively the client got %r, not two Set-Cookie fields" % (cookies,))
