@@ -5,8 +5,8 @@
 
 Writes the bundle with `BINARY edge config` (run in cwd, so relative roots
 resolve as for the native server), starts the workerd from npm
-(edge/node_modules) on a 127.0.0.1 socket the test binds, waits until it listens, and
-always stops it and removes the bundle. Every wait is bounded.
+(edge/node_modules) on a 127.0.0.1 socket the test binds, waits until it
+listens, and always stops it and removes the bundle. Every wait is bounded.
 """
 import os
 import shutil
