@@ -286,6 +286,12 @@ def test_kv_redis_semantics(binary):
         while call(s, "/i", "lock E 60000").body != b"0" and time.monotonic() < deadline:
             time.sleep(0.02)
         check(time.monotonic() < deadline, "an expired lock is taken again")
+        # Bad pointers trap before anything is sent: 500, and the store untouched.
+        for cmd in ("badptr", "badlen"):
+            r = call(s, "/g", cmd)
+            check(r.status == 500 and b"not trapped" not in r.body, "%s: %d %r" % (cmd, r.status, r.body))
+        check(s.wait_log("is outside the guest's memory"), "the trap is logged")
+        check(call(s, "/g", "get k").body == b"from-gojinn", "the key the bad calls named is as it was")
         check(redis_command(redis.port, "PING") == b"PONG", "redis still up")
         check(call(s, "/c", "incr m").body == b"1", "lock, get, set and unlock in one request")
         check(call(s, "/c", "incr m").body == b"2", "and again")
