@@ -8,6 +8,7 @@
  * lb_try_interval, never twice with a request that may have had effects
  * upstream) or answer 502 / 503 / 504 with a log line naming the upstream. */
 #include <stdio.h>
+#include <string.h>
 
 #include "base/log.h"
 #include "route/chain.h"
@@ -19,6 +20,7 @@
 #include "route/proxy_lb.h"
 #include "route/proxy_transport.h"
 #include "route/response.h"
+#include "route/state.h"
 
 /* Per-exchange state, in x->arena. */
 typedef struct {
@@ -35,6 +37,7 @@ typedef struct {
     int64_t started;
     bool set_cookie;
     bool authorized;             /* forward_auth: a 2xx came; the routes go on after it */
+    const struct route_proxy_handle_response *handling; /* handle_response took the answer */
 } route__proxy_job_t;
 
 static route_result_t route__proxy_attempt(route__proxy_job_t *j);
@@ -140,6 +143,32 @@ static int route__proxy_authorized(route__proxy_job_t *j, const http_upstream_re
     return ROUTE_PROXY_HEAD_DONE;
 }
 
+/* handle_response: the first block whose matcher takes the upstream's
+ * head keeps its status and fields for {http.reverse_proxy.*}; the body
+ * is not read, and the block's routes run once the call ended (Caddy
+ * runs them with the handlers after reverse_proxy as their next, so a
+ * block that does not answer falls through to those). -1 out of memory,
+ * 0 no block took it, else ROUTE_PROXY_HEAD_DONE. */
+static int route__proxy_handle_response(route__proxy_job_t *j, const http_upstream_response_t *r)
+{
+    const http_response_t view = { .status = r->status, .headers = r->headers };
+    for (size_t i = 0; i < j->c->nhandle_response; i++) {
+        const struct route_proxy_handle_response *hr = &j->c->handle_response[i];
+        if (hr->match && !route_resp_match(hr->match, &view)) continue;
+        route_state_t *st = route_state(j->x);
+        route_proxy_answer_t *a = st ? ifr_arena_calloc(j->x->arena, 1, sizeof(*a)) : NULL;
+        if (!a) return -1;
+        a->status = r->status;
+        for (uint32_t k = 0; k < r->headers.count; k++)
+            if (http_headers_add(&a->headers, j->x->arena, r->headers.items[k].name, r->headers.items[k].value) != 0)
+                return -1;
+        st->proxy_answer = a;
+        j->handling = hr;
+        return ROUTE_PROXY_HEAD_DONE;
+    }
+    return 0;
+}
+
 static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
 {
     route__proxy_job_t *j = ud;
@@ -147,6 +176,11 @@ static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
     if (route_proxy_status_in(j->c->unhealthy_status, j->c->nunhealthy_status, r->status))
         route_proxy_upstream_failed(j->c, j->up, route_proxy_now_ns());
     if (j->c->auth && r->status >= 200 && r->status < 300) return route__proxy_authorized(j, r);
+    /* forward_auth's own 2xx block comes first, as in Caddy; then the user's. */
+    if (j->c->nhandle_response && r->status != 101) {
+        int taken = route__proxy_handle_response(j, r);
+        if (taken != 0) return taken;
+    }
     if (route_proxy_headers_down(x, j->c, j->up, &j->ours, r) != 0) return -1;
     if (j->set_cookie) {
         char v[17];
@@ -175,6 +209,15 @@ static void route__proxy_on_end(void *ud, bool ok)
     route__proxy_job_t *j = ud;
     if (j->authorized) {
         route__proxy_release_upstream(j);
+        route_resume(j->x, ROUTE_NEXT);
+        return;
+    }
+    if (j->handling) {
+        route__proxy_release_upstream(j);
+        if (route_chain_enter(j->x, &j->handling->routes) != 0) {
+            route_resume(j->x, route_fail(j->x, 500, "routes nested too deeply"));
+            return;
+        }
         route_resume(j->x, ROUTE_NEXT);
         return;
     }
@@ -239,6 +282,14 @@ static route_result_t route__proxy_attempt_auth(route__proxy_job_t *j, route_pro
         http_headers_set(&j->up_headers, x->arena, IFR_LIT("X-Forwarded-Uri"), uri) != 0)
         return route_fail(x, 500, "out of memory");
     http_headers_remove(&j->up_headers, IFR_LIT("content-length"));
+    /* As Caddy's rewrite: a uri without a query keeps the request's. */
+    const char *q = memchr(x->req->target.ptr, '?', x->req->target.len);
+    if (q && !memchr(target.ptr, '?', target.len)) {
+        size_t qlen = x->req->target.len - (size_t)(q - x->req->target.ptr);
+        const char *t = ifr_arena_printf(x->arena, "%.*s%.*s", (int)target.len, target.ptr, (int)qlen, q);
+        if (!t) return route_fail(x, 500, "out of memory");
+        target = ifr_cstr(t);
+    }
     j->req = (route_proxy_request_t){
         .upstream = u, .conf = &j->c->transport, .method = IFR_LIT("GET"), .target = target,
         .headers = &j->up_headers, .flush_interval_ns = j->c->flush_interval_ns,

@@ -15,9 +15,11 @@
 #include <stdint.h>
 
 #include "base/str.h"
+#include "route/chain.h"
 #include "route/cidr.h"
 #include "route/directive.h"
 #include "route/header_ops.h"
+#include "route/resp_match.h"
 #include "route/tmpl.h"
 
 /* Passive health remembers this many recent failures per upstream, so
@@ -104,6 +106,14 @@ typedef struct {
      * given: only GET, as Caddy). */
     const route_matcher_set_t **retry_match;
     size_t nretry_match;
+    /* handle_response [<@matcher>] { <routes> }, in file order: the first
+     * whose response matcher (NULL: any) takes the upstream's final head
+     * runs its routes instead of passing the answer on. */
+    struct route_proxy_handle_response {
+        const route_resp_match_t *match;
+        route_list_t routes;
+    } *handle_response;
+    size_t nhandle_response;
 
     ifr_str_t health_uri;            /* empty: no active checks */
     int64_t health_interval_ns;      /* default 30s */

@@ -396,7 +396,7 @@ static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s,
     if (ifr_str_eq_cstr(n, "lb_retry_match")) return route__proxy_parse_retry_match(p, s, c);
     /* Caddy's, not built: an error naming them, not a "did you mean". */
     static const char *const missing[] = {
-        "dynamic", "handle_response", "replace_status", "buffer_requests", "buffer_responses",
+        "dynamic", "replace_status", "buffer_requests", "buffer_responses",
         "request_buffers", "response_buffers", "stream_timeout", "stream_close_delay", "verbose_logs",
         "health_port", "health_headers", "health_body", "health_follow_redirects", "health_passes",
         "health_fails", "health_method", "health_request_body", "unhealthy_latency",
@@ -405,15 +405,72 @@ static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s,
     for (size_t i = 0; i < sizeof missing / sizeof *missing; i++)
         if (ifr_str_eq_cstr(n, missing[i]))
             return cfg_errorf(p->err, &s->name, "reverse_proxy: option '%s' is not supported by ifrit yet", missing[i]);
-    if (n.len && n.ptr[0] == '@')
-        return cfg_errorf(p->err, &s->name, "reverse_proxy: response matchers (%.*s) and handle_response are not "
-                          "supported by ifrit yet", (int)n.len, n.ptr);
+    /* Response matchers and handle_response: route__proxy_parse_responses. */
+    if ((n.len && n.ptr[0] == '@') || ifr_str_eq_cstr(n, "handle_response")) return 0;
     static const char *const known[] = {
         "to", "lb_policy", "lb_retries", "lb_try_duration", "lb_try_interval", "lb_retry_match", "health_uri",
         "health_interval", "health_timeout", "health_status", "fail_duration", "max_fails",
         "unhealthy_status", "header_up", "header_down", "flush_interval", "transport", "trusted_proxies",
+        "handle_response",
     };
     return cfg_error_unknown(p->err, &s->name, "reverse_proxy option", known, sizeof known / sizeof *known);
+}
+
+#define ROUTE__PROXY_RESP_MATCHERS 32
+
+/* `@name <status|header ...>` or `@name { ... }` lines and the
+ * `handle_response [@name] { <routes> }` blocks that use them, anywhere in
+ * the block (Caddy reads the matchers first too). The routes are parsed
+ * one level deeper, with the request matchers of the site in scope. */
+static int route__proxy_parse_responses(route_parse_t *p, const cfg_block_t *blk, route_proxy_conf_t *c)
+{
+    struct { ifr_str_t name; route_resp_match_t *m; } named[ROUTE__PROXY_RESP_MATCHERS];
+    size_t nnamed = 0, nhr = 0;
+    for (size_t i = 0; blk && i < blk->count; i++) {
+        const cfg_directive_t *s = &blk->items[i];
+        if (ifr_str_eq_cstr(s->name.text, "handle_response")) nhr++;
+        if (!s->name.text.len || s->name.text.ptr[0] != '@') continue;
+        if (nnamed == ROUTE__PROXY_RESP_MATCHERS)
+            return cfg_errorf(p->err, &s->name, "reverse_proxy: at most %d response matchers", ROUTE__PROXY_RESP_MATCHERS);
+        for (size_t k = 0; k < nnamed; k++)
+            if (ifr_str_eq(named[k].name, s->name.text))
+                return cfg_errorf(p->err, &s->name, "reverse_proxy: response matcher %s defined twice", s->name.text.ptr);
+        /* The one-line form is a block of that one line. */
+        cfg_directive_t line, wrap = *s;
+        cfg_block_t one = { .items = &line, .count = 1 };
+        if (s->nargs) {
+            if (s->block) return cfg_errorf(p->err, &s->name, "reverse_proxy: %s: a line or a block, not both",
+                                            s->name.text.ptr);
+            line = (cfg_directive_t){ .name = s->args[0], .args = s->nargs > 1 ? &s->args[1] : NULL,
+                                      .nargs = s->nargs - 1 };
+            wrap.nargs = 0;
+            wrap.block = &one;
+        }
+        if (route_resp_match_parse(p, &wrap, "reverse_proxy response", &named[nnamed].m) != 0) return -1;
+        named[nnamed++].name = s->name.text;
+    }
+    if (!nhr) return 0;
+    c->handle_response = ifr_arena_calloc(p->arena, nhr, sizeof(*c->handle_response));
+    if (!c->handle_response) return route__proxy_oom(p);
+    for (size_t i = 0; blk && i < blk->count; i++) {
+        const cfg_directive_t *s = &blk->items[i];
+        if (!ifr_str_eq_cstr(s->name.text, "handle_response")) continue;
+        if (cfg_expect_args(s, 0, 1, p->err) != 0) return -1;
+        if (!s->block) return cfg_errorf(p->err, &s->name, "handle_response: expected a block of routes");
+        struct route_proxy_handle_response *hr = &c->handle_response[c->nhandle_response++];
+        if (s->nargs) {
+            const cfg_token_t *t = &s->args[0];
+            for (size_t k = 0; k < nnamed && !hr->match; k++)
+                if (ifr_str_eq(named[k].name, t->text)) hr->match = named[k].m;
+            if (!hr->match) return cfg_errorf(p->err, t, "handle_response: response matcher %s is not defined",
+                                              t->text.ptr);
+        }
+        p->depth++;
+        int rc = route_parse_list(p, s->block, false, &hr->routes);
+        p->depth--;
+        if (rc != 0) return -1;
+    }
+    return 0;
 }
 
 int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_proxy_conf_t **out)
@@ -435,6 +492,7 @@ int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_pro
     if (d->nargs && route__proxy_add_upstreams(p, c, d->args, d->nargs) != 0) return -1;
     for (size_t i = 0; d->block && i < d->block->count; i++)
         if (route__proxy_parse_option(p, &d->block->items[i], c) != 0) return -1;
+    if (route__proxy_parse_responses(p, d->block, c) != 0) return -1;
     if (c->nupstreams == 0) return cfg_errorf(p->err, &d->name, "reverse_proxy: expected at least one upstream");
     if (c->transport.fastcgi && (c->upstreams[0].tls || c->upstreams[0].h2c || c->transport.tls.enabled))
         return cfg_errorf(p->err, &d->name, "reverse_proxy: transport fastcgi speaks FastCGI to its upstreams, in "

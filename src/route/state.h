@@ -43,6 +43,13 @@ typedef struct {
     size_t count;
 } route_log_names_t;
 typedef struct route_log_append route_log_append_t;   /* a log_append directive */
+
+/* The upstream answer a reverse_proxy handle_response block took, for
+ * {http.reverse_proxy.*} in its routes (x->arena). */
+typedef struct {
+    int status;
+    http_headers_t headers;
+} route_proxy_answer_t;
 typedef struct route_log_extra route_log_extra_t;     /* the log_appends that ran */
 
 typedef struct {
@@ -54,6 +61,7 @@ typedef struct {
     bool skip_log;                /* skip_log matched: no access log line */
     const route_log_names_t *log_names; /* the last log_name that ran, or NULL */
     route_log_extra_t *log_extra; /* log_append fields, newest first */
+    const route_proxy_answer_t *proxy_answer; /* set by handle_response, or NULL */
     ifr_str_t root;               /* set by `root`; empty = current directory */
     ifr_str_t auth_user;          /* set by basic_auth */
     ifr_str_t client_ip;          /* route_client_ip's answer once asked (client_ip.h) */

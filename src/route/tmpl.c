@@ -94,6 +94,9 @@
     N(FILE_ABS, "http.matchers.file.absolute", "file_match.absolute") \
     N(FILE_TYPE, "http.matchers.file.type", "file_match.type") \
     N(FILE_REMAINDER, "http.matchers.file.remainder", "file_match.remainder") \
+    N(RP_STATUS, "http.reverse_proxy.status_code", "rp.status_code") \
+    N(RP_STATUS_TEXT, "http.reverse_proxy.status_text", "rp.status_text") \
+    P(RP_HEADER, "http.reverse_proxy.header.", "rp.header.") \
     N(SHUTTING_DOWN, "http.shutting_down", NULL) \
     N(TIME_UNTIL_SHUTDOWN, "http.time_until_shutdown", NULL)
 
@@ -447,9 +450,10 @@ static ifr_str_t route__tmpl_until_shutdown(route_exchange_t *x, const route_sta
 
 /* Every field of the name, joined with "," as Caddy's placeholder does
  * (Go's strings.Join of Header.Values). */
-static ifr_str_t route__tmpl_header(route_exchange_t *x, ifr_str_t name)
+/* A field's values joined by commas (Caddy's for both the request's and
+ * an upstream's fields). */
+static ifr_str_t route__tmpl_header(route_exchange_t *x, const http_headers_t *hs, ifr_str_t name)
 {
-    const http_headers_t *hs = &x->req->headers;
     ifr_str_t one = IFR_LIT("");
     size_t count = 0, total = 0;
     for (uint32_t i = 0; i < hs->count; i++)
@@ -538,8 +542,20 @@ static ifr_str_t route__tmpl_seg_value(route_exchange_t *x, const route__tmpl_se
     case ROUTE__TMPL_REMOTE_PORT: return route__tmpl_fmt(x, "%lld", x->conn->remote_port);
     case ROUTE__TMPL_HEADER: {
         if (ifr_str_eq_nocase(s->arg, IFR_LIT("Host"))) return r->host;
-        return route__tmpl_header(x, s->arg);
+        return route__tmpl_header(x, &x->req->headers, s->arg);
     }
+    /* handle_response: the upstream's answer it matched (route_proxy_answer_t). */
+    case ROUTE__TMPL_RP_STATUS:
+        return st && st->proxy_answer ? route__tmpl_fmt(x, "%lld", (long long)st->proxy_answer->status) : IFR_LIT("");
+    case ROUTE__TMPL_RP_STATUS_TEXT: {
+        /* Go's Status: the code and its reason ("404 Not Found"). */
+        if (!st || !st->proxy_answer) return IFR_LIT("");
+        const char *t = ifr_arena_printf(x->arena, "%d %s", st->proxy_answer->status,
+                                         http_status_reason(st->proxy_answer->status));
+        return t ? ifr_cstr(t) : IFR_LIT("");
+    }
+    case ROUTE__TMPL_RP_HEADER:
+        return st && st->proxy_answer ? route__tmpl_header(x, &st->proxy_answer->headers, s->arg) : IFR_LIT("");
     case ROUTE__TMPL_SHUTTING_DOWN:
         return st && st->plan && route_plan_shutdown_at(st->plan) ? IFR_LIT("true") : IFR_LIT("false");
     case ROUTE__TMPL_TIME_UNTIL_SHUTDOWN: return route__tmpl_until_shutdown(x, st);
