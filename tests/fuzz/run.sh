@@ -33,15 +33,22 @@ if ! make --no-print-directory -j"$jobs" BUILD=fuzz CC="$CLANG" OUT="$out" "$out
     exit 1
 fi
 flags="-std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+# Sources a target needs besides its own file.
+target_helpers() {
+    case $1 in
+    fuzz_jit_diff) echo tests/fuzz/wasm_gen.c ;;
+    esac
+}
 # build_target T: compiles and links one target (its log: FUZZ_OUT/NAME.build.log).
 build_target() {
-    local name
+    local name helpers
     name=$(basename "${1%.c}")
+    helpers=$(target_helpers "$name")
     rm -f "$out/$name"
     # Every target links the server library too (fuzz_h2 drives a worker; the
     # others take only what they use from it).
     # shellcheck disable=SC2086
-    $CLANG $flags "$1" "$out/libifrit-server.a" "$out/libifrit-acme.a" "$out/libifrit-tls.a" "$out/libifrit-core.a" \
+    $CLANG $flags "$1" $helpers "$out/libifrit-server.a" "$out/libifrit-acme.a" "$out/libifrit-tls.a" "$out/libifrit-core.a" \
         -lcurl -lsqlite3 -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm -o "$out/$name" 2>"$out/$name.build.log"
 }
 # The targets build a core's worth of jobs at a time (each is one compile
