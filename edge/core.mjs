@@ -336,8 +336,12 @@ export class EdgeCore {
       return this.#fetchFailed(String(err?.message ?? err));
     }
     this.#enter(ex);
+    // fetch() joined the upstream's repeated fields too (Set-Cookie apart).
     const fields = [];
-    for (const [name, value] of res.headers) fields.push(name, value);
+    for (const [name, value] of res.headers) {
+      if (value.includes(", ")) for (const line of fieldLines(name, value)) fields.push(name, line);
+      else fields.push(name, value);
+    }
     const encoded = writeItems(fields);
     // fetch() decodes a compressed body, so its Content-Length no longer counts it.
     const declared = res.headers.get("content-length");

@@ -1,12 +1,13 @@
-// Request fields the client sent more than once, taken apart again.
+// Fields sent on several lines (by the client, or by an upstream in its
+// answer to fetch()), taken apart again.
 //
 // workerd's Headers joins a field sent on several lines into one value,
 // "first, second" (a comma and one space, the fetch standard's join). The
 // core, like Caddy, sees each line on its own: a `header` matcher tests
-// each, `{header.X}` joins them with ",", a json function gets one array
-// item each. Only the join's seam can be undone, and a value the client
-// wrote on one line with ", " in it looks exactly the same, so each field
-// gets one reading (docs/edge.md, "Repeated request fields"):
+// each, `{header.X}` and `{rp.header.X}` join them with ",", a json
+// function gets one array item each. Only the join's seam can be undone,
+// and a value written on one line with ", " in it looks exactly the same,
+// so each field gets one reading (docs/edge.md, "Repeated request fields"):
 //
 // - split at every ", " outside a quoted string, a (comment) and JSON's
 //   {} and [], and not after a day name before a digit (an HTTP date,
@@ -23,25 +24,35 @@
 
 const SPLIT_LISTS = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "via"]);
 
-// Registered request fields (RFC 9110, 9111, 9112, 6265, 6454, 7089,
-// 7240, 8470, 9218, Fetch/CORS, client hints); any `sec-` field is
-// registered too (browsers alone set them).
+// Registered fields, of requests and of answers (RFC 9110, 9111, 9112,
+// 6265, 6454, 6797, 7089, 7240, 7838, 8470, 9209, 9211, 9218, 9530,
+// Fetch/CORS, CSP, client hints); any `sec-` field is registered too
+// (browsers alone set them).
 const KEEP_JOINED = new Set([
-  "a-im", "accept", "accept-charset", "accept-datetime", "accept-encoding", "accept-language", "accept-patch",
-  "accept-post", "accept-ranges", "access-control-request-headers", "access-control-request-method",
-  "alt-used", "authorization", "cache-control", "cdn-loop", "content-disposition", "content-encoding",
-  "content-language", "content-location", "content-md5", "content-range", "content-type", "date", "device-memory",
-  "dnt", "downlink", "dpr", "early-data", "ect", "expect", "expires", "from", "http2-settings", "if-match",
-  "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified", "link", "max-forwards",
-  "origin", "pragma", "prefer", "priority", "proxy-authorization", "purpose", "range", "referer", "retry-after",
-  "rtt", "save-data", "set-cookie", "te", "trailer", "upgrade", "upgrade-insecure-requests", "user-agent",
-  "viewport-width", "warning", "width",
+  "a-im", "accept", "accept-ch", "accept-charset", "accept-datetime", "accept-encoding", "accept-language",
+  "accept-patch", "accept-post", "accept-ranges", "access-control-allow-credentials",
+  "access-control-allow-headers", "access-control-allow-methods", "access-control-allow-origin",
+  "access-control-expose-headers", "access-control-max-age", "access-control-request-headers",
+  "access-control-request-method", "age", "allow", "alt-svc", "alt-used", "authorization", "cache-control",
+  "cache-status", "cdn-loop", "clear-site-data", "content-digest", "content-disposition", "content-encoding",
+  "content-language", "content-location", "content-md5", "content-range", "content-security-policy",
+  "content-security-policy-report-only", "content-type", "critical-ch", "cross-origin-embedder-policy",
+  "cross-origin-opener-policy", "cross-origin-resource-policy", "date", "device-memory", "digest", "dnt",
+  "downlink", "dpr", "early-data", "ect", "etag", "expect", "expires", "from", "http2-settings", "if-match",
+  "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified", "link", "location",
+  "max-forwards", "nel", "origin", "origin-agent-cluster", "permissions-policy", "pragma", "prefer",
+  "preference-applied", "priority", "proxy-authenticate", "proxy-authorization", "proxy-status", "purpose", "range",
+  "referer", "referrer-policy", "refresh", "report-to", "reporting-endpoints", "repr-digest", "retry-after", "rtt",
+  "save-data", "server", "server-timing", "set-cookie", "strict-transport-security", "te", "timing-allow-origin",
+  "trailer", "upgrade", "upgrade-insecure-requests", "user-agent", "vary", "viewport-width",
+  "want-content-digest", "warning", "width", "www-authenticate",
 ]);
 
 const DAY_BEFORE = /(?:^|[^A-Za-z])(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?$/i;
 
 // The values a field's lines held, as far as the join can be undone:
 // [value] when it is kept whole. name is lower-case (as Headers gives it).
+// The same reading serves a request's fields and an upstream's answer's.
 export function fieldLines(name, value) {
   if (!value.includes(", ")) return [value];
   if (name === "cookie") return value.split(", ");

@@ -12,7 +12,9 @@ bundle in workerd with the same Caddyfile:
   two Set-Cookie request fields (workerd keeps them apart), an
   upstream's two Set-Cookie fields reaching the client as two, and two
   X-Forwarded-Proto and X-Forwarded-For lines passed on by reverse_proxy
-  from a trusted peer (the last Proto, every For entry);
+  from a trusted peer (the last Proto, every For entry); an upstream's
+  field sent twice reaching the client as two lines, each edited by
+  header_down;
 - not recoverable (checked to be exactly what docs/edge.md says): an
   extension field written on one line with ", " (`X-Token: first,
   second`) reaches the core as two fields, and a registered field sent
@@ -57,6 +59,11 @@ CADDYFILE = """:@PORT@ {
 	handle /up/* {
 		reverse_proxy @UPSTREAM@
 	}
+	handle /rp/* {
+		reverse_proxy @UPSTREAM@ {
+			header_down X-Up b B
+		}
+	}
 	handle /fwd/* {
 		reverse_proxy @ECHO@ {
 			trusted_proxies private_ranges
@@ -94,6 +101,7 @@ REQUESTS = (
     ("two Set-Cookie request fields with dates", "/set-cookie",
      [("Set-Cookie", "a=1; Expires=Mon, 07 Dec 2026 10:00:00 GMT"), ("Set-Cookie", "b=2")], None),
     ("an upstream's two Set-Cookie fields reach the client apart", "/up/cookies", [], None),
+    ("an upstream's field sent twice reaches the client as two, each edited by header_down", "/rp/x", [], None),
     ("two X-Forwarded-Proto and X-Forwarded-For fields through reverse_proxy", "/fwd/x",
      [("X-Forwarded-Proto", "https"), ("X-Forwarded-Proto", "http"),
       ("X-Forwarded-For", "10.0.0.1"), ("X-Forwarded-For", "10.0.0.2")], None),
@@ -123,6 +131,8 @@ def seen(target, r):
     Set-Cookie fields the client got; else status and body."""
     if target.startswith("/up/"):
         return r.status, r.header_all("set-cookie")
+    if target.startswith("/rp/"):
+        return r.status, r.header_all("x-up")
     if not target.startswith("/json/"):
         return r.status, r.body
     try:
@@ -140,9 +150,10 @@ def echo_forwarded(req):
     return Reply(200, {"Content-Type": "text/plain"}, ("\n".join(sorted(lines)) + "\n").encode())
 
 
-# The upstream's answer: two Set-Cookie fields, one with a date.
+# The upstream's answer: two Set-Cookie fields, one with a date, and an
+# extension field sent twice.
 UPSTREAM_ANSWER = (b"HTTP/1.1 200 OK\r\nSet-Cookie: s=1; Expires=Tue, 08 Dec 2026 10:00:00 GMT; Path=/\r\n"
-                   b"Set-Cookie: t=2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                   b"Set-Cookie: t=2\r\nX-Up: a\r\nX-Up: b\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 
 
 def main():
