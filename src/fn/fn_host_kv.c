@@ -102,7 +102,11 @@ static void fn__kv_remote_complete(fn_call_t *c)
         h->results[0] = j->rc > 0 ? fn__kv_remote_copy(c, j) : form == FN__KV_GOJINN_GET64 ? UINT64_MAX : UINT32_MAX;
         break;
     case FN__KV_IFRIT_GET:
-        if (j->rc > 0) {
+        if (j->rc > 0 && j->len > FN_KV_MAX_VALUE) {   /* written there by another client */
+            fn_host_log(c, IFR_LOG_WARN, "kv_get: the value has %llu bytes, more than the %u a value may have",
+                        (unsigned long long)j->len, FN_KV_MAX_VALUE);
+            code = FN_HOST_E_TOO_LARGE;
+        } else if (j->rc > 0) {
             fn__kv_remote_copy(c, j);
             uint8_t *lenp = iw_memory_lift(c->inst, h->kv_len_ptr, 4);
             if (lenp) fn__put_u32(lenp, (uint32_t)j->len);

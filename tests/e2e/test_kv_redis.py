@@ -274,6 +274,19 @@ def test_kv_redis_semantics(binary):
         check(call(s, "/g", "get big").body == b"absent", "nothing stored")
         check(call(s, "/g", "setbig big 1048576").body == b"ok", "exactly 1 MiB")
         check(call(s, "/g", "getcut big 10").body == b"10:xxxxxxxxxx", "read back, cut at the buffer")
+        # A value over the cap that another client wrote: TOO_LARGE for
+        # ifrit's kv_get, Gojinn's host_kv_get gets its start.
+        ins = "fn:" + os.path.realpath(os.path.join(s.dir, "i.wasm"))
+        with socket.create_connection(("127.0.0.1", redis.port), timeout=5) as c:
+            k, v = b"ifrit:kv:%d:%s:huge" % (len(ins), ins.encode()), b"y" * (2 << 20)
+            c.sendall(b"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+                      % (len(k), k, len(v), v))
+            got = b""
+            while got.count(b"\r\n") < 2:
+                got += c.recv(4096)
+            check(got == b"+OK\r\n+OK\r\n", "a 2 MiB value written directly: %r" % got)
+        check(call(s, "/i", "get huge").body == b"3", "kv_get of a foreign 2 MiB value: TOO_LARGE")
+        check(s.wait_log("kv_get: the value has 2097152 bytes"), "logged")
         # Locks: SET NX PX with the TTL; only the request that took a lock
         # unlocks it (another gets NOT_FOUND and it stays held).
         check(call(s, "/i", "lock L 60000").body == b"0", "lock")
