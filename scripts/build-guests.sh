@@ -70,12 +70,12 @@ build_as() { # src out
 
 # A Dwaar plugin component: a core module in C (no libc) wrapped for a WIT
 # world, or JavaScript through componentize-js.
-build_component() { # src wit out [cflags]
+build_component() { # src wit out [cflags, or for JavaScript: wasi]
     local src=$1 wit=$2 out=$3 dir=tests/plugins/components
     [ "$out" -nt "$src" ] && [ "$out" -nt "$wit" ] && return
     local ok
     if [ "${src##*.}" = js ]; then
-        node "$dir/componentize.mjs" "$NPM_DIR" "$src" "$wit" "$out" >"$out.err" 2>&1 && ok=1
+        node "$dir/componentize.mjs" "$NPM_DIR" "$src" "$wit" "$out" ${4:-} >"$out.err" 2>&1 && ok=1
     else
         # shellcheck disable=SC2086
         $CLANG --target=wasm32 -O2 -Wall -Wextra -Werror -nostdlib -Wl,--no-entry ${4:-} "$src" -o "$out.core" \
@@ -83,6 +83,19 @@ build_component() { # src wit out [cflags]
         rm -f "$out.core"
     fi
     if [ -n "${ok:-}" ]; then rm -f "$out.err"; echo "built $out"; else fail "$src" "$out.err"; fi
+}
+
+# The same with wasi-libc and the preview1 adapter: a component importing
+# WASI preview2 (gate_libc.c includes gate.c).
+build_component_libc() { # src wit out
+    local src=$1 wit=$2 out=$3 dir=tests/plugins/components
+    [ "$out" -nt "$src" ] && [ "$out" -nt "$wit" ] && [ "$out" -nt "$dir/gate.c" ] && return
+    if $CLANG --target=wasm32-wasi -O2 -Wall -Wextra -Werror -mexec-model=reactor "$src" -o "$out.core" 2>"$out.err" &&
+        node "$dir/wrap.mjs" "$NPM_DIR" "$out.core" "$wit" "$out" adapter 2>>"$out.err"; then
+        rm -f "$out.err" "$out.core"; echo "built $out"
+    else
+        rm -f "$out.core"; fail "$src" "$out.err"
+    fi
 }
 
 case "${1:-tests}" in
@@ -97,6 +110,8 @@ tests)
     build_component $c/gate.c $c/dwaar.wit build/plugins/gate.component.wasm
     build_component $c/gate.c $c/dwaar-headers.wit build/plugins/gate_headers.component.wasm -DWITH_HEADERS
     build_component $c/gate.js $c/dwaar.wit build/plugins/gate_js.component.wasm
+    build_component $c/gate.js $c/dwaar.wit build/plugins/gate_js_wasi.component.wasm wasi
+    build_component_libc $c/gate_libc.c $c/dwaar.wit build/plugins/gate_libc.component.wasm
     ;;
 examples)
     for f in examples/functions/*.c; do [ -e "$f" ] && build_one command "$f" "${f%.c}.wasm"; done

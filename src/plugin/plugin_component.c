@@ -206,12 +206,45 @@ static int plugin__h_list_resp(iw_cinstance_t *ci, void *env, const iw_cval_t *a
     return plugin__list_names(ci, true, res);
 }
 
+/* wasi:cli/exit: the plugin ends its own hook call (a trap, fail-open). */
+static int plugin__h_exit(iw_cinstance_t *ci, void *env, const iw_cval_t *args, iw_cval_t *res)
+{
+    (void)env; (void)res;
+    iw_cinstance_fail(ci, "wasi:cli/exit called (status %s)", args[0].of.var.which ? "error" : "ok");
+    return -1;
+}
+
+/* The host interface, then the WASI preview2 interfaces ordinary
+ * toolchains import even when a plugin never uses them, every version,
+ * each function a stub that denies (iw_chost_def_t: no environment or
+ * arguments, no preopened directories, file operations answering
+ * error-code access, streams closed, wall clock at 0). docs/plugins.md
+ * lists them. */
 static const iw_chost_def_t plugin__host[] = {
     { PLUGIN__HOST, "get-request-header", plugin__h_get_req, NULL },
     { PLUGIN__HOST, "list-request-header-names", plugin__h_list_req, NULL },
     { PLUGIN__HOST, "get-response-header", plugin__h_get_resp, NULL },
     { PLUGIN__HOST, "list-response-header-names", plugin__h_list_resp, NULL },
+    { "wasi:cli/exit@", "exit", plugin__h_exit, NULL },
+    { "wasi:cli/environment@", NULL, NULL, NULL },
+    { "wasi:cli/exit@", NULL, NULL, NULL },
+    { "wasi:cli/stdin@", NULL, NULL, NULL },
+    { "wasi:cli/stdout@", NULL, NULL, NULL },
+    { "wasi:cli/stderr@", NULL, NULL, NULL },
+    { "wasi:cli/terminal-input@", NULL, NULL, NULL },
+    { "wasi:cli/terminal-output@", NULL, NULL, NULL },
+    { "wasi:cli/terminal-stdin@", NULL, NULL, NULL },
+    { "wasi:cli/terminal-stdout@", NULL, NULL, NULL },
+    { "wasi:cli/terminal-stderr@", NULL, NULL, NULL },
+    { "wasi:io/error@", NULL, NULL, NULL },
+    { "wasi:io/streams@", NULL, NULL, NULL },
+    { "wasi:io/poll@", NULL, NULL, NULL },
+    { "wasi:clocks/wall-clock@", NULL, NULL, NULL },
+    { "wasi:clocks/monotonic-clock@", NULL, NULL, NULL },
+    { "wasi:filesystem/types@", NULL, NULL, NULL },
+    { "wasi:filesystem/preopens@", NULL, NULL, NULL },
 };
+#define PLUGIN__NHOST (sizeof plugin__host / sizeof plugin__host[0])
 
 /* ---- loading and calling ----------------------------------------------- */
 
@@ -234,7 +267,7 @@ int plugin_cmp_load(plugin_t *p, const uint8_t *bytes, size_t len, char *err, si
     iw_limits_t lim = { .max_memory_bytes = p->opt.memory_bytes,
                         .deadline_ns = ifr_monotonic_ns() + PLUGIN__START_TIMEOUT_NS };
     iw_trap_t trap = { 0 };
-    iw_cinstance_t *ci = iw_cinstance_new(k->component, plugin__host, 4, &lim, &e, &trap);
+    iw_cinstance_t *ci = iw_cinstance_new(k->component, plugin__host, PLUGIN__NHOST, &lim, &e, &trap);
     if (!ci)
         return plugin__fail(err, errlen, p->path, "%s%s (at byte %llu)", trap.kind != IW_TRAP_NONE ? "start-up trapped: " : "",
                             trap.kind != IW_TRAP_NONE ? trap.message : e.message, (unsigned long long)e.offset);
@@ -321,7 +354,7 @@ plugin_action_t plugin_cmp_hook(plugin_call_t *c, int32_t a0, int32_t a1)
     };
     iw_error_t e = { 0 };
     iw_trap_t trap = { 0 };
-    iw_cinstance_t *ci = iw_cinstance_new(p->cmp->component, plugin__host, 4, &lim, &e, &trap);
+    iw_cinstance_t *ci = iw_cinstance_new(p->cmp->component, plugin__host, PLUGIN__NHOST, &lim, &e, &trap);
     if (!ci) {
         c->trapped = true;
         plugin_count_trap(p, plugin__exports[c->hook], trap.kind != IW_TRAP_NONE ? trap.message : e.message);

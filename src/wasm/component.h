@@ -82,6 +82,7 @@ typedef enum {
     IW_CFROM_DEFINED,       /* a module, a component, or a type from a type section */
     IW_CFROM_LIFT,          /* canon lift of core func `index`, type `type` */
     IW_CFROM_LOWER,         /* canon lower of func `index` */
+    IW_CFROM_RESOURCE_DROP, /* canon resource.drop of imported resource type `index`: core func (i32) -> () */
     IW_CFROM_INSTANTIATE,   /* core instance: module `index` with args; instance: component `index` with args */
     IW_CFROM_INLINE,        /* an instance made of the items args name */
     IW_CFROM_EXPORT         /* a component export re-indexes item `index` */

@@ -130,18 +130,6 @@ bool iw_cabi_flatten(const iw_ctype_t *t, char *out, uint32_t *n, uint32_t max)
 #undef IW__PUSH
 }
 
-bool iw_cabi_supported(const iw_ctype_t *t, char *why, size_t cap)
-{
-    if (t->kind == IW_CT_OWN || t->kind == IW_CT_BORROW) {
-        snprintf(why, cap, "resource handles (own, borrow) are not supported");
-        return false;
-    }
-    for (uint32_t i = 0; i < t->count; i++)
-        if (t->fields[i].type && !iw_cabi_supported(t->fields[i].type, why, cap)) return false;
-    if (t->elem && !iw_cabi_supported(t->elem, why, cap)) return false;
-    return !t->err || iw_cabi_supported(t->err, why, cap);
-}
-
 static bool iw__fail(iw_cabi_cx_t *cx, const char *msg)
 {
     if (!cx->failed) {
@@ -200,7 +188,7 @@ static bool iw__prim_from_bits(iw_cabi_cx_t *cx, const iw_ctype_t *t, uint64_t b
         out->of.u = c;
         return true;
     }
-    case IW_CT_FLAGS: out->of.u = (uint32_t)bits; return true;
+    case IW_CT_FLAGS: case IW_CT_OWN: case IW_CT_BORROW: out->of.u = (uint32_t)bits; return true;
     default: return iw__fail(cx, "unexpected type");
     }
 }
@@ -424,5 +412,38 @@ bool iw_cabi_lower_flat(iw_cabi_cx_t *cx, const iw_ctype_t *t, const iw_cval_t *
     default:
         slots[(*pos)++] = iw__prim_to_bits(t, v);
         return true;
+    }
+}
+
+bool iw_cabi_deny_value(iw_cabi_cx_t *cx, const iw_ctype_t *t, iw_cval_t *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (t->kind) {
+    case IW_CT_OWN: case IW_CT_BORROW: out->of.u = 1; return true;   /* a handle, never freed (resource.drop is a no-op) */
+    case IW_CT_STRING: out->of.str.ptr = ""; return true;
+    case IW_CT_RECORD: case IW_CT_TUPLE: {
+        iw_cval_t *items = iw__scratch(cx, t->count, sizeof *items);
+        if (!items) return false;
+        for (uint32_t i = 0; i < t->count; i++)
+            if (!iw_cabi_deny_value(cx, t->fields[i].type, &items[i])) return false;
+        out->of.list.items = items;
+        out->of.list.count = t->count;
+        return true;
+    }
+    case IW_CT_OPTION: case IW_CT_RESULT: case IW_CT_VARIANT: {
+        uint32_t which = t->kind == IW_CT_RESULT;   /* none; the error */
+        if (t->kind == IW_CT_VARIANT) {
+            which = 0;
+            for (uint32_t i = 0; i < t->count; i++)
+                if (!t->fields[i].type) { which = i; break; }
+        }
+        out->of.var.which = which;
+        const iw_ctype_t *c = iw__case_type(t, which);
+        if (!c) return true;
+        iw_cval_t *payload = iw__scratch(cx, 1, sizeof *payload);
+        out->of.var.payload = payload;
+        return payload && iw_cabi_deny_value(cx, c, payload);
+    }
+    default: return true;   /* numbers, chars, enums (case 0), flags, lists (empty) */
     }
 }

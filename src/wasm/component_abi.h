@@ -16,8 +16,6 @@ uint32_t iw_cabi_size(const iw_ctype_t *t);
 /* Appends t's flat core types (letters of iw_sig_t) to out; returns false
  * past max (out then holds max letters at most). */
 bool iw_cabi_flatten(const iw_ctype_t *t, char *out, uint32_t *n, uint32_t max);
-/* False (and a sentence in why) if t or a type in it has no canonical ABI here. */
-bool iw_cabi_supported(const iw_ctype_t *t, char *why, size_t cap);
 
 /* What a lift or lower works on: the guest's memory and its realloc, and
  * the scratch memory host values are made of. */
@@ -39,5 +37,10 @@ bool iw_cabi_lower_flat(iw_cabi_cx_t *cx, const iw_ctype_t *t, const iw_cval_t *
 bool iw_cabi_store(iw_cabi_cx_t *cx, const iw_ctype_t *t, const iw_cval_t *v, uint64_t ptr);
 /* realloc(0, 0, align, size) in the guest; false (trap set) on failure. */
 bool iw_cabi_alloc(iw_cabi_cx_t *cx, uint32_t align, uint32_t size, uint64_t *ptr);
+/* What a denying host function answers (a WASI stub): zeros, "", empty
+ * lists, option none, a result's error, a variant's first case without a
+ * payload (stream-error's closed), enum case 0 (error-code's access), and
+ * handle 1 for own/borrow. Payloads in scratch; false when out of it. */
+bool iw_cabi_deny_value(iw_cabi_cx_t *cx, const iw_ctype_t *t, iw_cval_t *out);
 
 #endif

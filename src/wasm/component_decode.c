@@ -341,6 +341,19 @@ static bool iw__decode_canon(iw_cdecoder_t *d)
     const uint8_t *at = d->r->p;
     uint8_t kind, zero;
     if (!iw_read_u8(d->r, &kind)) return false;
+    if (kind == 0x03) {
+        /* resource.drop of a resource type the component imports: the
+         * host's handles need no freeing, so it is a no-op (component_instance.c). */
+        const uint8_t *tat = d->r->p;
+        uint32_t ti;
+        if (!iw__read_index(d, IW_CSORT_TYPE, &ti)) return false;
+        const iw_ctype_t *rt = iw__item(d->c, IW_CSORT_TYPE, ti)->type;
+        if (!rt || rt->kind != IW_CT_RESOURCE) return iw_fail_at(d->r, tat, "type %u is not a resource type", ti);
+        iw_citem_t *p = iw_component_push(d, IW_CSORT_CORE_FUNC);
+        if (!p) return false;
+        *p = (iw_citem_t){ .from = IW_CFROM_RESOURCE_DROP, .index = ti, .offset = (uint64_t)(at - d->r->base) };
+        return true;
+    }
     if (kind > 0x01) {
         if (kind < sizeof builtins / sizeof builtins[0] && builtins[kind])
             return iw_fail_at(d->r, at, "the canonical built-in %s is not supported", builtins[kind]);

@@ -22,6 +22,7 @@ typedef struct {
     const iw_citem_t *item;     /* the canon lower */
     const iw_ctype_t *type;     /* the lowered function's type */
     const iw_chost_def_t *def;
+    const char *instance, *func;     /* what the component imports */
     bool params_in_memory, result_in_memory;
     char sig[IW_CABI_MAX_FLAT_PARAMS + 4];
 } iw__lower_t;
@@ -85,7 +86,8 @@ static void *iw__core_item(iw_cinstance_t *ci, iw_csort_t sort, uint32_t index, 
 {
     const iw_citem_t *it = iw__item(ci, sort, index);
     if (depth > IW_COMPONENT_MAX_ITEMS) return NULL;
-    if (it->from == IW_CFROM_LOWER) return ci->lowered[index].host ? &ci->lowered[index] : NULL;
+    if (it->from == IW_CFROM_LOWER || it->from == IW_CFROM_RESOURCE_DROP)
+        return ci->lowered[index].host ? &ci->lowered[index] : NULL;
     if (it->from == IW_CFROM_CORE_EXPORT) return iw__core_export(ci, it->index, it->name, sort, depth);
     return NULL;
 }
@@ -122,16 +124,6 @@ static bool iw__core_sig(const iw_ctype_t *ft, bool lower, char *sig, bool *para
     if (*result_mem && !lower) sig[n++] = 'i';
     else if (!*result_mem) for (uint32_t i = 0; i < nr; i++) sig[n++] = res[i];
     sig[n] = 0;
-    return true;
-}
-
-static bool iw__check_type(const iw_ctype_t *ft, const iw_citem_t *it, iw_error_t *err)
-{
-    char why[120];
-    for (uint32_t i = 0; i < ft->count; i++)
-        if (!iw_cabi_supported(ft->fields[i].type, why, sizeof why))
-            return iw__link_error(err, it, "parameter %s: %s", ft->fields[i].name, why);
-    if (ft->elem && !iw_cabi_supported(ft->elem, why, sizeof why)) return iw__link_error(err, it, "result: %s", why);
     return true;
 }
 
@@ -194,12 +186,17 @@ static iw_host_result_t iw__lowered_call(iw_instance_t *inst, void *env, const u
     for (uint32_t i = 0; ok && !lw->params_in_memory && i < ft->count; i++)
         ok = iw_cabi_lift_flat(&cx, ft->fields[i].type, args, &pos, &vals[i]);
     if (!ok) {
-        iw_host_trap(inst, "%s.%s: %s", lw->def->instance ? lw->def->instance : "", lw->def->func,
+        iw_host_trap(inst, "%s.%s: %s", lw->instance ? lw->instance : "", lw->func,
                      cx.failed ? ci->trap.message : "out of host memory");
         return IW_HOST_TRAP;
     }
     ci->host_message[0] = 0;
-    if (lw->def->fn(ci, lw->def->env, vals, &result) != 0) {
+    if (!lw->def->fn) {
+        if (ft->elem && !iw_cabi_deny_value(&cx, ft->elem, &result)) {
+            iw_host_trap(inst, "%s: out of host memory", lw->func);
+            return IW_HOST_TRAP;
+        }
+    } else if (lw->def->fn(ci, lw->def->env, vals, &result) != 0) {
         iw_host_trap(inst, "%s", ci->host_message[0] ? ci->host_message : "host function failed");
         return IW_HOST_TRAP;
     }
@@ -208,21 +205,37 @@ static iw_host_result_t iw__lowered_call(iw_instance_t *inst, void *env, const u
         ok = lw->result_in_memory ? iw_cabi_store(&cx, ft->elem, &result, (uint32_t)args[pos])
                                   : iw_cabi_lower_flat(&cx, ft->elem, &result, results, &rpos);
         if (!ok) {
-            iw_host_trap(inst, "%s: %s", lw->def->func, ci->trap.message);
+            iw_host_trap(inst, "%s: %s", lw->func, ci->trap.message);
             return IW_HOST_TRAP;
         }
     }
     return IW_HOST_OK;
 }
 
+/* Whether def names instance: the same name, or (a name ending in '@')
+ * every version of the interface. */
+static bool iw__def_instance(const char *def, const char *instance)
+{
+    size_t n = strlen(def);
+    return n && def[n - 1] == '@' ? strncmp(def, instance, n) == 0 : strcmp(def, instance) == 0;
+}
+
 static const iw_chost_def_t *iw__find_def(const iw_cinstance_t *ci, const char *instance, const char *func)
 {
     for (uint32_t i = 0; i < ci->ndefs; i++) {
         const iw_chost_def_t *d = &ci->defs[i];
-        if (strcmp(d->func, func) != 0) continue;
-        if (instance ? d->instance && strcmp(d->instance, instance) == 0 : !d->instance) return d;
+        if (d->func && strcmp(d->func, func) != 0) continue;
+        if (instance ? d->instance && iw__def_instance(d->instance, instance) : !d->instance && d->func) return d;
     }
     return NULL;
+}
+
+/* canon resource.drop of an imported resource: the host's handles (the
+ * denying stubs' 1) own nothing. */
+static iw_host_result_t iw__resource_drop(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    (void)inst, (void)env, (void)args, (void)results;
+    return IW_HOST_OK;
 }
 
 /* A canon lower of an imported function: the host definition it calls. */
@@ -244,10 +257,11 @@ static bool iw__make_lower(iw_cinstance_t *ci, uint32_t index, iw_error_t *err)
     if (!lw->def)
         return iw__link_error(err, it, "the component imports %s%s%s, which this host does not provide",
                               instance ? instance : "", instance ? "#" : "", func);
-    if (!iw__check_type(fn->type, it, err)) return false;
     lw->ci = ci;
     lw->item = it;
     lw->type = fn->type;
+    lw->instance = instance;
+    lw->func = func;
     iw__core_sig(fn->type, true, lw->sig, &lw->params_in_memory, &lw->result_in_memory);
     const char *colon = strchr(lw->sig, ':');
     ci->lowered[index] = (iw_func_t){ .sig = lw->sig, .host = iw__lowered_call, .env = lw, .name = func,
@@ -329,6 +343,9 @@ iw_cinstance_t *iw_cinstance_new(iw_component_t *c, const iw_chost_def_t *defs, 
     /* Lowers first: they need nothing but the host; memory and realloc are
      * looked up when they are called. */
     for (uint32_t f = 0; f < nfuncs; f++) {
+        if (iw__item(ci, IW_CSORT_CORE_FUNC, f)->from == IW_CFROM_RESOURCE_DROP)
+            ci->lowered[f] = (iw_func_t){ .sig = "i:", .host = iw__resource_drop, .name = "resource.drop",
+                                          .nparams = 1 };
         if (iw__item(ci, IW_CSORT_CORE_FUNC, f)->from == IW_CFROM_LOWER && !iw__make_lower(ci, f, err)) {
             iw_cinstance_free(ci);
             return NULL;
@@ -388,13 +405,8 @@ iw_status_t iw_cinstance_call(iw_cinstance_t *ci, const char *name, const iw_cva
     char sig[IW_CABI_MAX_FLAT_PARAMS + 4];
     bool params_mem, result_mem;
     iw__core_sig(ft, false, sig, &params_mem, &result_mem);
-    char why[120];
     if (!f || !f->inst) return iw__call_fail(ci, "%s: the lifted core function is not a wasm function", name);
     if (strcmp(f->sig, sig) != 0) return iw__call_fail(ci, "%s: the lifted core function's type does not fit its type", name);
-    if (!iw__check_type(ft, lift, NULL)) {
-        iw_cabi_supported(ft, why, sizeof why);
-        return iw__call_fail(ci, "%s", why);
-    }
     ci->running = f->inst;
     iw_cabi_cx_t cx = iw__cx(ci, &lift->opts);
     uint64_t slots[IW_CABI_MAX_FLAT_PARAMS];

@@ -382,6 +382,12 @@ typedef struct iw_cinstance iw_cinstance_t;
  * iw_cinstance_scratch(ci), and returns 0, or -1 after iw_cinstance_fail
  * to trap the guest's call. */
 typedef int (*iw_chost_fn_t)(iw_cinstance_t *ci, void *env, const iw_cval_t *args, iw_cval_t *result);
+/* instance ending in '@' names every version of it ("wasi:cli/stdout@");
+ * func NULL stands for every function of the instance. fn NULL: a stub
+ * that denies, answering zeros, "", empty lists, none, a result's error,
+ * a variant's first case without a payload, enum case 0, handle 1 (and
+ * canon resource.drop of the instance's resources does nothing). The
+ * first def that fits is taken. */
 typedef struct { const char *instance, *func; iw_chost_fn_t fn; void *env; } iw_chost_def_t;
 
 /* Instantiates every core instance of the component in order, linking them

@@ -95,6 +95,20 @@ def test_javascript_component_matches_reference(binary):
     same_as_reference(binary, "gate_js")
 
 
+def test_javascript_component_importing_wasi_matches_reference(binary):
+    # componentize-js with stdio and clocks on: the component imports WASI
+    # preview2's cli, io, clocks and filesystem interfaces, which ifrit links
+    # to stubs that deny, so it loads and decides as under node.
+    same_as_reference(binary, "gate_js_wasi")
+
+
+def test_c_component_with_wasi_libc_matches_reference(binary):
+    # gate.c with wasi-libc and the preview1 adapter: it imports
+    # wasi:cli/environment, exit, stdin, stdout, stderr, wasi:io/error,
+    # streams, wasi:clocks/wall-clock, wasi:filesystem/types and preopens.
+    same_as_reference(binary, "gate_libc")
+
+
 def test_traps_fail_open_and_disable(binary):
     component("gate")
     built(os.path.join(PLUGINS, "add_header.wasm"))

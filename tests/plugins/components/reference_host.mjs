@@ -6,6 +6,8 @@
 // Prints a JSON array of the actions ("continue", "respond", "skip").
 // A component whose request-info has `headers` (the earlier shape of the
 // world) gets them in the record; the host interface serves them too.
+// WASI preview2 imports (a componentize-js build with stdio and clocks on)
+// get preview2-shim's node implementations, by their names without version.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,11 @@ try {
                  ['transpile', component, '-o', out, '--name', 'plugin', '--instantiation', 'async', '--quiet']);
     const { instantiate } = await import(pathToFileURL(join(out, 'plugin.js')).href);
     const getCoreModule = (name) => WebAssembly.compile(readFileSync(join(out, name)));
+    const shim = await import(pathToFileURL(join(npmDir, 'node_modules/@bytecodealliance/preview2-shim/lib/nodejs/index.js')).href);
+    const wasi = {};
+    for (const [pkg, ifaces] of Object.entries(shim))
+        for (const [name, impl] of Object.entries(ifaces))
+            wasi[`wasi:${pkg}/${name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`] = impl;
     const actions = [];
     for (const req of requests) {
         const headers = req.headers.map(([name, value]) => [name.toLowerCase(), value]);
@@ -35,7 +42,8 @@ try {
         };
         // a fresh instance per call, as ifrit and Dwaar do
         // jco names the import with or without its version, depending on the component
-        const plugin = await instantiate(getCoreModule, { 'dwaar:plugin/host@0.1.0': host, 'dwaar:plugin/host': host });
+        const plugin = await instantiate(getCoreModule,
+                                         { ...wasi, 'dwaar:plugin/host@0.1.0': host, 'dwaar:plugin/host': host });
         actions.push(plugin.onRequest({
             method: req.method, path: req.path, isTls: req.tls, clientIp: req.ip,
             headers: headers.map(([name, value]) => ({ name, value })),

@@ -112,6 +112,24 @@ static void test_utf16_refused(void)
     CHECK_INT_EQ(err.offset, at);
 }
 
+/* canon resource.drop (a WASI import's handles) of a type that is no
+ * resource: refused at the type index. */
+static void test_resource_drop_of_a_non_resource(void)
+{
+    buf_t c = { .n = 0 }, t = { .n = 0 }, p = { .n = 0 };
+    preamble(&c);
+    leb(&t, 1); u8(&t, 0x40); leb(&t, 0); u8(&t, 0x01); u8(&t, 0x00);   /* type 0: func() */
+    section(&c, 7, &t);
+    leb(&p, 1); u8(&p, 0x03);
+    size_t at = c.n + 2 + p.n;  /* section id, size byte, then the type index */
+    leb(&p, 0);
+    section(&c, 8, &p);
+    iw_error_t err;
+    CHECK(load(&c, &err) == NULL);
+    CHECK(contains(err.message, "type 0 is not a resource type"));
+    CHECK_INT_EQ(err.offset, at);
+}
+
 /* A nested core module's own error, at its offset in the component. */
 static void test_core_module_error_offset(void)
 {
@@ -363,6 +381,7 @@ int main(void)
     RUN(test_preamble_refusals);
     RUN(test_unsupported_constructs);
     RUN(test_utf16_refused);
+    RUN(test_resource_drop_of_a_non_resource);
     RUN(test_core_module_error_offset);
     RUN(test_index_checks);
     RUN(test_type_depth);
