@@ -308,6 +308,11 @@ def test_kv_redis_semantics(binary):
         check(redis_command(redis.port, "PING") == b"PONG", "redis still up")
         check(call(s, "/c", "incr m").body == b"1", "lock, get, set and unlock in one request")
         check(call(s, "/c", "incr m").body == b"2", "and again")
+        # A reload keeps the store and the workers' connections.
+        s.reload()
+        check(s.wait_log("configuration reloaded"), "the reload")
+        check(call(s, "/c", "incr m").body == b"3", "after a reload")
+        check(call(s, "/g", "get k").body == b"from-gojinn", "a value after the reload")
 
 
 def test_kv_redis_from_a_job(binary):
