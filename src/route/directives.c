@@ -22,6 +22,7 @@
     ROUTE__X(skip_log) /* alias log_skip */ \
     ROUTE__X(log_name)                  \
     ROUTE__X(header)                    \
+    ROUTE__X(copy_response_headers) /* in reverse_proxy's handle_response */ \
     ROUTE__X(request_body)              \
     ROUTE__X(redir)                     \
     ROUTE__X(method)                    \

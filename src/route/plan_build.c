@@ -12,7 +12,7 @@
 /* Caddy directives ifrit does not have yet: a clear error instead of a
  * "did you mean". */
 static const char *const route__unsupported[] = {
-    "abort", "acme_server", "copy_response", "copy_response_headers",
+    "abort", "acme_server", "copy_response",
     "fs", "intercept", "metrics",
     "push", "templates", "tracing",
 };

@@ -207,8 +207,8 @@ def test_options_not_built_are_named(binary):
         (site("\treverse_proxy 127.0.0.1:9 {\n\t\t@e status 404 {\n\t\t\tstatus 500\n\t\t}\n\t}"),
          "Caddyfile:6:3", "a line or a block"),
         (site("\treverse_proxy 127.0.0.1:9 {\n\t\t@e stat 404\n\t}"), "Caddyfile:6:6", "response match condition"),
-        (site("\treverse_proxy 127.0.0.1:9 {\n\t\thandle_response {\n\t\t\tcopy_response_headers\n\t\t}\n\t}"),
-         "Caddyfile:7:4", "copy_response_headers"),
+        (site("\treverse_proxy 127.0.0.1:9 {\n\t\thandle_response {\n\t\t\tcopy_response_headers {\n\t\t\t\tinclude A\n"
+              "\t\t\t\texclude B\n\t\t\t}\n\t\t}\n\t}"), "Caddyfile:9:5", "not both"),
         (site("\treverse_proxy 127.0.0.1:9 {\n\t\thandle_response {\n\t\t\tcopy_response 200\n\t\t}\n\t}"),
          "Caddyfile:7:4", "copy_response"),
         (site("\t@m path /a {\n\t\tfoo\n\t}\n\trespond @m x"), "Caddyfile:5:13", "path matcher takes no block"),
