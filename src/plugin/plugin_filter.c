@@ -113,7 +113,8 @@ static int plugin__request_body_from(void *ud, const void *data, size_t len, boo
     for (size_t i = st->next; i < fc->count; i++)
         if (fc->plugins[i]->sees_request_body) {
             plugin__body_step_t next = { st->x, st->f, i + 1 };
-            return plugin_pw_request_body(st->x, fc->plugins[i], data, len, is_last, plugin__request_body_from, &next);
+            return plugin_pw_request_body(st->x, fc->plugins[i], data, len, is_last, plugin__request_body_from, &next,
+                                          sizeof next);
         }
     return route_filter_request_body(st->x, st->f, data, len, is_last);
 }

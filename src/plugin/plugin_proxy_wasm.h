@@ -107,6 +107,9 @@ typedef struct plugin_pw_prop {
     struct plugin_pw_prop *next;
 } plugin_pw_prop_t;
 
+/* Where the request body goes on from a filter (proxy_wasm_body.c). */
+typedef int (*plugin_pw_body_next_t)(void *ud, const void *data, size_t len, bool is_last);
+
 /* A stream context: one request through one filter, from its first
  * callback to the end of the exchange. Lives in the exchange's arena. */
 typedef struct {
@@ -128,6 +131,12 @@ typedef struct {
     ifr_buf_t held;
     bool hold_given_up;                     /* it grew past PLUGIN_PW_BODY_HOLD_MAX */
     bool held_freed_at_end;                 /* its cleanup is registered */
+    /* PAUSE at the end of the body while something could resume it: what
+     * is kept waits for proxy_continue_stream, then goes on with
+     * body_next(body_ud, ...) (body_ud: a copy in the arena). */
+    bool body_waiting;
+    plugin_pw_body_next_t body_next;
+    void *body_ud;
 } plugin_pw_stream_t;
 
 /* What the host functions of one callback work on (the instance's user
@@ -213,11 +222,17 @@ void plugin_pw_stream_settle(plugin_pw_stream_t *s, bool local_response);
 
 /* The request body through a filter (proxy_wasm_body.c): runs
  * proxy_on_request_body (and proxy_on_request_trailers at the end) for
- * the piece, and passes on what the filter lets go with next. Returns
- * what next returned (non-zero pauses the host), 0 while it holds. */
-typedef int (*plugin_pw_body_next_t)(void *ud, const void *data, size_t len, bool is_last);
+ * the piece, and passes on what the filter lets go with next(ud, ...)
+ * (ud_size bytes at ud, copied if the body must wait). Returns what next
+ * returned (non-zero pauses the host), 0 while it holds, 1 while the end
+ * of the body waits. */
 int plugin_pw_request_body(route_exchange_t *x, plugin_t *p, const void *data, size_t len, bool is_last,
-                           plugin_pw_body_next_t next, void *ud);
+                           plugin_pw_body_next_t next, void *ud, size_t ud_size);
+/* After the body callback answered PAUSE at the end: whether the body
+ * waits (something could resume it; true, with next and a copy of ud
+ * kept), or goes on now. */
+bool plugin_pw_stream_body_wait(plugin_pw_stream_t *s, plugin_pw_vm_t *vm, plugin_pw_body_next_t next, const void *ud,
+                                size_t ud_size);
 /* At the request callback: a filter that sees the request body may change
  * its length, so a Content-Length body goes on without one (chunked). */
 void plugin_pw_request_body_unframe(route_exchange_t *x, const plugin_t *p);

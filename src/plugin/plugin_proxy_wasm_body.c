@@ -57,7 +57,7 @@ static int plugin__pw_release(plugin_pw_stream_t *s, bool is_last, plugin_pw_bod
 }
 
 int plugin_pw_request_body(route_exchange_t *x, plugin_t *p, const void *data, size_t len, bool is_last,
-                           plugin_pw_body_next_t next, void *ud)
+                           plugin_pw_body_next_t next, void *ud, size_t ud_size)
 {
     plugin_pw_t *pw = p->pw;
     /* The stream the request callback made, in this worker's VM if that still runs. */
@@ -92,9 +92,10 @@ int plugin_pw_request_body(route_exchange_t *x, plugin_t *p, const void *data, s
         int32_t args[3] = { (int32_t)s->id, (int32_t)s->held.len, is_last && !trailers };
         if (!plugin__pw_body_cb(vm, s, PLUGIN_PW_REQUEST_BODY, args, 3, &action, NULL)) action = 0;
     }
-    /* PAUSE keeps the body for the next piece; at the end nothing is left
-     * to wait for, so it goes on. */
+    /* PAUSE keeps the body for the next piece; at the end it waits for
+     * proxy_continue_stream if something could resume it (an http_call). */
     if (action == 1 && !is_last) return 0;
+    if (action == 1 && !trailers && plugin_pw_stream_body_wait(s, vm, next, ud, ud_size)) return 1;
     /* The trailers become the exchange's own copy, which the callback may edit. */
     http_headers_t *copy = trailers && !vm->broken ? ifr_arena_calloc(x->arena, 1, sizeof(*copy)) : NULL;
     if (copy) {

@@ -116,10 +116,20 @@ static void plugin__pw_job_finish(plugin__pw_job_t *j)
         plugin_pw_call_t pc = { .vm = vm, .plugin = s->pw->plugin, .cb = PLUGIN_PW_HTTP_CALL_RESPONSE,
                                 .context_id = s->id, .call = s->paused ? &s->call : NULL, .props = &s->props,
                                 .stream = s, .http = &j->answer };
+        /* While the end of the body waits, the callback may still read and rewrite it. */
+        ifr_buf_t out = IFR_BUF_INIT;
+        if (s->body_waiting) pc.req_body = &s->held, pc.req_body_out = &out;
         int32_t args[5] = { (int32_t)s->id, (int32_t)j->token, (int32_t)j->answer.headers.count,
                             (int32_t)j->answer.body.len, (int32_t)j->answer.trailers.count };
-        if (plugin_pw_request_cb(vm, &pc, args, 5, NULL)) local = pc.local_response;
+        bool ok = plugin_pw_request_cb(vm, &pc, args, 5, NULL);
+        if (ok) local = pc.local_response;
         else if (s->paused) plugin_undo_restore(&s->call);
+        if (ok && pc.req_body_replaced) {
+            ifr_buf_free(&s->held);
+            s->held = out;
+        } else {
+            ifr_buf_free(&out);
+        }
     }
     ifr_buf_free(&j->answer.body);
     plugin_pw_stream_settle(s, local);

@@ -4,6 +4,7 @@
  * lets it go on (proxy_continue_stream), answers it
  * (proxy_send_local_response), or leaves nothing that could resume it. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/log.h"
 #include "plugin/plugin_proxy_wasm.h"
@@ -85,11 +86,28 @@ static void plugin__pw_resume(plugin_pw_stream_t *s, plugin_action_t a)
     s->pause.resume(s->x, s->pause.ud, &s->call, a);
 }
 
+/* The end of the body that waited goes on, as the filter left it. */
+static void plugin__pw_body_go(plugin_pw_stream_t *s)
+{
+    s->body_waiting = false;
+    s->continue_wanted = false;
+    ifr_buf_t give = s->held;
+    s->held = IFR_BUF_INIT;
+    s->body_next(s->body_ud, give.data, give.len, true);
+    ifr_buf_free(&give);
+}
+
 /* PLUGIN_PW_PAUSE_MAX_NS after a pause: a stream still waiting goes on. */
 static void plugin__pw_pause_expired(route_exchange_t *x, void *ud)
 {
     (void)x;
     plugin_pw_stream_t *s = ud;
+    if (s->body_waiting) {
+        ifr_log_warn(s->pw->plugin->logger, "request %llu: its body waited %lld s without proxy_continue_stream: it goes on",
+                     (unsigned long long)s->x->id, PLUGIN_PW_PAUSE_MAX_NS / 1000000000LL);
+        plugin__pw_body_go(s);
+        return;
+    }
     if (!s->paused) return;
     ifr_log_warn(s->pw->plugin->logger, "request %llu paused for %lld s without proxy_continue_stream: it goes on",
                  (unsigned long long)s->x->id, PLUGIN_PW_PAUSE_MAX_NS / 1000000000LL);
@@ -111,11 +129,33 @@ plugin_action_t plugin_pw_stream_pause(plugin_pw_stream_t *s, plugin_pw_vm_t *vm
     return PLUGIN_PAUSE;
 }
 
+bool plugin_pw_stream_body_wait(plugin_pw_stream_t *s, plugin_pw_vm_t *vm, plugin_pw_body_next_t next, const void *ud,
+                                size_t ud_size)
+{
+    route_exchange_t *x = s->x;
+    void *copy = NULL;
+    if (s->continue_wanted || !plugin__pw_resumable(s, vm) || !(copy = ifr_arena_alloc(x->arena, ud_size))) {
+        s->continue_wanted = false;
+        return false;
+    }
+    memcpy(copy, ud, ud_size);
+    s->body_waiting = true;
+    s->body_next = next;
+    s->body_ud = copy;
+    /* The bound, where the host has timers (the handler reading the body uses none of the exchange's). */
+    if (x->io->timer) x->io->timer(x, PLUGIN_PW_PAUSE_MAX_NS, plugin__pw_pause_expired, s);
+    return true;
+}
+
 void plugin_pw_stream_settle(plugin_pw_stream_t *s, bool local_response)
 {
-    if (!s->paused) return;
     /* A VM that trapped since gives its streams no more callbacks. */
     plugin_pw_vm_t *vm = plugin_pw_stream_vm(s);
+    if (s->body_waiting) {
+        if (!vm || s->continue_wanted || !plugin__pw_resumable(s, vm)) plugin__pw_body_go(s);
+        return;
+    }
+    if (!s->paused) return;
     if (local_response) plugin__pw_resume(s, PLUGIN_RESPOND);
     else if (!vm || s->continue_wanted || !plugin__pw_resumable(s, vm)) plugin__pw_resume(s, PLUGIN_CONTINUE);
 }

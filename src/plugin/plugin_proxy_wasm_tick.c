@@ -39,7 +39,7 @@ static void plugin__pw_settle_paused(plugin_pw_t *pw, unsigned worker, uint64_t 
     plugin_pw_vm_t *vm = pw->vms[worker - 1];
     for (size_t i = 0; vm && i < vm->nstreams && n < sizeof ids / sizeof ids[0]; i++) {
         plugin_pw_stream_t *s = vm->streams[i];
-        if (s->paused) ids[n++] = s->id;
+        if (s->paused || s->body_waiting) ids[n++] = s->id;
     }
     for (size_t i = 0; i < n; i++) {
         vm = pw->vms[worker - 1];

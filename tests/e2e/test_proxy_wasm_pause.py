@@ -16,8 +16,11 @@ from test_proxy_wasm import pw
 
 def auth_app(release=None):
     """200 with x-user for x-token good, 401 'nope' otherwise; the token
-    'slow' is answered (200) only once release is set."""
+    'slow' is answered (200) only once release is set. POST /check-body
+    answers 'checked:' and the body it got."""
     def app(req):
+        if req.target == "/check-body":
+            return Reply(200, {}, b"checked:" + req.body)
         token = req.header("X-Token")
         if token == "slow":
             release.wait(15)
@@ -91,6 +94,19 @@ def test_pause_with_nothing_to_resume_it_goes_on(binary):
         check(r.status == 200 and r.body == b"handler ", "PAUSE without a call: %d %r" % (r.status, r.body))
         r = srv.request("GET", "/bad")
         check(r.body == b"handler 2", "an upstream that is no host:port: BAD_ARGUMENT (2): %r" % r.body)
+
+
+def test_body_waits_for_the_call_and_is_replaced_by_its_answer(binary):
+    with Upstream(auth_app()) as auth, Upstream(echo_app) as app, \
+            Server(binary, site(_filter(auth.addr, "reverse_proxy %s" % app.addr))) as srv:
+        for body in (b"hello", b"x" * 100000):
+            r = srv.request("POST", "/body", [("Content-Type", "text/plain")], body)
+            check(r.status == 200, "status %d %r" % (r.status, r.body[:200]))
+            check(saw_header(r, "body-length") == str(len(b"checked:" + body)),
+                  "the app got the auth answer as the body: %r" % r.body[-200:])
+            q = auth.requests[-1]
+            check((q.method, q.target, q.body) == ("POST", "/check-body", body),
+                  "the call carried the body: %s %s %d bytes" % (q.method, q.target, len(q.body)))
 
 
 def test_client_gone_while_paused(binary):

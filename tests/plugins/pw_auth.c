@@ -10,11 +10,17 @@
  *   /open...   no call, CONTINUE
  *   /nowait... PAUSE with no call: nothing could resume it, so it goes on
  *   /bad...    a call to an upstream that is no host:port: x-call-status
- *              says what proxy_http_call answered, then CONTINUE */
+ *              says what proxy_http_call answered, then CONTINUE
+ *   /body...   the request body is kept to its end (PAUSE from
+ *              proxy_on_request_body), sent to the auth service as POST
+ *              /check-body, and, PAUSE again until the answer comes,
+ *              replaced by the answer's body before it goes on */
 #include "proxy_wasm_abi.h"
 
 static char upstream[128];
 static size_t upstream_len;
+static uint32_t body_stream, body_token;   /* the /body request (one at a time) and its call */
+static size_t body_kept;
 
 PW_EXPORT("proxy_on_configure") int32_t proxy_on_configure(uint32_t root, size_t size)
 {
@@ -45,8 +51,10 @@ PW_EXPORT("proxy_on_request_headers") int32_t proxy_on_request_headers(uint32_t 
     size_t plen = 0, tlen = 0;
     proxy_get_header_map_value(PW_REQUEST_HEADERS, ":path", 5, &path, &plen);
     int open = starts(path, plen, "/open"), nowait = starts(path, plen, "/nowait"), bad = starts(path, plen, "/bad");
+    int body = starts(path, plen, "/body");
     free(path);
-    if (open) return PW_CONTINUE;
+    if (body) body_stream = id;
+    if (open || body) return PW_CONTINUE;
     if (nowait) return PW_PAUSE;
     if (proxy_get_header_map_value(PW_REQUEST_HEADERS, "x-token", 7, &token, &tlen) != PW_OK) token = NULL;
     char tok[64] = "";
@@ -70,10 +78,36 @@ PW_EXPORT("proxy_on_request_headers") int32_t proxy_on_request_headers(uint32_t 
     return PW_PAUSE;
 }
 
+PW_EXPORT("proxy_on_request_body") int32_t proxy_on_request_body(uint32_t id, size_t size, int32_t eos)
+{
+    if (id != body_stream) return PW_CONTINUE;
+    if (!eos) return PW_PAUSE;
+    char *body = NULL;
+    size_t len = 0;
+    if (size) proxy_get_buffer_bytes(0, 0, size, &body, &len);   /* HTTP_REQUEST_BODY */
+    const char *kv[] = { ":method", "POST", ":path", "/check-body", ":authority", "auth.test" };
+    char map[256];
+    size_t mlen = pw_map(kv, 3, map, sizeof map);
+    int32_t st = proxy_http_call(upstream, upstream_len, map, mlen, body ? body : "", len, "", 0, 5000, &body_token);
+    free(body);
+    body_kept = size;
+    return st == PW_OK ? PW_PAUSE : PW_CONTINUE;
+}
+
 PW_EXPORT("proxy_on_http_call_response")
 void proxy_on_http_call_response(uint32_t id, uint32_t token, size_t nheaders, size_t body_size, size_t ntrailers)
 {
-    (void)id, (void)token, (void)ntrailers;
+    (void)id, (void)ntrailers;
+    if (token == body_token && body_stream) {
+        char *answer = NULL;
+        size_t alen = 0;
+        if (body_size) proxy_get_buffer_bytes(PW_HTTP_CALL_RESPONSE_BODY, 0, body_size, &answer, &alen);
+        proxy_set_buffer_bytes(0, 0, body_kept, answer ? answer : "", alen);   /* HTTP_REQUEST_BODY */
+        free(answer);
+        body_stream = 0;
+        proxy_continue_stream(PW_STREAM_REQUEST);
+        return;
+    }
     static const char unavailable[] = "auth unavailable";
     if (nheaders == 0) {
         proxy_send_local_response(503, "", 0, unavailable, sizeof unavailable - 1, "", 0, -1);
