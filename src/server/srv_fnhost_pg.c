@@ -127,6 +127,15 @@ static fn_pg_t *srv__pg_open(const char *dsn, char *why, size_t size)
     return d;
 }
 
+/* The server's notices (NOTICE, WARNING) go to the log, not to stderr
+ * as libpq's default would print them. */
+static void srv__pg_notice(void *arg, const char *msg)
+{
+    const fn_pg_t *d = arg;
+    size_t n = strcspn(msg, "\n");
+    ifr_log_info("fn", "postgres %s: %.*s", d->name, (int)(n > 300 ? 300 : n), msg);
+}
+
 /* ---- connections on the loop -------------------------------------------------- */
 
 static void srv__pgconn_want(srv__pgconn_t *c, uint32_t want)
@@ -322,6 +331,7 @@ static int srv__pgconn_connect(srv__pgconn_t *c)
         srv__pgconn_lost(c, c->conn ? PQerrorMessage(c->conn) : "out of memory");
         return -1;
     }
+    PQsetNoticeProcessor(c->conn, srv__pg_notice, c->db);
     c->state = SRV__PG_CONNECTING;
     c->watch.fd = -1;
     srv__pgconn_watch(c, EPOLLOUT);   /* PQconnectPoll's first wait is for writing */
@@ -389,6 +399,7 @@ static void srv__pg_blocking(fn_db_job_t *j)
         k->conn = NULL;
         return;
     }
+    PQsetNoticeProcessor(k->conn, srv__pg_notice, j->pg);
     ifr_arena_t a;
     ifr_arena_init(&a, 4096);
     srv_pg_params_t p;

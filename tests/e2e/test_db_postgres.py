@@ -118,6 +118,10 @@ def test_db_postgres_queries(binary):
         check(call(s, "q |SELECT count(*) AS n, 'NaN'::float8 AS f, NULL::int AS z FROM items")
               == '0 0 [{"n":2,"f":"NaN","z":null}]', "a count, NaN as a string, NULL")
         check(call(s, "q |SELECT 1 AS one", "/url") == '0 0 [{"one":1}]', "the URL form of the DSN")
+        check(call(s, "q |DROP TABLE IF EXISTS nothing_here") == "0 0 []", "a statement with a notice")
+        check(s.wait_log('does not exist, skipping'), "the server's notice is logged")
+        raw = [line for line in s.read_log().splitlines() if "skipping" in line and not line.startswith("{")]
+        check(not raw, "libpq printed the notice itself: %r" % raw)
         # Errors: the server's message, first line, in the log.
         check(call(s, "q |SELECT * FROM nowhere") == "13", "QUERY")
         check(s.wait_log('db_query: QUERY (ERROR:  relation \\"nowhere\\" does not exist)'), "the log line")
