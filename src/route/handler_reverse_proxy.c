@@ -38,6 +38,7 @@ typedef struct {
     bool set_cookie;
     bool authorized;             /* forward_auth: a 2xx came; the routes go on after it */
     const struct route_proxy_handle_response *handling; /* handle_response took the answer */
+    int replace_status;          /* replace_status matched: the status sent instead of the upstream's */
 } route__proxy_job_t;
 
 static route_result_t route__proxy_attempt(route__proxy_job_t *j);
@@ -148,13 +149,17 @@ static int route__proxy_authorized(route__proxy_job_t *j, const http_upstream_re
  * is not read, and the block's routes run once the call ended (Caddy
  * runs them with the handlers after reverse_proxy as their next, so a
  * block that does not answer falls through to those). -1 out of memory,
- * 0 no block took it, else ROUTE_PROXY_HEAD_DONE. */
+ * 0 no block took it (or replace_status did), else ROUTE_PROXY_HEAD_DONE. */
 static int route__proxy_handle_response(route__proxy_job_t *j, const http_upstream_response_t *r)
 {
     const http_response_t view = { .status = r->status, .headers = r->headers };
     for (size_t i = 0; i < j->c->nhandle_response; i++) {
         const struct route_proxy_handle_response *hr = &j->c->handle_response[i];
         if (hr->match && !route_resp_match(hr->match, &view)) continue;
+        if (hr->status) {
+            j->replace_status = hr->status;   /* replace_status: the answer goes on, with this status */
+            return 0;
+        }
         route_state_t *st = route_state(j->x);
         route_proxy_answer_t *a = st ? ifr_arena_calloc(j->x->arena, 1, sizeof(*a)) : NULL;
         if (!a) return -1;
@@ -182,6 +187,7 @@ static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
         if (taken != 0) return taken;
     }
     if (route_proxy_headers_down(x, j->c, j->up, &j->ours, r) != 0) return -1;
+    if (j->replace_status) x->resp.status = j->replace_status;
     if (j->set_cookie) {
         char v[17];
         route_proxy_lb_cookie_value(j->up, v);

@@ -106,11 +106,13 @@ typedef struct {
      * given: only GET, as Caddy). */
     const route_matcher_set_t **retry_match;
     size_t nretry_match;
-    /* handle_response [<@matcher>] { <routes> }, in file order: the first
-     * whose response matcher (NULL: any) takes the upstream's final head
-     * runs its routes instead of passing the answer on. */
+    /* handle_response [<@matcher>] { <routes> } and replace_status
+     * [<@matcher>] <code>, in file order: the first whose response matcher
+     * (NULL: any) takes the upstream's final head runs its routes instead
+     * of passing the answer on, or passes it on with another status. */
     struct route_proxy_handle_response {
         const route_resp_match_t *match;
+        int status;              /* replace_status: the answer goes on with this status; 0: routes */
         route_list_t routes;
     } *handle_response;
     size_t nhandle_response;

@@ -396,7 +396,7 @@ static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s,
     if (ifr_str_eq_cstr(n, "lb_retry_match")) return route__proxy_parse_retry_match(p, s, c);
     /* Caddy's, not built: an error naming them, not a "did you mean". */
     static const char *const missing[] = {
-        "dynamic", "replace_status", "buffer_requests", "buffer_responses",
+        "dynamic", "buffer_requests", "buffer_responses",
         "request_buffers", "response_buffers", "stream_timeout", "stream_close_delay", "verbose_logs",
         "health_port", "health_headers", "health_body", "health_follow_redirects", "health_passes",
         "health_fails", "health_method", "health_request_body", "unhealthy_latency",
@@ -406,12 +406,13 @@ static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s,
         if (ifr_str_eq_cstr(n, missing[i]))
             return cfg_errorf(p->err, &s->name, "reverse_proxy: option '%s' is not supported by ifrit yet", missing[i]);
     /* Response matchers and handle_response: route__proxy_parse_responses. */
-    if ((n.len && n.ptr[0] == '@') || ifr_str_eq_cstr(n, "handle_response")) return 0;
+    if ((n.len && n.ptr[0] == '@') || ifr_str_eq_cstr(n, "handle_response") || ifr_str_eq_cstr(n, "replace_status"))
+        return 0;
     static const char *const known[] = {
         "to", "lb_policy", "lb_retries", "lb_try_duration", "lb_try_interval", "lb_retry_match", "health_uri",
         "health_interval", "health_timeout", "health_status", "fail_duration", "max_fails",
         "unhealthy_status", "header_up", "header_down", "flush_interval", "transport", "trusted_proxies",
-        "handle_response",
+        "handle_response", "replace_status",
     };
     return cfg_error_unknown(p->err, &s->name, "reverse_proxy option", known, sizeof known / sizeof *known);
 }
@@ -428,7 +429,7 @@ static int route__proxy_parse_responses(route_parse_t *p, const cfg_block_t *blk
     size_t nnamed = 0, nhr = 0;
     for (size_t i = 0; blk && i < blk->count; i++) {
         const cfg_directive_t *s = &blk->items[i];
-        if (ifr_str_eq_cstr(s->name.text, "handle_response")) nhr++;
+        if (ifr_str_eq_cstr(s->name.text, "handle_response") || ifr_str_eq_cstr(s->name.text, "replace_status")) nhr++;
         if (!s->name.text.len || s->name.text.ptr[0] != '@') continue;
         if (nnamed == ROUTE__PROXY_RESP_MATCHERS)
             return cfg_errorf(p->err, &s->name, "reverse_proxy: at most %d response matchers", ROUTE__PROXY_RESP_MATCHERS);
@@ -454,17 +455,25 @@ static int route__proxy_parse_responses(route_parse_t *p, const cfg_block_t *blk
     if (!c->handle_response) return route__proxy_oom(p);
     for (size_t i = 0; blk && i < blk->count; i++) {
         const cfg_directive_t *s = &blk->items[i];
-        if (!ifr_str_eq_cstr(s->name.text, "handle_response")) continue;
-        if (cfg_expect_args(s, 0, 1, p->err) != 0) return -1;
-        if (!s->block) return cfg_errorf(p->err, &s->name, "handle_response: expected a block of routes");
+        bool replace = ifr_str_eq_cstr(s->name.text, "replace_status");
+        if (!replace && !ifr_str_eq_cstr(s->name.text, "handle_response")) continue;
         struct route_proxy_handle_response *hr = &c->handle_response[c->nhandle_response++];
-        if (s->nargs) {
+        if (replace) {
+            if (cfg_expect_args(s, 1, 2, p->err) != 0 || cfg_expect_no_block(s, p->err) != 0) return -1;
+            if (route_parse_status(&s->args[s->nargs - 1], &hr->status) != 0)
+                return cfg_errorf(p->err, &s->args[s->nargs - 1], "replace_status: expected a status code");
+        } else {
+            if (cfg_expect_args(s, 0, 1, p->err) != 0) return -1;
+            if (!s->block) return cfg_errorf(p->err, &s->name, "handle_response: expected a block of routes");
+        }
+        if (s->nargs == (replace ? 2u : 1u)) {
             const cfg_token_t *t = &s->args[0];
             for (size_t k = 0; k < nnamed && !hr->match; k++)
                 if (ifr_str_eq(named[k].name, t->text)) hr->match = named[k].m;
-            if (!hr->match) return cfg_errorf(p->err, t, "handle_response: response matcher %s is not defined",
+            if (!hr->match) return cfg_errorf(p->err, t, "%s: response matcher %s is not defined", s->name.text.ptr,
                                               t->text.ptr);
         }
+        if (replace) continue;
         p->depth++;
         int rc = route_parse_list(p, s->block, false, &hr->routes);
         p->depth--;
