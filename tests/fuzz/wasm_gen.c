@@ -486,7 +486,14 @@ static void gen_numop(fn_t *f, uint8_t t)
     if (!n) { put_const(f, t); return; }
     const numop_t *op = &numops[idx[take(f->src, n)]];
     gen_expr(f, op->a);
-    if (op->b) gen_expr(f, op->b);
+    int copy;
+    if (op->b && take(f->src, 4) == 0 && (copy = new_local(f, op->a)) >= 0) {
+        /* both operands the same value: the equal case of comparisons, x - x, x / x */
+        put(f->code, 0x22); put_uleb(f->code, (uint32_t)copy);
+        put(f->code, 0x20); put_uleb(f->code, (uint32_t)copy);
+    } else if (op->b) {
+        gen_expr(f, op->b);
+    }
     if (op->prefix) put(f->code, 0xFC);
     put(f->code, op->op);
 }
