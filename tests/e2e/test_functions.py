@@ -454,7 +454,7 @@ def test_fn_config_errors(binary):
         ("\twasm ./bad.wasm\n", {"bad.wasm": b"\0asm\x01\0\0\0\x99"}, "not a valid WebAssembly module"),
         ("\twasm ./lib.wasm\n", {"lib.wasm": b"\0asm\x01\0\0\0"}, "exports no _start"),
         ("\twasm ./h.wasm {\n\t\tdb_dsn postgres://x\n\t}\n", {"h.wasm": hello},
-         "db_dsn: 'postgres://x' is a URL: only SQLite files are supported yet"),
+         "db_dsn needs db_driver sqlite or postgres"),
         ("\tgojinn ./h.wasm {\n\t\tmqtt_broker tcp://x:1883\n\t}\n", {"h.wasm": hello},
          "option 'mqtt_broker' is not supported yet"),
         ("\tgojinn ./h.wasm {\n\t\tcron \"* * * * *\"\n\t}\n", {"h.wasm": hello}, "cron: expected 2 arguments"),
