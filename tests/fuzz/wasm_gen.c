@@ -700,6 +700,63 @@ static void gen_loop(fn_t *f, uint8_t t)
     put(f->code, 0x0B);
 }
 
+/* The body of a block, loop or if arm with a function type: its params,
+ * on the stack at entry, go into fresh locals (or are dropped); for a loop,
+ * the branch back carries new params. */
+static void gen_typed_arm(fn_t *f, const functype_t *ft, int counter)
+{
+    for (uint32_t i = ft->nparams; i-- > 0;) {
+        int l = new_local(f, ft->params[i]);
+        if (l >= 0) { put(f->code, 0x21); put_uleb(f->code, (uint32_t)l); }
+        else put(f->code, 0x1A);
+    }
+    gen_stmts(f, 3);
+    if (counter >= 0) {
+        gen_values(f, ft->params, ft->nparams);
+        put(f->code, 0x20); put_uleb(f->code, (uint32_t)counter);
+        put(f->code, 0x41); put(f->code, 1);
+        put(f->code, 0x6B);
+        put(f->code, 0x22); put_uleb(f->code, (uint32_t)counter);
+        put(f->code, 0x0D); put(f->code, 0);
+        settle(f, ft->params, ft->nparams, 0);
+    }
+    gen_values(f, ft->results, ft->nresults);
+}
+
+/* block, loop or if typed by a function type (params and several results),
+ * its results settled to want (0: dropped). */
+static void gen_typed_block(fn_t *f, uint8_t want)
+{
+    mod_t *m = f->m;
+    uint32_t type = take(f->src, m->ntypes), kind = take(f->src, 3); /* block, loop, if */
+    const functype_t *ft = &m->types[type];
+    if (kind == 1 && ft->nparams > MAX_RESULTS) kind = 0;  /* a label carries at most MAX_RESULTS */
+    int counter = -1;
+    if (kind == 1 && (counter = new_local(f, T_I32)) >= 0) {
+        put(f->code, 0x41); put_sleb(f->code, 1 + (int32_t)take(f->src, 6));
+        put(f->code, 0x21); put_uleb(f->code, (uint32_t)counter);
+    }
+    gen_values(f, ft->params, ft->nparams);
+    if (kind == 2) gen_expr(f, T_I32);
+    put(f->code, kind == 0 ? 0x02 : kind == 1 ? 0x03 : 0x04);
+    put_sleb(f->code, type);
+    if (kind == 1) push_label(f, ft->nparams, ft->params);
+    else push_label(f, ft->nresults, ft->results);
+    gen_typed_arm(f, ft, kind == 1 ? counter : -1);
+    if (kind == 2) {
+        put(f->code, 0x05);
+        gen_typed_arm(f, ft, -1);
+    }
+    f->nlabels--;
+    put(f->code, 0x0B);
+    if (want && (ft->nresults == 0 || ft->results[ft->nresults - 1] != want)) {
+        settle(f, ft->results, ft->nresults, 0);
+        gen_expr(f, want);
+        return;
+    }
+    settle(f, ft->results, ft->nresults, want);
+}
+
 static void gen_select(fn_t *f, uint8_t t)
 {
     gen_expr(f, t);
@@ -768,7 +825,9 @@ static void gen_expr(fn_t *f, uint8_t t)
         break;
     case 11: gen_select(f, t); break;
     case 12: case 13:
-        if (can_nest(f)) gen_block(f, t); else gen_leaf(f, t);
+        if (!can_nest(f)) gen_leaf(f, t);
+        else if (take(f->src, 3) == 0) gen_typed_block(f, t);
+        else gen_block(f, t);
         break;
     case 14:
         if (can_nest(f)) gen_if(f, t); else gen_leaf(f, t);
@@ -841,7 +900,11 @@ static void gen_stmt(fn_t *f)
     case 4: case 5: gen_store(f); break;
     case 6: gen_expr(f, pick_type(s)); put(c, 0x1A); break;
     case 7: if (can_nest(f)) gen_if(f, 0); break;
-    case 8: if (can_nest(f)) gen_block(f, 0); break;
+    case 8:
+        if (!can_nest(f)) break;
+        if (take(s, 3) == 0) gen_typed_block(f, 0);
+        else gen_block(f, 0);
+        break;
     case 9: if (can_nest(f)) gen_loop(f, 0); break;
     case 10: {
         /* br_if to any label: its values are dropped when not taken */
