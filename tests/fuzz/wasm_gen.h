@@ -13,7 +13,8 @@
  * mutable globals exported as "g0", "g1", .... Function bodies are trees of
  * typed expressions and statements: the arithmetic of every scalar type
  * (traps included: division by zero, overflow, float to integer), a few
- * v128 operations, locals and globals, block/loop/if with results,
+ * v128 operations, locals and globals, block/loop/if with a result or a
+ * function type (params, several results),
  * br/br_if/br_table/return carrying values, calls and call_indirect
  * (mismatching types and empty or out-of-range slots trap), loads and
  * stores of every width near and past the end of memory, memory.size/grow,
