@@ -88,7 +88,9 @@ bench_start() {
     esac
     pid=$!
     bench_pids+=("$pid")
-    local deadline=$((SECONDS + 10))
+    # BENCH_START_WAIT: seconds a server may take to answer (default 10;
+    # the functions section gives the compiler's esbuild loads longer)
+    local deadline=$((SECONDS + ${BENCH_START_WAIT:-10}))
     while [ $SECONDS -lt $deadline ]; do
         curl -sk -o /dev/null --max-time 1 "${BENCH_SCHEME:-http}://127.0.0.1:$port/" && return 0
         kill -0 "$pid" 2>/dev/null || break
