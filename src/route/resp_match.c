@@ -44,19 +44,27 @@ int route_resp_match_parse(route_parse_t *p, const cfg_directive_t *d, const cha
     return 0;
 }
 
+/* Whether any line of the field matches any of the values (or, with no
+ * values, whether the field is there): every line counts, as in Caddy. */
+static bool route__resp_header_matches(const struct route_resp_match_hdr *h, const http_headers_t *hs)
+{
+    for (uint32_t i = 0; i < hs->count; i++) {
+        const http_header_t *f = &hs->items[i];
+        if (!ifr_str_eq_nocase(f->name, h->field)) continue;
+        if (h->nvalues == 0) return true;
+        for (size_t k = 0; k < h->nvalues; k++)
+            if (route_wild_match(h->values[k], f->value, false)) return true;
+    }
+    return false;
+}
+
 bool route_resp_match(const route_resp_match_t *m, const http_response_t *r)
 {
     bool status_ok = m->ncodes == 0;
     for (size_t i = 0; i < m->ncodes && !status_ok; i++)
         status_ok = m->codes[i] == r->status || (m->codes[i] <= 5 && r->status / 100 == m->codes[i]);
     if (!status_ok) return false;
-    for (size_t i = 0; i < m->nheaders; i++) {
-        const struct route_resp_match_hdr *h = &m->headers[i];
-        const http_header_t *v = http_headers_get(&r->headers, h->field);
-        if (!v) return false;
-        bool any = h->nvalues == 0;
-        for (size_t k = 0; k < h->nvalues && !any; k++) any = route_wild_match(h->values[k], v->value, false);
-        if (!any) return false;
-    }
+    for (size_t i = 0; i < m->nheaders; i++)
+        if (!route__resp_header_matches(&m->headers[i], &r->headers)) return false;
     return true;
 }
