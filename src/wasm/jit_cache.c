@@ -3,9 +3,14 @@
 
 #include <string.h>
 
-static const int iw__cache_reg[IW_JIT_CACHE_REGS] = { IW_X64_R8, IW_X64_R9, IW_X64_R10, IW_X64_R11 };
+static const int iw__cache_reg[IW_JIT_CACHE_REGS] = { IW_X64_R8, IW_X64_R9, IW_X64_R10, IW_X64_R11, IW_X64_RDI };
 
-void iw_jit_cache_clear(iw_jit_cache_t *c) { memset(c, 0, sizeof *c); }
+void iw_jit_cache_clear(iw_jit_cache_t *c)
+{
+    uint32_t locals = c->locals;
+    memset(c, 0, sizeof *c);
+    c->locals = locals;
+}
 
 void iw_jit_cache_unpin(iw_jit_cache_t *c) { c->pinned = 0; }
 
@@ -36,6 +41,15 @@ static bool iw__cache_reg_used(const iw_jit_cache_t *c, int i)
     return false;
 }
 
+/* Whether register index i holds a local (else only operand stack values,
+ * which wasm code reads once, soon after they are made). */
+static bool iw__cache_holds_local(const iw_jit_cache_t *c, int i)
+{
+    for (int e = 0; e < c->n; e++)
+        if (c->reg[e] == i && c->slot[e] < c->locals) return true;
+    return false;
+}
+
 int iw_jit_cache_find(iw_jit_cache_t *c, uint32_t slot)
 {
     int e = iw__cache_entry(c, slot);
@@ -61,9 +75,12 @@ void iw_jit_cache_keep_below(iw_jit_cache_t *c, uint32_t below)
 static void iw__cache_add(iw_jit_cache_t *c, uint32_t slot, int i)
 {
     if (c->n == IW_JIT_CACHE_ENTRIES) {
-        int victim = -1;
+        /* another register's least recently used entry; when every entry
+         * names register i (one value copied to many slots), one of those */
+        int victim = 0;
         for (int e = 0; e < c->n; e++)
-            if (c->reg[e] != i && (victim < 0 || c->last_use[c->reg[e]] < c->last_use[c->reg[victim]])) victim = e;
+            if (c->reg[e] != i && (c->reg[victim] == i || c->last_use[c->reg[e]] < c->last_use[c->reg[victim]]))
+                victim = e;
         iw__cache_drop(c, victim);
     }
     c->slot[c->n] = slot;
@@ -72,17 +89,22 @@ static void iw__cache_add(iw_jit_cache_t *c, uint32_t slot, int i)
 }
 
 /* A register that is not pinned, emptied: a free one, else the least
- * recently used. */
+ * recently used of those holding no local, else the least recently used. */
 static int iw__cache_take(iw_jit_cache_t *c)
 {
     int best = -1;
+    bool best_local = true;
     for (int i = 0; i < IW_JIT_CACHE_REGS; i++) {
         if (c->pinned & (1u << i)) continue;
         if (!iw__cache_reg_used(c, i)) {
             best = i;
             break;
         }
-        if (best < 0 || c->last_use[i] < c->last_use[best]) best = i;
+        bool local = iw__cache_holds_local(c, i);
+        if (best < 0 || (best_local && !local) || (local == best_local && c->last_use[i] < c->last_use[best])) {
+            best = i;
+            best_local = local;
+        }
     }
     /* at most three registers are pinned by one instruction, so one is left */
     for (int e = c->n - 1; e >= 0; e--)
@@ -149,7 +171,8 @@ void iw_jit_cache_establish(iw_x64_buf_t *b, const iw_jit_cache_t *have, const i
      * register index, -1 the frame only, -2 already in place or nothing
      * wanted); `want` has one entry per register */
     uint32_t slot[IW_JIT_CACHE_REGS] = { 0 };
-    int src[IW_JIT_CACHE_REGS] = { -2, -2, -2, -2 };
+    int src[IW_JIT_CACHE_REGS];
+    for (int i = 0; i < IW_JIT_CACHE_REGS; i++) src[i] = -2;
     for (int e = 0; e < want->n; e++) {
         int i = want->reg[e], h = iw__cache_entry(have, want->slot[e]);
         slot[i] = want->slot[e];

@@ -1,5 +1,6 @@
 /* The compiler's register cache (jit_compile.c, docs/engine.md
- * "Compiler"): which frame slots the registers r8-r11 hold copies of.
+ * "Compiler"): which frame slots the registers r8-r11 and rdi hold copies
+ * of.
  * It is write-through: every result is stored to its slot as well, so the
  * frame is exact at every instruction boundary and an exit, a trap, a
  * helper or the interpreter only ever reads slots; the cache saves the
@@ -18,20 +19,21 @@
 
 #include "wasm/jit_x64.h"
 
-#define IW_JIT_CACHE_REGS 4
-#define IW_JIT_CACHE_ENTRIES 8
+#define IW_JIT_CACHE_REGS 5
+#define IW_JIT_CACHE_ENTRIES 12
 
 typedef struct {
     uint32_t slot[IW_JIT_CACHE_ENTRIES];
-    uint8_t reg[IW_JIT_CACHE_ENTRIES];      /* register index (0-3: r8-r11) */
+    uint8_t reg[IW_JIT_CACHE_ENTRIES];      /* register index: r8-r11, rdi */
     uint8_t n;                              /* entries in use */
     uint8_t pinned;                         /* bit per register */
     uint32_t last_use[IW_JIT_CACHE_REGS];
     uint32_t tick;
+    uint32_t locals;                        /* the function's locals are the slots below */
 } iw_jit_cache_t;
 
-/* Forgets everything (at labels, and after anything that may write slots
- * or clobber r8-r11: calls, helpers). */
+/* Forgets every register (at labels, and after anything that may write
+ * slots or clobber the cache registers: calls, helpers); keeps `locals`. */
 void iw_jit_cache_clear(iw_jit_cache_t *c);
 static inline bool iw_jit_cache_empty(const iw_jit_cache_t *c) { return c->n == 0; }
 void iw_jit_cache_unpin(iw_jit_cache_t *c);

@@ -1,19 +1,20 @@
 /* The compiler: each function's internal code (compile.c) translated to
  * x86-64, one internal instruction at a time, into one executable mapping
- * per module (docs/engine.md, "Compiler"). Operands stay in their frame
- * slots, so every instruction boundary is a place where the interpreter and
- * compiled code can hand the frame to each other. Fixed registers:
+ * per module (docs/engine.md, "Compiler"). Every result is stored to its
+ * frame slot, so every instruction boundary is a place where the interpreter
+ * and compiled code can hand the frame to each other; r8-r11 and rdi are
+ * a register cache of slots (jit_cache.h). Fixed registers:
  *   rbx frame pointer, r12 context (iw_jit_ctx_t), r13 memory base,
  *   r14 memory size, r15 fuel countdown, rbp the interrupt flag's address,
- *   rsi the current frame record, rdi the address of the call's depth;
- *   rax, rcx, rdx, r8, r9 scratch.
+ *   rsi the current frame record; rax, rcx, rdx scratch (and the cache's
+ *   registers within a call sequence, which empties the cache).
  * Calls to compiled functions of the same instance push a frame record as
  * the interpreter does and jump to the callee; returns pop it and jump
  * back (no native stack is used, so guest recursion never touches the C
  * stack). Anything the compiled code does not do itself (a failed check
  * that will trap, the fuel slow path, other calls and returns) is an exit:
- * rax = the internal instruction's address, then the module's exit
- * sequence stores it and the countdown in the context and returns to the
+ * eax = the internal instruction's position, then the module's exit
+ * sequence stores its address and the countdown in the context and returns to the
  * interpreter, which runs that instruction in the frame record at the
  * depth. A check always exits before the instruction has any effect. */
 #include "wasm/jit.h"
@@ -453,7 +454,7 @@ typedef struct {
     uint32_t nfix, fix_cap;
     iw__jit_stub_t *stubs;
     uint32_t nstubs, stubs_cap;
-    iw_jit_cache_t cache;           /* what r8-r11 hold at the instruction being translated */
+    iw_jit_cache_t cache;           /* what the cache registers hold at the instruction being translated */
     iw__jit_loop_t *loops;          /* the loop headers translated so far, by position */
     uint32_t nloops, loops_cap;
     bool oom;
@@ -625,9 +626,12 @@ static void iw__jit_exit_if(iw__jit_t *j, iw_x64_cc_t cc, uint32_t pos, int32_t 
     j->stubs[j->nstubs++] = (iw__jit_stub_t){ at, pos, undo };
 }
 
+/* Exits at instruction pos of the running function: eax = pos (5 bytes
+ * where the instruction's address took 10), which the exit sequence turns
+ * into the address from the frame record's function. */
 static void iw__jit_exit(iw__jit_t *j, uint32_t pos)
 {
-    iw_x64_mov_imm(&j->b, IW__RAX, (uint64_t)(uintptr_t)(j->fn->code + pos));
+    iw_x64_mov_imm(&j->b, IW__RAX, pos);
     iw_x64_patch(&j->b, iw_x64_jmp(&j->b), j->exit_at);
 }
 
@@ -675,12 +679,13 @@ static void iw__jit_address(iw__jit_t *j, const iw_word_t *ins, uint32_t addr_sl
     if (form == IW__F_ADD || form == IW__F_ADDI) iw_x64_alu_ri(b, IW_X64_ADD, false, IW__RAX, (int32_t)(uint32_t)ins[3].u);
     if (form == IW__F_ADDS)
         iw_x64_alu_rr(b, IW_X64_ADD, false, IW__RAX, iw_jit_cache_read(&j->cache, b, (uint32_t)ins[3].u));
-    if (ins[2].u) {
+    if (ins[2].u && ins[2].u <= INT32_MAX) {
+        iw_x64_alu_ri(b, IW_X64_ADD, true, IW__RAX, (int32_t)ins[2].u);
+    } else if (ins[2].u) {
         iw_x64_mov_imm(b, IW__RCX, ins[2].u);
         iw_x64_alu_rr(b, IW_X64_ADD, true, IW__RAX, IW__RCX);
     }
-    iw_x64_mov_rr(b, true, IW__RCX, IW__RAX);
-    iw_x64_alu_ri(b, IW_X64_ADD, true, IW__RCX, (int32_t)size);
+    iw_x64_lea(b, IW__RCX, IW__RAX, -1, (int32_t)size);
     iw_x64_alu_rr(b, IW_X64_CMP, true, IW__RCX, IW__R14);
     iw__jit_exit_if(j, IW_X64_CC_A, pos, 0);
 }
@@ -1060,7 +1065,7 @@ static void iw__jit_unary(iw__jit_t *j, const iw__jit_info_t *in, const iw_word_
         break;
     case IW__U_ZX32: iw_x64_mov_rr(b, false, rd, rs); break;
     case IW__U_SX32: iw_x64_op_rr(b, true, (const uint8_t[]){ 0x63 }, 1, rd, rs); break;
-    case IW__U_SX8: iw_x64_op_rr(b, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, rd, rs); break;
+    case IW__U_SX8: iw_x64_op_rr_byte(b, in->w, (const uint8_t[]){ 0x0F, 0xBE }, 2, rd, rs); break;
     case IW__U_SX16: iw_x64_op_rr(b, in->w, (const uint8_t[]){ 0x0F, 0xBF }, 2, rd, rs); break;
     }
     iw_jit_cache_write(b, ins[1].p.lo, rd);
@@ -1103,7 +1108,8 @@ static void iw__jit_push_frame(iw__jit_t *j, uint32_t pos, uint32_t base)
     iw_x64_store(b, true, IW__RSI, IW__FRAME(fn), IW__RDX);
     iw__jit_branch(j, iw_x64_lea_rip(b, IW__RAX), pos + 3);
     iw_x64_store(b, true, IW__RSI, IW__FRAME(jit_ret), IW__RAX);
-    iw_x64_alu_mi(b, IW_X64_ADD, false, IW__RDI, 0, 1);
+    iw_x64_load(b, true, IW__RAX, IW__R12, IW__CTX(depth));
+    iw_x64_alu_mi(b, IW_X64_ADD, false, IW__RAX, 0, 1);
 }
 
 /* Declared locals start at zero: slots [r8, r9) of the frame in rbx, both
@@ -1222,27 +1228,29 @@ static void iw__jit_return(iw__jit_t *j, const iw_word_t *ins, uint32_t pos)
         iw_x64_store(b, true, IW__RBX, iw__slot(k), IW__RCX);
     }
     iw_x64_alu_ri(b, IW_X64_SUB, true, IW__RSI, (int32_t)sizeof(iw_exec_frame_t));
-    iw_x64_alu_mi(b, IW_X64_SUB, false, IW__RDI, 0, 1);
+    iw_x64_load(b, true, IW__RCX, IW__R12, IW__CTX(depth));
+    iw_x64_alu_mi(b, IW_X64_SUB, false, IW__RCX, 0, 1);
     iw_x64_load(b, true, IW__RBX, IW__RSI, IW__FRAME(fp));
     iw_x64_jmp_reg(b, IW__RAX);
 }
 
 /* ---- helper calls ------------------------------------------------------------ */
 
-/* A call of a C function: rsi and rdi are saved around it (the other fixed
- * registers are callee-saved), the stack stays 16-byte aligned; the
- * arguments are set between begin and end. */
+/* A call of a C function: rsi is saved around it (the other fixed
+ * registers are callee-saved; the caller-saved ones are the register
+ * cache's, which the caller empties after), the stack stays 16-byte
+ * aligned; the arguments are set between begin and call. */
 static void iw__jit_c_begin(iw__jit_t *j)
 {
     iw_x64_push(&j->b, IW__RSI);
-    iw_x64_push(&j->b, IW__RDI);
+    iw_x64_alu_ri(&j->b, IW_X64_SUB, true, IW_X64_RSP, 8);
 }
 
-static void iw__jit_c_end(iw__jit_t *j, uint64_t fn)
+static void iw__jit_c_call(iw__jit_t *j, uint64_t fn)
 {
     iw_x64_mov_imm(&j->b, IW__RAX, fn);
     iw_x64_call_reg(&j->b, IW__RAX);
-    iw_x64_pop(&j->b, IW__RDI);
+    iw_x64_alu_ri(&j->b, IW_X64_ADD, true, IW_X64_RSP, 8);
     iw_x64_pop(&j->b, IW__RSI);
 }
 
@@ -1257,7 +1265,7 @@ static void iw__jit_numeric(iw__jit_t *j, const iw__jit_info_t *in, iw_op_t op, 
     if (in->form == IW__F_SS) iw_x64_load(b, true, IW__RSI, IW__RBX, iw__slot(ins[2].u));
     if (in->form == IW__F_SI) iw_x64_mov_imm(b, IW__RSI, ins[2].u);
     if (h->traps) iw_x64_lea(b, IW__RDX, IW__R12, -1, IW__CTX(scratch));
-    iw__jit_c_end(j, (uint64_t)(uintptr_t)h->fn);
+    iw__jit_c_call(j, (uint64_t)(uintptr_t)h->fn);
     if (h->traps) {
         iw_x64_test_rr(b, true, IW__RAX, IW__RAX);
         iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
@@ -1275,7 +1283,7 @@ static void iw__jit_ophelper(iw__jit_t *j, iw_op_t op, uint32_t pos)
     iw_x64_mov_rr(b, true, IW__RDI, IW__R12);
     iw_x64_mov_rr(b, true, IW__RSI, IW__RBX);
     iw_x64_mov_imm(b, IW__RDX, (uint64_t)(uintptr_t)(j->fn->code + pos));
-    iw__jit_c_end(j, (uint64_t)(uintptr_t)fn);
+    iw__jit_c_call(j, (uint64_t)(uintptr_t)fn);
     iw_x64_test_rr(b, false, IW__RAX, IW__RAX);
     iw__jit_exit_if(j, IW_X64_CC_NE, pos, 0);
     if (op == IW_OP_MEMORY_GROW) {
@@ -1422,7 +1430,7 @@ static void iw__jit_instr(iw__jit_t *j, iw_op_t op, const iw_word_t *ins, uint32
     case IW__J_STORE: iw__jit_store(j, in, ins, pos); break;
     case IW__J_FLOAT: iw__jit_float(j, in, ins); break;
     /* the rest may write slots behind the cache, and calls and helpers
-     * clobber r8-r11 */
+     * clobber the cache registers */
     case IW__J_NUMERIC: iw__jit_numeric(j, in, op, ins, pos); iw_jit_cache_clear(&j->cache); break;
     case IW__J_OPHELPER: iw__jit_ophelper(j, op, pos); iw_jit_cache_clear(&j->cache); break;
     case IW__J_BR_TABLE: iw__jit_br_table(j, ins, pos); iw_jit_cache_clear(&j->cache); break;     /* no fall-through */
@@ -1439,6 +1447,7 @@ static bool iw__jit_function(iw__jit_t *j)
     if (!j->fn->code || !iw__jit_walk(j)) return false;
     size_t start = j->b.len;
     const iw_word_t *code = j->fn->code;
+    j->cache.locals = j->fn->nlocals;
     iw_jit_cache_clear(&j->cache);
     j->nloops = 0;
     for (uint32_t pos = 0; pos < j->ncode; pos++) {
@@ -1484,7 +1493,7 @@ static bool iw__jit_function(iw__jit_t *j)
     for (uint32_t i = 0; i < j->nloops; i++) {
         uint32_t body = j->loops[i].pos + 2;
         if (body >= j->ncode || !(j->native[body] & IW__NATIVE_LABEL)) continue;
-        iw_jit_cache_t none = { 0 };
+        iw_jit_cache_t none = { .locals = j->fn->nlocals };
         size_t entry = j->b.len;
         iw_jit_cache_establish(&j->b, &none, &j->loops[i].state);
         iw_x64_patch(&j->b, iw_x64_jmp(&j->b), j->native[body] & ~IW__NATIVE_LABEL);
@@ -1500,7 +1509,8 @@ static bool iw__jit_function(iw__jit_t *j)
  *   enter(fp, ctx, target): saves the callee-saved registers, loads the
  *   fixed ones from the context and jumps to target (rdi and rsi, the
  *   arguments, are free once read);
- *   exit (rax = the instruction to continue at): stores it and the
+ *   exit (rax = the position of the instruction to continue at, in the
+ *   function of the frame record in rsi): stores its address and the
  *   countdown in the context and returns to the interpreter. */
 static void iw__jit_trampoline(iw__jit_t *j)
 {
@@ -1515,9 +1525,11 @@ static void iw__jit_trampoline(iw__jit_t *j)
     iw_x64_load(b, true, IW__R14, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, memsize));
     iw_x64_load(b, true, IW__RBP, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, interrupt));
     iw_x64_load(b, true, IW__RSI, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, frame));
-    iw_x64_load(b, true, IW__RDI, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, depth));
     iw_x64_jmp_reg(b, IW__RDX);
     j->exit_at = b->len;
+    iw_x64_load(b, true, IW__RCX, IW__RSI, IW__FRAME(fn));
+    iw_x64_load(b, true, IW__RCX, IW__RCX, (int32_t)offsetof(iw_code_t, code));
+    iw_x64_op_mem_scaled(b, false, true, (const uint8_t[]){ 0x8D }, 1, IW__RAX, IW__RCX, IW__RAX, 3, 0);
     iw_x64_store(b, true, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, exit_ip), IW__RAX);
     iw_x64_store(b, true, IW__R12, (int32_t)offsetof(iw_jit_ctx_t, budget), IW__R15);
     iw_x64_alu_ri(b, IW_X64_ADD, true, IW_X64_RSP, 8);
@@ -1555,12 +1567,17 @@ void iw_jit_compile_module(iw_module_t *m)
         iw__opmap_init(opmap);
         /* which functions will have native code, so that a call knows
          * whether it can enter its callee directly */
+        size_t instructions = 0;
         for (uint32_t i = 0; i < ndefined && !j.oom; i++) {
             j.fn = &m->codes[i];
             j.ncode = 0;
             iw__jit_clear_native(&j);
             planned[i] = j.fn->code && iw__jit_walk(&j);
+            if (planned[i]) instructions += j.fn->nsrcmap;
         }
+        /* about 12 bytes of machine code per internal instruction (esbuild
+         * and the bench kernels); growing past a guess still works */
+        iw_x64_reserve(&j.b, 4096 + instructions * 12);
         iw__jit_trampoline(&j);
         for (uint32_t i = 0; i < ndefined && ok && !j.oom && !j.b.oom; i++) {
             if (!planned[i]) continue;

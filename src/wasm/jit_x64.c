@@ -31,7 +31,22 @@ void iw_x64_byte_grow(iw_x64_buf_t *b, uint8_t v)
 
 static void iw__x64_u32(iw_x64_buf_t *b, uint32_t v)
 {
+    if (b->cap - b->len >= 4) {     /* in place while there is room (little-endian host) */
+        memcpy(b->p + b->len, &v, 4);
+        b->len += 4;
+        return;
+    }
     for (int i = 0; i < 4; i++) iw_x64_byte(b, (uint8_t)(v >> (8 * i)));
+}
+
+bool iw_x64_reserve(iw_x64_buf_t *b, size_t n)
+{
+    if (b->oom || b->cap >= n) return !b->oom;
+    uint8_t *p = realloc(b->p, n);
+    if (!p) return false;
+    b->p = p;
+    b->cap = n;
+    return true;
 }
 
 static void iw__x64_rex(iw_x64_buf_t *b, bool w, int reg, int index, int base)
@@ -177,9 +192,16 @@ void iw_x64_test_rr(iw_x64_buf_t *b, bool w, int a, int c)
     iw_x64_op_rr(b, w, (const uint8_t[]){ 0x85 }, 1, c, a);
 }
 
+void iw_x64_op_rr_byte(iw_x64_buf_t *b, bool w, const uint8_t *opc, int nopc, int reg, int rm)
+{
+    /* without a REX prefix, byte registers 4-7 are ah, ch, dh, bh */
+    if (!w && (rm & ~3) == 4 && reg < 8) iw_x64_byte(b, 0x40);
+    iw_x64_op_rr(b, w, opc, nopc, reg, rm);
+}
+
 void iw_x64_setcc(iw_x64_buf_t *b, iw_x64_cc_t cc, int reg)
 {
-    iw_x64_op_rr(b, false, (const uint8_t[]){ 0x0F, (uint8_t)(0x90 | cc) }, 2, 0, reg);
+    iw_x64_op_rr_byte(b, false, (const uint8_t[]){ 0x0F, (uint8_t)(0x90 | cc) }, 2, 0, reg);
 }
 
 void iw_x64_movzx8_rr(iw_x64_buf_t *b, int dst, int src)

@@ -31,6 +31,10 @@ typedef struct {
 } iw_x64_buf_t;
 
 void iw_x64_free(iw_x64_buf_t *b);
+/* Makes room for n bytes in all at once (a guess of the final size saves
+ * the copies of growing by doubling); false if that fails, which leaves the
+ * buffer usable. */
+bool iw_x64_reserve(iw_x64_buf_t *b, size_t n);
 /* Appends one byte: in place while there is room (the common case, kept
  * inline: compiling is mostly appending bytes), else through
  * iw_x64_byte_grow. */
@@ -78,7 +82,10 @@ void iw_x64_imul_rr(iw_x64_buf_t *b, bool w, int dst, int src);
 void iw_x64_shift_cl(iw_x64_buf_t *b, iw_x64_shift_t op, bool w, int dst);
 void iw_x64_shift_ri(iw_x64_buf_t *b, iw_x64_shift_t op, bool w, int dst, uint8_t n);
 void iw_x64_test_rr(iw_x64_buf_t *b, bool w, int a, int c);
-void iw_x64_setcc(iw_x64_buf_t *b, iw_x64_cc_t cc, int reg);      /* reg: al, cl, dl or bl */
+/* op_rr where rm is read or written as a byte register: spl, bpl, sil and
+ * dil need a REX prefix, which this adds. */
+void iw_x64_op_rr_byte(iw_x64_buf_t *b, bool w, const uint8_t *opc, int nopc, int reg, int rm);
+void iw_x64_setcc(iw_x64_buf_t *b, iw_x64_cc_t cc, int reg);      /* the low byte of any register */
 void iw_x64_movzx8_rr(iw_x64_buf_t *b, int dst, int src);         /* dst32 = zero-extended src8 */
 void iw_x64_cmov(iw_x64_buf_t *b, iw_x64_cc_t cc, bool w, int dst, int src);
 void iw_x64_div(iw_x64_buf_t *b, bool w, bool is_signed, int src); /* (e/r)dx:(e/r)ax / src */

@@ -180,6 +180,33 @@ static const char *const WAT =
     "    (table.set 0 (i32.const 4) (table.get 0 (local.get $i)))\n"
     "    (i32.add (i32.add (table.size 0) (ref.is_null (table.get 0 (i32.const 4))))\n"
     "      (call_indirect (type $ii) (i32.const 5) (i32.const 4))))\n"
+    /* the register cache: locals kept in registers across a back-edge that
+     * rotates them (a cycle of register moves), and more live locals than
+     * registers (i64 and inline f64 arithmetic) */
+    "  (func (export \"rotate\") (param $n i32) (result i32) (local $a i32) (local $b i32) (local $c i32) (local $t i32)\n"
+    "    (local.set $a (i32.const 1)) (local.set $b (i32.const 2)) (local.set $c (i32.const 3))\n"
+    "    (loop $l\n"
+    "      (local.set $t (local.get $a))\n"
+    "      (local.set $a (local.get $b))\n"
+    "      (local.set $b (local.get $c))\n"
+    "      (local.set $c (i32.add (i32.mul (local.get $t) (i32.const 3)) (local.get $n)))\n"
+    "      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))\n"
+    "    (i32.xor (local.get $a) (i32.xor (i32.shl (local.get $b) (i32.const 8)) (i32.shl (local.get $c) (i32.const 16)))))\n"
+    "  (func (export \"many\") (param $n i32) (result i64)\n"
+    "    (local $a i64) (local $b i64) (local $c i64) (local $d i64) (local $f i64) (local $x f64) (local $y f64)\n"
+    "    (local.set $x (f64.const 1)) (local.set $b (i64.const 0x1234567))\n"
+    "    (loop $l\n"
+    "      (local.set $a (i64.add (local.get $a) (i64.extend_i32_u (local.get $n))))\n"
+    "      (local.set $b (i64.xor (local.get $b) (local.get $a)))\n"
+    "      (local.set $c (i64.add (local.get $c) (i64.rotl (local.get $b) (i64.const 7))))\n"
+    "      (local.set $d (i64.sub (local.get $d) (local.get $c)))\n"
+    "      (local.set $f (i64.add (local.get $f) (i64.shr_u (local.get $d) (i64.const 3))))\n"
+    "      (local.set $y (f64.add (local.get $y) (f64.const 1.5)))\n"
+    "      (local.set $x (f64.sub (f64.div (f64.mul (local.get $x) (local.get $y)) (f64.add (local.get $y) (f64.const 1)))\n"
+    "        (f64.const 0.25)))\n"
+    "      (br_if $l (i32.gt_s (local.tee $n (i32.sub (local.get $n) (i32.const 1))) (i32.const 0))))\n"
+    "    (i64.add (i64.add (i64.xor (local.get $a) (local.get $b)) (i64.xor (local.get $c) (local.get $d)))\n"
+    "      (i64.add (local.get $f) (i64.reinterpret_f64 (local.get $x)))))\n"
     ")\n";
 
 static bool suspend_get;
@@ -246,9 +273,9 @@ static void test_compiled_count(void)
 {
     uint32_t defined = 0;
     CHECK_INT_EQ(iw_module_compiled_count(modules[0], &defined), 0);
-    CHECK_INT_EQ(defined, 18);
+    CHECK_INT_EQ(defined, 20);
     /* every function of the module uses only what the compiler translates */
-    CHECK_INT_EQ(iw_module_compiled_count(modules[1], NULL), IW_JIT ? 18 : 0);
+    CHECK_INT_EQ(iw_module_compiled_count(modules[1], NULL), IW_JIT ? 20 : 0);
 }
 
 static void test_results_match(void)
@@ -397,6 +424,47 @@ static void test_suspend_resume(void)
     CHECK_INT_EQ(got[1], got[0]);
 }
 
+/* Values the register cache keeps across back-edges: the same results,
+ * fuel and traps as the interpreter at every fuel limit tried, and slices
+ * of every size from 1 up, each resuming after the loop header (where the
+ * interpreter enters through the loop's register loads), to the same
+ * result with as many pauses. */
+static void test_loop_registers(void)
+{
+    static const char *const names[] = { "rotate", "many" };
+    for (int k = 0; k < 2; k++) {
+        for (int32_t n = 1; n < 40; n += 7) {
+            iw_val_t a[] = { I32(n) };
+            same(names[k], a, 1, NULL, IW_FINISHED);
+        }
+        iw_val_t a[] = { I32(300) };
+        for (uint64_t fuel = 1; fuel < 4000; fuel += 211) {
+            iw_limits_t lim = { .fuel = fuel };
+            same(names[k], a, 1, &lim, IW_TRAPPED);
+        }
+        for (uint64_t slice = 1; slice < 60; slice += 4) {
+            int64_t got[2] = { 0, 0 };
+            uint32_t pauses[2] = { 0, 0 };
+            for (int e = 0; e < 2; e++) {
+                iw_instance_t *inst = iw_instance_new(modules[e], linker, NULL, NULL, NULL);
+                iw_instance_set_slice(inst, slice);
+                iw_val_t r = { 0 };
+                iw_status_t st = iw_call(inst, iw_instance_func(inst, names[k]), a, 1, &r, 1);
+                while (st == IW_SUSPENDED && pauses[e] < 100000) {
+                    pauses[e]++;
+                    st = iw_resume(inst, NULL);
+                }
+                CHECK_INT_EQ(st, IW_FINISHED);
+                got[e] = r.type == IW_I64 ? r.of.i64 : r.of.i32;
+                iw_instance_free(inst);
+            }
+            CHECK_INT_EQ(got[1], got[0]);
+            CHECK_INT_EQ(pauses[1], pauses[0]);
+            CHECK(pauses[0] > 0);
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_encoder);
@@ -416,6 +484,7 @@ int main(void)
         RUN(test_traps_match);
         RUN(test_fuel_match);
         RUN(test_suspend_resume);
+        RUN(test_loop_registers);
     }
     iw_module_release(modules[0]);
     iw_module_release(modules[1]);
