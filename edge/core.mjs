@@ -125,7 +125,8 @@ export class EdgeCore {
   // text, and caddyfilePath, its path inside the edge (imports resolve from
   // there); assets, [absolutePath, ArrayBuffer, mtimeNs] for every file
   // file_server may serve; functions, [path as the Caddyfile writes it,
-  // WebAssembly.Module, memory_limit (0: none)] for every `wasm` function.
+  // WebAssembly.Module, memory_limit (0: none), the `gojinn` imports it
+  // declares with an i64 result] for every `wasm` function.
   static async create(module, { caddyfile, caddyfilePath = "", assets = [], functions = [] }, log = console) {
     const wasi = new Wasi({ tree: buildTree(assets), stdout: (s) => log.log(s), stderr: (s) => log.error(s) });
     const instance = await WebAssembly.instantiate(module, wasi.imports);
@@ -133,7 +134,8 @@ export class EdgeCore {
     instance.exports._initialize();
     // One module per path and memory_limit (`ifrit edge config` caps each
     // copy's memory): keyed "PATH\0LIMIT", as #function asks.
-    const modules = new Map(functions.map(([p, m, limit = 0]) => [`${utf8ByteString(p)}\0${limit}`, m]));
+    const modules = new Map(functions.map(([p, m, limit = 0, i64 = []]) =>
+      [`${utf8ByteString(p)}\0${limit}`, { module: m, i64: new Set(i64) }]));
     const core = new EdgeCore(instance, wasi, modules);
     const text = new TextEncoder().encode(caddyfile);
     const paths = writeItems([...new Set(functions.map(([p]) => utf8ByteString(p)))]);
@@ -264,7 +266,7 @@ export class EdgeCore {
         this.wasi.flush();
         if (status === WAIT_FETCH) status = await this.#fetch(ex, body);
         else if (status === WAIT_TIMER) status = await this.#timer(ex);
-        else if (status === WAIT_FUNCTION) status = this.#function(ex);
+        else if (status === WAIT_FUNCTION) status = await this.#function(ex);
         else if (status === WAIT_REQUEST_BODY) [status, body] = await this.#requestBody(ex);
         else if (ex.fed > STREAM_FROM && (this.#enter(ex), this.x.edge_resp_status() > 0)) return this.#stream(ex);
         else status = await this.#feed(ex);
@@ -446,23 +448,33 @@ export class EdgeCore {
   }
 
   // A `wasm` function's run (src/edge/edge_function.h): path, timeout in
-  // ms, memory_limit, argc, argv..., env...; stdin apart. The guest runs on
-  // V8 here.
-  #function(ex) {
+  // ms, memory_limit, the host calls' grants, argc, argv..., env...; stdin
+  // apart. The guest runs on V8 here; while its host calls wait, other
+  // requests run in the core, so ex is entered again before the answer.
+  async #function(ex) {
     this.#enter(ex);
     const ptr = this.x.edge_fn_request();
     const items = ptr ? readItems(new Uint8Array(this.x.memory.buffer, ptr, this.x.edge_fn_request_len())) : [];
-    const module = this.modules.get(`${items[0]}\0${items[2]}`);
+    const fn = this.modules.get(`${items[0]}\0${items[2]}`);
     let r = { how: TRAPPED, code: 0, stdout: new Uint8Array(0), stderr: new Uint8Array(0), detail: "no module to run" };
-    if (module) {
-      const argc = Number(items[3]);
+    if (fn) {
+      let at = 3;
+      const list = () => items.slice(at + 1, (at += 1 + Number(items[at])));
+      const host = { perms: Number(items[at++]), namespace: items[at++], httpTimeoutMs: Number(items[at++]),
+                     maxResponse: Number(items[at++]), i64: fn.i64 };
+      host.readPrefixes = list();
+      host.writePrefixes = list();
+      host.allowHosts = list();
+      const argc = Number(items[at]);
       const stdin = new Uint8Array(this.x.memory.buffer, this.x.edge_fn_stdin(), this.x.edge_fn_stdin_len()).slice();
-      r = runFunction(module, {
-        args: items.slice(4, 4 + argc).map(latin1Bytes),
-        env: items.slice(4 + argc).map(latin1Bytes),
+      r = await runFunction(fn.module, {
+        args: items.slice(at + 1, at + 1 + argc).map(latin1Bytes),
+        env: items.slice(at + 1 + argc).map(latin1Bytes),
         stdin,
         timeoutMs: Number(items[1]),
+        host,
       });
+      this.#enter(ex);
     }
     const detail = new TextEncoder().encode(r.detail);
     return this.#withBytes([r.stdout, r.stderr, detail], ([o, e, d]) =>

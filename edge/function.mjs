@@ -1,8 +1,10 @@
 // `wasm` functions at the edge (docs/edge.md): V8 itself runs the guest, a
-// WASI command, through the project's WASI shim (wasi.mjs) without files.
-// The core decides everything else (protocol, env, the response); this
-// only runs one request's guest in a fresh instance of the module the
-// bundle compiled once per isolate, and says how it ended.
+// WASI command, through the project's WASI shim (wasi.mjs) without files,
+// and Gojinn's host module through hostapi.mjs. The core decides
+// everything else (protocol, env, the response); this only runs one
+// request's guest in a fresh instance of the module the bundle compiled
+// once per isolate, and says how it ended.
+import { JSPI, gojinnImports } from "./hostapi.mjs";
 import { Wasi, WasiDeadline, WasiExit } from "./wasi.mjs";
 
 // How a run ended, as the core's edge_fn_done takes it (fn_host_end_t).
@@ -10,18 +12,36 @@ export const EXITED = 0;
 export const TRAPPED = 1;
 export const TIMED_OUT = 2;
 
-// module: a WebAssembly.Module; args and env: byte arrays; stdin: bytes.
-// Returns { how, code, stdout, stderr, detail }.
-export function runFunction(module, { args, env, stdin, timeoutMs }) {
+// An import of ifrit's own host module, which the edge does not offer yet
+// (docs/edge.md), or null.
+function unoffered(module) {
+  const imp = WebAssembly.Module.imports(module).find((i) => i.module === "ifrit_host");
+  return imp ? `it imports ifrit_host.${imp.name}: ifrit's own host module is native-only for now (docs/edge.md)` : null;
+}
+
+// module: a WebAssembly.Module; args and env: byte arrays; stdin: bytes;
+// host: the grants of its host calls (hostapi.mjs) without deadline and log.
+// The guest runs under WebAssembly.promising, so a host call that waits
+// suspends it (JSPI) and the isolate serves other requests meanwhile.
+// Resolves to { how, code, stdout, stderr, detail }.
+export async function runFunction(module, { args, env, stdin, timeoutMs, host }) {
   const started = Date.now();
-  const wasi = new Wasi({ tree: null, args, env, stdin, capture: true, deadline: timeoutMs > 0 ? started + timeoutMs : 0 });
+  const deadline = timeoutMs > 0 ? started + timeoutMs : 0;
+  const wasi = new Wasi({ tree: null, args, env, stdin, capture: true, deadline });
   let how = EXITED;
   let code = 0;
-  let detail = "";
+  let detail = unoffered(module) ?? "";
+  if (detail) return { how: TRAPPED, code, stdout: new Uint8Array(0), stderr: new Uint8Array(0), detail };
+  // A host call's log line goes where the guest's stderr goes: the core
+  // logs it as fn:NAME with the request, under the same budget.
+  const log = (text) => wasi.captured[2].push(new TextEncoder().encode(`${text}\n`));
+  let instance = null;
+  const imports = { ...wasi.imports, gojinn: gojinnImports({ ...host, deadline, log }, () => instance.exports.memory) };
   try {
-    const instance = new WebAssembly.Instance(module, wasi.imports);
+    instance = new WebAssembly.Instance(module, imports);
     wasi.bind(instance);
-    instance.exports._start();
+    if (JSPI) await WebAssembly.promising(instance.exports._start)();
+    else instance.exports._start();
   } catch (err) {
     if (err instanceof WasiExit) code = err.code;
     else if (err instanceof WasiDeadline) how = TIMED_OUT;

@@ -19,7 +19,10 @@ int edge_function_register(ifr_str_t modules);
 
 /* The waiting run as (u32 length, bytes) items: module path, timeout in
  * ms, memory_limit in bytes (0: none; the shim picks the bundle's module
- * capped at it), argc, argv..., then the environment ("KEY=value" each). Its stdin
+ * capped at it), the host calls' grants (permissions as FN_PERM_* bits, KV
+ * namespace, outbound timeout in ms, outbound cap in bytes, then three
+ * lists, each a count and its items: kv_read prefixes, kv_write prefixes,
+ * allow_host), argc, argv..., then the environment ("KEY=value" each). Its stdin
  * is *in. -1 when there is none (or out of memory). */
 int edge_function_request(edge_exchange_t *ex, ifr_buf_t *out, ifr_str_t *in);
 

@@ -205,7 +205,7 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
     return 0;
 }
 
-int fn_host_check_runner(const fn_config_t *c, char *why, size_t size)
+int fn_host_check_runner(const fn_config_t *c, unsigned served, char *why, size_t size)
 {
     if (c->sign.policy != FN_SIGN_OFF) {
         snprintf(why, size, "security: signature checks are not available in this build");
@@ -215,7 +215,12 @@ int fn_host_check_runner(const fn_config_t *c, char *why, size_t size)
         snprintf(why, size, "cron: schedules are not available in this build");
         return -1;
     }
-    if (!c->host.perms) return 0;
-    snprintf(why, size, "permissions: host calls (KV, locks, outbound HTTP, databases, AI) are not available in this build");
+    if (!(c->host.perms & ~served) && !c->host.kv_url) return 0;
+    if (!served) {
+        snprintf(why, size, "permissions: host calls (KV, locks, outbound HTTP, databases, AI) are not available in this build");
+        return -1;
+    }
+    snprintf(why, size, "permissions: %s are not available in this build (only KV, locks and outbound HTTP)",
+             c->host.kv_url ? "shared KV stores (kv URL)" : "databases, jobs and AI calls");
     return -1;
 }

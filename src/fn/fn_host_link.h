@@ -12,8 +12,9 @@
  * in why naming the import or the store. */
 int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size);
 /* For a function that runs outside the engine (fn_runner.h, the edge):
- * -1 with a sentence when its block grants host calls or asks for signed
- * modules, which only the native server serves yet. */
-int fn_host_check_runner(const fn_config_t *c, char *why, size_t size);
+ * -1 with a sentence when its block grants host calls other than
+ * served (FN_PERM_* bits the runner's host serves), or asks for signed
+ * modules or schedules, which only the native server serves yet. */
+int fn_host_check_runner(const fn_config_t *c, unsigned served, char *why, size_t size);
 
 #endif

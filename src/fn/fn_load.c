@@ -206,7 +206,7 @@ fn_function_t *fn_function_load(const fn_config_t *c, char *why, size_t size)
     atomic_init(&f->live, 0);
     const fn_runner_t *runner = fn_runner_get();
     if (runner) {   /* the runner keeps the module; nothing runs in-process */
-        if (fn_host_check_runner(c, why, size) == 0 && runner->load(c, why, size) == 0) return f;
+        if (fn_host_check_runner(c, runner->host_perms, why, size) == 0 && runner->load(c, why, size) == 0) return f;
         goto fail;
     }
     for (size_t i = 0; !c->request_env && i < c->nenv; i++)

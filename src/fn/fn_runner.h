@@ -17,6 +17,10 @@ typedef struct {
     int (*load)(const fn_config_t *c, char *why, size_t size);
     /* Starts one run (the inputs below are ready): 0, or -1 (answers 500). */
     int (*start)(fn_call_t *c);
+    /* The FN_PERM_* grants (fn_host_conf.h) whose host calls the runner's
+     * host serves itself (the edge: KV, locks, outbound HTTP); a block
+     * granting any other does not load. */
+    unsigned host_perms;
 } fn_runner_t;
 
 /* Once, before any plan is loaded. */

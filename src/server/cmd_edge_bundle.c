@@ -16,13 +16,14 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "server/cmd_edge_imports.h"
 #include "server/cmd_edge_memcap.h"
 
 #define SRV__EDGE_MAX_ASSET (25u << 20)   /* the Workers limit for one asset */
 #define SRV__EDGE_MAX_DEPTH 64            /* directory nesting (a symlink loop ends here) */
 
 static const char *const srv__edge_shim_files[] = { "worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs",
-                                                    "fields.mjs" };
+                                                    "fields.mjs", "hostapi.mjs", "kv.mjs" };
 
 typedef struct {
     const srv_edge_bundle_opts_t *o;
@@ -206,6 +207,23 @@ static int srv__edge_write_capped(const srv_edge_scan_module_t *m, const char *t
     return rc;
 }
 
+/* The Gojinn host functions m imports with an i64 result, as a JSON array
+ * (cmd_edge_imports.h): the shim returns a BigInt from those. */
+static int srv__edge_host_i64(const srv_edge_scan_module_t *m, ifr_buf_t *fns)
+{
+    size_t len;
+    char why[160];
+    uint8_t *in = (uint8_t *)ifr_read_file(m->real, SRV__EDGE_MAX_ASSET, &len, why, sizeof why);
+    if (!in) {
+        fprintf(stderr, "edge config: cannot read %s: %s\n", m->real, why);
+        return -1;
+    }
+    int rc = srv_edge_i64_imports(in, len, "gojinn", fns);
+    free(in);
+    if (rc < 0) fprintf(stderr, "edge config: %s is not a wasm module\n", m->real);
+    return rc;
+}
+
 static void srv__edge_capnp(ifr_buf_t *c, const srv_edge_bundle_opts_t *o, const ifr_buf_t *modules)
 {
     ifr_buf_printf(c,
@@ -216,6 +234,8 @@ static void srv__edge_capnp(ifr_buf_t *c, const srv_edge_bundle_opts_t *o, const
         "    (name = \"ifrit\", worker = .ifrit),\n"
         "    # fetch() goes out through \"internet\": reverse_proxy's upstreams.\n"
         "    (name = \"internet\", network = (allow = [%s])),\n"
+        "    # Functions' KV: one Durable Object per namespace (docs/edge.md), kept in kv/.\n"
+        "    (name = \"kv-disk\", disk = (path = \"kv\", writable = true)),\n"
         "  ],\n"
         "  sockets = [(name = \"http\", address = ",
         o->private_outbound ? "\"public\", \"private\"" : "\"public\"");
@@ -228,7 +248,12 @@ static void srv__edge_capnp(ifr_buf_t *c, const srv_edge_bundle_opts_t *o, const
         "    (name = \"ifrit.wasm\", wasm = embed \"ifrit.wasm\"),\n"
         "    (name = \"Caddyfile\", text = embed \"Caddyfile\"),\n");
     ifr_buf_append(c, modules->data, modules->len);
-    ifr_buf_append_cstr(c, "  ],\n  compatibilityDate = \"2025-01-01\",\n);\n");
+    ifr_buf_append_cstr(c,
+        "  ],\n"
+        "  durableObjectNamespaces = [(className = \"IfritKv\", uniqueKey = \"ifrit-kv\")],\n"
+        "  durableObjectStorage = (localDisk = \"kv-disk\"),\n"
+        "  bindings = [(name = \"KV\", durableObjectNamespace = \"IfritKv\")],\n"
+        "  compatibilityDate = \"2025-01-01\",\n);\n");
 }
 
 int srv_edge_bundle_write(const srv_edge_bundle_opts_t *o, const srv_edge_scan_t *scan)
@@ -237,6 +262,8 @@ int srv_edge_bundle_write(const srv_edge_bundle_opts_t *o, const srv_edge_scan_t
     snprintf(to, sizeof to, "%s/assets", o->out);
     if (srv__edge_mkdir(to) != 0) return -1;
     snprintf(to, sizeof to, "%s/functions", o->out);
+    if (srv__edge_mkdir(to) != 0) return -1;
+    snprintf(to, sizeof to, "%s/kv", o->out);   /* the KV Durable Objects' files (config.capnp's kv-disk) */
     if (srv__edge_mkdir(to) != 0) return -1;
     for (size_t i = 0; i < sizeof srv__edge_shim_files / sizeof *srv__edge_shim_files; i++) {
         snprintf(from, sizeof from, "%s/%s", o->shim_dir, srv__edge_shim_files[i]);
@@ -282,7 +309,9 @@ int srv_edge_bundle_write(const srv_edge_bundle_opts_t *o, const srv_edge_scan_t
         char key[8192];
         srv__edge_module_key(config_inside, m->written, key, sizeof key);
         ifr_json_append_string(&fns, ifr_cstr(key));
-        ifr_buf_printf(&fns, ", f%zu, %" PRIu64 "],\n", i, m->memory_limit);
+        ifr_buf_printf(&fns, ", f%zu, %" PRIu64 ", ", i, m->memory_limit);
+        if (b.rc == 0) b.rc = srv__edge_host_i64(m, &fns);
+        ifr_buf_append_cstr(&fns, "],\n");
     }
     ifr_buf_t text = IFR_BUF_INIT;
     if (b.rc == 0) {

@@ -9,11 +9,7 @@
 #define SRV__WASM_PAGE 65536u
 #define SRV__WASM_MAX_PAGES 65536u   /* 4 GiB: the most a 32-bit memory may declare */
 
-typedef struct {
-    const uint8_t *p, *end;
-} srv__edge_reader_t;
-
-static int srv__edge_leb(srv__edge_reader_t *r, uint64_t *v)
+int srv_edge_leb(srv_edge_reader_t *r, uint64_t *v)
 {
     *v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -36,15 +32,15 @@ static int srv__edge_put_leb(ifr_buf_t *b, uint64_t v)
 }
 
 /* The memory section's payload with the caps applied; 1 when none applied. */
-static int srv__edge_cap_section(srv__edge_reader_t *r, uint64_t limit_pages, ifr_buf_t *out)
+static int srv__edge_cap_section(srv_edge_reader_t *r, uint64_t limit_pages, ifr_buf_t *out)
 {
     uint64_t count, flags, min, max = 0;
     int capped = 0;
-    if (srv__edge_leb(r, &count) < 0 || srv__edge_put_leb(out, count) < 0) return -1;
+    if (srv_edge_leb(r, &count) < 0 || srv__edge_put_leb(out, count) < 0) return -1;
     for (uint64_t i = 0; i < count; i++) {
-        if (srv__edge_leb(r, &flags) < 0 || srv__edge_leb(r, &min) < 0) return -1;
+        if (srv_edge_leb(r, &flags) < 0 || srv_edge_leb(r, &min) < 0) return -1;
         bool has_max = flags & 1;
-        if (has_max && srv__edge_leb(r, &max) < 0) return -1;
+        if (has_max && srv_edge_leb(r, &max) < 0) return -1;
         if (!(flags & 4) && min <= limit_pages) {
             max = has_max && max < limit_pages ? max : limit_pages;
             flags |= 1;
@@ -65,13 +61,13 @@ int srv_edge_memcap(const uint8_t *in, size_t len, uint64_t limit, ifr_buf_t *ou
     size_t start = out->len;
     int rc = 1;
     if (ifr_buf_append(out, in, 8) < 0) return -1;
-    srv__edge_reader_t r = { in + 8, in + len };
+    srv_edge_reader_t r = { in + 8, in + len };
     while (r.p < r.end) {
         uint8_t id = *r.p++;
         uint64_t size;
-        if (srv__edge_leb(&r, &size) < 0 || size > (uint64_t)(r.end - r.p)) return -1;
+        if (srv_edge_leb(&r, &size) < 0 || size > (uint64_t)(r.end - r.p)) return -1;
         const uint8_t *raw = r.p;
-        srv__edge_reader_t body = { raw, raw + size };
+        srv_edge_reader_t body = { raw, raw + size };
         r.p += size;
         ifr_buf_t payload = IFR_BUF_INIT;
         int s = id == 5 ? srv__edge_cap_section(&body, limit_pages, &payload) : 1;

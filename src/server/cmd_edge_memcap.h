@@ -16,6 +16,13 @@
  * could be capped (no memory of its own, a 64-bit memory, or one whose
  * initial size is already past the limit: out then holds the module
  * unchanged); -1 for a binary that is not a wasm module. */
+/* A cursor over a module's bytes, and its unsigned LEB128 reader (also
+ * cmd_edge_imports.c's): 0, or -1 past the end or over 64 bits. */
+typedef struct {
+    const uint8_t *p, *end;
+} srv_edge_reader_t;
+int srv_edge_leb(srv_edge_reader_t *r, uint64_t *v);
+
 int srv_edge_memcap(const uint8_t *in, size_t len, uint64_t limit, ifr_buf_t *out);
 
 #endif

@@ -2,6 +2,7 @@
 #include "server/cmd_edge_scan.h"
 
 #include "config/dispense.h"
+#include "server/cmd_edge_native_only.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +60,7 @@ static void srv__edge_scan_module(srv__edge_scan_walk_t *w, const cfg_directive_
 {
     srv_edge_scan_t *o = w->out;
     uint64_t limit;
-    if (srv__edge_scan_memory_limit(d, &limit) != 0) { w->rc = -1; return; }
+    if (srv__edge_scan_memory_limit(d, &limit) != 0 || srv_edge_native_only(d) != 0) { w->rc = -1; return; }
     for (size_t i = 0; i < o->nmodules; i++)
         if (strcmp(o->modules[i].written, written) == 0 && o->modules[i].memory_limit == limit) return;
     const char *real = written[0] == '/' ? written : ifr_arena_printf(w->a, "%s/%s", w->config_dir, written);

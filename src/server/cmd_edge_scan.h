@@ -32,7 +32,8 @@ typedef struct {
  * module, resolved from config_dir as the native server does, once per
  * memory_limit its directives give it. Roots with
  * placeholders and modules that are not files here are reported on stderr
- * and left out. 0, or -1 (reported) when out of memory or past 256 of either. */
+ * and left out; a function asking for what the edge cannot serve
+ * (cmd_edge_native_only.h) fails the scan. 0, or -1 (reported) when out of memory or past 256 of either. */
 int srv_edge_scan(ifr_arena_t *a, const cfg_doc_t *doc, const char *config_dir, srv_edge_scan_t *out);
 
 #endif
