@@ -178,6 +178,10 @@ static iw_host_result_t iw__lowered_call(iw_instance_t *inst, void *env, const u
     iw_cinstance_t *ci = lw->ci;
     const iw_ctype_t *ft = lw->type;
     iw_cabi_cx_t cx = iw__cx(ci, &lw->item->opts);
+    /* Called while the component is instantiated (a start function, the
+     * preview1 adapter's set-up asking for the environment): no call of
+     * the embedder runs, and the instance whose code runs is the caller. */
+    if (!cx.caller) cx.caller = inst;
     iw_cval_t *vals = iw_cinstance_scratch(ci, (ft->count ? ft->count : 1) * sizeof *vals), result;
     memset(&result, 0, sizeof result);
     uint32_t pos = 0;

@@ -109,6 +109,21 @@ def test_c_component_with_wasi_libc_matches_reference(binary):
     same_as_reference(binary, "gate_libc")
 
 
+def test_wasi_stubs_deny(binary):
+    # gate_libc's /wasi/... paths answer skip when WASI denied what libc
+    # asked (respond when it did not); exit traps the hook: fail-open.
+    component("gate_libc")
+    built(os.path.join(PLUGINS, "add_header.wasm"))
+    with Server(binary, CONFIG.replace("@NAME@", "gate_libc")) as s:
+        for what in ("print", "env", "file", "time"):
+            r = s.request("GET", "/wasi/" + what)
+            check(ifrit_action(r) == "skip", "/wasi/%s: %s" % (what, ifrit_action(r)))
+        r = s.request("GET", "/wasi/exit")
+        check(ifrit_action(r) == "continue", "exit fails open: %s" % ifrit_action(r))
+        check("wasi:cli/exit called" in s.read_log(), s.read_log()[-1500:])
+        check(ifrit_action(s.request("GET", "/")) == "continue", "the next call runs")
+
+
 def test_traps_fail_open_and_disable(binary):
     component("gate")
     built(os.path.join(PLUGINS, "add_header.wasm"))

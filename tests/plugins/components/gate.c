@@ -56,10 +56,18 @@ static int starts(str_t s, const char *lit)
 
 static volatile uint32_t spins;
 
+#ifdef GATE_WASI
+/* gate_libc.c: paths /wasi/... that reach WASI through libc. */
+static int gate_wasi(str_t path);
+#endif
+
 static int decide(str_t method, str_t path, int is_tls, int has_block, str_t action, int has_action)
 {
     if (starts(path, "/trap")) __builtin_trap();
     while (starts(path, "/spin")) spins++;
+#ifdef GATE_WASI
+    if (starts(path, "/wasi/")) return gate_wasi(path);
+#endif
     if (starts(path, "/deny")) return RESPOND;
     if (has_action && eq(action, "skip")) return SKIP;
     if (has_action && eq(action, "respond")) return RESPOND;
