@@ -183,12 +183,12 @@ static int cfg__parse_proxy_protocol(const cfg_directive_t *d, cfg_options_t *o,
     return 0;
 }
 
-/* listener_wrappers { proxy_protocol { ... } tls }: ifrit reads the PROXY
+/* listener_wrappers { proxy_protocol { ... } http_redirect tls }: ifrit reads the PROXY
  * header before TLS, so proxy_protocol may not follow tls (Caddy would
  * then look for the header inside the TLS stream). */
 static int cfg__parse_listener_wrappers(const cfg_directive_t *d, cfg_options_t *o, cfg_error_t *err)
 {
-    static const char *const known[] = { "proxy_protocol", "tls" };
+    static const char *const known[] = { "proxy_protocol", "http_redirect", "tls" };
     if (cfg_expect_args(d, 0, 0, err)) return -1;
     if (!d->block) return cfg_errorf(err, &d->name, "listener_wrappers: expected a block { proxy_protocol; tls }");
     bool tls_seen = false;
@@ -204,7 +204,8 @@ static int cfg__parse_listener_wrappers(const cfg_directive_t *d, cfg_options_t 
                                   "inside TLS) is not supported by ifrit: put proxy_protocol first");
             if (cfg__parse_proxy_protocol(w, o, err)) return -1;
         } else if (cfg_is_word(&w->name, "http_redirect")) {
-            return cfg_errorf(err, &w->name, "listener_wrappers: 'http_redirect' is not supported by ifrit yet");
+            if (cfg_expect_args(w, 0, 0, err) || cfg_expect_no_block(w, err)) return -1;
+            o->http_redirect = true;
         } else {
             return cfg_error_unknown(err, &w->name, "listener wrapper", known, CFG__COUNT(known));
         }

@@ -42,6 +42,7 @@
  *                   deny 10.9.0.0/16
  *                   fallback_policy ignore|use|reject|require|skip
  *               }
+ *               http_redirect
  *               tls
  *           }
  *           name <name>
@@ -127,6 +128,10 @@ typedef struct {
     const cfg_directive_t *proxy_protocol;
     int64_t proxy_protocol_timeout_ns;
     cfg_proxy_policy_t proxy_protocol_fallback;
+    /* listener_wrappers { http_redirect }: a cleartext HTTP request on a
+     * TLS listener gets Caddy's 308 to https:// instead of a failed
+     * handshake (src/server/srv_http_redirect.c). */
+    bool http_redirect;
     /* ACME (options_acme.h; docs/tls.md). NULL: Let's Encrypt, the
      * system's roots, no contact; ratio 0: Caddy's 1/3. */
     const char *acme_email;

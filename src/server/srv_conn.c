@@ -144,6 +144,7 @@ srv_conn_t *srv_conn_accepted(srv_worker_t *w, int fd, const srv_listener_t *l, 
     srv__conn_keepalive(fd, peer, route_plan_options(w->plan)->keepalive_interval_ns);
     c->proxy_policy = route_plan_proxy_policy(w->plan, c->info.remote_ip, peer->ss_family == AF_UNIX);
     if (c->proxy_policy != CFG_PROXY_SKIP) c->state = SRV_CONN_PROXY_HEADER;
+    else srv_conn_begin_transport(c);
     /* Sites are chosen by the listener's address and port (a unix
      * socket has no port of its own: the site's is the listener's). */
     snprintf(c->listener, sizeof c->listener, "%s", l->host);
@@ -199,6 +200,7 @@ void srv_conn_stop(srv_conn_t *c)
         return;
     }
     bool idle = c->state == SRV_CONN_HANDSHAKE || c->state == SRV_CONN_PROXY_HEADER ||
+                c->state == SRV_CONN_HTTP_REDIRECT ||
                 (c->state == SRV_CONN_READ_HEAD && c->rbuf.len == 0);
     if (idle && srv_outq_empty(&c->out)) {
         srv_conn_close(c);
@@ -474,6 +476,7 @@ static void srv__conn_arm_timer(srv_conn_t *c)
             break;
         }
         case SRV_CONN_HANDSHAKE:
+        case SRV_CONN_HTTP_REDIRECT:
             if (t->read_header) deadline = c->head_since + t->read_header;
             break;
         case SRV_CONN_READ_HEAD:
@@ -531,6 +534,10 @@ static int srv__conn_step(srv_conn_t *c)
     switch (c->state) {
     case SRV_CONN_PROXY_HEADER: {
         int r = srv_proxy_header_step(c);
+        return r < 0 ? SRV__STEP_CLOSED : r > 0 ? SRV__STEP_IDLE : SRV__STEP_AGAIN;
+    }
+    case SRV_CONN_HTTP_REDIRECT: {
+        int r = srv_http_redirect_step(c);
         return r < 0 ? SRV__STEP_CLOSED : r > 0 ? SRV__STEP_IDLE : SRV__STEP_AGAIN;
     }
     case SRV_CONN_HANDSHAKE: return srv__step_handshake(c);

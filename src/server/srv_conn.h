@@ -39,6 +39,7 @@
 
 typedef enum {
     SRV_CONN_PROXY_HEADER,  /* waiting for a PROXY header (srv_proxy_header.c) */
+    SRV_CONN_HTTP_REDIRECT, /* TLS listener: cleartext HTTP or TLS? (srv_http_redirect.c) */
     SRV_CONN_HANDSHAKE,     /* the transport's handshake (TLS) is under way */
     SRV_CONN_READ_HEAD,     /* waiting for (the rest of) a request head */
     SRV_CONN_EXCHANGE,      /* a handler owns the exchange */
@@ -121,6 +122,15 @@ srv_transport_t srv_conn_detach(srv_conn_t *c);
  * on to its handshake or first head, 1 to wait for more bytes, -1 when c
  * was closed. */
 int srv_proxy_header_step(srv_conn_t *c);
+
+/* The state a connection starts its transport in once any PROXY header
+ * is off: HTTP_REDIRECT on a TLS listener with listener_wrappers {
+ * http_redirect }, else the handshake or the first head. */
+void srv_conn_begin_transport(srv_conn_t *c);
+/* In SRV_CONN_HTTP_REDIRECT (srv_http_redirect.c): as
+ * srv_proxy_header_step; a cleartext request is answered with the
+ * redirect and c closed (-1). */
+int srv_http_redirect_step(srv_conn_t *c);
 /* Graceful stop: close if idle, else after the current response. */
 void srv_conn_stop(srv_conn_t *c);
 /* Closes after the responses already queued, lingering (see

@@ -62,6 +62,6 @@ int srv_proxy_header_step(srv_conn_t *c)
         if (h.has_addresses && (c->proxy_policy == CFG_PROXY_USE || c->proxy_policy == CFG_PROXY_REQUIRE))
             srv__proxy_use(c, &h);
     }
-    c->state = c->tp.ops->handshake ? SRV_CONN_HANDSHAKE : SRV_CONN_READ_HEAD;
+    srv_conn_begin_transport(c);
     return 0;
 }

@@ -223,7 +223,7 @@ def test_proxy_protocol_config_errors(binary):
          "proxy_protocol allow"),
         ("listener_wrappers {\n\t\t\tproxy_protocol {\n\t\t\t\ttimeout soon\n\t\t\t}\n\t\t}", "timeout"),
         ("listener_wrappers {\n\t\t\tproxy_protocol {\n\t\t\t\tnope 1\n\t\t\t}\n\t\t}", "proxy_protocol option"),
-        ("listener_wrappers {\n\t\t\thttp_redirect\n\t\t}", "http_redirect"),
+        ("listener_wrappers {\n\t\t\thttp_redirect x\n\t\t}", "http_redirect"),
         ("listener_wrappers {\n\t\t\tproxy\n\t\t}", "listener wrapper"),
         ("name", "name"),
     ]
@@ -236,3 +236,56 @@ def test_proxy_protocol_config_errors(binary):
             out = subprocess.run([binary, "validate", "--config", path], capture_output=True, timeout=30)
         msg = (out.stdout + out.stderr).decode()
         check(out.returncode != 0 and needle in msg, "%r: an error naming %r: %r" % (body, needle, msg))
+
+
+def test_http_redirect_after_proxy_header(binary):
+    """listener_wrappers { proxy_protocol; http_redirect; tls }: after the
+    PROXY header, a cleartext request on the TLS listener gets Caddy
+    2.6.2's bytes (HTTP/1.0 308 to https:// with its Host and target),
+    a method Caddy does not sniff goes to TLS (a failed handshake: closed),
+    and TLS clients are served."""
+    cfg = """{
+	admin off
+	storage file_system @DIR@/data
+	https_port @PORT@
+	http_port @PORT2@
+	servers {
+		listener_wrappers {
+			proxy_protocol {
+				allow 127.0.0.1
+			}
+			http_redirect
+			tls
+		}
+	}
+}
+localhost {
+	tls internal
+	respond "secure {remote_host}"
+}
+"""
+    with Server(binary, cfg) as s:
+        def raw(data):
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=IO_TIMEOUT)
+            out = b""
+            try:
+                c.sendall(data)
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        break
+                    out += d
+            except ConnectionResetError:
+                pass
+            c.close()
+            return out
+        got = raw(v1("198.51.100.3") + b"GET /a?b=1 HTTP/1.1\r\nHost: example.com:8443\r\n\r\n")
+        check(got == b"HTTP/1.0 308 Permanent Redirect\r\nLocation: https://example.com:8443/a?b=1\r\n"
+              b"Content-Length: 0\r\n\r\n", "the redirect: %r" % got)
+        got = raw(b"HEAD /h HTTP/1.0\r\n\r\n")
+        check(got.startswith(b"HTTP/1.0 308 ") and b"Location: https:///h\r\n" in got, "no Host: %r" % got)
+        check(raw(b"DELETE /x HTTP/1.1\r\nHost: a\r\n\r\n") == b"", "DELETE goes to TLS and fails there")
+        p = subprocess.run(["curl", "-sk", "--max-time", str(int(IO_TIMEOUT)), "--haproxy-protocol",
+                            "--resolve", "localhost:%d:127.0.0.1" % s.port, "https://localhost:%d/" % s.port],
+                           capture_output=True, timeout=IO_TIMEOUT + 5)
+        check(p.stdout == b"secure 127.0.0.1", "TLS still served: %r %r" % (p.stdout, p.stderr))
