@@ -39,5 +39,6 @@ else
     check edge/upstream.py timeout 600 python3 tests/edge/upstream.py --binary "$bin"
     check edge/edge_only.py timeout 300 python3 tests/edge/edge_only.py --binary "$bin"
     check edge/header_fields.py timeout 300 python3 tests/edge/header_fields.py --binary "$bin"
+    check edge/hostapi.py timeout 300 python3 tests/edge/hostapi.py --binary "$bin"
     check edge/compat.py timeout 900 python3 tests/edge/compat.py --binary "$bin"
 fi
