@@ -7,7 +7,10 @@
  * many times it was called, and when the module draws it suspends every
  * n-th call, to be resumed with that answer; a suspended call (a host
  * suspension or a slice pause) may also be captured in an image and go on
- * in a new instance made from it. Any difference aborts with both sides
+ * in a new instance made from it. When the module draws it, the calls run
+ * in a resettable instance made from an image of the new one, reset after
+ * every call (the memory must then be the image's again, which checks the
+ * write map compiled stores keep). Any difference aborts with both sides
  * printed: status, results (bit for bit), trap kind, message and
  * backtrace, fuel used, pauses, host calls, and after each call a hash of
  * memory, its size and every global.
@@ -60,6 +63,8 @@ typedef struct {
     uint64_t memory_size;
     uint64_t memory_hash;
     iw_val_t globals[MAX_GLOBALS];
+    int reset;                  /* iw_instance_reset's answer, 1 when not reset */
+    uint64_t reset_hash;        /* memory's hash after the reset */
 } outcome_t;
 
 static uint64_t fnv1a(const uint8_t *p, uint64_t n)
@@ -100,6 +105,7 @@ static void print_outcome(const char *engine, const outcome_t *o, uint32_t nglob
     fprintf(stderr, "  %-11s status %d, fuel %" PRIu64 ", pauses %" PRIu64 ", host calls %" PRIu64 ", memory %" PRIu64
             " bytes hash %016" PRIx64 ", results", engine, (int)o->status, o->fuel, o->pauses, o->host_calls,
             o->memory_size, o->memory_hash);
+    if (o->reset != 1) fprintf(stderr, ", reset %d, memory then %016" PRIx64, o->reset, o->reset_hash);
     for (uint32_t i = 0; i < o->nresults; i++) print_value(&o->results[i]);
     fprintf(stderr, ", globals");
     for (uint32_t i = 0; i < nglobals; i++) print_value(&o->globals[i]);
@@ -115,7 +121,7 @@ static void print_outcome(const char *engine, const outcome_t *o, uint32_t nglob
 static bool same_outcome(const outcome_t *a, const outcome_t *b, uint32_t nglobals)
 {
     if (a->status != b->status || a->nresults != b->nresults || a->fuel != b->fuel || a->pauses != b->pauses ||
-        a->host_calls != b->host_calls || a->memory_size != b->memory_size || a->memory_hash != b->memory_hash)
+        a->host_calls != b->host_calls || a->reset != b->reset || a->reset_hash != b->reset_hash || a->memory_size != b->memory_size || a->memory_hash != b->memory_hash)
         return false;
     for (uint32_t i = 0; i < a->nresults; i++)
         if (!same_value(&a->results[i], &b->results[i])) return false;
@@ -193,6 +199,33 @@ static void run_call(iw_instance_t **inst, const wasm_gen_module_t *g, const iw_
     }
 }
 
+static uint64_t memory_hash(iw_instance_t *inst)
+{
+    uint64_t size;
+    uint8_t *mem = iw_memory_data(iw_instance_memory(inst, "mem"), &size);
+    return fnv1a(mem, size);
+}
+
+/* Makes *inst a resettable instance in its present state. */
+static void make_resettable(iw_instance_t **inst, const iw_limits_t *lim)
+{
+    iw_image_t *img = iw_image_capture(*inst);
+    if (!img) abort();
+    iw_error_t err;
+    iw_instance_t *r = iw_instance_from_image_resettable(img, lim, &err);
+    iw_image_release(img);
+    if (!r) {
+        fprintf(stderr, "fuzz_jit_diff: no resettable instance: %s\n", err.message);
+        abort();
+    }
+    iw_instance_set_user_data(r, iw_instance_user_data(*inst));
+    iw_instance_free(*inst);
+    *inst = r;
+    /* the first reset puts back every block: only later ones depend on
+     * what the stores marked */
+    if (iw_instance_reset(r, lim) != 0) abort();
+}
+
 static iw_module_t *load(iw_engine_t engine, const wasm_gen_module_t *g)
 {
     iw_set_engine(engine);
@@ -244,14 +277,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         iw_instance_set_user_data(inst[e], &host[e]);
+        if (g.resettable) make_resettable(&inst[e], &lim);
     }
+    uint64_t initial_hash = memory_hash(inst[0]);
     for (uint32_t i = 0; i < g.ncalls; i++) {
         outcome_t o[2];
-        for (int e = 0; e < 2; e++) run_call(&inst[e], &g, &lim, &g.calls[i], &o[e]);
+        for (int e = 0; e < 2; e++) {
+            run_call(&inst[e], &g, &lim, &g.calls[i], &o[e]);
+            o[e].reset = 1;
+            if (g.resettable) {
+                /* -1 once a snapshot replaced the instance with a plain one */
+                o[e].reset = iw_instance_reset(inst[e], &lim);
+                o[e].reset_hash = memory_hash(inst[e]);
+                if (o[e].reset == 0 && o[e].reset_hash != initial_hash) {
+                    fprintf(stderr, "fuzz_jit_diff: call %u: the %s's memory after a reset is not the image's\n",
+                            i + 1, e ? "compiler" : "interpreter");
+                    abort();
+                }
+            }
+        }
         if (!same_outcome(&o[0], &o[1], g.nglobals)) {
             fprintf(stderr, "fuzz_jit_diff: call %u of %u (f%u, fuel %" PRIu64 ", slice %" PRIu64
-                    ", host suspends every %u, snapshots %s) differs:\n", i + 1, g.ncalls, g.calls[i].func, g.fuel,
-                    g.slice, g.suspend_every, g.snapshot ? "yes" : "no");
+                    ", host suspends every %u, snapshots %s, resettable %s) differs:\n", i + 1, g.ncalls,
+                    g.calls[i].func, g.fuel, g.slice, g.suspend_every, g.snapshot ? "yes" : "no",
+                    g.resettable ? "yes" : "no");
             print_outcome("interpreter", &o[0], g.nglobals);
             print_outcome("compiler", &o[1], g.nglobals);
             abort();

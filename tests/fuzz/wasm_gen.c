@@ -1097,6 +1097,7 @@ int wasm_gen_module(const uint8_t *data, size_t size, wasm_gen_module_t *out)
     out->slice = take(s, 4) == 3 ? 1 + take(s, 400) : 0;
     out->suspend_every = take(s, 3) ? take(s, 4) : 0;
     out->snapshot = take(s, 2);
+    out->resettable = take(s, 3) == 2;
     out->ncalls = 1 + take(s, WASM_GEN_MAX_CALLS);
     for (uint32_t i = 0; i < out->ncalls; i++) {
         wasm_gen_call_t *call = &out->calls[i];

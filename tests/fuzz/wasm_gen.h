@@ -49,6 +49,8 @@ typedef struct {
     uint64_t slice;         /* 0, or a slice of fuel after which calls pause and are resumed */
     uint32_t suspend_every; /* 0, or the host function suspends on every n-th call */
     bool snapshot;          /* a suspended call is captured and resumed in a new instance */
+    bool resettable;        /* calls run in a resettable instance made from the new one's image,
+                               put back into that state after every call */
     uint32_t ncalls;
     wasm_gen_call_t calls[WASM_GEN_MAX_CALLS];
 } wasm_gen_module_t;
