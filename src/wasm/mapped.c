@@ -45,6 +45,7 @@ struct iw_map_pool {
     atomic_flag lock;               /* guards idle/nidle; held for a few loads */
     int fd;                         /* the image's memory; owned */
     const uint8_t *view;            /* fd mapped shared and read-only, or NULL; owned */
+    atomic_uint drop_next;          /* resets to do by dropping, without the pagemap scan */
     uint64_t size, reserve;
     iw__mapping_t idle[IW_IMAGE_POOL_MAX];
     uint32_t nidle;
@@ -56,6 +57,7 @@ iw_map_pool_t *iw_map_pool_new(int fd, uint64_t size, uint64_t reserve)
     iw_map_pool_t *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     atomic_init(&p->refs, 1);
+    atomic_init(&p->drop_next, 0);
     atomic_flag_clear(&p->lock);
     p->fd = fd;
     p->size = size;
@@ -122,13 +124,19 @@ bool iw_mapped_map(iw_memory_t *m, iw_map_pool_t *p)
  * Every other page of the mapping is still the file's (the file never
  * changes) or was never touched (it reads zero past the file), so after
  * this every byte reads as the image. */
-static bool iw__restore_in_place(iw_memory_t *m, const iw_map_pool_t *p)
+static bool iw__restore_in_place(iw_memory_t *m, iw_map_pool_t *p)
 {
-    if (!p->view && p->size) return false;
+    if ((!p->view && p->size) || m->size > IW_MAPPED_SCAN_MAX_BYTES) return false;
+    unsigned drop = atomic_load_explicit(&p->drop_next, memory_order_relaxed);
+    if (drop) {
+        atomic_store_explicit(&p->drop_next, drop - 1, memory_order_relaxed);
+        return false;
+    }
     iw_touched_t *t = malloc(sizeof *t);
     if (!t) return false;
     iw_touched_open(t);
     size_t page = t->page, max = IW_MAPPED_KEEP_MAX_BYTES / page, n = 0;
+    t->end = ((uintptr_t)m->data + (size_t)m->size) / page;
     uint32_t *own = t->fd >= 0 ? malloc(max * sizeof *own) : NULL;
     bool ok = own != NULL;
     for (size_t at = 0; ok && at < (size_t)m->size; at += page) {
@@ -144,6 +152,10 @@ static bool iw__restore_in_place(iw_memory_t *m, const iw_map_pool_t *p)
         else memset(m->data + at, 0, page);
     }
     free(own);
+    /* Few pages its own: the scan cost more than the faults it saves. The
+     * next resets drop them (cheap when few), then one scans again. */
+    if (ok && n * IW_MAPPED_SCAN_WORTH < (size_t)m->size / page)
+        atomic_store_explicit(&p->drop_next, IW_MAPPED_SCAN_PAUSE, memory_order_relaxed);
     return ok;
 }
 

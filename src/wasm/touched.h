@@ -8,10 +8,11 @@
 #include <stdint.h>
 
 typedef struct {
-    int fd;                 /* /proc/self/pagemap, or -1: every page counts as touched */
+    int fd;                 /* /proc/self/pagemap (the process's, not owned), or -1: every page counts as touched */
     size_t page;            /* the system's page size */
     uintptr_t first;        /* page number of entries[0] */
     size_t count;           /* entries read */
+    uintptr_t end;          /* page number past the last one asked about (reads stop there), or 0 */
     uint64_t entries[4096]; /* one per page: 16 MiB of memory per read */
 } iw_touched_t;
 
