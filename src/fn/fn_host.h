@@ -78,11 +78,17 @@ typedef struct {
     unsigned char data[];
 } fn_kv_job_t;
 
-/* `redis://HOST[:PORT][/DB]` (port 6379 and database 0 by default; no
- * user, password, query or fragment): 0, or -1 with a sentence in why. */
+/* `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` (port 6379 and database
+ * 0 by default; USER and PASSWORD percent-encoded; no query or fragment):
+ * 0, or -1 with a sentence in why (which never repeats the password). */
 typedef struct {
     char host[256];              /* a name or an address (an IPv6 one without its brackets) */
     unsigned port, db;
+    bool auth;                   /* AUTH [user] password before anything else */
+    char user[128];              /* decoded; "" for AUTH with the password alone */
+    char password[256];          /* decoded */
+    size_t password_len;         /* it may hold any byte but NUL */
+    char shown[300];             /* redis://HOST:PORT/DB, for log lines: no credentials */
 } fn_kv_url_t;
 int fn_kv_url_parse(ifr_str_t url, fn_kv_url_t *u, char *why, size_t size);
 

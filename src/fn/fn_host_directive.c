@@ -186,7 +186,7 @@ int fn_host_option(route_parse_t *p, const cfg_directive_t *s, fn_host_config_t 
         char why[160];
         fn_kv_url_t u;
         if (fn_kv_url_parse(a->text, &u, why, sizeof why) < 0)
-            return cfg_errorf(p->err, a, "kv: '%s': %s", a->text.ptr, why);
+            return cfg_errorf(p->err, a, "kv: %s", why);   /* the URL may hold a password: not repeated */
         h->kv_url = a->text.ptr;
         return 0;
     }

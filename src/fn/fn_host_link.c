@@ -193,7 +193,7 @@ int fn_host_link(iw_linker_t *l, fn_function_t *f, char *why, size_t size)
             return -1;
         }
         if (!f->kv_ns || !(f->kv_remote = b->kv_remote_open(h->kv_url, open_why, sizeof open_why))) {
-            snprintf(why, size, "kv %s: %s", h->kv_url, f->kv_ns ? open_why : "out of memory");
+            snprintf(why, size, "kv: %s", f->kv_ns ? open_why : "out of memory");
             return -1;
         }
         return 0;

@@ -100,7 +100,7 @@ static void srv__rconn_down(srv__rconn_t *c)
     if (!c->down)
         ifr_log_warn("fn", "kv %s: the connection to redis at %s:%u is gone; KV calls fail (UNAVAILABLE) until "
                      "it is back (tried again after %lld ms, then up to every %d ms)",
-                     c->where->url, c->where->addr, c->where->u.port, (long long)c->backoff_ms,
+                     c->where->u.shown, c->where->addr, c->where->u.port, (long long)c->backoff_ms,
                      SRV__REDIS_BACKOFF_MAX_MS);
     c->down = true;
     c->backoff_ms = c->backoff_ms * 2 > SRV__REDIS_BACKOFF_MAX_MS ? SRV__REDIS_BACKOFF_MAX_MS : c->backoff_ms * 2;
@@ -132,7 +132,7 @@ static void srv__rconn_timeout(srv_timer_t *t)
     srv__rconn_t *c = t->data;
     if (!c->ac) return;
     ifr_log_warn("fn", "kv %s: redis at %s:%u did not answer within %lld ms: the connection is dropped",
-                 c->where->url, c->where->addr, c->where->u.port, SRV_REDIS_TIMEOUT_NS / 1000000);
+                 c->where->u.shown, c->where->addr, c->where->u.port, SRV_REDIS_TIMEOUT_NS / 1000000);
     redisAsyncFree(c->ac);
 }
 
@@ -142,8 +142,18 @@ static void srv__rconn_select_done(redisAsyncContext *ac, void *reply, void *pri
     srv__rconn_t *c = ac->data;
     const redisReply *r = reply;
     if (r && r->type == REDIS_REPLY_ERROR)
-        ifr_log_error("fn", "kv %s: redis refused SELECT %u: %.*s", c->where->url, c->where->u.db,
+        ifr_log_error("fn", "kv %s: redis refused SELECT %u: %.*s", c->where->u.shown, c->where->u.db,
                       (int)(r->len > 120 ? 120 : r->len), r->str);
+}
+
+static void srv__rconn_auth_done(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)priv;
+    srv__rconn_t *c = ac->data;
+    const redisReply *r = reply;
+    if (r && r->type == REDIS_REPLY_ERROR)
+        ifr_log_error("fn", "kv %s: redis refused AUTH: %.*s", c->where->u.shown, (int)(r->len > 120 ? 120 : r->len),
+                      r->str);
 }
 
 /* Connects c (the caller saw c->ac NULL and the backoff over): 0, or -1. */
@@ -167,6 +177,22 @@ static int srv__rconn_connect(srv__rconn_t *c)
     ac->ev.addWrite = srv__ev_add_write;
     ac->ev.delWrite = srv__ev_del_write;
     ac->ev.cleanup = srv__ev_cleanup;
+    if (c->where->u.auth) {
+        const fn_kv_url_t *u = &c->where->u;
+        const char *av[3] = { "AUTH" };
+        size_t al[3] = { 4 };
+        int n = 1;
+        if (u->user[0]) {   /* AUTH USER PASSWORD (Redis's ACLs), else AUTH PASSWORD */
+            av[n] = u->user;
+            al[n++] = strlen(u->user);
+        }
+        av[n] = u->password;
+        al[n++] = u->password_len;
+        if (redisAsyncCommandArgv(ac, srv__rconn_auth_done, NULL, n, av, al) != REDIS_OK) {
+            redisAsyncFree(ac);
+            return -1;
+        }
+    }
     if (c->where->u.db) {
         char db[12];
         int n = snprintf(db, sizeof db, "%u", c->where->u.db);
@@ -242,7 +268,7 @@ static void srv__rop_answered(redisAsyncContext *ac, void *reply, void *priv)
     if (c->waiting) srv_timer_start_at(c->loop, &c->timer, srv_clock_ns() + SRV_REDIS_TIMEOUT_NS);
     else srv_timer_stop(c->loop, &c->timer);
     if (reply && c->down) {
-        ifr_log_info("fn", "kv %s: redis at %s:%u answers again", c->where->url, c->where->addr, c->where->u.port);
+        ifr_log_info("fn", "kv %s: redis at %s:%u answers again", c->where->u.shown, c->where->addr, c->where->u.port);
         c->down = false;
     }
     if (reply) c->backoff_ms = SRV__REDIS_BACKOFF_MIN_MS;

@@ -186,14 +186,24 @@ void srv_redis_blocking(fn_kv_job_t *j)
     struct timeval tv = { SRV_REDIS_TIMEOUT_NS / 1000000000LL, 0 };
     if (!k->c) {
         k->c = redisConnectWithTimeout(s->w.addr, (int)s->w.u.port, tv);
-        redisReply *sel = NULL;
-        if (k->c && !k->c->err && redisSetTimeout(k->c, tv) == REDIS_OK && s->w.u.db)
-            sel = redisCommand(k->c, "SELECT %u", s->w.u.db);
-        if (!k->c || k->c->err || (s->w.u.db && (!sel || sel->type == REDIS_REPLY_ERROR))) {
-            srv_redis_fail(j, s, k->c && k->c->err ? k->c->errstr : "cannot connect or SELECT the database");
+        const fn_kv_url_t *u = &s->w.u;
+        redisReply *auth = NULL, *sel = NULL;
+        bool up = k->c && !k->c->err && redisSetTimeout(k->c, tv) == REDIS_OK;
+        if (up && u->auth) {
+            auth = u->user[0] ? redisCommand(k->c, "AUTH %s %b", u->user, u->password, u->password_len)
+                              : redisCommand(k->c, "AUTH %b", u->password, u->password_len);
+            up = auth && auth->type != REDIS_REPLY_ERROR;
+        }
+        if (up && u->db) {
+            sel = redisCommand(k->c, "SELECT %u", u->db);
+            up = sel && sel->type != REDIS_REPLY_ERROR;
+        }
+        if (!up) {
+            srv_redis_fail(j, s, k->c && k->c->err ? k->c->errstr : "cannot connect, AUTH or SELECT the database");
             if (k->c) redisFree(k->c);
             k->c = NULL;
         }
+        if (auth) freeReplyObject(auth);
         if (sel) freeReplyObject(sel);
         if (!k->c) return;
     }

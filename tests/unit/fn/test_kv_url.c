@@ -22,6 +22,14 @@ static void test_accepted(void)
     CHECK(parse("redis://[::1]:7000/2", &u, why) == 0 && !strcmp(u.host, "::1") && u.port == 7000 && u.db == 2);
     CHECK(parse("redis://[fd00::5]", &u, why) == 0 && !strcmp(u.host, "fd00::5") && u.port == 6379);
     CHECK(parse("redis://h:65535/9999", &u, why) == 0 && u.port == 65535 && u.db == 9999);
+    CHECK(!u.auth && !strcmp(u.shown, "redis://h:65535/9999"));
+    /* Credentials: percent-decoded, kept out of the shown form. */
+    CHECK(parse("redis://:p%40ss%2Fw%3Ard@10.0.0.5:7000/1", &u, why) == 0 && u.auth && u.user[0] == '\0');
+    CHECK(!strcmp(u.password, "p@ss/w:rd") && u.password_len == 9 && !strcmp(u.host, "10.0.0.5") && u.db == 1);
+    CHECK(!strcmp(u.shown, "redis://10.0.0.5:7000/1"));
+    CHECK(parse("redis://app:s3cret@[::1]", &u, why) == 0 && !strcmp(u.user, "app") && !strcmp(u.password, "s3cret"));
+    CHECK(!strcmp(u.shown, "redis://[::1]:6379/0"));
+    CHECK(parse("redis://:a@b@h", &u, why) == 0 && !strcmp(u.password, "a@b") && !strcmp(u.host, "h"));   /* the last '@' */
 }
 
 static void test_refused(void)
@@ -33,7 +41,11 @@ static void test_refused(void)
         { "http://h", "expected redis://" },
         { "redis://", "a host of 1 to" },
         { "redis://:6379", "a host of 1 to" },
-        { "redis://u:p@h", "a user name or password" },
+        { "redis://pw@h", "expected USER:PASSWORD or :PASSWORD" },
+        { "redis://u:@h", "expected USER:PASSWORD or :PASSWORD" },
+        { "redis://:p%4@h", "expected USER:PASSWORD or :PASSWORD" },
+        { "redis://:p%00@h", "expected USER:PASSWORD or :PASSWORD" },
+        { "redis://:p w@h", "expected USER:PASSWORD or :PASSWORD" },
         { "redis://h:0", "the port must be" },
         { "redis://h:65536", "the port must be" },
         { "redis://h:x", "the port must be" },
