@@ -7,7 +7,15 @@
  *     same number of sites and top-level directives. Inputs with {$VAR}
  *     are left out of this one: fmt treats a reference as one plain word,
  *     while a value (or default) with quotes or braces changes the tokens
- *     once substituted. */
+ *     once substituted.
+ * Then the route layer's side: every directive's and option's parser
+ * (log with sampling, log_name, log_append, reverse_proxy with response
+ * matchers, handle_response, replace_status, lb_retry_match, matchers,
+ * ...) through route_plan_load_text, where a refused config must say
+ * why. Inputs that could make a plan touch the file system beyond
+ * reading are left out of that step: file outputs and file_server
+ * ("file"), imports, TLS and certificate storage, PHP, and modules;
+ * relative paths are taken against a directory that does not exist. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +24,7 @@
 #include "config/caddyfile.h"
 #include "config/fmt.h"
 #include "config/options.h"
+#include "route/plan.h"
 
 static const char *fuzz_env(void *ud, const char *name)
 {
@@ -41,6 +50,25 @@ static size_t fuzz_directives(const cfg_doc_t *d)
     size_t n = d->global ? d->global->count : 0;
     for (size_t i = 0; i < d->nsites; i++) n += d->sites[i].body.count;
     return n;
+}
+
+static bool fuzz_plan_unsafe(const char *text, size_t len)
+{
+    static const char *const words[] = { "file", "import", "tls", "storage", "cert", "acme", "wasm", "plugin",
+                                         "gojinn", "reactor", "local", "https", "php", "fastcgi" };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (memmem(text, len, words[i], strlen(words[i]))) return true;
+    return false;
+}
+
+static void fuzz_plan(const char *text, size_t len)
+{
+    if (len > 16384 || fuzz_plan_unsafe(text, len)) return;
+    cfg_error_t err;
+    memset(&err, 0, sizeof err);
+    route_plan_t *p = route_plan_load_text(text, len, "/nonexistent-fuzz-dir/Caddyfile", &err);
+    if (p) route_plan_release(p);
+    else if (err.message[0] == '\0') abort();   /* every refusal says something */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,5 +107,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ifr_buf_free(&once);
     ifr_buf_free(&twice);
     ifr_arena_destroy(&a);
+    fuzz_plan(text, size);
     return 0;
 }
