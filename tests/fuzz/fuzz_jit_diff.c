@@ -5,7 +5,9 @@
  * cap, and a fuel slice that pauses and resumes the call when the module
  * draws one). The host function env.h answers from its argument and how
  * many times it was called, and when the module draws it suspends every
- * n-th call, to be resumed with that answer; a suspended call (a host
+ * n-th call, to be resumed with that answer; for some arguments it calls
+ * f0 first (iw_call_from_host) and folds what that did into the answer;
+ * a suspended call (a host
  * suspension or a slice pause) may also be captured in an image and go on
  * in a new instance made from it. When the module draws it, the calls run
  * in a resettable instance made from an image of the new one, reset after
@@ -35,9 +37,30 @@
 typedef struct {
     uint64_t calls;
     uint32_t suspend_every;
+    bool nested;            /* a call of f0 from env.h is running */
 } host_state_t;
 
 static uint32_t host_answer(uint64_t arg, uint64_t call) { return (uint32_t)(arg * 2654435761u + call); }
+
+/* f0 called from inside env.h (as a host asks its guest to allocate),
+ * with zero arguments; what it did, folded into a number. */
+static uint32_t call_back(iw_instance_t *inst)
+{
+    iw_func_t *f = iw_instance_func(inst, "f0");
+    const char *sig = iw_func_sig(f), *colon = strchr(sig, ':');
+    iw_val_t args[WASM_GEN_MAX_ARGS], results[MAX_RESULTS];
+    uint32_t nargs = (uint32_t)(colon - sig), nresults = (uint32_t)strlen(colon + 1);
+    for (uint32_t i = 0; i < nargs; i++) {
+        memset(&args[i], 0, sizeof args[i]);
+        args[i].type = sig[i] == 'i' ? IW_I32 : sig[i] == 'I' ? IW_I64 : sig[i] == 'f' ? IW_F32
+                     : sig[i] == 'F' ? IW_F64 : IW_V128;
+    }
+    iw_status_t status = iw_call_from_host(inst, f, args, nargs, results, nresults);
+    uint32_t folded = (uint32_t)status * 7919u;
+    if (status == IW_FINISHED && nresults) folded ^= (uint32_t)results[0].of.i64;
+    if (status == IW_TRAPPED) folded ^= (uint32_t)iw_instance_trap(inst)->kind;
+    return folded;
+}
 
 static iw_host_result_t host_h(iw_instance_t *inst, void *env, const uint64_t *args, uint64_t *results)
 {
@@ -46,6 +69,12 @@ static iw_host_result_t host_h(iw_instance_t *inst, void *env, const uint64_t *a
     st->calls++;
     if (st->suspend_every && st->calls % st->suspend_every == 0) return IW_HOST_SUSPEND;
     results[0] = host_answer(args[0], st->calls);
+    /* one level only: a guest calling env.h again from f0 gets the plain answer */
+    if ((args[0] & 7) == 5 && !st->nested) {
+        st->nested = true;
+        results[0] ^= call_back(inst);
+        st->nested = false;
+    }
     return IW_HOST_OK;
 }
 
