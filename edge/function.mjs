@@ -1,23 +1,17 @@
 // `wasm` functions at the edge (docs/edge.md): V8 itself runs the guest, a
 // WASI command, through the project's WASI shim (wasi.mjs) without files,
-// and Gojinn's host module through hostapi.mjs. The core decides
+// and the host modules through hostapi.mjs (gojinn) and hostapi_ifrit.mjs. The core decides
 // everything else (protocol, env, the response); this only runs one
 // request's guest in a fresh instance of the module the bundle compiled
 // once per isolate, and says how it ended.
-import { JSPI, gojinnImports } from "./hostapi.mjs";
+import { HostCalls, JSPI, gojinnImports } from "./hostapi.mjs";
+import { ifritImports } from "./hostapi_ifrit.mjs";
 import { Wasi, WasiDeadline, WasiExit } from "./wasi.mjs";
 
 // How a run ended, as the core's edge_fn_done takes it (fn_host_end_t).
 export const EXITED = 0;
 export const TRAPPED = 1;
 export const TIMED_OUT = 2;
-
-// An import of ifrit's own host module, which the edge does not offer yet
-// (docs/edge.md), or null.
-function unoffered(module) {
-  const imp = WebAssembly.Module.imports(module).find((i) => i.module === "ifrit_host");
-  return imp ? `it imports ifrit_host.${imp.name}: ifrit's own host module is native-only for now (docs/edge.md)` : null;
-}
 
 // module: a WebAssembly.Module; args and env: byte arrays; stdin: bytes;
 // host: the grants of its host calls (hostapi.mjs) without deadline and log.
@@ -30,13 +24,13 @@ export async function runFunction(module, { args, env, stdin, timeoutMs, host })
   const wasi = new Wasi({ tree: null, args, env, stdin, capture: true, deadline });
   let how = EXITED;
   let code = 0;
-  let detail = unoffered(module) ?? "";
-  if (detail) return { how: TRAPPED, code, stdout: new Uint8Array(0), stderr: new Uint8Array(0), detail };
+  let detail = "";
   // A host call's log line goes where the guest's stderr goes: the core
   // logs it as fn:NAME with the request, under the same budget.
   const log = (text) => wasi.captured[2].push(new TextEncoder().encode(`${text}\n`));
   let instance = null;
-  const imports = { ...wasi.imports, gojinn: gojinnImports({ ...host, deadline, log }, () => instance.exports.memory) };
+  const calls = new HostCalls({ ...host, deadline, log }, () => instance.exports.memory);
+  const imports = { ...wasi.imports, gojinn: gojinnImports(calls), ifrit_host: ifritImports(calls) };
   try {
     instance = new WebAssembly.Instance(module, imports);
     wasi.bind(instance);

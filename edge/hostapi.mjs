@@ -1,6 +1,7 @@
 // A function's host calls at the edge (docs/edge.md, "Host calls at the
-// edge"): Gojinn's host module (`gojinn`, docs/functions.md) as JavaScript
-// imports of the guest V8 runs. A call that waits (KV on its Durable
+// edge"): what both host modules share (HostCalls, outbound), and Gojinn's
+// module (`gojinn`, docs/functions.md) as JavaScript imports of the guest
+// V8 runs (ifrit's own, `ifrit_host`, is hostapi_ifrit.mjs). A call that waits (KV on its Durable
 // Object, outbound HTTP through fetch()) is a WebAssembly.Suspending import:
 // V8 suspends the guest's stack while the promise is pending (JSPI) and the
 // isolate serves other requests meanwhile; function.mjs enters the guest
@@ -30,158 +31,208 @@ const HTTP_GET = 1 << 3;
 const HTTP = 1 << 4;
 
 const MAX_KEY = 1024;
+const MAX_VALUE = 1 << 20;
 // JS Promise Integration: workerd has it; node 20 does not.
 export const JSPI = typeof WebAssembly.Suspending === "function" && typeof WebAssembly.promising === "function";
-const MAX_VALUE = 1 << 20;
 
 // The guest broke the host's contract (a pointer or length outside its
 // memory): the call traps, as natively; nothing is read or written.
 class HostTrap extends WebAssembly.RuntimeError {}
 
+// ifrit's error codes (FN_HOST_ERRORS in src/fn/fn_host.h).
+export const E = { OK: 0, NOT_FOUND: 1, DENIED: 2, TOO_LARGE: 3, BUFFER_TOO_SMALL: 4, INVALID: 5, UNAVAILABLE: 6,
+                   BLOCKED: 7, TIMEOUT: 8, BUSY: 9, NETWORK: 10, RESPONSE_TOO_LARGE: 11, NO_RESPONSE: 12 };
+
+// What both host modules share for one run: the guest's memory, the
+// grants, the checks every call makes and the store.
 // host: { name, perms, namespace, httpTimeoutMs, maxResponse, readPrefixes,
-// writePrefixes, allowHosts, i64 (a Set of import names declared with an
-// i64 result), deadline (Date.now() time, 0 none), log(text) (a line in
-// the function's log, with its request) }. memory: () => the guest's
-// WebAssembly.Memory. Returns the `gojinn` import object.
-export function gojinnImports(host, memory) {
-  const bytes = (call, what, ptr, len) => {
-    const buf = memory().buffer;
+// writePrefixes, allowHosts, i64 (a Set of the `gojinn` import names
+// declared with an i64 result), deadline (Date.now() time, 0 none),
+// log(text) (a line in the function's log, with its request) }.
+// memory: () => the guest's WebAssembly.Memory.
+export class HostCalls {
+  constructor(host, memory) {
+    this.host = host;
+    this.memory = memory;
+  }
+
+  log(text) {
+    this.host.log(text);
+  }
+
+  // len bytes of guest memory at ptr (a view), or a trap.
+  bytes(call, what, ptr, len) {
+    ptr >>>= 0;
+    len >>>= 0;
+    const buf = this.memory().buffer;
     if (ptr + len > buf.byteLength) throw new HostTrap(`${call}: the ${what} (${len} bytes at ${ptr}) is outside the guest's memory`);
     return new Uint8Array(buf, ptr, len);
-  };
-  const u32 = (v) => v >>> 0;
-  const result = (call, v) => (host.i64.has(call) ? BigInt(v) : v | 0);
-  // The key as a byte string; null when longer than a key may be.
-  const keyOf = (call, p, n) => {
-    const b = bytes(call, "key", u32(p), u32(n));
+  }
+
+  // Copies src to the guest at ptr (whose room was checked at the call:
+  // memory may have moved since, never shrunk).
+  put(call, ptr, src) {
+    this.bytes(call, "buffer", ptr, src.length).set(src);
+  }
+
+  putU32(call, ptr, v) {
+    new DataView(this.memory().buffer).setUint32(this.bytes(call, "length", ptr, 4).byteOffset, v >>> 0, true);
+  }
+
+  text(call, what, ptr, len) {
+    return new TextDecoder().decode(this.bytes(call, what, ptr, len));
+  }
+
+  // The key as a byte string (one char per byte); null when longer than
+  // a key may be.
+  key(call, ptr, len) {
+    const b = this.bytes(call, "key", ptr, len);
     return b.length > MAX_KEY ? null : String.fromCharCode(...b);
-  };
-  const granted = (call, need, grant, prefixes, key) => {
-    if (!(host.perms & need)) {
-      host.log(`${call} denied: the function's permissions do not grant ${grant}`);
-      return false;
+  }
+
+  // The grant and the key of a KV call: E.OK, or the error (logged).
+  check(call, need, grant, prefixes, key) {
+    if (!(this.host.perms & need)) {
+      this.log(`${call} denied: the function's permissions do not grant ${grant}`);
+      return E.DENIED;
     }
-    if (key !== null && prefixes && prefixes.length && !prefixes.some((p) => p === "*" || key.startsWith(p))) {
-      host.log(`${call} denied: ${grant} does not cover the key`);
-      return false;
+    if (key === null) {
+      this.log(`${call}: TOO_LARGE: a key is at most ${MAX_KEY} bytes`);
+      return E.TOO_LARGE;
     }
-    return true;
-  };
-  const keyOk = (call, key) => {
-    if (key !== null && key.length >= 1) return true;
-    host.log(`${call}: INVALID: a key is 1 to ${MAX_KEY} bytes`);
-    return false;
-  };
-  // A store call, or null (logged) when the store fails.
-  const store = async (call, fn) => {
-    const kv = kvStore(host.namespace);
+    if (key.length === 0) {
+      this.log(`${call}: INVALID: an empty key`);
+      return E.INVALID;
+    }
+    if (prefixes && prefixes.length && !prefixes.some((p) => p === "*" || key.startsWith(p))) {
+      this.log(`${call} denied: ${grant} does not cover the key`);
+      return E.DENIED;
+    }
+    return E.OK;
+  }
+
+  checkRead(call, key) {
+    return this.check(call, KV_READ, "kv_read", this.host.readPrefixes, key);
+  }
+
+  checkWrite(call, key) {
+    return this.check(call, KV_WRITE, "kv_write", this.host.writePrefixes, key);
+  }
+
+  checkMutex(call, key) {
+    return this.check(call, MUTEX, "mutex", null, key);
+  }
+
+  checkValue(call, value) {
+    if (value.length <= MAX_VALUE) return E.OK;
+    this.log(`${call}: TOO_LARGE: the value has ${value.length} bytes, more than the ${MAX_VALUE} a value may have`);
+    return E.TOO_LARGE;
+  }
+
+  // A call on the namespace's Durable Object: { value }, or null (logged)
+  // when the store fails.
+  async store(call, fn) {
+    const kv = kvStore(this.host.namespace);
     if (!kv) {
-      host.log(`${call}: UNAVAILABLE: no KV binding here (workerd's config.capnp declares it)`);
+      this.log(`${call}: UNAVAILABLE: no KV binding here (workerd's config.capnp declares it)`);
       return null;
     }
     try {
       return { value: await fn(kv) };
     } catch (err) {
-      host.log(`${call}: UNAVAILABLE: ${err?.message ?? err}`);
+      this.log(`${call}: UNAVAILABLE: ${err?.message ?? err}`);
       return null;
     }
-  };
+  }
+
+  // A call that waits, suspending the guest. Without JSPI (node 20 runs
+  // tests/edge/node_check.mjs) it fails at once, logged, with its
+  // failure value (undefined: none).
+  waits(call, fn, failure) {
+    if (JSPI) return new WebAssembly.Suspending(fn);
+    return () => {
+      this.log(`${call}: UNAVAILABLE: this JavaScript runtime cannot suspend a guest (no WebAssembly.Suspending)`);
+      return failure;
+    };
+  }
+}
+
+// Gojinn's module (`gojinn`, docs/functions.md "Gojinn's module") for one
+// run; calls: a HostCalls.
+export function gojinnImports(calls) {
+  const host = calls.host;
+  const result = (call, v) => (host.i64.has(call) ? BigInt(v) : v | 0);
 
   const hostKvGet = async (kp, kl, out, max) => {
     const call = "host_kv_get";
-    const key = keyOf(call, kp, kl);
-    const dest = bytes(call, "buffer", u32(out), u32(max));
-    if (!granted(call, KV_READ, "kv_read", host.readPrefixes, key) || !keyOk(call, key)) return result(call, -1);
-    const got = await store(call, (kv) => kv.get(key));
+    const key = calls.key(call, kp, kl);
+    const room = calls.bytes(call, "buffer", out, max).length;
+    if (calls.checkRead(call, key) !== E.OK) return result(call, -1);
+    const got = await calls.store(call, (kv) => kv.get(key));
     if (!got || got.value === null) return result(call, -1);
-    const n = Math.min(got.value.length, dest.length);
-    bytes(call, "buffer", u32(out), n).set(got.value.subarray(0, n));   // memory may have moved meanwhile
+    const n = Math.min(got.value.length, room);
+    calls.put(call, out, got.value.subarray(0, n));
     return result(call, n);
   };
 
   const hostKvSet = async (kp, kl, vp, vl) => {
     const call = "host_kv_set";
-    const key = keyOf(call, kp, kl);
-    const value = bytes(call, "value", u32(vp), u32(vl)).slice();
-    if (!granted(call, KV_WRITE, "kv_write", host.writePrefixes, key) || !keyOk(call, key)) return;
-    if (value.length > MAX_VALUE) {
-      host.log(`${call}: TOO_LARGE: a value is at most 1 MiB; nothing stored`);
-      return;
-    }
-    await store(call, (kv) => kv.set(key, value, 0));
+    const key = calls.key(call, kp, kl);
+    const value = calls.bytes(call, "value", vp, vl);
+    if (calls.checkWrite(call, key) !== E.OK || calls.checkValue(call, value) !== E.OK) return;
+    const copy = value.slice();
+    await calls.store(call, (kv) => kv.set(key, copy, 0));
   };
 
-  const hostMutexLock = async (kp, kl, ttlSeconds) => {
-    const call = "host_mutex_lock";
-    const key = keyOf(call, kp, kl);
-    if (!granted(call, MUTEX, "mutex", null, key) || !keyOk(call, key)) return result(call, 0);
-    const got = await store(call, (kv) => kv.lock(key, u32(ttlSeconds) * 1000));
-    return result(call, got?.value ? 1 : 0);
-  };
-
-  const hostMutexUnlock = async (kp, kl) => {
-    const call = "host_mutex_unlock";
-    const key = keyOf(call, kp, kl);
-    if (!granted(call, MUTEX, "mutex", null, key) || !keyOk(call, key)) return result(call, 0);
-    const got = await store(call, (kv) => kv.unlock(key));
+  const hostMutex = (call, unlock) => async (kp, kl, ttlSeconds) => {
+    const key = calls.key(call, kp, kl);
+    if (calls.checkMutex(call, key) !== E.OK) return result(call, 0);
+    const got = await calls.store(call, (kv) => (unlock ? kv.unlock(key) : kv.lock(key, (ttlSeconds >>> 0) * 1000)));
     return result(call, got?.value ? 1 : 0);
   };
 
   const hostHttpGet = async (up, ul, out, max) => {
     const call = "host_http_get";
-    const url = new TextDecoder().decode(bytes(call, "URL", u32(up), u32(ul)));
-    bytes(call, "buffer", u32(out), u32(max));
-    const body = await outbound(host, call, url, Math.min(u32(max), host.maxResponse));
-    if (!body) return result(call, 0);
-    bytes(call, "buffer", u32(out), body.length).set(body);
-    return result(call, body.length);
+    const url = calls.text(call, "URL", up, ul);
+    const room = calls.bytes(call, "buffer", out, max).length;
+    const r = await outbound(calls, call, { method: "GET", url, cap: Math.min(room, host.maxResponse), truncate: true });
+    if (r.error) return result(call, 0);
+    calls.put(call, out, r.body);
+    return result(call, r.body.length);
   };
 
-  const log = (level, p, n) => {
-    const text = new TextDecoder().decode(bytes("host_log", "text", u32(p), u32(n)));
-    host.log(level === 3 ? `error: ${text}` : text);
-  };
-  const nativeOnly = (call, what) => {
-    host.log(`${call} denied: ${what} are native-only (docs/edge.md)`);
-  };
+  const nativeOnly = (call, what) => calls.log(`${call} denied: ${what} are native-only (docs/edge.md)`);
   const writeError = (call, out, max, text) => {
-    const b = new TextEncoder().encode(text);
-    const n = Math.min(b.length, u32(max));
-    bytes(call, "buffer", u32(out), n).set(b.subarray(0, n));
-    return n;
+    const b = new TextEncoder().encode(text).subarray(0, calls.bytes(call, "buffer", out, max).length);
+    calls.put(call, out, b);
+    return b.length;
   };
-
-  // A call that waits, suspending the guest. Without JSPI (node 20 runs
-  // tests/edge/node_check.mjs) it fails at once, logged, with its failure
-  // value (undefined: none).
-  const waits = (call, fn, failure) =>
-    JSPI ? new WebAssembly.Suspending(fn) : () => {
-      host.log(`${call}: UNAVAILABLE: this JavaScript runtime cannot suspend a guest (no WebAssembly.Suspending)`);
-      return failure === undefined ? undefined : result(call, failure);
-    };
 
   return {
-    host_log: log,
-    host_kv_get: waits("host_kv_get", hostKvGet, -1),
-    host_kv_set: waits("host_kv_set", hostKvSet),
-    host_mutex_lock: waits("host_mutex_lock", hostMutexLock, 0),
-    host_mutex_unlock: waits("host_mutex_unlock", hostMutexUnlock, 0),
-    host_http_get: waits("host_http_get", hostHttpGet, 0),
+    host_log: (level, p, n) => {
+      const text = calls.text("host_log", "text", p, n);
+      calls.log(level === 3 ? `error: ${text}` : text);
+    },
+    host_kv_get: calls.waits("host_kv_get", hostKvGet, result("host_kv_get", -1)),
+    host_kv_set: calls.waits("host_kv_set", hostKvSet),
+    host_mutex_lock: calls.waits("host_mutex_lock", hostMutex("host_mutex_lock", false), result("host_mutex_lock", 0)),
+    host_mutex_unlock: calls.waits("host_mutex_unlock", hostMutex("host_mutex_unlock", true), result("host_mutex_unlock", 0)),
+    host_http_get: calls.waits("host_http_get", hostHttpGet, result("host_http_get", 0)),
     // Gojinn's failure values (docs/functions.md): 1 not queued; the error
     // written where the rows or the answer would go.
     host_enqueue: (mp, ml, pp, pl) => {
-      bytes("host_enqueue", "module name", u32(mp), u32(ml));
-      bytes("host_enqueue", "payload", u32(pp), u32(pl));
+      calls.bytes("host_enqueue", "module name", mp, ml);
+      calls.bytes("host_enqueue", "payload", pp, pl);
       nativeOnly("host_enqueue", "jobs");
       return result("host_enqueue", 1);
     },
     host_db_query: (sp, sl, out, max) => {
-      bytes("host_db_query", "query", u32(sp), u32(sl));
+      calls.bytes("host_db_query", "query", sp, sl);
       nativeOnly("host_db_query", "databases");
       return result("host_db_query", writeError("host_db_query", out, max, '[{"error": "databases are native-only"}]'));
     },
     host_ask_ai: (pp, pl, out, max) => {
-      bytes("host_ask_ai", "prompt", u32(pp), u32(pl));
+      calls.bytes("host_ask_ai", "prompt", pp, pl);
       nativeOnly("host_ask_ai", "AI calls");
       return result("host_ask_ai", writeError("host_ask_ai", out, max, '{"error":"DENIED: AI calls are native-only at the edge"}'));
     },
@@ -222,12 +273,20 @@ function privateHost(host) {
   return h === "::" || h === "::1" || /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || /^ff/.test(h) || h.startsWith("::ffff:");
 }
 
-// One outbound GET in Gojinn's form: the body's first cap bytes whatever
-// the status, or null (logged) when denied or failed.
-async function outbound(host, call, url, cap) {
-  if (!(host.perms & (HTTP_GET | HTTP))) {
-    host.log(`${call} denied: the function's permissions do not grant http_get`);
-    return null;
+// One outbound request: { error: 0, status, headers ("Name: value\r\n"
+// lines), body } or { error: E.* } (logged). The body is kept up to cap
+// bytes: past it cut there (truncate, Gojinn's form) or RESPONSE_TOO_LARGE.
+// headers: [name, value] pairs, checked by the caller.
+export async function outbound(calls, call, { method, url, headers = [], body = null, cap, truncate }) {
+  const host = calls.host;
+  const get = method === "GET";
+  const fail = (error, text) => {
+    calls.log(`${call} ${method} ${url.slice(0, 200)}: ${text}`);
+    return { error };
+  };
+  if (!(host.perms & (get ? HTTP_GET | HTTP : HTTP))) {
+    calls.log(`${call} denied: the function's permissions do not grant ${get ? "http_get" : "http"}`);
+    return { error: E.DENIED };
   }
   let u;
   try {
@@ -235,42 +294,44 @@ async function outbound(host, call, url, cap) {
   } catch {
     u = null;
   }
-  if (!u || (u.protocol !== "http:" && u.protocol !== "https:") || u.username || u.password) {
-    host.log(`${call}: INVALID: not an http:// or https:// URL without credentials`);
-    return null;
-  }
+  if (!u || (u.protocol !== "http:" && u.protocol !== "https:") || u.username || u.password)
+    return fail(E.INVALID, "INVALID (not an http:// or https:// URL without credentials)");
   const name = u.hostname.toLowerCase().replace(/^\[|\]$/g, "");
   const verdict = allowed(host.allowHosts, name);
   if (!verdict) {
-    host.log(`${call} denied: allow_host does not name ${name}`);
-    return null;
+    calls.log(`${call} denied: allow_host does not name ${name}`);
+    return { error: E.DENIED };
   }
-  if (verdict < 2 && privateHost(name)) {
-    host.log(`${call}: BLOCKED: ${name} is loopback, link-local or private and allow_host does not name it`);
-    return null;
-  }
+  if (verdict < 2 && privateHost(name))
+    return fail(E.BLOCKED, `BLOCKED (${name} is not a public address and allow_host does not name it)`);
   const left = host.deadline ? host.deadline - Date.now() : host.httpTimeoutMs;
-  const timeoutMs = Math.max(1, Math.min(host.httpTimeoutMs, left));
-  const signal = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.timeout(Math.max(1, Math.min(host.httpTimeoutMs, left)));
   try {
-    const res = await fetch(u.href, { redirect: "manual", signal });
+    const res = await fetch(u.href, { method, headers, body: body && body.length ? body : undefined, redirect: "manual", signal });
     const kept = new Uint8Array(cap);
     let n = 0;
+    let over = false;
     if (res.body) {
       const reader = res.body.getReader();
-      while (n < cap) {
+      for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         const take = Math.min(value.length, cap - n);
         kept.set(value.subarray(0, take), n);
         n += take;
+        if (take < value.length) {
+          over = true;
+          break;
+        }
       }
       reader.cancel().catch(() => {});
     }
-    return kept.subarray(0, n);
+    if (over && !truncate) return fail(E.RESPONSE_TOO_LARGE, `RESPONSE_TOO_LARGE (more than ${cap} bytes)`);
+    let lines = "";
+    for (const [k, v] of res.headers) lines += `${k}: ${v}\r\n`;
+    return { error: 0, status: res.status, headers: new TextEncoder().encode(lines), body: kept.subarray(0, n) };
   } catch (err) {
-    const timedOut = signal.aborted;
-    host.log(`${call}: ${timedOut ? "TIMEOUT: the outbound call did not finish within its timeout" : `NETWORK: ${err?.message ?? err}`}`);
-    return null;
+    if (signal.aborted) return fail(E.TIMEOUT, "TIMEOUT (the outbound call did not finish within its timeout)");
+    return fail(E.NETWORK, `NETWORK (${err?.message ?? err})`);
   }
 }

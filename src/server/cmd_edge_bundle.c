@@ -23,7 +23,8 @@
 #define SRV__EDGE_MAX_DEPTH 64            /* directory nesting (a symlink loop ends here) */
 
 static const char *const srv__edge_shim_files[] = { "worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs",
-                                                    "fields.mjs", "hostapi.mjs", "kv.mjs" };
+                                                    "fields.mjs", "hostapi.mjs", "hostapi_ifrit.mjs",
+                                                    "kv.mjs" };
 
 typedef struct {
     const srv_edge_bundle_opts_t *o;

@@ -1,7 +1,7 @@
 """Functions' host calls at the edge (issue 20, docs/edge.md "Host calls at
 the edge"): tests/guests/hostapi_gojinn.wasm, on Gojinn's host module,
-runs in workerd from a bundle `ifrit edge config` made, against the KV
-Durable Object and fetch():
+and hostapi_ifrit.wasm, on ifrit's, run in workerd from a bundle `ifrit
+edge config` made, against the KV Durable Object and fetch():
 
 - a counter exact over many requests, one after the other and from
   several clients at once under a lock, and still there after workerd
@@ -15,6 +15,12 @@ Durable Object and fetch():
 - a guest waiting on an outbound call is suspended: while the upstream
   holds its answer, a `respond` route and another function answer;
 - a bad pointer traps (500, logged), as natively;
+- ifrit's module: a value with a TTL read, then gone once it expires, one
+  without kept; kv_delete; lock BUSY then unlock NOT_FOUND; http_request
+  POST and PUT with a header and a body (status, response fields and body
+  through http_status/http_headers/http_body, sizes asked first); a body
+  over http_max_response (RESPONSE_TOO_LARGE); http_body with nothing held
+  (NO_RESPONSE);
 - a native-only grant or option (db, enqueue, cron, db_driver) is refused
   by `ifrit edge config` with a sentence naming it.
 
@@ -39,6 +45,7 @@ from ifrit_e2e import Conn  # noqa: E402
 from workerd import Workerd  # noqa: E402
 
 GUEST = os.path.join(ROOT, "build", "guests", "hostapi_gojinn.wasm")
+IFRIT_GUEST = os.path.join(ROOT, "build", "guests", "hostapi_ifrit.wasm")
 WAIT = 20   # seconds any one wait may take at most
 
 KV = "\t\tpermissions {\n\t\t\tkv_read\n\t\t\tkv_write\n\t\t\tmutex\n\t\t}\n"
@@ -74,6 +81,8 @@ class HeldUpstream:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
+                if self.path.startswith("/big/"):
+                    return self.do_POST()
                 outer.paths.append(self.path)
                 if self.path == "/held":
                     outer.arrived.set()
@@ -83,6 +92,23 @@ class HeldUpstream:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def do_POST(self):
+                outer.paths.append(self.path)
+                n = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(n) if n else b""
+                if self.path.startswith("/big/"):
+                    body = b"b" * int(self.path[5:])
+                    self.send_response(200)
+                else:
+                    body = b"%s %s test=%s" % (self.command.encode(), data, (self.headers.get("X-Test") or "").encode())
+                    self.send_response(201)
+                    self.send_header("X-Upstream", "yes")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_PUT = do_POST
 
             def log_message(self, *args):
                 pass
@@ -107,6 +133,8 @@ def caddyfile(up):
             + block("/h", "a.wasm", HTTP)
             + block("/nohttp", "a.wasm", KV)
             + block("/otherhost", "a.wasm", "\t\tpermissions {\n\t\t\thttp_get\n\t\t}\n\t\tallow_host example.com\n")
+            + block("/i", "i.wasm", KV + "\t\tpermissions {\n\t\t\thttp\n\t\t}\n\t\tallow_host 127.0.0.1\n"
+                    "\t\thttp_max_response 1024\n")
             + "\trespond /alive \"alive\"\n"
             + "}\n")
 
@@ -203,6 +231,34 @@ def check_trap(port, wd):
            "%d" % r.status)
 
 
+def check_ifrit(port, up):
+    u = "http://127.0.0.1:%d" % up.port
+    got = [ask(port, "/i", b).body for b in (b"set t 300 soon gone", b"set keep 0 stays", b"get t", b"get keep")]
+    report("ifrit's kv_set with and without a TTL, kv_get asking the size first",
+           got == [b"0", b"0", b"0 9 soon gone", b"0 5 stays"], repr(got))
+    gone, deadline = b"", time.monotonic() + WAIT
+    while time.monotonic() < deadline:   # bounded: the TTL is 300 ms
+        gone = ask(port, "/i", b"get t").body
+        if gone == b"1":
+            break
+        time.sleep(0.1)
+    report("a value's TTL: NOT_FOUND once it expired, the other kept",
+           gone == b"1" and ask(port, "/i", b"get keep").body == b"0 5 stays", "after the TTL %r" % gone)
+    got = [ask(port, "/i", b).body for b in (b"del keep", b"del keep", b"lock q 0", b"lock q 0", b"unlock q", b"unlock q")]
+    report("kv_delete, lock BUSY, unlock NOT_FOUND", got == [b"0", b"1", b"0", b"9", b"0", b"1"], repr(got))
+    post = ask(port, "/i", b"req POST %s/echo payload" % u.encode()).body
+    put = ask(port, "/i", b"req PUT %s/echo" % u.encode()).body
+    report("http_request: method, header and body out; status, fields and body back",
+           post == b"0 status=201 headers=0/4 body=0/28 X-Upstream=yes POST payload test=from-guest"
+           and put == b"0 status=201 headers=0/4 body=0/20 X-Upstream=yes PUT  test=from-guest", "%r / %r" % (post, put))
+    ok = ask(port, "/i", b"req GET %s/big/1024" % u.encode()).body
+    over = ask(port, "/i", b"req GET %s/big/1025" % u.encode()).body
+    nores = ask(port, "/i", b"nores").body
+    report("http_max_response: 1024 bytes kept, 1025 RESPONSE_TOO_LARGE; NO_RESPONSE with nothing held",
+           ok.endswith(b"body=0/1024 " + b"b" * 1024) and over == b"11" and nores == b"12 0",
+           "%r / %r / %r" % (ok[:60], over, nores))
+
+
 def check_refused(binary, d):
     cases = (("permissions { db }", "\t\tpermissions {\n\t\t\tdb\n\t\t}\n", "db (a permissions grant) is native-only"),
              ("permissions { enqueue }", "\t\tpermissions {\n\t\t\tenqueue\n\t\t}\n",
@@ -226,14 +282,16 @@ def main():
     ap.add_argument("--binary", required=True)
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
-    if not os.path.exists(GUEST):
-        print("FAIL edge/hostapi: no %s (scripts/build-guests.sh tests builds it)" % GUEST, flush=True)
-        return
+    for g in (GUEST, IFRIT_GUEST):
+        if not os.path.exists(g):
+            print("FAIL edge/hostapi: no %s (scripts/build-guests.sh tests builds it)" % g, flush=True)
+            return
     d = tempfile.mkdtemp(prefix="ifrit-edge-hostapi-")
     up = HeldUpstream()
     try:
         shutil.copy(GUEST, os.path.join(d, "a.wasm"))
         shutil.copy(GUEST, os.path.join(d, "b.wasm"))
+        shutil.copy(IFRIT_GUEST, os.path.join(d, "i.wasm"))
         config = os.path.join(d, "Caddyfile")
         with open(config, "w") as f:
             f.write(caddyfile(up))
@@ -246,6 +304,7 @@ def main():
             check_outbound(wd.port, up, wd)
             check_suspended(wd.port, up)
             check_trap(wd.port, wd)
+            check_ifrit(wd.port, up)
             wd.stop()
             wd.start()
             r = ask(wd.port, "/a", b"incr n")
