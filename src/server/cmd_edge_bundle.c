@@ -209,7 +209,9 @@ static int srv__edge_write_capped(const srv_edge_scan_module_t *m, const char *t
 }
 
 /* The Gojinn host functions m imports with an i64 result, as a JSON array
- * (cmd_edge_imports.h): the shim returns a BigInt from those. */
+ * (cmd_edge_imports.h): the shim returns a BigInt from those. A file that
+ * is not a wasm module gets an empty list: it is embedded as it is and
+ * fails where natively it would, when the function loads. */
 static int srv__edge_host_i64(const srv_edge_scan_module_t *m, ifr_buf_t *fns)
 {
     size_t len;
@@ -221,8 +223,7 @@ static int srv__edge_host_i64(const srv_edge_scan_module_t *m, ifr_buf_t *fns)
     }
     int rc = srv_edge_i64_imports(in, len, "gojinn", fns);
     free(in);
-    if (rc < 0) fprintf(stderr, "edge config: %s is not a wasm module\n", m->real);
-    return rc;
+    return rc < 0 ? ifr_buf_append_cstr(fns, "[]") : 0;
 }
 
 static void srv__edge_capnp(ifr_buf_t *c, const srv_edge_bundle_opts_t *o, const ifr_buf_t *modules)

@@ -65,17 +65,34 @@ def test_edge_config_writes_the_bundle(binary, work):
     bundle = open(os.path.join(out, "bundle.mjs")).read()
     check('["/www/index.html", a0, 1700000000123456789n],' in bundle, bundle)
     check('["/www/sub/b.txt", a1, ' in bundle, bundle)
-    check('["/fn/hello.wasm", f0, 0],' in bundle and "missing" not in bundle, bundle)
+    check('["/fn/hello.wasm", f0, 0, []],' in bundle and "missing" not in bundle, bundle)
     check(open(os.path.join(out, "assets", "0"), "rb").read() == b"<h1>hi</h1>", "asset 0")
     check(open(os.path.join(out, "functions", "0.wasm"), "rb").read() == b"\0asm", "function 0")
     check(open(os.path.join(out, "Caddyfile")).read() == CONFIG, "the Caddyfile is copied")
     capnp = open(os.path.join(out, "config.capnp")).read()
     check('allow = ["public", "private"]' in capnp and 'address = "127.0.0.1:9999"' in capnp, capnp)
-    for name in ("worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs", "fields.mjs", "ifrit.wasm"):
+    for name in ("worker.js", "serve.mjs", "core.mjs", "wasi.mjs", "function.mjs", "fields.mjs", "hostapi.mjs",
+                 "hostapi_ifrit.mjs", "kv.mjs", "ifrit.wasm"):
         check(os.path.exists(os.path.join(out, name)), name)
         check(("embed \"%s\"" % name) in capnp, name)
     check('(name = "assets/1", data = embed "assets/1")' in capnp, capnp)
     check('(name = "functions/0.wasm", wasm = embed "functions/0.wasm")' in capnp, capnp)
+    # Functions' KV: the Durable Object class, its binding and its disk.
+    check('durableObjectNamespaces = [(className = "IfritKv"' in capnp and 'localDisk = "kv-disk"' in capnp
+          and '(name = "KV", durableObjectNamespace = "IfritKv")' in capnp, capnp)
+    check(os.path.isdir(os.path.join(out, "kv")), "the KV directory")
+
+
+@in_tmp
+def test_edge_config_lists_the_gojinn_imports_with_an_i64_result(binary, work):
+    # hostapi_gojinn declares host_http_get -> i64 and host_kv_get -> i32
+    # (Gojinn's Go SDK); the shim must return a BigInt for the first only.
+    guest = os.path.join(ROOT, "build", "guests", "hostapi_gojinn.wasm")
+    shutil.copy(guest, os.path.join(work, "g.wasm"))
+    r = generate(binary, work, ":8080 {\n\twasm /g g.wasm\n}\n")
+    check(r.returncode == 0, r.stderr)
+    bundle = open(os.path.join(work, "out", "bundle.mjs")).read()
+    check('["/g.wasm", f0, 0, ["host_http_get"]],' in bundle, bundle)
 
 
 @in_tmp
@@ -126,10 +143,10 @@ def test_edge_config_memory_limit_caps_the_module_memory(binary, work):
     check(r.returncode == 0, r.stderr)
     bundle = open(os.path.join(work, "out", "bundle.mjs")).read()
     for i, (name, (_, want)) in enumerate(cases.items()):
-        check('["/%s", f%d, 131072],' % (name, i) in bundle, bundle)
+        check('["/%s", f%d, 131072, []],' % (name, i) in bundle, bundle)
         got = open(os.path.join(work, "out", "functions", "%d.wasm" % i), "rb").read()
         check(got == want, "%s: %r != %r" % (name, got, want))
-    check('["/nomax.wasm", f5, 0],' in bundle, bundle)
+    check('["/nomax.wasm", f5, 0, []],' in bundle, bundle)
     check(open(os.path.join(work, "out", "functions", "5.wasm"), "rb").read() == cases["nomax.wasm"][0], "uncapped")
     check("memory_limit cannot apply to toobig.wasm" in r.stderr and "nomemory.wasm" in r.stderr, r.stderr)
     with open(os.path.join(work, "bad.wasm"), "wb") as f:
