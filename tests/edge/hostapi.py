@@ -12,6 +12,9 @@ edge config` made, against the KV Durable Object and fetch():
 - an outbound call to a local upstream (allow_host 127.0.0.1), and one
   the block does not grant, or allow_host does not name (denied, logged,
   never reaching the upstream);
+- http_timeout ends a call to an upstream that never answers (TIMEOUT);
+  `allow_host *` does not open loopback, link-local or private
+  addresses (BLOCKED, nothing sent);
 - a guest waiting on an outbound call is suspended: while the upstream
   holds its answer, a `respond` route and another function answer;
 - a bad pointer traps (500, logged), as natively;
@@ -71,10 +74,12 @@ def ask(port, target, body=b""):
 
 class HeldUpstream:
     """A local upstream: /hello answers "hello up"; /held answers only once
-    release() is called (bounded by WAIT). Counts the requests it saw."""
+    released is set, /never only once the upstream closes (each bounded by
+    WAIT). Keeps the paths it saw."""
 
     def __init__(self):
         self.released = threading.Event()
+        self.closing = threading.Event()
         self.arrived = threading.Event()
         self.paths = []
         outer = self
@@ -87,11 +92,16 @@ class HeldUpstream:
                 if self.path == "/held":
                     outer.arrived.set()
                     outer.released.wait(WAIT)
+                if self.path == "/never":
+                    outer.closing.wait(WAIT)
                 body = b"hello up"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:   # /never: the caller gave up long ago
+                    pass
 
             def do_POST(self):
                 outer.paths.append(self.path)
@@ -120,6 +130,7 @@ class HeldUpstream:
 
     def close(self):
         self.released.set()
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -133,6 +144,9 @@ def caddyfile(up):
             + block("/h", "a.wasm", HTTP)
             + block("/nohttp", "a.wasm", KV)
             + block("/otherhost", "a.wasm", "\t\tpermissions {\n\t\t\thttp_get\n\t\t}\n\t\tallow_host example.com\n")
+            + block("/slowi", "i.wasm", "\t\tpermissions {\n\t\t\thttp_get\n\t\t}\n\t\tallow_host 127.0.0.1\n"
+                    "\t\thttp_timeout 300ms\n")
+            + block("/anyi", "i.wasm", "\t\tpermissions {\n\t\t\thttp_get\n\t\t}\n\t\tallow_host *\n")
             + block("/i", "i.wasm", KV + "\t\tpermissions {\n\t\t\thttp\n\t\t}\n\t\tallow_host 127.0.0.1\n"
                     "\t\thttp_max_response 1024\n")
             + "\trespond /alive \"alive\"\n"
@@ -259,6 +273,19 @@ def check_ifrit(port, up):
            "%r / %r / %r" % (ok[:60], over, nores))
 
 
+def check_outbound_limits(port, up, wd):
+    u = "http://127.0.0.1:%d" % up.port
+    r = ask(port, "/slowi", b"req GET %s/never" % u.encode())
+    report("http_timeout ends a call the upstream never answers: TIMEOUT, logged",
+           r.status == 200 and r.body == b"8" and "TIMEOUT" in wd.read_log(), "%d %r" % (r.status, r.body))
+    before = len(up.paths)
+    got = [ask(port, "/anyi", b"req GET http://%s:%d/hello" % (h, up.port)).body
+           for h in (b"127.0.0.1", b"localhost", b"[::1]", b"169.254.169.254", b"10.1.2.3")]
+    report("allow_host * does not open loopback, link-local or private addresses: BLOCKED, nothing sent",
+           got == [b"7"] * 5 and len(up.paths) == before and "BLOCKED" in wd.read_log(),
+           "%r, the upstream saw %d more" % (got, len(up.paths) - before))
+
+
 def check_refused(binary, d):
     cases = (("permissions { db }", "\t\tpermissions {\n\t\t\tdb\n\t\t}\n", "db (a permissions grant) is native-only"),
              ("permissions { enqueue }", "\t\tpermissions {\n\t\t\tenqueue\n\t\t}\n",
@@ -305,6 +332,7 @@ def main():
             check_suspended(wd.port, up)
             check_trap(wd.port, wd)
             check_ifrit(wd.port, up)
+            check_outbound_limits(wd.port, up, wd)
             wd.stop()
             wd.start()
             r = ask(wd.port, "/a", b"incr n")
