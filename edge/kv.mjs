@@ -17,6 +17,7 @@
 import { DurableObject } from "cloudflare:workers";
 
 const CHUNK = 64 * 1024;
+const MAX_LOCKS = 1 << 20;   // held at once per namespace, as natively per store
 
 export class IfritKv extends DurableObject {
   constructor(ctx, env) {
@@ -82,10 +83,15 @@ export class IfritKv extends DurableObject {
     return true;
   }
 
-  // Never waits: true when taken, false when held.
+  // Never waits: true when taken, false when held; throws (the caller
+  // answers UNAVAILABLE) past MAX_LOCKS.
   lock(key, ttlMs) {
     const now = Date.now();
     if (this.#held(key, now)) return false;
+    if (this.locks.size >= MAX_LOCKS) {
+      for (const [k, exp] of this.locks) if (exp && exp <= now) this.locks.delete(k);
+      if (this.locks.size >= MAX_LOCKS) throw new Error(`more than ${MAX_LOCKS} locks are held`);
+    }
     this.locks.set(key, ttlMs > 0 ? now + ttlMs : 0);
     return true;
   }
