@@ -34,22 +34,6 @@ static void iw__cache_drop(iw_jit_cache_t *c, int e)
     c->reg[e] = c->reg[c->n];
 }
 
-static bool iw__cache_reg_used(const iw_jit_cache_t *c, int i)
-{
-    for (int e = 0; e < c->n; e++)
-        if (c->reg[e] == i) return true;
-    return false;
-}
-
-/* Whether register index i holds a local (else only operand stack values,
- * which wasm code reads once, soon after they are made). */
-static bool iw__cache_holds_local(const iw_jit_cache_t *c, int i)
-{
-    for (int e = 0; e < c->n; e++)
-        if (c->reg[e] == i && c->slot[e] < c->locals) return true;
-    return false;
-}
-
 int iw_jit_cache_find(iw_jit_cache_t *c, uint32_t slot)
 {
     int e = iw__cache_entry(c, slot);
@@ -89,26 +73,30 @@ static void iw__cache_add(iw_jit_cache_t *c, uint32_t slot, int i)
 }
 
 /* A register that is not pinned, emptied: a free one, else the least
- * recently used of those holding no local, else the least recently used. */
+ * recently used of those holding no local (operand stack values only,
+ * which wasm code reads once, soon after they are made), else the least
+ * recently used. */
 static int iw__cache_take(iw_jit_cache_t *c)
 {
+    bool used[IW_JIT_CACHE_REGS] = { false }, local[IW_JIT_CACHE_REGS] = { false };
+    for (int e = 0; e < c->n; e++) {
+        used[c->reg[e]] = true;
+        if (c->slot[e] < c->locals) local[c->reg[e]] = true;
+    }
     int best = -1;
-    bool best_local = true;
     for (int i = 0; i < IW_JIT_CACHE_REGS; i++) {
         if (c->pinned & (1u << i)) continue;
-        if (!iw__cache_reg_used(c, i)) {
+        if (!used[i]) {
             best = i;
             break;
         }
-        bool local = iw__cache_holds_local(c, i);
-        if (best < 0 || (best_local && !local) || (local == best_local && c->last_use[i] < c->last_use[best])) {
+        if (best < 0 || (local[best] && !local[i]) || (local[i] == local[best] && c->last_use[i] < c->last_use[best]))
             best = i;
-            best_local = local;
-        }
     }
     /* at most three registers are pinned by one instruction, so one is left */
-    for (int e = c->n - 1; e >= 0; e--)
-        if (c->reg[e] == best) iw__cache_drop(c, e);
+    if (used[best])
+        for (int e = c->n - 1; e >= 0; e--)
+            if (c->reg[e] == best) iw__cache_drop(c, e);
     iw__cache_touch(c, best);
     return best;
 }
