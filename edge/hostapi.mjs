@@ -1,8 +1,9 @@
 // A function's host calls at the edge (docs/edge.md, "Host calls at the
 // edge"): what both host modules share (HostCalls, outbound), and Gojinn's
 // module (`gojinn`, docs/functions.md) as JavaScript imports of the guest
-// V8 runs (ifrit's own, `ifrit_host`, is hostapi_ifrit.mjs). A call that waits (KV on its Durable
-// Object, outbound HTTP through fetch()) is a WebAssembly.Suspending import:
+// V8 runs (ifrit's own, `ifrit_host`, is hostapi_ifrit.mjs). A call that
+// waits (KV on its Durable Object, outbound HTTP through fetch()) is a
+// WebAssembly.Suspending import:
 // V8 suspends the guest's stack while the promise is pending (JSPI) and the
 // isolate serves other requests meanwhile; function.mjs enters the guest
 // through WebAssembly.promising. Grants, namespacing, limits and return
@@ -45,7 +46,7 @@ export const E = { OK: 0, NOT_FOUND: 1, DENIED: 2, TOO_LARGE: 3, BUFFER_TOO_SMAL
 
 // What both host modules share for one run: the guest's memory, the
 // grants, the checks every call makes and the store.
-// host: { name, perms, namespace, httpTimeoutMs, maxResponse, readPrefixes,
+// host: { perms, namespace, httpTimeoutMs, maxResponse, readPrefixes,
 // writePrefixes, allowHosts, i64 (a Set of the `gojinn` import names
 // declared with an i64 result), deadline (Date.now() time, 0 none),
 // log(text) (a line in the function's log, with its request) }.
