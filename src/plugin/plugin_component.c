@@ -2,10 +2,10 @@
  * world dwaar-plugin) in the two shapes it has published, told apart by the
  * fields the component's own request-info and response-info records have
  * (the earlier one adds `headers: list<header-entry>`). Each hook call
- * runs in a fresh instance of the component (every core instance made
- * anew: nothing survives between calls), with the plugin's fuel, memory
- * and wall-clock limits; a trap counts toward the plugin's disabling as
- * for a core plugin. The world has no way to build a response, so
+ * runs in an instance put back into the snapshot taken after its start-up
+ * (plugin_component_pool.c: nothing survives between calls), with the
+ * plugin's fuel, memory and wall-clock limits; a trap counts toward the
+ * plugin's disabling as for a core plugin, and its instance is dropped. The world has no way to build a response, so
  * `respond` in on-request answers 503 "plugin short-circuit", as Dwaar. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +53,7 @@ struct plugin_cmp {
     /* The record each hook takes, field by field, in the component's order. */
     plugin__field_t fields[PLUGIN_NHOOKS][PLUGIN__MAX_FIELDS];
     uint32_t nfields[PLUGIN_NHOOKS];
+    plugin_cmp_pool_t pool;
 };
 
 static int plugin__fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
@@ -248,6 +249,15 @@ static const iw_chost_def_t plugin__host[] = {
 
 /* ---- loading and calling ----------------------------------------------- */
 
+/* An instance after its start-up, which runs under the start-up limits
+ * (its start functions are not a hook call's work), snapshotted. */
+static iw_cinstance_t *plugin__new_instance(const plugin_t *p, iw_error_t *e, iw_trap_t *trap)
+{
+    iw_limits_t lim = { .max_memory_bytes = p->opt.memory_bytes,
+                        .deadline_ns = ifr_monotonic_ns() + PLUGIN__START_TIMEOUT_NS };
+    return plugin_cmp_pool_new(p->cmp->component, plugin__host, PLUGIN__NHOST, &lim, e, trap);
+}
+
 int plugin_cmp_load(plugin_t *p, const uint8_t *bytes, size_t len, char *err, size_t errlen)
 {
     iw_error_t e = { 0 };
@@ -262,22 +272,21 @@ int plugin_cmp_load(plugin_t *p, const uint8_t *bytes, size_t len, char *err, si
         if (plugin__check_hook(p, k, (plugin_hook_t)h, err, errlen) != 0) return -1;
     if (!p->has_hook[PLUGIN_ON_REQUEST] && !p->has_hook[PLUGIN_ON_RESPONSE] && !p->has_hook[PLUGIN_ON_BODY])
         return plugin__fail(err, errlen, p->path, "the component exports none of on-request, on-response, on-body");
-    /* start-up: what every call does first, once, so a component that
-     * does not link is a load error, not a trap per request */
-    iw_limits_t lim = { .max_memory_bytes = p->opt.memory_bytes,
-                        .deadline_ns = ifr_monotonic_ns() + PLUGIN__START_TIMEOUT_NS };
+    /* start-up, once here, so a component that does not link is a load
+     * error, not a trap per request; the instance is the pool's first */
     iw_trap_t trap = { 0 };
-    iw_cinstance_t *ci = iw_cinstance_new(k->component, plugin__host, PLUGIN__NHOST, &lim, &e, &trap);
+    iw_cinstance_t *ci = plugin__new_instance(p, &e, &trap);
     if (!ci)
         return plugin__fail(err, errlen, p->path, "%s%s (at byte %llu)", trap.kind != IW_TRAP_NONE ? "start-up trapped: " : "",
                             trap.kind != IW_TRAP_NONE ? trap.message : e.message, (unsigned long long)e.offset);
-    iw_cinstance_free(ci);
+    plugin_cmp_pool_put(&k->pool, ci);
     return 0;
 }
 
 void plugin_cmp_free(plugin_cmp_t *k)
 {
     if (!k) return;
+    plugin_cmp_pool_free(&k->pool);
     iw_component_free(k->component);
     free(k);
 }
@@ -354,7 +363,12 @@ plugin_action_t plugin_cmp_hook(plugin_call_t *c, int32_t a0, int32_t a1)
     };
     iw_error_t e = { 0 };
     iw_trap_t trap = { 0 };
-    iw_cinstance_t *ci = iw_cinstance_new(p->cmp->component, plugin__host, PLUGIN__NHOST, &lim, &e, &trap);
+    iw_cinstance_t *ci = plugin_cmp_pool_take(&p->cmp->pool, &lim);
+    if (!ci && (ci = plugin__new_instance(p, &e, &trap)) && iw_cinstance_reset(ci, &lim) != 0) {
+        iw_cinstance_free(ci);
+        ci = NULL;
+        snprintf(e.message, sizeof e.message, "its snapshot does not fit the memory limit");
+    }
     if (!ci) {
         c->trapped = true;
         plugin_count_trap(p, plugin__exports[c->hook], trap.kind != IW_TRAP_NONE ? trap.message : e.message);
@@ -363,10 +377,12 @@ plugin_action_t plugin_cmp_hook(plugin_call_t *c, int32_t a0, int32_t a1)
     iw_cinstance_set_user_data(ci, c);
     iw_cval_t arg, result;
     plugin_action_t action = PLUGIN_CONTINUE;
+    bool finished = false;
     if (!plugin__arg(c, ci, a1, &arg)) {
         c->trapped = true;
         plugin_count_trap(p, plugin__exports[c->hook], "out of memory");
     } else if (iw_cinstance_call(ci, plugin__exports[c->hook], &arg, 1, &result) == IW_FINISHED) {
+        finished = true;
         atomic_store_explicit(&p->state->traps, 0, memory_order_relaxed);
         if (result.of.var.which == PLUGIN_RESPOND || result.of.var.which == PLUGIN_SKIP)
             action = (plugin_action_t)result.of.var.which;
@@ -378,6 +394,9 @@ plugin_action_t plugin_cmp_hook(plugin_call_t *c, int32_t a0, int32_t a1)
         c->trapped = true;
         plugin_count_trap(p, plugin__exports[c->hook], iw_cinstance_trap(ci)->message);
     }
-    iw_cinstance_free(ci);
+    /* after a trap, a new instance: a reset would do, but nothing of a
+     * failed call can then be kept by mistake */
+    if (finished) plugin_cmp_pool_put(&p->cmp->pool, ci);
+    else iw_cinstance_free(ci);
     return action;
 }

@@ -329,6 +329,7 @@ static bool iw__lower_seq(iw_cabi_cx_t *cx, const iw_ctype_t *t, const iw_cval_t
         *len = v->of.str.len;
         if (!iw_cabi_alloc(cx, 1, v->of.str.len, ptr)) return false;
         if (v->of.str.len) memcpy(cx->memory->data + *ptr, v->of.str.ptr, v->of.str.len);
+        iw_mark_dirty(cx->memory, *ptr, v->of.str.len);   /* a snapshot's reset puts it back */
         return true;
     }
     uint32_t size = iw_cabi_size(t->elem);
@@ -344,6 +345,7 @@ bool iw_cabi_store(iw_cabi_cx_t *cx, const iw_ctype_t *t, const iw_cval_t *v, ui
 {
     uint32_t size = iw_cabi_size(t);
     if (!iw__mem(cx, ptr, size, iw_cabi_align(t))) return false;
+    iw_mark_dirty(cx->memory, ptr, size);   /* a snapshot's reset puts it back */
     switch (t->kind) {
     case IW_CT_STRING: case IW_CT_LIST: {
         uint64_t p, n;

@@ -377,6 +377,31 @@ void iw_cinstance_free(iw_cinstance_t *ci)
     free(ci);
 }
 
+/* A snapshot is taken once every core instance exists (a fixup module
+ * has filled the shim's table): each then puts back only what it defines,
+ * since what it imports is another core instance's own. */
+int iw_cinstance_snapshot(iw_cinstance_t *ci)
+{
+    uint32_t n = ci->c->spaces[IW_CSORT_CORE_INSTANCE].count;
+    for (uint32_t i = 0; i < n; i++)
+        if (ci->core[i] && iw_instance_make_resettable(ci->core[i]) != 0) return -1;
+    return 0;
+}
+
+int iw_cinstance_reset(iw_cinstance_t *ci, const iw_limits_t *limits)
+{
+    uint32_t n = ci->c->spaces[IW_CSORT_CORE_INSTANCE].count;
+    for (uint32_t i = 0; i < n; i++)
+        if (ci->core[i] && iw_instance_reset(ci->core[i], limits) != 0) return -1;
+    ifr_arena_reset(&ci->scratch);
+    ci->trap.kind = IW_TRAP_NONE;
+    ci->trap.message[0] = 0;
+    ci->trap.frame_count = 0;
+    ci->running = NULL;
+    ci->host_message[0] = 0;
+    return 0;
+}
+
 /* The lift an export names, following re-exports. */
 static const iw_citem_t *iw__export_lift(const iw_component_t *c, const char *name)
 {

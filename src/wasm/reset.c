@@ -137,3 +137,28 @@ int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits)
     inst->exit_code = 0;
     return 0;
 }
+
+int iw_instance_make_resettable(iw_instance_t *inst)
+{
+    if (inst->image) return -1;
+    iw_image_t *img = iw_image_capture(inst);
+    if (!img || img->paused) {
+        if (img) iw_image_release(img);
+        return -1;
+    }
+    iw_memory_t *m = inst->own_memory;
+    /* a memory made by iw_instance_new has no image file behind it: its
+     * resets copy back from the image's flat copy */
+    if (m && !m->dirty) {
+        uint8_t *dirty = calloc((size_t)(m->size >> IW_DIRTY_BLOCK_SHIFT) + 1, 1);
+        if (!dirty || m->pool || !iw__image_flat(img)) {
+            free(dirty);
+            iw_image_release(img);
+            return -1;
+        }
+        m->dirty = dirty;
+    }
+    for (uint32_t i = 0; i < inst->nown_tables; i++) inst->own_tables[i].changed = false;
+    inst->image = img;
+    return 0;
+}

@@ -323,6 +323,13 @@ iw_instance_t *iw_instance_from_image_resettable(iw_image_t *img, const iw_limit
  * progress. Returns -1 for an instance not made resettable or whose image
  * does not fit `limits`: free it then. */
 int iw_instance_reset(iw_instance_t *inst, const iw_limits_t *limits);
+/* Makes inst (an iw_instance_new instance at rest) resettable in place: its
+ * state now is what iw_instance_reset puts back. What inst imports is not
+ * captured: instances linked to each other (a component's core instances)
+ * are each made resettable once all are made, and each reset restores what
+ * it defines. -1 (inst unchanged) when out of memory, paused or already
+ * resettable. */
+int iw_instance_make_resettable(iw_instance_t *inst);
 
 /* ---- components --------------------------------------------------------- */
 
@@ -410,5 +417,13 @@ void iw_cinstance_fail(iw_cinstance_t *ci, const char *fmt, ...) __attribute__((
 iw_status_t iw_cinstance_call(iw_cinstance_t *ci, const char *name, const iw_cval_t *args, uint32_t nargs,
                               iw_cval_t *result);
 const iw_trap_t *iw_cinstance_trap(const iw_cinstance_t *ci);
+/* Snapshots ci as it is now (each core instance made resettable in place)
+ * so that iw_cinstance_reset can put it back for the next call; -1 when
+ * out of memory. */
+int iw_cinstance_snapshot(iw_cinstance_t *ci);
+/* Puts a snapshotted ci back into its snapshot's state (memories: the
+ * blocks written since; tables, globals), with limits for its next call,
+ * and drops the previous call's scratch memory and trap. -1: free ci. */
+int iw_cinstance_reset(iw_cinstance_t *ci, const iw_limits_t *limits);
 
 #endif

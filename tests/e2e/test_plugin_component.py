@@ -167,6 +167,25 @@ def test_traps_fail_open_and_disable(binary):
         check(s.wait_log("(2 consecutive)"), "the /spin line must count its own traps")
 
 
+def test_no_state_between_calls(binary):
+    """gate's /count continues on an instance's first call only (a counter in
+    its memory): every request, each hook call from the snapshot, must see
+    it first; a /trap in between (its instance dropped) changes nothing."""
+    component("gate")
+    config = """:@PORT@ {
+	wasm_plugin @ROOT@/build/plugins/gate.component.wasm
+	respond "counted"
+}
+"""
+    with Server(binary, config) as s:
+        for i in range(12):
+            if i == 6:
+                r = s.request("GET", "/trap")
+                check(r.status == 200 and r.body == b"counted", "fail-open: %r" % r)
+            r = s.request("GET", "/count")
+            check(r.status == 200 and r.body == b"counted", "call %d saw an earlier call's count: %r" % (i, r))
+
+
 def test_load_errors(binary):
     def validate(files):
         d = tempfile.mkdtemp(prefix="ifrit-e2e-component-")

@@ -10,6 +10,9 @@
  *   path /trap                        traps (unreachable)
  *   path /spin                        loops until the fuel runs out
  *   on-response of a 204              traps (a 204 has no body: no on-body)
+ *   path /count                       continue on the instance's first call
+ *                                     only (a counter in its memory), so
+ *                                     a leak of state between calls shows
  * on-response: status 418 -> skip, else continue; on-body: continue. */
 #include <stdint.h>
 
@@ -55,6 +58,7 @@ static int starts(str_t s, const char *lit)
 }
 
 static volatile uint32_t spins;
+static uint32_t calls;
 
 #ifdef GATE_WASI
 /* gate_libc.c: paths /wasi/... that reach WASI through libc. */
@@ -68,6 +72,7 @@ static int decide(str_t method, str_t path, int is_tls, int has_block, str_t act
 #ifdef GATE_WASI
     if (starts(path, "/wasi/")) return gate_wasi(path);
 #endif
+    if (starts(path, "/count")) return ++calls == 1 ? CONTINUE : RESPOND;
     if (starts(path, "/deny")) return RESPOND;
     if (has_action && eq(action, "skip")) return SKIP;
     if (has_action && eq(action, "respond")) return RESPOND;

@@ -360,6 +360,50 @@ static void test_call_headers_shape(void)
     iw_component_free(c);
 }
 
+/* gate's /count: continue on an instance's first call only (a counter in
+ * its memory). Calls on one instance see the count grow; after
+ * iw_cinstance_reset every call is the first again, and a call still
+ * reads the host's header lists (lifted into memory the reset puts back). */
+static int count_call(iw_cinstance_t *ci)
+{
+    iw_cval_t f[4] = { s("GET"), s("/count"), { .of.u = 1 }, s("127.0.0.1") };
+    iw_cval_t arg = { .of.list = { f, 4 } }, res;
+    return iw_cinstance_call(ci, "on-request", &arg, 1, &res) == IW_FINISHED ? (int)res.of.var.which : -1;
+}
+
+static void test_reset_to_snapshot(void)
+{
+    iw_component_t *c = load_file("gate.component.wasm");
+    if (!c) return;
+    iw_limits_t lim = { .fuel = 1000000, .max_memory_bytes = 16 << 20 };
+    iw_error_t err;
+    iw_cinstance_t *ci = iw_cinstance_new(c, host_defs, 2, &lim, &err, NULL);
+    CHECK(ci != NULL);
+    if (ci) {
+        CHECK_INT_EQ(iw_cinstance_reset(ci, &lim), -1);   /* no snapshot yet */
+        CHECK_INT_EQ(iw_cinstance_snapshot(ci), 0);
+        CHECK_INT_EQ(count_call(ci), 0);
+        CHECK_INT_EQ(count_call(ci), 1);     /* the same instance remembers */
+        for (int i = 0; i < 50; i++) {
+            CHECK_INT_EQ(iw_cinstance_reset(ci, &lim), 0);
+            CHECK_INT_EQ(count_call(ci), 0);
+        }
+        /* a trap, then a reset: the next call is whole */
+        fake_fail = 1;
+        CHECK_INT_EQ(count_call(ci), -1);
+        fake_fail = 0;
+        CHECK_INT_EQ(iw_cinstance_reset(ci, &lim), 0);
+        CHECK_INT_EQ(count_call(ci), 0);
+        /* the limits are the reset's: no fuel left for a call */
+        iw_limits_t starved = { .fuel = 10 };
+        CHECK_INT_EQ(iw_cinstance_reset(ci, &starved), 0);
+        CHECK_INT_EQ(count_call(ci), -1);
+        CHECK(contains(iw_cinstance_trap(ci)->message, "fuel"));
+    }
+    iw_cinstance_free(ci);
+    iw_component_free(c);
+}
+
 /* An import the host does not define: instantiation names it. */
 static void test_missing_host_import(void)
 {
@@ -389,5 +433,6 @@ int main(void)
     RUN(test_call_current_shape);
     RUN(test_call_headers_shape);
     RUN(test_missing_host_import);
+    RUN(test_reset_to_snapshot);
     return testing_done();
 }
