@@ -330,10 +330,13 @@ static bool plugin__arg(plugin_call_t *c, iw_cinstance_t *ci, int32_t eos, iw_cv
         case PLUGIN__F_METHOD: f[i] = plugin__s(r->method); break;
         case PLUGIN__F_PATH:
             if (r->query.len) {
-                char *b = ifr_arena_printf(c->x->arena, "%.*s?%.*s", (int)r->path.len, r->path.ptr,
-                                           (int)r->query.len, r->query.ptr);
+                /* path?query, joined by hand: a printf costs more than the rest of the record */
+                char *b = ifr_arena_alloc(c->x->arena, r->path.len + 1 + r->query.len);
                 if (!b) return false;
-                f[i] = plugin__s(ifr_cstr(b));
+                memcpy(b, r->path.ptr, r->path.len);
+                b[r->path.len] = '?';
+                memcpy(b + r->path.len + 1, r->query.ptr, r->query.len);
+                f[i] = plugin__s(ifr_str(b, r->path.len + 1 + r->query.len));
             } else {
                 f[i] = plugin__s(r->path);
             }
