@@ -42,12 +42,14 @@ typedef struct {
     uint64_t scratch;               /* a trapping helper's result (jit_helpers.h) */
 } iw_jit_ctx_t;
 
-/* One compiled function: the native offset of each internal instruction
- * (0: not an instruction start), within its module's code. */
+/* One compiled function: where the interpreter may enter its native code
+ * (jit_compile.c: function entry, after a call, after LOOP/FUEL): pairs
+ * (internal code position, offset within the module's code), ascending,
+ * position 0 first. Owned by the module. */
 struct iw_jit_func {
     const struct iw_jit_module *module;
-    const uint32_t *native;
-    uint32_t ncode;
+    const uint32_t *entries;
+    uint32_t nentries;
     const uint8_t *entry;           /* the native code of instruction 0 */
 };
 

@@ -1585,12 +1585,19 @@ void iw_jit_compile_module(iw_module_t *m)
             /* a planned function that does not compile would leave calls
              * to it pointing nowhere: then nothing of the module is compiled */
             if (!iw__jit_function(&j)) ok = false;
-            natives[i] = ok ? malloc((size_t)j.ncode * sizeof **natives) : NULL;
+            /* keep only the entries: (position, offset) pairs, position 0 first */
+            uint32_t n = 0;
+            for (uint32_t pos = 0; ok && pos < j.ncode; pos++) n += j.native[pos] != 0;
+            natives[i] = ok ? malloc((size_t)n * 2 * sizeof **natives) : NULL;
             if (!natives[i]) ok = false;
-            else memcpy(natives[i], j.native, (size_t)j.ncode * sizeof **natives);
-            ncodes[i] = j.ncode;
+            for (uint32_t pos = 0, k = 0; ok && pos < j.ncode; pos++) {
+                if (!j.native[pos]) continue;
+                natives[i][k++] = pos;
+                natives[i][k++] = j.native[pos];
+            }
+            ncodes[i] = n;
         }
-        for (uint32_t k = 0; ok && k < j.ncalls; k++) iw_x64_patch(&j.b, j.calls[k].at, natives[j.calls[k].target][0]);
+        for (uint32_t k = 0; ok && k < j.ncalls; k++) iw_x64_patch(&j.b, j.calls[k].at, natives[j.calls[k].target][1]);
         ok = ok && !j.oom && !j.b.oom;
     }
     jm = ok ? jm : (free(jm), NULL);
@@ -1601,7 +1608,7 @@ void iw_jit_compile_module(iw_module_t *m)
         for (uint32_t i = 0; i < ndefined; i++) {
             jm->funcs[i] = (struct iw_jit_func){ jm, natives[i], ncodes[i], NULL };
             if (!natives[i]) continue;
-            jm->funcs[i].entry = jm->code.base + natives[i][0];
+            jm->funcs[i].entry = jm->code.base + natives[i][1];
             m->codes[i].jit = &jm->funcs[i];
         }
         m->jit = jm;
@@ -1627,7 +1634,7 @@ void iw_jit_compile_module(iw_module_t *m)
 void iw_jit_module_free(struct iw_jit_module *jm)
 {
     if (!jm) return;
-    for (uint32_t i = 0; i < jm->nfuncs; i++) free((void *)jm->funcs[i].native);
+    for (uint32_t i = 0; i < jm->nfuncs; i++) free((void *)jm->funcs[i].entries);
     free(jm->funcs);
     iw_jit_code_free(&jm->code);
     free(jm);
@@ -1636,7 +1643,7 @@ void iw_jit_module_free(struct iw_jit_module *jm)
 size_t iw_jit_module_code_bytes(const struct iw_jit_module *jm, size_t *tables)
 {
     size_t t = 0;
-    for (uint32_t i = 0; jm && i < jm->nfuncs; i++) t += (size_t)jm->funcs[i].ncode * sizeof *jm->funcs[i].native;
+    for (uint32_t i = 0; jm && i < jm->nfuncs; i++) t += (size_t)jm->funcs[i].nentries * 2 * sizeof *jm->funcs[i].entries;
     if (tables) *tables = t;
     return jm ? jm->code_bytes : 0;
 }
@@ -1645,7 +1652,7 @@ uint32_t iw_module_compiled_count(const iw_module_t *m, uint32_t *defined)
 {
     if (defined) *defined = m->nfuncs - m->nimported_funcs;
     uint32_t n = 0;
-    for (uint32_t i = 0; m->jit && i < m->jit->nfuncs; i++) n += m->jit->funcs[i].native != NULL;
+    for (uint32_t i = 0; m->jit && i < m->jit->nfuncs; i++) n += m->jit->funcs[i].entries != NULL;
     return n;
 }
 
@@ -1655,11 +1662,17 @@ const iw_word_t *iw_jit_run(const iw_code_t *fn, const iw_word_t *ip, uint64_t *
 {
     const struct iw_jit_func *jf = fn->jit;
     uint64_t pos = (uint64_t)(ip - fn->code);
-    if (ip < fn->code || pos >= jf->ncode || !jf->native[pos]) return ip;
+    uint32_t lo = 0, hi = jf->nentries;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (jf->entries[2 * mid] < pos) lo = mid + 1;
+        else hi = mid;
+    }
+    if (ip < fn->code || lo == jf->nentries || jf->entries[2 * lo] != pos) return ip;
     const uint8_t *base = jf->module->code.base;
     iw__jit_enter_fn enter;
     memcpy(&enter, &base, sizeof enter);   /* the trampoline is at offset 0 */
-    enter(fp, ctx, base + jf->native[pos]);
+    enter(fp, ctx, base + jf->entries[2 * lo + 1]);
     return ctx->exit_ip;
 }
 #else
