@@ -49,8 +49,9 @@ static void read_close(uint8_t *payload, size_t len, ws_read_t *out)
         out->close_code = WS_CLOSE_NO_STATUS;
         return;
     }
+    if (len == 1) return fail(out, WS_CLOSE_PROTOCOL, "a close frame with half a code");
     uint16_t code = (uint16_t)(payload[0] << 8 | payload[1]);
-    if (len == 1 || !ws_close_code_valid(code)) return fail(out, WS_CLOSE_PROTOCOL, "a close frame with a bad code");
+    if (!ws_close_code_valid(code)) return fail(out, WS_CLOSE_PROTOCOL, "a close frame with a bad code");
     if (!ifr_utf8_valid(payload + 2, len - 2)) return fail(out, WS_CLOSE_BAD_DATA, "a close reason that is not UTF-8");
     out->kind = WS_READ_CLOSE;
     out->close_code = code;
