@@ -184,6 +184,12 @@ def test_no_state_between_calls(binary):
                 check(r.status == 200 and r.body == b"counted", "fail-open: %r" % r)
             r = s.request("GET", "/count")
             check(r.status == 200 and r.body == b"counted", "call %d saw an earlier call's count: %r" % (i, r))
+        # what the host lowered into the guest's memory for a long path is
+        # gone for the next call: /peek finds the heap past its own use zero
+        r = s.request("GET", "/count/" + "a" * 3000)
+        check(r.status == 200, r)
+        r = s.request("GET", "/peek")
+        check(r.status == 200 and r.body == b"counted", "an earlier call's lowered path is still in memory: %r" % r)
 
 
 def test_load_errors(binary):

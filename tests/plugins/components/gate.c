@@ -13,6 +13,10 @@
  *   path /count                       continue on the instance's first call
  *                                     only (a counter in its memory), so
  *                                     a leak of state between calls shows
+ *   path /peek                        continue when the 8 KiB of heap past
+ *                                     what this call took are zero, as in a
+ *                                     fresh instance (what the host lowered
+ *                                     in an earlier call must not show)
  * on-response: status 418 -> skip, else continue; on-body: continue. */
 #include <stdint.h>
 
@@ -65,6 +69,13 @@ static uint32_t calls;
 static int gate_wasi(str_t path);
 #endif
 
+static int heap_clean(void)
+{
+    for (uint32_t i = heap_top; i < heap_top + 8192 && i < sizeof heap; i++)
+        if (heap[i]) return 0;
+    return 1;
+}
+
 static int decide(str_t method, str_t path, int is_tls, int has_block, str_t action, int has_action)
 {
     if (starts(path, "/trap")) __builtin_trap();
@@ -72,6 +83,7 @@ static int decide(str_t method, str_t path, int is_tls, int has_block, str_t act
 #ifdef GATE_WASI
     if (starts(path, "/wasi/")) return gate_wasi(path);
 #endif
+    if (starts(path, "/peek")) return heap_clean() ? CONTINUE : RESPOND;
     if (starts(path, "/count")) return ++calls == 1 ? CONTINUE : RESPOND;
     if (starts(path, "/deny")) return RESPOND;
     if (has_action && eq(action, "skip")) return SKIP;

@@ -364,12 +364,14 @@ static void test_call_headers_shape(void)
  * its memory). Calls on one instance see the count grow; after
  * iw_cinstance_reset every call is the first again, and a call still
  * reads the host's header lists (lifted into memory the reset puts back). */
-static int count_call(iw_cinstance_t *ci)
+static int path_call(iw_cinstance_t *ci, const char *path)
 {
-    iw_cval_t f[4] = { s("GET"), s("/count"), { .of.u = 1 }, s("127.0.0.1") };
+    iw_cval_t f[4] = { s("GET"), s(path), { .of.u = 1 }, s("127.0.0.1") };
     iw_cval_t arg = { .of.list = { f, 4 } }, res;
     return iw_cinstance_call(ci, "on-request", &arg, 1, &res) == IW_FINISHED ? (int)res.of.var.which : -1;
 }
+
+static int count_call(iw_cinstance_t *ci) { return path_call(ci, "/count"); }
 
 static void test_reset_to_snapshot(void)
 {
@@ -388,6 +390,15 @@ static void test_reset_to_snapshot(void)
             CHECK_INT_EQ(iw_cinstance_reset(ci, &lim), 0);
             CHECK_INT_EQ(count_call(ci), 0);
         }
+        /* what the host lowered into memory (a 3,000-byte path) is put
+         * back too: gate's /peek finds the heap past its own use zero */
+        static char long_path[3001];
+        memset(long_path, 'a', 3000);
+        long_path[0] = '/';
+        CHECK_INT_EQ(iw_cinstance_reset(ci, &lim), 0);
+        CHECK_INT_EQ(path_call(ci, long_path), 0);
+        CHECK_INT_EQ(iw_cinstance_reset(ci, &lim), 0);
+        CHECK_INT_EQ(path_call(ci, "/peek"), 0);
         /* a trap, then a reset: the next call is whole */
         fake_fail = 1;
         CHECK_INT_EQ(count_call(ci), -1);
