@@ -1,6 +1,6 @@
 /* The server's side of a function's WebSocket session (issue 20): the
  * RFC 6455 opening handshake checked and answered. The frames themselves
- * are src/http/ws_frame.h. */
+ * are src/http/http_ws_frame.h. */
 #ifndef IFRIT_SERVER_SRV_FNHOST_WS_H
 #define IFRIT_SERVER_SRV_FNHOST_WS_H
 

@@ -9,10 +9,10 @@
 
 #include <openssl/evp.h>
 
-static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+static const char srv__ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /* Whether the comma-separated list s holds token (case-insensitive). */
-static bool list_has_token(const char *s, const char *token)
+static bool srv__ws_list_has_token(const char *s, const char *token)
 {
     size_t tlen = strlen(token);
     while (s && *s) {
@@ -27,18 +27,18 @@ static bool list_has_token(const char *s, const char *token)
     return false;
 }
 
-static bool is_base64_char(char c)
+static bool srv__ws_is_base64_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
 /* A key must be 16 bytes in base64: 22 characters, the last with its
  * low 4 bits clear (A, Q, g or w), then "==". */
-static bool key_is_16_bytes(const char *key)
+static bool srv__ws_key_is_16_bytes(const char *key)
 {
     if (strlen(key) != 24 || strcmp(key + 22, "==") != 0) return false;
     for (int i = 0; i < 22; i++)
-        if (!is_base64_char(key[i])) return false;
+        if (!srv__ws_is_base64_char(key[i])) return false;
     return strchr("AQgw", key[21]) != NULL;
 }
 
@@ -52,15 +52,15 @@ int srv_ws_handshake_check(const srv_ws_request_t *req, const char **why)
         *why = "a WebSocket handshake needs HTTP/1.1";
         return 400;
     }
-    if (!list_has_token(req->upgrade, "websocket")) {
+    if (!srv__ws_list_has_token(req->upgrade, "websocket")) {
         *why = "no \"Upgrade: websocket\"";
         return 400;
     }
-    if (!list_has_token(req->connection, "upgrade")) {
+    if (!srv__ws_list_has_token(req->connection, "upgrade")) {
         *why = "no \"Connection: Upgrade\"";
         return 400;
     }
-    if (!req->key || !key_is_16_bytes(req->key)) {
+    if (!req->key || !srv__ws_key_is_16_bytes(req->key)) {
         *why = "Sec-WebSocket-Key is missing or not 16 bytes in base64";
         return 400;
     }
@@ -79,7 +79,7 @@ int srv_ws_accept_key(const char *key, char out[SRV_WS_ACCEPT_LEN + 1])
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
               EVP_DigestUpdate(ctx, key, strlen(key)) == 1 &&
-              EVP_DigestUpdate(ctx, ws_guid, sizeof ws_guid - 1) == 1 &&
+              EVP_DigestUpdate(ctx, srv__ws_guid, sizeof srv__ws_guid - 1) == 1 &&
               EVP_DigestFinal_ex(ctx, digest, &dlen) == 1 && dlen == 20;
     EVP_MD_CTX_free(ctx);
     if (!ok) return -1;

@@ -1,5 +1,5 @@
 /* libFuzzer target for the WebSocket frame parser and message reader
- * (src/http/ws_frame*.c). The first byte picks the message cap; the rest
+ * (src/http/http_ws_frame*.c). The first byte picks the message cap; the rest
  * is what a client sent. Checks, besides "never crash, never read past
  * n": a frame is decided by its own bytes (every shorter prefix of an OK
  * frame is NEED_MORE), a refusal always has a close code and a reason,
@@ -14,39 +14,39 @@
 
 static void check_frame(const uint8_t *p, size_t n, uint64_t cap)
 {
-    ws_frame_t f;
-    ws_frame_result_t r = ws_frame_parse(p, n, cap, &f);
-    if (r == WS_FRAME_BAD && (!f.error || !f.close_code)) abort();
-    if (r != WS_FRAME_OK) return;
+    http_ws_frame_t f;
+    http_ws_frame_result_t r = http_ws_frame_parse(p, n, cap, &f);
+    if (r == HTTP_WS_FRAME_BAD && (!f.error || !f.close_code)) abort();
+    if (r != HTTP_WS_FRAME_OK) return;
     if (f.header_len + f.payload_len > n || f.payload_len > cap) abort();
     for (size_t k = 0; k < f.header_len + f.payload_len; k++) {
-        ws_frame_t part;
-        if (ws_frame_parse(p, k, cap, &part) != WS_FRAME_NEED_MORE) abort();
+        http_ws_frame_t part;
+        if (http_ws_frame_parse(p, k, cap, &part) != HTTP_WS_FRAME_NEED_MORE) abort();
     }
 }
 
 static void run_reader(uint8_t *p, size_t n, uint64_t cap)
 {
-    ws_reader_t r;
-    ws_reader_init(&r, cap);
+    http_ws_reader_t r;
+    http_ws_reader_init(&r, cap);
     size_t at = 0;
     for (;;) {
-        ws_read_t ev;
-        ws_reader_next(&r, p + at, n - at, &ev);
+        http_ws_read_t ev;
+        http_ws_reader_next(&r, p + at, n - at, &ev);
         if (ev.consumed > n - at) abort();
-        if (ev.kind == WS_READ_FAIL) {
+        if (ev.kind == HTTP_WS_READ_FAIL) {
             if (!ev.error || !ev.close_code) abort();
             break;
         }
-        if (ev.kind == WS_READ_MESSAGE) {
+        if (ev.kind == HTTP_WS_READ_MESSAGE) {
             if (ev.len > cap) abort();
-            if (ev.opcode == WS_OP_TEXT && !ifr_utf8_valid(ev.data, ev.len)) abort();
+            if (ev.opcode == HTTP_WS_OP_TEXT && !ifr_utf8_valid(ev.data, ev.len)) abort();
         }
-        if (ev.kind == WS_READ_CLOSE) break;
+        if (ev.kind == HTTP_WS_READ_CLOSE) break;
         if (ev.consumed == 0) break;   /* NEED_MORE with nothing taken: the input ran out */
         at += ev.consumed;
     }
-    ws_reader_free(&r);
+    http_ws_reader_free(&r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
