@@ -38,6 +38,7 @@
     ROUTE__X(handle_path)               \
     ROUTE__X(route)                     \
     ROUTE__X(error)                     \
+    ROUTE__X(copy_response) /* in reverse_proxy's handle_response */ \
     ROUTE__X(respond)                   \
     ROUTE__X(reverse_proxy)             \
     ROUTE__X(php_fastcgi)               \

@@ -16,6 +16,7 @@
 #include "route/matcher.h"
 #include "route/proxy_conf.h"
 #include "route/proxy_headers.h"
+#include "route/proxy_keep.h"
 #include "route/proxy_health.h"
 #include "route/proxy_lb.h"
 #include "route/proxy_transport.h"
@@ -148,8 +149,11 @@ static int route__proxy_authorized(route__proxy_job_t *j, const http_upstream_re
  * head keeps its status and fields for {http.reverse_proxy.*}; the body
  * is not read, and the block's routes run once the call ended (Caddy
  * runs them with the handlers after reverse_proxy as their next, so a
- * block that does not answer falls through to those). -1 out of memory,
- * 0 no block took it (or replace_status did), else ROUTE_PROXY_HEAD_DONE. */
+ * block that does not answer falls through to those). A block that holds
+ * copy_response keeps the body too (proxy_keep.h). -1 out of memory, 0 no
+ * block took it (or replace_status did), ROUTE_PROXY_HEAD_DONE, or
+ * ROUTE__PROXY_KEEP_BODY: the transport goes on, its body kept. */
+#define ROUTE__PROXY_KEEP_BODY 2
 static int route__proxy_handle_response(route__proxy_job_t *j, const http_upstream_response_t *r)
 {
     const http_response_t view = { .status = r->status, .headers = r->headers };
@@ -169,7 +173,13 @@ static int route__proxy_handle_response(route__proxy_job_t *j, const http_upstre
                 return -1;
         st->proxy_answer = a;
         j->handling = hr;
-        return ROUTE_PROXY_HEAD_DONE;
+        if (!hr->copies) return ROUTE_PROXY_HEAD_DONE;
+        route_proxy_kept_t *k = ifr_arena_calloc(j->x->arena, 1, sizeof(*k));
+        if (!k) return -1;
+        *k = (route_proxy_kept_t){ .conf = j->c, .up = j->up, .head = *r };
+        k->head.headers = a->headers;
+        a->kept = k;
+        return route_proxy_keep_start(j->x, k) == 0 ? ROUTE__PROXY_KEEP_BODY : -1;
     }
     return 0;
 }
@@ -184,6 +194,7 @@ static int route__proxy_on_head(void *ud, const http_upstream_response_t *r)
     /* forward_auth's own 2xx block comes first, as in Caddy; then the user's. */
     if (j->c->nhandle_response && r->status != 101) {
         int taken = route__proxy_handle_response(j, r);
+        if (taken == ROUTE__PROXY_KEEP_BODY) return 0;
         if (taken != 0) return taken;
     }
     if (route_proxy_headers_down(x, j->c, j->up, &j->ours, r) != 0) return -1;
@@ -219,6 +230,16 @@ static void route__proxy_on_end(void *ud, bool ok)
         return;
     }
     if (j->handling) {
+        route_proxy_kept_t *k = route_state(j->x)->proxy_answer->kept;
+        if (k) route_proxy_keep_stop(j->x, k);
+        if (k && !ok) {
+            ifr_log_warn("reverse_proxy", "response from upstream %.*s for %.*s %s: nothing to copy_response",
+                         (int)j->up->hostport.len, j->up->hostport.ptr, (int)j->x->req->target.len,
+                         j->x->req->target.ptr, k->over ? "is over 16 MiB" : "broke off");
+            route__proxy_release_upstream(j);
+            route_resume(j->x, route_fail(j->x, 502, "upstream response body not kept"));
+            return;
+        }
         route__proxy_release_upstream(j);
         if (route_chain_enter(j->x, &j->handling->routes) != 0) {
             route_resume(j->x, route_fail(j->x, 500, "routes nested too deeply"));

@@ -12,8 +12,8 @@
 /* Caddy directives ifrit does not have yet: a clear error instead of a
  * "did you mean". */
 static const char *const route__unsupported[] = {
-    "abort", "acme_server", "copy_response",
-    "fs", "intercept", "metrics",
+    "abort", "acme_server", "fs",
+    "intercept", "metrics",
     "push", "templates", "tracing",
 };
 

@@ -113,6 +113,7 @@ typedef struct {
     struct route_proxy_handle_response {
         const route_resp_match_t *match;
         int status;              /* replace_status: the answer goes on with this status; 0: routes */
+        bool copies;             /* the routes hold copy_response: the body is kept for it */
         route_list_t routes;
     } *handle_response;
     size_t nhandle_response;

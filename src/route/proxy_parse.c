@@ -419,6 +419,15 @@ static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s,
 
 #define ROUTE__PROXY_RESP_MATCHERS 32
 
+/* Whether a block, at any depth, holds copy_response. */
+static bool route__proxy_holds_copy(const cfg_block_t *blk)
+{
+    for (size_t i = 0; blk && i < blk->count; i++)
+        if (ifr_str_eq_cstr(blk->items[i].name.text, "copy_response") || route__proxy_holds_copy(blk->items[i].block))
+            return true;
+    return false;
+}
+
 /* `@name <status|header ...>` or `@name { ... }` lines and the
  * `handle_response [@name] { <routes> }` blocks that use them, anywhere in
  * the block (Caddy reads the matchers first too). The routes are parsed
@@ -474,6 +483,7 @@ static int route__proxy_parse_responses(route_parse_t *p, const cfg_block_t *blk
                                               t->text.ptr);
         }
         if (replace) continue;
+        hr->copies = route__proxy_holds_copy(s->block);
         p->depth++;
         int rc = route_parse_list(p, s->block, false, &hr->routes);
         p->depth--;

@@ -49,6 +49,7 @@ typedef struct route_log_append route_log_append_t;   /* a log_append directive 
 typedef struct {
     int status;
     http_headers_t headers;
+    struct route_proxy_kept *kept; /* the body too, for copy_response (proxy_keep.h); or NULL */
 } route_proxy_answer_t;
 typedef struct route_log_extra route_log_extra_t;     /* the log_appends that ran */
 

@@ -199,7 +199,7 @@ def test_options_not_built_are_named(binary):
         (site("\ttemplates"), "Caddyfile:5:2", "templates"),
         (site("\tencode br gzip"), "Caddyfile:5:9", "'br' is not an encoder"),
         (site("\tintercept"), "Caddyfile:5:2", "intercept"),
-        (site("\tcopy_response 200"), "Caddyfile:5:2", "copy_response"),
+        (site("\tcopy_response many"), "Caddyfile:5:16", "copy_response: expected a status code"),
         (site("\treverse_proxy {\n\t\tdynamic a localhost 80\n\t}"), "Caddyfile:6:3",
          "option 'dynamic' is not supported"),
         (site("\treverse_proxy 127.0.0.1:9 {\n\t\t@e status 404\n\t\thandle_response @f {\n\t\t\trespond x\n\t\t}\n\t}"),
@@ -209,8 +209,8 @@ def test_options_not_built_are_named(binary):
         (site("\treverse_proxy 127.0.0.1:9 {\n\t\t@e stat 404\n\t}"), "Caddyfile:6:6", "response match condition"),
         (site("\treverse_proxy 127.0.0.1:9 {\n\t\thandle_response {\n\t\t\tcopy_response_headers {\n\t\t\t\tinclude A\n"
               "\t\t\t\texclude B\n\t\t\t}\n\t\t}\n\t}"), "Caddyfile:9:5", "not both"),
-        (site("\treverse_proxy 127.0.0.1:9 {\n\t\thandle_response {\n\t\t\tcopy_response 200\n\t\t}\n\t}"),
-         "Caddyfile:7:4", "copy_response"),
+        (site("\treverse_proxy 127.0.0.1:9 {\n\t\thandle_response {\n\t\t\tcopy_response {\n\t\t\t\tstat 200\n"
+              "\t\t\t}\n\t\t}\n\t}"), "Caddyfile:8:5", "copy_response option"),
         (site("\t@m path /a {\n\t\tfoo\n\t}\n\trespond @m x"), "Caddyfile:5:13", "path matcher takes no block"),
         (site("\t@m {\n\t\theader X y {\n\t\t\tz\n\t\t}\n\t}\n\trespond @m x"), "Caddyfile:6:14",
          "header matcher takes no block"),
