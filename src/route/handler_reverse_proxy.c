@@ -33,7 +33,6 @@ typedef struct {
     route_proxy_request_t req;
     http_headers_t up_headers;
     http_headers_t ours;         /* x->resp.headers as reverse_proxy found them */
-    uint64_t tried;              /* upstreams tried, bit i = upstream i */
     uint32_t attempts;
     int64_t started;
     bool set_cookie;
@@ -328,10 +327,8 @@ static route_result_t route__proxy_attempt(route__proxy_job_t *j)
 {
     route_exchange_t *x = j->x;
     j->attempts++;
-    route_proxy_upstream_t *u = route_proxy_lb_select(j->c, x, j->tried, route_proxy_now_ns(), &j->set_cookie);
+    route_proxy_upstream_t *u = route_proxy_lb_select(j->c, x, route_proxy_now_ns(), &j->set_cookie);
     if (!u) return route__proxy_may_retry(j) ? route__proxy_wait_and_retry(j, 503, "no upstream available") : route__proxy_unavailable(j);
-    size_t idx = (size_t)(u - j->c->upstreams);
-    if (idx < 64) j->tried |= 1ULL << idx;
     bool upgrade = !j->c->auth && j->t->tunnels && route_proxy_upgrade_requested(x->req);
     if (route_proxy_headers_up(x, j->c, u, upgrade, &j->up_headers) != 0) return route_fail(x, 500, "out of memory");
     if (j->c->auth) return route__proxy_attempt_auth(j, u);

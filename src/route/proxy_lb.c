@@ -32,14 +32,11 @@ void route_proxy_lb_cookie_value(const route_proxy_upstream_t *u, char out[17])
 
 typedef struct {
     const route_proxy_conf_t *c;
-    uint64_t tried;
     int64_t now;
-    bool avoid_tried;     /* false on the second pass, when every available one was tried */
 } route__lb_filter_t;
 
 static bool route__lb_ok(const route__lb_filter_t *f, size_t i)
 {
-    if (f->avoid_tried && i < 64 && (f->tried >> i & 1)) return false;
     return route_proxy_upstream_available(f->c, &f->c->upstreams[i], f->now);
 }
 
@@ -159,15 +156,10 @@ static route_proxy_upstream_t *route__lb_pick(const route__lb_filter_t *f, route
     }
 }
 
-route_proxy_upstream_t *route_proxy_lb_select(const route_proxy_conf_t *c, route_exchange_t *x, uint64_t tried,
-                                  int64_t now, bool *set_cookie)
+route_proxy_upstream_t *route_proxy_lb_select(const route_proxy_conf_t *c, route_exchange_t *x, int64_t now,
+                                              bool *set_cookie)
 {
     *set_cookie = false;
-    route__lb_filter_t f = { c, tried, now, tried != 0 };
-    route_proxy_upstream_t *u = route__lb_pick(&f, x, set_cookie);
-    if (!u && f.avoid_tried) {
-        f.avoid_tried = false;
-        u = route__lb_pick(&f, x, set_cookie);
-    }
-    return u;
+    route__lb_filter_t f = { c, now };
+    return route__lb_pick(&f, x, set_cookie);
 }

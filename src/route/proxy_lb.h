@@ -13,10 +13,12 @@
 /* The upstream's value for the cookie policy's cookie (16 hex digits). */
 void route_proxy_lb_cookie_value(const route_proxy_upstream_t *u, char out[17]);
 
-/* An available upstream, preferring ones not in tried (bit i = upstream i,
- * for the first 64), or NULL when every upstream is down. *set_cookie
- * becomes true when the cookie policy wants the choice remembered. */
-route_proxy_upstream_t *route_proxy_lb_select(const route_proxy_conf_t *c, route_exchange_t *x, uint64_t tried,
-                                  int64_t now, bool *set_cookie);
+/* An available upstream by the lb_policy, or NULL when every upstream is
+ * down. A retry asks again with nothing remembered of earlier attempts, as
+ * Caddy 2.6.2 does: `first` with a dead first upstream that is still
+ * counted available (no fail_duration) picks it again. *set_cookie becomes
+ * true when the cookie policy wants the choice remembered. */
+route_proxy_upstream_t *route_proxy_lb_select(const route_proxy_conf_t *c, route_exchange_t *x, int64_t now,
+                                              bool *set_cookie);
 
 #endif

@@ -389,7 +389,7 @@ def test_proxy_lb_random_and_least_conn_use_both(binary):
 def test_proxy_retries_skip_dead_upstream(binary):
     dead = free_port()
     with Upstream(named_app("live")) as live, \
-            _srv(binary, "reverse_proxy 127.0.0.1:%d %s {\n lb_policy first\n lb_retries 2\n lb_try_interval 10ms\n}" % (dead, live.addr)) as srv:
+            _srv(binary, "reverse_proxy 127.0.0.1:%d %s {\n lb_policy first\n lb_retries 2\n lb_try_interval 10ms\n fail_duration 30s\n}" % (dead, live.addr)) as srv:
         for _ in range(3):
             r = srv.request("GET", "/")
             check(r.status == 200 and r.body == b"live", "retried on the live upstream: %r" % r)

@@ -157,12 +157,12 @@ static void test_request_up(void)
 static void test_response_down_and_retry(void)
 {
     route_plan_t *p = plan_from(":8080 {\n reverse_proxy 127.0.0.1:1 127.0.0.1:2 {\n lb_policy first\n"
-                                " lb_retries 1\n lb_try_interval 0\n header_down -X-Secret\n"
+                                " lb_retries 1\n lb_try_interval 0\n fail_duration 30s\n header_down -X-Secret\n"
                                 " header_down X-Via {upstream_hostport}\n }\n}\n");
     fake_t *f = proxy_run(p, "GET", "/", NULL);
     CHECK_MEM_EQ(ft.req.upstream->hostport.ptr, ft.req.upstream->hostport.len, "127.0.0.1:1");
     ft.cb->on_fail(ft.ud, ROUTE_PROXY_FAIL_DIAL, "refused", false);
-    CHECK_INT_EQ(ft.starts, 2);   /* retried at once, on the other upstream */
+    CHECK_INT_EQ(ft.starts, 2);   /* retried at once, on the other upstream: the first is down for 30s */
     CHECK_MEM_EQ(ft.req.upstream->hostport.ptr, ft.req.upstream->hostport.len, "127.0.0.1:2");
     CHECK_INT_EQ(answer(201, "X-Secret", "s"), 0);
     CHECK_INT_EQ(f->status, 201);
@@ -192,6 +192,24 @@ static void test_error_statuses(void)
     f = proxy_run(p, "POST", "/", NULL);
     ft.cb->on_fail(ft.ud, ROUTE_PROXY_FAIL_PROTOCOL, "closed", true);
     CHECK_INT_EQ(ft.starts, 1);   /* a POST that reached the upstream is not sent again */
+    CHECK_INT_EQ(f->status, 502);
+    proxy_end(p, f);
+    route_plan_release(p);
+}
+
+/* As Caddy 2.6.2, a retry asks the policy again with nothing remembered
+ * of the attempts before: without passive health the dead first upstream
+ * is picked every time. */
+static void test_retry_repicks_by_policy(void)
+{
+    route_plan_t *p = plan_from(":8080 {\n reverse_proxy 127.0.0.1:1 127.0.0.1:2 {\n lb_policy first\n"
+                                " lb_retries 1\n lb_try_interval 0\n }\n}\n");
+    fake_t *f = proxy_run(p, "GET", "/", NULL);
+    ft.cb->on_fail(ft.ud, ROUTE_PROXY_FAIL_DIAL, "refused", false);
+    CHECK_INT_EQ(ft.starts, 2);
+    CHECK_MEM_EQ(ft.req.upstream->hostport.ptr, ft.req.upstream->hostport.len, "127.0.0.1:1");
+    ft.cb->on_fail(ft.ud, ROUTE_PROXY_FAIL_DIAL, "refused", false);
+    CHECK_INT_EQ(ft.starts, 2);
     CHECK_INT_EQ(f->status, 502);
     proxy_end(p, f);
     route_plan_release(p);
@@ -260,6 +278,7 @@ int main(void)
     RUN(test_parse_errors);
     RUN(test_request_up);
     RUN(test_response_down_and_retry);
+    RUN(test_retry_repicks_by_policy);
     RUN(test_error_statuses);
     RUN(test_cancel_on_exchange_end);
     RUN(test_lb_policies);
