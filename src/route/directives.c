@@ -33,6 +33,7 @@
     ROUTE__X(forward_auth)              \
     ROUTE__X(request_header)            \
     ROUTE__X(encode)                    \
+    ROUTE__X(intercept) /* Caddy 2.8 */ \
     ROUTE__X(invoke)                    \
     ROUTE__X(handle)                    \
     ROUTE__X(handle_path)               \

@@ -13,7 +13,7 @@
  * "did you mean". */
 static const char *const route__unsupported[] = {
     "abort", "acme_server", "fs",
-    "intercept", "metrics",
+    "metrics",
     "push", "templates", "tracing",
 };
 

@@ -149,6 +149,10 @@ static inline bool route_proxy_status_in(const int *list, size_t n, int status)
 /* Parses `reverse_proxy [<upstreams...>] { ... }` (the matcher token is
  * already taken off d). 0, or -1 with p->err filled. */
 int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_proxy_conf_t **out);
+/* The `@name` response matchers, `handle_response` and `replace_status`
+ * lines of blk into c->handle_response (other lines are left alone; the
+ * intercept directive reads its block with it too). 0, or -1 with p->err set. */
+int route_proxy_parse_responses(route_parse_t *p, const cfg_block_t *blk, route_proxy_conf_t *c);
 
 /* reverse_proxy's handler (handler_reverse_proxy.c); conf is a
  * route_proxy_conf_t, also forward_auth's (with auth set). */

@@ -405,7 +405,7 @@ static int route__proxy_parse_option(route_parse_t *p, const cfg_directive_t *s,
     for (size_t i = 0; i < sizeof missing / sizeof *missing; i++)
         if (ifr_str_eq_cstr(n, missing[i]))
             return cfg_errorf(p->err, &s->name, "reverse_proxy: option '%s' is not supported by ifrit yet", missing[i]);
-    /* Response matchers and handle_response: route__proxy_parse_responses. */
+    /* Response matchers and handle_response: route_proxy_parse_responses. */
     if ((n.len && n.ptr[0] == '@') || ifr_str_eq_cstr(n, "handle_response") || ifr_str_eq_cstr(n, "replace_status"))
         return 0;
     static const char *const known[] = {
@@ -432,7 +432,7 @@ static bool route__proxy_holds_copy(const cfg_block_t *blk)
  * `handle_response [@name] { <routes> }` blocks that use them, anywhere in
  * the block (Caddy reads the matchers first too). The routes are parsed
  * one level deeper, with the request matchers of the site in scope. */
-static int route__proxy_parse_responses(route_parse_t *p, const cfg_block_t *blk, route_proxy_conf_t *c)
+int route_proxy_parse_responses(route_parse_t *p, const cfg_block_t *blk, route_proxy_conf_t *c)
 {
     struct { ifr_str_t name; route_resp_match_t *m; } named[ROUTE__PROXY_RESP_MATCHERS];
     size_t nnamed = 0, nhr = 0;
@@ -511,7 +511,7 @@ int route_proxy_conf_parse(route_parse_t *p, const cfg_directive_t *d, route_pro
     if (d->nargs && route__proxy_add_upstreams(p, c, d->args, d->nargs) != 0) return -1;
     for (size_t i = 0; d->block && i < d->block->count; i++)
         if (route__proxy_parse_option(p, &d->block->items[i], c) != 0) return -1;
-    if (route__proxy_parse_responses(p, d->block, c) != 0) return -1;
+    if (route_proxy_parse_responses(p, d->block, c) != 0) return -1;
     if (c->nupstreams == 0) return cfg_errorf(p->err, &d->name, "reverse_proxy: expected at least one upstream");
     if (c->transport.fastcgi && (c->upstreams[0].tls || c->upstreams[0].h2c || c->transport.tls.enabled))
         return cfg_errorf(p->err, &d->name, "reverse_proxy: transport fastcgi speaks FastCGI to its upstreams, in "

@@ -198,7 +198,6 @@ def test_options_not_built_are_named(binary):
         ("{\n\tservers {\n\t\tmetrics\n\t}\n}\n:8080 {\n}\n", "Caddyfile:3:3", "metrics"),
         (site("\ttemplates"), "Caddyfile:5:2", "templates"),
         (site("\tencode br gzip"), "Caddyfile:5:9", "'br' is not an encoder"),
-        (site("\tintercept"), "Caddyfile:5:2", "intercept"),
         (site("\tcopy_response many"), "Caddyfile:5:16", "copy_response: expected a status code"),
         (site("\treverse_proxy {\n\t\tdynamic a localhost 80\n\t}"), "Caddyfile:6:3",
          "option 'dynamic' is not supported"),
