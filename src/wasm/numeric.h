@@ -37,29 +37,36 @@ static inline double iw_f64_copysign(double a, double b)
 #define iw_f32_round(a, fn) ((a) != (a) ? (a) + (a) : fn(a))
 #define iw_f64_round(a, fn) ((a) != (a) ? (a) + (a) : fn(a))
 
-/* wasm min/max: any NaN operand gives a NaN (a + b quiets and propagates
- * it), and -0 is smaller than +0, which plain comparisons do not see. */
+/* wasm min/max: any NaN operand gives a NaN, the first NaN operand
+ * quieted (x + x: never a + b, whose NaN would depend on the operand order
+ * the C compiler picks, which differed between the interpreter's handler
+ * and the compiler's helper), and -0 is smaller than +0, which plain
+ * comparisons do not see. */
 static inline float iw_f32_min(float a, float b)
 {
-    if (a != a || b != b) return a + b;
+    if (a != a) return a + a;
+    if (b != b) return b + b;
     if (a == b) return (iw_f32_bits(a) & 0x80000000u) ? a : b;
     return a < b ? a : b;
 }
 static inline float iw_f32_max(float a, float b)
 {
-    if (a != a || b != b) return a + b;
+    if (a != a) return a + a;
+    if (b != b) return b + b;
     if (a == b) return (iw_f32_bits(a) & 0x80000000u) ? b : a;
     return a > b ? a : b;
 }
 static inline double iw_f64_min(double a, double b)
 {
-    if (a != a || b != b) return a + b;
+    if (a != a) return a + a;
+    if (b != b) return b + b;
     if (a == b) return (iw_f64_bits(a) >> 63) ? a : b;
     return a < b ? a : b;
 }
 static inline double iw_f64_max(double a, double b)
 {
-    if (a != a || b != b) return a + b;
+    if (a != a) return a + a;
+    if (b != b) return b + b;
     if (a == b) return (iw_f64_bits(a) >> 63) ? b : a;
     return a > b ? a : b;
 }
