@@ -62,7 +62,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
 
-.PHONY: all run test test-quick bench fuzz fuzz-replay clean edge-check deps deps-run guests guests-examples gen unit-bins
+.PHONY: all run test test-quick bench fuzz fuzz-replay clean edge-check deps deps-run guests guests-examples gen unit-bins print-ldlibs
 all: $(IFRIT)
 
 deps:
@@ -164,6 +164,11 @@ fuzz: deps
 	@tests/fuzz/run.sh
 
 # Every fuzz target's seed inputs once (part of `make test` too).
+# The libraries every program links, for tests/fuzz/run.sh (one list, so the
+# fuzz targets never miss a library the server gained).
+print-ldlibs:
+	@echo $(LDLIBS)
+
 fuzz-replay:
 	@tests/fuzz/run.sh --replay
 

@@ -32,6 +32,7 @@ if ! make --no-print-directory -j"$jobs" BUILD=fuzz CC="$CLANG" OUT="$out" "$out
     echo "FAIL $mode/core: the core does not build for fuzzing: $(grep -m 1 error "$out/core.build.log")"
     exit 1
 fi
+libs=$(make --no-print-directory -s print-ldlibs)
 flags="-std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 # Sources a target needs besides its own file.
 target_helpers() {
@@ -49,7 +50,7 @@ build_target() {
     # others take only what they use from it).
     # shellcheck disable=SC2086
     $CLANG $flags "$1" $helpers "$out/libifrit-server.a" "$out/libifrit-acme.a" "$out/libifrit-tls.a" "$out/libifrit-core.a" \
-        -lcurl -lsqlite3 -lssl -lcrypto -lnghttp2 -lz -lzstd -lcrypt -lm -o "$out/$name" 2>"$out/$name.build.log"
+        $libs -o "$out/$name" 2>"$out/$name.build.log"
 }
 # The targets build a core's worth of jobs at a time (each is one compile
 # and a big link), then run one after the other.
