@@ -24,6 +24,7 @@ typedef struct {
     size_t word_at;        /* where in out the last word starts */
     bool import_line;      /* the current top-level line starts with `import` */
     bool split_glued;      /* braces glued to words are read as braces (see below) */
+    size_t origin;         /* out's length before the first token (after a mark) */
     bool failed;
 } cfg__fmt_t;
 
@@ -68,7 +69,7 @@ static void cfg__fmt_indent(cfg__fmt_t *f, int extra)
 /* Starts a new line, with at most one blank line before it. */
 static void cfg__fmt_new_line(cfg__fmt_t *f, int newlines, bool closing)
 {
-    bool had_output = f->mid_line || f->out->len > 0;
+    bool had_output = f->mid_line || f->out->len > f->origin;
     cfg__fmt_end_line(f);
     if (newlines >= 2 && had_output && !f->after_open && !closing) cfg__fmt_put(f, "\n", 1);
     cfg__fmt_indent(f, 0);
@@ -253,6 +254,7 @@ int cfg_format(const char *text, size_t len, const char *filename, ifr_buf_t *ou
     size_t first = toks.count ? toks.raw[0].off : len;
     if (cfg_has_bom(text, len) || cfg_has_bom(text + first, len - first))
         cfg__fmt_put(&f, "\xef\xbb\xbf", CFG_BOM_LEN);
+    f.origin = out->len; /* a mark is not output: no blank line below it */
     bool after_brace_line = false; /* the rest of a line after "{" moves down */
     for (size_t i = 0; i < toks.count; i++) {
         const cfg_token_t *t = &toks.toks[i];

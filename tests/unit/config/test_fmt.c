@@ -201,6 +201,9 @@ static void test_literals_untouched(void)
      * keeps them (fmt(fmt(x)) == fmt(x), found by fuzz_caddyfile). */
     check_fmt("\r\xef\xbb\xbf\n{$}\\@ \\\t\n\t\n}\n", "\xef\xbb\xbf\xef\xbb\xbf\n{$}\\@\n}\n");
     check_fmt(" \xef\xbb\xbfword x\n", "\xef\xbb\xbf\xef\xbb\xbfword x\n");
+    /* Blank lines before such a word: the mark written is no output, so no
+     * blank line goes below it (the second pass would drop it). */
+    check_fmt("\r\t\n\t\n\xef\xbb\xbf" "e~#= |\t\n\t\n}\n", "\xef\xbb\xbf\xef\xbb\xbf" "e~#= |\n}\n");
 }
 
 static void test_parse_equivalence(void)
