@@ -11,6 +11,7 @@
 			lb_policy first
 			lb_retries 1
 			lb_try_interval 10ms
+			fail_duration 30s
 		}
 	}
 	reverse_proxy 127.0.0.1:@PORT2@ {
@@ -49,7 +50,7 @@ upstream POST /submit up=from POST len=11
 GET /down/x
 --- status: 502
 
-=== a failed upstream is retried on the next one after lb_try_interval
+=== a failed upstream is retried on the next one after lb_try_interval (fail_duration marks it down, so the policy moves on, as in Caddy)
 --- request
 GET /retry/x
 --- status: 203
