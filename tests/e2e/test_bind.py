@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 
-from ifrit_e2e import Conn, Server, Skip, build_request, check
+from ifrit_e2e import IO_TIMEOUT, Conn, Server, Skip, build_request, check
 
 
 def refused(host, port):
@@ -115,7 +115,18 @@ def test_unix_socket(binary):
     stale.bind(path)   # a socket file nobody listens on any more
     stale.close()
     with srv:
-        data = unix_get(path)
+        # The server is taken as started once its first TCP port accepts;
+        # the unix listener may be bound a moment later (the stale file
+        # refuses, then is gone, then answers), so wait for it, bounded.
+        deadline = time.monotonic() + IO_TIMEOUT
+        while True:
+            try:
+                data = unix_get(path)
+                break
+            except (ConnectionRefusedError, FileNotFoundError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         check(data.startswith(b"HTTP/1.1 200") and data.endswith(b"unix localhost"), data[-200:])
         check(get("127.0.0.1", srv.port).body == b"tcp", "tcp site")
         check(refused("127.0.0.1", srv.port2), "the unix site has no TCP listener")
