@@ -205,12 +205,10 @@ REPORTERS = {("c", "early"): "fn_env_report", ("c", "late"): "fn_env_report",
              ("as", "early"): "fn_as_env_early", ("as", "late"): "fn_as_env_report"}
 
 
-def test_fn_every_language_sees_its_request_variables(binary):
-    """With either protocol and either snapshot setting, whenever the guest
-    looks (C's getenv and AssemblyScript's process.env lazily, Rust's std
-    at start-up, before main), each request sees its own variables. Before
-    the snapshot waited for a guest's first look at its environment, Rust
-    guests and early lookups saw the load-time ones (REQUEST_METHOD unset)."""
+def reporter_routes(extra=""):
+    """One wasm route per reporter guest, protocol and snapshot setting
+    (extra: more option lines for each block); returns (routes, [(path,
+    protocol)])."""
     routes, cases = [], []
     for (lang, when), name in REPORTERS.items():
         for protocol in ("cgi", "json"):
@@ -223,8 +221,18 @@ def test_fn_every_language_sees_its_request_variables(binary):
 		env DB_HOST "db.local"
 		protocol %s
 		snapshot %s
-	}""" % (path, guest(name), args, protocol, snapshot))
+%s	}""" % (path, guest(name), args, protocol, snapshot, extra))
                 cases.append((path, protocol))
+    return routes, cases
+
+
+def test_fn_every_language_sees_its_request_variables(binary):
+    """With either protocol and either snapshot setting, whenever the guest
+    looks (C's getenv and AssemblyScript's process.env lazily, Rust's std
+    at start-up, before main), each request sees its own variables. Before
+    the snapshot waited for a guest's first look at its environment, Rust
+    guests and early lookups saw the load-time ones (REQUEST_METHOD unset)."""
+    routes, cases = reporter_routes()
     with Server(binary, config("\n".join(routes))) as s:
         for path, protocol in cases:
             for method, query, tag, body in (("PUT", "a=1", "one", b"payload"), ("DELETE", "b=22", "two", b"")):
@@ -320,21 +328,7 @@ def test_fn_request_env_off_snapshots_at_stdin(binary):
     is frozen. Each request still gets its own stdin (two requests with
     different bodies, both protocols, both snapshot settings), no CGI
     variables, and an env with request placeholders is a load error."""
-    routes, cases = [], []
-    for (lang, when), name in REPORTERS.items():
-        for protocol in ("cgi", "json"):
-            for snapshot in ("on", "off"):
-                path = "/%s-%s-%s-%s" % (lang, protocol, snapshot, when)
-                args = "--%s" % when + (" --json" if protocol == "json" else "")
-                routes.append("""
-	wasm %s* %s {
-		args %s
-		env DB_HOST "db.local"
-		protocol %s
-		snapshot %s
-		request_env off
-	}""" % (path, guest(name), args, protocol, snapshot))
-                cases.append((path, protocol))
+    routes, cases = reporter_routes("\t\trequest_env off\n")
     routes.append("""
 	wasm /go %s {
 		args --loader=ts
